@@ -1,0 +1,126 @@
+"""The audit trail: append-only entries, each hash-chained to its organization's previous one."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core import counters
+from core.models import AuditEntry, utcnow
+from core.tenancy import current_org_id
+
+GENESIS = "0" * 64
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def canonical(entry: AuditEntry) -> bytes:
+    """The bytes that are hashed: sorted keys, no spaces, UTF-8, microsecond UTC timestamp."""
+    body = {
+        "org_id": entry.org_id,
+        "seq": entry.seq,
+        "created_at": entry.created_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        "actor": entry.actor,
+        "action": entry.action,
+        "entity_type": entry.entity_type,
+        "entity_id": entry.entity_id,
+        "data": entry.data,
+        "prev_hash": entry.prev_hash,
+    }
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def entry_hash(entry: AuditEntry) -> str:
+    return hashlib.sha256(canonical(entry)).hexdigest()
+
+
+def record(
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    entity_type: str,
+    entity_id: object | None = None,
+    data: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Append one entry in the caller's transaction (so it commits or rolls back with the change)."""
+    org_id = current_org_id(session)
+    seq = counters.next_value(session, "audit")  # locks the chain head for this organization
+    prev = session.scalar(select(AuditEntry.hash).where(AuditEntry.seq == seq - 1))
+    entry = AuditEntry(
+        org_id=org_id,
+        seq=seq,
+        created_at=utcnow(),
+        actor=actor,
+        action=action,
+        entity_type=entity_type,
+        entity_id=None if entity_id is None else str(entity_id),
+        data=_plain(data or {}),
+        prev_hash=prev or GENESIS,
+        hash="",
+    )
+    entry.hash = entry_hash(entry)
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    org_id: int
+    entries: int
+    ok: bool
+    broken_seq: int | None = None
+    reason: str | None = None
+
+    def describe(self) -> str:
+        if self.ok:
+            return f"organization {self.org_id}: {self.entries} entries, chain intact"
+        return f"organization {self.org_id}: broken at entry #{self.broken_seq}: {self.reason}"
+
+
+def verify(session: Session) -> ChainReport:
+    """Walk the current organization's chain in order and report the first broken link."""
+    org_id = current_org_id(session)
+    prev_hash = GENESIS
+    expected_seq = 1
+    count = 0
+    rows = session.scalars(
+        select(AuditEntry).order_by(AuditEntry.seq).execution_options(yield_per=500)
+    )
+    for entry in rows:
+        count += 1
+        if entry.seq != expected_seq:
+            return ChainReport(org_id, count, False, expected_seq, f"entry #{expected_seq} is missing")
+        if entry.prev_hash != prev_hash:
+            return ChainReport(org_id, count, False, entry.seq, "does not link to the previous entry")
+        if entry_hash(entry) != entry.hash:
+            return ChainReport(org_id, count, False, entry.seq, "content does not match its hash")
+        prev_hash = entry.hash
+        expected_seq += 1
+    head = counters.peek(session, "audit")
+    if head > count:
+        return ChainReport(org_id, count, False, count + 1, f"entries #{count + 1}..#{head} are missing")
+    return ChainReport(org_id, count, True)

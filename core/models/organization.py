@@ -1,0 +1,50 @@
+"""The tenant: one business and its settings."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.models.base import Base, Timestamped, str_enum
+from core.models.enums import IvaCondition
+
+# {"mon": [["08:00", "18:00"]], ..., "sun": []}: several ranges a day allowed (split shifts).
+DEFAULT_BUSINESS_HOURS = {
+    "mon": [["08:00", "18:00"]],
+    "tue": [["08:00", "18:00"]],
+    "wed": [["08:00", "18:00"]],
+    "thu": [["08:00", "18:00"]],
+    "fri": [["08:00", "18:00"]],
+    "sat": [["09:00", "13:00"]],
+    "sun": [],
+}
+
+
+class Organization(Timestamped, Base):
+    __tablename__ = "organizations"
+    __table_args__ = (
+        CheckConstraint("summary_hour >= 0 AND summary_hour <= 23", name="summary_hour_range"),
+        CheckConstraint("punto_de_venta >= 1 AND punto_de_venta <= 99998", name="pdv_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    slug: Mapped[str] = mapped_column(String(60), unique=True)
+    cuit: Mapped[str | None] = mapped_column(String(11))
+    iva_condition: Mapped[IvaCondition] = mapped_column(
+        str_enum(IvaCondition), default=IvaCondition.MONOTRIBUTO
+    )
+    iibb: Mapped[str | None] = mapped_column(String(20))
+    activity_start: Mapped[date | None]
+    punto_de_venta: Mapped[int] = mapped_column(Integer, default=1)
+    address: Mapped[str | None] = mapped_column(String(200))
+    wa_phone_number_id: Mapped[str | None] = mapped_column(String(40), unique=True)
+    wa_display_phone: Mapped[str | None] = mapped_column(String(20))
+    time_zone: Mapped[str] = mapped_column(String(64), default="America/Argentina/Buenos_Aires")
+    business_hours: Mapped[dict] = mapped_column(default=lambda: dict(DEFAULT_BUSINESS_HOURS))
+    summary_hour: Mapped[int] = mapped_column(Integer, default=20)
+    burst_quiet_seconds: Mapped[float] = mapped_column(default=4.0)
+    burst_cap_seconds: Mapped[float] = mapped_column(default=20.0)
+    updated_at: Mapped[datetime | None]

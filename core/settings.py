@@ -1,0 +1,135 @@
+"""The one settings object, read from the environment at start-up."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import sys
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# A fixed development key: fine on a laptop, refused when ENV=production.
+DEV_ENCRYPTION_KEY = "dev:" + base64.b64encode(b"campotech-development-key-32byte").decode()
+DEV_SECRET_KEY = "dev-secret-key-change-me"
+
+
+class SettingsError(Exception):
+    """Configuration that cannot run; its message is one line naming the variable."""
+
+
+def _parse_keyring(raw: str) -> dict[str, bytes]:
+    """`id:base64key[,id:base64key...]`; the first key encrypts, all of them decrypt."""
+    keys: dict[str, bytes] = {}
+    for part in [p.strip() for p in raw.split(",") if p.strip()]:
+        key_id, sep, b64 = part.partition(":")
+        if not sep or not key_id:
+            raise ValueError("each key must look like 'id:base64key'")
+        try:
+            key = base64.b64decode(b64, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise ValueError(f"key '{key_id}' is not valid base64") from exc
+        if len(key) != 32:
+            raise ValueError(f"key '{key_id}' must decode to 32 bytes for AES-256, got {len(key)}")
+        if key_id in keys:
+            raise ValueError(f"key id '{key_id}' appears twice")
+        keys[key_id] = key
+    if not keys:
+        raise ValueError("at least one key is required")
+    return keys
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=None, extra="ignore", frozen=True)
+
+    env: str = Field(default="development", pattern="^(development|test|production)$")
+    database_url: str = f"sqlite:///{ROOT / 'var' / 'campotech.db'}"
+    # Owner role for migrations on PostgreSQL; the app itself connects as DATABASE_URL,
+    # a role that does not own the tables, so row-level security applies to it.
+    migration_database_url: str | None = None
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    secret_key: str = DEV_SECRET_KEY
+    encryption_key: str = DEV_ENCRYPTION_KEY
+    log_level: str = Field(default="INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
+    log_json: bool = True
+    default_time_zone: str = "America/Argentina/Buenos_Aires"
+    public_base_url: str = "http://127.0.0.1:8000"
+    sql_echo: bool = False
+
+    @field_validator("database_url", "migration_database_url")
+    @classmethod
+    def _known_database(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if value.startswith("postgres://") or value.startswith("postgresql://"):
+            # psycopg 3 is the driver we ship; name it so SQLAlchemy does not look for psycopg2.
+            return "postgresql+psycopg://" + value.split("://", 1)[1]
+        if not (value.startswith("postgresql+psycopg://") or value.startswith("sqlite:///")):
+            raise ValueError("must start with postgresql:// or sqlite:///")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, value: str) -> str:
+        if not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must start with redis://, rediss:// or unix://")
+        return value
+
+    @field_validator("encryption_key")
+    @classmethod
+    def _valid_keyring(cls, value: str) -> str:
+        _parse_keyring(value)
+        return value
+
+    @field_validator("default_time_zone")
+    @classmethod
+    def _valid_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone '{value}'") from exc
+        return value
+
+    @property
+    def encryption_keys(self) -> dict[str, bytes]:
+        return _parse_keyring(self.encryption_key)
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.database_url.startswith("postgresql")
+
+    def check_production(self) -> None:
+        if self.env != "production":
+            return
+        if self.secret_key == DEV_SECRET_KEY:
+            raise SettingsError("SECRET_KEY: set a real secret in production")
+        if self.encryption_key == DEV_ENCRYPTION_KEY:
+            raise SettingsError("ENCRYPTION_KEY: set a real key in production")
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings from the environment; raise SettingsError with one clear line."""
+    try:
+        settings = Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = ".".join(str(p) for p in err["loc"]) or "settings"
+        msg = err["msg"].removeprefix("Value error, ")
+        raise SettingsError(f"{field.upper()}: {msg}") from None
+    settings.check_production()
+    return settings
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Settings for processes that start from the environment (CLI, workers, wsgi)."""
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        print(f"campotech: invalid configuration: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None

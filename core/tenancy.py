@@ -78,7 +78,7 @@ def _touches_org_data(state: ORMExecuteState) -> bool:
 
 @event.listens_for(Session, "do_orm_execute")
 def _scope_statement(state: ORMExecuteState) -> None:
-    if state.is_column_load or state.execution_options.get("_campotech_scoped"):
+    if state.is_column_load:
         return
     scope = state.session.info.get(SCOPE_KEY)
     if scope is None:

@@ -1,0 +1,81 @@
+"""The Flask app factory: builds the app from one settings object and wires the blueprints."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+
+from flask import Flask, g, request
+from redis import Redis
+
+from core.db import Database
+from core.logging import configure_logging, org_id_var, request_id_var
+from core.settings import Settings, get_settings
+
+log = logging.getLogger("campotech.http")
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    settings = settings or get_settings()
+    configure_logging(settings.log_level, settings.log_json)
+
+    app = Flask(__name__, template_folder="../templates")
+    app.config.update(SECRET_KEY=settings.secret_key, JSON_AS_ASCII=False)
+    app.extensions["campotech.settings"] = settings
+    app.extensions["campotech.db"] = Database(settings)
+    app.extensions["campotech.redis"] = Redis.from_url(
+        settings.redis_url, socket_connect_timeout=1, socket_timeout=2
+    )
+
+    _install_request_context(app)
+
+    from web.cli import register_cli
+    from web.health import bp as health_bp
+    from web.home import bp as home_bp
+
+    app.register_blueprint(health_bp)
+    app.register_blueprint(home_bp)
+    register_cli(app)
+    return app
+
+
+def _install_request_context(app: Flask) -> None:
+    @app.before_request
+    def _start() -> None:
+        incoming = request.headers.get("X-Request-ID", "")
+        g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        g.started = time.perf_counter()
+        g.request_id_token = request_id_var.set(g.request_id)
+        g.org_id_token = org_id_var.set(None)
+
+    @app.after_request
+    def _finish(response):
+        response.headers["X-Request-ID"] = g.get("request_id", "")
+        if request.path != "/healthz" or response.status_code != 200:
+            log.info(
+                "request",
+                extra={
+                    "method": request.method,
+                    "path": request.path,
+                    "status": response.status_code,
+                    "ms": round((time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 1),
+                },
+            )
+        return response
+
+    @app.teardown_request
+    def _reset(_exc) -> None:
+        if "request_id_token" in g:
+            request_id_var.reset(g.request_id_token)
+            org_id_var.reset(g.org_id_token)
+
+
+def db_of(app: Flask) -> Database:
+    return app.extensions["campotech.db"]
+
+
+def redis_of(app: Flask) -> Redis:
+    return app.extensions["campotech.redis"]

@@ -1,0 +1,58 @@
+"""JSON log lines carrying the request id and organization id of the work in progress."""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import logging
+import sys
+from datetime import UTC, datetime
+
+request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
+org_id_var: contextvars.ContextVar[int | None] = contextvars.ContextVar("org_id", default=None)
+
+_STANDARD = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        line = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "msg": record.getMessage(),
+            "request_id": request_id_var.get(),
+            "org_id": org_id_var.get(),
+        }
+        for key, value in record.__dict__.items():
+            if key not in _STANDARD and not key.startswith("_"):
+                line[key] = value
+        if record.exc_info:
+            line["exc"] = self.formatException(record.exc_info)
+        return json.dumps(line, ensure_ascii=False, default=str)
+
+
+class ContextFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = request_id_var.get()
+        record.org_id = org_id_var.get()
+        return True
+
+
+def configure_logging(level: str = "INFO", json_lines: bool = True) -> None:
+    """Replace the root handler; idempotent so tests and processes can call it again."""
+    handler = logging.StreamHandler(sys.stderr)
+    if json_lines:
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.addFilter(ContextFilter())
+        handler.setFormatter(logging.Formatter(
+            "%(asctime)s %(levelname)s %(name)s [req=%(request_id)s org=%(org_id)s] %(message)s"
+        ))
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        if getattr(old, "_campotech", False):
+            root.removeHandler(old)
+    handler._campotech = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+    root.setLevel(level)

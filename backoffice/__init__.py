@@ -1,0 +1,1 @@
+"""The staff back-office: Flask blueprints, forms and views."""

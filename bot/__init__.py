@@ -1,0 +1,1 @@
+"""WhatsApp transport: webhook blueprint, typed payloads, burst aggregator, outbound sender, sandbox."""

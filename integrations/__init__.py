@@ -1,0 +1,1 @@
+"""One small adapter per outside service (WhatsApp Cloud API, MercadoPago, AFIP, OpenAI)."""

@@ -1,0 +1,1 @@
+"""Language: voice-note transcription and extraction of structured requests from Rioplatense text."""

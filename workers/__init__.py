@@ -1,0 +1,1 @@
+"""RQ queues, background tasks and the periodic scheduler."""

@@ -1,0 +1,116 @@
+"""The demo organization that `make run` seeds once: a small plumbing and gas business."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from core.db import Database
+from core.organizations import create_organization, find_by_slug
+from core.price_book import create_item
+from core.users import create_user
+
+DEMO_SLUG = "demo"
+
+DEMO_ORGANIZATION = {
+    "name": "Plomería y Gas Demo",
+    "slug": DEMO_SLUG,
+    "cuit": "20314567898",
+    "iva_condition": "monotributo",
+    "punto_de_venta": 3,
+    "address": "Av. Avellaneda 2150, Flores, CABA",
+    # The sandbox stands in for Meta with this phone_number_id until a real number is connected.
+    "wa_phone_number_id": "100000000000001",
+    "wa_display_phone": "+54 9 11 5555-0100",
+    "time_zone": "America/Argentina/Buenos_Aires",
+    # Split shift on weekdays (lunch break), Saturday mornings, Sunday closed.
+    "business_hours": {
+        "mon": [["08:00", "13:00"], ["14:00", "19:00"]],
+        "tue": [["08:00", "13:00"], ["14:00", "19:00"]],
+        "wed": [["08:00", "13:00"], ["14:00", "19:00"]],
+        "thu": [["08:00", "13:00"], ["14:00", "19:00"]],
+        "fri": [["08:00", "13:00"], ["14:00", "19:00"]],
+        "sat": [["09:00", "13:00"]],
+        "sun": [],
+    },
+    "summary_hour": 20,
+}
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    role: str
+    name: str
+    email: str
+    password: str
+
+
+# Demo credentials are printed on every `make run`; they only exist in the local database.
+DEMO_LOGINS = (
+    DemoLogin("owner", "Roberto Gómez", "duenio@demo.campotech.com.ar", "demo-duenio-2026"),
+    DemoLogin("admin", "Lucía Fernández", "admin@demo.campotech.com.ar", "demo-admin-2026"),
+)
+
+DEMO_TECHNICIANS = (
+    ("Carlos Pereyra", "+5491162345678"),
+    ("Diego Acosta", "+5491171234567"),
+)
+
+# (code, name, price in ARS, unit, service) at 2026 Buenos Aires prices, IVA included.
+DEMO_PRICE_BOOK = (
+    ("VIS-01", "Visita de diagnóstico", "35000", "visita", "other"),
+    ("VIS-02", "Visita de urgencia fuera de horario", "65000", "visita", "other"),
+    ("MO-HORA", "Mano de obra por hora", "30000", "hora", "other"),
+    ("PL-FLEX40", "Flexible mallado 40 cm", "9500", "unidad", "plumbing"),
+    ("PL-FLEXMO", "Cambio de flexible (mano de obra)", "18000", "servicio", "plumbing"),
+    ("PL-CUERITO", "Cambio de cuerito", "22000", "servicio", "plumbing"),
+    ("PL-CANILLA", "Canilla monocomando de cocina", "85000", "unidad", "plumbing"),
+    ("PL-CANMO", "Instalación de canilla o grifería", "40000", "servicio", "plumbing"),
+    ("PL-DEST", "Destapación de cañería con máquina", "90000", "servicio", "plumbing"),
+    ("PL-DESTINO", "Destapación de inodoro", "55000", "servicio", "plumbing"),
+    ("PL-MOCHILA", "Reparación de mochila de inodoro", "38000", "servicio", "plumbing"),
+    ("PL-ESFERICA", "Llave esférica 1/2\"", "14000", "unidad", "plumbing"),
+    ("GAS-TERMO", "Service de termotanque", "70000", "servicio", "gas"),
+    ("GAS-CALEF", "Service de calefactor", "55000", "servicio", "gas"),
+    ("GAS-PERDIDA", "Detección y reparación de pérdida de gas", "95000", "servicio", "gas"),
+    ("EL-DISY", "Disyuntor diferencial bipolar 40 A", "42000", "unidad", "electrical"),
+    ("EL-DISYMO", "Instalación de disyuntor", "45000", "servicio", "electrical"),
+    ("EL-TOMA", "Cambio de tomacorriente", "18000", "servicio", "electrical"),
+    ("EL-TERMICA", "Llave térmica bipolar 20 A", "16000", "unidad", "electrical"),
+    ("CER-CAMBIO", "Cambio de cerradura", "48000", "servicio", "locksmith"),
+    ("CER-APERTURA", "Apertura de puerta", "60000", "servicio", "locksmith"),
+    ("AA-SERVICE", "Service de aire acondicionado split", "75000", "servicio", "hvac"),
+    ("AA-CARGA", "Carga de gas refrigerante R410A", "110000", "servicio", "hvac"),
+)
+
+
+@dataclass(frozen=True)
+class DemoSeed:
+    org_id: int
+    created: bool
+    logins: tuple[DemoLogin, ...] = field(default=DEMO_LOGINS)
+
+    def __str__(self) -> str:
+        state = "created" if self.created else "already there"
+        return f"demo organization {self.org_id} ({state})"
+
+
+def seed_demo(db: Database) -> DemoSeed:
+    """Create the demo organization with its team and price book, unless it exists already.
+
+    Everything is written in one transaction: a failure leaves no half-seeded organization.
+    """
+    with db.system_session() as session:
+        existing = find_by_slug(session, DEMO_SLUG)
+        if existing is not None:
+            return DemoSeed(org_id=existing.id, created=False)
+        org = create_organization(session, DEMO_ORGANIZATION, actor="seed")
+        for login in DEMO_LOGINS:
+            create_user(session, {"name": login.name, "role": login.role, "email": login.email,
+                                  "password": login.password}, actor="seed")
+        for name, phone in DEMO_TECHNICIANS:
+            create_user(session, {"name": name, "role": "technician", "phone": phone}, actor="seed")
+        for code, name, price, unit, service in DEMO_PRICE_BOOK:
+            create_item(session, {"code": code, "name": name, "price": Decimal(price), "unit": unit,
+                                  "service": service}, actor="seed")
+        return DemoSeed(org_id=org.id, created=True)

@@ -66,10 +66,10 @@ class Settings(BaseSettings):
     def _known_database(cls, value: str | None) -> str | None:
         if value is None:
             return None
-        if value.startswith("postgres://") or value.startswith("postgresql://"):
+        if value.startswith(("postgres://", "postgresql://")):
             # psycopg 3 is the driver we ship; name it so SQLAlchemy does not look for psycopg2.
             return "postgresql+psycopg://" + value.split("://", 1)[1]
-        if not (value.startswith("postgresql+psycopg://") or value.startswith("sqlite:///")):
+        if not (value.startswith(("postgresql+psycopg://", "sqlite:///"))):
             raise ValueError("must start with postgresql:// or sqlite:///")
         return value
 

@@ -74,7 +74,7 @@ class OrgScoped:
     """Rows that belong to one organization: filtered by the session's tenant, guarded by RLS."""
 
     @declared_attr
-    def org_id(cls) -> Mapped[int]:  # noqa: N805 - declared_attr receives the class
+    def org_id(cls) -> Mapped[int]:
         return mapped_column(
             Integer, ForeignKey("organizations.id", ondelete="CASCADE"), index=True, nullable=False
         )

@@ -33,9 +33,9 @@ class Invoice(OrgScoped, Timestamped, Base):
     cae: Mapped[str | None] = mapped_column(String(14))
     cae_due_date: Mapped[date | None]
     qr_data: Mapped[str | None] = mapped_column(Text)
-    net: Mapped[Decimal] = mapped_column(default=Decimal("0"))
-    iva: Mapped[Decimal] = mapped_column(default=Decimal("0"))
-    total: Mapped[Decimal] = mapped_column(default=Decimal("0"))
+    net: Mapped[Decimal] = mapped_column(default=Decimal(0))
+    iva: Mapped[Decimal] = mapped_column(default=Decimal(0))
+    total: Mapped[Decimal] = mapped_column(default=Decimal(0))
     currency: Mapped[str] = mapped_column(String(3), default="PES")
     afip_messages: Mapped[dict | None]  # observations and errors as AFIP sent them
     updated_at: Mapped[datetime | None]
@@ -52,7 +52,7 @@ class InvoiceLine(OrgScoped, Base):
     invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id", ondelete="CASCADE"))
     price_book_item_id: Mapped[int | None] = mapped_column(ForeignKey("price_book_items.id"))
     description: Mapped[str] = mapped_column(String(200))
-    quantity: Mapped[Decimal] = mapped_column(Numeric(10, 3), default=Decimal("1"))
+    quantity: Mapped[Decimal] = mapped_column(Numeric(10, 3), default=Decimal(1))
     unit_price: Mapped[Decimal]
     iva_rate: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal("21.00"))
     subtotal: Mapped[Decimal]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import psycopg
 import pytest
 from sqlalchemy import select, text
@@ -28,7 +30,7 @@ def test_chain_links_each_entry_to_the_previous_of_its_organization(db, make_org
         # organization.create, then our four
         assert [e.seq for e in entries] == [1, 2, 3, 4, 5]
         assert entries[0].prev_hash == audit.GENESIS
-        assert all(e.prev_hash == p.hash for p, e in zip(entries, entries[1:], strict=False))
+        assert all(e.prev_hash == p.hash for p, e in itertools.pairwise(entries))
         assert all(audit.entry_hash(e) == e.hash for e in entries)
         report = audit.verify(s)
         assert report.ok and report.entries == 5

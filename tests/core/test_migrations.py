@@ -7,7 +7,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, pool, text
 
-import core.models  # noqa: F401
+import core.models
 from core import migrate
 from core.models.base import Base
 from core.settings import load_settings

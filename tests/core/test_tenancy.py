@@ -40,9 +40,8 @@ def test_new_rows_are_stamped_and_cross_writes_refused(db, make_org):
         s.add(c)
         s.flush()
         assert c.org_id == a
-    with pytest.raises(TenancyError):
-        with db.org_session(a) as s:
-            s.add(Customer(org_id=b, name="Intruso", phone="+5491155550004"))
+    with pytest.raises(TenancyError), db.org_session(a) as s:
+        s.add(Customer(org_id=b, name="Intruso", phone="+5491155550004"))
     with db.org_session(b) as s:
         assert s.scalars(select(Customer)).all() == []
 
@@ -53,9 +52,8 @@ def test_system_scope_reads_across_but_cannot_write(db, make_org):
     _add_customer(db, b, "Dos", "+5491155550006")
     with db.system_session() as s:
         assert sorted(c.name for c in s.scalars(select(Customer))) == ["Dos", "Uno"]
-    with pytest.raises(TenancyError):
-        with db.system_session() as s:
-            s.add(Customer(org_id=a, name="Tres", phone="+5491155550007"))
+    with pytest.raises(TenancyError), db.system_session() as s:
+        s.add(Customer(org_id=a, name="Tres", phone="+5491155550007"))
 
 
 def test_session_without_scope_is_refused(db, make_org):

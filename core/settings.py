@@ -61,6 +61,31 @@ class Settings(BaseSettings):
     public_base_url: str = "http://127.0.0.1:8000"
     sql_echo: bool = False
 
+    # WhatsApp Cloud API. With no access token the app talks to its own sandbox Graph API.
+    whatsapp_app_secret: str = "sandbox-app-secret"
+    whatsapp_verify_token: str = "sandbox-verify-token"
+    whatsapp_access_token: str | None = None
+    whatsapp_phone_number_id: str = "100000000000001"  # bound to the demo organization
+    whatsapp_graph_url: str | None = None  # default: Meta's, or the sandbox without a token
+    whatsapp_graph_version: str = Field(default="v23.0", pattern=r"^v\d+\.\d+$")
+    whatsapp_send_rate: float = Field(default=20.0, gt=0, le=1000)  # messages/s per number
+    whatsapp_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    # Template used outside the 24-hour customer-service window (empty: refuse the send).
+    whatsapp_window_template: str = "seguimiento_servicio"
+    whatsapp_window_template_lang: str = "es_AR"
+    burst_quiet_seconds: float = Field(default=4.0, gt=0, le=120)
+    burst_max_seconds: float = Field(default=20.0, gt=0, le=600)
+    transcript_wait_seconds: float = Field(default=60.0, gt=0, le=600)
+    media_dir: str = str(ROOT / "var" / "media")
+    media_max_bytes: int = Field(default=16 * 1024 * 1024, gt=0)
+    # Inbound fairness: past these, messages are stored but the sender gets one "dame un momento".
+    inbound_sender_limit: int = Field(default=30, gt=0)  # messages per sender per minute
+    inbound_org_limit: int = Field(default=600, gt=0)  # messages per organization per minute
+    # Panic mode: error rate over this share of the last `panic_window_seconds` of attempts.
+    panic_error_rate: float = Field(default=0.5, gt=0, le=1)
+    panic_min_events: int = Field(default=10, gt=0)
+    panic_window_seconds: int = Field(default=300, gt=0)
+
     @field_validator("database_url", "migration_database_url")
     @classmethod
     def _known_database(cls, value: str | None) -> str | None:
@@ -95,6 +120,29 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone '{value}'") from exc
         return value
 
+    @field_validator("whatsapp_graph_url")
+    @classmethod
+    def _graph_url(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL")
+        return value.rstrip("/")
+
+    @property
+    def whatsapp_sandbox(self) -> bool:
+        """No Meta token configured: outbound goes to the built-in Graph stand-in."""
+        return not self.whatsapp_access_token
+
+    @property
+    def graph_base_url(self) -> str:
+        """Graph API root without the version, e.g. https://graph.facebook.com."""
+        if self.whatsapp_graph_url:
+            return self.whatsapp_graph_url
+        if self.whatsapp_sandbox:
+            return self.public_base_url.rstrip("/") + "/sandbox/graph"
+        return "https://graph.facebook.com"
+
     @property
     def encryption_keys(self) -> dict[str, bytes]:
         return _parse_keyring(self.encryption_key)
@@ -110,6 +158,8 @@ class Settings(BaseSettings):
             raise SettingsError("SECRET_KEY: set a real secret in production")
         if self.encryption_key == DEV_ENCRYPTION_KEY:
             raise SettingsError("ENCRYPTION_KEY: set a real key in production")
+        if self.whatsapp_access_token and self.whatsapp_app_secret == "sandbox-app-secret":
+            raise SettingsError("WHATSAPP_APP_SECRET: set your Meta app secret in production")
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -1,0 +1,411 @@
+"""Typed parsing of Meta WhatsApp Cloud API webhook payloads into frozen inbound updates."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+__all__ = [
+    "STATUS_ORDER", "GeoPoint", "InboundMessage", "Media", "PayloadError", "StatusError",
+    "StatusUpdate", "WebhookBatch", "parse_webhook", "status_advances",
+]
+
+OBJECT = "whatsapp_business_account"
+MESSAGES_FIELD = "messages"
+MEDIA_TYPES = frozenset({"audio", "image", "document", "video", "sticker"})
+CAPTIONED_TYPES = frozenset({"image", "video", "document"})
+
+# Rank of each delivery status; "failed" is handled apart because it is terminal, not a rank.
+STATUS_ORDER: dict[str, int] = {"queued": 0, "sent": 1, "delivered": 2, "read": 3, "played": 4}
+FAILED = "failed"
+
+
+class PayloadError(ValueError):
+    """The body does not have the shape Meta documents; the webhook answers 400 with this text."""
+
+
+@dataclass(frozen=True)
+class Media:
+    id: str
+    mime_type: str | None
+    sha256: str | None
+    filename: str | None
+    caption: str | None
+    voice: bool  # an audio recorded in the chat (push-to-talk), not a forwarded audio file
+
+    @classmethod
+    def from_payload(cls, content: dict[str, Any]) -> Media | None:
+        # A media object without an id cannot be downloaded; the message still counts.
+        media_id = _str(content, "id")
+        if media_id is None:
+            return None
+        return cls(
+            id=media_id,
+            mime_type=_str(content, "mime_type"),
+            sha256=_str(content, "sha256") or None,  # the sandbox sends "" for "not computed"
+            filename=_str(content, "filename"),
+            caption=_str(content, "caption"),
+            voice=content.get("voice") is True,
+        )
+
+
+@dataclass(frozen=True)
+class GeoPoint:
+    latitude: float
+    longitude: float
+    name: str | None
+    address: str | None
+    url: str | None
+
+    @classmethod
+    def from_payload(cls, content: dict[str, Any]) -> GeoPoint | None:
+        latitude, longitude = _float(content.get("latitude")), _float(content.get("longitude"))
+        if latitude is None or longitude is None:
+            return None
+        return cls(
+            latitude=latitude,
+            longitude=longitude,
+            name=_str(content, "name"),
+            address=_str(content, "address"),
+            url=_str(content, "url"),
+        )
+
+
+@dataclass(frozen=True)
+class InboundMessage:
+    phone_number_id: str
+    display_phone_number: str | None
+    wa_message_id: str
+    wa_id: str | None  # None for senders known only by a WhatsApp username
+    user_id: str | None
+    profile_name: str | None
+    timestamp: datetime
+    type: str
+    text: str | None
+    reply_id: str | None
+    media: Media | None
+    location: GeoPoint | None
+    context_id: str | None
+    reacted_to: str | None
+    errors: tuple[dict[str, Any], ...]
+    raw: dict[str, Any] = field(repr=False)
+
+
+@dataclass(frozen=True)
+class StatusError:
+    code: int
+    title: str
+    message: str | None
+    details: str | None
+
+    @classmethod
+    def from_payload(cls, error: dict[str, Any], path: str) -> StatusError:
+        code = error.get("code")
+        if isinstance(code, str) and code.strip().isdigit():
+            code = int(code)
+        if not isinstance(code, int) or isinstance(code, bool):
+            raise PayloadError(f"{path}.code: expected an integer")
+        error_data = error.get("error_data")
+        details = _str(error_data, "details") if isinstance(error_data, dict) else None
+        return cls(
+            code=code,
+            title=_str(error, "title") or "",
+            message=_str(error, "message"),
+            details=details,
+        )
+
+
+@dataclass(frozen=True)
+class StatusUpdate:
+    phone_number_id: str
+    wa_message_id: str
+    status: str
+    recipient_id: str | None
+    timestamp: datetime
+    errors: tuple[StatusError, ...]
+    conversation_id: str | None
+    pricing_category: str | None
+    raw: dict[str, Any] = field(repr=False)
+
+
+@dataclass(frozen=True)
+class WebhookBatch:
+    messages: tuple[InboundMessage, ...]
+    statuses: tuple[StatusUpdate, ...]
+    # Changes we do not model (account updates, template reviews, value-level errors): kept so
+    # a caller can log them, never a reason to refuse the whole delivery.
+    other_changes: tuple[dict[str, Any], ...]
+
+
+def parse_webhook(body: object) -> WebhookBatch:
+    """Every message and status of every change of every entry, in the order Meta sent them."""
+    body = _dict(body, "body")
+    if body.get("object") != OBJECT:
+        raise PayloadError(f"object: expected {OBJECT!r}, got {_short(body.get('object'))}")
+    messages: list[InboundMessage] = []
+    statuses: list[StatusUpdate] = []
+    other: list[dict[str, Any]] = []
+    for e, entry in enumerate(_list(body, "entry", "")):
+        entry_path = f"entry[{e}]"
+        entry = _dict(entry, entry_path)
+        for c, change in enumerate(_list(entry, "changes", entry_path)):
+            path = f"{entry_path}.changes[{c}]"
+            change = _dict(change, path)
+            kind = change.get("field")
+            if not isinstance(kind, str) or not kind:
+                raise PayloadError(f"{path}.field: expected a string")
+            value = _dict(change.get("value"), f"{path}.value", missing="value" not in change)
+            if kind != MESSAGES_FIELD:
+                other.append(change)
+                continue
+            found_messages, found_statuses = _parse_messages_value(value, f"{path}.value")
+            if not found_messages and not found_statuses:
+                other.append(change)  # e.g. only value.errors: nothing to store, still worth a log
+            messages.extend(found_messages)
+            statuses.extend(found_statuses)
+    return WebhookBatch(tuple(messages), tuple(statuses), tuple(other))
+
+
+def status_advances(current: str | None, new: str) -> bool:
+    """Whether `new` should replace `current`: statuses arrive out of order and never go back."""
+    if current == FAILED:
+        return False
+    current_rank = STATUS_ORDER.get(current, -1) if current is not None else -1
+    if new == FAILED:
+        # A failure after a delivery is Meta's noise about a message the person already has.
+        return current_rank < STATUS_ORDER["delivered"]
+    if new not in STATUS_ORDER:
+        return False
+    return STATUS_ORDER[new] > current_rank
+
+
+def _parse_messages_value(
+    value: dict[str, Any], path: str
+) -> tuple[list[InboundMessage], list[StatusUpdate]]:
+    raw_messages = _list(value, "messages", path, required=False)
+    raw_statuses = _list(value, "statuses", path, required=False)
+    if not raw_messages and not raw_statuses:
+        return [], []
+    metadata = _dict(value.get("metadata"), f"{path}.metadata", missing="metadata" not in value)
+    phone_number_id = _str(metadata, "phone_number_id")
+    if not phone_number_id:
+        raise PayloadError(f"{path}.metadata.phone_number_id: expected a string")
+    display = _str(metadata, "display_phone_number")
+    contacts = [
+        _dict(contact, f"{path}.contacts[{i}]")
+        for i, contact in enumerate(_list(value, "contacts", path, required=False))
+    ]
+    messages = [
+        _message(_dict(m, f"{path}.messages[{i}]"), f"{path}.messages[{i}]",
+                 phone_number_id, display, contacts)
+        for i, m in enumerate(raw_messages)
+    ]
+    statuses = [
+        _status(_dict(s, f"{path}.statuses[{i}]"), f"{path}.statuses[{i}]", phone_number_id)
+        for i, s in enumerate(raw_statuses)
+    ]
+    return messages, statuses
+
+
+def _message(
+    msg: dict[str, Any], path: str, phone_number_id: str, display: str | None,
+    contacts: list[dict[str, Any]],
+) -> InboundMessage:
+    wamid = _required_str(msg, "id", path)
+    kind = _required_str(msg, "type", path)
+    sender = _str(msg, "from")
+    user_id = _str(msg, "from_user_id")
+    contact = _contact_for(contacts, sender, user_id)
+    if contact is not None:
+        sender = sender or _str(contact, "wa_id")
+        user_id = user_id or _str(contact, "user_id")
+    profile = contact.get("profile") if contact is not None else None
+    content = msg.get(kind)
+    content = content if isinstance(content, dict) else {}
+    text, reply_id = _text_and_reply(kind, content, msg)
+    context = msg.get("context")
+    reaction_target = _str(content, "message_id") if kind == "reaction" else None
+    return InboundMessage(
+        phone_number_id=phone_number_id,
+        display_phone_number=display,
+        wa_message_id=wamid,
+        wa_id=sender,
+        user_id=user_id,
+        profile_name=_str(profile, "name") if isinstance(profile, dict) else None,
+        timestamp=_timestamp(msg, path),
+        type=kind,
+        text=text,
+        reply_id=reply_id,
+        media=Media.from_payload(content) if kind in MEDIA_TYPES else None,
+        location=GeoPoint.from_payload(content) if kind == "location" else None,
+        context_id=_str(context, "id") if isinstance(context, dict) else None,
+        reacted_to=reaction_target,
+        errors=tuple(_dict(err, f"{path}.errors[{i}]")
+                     for i, err in enumerate(_list(msg, "errors", path, required=False))),
+        raw=msg,
+    )
+
+
+def _contact_for(
+    contacts: list[dict[str, Any]], wa_id: str | None, user_id: str | None
+) -> dict[str, Any] | None:
+    # Meta lists one contact per sender of the change; match on either identifier because
+    # username-only senders have no wa_id and numbered ones may lack a user_id.
+    for contact in contacts:
+        if wa_id and contact.get("wa_id") == wa_id:
+            return contact
+        if user_id and contact.get("user_id") == user_id:
+            return contact
+    return None
+
+
+def _text_and_reply(
+    kind: str, content: dict[str, Any], msg: dict[str, Any]
+) -> tuple[str | None, str | None]:
+    """What the person said as text, and the id of the button or row they chose, if any."""
+    if kind == "text":
+        return _str(content, "body"), None
+    if kind in CAPTIONED_TYPES:
+        return _str(content, "caption"), None
+    if kind == "interactive":
+        reply_type = _str(content, "type")
+        reply = content.get(reply_type) if reply_type else None
+        if not isinstance(reply, dict):
+            return None, None
+        if reply_type == "nfm_reply":
+            return _str(reply, "body") or _str(reply, "response_json"), None
+        return _str(reply, "title"), _str(reply, "id")
+    if kind == "button":
+        return _str(content, "text"), _str(content, "payload")
+    if kind == "reaction":
+        return _str(content, "emoji") or None, None  # "" means the reaction was removed
+    if kind == "contacts":
+        return _contacts_text(msg.get("contacts")), None
+    if kind == "system":
+        return _str(content, "body"), None
+    if kind == "order":
+        return _str(content, "text"), None
+    return None, None
+
+
+def _contacts_text(cards: object) -> str | None:
+    """Shared contact cards as "Name +phone" lines, the way a person would read them aloud."""
+    if not isinstance(cards, list):
+        return None
+    lines = []
+    for card in cards:
+        if not isinstance(card, dict):
+            continue
+        name = card.get("name")
+        label = _str(name, "formatted_name") if isinstance(name, dict) else None
+        numbers = []
+        for phone in card.get("phones") or []:
+            wa_id = _str(phone, "wa_id")
+            number = _str(phone, "phone") or (f"+{wa_id}" if wa_id else None)
+            if number:
+                numbers.append(number)
+        line = " ".join(part for part in (label, ", ".join(numbers)) if part)
+        if line:
+            lines.append(line)
+    return "\n".join(lines) or None
+
+
+def _status(status: dict[str, Any], path: str, phone_number_id: str) -> StatusUpdate:
+    conversation = status.get("conversation")
+    pricing = status.get("pricing")
+    return StatusUpdate(
+        phone_number_id=phone_number_id,
+        wa_message_id=_required_str(status, "id", path),
+        status=_required_str(status, "status", path),
+        recipient_id=_str(status, "recipient_id"),
+        timestamp=_timestamp(status, path),
+        errors=tuple(
+            StatusError.from_payload(_dict(err, f"{path}.errors[{i}]"), f"{path}.errors[{i}]")
+            for i, err in enumerate(_list(status, "errors", path, required=False))
+        ),
+        conversation_id=_str(conversation, "id") if isinstance(conversation, dict) else None,
+        pricing_category=_str(pricing, "category") if isinstance(pricing, dict) else None,
+        raw=status,
+    )
+
+
+def _timestamp(obj: dict[str, Any], path: str) -> datetime:
+    # Meta sends Unix seconds as a string ("1700000000"); accept a number too.
+    value = obj.get("timestamp")
+    seconds: float | None = None
+    if isinstance(value, str):
+        try:
+            seconds = float(value.strip())
+        except ValueError:
+            seconds = None
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        seconds = float(value)
+    if seconds is None or not math.isfinite(seconds):
+        raise PayloadError(f"{path}.timestamp: expected Unix seconds, got {_short(value)}")
+    try:
+        return datetime.fromtimestamp(seconds, tz=UTC)
+    except (OverflowError, OSError, ValueError) as exc:
+        raise PayloadError(f"{path}.timestamp: out of range") from exc
+
+
+def _dict(value: object, path: str, *, missing: bool = False) -> dict[str, Any]:
+    if missing:
+        raise PayloadError(f"{path}: missing")
+    if not isinstance(value, dict):
+        raise PayloadError(f"{path}: expected an object, got {_kind(value)}")
+    return value
+
+
+def _list(obj: dict[str, Any], key: str, path: str, *, required: bool = True) -> list[Any]:
+    where = f"{path}.{key}" if path else key
+    if key not in obj:
+        if required:
+            raise PayloadError(f"{where}: missing")
+        return []
+    value = obj[key]
+    if value is None and not required:
+        return []
+    if not isinstance(value, list):
+        raise PayloadError(f"{where}: expected a list, got {_kind(value)}")
+    return value
+
+
+def _required_str(obj: dict[str, Any], key: str, path: str) -> str:
+    value = obj.get(key)
+    if not isinstance(value, str) or not value:
+        reason = "missing" if key not in obj else f"expected a non-empty string, got {_short(value)}"
+        raise PayloadError(f"{path}.{key}: {reason}")
+    return value
+
+
+def _str(obj: object, key: str) -> str | None:
+    # Optional text fields: anything that is not a string is treated as absent, not as an error,
+    # because a 400 makes Meta redeliver (and us drop) every other message of the batch.
+    value = obj.get(key) if isinstance(obj, dict) else None
+    return value if isinstance(value, str) else None
+
+
+def _float(value: object) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float | str):
+        try:
+            number = float(value)
+        except ValueError:
+            return None
+        return number if math.isfinite(number) else None
+    return None
+
+
+def _kind(value: object) -> str:
+    names = {dict: "an object", list: "a list", str: "a string", bool: "a boolean",
+             int: "a number", float: "a number", type(None): "null"}
+    return names.get(type(value), type(value).__name__)
+
+
+def _short(value: object) -> str:
+    # Error texts go back to the sender and into logs: never echo a large value.
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."

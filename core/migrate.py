@@ -43,6 +43,14 @@ def downgrade(settings: Settings, revision: str = "base") -> None:
     engine.dispose()
 
 
+def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
+    cfg = Config(str(ROOT / "alembic.ini"))
+    cfg.set_main_option("script_location", str(ROOT / "migrations"))
+    return ScriptDirectory.from_config(cfg).get_current_head()
+
+
 def current_revision(settings: Settings) -> str | None:
     from alembic.runtime.migration import MigrationContext
 

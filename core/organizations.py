@@ -67,8 +67,9 @@ class OrganizationIn(BaseModel):
     time_zone: str = "America/Argentina/Buenos_Aires"
     business_hours: dict = Field(default_factory=lambda: dict(DEFAULT_BUSINESS_HOURS))
     summary_hour: int = Field(default=20, ge=0, le=23)
-    burst_quiet_seconds: float = Field(default=4.0, gt=0, le=60)
-    burst_cap_seconds: float = Field(default=20.0, gt=0, le=300)
+    # None: the deployment's BURST_QUIET_SECONDS / BURST_MAX_SECONDS.
+    burst_quiet_seconds: float | None = Field(default=None, gt=0, le=60)
+    burst_cap_seconds: float | None = Field(default=None, gt=0, le=300)
 
     _cuit = field_validator("cuit")(classmethod(lambda cls, v: normalize_cuit(v)))
     _hours = field_validator("business_hours")(classmethod(lambda cls, v: validate_business_hours(v)))

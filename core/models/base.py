@@ -67,7 +67,7 @@ def str_enum(enum_cls: type[enum.Enum], length: int = 24, name: str | None = Non
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {datetime: UTCDateTime, Decimal: Money, dict: JSONType}
+    type_annotation_map = {datetime: UTCDateTime, Decimal: Money, dict: JSONType}  # noqa: RUF012
 
 
 class OrgScoped:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.models.base import Base, OrgScoped, Timestamped, str_enum
@@ -16,7 +16,11 @@ class Conversation(OrgScoped, Timestamped, Base):
     __table_args__ = (UniqueConstraint("org_id", "wa_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    wa_id: Mapped[str] = mapped_column(String(64))  # reply address as WhatsApp gives it
+    # Reply address as WhatsApp gives it ("549..."); "user:<id>" for username-only senders,
+    # who cannot be answered until they share a number.
+    wa_id: Mapped[str] = mapped_column(String(64))
+    wa_user_id: Mapped[str | None] = mapped_column(String(64))
+    profile_name: Mapped[str | None] = mapped_column(String(120))
     phone: Mapped[str | None] = mapped_column(String(20))  # E.164 when there is a number
     role: Mapped[ConversationRole] = mapped_column(
         str_enum(ConversationRole), default=ConversationRole.CUSTOMER
@@ -37,9 +41,19 @@ class Conversation(OrgScoped, Timestamped, Base):
         back_populates="conversation", order_by="Message.id", cascade="all, delete-orphan"
     )
 
+    @property
+    def reply_address(self) -> str | None:
+        return None if self.wa_id.startswith("user:") else self.wa_id
+
 
 class Message(OrgScoped, Timestamped, Base):
     __tablename__ = "messages"
+    __table_args__ = (
+        # One row per burst reply: a crashed-and-retried burst job cannot queue a reply twice.
+        Index("uq_messages_idempotency_key", "idempotency_key", unique=True),
+        # The sweeper's question: inbound messages no burst has answered yet.
+        Index("ix_messages_unprocessed", "direction", "processed_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     conversation_id: Mapped[int] = mapped_column(
@@ -60,6 +74,16 @@ class Message(OrgScoped, Timestamped, Base):
     error_code: Mapped[int | None] = mapped_column(Integer)
     error_title: Mapped[str | None] = mapped_column(String(200))
     wa_timestamp: Mapped[datetime | None]
+    status_at: Mapped[datetime | None]  # when `status` last changed (Meta's time for statuses)
     raw: Mapped[dict | None]
+    # Inbound: the burst that answered it; None until then (the sweeper looks for these).
+    burst_id: Mapped[str | None] = mapped_column(String(40))
+    processed_at: Mapped[datetime | None]
+    # Voice notes: pending -> done | failed | placeholder (no transcriber yet).
+    transcript_status: Mapped[str | None] = mapped_column(String(16))
+    # Outbound: the reply as data (core.replies), its idempotency key and send attempts.
+    payload: Mapped[dict | None]
+    idempotency_key: Mapped[str | None] = mapped_column(String(100))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
 
     conversation: Mapped[Conversation] = relationship(back_populates="messages")

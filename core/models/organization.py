@@ -45,6 +45,7 @@ class Organization(Timestamped, Base):
     time_zone: Mapped[str] = mapped_column(String(64), default="America/Argentina/Buenos_Aires")
     business_hours: Mapped[dict] = mapped_column(default=lambda: dict(DEFAULT_BUSINESS_HOURS))
     summary_hour: Mapped[int] = mapped_column(Integer, default=20)
-    burst_quiet_seconds: Mapped[float] = mapped_column(default=4.0)
-    burst_cap_seconds: Mapped[float] = mapped_column(default=20.0)
+    # Per-organization burst timing; None means the deployment default from settings.
+    burst_quiet_seconds: Mapped[float | None]
+    burst_cap_seconds: Mapped[float | None]
     updated_at: Mapped[datetime | None]

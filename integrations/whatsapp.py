@@ -1,0 +1,286 @@
+"""The WhatsApp Cloud API adapter: sends through heyoo, downloads media with our own few lines.
+
+heyoo hard-codes Graph v14/v15 URLs, has no timeouts and answers errors in three different
+shapes (a dict, a Response, or a JSONDecodeError). So this adapter:
+
+- points heyoo's URL attributes at the configured Graph root and version (Meta or the sandbox);
+- swaps heyoo's module-level `requests` for a shim that adds our timeout and remembers the raw
+  response of the call in progress, so we judge every call by its HTTP status and JSON body,
+  never by what heyoo chose to return;
+- turns Meta's error object into a `WhatsAppError` that says whether retrying makes sense.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
+from typing import Any
+
+import heyoo
+import requests
+
+from core.replies import Buttons, Document, ListMessage, Location, Reply, Template, Text
+from core.settings import Settings
+
+log = logging.getLogger("campotech.integrations.whatsapp")
+
+# Meta error codes (https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes)
+THROUGHPUT = 130429  # the number's throughput (messages per second) reached
+PAIR_RATE = 131056  # too many messages to one customer in a short time
+OUTSIDE_WINDOW = 131047  # more than 24 hours since the customer last wrote
+RATE_LIMITED = frozenset({4, 80007, THROUGHPUT, PAIR_RATE})
+# Transient on Meta's side: worth trying again later.
+TRANSIENT = frozenset({1, 2, 131000, 131016, 133004, 130472})
+RETRYABLE = RATE_LIMITED | TRANSIENT
+
+
+def retryable_code(code: int | None) -> bool:
+    """Whether a failure with this Meta error code may succeed if sent again later."""
+    return code in RETRYABLE
+
+
+class WhatsAppError(Exception):
+    """A Graph API call that did not succeed."""
+
+    def __init__(self, code: int | None, title: str, *, http_status: int | None = None,
+                 retryable: bool | None = None, details: str = ""):
+        super().__init__(f"{code}: {title}" + (f" ({details})" if details else ""))
+        self.code, self.title, self.http_status, self.details = code, title, http_status, details
+        if retryable is None:
+            retryable = retryable_code(code) or (http_status is not None and http_status >= 500)
+        self.retryable = retryable
+
+    @property
+    def outside_window(self) -> bool:
+        return self.code == OUTSIDE_WINDOW
+
+    @property
+    def rate_limited(self) -> bool:
+        return self.code in RATE_LIMITED
+
+
+class MediaRejected(Exception):
+    """Media we will not keep: too big, or a type we do not take."""
+
+
+# -- heyoo's HTTP, with a timeout and the response kept for us -----------------------------
+
+_call: contextvars.ContextVar[_Call | None] = contextvars.ContextVar("whatsapp_call", default=None)
+
+
+@dataclass
+class _Call:
+    timeout: float
+    response: requests.Response | None = None
+    error: requests.RequestException | None = None
+
+
+class _RequestsShim:
+    """Stands in for the `requests` module inside heyoo (it calls requests.post/get/delete)."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(requests, name)
+
+    def _do(self, method: str, url: str, **kw: Any) -> requests.Response:
+        call = _call.get()
+        kw.setdefault("timeout", call.timeout if call else 10.0)
+        try:
+            response = requests.request(method, url, **kw)
+        except requests.RequestException as exc:
+            if call is not None:
+                call.error = exc
+            raise
+        if call is not None:
+            call.response = response
+        return response
+
+    def post(self, url: str, **kw: Any) -> requests.Response:
+        return self._do("POST", url, **kw)
+
+    def get(self, url: str, **kw: Any) -> requests.Response:
+        return self._do("GET", url, **kw)
+
+    def delete(self, url: str, **kw: Any) -> requests.Response:
+        return self._do("DELETE", url, **kw)
+
+
+heyoo.requests = _RequestsShim()
+
+
+def _error_from(response: requests.Response) -> WhatsAppError:
+    try:
+        body = response.json()
+    except ValueError:
+        body = {}
+    error = body.get("error") if isinstance(body, dict) else None
+    if not isinstance(error, dict):
+        return WhatsAppError(None, f"HTTP {response.status_code}", http_status=response.status_code)
+    data = error.get("error_data") or {}
+    details = data.get("details", "") if isinstance(data, dict) else ""
+    code = error.get("code")
+    return WhatsAppError(
+        code if isinstance(code, int) else None,
+        str(error.get("message") or error.get("type") or f"HTTP {response.status_code}"),
+        http_status=response.status_code,
+        details=str(details),
+    )
+
+
+@dataclass
+class WhatsAppClient:
+    """One phone number of one WhatsApp Business account."""
+
+    token: str
+    phone_number_id: str
+    graph_url: str = "https://graph.facebook.com"
+    version: str = "v23.0"
+    timeout: float = 10.0
+    _api: heyoo.WhatsApp = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._api = heyoo.WhatsApp(token=self.token, phone_number_id=self.phone_number_id)
+        base = f"{self.graph_url.rstrip('/')}/{self.version}"
+        self._api.base_url = base
+        self._api.v15_base_url = base
+        self._api.url = f"{base}/{self.phone_number_id}/messages"
+
+    def __repr__(self) -> str:  # never print the token
+        return f"WhatsAppClient(phone_number_id={self.phone_number_id!r}, graph={self.base_url!r})"
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, token: str | None = None,
+                      phone_number_id: str | None = None) -> WhatsAppClient:
+        return cls(
+            token=token or settings.whatsapp_access_token or "sandbox",
+            phone_number_id=phone_number_id or settings.whatsapp_phone_number_id,
+            graph_url=settings.graph_base_url,
+            version=settings.whatsapp_graph_version,
+            timeout=settings.whatsapp_timeout_seconds,
+        )
+
+    @property
+    def base_url(self) -> str:
+        return self._api.base_url
+
+    # -- calls -----------------------------------------------------------------------------
+
+    def _run(self, fn: Callable[[], Any]) -> dict:
+        """Run one heyoo call; return Meta's JSON on a 2xx, else raise WhatsAppError."""
+        call = _Call(self.timeout)
+        token = _call.set(call)
+        try:
+            try:
+                fn()
+            except requests.Timeout as exc:
+                raise WhatsAppError(None, f"timeout: {exc}", retryable=True) from exc
+            except requests.RequestException as exc:
+                raise WhatsAppError(None, f"connection: {exc}", retryable=True) from exc
+            except ValueError:
+                pass  # heyoo's r.json() on a non-JSON body: judged by the response below
+        finally:
+            _call.reset(token)
+        response = call.response
+        if response is None:
+            raise WhatsAppError(None, "no response", retryable=True)
+        if not 200 <= response.status_code < 300:
+            raise _error_from(response)
+        try:
+            body = response.json()
+        except ValueError:
+            raise WhatsAppError(None, "non-JSON success body", http_status=response.status_code,
+                                retryable=True) from None
+        if isinstance(body, dict) and "error" in body:
+            raise _error_from(response)
+        return body
+
+    def send(self, to: str, reply: Reply) -> str:
+        """Send one reply; returns the WhatsApp message id (wamid)."""
+        api = self._api
+        if isinstance(reply, Text):
+            body = self._run(lambda: api.send_message(reply.body, to, preview_url=reply.preview_url))
+        elif isinstance(reply, Buttons):
+            interactive = _interactive(reply.body, reply.header, reply.footer, "button", {
+                "buttons": [{"type": "reply", "reply": {"id": b.id, "title": b.title}}
+                            for b in reply.buttons],
+            })
+            body = self._run(lambda: api.send_reply_button(interactive, to))
+        elif isinstance(reply, ListMessage):
+            action = {"button": reply.button, "sections": [
+                {"title": s.title, "rows": [
+                    {"id": r.id, "title": r.title, **({"description": r.description} if r.description else {})}
+                    for r in s.rows]}
+                for s in reply.sections]}
+            # heyoo's send_button builds a *list* interactive from this dict.
+            spec = {"action": action, "body": reply.body, "header": reply.header, "footer": reply.footer}
+            body = self._run(lambda: api.send_button(spec, to))
+        elif isinstance(reply, Document):
+            document: dict[str, Any] = {"filename": reply.filename}
+            document["link" if reply.link else "id"] = reply.link or reply.media_id
+            if reply.caption:
+                document["caption"] = reply.caption
+            payload = {"messaging_product": "whatsapp", "recipient_type": "individual",
+                       "type": "document", "document": document}
+            body = self._run(lambda: api.send_custom_json(payload, to))
+        elif isinstance(reply, Location):
+            body = self._run(lambda: api.send_location(
+                reply.latitude, reply.longitude, reply.name, reply.address, to))
+        elif isinstance(reply, Template):
+            components = [{"type": "body", "parameters": [
+                {"type": "text", "text": p} for p in reply.parameters]}] if reply.parameters else []
+            body = self._run(lambda: api.send_template(reply.name, to, components, lang=reply.language))
+        else:
+            raise TypeError(f"cannot send {type(reply).__name__}")
+        try:
+            return str(body["messages"][0]["id"])
+        except (KeyError, IndexError, TypeError):
+            raise WhatsAppError(None, f"no message id in {str(body)[:200]}", retryable=False) from None
+
+    def mark_as_read(self, wa_message_id: str) -> None:
+        self._run(lambda: self._api.mark_as_read(wa_message_id))
+
+    def media_info(self, media_id: str) -> dict:
+        """`GET /{media-id}`: a download URL that lives about five minutes, the MIME type, size."""
+        return self._run(lambda: heyoo.requests.get(
+            f"{self.base_url}/{media_id}", headers=self._auth()))
+
+    def download_media(self, media_id: str, *, max_bytes: int,
+                       allowed_mime: Collection[str]) -> tuple[bytes, str]:
+        """The media's bytes and MIME type, fetched right now; MediaRejected if we do not take it."""
+        info = self.media_info(media_id)
+        mime = str(info.get("mime_type") or "")
+        base = mime.split(";")[0].strip().lower()
+        if base not in allowed_mime:
+            raise MediaRejected(f"mime type {mime!r} not accepted")
+        size = info.get("file_size")
+        if isinstance(size, int | str) and str(size).isdigit() and int(size) > max_bytes:
+            raise MediaRejected(f"size {size} bytes over the {max_bytes} byte cap")
+        url = info.get("url")
+        if not url:
+            raise WhatsAppError(None, "media info without a url", retryable=True)
+        try:
+            with requests.get(url, headers=self._auth(), timeout=self.timeout, stream=True) as response:
+                if response.status_code != 200:
+                    raise _error_from(response)
+                chunks, total = [], 0
+                for chunk in response.iter_content(64 * 1024):
+                    total += len(chunk)
+                    if total > max_bytes:
+                        raise MediaRejected(f"size over the {max_bytes} byte cap")
+                    chunks.append(chunk)
+        except requests.RequestException as exc:
+            raise WhatsAppError(None, f"media download: {exc}", retryable=True) from exc
+        return b"".join(chunks), base
+
+    def _auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+def _interactive(body: str, header: str, footer: str, kind: str, action: dict) -> dict:
+    interactive: dict[str, Any] = {"type": kind, "body": {"text": body}, "action": action}
+    if header:
+        interactive["header"] = {"type": "text", "text": header}
+    if footer:
+        interactive["footer"] = {"text": footer}
+    return interactive

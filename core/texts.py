@@ -1,0 +1,24 @@
+"""The bot's words: every WhatsApp text is a template in templates/whatsapp/, reworded without code."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+TEXTS_DIR = Path(__file__).resolve().parent.parent / "templates" / "whatsapp"
+
+
+@lru_cache(maxsize=1)
+def _environment() -> Environment:
+    # StrictUndefined: a missing value is a bug to see in tests, not a blank in a customer's chat.
+    return Environment(
+        loader=FileSystemLoader(TEXTS_DIR), autoescape=False, undefined=StrictUndefined,
+        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False,
+    )
+
+
+def render(template: str, /, **context: object) -> str:
+    """`render("ack", name="Marta")` → the text of templates/whatsapp/ack.txt, trimmed."""
+    return _environment().get_template(f"{template}.txt").render(**context).strip()

@@ -21,7 +21,7 @@ from core.settings import load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 # What each process of `make run` shows in its command line.
-ROLES = {"redis": "redis-server", "web": "gunicorn", "worker": "rq worker",
+ROLES = {"redis": "redis-server", "web": "gunicorn", "worker": "workers.worker", "clock": "workers.clock",
          "scheduler": "workers.scheduler"}
 
 pytestmark = pytest.mark.slow

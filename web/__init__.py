@@ -30,14 +30,29 @@ def create_app(settings: Settings | None = None) -> Flask:
         settings.redis_url, socket_connect_timeout=1, socket_timeout=2
     )
 
+    from bot.transport import Transport
+
+    app.extensions["campotech.transport"] = Transport(
+        app.extensions["campotech.db"], app.extensions["campotech.redis"], settings
+    )
+
     _install_request_context(app)
 
+    from bot.webhook import bp as webhook_bp
     from web.cli import register_cli
     from web.health import bp as health_bp
     from web.home import bp as home_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(home_bp)
+    app.register_blueprint(webhook_bp)
+    if settings.whatsapp_sandbox:
+        # No Meta account configured: the app answers heyoo's calls itself and records them.
+        from bot.sandbox import bp as sandbox_bp
+        from bot.sandbox_graph import bp as sandbox_graph_bp
+
+        app.register_blueprint(sandbox_graph_bp, url_prefix="/sandbox/graph")
+        app.register_blueprint(sandbox_bp)
     register_cli(app)
     return app
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, Response, current_app, jsonify
+from redis.exceptions import RedisError
 
+from bot.metrics import Metrics
 from core import health
 
 bp = Blueprint("health", __name__)
@@ -18,3 +20,15 @@ def healthz():
     if not report.ok:
         body["failed"] = report.failed
     return jsonify(body), 200 if report.ok else 503
+
+
+@bp.get("/metrics")
+def metrics():
+    """Prometheus text format; counters live in Redis so every process adds to the same ones."""
+    from web import redis_of
+
+    try:
+        body = Metrics(redis_of(current_app)).render()
+    except RedisError as exc:
+        return Response(f"# redis unavailable: {exc}\n", status=503, mimetype="text/plain")
+    return Response(body, mimetype="text/plain; version=0.0.4")

@@ -4,11 +4,23 @@ from __future__ import annotations
 
 import logging
 
+from bot import media
+from bot.alerts import panic_changed, sent
+from bot.dispatch import Dispatcher
+from bot.metrics import Metrics
+from bot.outbound import SendDeferred, Sender, client_for
+from bot.panic import PanicSwitch
+from bot.processing import process_burst as run_burst
+from bot.transport import Transport
 from core import audit
 from core.db import Database
 from core.logging import configure_logging, org_id_var
+from core.models import Message, Organization
 from core.organizations import all_organization_ids
 from core.settings import get_settings
+from integrations.whatsapp import WhatsAppError
+from nlu.transcribe import transcribe
+from workers.queues import redis_connection
 
 log = logging.getLogger("campotech.workers")
 
@@ -42,3 +54,100 @@ def verify_audit_chains() -> dict:
     summary = {"organizations": len(org_ids), "intact": len(org_ids) - len(broken), "broken": broken}
     log.info("audit chains verified", extra={"summary": summary})
     return summary
+
+
+# -- WhatsApp transport ----------------------------------------------------------------------
+
+def _parts():
+    db = _database()
+    settings = get_settings()
+    return db, redis_connection(settings), settings
+
+
+def process_burst(org_id: int, conversation_id: int, burst_id: str) -> dict:
+    """Answer one closed burst and enqueue its replies' sends."""
+    db, redis, settings = _parts()
+    token = org_id_var.set(org_id)
+    try:
+        outcome = run_burst(db, redis, settings, org_id, conversation_id, burst_id)
+        dispatch = Dispatcher(redis)
+        for message_id in outcome.reply_ids:
+            dispatch.send(org_id, message_id)
+        if outcome.mark_read_id and outcome.status == "answered":
+            dispatch.mark_read(org_id, outcome.mark_read_id)
+        if outcome.status not in ("waiting", "busy"):
+            Metrics(redis).inc("campotech_bursts_total", outcome.status)
+        return {"status": outcome.status, "replies": outcome.reply_ids, "messages": outcome.message_ids}
+    finally:
+        org_id_var.reset(token)
+        db.dispose()
+
+
+def send_message(org_id: int, message_id: int) -> dict:
+    """Send one stored reply; raises to let RQ retry with backoff when Meta asks us to wait."""
+    db, redis, settings = _parts()
+    token = org_id_var.set(org_id)
+    panic = PanicSwitch(redis, settings)
+    try:
+        try:
+            result = Sender(db, redis, settings).deliver(org_id, message_id)
+        except SendDeferred:
+            panic_changed(db, redis, settings, org_id, panic.record(org_id, ok=False))
+            raise
+        ok = result.outcome in ("sent", "already_sent")
+        if result.outcome != "already_sent":
+            panic_changed(db, redis, settings, org_id, panic.record(org_id, ok=ok))
+        if result.outcome == "sent":
+            sent(db, redis, org_id, message_id)
+        return {"outcome": result.outcome, "wa_message_id": result.wa_message_id, "error": result.error_code}
+    finally:
+        org_id_var.reset(token)
+        db.dispose()
+
+
+def fetch_media(org_id: int, message_id: int) -> dict:
+    """Download a message's media; transcribe voice notes so their burst can be answered."""
+    db, _redis, settings = _parts()
+    token = org_id_var.set(org_id)
+    try:
+        fetched = media.fetch(db, settings, org_id, message_id)
+        if fetched.is_audio and fetched.path is not None:
+            result = transcribe(fetched.path)
+            media.record_transcript(db, org_id, message_id, result.text, result.status)
+            return {"path": str(fetched.path), "transcript": result.status}
+        return {"path": str(fetched.path) if fetched.path else None, "rejected": fetched.rejected}
+    finally:
+        org_id_var.reset(token)
+        db.dispose()
+
+
+def mark_read(org_id: int, message_id: int) -> bool:
+    """Blue ticks for the last message of an answered burst (best effort, never retried)."""
+    db, _redis, settings = _parts()
+    try:
+        with db.org_session(org_id) as session:
+            message = session.get(Message, message_id)
+            client = client_for(session, session.get(Organization, org_id), settings)
+            wamid = message.wa_message_id if message else None
+        if not wamid:
+            return False
+        try:
+            client.mark_as_read(wamid)
+        except WhatsAppError as exc:
+            log.info("mark-as-read of %s failed: %s", wamid, exc)
+            return False
+        return True
+    finally:
+        db.dispose()
+
+
+def sweep_transport() -> dict:
+    db, redis, settings = _parts()
+    try:
+        return Transport(db, redis, settings).sweep()
+    finally:
+        db.dispose()
+
+
+def noop() -> None:
+    """An empty job: the baseline of bench/burst_latency.py."""

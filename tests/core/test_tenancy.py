@@ -90,13 +90,12 @@ def test_raw_sql_cannot_write_other_organization(two_orgs_pg):
         assert s.execute(text("DELETE FROM customers WHERE org_id = :b"), {"b": b}).rowcount == 0
     import sqlalchemy.exc
 
-    with pytest.raises(sqlalchemy.exc.ProgrammingError, match="row-level security"):
-        with db.org_session(a) as s:
-            s.execute(
-                text("INSERT INTO customers (org_id, name, iva_condition, created_at) "
-                     "VALUES (:b, 'colado', 'consumidor_final', now())"),
-                {"b": b},
-            )
+    with pytest.raises(sqlalchemy.exc.ProgrammingError, match="row-level security"), db.org_session(a) as s:
+        s.execute(
+            text("INSERT INTO customers (org_id, name, iva_condition, created_at) "
+                 "VALUES (:b, 'colado', 'consumidor_final', now())"),
+            {"b": b},
+        )
     with db.org_session(b) as s:
         assert s.execute(text("SELECT name FROM customers")).scalars().all() == ["Cliente de B"]
 

@@ -1,0 +1,116 @@
+"""The burst clock in Redis: when a sender's run of messages has gone quiet, or hit the cap.
+
+A burst is a conversation's inbound messages that no reply has answered yet; the database
+knows which messages those are. Redis only keeps time: the first and last arrival of the open
+burst and one sorted set of due times. Claiming a due burst is one atomic script, so among
+any number of clock processes exactly one wins it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from redis import Redis
+
+DUE = "campotech:bursts:due"
+STATE = "campotech:burst:{member}"
+
+# KEYS: due zset, state hash. ARGV: member, now, quiet, cap.
+# The burst closes at min(last + quiet, first + cap); a new message only ever extends the
+# quiet part, never the cap.
+_NOTE = """
+local first = tonumber(redis.call('HGET', KEYS[2], 'first'))
+local now = tonumber(ARGV[2])
+if not first then
+  first = now
+  redis.call('HSET', KEYS[2], 'first', ARGV[2], 'id', ARGV[5])
+end
+redis.call('HSET', KEYS[2], 'last', ARGV[2])
+redis.call('HINCRBY', KEYS[2], 'count', 1)
+local due = math.min(now + tonumber(ARGV[3]), first + tonumber(ARGV[4]))
+redis.call('ZADD', KEYS[1], due, ARGV[1])
+redis.call('EXPIRE', KEYS[2], math.ceil(tonumber(ARGV[4]) + 3600))
+return tostring(due)
+"""
+
+# KEYS: due zset. ARGV: now, limit, state key prefix. Returns member, burst id, first, count...
+_CLAIM = """
+local members = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
+local out = {}
+for _, member in ipairs(members) do
+  if redis.call('ZREM', KEYS[1], member) == 1 then
+    local key = ARGV[3] .. member
+    local state = redis.call('HMGET', key, 'id', 'first', 'count')
+    redis.call('DEL', key)
+    table.insert(out, member)
+    table.insert(out, state[1] or '')
+    table.insert(out, state[2] or '')
+    table.insert(out, state[3] or '0')
+  end
+end
+return out
+"""
+
+
+@dataclass(frozen=True)
+class DueBurst:
+    org_id: int
+    conversation_id: int
+    burst_id: str
+    first_at: float | None
+    count: int
+
+
+def _member(org_id: int, conversation_id: int) -> str:
+    return f"{org_id}:{conversation_id}"
+
+
+class BurstClock:
+    def __init__(self, redis: Redis):
+        self.redis = redis
+        self._note = redis.register_script(_NOTE)
+        self._claim = redis.register_script(_CLAIM)
+
+    def note(self, org_id: int, conversation_id: int, *, now: float, quiet: float, cap: float) -> float:
+        """A message arrived: open or extend the sender's burst; returns its due time."""
+        member = _member(org_id, conversation_id)
+        due = self._note(
+            keys=[DUE, STATE.format(member=member)],
+            args=[member, repr(now), repr(quiet), repr(cap), uuid.uuid4().hex],
+        )
+        return float(due)
+
+    def claim_due(self, now: float, limit: int = 100) -> list[DueBurst]:
+        """Take every burst due by `now` off the clock; each is returned to one caller only."""
+        flat = self._claim(keys=[DUE], args=[repr(now), limit, STATE.format(member="")])
+        out = []
+        for i in range(0, len(flat), 4):
+            member, burst_id, first, count = (
+                v.decode() if isinstance(v, bytes) else str(v) for v in flat[i : i + 4]
+            )
+            org, conv = member.split(":")
+            out.append(DueBurst(
+                org_id=int(org), conversation_id=int(conv),
+                burst_id=burst_id or uuid.uuid4().hex,
+                first_at=float(first) if first else None, count=int(count or 0),
+            ))
+        return out
+
+    def defer(self, org_id: int, conversation_id: int, burst_id: str, until: float) -> None:
+        """Look at this burst again at `until` (transcripts still coming, lock busy)."""
+        member = _member(org_id, conversation_id)
+        key = STATE.format(member=member)
+        pipe = self.redis.pipeline()
+        # Keep the burst's id unless a newer message already opened state for it.
+        pipe.hsetnx(key, "id", burst_id)
+        pipe.expire(key, 3600)
+        pipe.zadd(DUE, {member: until})
+        pipe.execute()
+
+    def next_due(self) -> float | None:
+        head = self.redis.zrange(DUE, 0, 0, withscores=True)
+        return float(head[0][1]) if head else None
+
+    def pending(self) -> int:
+        return int(self.redis.zcard(DUE))

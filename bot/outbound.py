@@ -1,0 +1,193 @@
+"""Outbound messages: stored first with an idempotency key, then sent once through the adapter."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from redis import Redis
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.ratelimit import TokenBucket
+from core.db import Database
+from core.models import Conversation, DeliveryStatus, Direction, Message, Organization, utcnow
+from core.replies import Reply, Template, reply_from_dict
+from core.settings import Settings
+from core.vault import Vault
+from integrations.whatsapp import WhatsAppClient, WhatsAppError
+
+log = logging.getLogger("campotech.bot.outbound")
+
+SERVICE_WINDOW = timedelta(hours=24)
+MAX_ATTEMPTS = 6  # the first try plus SEND_RETRY's five
+RATE_WAIT_LIMIT = 2.0  # longer than this and the job gives its worker back (raises to retry)
+
+
+class SendDeferred(Exception):
+    """Not sent yet, worth retrying (Meta throttled us, timed out, or our own rate limit)."""
+
+
+@dataclass(frozen=True)
+class SendResult:
+    message_id: int
+    outcome: str  # sent, already_sent, failed, refused
+    wa_message_id: str | None = None
+    error_code: int | None = None
+
+
+def queue_replies(
+    session: Session, conversation: Conversation, replies: Sequence[Reply], *, key: str
+) -> list[int]:
+    """Store replies as queued outbound messages; the same `key` never stores them twice."""
+    ids: list[int] = []
+    for n, reply in enumerate(replies):
+        idem = f"{key}:{n}"
+        existing = session.scalar(select(Message.id).where(Message.idempotency_key == idem))
+        if existing:
+            ids.append(existing)
+            continue
+        row = Message(
+            conversation_id=conversation.id,
+            direction=Direction.OUTBOUND,
+            type=reply.kind,
+            body=reply.preview()[:4096],
+            payload=reply.to_dict(),
+            status=DeliveryStatus.QUEUED,
+            idempotency_key=idem,
+            attempts=0,
+        )
+        session.add(row)
+        session.flush()
+        ids.append(row.id)
+    return ids
+
+
+def window_open(conversation: Conversation, now: datetime) -> bool:
+    """Inside WhatsApp's 24-hour customer-service window, when free-form messages are allowed."""
+    last = conversation.last_inbound_at
+    return last is not None and now - last < SERVICE_WINDOW
+
+
+def window_template(settings: Settings, reply: Reply) -> Template | None:
+    """The approved template that stands in for `reply` outside the window, if one is configured."""
+    if not settings.whatsapp_window_template:
+        return None
+    summary = " ".join(reply.preview().split())[:900]
+    return Template(
+        name=settings.whatsapp_window_template,
+        language=settings.whatsapp_window_template_lang,
+        parameters=(summary,),
+    )
+
+
+def client_for(session: Session, org: Organization, settings: Settings) -> WhatsAppClient:
+    """The organization's own number and token when it has them, else the deployment's."""
+    token = Vault(settings.encryption_keys).load(session, "whatsapp_token")
+    return WhatsAppClient.from_settings(
+        settings,
+        token=token or settings.whatsapp_access_token or "sandbox",
+        phone_number_id=org.wa_phone_number_id or settings.whatsapp_phone_number_id,
+    )
+
+
+class Sender:
+    """Sends one stored outbound message, at most once, within the number's rate limit."""
+
+    def __init__(
+        self, db: Database, redis: Redis, settings: Settings,
+        clock: Callable[[], float] = time.time, sleep: Callable[[float], None] = time.sleep,
+    ):
+        self.db, self.redis, self.settings = db, redis, settings
+        self.clock, self.sleep = clock, sleep
+
+    def _sent_key(self, message_id: int) -> str:
+        return f"campotech:sent:{message_id}"
+
+    def deliver(self, org_id: int, message_id: int) -> SendResult:
+        """Send it, or say why not; raises SendDeferred (after committing the attempt) to retry."""
+        result = self._deliver(org_id, message_id)
+        if isinstance(result, SendDeferred):
+            raise result
+        return result
+
+    def _deliver(self, org_id: int, message_id: int) -> SendResult | SendDeferred:
+        with self.db.org_session(org_id) as session:
+            message = session.get(Message, message_id)
+            if message is None or message.direction is not Direction.OUTBOUND:
+                return SendResult(message_id, "failed")
+            if message.status is not DeliveryStatus.QUEUED or message.wa_message_id:
+                return SendResult(message_id, "already_sent", message.wa_message_id)
+            # A crash after Meta accepted the message but before the commit below leaves this
+            # mark in Redis: the retried job trusts it and does not send again.
+            remembered = self.redis.get(self._sent_key(message_id))
+            if remembered:
+                return self._record_sent(session, message, remembered.decode())
+            conversation = message.conversation
+            org = session.get(Organization, org_id)
+            reply = reply_from_dict(message.payload or {})
+            to = conversation.reply_address
+            if to is None:
+                return self._fail(session, message, None, "sin número para responder", final=True)
+            if not isinstance(reply, Template) and not window_open(conversation, utcnow()):
+                template = window_template(self.settings, reply)
+                if template is None:
+                    return self._fail(
+                        session, message, 131047, "fuera de la ventana de 24 horas", final=True,
+                        outcome="refused",
+                    )
+                reply = template
+                message.payload = template.to_dict()
+                message.type = template.kind
+            client = client_for(session, org, self.settings)
+            try:
+                self._wait_for_rate(client.phone_number_id)
+            except SendDeferred as deferred:
+                return deferred
+            message.attempts = (message.attempts or 0) + 1
+            try:
+                wamid = client.send(to, reply)
+            except WhatsAppError as err:
+                if err.outside_window and not isinstance(reply, Template):
+                    template = window_template(self.settings, reply)
+                    if template is not None:
+                        message.payload = template.to_dict()
+                        message.type = template.kind
+                        return SendDeferred("outside the 24-hour window: the template goes next")
+                final = not err.retryable or message.attempts >= MAX_ATTEMPTS
+                result = self._fail(session, message, err.code, err.title, final=final)
+                return result if final else SendDeferred(f"{err.code}: {err.title}")
+            self.redis.set(self._sent_key(message_id), wamid, ex=7 * 86400)
+            return self._record_sent(session, message, wamid)
+
+    def _wait_for_rate(self, phone_number_id: str) -> None:
+        bucket = TokenBucket(self.redis, f"send:{phone_number_id}", self.settings.whatsapp_send_rate)
+        waited = 0.0
+        while (wait := bucket.take(self.clock())) > 0:
+            if waited + wait > RATE_WAIT_LIMIT:
+                raise SendDeferred("our own per-number rate limit")
+            self.sleep(wait)
+            waited += wait
+
+    def _record_sent(self, session: Session, message: Message, wamid: str) -> SendResult:
+        message.wa_message_id = wamid
+        message.status = DeliveryStatus.SENT
+        message.status_at = utcnow()
+        message.error_code = None
+        message.error_title = None
+        return SendResult(message.id, "sent", wamid)
+
+    def _fail(
+        self, session: Session, message: Message, code: int | None, title: str, *,
+        final: bool, outcome: str = "failed",
+    ) -> SendResult:
+        message.error_code = code
+        message.error_title = (title or "")[:200]
+        if final:
+            message.status = DeliveryStatus.FAILED
+            message.status_at = utcnow()
+            log.warning("message %s failed for good: %s %s", message.id, code, title)
+        return SendResult(message.id, outcome if final else "retrying", None, code)

@@ -1,0 +1,192 @@
+"""The transport's moving parts between the webhook and the workers: accept, tick, sweep.
+
+`accept` runs in the webhook request (store first, then quick Redis bookkeeping), `tick` in the
+clock process (hand due bursts to workers), `sweep` in the clock too (pick up whatever a Redis
+or worker outage left behind). None of it does slow work.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+
+from redis import Redis
+from redis.exceptions import RedisError
+from sqlalchemy import func, select
+
+from bot import inbound
+from bot.bursts import BurstClock
+from bot.dispatch import DEFAULT, LOW, Dispatcher
+from bot.metrics import Metrics
+from bot.outbound import queue_replies
+from bot.payloads import WebhookBatch
+from bot.ratelimit import WindowCounter
+from core import texts
+from core.db import Database
+from core.models import Conversation, DeliveryStatus, Direction, Message, Organization, utcnow
+from core.organizations import all_organization_ids
+from core.replies import Text
+from core.settings import Settings
+from integrations.whatsapp import retryable_code
+
+log = logging.getLogger("campotech.bot.transport")
+
+BUSY_KEY = "campotech:org-busy:{org_id}"
+CLOSED_KEY = "campotech:burst-closed:{burst_id}"
+
+
+@dataclass(frozen=True)
+class Timing:
+    quiet: float
+    cap: float
+
+
+class Transport:
+    def __init__(self, db: Database, redis: Redis, settings: Settings):
+        self.db, self.redis, self.settings = db, redis, settings
+        self.clock = BurstClock(redis)
+        self.dispatch = Dispatcher(redis)
+        self.metrics = Metrics(redis)
+        self.per_sender = WindowCounter(redis, "in-sender", 60)
+        self.per_org = WindowCounter(redis, "in-org", 60)
+
+    # -- webhook ---------------------------------------------------------------------------
+
+    def accept(self, batch: WebhookBatch) -> inbound.ReceiveResult:
+        """Store everything (the part that must not fail), then schedule; Redis trouble is logged,
+        not raised: the sweeper finds the stored messages when Redis is back."""
+        result = inbound.receive(self.db, batch)
+        try:
+            self._schedule(result)
+        except RedisError as exc:
+            log.error("redis unavailable after storing %d messages: %s", len(result.stored), exc)
+        return result
+
+    def _schedule(self, result: inbound.ReceiveResult) -> None:
+        now = time.time()
+        timing = self._timings({s.org_id for s in result.stored})
+        if result.duplicates:
+            self.metrics.inc("campotech_duplicates_total", amount=result.duplicates)
+        for stored in result.stored:
+            self.metrics.inc("campotech_messages_in_total", stored.type)
+            if stored.has_media:
+                self.dispatch.fetch_media(stored.org_id, stored.message_id)
+            if not stored.answerable:
+                # No number to reply to (a username-only sender): the burst job files it at once.
+                self.clock.note(stored.org_id, stored.conversation_id, now=now, quiet=0.0, cap=0.0)
+                continue
+            sender = f"{stored.org_id}:{stored.conversation_id}"
+            if self.per_org.hit(str(stored.org_id), now) > self.settings.inbound_org_limit:
+                # A busy organization's bursts go to the low queue so others are not delayed.
+                self.redis.set(BUSY_KEY.format(org_id=stored.org_id), 1, ex=120)
+                self.metrics.inc("campotech_throttled_total", "organization")
+            if self.per_sender.hit(sender, now) > self.settings.inbound_sender_limit:
+                # Stored, and answered with the burst already open; it does not keep it open.
+                self.metrics.inc("campotech_throttled_total", "sender")
+                if self.per_sender.once(sender, now):
+                    self._slow_down(stored.org_id, stored.conversation_id, now)
+                continue
+            t = timing[stored.org_id]
+            self.clock.note(stored.org_id, stored.conversation_id, now=now, quiet=t.quiet, cap=t.cap)
+        for org_id, message_id, status, code in result.status_changes:
+            if status == DeliveryStatus.FAILED.value:
+                self.metrics.inc("campotech_send_failures_total", str(code or "unknown"))
+                if code is not None and retryable_code(code):
+                    self._requeue_failed(org_id, message_id)
+
+    def _timings(self, org_ids: set[int]) -> dict[int, Timing]:
+        if not org_ids:
+            return {}
+        with self.db.system_session() as session:
+            rows = session.execute(
+                select(Organization.id, Organization.burst_quiet_seconds, Organization.burst_cap_seconds)
+                .where(Organization.id.in_(org_ids))
+            )
+            return {
+                org_id: Timing(quiet or self.settings.burst_quiet_seconds, cap or self.settings.burst_max_seconds)
+                for org_id, quiet, cap in rows
+            }
+
+    def _slow_down(self, org_id: int, conversation_id: int, now: float) -> None:
+        with self.db.org_session(org_id) as session:
+            conversation = session.get(Conversation, conversation_id)
+            ids = queue_replies(
+                session, conversation, [Text(texts.render("slow_down"))],
+                key=f"slow:{conversation_id}:{int(now // 60)}",
+            )
+        for message_id in ids:
+            self.dispatch.send(org_id, message_id)
+
+    def _requeue_failed(self, org_id: int, message_id: int) -> None:
+        """Meta said a delivered-then-failed message may be retried: send it again, once more."""
+        with self.db.org_session(org_id) as session:
+            message = session.get(Message, message_id)
+            if message is None or (message.attempts or 0) >= 3:
+                return
+            message.status = DeliveryStatus.QUEUED
+            message.wa_message_id = None
+        self.redis.delete(f"campotech:sent:{message_id}")
+        self.dispatch.send(org_id, message_id)
+
+    # -- clock -----------------------------------------------------------------------------
+
+    def tick(self, now: float | None = None) -> int:
+        """Hand every due burst to a worker; returns how many."""
+        now = time.time() if now is None else now
+        due = self.clock.claim_due(now)
+        for burst in due:
+            busy = self.redis.exists(BUSY_KEY.format(org_id=burst.org_id))
+            self.redis.set(CLOSED_KEY.format(burst_id=burst.burst_id), repr(now), ex=3600)
+            self.dispatch.process_burst(
+                burst.org_id, burst.conversation_id, burst.burst_id, queue=LOW if busy else DEFAULT
+            )
+        return len(due)
+
+    def sweep(self, older_than: float = 30.0) -> dict[str, int]:
+        """Re-schedule inbound messages no burst answered and replies never sent.
+
+        Safe to run any time: a re-scheduled burst that finds nothing new does nothing, and a
+        re-enqueued send of a message already sent is skipped by the sender.
+        """
+        cutoff = utcnow() - timedelta(seconds=older_than)
+        found = {"bursts": 0, "sends": 0}
+        with self.db.system_session() as session:
+            org_ids = all_organization_ids(session)
+        now = time.time()
+        for org_id in org_ids:
+            with self.db.org_session(org_id) as session:
+                conversations = list(session.scalars(
+                    select(Message.conversation_id).where(
+                        Message.direction == Direction.INBOUND,
+                        Message.processed_at.is_(None),
+                        Message.created_at < cutoff,
+                    ).group_by(Message.conversation_id)
+                ))
+                unsent = list(session.scalars(
+                    select(Message.id).where(
+                        Message.direction == Direction.OUTBOUND,
+                        Message.status == DeliveryStatus.QUEUED,
+                        Message.created_at < cutoff,
+                    )
+                ))
+            for conversation_id in conversations:
+                if self.clock.redis.zscore("campotech:bursts:due", f"{org_id}:{conversation_id}") is None:
+                    self.clock.note(org_id, conversation_id, now=now, quiet=0.0, cap=0.0)
+                    found["bursts"] += 1
+            for message_id in unsent:
+                self.dispatch.send(org_id, message_id)
+                found["sends"] += 1
+        if found["bursts"] or found["sends"]:
+            log.warning("sweeper re-scheduled %(bursts)d bursts and %(sends)d sends", found)
+        return found
+
+
+def unprocessed_count(db: Database, org_id: int) -> int:
+    with db.org_session(org_id) as session:
+        return int(session.scalar(
+            select(func.count(Message.id)).where(
+                Message.direction == Direction.INBOUND, Message.processed_at.is_(None)
+            )
+        ) or 0)

@@ -1,0 +1,68 @@
+"""Voice notes wait for their transcript; bad media gets a polite reply; floods stay fair."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from bot import simulator
+from core.models import Message
+from tests.bot.conftest import CUSTOMER, PHONE_NUMBER_ID
+
+OGG = b"OggS" + bytes(2000)  # a few KB standing in for a voice note (the placeholder never decodes it)
+
+
+def test_voice_note_is_downloaded_then_the_burst_answers_honestly(harness):
+    media_id = harness.graph.upload_media(OGG, "audio/ogg")
+    harness.say("hola")
+    harness.post(simulator.voice_note(PHONE_NUMBER_ID, CUSTOMER, media_id))
+    harness.work()
+    texts = [r["payload"]["text"]["body"] for r in harness.replies()]
+    assert len(texts) == 2
+    assert "hola" in texts[0]
+    assert "todavía no puedo escucharlo" in texts[1]
+    with harness.db.org_session(harness.org_id) as s:
+        audio = s.scalar(select(Message).where(Message.type == "audio"))
+        assert audio.transcript_status == "placeholder"
+        assert audio.media_path and audio.media_path.startswith(harness.settings.media_dir)
+        with open(audio.media_path, "rb") as fh:
+            assert fh.read() == OGG
+
+
+def test_oversized_media_gets_a_polite_reply_not_a_crash(harness):
+    settings = harness.settings
+    big = harness.graph.upload_media(b"\xff\xd8" + bytes(settings.media_max_bytes + 10), "image/jpeg")
+    harness.post(simulator.image(PHONE_NUMBER_ID, CUSTOMER, big, caption="así quedó el caño"))
+    harness.work()
+    texts = [r["payload"]["text"]["body"] for r in harness.replies()]
+    assert any("demasiado grande" in t for t in texts)
+
+
+def test_a_flooding_sender_gets_one_dame_un_momento_and_nothing_is_lost(harness, monkeypatch):
+    settings = harness.settings.model_copy(update={"inbound_sender_limit": 5})
+    harness.transport.settings = settings
+    for n in range(12):
+        harness.say(f"mensaje {n}")
+    harness.work()
+    bodies = [r["payload"]["text"]["body"] for r in harness.replies()]
+    assert sum("Dame un momento" in b for b in bodies) == 1
+    with harness.db.org_session(harness.org_id) as s:
+        assert s.scalar(select(func.count(Message.id)).where(Message.direction == "in")) == 12
+        assert s.scalar(select(func.count(Message.id)).where(
+            Message.direction == "in", Message.processed_at.is_(None))) == 0
+    echo = next(b for b in bodies if "Recibí tu mensaje" in b)
+    assert "mensaje 11" in echo  # the excess is answered with the burst, not dropped
+
+
+def test_a_busy_organization_is_moved_to_the_low_queue(harness):
+    from rq import Queue
+
+    settings = harness.settings.model_copy(update={"inbound_org_limit": 3})
+    harness.transport.settings = settings
+    for n in range(5):
+        harness.say(f"hola {n}", wa_id=f"54911555500{n:02d}")
+    import time
+
+    time.sleep(settings.burst_quiet_seconds + 0.05)
+    harness.transport.tick()
+    assert Queue("low", connection=harness.redis).count == 5
+    assert Queue("default", connection=harness.redis).count == 0

@@ -1,0 +1,85 @@
+"""Two real RQ workers and two burst clocks, several senders at once: one reply per burst."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from sqlalchemy import select
+
+from bot.dispatch import Dispatcher
+from core.models import Conversation, Message, Organization
+from tests.bot.conftest import PHONE_NUMBER_ID
+
+ROOT = Path(__file__).resolve().parents[2]
+SENDERS = [f"54911600000{n:02d}" for n in range(6)]
+
+
+def _start(*args: str) -> subprocess.Popen:
+    return subprocess.Popen([*args], cwd=ROOT, env=os.environ.copy(),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def test_two_workers_racing_senders_exactly_one_reply_each(harness):
+    from bot import simulator
+
+    with harness.db.org_session(harness.org_id) as s:
+        s.get(Organization, harness.org_id).burst_quiet_seconds = 1.0
+        s.get(Organization, harness.org_id).burst_cap_seconds = 5.0
+    procs = [
+        _start(sys.executable, "-m", "workers.worker"),
+        _start(sys.executable, "-m", "workers.worker"),
+        _start(sys.executable, "-m", "workers.clock"),
+        _start(sys.executable, "-m", "workers.clock"),
+    ]
+    try:
+        def chat(wa_id: str) -> None:
+            client = harness.app.test_client()
+            for n, words in enumerate(["hola", "se me rompió el termotanque", "estoy en Palermo", "gracias"]):
+                body = simulator.encode(simulator.text(PHONE_NUMBER_ID, wa_id, f"{words} ({n})"))
+                r = client.post("/webhooks/whatsapp", data=body, headers={
+                    "Content-Type": "application/json",
+                    "X-Hub-Signature-256": simulator.sign(harness.settings.whatsapp_app_secret, body)})
+                assert r.status_code == 200
+                time.sleep(0.05)
+
+        threads = [threading.Thread(target=chat, args=(w,)) for w in SENDERS]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        # Pile on: a duplicate job per conversation, as if a burst had been claimed twice.
+        with harness.db.org_session(harness.org_id) as s:
+            conversations = list(s.scalars(select(Conversation.id)))
+        for conversation_id in conversations:
+            Dispatcher(harness.redis).process_burst(harness.org_id, conversation_id, f"dup-{conversation_id}")
+
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and len(harness.graph.sent()) < len(SENDERS):
+            time.sleep(0.1)
+        time.sleep(2.0)  # anything extra would show up now
+    finally:
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+    sent = harness.graph.sent()
+    assert sorted(r["to"] for r in sent) == sorted(SENDERS), [p.stderr.read()[-2000:] for p in procs]
+    for record in sent:
+        body = record["payload"]["text"]["body"]
+        assert all(f"({n})" in body for n in range(4)), body
+    with harness.db.org_session(harness.org_id) as s:
+        inbound = list(s.scalars(select(Message).where(Message.direction == "in")))
+        assert len(inbound) == 4 * len(SENDERS)
+        by_conversation = {}
+        for m in inbound:
+            by_conversation.setdefault(m.conversation_id, set()).add(m.burst_id)
+        assert all(len(ids) == 1 and None not in ids for ids in by_conversation.values())

@@ -11,7 +11,15 @@ import hmac
 import json
 import time
 import uuid
+from dataclasses import dataclass
 from typing import Any
+
+from sqlalchemy import select
+
+from core.db import Database
+from core.models import Customer, User
+from core.organizations import find_by_phone_number_id
+from core.phones import wa_id_for
 
 
 def new_wamid() -> str:
@@ -111,3 +119,95 @@ def encode(payload: dict) -> bytes:
 def sign(secret: str, body: bytes) -> str:
     """The X-Hub-Signature-256 header Meta sends for `body`."""
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+# -- the simulator's phone book and inbound messages ---------------------------------------
+
+DEMO_CUSTOMER = "5491155550000"
+
+
+@dataclass(frozen=True)
+class Phone:
+    wa_id: str
+    label: str
+    role: str  # customer, technician, owner, admin, ...
+
+
+def phone_book(db: Database, phone_number_id: str) -> list[Phone]:
+    """Who you can be in the simulator: the organization's staff with phones, its customers,
+    and a brand-new customer."""
+    with db.system_session() as session:
+        org = find_by_phone_number_id(session, phone_number_id)
+        org_id = org.id if org else None
+    phones = [Phone(DEMO_CUSTOMER, "Cliente nuevo", "customer")]
+    if org_id is None:
+        return phones
+    with db.org_session(org_id) as session:
+        for user in session.scalars(select(User).where(User.phone.is_not(None)).order_by(User.role, User.name)):
+            phones.append(Phone(wa_id_for(user.phone), f"{user.name} ({ROLE_ES.get(user.role.value, user.role.value)})",
+                                user.role.value))
+        for customer in session.scalars(
+            select(Customer).where(Customer.phone.is_not(None)).order_by(Customer.name).limit(20)
+        ):
+            wa_id = wa_id_for(customer.phone)
+            if wa_id != DEMO_CUSTOMER:
+                phones.append(Phone(wa_id, f"{customer.name or wa_id} (cliente)", "customer"))
+    return phones
+
+
+ROLE_ES = {"owner": "dueño", "admin": "admin", "dispatcher": "despacho", "technician": "técnico",
+           "viewer": "lectura"}
+
+
+class SimulatorError(ValueError):
+    """A simulator request we cannot turn into a WhatsApp message (said in plain Spanish)."""
+
+
+def inbound_payload(phone_number_id: str, form: dict[str, Any], media_id: str | None = None,
+                    media_mime: str | None = None) -> dict:
+    """The Meta payload for what the simulator's user did: typed, tapped, shared or uploaded."""
+    wa_id = str(form.get("wa_id") or "").strip()
+    if not wa_id.isdigit() or not 8 <= len(wa_id) <= 15:
+        raise SimulatorError("Elegí un teléfono válido (solo números, con código de país).")
+    kind = str(form.get("kind") or "text")
+    kw: dict[str, Any] = {"name": (str(form.get("name") or "").strip() or None)}
+    if kind == "text":
+        body = str(form.get("text") or "").strip()
+        if not body:
+            raise SimulatorError("Escribí algo para mandar.")
+        return text(phone_number_id, wa_id, body[:4096], **kw)
+    if kind == "button":
+        return button_reply(phone_number_id, wa_id, str(form.get("id") or ""), str(form.get("title") or ""), **kw)
+    if kind == "list":
+        return list_reply(phone_number_id, wa_id, str(form.get("id") or ""), str(form.get("title") or ""),
+                          str(form.get("description") or ""), **kw)
+    if kind == "location":
+        try:
+            lat, lng = float(form.get("latitude")), float(form.get("longitude"))
+        except (TypeError, ValueError):
+            raise SimulatorError("La ubicación necesita latitud y longitud.") from None
+        if not (-90 <= lat <= 90 and -180 <= lng <= 180):
+            raise SimulatorError("Esa ubicación no existe.")
+        return location(phone_number_id, wa_id, lat, lng, str(form.get("place") or ""),
+                        str(form.get("address") or ""), **kw)
+    if kind in ("audio", "image", "document", "video"):
+        if not media_id:
+            raise SimulatorError("Falta el archivo.")
+        mime = media_mime or "application/octet-stream"
+        if kind == "audio":
+            return voice_note(phone_number_id, wa_id, media_id, mime, **kw)
+        if kind == "image":
+            return image(phone_number_id, wa_id, media_id, str(form.get("text") or ""), mime, **kw)
+        content: dict[str, Any] = {"mime_type": mime, "sha256": "", "id": media_id}
+        if kind == "document":
+            content["filename"] = str(form.get("filename") or "archivo")
+        return message(phone_number_id, wa_id, kind, content, **kw)
+    raise SimulatorError(f"No sé mandar mensajes de tipo {kind!r}.")
+
+
+def kind_for_mime(mime: str) -> str:
+    base = mime.split(";")[0].strip().lower()
+    for prefix, kind in (("audio/", "audio"), ("image/", "image"), ("video/", "video")):
+        if base.startswith(prefix):
+            return kind
+    return "document"

@@ -8,6 +8,7 @@ import json
 import logging
 
 from flask import Blueprint, Response, current_app, jsonify, request
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.metrics import Metrics
 from bot.payloads import PayloadError, parse_webhook
@@ -48,16 +49,21 @@ def _refuse(status: int, reason: str, detail: str):
         Metrics(transport().redis).inc("campotech_webhook_rejected_total", reason)
     except Exception as exc:  # noqa: BLE001 - a metrics hiccup must not turn a 4xx into a 500
         log.debug("rejection not counted: %s", exc)
-    return jsonify(error=detail), status
+    return {"error": detail}, status
 
 
 @bp.post("/webhooks/whatsapp")
 def receive():
-    settings = current_app.extensions["campotech.settings"]
     if (request.content_length or 0) > MAX_BODY:
-        return _refuse(413, "too_large", "payload too large")
-    body = request.get_data(cache=False)
-    header = request.headers.get("X-Hub-Signature-256")
+        answer, status = _refuse(413, "too_large", "payload too large")
+    else:
+        answer, status = handle(request.get_data(cache=False), request.headers.get("X-Hub-Signature-256"))
+    return jsonify(answer), status
+
+
+def handle(body: bytes, header: str | None) -> tuple[dict, int]:
+    """Check, parse and store one webhook post; the answer for Meta and its HTTP status."""
+    settings = current_app.extensions["campotech.settings"]
     if not header:
         return _refuse(401, "unsigned", "missing X-Hub-Signature-256")
     if not signature_valid(settings.whatsapp_app_secret, body, header):
@@ -70,8 +76,13 @@ def receive():
         batch = parse_webhook(payload)
     except PayloadError as exc:
         return _refuse(400, "unexpected_shape", str(exc))
-    result = transport().accept(batch)
-    return jsonify(
-        stored=len(result.stored), duplicates=result.duplicates,
-        statuses=result.statuses_applied, unknown_numbers=sorted(result.unknown_numbers),
-    ), 200
+    try:
+        result = transport().accept(batch)
+    except SQLAlchemyError as exc:
+        # Nothing was stored: a 503 makes Meta deliver it again later (it retries for days).
+        log.error("webhook could not store the payload: %s", exc)
+        return {"error": "storage unavailable, retry later"}, 503
+    return {
+        "stored": len(result.stored), "duplicates": result.duplicates,
+        "statuses": result.statuses_applied, "unknown_numbers": sorted(result.unknown_numbers),
+    }, 200

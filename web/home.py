@@ -14,4 +14,5 @@ def index():
     from web import db_of, redis_of
 
     report = health.check(db_of(current_app), redis_of(current_app))
-    return render_template("home.html", report=report)
+    sandbox = current_app.extensions["campotech.settings"].whatsapp_sandbox
+    return render_template("home.html", report=report, sandbox=sandbox)

@@ -121,3 +121,18 @@ def test_username_only_sender_is_stored_but_not_answered(harness):
 def test_database_is_not_touched_by_statuses_for_unknown_messages(harness):
     response = harness.post(simulator.status(PHONE_NUMBER_ID, "wamid.UNKNOWN", CUSTOMER, "delivered"))
     assert response.status_code == 200 and response.get_json()["statuses"] == 0
+
+
+def test_database_down_is_a_503_so_meta_delivers_again(harness, caplog):
+    from core.db import Database
+    from web import create_app
+
+    down = harness.settings.model_copy(update={
+        "database_url": "postgresql+psycopg://campotech_app:x@127.0.0.1:9/campotech_test"})
+    app = create_app(down)
+    app.extensions["campotech.db"] = Database(down)
+    harness.app = app
+    with caplog.at_level(logging.ERROR, logger="campotech.bot.webhook"):
+        response = harness.post(simulator.text(PHONE_NUMBER_ID, CUSTOMER, "hola"))
+    assert response.status_code == 503 and "retry" in response.get_json()["error"]
+    assert "could not store" in caplog.text

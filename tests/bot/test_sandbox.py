@@ -1,0 +1,152 @@
+"""The sandbox end to end over real HTTP: the app serves both the simulator and the Graph stand-in,
+and heyoo's real calls from the worker land back on it — what `make run` gives a newcomer."""
+
+from __future__ import annotations
+
+import io
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+import requests
+from rq import Queue, SimpleWorker
+from werkzeug.serving import make_server
+
+from bot.chat import Chat, render
+from core.settings import get_settings, load_settings
+from tests.bot.conftest import QUEUES, export_env
+from tests.factories import add_technician, create_org
+from web import create_app
+
+PHONE_NUMBER_ID = "100000000000001"
+
+
+class Sandbox:
+    def __init__(self, app, url: str):
+        self.app, self.url = app, url
+        self.transport = app.extensions["campotech.transport"]
+        self.redis = app.extensions["campotech.redis"]
+
+    def work(self, until, timeout: float = 15.0) -> None:
+        """The clock and a worker, turned until `until()` is true."""
+        deadline = time.monotonic() + timeout
+        queues = [Queue(q, connection=self.redis) for q in QUEUES]
+        while time.monotonic() < deadline:
+            self.transport.tick()
+            SimpleWorker(queues, connection=self.redis).work(burst=True, with_scheduler=True)
+            if until():
+                return
+            time.sleep(0.05)
+        raise AssertionError("the sandbox did not answer in time")
+
+
+@pytest.fixture
+def sandbox(pg_db, redisdb, tmp_path, monkeypatch) -> Iterator[Sandbox]:
+    holder = {}
+    server = make_server("127.0.0.1", 0, lambda env, start: holder["app"](env, start), threaded=True)
+    url = f"http://127.0.0.1:{server.server_port}"
+    settings = load_settings(
+        env="test", database_url=pg_db.settings.database_url, redis_url=pg_db.settings.redis_url,
+        log_json=False, public_base_url=url, whatsapp_phone_number_id=PHONE_NUMBER_ID,
+        burst_quiet_seconds=0.2, burst_max_seconds=1.0, media_dir=str(tmp_path / "media"),
+    )
+    assert settings.whatsapp_sandbox and settings.graph_base_url == f"{url}/sandbox/graph"
+    export_env(monkeypatch, settings)
+    org_id = create_org(pg_db, "Plomería Rápida", slug="plomeria-rapida", wa_phone_number_id=PHONE_NUMBER_ID)
+    add_technician(pg_db, org_id, "Carlos Técnico", "+5491155550101")
+    holder["app"] = create_app(settings)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield Sandbox(holder["app"], url)
+    finally:
+        server.shutdown()
+        thread.join(5)
+        holder["app"].extensions["campotech.db"].dispose()
+        get_settings.cache_clear()
+
+
+def test_the_simulator_page_offers_the_organizations_phones(sandbox):
+    page = requests.get(f"{sandbox.url}/sandbox", timeout=5)
+    assert page.status_code == 200
+    assert "Simulador de WhatsApp" in page.text
+    assert "5491155550000" in page.text  # a new customer
+    assert "Carlos Técnico (técnico) · 5491155550101" in page.text
+
+
+def test_a_message_typed_in_the_sandbox_is_answered_through_heyoo_and_the_graph_stand_in(sandbox):
+    sent = requests.post(f"{sandbox.url}/sandbox/send",
+                         data={"wa_id": "5491155550000", "name": "Marta", "kind": "text",
+                               "text": "se me rompió el termotanque"}, timeout=5)
+    assert sent.status_code == 200, sent.text
+    assert sent.json()["stored"] == 1 and sent.json()["wamid"].startswith("wamid.")
+
+    def answered():
+        return requests.get(f"{sandbox.url}/sandbox/messages", params={"wa_id": "5491155550000"},
+                            timeout=5).json()["messages"]
+
+    sandbox.work(lambda: len(answered()) == 1)
+    [reply] = answered()
+    assert reply["payload"]["messaging_product"] == "whatsapp" and reply["to"] == "5491155550000"
+    assert reply["payload"]["text"]["body"].startswith("¡Hola, Marta!")
+    assert "termotanque" in reply["preview"]
+    later = requests.get(f"{sandbox.url}/sandbox/messages",
+                         params={"wa_id": "5491155550000", "since": reply["at"]}, timeout=5).json()
+    assert later["messages"] == []
+
+
+def test_a_voice_note_uploaded_in_the_sandbox_is_downloaded_by_the_worker(sandbox, tmp_path):
+    ogg = b"OggS" + bytes(2000)
+    sent = requests.post(f"{sandbox.url}/sandbox/send", data={"wa_id": "5491155550000"},
+                         files={"file": ("nota.ogg", io.BytesIO(ogg), "audio/ogg")}, timeout=5)
+    assert sent.status_code == 200, sent.text
+    assert sent.json()["type"] == "audio"
+    stored = list((tmp_path / "media").rglob("*.ogg"))
+    sandbox.work(lambda: bool(list((tmp_path / "media").rglob("*.ogg"))))
+    stored = list((tmp_path / "media").rglob("*.ogg"))
+    assert [p.read_bytes() for p in stored] == [ogg]
+    # The media is also there to open from the simulator page.
+    media = requests.get(f"{sandbox.url}/sandbox/media/{sent.json()['media_id']}", timeout=5)
+    assert media.content == ogg and media.headers["Content-Type"] == "audio/ogg"
+
+
+def test_bad_simulator_input_gets_a_clear_400(sandbox):
+    for data in ({"wa_id": "abc", "text": "hola"}, {"wa_id": "5491155550000", "text": " "},
+                 {"wa_id": "5491155550000", "kind": "location", "latitude": "x"},
+                 {"wa_id": "5491155550000", "kind": "telepathy"}):
+        answer = requests.post(f"{sandbox.url}/sandbox/send", data=data, timeout=5)
+        assert answer.status_code == 400 and answer.json()["error"], data
+
+
+def test_the_graph_stand_in_speaks_metas_errors(sandbox):
+    url = f"{sandbox.url}/sandbox/graph/v23.0/{PHONE_NUMBER_ID}/messages"
+    unauthorized = requests.post(url, json={"messaging_product": "whatsapp", "to": "5491155550000",
+                                            "type": "text", "text": {"body": "hola"}}, timeout=5)
+    assert unauthorized.status_code == 401 and unauthorized.json()["error"]["code"] == 190
+    too_many = requests.post(url, headers={"Authorization": "Bearer x"}, json={
+        "messaging_product": "whatsapp", "to": "5491155550000", "type": "interactive",
+        "interactive": {"type": "button", "body": {"text": "¿Cuál?"}, "action": {"buttons": [
+            {"type": "reply", "reply": {"id": str(n), "title": f"Opción {n}"}} for n in range(4)]}},
+    }, timeout=5)
+    assert too_many.status_code == 400 and too_many.json()["error"]["code"] == 100
+    assert "1 to 3" in too_many.json()["error"]["error_data"]["details"]
+
+
+def test_terminal_chat_shows_answers_and_taps_buttons_by_number(sandbox):
+    out = io.StringIO()
+    chat = Chat(sandbox.url, "5491155550000", "Marta", out=out)
+    chat.poll()  # starts from now
+    assert chat.handle("hola, ¿atienden en Palermo?")
+    sandbox.work(lambda: chat.show_new() > 0)
+    assert "🤖 ¡Hola, Marta!" in out.getvalue() and "Palermo" in out.getvalue()
+    # A reply with buttons, as the flows will send: the number taps it.
+    text, choices = render({"payload": {"type": "interactive", "interactive": {
+        "type": "button", "body": {"text": "¿Cuándo te queda bien?"},
+        "action": {"buttons": [{"type": "reply", "reply": {"id": "slot-1", "title": "Mañana 9 a 12"}}]}}}})
+    assert text.splitlines() == ["¿Cuándo te queda bien?", "  [1] Mañana 9 a 12"]
+    chat.choices = choices
+    assert chat.handle("1")
+    sandbox.work(lambda: chat.show_new() > 0)
+    assert "Mañana 9 a 12" in out.getvalue().split("🤖")[-1]
+    assert chat.handle("/salir") is False

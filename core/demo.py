@@ -95,7 +95,10 @@ class DemoSeed:
         return f"demo organization {self.org_id} ({state})"
 
 
-def seed_demo(db: Database) -> DemoSeed:
+DEMO_OWNER_PHONE = "+5491155550100"
+
+
+def seed_demo(db: Database, phone_number_id: str | None = None) -> DemoSeed:
     """Create the demo organization with its team and price book, unless it exists already.
 
     Everything is written in one transaction: a failure leaves no half-seeded organization.
@@ -104,10 +107,15 @@ def seed_demo(db: Database) -> DemoSeed:
         existing = find_by_slug(session, DEMO_SLUG)
         if existing is not None:
             return DemoSeed(org_id=existing.id, created=False)
-        org = create_organization(session, DEMO_ORGANIZATION, actor="seed")
+        values = dict(DEMO_ORGANIZATION)
+        if phone_number_id:
+            values["wa_phone_number_id"] = phone_number_id
+        org = create_organization(session, values, actor="seed")
         for login in DEMO_LOGINS:
+            # The owner has a WhatsApp number too: daily summaries and alerts go there.
+            phone = DEMO_OWNER_PHONE if login.role == "owner" else None
             create_user(session, {"name": login.name, "role": login.role, "email": login.email,
-                                  "password": login.password}, actor="seed")
+                                  "password": login.password, "phone": phone}, actor="seed")
         for name, phone in DEMO_TECHNICIANS:
             create_user(session, {"name": name, "role": "technician", "phone": phone}, actor="seed")
         for code, name, price, unit, service in DEMO_PRICE_BOOK:

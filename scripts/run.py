@@ -118,6 +118,8 @@ def start_processes(port: int, settings: Settings, children: Children) -> subpro
         PATH=f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}",
         PYTHONUNBUFFERED="1",
     )
+    # The sandbox's Graph stand-in lives on this server: the sender must call this port.
+    env.setdefault("PUBLIC_BASE_URL", f"http://127.0.0.1:{port}")
     # .env was merged into our environment already, with the real environment taking
     # precedence; honcho would let .env override it, so it reads no env file itself.
     return children.start(
@@ -142,6 +144,8 @@ def wait_until_healthy(url: str, honcho: subprocess.Popen, seconds: float = 60) 
 
 def print_banner(port: int, seed: DemoSeed) -> None:
     say(f"back-office: http://127.0.0.1:{port}/  (health: http://127.0.0.1:{port}/healthz)")
+    say(f"WhatsApp sandbox: http://127.0.0.1:{port}/sandbox  "
+        f"(terminal: .venv/bin/python -m bot chat --phone 5491155550000 --url http://127.0.0.1:{port})")
     say("demo logins (organization 'Plomería y Gas Demo'):")
     for login in seed.logins:
         say(f"  {login.role:<6} {login.email}  password: {login.password}")
@@ -164,7 +168,7 @@ def main() -> int:
     say(f"database migrated: {make_url(settings.database_url).render_as_string(hide_password=True)}")
     db = Database(settings)
     try:
-        seed = seed_demo(db)
+        seed = seed_demo(db, settings.whatsapp_phone_number_id)
     finally:
         db.dispose()
     say(str(seed))

@@ -72,14 +72,17 @@ class BurstClock:
         self._note = redis.register_script(_NOTE)
         self._claim = redis.register_script(_CLAIM)
 
-    def note(self, org_id: int, conversation_id: int, *, now: float, quiet: float, cap: float) -> float:
-        """A message arrived: open or extend the sender's burst; returns its due time."""
+    def note(self, org_id: int, conversation_id: int, *, now: float, quiet: float, cap: float,
+             pipe=None) -> float | None:
+        """A message arrived: open or extend the sender's burst; returns its due time (None when
+        only queued in `pipe`)."""
         member = _member(org_id, conversation_id)
         due = self._note(
             keys=[DUE, STATE.format(member=member)],
             args=[member, repr(now), repr(quiet), repr(cap), uuid.uuid4().hex],
+            client=pipe,
         )
-        return float(due)
+        return None if pipe is not None else float(due)
 
     def claim_due(self, now: float, limit: int = 100) -> list[DueBurst]:
         """Take every burst due by `now` off the clock; each is returned to one caller only."""

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, case, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from bot.payloads import InboundMessage, StatusUpdate, WebhookBatch, status_advances
@@ -22,10 +25,10 @@ from core.models import (
     Message,
     Organization,
     Role,
+    User,
     utcnow,
 )
 from core.phones import normalize_phone
-from core.users import find_by_phone
 
 log = logging.getLogger("campotech.bot.inbound")
 
@@ -69,11 +72,17 @@ def org_ids_by_number(db: Database, phone_number_ids: set[str]) -> dict[str, int
         return {number: org_id for number, org_id in rows}
 
 
-def receive(db: Database, batch: WebhookBatch) -> ReceiveResult:
-    """Store every message and apply every status of a parsed webhook, one transaction per org."""
+def receive(
+    db: Database, batch: WebhookBatch,
+    resolve: Callable[[set[str]], dict[str, int]] | None = None,
+) -> ReceiveResult:
+    """Store every message and apply every status of a parsed webhook, one transaction per org.
+
+    `resolve` maps phone_number_ids to organizations (default: ask the database each time).
+    """
     result = ReceiveResult()
     numbers = {m.phone_number_id for m in batch.messages} | {s.phone_number_id for s in batch.statuses}
-    orgs = org_ids_by_number(db, numbers)
+    orgs = resolve(numbers) if resolve else org_ids_by_number(db, numbers)
     result.unknown_numbers = numbers - orgs.keys()
     for number in result.unknown_numbers:
         log.warning("webhook for unknown phone_number_id %s acknowledged and dropped", number)
@@ -106,67 +115,100 @@ def receive(db: Database, batch: WebhookBatch) -> ReceiveResult:
 
 
 def _store_message(session: Session, org_id: int, m: InboundMessage) -> StoredMessage | None:
-    """The stored row's summary, or None when this wamid was stored before (a redelivery)."""
-    if session.scalar(select(Message.id).where(Message.wa_message_id == m.wa_message_id)):
-        return None
-    conversation = _conversation_for(session, m)
+    """The stored row's summary, or None when this wamid was stored before (a redelivery).
+
+    Two statements, whatever happens: an upsert of the sender's conversation and an insert of
+    the message that does nothing on a known wamid. The webhook answers Meta fast, and two
+    requests racing on the same sender or the same wamid cannot fail or store twice.
+    """
+    upsert_conversation, insert_message = _statements(session.get_bind().dialect.name)
+    key = m.wa_id or f"user:{m.user_id or 'unknown'}"
+    now = utcnow()
+    conversation_id, wa_id = session.execute(upsert_conversation, {
+        "org_id": org_id, "wa_id": key, "wa_user_id": m.user_id, "phone": _phone_of(m.wa_id),
+        "profile_name": (m.profile_name or None) and m.profile_name[:120],
+        "seen_at": _aware(m.timestamp) if m.timestamp else now, "now": now,
+    }).one()
     needs_transcript = m.type in AUDIO_TYPES and m.media is not None
-    row = Message(
-        conversation_id=conversation.id,
-        direction=Direction.INBOUND,
-        type=m.type,
-        body=m.text,
-        media_id=m.media.id if m.media else None,
-        media_mime=m.media.mime_type if m.media else None,
-        wa_message_id=m.wa_message_id,
-        status=DeliveryStatus.RECEIVED,
-        wa_timestamp=m.timestamp,
-        raw=m.raw,
-        transcript_status="pending" if needs_transcript else None,
-    )
-    try:
-        with session.begin_nested():
-            session.add(row)
-    except IntegrityError:
-        # The same wamid raced in through another request: the other one stored it.
+    message_id = session.execute(insert_message, {
+        "org_id": org_id, "conversation_id": conversation_id, "type": m.type, "body": m.text,
+        "media_id": m.media.id if m.media else None,
+        "media_mime": m.media.mime_type if m.media else None,
+        "wa_message_id": m.wa_message_id, "wa_timestamp": m.timestamp, "raw": m.raw,
+        "transcript_status": "pending" if needs_transcript else None, "now": now,
+    }).scalar()
+    if message_id is None:
         return None
-    conversation.last_inbound_at = max(
-        filter(None, [conversation.last_inbound_at, m.timestamp, utcnow()])
-    )
-    if m.profile_name and conversation.profile_name != m.profile_name:
-        conversation.profile_name = m.profile_name[:120]
     return StoredMessage(
         org_id=org_id,
-        conversation_id=conversation.id,
-        message_id=row.id,
+        conversation_id=conversation_id,
+        message_id=message_id,
         type=m.type,
         has_media=m.media is not None and m.type in MEDIA_TYPES,
         needs_transcript=needs_transcript,
-        answerable=conversation.reply_address is not None,
+        answerable=not wa_id.startswith("user:"),
     )
 
 
-def _conversation_for(session: Session, m: InboundMessage) -> Conversation:
-    key = m.wa_id or f"user:{m.user_id or 'unknown'}"
-    conversation = session.scalar(select(Conversation).where(Conversation.wa_id == key))
-    if conversation is not None:
-        if m.user_id and not conversation.wa_user_id:
-            conversation.wa_user_id = m.user_id
-        return conversation
-    phone = _phone_of(m.wa_id)
-    conversation = Conversation(
-        wa_id=key, wa_user_id=m.user_id, phone=phone, profile_name=m.profile_name,
-        role=_role_for(session, phone), slots={},
+@functools.cache
+def _statements(dialect: str):
+    """The two statements of `_store_message`, built once per dialect (building them costs more
+    than running them).
+
+    A new sender's role comes from the staff's phones in the same statement; an existing
+    conversation gets its last-inbound time moved forward (never back) and the newest name.
+    """
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    conversations, users, messages = Conversation.__table__, User.__table__, Message.__table__
+    role = (
+        select(case(
+            (users.c.role.in_([Role.OWNER.value, Role.ADMIN.value]), ConversationRole.OWNER.value),
+            else_=ConversationRole.TECHNICIAN.value,
+        ))
+        .where(users.c.org_id == bindparam("org_id"), users.c.phone == bindparam("phone"),
+               users.c.active.is_(True))
+        .limit(1)
+        .scalar_subquery()
     )
-    try:
-        with session.begin_nested():
-            session.add(conversation)
-    except IntegrityError:
-        # Two webhooks for a new sender at once: use the conversation the other one made.
-        conversation = session.scalar(select(Conversation).where(Conversation.wa_id == key))
-        if conversation is None:
-            raise
-    return conversation
+    upsert = insert(conversations).values(
+        org_id=bindparam("org_id"), wa_id=bindparam("wa_id"), wa_user_id=bindparam("wa_user_id"),
+        phone=bindparam("phone"), profile_name=bindparam("profile_name"),
+        role=func.coalesce(role, ConversationRole.CUSTOMER.value),
+        slots=bindparam("slots", {}, type_=conversations.c.slots.type, literal_execute=False),
+        misses=0, human_takeover=False, needs_person=False,
+        last_inbound_at=bindparam("seen_at", type_=conversations.c.last_inbound_at.type),
+        created_at=bindparam("now", type_=conversations.c.created_at.type),
+    )
+    excluded = upsert.excluded
+    upsert = upsert.on_conflict_do_update(
+        index_elements=["org_id", "wa_id"],
+        set_={
+            "last_inbound_at": case(
+                (or_(conversations.c.last_inbound_at.is_(None),
+                     conversations.c.last_inbound_at < excluded.last_inbound_at),
+                 excluded.last_inbound_at),
+                else_=conversations.c.last_inbound_at,
+            ),
+            "profile_name": func.coalesce(excluded.profile_name, conversations.c.profile_name),
+            "wa_user_id": func.coalesce(conversations.c.wa_user_id, excluded.wa_user_id),
+        },
+    ).returning(conversations.c.id, conversations.c.wa_id)
+    add = (
+        insert(messages)
+        .values(
+            org_id=bindparam("org_id"), conversation_id=bindparam("conversation_id"),
+            direction=Direction.INBOUND, type=bindparam("type"), body=bindparam("body"),
+            media_id=bindparam("media_id"), media_mime=bindparam("media_mime"),
+            wa_message_id=bindparam("wa_message_id"), status=DeliveryStatus.RECEIVED,
+            wa_timestamp=bindparam("wa_timestamp", type_=messages.c.wa_timestamp.type),
+            raw=bindparam("raw", type_=messages.c.raw.type),
+            transcript_status=bindparam("transcript_status"), attempts=0,
+            created_at=bindparam("now", type_=messages.c.created_at.type),
+        )
+        .on_conflict_do_nothing(index_elements=["wa_message_id"])
+        .returning(messages.c.id)
+    )
+    return upsert, add
 
 
 def _phone_of(wa_id: str | None) -> str | None:
@@ -176,15 +218,6 @@ def _phone_of(wa_id: str | None) -> str | None:
         return normalize_phone(wa_id)
     except ValidationFailed:
         return None
-
-
-def _role_for(session: Session, phone: str | None) -> ConversationRole:
-    user = find_by_phone(session, phone) if phone else None
-    if user is None:
-        return ConversationRole.CUSTOMER
-    if user.role in (Role.OWNER, Role.ADMIN):
-        return ConversationRole.OWNER
-    return ConversationRole.TECHNICIAN
 
 
 def _apply_status(session: Session, s: StatusUpdate) -> tuple[int, str, int | None] | None:

@@ -26,8 +26,9 @@ class Metrics:
     def __init__(self, redis: Redis):
         self.redis = redis
 
-    def inc(self, name: str, label: str | None = None, amount: int = 1) -> None:
-        self.redis.hincrby(f"{PREFIX}:{name}", label or "", amount)
+    def inc(self, name: str, label: str | None = None, amount: int = 1, *, pipe=None) -> None:
+        """Count; with `pipe`, only queue the count in that pipeline."""
+        (pipe or self.redis).hincrby(f"{PREFIX}:{name}", label or "", amount)
 
     def observe_latency(self, seconds: float) -> None:
         pipe = self.redis.pipeline()

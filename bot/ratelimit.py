@@ -51,11 +51,15 @@ class WindowCounter:
         self.window = window_seconds
 
     def hit(self, name: str, now: float) -> int:
-        key = f"campotech:{self.prefix}:{name}:{int(now // self.window)}"
         pipe = self.redis.pipeline()
+        self.queue_hit(pipe, name, now)
+        return int(pipe.execute()[0])
+
+    def queue_hit(self, pipe, name: str, now: float) -> None:
+        """Queue a hit in `pipe`: its first result is the count, then an EXPIRE's."""
+        key = f"campotech:{self.prefix}:{name}:{int(now // self.window)}"
         pipe.incr(key)
         pipe.expire(key, self.window * 2)
-        return int(pipe.execute()[0])
 
     def once(self, name: str, now: float) -> bool:
         """True the first time in this window (one "dame un momento", not one per message)."""

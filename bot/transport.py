@@ -51,13 +51,15 @@ class Transport:
         self.metrics = Metrics(redis)
         self.per_sender = WindowCounter(redis, "in-sender", 60)
         self.per_org = WindowCounter(redis, "in-org", 60)
+        self._numbers: dict[str, tuple[int | None, float]] = {}
+        self._timing: dict[int, tuple[Timing, float]] = {}
 
     # -- webhook ---------------------------------------------------------------------------
 
     def accept(self, batch: WebhookBatch) -> inbound.ReceiveResult:
         """Store everything (the part that must not fail), then schedule; Redis trouble is logged,
         not raised: the sweeper finds the stored messages when Redis is back."""
-        result = inbound.receive(self.db, batch)
+        result = inbound.receive(self.db, batch, resolve=self._organizations)
         try:
             self._schedule(result)
         except RedisError as exc:
@@ -65,49 +67,83 @@ class Transport:
         return result
 
     def _schedule(self, result: inbound.ReceiveResult) -> None:
+        """Count, check the fairness limits and start the burst clocks: two Redis round trips
+        per webhook post, however many messages it carries."""
         now = time.time()
-        timing = self._timings({s.org_id for s in result.stored})
+        counting = self.redis.pipeline(transaction=False)
         if result.duplicates:
-            self.metrics.inc("campotech_duplicates_total", amount=result.duplicates)
+            self.metrics.inc("campotech_duplicates_total", amount=result.duplicates, pipe=counting)
+        answerable = [s for s in result.stored if s.answerable]
         for stored in result.stored:
-            self.metrics.inc("campotech_messages_in_total", stored.type)
-            if stored.has_media:
-                self.dispatch.fetch_media(stored.org_id, stored.message_id)
-            if not stored.answerable:
-                # No number to reply to (a username-only sender): the burst job files it at once.
-                self.clock.note(stored.org_id, stored.conversation_id, now=now, quiet=0.0, cap=0.0)
-                continue
-            sender = f"{stored.org_id}:{stored.conversation_id}"
-            if self.per_org.hit(str(stored.org_id), now) > self.settings.inbound_org_limit:
+            self.metrics.inc("campotech_messages_in_total", stored.type, pipe=counting)
+        for stored in answerable:
+            self.per_org.queue_hit(counting, str(stored.org_id), now)
+            self.per_sender.queue_hit(counting, f"{stored.org_id}:{stored.conversation_id}", now)
+        counts = counting.execute()[-4 * len(answerable):] if answerable else []
+
+        timing = self._timings({s.org_id for s in answerable})
+        noting = self.redis.pipeline(transaction=False)
+        slow_down: list[tuple[int, int]] = []
+        for n, stored in enumerate(answerable):
+            org_count, sender_count = int(counts[4 * n]), int(counts[4 * n + 2])
+            if org_count > self.settings.inbound_org_limit:
                 # A busy organization's bursts go to the low queue so others are not delayed.
-                self.redis.set(BUSY_KEY.format(org_id=stored.org_id), 1, ex=120)
-                self.metrics.inc("campotech_throttled_total", "organization")
-            if self.per_sender.hit(sender, now) > self.settings.inbound_sender_limit:
+                noting.set(BUSY_KEY.format(org_id=stored.org_id), 1, ex=120)
+                self.metrics.inc("campotech_throttled_total", "organization", pipe=noting)
+            if sender_count > self.settings.inbound_sender_limit:
                 # Stored, and answered with the burst already open; it does not keep it open.
-                self.metrics.inc("campotech_throttled_total", "sender")
-                if self.per_sender.once(sender, now):
-                    self._slow_down(stored.org_id, stored.conversation_id, now)
+                self.metrics.inc("campotech_throttled_total", "sender", pipe=noting)
+                slow_down.append((stored.org_id, stored.conversation_id))
                 continue
             t = timing[stored.org_id]
-            self.clock.note(stored.org_id, stored.conversation_id, now=now, quiet=t.quiet, cap=t.cap)
+            self.clock.note(stored.org_id, stored.conversation_id, now=now, quiet=t.quiet, cap=t.cap,
+                            pipe=noting)
+        for stored in result.stored:
+            if not stored.answerable:
+                # No number to reply to (a username-only sender): the burst job files it at once.
+                self.clock.note(stored.org_id, stored.conversation_id, now=now, quiet=0.0, cap=0.0,
+                                pipe=noting)
+        if len(noting):
+            noting.execute()
+        for org_id, conversation_id in slow_down:
+            if self.per_sender.once(f"{org_id}:{conversation_id}", now):
+                self._slow_down(org_id, conversation_id, now)
+        for stored in result.stored:
+            if stored.has_media:
+                self.dispatch.fetch_media(stored.org_id, stored.message_id)
         for org_id, message_id, status, code in result.status_changes:
             if status == DeliveryStatus.FAILED.value:
                 self.metrics.inc("campotech_send_failures_total", str(code or "unknown"))
                 if code is not None and retryable_code(code):
                     self._requeue_failed(org_id, message_id)
 
+    # Which organization a phone number belongs to, and its burst timing, change rarely (a
+    # settings page): each web process keeps them for a short while instead of asking per post.
+    CACHE_SECONDS = 15.0
+
+    def _organizations(self, numbers: set[str]) -> dict[str, int]:
+        now = time.monotonic()
+        missing = {n for n in numbers if self._numbers.get(n, (None, 0.0))[1] <= now}
+        if missing:
+            found = inbound.org_ids_by_number(self.db, missing)
+            for number in missing:
+                self._numbers[number] = (found.get(number), now + self.CACHE_SECONDS)
+        return {n: org_id for n in numbers if (org_id := self._numbers[n][0]) is not None}
+
     def _timings(self, org_ids: set[int]) -> dict[int, Timing]:
-        if not org_ids:
-            return {}
-        with self.db.system_session() as session:
-            rows = session.execute(
-                select(Organization.id, Organization.burst_quiet_seconds, Organization.burst_cap_seconds)
-                .where(Organization.id.in_(org_ids))
-            )
-            return {
-                org_id: Timing(quiet or self.settings.burst_quiet_seconds, cap or self.settings.burst_max_seconds)
-                for org_id, quiet, cap in rows
-            }
+        now = time.monotonic()
+        missing = {o for o in org_ids if o not in self._timing or self._timing[o][1] <= now}
+        if missing:
+            with self.db.system_session() as session:
+                rows = session.execute(
+                    select(Organization.id, Organization.burst_quiet_seconds, Organization.burst_cap_seconds)
+                    .where(Organization.id.in_(missing))
+                )
+                for org_id, quiet, cap in rows:
+                    timing = Timing(quiet or self.settings.burst_quiet_seconds,
+                                    cap or self.settings.burst_max_seconds)
+                    self._timing[org_id] = (timing, now + self.CACHE_SECONDS)
+        return {o: self._timing[o][0] for o in org_ids if o in self._timing}
 
     def _slow_down(self, org_id: int, conversation_id: int, now: float) -> None:
         with self.db.org_session(org_id) as session:

@@ -66,13 +66,22 @@ def test_a_message_after_the_reply_opens_a_new_burst(harness):
 
 def test_the_cap_answers_a_sender_who_never_stops(harness):
     start = time.monotonic()
-    while time.monotonic() - start < 2.2:  # quiet 0.3 s, cap 1.5 s, a message every 0.2 s
-        harness.say(f"mensaje {time.monotonic() - start:.1f}")
+    first_reply_at = None
+    sent = 0
+    while time.monotonic() - start < 2.4:  # quiet 0.3 s, cap 1.5 s, a message every 0.2 s
+        harness.say(f"mensaje {sent}")
+        sent += 1
         harness.step()  # the clock and a worker keep running while the sender types
+        if first_reply_at is None and harness.replies():
+            first_reply_at, answered_before = time.monotonic() - start, sent
         time.sleep(0.2)
     harness.work()
+    # The cap answered while messages kept coming, and what came after got its own answer.
+    assert first_reply_at is not None and answered_before < sent, (first_reply_at, sent)
     replies = harness.replies()
-    assert 2 <= len(replies) <= 3  # closed by the cap at least once while messages kept coming
+    assert len(replies) >= 2
+    said = "".join(r["payload"]["text"]["body"] for r in replies)
+    assert all(said.count(f"mensaje {n}\n") == 1 for n in range(sent))  # each answered once
 
 
 def test_a_retried_burst_job_does_not_answer_twice(harness):

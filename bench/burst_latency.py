@@ -1,0 +1,137 @@
+"""Time from a burst's quiet window closing to its reply reaching the Graph API (JSON).
+
+Runs the real processes — gunicorn in sandbox mode (its own Graph stand-in records replies),
+one RQ worker and the burst clock — on PostgreSQL and Redis. Each burst is three text messages
+from a new sender; the quiet window closes `quiet` seconds after the last one. The baseline in
+the same run is an empty RQ job's enqueue-to-finish time on the same worker.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench._infra import free_port, percentile, stack
+from bot import simulator
+
+PHONE_NUMBER_ID = "100000000000888"
+SECRET = "bench-app-secret"
+
+
+def _post(conn: http.client.HTTPConnection, payload: dict) -> None:
+    body = simulator.encode(payload)
+    conn.request("POST", "/webhooks/whatsapp", body=body, headers={
+        "Content-Type": "application/json", "X-Hub-Signature-256": simulator.sign(SECRET, body)})
+    resp = conn.getresponse()
+    resp.read()
+    if resp.status != 200:
+        raise SystemExit(f"webhook answered {resp.status}")
+
+
+def _recorded(conn: http.client.HTTPConnection, wa_id: str) -> list[dict]:
+    conn.request("GET", f"/sandbox/messages?wa_id={wa_id}")
+    resp = conn.getresponse()
+    return json.loads(resp.read())["messages"]
+
+
+def _baseline(redis_url: str, runs: int) -> list[float]:
+    from redis import Redis
+    from rq import Queue
+
+    queue = Queue("high", connection=Redis.from_url(redis_url))
+    out = []
+    for _ in range(runs):
+        t0 = time.time()
+        job = queue.enqueue("workers.tasks.noop")
+        while job.get_status(refresh=True) not in ("finished", "failed"):
+            time.sleep(0.005)
+        out.append(time.time() - t0)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--bursts", type=int, default=20)
+    parser.add_argument("--quiet", type=float, default=0.5)
+    args = parser.parse_args()
+
+    port = free_port()
+    with stack(whatsapp_app_secret=SECRET, whatsapp_access_token=None,
+               whatsapp_phone_number_id=PHONE_NUMBER_ID, burst_quiet_seconds=args.quiet,
+               public_base_url=f"http://127.0.0.1:{port}") as settings:
+        from core.db import Database
+        from core.organizations import create_organization
+
+        db = Database(settings)
+        with db.system_session() as s:
+            create_organization(s, {"name": "Bench", "slug": "bench", "wa_phone_number_id": PHONE_NUMBER_ID})
+        db.dispose()
+        bindir = Path(sys.executable).parent
+        env = os.environ.copy()
+        procs = [
+            subprocess.Popen([str(bindir / "gunicorn"), "wsgi:app", "--bind", f"127.0.0.1:{port}",
+                              "--workers", "2", "--threads", "4", "--worker-class", "gthread",
+                              "--no-control-socket", "--log-level", "warning"], cwd=ROOT, env=env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL),
+            subprocess.Popen([sys.executable, "-m", "workers.worker"],
+                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL),
+            subprocess.Popen([sys.executable, "-m", "workers.clock"], cwd=ROOT, env=env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL),
+        ]
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    conn.request("GET", "/healthz")
+                    conn.getresponse().read()
+                    break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        raise SystemExit("the app did not start") from None
+                    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+                    time.sleep(0.2)
+            baseline = _baseline(settings.redis_url, max(10, args.bursts))
+            latencies = []
+            for n in range(args.bursts):
+                wa_id = f"5491170{n:06d}"
+                for words in ("hola", "se me rompió el termotanque", "estoy en Palermo"):
+                    _post(conn, simulator.text(PHONE_NUMBER_ID, wa_id, words))
+                closes = time.time() + args.quiet
+                give_up = time.monotonic() + 30
+                while not (sent := _recorded(conn, wa_id)):
+                    if time.monotonic() > give_up:
+                        raise SystemExit(f"no reply for burst {n}")
+                    time.sleep(0.01)
+                latencies.append(sent[0]["at"] - closes)
+        finally:
+            for p in procs:
+                p.terminate()
+            for p in procs:
+                p.wait(10)
+
+    p95 = percentile(latencies, 95)
+    print(json.dumps({
+        "benchmark": "burst_latency",
+        "bursts": len(latencies),
+        "quiet_seconds": args.quiet,
+        "quiet_close_to_reply_ms": {"p50": round(percentile(latencies, 50) * 1000, 1),
+                                    "p95": round(p95 * 1000, 1), "max": round(max(latencies) * 1000, 1)},
+        "baseline_empty_rq_job_ms": {"p50": round(percentile(baseline, 50) * 1000, 1),
+                                     "p95": round(percentile(baseline, 95) * 1000, 1)},
+        "p95_ratio_to_baseline": round(p95 / max(percentile(baseline, 95), 1e-6), 2),
+        "target_p95_ms_max": 300,
+    }, indent=2))
+
+
+if __name__ == "__main__":
+    main()

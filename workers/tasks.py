@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
+
+from redis import Redis
 
 from bot import media
 from bot.alerts import panic_changed, sent
@@ -25,11 +28,19 @@ from workers.queues import redis_connection
 log = logging.getLogger("campotech.workers")
 
 
+_databases: dict[int, Database] = {}
+_redis_clients: dict[int, Redis] = {}
+
+
 def _database() -> Database:
-    # Each job runs in a fresh work horse: read settings and set up logging there, not at import.
-    settings = get_settings()
-    configure_logging(settings.log_level, settings.log_json)
-    return Database(settings)
+    """One Database (and connection pool) per process: jobs in our worker share it; a forked
+    work horse (plain `rq worker`) makes its own, since pooled connections must not cross a fork."""
+    pid = os.getpid()
+    if pid not in _databases:
+        settings = get_settings()
+        configure_logging(settings.log_level, settings.log_json)
+        _databases[pid] = Database(settings)
+    return _databases[pid]
 
 
 def verify_audit_chains() -> dict:
@@ -61,7 +72,10 @@ def verify_audit_chains() -> dict:
 def _parts():
     db = _database()
     settings = get_settings()
-    return db, redis_connection(settings), settings
+    pid = os.getpid()
+    if pid not in _redis_clients:
+        _redis_clients[pid] = redis_connection(settings)
+    return db, _redis_clients[pid], settings
 
 
 def process_burst(org_id: int, conversation_id: int, burst_id: str) -> dict:

@@ -131,8 +131,10 @@ class Settings(BaseSettings):
 
     @property
     def whatsapp_sandbox(self) -> bool:
-        """No Meta token configured: outbound goes to the built-in Graph stand-in."""
-        return not self.whatsapp_access_token
+        """No Meta token configured outside production: outbound goes to the built-in Graph
+        stand-in and the simulator is served. Never in production, where organizations may
+        carry their own tokens and the sandbox's open pages must not exist."""
+        return not self.whatsapp_access_token and self.env != "production"
 
     @property
     def graph_base_url(self) -> str:
@@ -158,8 +160,11 @@ class Settings(BaseSettings):
             raise SettingsError("SECRET_KEY: set a real secret in production")
         if self.encryption_key == DEV_ENCRYPTION_KEY:
             raise SettingsError("ENCRYPTION_KEY: set a real key in production")
-        if self.whatsapp_access_token and self.whatsapp_app_secret == "sandbox-app-secret":
+        if self.whatsapp_app_secret == "sandbox-app-secret":
+            # Anyone could sign webhooks with the published default.
             raise SettingsError("WHATSAPP_APP_SECRET: set your Meta app secret in production")
+        if self.whatsapp_verify_token == "sandbox-verify-token":
+            raise SettingsError("WHATSAPP_VERIFY_TOKEN: set your own verify token in production")
 
 
 def load_settings(**overrides: object) -> Settings:

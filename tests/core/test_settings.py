@@ -50,6 +50,18 @@ def test_production_refuses_development_secrets(monkeypatch):
         load_settings()
 
 
+def test_production_never_serves_the_sandbox_and_needs_whatsapp_secrets():
+    real = {"env": "production", "secret_key": "s" * 40,
+            "encryption_key": "k1:" + "A" * 43 + "="}
+    with pytest.raises(SettingsError, match="WHATSAPP_APP_SECRET"):
+        load_settings(**real)
+    with pytest.raises(SettingsError, match="WHATSAPP_VERIFY_TOKEN"):
+        load_settings(**real, whatsapp_app_secret="meta-secret")
+    settings = load_settings(**real, whatsapp_app_secret="meta-secret", whatsapp_verify_token="mine")
+    assert not settings.whatsapp_sandbox and settings.graph_base_url == "https://graph.facebook.com"
+    assert load_settings(env="development").whatsapp_sandbox
+
+
 def test_a_process_with_bad_config_exits_with_one_line():
     env = {"PATH": "/usr/bin:/bin", "REDIS_URL": "nope://"}
     proc = subprocess.run([sys.executable, "-c", "import wsgi"], cwd=ROOT, env=env,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
+import os
 import sys
 from datetime import UTC, datetime
 
@@ -39,9 +40,16 @@ class ContextFilter(logging.Filter):
         return True
 
 
+def _not_heyoo_chatter(record: logging.LogRecord) -> bool:
+    """heyoo logs every send at INFO through the root logger, customers' phone numbers and all;
+    our adapter logs what matters. Its warnings and errors still pass."""
+    return record.levelno >= logging.WARNING or f"{os.sep}heyoo{os.sep}" not in record.pathname
+
+
 def configure_logging(level: str = "INFO", json_lines: bool = True) -> None:
     """Replace the root handler; idempotent so tests and processes can call it again."""
     handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(_not_heyoo_chatter)
     if json_lines:
         handler.setFormatter(JsonFormatter())
     else:

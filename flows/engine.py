@@ -23,8 +23,8 @@ def handle_burst(session: Session, conversation: Conversation, burst: Burst) -> 
         if item.type == "audio":
             if item.transcript_status == "done" and item.text:
                 parts.append(f"🎤 {_short(item.text)}")
-            elif item.transcript_status == "placeholder":
-                replies.append(Text(texts.render("audio_placeholder")))
+            elif item.transcript_status == "too_long":
+                replies.append(Text(texts.render("audio_too_long")))
             else:
                 replies.append(Text(texts.render("audio_unheard")))
         elif item.media_error:

@@ -21,6 +21,7 @@ from core.logging import configure_logging, org_id_var
 from core.models import Message, Organization
 from core.organizations import all_organization_ids
 from core.settings import get_settings
+from flows.context import org_context
 from integrations.whatsapp import WhatsAppError
 from nlu.transcribe import transcribe
 from workers.queues import redis_connection
@@ -28,40 +29,37 @@ from workers.queues import redis_connection
 log = logging.getLogger("campotech.workers")
 
 
-_databases: dict[int, Database] = {}
-_redis_clients: dict[int, Redis] = {}
+_databases: dict[tuple[int, str], Database] = {}
+_redis_clients: dict[tuple[int, str], Redis] = {}
 
 
 def _database() -> Database:
     """One Database (and connection pool) per process: jobs in our worker share it; a forked
     work horse (plain `rq worker`) makes its own, since pooled connections must not cross a fork."""
-    pid = os.getpid()
-    if pid not in _databases:
-        settings = get_settings()
+    settings = get_settings()
+    key = (os.getpid(), settings.database_url)
+    if key not in _databases:
         configure_logging(settings.log_level, settings.log_json)
-        _databases[pid] = Database(settings)
-    return _databases[pid]
+        _databases[key] = Database(settings)
+    return _databases[key]
 
 
 def verify_audit_chains() -> dict:
     """Walk every organization's audit chain; log an ERROR naming each broken one."""
     db = _database()
-    try:
-        with db.system_session() as session:
-            org_ids = all_organization_ids(session)
-        broken = []
-        for org_id in org_ids:
-            token = org_id_var.set(org_id)
-            try:
-                with db.org_session(org_id) as session:
-                    report = audit.verify(session)
-                if not report.ok:
-                    log.error("audit chain broken: %s", report.describe())
-                    broken.append({"org_id": org_id, "entry": report.broken_seq, "reason": report.reason})
-            finally:
-                org_id_var.reset(token)
-    finally:
-        db.dispose()
+    with db.system_session() as session:
+        org_ids = all_organization_ids(session)
+    broken = []
+    for org_id in org_ids:
+        token = org_id_var.set(org_id)
+        try:
+            with db.org_session(org_id) as session:
+                report = audit.verify(session)
+            if not report.ok:
+                log.error("audit chain broken: %s", report.describe())
+                broken.append({"org_id": org_id, "entry": report.broken_seq, "reason": report.reason})
+        finally:
+            org_id_var.reset(token)
     summary = {"organizations": len(org_ids), "intact": len(org_ids) - len(broken), "broken": broken}
     log.info("audit chains verified", extra={"summary": summary})
     return summary
@@ -72,10 +70,10 @@ def verify_audit_chains() -> dict:
 def _parts():
     db = _database()
     settings = get_settings()
-    pid = os.getpid()
-    if pid not in _redis_clients:
-        _redis_clients[pid] = redis_connection(settings)
-    return db, _redis_clients[pid], settings
+    key = (os.getpid(), settings.redis_url)
+    if key not in _redis_clients:
+        _redis_clients[key] = redis_connection(settings)
+    return db, _redis_clients[key], settings
 
 
 def process_burst(org_id: int, conversation_id: int, burst_id: str) -> dict:
@@ -94,7 +92,6 @@ def process_burst(org_id: int, conversation_id: int, burst_id: str) -> dict:
         return {"status": outcome.status, "replies": outcome.reply_ids, "messages": outcome.message_ids}
     finally:
         org_id_var.reset(token)
-        db.dispose()
 
 
 def send_message(org_id: int, message_id: int) -> dict:
@@ -116,7 +113,6 @@ def send_message(org_id: int, message_id: int) -> dict:
         return {"outcome": result.outcome, "wa_message_id": result.wa_message_id, "error": result.error_code}
     finally:
         org_id_var.reset(token)
-        db.dispose()
 
 
 def fetch_media(org_id: int, message_id: int) -> dict:
@@ -126,41 +122,38 @@ def fetch_media(org_id: int, message_id: int) -> dict:
     try:
         fetched = media.fetch(db, settings, org_id, message_id)
         if fetched.is_audio and fetched.path is not None:
-            result = transcribe(fetched.path)
-            media.record_transcript(db, org_id, message_id, result.text, result.status)
+            with db.org_session(org_id) as session:
+                vocabulary = org_context(session, org_id).vocabulary()
+            result = transcribe(fetched.path, vocabulary=vocabulary, settings=settings)
+            # A failure is stored by its reason (too_long, silent, corrupt) so the reply can fit it.
+            status = result.status if result.status != "failed" else (result.reason or "failed")[:16]
+            media.record_transcript(db, org_id, message_id, result.text, status)
             return {"path": str(fetched.path), "transcript": result.status}
         return {"path": str(fetched.path) if fetched.path else None, "rejected": fetched.rejected}
     finally:
         org_id_var.reset(token)
-        db.dispose()
 
 
 def mark_read(org_id: int, message_id: int) -> bool:
     """Blue ticks for the last message of an answered burst (best effort, never retried)."""
     db, _redis, settings = _parts()
+    with db.org_session(org_id) as session:
+        message = session.get(Message, message_id)
+        client = client_for(session, session.get(Organization, org_id), settings)
+        wamid = message.wa_message_id if message else None
+    if not wamid:
+        return False
     try:
-        with db.org_session(org_id) as session:
-            message = session.get(Message, message_id)
-            client = client_for(session, session.get(Organization, org_id), settings)
-            wamid = message.wa_message_id if message else None
-        if not wamid:
-            return False
-        try:
-            client.mark_as_read(wamid)
-        except WhatsAppError as exc:
-            log.info("mark-as-read of %s failed: %s", wamid, exc)
-            return False
-        return True
-    finally:
-        db.dispose()
+        client.mark_as_read(wamid)
+    except WhatsAppError as exc:
+        log.info("mark-as-read of %s failed: %s", wamid, exc)
+        return False
+    return True
 
 
 def sweep_transport() -> dict:
     db, redis, settings = _parts()
-    try:
-        return Transport(db, redis, settings).sweep()
-    finally:
-        db.dispose()
+    return Transport(db, redis, settings).sweep()
 
 
 def noop() -> None:

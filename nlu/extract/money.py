@@ -1,0 +1,124 @@
+"""Amounts in pesos, lunfardo included: "15 lucas", "15k", "$15.000", "un palo y medio"."""
+
+from __future__ import annotations
+
+import re
+
+from nlu.extract.numbers import NUMBER, NUMBER_WORDS, number_value, parse_digits, words_to_int
+
+_HALF = r"(?:\s+y\s+(?P<half>medi[oa]))?"
+_UNIT = (
+    r"(?P<unit>lucas?|luquitas?|k\b|mil\b|palos?|palitos?|millon(?:es)?|mangos?|pesos?"
+    r"|mangos|ars\b)"
+)
+# "15 lucas", "quince mil", "1,5 palos", "un palo y medio", "15k", "15 mil 500"
+_WITH_UNIT = re.compile(
+    rf"(?<![\w.,])(?P<num>{NUMBER})\s*{_UNIT}{_HALF}(?:\s+(?P<tail>\d{{1,3}})\b(?!\s*(?:mil|lucas)))?"
+)
+_BARE_UNIT = re.compile(
+    rf"\b(?P<pre>media|medio)\s+(?P<unit>luca|palo)\b|\b(?P<unit2>luca|palo){_HALF}\b"
+)
+_DOLLAR = re.compile(rf"\$\s*(?P<num>{NUMBER})(?:\s*(?P<unit>k\b|mil\b|lucas?\b))?")
+_VERB = re.compile(
+    r"\b(?:cobr\w*|pag\w*|abon\w*|transf\w*|deposit\w*|sena|senia|adelanto|anticipo|son|eran|es|"
+    r"sale|salio|saldria|costo|cuesta|total|monto|presupuesto|precio|debe|deben|faltan?)"
+    r"(?:\s+(?:de|los|las|unos|unas|en|como|el|un|total|solo|nada\s+mas|al\s+tecnico|"
+    r"por\s+todo|me|le|te|les|nos))*\s+"
+    rf"(?P<num>{NUMBER})\b"
+)
+_NOT_MONEY_AFTER = re.compile(
+    r"\s*(?:gracias|disculpas|perdon|veces|besos|anos|meses|dias|horas|minutos|metros|mts?\b|m2|"
+    r"km|kg|frigorias|ambientes|cuotas|%|°|/|:|hs\b|de\s+la\s+(?:manana|tarde|noche))"
+)
+_NUMBER_WORD_NEXT = re.compile(rf"\s+(?:y\s+)?(?:{'|'.join(sorted(NUMBER_WORDS))})\b")
+_SCALE = {
+    "luca": 1000,
+    "lucas": 1000,
+    "luquita": 1000,
+    "luquitas": 1000,
+    "k": 1000,
+    "mil": 1000,
+    "palo": 1_000_000,
+    "palos": 1_000_000,
+    "palito": 1_000_000,
+    "palitos": 1_000_000,
+    "millon": 1_000_000,
+    "millones": 1_000_000,
+}
+
+
+def _value(num: str) -> float | None:
+    num = num.strip()
+    if num[:1].isdigit():
+        return parse_digits(num)
+    v = words_to_int(num)
+    return float(v) if v is not None else None
+
+
+def _clean(value: float) -> float:
+    return float(round(value, 2))
+
+
+def find_amount(folded: str) -> float | None:
+    """The amount of money named in folded text, or None."""
+    best: tuple[int, int, float] | None = None  # (tier, -position, value)
+
+    def offer(tier: int, pos: int, value: float | None) -> None:
+        nonlocal best
+        if value is None or value <= 0:
+            return
+        key = (tier, -pos, value)
+        if best is None or key[:2] > best[:2]:
+            best = key
+
+    for m in _WITH_UNIT.finditer(folded):
+        if _NOT_MONEY_AFTER.match(folded, m.end()):
+            continue
+        value = _value(m.group("num"))
+        if value is None:
+            continue
+        unit = m.group("unit")
+        if not m.group("num")[:1].isdigit() and _NUMBER_WORD_NEXT.match(folded, m.end()):
+            continue  # "dos mil quinientos": the whole phrase is read below
+        scale = _SCALE.get(unit, 1)
+        if unit in ("mango", "mangos") and value < 1000:
+            scale = 1000  # "15 mangos": nobody quotes a job in single pesos any more
+        if unit == "mil" and value >= 1000 and not m.group("num")[:1].isdigit():
+            scale = 1  # "quince mil" already counted the thousand in the phrase
+        amount = value * scale
+        if m.group("half"):
+            amount += scale / 2
+        if m.group("tail") and unit == "mil":
+            amount += int(m.group("tail"))
+        tier = 3 if unit not in ("mil",) else 2
+        if unit in ("peso", "pesos", "mango", "mangos", "ars") and amount < 10:
+            continue
+        offer(tier, m.start(), amount)
+    for m in _BARE_UNIT.finditer(folded):
+        unit = m.group("unit") or m.group("unit2")
+        scale = _SCALE[unit]
+        amount = scale / 2 if m.group("pre") else scale * (1.5 if m.group("half") else 1)
+        offer(3, m.start(), amount)
+    for m in _DOLLAR.finditer(folded):
+        value = _value(m.group("num"))
+        if value is None:
+            continue
+        offer(4, m.start(), value * _SCALE.get(m.group("unit") or "", 1))
+    for m in _VERB.finditer(folded):
+        if _NOT_MONEY_AFTER.match(folded, m.end()):
+            continue
+        num = m.group("num")
+        value = _value(num)
+        if value is None:
+            continue
+        if value >= 1000 or (value >= 100 and num[:1].isdigit()):
+            offer(1, m.start("num"), value)
+    # a word phrase with "mil" in it ("dos mil quinientos") is money when nothing says otherwise
+    for m in re.finditer(rf"(?<![\w.,])(?P<num>{NUMBER})", folded):
+        num = m.group("num")
+        if num[:1].isdigit() or " mil" not in f" {num}" or _NOT_MONEY_AFTER.match(folded, m.end()):
+            continue
+        value = number_value(num)
+        if value is not None and value >= 1000:
+            offer(0, m.start(), value)
+    return _clean(best[2]) if best else None

@@ -108,7 +108,7 @@ def _process_locked(
         if panic.active(org_id):
             replies = [Text(texts.render("panic"))]
         else:
-            replies = engine.handle_burst(session, conversation, burst)
+            replies = engine.handle_burst(session, conversation, burst, settings)
         reply_ids = queue_replies(session, conversation, replies, key=f"burst:{burst_id}")
         org = session.get(Organization, org_id)
         log.info(

@@ -6,17 +6,26 @@ was understood, so the transport can be exercised end to end.
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from sqlalchemy.orm import Session
 
 from core import texts
 from core.models import Conversation
 from core.replies import Reply, Text
+from core.settings import Settings
 from flows.burst import Burst
+from flows.context import org_context
+from flows.understood import understood
+from nlu.extract import extract
 
 PREVIEW = 120
 
 
-def handle_burst(session: Session, conversation: Conversation, burst: Burst) -> list[Reply]:
+def handle_burst(
+    session: Session, conversation: Conversation, burst: Burst, settings: Settings | None = None
+) -> list[Reply]:
     parts: list[str] = []
     replies: list[Reply] = []
     for item in burst.items:
@@ -38,8 +47,19 @@ def handle_burst(session: Session, conversation: Conversation, burst: Burst) -> 
                           "sticker": "un sticker"}[item.type])
     if parts:
         first_name = (conversation.profile_name or "").split(" ")[0] or None
-        replies.insert(0, Text(texts.render("ack", name=first_name, parts=parts)))
+        summary = _understood(session, conversation, burst, settings)
+        replies.insert(0, Text(texts.render("ack", name=first_name, parts=parts, understood=summary)))
     return replies
+
+
+def _understood(session: Session, conversation: Conversation, burst: Burst,
+                settings: Settings | None) -> str | None:
+    """What the NLU made of the burst's text and transcripts, as one line (None if nothing)."""
+    if not burst.text.strip():
+        return None
+    context = org_context(session, burst.org_id)
+    now = datetime.now(ZoneInfo(context.time_zone))
+    return understood(extract(burst.text, conversation.role.value, now, context, settings))
 
 
 def _short(text: str) -> str:

@@ -107,3 +107,14 @@ def test_duplicate_delivery_mid_burst_gives_one_reply(harness):
     harness.post(payload)  # Meta redelivers long after: still no second answer
     harness.work()
     assert len(harness.replies()) == 1
+
+
+def test_the_reply_says_what_the_nlu_understood_from_the_whole_burst(harness):
+    harness.say("hola")
+    harness.say("se me tapó la pileta de la cocina")
+    harness.say("estoy en Gorriti al 3400, Palermo\npueden venir mañana a la tarde?")
+    harness.work()
+    [reply] = harness.replies()
+    understood = reply["payload"]["text"]["body"].split("Entendí: ", 1)[1].split("\n")[0]
+    assert understood.startswith("un pedido de servicio; destapación;")
+    assert "Gorriti 3400" in understood and "a la tarde" in understood

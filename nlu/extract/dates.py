@@ -306,6 +306,17 @@ def _not_replaced(text: str, start: int) -> bool:
     return not _ALT.search(text, 0, start) or not _ALT.search(text[max(0, start - 20) : start])
 
 
+_CLAUSE_END = re.compile(r"[.,;:!?\n]")
+_NEGATION = re.compile(r"\b(?:no|ni)\b")
+
+
+def _negated(text: str, start: int, end: int) -> bool:
+    """Whether the date sits in a clause that says no ("el viernes no estoy", "mañana no puedo")."""
+    before = max((m.end() for m in _CLAUSE_END.finditer(text, 0, start)), default=0)
+    after = _CLAUSE_END.search(text, end)
+    return bool(_NEGATION.search(text[before : after.start() if after else len(text)]))
+
+
 def resolve(text: str, now: datetime, tz: str | None = None) -> When:
     """The date, window and time the text asks for (the last one named wins)."""
     today = local_today(now, tz)
@@ -318,6 +329,9 @@ def resolve(text: str, now: datetime, tz: str | None = None) -> When:
         if _not_replaced(text, d[0]) and not any(s <= d[0] < e for s, e in busy)
     ]
     windows = [w for w in find_windows(text, busy) if _not_replaced(text, w[0])]
+    # A date the writer rules out loses to one they offer, when there is one.
+    offered = [d for d in dates if not _negated(text, d[0], d[1])]
+    dates = offered or dates
     if dates:
         when.date = dates[-1][2]
     if windows:

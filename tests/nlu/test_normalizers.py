@@ -350,3 +350,14 @@ def test_openai_backend_failure_falls_back_to_rules(monkeypatch, caplog):
         )
     assert got.intent == "greeting"
     assert any("openai" in r.getMessage() for r in caplog.records)
+
+
+def test_a_date_the_writer_rules_out_loses_to_the_one_offered():
+    from datetime import datetime
+
+    from nlu.extract import extract
+
+    now = datetime.fromisoformat("2026-11-24T10:00:00-03:00")  # a Tuesday
+    assert extract("¿lo pasamos al sábado a las 10? el viernes no estoy", "customer", now).date == "2026-11-28"
+    assert extract("mañana no puedo, el jueves sí", "customer", now).date == "2026-11-26"
+    assert extract("el viernes no puedo", "customer", now).date == "2026-11-27"  # nothing else offered

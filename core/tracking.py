@@ -1,0 +1,232 @@
+"""Public job tracking: an unguessable, expiring link and the little a customer may see.
+
+The token binds (organization, job, expiry) with HMAC-SHA256 under a key derived from
+`settings.secret_key` for this purpose only, plus a random nonce so every link is different.
+Layout, then base64url without padding (50 characters):
+
+    version (1) | org_id (4) | job_id (4) | expires, unix seconds (4) | nonce (8) | mac (16)
+
+The page built from it shows the job number, its status, the visit window, the technician's
+first name and the ETA — never an address, a phone, a price or the customer's name.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import math
+import re
+import secrets
+import struct
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.models import Job, JobStatus, Organization
+from core.settings import Settings
+
+DEFAULT_TTL = timedelta(days=7)
+DEFAULT_TIME_ZONE = "America/Argentina/Buenos_Aires"
+
+_VERSION = 1
+_SALT = b"campotech.job-tracking.v1"
+_BODY = struct.Struct(">BIII8s")
+_MAC_BYTES = 16
+_TOKEN_BYTES = _BODY.size + _MAC_BYTES
+_TOKEN_CHARS = -(-_TOKEN_BYTES * 4 // 3)  # base64 without padding
+_TOKEN_SHAPE = re.compile(rf"[A-Za-z0-9_-]{{{_TOKEN_CHARS}}}")
+_UINT32_MAX = 2**32 - 1
+
+
+class TokenInvalid(Exception):
+    """Malformed, tampered with, or signed with another key."""
+
+
+class TokenExpired(Exception):
+    """Genuine, but past its expiry."""
+
+
+def _key(settings: Settings) -> bytes:
+    return hmac.new(settings.secret_key.encode(), _SALT, hashlib.sha256).digest()
+
+
+def _mac(settings: Settings, body: bytes) -> bytes:
+    return hmac.new(_key(settings), body, hashlib.sha256).digest()[:_MAC_BYTES]
+
+
+def _now(now: datetime | None) -> datetime:
+    if now is None:
+        return datetime.now(UTC)
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    return now
+
+
+def tracking_token(
+    settings: Settings,
+    org_id: int,
+    job_id: int,
+    *,
+    now: datetime | None = None,
+    ttl: timedelta = DEFAULT_TTL,
+) -> str:
+    """A compact URL-safe token for one job of one organization, valid for `ttl` from `now`."""
+    for value in (org_id, job_id):
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 < value <= _UINT32_MAX:
+            raise ValueError(f"invalid id {value!r}")
+    expires = math.floor((_now(now) + ttl).timestamp())
+    expires = min(max(expires, 0), _UINT32_MAX)
+    body = _BODY.pack(_VERSION, org_id, job_id, expires, secrets.token_bytes(8))
+    raw = body + _mac(settings, body)
+    return _encode(raw)
+
+
+def _encode(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+def read_token(settings: Settings, token: str, *, now: datetime | None = None) -> tuple[int, int]:
+    """(org_id, job_id) from a token; TokenInvalid unless genuine, TokenExpired once past."""
+    if not isinstance(token, str) or not _TOKEN_SHAPE.fullmatch(token):
+        raise TokenInvalid("bad token")
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+    except (binascii.Error, ValueError):
+        raise TokenInvalid("bad token") from None
+    # One spelling per token: the last character's spare bits must be zero as we wrote them.
+    if len(raw) != _TOKEN_BYTES or _encode(raw) != token:
+        raise TokenInvalid("bad token")
+    body, mac = raw[: _BODY.size], raw[_BODY.size :]
+    if not hmac.compare_digest(mac, _mac(settings, body)):
+        raise TokenInvalid("bad token")
+    version, org_id, job_id, expires, _nonce = _BODY.unpack(body)
+    if version != _VERSION or org_id <= 0 or job_id <= 0:
+        raise TokenInvalid("bad token")
+    if _now(now).timestamp() >= expires:
+        raise TokenExpired("token expired")
+    return org_id, job_id
+
+
+def tracking_url(settings: Settings, token: str) -> str:
+    return settings.public_base_url.rstrip("/") + "/t/" + token
+
+
+# --- what the page shows ---------------------------------------------------------------------
+
+S = JobStatus
+STATUS_LABELS: dict[JobStatus, str] = {
+    S.PENDING: "Recibido",
+    S.SCHEDULED: "Agendado",
+    S.EN_ROUTE: "En camino",
+    S.ON_SITE: "Trabajando en tu domicilio",
+    S.COMPLETED: "Terminado",
+    S.INVOICED: "Terminado",
+    S.PAID: "Terminado",
+    S.CANCELLED: "Cancelado",
+    S.NEEDS_FOLLOWUP: "Pendiente de otra visita",
+}
+# The progress bar; a job that needs another visit goes back to waiting for a date.
+STEPS: tuple[str, ...] = ("Recibido", "Agendado", "En camino", "En tu casa", "Terminado")
+_STEP_OF: dict[JobStatus, int | None] = {
+    S.PENDING: 0,
+    S.SCHEDULED: 1,
+    S.EN_ROUTE: 2,
+    S.ON_SITE: 3,
+    S.COMPLETED: 4,
+    S.INVOICED: 4,
+    S.PAID: 4,
+    S.NEEDS_FOLLOWUP: 1,
+    S.CANCELLED: None,
+}
+FINAL_STEP = len(STEPS) - 1
+_WINDOW_STATUSES = frozenset({S.SCHEDULED, S.EN_ROUTE})
+_WEEKDAYS = ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo")
+
+
+@dataclass(frozen=True)
+class TrackingView:
+    """Everything the public page may show, and nothing more."""
+
+    number: int
+    status_label: str
+    step: int | None  # index into STEPS; None when cancelled (no progress bar)
+    window: str | None = None  # "martes 1/12, de 9 a 11", in the organization's time zone
+    technician_first_name: str | None = None
+    eta_minutes: int | None = None  # en route with an ETA; never negative
+    eta_label: str | None = None  # "en 15 minutos", "llegando"
+
+    @property
+    def live(self) -> bool:
+        """Still moving: worth refreshing the page."""
+        return self.step is not None and self.step < FINAL_STEP
+
+
+def _zone(session: Session, org_id: int) -> ZoneInfo:
+    name = session.scalar(select(Organization.time_zone).where(Organization.id == org_id))
+    try:
+        return ZoneInfo(name or DEFAULT_TIME_ZONE)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(DEFAULT_TIME_ZONE)
+
+
+def _hour(moment: datetime) -> str:
+    return f"{moment.hour}" if moment.minute == 0 else f"{moment.hour}:{moment.minute:02d}"
+
+
+def format_window(start: datetime, end: datetime | None, zone: ZoneInfo) -> str:
+    """A visit window such as `martes 1/12, de 9 a 11` (`a las 9` without an end)."""
+    local = start.astimezone(zone)
+    day = f"{_WEEKDAYS[local.weekday()]} {local.day}/{local.month}"
+    if end is None:
+        return f"{day}, a las {_hour(local)}"
+    return f"{day}, de {_hour(local)} a {_hour(end.astimezone(zone))}"
+
+
+def _eta(eta_at: datetime, now: datetime) -> tuple[int, str]:
+    minutes = math.ceil((eta_at - now).total_seconds() / 60)
+    if minutes <= 0:
+        return 0, "llegando"
+    if minutes < 60:
+        return minutes, "en 1 minuto" if minutes == 1 else f"en {minutes} minutos"
+    hours, rest = divmod(minutes, 60)
+    return minutes, f"en {hours} h {rest} min" if rest else f"en {hours} h"
+
+
+def _first_name(full_name: str | None) -> str | None:
+    parts = (full_name or "").split()
+    return parts[0] if parts else None
+
+
+def job_view(session: Session, job: Job, *, now: datetime | None = None) -> TrackingView:
+    """The public view of `job`, read in its organization's session."""
+    now = _now(now)
+    status = JobStatus(job.status)
+    window = None
+    if status in _WINDOW_STATUSES and job.scheduled_start is not None:
+        window = format_window(job.scheduled_start, job.scheduled_end, _zone(session, job.org_id))
+    first_name = None
+    if status != S.CANCELLED and job.technician is not None:
+        first_name = _first_name(job.technician.name)
+    eta_minutes = eta_label = None
+    if status == S.EN_ROUTE and job.eta_at is not None:
+        eta_minutes, eta_label = _eta(job.eta_at, now)
+    return TrackingView(
+        number=job.number,
+        status_label=STATUS_LABELS[status],
+        step=_STEP_OF[status],
+        window=window,
+        technician_first_name=first_name,
+        eta_minutes=eta_minutes,
+        eta_label=eta_label,
+    )
+
+
+def load_view(session: Session, job_id: int, *, now: datetime | None = None) -> TrackingView | None:
+    """The view of job `job_id` in the session's organization, or None if it has no such job."""
+    job = session.scalar(select(Job).where(Job.id == job_id))
+    return None if job is None else job_view(session, job, now=now)

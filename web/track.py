@@ -1,0 +1,41 @@
+"""The public tracking page: `GET /t/<token>` shows one job's progress to its customer.
+
+No login: the signed, expiring token is the key. The job is read in the token's organization
+scope, so a token can only ever show that organization's job. Bad, expired or unknown tokens
+get a friendly page (404/410), never an error.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, render_template
+
+from core import tracking
+
+bp = Blueprint("track", __name__)
+
+
+@bp.get("/t/", defaults={"token": ""})
+@bp.get("/t/<path:token>")  # any shape, even with slashes, gets the friendly page
+def show(token: str):
+    from web import db_of
+
+    settings = current_app.extensions["campotech.settings"]
+    try:
+        org_id, job_id = tracking.read_token(settings, token)
+    except tracking.TokenExpired:
+        return render_template("track.html", problem="expired"), 410
+    except tracking.TokenInvalid:
+        return render_template("track.html", problem="missing"), 404
+    with db_of(current_app).org_session(org_id) as session:
+        view = tracking.load_view(session, job_id)
+    if view is None:
+        return render_template("track.html", problem="missing"), 404
+    return render_template("track.html", view=view, steps=tracking.STEPS)
+
+
+@bp.after_request
+def _private(response):
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response

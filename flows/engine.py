@@ -1,20 +1,24 @@
 """Entry point of the conversation layer: a burst in, the replies out.
 
-Until the flow engine lands (booking, status, technicians' updates), this acknowledges what
-was understood, so the transport can be exercised end to end.
+Answered here: global commands ("menú", "cancelar", "humano"), a person after two
+misunderstandings, the customer's "¿cuándo vienen?" with a tracking link, and the owner's
+"resumen" / "quién me debe". Requests that need a multi-step flow (booking, technicians'
+updates) are acknowledged with what was understood until those flows land.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from core import texts
-from core.models import Conversation
-from core.replies import Reply, Text
+from core.models import Conversation, ConversationRole
+from core.replies import Button, Buttons, Reply, Text
 from core.settings import Settings
+from flows import owner, status
 from flows.burst import Burst
 from flows.context import org_context
 from flows.understood import understood
@@ -26,6 +30,85 @@ PREVIEW = 120
 def handle_burst(
     session: Session, conversation: Conversation, burst: Burst, settings: Settings | None = None
 ) -> list[Reply]:
+    """The replies to one burst. Global commands and the intents that need no multi-step flow
+    are answered here; the rest is acknowledged with what was understood until its flow lands."""
+    parts, replies = _parts_and_media_replies(burst)
+    if not parts:
+        return replies
+    context = org_context(session, burst.org_id)
+    now = datetime.now(ZoneInfo(context.time_zone))
+    tapped = next((i.reply_id for i in reversed(burst.items) if i.reply_id), None)
+    command = _command(burst.text, tapped)
+    result = None if command else extract(burst.text, conversation.role.value, now, context, settings)
+    intent = command or (result.intent if result else "other")
+
+    if intent == "menu" or intent == "greeting":
+        conversation.misses = 0
+        return replies + [_menu(conversation)]
+    if intent == "cancel_flow":
+        conversation.misses = 0
+        conversation.flow = conversation.state = None
+        conversation.slots = {}
+        return replies + [Text(texts.render("flow_cancelled"))]
+    if intent in ("human", "menu:human"):
+        return replies + _hand_to_person(conversation)
+    if intent == "menu:new_job":
+        conversation.misses = 0
+        return replies + [Text(texts.render("ask_problem"))]
+    if intent in ("job_status", "menu:status") and conversation.role is ConversationRole.CUSTOMER:
+        conversation.misses = 0
+        return replies + status.reply(session, conversation, settings, now)
+    if intent in ("owner_summary", "owner_unpaid") and conversation.role is ConversationRole.OWNER:
+        conversation.misses = 0
+        return replies + owner.reply(session, burst.org_id, intent, now)
+    if intent == "other":
+        conversation.misses = (conversation.misses or 0) + 1
+        if conversation.misses >= MISSES_BEFORE_PERSON:
+            return replies + _hand_to_person(conversation)
+        return replies + [_menu(conversation, texts.render("not_understood"))]
+
+    conversation.misses = 0
+    first_name = (conversation.profile_name or "").split(" ")[0] or None
+    summary = understood(result) if result else None
+    return [Text(texts.render("ack", name=first_name, parts=parts, understood=summary)), *replies]
+
+
+MISSES_BEFORE_PERSON = 2
+COMMANDS = {
+    "menu": "menu", "menú": "menu", "inicio": "menu", "opciones": "menu",
+    "cancelar": "cancel_flow", "cancela": "cancel_flow", "salir": "cancel_flow",
+    "humano": "human", "persona": "human", "operador": "human", "hablar con una persona": "human",
+    "hablar con alguien": "human",
+}
+
+
+def _command(text: str, tapped: str | None) -> str | None:
+    """A global command typed on its own ("menú", "cancelar", "humano") or a menu button."""
+    if tapped and tapped.startswith("menu:"):
+        return tapped
+    folded = " ".join(re.sub(r"[^\wáéíóúüñ ]+", " ", text.lower()).split())
+    return COMMANDS.get(folded)
+
+
+def _menu(conversation: Conversation, body: str | None = None) -> Reply:
+    role = conversation.role
+    if role is ConversationRole.CUSTOMER:
+        return Buttons(
+            body=body or texts.render("menu_customer"),
+            buttons=(Button("menu:new_job", "Pedir un servicio"), Button("menu:status", "¿Cuándo vienen?"),
+                     Button("menu:human", "Hablar con alguien")),
+        )
+    return Text((body + "\n\n" if body else "") + texts.render(f"menu_{role.value}"))
+
+
+def _hand_to_person(conversation: Conversation) -> list[Reply]:
+    """Flag the conversation for staff (the inbox shows it) and say so."""
+    conversation.needs_person = True
+    conversation.misses = 0
+    return [Text(texts.render("human_handoff"))]
+
+
+def _parts_and_media_replies(burst: Burst) -> tuple[list[str], list[Reply]]:
     parts: list[str] = []
     replies: list[Reply] = []
     for item in burst.items:
@@ -45,21 +128,7 @@ def handle_burst(
         elif item.type in ("image", "document", "video", "sticker"):
             parts.append({"image": "una foto", "document": "un archivo", "video": "un video",
                           "sticker": "un sticker"}[item.type])
-    if parts:
-        first_name = (conversation.profile_name or "").split(" ")[0] or None
-        summary = _understood(session, conversation, burst, settings)
-        replies.insert(0, Text(texts.render("ack", name=first_name, parts=parts, understood=summary)))
-    return replies
-
-
-def _understood(session: Session, conversation: Conversation, burst: Burst,
-                settings: Settings | None) -> str | None:
-    """What the NLU made of the burst's text and transcripts, as one line (None if nothing)."""
-    if not burst.text.strip():
-        return None
-    context = org_context(session, burst.org_id)
-    now = datetime.now(ZoneInfo(context.time_zone))
-    return understood(extract(burst.text, conversation.role.value, now, context, settings))
+    return parts, replies
 
 
 def _short(text: str) -> str:

@@ -69,7 +69,7 @@ def test_the_cap_answers_a_sender_who_never_stops(harness):
     first_reply_at = None
     sent = 0
     while time.monotonic() - start < 2.4:  # quiet 0.3 s, cap 1.5 s, a message every 0.2 s
-        harness.say(f"mensaje {sent}")
+        harness.say(f"se rompió el caño, parte {sent}")
         sent += 1
         harness.step()  # the clock and a worker keep running while the sender types
         if first_reply_at is None and harness.replies():
@@ -81,7 +81,7 @@ def test_the_cap_answers_a_sender_who_never_stops(harness):
     replies = harness.replies()
     assert len(replies) >= 2
     said = "".join(r["payload"]["text"]["body"] for r in replies)
-    assert all(said.count(f"mensaje {n}\n") == 1 for n in range(sent))  # each answered once
+    assert all(said.count(f"parte {n}\n") == 1 for n in range(sent))  # each answered once
 
 
 def test_a_retried_burst_job_does_not_answer_twice(harness):

@@ -52,7 +52,7 @@ def test_a_flooding_sender_gets_one_dame_un_momento_and_nothing_is_lost(harness,
     settings = harness.settings.model_copy(update={"inbound_sender_limit": 5})
     harness.transport.settings = settings
     for n in range(12):
-        harness.say(f"mensaje {n}")
+        harness.say(f"se rompió el caño, mensaje {n}")
     harness.work()
     bodies = [r["payload"]["text"]["body"] for r in harness.replies()]
     assert sum("Dame un momento" in b for b in bodies) == 1

@@ -18,7 +18,7 @@ def _value(text: str, series: str) -> float:
 
 def test_metrics_count_messages_bursts_latency_and_queues(harness):
     harness.say("hola")
-    harness.say("hola")  # a second message in the same burst
+    harness.say("se me rompió el termotanque")  # a second message in the same burst
     harness.work()
     body = harness.client.get("/metrics").get_data(as_text=True)
     assert _value(body, 'campotech_messages_in_total{type="text"}') == 2

@@ -1,0 +1,96 @@
+"""Conversations through the real path (signed webhook → burst → worker → flows → fake Graph API):
+the menu and its buttons, global commands, a person after two misses, "¿cuándo vienen?" with a
+working tracking link, and the owner's summary and debts on demand."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from bot import simulator
+from core import customers, jobs
+from core.models import Conversation
+from core.users import create_user
+from tests.bot.conftest import CUSTOMER, PHONE_NUMBER_ID
+from tests.factories import add_technician
+
+OWNER = "5491155550100"
+
+
+def _last(harness, wa_id: str = CUSTOMER) -> dict:
+    return harness.replies(wa_id)[-1]["payload"]
+
+
+def _body(payload: dict) -> str:
+    return payload["text"]["body"] if payload["type"] == "text" else payload["interactive"]["body"]["text"]
+
+
+def test_a_greeting_gets_the_menu_and_its_buttons_work(harness):
+    harness.say("hola!!")
+    harness.work()
+    menu = _last(harness)
+    assert menu["type"] == "interactive" and menu["interactive"]["type"] == "button"
+    titles = [b["reply"]["title"] for b in menu["interactive"]["action"]["buttons"]]
+    assert titles == ["Pedir un servicio", "¿Cuándo vienen?", "Hablar con alguien"]
+    harness.post(simulator.button_reply(PHONE_NUMBER_ID, CUSTOMER, "menu:new_job", "Pedir un servicio"))
+    harness.work()
+    assert _body(_last(harness)).startswith("Dale 🙌 Contame qué pasó")
+
+
+def test_two_misunderstandings_in_a_row_bring_a_person(harness):
+    harness.say("asdf qwerty")
+    harness.work()
+    first = _last(harness)
+    assert _body(first).startswith("Perdón, no te entendí") and first["type"] == "interactive"
+    harness.say("zzzz")
+    harness.work()
+    assert _body(_last(harness)).startswith("Te paso con una persona")
+    with harness.db.org_session(harness.org_id) as s:
+        conversation = s.scalar(select(Conversation))
+        assert conversation.needs_person and conversation.misses == 0
+
+
+def test_global_commands(harness):
+    for said, expected in (("Menú", "¿En qué te puedo ayudar?"), ("cancelar", "Listo, lo dejamos acá"),
+                           ("hablar con una persona", "Te paso con una persona")):
+        harness.say(said)
+        harness.work()
+        assert expected in _body(_last(harness)), said
+
+
+def test_when_are_you_coming_answers_with_the_job_and_a_working_tracking_link(harness):
+    tech = add_technician(harness.db, harness.org_id, "Carlos Rodríguez", "+5491155550101")
+    with harness.db.org_session(harness.org_id) as s:
+        customer = customers.create_customer(s, {"name": "Marta García", "phone": "+" + CUSTOMER})
+        job = jobs.create_job(s, {"customer_id": customer.id, "service": "plumbing", "technician_id": tech})
+        start = datetime.now(UTC) + timedelta(hours=1)
+        jobs.schedule(s, job.id, start, start + timedelta(hours=2), "user:1")
+        jobs.transition(s, job.id, "en_route", "user:1", eta_minutes=20)
+        number = job.number
+    harness.say("hola, ¿cuándo vienen?")
+    harness.work()
+    body = _body(_last(harness))
+    assert f"Tu trabajo #{number}: En camino" in body and "Va Carlos" in body
+    assert "Rodríguez" not in body
+    url = body.split("Seguilo acá: ")[1].split()[0]
+    page = harness.client.get(url.split("127.0.0.1:8000", 1)[-1])
+    assert page.status_code == 200 and "Carlos" in page.get_data(as_text=True)
+
+
+def test_a_customer_without_jobs_is_told_so_kindly(harness):
+    harness.say("¿cuándo vienen?")
+    harness.work()
+    assert "No encuentro un trabajo abierto" in _body(_last(harness))
+
+
+def test_the_owner_asks_for_the_summary_and_who_owes(harness):
+    with harness.db.org_session(harness.org_id) as s:
+        create_user(s, {"name": "Roberto Gómez", "role": "owner", "phone": "+" + OWNER,
+                        "email": "duenio@example.com", "password": "una-clave-larga"})
+    harness.say("pasame el resumen", wa_id=OWNER)
+    harness.work()
+    assert "Resumen" in _body(_last(harness, OWNER))
+    harness.say("quién me debe?", wa_id=OWNER)
+    harness.work()
+    assert "Nadie te debe" in _body(_last(harness, OWNER))

@@ -1,0 +1,563 @@
+"""What a technician says on WhatsApp, acted on: agenda, on the way, arrived, done, follow-up.
+
+The engine hands over a technician's burst already understood (`nlu.schema.Extraction`) and,
+when they tapped a button or a list row, its id. Which job a message is about comes from
+`core.work_summary.candidate_jobs`, narrowed to the jobs the action fits; when more than one is
+left the technician is asked with a list, never guessed for. Status changes go through
+`core.jobs.transition` in the caller's session (nothing is committed here), and the customer is
+told through `notify(wa_id, reply)`, which the engine queues to the customer's chat.
+
+Reply ids:
+    job:<id>:on_the_way:<eta>   job:<id>:arrived   job:<id>:done   job:<id>:cannot
+    done:confirm:<id>           done:cancel:<id>
+
+State kept in the conversation (JSON-safe):
+    flow "tech_pick", state "which_job": the message waiting for a job to be picked
+        (slots: action, text, amount, date, reason).
+    flow "tech_done", state "confirm": the priced summary waiting for Confirmar/Cancelar
+        (slots: job_id, job_number, lines, total, stated_amount, unmatched, said).
+On confirmation the summary lands in the completed job's status event: `data["work_summary"]`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from urllib.parse import quote_plus
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from core import jobs, texts
+from core.errors import DomainError
+from core.models import Conversation, Job, JobEvent, JobStatus, Organization, Service, User
+from core.phones import wa_id_for
+from core.replies import (
+    MAX_INTERACTIVE_BODY,
+    MAX_LIST_ROWS,
+    MAX_ROW_DESCRIPTION,
+    MAX_ROW_TITLE,
+    Button,
+    Buttons,
+    ListMessage,
+    Reply,
+    Row,
+    Section,
+    Text,
+)
+from core.reports import format_pesos
+from core.scheduling import DEFAULT_DURATION, Slot, free_slots, is_slot_free
+from core.settings import Settings, get_settings
+from core.tracking import tracking_token, tracking_url
+from core.users import find_by_phone
+from core.work_summary import Line, WorkSummary, candidate_jobs, match_lines, render_work_summary
+from core.work_summary import stated_amount as parse_stated_amount
+from nlu.extract.text import fold_aligned
+from nlu.schema import Extraction
+
+Notify = Callable[[str, Reply], None]  # (customer's wa_id, reply): the engine queues it
+
+DEFAULT_ETA = 30  # minutes, when the technician does not say
+MAX_ETA = 600
+AGENDA_LIMIT = 15
+DEFAULT_TIME_ZONE = "America/Argentina/Buenos_Aires"
+MAPS_URL = "https://www.google.com/maps/search/?api=1&query="
+
+FLOW_DONE, FLOW_PICK = "tech_done", "tech_pick"
+
+S = JobStatus
+AGENDA_STATUSES = (S.SCHEDULED, S.EN_ROUTE, S.ON_SITE, S.NEEDS_FOLLOWUP)
+# Which jobs each action fits, and the status that makes one the obvious pick among several
+# ("llegué" while en route to García: García; "terminé" while at García's: García).
+ACTIONS: dict[str, tuple[tuple[JobStatus, ...], JobStatus | None]] = {
+    "on_the_way": ((S.SCHEDULED,), None),
+    "arrived": ((S.SCHEDULED, S.EN_ROUTE), S.EN_ROUTE),
+    "done": ((S.ON_SITE, S.EN_ROUTE, S.SCHEDULED), S.ON_SITE),
+    "cannot": ((S.ON_SITE, S.EN_ROUTE, S.SCHEDULED), S.ON_SITE),
+}
+INTENT_ACTIONS = {
+    "tech_on_the_way": "on_the_way", "tech_arrived": "arrived", "tech_job_done": "done",
+    "tech_cannot_complete": "cannot",
+}
+
+# User-facing words (Rioplatense Spanish).
+SERVICE_LABELS = {
+    Service.PLUMBING: "Plomería", Service.ELECTRICAL: "Electricidad", Service.GAS: "Gas",
+    Service.HVAC: "Climatización", Service.LOCKSMITH: "Cerrajería", Service.OTHER: "Otro",
+}
+STATE_LABELS = {  # "El #12 de García figura <...>"
+    S.PENDING: "sin agendar", S.SCHEDULED: "agendado", S.EN_ROUTE: "en camino",
+    S.ON_SITE: "en curso", S.COMPLETED: "terminado", S.INVOICED: "facturado", S.PAID: "cobrado",
+    S.CANCELLED: "cancelado", S.NEEDS_FOLLOWUP: "pendiente de otra visita",
+}
+AGENDA_STATES = {S.EN_ROUTE: "en camino", S.ON_SITE: "estás ahí",
+                 S.NEEDS_FOLLOWUP: "pendiente de otra visita"}
+WEEKDAYS = ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo")
+THE_CUSTOMER = "el cliente"
+ROWS_BUTTON = "Ver trabajos"
+CONFIRM_TITLE, CANCEL_TITLE = "Confirmar", "Cancelar"
+REST_OF_LINES = "…y {n} ítems más"
+YES_WORDS = frozenset({"si", "sii", "dale", "confirmo", "confirmar", "confirmalo", "ok", "okey",
+                       "de una", "si confirmo", "si dale", "dale confirmalo"})
+NO_WORDS = frozenset({"no", "nop", "no lo cierres", "no cierres", "cancelo"})
+
+_JOB_REPLY = re.compile(r"^job:(\d{1,10}):(on_the_way|arrived|done|cannot)(?::(\d{1,4}))?$")
+_DONE_REPLY = re.compile(r"^done:(confirm|cancel):(\d{1,10})$")
+
+
+@dataclass
+class _Turn:
+    session: Session
+    conversation: Conversation
+    tech: User
+    org: Organization | None
+    zone: ZoneInfo
+    now: datetime  # aware, in the organization's zone
+    settings: Settings
+    notify: Notify
+
+    @property
+    def actor(self) -> str:
+        return f"whatsapp:{self.conversation.wa_id}"
+
+    @property
+    def today(self) -> date:
+        return self.now.date()
+
+
+def reply(session: Session, conversation: Conversation, text: str, result: Extraction | None,
+          now: datetime, settings: Settings | None, notify: Notify,
+          tapped: str | None = None) -> list[Reply]:
+    """The replies to a technician's burst; [] when it is not theirs to answer (the engine does).
+
+    `text` is the burst's text (typed and transcribed), `result` its extraction, `tapped` the
+    id of the button or list row they tapped. Everything happens in `session`, uncommitted.
+    """
+    tech = _technician(session, conversation)
+    if tech is None:
+        return []
+    org = session.get(Organization, conversation.org_id)
+    zone = _zone(org)
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    turn = _Turn(session, conversation, tech, org, zone, now.astimezone(zone),
+                 settings or get_settings(), notify)
+    text = text or ""
+    if tapped:
+        answered = _tapped(turn, tapped)
+        if answered is not None:
+            return answered
+    intent = result.intent if result is not None else "other"
+    if intent == "tech_agenda":
+        return _agenda(turn, _parse_date(result.date) if result else None)
+    action = INTENT_ACTIONS.get(intent)
+    if action is not None:
+        return _act_on_text(turn, action, text, result)
+    if conversation.flow == FLOW_DONE and conversation.state == "confirm":
+        said = " ".join(re.sub(r"[^a-z ]+", " ", fold_aligned(text).lower()).split())
+        job_id = (conversation.slots or {}).get("job_id")
+        if said in YES_WORDS and isinstance(job_id, int):
+            return _confirm_done(turn, job_id)
+        if said in NO_WORDS and isinstance(job_id, int):
+            return _cancel_done(turn)
+    return []
+
+
+# ---- who, where, when ----------------------------------------------------------------------
+
+def _technician(session: Session, conversation: Conversation) -> User | None:
+    user = session.get(User, conversation.user_id) if conversation.user_id else None
+    if user is None and conversation.phone:
+        user = find_by_phone(session, conversation.phone)
+    return user
+
+
+def _zone(org: Organization | None) -> ZoneInfo:
+    try:
+        return ZoneInfo((org.time_zone if org else None) or DEFAULT_TIME_ZONE)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(DEFAULT_TIME_ZONE)
+
+
+def _parse_date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _first_name(name: str | None) -> str | None:
+    parts = (name or "").split()
+    return parts[0] if parts else None
+
+
+def _clock(moment: datetime) -> str:
+    return f"{moment.hour}:{moment.minute:02d}"
+
+
+def _day_phrase(day: date, today: date) -> str:
+    """"hoy", "mañana", "el jueves 26/11"."""
+    if day == today:
+        return "hoy"
+    if day == today + timedelta(days=1):
+        return "mañana"
+    return f"el {WEEKDAYS[day.weekday()]} {day.day}/{day.month}"
+
+
+def _visit_phrase(start: datetime) -> str:
+    """"jueves 26/11 a las 9" (read after "el")."""
+    article = "la" if start.hour == 1 else "las"
+    hour = str(start.hour) if start.minute == 0 else _clock(start)
+    return f"{WEEKDAYS[start.weekday()]} {start.day}/{start.month} a {article} {hour}"
+
+
+def _customer_wa_id(job: Job) -> str | None:
+    customer = job.customer
+    if customer is None:
+        return None
+    if customer.phone:
+        return wa_id_for(customer.phone)
+    return customer.wa_id or None
+
+
+def _tell_customer(turn: _Turn, job: Job, template: str, **context: object) -> bool:
+    """Queue a text to the job's customer; False when there is no number to write to."""
+    wa_id = _customer_wa_id(job)
+    if not wa_id:
+        return False
+    name = _first_name(job.customer.name if job.customer else None)
+    tech = _first_name(turn.tech.name) or turn.tech.name
+    turn.notify(wa_id, Text(texts.render(template, name=name, tech=tech, **context)))
+    return True
+
+
+def _clear(conversation: Conversation) -> None:
+    conversation.flow = conversation.state = None
+    conversation.slots = {}
+
+
+# ---- the agenda ----------------------------------------------------------------------------
+
+def _agenda(turn: _Turn, day: date | None) -> list[Reply]:
+    day = day or turn.today
+    start = datetime.combine(day, time(), tzinfo=turn.zone)
+    end = start + timedelta(days=1)
+    found = list(turn.session.scalars(
+        select(Job).options(joinedload(Job.customer))
+        .where(Job.technician_id == turn.tech.id, Job.status.in_(AGENDA_STATUSES),
+               Job.scheduled_start >= start, Job.scheduled_start < end)
+        .order_by(Job.scheduled_start, Job.number)
+    ).unique())
+    phrase = _day_phrase(day, turn.today)
+    if not found:
+        return [Text(texts.render("tech_agenda_empty", day=phrase))]
+    rows = []
+    for job in found[:AGENDA_LIMIT]:
+        address = _address(job)
+        description = " ".join((job.description or "").split())
+        rows.append({
+            "time": _clock(job.scheduled_start.astimezone(turn.zone)),
+            "customer": (job.customer.name if job.customer else None) or "Sin nombre",
+            "number": job.number,
+            "state": AGENDA_STATES.get(job.status),
+            "address": address,
+            "service": SERVICE_LABELS.get(job.service, str(job.service)),
+            "description": _short(description, 60) if description else None,
+            "maps": MAPS_URL + quote_plus(address) if address else None,
+        })
+    more = max(0, len(found) - AGENDA_LIMIT)
+    return [Text(texts.render("tech_agenda", day=phrase, jobs=rows, more=more))]
+
+
+def _address(job: Job) -> str | None:
+    if job.address_text:
+        return job.address_text
+    return job.address.one_line if job.address is not None else None
+
+
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+# ---- which job -----------------------------------------------------------------------------
+
+def _act_on_text(turn: _Turn, action: str, text: str, result: Extraction | None) -> list[Reply]:
+    fits, preferred = ACTIONS[action]
+    found = candidate_jobs(turn.session, turn.tech.id, text, turn.today)
+    fitting = [job for job in found if job.status in fits]
+    if not fitting:
+        if len(found) == 1:
+            return [_wrong_state(found[0])]
+        return [Text(texts.render("tech_no_job"))]
+    obvious = [job for job in fitting if job.status == preferred]
+    if len(fitting) > 1 and len(obvious) == 1:
+        fitting = obvious
+    eta = _eta(result.eta_minutes if result else None)
+    if len(fitting) == 1:
+        return _act(turn, action, fitting[0], text=text, result=result, eta=eta)
+    pending = {"action": action, "text": text, "eta": eta}
+    if result is not None:
+        pending.update(amount=result.amount, date=result.date, reason=result.description)
+    turn.conversation.flow, turn.conversation.state = FLOW_PICK, "which_job"
+    turn.conversation.slots = pending
+    return [_which_job(turn, action, fitting, eta)]
+
+
+def _eta(minutes: int | None) -> int:
+    return minutes if minutes is not None and 0 < minutes <= MAX_ETA else DEFAULT_ETA
+
+
+def _which_job(turn: _Turn, action: str, found: list[Job], eta: int) -> ListMessage:
+    rows = []
+    for job in found[:MAX_LIST_ROWS]:
+        name = (job.customer.name if job.customer else None) or "Sin nombre"
+        when = ""
+        if job.scheduled_start is not None:
+            start = job.scheduled_start.astimezone(turn.zone)
+            when = _clock(start)
+            if start.date() != turn.today:
+                when = f"{start.day}/{start.month} {when}"
+        details = " · ".join(p for p in (when, _address(job) or "") if p)
+        suffix = f":{eta}" if action == "on_the_way" else ""
+        rows.append(Row(id=f"job:{job.id}:{action}{suffix}",
+                        title=_short(f"#{job.number} {name}", MAX_ROW_TITLE),
+                        description=_short(details, MAX_ROW_DESCRIPTION)))
+    return ListMessage(body=texts.render("tech_which_job", action=action), button=ROWS_BUTTON,
+                       sections=(Section(title="Tus trabajos", rows=tuple(rows)),))
+
+
+def _wrong_state(job: Job) -> Reply:
+    customer = (job.customer.name if job.customer else None) or THE_CUSTOMER
+    return Text(texts.render("tech_wrong_state", number=job.number, customer=customer,
+                             state=STATE_LABELS[job.status]))
+
+
+def _own_job(turn: _Turn, job_id: int) -> Job | None:
+    return turn.session.scalar(
+        select(Job).options(joinedload(Job.customer))
+        .where(Job.id == job_id, Job.technician_id == turn.tech.id)
+    )
+
+
+def _tapped(turn: _Turn, tapped: str) -> list[Reply] | None:
+    """Replies to a tapped row or button of ours; None when the id is not ours."""
+    conversation = turn.conversation
+    if m := _DONE_REPLY.match(tapped):
+        choice, job_id = m.group(1), int(m.group(2))
+        return _confirm_done(turn, job_id) if choice == "confirm" else _cancel_done(turn)
+    m = _JOB_REPLY.match(tapped)
+    if m is None:
+        return None
+    job_id, action = int(m.group(1)), m.group(2)
+    job = _own_job(turn, job_id)
+    if job is None:
+        return [Text(texts.render("tech_no_job"))]
+    if job.status not in ACTIONS[action][0]:
+        return [_wrong_state(job)]
+    pending = dict(conversation.slots or {})
+    if conversation.flow == FLOW_PICK and pending.get("action") == action:
+        _clear(conversation)
+    else:
+        pending = {}
+    eta = _eta(int(m.group(3)) if m.group(3) else pending.get("eta"))
+    result = None
+    if action in ("done", "cannot") and pending:
+        result = Extraction(intent="other", amount=pending.get("amount"),
+                            date=pending.get("date"), description=pending.get("reason"))
+    return _act(turn, action, job, text=pending.get("text") or "", result=result, eta=eta)
+
+
+def _act(turn: _Turn, action: str, job: Job, *, text: str, result: Extraction | None,
+         eta: int) -> list[Reply]:
+    try:
+        with turn.session.begin_nested():  # a refusal half-way leaves nothing behind
+            if action == "on_the_way":
+                return _on_the_way(turn, job, eta)
+            if action == "arrived":
+                return _arrived(turn, job)
+            if action == "done":
+                return _start_done(turn, job, text, result)
+            return _cannot_complete(turn, job, text, result)
+    except DomainError as exc:
+        return [Text(texts.render("tech_error", reason=str(exc).rstrip(".")))]
+
+
+# ---- on the way, arrived -------------------------------------------------------------------
+
+def _on_the_way(turn: _Turn, job: Job, eta: int) -> list[Reply]:
+    jobs.transition(turn.session, job.id, S.EN_ROUTE, turn.actor, eta_minutes=eta)
+    url = tracking_url(turn.settings,
+                       tracking_token(turn.settings, job.org_id, job.id, now=turn.now))
+    notified = _tell_customer(turn, job, "customer_tech_on_the_way", eta=eta, url=url)
+    customer = _first_name(job.customer.name if job.customer else None) or THE_CUSTOMER
+    return [Text(texts.render("tech_on_the_way", customer=customer, eta=eta, number=job.number,
+                              notified=notified))]
+
+
+def _arrived(turn: _Turn, job: Job) -> list[Reply]:
+    jobs.transition(turn.session, job.id, S.ON_SITE, turn.actor)
+    _tell_customer(turn, job, "customer_tech_arrived")
+    customer = (job.customer.name if job.customer else None) or THE_CUSTOMER
+    return [Text(texts.render("tech_arrived", customer=customer, number=job.number))]
+
+
+# ---- done: summary, then confirm or cancel -------------------------------------------------
+
+def _start_done(turn: _Turn, job: Job, text: str, result: Extraction | None) -> list[Reply]:
+    amount = result.amount if result is not None else None
+    if amount is None:
+        amount = parse_stated_amount(text)
+    if amount is not None and amount <= 0:
+        amount = None
+    summary = match_lines(turn.session, text, amount)
+    if summary.total <= 0:
+        _clear(turn.conversation)
+        return [Text(texts.render("tech_done_no_amount", number=job.number))]
+    customer = job.customer.name if job.customer else None
+    conversation = turn.conversation
+    conversation.flow, conversation.state = FLOW_DONE, "confirm"
+    conversation.slots = _summary_slots(job, summary, text)
+    return [Buttons(
+        body=_summary_body(summary, job.number, customer),
+        buttons=(Button(f"done:confirm:{job.id}", CONFIRM_TITLE),
+                 Button(f"done:cancel:{job.id}", CANCEL_TITLE)),
+    )]
+
+
+def _summary_slots(job: Job, summary: WorkSummary, text: str) -> dict:
+    return {
+        "job_id": job.id,
+        "job_number": job.number,
+        "lines": [{"item_id": line.item_id, "description": line.description,
+                   "quantity": str(line.quantity), "unit_price": str(line.unit_price),
+                   "amount": str(line.amount)} for line in summary.all_lines],
+        "total": str(summary.total),
+        "stated_amount": None if summary.stated_amount is None else str(summary.stated_amount),
+        "unmatched": list(summary.unmatched),
+        "said": text,
+    }
+
+
+def _summary_body(summary: WorkSummary, number: int, customer: str | None) -> str:
+    """The confirmation, within WhatsApp's 1024 characters: the last lines fold into one."""
+    lines = summary.lines
+    body = render_work_summary(summary, number, customer)
+    for keep in range(len(lines) - 1, -1, -1):
+        if len(body) <= MAX_INTERACTIVE_BODY:
+            return body
+        rest = lines[keep:]
+        folded = Line(item_id=None, description=REST_OF_LINES.format(n=len(rest)),
+                      quantity=Decimal(1),
+                      unit_price=sum((line.amount for line in rest), Decimal("0.00")),
+                      confidence=min(line.confidence for line in rest))
+        unmatched = [_short(u, 40) for u in summary.unmatched[:3]]
+        body = render_work_summary(replace(summary, lines=[*lines[:keep], folded],
+                                           unmatched=unmatched), number, customer)
+    return body if len(body) <= MAX_INTERACTIVE_BODY else body[: MAX_INTERACTIVE_BODY - 1] + "…"
+
+
+def _confirm_done(turn: _Turn, job_id: int) -> list[Reply]:
+    conversation = turn.conversation
+    slots = dict(conversation.slots or {})
+    if conversation.flow != FLOW_DONE or slots.get("job_id") != job_id:
+        return [Text(texts.render("tech_done_stale"))]
+    job = _own_job(turn, job_id)
+    if job is None:
+        _clear(conversation)
+        return [Text(texts.render("tech_done_stale"))]
+    if job.status not in ACTIONS["done"][0]:
+        _clear(conversation)
+        return [_wrong_state(job)]
+    summary = {key: slots.get(key) for key in
+               ("lines", "total", "stated_amount", "unmatched", "said")}
+    try:
+        with turn.session.begin_nested():
+            if job.status != S.ON_SITE:  # "terminé" without a "llegué" first
+                jobs.transition(turn.session, job.id, S.ON_SITE, turn.actor)
+            jobs.transition(turn.session, job.id, S.COMPLETED, turn.actor,
+                            note=_done_note(summary))
+            event = turn.session.scalar(
+                select(JobEvent).where(JobEvent.job_id == job.id,
+                                       JobEvent.to_status == S.COMPLETED)
+                .order_by(JobEvent.id.desc()).limit(1)
+            )
+            if event is not None:
+                event.data = {**(event.data or {}), "work_summary": summary}
+    except DomainError as exc:
+        return [Text(texts.render("tech_error", reason=str(exc).rstrip(".")))]
+    _clear(conversation)
+    _tell_customer(turn, job, "customer_thanks", number=job.number)
+    customer = (job.customer.name if job.customer else None) or THE_CUSTOMER
+    return [Text(texts.render("tech_done", number=job.number, customer=customer))]
+
+
+def _done_note(summary: dict) -> str:
+    """The event note, for people reading the timeline: the lines and the total."""
+    parts = []
+    for line in summary.get("lines") or []:
+        quantity = Decimal(line["quantity"])
+        shown = "" if quantity == 1 else f"{format(quantity.normalize(), 'f')} × "
+        parts.append(f"{shown}{line['description']}: {format_pesos(Decimal(line['amount']))}")
+    total = format_pesos(Decimal(summary.get("total") or "0"))
+    return "; ".join([*parts, f"Total: {total}"])
+
+
+def _cancel_done(turn: _Turn) -> list[Reply]:
+    _clear(turn.conversation)
+    return [Text(texts.render("tech_done_cancelled"))]
+
+
+# ---- could not finish: follow-up -----------------------------------------------------------
+
+def _cannot_complete(turn: _Turn, job: Job, text: str, result: Extraction | None) -> list[Reply]:
+    reason = " ".join(((result.description if result else None) or text or "").split())
+    jobs.transition(turn.session, job.id, S.NEEDS_FOLLOWUP, turn.actor, note=reason or None)
+    asked = _parse_date(result.date if result else None)
+    start = _first_free_hour(turn, asked) if asked else None
+    description = f"Seguimiento de #{job.number}" + (f": {reason}" if reason else "")
+    follow_up = jobs.create_job(turn.session, {
+        "customer_id": job.customer_id,
+        "service": job.service,
+        "description": _short(description, 4000),
+        "urgency": job.urgency,
+        "address_id": job.address_id,
+        "address_text": job.address_text,
+        "technician_id": turn.tech.id,
+        "scheduled_start": start,
+    }, actor=turn.actor)
+    when = _visit_phrase(start) if start else None
+    full = _day_phrase(asked, turn.today) if asked and not start else None
+    notified = _tell_customer(turn, job, "customer_followup", when=when)
+    customer = _first_name(job.customer.name if job.customer else None) or THE_CUSTOMER
+    return [Text(texts.render(
+        "tech_followup", number=job.number, new_number=follow_up.number, when=when,
+        asked=full[0].upper() + full[1:] if full else None,
+        customer=customer, notified=notified,
+    ))]
+
+
+def _first_free_hour(turn: _Turn, day: date) -> datetime | None:
+    """The technician's first free whole hour on `day`, or None (past, closed or full).
+
+    `free_slots` hands each hour to the least busy technician, so this technician's own hours
+    are also checked one by one with `is_slot_free`; the earliest of both wins.
+    """
+    org = turn.org
+    if org is None or day < turn.today:
+        return None
+    found = [slot.start for slot in free_slots(turn.session, org, now=turn.now, count=24,
+                                               preferred_date=day)
+             if slot.technician_id == turn.tech.id and slot.start.date() == day]
+    for hour in range(24):
+        start = datetime.combine(day, time(hour), tzinfo=turn.zone)
+        if found and start >= min(found):
+            break
+        slot = Slot(start=start, end=start + DEFAULT_DURATION, technician_id=turn.tech.id)
+        if is_slot_free(turn.session, org, slot, now=turn.now):
+            found.append(start)
+            break
+    return min(found).astimezone(turn.zone) if found else None

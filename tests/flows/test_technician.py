@@ -1,0 +1,404 @@
+"""A technician's WhatsApp updates, acted on: agenda, on the way, arrived, done, follow-up."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from urllib.parse import quote_plus
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+
+from core import jobs
+from core.customers import create_customer
+from core.models import Conversation, ConversationRole, Customer, Job, JobEvent, JobStatus
+from core.price_book import create_item
+from core.replies import Buttons, ListMessage, Text
+from core.work_summary import Line, WorkSummary
+from flows import technician
+from nlu.extract import extract
+from nlu.schema import Extraction
+from tests.factories import add_technician, create_org
+
+BA = ZoneInfo("America/Argentina/Buenos_Aires")
+NOW = datetime(2026, 11, 25, 10, 0, tzinfo=BA)  # a Wednesday
+TODAY_NOON = datetime(2026, 11, 25, 12, 0, tzinfo=BA)
+TODAY_15 = datetime(2026, 11, 25, 15, 0, tzinfo=BA)
+TOMORROW_8 = datetime(2026, 11, 26, 8, 0, tzinfo=BA)
+TECH_WA = "5491162345678"
+MARTA_WA = "5491166660001"
+ANA_WA = "5491166660002"
+
+
+@dataclass
+class Shop:
+    db: object
+    settings: object
+    org_id: int
+    carlos: int
+    diego: int
+    conversation_id: int
+    customers: dict[str, int]
+    sent: list = field(default_factory=list)
+
+    def job(self, customer: str, start: datetime | None, *, tech: int | None = None,
+            status: JobStatus = JobStatus.SCHEDULED, description: str = "") -> int:
+        with self.db.org_session(self.org_id) as s:
+            customer_id = self.customers[customer]
+            address = s.get(Customer, customer_id).addresses[0]
+            job = jobs.create_job(s, {
+                "customer_id": customer_id, "service": "plumbing", "address_id": address.id,
+                "technician_id": tech or self.carlos, "scheduled_start": start,
+                "description": description,
+            })
+            if status in (JobStatus.EN_ROUTE, JobStatus.ON_SITE, JobStatus.COMPLETED):
+                jobs.transition(s, job.id, JobStatus.EN_ROUTE, "user:1", eta_minutes=15)
+            if status in (JobStatus.ON_SITE, JobStatus.COMPLETED):
+                jobs.transition(s, job.id, JobStatus.ON_SITE, "user:1")
+            if status == JobStatus.COMPLETED:
+                jobs.transition(s, job.id, JobStatus.COMPLETED, "user:1")
+            return job.id
+
+    def say(self, text: str, *, tapped: str | None = None, result: Extraction | None = None):
+        """The technician's burst through the flow, in its own transaction."""
+        if result is None:
+            result = Extraction() if tapped else extract(text, "technician", NOW)
+        with self.db.org_session(self.org_id) as s:
+            conversation = s.get(Conversation, self.conversation_id)
+            return technician.reply(s, conversation, text, result, NOW, self.settings,
+                                    lambda wa_id, reply: self.sent.append((wa_id, reply)),
+                                    tapped=tapped)
+
+    def get(self, job_id: int) -> Job:
+        with self.db.org_session(self.org_id) as s:
+            job = s.get(Job, job_id)
+            s.expunge(job)
+            return job
+
+    def conversation(self) -> Conversation:
+        with self.db.org_session(self.org_id) as s:
+            conversation = s.get(Conversation, self.conversation_id)
+            s.expunge(conversation)
+            return conversation
+
+
+@pytest.fixture
+def shop(pg_db, pg_settings) -> Shop:
+    org_id = create_org(pg_db, "Plomería Ramos", slug="plomeria-ramos")
+    carlos = add_technician(pg_db, org_id, "Carlos Pereyra", "+5491162345678")
+    diego = add_technician(pg_db, org_id, "Diego Acosta", "+5491171234567")
+    with pg_db.org_session(org_id) as s:
+        customers = {
+            "garcia": create_customer(s, {
+                "name": "Marta García", "phone": "+5491166660001",
+                "addresses": [{"street": "Av. Rivadavia", "number": "1234", "locality": "CABA"}],
+            }).id,
+            "ruiz": create_customer(s, {
+                "name": "Ana Ruiz", "phone": "+5491166660002",
+                "addresses": [{"street": "Gorriti", "number": "3400", "unit": "2° B",
+                               "locality": "Palermo"}],
+            }).id,
+            "fernandez": create_customer(s, {
+                "name": "Jorge Fernández",
+                "addresses": [{"street": "Corrientes", "number": "500"}],
+            }).id,
+        }
+        conversation = Conversation(wa_id=TECH_WA, phone="+5491162345678",
+                                    role=ConversationRole.TECHNICIAN, user_id=carlos,
+                                    profile_name="Carlos", slots={})
+        s.add(conversation)
+        s.flush()
+        conversation_id = conversation.id
+    return Shop(pg_db, pg_settings, org_id, carlos, diego, conversation_id, customers)
+
+
+def _only_text(replies) -> str:
+    assert len(replies) == 1 and isinstance(replies[0], Text), replies
+    return replies[0].body
+
+
+# ---- agenda --------------------------------------------------------------------------------
+
+def test_agenda_lists_todays_jobs_in_order_with_maps_links(shop):
+    ruiz = shop.job("ruiz", TODAY_15, description="Pierde agua el termotanque")
+    garcia = shop.job("garcia", TODAY_NOON, status=JobStatus.EN_ROUTE)
+    shop.job("fernandez", TOMORROW_8)  # tomorrow: not today's agenda
+    shop.job("garcia", TODAY_NOON - timedelta(hours=3), status=JobStatus.COMPLETED)  # done
+    shop.job("ruiz", TODAY_NOON, tech=shop.diego)  # someone else's
+
+    body = _only_text(shop.say("qué tengo hoy"))
+
+    assert body.startswith("📋 Esto tenés hoy:")
+    assert body.index("12:00 · Marta García") < body.index("15:00 · Ana Ruiz")
+    assert body.count("📍") == 2 and "Jorge" not in body and "9:00" not in body
+    assert ("https://www.google.com/maps/search/?api=1&query="
+            + quote_plus("Av. Rivadavia 1234, CABA")) in body
+    assert "Gorriti 3400, 2° B, Palermo · Plomería — Pierde agua el termotanque" in body
+    assert f"(#{shop.get(garcia).number}) · en camino" in body
+    assert f"(#{shop.get(ruiz).number})" in body
+
+
+def test_agenda_for_another_day_and_an_empty_day(shop):
+    shop.job("fernandez", TOMORROW_8)
+    assert "No tenés nada agendado hoy" in _only_text(shop.say("qué tengo hoy"))
+    tomorrow = _only_text(shop.say("qué tengo mañana"))
+    assert tomorrow.startswith("📋 Esto tenés mañana:") and "8:00 · Jorge Fernández" in tomorrow
+
+
+# ---- on the way, arrived -------------------------------------------------------------------
+
+def test_on_the_way_to_one_job_moves_it_and_tells_the_customer(shop):
+    garcia = shop.job("garcia", TODAY_NOON)
+    shop.job("ruiz", TODAY_15)
+
+    body = _only_text(shop.say("voy para lo de García, llego en 20"))
+
+    assert body == "Listo, le aviso a Marta que llegás en 20 min 🚐"
+    job = shop.get(garcia)
+    assert job.status == JobStatus.EN_ROUTE and job.eta_at is not None
+    with shop.db.org_session(shop.org_id) as s:
+        event = s.scalars(select(JobEvent).where(JobEvent.job_id == garcia)
+                          .order_by(JobEvent.id.desc())).first()
+        assert event.data == {"eta_minutes": 20} and event.actor == f"whatsapp:{TECH_WA}"
+    [(wa_id, message)] = shop.sent
+    assert wa_id == MARTA_WA
+    assert message.body.startswith(
+        "¡Hola, Marta! 👋 Carlos va en camino, llega en unos 20 minutos. Seguilo acá: ")
+    assert "/t/" in message.body
+
+
+def test_two_open_jobs_ask_which_then_the_tapped_row_acts(shop):
+    garcia = shop.job("garcia", TODAY_NOON)
+    ruiz = shop.job("ruiz", TODAY_15)
+
+    replies = shop.say("voy en camino")
+
+    [question] = replies
+    assert isinstance(question, ListMessage) and question.body.startswith("¿A cuál vas?")
+    rows = question.sections[0].rows
+    assert [r.id for r in rows] == [f"job:{garcia}:on_the_way:30", f"job:{ruiz}:on_the_way:30"]
+    assert rows[1].title == f"#{shop.get(ruiz).number} Ana Ruiz"
+    assert rows[1].description == "15:00 · Gorriti 3400, 2° B, Palermo"
+    assert shop.get(garcia).status == shop.get(ruiz).status == JobStatus.SCHEDULED
+    assert shop.sent == []
+
+    body = _only_text(shop.say("#2 Ana Ruiz", tapped=rows[1].id))
+
+    assert body == "Listo, le aviso a Ana que llegás en 30 min 🚐"
+    assert shop.get(ruiz).status == JobStatus.EN_ROUTE
+    assert shop.get(garcia).status == JobStatus.SCHEDULED
+    assert [wa for wa, _ in shop.sent] == [ANA_WA]
+    assert shop.conversation().flow is None
+
+
+def test_a_customer_without_phone_is_not_notified(shop):
+    fernandez = shop.job("fernandez", TODAY_NOON)
+    body = _only_text(shop.say("voy para lo de Fernández"))
+    assert "no tiene teléfono cargado" in body and shop.sent == []
+    assert shop.get(fernandez).status == JobStatus.EN_ROUTE
+
+
+def test_arrived_picks_the_job_en_route(shop):
+    garcia = shop.job("garcia", TODAY_NOON, status=JobStatus.EN_ROUTE)
+    ruiz = shop.job("ruiz", TODAY_15)
+
+    body = _only_text(shop.say("llegué"))
+
+    assert body.startswith(f"Perfecto, marqué que llegaste a lo de Marta García "
+                           f"(#{shop.get(garcia).number})")
+    assert shop.get(garcia).status == JobStatus.ON_SITE
+    assert shop.get(ruiz).status == JobStatus.SCHEDULED
+    [(wa_id, message)] = shop.sent
+    assert wa_id == MARTA_WA and "Carlos ya llegó" in message.body
+
+
+def test_no_open_job_and_a_job_in_the_wrong_state(shop):
+    assert "Decime el número" in _only_text(shop.say("voy para lo de García, llego en 10"))
+    garcia = shop.job("garcia", TODAY_NOON, status=JobStatus.ON_SITE)
+    body = _only_text(shop.say("voy para lo de García, llego en 10"))
+    assert body.startswith(f"El #{shop.get(garcia).number} de Marta García figura en curso")
+    assert shop.get(garcia).status == JobStatus.ON_SITE and shop.sent == []
+
+
+def test_a_tapped_row_for_someone_elses_job_does_nothing(shop):
+    other = shop.job("ruiz", TODAY_NOON, tech=shop.diego)
+    assert "No encuentro" in _only_text(shop.say("x", tapped=f"job:{other}:on_the_way:20"))
+    assert shop.get(other).status == JobStatus.SCHEDULED
+
+
+# ---- done ----------------------------------------------------------------------------------
+
+@pytest.fixture
+def price_book(shop):
+    with shop.db.org_session(shop.org_id) as s:
+        for code, name, price in (("PL-FLEX40", "Flexible mallado 40 cm", "8000"),
+                                  ("PL-CANILLA", "Canilla monocomando de cocina", "25000")):
+            create_item(s, {"code": code, "name": name, "price": Decimal(price)})
+
+
+DONE = "terminé, cambié el flexible y la canilla, cobrale 15 lucas"
+
+
+def test_job_done_shows_the_summary_then_confirm_completes_it(shop, price_book):
+    garcia = shop.job("garcia", TODAY_NOON, status=JobStatus.ON_SITE)
+    number = shop.get(garcia).number
+
+    [summary] = shop.say(DONE)
+
+    assert isinstance(summary, Buttons)
+    assert summary.body.startswith(f"Trabajo #{number} — Marta García")
+    assert "Flexible mallado 40 cm" in summary.body and "Total: $15.000" in summary.body
+    assert [(b.id, b.title) for b in summary.buttons] == [
+        (f"done:confirm:{garcia}", "Confirmar"), (f"done:cancel:{garcia}", "Cancelar")]
+    conversation = shop.conversation()
+    assert (conversation.flow, conversation.state) == ("tech_done", "confirm")
+    slots = conversation.slots
+    assert slots["job_id"] == garcia and slots["total"] == "15000.00"
+    assert [line["description"] for line in slots["lines"]] == [
+        "Flexible mallado 40 cm", "Canilla monocomando de cocina", "Mano de obra / ajuste"]
+    assert slots["lines"][2] == {"item_id": None, "description": "Mano de obra / ajuste",
+                                 "quantity": "1", "unit_price": "-18000.00",
+                                 "amount": "-18000.00"}
+    assert shop.get(garcia).status == JobStatus.ON_SITE and shop.sent == []
+
+    body = _only_text(shop.say("Confirmar", tapped=f"done:confirm:{garcia}"))
+
+    assert body == (f"Listo ✅ Trabajo #{number} terminado. "
+                    "Le mandamos la factura a Marta García.")
+    job = shop.get(garcia)
+    assert job.status == JobStatus.COMPLETED and job.completed_at is not None
+    with shop.db.org_session(shop.org_id) as s:
+        event = s.scalar(select(JobEvent).where(JobEvent.job_id == garcia,
+                                                JobEvent.to_status == JobStatus.COMPLETED))
+        assert event.data["work_summary"]["total"] == "15000.00"
+        assert len(event.data["work_summary"]["lines"]) == 3
+        assert "Flexible mallado 40 cm: $8.000" in event.note and "Total: $15.000" in event.note
+    [(wa_id, message)] = shop.sent
+    assert wa_id == MARTA_WA and message.body.startswith("¡Gracias, Marta! 🙌 Carlos terminó")
+    conversation = shop.conversation()
+    assert conversation.flow is None and conversation.state is None and conversation.slots == {}
+    # A second tap on the old button changes nothing.
+    assert "ya no está vigente" in _only_text(
+        shop.say("Confirmar", tapped=f"done:confirm:{garcia}"))
+
+
+def test_done_without_arrived_first_and_a_typed_yes(shop, price_book):
+    garcia = shop.job("garcia", TODAY_NOON, status=JobStatus.EN_ROUTE)
+    assert isinstance(shop.say(DONE)[0], Buttons)
+    assert "terminado" in _only_text(shop.say("dale"))
+    assert shop.get(garcia).status == JobStatus.COMPLETED
+
+
+def test_cancel_clears_the_summary(shop, price_book):
+    garcia = shop.job("garcia", TODAY_NOON, status=JobStatus.ON_SITE)
+    shop.say(DONE)
+    body = _only_text(shop.say("Cancelar", tapped=f"done:cancel:{garcia}"))
+    assert body == "Ok, no lo cierro. Decime qué cambio."
+    conversation = shop.conversation()
+    assert conversation.flow is None and conversation.slots == {}
+    assert shop.get(garcia).status == JobStatus.ON_SITE and shop.sent == []
+
+
+def test_done_with_two_jobs_asks_and_keeps_what_was_said(shop, price_book):
+    garcia = shop.job("garcia", TODAY_NOON, status=JobStatus.ON_SITE)
+    ruiz = shop.job("ruiz", TODAY_15, status=JobStatus.ON_SITE)
+    [question] = shop.say(DONE)
+    assert isinstance(question, ListMessage) and question.body.startswith("¿Cuál terminaste?")
+    assert [r.id for r in question.sections[0].rows] == [f"job:{garcia}:done", f"job:{ruiz}:done"]
+    [summary] = shop.say("#2 Ana Ruiz", tapped=f"job:{ruiz}:done")
+    assert isinstance(summary, Buttons) and "Total: $15.000" in summary.body
+    assert shop.conversation().slots["job_id"] == ruiz
+
+
+def test_done_without_amount_nor_prices_asks_how_much(shop):
+    garcia = shop.job("garcia", TODAY_NOON, status=JobStatus.ON_SITE)
+    body = _only_text(shop.say("terminé, cambié el flexible"))
+    assert body.startswith(f"¿Cuánto le cobramos en el #{shop.get(garcia).number}?")
+    assert shop.conversation().flow is None
+
+
+def test_a_long_summary_fits_in_a_whatsapp_body():
+    lines = [Line(item_id=n, description=f"Repuesto especial número {n} de la lista larga",
+                  quantity=Decimal(1), unit_price=Decimal(1000)) for n in range(60)]
+    summary = WorkSummary(lines=lines, unmatched=["algo raro " * 10] * 5,
+                          total=Decimal(60000))
+    body = technician._summary_body(summary, 7, "Marta García")
+    assert len(body) <= 1024
+    assert "ítems más: $" in body and body.endswith("¿Lo confirmo y le mandamos la factura?")
+
+
+# ---- could not finish ----------------------------------------------------------------------
+
+def test_cannot_complete_leaves_it_pending_and_books_a_follow_up(shop):
+    garcia = shop.job("garcia", TODAY_NOON, status=JobStatus.ON_SITE)
+    shop.job("ruiz", TOMORROW_8)  # Carlos is busy tomorrow from 8 to 10
+    shop.job("fernandez", TOMORROW_8, tech=shop.diego)
+    number = shop.get(garcia).number
+
+    body = _only_text(shop.say("no lo pude terminar, vuelvo mañana con el repuesto"))
+
+    job = shop.get(garcia)
+    assert job.status == JobStatus.NEEDS_FOLLOWUP
+    with shop.db.org_session(shop.org_id) as s:
+        follow_up = s.scalars(select(Job).where(Job.description.like("Seguimiento%"))).one()
+        assert follow_up.description == (
+            f"Seguimiento de #{number}: no lo pude terminar, vuelvo mañana con el repuesto")
+        assert follow_up.status == JobStatus.SCHEDULED
+        assert follow_up.scheduled_start == datetime(2026, 11, 26, 10, 0, tzinfo=BA)
+        assert (follow_up.customer_id, follow_up.address_id, follow_up.technician_id,
+                follow_up.service) == (job.customer_id, job.address_id, shop.carlos, job.service)
+        new_number = follow_up.number
+        note = s.scalar(select(JobEvent.note).where(
+            JobEvent.job_id == garcia, JobEvent.to_status == JobStatus.NEEDS_FOLLOWUP))
+        assert note == "no lo pude terminar, vuelvo mañana con el repuesto"
+    assert body == (f"Anotado 📝 El #{number} quedó pendiente.\n"
+                    f"Armé el #{new_number} para volver el jueves 26/11 a las 10 "
+                    "y le aviso a Marta.")
+    [(wa_id, message)] = shop.sent
+    assert wa_id == MARTA_WA
+    assert "Carlos vuelve el jueves 26/11 a las 10 para terminar el trabajo" in message.body
+
+
+def test_cannot_complete_without_a_day_leaves_the_follow_up_unscheduled(shop):
+    garcia = shop.job("garcia", TODAY_NOON, status=JobStatus.ON_SITE)
+    body = _only_text(shop.say("no pude terminar lo de García, falta el repuesto"))
+    assert shop.get(garcia).status == JobStatus.NEEDS_FOLLOWUP
+    with shop.db.org_session(shop.org_id) as s:
+        follow_up = s.scalars(select(Job).where(Job.id != garcia)).one()
+        assert follow_up.status == JobStatus.PENDING and follow_up.scheduled_start is None
+        assert follow_up.technician_id == shop.carlos
+    assert "sin fecha" in body
+    [(_, message)] = shop.sent
+    assert "te confirmamos el día y horario" in message.body
+
+
+def test_cannot_complete_on_a_closed_day_says_so(shop):
+    shop.job("garcia", TODAY_NOON, status=JobStatus.ON_SITE)
+    result = Extraction(intent="tech_cannot_complete", date="2026-11-29",  # a Sunday
+                        description="falta el repuesto")
+    body = _only_text(shop.say("no pude terminar, vuelvo el domingo", result=result))
+    assert "El domingo 29/11 no tenés un hueco libre" in body
+
+
+# ---- not ours ------------------------------------------------------------------------------
+
+def test_anything_else_is_left_to_the_engine(shop):
+    shop.job("garcia", TODAY_NOON)
+    assert shop.say("hola, cómo va") == []
+    assert shop.say("x", tapped="menu:status") == []
+    assert shop.say("¿y cuánto sale?", result=Extraction(intent="owner_summary")) == []
+    assert shop.sent == []
+
+
+def test_a_conversation_without_a_technician_is_left_to_the_engine(shop):
+    shop.job("garcia", TODAY_NOON)
+    with shop.db.org_session(shop.org_id) as s:
+        stranger = Conversation(wa_id="5491100000000", phone="+5491100000000",
+                                role=ConversationRole.TECHNICIAN, slots={})
+        s.add(stranger)
+        s.flush()
+        assert technician.reply(s, stranger, "voy en camino",
+                                Extraction(intent="tech_on_the_way"), NOW, shop.settings,
+                                lambda *_: None) == []

@@ -9,16 +9,17 @@ updates) are acknowledged with what was understood until those flows land.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from core import texts
-from core.models import Conversation, ConversationRole
+from core.models import Conversation, ConversationRole, Organization
 from core.replies import Button, Buttons, Reply, Text
 from core.settings import Settings
-from flows import owner, status
+from flows import booking, owner, status, technician
 from flows.burst import Burst
 from flows.context import org_context
 from flows.understood import understood
@@ -27,8 +28,12 @@ from nlu.extract import extract
 PREVIEW = 120
 
 
+Notify = Callable[[str, Reply], None]  # (someone else's wa_id, a reply for them)
+
+
 def handle_burst(
-    session: Session, conversation: Conversation, burst: Burst, settings: Settings | None = None
+    session: Session, conversation: Conversation, burst: Burst, settings: Settings | None = None,
+    notify: Notify | None = None,
 ) -> list[Reply]:
     """The replies to one burst. Global commands and the intents that need no multi-step flow
     are answered here; the rest is acknowledged with what was understood until its flow lands."""
@@ -39,8 +44,27 @@ def handle_burst(
     now = datetime.now(ZoneInfo(context.time_zone))
     tapped = next((i.reply_id for i in reversed(burst.items) if i.reply_id), None)
     command = _command(burst.text, tapped)
-    result = None if command else extract(burst.text, conversation.role.value, now, context, settings)
-    intent = command or (result.intent if result else "other")
+    result = extract(burst.text, conversation.role.value, now, context, settings)
+    intent = command or result.intent
+    expired = bool(conversation.flow) and not booking.active(conversation, now)
+    if expired:
+        conversation.flow = conversation.state = None
+        conversation.slots = {}
+        replies.insert(0, Text(texts.render("flow_expired")))
+    is_customer = conversation.role is ConversationRole.CUSTOMER
+    if conversation.role is ConversationRole.TECHNICIAN and intent not in INTERRUPTIONS and (
+        intent in TECH_INTENTS or (tapped or "").startswith(("job:", "done:"))
+        or (conversation.flow or "").startswith("tech_")
+    ):
+        answer = technician.reply(session, conversation, burst.text, result, now, settings,
+                                  notify or (lambda wa_id, reply: None), tapped=tapped)
+        if answer:
+            conversation.misses = 0
+            return replies + answer
+    if is_customer and booking.active(conversation, now) and intent not in INTERRUPTIONS:
+        return replies + booking.step(_turn(session, conversation, burst, result, tapped, now, notify))
+    if is_customer and intent == "new_job":
+        return replies + booking.start(_turn(session, conversation, burst, result, tapped, now, notify))
 
     if intent == "menu" or intent == "greeting":
         conversation.misses = 0
@@ -69,11 +93,27 @@ def handle_burst(
 
     conversation.misses = 0
     first_name = (conversation.profile_name or "").split(" ")[0] or None
-    summary = understood(result) if result else None
+    summary = understood(result)
     return [Text(texts.render("ack", name=first_name, parts=parts, understood=summary)), *replies]
 
 
 MISSES_BEFORE_PERSON = 2
+TECH_INTENTS = frozenset({"tech_on_the_way", "tech_arrived", "tech_job_done", "tech_cannot_complete",
+                          "tech_agenda"})
+# What a customer can say in the middle of a booking without it being read as an answer.
+INTERRUPTIONS = frozenset({"menu", "cancel_flow", "human", "menu:human", "menu:status", "job_status",
+                           "cancel", "greeting"})
+
+
+def _turn(session: Session, conversation: Conversation, burst: Burst, result, tapped: str | None,
+          now: datetime, notify: Notify | None) -> booking.Turn:
+    pin = next((p for p in reversed(burst.pins)), None)
+    where = (pin.address or pin.name or f"Ubicación {pin.latitude:.5f},{pin.longitude:.5f}") if pin else None
+    return booking.Turn(
+        session=session, conversation=conversation, org=session.get(Organization, burst.org_id),
+        text=burst.text, result=result, tapped=tapped, pin=where, now=now,
+        notify=notify or (lambda wa_id, reply: None),
+    )
 COMMANDS = {
     "menu": "menu", "menú": "menu", "inicio": "menu", "opciones": "menu",
     "cancelar": "cancel_flow", "cancela": "cancel_flow", "salir": "cancel_flow",

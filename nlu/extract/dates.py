@@ -252,6 +252,8 @@ def find_times(text: str) -> list[tuple[int, int, str]]:
         if not (cue or hs or part or ampm or mm or frac or m.group("noon")):
             continue
         h_raw = m.group("h")
+        if not cue and text[max(0, m.start("h") - 1) : m.start("h")] in ("/", "-", "."):
+            continue  # the month of "26/11 a la tarde", not eleven o'clock
         if not h_raw[0].isdigit() and not (cue or part):
             continue  # "nueve y media" alone is too loose when in words
         if mm and not (cue or hs or ":" in m.group(0) or "h" in m.group(0)[len(h_raw) :]):

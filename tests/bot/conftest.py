@@ -112,6 +112,15 @@ class Harness:
     def replies(self, wa_id: str = CUSTOMER) -> list[dict]:
         return self.graph.sent(to=wa_id)
 
+    def booking(self, wa_id: str = CUSTOMER) -> dict:
+        """The booking flow's slots for this sender (what the bot kept from the bursts)."""
+        from sqlalchemy import select
+
+        from core.models import Conversation
+
+        with self.db.org_session(self.org_id) as s:
+            return dict(s.scalar(select(Conversation.slots).where(Conversation.wa_id == wa_id)) or {})
+
 
 @pytest.fixture
 def harness(pg_db, redisdb, fake_graph, tmp_path, monkeypatch) -> Iterator[Harness]:

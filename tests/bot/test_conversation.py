@@ -94,3 +94,27 @@ def test_the_owner_asks_for_the_summary_and_who_owes(harness):
     harness.say("quién me debe?", wa_id=OWNER)
     harness.work()
     assert "Nadie te debe" in _body(_last(harness, OWNER))
+
+
+def test_a_technician_on_the_way_moves_the_job_and_the_customer_hears_it(harness):
+    tech_wa = "5491155550101"
+    tech = add_technician(harness.db, harness.org_id, "Carlos Rodríguez", "+" + tech_wa)
+    with harness.db.org_session(harness.org_id) as s:
+        customer = customers.create_customer(s, {"name": "Marta García", "phone": "+" + CUSTOMER})
+        job = jobs.create_job(s, {"customer_id": customer.id, "service": "plumbing", "technician_id": tech})
+        start = datetime.now(UTC) + timedelta(hours=1)
+        jobs.schedule(s, job.id, start, start + timedelta(hours=2), "user:1")
+        job_id = job.id
+    harness.say("voy para lo de García, llego en 20", wa_id=tech_wa)
+    harness.work()
+    assert "García" in _body(_last(harness, tech_wa)) or "Marta" in _body(_last(harness, tech_wa))
+    to_customer = harness.replies(CUSTOMER)
+    assert to_customer, "the customer was not told"
+    told = to_customer[-1]["payload"]
+    text = _body(told) if told["type"] != "template" else " ".join(
+        p["text"] for c in told["template"]["components"] for p in c["parameters"])
+    assert "Carlos" in text and "/t/" in text
+    with harness.db.org_session(harness.org_id) as s:
+        from core.models import Job
+
+        assert s.get(Job, job_id).status.value == "en_route"

@@ -361,3 +361,13 @@ def test_a_date_the_writer_rules_out_loses_to_the_one_offered():
     assert extract("¿lo pasamos al sábado a las 10? el viernes no estoy", "customer", now).date == "2026-11-28"
     assert extract("mañana no puedo, el jueves sí", "customer", now).date == "2026-11-26"
     assert extract("el viernes no puedo", "customer", now).date == "2026-11-27"  # nothing else offered
+
+
+def test_a_dates_month_is_not_read_as_an_hour():
+    from datetime import datetime
+
+    from nlu.extract import extract
+
+    now = datetime.fromisoformat("2026-11-24T10:00:00-03:00")
+    got = extract("mejor el jueves 26/11 a la tarde", "customer", now)
+    assert (got.date, got.window, got.time) == ("2026-11-26", "afternoon", None)

@@ -1,0 +1,355 @@
+"""Booking: from a customer's first burst to a scheduled job, asking only for what is missing.
+
+```mermaid
+flowchart TD
+    start([new_job burst]) --> emergency{emergency?}
+    emergency -- yes --> safety[safety advice + owner and on-call alerted] --> address
+    emergency -- no --> service{service known?}
+    service -- no --> ask_service[list of services] --> service
+    service -- yes --> address{address known?}
+    address -- returning customer --> same[¿Es en Gorriti 3400, como la última vez?] --> address
+    address -- no --> ask_address[calle y altura] --> address
+    address -- yes, emergency --> create
+    address -- yes --> slot{slot chosen?}
+    slot -- no --> offer[2-3 free slots as buttons] --> slot
+    slot -- none free --> person([a person takes over])
+    slot -- yes --> name{name known?}
+    name -- no --> ask_name --> name
+    name -- yes --> confirm[summary + Confirmar / Cambiar día]
+    confirm -- Confirmar --> create([job created: number and what happens next])
+    confirm -- Cambiar día --> offer
+```
+
+State lives in the conversation (`flow="booking"`, `state` = the step asked, `slots`), so a
+restart or another worker continues where the customer is. Each step is data: the slot it
+fills, how it asks and how it reads an answer; the engine asks the first missing one.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core import customers, jobs, texts
+from core.customers import find_by_phone
+from core.models import Conversation, Customer, Organization, Role, User
+from core.phones import wa_id_for
+from core.replies import Button, Buttons, ListMessage, Reply, Row, Section, Text
+from core.scheduling import describe_opening, free_slots, is_open, is_slot_free, parse_slot_id
+from flows.understood import SERVICES
+from nlu.schema import Extraction
+
+log = logging.getLogger("campotech.flows.booking")
+
+FLOW = "booking"
+IDLE = timedelta(hours=24)
+MISSES_BEFORE_PERSON = 2
+# NLU services (the contract's) to the job's service.
+JOB_SERVICE = {
+    "plomeria": "plumbing", "destapaciones": "plumbing", "gas": "gas", "electricidad": "electrical",
+    "aire_acondicionado": "hvac", "calefaccion": "hvac", "cerrajeria": "locksmith",
+    "electrodomesticos": "other", "albanileria": "other", "pintura": "other",
+}
+SAFETY = {  # what to do right now, by service, for an emergency
+    "gas": "safety_gas", "electricidad": "safety_power", "plomeria": "safety_water",
+    "destapaciones": "safety_water",
+}
+
+Notify = Callable[[str, Reply], None]
+
+
+@dataclass
+class Turn:
+    """One customer turn inside the flow: what they said and what the NLU made of it."""
+
+    session: Session
+    conversation: Conversation
+    org: Organization
+    text: str
+    result: Extraction
+    tapped: str | None
+    pin: str | None
+    now: datetime
+    notify: Notify
+
+    @property
+    def slots(self) -> dict:
+        return self.conversation.slots
+
+    def save(self, **values) -> None:
+        # A new dict: the JSON column only notices replaced values.
+        self.conversation.slots = {**self.conversation.slots, **values}
+
+
+def active(conversation: Conversation, now: datetime) -> bool:
+    return conversation.flow == FLOW and (
+        conversation.expires_at is None or conversation.expires_at > now)
+
+
+def start(turn: Turn) -> list[Reply]:
+    c = turn.conversation
+    c.flow, c.state, c.slots, c.misses = FLOW, None, {}, 0
+    _merge(turn)
+    if turn.slots.get("urgency") == "emergency":
+        return _emergency(turn) + step(turn)
+    replies = step(turn)
+    if not is_open(turn.org, turn.now) and replies:
+        # One message, not two: the notice leads the first question.
+        notice = texts.render("closed_now", opening=describe_opening(turn.org, turn.now)).strip()
+        replies[0] = _prefixed(replies[0], notice)
+    return replies
+
+
+def _prefixed(reply: Reply, notice: str) -> Reply:
+    if isinstance(reply, Text):
+        return Text(f"{notice}\n\n{reply.body}")
+    if isinstance(reply, Buttons | ListMessage):
+        return replace(reply, body=f"{notice}\n\n{reply.body}")
+    return reply
+
+
+def step(turn: Turn) -> list[Reply]:
+    """Read this turn's answer into the slots, then ask for the first thing still missing."""
+    c = turn.conversation
+    c.expires_at = turn.now + IDLE
+    answered = _read_answer(turn) if c.state else True
+    _merge(turn)
+    if not answered and c.state:
+        c.misses = (c.misses or 0) + 1
+        if c.misses >= MISSES_BEFORE_PERSON:
+            return _hand_over(turn)
+        return [Text(texts.render("booking_retry"))] + _ask(turn, c.state)
+    c.misses = 0
+    if c.state == "confirm" and turn.slots.get("confirmed"):
+        return _create(turn)
+    missing = _first_missing(turn)
+    c.state = missing
+    return _ask(turn, missing)
+
+
+# -- reading answers -------------------------------------------------------------------------
+
+def _merge(turn: Turn) -> None:
+    """Whatever the NLU found fills empty slots (a later burst may add the address or the day)."""
+    r, s = turn.result, turn.slots
+    found = {}
+    if r.service and not s.get("service"):
+        found["service"] = r.service
+    if r.urgency and (not s.get("urgency") or r.urgency == "emergency"):
+        found["urgency"] = r.urgency
+    if r.address and r.address.number and not s.get("address"):
+        found["address"] = r.address.model_dump()
+    if r.date and not s.get("slot"):
+        found["date"] = r.date
+    if r.window and not s.get("slot"):
+        found["window"] = r.window
+    if r.name and not s.get("name"):
+        found["name"] = r.name
+    if turn.text and not s.get("description") and r.intent == "new_job":
+        found["description"] = " ".join(turn.text.split())[:500]
+    if turn.pin and not s.get("address"):
+        found["address"] = {"street": turn.pin, "number": None, "unit": None, "locality": None}
+    if found:
+        turn.save(**found)
+
+
+def _read_answer(turn: Turn) -> bool:
+    """Whether this turn answered the step that was asked."""
+    state, tapped, s = turn.conversation.state, turn.tapped or "", turn.slots
+    if state == "service":
+        if tapped.startswith("service:"):
+            turn.save(service=tapped.split(":", 1)[1])
+        return bool(turn.slots.get("service"))
+    if state == "address":
+        if tapped == "address:same" and s.get("known_address"):
+            turn.save(address=s["known_address"])
+        elif tapped == "address:other":
+            turn.save(known_address=None)
+            return True  # asked again, now for the new one
+        return bool(turn.slots.get("address")) or bool(turn.result.address or turn.pin)
+    if state == "slot":
+        slot = parse_slot_id(tapped, time_zone=turn.org.time_zone) if tapped.startswith("slot:") else None
+        if slot is not None:
+            if is_slot_free(turn.session, turn.org, slot, now=turn.now):
+                turn.save(slot=slot.id, slot_label=slot.label_on(turn.now.date()))
+                return True
+            turn.save(slot_taken=True)
+            return True  # offer again, with fresh slots
+        return bool(turn.result.date or turn.result.window)  # "mejor el jueves": new offer
+    if state == "name":
+        name = turn.result.name or _plain_name(turn.text)
+        if name:
+            turn.save(name=name)
+        return bool(name)
+    if state == "confirm":
+        if tapped == "booking:confirm":
+            turn.save(confirmed=True)
+            return True
+        if tapped == "booking:change":
+            turn.save(slot=None, slot_label=None, date=None, window=None)
+            return True
+        return False
+    return True
+
+
+def _plain_name(text: str) -> str | None:
+    words = [w for w in text.replace(",", " ").split() if w.isalpha()]
+    return " ".join(w.capitalize() for w in words[:4]) if 1 <= len(words) <= 4 else None
+
+
+# -- asking ----------------------------------------------------------------------------------
+
+def _customer(turn: Turn) -> Customer | None:
+    c = turn.conversation
+    if c.customer_id:
+        return turn.session.get(Customer, c.customer_id)
+    return find_by_phone(turn.session, c.phone) if c.phone else None
+
+
+def _first_missing(turn: Turn) -> str | None:
+    s = turn.slots
+    if not s.get("service"):
+        return "service"
+    if not s.get("address"):
+        return "address"
+    if s.get("urgency") == "emergency":
+        return None  # no slot hunting: someone goes as soon as possible
+    if not s.get("slot"):
+        return "slot"
+    customer = _customer(turn)
+    if not s.get("name") and not (customer and customer.name) and not turn.conversation.profile_name:
+        return "name"
+    return "confirm"
+
+
+def _ask(turn: Turn, state: str | None) -> list[Reply]:
+    s = turn.slots
+    if state is None:
+        return _create(turn)
+    if state == "service":
+        rows = tuple(Row(f"service:{k}", v.capitalize()) for k, v in SERVICES.items())
+        return [ListMessage(body=texts.render("ask_service"), button="Elegir",
+                            sections=(Section("Servicios", rows),))]
+    if state == "address":
+        customer = _customer(turn)
+        known = customer.addresses[0] if customer and customer.addresses else None
+        if known and s.get("known_address", True) is not None:
+            address = {"street": known.street, "number": known.number, "unit": known.unit,
+                       "locality": known.locality}
+            turn.save(known_address=address)
+            where = " ".join(p for p in (known.street, known.number) if p)
+            return [Buttons(body=texts.render("ask_same_address", address=where),
+                            buttons=(Button("address:same", "Sí, es ahí"),
+                                     Button("address:other", "Otra dirección")))]
+        return [Text(texts.render("ask_address"))]
+    if state == "slot":
+        slots = free_slots(
+            turn.session, turn.org, now=turn.now, count=3,
+            preferred_date=datetime.fromisoformat(s["date"]).date() if s.get("date") else None,
+            preferred_window=s.get("window"), urgency="high" if s.get("urgency") == "high" else "normal",
+        )
+        if not slots:
+            return _hand_over(turn, "no_slots")
+        taken = s.get("slot_taken")
+        turn.save(slot_taken=None)
+        return [Buttons(body=texts.render("offer_slots", taken=bool(taken)),
+                        buttons=tuple(Button(x.id, x.label_on(turn.now.date())) for x in slots))]
+    if state == "name":
+        return [Text(texts.render("ask_name"))]
+    # confirm
+    return [Buttons(body=texts.render("confirm_booking", **_summary(turn)),
+                    buttons=(Button("booking:confirm", "Confirmar"),
+                             Button("booking:change", "Cambiar día")))]
+
+
+def _summary(turn: Turn) -> dict:
+    s = turn.slots
+    address = s.get("address") or {}
+    return {
+        "service": SERVICES.get(s.get("service") or "", "servicio"),
+        "address": " ".join(p for p in (address.get("street"), address.get("number")) if p),
+        "when": s.get("slot_label") or "lo antes posible",
+    }
+
+
+# -- doing -----------------------------------------------------------------------------------
+
+def _create(turn: Turn) -> list[Reply]:
+    """The job, its customer and address, scheduled with the chosen technician."""
+    session, c, s = turn.session, turn.conversation, turn.slots
+    customer = _customer(turn)
+    address = s.get("address") or {}
+    if customer is None:
+        customer = customers.create_customer(session, {
+            "name": s.get("name") or c.profile_name, "phone": c.phone,
+            "addresses": [_address_in(address)] if address.get("street") else [],
+        }, actor=f"whatsapp:{c.wa_id}")
+    address_id = None
+    for known in customer.addresses:
+        if (known.street, known.number) == (address.get("street"), address.get("number")):
+            address_id = known.id
+    if address_id is None and address.get("street"):
+        address_id = customers.add_address(session, customer.id, _address_in(address),
+                                           actor=f"whatsapp:{c.wa_id}").id
+    c.customer_id = customer.id
+    slot = parse_slot_id(s["slot"], time_zone=turn.org.time_zone) if s.get("slot") else None
+    emergency = s.get("urgency") == "emergency"
+    job = jobs.create_job(session, {
+        "customer_id": customer.id, "service": JOB_SERVICE.get(s.get("service") or "", "other"),
+        "description": s.get("description") or "", "address_id": address_id,
+        "urgency": "emergency" if emergency else ("urgent" if s.get("urgency") == "high" else "normal"),
+        "technician_id": slot.technician_id if slot else None,
+        "source_conversation_id": c.id,
+    }, actor=f"whatsapp:{c.wa_id}")
+    if slot:
+        jobs.schedule(session, job.id, slot.start, slot.end, f"whatsapp:{c.wa_id}")
+    c.flow = c.state = None
+    c.slots = {}
+    c.expires_at = None
+    if emergency:
+        _alert_staff(turn, "staff_emergency_job", number=job.number,
+                     address=_summary_address(address), description=job.description[:200])
+        return [Text(texts.render("booked_emergency", number=job.number))]
+    return [Text(texts.render("booked", number=job.number, when=s.get("slot_label") or ""))]
+
+
+def _address_in(address: dict) -> dict:
+    return {k: address.get(k) for k in ("street", "number", "unit", "locality") if address.get(k)}
+
+
+def _summary_address(address: dict) -> str:
+    return " ".join(p for p in (address.get("street"), address.get("number")) if p) or "sin dirección"
+
+
+def _emergency(turn: Turn) -> list[Reply]:
+    advice = SAFETY.get(turn.slots.get("service") or "")
+    replies = [Text(texts.render(advice))] if advice else []
+    _alert_staff(turn, "staff_emergency", who=turn.conversation.profile_name or turn.conversation.wa_id,
+                 text=turn.text[:300])
+    return replies
+
+
+def _alert_staff(turn: Turn, template: str, **ctx) -> None:
+    """The owner(s) and the on-call technician, at once."""
+    staff = turn.session.scalars(
+        select(User).where(User.active.is_(True), User.phone.is_not(None),
+                           (User.role == Role.OWNER) | (User.on_call.is_(True)))
+    )
+    body = texts.render(template, **ctx)
+    for user in staff:
+        turn.notify(wa_id_for(user.phone), Text(body))
+
+
+def _hand_over(turn: Turn, why: str = "misses") -> list[Reply]:
+    c = turn.conversation
+    c.needs_person = True
+    c.misses = 0
+    c.flow = c.state = None
+    c.expires_at = None
+    log.info("booking handed to a person (%s)", why)
+    return [Text(texts.render("booking_no_slots" if why == "no_slots" else "human_handoff"))]

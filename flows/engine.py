@@ -19,7 +19,7 @@ from core import texts
 from core.models import Conversation, ConversationRole, Organization
 from core.replies import Button, Buttons, Reply, Text
 from core.settings import Settings
-from flows import booking, owner, status, technician
+from flows import booking, owner, photos, status, technician
 from flows.burst import Burst
 from flows.context import org_context
 from flows.understood import understood
@@ -38,6 +38,10 @@ def handle_burst(
     """The replies to one burst. Global commands and the intents that need no multi-step flow
     are answered here; the rest is acknowledged with what was understood until its flow lands."""
     parts, replies = _parts_and_media_replies(burst)
+    if conversation.role is ConversationRole.TECHNICIAN and (job := photos.attach(session, conversation, burst)):
+        replies.append(Text(texts.render("tech_photo_saved", number=job.number)))
+        if not burst.text.strip() or all(p in PHOTO_PARTS for p in parts):
+            return replies
     if not parts:
         return replies
     context = org_context(session, burst.org_id)
@@ -46,7 +50,7 @@ def handle_burst(
     command = _command(burst.text, tapped)
     result = extract(burst.text, conversation.role.value, now, context, settings)
     intent = command or result.intent
-    expired = bool(conversation.flow) and not booking.active(conversation, now)
+    expired = bool(conversation.flow and conversation.expires_at and conversation.expires_at <= now)
     if expired:
         conversation.flow = conversation.state = None
         conversation.slots = {}
@@ -98,6 +102,7 @@ def handle_burst(
 
 
 MISSES_BEFORE_PERSON = 2
+PHOTO_PARTS = frozenset({"una foto", "un video", "un archivo"})
 TECH_INTENTS = frozenset({"tech_on_the_way", "tech_arrived", "tech_job_done", "tech_cannot_complete",
                           "tech_agenda"})
 # What a customer can say in the middle of a booking without it being read as an answer.

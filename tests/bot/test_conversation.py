@@ -118,3 +118,68 @@ def test_a_technician_on_the_way_moves_the_job_and_the_customer_hears_it(harness
         from core.models import Job
 
         assert s.get(Job, job_id).status.value == "en_route"
+
+
+def test_a_photo_from_a_technician_on_site_is_kept_with_the_job(harness):
+    tech_wa = "5491155550101"
+    tech = add_technician(harness.db, harness.org_id, "Carlos Rodríguez", "+" + tech_wa)
+    with harness.db.org_session(harness.org_id) as s:
+        customer = customers.create_customer(s, {"name": "Marta García", "phone": "+" + CUSTOMER})
+        job = jobs.create_job(s, {"customer_id": customer.id, "service": "plumbing", "technician_id": tech})
+        start = datetime.now(UTC) + timedelta(hours=1)
+        jobs.schedule(s, job.id, start, start + timedelta(hours=2), "user:1")
+        jobs.transition(s, job.id, "en_route", "user:1", eta_minutes=5)
+        jobs.transition(s, job.id, "on_site", "user:1")
+        job_id, number = job.id, job.number
+    photo = harness.graph.upload_media(b"\xff\xd8\xff\xe0" + bytes(3000), "image/jpeg")
+    harness.post(simulator.image(PHONE_NUMBER_ID, tech_wa, photo))
+    harness.work()
+    assert _body(_last(harness, tech_wa)) == f"📸 Guardé la foto en el trabajo #{number}."
+    with harness.db.org_session(harness.org_id) as s:
+        from core.models import JobEvent
+
+        event = s.scalar(select(JobEvent).where(JobEvent.job_id == job_id, JobEvent.kind == "photo"))
+        assert event is not None and event.data["type"] == "image"
+
+
+def test_a_booking_left_idle_for_a_day_expires_politely(harness):
+    add_technician(harness.db, harness.org_id)
+    harness.say("se me rompió el termotanque")
+    harness.work()
+    with harness.db.org_session(harness.org_id) as s:
+        conversation = s.scalar(select(Conversation))
+        assert conversation.flow == "booking"
+        conversation.expires_at = datetime.now(UTC) - timedelta(minutes=1)
+    harness.say("hola")
+    harness.work()
+    texts = [_body(r["payload"]) for r in harness.replies()[-2:]]
+    assert any(t.startswith("La charla anterior quedó en pausa") for t in texts)
+    with harness.db.org_session(harness.org_id) as s:
+        assert s.scalar(select(Conversation)).flow is None
+
+
+def test_a_technician_closes_a_job_with_a_message_and_a_button(harness):
+    tech_wa = "5491155550101"
+    tech = add_technician(harness.db, harness.org_id, "Carlos Rodríguez", "+" + tech_wa)
+    with harness.db.org_session(harness.org_id) as s:
+        from core.price_book import create_item
+
+        create_item(s, {"name": "Cambio de flexible", "price": "12000", "service": "plumbing"})
+        customer = customers.create_customer(s, {"name": "Marta García", "phone": "+" + CUSTOMER})
+        job = jobs.create_job(s, {"customer_id": customer.id, "service": "plumbing", "technician_id": tech})
+        start = datetime.now(UTC) + timedelta(hours=1)
+        jobs.schedule(s, job.id, start, start + timedelta(hours=2), "user:1")
+        jobs.transition(s, job.id, "en_route", "user:1", eta_minutes=5)
+        jobs.transition(s, job.id, "on_site", "user:1")
+        job_id = job.id
+    harness.say("terminé, cambié el flexible, cobrale 15 lucas", wa_id=tech_wa)
+    harness.work()
+    summary = _last(harness, tech_wa)
+    assert summary["type"] == "interactive" and "$15.000" in _body(summary)
+    [confirm] = [b for b in summary["interactive"]["action"]["buttons"] if b["reply"]["title"] == "Confirmar"]
+    harness.post(simulator.button_reply(PHONE_NUMBER_ID, tech_wa, confirm["reply"]["id"], "Confirmar"))
+    harness.work()
+    with harness.db.org_session(harness.org_id) as s:
+        from core.models import Job
+
+        assert s.get(Job, job_id).status.value == "completed"

@@ -17,6 +17,10 @@ from workers.queues import LOW, redis_connection
 # Cron fields are read in the scheduler process's local time, which `main` sets to the
 # business time zone (Buenos Aires): "0 3 * * *" is 03:00 there whatever the server's zone.
 AUDIT_VERIFY_CRON = "0 3 * * *"
+# Every hour on the hour: each run acts only for organizations whose local hour is due
+# (`summary_hour` for the owner's summary, 18:00 for tomorrow's reminders).
+PERIODIC_MESSAGES_CRON = "0 * * * *"
+PERIODIC_MESSAGES_TIMEOUT = 10 * 60
 
 
 def build_scheduler(connection: Redis) -> CronScheduler:
@@ -25,6 +29,10 @@ def build_scheduler(connection: Redis) -> CronScheduler:
     scheduler.register(
         tasks.verify_audit_chains, queue_name=LOW, cron=AUDIT_VERIFY_CRON, job_timeout=30 * 60,
     )
+    for task in (tasks.daily_summaries, tasks.reminders):
+        scheduler.register(
+            task, queue_name=LOW, cron=PERIODIC_MESSAGES_CRON, job_timeout=PERIODIC_MESSAGES_TIMEOUT,
+        )
     return scheduler
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+from datetime import UTC, datetime
 
 from redis import Redis
 
@@ -13,6 +14,7 @@ from bot.dispatch import Dispatcher
 from bot.metrics import Metrics
 from bot.outbound import SendDeferred, Sender, client_for
 from bot.panic import PanicSwitch
+from bot.periodic import send_daily_summaries, send_reminders
 from bot.processing import process_burst as run_burst
 from bot.transport import Transport
 from core import audit
@@ -154,6 +156,21 @@ def mark_read(org_id: int, message_id: int) -> bool:
 def sweep_transport() -> dict:
     db, redis, settings = _parts()
     return Transport(db, redis, settings).sweep()
+
+
+# -- periodic messages (hourly; each acts only for organizations at the right local hour) ------
+
+def daily_summaries() -> dict:
+    """The owners' daily summary, for organizations whose `summary_hour` it is now."""
+    db, redis, settings = _parts()
+    ids = send_daily_summaries(db, redis, settings, datetime.now(UTC))
+    return {"messages": len(ids)}
+
+
+def reminders() -> dict:
+    """Tomorrow's visit reminders, for organizations where it is 18:00 now."""
+    db, redis, settings = _parts()
+    return {"reminders": send_reminders(db, redis, settings, datetime.now(UTC))}
 
 
 def noop() -> None:

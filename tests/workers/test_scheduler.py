@@ -21,6 +21,7 @@ from workers.scheduler import build_scheduler, use_time_zone
 
 BUENOS_AIRES = "America/Argentina/Buenos_Aires"
 TASK = "workers.tasks.verify_audit_chains"
+PERIODIC_TASKS = ["workers.tasks.daily_summaries", "workers.tasks.reminders"]
 
 
 @pytest.fixture
@@ -65,9 +66,22 @@ def test_audit_verification_is_scheduled_nightly_at_3_in_buenos_aires(redisdb, l
     scheduler.register_birth()
     try:
         [registered] = CronScheduler.all(redisdb)
-        assert [j.func_name for j in registered.get_jobs()] == [TASK]
+        assert [j.func_name for j in registered.get_jobs()] == [TASK, *PERIODIC_TASKS]
     finally:
         scheduler.register_death()
+
+
+def test_summaries_and_reminders_are_checked_every_hour_on_the_hour(redisdb, local_time_zone):
+    local_time_zone(BUENOS_AIRES)
+    scheduler = build_scheduler(redisdb)
+
+    jobs = {j.func_name: j for j in scheduler.get_jobs() if j.func_name in PERIODIC_TASKS}
+    assert sorted(jobs) == PERIODIC_TASKS
+    for job in jobs.values():
+        assert (job.cron, job.queue_name) == ("0 * * * *", LOW)
+        assert 0 < job.job_options["job_timeout"] <= 15 * 60
+        assert job.next_enqueue_time.minute == 0 and job.next_enqueue_time.second == 0
+        assert timedelta(0) < job.next_enqueue_time - datetime.now(UTC) <= timedelta(hours=1)
 
 
 def test_worker_run_reports_the_tampered_organization(
@@ -104,6 +118,27 @@ def test_worker_run_reports_the_tampered_organization(
     assert f"ERROR campotech.workers [req=None org={tampered}] audit chain broken: " \
            f"organization {tampered}: broken at entry #3" in logged
     assert f"organization {intact}:" not in logged
+
+
+def test_a_worker_runs_the_hourly_jobs(pg_db, redisdb, worker_env):
+    scheduler = build_scheduler(redisdb)
+    due = [j for j in scheduler.get_jobs() if j.func_name in PERIODIC_TASKS]
+    for cron_job in due:
+        cron_job.next_enqueue_time = datetime.now(UTC) - timedelta(seconds=1)  # on the hour
+    assert sorted(j.func_name for j in scheduler.enqueue_jobs()) == PERIODIC_TASKS
+
+    worker = Worker([get_queue(name, redisdb) for name in QUEUE_NAMES], connection=redisdb)
+    assert worker.work(burst=True)
+
+    results = {}
+    for cron_job in due:
+        [job_id] = cron_job.get_job_ids(redisdb)
+        job = Job.fetch(job_id, connection=redisdb)
+        assert job.is_finished, job.latest_result()
+        results[cron_job.func_name] = job.return_value()
+    # No organization is set up here: both run and find nothing due.
+    assert results == {"workers.tasks.daily_summaries": {"messages": 0},
+                       "workers.tasks.reminders": {"reminders": 0}}
 
 
 def test_get_queue_refuses_unknown_names(redisdb):

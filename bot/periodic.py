@@ -1,0 +1,213 @@
+"""Periodic messages: the owner's daily summary and the customers' reminders the day before.
+
+Both run from an hourly cron job and act only for the organizations whose local hour is the
+right one (`summary_hour` for the summary, REMINDER_HOUR for reminders), so each organization
+gets them at its own local time whatever the server's zone. Both are idempotent by key: a
+second run in the same hour (a retried job, two schedulers) queues nothing new.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from redis import Redis
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from bot.alerts import notify_owners
+from bot.dispatch import Dispatcher
+from bot.outbound import queue_replies
+from core import texts
+from core.db import Database
+from core.logging import org_id_var
+from core.models import (
+    Conversation,
+    ConversationRole,
+    Customer,
+    DeliveryStatus,
+    Job,
+    JobStatus,
+    Message,
+    Organization,
+)
+from core.phones import wa_id_for
+from core.replies import Text
+from core.reports import daily_summary, due_summaries, render_summary
+from core.settings import Settings
+
+log = logging.getLogger("campotech.bot.periodic")
+
+DEFAULT_TIME_ZONE = "America/Argentina/Buenos_Aires"
+REMINDER_HOUR = 18  # org-local: the evening before the visit
+WEEKDAYS = ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo")
+ADDRESS_MAX = 60
+
+
+def _zone(name: str | None) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or DEFAULT_TIME_ZONE)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(DEFAULT_TIME_ZONE)
+
+
+def _aware(now: datetime) -> datetime:
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    return now
+
+
+# ---- the owner's daily summary ----------------------------------------------------------------
+
+def send_daily_summaries(db: Database, redis: Redis, settings: Settings, now: datetime) -> list[int]:
+    """Queue and dispatch today's summary to the owners of every organization due at `now`.
+
+    Returns the ids of the summary messages (the same ids again on a repeated run, which
+    queues and sends nothing new: the key is the organization and its local day).
+    """
+    _aware(now)
+    ids: list[int] = []
+    for org_id in due_summaries(db, now):
+        token = org_id_var.set(org_id)
+        try:
+            with db.org_session(org_id) as session:
+                org = session.get(Organization, org_id)
+                if org is None:
+                    continue
+                local_day = now.astimezone(_zone(org.time_zone)).date()
+                text = render_summary(daily_summary(session, org, local_day))
+            sent = notify_owners(db, redis, org_id, text, key=f"summary:{org_id}:{local_day.isoformat()}")
+            log.info("daily summary queued", extra={"day": local_day.isoformat(), "messages": sent})
+            ids += sent
+        finally:
+            org_id_var.reset(token)
+    return ids
+
+
+# ---- reminders the day before -----------------------------------------------------------------
+
+def due_reminders(db: Database, now: datetime) -> list[int]:
+    """Organizations whose local hour at `now` is REMINDER_HOUR, by id."""
+    _aware(now)
+    with db.system_session() as session:
+        rows = session.execute(
+            select(Organization.id, Organization.time_zone).order_by(Organization.id)
+        ).all()
+    return [org_id for org_id, zone in rows if now.astimezone(_zone(zone)).hour == REMINDER_HOUR]
+
+
+def send_reminders(db: Database, redis: Redis, settings: Settings, now: datetime) -> int:
+    """Remind each customer with a visit tomorrow (org-local) of it; returns how many were new.
+
+    One reminder per scheduled job whose customer has a phone, keyed by the job and its day:
+    running again queues nothing (a job moved to another day gets a reminder for that day).
+    Outside the 24-hour window the sender turns the text into the approved template.
+    """
+    _aware(now)
+    dispatch = Dispatcher(redis)
+    queued = 0
+    for org_id in due_reminders(db, now):
+        token = org_id_var.set(org_id)
+        try:
+            new, to_send = _remind_org(db, org_id, now)
+        finally:
+            org_id_var.reset(token)
+        for message_id in to_send:
+            dispatch.send(org_id, message_id)
+        queued += new
+    return queued
+
+
+def _remind_org(db: Database, org_id: int, now: datetime) -> tuple[int, list[int]]:
+    """(reminders queued now, ids still waiting to be sent) for one organization."""
+    new, to_send = 0, []
+    with db.org_session(org_id) as session:
+        org = session.get(Organization, org_id)
+        if org is None:
+            return 0, []
+        zone = _zone(org.time_zone)
+        tomorrow = now.astimezone(zone).date() + timedelta(days=1)
+        for job in _jobs_on(session, tomorrow, zone):
+            key = f"reminder:{job.id}:{tomorrow.isoformat()}"
+            already = session.scalar(select(Message.id).where(Message.idempotency_key == f"{key}:0"))
+            conversation = _conversation_for(session, job.customer)
+            [message_id] = queue_replies(session, conversation, [Text(_reminder_text(job, zone))],
+                                         key=key)
+            new += already is None
+            if session.get(Message, message_id).status is DeliveryStatus.QUEUED:
+                to_send.append(message_id)
+    if new:
+        log.info("reminders queued", extra={"day": tomorrow.isoformat(), "reminders": new})
+    return new, to_send
+
+
+def _jobs_on(session: Session, day: date, zone: ZoneInfo) -> list[Job]:
+    start = datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
+    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone).astimezone(UTC)
+    return list(session.scalars(
+        select(Job)
+        .join(Customer, Customer.id == Job.customer_id)
+        .options(joinedload(Job.customer), joinedload(Job.technician), joinedload(Job.address))
+        .where(Job.status == JobStatus.SCHEDULED, Customer.phone.is_not(None),
+               Job.scheduled_start >= start, Job.scheduled_start < end)
+        .order_by(Job.scheduled_start, Job.number)
+    ).unique())
+
+
+def _conversation_for(session: Session, customer: Customer) -> Conversation:
+    """The customer's conversation, started by us if they never wrote."""
+    wa_id = wa_id_for(customer.phone)
+    conversation = session.scalar(select(Conversation).where(Conversation.wa_id == wa_id))
+    if conversation is None:
+        conversation = Conversation(wa_id=wa_id, phone=customer.phone, role=ConversationRole.CUSTOMER,
+                                    customer_id=customer.id, slots={})
+        session.add(conversation)
+        session.flush()
+    return conversation
+
+
+def _reminder_text(job: Job, zone: ZoneInfo) -> str:
+    return texts.render(
+        "reminder",
+        name=_first_name(job.customer.name),
+        when=_when(job, zone),
+        tech=_first_name(job.technician.name if job.technician else None),
+        address=_short_address(job),
+        number=job.number,
+    )
+
+
+def _first_name(name: str | None) -> str | None:
+    return name.split()[0] if name and name.strip() else None
+
+
+def _clock(moment: datetime) -> str:
+    return str(moment.hour) if moment.minute == 0 else f"{moment.hour}:{moment.minute:02d}"
+
+
+def _at(moment: datetime) -> str:
+    """"las 9", "la 1", "las 14:30"."""
+    return f"{'la' if moment.hour == 1 else 'las'} {_clock(moment)}"
+
+
+def _when(job: Job, zone: ZoneInfo) -> str:
+    """"jueves 27/11 entre las 9 y las 11" (the visit window, org-local)."""
+    start = job.scheduled_start.astimezone(zone)
+    day = f"{WEEKDAYS[start.weekday()]} {start.day}/{start.month}"
+    end = job.scheduled_end.astimezone(zone) if job.scheduled_end else None
+    if end is None or end <= start or end.date() != start.date():
+        return f"{day} a {_at(start)}"
+    return f"{day} entre {_at(start)} y {_at(end)}"
+
+
+def _short_address(job: Job) -> str | None:
+    """Street and number, without unit or locality: "Av. Corrientes 1234"."""
+    if job.address is not None:
+        text = f"{job.address.street} {job.address.number or ''}".strip()
+    else:
+        text = (job.address_text or "").split(",")[0].strip()
+    text = " ".join(text.split())
+    if not text:
+        return None
+    return text if len(text) <= ADDRESS_MAX else text[: ADDRESS_MAX - 1].rstrip() + "…"

@@ -19,7 +19,7 @@ from core import texts
 from core.models import Conversation, ConversationRole, Organization
 from core.replies import Button, Buttons, Reply, Text
 from core.settings import Settings
-from flows import booking, owner, photos, status, technician
+from flows import booking, customer_jobs, owner, photos, status, technician
 from flows.burst import Burst
 from flows.context import org_context
 from flows.understood import understood
@@ -65,6 +65,16 @@ def handle_burst(
         if answer:
             conversation.misses = 0
             return replies + answer
+    if is_customer and (
+        (tapped or "").startswith(("resched:", "cancel:", "rate:")) or intent in CUSTOMER_JOB_INTENTS
+        or (conversation.flow in customer_jobs.FLOWS and intent not in ("menu", "cancel_flow", "human"))
+    ):
+        in_flow = conversation.flow in customer_jobs.FLOWS and intent not in CUSTOMER_JOB_INTENTS
+        answer = customer_jobs.reply(session, conversation, None if in_flow else intent, result, now,
+                                     tapped, text=burst.text)
+        if answer:
+            conversation.misses = 0
+            return replies + answer
     if is_customer and booking.active(conversation, now) and intent not in INTERRUPTIONS:
         return replies + booking.step(_turn(session, conversation, burst, result, tapped, now, notify))
     if is_customer and intent == "new_job":
@@ -102,6 +112,7 @@ def handle_burst(
 
 
 MISSES_BEFORE_PERSON = 2
+CUSTOMER_JOB_INTENTS = frozenset({"reschedule", "cancel", "invoice_request", "payment"})
 PHOTO_PARTS = frozenset({"una foto", "un video", "un archivo"})
 TECH_INTENTS = frozenset({"tech_on_the_way", "tech_arrived", "tech_job_done", "tech_cannot_complete",
                           "tech_agenda"})

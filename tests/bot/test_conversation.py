@@ -183,3 +183,55 @@ def test_a_technician_closes_a_job_with_a_message_and_a_button(harness):
         from core.models import Job
 
         assert s.get(Job, job_id).status.value == "completed"
+
+
+def _scheduled_job(harness, tech_phone="+5491155550101"):
+    tech = add_technician(harness.db, harness.org_id, "Carlos Rodríguez", tech_phone)
+    with harness.db.org_session(harness.org_id) as s:
+        customer = customers.create_customer(s, {"name": "Marta García", "phone": "+" + CUSTOMER})
+        job = jobs.create_job(s, {"customer_id": customer.id, "service": "plumbing", "technician_id": tech})
+        start = (datetime.now(UTC) + timedelta(days=2)).replace(hour=12, minute=0, second=0, microsecond=0)
+        jobs.schedule(s, job.id, start, start + timedelta(hours=2), "user:1")
+        return job.id
+
+
+def test_a_customer_reschedules_with_a_slot_button_and_a_confirmation(harness):
+    job_id = _scheduled_job(harness)
+    harness.say("necesito cambiar el día de la visita")
+    harness.work()
+    offer = _last(harness)
+    [(slot_id, title), *_] = [(b["reply"]["id"], b["reply"]["title"])
+                              for b in offer["interactive"]["action"]["buttons"]]
+    assert slot_id.startswith("resched:slot:")
+    harness.post(simulator.button_reply(PHONE_NUMBER_ID, CUSTOMER, slot_id, title))
+    harness.work()
+    confirm = _last(harness)
+    ids = [b["reply"]["id"] for b in confirm["interactive"]["action"]["buttons"]]
+    assert ids == ["resched:yes", "resched:no"]
+    harness.post(simulator.button_reply(PHONE_NUMBER_ID, CUSTOMER, "resched:yes", "Confirmar cambio"))
+    harness.work()
+    with harness.db.org_session(harness.org_id) as s:
+        from core.models import Job
+
+        chosen = datetime.fromisoformat(slot_id.split(":", 3)[3])
+        assert s.get(Job, job_id).scheduled_start == chosen
+
+
+def test_a_customer_cancels_after_confirming(harness):
+    job_id = _scheduled_job(harness)
+    harness.say("quiero cancelar la visita, ya lo arreglé")
+    harness.work()
+    ids = [b["reply"]["id"] for b in _last(harness)["interactive"]["action"]["buttons"]]
+    assert ids == ["cancel:yes", "cancel:no"]
+    harness.post(simulator.button_reply(PHONE_NUMBER_ID, CUSTOMER, "cancel:yes", "Sí, cancelar"))
+    harness.work()
+    with harness.db.org_session(harness.org_id) as s:
+        from core.models import Job
+
+        assert s.get(Job, job_id).status.value == "cancelled"
+
+
+def test_payment_without_a_configured_method_is_answered_warmly(harness):
+    harness.say("cómo les pago?")
+    harness.work()
+    assert "pago" in _body(_last(harness)).lower()

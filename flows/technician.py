@@ -235,6 +235,20 @@ def _tell_customer(turn: _Turn, job: Job, template: str, **context: object) -> b
     return True
 
 
+def _ask_customer_rating(turn: _Turn, job: Job) -> None:
+    """After the thanks, the customer gets the 1-to-5 stars (their conversation holds the state)."""
+    from flows.customer_jobs import ask_rating  # the customer's side of the same job
+
+    wa_id = _customer_wa_id(job)
+    if not wa_id:
+        return
+    customer_conversation = turn.session.scalar(select(Conversation).where(Conversation.wa_id == wa_id))
+    if customer_conversation is None:
+        return  # never wrote: the thanks went as a template; no list outside the window
+    for reply in ask_rating(customer_conversation, job):
+        turn.notify(wa_id, reply)
+
+
 def _clear(conversation: Conversation) -> None:
     conversation.flow = conversation.state = None
     conversation.slots = {}
@@ -491,6 +505,7 @@ def _confirm_done(turn: _Turn, job_id: int) -> list[Reply]:
         return [Text(texts.render("tech_error", reason=str(exc).rstrip(".")))]
     _clear(conversation)
     _tell_customer(turn, job, "customer_thanks", number=job.number)
+    _ask_customer_rating(turn, job)
     customer = (job.customer.name if job.customer else None) or THE_CUSTOMER
     return [Text(texts.render("tech_done", number=job.number, customer=customer))]
 

@@ -172,6 +172,8 @@ def test_a_technician_closes_a_job_with_a_message_and_a_button(harness):
         jobs.transition(s, job.id, "en_route", "user:1", eta_minutes=5)
         jobs.transition(s, job.id, "on_site", "user:1")
         job_id = job.id
+    harness.say("hola")  # the customer wrote today: free-form messages can reach them
+    harness.work()
     harness.say("terminé, cambié el flexible, cobrale 15 lucas", wa_id=tech_wa)
     harness.work()
     summary = _last(harness, tech_wa)
@@ -183,6 +185,18 @@ def test_a_technician_closes_a_job_with_a_message_and_a_button(harness):
         from core.models import Job
 
         assert s.get(Job, job_id).status.value == "completed"
+    # The customer is thanked and asked for stars; a tap records them on the job.
+    stars = _last(harness)
+    assert stars["type"] == "interactive" and stars["interactive"]["type"] == "list"
+    rows = [r for sec in stars["interactive"]["action"]["sections"] for r in sec["rows"]]
+    five = rows[-1]
+    harness.post(simulator.list_reply(PHONE_NUMBER_ID, CUSTOMER, five["id"], five["title"]))
+    harness.work()
+    with harness.db.org_session(harness.org_id) as s:
+        from core.models import JobEvent
+
+        rating = s.scalar(select(JobEvent).where(JobEvent.job_id == job_id, JobEvent.kind == "rating"))
+        assert rating.data == {"stars": 5}
 
 
 def _scheduled_job(harness, tech_phone="+5491155550101"):

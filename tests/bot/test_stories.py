@@ -1,0 +1,344 @@
+"""Conversation stories (tests/stories/*.yaml) driven through the real path, one test per story.
+
+Schema (a file holds one story, or a list of stories)::
+
+    name: booking by text                      # the test id
+    setup:                                     # all optional
+      owner: {name: Roberto Gómez, phone: "+5491155550100"}
+      technicians: [{name: Carlos Rodríguez, phone: "+5491155550101"}]   # the first is "technician"
+      customers: [{name: Marta García, phone: "+5491155550000",          # the first is "customer"
+                   addresses: [{street: Gorriti, number: "3400"}]}]
+      jobs: [{customer: Marta García, technician: Carlos Rodríguez, service: plumbing,
+              status: scheduled|en_route|on_site, in_hours: 2, eta_minutes: 20}]
+      price_book: [{name: Cambio de flexible, price: 12000, service: plumbing}]
+    steps:
+      - from: customer|technician|owner|<wa_id>   # who writes (default: customer)
+        say: "hola"                   # or one of:
+        # voice: termotanque.ogg      (a file in tests/data/audio)
+        # voice_bytes: garbage        (bytes that claim to be OGG and decode to nothing)
+        # location: [lat, lng, "address"]
+        # photo: true
+        # tap: "<title>" | first      (a button or list row of the last interactive message)
+        # duplicate_last: true        (Meta redelivers the previous payload, same wamid)
+        # expire_flow: customer       (that conversation's expires_at goes into the past)
+        # takeover: customer          (a person takes the conversation: human_takeover)
+        name: Marta García            # optional WhatsApp profile name
+        expect:                       # a mapping or a list of them; checks this step's replies
+          to: customer                # default: the sender
+          contains: "..."             # substring of one reply (str or list: all must appear)
+          not_contains: "..."         # in none of them
+          buttons: ["Confirmar"]      # a reply offers at least these button/row titles
+          type: text|interactive|template   # a reply of this type
+          count: 1                    # exactly this many replies to that party
+          none: true                  # nobody got anything in this step
+        expect_job: {count: 1, status: scheduled, urgency: emergency, service: gas, rating: 5}
+        expect_conversation: {of: customer, needs_person: true, flow: null, human_takeover: true}
+
+`expect_job` looks at the newest job (and counts them all); the harness runs the burst clock and
+the worker until idle after every step.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from sqlalchemy import func, select
+
+from bot import simulator
+from core import customers, jobs
+from core.models import Conversation, Job, JobEvent
+from core.users import create_user
+from tests.bot.conftest import CUSTOMER, PHONE_NUMBER_ID
+
+STORIES = Path(__file__).resolve().parent.parent / "stories"
+AUDIO = Path(__file__).resolve().parent.parent / "data" / "audio"
+GARBAGE = b"OggS" + bytes(2000)  # says it is OGG, decodes to nothing
+PHOTO = b"\xff\xd8\xff\xe0" + bytes(3000)
+TECHNICIAN = "+5491155550101"
+OWNER = "+5491155550100"
+ACTIONS = ("say", "voice", "voice_bytes", "location", "photo", "tap", "duplicate_last",
+           "expire_flow", "takeover")
+
+
+def _load() -> list[dict]:
+    stories: list[dict] = []
+    for path in sorted(STORIES.glob("*.yaml")):
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for story in loaded if isinstance(loaded, list) else [loaded]:
+            story["_file"] = path.name
+            stories.append(story)
+    return stories
+
+
+ALL = _load()
+
+
+def _digits(phone: str) -> str:
+    return "".join(ch for ch in str(phone) if ch.isdigit())
+
+
+def body_of(p: dict) -> str:
+    if p["type"] == "text":
+        return p["text"]["body"]
+    if p["type"] == "template":
+        return " ".join(str(x.get("text", "")) for c in p["template"].get("components", [])
+                        for x in c.get("parameters", []))
+    if p["type"] == "interactive":
+        i = p["interactive"]
+        parts = [i.get("header", {}).get("text", ""), i.get("body", {}).get("text", ""),
+                 i.get("footer", {}).get("text", "")]
+        return "\n".join(x for x in parts if x)
+    return str(p)
+
+
+def options_of(p: dict) -> list[tuple[str, str, str]]:
+    """(kind, id, title) of the buttons or list rows an interactive message offers."""
+    if p.get("type") != "interactive":
+        return []
+    action = p["interactive"].get("action", {})
+    found = [("button", b["reply"]["id"], b["reply"]["title"]) for b in action.get("buttons", [])]
+    found += [("list", r["id"], r["title"]) for s in action.get("sections", []) for r in s.get("rows", [])]
+    return found
+
+
+def describe(payloads: list[dict]) -> str:
+    if not payloads:
+        return "  (nothing)"
+    lines = []
+    for p in payloads:
+        titles = [t for _, _, t in options_of(p)]
+        lines.append(f"  [{p['type']}] {body_of(p)!r}" + (f" options={titles}" if titles else ""))
+    return "\n".join(lines)
+
+
+class Story:
+    def __init__(self, harness, story: dict) -> None:
+        self.h = harness
+        self.story = story
+        self.parties: dict[str, str] = {"customer": CUSTOMER, "technician": _digits(TECHNICIAN),
+                                        "owner": _digits(OWNER)}
+        self.last_payload: dict | None = None
+        self.seen: dict[str, int] = {}
+
+    # -- setup -------------------------------------------------------------------------------
+
+    def setup(self) -> None:
+        setup = self.story.get("setup") or {}
+        techs: dict[str, int] = {}
+        custs: dict[str, int] = {}
+        with self.h.db.org_session(self.h.org_id) as s:
+            if owner := setup.get("owner"):
+                self.parties["owner"] = _digits(owner.get("phone", OWNER))
+                create_user(s, {"name": owner.get("name", "Roberto Gómez"), "role": "owner",
+                                "phone": "+" + self.parties["owner"], "email": "duenio@example.com",
+                                "password": "una-clave-larga"})
+            for n, tech in enumerate(setup.get("technicians") or []):
+                phone = tech.get("phone", TECHNICIAN)
+                if n == 0:
+                    self.parties["technician"] = _digits(phone)
+                techs[tech["name"]] = create_user(
+                    s, {"name": tech["name"], "role": "technician", "phone": phone}).id
+            for n, cust in enumerate(setup.get("customers") or []):
+                phone = cust.get("phone", "+" + CUSTOMER)
+                if n == 0:
+                    self.parties["customer"] = _digits(phone)
+                data: dict[str, Any] = {"name": cust["name"], "phone": phone}
+                if cust.get("addresses"):
+                    data["addresses"] = cust["addresses"]
+                custs[cust["name"]] = customers.create_customer(s, data).id
+            if setup.get("price_book"):
+                from core.price_book import create_item
+
+                for item in setup["price_book"]:
+                    create_item(s, {"name": item["name"], "price": str(item["price"]),
+                                    "service": item.get("service", "plumbing")})
+            for spec in setup.get("jobs") or []:
+                self._job(s, spec, techs, custs)
+
+    def _job(self, s, spec: dict, techs: dict, custs: dict) -> None:
+        data: dict[str, Any] = {"customer_id": custs[spec["customer"]],
+                                "service": spec.get("service", "plumbing")}
+        if spec.get("technician"):
+            data["technician_id"] = techs[spec["technician"]]
+        if spec.get("description"):
+            data["description"] = spec["description"]
+        job = jobs.create_job(s, data)
+        status = spec.get("status", "scheduled")
+        if status == "new":
+            return
+        start = datetime.now(UTC) + timedelta(hours=float(spec.get("in_hours", 2)))
+        start = start.replace(minute=0, second=0, microsecond=0)
+        jobs.schedule(s, job.id, start, start + timedelta(hours=2), "user:1")
+        if status in ("en_route", "on_site"):
+            jobs.transition(s, job.id, "en_route", "user:1", eta_minutes=spec.get("eta_minutes", 20))
+        if status == "on_site":
+            jobs.transition(s, job.id, "on_site", "user:1")
+
+    # -- steps -------------------------------------------------------------------------------
+
+    def who(self, party: str | None) -> str:
+        party = str(party or "customer")
+        return self.parties.get(party, _digits(party))
+
+    def sent(self, wa_id: str) -> list[dict]:
+        return [r["payload"] for r in self.h.replies(wa_id)]
+
+    def post(self, payload: dict) -> None:
+        response = self.h.post(payload)
+        assert response.status_code == 200, response.get_data(as_text=True)
+        self.last_payload = payload
+
+    def conversation(self, wa_id: str, **changes) -> None:
+        with self.h.db.org_session(self.h.org_id) as s:
+            c = s.scalar(select(Conversation).where(Conversation.wa_id == wa_id))
+            assert c is not None, f"no conversation with {wa_id} yet"
+            for key, value in changes.items():
+                setattr(c, key, value)
+
+    def act(self, step: dict, where: str) -> float:
+        """Does the step's action; returns the work() timeout it needs."""
+        wa_id = self.who(step.get("from"))
+        kw = {"name": step["name"]} if step.get("name") else {}
+        if "say" in step:
+            self.post(simulator.text(PHONE_NUMBER_ID, wa_id, str(step["say"]), **kw))
+        elif "voice" in step or "voice_bytes" in step:
+            content = (AUDIO / step["voice"]).read_bytes() if "voice" in step else GARBAGE
+            media = self.h.graph.upload_media(content, "audio/ogg")
+            self.post(simulator.voice_note(PHONE_NUMBER_ID, wa_id, media, **kw))
+            return 60.0
+        elif "location" in step:
+            lat, lng, *rest = step["location"]
+            self.post(simulator.location(PHONE_NUMBER_ID, wa_id, float(lat), float(lng),
+                                         address=rest[0] if rest else "", **kw))
+        elif "photo" in step:
+            media = self.h.graph.upload_media(PHOTO, "image/jpeg")
+            self.post(simulator.image(PHONE_NUMBER_ID, wa_id, media, str(step.get("caption", "")),
+                                      **kw))
+        elif "tap" in step:
+            self.tap(wa_id, str(step["tap"]), where, **kw)
+        elif step.get("duplicate_last"):
+            assert self.last_payload is not None, f"{where}: nothing to redeliver"
+            response = self.h.post(self.last_payload)
+            assert response.status_code == 200
+        elif "expire_flow" in step:
+            self.conversation(self.who(step["expire_flow"]),
+                              expires_at=datetime.now(UTC) - timedelta(minutes=5))
+        elif "takeover" in step:
+            self.conversation(self.who(step["takeover"]), human_takeover=True)
+        else:
+            raise AssertionError(f"{where}: the step does nothing (one of {ACTIONS})")
+        return 15.0
+
+    def tap(self, wa_id: str, title: str, where: str, **kw) -> None:
+        offers = [p for p in self.sent(wa_id) if options_of(p)]
+        assert offers, f"{where}: nothing to tap, the bot sent {wa_id}:\n{describe(self.sent(wa_id))}"
+        options = options_of(offers[-1])
+        if title == "first":
+            chosen = options[0]
+        else:
+            matches = [o for o in options if o[2] == title]
+            assert matches, (f"{where}: no {title!r} to tap; the last interactive message was:\n"
+                             f"{describe(offers[-1:])}")
+            chosen = matches[0]
+        kind, option_id, option_title = chosen
+        build = simulator.button_reply if kind == "button" else simulator.list_reply
+        self.post(build(PHONE_NUMBER_ID, wa_id, option_id, option_title, **kw))
+
+    # -- expectations --------------------------------------------------------------------------
+
+    def new_replies(self) -> dict[str, list[dict]]:
+        fresh: dict[str, list[dict]] = {}
+        for record in self.h.graph.sent():
+            fresh.setdefault(record.get("to") or record["payload"].get("to"), []).append(
+                record["payload"])
+        out = {}
+        for wa_id, payloads in fresh.items():
+            out[wa_id] = payloads[self.seen.get(wa_id, 0):]
+            self.seen[wa_id] = len(payloads)
+        return out
+
+    def check(self, step: dict, replies: dict[str, list[dict]], where: str) -> None:
+        everything = "\n".join(f" to {w}:\n{describe(p)}" for w, p in replies.items() if p)
+        expects = step.get("expect") or []
+        for expect in expects if isinstance(expects, list) else [expects]:
+            if expect.get("none"):
+                assert not everything, f"{where}: expected silence, the bot sent:\n{everything}"
+                continue
+            wa_id = self.who(expect.get("to") or step.get("from"))
+            got = replies.get(wa_id, [])
+            shown = f"{where}: the bot sent {expect.get('to', wa_id)}:\n{describe(got)}"
+            if "count" in expect:
+                assert len(got) == expect["count"], f"expected {expect['count']} replies; {shown}"
+            if "type" in expect:
+                assert any(p["type"] == expect["type"] for p in got), \
+                    f"expected a {expect['type']}; {shown}"
+            wanted = expect.get("contains") or []
+            for text in wanted if isinstance(wanted, list) else [wanted]:
+                assert any(text in body_of(p) for p in got), f"expected {text!r}; {shown}"
+            unwanted = expect.get("not_contains") or []
+            for text in unwanted if isinstance(unwanted, list) else [unwanted]:
+                assert not any(text in body_of(p) for p in got), f"unexpected {text!r}; {shown}"
+            if "buttons" in expect:
+                assert any(set(expect["buttons"]) <= {t for _, _, t in options_of(p)} for p in got), \
+                    f"expected buttons {expect['buttons']}; {shown}"
+            if not any(k in expect for k in ("count", "type", "contains", "not_contains", "buttons")):
+                assert got, f"expected a reply; {shown}"
+        if "expect_job" in step:
+            self.check_job(step["expect_job"], where, everything)
+        if "expect_conversation" in step:
+            self.check_conversation(step["expect_conversation"], where, everything)
+
+    def check_job(self, expect: dict, where: str, everything: str) -> None:
+        with self.h.db.org_session(self.h.org_id) as s:
+            count = s.scalar(select(func.count()).select_from(Job))
+            if "count" in expect:
+                assert count == expect["count"], \
+                    f"{where}: expected {expect['count']} jobs, there are {count}; sent:\n{everything}"
+            job = s.scalar(select(Job).order_by(Job.id.desc()))
+            if set(expect) - {"count"}:
+                assert job is not None, f"{where}: no job; the bot sent:\n{everything}"
+            for key in ("status", "urgency"):
+                if key in expect:
+                    actual = getattr(job, key).value
+                    assert actual == expect[key], \
+                        f"{where}: job {key} is {actual!r}, expected {expect[key]!r}; sent:\n{everything}"
+            if "service" in expect:
+                assert job.service == expect["service"], f"{where}: job service is {job.service!r}"
+            if "rating" in expect:
+                event = s.scalar(select(JobEvent).where(JobEvent.job_id == job.id,
+                                                        JobEvent.kind == "rating"))
+                assert event is not None and event.data == {"stars": expect["rating"]}, \
+                    f"{where}: rating is {event and event.data}; sent:\n{everything}"
+
+    def check_conversation(self, expect: dict, where: str, everything: str) -> None:
+        wa_id = self.who(expect.get("of"))
+        with self.h.db.org_session(self.h.org_id) as s:
+            c = s.scalar(select(Conversation).where(Conversation.wa_id == wa_id))
+            assert c is not None, f"{where}: no conversation with {wa_id}"
+            for key in ("needs_person", "flow", "human_takeover", "state"):
+                if key in expect:
+                    actual = getattr(c, key)
+                    assert actual == expect[key], \
+                        f"{where}: conversation {key} is {actual!r}, expected {expect[key]!r}; " \
+                        f"sent:\n{everything}"
+
+    def run(self) -> None:
+        # Each step is its own burst and is worked until idle: a short quiet keeps the suite quick.
+        self.h.transport.settings = self.h.settings.model_copy(
+            update={"burst_quiet_seconds": 0.1, "burst_max_seconds": 1.0})
+        self.setup()
+        self.new_replies()
+        for n, step in enumerate(self.story["steps"], 1):
+            where = f"{self.story['name']} step {n} {({k: step[k] for k in step if k in ACTIONS})}"
+            timeout = self.act(step, where)
+            self.h.work(timeout=timeout)
+            self.check(step, self.new_replies(), where)
+
+
+@pytest.mark.parametrize("story", ALL, ids=[s["name"] for s in ALL])
+def test_story(harness, story):
+    Story(harness, story).run()

@@ -11,6 +11,21 @@ Reply ids:
     cancel:yes   cancel:no
     rate:<job id>:<1-5>    (self-contained: works even after the flow's state is gone)
 
+```mermaid
+flowchart TD
+    msg([customer burst]) --> intent{intent}
+    intent -- reschedule --> open1{open job?}
+    open1 -- no --> none1[no job to move]
+    open1 -- en route / on site --> person[a person calls]
+    open1 -- yes --> offer[2-3 slots as buttons] -- tap --> confirm1[Confirmar cambio / Dejarlo]
+    confirm1 -- yes --> moved[job rescheduled]
+    intent -- cancel --> open2{open job?} -- yes --> confirm2[Sí, cancelar / No]
+    confirm2 -- yes --> cancelled[job cancelled]
+    intent -- invoice_request --> invoice[latest invoice, its PDF when there is one]
+    intent -- payment --> pay[payment options, or how to pay until they are set]
+    done([job completed]) --> stars[list of 1-5 stars] -- tap --> comment[optional comment] --> thanks
+```
+
 State kept in the conversation (JSON-safe):
     flow "reschedule", state "slot": slots offered (slots: job_id, job_number, misses)
     flow "reschedule", state "confirm": slot chosen (+ slot, slot_label)

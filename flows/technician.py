@@ -11,6 +11,22 @@ Reply ids:
     job:<id>:on_the_way:<eta>   job:<id>:arrived   job:<id>:done   job:<id>:cannot
     done:confirm:<id>           done:cancel:<id>
 
+```mermaid
+flowchart TD
+    msg([technician burst]) --> intent{intent}
+    intent -- tech_agenda --> agenda[today's jobs in order + map links]
+    intent -- on_the_way / arrived / done / cannot --> which{which job?}
+    which -- none --> ask_number[ask for the job number]
+    which -- several --> pick[list: ¿a cuál?] -- tap job:id:action --> act
+    which -- one --> act{action}
+    act -- on_the_way --> en_route[en_route + ETA] --> tell[customer told, tracking link]
+    act -- arrived --> on_site[on_site] --> tell
+    act -- done --> summary[price-book lines + total: Confirmar / Cancelar]
+    summary -- done:confirm --> completed[completed] --> thanks[customer thanked + asked for stars]
+    summary -- done:cancel --> kept[left open]
+    act -- cannot --> followup[needs_followup + follow-up job] --> tell
+```
+
 State kept in the conversation (JSON-safe):
     flow "tech_pick", state "which_job": the message waiting for a job to be picked
         (slots: action, text, amount, date, reason).

@@ -33,7 +33,7 @@ TRANSITIONS: dict[JobStatus, frozenset[JobStatus]] = {
     S.NEEDS_FOLLOWUP: frozenset({S.SCHEDULED, S.CANCELLED}),
     S.COMPLETED: frozenset({S.INVOICED}),
     S.INVOICED: frozenset({S.PAID}),
-    S.PAID: frozenset(),
+    S.PAID: frozenset({S.INVOICED}),  # a refund or chargeback reopens the balance
     S.CANCELLED: frozenset(),
 }
 OPEN_STATUSES = frozenset({S.PENDING, S.SCHEDULED, S.EN_ROUTE, S.ON_SITE, S.NEEDS_FOLLOWUP})

@@ -100,6 +100,22 @@ class Settings(BaseSettings):
     openai_chat_model: str = "gpt-4o-mini"
     openai_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
 
+    # AFIP electronic invoicing (WSAA + WSFEv1 + padrón). Each organization brings its own
+    # certificate and key (vault); the environment and endpoints are the deployment's.
+    afip_environment: str = Field(default="homologation", pattern="^(homologation|production)$")
+    afip_base_url: str | None = None  # overrides AFIP's hosts (a fake or a proxy): {base}/wsaa...
+    afip_timeout_seconds: float = Field(default=15.0, gt=0, le=120)
+    # Invoicing retries while AFIP is down: first wait, doubling up to the cap.
+    invoice_retry_first_seconds: float = Field(default=60.0, gt=0)
+    invoice_retry_max_seconds: float = Field(default=3600.0, gt=0)
+    # Circuit breaker around AFIP: after this many failures in a row, wait before trying again.
+    afip_breaker_failures: int = Field(default=3, ge=1)
+    afip_breaker_cooldown_seconds: float = Field(default=120.0, gt=0)
+    # Mercado Pago (each organization's own access token lives in the vault).
+    mercadopago_base_url: str = "https://api.mercadopago.com"
+    mercadopago_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    payment_link_days: int = Field(default=7, ge=1, le=60)
+
     @field_validator("database_url", "migration_database_url")
     @classmethod
     def _known_database(cls, value: str | None) -> str | None:

@@ -21,6 +21,9 @@ SECRET_NAMES = frozenset({
     "mercadopago_webhook_secret",
     "afip_key",
     "afip_certificate",
+    # AFIP access tickets (WSAA), kept so a lost Redis cache never locks us out for 12 hours.
+    "afip_ta_wsfe",
+    "afip_ta_padron",
 })
 
 

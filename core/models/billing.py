@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.models.base import Base, OrgScoped, Timestamped, str_enum
@@ -14,7 +23,10 @@ from core.models.enums import InvoiceStatus, PaymentMethod, PaymentStatus
 
 class Invoice(OrgScoped, Timestamped, Base):
     __tablename__ = "invoices"
-    __table_args__ = (UniqueConstraint("org_id", "punto_de_venta", "cbte_tipo", "number"),)
+    __table_args__ = (
+        UniqueConstraint("org_id", "punto_de_venta", "cbte_tipo", "number"),
+        Index("ix_invoices_retry", "status", "next_attempt_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id"), index=True)
@@ -38,6 +50,23 @@ class Invoice(OrgScoped, Timestamped, Base):
     total: Mapped[Decimal] = mapped_column(default=Decimal(0))
     currency: Mapped[str] = mapped_column(String(3), default="PES")
     afip_messages: Mapped[dict | None]  # observations and errors as AFIP sent them
+    # AFIP's receiver fields as sent (doc type 80/96/99, number, RG 5616 IVA condition id).
+    concepto: Mapped[int] = mapped_column(Integer, default=2)  # 1 goods, 2 services, 3 both
+    receiver_doc_tipo: Mapped[int | None] = mapped_column(Integer)
+    receiver_doc_nro: Mapped[int | None] = mapped_column(BigInteger)
+    receiver_iva_id: Mapped[int | None] = mapped_column(Integer)
+    # The authorization state machine: when FECAESolicitar went out (a timeout after it is
+    # reconciled, never resent blindly), how often we tried, and when to try again.
+    requested_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    # Delivery to the customer and payment.
+    delivered_at: Mapped[datetime | None]
+    payment_link: Mapped[str | None] = mapped_column(Text)
+    mp_preference_id: Mapped[str | None] = mapped_column(String(80))
+    payment_link_expires_at: Mapped[datetime | None]
+    paid_at: Mapped[datetime | None]
     updated_at: Mapped[datetime | None]
 
     lines: Mapped[list[InvoiceLine]] = relationship(
@@ -79,3 +108,6 @@ class Payment(OrgScoped, Timestamped, Base):
     paid_at: Mapped[datetime | None]
     note: Mapped[str | None] = mapped_column(Text)
     raw: Mapped[dict | None]
+    status_detail: Mapped[str | None] = mapped_column(String(60))
+    refunded_amount: Mapped[Decimal] = mapped_column(default=Decimal(0))
+    updated_at: Mapped[datetime | None]

@@ -70,9 +70,12 @@ class PaymentMethod(enum.StrEnum):
 
 class PaymentStatus(enum.StrEnum):
     PENDING = "pending"
+    IN_PROCESS = "in_process"  # Mercado Pago is reviewing it
     APPROVED = "approved"
+    IN_MEDIATION = "in_mediation"  # the buyer opened a dispute; the money is held
     REJECTED = "rejected"
     REFUNDED = "refunded"
+    CHARGED_BACK = "charged_back"
     CANCELLED = "cancelled"
 
 

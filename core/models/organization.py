@@ -48,4 +48,8 @@ class Organization(Timestamped, Base):
     # Per-organization burst timing; None means the deployment default from settings.
     burst_quiet_seconds: Mapped[float | None]
     burst_cap_seconds: Mapped[float | None]
+    # Transfer details shown to customers who don't pay through Mercado Pago.
+    transfer_alias: Mapped[str | None] = mapped_column(String(40))
+    transfer_cbu: Mapped[str | None] = mapped_column(String(22))
+    transfer_holder: Mapped[str | None] = mapped_column(String(120))
     updated_at: Mapped[datetime | None]

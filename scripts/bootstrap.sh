@@ -71,6 +71,11 @@ if [ "$mode" != venv ] && ! command -v redis-server >/dev/null 2>&1; then
     missing+=(redis-server)
 fi
 
+# The fake AFIP server checks WSAA's signed requests with `openssl cms -verify`.
+if [ "$mode" = test ] && ! command -v openssl >/dev/null 2>&1; then
+    missing+=(openssl)
+fi
+
 need_postgres=""
 if [ "$mode" = test ] && [ -z "$(find_pg_ctl || true)" ]; then
     need_postgres=1

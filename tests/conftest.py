@@ -24,7 +24,8 @@ from core import migrate
 from core.db import Database
 from core.settings import Settings, load_settings
 
-pytest_plugins = ["tests.fakes.graph", "tests.fakes.openai_server"]
+pytest_plugins = ["tests.fakes.graph", "tests.fakes.openai_server", "tests.fakes.afip_server",
+                  "tests.fakes.mercadopago_server"]
 
 ROOT = Path(__file__).resolve().parent.parent
 APP_ROLE, OWNER_ROLE, TEST_DB = "campotech_app", "campotech_owner", "campotech_test"

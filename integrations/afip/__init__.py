@@ -1,0 +1,1 @@
+"""AFIP web services: WSAA (login tickets), WSFEv1 (electronic invoices) and Padrón A5."""

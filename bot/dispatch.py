@@ -12,6 +12,7 @@ SEND_RETRY = Retry(max=5, interval=[1, 2, 4, 8, 16])
 SEND_TIMEOUT = 30
 BURST_TIMEOUT = 120
 MEDIA_TIMEOUT = 300
+INVOICE_TIMEOUT = 180
 
 
 class Dispatcher:
@@ -44,6 +45,15 @@ class Dispatcher:
             "workers.tasks.fetch_media", org_id, message_id,
             job_id=f"media-{message_id}", job_timeout=MEDIA_TIMEOUT,
             retry=Retry(max=3, interval=[2, 5, 10]), failure_ttl=7 * 86400,
+        )
+
+    def issue_invoice(self, org_id: int, invoice_id: int, *, force: bool = False) -> None:
+        # AFIP in a job of its own: the invoice is an idempotent state machine, so a sweeper
+        # re-enqueuing it while a worker holds it only waits on its numbering lock.
+        self.queue(HIGH).enqueue(
+            "workers.tasks.issue_invoice", org_id, invoice_id, force,
+            job_id=f"invoice-{invoice_id}", job_timeout=INVOICE_TIMEOUT,
+            retry=Retry(max=2, interval=[5, 30]), failure_ttl=7 * 86400,
         )
 
     def mark_read(self, org_id: int, message_id: int) -> None:

@@ -38,7 +38,6 @@ Job events written: "rating" (data {"stars": n}) and "rating_comment" (note = th
 
 from __future__ import annotations
 
-import importlib
 import re
 import unicodedata
 from datetime import date, datetime, timedelta
@@ -48,9 +47,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core import jobs, texts
+from core import invoicing, jobs, texts
 from core.customers import find_by_phone
 from core.errors import DomainError
+from core.invoice_links import pdf_filename, pdf_link
 from core.models import (
     Conversation,
     ConversationRole,
@@ -389,49 +389,14 @@ def _invoice(session: Session, conversation: Conversation) -> list[Reply]:
     if invoice is None:
         return [Text(texts.render("cust_invoice_none"))]
     job = session.get(Job, invoice.job_id) if invoice.job_id else None
-    label = _invoice_label(invoice)
+    label = invoicing.label(invoice)
     context = {"label": label, "article": "la" if label.startswith("factura") else "el",
                "total": format_pesos(invoice.total or 0),
                "job_number": job.number if job else None}
-    link = _pdf_link(invoice)
-    if link and invoice.status is not InvoiceStatus.PENDING:
-        return [Document(filename=_pdf_name(invoice), link=link,
+    if invoice.status is not InvoiceStatus.PENDING:
+        return [Document(filename=pdf_filename(invoice), link=pdf_link(invoice),
                          caption=texts.render("cust_invoice_document", **context))]
-    return [Text(texts.render("cust_invoice", pending=invoice.status is InvoiceStatus.PENDING,
-                              **context))]
-
-
-def _invoice_label(invoice: Invoice) -> str:
-    """"factura B 0003-00000123", "recibo 0001-00000045" (internal receipts, without CAE)."""
-    kind = f"factura {invoice.letter}" if invoice.letter else "recibo"
-    if invoice.number is None:
-        return kind
-    return f"{kind} {invoice.punto_de_venta:04d}-{invoice.number:08d}"
-
-
-def _pdf_name(invoice: Invoice) -> str:
-    label = _invoice_label(invoice)
-    return label[0].upper() + label[1:].replace(" ", "-") + ".pdf"
-
-
-def _pdf_link(invoice: Invoice) -> str | None:
-    """The PDF's public link, once invoices have one: `core.invoices.pdf_link(invoice)` when
-    that exists, else an http(s) `invoice.pdf_path`; None today."""
-    try:
-        invoices = importlib.import_module("core.invoices")
-    except ModuleNotFoundError as exc:
-        if exc.name != "core.invoices":
-            raise
-        invoices = None
-    pdf_link = getattr(invoices, "pdf_link", None)
-    if callable(pdf_link):
-        link = pdf_link(invoice)
-        if link:
-            return str(link)
-    path = getattr(invoice, "pdf_path", None)
-    if isinstance(path, str) and path.startswith(("https://", "http://")):
-        return path
-    return None
+    return [Text(texts.render("cust_invoice", pending=True, **context))]
 
 
 def _payment(session: Session, conversation: Conversation) -> list[Reply]:

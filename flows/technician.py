@@ -48,9 +48,18 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from core import jobs, texts
+from core import invoicing, jobs, texts
 from core.errors import DomainError
-from core.models import Conversation, Job, JobEvent, JobStatus, Organization, Service, User
+from core.models import (
+    Conversation,
+    InvoiceStatus,
+    Job,
+    JobEvent,
+    JobStatus,
+    Organization,
+    Service,
+    User,
+)
 from core.phones import wa_id_for
 from core.replies import (
     MAX_INTERACTIVE_BODY,
@@ -517,6 +526,14 @@ def _confirm_done(turn: _Turn, job_id: int) -> list[Reply]:
             )
             if event is not None:
                 event.data = {**(event.data or {}), "work_summary": summary}
+            # Handed to invoicing: authorized with AFIP (or an internal receipt) right after
+            # this commits, then sent to the customer with the payment link.
+            invoice = invoicing.create_for_job(
+                turn.session, job, invoicing.lines_from_summary(turn.session, summary),
+                settings=turn.settings, now=turn.now, actor=turn.actor,
+            )
+            if invoice.status in (InvoiceStatus.PENDING, InvoiceStatus.INTERNAL):
+                invoicing.request_issue(turn.session, invoice.id)
     except DomainError as exc:
         return [Text(texts.render("tech_error", reason=str(exc).rstrip(".")))]
     _clear(conversation)

@@ -42,11 +42,15 @@ def create_app(settings: Settings | None = None) -> Flask:
     from web.cli import register_cli
     from web.health import bp as health_bp
     from web.home import bp as home_bp
+    from web.invoice_pdf import bp as invoice_pdf_bp
+    from web.mercadopago import bp as mercadopago_bp
     from web.track import bp as track_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(home_bp)
     app.register_blueprint(track_bp)
+    app.register_blueprint(mercadopago_bp)
+    app.register_blueprint(invoice_pdf_bp)
     app.register_blueprint(webhook_bp)
     if settings.whatsapp_sandbox:
         # No Meta account configured: the app answers heyoo's calls itself and records them.
@@ -77,7 +81,8 @@ def _install_request_context(app: Flask) -> None:
                 extra={
                     "method": request.method,
                     # Tracking links are the customer's key to the page: never in the logs.
-                    "path": "/t/…" if request.path.startswith("/t/") else request.path,
+                    "path": ("/t/…" if request.path.startswith("/t/")
+                             else "/i/…" if request.path.startswith("/i/") else request.path),
                     "status": response.status_code,
                     "ms": round((time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 1),
                 },

@@ -1,4 +1,5 @@
-"""Command-line tasks: `flask --app wsgi migrate | seed-demo | audit verify | secrets rotate`."""
+"""Command-line tasks: `flask --app wsgi migrate | seed-demo | audit verify | secrets rotate|set
+| billing set|check`."""
 
 from __future__ import annotations
 
@@ -75,3 +76,122 @@ def register_cli(app: Flask) -> None:
             with db.org_session(org_id) as s:
                 total += vault.rotate(s)
         click.echo(f"re-encrypted {total} secrets with key '{vault.primary_key_id}'")
+
+    @secrets_group.command("set")
+    @click.option("--org", "slug", required=True, help="The organization's slug.")
+    @click.argument("name")
+    @click.option("--file", "path", type=click.Path(exists=True, dir_okay=False),
+                  help="Read the value from a file (certificates, keys).")
+    @click.option("--value", help="The value itself (prefer --file or the prompt: shells keep history).")
+    @with_appcontext
+    def set_secret_cmd(slug: str, name: str, path: str | None, value: str | None) -> None:
+        """Store one secret encrypted: whatsapp_token, mercadopago_token,
+        mercadopago_webhook_secret, afip_certificate, afip_key."""
+        from core.errors import ValidationFailed
+        from core.vault import Vault
+
+        if path:
+            with open(path, encoding="utf-8") as handle:
+                value = handle.read()
+        if value is None:
+            value = click.prompt(name, hide_input=True)
+        org_id = _org_id(slug)
+        vault = Vault(app.extensions["campotech.settings"].encryption_keys)
+        try:
+            with db_of(app).org_session(org_id) as s:
+                vault.store(s, name, value.strip() + ("\n" if path else ""), actor="cli")
+        except ValidationFailed as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(f"stored '{name}' for {slug} (encrypted)")
+
+    billing_group = click.Group("billing", help="Invoicing and payment settings and checks.")
+    app.cli.add_command(billing_group)
+
+    @billing_group.command("set")
+    @click.option("--org", "slug", required=True)
+    @click.option("--cuit", help="11 digits, no dashes.")
+    @click.option("--iva", "iva_condition",
+                  type=click.Choice(["responsable_inscripto", "monotributo", "exento"]))
+    @click.option("--punto-de-venta", "pdv", type=int)
+    @click.option("--iibb")
+    @click.option("--activity-start", help="Inicio de actividades, YYYY-MM-DD.")
+    @click.option("--alias", help="Transfer alias shown to customers.")
+    @click.option("--cbu", help="22-digit CBU or CVU.")
+    @click.option("--holder", help="The bank account's holder.")
+    @with_appcontext
+    def billing_set_cmd(slug: str, **fields) -> None:
+        """Business data for invoices and transfer details for payments."""
+        from datetime import date
+
+        from core.models import IvaCondition, Organization
+
+        org_id = _org_id(slug)
+        changes = {key: value for key, value in fields.items() if value is not None}
+        if "cuit" in changes and not (changes["cuit"].isdigit() and len(changes["cuit"]) == 11):
+            raise click.ClickException("the CUIT must be 11 digits")
+        if "cbu" in changes and not (changes["cbu"].isdigit() and len(changes["cbu"]) == 22):
+            raise click.ClickException("the CBU/CVU must be 22 digits")
+        with db_of(app).org_session(org_id) as s:
+            org = s.get(Organization, org_id)
+            for key, value in changes.items():
+                if key == "iva_condition":
+                    org.iva_condition = IvaCondition(value)
+                elif key == "pdv":
+                    org.punto_de_venta = value
+                elif key == "activity_start":
+                    org.activity_start = date.fromisoformat(value)
+                elif key in ("alias", "cbu", "holder"):
+                    setattr(org, f"transfer_{key}", value)
+                else:
+                    setattr(org, key, value)
+        click.echo(f"updated {', '.join(sorted(changes)) or 'nothing'} for {slug}")
+
+    @billing_group.command("check")
+    @click.option("--org", "slug", required=True)
+    @with_appcontext
+    def billing_check_cmd(slug: str) -> None:
+        """Test the AFIP (WSAA login + last invoice number) and Mercado Pago connections."""
+        from core import invoicing
+        from core.models import IvaCondition, Organization
+        from workers import afip_gateway, payment_gateway
+        from workers.queues import redis_connection
+
+        settings = app.extensions["campotech.settings"]
+        db = db_of(app)
+        org_id = _org_id(slug)
+        redis = redis_connection(settings)
+        failed = False
+        with db.org_session(org_id) as s:
+            org = s.get(Organization, org_id)
+            afip_ready = invoicing.afip_configured(s, org, settings)
+            letter = invoicing.choose_letter(org.iva_condition, IvaCondition.CONSUMIDOR_FINAL,
+                                             receiver_has_cuit=False)
+            pdv = org.punto_de_venta
+            mp = payment_gateway.client_for(s, settings)
+        if not afip_ready:
+            click.echo("AFIP: not configured (CUIT, afip_certificate, afip_key): internal receipts")
+        else:
+            try:
+                authorizer = afip_gateway.authorizer_for(db, redis, settings, org_id)
+                last = authorizer.last_authorized(pdv, invoicing.CBTE_TIPO[letter])
+                click.echo(f"AFIP ({settings.afip_environment}): OK, last factura {letter} "
+                           f"{pdv:04d}-{last:08d}")
+            except Exception as exc:  # noqa: BLE001 - a check reports, whatever went wrong
+                failed = True
+                click.echo(f"AFIP ({settings.afip_environment}): FAILED: {exc}")
+        if mp is None:
+            click.echo("Mercado Pago: not configured (mercadopago_token): transfer details only")
+        else:
+            try:
+                click.echo(f"Mercado Pago: OK, account {mp.check_connection()}")
+            except Exception as exc:  # noqa: BLE001
+                failed = True
+                click.echo(f"Mercado Pago: FAILED: {exc}")
+        sys.exit(1 if failed else 0)
+
+    def _org_id(slug: str) -> int:
+        with db_of(app).system_session() as s:
+            org = find_by_slug(s, slug)
+            if org is None:
+                raise click.ClickException(f"no organization '{slug}'")
+            return org.id

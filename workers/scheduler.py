@@ -21,6 +21,8 @@ AUDIT_VERIFY_CRON = "0 3 * * *"
 # (`summary_hour` for the owner's summary, 18:00 for tomorrow's reminders).
 PERIODIC_MESSAGES_CRON = "0 * * * *"
 PERIODIC_MESSAGES_TIMEOUT = 10 * 60
+# Every minute: invoices waiting for AFIP whose retry is due, and undelivered ones.
+INVOICE_RETRY_CRON = "* * * * *"
 
 
 def build_scheduler(connection: Redis) -> CronScheduler:
@@ -33,6 +35,7 @@ def build_scheduler(connection: Redis) -> CronScheduler:
         scheduler.register(
             task, queue_name=LOW, cron=PERIODIC_MESSAGES_CRON, job_timeout=PERIODIC_MESSAGES_TIMEOUT,
         )
+    scheduler.register(tasks.retry_invoices, queue_name=LOW, cron=INVOICE_RETRY_CRON, job_timeout=5 * 60)
     return scheduler
 
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from redis import Redis
 
-from bot import media
+from bot import invoice_delivery, media
 from bot.alerts import panic_changed, sent
 from bot.dispatch import Dispatcher
 from bot.metrics import Metrics
@@ -17,7 +17,7 @@ from bot.panic import PanicSwitch
 from bot.periodic import send_daily_summaries, send_reminders
 from bot.processing import process_burst as run_burst
 from bot.transport import Transport
-from core import audit
+from core import audit, invoicing
 from core.db import Database
 from core.logging import configure_logging, org_id_var
 from core.models import Message, Organization
@@ -26,6 +26,7 @@ from core.settings import get_settings
 from flows.context import org_context
 from integrations.whatsapp import WhatsAppError
 from nlu.transcribe import transcribe
+from workers import afip_gateway, payment_gateway
 from workers.queues import redis_connection
 
 log = logging.getLogger("campotech.workers")
@@ -89,6 +90,8 @@ def process_burst(org_id: int, conversation_id: int, burst_id: str) -> dict:
             dispatch.send(org_id, message_id)
         if outcome.mark_read_id and outcome.status == "answered":
             dispatch.mark_read(org_id, outcome.mark_read_id)
+        for invoice_id in outcome.invoice_ids:
+            dispatch.issue_invoice(org_id, invoice_id)
         if outcome.status not in ("waiting", "busy"):
             Metrics(redis).inc("campotech_bursts_total", outcome.status)
         return {"status": outcome.status, "replies": outcome.reply_ids, "messages": outcome.message_ids}
@@ -171,6 +174,47 @@ def reminders() -> dict:
     """Tomorrow's visit reminders, for organizations where it is 18:00 now."""
     db, redis, settings = _parts()
     return {"reminders": send_reminders(db, redis, settings, datetime.now(UTC))}
+
+
+# -- invoicing ------------------------------------------------------------------------------
+
+def issue_invoice(org_id: int, invoice_id: int, force: bool = False) -> dict:
+    """Authorize one invoice with AFIP (or take the internal receipt as is), then put it in the
+    customer's chat with the payment link; owners hear about rejections and AFIP outages."""
+    db, redis, settings = _parts()
+    token = org_id_var.set(org_id)
+    try:
+        outcome = invoicing.issue(
+            db, redis, settings, org_id, invoice_id,
+            lambda: afip_gateway.authorizer_for(db, redis, settings, org_id),
+            force=force, explain=afip_gateway.explain,
+        )
+        invoice_delivery.tell_owner(db, redis, org_id, outcome)
+        delivery = invoice_delivery.deliver(
+            db, redis, settings, org_id, invoice_id,
+            link_maker=payment_gateway.link_maker(settings),
+        )
+        return {"outcome": outcome.kind, "reason": outcome.reason, "delivery": delivery.status}
+    finally:
+        org_id_var.reset(token)
+
+
+def retry_invoices() -> dict:
+    """Every minute: pending invoices whose retry is due, and issued ones never delivered
+    (a worker that died between authorizing and sending)."""
+    db, redis, _settings = _parts()
+    now = datetime.now(UTC)
+    dispatch = Dispatcher(redis)
+    queued = 0
+    with db.system_session() as session:
+        org_ids = all_organization_ids(session)
+    for org_id in org_ids:
+        with db.org_session(org_id) as session:
+            due = invoicing.due_for_retry(session, now) + invoicing.undelivered(session, now)
+        for invoice_id in due:
+            dispatch.issue_invoice(org_id, invoice_id)
+            queued += 1
+    return {"queued": queued}
 
 
 def noop() -> None:

@@ -28,7 +28,7 @@ Schema (a file holds one story, or a list of stories)::
           contains: "..."             # substring of one reply (str or list: all must appear)
           not_contains: "..."         # in none of them
           buttons: ["Confirmar"]      # a reply offers at least these button/row titles
-          type: text|interactive|template   # a reply of this type
+          type: text|interactive|template|document   # a reply of this type
           count: 1                    # exactly this many replies to that party
           none: true                  # nobody got anything in this step
         expect_job: {count: 1, status: scheduled, urgency: emergency, service: gas, rating: 5}
@@ -92,6 +92,9 @@ def body_of(p: dict) -> str:
         parts = [i.get("header", {}).get("text", ""), i.get("body", {}).get("text", ""),
                  i.get("footer", {}).get("text", "")]
         return "\n".join(x for x in parts if x)
+    if p["type"] == "document":
+        d = p["document"]
+        return f"{d.get('filename', '')}\n{d.get('caption', '')}\n{d.get('link', '')}"
     return str(p)
 
 

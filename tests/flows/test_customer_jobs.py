@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-import types
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -12,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from core import jobs
+from core import invoice_links, jobs
 from core.customers import create_customer
 from core.models import (
     Conversation,
@@ -23,10 +21,13 @@ from core.models import (
     Job,
     JobEvent,
     JobStatus,
+    Organization,
+    utcnow,
 )
-from core.payments import PaymentOptions, payment_options
+from core.payments import payment_options
 from core.replies import Buttons, Document, ListMessage, Text
 from core.scheduling import Slot, parse_slot_id
+from core.settings import get_settings
 from flows import customer_jobs
 from nlu.schema import Extraction
 from tests.factories import add_technician, create_org
@@ -331,33 +332,27 @@ def test_invoice_none_yet(shop):
     assert body.startswith("Todavía no tenemos una factura emitida a tu nombre")
 
 
-def test_invoice_number_and_total_until_there_is_a_pdf(shop):
+def test_invoice_pdf_goes_as_a_document_with_its_number_and_total(shop):
     job_id = shop.job(status=JobStatus.COMPLETED)
     _invoice(shop, None, number=100, total=Decimal(900))
-    _invoice(shop, job_id)
-    body = _only_text(shop.say("invoice_request"))
+    newest = _invoice(shop, job_id)
+    replies = shop.say("invoice_request")
+    assert len(replies) == 1 and isinstance(replies[0], Document)
     number = shop.get(job_id).number
-    assert f"la factura B 0003-00000123 del trabajo #{number}, por $15.000" in body
-    assert "apenas esté" in body
+    assert f"la factura B 0003-00000123 del trabajo #{number}, por $15.000" in replies[0].caption
+    assert replies[0].filename == "factura-B-0003-00000123.pdf"
+    org_id, invoice_id = invoice_links.read_token(
+        get_settings(), replies[0].link.rsplit("/i/", 1)[1].removesuffix(".pdf"))
+    assert (org_id, invoice_id) == (shop.org_id, newest)
 
 
 def test_invoice_internal_receipt_and_one_being_issued(shop):
     _invoice(shop, None, status=InvoiceStatus.INTERNAL, letter=None, number=45)
-    assert "es el recibo 0003-00000045, por $15.000" in _only_text(shop.say("invoice_request"))
+    receipt = shop.say("invoice_request")[0]
+    assert isinstance(receipt, Document) and "el recibo 0003-00000045, por $15.000" in receipt.caption
     _invoice(shop, None, status=InvoiceStatus.PENDING, number=None, total=Decimal(2500))
-    assert "por $2.500 se está emitiendo" in _only_text(shop.say("invoice_request"))
-
-
-def test_invoice_pdf_is_sent_once_a_link_exists(shop, monkeypatch):
-    _invoice(shop, None)
-    fake = types.ModuleType("core.invoices")
-    fake.pdf_link = lambda invoice: f"https://files.example/invoices/{invoice.id}.pdf"
-    monkeypatch.setitem(sys.modules, "core.invoices", fake)
-    replies = shop.say("invoice_request")
-    assert len(replies) == 1 and isinstance(replies[0], Document)
-    assert replies[0].link.startswith("https://files.example/invoices/")
-    assert replies[0].filename == "Factura-B-0003-00000123.pdf"
-    assert "$15.000" in replies[0].caption
+    body = _only_text(shop.say("invoice_request"))
+    assert "por $2.500 se está emitiendo" in body and "apenas esté" in body
 
 
 # ---- payment -------------------------------------------------------------------------------
@@ -369,15 +364,26 @@ def test_payment_without_options_yet(shop):
     assert body.startswith("Por ahora el pago lo coordinás con el técnico o por transferencia")
 
 
-def test_payment_with_options(shop, monkeypatch):
-    options = PaymentOptions(link="https://mpago.la/abc", alias="plomeria.ramos",
-                             holder="Juan Ramos", amount=Decimal(15000))
-    monkeypatch.setattr(customer_jobs, "payment_options", lambda session, customer: options)
+def test_payment_with_the_open_invoice_link_and_transfer_details(shop):
+    with shop.db.org_session(shop.org_id) as s:
+        org = s.get(Organization, shop.org_id)
+        org.transfer_alias, org.transfer_holder = "plomeria.ramos", "Juan Ramos"
+    _invoice(shop, None, payment_link="https://mpago.la/abc",
+             payment_link_expires_at=utcnow() + timedelta(days=3))
     replies = shop.say("payment")
     body = _only_text(replies)
     assert "$15.000" in body and "https://mpago.la/abc" in body
     assert "alias plomeria.ramos, a nombre de Juan Ramos" in body
     assert replies[0].preview_url is True
+
+
+def test_payment_with_an_expired_link_offers_the_transfer_only(shop):
+    with shop.db.org_session(shop.org_id) as s:
+        s.get(Organization, shop.org_id).transfer_alias = "plomeria.ramos"
+    _invoice(shop, None, payment_link="https://mpago.la/old",
+             payment_link_expires_at=utcnow() - timedelta(hours=1))
+    body = _only_text(shop.say("payment"))
+    assert "mpago.la" not in body and "alias plomeria.ramos" in body
 
 
 # ---- rating --------------------------------------------------------------------------------

@@ -66,7 +66,8 @@ def test_audit_verification_is_scheduled_nightly_at_3_in_buenos_aires(redisdb, l
     scheduler.register_birth()
     try:
         [registered] = CronScheduler.all(redisdb)
-        assert [j.func_name for j in registered.get_jobs()] == [TASK, *PERIODIC_TASKS]
+        assert [j.func_name for j in registered.get_jobs()] == [
+            TASK, *PERIODIC_TASKS, "workers.tasks.retry_invoices"]
     finally:
         scheduler.register_death()
 
@@ -145,3 +146,9 @@ def test_get_queue_refuses_unknown_names(redisdb):
     assert get_queue("high", redisdb).name == "high"
     with pytest.raises(ValueError, match="unknown queue 'urgent'"):
         get_queue("urgent", redisdb)
+
+
+def test_invoice_retries_are_swept_every_minute(redisdb):
+    [job] = [j for j in build_scheduler(redisdb).get_jobs()
+             if j.func_name == "workers.tasks.retry_invoices"]
+    assert (job.cron, job.queue_name) == ("* * * * *", LOW)

@@ -1,0 +1,152 @@
+"""Putting an issued invoice in the customer's chat, and telling the owner when AFIP fails.
+
+`deliver` sends the invoice PDF as a WhatsApp document (Meta fetches it from our signed
+`/i/<token>.pdf` link) followed by how to pay: the Mercado Pago link when the organization has
+a token, else its transfer details. It runs once per invoice (`delivered_at`, plus idempotency
+keys on the queued messages so a retried job never sends twice) and moves the job to invoiced.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from core.invoice_links import pdf_filename, pdf_link
+from redis import Redis
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.alerts import notify_owners
+from bot.dispatch import Dispatcher
+from bot.outbound import queue_replies
+from core import invoicing, texts
+from core.db import Database
+from core.models import (
+    Conversation,
+    ConversationRole,
+    Customer,
+    Invoice,
+    InvoiceStatus,
+    Job,
+    Organization,
+    utcnow,
+)
+from core.payments import payment_options
+from core.phones import wa_id_for
+from core.replies import Document, Reply, Text
+from core.reports import format_pesos
+from core.settings import Settings
+
+log = logging.getLogger("campotech.bot.invoices")
+
+DELIVERABLE = (InvoiceStatus.AUTHORIZED, InvoiceStatus.INTERNAL)
+# (session, invoice) -> the checkout link, or None; built by the worker from the org's token.
+LinkMaker = Callable[[Session, Invoice], str | None]
+
+
+@dataclass
+class Delivery:
+    status: str  # sent, already, not_ready, no_address
+    message_ids: list[int] = field(default_factory=list)
+    link: str | None = None
+
+
+def _customer_wa_id(customer: Customer | None) -> str | None:
+    if customer is None:
+        return None
+    if customer.wa_id:
+        return customer.wa_id
+    return wa_id_for(customer.phone) if customer.phone else None
+
+
+def _conversation(session: Session, wa_id: str, customer: Customer) -> Conversation:
+    conversation = session.scalar(select(Conversation).where(Conversation.wa_id == wa_id))
+    if conversation is None:
+        conversation = Conversation(wa_id=wa_id, phone=customer.phone,
+                                    role=ConversationRole.CUSTOMER, customer_id=customer.id,
+                                    slots={})
+        session.add(conversation)
+        session.flush()
+    return conversation
+
+
+def invoice_replies(session: Session, invoice: Invoice, settings: Settings,
+                    link: str | None) -> list[Reply]:
+    """The document with its caption, then how to pay what is still owed."""
+    customer = session.get(Customer, invoice.customer_id)
+    job = session.get(Job, invoice.job_id) if invoice.job_id else None
+    name = ((customer.name or "").split() or [""])[0] if customer else ""
+    caption = texts.render(
+        "invoice_sent", name=name, label=invoicing.label(invoice),
+        internal=invoice.status is InvoiceStatus.INTERNAL,
+        number=job.number if job else None, total=format_pesos(Decimal(invoice.total)),
+    )
+    replies: list[Reply] = [Document(filename=pdf_filename(invoice),
+                                     link=pdf_link(invoice, settings), caption=caption)]
+    options = payment_options(session, customer) if customer else None
+    if link or (options is not None and options.any):
+        replies.append(Text(texts.render(
+            "cust_payment_options", amount=format_pesos(Decimal(invoice.total)),
+            link=link or (options.link if options else None),
+            alias=options.alias if options else None, cbu=options.cbu if options else None,
+            holder=options.holder if options else None,
+        ), preview_url=bool(link)))
+    return replies
+
+
+def deliver(db: Database, redis: Redis, settings: Settings, org_id: int, invoice_id: int, *,
+            link_maker: LinkMaker | None = None, now: datetime | None = None) -> Delivery:
+    now = now or utcnow()
+    with db.org_session(org_id) as session:
+        invoice = session.get(Invoice, invoice_id, with_for_update=True)
+        if invoice is None or invoice.status not in DELIVERABLE:
+            return Delivery("not_ready")
+        if invoice.delivered_at is not None:
+            return Delivery("already")
+        customer = session.get(Customer, invoice.customer_id)
+        wa_id = _customer_wa_id(customer)
+        link = None
+        if link_maker is not None:
+            try:
+                link = link_maker(session, invoice)
+            except Exception:
+                log.exception("payment link for invoice %s failed; sending without it", invoice_id)
+        ids: list[int] = []
+        if wa_id:
+            conversation = _conversation(session, wa_id, customer)
+            ids = queue_replies(session, conversation, invoice_replies(session, invoice, settings, link),
+                                key=f"invoice:{invoice_id}")
+        invoice.delivered_at = now
+        invoicing.mark_invoiced(session, invoice)
+    dispatch = Dispatcher(redis)
+    for message_id in ids:
+        dispatch.send(org_id, message_id)
+    log.info("invoice %s delivered (%d messages%s)", invoice_id, len(ids),
+             ", with payment link" if link else "")
+    return Delivery("sent" if ids else "no_address", ids, link)
+
+
+def tell_owner(db: Database, redis: Redis, org_id: int, outcome: invoicing.IssueOutcome) -> None:
+    """Failed-invoice alerts: a rejection every time; AFIP down only on the first failure."""
+    if outcome.kind == "rejected":
+        template = "owner_invoice_rejected"
+    elif outcome.kind == "pending" and outcome.first_failure:
+        template = "owner_invoice_pending"
+    else:
+        return
+    with db.org_session(org_id) as session:
+        invoice = session.get(Invoice, outcome.invoice_id)
+        job = session.get(Job, invoice.job_id) if invoice.job_id else None
+        customer = session.get(Customer, invoice.customer_id)
+        org = session.get(Organization, org_id)
+        text = texts.render(
+            template, number=job.number if job else None,
+            customer=(customer.name if customer else None) or "el cliente",
+            total=format_pesos(Decimal(invoice.total)), reasons=outcome.messages,
+            org_name=org.name,
+        )
+    notify_owners(db, redis, org_id, text,
+                  key=f"invoice:{outcome.invoice_id}:{outcome.kind}:{invoice.attempts or 0}")

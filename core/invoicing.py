@@ -1,0 +1,631 @@
+"""Invoicing: from a completed job to an AFIP-authorized invoice (or an internal receipt).
+
+An invoice is an idempotent state machine, safe to run again at any point:
+
+```mermaid
+flowchart LR
+    done[job completed] --> pending[pending]
+    done -- no AFIP certificate --> internal[internal receipt<br/>no válido como factura]
+    pending -- number = last authorized + 1, committed --> sent[FECAESolicitar]
+    sent -- A --> authorized[authorized: CAE]
+    sent -- R / errors --> rejected[rejected: staff told]
+    sent -- timeout / AFIP down --> retry[pending, retry with backoff]
+    retry -- FECompConsultar finds it --> authorized
+    retry -- not there --> sent
+```
+
+The number and `requested_at` are committed *before* `FECAESolicitar` goes out. A retry of an
+invoice with `requested_at` set first asks AFIP (`FECompConsultar`) whether that number was
+authorized, so a timeout after authorization is reconciled and never resent blindly. One
+Redis lock per (organization, punto de venta, comprobante type) serializes numbering across
+workers; a circuit breaker shared by all workers stops calling AFIP while it is down.
+
+AFIP itself is reached through an `Authorizer` (see `workers/afip_gateway.py`, which adapts
+`integrations/afip`): this module knows AFIP's rules, not its wire format.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from redis import Redis
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core import audit, counters, jobs
+from core.db import Database
+from core.models import (
+    Customer,
+    DocType,
+    Invoice,
+    InvoiceLine,
+    InvoiceStatus,
+    IvaCondition,
+    Job,
+    JobStatus,
+    Organization,
+    PriceBookItem,
+    utcnow,
+)
+from core.settings import Settings
+from core.vault import Vault
+
+log = logging.getLogger("campotech.invoicing")
+
+CENT = Decimal("0.01")
+CBTE_TIPO = {"A": 1, "B": 6, "C": 11}
+DOC_CUIT, DOC_DNI, DOC_NONE = 80, 96, 99
+# AFIP's IVA rate ids (FEParamGetTiposIva).
+IVA_ID = {Decimal(0): 3, Decimal("10.5"): 4, Decimal(21): 5, Decimal(27): 6,
+          Decimal(5): 8, Decimal("2.5"): 9}
+# RG 5616: the receiver's IVA condition (CondicionIVAReceptorId), mandatory on every invoice.
+RECEIVER_IVA_ID = {
+    IvaCondition.RESPONSABLE_INSCRIPTO: 1,
+    IvaCondition.EXENTO: 4,
+    IvaCondition.CONSUMIDOR_FINAL: 5,
+    IvaCondition.MONOTRIBUTO: 6,
+    IvaCondition.NO_CATEGORIZADO: 7,
+}
+# A Factura B to an unidentified consumidor final must stay under this (RG 5700/2025); above
+# it AFIP wants the buyer's DNI or CUIT.
+CONSUMER_FINAL_ID_THRESHOLD = Decimal(10000000)
+NUMBERING_ERROR = 10016  # "el número no es el próximo a autorizar"
+RECEIPT_COUNTER = "receipt:{pdv}"
+AFIP_SECRETS = ("afip_certificate", "afip_key")
+
+
+# ---- the port to AFIP ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class IvaShare:
+    rate: Decimal  # 21, 10.5...
+    base: Decimal
+    amount: Decimal
+
+    @property
+    def afip_id(self) -> int:
+        return IVA_ID[self.rate.normalize() if self.rate != 0 else Decimal(0)]
+
+
+@dataclass(frozen=True)
+class AuthorizationRequest:
+    """One comprobante as FECAESolicitar wants it (amounts in pesos, dates as dates)."""
+
+    pto_vta: int
+    cbte_tipo: int
+    number: int
+    concepto: int
+    doc_tipo: int
+    doc_nro: int
+    cbte_fecha: date
+    imp_total: Decimal
+    imp_neto: Decimal
+    imp_iva: Decimal
+    imp_tot_conc: Decimal
+    imp_op_ex: Decimal
+    imp_trib: Decimal
+    serv_desde: date | None
+    serv_hasta: date | None
+    vto_pago: date | None
+    condicion_iva_receptor_id: int
+    iva: tuple[IvaShare, ...] = ()
+
+
+@dataclass(frozen=True)
+class Authorization:
+    """AFIP's answer for one comprobante: result A (approved) or R (rejected)."""
+
+    result: str
+    cae: str | None
+    cae_due: date | None
+    number: int
+    observations: list[tuple[int, str]] = field(default_factory=list)
+    errors: list[tuple[int, str]] = field(default_factory=list)
+    raw: dict | None = None
+
+
+class Authorizer(Protocol):
+    def last_authorized(self, pto_vta: int, cbte_tipo: int) -> int: ...
+    def request_cae(self, request: AuthorizationRequest) -> Authorization: ...
+    def query(self, pto_vta: int, cbte_tipo: int, number: int) -> Authorization | None: ...
+
+
+class AuthorizationUnavailable(Exception):
+    """AFIP could not be reached or answered with a server error: try again later."""
+
+
+class AuthorizationTimeout(AuthorizationUnavailable):
+    """The request went out and no answer came back: AFIP may have authorized it."""
+
+
+class AuthorizationRefused(Exception):
+    """AFIP answered with errors only (no comprobante result)."""
+
+    def __init__(self, errors: list[tuple[int, str]], explained: list[str] | None = None):
+        super().__init__("; ".join(f"{code}: {msg}" for code, msg in errors))
+        self.errors = errors
+        self.explained = explained or [f"AFIP dijo: {msg} (código {code})" for code, msg in errors]
+
+
+class CredentialsRejected(Exception):
+    """WSAA or WSFE refused the organization's certificate or ticket."""
+
+
+# ---- creating the invoice ------------------------------------------------------------------
+
+def afip_configured(session: Session, org: Organization, settings: Settings) -> bool:
+    """Whether this organization can issue AFIP invoices: a CUIT plus certificate and key."""
+    if not org.cuit:
+        return False
+    vault = Vault(settings.encryption_keys)
+    return all(vault.load(session, name) for name in AFIP_SECRETS)
+
+
+def choose_letter(issuer: IvaCondition, receiver: IvaCondition, *, receiver_has_cuit: bool) -> str:
+    """A, B or C by both IVA conditions: a Responsable Inscripto issues A to another RI or to a
+    monotributista with a CUIT (RG 5003) and B to everyone else; monotributistas and exentos
+    issue C."""
+    if issuer is not IvaCondition.RESPONSABLE_INSCRIPTO:
+        return "C"
+    if receiver in (IvaCondition.RESPONSABLE_INSCRIPTO, IvaCondition.MONOTRIBUTO) and receiver_has_cuit:
+        return "A"
+    return "B"
+
+
+def receiver_document(customer: Customer | None) -> tuple[int, int]:
+    """(DocTipo, DocNro): the CUIT or DNI when the customer gave one, else 99/0."""
+    if customer is not None and customer.doc_number and customer.doc_number.isdigit():
+        if customer.doc_type is DocType.CUIT and len(customer.doc_number) == 11:
+            return DOC_CUIT, int(customer.doc_number)
+        if customer.doc_type is DocType.DNI:
+            return DOC_DNI, int(customer.doc_number)
+    return DOC_NONE, 0
+
+
+def _local_today(org: Organization, now: datetime) -> date:
+    try:
+        return now.astimezone(ZoneInfo(org.time_zone)).date()
+    except Exception:  # noqa: BLE001 - a bad zone name falls back to Buenos Aires
+        return now.astimezone(ZoneInfo("America/Argentina/Buenos_Aires")).date()
+
+
+def _split_gross(gross: Decimal, rate: Decimal) -> tuple[Decimal, Decimal]:
+    """(net, iva) of an amount with IVA included; net + iva == gross to the cent."""
+    net = (gross / (1 + rate / 100)).quantize(CENT, ROUND_HALF_UP)
+    return net, gross - net
+
+
+def iva_breakdown(letter: str | None, lines: Iterable[InvoiceLine]
+                  ) -> tuple[dict[Decimal, tuple[Decimal, Decimal]], Decimal, Decimal, Decimal]:
+    """({rate: (base, iva)}, net, iva, total) of the invoice's lines, one rule for both the
+    stored totals and what AFIP receives, so they always agree:
+
+    - A: lines are net; each rate's IVA is its base times the rate (total = net + IVA);
+    - B: lines are final prices; each rate's gross splits once into base and IVA (the total is
+      exactly what the customer was told);
+    - C and receipts: no IVA at all.
+    """
+    by_rate: dict[Decimal, Decimal] = {}
+    for line in lines:
+        rate = Decimal(line.iva_rate).normalize() if letter in ("A", "B") else Decimal(0)
+        rate = rate if rate != 0 else Decimal(0)
+        by_rate[rate] = by_rate.get(rate, Decimal(0)) + Decimal(line.subtotal)
+    if letter not in ("A", "B"):
+        total = sum(by_rate.values(), Decimal(0)).quantize(CENT)
+        return {}, total, Decimal("0.00"), total
+    groups: dict[Decimal, tuple[Decimal, Decimal]] = {}
+    for rate, amount in by_rate.items():
+        if letter == "A":
+            base = amount.quantize(CENT)
+            groups[rate] = (base, (base * rate / 100).quantize(CENT, ROUND_HALF_UP))
+        else:
+            groups[rate] = _split_gross(amount.quantize(CENT), rate)
+    net = sum((base for base, _ in groups.values()), Decimal(0))
+    iva = sum((amount for _, amount in groups.values()), Decimal(0))
+    return groups, net, iva, net + iva
+
+
+@dataclass(frozen=True)
+class DraftLine:
+    description: str
+    quantity: Decimal
+    amount: Decimal  # what the customer pays for the line, IVA included
+    item_id: int | None = None
+    iva_rate: Decimal = Decimal(21)
+
+
+def lines_from_summary(session: Session, summary: dict) -> list[DraftLine]:
+    """The technician's confirmed work summary (flows/technician.py slots) as invoice lines."""
+    lines: list[DraftLine] = []
+    for raw in summary.get("lines") or []:
+        item = session.get(PriceBookItem, raw["item_id"]) if raw.get("item_id") else None
+        lines.append(DraftLine(
+            description=str(raw.get("description") or "Servicio")[:200],
+            quantity=Decimal(str(raw.get("quantity") or "1")),
+            amount=Decimal(str(raw["amount"])).quantize(CENT),
+            item_id=item.id if item else None,
+            iva_rate=Decimal(item.iva_rate) if item is not None else Decimal(21),
+        ))
+    if not lines and summary.get("total"):
+        lines.append(DraftLine("Servicio técnico", Decimal(1), Decimal(str(summary["total"]))))
+    return lines
+
+
+def create_for_job(
+    session: Session, job: Job, lines: Iterable[DraftLine], *, settings: Settings,
+    now: datetime | None = None, actor: str = "system",
+) -> Invoice:
+    """The job's invoice: pending AFIP authorization, or an internal receipt right away when the
+    organization has no AFIP certificate. Idempotent: a job keeps the invoice it has."""
+    now = now or utcnow()
+    existing = session.scalar(
+        select(Invoice).where(Invoice.job_id == job.id,
+                              Invoice.status != InvoiceStatus.CANCELLED).limit(1)
+    )
+    if existing is not None:
+        return existing
+    lines = [line for line in lines if line.amount > 0]
+    if not lines:
+        raise ValueError("an invoice needs at least one line with an amount")
+    org = session.get(Organization, job.org_id)
+    customer = session.get(Customer, job.customer_id)
+    today = _local_today(org, now)
+    doc_tipo, doc_nro = receiver_document(customer)
+    receiver_iva = customer.iva_condition if customer else IvaCondition.CONSUMIDOR_FINAL
+    started = job.scheduled_start or now
+    invoice = Invoice(
+        org_id=org.id, job_id=job.id, customer_id=job.customer_id,
+        punto_de_venta=org.punto_de_venta, issue_date=today, concepto=2,
+        service_from=min(_local_today(org, started), today), service_to=today,
+        payment_due=today + timedelta(days=settings.payment_link_days),
+        receiver_doc_tipo=doc_tipo, receiver_doc_nro=doc_nro,
+        receiver_iva_id=RECEIVER_IVA_ID.get(receiver_iva, 5),
+    )
+    if afip_configured(session, org, settings):
+        letter = choose_letter(org.iva_condition, receiver_iva, receiver_has_cuit=doc_tipo == DOC_CUIT)
+        invoice.letter, invoice.cbte_tipo = letter, CBTE_TIPO[letter]
+        invoice.status = InvoiceStatus.PENDING
+    else:
+        letter = None
+        invoice.status = InvoiceStatus.INTERNAL
+        invoice.number = counters.next_value(session, RECEIPT_COUNTER.format(pdv=org.punto_de_venta))
+    discriminated = letter in ("A", "B")
+    for line in lines:
+        # A shows net prices (IVA apart); B, C and receipts show what the customer pays.
+        shown = _split_gross(line.amount, line.iva_rate)[0] if letter == "A" else line.amount
+        invoice.lines.append(InvoiceLine(
+            org_id=org.id, price_book_item_id=line.item_id, description=line.description,
+            quantity=line.quantity,
+            unit_price=(shown / line.quantity).quantize(CENT, ROUND_HALF_UP) if line.quantity else shown,
+            iva_rate=line.iva_rate if discriminated else Decimal(0), subtotal=shown,
+        ))
+    _, net_total, iva_total, gross_total = iva_breakdown(letter, invoice.lines)
+    invoice.net, invoice.iva, invoice.total = net_total, iva_total, gross_total
+    if (letter == "B" and doc_tipo == DOC_NONE and gross_total >= CONSUMER_FINAL_ID_THRESHOLD):
+        invoice.status = InvoiceStatus.DRAFT
+        invoice.last_error = ("Falta el DNI o CUIT del cliente: AFIP lo pide para facturas a "
+                              "consumidor final desde $ 10.000.000.")
+    session.add(invoice)
+    session.flush()
+    audit.record(session, actor=actor, action="invoice.create", entity_type="invoice",
+                 entity_id=str(invoice.id),
+                 data={"job_id": job.id, "status": invoice.status.value, "letter": letter,
+                       "total": str(gross_total)})
+    return invoice
+
+
+def authorization_request(invoice: Invoice) -> AuthorizationRequest:
+    """What FECAESolicitar gets for this invoice (its number must be set)."""
+    groups, _, _, _ = iva_breakdown(invoice.letter, invoice.lines)
+    iva = tuple(IvaShare(rate, base, amount) for rate, (base, amount) in sorted(groups.items()))
+    return AuthorizationRequest(
+        pto_vta=invoice.punto_de_venta, cbte_tipo=invoice.cbte_tipo, number=invoice.number,
+        concepto=invoice.concepto, doc_tipo=invoice.receiver_doc_tipo or DOC_NONE,
+        doc_nro=invoice.receiver_doc_nro or 0, cbte_fecha=invoice.issue_date,
+        imp_total=Decimal(invoice.total), imp_neto=Decimal(invoice.net),
+        imp_iva=Decimal(invoice.iva), imp_tot_conc=Decimal(0), imp_op_ex=Decimal(0),
+        imp_trib=Decimal(0), serv_desde=invoice.service_from, serv_hasta=invoice.service_to,
+        vto_pago=invoice.payment_due, condicion_iva_receptor_id=invoice.receiver_iva_id or 5,
+        iva=iva,
+    )
+
+
+def qr_payload(invoice: Invoice, org: Organization) -> dict:
+    """AFIP's QR data (https://www.afip.gob.ar/fe/qr/especificaciones.asp) for an authorized
+    invoice; stored as JSON in `invoice.qr_data`."""
+    payload = {
+        "ver": 1, "fecha": invoice.issue_date.isoformat(), "cuit": int(org.cuit),
+        "ptoVta": invoice.punto_de_venta, "tipoCmp": invoice.cbte_tipo, "nroCmp": invoice.number,
+        "importe": float(invoice.total), "moneda": invoice.currency, "ctz": 1,
+    }
+    if invoice.receiver_doc_tipo and invoice.receiver_doc_tipo != DOC_NONE:
+        payload["tipoDocRec"] = invoice.receiver_doc_tipo
+        payload["nroDocRec"] = invoice.receiver_doc_nro
+    payload["tipoCodAut"] = "E"
+    payload["codAut"] = int(invoice.cae)
+    return payload
+
+
+def label(invoice: Invoice) -> str:
+    """"factura B 0001-00000012", "recibo 0001-00000003", or "factura B (pendiente)"."""
+    kind = f"factura {invoice.letter}" if invoice.letter else "recibo"
+    if invoice.number is None or invoice.status in (InvoiceStatus.PENDING, InvoiceStatus.DRAFT,
+                                                     InvoiceStatus.REJECTED):
+        return kind
+    return f"{kind} {invoice.punto_de_venta:04d}-{invoice.number:08d}"
+
+
+def request_issue(session: Session, invoice_id: int) -> None:
+    """Ask for the invoice to be authorized right after this transaction commits (the burst
+    processing picks these up); the retry sweeper covers a crash in between."""
+    session.info.setdefault("campotech.invoices_to_issue", []).append(invoice_id)
+
+
+def requested_issues(session: Session) -> list[int]:
+    return list(session.info.pop("campotech.invoices_to_issue", []))
+
+
+# ---- authorizing it ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class IssueOutcome:
+    """What one `issue` run did: authorized, internal, rejected, pending (will retry), unchanged
+    (already final), waiting (not due yet, or AFIP's breaker is open)."""
+
+    kind: str
+    invoice_id: int
+    reason: str | None = None
+    first_failure: bool = False  # the first failed attempt: the owner is told once
+    messages: list[str] = field(default_factory=list)  # staff-facing, in Spanish
+
+
+class Breaker:
+    """A circuit breaker around AFIP shared by every worker (per AFIP environment)."""
+
+    def __init__(self, redis: Redis, settings: Settings):
+        self.redis = redis
+        self.threshold = settings.afip_breaker_failures
+        self.cooldown = settings.afip_breaker_cooldown_seconds
+        prefix = f"campotech:afip:breaker:{settings.afip_environment}"
+        self.fails_key, self.open_key = f"{prefix}:fails", f"{prefix}:open_until"
+
+    def open_until(self, now: datetime) -> datetime | None:
+        value = self.redis.get(self.open_key)
+        if value is None:
+            return None
+        until = datetime.fromtimestamp(float(value), tz=now.tzinfo)
+        return until if until > now else None
+
+    def failure(self, now: datetime) -> None:
+        fails = self.redis.incr(self.fails_key)
+        self.redis.expire(self.fails_key, int(self.cooldown * 10))
+        if fails >= self.threshold:
+            until = now.timestamp() + self.cooldown
+            self.redis.set(self.open_key, str(until), ex=int(self.cooldown) + 1)
+            self.redis.delete(self.fails_key)
+            log.warning("AFIP circuit breaker open for %.0f s", self.cooldown)
+
+    def success(self) -> None:
+        self.redis.delete(self.fails_key, self.open_key)
+
+
+def backoff(settings: Settings, attempts: int) -> timedelta:
+    seconds = settings.invoice_retry_first_seconds * 2 ** max(0, attempts - 1)
+    return timedelta(seconds=min(seconds, settings.invoice_retry_max_seconds))
+
+
+def issue(
+    db: Database, redis: Redis, settings: Settings, org_id: int, invoice_id: int,
+    authorizer: Authorizer | Callable[[], Authorizer], *, now: datetime | None = None,
+    force: bool = False, explain: Callable[[int, str], str] | None = None,
+) -> IssueOutcome:
+    """Authorize one pending invoice with AFIP, exactly once, whatever happened before.
+
+    `authorizer` may be a factory, called only when AFIP is really needed. `force` ignores the
+    backoff (staff pressed "reintentar"). `explain` turns AFIP codes into Spanish for staff.
+    """
+    now = now or utcnow()
+    with db.org_session(org_id) as session:
+        invoice = session.get(Invoice, invoice_id)
+        if invoice is None:
+            return IssueOutcome("unchanged", invoice_id, "not_found")
+        if invoice.status is not InvoiceStatus.PENDING:
+            return IssueOutcome("unchanged", invoice_id, invoice.status.value)
+        if not force and invoice.next_attempt_at is not None and invoice.next_attempt_at > now:
+            return IssueOutcome("waiting", invoice_id, "backoff")
+        pdv, tipo = invoice.punto_de_venta, invoice.cbte_tipo
+    breaker = Breaker(redis, settings)
+    until = breaker.open_until(now)
+    if until is not None:
+        _postpone(db, org_id, invoice_id, until, "AFIP no responde (esperando para reintentar).")
+        return IssueOutcome("waiting", invoice_id, "breaker_open")
+    lock = redis.lock(f"campotech:afip:seq:{org_id}:{pdv}:{tipo}",
+                      timeout=settings.afip_timeout_seconds * 6 + 30,
+                      blocking_timeout=settings.afip_timeout_seconds * 6 + 30)
+    if not lock.acquire():
+        return IssueOutcome("waiting", invoice_id, "busy")
+    try:
+        client = authorizer() if callable(authorizer) and not hasattr(authorizer, "request_cae") \
+            else authorizer
+        return _issue_locked(db, settings, breaker, org_id, invoice_id, client, now,
+                             explain or _plain_explain)
+    except CredentialsRejected as exc:
+        return _pending(db, settings, org_id, invoice_id, now, "credentials",
+                        f"AFIP rechazó el certificado o el acceso: {exc}")
+    except AuthorizationTimeout:
+        breaker.failure(now)
+        return _pending(db, settings, org_id, invoice_id, now, "timeout",
+                        "AFIP no contestó a tiempo; lo consulto antes de reintentar.")
+    except AuthorizationUnavailable as exc:
+        breaker.failure(now)
+        return _pending(db, settings, org_id, invoice_id, now, "unavailable",
+                        f"AFIP no está disponible ({exc}).")
+    finally:
+        try:
+            lock.release()
+        except Exception:  # noqa: BLE001 - expired: the committed requested_at still protects us
+            log.warning("AFIP numbering lock for invoice %s expired before release", invoice_id)
+
+
+def _plain_explain(code: int, message: str) -> str:
+    return f"AFIP dijo: {message} (código {code})"
+
+
+def _issue_locked(
+    db: Database, settings: Settings, breaker: Breaker, org_id: int, invoice_id: int,
+    afip: Authorizer, now: datetime, explain: Callable[[int, str], str],
+) -> IssueOutcome:
+    with db.org_session(org_id) as session:
+        invoice = session.get(Invoice, invoice_id)
+        if invoice is None or invoice.status is not InvoiceStatus.PENDING:
+            return IssueOutcome("unchanged", invoice_id, "raced")
+        pdv, tipo, number = invoice.punto_de_venta, invoice.cbte_tipo, invoice.number
+        sent_before = invoice.requested_at is not None and number is not None
+
+    if sent_before:
+        # A previous attempt sent FECAESolicitar and never heard back: ask before resending.
+        found = afip.query(pdv, tipo, number)
+        if found is not None and found.result == "A" and found.cae:
+            breaker.success()
+            return _authorized(db, org_id, invoice_id, found, explain, reconciled=True)
+    for _ in range(2):  # a second pass only when AFIP says our number is not the next one
+        last = afip.last_authorized(pdv, tipo)
+        if sent_before and last >= number:
+            log.warning("invoice %s: number %s was taken meanwhile; renumbering", invoice_id, number)
+        with db.org_session(org_id) as session:
+            invoice = session.get(Invoice, invoice_id)
+            invoice.number = last + 1
+            invoice.requested_at = now
+            invoice.attempts = (invoice.attempts or 0) + 1
+            # A retry days later is dated the day it is authorized; payment is due after it.
+            invoice.issue_date = max(invoice.issue_date or now.date(), _local_today(
+                session.get(Organization, org_id), now))
+            if invoice.payment_due is not None and invoice.payment_due < invoice.issue_date:
+                invoice.payment_due = invoice.issue_date
+            request = authorization_request(invoice)
+        # Committed: from here on a crash or timeout is reconciled by FECompConsultar.
+        try:
+            answer = afip.request_cae(request)
+        except AuthorizationRefused as exc:
+            breaker.success()
+            if any(code == NUMBERING_ERROR for code, _ in exc.errors):
+                sent_before = False
+                continue
+            return _rejected(db, org_id, invoice_id, exc.errors, explain)
+        breaker.success()
+        if answer.result == "A" and answer.cae:
+            return _authorized(db, org_id, invoice_id, answer, explain, reconciled=False)
+        if any(code == NUMBERING_ERROR for code, _ in answer.errors):
+            sent_before = False
+            continue
+        return _rejected(db, org_id, invoice_id, answer.errors or answer.observations, explain,
+                         observations=answer.observations)
+    return _pending(db, settings, org_id, invoice_id, now, "numbering",
+                    "AFIP no aceptó la numeración dos veces seguidas; reintento más tarde.")
+
+
+def _authorized(db: Database, org_id: int, invoice_id: int, answer: Authorization,
+                explain: Callable[[int, str], str], *, reconciled: bool) -> IssueOutcome:
+    with db.org_session(org_id) as session:
+        invoice = session.get(Invoice, invoice_id)
+        org = session.get(Organization, org_id)
+        invoice.status = InvoiceStatus.AUTHORIZED
+        invoice.number = answer.number or invoice.number
+        invoice.cae, invoice.cae_due_date = answer.cae, answer.cae_due
+        invoice.qr_data = json.dumps(qr_payload(invoice, org), separators=(",", ":"))
+        notes = [explain(code, msg) for code, msg in answer.observations]
+        invoice.afip_messages = {"observations": [list(o) for o in answer.observations],
+                                 "explained": notes, "reconciled": reconciled}
+        invoice.last_error = None
+        invoice.next_attempt_at = None
+        invoice.updated_at = utcnow()
+        audit.record(session, actor="afip", action="invoice.authorize", entity_type="invoice",
+                     entity_id=str(invoice_id),
+                     data={"cae": answer.cae, "number": invoice.number, "reconciled": reconciled})
+    log.info("invoice %s authorized (CAE %s%s)", invoice_id, answer.cae,
+             ", reconciled after a timeout" if reconciled else "")
+    return IssueOutcome("authorized", invoice_id, "reconciled" if reconciled else None,
+                        messages=notes)
+
+
+def _rejected(db: Database, org_id: int, invoice_id: int, errors: list[tuple[int, str]],
+              explain: Callable[[int, str], str], *, observations=()) -> IssueOutcome:
+    explained = [explain(code, msg) for code, msg in errors]
+    with db.org_session(org_id) as session:
+        invoice = session.get(Invoice, invoice_id)
+        invoice.status = InvoiceStatus.REJECTED
+        # A rejected comprobante does not use up its number.
+        invoice.number, invoice.requested_at, invoice.next_attempt_at = None, None, None
+        invoice.afip_messages = {"errors": [list(e) for e in errors],
+                                 "observations": [list(o) for o in observations],
+                                 "explained": explained}
+        invoice.last_error = " ".join(explained) or "AFIP rechazó la factura."
+        invoice.updated_at = utcnow()
+        audit.record(session, actor="afip", action="invoice.reject", entity_type="invoice",
+                     entity_id=str(invoice_id), data={"errors": [list(e) for e in errors]})
+    log.warning("invoice %s rejected by AFIP: %s", invoice_id, errors)
+    return IssueOutcome("rejected", invoice_id, messages=explained)
+
+
+def _pending(db: Database, settings: Settings, org_id: int, invoice_id: int, now: datetime,
+             reason: str, message: str) -> IssueOutcome:
+    with db.org_session(org_id) as session:
+        invoice = session.get(Invoice, invoice_id)
+        if invoice is None or invoice.status is not InvoiceStatus.PENDING:
+            return IssueOutcome("unchanged", invoice_id, reason)
+        attempts = max(invoice.attempts or 0, 1)
+        invoice.attempts = attempts
+        invoice.next_attempt_at = now + backoff(settings, attempts)
+        first = invoice.last_error is None
+        invoice.last_error = message
+        invoice.updated_at = utcnow()
+    log.warning("invoice %s stays pending (%s): %s", invoice_id, reason, message)
+    return IssueOutcome("pending", invoice_id, reason, first_failure=first, messages=[message])
+
+
+def _postpone(db: Database, org_id: int, invoice_id: int, until: datetime, message: str) -> None:
+    with db.org_session(org_id) as session:
+        invoice = session.get(Invoice, invoice_id)
+        if invoice is not None and invoice.status is InvoiceStatus.PENDING:
+            invoice.next_attempt_at = until
+            invoice.last_error = invoice.last_error or message
+
+
+def due_for_retry(session: Session, now: datetime, limit: int = 100) -> list[int]:
+    """Pending invoices whose next attempt is due (or never scheduled: a lost hand-off)."""
+    return list(session.scalars(
+        select(Invoice.id).where(
+            Invoice.status == InvoiceStatus.PENDING,
+            (Invoice.next_attempt_at.is_(None)) | (Invoice.next_attempt_at <= now),
+        ).order_by(Invoice.id).limit(limit)
+    ))
+
+
+def undelivered(session: Session, now: datetime, grace: timedelta = timedelta(minutes=2),
+                limit: int = 100) -> list[int]:
+    """Issued invoices that never reached the customer, past a grace period for the worker
+    that is delivering them right now."""
+    return list(session.scalars(
+        select(Invoice.id).where(
+            Invoice.status.in_((InvoiceStatus.AUTHORIZED, InvoiceStatus.INTERNAL)),
+            Invoice.delivered_at.is_(None),
+            Invoice.created_at <= now - grace,
+        ).order_by(Invoice.id).limit(limit)
+    ))
+
+
+def mark_invoiced(session: Session, invoice: Invoice, actor: str = "system") -> None:
+    """Move the invoice's job to invoiced once the invoice reached the customer."""
+    if invoice.job_id is None:
+        return
+    job = session.get(Job, invoice.job_id)
+    if job is not None and job.status is JobStatus.COMPLETED:
+        jobs.transition(session, job.id, JobStatus.INVOICED, actor,
+                        note=f"{label(invoice).capitalize()} enviada")

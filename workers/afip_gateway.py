@@ -1,0 +1,167 @@
+"""The organization's AFIP, as `core.invoicing` sees it: an `Authorizer` built from its vault.
+
+This is the glue between the domain (core/invoicing.py, which knows AFIP's rules but not its
+wire format and may not import integrations/) and the adapter (integrations/afip/): it loads
+the certificate and key, shares WSAA tickets through Redis (and the vault, so a lost Redis
+never locks the organization out for 12 hours), and translates the adapter's errors.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from redis import Redis
+
+from core import invoicing
+from core.db import Database
+from core.invoicing import Authorization, AuthorizationRequest
+from core.models import Organization
+from core.settings import Settings
+from core.vault import Vault
+from integrations.afip import errors as afip_errors
+from integrations.afip.padron import Padron, Persona
+from integrations.afip.transport import endpoints
+from integrations.afip.wsaa import WSAA, Ticket, TicketCache, authenticate
+from integrations.afip.wsfe import WSFE, CAERequest, CAEResult, IvaLine, error_text_es
+
+log = logging.getLogger("campotech.workers.afip")
+
+SERVICES = {"wsfe": "wsfe", "padron": "ws_sr_constancia_inscripcion"}
+
+
+class VaultTicketStore:
+    """WSAA tickets kept sealed in the organization's vault (the durable cache layer)."""
+
+    def __init__(self, db: Database, settings: Settings, org_id: int):
+        self.db, self.vault, self.org_id = db, Vault(settings.encryption_keys), org_id
+
+    @staticmethod
+    def _name(key: str) -> str:
+        return "afip_ta_padron" if key.endswith(SERVICES["padron"]) else "afip_ta_wsfe"
+
+    def load(self, key: str) -> str | None:
+        with self.db.org_session(self.org_id) as session:
+            stored = self.vault.load(session, self._name(key))
+        if stored is None or not stored.startswith(key + "\n"):
+            return None  # another environment's or CUIT's ticket
+        return stored.split("\n", 1)[1]
+
+    def save(self, key: str, value: str) -> None:
+        with self.db.org_session(self.org_id) as session:
+            self.vault.store(session, self._name(key), f"{key}\n{value}", actor="afip")
+
+
+@dataclass
+class Credentials:
+    cuit: str
+    cert_pem: bytes
+    key_pem: bytes
+
+
+def credentials(db: Database, settings: Settings, org_id: int) -> Credentials | None:
+    vault = Vault(settings.encryption_keys)
+    with db.org_session(org_id) as session:
+        org = session.get(Organization, org_id)
+        cert = vault.load(session, "afip_certificate")
+        key = vault.load(session, "afip_key")
+        cuit = org.cuit if org else None
+    if not (cuit and cert and key):
+        return None
+    return Credentials(cuit, cert.encode(), key.encode())
+
+
+def _ticket_provider(db: Database, redis: Redis, settings: Settings, org_id: int,
+                     creds: Credentials, service: str):
+    urls = endpoints(settings.afip_environment, settings.afip_base_url)
+    cache = TicketCache(redis, durable=VaultTicketStore(db, settings, org_id))
+    wsaa = WSAA(urls["wsaa"], timeout=settings.afip_timeout_seconds)
+
+    def provide() -> Ticket:
+        try:
+            return authenticate(cache, wsaa, environment=settings.afip_environment,
+                                cuit=creds.cuit, service=service, cert_pem=creds.cert_pem,
+                                key_pem=creds.key_pem)
+        except afip_errors.AfipAuthError as exc:
+            raise invoicing.CredentialsRejected(str(exc)) from exc
+        except afip_errors.AfipUnavailable as exc:
+            raise invoicing.AuthorizationUnavailable(str(exc)) from exc
+
+    return provide
+
+
+def _as_authorization(result: CAEResult) -> Authorization:
+    return Authorization(result=result.result, cae=result.cae, cae_due=result.cae_due,
+                         number=result.number, observations=list(result.observations),
+                         errors=list(result.errors), raw=result.raw)
+
+
+class AfipAuthorizer:
+    """`core.invoicing.Authorizer` over WSFEv1, with the adapter's errors translated."""
+
+    def __init__(self, wsfe: WSFE):
+        self.wsfe = wsfe
+
+    def _call(self, fn, *args):
+        try:
+            return fn(*args)
+        except afip_errors.AfipTimeout as exc:
+            raise invoicing.AuthorizationTimeout(str(exc)) from exc
+        except afip_errors.AfipUnavailable as exc:
+            raise invoicing.AuthorizationUnavailable(str(exc)) from exc
+        except afip_errors.AfipRejected as exc:
+            raise invoicing.AuthorizationRefused(
+                exc.errors, [error_text_es(code, msg) for code, msg in exc.errors]) from exc
+        except afip_errors.AfipAuthError as exc:
+            raise invoicing.CredentialsRejected(str(exc)) from exc
+
+    def last_authorized(self, pto_vta: int, cbte_tipo: int) -> int:
+        return self._call(self.wsfe.last_authorized, pto_vta, cbte_tipo)
+
+    def request_cae(self, request: AuthorizationRequest) -> Authorization:
+        req = CAERequest(
+            pto_vta=request.pto_vta, cbte_tipo=request.cbte_tipo, number=request.number,
+            concepto=request.concepto, doc_tipo=request.doc_tipo, doc_nro=request.doc_nro,
+            cbte_fecha=request.cbte_fecha, imp_total=request.imp_total,
+            imp_neto=request.imp_neto, imp_iva=request.imp_iva,
+            imp_tot_conc=request.imp_tot_conc, imp_op_ex=request.imp_op_ex,
+            imp_trib=request.imp_trib, serv_desde=request.serv_desde,
+            serv_hasta=request.serv_hasta, vto_pago=request.vto_pago,
+            condicion_iva_receptor_id=request.condicion_iva_receptor_id,
+            iva=[IvaLine(id=share.afip_id, base=share.base, amount=share.amount)
+                 for share in request.iva],
+        )
+        return _as_authorization(self._call(self.wsfe.request_cae, req))
+
+    def query(self, pto_vta: int, cbte_tipo: int, number: int) -> Authorization | None:
+        found = self._call(self.wsfe.query, pto_vta, cbte_tipo, number)
+        return _as_authorization(found) if found is not None else None
+
+
+def authorizer_for(db: Database, redis: Redis, settings: Settings, org_id: int) -> AfipAuthorizer:
+    creds = credentials(db, settings, org_id)
+    if creds is None:
+        raise invoicing.CredentialsRejected("la organización no tiene CUIT, certificado y clave de AFIP")
+    urls = endpoints(settings.afip_environment, settings.afip_base_url)
+    wsfe = WSFE(urls["wsfe"], cuit=creds.cuit,
+                ticket_provider=_ticket_provider(db, redis, settings, org_id, creds, SERVICES["wsfe"]),
+                timeout=settings.afip_timeout_seconds)
+    return AfipAuthorizer(wsfe)
+
+
+def lookup_cuit(db: Database, redis: Redis, settings: Settings, org_id: int, cuit: str
+                ) -> Persona | None:
+    """Padrón lookup (name, IVA condition, address) with the organization's own credentials."""
+    creds = credentials(db, settings, org_id)
+    if creds is None:
+        raise invoicing.CredentialsRejected("la organización no tiene CUIT, certificado y clave de AFIP")
+    urls = endpoints(settings.afip_environment, settings.afip_base_url)
+    padron = Padron(urls["padron"], cuit_representada=creds.cuit,
+                    ticket_provider=_ticket_provider(db, redis, settings, org_id, creds,
+                                                     SERVICES["padron"]),
+                    timeout=settings.afip_timeout_seconds)
+    return padron.get_persona(cuit)
+
+
+def explain(code: int, message: str) -> str:
+    return error_text_es(code, message)

@@ -29,14 +29,14 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from redis import Redis
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core import audit, counters, jobs
@@ -76,7 +76,9 @@ RECEIVER_IVA_ID = {
 # A Factura B to an unidentified consumidor final must stay under this (RG 5700/2025); above
 # it AFIP wants the buyer's DNI or CUIT.
 CONSUMER_FINAL_ID_THRESHOLD = Decimal(10000000)
-NUMBERING_ERROR = 10016  # "el número no es el próximo a autorizar"
+NUMBERING_ERROR = 10016
+BATCH_LIMIT = 50  # comprobantes per FECAESolicitar (AFIP accepts up to 250)
+DRAIN_ROUNDS = 20  # batches one worker sends for a series before leaving it to the others  # "el número no es el próximo a autorizar"
 RECEIPT_COUNTER = "receipt:{pdv}"
 AFIP_SECRETS = ("afip_certificate", "afip_key")
 
@@ -133,7 +135,8 @@ class Authorization:
 
 class Authorizer(Protocol):
     def last_authorized(self, pto_vta: int, cbte_tipo: int) -> int: ...
-    def request_cae(self, request: AuthorizationRequest) -> Authorization: ...
+    def request_cae_batch(self, requests: list[AuthorizationRequest]) -> list[Authorization]:
+        """One FECAESolicitar for consecutive numbers of one series; an answer per request."""
     def query(self, pto_vta: int, cbte_tipo: int, number: int) -> Authorization | None: ...
 
 
@@ -384,6 +387,7 @@ class IssueOutcome:
     reason: str | None = None
     first_failure: bool = False  # the first failed attempt: the owner is told once
     messages: list[str] = field(default_factory=list)  # staff-facing, in Spanish
+    others: list[IssueOutcome] = field(default_factory=list)  # the rest of its AFIP batch
 
 
 class Breaker:
@@ -446,32 +450,74 @@ def issue(
     if until is not None:
         _postpone(db, org_id, invoice_id, until, "AFIP no responde (esperando para reintentar).")
         return IssueOutcome("waiting", invoice_id, "breaker_open")
-    lock = redis.lock(f"campotech:afip:seq:{org_id}:{pdv}:{tipo}",
-                      timeout=settings.afip_timeout_seconds * 6 + 30,
-                      blocking_timeout=settings.afip_timeout_seconds * 6 + 30)
-    if not lock.acquire():
-        return IssueOutcome("waiting", invoice_id, "busy")
-    try:
-        client = authorizer() if callable(authorizer) and not hasattr(authorizer, "request_cae") \
-            else authorizer
-        return _issue_locked(db, settings, breaker, org_id, invoice_id, client, now,
-                             explain or _plain_explain)
-    except CredentialsRejected as exc:
-        return _pending(db, settings, org_id, invoice_id, now, "credentials",
-                        f"AFIP rechazó el certificado o el acceso: {exc}")
-    except AuthorizationTimeout:
-        breaker.failure(now)
-        return _pending(db, settings, org_id, invoice_id, now, "timeout",
-                        "AFIP no contestó a tiempo; lo consulto antes de reintentar.")
-    except AuthorizationUnavailable as exc:
-        breaker.failure(now)
-        return _pending(db, settings, org_id, invoice_id, now, "unavailable",
-                        f"AFIP no está disponible ({exc}).")
-    finally:
+    explain = explain or _plain_explain
+    clients: list[Authorizer] = []
+
+    def attempt(one: int) -> IssueOutcome:
         try:
-            lock.release()
-        except Exception:  # noqa: BLE001 - expired: the committed requested_at still protects us
-            log.warning("AFIP numbering lock for invoice %s expired before release", invoice_id)
+            if not clients:
+                clients.append(authorizer() if callable(authorizer)
+                               and not hasattr(authorizer, "request_cae_batch") else authorizer)
+            return _issue_locked(db, settings, breaker, org_id, one, clients[0], now, explain)
+        except CredentialsRejected as exc:
+            return _pending(db, settings, org_id, one, now, "credentials",
+                            f"AFIP rechazó el certificado o el acceso: {exc}")
+        except AuthorizationTimeout:
+            breaker.failure(now)
+            return _pending(db, settings, org_id, one, now, "timeout",
+                            "AFIP no contestó a tiempo; lo consulto antes de reintentar.")
+        except AuthorizationUnavailable as exc:
+            breaker.failure(now)
+            return _pending(db, settings, org_id, one, now, "unavailable",
+                            f"AFIP no está disponible ({exc}).")
+
+    # One worker at a time numbers a series. Whoever finds it busy raises `again` and leaves:
+    # the holder looks at `again` after releasing and goes around, so no invoice is stranded
+    # and no worker sits blocked on the lock while AFIP answers someone else.
+    series = f"campotech:afip:seq:{org_id}:{pdv}:{tipo}"
+    again = f"{series}:again"
+    outcome: IssueOutcome | None = None
+    others: list[IssueOutcome] = []
+    for _ in range(DRAIN_ROUNDS):
+        redis.set(again, 1, ex=600)
+        lock = redis.lock(series, timeout=settings.afip_timeout_seconds * 6 + 30)
+        if not lock.acquire(blocking=False):
+            break
+        try:
+            redis.delete(again)
+            if outcome is None:
+                outcome = attempt(invoice_id)
+            for _ in range(DRAIN_ROUNDS):  # the series' other due invoices nobody sent yet
+                if outcome.kind in ("pending", "waiting") or breaker.open_until(now):
+                    break  # AFIP is in trouble: the retries will come back for them
+                following = _next_unsent(db, org_id, pdv, tipo, now)
+                if following is None:
+                    break
+                drained = attempt(following)
+                others += [drained, *drained.others]
+                if drained.kind in ("pending", "waiting"):
+                    break
+        finally:
+            try:
+                lock.release()
+            except Exception:  # noqa: BLE001 - expired: the committed requested_at protects us
+                log.warning("AFIP numbering lock for invoice %s expired before release", invoice_id)
+        if not redis.exists(again):
+            break
+    if outcome is None:
+        return IssueOutcome("waiting", invoice_id, "busy")
+    return replace(outcome, others=[*outcome.others, *others])
+
+
+def _next_unsent(db: Database, org_id: int, pdv: int, tipo: int, now: datetime) -> int | None:
+    with db.org_session(org_id) as session:
+        return session.scalar(
+            select(Invoice.id).where(
+                Invoice.status == InvoiceStatus.PENDING, Invoice.punto_de_venta == pdv,
+                Invoice.cbte_tipo == tipo, Invoice.requested_at.is_(None),
+                (Invoice.next_attempt_at.is_(None)) | (Invoice.next_attempt_at <= now),
+            ).order_by(Invoice.id).limit(1)
+        )
 
 
 def _plain_explain(code: int, message: str) -> str:
@@ -495,40 +541,113 @@ def _issue_locked(
         if found is not None and found.result == "A" and found.cae:
             breaker.success()
             return _authorized(db, org_id, invoice_id, found, explain, reconciled=True)
-    for _ in range(2):  # a second pass only when AFIP says our number is not the next one
-        last = afip.last_authorized(pdv, tipo)
-        if sent_before and last >= number:
-            log.warning("invoice %s: number %s was taken meanwhile; renumbering", invoice_id, number)
-        with db.org_session(org_id) as session:
-            invoice = session.get(Invoice, invoice_id)
-            invoice.number = last + 1
+    ask_afip = sent_before  # after an unknown outcome, AFIP's word on the last number
+    solo = False
+    for _ in range(3):  # again only when AFIP says the numbering is off, or the batch failed
+        last = None if ask_afip else _last_known(db, org_id, pdv, tipo)
+        if last is None:
+            last = afip.last_authorized(pdv, tipo)
+        ask_afip = True
+        batch, requests = _number_batch(db, org_id, invoice_id, pdv, tipo, last, now, solo=solo)
+        # Committed: from here on a crash or timeout is reconciled by FECompConsultar.
+        try:
+            answers = afip.request_cae_batch(requests)
+        except AuthorizationRefused as exc:
+            breaker.success()
+            _release(db, org_id, batch)  # nothing of it was authorized
+            if any(code == NUMBERING_ERROR for code, _ in exc.errors):
+                continue
+            if len(batch) > 1:
+                solo = True  # one bad comprobante must not sink the others: alone, then
+                continue
+            return _rejected(db, org_id, invoice_id, exc.errors, explain)
+        except AuthorizationUnavailable as exc:
+            breaker.failure(now)
+            timed_out = isinstance(exc, AuthorizationTimeout)
+            reason, message = (("timeout", "AFIP no contestó a tiempo; lo consulto antes de reintentar.")
+                               if timed_out else ("unavailable", f"AFIP no está disponible ({exc})."))
+            outcomes = [_pending(db, settings, org_id, one, now, reason, message) for one in batch]
+            return replace(outcomes[0], others=outcomes[1:])
+        breaker.success()
+        by_number = {answer.number: answer for answer in answers}
+        outcomes: dict[int, IssueOutcome] = {}
+        renumber = False
+        for one, request in zip(batch, requests, strict=True):
+            answer = by_number.get(request.number)
+            if answer is not None and answer.result == "A" and answer.cae:
+                outcomes[one] = _authorized(db, org_id, one, answer, explain, reconciled=False)
+            elif answer is None or _numbering(answer):
+                # Not processed, or its number stopped being the next one after a rejection
+                # earlier in the batch: back to pending, numbered again on its next turn.
+                _release(db, org_id, [one])
+                renumber |= one == invoice_id
+            else:
+                outcomes[one] = _rejected(db, org_id, one, answer.errors or answer.observations,
+                                          explain, observations=answer.observations)
+        others = [outcome for one, outcome in outcomes.items() if one != invoice_id]
+        if renumber:
+            if others:  # the others are settled; ours goes around again
+                log.info("invoice %s renumbered after a rejection earlier in its batch", invoice_id)
+            continue
+        return replace(outcomes[invoice_id], others=others)
+    return _pending(db, settings, org_id, invoice_id, now, "numbering",
+                    "AFIP no aceptó la numeración dos veces seguidas; reintento más tarde.")
+
+
+def _numbering(answer: Authorization) -> bool:
+    return any(code == NUMBERING_ERROR for code, _ in [*answer.errors, *answer.observations])
+
+
+def _number_batch(db: Database, org_id: int, invoice_id: int, pdv: int, tipo: int, last: int,
+                  now: datetime, *, solo: bool) -> tuple[list[int], list[AuthorizationRequest]]:
+    """Number this invoice, and the series' other pending ones that are due, consecutively from
+    `last`, and commit that they are being requested: one FECAESolicitar carries them all, so
+    ten technicians finishing at once wait for one AFIP round trip, not ten."""
+    with db.org_session(org_id) as session:
+        ids = [invoice_id]
+        if not solo:
+            ids += list(session.scalars(
+                select(Invoice.id).where(
+                    Invoice.status == InvoiceStatus.PENDING, Invoice.id != invoice_id,
+                    Invoice.punto_de_venta == pdv, Invoice.cbte_tipo == tipo,
+                    Invoice.requested_at.is_(None),
+                    (Invoice.next_attempt_at.is_(None)) | (Invoice.next_attempt_at <= now),
+                ).order_by(Invoice.id).limit(BATCH_LIMIT - 1).with_for_update(skip_locked=True)
+            ))
+        today = _local_today(session.get(Organization, org_id), now)
+        requests = []
+        for n, one in enumerate(ids):
+            invoice = session.get(Invoice, one)
+            invoice.number = last + 1 + n
             invoice.requested_at = now
             invoice.attempts = (invoice.attempts or 0) + 1
             # A retry days later is dated the day it is authorized; payment is due after it.
-            invoice.issue_date = max(invoice.issue_date or now.date(), _local_today(
-                session.get(Organization, org_id), now))
+            invoice.issue_date = max(invoice.issue_date or today, today)
             if invoice.payment_due is not None and invoice.payment_due < invoice.issue_date:
                 invoice.payment_due = invoice.issue_date
-            request = authorization_request(invoice)
-        # Committed: from here on a crash or timeout is reconciled by FECompConsultar.
-        try:
-            answer = afip.request_cae(request)
-        except AuthorizationRefused as exc:
-            breaker.success()
-            if any(code == NUMBERING_ERROR for code, _ in exc.errors):
-                sent_before = False
-                continue
-            return _rejected(db, org_id, invoice_id, exc.errors, explain)
-        breaker.success()
-        if answer.result == "A" and answer.cae:
-            return _authorized(db, org_id, invoice_id, answer, explain, reconciled=False)
-        if any(code == NUMBERING_ERROR for code, _ in answer.errors):
-            sent_before = False
-            continue
-        return _rejected(db, org_id, invoice_id, answer.errors or answer.observations, explain,
-                         observations=answer.observations)
-    return _pending(db, settings, org_id, invoice_id, now, "numbering",
-                    "AFIP no aceptó la numeración dos veces seguidas; reintento más tarde.")
+            requests.append(authorization_request(invoice))
+    return ids, requests
+
+
+def _release(db: Database, org_id: int, ids: list[int]) -> None:
+    """AFIP did not take these: no number, nothing to reconcile, due again now."""
+    with db.org_session(org_id) as session:
+        for one in ids:
+            invoice = session.get(Invoice, one)
+            if invoice is not None and invoice.status is InvoiceStatus.PENDING:
+                invoice.number, invoice.requested_at, invoice.next_attempt_at = None, None, None
+
+
+def _last_known(db: Database, org_id: int, pdv: int, tipo: int) -> int | None:
+    """The highest number we hold as authorized for this series, or None when we hold none.
+    Saves FECompUltimoAutorizado's round trip; if someone else numbered in between (AFIP's web
+    form on the same punto de venta), AFIP answers 10016 and we ask it on the second pass."""
+    with db.org_session(org_id) as session:
+        return session.scalar(
+            select(func.max(Invoice.number)).where(
+                Invoice.punto_de_venta == pdv, Invoice.cbte_tipo == tipo,
+                Invoice.status == InvoiceStatus.AUTHORIZED)
+        )
 
 
 def _authorized(db: Database, org_id: int, invoice_id: int, answer: Authorization,

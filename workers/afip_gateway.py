@@ -22,7 +22,7 @@ from core.vault import Vault
 from integrations.afip import errors as afip_errors
 from integrations.afip.padron import Padron, Persona
 from integrations.afip.transport import endpoints
-from integrations.afip.wsaa import WSAA, Ticket, TicketCache, authenticate
+from integrations.afip.wsaa import WSAA, Ticket, TicketCache, authenticate, ticket_key
 from integrations.afip.wsfe import WSFE, CAERequest, CAEResult, IvaLine, error_text_es
 
 log = logging.getLogger("campotech.workers.afip")
@@ -71,23 +71,30 @@ def credentials(db: Database, settings: Settings, org_id: int) -> Credentials | 
     return Credentials(cuit, cert.encode(), key.encode())
 
 
-def _ticket_provider(db: Database, redis: Redis, settings: Settings, org_id: int,
-                     creds: Credentials, service: str):
-    urls = endpoints(settings.afip_environment, settings.afip_base_url)
-    cache = TicketCache(redis, durable=VaultTicketStore(db, settings, org_id))
-    wsaa = WSAA(urls["wsaa"], timeout=settings.afip_timeout_seconds)
+class _Tickets:
+    """WSAA tickets for one organization and service: shared, and dropped when WSFE says the
+    one we hold is no longer valid (errors 600/601), so the next call logs in again."""
 
-    def provide() -> Ticket:
+    def __init__(self, db: Database, redis: Redis, settings: Settings, org_id: int,
+                 creds: Credentials, service: str):
+        urls = endpoints(settings.afip_environment, settings.afip_base_url)
+        self.cache = TicketCache(redis, durable=VaultTicketStore(db, settings, org_id))
+        self.wsaa = WSAA(urls["wsaa"], timeout=settings.afip_timeout_seconds)
+        self.settings, self.creds, self.service = settings, creds, service
+        self.key = ticket_key(settings.afip_environment, creds.cuit, service)
+
+    def __call__(self) -> Ticket:
         try:
-            return authenticate(cache, wsaa, environment=settings.afip_environment,
-                                cuit=creds.cuit, service=service, cert_pem=creds.cert_pem,
-                                key_pem=creds.key_pem)
+            return authenticate(self.cache, self.wsaa, environment=self.settings.afip_environment,
+                                cuit=self.creds.cuit, service=self.service,
+                                cert_pem=self.creds.cert_pem, key_pem=self.creds.key_pem)
         except afip_errors.AfipAuthError as exc:
             raise invoicing.CredentialsRejected(str(exc)) from exc
         except afip_errors.AfipUnavailable as exc:
             raise invoicing.AuthorizationUnavailable(str(exc)) from exc
 
-    return provide
+    def drop(self) -> None:
+        self.cache.drop(self.key)
 
 
 def _as_authorization(result: CAEResult) -> Authorization:
@@ -99,8 +106,8 @@ def _as_authorization(result: CAEResult) -> Authorization:
 class AfipAuthorizer:
     """`core.invoicing.Authorizer` over WSFEv1, with the adapter's errors translated."""
 
-    def __init__(self, wsfe: WSFE):
-        self.wsfe = wsfe
+    def __init__(self, wsfe: WSFE, tickets: _Tickets | None = None):
+        self.wsfe, self.tickets = wsfe, tickets
 
     def _call(self, fn, *args):
         try:
@@ -113,25 +120,26 @@ class AfipAuthorizer:
             raise invoicing.AuthorizationRefused(
                 exc.errors, [error_text_es(code, msg) for code, msg in exc.errors]) from exc
         except afip_errors.AfipAuthError as exc:
+            if self.tickets is not None:
+                self.tickets.drop()  # WSFE refused the ticket: log in again next time
             raise invoicing.CredentialsRejected(str(exc)) from exc
 
     def last_authorized(self, pto_vta: int, cbte_tipo: int) -> int:
         return self._call(self.wsfe.last_authorized, pto_vta, cbte_tipo)
 
-    def request_cae(self, request: AuthorizationRequest) -> Authorization:
-        req = CAERequest(
-            pto_vta=request.pto_vta, cbte_tipo=request.cbte_tipo, number=request.number,
-            concepto=request.concepto, doc_tipo=request.doc_tipo, doc_nro=request.doc_nro,
-            cbte_fecha=request.cbte_fecha, imp_total=request.imp_total,
-            imp_neto=request.imp_neto, imp_iva=request.imp_iva,
-            imp_tot_conc=request.imp_tot_conc, imp_op_ex=request.imp_op_ex,
-            imp_trib=request.imp_trib, serv_desde=request.serv_desde,
-            serv_hasta=request.serv_hasta, vto_pago=request.vto_pago,
-            condicion_iva_receptor_id=request.condicion_iva_receptor_id,
+    def request_cae_batch(self, requests: list[AuthorizationRequest]) -> list[Authorization]:
+        batch = [CAERequest(
+            pto_vta=r.pto_vta, cbte_tipo=r.cbte_tipo, number=r.number, concepto=r.concepto,
+            doc_tipo=r.doc_tipo, doc_nro=r.doc_nro, cbte_fecha=r.cbte_fecha,
+            imp_total=r.imp_total, imp_neto=r.imp_neto, imp_iva=r.imp_iva,
+            imp_tot_conc=r.imp_tot_conc, imp_op_ex=r.imp_op_ex, imp_trib=r.imp_trib,
+            serv_desde=r.serv_desde, serv_hasta=r.serv_hasta, vto_pago=r.vto_pago,
+            condicion_iva_receptor_id=r.condicion_iva_receptor_id,
             iva=[IvaLine(id=share.afip_id, base=share.base, amount=share.amount)
-                 for share in request.iva],
-        )
-        return _as_authorization(self._call(self.wsfe.request_cae, req))
+                 for share in r.iva],
+        ) for r in requests]
+        return [_as_authorization(result)
+                for result in self._call(self.wsfe.request_cae_batch, batch)]
 
     def query(self, pto_vta: int, cbte_tipo: int, number: int) -> Authorization | None:
         found = self._call(self.wsfe.query, pto_vta, cbte_tipo, number)
@@ -143,10 +151,10 @@ def authorizer_for(db: Database, redis: Redis, settings: Settings, org_id: int) 
     if creds is None:
         raise invoicing.CredentialsRejected("la organización no tiene CUIT, certificado y clave de AFIP")
     urls = endpoints(settings.afip_environment, settings.afip_base_url)
-    wsfe = WSFE(urls["wsfe"], cuit=creds.cuit,
-                ticket_provider=_ticket_provider(db, redis, settings, org_id, creds, SERVICES["wsfe"]),
+    tickets = _Tickets(db, redis, settings, org_id, creds, SERVICES["wsfe"])
+    wsfe = WSFE(urls["wsfe"], cuit=creds.cuit, ticket_provider=tickets,
                 timeout=settings.afip_timeout_seconds)
-    return AfipAuthorizer(wsfe)
+    return AfipAuthorizer(wsfe, tickets)
 
 
 def lookup_cuit(db: Database, redis: Redis, settings: Settings, org_id: int, cuit: str
@@ -157,8 +165,8 @@ def lookup_cuit(db: Database, redis: Redis, settings: Settings, org_id: int, cui
         raise invoicing.CredentialsRejected("la organización no tiene CUIT, certificado y clave de AFIP")
     urls = endpoints(settings.afip_environment, settings.afip_base_url)
     padron = Padron(urls["padron"], cuit_representada=creds.cuit,
-                    ticket_provider=_ticket_provider(db, redis, settings, org_id, creds,
-                                                     SERVICES["padron"]),
+                    ticket_provider=_Tickets(db, redis, settings, org_id, creds,
+                                             SERVICES["padron"]),
                     timeout=settings.afip_timeout_seconds)
     return padron.get_persona(cuit)
 

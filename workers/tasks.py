@@ -86,12 +86,13 @@ def process_burst(org_id: int, conversation_id: int, burst_id: str) -> dict:
     try:
         outcome = run_burst(db, redis, settings, org_id, conversation_id, burst_id)
         dispatch = Dispatcher(redis)
+        # First the invoices (they wait on AFIP, another worker sends meanwhile), then replies.
+        for invoice_id in outcome.invoice_ids:
+            dispatch.issue_invoice(org_id, invoice_id)
         for message_id in outcome.reply_ids:
             dispatch.send(org_id, message_id)
         if outcome.mark_read_id and outcome.status == "answered":
             dispatch.mark_read(org_id, outcome.mark_read_id)
-        for invoice_id in outcome.invoice_ids:
-            dispatch.issue_invoice(org_id, invoice_id)
         if outcome.status not in ("waiting", "busy"):
             Metrics(redis).inc("campotech_bursts_total", outcome.status)
         return {"status": outcome.status, "replies": outcome.reply_ids, "messages": outcome.message_ids}
@@ -189,12 +190,15 @@ def issue_invoice(org_id: int, invoice_id: int, force: bool = False) -> dict:
             lambda: afip_gateway.authorizer_for(db, redis, settings, org_id),
             force=force, explain=afip_gateway.explain,
         )
-        invoice_delivery.tell_owner(db, redis, org_id, outcome)
-        delivery = invoice_delivery.deliver(
-            db, redis, settings, org_id, invoice_id,
-            link_maker=payment_gateway.link_maker(settings),
-        )
-        return {"outcome": outcome.kind, "reason": outcome.reason, "delivery": delivery.status}
+        link_maker = payment_gateway.link_maker(settings)
+        delivered = {}
+        # Its AFIP batch came back with it: deliver those too rather than wait for their jobs.
+        for one in (outcome, *outcome.others):
+            invoice_delivery.tell_owner(db, redis, org_id, one)
+            delivered[one.invoice_id] = invoice_delivery.deliver(
+                db, redis, settings, org_id, one.invoice_id, link_maker=link_maker).status
+        return {"outcome": outcome.kind, "reason": outcome.reason,
+                "delivery": delivered[invoice_id], "batch": len(outcome.others) + 1}
     finally:
         org_id_var.reset(token)
 

@@ -121,29 +121,49 @@ class WSFE:
         return int(answer.CbteNro or 0)
 
     def request_cae(self, req: CAERequest) -> CAEResult:
+        return self.request_cae_batch([req])[0]
+
+    def request_cae_batch(self, reqs: list[CAERequest]) -> list[CAEResult]:
+        """One FECAESolicitar for consecutive numbers of one series (AFIP takes up to 250):
+        a result per request, in order. An answer with only Errors raises."""
+        if not reqs:
+            return []
+        first = reqs[0]
+        if any((r.pto_vta, r.cbte_tipo) != (first.pto_vta, first.cbte_tipo) for r in reqs):
+            raise ValueError("a batch must be one punto de venta and comprobante type")
         answer = self._call("FECAESolicitar", Auth=self._auth(), FeCAEReq={
-            "FeCabReq": {"CantReg": 1, "PtoVta": req.pto_vta, "CbteTipo": req.cbte_tipo},
-            "FeDetReq": {"FECAEDetRequest": [_detail(req)]},
+            "FeCabReq": {"CantReg": len(reqs), "PtoVta": first.pto_vta,
+                         "CbteTipo": first.cbte_tipo},
+            "FeDetReq": {"FECAEDetRequest": [_detail(req) for req in reqs]},
         })
         errors = _pairs(answer.Errors, "Err")
         details = answer.FeDetResp.FECAEDetResponse if answer.FeDetResp is not None else []
         if not details:
             raise _errors_exception(errors or [(0, "WSFE answered without a result")])
-        detail = details[0]
         header = answer.FeCabResp
-        result = CAEResult(
-            result=detail.Resultado or (header.Resultado if header is not None else "R"),
-            cae=(detail.CAE or "").strip() or None,
-            cae_due=_date(detail.CAEFchVto),
-            number=int(detail.CbteDesde or req.number),
-            observations=_pairs(detail.Observaciones, "Obs"),
-            errors=errors,
-            raw=_raw(answer),
-        )
-        if result.result != "A":
-            log.warning("WSFE %s for %s-%s-%s: %s %s", result.result, req.cbte_tipo,
-                        req.pto_vta, req.number, result.errors, result.observations)
-        return result
+        raw = _raw(answer)
+        by_number = {int(d.CbteDesde): d for d in details if d.CbteDesde is not None}
+        results = []
+        for n, req in enumerate(reqs):
+            detail = by_number.get(req.number) or (details[n] if n < len(details) else None)
+            if detail is None:
+                results.append(CAEResult(result="R", cae=None, cae_due=None, number=req.number,
+                                         observations=[], errors=errors, raw=raw))
+                continue
+            result = CAEResult(
+                result=detail.Resultado or (header.Resultado if header is not None else "R"),
+                cae=(detail.CAE or "").strip() or None,
+                cae_due=_date(detail.CAEFchVto),
+                number=int(detail.CbteDesde or req.number),
+                observations=_pairs(detail.Observaciones, "Obs"),
+                errors=errors,
+                raw=raw,
+            )
+            if result.result != "A":
+                log.warning("WSFE %s for %s-%s-%s: %s %s", result.result, req.cbte_tipo,
+                            req.pto_vta, req.number, result.errors, result.observations)
+            results.append(result)
+        return results
 
     def query(self, pto_vta: int, cbte_tipo: int, number: int) -> CAEResult | None:
         """What AFIP holds for this comprobante (FECompConsultar), None if nothing."""

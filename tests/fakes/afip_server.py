@@ -277,50 +277,69 @@ class FakeAfip:
         if auth_error:
             return answer({"Errors": _errors(auth_error)})
         cuit = str(data["Auth"]["Cuit"])
-        cab, det = data["FeCAEReq"]["FeCabReq"], data["FeCAEReq"]["FeDetReq"]["FECAEDetRequest"][0]
-        pto, tipo, number = int(cab["PtoVta"]), int(cab["CbteTipo"]), int(det["CbteDesde"])
+        cab = data["FeCAEReq"]["FeCabReq"]
+        dets = data["FeCAEReq"]["FeDetReq"]["FECAEDetRequest"]
+        dets = dets if isinstance(dets, list) else [dets]
+        pto, tipo = int(cab["PtoVta"]), int(cab["CbteTipo"])
         now = datetime.now(ART)
         header = {"Cuit": cuit, "PtoVta": pto, "CbteTipo": tipo,
-                  "FchProceso": now.strftime("%Y%m%d%H%M%S"), "CantReg": 1, "Resultado": "R",
-                  "Reproceso": "N"}
-        detail = {name: det.get(name) for name in ("Concepto", "DocTipo", "DocNro", "CbteDesde",
-                                                   "CbteHasta", "CbteFch")}
+                  "FchProceso": now.strftime("%Y%m%d%H%M%S"), "CantReg": len(dets),
+                  "Resultado": "R", "Reproceso": "N"}
         with self._lock:
             reject, self._reject = self._reject, None
             observe = self._observe
             last = self.last_numbers.get((cuit, pto, tipo), 0)
-        if number != last + 1 or det.get("CbteHasta") != det.get("CbteDesde"):
+        if (int(cab.get("CantReg") or 0) != len(dets)
+                or int(dets[0]["CbteDesde"]) != last + 1
+                or any(d.get("CbteHasta") != d.get("CbteDesde") for d in dets)):
             return answer({"FeCabResp": header, "Errors": _errors(10016)})
-        if reject is not None:
-            rejected = {**detail, "Resultado": "R", "CAE": "", "CAEFchVto": ""}
-            return answer({"FeCabResp": header, "FeDetResp": {"FECAEDetResponse": rejected},
-                           "Errors": {"Err": [{"Code": reject[0], "Msg": reject[1]}]}})
-        problems = _validate(tipo, det)
-        if problems:
-            rejected = {**detail, "Resultado": "R",
-                        "Observaciones": {"Obs": [{"Code": c, "Msg": MESSAGES[c]}
-                                                  for c in problems]},
-                        "CAE": "", "CAEFchVto": ""}
-            return answer({"FeCabResp": header, "FeDetResp": {"FECAEDetResponse": rejected}})
-        cae = str(random.randint(10**13, 10**14 - 1))
-        due = (datetime.strptime(det["CbteFch"], "%Y%m%d").date() + timedelta(days=10))
-        stored = {**det, "PtoVta": pto, "CbteTipo": tipo, "Cuit": cuit, "CAE": cae,
-                  "CAEFchVto": due.strftime("%Y%m%d"), "FchProceso": header["FchProceso"]}
+        responses, approved_any, rejected_any, hold = [], False, False, 0.0
+        errors = None
+        for n, det in enumerate(dets):
+            number = int(det["CbteDesde"])
+            detail = {name: det.get(name) for name in ("Concepto", "DocTipo", "DocNro",
+                                                       "CbteDesde", "CbteHasta", "CbteFch")}
+            with self._lock:
+                expected = self.last_numbers.get((cuit, pto, tipo), 0) + 1
+            if n == 0 and reject is not None:
+                responses.append({**detail, "Resultado": "R", "CAE": "", "CAEFchVto": ""})
+                errors = {"Err": [{"Code": reject[0], "Msg": reject[1]}]}
+                rejected_any = True
+                continue
+            problems = [10016] if number != expected else _validate(tipo, det)
+            if problems:
+                responses.append({**detail, "Resultado": "R",
+                                  "Observaciones": {"Obs": [{"Code": c, "Msg": MESSAGES[c]}
+                                                            for c in problems]},
+                                  "CAE": "", "CAEFchVto": ""})
+                rejected_any = True
+                continue
+            cae = str(random.randint(10**13, 10**14 - 1))
+            due = (datetime.strptime(det["CbteFch"], "%Y%m%d").date() + timedelta(days=10))
+            stored = {**det, "PtoVta": pto, "CbteTipo": tipo, "Cuit": cuit, "CAE": cae,
+                      "CAEFchVto": due.strftime("%Y%m%d"), "FchProceso": header["FchProceso"]}
+            with self._lock:
+                self.last_numbers[(cuit, pto, tipo)] = number
+                self.comprobantes[(cuit, pto, tipo, number)] = stored
+                self.authorized.append(stored)
+            approved = {**detail, "Resultado": "A"}
+            if observe is not None:  # the schema's order: Observaciones before CAE
+                approved["Observaciones"] = {"Obs": [{"Code": observe[0], "Msg": observe[1]}]}
+            approved.update({"CAE": cae, "CAEFchVto": stored["CAEFchVto"]})
+            responses.append(approved)
+            approved_any = True
         with self._lock:
-            self._observe = None
-            self.last_numbers[(cuit, pto, tipo)] = number
-            self.comprobantes[(cuit, pto, tipo, number)] = stored
-            self.authorized.append(stored)
-            hold, self._hold_after_authorize = self._hold_after_authorize, 0.0
-        approved = {**detail, "Resultado": "A", "CAE": cae, "CAEFchVto": stored["CAEFchVto"]}
-        if observe is not None:
-            approved = {**detail, "Resultado": "A",
-                        "Observaciones": {"Obs": [{"Code": observe[0], "Msg": observe[1]}]},
-                        "CAE": cae, "CAEFchVto": stored["CAEFchVto"]}
+            if approved_any:
+                self._observe = None
+                hold, self._hold_after_authorize = self._hold_after_authorize, 0.0
         if hold:
             self._stopping.wait(hold)  # the dangerous case: authorized, answer never arrives
-        return answer({"FeCabResp": {**header, "Resultado": "A"},
-                       "FeDetResp": {"FECAEDetResponse": approved}})
+        outcome = "P" if approved_any and rejected_any else "A" if approved_any else "R"
+        result = {"FeCabResp": {**header, "Resultado": outcome},
+                  "FeDetResp": {"FECAEDetResponse": responses}}
+        if errors:
+            result["Errors"] = errors
+        return answer(result)
 
     def _consultar(self, data: dict, auth_error: int | None):
         def answer(result: dict):

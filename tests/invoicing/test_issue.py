@@ -93,10 +93,40 @@ def test_factura_c_from_a_monotributista(billing):
     assert invoice.net == invoice.total == Decimal("15000.00")
 
 
-def test_numbers_follow_afip_and_each_type_has_its_own(billing):
+def test_pending_invoices_of_a_series_go_to_afip_in_one_request(billing, fake_afip):
+    first, second, third = (_create(billing, billing.job()) for _ in range(3))
+    outcome = _issue(billing, second)
+    assert outcome.kind == "authorized"
+    assert sorted((o.invoice_id, o.kind) for o in outcome.others) == [
+        (first, "authorized"), (third, "authorized")]
+    assert len(_fecae_calls(fake_afip)) == 1
+    assert [billing.invoice(i).number for i in (second, first, third)] == [1, 2, 3]
+    assert _issue(billing, first).kind == "unchanged"  # its own job finds it done
+
+
+def test_a_rejected_comprobante_does_not_sink_its_batch(billing, fake_afip):
     first, second = _create(billing, billing.job()), _create(billing, billing.job())
-    assert _issue(billing, first).kind == _issue(billing, second).kind == "authorized"
-    assert (billing.invoice(first).number, billing.invoice(second).number) == (1, 2)
+    fake_afip.reject_next(10015, "El campo DocNro es invalido")  # hits the batch's first one
+    outcome = _issue(billing, first)
+    assert outcome.kind == "rejected"
+    # The second was numbered after the rejected one: AFIP refused it as out of order, so it
+    # went back to pending and, in the same run, got the number the rejection freed.
+    assert [(o.invoice_id, o.kind) for o in outcome.others] == [(second, "authorized")]
+    assert billing.invoice(second).number == 1
+    assert len(_fecae_calls(fake_afip)) == 2
+
+
+def test_a_worker_finding_the_series_busy_leaves_it_to_the_holder(billing, fake_afip):
+    first, second = _create(billing, billing.job()), _create(billing, billing.job())
+    series = f"campotech:afip:seq:{billing.org_id}:3:6"
+    holder = billing.redis.lock(series, timeout=30)
+    assert holder.acquire(blocking=False)
+    assert _issue(billing, second).kind == "waiting"  # no blocking on the lock
+    assert billing.redis.exists(series + ":again")  # the holder is asked to go around
+    holder.release()
+    outcome = _issue(billing, first)
+    assert {outcome.invoice_id, *(o.invoice_id for o in outcome.others)} == {first, second}
+    assert billing.invoice(second).status is InvoiceStatus.AUTHORIZED
 
 
 def test_a_job_keeps_one_invoice(billing):
@@ -245,3 +275,19 @@ def test_the_sweeper_requeues_due_and_undelivered_invoices(billing, fake_afip):
     assert tasks.retry_invoices() == {"queued": 2}
     queued = {job.args[1] for job in Queue("high", connection=billing.redis).jobs}
     assert queued == {pending, issued}
+
+
+def test_numbering_skips_the_round_trip_and_recovers_when_someone_else_numbered(billing, fake_afip):
+    from tests.fakes.afip_server import TEST_CUIT
+
+    assert _issue(billing, _create(billing, billing.job())).kind == "authorized"
+    asked = [op for op, _ in fake_afip.calls].count("FECompUltimoAutorizado")
+    second = _create(billing, billing.job())
+    assert _issue(billing, second).kind == "authorized"
+    assert [op for op, _ in fake_afip.calls].count("FECompUltimoAutorizado") == asked
+    assert billing.invoice(second).number == 2
+    # Someone issued numbers 3-7 on the same punto de venta outside CampoTech.
+    fake_afip.set_last_number(3, 6, 7, cuit=TEST_CUIT)
+    third = _create(billing, billing.job())
+    assert _issue(billing, third).kind == "authorized"
+    assert billing.invoice(third).number == 8

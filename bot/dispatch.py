@@ -56,6 +56,13 @@ class Dispatcher:
             retry=Retry(max=2, interval=[5, 30]), failure_ttl=7 * 86400,
         )
 
+    def lookup_cuit(self, org_id: int, customer_id: int) -> None:
+        self.queue(DEFAULT).enqueue(
+            "workers.tasks.lookup_cuit", org_id, customer_id,
+            job_id=f"padron-{org_id}-{customer_id}", job_timeout=INVOICE_TIMEOUT,
+            retry=Retry(max=3, interval=[10, 60, 300]), failure_ttl=7 * 86400,
+        )
+
     def mark_read(self, org_id: int, message_id: int) -> None:
         self.queue(LOW).enqueue(
             "workers.tasks.mark_read", org_id, message_id,

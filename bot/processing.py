@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from bot.bursts import BurstClock
 from bot.outbound import queue_replies
 from bot.panic import PanicSwitch
-from core import invoicing, texts
+from core import deferred, texts
 from core.db import Database
 from core.errors import ValidationFailed
 from core.models import Conversation, ConversationRole, Direction, Message, Organization, utcnow
@@ -39,7 +39,8 @@ class BurstOutcome:
     reply_ids: list[int] = field(default_factory=list)
     message_ids: list[int] = field(default_factory=list)
     mark_read_id: int | None = None
-    invoice_ids: list[int] = field(default_factory=list)  # to authorize once this commits
+    # Tasks the flows asked for once this commits: [("issue_invoice", (invoice_id,)), ...]
+    deferred: list[tuple[str, tuple]] = field(default_factory=list)
 
 
 def process_burst(
@@ -131,7 +132,7 @@ def _process_locked(
         )
         last_text = next((r.id for r in reversed(rows) if r.wa_message_id), None)
         return BurstOutcome("answered", reply_ids=reply_ids, message_ids=ids, mark_read_id=last_text,
-                            invoice_ids=invoicing.requested_issues(session))
+                            deferred=deferred.take(session))
 
 
 def _conversation_with(session: Session, wa_id: str) -> Conversation:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core import audit
+from core import audit, deferred
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.models import Customer, CustomerAddress, DocType, IvaCondition
 from core.organizations import cuit_is_valid
@@ -274,3 +274,31 @@ def add_address(session: Session, customer_id: int, data: AddressIn | dict,
     audit.record(session, actor=actor, action="customer.address_add", entity_type="customer",
                  entity_id=customer.id, data={"address_id": address.id, "address": address.one_line})
     return address
+
+
+def set_cuit(session: Session, customer_id: int, cuit: str, actor: str = "system") -> Customer:
+    """Record the customer's CUIT (invoices name it from now on) and ask AFIP's padrón for
+    their name and IVA condition once this commits."""
+    customer = update_customer(session, customer_id, {"doc_type": "cuit", "doc_number": cuit},
+                               actor=actor)
+    deferred.defer(session, "lookup_cuit", customer.id)
+    return customer
+
+
+def apply_padron(session: Session, customer_id: int, *, name: str | None,
+                 iva_condition: str | None, address: str | None = None,
+                 actor: str = "afip") -> list[str]:
+    """What AFIP's padrón says about the customer's CUIT: the IVA condition always (it decides
+    the invoice letter); the registered name when we had none, or only a first name from
+    WhatsApp. Returns the fields changed."""
+    customer = get_customer(session, customer_id)
+    data: dict = {}
+    if iva_condition and iva_condition != customer.iva_condition.value:
+        data["iva_condition"] = iva_condition
+    if name and (not customer.name or len(customer.name.split()) < 2):
+        data["name"] = name[:120]
+    if address and not customer.notes:
+        data["notes"] = f"Domicilio fiscal (AFIP): {address}"[:2000]
+    if data:
+        update_customer(session, customer_id, data, actor=actor)
+    return sorted(data)

@@ -39,7 +39,7 @@ from redis import Redis
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core import audit, counters, jobs
+from core import audit, counters, deferred, jobs
 from core.db import Database
 from core.models import (
     Customer,
@@ -367,12 +367,8 @@ def label(invoice: Invoice) -> str:
 
 def request_issue(session: Session, invoice_id: int) -> None:
     """Ask for the invoice to be authorized right after this transaction commits (the burst
-    processing picks these up); the retry sweeper covers a crash in between."""
-    session.info.setdefault("campotech.invoices_to_issue", []).append(invoice_id)
-
-
-def requested_issues(session: Session) -> list[int]:
-    return list(session.info.pop("campotech.invoices_to_issue", []))
+    processing enqueues it); the retry sweeper covers a crash in between."""
+    deferred.defer(session, "issue_invoice", invoice_id)
 
 
 # ---- authorizing it ------------------------------------------------------------------------

@@ -47,7 +47,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core import invoicing, jobs, texts
+from core import customers, invoicing, jobs, texts
 from core.customers import find_by_phone
 from core.errors import DomainError
 from core.invoice_links import pdf_filename, pdf_link
@@ -63,6 +63,7 @@ from core.models import (
     Organization,
     utcnow,
 )
+from core.organizations import cuit_is_valid
 from core.payments import payment_options
 from core.replies import (
     Button,
@@ -147,6 +148,9 @@ def reply(session: Session, conversation: Conversation, intent: str | None,
         return _start_reschedule(session, conversation, org, result, now)
     if intent in ("cancel", "cancel_job"):
         return _start_cancel(session, conversation, now)
+    cuit = _cuit_in(text) if intent == "invoice_request" or "cuit" in _folded(text) else None
+    if cuit:
+        return _save_cuit(session, conversation, cuit, text)
     if intent == "invoice_request":
         return _invoice(session, conversation)
     if intent == "payment":
@@ -397,6 +401,29 @@ def _invoice(session: Session, conversation: Conversation) -> list[Reply]:
         return [Document(filename=pdf_filename(invoice), link=pdf_link(invoice),
                          caption=texts.render("cust_invoice_document", **context))]
     return [Text(texts.render("cust_invoice", pending=True, **context))]
+
+
+_CUIT = re.compile(r"(?<!\d)(\d{2})[-\s.]?(\d{8})[-\s.]?(\d)(?!\d)")
+
+
+def _cuit_in(text: str) -> str | None:
+    """A valid CUIT written in the text ("30-71234567-1", "30712345671"), if any."""
+    for match in _CUIT.finditer(text or ""):
+        digits = "".join(match.groups())
+        if cuit_is_valid(digits):
+            return digits
+    return None
+
+
+def _save_cuit(session: Session, conversation: Conversation, cuit: str, text: str) -> list[Reply]:
+    """"Necesito factura A, mi CUIT es 30-71234567-1": on file for the next invoices, and AFIP's
+    padrón fills in the name and IVA condition (which decide the letter)."""
+    customer = _customer(session, conversation)
+    if customer is None:
+        return [Text(texts.render("cust_invoice_none"))]
+    customers.set_cuit(session, customer.id, cuit, actor=f"whatsapp:{conversation.wa_id}")
+    shown = f"{cuit[:2]}-{cuit[2:10]}-{cuit[10]}"
+    return [Text(texts.render("cust_cuit_saved", cuit=shown))]
 
 
 def _payment(session: Session, conversation: Conversation) -> list[Reply]:

@@ -189,6 +189,23 @@ def register_cli(app: Flask) -> None:
                 click.echo(f"Mercado Pago: FAILED: {exc}")
         sys.exit(1 if failed else 0)
 
+    @billing_group.command("lookup")
+    @click.option("--org", "slug", required=True)
+    @click.argument("cuit")
+    @with_appcontext
+    def billing_lookup_cmd(slug: str, cuit: str) -> None:
+        """Ask AFIP's padrón who a CUIT is (name, IVA condition, fiscal address)."""
+        from workers import afip_gateway
+        from workers.queues import redis_connection
+
+        settings = app.extensions["campotech.settings"]
+        persona = afip_gateway.lookup_cuit(db_of(app), redis_connection(settings), settings,
+                                           _org_id(slug), cuit.replace("-", ""))
+        if persona is None:
+            raise click.ClickException(f"AFIP has no one with CUIT {cuit}")
+        click.echo(f"{persona.cuit}: {persona.name} ({persona.iva_condition}"
+                   f"{'' if persona.active else ', inactive'}) {persona.address or ''}".rstrip())
+
     def _org_id(slug: str) -> int:
         with db_of(app).system_session() as s:
             org = find_by_slug(s, slug)

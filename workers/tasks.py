@@ -17,10 +17,10 @@ from bot.panic import PanicSwitch
 from bot.periodic import send_daily_summaries, send_reminders
 from bot.processing import process_burst as run_burst
 from bot.transport import Transport
-from core import audit, invoicing
+from core import audit, customers, invoicing
 from core.db import Database
 from core.logging import configure_logging, org_id_var
-from core.models import Message, Organization
+from core.models import Customer, DocType, Message, Organization
 from core.organizations import all_organization_ids
 from core.settings import get_settings
 from flows.context import org_context
@@ -86,9 +86,9 @@ def process_burst(org_id: int, conversation_id: int, burst_id: str) -> dict:
     try:
         outcome = run_burst(db, redis, settings, org_id, conversation_id, burst_id)
         dispatch = Dispatcher(redis)
-        # First the invoices (they wait on AFIP, another worker sends meanwhile), then replies.
-        for invoice_id in outcome.invoice_ids:
-            dispatch.issue_invoice(org_id, invoice_id)
+        # First what the flows deferred (invoices wait on AFIP: another worker sends meanwhile).
+        for task, args in outcome.deferred:
+            getattr(dispatch, task)(org_id, *args)
         for message_id in outcome.reply_ids:
             dispatch.send(org_id, message_id)
         if outcome.mark_read_id and outcome.status == "answered":
@@ -199,6 +199,34 @@ def issue_invoice(org_id: int, invoice_id: int, force: bool = False) -> dict:
                 db, redis, settings, org_id, one.invoice_id, link_maker=link_maker).status
         return {"outcome": outcome.kind, "reason": outcome.reason,
                 "delivery": delivered[invoice_id], "batch": len(outcome.others) + 1}
+    finally:
+        org_id_var.reset(token)
+
+
+def lookup_cuit(org_id: int, customer_id: int) -> dict:
+    """Fill a customer's name and IVA condition from AFIP's padrón (their CUIT is on file)."""
+    db, redis, settings = _parts()
+    token = org_id_var.set(org_id)
+    try:
+        with db.org_session(org_id) as session:
+            customer = session.get(Customer, customer_id)
+            cuit = customer.doc_number if customer and customer.doc_type is DocType.CUIT else None
+        if not cuit:
+            return {"status": "no_cuit"}
+        if afip_gateway.credentials(db, settings, org_id) is None:
+            return {"status": "no_afip"}
+        try:
+            persona = afip_gateway.lookup_cuit(db, redis, settings, org_id, cuit)
+        except invoicing.CredentialsRejected as exc:
+            log.warning("padrón lookup for customer %s refused: %s", customer_id, exc)
+            return {"status": "refused"}
+        if persona is None:
+            return {"status": "unknown"}
+        with db.org_session(org_id) as session:
+            changed = customers.apply_padron(session, customer_id, name=persona.name,
+                                             iva_condition=persona.iva_condition,
+                                             address=persona.address, actor="afip")
+        return {"status": "filled", "changed": changed}
     finally:
         org_id_var.reset(token)
 

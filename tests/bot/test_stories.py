@@ -11,6 +11,8 @@ Schema (a file holds one story, or a list of stories)::
       jobs: [{customer: Marta García, technician: Carlos Rodríguez, service: plumbing,
               status: scheduled|en_route|on_site, in_hours: 2, eta_minutes: 20}]
       price_book: [{name: Cambio de flexible, price: 12000, service: plumbing}]
+      business: {iva: responsable_inscripto, afip: true, mercadopago: true,   # invoicing: the
+                 alias: plomeria.rapida, holder: Roberto Gómez}              # fake AFIP and MP
     steps:
       - from: customer|technician|owner|<wa_id>   # who writes (default: customer)
         say: "hola"                   # or one of:
@@ -22,6 +24,7 @@ Schema (a file holds one story, or a list of stories)::
         # duplicate_last: true        (Meta redelivers the previous payload, same wamid)
         # expire_flow: customer       (that conversation's expires_at goes into the past)
         # takeover: customer          (a person takes the conversation: human_takeover)
+        # pays: 15000                 (Mercado Pago notifies, signed, a payment of the last invoice)
         name: Marta García            # optional WhatsApp profile name
         expect:                       # a mapping or a list of them; checks this step's replies
           to: customer                # default: the sender
@@ -33,6 +36,7 @@ Schema (a file holds one story, or a list of stories)::
           none: true                  # nobody got anything in this step
         expect_job: {count: 1, status: scheduled, urgency: emergency, service: gas, rating: 5}
         expect_conversation: {of: customer, needs_person: true, flow: null, human_takeover: true}
+        expect_invoice: {count: 1, status: authorized, letter: B, paid: true, balance: 0}
 
 `expect_job` looks at the newest job (and counts them all); the harness runs the burst clock and
 the worker until idle after every step.
@@ -41,6 +45,7 @@ the worker until idle after every step.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +56,7 @@ from sqlalchemy import func, select
 from bot import simulator
 from core import customers, jobs
 from core.models import Conversation, Job, JobEvent
+from core.settings import get_settings
 from core.users import create_user
 from tests.bot.conftest import CUSTOMER, PHONE_NUMBER_ID
 
@@ -61,7 +67,8 @@ PHOTO = b"\xff\xd8\xff\xe0" + bytes(3000)
 TECHNICIAN = "+5491155550101"
 OWNER = "+5491155550100"
 ACTIONS = ("say", "voice", "voice_bytes", "location", "photo", "tap", "duplicate_last",
-           "expire_flow", "takeover")
+           "expire_flow", "takeover", "pays")
+MP_SECRET = "story-mp-webhook-secret"
 
 
 def _load() -> list[dict]:
@@ -119,9 +126,10 @@ def describe(payloads: list[dict]) -> str:
 
 
 class Story:
-    def __init__(self, harness, story: dict) -> None:
+    def __init__(self, harness, story: dict, billing: dict | None = None) -> None:
         self.h = harness
         self.story = story
+        self.billing = billing or {}  # fake_afip, fake_mercadopago, afip_credentials
         self.parties: dict[str, str] = {"customer": CUSTOMER, "technician": _digits(TECHNICIAN),
                                         "owner": _digits(OWNER)}
         self.last_payload: dict | None = None
@@ -161,6 +169,26 @@ class Story:
                                     "service": item.get("service", "plumbing")})
             for spec in setup.get("jobs") or []:
                 self._job(s, spec, techs, custs)
+            if business := setup.get("business"):
+                self._business(s, business)
+
+    def _business(self, s, business: dict) -> None:
+        """The organization's fiscal data, AFIP certificate and Mercado Pago account."""
+        from core.models import IvaCondition, Organization
+        from core.vault import Vault
+
+        org = s.get(Organization, self.h.org_id)
+        org.cuit = business.get("cuit", "20111111112")
+        org.iva_condition = IvaCondition(business.get("iva", "responsable_inscripto"))
+        org.transfer_alias, org.transfer_holder = business.get("alias"), business.get("holder")
+        vault = Vault(self.h.settings.encryption_keys)
+        if business.get("afip"):
+            cert, key = self.billing["afip_credentials"]
+            vault.store(s, "afip_certificate", cert.decode())
+            vault.store(s, "afip_key", key.decode())
+        if business.get("mercadopago"):
+            vault.store(s, "mercadopago_token", self.billing["fake_mercadopago"].access_token)
+            vault.store(s, "mercadopago_webhook_secret", MP_SECRET)
 
     def _job(self, s, spec: dict, techs: dict, custs: dict) -> None:
         data: dict[str, Any] = {"customer_id": custs[spec["customer"]],
@@ -232,9 +260,27 @@ class Story:
                               expires_at=datetime.now(UTC) - timedelta(minutes=5))
         elif "takeover" in step:
             self.conversation(self.who(step["takeover"]), human_takeover=True)
+        elif "pays" in step:
+            self.pay(step["pays"], where)
         else:
             raise AssertionError(f"{where}: the step does nothing (one of {ACTIONS})")
         return 15.0
+
+    def pay(self, amount, where: str) -> None:
+        """The customer pays the newest invoice on Mercado Pago, which then notifies us."""
+        from core.models import Invoice
+
+        with self.h.db.org_session(self.h.org_id) as s:
+            invoice = s.scalar(select(Invoice).order_by(Invoice.id.desc()))
+            assert invoice is not None and invoice.payment_link, f"{where}: no payment link"
+            reference = f"inv:{self.h.org_id}:{invoice.id}"
+        mp = self.billing["fake_mercadopago"]
+        payment_id = mp.add_payment(reference, Decimal(str(amount)))
+        headers, body, query = mp.signed_notification(payment_id, MP_SECRET)
+        response = self.h.client.post("/webhooks/mercadopago",
+                                      query_string={"org": self.h.org_id, **query},
+                                      json=body, headers=headers)
+        assert response.status_code == 200, f"{where}: webhook answered {response.status_code}"
 
     def tap(self, wa_id: str, title: str, where: str, **kw) -> None:
         offers = [p for p in self.sent(wa_id) if options_of(p)]
@@ -294,6 +340,8 @@ class Story:
             self.check_job(step["expect_job"], where, everything)
         if "expect_conversation" in step:
             self.check_conversation(step["expect_conversation"], where, everything)
+        if "expect_invoice" in step:
+            self.check_invoice(step["expect_invoice"], where, everything)
 
     def check_job(self, expect: dict, where: str, everything: str) -> None:
         with self.h.db.org_session(self.h.org_id) as s:
@@ -316,6 +364,26 @@ class Story:
                                                         JobEvent.kind == "rating"))
                 assert event is not None and event.data == {"stars": expect["rating"]}, \
                     f"{where}: rating is {event and event.data}; sent:\n{everything}"
+
+    def check_invoice(self, expect: dict, where: str, everything: str) -> None:
+        from core.models import Invoice
+        from core.payments import invoice_balance
+
+        with self.h.db.org_session(self.h.org_id) as s:
+            count = s.scalar(select(func.count()).select_from(Invoice))
+            if "count" in expect:
+                assert count == expect["count"], f"{where}: {count} invoices; sent:\n{everything}"
+            invoice = s.scalar(select(Invoice).order_by(Invoice.id.desc()))
+            assert invoice is not None, f"{where}: no invoice; sent:\n{everything}"
+            if "status" in expect:
+                assert invoice.status.value == expect["status"], \
+                    f"{where}: invoice is {invoice.status.value} ({invoice.last_error})"
+            if "letter" in expect:
+                assert invoice.letter == expect["letter"], f"{where}: letter {invoice.letter}"
+            if "paid" in expect:
+                assert (invoice.paid_at is not None) == expect["paid"], f"{where}: paid_at"
+            if "balance" in expect:
+                assert invoice_balance(s, invoice) == Decimal(str(expect["balance"]))
 
     def check_conversation(self, expect: dict, where: str, everything: str) -> None:
         wa_id = self.who(expect.get("of"))
@@ -343,5 +411,14 @@ class Story:
 
 
 @pytest.mark.parametrize("story", ALL, ids=[s["name"] for s in ALL])
-def test_story(harness, story):
-    Story(harness, story).run()
+def test_story(harness, story, request, monkeypatch):
+    billing = None
+    if (story.get("setup") or {}).get("business"):
+        # Invoicing stories talk to the fake AFIP and Mercado Pago: the workers read these.
+        billing = {name: request.getfixturevalue(name)
+                   for name in ("fake_afip", "fake_mercadopago", "afip_credentials")}
+        monkeypatch.setenv("AFIP_BASE_URL", billing["fake_afip"].url)
+        monkeypatch.setenv("AFIP_TIMEOUT_SECONDS", "2")
+        monkeypatch.setenv("MERCADOPAGO_BASE_URL", billing["fake_mercadopago"].url)
+        get_settings.cache_clear()
+    Story(harness, story, billing).run()

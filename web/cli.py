@@ -206,6 +206,39 @@ def register_cli(app: Flask) -> None:
         click.echo(f"{persona.cuit}: {persona.name} ({persona.iva_condition}"
                    f"{'' if persona.active else ', inactive'}) {persona.address or ''}".rstrip())
 
+    @billing_group.command("pay")
+    @click.option("--org", "slug", required=True)
+    @click.option("--invoice", "invoice_id", type=int, required=True)
+    @click.option("--amount", required=True, help="Pesos, e.g. 15000 or 15000.50.")
+    @click.option("--method", type=click.Choice(["cash", "transfer"]), default="transfer",
+                  show_default=True)
+    @click.option("--note")
+    @with_appcontext
+    def billing_pay_cmd(slug: str, invoice_id: int, amount: str, method: str,
+                        note: str | None) -> None:
+        """Record a cash or transfer payment staff saw arrive (the back-office does the same)."""
+        from decimal import Decimal, InvalidOperation
+
+        from core import payments
+        from core.errors import ValidationFailed
+        from core.models import Invoice, utcnow
+
+        try:
+            value = Decimal(amount)
+        except InvalidOperation as exc:
+            raise click.ClickException(f"not an amount: {amount}") from exc
+        with db_of(app).org_session(_org_id(slug)) as s:
+            invoice = s.get(Invoice, invoice_id)
+            if invoice is None:
+                raise click.ClickException(f"no invoice {invoice_id} in {slug}")
+            try:
+                outcome = payments.record_manual_payment(
+                    s, invoice, method=method, amount=value, actor="cli", note=note, now=utcnow())
+            except ValidationFailed as exc:
+                raise click.ClickException(str(exc)) from exc
+        click.echo(f"recorded {method} {value} on invoice {invoice_id}: {outcome.kind}, "
+                   f"balance {outcome.balance}")
+
     def _org_id(slug: str) -> int:
         with db_of(app).system_session() as s:
             org = find_by_slug(s, slug)

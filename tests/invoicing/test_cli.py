@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from core.models import IvaCondition, Organization
 from core.vault import Vault
 from web import create_app
@@ -55,3 +57,24 @@ def test_lookup_a_cuit(billing, fake_afip):
     assert result.exit_code == 0 and "CONSTRUCTORA SUR SA (responsable_inscripto)" in result.output
     assert _run(billing, "billing", "lookup", "--org", "plomeria-rapida",
                 "20111111112").exit_code != 0
+
+
+def test_record_a_transfer_payment(billing):
+    from core import invoicing
+    from core.invoicing import DraftLine
+    from core.models import Job
+    from core.vault import Vault as V
+
+    with billing.db.org_session(billing.org_id) as s:
+        V(billing.settings.encryption_keys).delete(s, "afip_key")  # an internal receipt
+    job_id = billing.job()
+    with billing.db.org_session(billing.org_id) as s:
+        invoice_id = invoicing.create_for_job(
+            s, s.get(Job, job_id), [DraftLine("Servicio", Decimal(1), Decimal(15000))], settings=billing.settings).id
+    args = ["billing", "pay", "--org", "plomeria-rapida", "--invoice", str(invoice_id)]
+    too_much = _run(billing, *args, "--amount", "20000")
+    assert too_much.exit_code != 0 and "supera lo que se debe" in too_much.output
+    result = _run(billing, *args, "--amount", "10000", "--method", "cash")
+    assert result.exit_code == 0 and "partial, balance 5000" in result.output
+    result = _run(billing, *args, "--amount", "5000")
+    assert result.exit_code == 0 and "paid, balance 0" in result.output

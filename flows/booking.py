@@ -21,8 +21,9 @@ flowchart TD
 ```
 
 State lives in the conversation (`flow="booking"`, `state` = the step asked, `slots`), so a
-restart or another worker continues where the customer is. Each step is data: the slot it
-fills, how it asks and how it reads an answer; the engine asks the first missing one.
+restart or another worker continues where the customer is. The flow is data (`BOOKING` at the
+bottom): five `flows.steps.Step`s — service, address, slot, name, confirm — each with when it
+is needed, how it asks and how it reads an answer, walked by `flows/steps.py`.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from core.models import Conversation, Customer, Organization, Role, User
 from core.phones import wa_id_for
 from core.replies import Button, Buttons, ListMessage, Reply, Row, Section, Text
 from core.scheduling import describe_opening, free_slots, is_open, is_slot_free, parse_slot_id
+from flows.steps import Flow, Step
 from flows.understood import SERVICES
 from nlu.schema import Extraction
 
@@ -96,13 +98,18 @@ def start(turn: Turn) -> list[Reply]:
     c.flow, c.state, c.slots, c.misses = FLOW, None, {}, 0
     _merge(turn)
     if turn.slots.get("urgency") == "emergency":
-        return _emergency(turn) + step(turn)
-    replies = step(turn)
+        return _emergency(turn) + BOOKING.start(turn)
+    replies = BOOKING.start(turn)
     if not is_open(turn.org, turn.now) and replies:
         # One message, not two: the notice leads the first question.
         notice = texts.render("closed_now", opening=describe_opening(turn.org, turn.now)).strip()
         replies[0] = _prefixed(replies[0], notice)
     return replies
+
+
+def step(turn: Turn) -> list[Reply]:
+    """Read this turn's answer into the slots, then ask for the first thing still missing."""
+    return BOOKING.walk(turn)
 
 
 def _prefixed(reply: Reply, notice: str) -> Reply:
@@ -111,25 +118,6 @@ def _prefixed(reply: Reply, notice: str) -> Reply:
     if isinstance(reply, Buttons | ListMessage):
         return replace(reply, body=f"{notice}\n\n{reply.body}")
     return reply
-
-
-def step(turn: Turn) -> list[Reply]:
-    """Read this turn's answer into the slots, then ask for the first thing still missing."""
-    c = turn.conversation
-    c.expires_at = turn.now + IDLE
-    answered = _read_answer(turn) if c.state else True
-    _merge(turn)
-    if not answered and c.state:
-        c.misses = (c.misses or 0) + 1
-        if c.misses >= MISSES_BEFORE_PERSON:
-            return _hand_over(turn)
-        return [Text(texts.render("booking_retry"))] + _ask(turn, c.state)
-    c.misses = 0
-    if c.state == "confirm" and turn.slots.get("confirmed"):
-        return _create(turn)
-    missing = _first_missing(turn)
-    c.state = missing
-    return _ask(turn, missing)
 
 
 # -- reading answers -------------------------------------------------------------------------
@@ -158,43 +146,50 @@ def _merge(turn: Turn) -> None:
         turn.save(**found)
 
 
-def _read_answer(turn: Turn) -> bool:
-    """Whether this turn answered the step that was asked."""
-    state, tapped, s = turn.conversation.state, turn.tapped or "", turn.slots
-    if state == "service":
-        if tapped.startswith("service:"):
-            turn.save(service=tapped.split(":", 1)[1])
-        return bool(turn.slots.get("service"))
-    if state == "address":
-        if tapped == "address:same" and s.get("known_address"):
-            turn.save(address=s["known_address"])
-        elif tapped == "address:other":
-            turn.save(known_address=None)
-            return True  # asked again, now for the new one
-        return bool(turn.slots.get("address")) or bool(turn.result.address or turn.pin)
-    if state == "slot":
-        slot = parse_slot_id(tapped, time_zone=turn.org.time_zone) if tapped.startswith("slot:") else None
-        if slot is not None:
-            if is_slot_free(turn.session, turn.org, slot, now=turn.now):
-                turn.save(slot=slot.id, slot_label=slot.label_on(turn.now.date()))
-                return True
-            turn.save(slot_taken=True)
-            return True  # offer again, with fresh slots
-        return bool(turn.result.date or turn.result.window)  # "mejor el jueves": new offer
-    if state == "name":
-        name = turn.result.name or _plain_name(turn.text)
-        if name:
-            turn.save(name=name)
-        return bool(name)
-    if state == "confirm":
-        if tapped == "booking:confirm":
-            turn.save(confirmed=True)
+def _read_service(turn: Turn) -> bool:
+    tapped = turn.tapped or ""
+    if tapped.startswith("service:"):
+        turn.save(service=tapped.split(":", 1)[1])
+    return bool(turn.slots.get("service"))
+
+
+def _read_address(turn: Turn) -> bool:
+    tapped, s = turn.tapped or "", turn.slots
+    if tapped == "address:same" and s.get("known_address"):
+        turn.save(address=s["known_address"])
+    elif tapped == "address:other":
+        turn.save(known_address=None)
+        return True  # asked again, now for the new one
+    return bool(turn.slots.get("address")) or bool(turn.result.address or turn.pin)
+
+
+def _read_slot(turn: Turn) -> bool:
+    tapped = turn.tapped or ""
+    slot = parse_slot_id(tapped, time_zone=turn.org.time_zone) if tapped.startswith("slot:") else None
+    if slot is not None:
+        if is_slot_free(turn.session, turn.org, slot, now=turn.now):
+            turn.save(slot=slot.id, slot_label=slot.label_on(turn.now.date()))
             return True
-        if tapped == "booking:change":
-            turn.save(slot=None, slot_label=None, date=None, window=None)
-            return True
-        return False
-    return True
+        turn.save(slot_taken=True)
+        return True  # offer again, with fresh slots
+    return bool(turn.result.date or turn.result.window)  # "mejor el jueves": new offer
+
+
+def _read_name(turn: Turn) -> bool:
+    name = turn.result.name or _plain_name(turn.text)
+    if name:
+        turn.save(name=name)
+    return bool(name)
+
+
+def _read_confirm(turn: Turn) -> bool:
+    if turn.tapped == "booking:confirm":
+        turn.save(confirmed=True)
+        return True
+    if turn.tapped == "booking:change":
+        turn.save(slot=None, slot_label=None, date=None, window=None)
+        return True
+    return False
 
 
 def _plain_name(text: str) -> str | None:
@@ -211,57 +206,57 @@ def _customer(turn: Turn) -> Customer | None:
     return find_by_phone(turn.session, c.phone) if c.phone else None
 
 
-def _first_missing(turn: Turn) -> str | None:
-    s = turn.slots
-    if not s.get("service"):
-        return "service"
-    if not s.get("address"):
-        return "address"
-    if s.get("urgency") == "emergency":
-        return None  # no slot hunting: someone goes as soon as possible
-    if not s.get("slot"):
-        return "slot"
+def _emergency_now(turn: Turn) -> bool:
+    return turn.slots.get("urgency") == "emergency"  # no slot hunting: someone goes ASAP
+
+
+def _needs_name(turn: Turn) -> bool:
+    if _emergency_now(turn) or turn.slots.get("name") or turn.conversation.profile_name:
+        return False
     customer = _customer(turn)
-    if not s.get("name") and not (customer and customer.name) and not turn.conversation.profile_name:
-        return "name"
-    return "confirm"
+    return not (customer and customer.name)
 
 
-def _ask(turn: Turn, state: str | None) -> list[Reply]:
+def _ask_service(turn: Turn) -> list[Reply]:
+    rows = tuple(Row(f"service:{k}", v.capitalize()) for k, v in SERVICES.items())
+    return [ListMessage(body=texts.render("ask_service"), button="Elegir",
+                        sections=(Section("Servicios", rows),))]
+
+
+def _ask_address(turn: Turn) -> list[Reply]:
+    customer = _customer(turn)
+    known = customer.addresses[0] if customer and customer.addresses else None
+    if known and turn.slots.get("known_address", True) is not None:
+        address = {"street": known.street, "number": known.number, "unit": known.unit,
+                   "locality": known.locality}
+        turn.save(known_address=address)
+        where = " ".join(p for p in (known.street, known.number) if p)
+        return [Buttons(body=texts.render("ask_same_address", address=where),
+                        buttons=(Button("address:same", "Sí, es ahí"),
+                                 Button("address:other", "Otra dirección")))]
+    return [Text(texts.render("ask_address"))]
+
+
+def _ask_slot(turn: Turn) -> list[Reply]:
     s = turn.slots
-    if state is None:
-        return _create(turn)
-    if state == "service":
-        rows = tuple(Row(f"service:{k}", v.capitalize()) for k, v in SERVICES.items())
-        return [ListMessage(body=texts.render("ask_service"), button="Elegir",
-                            sections=(Section("Servicios", rows),))]
-    if state == "address":
-        customer = _customer(turn)
-        known = customer.addresses[0] if customer and customer.addresses else None
-        if known and s.get("known_address", True) is not None:
-            address = {"street": known.street, "number": known.number, "unit": known.unit,
-                       "locality": known.locality}
-            turn.save(known_address=address)
-            where = " ".join(p for p in (known.street, known.number) if p)
-            return [Buttons(body=texts.render("ask_same_address", address=where),
-                            buttons=(Button("address:same", "Sí, es ahí"),
-                                     Button("address:other", "Otra dirección")))]
-        return [Text(texts.render("ask_address"))]
-    if state == "slot":
-        slots = free_slots(
-            turn.session, turn.org, now=turn.now, count=3,
-            preferred_date=datetime.fromisoformat(s["date"]).date() if s.get("date") else None,
-            preferred_window=s.get("window"), urgency="high" if s.get("urgency") == "high" else "normal",
-        )
-        if not slots:
-            return _hand_over(turn, "no_slots")
-        taken = s.get("slot_taken")
-        turn.save(slot_taken=None)
-        return [Buttons(body=texts.render("offer_slots", taken=bool(taken)),
-                        buttons=tuple(Button(x.id, x.label_on(turn.now.date())) for x in slots))]
-    if state == "name":
-        return [Text(texts.render("ask_name"))]
-    # confirm
+    slots = free_slots(
+        turn.session, turn.org, now=turn.now, count=3,
+        preferred_date=datetime.fromisoformat(s["date"]).date() if s.get("date") else None,
+        preferred_window=s.get("window"), urgency="high" if s.get("urgency") == "high" else "normal",
+    )
+    if not slots:
+        return _hand_over(turn, "no_slots")
+    taken = s.get("slot_taken")
+    turn.save(slot_taken=None)
+    return [Buttons(body=texts.render("offer_slots", taken=bool(taken)),
+                    buttons=tuple(Button(x.id, x.label_on(turn.now.date())) for x in slots))]
+
+
+def _ask_name(turn: Turn) -> list[Reply]:
+    return [Text(texts.render("ask_name"))]
+
+
+def _ask_confirm(turn: Turn) -> list[Reply]:
     return [Buttons(body=texts.render("confirm_booking", **_summary(turn)),
                     buttons=(Button("booking:confirm", "Confirmar"),
                              Button("booking:change", "Cambiar día")))]
@@ -353,3 +348,25 @@ def _hand_over(turn: Turn, why: str = "misses") -> list[Reply]:
     c.expires_at = None
     log.info("booking handed to a person (%s)", why)
     return [Text(texts.render("booking_no_slots" if why == "no_slots" else "human_handoff"))]
+
+
+BOOKING = Flow(
+    name=FLOW,
+    steps=(
+        Step("service", ask=_ask_service, read=_read_service,
+             needed=lambda turn: not turn.slots.get("service")),
+        Step("address", ask=_ask_address, read=_read_address,
+             needed=lambda turn: not turn.slots.get("address")),
+        Step("slot", ask=_ask_slot, read=_read_slot,
+             needed=lambda turn: not _emergency_now(turn) and not turn.slots.get("slot")),
+        Step("name", ask=_ask_name, read=_read_name, needed=_needs_name),
+        Step("confirm", ask=_ask_confirm, read=_read_confirm,
+             needed=lambda turn: not _emergency_now(turn) and not turn.slots.get("confirmed")),
+    ),
+    finish=lambda turn: _create(turn),
+    hand_over=lambda turn: _hand_over(turn),
+    merge=lambda turn: _merge(turn),
+    retry_template="booking_retry",
+    idle=IDLE,
+    misses_before_person=MISSES_BEFORE_PERSON,
+)

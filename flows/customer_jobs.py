@@ -26,12 +26,15 @@ flowchart TD
     done([job completed]) --> stars[list of 1-5 stars] -- tap --> comment[optional comment] --> thanks
 ```
 
-State kept in the conversation (JSON-safe):
-    flow "reschedule", state "slot": slots offered (slots: job_id, job_number, misses)
-    flow "reschedule", state "confirm": slot chosen (+ slot, slot_label)
-    flow "cancel_job", state "confirm": (slots: job_id, job_number, misses)
+Reschedule and cancel are declared as data (`RESCHEDULE`, `CANCEL_FLOW`: `flows.steps.Flow`s
+whose steps say when they are needed, how they ask and how they read an answer); the rating
+is two taps and a comment, handled directly. State kept in the conversation (JSON-safe):
+    flow "reschedule", state "slot": slots offered (slots: job_id, job_number, date, window)
+    flow "reschedule", state "confirm": slot chosen (+ slot, slot_label); then decision yes/no
+    flow "cancel_job", state "confirm": (slots: job_id, job_number); then decision yes/no
     flow "rating", state "stars": list sent (slots: job_id)
     flow "rating", state "comment": stars stored, an optional comment awaited (job_id, stars)
+Misses in a row are `conversation.misses`: two, and a person takes over.
 
 Job events written: "rating" (data {"stars": n}) and "rating_comment" (note = the text).
 """
@@ -40,6 +43,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -78,6 +82,7 @@ from core.replies import (
 from core.reports import format_pesos
 from core.scheduling import free_slots, is_slot_free, parse_slot_id
 from flows.status import open_job
+from flows.steps import Flow, Step
 from nlu.schema import Extraction
 
 FLOW_RESCHEDULE, FLOW_CANCEL, FLOW_RATING = "reschedule", "cancel_job", "rating"
@@ -140,10 +145,11 @@ def reply(session: Session, conversation: Conversation, intent: str | None,
         intent = None  # "sí, cancelalo" answers the question, whatever the NLU made of it
     if _RATE_ID.match(tapped):
         return _rate(session, conversation, tapped, now)
+    turn = JobTurn(session, conversation, org, result, now, text, tapped)
     if tapped.startswith(f"{RESCHED}:"):
-        return _reschedule_tapped(session, conversation, org, tapped, now)
+        return _walk(turn, RESCHEDULE)
     if tapped in (CANCEL_YES, CANCEL_NO):
-        return _cancel_tapped(session, conversation, tapped == CANCEL_YES, now)
+        return _walk(turn, CANCEL_FLOW)
     if intent == "reschedule":
         return _start_reschedule(session, conversation, org, result, now)
     if intent in ("cancel", "cancel_job"):
@@ -195,45 +201,73 @@ def _continue(session: Session, conversation: Conversation, org: Organization | 
             return _rate(session, conversation, f"{RATE}:{job_id}:{said}", now)
         _clear(conversation)  # they moved on: no nagging for stars
         return []
-    if state == "confirm" and (said in YES_WORDS or said in NO_WORDS):
-        yes = said in YES_WORDS
-        if flow == FLOW_CANCEL:
-            return _cancel_tapped(session, conversation, yes, now)
-        return _reschedule_tapped(session, conversation, org,
-                                  RESCHED_YES if yes else RESCHED_NO, now)
-    if result.intent in NEW_REQUESTS - {"reschedule"}:
+    if result.intent in NEW_REQUESTS - {"reschedule"} and not (
+            state == "confirm" and (said in YES_WORDS or said in NO_WORDS)):
         return []
-    if flow == FLOW_RESCHEDULE and state == "slot":
-        if result.date or result.window:  # "mejor el jueves a la tarde": a new offer
-            job = _flow_job(session, conversation)
-            if job is None:
-                _clear(conversation)
-                return [Text(texts.render("cust_stale"))]
-            return _offer(session, conversation, org, job, now, result.date, result.window)
-        return _missed(session, conversation, org, now)
-    if flow in (FLOW_RESCHEDULE, FLOW_CANCEL) and state == "confirm":
-        return _missed(session, conversation, org, now)
+    turn = JobTurn(session, conversation, org, result, now, text, None)
+    if flow == FLOW_CANCEL:
+        return _walk(turn, CANCEL_FLOW)
+    if flow == FLOW_RESCHEDULE:
+        return _walk(turn, RESCHEDULE)
     _clear(conversation)
     return []
 
 
-def _missed(session: Session, conversation: Conversation, org: Organization | None,
-            now: datetime) -> list[Reply]:
-    """An answer that is not one: ask again once, then a person takes over."""
-    slots = conversation.slots or {}
-    misses = int(slots.get("misses") or 0) + 1
-    if misses >= MISSES_BEFORE_PERSON:
-        return _hand_over(conversation)
-    conversation.slots = {**slots, "misses": misses}
-    job = _flow_job(session, conversation)
-    if job is None:
-        _clear(conversation)
+@dataclass
+class JobTurn:
+    """One customer turn inside a job flow (what `flows.steps` walks)."""
+
+    session: Session
+    conversation: Conversation
+    org: Organization | None
+    result: Extraction
+    now: datetime
+    text: str
+    tapped: str | None
+
+    @property
+    def slots(self) -> dict:
+        return self.conversation.slots or {}
+
+    def save(self, **values) -> None:
+        self.conversation.slots = {**self.slots, **values}  # a new dict: JSON notices it
+
+    @property
+    def said(self) -> str:
+        return "" if self.tapped else _folded(self.text)
+
+    @property
+    def job(self) -> Job | None:
+        return _flow_job(self.session, self.conversation)
+
+
+def _walk(turn: JobTurn, flow: Flow) -> list[Reply]:
+    """A turn of a job flow, once the job is known to still be there and still movable."""
+    if turn.conversation.flow != flow.name or turn.org is None:
         return [Text(texts.render("cust_stale"))]
-    if conversation.flow == FLOW_CANCEL:
-        return [_cancel_question(job, now, retry=True)]
-    if conversation.state == "confirm":
-        return [_reschedule_question(conversation, retry=True)]
-    return _offer(session, conversation, org, job, now, None, None, retry=True)
+    job = turn.job
+    if job is None:
+        _clear(turn.conversation)
+        return [Text(texts.render("cust_stale"))]
+    if job.status in MOVING and not (flow is CANCEL_FLOW and _decision(turn) == "no"):
+        return _in_progress(turn.conversation, job, flow.name)
+    return flow.walk(turn)
+
+
+def _decision(turn: JobTurn) -> str | None:
+    """"yes" or "no" from the confirm buttons or the words ("dale", "mejor no")."""
+    if turn.tapped in (RESCHED_YES, CANCEL_YES) or turn.said in YES_WORDS:
+        return "yes"
+    if turn.tapped in (RESCHED_NO, CANCEL_NO) or turn.said in NO_WORDS:
+        return "no"
+    return None
+
+
+def _read_decision(turn: JobTurn) -> bool:
+    decision = _decision(turn)
+    if decision:
+        turn.save(decision=decision)
+    return decision is not None
 
 
 # ---- reschedule ----------------------------------------------------------------------------
@@ -245,58 +279,59 @@ def _start_reschedule(session: Session, conversation: Conversation, org: Organiz
         return [Text(texts.render("cust_reschedule_none"))]
     if job.status in MOVING:
         return _in_progress(conversation, job, FLOW_RESCHEDULE)
-    _set(conversation, FLOW_RESCHEDULE, "slot", {"job_id": job.id, "job_number": job.number},
-         now + IDLE)
-    return _offer(session, conversation, org, job, now, result.date, result.window)
+    turn = JobTurn(session, conversation, org, result, now, "", None)
+    return RESCHEDULE.start(turn, job_id=job.id, job_number=job.number,
+                            date=result.date, window=result.window)
 
 
-def _offer(session: Session, conversation: Conversation, org: Organization | None, job: Job,
-           now: datetime, day: str | None, window: str | None, *, taken: bool = False,
-           retry: bool = False) -> list[Reply]:
-    if org is None:
-        return _hand_over(conversation)
-    found = free_slots(session, org, now=now, count=OFFER_COUNT + 1,
-                       preferred_date=_parse_date(day), preferred_window=window)
+def _offer(turn: JobTurn, *, retry: bool = False) -> list[Reply]:
+    """2-3 free slots as buttons, other than the visit's current one (the "slot" step)."""
+    job, now, s = turn.job, turn.now, turn.slots
+    if job is None or turn.org is None:
+        return _hand_over(turn.conversation)
+    found = free_slots(turn.session, turn.org, now=now, count=OFFER_COUNT + 1,
+                       preferred_date=_parse_date(s.get("date")), preferred_window=s.get("window"))
     current = _current_start(job, now)
-    offered = [s for s in found if s.start != current][:OFFER_COUNT]
+    offered = [x for x in found if x.start != current][:OFFER_COUNT]
     if not offered:
-        conversation.needs_person = True
-        _clear(conversation)
+        turn.conversation.needs_person = True
+        _clear(turn.conversation)
         return [Text(texts.render("cust_reschedule_no_slots"))]
-    _set(conversation, FLOW_RESCHEDULE, "slot",
-         {**(conversation.slots or {}), "job_id": job.id, "job_number": job.number,
-          "slot": None, "slot_label": None}, now + IDLE)
+    taken = bool(s.get("taken"))
+    turn.save(taken=None, date=None, window=None)
     body = texts.render("cust_reschedule_offer", number=job.number, taken=taken, retry=retry,
                         current=_visit(job, now))
     return [Buttons(body=body, buttons=tuple(
-        Button(f"{RESCHED}:{s.id}", s.label_on(now.date())) for s in offered))]
+        Button(f"{RESCHED}:{x.id}", x.label_on(now.date())) for x in offered))]
 
 
-def _reschedule_tapped(session: Session, conversation: Conversation, org: Organization | None,
-                       tapped: str, now: datetime) -> list[Reply]:
-    if conversation.flow != FLOW_RESCHEDULE or org is None:
-        return [Text(texts.render("cust_stale"))]
-    job = _flow_job(session, conversation)
-    if job is None:
-        _clear(conversation)
-        return [Text(texts.render("cust_stale"))]
-    if job.status in MOVING:
-        return _in_progress(conversation, job, FLOW_RESCHEDULE)
-    if tapped == RESCHED_NO:
-        _clear(conversation)
-        return [Text(texts.render("cust_reschedule_kept", current=_visit(job, now)))]
-    if tapped == RESCHED_YES:
-        return _reschedule(session, conversation, org, job, now)
-    slot = parse_slot_id(tapped.removeprefix(f"{RESCHED}:"), time_zone=org.time_zone)
-    if slot is None:
-        return _missed(session, conversation, org, now)
-    if not is_slot_free(session, org, slot, now=now):
-        return _offer(session, conversation, org, job, now, None, None, taken=True)
-    conversation.slots = {**conversation.slots, "slot": slot.id,
-                          "slot_label": _when(slot.start, slot.end, now.date()), "misses": 0}
-    conversation.state = "confirm"
-    conversation.expires_at = now + IDLE
-    return [_reschedule_question(conversation)]
+def _read_slot(turn: JobTurn) -> bool:
+    """A tapped slot (still free: chosen; taken meanwhile: a fresh offer), or "mejor el jueves
+    a la tarde" (a fresh offer for then). A slot tap is read at the confirm step too."""
+    tapped = turn.tapped or ""
+    if tapped.startswith(f"{RESCHED}:") and tapped not in (RESCHED_YES, RESCHED_NO):
+        slot = parse_slot_id(tapped.removeprefix(f"{RESCHED}:"), time_zone=turn.org.time_zone)
+        if slot is None:
+            return False
+        if not is_slot_free(turn.session, turn.org, slot, now=turn.now):
+            turn.save(slot=None, slot_label=None, decision=None, taken=True)
+            return True
+        turn.save(slot=slot.id, slot_label=_when(slot.start, slot.end, turn.now.date()),
+                  decision=None)
+        return True
+    if not tapped and (turn.result.date or turn.result.window):
+        turn.save(slot=None, slot_label=None, decision=None, date=turn.result.date,
+                  window=turn.result.window)
+        return True
+    return False
+
+
+def _read_reschedule_confirm(turn: JobTurn) -> bool:
+    return _read_slot(turn) or _read_decision(turn)
+
+
+def _reschedule_ask(turn: JobTurn, *, retry: bool = False) -> list[Reply]:
+    return [_reschedule_question(turn.conversation, retry=retry)]
 
 
 def _reschedule_question(conversation: Conversation, *, retry: bool = False) -> Buttons:
@@ -307,14 +342,21 @@ def _reschedule_question(conversation: Conversation, *, retry: bool = False) -> 
                                        Button(RESCHED_NO, RESCHED_NO_TITLE)))
 
 
+def _reschedule_done(turn: JobTurn) -> list[Reply]:
+    job = turn.job
+    if turn.slots.get("decision") == "no":
+        _clear(turn.conversation)
+        return [Text(texts.render("cust_reschedule_kept", current=_visit(job, turn.now)))]
+    return _reschedule(turn.session, turn.conversation, turn.org, job, turn.now, turn)
+
+
 def _reschedule(session: Session, conversation: Conversation, org: Organization, job: Job,
-                now: datetime) -> list[Reply]:
+                now: datetime, turn: JobTurn) -> list[Reply]:
     chosen = (conversation.slots or {}).get("slot")
     slot = parse_slot_id(chosen, time_zone=org.time_zone) if chosen else None
-    if slot is None:
-        return _offer(session, conversation, org, job, now, None, None)
-    if not is_slot_free(session, org, slot, now=now):  # taken while they were deciding
-        return _offer(session, conversation, org, job, now, None, None, taken=True)
+    if slot is None or not is_slot_free(session, org, slot, now=now):  # taken meanwhile
+        turn.save(slot=None, slot_label=None, decision=None, taken=slot is not None)
+        return RESCHEDULE.next(turn)
     actor = _actor(conversation)
     try:
         with session.begin_nested():  # a refusal half-way leaves nothing behind
@@ -328,6 +370,23 @@ def _reschedule(session: Session, conversation: Conversation, org: Organization,
                               when=_when(slot.start, slot.end, now.date())))]
 
 
+RESCHEDULE = Flow(
+    name=FLOW_RESCHEDULE,
+    steps=(
+        Step("slot", ask=_offer, read=_read_slot,
+             needed=lambda turn: not turn.slots.get("slot"),
+             reask=lambda turn: _offer(turn, retry=True)),
+        Step("confirm", ask=_reschedule_ask, read=_read_reschedule_confirm,
+             needed=lambda turn: not turn.slots.get("decision"),
+             reask=lambda turn: _reschedule_ask(turn, retry=True)),
+    ),
+    finish=_reschedule_done,
+    hand_over=lambda turn: _hand_over(turn.conversation),
+    idle=IDLE,
+    misses_before_person=MISSES_BEFORE_PERSON,
+)
+
+
 # ---- cancel --------------------------------------------------------------------------------
 
 def _start_cancel(session: Session, conversation: Conversation, now: datetime) -> list[Reply]:
@@ -336,9 +395,9 @@ def _start_cancel(session: Session, conversation: Conversation, now: datetime) -
         return [Text(texts.render("cust_cancel_none"))]
     if job.status in MOVING:
         return _in_progress(conversation, job, FLOW_CANCEL)
-    _set(conversation, FLOW_CANCEL, "confirm", {"job_id": job.id, "job_number": job.number},
-         now + IDLE)
-    return [_cancel_question(job, now)]
+    org = session.get(Organization, conversation.org_id)
+    turn = JobTurn(session, conversation, org, Extraction(), now, "", None)
+    return CANCEL_FLOW.start(turn, job_id=job.id, job_number=job.number)
 
 
 def _cancel_question(job: Job, now: datetime, *, retry: bool = False) -> Buttons:
@@ -348,28 +407,32 @@ def _cancel_question(job: Job, now: datetime, *, retry: bool = False) -> Buttons
                                        Button(CANCEL_NO, CANCEL_NO_TITLE)))
 
 
-def _cancel_tapped(session: Session, conversation: Conversation, yes: bool,
-                   now: datetime) -> list[Reply]:
-    if conversation.flow != FLOW_CANCEL:
-        return [Text(texts.render("cust_stale"))]
-    job = _flow_job(session, conversation)
-    if job is None:
-        _clear(conversation)
-        return [Text(texts.render("cust_stale"))]
-    if not yes:
+def _cancel_done(turn: JobTurn) -> list[Reply]:
+    job, conversation = turn.job, turn.conversation
+    if turn.slots.get("decision") == "no":
         _clear(conversation)
         return [Text(texts.render("cust_cancel_kept", number=job.number,
-                                  current=_visit(job, now)))]
-    if job.status in MOVING:  # the technician left while they were deciding
-        return _in_progress(conversation, job, FLOW_CANCEL)
+                                  current=_visit(job, turn.now)))]
     try:
-        with session.begin_nested():
-            jobs.transition(session, job.id, JobStatus.CANCELLED, _actor(conversation),
+        with turn.session.begin_nested():
+            jobs.transition(turn.session, job.id, JobStatus.CANCELLED, _actor(conversation),
                             note="cancelado por el cliente por WhatsApp")
     except DomainError:
         return _hand_over(conversation, "cust_job_error")
     _clear(conversation)
     return [Text(texts.render("cust_cancelled", number=job.number))]
+
+
+CANCEL_FLOW = Flow(
+    name=FLOW_CANCEL,
+    steps=(Step("confirm", ask=lambda turn: [_cancel_question(turn.job, turn.now)],
+                read=_read_decision, needed=lambda turn: not turn.slots.get("decision"),
+                reask=lambda turn: [_cancel_question(turn.job, turn.now, retry=True)]),),
+    finish=_cancel_done,
+    hand_over=lambda turn: _hand_over(turn.conversation),
+    idle=IDLE,
+    misses_before_person=MISSES_BEFORE_PERSON,
+)
 
 
 def _in_progress(conversation: Conversation, job: Job, flow: str) -> list[Reply]:

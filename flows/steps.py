@@ -1,0 +1,106 @@
+"""A small engine for flows declared as data: steps that fill slots, walked in order.
+
+A `Flow` is a tuple of `Step`s plus what to do when none is missing. Each step names the slot
+state it asks for (`conversation.state` while waiting for the answer), says whether the flow
+still `needs` it, how to `ask` (a template, with buttons or a list), and how to `read` an
+answer into the slots (its validator: False means "not understood"). Every turn the engine:
+
+1. reads the answer to the step that was asked, if any;
+2. lets the flow `merge` whatever else the message brought (a later burst may add the address);
+3. on a miss, says so and asks again; after `misses_before_person` misses in a row, hands
+   the conversation to a person;
+4. asks the first step still needed, or `finish`es when none is.
+
+State (flow name, step, slots, misses, expiry) lives in the conversation row, so a restart or
+another worker continues where the person is. Handlers receive the flow's own turn object,
+which must expose `conversation`, `now` and `save(**slots)`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from core import texts
+from core.replies import Reply, Text
+
+Handler = Callable[[Any], list[Reply]]
+Predicate = Callable[[Any], bool]
+
+
+def _always(turn: Any) -> bool:
+    return True
+
+
+def _nothing(turn: Any) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    ask: Handler
+    read: Predicate
+    needed: Predicate = _always
+    reask: Handler | None = None  # after a miss; default: the flow's retry text, then `ask`
+
+
+@dataclass(frozen=True)
+class Flow:
+    name: str
+    steps: tuple[Step, ...]
+    finish: Handler
+    hand_over: Handler  # after too many misses: a person takes it from here
+    merge: Callable[[Any], None] = _nothing
+    retry_template: str = "booking_retry"
+    idle: timedelta = timedelta(hours=24)
+    misses_before_person: int = 2
+
+    def step_named(self, name: str | None) -> Step | None:
+        return next((step for step in self.steps if step.name == name), None)
+
+    def active(self, turn: Any) -> bool:
+        c = turn.conversation
+        return c.flow == self.name and (c.expires_at is None or c.expires_at > turn.now)
+
+    def start(self, turn: Any, **slots: Any) -> list[Reply]:
+        """A fresh walk from `slots`, plus whatever the first message already says."""
+        c = turn.conversation
+        c.flow, c.state, c.slots, c.misses = self.name, None, dict(slots), 0
+        c.expires_at = turn.now + self.idle
+        self.merge(turn)
+        return self.next(turn)
+
+    def walk(self, turn: Any) -> list[Reply]:
+        """One turn inside the flow: read the answer, then ask for what is still missing."""
+        c = turn.conversation
+        c.expires_at = turn.now + self.idle
+        asked = self.step_named(c.state)
+        answered = asked.read(turn) if asked is not None else True
+        self.merge(turn)
+        if not answered and asked is not None:
+            c.misses = (c.misses or 0) + 1
+            if c.misses >= self.misses_before_person:
+                return self.hand_over(turn)
+            if asked.reask is not None:
+                return asked.reask(turn)
+            return [Text(texts.render(self.retry_template)), *asked.ask(turn)]
+        c.misses = 0
+        return self.next(turn)
+
+    def next(self, turn: Any) -> list[Reply]:
+        """Ask the first step still needed (it may end the flow itself), or finish."""
+        step = next((step for step in self.steps if step.needed(turn)), None)
+        if step is None:
+            return self.finish(turn)
+        turn.conversation.state = step.name
+        return step.ask(turn)
+
+    def end(self, turn: Any) -> None:
+        c = turn.conversation
+        c.flow = c.state = None
+        c.slots = {}
+        c.expires_at = None
+        c.misses = 0

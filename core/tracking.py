@@ -12,16 +12,9 @@ first name and the ETA — never an address, a phone, a price or the customer's 
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
-import hmac
 import math
-import re
-import secrets
-import struct
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
@@ -29,42 +22,17 @@ from sqlalchemy.orm import Session
 
 from core.models import Job, JobStatus, Organization
 from core.settings import Settings
+from core.signed_tokens import (  # the token errors are part of this module's interface
+    SignedTokens,
+    TokenExpired,  # noqa: F401
+    TokenInvalid,  # noqa: F401
+    aware_now,
+)
 
 DEFAULT_TTL = timedelta(days=7)
 DEFAULT_TIME_ZONE = "America/Argentina/Buenos_Aires"
 
-_VERSION = 1
-_SALT = b"campotech.job-tracking.v1"
-_BODY = struct.Struct(">BIII8s")
-_MAC_BYTES = 16
-_TOKEN_BYTES = _BODY.size + _MAC_BYTES
-_TOKEN_CHARS = -(-_TOKEN_BYTES * 4 // 3)  # base64 without padding
-_TOKEN_SHAPE = re.compile(rf"[A-Za-z0-9_-]{{{_TOKEN_CHARS}}}")
-_UINT32_MAX = 2**32 - 1
-
-
-class TokenInvalid(Exception):
-    """Malformed, tampered with, or signed with another key."""
-
-
-class TokenExpired(Exception):
-    """Genuine, but past its expiry."""
-
-
-def _key(settings: Settings) -> bytes:
-    return hmac.new(settings.secret_key.encode(), _SALT, hashlib.sha256).digest()
-
-
-def _mac(settings: Settings, body: bytes) -> bytes:
-    return hmac.new(_key(settings), body, hashlib.sha256).digest()[:_MAC_BYTES]
-
-
-def _now(now: datetime | None) -> datetime:
-    if now is None:
-        return datetime.now(UTC)
-    if now.tzinfo is None:
-        raise ValueError("now must be timezone-aware")
-    return now
+_TOKENS = SignedTokens(b"campotech.job-tracking.v1")
 
 
 def tracking_token(
@@ -76,40 +44,12 @@ def tracking_token(
     ttl: timedelta = DEFAULT_TTL,
 ) -> str:
     """A compact URL-safe token for one job of one organization, valid for `ttl` from `now`."""
-    for value in (org_id, job_id):
-        if not isinstance(value, int) or isinstance(value, bool) or not 0 < value <= _UINT32_MAX:
-            raise ValueError(f"invalid id {value!r}")
-    expires = math.floor((_now(now) + ttl).timestamp())
-    expires = min(max(expires, 0), _UINT32_MAX)
-    body = _BODY.pack(_VERSION, org_id, job_id, expires, secrets.token_bytes(8))
-    raw = body + _mac(settings, body)
-    return _encode(raw)
-
-
-def _encode(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+    return _TOKENS.make(settings, org_id, job_id, ttl, now=now)
 
 
 def read_token(settings: Settings, token: str, *, now: datetime | None = None) -> tuple[int, int]:
     """(org_id, job_id) from a token; TokenInvalid unless genuine, TokenExpired once past."""
-    if not isinstance(token, str) or not _TOKEN_SHAPE.fullmatch(token):
-        raise TokenInvalid("bad token")
-    try:
-        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-    except (binascii.Error, ValueError):
-        raise TokenInvalid("bad token") from None
-    # One spelling per token: the last character's spare bits must be zero as we wrote them.
-    if len(raw) != _TOKEN_BYTES or _encode(raw) != token:
-        raise TokenInvalid("bad token")
-    body, mac = raw[: _BODY.size], raw[_BODY.size :]
-    if not hmac.compare_digest(mac, _mac(settings, body)):
-        raise TokenInvalid("bad token")
-    version, org_id, job_id, expires, _nonce = _BODY.unpack(body)
-    if version != _VERSION or org_id <= 0 or job_id <= 0:
-        raise TokenInvalid("bad token")
-    if _now(now).timestamp() >= expires:
-        raise TokenExpired("token expired")
-    return org_id, job_id
+    return _TOKENS.read(settings, token, now=now)
 
 
 def tracking_url(settings: Settings, token: str) -> str:
@@ -204,7 +144,7 @@ def _first_name(full_name: str | None) -> str | None:
 
 def job_view(session: Session, job: Job, *, now: datetime | None = None) -> TrackingView:
     """The public view of `job`, read in its organization's session."""
-    now = _now(now)
+    now = aware_now(now)
     status = JobStatus(job.status)
     window = None
     if status in _WINDOW_STATUSES and job.scheduled_start is not None:

@@ -1,70 +1,14 @@
-"""Enqueue background work by task name, so bot/ never imports workers/ (which imports it)."""
+"""Enqueueing background work by task name: it lives in `core.dispatch` so the back-office can
+enqueue too; bot/ keeps importing it from here."""
 
-from __future__ import annotations
-
-from redis import Redis
-from rq import Queue, Retry
-
-HIGH, DEFAULT, LOW = "high", "default", "low"
-
-# Sends: Meta's throughput errors and timeouts back off exponentially; a hung call is cut short.
-SEND_RETRY = Retry(max=5, interval=[1, 2, 4, 8, 16])
-SEND_TIMEOUT = 30
-BURST_TIMEOUT = 120
-MEDIA_TIMEOUT = 300
-INVOICE_TIMEOUT = 180
-
-
-class Dispatcher:
-    def __init__(self, redis: Redis):
-        self.redis = redis
-        self._queues: dict[str, Queue] = {}
-
-    def queue(self, name: str) -> Queue:
-        if name not in self._queues:
-            self._queues[name] = Queue(name, connection=self.redis)
-        return self._queues[name]
-
-    def process_burst(self, org_id: int, conversation_id: int, burst_id: str, *, queue: str = DEFAULT) -> None:
-        self.queue(queue).enqueue(
-            "workers.tasks.process_burst", org_id, conversation_id, burst_id,
-            job_id=f"burst-{burst_id}", job_timeout=BURST_TIMEOUT,
-            retry=Retry(max=3, interval=[1, 5, 15]), failure_ttl=7 * 86400,
-        )
-
-    def send(self, org_id: int, message_id: int, *, queue: str = HIGH) -> None:
-        # The job id is the message: enqueuing twice (a sweeper and a retry) runs one send.
-        self.queue(queue).enqueue(
-            "workers.tasks.send_message", org_id, message_id,
-            job_id=f"send-{message_id}", job_timeout=SEND_TIMEOUT, retry=SEND_RETRY,
-            failure_ttl=7 * 86400,
-        )
-
-    def fetch_media(self, org_id: int, message_id: int) -> None:
-        self.queue(HIGH).enqueue(
-            "workers.tasks.fetch_media", org_id, message_id,
-            job_id=f"media-{message_id}", job_timeout=MEDIA_TIMEOUT,
-            retry=Retry(max=3, interval=[2, 5, 10]), failure_ttl=7 * 86400,
-        )
-
-    def issue_invoice(self, org_id: int, invoice_id: int, *, force: bool = False) -> None:
-        # AFIP in a job of its own: the invoice is an idempotent state machine, so a sweeper
-        # re-enqueuing it while a worker holds it only waits on its numbering lock.
-        self.queue(HIGH).enqueue(
-            "workers.tasks.issue_invoice", org_id, invoice_id, force,
-            job_id=f"invoice-{invoice_id}", job_timeout=INVOICE_TIMEOUT,
-            retry=Retry(max=2, interval=[5, 30]), failure_ttl=7 * 86400,
-        )
-
-    def lookup_cuit(self, org_id: int, customer_id: int) -> None:
-        self.queue(DEFAULT).enqueue(
-            "workers.tasks.lookup_cuit", org_id, customer_id,
-            job_id=f"padron-{org_id}-{customer_id}", job_timeout=INVOICE_TIMEOUT,
-            retry=Retry(max=3, interval=[10, 60, 300]), failure_ttl=7 * 86400,
-        )
-
-    def mark_read(self, org_id: int, message_id: int) -> None:
-        self.queue(LOW).enqueue(
-            "workers.tasks.mark_read", org_id, message_id,
-            job_id=f"read-{message_id}", job_timeout=SEND_TIMEOUT, failure_ttl=86400,
-        )
+from core.dispatch import (  # noqa: F401
+    BURST_TIMEOUT,
+    DEFAULT,
+    HIGH,
+    INVOICE_TIMEOUT,
+    LOW,
+    MEDIA_TIMEOUT,
+    SEND_RETRY,
+    SEND_TIMEOUT,
+    Dispatcher,
+)

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from redis import Redis
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.ratelimit import TokenBucket
 from core.db import Database
 from core.models import Conversation, DeliveryStatus, Direction, Message, Organization, utcnow
+from core.outbox import queue_replies  # noqa: F401 - bot/ and workers/ import it from here
 from core.replies import Reply, Template, reply_from_dict
 from core.settings import Settings
 from core.vault import Vault
@@ -37,33 +37,6 @@ class SendResult:
     outcome: str  # sent, already_sent, failed, refused
     wa_message_id: str | None = None
     error_code: int | None = None
-
-
-def queue_replies(
-    session: Session, conversation: Conversation, replies: Sequence[Reply], *, key: str
-) -> list[int]:
-    """Store replies as queued outbound messages; the same `key` never stores them twice."""
-    ids: list[int] = []
-    for n, reply in enumerate(replies):
-        idem = f"{key}:{n}"
-        existing = session.scalar(select(Message.id).where(Message.idempotency_key == idem))
-        if existing:
-            ids.append(existing)
-            continue
-        row = Message(
-            conversation_id=conversation.id,
-            direction=Direction.OUTBOUND,
-            type=reply.kind,
-            body=reply.preview()[:4096],
-            payload=reply.to_dict(),
-            status=DeliveryStatus.QUEUED,
-            idempotency_key=idem,
-            attempts=0,
-        )
-        session.add(row)
-        session.flush()
-        ids.append(row.id)
-    return ids
 
 
 def window_open(conversation: Conversation, now: datetime) -> bool:

@@ -534,13 +534,15 @@ def _confirm_done(turn: _Turn, job_id: int) -> list[Reply]:
             )
             if invoice.status in (InvoiceStatus.PENDING, InvoiceStatus.INTERNAL):
                 invoicing.request_issue(turn.session, invoice.id)
+            waits_for_id = invoice.status is InvoiceStatus.DRAFT
     except DomainError as exc:
         return [Text(texts.render("tech_error", reason=str(exc).rstrip(".")))]
     _clear(conversation)
     _tell_customer(turn, job, "customer_thanks", number=job.number)
     _ask_customer_rating(turn, job)
     customer = (job.customer.name if job.customer else None) or THE_CUSTOMER
-    return [Text(texts.render("tech_done", number=job.number, customer=customer))]
+    return [Text(texts.render("tech_done", number=job.number, customer=customer,
+                              needs_id=waits_for_id))]
 
 
 def _done_note(summary: dict) -> str:

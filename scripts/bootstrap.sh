@@ -3,7 +3,8 @@
 #
 #   scripts/bootstrap.sh venv   the venv only
 #   scripts/bootstrap.sh run    + redis-server
-#   scripts/bootstrap.sh test   + redis-server and a PostgreSQL server (pg_ctl) for the fixtures
+#   scripts/bootstrap.sh test   + redis-server, a PostgreSQL server (pg_ctl) for the fixtures,
+#                               and Chromium (+ a font) for the browser tests in tests/browser
 #
 # As root, missing Debian packages are installed with apt-get; otherwise we name them and stop.
 set -euo pipefail
@@ -74,6 +75,15 @@ fi
 # The fake AFIP server checks WSAA's signed requests with `openssl cms -verify`.
 if [ "$mode" = test ] && ! command -v openssl >/dev/null 2>&1; then
     missing+=(openssl)
+fi
+
+# Playwright drives Debian's Chromium (it cannot download its own browser here); without a
+# font every screenshot shows boxes instead of letters.
+if [ "$mode" = test ] && [ ! -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then
+    missing+=(chromium)
+fi
+if [ "$mode" = test ] && [ ! -d /usr/share/fonts/truetype/dejavu ]; then
+    missing+=(fonts-dejavu-core)
 fi
 
 need_postgres=""

@@ -122,3 +122,23 @@ def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     k = min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))
     return ordered[k]
+
+
+def job_times(redis_url: str) -> dict[str, dict]:
+    """Where the two workers' time went: per task, count, total and mean run time."""
+    from redis import Redis
+    from rq import Queue
+    from rq.job import Job as RQJob
+    from rq.registry import FinishedJobRegistry
+
+    redis = Redis.from_url(redis_url)
+    out: dict[str, list[float]] = {}
+    for name in ("high", "default", "low"):
+        registry = FinishedJobRegistry(queue=Queue(name, connection=redis))
+        for job in RQJob.fetch_many(registry.get_job_ids(), connection=redis):
+            if job is not None and job.started_at and job.ended_at:
+                out.setdefault(job.func_name.rsplit(".", 1)[-1], []).append(
+                    (job.ended_at - job.started_at).total_seconds())
+    return {name: {"count": len(times), "total_s": round(sum(times), 2),
+                   "mean_ms": round(1000 * sum(times) / len(times), 1)}
+            for name, times in sorted(out.items())}

@@ -29,7 +29,7 @@ from urllib.parse import quote
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench._infra import free_port, percentile, stack
+from bench._infra import free_port, job_times, percentile, stack
 from bot import simulator
 
 PHONE_NUMBER_ID = "100000000000889"
@@ -289,6 +289,7 @@ def main() -> None:
             wall = time.time() - t0
             time.sleep(1.0)  # let any late reply or duplicate job land before counting
             per_customer = _jobs_per_customer(settings, org_id, [c.wa_id for c in customers])
+            worker_times = job_times(settings.redis_url)
             if any(p.poll() is not None for p in procs):
                 failures["a server process exited during the run"] += 1
         finally:
@@ -330,6 +331,7 @@ def main() -> None:
         "job_numbers_unique": len(numbers) == len(set(numbers)),
         "every_conversation_one_job": not wrong,
         "customers_without_exactly_one_job": len(wrong),
+        "worker_seconds_by_task": worker_times,
     }, indent=2, ensure_ascii=False))
 
 

@@ -34,7 +34,7 @@ from urllib.parse import quote
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench._infra import free_port, percentile, stack
+from bench._infra import free_port, job_times, percentile, stack
 from bench.conversations import _baseline, _wait_healthy
 from bot import simulator
 from tests.fakes.afip_server import FakeAfip, make_credentials
@@ -219,26 +219,6 @@ class Technician:
             conn.close()
 
 
-def _job_times(redis_url: str) -> dict[str, dict]:
-    """Where the two workers' time went: per task, count, total and mean run time."""
-    from redis import Redis
-    from rq import Queue
-    from rq.job import Job as RQJob
-    from rq.registry import FinishedJobRegistry
-
-    redis = Redis.from_url(redis_url)
-    out: dict[str, list[float]] = {}
-    for name in ("high", "default", "low"):
-        registry = FinishedJobRegistry(queue=Queue(name, connection=redis))
-        for job in RQJob.fetch_many(registry.get_job_ids(), connection=redis):
-            if job is not None and job.started_at and job.ended_at:
-                out.setdefault(job.func_name.rsplit(".", 1)[-1], []).append(
-                    (job.ended_at - job.started_at).total_seconds())
-    return {name: {"count": len(times), "total_s": round(sum(times), 2),
-                   "mean_ms": round(1000 * sum(times) / len(times), 1)}
-            for name, times in sorted(out.items())}
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--technicians", type=int, default=5,
@@ -291,7 +271,7 @@ def main() -> None:
                 with ThreadPoolExecutor(len(techs)) as pool:
                     list(pool.map(lambda t: t.run(ready), techs))
 
-                job_times = _job_times(settings.redis_url)
+                worker_times = job_times(settings.redis_url)
                 authorized_before = _authorized_count(settings, org_ids)
                 batch = _pending_invoices(settings, org_ids, args.invoices // args.orgs)
                 from redis import Redis
@@ -354,7 +334,7 @@ def main() -> None:
             "invoices_per_second": round(done / wall, 2) if wall else None,
             "ceiling_per_second_one_series": round(1000 / args.afip_ms, 2),
         },
-        "chat_worker_seconds_by_task": job_times,
+        "chat_worker_seconds_by_task": worker_times,
         "afip_duplicate_numbers": duplicates,
         "afip_wsaa_logins": afip.login_calls,
         "baseline_empty_rq_job_ms": {"p50": round(percentile(baseline, 50) * 1000, 1),

@@ -1,1 +1,48 @@
-"""The staff back-office: Flask blueprints, forms and views."""
+"""The staff back-office: Flask blueprints, forms and views, mounted under `/app`."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, render_template
+
+from backoffice import display
+from backoffice.security import IDLE_TIMEOUT, check_csrf, csrf_field, current_user
+
+ERRORS = {
+    400: ("No pudimos procesar el pedido",
+          "El formulario venció o llegó incompleto. Volvé a la página anterior, recargala y probá de nuevo."),
+    403: ("No tenés permiso para ver esto.",
+          "Si creés que deberías poder, pedíselo al dueño o a un administrador."),
+    404: ("No encontramos esa página", "Puede que la hayan borrado o que el enlace esté incompleto."),
+}
+
+
+def _error_page(error):
+    title, body = ERRORS[error.code]
+    return render_template("backoffice/error.html", title=title, body=body), error.code
+
+
+def register(app: Flask) -> None:
+    """Mount every back-office blueprint under `/app`, behind CSRF checks and Spanish errors."""
+    from backoffice import auth, conversations, dashboard, invoices, team
+
+    parent = Blueprint("backoffice", __name__, url_prefix="/app")
+    parent.before_request(check_csrf)
+    for code in ERRORS:
+        parent.register_error_handler(code, _error_page)
+    parent.context_processor(display.helpers)
+
+    @parent.after_request
+    def _private(response):
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["Referrer-Policy"] = "same-origin"
+        return response
+
+    for module in (auth, dashboard, conversations, invoices, team):
+        parent.register_blueprint(module.bp)
+    app.register_blueprint(parent)
+
+    if app.config.get("SESSION_COOKIE_SAMESITE") is None:
+        app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.config["PERMANENT_SESSION_LIFETIME"] = IDLE_TIMEOUT
+    app.jinja_env.globals.update(csrf_field=csrf_field, bo_user=current_user)

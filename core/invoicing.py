@@ -41,6 +41,7 @@ from sqlalchemy.orm import Session
 
 from core import audit, counters, deferred, jobs
 from core.db import Database
+from core.errors import NotFound, ValidationFailed
 from core.models import (
     Customer,
     DocType,
@@ -734,6 +735,30 @@ def undelivered(session: Session, now: datetime, grace: timedelta = timedelta(mi
             Invoice.created_at <= now - grace,
         ).order_by(Invoice.id).limit(limit)
     ))
+
+
+RETRYABLE = (InvoiceStatus.PENDING, InvoiceStatus.REJECTED)
+
+
+def reopen_for_retry(session: Session, invoice_id: int, actor: str) -> Invoice:
+    """Staff pressed "reintentar" (after fixing the customer's data): a rejected invoice goes
+    back to pending, unnumbered. A pending one is left as it is: if it was already sent, the
+    worker must reconcile its number with AFIP rather than resend it."""
+    invoice = session.get(Invoice, invoice_id, with_for_update=True)
+    if invoice is None:
+        raise NotFound(f"No existe la factura {invoice_id}.")
+    if invoice.status not in RETRYABLE:
+        raise ValidationFailed(
+            "Solo se pueden reintentar facturas que esperan a AFIP o que AFIP rechazó.",
+            {"retry": "not retryable"})
+    before = invoice.status
+    if before is InvoiceStatus.REJECTED:
+        invoice.status = InvoiceStatus.PENDING
+        invoice.number = invoice.requested_at = invoice.next_attempt_at = None
+        invoice.updated_at = utcnow()
+    audit.record(session, actor=actor, action="invoice.retry", entity_type="invoice",
+                 entity_id=str(invoice.id), data={"from": before.value, "to": invoice.status.value})
+    return invoice
 
 
 def mark_invoiced(session: Session, invoice: Invoice, actor: str = "system") -> None:

@@ -90,3 +90,15 @@ def technicians(session: Session) -> list[User]:
     return list(session.scalars(
         select(User).where(User.role == Role.TECHNICIAN, User.active.is_(True)).order_by(User.name)
     ))
+
+
+def find_by_email(session: Session, email: str) -> User | None:
+    """The user who signs in with `email` (stored lowercased), active or not.
+
+    Logins are global, so the back-office calls this in the read-only system scope to learn
+    which organization to sign in to.
+    """
+    email = (email or "").strip().lower()
+    if not email:
+        return None
+    return session.scalar(select(User).where(User.email == email))

@@ -52,6 +52,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(mercadopago_bp)
     app.register_blueprint(invoice_pdf_bp)
     app.register_blueprint(webhook_bp)
+    from backoffice import register
+
+    register(app)
     if settings.whatsapp_sandbox:
         # No Meta account configured: the app answers heyoo's calls itself and records them.
         from bot.sandbox import bp as sandbox_bp

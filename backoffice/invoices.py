@@ -1,0 +1,163 @@
+"""Invoices for staff: the list with filters, one invoice, AFIP retries and cash/transfer payments."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from decimal import Decimal
+
+from flask import Blueprint, abort, redirect, render_template, request
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from backoffice.display import local_time, zone
+from backoffice.extensions import db, dispatcher, settings
+from backoffice.forms import FormError, InvoiceFilters, invoice_filters, parse_amount
+from backoffice.security import INVOICE_READERS, MANAGERS, STAFF, actor, current_user, requires
+from core import invoicing, payments
+from core.errors import NotFound, ValidationFailed
+from core.invoice_links import pdf_link
+from core.invoice_pdf import PRINTABLE
+from core.invoicing import label
+from core.models import (
+    Customer,
+    Invoice,
+    InvoiceStatus,
+    Organization,
+    Payment,
+    PaymentMethod,
+    Role,
+    utcnow,
+)
+
+bp = Blueprint("invoices", __name__, url_prefix="/invoices")
+log = logging.getLogger("campotech.backoffice.invoices")
+
+LIST_LIMIT = 200
+MANUAL_METHODS = {PaymentMethod.CASH.value, PaymentMethod.TRANSFER.value}
+NOTICES = {
+    "retry": "Listo: se la pedimos de nuevo a AFIP. En un ratito vas a ver el resultado acá.",
+    "payment": "Listo, el pago quedó registrado.",
+}
+
+
+@dataclass(frozen=True)
+class InvoiceRow:
+    id: int
+    label: str
+    customer: str
+    total: Decimal
+    balance: Decimal | None  # None when the invoice is not one that is owed
+    status: InvoiceStatus
+    error: str | None
+    pdf: str | None
+    retryable: bool
+
+
+def _row(session: Session, invoice: Invoice, customer_name: str | None) -> InvoiceRow:
+    owed = invoice.status in payments.OPEN_INVOICE
+    return InvoiceRow(
+        id=invoice.id, label=label(invoice), customer=customer_name or "(sin nombre)",
+        total=invoice.total, balance=payments.invoice_balance(session, invoice) if owed else None,
+        status=invoice.status, error=invoice.last_error,
+        pdf=pdf_link(invoice, settings()) if invoice.status in PRINTABLE else None,
+        retryable=invoice.status in invoicing.RETRYABLE,
+    )
+
+
+def search(session: Session, filters: InvoiceFilters, limit: int = LIST_LIMIT) -> list[InvoiceRow]:
+    query = select(Invoice, Customer.name).join(Customer, Customer.id == Invoice.customer_id)
+    if filters.status:
+        query = query.where(Invoice.status == InvoiceStatus(filters.status))
+    if filters.customer:
+        query = query.where(func.lower(Customer.name).contains(filters.customer.lower(), autoescape=True))
+    if filters.date_from:
+        query = query.where(Invoice.issue_date >= filters.date_from)
+    if filters.date_to:
+        query = query.where(Invoice.issue_date <= filters.date_to)
+    rows = session.execute(query.order_by(Invoice.id.desc()).limit(limit)).all()
+    return [_row(session, invoice, name) for invoice, name in rows]
+
+
+@bp.get("")
+@requires(INVOICE_READERS)
+def index():
+    user = current_user()
+    statuses = {s.value for s in InvoiceStatus}
+    error = None
+    try:
+        filters = invoice_filters(request.args, statuses)
+    except FormError as exc:
+        filters, error = InvoiceFilters(), exc.message
+    with db().org_session(user.org_id) as s:
+        rows = search(s, filters)
+    return render_template("backoffice/invoices.html", rows=rows, filters=filters, error=error,
+                           statuses=list(InvoiceStatus), limit=LIST_LIMIT,
+                           can_retry=Role(user.role) in MANAGERS)
+
+
+def _render_invoice(invoice_id: int, *, error: str | None = None, form: dict | None = None,
+                    notice: str | None = None):
+    user = current_user()
+    with db().org_session(user.org_id) as s:
+        invoice = s.get(Invoice, invoice_id)
+        if invoice is None:
+            abort(404)
+        customer = s.get(Customer, invoice.customer_id)
+        row = _row(s, invoice, customer.name if customer else None)
+        lines = list(invoice.lines)
+        paid = list(s.scalars(select(Payment).where(Payment.invoice_id == invoice.id).order_by(Payment.id)))
+        tz = zone(s.get(Organization, user.org_id).time_zone)
+    role = Role(user.role)
+    return render_template(
+        "backoffice/invoice.html", invoice=invoice, row=row, lines=lines, payments=paid, tz=tz,
+        local_time=local_time, error=error, form=form or {}, notice=notice,
+        can_retry=role in MANAGERS and row.retryable,
+        can_pay=role in STAFF and row.balance is not None and row.balance > 0,
+    )
+
+
+@bp.get("/<int:invoice_id>")
+@requires(INVOICE_READERS)
+def show(invoice_id: int):
+    return _render_invoice(invoice_id, notice=NOTICES.get(request.args.get("done", "")))
+
+
+@bp.post("/<int:invoice_id>/retry")
+@requires(MANAGERS)
+def retry(invoice_id: int):
+    user = current_user()
+    try:
+        with db().org_session(user.org_id) as s:
+            invoicing.reopen_for_retry(s, invoice_id, actor())
+    except NotFound:
+        abort(404)
+    except ValidationFailed as exc:
+        return _render_invoice(invoice_id, error=str(exc))
+    dispatcher().issue_invoice(user.org_id, invoice_id, force=True)
+    log.info("invoice retry requested", extra={"invoice_id": invoice_id})
+    return redirect(f"/app/invoices/{invoice_id}?done=retry")
+
+
+@bp.post("/<int:invoice_id>/payments")
+@requires(STAFF)
+def add_payment(invoice_id: int):
+    user = current_user()
+    form = {k: (request.form.get(k) or "").strip() for k in ("amount", "method", "note")}
+    try:
+        amount = parse_amount(form["amount"])
+        if form["method"] not in MANUAL_METHODS:
+            raise FormError("method", "Elegí si fue en efectivo o por transferencia.")
+        if len(form["note"]) > 500:
+            raise FormError("note", "La nota puede tener hasta 500 caracteres.")
+        with db().org_session(user.org_id) as s:
+            invoice = s.get(Invoice, invoice_id)
+            if invoice is None:
+                abort(404)
+            payments.record_manual_payment(s, invoice, method=PaymentMethod(form["method"]),
+                                           amount=amount, actor=actor(), note=form["note"] or None,
+                                           now=utcnow())
+    except (FormError, ValidationFailed) as exc:
+        message = exc.message if isinstance(exc, FormError) else str(exc)
+        return _render_invoice(invoice_id, error=message, form=form)
+    return redirect(f"/app/invoices/{invoice_id}?done=payment")

@@ -1,0 +1,68 @@
+"""Who may open what: every back-office route against every role, from one table.
+
+A new page adds its rows to ROUTES; `test_every_route_is_in_the_table` fails until it does.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from core.models import Role
+from tests.backoffice.conftest import csrf_of, post
+
+O, A, D, T, V = Role.OWNER, Role.ADMIN, Role.DISPATCHER, Role.TECHNICIAN, Role.VIEWER
+EVERYONE = {O, A, D, T, V}
+STAFF = {O, A, D}
+MANAGERS = {O, A}
+
+# method, path ({names} are the shop's ids), roles allowed. Allowed POSTs send an empty form:
+# they must answer with the page and a Spanish error or a redirect, never a crash.
+ROUTES = [
+    ("GET", "/app/", EVERYONE),
+    ("GET", "/app/conversations", STAFF),
+    ("GET", "/app/conversations/{marta_chat}", STAFF),
+    ("POST", "/app/conversations/{marta_chat}/take-over", STAFF),
+    ("POST", "/app/conversations/{marta_chat}/reply", STAFF),
+    ("POST", "/app/conversations/{marta_chat}/hand-back", STAFF),
+    ("GET", "/app/invoices", STAFF | {V}),
+    ("GET", "/app/invoices/{authorized}", STAFF | {V}),
+    ("POST", "/app/invoices/{pending}/retry", MANAGERS),
+    ("POST", "/app/invoices/{authorized}/payments", STAFF),
+    ("GET", "/app/team", MANAGERS),
+]
+PUBLIC = {"backoffice.auth.login_form", "backoffice.auth.login", "backoffice.auth.logout"}
+
+
+def _paths(shop) -> list[tuple[str, str, set[Role]]]:
+    return [(method, path.format(**vars(shop)), allowed) for method, path, allowed in ROUTES]
+
+
+@pytest.mark.parametrize("role", list(Role), ids=str)
+def test_each_role_gets_exactly_its_routes(signed_in, shop, role):
+    client = signed_in(role)
+    for method, path, allowed in _paths(shop):
+        response = client.get(path) if method == "GET" else post(client, path)
+        where = f"{role} {method} {path}"
+        if role in allowed:
+            assert response.status_code in (200, 302), where
+            if response.status_code == 302:
+                assert not response.headers["Location"].startswith("/app/login"), where
+        else:
+            assert response.status_code == 403, where
+            assert "No tenés permiso para ver esto." in response.get_data(as_text=True), where
+
+
+def test_anonymous_visitors_are_sent_to_the_login(app, shop):
+    client = app.test_client()
+    csrf_of(client)  # a session with a CSRF token, so POSTs reach the role check
+    for method, path, _ in _paths(shop):
+        response = client.get(path) if method == "GET" else post(client, path)
+        assert response.status_code == 302, f"{method} {path}"
+        assert response.headers["Location"].startswith("/app/login"), f"{method} {path}"
+
+
+def test_every_route_is_in_the_table(app, shop):
+    adapter = app.url_map.bind("localhost")
+    covered = {adapter.match(path, method=method)[0] for method, path, _ in _paths(shop)}
+    mounted = {rule.endpoint for rule in app.url_map.iter_rules() if rule.rule.startswith("/app")}
+    assert mounted - PUBLIC == covered

@@ -77,13 +77,12 @@ if [ "$mode" = test ] && ! command -v openssl >/dev/null 2>&1; then
     missing+=(openssl)
 fi
 
-# Playwright drives Debian's Chromium (it cannot download its own browser here); without a
-# font every screenshot shows boxes instead of letters.
-if [ "$mode" = test ] && [ ! -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then
-    missing+=(chromium)
-fi
-if [ "$mode" = test ] && [ ! -d /usr/share/fonts/truetype/dejavu ]; then
-    missing+=(fonts-dejavu-core)
+# Playwright drives Debian's Chromium (it cannot download its own browser here); without these
+# fonts the screenshots show boxes for letters and for the emoji our pages use.
+if [ "$mode" = test ]; then
+    [ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] || missing+=(chromium)
+    [ -d /usr/share/fonts/truetype/dejavu ] || missing+=(fonts-dejavu-core)
+    [ -f /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] || missing+=(fonts-noto-color-emoji)
 fi
 
 need_postgres=""

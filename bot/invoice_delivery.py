@@ -14,19 +14,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from core.invoice_links import pdf_filename, pdf_link
 from redis import Redis
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.alerts import notify_owners
 from bot.dispatch import Dispatcher
-from bot.outbound import queue_replies
 from core import invoicing, texts
 from core.db import Database
+from core.invoice_links import pdf_filename, pdf_link
 from core.models import (
-    Conversation,
-    ConversationRole,
     Customer,
     Invoice,
     InvoiceStatus,
@@ -34,8 +30,8 @@ from core.models import (
     Organization,
     utcnow,
 )
+from core.outbox import customer_conversation, queue_replies
 from core.payments import payment_options
-from core.phones import wa_id_for
 from core.replies import Document, Reply, Text
 from core.reports import format_pesos
 from core.settings import Settings
@@ -52,25 +48,6 @@ class Delivery:
     status: str  # sent, already, not_ready, no_address
     message_ids: list[int] = field(default_factory=list)
     link: str | None = None
-
-
-def _customer_wa_id(customer: Customer | None) -> str | None:
-    if customer is None:
-        return None
-    if customer.wa_id:
-        return customer.wa_id
-    return wa_id_for(customer.phone) if customer.phone else None
-
-
-def _conversation(session: Session, wa_id: str, customer: Customer) -> Conversation:
-    conversation = session.scalar(select(Conversation).where(Conversation.wa_id == wa_id))
-    if conversation is None:
-        conversation = Conversation(wa_id=wa_id, phone=customer.phone,
-                                    role=ConversationRole.CUSTOMER, customer_id=customer.id,
-                                    slots={})
-        session.add(conversation)
-        session.flush()
-    return conversation
 
 
 def invoice_replies(session: Session, invoice: Invoice, settings: Settings,
@@ -107,7 +84,7 @@ def deliver(db: Database, redis: Redis, settings: Settings, org_id: int, invoice
         if invoice.delivered_at is not None:
             return Delivery("already")
         customer = session.get(Customer, invoice.customer_id)
-        wa_id = _customer_wa_id(customer)
+        conversation = customer_conversation(session, customer)
         link = None
         if link_maker is not None:
             try:
@@ -115,8 +92,7 @@ def deliver(db: Database, redis: Redis, settings: Settings, org_id: int, invoice
             except Exception:
                 log.exception("payment link for invoice %s failed; sending without it", invoice_id)
         ids: list[int] = []
-        if wa_id:
-            conversation = _conversation(session, wa_id, customer)
+        if conversation is not None:
             ids = queue_replies(session, conversation, invoice_replies(session, invoice, settings, link),
                                 key=f"invoice:{invoice_id}")
         invoice.delivered_at = now

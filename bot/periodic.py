@@ -23,8 +23,6 @@ from core import texts
 from core.db import Database
 from core.logging import org_id_var
 from core.models import (
-    Conversation,
-    ConversationRole,
     Customer,
     DeliveryStatus,
     Job,
@@ -32,7 +30,7 @@ from core.models import (
     Message,
     Organization,
 )
-from core.phones import wa_id_for
+from core.outbox import customer_conversation
 from core.replies import Text
 from core.reports import daily_summary, due_summaries, render_summary
 from core.settings import Settings
@@ -131,7 +129,7 @@ def _remind_org(db: Database, org_id: int, now: datetime) -> tuple[int, list[int
         for job in _jobs_on(session, tomorrow, zone):
             key = f"reminder:{job.id}:{tomorrow.isoformat()}"
             already = session.scalar(select(Message.id).where(Message.idempotency_key == f"{key}:0"))
-            conversation = _conversation_for(session, job.customer)
+            conversation = customer_conversation(session, job.customer)
             [message_id] = queue_replies(session, conversation, [Text(_reminder_text(job, zone))],
                                          key=key)
             new += already is None
@@ -153,18 +151,6 @@ def _jobs_on(session: Session, day: date, zone: ZoneInfo) -> list[Job]:
                Job.scheduled_start >= start, Job.scheduled_start < end)
         .order_by(Job.scheduled_start, Job.number)
     ).unique())
-
-
-def _conversation_for(session: Session, customer: Customer) -> Conversation:
-    """The customer's conversation, started by us if they never wrote."""
-    wa_id = wa_id_for(customer.phone)
-    conversation = session.scalar(select(Conversation).where(Conversation.wa_id == wa_id))
-    if conversation is None:
-        conversation = Conversation(wa_id=wa_id, phone=customer.phone, role=ConversationRole.CUSTOMER,
-                                    customer_id=customer.id, slots={})
-        session.add(conversation)
-        session.flush()
-    return conversation
 
 
 def _reminder_text(job: Job, zone: ZoneInfo) -> str:

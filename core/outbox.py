@@ -11,7 +11,15 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.models import Conversation, DeliveryStatus, Direction, Message
+from core.models import (
+    Conversation,
+    ConversationRole,
+    Customer,
+    DeliveryStatus,
+    Direction,
+    Message,
+)
+from core.phones import wa_id_for
 from core.replies import Reply
 
 
@@ -40,3 +48,21 @@ def queue_replies(
         session.flush()
         ids.append(row.id)
     return ids
+
+
+def customer_conversation(session: Session, customer: Customer | None) -> Conversation | None:
+    """The customer's WhatsApp conversation, started by us if they never wrote; None when we
+    have no number to write to."""
+    if customer is None:
+        return None
+    wa_id = customer.wa_id or (wa_id_for(customer.phone) if customer.phone else None)
+    if not wa_id:
+        return None
+    conversation = session.scalar(select(Conversation).where(Conversation.wa_id == wa_id))
+    if conversation is None:
+        conversation = Conversation(wa_id=wa_id, phone=customer.phone,
+                                    role=ConversationRole.CUSTOMER, customer_id=customer.id,
+                                    slots={})
+        session.add(conversation)
+        session.flush()
+    return conversation

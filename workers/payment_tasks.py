@@ -6,7 +6,6 @@ import logging
 from decimal import Decimal
 
 from redis import Redis
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.alerts import notify_owners
@@ -14,8 +13,8 @@ from bot.dispatch import Dispatcher
 from bot.outbound import queue_replies
 from core import invoicing, payments, texts
 from core.logging import org_id_var
-from core.models import Conversation, ConversationRole, Customer, Invoice, utcnow
-from core.phones import wa_id_for
+from core.models import Customer, Invoice, utcnow
+from core.outbox import customer_conversation
 from core.replies import Text
 from core.reports import format_pesos
 from integrations.mercadopago import MercadoPagoError
@@ -72,15 +71,9 @@ def _receipt(session: Session, outcome: payments.PaymentOutcome, payment_id: str
     if outcome.kind not in ("paid", "partial"):
         return []
     customer = session.get(Customer, outcome.customer_id)
-    wa_id = (customer.wa_id or (wa_id_for(customer.phone) if customer.phone else None)) if customer else None
-    if wa_id is None:
-        return []
-    conversation = session.scalar(select(Conversation).where(Conversation.wa_id == wa_id))
+    conversation = customer_conversation(session, customer)
     if conversation is None:
-        conversation = Conversation(wa_id=wa_id, phone=customer.phone, role=ConversationRole.CUSTOMER,
-                                    customer_id=customer.id, slots={})
-        session.add(conversation)
-        session.flush()
+        return []
     invoice = session.get(Invoice, outcome.invoice_id)
     text = texts.render(
         "payment_received", name=((customer.name or "").split() or [""])[0],

@@ -32,7 +32,7 @@ def _refuse(status: int, detail: str, **extra):
 @bp.post("/webhooks/mercadopago")
 def receive():
     org_id = request.args.get("org", type=int)
-    if org_id is None:
+    if org_id is None or not 0 < org_id < 2**31:
         return _refuse(400, "missing or malformed org parameter")
     if (request.content_length or 0) > MAX_BODY:
         return _refuse(413, "payload too large", org_id=org_id)

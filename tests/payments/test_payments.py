@@ -365,8 +365,9 @@ def test_malformed_notifications_are_400(shop):
                 query_string=query).status_code == 400
     assert post("/webhooks/mercadopago", json={"type": "payment", "data": {}}, headers=headers,
                 query_string={"org": shop.org_id}).status_code == 400
-    assert post("/webhooks/mercadopago", json={"type": "payment"}, headers=headers,
-                query_string={**query, "org": "abc"}).status_code == 400
+    for org in ("abc", "0", "-3", str(2**40)):
+        assert post("/webhooks/mercadopago", json={"type": "payment"}, headers=headers,
+                    query_string={**query, "org": org}).status_code == 400
     assert post("/webhooks/mercadopago", json={"type": "payment"}, headers=headers,
                 query_string={**query, "data.id": "1;drop"}).status_code == 400
     assert _default_jobs(shop) == []

@@ -23,7 +23,7 @@ def _error_page(error):
 
 def register(app: Flask) -> None:
     """Mount every back-office blueprint under `/app`, behind CSRF checks and Spanish errors."""
-    from backoffice import auth, conversations, dashboard, invoices, team
+    from backoffice import auth, conversations, customers, dashboard, invoices, jobs, team
 
     parent = Blueprint("backoffice", __name__, url_prefix="/app")
     parent.before_request(check_csrf)
@@ -38,7 +38,7 @@ def register(app: Flask) -> None:
         response.headers["Referrer-Policy"] = "same-origin"
         return response
 
-    for module in (auth, dashboard, conversations, invoices, team):
+    for module in (auth, dashboard, jobs, conversations, customers, invoices, team):
         parent.register_blueprint(module.bp)
     app.register_blueprint(parent)
 

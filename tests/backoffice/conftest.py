@@ -84,8 +84,9 @@ def seed_shop(db: Database, *, marta_name: str = "Marta García") -> Shop:
     with db.org_session(org_id) as s:
         marta = customers.create_customer(s, {"name": marta_name, "phone": f"+{MARTA_WA}"})
         juan = customers.create_customer(s, {"name": "Juan Pérez", "phone": f"+{JUAN_WA}"})
+        # Job 1, Carlos's: the technician may open it (test_access's ROUTES relies on that).
         jobs.create_job(s, {"customer_id": marta.id, "service": "plumbing",
-                            "description": "pierde el flexible"})
+                            "description": "pierde el flexible", "technician_id": users[Role.TECHNICIAN]})
         marta_chat = Conversation(wa_id=MARTA_WA, phone=f"+{MARTA_WA}", role=ConversationRole.CUSTOMER,
                                   customer_id=marta.id, profile_name="Marta", slots={},
                                   needs_person=True, last_inbound_at=now - timedelta(minutes=5))

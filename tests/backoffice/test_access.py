@@ -24,6 +24,17 @@ ROUTES = [
     ("POST", "/app/conversations/{marta_chat}/take-over", STAFF),
     ("POST", "/app/conversations/{marta_chat}/reply", STAFF),
     ("POST", "/app/conversations/{marta_chat}/hand-back", STAFF),
+    ("GET", "/app/customers", STAFF | {V}),
+    ("GET", "/app/customers/1", STAFF | {V}),  # Marta: seeded first, and ids restart every test
+    ("GET", "/app/customers/import", STAFF),
+    ("POST", "/app/customers/import", STAFF),
+    ("GET", "/app/jobs", EVERYONE),
+    ("GET", "/app/jobs/new", STAFF),
+    ("POST", "/app/jobs/new", STAFF),
+    ("GET", "/app/jobs/1", EVERYONE),  # the seeded job, assigned to the shop's technician
+    ("POST", "/app/jobs/1/assign", STAFF),
+    ("POST", "/app/jobs/1/schedule", STAFF),
+    ("POST", "/app/jobs/1/status", STAFF),
     ("GET", "/app/invoices", STAFF | {V}),
     ("GET", "/app/invoices/{authorized}", STAFF | {V}),
     ("POST", "/app/invoices/{pending}/retry", MANAGERS),

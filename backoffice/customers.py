@@ -1,0 +1,243 @@
+"""Customers for staff: typo-tolerant search, one customer's history, and the CSV import."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from pathlib import PurePath
+
+from flask import Blueprint, abort, render_template, request
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backoffice.conversations import message_text
+from backoffice.display import local_time, zone
+from backoffice.extensions import db
+from backoffice.security import STAFF, VIEWER, actor, current_user, requires
+from core import payments
+from core.csv_import import ImportReport, import_customers_csv
+from core.invoice_pdf import IVA_LABELS
+from core.invoicing import label
+from core.models import (
+    Conversation,
+    ConversationRole,
+    Customer,
+    Direction,
+    Invoice,
+    IvaCondition,
+    Job,
+    JobStatus,
+    Message,
+    Organization,
+    Role,
+)
+from core.search import search_customers
+
+bp = Blueprint("customers", __name__, url_prefix="/customers")
+log = logging.getLogger("campotech.backoffice.customers")
+
+READERS = STAFF | VIEWER
+LIST_LIMIT = 50
+QUERY_MAX = 120
+JOBS_LIMIT = 50
+INVOICES_LIMIT = 50
+MESSAGES_LIMIT = 10
+MAX_UPLOAD = 1024 * 1024  # 1 MB: tens of thousands of customer rows, far more than a shop has
+# What browsers send for a .csv: Windows with Excel installed says it is an Excel file.
+CSV_TYPES = {"text/csv", "application/csv", "text/x-csv", "text/comma-separated-values",
+             "application/vnd.ms-excel", "text/plain"}
+UPLOAD_ERRORS = {
+    "missing": "Elegí un archivo CSV para importar.",
+    "type": "Ese archivo no es un CSV. En Excel usá «Guardar como» → «CSV (delimitado por comas)» "
+            "y subí ese archivo.",
+    "size": "El archivo pesa más de 1 MB. Partilo en varios archivos más chicos y subilos de a uno.",
+    "binary": "Ese archivo no parece un CSV de texto (¿es una planilla .xlsx renombrada?). "
+              "Guardalo como «CSV (delimitado por comas)» y probá de nuevo.",
+}
+JOB_STATUS = {
+    JobStatus.PENDING: "sin agendar",
+    JobStatus.SCHEDULED: "agendado",
+    JobStatus.EN_ROUTE: "en camino",
+    JobStatus.ON_SITE: "en el domicilio",
+    JobStatus.COMPLETED: "terminado",
+    JobStatus.INVOICED: "facturado",
+    JobStatus.PAID: "cobrado",
+    JobStatus.CANCELLED: "cancelado",
+    JobStatus.NEEDS_FOLLOWUP: "necesita otra visita",
+}
+
+
+class UploadRefused(ValueError):
+    """An uploaded file we do not read; the message is shown to the person as is."""
+
+
+@dataclass(frozen=True)
+class CustomerRow:
+    id: int
+    name: str
+    phone: str | None
+    owed: Decimal
+
+
+@dataclass(frozen=True)
+class JobRow:
+    number: int
+    status: str
+    when: datetime | None
+    description: str
+
+
+@dataclass(frozen=True)
+class InvoiceRow:
+    id: int
+    label: str
+    status: str
+    date: str
+    total: Decimal
+    balance: Decimal | None  # None when the invoice is not one that is owed
+
+
+@dataclass(frozen=True)
+class MessageRow:
+    inbound: bool
+    at: datetime
+    text: str
+
+
+def _name(customer: Customer) -> str:
+    return customer.name or "(sin nombre)"
+
+
+def owed_by(session: Session, customer_ids: list[int]) -> dict[int, Decimal]:
+    """What each customer still owes on issued invoices."""
+    owed = {cid: Decimal(0) for cid in customer_ids}
+    if not customer_ids:
+        return owed
+    for invoice in session.scalars(select(Invoice).where(
+            Invoice.customer_id.in_(customer_ids), Invoice.status.in_(payments.OPEN_INVOICE))):
+        owed[invoice.customer_id] += payments.invoice_balance(session, invoice)
+    return owed
+
+
+def find(session: Session, query: str) -> list[CustomerRow]:
+    """Best matches for `query` (name, phone, address); the newest customers when it is empty."""
+    if query:
+        found = [c for c, _score in search_customers(session, query, limit=LIST_LIMIT)]
+    else:
+        found = list(session.scalars(select(Customer).order_by(Customer.id.desc()).limit(LIST_LIMIT)))
+    owed = owed_by(session, [c.id for c in found])
+    return [CustomerRow(c.id, _name(c), c.phone, owed[c.id]) for c in found]
+
+
+def _document(customer: Customer) -> str | None:
+    if not customer.doc_number:
+        return None
+    kind = str(customer.doc_type).upper() if customer.doc_type else "Documento"
+    return f"{kind} {customer.doc_number}"
+
+
+def _invoice_row(session: Session, invoice: Invoice) -> InvoiceRow:
+    owed = invoice.status in payments.OPEN_INVOICE
+    return InvoiceRow(
+        id=invoice.id, label=label(invoice), status=invoice.status,
+        date=invoice.issue_date.strftime("%d/%m/%Y") if invoice.issue_date else "",
+        total=invoice.total, balance=payments.invoice_balance(session, invoice) if owed else None,
+    )
+
+
+def _conversation(session: Session, customer_id: int) -> Conversation | None:
+    return session.scalar(
+        select(Conversation)
+        .where(Conversation.customer_id == customer_id, Conversation.role == ConversationRole.CUSTOMER)
+        .order_by(Conversation.last_inbound_at.desc().nulls_last(), Conversation.id.desc())
+        .limit(1))
+
+
+def _latest_messages(session: Session, conversation_id: int) -> list[MessageRow]:
+    newest = session.scalars(select(Message).where(Message.conversation_id == conversation_id)
+                             .order_by(Message.id.desc()).limit(MESSAGES_LIMIT)).all()
+    return [MessageRow(m.direction == Direction.INBOUND, m.created_at, message_text(m)) for m in reversed(newest)]
+
+
+@bp.get("")
+@requires(READERS)
+def index():
+    user = current_user()
+    query = (request.args.get("q") or "").strip()[:QUERY_MAX]
+    with db().org_session(user.org_id) as s:
+        rows = find(s, query)
+    return render_template("backoffice/customers.html", rows=rows, query=query, limit=LIST_LIMIT,
+                           can_import=Role(user.role) in STAFF)
+
+
+@bp.get("/<int:customer_id>")
+@requires(READERS)
+def show(customer_id: int):
+    user = current_user()
+    is_staff = Role(user.role) in STAFF
+    with db().org_session(user.org_id) as s:
+        customer = s.get(Customer, customer_id)
+        if customer is None:
+            abort(404)
+        jobs = [JobRow(j.number, JOB_STATUS.get(j.status, str(j.status)),
+                       j.scheduled_start or j.created_at, j.description)
+                for j in s.scalars(select(Job).where(Job.customer_id == customer.id)
+                                   .order_by(Job.id.desc()).limit(JOBS_LIMIT))]
+        invoices = [_invoice_row(s, i) for i in s.scalars(
+            select(Invoice).where(Invoice.customer_id == customer.id)
+            .order_by(Invoice.id.desc()).limit(INVOICES_LIMIT))]
+        total_owed = owed_by(s, [customer.id])[customer.id]
+        # The chat is for the people who answer it, as in the inbox; a viewer sees the rest.
+        conversation = _conversation(s, customer.id) if is_staff else None
+        messages = _latest_messages(s, conversation.id) if conversation else []
+        addresses = [a.one_line for a in customer.addresses]
+        tz = zone(s.get(Organization, user.org_id).time_zone)
+    return render_template(
+        "backoffice/customer.html", customer=customer, name=_name(customer),
+        document=_document(customer),
+        iva=IVA_LABELS.get(IvaCondition(customer.iva_condition), str(customer.iva_condition)),
+        addresses=addresses, jobs=jobs, invoices=invoices, total_owed=total_owed,
+        conversation_id=conversation.id if conversation else None, messages=messages,
+        show_chat=is_staff, tz=tz, local_time=local_time,
+    )
+
+
+def read_upload(upload) -> bytes:
+    """The bytes of an uploaded CSV, refused when missing, not a CSV, or over the size limit."""
+    if upload is None or not upload.filename:
+        raise UploadRefused(UPLOAD_ERRORS["missing"])
+    mimetype = (upload.mimetype or "").lower()
+    if PurePath(upload.filename).suffix.lower() != ".csv" or mimetype not in CSV_TYPES:
+        raise UploadRefused(UPLOAD_ERRORS["type"])
+    data = upload.stream.read(MAX_UPLOAD + 1)
+    if len(data) > MAX_UPLOAD:
+        raise UploadRefused(UPLOAD_ERRORS["size"])
+    if not data.strip():
+        raise UploadRefused(UPLOAD_ERRORS["missing"])
+    if b"\x00" in data:
+        raise UploadRefused(UPLOAD_ERRORS["binary"])
+    return data
+
+
+@bp.get("/import")
+@requires(STAFF)
+def import_form():
+    return render_template("backoffice/customers_import.html", report=None, error=None)
+
+
+@bp.post("/import")
+@requires(STAFF)
+def import_file():
+    user = current_user()
+    try:
+        data = read_upload(request.files.get("file"))
+    except UploadRefused as exc:
+        return render_template("backoffice/customers_import.html", report=None, error=str(exc))
+    with db().org_session(user.org_id) as s:
+        report: ImportReport = import_customers_csv(s, data, actor())
+    log.info("customers imported from CSV", extra={"rows": report.rows, "imported": report.created,
+                                                    "failed_rows": len(report.failed_rows)})
+    return render_template("backoffice/customers_import.html", report=report, error=None,
+                           skipped=report.rows - report.created)

@@ -1,0 +1,319 @@
+"""What the jobs pages read and parse: Spanish labels, filters, board and agenda rows, the timeline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from backoffice.display import local_time
+from backoffice.forms import FormError, parse_date
+from core.errors import InvalidTransition
+from core.models import Customer, Job, JobEvent, JobStatus, Service, Urgency, User
+
+BOARD_LIMIT = 300
+DESCRIPTION_MAX = 4000
+PREVIEW = 140
+
+S = JobStatus
+# The board's columns, in the order a job usually walks through them.
+STATUS_LABELS: dict[JobStatus, str] = {
+    S.PENDING: "Pendiente",
+    S.SCHEDULED: "Agendado",
+    S.EN_ROUTE: "En camino",
+    S.ON_SITE: "En el lugar",
+    S.NEEDS_FOLLOWUP: "Necesita otra visita",
+    S.COMPLETED: "Terminado",
+    S.INVOICED: "Facturado",
+    S.PAID: "Pagado",
+    S.CANCELLED: "Cancelado",
+}
+SERVICE_LABELS: dict[Service, str] = {
+    Service.PLUMBING: "Plomería",
+    Service.ELECTRICAL: "Electricidad",
+    Service.GAS: "Gas",
+    Service.HVAC: "Aire acondicionado",
+    Service.LOCKSMITH: "Cerrajería",
+    Service.OTHER: "Otro",
+}
+URGENCY_LABELS: dict[Urgency, str] = {
+    Urgency.NORMAL: "Normal",
+    Urgency.URGENT: "Urgente",
+    Urgency.EMERGENCY: "Emergencia",
+}
+EVENT_LABELS = {"created": "Creado", "status": "Cambio de estado", "assigned": "Técnico",
+                "scheduled": "Agendado", "rescheduled": "Reprogramado", "photo": "Foto",
+                "note": "Nota"}
+
+
+def status_label(status: JobStatus | str) -> str:
+    return STATUS_LABELS.get(JobStatus(status), str(status))
+
+
+def service_label(service: Service | str) -> str:
+    return SERVICE_LABELS.get(Service(service), str(service))
+
+
+def urgency_label(urgency: Urgency | str) -> str:
+    return URGENCY_LABELS.get(Urgency(urgency), str(urgency))
+
+
+LABELS = {"status_label": status_label, "service_label": service_label, "urgency_label": urgency_label}
+
+
+def transition_message(exc: InvalidTransition) -> str:
+    """The service's InvalidTransition, said in Spanish with the board's names for the states."""
+    current, target = status_label(exc.current), status_label(exc.target)
+    message = f"Un trabajo «{current}» no puede pasar a «{target}»."
+    if not exc.allowed:
+        return message + " Desde ahí ya no cambia de estado."
+    return message + " Desde ahí puede pasar a: " + ", ".join(status_label(s) for s in exc.allowed) + "."
+
+
+# ---- parsing what staff type -----------------------------------------------------------------
+
+def parse_clock(text: str | None, field: str) -> time | None:
+    """An `<input type=time>` value ("09:30"); empty is None."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        return time.fromisoformat(text).replace(second=0, microsecond=0)
+    except ValueError:
+        raise FormError(field, "Esa hora no es válida; usá el formato HH:MM.") from None
+
+
+def parse_window(form, tz: ZoneInfo) -> tuple[datetime, datetime | None] | None:
+    """Day + start (+ end) in the organization's time zone; None when all three are empty."""
+    day = parse_date(form.get("day"), "day")
+    start = parse_clock(form.get("start"), "start")
+    end = parse_clock(form.get("end"), "end")
+    if day is None and start is None and end is None:
+        return None
+    if day is None:
+        raise FormError("day", "Elegí el día de la visita.")
+    if start is None:
+        raise FormError("start", "Poné la hora en que empieza la visita.")
+    start_at = datetime.combine(day, start, tzinfo=tz)
+    end_at = datetime.combine(day, end, tzinfo=tz) if end else None
+    if end_at is not None and end_at <= start_at:
+        raise FormError("end", "La hora de fin tiene que ser después de la de inicio.")
+    return start_at, end_at
+
+
+def parse_technician(text: str | None, technician_ids: set[int]) -> int | None:
+    """A technician picked from the list; empty means nobody."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    if not text.isdigit() or int(text) not in technician_ids:
+        raise FormError("technician_id", "Ese técnico no existe o no está activo.")
+    return int(text)
+
+
+@dataclass(frozen=True)
+class JobFilters:
+    status: JobStatus | None = None
+    technician_id: int | None = None
+    service: Service | None = None
+    day: date | None = None
+    urgency: Urgency | None = None
+
+
+def _choice(args, name: str, kind, message: str):
+    value = (args.get(name) or "").strip()
+    if not value:
+        return None
+    try:
+        return kind(value)
+    except ValueError:
+        raise FormError(name, message) from None
+
+
+def job_filters(args) -> JobFilters:
+    technician = (args.get("technician") or "").strip()
+    if technician and not technician.isdigit():
+        raise FormError("technician", "Ese técnico no existe.")
+    return JobFilters(
+        status=_choice(args, "status", JobStatus, "Ese estado no existe."),
+        technician_id=int(technician) if technician else None,
+        service=_choice(args, "service", Service, "Ese tipo de trabajo no existe."),
+        day=parse_date(args.get("date"), "date"),
+        urgency=_choice(args, "urgency", Urgency, "Esa urgencia no existe."),
+    )
+
+
+# ---- the board and the day's agenda -------------------------------------------------------
+
+@dataclass(frozen=True)
+class JobRow:
+    id: int
+    number: int
+    customer: str
+    service: Service
+    urgency: Urgency
+    status: JobStatus
+    technician_id: int | None
+    technician: str | None
+    start: datetime | None
+    when: str
+    description: str
+
+
+def window_text(start: datetime | None, end: datetime | None, tz: ZoneInfo) -> str:
+    if start is None:
+        return ""
+    text = local_time(start, tz, "%d/%m %H:%M")
+    return text + (f"–{local_time(end, tz, '%H:%M')}" if end else "")
+
+
+def customer_name(customer: Customer | None) -> str:
+    if customer is None:
+        return "(sin cliente)"
+    return customer.name or customer.phone or "(sin nombre)"
+
+
+def _day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    start = datetime.combine(day, time(0), tzinfo=tz)
+    return start, datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz)
+
+
+def _query(filters: JobFilters, tz: ZoneInfo, only_technician: int | None) -> Select:
+    query = (select(Job, Customer, User.name)
+             .join(Customer, Customer.id == Job.customer_id)
+             .outerjoin(User, User.id == Job.technician_id))
+    if only_technician is not None:
+        query = query.where(Job.technician_id == only_technician)
+    if filters.status:
+        query = query.where(Job.status == filters.status)
+    if filters.technician_id is not None:
+        query = query.where(Job.technician_id == filters.technician_id)
+    if filters.service:
+        query = query.where(Job.service == filters.service)
+    if filters.urgency:
+        query = query.where(Job.urgency == filters.urgency)
+    if filters.day:
+        since, until = _day_bounds(filters.day, tz)
+        query = query.where(Job.scheduled_start >= since, Job.scheduled_start < until)
+    return query
+
+
+def _rows(session: Session, query: Select, tz: ZoneInfo) -> list[JobRow]:
+    return [
+        JobRow(id=job.id, number=job.number, customer=customer_name(customer), service=job.service,
+               urgency=job.urgency, status=job.status, technician_id=job.technician_id,
+               technician=tech_name, start=job.scheduled_start,
+               when=window_text(job.scheduled_start, job.scheduled_end, tz),
+               description=_preview(job.description))
+        for job, customer, tech_name in session.execute(query).all()
+    ]
+
+
+def _preview(text: str | None) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= PREVIEW else text[:PREVIEW - 1] + "…"
+
+
+def board(session: Session, filters: JobFilters, tz: ZoneInfo, *, only_technician: int | None = None,
+          limit: int = BOARD_LIMIT) -> tuple[list[tuple[JobStatus, list[JobRow]]], bool]:
+    """The newest `limit` jobs matching `filters`, grouped by status in board order (each column
+    by visit time, unscheduled last); and whether the limit cut the list."""
+    query = _query(filters, tz, only_technician).order_by(Job.id.desc()).limit(limit)
+    rows = _rows(session, query, tz)
+    columns = []
+    for status in STATUS_LABELS:
+        in_column = [r for r in rows if r.status == status]
+        if in_column:
+            in_column.sort(key=lambda r: (r.start is None, r.start or datetime.min, r.number))
+            columns.append((status, in_column))
+    return columns, len(rows) >= limit
+
+
+@dataclass(frozen=True)
+class AgendaGroup:
+    technician: str
+    rows: list[JobRow]
+
+
+def agenda(session: Session, filters: JobFilters, tz: ZoneInfo, *,
+           only_technician: int | None = None) -> list[AgendaGroup]:
+    """One day's visits per technician in time order (cancelled ones left out unless asked for),
+    then the ones nobody is assigned to."""
+    query = _query(filters, tz, only_technician).order_by(Job.scheduled_start, Job.number)
+    if filters.status is None:
+        query = query.where(Job.status != JobStatus.CANCELLED)
+    groups: dict[int | None, list[JobRow]] = {}
+    names: dict[int | None, str] = {None: "Sin técnico asignado"}
+    for row in _rows(session, query, tz):
+        groups.setdefault(row.technician_id, []).append(row)
+        if row.technician_id is not None:
+            names[row.technician_id] = row.technician or f"Técnico {row.technician_id}"
+    order = sorted((k for k in groups if k is not None), key=lambda k: names[k].lower())
+    if None in groups:
+        order.append(None)
+    return [AgendaGroup(names[k], groups[k]) for k in order]
+
+
+# ---- one job's timeline -----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: str
+    actor: str
+    what: str
+    note: str | None
+
+
+def _user_ids(events: list[JobEvent]) -> set[int]:
+    ids = set()
+    for event in events:
+        if event.actor.startswith("user:") and event.actor[5:].isdigit():
+            ids.add(int(event.actor[5:]))
+        if event.kind == "assigned" and event.data:
+            ids |= {v for v in (event.data.get("from"), event.data.get("to")) if isinstance(v, int)}
+    return ids
+
+
+def _actor(actor: str, names: dict[int, str]) -> str:
+    kind, _, rest = actor.partition(":")
+    if kind == "user" and rest.isdigit():
+        return names.get(int(rest), f"usuario {rest}")
+    if kind == "whatsapp":
+        return f"WhatsApp +{rest}"
+    if kind == "system":
+        return "CampoTech"
+    return actor
+
+
+def _what(event: JobEvent, names: dict[int, str], tz: ZoneInfo) -> str:
+    data = event.data or {}
+    if event.kind == "created":
+        return f"Se creó el trabajo ({status_label(event.to_status)})" if event.to_status else "Se creó el trabajo"
+    if event.kind == "status" and event.to_status:
+        before = status_label(event.from_status) if event.from_status else "—"
+        return f"{before} → {status_label(event.to_status)}"
+    if event.kind == "assigned":
+        to = data.get("to")
+        return f"Asignado a {names.get(to, f'usuario {to}')}" if to else "Quedó sin técnico"
+    if event.kind in ("scheduled", "rescheduled") and data.get("start"):
+        start = datetime.fromisoformat(data["start"])
+        end = datetime.fromisoformat(data["end"]) if data.get("end") else None
+        return f"{EVENT_LABELS[event.kind]} para el {window_text(start, end, tz)}"
+    return EVENT_LABELS.get(event.kind, event.kind)
+
+
+def timeline(session: Session, job: Job, tz: ZoneInfo) -> list[TimelineEntry]:
+    events = list(session.scalars(select(JobEvent).where(JobEvent.job_id == job.id).order_by(JobEvent.id)))
+    ids = _user_ids(events)
+    names = dict(session.execute(select(User.id, User.name).where(User.id.in_(ids))).all()) if ids else {}
+    return [TimelineEntry(at=local_time(e.created_at, tz, "%d/%m/%Y %H:%M"), actor=_actor(e.actor, names),
+                          what=_what(e, names, tz), note=e.note)
+            for e in events]
+
+
+def photo_count(session: Session, job_id: int) -> int:
+    return session.scalar(select(func.count(JobEvent.id))
+                          .where(JobEvent.job_id == job_id, JobEvent.kind == "photo")) or 0

@@ -1,0 +1,332 @@
+"""Jobs: the board, the day's agenda, new jobs by hand, and one job's page with its timeline."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import Blueprint, abort, redirect, render_template, request
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backoffice.conversations import message_text
+from backoffice.display import local_time, zone
+from backoffice.extensions import db
+from backoffice.forms import FormError
+from backoffice.job_board import (
+    DESCRIPTION_MAX,
+    LABELS,
+    SERVICE_LABELS,
+    STATUS_LABELS,
+    URGENCY_LABELS,
+    JobFilters,
+    agenda,
+    board,
+    customer_name,
+    job_filters,
+    parse_technician,
+    parse_window,
+    photo_count,
+    timeline,
+    transition_message,
+    window_text,
+)
+from backoffice.security import EVERYONE, STAFF, actor, current_user, requires
+from core import jobs
+from core.errors import InvalidTransition, NotFound, ValidationFailed
+from core.models import (
+    Conversation,
+    Customer,
+    Direction,
+    Job,
+    JobStatus,
+    Message,
+    Organization,
+    Role,
+    Service,
+    Urgency,
+    User,
+)
+from core.users import technicians
+
+bp = Blueprint("jobs", __name__, url_prefix="/jobs")
+log = logging.getLogger("campotech.backoffice.jobs")
+
+CUSTOMER_CHOICES = 1000
+MESSAGE_LIMIT = 50
+NEW_FIELDS = ("customer_id", "service", "description", "urgency", "technician_id", "day", "start", "end")
+NOTICES = {
+    "created": "Listo, el trabajo quedó creado.",
+    "assigned": "Listo, el técnico quedó asignado.",
+    "unassigned": "Listo, el trabajo quedó sin técnico.",
+    "scheduled": "Listo, el trabajo quedó agendado con el nuevo horario.",
+    "status": "Listo, cambiamos el estado.",
+}
+
+
+def _tz(session: Session, org_id: int):
+    return zone(session.get(Organization, org_id).time_zone)
+
+
+def _own_only(user: User) -> int | None:
+    """Technicians see only the jobs assigned to them."""
+    return user.id if Role(user.role) is Role.TECHNICIAN else None
+
+
+# ---- the board -------------------------------------------------------------------------------
+
+@bp.get("")
+@requires(EVERYONE)
+def index():
+    user = current_user()
+    error = None
+    try:
+        filters = job_filters(request.args)
+    except FormError as exc:
+        filters, error = JobFilters(), exc.message
+    view = "agenda" if request.args.get("view") == "agenda" else "board"
+    with db().org_session(user.org_id) as s:
+        tz = _tz(s, user.org_id)
+        if view == "agenda":
+            if filters.day is None:
+                filters = JobFilters(filters.status, filters.technician_id, filters.service,
+                                     datetime.now(tz).date(), filters.urgency)
+            groups = agenda(s, filters, tz, only_technician=_own_only(user))
+            columns, truncated = [], False
+        else:
+            groups = []
+            columns, truncated = board(s, filters, tz, only_technician=_own_only(user))
+        techs = technicians(s) if _own_only(user) is None else []
+    days = (filters.day - timedelta(days=1), filters.day + timedelta(days=1)) if view == "agenda" else None
+    return render_template(
+        "backoffice/jobs.html", view=view, days=days, filters=filters, error=error, columns=columns,
+        truncated=truncated, groups=groups, technicians=techs, statuses=list(STATUS_LABELS),
+        services=list(SERVICE_LABELS), urgencies=list(URGENCY_LABELS),
+        can_edit=Role(user.role) in STAFF, **LABELS,
+    )
+
+
+# ---- a job by hand ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class NewJob:
+    data: dict
+    window: tuple[datetime, datetime | None] | None
+
+
+class NewJobErrors(Exception):
+    """Every field a person got wrong on the new-job form, field → Spanish message."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("; ".join(errors.values()))
+        self.errors = errors
+
+
+def _parse_new(form: dict, customer_ids: set[int], technician_ids: set[int], tz) -> NewJob:
+    """Every field checked at once, so the person sees all the problems together."""
+    errors: dict[str, str] = {}
+    data: dict = {}
+
+    def check(field: str, parse):
+        try:
+            data[field] = parse()
+        except FormError as exc:
+            errors[exc.field] = exc.message
+
+    def customer():
+        if not form["customer_id"].isdigit() or int(form["customer_id"]) not in customer_ids:
+            raise FormError("customer_id", "Elegí un cliente de la lista.")
+        return int(form["customer_id"])
+
+    def choice(field: str, kind, message: str, default=None):
+        def parse():
+            if not form[field] and default is not None:
+                return default
+            try:
+                return kind(form[field])
+            except ValueError:
+                raise FormError(field, message) from None
+        return parse
+
+    def description():
+        if not form["description"]:
+            raise FormError("description", "Contá brevemente qué hay que hacer.")
+        if len(form["description"]) > DESCRIPTION_MAX:
+            raise FormError("description", f"La descripción puede tener hasta {DESCRIPTION_MAX} caracteres.")
+        return form["description"]
+
+    check("customer_id", customer)
+    check("service", choice("service", Service, "Elegí el tipo de trabajo."))
+    check("description", description)
+    check("urgency", choice("urgency", Urgency, "Elegí la urgencia.", Urgency.NORMAL))
+    check("technician_id", lambda: parse_technician(form["technician_id"], technician_ids))
+    check("window", lambda: parse_window(form, tz))
+    if errors:
+        raise NewJobErrors(errors)
+    window = data.pop("window")
+    return NewJob(data, window)
+
+
+def _customer_choices(session: Session) -> list[tuple[int, str]]:
+    rows = session.scalars(select(Customer).order_by(Customer.name.asc().nulls_last(), Customer.id)
+                           .limit(CUSTOMER_CHOICES))
+    return [(c.id, customer_name(c) + (f" · {c.phone}" if c.phone and c.name else "")) for c in rows]
+
+
+def _render_new(form: dict, errors: dict[str, str] | None = None, error: str | None = None):
+    user = current_user()
+    with db().org_session(user.org_id) as s:
+        choices = _customer_choices(s)
+        techs = technicians(s)
+    return render_template("backoffice/job_new.html", form=form, errors=errors or {}, error=error,
+                           customers=choices, technicians=techs, services=list(SERVICE_LABELS),
+                           urgencies=list(URGENCY_LABELS), **LABELS)
+
+
+@bp.get("/new")
+@requires(STAFF)
+def new():
+    return _render_new({"customer_id": request.args.get("customer", ""), "urgency": Urgency.NORMAL.value})
+
+
+@bp.post("/new")
+@requires(STAFF)
+def create():
+    user = current_user()
+    form = {k: (request.form.get(k) or "").strip() for k in NEW_FIELDS}
+    try:
+        with db().org_session(user.org_id) as s:
+            tz = _tz(s, user.org_id)
+            customer_ids = set(s.scalars(select(Customer.id)))
+            parsed = _parse_new(form, customer_ids, {t.id for t in technicians(s)}, tz)
+            job = jobs.create_job(s, parsed.data, actor())
+            if parsed.window:
+                jobs.schedule(s, job.id, *parsed.window, actor())
+            job_id, number = job.id, job.number
+    except NewJobErrors as exc:
+        return _render_new(form, errors=exc.errors, error="Revisá los campos marcados.")
+    except ValidationFailed as exc:
+        return _render_new(form, error=str(exc))
+    log.info("job created by hand", extra={"job_id": job_id, "number": number})
+    return redirect(f"/app/jobs/{job_id}?done=created")
+
+
+# ---- one job ---------------------------------------------------------------------------------
+
+def _messages(session: Session, job: Job, tz) -> list[dict]:
+    """The customer's chat since the job was created: the newest MESSAGE_LIMIT, oldest first."""
+    chats = select(Conversation.id).where(Conversation.customer_id == job.customer_id)
+    newest = list(session.scalars(
+        select(Message).where(Message.conversation_id.in_(chats), Message.created_at >= job.created_at)
+        .order_by(Message.created_at.desc(), Message.id.desc()).limit(MESSAGE_LIMIT)))
+    return [{"inbound": m.direction == Direction.INBOUND, "at": local_time(m.created_at, tz),
+             "text": message_text(m)} for m in reversed(newest)]
+
+
+def _render_job(job_id: int, *, error: str | None = None, form: dict | None = None,
+                notice: str | None = None):
+    user = current_user()
+    role = Role(user.role)
+    with db().org_session(user.org_id) as s:
+        job = s.get(Job, job_id)
+        if job is None or (role is Role.TECHNICIAN and job.technician_id != user.id):
+            abort(404)
+        tz = _tz(s, user.org_id)
+        customer = s.get(Customer, job.customer_id)
+        technician = s.get(User, job.technician_id) if job.technician_id else None
+        events = timeline(s, job, tz)
+        photos = photo_count(s, job.id)
+        messages = _messages(s, job, tz) if role in STAFF else []
+        techs = technicians(s) if role in STAFF else []
+    can_edit = role in STAFF
+    is_open = job.status in jobs.OPEN_STATUSES
+    start_local = job.scheduled_start.astimezone(tz) if job.scheduled_start else None
+    end_local = job.scheduled_end.astimezone(tz) if job.scheduled_end else None
+    defaults = {
+        "technician_id": str(job.technician_id or ""),
+        "day": start_local.date().isoformat() if start_local else "",
+        "start": start_local.strftime("%H:%M") if start_local else "",
+        "end": end_local.strftime("%H:%M") if end_local else "",
+    }
+    return render_template(
+        "backoffice/job.html", job=job, customer=customer_name(customer),
+        customer_phone=customer.phone if customer else None, technician=technician,
+        when=window_text(job.scheduled_start, job.scheduled_end, tz), events=events, photos=photos,
+        messages=messages, technicians=techs, form={**defaults, **(form or {})}, error=error,
+        notice=notice, can_assign=can_edit and is_open, can_schedule=can_edit and is_open,
+        next_statuses=_in_board_order(jobs.allowed_next(job.status)) if can_edit else [], show_messages=role in STAFF,
+        **LABELS,
+    )
+
+
+def _in_board_order(statuses: list[JobStatus]) -> list[JobStatus]:
+    return sorted(statuses, key=list(STATUS_LABELS).index)
+
+
+@bp.get("/<int:job_id>")
+@requires(EVERYONE)
+def show(job_id: int):
+    return _render_job(job_id, notice=NOTICES.get(request.args.get("done", "")))
+
+
+@bp.post("/<int:job_id>/assign")
+@requires(STAFF)
+def assign(job_id: int):
+    user = current_user()
+    form = {"technician_id": (request.form.get("technician_id") or "").strip()}
+    try:
+        with db().org_session(user.org_id) as s:
+            technician_id = parse_technician(form["technician_id"], {t.id for t in technicians(s)})
+            jobs.assign_technician(s, job_id, technician_id, actor())
+    except NotFound:
+        abort(404)
+    except FormError as exc:
+        return _render_job(job_id, error=exc.message, form=form)
+    except ValidationFailed as exc:
+        return _render_job(job_id, error=str(exc), form=form)
+    return redirect(f"/app/jobs/{job_id}?done={'assigned' if technician_id else 'unassigned'}")
+
+
+@bp.post("/<int:job_id>/schedule")
+@requires(STAFF)
+def reschedule(job_id: int):
+    user = current_user()
+    form = {k: (request.form.get(k) or "").strip() for k in ("day", "start", "end")}
+    try:
+        with db().org_session(user.org_id) as s:
+            window = parse_window(form, _tz(s, user.org_id))
+            if window is None:
+                raise FormError("day", "Elegí el día y la hora de la visita.")
+            jobs.schedule(s, job_id, *window, actor())
+    except NotFound:
+        abort(404)
+    except FormError as exc:
+        return _render_job(job_id, error=exc.message, form=form)
+    except ValidationFailed as exc:
+        return _render_job(job_id, error=str(exc), form=form)
+    return redirect(f"/app/jobs/{job_id}?done=scheduled")
+
+
+@bp.post("/<int:job_id>/status")
+@requires(STAFF)
+def change_status(job_id: int):
+    user = current_user()
+    form = {k: (request.form.get(k) or "").strip() for k in ("status", "note")}
+    try:
+        if form["status"] not in {s.value for s in JobStatus}:
+            raise FormError("status", "Elegí a qué estado pasa el trabajo.")
+        if len(form["note"]) > 1000:
+            raise FormError("note", "La nota puede tener hasta 1000 caracteres.")
+        with db().org_session(user.org_id) as s:
+            jobs.transition(s, job_id, JobStatus(form["status"]), actor(), note=form["note"] or None)
+    except NotFound:
+        abort(404)
+    except FormError as exc:
+        return _render_job(job_id, error=exc.message, form=form)
+    except InvalidTransition as exc:
+        return _render_job(job_id, error=transition_message(exc), form=form)
+    except ValidationFailed as exc:
+        return _render_job(job_id, error=str(exc), form=form)
+    return redirect(f"/app/jobs/{job_id}?done=status")
+

@@ -1,0 +1,54 @@
+"""The customers CSV import in a real browser at phone width: an owner uploads a file with one bad
+row and reads, in the report, which row was refused and why."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from core.models import Customer
+from core.users import create_user
+from tests.factories import create_org
+
+PASSWORD = "una-clave-bien-larga"
+CSV = ("nombre;teléfono;email;dirección;localidad\n"
+       "Lucía Fernández;11 4444-0101;lucia@example.com;Av. Rivadavia 5000, 2° A;Caballito\n"
+       "Pedro Gómez;11 4444-0102;pedro-arroba-mail;Calle 7 1234;La Plata\n"
+       "Rosa Díaz;11 4444-0103;;;\n")
+
+
+def test_owner_imports_customers_and_sees_the_bad_row(live_app, page, shot, tmp_path):
+    org_id = create_org(live_app.db, "Plomería Rápida", slug="plomeria-rapida")
+    with live_app.db.org_session(org_id) as s:
+        create_user(s, {"name": "Roberto Gómez", "role": "owner", "email": "roberto@example.com",
+                        "password": PASSWORD, "phone": "+5491155550100"})
+    upload = tmp_path / "clientes.csv"
+    upload.write_text(CSV, encoding="utf-8")
+
+    page.goto(live_app.link("/app/login"))
+    page.fill("#email", "roberto@example.com")
+    page.fill("#password", PASSWORD)
+    page.click("button:has-text('Entrar')")
+    page.wait_for_url(re.compile(r"/app/?$"))
+    page.click("header a:has-text('Clientes')")
+    page.click("a:has-text('Importar desde un CSV')")
+    page.set_input_files("#file", str(upload))
+    page.click("button:has-text('Importar')")
+    page.wait_for_selector("#report-title")
+
+    bad = page.locator("tr.import-error")
+    assert bad.count() == 1
+    assert bad.locator("td").all_inner_texts() == ["3", "email", "Email inválido: pedro-arroba-mail"]
+    assert page.get_by_text("Algunas filas no se importaron.").is_visible()
+    stats = page.locator(".stat").all_inner_texts()
+    assert stats == ["2", "1", "1"]  # imported, skipped, errors
+    shot(page, "backoffice-customers-import")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    with live_app.db.org_session(org_id) as s:
+        names = set(s.scalars(select(Customer.name)))
+    assert names == {"Lucía Fernández", "Rosa Díaz"}
+
+    # The new customers are there to find, typo and all.
+    page.goto(live_app.link("/app/customers?q=fernandes"))
+    assert page.get_by_text("Lucía Fernández").is_visible()

@@ -16,6 +16,18 @@ ERRORS = {
 }
 
 
+# Each module's `bp` is mounted under /app (one name per line: a new page adds its line).
+PAGES = (
+    "auth",
+    "dashboard",
+    "jobs",
+    "conversations",
+    "customers",
+    "invoices",
+    "team",
+)
+
+
 def _error_page(error):
     title, body = ERRORS[error.code]
     return render_template("backoffice/error.html", title=title, body=body), error.code
@@ -23,7 +35,7 @@ def _error_page(error):
 
 def register(app: Flask) -> None:
     """Mount every back-office blueprint under `/app`, behind CSRF checks and Spanish errors."""
-    from backoffice import auth, conversations, customers, dashboard, invoices, jobs, team
+    import importlib
 
     parent = Blueprint("backoffice", __name__, url_prefix="/app")
     parent.before_request(check_csrf)
@@ -38,8 +50,8 @@ def register(app: Flask) -> None:
         response.headers["Referrer-Policy"] = "same-origin"
         return response
 
-    for module in (auth, dashboard, jobs, conversations, customers, invoices, team):
-        parent.register_blueprint(module.bp)
+    for name in PAGES:
+        parent.register_blueprint(importlib.import_module(f"backoffice.{name}").bp)
     app.register_blueprint(parent)
 
     if app.config.get("SESSION_COOKIE_SAMESITE") is None:

@@ -6,7 +6,6 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from pathlib import PurePath
 
 from flask import Blueprint, abort, render_template, request
 from sqlalchemy import select
@@ -16,6 +15,7 @@ from backoffice.conversations import message_text
 from backoffice.display import local_time, zone
 from backoffice.extensions import db
 from backoffice.security import STAFF, VIEWER, actor, current_user, requires
+from backoffice.uploads import UploadRefused, read_csv_upload
 from core import payments
 from core.csv_import import ImportReport, import_customers_csv
 from core.invoice_pdf import IVA_LABELS
@@ -44,18 +44,6 @@ QUERY_MAX = 120
 JOBS_LIMIT = 50
 INVOICES_LIMIT = 50
 MESSAGES_LIMIT = 10
-MAX_UPLOAD = 1024 * 1024  # 1 MB: tens of thousands of customer rows, far more than a shop has
-# What browsers send for a .csv: Windows with Excel installed says it is an Excel file.
-CSV_TYPES = {"text/csv", "application/csv", "text/x-csv", "text/comma-separated-values",
-             "application/vnd.ms-excel", "text/plain"}
-UPLOAD_ERRORS = {
-    "missing": "Elegí un archivo CSV para importar.",
-    "type": "Ese archivo no es un CSV. En Excel usá «Guardar como» → «CSV (delimitado por comas)» "
-            "y subí ese archivo.",
-    "size": "El archivo pesa más de 1 MB. Partilo en varios archivos más chicos y subilos de a uno.",
-    "binary": "Ese archivo no parece un CSV de texto (¿es una planilla .xlsx renombrada?). "
-              "Guardalo como «CSV (delimitado por comas)» y probá de nuevo.",
-}
 JOB_STATUS = {
     JobStatus.PENDING: "sin agendar",
     JobStatus.SCHEDULED: "agendado",
@@ -67,10 +55,6 @@ JOB_STATUS = {
     JobStatus.CANCELLED: "cancelado",
     JobStatus.NEEDS_FOLLOWUP: "necesita otra visita",
 }
-
-
-class UploadRefused(ValueError):
-    """An uploaded file we do not read; the message is shown to the person as is."""
 
 
 @dataclass(frozen=True)
@@ -204,23 +188,6 @@ def show(customer_id: int):
     )
 
 
-def read_upload(upload) -> bytes:
-    """The bytes of an uploaded CSV, refused when missing, not a CSV, or over the size limit."""
-    if upload is None or not upload.filename:
-        raise UploadRefused(UPLOAD_ERRORS["missing"])
-    mimetype = (upload.mimetype or "").lower()
-    if PurePath(upload.filename).suffix.lower() != ".csv" or mimetype not in CSV_TYPES:
-        raise UploadRefused(UPLOAD_ERRORS["type"])
-    data = upload.stream.read(MAX_UPLOAD + 1)
-    if len(data) > MAX_UPLOAD:
-        raise UploadRefused(UPLOAD_ERRORS["size"])
-    if not data.strip():
-        raise UploadRefused(UPLOAD_ERRORS["missing"])
-    if b"\x00" in data:
-        raise UploadRefused(UPLOAD_ERRORS["binary"])
-    return data
-
-
 @bp.get("/import")
 @requires(STAFF)
 def import_form():
@@ -232,7 +199,7 @@ def import_form():
 def import_file():
     user = current_user()
     try:
-        data = read_upload(request.files.get("file"))
+        data = read_csv_upload(request.files.get("file"))
     except UploadRefused as exc:
         return render_template("backoffice/customers_import.html", report=None, error=str(exc))
     with db().org_session(user.org_id) as s:

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from backoffice.customers import MAX_UPLOAD, UPLOAD_ERRORS
+from backoffice.uploads import MAX_UPLOAD, UPLOAD_ERRORS
 from core import customers, payments
 from core.models import Customer, Invoice, PaymentMethod, Role, utcnow
 from core.phones import normalize_phone

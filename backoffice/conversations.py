@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from uuid import uuid4
 
@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, aliased
 from backoffice.display import local_time, zone
 from backoffice.extensions import db, dispatcher
 from backoffice.forms import FormError, reply_text
+from backoffice.paging import Page, paginate
 from backoffice.security import STAFF, actor, current_user, requires
 from core import audit, conversations
 from core.errors import NotFound
@@ -34,8 +35,7 @@ from core.replies import Text
 bp = Blueprint("conversations", __name__, url_prefix="/conversations")
 log = logging.getLogger("campotech.backoffice.conversations")
 
-INBOX_LIMIT = 100
-THREAD_LIMIT = 300
+THREAD_PAGE = 100  # messages of one conversation shown at a time, the newest first
 SERVICE_WINDOW = timedelta(hours=24)  # WhatsApp's: free text only within it
 DELIVERY = {
     DeliveryStatus.QUEUED: "en cola",
@@ -86,8 +86,9 @@ def _display_name(conversation: Conversation, customer_name: str | None, user_na
             or conversation.wa_id)
 
 
-def inbox(session: Session, limit: int = INBOX_LIMIT) -> list[InboxRow]:
-    """Conversations, the one with the newest message first."""
+def inbox(session: Session) -> Page:
+    """The requested page of conversations, the one with the newest message first (ties, and
+    chats without messages, by id)."""
     stats = (
         select(
             Message.conversation_id,
@@ -99,16 +100,17 @@ def inbox(session: Session, limit: int = INBOX_LIMIT) -> list[InboxRow]:
         .subquery("stats")
     )
     last = aliased(Message, name="last_message")
-    rows = session.execute(
+    page = paginate(
+        session,
         select(Conversation, Customer.name, User.name, stats.c.last_in, stats.c.last_out, last)
         .outerjoin(stats, stats.c.conversation_id == Conversation.id)
         .outerjoin(last, last.id == stats.c.last_id)
         .outerjoin(Customer, Customer.id == Conversation.customer_id)
         .outerjoin(User, User.id == Conversation.user_id)
-        .order_by(last.created_at.desc().nulls_last(), Conversation.id.desc())
-        .limit(limit)
-    ).all()
-    return [
+        .order_by(last.created_at.desc().nulls_last(), Conversation.id.desc()),
+        rows=lambda s, stmt: s.execute(stmt).all(),
+    )
+    return replace(page, items=[
         InboxRow(
             id=c.id, name=_display_name(c, customer_name, user_name), who=WHO.get(c.role, ""),
             last_at=message.created_at if message else None,
@@ -116,8 +118,8 @@ def inbox(session: Session, limit: int = INBOX_LIMIT) -> list[InboxRow]:
             unread=last_in is not None and (last_out is None or last_in > last_out),
             needs_person=c.needs_person, human_takeover=c.human_takeover,
         )
-        for c, customer_name, user_name, last_in, last_out, message in rows
-    ]
+        for c, customer_name, user_name, last_in, last_out, message in page.items
+    ])
 
 
 @bp.get("")
@@ -125,9 +127,9 @@ def inbox(session: Session, limit: int = INBOX_LIMIT) -> list[InboxRow]:
 def index():
     user = current_user()
     with db().org_session(user.org_id) as s:
-        rows = inbox(s)
+        page = inbox(s)
         tz = zone(s.get(Organization, user.org_id).time_zone)
-    return render_template("backoffice/conversations.html", rows=rows, tz=tz)
+    return render_template("backoffice/conversations.html", page=page, tz=tz)
 
 
 def _render_thread(conversation_id: int, *, error: str | None = None, draft: str = "",
@@ -140,9 +142,9 @@ def _render_thread(conversation_id: int, *, error: str | None = None, draft: str
         customer = s.get(Customer, conversation.customer_id) if conversation.customer_id else None
         staff = s.get(User, conversation.user_id) if conversation.user_id else None
         tz = zone(s.get(Organization, user.org_id).time_zone)
-        # The newest THREAD_LIMIT messages, shown oldest first.
-        newest = list(s.scalars(select(Message).where(Message.conversation_id == conversation.id)
-                                .order_by(Message.id.desc()).limit(THREAD_LIMIT)))
+        # Page 1 holds the newest messages, page 2 the ones before them…; each shown oldest first.
+        thread = paginate(s, select(Message).where(Message.conversation_id == conversation.id)
+                          .order_by(Message.id.desc()), per_page=THREAD_PAGE)
     messages = [
         MessageView(
             inbound=m.direction == Direction.INBOUND,
@@ -150,7 +152,7 @@ def _render_thread(conversation_id: int, *, error: str | None = None, draft: str
             text=message_text(m),
             status="" if m.direction == Direction.INBOUND else DELIVERY.get(m.status, str(m.status)),
         )
-        for m in reversed(newest)
+        for m in reversed(thread.items)
     ]
     window_closed = (conversation.last_inbound_at is None
                      or utcnow() - conversation.last_inbound_at > SERVICE_WINDOW)
@@ -158,8 +160,7 @@ def _render_thread(conversation_id: int, *, error: str | None = None, draft: str
                          staff.name if staff else None)
     return render_template("backoffice/conversation.html", conversation=conversation, name=name,
                            who=WHO.get(conversation.role, ""), messages=messages, error=error,
-                           draft=draft, notice=notice, window_closed=window_closed,
-                           truncated=len(newest) == THREAD_LIMIT)
+                           draft=draft, notice=notice, window_closed=window_closed, thread=thread)
 
 
 @bp.get("/<int:conversation_id>")

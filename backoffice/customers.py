@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 
 from flask import Blueprint, abort, render_template, request
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from backoffice.conversations import message_text
 from backoffice.display import local_time, zone
 from backoffice.extensions import db
+from backoffice.paging import Page, paginate, paginate_list
 from backoffice.security import STAFF, VIEWER, actor, current_user, requires
 from backoffice.uploads import UploadRefused, read_csv_upload
 from core import payments
@@ -33,16 +34,14 @@ from core.models import (
     Organization,
     Role,
 )
-from core.search import search_customers
+from core.search import search_customers, spanish_sort_key
 
 bp = Blueprint("customers", __name__, url_prefix="/customers")
 log = logging.getLogger("campotech.backoffice.customers")
 
 READERS = STAFF | VIEWER
-LIST_LIMIT = 50
 QUERY_MAX = 120
-JOBS_LIMIT = 50
-INVOICES_LIMIT = 50
+DETAIL_PER_PAGE = 20  # a customer's jobs and invoices, each paged on its own
 MESSAGES_LIMIT = 10
 JOB_STATUS = {
     JobStatus.PENDING: "sin agendar",
@@ -105,14 +104,27 @@ def owed_by(session: Session, customer_ids: list[int]) -> dict[int, Decimal]:
     return owed
 
 
-def find(session: Session, query: str) -> list[CustomerRow]:
-    """Best matches for `query` (name, phone, address); the newest customers when it is empty."""
+def _in_stable_order(ranked: list[tuple[Customer, float]]) -> list[tuple[Customer, float]]:
+    """Ranked matches with ties between namesakes broken by id, so that paging through the
+    results never shows one twice or skips one (the ranking alone leaves them in table order)."""
+    first: dict[tuple[float, str], int] = {}
+    for position, (customer, score) in enumerate(ranked):
+        first.setdefault((score, spanish_sort_key(customer.name)), position)
+    return sorted(ranked, key=lambda pair: (first[(pair[1], spanish_sort_key(pair[0].name))], pair[0].id))
+
+
+def find(session: Session, query: str) -> Page:
+    """The requested page of best matches for `query` (name, phone, address); of the newest
+    customers when it is empty."""
     if query:
-        found = [c for c, _score in search_customers(session, query, limit=LIST_LIMIT)]
+        everyone = session.scalar(select(func.count(Customer.id))) or 0
+        page = paginate_list(_in_stable_order(search_customers(session, query, limit=everyone)))
+        found = [customer for customer, _score in page.items]
     else:
-        found = list(session.scalars(select(Customer).order_by(Customer.id.desc()).limit(LIST_LIMIT)))
+        page = paginate(session, select(Customer).order_by(Customer.id.desc()))
+        found = page.items
     owed = owed_by(session, [c.id for c in found])
-    return [CustomerRow(c.id, _name(c), c.phone, owed[c.id]) for c in found]
+    return replace(page, items=[CustomerRow(c.id, _name(c), c.phone, owed[c.id]) for c in found])
 
 
 def _document(customer: Customer) -> str | None:
@@ -151,8 +163,8 @@ def index():
     user = current_user()
     query = (request.args.get("q") or "").strip()[:QUERY_MAX]
     with db().org_session(user.org_id) as s:
-        rows = find(s, query)
-    return render_template("backoffice/customers.html", rows=rows, query=query, limit=LIST_LIMIT,
+        page = find(s, query)
+    return render_template("backoffice/customers.html", page=page, query=query,
                            can_import=Role(user.role) in STAFF)
 
 
@@ -165,13 +177,15 @@ def show(customer_id: int):
         customer = s.get(Customer, customer_id)
         if customer is None:
             abort(404)
-        jobs = [JobRow(j.number, JOB_STATUS.get(j.status, str(j.status)),
-                       j.scheduled_start or j.created_at, j.description)
-                for j in s.scalars(select(Job).where(Job.customer_id == customer.id)
-                                   .order_by(Job.id.desc()).limit(JOBS_LIMIT))]
-        invoices = [_invoice_row(s, i) for i in s.scalars(
-            select(Invoice).where(Invoice.customer_id == customer.id)
-            .order_by(Invoice.id.desc()).limit(INVOICES_LIMIT))]
+        jobs = paginate(s, select(Job).where(Job.customer_id == customer.id).order_by(Job.id.desc()),
+                        per_page=DETAIL_PER_PAGE, arg="jobs_page", anchor="trabajos")
+        jobs = replace(jobs, items=[JobRow(j.number, JOB_STATUS.get(j.status, str(j.status)),
+                                           j.scheduled_start or j.created_at, j.description)
+                                    for j in jobs.items])
+        invoices = paginate(s, select(Invoice).where(Invoice.customer_id == customer.id)
+                            .order_by(Invoice.id.desc()),
+                            per_page=DETAIL_PER_PAGE, arg="invoices_page", anchor="facturas")
+        invoices = replace(invoices, items=[_invoice_row(s, i) for i in invoices.items])
         total_owed = owed_by(s, [customer.id])[customer.id]
         # The chat is for the people who answer it, as in the inbox; a viewer sees the rest.
         conversation = _conversation(s, customer.id) if is_staff else None

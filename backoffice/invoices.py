@@ -1,18 +1,23 @@
-"""Invoices for staff: the list with filters, one invoice, AFIP retries and cash/transfer payments."""
+"""Invoices for staff: the list with filters and its CSV export, one invoice, AFIP retries and
+cash/transfer payments."""
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 from decimal import Decimal
+from urllib.parse import urlencode
 
-from flask import Blueprint, abort, redirect, render_template, request
-from sqlalchemy import func, select
+from flask import Blueprint, Response, abort, redirect, render_template, request
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from backoffice.display import local_time, zone
 from backoffice.extensions import db, dispatcher, settings
 from backoffice.forms import FormError, InvoiceFilters, invoice_filters, parse_amount
+from backoffice.invoices_csv import export_csv
+from backoffice.paging import Page, paginate, url_with
 from backoffice.security import INVOICE_READERS, MANAGERS, STAFF, actor, current_user, requires
 from core import invoicing, payments
 from core.errors import NotFound, ValidationFailed
@@ -33,7 +38,6 @@ from core.models import (
 bp = Blueprint("invoices", __name__, url_prefix="/invoices")
 log = logging.getLogger("campotech.backoffice.invoices")
 
-LIST_LIMIT = 200
 MANUAL_METHODS = {PaymentMethod.CASH.value, PaymentMethod.TRANSFER.value}
 NOTICES = {
     "retry": "Listo: se la pedimos de nuevo a AFIP. En un ratito vas a ver el resultado acá.",
@@ -65,8 +69,10 @@ def _row(session: Session, invoice: Invoice, customer_name: str | None) -> Invoi
     )
 
 
-def search(session: Session, filters: InvoiceFilters, limit: int = LIST_LIMIT) -> list[InvoiceRow]:
-    query = select(Invoice, Customer.name).join(Customer, Customer.id == Invoice.customer_id)
+def filtered(filters: InvoiceFilters) -> Select:
+    """(Invoice, Customer) rows matching `filters`, newest first (ids are unique, so pages never
+    overlap): the list and the export."""
+    query = select(Invoice, Customer).join(Customer, Customer.id == Invoice.customer_id)
     if filters.status:
         query = query.where(Invoice.status == InvoiceStatus(filters.status))
     if filters.customer:
@@ -75,25 +81,63 @@ def search(session: Session, filters: InvoiceFilters, limit: int = LIST_LIMIT) -
         query = query.where(Invoice.issue_date >= filters.date_from)
     if filters.date_to:
         query = query.where(Invoice.issue_date <= filters.date_to)
-    rows = session.execute(query.order_by(Invoice.id.desc()).limit(limit)).all()
-    return [_row(session, invoice, name) for invoice, name in rows]
+    return query.order_by(Invoice.id.desc())
+
+
+def search(session: Session, filters: InvoiceFilters) -> Page:
+    """The requested page of the filtered list."""
+    page = paginate(session, filtered(filters), rows=lambda s, q: s.execute(q).all())
+    return replace(page, items=[_row(session, invoice, customer.name) for invoice, customer in page.items])
+
+
+def _filters() -> tuple[InvoiceFilters, str | None]:
+    """The filters asked for, or none and the reason when they make no sense."""
+    try:
+        return invoice_filters(request.args, {s.value for s in InvoiceStatus}), None
+    except FormError as exc:
+        return InvoiceFilters(), exc.message
+
+
+def _export_url(filters: InvoiceFilters) -> str:
+    """The export of what the list shows: the same filters, every page."""
+    args = {"status": filters.status, "customer": filters.customer,
+            "from": filters.date_from.isoformat() if filters.date_from else None,
+            "to": filters.date_to.isoformat() if filters.date_to else None}
+    query = urlencode({k: v for k, v in args.items() if v})
+    return "/app/invoices/export.csv" + (f"?{query}" if query else "")
 
 
 @bp.get("")
 @requires(INVOICE_READERS)
 def index():
     user = current_user()
-    statuses = {s.value for s in InvoiceStatus}
-    error = None
-    try:
-        filters = invoice_filters(request.args, statuses)
-    except FormError as exc:
-        filters, error = InvoiceFilters(), exc.message
+    filters, error = _filters()
     with db().org_session(user.org_id) as s:
-        rows = search(s, filters)
-    return render_template("backoffice/invoices.html", rows=rows, filters=filters, error=error,
-                           statuses=list(InvoiceStatus), limit=LIST_LIMIT,
+        page = search(s, filters)
+    return render_template("backoffice/invoices.html", page=page, filters=filters, error=error,
+                           statuses=list(InvoiceStatus),
+                           export_url=_export_url(filters),
                            can_retry=Role(user.role) in MANAGERS)
+
+
+@bp.get("/export.csv")
+@requires(INVOICE_READERS)
+def export():
+    """Every invoice matching the list's filters (not only one page), for the accountant."""
+    user = current_user()
+    filters, error = _filters()
+    if error:
+        # The list says what is wrong with the filters; exporting everything instead would mislead.
+        return redirect(url_with("/app/invoices"))
+    with db().org_session(user.org_id) as s:
+        tz = zone(s.get(Organization, user.org_id).time_zone)
+        body, rows = export_csv(s, filtered(filters))
+    log.info("invoices exported as CSV", extra={"rows": rows})
+    stamp = datetime.now(tz).strftime("%Y-%m-%d")
+    return Response(body, mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="facturas-{stamp}.csv"',
+        "Cache-Control": "no-store",
+    })
 
 
 def _render_invoice(invoice_id: int, *, error: str | None = None, form: dict | None = None,

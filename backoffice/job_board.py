@@ -11,10 +11,11 @@ from sqlalchemy.orm import Session
 
 from backoffice.display import local_time
 from backoffice.forms import FormError, parse_date
+from backoffice.paging import Page, paginate
 from core.errors import InvalidTransition
 from core.models import Customer, Job, JobEvent, JobStatus, Service, Urgency, User
 
-BOARD_LIMIT = 300
+COLUMN_PREVIEW = 10  # jobs per status on the whole board; the rest are one tap away, paged
 DESCRIPTION_MAX = 4000
 PREVIEW = 140
 
@@ -217,19 +218,51 @@ def _preview(text: str | None) -> str:
     return text if len(text) <= PREVIEW else text[:PREVIEW - 1] + "…"
 
 
+# Open work by visit time, soonest first and unscheduled last; closed work newest visit first.
+# The number (unique) ends each order, so pages of one column never overlap.
+CLOSED = frozenset({S.COMPLETED, S.INVOICED, S.PAID, S.CANCELLED})
+_OPEN_ORDER = (Job.scheduled_start.asc().nulls_last(), Job.number.asc())
+_CLOSED_ORDER = (Job.scheduled_start.desc().nulls_last(), Job.number.desc())
+
+
+def column_order(status: JobStatus) -> tuple:
+    return _CLOSED_ORDER if status in CLOSED else _OPEN_ORDER
+
+
+@dataclass(frozen=True)
+class BoardColumn:
+    status: JobStatus
+    rows: list[JobRow]  # the first COLUMN_PREVIEW
+    total: int
+
+
+def status_counts(session: Session, filters: JobFilters, tz: ZoneInfo, *,
+                  only_technician: int | None = None) -> dict[JobStatus, int]:
+    """How many jobs matching `filters` each status has."""
+    query = _query(filters, tz, only_technician)
+    return dict(session.execute(query.with_only_columns(Job.status, func.count(Job.id))
+                                .group_by(Job.status)).all())
+
+
 def board(session: Session, filters: JobFilters, tz: ZoneInfo, *, only_technician: int | None = None,
-          limit: int = BOARD_LIMIT) -> tuple[list[tuple[JobStatus, list[JobRow]]], bool]:
-    """The newest `limit` jobs matching `filters`, grouped by status in board order (each column
-    by visit time, unscheduled last); and whether the limit cut the list."""
-    query = _query(filters, tz, only_technician).order_by(Job.id.desc()).limit(limit)
-    rows = _rows(session, query, tz)
+          per_column: int = COLUMN_PREVIEW) -> list[BoardColumn]:
+    """The jobs matching `filters` by status in board order: each column's first `per_column`
+    and how many it has in all (the whole column is `status_page`)."""
+    counts = status_counts(session, filters, tz, only_technician=only_technician)
     columns = []
     for status in STATUS_LABELS:
-        in_column = [r for r in rows if r.status == status]
-        if in_column:
-            in_column.sort(key=lambda r: (r.start is None, r.start or datetime.min, r.number))
-            columns.append((status, in_column))
-    return columns, len(rows) >= limit
+        if counts.get(status):
+            query = (_query(filters, tz, only_technician).where(Job.status == status)
+                     .order_by(*column_order(status)).limit(per_column))
+            columns.append(BoardColumn(status, _rows(session, query, tz), counts[status]))
+    return columns
+
+
+def status_page(session: Session, filters: JobFilters, tz: ZoneInfo, *,
+                only_technician: int | None = None) -> Page:
+    """One status's column (`filters.status`), the requested page of it."""
+    query = _query(filters, tz, only_technician).order_by(*column_order(filters.status))
+    return paginate(session, query, rows=lambda s, stmt: _rows(s, stmt, tz))
 
 
 @dataclass(frozen=True)

@@ -28,10 +28,13 @@ from backoffice.job_board import (
     parse_technician,
     parse_window,
     photo_count,
+    status_counts,
+    status_page,
     timeline,
     transition_message,
     window_text,
 )
+from backoffice.paging import url_with
 from backoffice.security import EVERYONE, STAFF, actor, current_user, requires
 from core import jobs
 from core.errors import InvalidTransition, NotFound, ValidationFailed
@@ -76,6 +79,11 @@ def _own_only(user: User) -> int | None:
 
 # ---- the board -------------------------------------------------------------------------------
 
+def _column_url(status: JobStatus | None = None) -> str:
+    """The board with the same filters, narrowed to one status's whole column (or widened back)."""
+    return url_with(status=status.value if status else None, page=None)
+
+
 @bp.get("")
 @requires(EVERYONE)
 def index():
@@ -86,24 +94,28 @@ def index():
     except FormError as exc:
         filters, error = JobFilters(), exc.message
     view = "agenda" if request.args.get("view") == "agenda" else "board"
+    own = _own_only(user)
+    groups, columns, page, total = [], [], None, 0
     with db().org_session(user.org_id) as s:
         tz = _tz(s, user.org_id)
         if view == "agenda":
             if filters.day is None:
                 filters = JobFilters(filters.status, filters.technician_id, filters.service,
                                      datetime.now(tz).date(), filters.urgency)
-            groups = agenda(s, filters, tz, only_technician=_own_only(user))
-            columns, truncated = [], False
+            groups = agenda(s, filters, tz, only_technician=own)
+        elif filters.status:
+            # One status: its whole column, a page at a time.
+            page = status_page(s, filters, tz, only_technician=own)
+            total = status_counts(s, filters, tz, only_technician=own).get(filters.status, 0)
         else:
-            groups = []
-            columns, truncated = board(s, filters, tz, only_technician=_own_only(user))
-        techs = technicians(s) if _own_only(user) is None else []
+            columns = board(s, filters, tz, only_technician=own)
+        techs = technicians(s) if own is None else []
     days = (filters.day - timedelta(days=1), filters.day + timedelta(days=1)) if view == "agenda" else None
     return render_template(
         "backoffice/jobs.html", view=view, days=days, filters=filters, error=error, columns=columns,
-        truncated=truncated, groups=groups, technicians=techs, statuses=list(STATUS_LABELS),
+        page=page, total=total, groups=groups, technicians=techs, statuses=list(STATUS_LABELS),
         services=list(SERVICE_LABELS), urgencies=list(URGENCY_LABELS),
-        can_edit=Role(user.role) in STAFF, **LABELS,
+        can_edit=Role(user.role) in STAFF, column_url=_column_url, **LABELS,
     )
 
 

@@ -189,7 +189,7 @@ def _iva_shares(invoice: Invoice) -> list[tuple[Decimal, Decimal]]:
     return [(rate, amount) for rate, (_base, amount) in sorted(groups.items())]
 
 
-def _receiver(invoice: Invoice, customer: Customer | None) -> tuple[str | None, str]:
+def receiver(invoice: Invoice, customer: Customer | None) -> tuple[str | None, str]:
     """("CUIT: 30-71234567-1" or None, IVA condition) as the invoice stated them to AFIP."""
     doc = None
     if invoice.receiver_doc_tipo in DOC_LABELS and invoice.receiver_doc_nro:
@@ -353,7 +353,7 @@ def render_invoice_pdf(invoice: Invoice, org: Organization, customer: Customer |
         pdf.set_fill_color(255, 255, 255)
 
     # The customer.
-    doc, condition = _receiver(invoice, customer)
+    doc, condition = receiver(invoice, customer)
     name = (customer.name if customer is not None else None) or "Consumidor Final"
     rows = [f"Cliente: {name}"]
     if doc:

@@ -3,13 +3,26 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from rq import Queue
 from sqlalchemy import select
 
-from core.models import AuditEntry, Conversation, DeliveryStatus, Direction, Message, Role
-from tests.backoffice.conftest import post
+from backoffice.conversations import THREAD_PAGE
+from backoffice.paging import PER_PAGE
+from core.models import (
+    AuditEntry,
+    Conversation,
+    ConversationRole,
+    DeliveryStatus,
+    Direction,
+    Message,
+    Role,
+)
+from tests.backoffice.conftest import add_message, post
+from tests.backoffice.pages import link, walk
 
 
 def _cards(html: str) -> list[str]:
@@ -109,3 +122,85 @@ def test_unknown_conversation_is_a_spanish_404(signed_in, shop):
     assert response.status_code == 404
     assert "No encontramos esa página" in response.get_data(as_text=True)
     assert post(client, "/app/conversations/999999/take-over").status_code == 404
+
+
+# ---- paging ----------------------------------------------------------------------------------
+
+def _inbox_ids(html: str) -> list[int]:
+    return [int(n) for n in re.findall(r'<li class="card">\s*<a href="/app/conversations/(\d+)">', html)]
+
+
+def _add_chats(shop, count: int) -> list[tuple[int, datetime | None]]:
+    """`count` customers' chats a day old or more, two by two with the same last-message time,
+    every fifth one asking for a person; and one chat without messages. (id, last message time)."""
+    long_ago = datetime.now(UTC) - timedelta(days=1)
+    chats = []
+    with shop.db.org_session(shop.org_id) as s:
+        for n in range(count):
+            wa = f"54911777{n:05d}"
+            chat = Conversation(wa_id=wa, phone=f"+{wa}", role=ConversationRole.CUSTOMER,
+                                profile_name=f"Vecino {n:02d}", slots={}, needs_person=n % 5 == 0)
+            s.add(chat)
+            s.flush()
+            at = long_ago - timedelta(minutes=n // 2)
+            add_message(s, chat.id, Direction.INBOUND, f"consulta {n:02d}", at)
+            chats.append((chat.id, at))
+        silent = Conversation(wa_id="5491177799999", phone="+5491177799999", role=ConversationRole.CUSTOMER,
+                              profile_name="Sin mensajes", slots={})
+        s.add(silent)
+        s.flush()
+        chats.append((silent.id, None))
+    return chats
+
+
+def test_inbox_pages_newest_first_each_chat_once_with_its_flags(signed_in, shop):
+    chats = _add_chats(shop, 60)
+    pages = walk(signed_in(Role.DISPATCHER), "/app/conversations")
+    seen = [i for page in pages for i in _inbox_ids(page)]
+    by_time = sorted(chats[:-1], key=lambda chat: (chat[1], chat[0]), reverse=True)
+    # Marta's and Juan's are today's; equal times go by id, newest id first; no messages last.
+    assert seen == [shop.marta_chat, shop.juan_chat, *(i for i, _ in by_time), chats[-1][0]]
+    assert [len(_inbox_ids(page)) for page in pages] == [PER_PAGE, 13]
+    assert link(pages[1], "prev") == "/app/conversations"
+    # The second page keeps each chat's tags and preview.
+    card = re.search(rf'<li class="card">\s*<a href="/app/conversations/{chats[50][0]}">(.*?)</li>',
+                     pages[1], re.DOTALL).group(1)
+    assert "Vecino 50" in card and "necesita una persona" in card and "sin responder" in card
+    assert "consulta 50" in card
+    assert "Se muestran" not in pages[0]
+
+
+@pytest.mark.parametrize("page", ["0", "abc", "99999"])
+def test_inbox_nonsense_page_numbers_show_the_first_page(signed_in, shop, page):
+    response = signed_in(Role.OWNER).get(f"/app/conversations?page={page}")
+    assert response.status_code == 200
+    assert _inbox_ids(response.get_data(as_text=True)) == [shop.marta_chat, shop.juan_chat]
+
+
+def test_inbox_page_past_the_end_is_empty_with_a_way_back(signed_in, shop):
+    html = signed_in(Role.OWNER).get("/app/conversations?page=3").get_data(as_text=True)
+    assert _inbox_ids(html) == [] and "Todavía no escribió nadie" not in html
+    assert '<a href="/app/conversations">Volver a la primera página</a>' in html
+
+
+def test_a_long_conversation_shows_the_latest_and_older_ones_a_page_at_a_time(signed_in, shop):
+    start = datetime.now(UTC) - timedelta(days=2)
+    with shop.db.org_session(shop.org_id) as s:
+        for n in range(250):
+            add_message(s, shop.juan_chat, Direction.INBOUND if n % 2 else Direction.OUTBOUND,
+                        f"mensaje {n:03d}", start + timedelta(minutes=n))
+    client = signed_in(Role.OWNER)
+    base = f"/app/conversations/{shop.juan_chat}"
+    pages = walk(client, base)
+    bodies = [re.findall(r"(mensaje \d{3})<span", page) for page in pages]
+    assert [len(b) for b in bodies] == [THREAD_PAGE, THREAD_PAGE, 50]  # the last also has the shop's 2
+    # The first page is the newest; each reads oldest first; together all of them once.
+    assert bodies[0][-1] == "mensaje 249" and bodies[0] == sorted(bodies[0])
+    assert sorted(b for page in bodies for b in page) == [f"mensaje {n:03d}" for n in range(250)]
+    assert "← Mensajes anteriores" in pages[0] and "Mensajes más nuevos" not in pages[0]
+    assert link(pages[1], "prev") == base and link(pages[2], "prev") == f"{base}?page=2"
+    assert "¿Cuándo vienen?" in pages[2] and "¿Cuándo vienen?" not in pages[0]
+    # Replying works from any page, and an old page number shows a way back.
+    assert "Tu respuesta" in pages[1]
+    gone = client.get(f"{base}?page=9").get_data(as_text=True)
+    assert f'<a href="{base}">Ver los últimos</a>' in gone and "Sin mensajes todavía." not in gone

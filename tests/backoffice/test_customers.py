@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import date
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
 
+from backoffice.customers import DETAIL_PER_PAGE
+from backoffice.paging import PER_PAGE
 from backoffice.uploads import MAX_UPLOAD, UPLOAD_ERRORS
-from core import customers, payments
-from core.models import Customer, Invoice, PaymentMethod, Role, utcnow
+from core import customers, jobs, payments
+from core.models import Customer, Invoice, InvoiceStatus, PaymentMethod, Role, utcnow
 from core.phones import normalize_phone
 from tests.backoffice.conftest import post
+from tests.backoffice.pages import link, walk
 
 GOOD_CSV = ("nombre;teléfono;dirección;localidad;CUIT;condición IVA\n"
             "Lucía Fernández;11 4444-0101;Av. Rivadavia 5000, 2° A;Caballito;20-12345678-6;"
@@ -82,6 +86,111 @@ def test_a_query_is_shown_back_escaped(signed_in, shop):
     html = signed_in(Role.OWNER).get("/app/customers?q=<script>x</script>").get_data(as_text=True)
     assert "<script>x</script>" not in html
     assert "&lt;script&gt;x&lt;/script&gt;" in html
+
+
+# ---- paging --------------------------------------------------------------------------------
+
+def _ids(html: str) -> list[int]:
+    return [int(n) for n in re.findall(r'<li class="card">\s*<a href="/app/customers/(\d+)">', html)]
+
+
+def _add_customers(shop, names: list[str]) -> list[int]:
+    with shop.db.org_session(shop.org_id) as s:
+        return [customers.create_customer(s, {"name": name}).id for name in names]
+
+
+def test_the_whole_list_a_page_at_a_time_newest_first(signed_in, shop):
+    added = _add_customers(shop, [f"Cliente {n:03d}" for n in range(120)])
+    pages = walk(signed_in(Role.VIEWER), "/app/customers")
+    assert len(pages) == 3  # 122 customers, 50 a page
+    seen = [i for page in pages for i in _ids(page)]
+    assert seen == sorted([1, 2, *added], reverse=True)  # each exactly once, newest first
+    assert [len(_ids(page)) for page in pages] == [PER_PAGE, PER_PAGE, 22]
+    assert "Se muestran" not in pages[0]
+    assert "Página 2" in pages[1]
+    assert link(pages[1], "prev") == "/app/customers" and link(pages[2], "prev") == "/app/customers?page=2"
+
+
+def test_search_results_page_through_namesakes_exactly_once(signed_in, shop):
+    """60 customers with the very same name rank as a tie: paging must not depend on where the
+    database happens to keep them, even when some are edited between two pages."""
+    namesakes = _add_customers(shop, ["Ana Gómez"] * 60)
+    others = _add_customers(shop, [f"Luis Gómez {n:02d}" for n in range(40)])
+    client = signed_in(Role.DISPATCHER)
+    first = client.get("/app/customers?q=gomez").get_data(as_text=True)
+    next_url = link(first, "next")
+    assert next_url == "/app/customers?q=gomez&page=2"  # the search stays on the next page
+    # Edits move rows around in PostgreSQL's heap, so an unordered read would come back shuffled.
+    with shop.db.org_session(shop.org_id) as s:
+        for customer_id in reversed(namesakes):
+            customers.update_customer(s, customer_id, {"notes": "llamar antes de ir"})
+    rest = walk(client, next_url)
+    seen = [i for page in [first, *rest] for i in _ids(page)]
+    assert sorted(seen) == sorted(namesakes + others)
+    assert len(seen) == len(set(seen)) == 100
+    assert len(rest) == 1 and "Página 2" in rest[0]
+    assert link(rest[0], "prev") == "/app/customers?q=gomez"
+    # Closest names first: every "Ana Gómez" (2 words) before the "Luis Gómez NN" (3 words).
+    assert set(seen[:60]) == set(namesakes)
+
+
+@pytest.mark.parametrize("page", ["0", "abc", "-1", "99999"])
+def test_nonsense_page_numbers_show_the_first_page(signed_in, shop, page):
+    response = signed_in(Role.OWNER).get(f"/app/customers?page={page}")
+    assert response.status_code == 200
+    assert sorted(_names(response.get_data(as_text=True))) == ["Juan Pérez", "Marta García"]
+
+
+def test_a_page_past_the_end_is_empty_with_a_way_back(signed_in, shop):
+    for url, back in (("/app/customers?page=7", "/app/customers"),
+                      ("/app/customers?q=marta&page=3", "/app/customers?q=marta")):
+        response = signed_in(Role.OWNER).get(url)
+        assert response.status_code == 200
+        html = response.get_data(as_text=True)
+        assert _ids(html) == []
+        assert "No hay nada en la página" in html
+        assert f'<a href="{back}">Volver a la primera página</a>' in html
+        assert "Todavía no hay clientes cargados" not in html and "No encontramos clientes" not in html
+
+
+def test_a_customers_jobs_and_invoices_page_on_their_own(signed_in, shop):
+    extra = DETAIL_PER_PAGE + 5
+    with shop.db.org_session(shop.org_id) as s:
+        rosa = customers.create_customer(s, {"name": "Rosa Díaz"}).id
+        job_numbers = [jobs.create_job(s, {"customer_id": rosa, "service": "plumbing",
+                                           "description": f"visita {n}"}).number for n in range(extra)]
+        invoice_ids = []
+        for n in range(extra):
+            invoice = Invoice(customer_id=rosa, letter="B", cbte_tipo=6, punto_de_venta=1, number=100 + n,
+                              issue_date=date(2026, 10, 1), status=InvoiceStatus.AUTHORIZED,
+                              total=Decimal(1000), net=Decimal(1000))
+            s.add(invoice)
+            s.flush()
+            invoice_ids.append(invoice.id)
+    client = signed_in(Role.VIEWER)
+    base = f"/app/customers/{rosa}"
+
+    def job_numbers_in(html: str) -> list[int]:
+        return [int(n) for n in re.findall(r"<tr><td>#(\d+)</td>", html)]
+
+    def invoice_ids_in(html: str) -> list[int]:
+        return [int(n) for n in re.findall(r'<td><a href="/app/invoices/(\d+)">', html)]
+
+    first = client.get(base).get_data(as_text=True)
+    assert job_numbers_in(first) == sorted(job_numbers, reverse=True)[:DETAIL_PER_PAGE]
+    assert invoice_ids_in(first) == sorted(invoice_ids, reverse=True)[:DETAIL_PER_PAGE]
+    assert f'href="{base}?jobs_page=2#trabajos"' in first
+    assert f'href="{base}?invoices_page=2#facturas"' in first
+    # The second page of invoices keeps the jobs where they were, and the other way round.
+    both = client.get(f"{base}?jobs_page=2&invoices_page=2").get_data(as_text=True)
+    assert job_numbers_in(both) == sorted(job_numbers, reverse=True)[DETAIL_PER_PAGE:]
+    assert invoice_ids_in(both) == sorted(invoice_ids, reverse=True)[DETAIL_PER_PAGE:]
+    assert f'href="{base}?invoices_page=2#trabajos"' in both  # back to jobs page 1
+    assert f'href="{base}?jobs_page=2#facturas"' in both  # back to invoices page 1
+    beyond = client.get(f"{base}?jobs_page=9").get_data(as_text=True)
+    assert job_numbers_in(beyond) == [] and "Todavía no tiene trabajos." not in beyond
+    assert f'<a href="{base}#trabajos">Volver a la primera página</a>' in beyond
+    assert len(invoice_ids_in(beyond)) == DETAIL_PER_PAGE
 
 
 # ---- one customer --------------------------------------------------------------------------

@@ -3,6 +3,7 @@ moving it through its states, and what a technician may see."""
 
 from __future__ import annotations
 
+import html as html_lib
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -11,9 +12,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
+from backoffice.job_board import COLUMN_PREVIEW
 from core import jobs
 from core.models import Direction, Job, JobEvent, JobStatus, Role
 from tests.backoffice.conftest import add_message, add_staff, post
+from tests.backoffice.pages import link, walk
 
 ART = ZoneInfo("America/Argentina/Buenos_Aires")
 
@@ -274,3 +277,79 @@ def test_descriptions_and_names_are_escaped(signed_in, shop, pg_db):
         html = client.get(path).get_data(as_text=True)
         assert "<script>alert" not in html, path
         assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in html, path
+
+
+# ---- long columns ----------------------------------------------------------------------------
+
+@pytest.fixture
+def crowd(board, shop, pg_db) -> dict[str, list[int]]:
+    """On top of the board: 60 plumbing visits for Juan on 1/12 (30 at 8:00, then 30 at 9:00, so
+    many share a time) and 12 jobs cancelled before being scheduled. Job numbers per group."""
+    made: dict[str, list[int]] = {"eight": [], "nine": [], "cancelled": []}
+    with pg_db.org_session(shop.org_id) as s:
+        for n in range(60):
+            hour = 8 if n % 2 == 0 else 9  # interleaved, so number order is not time order
+            job = jobs.create_job(s, {"customer_id": 2, "service": "plumbing", "description": f"visita {n}",
+                                      "scheduled_start": _at(1, hour), "scheduled_end": _at(1, hour, 45)})
+            made["eight" if hour == 8 else "nine"].append(job.number)
+        for n in range(12):
+            job = jobs.create_job(s, {"customer_id": 1, "service": "gas", "description": f"se arrepintió {n}"})
+            jobs.transition(s, job.id, JobStatus.CANCELLED, "test")
+            made["cancelled"].append(job.number)
+    return made
+
+
+def _column(html: str, label: str) -> list[int]:
+    """The job numbers under one status heading of the board."""
+    start = html.index(f"<h2>{label} <span")
+    end = html.find("<h2>", start + 1)
+    return _numbers(html[start:end if end != -1 else len(html)])
+
+
+def test_a_long_column_shows_its_first_jobs_and_a_link_to_all_of_them(signed_in, crowd):
+    client = signed_in(Role.DISPATCHER)
+    html = client.get("/app/jobs").get_data(as_text=True)
+    assert 'Agendado <span class="muted">(63)</span>' in html  # the board's 3 and the 60
+    assert _column(html, "Agendado") == crowd["eight"][:COLUMN_PREVIEW]  # soonest visits first
+    assert '<a href="/app/jobs?status=scheduled">Ver los 63 trabajos «Agendado» →</a>' in html
+    # Closed work the other way round: the most recent first.
+    assert 'Cancelado <span class="muted">(12)</span>' in html
+    assert _column(html, "Cancelado") == sorted(crowd["cancelled"], reverse=True)[:COLUMN_PREVIEW]
+    # A short column has everything and no link.
+    assert _column(html, "Pendiente") == [1] and "trabajos «Pendiente»" not in html
+    assert "Se muestran" not in html
+
+
+def test_a_whole_column_pages_through_every_job_once_keeping_the_filters(signed_in, crowd):
+    client = signed_in(Role.OWNER)
+    filtered = client.get("/app/jobs?service=plumbing&date=2026-12-01").get_data(as_text=True)
+    link_to_column = re.search(r'<a href="([^"]+)">Ver los 60 trabajos «Agendado» →</a>', filtered)
+    assert link_to_column.group(1) == "/app/jobs?service=plumbing&amp;date=2026-12-01&amp;status=scheduled"
+    pages = walk(client, html_lib.unescape(link_to_column.group(1)))
+    assert len(pages) == 2
+    seen = [n for page in pages for n in _numbers(page)]
+    assert seen == crowd["eight"] + crowd["nine"]  # by visit time, then number: each exactly once
+    assert link(pages[0], "next") == "/app/jobs?service=plumbing&date=2026-12-01&status=scheduled&page=2"
+    assert link(pages[1], "prev") == "/app/jobs?service=plumbing&date=2026-12-01&status=scheduled"
+    assert 'Agendado <span class="muted">(60)</span>' in pages[1]
+    assert '<a href="/app/jobs?service=plumbing&amp;date=2026-12-01">← Ver todos los estados</a>' in pages[1]
+    assert '<option value="scheduled" selected>' in pages[1]
+
+
+@pytest.mark.parametrize("page", ["0", "abc", "99999"])
+def test_a_column_with_a_nonsense_page_number_shows_its_first_page(signed_in, crowd, page):
+    html = signed_in(Role.ADMIN).get(f"/app/jobs?status=cancelled&page={page}").get_data(as_text=True)
+    assert _numbers(html) == sorted(crowd["cancelled"], reverse=True)
+
+
+def test_a_column_page_past_the_end_is_empty_with_a_way_back(signed_in, crowd):
+    html = signed_in(Role.ADMIN).get("/app/jobs?status=scheduled&service=gas&page=5").get_data(as_text=True)
+    assert _numbers(html) == [] and "No hay trabajos con esos filtros." not in html
+    assert '<a href="/app/jobs?status=scheduled&amp;service=gas">Volver a la primera página</a>' in html
+
+
+def test_a_technicians_column_has_only_their_jobs(signed_in, crowd, board):
+    client = signed_in(Role.TECHNICIAN)
+    assert _numbers(client.get("/app/jobs?status=scheduled").get_data(as_text=True)) == [3]
+    board_html = client.get("/app/jobs").get_data(as_text=True)
+    assert _numbers(board_html) == [1, 3] and "Ver los" not in board_html

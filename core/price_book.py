@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -101,6 +101,8 @@ def _grouped(number: str, sep: str) -> bool:
 
 
 def parse_iva_rate(value: object) -> Decimal:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise ValueError("Falta la alícuota de IVA. Usá 0, 10,5, 21 o 27.")
     hint = f"Alícuota de IVA inválida: {value}. Usá 0, 10,5, 21 o 27."
     text = value.strip().rstrip("%").strip().replace(",", ".") if isinstance(value, str) else value
     try:
@@ -141,6 +143,16 @@ class PriceBookItemIn(BaseModel):
     _price = field_validator("price", mode="before")(classmethod(lambda cls, v: parse_price(v)))
     _iva = field_validator("iva_rate", mode="before")(classmethod(lambda cls, v: parse_iva_rate(v)))
     _service = field_validator("service", mode="before")(classmethod(lambda cls, v: parse_service(v)))
+
+    @field_validator("code", "name", "description", mode="before")
+    @classmethod
+    def _text(cls, v: object, info: ValidationInfo) -> object:
+        # pydantic's own type errors are English: a missing name gets our message instead.
+        if v is None:
+            return "" if info.field_name == "name" else None
+        if isinstance(v, int | Decimal) and not isinstance(v, bool):
+            return str(v)  # a code like 1040 that a spreadsheet turned into a number
+        return v
 
     @field_validator("code")
     @classmethod

@@ -10,11 +10,11 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, String, cast, or_, select
 from sqlalchemy.orm import Session
 
 from core import counters
-from core.models import AuditEntry, utcnow
+from core.models import AuditEntry, Job, utcnow
 from core.tenancy import current_org_id
 
 GENESIS = "0" * 64
@@ -94,6 +94,8 @@ class ChainReport:
     ok: bool
     broken_seq: int | None = None
     reason: str | None = None
+    # What broke, for people: "missing" (entries deleted), "link" or "content" (entries changed).
+    kind: str | None = None
 
     def describe(self) -> str:
         if self.ok:
@@ -113,14 +115,65 @@ def verify(session: Session) -> ChainReport:
     for entry in rows:
         count += 1
         if entry.seq != expected_seq:
-            return ChainReport(org_id, count, False, expected_seq, f"entry #{expected_seq} is missing")
+            return ChainReport(org_id, count, False, expected_seq, f"entry #{expected_seq} is missing",
+                               "missing")
         if entry.prev_hash != prev_hash:
-            return ChainReport(org_id, count, False, entry.seq, "does not link to the previous entry")
+            return ChainReport(org_id, count, False, entry.seq, "does not link to the previous entry",
+                               "link")
         if entry_hash(entry) != entry.hash:
-            return ChainReport(org_id, count, False, entry.seq, "content does not match its hash")
+            return ChainReport(org_id, count, False, entry.seq, "content does not match its hash",
+                               "content")
         prev_hash = entry.hash
         expected_seq += 1
     head = counters.peek(session, "audit")
     if head > count:
-        return ChainReport(org_id, count, False, count + 1, f"entries #{count + 1}..#{head} are missing")
+        return ChainReport(org_id, count, False, count + 1, f"entries #{count + 1}..#{head} are missing",
+                           "missing")
     return ChainReport(org_id, count, True)
+
+
+# ---- reading the trail -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class TrailFilters:
+    """Which entries to list; None means any. Times are UTC; `until` is exclusive."""
+
+    entity_type: str | None = None
+    entity_id: str | None = None  # for jobs, the number people see ("Trabajo #12")
+    actor: str | None = None  # "user:3" exactly, or a kind ("system", "whatsapp") and all of it
+    action: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+def trail_query(filters: TrailFilters) -> Select:
+    """The session's organization's entries matching `filters`, newest first."""
+    stmt = select(AuditEntry)
+    if filters.entity_type:
+        stmt = stmt.where(AuditEntry.entity_type == filters.entity_type)
+    if filters.entity_id:
+        if filters.entity_type == "job" and filters.entity_id.isdigit():
+            job_id = select(cast(Job.id, String)).where(Job.number == int(filters.entity_id))
+            stmt = stmt.where(AuditEntry.entity_id.in_(job_id))
+        else:
+            stmt = stmt.where(AuditEntry.entity_id == filters.entity_id)
+    if filters.actor:
+        if ":" in filters.actor:
+            stmt = stmt.where(AuditEntry.actor == filters.actor)
+        else:
+            stmt = stmt.where(or_(AuditEntry.actor == filters.actor,
+                                  AuditEntry.actor.startswith(f"{filters.actor}:", autoescape=True)))
+    if filters.action:
+        stmt = stmt.where(AuditEntry.action == filters.action)
+    if filters.since:
+        stmt = stmt.where(AuditEntry.created_at >= filters.since)
+    if filters.until:
+        stmt = stmt.where(AuditEntry.created_at < filters.until)
+    return stmt.order_by(AuditEntry.seq.desc())
+
+
+def recorded_values(session: Session) -> tuple[list[str], list[str]]:
+    """The actions and entity types present in the session's organization's trail, sorted."""
+    actions = session.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action)).all()
+    kinds = session.scalars(select(AuditEntry.entity_type).distinct().order_by(AuditEntry.entity_type)).all()
+    return list(actions), list(kinds)

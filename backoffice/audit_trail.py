@@ -1,0 +1,239 @@
+"""The audit trail for managers: the organization's entries newest first, filters, chain check."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, render_template, request
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backoffice.display import local_time, zone
+from backoffice.extensions import db
+from backoffice.forms import FormError, parse_date
+from backoffice.paging import paginate
+from backoffice.security import MANAGERS, current_user, requires
+from core import audit
+from core.invoicing import label as invoice_label
+from core.models import AuditEntry, Customer, Invoice, Job, Organization, User
+
+bp = Blueprint("audit_trail", __name__, url_prefix="/audit")
+
+ENTITY_LABELS = {
+    "job": "Trabajo",
+    "customer": "Cliente",
+    "invoice": "Factura",
+    "payment": "Pago",
+    "conversation": "Conversación",
+    "user": "Usuario",
+    "price_book_item": "Lista de precios",
+    "secret": "Clave guardada",
+    "import": "Importación",
+    "organization": "Organización",
+    "queue_job": "Tarea en segundo plano",
+}
+ACTION_LABELS = {
+    "organization.create": "Alta de la organización",
+    "organization.business": "Cambió los datos del negocio",
+    "organization.timing": "Cambió horarios y avisos",
+    "user.create": "Alta de usuario",
+    "job.create": "Creó el trabajo",
+    "job.status": "Cambió el estado",
+    "job.assign": "Asignó técnico",
+    "job.scheduled": "Agendó la visita",
+    "job.rescheduled": "Reprogramó la visita",
+    "customer.create": "Alta de cliente",
+    "customer.update": "Modificó el cliente",
+    "customer.address_add": "Agregó una dirección",
+    "customer.import": "Importó clientes",
+    "price_book.import": "Importó la lista de precios",
+    "price_book_item.create": "Agregó un ítem de la lista de precios",
+    "price_book_item.update": "Modificó un ítem de la lista de precios",
+    "price_book_item.archive": "Archivó un ítem de la lista de precios",
+    "price_book_item.restore": "Recuperó un ítem de la lista de precios",
+    "invoice.create": "Creó la factura",
+    "invoice.authorize": "AFIP autorizó la factura",
+    "invoice.reject": "AFIP rechazó la factura",
+    "invoice.retry": "Pidió reintentar con AFIP",
+    "invoice.payment_link": "Generó el link de pago",
+    "invoice.paid": "Factura pagada",
+    "invoice.reopened": "Factura otra vez impaga",
+    "payment.cash": "Pago en efectivo",
+    "payment.transfer": "Pago por transferencia",
+    "payment.mercadopago": "Pago por Mercado Pago",
+    "conversation.take_over": "Tomó la conversación",
+    "conversation.hand_back": "Le devolvió la conversación al bot",
+    "conversation.reply": "Respondió en la conversación",
+    "secret.set": "Guardó una clave",
+    "secret.delete": "Borró una clave",
+    "secret.rotate": "Renovó el cifrado de una clave",
+    "queue_job.requeued": "Reintentó una tarea fallida",
+    "queue_job.discarded": "Descartó una tarea fallida",
+}
+# Who else writes in the trail besides people ("user:N"): the kind before the colon.
+ACTOR_KINDS = {
+    "system": "CampoTech (automático)",
+    "whatsapp": "Por WhatsApp",
+    "customer": "Un cliente",
+    "afip": "AFIP",
+    "mercadopago": "Mercado Pago",
+    "cli": "Soporte de CampoTech (consola)",
+    "seed": "Datos de ejemplo",
+}
+CHAIN_PROBLEMS = {
+    "missing": "falta ese registro: alguien lo borró",
+    "link": "ese registro no se encadena con el anterior: alguien modificó registros",
+    "content": "el contenido de ese registro no coincide con su huella: alguien lo modificó",
+}
+MAX_DETAILS = 8
+MAX_VALUE = 120
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    seq: int
+    when: str
+    who: str
+    action: str
+    entity: str
+    link: str | None
+    details: list[tuple[str, str]]
+
+
+# ---- filters --------------------------------------------------------------------------------
+
+FILTER_FIELDS = ("entity", "entity_id", "actor", "action", "from", "to")
+
+
+def _filters(form: dict[str, str], tz: ZoneInfo, actors: dict[str, str], actions: list[str],
+             kinds: list[str]) -> audit.TrailFilters:
+    """What was typed in the filters as TrailFilters (dates become UTC bounds of local days)."""
+    if form["entity"] and form["entity"] not in kinds:
+        raise FormError("entity", "Ese tipo de registro no figura en la auditoría.")
+    if form["entity_id"] and not form["entity"]:
+        raise FormError("entity_id", "Elegí de qué es ese número (trabajo, cliente, factura…).")
+    if form["entity"] == "job" and form["entity_id"] and not form["entity_id"].lstrip("#").isdigit():
+        raise FormError("entity_id", "El número de trabajo va sin letras, por ejemplo 12.")
+    if form["actor"] and form["actor"] not in actors:
+        raise FormError("actor", "Esa persona no figura en la auditoría.")
+    if form["action"] and form["action"] not in actions:
+        raise FormError("action", "Esa acción no figura en la auditoría.")
+    start, end = parse_date(form["from"], "from"), parse_date(form["to"], "to")
+    if start and end and start > end:
+        raise FormError("to", "La fecha «hasta» es anterior a «desde».")
+    return audit.TrailFilters(
+        entity_type=form["entity"] or None,
+        entity_id=form["entity_id"].lstrip("#") or None,
+        actor=form["actor"] or None,
+        action=form["action"] or None,
+        since=datetime.combine(start, time.min, tz) if start else None,
+        until=datetime.combine(end + timedelta(days=1), time.min, tz) if end else None,
+    )
+
+
+def _actor_choices(session: Session) -> dict[str, str]:
+    people = session.execute(select(User.id, User.name).order_by(User.name)).all()
+    return {**{f"user:{uid}": name for uid, name in people}, **ACTOR_KINDS}
+
+
+# ---- rows -------------------------------------------------------------------------------------
+
+def _ids(entries: list[AuditEntry], entity_type: str) -> set[int]:
+    return {int(e.entity_id) for e in entries
+            if e.entity_type == entity_type and e.entity_id and e.entity_id.isdigit()}
+
+
+def _who(actor: str, names: dict[int, str]) -> str:
+    kind, _, rest = actor.partition(":")
+    if kind == "user" and rest.isdigit():
+        return names.get(int(rest), f"Usuario {rest} (ya no está)")
+    if kind == "whatsapp" and rest:
+        return f"WhatsApp +{rest}"
+    if kind == "customer" and rest:
+        return f"Cliente {rest}"
+    return ACTOR_KINDS.get(kind, actor)
+
+
+def _short(value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, dict) and set(value) <= {"from", "to"}:
+        text = f"{_short(value.get('from'))} → {_short(value.get('to'))}"
+    elif isinstance(value, dict):
+        text = ", ".join(f"{k}: {_short(v)}" for k, v in value.items())
+    elif isinstance(value, list | tuple):
+        text = ", ".join(_short(v) for v in value)
+    elif isinstance(value, bool):
+        text = "sí" if value else "no"
+    else:
+        text = str(value)
+    return text if len(text) <= MAX_VALUE else text[:MAX_VALUE - 1] + "…"
+
+
+def _details(data: dict | None) -> list[tuple[str, str]]:
+    """"key: value" pairs, blanks left out, long values cut, at most MAX_DETAILS of them."""
+    items = [(k, v) for k, v in (data or {}).items() if v not in (None, "", [], {})]
+    shown = [(str(k), _short(v)) for k, v in items[:MAX_DETAILS]]
+    if len(items) > MAX_DETAILS:
+        shown.append(("…", f"y {len(items) - MAX_DETAILS} datos más"))
+    return shown
+
+
+def _rows(session: Session, entries: list[AuditEntry], tz: ZoneInfo) -> list[AuditRow]:
+    user_ids = {int(e.actor[5:]) for e in entries if e.actor.startswith("user:") and e.actor[5:].isdigit()}
+    user_ids |= _ids(entries, "user")
+    names = dict(session.execute(select(User.id, User.name).where(User.id.in_(user_ids))).all()) if user_ids else {}
+    job_ids, customer_ids, invoice_ids = _ids(entries, "job"), _ids(entries, "customer"), _ids(entries, "invoice")
+    job_numbers = dict(session.execute(select(Job.id, Job.number).where(Job.id.in_(job_ids))).all()) if job_ids else {}
+    customers = dict(session.execute(select(Customer.id, Customer.name)
+                                     .where(Customer.id.in_(customer_ids))).all()) if customer_ids else {}
+    invoices = {i.id: i for i in session.scalars(select(Invoice).where(Invoice.id.in_(invoice_ids)))} if invoice_ids else {}
+
+    rows = []
+    for e in entries:
+        kind = ENTITY_LABELS.get(e.entity_type, e.entity_type)
+        key = int(e.entity_id) if e.entity_id and e.entity_id.isdigit() else None
+        entity, link = (f"{kind} {e.entity_id}" if e.entity_id else kind), None
+        if e.entity_type == "job" and key in job_numbers:
+            entity, link = f"Trabajo #{job_numbers[key]}", f"/app/jobs/{key}"
+        elif e.entity_type == "customer" and key in customers:
+            entity, link = f"Cliente: {customers[key] or 'sin nombre'}", f"/app/customers/{key}"
+        elif e.entity_type == "invoice" and key in invoices:
+            entity, link = invoice_label(invoices[key]).capitalize(), f"/app/invoices/{key}"
+        elif e.entity_type == "user" and key in names:
+            entity = f"Usuario: {names[key]}"
+        rows.append(AuditRow(seq=e.seq, when=local_time(e.created_at, tz, "%d/%m/%Y %H:%M"),
+                             who=_who(e.actor, names), action=ACTION_LABELS.get(e.action, e.action),
+                             entity=entity, link=link, details=_details(e.data)))
+    return rows
+
+
+# ---- the page -----------------------------------------------------------------------------------
+
+@bp.get("")
+@requires(MANAGERS)
+def index():
+    user = current_user()
+    error = None
+    form = {k: (request.args.get(k) or "").strip()[:60] for k in FILTER_FIELDS}
+    with db().org_session(user.org_id) as s:
+        tz = zone(s.get(Organization, user.org_id).time_zone)
+        actions, kinds = audit.recorded_values(s)
+        actors = _actor_choices(s)
+        try:
+            filters = _filters(form, tz, actors, actions, kinds)
+        except FormError as exc:
+            filters, error = audit.TrailFilters(), exc.message
+        page = paginate(s, audit.trail_query(filters))
+        rows = _rows(s, page.items, tz)
+        report = audit.verify(s)
+    return render_template(
+        "backoffice/audit.html", rows=rows, page=page, form=form, error=error, report=report,
+        problem=CHAIN_PROBLEMS.get(report.kind or "", "la cadena no cierra"),
+        actors=actors, actions=[(a, ACTION_LABELS.get(a, a)) for a in actions],
+        kinds=[(k, ENTITY_LABELS.get(k, k)) for k in kinds],
+        filtered=any(v for v in form.values()),
+    )

@@ -85,7 +85,9 @@ def _install_request_context(app: Flask) -> None:
                     "method": request.method,
                     # Tracking links are the customer's key to the page: never in the logs.
                     "path": ("/t/…" if request.path.startswith("/t/")
-                             else "/i/…" if request.path.startswith("/i/") else request.path),
+                             else "/i/…" if request.path.startswith("/i/")
+                             else "/app/password/…" if request.path.startswith("/app/password/")
+                             else request.path),
                     "status": response.status_code,
                     "ms": round((time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 1),
                 },

@@ -1,20 +1,23 @@
-"""Create organizations (sign-up, seeding) and read their settings."""
+"""Create organizations (sign-up, seeding), read their settings and let the owner change them."""
 
 from __future__ import annotations
 
 import re
 from datetime import date
+from itertools import pairwise
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import audit, tenancy
 from core.errors import Conflict
-from core.models import DEFAULT_BUSINESS_HOURS, IvaCondition, Organization
+from core.models import DEFAULT_BUSINESS_HOURS, IvaCondition, Organization, utcnow
 from core.validation import validated
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DAY_NAMES = {"mon": "lunes", "tue": "martes", "wed": "miércoles", "thu": "jueves", "fri": "viernes",
+             "sat": "sábado", "sun": "domingo"}
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
@@ -40,13 +43,14 @@ def normalize_cuit(value: str | None) -> str | None:
 
 def validate_business_hours(hours: dict) -> dict:
     if set(hours) - set(DAYS):
-        raise ValueError(f"días desconocidos: {sorted(set(hours) - set(DAYS))}")
+        raise ValueError(f"Días desconocidos: {', '.join(sorted(set(hours) - set(DAYS)))}.")
     clean: dict[str, list[list[str]]] = {}
     for day in DAYS:
         ranges = hours.get(day, [])
         for rng in ranges:
             if len(rng) != 2 or not all(_HHMM.match(t) for t in rng) or rng[0] >= rng[1]:
-                raise ValueError(f"horario inválido el {day}: {rng}")
+                raise ValueError(f"Horario inválido el {DAY_NAMES[day]}: usá HH:MM-HH:MM, "
+                                 "con la hora de cierre después de la de apertura.")
         clean[day] = [list(r) for r in sorted(ranges)]
     return clean
 
@@ -106,3 +110,227 @@ def find_by_slug(session: Session, slug: str) -> Organization | None:
 
 def all_organization_ids(session: Session) -> list[int]:
     return list(session.scalars(select(Organization.id).order_by(Organization.id)))
+
+
+# ---- business data and timing, as the owner edits them (back-office and CLI) ---------------
+
+ORG_IVA_CONDITIONS = (IvaCondition.RESPONSABLE_INSCRIPTO, IvaCondition.MONOTRIBUTO, IvaCondition.EXENTO)
+_ALIAS = re.compile(r"^[A-Za-z0-9.-]{6,20}$")
+# Bounds of the per-organization burst timing: the same as the deployment's settings.
+QUIET_MAX_SECONDS = 120.0
+CAP_MAX_SECONDS = 600.0
+
+
+def format_cuit(cuit: str | None) -> str:
+    """"20111111112" → "20-11111111-2", as AFIP prints it."""
+    if not cuit or len(cuit) != 11:
+        return cuit or ""
+    return f"{cuit[:2]}-{cuit[2:10]}-{cuit[10]}"
+
+
+def cbu_is_valid(cbu: str) -> bool:
+    """A CBU or CVU: 22 digits with the BCRA's two check digits (bank block, account block)."""
+    if not re.fullmatch(r"\d{22}", cbu):
+        return False
+
+    def check(digits: str, weights: tuple[int, ...]) -> int:
+        return (10 - sum(int(d) * w for d, w in zip(digits, weights, strict=True)) % 10) % 10
+
+    return (check(cbu[:7], (7, 1, 3, 9, 7, 1, 3)) == int(cbu[7])
+            and check(cbu[8:21], (3, 9, 7, 1, 3, 9, 7, 1, 3, 9, 7, 1, 3)) == int(cbu[21]))
+
+
+def _text(value, max_len: int, message: str) -> str | None:
+    text = str(value).strip() if value is not None else ""
+    if len(text) > max_len:
+        raise ValueError(message)
+    return text or None
+
+
+class BusinessIn(BaseModel):
+    """The organization's business data; only the fields given are changed (None clears)."""
+
+    name: str | None = None
+    cuit: str | None = None
+    iva_condition: IvaCondition | None = None
+    punto_de_venta: int | None = None
+    iibb: str | None = None
+    activity_start: date | None = None
+    address: str | None = None
+    transfer_alias: str | None = None
+    transfer_cbu: str | None = None
+    transfer_holder: str | None = None
+
+    @field_validator("name", mode="before")
+    @classmethod
+    def _name(cls, v):
+        name = str(v or "").strip()
+        if not 2 <= len(name) <= 120:
+            raise ValueError("Escribí el nombre del negocio (entre 2 y 120 letras).")
+        return name
+
+    @field_validator("cuit", mode="before")
+    @classmethod
+    def _cuit(cls, v):
+        try:
+            return normalize_cuit(v)
+        except ValueError:
+            raise ValueError("Ese CUIT no es válido: revisá los 11 números (por ejemplo 20-11111111-2).") from None
+
+    @field_validator("iva_condition", mode="before")
+    @classmethod
+    def _iva(cls, v):
+        if v not in {c.value for c in ORG_IVA_CONDITIONS}:
+            raise ValueError("Elegí la condición frente al IVA.")
+        return IvaCondition(v)
+
+    @field_validator("punto_de_venta", mode="before")
+    @classmethod
+    def _pdv(cls, v):
+        text = str(v if v is not None else "").strip()
+        if not text.isdigit() or not 1 <= int(text) <= 99998:
+            raise ValueError("El punto de venta es un número entre 1 y 99998.")
+        return int(text)
+
+    @field_validator("iibb", mode="before")
+    @classmethod
+    def _iibb(cls, v):
+        return _text(v, 20, "El número de Ingresos Brutos puede tener hasta 20 caracteres.")
+
+    @field_validator("activity_start", mode="before")
+    @classmethod
+    def _start(cls, v):
+        if v is None or (isinstance(v, str) and not v.strip()):
+            return None
+        try:
+            day = v if isinstance(v, date) else date.fromisoformat(str(v).strip())
+        except ValueError:
+            raise ValueError("Esa fecha no es válida; usá el formato AAAA-MM-DD.") from None
+        if day > date.today() or day.year < 1900:
+            raise ValueError("El inicio de actividades tiene que ser una fecha pasada.")
+        return day
+
+    @field_validator("address", mode="before")
+    @classmethod
+    def _address(cls, v):
+        return _text(v, 200, "La dirección puede tener hasta 200 caracteres.")
+
+    @field_validator("transfer_alias", mode="before")
+    @classmethod
+    def _alias(cls, v):
+        alias = _text(v, 20, "El alias tiene entre 6 y 20 letras, números, puntos o guiones.")
+        if alias is not None and not _ALIAS.match(alias):
+            raise ValueError("El alias tiene entre 6 y 20 letras, números, puntos o guiones.")
+        return alias
+
+    @field_validator("transfer_cbu", mode="before")
+    @classmethod
+    def _cbu(cls, v):
+        cbu = re.sub(r"[\s.-]", "", str(v or ""))
+        if not cbu:
+            return None
+        if not cbu_is_valid(cbu):
+            raise ValueError("El CBU o CVU tiene 22 números; revisalo, que alguno no coincide.")
+        return cbu
+
+    @field_validator("transfer_holder", mode="before")
+    @classmethod
+    def _holder(cls, v):
+        return _text(v, 120, "El titular puede tener hasta 120 caracteres.")
+
+
+def update_business(session: Session, org_id: int, data: BusinessIn | dict,
+                    actor: str = "system") -> Organization:
+    """Change the business data given in `data` (others stay); audited, in the caller's transaction."""
+    data = validated(BusinessIn, data)
+    org = session.get(Organization, org_id)
+    changed = {}
+    for key in sorted(data.model_fields_set):
+        value = getattr(data, key)
+        if getattr(org, key) != value:
+            setattr(org, key, value)
+            changed[key] = value.isoformat() if isinstance(value, date) else value
+    if changed:
+        org.updated_at = utcnow()
+        session.flush()
+        audit.record(session, actor=actor, action="organization.business", entity_type="organization",
+                     entity_id=org.id, data={"changed": changed})
+    return org
+
+
+class TimingIn(BaseModel):
+    """Business hours, the owner's summary hour and the burst timing (None: deployment default)."""
+
+    default_quiet_seconds: float = 4.0  # the deployment's, to check a cap set without a quiet window
+    business_hours: dict
+    summary_hour: int
+    burst_quiet_seconds: float | None = None
+    burst_cap_seconds: float | None = None
+
+    @field_validator("business_hours")
+    @classmethod
+    def _hours(cls, v):
+        clean = validate_business_hours(v)
+        for day, ranges in clean.items():
+            for before, after in pairwise(ranges):
+                if after[0] < before[1]:
+                    raise ValueError(f"Los horarios del {DAY_NAMES[day]} se superponen.")
+        return clean
+
+    @field_validator("summary_hour", mode="before")
+    @classmethod
+    def _summary(cls, v):
+        text = str(v if v is not None else "").strip()
+        if not text.isdigit() or not 0 <= int(text) <= 23:
+            raise ValueError("Elegí una hora entre 0 y 23.")
+        return int(text)
+
+    @field_validator("burst_quiet_seconds", mode="before")
+    @classmethod
+    def _quiet(cls, v):
+        seconds = _seconds(v)
+        if seconds is not None and not 0 < seconds <= QUIET_MAX_SECONDS:
+            raise ValueError(f"La espera tiene que ser de más de 0 y hasta {QUIET_MAX_SECONDS:g} segundos.")
+        return seconds
+
+    @field_validator("burst_cap_seconds", mode="before")
+    @classmethod
+    def _cap(cls, v, info: ValidationInfo):
+        seconds = _seconds(v)
+        if seconds is not None and not 0 < seconds <= CAP_MAX_SECONDS:
+            raise ValueError(f"El tope tiene que ser de más de 0 y hasta {CAP_MAX_SECONDS:g} segundos.")
+        if "burst_quiet_seconds" not in info.data:
+            return seconds  # the quiet window itself is wrong: that is the error to show
+        quiet = info.data["burst_quiet_seconds"] or info.data.get("default_quiet_seconds", 4.0)
+        if seconds is not None and seconds <= quiet:
+            raise ValueError(f"El tope tiene que ser mayor que la espera ({quiet:g} segundos).")
+        return seconds
+
+
+def _seconds(value) -> float | None:
+    text = str(value if value is not None else "").strip().replace(",", ".")
+    if not text:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise ValueError("Escribí los segundos como un número, por ejemplo 4 o 2,5.") from None
+
+
+def update_timing(session: Session, org_id: int, data: TimingIn | dict,
+                  actor: str = "system") -> Organization:
+    """Set business hours, summary hour and burst timing; audited, in the caller's transaction."""
+    data = validated(TimingIn, data)
+    org = session.get(Organization, org_id)
+    changed = {}
+    for key in ("business_hours", "summary_hour", "burst_quiet_seconds", "burst_cap_seconds"):
+        value = getattr(data, key)
+        if getattr(org, key) != value:
+            setattr(org, key, value)
+            changed[key] = value
+    if changed:
+        org.updated_at = utcnow()
+        session.flush()
+        audit.record(session, actor=actor, action="organization.timing", entity_type="organization",
+                     entity_id=org.id, data={"changed": changed})
+    return org

@@ -121,29 +121,18 @@ def register_cli(app: Flask) -> None:
     @with_appcontext
     def billing_set_cmd(slug: str, **fields) -> None:
         """Business data for invoices and transfer details for payments."""
-        from datetime import date
+        from core.errors import ValidationFailed
+        from core.organizations import update_business
 
-        from core.models import IvaCondition, Organization
-
+        names = {"pdv": "punto_de_venta", "alias": "transfer_alias", "cbu": "transfer_cbu",
+                 "holder": "transfer_holder"}
+        changes = {names.get(key, key): value for key, value in fields.items() if value is not None}
         org_id = _org_id(slug)
-        changes = {key: value for key, value in fields.items() if value is not None}
-        if "cuit" in changes and not (changes["cuit"].isdigit() and len(changes["cuit"]) == 11):
-            raise click.ClickException("the CUIT must be 11 digits")
-        if "cbu" in changes and not (changes["cbu"].isdigit() and len(changes["cbu"]) == 22):
-            raise click.ClickException("the CBU/CVU must be 22 digits")
-        with db_of(app).org_session(org_id) as s:
-            org = s.get(Organization, org_id)
-            for key, value in changes.items():
-                if key == "iva_condition":
-                    org.iva_condition = IvaCondition(value)
-                elif key == "pdv":
-                    org.punto_de_venta = value
-                elif key == "activity_start":
-                    org.activity_start = date.fromisoformat(value)
-                elif key in ("alias", "cbu", "holder"):
-                    setattr(org, f"transfer_{key}", value)
-                else:
-                    setattr(org, key, value)
+        try:
+            with db_of(app).org_session(org_id) as s:
+                update_business(s, org_id, changes, actor="cli")
+        except ValidationFailed as exc:
+            raise click.ClickException("; ".join(exc.errors.values()) or str(exc)) from exc
         click.echo(f"updated {', '.join(sorted(changes)) or 'nothing'} for {slug}")
 
     @billing_group.command("check")
@@ -151,42 +140,21 @@ def register_cli(app: Flask) -> None:
     @with_appcontext
     def billing_check_cmd(slug: str) -> None:
         """Test the AFIP (WSAA login + last invoice number) and Mercado Pago connections."""
-        from core import invoicing
-        from core.models import IvaCondition, Organization
-        from workers import afip_gateway, payment_gateway
+        from core.connection_status import FAILED
+        from workers import connection_checks
         from workers.queues import redis_connection
 
         settings = app.extensions["campotech.settings"]
-        db = db_of(app)
-        org_id = _org_id(slug)
+        db, org_id = db_of(app), _org_id(slug)
         redis = redis_connection(settings)
+        words = {"ok": "OK", "failed": "FAILED", "missing": "not configured"}
         failed = False
-        with db.org_session(org_id) as s:
-            org = s.get(Organization, org_id)
-            afip_ready = invoicing.afip_configured(s, org, settings)
-            letter = invoicing.choose_letter(org.iva_condition, IvaCondition.CONSUMIDOR_FINAL,
-                                             receiver_has_cuit=False)
-            pdv = org.punto_de_venta
-            mp = payment_gateway.client_for(s, settings)
-        if not afip_ready:
-            click.echo("AFIP: not configured (CUIT, afip_certificate, afip_key): internal receipts")
-        else:
-            try:
-                authorizer = afip_gateway.authorizer_for(db, redis, settings, org_id)
-                last = authorizer.last_authorized(pdv, invoicing.CBTE_TIPO[letter])
-                click.echo(f"AFIP ({settings.afip_environment}): OK, last factura {letter} "
-                           f"{pdv:04d}-{last:08d}")
-            except Exception as exc:  # noqa: BLE001 - a check reports, whatever went wrong
-                failed = True
-                click.echo(f"AFIP ({settings.afip_environment}): FAILED: {exc}")
-        if mp is None:
-            click.echo("Mercado Pago: not configured (mercadopago_token): transfer details only")
-        else:
-            try:
-                click.echo(f"Mercado Pago: OK, account {mp.check_connection()}")
-            except Exception as exc:  # noqa: BLE001
-                failed = True
-                click.echo(f"Mercado Pago: FAILED: {exc}")
+        for label, result in (
+                (f"AFIP ({settings.afip_environment})",
+                 connection_checks.check_afip(db, redis, settings, org_id)),
+                ("Mercado Pago", connection_checks.check_mercadopago(db, settings, org_id))):
+            failed |= result.state == FAILED
+            click.echo(f"{label}: {words[result.state]}: {result.message}")
         sys.exit(1 if failed else 0)
 
     @billing_group.command("lookup")

@@ -23,7 +23,7 @@ def test_set_secrets_from_files_and_billing_data(billing, tmp_path, afip_credent
                 "--value", "x").exit_code != 0
     result = _run(billing, "billing", "set", "--org", "plomeria-rapida", "--iva", "monotributo",
                   "--punto-de-venta", "5", "--alias", "plomeria.rapida", "--cbu",
-                  "0000003100012345678901", "--activity-start", "2019-03-01")
+                  "2850590940090418135201", "--activity-start", "2019-03-01")
     assert result.exit_code == 0, result.output
     with billing.db.org_session(billing.org_id) as s:
         org = s.get(Organization, billing.org_id)
@@ -31,24 +31,28 @@ def test_set_secrets_from_files_and_billing_data(billing, tmp_path, afip_credent
             IvaCondition.MONOTRIBUTO, 5, "plomeria.rapida")
         assert Vault(billing.settings.encryption_keys).load(s, "afip_certificate").startswith(
             "-----BEGIN CERTIFICATE-----")
-    assert _run(billing, "billing", "set", "--org", "plomeria-rapida", "--cbu", "123").exit_code != 0
+    refused = _run(billing, "billing", "set", "--org", "plomeria-rapida", "--cbu", "123")
+    assert refused.exit_code != 0 and "El CBU o CVU tiene 22 números" in refused.output
+    assert _run(billing, "billing", "set", "--org", "plomeria-rapida", "--cbu",
+                "0000003100012345678901").exit_code != 0  # a check digit is off
 
 
 def test_check_reports_afip_and_mercadopago(billing, fake_mercadopago):
     result = _run(billing, "billing", "check", "--org", "plomeria-rapida")
     assert result.exit_code == 0, result.output
-    assert "AFIP (homologation): OK, last factura B 0003-00000000" in result.output
-    assert "Mercado Pago: not configured" in result.output
+    assert "AFIP (homologation): OK" in result.output
+    assert "Última factura B autorizada: 0003-00000000" in result.output
+    assert "Mercado Pago: not configured: Falta el token de Mercado Pago" in result.output
     with billing.db.org_session(billing.org_id) as s:
         Vault(billing.settings.encryption_keys).store(s, "mercadopago_token", "wrong-token")
     result = _run(billing, "billing", "check", "--org", "plomeria-rapida")
-    assert result.exit_code == 1 and "Mercado Pago: FAILED" in result.output
+    assert result.exit_code == 1 and "Mercado Pago: FAILED: Mercado Pago rechazó el token" in result.output
 
 
 def test_check_says_when_afip_is_down(billing, fake_afip):
     fake_afip.down(True)
     result = _run(billing, "billing", "check", "--org", "plomeria-rapida")
-    assert result.exit_code == 1 and "AFIP (homologation): FAILED" in result.output
+    assert result.exit_code == 1 and "AFIP (homologation): FAILED: AFIP no respondió" in result.output
 
 
 def test_lookup_a_cuit(billing, fake_afip):

@@ -1,0 +1,71 @@
+"""The settings page in a real browser at phone width: the owner fills in the business data,
+uploads the AFIP certificate and key, presses "Probar conexión" and, once a worker has run the
+check against the fake AFIP, the page (refreshing itself) shows that AFIP answered."""
+
+from __future__ import annotations
+
+import re
+
+from rq import Queue, SimpleWorker
+
+from core.models import Organization
+from core.users import create_user
+from core.vault import Vault
+from tests.factories import create_org
+
+PASSWORD = "una-clave-bien-larga"
+
+
+def test_owner_sets_up_afip_and_tests_the_connection(make_live_app, page, shot, fake_afip,
+                                                     afip_credentials, tmp_path):
+    live = make_live_app(afip_base_url=fake_afip.url, afip_timeout_seconds=5.0)
+    org_id = create_org(live.db, "Plomería Rápida", slug="plomeria-rapida")
+    with live.db.org_session(org_id) as s:
+        create_user(s, {"name": "Roberto Gómez", "role": "owner", "email": "roberto@example.com",
+                        "password": PASSWORD, "phone": "+5491155550100"})
+    cert_pem, key_pem = afip_credentials
+    (tmp_path / "campotech.crt").write_bytes(cert_pem)
+    (tmp_path / "campotech.key").write_bytes(key_pem)
+
+    page.goto(live.link("/app/login"))
+    page.fill("#email", "roberto@example.com")
+    page.fill("#password", PASSWORD)
+    page.click("button:has-text('Entrar')")
+    page.wait_for_url(re.compile(r"/app/?$"))
+    page.click("header summary:has-text('Más')")
+    page.click("header a:has-text('Ajustes')")
+    page.wait_for_url(re.compile(r"/app/settings$"))
+
+    page.fill("#cuit", "20-11111111-2")
+    page.select_option("#iva_condition", "monotributo")
+    page.fill("#punto_de_venta", "2")
+    page.fill("#address", "Av. Rivadavia 5000, CABA")
+    page.fill("#transfer_alias", "plomeria.rapida")
+    page.click("button:has-text('Guardar datos del negocio')")
+    assert page.get_by_text("Listo, guardamos los datos del negocio.").is_visible()
+    assert page.input_value("#cuit") == "20-11111111-2"
+
+    page.set_input_files("#afip_certificate", str(tmp_path / "campotech.crt"))
+    page.set_input_files("#afip_key", str(tmp_path / "campotech.key"))
+    page.click("button:has-text('Guardar certificado y clave')")
+    assert page.get_by_text("Listo, guardamos el certificado y la clave de AFIP.").is_visible()
+    assert page.get_by_text("campotech-test").is_visible()
+    assert "BEGIN" not in page.content()
+
+    page.click("button:has-text('Probar conexión con AFIP')")
+    page.wait_for_selector("#check-afip >> text=Probando la conexión")
+    redis = live.app.extensions["campotech.redis"]
+    SimpleWorker([Queue(name, connection=redis) for name in ("high", "default", "low")],
+                 connection=redis).work(burst=True)
+    # No reload from the test: the page refreshes itself while the check is pending.
+    page.wait_for_selector("#check-afip >> text=Anda bien.", timeout=15_000)
+    result = page.locator("#check-afip").inner_text()
+    assert "AFIP (homologación) respondió bien. Última factura C autorizada: 0002-00000000." in result
+    page.locator("#afip").scroll_into_view_if_needed()
+    shot(page, "settings")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+    with live.db.org_session(org_id) as s:
+        org = s.get(Organization, org_id)
+        assert (org.cuit, org.punto_de_venta, org.transfer_alias) == ("20111111112", 2, "plomeria.rapida")
+        assert Vault(live.settings.encryption_keys).load(s, "afip_key").startswith("-----BEGIN")

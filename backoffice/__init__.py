@@ -25,7 +25,29 @@ PAGES = (
     "customers",
     "invoices",
     "team",
+    "passwords",
+    "price_book",
+    "audit_trail",
+    "queue_health",
+    "signup",
+    "login_code",
+    "onboarding",
+    "org_settings",
 )
+
+# The header's "Más" menu: (path, label, roles that see it), in the order shown.
+MORE_LINKS = (
+    ("/app/price-book", "Precios", {"owner", "admin", "dispatcher", "viewer"}),
+    ("/app/team", "Equipo", {"owner", "admin"}),
+    ("/app/settings", "Ajustes", {"owner", "admin"}),
+    ("/app/security", "Seguridad", {"owner"}),
+    ("/app/audit", "Auditoría", {"owner", "admin"}),
+    ("/app/queues", "Colas", {"owner", "admin"}),
+)
+
+
+def more_links(role: str) -> list[tuple[str, str]]:
+    return [(path, label) for path, label, roles in MORE_LINKS if str(role) in roles]
 
 
 def _error_page(error):
@@ -57,4 +79,4 @@ def register(app: Flask) -> None:
     if app.config.get("SESSION_COOKIE_SAMESITE") is None:
         app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config["PERMANENT_SESSION_LIFETIME"] = IDLE_TIMEOUT
-    app.jinja_env.globals.update(csrf_field=csrf_field, bo_user=current_user)
+    app.jinja_env.globals.update(csrf_field=csrf_field, bo_user=current_user, more_links=more_links)

@@ -8,6 +8,7 @@ from functools import cache
 
 from flask import Blueprint, redirect, render_template, request
 
+from backoffice import login_code
 from backoffice.extensions import db, redis
 from backoffice.security import LoginThrottle, current_user, safe_next, sign_in, sign_out
 from core.models import User
@@ -19,7 +20,7 @@ log = logging.getLogger("campotech.backoffice.auth")
 WRONG = "El email o la contraseña no coinciden. Revisalos y probá de nuevo."
 
 
-def _locked_message(seconds: int) -> str:
+def locked_message(seconds: int) -> str:
     minutes = max(1, math.ceil(seconds / 60))
     return (f"Hubo demasiados intentos fallidos con ese email. Por seguridad lo bloqueamos: "
             f"probá de nuevo en {minutes} minuto{'s' if minutes != 1 else ''}.")
@@ -48,7 +49,7 @@ def login():
     locked = throttle.locked_for(email)
     if locked:
         log.info("login refused: email locked")
-        return refuse(_locked_message(locked), 429)
+        return refuse(locked_message(locked), 429)
     with db().system_session() as s:
         user = find_by_email(s, email)
     if user is None:
@@ -56,9 +57,12 @@ def login():
     if user is None or not user.active or not check_password(user, password):
         log.info("login failed")
         if throttle.failed(email):
-            return refuse(_locked_message(throttle.locked_for(email)), 429)
+            return refuse(locked_message(throttle.locked_for(email)), 429)
         return refuse(WRONG)
     throttle.succeeded(email)
+    second_step = login_code.begin(user, next_path)
+    if second_step is not None:
+        return second_step
     sign_in(user)
     log.info("login", extra={"user_id": user.id, "org_id": user.org_id})
     return redirect(next_path or "/app/")

@@ -6,6 +6,7 @@ from flask import Blueprint, render_template
 from sqlalchemy import func, select
 
 from backoffice.extensions import db
+from backoffice.onboarding import checklist_for_home
 from backoffice.security import EVERYONE, INVOICE_READERS, STAFF, current_user, requires
 from core import reports
 from core.jobs import OPEN_STATUSES
@@ -28,5 +29,5 @@ def home():
         }
         owed = reports.unpaid_total(s)
     role = Role(user.role)
-    return render_template("backoffice/home.html", counts=counts, owed=owed,
+    return render_template("backoffice/home.html", counts=counts, owed=owed, checklist=checklist_for_home(),
                            sees_conversations=role in STAFF, sees_invoices=role in INVOICE_READERS)

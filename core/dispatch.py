@@ -13,6 +13,8 @@ SEND_TIMEOUT = 30
 BURST_TIMEOUT = 120
 MEDIA_TIMEOUT = 300
 INVOICE_TIMEOUT = 180
+CODE_TIMEOUT = 20
+CHECK_TIMEOUT = 90  # WSAA login + one WSFE call, each bounded by the AFIP timeout
 
 
 class Dispatcher:
@@ -67,4 +69,20 @@ class Dispatcher:
         self.queue(LOW).enqueue(
             "workers.tasks.mark_read", org_id, message_id,
             job_id=f"read-{message_id}", job_timeout=SEND_TIMEOUT, failure_ttl=86400,
+        )
+
+    def send_code(self, wa_to: str, sealed_code: str, purpose: str) -> None:
+        # A code is worth nothing after ten minutes: short timeout, few retries, short memory.
+        # The job carries the code sealed (core.otp.seal_code), never in plaintext.
+        self.queue(HIGH).enqueue(
+            "workers.tasks.send_code", wa_to, sealed_code, purpose,
+            job_timeout=CODE_TIMEOUT, retry=Retry(max=2, interval=[2, 5]),
+            result_ttl=60, failure_ttl=3600,
+        )
+
+    def check_connection(self, org_id: int, service: str) -> None:
+        # "Probar conexión": one try, no retries (the owner is watching the page for the result).
+        self.queue(HIGH).enqueue(
+            "workers.tasks.check_connection", org_id, service,
+            job_timeout=CHECK_TIMEOUT, result_ttl=3600, failure_ttl=86400,
         )

@@ -73,6 +73,10 @@ class Settings(BaseSettings):
     # Template used outside the 24-hour customer-service window (empty: refuse the send).
     whatsapp_window_template: str = "seguimiento_servicio"
     whatsapp_window_template_lang: str = "es_AR"
+    # Authentication template (copy-code button) for sign-up and login codes, sent from the
+    # platform's own number (WHATSAPP_PHONE_NUMBER_ID with WHATSAPP_ACCESS_TOKEN, or the sandbox).
+    whatsapp_code_template: str = Field(default="codigo_verificacion", min_length=1, max_length=512)
+    whatsapp_code_template_lang: str = "es_AR"
     burst_quiet_seconds: float = Field(default=4.0, gt=0, le=120)
     burst_max_seconds: float = Field(default=20.0, gt=0, le=600)
     transcript_wait_seconds: float = Field(default=60.0, gt=0, le=600)

@@ -128,6 +128,16 @@ def _error_from(response: requests.Response) -> WhatsAppError:
     )
 
 
+@dataclass(frozen=True)
+class PhoneNumber:
+    """A WhatsApp Business phone number as the Graph API describes it."""
+
+    id: str
+    display_phone_number: str
+    verified_name: str
+    quality_rating: str  # GREEN, YELLOW, RED or UNKNOWN
+
+
 @dataclass
 class WhatsAppClient:
     """One phone number of one WhatsApp Business account."""
@@ -237,6 +247,14 @@ class WhatsAppClient:
         except (KeyError, IndexError, TypeError):
             raise WhatsAppError(None, f"no message id in {str(body)[:200]}", retryable=False) from None
 
+    def send_template(self, to: str, name: str, language: str, components: list[dict]) -> str:
+        """Send an approved template with its components as given; returns the wamid."""
+        body = self._run(lambda: self._api.send_template(name, to, components, lang=language))
+        try:
+            return str(body["messages"][0]["id"])
+        except (KeyError, IndexError, TypeError):
+            raise WhatsAppError(None, f"no message id in {str(body)[:200]}", retryable=False) from None
+
     def mark_as_read(self, wa_message_id: str) -> None:
         self._run(lambda: self._api.mark_as_read(wa_message_id))
 
@@ -273,8 +291,44 @@ class WhatsAppClient:
             raise WhatsAppError(None, f"media download: {exc}", retryable=True) from exc
         return b"".join(chunks), base
 
+    def phone_number(self) -> PhoneNumber:
+        """`GET /{phone-number-id}`: whether this token reaches this number, and how Meta sees it."""
+        try:
+            response = requests.get(
+                f"{self.base_url}/{self.phone_number_id}", headers=self._auth(), timeout=self.timeout,
+                params={"fields": "display_phone_number,verified_name,quality_rating"})
+        except requests.Timeout as exc:
+            raise WhatsAppError(None, f"timeout: {exc}", retryable=True) from exc
+        except requests.RequestException as exc:
+            raise WhatsAppError(None, f"connection: {exc}", retryable=True) from exc
+        if not 200 <= response.status_code < 300:
+            raise _error_from(response)
+        try:
+            body = response.json()
+        except ValueError:
+            raise WhatsAppError(None, "non-JSON success body", http_status=response.status_code,
+                                retryable=True) from None
+        if not isinstance(body, dict) or "error" in body:
+            raise _error_from(response)
+        return PhoneNumber(id=str(body.get("id") or self.phone_number_id),
+                           display_phone_number=str(body.get("display_phone_number") or ""),
+                           verified_name=str(body.get("verified_name") or ""),
+                           quality_rating=str(body.get("quality_rating") or ""))
+
     def _auth(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"}
+
+
+def code_template_components(code: str) -> list[dict]:
+    """An authentication template's parameters: the code in the body, and again for the
+    copy-code button (created as type OTP, Meta sends it as a URL button at index 0)."""
+    if not code or len(code) > 15:
+        raise ValueError("an authentication code has 1 to 15 characters")
+    return [
+        {"type": "body", "parameters": [{"type": "text", "text": code}]},
+        {"type": "button", "sub_type": "url", "index": "0",
+         "parameters": [{"type": "text", "text": code}]},
+    ]
 
 
 def _interactive(body: str, header: str, footer: str, kind: str, action: dict) -> dict:

@@ -17,16 +17,16 @@ from bot.panic import PanicSwitch
 from bot.periodic import send_daily_summaries, send_reminders
 from bot.processing import process_burst as run_burst
 from bot.transport import Transport
-from core import audit, customers, invoicing
+from core import audit, customers, invoicing, otp
 from core.db import Database
 from core.logging import configure_logging, org_id_var
 from core.models import Customer, DocType, Message, Organization
 from core.organizations import all_organization_ids
 from core.settings import get_settings
 from flows.context import org_context
-from integrations.whatsapp import WhatsAppError
+from integrations.whatsapp import WhatsAppClient, WhatsAppError, code_template_components
 from nlu.transcribe import transcribe
-from workers import afip_gateway, payment_gateway
+from workers import afip_gateway, connection_checks, payment_gateway
 from workers.queues import redis_connection
 
 log = logging.getLogger("campotech.workers")
@@ -247,6 +247,40 @@ def retry_invoices() -> dict:
             dispatch.issue_invoice(org_id, invoice_id)
             queued += 1
     return {"queued": queued}
+
+
+# -- one-time codes (sign-up, login) ---------------------------------------------------------
+
+def send_code(wa_to: str, sealed_code: str, purpose: str) -> dict:
+    """A sign-up or login code in the authentication template, from the platform's own number."""
+    settings = get_settings()
+    code = otp.open_code(settings, wa_to, sealed_code)
+    client = WhatsAppClient.from_settings(settings)
+    try:
+        wamid = client.send_template(wa_to, settings.whatsapp_code_template,
+                                     settings.whatsapp_code_template_lang,
+                                     code_template_components(code))
+    except WhatsAppError as exc:
+        if exc.retryable:
+            raise
+        log.warning("%s code not sent: %s", purpose, exc)
+        return {"status": "failed", "error": exc.code}
+    log.info("%s code sent", purpose, extra={"wamid": wamid})
+    return {"status": "sent", "wamid": wamid}
+
+
+# -- "Probar conexión" on the settings page ---------------------------------------------------
+
+def check_connection(org_id: int, service: str) -> dict:
+    """Try one of the organization's connections (whatsapp, afip, mercadopago); the result is
+    kept for the settings page."""
+    db, redis, settings = _parts()
+    token = org_id_var.set(org_id)
+    try:
+        result = connection_checks.check_and_save(db, redis, settings, org_id, service)
+        return {"service": service, "state": result.state}
+    finally:
+        org_id_var.reset(token)
 
 
 def noop() -> None:

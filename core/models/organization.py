@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Integer, String
+from sqlalchemy import Boolean, CheckConstraint, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.models.base import Base, Timestamped, str_enum
-from core.models.enums import IvaCondition
+from core.models.enums import IvaCondition, Service
 
 # {"mon": [["08:00", "18:00"]], ..., "sun": []}: several ranges a day allowed (split shifts).
 DEFAULT_BUSINESS_HOURS = {
@@ -52,4 +52,8 @@ class Organization(Timestamped, Base):
     transfer_alias: Mapped[str | None] = mapped_column(String(40))
     transfer_cbu: Mapped[str | None] = mapped_column(String(22))
     transfer_holder: Mapped[str | None] = mapped_column(String(120))
+    # Sign-up and onboarding (migration 0005).
+    trade: Mapped[Service | None] = mapped_column(str_enum(Service))  # what the business does
+    hours_confirmed_at: Mapped[datetime | None]  # the owner said the business hours are right
+    login_code_required: Mapped[bool] = mapped_column(Boolean, default=False)  # WhatsApp code at login
     updated_at: Mapped[datetime | None]

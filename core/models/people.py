@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import Boolean, ForeignKey, Numeric, String, Text, UniqueConstraint
@@ -25,6 +26,7 @@ class User(OrgScoped, Timestamped, Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     on_call: Mapped[bool] = mapped_column(Boolean, default=False)
     working_hours: Mapped[dict | None]
+    phone_verified_at: Mapped[datetime | None]  # a code sent to `phone` came back (migration 0005)
 
 
 class Customer(OrgScoped, Timestamped, Base):

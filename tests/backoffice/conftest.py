@@ -11,7 +11,7 @@ from functools import cache
 import pytest
 from flask.testing import FlaskClient
 
-from core import customers, jobs
+from core import customers, jobs, price_book
 from core.db import Database
 from core.models import (
     Conversation,
@@ -87,6 +87,9 @@ def seed_shop(db: Database, *, marta_name: str = "Marta García") -> Shop:
         # Job 1, Carlos's: the technician may open it (test_access's ROUTES relies on that).
         jobs.create_job(s, {"customer_id": marta.id, "service": "plumbing",
                             "description": "pierde el flexible", "technician_id": users[Role.TECHNICIAN]})
+        # Price book item 1 (test_access's ROUTES edit, archive and restore it).
+        price_book.create_item(s, {"code": "PL-FLEX40", "name": "Flexible mallado 40 cm",
+                                   "price": "9.500", "service": "plumbing"})
         marta_chat = Conversation(wa_id=MARTA_WA, phone=f"+{MARTA_WA}", role=ConversationRole.CUSTOMER,
                                   customer_id=marta.id, profile_name="Marta", slots={},
                                   needs_person=True, last_inbound_at=now - timedelta(minutes=5))

@@ -36,12 +36,49 @@ ROUTES = [
     ("POST", "/app/jobs/1/schedule", STAFF),
     ("POST", "/app/jobs/1/status", STAFF),
     ("GET", "/app/invoices", STAFF | {V}),
+    ("GET", "/app/invoices/export.csv", STAFF | {V}),
     ("GET", "/app/invoices/{authorized}", STAFF | {V}),
     ("POST", "/app/invoices/{pending}/retry", MANAGERS),
     ("POST", "/app/invoices/{authorized}/payments", STAFF),
     ("GET", "/app/team", MANAGERS),
+    ("GET", "/app/team/new", MANAGERS),
+    ("POST", "/app/team/new", MANAGERS),  # empty form: the page with Spanish field errors
+    ("GET", "/app/team/{users[technician]}", MANAGERS),
+    ("POST", "/app/team/{users[technician]}", MANAGERS),  # empty form: nothing changes
+    ("POST", "/app/team/{users[technician]}/password-link", MANAGERS),
+    ("GET", "/app/price-book", STAFF | {V}),
+    ("GET", "/app/price-book/export.csv", STAFF | {V}),
+    ("GET", "/app/price-book/example.csv", MANAGERS),
+    ("GET", "/app/price-book/new", MANAGERS),
+    ("POST", "/app/price-book/new", MANAGERS),
+    ("GET", "/app/price-book/1/edit", MANAGERS),  # the seeded flexible: ids restart every test
+    ("POST", "/app/price-book/1/edit", MANAGERS),
+    ("POST", "/app/price-book/1/archive", MANAGERS),
+    ("POST", "/app/price-book/1/restore", MANAGERS),
+    ("GET", "/app/price-book/import", MANAGERS),
+    ("POST", "/app/price-book/import", MANAGERS),
+    ("GET", "/app/audit", MANAGERS),
+    ("GET", "/app/queues", MANAGERS),
+    ("POST", "/app/queues/retry", MANAGERS),  # no job chosen: the page with a Spanish error
+    ("POST", "/app/queues/discard", MANAGERS),
+    ("GET", "/app/security", {O}),
+    ("POST", "/app/security", {O}),  # empty form: the switch stays off
+    ("POST", "/app/onboarding/hours", MANAGERS),
+    ("GET", "/app/settings", MANAGERS),
+    ("POST", "/app/settings/business", MANAGERS),  # empty form: the page with Spanish field errors
+    ("POST", "/app/settings/hours", MANAGERS),
+    ("POST", "/app/settings/whatsapp", {O}),  # connections and secrets: the owner's alone
+    ("POST", "/app/settings/afip", {O}),
+    ("POST", "/app/settings/mercadopago", {O}),
+    ("POST", "/app/settings/secrets/mercadopago_token/delete", {O}),
+    ("POST", "/app/settings/check/afip", {O}),
 ]
 PUBLIC = {"backoffice.auth.login_form", "backoffice.auth.login", "backoffice.auth.logout"}
+PUBLIC |= {"backoffice.signup.form", "backoffice.signup.start", "backoffice.signup.verify_form",
+           "backoffice.signup.verify", "backoffice.signup.resend",
+           "backoffice.login_code.code_form", "backoffice.login_code.check_code",
+           "backoffice.login_code.resend_code"}
+PUBLIC |= {"backoffice.passwords.form", "backoffice.passwords.save"}  # set-password links
 
 
 def _paths(shop) -> list[tuple[str, str, set[Role]]]:

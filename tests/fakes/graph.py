@@ -2,6 +2,7 @@
 
 The same code answers `make run`'s sandbox and the tests, so what the tests prove about the wire
 format (heyoo's real HTTP calls, Meta's error bodies, media download) holds for the sandbox.
+Tests may also register phone number nodes (`add_phone_number`), as "Probar conexión" reads them.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import threading
 from collections.abc import Iterator
 
 import pytest
-from flask import Flask
+from flask import Flask, jsonify, request
 from redis import Redis
 from werkzeug.serving import make_server
 
@@ -23,6 +24,10 @@ class FakeGraph:
         app = Flask("fake_graph")
         app.extensions["campotech.redis"] = redis
         app.register_blueprint(sandbox_graph.bp, url_prefix="/sandbox/graph")
+        # Phone number nodes (`GET /{version}/{phone-number-id}?fields=...`), answered before the
+        # sandbox's media route, which shares the path shape.
+        self.phone_numbers: dict[str, dict] = {}
+        app.before_request(self._phone_number_node)
         self._server = make_server("127.0.0.1", 0, app, threaded=True)
         self.root = f"http://127.0.0.1:{self._server.server_port}"
         self.url = f"{self.root}/sandbox/graph"
@@ -57,6 +62,46 @@ class FakeGraph:
 
     def clear(self) -> None:
         sandbox_graph.clear(self.redis)
+
+    def add_phone_number(self, phone_number_id: str, display_phone_number: str, *,
+                         verified_name: str, token: str, quality_rating: str = "GREEN") -> None:
+        """A number of a WhatsApp Business account, readable with `token`."""
+        self.phone_numbers[phone_number_id] = {
+            "display_phone_number": display_phone_number, "verified_name": verified_name,
+            "quality_rating": quality_rating, "token": token}
+
+    def _phone_number_node(self):
+        parts = request.path.strip("/").split("/")
+        if request.method != "GET" or len(parts) != 4 or parts[:2] != ["sandbox", "graph"] \
+                or "display_phone_number" not in request.args.get("fields", ""):
+            return None
+        number = self.phone_numbers.get(parts[3])
+        token = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+        if not token or (number is not None and token != number["token"]):
+            return jsonify(error={"message": "Invalid OAuth access token - Cannot parse access token",
+                                  "type": "OAuthException", "code": 190,
+                                  "fbtrace_id": "AfakeTrace190"}), 401
+        if number is None:
+            return jsonify(error={
+                "message": (f"Unsupported get request. Object with ID '{parts[3]}' does not exist, "
+                            "cannot be loaded due to missing permissions, or does not support this "
+                            "operation. Please read the Graph API documentation at "
+                            "https://developers.facebook.com/docs/graph-api"),
+                "type": "GraphMethodException", "code": 100, "error_subcode": 33,
+                "fbtrace_id": "AfakeTrace100"}), 400
+        fields = [f for f in request.args["fields"].split(",") if f in number and f != "token"]
+        return jsonify(id=parts[3], **{f: number[f] for f in fields})
+
+    def codes(self, to: str | None = None, template: str = "codigo_verificacion") -> list[str]:
+        """The one-time codes sent in the authentication template, oldest first."""
+        found = []
+        for record in self.sent(to=to):
+            part = record["payload"].get("template") or {}
+            if record["type"] != "template" or part.get("name") != template:
+                continue
+            body = next(c for c in part["components"] if c["type"] == "body")
+            found.append(body["parameters"][0]["text"])
+        return found
 
 
 @pytest.fixture

@@ -22,14 +22,16 @@ _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
 def cuit_is_valid(cuit: str) -> bool:
-    """AFIP's mod-11 check digit."""
+    """AFIP's mod-11 check digit. A remainder giving 10 is never a valid CUIT: AFIP changes the
+    prefix (20/27 -> 23, 30 -> 33) instead, so such numbers are refused (as the padrón does)."""
     if not re.fullmatch(r"\d{11}", cuit):
         return False
     weights = (5, 4, 3, 2, 7, 6, 5, 4, 3, 2)
     total = sum(int(d) * w for d, w in zip(cuit[:10], weights, strict=True))
     check = 11 - total % 11
-    check = {11: 0, 10: 9}.get(check, check)
-    return check == int(cuit[10])
+    if check == 11:
+        check = 0
+    return check != 10 and check == int(cuit[10])
 
 
 def normalize_cuit(value: str | None) -> str | None:

@@ -62,6 +62,8 @@ def test_dni_is_recognised_and_defaults_apply(db, make_org):
     ("phone", "1234", "Teléfono inválido: 1234"),
     ("email", "marta@", "Email inválido: marta@"),
     ("doc_number", "20-31456789-7", "CUIT inválido"),
+    # The check digit computes to 10: AFIP never issues it (it changes the prefix to 23).
+    ("doc_number", "20-12345676-9", "CUIT inválido"),
     ("iva_condition", "en negro", "Condición frente al IVA desconocida"),
     ("name", "M", "El nombre es demasiado corto."),
 ])

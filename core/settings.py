@@ -45,16 +45,18 @@ def _parse_keyring(raw: str) -> dict[str, bytes]:
 
 
 class Settings(BaseSettings):
+    # Secrets and URLs that may carry passwords are left out of repr(), so a logged or printed
+    # Settings never shows them.
     model_config = SettingsConfigDict(env_file=None, extra="ignore", frozen=True)
 
     env: str = Field(default="development", pattern="^(development|test|production)$")
-    database_url: str = f"sqlite:///{ROOT / 'var' / 'campotech.db'}"
+    database_url: str = Field(default=f"sqlite:///{ROOT / 'var' / 'campotech.db'}", repr=False)
     # Owner role for migrations on PostgreSQL; the app itself connects as DATABASE_URL,
     # a role that does not own the tables, so row-level security applies to it.
-    migration_database_url: str | None = None
-    redis_url: str = "redis://127.0.0.1:6379/0"
-    secret_key: str = DEV_SECRET_KEY
-    encryption_key: str = DEV_ENCRYPTION_KEY
+    migration_database_url: str | None = Field(default=None, repr=False)
+    redis_url: str = Field(default="redis://127.0.0.1:6379/0", repr=False)
+    secret_key: str = Field(default=DEV_SECRET_KEY, repr=False)
+    encryption_key: str = Field(default=DEV_ENCRYPTION_KEY, repr=False)
     log_level: str = Field(default="INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
     log_json: bool = True
     default_time_zone: str = "America/Argentina/Buenos_Aires"
@@ -62,9 +64,9 @@ class Settings(BaseSettings):
     sql_echo: bool = False
 
     # WhatsApp Cloud API. With no access token the app talks to its own sandbox Graph API.
-    whatsapp_app_secret: str = "sandbox-app-secret"
-    whatsapp_verify_token: str = "sandbox-verify-token"
-    whatsapp_access_token: str | None = None
+    whatsapp_app_secret: str = Field(default="sandbox-app-secret", repr=False)
+    whatsapp_verify_token: str = Field(default="sandbox-verify-token", repr=False)
+    whatsapp_access_token: str | None = Field(default=None, repr=False)
     whatsapp_phone_number_id: str = "100000000000001"  # bound to the demo organization
     whatsapp_graph_url: str | None = None  # default: Meta's, or the sandbox without a token
     whatsapp_graph_version: str = Field(default="v23.0", pattern=r"^v\d+\.\d+$")
@@ -99,7 +101,7 @@ class Settings(BaseSettings):
     whisper_threads: int = Field(default=1, ge=1, le=16)
     voice_max_seconds: float = Field(default=180.0, gt=0, le=3600)
     openai_base_url: str | None = None  # e.g. https://api.openai.com/v1 or a local server
-    openai_api_key: str | None = None
+    openai_api_key: str | None = Field(default=None, repr=False)
     openai_transcribe_model: str = "whisper-1"
     openai_chat_model: str = "gpt-4o-mini"
     openai_timeout_seconds: float = Field(default=10.0, gt=0, le=120)

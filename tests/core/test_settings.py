@@ -70,3 +70,15 @@ def test_a_process_with_bad_config_exits_with_one_line():
     assert proc.stderr.strip().splitlines() == [
         "campotech: invalid configuration: REDIS_URL: must start with redis://, rediss:// or unix://"
     ]
+
+
+def test_repr_never_shows_secrets_or_passwords_in_urls():
+    settings = load_settings(secret_key="s3cret-flask-key", whatsapp_access_token="EAAG-token",
+                             whatsapp_app_secret="app-s3cret", openai_api_key="sk-abc",
+                             database_url="postgresql://campotech:db-pa55@db/campotech",
+                             redis_url="redis://:redis-pa55@cache:6379/0")
+    shown = repr(settings) + str(settings)
+    for secret in ("s3cret-flask-key", "EAAG-token", "app-s3cret", "sk-abc", "db-pa55", "redis-pa55"):
+        assert secret not in shown
+    assert "public_base_url" in shown  # the rest is still there to read
+    assert settings.whatsapp_access_token == "EAAG-token"

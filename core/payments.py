@@ -83,7 +83,8 @@ class PaymentOutcome:
     """What one payment event changed.
 
     kind: unchanged, paid (balance now zero), partial (money in, balance left), refunded,
-    charged_back, rejected, pending (nothing moved yet), unknown (not one of our invoices).
+    charged_back, disputed (the buyer opened a claim: Mercado Pago holds the money), rejected,
+    pending (nothing moved yet), unknown (not one of our invoices).
     """
 
     kind: str
@@ -271,9 +272,11 @@ def _kind(status: PaymentStatus, before: PaymentStatus | None, before_refunded: 
         return "refunded", amount - (before_refunded if before is P.APPROVED else ZERO)
     if status is P.CHARGED_BACK:
         return "charged_back", amount
+    if status is P.IN_MEDIATION:
+        return ("disputed" if before is not P.IN_MEDIATION else "unchanged"), amount
     if status in (P.REJECTED, P.CANCELLED):
         return "rejected", amount
-    # pending, in process, in mediation: nothing to tell until it resolves.
+    # pending, in process: nothing to tell until it resolves.
     return "pending", amount
 
 

@@ -84,13 +84,16 @@ def _receipt(session: Session, outcome: payments.PaymentOutcome, payment_id: str
 
 
 def _owner_text(session: Session, outcome: payments.PaymentOutcome) -> str | None:
-    if outcome.kind not in ("paid", "partial", "refunded", "charged_back"):
+    if outcome.kind not in ("paid", "partial", "refunded", "charged_back", "disputed"):
         return None
     invoice = session.get(Invoice, outcome.invoice_id)
     customer = session.get(Customer, outcome.customer_id)
     who = (customer.name if customer else None) or "Un cliente"
     label = invoicing.label(invoice)
     balance = format_pesos(outcome.balance) if outcome.balance > Decimal(0) else None
+    if outcome.kind == "disputed":
+        return texts.render("payment_owner_disputed", customer=who, amount=format_pesos(outcome.amount),
+                            label=label, balance=balance)
     if outcome.kind in ("paid", "partial"):
         return texts.render("payment_owner_received", customer=who, amount=format_pesos(outcome.amount),
                             label=label, balance=balance)

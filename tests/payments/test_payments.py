@@ -479,6 +479,33 @@ def test_chargeback_reopens_the_balance_and_alerts_the_owner(shop):
         " Vuelve a quedar un saldo de $15.000.")
 
 
+def test_a_dispute_holds_the_money_and_alerts_the_owner_once(shop):
+    payment_id = shop.pay("15000")
+    shop.mp.set_payment_status(payment_id, "in_mediation")
+    assert shop.notify(payment_id).status_code == 200
+    shop.work()
+
+    assert shop.payments()[0].status is PaymentStatus.IN_MEDIATION
+    assert shop.balance() == Decimal("15000.00")  # held by Mercado Pago: not ours until resolved
+    assert shop.texts(OWNER_WA)[-1] == (
+        "⚠️ Marta García abrió un reclamo en Mercado Pago por $15.000 (factura B 0001-00000012)."
+        " Mercado Pago retiene la plata hasta que se resuelva: respondé el reclamo desde tu cuenta"
+        " de Mercado Pago. Mientras tanto figura un saldo de $15.000.")
+    owner_texts = len(shop.texts(OWNER_WA))
+
+    # Mercado Pago notifies again while the claim is open: no second alert.
+    assert shop.notify(payment_id).status_code == 200
+    shop.work()
+    assert len(shop.texts(OWNER_WA)) == owner_texts
+
+    # Resolved in the seller's favour: paid again.
+    shop.mp.set_payment_status(payment_id, "approved")
+    assert shop.notify(payment_id).status_code == 200
+    shop.work()
+    assert shop.balance() == Decimal(0)
+    assert shop.job_status() is JobStatus.PAID
+
+
 def test_rejected_payment_pays_nothing(shop):
     shop.pay("15000", status="rejected", status_detail="cc_rejected_insufficient_amount")
 

@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -79,11 +80,26 @@ def postgresql_proc() -> Iterator[PostgreSQLExecutor]:
         postgres_options="-c fsync=off -c full_page_writes=off -c synchronous_commit=off",
     )
     executor.start()
+    _wait_until_accepting(executor)
     try:
         yield executor
     finally:
         executor.stop()
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _wait_until_accepting(proc: PostgreSQLExecutor, timeout: float = 60.0) -> None:
+    """pg_ctl reports "running" once the postmaster exists; on a loaded machine the first
+    connection can still meet "the database system is starting up". Wait for a real one."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            psycopg.connect(_superuser_dsn(proc, "postgres"), connect_timeout=5).close()
+            return
+        except psycopg.OperationalError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
 
 
 def _superuser_dsn(proc: PostgreSQLExecutor, dbname: str) -> str:

@@ -26,6 +26,12 @@ TASK_LABELS = {
     "issue_invoice": "Emitir factura",
     "lookup_cuit": "Consultar CUIT en AFIP",
     "handle_payment_notification": "Registrar pago de Mercado Pago",
+    "send_code": "Mandar código por WhatsApp",
+    "check_connection": "Probar conexión",
+    "daily_summaries": "Resumen diario",
+    "reminders": "Recordatorios",
+    "send_reminder": "Mandar recordatorio",
+    "retry_invoices": "Reintentar facturas con AFIP",
 }
 QUEUE_LABELS = {"high": "Urgente", "default": "Normal", "low": "Baja"}
 WORKER_STATES = {"idle": "esperando trabajo", "busy": "trabajando", "suspended": "en pausa",

@@ -67,7 +67,10 @@ def register(app: Flask) -> None:
 
     @parent.after_request
     def _private(response):
-        response.headers["Cache-Control"] = "no-store"
+        # Nothing is kept, except what a view marked private on purpose (a job's photos: the
+        # browser may reuse them, shared caches may not).
+        if not response.headers.get("Cache-Control", "").startswith("private"):
+            response.headers["Cache-Control"] = "no-store"
         response.headers["X-Frame-Options"] = "DENY"
         response.headers["Referrer-Policy"] = "same-origin"
         return response

@@ -146,7 +146,7 @@ def _ids(entries: list[AuditEntry], entity_type: str) -> set[int]:
             if e.entity_type == entity_type and e.entity_id and e.entity_id.isdigit()}
 
 
-def _who(actor: str, names: dict[int, str]) -> str:
+def actor_label(actor: str, names: dict[int, str]) -> str:
     kind, _, rest = actor.partition(":")
     if kind == "user" and rest.isdigit():
         return names.get(int(rest), f"Usuario {rest} (ya no está)")
@@ -173,7 +173,7 @@ def _short(value: Any) -> str:
     return text if len(text) <= MAX_VALUE else text[:MAX_VALUE - 1] + "…"
 
 
-def _details(data: dict | None) -> list[tuple[str, str]]:
+def detail_pairs(data: dict | None) -> list[tuple[str, str]]:
     """"key: value" pairs, blanks left out, long values cut, at most MAX_DETAILS of them."""
     items = [(k, v) for k, v in (data or {}).items() if v not in (None, "", [], {})]
     shown = [(str(k), _short(v)) for k, v in items[:MAX_DETAILS]]
@@ -206,8 +206,8 @@ def _rows(session: Session, entries: list[AuditEntry], tz: ZoneInfo) -> list[Aud
         elif e.entity_type == "user" and key in names:
             entity = f"Usuario: {names[key]}"
         rows.append(AuditRow(seq=e.seq, when=local_time(e.created_at, tz, "%d/%m/%Y %H:%M"),
-                             who=_who(e.actor, names), action=ACTION_LABELS.get(e.action, e.action),
-                             entity=entity, link=link, details=_details(e.data)))
+                             who=actor_label(e.actor, names), action=ACTION_LABELS.get(e.action, e.action),
+                             entity=entity, link=link, details=detail_pairs(e.data)))
     return rows
 
 

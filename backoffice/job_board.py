@@ -1,4 +1,5 @@
-"""What the jobs pages read and parse: Spanish labels, filters, board and agenda rows, the timeline."""
+"""What the jobs pages read and parse: Spanish labels, filters, board and agenda rows.
+One job's timeline lives in `backoffice.job_timeline`."""
 
 from __future__ import annotations
 
@@ -13,7 +14,14 @@ from backoffice.display import local_time
 from backoffice.forms import FormError, parse_date
 from backoffice.paging import Page, paginate
 from core.errors import InvalidTransition
-from core.models import Customer, Job, JobEvent, JobStatus, Service, Urgency, User
+from core.models import (
+    Customer,
+    Job,
+    JobStatus,
+    Service,
+    Urgency,
+    User,
+)
 
 COLUMN_PREVIEW = 10  # jobs per status on the whole board; the rest are one tap away, paged
 DESCRIPTION_MAX = 4000
@@ -288,65 +296,3 @@ def agenda(session: Session, filters: JobFilters, tz: ZoneInfo, *,
     if None in groups:
         order.append(None)
     return [AgendaGroup(names[k], groups[k]) for k in order]
-
-
-# ---- one job's timeline -----------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class TimelineEntry:
-    at: str
-    actor: str
-    what: str
-    note: str | None
-
-
-def _user_ids(events: list[JobEvent]) -> set[int]:
-    ids = set()
-    for event in events:
-        if event.actor.startswith("user:") and event.actor[5:].isdigit():
-            ids.add(int(event.actor[5:]))
-        if event.kind == "assigned" and event.data:
-            ids |= {v for v in (event.data.get("from"), event.data.get("to")) if isinstance(v, int)}
-    return ids
-
-
-def _actor(actor: str, names: dict[int, str]) -> str:
-    kind, _, rest = actor.partition(":")
-    if kind == "user" and rest.isdigit():
-        return names.get(int(rest), f"usuario {rest}")
-    if kind == "whatsapp":
-        return f"WhatsApp +{rest}"
-    if kind == "system":
-        return "CampoTech"
-    return actor
-
-
-def _what(event: JobEvent, names: dict[int, str], tz: ZoneInfo) -> str:
-    data = event.data or {}
-    if event.kind == "created":
-        return f"Se creó el trabajo ({status_label(event.to_status)})" if event.to_status else "Se creó el trabajo"
-    if event.kind == "status" and event.to_status:
-        before = status_label(event.from_status) if event.from_status else "—"
-        return f"{before} → {status_label(event.to_status)}"
-    if event.kind == "assigned":
-        to = data.get("to")
-        return f"Asignado a {names.get(to, f'usuario {to}')}" if to else "Quedó sin técnico"
-    if event.kind in ("scheduled", "rescheduled") and data.get("start"):
-        start = datetime.fromisoformat(data["start"])
-        end = datetime.fromisoformat(data["end"]) if data.get("end") else None
-        return f"{EVENT_LABELS[event.kind]} para el {window_text(start, end, tz)}"
-    return EVENT_LABELS.get(event.kind, event.kind)
-
-
-def timeline(session: Session, job: Job, tz: ZoneInfo) -> list[TimelineEntry]:
-    events = list(session.scalars(select(JobEvent).where(JobEvent.job_id == job.id).order_by(JobEvent.id)))
-    ids = _user_ids(events)
-    names = dict(session.execute(select(User.id, User.name).where(User.id.in_(ids))).all()) if ids else {}
-    return [TimelineEntry(at=local_time(e.created_at, tz, "%d/%m/%Y %H:%M"), actor=_actor(e.actor, names),
-                          what=_what(e, names, tz), note=e.note)
-            for e in events]
-
-
-def photo_count(session: Session, job_id: int) -> int:
-    return session.scalar(select(func.count(JobEvent.id))
-                          .where(JobEvent.job_id == job_id, JobEvent.kind == "photo")) or 0

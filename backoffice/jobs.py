@@ -6,13 +6,12 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import Blueprint, abort, redirect, render_template, request
+from flask import Blueprint, abort, redirect, render_template, request, send_file
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backoffice.conversations import message_text
-from backoffice.display import local_time, zone
-from backoffice.extensions import db
+from backoffice.display import zone
+from backoffice.extensions import db, settings
 from backoffice.forms import FormError
 from backoffice.job_board import (
     DESCRIPTION_MAX,
@@ -27,24 +26,20 @@ from backoffice.job_board import (
     job_filters,
     parse_technician,
     parse_window,
-    photo_count,
     status_counts,
     status_page,
-    timeline,
     transition_message,
     window_text,
 )
+from backoffice.job_timeline import photo_count, photo_message, timeline
 from backoffice.paging import url_with
-from backoffice.security import EVERYONE, STAFF, actor, current_user, requires
-from core import jobs
+from backoffice.security import EVERYONE, MANAGERS, STAFF, actor, current_user, requires
+from core import jobs, media
 from core.errors import InvalidTransition, NotFound, ValidationFailed
 from core.models import (
-    Conversation,
     Customer,
-    Direction,
     Job,
     JobStatus,
-    Message,
     Organization,
     Role,
     Service,
@@ -57,7 +52,7 @@ bp = Blueprint("jobs", __name__, url_prefix="/jobs")
 log = logging.getLogger("campotech.backoffice.jobs")
 
 CUSTOMER_CHOICES = 1000
-MESSAGE_LIMIT = 50
+PHOTO_MAX_AGE = 3600  # seconds a browser may keep a photo (private: never a shared cache)
 NEW_FIELDS = ("customer_id", "service", "description", "urgency", "technician_id", "day", "start", "end")
 NOTICES = {
     "created": "Listo, el trabajo quedó creado.",
@@ -226,14 +221,13 @@ def create():
 
 # ---- one job ---------------------------------------------------------------------------------
 
-def _messages(session: Session, job: Job, tz) -> list[dict]:
-    """The customer's chat since the job was created: the newest MESSAGE_LIMIT, oldest first."""
-    chats = select(Conversation.id).where(Conversation.customer_id == job.customer_id)
-    newest = list(session.scalars(
-        select(Message).where(Message.conversation_id.in_(chats), Message.created_at >= job.created_at)
-        .order_by(Message.created_at.desc(), Message.id.desc()).limit(MESSAGE_LIMIT)))
-    return [{"inbound": m.direction == Direction.INBOUND, "at": local_time(m.created_at, tz),
-             "text": message_text(m)} for m in reversed(newest)]
+def _visible_job(session: Session, job_id: int, user: User) -> Job:
+    """The job, if this user may open it (a technician only their own); 404 otherwise, so a
+    technician cannot tell someone else's job from one that does not exist."""
+    job = session.get(Job, job_id)
+    if job is None or (Role(user.role) is Role.TECHNICIAN and job.technician_id != user.id):
+        abort(404)
+    return job
 
 
 def _render_job(job_id: int, *, error: str | None = None, form: dict | None = None,
@@ -241,15 +235,13 @@ def _render_job(job_id: int, *, error: str | None = None, form: dict | None = No
     user = current_user()
     role = Role(user.role)
     with db().org_session(user.org_id) as s:
-        job = s.get(Job, job_id)
-        if job is None or (role is Role.TECHNICIAN and job.technician_id != user.id):
-            abort(404)
+        job = _visible_job(s, job_id, user)
         tz = _tz(s, user.org_id)
         customer = s.get(Customer, job.customer_id)
         technician = s.get(User, job.technician_id) if job.technician_id else None
-        events = timeline(s, job, tz)
+        # The customer's chat is for staff (as on the customer's page); the audit for managers.
+        events = timeline(s, job, tz, chat=role in STAFF, audit_trail=role in MANAGERS)
         photos = photo_count(s, job.id)
-        messages = _messages(s, job, tz) if role in STAFF else []
         techs = technicians(s) if role in STAFF else []
     can_edit = role in STAFF
     is_open = job.status in jobs.OPEN_STATUSES
@@ -265,9 +257,9 @@ def _render_job(job_id: int, *, error: str | None = None, form: dict | None = No
         "backoffice/job.html", job=job, customer=customer_name(customer),
         customer_phone=customer.phone if customer else None, technician=technician,
         when=window_text(job.scheduled_start, job.scheduled_end, tz), events=events, photos=photos,
-        messages=messages, technicians=techs, form={**defaults, **(form or {})}, error=error,
+        technicians=techs, form={**defaults, **(form or {})}, error=error,
         notice=notice, can_assign=can_edit and is_open, can_schedule=can_edit and is_open,
-        next_statuses=_in_board_order(jobs.allowed_next(job.status)) if can_edit else [], show_messages=role in STAFF,
+        next_statuses=_in_board_order(jobs.allowed_next(job.status)) if can_edit else [],
         **LABELS,
     )
 
@@ -280,6 +272,26 @@ def _in_board_order(statuses: list[JobStatus]) -> list[JobStatus]:
 @requires(EVERYONE)
 def show(job_id: int):
     return _render_job(job_id, notice=NOTICES.get(request.args.get("done", "")))
+
+
+@bp.get("/<int:job_id>/photos/<int:message_id>")
+@requires(EVERYONE)
+def photo(job_id: int, message_id: int):
+    """A photo (or video, or document) a technician sent for this job, for whoever may open the job."""
+    user = current_user()
+    with db().org_session(user.org_id) as s:
+        job = _visible_job(s, job_id, user)
+        message = photo_message(s, job.id, message_id)
+        stored, mime = (message.media_path, message.media_mime) if message else (None, None)
+    path = media.stored_file(settings().media_dir, user.org_id, stored)
+    if path is None:
+        abort(404)
+    inline = media.shown_inline(mime)
+    response = send_file(path, mimetype=mime or "application/octet-stream", as_attachment=not inline,
+                         download_name=path.name, conditional=True, max_age=PHOTO_MAX_AGE)
+    response.headers["Cache-Control"] = f"private, max-age={PHOTO_MAX_AGE}"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @bp.post("/<int:job_id>/assign")

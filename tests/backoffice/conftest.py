@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import base64
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from functools import cache
+from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 from core import customers, jobs, price_book
 from core.db import Database
@@ -20,6 +23,7 @@ from core.models import (
     Direction,
     Invoice,
     InvoiceStatus,
+    JobEvent,
     Message,
     Role,
 )
@@ -30,6 +34,9 @@ from web import create_app
 PASSWORD = "mate-con-bizcochitos"
 MARTA_WA = "5491166660001"
 JUAN_WA = "5491166660002"
+CARLOS_WA = "5491155550103"  # the shop's technician
+# A real 1×1 PNG, for photos a technician sends.
+PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")
 
 
 def email_of(role: Role | str) -> str:
@@ -52,6 +59,7 @@ class Shop:
     authorized: int  # factura B 0001-00000012, $15.000, Marta
     pending: int  # factura B waiting for AFIP, $8.000, Juan
     rejected: int  # factura B AFIP refused, $5.000, Juan
+    photo: int | None = None  # a photo message on job 1, when a test added one (add_photo)
 
 
 def add_staff(db: Database, org_id: int, role: Role, name: str, phone: str,
@@ -125,9 +133,41 @@ def seed_shop(db: Database, *, marta_name: str = "Marta García") -> Shop:
     return Shop(db, org_id, users, marta_chat.id, juan_chat.id, authorized, pending, rejected)
 
 
+def add_photo(db: Database, org_id: int, job_id: int, media_dir: Path, *, content: bytes = PNG,
+              mime: str = "image/png", caption: str | None = None, media_path: str | None = None,
+              kind: str = "image") -> int:
+    """A photo the shop's technician sent by WhatsApp, stored as bot.media stores it
+    (<media_dir>/<org>/YYYY/MM/<message id>.<ext>) and attached to the job as flows.photos does;
+    `media_path` stores that path instead (nothing written). Returns the message id."""
+    with db.org_session(org_id) as s:
+        chat = s.scalar(select(Conversation).where(Conversation.wa_id == CARLOS_WA))
+        if chat is None:
+            chat = Conversation(wa_id=CARLOS_WA, phone=f"+{CARLOS_WA}", role=ConversationRole.TECHNICIAN,
+                                slots={})
+            s.add(chat)
+            s.flush()
+        message = add_message(s, chat.id, Direction.INBOUND, caption, datetime.now(UTC), type=kind,
+                              media_id=f"media-{datetime.now(UTC).timestamp()}", media_mime=mime)
+        if media_path is None:
+            folder = media_dir / str(org_id) / "2026" / "11"
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / f"{message.id}.{mime.split('/')[-1]}"
+            path.write_bytes(content)
+            media_path = str(path)
+        message.media_path = media_path
+        s.add(JobEvent(job_id=job_id, kind="photo", actor=f"whatsapp:{CARLOS_WA}", note=caption,
+                       data={"message_id": message.id, "type": kind}))
+        return message.id
+
+
 @pytest.fixture
-def app(pg_db, redisdb):
-    app = create_app(pg_db.settings)
+def media_dir(tmp_path) -> Path:
+    return tmp_path / "media"
+
+
+@pytest.fixture
+def app(pg_db, redisdb, media_dir):
+    app = create_app(pg_db.settings.model_copy(update={"media_dir": str(media_dir)}))
     app.testing = True
     yield app
     app.extensions["campotech.db"].dispose()

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from core.models import Role
-from tests.backoffice.conftest import csrf_of, post
+from tests.backoffice.conftest import add_photo, csrf_of, post, seed_shop
 
 O, A, D, T, V = Role.OWNER, Role.ADMIN, Role.DISPATCHER, Role.TECHNICIAN, Role.VIEWER
 EVERYONE = {O, A, D, T, V}
@@ -32,6 +32,7 @@ ROUTES = [
     ("GET", "/app/jobs/new", STAFF),
     ("POST", "/app/jobs/new", STAFF),
     ("GET", "/app/jobs/1", EVERYONE),  # the seeded job, assigned to the shop's technician
+    ("GET", "/app/jobs/1/photos/{photo}", EVERYONE),  # the photo Carlos sent (the `shop` below)
     ("POST", "/app/jobs/1/assign", STAFF),
     ("POST", "/app/jobs/1/schedule", STAFF),
     ("POST", "/app/jobs/1/status", STAFF),
@@ -79,6 +80,14 @@ PUBLIC |= {"backoffice.signup.form", "backoffice.signup.start", "backoffice.sign
            "backoffice.login_code.code_form", "backoffice.login_code.check_code",
            "backoffice.login_code.resend_code"}
 PUBLIC |= {"backoffice.passwords.form", "backoffice.passwords.save"}  # set-password links
+
+
+@pytest.fixture
+def shop(pg_db, media_dir):
+    """The shop, with one photo on job 1, so the photo route has something to serve."""
+    shop = seed_shop(pg_db)
+    shop.photo = add_photo(pg_db, shop.org_id, 1, media_dir)
+    return shop
 
 
 def _paths(shop) -> list[tuple[str, str, set[Role]]]:

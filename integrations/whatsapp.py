@@ -293,23 +293,11 @@ class WhatsAppClient:
 
     def phone_number(self) -> PhoneNumber:
         """`GET /{phone-number-id}`: whether this token reaches this number, and how Meta sees it."""
-        try:
-            response = requests.get(
-                f"{self.base_url}/{self.phone_number_id}", headers=self._auth(), timeout=self.timeout,
-                params={"fields": "display_phone_number,verified_name,quality_rating"})
-        except requests.Timeout as exc:
-            raise WhatsAppError(None, f"timeout: {exc}", retryable=True) from exc
-        except requests.RequestException as exc:
-            raise WhatsAppError(None, f"connection: {exc}", retryable=True) from exc
-        if not 200 <= response.status_code < 300:
-            raise _error_from(response)
-        try:
-            body = response.json()
-        except ValueError:
-            raise WhatsAppError(None, "non-JSON success body", http_status=response.status_code,
-                                retryable=True) from None
-        if not isinstance(body, dict) or "error" in body:
-            raise _error_from(response)
+        body = self._run(lambda: heyoo.requests.get(
+            f"{self.base_url}/{self.phone_number_id}", headers=self._auth(),
+            params={"fields": "display_phone_number,verified_name,quality_rating"}))
+        if not isinstance(body, dict):
+            raise WhatsAppError(None, "unexpected phone number body", retryable=False)
         return PhoneNumber(id=str(body.get("id") or self.phone_number_id),
                            display_phone_number=str(body.get("display_phone_number") or ""),
                            verified_name=str(body.get("verified_name") or ""),

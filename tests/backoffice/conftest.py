@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
+from rq import Queue, SimpleWorker
 from sqlalchemy import select
 
 from core import customers, jobs, price_book
@@ -27,7 +28,9 @@ from core.models import (
     Message,
     Role,
 )
+from core.settings import load_settings
 from core.users import create_user, hash_password
+from tests.bot.conftest import export_env
 from tests.factories import create_org
 from web import create_app
 
@@ -171,6 +174,24 @@ def app(pg_db, redisdb, media_dir):
     app.testing = True
     yield app
     app.extensions["campotech.db"].dispose()
+
+
+@pytest.fixture
+def platform_app(pg_db, redisdb, fake_graph, monkeypatch):
+    """The app with the platform's own number (sign-up and login codes) pointed at the fake Graph
+    API, exported to the environment so a worker in the test sends there too."""
+    settings = load_settings(**{**pg_db.settings.model_dump(), "whatsapp_access_token": "platform-token",
+                                "whatsapp_graph_url": fake_graph.url})
+    export_env(monkeypatch, settings)
+    app = create_app(settings)
+    app.testing = True
+    yield app
+    app.extensions["campotech.db"].dispose()
+
+
+def work_high_queue(redis) -> None:
+    """Run what is queued on "high" (codes, sends) in this process, then return."""
+    SimpleWorker([Queue("high", connection=redis)], connection=redis).work(burst=True)
 
 
 @pytest.fixture

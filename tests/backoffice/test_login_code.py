@@ -3,32 +3,18 @@
 from __future__ import annotations
 
 import pytest
-from rq import Queue, SimpleWorker
 from sqlalchemy import select
 
 from core.models import AuditEntry, Organization, Role, User
-from core.settings import load_settings
 from tests.backoffice.conftest import PASSWORD, email_of, login, post
-from tests.bot.conftest import export_env
-from web import create_app
+from tests.backoffice.conftest import work_high_queue as work
 
 DISPATCHER_WA = "5491155550102"  # seed_shop: owner ...0100, admin 0101, dispatcher 0102
 
 
 @pytest.fixture
-def app(pg_db, redisdb, fake_graph, monkeypatch):
-    """The app with the platform's number pointed at the fake Graph API (the worker too)."""
-    settings = load_settings(**{**pg_db.settings.model_dump(), "whatsapp_access_token": "platform-token",
-                                "whatsapp_graph_url": fake_graph.url})
-    export_env(monkeypatch, settings)
-    app = create_app(settings)
-    app.testing = True
-    yield app
-    app.extensions["campotech.db"].dispose()
-
-
-def work(redis) -> None:
-    SimpleWorker([Queue("high", connection=redis)], connection=redis).work(burst=True)
+def app(platform_app):
+    return platform_app
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ $CHROMIUM_PATH (default /usr/bin/chromium, which `scripts/bootstrap.sh test` ins
 from __future__ import annotations
 
 import os
+import re
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -134,3 +135,12 @@ def save_screenshot(page, name: str) -> Path:
 def shot() -> Callable[..., Path]:
     """`shot(page, name)`: see `save_screenshot`."""
     return save_screenshot
+
+
+def sign_in(page, live: LiveApp, email: str, password: str) -> None:
+    """Log in through the login form, as a person does, and wait for the home page."""
+    page.goto(live.link("/app/login"))
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.click("button:has-text('Entrar')")
+    page.wait_for_url(re.compile(r"/app/?$"))

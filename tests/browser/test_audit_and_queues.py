@@ -3,13 +3,12 @@
 
 from __future__ import annotations
 
-import re
-
 from rq import Queue, SimpleWorker
 from rq.registry import FailedJobRegistry
 
 from core import customers
 from core.users import create_user
+from tests.browser.conftest import sign_in
 from tests.factories import create_org
 
 PASSWORD = "una-clave-bien-larga"
@@ -32,11 +31,7 @@ def test_owner_reads_the_trail_and_retries_a_failed_job(live_app, page, shot, re
     SimpleWorker([Queue("high", connection=redisdb)], connection=redisdb).work(burst=True)
     assert "reminder-1" in FailedJobRegistry("high", connection=redisdb)
 
-    page.goto(live_app.link("/app/login"))
-    page.fill("#email", "roberto@example.com")
-    page.fill("#password", PASSWORD)
-    page.click("button:has-text('Entrar')")
-    page.wait_for_url(re.compile(r"/app/?$"))
+    sign_in(page, live_app, "roberto@example.com", PASSWORD)
 
     page.click("header summary:has-text('Más')")
 

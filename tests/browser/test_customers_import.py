@@ -3,12 +3,11 @@ row and reads, in the report, which row was refused and why."""
 
 from __future__ import annotations
 
-import re
-
 from sqlalchemy import select
 
 from core.models import Customer
 from core.users import create_user
+from tests.browser.conftest import sign_in
 from tests.factories import create_org
 
 PASSWORD = "una-clave-bien-larga"
@@ -26,11 +25,7 @@ def test_owner_imports_customers_and_sees_the_bad_row(live_app, page, shot, tmp_
     upload = tmp_path / "clientes.csv"
     upload.write_text(CSV, encoding="utf-8")
 
-    page.goto(live_app.link("/app/login"))
-    page.fill("#email", "roberto@example.com")
-    page.fill("#password", PASSWORD)
-    page.click("button:has-text('Entrar')")
-    page.wait_for_url(re.compile(r"/app/?$"))
+    sign_in(page, live_app, "roberto@example.com", PASSWORD)
     page.click("header a:has-text('Clientes')")
     page.click("a:has-text('Importar desde un CSV')")
     page.set_input_files("#file", str(upload))

@@ -15,7 +15,7 @@ from core.models import InvoiceStatus, JobStatus
 from tests.factories import add_technician, create_org
 
 S = JobStatus
-MONO_ISSUER = {"cuit": "27287654329", "iva_condition": "monotributo", "iibb": "27287654329",
+MONO_ISSUER = {"cuit": "27287654303", "iva_condition": "monotributo", "iibb": "27287654303",
                "address": "Calle 7 N° 845, La Plata"}
 MARTA = {"name": "Marta García", "phone": "+5491166660001",
          "addresses": [{"street": "Av. Avellaneda", "number": "2150", "locality": "Flores",

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from core import customers
 from core.models import Job
 from core.users import create_user
+from tests.browser.conftest import sign_in
 from tests.factories import create_org
 
 PASSWORD = "una-clave-bien-larga"
@@ -25,11 +26,7 @@ def test_create_and_assign_a_job(live_app, page, shot):
         marta = customers.create_customer(s, {"name": "Marta García", "phone": "+5491155550000"})
         marta_id = marta.id
 
-    page.goto(live_app.link("/app/login"))
-    page.fill("#email", "lucia@example.com")
-    page.fill("#password", PASSWORD)
-    page.click("button:has-text('Entrar')")
-    page.wait_for_url(re.compile(r"/app/?$"))
+    sign_in(page, live_app, "lucia@example.com", PASSWORD)
 
     page.goto(live_app.link("/app/jobs/new"))
     page.select_option("#customer_id", str(marta_id))

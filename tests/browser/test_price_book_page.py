@@ -3,13 +3,13 @@ with one bad row, reads in the report which row was refused and why, and finds t
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 
 from sqlalchemy import select
 
 from core.models import PriceBookItem
 from core.users import create_user
+from tests.browser.conftest import sign_in
 from tests.factories import create_org
 
 PASSWORD = "una-clave-bien-larga"
@@ -27,11 +27,7 @@ def test_owner_creates_an_item_and_imports_a_csv_with_a_bad_row(live_app, page, 
     upload = tmp_path / "precios.csv"
     upload.write_text(CSV, encoding="utf-8")
 
-    page.goto(live_app.link("/app/login"))
-    page.fill("#email", "roberto@example.com")
-    page.fill("#password", PASSWORD)
-    page.click("button:has-text('Entrar')")
-    page.wait_for_url(re.compile(r"/app/?$"))
+    sign_in(page, live_app, "roberto@example.com", PASSWORD)
     page.click("header summary:has-text('Más')")
     page.click("header a:has-text('Precios')")
     assert page.get_by_text("Todavía no hay ítems cargados.").is_visible()

@@ -11,6 +11,7 @@ from rq import Queue, SimpleWorker
 from core.models import Organization
 from core.users import create_user
 from core.vault import Vault
+from tests.browser.conftest import sign_in
 from tests.factories import create_org
 
 PASSWORD = "una-clave-bien-larga"
@@ -27,11 +28,7 @@ def test_owner_sets_up_afip_and_tests_the_connection(make_live_app, page, shot, 
     (tmp_path / "campotech.crt").write_bytes(cert_pem)
     (tmp_path / "campotech.key").write_bytes(key_pem)
 
-    page.goto(live.link("/app/login"))
-    page.fill("#email", "roberto@example.com")
-    page.fill("#password", PASSWORD)
-    page.click("button:has-text('Entrar')")
-    page.wait_for_url(re.compile(r"/app/?$"))
+    sign_in(page, live, "roberto@example.com", PASSWORD)
     page.click("header summary:has-text('Más')")
     page.click("header a:has-text('Ajustes')")
     page.wait_for_url(re.compile(r"/app/settings$"))

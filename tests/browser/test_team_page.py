@@ -7,7 +7,7 @@ import re
 
 from core.models import User
 from core.users import create_user
-from tests.browser.conftest import PHONE
+from tests.browser.conftest import PHONE, sign_in
 from tests.factories import create_org
 
 PASSWORD = "una-clave-bien-larga"
@@ -20,11 +20,7 @@ def test_owner_adds_a_technician_who_then_signs_in(live_app, page, browser, shot
         create_user(s, {"name": "Roberto Gómez", "role": "owner", "email": "roberto@example.com",
                         "password": PASSWORD, "phone": "+5491155550100"})
 
-    page.goto(live_app.link("/app/login"))
-    page.fill("#email", "roberto@example.com")
-    page.fill("#password", PASSWORD)
-    page.click("button:has-text('Entrar')")
-    page.wait_for_url(re.compile(r"/app/?$"))
+    sign_in(page, live_app, "roberto@example.com", PASSWORD)
 
     page.goto(live_app.link("/app/team"))
     page.click("button:has-text('Agregar persona')")

@@ -29,7 +29,7 @@ CAE = "70417054367476"
 RI_ISSUER = {"cuit": "20123456786", "iva_condition": "responsable_inscripto",
              "iibb": "901-123456-7", "activity_start": date(2015, 3, 1),
              "address": "Av. Rivadavia 1234, Caballito, CABA"}
-MONO_ISSUER = {"cuit": "27287654329", "iva_condition": "monotributo", "iibb": "27287654329",
+MONO_ISSUER = {"cuit": "27287654303", "iva_condition": "monotributo", "iibb": "27287654303",
                "activity_start": date(2019, 8, 12), "address": "Calle 7 N° 845, La Plata"}
 CONSORCIO = {"name": "Consorcio Güemes 4321", "phone": "+5491166660001", "doc_type": "cuit",
              "doc_number": "30712345671", "iva_condition": "responsable_inscripto",
@@ -226,7 +226,7 @@ def test_factura_b_to_consumidor_final_without_document(db, make_org):
 
 def test_factura_c_from_monotributo_uses_the_stored_qr_payload(db, make_org):
     org = make_org("Electricidad Paz", **MONO_ISSUER)
-    stored = {"ver": 1, "fecha": "2026-11-25", "cuit": 27287654329, "ptoVta": 1, "tipoCmp": 11,
+    stored = {"ver": 1, "fecha": "2026-11-25", "cuit": 27287654303, "ptoVta": 1, "tipoCmp": 11,
               "nroCmp": 12, "importe": 8500.0, "moneda": "PES", "ctz": 1, "tipoDocRec": 96,
               "nroDocRec": 12345678, "tipoCodAut": "E", "codAut": 70417054367476}
     invoice_id = seed_invoice(db, org, MARTA, C_LINES, letter="C", doc=(96, 12345678),
@@ -234,8 +234,8 @@ def test_factura_c_from_monotributo_uses_the_stored_qr_payload(db, make_org):
     text = pdf_text(pdf := render(db, org, invoice_id))
     assert_in_order(text, "Electricidad Paz", "Domicilio: Calle 7 N° 845, La Plata",
                     "Condición frente al IVA: Responsable Monotributo", "FACTURA",
-                    "Punto de venta: 0001 Comp. Nro: 00000012", "CUIT: 27-28765432-9",
-                    "Ingresos Brutos: 27287654329", "Inicio de actividades: 12/08/2019",
+                    "Punto de venta: 0001 Comp. Nro: 00000012", "CUIT: 27-28765430-3",
+                    "Ingresos Brutos: 27287654303", "Inicio de actividades: 12/08/2019",
                     "C", "COD. 11", "Cliente: Marta Núñez", "DNI: 12345678",
                     "Descripción Cant. Precio unit. Subtotal",
                     "Visita y diagnóstico 1 $ 5.000,00 $ 5.000,00",

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import time as clock
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, redirect, render_template, request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backoffice.display import local_time, zone
-from backoffice.extensions import db
+from backoffice.extensions import db, redis
 from backoffice.forms import FormError, parse_date
 from backoffice.paging import paginate
 from backoffice.security import MANAGERS, current_user, requires
@@ -229,11 +230,34 @@ def index():
             filters, error = audit.TrailFilters(), exc.message
         page = paginate(s, audit.trail_query(filters))
         rows = _rows(s, page.items, tz)
-        report = audit.verify(s)
+        # Only what is new since the last intact walk is re-hashed; the nightly task and the
+        # "verificar todo" button walk the whole chain.
+        checkpoints = audit.ChainCheckpoints(redis())
+        checkpoint = checkpoints.get(user.org_id)
+        report = audit.verify(s, since=checkpoint)
+    checkpoints.advance(user.org_id, report, full=checkpoint is None, now=clock.time())
+    last_full = (checkpoint.full_at if checkpoint else clock.time())
     return render_template(
         "backoffice/audit.html", rows=rows, page=page, form=form, error=error, report=report,
         problem=CHAIN_PROBLEMS.get(report.kind or "", "la cadena no cierra"),
         actors=actors, actions=[(a, ACTION_LABELS.get(a, a)) for a in actions],
         kinds=[(k, ENTITY_LABELS.get(k, k)) for k in kinds],
         filtered=any(v for v in form.values()),
+        last_full=local_time(datetime.fromtimestamp(last_full, UTC), tz, "%d/%m/%Y %H:%M"),
+        walked_all=request.args.get("verificada") == "1",
     )
+
+
+@bp.post("/verify")
+@requires(MANAGERS)
+def verify_all():
+    """Walk the whole chain now, from its first entry."""
+    user = current_user()
+    with db().org_session(user.org_id) as s:
+        report = audit.verify(s)
+    checkpoints = audit.ChainCheckpoints(redis())
+    if report.ok:
+        checkpoints.advance(user.org_id, report, full=True, now=clock.time())
+    else:
+        checkpoints.forget(user.org_id)
+    return redirect("/app/audit?verificada=1")

@@ -96,6 +96,8 @@ class ChainReport:
     reason: str | None = None
     # What broke, for people: "missing" (entries deleted), "link" or "content" (entries changed).
     kind: str | None = None
+    head_hash: str | None = None  # the last entry's hash, when the chain is intact
+    rehashed: int = 0  # entries whose hash this walk recomputed (all of them, or those after a checkpoint)
 
     def describe(self) -> str:
         if self.ok:
@@ -103,33 +105,88 @@ class ChainReport:
         return f"organization {self.org_id}: broken at entry #{self.broken_seq}: {self.reason}"
 
 
-def verify(session: Session) -> ChainReport:
-    """Walk the current organization's chain in order and report the first broken link."""
+@dataclass(frozen=True)
+class Checkpoint:
+    """Where an earlier walk found the chain intact: entry `seq` had hash `hash`. `full_at` is
+    when the whole chain was last walked from the start (epoch seconds)."""
+
+    seq: int
+    hash: str
+    full_at: float
+
+
+def verify(session: Session, since: Checkpoint | None = None) -> ChainReport:
+    """Walk the current organization's chain in order and report the first broken link.
+
+    With `since`, only the entries after the checkpoint are re-hashed; the checkpoint's own
+    entry must still be there, unchanged. Entries before it were proved by an earlier walk: a
+    full walk (the nightly task, or on demand) is what catches later edits to those.
+    """
     org_id = current_org_id(session)
-    prev_hash = GENESIS
-    expected_seq = 1
-    count = 0
-    rows = session.scalars(
-        select(AuditEntry).order_by(AuditEntry.seq).execution_options(yield_per=500)
-    )
-    for entry in rows:
+    prev_hash, expected_seq, count, rehashed = GENESIS, 1, 0, 0
+    query = select(AuditEntry).order_by(AuditEntry.seq)
+    if since is not None and since.seq > 0:
+        anchor = session.scalar(select(AuditEntry).where(AuditEntry.seq == since.seq))
+        if anchor is None:
+            return ChainReport(org_id, since.seq, False, since.seq, f"entry #{since.seq} is missing",
+                               "missing")
+        if anchor.hash != since.hash or entry_hash(anchor) != anchor.hash:
+            return ChainReport(org_id, since.seq, False, since.seq,
+                               "changed since the chain was last verified", "content")
+        prev_hash, expected_seq, count = anchor.hash, since.seq + 1, since.seq
+        query = query.where(AuditEntry.seq > since.seq)
+    for entry in session.scalars(query.execution_options(yield_per=500)):
         count += 1
+        rehashed += 1
         if entry.seq != expected_seq:
             return ChainReport(org_id, count, False, expected_seq, f"entry #{expected_seq} is missing",
-                               "missing")
+                               "missing", rehashed=rehashed)
         if entry.prev_hash != prev_hash:
             return ChainReport(org_id, count, False, entry.seq, "does not link to the previous entry",
-                               "link")
+                               "link", rehashed=rehashed)
         if entry_hash(entry) != entry.hash:
             return ChainReport(org_id, count, False, entry.seq, "content does not match its hash",
-                               "content")
+                               "content", rehashed=rehashed)
         prev_hash = entry.hash
         expected_seq += 1
     head = counters.peek(session, "audit")
     if head > count:
         return ChainReport(org_id, count, False, count + 1, f"entries #{count + 1}..#{head} are missing",
-                           "missing")
-    return ChainReport(org_id, count, True)
+                           "missing", rehashed=rehashed)
+    return ChainReport(org_id, count, True, head_hash=prev_hash if count else None, rehashed=rehashed)
+
+
+class ChainCheckpoints:
+    """The last intact point of each organization's chain, in Redis, so the audit page re-hashes
+    only what is new. Losing it costs one full walk, nothing else."""
+
+    def __init__(self, redis):
+        self.redis = redis
+
+    @staticmethod
+    def _key(org_id: int) -> str:
+        return f"campotech:audit:checkpoint:{org_id}"
+
+    def get(self, org_id: int) -> Checkpoint | None:
+        raw = self.redis.hgetall(self._key(org_id))
+        try:
+            return Checkpoint(int(raw[b"seq"]), raw[b"hash"].decode(), float(raw[b"full_at"]))
+        except (KeyError, ValueError, UnicodeDecodeError):
+            return None
+
+    def advance(self, org_id: int, report: ChainReport, *, full: bool, now: float) -> None:
+        """Record an intact walk: a full one resets `full_at`, a partial one keeps it."""
+        if not report.ok or not report.head_hash:
+            return
+        previous = self.get(org_id)
+        if not full and previous is None:
+            return
+        full_at = now if full else previous.full_at
+        self.redis.hset(self._key(org_id), mapping={"seq": report.entries, "hash": report.head_hash,
+                                                    "full_at": full_at})
+
+    def forget(self, org_id: int) -> None:
+        self.redis.delete(self._key(org_id))
 
 
 # ---- reading the trail -------------------------------------------------------------------------

@@ -59,6 +59,7 @@ ROUTES = [
     ("GET", "/app/price-book/import", MANAGERS),
     ("POST", "/app/price-book/import", MANAGERS),
     ("GET", "/app/audit", MANAGERS),
+    ("POST", "/app/audit/verify", MANAGERS),
     ("GET", "/app/queues", MANAGERS),
     ("POST", "/app/queues/retry", MANAGERS),  # no job chosen: the page with a Spanish error
     ("POST", "/app/queues/discard", MANAGERS),

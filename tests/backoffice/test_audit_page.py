@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from backoffice.display import zone
 from core import audit, customers
 from core.models import AuditEntry, Customer, Job, Organization, Role
-from tests.backoffice.conftest import seed_shop
+from tests.backoffice.conftest import post, seed_shop
 from tests.conftest import superuser
 from tests.factories import create_org
 
@@ -132,6 +132,36 @@ def test_a_tampered_entry_shows_the_broken_chain_alert(signed_in, shop, pg_db, p
     assert "registro #3" in alert
     assert "alguien modificó o borró registros por fuera de CampoTech" in alert
     assert "el contenido de ese registro no coincide con su huella" in alert
+
+
+def test_new_entries_are_checked_on_each_visit_and_the_whole_chain_on_demand(
+        signed_in, shop, pg_db, postgresql_proc, redisdb):
+    owner = signed_in(Role.OWNER)
+    assert "La cadena está íntegra" in owner.get("/app/audit").get_data(as_text=True)
+    seen = _count(pg_db, shop.org_id)
+    with pg_db.org_session(shop.org_id) as s:
+        customers.create_customer(s, {"name": "Lucía Fernández", "phone": "+5491144440101"})
+
+    # An entry written after the last visit is re-hashed on the next one.
+    with superuser(postgresql_proc) as conn:
+        original = conn.execute("SELECT actor FROM audit_entries WHERE org_id = %s AND seq = %s",
+                                (shop.org_id, seen + 1)).fetchone()[0]
+        conn.execute("UPDATE audit_entries SET actor = 'user:9999' WHERE org_id = %s AND seq = %s",
+                     (shop.org_id, seen + 1))
+    assert f"alterada en el registro #{seen + 1}" in owner.get("/app/audit").get_data(as_text=True)
+    with superuser(postgresql_proc) as conn:
+        conn.execute("UPDATE audit_entries SET actor = %s WHERE org_id = %s AND seq = %s",
+                     (original, shop.org_id, seen + 1))  # put back: intact again
+    assert "La cadena está íntegra" in owner.get("/app/audit").get_data(as_text=True)
+
+    # An old entry changed later: a visit only re-hashes what is new, the full walk finds it.
+    with superuser(postgresql_proc) as conn:
+        conn.execute("UPDATE audit_entries SET actor = 'user:9999' WHERE org_id = %s AND seq = 2",
+                     (shop.org_id,))
+    assert "La revisamos entera todas las noches" in owner.get("/app/audit").get_data(as_text=True)
+    response = post(owner, "/app/audit/verify")
+    assert response.headers["Location"] == "/app/audit?verificada=1"
+    assert "alterada en el registro #2" in owner.get("/app/audit").get_data(as_text=True)
 
 
 def test_a_deleted_entry_is_named_as_missing(signed_in, shop, pg_db, postgresql_proc):

@@ -36,7 +36,7 @@ def test_owner_reads_the_trail_and_retries_a_failed_job(live_app, page, shot, re
     page.click("header summary:has-text('Más')")
 
     page.click("header a:has-text('Auditoría')")
-    assert page.locator("#chain-status").inner_text() == "La cadena está íntegra: 3 registros verificados ✓"
+    assert page.locator("#chain-status p").first.inner_text() == "La cadena está íntegra: 3 registros verificados ✓"
     newest = page.locator(".audit-entry").first
     assert "Alta de cliente" in newest.inner_text() and "Roberto Gómez" in newest.inner_text()
     assert newest.locator("a.entity").get_attribute("href") == f"/app/customers/{customer_id}"
@@ -61,4 +61,4 @@ def test_owner_reads_the_trail_and_retries_a_failed_job(live_app, page, shot, re
 
     page.click("header a:has-text('Auditoría')")
     assert "Reintentó una tarea fallida" in page.locator(".audit-entry").first.inner_text()
-    assert page.locator("#chain-status").inner_text() == "La cadena está íntegra: 4 registros verificados ✓"
+    assert page.locator("#chain-status p").first.inner_text() == "La cadena está íntegra: 4 registros verificados ✓"

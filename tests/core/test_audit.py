@@ -105,3 +105,58 @@ def test_app_role_cannot_update_or_delete_audit_entries(pg_db):
         assert isinstance(err.value.orig, psycopg.errors.InsufficientPrivilege)
     with pg_db.org_session(a) as s:
         assert audit.verify(s).ok
+
+
+def _org(db) -> int:
+    from tests.factories import create_org
+
+    return create_org(db, "Org Checkpoint", "org-checkpoint")
+
+
+def _tamper(postgresql_proc, org_id: int, seq: int) -> None:
+    with superuser(postgresql_proc) as conn:
+        conn.execute("UPDATE audit_entries SET actor = 'user:9999' WHERE org_id = %s AND seq = %s",
+                     (org_id, seq))
+
+
+def test_a_checkpoint_rehashes_only_what_is_new(pg_db, postgresql_proc, redisdb):
+    org = _org(pg_db)
+    _append(pg_db, org, 4)
+    checkpoints = audit.ChainCheckpoints(redisdb)
+    with pg_db.org_session(org) as s:
+        full = audit.verify(s)
+    assert full.ok and full.rehashed == full.entries == 5
+    checkpoints.advance(org, full, full=True, now=1000.0)
+    assert checkpoints.get(org) == audit.Checkpoint(5, full.head_hash, 1000.0)
+
+    _append(pg_db, org, 2)
+    with pg_db.org_session(org) as s:
+        partial = audit.verify(s, since=checkpoints.get(org))
+    assert partial.ok and (partial.entries, partial.rehashed) == (7, 2)
+    checkpoints.advance(org, partial, full=False, now=2000.0)
+    assert checkpoints.get(org) == audit.Checkpoint(7, partial.head_hash, 1000.0)  # full_at kept
+
+    with pg_db.org_session(org) as s:
+        assert audit.verify(s, since=checkpoints.get(org)).rehashed == 0
+
+
+def test_a_checkpoint_still_catches_new_and_anchor_tampering(pg_db, postgresql_proc, redisdb):
+    org = _org(pg_db)
+    _append(pg_db, org, 4)
+    with pg_db.org_session(org) as s:
+        checkpoint = audit.Checkpoint(3, s.scalar(select(AuditEntry.hash).where(AuditEntry.seq == 3)), 0.0)
+
+    _tamper(postgresql_proc, org, 4)  # after the checkpoint
+    with pg_db.org_session(org) as s:
+        report = audit.verify(s, since=checkpoint)
+    assert (report.ok, report.broken_seq, report.kind) == (False, 4, "content")
+
+    _tamper(postgresql_proc, org, 3)  # the checkpoint's own entry
+    with pg_db.org_session(org) as s:
+        report = audit.verify(s, since=checkpoint)
+    assert (report.ok, report.broken_seq, report.kind) == (False, 3, "content")
+
+    # Before the checkpoint, only a full walk sees it: that is what the nightly walk is for.
+    _tamper(postgresql_proc, org, 2)
+    with pg_db.org_session(org) as s:
+        assert audit.verify(s).broken_seq == 2

@@ -119,6 +119,9 @@ def test_worker_run_reports_the_tampered_organization(
     assert f"ERROR campotech.workers [req=None org={tampered}] audit chain broken: " \
            f"organization {tampered}: broken at entry #3" in logged
     assert f"organization {intact}:" not in logged
+    # The intact chain's walk is the audit page's new starting point; the broken one has none.
+    checkpoints = audit.ChainCheckpoints(redisdb)
+    assert checkpoints.get(intact) is not None and checkpoints.get(tampered) is None
 
 
 def test_a_worker_runs_the_hourly_jobs(pg_db, redisdb, worker_env):

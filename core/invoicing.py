@@ -275,6 +275,10 @@ def create_for_job(
     )
     if existing is not None:
         return existing
+    lines = list(lines)
+    if any(line.amount < 0 for line in lines):
+        # Dropping a negative line would charge more than was confirmed: refuse instead.
+        raise ValueError("invoice lines cannot be negative")
     lines = [line for line in lines if line.amount > 0]
     if not lines:
         raise ValueError("an invoice needs at least one line with an amount")

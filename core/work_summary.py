@@ -13,7 +13,7 @@ or `stated_amount` below, which uses the same parser).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -39,6 +39,7 @@ __all__ = [
     "Line",
     "WorkSummary",
     "candidate_jobs",
+    "fit_to_total",
     "match_lines",
     "render_work_summary",
     "stated_amount",
@@ -400,9 +401,14 @@ class Line:
     unit_price: Decimal
     confidence: float = 1.0  # 0-1: how sure the match is; below REVIEW_BELOW, ask
     said: str = ""  # the words the technician used
+    # The line's total when it was fitted to a stated amount (quantity × a rounded unit price
+    # could miss it by a cent); None means quantity × unit price.
+    fitted: Decimal | None = None
 
     @property
     def amount(self) -> Decimal:
+        if self.fitted is not None:
+            return self.fitted
         return (self.quantity * self.unit_price).quantize(CENT, rounding=ROUND_HALF_UP)
 
     @property
@@ -416,8 +422,9 @@ class WorkSummary:
     unmatched: list[str]  # pieces of work that matched nothing, as written
     total: Decimal  # the stated amount when given, else the sum of the lines
     stated_amount: Decimal | None = None
-    labor_adjustment: Line | None = None  # stated total minus matched lines, when they differ
+    labor_adjustment: Line | None = None  # labour: stated total minus matched lines, when above
     items: list[str] = field(default_factory=list)  # every piece of work found
+    fitted: bool = False  # the list prices were lowered to fit the stated total
 
     @property
     def matched_total(self) -> Decimal:
@@ -481,9 +488,17 @@ def match_lines(session: Session, text: str, amount: Decimal | float | None) -> 
     """Price the work named in `text` with the active price book and reconcile with `amount`.
 
     `amount` is what the technician said to charge (`Extraction.amount`): when given it is the
-    total, and any difference with the matched lines becomes a "Mano de obra / ajuste" line
-    (negative when the lines add up to more). Without it the total is the sum of the lines.
-    Pieces that match nothing are listed in `unmatched`, never priced by guess.
+    total the customer pays, whatever the list says, and the lines always add up to it:
+
+    - doubtful matches are not priced (a word misheard in a voice note must not put a
+      $85.000 canilla on the invoice): they are described with the unmatched work;
+    - lines below the total: the difference is a labour line that names the unpriced work;
+    - lines above the total: each line is lowered in proportion (a discount spread over the
+      lines), never a negative line.
+
+    Without an amount the total is the sum of the lines, and doubtful ones are kept, marked,
+    for the technician to check. Pieces that match nothing are listed in `unmatched`, never
+    priced by guess.
     """
     stated = None if amount is None else Decimal(str(amount)).quantize(CENT, ROUND_HALF_UP)
     if stated is not None and stated <= 0:
@@ -494,19 +509,54 @@ def match_lines(session: Session, text: str, amount: Decimal | float | None) -> 
     unmatched: list[str] = []
     for piece in pieces:
         line = _best_line(piece, candidates)
-        if line is None:
+        if line is None or (stated is not None and line.doubtful):
             unmatched.append(piece.text)
         else:
             matched.append((piece, line))
     lines = _merge(matched)
-    matched = sum((line.amount for line in lines), Decimal("0.00"))
+    matched_total = sum((line.amount for line in lines), Decimal("0.00"))
     adjustment = None
-    if stated is not None and stated != matched:
-        adjustment = Line(item_id=None, description=ADJUSTMENT_DESCRIPTION, quantity=Decimal(1),
-                          unit_price=stated - matched, confidence=1.0, said="")
+    fitted = False
+    if stated is not None and stated > matched_total:
+        adjustment = Line(item_id=None, description=_labour_description(unmatched),
+                          quantity=Decimal(1), unit_price=stated - matched_total, confidence=1.0,
+                          said=", ".join(unmatched))
+    elif stated is not None and stated < matched_total:
+        lines, fitted = fit_to_total(lines, stated), True
     return WorkSummary(lines=lines, unmatched=unmatched,
-                       total=stated if stated is not None else matched, stated_amount=stated,
-                       labor_adjustment=adjustment, items=[p.text for p in pieces])
+                       total=stated if stated is not None else matched_total, stated_amount=stated,
+                       labor_adjustment=adjustment, items=[p.text for p in pieces], fitted=fitted)
+
+
+def _labour_description(unmatched: list[str]) -> str:
+    """"Mano de obra: arreglé la bomba presurizadora", or the plain label when nothing was
+    left unpriced (the stated total is simply above the list)."""
+    if not unmatched:
+        return ADJUSTMENT_DESCRIPTION
+    said = ", ".join(unmatched)
+    text = f"Mano de obra: {said}"
+    return text if len(text) <= 200 else text[:199].rstrip() + "…"
+
+
+def fit_to_total(lines: list[Line], total: Decimal) -> list[Line]:
+    """The lines lowered in proportion so they add up to exactly `total` (below their sum).
+
+    Each line keeps its quantity; cents lost to rounding go to the largest line. No line
+    ends at or below zero while the total is at least a cent per line.
+    """
+    current = sum((line.amount for line in lines), Decimal("0.00"))
+    if not lines or current <= 0 or total >= current:
+        return lines
+    shares = [(line.amount * total / current).quantize(CENT, rounding=ROUND_HALF_UP)
+              for line in lines]
+    shares = [max(share, CENT) for share in shares]
+    largest = max(range(len(lines)), key=lambda i: shares[i])
+    shares[largest] += total - sum(shares)
+    fitted = []
+    for line, share in zip(lines, shares, strict=True):
+        unit = (share / line.quantity).quantize(CENT, rounding=ROUND_HALF_UP)
+        fitted.append(replace(line, unit_price=unit, fitted=share))
+    return fitted
 
 
 # ---- the confirmation ----------------------------------------------------------------------
@@ -533,6 +583,7 @@ def render_work_summary(summary: WorkSummary, job_number: int, customer_name: st
         adjustment_label=ADJUSTMENT_DESCRIPTION,
         total=format_pesos(summary.total),
         stated=summary.stated_amount is not None,
+        fitted=summary.fitted,
         unmatched=summary.unmatched,
         doubtful=any(line.doubtful for line in summary.lines),
     )

@@ -15,6 +15,7 @@ from core.work_summary import (
     Line,
     WorkSummary,
     candidate_jobs,
+    fit_to_total,
     match_lines,
     render_work_summary,
     stated_amount,
@@ -129,7 +130,7 @@ def test_the_same_item_twice_is_one_line(pg_db, org):
     assert _lines(summary) == [(ids["PL-FLEX40"], Decimal(2), Decimal("8000.00"))]
 
 
-def test_stated_total_wins_with_an_adjustment_line(pg_db, org):
+def test_stated_total_below_the_lines_lowers_them_never_a_negative_line(pg_db, org):
     org_id, ids = org
     text = "terminé, cambié el flexible y la canilla, cobrale 15 lucas"
     with pg_db.org_session(org_id) as s:
@@ -137,12 +138,33 @@ def test_stated_total_wins_with_an_adjustment_line(pg_db, org):
     assert [line.item_id for line in summary.lines] == [ids["PL-FLEX40"], ids["PL-CANILLA"]]
     assert summary.total == Decimal("15000.00")
     assert summary.stated_amount == Decimal("15000.00")
-    adjustment = summary.labor_adjustment
-    assert adjustment is not None
-    assert adjustment.item_id is None
-    assert adjustment.description == ADJUSTMENT_DESCRIPTION
-    assert adjustment.amount == Decimal("-18000.00")
+    assert summary.labor_adjustment is None
+    assert summary.fitted
+    assert all(line.amount > 0 for line in summary.all_lines)
     assert sum(line.amount for line in summary.all_lines) == summary.total
+    # In proportion to the list: 8.000 and 25.000 of 33.000.
+    assert [line.amount for line in summary.lines] == [Decimal("3636.36"), Decimal("11363.64")]
+
+
+@pytest.mark.parametrize("total", ["1", "0.03", "999.99", "15000", "32999.99", "7777.77"])
+def test_fitted_lines_always_add_up_to_the_total(total):
+    lines = [_line(1, "Flexible", "8000", quantity=3), _line(2, "Canilla", "25000"),
+             _line(3, "Cuerito", "12000", quantity=7)]
+    fitted = fit_to_total(lines, Decimal(total))
+    assert sum(line.amount for line in fitted) == Decimal(total)
+    assert all(line.amount > 0 for line in fitted)
+    assert [line.quantity for line in fitted] == [line.quantity for line in lines]
+
+
+def test_a_doubtful_match_is_not_priced_when_the_total_is_stated(pg_db, org):
+    org_id, ids = org
+    with pg_db.org_session(org_id) as s:
+        summary = match_lines(s, "terminé, cambié el flexible común y la resistencia, cobrale 20 lucas",
+                              Decimal(20000))
+    assert summary.lines == []
+    assert summary.unmatched == ["flexible común", "resistencia"]
+    assert summary.labor_adjustment.description == "Mano de obra: flexible común, resistencia"
+    assert summary.labor_adjustment.amount == summary.total == Decimal("20000.00")
 
 
 def test_stated_total_above_the_lines_is_labour(pg_db, org):
@@ -217,18 +239,29 @@ def _line(item_id, description, price, quantity=1, confidence=1.0):
 
 def test_render_with_adjustment():
     summary = WorkSummary(
-        lines=[_line(1, "Flexible 40 cm", "8000"), _line(2, "Canilla monocomando", "25000")],
+        lines=[_line(1, "Flexible 40 cm", "8000")],
         unmatched=[], total=Decimal(15000), stated_amount=Decimal(15000),
-        labor_adjustment=_line(None, ADJUSTMENT_DESCRIPTION, "-18000"),
+        labor_adjustment=_line(None, ADJUSTMENT_DESCRIPTION, "7000"),
     )
     assert render_work_summary(summary, 123, "García") == (
         "Trabajo #123 — García\n"
         "• Flexible 40 cm: $8.000\n"
-        "• Canilla monocomando: $25.000\n"
-        "• Mano de obra / ajuste: -$18.000\n"
+        "• Mano de obra / ajuste: $7.000\n"
         "Total: $15.000\n"
         "¿Lo confirmo y le mandamos la factura?"
     )
+
+
+def test_render_fitted_to_the_stated_total():
+    summary = WorkSummary(
+        lines=fit_to_total([_line(1, "Flexible 40 cm", "8000"), _line(2, "Canilla", "25000")],
+                           Decimal(15000)),
+        unmatched=[], total=Decimal(15000), stated_amount=Decimal(15000), fitted=True,
+    )
+    text = render_work_summary(summary, 9, None)
+    assert "-$" not in text
+    assert "Total: $15.000" in text
+    assert "en proporción" in text
 
 
 def test_render_quantity_doubt_and_unmatched():

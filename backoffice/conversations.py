@@ -8,12 +8,13 @@ from datetime import datetime, timedelta
 from uuid import uuid4
 
 from flask import Blueprint, abort, redirect, render_template, request
-from sqlalchemy import case, func, select
+from sqlalchemy import ColumnElement, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from backoffice.display import local_time, zone
 from backoffice.extensions import db, dispatcher
 from backoffice.forms import FormError, reply_text
+from backoffice.job_board import open_emergency
 from backoffice.paging import Page, paginate
 from backoffice.security import STAFF, actor, current_user, requires
 from core import audit, conversations
@@ -24,6 +25,7 @@ from core.models import (
     Customer,
     DeliveryStatus,
     Direction,
+    Job,
     Message,
     Organization,
     User,
@@ -59,6 +61,12 @@ class InboxRow:
     unread: bool
     needs_person: bool
     human_takeover: bool
+    emergency: bool = False  # the customer has an open emergency (or this chat started one)
+
+    @property
+    def waiting(self) -> bool:
+        """Waiting for a person: they asked for one, or wrote since staff took the chat over."""
+        return self.needs_person or (self.human_takeover and self.unread)
 
 
 @dataclass(frozen=True)
@@ -86,9 +94,25 @@ def _display_name(conversation: Conversation, customer_name: str | None, user_na
             or conversation.wa_id)
 
 
+def _emergency() -> ColumnElement[bool]:
+    """The conversation is about an open emergency: its customer's, or the chat that started it."""
+    customers = select(Job.customer_id).where(open_emergency())
+    chats = select(Job.source_conversation_id).where(open_emergency(),
+                                                     Job.source_conversation_id.is_not(None))
+    return or_(Conversation.customer_id.in_(customers), Conversation.id.in_(chats))
+
+
 def inbox(session: Session) -> Page:
-    """The requested page of conversations, the one with the newest message first (ties, and
-    chats without messages, by id)."""
+    """The requested page of conversations: first those about an open emergency, then those a
+    person must answer (asked for one, or taken over), then the rest; in each, the one with the
+    newest message first (ties, and chats without messages, by id, which ends the order so
+    pages never overlap)."""
+    emergency = _emergency()
+    attention = case(
+        (emergency, 0),
+        (or_(Conversation.needs_person.is_(True), Conversation.human_takeover.is_(True)), 1),
+        else_=2,
+    )
     stats = (
         select(
             Message.conversation_id,
@@ -102,12 +126,13 @@ def inbox(session: Session) -> Page:
     last = aliased(Message, name="last_message")
     page = paginate(
         session,
-        select(Conversation, Customer.name, User.name, stats.c.last_in, stats.c.last_out, last)
+        select(Conversation, Customer.name, User.name, stats.c.last_in, stats.c.last_out, last,
+               attention.label("attention"))
         .outerjoin(stats, stats.c.conversation_id == Conversation.id)
         .outerjoin(last, last.id == stats.c.last_id)
         .outerjoin(Customer, Customer.id == Conversation.customer_id)
         .outerjoin(User, User.id == Conversation.user_id)
-        .order_by(last.created_at.desc().nulls_last(), Conversation.id.desc()),
+        .order_by(attention, last.created_at.desc().nulls_last(), Conversation.id.desc()),
         rows=lambda s, stmt: s.execute(stmt).all(),
     )
     return replace(page, items=[
@@ -116,9 +141,9 @@ def inbox(session: Session) -> Page:
             last_at=message.created_at if message else None,
             preview=message_text(message)[:120] if message else "",
             unread=last_in is not None and (last_out is None or last_in > last_out),
-            needs_person=c.needs_person, human_takeover=c.human_takeover,
+            needs_person=c.needs_person, human_takeover=c.human_takeover, emergency=attention == 0,
         )
-        for c, customer_name, user_name, last_in, last_out, message in page.items
+        for c, customer_name, user_name, last_in, last_out, message, attention in page.items
     ])
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, select
 from sqlalchemy.orm import Session
 
 from backoffice.display import local_time
@@ -16,6 +16,7 @@ from backoffice.paging import Page, paginate
 from core.errors import InvalidTransition
 from core.models import (
     Customer,
+    CustomerAddress,
     Job,
     JobStatus,
     Service,
@@ -24,6 +25,7 @@ from core.models import (
 )
 
 COLUMN_PREVIEW = 10  # jobs per status on the whole board; the rest are one tap away, paged
+HOME_EMERGENCIES = 20  # open emergencies listed on the home page; the rest on the board
 DESCRIPTION_MAX = 4000
 PREVIEW = 140
 
@@ -226,10 +228,19 @@ def _preview(text: str | None) -> str:
     return text if len(text) <= PREVIEW else text[:PREVIEW - 1] + "…"
 
 
-# Open work by visit time, soonest first and unscheduled last; closed work newest visit first.
-# The number (unique) ends each order, so pages of one column never overlap.
 CLOSED = frozenset({S.COMPLETED, S.INVOICED, S.PAID, S.CANCELLED})
-_OPEN_ORDER = (Job.scheduled_start.asc().nulls_last(), Job.number.asc())
+
+
+def open_emergency() -> ColumnElement[bool]:
+    """An emergency nobody has finished (or cancelled) yet: what needs attention first."""
+    return and_(Job.urgency == Urgency.EMERGENCY, Job.status.not_in(CLOSED))
+
+
+# Open emergencies first; then open work by visit time, soonest first and unscheduled last;
+# closed work newest visit first. The number (unique) ends each order, so pages of one column
+# never overlap.
+_EMERGENCY_FIRST = case((open_emergency(), 0), else_=1)
+_OPEN_ORDER = (_EMERGENCY_FIRST, Job.scheduled_start.asc().nulls_last(), Job.number.asc())
 _CLOSED_ORDER = (Job.scheduled_start.desc().nulls_last(), Job.number.desc())
 
 
@@ -296,3 +307,43 @@ def agenda(session: Session, filters: JobFilters, tz: ZoneInfo, *,
     if None in groups:
         order.append(None)
     return [AgendaGroup(names[k], groups[k]) for k in order]
+
+
+# ---- the home page's open emergencies ----------------------------------------------------------
+
+@dataclass(frozen=True)
+class EmergencyRow:
+    id: int
+    number: int
+    customer: str
+    address: str
+    technician: str | None
+    status: JobStatus
+    when: str
+
+
+def open_emergencies(session: Session, tz: ZoneInfo, *, only_technician: int | None = None,
+                     limit: int = HOME_EMERGENCIES) -> tuple[list[EmergencyRow], int]:
+    """The first `limit` open emergencies (nobody sent yet first, then the oldest) and how many
+    there are in all."""
+    where = [open_emergency()]
+    if only_technician is not None:
+        where.append(Job.technician_id == only_technician)
+    total = session.scalar(select(func.count(Job.id)).where(*where))
+    if not total:
+        return [], 0
+    query = (select(Job, Customer, CustomerAddress, User.name)
+             .join(Customer, Customer.id == Job.customer_id)
+             .outerjoin(CustomerAddress, CustomerAddress.id == Job.address_id)
+             .outerjoin(User, User.id == Job.technician_id)
+             .where(*where)
+             .order_by(Job.technician_id.is_(None).desc(), Job.number.asc())
+             .limit(limit))
+    rows = [
+        EmergencyRow(id=job.id, number=job.number, customer=customer_name(customer),
+                     address=" ".join(((address.one_line if address else job.address_text) or "").split()),
+                     technician=tech_name, status=job.status,
+                     when=window_text(job.scheduled_start, job.scheduled_end, tz))
+        for job, customer, address, tech_name in session.execute(query).all()
+    ]
+    return rows, total

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import Blueprint, abort, redirect, render_template, request, send_file
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from backoffice.display import zone
-from backoffice.extensions import db, settings
+from backoffice.extensions import db, dispatcher, settings
 from backoffice.forms import FormError
 from backoffice.job_board import (
     DESCRIPTION_MAX,
@@ -34,11 +34,12 @@ from backoffice.job_board import (
 from backoffice.job_timeline import photo_count, photo_message, timeline
 from backoffice.paging import url_with
 from backoffice.security import EVERYONE, MANAGERS, STAFF, actor, current_user, requires
-from core import jobs, media
+from core import job_notices, jobs, media
 from core.errors import InvalidTransition, NotFound, ValidationFailed
 from core.models import (
     Customer,
     Job,
+    JobEvent,
     JobStatus,
     Organization,
     Role,
@@ -70,6 +71,28 @@ def _tz(session: Session, org_id: int):
 def _own_only(user: User) -> int | None:
     """Technicians see only the jobs assigned to them."""
     return user.id if Role(user.role) is Role.TECHNICIAN else None
+
+
+# ---- telling technicians -----------------------------------------------------------------------
+
+def _queue_notice(session: Session, job: Job, change: str, technician_id: int | None) -> list[int]:
+    """Queue `change` for that technician in this transaction; the ids to send after the commit.
+    Keyed by the job's newest event, which this change just wrote: one notice per change."""
+    if technician_id is None:
+        return []
+    event_id = session.scalar(select(func.max(JobEvent.id)).where(JobEvent.job_id == job.id))
+    return job_notices.queue_technician_notice(
+        session, job, change, technician=session.get(User, technician_id),
+        key=f"tech-notice:{job.id}:{event_id}:{change}:{technician_id}",
+    )
+
+
+def _send(org_id: int, message_ids: list[int]) -> None:
+    # After the commit, so the worker finds the rows.
+    for message_id in message_ids:
+        dispatcher().send(org_id, message_id)
+    if message_ids:
+        log.info("technician notices queued", extra={"message_ids": message_ids})
 
 
 # ---- the board -------------------------------------------------------------------------------
@@ -210,11 +233,13 @@ def create():
             job = jobs.create_job(s, parsed.data, actor())
             if parsed.window:
                 jobs.schedule(s, job.id, *parsed.window, actor())
+            notices = _queue_notice(s, job, "assigned", job.technician_id)
             job_id, number = job.id, job.number
     except NewJobErrors as exc:
         return _render_new(form, errors=exc.errors, error="Revisá los campos marcados.")
     except ValidationFailed as exc:
         return _render_new(form, error=str(exc))
+    _send(user.org_id, notices)
     log.info("job created by hand", extra={"job_id": job_id, "number": number})
     return redirect(f"/app/jobs/{job_id}?done=created")
 
@@ -302,13 +327,19 @@ def assign(job_id: int):
     try:
         with db().org_session(user.org_id) as s:
             technician_id = parse_technician(form["technician_id"], {t.id for t in technicians(s)})
-            jobs.assign_technician(s, job_id, technician_id, actor())
+            previous = jobs.get_job(s, job_id, for_update=True).technician_id
+            job = jobs.assign_technician(s, job_id, technician_id, actor())
+            notices = []
+            if technician_id != previous:
+                notices = (_queue_notice(s, job, "assigned", technician_id)
+                           + _queue_notice(s, job, "unassigned", previous))
     except NotFound:
         abort(404)
     except FormError as exc:
         return _render_job(job_id, error=exc.message, form=form)
     except ValidationFailed as exc:
         return _render_job(job_id, error=str(exc), form=form)
+    _send(user.org_id, notices)
     return redirect(f"/app/jobs/{job_id}?done={'assigned' if technician_id else 'unassigned'}")
 
 
@@ -322,13 +353,19 @@ def reschedule(job_id: int):
             window = parse_window(form, _tz(s, user.org_id))
             if window is None:
                 raise FormError("day", "Elegí el día y la hora de la visita.")
-            jobs.schedule(s, job_id, *window, actor())
+            current = jobs.get_job(s, job_id, for_update=True)
+            before = (current.scheduled_start, current.scheduled_end)
+            job = jobs.schedule(s, job_id, *window, actor())
+            notices = []
+            if (job.scheduled_start, job.scheduled_end) != before:
+                notices = _queue_notice(s, job, "rescheduled", job.technician_id)
     except NotFound:
         abort(404)
     except FormError as exc:
         return _render_job(job_id, error=exc.message, form=form)
     except ValidationFailed as exc:
         return _render_job(job_id, error=str(exc), form=form)
+    _send(user.org_id, notices)
     return redirect(f"/app/jobs/{job_id}?done=scheduled")
 
 
@@ -343,7 +380,10 @@ def change_status(job_id: int):
         if len(form["note"]) > 1000:
             raise FormError("note", "La nota puede tener hasta 1000 caracteres.")
         with db().org_session(user.org_id) as s:
-            jobs.transition(s, job_id, JobStatus(form["status"]), actor(), note=form["note"] or None)
+            job = jobs.transition(s, job_id, JobStatus(form["status"]), actor(), note=form["note"] or None)
+            notices = []
+            if job.status == JobStatus.CANCELLED:
+                notices = _queue_notice(s, job, "cancelled", job.technician_id)
     except NotFound:
         abort(404)
     except FormError as exc:
@@ -352,5 +392,6 @@ def change_status(job_id: int):
         return _render_job(job_id, error=transition_message(exc), form=form)
     except ValidationFailed as exc:
         return _render_job(job_id, error=str(exc), form=form)
+    _send(user.org_id, notices)
     return redirect(f"/app/jobs/{job_id}?done=status")
 

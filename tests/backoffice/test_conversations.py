@@ -12,12 +12,14 @@ from sqlalchemy import select
 
 from backoffice.conversations import THREAD_PAGE
 from backoffice.paging import PER_PAGE
+from core import customers, jobs
 from core.models import (
     AuditEntry,
     Conversation,
     ConversationRole,
     DeliveryStatus,
     Direction,
+    JobStatus,
     Message,
     Role,
 )
@@ -33,10 +35,12 @@ def test_inbox_lists_newest_first_with_flags(signed_in, shop):
     html = signed_in(Role.DISPATCHER).get("/app/conversations").get_data(as_text=True)
     marta, juan = _cards(html)
     assert "Marta García" in marta and "Juan Pérez" in juan
-    assert "necesita una persona" in marta and "atendida por una persona" not in marta
+    assert "Espera a una persona" in marta and "atendida por una persona" not in marta
     assert "sin responder" in marta  # her voice note came after our last reply
     assert "🎤 Avenida Avellaneda 2150" in marta
-    assert "atendida por una persona" in juan and "necesita una persona" not in juan
+    # Staff have Juan's chat and answered him last: he is not waiting for anyone.
+    assert "atendida por una persona" in juan and "Espera a una persona" not in juan
+    assert "Urgencia" not in marta + juan
     assert "sin responder" not in juan
     assert "Mañana entre 9 y 12." in juan
 
@@ -153,20 +157,30 @@ def _add_chats(shop, count: int) -> list[tuple[int, datetime | None]]:
     return chats
 
 
+def _card(html: str, conversation_id: int) -> str:
+    return re.search(rf'<li class="card">\s*<a href="/app/conversations/{conversation_id}">(.*?)</li>',
+                     html, re.DOTALL).group(1)
+
+
 def test_inbox_pages_newest_first_each_chat_once_with_its_flags(signed_in, shop):
     chats = _add_chats(shop, 60)
     pages = walk(signed_in(Role.DISPATCHER), "/app/conversations")
     seen = [i for page in pages for i in _inbox_ids(page)]
     by_time = sorted(chats[:-1], key=lambda chat: (chat[1], chat[0]), reverse=True)
-    # Marta's and Juan's are today's; equal times go by id, newest id first; no messages last.
-    assert seen == [shop.marta_chat, shop.juan_chat, *(i for i, _ in by_time), chats[-1][0]]
+    waiting = [i for n, (i, _) in enumerate(chats[:-1]) if n % 5 == 0]
+    # Those waiting for a person first (Marta's and Juan's, then every fifth neighbour), then
+    # the rest; each group newest first, equal times by id, newest id first; no messages last.
+    assert seen == [shop.marta_chat, shop.juan_chat, *(i for i, _ in by_time if i in waiting),
+                    *(i for i, _ in by_time if i not in waiting), chats[-1][0]]
     assert [len(_inbox_ids(page)) for page in pages] == [PER_PAGE, 13]
     assert link(pages[1], "prev") == "/app/conversations"
-    # The second page keeps each chat's tags and preview.
-    card = re.search(rf'<li class="card">\s*<a href="/app/conversations/{chats[50][0]}">(.*?)</li>',
-                     pages[1], re.DOTALL).group(1)
-    assert "Vecino 50" in card and "necesita una persona" in card and "sin responder" in card
+    # Each page keeps each chat's tags and preview.
+    card = _card(pages[0], chats[50][0])
+    assert "Vecino 50" in card and "Espera a una persona" in card and "sin responder" in card
     assert "consulta 50" in card
+    card = _card(pages[1], chats[51][0])
+    assert "Vecino 51" in card and "Espera a una persona" not in card and "sin responder" in card
+    assert "consulta 51" in card
     assert "Se muestran" not in pages[0]
 
 
@@ -204,3 +218,54 @@ def test_a_long_conversation_shows_the_latest_and_older_ones_a_page_at_a_time(si
     assert "Tu respuesta" in pages[1]
     gone = client.get(f"{base}?page=9").get_data(as_text=True)
     assert f'<a href="{base}">Ver los últimos</a>' in gone and "Sin mensajes todavía." not in gone
+
+
+# ---- what needs a person first ---------------------------------------------------------------
+
+def _chat(shop, wa: str, name: str, at: datetime, **fields) -> int:
+    with shop.db.org_session(shop.org_id) as s:
+        chat = Conversation(wa_id=wa, phone=f"+{wa}", role=ConversationRole.CUSTOMER, profile_name=name,
+                            slots={}, **fields)
+        s.add(chat)
+        s.flush()
+        add_message(s, chat.id, Direction.INBOUND, f"hola, soy {name}", at)
+        return chat.id
+
+
+def test_chats_waiting_for_a_person_come_before_newer_ones(signed_in, shop):
+    now = datetime.now(UTC)
+    newest = _chat(shop, "5491177700001", "Recién llegado", now)
+    waiting = _chat(shop, "5491177700002", "Pide una persona", now - timedelta(days=2), needs_person=True)
+    html = signed_in(Role.DISPATCHER).get("/app/conversations").get_data(as_text=True)
+    # Marta asked for a person, Juan's chat is in staff's hands: both before the newest message.
+    assert _inbox_ids(html) == [shop.marta_chat, shop.juan_chat, waiting, newest]
+    assert "Espera a una persona" in _card(html, waiting)
+    assert "Espera a una persona" not in _card(html, newest)
+
+
+def test_a_chat_about_an_open_emergency_comes_first_marked(signed_in, shop):
+    now = datetime.now(UTC)
+    newest = _chat(shop, "5491177700001", "Recién llegado", now)
+    # A chat the bot started an emergency from, for a customer who has no chat of their own.
+    stranger = _chat(shop, "5491177700003", "Sin agendar", now - timedelta(days=3))
+    with shop.db.org_session(shop.org_id) as s:
+        other = customers.create_customer(s, {"name": "Otro Vecino", "phone": "+5491177700004"}).id
+        juans = jobs.create_job(s, {"customer_id": 2, "service": "gas", "urgency": "emergency",
+                                    "description": "olor a gas"}).id
+        jobs.create_job(s, {"customer_id": other, "service": "gas", "urgency": "emergency",
+                            "description": "olor a gas", "source_conversation_id": stranger})
+        # Marta's job is urgent, not an emergency: her chat waits with those asking for a person.
+        jobs.create_job(s, {"customer_id": 1, "service": "gas", "urgency": "urgent", "description": "x"})
+    client = signed_in(Role.DISPATCHER)
+    html = client.get("/app/conversations").get_data(as_text=True)
+    assert _inbox_ids(html) == [shop.juan_chat, stranger, shop.marta_chat, newest]
+    for chat in (shop.juan_chat, stranger):
+        assert "🚨 Urgencia" in _card(html, chat)
+    for chat in (shop.marta_chat, newest):
+        assert "Urgencia" not in _card(html, chat)
+    # Once Juan's emergency is cancelled, his chat is back with those waiting for a person.
+    with shop.db.org_session(shop.org_id) as s:
+        jobs.transition(s, juans, JobStatus.CANCELLED, "test")
+    html = client.get("/app/conversations").get_data(as_text=True)
+    assert _inbox_ids(html) == [stranger, shop.marta_chat, shop.juan_chat, newest]
+    assert "Urgencia" not in _card(html, shop.juan_chat)

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from backoffice.job_board import COLUMN_PREVIEW
-from core import jobs
+from core import customers, jobs
 from core.models import Direction, Job, JobEvent, JobStatus, Role
 from tests.backoffice.conftest import add_message, add_staff, post
 from tests.backoffice.pages import link, walk
@@ -353,3 +353,70 @@ def test_a_technicians_column_has_only_their_jobs(signed_in, crowd, board):
     assert _numbers(client.get("/app/jobs?status=scheduled").get_data(as_text=True)) == [3]
     board_html = client.get("/app/jobs").get_data(as_text=True)
     assert _numbers(board_html) == [1, 3] and "Ver los" not in board_html
+
+
+# ---- open emergencies first ------------------------------------------------------------------
+
+def _emergency(s, customer_id: int, *, start: datetime | None = None, technician: int | None = None,
+               address_id: int | None = None, description: str = "se inundó el baño") -> Job:
+    return jobs.create_job(s, {"customer_id": customer_id, "service": "plumbing", "urgency": "emergency",
+                               "description": description, "technician_id": technician,
+                               "address_id": address_id, "scheduled_start": start,
+                               "scheduled_end": start + timedelta(hours=2) if start else None})
+
+
+def test_open_emergencies_come_first_in_their_column_and_its_pages(signed_in, crowd, shop, pg_db):
+    with pg_db.org_session(shop.org_id) as s:
+        late = _emergency(s, 2, start=_at(1, 18)).number  # the day's last visit
+        pending = _emergency(s, 1).number
+        gone = _emergency(s, 1, start=_at(1, 7))
+        jobs.transition(s, gone.id, JobStatus.CANCELLED, "test")
+    client = signed_in(Role.DISPATCHER)
+    html = client.get("/app/jobs").get_data(as_text=True)
+    assert _column(html, "Agendado") == [late, *crowd["eight"][:COLUMN_PREVIEW - 1]]
+    assert _column(html, "Pendiente") == [pending, 1]
+    # A cancelled emergency is no longer open: its column keeps the newest first.
+    cancelled = sorted([*crowd["cancelled"], gone.number], reverse=True)
+    assert _column(html, "Cancelado") == cancelled[:COLUMN_PREVIEW]
+    # The whole column, a page at a time: the emergency first, then by visit time; each job once.
+    pages = walk(client, "/app/jobs?status=scheduled&service=plumbing&date=2026-12-01")
+    assert [n for page in pages for n in _numbers(page)] == [late, *crowd["eight"], *crowd["nine"]]
+    assert [len(_numbers(page)) for page in pages] == [50, 11]
+    # The agenda stays in time order.
+    agenda = client.get("/app/jobs?view=agenda&date=2026-12-01&service=plumbing").get_data(as_text=True)
+    assert _numbers(agenda)[-1] == late
+
+
+def test_home_lists_open_emergencies_first(signed_in, board, shop, pg_db):
+    with pg_db.org_session(shop.org_id) as s:
+        address = customers.add_address(s, 1, {"street": "Av. Avellaneda", "number": "2150",
+                                               "unit": "3° B", "locality": "Flores"})
+        assigned = _emergency(s, 1, start=_at(1, 18), technician=board.bruno, address_id=address.id)
+        nobody = _emergency(s, 2, description="sale agua del techo")
+        gone = _emergency(s, 2)
+        jobs.transition(s, gone.id, JobStatus.CANCELLED, "test")
+        ids = (assigned.id, nobody.id, gone.id)
+    html = signed_in(Role.DISPATCHER).get("/app/").get_data(as_text=True)
+    section = html[html.index('<section class="card urgent"'):html.index("</section>")]
+    assert html.index("Urgencias abiertas") < html.index("trabajos abiertos")
+    assert 'Urgencias abiertas <span class="muted">(2)</span>' in section
+    items = re.findall(r"<li>(.*?)</li>", section, re.DOTALL)
+    # Nobody sent yet first; then the oldest.
+    linked = [int(re.search(r'href="/app/jobs/(\d+)"', item).group(1)) for item in items]
+    assert linked == [ids[1], ids[0]]
+    assert "#6 · Juan Pérez" in items[0] and "sin técnico" in items[0]
+    assert "Sin dirección cargada" in items[0]
+    assert "#5 · Marta García" in items[1] and "Av. Avellaneda 2150, 3° B, Flores" in items[1]
+    assert "Bruno Gasista" in items[1] and "01/12 18:00–20:00" in items[1]
+    assert f"/app/jobs/{ids[2]}" not in html
+    # A technician sees only their own emergencies (the others' jobs are closed to them).
+    assert "Urgencias abiertas" not in signed_in(Role.TECHNICIAN).get("/app/").get_data(as_text=True)
+    with pg_db.org_session(shop.org_id) as s:
+        jobs.assign_technician(s, ids[1], board.carlos, "test")
+    own = signed_in(Role.TECHNICIAN).get("/app/").get_data(as_text=True)
+    assert f'href="/app/jobs/{ids[1]}"' in own and f'href="/app/jobs/{ids[0]}"' not in own
+
+
+def test_home_without_open_emergencies_has_no_red_section(signed_in, board):
+    html = signed_in(Role.OWNER).get("/app/").get_data(as_text=True)
+    assert "Urgencias abiertas" not in html and "trabajos abiertos" in html

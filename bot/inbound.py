@@ -130,11 +130,15 @@ def _store_message(session: Session, org_id: int, m: InboundMessage) -> StoredMe
         "seen_at": _aware(m.timestamp) if m.timestamp else now, "now": now,
     }).one()
     needs_transcript = m.type in AUDIO_TYPES and m.media is not None
+    pin = m.location
     message_id = session.execute(insert_message, {
         "org_id": org_id, "conversation_id": conversation_id, "type": m.type, "body": m.text,
         "media_id": m.media.id if m.media else None,
         "media_mime": m.media.mime_type if m.media else None,
         "wa_message_id": m.wa_message_id, "wa_timestamp": m.timestamp, "raw": m.raw,
+        "reply_id": m.reply_id, "reacted_to": m.reacted_to,
+        "latitude": pin.latitude if pin else None, "longitude": pin.longitude if pin else None,
+        "place_name": pin.name if pin else None, "place_address": pin.address if pin else None,
         "transcript_status": "pending" if needs_transcript else None, "now": now,
     }).scalar()
     if message_id is None:
@@ -202,6 +206,13 @@ def _statements(dialect: str):
             wa_message_id=bindparam("wa_message_id"), status=DeliveryStatus.RECEIVED,
             wa_timestamp=bindparam("wa_timestamp", type_=messages.c.wa_timestamp.type),
             raw=bindparam("raw", type_=messages.c.raw.type),
+            # Parsed once here (bot.payloads): nothing after the webhook reads `raw`.
+            reply_id=bindparam("reply_id", type_=messages.c.reply_id.type),
+            latitude=bindparam("latitude", type_=messages.c.latitude.type),
+            longitude=bindparam("longitude", type_=messages.c.longitude.type),
+            place_name=bindparam("place_name", type_=messages.c.place_name.type),
+            place_address=bindparam("place_address", type_=messages.c.place_address.type),
+            reacted_to=bindparam("reacted_to", type_=messages.c.reacted_to.type),
             transcript_status=bindparam("transcript_status"), attempts=0,
             created_at=bindparam("now", type_=messages.c.created_at.type),
         )

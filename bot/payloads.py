@@ -3,19 +3,30 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 __all__ = [
-    "STATUS_ORDER", "GeoPoint", "InboundMessage", "Media", "PayloadError", "StatusError",
-    "StatusUpdate", "WebhookBatch", "parse_webhook", "status_advances",
+    "PLACE_ADDRESS_MAX", "PLACE_NAME_MAX", "REACTED_TO_MAX", "REPLY_ID_MAX", "STATUS_ORDER",
+    "GeoPoint", "InboundMessage", "Media", "PayloadError", "StatusError", "StatusUpdate",
+    "WebhookBatch", "parse_webhook", "status_advances",
 ]
 
 OBJECT = "whatsapp_business_account"
 MESSAGES_FIELD = "messages"
 MEDIA_TYPES = frozenset({"audio", "image", "document", "video", "sticker"})
 CAPTIONED_TYPES = frozenset({"image", "video", "document"})
+
+# Longest value kept for each typed field: the size of its column in `messages`.
+REPLY_ID_MAX = 256
+PLACE_NAME_MAX = 256
+PLACE_ADDRESS_MAX = 512
+REACTED_TO_MAX = 128
+
+# Half of a surrogate pair: valid in JSON (a lone \ud800 escape), unencodable by every driver.
+_LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 # Rank of each delivery status; "failed" is handled apart because it is terminal, not a rank.
 STATUS_ORDER: dict[str, int] = {"queued": 0, "sent": 1, "delivered": 2, "read": 3, "played": 4}
@@ -61,14 +72,15 @@ class GeoPoint:
 
     @classmethod
     def from_payload(cls, content: dict[str, Any]) -> GeoPoint | None:
+        # A pin off the globe is no pin: the message is kept, the flows just do not get a place.
         latitude, longitude = _float(content.get("latitude")), _float(content.get("longitude"))
-        if latitude is None or longitude is None:
+        if latitude is None or longitude is None or abs(latitude) > 90 or abs(longitude) > 180:
             return None
         return cls(
             latitude=latitude,
             longitude=longitude,
-            name=_str(content, "name"),
-            address=_str(content, "address"),
+            name=_str(content, "name", PLACE_NAME_MAX),
+            address=_str(content, "address", PLACE_ADDRESS_MAX),
             url=_str(content, "url"),
         )
 
@@ -84,12 +96,13 @@ class InboundMessage:
     timestamp: datetime
     type: str
     text: str | None
-    reply_id: str | None
+    reply_id: str | None  # the tapped button's or list row's id, or a template button's payload
     media: Media | None
     location: GeoPoint | None
     context_id: str | None
-    reacted_to: str | None
+    reacted_to: str | None  # the wamid a reaction points at
     errors: tuple[dict[str, Any], ...]
+    # The message as Meta sent it, made storable (see _storable): for audit and debugging only.
     raw: dict[str, Any] = field(repr=False)
 
 
@@ -226,7 +239,7 @@ def _message(
     content = content if isinstance(content, dict) else {}
     text, reply_id = _text_and_reply(kind, content, msg)
     context = msg.get("context")
-    reaction_target = _str(content, "message_id") if kind == "reaction" else None
+    reaction_target = _str(content, "message_id", REACTED_TO_MAX) if kind == "reaction" else None
     return InboundMessage(
         phone_number_id=phone_number_id,
         display_phone_number=display,
@@ -244,7 +257,7 @@ def _message(
         reacted_to=reaction_target,
         errors=tuple(_dict(err, f"{path}.errors[{i}]")
                      for i, err in enumerate(_list(msg, "errors", path, required=False))),
-        raw=msg,
+        raw=_storable(msg),
     )
 
 
@@ -276,9 +289,9 @@ def _text_and_reply(
             return None, None
         if reply_type == "nfm_reply":
             return _str(reply, "body") or _str(reply, "response_json"), None
-        return _str(reply, "title"), _str(reply, "id")
+        return _str(reply, "title"), _str(reply, "id", REPLY_ID_MAX)
     if kind == "button":
-        return _str(content, "text"), _str(content, "payload")
+        return _str(content, "text"), _str(content, "payload", REPLY_ID_MAX)
     if kind == "reaction":
         return _str(content, "emoji") or None, None  # "" means the reaction was removed
     if kind == "contacts":
@@ -374,17 +387,44 @@ def _list(obj: dict[str, Any], key: str, path: str, *, required: bool = True) ->
 
 def _required_str(obj: dict[str, Any], key: str, path: str) -> str:
     value = obj.get(key)
+    value = _clean(value) if isinstance(value, str) else value
     if not isinstance(value, str) or not value:
         reason = "missing" if key not in obj else f"expected a non-empty string, got {_short(value)}"
         raise PayloadError(f"{path}.{key}: {reason}")
     return value
 
 
-def _str(obj: object, key: str) -> str | None:
+def _str(obj: object, key: str, limit: int | None = None) -> str | None:
     # Optional text fields: anything that is not a string is treated as absent, not as an error,
     # because a 400 makes Meta redeliver (and us drop) every other message of the batch.
     value = obj.get(key) if isinstance(obj, dict) else None
-    return value if isinstance(value, str) else None
+    if not isinstance(value, str):
+        return None
+    value = _clean(value)
+    return value[:limit] if limit is not None else value
+
+
+def _clean(text: str) -> str:
+    """Text every database takes: PostgreSQL refuses NUL, and no driver encodes a lone surrogate."""
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+    if not text.isascii():
+        text = _LONE_SURROGATE.sub("\ufffd", text)
+    return text
+
+
+def _storable(value: Any) -> Any:
+    """A copy of a parsed JSON value that jsonb accepts: clean strings, and numbers JSON cannot
+    write (1e999 parses as inf) kept as their text, so one odd field cannot refuse the batch."""
+    if isinstance(value, str):
+        return _clean(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return repr(value)
+    if isinstance(value, dict):
+        return {_clean(str(k)): _storable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_storable(v) for v in value]
+    return value
 
 
 def _float(value: object) -> float | None:

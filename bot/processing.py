@@ -150,26 +150,16 @@ def _conversation_with(session: Session, wa_id: str) -> Conversation:
 
 
 def _item(row: Message) -> BurstItem:
-    raw = row.raw or {}
+    # Only the typed columns the webhook filled (bot.payloads validated them); never `row.raw`.
     pin = None
-    if row.type == "location" and isinstance(raw.get("location"), dict):
-        loc = raw["location"]
-        try:
-            pin = Pin(float(loc["latitude"]), float(loc["longitude"]), loc.get("name"), loc.get("address"))
-        except (KeyError, TypeError, ValueError):
-            pin = None
-    reply_id = None
-    if row.type == "interactive":
-        inter = raw.get("interactive") or {}
-        reply_id = (inter.get(inter.get("type") or "") or {}).get("id")
-    elif row.type == "button":
-        reply_id = (raw.get("button") or {}).get("payload")
+    if row.latitude is not None and row.longitude is not None:
+        pin = Pin(row.latitude, row.longitude, row.place_name, row.place_address)
     text = row.transcript if row.type == "audio" else row.body
     media_error = None
     if row.transcript_status == "rejected" or (row.media_id and row.type != "audio" and row.error_title):
         media_error = row.error_title
     return BurstItem(
-        message_id=row.id, type=row.type, at=row.wa_timestamp, text=text, reply_id=reply_id,
+        message_id=row.id, type=row.type, at=row.wa_timestamp, text=text, reply_id=row.reply_id,
         pin=pin, media_path=row.media_path, transcript_status=row.transcript_status,
         media_error=media_error,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.models.base import Base, OrgScoped, Timestamped, str_enum
@@ -75,7 +75,17 @@ class Message(OrgScoped, Timestamped, Base):
     error_title: Mapped[str | None] = mapped_column(String(200))
     wa_timestamp: Mapped[datetime | None]
     status_at: Mapped[datetime | None]  # when `status` last changed (Meta's time for statuses)
-    raw: Mapped[dict | None]
+    # Inbound: what Meta sent, for audit and debugging only; the typed fields below are what the
+    # bot reads, so it is loaded only when asked for.
+    raw: Mapped[dict | None] = mapped_column(deferred=True)
+    # Inbound, parsed at the webhook: the tapped button's or list row's id (or a template
+    # button's payload), the shared pin, and the wamid a reaction points at.
+    reply_id: Mapped[str | None] = mapped_column(String(256))
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    place_name: Mapped[str | None] = mapped_column(String(256))
+    place_address: Mapped[str | None] = mapped_column(String(512))
+    reacted_to: Mapped[str | None] = mapped_column(String(128))
     # Inbound: the burst that answered it; None until then (the sweeper looks for these).
     burst_id: Mapped[str | None] = mapped_column(String(40))
     processed_at: Mapped[datetime | None]

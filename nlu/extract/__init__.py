@@ -7,7 +7,6 @@ which case the rules are the fallback when the model fails.
 from __future__ import annotations
 
 import logging
-import re
 from datetime import datetime
 from typing import Any
 
@@ -16,6 +15,7 @@ from rapidfuzz import fuzz
 from nlu.extract import rules
 from nlu.extract.address import find_address
 from nlu.extract.dates import find_eta, local_today, resolve
+from nlu.extract.description import problem_summary, update_summary
 from nlu.extract.money import find_amount
 from nlu.extract.names import find_name
 from nlu.extract.text import Speller, expand, fold_aligned
@@ -81,21 +81,16 @@ _SPELLER = Speller(
         "persona",
     }
 )
-_SENTENCE = re.compile(r"[^.!?\n]+")
 
 
 def _normalize(text: str) -> str:
     return _SPELLER.correct(expand(fold_aligned(text)))
 
 
-def _description(text: str) -> str | None:
-    parts = [p.strip(" ,;:-") for p in _SENTENCE.findall(text)]
-    parts = [p for p in parts if p and not rules.is_greeting_only(_normalize(p))]
-    if not parts:
-        return None
-    summary = ". ".join(parts)
-    summary = re.sub(r"\s+", " ", summary)
-    return summary if len(summary) <= 160 else summary[:157].rstrip() + "..."
+def _description(text: str, role: str, intent: str, name: str | None) -> str | None:
+    if role == "customer" and intent == "new_job":
+        return problem_summary(text, name)
+    return update_summary(text, lambda part: rules.is_greeting_only(_normalize(part)))
 
 
 def _org_service_hints(norm: str, org: OrgContext | None) -> dict[str, float]:
@@ -142,6 +137,7 @@ def extract_rules(
     urgency = rules.classify_urgency(norm, intent, when.date == today)
     if intent in ("greeting", "human") or (intent == "other" and service is None):
         service = None
+    name = find_name(text)
     return Extraction(
         intent=intent,
         service=service,
@@ -152,8 +148,8 @@ def extract_rules(
         time=when.time,
         amount=amount,
         eta_minutes=eta,
-        name=find_name(text),
-        description=_description(text),
+        name=name,
+        description=_description(text, role, intent, name),
     )
 
 

@@ -1,286 +1,23 @@
-"""Intent, service and urgency by keyword families (regexes over folded, expanded text)."""
+"""Intents by keyword families (regexes over folded, expanded text); services and urgency live in
+their own modules and are re-exported here."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 
+from nlu.extract.keywords import Family, literal_words, score
+from nlu.extract.keywords import family as _family
+from nlu.extract.services import SERVICES, classify_service
+from nlu.extract.services import vocabulary as _service_vocabulary
+from nlu.extract.urgency import classify_urgency, dangers_now
+from nlu.extract.urgency import vocabulary as _urgency_vocabulary
 from nlu.schema import intents_for
 
-Family = list[tuple[re.Pattern[str], float]]
+__all__ = ["SERVICES", "Family", "classify_intent", "classify_service", "classify_urgency", "score"]
 
-
-def _family(rows: Iterable[tuple[str, float]]) -> Family:
-    return [(re.compile(p), w) for p, w in rows]
-
-
-def score(family: Family, text: str) -> float:
-    return sum(w for rx, w in family if rx.search(text))
-
-
-_APPLIANCE = r"(?:lavarropas|heladera|microondas|lavavajillas|secarropas|freezer|horno|televisor)"
 _TRADE = (
     r"(?:tecnico|plomero|gasista|electricista|cerrajero|pintor|albanil|muchacho|chico|"
     r"senor|operario|especialista|instalador|el\s+de\s+la\s+\w+|el\s+del\s+\w+)"
-)
-
-# ---- services ------------------------------------------------------------------------------
-SERVICES: dict[str, Family] = {
-    "plomeria": _family(
-        [
-            (r"\bplomer\w*", 5),
-            (r"\binund\w*", 2),
-            (r"\bperdida\s+de\s+agua\b", 3),
-            (r"\bpierde\s+agua\b", 1.5),
-            (r"\bcan(?:o|os|eria|erias)\b", 3),
-            (r"\bcanillas?\b", 3),
-            (r"\bgrif\w+", 3),
-            (r"\bflexibles?\b", 3),
-            (r"\binodoro\b", 2),
-            (r"\bmochila\b", 3),
-            (r"\bdeposito\s+del\s+inodoro\b", 2),
-            (r"\bbacha\b", 1),
-            (r"\bducha\b", 1),
-            (r"\bbomba\s+(?:de\s+)?agua\b", 3),
-            (r"\bbomba\b", 1),
-            (r"\btanque\s+de\s+agua\b", 3),
-            (r"\btermotanque\b", 2),
-            (r"\bcalefon\b", 1),
-            (r"\bsifon\b", 2),
-            (r"\bllave\s+de\s+paso\b", 3),
-            (r"\bcisterna\b", 3),
-            (r"\bpresion\s+(?:de|del)\s+agua\b", 3),
-            (r"\bpoca\s+presion\b", 2),
-            (r"\bsale\s+agua\b", 1.5),
-            (r"\bgotea\b", 1),
-            (r"\bagua\b", 0.5),
-            (r"\bpileta\b", 0.5),
-            (r"\bbidet\b", 2),
-            (r"\bcolector\w*", 1),
-            (r"\bcodo\b", 1),
-        ]
-    ),
-    "destapaciones": _family(
-        [
-            (r"\bdestap\w*", 6),
-            (r"\btapad[oa]s?\b", 4),
-            (r"\bse\s+(?:me\s+)?tap(?:o|aron)\b", 5),
-            (r"\btapon\w*", 2),
-            (r"\bcloacas?\b", 4),
-            (r"\bcamara\s+(?:septica|de\s+inspeccion)\b", 3),
-            (r"\bcamara\b", 0.5),
-            (r"\brebals\w*", 2),
-            (r"\bdesag[uo]\w*", 2),
-            (r"\bno\s+(?:baja|traga|desagota|drena|corre)\b", 3),
-            (r"\bpozo\s+(?:ciego|negro)\b", 3),
-            (r"\bsopapa\b", 2),
-            (r"\bolor\s+a\s+cloaca\b", 3),
-            (r"\bobstru\w*", 3),
-        ]
-    ),
-    "electricidad": _family(
-        [
-            (r"\belectric(?:ista|istas|idad|o|a|os|as)\b", 4),
-            (r"\bluz\b", 2),
-            (r"\bluces\b", 2),
-            (r"\b(?:sin|no\s+(?:tengo|tenemos|hay))\s+luz\b|\bse\s+(?:corto|fue)\s+la\s+luz\b", 2),
-            (r"\benchufes?\b", 3),
-            (r"\btomacorrientes?\b", 3),
-            (r"\b(?:un|dos|tres|los|el|unos|agregar\s+un|nuevo|nuevos)\s+tomas?\b", 2.5),
-            (r"\btermicas?\b", 3),
-            (r"\bdisyuntor\w*", 3),
-            (r"\btablero\b", 2),
-            (r"\bcables?\b", 2),
-            (r"\bcableado\b", 3),
-            (r"\bcorto\s*circuito\b", 3),
-            (r"\bchispa\w*", 1),
-            (r"\bolor\s+a\s+quemado\b", 1),
-            (r"\b(?:lampara|foco|luminaria|aplique|plafon)\w*", 2),
-            (r"\bventilador(?:es)?\s+de\s+techo\b", 3),
-            (r"\bventilador\w*", 1.5),
-            (r"\btension\b|\bvoltaje\b", 2),
-            (r"\bpuesta\s+a\s+tierra\b", 3),
-            (r"\bmedidor\s+de\s+luz\b", 3),
-            (r"\bedesur\b|\bedenor\b", 3),
-            (r"\bpatea\b|\bda\s+corriente\b", 2),
-            (r"\binterruptor\w*", 2),
-        ]
-    ),
-    "gas": _family(
-        [
-            (r"\bgasistas?\b", 6),
-            (r"\bgas\b", 2),
-            (
-                r"\bolor\s+a\s+gas\b|\bhuele\w*(?:\s+\w+){0,3}\s+a\s+gas\b|\b(?:perdida|fuga|escape)\s+de\s+gas\b",
-                5,
-            ),
-            (r"\bmedidor\s+de(?:l)?\s+gas\b|\bconexion\s+(?:de|del|a)\s+gas\b", 3),
-            (r"\bhermeticidad\b", 4),
-            (r"\b(?:cocina|horno|anafe|termotanque|calefon|estufa)\s+a\s+gas\b", 3),
-            (r"\banafe\b", 1),
-            (r"\bgas\s+natural\b|\bmetrogas\b|\bnaturgy\b|\bgarrafa\w*", 3),
-            (r"\bmatriculad[oa]\b", 1),
-            (r"\bcalefon\b", 2),
-            (r"\bpiloto\b", 1.5),
-            (r"\bllama\b", 1),
-        ]
-    ),
-    "aire_acondicionado": _family(
-        [
-            (r"\baire\s+acondicionado\b", 5),
-            (r"\baires?\b(?!\s+libre)", 3.5),
-            (r"\bsplits?\b", 4),
-            (r"\bfrigorias\b", 3),
-            (r"\bno\s+enfria\b", 1),
-            (r"\binverter\b", 2),
-            (
-                r"\b(?:carg\w*|recarg\w*)\s+(?:de\s+|el\s+|con\s+)?gas\b|\bgas\s+(?:del|al|para\s+el)\s+(?:aire|split|equipo)\b",
-                4,
-            ),
-            (r"\bunidad\s+exterior\b|\bcondensadora\b|\bevaporadora\b", 3),
-            (r"\bclimatiz\w*", 2),
-            (r"\bequipo\s+de\s+aire\b", 2),
-        ]
-    ),
-    "calefaccion": _family(
-        [
-            (r"\bcalefacc\w*", 5),
-            (r"\bcaldera\w*", 5),
-            (r"\bradiador\w*", 4),
-            (r"\b(?:losa|piso)\s+radiante\b", 5),
-            (r"\bcalefactor\w*", 4),
-            (r"\bestufa\w*", 3),
-            (r"\btiro\s+balanceado\b", 4),
-            (r"\bagua\s+caliente\b", 1),
-            (r"\bpurg\w*", 2),
-            (r"\bno\s+calienta\b", 1),
-            (r"\bsalamandra\b|\bhogar\s+a\s+lena\b", 3),
-        ]
-    ),
-    "cerrajeria": _family(
-        [
-            (r"\bcerraj\w*", 6),
-            (r"\bcerraduras?\b", 5),
-            (r"\bllaves?\b(?!\s+(?:termica|de\s+paso|de\s+luz))", 2),
-            (r"\bcombinado\b", 3),
-            (r"\bcandado\w*", 3),
-            (r"\bcerrojo\w*", 4),
-            (r"\bpicaporte\w*", 2),
-            (
-                r"\bme\s+quede\s+(?:afuera|encerrad\w*)|\bquedamos\s+(?:afuera|encerrad\w*)|\bquede\s+encerrad\w*",
-                5,
-            ),
-            (r"\bno\s+(?:puedo|podemos)\s+(?:entrar|abrir\s+la\s+puerta)\b", 4),
-            (r"\bse\s+(?:trabo|rompio|atasco)\s+la\s+(?:puerta|cerradura)\b", 4),
-            (r"\bpuertas?\b", 1),
-            (r"\bcopias?\s+de\s+(?:la\s+|las\s+)?llaves?\b", 3),
-            (r"\bblindad[oa]\b", 2),
-            (r"\btraba\b", 1),
-        ]
-    ),
-    "electrodomesticos": _family(
-        [
-            (r"\blavarropas\b|\blavadora\b", 5),
-            (r"\bheladera\w*", 4),
-            (r"\bmicroondas\b", 5),
-            (r"\blavavajillas\b|\blavaplatos\b", 5),
-            (r"\bsecarropas\b|\bsecadora\b", 5),
-            (r"\bfreezer\b", 3),
-            (r"\bhorno\s+electrico\b", 4),
-            (r"\bvitroceramica\b", 3),
-            (r"\bcentrifug\w*", 3),
-            (r"\belectrodomestic\w*", 5),
-            (r"\bdrean\b|\bwhirlpool\b|\bgafa\b|\bpatrick\b|\belectrolux\b", 1),
-            (r"\btelevisor\b|\bcafetera\b|\baspiradora\b|\bdispenser\b", 2),
-            (r"\bplaca\b", 0.5),
-        ]
-    ),
-    "albanileria": _family(
-        [
-            (r"\balbanil\w*", 6),
-            (r"\brevoque\w*", 4),
-            (r"\bpared(?:es)?\b", 2),
-            (r"\bladrillo\w*", 4),
-            (r"\bcarpeta\b", 3),
-            (r"\bceramic\w*", 3),
-            (r"\bcontrapiso\w*", 4),
-            (r"\bmamposteria\b", 4),
-            (r"\brajad\w*|\bse\s+rajo\b|\bgrieta\w*|\bfisura\w*", 2),
-            (r"\bhumedad\b", 1.5),
-            (r"\brevestimiento\w*|\bporcelanato\w*|\bazulejo\w*|\bbaldosa\w*", 3),
-            (r"\btecho\b", 1),
-            (r"\bmembrana\b|\bimpermeabiliz\w*", 3),
-            (r"\bobra\b|\breforma\w*|\brefaccion\w*", 2),
-            (r"\bdurlock\b", 2),
-            (r"\bhormigon\b|\bcemento\b|\bmezcla\b|\bdemol\w*", 3),
-            (r"\bmedianera\b|\bcolumna\b|\bviga\b|\blosa\b(?!\s+radiante)", 2),
-        ]
-    ),
-    "pintura": _family(
-        [
-            (r"\bpint(?:ar|ura|uras|or|ores|ado|ada|amos|en|emos|e|arlo|arla)\b", 6),
-            (r"\blatex\b|\besmalte\b|\benduido\b|\bmanos\s+de\s+pintura\b|\bdos\s+manos\b", 3),
-            (r"\bempapel\w*", 2),
-        ]
-    ),
-}
-
-# ---- urgency -------------------------------------------------------------------------------
-_ROOM = (
-    r"(?:cocina|bano|living|comedor|pieza|cuarto|dormitorio|habitacion|patio|garage|"
-    r"garaje|lavadero|quincho|oficina|entrada|pasillo|escalera|terraza|un\s+\w+|una\s+\w+)"
-)
-EMERGENCY = _family(
-    [
-        (
-            r"\bolor\s+a\s+gas\b|\bhuele\w*(?:\s+\w+){0,3}\s+a\s+gas\b|\b(?:perdida|fuga|escape)\s+de\s+gas\b",
-            1,
-        ),
-        (r"\binund\w*", 1),
-        (r"\bsale\s+agua\s+(?:por|de)\s+todos\s+lados\b", 1),
-        (
-            r"\b(?:se\s+(?:esta|me\s+esta|nos\s+esta)\s+)?llen(?:ando|o)\s+(?:\w+\s+){0,3}de\s+agua\b",
-            1,
-        ),
-        (r"\brebals\w*", 1),
-        (
-            r"\bse\s+(?:rompio|partio|revento|pincho)\s+(?:un|el|la|una)\s+(?:cano|canos|caneria)\b",
-            1,
-        ),
-        (r"\bcano\s+(?:roto|reventado|partido)\b|\brevent\w*", 1),
-        (
-            (
-                rf"\b(?:se\s+(?:me\s+|nos\s+)?(?:corto|fue)\s+(?:toda\s+)?la\s+luz|sin\s+luz|no\s+(?:tengo|tenemos|hay)\s+luz)\b"
-                rf"(?!\s+(?:en|del|de)\s+(?:el\s+|la\s+)?{_ROOM})"
-            ),
-            1,
-        ),
-        (r"\bluz\s+en\s+toda\b|\btoda\s+la\s+casa\s+sin\s+luz\b|\bno\s+vuelve\b", 1),
-        (
-            r"\bchispa\w*|\bolor\s+a\s+quemado\b|\bhumo\b|\bfuego\b|\bincendi\w*|\bprend\w+\s+fuego\b",
-            1,
-        ),
-        (r"\bcorto\s*circuito\b|\belectrocut\w*|\bpatad\w*\s+electric\w*|\bda\s+corriente\b", 1),
-        (
-            (
-                r"\bme\s+quede\s+(?:afuera|encerrad\w*)|\bquedamos\s+(?:afuera|encerrad\w*)|\bquede\s+encerrad\w*"
-                r"|\bno\s+(?:puedo|podemos)\s+entrar\b|\b(?:nene|nena|bebe|chico|chica|hijo|hija|abuel\w+)\s+adentro\b"
-                r"|\bllaves?\s+adentro\b"
-            ),
-            1,
-        ),
-        (r"\bemergencia\b|\bsocorro\b|🆘", 1),
-    ]
-)
-NOT_URGENT = re.compile(
-    r"\bno\s+(?:es\s+|son\s+|esta\s+)?(?:tan\s+|nada\s+)?urgente\b|\bnada\s+urgente\b|\bsin\s+(?:apuro|urgencia)\b"
-    r"|\bno\s+(?:hay|tengo|tenemos)\s+(?:apuro|urgencia)\b|\bcuando\s+(?:puedan|pueda|tengan|tenga)\b"
-    r"|\bno\s+corre\s+apuro\b|\bcon\s+tiempo\b|\bno\s+me\s+apura\b"
-)
-HIGH = re.compile(
-    r"\burgen\w*|\blo\s+antes\s+posible\b|\bcuanto\s+antes\b|\basap\b|\bya\s+mismo\b|\bahora\s+mismo\b"
-    r"|\bhoy\s+mismo\b|\blo\s+mas\s+rapido\b|\bapenas\s+puedan\b|\bpara\s+ya\b|\binmediat\w*"
-    r"|\brapido\b|\bpara\s+hoy\b|\bhoy\b"
 )
 
 # ---- intents -------------------------------------------------------------------------------
@@ -643,16 +380,6 @@ def is_greeting_only(text: str) -> bool:
     return not _RESIDUE.sub("", rest).strip()
 
 
-def classify_service(text: str, extra: dict[str, float] | None = None) -> str | None:
-    """The trade the text is about, or None."""
-    best, best_score = None, 0.0
-    for name, family in SERVICES.items():
-        s = score(family, text) + (extra or {}).get(name, 0.0)
-        if s > best_score:
-            best, best_score = name, s
-    return best if best_score >= 2 else None
-
-
 def classify_intent(
     text: str,
     role: str,
@@ -672,7 +399,7 @@ def classify_intent(
             scores[intent] = score(INTENT_FAMILIES[intent], text)
     if "new_job" in scores:
         scores["new_job"] = min(scores["new_job"], 4) + (2.5 if has_service else 0)
-        if score(EMERGENCY, text) > 0:
+        if dangers_now(text):
             scores["new_job"] += 2
         if has_address:
             scores["new_job"] += 1
@@ -697,24 +424,7 @@ def classify_intent(
     return "other"
 
 
-def classify_urgency(text: str, intent: str, is_today: bool) -> str | None:
-    """emergency / high / normal for new jobs (None for other intents unless there is danger)."""
-    if score(EMERGENCY, text) > 0:
-        return "emergency" if intent in ("new_job", "other", "greeting") else None
-    if intent != "new_job":
-        return None
-    if NOT_URGENT.search(text):
-        return "normal"
-    if HIGH.search(text) or is_today:
-        return "high"
-    return "normal"
-
-
 def vocabulary() -> set[str]:
     """Keyword words (six letters or more) the speller may correct toward."""
-    words: set[str] = set()
-    families = list(SERVICES.values()) + list(INTENT_FAMILIES.values()) + [EMERGENCY]
-    for family in families:
-        for rx, _ in family:
-            words.update(re.findall(r"(?<![\\a-z])[a-z]{6,}(?![a-z(])", rx.pattern))
-    return words
+    patterns = [rx.pattern for family in INTENT_FAMILIES.values() for rx, _ in family]
+    return literal_words(patterns) | _service_vocabulary() | _urgency_vocabulary()

@@ -129,7 +129,10 @@ class Speller:
             w for n in (len(token) - 1, len(token), len(token) + 1) for w in self.by_len.get(n, ())
         ]
         best = process.extractOne(token, pool, scorer=fuzz.ratio, score_cutoff=self.cutoff)
-        return best[0] if best else token
+        # a keyword stem the token starts with ("encerr" in "encerro") marks an inflection, not a typo
+        if not best or token.startswith(best[0]):
+            return token
+        return best[0]
 
     def correct(self, text: str) -> str:
         return _WORD.sub(lambda m: self._fix(m.group(0)), text)

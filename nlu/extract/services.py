@@ -1,0 +1,278 @@
+"""The trade a request is about: keyword families per service, and the gas water heater rule."""
+
+from __future__ import annotations
+
+import re
+
+from nlu.extract.keywords import Family, family, literal_words, score
+
+SERVICES: dict[str, Family] = {
+    "plomeria": family(
+        [
+            (r"\bplomer\w*", 5),
+            (r"\binund\w*", 2),
+            (r"\bperdida\s+de\s+agua\b", 3),
+            (r"\bpierde\s+agua\b", 1.5),
+            (r"\bcan(?:o|os|eria|erias)\b", 3),
+            (r"\bcanillas?\b", 3),
+            (r"\bgrif\w+", 3),
+            (r"\bflexibles?\b", 3),
+            (r"\binodoro\b", 2),
+            (r"\bmochila\b", 3),
+            (r"\bdeposito\s+del\s+inodoro\b", 2),
+            (r"\bbacha\b", 1),
+            (r"\bducha\b", 1),
+            (r"\bbomba\s+(?:de\s+)?agua\b", 3),
+            (r"\bbomba\b", 1),
+            (r"\btanque\s+de\s+agua\b", 3),
+            (r"\bsifon\b", 2),
+            (r"\bllave\s+de\s+paso\b", 3),
+            (r"\bcisterna\b", 3),
+            (r"\bpresion\s+(?:de|del)\s+agua\b", 3),
+            (r"\bpoca\s+presion\b", 2),
+            (r"\bsale\s+agua\b", 1.5),
+            (r"\bgotea\b", 1),
+            (r"\bagua\b", 0.5),
+            (r"\bpileta\b", 0.5),
+            (r"\bbidet\b", 2),
+            (r"\bcolector\w*", 1),
+            (r"\bcodo\b", 1),
+        ]
+    ),
+    "destapaciones": family(
+        [
+            (r"\bdestap\w*", 6),
+            (r"\btapad[oa]s?\b", 4),
+            (r"\bse\s+(?:me\s+)?tap(?:o|aron)\b", 5),
+            (r"\btapon\w*", 2),
+            (r"\bcloacas?\b", 4),
+            (r"\bcamara\s+(?:septica|de\s+inspeccion)\b", 3),
+            (r"\bcamara\b", 0.5),
+            (r"\brebals\w*", 2),
+            (r"\bdesag[uo]\w*", 2),
+            (r"\bno\s+(?:baja|traga|desagota|drena|corre)\b", 3),
+            (r"\bpozo\s+(?:ciego|negro)\b", 3),
+            (r"\bsopapa\b", 2),
+            (r"\bolor\s+a\s+cloaca\b", 3),
+            (r"\bobstru\w*", 3),
+        ]
+    ),
+    "electricidad": family(
+        [
+            (r"\belectric(?:ista|istas|idad|o|a|os|as)\b", 4),
+            (r"\bluz\b", 2),
+            (r"\bluces\b", 2),
+            (r"\b(?:sin|no\s+(?:tengo|tenemos|hay))\s+luz\b|\bse\s+(?:corto|fue)\s+la\s+luz\b", 2),
+            (r"\benchufes?\b", 3),
+            (r"\btomacorrientes?\b", 3),
+            (r"\b(?:un|dos|tres|los|el|unos|agregar\s+un|nuevo|nuevos)\s+tomas?\b", 2.5),
+            (r"\btermicas?\b", 3),
+            (r"\bdisyuntor\w*", 3),
+            (r"\btablero\b", 2),
+            (r"\bcables?\b", 2),
+            (r"\bcableado\b", 3),
+            (r"\bcorto\s*circuito\b", 3),
+            (r"\bchispa\w*", 1),
+            (r"\bolor\s+a\s+quemado\b", 1),
+            (r"\b(?:lampara|foco|luminaria|aplique|plafon)\w*", 2),
+            (r"\bventilador(?:es)?\s+de\s+techo\b", 3),
+            (r"\bventilador\w*", 1.5),
+            (r"\btension\b|\bvoltaje\b", 2),
+            (r"\bpuesta\s+a\s+tierra\b", 3),
+            (r"\bmedidor\s+de\s+luz\b", 3),
+            (r"\bedesur\b|\bedenor\b", 3),
+            (r"\bpatea\b|\bda\s+corriente\b", 2),
+            (r"\binterruptor\w*", 2),
+            (r"\bresistencias?\b", 2),
+        ]
+    ),
+    "gas": family(
+        [
+            (r"\bgasistas?\b", 6),
+            (r"\bgas\b", 2),
+            (
+                r"\bolor\s+a\s+gas\b|\bhuele\w*(?:\s+\w+){0,3}\s+a\s+gas\b|\b(?:perdida|fuga|escape)\s+de\s+gas\b",
+                5,
+            ),
+            (r"\bmedidor\s+de(?:l)?\s+gas\b|\bconexion\s+(?:de|del|a)\s+gas\b", 3),
+            (r"\bhermeticidad\b", 4),
+            (r"\b(?:cocina|horno|anafe|termotanque|calefon|estufa)\s+a\s+gas\b", 3),
+            (r"\banafe\b", 1),
+            (r"\bgas\s+natural\b|\bmetrogas\b|\bnaturgy\b|\bgarrafa\w*", 3),
+            (r"\bmatriculad[oa]\b", 1),
+            (r"\bllama\b", 1),
+        ]
+    ),
+    "aire_acondicionado": family(
+        [
+            (r"\baire\s+acondicionado\b", 5),
+            (r"\baires?\b(?!\s+libre)", 3.5),
+            (r"\bsplits?\b", 4),
+            (r"\bfrigorias\b", 3),
+            (r"\bno\s+enfria\b", 1),
+            (r"\binverter\b", 2),
+            (
+                r"\b(?:carg\w*|recarg\w*)\s+(?:de\s+|el\s+|con\s+)?gas\b|\bgas\s+(?:del|al|para\s+el)\s+(?:aire|split|equipo)\b",
+                4,
+            ),
+            (r"\bunidad\s+exterior\b|\bcondensadora\b|\bevaporadora\b", 3),
+            (r"\bclimatiz\w*", 2),
+            (r"\bequipo\s+de\s+aire\b", 2),
+        ]
+    ),
+    "calefaccion": family(
+        [
+            (r"\bcalefacc\w*", 5),
+            (r"\bcaldera\w*", 5),
+            (r"\bradiador\w*", 4),
+            (r"\b(?:losa|piso)\s+radiante\b", 5),
+            (r"\bcalefactor\w*", 4),
+            (r"\bestufa\w*", 3),
+            (r"\btiro\s+balanceado\b", 4),
+            (r"\bpurg\w*", 2),
+            (r"\bno\s+calienta\b", 1),
+            (r"\bsalamandra\b|\bhogar\s+a\s+lena\b", 3),
+        ]
+    ),
+    "cerrajeria": family(
+        [
+            (r"\bcerraj\w*", 6),
+            (r"\bcerraduras?\b", 5),
+            (r"\bllaves?\b(?!\s+(?:termica|de\s+paso|de\s+luz))", 2),
+            (r"\bcombinado\b", 3),
+            (r"\bcandado\w*", 3),
+            (r"\bcerrojo\w*", 4),
+            (r"\bpicaporte\w*", 2),
+            (
+                r"\bme\s+quede\s+(?:afuera|encerrad\w*)|\bquedamos\s+(?:afuera|encerrad\w*)|\bquede\s+encerrad\w*",
+                5,
+            ),
+            (r"\bno\s+(?:puedo|podemos)\s+(?:entrar|abrir\s+la\s+puerta)\b", 4),
+            (
+                (
+                    r"\b(?:quedo|quedaron|esta|estan)\s+encerrad\w*"
+                    r"|\bse\s+(?:quedo|quedaron)\s+(?:\w+\s+){0,2}encerrad\w*|\bse\s+encerr\w+"
+                ),
+                5,
+            ),
+            (r"\bse\s+(?:trabo|rompio|atasco)\s+la\s+(?:puerta|cerradura)\b", 4),
+            (r"\bpuertas?\b", 1),
+            (r"\bcopias?\s+de\s+(?:la\s+|las\s+)?llaves?\b", 3),
+            (r"\bblindad[oa]\b", 2),
+            (r"\btraba\b", 1),
+        ]
+    ),
+    "electrodomesticos": family(
+        [
+            (r"\blavarropas\b|\blavadora\b", 5),
+            (r"\bheladera\w*", 4),
+            (r"\bmicroondas\b", 5),
+            (r"\blavavajillas\b|\blavaplatos\b", 5),
+            (r"\bsecarropas\b|\bsecadora\b", 5),
+            (r"\bfreezer\b", 3),
+            (r"\bhorno\s+electrico\b", 4),
+            (r"\bvitroceramica\b", 3),
+            (r"\bcentrifug\w*", 3),
+            (r"\belectrodomestic\w*", 5),
+            (r"\bdrean\b|\bwhirlpool\b|\bgafa\b|\bpatrick\b|\belectrolux\b", 1),
+            (r"\btelevisor\b|\bcafetera\b|\baspiradora\b|\bdispenser\b", 2),
+            (r"\bplaca\b", 0.5),
+        ]
+    ),
+    "albanileria": family(
+        [
+            (r"\balbanil\w*", 6),
+            (r"\brevoque\w*", 4),
+            (r"\bpared(?:es)?\b", 2),
+            (r"\bladrillo\w*", 4),
+            (r"\bcarpeta\b", 3),
+            (r"\bceramic\w*", 3),
+            (r"\bcontrapiso\w*", 4),
+            (r"\bmamposteria\b", 4),
+            (r"\brajad\w*|\bse\s+rajo\b|\bgrieta\w*|\bfisura\w*", 2),
+            (r"\bhumedad\b", 1.5),
+            (r"\brevestimiento\w*|\bporcelanato\w*|\bazulejo\w*|\bbaldosa\w*", 3),
+            (r"\btecho\b", 1),
+            (r"\bmembrana\b|\bimpermeabiliz\w*", 3),
+            (r"\bobra\b|\breforma\w*|\brefaccion\w*", 2),
+            (r"\bdurlock\b", 2),
+            (r"\bhormigon\b|\bcemento\b|\bmezcla\b|\bdemol\w*", 3),
+            (r"\bmedianera\b|\bcolumna\b|\bviga\b|\blosa\b(?!\s+radiante)", 2),
+        ]
+    ),
+    "pintura": family(
+        [
+            (r"\bpint(?:ar|ura|uras|or|ores|ado|ada|amos|en|emos|e|arlo|arla)\b", 6),
+            (r"\blatex\b|\besmalte\b|\benduido\b|\bmanos\s+de\s+pintura\b|\bdos\s+manos\b", 3),
+            (r"\bempapel\w*", 2),
+        ]
+    ),
+}
+
+# ---- the gas water heater ---------------------------------------------------------------------
+# A calefón or termotanque is the gas fitter's appliance whatever the symptom: a leak in it, no
+# hot water, a pilot light that goes out. Its symptoms also match plumbing words ("pierde agua",
+# "sale agua"), so when the heater is the subject those words count for gas.
+WATER_HEATER = re.compile(
+    r"\b[ck]al[ae]f[oa]n(?:t|es|cito)?\b|\bcalefom\b"
+    r"|\btermo[\s-]*ta[nm]?[qk]\w*"
+    r"|\b(?:el|del|al|mi|un|ese|este|nuestro|tu|su)\s+termo\b(?!\s+(?:de|del|para)\s+(?:mate|cafe|te)\b)"
+    r"|\bcalentador(?:es)?\s+(?:de|del|para\s+el)\s+agua\b"
+)
+# what a heater without a name shows: no hot water, a pilot flame
+HOT_WATER_SYMPTOM = re.compile(
+    r"\b(?:no\s+(?:me\s+|nos\s+)?(?:sale|salia|hay|habia|tengo|tenemos|tiene|tenes|sale\s+mas)|sin|nada\s+de|falta)"
+    r"\s+agua\s+caliente\b"
+    r"|\bagua\s+caliente\s+no\s+(?:sale|hay|anda|funciona|llega)\b"
+    r"|\b(?:sale|sala)\s+(?:el\s+|solo\s+)?agua\s+fria\b|\bel\s+agua\s+(?:sale\s+fria|no\s+(?:se\s+)?calienta)\b"
+    r"|\bno\s+calienta\s+el\s+agua\b"
+    r"|\bpiloto\b"
+)
+# a heater that is clearly electric belongs to the electrician
+ELECTRIC_HEATER = re.compile(
+    rf"(?:{WATER_HEATER.pattern})\W+(?:\w+\W+){{0,3}}?electric(?:o|a|os|as)\b"
+    r"|\belectric(?:o|a|os|as)\b|\bresistencia\b"
+)
+# space heating: a pilot or a caldera in these messages is the heating system's
+SPACE_HEATING = re.compile(
+    r"\bcalefacc\w*|\bradiador\w*|\b(?:losa|piso)\s+radiante\b|\bcalefactor\w*|\bestufa\w*"
+    r"|\btiro\s+balanceado\b|\bsalamandra\b|\bhogar\s+a\s+lena\b"
+)
+HEATER_WEIGHT = 4.0
+
+
+def gas_water_heater(text: str) -> bool:
+    """True when the request is about a gas water heater (named, or known by its symptoms)."""
+    named = WATER_HEATER.search(text)
+    if named and ELECTRIC_HEATER.search(text):
+        return False
+    if named:
+        return True
+    # unnamed: no hot water or a pilot light, unless the message is about space heating
+    return bool(HOT_WATER_SYMPTOM.search(text)) and not SPACE_HEATING.search(text)
+
+
+def classify_service(text: str, extra: dict[str, float] | None = None) -> str | None:
+    """The trade the text is about, or None."""
+    scores = {
+        name: score(fam, text) + (extra or {}).get(name, 0.0) for name, fam in SERVICES.items()
+    }
+    if gas_water_heater(text):
+        # the leak or the caldera named here is the heater itself: their evidence is gas evidence
+        absorbed = ["plomeria"] + ([] if SPACE_HEATING.search(text) else ["calefaccion"])
+        scores["gas"] += HEATER_WEIGHT + sum(scores.pop(name) for name in absorbed)
+    best, best_score = None, 0.0
+    for name, s in scores.items():
+        if s > best_score:
+            best, best_score = name, s
+    return best if best_score >= 2 else None
+
+
+def vocabulary() -> set[str]:
+    """Service words the speller may correct toward."""
+    heater = [WATER_HEATER.pattern, HOT_WATER_SYMPTOM.pattern, SPACE_HEATING.pattern]
+    return (
+        literal_words(rx.pattern for fam in SERVICES.values() for rx, _ in fam)
+        | literal_words(heater)
+        | {"termotanque", "calefon", "calentador"}
+    )

@@ -1,0 +1,284 @@
+"""How urgent a request is: danger or damage now (emergency), wanted soon (high), or normal.
+
+A danger cue ("olor a gas", "se inunda", "sin luz", "me quedé afuera", "chispas") makes an
+emergency only when the writer asserts it about now. Each match is read in its clause: a
+negation just before it ("no hay olor a gas", "por suerte no pierde gas"), a hypothesis
+("por si hay una pérdida", "a ver si", "tengo miedo de que se inunde"), a past or settled
+event ("la semana pasada se inundó", "se cortó la luz pero ya volvió"), a lost power limited to
+one room ("no tengo luz en la cocina") all cancel it. Words that only plead ("urgente",
+"emergencia", "socorro") say how soon, not what is wrong: they make a request high, never an
+emergency, however many of them a long message holds.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from nlu.extract.keywords import literal_words
+
+_ROOMS = (
+    r"cocina|bano|banos|living|comedor|pieza|piezas|cuarto|cuartos|dormitorios?|habitacion(?:es)?|"
+    r"patio|garage|garaje|cochera|lavadero|quincho|oficina|entrada|pasillo|escalera|terraza|balcon|"
+    r"jardin|fondo|galeria|parrilla|altillo|sotano|entrepiso"
+)
+
+
+@dataclass(frozen=True)
+class Cue:
+    """One kind of danger, with the words that show it."""
+
+    kind: str
+    pattern: re.Pattern[str]
+    # an exclusion read in the cue's clause: the same words in a harmless setting
+    unless: re.Pattern[str] | None = None
+
+
+def _cue(kind: str, pattern: str, unless: str | None = None) -> Cue:
+    return Cue(kind, re.compile(pattern), re.compile(unless) if unless else None)
+
+
+CUES: list[Cue] = [
+    _cue(
+        "gas",
+        r"\bolor(?:cito)?\s+(?:\w+\s+){0,2}a\s+gas\b|\bhuele\w*(?:\s+\w+){0,3}\s+a\s+gas\b"
+        r"|\btufo\s+a\s+gas\b|\bchanfle\s+a\s+gas\b",
+    ),
+    # a leak of the refrigerant of an air conditioner or a fridge is no danger
+    _cue(
+        "gas",
+        r"\b(?:perdidas?|fugas?|escapes?)\s+de\s+gas\b|\bpierde\s+(?:\w+\s+)?gas\b|\bperdiendo\s+gas\b"
+        r"|\b(?:se\s+)?escapa\s+(?:el\s+)?gas\b|\bsale\s+gas\b",
+        unless=r"\baires?\b|\bsplits?\b|\bheladera\w*|\bfreezer\b|\brefrigera\w*|\bequipo\b|\bcarg\w+",
+    ),
+    _cue(
+        "fire",
+        r"\bolor\s+a\s+quemado\b|\bincendi\w*|\b(?:salen|hay|en)\s+llamas\b|\bexplot\w*"
+        r"|\b(?:prend\w*|agarr\w*|tom\w*|hay)\s+(?:\w+\s+)?fuego\b|\bfuego\s+en\s+(?:el|la|los|las|mi)\b"
+        r"|\bse\s+esta\s+quemando\b|\bderriti\w*|\bse\s+derritio\b",
+    ),
+    _cue(
+        "fire",
+        r"\bhumo\b|\bhumareda\b",
+        unless=r"\b(?:extractor|detector|campana|sensor|conducto|salida)\w*\s+de\s+humo|\bchimenea\b"
+        r"|\btiro\b|\bparrilla\b|\basado\b",
+    ),
+    # the spark of a heater's or a stove's igniter is how it lights
+    _cue(
+        "sparks",
+        r"\bchispa\w*|\bcorto\s*circuito\b",
+        unless=r"\bencend\w*|\bchispero\b|\bpiloto\b|\bhornalla\w*|\banafe\b|\bcalef[oa]n\w*|\btermo\w*"
+        r"|\bcaldera\b|\bcocina\b|\bhorno\b|\bmagiclick\b|\bboton\b",
+    ),
+    _cue(
+        "shock",
+        r"\bda\s+corriente\b|\b(?:me|nos|le)\s+dio\s+(?:una\s+)?(?:corriente|patada)\b|\bpatea\b"
+        r"|\bpatad\w*\s+electric\w*|\belectrocut\w*",
+    ),
+    _cue(
+        "water",
+        r"\binund\w*|\brebals\w*|\bagua\s+por\s+todos\s+lados\b"
+        r"|\b(?:sale|sal[ie]o|hay|tira|cae|entra|gotea|chorrea)\s+(?:agua\s+)?(?:por|de|en)\s+todos\s+lados\b"
+        r"|\b(?:sale|sal[ie]o|tira|cae|pierde)\s+(?:\w+\s+){0,2}agua\s+(?:a\s+lo\s+loco|sin\s+parar|a\s+full|a\s+mares)\b"
+        r"|\b(?:se\s+(?:esta|me\s+esta|nos\s+esta)\s+)?llen(?:ando|o)\s+(?:\w+\s+){0,3}de\s+agua\b"
+        r"|\ba\s+chorros?\b|\bchorro\s+de\s+agua\b|\b(?:sale|sal[ie]o|tira)\s+(?:mucha|muchisima)\s+agua\b"
+        r"|\bno\s+para\s+de\s+(?:salir|tirar|perder|correr|caer)\b|\bsigue\s+(?:saliendo|cayendo|tirando)\s+agua\b"
+        r"|\bno\s+(?:puedo|podemos)\s+(?:cortar|cerrar)\s+(?:el\s+agua|la\s+llave)\b"
+        r"|\bllueve\s+adentro\b|\bse\s+(?:me\s+|nos\s+)?llueve\b"
+        r"|\bse\s+(?:rompio|partio|revento|pincho|solto|salto)\s+(?:un|el|la|una)\s+"
+        r"(?:cano|canos|caneria|flexible|manguera|tubo|conexion)\b"
+        r"|\b(?:cano|canos|caneria|flexible|manguera)\s+(?:roto|rota|reventad[oa]|partid[oa])\b"
+        r"|\brevent\w*\s+(?:un|el|la|una)\s+(?:cano|canos|caneria|flexible|manguera|tanque|tubo)\b",
+    ),
+    _cue(
+        "power",
+        r"\bse\s+(?:me\s+|nos\s+)?(?:corto|fue)\s+(?:toda\s+)?la\s+luz\b|\bsin\s+(?:luz|electricidad|corriente)\b"
+        r"|\bno\s+(?:tengo|tenemos|hay|anda|funciona)\s+(?:la\s+)?(?:luz|electricidad|corriente)\b"
+        r"|\b(?:la\s+)?luz\s+no\s+vuelve\b|\bno\s+(?:vuelve|volvio)\s+la\s+luz\b"
+        r"|\b(?:quedamos|estamos|quede|estoy|quedo\s+todo)\s+a\s+oscuras\b|\bno\s+anda\s+nada\s+de\s+luz\b",
+    ),
+    _cue(
+        "lockout",
+        r"\b(?:me|nos)\s+quede\w*\s+(?:afuera|encerrad\w*)|\bquedamos\s+(?:afuera|encerrad\w*)"
+        r"|\bquede\s+(?:afuera|encerrad\w*)|\b(?:estoy|estamos)\s+encerrad\w*"
+        r"|\bno\s+(?:puedo|podemos)\s+(?:entrar|salir)\b(?!\s+(?:a\s+ver|al\s+(?:techo|entretecho|altillo|tanque)))"
+        r"|\bllaves?\s+(?:\w+\s+)?adentro\b|\bno\s+(?:tengo|tenemos)\s+como\s+entrar\b"
+        r"|\bme\s+cerre\s+afuera\b",
+    ),
+    _cue(
+        "trapped",
+        r"\b(?:nene|nena|bebe|beba|chico|chica|chicos|hijo|hija|hijos|hijas|abuel\w+|nieto|nieta|mama|papa)"
+        r"\s+(?:\w+\s+){0,2}(?:adentro|encerrad\w*)\b"
+        r"|\bse\s+(?:quedo|quedaron)\s+(?:\w+\s+){0,2}encerrad\w*|\bse\s+encerr\w+",
+    ),
+]
+# hazards to life whenever they happen: neither the writer's calm ("no es urgente") nor their
+# happening now and then lowers them; sparks, shocks, water, power and lockouts it does
+LIFE_SAFETY = {"gas", "fire", "trapped"}
+
+_BREAKERS = {"y", "e", "pero", "aunque", "que", "porque", "cuando", "o", "mientras", "si"}
+_NEGATORS = {"no", "ni", "nunca", "tampoco", "sin", "jamas", "ningun", "ninguna", "ninguno", "cero"}
+# "no para de salir agua" is more water, not less
+_NOT_NEGATING = {"para", "paro", "deja", "dejo", "termina", "pare", "deje"}
+_NEGATION_WINDOW = 5
+_WORD_OR_MARK = re.compile(r"[a-z0-9]+|[,.;:!?¡¿\n…()]")
+
+# scopes: a sentence, and its segments between adversatives and connectors
+_SENTENCE_END = re.compile(r"[.!?¡¿\n;]+")
+_SEGMENT_END = re.compile(
+    r"[.!?¡¿\n;,]+|\b(?:y|e|pero|aunque|asi\s+que|entonces|porque|ya\s+que|mientras)\b"
+)
+_WIDE_SCOPE_END = re.compile(r"[.!?¡¿\n;]+|\b(?:pero|aunque)\b")
+
+HYPOTHETICAL = re.compile(
+    r"\bpor\s+si\b|\bpor\s+las\s+dudas\b|\ben\s+caso\s+de\b|\bpara\s+(?:que\s+no|evitar|prevenir|descartar)\b"
+    r"|\bevitar\b|\bprevenir\b|\bprevenci\w*|\bpreventiv\w*|\bdescartar\b|\bantes\s+de\s+que\b"
+    r"|\bno\s+quiero\s+que\b|\bmiedo\s+(?:de|a)\s+(?:que|un|una)\b|\bme\s+preocupa\s+que\b|\ba\s+ver\s+si\b"
+    r"|\bno\s+(?:creo|pienso|me\s+parece)\s+que\b|\bdudo\b|\bposibles?\b|\bojala\b|\bno\s+sea\s+que\b"
+    r"|\bcapaz\b|\bquizas?\b|\btal\s+vez\b|\bpuede\s+(?:que|ser\s+que)\b|\bpodria\w*\b"
+    r"|\bsupongo\b|\bimagin\w*\b|\bque\s+pasa\s+si\b|\bque\s+hago\s+si\b|\bcomo\s+(?:evito|prevengo)\b"
+)
+# weather-bound or intermittent water and power trouble is not happening now
+RECURRING = re.compile(
+    r"\bcuando\s+llueve\b|\bcada\s+vez\s+que\s+llueve\b|\bsiempre\s+que\s+llueve\b|\bsi\s+llueve\b"
+    r"|\bcon\s+(?:la|las|cada)\s+(?:lluvia|lluvias|tormenta|tormentas)\b|\bcuando\s+hay\s+tormenta\b"
+    r"|\ba\s+veces\b|\bcada\s+tanto\b|\bde\s+vez\s+en\s+cuando\b|\bcada\s+dos\s+por\s+tres\b"
+)
+PAST = re.compile(
+    r"\b(?:la\s+semana|el\s+(?:mes|ano|invierno|verano|otono|finde|fin\s+de\s+semana|lunes|martes|"
+    r"miercoles|jueves|viernes|sabado|domingo))\s+pasad[oa]\b"
+    r"|(?<!desde\s)\bhace\s+(?:\w+\s+)?(?:dias|semanas?|mes|meses|anos?|tiempo)\b(?!\s+que)"
+    r"|\bel\s+otro\s+dia\b|\bla\s+otra\s+vez\b|\buna\s+vez\b|\balguna\s+vez\b|\ben\s+su\s+momento\b"
+    r"|\bhubo\b|\bhabia\b|\btuvimos\b|\btuve\b|\bme\s+paso\b|\bnos\s+paso\b"
+)
+# what follows a cue and says it is over
+SETTLED = re.compile(
+    r"\bya\s+(?:volvio|vino|paso|paro|seco|sali|salimos|entre|entramos|abri\w*|pude|pudimos"
+    r"|se\s+(?:arreglo|soluciono|resolvio|seco|fue|paso|corto|abrio)"
+    r"|esta\s+(?:arreglad|solucionad|resuelt|reparad|sec)\w*|lo\s+(?:arregl|solucion|resolv)\w*)\b"
+    r"|\b(?:ya\s+)?(?:se\s+)?(?:arreglo|soluciono|resolvio)\s+sol[oa]\b"
+    r"|\bno\s+(?:volvio|paso)\s+(?:a\s+\w+|mas)\b|\bya\s+no\s+(?:sale|hay|huele|pasa|pierde|tira|cae)\b"
+)
+# what says it is happening again, or still
+ONGOING = re.compile(
+    r"\b(?:sigue|siguen|sigo|seguimos|todavia|aun|de\s+nuevo|otra\s+vez|volvio\s+a|vuelve\s+a|volvieron\s+a"
+    r"|ahora|hoy|en\s+este\s+momento)\b"
+)
+POWER_PART = re.compile(
+    rf"\b(?:{_ROOMS}|enchufes?|tomas?|tomacorrientes?|lamparas?|focos?|luces\s+de|sector\w*|parte|mitad"
+    r"|planta\s+(?:alta|baja)|piso\s+de\s+(?:arriba|abajo)|ambientes?|heladera|aire|ventilador\w*)\b"
+)
+POWER_WHOLE = re.compile(
+    r"\btod[oa]s?\b|\bentera\b|\bla\s+casa\b|\ben\s+casa\b|\b(?:el|mi)\s+(?:depto|departamento|local)\b"
+    r"|\bel\s+edificio\b|\bel\s+barrio\b|\bla\s+cuadra\b|\bla\s+zona\b|\bnada\b|\bgeneral\b"
+    r"|\bningun\s+lado\b|\bninguna\s+parte\b"
+)
+
+CALM = re.compile(
+    r"\bno\s+(?:es\s+|son\s+|esta\s+)?(?:tan\s+|nada\s+)?urgente\b|\bnada\s+urgente\b|\bsin\s+(?:apuro|urgencia)\b"
+    r"|\bno\s+(?:hay|tengo|tenemos)\s+(?:apuro|urgencia)\b|\bcuando\s+(?:puedan|pueda|puedas|tengan|tenga|tengas)\b"
+    r"|\bno\s+corre\s+apuro\b|\bcon\s+tiempo\b|\bno\s+me\s+apura\b|\bno\s+es\s+(?:una\s+)?emergencia\b"
+    r"|\bno\s+(?:hay|tengo)\s+apuro\b|\bsin\s+prisa\b|\bno\s+(?:hay|tengo)\s+prisa\b"
+)
+# asked for soon, or pleaded: high, never by themselves an emergency
+HIGH = re.compile(
+    r"\burgen\w*|\blo\s+antes\s+posible\b|\bcuanto\s+antes\b|\basap\b|\bya\s+mismo\b|\bahora\s+mismo\b"
+    r"|\bhoy\s+mismo\b|\blo\s+mas\s+rapido\b|\bapenas\s+puedan\b|\bpara\s+ya\b|\binmediat\w*"
+    r"|\brapido\b|\bpara\s+hoy\b|\bhoy\b|\bemergencia\w*|\bsocorro\b|\bauxilio\b|🆘"
+)
+
+
+def _scope(text: str, start: int, end: int, bounds: re.Pattern[str]) -> tuple[int, int]:
+    """The span around text[start:end] between the nearest bounds on each side."""
+    left = 0
+    for m in bounds.finditer(text, 0, start):
+        left = m.end()
+    m = bounds.search(text, end)
+    return left, (m.start() if m else len(text))
+
+
+def _negated(text: str, start: int) -> bool:
+    """A negation among the few words just before start, in the same clause."""
+    tokens = _WORD_OR_MARK.findall(text[max(0, start - 80) : start])
+    window: list[str] = []
+    for i in range(len(tokens) - 1, -1, -1):
+        tok = tokens[i]
+        if tok == "que" and tokens[max(0, i - 2) : i] in (
+            ["no", "es"],
+            ["no", "era"],
+            ["no", "digo"],
+        ):
+            return True  # "no es que se cortó la luz"
+        if not tok[0].isalnum() or tok in _BREAKERS or len(window) == _NEGATION_WINDOW:
+            break
+        window.insert(0, tok)
+    return any(
+        w in _NEGATORS and (i + 1 >= len(window) or window[i + 1] not in _NOT_NEGATING)
+        for i, w in enumerate(window)
+    )
+
+
+def _conditional(text: str, start: int) -> bool:
+    """A "si" (if, whether) opening the clause the cue is in."""
+    tokens = _WORD_OR_MARK.findall(text[max(0, start - 80) : start])
+    for tok in reversed(tokens):
+        if tok == "si":
+            return True
+        if not tok[0].isalnum() or tok in _BREAKERS:
+            return False
+    return False
+
+
+def _asserted_now(cue: Cue, text: str, m: re.Match[str]) -> bool:
+    """True when this match of a danger cue is said about now, as a fact."""
+    seg_start, seg_end = _scope(text, m.start(), m.end(), _SEGMENT_END)
+    segment = text[seg_start:seg_end]
+    if cue.unless and cue.unless.search(segment):
+        return False
+    if _negated(text, m.start()) or _conditional(text, m.start()):
+        return False
+    wide_start, _ = _scope(text, m.start(), m.end(), _WIDE_SCOPE_END)
+    if HYPOTHETICAL.search(text, wide_start, m.start()):
+        return False
+    sent_start, sent_end = _scope(text, m.start(), m.end(), _SENTENCE_END)
+    # a past told before the cue carries over "y" ("el mes pasado se cortó la luz y saltaron chispas")
+    past = PAST.search(text, wide_start, seg_end)
+    if (past or SETTLED.search(text, m.end(), sent_end)) and not ONGOING.search(segment):
+        return False
+    if cue.kind not in LIFE_SAFETY and RECURRING.search(text, sent_start, sent_end):
+        return False
+    # power lost in one room or outlet is a repair, not an emergency
+    partial = cue.kind == "power" and POWER_PART.search(segment) and not POWER_WHOLE.search(segment)
+    return not partial
+
+
+def dangers_now(text: str) -> set[str]:
+    """The kinds of danger the (normalized) text asserts about now."""
+    kinds: set[str] = set()
+    for cue in CUES:
+        if cue.kind in kinds:
+            continue
+        if any(_asserted_now(cue, text, m) for m in cue.pattern.finditer(text)):
+            kinds.add(cue.kind)
+    return kinds
+
+
+def classify_urgency(text: str, intent: str, is_today: bool) -> str | None:
+    """emergency / high / normal for new jobs (None for other intents unless there is danger)."""
+    dangers = dangers_now(text)
+    calm = bool(CALM.search(text))
+    if dangers & LIFE_SAFETY or (dangers and not calm):
+        return "emergency" if intent in ("new_job", "other", "greeting") else None
+    if intent != "new_job":
+        return None
+    if calm:
+        return "normal"
+    if HIGH.search(text) or is_today:
+        return "high"
+    return "normal"
+
+
+def vocabulary() -> set[str]:
+    """Danger words the speller may correct toward."""
+    patterns = [c.pattern.pattern for c in CUES] + [_ROOMS]
+    return literal_words(patterns) | {"inundando", "reventado", "partido", "encerrado"}

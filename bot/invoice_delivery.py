@@ -2,7 +2,7 @@
 
 `deliver` sends the invoice PDF as a WhatsApp document (Meta fetches it from our signed
 `/i/<token>.pdf` link) followed by how to pay: the Mercado Pago link when the organization has
-a token, else its transfer details. It runs once per invoice (`delivered_at`, plus idempotency
+a token, else its transfer details, and then the 1-to-5 stars for the job. It runs once per invoice (`delivered_at`, plus idempotency
 keys on the queued messages so a retried job never sends twice) and moves the job to invoiced.
 """
 
@@ -15,6 +15,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from redis import Redis
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.alerts import notify_owners
@@ -27,6 +28,7 @@ from core.models import (
     Invoice,
     InvoiceStatus,
     Job,
+    JobEvent,
     Organization,
     utcnow,
 )
@@ -35,6 +37,7 @@ from core.payments import payment_options
 from core.replies import Document, Reply, Text
 from core.reports import format_pesos
 from core.settings import Settings
+from flows.customer_jobs import ask_rating
 
 log = logging.getLogger("campotech.bot.invoices")
 
@@ -93,8 +96,12 @@ def deliver(db: Database, redis: Redis, settings: Settings, org_id: int, invoice
                 log.exception("payment link for invoice %s failed; sending without it", invoice_id)
         ids: list[int] = []
         if conversation is not None:
-            ids = queue_replies(session, conversation, invoice_replies(session, invoice, settings, link),
-                                key=f"invoice:{invoice_id}")
+            replies = invoice_replies(session, invoice, settings, link)
+            job = session.get(Job, invoice.job_id) if invoice.job_id else None
+            if job is not None and not _rated(session, job):
+                # The stars come after the bill, never before it.
+                replies += ask_rating(conversation, job, now)
+            ids = queue_replies(session, conversation, replies, key=f"invoice:{invoice_id}")
         invoice.delivered_at = now
         invoicing.mark_invoiced(session, invoice)
     dispatch = Dispatcher(redis)
@@ -103,6 +110,11 @@ def deliver(db: Database, redis: Redis, settings: Settings, org_id: int, invoice
     log.info("invoice %s delivered (%d messages%s)", invoice_id, len(ids),
              ", with payment link" if link else "")
     return Delivery("sent" if ids else "no_address", ids, link)
+
+
+def _rated(session: Session, job: Job) -> bool:
+    return session.scalar(select(JobEvent.id).where(JobEvent.job_id == job.id,
+                                                    JobEvent.kind == "rating").limit(1)) is not None
 
 
 def tell_owner(db: Database, redis: Redis, org_id: int, outcome: invoicing.IssueOutcome) -> None:

@@ -8,16 +8,14 @@ from dataclasses import dataclass, field
 
 from redis import Redis
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
 
 from bot.bursts import BurstClock
 from bot.outbound import queue_replies
 from bot.panic import PanicSwitch
 from core import deferred, texts
+from core.conversations import conversation_with, refresh_role
 from core.db import Database
-from core.errors import ValidationFailed
-from core.models import Conversation, ConversationRole, Direction, Message, Organization, utcnow
-from core.phones import normalize_phone
+from core.models import Conversation, Direction, Message, Organization, utcnow
 from core.replies import Reply, Text
 from core.settings import Settings
 from flows import engine
@@ -102,6 +100,7 @@ def _process_locked(
             raise _ClaimLost  # another worker answered some of them; roll ours back
 
         conversation = session.get(Conversation, conversation_id)
+        refresh_role(session, conversation)
         if conversation.reply_address is None:
             return BurstOutcome("unanswerable", message_ids=ids)
         if conversation.human_takeover:
@@ -122,7 +121,7 @@ def _process_locked(
         # Messages the flows send to someone else (the customer when a technician is on the way,
         # the owner on an emergency), under the same burst key: a retry never sends them twice.
         for n, (wa_id, reply) in enumerate(notices):
-            target = _conversation_with(session, wa_id)
+            target = conversation_with(session, wa_id)
             reply_ids += queue_replies(session, target, [reply], key=f"burst:{burst_id}:notice:{n}")
         org = session.get(Organization, org_id)
         log.info(
@@ -133,20 +132,6 @@ def _process_locked(
         last_text = next((r.id for r in reversed(rows) if r.wa_message_id), None)
         return BurstOutcome("answered", reply_ids=reply_ids, message_ids=ids, mark_read_id=last_text,
                             deferred=deferred.take(session))
-
-
-def _conversation_with(session: Session, wa_id: str) -> Conversation:
-    """The conversation with this WhatsApp id, started by us if they never wrote."""
-    conversation = session.scalar(select(Conversation).where(Conversation.wa_id == wa_id))
-    if conversation is None:
-        try:
-            phone = normalize_phone(wa_id)
-        except ValidationFailed:
-            phone = None
-        conversation = Conversation(wa_id=wa_id, phone=phone, role=ConversationRole.CUSTOMER, slots={})
-        session.add(conversation)
-        session.flush()
-    return conversation
 
 
 def _item(row: Message) -> BurstItem:

@@ -90,6 +90,18 @@ def location(phone_number_id: str, wa_id: str, latitude: float, longitude: float
     return message(phone_number_id, wa_id, "location", content, **kw)
 
 
+def reaction(phone_number_id: str, wa_id: str, wamid: str, emoji: str, **kw: Any) -> dict:
+    """A reaction to one of our messages (`emoji` "" removes it), as Meta sends it."""
+    return message(phone_number_id, wa_id, "reaction", {"message_id": wamid, "emoji": emoji}, **kw)
+
+
+def sticker(phone_number_id: str, wa_id: str, media_id: str, *, animated: bool = False,
+            **kw: Any) -> dict:
+    return message(phone_number_id, wa_id, "sticker",
+                   {"mime_type": "image/webp", "sha256": "", "id": media_id,
+                    "animated": animated}, **kw)
+
+
 def button_reply(phone_number_id: str, wa_id: str, button_id: str, title: str, **kw: Any) -> dict:
     return message(phone_number_id, wa_id, "interactive",
                    {"type": "button_reply", "button_reply": {"id": button_id, "title": title}}, **kw)

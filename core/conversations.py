@@ -8,11 +8,16 @@ asked before the person stepped in. Both moves are audited; the back-office call
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import audit
-from core.errors import NotFound
-from core.models import Conversation, utcnow
+from core.errors import NotFound, ValidationFailed
+from core.models import Conversation, ConversationRole, Role, User, utcnow
+from core.phones import normalize_phone
+
+STAFF_ROLES = {Role.OWNER: ConversationRole.OWNER, Role.ADMIN: ConversationRole.OWNER,
+               Role.TECHNICIAN: ConversationRole.TECHNICIAN}
 
 
 def _get(session: Session, conversation_id: int) -> Conversation:
@@ -47,4 +52,64 @@ def hand_back(session: Session, conversation_id: int, actor: str) -> Conversatio
         conversation.updated_at = utcnow()
         audit.record(session, actor=actor, action="conversation.hand_back",
                      entity_type="conversation", entity_id=conversation.id)
+    return conversation
+
+
+# ---- who is writing --------------------------------------------------------------------------
+
+def staff_for_phone(session: Session, phone: str | None) -> User | None:
+    """The active staff member (owner, admin or technician) with this number, if any."""
+    if not phone:
+        return None
+    try:
+        number = normalize_phone(phone)
+    except ValidationFailed:
+        return None
+    return session.scalar(
+        select(User).where(User.phone == number, User.active.is_(True),
+                           User.role.in_(tuple(STAFF_ROLES))).order_by(User.id).limit(1)
+    )
+
+
+def role_for_phone(session: Session, phone: str | None) -> tuple[ConversationRole, User | None]:
+    """Who a number belongs to, decided from the team's phones: staff first, else a customer."""
+    user = staff_for_phone(session, phone)
+    if user is None:
+        return ConversationRole.CUSTOMER, None
+    return STAFF_ROLES[user.role], user
+
+
+def refresh_role(session: Session, conversation: Conversation) -> ConversationRole:
+    """Decide the sender's role from their phone, on every burst.
+
+    A conversation may have been opened by us (an emergency alert to the owner, a reminder, a
+    notice to a technician) or before the person joined the team: whatever it was, an owner
+    stays an owner and a technician a technician, and someone who left the team is a customer
+    again. A change of role drops the flow in progress: it belonged to the other side.
+    """
+    role, user = role_for_phone(session, conversation.phone or conversation.wa_id)
+    if conversation.role is not role:
+        conversation.role = role
+        conversation.flow = conversation.state = None
+        conversation.slots = {}
+        conversation.expires_at = None
+        conversation.misses = 0
+    conversation.user_id = user.id if user is not None else None
+    return role
+
+
+def conversation_with(session: Session, wa_id: str) -> Conversation:
+    """The conversation with this WhatsApp id, started by us (with the right role) if they
+    never wrote."""
+    conversation = session.scalar(select(Conversation).where(Conversation.wa_id == wa_id))
+    if conversation is None:
+        try:
+            phone = normalize_phone(wa_id)
+        except ValidationFailed:
+            phone = None
+        role, user = role_for_phone(session, phone)
+        conversation = Conversation(wa_id=wa_id, phone=phone, role=role,
+                                    user_id=user.id if user else None, slots={})
+        session.add(conversation)
+        session.flush()
     return conversation

@@ -51,9 +51,10 @@ DEMO_LOGINS = (
     DemoLogin("admin", "Lucía Fernández", "admin@demo.campotech.com.ar", "demo-admin-2026"),
 )
 
+# (name, phone, on call): emergencies go to the one on call first.
 DEMO_TECHNICIANS = (
-    ("Carlos Pereyra", "+5491162345678"),
-    ("Diego Acosta", "+5491171234567"),
+    ("Carlos Pereyra", "+5491162345678", True),
+    ("Diego Acosta", "+5491171234567", False),
 )
 
 # (code, name, price in ARS, unit, service) at 2026 Buenos Aires prices, IVA included.
@@ -116,8 +117,9 @@ def seed_demo(db: Database, phone_number_id: str | None = None) -> DemoSeed:
             phone = DEMO_OWNER_PHONE if login.role == "owner" else None
             create_user(session, {"name": login.name, "role": login.role, "email": login.email,
                                   "password": login.password, "phone": phone}, actor="seed")
-        for name, phone in DEMO_TECHNICIANS:
-            create_user(session, {"name": name, "role": "technician", "phone": phone}, actor="seed")
+        for name, phone, on_call in DEMO_TECHNICIANS:
+            create_user(session, {"name": name, "role": "technician", "phone": phone,
+                                  "on_call": on_call}, actor="seed")
         for code, name, price, unit, service in DEMO_PRICE_BOOK:
             create_item(session, {"code": code, "name": name, "price": Decimal(price), "unit": unit,
                                   "service": service}, actor="seed")

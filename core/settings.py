@@ -82,6 +82,9 @@ class Settings(BaseSettings):
     burst_quiet_seconds: float = Field(default=4.0, gt=0, le=120)
     burst_max_seconds: float = Field(default=20.0, gt=0, le=600)
     transcript_wait_seconds: float = Field(default=60.0, gt=0, le=600)
+    # Once the bot says a person will answer it stays silent this long (unless staff take the
+    # conversation and hand it back sooner); then it says nobody could yet and answers again.
+    handover_wait_minutes: float = Field(default=120.0, gt=0, le=7 * 24 * 60)
     media_dir: str = str(ROOT / "var" / "media")
     media_max_bytes: int = Field(default=16 * 1024 * 1024, gt=0)
     # Inbound fairness: past these, messages are stored but the sender gets one "dame un momento".

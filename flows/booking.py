@@ -29,27 +29,32 @@ is needed, how it asks and how it reads an answer, walked by `flows/steps.py`.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from core import customers, jobs, texts
-from core.customers import find_by_phone
-from core.models import Conversation, Customer, Organization, Role, User
+from core.emergencies import assign_emergency
+from core.es_ar import first_name, readable_phone, yes_or_no
+from core.job_notices import technician_notice
+from core.links import job_link
+from core.models import ConversationRole, Customer, Role, User
 from core.phones import wa_id_for
 from core.replies import Button, Buttons, ListMessage, Reply, Row, Section, Text
 from core.scheduling import describe_opening, free_slots, is_open, is_slot_free, parse_slot_id
+from flows import handover
+from flows.buttons import AddressTap, BookingTap, ServiceTap, SlotTap
+from flows.engine import INTERRUPTIONS, FlowSpec
 from flows.steps import Flow, Step
+from flows.turn import Turn
 from flows.understood import SERVICES
-from nlu.schema import Extraction
 
 log = logging.getLogger("campotech.flows.booking")
 
 FLOW = "booking"
 IDLE = timedelta(hours=24)
+EMERGENCY_WINDOW = timedelta(hours=2)  # the visit an emergency is booked for: from now
 MISSES_BEFORE_PERSON = 2
 # NLU services (the contract's) to the job's service.
 JOB_SERVICE = {
@@ -62,35 +67,14 @@ SAFETY = {  # what to do right now, by service, for an emergency
     "destapaciones": "safety_water",
 }
 
-Notify = Callable[[str, Reply], None]
 
-
-@dataclass
-class Turn:
-    """One customer turn inside the flow: what they said and what the NLU made of it."""
-
-    session: Session
-    conversation: Conversation
-    org: Organization
-    text: str
-    result: Extraction
-    tapped: str | None
-    pin: str | None
-    now: datetime
-    notify: Notify
-
-    @property
-    def slots(self) -> dict:
-        return self.conversation.slots
-
-    def save(self, **values) -> None:
-        # A new dict: the JSON column only notices replaced values.
-        self.conversation.slots = {**self.conversation.slots, **values}
-
-
-def active(conversation: Conversation, now: datetime) -> bool:
-    return conversation.flow == FLOW and (
-        conversation.expires_at is None or conversation.expires_at > now)
+def handle(turn: Turn) -> list[Reply]:
+    """Go on with the booking in progress, or start one for a new request."""
+    if turn.in_flow(FLOW) and turn.intent not in INTERRUPTIONS:
+        return step(turn)
+    if turn.intent == "new_job" and turn.tap is None:
+        return start(turn)
+    return []  # a button of a booking that is over: the engine's fallbacks answer
 
 
 def start(turn: Turn) -> list[Reply]:
@@ -147,25 +131,24 @@ def _merge(turn: Turn) -> None:
 
 
 def _read_service(turn: Turn) -> bool:
-    tapped = turn.tapped or ""
-    if tapped.startswith("service:"):
-        turn.save(service=tapped.split(":", 1)[1])
+    if isinstance(turn.tap, ServiceTap) and turn.tap.service in SERVICES:
+        turn.save(service=turn.tap.service)
     return bool(turn.slots.get("service"))
 
 
 def _read_address(turn: Turn) -> bool:
-    tapped, s = turn.tapped or "", turn.slots
-    if tapped == "address:same" and s.get("known_address"):
+    tap, s = turn.tap, turn.slots
+    if tap == AddressTap("same") and s.get("known_address"):
         turn.save(address=s["known_address"])
-    elif tapped == "address:other":
+    elif tap == AddressTap("other"):
         turn.save(known_address=None)
         return True  # asked again, now for the new one
     return bool(turn.slots.get("address")) or bool(turn.result.address or turn.pin)
 
 
 def _read_slot(turn: Turn) -> bool:
-    tapped = turn.tapped or ""
-    slot = parse_slot_id(tapped, time_zone=turn.org.time_zone) if tapped.startswith("slot:") else None
+    tap = turn.tap
+    slot = parse_slot_id(tap.slot_id, time_zone=turn.org.time_zone) if isinstance(tap, SlotTap) else None
     if slot is not None:
         if is_slot_free(turn.session, turn.org, slot, now=turn.now):
             turn.save(slot=slot.id, slot_label=slot.label_on(turn.now.date()))
@@ -183,10 +166,11 @@ def _read_name(turn: Turn) -> bool:
 
 
 def _read_confirm(turn: Turn) -> bool:
-    if turn.tapped == "booking:confirm":
+    answer = yes_or_no(turn.text) if turn.tap is None else None
+    if turn.tap == BookingTap("confirm") or answer == "yes":
         turn.save(confirmed=True)
         return True
-    if turn.tapped == "booking:change":
+    if turn.tap == BookingTap("change"):
         turn.save(slot=None, slot_label=None, date=None, window=None)
         return True
     return False
@@ -200,10 +184,7 @@ def _plain_name(text: str) -> str | None:
 # -- asking ----------------------------------------------------------------------------------
 
 def _customer(turn: Turn) -> Customer | None:
-    c = turn.conversation
-    if c.customer_id:
-        return turn.session.get(Customer, c.customer_id)
-    return find_by_phone(turn.session, c.phone) if c.phone else None
+    return turn.customer
 
 
 def _emergency_now(turn: Turn) -> bool:
@@ -218,7 +199,7 @@ def _needs_name(turn: Turn) -> bool:
 
 
 def _ask_service(turn: Turn) -> list[Reply]:
-    rows = tuple(Row(f"service:{k}", v.capitalize()) for k, v in SERVICES.items())
+    rows = tuple(Row(ServiceTap(k).encode(), v.capitalize()) for k, v in SERVICES.items())
     return [ListMessage(body=texts.render("ask_service"), button="Elegir",
                         sections=(Section("Servicios", rows),))]
 
@@ -232,8 +213,8 @@ def _ask_address(turn: Turn) -> list[Reply]:
         turn.save(known_address=address)
         where = " ".join(p for p in (known.street, known.number) if p)
         return [Buttons(body=texts.render("ask_same_address", address=where),
-                        buttons=(Button("address:same", "Sí, es ahí"),
-                                 Button("address:other", "Otra dirección")))]
+                        buttons=(Button(AddressTap("same").encode(), "Sí, es ahí"),
+                                 Button(AddressTap("other").encode(), "Otra dirección")))]
     return [Text(texts.render("ask_address"))]
 
 
@@ -249,7 +230,8 @@ def _ask_slot(turn: Turn) -> list[Reply]:
     taken = s.get("slot_taken")
     turn.save(slot_taken=None)
     return [Buttons(body=texts.render("offer_slots", taken=bool(taken)),
-                    buttons=tuple(Button(x.id, x.label_on(turn.now.date())) for x in slots))]
+                    buttons=tuple(Button(SlotTap(x.id).encode(), x.label_on(turn.now.date()))
+                                  for x in slots))]
 
 
 def _ask_name(turn: Turn) -> list[Reply]:
@@ -258,8 +240,8 @@ def _ask_name(turn: Turn) -> list[Reply]:
 
 def _ask_confirm(turn: Turn) -> list[Reply]:
     return [Buttons(body=texts.render("confirm_booking", **_summary(turn)),
-                    buttons=(Button("booking:confirm", "Confirmar"),
-                             Button("booking:change", "Cambiar día")))]
+                    buttons=(Button(BookingTap("confirm").encode(), "Confirmar"),
+                             Button(BookingTap("change").encode(), "Cambiar día")))]
 
 
 def _summary(turn: Turn) -> dict:
@@ -301,16 +283,44 @@ def _create(turn: Turn) -> list[Reply]:
         "technician_id": slot.technician_id if slot else None,
         "source_conversation_id": c.id,
     }, actor=f"whatsapp:{c.wa_id}")
+    actor = f"whatsapp:{c.wa_id}"
     if slot:
-        jobs.schedule(session, job.id, slot.start, slot.end, f"whatsapp:{c.wa_id}")
+        jobs.schedule(session, job.id, slot.start, slot.end, actor)
     c.flow = c.state = None
     c.slots = {}
     c.expires_at = None
     if emergency:
-        _alert_staff(turn, "staff_emergency_job", number=job.number,
-                     address=_summary_address(address), description=job.description[:200])
-        return [Text(texts.render("booked_emergency", number=job.number))]
+        return _dispatch_emergency(turn, job, customer, address)
+    _tell_technician(turn, job, "assigned")
     return [Text(texts.render("booked", number=job.number, when=s.get("slot_label") or ""))]
+
+
+def _dispatch_emergency(turn: Turn, job, customer: Customer, address: dict) -> list[Reply]:
+    """Someone goes now: the on-call (or nearest free) technician is assigned and told with the
+    address, the customer's phone and the problem; the owner gets the job with its link, and is
+    asked to assign it when nobody could be."""
+    session, c = turn.session, turn.conversation
+    actor = f"whatsapp:{c.wa_id}"
+    choice = assign_emergency(session, job, turn.now, actor)
+    if choice.technician is not None:
+        start = turn.now.replace(second=0, microsecond=0)
+        jobs.schedule(session, job.id, start, start + EMERGENCY_WINDOW, actor)
+        session.refresh(job)
+        _tell_technician(turn, job, "assigned")
+    tech = choice.technician.name if choice.technician is not None else None
+    _alert_owners(turn, "staff_emergency_job", number=job.number,
+                  address=_summary_address(address), description=job.description[:200],
+                  phone=readable_phone(customer.phone or c.phone), name=customer.name,
+                  link=job_link(turn.settings, job.id), technician=tech)
+    log.info("emergency job dispatched (%s)", choice.why)
+    return [Text(texts.render("booked_emergency", number=job.number,
+                              technician=first_name(tech)))]
+
+
+def _tell_technician(turn: Turn, job, change: str) -> None:
+    notice = technician_notice(turn.session, job, change, now=turn.now)
+    if notice is not None:
+        turn.notify(*notice)
 
 
 def _address_in(address: dict) -> dict:
@@ -322,32 +332,30 @@ def _summary_address(address: dict) -> str:
 
 
 def _emergency(turn: Turn) -> list[Reply]:
+    """Safety advice at once; the owners hear of it now, before the address is even known."""
     advice = SAFETY.get(turn.slots.get("service") or "")
     replies = [Text(texts.render(advice))] if advice else []
-    _alert_staff(turn, "staff_emergency", who=turn.conversation.profile_name or turn.conversation.wa_id,
-                 text=turn.text[:300])
+    if not turn.slots.get("address"):
+        c = turn.conversation
+        _alert_owners(turn, "staff_emergency", who=c.profile_name or readable_phone(c.phone),
+                      phone=readable_phone(c.phone), text=turn.text[:300])
     return replies
 
 
-def _alert_staff(turn: Turn, template: str, **ctx) -> None:
-    """The owner(s) and the on-call technician, at once."""
-    staff = turn.session.scalars(
-        select(User).where(User.active.is_(True), User.phone.is_not(None),
-                           (User.role == Role.OWNER) | (User.on_call.is_(True)))
+def _alert_owners(turn: Turn, template: str, **ctx) -> None:
+    """Every active owner with a phone, at once (the technician gets a notice of their own)."""
+    owners = turn.session.scalars(
+        select(User).where(User.active.is_(True), User.phone.is_not(None), User.role == Role.OWNER)
     )
     body = texts.render(template, **ctx)
-    for user in staff:
+    for user in owners:
         turn.notify(wa_id_for(user.phone), Text(body))
 
 
 def _hand_over(turn: Turn, why: str = "misses") -> list[Reply]:
-    c = turn.conversation
-    c.needs_person = True
-    c.misses = 0
-    c.flow = c.state = None
-    c.expires_at = None
     log.info("booking handed to a person (%s)", why)
-    return [Text(texts.render("booking_no_slots" if why == "no_slots" else "human_handoff"))]
+    return handover.hand_to_person(turn.conversation, turn.now, turn.settings,
+                                   "booking_no_slots" if why == "no_slots" else "human_handoff")
 
 
 BOOKING = Flow(
@@ -369,4 +377,11 @@ BOOKING = Flow(
     retry_template="booking_retry",
     idle=IDLE,
     misses_before_person=MISSES_BEFORE_PERSON,
+)
+
+
+SPEC = FlowSpec(
+    name=FLOW, roles=frozenset({ConversationRole.CUSTOMER}), handle=handle,
+    intents=frozenset({"new_job"}), taps=(ServiceTap, AddressTap, SlotTap, BookingTap),
+    states=frozenset({FLOW}),
 )

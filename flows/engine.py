@@ -1,135 +1,51 @@
-"""Entry point of the conversation layer: a burst in, the replies out.
+"""The conversation engine: a burst in, the replies out, through flows registered as data.
 
-Answered here: global commands ("menú", "cancelar", "humano"), a person after two
-misunderstandings, the customer's "¿cuándo vienen?" with a tracking link, and the owner's
-"resumen" / "quién me debe". Requests that need a multi-step flow (booking, technicians'
-updates) are acknowledged with what was understood until those flows land.
+Each flow declares a `FlowSpec` (in its own module): which roles it serves, the intents and
+button kinds that enter it, the conversation states it owns and the intents that leave it, and
+one `handle(turn)` that answers ([] means "not mine after all": the engine tries the next).
+`flows/registry.py` lists them in priority order. The engine itself only knows what is the same
+for every flow (the way python-telegram-bot's ConversationHandler keeps entry points, states
+and fallbacks apart):
+
+1. a person was promised: silence until staff answer or the wait runs out;
+2. reactions and stickers alone are not messages to answer (and not misses);
+3. a flow that expired is dropped, with a word about it;
+4. global commands, declared once: "menú", "cancelar", "hablar con una persona";
+5. the first registered flow that wants the turn (tap kind, entry intent, or its own state);
+6. fallbacks: a greeting gets the menu, the not-understood gets help and, after two misses in a
+   row, a person; anything else understood but unhandled is acknowledged.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from core import texts
-from core.models import Conversation, ConversationRole, Organization
+from core import es_ar, texts
+from core.models import Conversation, ConversationRole, Organization, User
 from core.replies import Button, Buttons, Reply, Text
-from core.settings import Settings
-from flows import booking, customer_jobs, owner, photos, status, technician
+from core.settings import Settings, get_settings
+from flows import handover, photos
 from flows.burst import Burst
+from flows.buttons import CallbackData, MenuTap, decode
 from flows.context import org_context
+from flows.turn import Notify, Turn
 from flows.understood import understood
 from nlu.extract import extract
 
 PREVIEW = 120
-
-
-Notify = Callable[[str, Reply], None]  # (someone else's wa_id, a reply for them)
-
-
-def handle_burst(
-    session: Session, conversation: Conversation, burst: Burst, settings: Settings | None = None,
-    notify: Notify | None = None,
-) -> list[Reply]:
-    """The replies to one burst. Global commands and the intents that need no multi-step flow
-    are answered here; the rest is acknowledged with what was understood until its flow lands."""
-    parts, replies = _parts_and_media_replies(burst)
-    if conversation.role is ConversationRole.TECHNICIAN and (job := photos.attach(session, conversation, burst)):
-        replies.append(Text(texts.render("tech_photo_saved", number=job.number)))
-        if not burst.text.strip() or all(p in PHOTO_PARTS for p in parts):
-            return replies
-    if not parts:
-        return replies
-    context = org_context(session, burst.org_id)
-    now = datetime.now(ZoneInfo(context.time_zone))
-    tapped = next((i.reply_id for i in reversed(burst.items) if i.reply_id), None)
-    command = _command(burst.text, tapped)
-    result = extract(burst.text, conversation.role.value, now, context, settings)
-    intent = command or result.intent
-    expired = bool(conversation.flow and conversation.expires_at and conversation.expires_at <= now)
-    if expired:
-        conversation.flow = conversation.state = None
-        conversation.slots = {}
-        replies.insert(0, Text(texts.render("flow_expired")))
-    is_customer = conversation.role is ConversationRole.CUSTOMER
-    if conversation.role is ConversationRole.TECHNICIAN and intent not in INTERRUPTIONS and (
-        intent in TECH_INTENTS or (tapped or "").startswith(("job:", "done:"))
-        or (conversation.flow or "").startswith("tech_")
-    ):
-        answer = technician.reply(session, conversation, burst.text, result, now, settings,
-                                  notify or (lambda wa_id, reply: None), tapped=tapped)
-        if answer:
-            conversation.misses = 0
-            return replies + answer
-    if is_customer and (
-        (tapped or "").startswith(("resched:", "cancel:", "rate:")) or intent in CUSTOMER_JOB_INTENTS
-        or (conversation.flow in customer_jobs.FLOWS and intent not in ("menu", "cancel_flow", "human"))
-    ):
-        in_flow = conversation.flow in customer_jobs.FLOWS and intent not in CUSTOMER_JOB_INTENTS
-        answer = customer_jobs.reply(session, conversation, None if in_flow else intent, result, now,
-                                     tapped, text=burst.text)
-        if answer:
-            conversation.misses = 0
-            return replies + answer
-    if is_customer and booking.active(conversation, now) and intent not in INTERRUPTIONS:
-        return replies + booking.step(_turn(session, conversation, burst, result, tapped, now, notify))
-    if is_customer and intent == "new_job":
-        return replies + booking.start(_turn(session, conversation, burst, result, tapped, now, notify))
-
-    if intent == "menu" or intent == "greeting":
-        conversation.misses = 0
-        return replies + [_menu(conversation)]
-    if intent == "cancel_flow":
-        conversation.misses = 0
-        conversation.flow = conversation.state = None
-        conversation.slots = {}
-        return replies + [Text(texts.render("flow_cancelled"))]
-    if intent in ("human", "menu:human"):
-        return replies + _hand_to_person(conversation)
-    if intent == "menu:new_job":
-        conversation.misses = 0
-        return replies + [Text(texts.render("ask_problem"))]
-    if intent in ("job_status", "menu:status") and conversation.role is ConversationRole.CUSTOMER:
-        conversation.misses = 0
-        return replies + status.reply(session, conversation, settings, now)
-    if intent in ("owner_summary", "owner_unpaid") and conversation.role is ConversationRole.OWNER:
-        conversation.misses = 0
-        return replies + owner.reply(session, burst.org_id, intent, now)
-    if intent == "other":
-        conversation.misses = (conversation.misses or 0) + 1
-        if conversation.misses >= MISSES_BEFORE_PERSON:
-            return replies + _hand_to_person(conversation)
-        return replies + [_menu(conversation, texts.render("not_understood"))]
-
-    conversation.misses = 0
-    first_name = (conversation.profile_name or "").split(" ")[0] or None
-    summary = understood(result)
-    return [Text(texts.render("ack", name=first_name, parts=parts, understood=summary)), *replies]
-
-
 MISSES_BEFORE_PERSON = 2
-CUSTOMER_JOB_INTENTS = frozenset({"reschedule", "cancel", "invoice_request", "payment"})
+CUSTOMER, TECHNICIAN, OWNER = ConversationRole.CUSTOMER, ConversationRole.TECHNICIAN, ConversationRole.OWNER
+# What someone can say in the middle of a flow without it being read as an answer.
+INTERRUPTIONS = frozenset({"menu", "cancel_flow", "human", "job_status", "cancel", "greeting"})
 PHOTO_PARTS = frozenset({"una foto", "un video", "un archivo"})
-TECH_INTENTS = frozenset({"tech_on_the_way", "tech_arrived", "tech_job_done", "tech_cannot_complete",
-                          "tech_agenda"})
-# What a customer can say in the middle of a booking without it being read as an answer.
-INTERRUPTIONS = frozenset({"menu", "cancel_flow", "human", "menu:human", "menu:status", "job_status",
-                           "cancel", "greeting"})
+NOT_MESSAGES = frozenset({"reaction", "sticker"})  # a 👍 or a sticker asks for nothing
+MEDIA_PARTS = {"image": "una foto", "document": "un archivo", "video": "un video"}
 
-
-def _turn(session: Session, conversation: Conversation, burst: Burst, result, tapped: str | None,
-          now: datetime, notify: Notify | None) -> booking.Turn:
-    pin = next((p for p in reversed(burst.pins)), None)
-    where = (pin.address or pin.name or f"Ubicación {pin.latitude:.5f},{pin.longitude:.5f}") if pin else None
-    return booking.Turn(
-        session=session, conversation=conversation, org=session.get(Organization, burst.org_id),
-        text=burst.text, result=result, tapped=tapped, pin=where, now=now,
-        notify=notify or (lambda wa_id, reply: None),
-    )
 COMMANDS = {
     "menu": "menu", "menú": "menu", "inicio": "menu", "opciones": "menu",
     "cancelar": "cancel_flow", "cancela": "cancel_flow", "salir": "cancel_flow",
@@ -138,36 +54,169 @@ COMMANDS = {
 }
 
 
-def _command(text: str, tapped: str | None) -> str | None:
+@dataclass(frozen=True)
+class FlowSpec:
+    """A flow as the engine sees it: who it serves, what enters it, what it owns."""
+
+    name: str
+    roles: frozenset[ConversationRole]
+    handle: Callable[[Turn], list[Reply]]
+    intents: frozenset[str] = frozenset()  # entry points by intent
+    taps: tuple[type[CallbackData], ...] = ()  # entry points by button kind
+    states: frozenset[str] = frozenset()  # the `conversation.flow` values it owns
+    leave_on: frozenset[str] = INTERRUPTIONS  # said mid-flow, these go to the engine
+
+    def wants(self, turn: Turn) -> bool:
+        if turn.role not in self.roles:
+            return False
+        if turn.tap is not None and isinstance(turn.tap, self.taps):
+            return True
+        if turn.intent in self.intents:
+            return True
+        return bool(self.states) and turn.in_flow(*self.states) and turn.intent not in self.leave_on
+
+
+def handle_burst(
+    session: Session, conversation: Conversation, burst: Burst, settings: Settings | None = None,
+    notify: Notify | None = None,
+) -> list[Reply]:
+    """The replies to one burst (in the caller's session, uncommitted)."""
+    from flows.registry import FLOWS  # the flows import this module for FlowSpec
+
+    settings = settings or get_settings()
+    org = session.get(Organization, burst.org_id)
+    now = datetime.now(es_ar.zone(org.time_zone if org else None))
+    if handover.waiting(conversation, now):
+        return []  # a person was promised: the bot does not talk over them
+    items = [i for i in burst.items if i.type not in NOT_MESSAGES]
+    parts, replies = _parts_and_media_replies(items)
+    if handover.timed_out(conversation, now):
+        replies.insert(0, handover.resume_after_wait(conversation))
+    if not items:
+        return replies
+    user = session.get(User, conversation.user_id) if conversation.user_id else None
+    if conversation.role is TECHNICIAN and (job := photos.attach(session, conversation, burst)):
+        replies.append(Text(texts.render("tech_photo_saved", number=job.number)))
+        if not any(i.text for i in items) or all(p in PHOTO_PARTS for p in parts):
+            return replies
+    if not parts:
+        return replies
+    text = "\n".join(i.text for i in items if i.text)
+    raw_tap = next((i.reply_id for i in reversed(items) if i.reply_id), None)
+    tap = decode(raw_tap)
+    result = extract(text, conversation.role.value, now, org_context(session, burst.org_id), settings)
+    turn = Turn(session=session, conversation=conversation, org=org, now=now, settings=settings,
+                burst=Burst(burst.org_id, burst.conversation_id, burst.burst_id, tuple(items)),
+                text=text, result=result, confidence=1.0 if tap else _confidence(result),
+                tap=tap, command=_command(text, tap), user=user,
+                notify=notify or (lambda wa_id, reply: None))
+    replies[:0] = _expire(turn)
+    if turn.intent in GLOBALS:
+        return replies + GLOBALS[turn.intent](turn)
+    for spec in FLOWS:
+        if spec.wants(turn) and (answer := spec.handle(turn)):
+            if not conversation.flow:  # inside a flow the step engine counts its own misses
+                conversation.misses = 0
+            return replies + answer
+    return replies + _fallback(turn, parts)
+
+
+def _confidence(result) -> float:
+    return float(getattr(result, "confidence", None) or 1.0)
+
+
+def _expire(turn: Turn) -> list[Reply]:
+    """Drop a flow the person left for too long; say so unless it was only the bot's own."""
+    c = turn.conversation
+    if not c.flow or turn.in_flow(c.flow) or c.flow == handover.FLOW:
+        return []
+    quiet = c.flow == handover.AFTER_PERSON
+    turn.clear()
+    return [] if quiet else [Text(texts.render("flow_expired"))]
+
+
+# ---- global commands, declared once -------------------------------------------------------------
+
+def _command(text: str, tap: CallbackData | None) -> str | None:
     """A global command typed on its own ("menú", "cancelar", "humano") or a menu button."""
-    if tapped and tapped.startswith("menu:"):
-        return tapped
+    if isinstance(tap, MenuTap):
+        return {"new_job": "menu:new_job", "status": "menu:status", "human": "human"}[tap.choice]
+    if tap is not None:
+        return None
     folded = " ".join(re.sub(r"[^\wáéíóúüñ ]+", " ", text.lower()).split())
     return COMMANDS.get(folded)
 
 
-def _menu(conversation: Conversation, body: str | None = None) -> Reply:
-    role = conversation.role
-    if role is ConversationRole.CUSTOMER:
+def _on_menu(turn: Turn) -> list[Reply]:
+    turn.conversation.misses = 0
+    return [menu(turn.conversation)]
+
+
+def _on_cancel(turn: Turn) -> list[Reply]:
+    turn.conversation.misses = 0
+    turn.clear()
+    return [Text(texts.render("flow_cancelled"))]
+
+
+def _on_human(turn: Turn) -> list[Reply]:
+    return handover.hand_to_person(turn.conversation, turn.now, turn.settings)
+
+
+def _on_new_job_button(turn: Turn) -> list[Reply]:
+    turn.conversation.misses = 0
+    return [Text(texts.render("ask_problem"))]
+
+
+def _on_status_button(turn: Turn) -> list[Reply]:
+    from flows import status
+
+    turn.conversation.misses = 0
+    return status.handle(turn) if turn.role is CUSTOMER else [menu(turn.conversation)]
+
+
+GLOBALS: dict[str, Callable[[Turn], list[Reply]]] = {
+    "menu": _on_menu, "cancel_flow": _on_cancel, "human": _on_human,
+    "menu:new_job": _on_new_job_button, "menu:status": _on_status_button,
+}
+
+
+# ---- fallbacks ------------------------------------------------------------------------------
+
+def _fallback(turn: Turn, parts: list[str]) -> list[Reply]:
+    c, intent = turn.conversation, turn.intent
+    if handover.just_handed_back(c, turn.now):
+        turn.clear()
+        if intent == "other":  # "gracias", "ok": said to the person who just answered
+            c.misses = 0
+            return [Text(texts.render("after_person"))]
+    if intent == "greeting":
+        c.misses = 0
+        return [menu(c)]
+    if intent == "other":
+        c.misses = (c.misses or 0) + 1
+        if c.misses >= MISSES_BEFORE_PERSON:
+            return handover.hand_to_person(c, turn.now, turn.settings)
+        return [menu(c, texts.render("not_understood"))]
+    c.misses = 0
+    name = es_ar.first_name(c.profile_name)
+    return [Text(texts.render("ack", name=name, parts=parts, understood=understood(turn.result)))]
+
+
+def menu(conversation: Conversation, body: str | None = None) -> Reply:
+    if conversation.role is CUSTOMER:
         return Buttons(
             body=body or texts.render("menu_customer"),
-            buttons=(Button("menu:new_job", "Pedir un servicio"), Button("menu:status", "¿Cuándo vienen?"),
-                     Button("menu:human", "Hablar con alguien")),
+            buttons=(Button(MenuTap("new_job").encode(), "Pedir un servicio"),
+                     Button(MenuTap("status").encode(), "¿Cuándo vienen?"),
+                     Button(MenuTap("human").encode(), "Hablar con alguien")),
         )
-    return Text((body + "\n\n" if body else "") + texts.render(f"menu_{role.value}"))
+    return Text((body + "\n\n" if body else "") + texts.render(f"menu_{conversation.role.value}"))
 
 
-def _hand_to_person(conversation: Conversation) -> list[Reply]:
-    """Flag the conversation for staff (the inbox shows it) and say so."""
-    conversation.needs_person = True
-    conversation.misses = 0
-    return [Text(texts.render("human_handoff"))]
-
-
-def _parts_and_media_replies(burst: Burst) -> tuple[list[str], list[Reply]]:
+def _parts_and_media_replies(items) -> tuple[list[str], list[Reply]]:
     parts: list[str] = []
     replies: list[Reply] = []
-    for item in burst.items:
+    for item in items:
         if item.type == "audio":
             if item.transcript_status == "done" and item.text:
                 parts.append(f"🎤 {_short(item.text)}")
@@ -181,12 +230,10 @@ def _parts_and_media_replies(burst: Burst) -> tuple[list[str], list[Reply]]:
             parts.append(f"📍 {item.pin.address or item.pin.name or 'tu ubicación'}")
         elif item.text:
             parts.append(_short(item.text))
-        elif item.type in ("image", "document", "video", "sticker"):
-            parts.append({"image": "una foto", "document": "un archivo", "video": "un video",
-                          "sticker": "un sticker"}[item.type])
+        elif item.type in MEDIA_PARTS:
+            parts.append(MEDIA_PARTS[item.type])
     return parts, replies
 
 
 def _short(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= PREVIEW else text[: PREVIEW - 1] + "…"
+    return es_ar.shortened(text, PREVIEW)

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from sqlalchemy.orm import Session
-
+from core.models import ConversationRole
 from core.replies import Reply, Text
 from core.reports import daily_summary, render_summary, render_unpaid, unpaid, unpaid_total
+from flows.engine import FlowSpec
+from flows.turn import Turn
 
 
-def reply(session: Session, org_id: int, intent: str, now: datetime) -> list[Reply]:
-    if intent == "owner_summary":
-        return [Text(render_summary(daily_summary(session, org_id, now.date())))]
-    debtors = unpaid(session)
-    total = unpaid_total(session)
+def handle(turn: Turn) -> list[Reply]:
+    if turn.intent == "owner_summary":
+        return [Text(render_summary(daily_summary(turn.session, turn.org.id, turn.today)))]
+    debtors = unpaid(turn.session)
+    total = unpaid_total(turn.session)
     return [Text(render_unpaid(debtors, total.total, total.debtors))]
+
+
+SPEC = FlowSpec(name="owner", roles=frozenset({ConversationRole.OWNER}), handle=handle,
+                intents=frozenset({"owner_summary", "owner_unpaid"}))

@@ -9,10 +9,12 @@ from sqlalchemy.orm import Session
 
 from core import texts
 from core.customers import find_by_phone
-from core.models import Conversation, Job, JobStatus
+from core.models import Conversation, ConversationRole, Job, JobStatus
 from core.replies import Reply, Text
 from core.settings import Settings, get_settings
 from core.tracking import job_view, tracking_token, tracking_url
+from flows.engine import FlowSpec
+from flows.turn import Turn
 
 OPEN = (JobStatus.PENDING, JobStatus.SCHEDULED, JobStatus.EN_ROUTE, JobStatus.ON_SITE,
         JobStatus.NEEDS_FOLLOWUP)
@@ -42,3 +44,11 @@ def reply(session: Session, conversation: Conversation, settings: Settings | Non
     view = job_view(session, job, now=now)
     url = tracking_url(settings, tracking_token(settings, job.org_id, job.id, now=now))
     return [Text(texts.render("status_job", view=view, url=url))]
+
+
+def handle(turn: Turn) -> list[Reply]:
+    return reply(turn.session, turn.conversation, turn.settings, turn.now)
+
+
+SPEC = FlowSpec(name="status", roles=frozenset({ConversationRole.CUSTOMER}), handle=handle,
+                intents=frozenset({"job_status"}))

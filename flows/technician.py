@@ -1,15 +1,15 @@
 """What a technician says on WhatsApp, acted on: agenda, on the way, arrived, done, follow-up.
 
-The engine hands over a technician's burst already understood (`nlu.schema.Extraction`) and,
-when they tapped a button or a list row, its id. Which job a message is about comes from
+The engine hands over a technician's turn (`flows.turn.Turn`: the burst understood, and the
+typed button or list row they tapped). Which job a message is about comes from
 `core.work_summary.candidate_jobs`, narrowed to the jobs the action fits; when more than one is
 left the technician is asked with a list, never guessed for. Status changes go through
 `core.jobs.transition` in the caller's session (nothing is committed here), and the customer is
 told through `notify(wa_id, reply)`, which the engine queues to the customer's chat.
 
-Reply ids:
-    job:<id>:on_the_way:<eta>   job:<id>:arrived   job:<id>:done   job:<id>:cannot
-    done:confirm:<id>           done:cancel:<id>
+Buttons: `JobActionTap` (which job, from the "¿a cuál?" list) and `DoneTap` (confirm or cancel
+the priced summary), both in `flows/buttons.py`. The two questions are flows on the step engine
+(`flows/steps.py`): `TECH_PICK` (which job) and `TECH_DONE` (confirm the summary).
 
 ```mermaid
 flowchart TD
@@ -29,36 +29,35 @@ flowchart TD
 
 State kept in the conversation (JSON-safe):
     flow "tech_pick", state "which_job": the message waiting for a job to be picked
-        (slots: action, text, amount, date, reason).
+        (slots: action, text, eta, amount, date, reason; job_id once picked).
     flow "tech_done", state "confirm": the priced summary waiting for Confirmar/Cancelar
-        (slots: job_id, job_number, lines, total, stated_amount, unmatched, said).
+        (slots: job_id, job_number, lines, total, stated_amount, unmatched, said, body;
+        decision once answered).
 On confirmation the summary lands in the completed job's status event: `data["work_summary"]`.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from urllib.parse import quote_plus
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import joinedload
 
 from core import invoicing, jobs, texts
 from core.errors import DomainError
+from core.es_ar import clock_hm, day_phrase, first_name, yes_or_no
 from core.models import (
     Conversation,
+    ConversationRole,
     InvoiceStatus,
     Job,
     JobEvent,
     JobStatus,
-    Organization,
+    Role,
     Service,
-    User,
 )
 from core.phones import wa_id_for
 from core.replies import (
@@ -76,23 +75,22 @@ from core.replies import (
 )
 from core.reports import format_pesos
 from core.scheduling import DEFAULT_DURATION, Slot, free_slots, is_slot_free
-from core.settings import Settings, get_settings
 from core.tracking import tracking_token, tracking_url
-from core.users import find_by_phone
 from core.work_summary import Line, WorkSummary, candidate_jobs, match_lines, render_work_summary
 from core.work_summary import stated_amount as parse_stated_amount
-from nlu.extract.text import fold_aligned
+from flows.buttons import DoneTap, JobActionTap
+from flows.engine import FlowSpec
+from flows.steps import Flow, Step
+from flows.turn import Turn
 from nlu.schema import Extraction
-
-Notify = Callable[[str, Reply], None]  # (customer's wa_id, reply): the engine queues it
 
 DEFAULT_ETA = 30  # minutes, when the technician does not say
 MAX_ETA = 600
 AGENDA_LIMIT = 15
-DEFAULT_TIME_ZONE = "America/Argentina/Buenos_Aires"
 MAPS_URL = "https://www.google.com/maps/search/?api=1&query="
 
 FLOW_DONE, FLOW_PICK = "tech_done", "tech_pick"
+IDLE = timedelta(hours=12)
 
 S = JobStatus
 AGENDA_STATUSES = (S.SCHEDULED, S.EN_ROUTE, S.ON_SITE, S.NEEDS_FOLLOWUP)
@@ -108,6 +106,7 @@ INTENT_ACTIONS = {
     "tech_on_the_way": "on_the_way", "tech_arrived": "arrived", "tech_job_done": "done",
     "tech_cannot_complete": "cannot",
 }
+INTENTS = frozenset({*INTENT_ACTIONS, "tech_agenda"})
 
 # User-facing words (Rioplatense Spanish).
 SERVICE_LABELS = {
@@ -121,92 +120,39 @@ STATE_LABELS = {  # "El #12 de García figura <...>"
 }
 AGENDA_STATES = {S.EN_ROUTE: "en camino", S.ON_SITE: "estás ahí",
                  S.NEEDS_FOLLOWUP: "pendiente de otra visita"}
-WEEKDAYS = ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo")
 THE_CUSTOMER = "el cliente"
 ROWS_BUTTON = "Ver trabajos"
 CONFIRM_TITLE, CANCEL_TITLE = "Confirmar", "Cancelar"
 REST_OF_LINES = "…y {n} ítems más"
-YES_WORDS = frozenset({"si", "sii", "dale", "confirmo", "confirmar", "confirmalo", "ok", "okey",
-                       "de una", "si confirmo", "si dale", "dale confirmalo"})
-NO_WORDS = frozenset({"no", "nop", "no lo cierres", "no cierres", "cancelo"})
-
-_JOB_REPLY = re.compile(r"^job:(\d{1,10}):(on_the_way|arrived|done|cannot)(?::(\d{1,4}))?$")
-_DONE_REPLY = re.compile(r"^done:(confirm|cancel):(\d{1,10})$")
+NO_EXTRA = frozenset({"no lo cierres", "no cierres", "cancelo", "cancelar"})
 
 
-@dataclass
-class _Turn:
-    session: Session
-    conversation: Conversation
-    tech: User
-    org: Organization | None
-    zone: ZoneInfo
-    now: datetime  # aware, in the organization's zone
-    settings: Settings
-    notify: Notify
+def handle(turn: Turn) -> list[Reply]:
+    """The replies to a technician's turn; [] when it is not theirs to answer (the engine does).
 
-    @property
-    def actor(self) -> str:
-        return f"whatsapp:{self.conversation.wa_id}"
-
-    @property
-    def today(self) -> date:
-        return self.now.date()
-
-
-def reply(session: Session, conversation: Conversation, text: str, result: Extraction | None,
-          now: datetime, settings: Settings | None, notify: Notify,
-          tapped: str | None = None) -> list[Reply]:
-    """The replies to a technician's burst; [] when it is not theirs to answer (the engine does).
-
-    `text` is the burst's text (typed and transcribed), `result` its extraction, `tapped` the
-    id of the button or list row they tapped. Everything happens in `session`, uncommitted.
+    Everything happens in the turn's session, uncommitted.
     """
-    tech = _technician(session, conversation)
-    if tech is None:
+    if turn.user is None or turn.user.role is not Role.TECHNICIAN:
         return []
-    org = session.get(Organization, conversation.org_id)
-    zone = _zone(org)
-    if now.tzinfo is None:
-        raise ValueError("now must be timezone-aware")
-    turn = _Turn(session, conversation, tech, org, zone, now.astimezone(zone),
-                 settings or get_settings(), notify)
-    text = text or ""
-    if tapped:
-        answered = _tapped(turn, tapped)
-        if answered is not None:
-            return answered
-    intent = result.intent if result is not None else "other"
+    tap = turn.tap
+    if isinstance(tap, DoneTap):
+        return _done_tapped(turn, tap)
+    if isinstance(tap, JobActionTap):
+        return _picked(turn, tap)
+    intent = turn.result.intent
     if intent == "tech_agenda":
-        return _agenda(turn, _parse_date(result.date) if result else None)
+        return _agenda(turn, _parse_date(turn.result.date))
     action = INTENT_ACTIONS.get(intent)
     if action is not None:
-        return _act_on_text(turn, action, text, result)
-    if conversation.flow == FLOW_DONE and conversation.state == "confirm":
-        said = " ".join(re.sub(r"[^a-z ]+", " ", fold_aligned(text).lower()).split())
-        job_id = (conversation.slots or {}).get("job_id")
-        if said in YES_WORDS and isinstance(job_id, int):
-            return _confirm_done(turn, job_id)
-        if said in NO_WORDS and isinstance(job_id, int):
-            return _cancel_done(turn)
+        return _act_on_text(turn, action)
+    if turn.in_flow(FLOW_DONE):
+        return TECH_DONE.walk(turn)
+    if turn.in_flow(FLOW_PICK):
+        return TECH_PICK.walk(turn)
     return []
 
 
 # ---- who, where, when ----------------------------------------------------------------------
-
-def _technician(session: Session, conversation: Conversation) -> User | None:
-    user = session.get(User, conversation.user_id) if conversation.user_id else None
-    if user is None and conversation.phone:
-        user = find_by_phone(session, conversation.phone)
-    return user
-
-
-def _zone(org: Organization | None) -> ZoneInfo:
-    try:
-        return ZoneInfo((org.time_zone if org else None) or DEFAULT_TIME_ZONE)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo(DEFAULT_TIME_ZONE)
-
 
 def _parse_date(value: str | None) -> date | None:
     try:
@@ -215,29 +161,11 @@ def _parse_date(value: str | None) -> date | None:
         return None
 
 
-def _first_name(name: str | None) -> str | None:
-    parts = (name or "").split()
-    return parts[0] if parts else None
-
-
-def _clock(moment: datetime) -> str:
-    return f"{moment.hour}:{moment.minute:02d}"
-
-
-def _day_phrase(day: date, today: date) -> str:
-    """"hoy", "mañana", "el jueves 26/11"."""
-    if day == today:
-        return "hoy"
-    if day == today + timedelta(days=1):
-        return "mañana"
-    return f"el {WEEKDAYS[day.weekday()]} {day.day}/{day.month}"
-
-
 def _visit_phrase(start: datetime) -> str:
     """"jueves 26/11 a las 9" (read after "el")."""
     article = "la" if start.hour == 1 else "las"
-    hour = str(start.hour) if start.minute == 0 else _clock(start)
-    return f"{WEEKDAYS[start.weekday()]} {start.day}/{start.month} a {article} {hour}"
+    hour = str(start.hour) if start.minute == 0 else clock_hm(start)
+    return f"{day_phrase(start.date(), date.min, article=False)} a {article} {hour}"
 
 
 def _customer_wa_id(job: Job) -> str | None:
@@ -249,49 +177,36 @@ def _customer_wa_id(job: Job) -> str | None:
     return customer.wa_id or None
 
 
-def _tell_customer(turn: _Turn, job: Job, template: str, **context: object) -> bool:
+def _tell_customer(turn: Turn, job: Job, template: str, **context: object) -> bool:
     """Queue a text to the job's customer; False when there is no number to write to."""
     wa_id = _customer_wa_id(job)
     if not wa_id:
         return False
-    name = _first_name(job.customer.name if job.customer else None)
-    tech = _first_name(turn.tech.name) or turn.tech.name
+    name = first_name(job.customer.name if job.customer else None)
+    tech = first_name(turn.user.name) or turn.user.name
     turn.notify(wa_id, Text(texts.render(template, name=name, tech=tech, **context)))
     return True
-
-
-def _ask_customer_rating(turn: _Turn, job: Job) -> None:
-    """After the thanks, the customer gets the 1-to-5 stars (their conversation holds the state)."""
-    from flows.customer_jobs import ask_rating  # the customer's side of the same job
-
-    wa_id = _customer_wa_id(job)
-    if not wa_id:
-        return
-    customer_conversation = turn.session.scalar(select(Conversation).where(Conversation.wa_id == wa_id))
-    if customer_conversation is None:
-        return  # never wrote: the thanks went as a template; no list outside the window
-    for reply in ask_rating(customer_conversation, job):
-        turn.notify(wa_id, reply)
 
 
 def _clear(conversation: Conversation) -> None:
     conversation.flow = conversation.state = None
     conversation.slots = {}
+    conversation.expires_at = None
 
 
 # ---- the agenda ----------------------------------------------------------------------------
 
-def _agenda(turn: _Turn, day: date | None) -> list[Reply]:
+def _agenda(turn: Turn, day: date | None) -> list[Reply]:
     day = day or turn.today
     start = datetime.combine(day, time(), tzinfo=turn.zone)
     end = start + timedelta(days=1)
     found = list(turn.session.scalars(
         select(Job).options(joinedload(Job.customer))
-        .where(Job.technician_id == turn.tech.id, Job.status.in_(AGENDA_STATUSES),
+        .where(Job.technician_id == turn.user.id, Job.status.in_(AGENDA_STATUSES),
                Job.scheduled_start >= start, Job.scheduled_start < end)
         .order_by(Job.scheduled_start, Job.number)
     ).unique())
-    phrase = _day_phrase(day, turn.today)
+    phrase = day_phrase(day, turn.today)
     if not found:
         return [Text(texts.render("tech_agenda_empty", day=phrase))]
     rows = []
@@ -299,7 +214,7 @@ def _agenda(turn: _Turn, day: date | None) -> list[Reply]:
         address = _address(job)
         description = " ".join((job.description or "").split())
         rows.append({
-            "time": _clock(job.scheduled_start.astimezone(turn.zone)),
+            "time": clock_hm(job.scheduled_start.astimezone(turn.zone)),
             "customer": (job.customer.name if job.customer else None) or "Sin nombre",
             "number": job.number,
             "state": AGENDA_STATES.get(job.status),
@@ -324,9 +239,10 @@ def _short(text: str, limit: int) -> str:
 
 # ---- which job -----------------------------------------------------------------------------
 
-def _act_on_text(turn: _Turn, action: str, text: str, result: Extraction | None) -> list[Reply]:
+def _act_on_text(turn: Turn, action: str) -> list[Reply]:
+    text, result = turn.text, turn.result
     fits, preferred = ACTIONS[action]
-    found = candidate_jobs(turn.session, turn.tech.id, text, turn.today)
+    found = candidate_jobs(turn.session, turn.user.id, text, turn.today)
     fitting = [job for job in found if job.status in fits]
     if not fitting:
         if len(found) == 1:
@@ -335,34 +251,83 @@ def _act_on_text(turn: _Turn, action: str, text: str, result: Extraction | None)
     obvious = [job for job in fitting if job.status == preferred]
     if len(fitting) > 1 and len(obvious) == 1:
         fitting = obvious
-    eta = _eta(result.eta_minutes if result else None)
+    eta = _eta(result.eta_minutes)
     if len(fitting) == 1:
         return _act(turn, action, fitting[0], text=text, result=result, eta=eta)
-    pending = {"action": action, "text": text, "eta": eta}
-    if result is not None:
-        pending.update(amount=result.amount, date=result.date, reason=result.description)
-    turn.conversation.flow, turn.conversation.state = FLOW_PICK, "which_job"
-    turn.conversation.slots = pending
-    return [_which_job(turn, action, fitting, eta)]
+    return TECH_PICK.start(turn, action=action, text=text, eta=eta, amount=result.amount,
+                           date=result.date, reason=result.description,
+                           candidates=[job.id for job in fitting])
+
+
+def _ask_which_job(turn: Turn) -> list[Reply]:
+    s = turn.slots
+    found = [job for job_id in s.get("candidates") or []
+             if (job := _own_job(turn, job_id)) is not None]
+    return [_which_job(turn, s["action"], found, s.get("eta") or DEFAULT_ETA)]
+
+
+def _read_which_job(turn: Turn) -> bool:
+    """A tapped row, or the job named in words ("el de García", "el 12") among those offered."""
+    s, tap = turn.slots, turn.tap
+    if isinstance(tap, JobActionTap):
+        if tap.action != s.get("action") or tap.job_id not in (s.get("candidates") or []):
+            return False
+        turn.save(job_id=tap.job_id, eta=tap.eta or s.get("eta"))
+        return True
+    named = [job for job in candidate_jobs(turn.session, turn.user.id, turn.text, turn.today)
+             if job.id in (s.get("candidates") or [])]
+    if len(named) == 1 and len(named) < len(s.get("candidates") or []):
+        turn.save(job_id=named[0].id)
+        return True
+    return False
+
+
+def _act_on_pick(turn: Turn) -> list[Reply]:
+    s = dict(turn.slots)
+    _clear(turn.conversation)
+    job = _own_job(turn, s["job_id"])
+    if job is None:
+        return [Text(texts.render("tech_no_job"))]
+    if job.status not in ACTIONS[s["action"]][0]:
+        return [_wrong_state(job)]
+    result = Extraction(intent="other", amount=s.get("amount"), date=s.get("date"),
+                        description=s.get("reason"))
+    return _act(turn, s["action"], job, text=s.get("text") or "", result=result,
+                eta=_eta(s.get("eta")))
+
+
+def _forget(turn: Turn, template: str) -> list[Reply]:
+    _clear(turn.conversation)
+    return [Text(texts.render(template))]
+
+
+TECH_PICK = Flow(
+    name=FLOW_PICK,
+    steps=(Step("which_job", ask=_ask_which_job, read=_read_which_job,
+                needed=lambda turn: not turn.slots.get("job_id")),),
+    finish=_act_on_pick,
+    hand_over=lambda turn: _forget(turn, "tech_no_job"),
+    idle=IDLE,
+)
 
 
 def _eta(minutes: int | None) -> int:
     return minutes if minutes is not None and 0 < minutes <= MAX_ETA else DEFAULT_ETA
 
 
-def _which_job(turn: _Turn, action: str, found: list[Job], eta: int) -> ListMessage:
+def _which_job(turn: Turn, action: str, found: list[Job], eta: int) -> ListMessage:
     rows = []
     for job in found[:MAX_LIST_ROWS]:
         name = (job.customer.name if job.customer else None) or "Sin nombre"
         when = ""
         if job.scheduled_start is not None:
             start = job.scheduled_start.astimezone(turn.zone)
-            when = _clock(start)
+            when = clock_hm(start)
             if start.date() != turn.today:
                 when = f"{start.day}/{start.month} {when}"
         details = " · ".join(p for p in (when, _address(job) or "") if p)
-        suffix = f":{eta}" if action == "on_the_way" else ""
-        rows.append(Row(id=f"job:{job.id}:{action}{suffix}",
+        tap = JobActionTap(job.id, action, eta if action == "on_the_way" else None)
+        rows.append(Row(id=tap.encode(),
                         title=_short(f"#{job.number} {name}", MAX_ROW_TITLE),
                         description=_short(details, MAX_ROW_DESCRIPTION)))
     return ListMessage(body=texts.render("tech_which_job", action=action), button=ROWS_BUTTON,
@@ -375,42 +340,26 @@ def _wrong_state(job: Job) -> Reply:
                              state=STATE_LABELS[job.status]))
 
 
-def _own_job(turn: _Turn, job_id: int) -> Job | None:
+def _own_job(turn: Turn, job_id: int) -> Job | None:
     return turn.session.scalar(
         select(Job).options(joinedload(Job.customer))
-        .where(Job.id == job_id, Job.technician_id == turn.tech.id)
+        .where(Job.id == job_id, Job.technician_id == turn.user.id)
     )
 
 
-def _tapped(turn: _Turn, tapped: str) -> list[Reply] | None:
-    """Replies to a tapped row or button of ours; None when the id is not ours."""
-    conversation = turn.conversation
-    if m := _DONE_REPLY.match(tapped):
-        choice, job_id = m.group(1), int(m.group(2))
-        return _confirm_done(turn, job_id) if choice == "confirm" else _cancel_done(turn)
-    m = _JOB_REPLY.match(tapped)
-    if m is None:
-        return None
-    job_id, action = int(m.group(1)), m.group(2)
-    job = _own_job(turn, job_id)
+def _picked(turn: Turn, tap: JobActionTap) -> list[Reply]:
+    """A row of a "¿a cuál?" list: inside the question, its answer; later, still acted on."""
+    if turn.in_flow(FLOW_PICK) and tap.action == turn.slots.get("action"):
+        return TECH_PICK.walk(turn)
+    job = _own_job(turn, tap.job_id)
     if job is None:
         return [Text(texts.render("tech_no_job"))]
-    if job.status not in ACTIONS[action][0]:
+    if job.status not in ACTIONS[tap.action][0]:
         return [_wrong_state(job)]
-    pending = dict(conversation.slots or {})
-    if conversation.flow == FLOW_PICK and pending.get("action") == action:
-        _clear(conversation)
-    else:
-        pending = {}
-    eta = _eta(int(m.group(3)) if m.group(3) else pending.get("eta"))
-    result = None
-    if action in ("done", "cannot") and pending:
-        result = Extraction(intent="other", amount=pending.get("amount"),
-                            date=pending.get("date"), description=pending.get("reason"))
-    return _act(turn, action, job, text=pending.get("text") or "", result=result, eta=eta)
+    return _act(turn, tap.action, job, text="", result=None, eta=_eta(tap.eta))
 
 
-def _act(turn: _Turn, action: str, job: Job, *, text: str, result: Extraction | None,
+def _act(turn: Turn, action: str, job: Job, *, text: str, result: Extraction | None,
          eta: int) -> list[Reply]:
     try:
         with turn.session.begin_nested():  # a refusal half-way leaves nothing behind
@@ -427,17 +376,17 @@ def _act(turn: _Turn, action: str, job: Job, *, text: str, result: Extraction | 
 
 # ---- on the way, arrived -------------------------------------------------------------------
 
-def _on_the_way(turn: _Turn, job: Job, eta: int) -> list[Reply]:
+def _on_the_way(turn: Turn, job: Job, eta: int) -> list[Reply]:
     jobs.transition(turn.session, job.id, S.EN_ROUTE, turn.actor, eta_minutes=eta)
     url = tracking_url(turn.settings,
                        tracking_token(turn.settings, job.org_id, job.id, now=turn.now))
     notified = _tell_customer(turn, job, "customer_tech_on_the_way", eta=eta, url=url)
-    customer = _first_name(job.customer.name if job.customer else None) or THE_CUSTOMER
+    customer = first_name(job.customer.name if job.customer else None) or THE_CUSTOMER
     return [Text(texts.render("tech_on_the_way", customer=customer, eta=eta, number=job.number,
                               notified=notified))]
 
 
-def _arrived(turn: _Turn, job: Job) -> list[Reply]:
+def _arrived(turn: Turn, job: Job) -> list[Reply]:
     jobs.transition(turn.session, job.id, S.ON_SITE, turn.actor)
     _tell_customer(turn, job, "customer_tech_arrived")
     customer = (job.customer.name if job.customer else None) or THE_CUSTOMER
@@ -446,7 +395,7 @@ def _arrived(turn: _Turn, job: Job) -> list[Reply]:
 
 # ---- done: summary, then confirm or cancel -------------------------------------------------
 
-def _start_done(turn: _Turn, job: Job, text: str, result: Extraction | None) -> list[Reply]:
+def _start_done(turn: Turn, job: Job, text: str, result: Extraction | None) -> list[Reply]:
     amount = result.amount if result is not None else None
     if amount is None:
         amount = parse_stated_amount(text)
@@ -457,14 +406,53 @@ def _start_done(turn: _Turn, job: Job, text: str, result: Extraction | None) -> 
         _clear(turn.conversation)
         return [Text(texts.render("tech_done_no_amount", number=job.number))]
     customer = job.customer.name if job.customer else None
-    conversation = turn.conversation
-    conversation.flow, conversation.state = FLOW_DONE, "confirm"
-    conversation.slots = _summary_slots(job, summary, text)
-    return [Buttons(
-        body=_summary_body(summary, job.number, customer),
-        buttons=(Button(f"done:confirm:{job.id}", CONFIRM_TITLE),
-                 Button(f"done:cancel:{job.id}", CANCEL_TITLE)),
-    )]
+    return TECH_DONE.start(turn, **_summary_slots(job, summary, text),
+                           body=_summary_body(summary, job.number, customer))
+
+
+def _ask_done(turn: Turn) -> list[Reply]:
+    job_id = turn.slots["job_id"]
+    return [Buttons(body=turn.slots["body"],
+                    buttons=(Button(DoneTap("confirm", job_id).encode(), CONFIRM_TITLE),
+                             Button(DoneTap("cancel", job_id).encode(), CANCEL_TITLE)))]
+
+
+def _read_done(turn: Turn) -> bool:
+    """Confirmar / Cancelar, tapped or typed ("dale", "no lo cierres")."""
+    tap = turn.tap
+    if isinstance(tap, DoneTap) and tap.job_id == turn.slots.get("job_id"):
+        decision = "yes" if tap.choice == "confirm" else "no"
+    elif tap is None:
+        decision = "no" if turn.said in NO_EXTRA else yes_or_no(turn.text)
+    else:
+        decision = None
+    if decision:
+        turn.save(decision=decision)
+    return decision is not None
+
+
+def _finish_done(turn: Turn) -> list[Reply]:
+    if turn.slots.get("decision") == "yes":
+        return _confirm_done(turn, turn.slots["job_id"])
+    return _cancel_done(turn)
+
+
+def _done_tapped(turn: Turn, tap: DoneTap) -> list[Reply]:
+    """A tap on a summary's buttons: its answer, or "no longer valid" for an old summary."""
+    if not turn.in_flow(FLOW_DONE) or turn.slots.get("job_id") != tap.job_id:
+        return [Text(texts.render("tech_done_stale"))]
+    return TECH_DONE.walk(turn)
+
+
+TECH_DONE = Flow(
+    name=FLOW_DONE,
+    steps=(Step("confirm", ask=_ask_done, read=_read_done,
+                needed=lambda turn: not turn.slots.get("decision"),
+                reask=lambda turn: [Text(texts.render("tech_done_retry")), *_ask_done(turn)]),),
+    finish=_finish_done,
+    hand_over=lambda turn: _cancel_done(turn),
+    idle=IDLE,
+)
 
 
 def _summary_slots(job: Job, summary: WorkSummary, text: str) -> dict:
@@ -499,11 +487,9 @@ def _summary_body(summary: WorkSummary, number: int, customer: str | None) -> st
     return body if len(body) <= MAX_INTERACTIVE_BODY else body[: MAX_INTERACTIVE_BODY - 1] + "…"
 
 
-def _confirm_done(turn: _Turn, job_id: int) -> list[Reply]:
+def _confirm_done(turn: Turn, job_id: int) -> list[Reply]:
     conversation = turn.conversation
     slots = dict(conversation.slots or {})
-    if conversation.flow != FLOW_DONE or slots.get("job_id") != job_id:
-        return [Text(texts.render("tech_done_stale"))]
     job = _own_job(turn, job_id)
     if job is None:
         _clear(conversation)
@@ -532,14 +518,19 @@ def _confirm_done(turn: _Turn, job_id: int) -> list[Reply]:
                 turn.session, job, invoicing.lines_from_summary(turn.session, summary),
                 settings=turn.settings, now=turn.now, actor=turn.actor,
             )
+            if invoice.total != Decimal(summary["total"]):
+                # Never charge other than what the technician confirmed.
+                raise ChargeMismatch(f"la factura daría {format_pesos(invoice.total)} y "
+                                     f"confirmaste {format_pesos(Decimal(summary['total']))}")
             if invoice.status in (InvoiceStatus.PENDING, InvoiceStatus.INTERNAL):
                 invoicing.request_issue(turn.session, invoice.id)
             waits_for_id = invoice.status is InvoiceStatus.DRAFT
     except DomainError as exc:
         return [Text(texts.render("tech_error", reason=str(exc).rstrip(".")))]
     _clear(conversation)
+    # The stars are asked once the invoice or receipt has reached the customer
+    # (bot/invoice_delivery.py), so the rating never comes before the bill.
     _tell_customer(turn, job, "customer_thanks", number=job.number)
-    _ask_customer_rating(turn, job)
     customer = (job.customer.name if job.customer else None) or THE_CUSTOMER
     return [Text(texts.render("tech_done", number=job.number, customer=customer,
                               needs_id=waits_for_id))]
@@ -556,14 +547,18 @@ def _done_note(summary: dict) -> str:
     return "; ".join([*parts, f"Total: {total}"])
 
 
-def _cancel_done(turn: _Turn) -> list[Reply]:
+class ChargeMismatch(DomainError):
+    """The invoice would not charge what the technician confirmed."""
+
+
+def _cancel_done(turn: Turn) -> list[Reply]:
     _clear(turn.conversation)
     return [Text(texts.render("tech_done_cancelled"))]
 
 
 # ---- could not finish: follow-up -----------------------------------------------------------
 
-def _cannot_complete(turn: _Turn, job: Job, text: str, result: Extraction | None) -> list[Reply]:
+def _cannot_complete(turn: Turn, job: Job, text: str, result: Extraction | None) -> list[Reply]:
     reason = " ".join(((result.description if result else None) or text or "").split())
     jobs.transition(turn.session, job.id, S.NEEDS_FOLLOWUP, turn.actor, note=reason or None)
     asked = _parse_date(result.date if result else None)
@@ -576,13 +571,13 @@ def _cannot_complete(turn: _Turn, job: Job, text: str, result: Extraction | None
         "urgency": job.urgency,
         "address_id": job.address_id,
         "address_text": job.address_text,
-        "technician_id": turn.tech.id,
+        "technician_id": turn.user.id,
         "scheduled_start": start,
     }, actor=turn.actor)
     when = _visit_phrase(start) if start else None
-    full = _day_phrase(asked, turn.today) if asked and not start else None
+    full = day_phrase(asked, turn.today) if asked and not start else None
     notified = _tell_customer(turn, job, "customer_followup", when=when)
-    customer = _first_name(job.customer.name if job.customer else None) or THE_CUSTOMER
+    customer = first_name(job.customer.name if job.customer else None) or THE_CUSTOMER
     return [Text(texts.render(
         "tech_followup", number=job.number, new_number=follow_up.number, when=when,
         asked=full[0].upper() + full[1:] if full else None,
@@ -590,7 +585,7 @@ def _cannot_complete(turn: _Turn, job: Job, text: str, result: Extraction | None
     ))]
 
 
-def _first_free_hour(turn: _Turn, day: date) -> datetime | None:
+def _first_free_hour(turn: Turn, day: date) -> datetime | None:
     """The technician's first free whole hour on `day`, or None (past, closed or full).
 
     `free_slots` hands each hour to the least busy technician, so this technician's own hours
@@ -601,13 +596,19 @@ def _first_free_hour(turn: _Turn, day: date) -> datetime | None:
         return None
     found = [slot.start for slot in free_slots(turn.session, org, now=turn.now, count=24,
                                                preferred_date=day)
-             if slot.technician_id == turn.tech.id and slot.start.date() == day]
+             if slot.technician_id == turn.user.id and slot.start.date() == day]
     for hour in range(24):
         start = datetime.combine(day, time(hour), tzinfo=turn.zone)
         if found and start >= min(found):
             break
-        slot = Slot(start=start, end=start + DEFAULT_DURATION, technician_id=turn.tech.id)
+        slot = Slot(start=start, end=start + DEFAULT_DURATION, technician_id=turn.user.id)
         if is_slot_free(turn.session, org, slot, now=turn.now):
             found.append(start)
             break
     return min(found).astimezone(turn.zone) if found else None
+
+
+SPEC = FlowSpec(
+    name="technician", roles=frozenset({ConversationRole.TECHNICIAN}), handle=handle,
+    intents=INTENTS, taps=(JobActionTap, DoneTap), states=frozenset({FLOW_DONE, FLOW_PICK}),
+)

@@ -24,6 +24,10 @@ Schema (a file holds one story, or a list of stories)::
         # duplicate_last: true        (Meta redelivers the previous payload, same wamid)
         # expire_flow: customer       (that conversation's expires_at goes into the past)
         # takeover: customer          (a person takes the conversation: human_takeover)
+        # hand_back: customer         (staff hand it back to the bot: core.conversations.hand_back)
+        # handover_expires: customer  (the wait for a person runs out)
+        # react: "👍"                 (a reaction to the bot's last message)
+        # sticker: true
         # pays: 15000                 (Mercado Pago notifies, signed, a payment of the last invoice)
         name: Marta García            # optional WhatsApp profile name
         expect:                       # a mapping or a list of them; checks this step's replies
@@ -67,7 +71,7 @@ PHOTO = b"\xff\xd8\xff\xe0" + bytes(3000)
 TECHNICIAN = "+5491155550101"
 OWNER = "+5491155550100"
 ACTIONS = ("say", "voice", "voice_bytes", "location", "photo", "tap", "duplicate_last",
-           "expire_flow", "takeover", "pays")
+           "expire_flow", "takeover", "hand_back", "handover_expires", "react", "sticker", "pays")
 MP_SECRET = "story-mp-webhook-secret"
 
 
@@ -152,7 +156,8 @@ class Story:
                 if n == 0:
                     self.parties["technician"] = _digits(phone)
                 techs[tech["name"]] = create_user(
-                    s, {"name": tech["name"], "role": "technician", "phone": phone}).id
+                    s, {"name": tech["name"], "role": "technician", "phone": phone,
+                        "on_call": bool(tech.get("on_call"))}).id
             for n, cust in enumerate(setup.get("customers") or []):
                 phone = cust.get("phone", "+" + CUSTOMER)
                 if n == 0:
@@ -260,11 +265,37 @@ class Story:
                               expires_at=datetime.now(UTC) - timedelta(minutes=5))
         elif "takeover" in step:
             self.conversation(self.who(step["takeover"]), human_takeover=True)
+        elif "hand_back" in step:
+            from core.conversations import hand_back
+
+            with self.h.db.org_session(self.h.org_id) as s:
+                c = s.scalar(select(Conversation).where(
+                    Conversation.wa_id == self.who(step["hand_back"])))
+                hand_back(s, c.id, "user:1")
+        elif "handover_expires" in step:
+            self.conversation(self.who(step["handover_expires"]),
+                              expires_at=datetime.now(UTC) - timedelta(minutes=1))
+        elif "react" in step:
+            self.post(simulator.reaction(PHONE_NUMBER_ID, wa_id, self.last_sent_wamid(wa_id),
+                                         str(step["react"]), **kw))
+        elif "sticker" in step:
+            media = self.h.graph.upload_media(b"RIFF\x00\x00\x00\x00WEBPVP8 " + bytes(500),
+                                              "image/webp")
+            self.post(simulator.sticker(PHONE_NUMBER_ID, wa_id, media, **kw))
         elif "pays" in step:
             self.pay(step["pays"], where)
         else:
             raise AssertionError(f"{where}: the step does nothing (one of {ACTIONS})")
         return 15.0
+
+    def last_sent_wamid(self, wa_id: str) -> str:
+        from core.models import Direction, Message
+
+        with self.h.db.org_session(self.h.org_id) as s:
+            wamid = s.scalar(select(Message.wa_message_id).join(Conversation).where(
+                Conversation.wa_id == wa_id, Message.direction == Direction.OUTBOUND,
+                Message.wa_message_id.is_not(None)).order_by(Message.id.desc()).limit(1))
+        return wamid or "wamid.unknown"
 
     def pay(self, amount, where: str) -> None:
         """The customer pays the newest invoice on Mercado Pago, which then notifies us."""
@@ -359,6 +390,10 @@ class Story:
                         f"{where}: job {key} is {actual!r}, expected {expect[key]!r}; sent:\n{everything}"
             if "service" in expect:
                 assert job.service == expect["service"], f"{where}: job service is {job.service!r}"
+            if "technician" in expect:
+                actual = job.technician.name if job.technician else None
+                assert actual == expect["technician"], \
+                    f"{where}: job technician is {actual!r}; sent:\n{everything}"
             if "rating" in expect:
                 event = s.scalar(select(JobEvent).where(JobEvent.job_id == job.id,
                                                         JobEvent.kind == "rating"))
@@ -397,6 +432,76 @@ class Story:
                         f"{where}: conversation {key} is {actual!r}, expected {expect[key]!r}; " \
                         f"sent:\n{everything}"
 
+    # -- invariants, checked after every step of every story ------------------------------------
+
+    def quiet_conversations(self) -> set[int]:
+        """Conversations a person has right now: the bot must not speak in them."""
+        from flows import handover
+
+        now = datetime.now(UTC)
+        with self.h.db.org_session(self.h.org_id) as s:
+            return {c.id for c in s.scalars(select(Conversation))
+                    if c.human_takeover or handover.waiting(c, now)}
+
+    def last_message_id(self) -> int:
+        from core.models import Message
+
+        with self.h.db.org_session(self.h.org_id) as s:
+            return s.scalar(select(func.max(Message.id))) or 0
+
+    def check_invariants(self, since: int, quiet: set[int], where: str) -> None:
+        from core.models import Direction, Invoice, Message, Role, User
+
+        with self.h.db.org_session(self.h.org_id) as s:
+            out = list(s.scalars(select(Message).where(
+                Message.id > since, Message.direction == Direction.OUTBOUND)))
+            replies = [m for m in out if (m.idempotency_key or "").startswith("burst:")
+                       and ":notice:" not in m.idempotency_key]
+            # One reply turn per burst, and nothing while a person has the conversation.
+            bursts: dict[int, set[str]] = {}
+            for m in replies:
+                bursts.setdefault(m.conversation_id, set()).add(m.idempotency_key.split(":")[1])
+                assert m.conversation_id not in quiet, \
+                    f"{where}: the bot spoke while a person had the conversation: {m.body!r}"
+            for conversation_id, ids in bursts.items():
+                inbound = s.scalar(select(func.count(func.distinct(Message.burst_id))).where(
+                    Message.conversation_id == conversation_id, Message.id > since,
+                    Message.direction == Direction.INBOUND))
+                assert len(ids) <= max(inbound, 1), f"{where}: {len(ids)} reply turns for {inbound} bursts"
+            # Totals charged = totals confirmed.
+            for invoice in s.scalars(select(Invoice)):
+                assert invoice.total > 0 and all(
+                    line.subtotal >= 0 and line.unit_price >= 0 for line in invoice.lines), \
+                    f"{where}: invoice {invoice.id} has a negative line"
+                if invoice.job_id is None:
+                    continue
+                event = s.scalar(select(JobEvent).where(
+                    JobEvent.job_id == invoice.job_id, JobEvent.to_status == "completed")
+                    .order_by(JobEvent.id.desc()).limit(1))
+                summary = ((event.data or {}).get("work_summary") if event else None) or {}
+                if summary.get("total"):
+                    assert invoice.total == Decimal(summary["total"]), \
+                        f"{where}: charged {invoice.total}, the technician confirmed {summary['total']}"
+            if self.billing.get("fake_mercadopago"):
+                for pref in self.billing["fake_mercadopago"].preferences.values():
+                    reference = pref.get("external_reference") or ""
+                    invoice = s.get(Invoice, int(reference.rsplit(":", 1)[1])) \
+                        if reference.startswith(f"inv:{self.h.org_id}:") else None
+                    if invoice is not None:
+                        charged = sum(Decimal(str(i["unit_price"])) * int(i.get("quantity", 1))
+                                      for i in pref.get("items", []))
+                        assert charged == invoice.total, \
+                            f"{where}: payment link for {charged}, invoice total {invoice.total}"
+            # Every emergency assigned or escalated to an owner with its number.
+            owners = [wa for (wa,) in s.execute(select(User.phone).where(User.role == Role.OWNER))]
+            for job in s.scalars(select(Job).where(Job.urgency == "emergency")):
+                if job.technician_id is not None or not owners:
+                    continue
+                told = s.scalar(select(func.count()).select_from(Message).join(Conversation).where(
+                    Conversation.role == "owner", Message.direction == Direction.OUTBOUND,
+                    Message.body.contains(f"#{job.number}")))
+                assert told, f"{where}: emergency #{job.number} has no technician and no owner knows"
+
     def run(self) -> None:
         # Each step is its own burst and is worked until idle: a short quiet keeps the suite quick.
         self.h.transport.settings = self.h.settings.model_copy(
@@ -405,9 +510,11 @@ class Story:
         self.new_replies()
         for n, step in enumerate(self.story["steps"], 1):
             where = f"{self.story['name']} step {n} {({k: step[k] for k in step if k in ACTIONS})}"
+            since, quiet = self.last_message_id(), self.quiet_conversations()
             timeout = self.act(step, where)
             self.h.work(timeout=timeout)
             self.check(step, self.new_replies(), where)
+            self.check_invariants(since, quiet, where)
 
 
 @pytest.mark.parametrize("story", ALL, ids=[s["name"] for s in ALL])

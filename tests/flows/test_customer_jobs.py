@@ -29,6 +29,8 @@ from core.replies import Buttons, Document, ListMessage, Text
 from core.scheduling import Slot, parse_slot_id
 from core.settings import get_settings
 from flows import customer_jobs
+from flows.buttons import decode
+from flows.turn import Turn
 from nlu.schema import Extraction
 from tests.factories import add_technician, create_org
 
@@ -75,7 +77,11 @@ class Shop:
             result = Extraction(intent=intent or "other")
         with self.db.org_session(self.org_id) as s:
             conversation = s.get(Conversation, self.conversation_id)
-            return customer_jobs.reply(s, conversation, intent, result, now, tapped, text=text)
+            org = s.get(Organization, self.org_id)
+            turn = Turn(session=s, conversation=conversation, org=org,
+                        now=now.astimezone(ZoneInfo(org.time_zone)), settings=get_settings(),
+                        text=text, result=result, tap=decode(tapped))
+            return customer_jobs.reply(turn, intent)
 
     def get(self, job_id: int) -> Job:
         with self.db.org_session(self.org_id) as s:
@@ -252,7 +258,7 @@ def test_reschedule_stale_and_garbled_answers(shop):
     body = _only_text(shop.say(None, text="mmm"))
     assert "una persona" in body
     conversation = shop.conversation()
-    assert conversation.needs_person is True and conversation.flow is None
+    assert conversation.needs_person is True and conversation.flow == "handover"  # the bot waits for the person
 
 
 # ---- cancel --------------------------------------------------------------------------------

@@ -13,11 +13,22 @@ from sqlalchemy import select
 
 from core import jobs
 from core.customers import create_customer
-from core.models import Conversation, ConversationRole, Customer, Job, JobEvent, JobStatus
+from core.models import (
+    Conversation,
+    ConversationRole,
+    Customer,
+    Job,
+    JobEvent,
+    JobStatus,
+    Organization,
+    User,
+)
 from core.price_book import create_item
 from core.replies import Buttons, ListMessage, Text
 from core.work_summary import Line, WorkSummary
 from flows import technician
+from flows.buttons import decode
+from flows.turn import Turn
 from nlu.extract import extract
 from nlu.schema import Extraction
 from tests.factories import add_technician, create_org
@@ -66,10 +77,16 @@ class Shop:
         if result is None:
             result = Extraction() if tapped else extract(text, "technician", NOW)
         with self.db.org_session(self.org_id) as s:
-            conversation = s.get(Conversation, self.conversation_id)
-            return technician.reply(s, conversation, text, result, NOW, self.settings,
-                                    lambda wa_id, reply: self.sent.append((wa_id, reply)),
-                                    tapped=tapped)
+            return technician.handle(self.turn(s, text, result, tapped))
+
+    def turn(self, s, text: str, result: Extraction, tapped: str | None,
+             conversation_id: int | None = None) -> Turn:
+        conversation = s.get(Conversation, conversation_id or self.conversation_id)
+        org = s.get(Organization, self.org_id)
+        return Turn(session=s, conversation=conversation, org=org, now=NOW,
+                    settings=self.settings, text=text, result=result, tap=decode(tapped),
+                    user=s.get(User, conversation.user_id) if conversation.user_id else None,
+                    notify=lambda wa_id, reply: self.sent.append((wa_id, reply)))
 
     def get(self, job_id: int) -> Job:
         with self.db.org_session(self.org_id) as s:
@@ -256,11 +273,12 @@ def test_job_done_shows_the_summary_then_confirm_completes_it(shop, price_book):
     assert (conversation.flow, conversation.state) == ("tech_done", "confirm")
     slots = conversation.slots
     assert slots["job_id"] == garcia and slots["total"] == "15000.00"
+    # The stated $15.000 is below the list ($33.000): the lines come down in proportion,
+    # never a negative line, and they add up to what the technician said.
     assert [line["description"] for line in slots["lines"]] == [
-        "Flexible mallado 40 cm", "Canilla monocomando de cocina", "Mano de obra / ajuste"]
-    assert slots["lines"][2] == {"item_id": None, "description": "Mano de obra / ajuste",
-                                 "quantity": "1", "unit_price": "-18000.00",
-                                 "amount": "-18000.00"}
+        "Flexible mallado 40 cm", "Canilla monocomando de cocina"]
+    assert [line["amount"] for line in slots["lines"]] == ["3636.36", "11363.64"]
+    assert "en proporción" in summary.body
     assert shop.get(garcia).status == JobStatus.ON_SITE and shop.sent == []
 
     body = _only_text(shop.say("Confirmar", tapped=f"done:confirm:{garcia}"))
@@ -273,8 +291,8 @@ def test_job_done_shows_the_summary_then_confirm_completes_it(shop, price_book):
         event = s.scalar(select(JobEvent).where(JobEvent.job_id == garcia,
                                                 JobEvent.to_status == JobStatus.COMPLETED))
         assert event.data["work_summary"]["total"] == "15000.00"
-        assert len(event.data["work_summary"]["lines"]) == 3
-        assert "Flexible mallado 40 cm: $8.000" in event.note and "Total: $15.000" in event.note
+        assert len(event.data["work_summary"]["lines"]) == 2
+        assert "Flexible mallado 40 cm: $3.636,36" in event.note and "Total: $15.000" in event.note
     [(wa_id, message)] = shop.sent
     assert wa_id == MARTA_WA and message.body.startswith("¡Gracias, Marta! 🙌 Carlos terminó")
     conversation = shop.conversation()
@@ -399,6 +417,5 @@ def test_a_conversation_without_a_technician_is_left_to_the_engine(shop):
                                 role=ConversationRole.TECHNICIAN, slots={})
         s.add(stranger)
         s.flush()
-        assert technician.reply(s, stranger, "voy en camino",
-                                Extraction(intent="tech_on_the_way"), NOW, shop.settings,
-                                lambda *_: None) == []
+        assert technician.handle(shop.turn(s, "voy en camino", Extraction(intent="tech_on_the_way"),
+                                           None, stranger.id)) == []

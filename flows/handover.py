@@ -1,0 +1,61 @@
+"""Handing a conversation to a person, and the bot's silence while it waits for them.
+
+Once the bot says "te paso con una persona", it stays quiet in that conversation: the
+conversation is marked `needs_person` (it stands first in the inbox) and holds the flow
+`handover` until staff take it over and hand it back, or until `HANDOVER_WAIT_MINUTES` pass.
+Then the bot says nobody could answer yet and goes back to answering. After a hand-back the
+flow is `after_person` for a while: a plain "gracias" or "ok" to the person is acknowledged,
+not met with "no te entendí".
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from core import texts
+from core.models import Conversation
+from core.replies import Reply, Text
+from core.settings import Settings, get_settings
+
+FLOW = "handover"
+AFTER_PERSON = "after_person"  # set by core.conversations.hand_back
+
+
+def hand_to_person(conversation: Conversation, now: datetime, settings: Settings | None = None,
+                   template: str = "human_handoff") -> list[Reply]:
+    """Flag the conversation for staff, say so once, and keep quiet until a person answers."""
+    wait = timedelta(minutes=(settings or get_settings()).handover_wait_minutes)
+    conversation.needs_person = True
+    conversation.misses = 0
+    conversation.flow, conversation.state = FLOW, "waiting"
+    conversation.slots = {}
+    conversation.expires_at = now + wait
+    return [Text(texts.render(template))]
+
+
+def waiting(conversation: Conversation, now: datetime) -> bool:
+    """A person was promised and the wait is not over: the bot says nothing."""
+    return (conversation.flow == FLOW and conversation.expires_at is not None
+            and _aware(conversation.expires_at, now) > now)
+
+
+def timed_out(conversation: Conversation, now: datetime) -> bool:
+    return conversation.flow == FLOW and not waiting(conversation, now)
+
+
+def resume_after_wait(conversation: Conversation) -> Reply:
+    """Nobody answered in time: say so, and the bot takes the conversation up again (it stays
+    in the inbox as waiting for a person)."""
+    conversation.flow = conversation.state = None
+    conversation.slots = {}
+    conversation.expires_at = None
+    return Text(texts.render("handover_timeout"))
+
+
+def just_handed_back(conversation: Conversation, now: datetime) -> bool:
+    return (conversation.flow == AFTER_PERSON and conversation.expires_at is not None
+            and _aware(conversation.expires_at, now) > now)
+
+
+def _aware(moment: datetime, like: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -1,0 +1,20 @@
+"""The flows the engine knows, in the order it offers them a turn.
+
+Adding a flow is a module with a `SPEC = FlowSpec(...)` and `handle(turn)`, plus one line here
+(see the README, "Adding a conversation flow"). Order matters only where two flows could want
+the same turn: a technician's own flow first, then a customer's requests about a job they have
+(reschedule, cancel, invoice, payment, rating) before a new booking, then the one-shot answers.
+"""
+
+from __future__ import annotations
+
+from flows import booking, customer_jobs, owner, status, technician
+from flows.engine import FlowSpec
+
+FLOWS: tuple[FlowSpec, ...] = (
+    technician.SPEC,
+    customer_jobs.SPEC,
+    booking.SPEC,
+    status.SPEC,
+    owner.SPEC,
+)

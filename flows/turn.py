@@ -1,0 +1,133 @@
+"""One `Turn` per burst: everything a flow needs to answer it, built once by the engine.
+
+The organization and its time zone, the sender's role decided from their phone (every burst:
+an owner stays an owner whatever conversation was opened first), the staff member or customer
+behind the number, their open jobs, the text with its extraction and confidence, and the typed
+button they tapped. Flows read the turn and write the conversation's state through it
+(`save(**slots)`); nothing is committed here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import cached_property
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core import es_ar
+from core.customers import find_by_phone as find_customer
+from core.models import Conversation, ConversationRole, Customer, Job, JobStatus, Organization, User
+from core.replies import Reply
+from core.settings import Settings
+from flows.burst import Burst
+from flows.buttons import CallbackData
+from nlu.schema import Extraction
+
+Notify = Callable[[str, Reply], None]  # (someone else's wa_id, a reply for them)
+
+OPEN = (JobStatus.PENDING, JobStatus.SCHEDULED, JobStatus.EN_ROUTE, JobStatus.ON_SITE,
+        JobStatus.NEEDS_FOLLOWUP)
+
+
+def _nobody(wa_id: str, reply: Reply) -> None:
+    return None
+
+
+@dataclass
+class Turn:
+    session: Session
+    conversation: Conversation
+    org: Organization
+    now: datetime  # aware, in the organization's zone
+    settings: Settings
+    burst: Burst = field(default_factory=lambda: Burst(0, 0, ""))
+    text: str = ""
+    result: Extraction = field(default_factory=Extraction)
+    confidence: float = 1.0  # how sure the extraction is of its intent (1.0: a tap or command)
+    tap: CallbackData | None = None  # the button or list row tapped, typed
+    command: str | None = None  # a global command: menu, cancel_flow, human
+    user: User | None = None  # the staff member writing (owner, admin, technician)
+    notify: Notify = _nobody
+
+    # -- who and where ---------------------------------------------------------------------------
+
+    @property
+    def role(self) -> ConversationRole:
+        return self.conversation.role
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return es_ar.zone(self.org.time_zone if self.org else None)
+
+    @property
+    def today(self) -> date:
+        return self.now.date()
+
+    @property
+    def actor(self) -> str:
+        return f"whatsapp:{self.conversation.wa_id}"
+
+    @property
+    def intent(self) -> str:
+        """What the person wants: a global command wins over the extraction."""
+        return self.command or self.result.intent
+
+    @property
+    def pin(self) -> str | None:
+        """The last location pin of the burst, as an address line."""
+        pin = next(reversed(self.burst.pins), None) if self.burst.pins else None
+        if pin is None:
+            return None
+        return pin.address or pin.name or f"Ubicación {pin.latitude:.5f},{pin.longitude:.5f}"
+
+    @property
+    def said(self) -> str:
+        """The typed words folded ("¡Sí, dale!" → "si dale"); empty for a tap."""
+        return "" if self.tap else es_ar.folded(self.text)
+
+    @cached_property
+    def customer(self) -> Customer | None:
+        c = self.conversation
+        if c.role is not ConversationRole.CUSTOMER:
+            return None
+        if c.customer_id:
+            return self.session.get(Customer, c.customer_id)
+        return find_customer(self.session, c.phone) if c.phone else None
+
+    @cached_property
+    def open_jobs(self) -> list[Job]:
+        """The customer's open jobs, or the technician's, newest first."""
+        if self.role is ConversationRole.TECHNICIAN and self.user is not None:
+            where = Job.technician_id == self.user.id
+        elif self.customer is not None:
+            where = Job.customer_id == self.customer.id
+        else:
+            return []
+        return list(self.session.scalars(
+            select(Job).where(where, Job.status.in_(OPEN)).order_by(Job.id.desc())))
+
+    # -- the conversation's state ----------------------------------------------------------------
+
+    @property
+    def slots(self) -> dict:
+        return self.conversation.slots or {}
+
+    def save(self, **values) -> None:
+        # A new dict: the JSON column only notices replaced values.
+        self.conversation.slots = {**self.slots, **values}
+
+    def clear(self) -> None:
+        c = self.conversation
+        c.flow = c.state = None
+        c.slots = {}
+        c.expires_at = None
+
+    def in_flow(self, *names: str) -> bool:
+        """Whether the conversation is in one of these flows and it has not expired."""
+        c = self.conversation
+        return c.flow in names and (c.expires_at is None
+                                    or es_ar.aware(c.expires_at) > self.now)

@@ -208,11 +208,15 @@ def take_over(conversation_id: int):
 @bp.post("/<int:conversation_id>/hand-back")
 @requires(STAFF)
 def hand_back(conversation_id: int):
-    with db().org_session(current_user().org_id) as s:
+    org_id = current_user().org_id
+    with db().org_session(org_id) as s:
         try:
             conversations.hand_back(s, conversation_id, actor())
         except NotFound:
             abort(404)
+        reopened = conversations.reopen_unanswered(s, conversation_id)
+    if reopened:  # after the commit: the bot answers what the person left unanswered
+        dispatcher().process_burst(org_id, conversation_id, uuid4().hex)
     return redirect(f"/app/conversations/{conversation_id}")
 
 

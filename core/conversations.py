@@ -8,12 +8,14 @@ asked before the person stepped in. Both moves are audited; the back-office call
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import timedelta
+
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from core import audit
 from core.errors import NotFound, ValidationFailed
-from core.models import Conversation, ConversationRole, Role, User, utcnow
+from core.models import Conversation, ConversationRole, Direction, Message, Role, User, utcnow
 from core.phones import normalize_phone
 
 STAFF_ROLES = {Role.OWNER: ConversationRole.OWNER, Role.ADMIN: ConversationRole.OWNER,
@@ -39,20 +41,39 @@ def take_over(session: Session, conversation_id: int, actor: str) -> Conversatio
     return conversation
 
 
+AFTER_PERSON = "after_person"  # flows/handover.py reads it: a "gracias" is not a miss
+AFTER_PERSON_FOR = timedelta(hours=6)
+
+
 def hand_back(session: Session, conversation_id: int, actor: str) -> Conversation:
-    """The bot answers again, from a clean slate."""
+    """The bot answers again, from a clean slate (but a "gracias" to the person who answered
+    is acknowledged, not met with "no te entendí")."""
     conversation = _get(session, conversation_id)
     if conversation.human_takeover or conversation.needs_person:
+        now = utcnow()
         conversation.human_takeover = False
         conversation.needs_person = False
-        conversation.flow = conversation.state = None
+        conversation.flow, conversation.state = AFTER_PERSON, None
         conversation.slots = {}
         conversation.misses = 0
-        conversation.expires_at = None
-        conversation.updated_at = utcnow()
+        conversation.expires_at = now + AFTER_PERSON_FOR
+        conversation.updated_at = now
         audit.record(session, actor=actor, action="conversation.hand_back",
                      entity_type="conversation", entity_id=conversation.id)
     return conversation
+
+
+def reopen_unanswered(session: Session, conversation_id: int) -> int:
+    """After a hand-back, what the customer wrote after the person's last reply is answered by
+    the bot: those messages go back to unprocessed (the caller schedules a burst). How many."""
+    last_out = session.scalar(select(func.max(Message.id)).where(
+        Message.conversation_id == conversation_id, Message.direction == Direction.OUTBOUND))
+    return session.execute(
+        update(Message).where(
+            Message.conversation_id == conversation_id, Message.direction == Direction.INBOUND,
+            Message.id > (last_out or 0), Message.processed_at.is_not(None),
+        ).values(processed_at=None, burst_id=None)
+    ).rowcount
 
 
 # ---- who is writing --------------------------------------------------------------------------

@@ -7,6 +7,8 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from core.es_ar import with_article
+
 TEXTS_DIR = Path(__file__).resolve().parent.parent / "templates" / "whatsapp"
 
 
@@ -20,5 +22,10 @@ def _environment() -> Environment:
 
 
 def render(template: str, /, **context: object) -> str:
-    """`render("ack", name="Marta")` → the text of templates/whatsapp/ack.txt, trimmed."""
-    return _environment().get_template(f"{template}.txt").render(**context).strip()
+    """`render("ack", name="Marta")` → the text of templates/whatsapp/ack.txt, trimmed.
+
+    Spanish contractions are applied to the result, so a template's "a {{ when }}" with
+    "el jueves" reads "al jueves", never "a el jueves".
+    """
+    text = _environment().get_template(f"{template}.txt").render(**context).strip()
+    return with_article(text)

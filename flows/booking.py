@@ -36,7 +36,7 @@ from sqlalchemy import select
 
 from core import customers, jobs, texts
 from core.emergencies import assign_emergency
-from core.es_ar import first_name, readable_phone, yes_or_no
+from core.es_ar import day_phrase, first_name, readable_phone, yes_or_no
 from core.job_notices import technician_notice
 from core.links import job_link
 from core.models import ConversationRole, Customer, Role, User
@@ -55,6 +55,7 @@ log = logging.getLogger("campotech.flows.booking")
 FLOW = "booking"
 IDLE = timedelta(hours=24)
 EMERGENCY_WINDOW = timedelta(hours=2)  # the visit an emergency is booked for: from now
+WINDOW_WORDS = {"morning": "a la mañana", "afternoon": "a la tarde", "evening": "a la noche"}
 MISSES_BEFORE_PERSON = 2
 # NLU services (the contract's) to the job's service.
 JOB_SERVICE = {
@@ -122,8 +123,10 @@ def _merge(turn: Turn) -> None:
         found["window"] = r.window
     if r.name and not s.get("name"):
         found["name"] = r.name
-    if turn.text and not s.get("description") and r.intent == "new_job":
-        found["description"] = " ".join(turn.text.split())[:500]
+    if not s.get("description") and r.intent == "new_job" and r.description:
+        found["description"] = r.description[:500]  # the problem, not the whole burst
+    if turn.text and not s.get("said"):
+        found["said"] = " ".join(turn.text.split())[:500]
     if turn.pin and not s.get("address"):
         found["address"] = {"street": turn.pin, "number": None, "unit": None, "locality": None}
     if found:
@@ -229,9 +232,23 @@ def _ask_slot(turn: Turn) -> list[Reply]:
         return _hand_over(turn, "no_slots")
     taken = s.get("slot_taken")
     turn.save(slot_taken=None)
-    return [Buttons(body=texts.render("offer_slots", taken=bool(taken)),
+    asked = _asked_for(turn, slots)
+    return [Buttons(body=texts.render("offer_slots", taken=bool(taken), **asked),
                     buttons=tuple(Button(SlotTap(x.id).encode(), x.label_on(turn.now.date()))
                                   for x in slots))]
+
+
+def _asked_for(turn: Turn, offered) -> dict:
+    """What the customer already said about the day ("el jueves", "a la tarde"), and whether
+    the offer honours it, so the bot offers times instead of asking "¿qué día?" again."""
+    s = turn.slots
+    day = datetime.fromisoformat(s["date"]).date() if s.get("date") else None
+    phrase = " ".join(p for p in (
+        day_phrase(day, turn.today) if day else None, WINDOW_WORDS.get(s.get("window") or "")) if p)
+    if not phrase:
+        return {"asked": None, "honoured": False}
+    honoured = all((day is None or x.start.astimezone(turn.zone).date() == day) for x in offered)
+    return {"asked": phrase, "honoured": honoured}
 
 
 def _ask_name(turn: Turn) -> list[Reply]:
@@ -278,7 +295,7 @@ def _create(turn: Turn) -> list[Reply]:
     emergency = s.get("urgency") == "emergency"
     job = jobs.create_job(session, {
         "customer_id": customer.id, "service": JOB_SERVICE.get(s.get("service") or "", "other"),
-        "description": s.get("description") or "", "address_id": address_id,
+        "description": s.get("description") or s.get("said") or "", "address_id": address_id,
         "urgency": "emergency" if emergency else ("urgent" if s.get("urgency") == "high" else "normal"),
         "technician_id": slot.technician_id if slot else None,
         "source_conversation_id": c.id,

@@ -13,12 +13,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from core import texts
+from core.conversations import AFTER_PERSON as AFTER_PERSON_FLOW
 from core.models import Conversation
 from core.replies import Reply, Text
 from core.settings import Settings, get_settings
 
 FLOW = "handover"
-AFTER_PERSON = "after_person"  # set by core.conversations.hand_back
+AFTER_PERSON = AFTER_PERSON_FLOW  # set by core.conversations.hand_back
 
 
 def hand_to_person(conversation: Conversation, now: datetime, settings: Settings | None = None,

@@ -37,6 +37,7 @@ Schema (a file holds one story, or a list of stories)::
           buttons: ["Confirmar"]      # a reply offers at least these button/row titles
           type: text|interactive|template|document   # a reply of this type
           count: 1                    # exactly this many replies to that party
+          types_in_order: [document, interactive]   # these reply types arrive in this order
           none: true                  # nobody got anything in this step
         expect_job: {count: 1, status: scheduled, urgency: emergency, service: gas, rating: 5}
         expect_conversation: {of: customer, needs_person: true, flow: null, human_takeover: true}
@@ -52,6 +53,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from uuid import uuid4
 
 import pytest
 import yaml
@@ -266,12 +268,18 @@ class Story:
         elif "takeover" in step:
             self.conversation(self.who(step["takeover"]), human_takeover=True)
         elif "hand_back" in step:
-            from core.conversations import hand_back
+            # What the back-office's "Devolver al bot" does (backoffice/conversations.py).
+            from core.conversations import hand_back, reopen_unanswered
+            from core.dispatch import Dispatcher
 
             with self.h.db.org_session(self.h.org_id) as s:
                 c = s.scalar(select(Conversation).where(
                     Conversation.wa_id == self.who(step["hand_back"])))
                 hand_back(s, c.id, "user:1")
+                reopened, conversation_id = reopen_unanswered(s, c.id), c.id
+            if reopened:
+                Dispatcher(self.h.redis).process_burst(self.h.org_id, conversation_id,
+                                                       uuid4().hex)
         elif "handover_expires" in step:
             self.conversation(self.who(step["handover_expires"]),
                               expires_at=datetime.now(UTC) - timedelta(minutes=1))
@@ -362,10 +370,16 @@ class Story:
             unwanted = expect.get("not_contains") or []
             for text in unwanted if isinstance(unwanted, list) else [unwanted]:
                 assert not any(text in body_of(p) for p in got), f"unexpected {text!r}; {shown}"
+            if "types_in_order" in expect:
+                kinds = [p["type"] for p in got]
+                positions = [kinds.index(k) if k in kinds else -1 for k in expect["types_in_order"]]
+                assert -1 not in positions and positions == sorted(positions), \
+                    f"expected {expect['types_in_order']} in that order; {shown}"
             if "buttons" in expect:
                 assert any(set(expect["buttons"]) <= {t for _, _, t in options_of(p)} for p in got), \
                     f"expected buttons {expect['buttons']}; {shown}"
-            if not any(k in expect for k in ("count", "type", "contains", "not_contains", "buttons")):
+            if not any(k in expect for k in ("count", "type", "contains", "not_contains", "buttons",
+                                             "types_in_order")):
                 assert got, f"expected a reply; {shown}"
         if "expect_job" in step:
             self.check_job(step["expect_job"], where, everything)
@@ -510,8 +524,9 @@ class Story:
         self.new_replies()
         for n, step in enumerate(self.story["steps"], 1):
             where = f"{self.story['name']} step {n} {({k: step[k] for k in step if k in ACTIONS})}"
-            since, quiet = self.last_message_id(), self.quiet_conversations()
+            since = self.last_message_id()
             timeout = self.act(step, where)
+            quiet = self.quiet_conversations()  # after a take-over or hand-back, before the bot
             self.h.work(timeout=timeout)
             self.check(step, self.new_replies(), where)
             self.check_invariants(since, quiet, where)

@@ -202,6 +202,15 @@ def inbound_payload(phone_number_id: str, form: dict[str, Any], media_id: str | 
             raise SimulatorError("Esa ubicación no existe.")
         return location(phone_number_id, wa_id, lat, lng, str(form.get("place") or ""),
                         str(form.get("address") or ""), **kw)
+    if kind == "reaction":
+        target = str(form.get("message_id") or "").strip()
+        if not target:
+            raise SimulatorError("Elegí a qué mensaje reaccionar.")
+        return reaction(phone_number_id, wa_id, target[:128], str(form.get("emoji") or "")[:16], **kw)
+    if kind == "sticker":
+        if not media_id:
+            raise SimulatorError("Falta el sticker.")
+        return sticker(phone_number_id, wa_id, media_id, **kw)
     if kind in ("audio", "image", "document", "video"):
         if not media_id:
             raise SimulatorError("Falta el archivo.")

@@ -36,7 +36,7 @@ from sqlalchemy import select
 
 from core import customers, jobs, texts
 from core.emergencies import assign_emergency
-from core.es_ar import day_phrase, first_name, readable_phone, yes_or_no
+from core.es_ar import day_phrase, first_name, readable_phone, visit_phrase, yes_or_no
 from core.job_notices import technician_notice
 from core.links import job_link
 from core.models import ConversationRole, Customer, Role, User
@@ -154,7 +154,9 @@ def _read_slot(turn: Turn) -> bool:
     slot = parse_slot_id(tap.slot_id, time_zone=turn.org.time_zone) if isinstance(tap, SlotTap) else None
     if slot is not None:
         if is_slot_free(turn.session, turn.org, slot, now=turn.now):
-            turn.save(slot=slot.id, slot_label=slot.label_on(turn.now.date()))
+            turn.save(slot=slot.id, slot_label=slot.label_on(turn.now.date()),
+                      slot_when=visit_phrase(slot.start.astimezone(turn.zone),
+                                             slot.end.astimezone(turn.zone), turn.today))
             return True
         turn.save(slot_taken=True)
         return True  # offer again, with fresh slots
@@ -174,7 +176,7 @@ def _read_confirm(turn: Turn) -> bool:
         turn.save(confirmed=True)
         return True
     if turn.tap == BookingTap("change"):
-        turn.save(slot=None, slot_label=None, date=None, window=None)
+        turn.save(slot=None, slot_label=None, slot_when=None, date=None, window=None)
         return True
     return False
 
@@ -247,7 +249,7 @@ def _asked_for(turn: Turn, offered) -> dict:
         day_phrase(day, turn.today) if day else None, WINDOW_WORDS.get(s.get("window") or "")) if p)
     if not phrase:
         return {"asked": None, "honoured": False}
-    honoured = all((day is None or x.start.astimezone(turn.zone).date() == day) for x in offered)
+    honoured = any(day is None or x.start.astimezone(turn.zone).date() == day for x in offered)
     return {"asked": phrase, "honoured": honoured}
 
 
@@ -266,7 +268,7 @@ def _summary(turn: Turn) -> dict:
     address = s.get("address") or {}
     return {
         "service": SERVICES.get(s.get("service") or "", "servicio"),
-        "address": " ".join(p for p in (address.get("street"), address.get("number")) if p),
+        "address": _summary_address(address),
         "when": s.get("slot_label") or "lo antes posible",
     }
 
@@ -309,7 +311,8 @@ def _create(turn: Turn) -> list[Reply]:
     if emergency:
         return _dispatch_emergency(turn, job, customer, address)
     _tell_technician(turn, job, "assigned")
-    return [Text(texts.render("booked", number=job.number, when=s.get("slot_label") or ""))]
+    return [Text(texts.render("booked", number=job.number,
+                              when=s.get("slot_when") or s.get("slot_label") or ""))]
 
 
 def _dispatch_emergency(turn: Turn, job, customer: Customer, address: dict) -> list[Reply]:
@@ -345,7 +348,11 @@ def _address_in(address: dict) -> dict:
 
 
 def _summary_address(address: dict) -> str:
-    return " ".join(p for p in (address.get("street"), address.get("number")) if p) or "sin dirección"
+    """"Av. Avellaneda 2100, Flores": street and number, with the locality when known."""
+    street = " ".join(p for p in (address.get("street"), address.get("number")) if p)
+    if street and address.get("locality"):
+        return f"{street}, {address['locality']}"
+    return street or "sin dirección"
 
 
 def _emergency(turn: Turn) -> list[Reply]:

@@ -29,7 +29,7 @@ def hand_to_person(conversation: Conversation, now: datetime, settings: Settings
     conversation.needs_person = True
     conversation.misses = 0
     conversation.flow, conversation.state = FLOW, "waiting"
-    conversation.slots = {}
+    # The slots stay: what the customer already told the bot is context for the person.
     conversation.expires_at = now + wait
     return [Text(texts.render(template))]
 

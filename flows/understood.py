@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from core import es_ar
 from nlu.schema import Extraction
 
 SERVICES = {
@@ -23,12 +24,6 @@ INTENTS = {
     "owner_unpaid": "que querés saber quién debe",
 }
 WINDOWS = {"morning": "a la mañana", "afternoon": "a la tarde", "evening": "a la noche"}
-WEEKDAYS = ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo")
-
-
-def pesos(amount: float) -> str:
-    whole = f"{amount:,.2f}".replace(",", "X").replace(".", ",").replace("X", ".")
-    return "$" + (whole.removesuffix(",00"))
 
 
 def understood(result: Extraction) -> str | None:
@@ -47,7 +42,7 @@ def understood(result: Extraction) -> str | None:
     when = []
     if result.date:
         day = date.fromisoformat(result.date)
-        when.append(f"el {WEEKDAYS[day.weekday()]} {day.day}/{day.month}")
+        when.append(f"el {es_ar.weekday_date(day)}")
     if result.window:
         when.append(WINDOWS[result.window])
     if result.time:
@@ -57,5 +52,5 @@ def understood(result: Extraction) -> str | None:
     if result.eta_minutes is not None:
         parts.append(f"llegás en {result.eta_minutes} min")
     if result.amount is not None:
-        parts.append(pesos(result.amount))
+        parts.append(es_ar.pesos(result.amount))
     return "; ".join(parts) if parts else None

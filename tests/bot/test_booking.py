@@ -99,7 +99,7 @@ def test_two_misunderstood_answers_bring_a_person(harness):
     assert _body(_payloads(harness)[-1]).startswith("Te paso con una persona")
     with harness.db.org_session(harness.org_id) as s:
         c = s.scalar(select(Conversation))
-        assert c.needs_person and c.flow is None
+        assert c.needs_person and c.flow == "handover"  # quiet until a person answers
 
 
 def test_an_emergency_gets_safety_advice_a_job_at_once_and_the_staff_alerted(harness):

@@ -47,8 +47,9 @@ def test_three_messages_get_one_reply_that_echoes_them_in_order(harness):
     harness.work()
     [reply] = harness.replies()  # one answer: the booking asks for the street and number
     assert reply["payload"]["text"]["body"].startswith("¿En qué dirección es?")
-    said = harness.booking()["description"]
+    said = harness.booking()["said"]  # the whole burst, in order
     assert said.index("hola") < said.index("termotanque") < said.index("Palermo")
+    assert "hola" not in harness.booking()["description"].lower()  # the job says the problem
     with harness.db.org_session(harness.org_id) as s:
         inbound = list(s.scalars(select(Message).where(Message.direction == "in")))
         assert {m.burst_id for m in inbound} != {None} and len({m.burst_id for m in inbound}) == 1

@@ -186,8 +186,9 @@ def test_a_technician_closes_a_job_with_a_message_and_a_button(harness):
 
         # Completed, then invoiced: without AFIP the customer got an internal receipt.
         assert s.get(Job, job_id).status.value == "invoiced"
-    assert _last(harness)["type"] == "document"
-    # The customer is thanked and asked for stars; a tap records them on the job.
+    # The customer is thanked, gets the receipt, and only then is asked for stars.
+    kinds = [m["payload"]["type"] for m in harness.replies()]
+    assert kinds[-2:] == ["document", "interactive"], kinds
     stars = [m["payload"] for m in harness.replies() if m["payload"]["type"] == "interactive"][-1]
     assert stars["type"] == "interactive" and stars["interactive"]["type"] == "list"
     rows = [r for sec in stars["interactive"]["action"]["sections"] for r in sec["rows"]]

@@ -21,7 +21,7 @@ def test_voice_note_is_downloaded_transcribed_and_answered_with_the_burst(harnes
     harness.work(timeout=60)
     assert len(harness.replies()) == 1  # the booking goes on with what the voice note said
     assert "termotanque" in harness.booking()["description"].lower()
-    assert harness.booking()["service"] == "plomeria"
+    assert harness.booking()["service"] == "gas"  # a termotanque is a gas job
     with harness.db.org_session(harness.org_id) as s:
         audio = s.scalar(select(Message).where(Message.type == "audio"))
         assert audio.transcript_status == "done" and "termotanque" in audio.transcript.lower()
@@ -61,7 +61,7 @@ def test_a_flooding_sender_gets_one_dame_un_momento_and_nothing_is_lost(harness,
         assert s.scalar(select(func.count(Message.id)).where(Message.direction == "in")) == 12
         assert s.scalar(select(func.count(Message.id)).where(
             Message.direction == "in", Message.processed_at.is_(None))) == 0
-    assert "mensaje 11" in harness.booking()["description"]  # read with the burst, not dropped
+    assert "mensaje 11" in harness.booking()["said"]  # read with the burst, not dropped
 
 
 def test_a_busy_organization_is_moved_to_the_low_queue(harness):

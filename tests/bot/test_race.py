@@ -74,7 +74,7 @@ def test_two_workers_racing_senders_exactly_one_reply_each(harness):
     sent = harness.graph.sent()
     assert sorted(r["to"] for r in sent) == sorted(SENDERS), [p.stderr.read()[-2000:] for p in procs]
     for sender in SENDERS:  # one answer, to everything the sender said, in order
-        said = harness.booking(sender)["description"]
+        said = harness.booking(sender)["said"]
         assert [said.index(f"({n})") for n in range(4)] == sorted(said.index(f"({n})") for n in range(4))
     with harness.db.org_session(harness.org_id) as s:
         inbound = list(s.scalars(select(Message).where(Message.direction == "in")))

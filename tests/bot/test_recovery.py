@@ -36,7 +36,7 @@ def test_redis_outage_mid_burst_then_exactly_one_reply(harness, redis_proc, redi
     assert harness.transport.sweep(older_than=0) == {"bursts": 0, "sends": 0}
     harness.work()
     assert len(harness.replies()) == 1  # exactly one answer, to the whole burst
-    said = harness.booking()["description"]
+    said = harness.booking()["said"]  # the whole burst
     assert "canilla" in said and "gorriti" in said
 
 

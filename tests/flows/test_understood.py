@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flows.understood import pesos, understood
+from flows.understood import understood
 from nlu.schema import Address, Extraction
 
 
@@ -17,7 +17,8 @@ def test_a_booking_reads_naturally():
 def test_a_technician_update_and_money():
     assert understood(Extraction(intent="tech_job_done", amount=15000)) == "que terminaste el trabajo; $15.000"
     assert understood(Extraction(intent="tech_on_the_way", eta_minutes=20)) == "que vas en camino; llegás en 20 min"
-    assert pesos(1500000) == "$1.500.000" and pesos(1234.5) == "$1.234,50"
+    assert understood(Extraction(amount=1500000)) == "$1.500.000"
+    assert understood(Extraction(amount=1234.5)) == "$1.234,50"
 
 
 def test_nothing_understood_is_none():

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
+from core.es_ar import pesos, zone
 from core.models import InvoiceStatus, PaymentMethod, Role
-from core.reports import DEFAULT_TIME_ZONE, format_pesos
 
 INVOICE_STATUS = {
     InvoiceStatus.DRAFT: "borrador",
@@ -31,21 +30,10 @@ PAYMENT_METHOD = {
 }
 
 
-def zone(name: str | None) -> ZoneInfo:
-    try:
-        return ZoneInfo(name or DEFAULT_TIME_ZONE)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo(DEFAULT_TIME_ZONE)
-
-
 def local_time(value: datetime | None, tz: ZoneInfo | None = None, fmt: str = "%d/%m %H:%M") -> str:
     if value is None:
         return ""
     return value.astimezone(tz or zone(None)).strftime(fmt)
-
-
-def pesos(amount: Decimal | int | None) -> str:
-    return "" if amount is None else format_pesos(amount)
 
 
 def helpers() -> dict:

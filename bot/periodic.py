@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from redis import Redis
 from sqlalchemy import select
@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, joinedload
 from bot.alerts import notify_owners
 from bot.dispatch import Dispatcher
 from bot.outbound import queue_replies
-from core import texts
+from core import es_ar, texts
 from core.db import Database
 from core.logging import org_id_var
 from core.models import (
@@ -37,17 +37,8 @@ from core.settings import Settings
 
 log = logging.getLogger("campotech.bot.periodic")
 
-DEFAULT_TIME_ZONE = "America/Argentina/Buenos_Aires"
 REMINDER_HOUR = 18  # org-local: the evening before the visit
-WEEKDAYS = ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo")
 ADDRESS_MAX = 60
-
-
-def _zone(name: str | None) -> ZoneInfo:
-    try:
-        return ZoneInfo(name or DEFAULT_TIME_ZONE)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo(DEFAULT_TIME_ZONE)
 
 
 def _aware(now: datetime) -> datetime:
@@ -73,7 +64,7 @@ def send_daily_summaries(db: Database, redis: Redis, settings: Settings, now: da
                 org = session.get(Organization, org_id)
                 if org is None:
                     continue
-                local_day = now.astimezone(_zone(org.time_zone)).date()
+                local_day = now.astimezone(es_ar.zone(org.time_zone)).date()
                 text = render_summary(daily_summary(session, org, local_day))
             sent = notify_owners(db, redis, org_id, text, key=f"summary:{org_id}:{local_day.isoformat()}")
             log.info("daily summary queued", extra={"day": local_day.isoformat(), "messages": sent})
@@ -92,7 +83,8 @@ def due_reminders(db: Database, now: datetime) -> list[int]:
         rows = session.execute(
             select(Organization.id, Organization.time_zone).order_by(Organization.id)
         ).all()
-    return [org_id for org_id, zone in rows if now.astimezone(_zone(zone)).hour == REMINDER_HOUR]
+    return [org_id for org_id, name in rows
+            if now.astimezone(es_ar.zone(name)).hour == REMINDER_HOUR]
 
 
 def send_reminders(db: Database, redis: Redis, settings: Settings, now: datetime) -> int:
@@ -124,7 +116,7 @@ def _remind_org(db: Database, org_id: int, now: datetime) -> tuple[int, list[int
         org = session.get(Organization, org_id)
         if org is None:
             return 0, []
-        zone = _zone(org.time_zone)
+        zone = es_ar.zone(org.time_zone)
         tomorrow = now.astimezone(zone).date() + timedelta(days=1)
         for job in _jobs_on(session, tomorrow, zone):
             key = f"reminder:{job.id}:{tomorrow.isoformat()}"
@@ -156,34 +148,26 @@ def _jobs_on(session: Session, day: date, zone: ZoneInfo) -> list[Job]:
 def _reminder_text(job: Job, zone: ZoneInfo) -> str:
     return texts.render(
         "reminder",
-        name=_first_name(job.customer.name),
+        name=es_ar.first_name(job.customer.name),
         when=_when(job, zone),
-        tech=_first_name(job.technician.name if job.technician else None),
+        tech=es_ar.first_name(job.technician.name if job.technician else None),
         address=_short_address(job),
         number=job.number,
     )
 
 
-def _first_name(name: str | None) -> str | None:
-    return name.split()[0] if name and name.strip() else None
-
-
-def _clock(moment: datetime) -> str:
-    return str(moment.hour) if moment.minute == 0 else f"{moment.hour}:{moment.minute:02d}"
-
-
 def _at(moment: datetime) -> str:
-    """"las 9", "la 1", "las 14:30"."""
-    return f"{'la' if moment.hour == 1 else 'las'} {_clock(moment)}"
+    """"las 9", "la 1", "las 14:30": es_ar.at_hour without its "a", for "entre las 9 y las 11"."""
+    return f"{'la' if moment.hour == 1 else 'las'} {es_ar.clock(moment)}"
 
 
 def _when(job: Job, zone: ZoneInfo) -> str:
     """"jueves 27/11 entre las 9 y las 11" (the visit window, org-local)."""
     start = job.scheduled_start.astimezone(zone)
-    day = f"{WEEKDAYS[start.weekday()]} {start.day}/{start.month}"
+    day = es_ar.weekday_date(start.date())  # never "mañana": the text says that already
     end = job.scheduled_end.astimezone(zone) if job.scheduled_end else None
     if end is None or end <= start or end.date() != start.date():
-        return f"{day} a {_at(start)}"
+        return f"{day} {es_ar.at_hour(start)}"
     return f"{day} entre {_at(start)} y {_at(end)}"
 
 

@@ -35,7 +35,7 @@ NO_WORDS = frozenset({
 
 # ---- money -------------------------------------------------------------------------------------
 
-def pesos(amount: Decimal | int | float | None) -> str:
+def pesos(amount: Decimal | float | None) -> str:
     """15000 → "$15.000", 1234.5 → "$1.234,50", -200 → "-$200", None → ""."""
     if amount is None:
         return ""
@@ -82,13 +82,18 @@ def weekday(day: date) -> str:
     return WEEKDAYS[day.weekday()]
 
 
+def weekday_date(day: date) -> str:
+    """"jueves 26/11": a day of the coming weeks, never "hoy" or "mañana" (see day_phrase)."""
+    return f"{weekday(day)} {day.day}/{day.month}"
+
+
 def day_phrase(day: date, today: date, *, article: bool = True) -> str:
     """"hoy", "mañana", "el jueves 26/11" (or "jueves 26/11" without the article)."""
     if day == today:
         return "hoy"
     if day == today + timedelta(days=1):
         return "mañana"
-    text = f"{weekday(day)} {day.day}/{day.month}"
+    text = weekday_date(day)
     return f"el {text}" if article else text
 
 

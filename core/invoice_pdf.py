@@ -19,7 +19,6 @@ import unicodedata
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from urllib.parse import unquote, urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import qrcode
 from fpdf import FPDF
@@ -28,6 +27,7 @@ from PIL import Image
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core import es_ar
 from core.invoice_links import pdf_filename
 from core.models import Customer, Invoice, InvoiceStatus, IvaCondition, Organization
 
@@ -35,7 +35,6 @@ AFIP_QR_BASE = "https://www.afip.gob.ar/fe/qr/?p="
 CENT = Decimal("0.01")
 DOC_CUIT, DOC_DNI, DOC_NONE = 80, 96, 99
 CBTE_CODE = {"A": 1, "B": 6, "C": 11}
-DEFAULT_TIME_ZONE = "America/Argentina/Buenos_Aires"
 
 IVA_LABELS = {
     IvaCondition.RESPONSABLE_INSCRIPTO: "Responsable Inscripto",
@@ -68,7 +67,8 @@ def format_cuit(cuit: str | int | None) -> str:
 def format_pesos(amount: Decimal | float | None) -> str:
     """Invoice style, always with cents: 15000 → "$ 15.000,00", -2.5 → "-$ 2,50".
 
-    (`core.reports.format_pesos` is the chat style, "$15.000", without cents when round.)"""
+    None prints "$ 0,00". (`core.es_ar.pesos` is the chat style, "$15.000", without cents when
+    round, and "" for None.)"""
     value = Decimal(str(amount or 0)).quantize(CENT, rounding=ROUND_HALF_UP)
     sign = "-" if value < 0 else ""
     whole, cents = f"{abs(value):.2f}".split(".")
@@ -212,17 +212,13 @@ def receiver(invoice: Invoice, customer: Customer | None) -> tuple[str | None, s
     return doc, condition
 
 
-def _issue_date(invoice: Invoice, zone_name: str) -> date | None:
+def _issue_date(invoice: Invoice, zone_name: str | None) -> date | None:
     if invoice.issue_date:
         return invoice.issue_date
     created: datetime | None = invoice.created_at
     if created is None:
         return None
-    try:
-        zone = ZoneInfo(zone_name)
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = ZoneInfo(DEFAULT_TIME_ZONE)
-    return (created if created.tzinfo else created.replace(tzinfo=ZoneInfo("UTC"))).astimezone(zone).date()
+    return es_ar.aware(created).astimezone(es_ar.zone(zone_name)).date()
 
 
 # Worth a PDF for the customer: authorized, waiting for AFIP (says so), or an internal receipt.
@@ -267,7 +263,7 @@ def render_invoice_pdf(invoice: Invoice, org: Organization, customer: Customer |
     # Only a CAE on an authorized invoice makes it valid; anything else waits for AFIP.
     authorized = not internal and invoice.status == InvoiceStatus.AUTHORIZED and bool(invoice.cae)
     qr_url = invoice_qr_url(invoice, org) if authorized else None
-    issued = _issue_date(invoice, issued_at_zone or org.time_zone or DEFAULT_TIME_ZONE)
+    issued = _issue_date(invoice, issued_at_zone or org.time_zone)
     title = "RECIBO" if internal else "FACTURA"
     pdv = f"{invoice.punto_de_venta:04d}"
     number = f"{invoice.number:08d}" if invoice.number is not None else "(a asignar)"

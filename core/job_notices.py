@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
-import phonenumbers
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core import texts
+from core import es_ar, texts
 from core.models import (
     Conversation,
     ConversationRole,
@@ -26,13 +25,12 @@ from core.models import (
 from core.outbox import queue_replies
 from core.phones import wa_id_for
 from core.replies import Reply, Text
-from core.reports import DEFAULT_TIME_ZONE, SERVICE_LABELS
+from core.reports import SERVICE_LABELS
 
 log = logging.getLogger("campotech.job_notices")
 
 CHANGES = frozenset({"assigned", "rescheduled", "cancelled", "unassigned"})
 PROBLEM_MAX = 150  # characters of the job's description a notice quotes
-WEEKDAYS = ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo")
 NO_DATE = "sin fecha todavía"
 
 
@@ -52,18 +50,18 @@ def technician_notice(
         technician = session.get(User, job.technician_id)
     if technician is None or not technician.active or not technician.phone:
         return None
-    zone = _zone(session, job.org_id)
+    zone = _org_zone(session, job.org_id)
     customer = session.get(Customer, job.customer_id)
     body = texts.render(
         f"tech_job_{change}",
         emergency=job.urgency == Urgency.EMERGENCY,
         number=job.number,
         customer=(customer.name if customer else None) or "",
-        phone=readable_phone(customer.phone if customer else None),
+        phone=es_ar.readable_phone(customer.phone if customer else None),
         address=_address(session, job),
         when=visit_text(job.scheduled_start, job.scheduled_end, zone, now or utcnow()),
         service=SERVICE_LABELS.get(job.service, str(job.service)).capitalize(),
-        problem=shortened(job.description),
+        problem=es_ar.shortened(job.description, PROBLEM_MAX),
     )
     return wa_id_for(technician.phone), Text(body)
 
@@ -116,12 +114,9 @@ def _conversation_with(session: Session, wa_id: str) -> Conversation | None:
 
 # ---- the pieces of the text --------------------------------------------------------------------
 
-def _zone(session: Session, org_id: int) -> ZoneInfo:
+def _org_zone(session: Session, org_id: int) -> ZoneInfo:
     name = session.scalar(select(Organization.time_zone).where(Organization.id == org_id))
-    try:
-        return ZoneInfo(name or DEFAULT_TIME_ZONE)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo(DEFAULT_TIME_ZONE)
+    return es_ar.zone(name)
 
 
 def _address(session: Session, job: Job) -> str:
@@ -130,46 +125,9 @@ def _address(session: Session, job: Job) -> str:
     return " ".join((text or "").split())
 
 
-def readable_phone(e164: str | None) -> str:
-    """'+5491166660001' → '+54 9 11 6666-0001'; as stored when it does not parse."""
-    if not e164:
-        return ""
-    try:
-        number = phonenumbers.parse(e164, None)
-    except phonenumbers.NumberParseException:
-        return e164
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
-
-
-def shortened(text: str | None, limit: int = PROBLEM_MAX) -> str:
-    """On one line, cut at a word before `limit` characters with an ellipsis."""
-    text = " ".join((text or "").split())
-    if len(text) <= limit:
-        return text
-    cut = text[:limit - 1]
-    if " " in cut[limit // 2:]:
-        cut = cut[:cut.rindex(" ")]
-    return cut.rstrip(" ,.;:-") + "…"
-
-
 def visit_text(start: datetime | None, end: datetime | None, zone: ZoneInfo, now: datetime) -> str:
     """"hoy de 14 a 16", "mañana a las 9", "jueves 26/11 de 9 a 11:30", or "sin fecha todavía"."""
     if start is None:
         return NO_DATE
-    local = start.astimezone(zone)
-    phrase = _day(local.date(), now.astimezone(zone).date())
-    if end is None:
-        return f"{phrase} a {'la' if local.hour == 1 else 'las'} {_clock(local)}"
-    return f"{phrase} de {_clock(local)} a {_clock(end.astimezone(zone))}"
-
-
-def _day(day: date, today: date) -> str:
-    if day == today:
-        return "hoy"
-    if day == today + timedelta(days=1):
-        return "mañana"
-    return f"{WEEKDAYS[day.weekday()]} {day.day}/{day.month}"
-
-
-def _clock(moment: datetime) -> str:
-    return str(moment.hour) if moment.minute == 0 else f"{moment.hour}:{moment.minute:02d}"
+    return es_ar.visit_phrase(start.astimezone(zone), end.astimezone(zone) if end else None,
+                              now.astimezone(zone).date(), article=False)

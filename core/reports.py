@@ -21,11 +21,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, aliased
 
+from core import es_ar
 from core.models import (
     Customer,
     Invoice,
@@ -41,10 +42,8 @@ from core.models import (
 )
 from core.texts import render
 
-DEFAULT_TIME_ZONE = "America/Argentina/Buenos_Aires"
 BILLED_STATUSES = (InvoiceStatus.PENDING, InvoiceStatus.AUTHORIZED, InvoiceStatus.INTERNAL)
 AGENDA_LINES = 5  # tomorrow's visits shown in the summary; the rest become "y N más"
-WEEKDAYS = ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo")
 SERVICE_LABELS = {
     Service.PLUMBING: "plomería",
     Service.ELECTRICAL: "electricidad",
@@ -67,7 +66,7 @@ class AgendaItem:
 
     @property
     def time_text(self) -> str:
-        return f"{self.start.hour}:{self.start.minute:02d}"
+        return es_ar.clock_hm(self.start)
 
 
 @dataclass(frozen=True)
@@ -105,34 +104,8 @@ class UnpaidTotal(NamedTuple):
 # ---------------------------------------------------------------------------------------------
 # Formatting
 
-
-def format_pesos(amount: Decimal | int) -> str:
-    """Argentine style: 15000 → "$15.000", 1234.5 → "$1.234,50", -200 → "-$200"."""
-    value = Decimal(amount).quantize(CENT, rounding=ROUND_HALF_UP)
-    sign = "-" if value < 0 else ""
-    whole, cents = f"{abs(value):.2f}".split(".")
-    groups = []
-    while len(whole) > 3:
-        groups.insert(0, whole[-3:])
-        whole = whole[:-3]
-    groups.insert(0, whole)
-    text = ".".join(groups)
-    if cents != "00":
-        text += f",{cents}"
-    return f"{sign}${text}"
-
-
-def _first_name(name: str | None) -> str | None:
-    if not name or not name.strip():
-        return None
-    return name.split()[0]
-
-
-def _zone(name: str | None) -> ZoneInfo:
-    try:
-        return ZoneInfo(name or DEFAULT_TIME_ZONE)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo(DEFAULT_TIME_ZONE)
+# Kept for the modules that still import it from here (flows, workers, payments, price book).
+format_pesos = es_ar.pesos
 
 
 def _day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
@@ -219,7 +192,7 @@ def daily_summary(session: Session, org: Organization | int, day: date) -> Daily
         org = session.get(Organization, org)
         if org is None:
             raise LookupError("organization not found in this session's scope")
-    zone = _zone(org.time_zone)
+    zone = es_ar.zone(org.time_zone)
     start, end = _day_bounds(day, zone)
 
     completed = session.scalar(
@@ -255,7 +228,7 @@ def daily_summary(session: Session, org: Organization | int, day: date) -> Daily
 def agenda(session: Session, day: date, zone: ZoneInfo | str) -> list[AgendaItem]:
     """Visits scheduled on a local day, in order (cancelled ones left out)."""
     if isinstance(zone, str):
-        zone = _zone(zone)
+        zone = es_ar.zone(zone)
     start, end = _day_bounds(day, zone)
     technician = aliased(User)
     rows = session.execute(
@@ -270,9 +243,9 @@ def agenda(session: Session, day: date, zone: ZoneInfo | str) -> list[AgendaItem
     return [
         AgendaItem(
             start=r.scheduled_start.astimezone(zone),
-            customer=_first_name(r.name) or r.phone or "cliente",
+            customer=es_ar.first_name(r.name) or r.phone or "cliente",
             service=Service(r.service),
-            technician=_first_name(r.technician),
+            technician=es_ar.first_name(r.technician),
             job_number=r.number,
         )
         for r in rows
@@ -302,7 +275,7 @@ def due_summaries(session_factory_or_db: object, now: datetime) -> list[int]:
             select(Organization.id, Organization.time_zone, Organization.summary_hour)
             .order_by(Organization.id)
         ).all()
-    return [org_id for org_id, zone, hour in rows if now.astimezone(_zone(zone)).hour == hour]
+    return [org_id for org_id, zone, hour in rows if now.astimezone(es_ar.zone(zone)).hour == hour]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -313,13 +286,13 @@ def render_summary(summary: DailySummary) -> str:
     shown = summary.tomorrow[:AGENDA_LINES]
     return render(
         "owner_summary",
-        weekday=WEEKDAYS[summary.day.weekday()],
+        weekday=es_ar.weekday(summary.day),
         day=f"{summary.day.day:02d}/{summary.day.month:02d}",
         quiet=summary.quiet,
         completed=summary.completed,
-        billed=format_pesos(summary.billed) if summary.billed else None,
-        collected=format_pesos(summary.collected) if summary.collected else None,
-        unpaid=format_pesos(summary.unpaid_total) if summary.unpaid_total > 0 else None,
+        billed=es_ar.pesos(summary.billed) if summary.billed else None,
+        collected=es_ar.pesos(summary.collected) if summary.collected else None,
+        unpaid=es_ar.pesos(summary.unpaid_total) if summary.unpaid_total > 0 else None,
         debtors=summary.debtors,
         emergencies=summary.emergencies,
         tomorrow=[
@@ -337,11 +310,11 @@ def render_unpaid(debtors: list[Debtor], total: Decimal, debtor_count: int | Non
     count = len(debtors) if debtor_count is None else max(debtor_count, len(debtors))
     return render(
         "owner_unpaid",
-        total=format_pesos(total),
+        total=es_ar.pesos(total),
         count=count,
         debtors=[
             {"name": d.name or d.phone or f"Cliente {d.customer_id}",
-             "balance": format_pesos(d.balance),
+             "balance": es_ar.pesos(d.balance),
              "since": f"{d.oldest_invoice.day:02d}/{d.oldest_invoice.month:02d}"}
             for d in debtors
         ],

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
+from core import es_ar
 from core.models import Job, JobStatus, Organization, Role, User
 from core.users import technicians
 
@@ -29,9 +30,8 @@ FREEING_STATUSES = frozenset(
 SLOT_ID_PREFIX = "slot"
 
 _DAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-# User-facing words (Rioplatense Spanish).
+# User-facing words (Rioplatense Spanish); the short weekdays fit a 20-character button title.
 _WEEKDAY_SHORT = ("Lun", "Mar", "Mié", "Jue", "Vie", "Sáb", "Dom")
-_WEEKDAY_LONG = ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo")
 _TODAY, _TOMORROW = "Hoy", "Mañana"
 _OPEN_NOW = "ahora"
 _NO_OPENING = "apenas podamos"
@@ -67,8 +67,8 @@ class Slot:
             prefix = _TOMORROW
         else:
             prefix = f"{_WEEKDAY_SHORT[day.weekday()]} {day.day}/{day.month}"
-        text = f"{prefix} {_clock(self.start)} a {_clock(self.end)}"
-        return text if len(text) <= LABEL_MAX else f"{prefix} {_clock(self.start)}"
+        text = f"{prefix} {es_ar.clock(self.start)} a {es_ar.clock(self.end)}"
+        return text if len(text) <= LABEL_MAX else f"{prefix} {es_ar.clock(self.start)}"
 
 
 def parse_slot_id(value: str, *, duration: timedelta = DEFAULT_DURATION,
@@ -186,17 +186,17 @@ def describe_opening(org: Organization, at: datetime) -> str:
         return _NO_OPENING
     if opening == local:
         return _OPEN_NOW
+    # "a las 8:00", not es_ar.at_hour's "a las 8": this one always shows the minutes.
     article = "la" if opening.hour == 1 else "las"
-    hour = f"a {article} {opening.hour}:{opening.minute:02d}"
+    hour = f"a {article} {es_ar.clock_hm(opening)}"
     days = (opening.date() - local.date()).days
     if days == 0:
         return f"hoy {hour}"
     if days == 1:
         return f"mañana {hour}"
-    weekday = _WEEKDAY_LONG[opening.weekday()]
     if days < 7:
-        return f"el {weekday} {hour}"
-    return f"el {weekday} {opening.day}/{opening.month} {hour}"
+        return f"el {es_ar.weekday(opening.date())} {hour}"
+    return f"el {es_ar.weekday_date(opening.date())} {hour}"
 
 
 # --- building candidates ---------------------------------------------------------------------
@@ -387,7 +387,3 @@ def _ceil_hour(value: datetime) -> datetime:
 
 def _overlaps(start: datetime, end: datetime, other: Range) -> bool:
     return start < other[1] and other[0] < end
-
-
-def _clock(value: datetime) -> str:
-    return str(value.hour) if value.minute == 0 else f"{value.hour}:{value.minute:02d}"

@@ -15,11 +15,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core import es_ar
 from core.models import Job, JobStatus, Organization
 from core.settings import Settings
 from core.signed_tokens import (  # the token errors are part of this module's interface
@@ -30,7 +31,6 @@ from core.signed_tokens import (  # the token errors are part of this module's i
 )
 
 DEFAULT_TTL = timedelta(days=7)
-DEFAULT_TIME_ZONE = "America/Argentina/Buenos_Aires"
 
 _TOKENS = SignedTokens(b"campotech.job-tracking.v1")
 
@@ -85,7 +85,6 @@ _STEP_OF: dict[JobStatus, int | None] = {
 }
 FINAL_STEP = len(STEPS) - 1
 _WINDOW_STATUSES = frozenset({S.SCHEDULED, S.EN_ROUTE})
-_WEEKDAYS = ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo")
 
 
 @dataclass(frozen=True)
@@ -106,25 +105,19 @@ class TrackingView:
         return self.step is not None and self.step < FINAL_STEP
 
 
-def _zone(session: Session, org_id: int) -> ZoneInfo:
+def _org_zone(session: Session, org_id: int) -> ZoneInfo:
     name = session.scalar(select(Organization.time_zone).where(Organization.id == org_id))
-    try:
-        return ZoneInfo(name or DEFAULT_TIME_ZONE)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo(DEFAULT_TIME_ZONE)
-
-
-def _hour(moment: datetime) -> str:
-    return f"{moment.hour}" if moment.minute == 0 else f"{moment.hour}:{moment.minute:02d}"
+    return es_ar.zone(name)
 
 
 def format_window(start: datetime, end: datetime | None, zone: ZoneInfo) -> str:
     """A visit window such as `martes 1/12, de 9 a 11` (`a las 9` without an end)."""
     local = start.astimezone(zone)
-    day = f"{_WEEKDAYS[local.weekday()]} {local.day}/{local.month}"
+    day = es_ar.weekday_date(local.date())
     if end is None:
-        return f"{day}, a las {_hour(local)}"
-    return f"{day}, de {_hour(local)} a {_hour(end.astimezone(zone))}"
+        # Always "a las", even at 1 (es_ar.at_hour says "a la 1"): the page has always read so.
+        return f"{day}, a las {es_ar.clock(local)}"
+    return f"{day}, de {es_ar.clock(local)} a {es_ar.clock(end.astimezone(zone))}"
 
 
 def _eta(eta_at: datetime, now: datetime) -> tuple[int, str]:
@@ -137,21 +130,17 @@ def _eta(eta_at: datetime, now: datetime) -> tuple[int, str]:
     return minutes, f"en {hours} h {rest} min" if rest else f"en {hours} h"
 
 
-def _first_name(full_name: str | None) -> str | None:
-    parts = (full_name or "").split()
-    return parts[0] if parts else None
-
-
 def job_view(session: Session, job: Job, *, now: datetime | None = None) -> TrackingView:
     """The public view of `job`, read in its organization's session."""
     now = aware_now(now)
     status = JobStatus(job.status)
     window = None
     if status in _WINDOW_STATUSES and job.scheduled_start is not None:
-        window = format_window(job.scheduled_start, job.scheduled_end, _zone(session, job.org_id))
+        zone = _org_zone(session, job.org_id)
+        window = format_window(job.scheduled_start, job.scheduled_end, zone)
     first_name = None
     if status != S.CANCELLED and job.technician is not None:
-        first_name = _first_name(job.technician.name)
+        first_name = es_ar.first_name(job.technician.name)
     eta_minutes = eta_label = None
     if status == S.EN_ROUTE and job.eta_at is not None:
         eta_minutes, eta_label = _eta(job.eta_at, now)

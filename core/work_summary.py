@@ -16,17 +16,16 @@ import re
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from core import tenancy
+from core import es_ar, tenancy
 from core.models import Job, JobStatus, Organization, PriceBookItem
 from core.price_book import list_items
-from core.reports import format_pesos
 from core.search import fold
 from core.texts import render
 from nlu.extract.money import find_amount
@@ -52,7 +51,6 @@ ADJUSTMENT_DESCRIPTION = "Mano de obra / ajuste"
 NAME_CUTOFF = 80.0  # a customer's name right after "lo de", "la señora"...
 BARE_NAME_CUTOFF = 88.0  # ...or anywhere else in the message
 CENT = Decimal("0.01")
-DEFAULT_TIME_ZONE = "America/Argentina/Buenos_Aires"
 CANDIDATE_STATUSES = (
     JobStatus.SCHEDULED, JobStatus.EN_ROUTE, JobStatus.ON_SITE, JobStatus.NEEDS_FOLLOWUP,
 )
@@ -571,7 +569,7 @@ def _quantity_text(quantity: Decimal) -> str | None:
 def render_work_summary(summary: WorkSummary, job_number: int, customer_name: str | None) -> str:
     """The message that asks the technician to confirm the lines before invoicing."""
     lines = [{"description": line.description, "quantity": _quantity_text(line.quantity),
-              "amount": format_pesos(line.amount), "doubtful": line.doubtful}
+              "amount": es_ar.pesos(line.amount), "doubtful": line.doubtful}
              for line in summary.lines]
     adjustment = summary.labor_adjustment
     return render(
@@ -579,9 +577,9 @@ def render_work_summary(summary: WorkSummary, job_number: int, customer_name: st
         job_number=job_number,
         customer_name=(customer_name or "").strip() or None,
         lines=lines,
-        adjustment=format_pesos(adjustment.amount) if adjustment else None,
+        adjustment=es_ar.pesos(adjustment.amount) if adjustment else None,
         adjustment_label=ADJUSTMENT_DESCRIPTION,
-        total=format_pesos(summary.total),
+        total=es_ar.pesos(summary.total),
         stated=summary.stated_amount is not None,
         fitted=summary.fitted,
         unmatched=summary.unmatched,
@@ -611,23 +609,17 @@ _JOB_NUMBER = re.compile(
 )
 
 
-def _zone(session: Session) -> ZoneInfo:
+def _scope_zone(session: Session) -> ZoneInfo:
+    """The zone of the session's organization (Buenos Aires outside one)."""
     org_id = tenancy.current_scope(session).org_id
     name = None
     if org_id is not None:
         name = session.scalar(select(Organization.time_zone).where(Organization.id == org_id))
-    try:
-        return ZoneInfo(name or DEFAULT_TIME_ZONE)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo(DEFAULT_TIME_ZONE)
+    return es_ar.zone(name)
 
 
 def _local_date(moment: datetime | None, zone: ZoneInfo) -> date | None:
-    if moment is None:
-        return None
-    if moment.tzinfo is None:  # SQLite hands back naive UTC
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(zone).date()
+    return None if moment is None else es_ar.aware(moment).astimezone(zone).date()
 
 
 def _marked_tokens(tokens: list[str]) -> set[int]:
@@ -682,13 +674,11 @@ def candidate_jobs(session: Session, technician_id: int, text: str, today: date)
     ).unique())
     if not jobs:
         return []
-    zone = _zone(session)
+    zone = _scope_zone(session)
     far = datetime.max.replace(tzinfo=UTC)
 
     def order(job: Job) -> tuple:
-        start = job.scheduled_start
-        if start is not None and start.tzinfo is None:
-            start = start.replace(tzinfo=UTC)
+        start = es_ar.aware(job.scheduled_start) if job.scheduled_start is not None else None
         return (_local_date(job.scheduled_start, zone) != today, start is None, start or far,
                 job.number)
 

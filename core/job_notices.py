@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -32,6 +32,8 @@ log = logging.getLogger("campotech.job_notices")
 CHANGES = frozenset({"assigned", "rescheduled", "cancelled", "unassigned"})
 PROBLEM_MAX = 150  # characters of the job's description a notice quotes
 NO_DATE = "sin fecha todavía"
+GO_NOW = "ahora: andá lo antes posible"
+EMERGENCY_NOW = timedelta(hours=1)  # an emergency booked within this is "now"
 
 
 def technician_notice(
@@ -59,7 +61,7 @@ def technician_notice(
         customer=(customer.name if customer else None) or "",
         phone=es_ar.readable_phone(customer.phone if customer else None),
         address=_address(session, job),
-        when=visit_text(job.scheduled_start, job.scheduled_end, zone, now or utcnow()),
+        when=_when(job, zone, now or utcnow()),
         service=SERVICE_LABELS.get(job.service, str(job.service)).capitalize(),
         problem=es_ar.shortened(job.description, PROBLEM_MAX),
     )
@@ -123,6 +125,15 @@ def _address(session: Session, job: Job) -> str:
     address = session.get(CustomerAddress, job.address_id) if job.address_id else None
     text = address.one_line if address else job.address_text
     return " ".join((text or "").split())
+
+
+def _when(job: Job, zone: ZoneInfo, now: datetime) -> str:
+    """The visit; for an emergency due now (or with no time), "ahora" — go as soon as possible."""
+    start = job.scheduled_start
+    if job.urgency == Urgency.EMERGENCY and (
+            start is None or es_ar.aware(start) <= now + EMERGENCY_NOW):
+        return GO_NOW
+    return visit_text(start, job.scheduled_end, zone, now)
 
 
 def visit_text(start: datetime | None, end: datetime | None, zone: ZoneInfo, now: datetime) -> str:

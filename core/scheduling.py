@@ -351,9 +351,13 @@ def _any(tier: list[Slot], picked: list[Slot]):
     yield from tier
 
 
+def part_of_day(moment: datetime) -> str:
+    """"morning" before 12, "afternoon" before 18, else "evening" (the NLU's windows)."""
+    return "morning" if moment.hour < 12 else "afternoon" if moment.hour < 18 else "evening"
+
+
 def _part_of_day(slot: Slot) -> str:
-    hour = slot.start.hour
-    return "morning" if hour < 12 else "afternoon" if hour < 18 else "evening"
+    return part_of_day(slot.start)
 
 
 def _in_window(slot: Slot, window: str, duration: timedelta) -> bool:

@@ -42,7 +42,14 @@ from core.links import job_link
 from core.models import ConversationRole, Customer, Role, User
 from core.phones import wa_id_for
 from core.replies import Button, Buttons, ListMessage, Reply, Row, Section, Text
-from core.scheduling import describe_opening, free_slots, is_open, is_slot_free, parse_slot_id
+from core.scheduling import (
+    describe_opening,
+    free_slots,
+    is_open,
+    is_slot_free,
+    parse_slot_id,
+    part_of_day,
+)
 from flows import handover
 from flows.buttons import AddressTap, BookingTap, ServiceTap, SlotTap
 from flows.engine import INTERRUPTIONS, FlowSpec
@@ -228,7 +235,10 @@ def _ask_slot(turn: Turn) -> list[Reply]:
     slots = free_slots(
         turn.session, turn.org, now=turn.now, count=3,
         preferred_date=datetime.fromisoformat(s["date"]).date() if s.get("date") else None,
-        preferred_window=s.get("window"), urgency="high" if s.get("urgency") == "high" else "normal",
+        preferred_window=s.get("window"),
+        # "Urgente" means the earliest times, unless they said when ("hoy a la tarde").
+        urgency="high" if s.get("urgency") == "high" and not (s.get("date") or s.get("window"))
+        else "normal",
     )
     if not slots:
         return _hand_over(turn, "no_slots")
@@ -249,7 +259,10 @@ def _asked_for(turn: Turn, offered) -> dict:
         day_phrase(day, turn.today) if day else None, WINDOW_WORDS.get(s.get("window") or "")) if p)
     if not phrase:
         return {"asked": None, "honoured": False}
-    honoured = any(day is None or x.start.astimezone(turn.zone).date() == day for x in offered)
+    window = s.get("window")
+    honoured = any((day is None or x.start.astimezone(turn.zone).date() == day)
+                   and (window is None or part_of_day(x.start.astimezone(turn.zone)) == window)
+                   for x in offered)
     return {"asked": phrase, "honoured": honoured}
 
 

@@ -157,7 +157,7 @@ def test_fitted_lines_always_add_up_to_the_total(total):
 
 
 def test_a_doubtful_match_is_not_priced_when_the_total_is_stated(pg_db, org):
-    org_id, ids = org
+    org_id, _ = org
     with pg_db.org_session(org_id) as s:
         summary = match_lines(s, "terminé, cambié el flexible común y la resistencia, cobrale 20 lucas",
                               Decimal(20000))

@@ -423,6 +423,9 @@ class WorkSummary:
     labor_adjustment: Line | None = None  # labour: stated total minus matched lines, when above
     items: list[str] = field(default_factory=list)  # every piece of work found
     fitted: bool = False  # the list prices were lowered to fit the stated total
+    # Pieces that matched more than one item about as well: with a stated total they are
+    # described in the labour line rather than priced by a guess.
+    unsure: list[str] = field(default_factory=list)
 
     @property
     def matched_total(self) -> Decimal:
@@ -435,7 +438,7 @@ class WorkSummary:
 
     @property
     def needs_review(self) -> bool:
-        return bool(self.unmatched) or any(line.doubtful for line in self.lines)
+        return bool(self.unmatched or self.unsure) or any(line.doubtful for line in self.lines)
 
 
 def _best_line(piece: _Piece, candidates: list[_Candidate]) -> Line | None:
@@ -505,10 +508,13 @@ def match_lines(session: Session, text: str, amount: Decimal | float | None) -> 
     candidates = _candidates(session)
     matched: list[tuple[_Piece, Line]] = []
     unmatched: list[str] = []
+    unsure: list[str] = []
     for piece in pieces:
         line = _best_line(piece, candidates)
-        if line is None or (stated is not None and line.doubtful):
+        if line is None:
             unmatched.append(piece.text)
+        elif stated is not None and line.doubtful:
+            unsure.append(piece.text)
         else:
             matched.append((piece, line))
     lines = _merge(matched)
@@ -516,14 +522,16 @@ def match_lines(session: Session, text: str, amount: Decimal | float | None) -> 
     adjustment = None
     fitted = False
     if stated is not None and stated > matched_total:
-        adjustment = Line(item_id=None, description=_labour_description(unmatched),
+        described = unsure + unmatched
+        adjustment = Line(item_id=None, description=_labour_description(described),
                           quantity=Decimal(1), unit_price=stated - matched_total, confidence=1.0,
-                          said=", ".join(unmatched))
+                          said=", ".join(described))
     elif stated is not None and stated < matched_total:
         lines, fitted = fit_to_total(lines, stated), True
     return WorkSummary(lines=lines, unmatched=unmatched,
                        total=stated if stated is not None else matched_total, stated_amount=stated,
-                       labor_adjustment=adjustment, items=[p.text for p in pieces], fitted=fitted)
+                       labor_adjustment=adjustment, items=[p.text for p in pieces], fitted=fitted,
+                       unsure=unsure)
 
 
 def _labour_description(unmatched: list[str]) -> str:
@@ -578,11 +586,12 @@ def render_work_summary(summary: WorkSummary, job_number: int, customer_name: st
         customer_name=(customer_name or "").strip() or None,
         lines=lines,
         adjustment=es_ar.pesos(adjustment.amount) if adjustment else None,
-        adjustment_label=ADJUSTMENT_DESCRIPTION,
+        adjustment_label=adjustment.description if adjustment else ADJUSTMENT_DESCRIPTION,
         total=es_ar.pesos(summary.total),
         stated=summary.stated_amount is not None,
         fitted=summary.fitted,
         unmatched=summary.unmatched,
+        unsure=summary.unsure,
         doubtful=any(line.doubtful for line in summary.lines),
     )
 

@@ -162,8 +162,11 @@ def test_a_doubtful_match_is_not_priced_when_the_total_is_stated(pg_db, org):
         summary = match_lines(s, "terminé, cambié el flexible común y la resistencia, cobrale 20 lucas",
                               Decimal(20000))
     assert summary.lines == []
-    assert summary.unmatched == ["flexible común", "resistencia"]
+    assert summary.unsure == ["flexible común"] and summary.unmatched == ["resistencia"]
     assert summary.labor_adjustment.description == "Mano de obra: flexible común, resistencia"
+    text = render_work_summary(summary, 3, None)
+    assert "• Mano de obra: flexible común, resistencia: $20.000" in text
+    assert "«flexible común»: no sé bien cuál" in text
     assert summary.labor_adjustment.amount == summary.total == Decimal("20000.00")
 
 

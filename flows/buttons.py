@@ -24,91 +24,77 @@ Wire formats (kept stable: ids already sent to customers must still work when ta
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass, fields
 from typing import ClassVar
 
 MAX_ID = 256  # WhatsApp's limit for a reply id
 
 
+@dataclass(frozen=True)
 class CallbackData:
-    """Base of every typed id: `prefix` names the kind; subclasses define the fields."""
+    """Base of every typed id: `prefix` names the kind, `pattern` reads it back.
+
+    The default wire format is the prefix and the fields, in order, joined by ":" (a field
+    that is None is left out); `pattern` has one group per field. Fields typed `int` are read
+    back as ints.
+    """
 
     prefix: ClassVar[str]
     pattern: ClassVar[re.Pattern[str]]
 
     def encode(self) -> str:
-        raise NotImplementedError
+        return ":".join([self.prefix, *(str(v) for v in astuple(self) if v is not None)])
 
     @classmethod
     def parse(cls, raw: str) -> CallbackData | None:
-        raise NotImplementedError
+        m = cls.pattern.match(raw)
+        if m is None:
+            return None
+        values = [None if g is None else int(g) if f.type in ("int", "int | None") else g
+                  for f, g in zip(fields(cls), m.groups(), strict=True)]
+        return cls(*values)
 
 
-def _choice(prefix: str, choices: tuple[str, ...]):
-    """A kind whose only field is one of a few words."""
-
-    pattern = re.compile(rf"^{prefix}:({'|'.join(choices)})$")
-
-    def encode(self) -> str:
-        return f"{prefix}:{self.choice}"
-
-    @classmethod
-    def parse(cls, raw: str):
-        m = pattern.match(raw)
-        return cls(m.group(1)) if m else None
-
-    def post_init(self) -> None:
-        if self.choice not in choices:
-            raise ValueError(f"{prefix} choice must be one of {choices}, not {self.choice!r}")
-
-    return pattern, encode, parse, post_init
+def _choices(prefix: str, *choices: str) -> re.Pattern[str]:
+    return re.compile(rf"^{prefix}:({'|'.join(choices)})$")
 
 
 @dataclass(frozen=True)
 class MenuTap(CallbackData):
-    choice: str
+    choice: str  # new_job, status, human
     prefix = "menu"
-    CHOICES = ("new_job", "status", "human")
-    pattern, encode, parse, __post_init__ = _choice(prefix, CHOICES)
+    pattern = _choices(prefix, "new_job", "status", "human")
 
 
 @dataclass(frozen=True)
 class AddressTap(CallbackData):
-    choice: str
+    choice: str  # same, other
     prefix = "address"
-    pattern, encode, parse, __post_init__ = _choice(prefix, ("same", "other"))
+    pattern = _choices(prefix, "same", "other")
 
 
 @dataclass(frozen=True)
 class BookingTap(CallbackData):
-    choice: str
+    choice: str  # confirm, change
     prefix = "booking"
-    pattern, encode, parse, __post_init__ = _choice(prefix, ("confirm", "change"))
+    pattern = _choices(prefix, "confirm", "change")
 
 
 @dataclass(frozen=True)
 class CancelTap(CallbackData):
-    choice: str
+    choice: str  # yes, no
     prefix = "cancel"
-    pattern, encode, parse, __post_init__ = _choice(prefix, ("yes", "no"))
+    pattern = _choices(prefix, "yes", "no")
 
 
 @dataclass(frozen=True)
 class ServiceTap(CallbackData):
-    service: str
+    service: str  # an NLU service
     prefix = "service"
     pattern = re.compile(r"^service:([a-z_]{1,40})$")
 
-    def encode(self) -> str:
-        return f"service:{self.service}"
 
-    @classmethod
-    def parse(cls, raw: str) -> ServiceTap | None:
-        m = cls.pattern.match(raw)
-        return cls(m.group(1)) if m else None
-
-
-_SLOT = r"(\d{1,10}):(\d{4}-\d{2}-\d{2}T[0-9:.+\-]{5,40})"
+_SLOT = r"slot:\d{1,10}:\d{4}-\d{2}-\d{2}T[0-9:.+\-]{5,40}"
 
 
 @dataclass(frozen=True)
@@ -117,14 +103,10 @@ class SlotTap(CallbackData):
 
     slot_id: str
     prefix = "slot"
-    pattern = re.compile(rf"^slot:{_SLOT}$")
+    pattern = re.compile(rf"^({_SLOT})$")
 
     def encode(self) -> str:
-        return self.slot_id
-
-    @classmethod
-    def parse(cls, raw: str) -> SlotTap | None:
-        return cls(raw) if cls.pattern.match(raw) else None
+        return self.slot_id  # already "slot:<technician id>:<iso start>"
 
 
 @dataclass(frozen=True)
@@ -134,17 +116,7 @@ class RescheduleTap(CallbackData):
     slot_id: str | None = None
     choice: str | None = None
     prefix = "resched"
-    pattern = re.compile(rf"^resched:(?:(yes|no)|(slot:{_SLOT}))$")
-
-    def encode(self) -> str:
-        return f"resched:{self.choice or self.slot_id}"
-
-    @classmethod
-    def parse(cls, raw: str) -> RescheduleTap | None:
-        m = cls.pattern.match(raw)
-        if m is None:
-            return None
-        return cls(choice=m.group(1)) if m.group(1) else cls(slot_id=m.group(2))
+    pattern = re.compile(rf"^resched:(?:({_SLOT})|(yes|no))$")
 
 
 @dataclass(frozen=True)
@@ -153,14 +125,6 @@ class RateTap(CallbackData):
     stars: int
     prefix = "rate"
     pattern = re.compile(r"^rate:(\d{1,10}):([1-5])$")
-
-    def encode(self) -> str:
-        return f"rate:{self.job_id}:{self.stars}"
-
-    @classmethod
-    def parse(cls, raw: str) -> RateTap | None:
-        m = cls.pattern.match(raw)
-        return cls(int(m.group(1)), int(m.group(2))) if m else None
 
 
 @dataclass(frozen=True)
@@ -173,16 +137,6 @@ class JobActionTap(CallbackData):
     prefix = "job"
     pattern = re.compile(r"^job:(\d{1,10}):(on_the_way|arrived|done|cannot)(?::(\d{1,4}))?$")
 
-    def encode(self) -> str:
-        return f"job:{self.job_id}:{self.action}" + (f":{self.eta}" if self.eta is not None else "")
-
-    @classmethod
-    def parse(cls, raw: str) -> JobActionTap | None:
-        m = cls.pattern.match(raw)
-        if m is None:
-            return None
-        return cls(int(m.group(1)), m.group(2), int(m.group(3)) if m.group(3) else None)
-
 
 @dataclass(frozen=True)
 class DoneTap(CallbackData):
@@ -192,14 +146,6 @@ class DoneTap(CallbackData):
     job_id: int
     prefix = "done"
     pattern = re.compile(r"^done:(confirm|cancel):(\d{1,10})$")
-
-    def encode(self) -> str:
-        return f"done:{self.choice}:{self.job_id}"
-
-    @classmethod
-    def parse(cls, raw: str) -> DoneTap | None:
-        m = cls.pattern.match(raw)
-        return cls(m.group(1), int(m.group(2))) if m else None
 
 
 KINDS: tuple[type[CallbackData], ...] = (

@@ -3,20 +3,20 @@
 ```mermaid
 flowchart TD
     start([new_job burst]) --> emergency{emergency?}
-    emergency -- yes --> safety[safety advice + owner and on-call alerted] --> address
+    emergency -- yes --> safety[safety advice; owner alerted if no address yet] --> address
     emergency -- no --> service{service known?}
     service -- no --> ask_service[list of services] --> service
     service -- yes --> address{address known?}
     address -- returning customer --> same[¿Es en Gorriti 3400, como la última vez?] --> address
     address -- no --> ask_address[calle y altura] --> address
-    address -- yes, emergency --> create
+    address -- yes, emergency --> dispatch([job created, on-call or nearest free technician assigned and told; owner alerted with phone and link])
     address -- yes --> slot{slot chosen?}
-    slot -- no --> offer[2-3 free slots as buttons] --> slot
+    slot -- no --> offer[2-3 free slots as buttons, on the day already said if any] --> slot
     slot -- none free --> person([a person takes over])
     slot -- yes --> name{name known?}
     name -- no --> ask_name --> name
     name -- yes --> confirm[summary + Confirmar / Cambiar día]
-    confirm -- Confirmar --> create([job created: number and what happens next])
+    confirm -- Confirmar --> create([job created: number and what happens next; technician told])
     confirm -- Cambiar día --> offer
 ```
 

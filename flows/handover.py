@@ -6,6 +6,17 @@ conversation is marked `needs_person` (it stands first in the inbox) and holds t
 Then the bot says nobody could answer yet and goes back to answering. After a hand-back the
 flow is `after_person` for a while: a plain "gracias" or "ok" to the person is acknowledged,
 not met with "no te entendí".
+
+```mermaid
+stateDiagram-v2
+    [*] --> bot
+    bot --> handover: "te paso con una persona" (asked, two misses, no slot, visit under way)
+    handover --> handover: customer writes (stored, no answer)
+    handover --> bot: HANDOVER_WAIT_MINUTES pass (the bot apologises, helps again)
+    handover --> staff: staff take it over
+    staff --> after_person: staff hand it back (what was left unanswered is answered)
+    after_person --> bot: next message ("gracias" → "¡De nada!")
+```
 """
 
 from __future__ import annotations

@@ -12,8 +12,8 @@ answer into the slots (its validator: False means "not understood"). Every turn 
 4. asks the first step still needed, or `finish`es when none is.
 
 State (flow name, step, slots, misses, expiry) lives in the conversation row, so a restart or
-another worker continues where the person is. Handlers receive the flow's own turn object,
-which must expose `conversation`, `now` and `save(**slots)`.
+another worker continues where the person is. Handlers receive the engine's `flows.turn.Turn`
+(the conversation, `now`, the extraction, the typed tap, and `save(**slots)`).
 """
 
 from __future__ import annotations

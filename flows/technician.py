@@ -22,7 +22,7 @@ flowchart TD
     act -- on_the_way --> en_route[en_route + ETA] --> tell[customer told, tracking link]
     act -- arrived --> on_site[on_site] --> tell
     act -- done --> summary[price-book lines + total: Confirmar / Cancelar]
-    summary -- done:confirm --> completed[completed] --> thanks[customer thanked + asked for stars]
+    summary -- done:confirm --> completed[completed, invoice issued] --> thanks[customer thanked; the bill, then the stars]
     summary -- done:cancel --> kept[left open]
     act -- cannot --> followup[needs_followup + follow-up job] --> tell
 ```

@@ -19,6 +19,7 @@ Wire formats (kept stable: ids already sent to customers must still work when ta
     rate:<job id>:<1-5>                   RateTap
     job:<job id>:<action>[:<eta>]         JobActionTap    on_the_way, arrived, done, cannot
     done:<confirm|cancel>:<job id>        DoneTap
+    ask:<intent>                          ClarifyTap      what they meant, when the bot asked
 """
 
 from __future__ import annotations
@@ -148,9 +149,18 @@ class DoneTap(CallbackData):
     pattern = re.compile(r"^done:(confirm|cancel):(\d{1,10})$")
 
 
+@dataclass(frozen=True)
+class ClarifyTap(CallbackData):
+    """The answer to "¿qué necesitás?" when the bot was unsure: the intent the person meant."""
+
+    intent: str
+    prefix = "ask"
+    pattern = re.compile(r"^ask:([a-z_]{2,40})$")
+
+
 KINDS: tuple[type[CallbackData], ...] = (
     MenuTap, ServiceTap, AddressTap, SlotTap, BookingTap, RescheduleTap, CancelTap, RateTap,
-    JobActionTap, DoneTap,
+    JobActionTap, DoneTap, ClarifyTap,
 )
 _BY_PREFIX = {kind.prefix: kind for kind in KINDS}
 

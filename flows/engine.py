@@ -11,8 +11,10 @@ and fallbacks apart):
 2. reactions and stickers alone are not messages to answer (and not misses);
 3. a flow that expired is dropped, with a word about it;
 4. global commands, declared once: "menú", "cancelar", "hablar con una persona";
-5. the first registered flow that wants the turn (tap kind, entry intent, or its own state);
-6. fallbacks: a greeting gets the menu, the not-understood gets help and, after two misses in a
+5. when the intent is unsure and the person is not answering a question of the bot's, one
+   short question with the likeliest meanings as buttons (`flows/clarify.py`);
+6. the first registered flow that wants the turn (tap kind, entry intent, or its own state);
+7. fallbacks: a greeting gets the menu, the not-understood gets help and, after two misses in a
    row, a person; anything else understood but unhandled is acknowledged.
 """
 
@@ -29,7 +31,7 @@ from core import es_ar, texts
 from core.models import Conversation, ConversationRole, Organization, User
 from core.replies import Button, Buttons, Reply, Text
 from core.settings import Settings, get_settings
-from flows import handover, photos
+from flows import clarify, handover, photos
 from flows.burst import Burst
 from flows.buttons import CallbackData, MenuTap, decode
 from flows.context import org_context
@@ -102,27 +104,32 @@ def handle_burst(
     if not parts:
         return replies
     text = "\n".join(i.text for i in items if i.text)
-    raw_tap = next((i.reply_id for i in reversed(items) if i.reply_id), None)
-    tap = decode(raw_tap)
-    result = extract(text, conversation.role.value, now, org_context(session, burst.org_id), settings)
+    tap = decode(next((i.reply_id for i in reversed(items) if i.reply_id), None))
     turn = Turn(session=session, conversation=conversation, org=org, now=now, settings=settings,
                 burst=Burst(burst.org_id, burst.conversation_id, burst.burst_id, tuple(items)),
-                text=text, result=result, confidence=1.0 if tap else _confidence(result),
-                tap=tap, command=_command(text, tap), user=user,
+                text=text, tap=tap, command=_command(text, tap), user=user,
                 notify=notify or (lambda wa_id, reply: None))
+    context = org_context(session, burst.org_id)
+    if (meant := clarify.meant(turn)) is not None:
+        # The answer to "¿qué necesitás?": the kept message, read with the meaning chosen.
+        turn.text, turn.tap = meant[0], None
+        turn.result = extract(turn.text, conversation.role.value, now, context, settings,
+                              turn.context).model_copy(update={"intent": meant[1], "confidence": 1.0})
+    else:
+        turn.result = extract(text, conversation.role.value, now, context, settings,
+                              turn.context)
+    turn.confidence = 1.0 if tap else (turn.result.confidence or 1.0)
     replies[:0] = _expire(turn)
     if turn.intent in GLOBALS:
         return replies + GLOBALS[turn.intent](turn)
+    if clarify.unsure(turn):
+        return replies + clarify.ask(turn)
     for spec in FLOWS:
         if spec.wants(turn) and (answer := spec.handle(turn)):
             if not conversation.flow:  # inside a flow the step engine counts its own misses
                 conversation.misses = 0
             return replies + answer
     return replies + _fallback(turn, parts)
-
-
-def _confidence(result) -> float:
-    return float(getattr(result, "confidence", None) or 1.0)
 
 
 def _expire(turn: Turn) -> list[Reply]:

@@ -25,12 +25,23 @@ from core.replies import Reply
 from core.settings import Settings
 from flows.burst import Burst
 from flows.buttons import CallbackData
+from nlu.intent.model import Context
 from nlu.schema import Extraction
 
 Notify = Callable[[str, Reply], None]  # (someone else's wa_id, a reply for them)
 
 OPEN = (JobStatus.PENDING, JobStatus.SCHEDULED, JobStatus.EN_ROUTE, JobStatus.ON_SITE,
         JobStatus.NEEDS_FOLLOWUP)
+
+
+# (flow, step) → what the bot asked, in the corpus's words (nlu/data: context.asked).
+ASKED = {
+    ("booking", "slot"): "day", ("booking", "address"): "address",
+    ("booking", "confirm"): "confirm", ("booking", "name"): "name",
+    ("reschedule", "slot"): "day", ("reschedule", "confirm"): "confirm",
+    ("cancel_job", "confirm"): "confirm", ("tech_done", "confirm"): "confirm",
+    ("tech_pick", "which_job"): "which_job",
+}
 
 
 def _nobody(wa_id: str, reply: Reply) -> None:
@@ -109,6 +120,17 @@ class Turn:
             return []
         return list(self.session.scalars(
             select(Job).where(where, Job.status.in_(OPEN)).order_by(Job.id.desc())))
+
+    @property
+    def context(self) -> Context:
+        """What the extraction should know besides the words: the writer's open job (the one
+        moving first) and what the bot last asked, if it is waiting for an answer."""
+        jobs = self.open_jobs
+        moving = [j for j in jobs if j.status in (JobStatus.ON_SITE, JobStatus.EN_ROUTE)]
+        job = (moving or jobs or [None])[0]
+        c = self.conversation
+        asked = ASKED.get((c.flow, c.state)) if c.flow and self.in_flow(c.flow) else None
+        return Context(open_job=job.status.value if job is not None else None, asked=asked)
 
     # -- the conversation's state ----------------------------------------------------------------
 

@@ -26,6 +26,7 @@ def _transcribe(args: argparse.Namespace) -> int:
 
 def _extract(args: argparse.Namespace) -> int:
     from nlu.extract import extract
+    from nlu.intent.model import Context
     from nlu.schema import Extraction
 
     if not args.jsonl:
@@ -39,12 +40,22 @@ def _extract(args: argparse.Namespace) -> int:
         case = json.loads(line)
         try:
             now = datetime.fromisoformat(case["now"])
-            result = extract(case.get("text") or "", case.get("role") or "customer", now)
+            # `context` is an optional extra: {"open_job": "scheduled", "asked": "day"}.
+            context = Context.from_dict(case["context"]) if case.get("context") else None
+            result = extract(case.get("text") or "", case.get("role") or "customer", now,
+                             context=context)
         except Exception as exc:  # noqa: BLE001 - one bad case must not sink the batch
             print(f"case {case.get('id')}: {exc}", file=sys.stderr)
             result = Extraction()
         out.write(json.dumps(result.answer(case.get("id")), ensure_ascii=False) + "\n")
     out.flush()
+    return 0
+
+
+def _train(args: argparse.Namespace) -> int:
+    from nlu.intent.model import build
+
+    print(build())
     return 0
 
 
@@ -57,8 +68,10 @@ def main(argv: list[str] | None = None) -> int:
     e = sub.add_parser("extract", help="extract a structured request from text")
     e.add_argument("--jsonl", action="store_true", help="cases as JSON lines on stdin (CONTRACT.md)")
     e.add_argument("--role", default="customer", choices=["customer", "technician", "owner"])
+    sub.add_parser("train", help="train the intent model on nlu/data/ and save it under var/nlu/")
     args = parser.parse_args(argv)
-    return _transcribe(args) if args.command == "transcribe" else _extract(args)
+    commands = {"transcribe": _transcribe, "extract": _extract, "train": _train}
+    return commands[args.command](args)
 
 
 if __name__ == "__main__":

@@ -56,10 +56,15 @@ class Extraction(BaseModel):
     eta_minutes: int | None = None
     name: str | None = None
     description: str | None = None
+    # How sure the intent is (0-1, the learned model's probability); None from a backend that
+    # does not say. Not part of the contract's output.
+    confidence: float | None = Field(default=None, ge=0, le=1)
+    # The intents it could be, most likely first (for asking "¿qué necesitás?"). Not output.
+    alternatives: list[str] | None = None
 
     def answer(self, case_id: str) -> dict:
         """The contract's output line for one case."""
-        data = self.model_dump(mode="json")
+        data = self.model_dump(mode="json", exclude={"confidence", "alternatives"})
         if data["amount"] is not None and float(data["amount"]).is_integer():
             data["amount"] = int(data["amount"])
         return {"id": case_id, **data}

@@ -134,3 +134,15 @@ if [ "$mode" = test ] && [ "$(id -u)" -eq 0 ] && ! id postgres >/dev/null 2>&1; 
     say "user 'postgres' is missing: install postgresql-15 (it creates the user)"
     exit 1
 fi
+
+# The learned intent model, trained from the committed corpus (nlu/data/) once per corpus
+# change; the app would train it on first use otherwise, which costs the first burst ~20 s.
+if [ "$mode" != venv ]; then
+    "$VENV/bin/python" - <<'PY' || exit 1
+from nlu.intent import corpus
+from nlu.intent.model import build, model_path
+if not model_path(corpus.fingerprint()).exists():
+    print("bootstrap: training the intent model", flush=True)
+    build()
+PY
+fi

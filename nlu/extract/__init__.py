@@ -7,6 +7,7 @@ which case the rules are the fallback when the model fails.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -19,11 +20,12 @@ from nlu.extract.description import problem_summary, update_summary
 from nlu.extract.money import find_amount
 from nlu.extract.names import find_name
 from nlu.extract.text import Speller, expand, fold_aligned
-from nlu.schema import Extraction, OrgContext
+from nlu.intent.model import Context, default_model
+from nlu.schema import Address, Extraction, OrgContext
 
 logger = logging.getLogger("campotech.nlu")
 
-__all__ = ["extract", "extract_rules"]
+__all__ = ["Context", "Signals", "extract", "extract_rules", "signals"]
 
 _SPELLER = Speller(
     rules.vocabulary()
@@ -108,33 +110,69 @@ def _org_service_hints(norm: str, org: OrgContext | None) -> dict[str, float]:
     return hints
 
 
-def extract_rules(
-    text: str, role: str, now: datetime, org_context: OrgContext | None = None
-) -> Extraction:
-    """The offline rules: keyword families, number/date/money grammars and patterns."""
+@dataclass(frozen=True)
+class Signals:
+    """What the precise rules find in a text, before any intent is decided."""
+
+    normalized: str
+    folded: str
+    service: str | None
+    amount: float | None
+    eta: int | None
+    address: Address | None
+    when: object  # nlu.extract.dates.When
+    rule_intent: str
+    flags: dict[str, bool]
+
+
+def signals(text: str, role: str, org_context: OrgContext | None = None,
+            now: datetime | None = None) -> Signals:
+    """The rules' findings: trade, amount, ETA, address, day and time, danger, a bare greeting,
+    and the keyword rules' own guess of the intent (a feature for the learned model)."""
     text = text or ""
     tz = org_context.time_zone if org_context else None
     folded = fold_aligned(text)
     norm = _normalize(text)
     expanded = expand(folded)
-
     service = rules.classify_service(norm, _org_service_hints(norm, org_context))
     amount = find_amount(folded)
     eta = find_eta(expanded) if role == "technician" else None
     address = find_address(text, org_context.streets if org_context else ())
-    when = resolve(expanded, now, tz)
-    intent = rules.classify_intent(
-        norm,
-        role,
-        has_service=service is not None,
-        has_amount=amount is not None,
-        has_eta=eta is not None,
-        has_address=address is not None,
+    when = resolve(expanded, now or datetime.now().astimezone(), tz)
+    rule_intent = rules.classify_intent(
+        norm, role, has_service=service is not None, has_amount=amount is not None,
+        has_eta=eta is not None, has_address=address is not None,
     )
-    if intent != "tech_on_the_way":
-        eta = None
+    flags = {
+        "service": service is not None, "amount": amount is not None, "eta": eta is not None,
+        "address": address is not None, "date": when.date is not None,
+        "window": when.window is not None, "hour": when.time is not None,
+        "greeting": rules.is_greeting_only(norm), "danger": bool(rules.dangers_now(norm)),
+        "short": len(norm.split()) <= 3,
+    }
+    return Signals(norm, folded, service, amount, eta, address, when, rule_intent, flags)
+
+
+def extract_rules(
+    text: str, role: str, now: datetime, org_context: OrgContext | None = None,
+    context: Context | None = None,
+) -> Extraction:
+    """The offline extraction: the learned intent model (with the rules' findings and the
+    conversation's context as features) and the rules' grammars for every field."""
+    text = text or ""
+    tz = org_context.time_zone if org_context else None
+    found = signals(text, role, org_context, now)
+    intent, confidence, alternatives = found.rule_intent, None, None
+    model = default_model()
+    if model is not None:
+        guess = model.guess(text, role, context, found=found)
+        intent, confidence = guess.intent, round(guess.confidence, 4)
+        alternatives = [label for label, _ in guess.ranked[:4]]
+    eta = found.eta if intent == "tech_on_the_way" else None
     today = local_today(now, tz)
-    urgency = rules.classify_urgency(norm, intent, when.date == today)
+    when = found.when
+    urgency = rules.classify_urgency(found.normalized, intent, when.date == today)
+    service = found.service
     if intent in ("greeting", "human") or (intent == "other" and service is None):
         service = None
     name = find_name(text)
@@ -142,19 +180,22 @@ def extract_rules(
         intent=intent,
         service=service,
         urgency=urgency,
-        address=address,
+        address=found.address,
         date=when.date.isoformat() if when.date else None,
         window=when.window,
         time=when.time,
-        amount=amount,
+        amount=found.amount,
         eta_minutes=eta,
         name=name,
         description=_description(text, role, intent, name),
+        confidence=confidence,
+        alternatives=alternatives,
     )
 
 
 def extract(
-    text: str, role: str, now: datetime, org_context: OrgContext | None = None, settings: Any = None
+    text: str, role: str, now: datetime, org_context: OrgContext | None = None, settings: Any = None,
+    context: Context | None = None,
 ) -> Extraction:
     """One burst, understood: the OpenAI backend when configured (rules as fallback), else rules."""
     if settings is not None and getattr(settings, "nlu_extract_backend", "rules") == "openai":
@@ -167,4 +208,4 @@ def extract(
             logger.warning(
                 "nlu: openai backend failed (%s: %s); using the rules", type(exc).__name__, exc
             )
-    return extract_rules(text, role, now, org_context)
+    return extract_rules(text, role, now, org_context, context)

@@ -112,8 +112,10 @@ def _safe(y: int, m: int, d: int) -> date | None:
 
 
 def _day_value(s: str) -> int:
-    s = s.replace("ro", "").replace("°", "")
-    return 1 if s == "primero" else int(s)
+    """"primero", "1ro", "1°", "15" → the day of the month."""
+    if s.startswith("primero"):
+        return 1
+    return int(s.replace("ro", "").replace("°", ""))
 
 
 def next_day_of_month(today: date, day: int) -> date | None:

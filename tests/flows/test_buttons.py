@@ -13,6 +13,7 @@ from flows.buttons import (
     AddressTap,
     BookingTap,
     CancelTap,
+    ClarifyTap,
     DoneTap,
     JobActionTap,
     MenuTap,
@@ -33,7 +34,7 @@ TAPS = [
     BookingTap("change"), RescheduleTap(slot_id=SLOT_ID), RescheduleTap(choice="yes"),
     RescheduleTap(choice="no"), CancelTap("yes"), CancelTap("no"), RateTap(12, 5),
     JobActionTap(7, "on_the_way", 20), JobActionTap(7, "done"), DoneTap("confirm", 9),
-    DoneTap("cancel", 9),
+    DoneTap("cancel", 9), ClarifyTap("reschedule"),
 ]
 
 
@@ -65,5 +66,6 @@ def test_every_kind_has_its_own_prefix_and_one_flow_owns_it():
     assert len({kind.prefix for kind in KINDS}) == len(KINDS)
     owners = [kind for spec in FLOWS for kind in spec.taps]
     assert len(owners) == len(set(owners))  # a tap is never claimed by two flows
-    assert set(owners) | {MenuTap} == set(KINDS)  # the menu's buttons are the engine's own
+    # The menu's buttons and the answers to "¿qué necesitás?" are the engine's own.
+    assert set(owners) | {MenuTap, ClarifyTap} == set(KINDS)
     assert len({spec.name for spec in FLOWS}) == len(FLOWS)

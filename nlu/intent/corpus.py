@@ -1,0 +1,156 @@
+"""The intent corpus (`nlu/data/*.jsonl`): loading, rule-made variants, and a split by family.
+
+Each line is one labelled message: `text`, `role`, `intent`, `family` (every phrasing of one
+situation shares it) and an optional `context` (`open_job`: the state of the writer's open job;
+`asked`: what the bot last asked). Variants are made by rule on top of the written messages —
+accents dropped, WhatsApp abbreviations, letter slips, voice-transcript style — and always stay
+on their family's side of a split, so a held-out score is never flattered by a near copy.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from nlu.schema import intents_for
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+
+
+@dataclass(frozen=True)
+class Example:
+    text: str
+    role: str
+    intent: str
+    family: str
+    context: dict = field(default_factory=dict, hash=False, compare=False)
+    variant: str = "written"  # or the augmentation that made it
+
+
+def load(data_dir: Path = DATA_DIR) -> list[Example]:
+    """Every written example, checked against the contract's intents for its role."""
+    examples: list[Example] = []
+    for path in sorted(data_dir.glob("*.jsonl")):
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            row = json.loads(line)
+            role, intent = row.get("role", "customer"), row["intent"]
+            if intent not in intents_for(role):
+                raise ValueError(f"{path.name}:{n}: {intent!r} is not an intent of a {role}")
+            examples.append(Example(row["text"], role, intent, f"{path.stem}:{row['family']}",
+                                    row.get("context") or {}))
+    return examples
+
+
+def fingerprint(data_dir: Path = DATA_DIR) -> str:
+    """A hash of the corpus files: a trained model is only reused for the same corpus."""
+    digest = hashlib.sha256()
+    for path in sorted(data_dir.glob("*.jsonl")):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def split_by_family(examples: list[Example], holdout: float = 0.2,
+                    seed: int = 7) -> tuple[list[Example], list[Example]]:
+    """(train, held out): whole families on one side, about `holdout` of each intent's."""
+    by_intent: dict[str, list[str]] = {}
+    for ex in examples:
+        families = by_intent.setdefault(ex.intent, [])
+        if ex.family not in families:
+            families.append(ex.family)
+    rng = random.Random(seed)
+    held: set[str] = set()
+    for families in by_intent.values():
+        chosen = sorted(families)
+        rng.shuffle(chosen)
+        held.update(chosen[: max(1, round(len(chosen) * holdout))])
+    return ([ex for ex in examples if ex.family not in held],
+            [ex for ex in examples if ex.family in held])
+
+
+# ---- variants by rule ----------------------------------------------------------------------
+
+_ABBREVIATIONS = (
+    (r"\bque\b", "q"), (r"\bporque\b", "xq"), (r"\bpor\b", "x"), (r"\btambién\b", "tb"),
+    (r"\bmañana\b", "mñn"), (r"\bdespués\b", "dsp"), (r"\bpor favor\b", "porfa"),
+    (r"\bsaludos\b", "slds"), (r"\bmensaje\b", "msj"), (r"\bminutos\b", "min"),
+    (r"\bestoy\b", "toy"), (r"\bbien\b", "bn"), (r"\bcuando\b", "cdo"), (r"\bpara\b", "pa"),
+)
+_FILLERS = ("eh", "este", "bueno", "o sea", "nada", "mirá", "che")
+# Letters a phone keyboard or a transcriber confuses.
+_SOUNDS = (("v", "b"), ("b", "v"), ("ll", "y"), ("y", "ll"), ("z", "s"), ("ce", "se"),
+           ("ci", "si"), ("h", ""), ("qu", "k"))
+
+
+def strip_accents(text: str) -> str:
+    """"Cañería rota, ¿podés?" → "Caneria rota, ¿podes?" (as typed on a phone in a hurry)."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def _abbreviate(text: str, rng: random.Random) -> str:
+    for pattern, short in _ABBREVIATIONS:
+        if rng.random() < 0.6:
+            text = re.sub(pattern, short, text, flags=re.IGNORECASE)
+    return text
+
+
+def _slips(text: str, rng: random.Random, count: int = 2) -> str:
+    """A swapped, dropped or doubled letter in a few longer words."""
+    words = text.split(" ")
+    long = [i for i, w in enumerate(words) if len(w) > 4 and w.isalpha()]
+    for i in rng.sample(long, min(count, len(long))):
+        w = words[i]
+        j = rng.randrange(1, len(w) - 1)
+        kind = rng.choice(("swap", "drop", "double"))
+        if kind == "swap":
+            w = w[:j] + w[j + 1] + w[j] + w[j + 2:]
+        elif kind == "drop":
+            w = w[:j] + w[j + 1:]
+        else:
+            w = w[:j] + w[j] + w[j:]
+        words[i] = w
+    return " ".join(words)
+
+
+def _spoken(text: str, rng: random.Random) -> str:
+    """Voice-transcript style: no punctuation or capitals, a filler or two, a sound confused."""
+    words = re.sub(r"[¿?¡!.,;:()\"'…]+", " ", text).lower().split()
+    if not words:
+        return text
+    for _ in range(rng.randint(1, 2)):
+        words.insert(rng.randrange(0, len(words) + 1), rng.choice(_FILLERS))
+    spoken = " ".join(words)
+    old, new = rng.choice(_SOUNDS)
+    if old in spoken and rng.random() < 0.5:
+        spoken = spoken.replace(old, new, 1)
+    return spoken
+
+
+def variants(example: Example, rng: random.Random) -> list[Example]:
+    """Two or three rule-made variants of a written example."""
+    text = example.text
+    made = {
+        "typed": _slips(_abbreviate(strip_accents(text).lower(), rng), rng),
+        "spoken": _spoken(text, rng),
+    }
+    if rng.random() < 0.5:
+        made["shouted"] = strip_accents(text).upper()
+    return [replace(example, text=t, variant=kind) for kind, t in made.items() if t != text]
+
+
+def augmented(examples: Iterable[Example], seed: int = 11) -> list[Example]:
+    rng = random.Random(seed)
+    out: list[Example] = []
+    for ex in examples:
+        out.append(ex)
+        out.extend(variants(ex, rng))
+    return out

@@ -1,0 +1,74 @@
+"""Honest figures for the intent model: trained without whole families, scored on them.
+
+`held_out()` splits the corpus by family, trains on one side (with its rule-made variants)
+and scores the other side's written messages and their variants: accuracy, a per-intent
+confusion matrix, and calibration — among answers at or above the confidence threshold, the
+share that is right, and how often the bot would ask instead of guessing.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from nlu.intent import corpus
+from nlu.intent.model import Context, IntentModel, train
+
+ASK_BELOW = 0.55  # below this confidence the bot asks (flows/clarify.py reads it from here)
+
+
+@dataclass(frozen=True)
+class Report:
+    accuracy: float  # written held-out messages
+    variant_accuracy: float  # their rule-made variants (typos, abbreviations, voice style)
+    confident_accuracy: float  # right among answers at or above ASK_BELOW
+    ask_rate: float  # share of answers below ASK_BELOW
+    per_intent: dict[str, float]
+    confusion: dict[str, dict[str, int]]  # expected -> guessed -> count
+    train_size: int
+    held_out_size: int
+
+
+def held_out(holdout: float = 0.2, seed: int = 7, model: IntentModel | None = None) -> Report:
+    examples = corpus.load()
+    train_part, test_part = corpus.split_by_family(examples, holdout, seed)
+    model = model or train(train_part)
+    variants = [v for ex in test_part for v in corpus.variants(ex, _rng(seed))]
+
+    def score(rows: list[corpus.Example]):
+        guesses = model.guess_many([(ex.text, ex.role, Context.from_dict(ex.context)
+                                     if ex.context else None) for ex in rows])
+        return list(zip(rows, guesses, strict=True))
+
+    written = score(test_part)
+    varied = score(variants)
+    confident = [(ex, g) for ex, g in written + varied if g.confidence >= ASK_BELOW]
+    confusion: dict[str, Counter] = {}
+    per_intent_total: Counter = Counter()
+    per_intent_right: Counter = Counter()
+    for ex, g in written:
+        confusion.setdefault(ex.intent, Counter())[g.intent] += 1
+        per_intent_total[ex.intent] += 1
+        per_intent_right[ex.intent] += ex.intent == g.intent
+    everything = written + varied
+    return Report(
+        accuracy=_share(written),
+        variant_accuracy=_share(varied),
+        confident_accuracy=_share(confident),
+        ask_rate=round(1 - len(confident) / max(1, len(everything)), 4),
+        per_intent={i: round(per_intent_right[i] / per_intent_total[i], 4)
+                    for i in sorted(per_intent_total)},
+        confusion={i: dict(c) for i, c in sorted(confusion.items())},
+        train_size=len(train_part),
+        held_out_size=len(test_part),
+    )
+
+
+def _share(pairs) -> float:
+    return round(sum(ex.intent == g.intent for ex, g in pairs) / max(1, len(pairs)), 4)
+
+
+def _rng(seed: int):
+    import random
+
+    return random.Random(seed + 1)

@@ -1,7 +1,11 @@
 """NLU speed and the voice subset end to end (JSON).
 
-- extraction: rules-backend extractions per second on one core over the dev set's texts, next to
-  a baseline in the same run (folding and tokenizing the same texts: the least any extractor does);
+- extraction: offline extractions per second on one core (learned intent model included) over
+  the dev set's texts, next to a baseline in the same run (folding and tokenizing the same texts:
+  the least any extractor does);
+- intent model: load time, guesses per second, held-out accuracy on corpus families it never
+  saw (and their rule-made variants), per-intent accuracy, confusion matrix, and calibration
+  (share right among answers above the asking threshold, and how often the bot would ask);
 - transcription: real-time factor (audio seconds per second taken) on the voice-note fixtures and
   the shared voice subset, and the peak RSS of a fresh process that loads the model and
   transcribes them (the worker's footprint);
@@ -121,12 +125,55 @@ def bench_voice_subset(transcripts: dict[str, dict]) -> dict:
             "mean_wer": round(sum(errors) / len(errors), 3), "target_intent_min": 0.8, "cases_detail": rows}
 
 
+def bench_intent_model(seconds: float) -> dict:
+    """The learned intent model on its own: load time (as a worker loads the saved file, next
+    to unpickling an empty dict), guesses per second on one core, and the held-out figures."""
+    import pickle
+
+    from nlu.intent import corpus
+    from nlu.intent.evaluate import ASK_BELOW, held_out
+    from nlu.intent.model import build, model_path
+
+    path = model_path(corpus.fingerprint())
+    if not path.exists():
+        build()
+    blob = path.read_bytes()
+    start = time.perf_counter()
+    model = pickle.loads(blob)  # noqa: S301 - our own file
+    load = time.perf_counter() - start
+    from nlu.extract import signals
+
+    # The rules' findings are computed once per burst by the extraction itself (its rate is
+    # above): here, the model's own work per message.
+    texts = [(c["text"], c["role"], signals(c["text"], c["role"])) for c in _cases("dev.jsonl")]
+    done, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        for text, role, found in texts:
+            model.guess(text, role, None, found=found)
+        done += len(texts)
+    rate = done / (time.perf_counter() - start)
+    report = held_out()
+    return {
+        "model_bytes": len(blob), "load_seconds": round(load, 3), "target_load_seconds_max": 1,
+        "guesses_per_second_one_core": round(rate), "target_guesses_per_second_min": 1000,
+        "held_out": {"written_accuracy": report.accuracy,
+                     "variant_accuracy": report.variant_accuracy,
+                     "train_examples": report.train_size, "held_out_examples": report.held_out_size,
+                     "target_min": 0.95},
+        "calibration": {"ask_below": ASK_BELOW, "right_among_confident": report.confident_accuracy,
+                        "ask_rate": report.ask_rate},
+        "per_intent_accuracy": report.per_intent,
+        "confusion": report.confusion,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=3.0, help="per extraction measurement")
     parser.add_argument("--skip-audio", action="store_true")
     args = parser.parse_args()
-    result: dict = {"benchmark": "nlu", "extraction": bench_extraction(args.seconds)}
+    result: dict = {"benchmark": "nlu", "extraction": bench_extraction(args.seconds),
+                    "intent_model": bench_intent_model(args.seconds)}
     if not args.skip_audio:
         fixtures = sorted((ROOT / "tests" / "data" / "audio").glob("*.ogg"))
         voice = [SHARED / c["audio"] for c in _cases("audio.jsonl")]

@@ -1,0 +1,115 @@
+"""The learned intent model: its corpus, its held-out score, context, and the contract's CLI."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections import Counter
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from nlu.extract import extract
+from nlu.intent import corpus
+from nlu.intent.evaluate import ASK_BELOW, held_out
+from nlu.intent.model import Context
+from nlu.schema import intents_for
+
+ROOT = Path(__file__).resolve().parents[2]
+DEV = ROOT.parent / "shared" / "nlu" / "dev.jsonl"
+NOW = datetime.fromisoformat("2026-11-24T10:00:00-03:00")
+ALL_INTENTS = {i for role in ("customer", "technician", "owner") for i in intents_for(role)}
+
+
+@pytest.fixture(scope="module")
+def report():
+    return held_out()
+
+
+def test_the_corpus_is_big_varied_and_labelled_by_the_contract():
+    examples = corpus.load()
+    counts = Counter(ex.intent for ex in examples)
+    assert len(examples) >= 4000
+    assert set(counts) == ALL_INTENTS
+    assert min(counts.values()) >= 150, counts
+    families = Counter(ex.family for ex in examples)
+    assert all(n >= 2 for n in families.values())  # every situation written more than once
+    assert {ex.role for ex in examples} == {"customer", "technician", "owner"}
+
+
+def test_the_dev_set_stays_out_of_the_corpus():
+    if not DEV.exists():
+        pytest.skip("no shared dev set beside the repo")
+    dev = {json.loads(line)["text"].strip().lower() for line in DEV.read_text().splitlines()
+           if line.strip()}
+    shared = [ex.text for ex in corpus.load() if ex.text.strip().lower() in dev]
+    assert all(len(text.split()) <= 2 for text in shared), shared  # a bare "holaa" at most
+
+
+def test_families_never_straddle_the_split():
+    train, test = corpus.split_by_family(corpus.load())
+    assert not {ex.family for ex in train} & {ex.family for ex in test}
+    assert 0.15 <= len(test) / (len(train) + len(test)) <= 0.25
+
+
+def test_held_out_score(report):
+    # Families the model never saw, their rule-made variants too. The issue's target is 0.95;
+    # this floor keeps what is reached today from slipping back.
+    assert report.accuracy >= 0.87, report.per_intent
+    assert report.variant_accuracy >= 0.85
+    assert report.held_out_size >= 800
+
+
+def test_confidence_is_calibrated(report):
+    # Answers above the asking threshold are right more often than answers overall, and the
+    # bot asks on a minority of messages.
+    assert report.confident_accuracy > report.accuracy
+    assert report.ask_rate <= 0.2
+    assert 0 < ASK_BELOW < 1
+
+
+def test_every_extraction_says_how_sure_it_is():
+    result = extract("se me rompió el calefón, ¿pueden venir mañana?", "customer", NOW)
+    assert result.intent == "new_job" and 0.5 < result.confidence <= 1
+    assert result.alternatives[0] == "new_job" and len(set(result.alternatives)) > 1
+    assert "confidence" not in result.answer("x")  # the contract's output stays the same
+
+
+@pytest.mark.parametrize(("text", "without", "with_job"), [
+    ("mejor el jueves", {"other", "new_job"}, {"reschedule"}),
+    ("necesito cambiar para el jueves", {"new_job", "reschedule"}, {"reschedule"}),
+    ("¿sigue en pie lo de mañana?", {"job_status", "other"}, {"job_status"}),
+])
+def test_an_open_job_changes_what_a_sentence_means(text, without, with_job):
+    alone = extract(text, "customer", NOW).intent
+    booked = extract(text, "customer", NOW, context=Context(open_job="scheduled")).intent
+    assert alone in without
+    assert booked in with_job
+
+
+def test_the_cli_reads_an_optional_context(tmp_path):
+    cases = [
+        {"id": "a", "role": "customer", "now": NOW.isoformat(), "text": "mejor el jueves"},
+        {"id": "b", "role": "customer", "now": NOW.isoformat(), "text": "mejor el jueves",
+         "context": {"open_job": "scheduled"}},
+    ]
+    done = subprocess.run([sys.executable, "-m", "nlu", "extract", "--jsonl"],
+                          input="\n".join(json.dumps(c) for c in cases), capture_output=True,
+                          text=True, cwd=ROOT, timeout=120, check=True)
+    answers = {a["id"]: a for a in map(json.loads, done.stdout.splitlines())}
+    assert answers["b"]["intent"] == "reschedule" and answers["a"]["intent"] != "reschedule"
+    assert set(answers["a"]) == set(answers["b"])  # same contract fields either way
+    assert "confidence" not in answers["a"]
+
+
+def test_variants_keep_their_label_and_family():
+    import random
+
+    example = corpus.Example("¿Me pasás el alias para transferirte?", "customer", "payment",
+                             "t:1")
+    made = corpus.variants(example, random.Random(1))
+    assert made and all(v.intent == "payment" and v.family == "t:1" for v in made)
+    assert {v.variant for v in made} >= {"typed", "spoken"}
+    assert all(v.text != example.text for v in made)

@@ -139,7 +139,7 @@ def bench_intent_model(seconds: float) -> dict:
         build()
     blob = path.read_bytes()
     start = time.perf_counter()
-    model = pickle.loads(blob)  # noqa: S301 - our own file
+    model = pickle.loads(blob)
     load = time.perf_counter() - start
     from nlu.extract import signals
 

@@ -113,3 +113,18 @@ def test_variants_keep_their_label_and_family():
     assert made and all(v.intent == "payment" and v.family == "t:1" for v in made)
     assert {v.variant for v in made} >= {"typed", "spoken"}
     assert all(v.text != example.text for v in made)
+
+
+@pytest.mark.parametrize(("text", "role", "intent"), [
+    # What Whisper makes of voice notes: no punctuation, fillers, misheard words, digits.
+    ("eh bueno nada termine lo de garcia cambie el flexibe y la canilla cobrale 15.000 pesos",
+     "technician", "tech_job_done"),
+    ("este estoy yendo para lo de la señora ruis llego en 20 minutos", "technician",
+     "tech_on_the_way"),
+    ("hola eh se me rompio el cale fon no sale agua caliente pueden venir mañana a la tarde",
+     "customer", "new_job"),
+    ("eh no pude terminar falta el repuesto de la valvula vuelvo el jueves", "technician",
+     "tech_cannot_complete"),
+])
+def test_voice_transcripts_with_typical_errors(text, role, intent):
+    assert extract(text, role, NOW).intent == intent

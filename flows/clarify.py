@@ -46,6 +46,10 @@ def unsure(turn: Turn) -> bool:
         return False
     if confidence >= ASK_BELOW or turn.conversation.flow not in FREE:
         return False
+    # Unsure between "nothing" and something: the not-understood path answers (help, then a
+    # person after two misses); asking "¿cuál de estas?" about gibberish helps nobody.
+    if turn.result.intent in NOT_OFFERED:
+        return False
     return len(_options(turn)) >= 2
 
 

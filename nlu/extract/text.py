@@ -116,7 +116,7 @@ class Speller:
     def __init__(self, vocabulary: set[str], cutoff: float = 88.0, min_len: int = 6):
         self.vocab = {w for w in vocabulary if w.isalpha()}
         self.by_len: dict[int, list[str]] = {}
-        for w in self.vocab:
+        for w in sorted(self.vocab):  # a fixed order: ties go the same way in every process
             self.by_len.setdefault(len(w), []).append(w)
         self.cutoff = cutoff
         self.min_len = min_len

@@ -17,6 +17,7 @@ from core import audit
 from core.errors import NotFound, ValidationFailed
 from core.models import Conversation, ConversationRole, Direction, Message, Role, User, utcnow
 from core.phones import normalize_phone
+from core.users import find_by_phone
 
 STAFF_ROLES = {Role.OWNER: ConversationRole.OWNER, Role.ADMIN: ConversationRole.OWNER,
                Role.TECHNICIAN: ConversationRole.TECHNICIAN}
@@ -83,13 +84,10 @@ def staff_for_phone(session: Session, phone: str | None) -> User | None:
     if not phone:
         return None
     try:
-        number = normalize_phone(phone)
+        user = find_by_phone(session, phone)
     except ValidationFailed:
         return None
-    return session.scalar(
-        select(User).where(User.phone == number, User.active.is_(True),
-                           User.role.in_(tuple(STAFF_ROLES))).order_by(User.id).limit(1)
-    )
+    return user if user is not None and user.role in STAFF_ROLES else None
 
 
 def role_for_phone(session: Session, phone: str | None) -> tuple[ConversationRole, User | None]:

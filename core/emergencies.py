@@ -15,13 +15,13 @@ to assign it by hand). The choice, in order:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, time, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from core import jobs
+from core.es_ar import aware, zone
 from core.models import Job, JobStatus, Organization, Role, User
 from core.search import fold
 
@@ -37,9 +37,7 @@ class Assignment:
 
 
 def _aware(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return aware(value) if value is not None else None
 
 
 def _place(job: Job) -> tuple[str, str]:
@@ -73,9 +71,9 @@ def pick_technician(session: Session, job: Job, now: datetime) -> Assignment:
     if on_call:
         return Assignment(on_call[0], "on_call")
     org = session.get(Organization, job.org_id)
-    zone = ZoneInfo(org.time_zone if org and org.time_zone else "America/Argentina/Buenos_Aires")
-    local_now = now.astimezone(zone)
-    day_end = datetime.combine(local_now.date(), time(), tzinfo=zone) + timedelta(days=1)
+    tz = zone(org.time_zone if org else None)
+    local_now = now.astimezone(tz)
+    day_end = datetime.combine(local_now.date(), time(), tzinfo=tz) + timedelta(days=1)
     others = list(session.scalars(
         select(Job).options(joinedload(Job.address))
         .where(Job.technician_id.in_([u.id for u in staff]), Job.id != job.id,

@@ -195,10 +195,6 @@ def _plain_name(text: str) -> str | None:
 
 # -- asking ----------------------------------------------------------------------------------
 
-def _customer(turn: Turn) -> Customer | None:
-    return turn.customer
-
-
 def _emergency_now(turn: Turn) -> bool:
     return turn.slots.get("urgency") == "emergency"  # no slot hunting: someone goes ASAP
 
@@ -206,7 +202,7 @@ def _emergency_now(turn: Turn) -> bool:
 def _needs_name(turn: Turn) -> bool:
     if _emergency_now(turn) or turn.slots.get("name") or turn.conversation.profile_name:
         return False
-    customer = _customer(turn)
+    customer = turn.customer
     return not (customer and customer.name)
 
 
@@ -217,7 +213,7 @@ def _ask_service(turn: Turn) -> list[Reply]:
 
 
 def _ask_address(turn: Turn) -> list[Reply]:
-    customer = _customer(turn)
+    customer = turn.customer
     known = customer.addresses[0] if customer and customer.addresses else None
     if known and turn.slots.get("known_address", True) is not None:
         address = {"street": known.street, "number": known.number, "unit": known.unit,
@@ -291,7 +287,7 @@ def _summary(turn: Turn) -> dict:
 def _create(turn: Turn) -> list[Reply]:
     """The job, its customer and address, scheduled with the chosen technician."""
     session, c, s = turn.session, turn.conversation, turn.slots
-    customer = _customer(turn)
+    customer = turn.customer
     address = s.get("address") or {}
     if customer is None:
         customer = customers.create_customer(session, {

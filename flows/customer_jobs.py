@@ -46,7 +46,7 @@ from sqlalchemy import select
 
 from core import customers, invoicing, jobs, texts
 from core.errors import DomainError
-from core.es_ar import aware, first_name, visit_phrase, yes_or_no
+from core.es_ar import first_name, visit_phrase, yes_or_no
 from core.invoice_links import pdf_filename, pdf_link
 from core.job_notices import technician_notice
 from core.models import (
@@ -67,9 +67,8 @@ from core.scheduling import free_slots, is_slot_free, parse_slot_id
 from flows import handover
 from flows.buttons import CancelTap, RateTap, RescheduleTap
 from flows.engine import FlowSpec
-from flows.status import open_job
 from flows.steps import Flow, Step
-from flows.turn import Turn
+from flows.turn import Turn, flow_active
 
 FLOW_RESCHEDULE, FLOW_CANCEL, FLOW_RATING = "reschedule", "cancel_job", "rating"
 FLOWS = (FLOW_RESCHEDULE, FLOW_CANCEL, FLOW_RATING)
@@ -143,8 +142,7 @@ def reply(turn: Turn, intent: str | None) -> list[Reply]:
 
 def active(conversation: Conversation, now: datetime) -> bool:
     """Whether the conversation is in one of this module's flows, not expired."""
-    return conversation.flow in FLOWS and (
-        conversation.expires_at is None or _aware(conversation.expires_at) > now)
+    return flow_active(conversation, now, *FLOWS)
 
 
 def ask_rating(conversation: Conversation, job: Job, now: datetime | None = None) -> list[Reply]:
@@ -232,7 +230,7 @@ def _read_decision(turn: Turn) -> bool:
 # ---- reschedule ----------------------------------------------------------------------------
 
 def _start_reschedule(turn: Turn) -> list[Reply]:
-    job = open_job(turn.session, turn.conversation)
+    job = turn.open_job
     if job is None or turn.org is None:
         return [Text(texts.render("cust_reschedule_none"))]
     if job.status in MOVING:
@@ -272,7 +270,7 @@ def _read_slot(turn: Turn) -> bool:
         if not is_slot_free(turn.session, turn.org, slot, now=turn.now):
             turn.save(slot=None, slot_label=None, decision=None, taken=True)
             return True
-        turn.save(slot=slot.id, slot_label=_when(slot.start, slot.end, turn.now.date()),
+        turn.save(slot=slot.id, slot_label=visit_phrase(slot.start, slot.end, turn.now.date()),
                   decision=None)
         return True
     if tap is None and (turn.result.date or turn.result.window):
@@ -321,7 +319,7 @@ def _reschedule_done(turn: Turn) -> list[Reply]:
         _tell_technician(turn, job, "rescheduled")
     _clear(turn.conversation)
     return [Text(texts.render("cust_rescheduled", number=job.number,
-                              when=_when(slot.start, slot.end, turn.now.date())))]
+                              when=visit_phrase(slot.start, slot.end, turn.now.date())))]
 
 
 RESCHEDULE = Flow(
@@ -344,7 +342,7 @@ RESCHEDULE = Flow(
 # ---- cancel --------------------------------------------------------------------------------
 
 def _start_cancel(turn: Turn) -> list[Reply]:
-    job = open_job(turn.session, turn.conversation)
+    job = turn.open_job
     if job is None:
         return [Text(texts.render("cust_cancel_none"))]
     if job.status in MOVING:
@@ -492,7 +490,7 @@ def _rate(turn: Turn, tap: RateTap) -> list[Reply]:
 def _free_for_rating(conversation: Conversation, now: datetime) -> bool:
     """Whether the rating may take the conversation's state (never over a booking, say)."""
     return (not conversation.flow or conversation.flow == FLOW_RATING
-            or (conversation.expires_at is not None and _aware(conversation.expires_at) <= now))
+            or not flow_active(conversation, now, conversation.flow))
 
 
 def _comment(turn: Turn) -> list[Reply]:
@@ -528,10 +526,6 @@ def _hand_over(turn: Turn, template: str = "human_handoff") -> list[Reply]:
     return handover.hand_to_person(turn.conversation, turn.now, turn.settings, template)
 
 
-def _aware(moment: datetime) -> datetime:
-    return aware(moment)
-
-
 def _parse_date(value: str | None) -> date | None:
     try:
         return date.fromisoformat(value) if value else None
@@ -549,12 +543,7 @@ def _visit(job: Job | None, now: datetime) -> str | None:
     if start is None:
         return None
     end = job.scheduled_end.astimezone(now.tzinfo) if job.scheduled_end else None
-    return _when(start, end, now.date())
-
-
-def _when(start: datetime, end: datetime | None, today: date) -> str:
-    """"hoy de 14 a 16", "mañana de 9 a 11", "el jueves 26/11 de 9 a 11"."""
-    return visit_phrase(start, end, today)
+    return visit_phrase(start, end, now.date())
 
 
 SPEC = FlowSpec(

@@ -41,7 +41,7 @@ from nlu.extract import extract
 
 PREVIEW = 120
 MISSES_BEFORE_PERSON = 2
-CUSTOMER, TECHNICIAN, OWNER = ConversationRole.CUSTOMER, ConversationRole.TECHNICIAN, ConversationRole.OWNER
+CUSTOMER, TECHNICIAN = ConversationRole.CUSTOMER, ConversationRole.TECHNICIAN
 # What someone can say in the middle of a flow without it being read as an answer.
 INTERRUPTIONS = frozenset({"menu", "cancel_flow", "human", "job_status", "cancel", "greeting"})
 PHOTO_PARTS = frozenset({"una foto", "un video", "un archivo"})
@@ -118,7 +118,6 @@ def handle_burst(
     else:
         turn.result = extract(text, conversation.role.value, now, context, settings,
                               turn.context)
-    turn.confidence = 1.0 if tap else (turn.result.confidence or 1.0)
     replies[:0] = _expire(turn)
     if turn.intent in GLOBALS:
         return replies + GLOBALS[turn.intent](turn)

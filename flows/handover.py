@@ -21,13 +21,14 @@ stateDiagram-v2
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from core import texts
 from core.conversations import AFTER_PERSON as AFTER_PERSON_FLOW
 from core.models import Conversation
 from core.replies import Reply, Text
 from core.settings import Settings, get_settings
+from flows.turn import flow_active
 
 FLOW = "handover"
 AFTER_PERSON = AFTER_PERSON_FLOW  # set by core.conversations.hand_back
@@ -47,8 +48,7 @@ def hand_to_person(conversation: Conversation, now: datetime, settings: Settings
 
 def waiting(conversation: Conversation, now: datetime) -> bool:
     """A person was promised and the wait is not over: the bot says nothing."""
-    return (conversation.flow == FLOW and conversation.expires_at is not None
-            and _aware(conversation.expires_at, now) > now)
+    return flow_active(conversation, now, FLOW)
 
 
 def timed_out(conversation: Conversation, now: datetime) -> bool:
@@ -65,9 +65,4 @@ def resume_after_wait(conversation: Conversation) -> Reply:
 
 
 def just_handed_back(conversation: Conversation, now: datetime) -> bool:
-    return (conversation.flow == AFTER_PERSON and conversation.expires_at is not None
-            and _aware(conversation.expires_at, now) > now)
-
-
-def _aware(moment: datetime, like: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return flow_active(conversation, now, AFTER_PERSON)

@@ -48,7 +48,7 @@ from sqlalchemy.orm import joinedload
 
 from core import invoicing, jobs, texts
 from core.errors import DomainError
-from core.es_ar import clock_hm, day_phrase, first_name, yes_or_no
+from core.es_ar import at_hour, clock_hm, day_phrase, first_name, weekday_date, yes_or_no
 from core.models import (
     Conversation,
     ConversationRole,
@@ -163,9 +163,7 @@ def _parse_date(value: str | None) -> date | None:
 
 def _visit_phrase(start: datetime) -> str:
     """"jueves 26/11 a las 9" (read after "el")."""
-    article = "la" if start.hour == 1 else "las"
-    hour = str(start.hour) if start.minute == 0 else clock_hm(start)
-    return f"{day_phrase(start.date(), date.min, article=False)} a {article} {hour}"
+    return f"{weekday_date(start.date())} {at_hour(start)}"
 
 
 def _customer_wa_id(job: Job) -> str | None:

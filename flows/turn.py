@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from core import es_ar
 from core.customers import find_by_phone as find_customer
+from core.jobs import OPEN_STATUSES
 from core.models import Conversation, ConversationRole, Customer, Job, JobStatus, Organization, User
 from core.replies import Reply
 from core.settings import Settings
@@ -30,8 +31,6 @@ from nlu.schema import Extraction
 
 Notify = Callable[[str, Reply], None]  # (someone else's wa_id, a reply for them)
 
-OPEN = (JobStatus.PENDING, JobStatus.SCHEDULED, JobStatus.EN_ROUTE, JobStatus.ON_SITE,
-        JobStatus.NEEDS_FOLLOWUP)
 
 
 # (flow, step) → what the bot asked, in the corpus's words (nlu/data: context.asked).
@@ -58,8 +57,8 @@ class Turn:
     burst: Burst = field(default_factory=lambda: Burst(0, 0, ""))
     text: str = ""
     result: Extraction = field(default_factory=Extraction)
-    confidence: float = 1.0  # how sure the extraction is of its intent (1.0: a tap or command)
-    tap: CallbackData | None = None  # the button or list row tapped, typed
+    tap: CallbackData | None = None  # the button or list row tapped, typed (the result's
+    # confidence says how sure the reading of the words is)
     command: str | None = None  # a global command: menu, cancel_flow, human
     user: User | None = None  # the staff member writing (owner, admin, technician)
     notify: Notify = _nobody
@@ -119,15 +118,19 @@ class Turn:
         else:
             return []
         return list(self.session.scalars(
-            select(Job).where(where, Job.status.in_(OPEN)).order_by(Job.id.desc())))
+            select(Job).where(where, Job.status.in_(OPEN_STATUSES)).order_by(Job.id.desc())))
+
+    @property
+    def open_job(self) -> Job | None:
+        """The most relevant open job: en route or on site first, then the newest."""
+        moving = [j for j in self.open_jobs if j.status in (JobStatus.ON_SITE, JobStatus.EN_ROUTE)]
+        return (moving or self.open_jobs or [None])[0]
 
     @property
     def context(self) -> Context:
-        """What the extraction should know besides the words: the writer's open job (the one
-        moving first) and what the bot last asked, if it is waiting for an answer."""
-        jobs = self.open_jobs
-        moving = [j for j in jobs if j.status in (JobStatus.ON_SITE, JobStatus.EN_ROUTE)]
-        job = (moving or jobs or [None])[0]
+        """What the extraction should know besides the words: the writer's open job and what
+        the bot last asked, if it is waiting for an answer."""
+        job = self.open_job
         c = self.conversation
         asked = ASKED.get((c.flow, c.state)) if c.flow and self.in_flow(c.flow) else None
         return Context(open_job=job.status.value if job is not None else None, asked=asked)
@@ -150,6 +153,10 @@ class Turn:
 
     def in_flow(self, *names: str) -> bool:
         """Whether the conversation is in one of these flows and it has not expired."""
-        c = self.conversation
-        return c.flow in names and (c.expires_at is None
-                                    or es_ar.aware(c.expires_at) > self.now)
+        return flow_active(self.conversation, self.now, *names)
+
+
+def flow_active(conversation: Conversation, now: datetime, *names: str) -> bool:
+    """Whether `conversation` is in one of the flows `names` and it has not expired."""
+    return conversation.flow in names and (
+        conversation.expires_at is None or es_ar.aware(conversation.expires_at) > now)

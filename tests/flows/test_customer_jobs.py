@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from core import invoice_links, jobs
 from core.customers import create_customer
+from core.es_ar import visit_phrase
 from core.models import (
     Conversation,
     ConversationRole,
@@ -168,7 +169,7 @@ def test_reschedule_offers_slots_then_confirms_and_moves_the_job(shop):
     assert job.scheduled_start == slot.start and job.technician_id == slot.technician_id
     assert job.status is JobStatus.SCHEDULED
     assert body.startswith("¡Listo!") and f"#{job.number}" in body
-    assert customer_jobs._when(slot.start, slot.end, NOW.date()) in body
+    assert visit_phrase(slot.start, slot.end, NOW.date()) in body
     assert [e.actor for e in shop.events(job_id, "rescheduled")] == [f"whatsapp:{MARTA_WA}"]
     conversation = shop.conversation()
     assert conversation.flow is None and conversation.slots == {}

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -32,12 +32,13 @@ from core.models import Conversation, ConversationRole, Organization, User
 from core.replies import Button, Buttons, Reply, Text
 from core.settings import Settings, get_settings
 from flows import clarify, handover, photos
-from flows.burst import Burst
+from flows.burst import Burst, BurstItem
 from flows.buttons import CallbackData, MenuTap, decode
 from flows.context import org_context
 from flows.turn import Notify, Turn
 from flows.understood import understood
-from nlu.extract import extract
+from nlu.extract import extract, spoken
+from nlu.schema import OrgContext
 
 PREVIEW = 120
 MISSES_BEFORE_PERSON = 2
@@ -90,7 +91,8 @@ def handle_burst(
     now = datetime.now(es_ar.zone(org.time_zone if org else None))
     if handover.waiting(conversation, now):
         return []  # a person was promised: the bot does not talk over them
-    items = [i for i in burst.items if i.type not in NOT_MESSAGES]
+    context = org_context(session, burst.org_id)
+    items = _heard([i for i in burst.items if i.type not in NOT_MESSAGES], context)
     parts, replies = _parts_and_media_replies(items)
     if handover.timed_out(conversation, now):
         replies.insert(0, handover.resume_after_wait(conversation))
@@ -109,7 +111,6 @@ def handle_burst(
                 burst=Burst(burst.org_id, burst.conversation_id, burst.burst_id, tuple(items)),
                 text=text, tap=tap, command=_command(text, tap), user=user,
                 notify=notify or (lambda wa_id, reply: None))
-    context = org_context(session, burst.org_id)
     if (meant := clarify.meant(turn)) is not None:
         # The answer to "¿qué necesitás?": the kept message, read with the meaning chosen.
         turn.text, turn.tap = meant[0], None
@@ -239,6 +240,18 @@ def _parts_and_media_replies(items) -> tuple[list[str], list[Reply]]:
         elif item.type in MEDIA_PARTS:
             parts.append(MEDIA_PARTS[item.type])
     return parts, replies
+
+
+def _heard(items: list[BurstItem], context: OrgContext) -> list[BurstItem]:
+    """Voice notes as staff and the extractor read them: the transcript with misheard words
+    fixed toward the trade's and the organization's vocabulary, fillers gone (the raw transcript
+    stays stored on the message)."""
+    if not any(i.type == "audio" and i.text for i in items):
+        return items
+    hearing = spoken.hearing_for(context.price_book,
+                                 context.streets + context.customers + context.technicians)
+    return [replace(i, text=hearing.tidy(i.text)) if i.type == "audio" and i.text else i
+            for i in items]
 
 
 def _short(text: str) -> str:

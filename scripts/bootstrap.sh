@@ -72,6 +72,12 @@ if [ "$mode" != venv ] && ! command -v redis-server >/dev/null 2>&1; then
     missing+=(redis-server)
 fi
 
+# Voice transcripts are fixed toward the trade's words only where the heard word is not Spanish:
+# the Spanish word list tells (nlu/extract/spoken.py).
+if [ "$mode" != venv ] && [ ! -f /usr/share/dict/spanish ]; then
+    missing+=(wspanish)
+fi
+
 # The fake AFIP server checks WSAA's signed requests with `openssl cms -verify`.
 if [ "$mode" = test ] && ! command -v openssl >/dev/null 2>&1; then
     missing+=(openssl)

@@ -77,3 +77,39 @@ def test_a_busy_organization_is_moved_to_the_low_queue(harness):
     harness.transport.tick()
     assert Queue("low", connection=harness.redis).count == 5
     assert Queue("default", connection=harness.redis).count == 0
+
+
+def test_staff_read_a_cleaned_voice_note_and_the_raw_transcript_is_kept(
+        pg_db, redisdb, fake_graph, fake_openai, tmp_path, monkeypatch):
+    """The transcriber mishears (through the OpenAI-compatible fake): the job's description is
+    the problem with the words fixed and the fillers gone; the message keeps what was heard."""
+    from core.settings import get_settings
+    from tests.bot.conftest import ALWAYS_OPEN, Harness, export_env, transport_settings
+    from tests.factories import create_org
+    from web import create_app
+
+    settings = transport_settings(
+        pg_db.settings, fake_graph.url, str(tmp_path / "media"), nlu_transcribe_backend="openai",
+        openai_base_url=fake_openai.url, openai_api_key="test-key",
+        openai_transcribe_model="whisper-test")
+    export_env(monkeypatch, settings)
+    org_id = create_org(pg_db, "Plomería Rápida", slug="plomeria-rapida",
+                        wa_phone_number_id=PHONE_NUMBER_ID, business_hours=ALWAYS_OPEN)
+    app = create_app(settings)
+    harness = Harness(settings, pg_db, app, fake_graph, org_id)
+    raw = "eh hola, este, tengo una perdiada eh abajo de la bacha, o sea, el flesible pierde"
+    fake_openai.transcript(raw)
+    try:
+        media_id = harness.graph.upload_media(VOICE_NOTE, "audio/ogg")
+        harness.post(simulator.voice_note(PHONE_NUMBER_ID, CUSTOMER, media_id))
+        harness.work(timeout=60)
+        description = harness.booking()["description"]
+        assert "pérdida" in description and "flexible" in description
+        assert "eh" not in description.split() and "o sea" not in description
+        assert harness.booking()["service"] == "plomeria"
+        with harness.db.org_session(harness.org_id) as s:
+            audio = s.scalar(select(Message).where(Message.type == "audio"))
+            assert audio.transcript == raw
+    finally:
+        app.extensions["campotech.db"].dispose()
+        get_settings.cache_clear()

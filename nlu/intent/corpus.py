@@ -58,22 +58,56 @@ def fingerprint(data_dir: Path = DATA_DIR) -> str:
     return digest.hexdigest()[:16]
 
 
+def _fold(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text.lower())
+    return "".join(ch for ch in text if not unicodedata.combining(ch))
+
+
+NEAR_COPY = 88  # two texts of different families this alike (rapidfuzz ratio) tie the families
+
+
+def linked_families(examples: list[Example]) -> dict[str, str]:
+    """family -> the family group it belongs to. Families written by different hands can hold
+    near copies of one message; a group keeps them on one side of a split, so a held-out score
+    is never flattered by a copy in training."""
+    from rapidfuzz import fuzz, process
+
+    texts = [" ".join(re.findall(r"[a-z0-9ñ]+", _fold(ex.text))) for ex in examples]
+    parent = {ex.family: ex.family for ex in examples}
+
+    def root(f: str) -> str:
+        while parent[f] != f:
+            parent[f] = parent[parent[f]]
+            f = parent[f]
+        return f
+
+    scores = process.cdist(texts, texts, scorer=fuzz.ratio, score_cutoff=NEAR_COPY,
+                           dtype="uint8", workers=-1)
+    for i, j in zip(*scores.nonzero(), strict=True):
+        a, b = root(examples[i].family), root(examples[j].family)
+        if a != b:
+            parent[max(a, b)] = min(a, b)
+    return {f: root(f) for f in parent}
+
+
 def split_by_family(examples: list[Example], holdout: float = 0.2,
                     seed: int = 7) -> tuple[list[Example], list[Example]]:
-    """(train, held out): whole families on one side, about `holdout` of each intent's."""
+    """(train, held out): whole family groups on one side (families with near copies of each
+    other form one group), about `holdout` of each intent's."""
+    group = linked_families(examples)
     by_intent: dict[str, list[str]] = {}
     for ex in examples:
-        families = by_intent.setdefault(ex.intent, [])
-        if ex.family not in families:
-            families.append(ex.family)
+        groups = by_intent.setdefault(ex.intent, [])
+        if group[ex.family] not in groups:
+            groups.append(group[ex.family])
     rng = random.Random(seed)
     held: set[str] = set()
-    for families in by_intent.values():
-        chosen = sorted(families)
+    for groups in by_intent.values():
+        chosen = sorted(set(groups) - held)
         rng.shuffle(chosen)
         held.update(chosen[: max(1, round(len(chosen) * holdout))])
-    return ([ex for ex in examples if ex.family not in held],
-            [ex for ex in examples if ex.family in held])
+    return ([ex for ex in examples if group[ex.family] not in held],
+            [ex for ex in examples if group[ex.family] in held])
 
 
 # ---- variants by rule ----------------------------------------------------------------------

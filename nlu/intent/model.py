@@ -31,7 +31,7 @@ from nlu.schema import intents_for
 log = logging.getLogger("campotech.nlu.intent")
 
 MODEL_DIR = Path(__file__).resolve().parents[2] / "var" / "nlu"
-VERSION = 2  # bump when `features` (or the normalization under it) changes: old models are retrained
+VERSION = 3  # bump when `features` (or the normalization under it) changes: old models are retrained
 
 
 @dataclass(frozen=True)
@@ -161,7 +161,7 @@ def train(examples: list[corpus.Example], fingerprint: str = "", *, augment: boo
     matrix = vectorizer.fit_transform(
         [features(ex.text, ex.role, Context.from_dict(ex.context) if ex.context else None)
          for ex in rows])
-    classifier = LogisticRegression(C=c, max_iter=3000, class_weight="balanced")
+    classifier = LogisticRegression(C=c, max_iter=3000)
     classifier.fit(matrix, [ex.intent for ex in rows])
     return IntentModel(vectorizer, classifier, fingerprint)
 

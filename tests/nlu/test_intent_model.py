@@ -54,11 +54,24 @@ def test_families_never_straddle_the_split():
     assert 0.15 <= len(test) / (len(train) + len(test)) <= 0.25
 
 
+def test_near_copies_in_different_families_stay_on_one_side():
+    examples = corpus.load()
+    group = corpus.linked_families(examples)
+    train, test = corpus.split_by_family(examples)
+    held = {group[ex.family] for ex in test}
+    assert not {group[ex.family] for ex in train} & held
+    a = corpus.Example("pasame el cel de la señora Medina", "technician", "tech_agenda", "x:1")
+    b = corpus.Example("pasame el cel de la sra. Medina", "technician", "tech_agenda", "y:7")
+    c = corpus.Example("llego en veinte minutos", "technician", "tech_on_the_way", "z:2")
+    linked = corpus.linked_families([a, b, c])
+    assert linked["x:1"] == linked["y:7"] != linked["z:2"]
+
+
 def test_held_out_score(report):
     # Families the model never saw, their rule-made variants too. The target is 0.95;
     # this floor keeps what is reached today from slipping back.
-    assert report.accuracy >= 0.87, report.per_intent
-    assert report.variant_accuracy >= 0.85
+    assert report.accuracy >= 0.89, report.per_intent
+    assert report.variant_accuracy >= 0.87
     assert report.held_out_size >= 800
 
 

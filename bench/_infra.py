@@ -16,6 +16,7 @@ from core import migrate
 from core.settings import Settings, load_settings
 
 APP_ROLE, OWNER_ROLE, DBNAME = "campotech_app", "campotech_owner", "campotech_bench"
+SYSTEM_ROLE = "campotech_system"
 
 
 def free_port() -> int:
@@ -43,7 +44,7 @@ def _as_postgres(argv: list[str]) -> list[str]:
 
 @contextmanager
 def postgres():
-    """Yield (app_url, owner_url) of a fresh cluster with the app's two roles."""
+    """Yield (app_url, owner_url, system_url) of a fresh cluster with the app's three roles."""
     bindir = _pg_bindir()
     workdir = tempfile.mkdtemp(prefix="campotech-bench-pg-")
     if os.geteuid() == 0:
@@ -59,11 +60,11 @@ def postgres():
         import psycopg
 
         with psycopg.connect(f"host=127.0.0.1 port={port} user=postgres dbname=postgres", autocommit=True) as c:
-            for role in (OWNER_ROLE, APP_ROLE):
+            for role in (OWNER_ROLE, APP_ROLE, SYSTEM_ROLE):
                 c.execute(f"CREATE ROLE {role} LOGIN PASSWORD '{role}'")
             c.execute(f"CREATE DATABASE {DBNAME} OWNER {OWNER_ROLE}")
         url = "postgresql+psycopg://{r}:{r}@127.0.0.1:" + f"{port}/{DBNAME}"
-        yield url.format(r=APP_ROLE), url.format(r=OWNER_ROLE)
+        yield url.format(r=APP_ROLE), url.format(r=OWNER_ROLE), url.format(r=SYSTEM_ROLE)
     finally:
         subprocess.run(_as_postgres([f"{bindir}/pg_ctl", "-D", data, "-m", "immediate", "stop"]), check=False,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -99,9 +100,10 @@ def redis_server():
 @contextmanager
 def stack(**overrides):
     """Settings on a migrated PostgreSQL and a live Redis; also exported to os.environ for children."""
-    with postgres() as (app_url, owner_url), redis_server() as redis_url:
+    with postgres() as (app_url, owner_url, system_url), redis_server() as redis_url:
         settings: Settings = load_settings(
-            env="test", database_url=app_url, migration_database_url=owner_url, redis_url=redis_url,
+            env="test", database_url=app_url, migration_database_url=owner_url,
+            system_database_url=system_url, redis_url=redis_url,
             log_json=True, log_level="WARNING", **overrides,
         )
         migrate.upgrade(settings)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from redis import Redis
 from rq import Queue
 
@@ -21,6 +23,28 @@ COUNTERS = {
 }
 HISTOGRAM = "campotech_burst_reply_seconds"
 
+# Label values may come from a payload (a message's type, Meta's error code): only known values
+# become series, anything else is "other", so nobody outside can grow Redis or Prometheus.
+OTHER = "other"
+MESSAGE_TYPES = frozenset({
+    "text", "audio", "image", "video", "document", "sticker", "location", "contacts",
+    "interactive", "button", "reaction", "order", "system", "template", "unsupported", "unknown",
+})
+_CODE = re.compile(r"^(?:\d{1,7}|unknown)$")
+_WORD = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+
+
+def label_value(label: str | None, value: object) -> str:
+    """The value a series may carry for `label`; "other" for anything not known."""
+    if label is None:
+        return ""
+    text = value if isinstance(value, str) else str(value) if isinstance(value, int) else ""
+    if label == "type":
+        return text if text in MESSAGE_TYPES else OTHER
+    if label == "code":
+        return text if _CODE.match(text) else OTHER
+    return text if _WORD.match(text) else OTHER
+
 
 class Metrics:
     def __init__(self, redis: Redis):
@@ -28,7 +52,10 @@ class Metrics:
 
     def inc(self, name: str, label: str | None = None, amount: int = 1, *, pipe=None) -> None:
         """Count; with `pipe`, only queue the count in that pipeline."""
-        (pipe or self.redis).hincrby(f"{PREFIX}:{name}", label or "", amount)
+        if name not in COUNTERS:
+            raise KeyError(f"unknown metric {name}")
+        value = label_value(COUNTERS[name][1], label)
+        (pipe or self.redis).hincrby(f"{PREFIX}:{name}", value, amount)
 
     def observe_latency(self, seconds: float) -> None:
         pipe = self.redis.pipeline()

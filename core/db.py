@@ -12,9 +12,13 @@ from core import tenancy
 from core.settings import Settings
 
 
-def make_engine(url: str, echo: bool = False) -> Engine:
+def make_engine(url: str, echo: bool = False, hide_parameters: bool = False,
+                pool_size: int = 5) -> Engine:
+    """`hide_parameters`: error lines and echo leave out the bound values (message bodies,
+    phones, payloads), as production logs must."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, echo=echo, hide_parameters=hide_parameters,
+                               connect_args={"check_same_thread": False, "timeout": 30})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # pragma: no cover - trivial
@@ -25,7 +29,8 @@ def make_engine(url: str, echo: bool = False) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    return create_engine(url, echo=echo, hide_parameters=hide_parameters, pool_pre_ping=True,
+                         pool_size=pool_size, max_overflow=2 * pool_size)
 
 
 class Database:
@@ -33,8 +38,20 @@ class Database:
 
     def __init__(self, settings: Settings, engine: Engine | None = None):
         self.settings = settings
-        self.engine = engine or make_engine(settings.database_url, echo=settings.sql_echo)
+        hide = settings.env == "production"
+        self.engine = engine or make_engine(settings.database_url, echo=settings.sql_echo,
+                                            hide_parameters=hide)
         self._factory = sessionmaker(self.engine, expire_on_commit=False, class_=Session)
+        # Cross-tenant work connects as its own role (SYSTEM_DATABASE_URL): the app's role
+        # cannot switch the system scope on by itself (migration 0007).
+        self.system_engine = self.engine
+        if settings.system_database_url and settings.system_database_url != settings.database_url:
+            self.system_engine = make_engine(settings.system_database_url, echo=settings.sql_echo,
+                                             hide_parameters=hide, pool_size=2)
+        self._system_factory = (
+            self._factory if self.system_engine is self.engine
+            else sessionmaker(self.system_engine, expire_on_commit=False, class_=Session)
+        )
 
     @contextmanager
     def org_session(self, org_id: int) -> Iterator[Session]:
@@ -46,15 +63,18 @@ class Database:
     def system_session(self) -> Iterator[Session]:
         """Read-only across organizations: routing a webhook, a login, the scheduler's loop.
 
+        On PostgreSQL it runs as the system role (SYSTEM_DATABASE_URL), the only one the
+        cross-tenant policies admit.
+
         Writes to organization data are refused here; create organizations with
         `core.organizations.create_organization`, which enters the new tenant itself.
         """
-        with self._scoped(tenancy.system_scope()) as session:
+        with self._scoped(tenancy.system_scope(), self._system_factory) as session:
             yield session
 
     @contextmanager
-    def _scoped(self, scope: tenancy.Scope) -> Iterator[Session]:
-        session = self._factory(info={tenancy.SCOPE_KEY: scope})
+    def _scoped(self, scope: tenancy.Scope, factory: sessionmaker | None = None) -> Iterator[Session]:
+        session = (factory or self._factory)(info={tenancy.SCOPE_KEY: scope})
         try:
             with session.begin():
                 yield session
@@ -63,3 +83,5 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self.system_engine is not self.engine:
+            self.system_engine.dispose()

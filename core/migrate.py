@@ -61,15 +61,27 @@ def current_revision(settings: Settings) -> str | None:
     return rev
 
 
+# Deleting rows is a feature only here (a secret removed, a customer's address or an
+# invoice's line replaced); nowhere else, and never an organization or its audit trail.
+DELETABLE_TABLES = ("customer_addresses", "invoice_lines", "org_secrets")
+SYSTEM_ROLE = "campotech_system"  # the cross-tenant policies of migration 0007 name it
+
+
 def _grant_app_role(conn, settings: Settings) -> None:
-    """The app's role may read and write rows (under RLS) but never alter the audit trail."""
-    app_role = make_url(settings.database_url).username
+    """The app's roles may read and write rows (under RLS) but never alter the audit trail,
+    delete an organization, or delete where deleting is not a feature."""
     owner_role = conn.execute(text("SELECT current_user")).scalar_one()
-    if not app_role or app_role == owner_role:
-        return
-    role = conn.dialect.identifier_preparer.quote(app_role)
-    conn.execute(text(f"GRANT USAGE ON SCHEMA public TO {role}"))
-    conn.execute(text(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}"))
-    conn.execute(text(f"REVOKE UPDATE, DELETE, TRUNCATE ON audit_entries FROM {role}"))
-    conn.execute(text(f"REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON alembic_version FROM {role}"))
-    conn.execute(text(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}"))
+    roles = {make_url(settings.database_url).username}
+    if conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": SYSTEM_ROLE}).first():
+        roles.add(SYSTEM_ROLE)
+    if settings.system_database_url:
+        roles.add(make_url(settings.system_database_url).username)
+    for name in sorted(r for r in roles if r and r != owner_role):
+        role = conn.dialect.identifier_preparer.quote(name)
+        conn.execute(text(f"GRANT USAGE ON SCHEMA public TO {role}"))
+        conn.execute(text(f"GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA public TO {role}"))
+        conn.execute(text(f"REVOKE DELETE, TRUNCATE ON ALL TABLES IN SCHEMA public FROM {role}"))
+        conn.execute(text(f"GRANT DELETE ON {', '.join(DELETABLE_TABLES)} TO {role}"))
+        conn.execute(text(f"REVOKE UPDATE, DELETE, TRUNCATE ON audit_entries FROM {role}"))
+        conn.execute(text(f"REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON alembic_version FROM {role}"))
+        conn.execute(text(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}"))

@@ -54,6 +54,10 @@ class Settings(BaseSettings):
     # Owner role for migrations on PostgreSQL; the app itself connects as DATABASE_URL,
     # a role that does not own the tables, so row-level security applies to it.
     migration_database_url: str | None = Field(default=None, repr=False)
+    # PostgreSQL: the role for cross-tenant work (routing a webhook, a login, sign-up, the
+    # scheduler's sweeps). It is, or is a member of, `campotech_system` (migration 0007); the
+    # app's own role cannot read across organizations. Unset: the app's role is used.
+    system_database_url: str | None = Field(default=None, repr=False)
     redis_url: str = Field(default="redis://127.0.0.1:6379/0", repr=False)
     secret_key: str = Field(default=DEV_SECRET_KEY, repr=False)
     encryption_key: str = Field(default=DEV_ENCRYPTION_KEY, repr=False)
@@ -62,6 +66,8 @@ class Settings(BaseSettings):
     default_time_zone: str = "America/Argentina/Buenos_Aires"
     public_base_url: str = "http://127.0.0.1:8000"
     sql_echo: bool = False
+    # GET /metrics needs `Authorization: Bearer <token>` when set; unset, production hides it.
+    metrics_token: str | None = Field(default=None, repr=False, min_length=16)
 
     # WhatsApp Cloud API. With no access token the app talks to its own sandbox Graph API.
     whatsapp_app_secret: str = Field(default="sandbox-app-secret", repr=False)
@@ -125,7 +131,7 @@ class Settings(BaseSettings):
     mercadopago_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
     payment_link_days: int = Field(default=7, ge=1, le=60)
 
-    @field_validator("database_url", "migration_database_url")
+    @field_validator("database_url", "migration_database_url", "system_database_url")
     @classmethod
     def _known_database(cls, value: str | None) -> str | None:
         if value is None:

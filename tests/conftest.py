@@ -30,6 +30,7 @@ pytest_plugins = ["tests.fakes.graph", "tests.fakes.openai_server", "tests.fakes
 
 ROOT = Path(__file__).resolve().parent.parent
 APP_ROLE, OWNER_ROLE, TEST_DB = "campotech_app", "campotech_owner", "campotech_test"
+SYSTEM_ROLE = "campotech_system"  # cross-tenant work only (migration 0007)
 
 
 def _real_pg_ctl() -> str:
@@ -123,7 +124,7 @@ def create_database(proc: PostgreSQLExecutor, dbname: str) -> None:
 @pytest.fixture(scope="session")
 def pg_roles(postgresql_proc) -> None:
     with superuser(postgresql_proc, "postgres") as conn:
-        for role in (OWNER_ROLE, APP_ROLE):
+        for role in (OWNER_ROLE, APP_ROLE, SYSTEM_ROLE):
             conn.execute(f"CREATE ROLE {role} LOGIN PASSWORD '{role}' NOSUPERUSER NOBYPASSRLS")
 
 
@@ -140,6 +141,7 @@ def pg_settings(postgresql_proc, pg_roles, redis_url) -> Settings:
         env="test",
         database_url=pg_url(postgresql_proc, APP_ROLE, TEST_DB),
         migration_database_url=pg_url(postgresql_proc, OWNER_ROLE, TEST_DB),
+        system_database_url=pg_url(postgresql_proc, SYSTEM_ROLE, TEST_DB),
         redis_url=redis_url,
         log_json=False,
     )

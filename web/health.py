@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, jsonify
+import hmac
+
+from flask import Blueprint, Response, abort, current_app, jsonify, request
 from redis.exceptions import RedisError
 
 from bot.metrics import Metrics
@@ -24,11 +26,28 @@ def healthz():
 
 @bp.get("/metrics")
 def metrics():
-    """Prometheus text format; counters live in Redis so every process adds to the same ones."""
+    """Prometheus text format; counters live in Redis so every process adds to the same ones.
+
+    With METRICS_TOKEN set, only `Authorization: Bearer <token>` gets in; without one it is
+    served outside production only (queue depths and error rates are nobody else's business).
+    """
     from web import redis_of
+
+    _check_metrics_access(current_app.extensions["campotech.settings"])
 
     try:
         body = Metrics(redis_of(current_app)).render()
     except RedisError as exc:
         return Response(f"# redis unavailable: {exc}\n", status=503, mimetype="text/plain")
     return Response(body, mimetype="text/plain; version=0.0.4")
+
+
+def _check_metrics_access(settings) -> None:
+    token = settings.metrics_token
+    if not token:
+        if settings.env == "production":
+            abort(404)
+        return
+    given = request.headers.get("Authorization", "")
+    if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+        abort(401)

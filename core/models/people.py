@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.models.base import Base, OrgScoped, Timestamped, str_enum
@@ -27,6 +27,8 @@ class User(OrgScoped, Timestamped, Base):
     on_call: Mapped[bool] = mapped_column(Boolean, default=False)
     working_hours: Mapped[dict | None]
     phone_verified_at: Mapped[datetime | None]  # a code sent to `phone` came back (migration 0005)
+    # Bumped by logout, password change and role change: older sessions stop working (0007).
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Customer(OrgScoped, Timestamped, Base):

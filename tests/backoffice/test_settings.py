@@ -312,6 +312,7 @@ def connected(pg_db, redisdb, fake_afip, fake_mercadopago, fake_graph, monkeypat
     """The app pointed at the fake AFIP, Mercado Pago and Graph API, the worker's env too."""
     settings = load_settings(
         env="test", database_url=pg_db.settings.database_url, redis_url=pg_db.settings.redis_url,
+        system_database_url=pg_db.settings.system_database_url,
         log_json=False, afip_base_url=fake_afip.url, afip_timeout_seconds=5.0,
         mercadopago_base_url=fake_mercadopago.url, whatsapp_graph_url=fake_graph.url)
     export_env(monkeypatch, settings)

@@ -26,6 +26,7 @@ def transport_settings(pg_settings: Settings, graph_url: str, media_dir: str, **
     values = {
         "env": "test",
         "database_url": pg_settings.database_url,
+        "system_database_url": pg_settings.system_database_url,
         "redis_url": pg_settings.redis_url,
         "log_json": False,
         "whatsapp_app_secret": APP_SECRET,

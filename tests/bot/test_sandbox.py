@@ -48,6 +48,7 @@ def sandbox(pg_db, redisdb, tmp_path, monkeypatch) -> Iterator[Sandbox]:
     url = f"http://127.0.0.1:{server.server_port}"
     settings = load_settings(
         env="test", database_url=pg_db.settings.database_url, redis_url=pg_db.settings.redis_url,
+        system_database_url=pg_db.settings.system_database_url,
         log_json=False, public_base_url=url, whatsapp_phone_number_id=PHONE_NUMBER_ID,
         burst_quiet_seconds=0.2, burst_max_seconds=1.0, media_dir=str(tmp_path / "media"),
     )

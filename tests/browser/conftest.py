@@ -63,6 +63,7 @@ def make_live_app(pg_db, redisdb, monkeypatch) -> Iterator[Callable[..., LiveApp
         server = make_server("127.0.0.1", 0, _not_ready, threaded=True)
         url = f"http://127.0.0.1:{server.server_port}"
         values = {"env": "test", "database_url": pg_db.settings.database_url,
+                  "system_database_url": pg_db.settings.system_database_url,
                   "redis_url": pg_db.settings.redis_url, "log_json": False,
                   "public_base_url": url}
         values.update(overrides)

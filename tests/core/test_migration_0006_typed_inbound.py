@@ -128,7 +128,7 @@ def test_upgrade_backfills_old_rows_on_postgresql_under_row_level_security(scrat
     _store_old_rows(superuser_url)
 
     # The owner obeys RLS (FORCE): the backfill must enter each organization's scope to write.
-    migrate.upgrade(settings)
+    migrate.upgrade(settings, "0006")
 
     assert migrate.current_revision(settings) == "0006"
     assert _typed_columns(superuser_url) == _expected()

@@ -44,6 +44,7 @@ def test_secrets_rotate_command(pg_settings, pg_db):
     new_key = base64.b64encode(os.urandom(32)).decode()
     settings = load_settings(
         env="test", database_url=pg_settings.database_url, redis_url=pg_settings.redis_url,
+        system_database_url=pg_settings.system_database_url,
         encryption_key=f"new:{new_key},old:{base64.b64encode(old).decode()}",
     )
     result = create_app(settings).test_cli_runner().invoke(args=["secrets", "rotate"])

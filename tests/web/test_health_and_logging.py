@@ -44,6 +44,7 @@ def own_redis(tmp_path):
 def _app(pg_settings, redis_url):
     settings = load_settings(
         env="test", database_url=pg_settings.database_url, redis_url=redis_url, log_json=True,
+        system_database_url=pg_settings.system_database_url,
     )
     app = create_app(settings)
     app.testing = True

@@ -41,6 +41,7 @@ def worker_env(monkeypatch, pg_settings):
     """Work horses read their settings from the environment, as `rq worker` does in production."""
     monkeypatch.setenv("ENV", "test")
     monkeypatch.setenv("DATABASE_URL", pg_settings.database_url)
+    monkeypatch.setenv("SYSTEM_DATABASE_URL", pg_settings.system_database_url)
     monkeypatch.setenv("REDIS_URL", pg_settings.redis_url)
     monkeypatch.setenv("LOG_JSON", "false")
     get_settings.cache_clear()

@@ -44,6 +44,15 @@ NOTICES = {
 }
 
 
+MESSAGE_TYPES = {"text": "texto", "audio": "audio", "image": "foto", "video": "video",
+                 "document": "documento", "location": "ubicación", "interactive": "botón o lista",
+                 "button": "botón", "sticker": "sticker", "reaction": "reacción", "contacts": "contacto"}
+
+
+def message_type_label(kind: str) -> str:
+    return MESSAGE_TYPES.get(kind, "otro")
+
+
 def task_label(func_name: str) -> str:
     short = func_name.rsplit(".", 1)[-1]
     return TASK_LABELS.get(short, short.replace("_", " ").capitalize() or "Tarea")
@@ -64,7 +73,11 @@ def _render(*, error: str | None = None, notice: str | None = None, status: int 
     user = current_user()
     with db().org_session(user.org_id) as s:
         tz = zone(s.get(Organization, user.org_id).time_zone)
+        dead_total, dead = queue_health.dead_letters(s)
     now = datetime.now(UTC)
+    # Set-aside messages live in the database: shown even when the queues cannot be read.
+    common = {"error": error, "notice": notice, "dead_total": dead_total, "dead": dead, "tz": tz,
+              "local_time": local_time, "type_label": message_type_label}
     try:
         connection = redis()
         stats = queue_health.queue_stats(connection, user.org_id)
@@ -73,13 +86,12 @@ def _render(*, error: str | None = None, notice: str | None = None, status: int 
         failed = queue_health.failed_jobs(connection, user.org_id)
     except RedisError as exc:
         log.error("queue health: redis unavailable (%s)", exc.__class__.__name__)
-        return render_template("backoffice/queues.html", unavailable=True, error=error, notice=notice), 503
+        return render_template("backoffice/queues.html", unavailable=True, **common), 503
     return render_template(
-        "backoffice/queues.html", unavailable=False, error=error, notice=notice, stats=stats,
-        workers=workers, failed=failed, tz=tz, now=now, ago=_ago, task_label=task_label,
+        "backoffice/queues.html", unavailable=False, **common, stats=stats,
+        workers=workers, failed=failed, now=now, ago=_ago, task_label=task_label,
         queue_labels=QUEUE_LABELS, worker_states=WORKER_STATES, beat=beat,
         beat_stale=beat is None or (now - beat).total_seconds() > SCHEDULER_STALE_SECONDS,
-        local_time=local_time,
     ), status
 
 

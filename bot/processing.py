@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import logging
+import math
+import threading
 import time
+import uuid
 from dataclasses import dataclass, field
+from typing import Self
 
 from redis import Redis
+from redis.exceptions import LockError, RedisError
+from redis.lock import Lock
 from sqlalchemy import select, update
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from bot.bursts import BurstClock
 from bot.outbound import queue_replies
@@ -15,7 +23,7 @@ from bot.panic import PanicSwitch
 from core import deferred, texts
 from core.conversations import conversation_with, refresh_role
 from core.db import Database
-from core.models import Conversation, Direction, Message, Organization, utcnow
+from core.models import Conversation, DeliveryStatus, Direction, Message, Organization, utcnow
 from core.replies import Reply, Text
 from core.settings import Settings
 from flows import engine
@@ -24,16 +32,50 @@ from flows.burst import Burst, BurstItem, Pin
 log = logging.getLogger("campotech.bot.processing")
 
 TRANSCRIPT_POLL = 0.25  # seconds between looks while a voice note is being transcribed
-LOCK_TTL_MS = 120_000
+# The conversation lock is a short lease renewed by a heartbeat while its burst runs: a worker
+# that dies mid-burst lets go within seconds. Exactly-once never rests on it (the claim does).
+LOCK_TTL_MS = 5_000
+HEARTBEAT_SECONDS = LOCK_TTL_MS / 1000 / 4
+RETRY_SECONDS = 1.0  # a failed burst is looked at again after this many seconds per try
+# The database or Redis being away is an outage, retried without end; anything else a stored
+# message makes processing raise counts against it.
+OUTAGES = (OperationalError, InterfaceError, PoolTimeout, RedisError)
 
 
 class _ClaimLost(Exception):
     pass
 
 
+class _Heartbeat:
+    """Keeps a lock's lease alive from a thread while the burst runs; dies with the process."""
+
+    def __init__(self, lock: Lock):
+        self.lock = lock
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name="burst-lock-heartbeat", daemon=True)
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _beat(self) -> None:
+        while not self._stop.wait(HEARTBEAT_SECONDS):
+            try:
+                self.lock.reacquire()
+            except LockError:
+                log.warning("burst lock %s was lost while its burst ran", self.lock.name)
+                return
+            except RedisError as exc:  # try again at the next beat; the claim still holds
+                log.warning("burst lock %s not renewed: %s", self.lock.name, exc)
+
+
 @dataclass
 class BurstOutcome:
-    status: str  # answered, nothing_new, waiting, busy, unanswerable
+    status: str  # answered, nothing_new, waiting, busy, unanswerable, held, failed
     reply_ids: list[int] = field(default_factory=list)
     message_ids: list[int] = field(default_factory=list)
     mark_read_id: int | None = None
@@ -45,16 +87,36 @@ def process_burst(
     db: Database, redis: Redis, settings: Settings, org_id: int, conversation_id: int, burst_id: str
 ) -> BurstOutcome:
     """Exactly one reply per burst, even with racing workers: a Redis lock serializes the
-    conversation and the database claim (`processed_at IS NULL`) decides who answers."""
+    conversation and the database claim (`processed_at IS NULL`) decides who answers.
+
+    A burst that raises is counted against its messages and looked at again shortly; a message
+    that fails on its own `inbound_max_attempts` times is set aside (a dead letter) so that the
+    sender's next messages are answered.
+    """
     clock = BurstClock(redis)
-    lock = redis.lock(f"campotech:lock:conv:{org_id}:{conversation_id}", timeout=LOCK_TTL_MS / 1000)
+    # Not thread-local: the heartbeat thread renews the lease with this worker's token.
+    lock = redis.lock(f"campotech:lock:conv:{org_id}:{conversation_id}", timeout=LOCK_TTL_MS / 1000,
+                      thread_local=False)
     if not lock.acquire(blocking=False):
         clock.defer(org_id, conversation_id, burst_id, time.time() + 1.0)
         return BurstOutcome("busy")
+    attempted: list[int] = []
     try:
-        return _process_locked(db, redis, settings, clock, org_id, conversation_id, burst_id)
+        with _Heartbeat(lock):
+            return _process_locked(db, redis, settings, clock, org_id, conversation_id, burst_id,
+                                   attempted)
     except _ClaimLost:
         return BurstOutcome("nothing_new")
+    except OUTAGES:
+        raise
+    except Exception as exc:
+        if not attempted:
+            raise
+        # Deliberately caught: a message that makes processing raise must not be retried without
+        # end, nor hold back the sender's next ones. Counted here, then set aside when it fails
+        # on its own too often.
+        log.exception("burst %s failed", burst_id, extra={"burst": burst_id, "messages": len(attempted)})
+        return _count_failure(db, settings, clock, org_id, conversation_id, burst_id, attempted, exc)
     finally:
         try:
             lock.release()
@@ -64,7 +126,7 @@ def process_burst(
 
 def _process_locked(
     db: Database, redis: Redis, settings: Settings, clock: BurstClock,
-    org_id: int, conversation_id: int, burst_id: str,
+    org_id: int, conversation_id: int, burst_id: str, attempted: list[int],
 ) -> BurstOutcome:
     with db.org_session(org_id) as session:
         already = list(session.scalars(
@@ -89,8 +151,14 @@ def _process_locked(
         if any(r.transcript_status == "pending" for r in rows) and waited < settings.transcript_wait_seconds:
             clock.defer(org_id, conversation_id, burst_id, time.time() + TRANSCRIPT_POLL)
             return BurstOutcome("waiting")
+        if len(rows) > 1 and any(r.attempts for r in rows):
+            # A try of these messages failed: answer the oldest on its own, so one that cannot be
+            # processed is found and set aside without the others; the rest is a new burst.
+            rows = rows[:1]
+            clock.defer(org_id, conversation_id, uuid.uuid4().hex, time.time())
 
         ids = [r.id for r in rows]
+        attempted[:] = ids
         claimed = session.execute(
             update(Message)
             .where(Message.id.in_(ids), Message.processed_at.is_(None))
@@ -134,17 +202,72 @@ def _process_locked(
                             deferred=deferred.take(session))
 
 
+def _count_failure(
+    db: Database, settings: Settings, clock: BurstClock, org_id: int, conversation_id: int,
+    burst_id: str, ids: list[int], exc: Exception,
+) -> BurstOutcome:
+    """One more failed try for each message of the burst. A message that failed alone
+    `inbound_max_attempts` times becomes a dead letter: processed, marked failed with the reason,
+    and the sender is asked to say it again."""
+    reason = f"dead letter: {_reason(exc)}"[:200]
+    dead: list[int] = []
+    reply_ids: list[int] = []
+    with db.org_session(org_id) as session:
+        rows = list(session.scalars(
+            select(Message).where(Message.id.in_(ids), Message.processed_at.is_(None))
+            .order_by(Message.id).with_for_update()
+        ))
+        for row in rows:
+            row.attempts = (row.attempts or 0) + 1
+            # Only a message that failed on its own is to blame; in company it is retried alone.
+            if len(ids) == 1 and row.attempts >= settings.inbound_max_attempts:
+                row.processed_at, row.burst_id = utcnow(), burst_id
+                row.status, row.error_title = DeliveryStatus.FAILED, reason
+                dead.append(row.id)
+        tries = max((r.attempts for r in rows), default=0)
+        conversation = session.get(Conversation, conversation_id)
+        if dead and conversation is not None and conversation.reply_address and not conversation.human_takeover:
+            reply_ids = queue_replies(session, conversation, [Text(texts.render("message_set_aside"))],
+                                      key=f"dead:{dead[0]}")
+    if dead:
+        log.error("message set aside after %d failed tries", tries,
+                  extra={"burst": burst_id, "message_ids": dead, "reason": reason})
+    # Whatever is left is looked at again: at once after a dead letter (the others are a new
+    # burst), after a growing pause before the next try of this one.
+    if dead:
+        clock.defer(org_id, conversation_id, uuid.uuid4().hex, time.time())
+    else:
+        clock.defer(org_id, conversation_id, burst_id, time.time() + RETRY_SECONDS * max(tries, 1))
+    return BurstOutcome("failed", reply_ids=reply_ids, message_ids=dead)
+
+
+def _reason(exc: Exception) -> str:
+    """The exception's kind, never its text: database errors carry the message's own words."""
+    inner = getattr(exc, "orig", None)
+    return type(inner if isinstance(inner, Exception) else exc).__name__
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _finite(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
 def _item(row: Message) -> BurstItem:
     # Only the typed columns the webhook filled (bot.payloads validated them); never `row.raw`.
+    # Rows stored before a validation existed may still hold odd values: read them defensively.
     pin = None
-    if row.latitude is not None and row.longitude is not None:
-        pin = Pin(row.latitude, row.longitude, row.place_name, row.place_address)
-    text = row.transcript if row.type == "audio" else row.body
+    if _finite(row.latitude) and _finite(row.longitude) and abs(row.latitude) <= 90 and abs(row.longitude) <= 180:
+        pin = Pin(float(row.latitude), float(row.longitude), _text(row.place_name), _text(row.place_address))
+    text = _text(row.transcript if row.type == "audio" else row.body)
     media_error = None
     if row.transcript_status == "rejected" or (row.media_id and row.type != "audio" and row.error_title):
         media_error = row.error_title
     return BurstItem(
-        message_id=row.id, type=row.type, at=row.wa_timestamp, text=text, reply_id=row.reply_id,
+        message_id=row.id, type=row.type or "unknown", at=row.wa_timestamp, text=text,
+        reply_id=_text(row.reply_id),
         pin=pin, media_path=row.media_path, transcript_status=row.transcript_status,
         media_error=media_error,
     )

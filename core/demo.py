@@ -99,11 +99,18 @@ class DemoSeed:
 DEMO_OWNER_PHONE = "+5491155550100"
 
 
+class DemoRefused(Exception):
+    """The demo's logins and passwords are published: never in production."""
+
+
 def seed_demo(db: Database, phone_number_id: str | None = None) -> DemoSeed:
     """Create the demo organization with its team and price book, unless it exists already.
 
     Everything is written in one transaction: a failure leaves no half-seeded organization.
+    Refused with ENV=production, where its published passwords would be a way in.
     """
+    if db.settings.env == "production":
+        raise DemoRefused("the demo organization's logins are published: not in production")
     with db.system_session() as session:
         existing = find_by_slug(session, DEMO_SLUG)
         if existing is not None:

@@ -1,5 +1,8 @@
 """How the background queues are doing, and one organization's failed jobs: read, retry, discard.
 
+Also the organization's dead letters: inbound messages the bot could not process after bounded
+tries (bot.processing sets them aside so the sender's next messages are answered).
+
 The queues are shared by every organization. Counts of queued, running and scheduled work say
 nothing about anyone's data, so they are shown as they are; failed jobs carry arguments and
 error texts, so an organization only ever sees and touches its own: our tasks take the
@@ -19,11 +22,13 @@ from rq.cron import CronScheduler
 from rq.exceptions import DeserializationError, InvalidJobOperation, NoSuchJobError
 from rq.job import Job
 from rq.registry import FailedJobRegistry
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core import audit
 from core.dispatch import DEFAULT, HIGH, LOW
 from core.errors import NotFound
+from core.models import Conversation, DeliveryStatus, Direction, Message
 from core.tenancy import current_org_id
 
 QUEUE_NAMES = (HIGH, DEFAULT, LOW)
@@ -56,6 +61,42 @@ class FailedJob:
     queue: str
     failed_at: datetime | None
     error: str  # the exception's last line
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    message_id: int
+    conversation_id: int
+    sender: str  # the contact's name, else their number
+    type: str
+    received_at: datetime | None
+    set_aside_at: datetime | None
+    attempts: int
+    reason: str
+
+
+DEAD_LETTERS_SHOWN = 20
+
+
+def _dead(query):
+    return query.where(Message.direction == Direction.INBOUND, Message.status == DeliveryStatus.FAILED)
+
+
+def dead_letters(session: Session, limit: int = DEAD_LETTERS_SHOWN) -> tuple[int, list[DeadLetter]]:
+    """How many messages of the session's organization were set aside, and the latest of them."""
+    total = int(session.scalar(_dead(select(func.count(Message.id)))) or 0)
+    rows = session.execute(
+        _dead(select(Message, Conversation.profile_name, Conversation.phone, Conversation.wa_id)
+              .join(Conversation, Conversation.id == Message.conversation_id))
+        .order_by(Message.processed_at.desc().nulls_last(), Message.id.desc()).limit(limit)
+    ).all()
+    return total, [
+        DeadLetter(message_id=m.id, conversation_id=m.conversation_id,
+                   sender=name or phone or wa_id, type=m.type, received_at=m.created_at,
+                   set_aside_at=m.processed_at, attempts=m.attempts or 0,
+                   reason=(m.error_title or "").removeprefix("dead letter: "))
+        for m, name, phone, wa_id in rows
+    ]
 
 
 def _org_of(job: Job) -> int | None:

@@ -96,6 +96,8 @@ class Settings(BaseSettings):
     # Inbound fairness: past these, messages are stored but the sender gets one "dame un momento".
     inbound_sender_limit: int = Field(default=30, gt=0)  # messages per sender per minute
     inbound_org_limit: int = Field(default=600, gt=0)  # messages per organization per minute
+    # A stored message whose processing fails this many times on its own is set aside (dead letter).
+    inbound_max_attempts: int = Field(default=3, ge=1, le=50)
     # Panic mode: error rate over this share of the last `panic_window_seconds` of attempts.
     panic_error_rate: float = Field(default=0.5, gt=0, le=1)
     panic_min_events: int = Field(default=10, gt=0)

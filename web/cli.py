@@ -27,11 +27,39 @@ def register_cli(app: Flask) -> None:
     @app.cli.command("seed-demo")
     @with_appcontext
     def seed_demo_cmd() -> None:
-        """Create the demo organization once (owner, admin, technicians, price book)."""
-        from core.demo import seed_demo
+        """Create the demo organization once (owner, admin, technicians, price book); never
+        with ENV=production."""
+        from core.demo import DemoRefused, seed_demo
 
-        result = seed_demo(db_of(app))
+        try:
+            result = seed_demo(db_of(app))
+        except DemoRefused as exc:
+            raise click.ClickException(str(exc)) from exc
         click.echo(result if isinstance(result, str) else "demo organization ready")
+
+    whatsapp_group = click.Group("whatsapp", help="The organizations' WhatsApp numbers.")
+    app.cli.add_command(whatsapp_group)
+
+    @whatsapp_group.command("bind")
+    @click.option("--org", "slug", required=True, help="The organization (slug).")
+    @click.option("--phone-number-id", help="Meta's phone_number_id; default WHATSAPP_PHONE_NUMBER_ID.")
+    @click.option("--display-phone", help="The number people see, e.g. '+54 9 11 5555-0100'.")
+    @with_appcontext
+    def whatsapp_bind_cmd(slug: str, phone_number_id: str | None, display_phone: str | None) -> None:
+        """Route a WhatsApp number's messages to one organization (the platform's own by default)."""
+        from core.connections import update_whatsapp_number
+        from core.errors import Conflict, ValidationFailed
+        from core.models import Organization
+
+        number = phone_number_id or app.extensions["campotech.settings"].whatsapp_phone_number_id
+        org_id = _org_id(slug)
+        try:
+            with db_of(app).org_session(org_id) as s:
+                shown = display_phone or s.get(Organization, org_id).wa_display_phone
+                bound = update_whatsapp_number(s, org_id, number, shown, actor="cli").wa_phone_number_id
+        except (Conflict, ValidationFailed) as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(f"WhatsApp number {bound} now routes to '{slug}'")
 
     audit_group = click.Group("audit", help="Audit trail tools.")
     app.cli.add_command(audit_group)

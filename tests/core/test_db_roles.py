@@ -86,3 +86,27 @@ def test_cross_tenant_work_still_runs_through_the_system_role(two_orgs):
         assert {o.id for o in s.scalars(select(Organization))} == {a, b}
         assert s.scalar(select(User.org_id).where(User.email == "duenio@b.com.ar")) == b
     assert db.system_engine is not db.engine
+
+
+PRODUCTION = {"env": "production", "secret_key": "s" * 40, "whatsapp_app_secret": "app-secret",
+              "whatsapp_verify_token": "verify-token-xyz", "encryption_key": "k1:" + "A" * 43 + "="}
+
+
+@pytest.mark.parametrize("env, shown", [("test", True), ("production", False)])
+def test_sql_errors_leave_out_personal_data_in_production(tmp_path, env, shown):
+    """Issue #16, item 9: an SQLAlchemy error line carried message bodies and phone numbers."""
+    import sqlalchemy.exc
+    from sqlalchemy import text
+
+    from core.db import Database
+    from core.settings import load_settings
+
+    extra = PRODUCTION if env == "production" else {"env": "test"}
+    database = Database(load_settings(database_url=f"sqlite:///{tmp_path / 'p.db'}", **extra))
+    try:
+        with pytest.raises(sqlalchemy.exc.DBAPIError) as caught, database.engine.connect() as conn:
+            conn.execute(text("SELECT * FROM no_such_table WHERE phone = :phone"),
+                         {"phone": "+5491155550123"})
+    finally:
+        database.dispose()
+    assert ("+5491155550123" in str(caught.value)) is shown

@@ -1,0 +1,78 @@
+"""A worker killed mid-burst: its conversation lock lapses in seconds and the next burst is answered.
+
+The burst lock is short-lived and renewed by a heartbeat while its burst runs, so a dead
+holder's lock is taken over quickly; the database claim still keeps every burst answered once.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from sqlalchemy import select
+
+from bot.processing import LOCK_TTL_MS
+from core.models import Conversation, Direction, Message
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _lock_key(harness) -> str:
+    with harness.db.org_session(harness.org_id) as s:
+        conversation_id = s.scalar(select(Conversation.id))
+    return f"campotech:lock:conv:{harness.org_id}:{conversation_id}"
+
+
+def _until(condition, deadline: float, what: str):
+    end = time.monotonic() + deadline
+    while time.monotonic() < end:
+        if (value := condition()):
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_a_dead_workers_lock_is_taken_over_and_the_next_burst_answered_once(harness):
+    harness.say("hola")
+    key = _lock_key(harness)
+    worker = subprocess.Popen([sys.executable, "-m", "workers.worker"], cwd=ROOT, env=os.environ.copy(),
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        # Hold the burst's rows: the worker takes the conversation lock, then waits on the claim,
+        # which is "mid-burst" for as long as we like.
+        with harness.db.org_session(harness.org_id) as s:
+            s.execute(select(Message.id).where(Message.direction == Direction.INBOUND).with_for_update())
+
+            def holding():
+                harness.transport.tick()
+                return harness.redis.pttl(key) > 0
+
+            _until(holding, 20, "the worker to take the burst lock")
+            first = harness.redis.pttl(key)
+            assert 0 < first <= LOCK_TTL_MS <= 15_000  # a short lease, not minutes
+            # ... kept alive while the burst runs: the lease is renewed before it runs out.
+            _until(lambda: harness.redis.pttl(key) > first, LOCK_TTL_MS / 1000 + 5, "the lock's renewal")
+            owner = harness.redis.get(key)
+            worker.send_signal(signal.SIGKILL)
+            worker.wait(timeout=10)
+        # The holder is dead and its lock still stands; the sender writes again.
+        assert harness.redis.get(key) == owner
+        harness.say("se me rompió el termotanque")
+        # In-process workers answer as soon as the dead worker's lease has lapsed (a lock of
+        # minutes would keep them deferring past this deadline).
+        harness.work(timeout=20)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait(timeout=10)
+    replies = harness.replies()
+    assert len(replies) == 1, replies  # one answer, to both messages
+    said = harness.booking()["said"]
+    assert "hola" in said and "termotanque" in said
+    with harness.db.org_session(harness.org_id) as s:
+        bursts = set(s.scalars(select(Message.burst_id).where(Message.direction == Direction.INBOUND)))
+    assert len(bursts) == 1 and None not in bursts

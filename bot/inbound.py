@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, case, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.payloads import InboundMessage, StatusUpdate, WebhookBatch, status_advances
@@ -31,6 +33,13 @@ from core.models import (
 from core.phones import normalize_phone
 
 log = logging.getLogger("campotech.bot.inbound")
+
+# Values a column refuses. The parser cleans and sizes every field first (bot.payloads); should
+# one still slip through, only its own message or status is set aside, never the delivery.
+BAD_VALUE = (DataError, IntegrityError, UnicodeEncodeError)
+INT4 = range(-(2**31), 2**31)  # an `Integer` column
+# The burst_id of a message too old to answer: stored, processed, never replied to.
+STALE = "stale"
 
 # Media we fetch right away: voice notes need a transcript before the burst is answered.
 AUDIO_TYPES = frozenset({"audio"})
@@ -53,6 +62,10 @@ class ReceiveResult:
     stored: list[StoredMessage] = field(default_factory=list)
     duplicates: int = 0
     unknown_numbers: set[str] = field(default_factory=set)
+    # Stored already processed: older than `inbound_max_age_hours`, not answered as new.
+    stale: list[StoredMessage] = field(default_factory=list)
+    # Messages and statuses a column refused even after the parser's cleaning (see BAD_VALUE).
+    set_aside: int = 0
     statuses_applied: int = 0
     statuses_ignored: int = 0
     # (org_id, message_id, new status, error code) for statuses that changed something
@@ -75,10 +88,14 @@ def org_ids_by_number(db: Database, phone_number_ids: set[str]) -> dict[str, int
 def receive(
     db: Database, batch: WebhookBatch,
     resolve: Callable[[set[str]], dict[str, int]] | None = None,
+    max_age_hours: float | None = None,
 ) -> ReceiveResult:
     """Store every message and apply every status of a parsed webhook, one transaction per org.
 
     `resolve` maps phone_number_ids to organizations (default: ask the database each time).
+    Messages sent more than `max_age_hours` ago (default: the `inbound_max_age_hours` setting)
+    are stored already processed: a delivery Meta retried for a day, or a replayed one, is kept
+    for the record but not answered as if the person had just written.
     """
     result = ReceiveResult()
     numbers = {m.phone_number_id for m in batch.messages} | {s.phone_number_id for s in batch.statuses}
@@ -86,6 +103,9 @@ def receive(
     result.unknown_numbers = numbers - orgs.keys()
     for number in result.unknown_numbers:
         log.warning("webhook for unknown phone_number_id %s acknowledged and dropped", number)
+    if max_age_hours is None:
+        max_age_hours = db.settings.inbound_max_age_hours
+    stale_before = utcnow() - timedelta(hours=max_age_hours)
 
     messages: dict[int, list[InboundMessage]] = defaultdict(list)
     statuses: dict[int, list[StatusUpdate]] = defaultdict(list)
@@ -97,25 +117,83 @@ def receive(
             statuses[orgs[s.phone_number_id]].append(s)
 
     for org_id in sorted(messages.keys() | statuses.keys()):
-        with db.org_session(org_id) as session:
-            for message in messages.get(org_id, []):
-                stored = _store_message(session, org_id, message)
-                if stored is None:
-                    result.duplicates += 1
-                else:
-                    result.stored.append(stored)
-            for status in statuses.get(org_id, []):
-                change = _apply_status(session, status)
-                if change is None:
-                    result.statuses_ignored += 1
-                else:
-                    result.statuses_applied += 1
-                    result.status_changes.append((org_id, *change))
+        args = (db, org_id, messages.get(org_id, []), statuses.get(org_id, []), stale_before)
+        try:
+            part = _receive_for_org(*args)
+        except BAD_VALUE as exc:
+            # One value the database refused rolled back the organization's whole transaction:
+            # do it again one item at a time, so only that item is lost.
+            log.warning("org %s: a value was refused (%s); storing item by item",
+                        org_id, type(getattr(exc, "orig", exc)).__name__)
+            part = _receive_for_org(*args, one_by_one=True)
+        result.stored += part.stored
+        result.stale += part.stale
+        result.duplicates += part.duplicates
+        result.set_aside += part.set_aside
+        result.statuses_applied += part.statuses_applied
+        result.statuses_ignored += part.statuses_ignored
+        result.status_changes += part.status_changes
     return result
 
 
-def _store_message(session: Session, org_id: int, m: InboundMessage) -> StoredMessage | None:
+def _receive_for_org(
+    db: Database, org_id: int, messages: list[InboundMessage], statuses: list[StatusUpdate],
+    stale_before: datetime, *, one_by_one: bool = False,
+) -> ReceiveResult:
+    """One organization's part of a delivery in one transaction; `one_by_one`, each item in a
+    savepoint of its own, set aside (with a log line) if the database refuses it."""
+    result = ReceiveResult()
+    with db.org_session(org_id) as session:
+        for n, message in enumerate(messages):
+            stale = _aware(message.timestamp) < stale_before
+            try:
+                with _savepoint(session, one_by_one):
+                    stored = _store_message(session, org_id, message, stale=stale)
+            except BAD_VALUE as exc:
+                result.set_aside += 1
+                log.warning("message %s (#%d of the delivery) set aside: the database refused it: %s",
+                            message.wa_message_id[:40], n, type(getattr(exc, "orig", exc)).__name__)
+                continue
+            if stored is None:
+                result.duplicates += 1
+            elif stale:
+                log.info("message %s is older than %g h (sent %s): stored as processed, not answered",
+                         stored.message_id, (utcnow() - stale_before).total_seconds() / 3600,
+                         message.timestamp.isoformat())
+                result.stale.append(stored)
+            else:
+                result.stored.append(stored)
+        for status in statuses:
+            try:
+                with _savepoint(session, one_by_one):
+                    change = _apply_status(session, status)
+            except BAD_VALUE as exc:
+                result.set_aside += 1
+                log.warning("status %s set aside: the database refused it: %s", status.status[:20],
+                            type(getattr(exc, "orig", exc)).__name__)
+                continue
+            if change is None:
+                result.statuses_ignored += 1
+            else:
+                result.statuses_applied += 1
+                result.status_changes.append((org_id, *change))
+    return result
+
+
+@contextlib.contextmanager
+def _savepoint(session: Session, enabled: bool):
+    if not enabled:
+        yield
+        return
+    with session.begin_nested():
+        yield
+
+
+def _store_message(
+    session: Session, org_id: int, m: InboundMessage, *, stale: bool = False
+) -> StoredMessage | None:
     """The stored row's summary, or None when this wamid was stored before (a redelivery).
+    A `stale` message is stored already processed (burst "stale"), so no burst answers it.
 
     Two statements, whatever happens: an upsert of the sender's conversation and an insert of
     the message that does nothing on a known wamid. The webhook answers Meta fast, and two
@@ -129,7 +207,7 @@ def _store_message(session: Session, org_id: int, m: InboundMessage) -> StoredMe
         "profile_name": (m.profile_name or None) and m.profile_name[:120],
         "seen_at": _aware(m.timestamp) if m.timestamp else now, "now": now,
     }).one()
-    needs_transcript = m.type in AUDIO_TYPES and m.media is not None
+    needs_transcript = m.type in AUDIO_TYPES and m.media is not None and not stale
     pin = m.location
     message_id = session.execute(insert_message, {
         "org_id": org_id, "conversation_id": conversation_id, "type": m.type, "body": m.text,
@@ -140,6 +218,7 @@ def _store_message(session: Session, org_id: int, m: InboundMessage) -> StoredMe
         "latitude": pin.latitude if pin else None, "longitude": pin.longitude if pin else None,
         "place_name": pin.name if pin else None, "place_address": pin.address if pin else None,
         "transcript_status": "pending" if needs_transcript else None, "now": now,
+        "processed_at": now if stale else None, "burst_id": STALE if stale else None,
     }).scalar()
     if message_id is None:
         return None
@@ -148,7 +227,7 @@ def _store_message(session: Session, org_id: int, m: InboundMessage) -> StoredMe
         conversation_id=conversation_id,
         message_id=message_id,
         type=m.type,
-        has_media=m.media is not None and m.type in MEDIA_TYPES,
+        has_media=m.media is not None and m.type in MEDIA_TYPES and not stale,
         needs_transcript=needs_transcript,
         answerable=not wa_id.startswith("user:"),
     )
@@ -214,6 +293,8 @@ def _statements(dialect: str):
             place_address=bindparam("place_address", type_=messages.c.place_address.type),
             reacted_to=bindparam("reacted_to", type_=messages.c.reacted_to.type),
             transcript_status=bindparam("transcript_status"), attempts=0,
+            processed_at=bindparam("processed_at", type_=messages.c.processed_at.type),
+            burst_id=bindparam("burst_id"),
             created_at=bindparam("now", type_=messages.c.created_at.type),
         )
         .on_conflict_do_nothing(index_elements=["wa_message_id"])
@@ -252,6 +333,9 @@ def _apply_status(session: Session, s: StatusUpdate) -> tuple[int, str, int | No
     error_code = None
     if new_status is DeliveryStatus.FAILED and s.errors:
         error_code = s.errors[0].code
+        if error_code not in INT4:
+            log.warning("status error code %d beyond the column's range dropped", error_code)
+            error_code = None
         values["error_code"] = error_code
         values["error_title"] = (s.errors[0].title or "")[:200]
     # Guarded on the status read above, so two racing statuses cannot both win.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import logging
 import math
 import re
 from dataclasses import dataclass, field
@@ -11,19 +13,34 @@ from typing import Any
 __all__ = [
     "PLACE_ADDRESS_MAX", "PLACE_NAME_MAX", "REACTED_TO_MAX", "REPLY_ID_MAX", "STATUS_ORDER",
     "GeoPoint", "InboundMessage", "Media", "PayloadError", "StatusError", "StatusUpdate",
-    "WebhookBatch", "parse_webhook", "status_advances",
+    "WebhookBatch", "decode_body", "parse_webhook", "status_advances",
 ]
+
+log = logging.getLogger("campotech.bot.payloads")
 
 OBJECT = "whatsapp_business_account"
 MESSAGES_FIELD = "messages"
 MEDIA_TYPES = frozenset({"audio", "image", "document", "video", "sticker"})
 CAPTIONED_TYPES = frozenset({"image", "video", "document"})
 
-# Longest value kept for each typed field: the size of its column in `messages`.
+# Longest value kept for each typed field: the size of its column in `messages` (and
+# `conversations`). Free text is cut to fit; an identifier that does not fit is refused, because
+# a cut one would name something else (two long wamids sharing a prefix would be one message).
 REPLY_ID_MAX = 256
 PLACE_NAME_MAX = 256
 PLACE_ADDRESS_MAX = 512
 REACTED_TO_MAX = 128
+WAMID_MAX = 128
+TYPE_MAX = 24
+MEDIA_ID_MAX = 80
+MIME_MAX = 80
+PROFILE_NAME_MAX = 120
+WA_ID_MAX = 64
+USER_ID_MAX = 64 - len("user:")  # username-only senders are keyed "user:<id>" (64 characters)
+# Python refuses to convert longer integers (sys.get_int_max_str_digits() is 4,300).
+INTEGER_DIGITS_MAX = 4000
+# `raw` keeps this many levels of nesting; Meta's own payloads use fewer than ten.
+RAW_DEPTH_MAX = 32
 
 # Half of a surrogate pair: valid in JSON (a lone \ud800 escape), unencodable by every driver.
 _LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
@@ -52,9 +69,13 @@ class Media:
         media_id = _str(content, "id")
         if media_id is None:
             return None
+        if len(media_id) > MEDIA_ID_MAX:
+            log.warning("media id of %d characters dropped (at most %d): it cannot be downloaded",
+                        len(media_id), MEDIA_ID_MAX)
+            return None
         return cls(
             id=media_id,
-            mime_type=_str(content, "mime_type"),
+            mime_type=_str(content, "mime_type", MIME_MAX),
             sha256=_str(content, "sha256") or None,  # the sandbox sends "" for "not computed"
             filename=_str(content, "filename"),
             caption=_str(content, "caption"),
@@ -150,35 +171,78 @@ class WebhookBatch:
     # Changes we do not model (account updates, template reviews, value-level errors): kept so
     # a caller can log them, never a reason to refuse the whole delivery.
     other_changes: tuple[dict[str, Any], ...]
+    # What `parse_webhook(..., strict=False)` set aside: one "path: reason" per refused entry,
+    # change, message or status. The rest of the delivery is still good.
+    rejected: tuple[str, ...] = ()
 
 
-def parse_webhook(body: object) -> WebhookBatch:
-    """Every message and status of every change of every entry, in the order Meta sent them."""
+def decode_body(body: bytes) -> object:
+    """The JSON of a webhook body, or a PayloadError for what Python's json cannot read safely:
+    not JSON, not UTF-8, nested past the interpreter's recursion limit. An integer too long for
+    Python to convert (over 4,300 digits) reads as a float, that is as infinity, like 1e999."""
+    try:
+        return json.loads(body, parse_int=_integer)
+    except RecursionError:
+        raise PayloadError("body: nested too deep") from None
+    except UnicodeDecodeError as exc:
+        raise PayloadError(f"body is not UTF-8 JSON: {exc.reason} at byte {exc.start}") from None
+    except json.JSONDecodeError as exc:  # its text names the position, never the content
+        raise PayloadError(f"body is not JSON: {exc}") from None
+
+
+def _integer(text: str) -> int | float:
+    return int(text) if len(text) <= INTEGER_DIGITS_MAX else float(text)
+
+
+def parse_webhook(body: object, *, strict: bool = True) -> WebhookBatch:
+    """Every message and status of every change of every entry, in the order Meta sent them.
+
+    Strict, any part that does not have Meta's shape fails the whole body. Otherwise only the
+    envelope (`object`, `entry`) must be right: a bad entry, change, message or status is set
+    aside in `rejected` and everything else is returned, so one odd message cannot cost the
+    delivery its good ones.
+    """
     body = _dict(body, "body")
     if body.get("object") != OBJECT:
         raise PayloadError(f"object: expected {OBJECT!r}, got {_short(body.get('object'))}")
     messages: list[InboundMessage] = []
     statuses: list[StatusUpdate] = []
     other: list[dict[str, Any]] = []
+    rejected: list[str] = []
+
     for e, entry in enumerate(_list(body, "entry", "")):
         entry_path = f"entry[{e}]"
-        entry = _dict(entry, entry_path)
-        for c, change in enumerate(_list(entry, "changes", entry_path)):
+        try:
+            entry = _dict(entry, entry_path)
+            changes = _list(entry, "changes", entry_path)
+        except PayloadError as exc:
+            if strict:
+                raise
+            rejected.append(str(exc))
+            continue
+        for c, change in enumerate(changes):
             path = f"{entry_path}.changes[{c}]"
-            change = _dict(change, path)
-            kind = change.get("field")
-            if not isinstance(kind, str) or not kind:
-                raise PayloadError(f"{path}.field: expected a string")
-            value = _dict(change.get("value"), f"{path}.value", missing="value" not in change)
-            if kind != MESSAGES_FIELD:
-                other.append(change)
+            try:
+                change = _dict(change, path)
+                kind = change.get("field")
+                if not isinstance(kind, str) or not kind:
+                    raise PayloadError(f"{path}.field: expected a string")
+                value = _dict(change.get("value"), f"{path}.value", missing="value" not in change)
+                if kind != MESSAGES_FIELD:
+                    other.append(change)
+                    continue
+                found_messages, found_statuses = _parse_messages_value(
+                    value, f"{path}.value", None if strict else rejected)
+            except PayloadError as exc:
+                if strict:
+                    raise
+                rejected.append(str(exc))
                 continue
-            found_messages, found_statuses = _parse_messages_value(value, f"{path}.value")
             if not found_messages and not found_statuses:
                 other.append(change)  # e.g. only value.errors: nothing to store, still worth a log
             messages.extend(found_messages)
             statuses.extend(found_statuses)
-    return WebhookBatch(tuple(messages), tuple(statuses), tuple(other))
+    return WebhookBatch(tuple(messages), tuple(statuses), tuple(other), tuple(rejected))
 
 
 def status_advances(current: str | None, new: str) -> bool:
@@ -195,8 +259,10 @@ def status_advances(current: str | None, new: str) -> bool:
 
 
 def _parse_messages_value(
-    value: dict[str, Any], path: str
+    value: dict[str, Any], path: str, rejected: list[str] | None = None
 ) -> tuple[list[InboundMessage], list[StatusUpdate]]:
+    """The change's messages and statuses; with a `rejected` list, a bad one is noted there and
+    skipped instead of failing the change."""
     raw_messages = _list(value, "messages", path, required=False)
     raw_statuses = _list(value, "statuses", path, required=False)
     if not raw_messages and not raw_statuses:
@@ -206,37 +272,58 @@ def _parse_messages_value(
     if not phone_number_id:
         raise PayloadError(f"{path}.metadata.phone_number_id: expected a string")
     display = _str(metadata, "display_phone_number")
-    contacts = [
-        _dict(contact, f"{path}.contacts[{i}]")
-        for i, contact in enumerate(_list(value, "contacts", path, required=False))
-    ]
-    messages = [
-        _message(_dict(m, f"{path}.messages[{i}]"), f"{path}.messages[{i}]",
-                 phone_number_id, display, contacts)
-        for i, m in enumerate(raw_messages)
-    ]
-    statuses = [
-        _status(_dict(s, f"{path}.statuses[{i}]"), f"{path}.statuses[{i}]", phone_number_id)
-        for i, s in enumerate(raw_statuses)
-    ]
+    contacts = []
+    for i, contact in enumerate(_list(value, "contacts", path, required=False)):
+        if isinstance(contact, dict):
+            contacts.append(contact)
+        elif rejected is None:
+            _dict(contact, f"{path}.contacts[{i}]")
+        # Not strict: a contact we cannot read only costs its sender the profile name.
+    messages = []
+    for i, m in enumerate(raw_messages):
+        where = f"{path}.messages[{i}]"
+        try:
+            messages.append(_message(_dict(m, where), where, phone_number_id, display, contacts))
+        except PayloadError as exc:
+            _reject(exc, rejected)
+    statuses = []
+    for i, s in enumerate(raw_statuses):
+        where = f"{path}.statuses[{i}]"
+        try:
+            statuses.append(_status(_dict(s, where), where, phone_number_id))
+        except PayloadError as exc:
+            _reject(exc, rejected)
     return messages, statuses
+
+
+def _reject(exc: PayloadError, rejected: list[str] | None) -> None:
+    """Note `exc` in `rejected`, or raise it when there is no list (strict parsing)."""
+    if rejected is None:
+        raise exc
+    rejected.append(str(exc))
 
 
 def _message(
     msg: dict[str, Any], path: str, phone_number_id: str, display: str | None,
     contacts: list[dict[str, Any]],
 ) -> InboundMessage:
-    wamid = _required_str(msg, "id", path)
+    wamid = _identifier(_required_str(msg, "id", path), WAMID_MAX, f"{path}.id")
     kind = _required_str(msg, "type", path)
+    content = msg.get(kind)
+    content = content if isinstance(content, dict) else {}
+    if len(kind) > TYPE_MAX:
+        # Not a type we know anyway: kept as "unknown", cut to its column.
+        log.warning("%s.type of %d characters cut to %d", path, len(kind), TYPE_MAX)
+        kind = kind[:TYPE_MAX]
     sender = _str(msg, "from")
     user_id = _str(msg, "from_user_id")
     contact = _contact_for(contacts, sender, user_id)
     if contact is not None:
         sender = sender or _str(contact, "wa_id")
         user_id = user_id or _str(contact, "user_id")
+    sender = _identifier(sender, WA_ID_MAX, f"{path}.from")
+    user_id = _identifier(user_id, USER_ID_MAX, f"{path}.from_user_id")
     profile = contact.get("profile") if contact is not None else None
-    content = msg.get(kind)
-    content = content if isinstance(content, dict) else {}
     text, reply_id = _text_and_reply(kind, content, msg)
     context = msg.get("context")
     reaction_target = _str(content, "message_id", REACTED_TO_MAX) if kind == "reaction" else None
@@ -246,7 +333,7 @@ def _message(
         wa_message_id=wamid,
         wa_id=sender,
         user_id=user_id,
-        profile_name=_str(profile, "name") if isinstance(profile, dict) else None,
+        profile_name=_str(profile, "name", PROFILE_NAME_MAX) if isinstance(profile, dict) else None,
         timestamp=_timestamp(msg, path),
         type=kind,
         text=text,
@@ -255,8 +342,10 @@ def _message(
         location=GeoPoint.from_payload(content) if kind == "location" else None,
         context_id=_str(context, "id") if isinstance(context, dict) else None,
         reacted_to=reaction_target,
-        errors=tuple(_dict(err, f"{path}.errors[{i}]")
-                     for i, err in enumerate(_list(msg, "errors", path, required=False))),
+        # Meta's notes on the message (e.g. why it is "unsupported"): informative, never a reason
+        # to refuse the message itself.
+        errors=tuple(_storable(err) for err in _optional_list(msg.get("errors"))
+                     if isinstance(err, dict)),
         raw=_storable(msg),
     )
 
@@ -385,12 +474,23 @@ def _list(obj: dict[str, Any], key: str, path: str, *, required: bool = True) ->
     return value
 
 
+def _optional_list(value: object) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def _required_str(obj: dict[str, Any], key: str, path: str) -> str:
     value = obj.get(key)
     value = _clean(value) if isinstance(value, str) else value
     if not isinstance(value, str) or not value:
         reason = "missing" if key not in obj else f"expected a non-empty string, got {_short(value)}"
         raise PayloadError(f"{path}.{key}: {reason}")
+    return value
+
+
+def _identifier(value: str | None, limit: int, path: str) -> str | None:
+    """An id as given, or a PayloadError when it is longer than its column: never cut."""
+    if value is not None and len(value) > limit:
+        raise PayloadError(f"{path}: longer than {limit} characters ({len(value)})")
     return value
 
 
@@ -413,17 +513,21 @@ def _clean(text: str) -> str:
     return text
 
 
-def _storable(value: Any) -> Any:
-    """A copy of a parsed JSON value that jsonb accepts: clean strings, and numbers JSON cannot
-    write (1e999 parses as inf) kept as their text, so one odd field cannot refuse the batch."""
+def _storable(value: Any, depth: int = 0) -> Any:
+    """A copy of a parsed JSON value that jsonb accepts: clean strings, numbers JSON cannot
+    write (1e999 parses as inf) kept as their text, and nothing nested deeper than
+    RAW_DEPTH_MAX (no recursion limit on the way to the database), so one odd field cannot
+    refuse the batch."""
     if isinstance(value, str):
         return _clean(value)
     if isinstance(value, float) and not math.isfinite(value):
         return repr(value)
+    if isinstance(value, dict | list) and depth >= RAW_DEPTH_MAX:
+        return "(nested too deep)"
     if isinstance(value, dict):
-        return {_clean(str(k)): _storable(v) for k, v in value.items()}
+        return {_clean(str(k)): _storable(v, depth + 1) for k, v in value.items()}
     if isinstance(value, list):
-        return [_storable(v) for v in value]
+        return [_storable(v, depth + 1) for v in value]
     return value
 
 

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
 
 from flask import Blueprint, Response, current_app, jsonify, request
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import (
+    DBAPIError,
+    DisconnectionError,
+    InterfaceError,
+    OperationalError,
+    SQLAlchemyError,
+)
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from bot.metrics import Metrics
-from bot.payloads import PayloadError, parse_webhook
+from bot.payloads import PayloadError, decode_body, parse_webhook
 from bot.transport import Transport
 
 log = logging.getLogger("campotech.bot.webhook")
@@ -43,13 +49,24 @@ def verify() -> Response | tuple[str, int]:
     return "forbidden", 403
 
 
-def _refuse(status: int, reason: str, detail: str):
-    log.warning("webhook refused: %s", detail, extra={"reason": reason})
+def _count_rejected(reason: str, amount: int = 1) -> None:
     try:
-        Metrics(transport().redis).inc("campotech_webhook_rejected_total", reason)
+        Metrics(transport().redis).inc("campotech_webhook_rejected_total", reason, amount=amount)
     except Exception as exc:  # noqa: BLE001 - a metrics hiccup must not turn a 4xx into a 500
         log.debug("rejection not counted: %s", exc)
+
+
+def _refuse(status: int, reason: str, detail: str):
+    log.warning("webhook refused: %s", detail, extra={"reason": reason})
+    _count_rejected(reason)
     return {"error": detail}, status
+
+
+def is_outage(exc: SQLAlchemyError) -> bool:
+    """The database is unreachable or gone (worth Meta's retry), not a value it refused."""
+    if isinstance(exc, OperationalError | InterfaceError | DisconnectionError | PoolTimeout):
+        return True
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
 
 
 @bp.post("/webhooks/whatsapp")
@@ -69,20 +86,26 @@ def handle(body: bytes, header: str | None) -> tuple[dict, int]:
     if not signature_valid(settings.whatsapp_app_secret, body, header):
         return _refuse(403, "bad_signature", "signature does not match the app secret")
     try:
-        payload = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        return _refuse(400, "malformed", f"body is not JSON: {exc}")
-    try:
-        batch = parse_webhook(payload)
+        batch = parse_webhook(decode_body(body), strict=False)
     except PayloadError as exc:
         return _refuse(400, "unexpected_shape", str(exc))
+    for reason in batch.rejected:
+        log.warning("webhook item set aside: %s", reason, extra={"reason": "set_aside"})
+    if batch.rejected:
+        _count_rejected("set_aside", len(batch.rejected))
+        if not batch.messages and not batch.statuses:
+            # Nothing in it can be used: Meta's 400 is the honest answer (and the log line above).
+            return {"error": "; ".join(batch.rejected[:3])}, 400
     try:
         result = transport().accept(batch)
     except SQLAlchemyError as exc:
+        if not is_outage(exc):
+            raise
         # Nothing was stored: a 503 makes Meta deliver it again later (it retries for days).
-        log.error("webhook could not store the payload: %s", exc)
+        log.error("webhook could not store the payload: %s", getattr(exc, "orig", None) or exc)
         return {"error": "storage unavailable, retry later"}, 503
     return {
-        "stored": len(result.stored), "duplicates": result.duplicates,
+        "stored": len(result.stored), "duplicates": result.duplicates, "stale": len(result.stale),
+        "rejected": len(batch.rejected) + result.set_aside,
         "statuses": result.statuses_applied, "unknown_numbers": sorted(result.unknown_numbers),
     }, 200

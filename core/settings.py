@@ -96,6 +96,9 @@ class Settings(BaseSettings):
     # Inbound fairness: past these, messages are stored but the sender gets one "dame un momento".
     inbound_sender_limit: int = Field(default=30, gt=0)  # messages per sender per minute
     inbound_org_limit: int = Field(default=600, gt=0)  # messages per organization per minute
+    # Messages sent longer ago than this (Meta retrying for a day, a replayed delivery) are
+    # stored already processed, not answered as if the person had just written.
+    inbound_max_age_hours: float = Field(default=24.0, gt=0, le=24 * 30)
     # A stored message whose processing fails this many times on its own is set aside (dead letter).
     inbound_max_attempts: int = Field(default=3, ge=1, le=50)
     # Panic mode: error rate over this share of the last `panic_window_seconds` of attempts.

@@ -163,6 +163,7 @@ def bench_intent_model(seconds: float) -> dict:
         "guesses_per_second_one_core": round(rate), "target_guesses_per_second_min": 1000,
         "held_out": {"written_accuracy": report.accuracy,
                      "variant_accuracy": report.variant_accuracy,
+                     "no_context_accuracy": report.no_context_accuracy,
                      "train_examples": report.train_size, "held_out_examples": report.held_out_size,
                      "target_min": 0.95},
         "calibration": {"ask_below": ASK_BELOW, "right_among_confident": report.confident_accuracy,

@@ -21,6 +21,7 @@ ASK_BELOW = 0.55  # below this confidence the bot asks (flows/clarify.py reads i
 class Report:
     accuracy: float  # written held-out messages
     variant_accuracy: float  # their rule-made variants (typos, abbreviations, voice style)
+    no_context_accuracy: float  # the written ones read without any context (the CLI's case)
     confident_accuracy: float  # right among answers at or above ASK_BELOW
     ask_rate: float  # share of answers below ASK_BELOW
     per_intent: dict[str, float]
@@ -41,6 +42,9 @@ def held_out(holdout: float = 0.2, seed: int = 7, model: IntentModel | None = No
         return list(zip(rows, guesses, strict=True))
 
     written = score(test_part)
+    bare = model.guess_many([(ex.text, ex.role, None) for ex in test_part])
+    no_context = round(sum(ex.intent == g.intent for ex, g in zip(test_part, bare, strict=True))
+                       / max(1, len(test_part)), 4)
     varied = score(variants)
     confident = [(ex, g) for ex, g in written + varied if g.confidence >= ASK_BELOW]
     confusion: dict[str, Counter] = {}
@@ -54,6 +58,7 @@ def held_out(holdout: float = 0.2, seed: int = 7, model: IntentModel | None = No
     return Report(
         accuracy=_share(written),
         variant_accuracy=_share(varied),
+        no_context_accuracy=no_context,
         confident_accuracy=_share(confident),
         ask_rate=round(1 - len(confident) / max(1, len(everything)), 4),
         per_intent={i: round(per_intent_right[i] / per_intent_total[i], 4)

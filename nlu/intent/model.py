@@ -31,7 +31,7 @@ from nlu.schema import intents_for
 log = logging.getLogger("campotech.nlu.intent")
 
 MODEL_DIR = Path(__file__).resolve().parents[2] / "var" / "nlu"
-VERSION = 3  # bump when `features` (or the normalization under it) changes: old models are retrained
+VERSION = 4  # bump when `features` (or the normalization under it) changes: old models are retrained
 
 
 @dataclass(frozen=True)

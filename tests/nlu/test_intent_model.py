@@ -70,8 +70,11 @@ def test_near_copies_in_different_families_stay_on_one_side():
 def test_held_out_score(report):
     # Families the model never saw, their rule-made variants too. The issue's target is 0.95;
     # this floor keeps what is reached today from slipping back.
-    assert report.accuracy >= 0.89, report.per_intent
+    assert report.accuracy >= 0.90, report.per_intent
     assert report.variant_accuracy >= 0.87
+    # read without context, as the contract's command line reads them: a customer's "¿sigue en
+    # pie lo del jueves?" must say job_status on its own words
+    assert report.no_context_accuracy >= 0.85
     assert report.held_out_size >= 800
 
 
@@ -91,9 +94,8 @@ def test_every_extraction_says_how_sure_it_is():
 
 
 @pytest.mark.parametrize(("text", "without", "with_job"), [
-    ("mejor el jueves", {"other", "new_job"}, {"reschedule"}),
-    ("necesito cambiar para el jueves", {"new_job", "reschedule"}, {"reschedule"}),
-    ("¿sigue en pie lo de mañana?", {"job_status", "other"}, {"job_status"}),
+    ("necesito cambiar para el jueves", {"new_job"}, {"reschedule"}),
+    ("¿sigue en pie lo de mañana?", {"job_status"}, {"job_status"}),
 ])
 def test_an_open_job_changes_what_a_sentence_means(text, without, with_job):
     alone = extract(text, "customer", NOW).intent
@@ -102,18 +104,28 @@ def test_an_open_job_changes_what_a_sentence_means(text, without, with_job):
     assert booked in with_job
 
 
+@pytest.mark.parametrize("text", ["mejor el jueves", "el jueves a la tarde"])
+def test_a_day_answering_the_bots_question_is_part_of_the_booking(text):
+    # asked "¿qué día te queda bien?" while booking: a day, not a move of some other visit
+    asked = extract(text, "customer", NOW, context=Context(asked="day")).intent
+    booked = extract(text, "customer", NOW, context=Context(open_job="scheduled")).intent
+    assert (asked, booked) == ("new_job", "reschedule")
+
+
 def test_the_cli_reads_an_optional_context(tmp_path):
     cases = [
-        {"id": "a", "role": "customer", "now": NOW.isoformat(), "text": "mejor el jueves"},
+        {"id": "a", "role": "customer", "now": NOW.isoformat(), "text": "mejor el jueves",
+         "context": {"asked": "day"}},
         {"id": "b", "role": "customer", "now": NOW.isoformat(), "text": "mejor el jueves",
          "context": {"open_job": "scheduled"}},
+        {"id": "c", "role": "customer", "now": NOW.isoformat(), "text": "mejor el jueves"},
     ]
     done = subprocess.run([sys.executable, "-m", "nlu", "extract", "--jsonl"],
                           input="\n".join(json.dumps(c) for c in cases), capture_output=True,
                           text=True, cwd=ROOT, timeout=120, check=True)
     answers = {a["id"]: a for a in map(json.loads, done.stdout.splitlines())}
-    assert answers["b"]["intent"] == "reschedule" and answers["a"]["intent"] != "reschedule"
-    assert set(answers["a"]) == set(answers["b"])  # same contract fields either way
+    assert answers["b"]["intent"] == "reschedule" and answers["a"]["intent"] == "new_job"
+    assert set(answers["a"]) == set(answers["b"]) == set(answers["c"])  # same contract fields
     assert "confidence" not in answers["a"]
 
 

@@ -4,28 +4,145 @@
 Redis connections and throws them away: tens of milliseconds per job, twice per burst (answer,
 then send). Our jobs are short and bounded by their job timeouts (enforced here too, by
 SIGALRM), so a SimpleWorker runs them in place and keeps its connection pools warm. Run more
-worker processes for more parallelism; a crash takes one worker down and honcho (or systemd)
-restarts it, and the job is retried or found by the sweeper.
+worker processes for more parallelism.
+
+Outages: rq's worker retries a lost connection while it waits for a job, but quits its loop when
+Redis goes away at any other moment (starting, finishing a job). `run` starts the loop again
+once Redis answers, so the process never exits for an outage; a job that failed on the way is
+retried or found by the sweeper. rq logs every retry of a lost connection; here one line says
+the outage began and one says it ended.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import time
 
+from redis import Redis
+from redis.exceptions import RedisError
 from rq import SimpleWorker
+from rq.scheduler import RQScheduler
 
 import workers.tasks  # noqa: F401 - preloaded on purpose, see the docstring
 from core.logging import configure_logging
 from core.settings import get_settings
+from workers.outage import Outage, StopFlag
 from workers.queues import QUEUE_NAMES, get_queue, redis_connection
+
+log = logging.getLogger("campotech.worker")
+
+# rq's default restarts a dead RQ scheduler (which moves retries that are due) every 10 minutes.
+MAINTENANCE_INTERVAL = 60
+_RQ_CONNECTION_LINES = ("could not connect to Redis", "Redis connection timeout")
+
+
+class _OneLinePerOutage(logging.Filter):
+    """Turns rq's lines about a lost Redis (each retry, the loop quitting with a traceback, its
+    scheduler process dying) into the outage's one line."""
+
+    def __init__(self, outage: Outage) -> None:
+        super().__init__()
+        self.outage, self.pid = outage, os.getpid()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        args = record.args if isinstance(record.args, tuple) else ()
+        if not isinstance(exc, RedisError) \
+                and not any(line in str(record.msg) for line in _RQ_CONNECTION_LINES) \
+                and not any("redis.exceptions." in str(arg) for arg in args):
+            return True
+        if os.getpid() == self.pid:  # not in rq's forked scheduler: the worker speaks for it
+            self.outage.failed(exc if isinstance(exc, RedisError) else "connection lost")
+        return False
+
+
+class _Scheduler(RQScheduler):
+    """rq's scheduler process (moves due retries to their queues), which would die with the
+    connection: here it waits the outage out, quietly (the worker already said it once)."""
+
+    def work(self):
+        outage = Outage("redis (rq scheduler)", log, level=logging.DEBUG)
+        while not self._stop_requested:
+            try:
+                if outage.ok():
+                    self.acquire_locks()
+                    if not self.acquired_locks:  # another worker's scheduler took over
+                        return
+                super().work()
+                return
+            except RedisError as exc:
+                time.sleep(outage.failed(exc))
+
+
+class Worker(SimpleWorker):
+    """A SimpleWorker that knows whether it was asked to stop and when Redis is back."""
+
+    outage: Outage
+    stopping = False
+
+    def request_stop(self, signum, frame):
+        self.stopping = True
+        super().request_stop(signum, frame)
+
+    def _start_scheduler(self, burst=False, logging_level="INFO", date_format=None,
+                         log_format=None):
+        # rq's own, with the scheduler class above (rq has no setting for it).
+        self.scheduler = _Scheduler(self.queues, connection=self.connection,
+                                    logging_level=logging_level or self.log.level,
+                                    serializer=self.serializer)
+        self.scheduler.acquire_locks()
+        if self.scheduler.acquired_locks and not burst:
+            self.scheduler.start()
+
+    def heartbeat(self, timeout=None, pipeline=None):
+        super().heartbeat(timeout, pipeline)
+        if pipeline is None and self.outage.ok():
+            # The RQ scheduler (a child process) died with the connection: start it again now
+            # rather than at the next maintenance.
+            self.run_maintenance_tasks()
+
+
+def run(connection: Redis, stop: StopFlag, *, logging_level: str = "INFO",
+        maintenance_interval: int = MAINTENANCE_INTERVAL) -> None:
+    """Work until asked to stop; a Redis outage, however long, is waited out."""
+    outage = Outage("redis", log)
+    rq_logs = [logging.getLogger(name) for name in ("rq.worker", "rq.scheduler")]
+    one_line = _OneLinePerOutage(outage)
+    for rq_log in rq_logs:
+        rq_log.addFilter(one_line)
+    try:
+        while not stop.requested:
+            try:
+                connection.ping()
+            except RedisError as exc:
+                stop.sleep(outage.failed(exc))
+                continue
+            outage.ok()
+            worker = Worker([get_queue(name, connection) for name in QUEUE_NAMES],
+                            connection=connection, maintenance_interval=maintenance_interval)
+            worker.outage = outage
+            try:
+                worker.work(with_scheduler=True, logging_level=logging_level)
+            except RedisError as exc:  # from the loop's clean-up, with Redis gone
+                outage.failed(exc)
+            if worker.stopping:
+                return
+            # rq left its loop without being asked to: Redis went away mid-step. Again.
+            stop.install()
+            if not outage.down:
+                log.warning("worker loop ended without a stop request; starting it again")
+            stop.sleep(0.5)
+    finally:
+        for rq_log in rq_logs:
+            rq_log.removeFilter(one_line)
 
 
 def main() -> None:
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_json)
-    connection = redis_connection(settings)
-    worker = SimpleWorker([get_queue(name, connection) for name in QUEUE_NAMES], connection=connection)
-    worker.work(with_scheduler=True, logging_level=logging.getLevelName(settings.log_level))
+    stop = StopFlag().install()
+    run(redis_connection(settings), stop, logging_level=logging.getLevelName(settings.log_level))
 
 
 if __name__ == "__main__":

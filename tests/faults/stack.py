@@ -1,0 +1,477 @@
+"""The production stack on parts a test may kill: its own redis-server and PostgreSQL cluster,
+the Procfile's processes under honcho, customers posting like Meta, replies counted at a fake
+Graph API that lives on another Redis (so killing the app's Redis does not erase the count).
+
+Used by the fault suite (tests/faults/) and by bench/faults.py.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot import simulator
+
+ROOT = Path(__file__).resolve().parents[2]
+VENV_BIN = Path(sys.executable).parent
+APP_ROLE, OWNER_ROLE, DBNAME = "campotech_app", "campotech_owner", "campotech_faults"
+SYSTEM_ROLE = "campotech_system"  # cross-tenant work (migration 0007)
+PHONE_NUMBER_ID = "100000000000716"
+APP_SECRET = "faults-app-secret"
+ROLES = ("web", "worker", "scheduler", "clock")
+ALWAYS_OPEN = {day: [["00:00", "23:59"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(what: str, check, seconds: float, *, every: float = 0.1):
+    deadline = time.monotonic() + seconds
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out after {seconds:.0f} s waiting for {what}")
+        time.sleep(every)
+
+
+# -- parts that can be killed and started again on the same port -------------------------------
+
+class RedisServer:
+    """A redis-server without persistence: killing it loses everything, as a restart would."""
+
+    def __init__(self, port: int | None = None) -> None:
+        self.port = port or free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> RedisServer:
+        exe = shutil.which("redis-server")
+        if exe is None:
+            raise RuntimeError("redis-server not found (apt-get install redis-server)")
+        self.proc = subprocess.Popen(
+            [exe, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_for("redis-server", self.answers, 10, every=0.02)
+        return self
+
+    def answers(self) -> bool:
+        from redis import Redis
+        from redis.exceptions import RedisError
+
+        try:
+            return bool(Redis(port=self.port, socket_connect_timeout=0.5).ping())
+        except RedisError:
+            return False
+
+    def kill(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(5)
+
+
+def _pg_bindir() -> str:
+    pg_config = shutil.which("pg_config")
+    if pg_config:
+        bindir = subprocess.check_output([pg_config, "--bindir"], text=True).strip()
+        if os.path.exists(f"{bindir}/initdb"):
+            return bindir
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(p.split("/")[4]))
+    if not found:
+        raise RuntimeError("initdb not found: install postgresql-15")
+    return str(Path(found[-1]).parent)
+
+
+def _as_postgres(argv: list[str]) -> list[str]:
+    # initdb and postgres refuse root (CI runs as root): run them as the postgres user.
+    return ["runuser", "-u", "postgres", "--", *argv] if os.geteuid() == 0 else argv
+
+
+class PostgresCluster:
+    """A throwaway cluster of its own, with the app's two roles; stop() is a crash (immediate)."""
+
+    def __init__(self) -> None:
+        self.bindir = _pg_bindir()
+        self.workdir = tempfile.mkdtemp(prefix="campotech-faults-pg-")
+        if os.geteuid() == 0:
+            user = pwd.getpwnam("postgres")
+            os.chown(self.workdir, user.pw_uid, user.pw_gid)
+        self.data, self.port = f"{self.workdir}/data", free_port()
+        url = "postgresql+psycopg://{r}:{r}@127.0.0.1:" + f"{self.port}/{DBNAME}"
+        self.app_url, self.owner_url = url.format(r=APP_ROLE), url.format(r=OWNER_ROLE)
+        self.system_url = url.format(r=SYSTEM_ROLE)
+
+    def create(self) -> PostgresCluster:
+        subprocess.run(_as_postgres([f"{self.bindir}/initdb", "-D", self.data, "-A", "trust",
+                                     "--no-sync", "-U", "postgres"]),
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.start()
+        import psycopg
+
+        with psycopg.connect(f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres",
+                             autocommit=True) as conn:
+            for role in (OWNER_ROLE, APP_ROLE, SYSTEM_ROLE):
+                conn.execute(f"CREATE ROLE {role} LOGIN PASSWORD '{role}' NOSUPERUSER NOBYPASSRLS")
+            conn.execute(f"CREATE DATABASE {DBNAME} OWNER {OWNER_ROLE}")
+        return self
+
+    def start(self) -> None:
+        options = (f"-p {self.port} -k {self.workdir} -h 127.0.0.1 -c fsync=off "
+                   "-c synchronous_commit=off -c full_page_writes=off -c max_connections=100")
+        subprocess.run(_as_postgres([f"{self.bindir}/pg_ctl", "-D", self.data, "-w", "-l",
+                                     f"{self.workdir}/log", "-o", options, "start"]),
+                       check=True, stdout=subprocess.DEVNULL)
+
+    def stop(self) -> None:
+        subprocess.run(_as_postgres([f"{self.bindir}/pg_ctl", "-D", self.data, "-m", "immediate",
+                                     "stop"]), check=False,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def destroy(self) -> None:
+        self.stop()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def _has_setting(name: str) -> bool:
+    from core.settings import Settings
+
+    return name in Settings.model_fields
+
+
+# -- the processes ---------------------------------------------------------------------------
+
+def _stat(pid: int) -> tuple[int, str] | None:
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+    fields = raw[raw.rindex(")") + 2:].split()
+    return int(fields[1]), fields[0]
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except (FileNotFoundError, ProcessLookupError):
+        return ""
+
+
+def alive(pid: int) -> bool:
+    stat = _stat(pid)
+    return stat is not None and stat[1] not in "ZX"
+
+
+def children_of(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and (stat := _stat(int(entry.name))) and stat[0] == pid:
+            found.append(int(entry.name))
+    return found
+
+
+@dataclass
+class Processes:
+    """Each Procfile role's supervisor and the process it keeps running."""
+
+    supervisors: dict[str, int] = field(default_factory=dict)
+    inner: dict[str, int] = field(default_factory=dict)
+
+
+class Stack:
+    """honcho running the repository's Procfile against `pg` and `redis`, sending to `graph_url`."""
+
+    def __init__(self, pg: PostgresCluster, redis: RedisServer, graph_url: str, log_path: Path,
+                 **overrides: str) -> None:
+        self.pg, self.redis, self.graph_url, self.log_path = pg, redis, graph_url, log_path
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.env = {k: v for k, v in os.environ.items()
+                    if k not in {"MAKEFLAGS", "MAKELEVEL", "MFLAGS"}}
+        self.env.update({
+            "ENV": "test", "LOG_JSON": "false", "LOG_LEVEL": "INFO", "PYTHONUNBUFFERED": "1",
+            "DATABASE_URL": pg.app_url, "MIGRATION_DATABASE_URL": pg.owner_url,
+            "REDIS_URL": redis.url, "PORT": str(self.port),
+            "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+            "WHATSAPP_APP_SECRET": APP_SECRET, "WHATSAPP_VERIFY_TOKEN": "faults-verify-token",
+            "WHATSAPP_ACCESS_TOKEN": "faults-access-token",
+            "WHATSAPP_PHONE_NUMBER_ID": PHONE_NUMBER_ID, "WHATSAPP_GRAPH_URL": graph_url,
+            "BURST_QUIET_SECONDS": "0.3", "BURST_MAX_SECONDS": "1.5",
+            "PUBLIC_BASE_URL": self.base,
+            **overrides,
+        })
+        if _has_setting("system_database_url"):
+            self.env["SYSTEM_DATABASE_URL"] = pg.system_url
+        self.honcho: subprocess.Popen | None = None
+        self.org_id: int | None = None
+
+    def settings(self):
+        from core.settings import load_settings
+
+        extra = {"system_database_url": self.pg.system_url} \
+            if _has_setting("system_database_url") else {}
+        return load_settings(env="test", database_url=self.pg.app_url,
+                             migration_database_url=self.pg.owner_url, redis_url=self.redis.url,
+                             log_json=False, **extra)
+
+    def prepare(self) -> None:
+        """Migrate, create the organization the customers write to, and make sure the intent
+        model is trained (as `make test`'s bootstrap does), so no burst waits on training."""
+        from core import migrate
+        from core.db import Database
+        from core.organizations import create_organization
+        from nlu.intent import corpus
+        from nlu.intent.model import build, model_path
+
+        if not model_path(corpus.fingerprint()).exists():
+            build()
+
+        settings = self.settings()
+        migrate.upgrade(settings)
+        db = Database(settings)
+        try:
+            with db.system_session() as s:
+                self.org_id = create_organization(s, {
+                    "name": "Plomería Aguante", "slug": "plomeria-aguante",
+                    "wa_phone_number_id": PHONE_NUMBER_ID, "business_hours": ALWAYS_OPEN}).id
+        finally:
+            db.dispose()
+
+    def start(self, seconds: float = 60) -> Processes:
+        with self.log_path.open("ab") as out:
+            self.honcho = subprocess.Popen(
+                [str(VENV_BIN / "honcho"), "start", "-f", str(ROOT / "Procfile"), "--port",
+                 str(self.port), "--env", os.devnull],
+                cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        wait_for("/healthz", lambda: self._check_running() and self.healthy(), seconds, every=0.2)
+        return wait_for("every Procfile process", self.processes, seconds, every=0.2)
+
+    def _check_running(self) -> bool:
+        if self.honcho is not None and self.honcho.poll() is not None:
+            raise RuntimeError(f"honcho exited ({self.honcho.returncode}):\n{self.log()[-3000:]}")
+        return True
+
+    def healthy(self) -> bool:
+        try:
+            with urllib.request.urlopen(f"{self.base}/healthz", timeout=2) as response:
+                return response.status == 200
+        except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+            return False
+
+    def processes(self) -> Processes | None:
+        """Supervisors and their commands, found under honcho; None until all are up."""
+        if self.honcho is None:
+            return None
+        found = Processes()
+        todo = [self.honcho.pid]
+        while todo:
+            for pid in children_of(todo.pop()):
+                cmd = _cmdline(pid)
+                for role in ROLES:
+                    if f"workers.supervise {role} " in cmd and alive(pid):
+                        found.supervisors[role] = pid
+                        kids = [k for k in children_of(pid) if alive(k)]
+                        if kids:
+                            found.inner[role] = kids[0]
+                todo.append(pid)
+        if set(found.supervisors) == set(ROLES) and set(found.inner) == set(ROLES):
+            return found
+        return None
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def stop(self) -> int | None:
+        if self.honcho is None:
+            return None
+        if self.honcho.poll() is None:
+            os.killpg(self.honcho.pid, signal.SIGTERM)
+            try:
+                self.honcho.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.honcho.pid, signal.SIGKILL)
+                self.honcho.wait()
+        return self.honcho.returncode
+
+
+# -- customers, as Meta delivers them ---------------------------------------------------------
+
+class Customers:
+    """Customers who each send one message; delivery is retried like Meta does until a 200."""
+
+    def __init__(self, stack: Stack, prefix: str, count: int) -> None:
+        self.stack = stack
+        self.wa_ids = [f"54911{prefix}{n:04d}" for n in range(count)]
+        self.statuses: Counter[int] = Counter()
+        self.retries = 0
+        self._threads: list[threading.Thread] = []
+
+    def send(self, wa_ids: list[str], *, deadline: float = 40.0) -> None:
+        """Deliver one message from each of `wa_ids`, in the background."""
+        for wa_id in wa_ids:
+            thread = threading.Thread(target=self._deliver, args=(wa_id, deadline), daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def _deliver(self, wa_id: str, seconds: float) -> None:
+        payload = simulator.text(PHONE_NUMBER_ID, wa_id, "hola, ¿atienden hoy?")
+        body = simulator.encode(payload)
+        headers = {"Content-Type": "application/json",
+                   "X-Hub-Signature-256": simulator.sign(APP_SECRET, body)}
+        deadline, wait = time.monotonic() + seconds, 0.2
+        while time.monotonic() < deadline:
+            request = urllib.request.Request(f"{self.stack.base}/webhooks/whatsapp", data=body,
+                                             headers=headers, method="POST")
+            try:
+                with urllib.request.urlopen(request, timeout=5) as response:
+                    status = response.status
+            except urllib.error.HTTPError as exc:
+                status = exc.code
+            except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+                status = 0
+            self.statuses[status] += 1
+            if status == 200:
+                return
+            self.retries += 1
+            time.sleep(wait)
+            wait = min(wait * 2, 2.0)
+
+    def delivered(self, seconds: float = 40.0) -> None:
+        for thread in self._threads:
+            thread.join(seconds)
+
+
+def replies(graph, wa_ids: list[str]) -> dict[str, int]:
+    """How many messages the fake Graph API recorded for each customer."""
+    counts = Counter(record["to"] for record in graph.sent())
+    return {wa_id: counts.get(wa_id, 0) for wa_id in wa_ids}
+
+
+def await_replies(graph, wa_ids: list[str], seconds: float, *, settle: float = 1.5) -> dict[str, int]:
+    """Wait until every customer has a reply and nothing new was sent for `settle` seconds."""
+    deadline = time.monotonic() + seconds
+    last, quiet_since = None, None
+    while time.monotonic() < deadline:
+        counts = replies(graph, wa_ids)
+        if all(counts.values()):
+            if counts != last:
+                last, quiet_since = counts, time.monotonic()
+            elif time.monotonic() - quiet_since >= settle:
+                return counts
+        time.sleep(0.1)
+    return replies(graph, wa_ids)
+
+
+@dataclass
+class Outcome:
+    """What one fault scenario did to the customers and the processes."""
+
+    fault: str
+    customers: int
+    lost: int
+    doubled: int
+    alive: dict[str, bool]
+    restarted: list[str]
+    recovery_seconds: float | None
+    webhook_statuses: dict[int, int]
+
+    def as_dict(self) -> dict:
+        return {"fault": self.fault, "customers": self.customers, "lost": self.lost,
+                "doubled": self.doubled, "processes_alive": self.alive,
+                "processes_restarted": self.restarted, "recovery_seconds": self.recovery_seconds,
+                "webhook_statuses": {str(k): v for k, v in sorted(self.webhook_statuses.items())}}
+
+
+def outcome(fault: str, stack: Stack, graph, customers: Customers, before: Processes,
+            counts: dict[str, int], recovery_seconds: float | None) -> Outcome:
+    now = stack.processes() or Processes()
+    alive_now = {role: role in now.supervisors and role in now.inner
+                 and alive(now.supervisors[role]) and alive(now.inner[role]) for role in ROLES}
+    restarted = [role for role in ROLES if now.inner.get(role) != before.inner.get(role)]
+    alive_now["honcho"] = stack.honcho is not None and stack.honcho.poll() is None
+    return Outcome(fault, len(counts), sum(1 for n in counts.values() if n == 0),
+                   sum(1 for n in counts.values() if n > 1), alive_now, restarted,
+                   recovery_seconds, dict(customers.statuses))
+
+
+# -- the scenarios ----------------------------------------------------------------------------
+
+def _recovered_in(graph, wa_ids: list[str], since: float, seconds: float) -> float | None:
+    """Seconds from `since` until every customer in `wa_ids` had a reply (None if never)."""
+    try:
+        wait_for("every customer answered", lambda: all(replies(graph, wa_ids).values()), seconds)
+    except TimeoutError:
+        return None
+    return round(time.monotonic() - since, 2)
+
+
+def redis_outage(stack: Stack, graph, *, customers: int = 12, outage: float = 3.0,
+                 budget: float = 25.0) -> Outcome:
+    """Kill the app's Redis (everything in it is lost) with messages in flight; keep posting."""
+    before = stack.processes()
+    people = Customers(stack, "71", customers)
+    half = customers // 2
+    people.send(people.wa_ids[:half])
+    time.sleep(0.4)  # some bursts open, some closing: the outage hits them in flight
+    stack.redis.kill()
+    people.send(people.wa_ids[half:])
+    time.sleep(outage)
+    stack.redis.start()
+    back = time.monotonic()
+    people.delivered()
+    recovery = _recovered_in(graph, people.wa_ids, back, budget)
+    counts = await_replies(graph, people.wa_ids, 5.0)
+    return outcome("redis killed", stack, graph, people, before, counts, recovery)
+
+
+def postgres_outage(stack: Stack, graph, *, customers: int = 12, outage: float = 3.0,
+                    budget: float = 25.0) -> Outcome:
+    """Crash PostgreSQL (immediate stop) with messages in flight; Meta keeps retrying."""
+    before = stack.processes()
+    people = Customers(stack, "72", customers)
+    half = customers // 2
+    people.send(people.wa_ids[:half])
+    time.sleep(0.4)
+    stack.pg.stop()
+    people.send(people.wa_ids[half:])
+    time.sleep(outage)
+    stack.pg.start()
+    back = time.monotonic()
+    people.delivered()
+    recovery = _recovered_in(graph, people.wa_ids, back, budget)
+    counts = await_replies(graph, people.wa_ids, 5.0)
+    return outcome("postgresql killed", stack, graph, people, before, counts, recovery)
+
+
+def worker_killed(stack: Stack, graph, *, customers: int = 12, budget: float = 25.0) -> Outcome:
+    """SIGKILL the worker while it answers; its supervisor starts another."""
+    before = stack.processes()
+    people = Customers(stack, "73", customers)
+    people.send(people.wa_ids)
+    wait_for("the first reply", lambda: any(replies(graph, people.wa_ids).values()), 15, every=0.02)
+    os.kill(before.inner["worker"], signal.SIGKILL)
+    killed = time.monotonic()
+    people.delivered()
+    recovery = _recovered_in(graph, people.wa_ids, killed, budget)
+    counts = await_replies(graph, people.wa_ids, 5.0)
+    return outcome("worker killed", stack, graph, people, before, counts, recovery)
+
+
+SCENARIOS = {"redis": redis_outage, "worker": worker_killed, "postgresql": postgres_outage}

@@ -53,7 +53,13 @@ class CallbackData:
             return None
         values = [None if g is None else int(g) if f.type in ("int", "int | None") else g
                   for f, g in zip(fields(cls), m.groups(), strict=True)]
+        # every number in an id we made is a database id: one past the column is not ours
+        if any(isinstance(v, int) and v > MAX_DB_INT for v in values):
+            return None
         return cls(*values)
+
+
+MAX_DB_INT = 2**31 - 1  # PostgreSQL's integer
 
 
 def _choices(prefix: str, *choices: str) -> re.Pattern[str]:

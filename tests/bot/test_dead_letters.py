@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import select
 
 from bot import simulator
@@ -13,9 +14,28 @@ from core.models import DeliveryStatus, Direction, Message, Role
 from tests.backoffice.conftest import add_staff, email_of, login
 from tests.bot.conftest import CUSTOMER, PHONE_NUMBER_ID
 
-# A tap id in our own format (a rating) whose job number is beyond the database's integers:
-# it passes every check at the webhook and makes processing raise on every try.
-POISON = "rate:9999999999:5"
+# A tap that makes processing raise on every try. Every message shape we know of is handled
+# (an id past the database's integers was the last real one: flows.buttons now refuses it), so
+# the failure is injected where a future bug would be: in reading the tap.
+POISON = "rate:12:5"
+
+
+class PoisonError(ValueError):
+    pass
+
+
+@pytest.fixture
+def poisoned(monkeypatch):
+    from flows import engine
+
+    real = engine.decode
+
+    def decode(raw):
+        if raw == POISON:
+            raise PoisonError("a bug in reading this tap")
+        return real(raw)
+
+    monkeypatch.setattr(engine, "decode", decode)
 
 
 def _unprocessed(harness) -> list[Message]:
@@ -35,7 +55,7 @@ def _odd_interactive(content) -> dict:
     return payload
 
 
-def test_a_message_that_always_fails_is_set_aside_and_the_sender_answered(harness):
+def test_a_message_that_always_fails_is_set_aside_and_the_sender_answered(harness, poisoned):
     limit = harness.settings.inbound_max_attempts
     harness.say("hola")
     assert harness.post(simulator.button_reply(PHONE_NUMBER_ID, CUSTOMER, POISON, "5")).status_code == 200
@@ -45,7 +65,7 @@ def test_a_message_that_always_fails_is_set_aside_and_the_sender_answered(harnes
         poison = s.scalar(select(Message).where(Message.reply_id == POISON))
         assert poison.processed_at is not None and poison.status is DeliveryStatus.FAILED
         assert poison.attempts == limit  # bounded: tried no more than the setting says
-        assert poison.error_title == "dead letter: NumericValueOutOfRange"  # the kind, not the words
+        assert poison.error_title == "dead letter: PoisonError"  # the kind, not the words
         hello = s.scalar(select(Message).where(Message.body == "hola"))
         assert hello.processed_at is not None and hello.status is not DeliveryStatus.FAILED
     assert _unprocessed(harness) == []

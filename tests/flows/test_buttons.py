@@ -57,6 +57,7 @@ def test_the_wire_format_is_stable():
 @pytest.mark.parametrize("raw", [
     None, "", "menu", "menu:", "menu:borrar", "rate:1:6", "rate:x:1", "job:1:fly", "done:ok:1",
     "resched:maybe", "slot:abc", "unknown:thing", "x" * 300, "rate:1:5:extra", "service:GAS",
+    "rate:9999999999:5", "job:2147483648:done", "done:confirm:9999999999",  # past an int column
 ])
 def test_ids_we_never_made_are_none(raw):
     assert decode(raw) is None

@@ -10,7 +10,14 @@ from flask import Blueprint, redirect, render_template, request
 
 from backoffice import login_code
 from backoffice.extensions import db, redis
-from backoffice.security import LoginThrottle, current_user, safe_next, sign_in, sign_out
+from backoffice.security import (
+    LoginThrottle,
+    current_user,
+    end_every_session,
+    safe_next,
+    sign_in,
+    sign_out,
+)
 from core.models import User
 from core.users import check_password, find_by_email, hash_password
 
@@ -80,5 +87,8 @@ def check_password_against_decoy(password: str) -> None:
 
 @bp.post("/logout")
 def logout():
+    user = current_user()
+    if user is not None:
+        end_every_session(user)
     sign_out()
     return redirect("/app/login")

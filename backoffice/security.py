@@ -1,9 +1,10 @@
 """Who is signed in to the back-office, what their role lets them see, CSRF and login lockout.
 
 Login state lives in Flask's signed session cookie: user id, organization id, role, the CSRF
-token and when the user was last seen (12 hours idle signs them out). The user row is loaded
-again on every request inside their organization's scope, so a deactivated user or a changed
-role takes effect at once.
+token, the user's session version and when the user was last seen (12 hours idle signs them
+out). The user row is loaded again on every request inside their organization's scope, so a
+deactivated user or a changed role takes effect at once, and a cookie whose version is behind
+the user's (after logout, a password change or a role change) no longer signs anyone in.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from redis import Redis
 
 from backoffice.extensions import db
 from core.models import Role, User
+from core.users import end_sessions
 
 log = logging.getLogger("campotech.backoffice.security")
 
@@ -54,11 +56,20 @@ def sign_in(user: User) -> None:
     session.clear()
     session.permanent = True
     session.update(user_id=user.id, org_id=user.org_id, role=str(user.role), seen=int(time.time()),
-                   csrf=secrets.token_urlsafe(32))
+                   ver=user.session_version or 0, csrf=secrets.token_urlsafe(32))
 
 
 def sign_out() -> None:
     session.clear()
+
+
+def end_every_session(user: User) -> None:
+    """Logout: this browser's cookie and any copy of it stop working, on every device."""
+    with db().org_session(user.org_id) as s:
+        row = s.get(User, user.id)
+        if row is not None:
+            end_sessions(row)
+    sign_out()
 
 
 def current_user() -> User | None:
@@ -76,6 +87,11 @@ def current_user() -> User | None:
     with db().org_session(org_id) as s:
         user = s.get(User, user_id)
     if user is None or not user.active:
+        sign_out()
+        return None
+    if session.get("ver", 0) != (user.session_version or 0):
+        log.info("back-office session ended elsewhere (logout, password or role change)",
+                 extra={"user_id": user_id})
         sign_out()
         return None
     session["seen"] = int(time.time())

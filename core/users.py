@@ -288,6 +288,8 @@ def update_user(session: Session, user_id: int, data: UserUpdate | dict, actor: 
         return user
     for key, change in changes.items():
         setattr(user, key, change["to"])
+    if "role" in changes:
+        end_sessions(user)  # a role change signs the person in again with the new rights
     _flush_unique(session, user)
     audit.record(session, actor=actor, action="user.update", entity_type="user", entity_id=user.id,
                  data={"changes": changes})
@@ -309,6 +311,12 @@ def set_active(session: Session, user_id: int, active: bool, actor: str) -> User
     return user
 
 
+def end_sessions(user: User) -> None:
+    """Every back-office session of `user` stops working at its next request (the cookie
+    carries the version it was signed in with)."""
+    user.session_version = (user.session_version or 0) + 1
+
+
 def set_password(session: Session, user_id: int, password: str, actor: str, *,
                  confirm: str | None = None) -> User:
     """A new password (10 to 200 characters, not the email; `confirm` must match when given)."""
@@ -320,6 +328,7 @@ def set_password(session: Session, user_id: int, password: str, actor: str, *,
     if errors:
         raise ValidationFailed("Revisá la contraseña: " + " ".join(errors.values()), errors)
     user.password_hash = hash_password(password)
+    end_sessions(user)
     session.flush()
     audit.record(session, actor=actor, action="user.password", entity_type="user", entity_id=user.id,
                  data={"self": by is not None and by.id == user.id})

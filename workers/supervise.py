@@ -36,8 +36,8 @@ def say(name: str, message: str, **fields) -> None:
     print(line, file=sys.stderr, flush=True)
 
 
-def _die_with_parent() -> None:
-    """In the child, before exec: SIGTERM when the supervisor dies, whatever kills it."""
+def die_with_parent() -> None:
+    """In a child process: SIGTERM when its parent dies, whatever kills the parent."""
     parent = os.getppid()
     try:
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
@@ -69,7 +69,7 @@ class Supervisor:
         while True:
             started = time.monotonic()
             self.child = subprocess.Popen(self.argv, start_new_session=True,
-                                          preexec_fn=_die_with_parent)  # noqa: PLW1509 - one thread
+                                          preexec_fn=die_with_parent)  # noqa: PLW1509 - one thread
             if self.stopping is not None:  # the signal came while it was being started
                 self.child.send_signal(self.stopping)
             code = self._wait()

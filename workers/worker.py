@@ -29,6 +29,7 @@ from core.logging import configure_logging
 from core.settings import get_settings
 from workers.outage import Outage, StopFlag
 from workers.queues import QUEUE_NAMES, get_queue, redis_connection
+from workers.supervise import die_with_parent
 
 log = logging.getLogger("campotech.worker")
 
@@ -62,6 +63,8 @@ class _Scheduler(RQScheduler):
     connection: here it waits the outage out, quietly (the worker already said it once)."""
 
     def work(self):
+        # A worker killed with SIGKILL would leave this process behind, holding the locks.
+        die_with_parent()
         outage = Outage("redis (rq scheduler)", log, level=logging.DEBUG)
         while not self._stop_requested:
             try:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core import es_ar, texts
+from core import es_ar, links, texts
 from core.models import (
     Conversation,
     ConversationRole,
@@ -61,6 +61,7 @@ def technician_notice(
         customer=(customer.name if customer else None) or "",
         phone=es_ar.readable_phone(customer.phone if customer else None),
         address=_address(session, job),
+        maps=_map(session, job),
         when=_when(job, zone, now or utcnow()),
         service=SERVICE_LABELS.get(job.service, str(job.service)).capitalize(),
         problem=es_ar.shortened(job.description, PROBLEM_MAX),
@@ -125,6 +126,15 @@ def _address(session: Session, job: Job) -> str:
     address = session.get(CustomerAddress, job.address_id) if job.address_id else None
     text = address.one_line if address else job.address_text
     return " ".join((text or "").split())
+
+
+def _map(session: Session, job: Job) -> str | None:
+    address = session.get(CustomerAddress, job.address_id) if job.address_id else None
+    org = session.get(Organization, job.org_id)
+    return links.map_link(address.street if address else None, address.number if address else None,
+                          address.locality if address else None, address_text=job.address_text,
+                          business_address=org.address if org else None,
+                          time_zone=org.time_zone if org else None)
 
 
 def _when(job: Job, zone: ZoneInfo, now: datetime) -> str:

@@ -41,12 +41,11 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from urllib.parse import quote_plus
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from core import invoicing, jobs, texts
+from core import invoicing, jobs, links, texts
 from core.errors import DomainError
 from core.es_ar import at_hour, clock_hm, day_phrase, first_name, weekday_date, yes_or_no
 from core.models import (
@@ -87,7 +86,6 @@ from nlu.schema import Extraction
 DEFAULT_ETA = 30  # minutes, when the technician does not say
 MAX_ETA = 600
 AGENDA_LIMIT = 15
-MAPS_URL = "https://www.google.com/maps/search/?api=1&query="
 
 FLOW_DONE, FLOW_PICK = "tech_done", "tech_pick"
 IDLE = timedelta(hours=12)
@@ -219,10 +217,18 @@ def _agenda(turn: Turn, day: date | None) -> list[Reply]:
             "address": address,
             "service": SERVICE_LABELS.get(job.service, str(job.service)),
             "description": _short(description, 60) if description else None,
-            "maps": MAPS_URL + quote_plus(address) if address else None,
+            "maps": _map(turn, job),
         })
     more = max(0, len(found) - AGENDA_LIMIT)
     return [Text(texts.render("tech_agenda", day=phrase, jobs=rows, more=more))]
+
+
+def _map(turn: Turn, job: Job) -> str | None:
+    a = job.address
+    return links.map_link(a.street if a else None, a.number if a else None,
+                          a.locality if a else None, address_text=job.address_text,
+                          business_address=turn.org.address if turn.org else None,
+                          time_zone=turn.org.time_zone if turn.org else None)
 
 
 def _address(job: Job) -> str | None:

@@ -152,6 +152,8 @@ def test_agenda_lists_todays_jobs_in_order_with_maps_links(shop):
     assert body.count("📍") == 2 and "Jorge" not in body and "9:00" not in body
     assert ("https://www.google.com/maps/search/?api=1&query="
             + quote_plus("Av. Rivadavia 1234, CABA")) in body
+    # the map gets the locality and the country, never the unit
+    assert quote_plus("Gorriti 3400, Palermo, Argentina") in body
     assert "Gorriti 3400, 2° B, Palermo · Plomería — Pierde agua el termotanque" in body
     assert f"(#{shop.get(garcia).number}) · en camino" in body
     assert f"(#{shop.get(ruiz).number})" in body

@@ -1,4 +1,5 @@
-"""The landing page of the web app: what is running and where the back-office will live."""
+"""The landing page of the web app: what is running, the back-office, and (in development) the
+simulator with the demo's people: whom to write as, and the logins."""
 
 from __future__ import annotations
 
@@ -14,5 +15,21 @@ def index():
     from web import db_of, redis_of
 
     report = health.check(db_of(current_app), redis_of(current_app))
-    sandbox = current_app.extensions["campotech.settings"].whatsapp_sandbox
-    return render_template("home.html", report=report, sandbox=sandbox)
+    settings = current_app.extensions["campotech.settings"]
+    demo = demo_people() if settings.whatsapp_sandbox else None  # never in production
+    return render_template("home.html", report=report, sandbox=settings.whatsapp_sandbox, demo=demo)
+
+
+def demo_people() -> dict:
+    """The demo's phones by role and its logins (published: never shown in production)."""
+    from bot.simulator import DEMO_CUSTOMER
+    from core.demo import DEMO_LOGINS, DEMO_OWNER_PHONE, DEMO_TECHNICIANS
+    from core.es_ar import readable_phone
+
+    return {
+        "customer": readable_phone(DEMO_CUSTOMER),
+        "owner": readable_phone(DEMO_OWNER_PHONE),
+        "technicians": [(name, readable_phone(phone), on_call)
+                        for name, phone, on_call in DEMO_TECHNICIANS],
+        "logins": DEMO_LOGINS,
+    }

@@ -103,3 +103,18 @@ def test_log_lines_carry_the_organization(capsys):
         org_id_var.reset(token)
     line = json.loads(capsys.readouterr().err.strip().splitlines()[-1])
     assert (line["org_id"], line["job_id"], line["msg"], line["level"]) == (42, 7, "algo pasó", "WARNING")
+
+
+def test_the_landing_page_links_the_back_office_and_in_development_the_demo(pg_settings, pg_db, redis_url):
+    def page(**overrides) -> str:
+        settings = load_settings(database_url=pg_settings.database_url, redis_url=redis_url,
+                                 system_database_url=pg_settings.system_database_url, **overrides)
+        return create_app(settings).test_client().get("/").get_data(as_text=True)
+
+    plain = page(env="test", whatsapp_access_token="a-real-token")  # a real number: no sandbox
+    assert 'href="/app/login"' in plain and "cuando llegue" not in plain
+    assert 'href="/sandbox"' not in plain and "demo-duenio-2026" not in plain
+    dev = page(env="development")
+    assert 'href="/sandbox"' in dev and 'href="/app/login"' in dev
+    assert "+54 9 11 5555-0100" in dev and "Carlos Pereyra (de guardia)" in dev  # owner, on call
+    assert "duenio@demo.campotech.com.ar" in dev and "demo-duenio-2026" in dev

@@ -17,6 +17,7 @@ from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.payloads import InboundMessage, StatusUpdate, WebhookBatch, status_advances
+from core.conversations import STALE_BURST
 from core.db import Database
 from core.errors import ValidationFailed
 from core.models import (
@@ -39,7 +40,7 @@ log = logging.getLogger("campotech.bot.inbound")
 BAD_VALUE = (DataError, IntegrityError, UnicodeEncodeError)
 INT4 = range(-(2**31), 2**31)  # an `Integer` column
 # The burst_id of a message too old to answer: stored, processed, never replied to.
-STALE = "stale"
+STALE = STALE_BURST  # too old to answer: stored processed, never answered
 
 # Media we fetch right away: voice notes need a transcript before the burst is answered.
 AUDIO_TYPES = frozenset({"audio"})

@@ -15,9 +15,21 @@ from sqlalchemy.orm import Session
 
 from core import audit
 from core.errors import NotFound, ValidationFailed
-from core.models import Conversation, ConversationRole, Direction, Message, Role, User, utcnow
+from core.models import (
+    Conversation,
+    ConversationRole,
+    DeliveryStatus,
+    Direction,
+    Message,
+    Role,
+    User,
+    utcnow,
+)
 from core.phones import normalize_phone
 from core.users import find_by_phone
+
+# The burst id of an inbound message stored too old to answer (bot.inbound): never answered.
+STALE_BURST = "stale"
 
 STAFF_ROLES = {Role.OWNER: ConversationRole.OWNER, Role.ADMIN: ConversationRole.OWNER,
                Role.TECHNICIAN: ConversationRole.TECHNICIAN}
@@ -73,6 +85,8 @@ def reopen_unanswered(session: Session, conversation_id: int) -> int:
         update(Message).where(
             Message.conversation_id == conversation_id, Message.direction == Direction.INBOUND,
             Message.id > (last_out or 0), Message.processed_at.is_not(None),
+            # never what was set aside: too old to answer, or a dead letter
+            Message.burst_id.is_distinct_from(STALE_BURST), Message.status != DeliveryStatus.FAILED,
         ).values(processed_at=None, burst_id=None)
     ).rowcount
 

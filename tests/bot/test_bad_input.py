@@ -211,6 +211,21 @@ def test_an_old_message_is_stored_but_not_answered_and_a_fresh_one_is(harness, c
     assert harness.post(old).get_json()["duplicates"] == 1
 
 
+def test_a_hand_back_never_reopens_an_old_message(harness):
+    from core.conversations import reopen_unanswered
+    from core.models import utcnow
+
+    old = simulator.text(PHONE_NUMBER_ID, OTHER, "hola, ¿siguen atendiendo?", timestamp=time.time() - 25 * 3600)
+    harness.post(old)
+    harness.say("¿hay alguien?", OTHER)  # a fresh one after it, still unanswered
+    with harness.db.org_session(harness.org_id) as s:
+        conversation = s.scalar(select(Conversation).where(Conversation.wa_id == OTHER))
+        s.execute(Message.__table__.update().where(Message.body == "¿hay alguien?")
+                  .values(processed_at=utcnow(), burst_id="b-1"))
+        assert reopen_unanswered(s, conversation.id) == 1  # the fresh one, not the stale one
+    assert _rows(harness)[_message(old)["id"]].processed_at is not None
+
+
 def test_the_age_limit_is_a_setting(harness, monkeypatch):
     from web import create_app
 

@@ -1,7 +1,9 @@
 """`make run`: migrate and seed the local database, make sure Redis answers, start the Procfile.
 
-Ctrl-C (or SIGTERM) stops honcho, which stops web, worker and scheduler, and then the
-redis-server we started, so nothing is left running.
+Ctrl-C (or SIGTERM) stops honcho, which stops web, worker, scheduler and clock, and then the
+redis-server we started, so nothing is left running. Each Procfile line runs under
+`workers.supervise`, which restarts its process when it exits on its own, so one crash never
+makes honcho stop the others.
 """
 
 from __future__ import annotations

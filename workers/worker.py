@@ -27,7 +27,7 @@ from rq.scheduler import RQScheduler
 import workers.tasks  # noqa: F401 - preloaded on purpose, see the docstring
 from core.logging import configure_logging
 from core.settings import get_settings
-from workers.outage import Outage, StopFlag
+from workers.outage import Outage, StopFlag, is_database_outage
 from workers.queues import QUEUE_NAMES, get_queue, redis_connection
 from workers.supervise import die_with_parent
 
@@ -79,10 +79,22 @@ class _Scheduler(RQScheduler):
 
 
 class Worker(SimpleWorker):
-    """A SimpleWorker that knows whether it was asked to stop and when Redis is back."""
+    """A SimpleWorker that knows whether it was asked to stop, when Redis is back, and that
+    jobs failing because PostgreSQL is down are one outage, not a traceback each."""
 
     outage: Outage
+    database: Outage
     stopping = False
+
+    def handle_exception(self, job, *exc_info):
+        if is_database_outage(exc_info[1]):
+            self.database.failed(exc_info[1])  # the job is retried or swept like any failure
+            return
+        super().handle_exception(job, *exc_info)
+
+    def handle_job_success(self, job, queue, started_job_registry, execution):
+        self.database.ok()
+        return super().handle_job_success(job, queue, started_job_registry, execution)
 
     def request_stop(self, signum, frame):
         self.stopping = True
@@ -109,7 +121,7 @@ class Worker(SimpleWorker):
 def run(connection: Redis, stop: StopFlag, *, logging_level: str = "INFO",
         maintenance_interval: int = MAINTENANCE_INTERVAL) -> None:
     """Work until asked to stop; a Redis outage, however long, is waited out."""
-    outage = Outage("redis", log)
+    outage, database = Outage("redis", log), Outage("database", log)
     rq_logs = [logging.getLogger(name) for name in ("rq.worker", "rq.scheduler")]
     one_line = _OneLinePerOutage(outage)
     for rq_log in rq_logs:
@@ -124,7 +136,7 @@ def run(connection: Redis, stop: StopFlag, *, logging_level: str = "INFO",
             outage.ok()
             worker = Worker([get_queue(name, connection) for name in QUEUE_NAMES],
                             connection=connection, maintenance_interval=maintenance_interval)
-            worker.outage = outage
+            worker.outage, worker.database = outage, database
             try:
                 worker.work(with_scheduler=True, logging_level=logging_level)
             except RedisError as exc:  # from the loop's clean-up, with Redis gone

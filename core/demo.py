@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from sqlalchemy.orm import Session
+
 from core.db import Database
-from core.organizations import create_organization, find_by_slug
+from core.models import Organization
+from core.organizations import create_organization, find_by_slug, update_business
 from core.price_book import create_item
+from core.settings import MERCADOPAGO_SANDBOX_TOKEN_PREFIX, Settings
+from core.tenancy import current_org_id, enter_org
 from core.users import create_user
+from core.vault import Vault
 
 DEMO_SLUG = "demo"
 
@@ -34,6 +41,15 @@ DEMO_ORGANIZATION = {
         "sun": [],
     },
     "summary_hour": 20,
+}
+
+
+# How customers pay the demo: a bank transfer, or Mercado Pago through the local stand-in
+# (/sandbox/mercadopago), which a sandbox token selects; see `_set_up_payments`.
+DEMO_TRANSFER = {
+    "transfer_alias": "plomeria.demo",
+    "transfer_cbu": "0720123900000045678901",
+    "transfer_holder": "Roberto Gómez",
 }
 
 
@@ -114,6 +130,9 @@ def seed_demo(db: Database, phone_number_id: str | None = None) -> DemoSeed:
     with db.system_session() as session:
         existing = find_by_slug(session, DEMO_SLUG)
         if existing is not None:
+            # A demo seeded before it had ways to pay gets them now.
+            enter_org(session, existing.id)
+            _set_up_payments(session, db.settings)
             return DemoSeed(org_id=existing.id, created=False)
         values = dict(DEMO_ORGANIZATION)
         if phone_number_id:
@@ -130,4 +149,19 @@ def seed_demo(db: Database, phone_number_id: str | None = None) -> DemoSeed:
         for code, name, price, unit, service in DEMO_PRICE_BOOK:
             create_item(session, {"code": code, "name": name, "price": Decimal(price), "unit": unit,
                                   "service": service}, actor="seed")
+        _set_up_payments(session, db.settings)
         return DemoSeed(org_id=org.id, created=True)
+
+
+def _set_up_payments(session: Session, settings: Settings) -> None:
+    """Transfer details and a sandbox Mercado Pago account (token and webhook secret, sealed in
+    the vault), unless the organization already has a way to be paid: then nothing changes."""
+    org = session.get(Organization, current_org_id(session))
+    vault = Vault(settings.encryption_keys)
+    if org.transfer_alias or org.transfer_cbu or vault.load(session, "mercadopago_token"):
+        return
+    update_business(session, org.id, DEMO_TRANSFER, actor="seed")
+    if settings.mercadopago_sandbox:
+        vault.store(session, "mercadopago_token",
+                    MERCADOPAGO_SANDBOX_TOKEN_PREFIX + secrets.token_hex(16), actor="seed")
+        vault.store(session, "mercadopago_webhook_secret", secrets.token_hex(32), actor="seed")

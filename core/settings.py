@@ -14,6 +14,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# An organization whose Mercado Pago token starts with this (the demo's) is sent to the built-in
+# stand-in at /sandbox/mercadopago instead of Mercado Pago; never in production.
+MERCADOPAGO_SANDBOX_TOKEN_PREFIX = "SANDBOX-"
+
 # A fixed development key: fine on a laptop, refused when ENV=production.
 DEV_ENCRYPTION_KEY = "dev:" + base64.b64encode(b"campotech-development-key-32byte").decode()
 DEV_SECRET_KEY = "dev-secret-key-change-me"
@@ -194,6 +198,19 @@ class Settings(BaseSettings):
         if self.whatsapp_sandbox:
             return self.public_base_url.rstrip("/") + "/sandbox/graph"
         return "https://graph.facebook.com"
+
+    @property
+    def mercadopago_sandbox(self) -> bool:
+        """Outside production the app serves a Mercado Pago stand-in (API, checkout page, signed
+        webhook) at /sandbox/mercadopago, for organizations holding a sandbox token."""
+        return self.env != "production"
+
+    def mercadopago_url_for(self, access_token: str) -> str:
+        """Where calls with this token go: the stand-in for a sandbox token (never in
+        production, where such a token reaches Mercado Pago and is refused), else the API."""
+        if self.mercadopago_sandbox and access_token.startswith(MERCADOPAGO_SANDBOX_TOKEN_PREFIX):
+            return self.public_base_url.rstrip("/") + "/sandbox/mercadopago"
+        return self.mercadopago_base_url
 
     @property
     def encryption_keys(self) -> dict[str, bytes]:

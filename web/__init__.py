@@ -69,6 +69,11 @@ def create_app(settings: Settings | None = None) -> Flask:
 
         app.register_blueprint(sandbox_graph_bp, url_prefix="/sandbox/graph")
         app.register_blueprint(sandbox_bp)
+    if settings.mercadopago_sandbox:
+        # Organizations holding a sandbox token pay through this stand-in (never in production).
+        from bot.sandbox_mercadopago import bp as sandbox_mercadopago_bp
+
+        app.register_blueprint(sandbox_mercadopago_bp, url_prefix="/sandbox/mercadopago")
     register_cli(app)
     return app
 

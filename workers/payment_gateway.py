@@ -21,7 +21,7 @@ def client_for(session: Session, settings: Settings) -> MercadoPago | None:
     token = Vault(settings.encryption_keys).load(session, "mercadopago_token")
     if not token:
         return None
-    return MercadoPago(token, base_url=settings.mercadopago_base_url,
+    return MercadoPago(token, base_url=settings.mercadopago_url_for(token),
                        timeout=settings.mercadopago_timeout_seconds)
 
 

@@ -1,0 +1,434 @@
+"""A local stand-in for Mercado Pago: what the demo pays through when no real account is set up.
+
+Served outside production only (`settings.mercadopago_sandbox`), at `/sandbox/mercadopago`, for
+organizations whose token is a sandbox one (`settings.mercadopago_url_for`). It speaks the part
+of Mercado Pago's public API our adapter calls, in Mercado Pago's documented shapes, through the
+real SDK:
+
+- `POST /checkout/preferences` (bearer token; `x-idempotency-key` gives back the same
+  preference) → the preference with `id`, `init_point`, `sandbox_init_point`;
+  `GET /checkout/preferences/<id>`;
+- `GET /v1/payments/<id>` → the payment resource (`status`, `status_detail`,
+  `external_reference`, `transaction_amount`, `date_approved`, ...), or Mercado Pago's 404;
+- `GET /users/me` → the account, so "Probar conexión" works.
+
+And the buyer's side: `init_point` opens a checkout page with "Pagar" and "Rechazar". Either
+creates a payment and posts Mercado Pago's webhook to the preference's `notification_url`, signed
+as Mercado Pago signs it (`x-signature: ts=…,v1=HMAC-SHA256(secret, "id:…;request-id:…;ts:…;")`
+with the organization's webhook secret), so `/webhooks/mercadopago`, the worker's re-fetch of
+the payment and the chat messages run exactly as in production. State lives in Redis.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import secrets
+import time
+import uuid
+from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import requests
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
+from redis import Redis
+
+from core import payments
+from core.errors import SecretError
+from core.es_ar import pesos
+
+log = logging.getLogger("campotech.bot.sandbox_mercadopago")
+bp = Blueprint("sandbox_mercadopago", __name__)
+
+PREFERENCE = "campotech:sandbox:mp:preference:{id}"
+IDEMPOTENCY = "campotech:sandbox:mp:idempotency:{key}"
+PAYMENT = "campotech:sandbox:mp:payment:{id}"
+PAYMENT_PREFERENCE = "campotech:sandbox:mp:payment_preference:{id}"
+APPROVED = "campotech:sandbox:mp:approved:{pref}"  # the preference's approved payment
+DELIVERY = "campotech:sandbox:mp:delivery:{id}"  # how the last webhook post went
+PAYMENT_IDS = "campotech:sandbox:mp:payment_ids"
+KEEP_SECONDS = 30 * 86400
+FIRST_PAYMENT_ID = 1_320_000_000  # Mercado Pago's ids are large integers
+COLLECTOR_ID = 1_900_000_001
+CLIENT_ID = "5400000000000001"
+AR = timezone(timedelta(hours=-3))  # Mercado Pago stamps Argentine accounts in -03:00
+NOTIFY_TIMEOUT = 5.0
+OUTCOMES = {
+    # outcome → (status, status_detail, payment_method_id, payment_type_id), as Mercado Pago
+    # reports an account-money payment and a card refused by the issuer.
+    "approved": ("approved", "accredited", "account_money", "account_money"),
+    "rejected": ("rejected", "cc_rejected_other_reason", "visa", "credit_card"),
+}
+
+
+class ApiError(Exception):
+    """An answer in Mercado Pago's error shape: message, error, status, cause."""
+
+    def __init__(self, status: int, message: str, error: str):
+        super().__init__(message)
+        self.status, self.message, self.error = status, message, error
+
+
+@bp.errorhandler(ApiError)
+def _api_error(err: ApiError):
+    return jsonify(message=err.message, error=err.error, status=err.status, cause=[]), err.status
+
+
+def _redis() -> Redis:
+    return current_app.extensions["campotech.redis"]
+
+
+def _settings():
+    return current_app.extensions["campotech.settings"]
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.astimezone(AR).isoformat(timespec="milliseconds")
+
+
+def _load(key: str) -> dict | None:
+    raw = _redis().get(key)
+    return json.loads(raw) if raw else None
+
+
+def _save(key: str, value: dict) -> None:
+    _redis().set(key, json.dumps(value), ex=KEEP_SECONDS)
+
+
+def _bearer() -> None:
+    header = request.headers.get("Authorization", "")
+    if not header.startswith("Bearer ") or not header[7:].strip():
+        raise ApiError(401, "invalid_token", "unauthorized")
+
+
+# -- the API ----------------------------------------------------------------------------------
+
+@bp.post("/checkout/preferences")
+def create_preference():
+    _bearer()
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ApiError(400, "invalid body", "bad_request")
+    items = _checked_items(body.get("items"))
+    for name in ("notification_url",):
+        if body.get(name) is not None and not _is_url(body[name]):
+            raise ApiError(400, f"{name} attribute must be url valid", "invalid_" + name)
+    back_urls = body.get("back_urls") or {}
+    if body.get("auto_return") and not _is_url(back_urls.get("success")):
+        raise ApiError(400, "auto_return invalid. back_url.success must be defined", "invalid_auto_return")
+    key = request.headers.get("x-idempotency-key")
+    redis = _redis()
+    if key:
+        known = redis.get(IDEMPOTENCY.format(key=key))
+        if known:
+            preference = _load(PREFERENCE.format(id=known.decode()))
+            if preference is not None:
+                return jsonify(preference), 201
+    pref_id = f"{COLLECTOR_ID}-{uuid.uuid4()}"
+    checkout = _settings().public_base_url.rstrip("/") + url_for(".checkout") + "?pref_id=" + pref_id
+    preference = {
+        "additional_info": body.get("additional_info") or "",
+        "auto_return": body.get("auto_return") or "",
+        "back_urls": {"failure": back_urls.get("failure") or "", "pending": back_urls.get("pending") or "",
+                      "success": back_urls.get("success") or ""},
+        "binary_mode": bool(body.get("binary_mode", False)),
+        "client_id": CLIENT_ID,
+        "collector_id": COLLECTOR_ID,
+        "date_created": _stamp(datetime.now(UTC)),
+        "date_of_expiration": None,
+        "expiration_date_from": body.get("expiration_date_from"),
+        "expiration_date_to": body.get("expiration_date_to"),
+        "expires": bool(body.get("expires", False)),
+        "external_reference": body.get("external_reference") or "",
+        "id": pref_id,
+        "init_point": checkout,
+        "items": items,
+        "marketplace": "NONE",
+        "marketplace_fee": 0,
+        "metadata": body.get("metadata") or {},
+        "notification_url": body.get("notification_url"),
+        "operation_type": "regular_payment",
+        "payer": body.get("payer") or {},
+        "payment_methods": body.get("payment_methods") or {
+            "default_card_id": None, "default_payment_method_id": None,
+            "excluded_payment_methods": [{"id": ""}], "excluded_payment_types": [{"id": ""}],
+            "installments": None, "default_installments": None},
+        "sandbox_init_point": checkout,
+        "site_id": "MLA",
+        "statement_descriptor": body.get("statement_descriptor"),
+    }
+    _save(PREFERENCE.format(id=pref_id), preference)
+    if key:
+        redis.set(IDEMPOTENCY.format(key=key), pref_id, ex=KEEP_SECONDS)
+    return jsonify(preference), 201
+
+
+def _checked_items(items: Any) -> list[dict]:
+    if not isinstance(items, list) or not items:
+        raise ApiError(400, "items needed", "invalid_items")
+    checked = []
+    for item in items:
+        if not isinstance(item, dict):
+            raise ApiError(400, "items needed", "invalid_items")
+        try:
+            price = Decimal(str(item.get("unit_price")))
+            quantity = int(item.get("quantity", 1))
+        except (InvalidOperation, TypeError, ValueError):
+            raise ApiError(400, "unit_price must be a number", "invalid_unit_price") from None
+        if not price.is_finite() or price <= 0:
+            raise ApiError(400, "unit_price invalid", "invalid_unit_price")
+        if quantity < 1:
+            raise ApiError(400, "quantity invalid", "invalid_quantity")
+        checked.append({"id": str(item.get("id") or ""), "category_id": item.get("category_id") or "",
+                        "currency_id": item.get("currency_id") or "ARS",
+                        "description": item.get("description") or "",
+                        "picture_url": item.get("picture_url") or "",
+                        "title": str(item.get("title") or ""), "quantity": quantity,
+                        "unit_price": float(price)})
+    return checked
+
+
+def _is_url(value: Any) -> bool:
+    if not isinstance(value, str):
+        return False
+    parts = urlsplit(value)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+@bp.get("/checkout/preferences/<pref_id>")
+def get_preference(pref_id: str):
+    _bearer()
+    preference = _load(PREFERENCE.format(id=pref_id))
+    if preference is None:
+        raise ApiError(404, "preference not found", "not_found")
+    return jsonify(preference)
+
+
+@bp.get("/v1/payments/<payment_id>")
+def get_payment(payment_id: str):
+    _bearer()
+    payment = _load(PAYMENT.format(id=payment_id)) if payment_id.isdigit() else None
+    if payment is None:
+        raise ApiError(404, "Payment not found", "not_found")
+    return jsonify(payment)
+
+
+@bp.get("/users/me")
+def me():
+    _bearer()
+    return jsonify(id=COLLECTOR_ID, nickname="SANDBOX_CAMPOTECH", site_id="MLA", country_id="AR",
+                   email="sandbox@campotech.local", first_name="Mercado Pago", last_name="de prueba")
+
+
+# -- the buyer's side -------------------------------------------------------------------------
+
+def _total(preference: dict) -> Decimal:
+    return sum((Decimal(str(i["unit_price"])) * i["quantity"] for i in preference["items"]),
+               Decimal(0)).quantize(Decimal("0.01"))
+
+
+def _expired(preference: dict) -> bool:
+    until = preference.get("expiration_date_to")
+    if not preference.get("expires") or not until:
+        return False
+    try:
+        return datetime.fromisoformat(until) <= datetime.now(UTC)
+    except ValueError:
+        return False
+
+
+def _approved_payment(pref_id: str) -> dict | None:
+    paid = _redis().get(APPROVED.format(pref=pref_id))
+    return _load(PAYMENT.format(id=paid.decode())) if paid else None
+
+
+@bp.get("/checkout/v1/redirect")
+def checkout():
+    pref_id = request.args.get("pref_id", "")
+    preference = _load(PREFERENCE.format(id=pref_id)) if pref_id else None
+    if preference is None:
+        return render_template("sandbox_checkout.html", state="unknown"), 404
+    state = "paid" if _approved_payment(pref_id) else "expired" if _expired(preference) else "open"
+    return render_template("sandbox_checkout.html", state=state, preference=preference,
+                           title=preference["items"][0]["title"], total=pesos(_total(preference)),
+                           payment=_approved_payment(pref_id))
+
+
+@bp.post("/checkout/v1/pay")
+def pay():
+    pref_id = request.form.get("pref_id", "")
+    outcome = request.form.get("outcome", "")
+    preference = _load(PREFERENCE.format(id=pref_id)) if pref_id else None
+    if preference is None or outcome not in OUTCOMES:
+        return render_template("sandbox_checkout.html", state="unknown"), 404
+    if _approved_payment(pref_id) or _expired(preference):
+        return redirect(url_for(".checkout", pref_id=pref_id), code=303)
+    payment = _new_payment(preference, outcome)
+    redis = _redis()
+    redis.set(PAYMENT_PREFERENCE.format(id=payment["id"]), pref_id, ex=KEEP_SECONDS)
+    if outcome == "approved":
+        redis.set(APPROVED.format(pref=pref_id), str(payment["id"]), ex=KEEP_SECONDS)
+    _notify(preference, payment, action="payment.created")
+    return redirect(url_for(".result", payment_id=payment["id"]), code=303)
+
+
+def _new_payment(preference: dict, outcome: str) -> dict:
+    status, detail, method, kind = OUTCOMES[outcome]
+    redis = _redis()
+    redis.setnx(PAYMENT_IDS, FIRST_PAYMENT_ID)
+    payment_id = int(redis.incr(PAYMENT_IDS))
+    now = _stamp(datetime.now(UTC))
+    total = float(_total(preference))
+    approved = status == "approved"
+    payment = {
+        "id": payment_id,
+        "date_created": now,
+        "date_approved": now if approved else None,
+        "date_last_updated": now,
+        "date_of_expiration": None,
+        "money_release_date": now if approved else None,
+        "operation_type": "regular_payment",
+        "issuer_id": None if method == "account_money" else "310",
+        "payment_method_id": method,
+        "payment_type_id": kind,
+        "status": status,
+        "status_detail": detail,
+        "currency_id": preference["items"][0]["currency_id"],
+        "description": preference["items"][0]["title"],
+        "live_mode": False,
+        "collector_id": COLLECTOR_ID,
+        "payer": {"id": str(2_000_000_000 + payment_id % 1_000_000), "type": None,
+                  "email": f"test_user_{payment_id % 100_000}@testuser.com",
+                  "identification": {"type": "DNI", "number": "12345678"},
+                  "phone": (preference.get("payer") or {}).get("phone") or {"area_code": None, "number": None},
+                  "first_name": None, "last_name": None, "entity_type": None},
+        "metadata": preference.get("metadata") or {},
+        "additional_info": {"items": [
+            {"id": i["id"], "title": i["title"], "quantity": str(i["quantity"]),
+             "unit_price": str(i["unit_price"])} for i in preference["items"]]},
+        "order": {"type": "mercadopago", "id": str(9_000_000_000 + payment_id % 1_000_000)},
+        "external_reference": preference.get("external_reference") or None,
+        "transaction_amount": total,
+        "transaction_amount_refunded": 0,
+        "coupon_amount": 0,
+        "installments": 1,
+        "transaction_details": {"net_received_amount": total if approved else 0,
+                                "total_paid_amount": total, "overpaid_amount": 0,
+                                "installment_amount": total, "external_resource_url": None,
+                                "financial_institution": None, "payment_method_reference_id": None},
+        "fee_details": [],
+        "captured": True,
+        "binary_mode": preference.get("binary_mode", False),
+        "statement_descriptor": preference.get("statement_descriptor"),
+        "notification_url": preference.get("notification_url"),
+        "processing_mode": "aggregator",
+        "refunds": [],
+    }
+    _save(PAYMENT.format(id=payment_id), payment)
+    return payment
+
+
+def _org_of(notification_url: str) -> int | None:
+    values = parse_qs(urlsplit(notification_url).query).get("org") or []
+    return int(values[0]) if values and values[0].isdigit() and int(values[0]) < 2**31 else None
+
+
+def _webhook_secret(org_id: int | None) -> str | None:
+    """The secret Mercado Pago would sign with: the organization's, from its vault."""
+    if org_id is None:
+        return None
+    db = current_app.extensions["campotech.db"]
+    try:
+        with db.org_session(org_id) as session:
+            return payments.webhook_secret(session, _settings())
+    except SecretError as exc:
+        log.warning("sandbox mercadopago: webhook secret of organization %s unreadable: %s", org_id, exc)
+        return None
+
+
+def signed_headers(data_id: str, secret: str | None, *, ts: int | None = None) -> dict[str, str]:
+    """The headers Mercado Pago sends with a webhook; `x-signature` only with a secret."""
+    request_id = str(uuid.uuid4())
+    headers = {"Content-Type": "application/json", "x-request-id": request_id,
+               "User-Agent": "MercadoPago WebHook v1.0 payment"}
+    if secret:
+        ts = int(time.time()) if ts is None else ts
+        manifest = f"id:{data_id.lower()};request-id:{request_id};ts:{ts};"
+        v1 = hmac.new(secret.encode(), manifest.encode(), hashlib.sha256).hexdigest()
+        headers["x-signature"] = f"ts={ts},v1={v1}"
+    return headers
+
+
+def _notify(preference: dict, payment: dict, *, action: str) -> dict:
+    """Post the payment's webhook to the preference's notification_url; the outcome is kept."""
+    target = preference.get("notification_url")
+    base = _settings().public_base_url.rstrip("/") + "/"
+    data_id = str(payment["id"])
+    if not target:
+        delivery = {"ok": False, "detail": "la preferencia no tiene notification_url"}
+    elif not target.startswith(base):
+        # Only this app's own webhook: the stand-in must not post to arbitrary hosts.
+        delivery = {"ok": False, "detail": "notification_url fuera de PUBLIC_BASE_URL"}
+    else:
+        separator = "&" if urlsplit(target).query else "?"
+        url = f"{target}{separator}{urlencode({'data.id': data_id, 'type': 'payment'})}"
+        body = {"action": action, "api_version": "v1", "data": {"id": data_id},
+                "date_created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "id": secrets.randbelow(10**11) + 10**11, "live_mode": False, "type": "payment",
+                "user_id": str(COLLECTOR_ID)}
+        secret = _webhook_secret(_org_of(target))
+        try:
+            answer = requests.post(url, data=json.dumps(body), timeout=NOTIFY_TIMEOUT,
+                                   headers=signed_headers(data_id, secret))
+            delivery = {"ok": 200 <= answer.status_code < 300, "status": answer.status_code,
+                        "detail": answer.text[:200]}
+        except requests.RequestException as exc:
+            delivery = {"ok": False, "detail": exc.__class__.__name__}
+        if not secret:
+            delivery["detail"] = "el comercio no tiene la clave secreta de webhooks; " + delivery["detail"]
+    log.info("sandbox mercadopago: payment %s notified: %s", data_id, delivery)
+    _save(DELIVERY.format(id=data_id), delivery)
+    return delivery
+
+
+@bp.get("/checkout/v1/result")
+def result():
+    payment_id = request.args.get("payment_id", "")
+    payment = _load(PAYMENT.format(id=payment_id)) if payment_id.isdigit() else None
+    if payment is None:
+        return render_template("sandbox_checkout.html", state="unknown"), 404
+    preference = _preference_of(payment)
+    delivery = _load(DELIVERY.format(id=payment_id)) or {}
+    approved = payment["status"] == "approved"
+    back = (preference or {}).get("back_urls", {}).get("success" if approved else "failure")
+    if back:
+        query = {"collection_id": payment["id"], "collection_status": payment["status"],
+                 "payment_id": payment["id"], "status": payment["status"],
+                 "external_reference": payment.get("external_reference") or "null",
+                 "payment_type": payment["payment_type_id"], "merchant_order_id": payment["order"]["id"],
+                 "preference_id": (preference or {}).get("id", ""), "site_id": "MLA",
+                 "processing_mode": "aggregator", "merchant_account_id": "null"}
+        back += ("&" if urlsplit(back).query else "?") + urlencode(query)
+    return render_template("sandbox_checkout.html", state="approved" if approved else "rejected",
+                           payment=payment, preference=preference, delivery=delivery, back=back,
+                           title=payment["description"], total=pesos(Decimal(str(payment["transaction_amount"]))))
+
+
+def _preference_of(payment: dict) -> dict | None:
+    pref_id = _redis().get(PAYMENT_PREFERENCE.format(id=payment["id"]))
+    return _load(PREFERENCE.format(id=pref_id.decode())) if pref_id else None
+
+
+@bp.post("/checkout/v1/notify")
+def notify_again():
+    """Post the webhook again (the app was down, the secret was missing): a developer's retry."""
+    payment_id = request.form.get("payment_id", "")
+    payment = _load(PAYMENT.format(id=payment_id)) if payment_id.isdigit() else None
+    if payment is None:
+        return render_template("sandbox_checkout.html", state="unknown"), 404
+    _notify({"notification_url": payment.get("notification_url")}, payment, action="payment.updated")
+    return redirect(url_for(".result", payment_id=payment_id), code=303)

@@ -25,7 +25,8 @@ sys.path.insert(0, str(ROOT))
 from redis import Redis
 
 from tests.fakes.graph import FakeGraph
-from tests.faults.stack import SCENARIOS, PostgresCluster, RedisServer, Stack
+from tests.faults.parts import PostgresCluster, RedisServer
+from tests.faults.stack import SCENARIOS, Stack
 
 
 def main() -> None:

@@ -8,7 +8,8 @@ import pytest
 from redis import Redis
 
 from tests.fakes.graph import FakeGraph
-from tests.faults.stack import PostgresCluster, RedisServer, Stack
+from tests.faults.parts import PostgresCluster, RedisServer
+from tests.faults.stack import Stack
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,8 @@ from redis import Redis
 from rq import Queue, Worker
 from rq.cron import CronScheduler
 
-from tests.faults.stack import ROOT, RedisServer, wait_for
+from tests.faults.parts import RedisServer, wait_for
+from tests.faults.stack import ROOT
 
 pytestmark = pytest.mark.faults
 

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.faults.stack import ROOT, alive, wait_for
+from tests.faults.parts import alive, wait_for
+from tests.faults.stack import ROOT
 
 pytestmark = pytest.mark.faults
 

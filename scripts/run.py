@@ -145,10 +145,21 @@ def wait_until_healthy(url: str, honcho: subprocess.Popen, seconds: float = 60) 
 
 
 def print_banner(port: int, seed: DemoSeed) -> None:
-    say(f"back-office: http://127.0.0.1:{port}/  (health: http://127.0.0.1:{port}/healthz)")
-    say(f"WhatsApp sandbox: http://127.0.0.1:{port}/sandbox  "
-        f"(terminal: .venv/bin/python -m bot chat --phone 5491155550000 --url http://127.0.0.1:{port})")
-    say("demo logins (organization 'Plomería y Gas Demo'):")
+    from bot.simulator import DEMO_CUSTOMER
+    from core.demo import DEMO_OWNER_PHONE, DEMO_TECHNICIANS
+
+    base = f"http://127.0.0.1:{port}"
+    say(f"home: {base}/  back-office: {base}/app/login  (health: {base}/healthz)")
+    say(f"WhatsApp sandbox: {base}/sandbox  "
+        f"(terminal: .venv/bin/python -m bot chat --phone {DEMO_CUSTOMER} --url {base})")
+    say("write in the sandbox as (organization 'Plomería y Gas Demo'):")
+    say(f"  customer    {DEMO_CUSTOMER}  (any other number is a new customer)")
+    say(f"  owner       {DEMO_OWNER_PHONE.lstrip('+')}  try 'resumen', 'quién me debe'")
+    for name, phone, on_call in DEMO_TECHNICIANS:
+        role = "technician" + ("*" if on_call else " ")
+        say(f"  {role:<11} {phone.lstrip('+')}  {name}: try 'qué tengo hoy', 'terminé, cobrale 15 lucas'")
+    say("  (* on call: emergencies go to them first)")
+    say("back-office logins:")
     for login in seed.logins:
         say(f"  {login.role:<6} {login.email}  password: {login.password}")
     say("press Ctrl-C to stop")

@@ -30,8 +30,10 @@
     el.setAttribute("aria-label", label);
   }
 
+  // Follow the conversation down unless the person scrolled up to read something.
+  const follow = stick => { if (stick) chat.scrollTop = chat.scrollHeight; };
+
   function bubble(who, html, at, {sticker = false} = {}) {
-    const stick = who === "me" || nearBottom();
     const row = document.createElement("div");
     row.className = "row " + who;
     const div = document.createElement("div");
@@ -39,7 +41,6 @@
     div.innerHTML = html + `<div class="meta"><time>${clock(at)}</time></div>`;
     row.appendChild(div);
     chat.appendChild(row);
-    if (stick) chat.scrollTop = chat.scrollHeight;
     return div;
   }
 
@@ -128,7 +129,9 @@
       const r = await fetch("/sandbox/messages?" + q);
       const data = await r.json();
       if (id !== waId()) return;  // the phone changed meanwhile
+      const stick = !since[id] || nearBottom();  // the first load shows the latest
       data.messages.forEach(m => { renderBot(m); since[id] = Math.max(since[id] || 0, m.at); });
+      if (data.messages.length) follow(stick);
       if (!since[id]) since[id] = data.now;
       await report(id);
     } catch (e) {
@@ -150,6 +153,11 @@
     Object.entries(fields).forEach(([k, v]) => v !== undefined && fd.set(k, v));
     if (file) fd.set("file", file);
     const div = silent ? null : bubble("me", html ?? esc(shown), Date.now() / 1000, {sticker});
+    if (div) {
+      follow(true);
+      // A sticker's picture has no height until it loads.
+      div.querySelector("img")?.addEventListener("load", () => follow(true), {once: true});
+    }
     const ticks = div && addTicks(div, "pending");
     const r = await fetch("/sandbox/send", {method: "POST", body: fd}).catch(() => null);
     const data = r ? await r.json().catch(() => ({})) : {};

@@ -119,6 +119,8 @@ def test_the_simulator_on_a_phone_keeps_the_composer_on_screen_and_shows_ticks_r
 
     # React 👍 to the bot's first message (scrolled out of view: the tap brings it back).
     page.locator(".row.bot .react").first.click()
+    _composer_on_screen(page)
+    shot(page, "sandbox-phone-reacting")
     page.get_by_role("button", name="Reaccionar con 👍").click()
     expect(page.locator(".row.bot .reaction").first).to_have_text("👍")
     page.get_by_role("button", name="Sticker").click()

@@ -87,6 +87,7 @@ def test_assigned_names_the_job_the_customer_the_place_and_the_visit(db, shop):
     problem = body.split("🔧 Plomería: ", 1)[1].split("\n")[0]
     assert problem.startswith("Pierde agua el flexible") and problem.endswith("…")
     assert len(problem) <= 150 and "Traé repuestos" not in body
+    assert "\n🗺️ https://www.google.com/maps/search/?api=1&query=Av.+Avellaneda+2150%2C+Flores%2C+Argentina" in body
 
 
 def test_an_emergency_leads_with_its_own_line(db, shop):

@@ -83,3 +83,4 @@ def register(app: Flask) -> None:
         app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config["PERMANENT_SESSION_LIFETIME"] = IDLE_TIMEOUT
     app.jinja_env.globals.update(csrf_field=csrf_field, bo_user=current_user, more_links=more_links)
+    app.jinja_env.filters.update(display.FILTERS)

@@ -5,17 +5,18 @@ from __future__ import annotations
 import time as clock
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, redirect, render_template, request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backoffice.display import local_time, zone
+from backoffice import audit_text
+from backoffice.display import date_time, person, zone
 from backoffice.extensions import db, redis
 from backoffice.forms import FormError, parse_date
 from backoffice.paging import paginate
+from backoffice.people import ACTOR_KINDS, actor_label, actor_names, user_names
 from backoffice.security import MANAGERS, current_user, requires
 from core import audit
 from core.invoicing import label as invoice_label
@@ -74,23 +75,11 @@ ACTION_LABELS = {
     "queue_job.requeued": "Reintentó una tarea fallida",
     "queue_job.discarded": "Descartó una tarea fallida",
 }
-# Who else writes in the trail besides people ("user:N"): the kind before the colon.
-ACTOR_KINDS = {
-    "system": "CampoTech (automático)",
-    "whatsapp": "Por WhatsApp",
-    "customer": "Un cliente",
-    "afip": "AFIP",
-    "mercadopago": "Mercado Pago",
-    "cli": "Soporte de CampoTech (consola)",
-    "seed": "Datos de ejemplo",
-}
 CHAIN_PROBLEMS = {
     "missing": "falta ese registro: alguien lo borró",
     "link": "ese registro no se encadena con el anterior: alguien modificó registros",
     "content": "el contenido de ese registro no coincide con su huella: alguien lo modificó",
 }
-MAX_DETAILS = 8
-MAX_VALUE = 120
 
 
 @dataclass(frozen=True)
@@ -147,51 +136,15 @@ def _ids(entries: list[AuditEntry], entity_type: str) -> set[int]:
             if e.entity_type == entity_type and e.entity_id and e.entity_id.isdigit()}
 
 
-def actor_label(actor: str, names: dict[int, str]) -> str:
-    kind, _, rest = actor.partition(":")
-    if kind == "user" and rest.isdigit():
-        return names.get(int(rest), f"Usuario {rest} (ya no está)")
-    if kind == "whatsapp" and rest:
-        return f"WhatsApp +{rest}"
-    if kind == "customer" and rest:
-        return f"Cliente {rest}"
-    return ACTOR_KINDS.get(kind, actor)
-
-
-def _short(value: Any) -> str:
-    if value is None or value == "":
-        return "—"
-    if isinstance(value, dict) and set(value) <= {"from", "to"}:
-        text = f"{_short(value.get('from'))} → {_short(value.get('to'))}"
-    elif isinstance(value, dict):
-        text = ", ".join(f"{k}: {_short(v)}" for k, v in value.items())
-    elif isinstance(value, list | tuple):
-        text = ", ".join(_short(v) for v in value)
-    elif isinstance(value, bool):
-        text = "sí" if value else "no"
-    else:
-        text = str(value)
-    return text if len(text) <= MAX_VALUE else text[:MAX_VALUE - 1] + "…"
-
-
-def detail_pairs(data: dict | None) -> list[tuple[str, str]]:
-    """"key: value" pairs, blanks left out, long values cut, at most MAX_DETAILS of them."""
-    items = [(k, v) for k, v in (data or {}).items() if v not in (None, "", [], {})]
-    shown = [(str(k), _short(v)) for k, v in items[:MAX_DETAILS]]
-    if len(items) > MAX_DETAILS:
-        shown.append(("…", f"y {len(items) - MAX_DETAILS} datos más"))
-    return shown
-
-
 def _rows(session: Session, entries: list[AuditEntry], tz: ZoneInfo) -> list[AuditRow]:
-    user_ids = {int(e.actor[5:]) for e in entries if e.actor.startswith("user:") and e.actor[5:].isdigit()}
-    user_ids |= _ids(entries, "user")
-    names = dict(session.execute(select(User.id, User.name).where(User.id.in_(user_ids))).all()) if user_ids else {}
+    actors = actor_names(session, {e.actor for e in entries})
+    names = user_names(session, _ids(entries, "user"))
     job_ids, customer_ids, invoice_ids = _ids(entries, "job"), _ids(entries, "customer"), _ids(entries, "invoice")
     job_numbers = dict(session.execute(select(Job.id, Job.number).where(Job.id.in_(job_ids))).all()) if job_ids else {}
-    customers = dict(session.execute(select(Customer.id, Customer.name)
-                                     .where(Customer.id.in_(customer_ids))).all()) if customer_ids else {}
+    customers = {i: person(name, phone) for i, name, phone in session.execute(
+        select(Customer.id, Customer.name, Customer.phone).where(Customer.id.in_(customer_ids)))} if customer_ids else {}
     invoices = {i.id: i for i in session.scalars(select(Invoice).where(Invoice.id.in_(invoice_ids)))} if invoice_ids else {}
+    found = audit_text.lookups(session, entries, tz)
 
     rows = []
     for e in entries:
@@ -201,14 +154,15 @@ def _rows(session: Session, entries: list[AuditEntry], tz: ZoneInfo) -> list[Aud
         if e.entity_type == "job" and key in job_numbers:
             entity, link = f"Trabajo #{job_numbers[key]}", f"/app/jobs/{key}"
         elif e.entity_type == "customer" and key in customers:
-            entity, link = f"Cliente: {customers[key] or 'sin nombre'}", f"/app/customers/{key}"
+            entity, link = f"Cliente: {customers[key]}", f"/app/customers/{key}"
         elif e.entity_type == "invoice" and key in invoices:
             entity, link = invoice_label(invoices[key]).capitalize(), f"/app/invoices/{key}"
         elif e.entity_type == "user" and key in names:
             entity = f"Usuario: {names[key]}"
-        rows.append(AuditRow(seq=e.seq, when=local_time(e.created_at, tz, "%d/%m/%Y %H:%M"),
-                             who=actor_label(e.actor, names), action=ACTION_LABELS.get(e.action, e.action),
-                             entity=entity, link=link, details=detail_pairs(e.data)))
+        rows.append(AuditRow(seq=e.seq, when=date_time(e.created_at, tz),
+                             who=actor_label(e.actor, actors), action=ACTION_LABELS.get(e.action, e.action),
+                             entity=entity, link=link,
+                             details=audit_text.detail_pairs(e.action, e.data, found)))
     return rows
 
 
@@ -243,7 +197,7 @@ def index():
         actors=actors, actions=[(a, ACTION_LABELS.get(a, a)) for a in actions],
         kinds=[(k, ENTITY_LABELS.get(k, k)) for k in kinds],
         filtered=any(v for v in form.values()),
-        last_full=local_time(datetime.fromtimestamp(last_full, UTC), tz, "%d/%m/%Y %H:%M"),
+        last_full=date_time(datetime.fromtimestamp(last_full, UTC), tz),
         walked_all=request.args.get("verificada") == "1",
     )
 

@@ -11,11 +11,12 @@ from flask import Blueprint, abort, redirect, render_template, request
 from sqlalchemy import ColumnElement, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from backoffice.display import local_time, zone
+from backoffice.display import date_time, local_phone, zone
 from backoffice.extensions import db, dispatcher
 from backoffice.forms import FormError, reply_text
 from backoffice.job_board import open_emergency
 from backoffice.paging import Page, paginate
+from backoffice.people import BOT, sender_label, staff_senders
 from backoffice.security import STAFF, actor, current_user, requires
 from core import audit, conversations
 from core.errors import NotFound
@@ -75,6 +76,11 @@ class MessageView:
     at: str
     text: str
     status: str
+    sender: str = ""  # outbound: "Bot", or the person who typed it ("Roberto (persona)")
+
+    @property
+    def by_person(self) -> bool:
+        return not self.inbound and self.sender != BOT
 
 
 def message_text(message: Message) -> str:
@@ -90,8 +96,8 @@ def message_text(message: Message) -> str:
 
 
 def _display_name(conversation: Conversation, customer_name: str | None, user_name: str | None) -> str:
-    return (customer_name or user_name or conversation.profile_name or conversation.phone
-            or conversation.wa_id)
+    return (customer_name or user_name or conversation.profile_name
+            or local_phone(conversation.phone or conversation.wa_id))
 
 
 def _emergency() -> ColumnElement[bool]:
@@ -170,12 +176,14 @@ def _render_thread(conversation_id: int, *, error: str | None = None, draft: str
         # Page 1 holds the newest messages, page 2 the ones before them…; each shown oldest first.
         thread = paginate(s, select(Message).where(Message.conversation_id == conversation.id)
                           .order_by(Message.id.desc()), per_page=THREAD_PAGE)
+        staff_typed = staff_senders(s, thread.items)
     messages = [
         MessageView(
             inbound=m.direction == Direction.INBOUND,
-            at=local_time(m.created_at, tz),
+            at=date_time(m.created_at, tz),
             text=message_text(m),
             status="" if m.direction == Direction.INBOUND else DELIVERY.get(m.status, str(m.status)),
+            sender="" if m.direction == Direction.INBOUND else sender_label(m, staff_typed),
         )
         for m in reversed(thread.items)
     ]

@@ -12,9 +12,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from backoffice.conversations import message_text
-from backoffice.display import local_time, zone
+from backoffice.display import local_time, person, short_date, zone
 from backoffice.extensions import db
 from backoffice.paging import Page, paginate, paginate_list
+from backoffice.people import sender_label, staff_senders
 from backoffice.security import STAFF, VIEWER, actor, current_user, requires
 from backoffice.uploads import UploadRefused, read_csv_upload
 from core import payments
@@ -66,6 +67,7 @@ class CustomerRow:
 
 @dataclass(frozen=True)
 class JobRow:
+    id: int
     number: int
     status: str
     when: datetime | None
@@ -87,10 +89,11 @@ class MessageRow:
     inbound: bool
     at: datetime
     text: str
+    sender: str = ""  # outbound: "Bot" or who typed it ("Roberto (persona)")
 
 
 def _name(customer: Customer) -> str:
-    return customer.name or "(sin nombre)"
+    return person(customer.name, customer.phone)
 
 
 def owed_by(session: Session, customer_ids: list[int]) -> dict[int, Decimal]:
@@ -138,7 +141,7 @@ def _invoice_row(session: Session, invoice: Invoice) -> InvoiceRow:
     owed = invoice.status in payments.OPEN_INVOICE
     return InvoiceRow(
         id=invoice.id, label=label(invoice), status=invoice.status,
-        date=invoice.issue_date.strftime("%d/%m/%Y") if invoice.issue_date else "",
+        date=short_date(invoice.issue_date),
         total=invoice.total, balance=payments.invoice_balance(session, invoice) if owed else None,
     )
 
@@ -154,7 +157,10 @@ def _conversation(session: Session, customer_id: int) -> Conversation | None:
 def _latest_messages(session: Session, conversation_id: int) -> list[MessageRow]:
     newest = session.scalars(select(Message).where(Message.conversation_id == conversation_id)
                              .order_by(Message.id.desc()).limit(MESSAGES_LIMIT)).all()
-    return [MessageRow(m.direction == Direction.INBOUND, m.created_at, message_text(m)) for m in reversed(newest)]
+    staff = staff_senders(session, newest)
+    return [MessageRow(m.direction == Direction.INBOUND, m.created_at, message_text(m),
+                       "" if m.direction == Direction.INBOUND else sender_label(m, staff))
+            for m in reversed(newest)]
 
 
 @bp.get("")
@@ -179,7 +185,7 @@ def show(customer_id: int):
             abort(404)
         jobs = paginate(s, select(Job).where(Job.customer_id == customer.id).order_by(Job.id.desc()),
                         per_page=DETAIL_PER_PAGE, arg="jobs_page", anchor="trabajos")
-        jobs = replace(jobs, items=[JobRow(j.number, JOB_STATUS.get(j.status, str(j.status)),
+        jobs = replace(jobs, items=[JobRow(j.id, j.number, JOB_STATUS.get(j.status, str(j.status)),
                                            j.scheduled_start or j.created_at, j.description)
                                     for j in jobs.items])
         invoices = paginate(s, select(Invoice).where(Invoice.customer_id == customer.id)

@@ -15,6 +15,10 @@ _AR = re.compile(r"^\d{1,3}(\.\d{3})+(,\d{1,2})?$|^\d+(,\d{1,2})?$")
 _EN = re.compile(r"^\d{1,3}(,\d{3})+(\.\d{1,2})?$|^\d+(\.\d{1,2})?$")
 
 
+# "12/11/2026", "12/11/26", "1-2-2026", "12.11.2026": day, month, year
+_DAY_FIRST = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})$")
+
+
 class FormError(ValueError):
     """A field a person typed that we cannot take; the message is shown to them as is."""
 
@@ -42,14 +46,19 @@ def parse_amount(text: str | None) -> Decimal:
 
 
 def parse_date(text: str | None, field: str) -> date | None:
-    """An ISO date as `<input type=date>` sends it; empty is None."""
+    """A date as people here write it, day first ("12/11/2026", "12-11-26", "12.11.2026"), or
+    the ISO form links carry ("2026-11-12"); empty is None."""
     text = (text or "").strip()
     if not text:
         return None
     try:
+        found = _DAY_FIRST.match(text)
+        if found:
+            day, month, year = (int(part) for part in found.groups())
+            return date(year + 2000 if year < 100 else year, month, day)
         return date.fromisoformat(text)
     except ValueError:
-        raise FormError(field, "Esa fecha no es válida; usá el formato AAAA-MM-DD.") from None
+        raise FormError(field, "Esa fecha no es válida: escribila como dd/mm/aaaa, por ejemplo 24/11/2026.") from None
 
 
 def reply_text(text: str | None) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from urllib.parse import urlencode
 
@@ -13,7 +13,7 @@ from flask import Blueprint, Response, abort, redirect, render_template, request
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from backoffice.display import local_time, zone
+from backoffice.display import local_time, person, zone
 from backoffice.extensions import db, dispatcher, settings
 from backoffice.forms import FormError, InvoiceFilters, invoice_filters, parse_amount
 from backoffice.invoices_csv import export_csv
@@ -56,12 +56,14 @@ class InvoiceRow:
     error: str | None
     pdf: str | None
     retryable: bool
+    issued: date | None = None
 
 
-def _row(session: Session, invoice: Invoice, customer_name: str | None) -> InvoiceRow:
+def _row(session: Session, invoice: Invoice, customer: Customer | None) -> InvoiceRow:
     owed = invoice.status in payments.OPEN_INVOICE
     return InvoiceRow(
-        id=invoice.id, label=label(invoice), customer=customer_name or "(sin nombre)",
+        id=invoice.id, label=label(invoice), issued=invoice.issue_date,
+        customer=person(customer.name, customer.phone) if customer else "(cliente borrado)",
         total=invoice.total, balance=payments.invoice_balance(session, invoice) if owed else None,
         status=invoice.status, error=invoice.last_error,
         pdf=pdf_link(invoice, settings()) if invoice.status in PRINTABLE else None,
@@ -87,7 +89,7 @@ def filtered(filters: InvoiceFilters) -> Select:
 def search(session: Session, filters: InvoiceFilters) -> Page:
     """The requested page of the filtered list."""
     page = paginate(session, filtered(filters), rows=lambda s, q: s.execute(q).all())
-    return replace(page, items=[_row(session, invoice, customer.name) for invoice, customer in page.items])
+    return replace(page, items=[_row(session, invoice, customer) for invoice, customer in page.items])
 
 
 def _filters() -> tuple[InvoiceFilters, str | None]:
@@ -148,7 +150,7 @@ def _render_invoice(invoice_id: int, *, error: str | None = None, form: dict | N
         if invoice is None:
             abort(404)
         customer = s.get(Customer, invoice.customer_id)
-        row = _row(s, invoice, customer.name if customer else None)
+        row = _row(s, invoice, customer)
         lines = list(invoice.lines)
         paid = list(s.scalars(select(Payment).where(Payment.invoice_id == invoice.id).order_by(Payment.id)))
         tz = zone(s.get(Organization, user.org_id).time_zone)

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, Select, and_, case, func, select
 from sqlalchemy.orm import Session
 
-from backoffice.display import local_time
+from backoffice.display import local_time, person
 from backoffice.forms import FormError, parse_date
 from backoffice.paging import Page, paginate
 from core.errors import InvalidTransition
@@ -184,7 +184,7 @@ def window_text(start: datetime | None, end: datetime | None, tz: ZoneInfo) -> s
 def customer_name(customer: Customer | None) -> str:
     if customer is None:
         return "(sin cliente)"
-    return customer.name or customer.phone or "(sin nombre)"
+    return person(customer.name, customer.phone)
 
 
 def _day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:

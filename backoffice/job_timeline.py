@@ -9,18 +9,20 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from backoffice.audit_trail import ACTION_LABELS, actor_label, detail_pairs
+from backoffice import audit_text
+from backoffice.audit_trail import ACTION_LABELS
 from backoffice.conversations import message_text
-from backoffice.display import local_time
-from backoffice.job_board import EVENT_LABELS, status_label, window_text
+from backoffice.display import date_time, person, weekday_time
+from backoffice.job_board import EVENT_LABELS, status_label
+from backoffice.people import actor_label, actor_names, sender_label, staff_senders, user_names
 from core import audit
 from core.models import (
     Conversation,
+    Customer,
     Direction,
     Job,
     JobEvent,
     Message,
-    User,
 )
 
 # Job events (photos among them), the customer's chat and the audit trail, each read on its own
@@ -58,7 +60,7 @@ def _utc(value: datetime) -> datetime:
 
 
 def _stamp(value: datetime, tz: ZoneInfo) -> str:
-    return local_time(_utc(value), tz, "%d/%m/%Y %H:%M")
+    return date_time(_utc(value), tz)
 
 
 def merge(*streams: list[TimelineEntry]) -> list[TimelineEntry]:
@@ -68,42 +70,52 @@ def merge(*streams: list[TimelineEntry]) -> list[TimelineEntry]:
 
 
 def _user_ids(events: list[JobEvent]) -> set[int]:
+    """The technicians the assignment events name."""
     ids = set()
     for event in events:
-        if event.actor.startswith("user:") and event.actor[5:].isdigit():
-            ids.add(int(event.actor[5:]))
         if event.kind == "assigned" and event.data:
             ids |= {v for v in (event.data.get("from"), event.data.get("to")) if isinstance(v, int)}
     return ids
 
 
-def _actor(actor: str, names: dict[int, str]) -> str:
-    kind, _, rest = actor.partition(":")
-    if kind == "user" and rest.isdigit():
-        return names.get(int(rest), f"usuario {rest}")
-    if kind == "whatsapp":
-        return f"WhatsApp +{rest}"
-    if kind == "system":
-        return "CampoTech"
-    return actor
+def _moment(text: object) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text) if isinstance(text, str) else None
+    except ValueError:
+        return None
 
 
-def _what(event: JobEvent, names: dict[int, str], tz: ZoneInfo) -> str:
+def _what(event: JobEvent, names: dict[int, str], tz: ZoneInfo, before: datetime | None) -> str:
+    """The event in plain Spanish; `before` is the visit's start until this event (for a move)."""
     data = event.data or {}
     if event.kind == "created":
         return f"Se creó el trabajo ({status_label(event.to_status)})" if event.to_status else "Se creó el trabajo"
     if event.kind == "status" and event.to_status:
-        before = status_label(event.from_status) if event.from_status else "—"
-        return f"{before} → {status_label(event.to_status)}"
+        text = f"Pasó a «{status_label(event.to_status)}»"
+        minutes = data.get("eta_minutes")
+        return text + (f" (llega en {minutes} min)" if isinstance(minutes, int) and minutes > 0 else "")
     if event.kind == "assigned":
-        to = data.get("to")
-        return f"Asignado a {names.get(to, f'usuario {to}')}" if to else "Quedó sin técnico"
-    if event.kind in ("scheduled", "rescheduled") and data.get("start"):
-        start = datetime.fromisoformat(data["start"])
-        end = datetime.fromisoformat(data["end"]) if data.get("end") else None
-        return f"{EVENT_LABELS[event.kind]} para el {window_text(start, end, tz)}"
+        def who(user_id):
+            return names.get(user_id, "alguien que ya no está")
+        to, previous = data.get("to"), data.get("from")
+        if to and previous and previous != to:
+            return f"Reasignado de {who(previous)} a {who(to)}"
+        if to:
+            return f"Asignado a {who(to)}"
+        return f"Quedó sin técnico (lo tenía {who(previous)})" if previous else "Quedó sin técnico"
+    start = _moment(data.get("start"))
+    if event.kind in ("scheduled", "rescheduled") and start is not None:
+        if event.kind == "rescheduled" and before is not None:
+            return f"Reprogramado del {weekday_time(before, tz)} al {weekday_time(start, tz)}"
+        end = _moment(data.get("end"))
+        window = audit_text.window_phrase([data["start"], data["end"]] if end else [data["start"]], tz)
+        return f"{EVENT_LABELS[event.kind]} para el {window}"
     if event.kind == "photo":
         return MEDIA_LABELS.get(data.get("type"), "Foto")
+    if event.kind in ("rating", "rating_comment") and isinstance(data.get("stars"), int):
+        stars = data["stars"]
+        verb = "Calificó la visita" if event.kind == "rating" else "Comentó su calificación"
+        return f"{verb}: {'★' * stars}{'☆' * max(0, 5 - stars)} ({stars} de 5)"
     return EVENT_LABELS.get(event.kind, event.kind)
 
 
@@ -129,15 +141,20 @@ def _attachment(job_id: int, message: Message | None) -> Attachment | None:
 def job_events(session: Session, job: Job, tz: ZoneInfo) -> list[TimelineEntry]:
     """The job's own events in the order they were written; photos carry what opens them."""
     events = list(session.scalars(select(JobEvent).where(JobEvent.job_id == job.id).order_by(JobEvent.id)))
-    ids = _user_ids(events)
-    names = dict(session.execute(select(User.id, User.name).where(User.id.in_(ids))).all()) if ids else {}
+    names = user_names(session, _user_ids(events))
+    actors = actor_names(session, {e.actor for e in events})
     photo_ids = {i for i in map(_photo_message_id, events) if i is not None}
     photos = {m.id: m for m in session.scalars(select(Message).where(Message.id.in_(photo_ids)))} if photo_ids else {}
-    return [TimelineEntry(moment=_utc(e.created_at), at=_stamp(e.created_at, tz),
-                          kind="photo" if e.kind == "photo" else "event", actor=_actor(e.actor, names),
-                          what=_what(e, names, tz), note=e.note,
-                          attachment=_attachment(job.id, photos.get(_photo_message_id(e))))
-            for e in events]
+    entries, start = [], None
+    for e in events:
+        entries.append(TimelineEntry(
+            moment=_utc(e.created_at), at=_stamp(e.created_at, tz),
+            kind="photo" if e.kind == "photo" else "event", actor=actor_label(e.actor, actors),
+            what=_what(e, names, tz, start), note=e.note,
+            attachment=_attachment(job.id, photos.get(_photo_message_id(e)))))
+        if e.kind in ("scheduled", "rescheduled"):
+            start = _moment((e.data or {}).get("start")) or start
+    return entries
 
 
 def photo_message(session: Session, job_id: int, message_id: int) -> Message | None:
@@ -158,8 +175,11 @@ def chat_messages(session: Session, job: Job, tz: ZoneInfo, *,
     if job.completed_at is not None:
         query = query.where(Message.created_at <= job.completed_at)
     newest = list(session.scalars(query.order_by(Message.created_at.desc(), Message.id.desc()).limit(limit)))
+    customer = session.get(Customer, job.customer_id)
+    them = person(customer.name, customer.phone) if customer else "Cliente"
+    staff = staff_senders(session, newest)
     return [TimelineEntry(moment=_utc(m.created_at), at=_stamp(m.created_at, tz), kind="message",
-                          actor="Cliente" if m.direction == Direction.INBOUND else "Enviado al cliente",
+                          actor=them if m.direction == Direction.INBOUND else sender_label(m, staff),
                           what=message_text(m), inbound=m.direction == Direction.INBOUND)
             for m in reversed(newest)]
 
@@ -169,11 +189,11 @@ def audit_entries(session: Session, job: Job, tz: ZoneInfo, *,
     """The audit trail's entries about this job (the newest `limit`), oldest first."""
     query = audit.trail_query(audit.TrailFilters(entity_type="job", entity_id=str(job.number)))
     entries = list(session.scalars(query.limit(limit)))
-    ids = {int(e.actor[5:]) for e in entries if e.actor.startswith("user:") and e.actor[5:].isdigit()}
-    names = dict(session.execute(select(User.id, User.name).where(User.id.in_(ids))).all()) if ids else {}
+    actors = actor_names(session, {e.actor for e in entries})
+    found = audit_text.lookups(session, entries, tz)
     return [TimelineEntry(moment=_utc(e.created_at), at=_stamp(e.created_at, tz), kind="audit",
-                          actor=actor_label(e.actor, names), what=ACTION_LABELS.get(e.action, e.action),
-                          details=tuple(detail_pairs(e.data)))
+                          actor=actor_label(e.actor, actors), what=ACTION_LABELS.get(e.action, e.action),
+                          details=tuple(audit_text.detail_pairs(e.action, e.data, found)))
             for e in reversed(entries)]
 
 

@@ -10,7 +10,7 @@ from flask import Blueprint, abort, redirect, render_template, request, send_fil
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from backoffice.display import zone
+from backoffice.display import local_phone, zone
 from backoffice.extensions import db, dispatcher, settings
 from backoffice.forms import FormError
 from backoffice.job_board import (
@@ -201,7 +201,7 @@ def _parse_new(form: dict, customer_ids: set[int], technician_ids: set[int], tz)
 def _customer_choices(session: Session) -> list[tuple[int, str]]:
     rows = session.scalars(select(Customer).order_by(Customer.name.asc().nulls_last(), Customer.id)
                            .limit(CUSTOMER_CHOICES))
-    return [(c.id, customer_name(c) + (f" · {c.phone}" if c.phone and c.name else "")) for c in rows]
+    return [(c.id, customer_name(c) + (f" · {local_phone(c.phone)}" if c.phone and c.name else "")) for c in rows]
 
 
 def _render_new(form: dict, errors: dict[str, str] | None = None, error: str | None = None):

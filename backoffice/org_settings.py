@@ -8,8 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 from flask import Blueprint, abort, redirect, render_template, request
 
-from backoffice.display import local_time, zone
+from backoffice.display import local_time, short_date, zone
 from backoffice.extensions import db, dispatcher, redis, settings
+from backoffice.forms import FormError, parse_date
 from backoffice.security import MANAGERS, OWNER, actor, current_user, requires
 from backoffice.uploads import UploadRefused, read_upload
 from core import connection_status
@@ -110,6 +111,7 @@ def _upload(name: str, errors: dict[str, str]) -> bytes | None:
 def _business_form(org: Organization) -> dict[str, str]:
     form = {key: "" if getattr(org, key) is None else str(getattr(org, key)) for key in BUSINESS_FIELDS}
     form["cuit"] = format_cuit(org.cuit)
+    form["activity_start"] = short_date(org.activity_start)
     return form
 
 
@@ -168,8 +170,13 @@ def save_business():
     user = current_user()
     form = {key: (request.form.get(key) or "").strip() for key in BUSINESS_FIELDS}
     try:
+        started = parse_date(form["activity_start"], "activity_start")  # typed day first
         with db().org_session(user.org_id) as s:
-            update_business(s, user.org_id, form, actor())
+            update_business(s, user.org_id, {**form, "activity_start": started.isoformat() if started else ""},
+                            actor())
+    except FormError as exc:
+        return _render(business=form, errors={exc.field: exc.message}, section="business",
+                       error="Revisá los campos marcados: no guardamos nada todavía.")
     except ValidationFailed as exc:
         return _render(business=form, errors=exc.errors, section="business",
                        error="Revisá los campos marcados: no guardamos nada todavía.")

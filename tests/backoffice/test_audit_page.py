@@ -58,7 +58,7 @@ def test_the_trail_is_listed_newest_first_with_the_chain_intact(signed_in, shop,
     assert "Pidió reintentar con AFIP" in newest
     assert "Roberto Ramos" in newest  # "user:N" shown as the person's name
     assert f'href="/app/invoices/{shop.pending}"' in newest
-    assert "status: rejected → pending" in newest
+    assert "Estado: rechazada por AFIP → esperando a AFIP" in newest
     with pg_db.org_session(shop.org_id) as s:
         job = s.scalar(select(Job))
     job_rows = [e for e in _entries(html) if "Creó el trabajo" in e]
@@ -86,7 +86,7 @@ def test_filters_by_entity_actor_action_and_local_dates(signed_in, shop, pg_db):
     assert len(rows) == 1 and "Modificó el cliente" in rows[0]
 
     rows = _entries(client.get("/app/audit?actor=whatsapp").get_data(as_text=True))
-    assert len(rows) == 1 and "WhatsApp +5491166660001" in rows[0]
+    assert len(rows) == 1 and "Marta García" in rows[0]  # by name, not by number
 
     html = client.get("/app/audit?entity=job&entity_id=%231").get_data(as_text=True)
     assert len(_entries(html)) == 1 and "Creó el trabajo" in html
@@ -105,7 +105,7 @@ def test_filters_by_entity_actor_action_and_local_dates(signed_in, shop, pg_db):
 def test_bad_filters_get_a_spanish_error(signed_in, shop):
     client = signed_in(Role.OWNER)
     cases = {
-        "from=31/12/2026": "Esa fecha no es válida; usá el formato AAAA-MM-DD.",
+        "from=31/02/2026": "Esa fecha no es válida: escribila como dd/mm/aaaa, por ejemplo 24/11/2026.",
         "from=2026-12-31&to=2026-12-01": "La fecha «hasta» es anterior a «desde».",
         "actor=user:999999": "Esa persona no figura en la auditoría.",
         "action=job.teleported": "Esa acción no figura en la auditoría.",
@@ -222,4 +222,4 @@ def test_long_trails_are_paged(signed_in, shop, pg_db):
     assert len(_entries(first)) == 50 and len(_entries(second)) == 10
     assert 'href="/app/audit?action=invoice.payment_link&amp;page=2"' in first
     assert set(_seqs(first)).isdisjoint(_seqs(second))
-    assert "n: 59" in _entries(first)[0] and "n: 0" in _entries(second)[-1]
+    assert "N: 59" in _entries(first)[0] and "N: 0" in _entries(second)[-1]

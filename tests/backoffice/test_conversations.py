@@ -53,7 +53,7 @@ def test_a_conversation_shows_its_messages_in_order_in_local_time(signed_in, sho
         created = s.scalar(select(Message.created_at).where(Message.conversation_id == shop.marta_chat)
                            .order_by(Message.id).limit(1))
     buenos_aires = created.astimezone(ZoneInfo("America/Argentina/Buenos_Aires"))
-    assert buenos_aires.strftime("%d/%m %H:%M") in html
+    assert buenos_aires.strftime("%d/%m/%Y %H:%M") in html
     assert "Tomar la conversación" in html
     assert f'action="/app/conversations/{shop.marta_chat}/reply"' not in html
 

@@ -56,7 +56,7 @@ def _upload(client, data: bytes, filename: str = "clientes.csv", mimetype: str =
 def test_list_shows_every_customer_with_phone_and_open_balance(signed_in, shop):
     html = signed_in(Role.VIEWER).get("/app/customers").get_data(as_text=True)
     assert sorted(_names(html)) == ["Juan Pérez", "Marta García"]
-    assert "+5491166660001" in html
+    assert "11 6666-0001" in html
     assert "debe $15.000" in html  # Marta's authorized invoice
     assert "debe $8.000" in html  # Juan's pending one; the rejected $5.000 is not owed
     assert "Importar desde un CSV" not in html  # a viewer only looks
@@ -171,7 +171,7 @@ def test_a_customers_jobs_and_invoices_page_on_their_own(signed_in, shop):
     base = f"/app/customers/{rosa}"
 
     def job_numbers_in(html: str) -> list[int]:
-        return [int(n) for n in re.findall(r"<tr><td>#(\d+)</td>", html)]
+        return [int(n) for n in re.findall(r'<tr><td><a href="/app/jobs/\d+">#(\d+)</a></td>', html)]
 
     def invoice_ids_in(html: str) -> list[int]:
         return [int(n) for n in re.findall(r'<td><a href="/app/invoices/(\d+)">', html)]
@@ -206,7 +206,7 @@ def test_detail_shows_data_addresses_jobs_invoices_balance_and_chat(signed_in, s
                                        amount=Decimal(5000), actor="test", now=utcnow())
     html = signed_in(Role.OWNER).get(f"/app/customers/{marta}").get_data(as_text=True)
     assert "<h1 class=\"wrap\">Marta García</h1>" in html
-    assert "+5491166660001" in html
+    assert "11 6666-0001" in html
     assert "CUIT 20123456786" in html and "Responsable Monotributo" in html
     assert "Av. Avellaneda 2150, 3° B, Flores" in html
     assert "#1" in html and "sin agendar" in html and "pierde el flexible" in html

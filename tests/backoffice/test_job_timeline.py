@@ -30,7 +30,7 @@ def test_the_photo_is_shown_as_a_thumbnail_and_served_with_its_bytes(signed_in, 
     html = client.get("/app/jobs/1").get_data(as_text=True)
     assert (f'<a class="thumb" href="{_photo_url(photo)}" target="_blank" rel="noopener">'
             f'<img src="{_photo_url(photo)}" loading="lazy" alt="el flexible roto"></a>') in html
-    assert "Fotos: 1" in html and "WhatsApp +5491155550103 · el flexible roto" in html
+    assert "Fotos: 1" in html and "Carlos Técnico · el flexible roto" in html
 
     response = client.get(_photo_url(photo))
     assert response.status_code == 200

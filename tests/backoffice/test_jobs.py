@@ -143,10 +143,10 @@ def test_technician_sees_only_own_jobs_and_cannot_change_them(signed_in, board, 
 def test_create_a_scheduled_job_by_hand(signed_in, board, shop, pg_db):
     client = signed_in(Role.DISPATCHER)
     form = client.get("/app/jobs/new").get_data(as_text=True)
-    assert '<option value="2">Juan Pérez · +5491166660002</option>' in form
+    assert '<option value="2">Juan Pérez · 11 6666-0002</option>' in form
     response = post(client, "/app/jobs/new", customer_id="2", service="plumbing", urgency="emergency",
                     description="se inundó el baño", technician_id=str(board.bruno),
-                    day="2026-12-03", start="14:00", end="16:30")
+                    day="03/12/2026", start="14:00", end="16:30")  # day first, as typed here
     assert response.status_code == 302
     job_id = int(re.fullmatch(r"/app/jobs/(\d+)\?done=created", response.headers["Location"]).group(1))
     job = _job(pg_db, shop, job_id)
@@ -157,7 +157,7 @@ def test_create_a_scheduled_job_by_hand(signed_in, board, shop, pg_db):
     html = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Listo, el trabajo quedó creado." in html and "Trabajo #5" in html
     assert "Emergencia" in html and "03/12 14:00–16:30" in html
-    assert "Pendiente → Agendado" in html and "Diego Despacho" in html
+    assert "Pasó a «Agendado»" in html and "Diego Despacho" in html
 
 
 def test_create_without_a_time_leaves_it_pending(signed_in, shop, pg_db):
@@ -199,7 +199,7 @@ def test_assign_and_reassign_a_technician(signed_in, board, shop, pg_db):
     assert response.headers["Location"] == f"/app/jobs/{job_id}?done=assigned"
     assert _job(pg_db, shop, job_id).technician_id == board.bruno
     html = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Listo, el técnico quedó asignado." in html and "Asignado a Bruno Gasista" in html
+    assert "Listo, el técnico quedó asignado." in html and "Reasignado de Carlos Técnico a Bruno Gasista" in html
     assert post(client, f"/app/jobs/{job_id}/assign", technician_id="").headers["Location"].endswith("unassigned")
     assert _job(pg_db, shop, job_id).technician_id is None
     bad = post(client, f"/app/jobs/{job_id}/assign", technician_id=str(shop.users[Role.VIEWER]))
@@ -218,9 +218,9 @@ def test_reschedule(signed_in, board, shop, pg_db):
                                                         datetime(2026, 12, 4, 13, 30, tzinfo=UTC))
     post(client, f"/app/jobs/{job_id}/schedule", day="2026-12-05", start="16:00", end="17:00")
     html = client.get(f"/app/jobs/{job_id}").get_data(as_text=True)
-    assert "Agendado para el 04/12 08:30–10:30" in html
-    assert "Reprogramado para el 05/12 16:00–17:00" in html
-    assert 'name="day" type="date" required value="2026-12-05"' in html
+    assert "Agendado para el vie 04/12 8:30 a 10:30" in html
+    assert "Reprogramado del vie 04/12 8:30 al sáb 05/12 16:00" in html
+    assert 'name="day" type="text" autocomplete="off" maxlength="10" placeholder="dd/mm/aaaa" value="05/12/2026" required' in html
     missing = post(client, f"/app/jobs/{job_id}/schedule", day="", start="")
     assert missing.status_code == 200 and "Elegí el día y la hora de la visita." in missing.get_data(as_text=True)
 
@@ -236,8 +236,8 @@ def test_allowed_status_change_is_recorded_with_its_note(signed_in, board, shop,
     assert response.headers["Location"] == f"/app/jobs/{job_id}?done=status"
     assert _job(pg_db, shop, job_id).status is JobStatus.EN_ROUTE
     html = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Agendado → En camino" in html and "sale de la oficina" in html
-    assert html.index("Se creó el trabajo") < html.index("Agendado → En camino")
+    assert "Pasó a «En camino»" in html and "sale de la oficina" in html
+    assert html.index("Se creó el trabajo") < html.index("Pasó a «En camino»")
 
 
 def test_invalid_status_change_is_explained(signed_in, board, shop, pg_db):
@@ -262,7 +262,7 @@ def test_detail_shows_the_customers_messages_since_the_job_and_photos(signed_in,
     html = signed_in(Role.DISPATCHER).get("/app/jobs/1").get_data(as_text=True)
     assert "¿A qué hora vienen?" in html
     assert "se me rompió el flexible" not in html  # written before the job existed
-    assert "Fotos: 1" in html and "WhatsApp +5491155550103 · el flexible roto" in html
+    assert "Fotos: 1" in html and "Carlos Técnico · el flexible roto" in html
     viewer = signed_in(Role.VIEWER).get("/app/jobs/1").get_data(as_text=True)
     assert "¿A qué hora vienen?" not in viewer and "Cambiar estado" not in viewer
 

@@ -19,6 +19,10 @@
 
   const waId = () => phoneSel.value === "__other__" ? other.value.replace(/\D/g, "") : phoneSel.value;
   const esc = s => String(s ?? "").replace(/[&<>"']/g, c => ({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c]));
+  // Links in what the bot wrote open like on a phone (the text is escaped first: only http(s)
+  // addresses become anchors).
+  const linkify = html => html.replace(/\bhttps?:\/\/[^\s<]+[^\s<.,;:!?)]/g,
+    url => `<a href="${url}" target="_blank" rel="noopener">${url}</a>`);
   const clock = t => new Date(t * 1000).toLocaleTimeString("es-AR", {hour: "2-digit", minute: "2-digit"});
   const nearBottom = () => chat.scrollHeight - chat.scrollTop - chat.clientHeight < 80;
 
@@ -55,9 +59,9 @@
   function renderBot(m) {
     const p = m.payload, part = p[p.type] || {};
     let html = "", choices = [];
-    if (p.type === "text") html = esc(part.body);
+    if (p.type === "text") html = linkify(esc(part.body));
     else if (p.type === "interactive") {
-      html = (part.header ? `<b>${esc(part.header.text)}</b>\n` : "") + esc(part.body.text) +
+      html = (part.header ? `<b>${esc(part.header.text)}</b>\n` : "") + linkify(esc(part.body.text)) +
              (part.footer ? `\n<i>${esc(part.footer.text)}</i>` : "");
       if (part.type === "button") choices = part.action.buttons.map(b => ({kind: "button", id: b.reply.id, title: b.reply.title}));
       else (part.action.sections || []).forEach(s => s.rows.forEach(r =>

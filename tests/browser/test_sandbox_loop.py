@@ -109,6 +109,9 @@ def test_book_close_invoice_pay_and_see_it_paid(make_live_app, page, shot, tmp_p
     assert "alias plomeria.demo" in pay_text
     link = re.search(r"https?://\S+/checkout/v1/redirect\?pref_id=\S+", pay_text).group(0)
     assert link.startswith(live.url + "/sandbox/mercadopago/")
+    # the link is a link, as on a phone
+    anchor = page.locator("#chat .msg", has_text="Mercado Pago").last.locator("a[href*='checkout']")
+    assert anchor.get_attribute("href") == link
 
     # 4. Pays on the stand-in's checkout page.
     page.goto(link)

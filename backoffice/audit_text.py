@@ -168,7 +168,7 @@ def _assign(data: dict, names: Lookups) -> list[tuple[str, str]]:
 def _schedule(data: dict, names: Lookups) -> list[tuple[str, str]]:
     before, after = window_phrase(data.get("from"), names.tz), window_phrase(data.get("to"), names.tz)
     if before:
-        return [("Visita", f"del {before} al {after or '—'}")]
+        return [("Visita", f"{before} → {after or '—'}")]
     return [("Visita", after or "—")]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, render_template
 
-from backoffice import display
+from backoffice import attention, display
 from backoffice.security import IDLE_TIMEOUT, check_csrf, csrf_field, current_user
 
 ERRORS = {
@@ -64,6 +64,7 @@ def register(app: Flask) -> None:
     for code in ERRORS:
         parent.register_error_handler(code, _error_page)
     parent.context_processor(display.helpers)
+    parent.context_processor(attention.context)
 
     @parent.after_request
     def _private(response):

@@ -8,14 +8,14 @@ from datetime import datetime, timedelta
 from uuid import uuid4
 
 from flask import Blueprint, abort, redirect, render_template, request
-from sqlalchemy import ColumnElement, case, func, or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from backoffice import attention
 from backoffice.display import date_time, local_phone, zone
 from backoffice.extensions import db, dispatcher
 from backoffice.forms import FormError, reply_text
-from backoffice.job_board import open_emergency
-from backoffice.paging import Page, paginate
+from backoffice.paging import Page, paginate, url_with
 from backoffice.people import BOT, sender_label, staff_senders
 from backoffice.security import STAFF, actor, current_user, requires
 from core import audit, conversations
@@ -26,9 +26,9 @@ from core.models import (
     Customer,
     DeliveryStatus,
     Direction,
-    Job,
     Message,
     Organization,
+    Role,
     User,
     utcnow,
 )
@@ -100,26 +100,33 @@ def _display_name(conversation: Conversation, customer_name: str | None, user_na
             or local_phone(conversation.phone or conversation.wa_id))
 
 
-def _emergency() -> ColumnElement[bool]:
-    """The conversation is about an open emergency: its customer's, or the chat that started it."""
-    customers = select(Job.customer_id).where(open_emergency())
-    chats = select(Job.source_conversation_id).where(open_emergency(),
-                                                     Job.source_conversation_id.is_not(None))
-    return or_(Conversation.customer_id.in_(customers), Conversation.id.in_(chats))
+SHOW = {  # ?show=… : which chats the inbox lists
+    "waiting": "Esperan a una persona",
+    "emergency": "Urgencias",
+    "unanswered": "Sin responder",
+}
 
 
-def inbox(session: Session) -> Page:
-    """The requested page of conversations: first those about an open emergency, then those a
-    person must answer (asked for one, or taken over), then the rest; in each, the one with the
-    newest message first (ties, and chats without messages, by id, which ends the order so
-    pages never overlap)."""
-    emergency = _emergency()
-    attention = case(
-        (emergency, 0),
-        (or_(Conversation.needs_person.is_(True), Conversation.human_takeover.is_(True)), 1),
-        else_=2,
-    )
-    stats = (
+@dataclass(frozen=True)
+class InboxFilters:
+    show: str | None = None  # a key of SHOW, or None for every chat
+    technician: int | None = None  # chats about this technician's open jobs, and their own
+
+    @classmethod
+    def from_args(cls, args, technicians: list[tuple[int, str]]) -> InboxFilters:
+        """Anything unknown (a stale link, a typed URL) is simply no filter."""
+        show = args.get("show")
+        raw = args.get("technician", "")
+        technician = int(raw) if raw.isdigit() and int(raw) in {i for i, _ in technicians} else None
+        return cls(show if show in SHOW else None, technician)
+
+    @property
+    def active(self) -> bool:
+        return self.show is not None or self.technician is not None
+
+
+def _stats():
+    return (
         select(
             Message.conversation_id,
             func.max(case((Message.direction == Direction.INBOUND, Message.id))).label("last_in"),
@@ -129,28 +136,73 @@ def inbox(session: Session) -> Page:
         .group_by(Message.conversation_id)
         .subquery("stats")
     )
+
+
+def _filtered(stmt, stats, filters: InboxFilters):
+    if filters.show == "waiting":
+        stmt = stmt.where(attention.waiting_for_person(stats.c.last_in, stats.c.last_out))
+    elif filters.show == "emergency":
+        stmt = stmt.where(attention.about_emergency())
+    elif filters.show == "unanswered":
+        stmt = stmt.where(attention.unanswered(stats.c.last_in, stats.c.last_out))
+    if filters.technician is not None:
+        stmt = stmt.where(attention.about_technician(filters.technician))
+    return stmt
+
+
+def inbox(session: Session, filters: InboxFilters = InboxFilters(), *, limit: int | None = None) -> Page:
+    """The requested page of conversations (or the first `limit`): first those about an open
+    emergency, then those a person must answer (asked for one, or taken over), then the rest; in
+    each, the one with the newest message first (ties, and chats without messages, by id, which
+    ends the order so pages never overlap)."""
+    emergency = attention.about_emergency()
+    order = case(
+        (emergency, 0),
+        (or_(Conversation.needs_person.is_(True), Conversation.human_takeover.is_(True)), 1),
+        else_=2,
+    )
+    stats = _stats()
     last = aliased(Message, name="last_message")
-    page = paginate(
-        session,
+    stmt = _filtered(
         select(Conversation, Customer.name, User.name, stats.c.last_in, stats.c.last_out, last,
-               attention.label("attention"))
+               order.label("attention"))
         .outerjoin(stats, stats.c.conversation_id == Conversation.id)
         .outerjoin(last, last.id == stats.c.last_id)
         .outerjoin(Customer, Customer.id == Conversation.customer_id)
-        .outerjoin(User, User.id == Conversation.user_id)
-        .order_by(attention, last.created_at.desc().nulls_last(), Conversation.id.desc()),
-        rows=lambda s, stmt: s.execute(stmt).all(),
-    )
+        .outerjoin(User, User.id == Conversation.user_id),
+        stats, filters,
+    ).order_by(order, last.created_at.desc().nulls_last(), Conversation.id.desc())
+    if limit is not None:
+        page = Page(session.execute(stmt.limit(limit)).all(), 1, limit, False)
+    else:
+        page = paginate(session, stmt, rows=lambda s, q: s.execute(q).all())
     return replace(page, items=[
         InboxRow(
             id=c.id, name=_display_name(c, customer_name, user_name), who=WHO.get(c.role, ""),
             last_at=message.created_at if message else None,
             preview=message_text(message)[:120] if message else "",
             unread=last_in is not None and (last_out is None or last_in > last_out),
-            needs_person=c.needs_person, human_takeover=c.human_takeover, emergency=attention == 0,
+            needs_person=c.needs_person, human_takeover=c.human_takeover, emergency=rank == 0,
         )
-        for c, customer_name, user_name, last_in, last_out, message, attention in page.items
+        for c, customer_name, user_name, last_in, last_out, message, rank in page.items
     ])
+
+
+def filter_counts(session: Session, technician: int | None) -> dict[str, int]:
+    """How many chats each ?show= filter holds (within the chosen technician's, if any)."""
+    stats = _stats()
+    counts = {}
+    for key in SHOW:
+        stmt = select(func.count(Conversation.id)).outerjoin(stats, stats.c.conversation_id == Conversation.id)
+        counts[key] = session.scalar(_filtered(stmt, stats, InboxFilters(key, technician))) or 0
+    return counts
+
+
+def technicians(session: Session) -> list[tuple[int, str]]:
+    """Active technicians, by name: the inbox's "by technician" choices."""
+    return [(row.id, row.name) for row in session.execute(
+        select(User.id, User.name).where(User.role == Role.TECHNICIAN, User.active.is_(True))
+        .order_by(User.name, User.id))]
 
 
 @bp.get("")
@@ -158,9 +210,15 @@ def inbox(session: Session) -> Page:
 def index():
     user = current_user()
     with db().org_session(user.org_id) as s:
-        page = inbox(s)
+        choices = technicians(s)
+        filters = InboxFilters.from_args(request.args, choices)
+        page = inbox(s, filters)
+        counts = filter_counts(s, filters.technician)
+        rejected = attention.count_rejected(s)
         tz = zone(s.get(Organization, user.org_id).time_zone)
-    return render_template("backoffice/conversations.html", page=page, tz=tz)
+    return render_template("backoffice/conversations.html", page=page, tz=tz, filters=filters,
+                           shows=SHOW, show_counts=counts, technicians=choices, rejected=rejected,
+                           url_with=url_with)
 
 
 def _render_thread(conversation_id: int, *, error: str | None = None, draft: str = "",

@@ -1,4 +1,5 @@
-"""The owner's numbers: the daily summary, who owes money, and when each summary is due.
+"""The owner's numbers: the daily summary, the week at a glance, who owes money, and when each
+summary is due.
 
 Days are the organization's local days (`Organization.time_zone`); timestamps are stored in
 UTC, so a day is the half-open UTC range between two local midnights. Money is Decimal.
@@ -11,6 +12,8 @@ What counts:
   refunded no longer counts, since the model keeps no refund date.
 - owed: per billed invoice, total minus its approved payments (linked by `invoice_id`),
   when positive.
+- a job's day (the week's chart): the local day of its visit, or of its creation when it has
+  no visit time yet; counted by its status now.
 """
 
 from __future__ import annotations
@@ -250,6 +253,79 @@ def agenda(session: Session, day: date, zone: ZoneInfo | str) -> list[AgendaItem
         )
         for r in rows
     ]
+
+
+@dataclass(frozen=True)
+class DayNumbers:
+    day: date
+    jobs: dict[JobStatus, int]  # by status now; statuses without jobs left out
+    billed: Decimal
+    collected: Decimal
+
+    @property
+    def job_total(self) -> int:
+        return sum(self.jobs.values())
+
+
+@dataclass(frozen=True)
+class WeekNumbers:
+    start: date  # a Monday
+    days: list[DayNumbers]  # Monday to Sunday
+
+    @property
+    def end(self) -> date:
+        return self.start + timedelta(days=6)
+
+
+def week_start(day: date) -> date:
+    """The Monday of `day`'s week."""
+    return day - timedelta(days=day.weekday())
+
+
+def week_numbers(session: Session, org: Organization | int, day: date) -> WeekNumbers:
+    """Monday to Sunday of `day`'s week, in the organization's local days: jobs per day by
+    status, billed and collected per day (the same rules as `daily_summary`)."""
+    if isinstance(org, int):
+        org = session.get(Organization, org)
+        if org is None:
+            raise LookupError("organization not found in this session's scope")
+    zone = es_ar.zone(org.time_zone)
+    first = week_start(day)
+    days = [first + timedelta(days=n) for n in range(7)]
+    start, _ = _day_bounds(first, zone)
+    _, end = _day_bounds(days[-1], zone)
+
+    jobs: dict[date, dict[JobStatus, int]] = {d: {} for d in days}
+    when = func.coalesce(Job.scheduled_start, Job.created_at)
+    for moment, status in session.execute(
+        select(when, Job.status).where(when >= start, when < end)
+    ).all():
+        # Bucketed here: a local day is not a UTC day, and SQLite and PostgreSQL differ on zones.
+        local = es_ar.aware(moment).astimezone(zone).date()
+        if local in jobs:
+            counts = jobs[local]
+            counts[JobStatus(status)] = counts.get(JobStatus(status), 0) + 1
+
+    billed = dict(session.execute(
+        select(Invoice.issue_date, func.coalesce(func.sum(Invoice.total), ZERO))
+        .where(Invoice.issue_date >= days[0], Invoice.issue_date <= days[-1],
+               Invoice.status.in_(BILLED_STATUSES))
+        .group_by(Invoice.issue_date)
+    ).all())
+
+    collected: dict[date, Decimal] = {}
+    received_at = func.coalesce(Payment.paid_at, Payment.created_at)
+    for moment, amount in session.execute(
+        select(received_at, Payment.amount)
+        .where(Payment.status == PaymentStatus.APPROVED, received_at >= start, received_at < end)
+    ).all():
+        local = es_ar.aware(moment).astimezone(zone).date()
+        collected[local] = collected.get(local, ZERO) + Decimal(str(amount))
+
+    return WeekNumbers(first, [
+        DayNumbers(day=d, jobs=jobs[d], billed=_money(billed.get(d)), collected=_money(collected.get(d)))
+        for d in days
+    ])
 
 
 # ---------------------------------------------------------------------------------------------

@@ -228,8 +228,12 @@ def daily_summary(session: Session, org: Organization | int, day: date) -> Daily
     )
 
 
+DONE_OR_CANCELLED = (JobStatus.COMPLETED, JobStatus.INVOICED, JobStatus.PAID, JobStatus.CANCELLED)
+
+
 def agenda(session: Session, day: date, zone: ZoneInfo | str) -> list[AgendaItem]:
-    """Visits scheduled on a local day, in order (cancelled ones left out)."""
+    """Visits still to make on a local day, in order: cancelled ones and those already done
+    ahead of their slot (completed, invoiced, paid) left out."""
     if isinstance(zone, str):
         zone = es_ar.zone(zone)
     start, end = _day_bounds(day, zone)
@@ -240,7 +244,7 @@ def agenda(session: Session, day: date, zone: ZoneInfo | str) -> list[AgendaItem
         .join(Customer, Customer.id == Job.customer_id)
         .outerjoin(technician, technician.id == Job.technician_id)
         .where(Job.scheduled_start >= start, Job.scheduled_start < end)
-        .where(Job.status != JobStatus.CANCELLED)
+        .where(Job.status.not_in(DONE_OR_CANCELLED))
         .order_by(Job.scheduled_start, Job.number)
     ).all()
     return [

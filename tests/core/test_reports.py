@@ -185,6 +185,8 @@ def test_tomorrows_agenda_in_order(pg_db, org):
         _job(s, c["ana"], start=local(tomorrow, 23, 30), service="locksmith")  # 02:30 UTC +1
         cancelled = _job(s, c["ana"], start=local(tomorrow, 10))
         jobs.transition(s, cancelled.id, JobStatus.CANCELLED, "user:1")
+        # done today ahead of tomorrow's slot: not a visit to make any more
+        _job(s, c["luis"], tech=tech, start=local(tomorrow, 8), completed_at=local(DAY, 18))
         _job(s, c["ana"], start=local(DAY, 23))  # today, not tomorrow
         _job(s, c["ana"], start=local(tomorrow + timedelta(days=1), 0))  # day after
         _job(s, c["ana"])  # not scheduled at all

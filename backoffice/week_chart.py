@@ -18,18 +18,23 @@ WEEKDAY_SHORT = ("lun", "mar", "mié", "jue", "vie", "sáb", "dom")
 @dataclass(frozen=True)
 class JobGroup:
     key: str
-    label: str  # plural, for the legend and the table
+    label: str  # plural, for the legend
+    one: str  # one job of the group: "1 terminado"
     fill: str  # Okabe–Ito colours: told apart with the common kinds of colour blindness
     ink: str  # the count written on the segment
     statuses: frozenset[S]
 
+    def count_text(self, n: int) -> str:
+        """"1 terminado", "3 terminados"."""
+        return f"{n} {self.one if n == 1 else self.label.lower()}"
+
 
 JOB_GROUPS = (
-    JobGroup("todo", "Por hacer", "#56b4e9", "#10242f", frozenset({S.PENDING, S.SCHEDULED, S.NEEDS_FOLLOWUP})),
-    JobGroup("under_way", "En curso", "#e69f00", "#2b1d00", frozenset({S.EN_ROUTE, S.ON_SITE})),
-    JobGroup("done", "Terminados", "#009e73", "#ffffff", frozenset({S.COMPLETED, S.INVOICED})),
-    JobGroup("paid", "Cobrados", "#0072b2", "#ffffff", frozenset({S.PAID})),
-    JobGroup("cancelled", "Cancelados", "#b8c2c8", "#1d2a33", frozenset({S.CANCELLED})),
+    JobGroup("todo", "Por hacer", "por hacer", "#56b4e9", "#10242f", frozenset({S.PENDING, S.SCHEDULED, S.NEEDS_FOLLOWUP})),
+    JobGroup("under_way", "En curso", "en curso", "#e69f00", "#2b1d00", frozenset({S.EN_ROUTE, S.ON_SITE})),
+    JobGroup("done", "Terminados", "terminado", "#009e73", "#ffffff", frozenset({S.COMPLETED, S.INVOICED})),
+    JobGroup("paid", "Cobrados", "cobrado", "#0072b2", "#ffffff", frozenset({S.PAID})),
+    JobGroup("cancelled", "Cancelados", "cancelado", "#b8c2c8", "#1d2a33", frozenset({S.CANCELLED})),
 )
 BILLED = ("billed", "Facturado", "#0072b2")
 COLLECTED = ("collected", "Cobrado", "#009e73")
@@ -40,7 +45,7 @@ JOBS_TOP, JOBS_BOTTOM = 24, 172  # plot area (totals above it, day labels below)
 JOBS_HEIGHT = 208
 BAR = 30
 INSIDE_LABEL_MIN = 13  # a segment shorter than this carries no number (the table has it)
-MONEY_LABELS, MONEY_TEXT = 70, 78  # left column for the day, room after a bar for its amount
+MONEY_LABELS, MONEY_TEXT = 76, 76  # left column for the day, room after a bar for its amount
 MONEY_BAR, MONEY_GAP, MONEY_ROW = 12, 2, 36
 
 
@@ -79,7 +84,7 @@ class JobColumn:
     @property
     def summary(self) -> str:
         """"lun 01/12: 3 (2 terminados, 1 por hacer)"."""
-        parts = [f"{self.counts[g.key]} {g.label.lower()}" for g in JOB_GROUPS if self.counts[g.key]]
+        parts = [g.count_text(self.counts[g.key]) for g in JOB_GROUPS if self.counts[g.key]]
         detail = f" ({', '.join(parts)})" if parts else ""
         return f"{self.weekday} {self.date_text}: {self.total}{detail}"
 

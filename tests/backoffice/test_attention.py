@@ -306,7 +306,7 @@ def test_the_week_chart_draws_the_weeks_numbers(signed_in, shop):
     # The text alternative: a small table with every day.
     table = week[week.index("<table>"):week.index("</table>")]
     row = re.search(r'<tr data-day="2026-11-16">(.*?)</tr>', table, re.DOTALL).group(1)
-    assert "lun 16/11" in row and "3" in row and "2 terminados, 1 cobrados" in row
+    assert "lun 16/11" in row and "3" in row and "2 terminados, 1 cobrado" in row
     assert "$24.000" in row and "$15.000" in row
     assert "<tfoot><tr><th scope=\"row\">Semana</th><td class=\"num\">8</td>" in table
     # Links to the weeks around it.

@@ -32,6 +32,8 @@ class Conversation(OrgScoped, Timestamped, Base):
     slots: Mapped[dict] = mapped_column(default=dict)
     misses: Mapped[int] = mapped_column(Integer, default=0)
     human_takeover: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The Click-to-WhatsApp ad the customer came from (Meta's `referral`), migration 0008.
+    referral: Mapped[dict | None]
     needs_person: Mapped[bool] = mapped_column(Boolean, default=False)
     last_inbound_at: Mapped[datetime | None]
     expires_at: Mapped[datetime | None]
@@ -95,5 +97,14 @@ class Message(OrgScoped, Timestamped, Base):
     payload: Mapped[dict | None]
     idempotency_key: Mapped[str | None] = mapped_column(String(100))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # Migration 0008: the customer edited or deleted this message in WhatsApp (`body` holds the
+    # latest text, `original_body` the first); on the row recording an edit or deletion,
+    # `revises` is the wamid it points at; `sent_from` is "business_app" for what a person typed
+    # on the business's own WhatsApp Business app (an echo).
+    edited_at: Mapped[datetime | None]
+    deleted_at: Mapped[datetime | None]
+    original_body: Mapped[str | None] = mapped_column(Text)
+    revises: Mapped[str | None] = mapped_column(String(128), index=True)
+    sent_from: Mapped[str | None] = mapped_column(String(16))
 
     conversation: Mapped[Conversation] = relationship(back_populates="messages")

@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.models.base import Base, OrgScoped, Timestamped, str_enum
@@ -46,6 +55,11 @@ class Customer(OrgScoped, Timestamped, Base):
         str_enum(IvaCondition), default=IvaCondition.CONSUMIDOR_FINAL
     )
     notes: Mapped[str | None] = mapped_column(Text)
+    # The customer asked for no marketing messages (migration 0008).
+    marketing_opt_out: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
+    marketing_opt_out_at: Mapped[datetime | None]
 
     addresses: Mapped[list[CustomerAddress]] = relationship(
         back_populates="customer", order_by="CustomerAddress.id", cascade="all, delete-orphan"

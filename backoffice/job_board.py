@@ -3,6 +3,7 @@ One job's timeline lives in `backoffice.job_timeline`."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -86,15 +87,21 @@ def transition_message(exc: InvalidTransition) -> str:
 
 # ---- parsing what staff type -----------------------------------------------------------------
 
+_CLOCK = re.compile(r"^(\d{1,2})(?:[:.](\d{2}))?(?::00)?\s*(?:h|hs)?\.?$", re.IGNORECASE)
+
+
 def parse_clock(text: str | None, field: str) -> time | None:
-    """An `<input type=time>` value ("09:30"); empty is None."""
+    """An hour as typed on the 24-hour clock ("14:00", "9:30", "9.30", "14", "14 hs"); empty is None."""
     text = (text or "").strip()
     if not text:
         return None
+    found = _CLOCK.match(text)
     try:
-        return time.fromisoformat(text).replace(second=0, microsecond=0)
+        if found is None:
+            raise ValueError(text)
+        return time(int(found.group(1)), int(found.group(2) or 0))
     except ValueError:
-        raise FormError(field, "Esa hora no es válida; usá el formato HH:MM.") from None
+        raise FormError(field, "Esa hora no es válida: escribila como 14:30 (de 0:00 a 23:59).") from None
 
 
 def parse_window(form, tz: ZoneInfo) -> tuple[datetime, datetime | None] | None:

@@ -6,7 +6,7 @@ import json
 import logging
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,6 +20,12 @@ log = logging.getLogger("campotech.bot.payloads")
 
 OBJECT = "whatsapp_business_account"
 MESSAGES_FIELD = "messages"
+# What a person typed on the business's own WhatsApp Business app (coexistence): the same
+# message shapes, under `message_echoes`, with `from` the business and `to` the customer.
+ECHOES_FIELD = "smb_message_echoes"
+# `edit` and `revoke` point at the message they change; `system` says the number changed.
+REVISION_TYPES = frozenset({"edit", "revoke"})
+NUMBER_CHANGES = frozenset({"customer_changed_number", "user_changed_number"})
 MEDIA_TYPES = frozenset({"audio", "image", "document", "video", "sticker"})
 CAPTIONED_TYPES = frozenset({"image", "video", "document"})
 
@@ -125,6 +131,14 @@ class InboundMessage:
     errors: tuple[dict[str, Any], ...]
     # The message as Meta sent it, made storable (see _storable): for audit and debugging only.
     raw: dict[str, Any] = field(repr=False)
+    # An `edit` or `revoke`: the wamid of the message it edits or deletes.
+    revises: str | None = None
+    # An echo (ECHOES_FIELD): a person wrote this to `wa_id` from the business's own app.
+    echo: bool = False
+    # A `system` message: its kind ("customer_changed_number", ...) and, for a number change,
+    # the customer's new WhatsApp id.
+    system_type: str | None = None
+    new_wa_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -228,11 +242,12 @@ def parse_webhook(body: object, *, strict: bool = True) -> WebhookBatch:
                 if not isinstance(kind, str) or not kind:
                     raise PayloadError(f"{path}.field: expected a string")
                 value = _dict(change.get("value"), f"{path}.value", missing="value" not in change)
-                if kind != MESSAGES_FIELD:
+                if kind not in (MESSAGES_FIELD, ECHOES_FIELD):
                     other.append(change)
                     continue
                 found_messages, found_statuses = _parse_messages_value(
-                    value, f"{path}.value", None if strict else rejected)
+                    value, f"{path}.value", None if strict else rejected,
+                    echoes=kind == ECHOES_FIELD)
             except PayloadError as exc:
                 if strict:
                     raise
@@ -259,11 +274,11 @@ def status_advances(current: str | None, new: str) -> bool:
 
 
 def _parse_messages_value(
-    value: dict[str, Any], path: str, rejected: list[str] | None = None
+    value: dict[str, Any], path: str, rejected: list[str] | None = None, *, echoes: bool = False,
 ) -> tuple[list[InboundMessage], list[StatusUpdate]]:
-    """The change's messages and statuses; with a `rejected` list, a bad one is noted there and
-    skipped instead of failing the change."""
-    raw_messages = _list(value, "messages", path, required=False)
+    """The change's messages and statuses (or, for `echoes`, the business app's echoes); with a
+    `rejected` list, a bad one is noted there and skipped instead of failing the change."""
+    raw_messages = _list(value, "message_echoes" if echoes else "messages", path, required=False)
     raw_statuses = _list(value, "statuses", path, required=False)
     if not raw_messages and not raw_statuses:
         return [], []
@@ -281,9 +296,10 @@ def _parse_messages_value(
         # Not strict: a contact we cannot read only costs its sender the profile name.
     messages = []
     for i, m in enumerate(raw_messages):
-        where = f"{path}.messages[{i}]"
+        where = f"{path}.{'message_echoes' if echoes else 'messages'}[{i}]"
+        read = _echo if echoes else _message
         try:
-            messages.append(_message(_dict(m, where), where, phone_number_id, display, contacts))
+            messages.append(read(_dict(m, where), where, phone_number_id, display, contacts))
         except PayloadError as exc:
             _reject(exc, rejected)
     statuses = []
@@ -327,6 +343,15 @@ def _message(
     text, reply_id = _text_and_reply(kind, content, msg)
     context = msg.get("context")
     reaction_target = _str(content, "message_id", REACTED_TO_MAX) if kind == "reaction" else None
+    revises = (_identifier(_str(content, "original_message_id"), WAMID_MAX, f"{path}.{kind}")
+               if kind in REVISION_TYPES else None)
+    system_type = _str(content, "type", TYPE_MAX) if kind == "system" else None
+    new_wa_id = None
+    if system_type in NUMBER_CHANGES:
+        # Older versions name the new number `new_wa_id` (and the old one `wa_id`); newer ones
+        # only `wa_id`, the new number.
+        new_wa_id = _identifier(_str(content, "new_wa_id") or _str(content, "wa_id"), WA_ID_MAX,
+                                f"{path}.system.wa_id")
     return InboundMessage(
         phone_number_id=phone_number_id,
         display_phone_number=display,
@@ -347,7 +372,21 @@ def _message(
         errors=tuple(_storable(err) for err in _optional_list(msg.get("errors"))
                      if isinstance(err, dict)),
         raw=_storable(msg),
+        revises=revises,
+        system_type=system_type,
+        new_wa_id=new_wa_id,
     )
+
+
+def _echo(
+    echo: dict[str, Any], path: str, phone_number_id: str, display: str | None,
+    contacts: list[dict[str, Any]],
+) -> InboundMessage:
+    """A message a person sent from the business's WhatsApp Business app, keyed by the customer
+    it went `to` (its `from` is the business's own number)."""
+    as_sent = {**echo, "from": echo.get("to"), "from_user_id": echo.get("to_user_id")}
+    return replace(_message(as_sent, path, phone_number_id, display, contacts),
+                   echo=True, raw=_storable(echo))
 
 
 def _contact_for(
@@ -387,6 +426,16 @@ def _text_and_reply(
         return _contacts_text(msg.get("contacts")), None
     if kind == "system":
         return _str(content, "body"), None
+    if kind == "edit":
+        # The message as it reads now: Meta nests it whole (a text, or a media with its caption).
+        edited = content.get("message")
+        if not isinstance(edited, dict):
+            return None, None
+        inner = _str(edited, "type")
+        inner_content = edited.get(inner) if inner else None
+        if not isinstance(inner_content, dict) or inner in REVISION_TYPES:
+            return None, None
+        return _text_and_reply(inner, inner_content, edited)
     if kind == "order":
         return _str(content, "text"), None
     return None, None

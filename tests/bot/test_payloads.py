@@ -53,6 +53,12 @@ COUNTS = {
     "status_failed.json": (0, 1, 0),
     "statuses_out_of_order.json": (0, 2, 0),
     "mixed_messages_and_statuses.json": (2, 2, 1),
+    "edit_text.json": (1, 0, 0),
+    "edit_caption.json": (1, 0, 0),
+    "revoke.json": (1, 0, 0),
+    "smb_message_echo_text.json": (1, 0, 0),
+    "system_customer_changed_number.json": (1, 0, 0),
+    "system_user_changed_number.json": (1, 0, 0),
 }
 
 

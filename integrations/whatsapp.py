@@ -31,8 +31,15 @@ THROUGHPUT = 130429  # the number's throughput (messages per second) reached
 PAIR_RATE = 131056  # too many messages to one customer in a short time
 OUTSIDE_WINDOW = 131047  # more than 24 hours since the customer last wrote
 RATE_LIMITED = frozenset({4, 80007, THROUGHPUT, PAIR_RATE})
-# Transient on Meta's side: worth trying again later.
-TRANSIENT = frozenset({1, 2, 131000, 131016, 133004, 130472})
+# Transient on Meta's side, per its error-codes table: worth trying again later.
+#   2       API Service: "temporary due to downtime or due to being overloaded"
+#   131000  Something went wrong: "failed to send due to an unknown error; try again"
+#   131016  Service unavailable: "a service is temporarily unavailable"
+#   133004  Server temporarily unavailable
+# Not here, although they once were: 1 (API Unknown: "invalid request or possible server
+# error", answered 400; a server error shows as HTTP 5xx, retried on that alone) and 130472
+# (the user's number is part of a marketing experiment: the same message fails again).
+TRANSIENT = frozenset({2, 131000, 131016, 133004})
 RETRYABLE = RATE_LIMITED | TRANSIENT
 
 

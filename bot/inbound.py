@@ -16,7 +16,15 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.payloads import InboundMessage, StatusUpdate, WebhookBatch, status_advances
+from bot import revisions
+from bot.payloads import (
+    NUMBER_CHANGES,
+    REVISION_TYPES,
+    InboundMessage,
+    StatusUpdate,
+    WebhookBatch,
+    status_advances,
+)
 from core.conversations import STALE_BURST
 from core.db import Database
 from core.errors import ValidationFailed
@@ -69,6 +77,9 @@ class ReceiveResult:
     set_aside: int = 0
     statuses_applied: int = 0
     statuses_ignored: int = 0
+    # Stored, never answered: echoes of the business app, edits/deletions applied inside the
+    # open burst, number changes (bot.revisions).
+    settled: int = 0
     # (org_id, message_id, new status, error code) for statuses that changed something
     status_changes: list[tuple[int, int, str, int | None]] = field(default_factory=list)
 
@@ -149,7 +160,7 @@ def _receive_for_org(
             stale = _aware(message.timestamp) < stale_before
             try:
                 with _savepoint(session, one_by_one):
-                    stored = _store_message(session, org_id, message, stale=stale)
+                    stored = _store_kind(session, org_id, message, stale=stale)
             except BAD_VALUE as exc:
                 result.set_aside += 1
                 log.warning("message %s (#%d of the delivery) set aside: the database refused it: %s",
@@ -157,6 +168,8 @@ def _receive_for_org(
                 continue
             if stored is None:
                 result.duplicates += 1
+            elif stored is SETTLED:
+                result.settled += 1
             elif stale:
                 log.info("message %s is older than %g h (sent %s): stored as processed, not answered",
                          stored.message_id, (utcnow() - stale_before).total_seconds() / 3600,
@@ -181,6 +194,32 @@ def _receive_for_org(
     return result
 
 
+SETTLED = object()  # _store_kind: stored, and nothing to answer
+
+
+def _store_kind(
+    session: Session, org_id: int, m: InboundMessage, *, stale: bool
+) -> StoredMessage | object | None:
+    """Store one message the way its kind needs (bot.revisions): echoes as staff messages, edits
+    and deletions applied to their message, number changes moved; anything else as it came.
+    SETTLED when it is stored but not to be answered, None for a redelivery."""
+    if m.echo:
+        return SETTLED if revisions.store_echo(session, m) is not None else None
+    system = m.type == "system"
+    stored = _store_message(session, org_id, m, stale=stale,
+                            settled=revisions.SYSTEM if system else None)
+    if stored is None:
+        return None
+    if system:
+        if m.system_type in NUMBER_CHANGES:
+            revisions.change_number(session, stored.conversation_id, m)
+        return SETTLED
+    if m.type in REVISION_TYPES and m.revises:
+        needs_burst = revisions.apply_revision(session, stored.conversation_id, stored.message_id, m)
+        return stored if needs_burst or stale else SETTLED
+    return stored
+
+
 @contextlib.contextmanager
 def _savepoint(session: Session, enabled: bool):
     if not enabled:
@@ -191,10 +230,12 @@ def _savepoint(session: Session, enabled: bool):
 
 
 def _store_message(
-    session: Session, org_id: int, m: InboundMessage, *, stale: bool = False
+    session: Session, org_id: int, m: InboundMessage, *, stale: bool = False,
+    settled: str | None = None,
 ) -> StoredMessage | None:
     """The stored row's summary, or None when this wamid was stored before (a redelivery).
-    A `stale` message is stored already processed (burst "stale"), so no burst answers it.
+    A `stale` message is stored already processed (burst "stale"), so no burst answers it; a
+    `settled` one too, under that burst id (a system message: "system").
 
     Two statements, whatever happens: an upsert of the sender's conversation and an insert of
     the message that does nothing on a known wamid. The webhook answers Meta fast, and two
@@ -219,7 +260,8 @@ def _store_message(
         "latitude": pin.latitude if pin else None, "longitude": pin.longitude if pin else None,
         "place_name": pin.name if pin else None, "place_address": pin.address if pin else None,
         "transcript_status": "pending" if needs_transcript else None, "now": now,
-        "processed_at": now if stale else None, "burst_id": STALE if stale else None,
+        "processed_at": now if stale or settled else None,
+        "burst_id": STALE if stale else settled, "revises": m.revises,
     }).scalar()
     if message_id is None:
         return None
@@ -293,6 +335,7 @@ def _statements(dialect: str):
             place_name=bindparam("place_name", type_=messages.c.place_name.type),
             place_address=bindparam("place_address", type_=messages.c.place_address.type),
             reacted_to=bindparam("reacted_to", type_=messages.c.reacted_to.type),
+            revises=bindparam("revises", type_=messages.c.revises.type),
             transcript_status=bindparam("transcript_status"), attempts=0,
             processed_at=bindparam("processed_at", type_=messages.c.processed_at.type),
             burst_id=bindparam("burst_id"),

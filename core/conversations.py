@@ -8,16 +8,19 @@ asked before the person stepped in. Both moves are audited; the back-office call
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from core import audit
+from core.customers import find_by_phone as find_customer
 from core.errors import NotFound, ValidationFailed
 from core.models import (
     Conversation,
     ConversationRole,
+    Customer,
     DeliveryStatus,
     Direction,
     Message,
@@ -27,6 +30,8 @@ from core.models import (
 )
 from core.phones import normalize_phone
 from core.users import find_by_phone
+
+log = logging.getLogger("campotech.core.conversations")
 
 # The burst id of an inbound message stored too old to answer (bot.inbound): never answered.
 STALE_BURST = "stale"
@@ -51,6 +56,17 @@ def take_over(session: Session, conversation_id: int, actor: str) -> Conversatio
         conversation.updated_at = utcnow()
         audit.record(session, actor=actor, action="conversation.take_over",
                      entity_type="conversation", entity_id=conversation.id)
+    return conversation
+
+
+BUSINESS_APP_ACTOR = "whatsapp:business_app"  # a person on the business's WhatsApp Business app
+
+
+def taken_over_from_app(session: Session, conversation: Conversation) -> Conversation:
+    """A person answered from the business's own WhatsApp Business app (an echo): that is a
+    take-over, so the bot does not talk over them, until staff hand the conversation back."""
+    if not conversation.human_takeover:
+        return take_over(session, conversation.id, BUSINESS_APP_ACTOR)
     return conversation
 
 
@@ -146,3 +162,38 @@ def conversation_with(session: Session, wa_id: str) -> Conversation:
         session.add(conversation)
         session.flush()
     return conversation
+
+
+def move_to_number(session: Session, conversation: Conversation, new_wa_id: str) -> Conversation:
+    """The customer changed their WhatsApp number: the conversation (merged into the new number's
+    own, when they already wrote from it) and their customer record follow. The conversation
+    kept."""
+    try:
+        new_phone = normalize_phone(new_wa_id)
+    except ValidationFailed:
+        new_phone = None
+    customer = (session.get(Customer, conversation.customer_id) if conversation.customer_id
+                else find_customer(session, conversation.phone) if conversation.phone else None)
+    kept = session.scalar(select(Conversation).where(
+        Conversation.wa_id == new_wa_id, Conversation.id != conversation.id))
+    if kept is None:
+        conversation.wa_id, conversation.phone = new_wa_id, new_phone
+        kept = conversation
+    else:
+        session.execute(update(Message).where(Message.conversation_id == conversation.id)
+                        .values(conversation_id=kept.id))
+        kept.customer_id = kept.customer_id or conversation.customer_id
+        session.execute(delete(Conversation).where(Conversation.id == conversation.id))
+        session.expunge(conversation)
+    kept.updated_at = utcnow()
+    if customer is not None and new_phone is not None:
+        taken = session.scalar(select(Customer.id).where(
+            Customer.phone == new_phone, Customer.id != customer.id))
+        if taken is None:
+            customer.phone, customer.wa_id = new_phone, new_wa_id
+            kept.customer_id = kept.customer_id or customer.id
+        else:
+            log.warning("customer %s changed number to one customer %s has: not moved",
+                        customer.id, taken)
+    session.flush()
+    return kept

@@ -8,7 +8,9 @@ for every flow (the way python-telegram-bot's ConversationHandler keeps entry po
 and fallbacks apart):
 
 1. a person was promised: silence until staff answer or the wait runs out;
-2. reactions and stickers alone are not messages to answer (and not misses);
+2. reactions and stickers alone are not messages to answer (and not misses); an edit or a
+   deletion of a message already answered is a question only inside a booking (staff see it
+   anyway), never an answer to the step;
 3. a flow that expired is dropped, with a word about it;
 4. global commands, declared once: "menú", "cancelar", "hablar con una persona";
 5. when the intent is unsure and the person is not answering a question of the bot's, one
@@ -35,7 +37,7 @@ from flows import clarify, handover, photos
 from flows.burst import Burst, BurstItem
 from flows.buttons import CallbackData, MenuTap, decode
 from flows.context import org_context
-from flows.turn import Notify, Turn
+from flows.turn import Notify, Turn, flow_active
 from flows.understood import understood
 from nlu.extract import extract, spoken
 from nlu.schema import OrgContext
@@ -47,6 +49,10 @@ CUSTOMER, TECHNICIAN = ConversationRole.CUSTOMER, ConversationRole.TECHNICIAN
 INTERRUPTIONS = frozenset({"menu", "cancel_flow", "human", "job_status", "cancel", "greeting"})
 PHOTO_PARTS = frozenset({"una foto", "un video", "un archivo"})
 NOT_MESSAGES = frozenset({"reaction", "sticker"})  # a 👍 or a sticker asks for nothing
+# An edit or a deletion of a message answered in an earlier burst (bot.revisions settles those
+# inside the open burst): they revise what was said, they do not say something new.
+REVISIONS = frozenset({"edit", "revoke"})
+BOOKING = "booking"  # flows/booking.py's FLOW (it imports this module)
 MEDIA_PARTS = {"image": "una foto", "document": "un archivo", "video": "un video"}
 
 COMMANDS = {
@@ -91,9 +97,11 @@ def handle_burst(
     now = datetime.now(es_ar.zone(org.time_zone if org else None))
     if handover.waiting(conversation, now):
         return []  # a person was promised: the bot does not talk over them
+    asked = _revised(conversation, now, [i for i in burst.items if i.type in REVISIONS])
     context = org_context(session, burst.org_id)
-    items = _heard([i for i in burst.items if i.type not in NOT_MESSAGES], context)
+    items = _heard([i for i in burst.items if i.type not in NOT_MESSAGES | REVISIONS], context)
     parts, replies = _parts_and_media_replies(items)
+    replies[:0] = asked
     if handover.timed_out(conversation, now):
         replies.insert(0, handover.resume_after_wait(conversation))
     if not items:
@@ -130,6 +138,17 @@ def handle_burst(
                 conversation.misses = 0
             return replies + answer
     return replies + _fallback(turn, parts)
+
+
+def _revised(conversation: Conversation, now: datetime, revisions: list[BurstItem]) -> list[Reply]:
+    """One question when the customer edited or deleted something the booking under way may rest
+    on; outside a booking the change is only shown to staff."""
+    if not revisions or conversation.role is not CUSTOMER or not flow_active(conversation, now, BOOKING):
+        return []
+    last = revisions[-1]
+    if last.type == "edit" and last.text:
+        return [Text(texts.render("revised_edit", text=_short(last.text)))]
+    return [Text(texts.render("revised_delete"))]
 
 
 def _expire(turn: Turn) -> list[Reply]:

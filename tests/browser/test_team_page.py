@@ -74,7 +74,7 @@ def test_owner_adds_a_technician_who_then_signs_in(live_app, page, browser, shot
         tab.fill("#password", TECH_PASSWORD)
         tab.click("button:has-text('Entrar')")
         tab.wait_for_url(re.compile(r"/app/?$"))
-        assert tab.get_by_role("link", name="Trabajos").is_visible()
+        assert tab.locator("header").get_by_role("link", name="Trabajos", exact=True).is_visible()
         assert tab.get_by_role("link", name="Equipo").count() == 0
 
         tab.goto(link)  # a second time: already used

@@ -11,10 +11,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-import phonenumbers
 from flask import g, has_request_context
 
-from core.es_ar import aware, clock_hm, pesos, zone
+from core.es_ar import aware, clock_hm, local_phone, pesos, zone
 from core.models import InvoiceStatus, PaymentMethod, Role
 
 INVOICE_STATUS = {
@@ -104,22 +103,6 @@ def weekday_time(value: datetime, tz: ZoneInfo | None = None) -> str:
 
 
 # ---- people -----------------------------------------------------------------------------------
-
-def local_phone(e164: str | None) -> str:
-    """"+5491155550000" → "11 5555-0000" (as people here dial it), a foreign number in its
-    international form, anything unreadable as stored, None → ""."""
-    if not e164:
-        return ""
-    text = e164 if e164.startswith("+") else f"+{e164}"
-    try:
-        number = phonenumbers.parse(text, None)
-    except phonenumbers.NumberParseException:
-        return e164
-    if phonenumbers.region_code_for_number(number) != "AR":
-        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
-    national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
-    return national.removeprefix("0").replace(" 15-", " ", 1)
-
 
 def person(name: str | None, phone: str | None = None) -> str:
     """A person as staff read them: the name, else the local number, else "sin nombre"."""

@@ -129,16 +129,35 @@ def first_name(name: str | None) -> str | None:
     return parts[0] if parts else None
 
 
+def _phone(e164: str) -> phonenumbers.PhoneNumber | None:
+    try:
+        return phonenumbers.parse(e164 if e164.startswith("+") else f"+{e164}", None)
+    except phonenumbers.NumberParseException:
+        return None
+
+
 def readable_phone(e164: str | None) -> str:
     """"+5491166660001" → "+54 9 11 6666-0001"; as stored when it does not parse."""
     if not e164:
         return ""
-    text = e164 if e164.startswith("+") else f"+{e164}"
-    try:
-        number = phonenumbers.parse(text, None)
-    except phonenumbers.NumberParseException:
+    number = _phone(e164)
+    if number is None:
         return e164
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def local_phone(e164: str | None) -> str:
+    """"+5491155550000" → "11 5555-0000" (as people here dial it), a foreign number in its
+    international form, anything unreadable as stored, None → ""."""
+    if not e164:
+        return ""
+    number = _phone(e164)
+    if number is None:
+        return e164
+    if phonenumbers.region_code_for_number(number) != "AR":
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return national.removeprefix("0").replace(" 15-", " ", 1)
 
 
 # ---- words -------------------------------------------------------------------------------------

@@ -272,7 +272,9 @@ def test_cash_payment_is_recorded_and_the_balance_goes_down(signed_in, shop, pg_
     with pg_db.org_session(shop.org_id) as s:
         assert s.get(Invoice, shop.authorized).paid_at is not None
     html = client.get("/app/invoices?status=authorized").get_data(as_text=True)
-    assert "debe $0" in html
+    assert "✅ cobrada" in html and "debe $0" not in html
+    html = client.get(f"/app/invoices/{shop.authorized}").get_data(as_text=True)
+    assert 'id="paid-tag"' in html and "Falta cobrar" not in html
 
 
 @pytest.mark.parametrize(("amount", "method", "message"), [

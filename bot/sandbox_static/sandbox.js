@@ -23,7 +23,7 @@
   // addresses become anchors).
   const linkify = html => html.replace(/\bhttps?:\/\/[^\s<]+[^\s<.,;:!?)]/g,
     url => `<a href="${url}" target="_blank" rel="noopener">${url}</a>`);
-  const clock = t => new Date(t * 1000).toLocaleTimeString("es-AR", {hour: "2-digit", minute: "2-digit"});
+  const clock = t => new Date(t * 1000).toLocaleTimeString("es-AR", {hour: "2-digit", minute: "2-digit", hour12: false});
   const nearBottom = () => chat.scrollHeight - chat.scrollTop - chat.clientHeight < 80;
 
   function setTicks(el, state) {

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from core import audit
@@ -165,9 +165,9 @@ def conversation_with(session: Session, wa_id: str) -> Conversation:
 
 
 def move_to_number(session: Session, conversation: Conversation, new_wa_id: str) -> Conversation:
-    """The customer changed their WhatsApp number: the conversation (merged into the new number's
-    own, when they already wrote from it) and their customer record follow. The conversation
-    kept."""
+    """The customer changed their WhatsApp number: the conversation (its messages merged into
+    the new number's own, when they already wrote from it) and their customer record follow.
+    The conversation that now holds them."""
     try:
         new_phone = normalize_phone(new_wa_id)
     except ValidationFailed:
@@ -183,8 +183,12 @@ def move_to_number(session: Session, conversation: Conversation, new_wa_id: str)
         session.execute(update(Message).where(Message.conversation_id == conversation.id)
                         .values(conversation_id=kept.id))
         kept.customer_id = kept.customer_id or conversation.customer_id
-        session.execute(delete(Conversation).where(Conversation.id == conversation.id))
-        session.expunge(conversation)
+        # The old number's conversation stays (staff cannot delete, nor can the app's role),
+        # empty and unlinked: whoever writes from that number next is someone else.
+        session.expire(conversation, ["messages"])
+        conversation.customer_id = None
+        conversation.flow = conversation.state = None
+        conversation.slots = {}
     kept.updated_at = utcnow()
     if customer is not None and new_phone is not None:
         taken = session.scalar(select(Customer.id).where(

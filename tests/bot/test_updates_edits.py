@@ -178,3 +178,16 @@ def test_the_newer_user_changed_number_shape_moves_the_conversation_too(harness)
     _post(harness, _fixture("system_user_changed_number.json"))
     harness.work()
     assert _conversation(harness) is None and _conversation(harness, NEW_NUMBER) is not None
+
+
+def test_a_number_change_to_a_number_that_already_wrote_merges_the_messages(harness):
+    _say(harness, "hola")
+    _say(harness, "hola, les escribo desde mi número nuevo", NEW_NUMBER)
+    harness.work()
+    _post(harness, _fixture("system_customer_changed_number.json"))
+    harness.work()
+    with harness.db.org_session(harness.org_id) as s:
+        new = s.scalar(select(Conversation).where(Conversation.wa_id == NEW_NUMBER))
+        bodies = list(s.scalars(select(Message.body).where(Message.conversation_id == new.id,
+                                                            Message.direction == Direction.INBOUND)))
+        assert "hola" in bodies and "hola, les escribo desde mi número nuevo" in bodies

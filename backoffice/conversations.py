@@ -77,6 +77,7 @@ class MessageView:
     text: str
     status: str
     sender: str = ""  # outbound: "Bot", or the person who typed it ("Roberto (persona)")
+    revision: str = ""  # the customer changed it in WhatsApp: "editado" or "eliminado"
 
     @property
     def by_person(self) -> bool:
@@ -232,7 +233,9 @@ def _render_thread(conversation_id: int, *, error: str | None = None, draft: str
         staff = s.get(User, conversation.user_id) if conversation.user_id else None
         tz = zone(s.get(Organization, user.org_id).time_zone)
         # Page 1 holds the newest messages, page 2 the ones before them…; each shown oldest first.
-        thread = paginate(s, select(Message).where(Message.conversation_id == conversation.id)
+        # An edit or deletion shows as a mark on its message, not as a message of its own.
+        thread = paginate(s, select(Message).where(Message.conversation_id == conversation.id,
+                                                   Message.revises.is_(None))
                           .order_by(Message.id.desc()), per_page=THREAD_PAGE)
         staff_typed = staff_senders(s, thread.items)
     messages = [
@@ -241,7 +244,9 @@ def _render_thread(conversation_id: int, *, error: str | None = None, draft: str
             at=date_time(m.created_at, tz),
             text=message_text(m),
             status="" if m.direction == Direction.INBOUND else DELIVERY.get(m.status, str(m.status)),
-            sender="" if m.direction == Direction.INBOUND else sender_label(m, staff_typed),
+            sender="" if m.direction == Direction.INBOUND else
+            "Desde el celular (persona)" if m.sent_from == "business_app" else sender_label(m, staff_typed),
+            revision="eliminado" if m.deleted_at else "editado" if m.edited_at else "",
         )
         for m in reversed(thread.items)
     ]

@@ -13,9 +13,14 @@ from integrations.afip.errors import AfipAuthError, AfipRejected, AfipUnavailabl
 from integrations.afip.transport import soap_client, wire_errors
 from integrations.afip.wsaa import Ticket
 
-PADRON_BINDING = "{http://a5.soap.ws.server.puc.sr/}PersonaServiceA5PortBinding"
+PADRON_BINDING = "{http://a5.soap.ws.server.puc.sr/}PersonaServiceA5SoapBinding"
 IVA_TAX = 30  # impuesto 30: IVA (responsable inscripto)
 IVA_EXEMPT_TAX = 32  # impuesto 32: IVA exento
+# Impuesto 33 (IVA responsable no inscripto) and 34 (IVA no alcanzado): registered with AFIP
+# and outside IVA, which is not a consumidor final. Our customers' vocabulary has no such
+# condition, so they read as "no_categorizado" (a B, like AFIP's 7 and 15) and `iva_detail`
+# keeps which one it was.
+IVA_OUTSIDE_TAXES = {33: "responsable_no_inscripto", 34: "iva_no_alcanzado"}
 CUIT_WEIGHTS = (5, 4, 3, 2, 7, 6, 5, 4, 3, 2)
 _NOT_FOUND = "no existe persona"
 _AUTH_WORDS = ("token", "firma", "sign", "autoriz")
@@ -38,9 +43,10 @@ def valid_cuit(cuit: str) -> bool:
 class Persona:
     cuit: str
     name: str
-    iva_condition: str  # responsable_inscripto | monotributo | exento | consumidor_final
+    iva_condition: str  # responsable_inscripto | monotributo | exento | no_categorizado | consumidor_final
     address: str | None
     active: bool
+    iva_detail: str | None = None  # "iva_no_alcanzado" (34), "responsable_no_inscripto" (33)
 
 
 class Padron:
@@ -88,22 +94,26 @@ def _persona(cuit: str, answer: Any) -> Persona:
         return Persona(cuit=cuit, name=name or cuit, iva_condition="consumidor_final",
                        address=None, active=False)
     name = (general.razonSocial or "").strip() or _join(general.nombre, general.apellido)
-    return Persona(cuit=cuit, name=name or cuit, iva_condition=_iva_condition(answer),
+    condition, detail = _iva_condition(answer)
+    return Persona(cuit=cuit, name=name or cuit, iva_condition=condition,
                    address=_address(general.domicilioFiscal),
-                   active=(general.estadoClave or "").upper() == "ACTIVO")
+                   active=(general.estadoClave or "").upper() == "ACTIVO", iva_detail=detail)
 
 
-def _iva_condition(answer: Any) -> str:
+def _iva_condition(answer: Any) -> tuple[str, str | None]:
     if answer.datosMonotributo is not None:
-        return "monotributo"
+        return "monotributo", None
     regime = answer.datosRegimenGeneral
     taxes = {int(tax.idImpuesto) for tax in (getattr(regime, "impuesto", None) or [])
-             if tax is not None}
+             if tax is not None and tax.idImpuesto is not None}
     if IVA_TAX in taxes:
-        return "responsable_inscripto"
+        return "responsable_inscripto", None
     if IVA_EXEMPT_TAX in taxes:
-        return "exento"
-    return "consumidor_final"
+        return "exento", None
+    for tax, detail in IVA_OUTSIDE_TAXES.items():
+        if tax in taxes:
+            return "no_categorizado", detail
+    return "consumidor_final", None
 
 
 def _address(domicilio: Any) -> str | None:

@@ -16,7 +16,7 @@ import requests
 from lxml.etree import XMLSyntaxError
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ProtocolError
-from zeep import Client, Transport
+from zeep import Client, Settings, Transport
 from zeep.exceptions import TransportError, XMLParseError
 
 from integrations.afip.errors import AfipTimeout, AfipUnavailable
@@ -85,14 +85,37 @@ def afip_session() -> requests.Session:
     return session
 
 
+class AfipTransport(Transport):
+    """zeep's Transport, refusing an answer that is not XML (an HTML 503 from a proxy): the
+    lenient parser would otherwise read it as nothing at all."""
+
+    def post_xml(self, address, envelope, headers):
+        response = super().post_xml(address, envelope, headers)
+        if response.status_code >= 300 and not _looks_like_xml(response.content):
+            raise TransportError(f"HTTP {response.status_code}", response.status_code,
+                                 response.content)
+        return response
+
+
+def _looks_like_xml(content: bytes | None) -> bool:
+    return bool(content) and content.lstrip()[:1] == b"<" and b"Envelope" in content
+
+
 def afip_transport(timeout: float) -> Transport:
     """A zeep Transport with both timeouts set (zeep's operation timeout defaults to none)."""
-    return Transport(session=afip_session(), timeout=timeout, operation_timeout=timeout)
+    return AfipTransport(session=afip_session(), timeout=timeout, operation_timeout=timeout)
+
+
+# AFIP adds fields to its answers before it republishes the WSDL (and orders some of them its
+# own way): an unknown or reordered element must not turn an authorized CAE into "AFIP
+# unavailable". What we send still follows the WSDL.
+LENIENT = Settings(strict=False, xsd_ignore_sequence_order=True)
 
 
 def soap_client(wsdl: str, timeout: float) -> Client:
-    """A zeep client for one of our local WSDLs (`wsaa.wsdl`, `wsfev1.wsdl`, `padron_a5.wsdl`)."""
-    return Client(str(WSDL_DIR / wsdl), transport=afip_transport(timeout))
+    """A zeep client for one of AFIP's WSDLs we ship (`wsaa.wsdl`, `wsfev1.wsdl`,
+    `padron_a5.wsdl`), reading answers leniently."""
+    return Client(str(WSDL_DIR / wsdl), transport=afip_transport(timeout), settings=LENIENT)
 
 
 @contextmanager

@@ -33,7 +33,9 @@ from integrations.afip.transport import soap_client, wire_errors
 log = logging.getLogger("campotech.integrations.afip.wsaa")
 
 ART = timezone(timedelta(hours=-3), "ART")  # AFIP writes its times in Argentina's offset
-WSAA_BINDING = "{http://wsaa.view.sua.dvadac.desein.afip.gov}LoginCmsSoapBinding"
+# AFIP's published WSDL names its binding in the host's namespace; the messages travel in
+# http://wsaa.view.sua.dvadac.desein.afip.gov either way.
+WSAA_BINDING = "{https://wsaahomo.afip.gov.ar/ws/services/LoginCms}LoginCmsSoapBinding"
 WSFE_SERVICE = "wsfe"
 PADRON_SERVICE = "ws_sr_constancia_inscripcion"
 TICKET_LIFETIME = timedelta(hours=12)

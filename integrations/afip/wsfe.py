@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import json
 import logging
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from lxml import etree
 from zeep.exceptions import Fault
 from zeep.helpers import serialize_object
 
@@ -32,12 +34,8 @@ DOC_TIPO = {"cuit": 80, "dni": 96, "consumidor_final": 99}
 # FEParamGetTiposIva
 IVA_ID = {Decimal(0): 3, Decimal("10.5"): 4, Decimal(21): 5, Decimal(27): 6,
           Decimal(5): 8, Decimal("2.5"): 9}
-# RG 5616, FEParamGetCondicionIvaReceptor. Others AFIP knows: 8 proveedor del exterior,
-# 9 cliente del exterior, 10 IVA liberado, 13 monotributista social, 15 IVA no alcanzado,
-# 16 monotributo trabajador independiente promovido.
-CONDICION_IVA_RECEPTOR = {"responsable_inscripto": 1, "exento": 4, "consumidor_final": 5,
-                          "monotributo": 6, "no_categorizado": 7}
-
+# CondicionIVAReceptorId (RG 5616) is chosen by core/invoicing.py, with the letter, from AFIP's
+# table of conditions per class; this module only carries it.
 AUTH_ERRORS = frozenset({600, 601})  # ticket invalid or expired; CUIT not in the ticket
 NOT_FOUND = 602  # "no existen datos en nuestros registros"
 CENT = Decimal("0.01")
@@ -260,6 +258,13 @@ def _raw(answer: Any) -> dict:
     return json.loads(json.dumps(serialize_object(answer, dict), default=_json_default))
 
 
+def _element_text(element: Any) -> Any:
+    children = [child for child in element if isinstance(child.tag, str)]
+    if not children:
+        return element.text
+    return {etree.QName(child).localname: _element_text(child) for child in children}
+
+
 def _json_default(value: Any) -> Any:
     if isinstance(value, (date, datetime)):
         return value.isoformat()
@@ -267,6 +272,9 @@ def _json_default(value: Any) -> Any:
         return str(value)
     if isinstance(value, bytes):
         return value.decode("utf-8", "replace")
+    if isinstance(value, deque):  # elements the WSDL does not name, kept by lenient parsing
+        return {etree.QName(element).localname: _element_text(element) for element in value
+                if isinstance(getattr(element, "tag", None), str)}
     raise TypeError(f"not JSON serializable: {type(value).__name__}")
 
 

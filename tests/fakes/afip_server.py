@@ -7,6 +7,10 @@ lives (`coe.alreadyAuthenticated`). WSFE checks the ticket, keeps the last numbe
 (CUIT, punto de venta, tipo), validates what AFIP validates most often, authorizes with a CAE
 and remembers the comprobantes for FECompConsultar. Padrón answers the people tests add.
 
+AFIP adds fields to its answers before it republishes its WSDLs, so by default some answers
+carry elements no WSDL names (`EXTRA`: in FECAESolicitar's header and details,
+FECompUltimoAutorizado, FECompConsultar and the padrón's persona); `extras(False)` stops them.
+
 Behaviours: `reject_next(code, msg)`, `observe_next(code, msg)`, `down(flag)`, `delay(s)`,
 `timeout_after_authorize(s)` (authorizes, then holds the answer), `expire_tickets()`,
 `forget_tickets()`, `add_persona(...)`. Records: `login_calls`, `calls` [(operation, request
@@ -46,8 +50,19 @@ PADRON_NS = "http://a5.soap.ws.server.puc.sr/"
 AXIS_NS = "http://xml.apache.org/axis/"
 TEST_CUIT = "20111111112"
 LIST_TAGS = {"FECAEDetRequest", "AlicIva"}
+# The receiver's IVA condition (CondicionIVAReceptorId, RG 5616) each class of comprobante
+# admits, from AFIP's WSFEv1 manual ("CondicionIvaReceptor", FEParamGetCondicionIvaReceptor):
+# 1 IVA Responsable Inscripto, 4 IVA Sujeto Exento, 5 Consumidor Final, 6 Responsable
+# Monotributo, 7 Sujeto No Categorizado, 8 Proveedor del Exterior, 9 Cliente del Exterior,
+# 10 IVA Liberado - Ley 19.640, 13 Monotributista Social, 15 IVA No Alcanzado,
+# 16 Monotributo Trabajador Independiente Promovido.
 RECEIVER_CONDITIONS = {1, 4, 5, 6, 7, 8, 9, 10, 13, 15, 16}
-CLASS_A_RECEIVERS = {1, 6, 13, 16}
+CONDITIONS_BY_CLASS = {"A": {1, 6, 13, 16}, "B": {4, 5, 7, 8, 9, 10, 15},
+                       "C": RECEIVER_CONDITIONS}
+CLASS_OF_TIPO = {1: "A", 2: "A", 3: "A", 6: "B", 7: "B", 8: "B", 11: "C", 12: "C", 13: "C"}
+# Elements no WSDL of ours names, as AFIP's newer answers carry.
+EXTRA = {"header": {"FchHsGen": "20250602120000"}, "detail": {"CodAutorizacionTipo": "CAE"},
+         "last": {"FchProcesoUltimo": "20250602"}, "persona": {"tipoResponsable": "X"}}
 ALREADY = "El CEE ya posee un TA valido para el acceso al WSN solicitado"
 MESSAGES = {
     600: "ValidacionDeToken: No validaron las firmas digitales",
@@ -106,6 +121,7 @@ class FakeAfip:
         self._down = False
         self._delay = 0.0
         self._hold_after_authorize = 0.0
+        self._extras = True
         app = Flask("fake_afip")
         app.add_url_rule("/wsaa", view_func=self._wsaa, methods=["POST"])
         app.add_url_rule("/wsfe", view_func=self._wsfe, methods=["POST"])
@@ -142,6 +158,15 @@ class FakeAfip:
     def down(self, flag: bool = True) -> None:
         with self._lock:
             self._down = flag
+
+    def extras(self, flag: bool = True) -> None:
+        """Whether answers carry elements our WSDLs do not name (on by default)."""
+        with self._lock:
+            self._extras = flag
+
+    def _extra(self, where: str) -> dict:
+        with self._lock:
+            return dict(EXTRA[where]) if self._extras else {}
 
     def delay(self, seconds: float) -> None:
         with self._lock:
@@ -267,6 +292,7 @@ class FakeAfip:
         else:
             with self._lock:
                 result["CbteNro"] = self.last_numbers.get((str(data["Auth"]["Cuit"]), pto, tipo), 0)
+            result.update(self._extra("last"))
         return _envelope(FEV1_NS, "FECompUltimoAutorizadoResponse",
                          {"FECompUltimoAutorizadoResult": result})
 
@@ -284,7 +310,7 @@ class FakeAfip:
         now = datetime.now(ART)
         header = {"Cuit": cuit, "PtoVta": pto, "CbteTipo": tipo,
                   "FchProceso": now.strftime("%Y%m%d%H%M%S"), "CantReg": len(dets),
-                  "Resultado": "R", "Reproceso": "N"}
+                  "Resultado": "R", "Reproceso": "N", **self._extra("header")}
         with self._lock:
             reject, self._reject = self._reject, None
             observe = self._observe
@@ -325,7 +351,7 @@ class FakeAfip:
             approved = {**detail, "Resultado": "A"}
             if observe is not None:  # the schema's order: Observaciones before CAE
                 approved["Observaciones"] = {"Obs": [{"Code": observe[0], "Msg": observe[1]}]}
-            approved.update({"CAE": cae, "CAEFchVto": stored["CAEFchVto"]})
+            approved.update({"CAE": cae, "CAEFchVto": stored["CAEFchVto"], **self._extra("detail")})
             responses.append(approved)
             approved_any = True
         with self._lock:
@@ -361,7 +387,8 @@ class FakeAfip:
         result = {name: found.get(name) for name in fields}
         result.update({"Resultado": "A", "CodAutorizacion": found["CAE"], "EmisionTipo": "CAE",
                        "FchVto": found["CAEFchVto"], "FchProceso": found["FchProceso"],
-                       "PtoVta": found["PtoVta"], "CbteTipo": found["CbteTipo"]})
+                       "PtoVta": found["PtoVta"], "CbteTipo": found["CbteTipo"],
+                       **self._extra("detail")})
         return answer({"ResultGet": result})
 
     # -- Padrón -----------------------------------------------------------------------------
@@ -383,8 +410,10 @@ class FakeAfip:
             persona = self.personas.get(str(data.get("idPersona")))
         if persona is None:
             return _fault("soap:Server", "No existe persona con ese Id")
-        return _envelope(PADRON_NS, "getPersona_v2Response",
-                         {"personaReturn": _persona_return(persona)}, qualified=False)
+        answer = _persona_return(persona)
+        answer["datosGenerales"].update(self._extra("persona"))
+        return _envelope(PADRON_NS, "getPersona_v2Response", {"personaReturn": answer},
+                         qualified=False)
 
     def _hold(self) -> None:
         with self._lock:
@@ -474,7 +503,7 @@ def _validate(tipo: int, det: dict) -> list[int]:
     doc_tipo, doc_nro = int(det["DocTipo"]), str(det["DocNro"])
     if condition is None or int(condition) not in RECEIVER_CONDITIONS:
         problems.append(10242)
-    elif tipo == 1 and int(condition) not in CLASS_A_RECEIVERS:
+    elif int(condition) not in CONDITIONS_BY_CLASS[CLASS_OF_TIPO.get(tipo, "C")]:
         problems.append(10243)
     if tipo == 1 and doc_tipo != 80:
         problems.append(10013)
@@ -523,6 +552,8 @@ def _persona_return(persona: FakePersona) -> dict:
                "tipoPersona": "JURIDICA" if company else "FISICA"}
     taxes = {"responsable_inscripto": [(30, "IVA"), (10, "GANANCIAS SOCIEDADES")],
              "exento": [(32, "IVA EXENTO")],
+             "responsable_no_inscripto": [(33, "IVA RESPONSABLE NO INSCRIPTO")],
+             "iva_no_alcanzado": [(34, "IVA NO ALCANZADO"), (11, "GANANCIAS PERSONAS FISICAS")],
              "consumidor_final": [(11, "GANANCIAS PERSONAS FISICAS")]}
     result: dict[str, Any] = {"datosGenerales": general}
     if persona.iva_condition == "monotributo":

@@ -90,3 +90,13 @@ def test_refused_ticket(fake_afip, afip_credentials):
 ])
 def test_valid_cuit(cuit, ok):
     assert valid_cuit(cuit) is ok
+
+
+@pytest.mark.parametrize(("condition", "detail"), [("iva_no_alcanzado", "iva_no_alcanzado"),
+                                                   ("responsable_no_inscripto",
+                                                    "responsable_no_inscripto")])
+def test_iva_outside_is_not_consumidor_final(padron, fake_afip, condition, detail):
+    """Impuestos 33 and 34: registered with AFIP outside IVA, not a consumidor final (#18 item 8)."""
+    fake_afip.add_persona("20111111112", "Juan Carlos García", condition, None)
+    persona = padron.get_persona("20111111112")
+    assert persona.iva_condition == "no_categorizado" and persona.iva_detail == detail

@@ -12,7 +12,6 @@ from integrations.afip.errors import AfipAuthError, AfipRejected, AfipTimeout, A
 from integrations.afip.wsaa import WSAA, Ticket, TicketCache, authenticate
 from integrations.afip.wsfe import (
     CBTE_TIPO,
-    CONDICION_IVA_RECEPTOR,
     DOC_TIPO,
     IVA_ID,
     WSFE,
@@ -46,7 +45,7 @@ def factura_b(number: int, **changes) -> CAERequest:
         "imp_total": Decimal(12100), "imp_neto": Decimal(10000), "imp_iva": Decimal(2100),
         "imp_tot_conc": Decimal(0), "imp_op_ex": Decimal(0), "imp_trib": Decimal(0),
         "serv_desde": TODAY, "serv_hasta": TODAY, "vto_pago": TODAY + timedelta(days=10),
-        "condicion_iva_receptor_id": CONDICION_IVA_RECEPTOR["consumidor_final"],
+        "condicion_iva_receptor_id": 5,  # consumidor final
         "iva": [IvaLine(IVA_ID[Decimal(21)], Decimal(10000), Decimal(2100))]}
     fields.update(changes)
     return CAERequest(**fields)
@@ -92,7 +91,7 @@ def test_factura_a_to_responsable_inscripto(wsfe, fake_afip):
                         doc_nro=BUYER_CUIT, concepto=1, serv_desde=None, serv_hasta=None,
                         vto_pago=None, imp_total=Decimal(1105), imp_neto=Decimal(1000),
                         imp_iva=Decimal(105),
-                        condicion_iva_receptor_id=CONDICION_IVA_RECEPTOR["responsable_inscripto"],
+                        condicion_iva_receptor_id=1,
                         iva=[IvaLine(IVA_ID[Decimal("10.5")], Decimal(1000), Decimal(105))])
     result = wsfe.request_cae(request)
     assert result.result == "A" and result.cae
@@ -220,3 +219,37 @@ def test_error_text_es():
     assert "Factura C" in error_text_es(10071, "x")
     assert "certificado" in error_text_es(600, "x")
     assert error_text_es(99999, "Algo raro") == "AFIP dijo: Algo raro (código 99999)"
+
+
+def test_answers_with_elements_no_wsdl_names_are_read(wsfe, fake_afip):
+    """AFIP adds fields before it republishes its WSDLs (#18 item 8): an authorized CAE with an
+    unknown element is still an authorized CAE, not "AFIP unavailable"."""
+    fake_afip.extras(True)
+    result = wsfe.request_cae(factura_b(1))
+    assert result.approved and result.raw["FeDetResp"]["FECAEDetResponse"][0]["CAE"] == result.cae
+    assert wsfe.last_authorized(3, 6) == 1
+    found = wsfe.query(3, 6, 1)
+    assert found.result == "A" and found.cae == result.cae
+
+
+# AFIP's manual, "CondicionIvaReceptor": A admits 1, 6, 13, 16; B admits 4, 5, 7, 8, 9, 10, 15;
+# C admits them all. Anything else on a class is 10243.
+@pytest.mark.parametrize(("letter", "condition", "accepted"), [
+    ("A", 1, True), ("A", 6, True), ("A", 13, True), ("A", 16, True),
+    ("A", 5, False), ("A", 4, False), ("A", 15, False),
+    ("B", 4, True), ("B", 5, True), ("B", 7, True), ("B", 15, True), ("B", 10, True),
+    ("B", 1, False), ("B", 6, False), ("B", 13, False), ("B", 16, False),
+    ("C", 1, True), ("C", 5, True), ("C", 6, True), ("C", 15, True), ("C", 16, True),
+])
+def test_receiver_condition_per_class(wsfe, fake_afip, letter, condition, accepted):
+    changes = {"cbte_tipo": CBTE_TIPO[letter], "condicion_iva_receptor_id": condition}
+    if letter == "A":
+        changes.update(doc_tipo=DOC_TIPO["cuit"], doc_nro=BUYER_CUIT)
+    if letter == "C":
+        changes.update(imp_total=Decimal(12100), imp_neto=Decimal(12100), imp_iva=Decimal(0),
+                       iva=[])
+    result = wsfe.request_cae(factura_b(1, **changes))
+    if accepted:
+        assert result.approved
+    else:
+        assert result.result == "R" and [code for code, _ in result.observations] == [10243]

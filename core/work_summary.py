@@ -226,6 +226,7 @@ def _quantity(folded: str) -> tuple[Decimal, str]:
 def _pieces(text: str) -> list[_Piece]:
     original = text or ""
     folded = fold_aligned(original)  # same length as the original: slices line up
+    amounts = [(m.start(), m.end()) for m in _AMOUNT_SPAN.finditer(folded)]
     folded = _AMOUNT_SPAN.sub(lambda m: " " * len(m.group(0)), folded)
     has_verbs = _VERB_RE.search(folded) is not None
     pieces: list[_Piece] = []
@@ -244,6 +245,11 @@ def _pieces(text: str) -> list[_Piece]:
         if _CUSTOMER_REF.match(clause):
             continue
         m = _VERB_RE.match(folded, start, end)
+        if m is None and any(a < end and b > start for a, b in amounts):
+            # a clause naming an amount without a work verb is the charge, however the word
+            # before it came out ("corrale 15 mil pesos" from a voice note): nothing after is work
+            verb = None
+            continue
         if m:
             verb = _VERBS[next(i for i in range(len(_VERBS)) if m.group(f"v{i}"))][1]
             start = m.end()

@@ -57,6 +57,9 @@ PRICE_BOOK = (
      ["revisé el termotanque", "flexible"]),
     ("flexible y canilla, cobrale 15 lucas", ["flexible", "canilla"]),  # no verb at all
     ("terminé, cobrale 15 lucas", []),
+    # a voice note's misheard charge ("cobrale" heard as "corrale") is still the charge
+    ("Termine, Destapé la pileta de la cocina, Corrale 15 mil pesos.", ["Destapé la pileta de la cocina"]),
+    ("terminé lo de García, 20 lucas, cambié la bomba", ["bomba"]),
     ("", []),
 ])
 def test_work_items(text, expected):

@@ -67,12 +67,24 @@ DOC_CUIT, DOC_DNI, DOC_NONE = 80, 96, 99
 IVA_ID = {Decimal(0): 3, Decimal("10.5"): 4, Decimal(21): 5, Decimal(27): 6,
           Decimal(5): 8, Decimal("2.5"): 9}
 # RG 5616: the receiver's IVA condition (CondicionIVAReceptorId), mandatory on every invoice.
+# AFIP's ids: 1 IVA Responsable Inscripto, 4 IVA Sujeto Exento, 5 Consumidor Final,
+# 6 Responsable Monotributo, 7 Sujeto No Categorizado, 8 Proveedor del Exterior, 9 Cliente del
+# Exterior, 10 IVA Liberado (Ley 19.640), 13 Monotributista Social, 15 IVA No Alcanzado,
+# 16 Monotributo Trabajador Independiente Promovido.
 RECEIVER_IVA_ID = {
     IvaCondition.RESPONSABLE_INSCRIPTO: 1,
     IvaCondition.EXENTO: 4,
     IvaCondition.CONSUMIDOR_FINAL: 5,
     IvaCondition.MONOTRIBUTO: 6,
     IvaCondition.NO_CATEGORIZADO: 7,
+}
+# The conditions each letter admits (WSFEv1 manual, "CondicionIvaReceptor";
+# FEParamGetCondicionIvaReceptor): anything else is rejected with 10243. The one table the
+# letter and the condition are chosen from.
+RECEIVER_CONDITIONS: dict[str, frozenset[int]] = {
+    "A": frozenset({1, 6, 13, 16}),
+    "B": frozenset({4, 5, 7, 8, 9, 10, 15}),
+    "C": frozenset({1, 4, 5, 6, 7, 8, 9, 10, 13, 15, 16}),
 }
 # A Factura B to an unidentified consumidor final must stay under this (RG 5700/2025); above
 # it AFIP wants the buyer's DNI or CUIT.
@@ -172,15 +184,40 @@ def afip_configured(session: Session, org: Organization, settings: Settings) -> 
     return all(vault.load(session, name) for name in AFIP_SECRETS)
 
 
-def choose_letter(issuer: IvaCondition, receiver: IvaCondition, *, receiver_has_cuit: bool) -> str:
-    """A, B or C by both IVA conditions: a Responsable Inscripto issues A to another RI or to a
-    monotributista with a CUIT (RG 5003) and B to everyone else; monotributistas and exentos
-    issue C."""
+@dataclass(frozen=True)
+class ReceiverTerms:
+    """The letter and the receiver's CondicionIVAReceptorId, always a pair of the table."""
+
+    letter: str
+    condition_id: int
+
+    @property
+    def needs_cuit(self) -> bool:
+        """AFIP takes an A only with the receiver's CUIT (DocTipo 80, error 10013)."""
+        return self.letter == "A"
+
+
+def receiver_terms(issuer: IvaCondition, receiver: IvaCondition) -> ReceiverTerms:
+    """A, B or C and the receiver's condition, from `RECEIVER_CONDITIONS`: monotributistas and
+    exentos issue C (every condition goes); a Responsable Inscripto issues A when the receiver's
+    condition is one A admits (an RI, a monotributista: RG 5003) and B otherwise. An A is due
+    whether or not we hold the CUIT: a B with condition 1 or 6 is what AFIP refuses (10243)."""
+    condition = RECEIVER_IVA_ID.get(receiver, RECEIVER_IVA_ID[IvaCondition.CONSUMIDOR_FINAL])
     if issuer is not IvaCondition.RESPONSABLE_INSCRIPTO:
-        return "C"
-    if receiver in (IvaCondition.RESPONSABLE_INSCRIPTO, IvaCondition.MONOTRIBUTO) and receiver_has_cuit:
-        return "A"
-    return "B"
+        letter = "C"
+    else:
+        letter = "A" if condition in RECEIVER_CONDITIONS["A"] else "B"
+    if condition not in RECEIVER_CONDITIONS[letter]:
+        raise ValueError(f"condition {condition} is not valid on a factura {letter}")
+    return ReceiverTerms(letter, condition)
+
+
+def choose_letter(issuer: IvaCondition, receiver: IvaCondition, *,
+                  receiver_has_cuit: bool = True) -> str:
+    """The letter `receiver_terms` chooses. `receiver_has_cuit` no longer turns a due A into a
+    B (AFIP refuses that B): without the CUIT the A waits for it."""
+    del receiver_has_cuit
+    return receiver_terms(issuer, receiver).letter
 
 
 def receiver_document(customer: Customer | None) -> tuple[int, int]:
@@ -287,6 +324,8 @@ def create_for_job(
     today = _local_today(org, now)
     doc_tipo, doc_nro = receiver_document(customer)
     receiver_iva = customer.iva_condition if customer else IvaCondition.CONSUMIDOR_FINAL
+    configured = afip_configured(session, org, settings)
+    terms = receiver_terms(org.iva_condition, receiver_iva)
     started = job.scheduled_start or now
     invoice = Invoice(
         org_id=org.id, job_id=job.id, customer_id=job.customer_id,
@@ -294,10 +333,10 @@ def create_for_job(
         service_from=min(_local_today(org, started), today), service_to=today,
         payment_due=today + timedelta(days=settings.payment_link_days),
         receiver_doc_tipo=doc_tipo, receiver_doc_nro=doc_nro,
-        receiver_iva_id=RECEIVER_IVA_ID.get(receiver_iva, 5),
+        receiver_iva_id=terms.condition_id,
     )
-    if afip_configured(session, org, settings):
-        letter = choose_letter(org.iva_condition, receiver_iva, receiver_has_cuit=doc_tipo == DOC_CUIT)
+    if configured:
+        letter = terms.letter
         invoice.letter, invoice.cbte_tipo = letter, CBTE_TIPO[letter]
         invoice.status = InvoiceStatus.PENDING
     else:
@@ -320,6 +359,9 @@ def create_for_job(
         invoice.status = InvoiceStatus.DRAFT
         invoice.last_error = ("Falta el DNI o CUIT del cliente: AFIP lo pide para facturas a "
                               "consumidor final desde $ 10.000.000.")
+    if letter == "A" and doc_tipo != DOC_CUIT:
+        invoice.status = InvoiceStatus.DRAFT
+        invoice.last_error = WAITS_FOR_CUIT
     session.add(invoice)
     session.flush()
     audit.record(session, actor=actor, action="invoice.create", entity_type="invoice",
@@ -329,8 +371,42 @@ def create_for_job(
     return invoice
 
 
+WAITS_FOR_CUIT = ("Falta el CUIT del cliente: es responsable inscripto o monotributista y le "
+                  "corresponde Factura A, que AFIP solo acepta con CUIT. Pedíselo (o corregí su "
+                  "condición de IVA en la ficha) y la factura sale sola.")
+
+
+def waiting_for_cuit(invoice: Invoice) -> bool:
+    """A Factura A held until the customer's CUIT is on file."""
+    return (invoice.status is InvoiceStatus.DRAFT and invoice.letter == "A"
+            and invoice.receiver_doc_tipo != DOC_CUIT)
+
+
+def resume_waiting_for_cuit(session: Session, customer_id: int, cuit: str,
+                            actor: str = "system") -> list[int]:
+    """The customer gave their CUIT: the Facturas A held for it become pending (the caller
+    requests their issue after committing). Returns their ids."""
+    if not (cuit.isdigit() and len(cuit) == 11):
+        return []
+    resumed = []
+    for invoice in session.scalars(
+            select(Invoice).where(Invoice.customer_id == customer_id,
+                                  Invoice.status == InvoiceStatus.DRAFT,
+                                  Invoice.letter == "A").with_for_update()):
+        if not waiting_for_cuit(invoice):
+            continue
+        invoice.receiver_doc_tipo, invoice.receiver_doc_nro = DOC_CUIT, int(cuit)
+        invoice.status, invoice.last_error = InvoiceStatus.PENDING, None
+        invoice.updated_at = utcnow()
+        audit.record(session, actor=actor, action="invoice.cuit_given", entity_type="invoice",
+                     entity_id=str(invoice.id), data={"status": invoice.status.value})
+        resumed.append(invoice.id)
+    return resumed
+
+
 def authorization_request(invoice: Invoice) -> AuthorizationRequest:
     """What FECAESolicitar gets for this invoice (its number must be set)."""
+    condition = invoice.receiver_iva_id or RECEIVER_IVA_ID[IvaCondition.CONSUMIDOR_FINAL]
     groups, _, _, _ = iva_breakdown(invoice.letter, invoice.lines)
     iva = tuple(IvaShare(rate, base, amount) for rate, (base, amount) in sorted(groups.items()))
     return AuthorizationRequest(
@@ -340,7 +416,7 @@ def authorization_request(invoice: Invoice) -> AuthorizationRequest:
         imp_total=Decimal(invoice.total), imp_neto=Decimal(invoice.net),
         imp_iva=Decimal(invoice.iva), imp_tot_conc=Decimal(0), imp_op_ex=Decimal(0),
         imp_trib=Decimal(0), serv_desde=invoice.service_from, serv_hasta=invoice.service_to,
-        vto_pago=invoice.payment_due, condicion_iva_receptor_id=invoice.receiver_iva_id or 5,
+        vto_pago=invoice.payment_due, condicion_iva_receptor_id=condition,
         iva=iva,
     )
 

@@ -26,7 +26,8 @@ RI, MONO, EXENTO, CF = (IvaCondition.RESPONSABLE_INSCRIPTO, IvaCondition.MONOTRI
 @pytest.mark.parametrize(("issuer", "receiver", "has_cuit", "letter"), [
     (RI, RI, True, "A"),
     (RI, MONO, True, "A"),  # RG 5003: monotributistas receive A
-    (RI, RI, False, "B"),  # no CUIT, no A
+    (RI, RI, False, "A"),  # an A is due; without the CUIT it waits (a B with 1 is a 10243)
+    (RI, MONO, False, "A"),
     (RI, CF, False, "B"),
     (RI, EXENTO, True, "B"),
     (MONO, RI, True, "C"),

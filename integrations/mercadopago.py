@@ -1,4 +1,4 @@
-"""Mercado Pago adapter: Checkout Pro preferences, payments and webhook signatures, via the SDK.
+"""Mercado Pago adapter: Checkout Pro preferences, payments (get, search) and webhook signatures.
 
 The only module that imports `mercadopago`. The SDK's base URL is private, so calls go through
 `_Transport`, an `HttpClient` that swaps the host (production, or a fake in tests), applies our
@@ -166,6 +166,23 @@ class MercadoPago:
             return None
         return MPPayment.from_api(_check(result, f"get payment {payment_id}"))
 
+    def search_payments(self, external_reference: str, *, page_size: int = 50,
+                        max_pages: int = 10) -> list[MPPayment]:
+        """Every payment made for `external_reference`, newest first (`/v1/payments/search`)."""
+        found: list[MPPayment] = []
+        offset = 0
+        for _page in range(max_pages):
+            filters = {"external_reference": external_reference, "sort": "date_created",
+                       "criteria": "desc", "limit": page_size, "offset": offset}
+            answer = _check(self._sdk.payment().search(filters), f"search payments {external_reference}")
+            results = answer.get("results") or []
+            found.extend(MPPayment.from_api(item) for item in results if isinstance(item, dict))
+            paging = answer.get("paging") or {}
+            offset += len(results)
+            if not results or offset >= int(paging.get("total") or 0):
+                break
+        return found
+
     def check_connection(self) -> str:
         """The account's nickname; raises MercadoPagoError when the token is refused."""
         answer = _check(self._sdk.user().get(), "users/me")
@@ -174,9 +191,10 @@ class MercadoPago:
 
 def verify_signature(
     *, x_signature: str | None, x_request_id: str | None, data_id: str, secret: str,
-    tolerance_seconds: int = 300,
+    tolerance_seconds: int | None = 300,
 ) -> bool:
-    """Whether a webhook's `x-signature` was made with `secret` for this data.id, recently."""
+    """Whether a webhook's `x-signature` was made with `secret` for this data.id (and, unless
+    `tolerance_seconds` is None, recently: a retry carries its first delivery's timestamp)."""
     if not secret:
         return False
     normalized = data_id.lower() if data_id.isalnum() else data_id

@@ -2,18 +2,36 @@
 
 core/payments.py holds the rules (balances, idempotent recording) and takes a client; this
 glue builds that client from the organization's sealed access token, since core may not
-import integrations/.
+import integrations/. It also turns notifications into payment fetches — every notification is
+only a hint, the payment is always read back from the API — and reconciles open links.
 """
 
 from __future__ import annotations
 
+import logging
+from datetime import UTC, datetime, timedelta
+
+from redis import Redis
+from rq import Queue, Retry
 from sqlalchemy.orm import Session
 
 from core import payments
+from core.logging import org_id_var
 from core.models import Invoice, utcnow
 from core.settings import Settings
 from core.vault import Vault
-from integrations.mercadopago import MercadoPago
+from integrations.mercadopago import MercadoPago, MercadoPagoError
+from workers.queues import DEFAULT
+
+log = logging.getLogger("campotech.workers.payments")
+
+FETCH_TASK = "workers.payment_tasks.handle_payment_notification"
+# Mercado Pago down or slow: try again for about half an hour, then the job lands in failed.
+FETCH_RETRY = Retry(max=5, interval=[10, 30, 60, 300, 900])
+# Hints per payment fetched at once in a window; past that, one fetch when the window ends.
+# Mercado Pago itself sends a handful per event (webhook and IPN, created and updated, retries).
+FETCHES_PER_WINDOW = 5
+FETCH_WINDOW_SECONDS = 60
 
 
 def client_for(session: Session, settings: Settings) -> MercadoPago | None:
@@ -36,3 +54,71 @@ def link_maker(settings: Settings):
                                             now=utcnow())
 
     return make
+
+
+def queue_payment_fetch(redis: Redis, org_id: int, payment_id: str) -> str:
+    """Queue a re-fetch of one payment, rate-limited per payment id.
+
+    Answers "queued" (fetched now), "deferred" (over the window's budget: one fetch queued for
+    the window's end, so the last hint is still followed by a fetch) or "coalesced" (that
+    deferred fetch already exists and will read the latest state). Raises RedisError.
+    """
+    key = f"mp:fetches:{org_id}:{payment_id}"
+    pipe = redis.pipeline()
+    pipe.incr(key)
+    pipe.expire(key, FETCH_WINDOW_SECONDS, nx=True)
+    pipe.ttl(key)
+    count, _set, ttl = pipe.execute()
+    queue = Queue(DEFAULT, connection=redis)
+    args = {"retry": FETCH_RETRY, "job_timeout": 60, "failure_ttl": 7 * 86400}
+    if count <= FETCHES_PER_WINDOW:
+        queue.enqueue(FETCH_TASK, org_id, payment_id, **args)
+        return "queued"
+    wait = max(1, int(ttl if ttl and ttl > 0 else FETCH_WINDOW_SECONDS))
+    if redis.set(f"mp:deferred:{org_id}:{payment_id}", 1, nx=True, ex=wait):
+        queue.enqueue_in(timedelta(seconds=wait), FETCH_TASK, org_id, payment_id, **args)
+        return "deferred"
+    return "coalesced"
+
+
+def reconcile_payments() -> dict:
+    """Scheduled: ask Mercado Pago for the payments of every invoice with an open link, so a
+    notification that never arrived is found; a payment we lack or hold stale gets a fetch."""
+    from workers.tasks import _parts  # workers.tasks imports this module
+
+    db, redis, settings = _parts()
+    now = datetime.now(UTC)
+    with db.system_session() as session:
+        org_ids = payments.orgs_to_reconcile(session, now)
+    searched = fetches = failed = 0
+    for org_id in org_ids:
+        token = org_id_var.set(org_id)
+        try:
+            with db.org_session(org_id) as session:
+                mp = client_for(session, settings)
+                references = [payments.external_reference(invoice)
+                              for invoice in payments.invoices_to_reconcile(session, now)]
+            if mp is None:
+                continue
+            for reference in references:
+                try:
+                    found = mp.search_payments(reference)
+                except MercadoPagoError as exc:
+                    # The next run (minutes away) tries again; one bad invoice never stops the rest.
+                    log.warning("payments of %s not searched: %s", reference, exc)
+                    failed += 1
+                    continue
+                searched += 1
+                with db.org_session(org_id) as session:
+                    stale = payments.payments_out_of_date(session, found)
+                for payment_id in stale:
+                    log.info("reconciliation found payment %s of %s out of date", payment_id,
+                             reference)
+                    queue_payment_fetch(redis, org_id, payment_id)
+                    fetches += 1
+        finally:
+            org_id_var.reset(token)
+    summary = {"organizations": len(org_ids), "searched": searched, "fetches": fetches,
+               "failed": failed}
+    log.info("mercadopago payments reconciled", extra={"summary": summary})
+    return summary

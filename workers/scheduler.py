@@ -17,7 +17,7 @@ from rq.cron import CronScheduler
 
 from core.logging import configure_logging
 from core.settings import get_settings
-from workers import tasks
+from workers import payment_gateway, tasks
 from workers.outage import Outage, StopFlag
 from workers.queues import LOW, redis_connection
 
@@ -48,6 +48,9 @@ def build_scheduler(connection: Redis) -> CronScheduler:
             task, queue_name=LOW, cron=PERIODIC_MESSAGES_CRON, job_timeout=PERIODIC_MESSAGES_TIMEOUT,
         )
     scheduler.register(tasks.retry_invoices, queue_name=LOW, cron=INVOICE_RETRY_CRON, job_timeout=5 * 60)
+    # Every two minutes: Mercado Pago payments of open links that no notification told us about.
+    scheduler.register(payment_gateway.reconcile_payments, queue_name=LOW, cron="*/2 * * * *",
+                       job_timeout=5 * 60)
     return scheduler
 
 

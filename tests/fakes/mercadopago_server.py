@@ -1,9 +1,17 @@
 """A fake Mercado Pago API on 127.0.0.1, spoken to by the real `mercadopago` SDK.
 
 It answers `POST /checkout/preferences` (honouring `x-idempotency-key`: the same key gives back
-the same preference), `GET /v1/payments/<id>` and `GET /users/me`, checks the bearer token, and
-records every request. `signed_notification` builds what Mercado Pago posts to our webhook:
-headers (`x-signature`, `x-request-id`), JSON body and query string.
+the same preference), `GET /v1/payments/<id>`, `GET /v1/payments/search` (filters
+`external_reference` and `status`, `sort`/`criteria`, `limit`/`offset`; answers `{paging: {total,
+limit, offset}, results: [...]}` as Mercado Pago documents it) and `GET /users/me`, checks the
+bearer token, and records every request.
+
+Notifications, in both styles Mercado Pago sends to a preference's `notification_url`:
+`signed_notification` (Webhooks: `?data.id=&type=payment`, `x-signature: ts=,v1=`, `x-request-id`,
+a JSON body `{type, action, data: {id}}`) and `ipn_notification` (IPN: `?id=&topic=payment` or
+`topic=merchant_order`, a `{resource, topic}` body, no signature to check). `deliver(post, ...)`
+sends them through a callable and keeps those not answered 2xx; `redeliver(post)` sends those
+again exactly as first sent — same `x-request-id`, same `ts` — as Mercado Pago's retries do.
 
 Behaviours: `add_payment(...)` and `set_payment_status(...)` shape the payments the API
 returns, `fail(status, count=...)` answers with a Mercado Pago error body, `delay(seconds)`
@@ -18,8 +26,8 @@ import itertools
 import threading
 import time
 import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -32,6 +40,21 @@ COLLECTOR_ID = 202809963
 ERRORS = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
           429: "too_many_requests", 500: "internal_error", 502: "bad_gateway",
           503: "service_unavailable"}
+
+
+@dataclass
+class Notification:
+    """One notification as Mercado Pago sends it; `answers` are the HTTP statuses it got."""
+
+    style: str  # "webhook" (signed) or "ipn"
+    headers: dict[str, str]
+    body: dict
+    query: dict[str, str]
+    answers: list[int] = field(default_factory=list)
+
+    @property
+    def delivered(self) -> bool:
+        return bool(self.answers) and 200 <= self.answers[-1] < 300
 
 
 @dataclass
@@ -58,9 +81,11 @@ class FakeMercadoPago:
         self._stopping = threading.Event()
         self._delay = 0.0
         self._fault: tuple[int, int | None] | None = None  # status, count left
+        self.undelivered: list[Notification] = []
         app = Flask("fake_mercadopago")
         app.add_url_rule("/checkout/preferences", view_func=self._create_preference,
                          methods=["POST"])
+        app.add_url_rule("/v1/payments/search", view_func=self._search_payments)
         app.add_url_rule("/v1/payments/<payment_id>", view_func=self._get_payment)
         app.add_url_rule("/users/me", view_func=self._me)
         self._server = make_server("127.0.0.1", 0, app, threaded=True)
@@ -171,6 +196,49 @@ class FakeMercadoPago:
         }
         return headers, body, {"data.id": payment_id, "type": "payment"}
 
+    def ipn_notification(self, resource_id: str, *, topic: str = "payment"
+                         ) -> tuple[dict, dict, dict]:
+        """(headers, body, query) of an IPN: `?id=&topic=`, nothing our secret could verify."""
+        resource = (resource_id if topic == "payment"
+                    else f"https://api.mercadolibre.com/{topic}s/{resource_id}")
+        headers = {"Content-Type": "application/json", "x-request-id": str(uuid.uuid4())}
+        return headers, {"resource": resource, "topic": topic}, {"id": resource_id, "topic": topic}
+
+    def notifications(self, payment_id: str, secret: str, *, ts: int | None = None,
+                      styles: tuple[str, ...] = ("webhook", "ipn")) -> list[Notification]:
+        """What Mercado Pago sends for one payment event: a signed webhook and an IPN."""
+        made = []
+        for style in styles:
+            if style == "webhook":
+                headers, body, query = self.signed_notification(payment_id, secret, ts)
+            else:
+                headers, body, query = self.ipn_notification(payment_id)
+            made.append(Notification(style, headers, body, query))
+        return made
+
+    def deliver(self, post: Callable[[Notification], int], payment_id: str, secret: str, *,
+                ts: int | None = None, styles: tuple[str, ...] = ("webhook", "ipn")
+                ) -> list[Notification]:
+        """Send a payment's notifications through `post` (-> HTTP status); keep the failed ones."""
+        sent = self.notifications(payment_id, secret, ts=ts, styles=styles)
+        for notification in sent:
+            self._send(post, notification)
+        return sent
+
+    def redeliver(self, post: Callable[[Notification], int]) -> list[Notification]:
+        """Send every notification not yet answered 2xx again, unchanged (original `ts`)."""
+        with self._lock:
+            pending, self.undelivered = self.undelivered, []
+        for notification in pending:
+            self._send(post, notification)
+        return pending
+
+    def _send(self, post: Callable[[Notification], int], notification: Notification) -> None:
+        notification.answers.append(post(notification))
+        if not notification.delivered:
+            with self._lock:
+                self.undelivered.append(notification)
+
     # -- what the tests ask -----------------------------------------------------------------
 
     def preference_requests(self) -> list[Recorded]:
@@ -239,6 +307,29 @@ class FakeMercadoPago:
                             "cause": [{"code": 2000, "description": "Payment not found",
                                        "data": None}]}), 404
         return jsonify(payment)
+
+    def _search_payments(self):
+        failed = self._hold_and_check()
+        if failed is not None:
+            return failed
+        args = request.args
+        try:
+            limit = int(args.get("limit", 30))
+            offset = int(args.get("offset", 0))
+        except ValueError:
+            return _error(400, "limit and offset must be numbers")
+        if not 0 < limit <= 1000 or offset < 0:
+            return _error(400, "invalid limit or offset")
+        with self._lock:
+            found = [dict(p) for p in self.payments.values()
+                     if all(str(p.get(name)) == args[name] for name in ("external_reference", "status")
+                            if name in args)]
+        if args.get("sort", "date_created") in ("date_created", "date_approved", "date_last_updated"):
+            key = args.get("sort", "date_created")
+            found.sort(key=lambda p: (p.get(key) or "", p["id"]),
+                       reverse=args.get("criteria", "asc") == "desc")
+        return jsonify({"paging": {"total": len(found), "limit": limit, "offset": offset},
+                        "results": found[offset:offset + limit]})
 
     def _me(self):
         failed = self._hold_and_check()

@@ -171,3 +171,18 @@ def test_stale_signature(fake_mercadopago):
 def test_missing_or_malformed_signature(signature):
     assert not verify_signature(x_signature=signature, x_request_id="r-1", data_id="1",
                                 secret=SECRET)
+
+
+# ---- search --------------------------------------------------------------------------------
+
+def test_search_payments_by_external_reference_pages_through(mp, fake_mercadopago):
+    ids = [fake_mercadopago.add_payment("inv:1:7", amount) for amount in ("100", "200", "300")]
+    fake_mercadopago.add_payment("inv:1:8", "999")
+
+    found = mp.search_payments("inv:1:7", page_size=2)
+
+    assert [p.id for p in found] == ids[::-1]  # newest first
+    assert {p.external_reference for p in found} == {"inv:1:7"}
+    searches = [r for r in fake_mercadopago.requests if r.path == "/v1/payments/search"]
+    assert len(searches) == 2  # two pages of two
+    assert mp.search_payments("inv:9:9") == []

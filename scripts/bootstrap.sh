@@ -14,7 +14,7 @@ mode="${1:-venv}"
 case "$mode" in venv|run|test) ;; *) echo "usage: $0 venv|run|test" >&2; exit 64 ;; esac
 
 VENV=.venv
-STAMP="$VENV/.campotech-pyproject.sha256"
+STAMP="$VENV/.campotech-deps.sha256"
 
 say() { echo "bootstrap: $*" >&2; }
 
@@ -127,11 +127,13 @@ if ! venv_works; then
     "$python_bin" -m venv "$VENV"
 fi
 
-# Reinstall only when pyproject.toml changed since the last successful install.
-wanted="$(sha256sum pyproject.toml | cut -d' ' -f1)"
+# Reinstall only when the lock file or pyproject.toml changed since the last successful install.
+# requirements.lock pins every package (what CI tested); the project itself adds none.
+wanted="$(cat requirements.lock pyproject.toml | sha256sum | cut -d' ' -f1)"
 if [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$wanted" ]; then
-    say "installing Python dependencies (pip install -e .[dev])"
-    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+    say "installing Python dependencies (pip install -r requirements.lock, then -e . --no-deps)"
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r requirements.lock
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps -e .
     echo "$wanted" >"$STAMP"
 fi
 

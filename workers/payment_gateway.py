@@ -32,6 +32,10 @@ FETCH_RETRY = Retry(max=5, interval=[10, 30, 60, 300, 900])
 # Mercado Pago itself sends a handful per event (webhook and IPN, created and updated, retries).
 FETCHES_PER_WINDOW = 5
 FETCH_WINDOW_SECONDS = 60
+# Hints per organization in that window: past it (a flood of made-up ids), hints are dropped
+# with a log line, so Mercado Pago's rate limit is left for real work; reconciliation still
+# finds any real payment among them.
+ORG_FETCHES_PER_WINDOW = 600
 
 
 def client_for(session: Session, settings: Settings) -> MercadoPago | None:
@@ -60,15 +64,23 @@ def queue_payment_fetch(redis: Redis, org_id: int, payment_id: str) -> str:
     """Queue a re-fetch of one payment, rate-limited per payment id.
 
     Answers "queued" (fetched now), "deferred" (over the window's budget: one fetch queued for
-    the window's end, so the last hint is still followed by a fetch) or "coalesced" (that
-    deferred fetch already exists and will read the latest state). Raises RedisError.
+    the window's end, so the last hint is still followed by a fetch), "coalesced" (that
+    deferred fetch already exists and will read the latest state) or "dropped" (the
+    organization's budget is spent). Raises RedisError.
     """
     key = f"mp:fetches:{org_id}:{payment_id}"
+    org_key = f"mp:fetches:{org_id}"
     pipe = redis.pipeline()
     pipe.incr(key)
     pipe.expire(key, FETCH_WINDOW_SECONDS, nx=True)
     pipe.ttl(key)
-    count, _set, ttl = pipe.execute()
+    pipe.incr(org_key)
+    pipe.expire(org_key, FETCH_WINDOW_SECONDS, nx=True)
+    count, _set, ttl, org_count, _org_set = pipe.execute()
+    if org_count > ORG_FETCHES_PER_WINDOW:
+        log.warning("mercadopago hint for payment %s dropped: organization %s is over %s a window",
+                    payment_id, org_id, ORG_FETCHES_PER_WINDOW)
+        return "dropped"
     queue = Queue(DEFAULT, connection=redis)
     args = {"retry": FETCH_RETRY, "job_timeout": 60, "failure_ttl": 7 * 86400}
     if count <= FETCHES_PER_WINDOW:

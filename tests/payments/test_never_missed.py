@@ -134,6 +134,13 @@ def test_hints_are_rate_limited_per_payment(shop):
     assert default.scheduled_job_registry.count == 1
 
 
+def test_a_flood_of_made_up_ids_is_capped_per_organization(shop, monkeypatch):
+    monkeypatch.setattr(payment_gateway, "ORG_FETCHES_PER_WINDOW", 3)
+    answers = [shop.notify(str(1310000100 + n)).json["fetch"] for n in range(5)]
+    assert answers == ["queued"] * 3 + ["dropped"] * 2
+    assert len(Queue("default", connection=shop.redis).get_jobs()) == 3
+
+
 def test_merchant_order_notifications_are_acknowledged(shop):
     _headers, body, query = shop.mp.ipn_notification("7654321", topic="merchant_order")
     assert body["resource"].endswith("/merchant_orders/7654321")

@@ -103,6 +103,7 @@ lavarropas error modelo dentro fuera arriba abajo atras adelante cerca lejos aca
 aqui alli lunes martes miercoles jueves viernes sabado domingo feriado tel telefono cel
 celular whatsapp cuit dni cbu alias factura presupuesto total esquina calle puerta timbre
 camino trabajo laburo cliente senora senor
+eh ehh em emm este bueno mira viste tipo osea
 """)
     | NUMBER_WORDS
     | _MONTHS - {"calle"}
@@ -156,10 +157,22 @@ class _Tok:
         return self.text[:1].isupper()
 
 
+_THOUSANDS = re.compile(r"\d{1,2}\.\d{3}(?![\d.,])")
+
+
 def _tokens(text: str, folded: str) -> list[_Tok]:
     toks = []
+    # "3.120" is one street number, written with a thousands point
+    grouped = {m.start(): m.end() for m in _THOUSANDS.finditer(folded)}
+    skip_to = 0
     for m in _TOKEN.finditer(folded):
         s, e = m.start(), m.end()
+        if s < skip_to:
+            continue
+        if s in grouped:
+            skip_to = grouped[s]
+            toks.append(_Tok(text[s:skip_to], folded[s:skip_to].replace(".", ""), s, skip_to))
+            continue
         f = m.group(0)
         if f.endswith(".") and len(f) > 1:
             word = f[:-1]
@@ -201,7 +214,8 @@ def _street_tokens(toks: list[_Tok], end: int) -> list[_Tok]:
                 out
                 and i > 0
                 and (toks[i - 1].is_word or toks[i - 1].is_number)
-                and (out[0].capitalized or out[0].is_number)
+                # the name word after the connectors ("Ciudad de la Paz": "Paz")
+                and any(t.capitalized or t.is_number for t in out[:3] if t.word not in CONNECTORS)
             ):
                 out.insert(0, t)
                 i -= 1

@@ -177,6 +177,8 @@ def find_dates(text: str, today: date) -> list[tuple[int, int, date]]:
         found.append((start, end, d))
 
     for m in _DAY_MONTH.finditer(text):
+        if _STREET_NUMBER_NEXT.match(text, m.end()) or _STREET_BEFORE.search(text, 0, m.start()):
+            continue  # "25 de Mayo 340", "Av. 9 de Julio": a street named after the date
         y = int(m.group("y")) if m.group("y") else None
         add(m.start(), m.end(), day_month(today, _day_value(m.group("d")), MONTHS[m.group("m")], y))
     for m in _NUMERIC.finditer(text):
@@ -221,12 +223,20 @@ _TIME = re.compile(
     r"|\s+(?:de\s+la|a\s+la|por\s+la)\s+(?P<part>manana|tarde|noche|madrugada|siesta)"
     r"|\s+(?P<noon>del\s+mediodia))?"
 )
+# after "25 de mayo": a street number (not a year) says it was a street
+_STREET_NUMBER_NEXT = re.compile(r"\s+(?:al\s+|nro\.?\s*|n\s*°?\s*)?(?!20\d\d\b)\d{1,5}\b(?!\s*(?:hs|horas?|:|/))")
+_STREET_BEFORE = re.compile(r"\b(?:av|avda|avenida|calle|pasaje|pje|bv|boulevard|diagonal)\.?\s*$")
+# a weekday right before a bare number: that number is the day of the month ("el martes 8")
+_DAY_BEFORE = re.compile(
+    r"\b(?:lunes|martes|miercoles|jueves|viernes|sabado|domingo|lun|mar|mie|jue|vie|sab|dom)\.?\s*$"
+)
 _NOON = re.compile(r"\b(?:al\s+|a\s+|tipo\s+|del\s+)?mediodia\b")
 _WINDOW = re.compile(
     r"(?<!\bbuenas )(?<!\bbuena )(?<!\bbuen )"
-    r"\b(?:(?:a|por|de|en|durante)\s+la|esta|de|toda\s+la)\s+"
+    r"\b(?:(?:a|por|de|en|durante|para)\s+la|esta|de|toda\s+la)\s+"
     r"(?P<w>(?<!de )manana|tarde|tardecita|noche|nochecita|siesta)\b"
     r"|\b(?P<early>temprano|a\s+primera\s+hora)\b"
+    r"|\b(?P<after_noon>(?:despues|pasado)\s+del?\s+mediodia)\b"
 )
 _WINDOW_NAME = {
     "manana": "morning",
@@ -256,6 +266,10 @@ def find_times(text: str) -> list[tuple[int, int, str]]:
         h_raw = m.group("h")
         if not cue and text[max(0, m.start("h") - 1) : m.start("h")] in ("/", "-", "."):
             continue  # the month of "26/11 a la tarde", not eleven o'clock
+        if not (cue or hs or mm or ampm) and _DAY_BEFORE.search(text, 0, m.start("h")):
+            continue  # the day of "el martes 8 a la mañana", not eight o'clock
+        if part == "manana" and _hour_value(h_raw) is not None and _hour_value(h_raw) > 12:
+            continue  # "23 a la mañana" is no hour
         if not h_raw[0].isdigit() and not (cue or part):
             continue  # "nueve y media" alone is too loose when in words
         if mm and not (cue or hs or ":" in m.group(0) or "h" in m.group(0)[len(h_raw) :]):
@@ -289,6 +303,8 @@ def find_times(text: str) -> list[tuple[int, int, str]]:
             continue
         out.append((m.start(), m.end(), f"{h % 24:02d}:{minute:02d}"))
     for m in _NOON.finditer(text):
+        if re.search(r"\b(?:despues|pasado)\s*$", text[max(0, m.start() - 12) : m.start()]):
+            continue  # "después del mediodía" is the afternoon, not noon
         if not any(s <= m.start() < e for s, e, _ in out):
             out.append((m.start(), m.end(), "12:00"))
     out.sort()
@@ -301,7 +317,8 @@ def find_windows(text: str, busy: list[tuple[int, int]] = ()) -> list[tuple[int,
     for m in _WINDOW.finditer(text):
         if any(s <= m.start() < e for s, e in busy):
             continue
-        name = "morning" if m.group("early") else _WINDOW_NAME[m.group("w")]
+        name = ("morning" if m.group("early") else "afternoon" if m.group("after_noon")
+                else _WINDOW_NAME[m.group("w")])
         out.append((m.start(), m.end(), name))
     return out
 
@@ -354,9 +371,11 @@ _NUM = rf"(?:\d{{1,3}}|{NUMBER_PHRASE})"
 _DURATION = re.compile(
     r"(?P<q3>tres\s+cuartos\s+de\s+hora|3/4\s+(?:de\s+)?hora)"
     r"|(?P<q1>(?:un|1)\s+cuarto\s+de\s+hora)"
-    r"|(?P<half>media\s+hora(?:\s+y\s+(?:pico|algo))?|1/2\s+hora)"
-    rf"|(?P<hours>{_NUM})\s*(?:horas?|hs|hrs?|h)\b(?:\s+y\s+(?P<hfrac>media|cuarto|(?P<hmin>{_NUM})"
-    r"\s*(?:minutos|min)?))?"
+    r"|(?P<half>media\s+hor(?:a|ita)(?:\s+y\s+(?:pico|algo))?|1/2\s+hora)"
+    r"|(?P<hy>(?<!\w)hora\s+y\s+(?P<hyfrac>media|cuarto))"
+    rf"|(?P<hours>{_NUM})\s*(?:horas?|hs|hrs?|h)\b(?:\s+y\s+(?P<hfrac>media|cuarto)|(?:\s+y)?\s+"
+    rf"(?P<hmin>{_NUM})\b(?!\s*(?:horas?|hs|de\b(?!\s+viaje)|/|:|cuadras?|km|kilometros?|metros?))"
+    r"\s*(?:minutos|min)?)?"
     rf"|(?P<mins>{_NUM})\s*(?:minutos|minutitos|min|mins|')(?!\w)"
 )
 _BARE_ETA = re.compile(
@@ -367,6 +386,11 @@ _BARE_ETA = re.compile(
 _ETA_CUE = re.compile(
     r"(?:\ben|\bcalculo|\bcalculale|\bunos|\bunas|\bdemoro|\btardo|\bdentro\s+de|\bestoy\s+a|\bllego\s+a"
     r"|\bmas\s+o\s+menos|\bcomo|\btipo|\bmaso)\s*(?:unos\s+|unas\s+|como\s+|mas\s+o\s+menos\s+)?$"
+)
+# said on the way (the duration after it is how long until arrival): "voy en camino, hora y media"
+_ON_THE_WAY = re.compile(
+    r"\b(?:llego|estoy|calculo|salgo|sali|salimos|voy|vamos|arranco|arranque|arrancamos|yendo"
+    r"|camino|rumbo|tardo|demoro)\b"
 )
 _NOT_ETA = re.compile(
     r"\b(?:hace|desde\s+hace|hace\s+mas\s+de|esperando)\s*(?:unos\s+|mas\s+de\s+)?$"
@@ -382,6 +406,7 @@ def find_eta(text: str) -> int | None:
     """Minutes until arrival ("llego en 20", "en media hora", "una hora y cuarto"), or None."""
     for m in _DURATION.finditer(text):
         before = text[max(0, m.start() - 30) : m.start()]
+        going = text[max(0, m.start() - 60) : m.start()]
         if _NOT_ETA.search(before):
             continue
         minutes = None
@@ -391,6 +416,8 @@ def find_eta(text: str) -> int | None:
             minutes = 15
         elif m.group("half"):
             minutes = 30
+        elif m.group("hy"):
+            minutes = 60 + {"media": 30, "cuarto": 15}[m.group("hyfrac")]
         elif m.group("hours"):
             h = _n(m.group("hours"))
             if h is None:
@@ -403,9 +430,7 @@ def find_eta(text: str) -> int | None:
             minutes = _n(m.group("mins"))
         if minutes is None or not 0 < minutes <= 600:
             continue
-        if not (
-            _ETA_CUE.search(before) or re.search(r"\b(?:llego|estoy|calculo|salgo|voy)\b", before)
-        ):
+        if not (_ETA_CUE.search(before) or _ON_THE_WAY.search(going)):
             continue
         return minutes
     m = _BARE_ETA.search(text)

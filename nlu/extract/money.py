@@ -8,7 +8,7 @@ from nlu.extract.numbers import NUMBER, NUMBER_WORDS, number_value, parse_digits
 
 _HALF = r"(?:\s+y\s+(?P<half>medi[oa]))?"
 _UNIT = (
-    r"(?P<unit>lucas?|luquitas?|k\b|mil\b|palos?|palitos?|millon(?:es)?|mangos?|pesos?"
+    r"(?P<unit>lucas?|luquitas?|k\b|mil\b|palos?|palitos?|millon(?:es)?|mangos?|pesos?|gambas?"
     r"|mangos|ars\b)"
 )
 # "15 lucas", "quince mil", "1,5 palos", "un palo y medio", "15k", "15 mil 500"
@@ -16,7 +16,7 @@ _WITH_UNIT = re.compile(
     rf"(?<![\w.,])(?P<num>{NUMBER})\s*{_UNIT}{_HALF}(?:\s+(?P<tail>\d{{1,3}})\b(?!\s*(?:mil|lucas)))?"
 )
 _BARE_UNIT = re.compile(
-    rf"\b(?P<pre>media|medio)\s+(?P<unit>luca|palo)\b|\b(?P<unit2>luca|palo){_HALF}\b"
+    rf"\b(?P<pre>media|medio)\s+(?P<unit>luca|palo|gamba)\b|\b(?P<unit2>luca|palo|gamba){_HALF}\b"
 )
 _DOLLAR = re.compile(rf"\$\s*(?P<num>{NUMBER})(?:\s*(?P<unit>k\b|mil\b|lucas?\b))?")
 _VERB = re.compile(
@@ -44,7 +44,15 @@ _SCALE = {
     "palitos": 1_000_000,
     "millon": 1_000_000,
     "millones": 1_000_000,
+    "gamba": 100,  # lunfardo: a hundred pesos ("una gamba y media" is 150)
+    "gambas": 100,
 }
+# "85.000 por transferencia", "12.500 en efectivo": a number written with thousands, then how
+# it was (or will be) paid
+_PAID_HOW = re.compile(
+    r"(?<![\w.,])(?P<num>\d{1,3}(?:\.\d{3})+)\s+(?:pesos\s+)?(?:por\s+(?:transferencia|transf|mp|"
+    r"mercado\s*pago)|en\s+(?:efectivo|mano|cash)|de\s+contado|cash|con\s+(?:tarjeta|debito|credito))\b"
+)
 
 
 def _value(num: str) -> float | None:
@@ -99,6 +107,8 @@ def find_amount(folded: str) -> float | None:
         scale = _SCALE[unit]
         amount = scale / 2 if m.group("pre") else scale * (1.5 if m.group("half") else 1)
         offer(3, m.start(), amount)
+    for m in _PAID_HOW.finditer(folded):
+        offer(2, m.start(), parse_digits(m.group("num")))
     for m in _DOLLAR.finditer(folded):
         value = _value(m.group("num"))
         if value is None:

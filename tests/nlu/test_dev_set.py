@@ -17,10 +17,15 @@ INTENT_TARGET, FIELD_TARGET, ALL_RIGHT_TARGET = 0.95, 0.90, 0.80
 
 
 OWN = REPO / "tests" / "data" / "nlu" / "own.jsonl"
+# 240 cases a helper wrote from the contract alone, never reading the dev set or the corpus
+# (every field labelled, urgency on every new job, many calm ones): 90.8% all fields right
+# when written, 97.1% after fixing the categories its misses showed (durations, windows,
+# weekday-day numbers, streets named after dates, thousands, "gamba").
+FIELDS = REPO / "tests" / "data" / "nlu" / "fields_blind.jsonl"
 
 
 @pytest.mark.skipif(not (SHARED / "evaluate.py").exists(), reason="shared evaluator not present")
-@pytest.mark.parametrize("cases", [SHARED / "dev.jsonl", OWN], ids=["dev", "own"])
+@pytest.mark.parametrize("cases", [SHARED / "dev.jsonl", OWN, FIELDS], ids=["dev", "own", "fields"])
 def test_rules_meet_dev_targets(cases):
     cmd = f'"{sys.executable}" -m nlu extract --jsonl'
     proc = subprocess.run(

@@ -1,0 +1,70 @@
+"""Field categories an independent set showed we missed: each a kind of phrase, several ways."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from nlu.extract import extract
+from nlu.extract.address import find_address
+
+NOW = datetime.fromisoformat("2026-11-30T08:40:00-03:00")  # a Monday
+
+
+@pytest.mark.parametrize(("text", "minutes"), [
+    ("voy en camino, hora y media x lo menos", 90),
+    ("ya arranqué para La Plata, calculo 1 h 15 de viaje", 75),
+    ("voy para allá, media horita", 30),
+    ("arranco para lo de Paraguay 2455, tres cuartos de hora", 45),
+    ("salgo ahora, una hora y cuarto", 75),
+    ("llego en 1 hora 20", 80),
+])
+def test_durations_on_the_way(text, minutes):
+    assert extract(text, "technician", NOW).eta_minutes == minutes
+
+
+def test_a_duration_not_said_on_the_way_is_no_eta():
+    assert extract("hace media hora que espero", "customer", NOW).eta_minutes is None
+    assert extract("llego en 2 hs, estoy a 3 cuadras", "technician", NOW).eta_minutes == 120
+
+
+@pytest.mark.parametrize(("text", "date", "window", "time"), [
+    ("el martes 8 a la mañana?", "2026-12-08", "morning", None),  # 8 is the day, not the hour
+    ("el miércoles 23 a la mañana", "2026-12-23", "morning", None),
+    ("el martes 1 a las 10", "2026-12-01", None, "10:00"),
+    ("el jueves después del mediodía", "2026-12-03", "afternoon", None),
+    ("lo podemos pasar para la noche?", None, "evening", None),
+    ("el martes 10 hs", "2026-12-01", None, "10:00"),
+])
+def test_days_windows_and_hours(text, date, window, time):
+    got = extract(text, "customer", NOW)
+    assert (str(got.date) if got.date else None, got.window, got.time) == (date, window, time)
+
+
+@pytest.mark.parametrize(("text", "amount"), [
+    ("listo, quedó andando la caldera. 85.000 por transferencia", 85000),
+    ("ya aboné la visita, 12.500 en efectivo al técnico", 12500),
+    ("terminé, era una pavada, le cobré una gamba y media nomás", 150),
+    ("salió 2 gambas", 200),
+])
+def test_amounts(text, amount):
+    role = "customer" if "aboné" in text else "technician"
+    assert extract(text, role, NOW).amount == amount
+
+
+@pytest.mark.parametrize(("text", "street", "number"), [
+    ("el miércoles a la mañana? 25 de Mayo 340, San Isidro", "25 de Mayo", "340"),
+    ("se inunda todo, Av Directorio 3.120", "Av Directorio", "3120"),
+    ("estoy en eh Donato Alvarez 780 departamento 4", "Donato Alvarez", "780"),
+    ("Ciudad de la Paz 2450, Belgrano", "Ciudad de la Paz", "2450"),
+])
+def test_addresses(text, street, number):
+    address = find_address(text)
+    assert (address.street, address.number) == (street, number)
+
+
+def test_a_street_named_after_a_date_is_not_a_date():
+    got = extract("necesito un gasista el miércoles. 25 de Mayo 340, San Isidro", "customer", NOW)
+    assert str(got.date) == "2026-12-02"
+    assert str(extract("el 25 de mayo 2027", "customer", NOW).date) == "2027-05-25"

@@ -174,6 +174,9 @@ POWER_WHOLE = re.compile(
     r"|\bningun\s+lado\b|\bninguna\s+parte\b"
 )
 
+# "la mitad de la casa", "una parte del depto": a part, whatever whole it names
+HALF_OF = re.compile(r"\b(?:la\s+)?(?:mitad|parte|un\s+sector)\s+(?:de|del)\b")
+
 CALM = re.compile(
     r"\bno\s+(?:es\s+|son\s+|esta\s+)?(?:tan\s+|nada\s+)?urgente\b|\bnada\s+urgente\b|\bsin\s+(?:apuro|urgencia)\b"
     r"|\bno\s+(?:hay|tengo|tenemos)\s+(?:apuro|urgencia)\b|\bcuando\s+(?:puedan|pueda|puedas|tengan|tenga|tengas)\b"
@@ -248,7 +251,8 @@ def _asserted_now(cue: Cue, text: str, m: re.Match[str]) -> bool:
     if cue.kind not in LIFE_SAFETY and RECURRING.search(text, sent_start, sent_end):
         return False
     # power lost in one room or outlet is a repair, not an emergency
-    partial = cue.kind == "power" and POWER_PART.search(segment) and not POWER_WHOLE.search(segment)
+    partial = cue.kind == "power" and (
+        HALF_OF.search(segment) or (POWER_PART.search(segment) and not POWER_WHOLE.search(segment)))
     return not partial
 
 

@@ -68,3 +68,12 @@ def test_a_street_named_after_a_date_is_not_a_date():
     got = extract("necesito un gasista el miércoles. 25 de Mayo 340, San Isidro", "customer", NOW)
     assert str(got.date) == "2026-12-02"
     assert str(extract("el 25 de mayo 2027", "customer", NOW).date) == "2027-05-25"
+
+
+@pytest.mark.parametrize(("text", "urgency"), [
+    ("necesito un electricista HOY, no tengo luz en la mitad de la casa", "high"),
+    ("se cortó la luz en una parte del depto", "normal"),
+    ("no tengo luz en toda la casa", "emergency"),
+])
+def test_part_of_the_house_without_power_is_no_emergency(text, urgency):
+    assert extract(text, "customer", NOW).urgency == urgency

@@ -52,6 +52,7 @@ from core.job_notices import technician_notice
 from core.models import (
     Conversation,
     ConversationRole,
+    DocType,
     Invoice,
     InvoiceStatus,
     Job,
@@ -405,6 +406,8 @@ def _tell_technician(turn: Turn, job: Job, change: str, technician=None) -> None
 
 def _invoice(turn: Turn) -> list[Reply]:
     customer = turn.customer
+    if customer is not None and _cuit_needed(turn, customer):
+        return [Text(texts.render("cust_ask_cuit"))]
     invoice = None
     if customer is not None:
         invoice = turn.session.scalar(
@@ -422,6 +425,22 @@ def _invoice(turn: Turn) -> list[Reply]:
         return [Document(filename=pdf_filename(invoice), link=pdf_link(invoice),
                          caption=texts.render("cust_invoice_document", **context))]
     return [Text(texts.render("cust_invoice", pending=True, **context))]
+
+
+_FACTURA_A = re.compile(r"\bfactura\s+(?:tipo\s+)?[\"']?a\b[\"']?(?!\s+(?:nombre|mi|la|el|su|los|las|un|una|cuenta)\b)",
+                        re.IGNORECASE)
+
+
+def _cuit_needed(turn: Turn, customer) -> bool:
+    """No CUIT on file, and a Factura A is asked for or is waiting for it (AFIP takes an A only
+    with the CUIT)."""
+    if customer.doc_type is DocType.CUIT:
+        return False
+    if _FACTURA_A.search(turn.text or ""):
+        return True
+    return any(invoicing.waiting_for_cuit(invoice) for invoice in turn.session.scalars(
+        select(Invoice).where(Invoice.customer_id == customer.id,
+                              Invoice.status == InvoiceStatus.DRAFT)))
 
 
 _CUIT = re.compile(r"(?<!\d)(\d{2})[-\s.]?(\d{8})[-\s.]?(\d)(?!\d)")
@@ -443,6 +462,9 @@ def _save_cuit(turn: Turn, cuit: str) -> list[Reply]:
     if customer is None:
         return [Text(texts.render("cust_invoice_none"))]
     customers.set_cuit(turn.session, customer.id, cuit, actor=turn.actor)
+    for invoice_id in invoicing.resume_waiting_for_cuit(turn.session, customer.id, cuit,
+                                                        actor=turn.actor):
+        invoicing.request_issue(turn.session, invoice_id)  # the Factura A that waited for it
     shown = f"{cuit[:2]}-{cuit[2:10]}-{cuit[10]}"
     return [Text(texts.render("cust_cuit_saved", cuit=shown))]
 

@@ -80,3 +80,34 @@ def test_padron_keeps_a_full_name_we_already_have(billing, fake_afip):
     assert outcome == {"status": "filled", "changed": ["iva_condition"]}
     customer = _customer(billing)
     assert customer.name == "Marta García" and customer.iva_condition is IvaCondition.MONOTRIBUTO
+
+
+def test_asking_for_a_factura_a_without_a_cuit_gets_asked_for_it(billing, chat):
+    """#18 item 7: an A needs the CUIT; the bot asks for it instead of promising one."""
+    chat.say("necesito factura A", wa_id=CUSTOMER)
+    chat.work(settle=0.3)
+    (reply,) = [m["payload"]["text"]["body"] for m in chat.replies(CUSTOMER)]
+    assert "CUIT" in reply and "factura A, mi CUIT es" in reply
+    assert _customer(billing).doc_type is DocType.DNI  # nothing recorded yet
+
+
+def test_the_cuit_given_in_the_chat_sends_the_factura_a_that_waited(billing, chat, fake_afip):
+    fake_afip.add_persona("30712345671", "CONSTRUCTORA SUR SA", "monotributo", None)
+    job_id = billing.job()
+    with billing.db.org_session(billing.org_id) as s:
+        customers.update_customer(s, billing.customer_id,
+                                  {"iva_condition": "monotributo", "doc_type": None,
+                                   "doc_number": None})
+        waiting = invoicing.create_for_job(s, s.get(Job, job_id),
+                                           [DraftLine("Servicio", Decimal(1), Decimal(12100))],
+                                           settings=billing.settings)
+        assert invoicing.waiting_for_cuit(waiting)
+        waiting_id = waiting.id
+    chat.say("quiero la factura", wa_id=CUSTOMER)
+    chat.work(settle=0.3)
+    assert "CUIT" in chat.replies(CUSTOMER)[-1]["payload"]["text"]["body"]
+    chat.say("factura A, mi CUIT es 30-71234567-1", wa_id=CUSTOMER)  # as the bot suggested
+    chat.work(settle=0.3)
+    invoice = billing.invoice(waiting_id)
+    assert (invoice.letter, invoice.receiver_doc_tipo, invoice.receiver_iva_id) == ("A", 80, 6)
+    assert invoice.status.value in ("pending", "authorized")

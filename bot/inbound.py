@@ -24,6 +24,7 @@ from bot.payloads import (
     StatusUpdate,
     WebhookBatch,
     status_advances,
+    unreadable,
 )
 from core.conversations import STALE_BURST
 from core.db import Database
@@ -265,6 +266,7 @@ def _store_message(
     }).scalar()
     if message_id is None:
         return None
+    _store_typed_extras(session, conversation_id, message_id, m, now)
     return StoredMessage(
         org_id=org_id,
         conversation_id=conversation_id,
@@ -274,6 +276,32 @@ def _store_message(
         needs_transcript=needs_transcript,
         answerable=not wa_id.startswith("user:"),
     )
+
+
+def _store_typed_extras(
+    session: Session, conversation_id: int, message_id: int, m: InboundMessage, now: datetime
+) -> None:
+    """What only some kinds carry, written apart so the common path stays two statements: the
+    shared contact cards (typed, in `payload`), Meta's error code on a message we cannot read,
+    and the Click-to-WhatsApp ad on the conversation (the latest ad the person came from)."""
+    extras: dict = {}
+    if m.shared_contacts:
+        extras["payload"] = {"contacts": [{"name": c.name, "phone": c.phone}
+                                          for c in m.shared_contacts]}
+    if not m.echo and unreadable(m.type, text=m.text, reply_id=m.reply_id, has_errors=bool(m.errors)):
+        code = next((e.get("code") for e in m.errors if isinstance(e.get("code"), int)), None)
+        # `None in range(...)` walks the whole range: check the type first.
+        extras["error_code"] = code if isinstance(code, int) and code in INT4 else None
+        log.warning("message of kind %s cannot be read (Meta's code %s): the sender is told",
+                    m.type, code, extra={"message_id": message_id})
+    if extras:
+        session.execute(update(Message).where(Message.id == message_id).values(**extras))
+    if m.referral and not m.echo:
+        referral = {**m.referral, "received_at": now.isoformat(), "wa_message_id": m.wa_message_id}
+        session.execute(update(Conversation).where(Conversation.id == conversation_id)
+                        .values(referral=referral))
+        log.info("message came from a Click-to-WhatsApp ad (%s)",
+                 str(m.referral.get("source_type"))[:20], extra={"message_id": message_id})
 
 
 @functools.cache

@@ -11,9 +11,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 __all__ = [
-    "PLACE_ADDRESS_MAX", "PLACE_NAME_MAX", "REACTED_TO_MAX", "REPLY_ID_MAX", "STATUS_ORDER",
-    "GeoPoint", "InboundMessage", "Media", "PayloadError", "StatusError", "StatusUpdate",
-    "WebhookBatch", "decode_body", "parse_webhook", "status_advances",
+    "PLACE_ADDRESS_MAX", "PLACE_NAME_MAX", "REACTED_TO_MAX", "READABLE_TYPES", "REPLY_ID_MAX",
+    "STATUS_ORDER", "GeoPoint", "InboundMessage", "Media", "PayloadError", "SharedContact",
+    "StatusError", "StatusUpdate", "WebhookBatch", "decode_body", "parse_webhook",
+    "status_advances", "unreadable",
 ]
 
 log = logging.getLogger("campotech.bot.payloads")
@@ -27,6 +28,12 @@ ECHOES_FIELD = "smb_message_echoes"
 REVISION_TYPES = frozenset({"edit", "revoke"})
 NUMBER_CHANGES = frozenset({"customer_changed_number", "user_changed_number"})
 MEDIA_TYPES = frozenset({"audio", "image", "document", "video", "sticker"})
+# Kinds the bot can read. Anything else (`unsupported`, `order`, a kind newer than this code)
+# is stored, logged and answered with "no lo puedo leer" (see `unreadable`).
+READABLE_TYPES = frozenset({
+    "text", "audio", "image", "document", "video", "sticker", "location", "contacts",
+    "interactive", "button", "reaction", "system", "edit", "revoke", "request_welcome",
+})
 CAPTIONED_TYPES = frozenset({"image", "video", "document"})
 
 # Longest value kept for each typed field: the size of its column in `messages` (and
@@ -113,6 +120,32 @@ class GeoPoint:
 
 
 @dataclass(frozen=True)
+class SharedContact:
+    """One contact card a person shared: a name and the first phone on it."""
+
+    name: str | None
+    phone: str | None
+
+    @classmethod
+    def all_from(cls, cards: object) -> tuple[SharedContact, ...]:
+        found = []
+        for card in _optional_list(cards):
+            if not isinstance(card, dict):
+                continue
+            name = card.get("name")
+            label = _str(name, "formatted_name", PROFILE_NAME_MAX) if isinstance(name, dict) else None
+            phone = None
+            for entry in _optional_list(card.get("phones")):
+                wa_id = _str(entry, "wa_id", WA_ID_MAX)
+                phone = _str(entry, "phone", WA_ID_MAX) or (f"+{wa_id}" if wa_id else None)
+                if phone:
+                    break
+            if label or phone:
+                found.append(cls(label, phone))
+        return tuple(found)
+
+
+@dataclass(frozen=True)
 class InboundMessage:
     phone_number_id: str
     display_phone_number: str | None
@@ -139,6 +172,10 @@ class InboundMessage:
     # the customer's new WhatsApp id.
     system_type: str | None = None
     new_wa_id: str | None = None
+    # A `contacts` message: the shared cards, typed (the text above reads them aloud for staff).
+    shared_contacts: tuple[SharedContact, ...] = ()
+    # The Click-to-WhatsApp ad (or post) the person tapped to write this message, storable.
+    referral: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -260,6 +297,18 @@ def parse_webhook(body: object, *, strict: bool = True) -> WebhookBatch:
     return WebhookBatch(tuple(messages), tuple(statuses), tuple(other), tuple(rejected))
 
 
+def unreadable(kind: str, *, text: str | None, reply_id: str | None, has_errors: bool) -> bool:
+    """A message we cannot read: a kind we do not handle (unsupported, a catalog order, a kind
+    newer than this code), one Meta flags with errors and no content, or an interactive reply
+    that came without its content (Meta then puts the error on the change)."""
+    if kind not in READABLE_TYPES:
+        return True
+    if kind == "interactive":
+        return not text and not reply_id
+    return has_errors and not text and kind not in ("reaction", "system", "edit", "revoke",
+                                                    "request_welcome", "location", "audio")
+
+
 def status_advances(current: str | None, new: str) -> bool:
     """Whether `new` should replace `current`: statuses arrive out of order and never go back."""
     if current == FAILED:
@@ -375,6 +424,8 @@ def _message(
         revises=revises,
         system_type=system_type,
         new_wa_id=new_wa_id,
+        shared_contacts=SharedContact.all_from(msg.get("contacts")) if kind == "contacts" else (),
+        referral=_storable(msg["referral"]) if isinstance(msg.get("referral"), dict) else None,
     )
 
 

@@ -90,7 +90,8 @@ def due_reminders(db: Database, now: datetime) -> list[int]:
 def send_reminders(db: Database, redis: Redis, settings: Settings, now: datetime) -> int:
     """Remind each customer with a visit tomorrow (org-local) of it; returns how many were new.
 
-    One reminder per scheduled job whose customer has a phone, keyed by the job and its day:
+    One reminder per scheduled job whose customer has a phone and has not stopped our marketing
+    messages in WhatsApp, keyed by the job and its day:
     running again queues nothing (a job moved to another day gets a reminder for that day).
     Outside the 24-hour window the sender turns the text into the approved template.
     """
@@ -119,6 +120,10 @@ def _remind_org(db: Database, org_id: int, now: datetime) -> tuple[int, list[int
         zone = es_ar.zone(org.time_zone)
         tomorrow = now.astimezone(zone).date() + timedelta(days=1)
         for job in _jobs_on(session, tomorrow, zone):
+            if job.customer.marketing_opt_out:
+                # They told WhatsApp to stop our messages (user_preferences): no reminder.
+                log.info("reminder skipped: the customer opted out", extra={"job": job.number})
+                continue
             key = f"reminder:{job.id}:{tomorrow.isoformat()}"
             already = session.scalar(select(Message.id).where(Message.idempotency_key == f"{key}:0"))
             conversation = customer_conversation(session, job.customer)

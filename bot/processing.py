@@ -20,6 +20,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from bot.bursts import BurstClock
 from bot.outbound import queue_replies
 from bot.panic import PanicSwitch
+from bot.payloads import unreadable
 from core import deferred, texts
 from core.conversations import conversation_with, refresh_role
 from core.db import Database
@@ -265,9 +266,17 @@ def _item(row: Message) -> BurstItem:
     media_error = None
     if row.transcript_status == "rejected" or (row.media_id and row.type != "audio" and row.error_title):
         media_error = row.error_title
+    contacts: tuple[tuple[str | None, str | None], ...] = ()
+    if row.type == "contacts":
+        cards = (row.payload or {}).get("contacts") if isinstance(row.payload, dict) else None
+        contacts = tuple((_text(c.get("name")), _text(c.get("phone")))
+                         for c in cards or [] if isinstance(c, dict))
+        text = None  # read as contacts (bot.payloads), not as the person's words
     return BurstItem(
         message_id=row.id, type=row.type or "unknown", at=row.wa_timestamp, text=text,
         reply_id=_text(row.reply_id),
         pin=pin, media_path=row.media_path, transcript_status=row.transcript_status,
-        media_error=media_error,
+        media_error=media_error, contacts=contacts,
+        unreadable=unreadable(row.type or "unknown", text=text, reply_id=_text(row.reply_id),
+                              has_errors=row.error_code is not None) and row.type != "contacts",
     )

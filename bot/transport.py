@@ -16,7 +16,7 @@ from redis import Redis
 from redis.exceptions import RedisError
 from sqlalchemy import func, select
 
-from bot import inbound
+from bot import alerts, changes, inbound
 from bot.bursts import BurstClock
 from bot.dispatch import DEFAULT, LOW, Dispatcher
 from bot.metrics import Metrics
@@ -62,6 +62,9 @@ class Transport:
         result = inbound.receive(self.db, batch, resolve=self._organizations)
         try:
             self._schedule(result)
+            # Calls, marketing preferences, account and template news (#18 item 4).
+            if events := changes.parse_events(batch.other_changes):
+                alerts.on_events(self.db, self.redis, events, self._organizations)
         except RedisError as exc:
             log.error("redis unavailable after storing %d messages: %s", len(result.stored), exc)
         return result

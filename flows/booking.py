@@ -50,7 +50,7 @@ from core.scheduling import (
     parse_slot_id,
     part_of_day,
 )
-from flows import handover
+from flows import handover, photos
 from flows.buttons import AddressTap, BookingTap, ServiceTap, SlotTap
 from flows.engine import INTERRUPTIONS, FlowSpec
 from flows.steps import Flow, Step
@@ -87,11 +87,13 @@ def handle(turn: Turn) -> list[Reply]:
 
 def start(turn: Turn) -> list[Reply]:
     c = turn.conversation
-    c.flow, c.state, c.slots, c.misses = FLOW, None, {}, 0
+    # Photos or a contact card sent before the words ("¿de qué se trata?") join this booking.
+    pending = {k: v for k, v in turn.slots.items() if k in photos.PENDING} if not c.flow else {}
+    c.flow, c.state, c.slots, c.misses = FLOW, None, pending, 0
     _merge(turn)
     if turn.slots.get("urgency") == "emergency":
-        return _emergency(turn) + BOOKING.start(turn)
-    replies = BOOKING.start(turn)
+        return _emergency(turn) + BOOKING.start(turn, **pending)
+    replies = BOOKING.start(turn, **pending)
     if not is_open(turn.org, turn.now) and replies:
         # One message, not two: the notice leads the first question.
         notice = texts.render("closed_now", opening=describe_opening(turn.org, turn.now)).strip()
@@ -102,6 +104,26 @@ def start(turn: Turn) -> list[Reply]:
 def step(turn: Turn) -> list[Reply]:
     """Read this turn's answer into the slots, then ask for the first thing still missing."""
     return BOOKING.walk(turn)
+
+
+def on_attachments(turn: Turn) -> list[Reply]:
+    """Photos, videos, files or a contact card sent without words during the booking: kept with
+    it (the job gets them when it is created) and the booking goes on where it was, no miss. A
+    card's name answers "¿a nombre de quién?"."""
+    c = turn.conversation
+    c.expires_at = turn.now + IDLE
+    _merge(turn)
+    media = photos.media_of(turn.burst.items)
+    cards = [card for i in turn.burst.items for card in i.contacts]
+    replies: list[Reply] = []
+    if media:
+        replies.append(Text(texts.render("booking_media_saved", what=photos.named(media))))
+    if cards:
+        name, phone = cards[-1]
+        replies.append(Text(texts.render("booking_contact_saved", name=name, phone=phone)))
+        if c.state == "name" and name and not turn.slots.get("name"):
+            turn.save(name=name)
+    return replies + BOOKING.next(turn)
 
 
 def _prefixed(reply: Reply, notice: str) -> Reply:
@@ -136,6 +158,12 @@ def _merge(turn: Turn) -> None:
         found["said"] = " ".join(turn.text.split())[:500]
     if turn.pin and not s.get("address"):
         found["address"] = {"street": turn.pin, "number": None, "unit": None, "locality": None}
+    media = [i.message_id for i in photos.media_of(turn.burst.items)]
+    if media:
+        found["media"] = list(dict.fromkeys([*(s.get("media") or []), *media]))
+    cards = [card for i in turn.burst.items for card in i.contacts]
+    if cards:
+        found["contact"] = {"name": cards[-1][0], "phone": cards[-1][1]}
     if found:
         turn.save(**found)
 
@@ -306,12 +334,13 @@ def _create(turn: Turn) -> list[Reply]:
     emergency = s.get("urgency") == "emergency"
     job = jobs.create_job(session, {
         "customer_id": customer.id, "service": JOB_SERVICE.get(s.get("service") or "", "other"),
-        "description": s.get("description") or s.get("said") or "", "address_id": address_id,
+        "description": _description(s), "address_id": address_id,
         "urgency": "emergency" if emergency else ("urgent" if s.get("urgency") == "high" else "normal"),
         "technician_id": slot.technician_id if slot else None,
         "source_conversation_id": c.id,
     }, actor=f"whatsapp:{c.wa_id}")
     actor = f"whatsapp:{c.wa_id}"
+    photos.attach_to_job(session, job, actor, s.get("media") or [])
     if slot:
         jobs.schedule(session, job.id, slot.start, slot.end, actor)
     c.flow = c.state = None
@@ -322,6 +351,14 @@ def _create(turn: Turn) -> list[Reply]:
     _tell_technician(turn, job, "assigned")
     return [Text(texts.render("booked", number=job.number,
                               when=s.get("slot_when") or s.get("slot_label") or ""))]
+
+
+def _description(s: dict) -> str:
+    """The problem as the customer put it, and the contact card they shared, if any."""
+    text = s.get("description") or s.get("said") or ""
+    contact = s.get("contact") or {}
+    who = " ".join(p for p in (contact.get("name"), contact.get("phone")) if p)
+    return f"{text}\nContacto: {who}".strip() if who else text
 
 
 def _dispatch_emergency(turn: Turn, job, customer: Customer, address: dict) -> list[Reply]:

@@ -26,6 +26,10 @@ class BurstItem:
     # Voice notes: done, or why not: too_long, silent, corrupt, not_found, rejected, failed.
     transcript_status: str | None = None
     media_error: str | None = None
+    # A shared contact card: (name, phone) per card; its text is not read as the person's words.
+    contacts: tuple[tuple[str | None, str | None], ...] = ()
+    # A message we cannot read (unsupported, a catalog order, one Meta flags with an error).
+    unreadable: bool = False
 
 
 @dataclass(frozen=True)

@@ -111,14 +111,16 @@ def handle_burst(
         replies.append(Text(texts.render("tech_photo_saved", number=job.number)))
         if not any(i.text for i in items) or all(p in PHOTO_PARTS for p in parts):
             return replies
-    if not parts:
-        return replies
     text = "\n".join(i.text for i in items if i.text)
     tap = decode(next((i.reply_id for i in reversed(items) if i.reply_id), None))
     turn = Turn(session=session, conversation=conversation, org=org, now=now, settings=settings,
                 burst=Burst(burst.org_id, burst.conversation_id, burst.burst_id, tuple(items)),
                 text=text, tap=tap, command=_command(text, tap), user=user,
                 notify=notify or (lambda wa_id, reply: None))
+    if not text and not tap and (answer := photos.without_words(turn)) is not None:
+        return replies + answer  # media, contact cards, what we cannot read (flows/photos.py)
+    if not parts:
+        return replies
     if (meant := clarify.meant(turn)) is not None:
         # The answer to "¿qué necesitás?": the kept message, read with the meaning chosen.
         turn.text, turn.tap = meant[0], None

@@ -1,16 +1,26 @@
-"""Photos a technician sends during a job are kept with it (the job's timeline shows them)."""
+"""Photos and files sent without words: a technician's are kept with the job at hand (the job's
+timeline shows them); a customer's join the booking under way, or the bot asks what they are
+about; contact cards are offered to the booking; what we cannot read is said so."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.models import Conversation, Job, JobEvent, JobStatus
+from core import texts
+from core.models import Conversation, ConversationRole, Job, JobEvent, JobStatus
+from core.replies import Reply, Text
 from core.users import find_by_phone
-from flows.burst import Burst
+from flows.burst import Burst, BurstItem
+from flows.turn import Turn, flow_active
 
 AT_WORK = (JobStatus.ON_SITE, JobStatus.EN_ROUTE)
 MEDIA = ("image", "video", "document")
+# "¡Gracias por la foto!": what each kind is called, one and several.
+NAMES = {"image": ("la foto", "las fotos"), "video": ("el video", "los videos"),
+         "document": ("el archivo", "los archivos")}
+# Slots a customer's wordless burst leaves for the booking that follows it.
+PENDING = ("media", "contact")
 
 
 def attach(session: Session, conversation: Conversation, burst: Burst) -> Job | None:
@@ -38,3 +48,56 @@ def attach(session: Session, conversation: Conversation, burst: Burst) -> Job | 
         if jobs:
             return None
     return None
+
+
+def media_of(items: tuple[BurstItem, ...] | list[BurstItem]) -> list[BurstItem]:
+    """The burst's photos, videos and files we could fetch."""
+    return [i for i in items if i.type in MEDIA and not i.media_error]
+
+
+def named(items: list[BurstItem]) -> str:
+    """"la foto", "las fotos", "el video y la foto": how the reply calls what was sent."""
+    kinds = list(dict.fromkeys(i.type for i in items))
+    words = [NAMES[k][1 if sum(i.type == k for i in items) > 1 else 0] for k in kinds]
+    return " y ".join(words)
+
+
+def attach_to_job(session: Session, job: Job, actor: str, media_ids: list[int]) -> None:
+    """The photos and files the customer sent while booking, on the job's timeline."""
+    for message_id in media_ids:
+        session.add(JobEvent(job_id=job.id, kind="photo", actor=actor, note=None,
+                             data={"message_id": message_id, "from": "customer"}))
+
+
+def without_words(turn: Turn) -> list[Reply] | None:
+    """The answer to a burst without words, or None to let the engine go on as usual.
+
+    What we cannot read (an unsupported kind, a catalog order, a message Meta flags) is said so,
+    to anyone. A customer's photo, video or file during a booking joins it and the booking goes
+    on; outside a flow the bot asks what it is about (and keeps it for the booking that follows).
+    A contact card is offered to the booking the same way. None of it counts as a miss."""
+    from flows import booking  # booking imports this module
+
+    items = turn.burst.items
+    replies: list[Reply] = []
+    unread = [i for i in items if i.unreadable]
+    if unread:
+        replies.append(Text(texts.render("cannot_read", kind=unread[-1].type)))
+    media = media_of(items)
+    cards = [card for i in items for card in i.contacts]
+    if turn.role is not ConversationRole.CUSTOMER or not (media or cards):
+        return replies or None
+    if flow_active(turn.conversation, turn.now, booking.FLOW):
+        return replies + booking.on_attachments(turn)
+    if turn.conversation.flow and turn.in_flow(turn.conversation.flow):
+        return replies or None  # another flow under way: not ours to interrupt
+    turn.clear()
+    turn.save(media=[i.message_id for i in media])
+    if cards:
+        name, phone = cards[-1]
+        turn.save(contact={"name": name, "phone": phone})
+    if media:
+        replies.append(Text(texts.render("media_what_about", what=named(media))))
+    else:
+        replies.append(Text(texts.render("contact_what_about", name=cards[-1][0], phone=cards[-1][1])))
+    return replies

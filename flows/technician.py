@@ -529,6 +529,7 @@ def _confirm_done(turn: Turn, job_id: int) -> list[Reply]:
             if invoice.status in (InvoiceStatus.PENDING, InvoiceStatus.INTERNAL):
                 invoicing.request_issue(turn.session, invoice.id)
             waits_for_id = invoice.status is InvoiceStatus.DRAFT
+            waits_for_cuit = invoicing.waiting_for_cuit(invoice)
     except DomainError as exc:
         return [Text(texts.render("tech_error", reason=str(exc).rstrip(".")))]
     _clear(conversation)
@@ -537,7 +538,8 @@ def _confirm_done(turn: Turn, job_id: int) -> list[Reply]:
     _tell_customer(turn, job, "customer_thanks", number=job.number)
     customer = (job.customer.name if job.customer else None) or THE_CUSTOMER
     return [Text(texts.render("tech_done", number=job.number, customer=customer,
-                              needs_id=waits_for_id))]
+                              needs_id=waits_for_id and not waits_for_cuit,
+                              needs_cuit=waits_for_cuit))]
 
 
 def _done_note(summary: dict) -> str:

@@ -7,6 +7,7 @@ which case the rules are the fallback when the model fails.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -153,6 +154,10 @@ def signals(text: str, role: str, org_context: OrgContext | None = None,
     return Signals(norm, folded, service, amount, eta, address, when, rule_intent, flags)
 
 
+# "mi CUIT es 20-12345678-3", "cuit 30712345671": the word and eleven digits
+_GIVES_CUIT = re.compile(r"\bcuit\b.{0,20}?(?<!\d)\d{2}[-\s.]?\d{8}[-\s.]?\d(?!\d)")
+
+
 def extract_rules(
     text: str, role: str, now: datetime, org_context: OrgContext | None = None,
     context: Context | None = None,
@@ -168,6 +173,9 @@ def extract_rules(
         guess = model.guess(text, role, context, found=found)
         intent, confidence = guess.intent, round(guess.confidence, 4)
         alternatives = [label for label, _ in guess.ranked[:4]]
+    if role == "customer" and _GIVES_CUIT.search(found.folded):
+        # a customer giving their CUIT gives it for an invoice, however short the message
+        intent, confidence = "invoice_request", max(confidence or 0.0, 0.95)
     eta = found.eta if intent == "tech_on_the_way" else None
     today = local_today(now, tz)
     when = found.when

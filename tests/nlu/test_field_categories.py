@@ -77,3 +77,9 @@ def test_a_street_named_after_a_date_is_not_a_date():
 ])
 def test_part_of_the_house_without_power_is_no_emergency(text, urgency):
     assert extract(text, "customer", NOW).urgency == urgency
+
+
+@pytest.mark.parametrize("text", ["mi CUIT es 20-12345678-3", "cuit 30712345671", "CUIT: 30-71234567-1"])
+def test_a_customer_giving_a_cuit_wants_an_invoice(text):
+    got = extract(text, "customer", NOW)
+    assert got.intent == "invoice_request" and got.confidence >= 0.9

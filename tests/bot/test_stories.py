@@ -10,6 +10,7 @@ Schema (a file holds one story, or a list of stories)::
                    addresses: [{street: Gorriti, number: "3400"}]}]
       jobs: [{customer: Marta García, technician: Carlos Rodríguez, service: plumbing,
               status: scheduled|en_route|on_site, in_hours: 2, eta_minutes: 20}]
+                                               # (or at_hour: 10 — today at 10:00 local)
       price_book: [{name: Cambio de flexible, price: 12000, service: plumbing}]
       business: {iva: responsable_inscripto, afip: true, mercadopago: true,   # invoicing: the
                  alias: plomeria.rapida, holder: Roberto Gómez}              # fake AFIP and MP
@@ -54,6 +55,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from uuid import uuid4
+from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
@@ -65,6 +67,8 @@ from core.models import Conversation, Job, JobEvent
 from core.settings import get_settings
 from core.users import create_user
 from tests.bot.conftest import CUSTOMER, PHONE_NUMBER_ID
+
+BA = ZoneInfo("America/Argentina/Buenos_Aires")
 
 STORIES = Path(__file__).resolve().parent.parent / "stories"
 AUDIO = Path(__file__).resolve().parent.parent / "data" / "audio"
@@ -208,8 +212,15 @@ class Story:
         status = spec.get("status", "scheduled")
         if status == "new":
             return
-        start = datetime.now(UTC) + timedelta(hours=float(spec.get("in_hours", 2)))
-        start = start.replace(minute=0, second=0, microsecond=0)
+        if "at_hour" in spec:
+            # today at that local hour, whatever time the suite runs at (stories about "today's
+            # jobs" must not change meaning when a relative hour crosses midnight)
+            local = datetime.now(BA).replace(hour=int(spec["at_hour"]), minute=0, second=0,
+                                             microsecond=0)
+            start = local.astimezone(UTC)
+        else:
+            start = datetime.now(UTC) + timedelta(hours=float(spec.get("in_hours", 2)))
+            start = start.replace(minute=0, second=0, microsecond=0)
         jobs.schedule(s, job.id, start, start + timedelta(hours=2), "user:1")
         if status in ("en_route", "on_site"):
             jobs.transition(s, job.id, "en_route", "user:1", eta_minutes=spec.get("eta_minutes", 20))

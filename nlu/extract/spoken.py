@@ -104,7 +104,6 @@ _KEY_RULES = [
     (re.compile(r"x"), "ks"),
     (re.compile(r"h"), ""),
     (re.compile(r"y(?![aeiou])"), "i"),
-    (re.compile(r"ñ"), "n"),
     (re.compile(r"(.)\1+"), r"\1"),
 ]
 

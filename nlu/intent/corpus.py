@@ -58,11 +58,6 @@ def fingerprint(data_dir: Path = DATA_DIR) -> str:
     return digest.hexdigest()[:16]
 
 
-def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text.lower())
-    return "".join(ch for ch in text if not unicodedata.combining(ch))
-
-
 NEAR_COPY = 88  # two texts of different families this alike (rapidfuzz ratio) tie the families
 
 
@@ -72,7 +67,7 @@ def linked_families(examples: list[Example]) -> dict[str, str]:
     is never flattered by a copy in training."""
     from rapidfuzz import fuzz, process
 
-    texts = [" ".join(re.findall(r"[a-z0-9ñ]+", _fold(ex.text))) for ex in examples]
+    texts = [" ".join(re.findall(r"[a-z0-9ñ]+", strip_accents(ex.text.lower()))) for ex in examples]
     parent = {ex.family: ex.family for ex in examples}
 
     def root(f: str) -> str:

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from flask import g, has_request_context
 
+from core import es_ar
 from core.es_ar import aware, clock_hm, local_phone, pesos, zone
 from core.models import InvoiceStatus, PaymentMethod, Role
 
@@ -83,7 +84,7 @@ def short_date(value: date | datetime | str | None, tz: ZoneInfo | None = None) 
             return value  # what someone typed and we could not read: shown back as typed
     if isinstance(value, datetime):
         value = _local(value, tz).date()
-    return f"{value.day:02d}/{value.month:02d}/{value.year}"
+    return es_ar.short_date(value)
 
 
 def date_time(value: datetime | None, tz: ZoneInfo | None = None) -> str:

@@ -13,7 +13,7 @@ from backoffice.extensions import db, dispatcher, redis, settings
 from backoffice.forms import FormError, parse_date
 from backoffice.security import MANAGERS, OWNER, actor, current_user, requires
 from backoffice.uploads import UploadRefused, read_upload
-from core import connection_status
+from core import connection_status, es_ar
 from core.connections import (
     MANAGED_SECRETS,
     delete_secret,
@@ -29,7 +29,6 @@ from core.organizations import (
     DAY_NAMES,
     DAYS,
     ORG_IVA_CONDITIONS,
-    format_cuit,
     update_business,
     update_timing,
 )
@@ -110,7 +109,7 @@ def _upload(name: str, errors: dict[str, str]) -> bytes | None:
 
 def _business_form(org: Organization) -> dict[str, str]:
     form = {key: "" if getattr(org, key) is None else str(getattr(org, key)) for key in BUSINESS_FIELDS}
-    form["cuit"] = format_cuit(org.cuit)
+    form["cuit"] = es_ar.cuit(org.cuit)
     form["activity_start"] = short_date(org.activity_start)
     return form
 
@@ -151,7 +150,7 @@ def _render(*, business: dict | None = None, hours: dict | None = None, whatsapp
         certificate=certificate, cert_soon=certificate is not None and not certificate.expired(now)
         and certificate.expires_at - now < timedelta(days=30),
         cert_other_cuit=certificate is not None and certificate.cuit and org_cuit
-        and certificate.cuit != org_cuit, org_cuit=format_cuit(org_cuit),
+        and certificate.cuit != org_cuit, org_cuit=es_ar.cuit(org_cuit),
         checks=checks, waiting=waiting, now=now, tz=tz, local_time=local_time,
         service_labels=connection_status.SERVICE_LABELS,
         default_quiet=settings().burst_quiet_seconds, default_cap=settings().burst_max_seconds,

@@ -17,11 +17,10 @@ from backoffice.job_board import SERVICE_LABELS
 from backoffice.paging import paginate_list
 from backoffice.security import MANAGERS, STAFF, VIEWER, actor, current_user, requires
 from backoffice.uploads import UploadRefused, read_csv_upload
-from core import price_book
+from core import es_ar, price_book
 from core.csv_import import ImportReport, import_price_book_csv
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.models import PriceBookItem, Role, Service
-from core.reports import format_pesos
 from core.search import fold, search_price_book
 
 bp = Blueprint("price_book", __name__, url_prefix="/price-book")
@@ -73,7 +72,7 @@ def iva_text(rate: Decimal) -> str:
 
 def price_text(price: Decimal) -> str:
     """Decimal('15000.50') -> '15.000,50', as people type it (and parse_price reads it back)."""
-    return format_pesos(price).removeprefix("$")
+    return es_ar.pesos(price).removeprefix("$")
 
 
 def _row(item: PriceBookItem) -> ItemRow:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from bot.alerts import notify_owners
 from bot.dispatch import Dispatcher
-from core import invoicing, texts
+from core import es_ar, invoicing, texts
 from core.db import Database
 from core.invoice_links import pdf_filename, pdf_link
 from core.models import (
@@ -35,7 +35,6 @@ from core.models import (
 from core.outbox import customer_conversation, queue_replies
 from core.payments import payment_options
 from core.replies import Document, Reply, Text
-from core.reports import format_pesos
 from core.settings import Settings
 from flows.customer_jobs import ask_rating
 
@@ -62,14 +61,14 @@ def invoice_replies(session: Session, invoice: Invoice, settings: Settings,
     caption = texts.render(
         "invoice_sent", name=name, label=invoicing.label(invoice),
         internal=invoice.status is InvoiceStatus.INTERNAL,
-        number=job.number if job else None, total=format_pesos(Decimal(invoice.total)),
+        number=job.number if job else None, total=es_ar.pesos(Decimal(invoice.total)),
     )
     replies: list[Reply] = [Document(filename=pdf_filename(invoice),
                                      link=pdf_link(invoice, settings), caption=caption)]
     options = payment_options(session, customer) if customer else None
     if link or (options is not None and options.any):
         replies.append(Text(texts.render(
-            "cust_payment_options", amount=format_pesos(Decimal(invoice.total)),
+            "cust_payment_options", amount=es_ar.pesos(Decimal(invoice.total)),
             link=link or (options.link if options else None),
             alias=options.alias if options else None, cbu=options.cbu if options else None,
             holder=options.holder if options else None,
@@ -133,7 +132,7 @@ def tell_owner(db: Database, redis: Redis, org_id: int, outcome: invoicing.Issue
         text = texts.render(
             template, number=job.number if job else None,
             customer=(customer.name if customer else None) or "el cliente",
-            total=format_pesos(Decimal(invoice.total)), reasons=outcome.messages,
+            total=es_ar.pesos(Decimal(invoice.total)), reasons=outcome.messages,
             org_name=org.name,
         )
     notify_owners(db, redis, org_id, text,

@@ -15,10 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core import audit
+from core import audit, es_ar
 from core.errors import Conflict, ValidationFailed
 from core.models import Organization, OrgSecret, utcnow
-from core.organizations import format_cuit
 from core.vault import Vault
 
 # The secrets a person types in (the AFIP pair arrives as files); names as the vault knows them.
@@ -46,7 +45,7 @@ class CertificateInfo:
 
     @property
     def cuit_label(self) -> str:
-        return format_cuit(self.cuit) if self.cuit else ""
+        return es_ar.cuit(self.cuit) if self.cuit else ""
 
     def expired(self, now: datetime | None = None) -> bool:
         return self.expires_at <= (now or utcnow())

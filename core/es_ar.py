@@ -53,6 +53,41 @@ def pesos(amount: Decimal | float | None) -> str:
     return f"{sign}${text}"
 
 
+def invoice_pesos(amount: Decimal | float | None) -> str:
+    """Invoice style, always with cents: 15000 → "$ 15.000,00", -2.5 → "-$ 2,50".
+
+    None prints "$ 0,00". (`pesos` is the chat style, "$15.000", without cents when round, and
+    "" for None.)"""
+    value = Decimal(str(amount or 0)).quantize(CENT, rounding=ROUND_HALF_UP)
+    sign = "-" if value < 0 else ""
+    whole, cents = f"{abs(value):.2f}".split(".")
+    grouped = f"{int(whole):,}".replace(",", ".")
+    return f"{sign}$ {grouped},{cents}"
+
+
+def quantity(value: Decimal | int | None) -> str:
+    """1.000 → "1", 1.500 → "1,5"."""
+    number = Decimal(str(value if value is not None else 1))
+    text = f"{number.normalize():f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text.replace(".", ",")
+
+
+def percent(rate: Decimal) -> str:
+    """21.00 → "21%", 10.50 → "10,5%"."""
+    return quantity(rate) + "%"
+
+
+def cuit(value: str | int | None) -> str:
+    """"20123456786" → "20-12345678-6", as AFIP prints it; anything that is not 11 digits comes
+    back as given."""
+    text = "".join(ch for ch in str(value or "") if ch.isdigit())
+    if len(text) != 11:
+        return str(value or "")
+    return f"{text[:2]}-{text[2:10]}-{text[10]}"
+
+
 # ---- time --------------------------------------------------------------------------------------
 
 def zone(name: str | None) -> ZoneInfo:

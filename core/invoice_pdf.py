@@ -56,42 +56,8 @@ TRANSPARENCY = "Régimen de Transparencia Fiscal al Consumidor (Ley 27.743) - IV
 # ---- formatting ----------------------------------------------------------------------------
 
 
-def format_cuit(cuit: str | int | None) -> str:
-    """"20123456786" → "20-12345678-6"; anything that is not 11 digits comes back as given."""
-    text = "".join(ch for ch in str(cuit or "") if ch.isdigit())
-    if len(text) != 11:
-        return str(cuit or "")
-    return f"{text[:2]}-{text[2:10]}-{text[10]}"
-
-
-def format_pesos(amount: Decimal | float | None) -> str:
-    """Invoice style, always with cents: 15000 → "$ 15.000,00", -2.5 → "-$ 2,50".
-
-    None prints "$ 0,00". (`core.es_ar.pesos` is the chat style, "$15.000", without cents when
-    round, and "" for None.)"""
-    value = Decimal(str(amount or 0)).quantize(CENT, rounding=ROUND_HALF_UP)
-    sign = "-" if value < 0 else ""
-    whole, cents = f"{abs(value):.2f}".split(".")
-    grouped = f"{int(whole):,}".replace(",", ".")
-    return f"{sign}$ {grouped},{cents}"
-
-
-def format_quantity(quantity: Decimal | int | None) -> str:
-    """1.000 → "1", 1.500 → "1,5"."""
-    value = Decimal(str(quantity if quantity is not None else 1))
-    text = f"{value.normalize():f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text.replace(".", ",")
-
-
-def format_rate(rate: Decimal) -> str:
-    """21.00 → "21%", 10.50 → "10,5%"."""
-    return format_quantity(rate) + "%"
-
-
 def _date(value: date | None) -> str:
-    return value.strftime("%d/%m/%Y") if value else ""
+    return es_ar.short_date(value) if value else ""
 
 
 _REPLACEMENTS = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "–": "-", "—": "-",
@@ -201,7 +167,7 @@ def receiver(invoice: Invoice, customer: Customer | None) -> tuple[str | None, s
     else:
         doc_tipo = None
     if doc_tipo is not None:
-        shown = format_cuit(number.zfill(11)) if doc_tipo == DOC_CUIT else number
+        shown = es_ar.cuit(number.zfill(11)) if doc_tipo == DOC_CUIT else number
         doc = f"{DOC_LABELS[doc_tipo]}: {shown}"
     if invoice.receiver_iva_id in RECEIVER_IVA_LABELS:
         condition = RECEIVER_IVA_LABELS[invoice.receiver_iva_id]
@@ -306,7 +272,7 @@ def render_invoice_pdf(invoice: Invoice, org: Organization, customer: Customer |
     pdf.set_font("Helvetica", "", 10)
     right_lines = [f"Fecha de emisión: {_date(issued)}"]
     if org.cuit:
-        right_lines.append(f"CUIT: {format_cuit(org.cuit)}")
+        right_lines.append(f"CUIT: {es_ar.cuit(org.cuit)}")
     if org.iibb:
         right_lines.append(f"Ingresos Brutos: {org.iibb}")
     if org.activity_start:
@@ -388,21 +354,21 @@ def _lines_table(pdf: FPDF, invoice: Invoice, *, with_iva: bool) -> None:
         for line in invoice.lines:
             row = table.row()
             row.cell(_latin1(line.description))
-            row.cell(format_quantity(line.quantity))
-            row.cell(format_pesos(line.unit_price))
+            row.cell(es_ar.quantity(line.quantity))
+            row.cell(es_ar.invoice_pesos(line.unit_price))
             if with_iva:
-                row.cell(format_rate(Decimal(line.iva_rate)))
-            row.cell(format_pesos(line.subtotal))
+                row.cell(es_ar.percent(Decimal(line.iva_rate)))
+            row.cell(es_ar.invoice_pesos(line.subtotal))
     pdf.ln(3)
 
 
 def _totals(pdf: FPDF, invoice: Invoice, letter: str) -> None:
     rows: list[tuple[str, str]] = []
     if letter == "A":
-        rows.append(("Importe neto gravado:", format_pesos(invoice.net)))
-        rows.extend((f"IVA {format_rate(rate)}:", format_pesos(amount))
+        rows.append(("Importe neto gravado:", es_ar.invoice_pesos(invoice.net)))
+        rows.extend((f"IVA {es_ar.percent(rate)}:", es_ar.invoice_pesos(amount))
                     for rate, amount in _iva_shares(invoice))
-    rows.append(("Importe total:", format_pesos(invoice.total)))
+    rows.append(("Importe total:", es_ar.invoice_pesos(invoice.total)))
     for i, (label, value) in enumerate(rows):
         last = i == len(rows) - 1
         pdf.set_font("Helvetica", "B" if last else "", 13 if last else 10)
@@ -412,7 +378,7 @@ def _totals(pdf: FPDF, invoice: Invoice, letter: str) -> None:
     if letter == "B":
         pdf.ln(2)
         pdf.set_font("Helvetica", "", 9.5)
-        pdf.multi_cell(WIDTH, 4.5, _latin1(TRANSPARENCY.format(format_pesos(invoice.iva))),
+        pdf.multi_cell(WIDTH, 4.5, _latin1(TRANSPARENCY.format(es_ar.invoice_pesos(invoice.iva))),
                        new_x="LMARGIN", new_y="NEXT")
 
 

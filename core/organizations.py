@@ -123,13 +123,6 @@ QUIET_MAX_SECONDS = 120.0
 CAP_MAX_SECONDS = 600.0
 
 
-def format_cuit(cuit: str | None) -> str:
-    """"20111111112" → "20-11111111-2", as AFIP prints it."""
-    if not cuit or len(cuit) != 11:
-        return cuit or ""
-    return f"{cuit[:2]}-{cuit[2:10]}-{cuit[10]}"
-
-
 def cbu_is_valid(cbu: str) -> bool:
     """A CBU or CVU: 22 digits with the BCRA's two check digits (bank block, account block)."""
     if not re.fullmatch(r"\d{22}", cbu):

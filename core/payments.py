@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from core import audit, jobs
+from core import audit, es_ar, jobs
 from core.errors import InvalidTransition, ValidationFailed
 from core.models import (
     Customer,
@@ -32,7 +32,6 @@ from core.models import (
     PaymentStatus,
     utcnow,
 )
-from core.reports import format_pesos
 from core.settings import Settings
 from core.tenancy import current_org_id
 from core.vault import Vault
@@ -392,7 +391,7 @@ def record_manual_payment(session: Session, invoice: Invoice, *, method: Payment
     session.refresh(invoice, with_for_update=True)
     balance = invoice_balance(session, invoice)
     if amount > balance:
-        raise ValidationFailed(f"El monto supera lo que se debe de esa factura ({format_pesos(balance)}).",
+        raise ValidationFailed(f"El monto supera lo que se debe de esa factura ({es_ar.pesos(balance)}).",
                                {"amount": "too_much"})
     payment = Payment(invoice_id=invoice.id, job_id=invoice.job_id, customer_id=invoice.customer_id,
                       method=method, status=P.APPROVED, amount=amount, paid_at=now, note=note,

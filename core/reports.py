@@ -105,11 +105,7 @@ class UnpaidTotal(NamedTuple):
 
 
 # ---------------------------------------------------------------------------------------------
-# Formatting
-
-# Kept for the modules that still import it from here (flows, workers, payments, price book).
-format_pesos = es_ar.pesos
-
+# Days
 
 def _day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
     """UTC [start, end) of a local day; midnight to midnight, so DST days are 23 or 25 hours."""

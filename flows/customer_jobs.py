@@ -44,7 +44,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from core import customers, invoicing, jobs, texts
+from core import customers, es_ar, invoicing, jobs, texts
 from core.errors import DomainError
 from core.es_ar import first_name, visit_phrase, yes_or_no
 from core.invoice_links import pdf_filename, pdf_link
@@ -63,7 +63,6 @@ from core.models import (
 from core.organizations import cuit_is_valid
 from core.payments import payment_options
 from core.replies import Button, Buttons, Document, ListMessage, Reply, Row, Section, Text
-from core.reports import format_pesos
 from core.scheduling import free_slots, is_slot_free, parse_slot_id
 from flows import handover
 from flows.buttons import CancelTap, RateTap, RescheduleTap
@@ -419,7 +418,7 @@ def _invoice(turn: Turn) -> list[Reply]:
     job = turn.session.get(Job, invoice.job_id) if invoice.job_id else None
     label = invoicing.label(invoice)
     context = {"label": label, "article": "la" if label.startswith("factura") else "el",
-               "total": format_pesos(invoice.total or 0),
+               "total": es_ar.pesos(invoice.total or 0),
                "job_number": job.number if job else None}
     if invoice.status is not InvoiceStatus.PENDING:
         return [Document(filename=pdf_filename(invoice), link=pdf_link(invoice),
@@ -475,7 +474,7 @@ def _payment(turn: Turn) -> list[Reply]:
     if options is None or not options.any:
         return [Text(texts.render("cust_payment_later"))]
     owed = options.amount
-    amount = format_pesos(owed) if isinstance(owed, Decimal | int) and owed > 0 else None
+    amount = es_ar.pesos(owed) if isinstance(owed, Decimal | int) and owed > 0 else None
     body = texts.render("cust_payment_options", amount=amount, link=options.link,
                         alias=options.alias, cbu=options.cbu, holder=options.holder)
     return [Text(body, preview_url=bool(options.link))]

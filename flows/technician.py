@@ -45,7 +45,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from core import invoicing, jobs, links, texts
+from core import es_ar, invoicing, jobs, links, texts
 from core.errors import DomainError
 from core.es_ar import at_hour, clock_hm, day_phrase, first_name, weekday_date, yes_or_no
 from core.models import (
@@ -72,7 +72,6 @@ from core.replies import (
     Section,
     Text,
 )
-from core.reports import format_pesos
 from core.scheduling import DEFAULT_DURATION, Slot, free_slots, is_slot_free
 from core.tracking import tracking_token, tracking_url
 from core.work_summary import Line, WorkSummary, candidate_jobs, match_lines, render_work_summary
@@ -524,8 +523,8 @@ def _confirm_done(turn: Turn, job_id: int) -> list[Reply]:
             )
             if invoice.total != Decimal(summary["total"]):
                 # Never charge other than what the technician confirmed.
-                raise ChargeMismatch(f"la factura daría {format_pesos(invoice.total)} y "
-                                     f"confirmaste {format_pesos(Decimal(summary['total']))}")
+                raise ChargeMismatch(f"la factura daría {es_ar.pesos(invoice.total)} y "
+                                     f"confirmaste {es_ar.pesos(Decimal(summary['total']))}")
             if invoice.status in (InvoiceStatus.PENDING, InvoiceStatus.INTERNAL):
                 invoicing.request_issue(turn.session, invoice.id)
             waits_for_id = invoice.status is InvoiceStatus.DRAFT
@@ -548,8 +547,8 @@ def _done_note(summary: dict) -> str:
     for line in summary.get("lines") or []:
         quantity = Decimal(line["quantity"])
         shown = "" if quantity == 1 else f"{format(quantity.normalize(), 'f')} × "
-        parts.append(f"{shown}{line['description']}: {format_pesos(Decimal(line['amount']))}")
-    total = format_pesos(Decimal(summary.get("total") or "0"))
+        parts.append(f"{shown}{line['description']}: {es_ar.pesos(Decimal(line['amount']))}")
+    total = es_ar.pesos(Decimal(summary.get("total") or "0"))
     return "; ".join([*parts, f"Total: {total}"])
 
 

@@ -9,12 +9,11 @@ from datetime import UTC, datetime
 
 from redis import Redis
 
-from core import connection_status, invoicing
+from core import connection_status, es_ar, invoicing
 from core.connection_status import FAILED, MISSING, OK, CheckResult
 from core.db import Database
 from core.errors import SecretError
 from core.models import IvaCondition, Organization
-from core.organizations import format_cuit
 from core.settings import Settings
 from core.vault import Vault
 from integrations.mercadopago import MercadoPagoError
@@ -80,7 +79,7 @@ def check_afip(db: Database, redis: Redis, settings: Settings, org_id: int) -> C
         authorizer = afip_gateway.authorizer_for(db, redis, settings, org_id)
         last = authorizer.last_authorized(pdv, invoicing.CBTE_TIPO[letter])
     except invoicing.CredentialsRejected as exc:
-        return _result(FAILED, "afip_rejected", cuit=format_cuit(cuit), detail=str(exc)[:200])
+        return _result(FAILED, "afip_rejected", cuit=es_ar.cuit(cuit), detail=str(exc)[:200])
     except invoicing.AuthorizationUnavailable:
         return _result(FAILED, "afip_down")
     except invoicing.AuthorizationRefused as exc:

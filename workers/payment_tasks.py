@@ -11,12 +11,11 @@ from sqlalchemy.orm import Session
 from bot.alerts import notify_owners
 from bot.dispatch import Dispatcher
 from bot.outbound import queue_replies
-from core import invoicing, payments, texts
+from core import es_ar, invoicing, payments, texts
 from core.logging import org_id_var
 from core.models import Customer, Invoice, utcnow
 from core.outbox import customer_conversation
 from core.replies import Text
-from core.reports import format_pesos
 from integrations.mercadopago import MercadoPagoError
 from workers import payment_gateway
 from workers.tasks import _parts
@@ -77,8 +76,8 @@ def _receipt(session: Session, outcome: payments.PaymentOutcome, payment_id: str
     invoice = session.get(Invoice, outcome.invoice_id)
     text = texts.render(
         "payment_received", name=((customer.name or "").split() or [""])[0],
-        amount=format_pesos(outcome.amount), label=invoicing.label(invoice),
-        balance=format_pesos(outcome.balance) if outcome.balance > 0 else None,
+        amount=es_ar.pesos(outcome.amount), label=invoicing.label(invoice),
+        balance=es_ar.pesos(outcome.balance) if outcome.balance > 0 else None,
     )
     return queue_replies(session, conversation, [Text(text)], key=f"mp:{payment_id}:{status}:receipt")
 
@@ -90,14 +89,14 @@ def _owner_text(session: Session, outcome: payments.PaymentOutcome) -> str | Non
     customer = session.get(Customer, outcome.customer_id)
     who = (customer.name if customer else None) or "Un cliente"
     label = invoicing.label(invoice)
-    balance = format_pesos(outcome.balance) if outcome.balance > Decimal(0) else None
+    balance = es_ar.pesos(outcome.balance) if outcome.balance > Decimal(0) else None
     if outcome.kind == "disputed":
-        return texts.render("payment_owner_disputed", customer=who, amount=format_pesos(outcome.amount),
+        return texts.render("payment_owner_disputed", customer=who, amount=es_ar.pesos(outcome.amount),
                             label=label, balance=balance)
     if outcome.kind in ("paid", "partial"):
-        return texts.render("payment_owner_received", customer=who, amount=format_pesos(outcome.amount),
+        return texts.render("payment_owner_received", customer=who, amount=es_ar.pesos(outcome.amount),
                             label=label, balance=balance)
-    return texts.render("payment_owner_reversed", customer=who, amount=format_pesos(outcome.amount),
+    return texts.render("payment_owner_reversed", customer=who, amount=es_ar.pesos(outcome.amount),
                         label=label, balance=balance, charged_back=outcome.kind == "charged_back")
 
 

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from core import jobs, reports
+from core.es_ar import pesos as format_pesos
 from core.models import (
     Invoice,
     InvoiceStatus,
@@ -20,7 +21,7 @@ from core.models import (
     PaymentStatus,
     Urgency,
 )
-from core.reports import AgendaItem, DailySummary, Debtor, format_pesos
+from core.reports import AgendaItem, DailySummary, Debtor
 from tests.factories import add_customer_row, add_technician, create_org
 
 BA = ZoneInfo("America/Argentina/Buenos_Aires")

@@ -12,12 +12,12 @@ import pytest
 import zxingcpp
 
 from core import customers
+from core.es_ar import cuit as format_cuit
+from core.es_ar import invoice_pesos as format_pesos
 from core.invoice_pdf import (
     afip_qr_payload,
     afip_qr_url,
     decode_qr_url,
-    format_cuit,
-    format_pesos,
     qr_image,
     render_invoice_pdf,
 )

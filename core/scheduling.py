@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -131,7 +132,7 @@ def free_slots(
     first_day = earliest.date()
     days = [first_day + timedelta(days=n) for n in range((last_day - first_day).days + 1)]
     horizon = datetime.combine(last_day + timedelta(days=1), time(), tzinfo=tz)
-    busy = _busy(session, [u.id for u in staff], earliest, horizon, duration)
+    busy = _busy(session, org.id, [u.id for u in staff], earliest, horizon, duration)
     candidates = _candidates(org, staff, busy, days, earliest, duration, local_now.date())
     if urgent:
         return _pick([(candidates, (_any,))], count)
@@ -155,7 +156,7 @@ def is_slot_free(session: Session, org: Organization, slot: Slot, *, now: dateti
         return False
     if not any(lo <= start and end <= hi for lo, hi in _work_ranges(org, user, start.date(), tz)):
         return False
-    busy = _busy(session, [user.id], start, end, end - start)
+    busy = _busy(session, org.id, [user.id], start, end, end - start)
     return not any(_overlaps(start, end, b) for b in busy[user.id])
 
 
@@ -209,13 +210,13 @@ def _candidates(org: Organization, staff: list[User], busy: dict[int, list[Range
     tz = earliest.tzinfo
     order = {u.id: n for n, u in enumerate(staff)}
     by_start: dict[datetime, list[int]] = defaultdict(list)
+    booked = {u.id: _Timeline(busy[u.id]) for u in staff}
     for day in days:
         for user in staff:
             for lo, hi in _work_ranges(org, user, day, tz):
                 start = max(_ceil_hour(lo), earliest)
                 while start + duration <= hi:
-                    end = start + duration
-                    if not any(_overlaps(start, end, b) for b in busy[user.id]):
+                    if booked[user.id].is_free(start, start + duration):
                         by_start[start].append(user.id)
                     start += timedelta(hours=1)
     load: dict[tuple[int, date], int] = defaultdict(int)
@@ -229,11 +230,16 @@ def _candidates(org: Organization, staff: list[User], busy: dict[int, list[Range
     return sorted(slots, key=lambda s: s.start)
 
 
-def _busy(session: Session, user_ids: list[int], since: datetime, until: datetime,
+def _busy(session: Session, org_id: int, user_ids: list[int], since: datetime, until: datetime,
           duration: timedelta) -> dict[int, list[Range]]:
-    """Each technician's booked windows touching [since, until); no end means `duration`."""
-    rows = session.execute(
+    """Each technician's booked windows touching [since, until); no end means `duration`.
+
+    Plain rows through the session's connection (a thousand bookings cost the ORM's row
+    machinery more than the query), so the organization is named here rather than left to the
+    tenancy hooks, which only see ORM statements."""
+    rows = session.connection().execute(
         select(Job.technician_id, Job.scheduled_start, Job.scheduled_end).where(
+            Job.org_id == org_id,
             Job.technician_id.in_(user_ids),
             Job.status.not_in(FREEING_STATUSES),
             Job.scheduled_start.is_not(None),
@@ -391,3 +397,23 @@ def _ceil_hour(value: datetime) -> datetime:
 
 def _overlaps(start: datetime, end: datetime, other: Range) -> bool:
     return start < other[1] and other[0] < end
+
+
+class _Timeline:
+    """One technician's booked windows, merged and sorted as epoch seconds: whether a window is
+    free costs one bisection instead of a comparison of aware datetimes with every booking."""
+
+    def __init__(self, ranges: list[Range]):
+        merged: list[list[float]] = []
+        for lo, hi in sorted((a.timestamp(), b.timestamp()) for a, b in ranges):
+            if merged and lo <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], hi)
+            else:
+                merged.append([lo, hi])
+        self.starts = [lo for lo, _ in merged]
+        self.ends = [hi for _, hi in merged]
+
+    def is_free(self, start: datetime, end: datetime) -> bool:
+        lo, hi = start.timestamp(), end.timestamp()
+        n = bisect_right(self.ends, lo)  # the first booking that ends after `start`
+        return n == len(self.starts) or self.starts[n] >= hi

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import math
 from functools import cache
 
 from flask import Blueprint, redirect, render_template, request
@@ -14,6 +13,7 @@ from backoffice.security import (
     LoginThrottle,
     current_user,
     end_every_session,
+    locked_message,
     safe_next,
     sign_in,
     sign_out,
@@ -25,12 +25,6 @@ bp = Blueprint("auth", __name__)
 log = logging.getLogger("campotech.backoffice.auth")
 
 WRONG = "El email o la contraseña no coinciden. Revisalos y probá de nuevo."
-
-
-def locked_message(seconds: int) -> str:
-    minutes = max(1, math.ceil(seconds / 60))
-    return (f"Hubo demasiados intentos fallidos con ese email. Por seguridad lo bloqueamos: "
-            f"probá de nuevo en {minutes} minuto{'s' if minutes != 1 else ''}.")
 
 
 @bp.get("/login")

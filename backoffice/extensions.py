@@ -6,8 +6,8 @@ from flask import current_app
 from redis import Redis
 
 from core.db import Database
-from core.dispatch import Dispatcher
 from core.settings import Settings
+from services.dispatch import Dispatcher
 
 
 def db() -> Database:

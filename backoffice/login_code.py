@@ -18,13 +18,15 @@ from backoffice.security import (
     LoginThrottle,
     csrf_token,
     current_user,
+    locked_message,
     requires,
     safe_next,
     sign_in,
 )
-from core import login_codes, otp
+from core import login_codes
 from core.errors import ValidationFailed
 from core.models import Organization, User
+from services import otp
 
 bp = Blueprint("login_code", __name__)
 log = logging.getLogger("campotech.backoffice.login_code")
@@ -125,8 +127,6 @@ def check_code():
     if found is None:
         return _login_page("Pasó demasiado tiempo. Entrá de nuevo con tu email y contraseña.")
     user, next_path = found
-    from backoffice.auth import locked_message  # auth imports this module: import at use
-
     throttle = LoginThrottle(redis())
     email = user.email or f"user:{user.id}"
     locked = throttle.locked_for(email)

@@ -11,9 +11,9 @@ from redis.exceptions import RedisError
 from backoffice.display import local_time, zone
 from backoffice.extensions import db, redis
 from backoffice.security import MANAGERS, actor, current_user, requires
-from core import queue_health
 from core.errors import NotFound
 from core.models import Organization
+from services import queue_health
 
 bp = Blueprint("queue_health", __name__, url_prefix="/queues")
 log = logging.getLogger("campotech.backoffice.queue_health")

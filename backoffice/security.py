@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import math
 import secrets
 import time
 from collections.abc import Callable
@@ -26,6 +27,7 @@ from redis import Redis
 from backoffice.extensions import db
 from core.models import Role, User
 from core.users import end_sessions
+from services.ratelimit import SlidingWindow
 
 log = logging.getLogger("campotech.backoffice.security")
 
@@ -169,40 +171,42 @@ def check_csrf() -> None:
 
 # ---- lockout -------------------------------------------------------------------------------
 
+def locked_message(seconds: int) -> str:
+    minutes = max(1, math.ceil(seconds / 60))
+    return (f"Hubo demasiados intentos fallidos con ese email. Por seguridad lo bloqueamos: "
+            f"probá de nuevo en {minutes} minuto{'s' if minutes != 1 else ''}.")
+
+
 class LoginThrottle:
     """Five failed logins for one email within 15 minutes lock it for 15 minutes."""
 
     def __init__(self, redis: Redis):
         self.redis = redis
+        self.failures = SlidingWindow(redis, "failures", LOCKOUT_ATTEMPTS,
+                                      int(LOCKOUT_WINDOW.total_seconds()), secret="", prefix="login")
 
     @staticmethod
-    def _key(kind: str, email: str) -> str:
-        digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
-        return f"campotech:login:{kind}:{digest}"
+    def _subject(email: str) -> str:
+        return email.strip().lower()
+
+    def _lock_key(self, email: str) -> str:
+        digest = hashlib.sha256(self._subject(email).encode()).hexdigest()[:32]
+        return f"campotech:login:lock:{digest}"
 
     def locked_for(self, email: str) -> int:
         """Seconds left on this email's lock; 0 when it may try."""
-        ttl = self.redis.ttl(self._key("lock", email))
+        ttl = self.redis.ttl(self._lock_key(email))
         return max(0, int(ttl))
 
     def failed(self, email: str) -> bool:
         """Count a failure; True when this one locked the email."""
-        now = time.time()
-        key = self._key("failures", email)
-        pipe = self.redis.pipeline()
-        pipe.zremrangebyscore(key, 0, now - LOCKOUT_WINDOW.total_seconds())
-        pipe.zadd(key, {secrets.token_hex(8): now})
-        pipe.zcard(key)
-        pipe.expire(key, int(LOCKOUT_WINDOW.total_seconds()))
-        _, _, count, _ = pipe.execute()
-        if count >= LOCKOUT_ATTEMPTS:
-            pipe = self.redis.pipeline()
-            pipe.set(self._key("lock", email), 1, ex=int(LOCKOUT_DURATION.total_seconds()))
-            pipe.delete(key)
-            pipe.execute()
-            log.warning("login locked after repeated failures", extra={"email_key": key[-32:]})
+        if self.failures.add(self._subject(email)) >= LOCKOUT_ATTEMPTS:
+            lock_key = self._lock_key(email)
+            self.redis.set(lock_key, 1, ex=int(LOCKOUT_DURATION.total_seconds()))
+            self.failures.clear(self._subject(email))
+            log.warning("login locked after repeated failures", extra={"email_key": lock_key[-32:]})
             return True
         return False
 
     def succeeded(self, email: str) -> None:
-        self.redis.delete(self._key("failures", email))
+        self.failures.clear(self._subject(email))

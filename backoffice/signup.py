@@ -9,11 +9,12 @@ from flask import Blueprint, redirect, render_template, request, session
 
 from backoffice.extensions import db, dispatcher, redis, settings
 from backoffice.security import current_user, sign_in
-from core import otp, signup
+from core import signup
 from core.errors import Conflict
 from core.models import utcnow
-from core.throttle import SlidingWindow
 from core.users import hash_password
+from services import otp
+from services.ratelimit import SlidingWindow
 
 bp = Blueprint("signup", __name__, url_prefix="/signup")
 log = logging.getLogger("campotech.backoffice.signup")

@@ -276,7 +276,7 @@ def main() -> None:
                 batch = _pending_invoices(settings, org_ids, args.invoices // args.orgs)
                 from redis import Redis
 
-                from bot.dispatch import Dispatcher
+                from services.dispatch import Dispatcher
 
                 dispatch = Dispatcher(Redis.from_url(settings.redis_url))
                 t0 = time.time()

@@ -14,18 +14,18 @@ from redis import Redis
 from sqlalchemy import select
 
 from bot.changes import AccountEvent, CallEvent, Event, PreferenceChange, TemplateEvent
-from bot.dispatch import Dispatcher
 from bot.metrics import Metrics
-from bot.outbound import queue_replies
 from core import texts
 from core.conversations import conversation_with
 from core.customers import find_by_phone
 from core.db import Database
 from core.es_ar import readable_phone
 from core.models import Conversation, ConversationRole, Message, Organization, Role, User
+from core.outbox import queue_replies
 from core.phones import wa_id_for
 from core.replies import Text
 from core.settings import Settings
+from services.dispatch import Dispatcher
 
 log = logging.getLogger("campotech.bot.alerts")
 

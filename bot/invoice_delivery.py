@@ -19,7 +19,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.alerts import notify_owners
-from bot.dispatch import Dispatcher
 from core import es_ar, invoicing, texts
 from core.db import Database
 from core.invoice_links import pdf_filename, pdf_link
@@ -37,6 +36,7 @@ from core.payments import payment_options
 from core.replies import Document, Reply, Text
 from core.settings import Settings
 from flows.customer_jobs import ask_rating
+from services.dispatch import Dispatcher
 
 log = logging.getLogger("campotech.bot.invoices")
 

@@ -7,8 +7,9 @@ import re
 from redis import Redis
 from rq import Queue
 
+from services.queues import QUEUE_NAMES
+
 PREFIX = "campotech:metrics"
-QUEUES = ("high", "default", "low")
 # Seconds from a burst's quiet window closing to its reply reaching the Graph API.
 LATENCY_BUCKETS = (0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0)
 
@@ -89,9 +90,9 @@ class Metrics:
         lines.append(f"{HISTOGRAM}_count {int(hist.get('+Inf', 0))}")
         lines += ["# HELP campotech_queue_depth Jobs waiting per RQ queue.",
                   "# TYPE campotech_queue_depth gauge"]
-        for queue in QUEUES:
+        for queue in QUEUE_NAMES:
             lines.append(f'campotech_queue_depth{{queue="{queue}"}} {Queue(queue, connection=self.redis).count}')
-        failed = sum(Queue(q, connection=self.redis).failed_job_registry.count for q in QUEUES)
+        failed = sum(Queue(q, connection=self.redis).failed_job_registry.count for q in QUEUE_NAMES)
         lines += ["# HELP campotech_failed_jobs Jobs in RQ's failed registries.",
                   "# TYPE campotech_failed_jobs gauge", f"campotech_failed_jobs {failed}"]
         return "\n".join(lines) + "\n"

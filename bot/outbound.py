@@ -11,14 +11,13 @@ from datetime import datetime, timedelta
 from redis import Redis
 from sqlalchemy.orm import Session
 
-from bot.ratelimit import TokenBucket
 from core.db import Database
 from core.models import Conversation, DeliveryStatus, Direction, Message, Organization, utcnow
-from core.outbox import queue_replies  # noqa: F401 - bot/ and workers/ import it from here
 from core.replies import Reply, Template, reply_from_dict
 from core.settings import Settings
 from core.vault import Vault
 from integrations.whatsapp import WhatsAppClient, WhatsAppError
+from services.ratelimit import TokenBucket
 
 log = logging.getLogger("campotech.bot.outbound")
 
@@ -37,6 +36,15 @@ class SendResult:
     outcome: str  # sent, already_sent, failed, refused
     wa_message_id: str | None = None
     error_code: int | None = None
+
+
+@dataclass(frozen=True)
+class _Ready:
+    """A message cleared to go: the client for its number, where, and what."""
+
+    client: WhatsAppClient
+    to: str
+    reply: Reply
 
 
 def window_open(conversation: Conversation, now: datetime) -> bool:
@@ -88,53 +96,69 @@ class Sender:
         return result
 
     def _deliver(self, org_id: int, message_id: int) -> SendResult | SendDeferred:
+        # What to send is settled in one transaction, the call to Meta happens outside any, and
+        # its outcome is written in another: no connection or row waits on the Graph API.
+        with self.db.org_session(org_id) as session:
+            ready = self._prepare(session, org_id, message_id)
+        if not isinstance(ready, _Ready):
+            return ready
+        try:
+            self._wait_for_rate(ready.client.phone_number_id)
+        except SendDeferred as deferred:
+            return deferred
+        try:
+            wamid = ready.client.send(ready.to, ready.reply)
+        except WhatsAppError as err:
+            with self.db.org_session(org_id) as session:
+                return self._after_error(session, session.get(Message, message_id), ready.reply, err)
+        self.redis.set(self._sent_key(message_id), wamid, ex=7 * 86400)
         with self.db.org_session(org_id) as session:
             message = session.get(Message, message_id)
-            if message is None or message.direction is not Direction.OUTBOUND:
-                return SendResult(message_id, "failed")
-            if message.status is not DeliveryStatus.QUEUED or message.wa_message_id:
-                return SendResult(message_id, "already_sent", message.wa_message_id)
-            # A crash after Meta accepted the message but before the commit below leaves this
-            # mark in Redis: the retried job trusts it and does not send again.
-            remembered = self.redis.get(self._sent_key(message_id))
-            if remembered:
-                return self._record_sent(session, message, remembered.decode())
-            conversation = message.conversation
-            org = session.get(Organization, org_id)
-            reply = reply_from_dict(message.payload or {})
-            to = conversation.reply_address
-            if to is None:
-                return self._fail(session, message, None, "sin número para responder", final=True)
-            if not isinstance(reply, Template) and not window_open(conversation, utcnow()):
-                template = window_template(self.settings, reply)
-                if template is None:
-                    return self._fail(
-                        session, message, 131047, "fuera de la ventana de 24 horas", final=True,
-                        outcome="refused",
-                    )
-                reply = template
+            message.attempts = (message.attempts or 0) + 1
+            return self._record_sent(session, message, wamid)
+
+    def _prepare(self, session: Session, org_id: int, message_id: int
+                 ) -> _Ready | SendResult | SendDeferred:
+        message = session.get(Message, message_id)
+        if message is None or message.direction is not Direction.OUTBOUND:
+            return SendResult(message_id, "failed")
+        if message.status is not DeliveryStatus.QUEUED or message.wa_message_id:
+            return SendResult(message_id, "already_sent", message.wa_message_id)
+        # A crash after Meta accepted the message but before its outcome was written leaves
+        # this mark in Redis: the retried job trusts it and does not send again.
+        remembered = self.redis.get(self._sent_key(message_id))
+        if remembered:
+            return self._record_sent(session, message, remembered.decode())
+        conversation = message.conversation
+        org = session.get(Organization, org_id)
+        reply = reply_from_dict(message.payload or {})
+        to = conversation.reply_address
+        if to is None:
+            return self._fail(session, message, None, "sin número para responder", final=True)
+        if not isinstance(reply, Template) and not window_open(conversation, utcnow()):
+            template = window_template(self.settings, reply)
+            if template is None:
+                return self._fail(
+                    session, message, 131047, "fuera de la ventana de 24 horas", final=True,
+                    outcome="refused",
+                )
+            reply = template
+            message.payload = template.to_dict()
+            message.type = template.kind
+        return _Ready(client_for(session, org, self.settings), to, reply)
+
+    def _after_error(self, session: Session, message: Message, reply: Reply, err: WhatsAppError
+                     ) -> SendResult | SendDeferred:
+        message.attempts = (message.attempts or 0) + 1
+        if err.outside_window and not isinstance(reply, Template):
+            template = window_template(self.settings, reply)
+            if template is not None:
                 message.payload = template.to_dict()
                 message.type = template.kind
-            client = client_for(session, org, self.settings)
-            try:
-                self._wait_for_rate(client.phone_number_id)
-            except SendDeferred as deferred:
-                return deferred
-            message.attempts = (message.attempts or 0) + 1
-            try:
-                wamid = client.send(to, reply)
-            except WhatsAppError as err:
-                if err.outside_window and not isinstance(reply, Template):
-                    template = window_template(self.settings, reply)
-                    if template is not None:
-                        message.payload = template.to_dict()
-                        message.type = template.kind
-                        return SendDeferred("outside the 24-hour window: the template goes next")
-                final = not err.retryable or message.attempts >= MAX_ATTEMPTS
-                result = self._fail(session, message, err.code, err.title, final=final)
-                return result if final else SendDeferred(f"{err.code}: {err.title}")
-            self.redis.set(self._sent_key(message_id), wamid, ex=7 * 86400)
-            return self._record_sent(session, message, wamid)
+                return SendDeferred("outside the 24-hour window: the template goes next")
+        final = not err.retryable or message.attempts >= MAX_ATTEMPTS
+        result = self._fail(session, message, err.code, err.title, final=final)
+        return result if final else SendDeferred(f"{err.code}: {err.title}")
 
     def _wait_for_rate(self, phone_number_id: str) -> None:
         bucket = TokenBucket(self.redis, f"send:{phone_number_id}", self.settings.whatsapp_send_rate)

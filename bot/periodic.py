@@ -17,8 +17,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from bot.alerts import notify_owners
-from bot.dispatch import Dispatcher
-from bot.outbound import queue_replies
 from core import es_ar, texts
 from core.db import Database
 from core.logging import org_id_var
@@ -30,10 +28,11 @@ from core.models import (
     Message,
     Organization,
 )
-from core.outbox import customer_conversation
+from core.outbox import customer_conversation, queue_replies
 from core.replies import Text
 from core.reports import daily_summary, due_summaries, render_summary
 from core.settings import Settings
+from services.dispatch import Dispatcher
 
 log = logging.getLogger("campotech.bot.periodic")
 

@@ -18,13 +18,13 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from bot.bursts import BurstClock
-from bot.outbound import queue_replies
 from bot.panic import PanicSwitch
 from bot.payloads import unreadable
-from core import deferred, texts
+from core import texts
 from core.conversations import conversation_with, refresh_role
 from core.db import Database
 from core.models import Conversation, DeliveryStatus, Direction, Message, Organization, utcnow
+from core.outbox import queue_replies
 from core.replies import Reply, Text
 from core.settings import Settings
 from flows import engine
@@ -80,8 +80,6 @@ class BurstOutcome:
     reply_ids: list[int] = field(default_factory=list)
     message_ids: list[int] = field(default_factory=list)
     mark_read_id: int | None = None
-    # Tasks the flows asked for once this commits: [("issue_invoice", (invoice_id,)), ...]
-    deferred: list[tuple[str, tuple]] = field(default_factory=list)
 
 
 def process_burst(
@@ -199,8 +197,7 @@ def _process_locked(
                    "org": org.slug if org else org_id},
         )
         last_text = next((r.id for r in reversed(rows) if r.wa_message_id), None)
-        return BurstOutcome("answered", reply_ids=reply_ids, message_ids=ids, mark_read_id=last_text,
-                            deferred=deferred.take(session))
+        return BurstOutcome("answered", reply_ids=reply_ids, message_ids=ids, mark_read_id=last_text)
 
 
 def _count_failure(

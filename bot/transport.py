@@ -14,22 +14,23 @@ from datetime import timedelta
 
 from redis import Redis
 from redis.exceptions import RedisError
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from bot import alerts, changes, inbound
 from bot.bursts import BurstClock
-from bot.dispatch import DEFAULT, LOW, Dispatcher
 from bot.metrics import Metrics
-from bot.outbound import queue_replies
 from bot.payloads import WebhookBatch
-from bot.ratelimit import WindowCounter
 from core import texts
 from core.db import Database
 from core.models import Conversation, DeliveryStatus, Direction, Message, Organization, utcnow
 from core.organizations import all_organization_ids
+from core.outbox import queue_replies
 from core.replies import Text
 from core.settings import Settings
 from integrations.whatsapp import retryable_code
+from services.dispatch import Dispatcher
+from services.queues import DEFAULT, LOW
+from services.ratelimit import SlidingWindow
 
 log = logging.getLogger("campotech.bot.transport")
 
@@ -49,8 +50,10 @@ class Transport:
         self.clock = BurstClock(redis)
         self.dispatch = Dispatcher(redis)
         self.metrics = Metrics(redis)
-        self.per_sender = WindowCounter(redis, "in-sender", 60)
-        self.per_org = WindowCounter(redis, "in-org", 60)
+        self.per_sender = SlidingWindow(redis, "in-sender", settings.inbound_sender_limit, 60,
+                                        secret=settings.secret_key)
+        self.per_org = SlidingWindow(redis, "in-org", settings.inbound_org_limit, 60,
+                                     secret=settings.secret_key)
         self._numbers: dict[str, tuple[int | None, float]] = {}
         self._timing: dict[int, tuple[Timing, float]] = {}
 
@@ -80,15 +83,15 @@ class Transport:
         for stored in result.stored:
             self.metrics.inc("campotech_messages_in_total", stored.type, pipe=counting)
         for stored in answerable:
-            self.per_org.queue_hit(counting, str(stored.org_id), now)
-            self.per_sender.queue_hit(counting, f"{stored.org_id}:{stored.conversation_id}", now)
-        counts = counting.execute()[-4 * len(answerable):] if answerable else []
+            self.per_org.queue_add(counting, str(stored.org_id), now)
+            self.per_sender.queue_add(counting, f"{stored.org_id}:{stored.conversation_id}", now)
+        counts = counting.execute()[-8 * len(answerable):] if answerable else []
 
         timing = self._timings({s.org_id for s in answerable})
         noting = self.redis.pipeline(transaction=False)
         slow_down: list[tuple[int, int]] = []
         for n, stored in enumerate(answerable):
-            org_count, sender_count = int(counts[4 * n]), int(counts[4 * n + 2])
+            org_count, sender_count = int(counts[8 * n + 2]), int(counts[8 * n + 6])
             if org_count > self.settings.inbound_org_limit:
                 # A busy organization's bursts go to the low queue so others are not delayed.
                 noting.set(BUSY_KEY.format(org_id=stored.org_id), 1, ex=120)
@@ -109,7 +112,7 @@ class Transport:
         if len(noting):
             noting.execute()
         for org_id, conversation_id in slow_down:
-            if self.per_sender.once(f"{org_id}:{conversation_id}", now):
+            if self.per_sender.once(f"{org_id}:{conversation_id}"):
                 self._slow_down(org_id, conversation_id, now)
         for stored in result.stored:
             if stored.has_media:
@@ -221,11 +224,3 @@ class Transport:
             log.warning("sweeper re-scheduled %(bursts)d bursts and %(sends)d sends", found)
         return found
 
-
-def unprocessed_count(db: Database, org_id: int) -> int:
-    with db.org_session(org_id) as session:
-        return int(session.scalar(
-            select(func.count(Message.id)).where(
-                Message.direction == Direction.INBOUND, Message.processed_at.is_(None)
-            )
-        ) or 0)

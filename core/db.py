@@ -1,15 +1,26 @@
-"""Engine and sessions: one unit of work per request or task, always inside a tenant scope."""
+"""Engine and sessions: one unit of work per request or task, always inside a tenant scope.
+
+Work a service defers (`core.deferred.defer`) runs once its transaction commits, through the
+one `after_commit` hook the application layer plugs in (services/dispatch.py enqueues it), from
+whichever caller opened the session: a burst, a back-office page, a task or the CLI.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-from core import tenancy
+from core import deferred, tenancy
 from core.settings import Settings
+
+log = logging.getLogger("campotech.db")
+
+# (org_id, [(task, args), ...]) -> None: called after a commit with what the transaction deferred.
+AfterCommit = Callable[[int, list[tuple[str, tuple]]], None]
 
 
 def make_engine(url: str, echo: bool = False, hide_parameters: bool = False,
@@ -36,8 +47,10 @@ def make_engine(url: str, echo: bool = False, hide_parameters: bool = False,
 class Database:
     """Owns the engine and hands out tenant-scoped sessions that commit on success."""
 
-    def __init__(self, settings: Settings, engine: Engine | None = None):
+    def __init__(self, settings: Settings, engine: Engine | None = None, *,
+                 after_commit: AfterCommit | None = None):
         self.settings = settings
+        self.after_commit = after_commit
         hide = settings.env == "production"
         self.engine = engine or make_engine(settings.database_url, echo=settings.sql_echo,
                                             hide_parameters=hide)
@@ -78,8 +91,14 @@ class Database:
         try:
             with session.begin():
                 yield session
+            tasks = deferred.take(session)
         finally:
             session.close()
+        if tasks:
+            if self.after_commit is None:
+                log.error("deferred work dropped, no after-commit hook: %s", [t for t, _ in tasks])
+            else:
+                self.after_commit(scope.org_id, tasks)
 
     def dispose(self) -> None:
         self.engine.dispose()

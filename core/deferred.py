@@ -1,8 +1,9 @@
-"""Work a service asks for that must wait until its transaction commits (then the worker that
-ran it enqueues the task): authorizing an invoice, looking a CUIT up in AFIP's padrón.
+"""Work a service asks for that must wait until its transaction commits: authorizing an
+invoice, looking a CUIT up in AFIP's padrón.
 
 Kept on the SQLAlchemy session (`session.info`), so a rolled-back transaction takes its
-requests with it. Each name is a `bot.dispatch.Dispatcher` method taking (org_id, *args).
+requests with it; `core.db.Database` hands them to its after-commit hook once the transaction
+commits. Each name is a `services.dispatch.Dispatcher` method taking (org_id, *args).
 """
 
 from __future__ import annotations

@@ -447,8 +447,8 @@ def label(invoice: Invoice) -> str:
 
 
 def request_issue(session: Session, invoice_id: int) -> None:
-    """Ask for the invoice to be authorized right after this transaction commits (the burst
-    processing enqueues it); the retry sweeper covers a crash in between."""
+    """Ask for the invoice to be authorized right after this transaction commits (the
+    database's after-commit hook enqueues it); the retry sweeper covers a crash in between."""
     deferred.defer(session, "issue_invoice", invoice_id)
 
 

@@ -4,9 +4,9 @@ heyoo hard-codes Graph v14/v15 URLs, has no timeouts and answers errors in three
 shapes (a dict, a Response, or a JSONDecodeError). So this adapter:
 
 - points heyoo's URL attributes at the configured Graph root and version (Meta or the sandbox);
-- swaps heyoo's module-level `requests` for a shim that adds our timeout and remembers the raw
-  response of the call in progress, so we judge every call by its HTTP status and JSON body,
-  never by what heyoo chose to return;
+- runs heyoo's methods with `requests` bound to the client's own session (heyoo's module is left
+  as it is), which adds our timeout and remembers the raw response of the call in progress, so
+  we judge every call by its HTTP status and JSON body, never by what heyoo chose to return;
 - turns Meta's error object into a `WhatsAppError` that says whether retrying makes sense.
 """
 
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import types
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
@@ -79,28 +80,30 @@ _call: contextvars.ContextVar[_Call | None] = contextvars.ContextVar("whatsapp_c
 
 @dataclass
 class _Call:
+    session: requests.Session
     timeout: float
     response: requests.Response | None = None
     error: requests.RequestException | None = None
 
 
-class _RequestsShim:
-    """Stands in for the `requests` module inside heyoo (it calls requests.post/get/delete)."""
+class _SessionHTTP:
+    """What heyoo's methods see as `requests` (they call requests.post/get/delete): the session
+    and timeout of the call in progress, keeping its response."""
 
     def __getattr__(self, name: str) -> Any:
         return getattr(requests, name)
 
     def _do(self, method: str, url: str, **kw: Any) -> requests.Response:
         call = _call.get()
-        kw.setdefault("timeout", call.timeout if call else 10.0)
+        if call is None:
+            raise RuntimeError("heyoo called outside WhatsAppClient._run")
+        kw.setdefault("timeout", call.timeout)
         try:
-            response = requests.request(method, url, **kw)
+            response = call.session.request(method, url, **kw)
         except requests.RequestException as exc:
-            if call is not None:
-                call.error = exc
+            call.error = exc
             raise
-        if call is not None:
-            call.response = response
+        call.response = response
         return response
 
     def post(self, url: str, **kw: Any) -> requests.Response:
@@ -113,7 +116,21 @@ class _RequestsShim:
         return self._do("DELETE", url, **kw)
 
 
-heyoo.requests = _RequestsShim()
+_HTTP = _SessionHTTP()
+
+
+def _over_session(cls: type) -> type:
+    """A subclass of heyoo's client whose methods are heyoo's own code with `requests` bound to
+    `_HTTP` instead of the module (heyoo takes no session and no timeout)."""
+    namespace = {**vars(heyoo), "requests": _HTTP}
+    methods = {
+        name: types.FunctionType(fn.__code__, namespace, name, fn.__defaults__, fn.__closure__)
+        for name, fn in vars(cls).items() if isinstance(fn, types.FunctionType)
+    }
+    return type(f"Session{cls.__name__}", (cls,), methods)
+
+
+_SessionWhatsApp = _over_session(heyoo.WhatsApp)
 
 
 def _error_from(response: requests.Response) -> WhatsAppError:
@@ -155,9 +172,11 @@ class WhatsAppClient:
     version: str = "v23.0"
     timeout: float = 10.0
     _api: heyoo.WhatsApp = field(init=False, repr=False)
+    _session: requests.Session = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self._api = heyoo.WhatsApp(token=self.token, phone_number_id=self.phone_number_id)
+        self._session = requests.Session()
+        self._api = _SessionWhatsApp(token=self.token, phone_number_id=self.phone_number_id)
         base = f"{self.graph_url.rstrip('/')}/{self.version}"
         self._api.base_url = base
         self._api.v15_base_url = base
@@ -185,7 +204,7 @@ class WhatsAppClient:
 
     def _run(self, fn: Callable[[], Any]) -> dict:
         """Run one heyoo call; return Meta's JSON on a 2xx, else raise WhatsAppError."""
-        call = _Call(self.timeout)
+        call = _Call(self._session, self.timeout)
         token = _call.set(call)
         try:
             try:
@@ -267,7 +286,7 @@ class WhatsAppClient:
 
     def media_info(self, media_id: str) -> dict:
         """`GET /{media-id}`: a download URL that lives about five minutes, the MIME type, size."""
-        return self._run(lambda: heyoo.requests.get(
+        return self._run(lambda: _HTTP.get(
             f"{self.base_url}/{media_id}", headers=self._auth()))
 
     def download_media(self, media_id: str, *, max_bytes: int,
@@ -285,7 +304,8 @@ class WhatsAppClient:
         if not url:
             raise WhatsAppError(None, "media info without a url", retryable=True)
         try:
-            with requests.get(url, headers=self._auth(), timeout=self.timeout, stream=True) as response:
+            with self._session.get(url, headers=self._auth(), timeout=self.timeout,
+                                   stream=True) as response:
                 if response.status_code != 200:
                     raise _error_from(response)
                 chunks, total = [], 0
@@ -300,7 +320,7 @@ class WhatsAppClient:
 
     def phone_number(self) -> PhoneNumber:
         """`GET /{phone-number-id}`: whether this token reaches this number, and how Meta sees it."""
-        body = self._run(lambda: heyoo.requests.get(
+        body = self._run(lambda: _HTTP.get(
             f"{self.base_url}/{self.phone_number_id}", headers=self._auth(),
             params={"fields": "display_phone_number,verified_name,quality_rating"}))
         if not isinstance(body, dict):

@@ -11,13 +11,15 @@ model. Nothing here touches the network (`HF_HUB_OFFLINE=1` is set before faster
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import re
 import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from importlib.resources import as_file, files
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -54,6 +56,19 @@ class ModelFilesError(RuntimeError):
 
 class AudioError(Exception):
     """The file cannot be opened or decoded as audio."""
+
+
+log = logging.getLogger("campotech.nlu")
+
+
+@dataclass(frozen=True)
+class Transcription:
+    text: str | None
+    status: str  # done, failed (reason: not_found, corrupt, too_long, silent)
+    reason: str | None = None
+    language: str = "es"
+    duration: float | None = None  # seconds of audio
+    seconds: float = 0.0  # seconds spent
 
 
 # ---------------------------------------------------------------------------------------------
@@ -254,6 +269,46 @@ def collapse_repeats(text: str) -> str:
 # Measuring
 
 
+def transcribe_file(path: str | Path, settings: Settings, prompt: str, *,
+                    remote: Callable[[Path, str], str | None] | None = None) -> Transcription:
+    """The pipeline `nlu.transcribe.transcribe` describes: checks, then `remote` (when given, a
+    transcript or None) and the local model for whatever `remote` could not answer."""
+    started = time.perf_counter()
+    path = Path(path)
+
+    def failed(reason: str, duration: float | None = None) -> Transcription:
+        return Transcription(None, "failed", reason,
+                             duration=None if duration is None else round(duration, 3),
+                             seconds=time.perf_counter() - started)
+
+    if not path.is_file():
+        return failed("not_found")
+    try:
+        duration = probe_duration(path)
+    except AudioError as exc:
+        log.info("voice note %s does not open: %s", path.name, exc)
+        return failed("corrupt")
+    if duration > settings.voice_max_seconds:
+        return failed("too_long", duration)
+
+    text = remote(path, prompt) if remote is not None else None
+    if text is None:
+        try:
+            audio = decode(path)
+        except AudioError as exc:
+            log.info("voice note %s does not decode: %s", path.name, exc)
+            return failed("corrupt", duration)
+        duration = len(audio) / SAMPLE_RATE or duration
+        if len(audio) == 0:
+            return failed("silent", duration)
+        text = transcribe_samples(audio, settings, prompt)
+    text = " ".join(text.split())
+    if not text:
+        return failed("silent", duration)
+    return Transcription(text, "done", None, language="es", duration=round(duration, 3),
+                         seconds=time.perf_counter() - started)
+
+
 def measure_transcription(
     paths: Iterable[str | Path], settings: Settings | None = None
 ) -> dict[str, Any]:
@@ -264,7 +319,6 @@ def measure_transcription(
     The model load is timed apart so the per-file numbers are steady-state.
     """
     from core.settings import get_settings
-    from nlu.transcribe import transcribe
 
     settings = settings or get_settings()
     if settings.nlu_transcribe_backend != "local":
@@ -274,7 +328,7 @@ def measure_transcription(
     load_seconds = time.perf_counter() - started
     rows: list[dict[str, Any]] = []
     for path in paths:
-        result = transcribe(path, settings=settings)
+        result = transcribe_file(path, settings, build_prompt())
         duration = result.duration or 0.0
         rows.append({
             "path": str(path), "status": result.status, "reason": result.reason,

@@ -14,6 +14,7 @@ from redis import Redis
 from core.db import Database
 from core.logging import configure_logging, org_id_var, request_id_var
 from core.settings import Settings, get_settings
+from services.dispatch import Dispatcher
 
 log = logging.getLogger("campotech.http")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -32,10 +33,12 @@ def create_app(settings: Settings | None = None) -> Flask:
         SESSION_COOKIE_SECURE=settings.env == "production",
     )
     app.extensions["campotech.settings"] = settings
-    app.extensions["campotech.db"] = Database(settings)
-    app.extensions["campotech.redis"] = Redis.from_url(
+    db = app.extensions["campotech.db"] = Database(settings)
+    redis = app.extensions["campotech.redis"] = Redis.from_url(
         settings.redis_url, socket_connect_timeout=1, socket_timeout=2
     )
+    # Work the back-office, the CLI or a webhook defers is enqueued once its transaction commits.
+    db.after_commit = Dispatcher(redis).after_commit
 
     from bot.transport import Transport
 

@@ -169,8 +169,8 @@ def register_cli(app: Flask) -> None:
     def billing_check_cmd(slug: str) -> None:
         """Test the AFIP (WSAA login + last invoice number) and Mercado Pago connections."""
         from core.connection_status import FAILED
+        from services.queues import redis_connection
         from workers import connection_checks
-        from workers.queues import redis_connection
 
         settings = app.extensions["campotech.settings"]
         db, org_id = db_of(app), _org_id(slug)
@@ -191,8 +191,8 @@ def register_cli(app: Flask) -> None:
     @with_appcontext
     def billing_lookup_cmd(slug: str, cuit: str) -> None:
         """Ask AFIP's padrón who a CUIT is (name, IVA condition, fiscal address)."""
+        from services.queues import redis_connection
         from workers import afip_gateway
-        from workers.queues import redis_connection
 
         settings = app.extensions["campotech.settings"]
         persona = afip_gateway.lookup_cuit(db_of(app), redis_connection(settings), settings,

@@ -19,8 +19,8 @@ from bot.transport import Transport
 from core.db import Database
 from core.logging import configure_logging
 from core.settings import Settings, get_settings
+from services.queues import redis_connection
 from workers.outage import Outage, is_database_outage
-from workers.queues import redis_connection
 
 log = logging.getLogger("campotech.clock")
 

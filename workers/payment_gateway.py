@@ -21,7 +21,8 @@ from core.models import Invoice, utcnow
 from core.settings import Settings
 from core.vault import Vault
 from integrations.mercadopago import MercadoPago, MercadoPagoError
-from workers.queues import DEFAULT
+from services.queues import DEFAULT
+from services.ratelimit import SlidingWindow
 
 log = logging.getLogger("campotech.workers.payments")
 
@@ -68,15 +69,15 @@ def queue_payment_fetch(redis: Redis, org_id: int, payment_id: str) -> str:
     deferred fetch already exists and will read the latest state) or "dropped" (the
     organization's budget is spent). Raises RedisError.
     """
-    key = f"mp:fetches:{org_id}:{payment_id}"
-    org_key = f"mp:fetches:{org_id}"
+    per_payment = SlidingWindow(redis, "fetches", FETCHES_PER_WINDOW, FETCH_WINDOW_SECONDS,
+                                secret="", prefix="mp")
+    per_org = SlidingWindow(redis, "org-fetches", ORG_FETCHES_PER_WINDOW, FETCH_WINDOW_SECONDS,
+                            secret="", prefix="mp")
     pipe = redis.pipeline()
-    pipe.incr(key)
-    pipe.expire(key, FETCH_WINDOW_SECONDS, nx=True)
-    pipe.ttl(key)
-    pipe.incr(org_key)
-    pipe.expire(org_key, FETCH_WINDOW_SECONDS, nx=True)
-    count, _set, ttl, org_count, _org_set = pipe.execute()
+    per_payment.queue_add(pipe, f"{org_id}:{payment_id}")
+    per_org.queue_add(pipe, str(org_id))
+    counts = pipe.execute()
+    count, org_count = counts[2], counts[6]
     if org_count > ORG_FETCHES_PER_WINDOW:
         log.warning("mercadopago hint for payment %s dropped: organization %s is over %s a window",
                     payment_id, org_id, ORG_FETCHES_PER_WINDOW)
@@ -86,7 +87,7 @@ def queue_payment_fetch(redis: Redis, org_id: int, payment_id: str) -> str:
     if count <= FETCHES_PER_WINDOW:
         queue.enqueue(FETCH_TASK, org_id, payment_id, **args)
         return "queued"
-    wait = max(1, int(ttl if ttl and ttl > 0 else FETCH_WINDOW_SECONDS))
+    wait = per_payment.retry_in(f"{org_id}:{payment_id}") or FETCH_WINDOW_SECONDS
     if redis.set(f"mp:deferred:{org_id}:{payment_id}", 1, nx=True, ex=wait):
         queue.enqueue_in(timedelta(seconds=wait), FETCH_TASK, org_id, payment_id, **args)
         return "deferred"

@@ -9,14 +9,13 @@ from redis import Redis
 from sqlalchemy.orm import Session
 
 from bot.alerts import notify_owners
-from bot.dispatch import Dispatcher
-from bot.outbound import queue_replies
 from core import es_ar, invoicing, payments, texts
 from core.logging import org_id_var
 from core.models import Customer, Invoice, utcnow
-from core.outbox import customer_conversation
+from core.outbox import customer_conversation, queue_replies
 from core.replies import Text
 from integrations.mercadopago import MercadoPagoError
+from services.dispatch import Dispatcher
 from workers import payment_gateway
 from workers.tasks import _parts
 

@@ -17,9 +17,9 @@ from rq.cron import CronScheduler
 
 from core.logging import configure_logging
 from core.settings import get_settings
+from services.queues import LOW, redis_connection
 from workers import payment_gateway, tasks
 from workers.outage import Outage, StopFlag
-from workers.queues import LOW, redis_connection
 
 log = logging.getLogger("campotech.scheduler")
 

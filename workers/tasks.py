@@ -11,14 +11,12 @@ from redis import Redis
 
 from bot import invoice_delivery, media
 from bot.alerts import panic_changed, sent
-from bot.dispatch import Dispatcher
 from bot.metrics import Metrics
 from bot.outbound import SendDeferred, Sender, client_for
 from bot.panic import PanicSwitch
 from bot.periodic import send_daily_summaries, send_reminders
 from bot.processing import process_burst as run_burst
-from bot.transport import Transport
-from core import audit, customers, invoicing, otp
+from core import audit, customers, invoicing
 from core.db import Database
 from core.logging import configure_logging, org_id_var
 from core.models import Customer, DocType, Message, Organization
@@ -27,8 +25,10 @@ from core.settings import get_settings
 from flows.context import org_context
 from integrations.whatsapp import WhatsAppClient, WhatsAppError, code_template_components
 from nlu.transcribe import transcribe
+from services import otp
+from services.dispatch import Dispatcher
+from services.queues import redis_connection
 from workers import afip_gateway, connection_checks, payment_gateway
-from workers.queues import redis_connection
 
 log = logging.getLogger("campotech.workers")
 
@@ -44,8 +44,17 @@ def _database() -> Database:
     key = (os.getpid(), settings.database_url)
     if key not in _databases:
         configure_logging(settings.log_level, settings.log_json)
-        _databases[key] = Database(settings)
+        _databases[key] = Database(
+            settings, after_commit=lambda org_id, tasks: Dispatcher(_redis()).after_commit(org_id, tasks))
     return _databases[key]
+
+
+def _redis() -> Redis:
+    settings = get_settings()
+    key = (os.getpid(), settings.redis_url)
+    if key not in _redis_clients:
+        _redis_clients[key] = redis_connection(settings)
+    return _redis_clients[key]
 
 
 def verify_audit_chains() -> dict:
@@ -76,12 +85,7 @@ def verify_audit_chains() -> dict:
 # -- WhatsApp transport ----------------------------------------------------------------------
 
 def _parts():
-    db = _database()
-    settings = get_settings()
-    key = (os.getpid(), settings.redis_url)
-    if key not in _redis_clients:
-        _redis_clients[key] = redis_connection(settings)
-    return db, _redis_clients[key], settings
+    return _database(), _redis(), get_settings()
 
 
 def process_burst(org_id: int, conversation_id: int, burst_id: str) -> dict:
@@ -90,10 +94,8 @@ def process_burst(org_id: int, conversation_id: int, burst_id: str) -> dict:
     token = org_id_var.set(org_id)
     try:
         outcome = run_burst(db, redis, settings, org_id, conversation_id, burst_id)
+        # What the flows deferred (invoices wait on AFIP) was enqueued when the burst committed.
         dispatch = Dispatcher(redis)
-        # First what the flows deferred (invoices wait on AFIP: another worker sends meanwhile).
-        for task, args in outcome.deferred:
-            getattr(dispatch, task)(org_id, *args)
         for message_id in outcome.reply_ids:
             dispatch.send(org_id, message_id)
         if outcome.mark_read_id and outcome.status == "answered":
@@ -160,11 +162,6 @@ def mark_read(org_id: int, message_id: int) -> bool:
         log.info("mark-as-read of %s failed: %s", wamid, exc)
         return False
     return True
-
-
-def sweep_transport() -> dict:
-    db, redis, settings = _parts()
-    return Transport(db, redis, settings).sweep()
 
 
 # -- periodic messages (hourly; each acts only for organizations at the right local hour) ------

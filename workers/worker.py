@@ -27,8 +27,8 @@ from rq.scheduler import RQScheduler
 import workers.tasks  # noqa: F401 - preloaded on purpose, see the docstring
 from core.logging import configure_logging
 from core.settings import get_settings
+from services.queues import QUEUE_NAMES, get_queue, redis_connection
 from workers.outage import Outage, StopFlag, is_database_outage
-from workers.queues import QUEUE_NAMES, get_queue, redis_connection
 from workers.supervise import die_with_parent
 
 log = logging.getLogger("campotech.worker")

@@ -13,8 +13,8 @@ from rq.worker import WorkerStatus
 from sqlalchemy import select
 
 from backoffice.queue_health import task_label
-from core import queue_health
 from core.models import AuditEntry, Role
+from services import queue_health
 from tests.backoffice.conftest import post
 from tests.factories import create_org
 

@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from bot import simulator
-from core import queue_health, texts
+from core import texts
 from core.models import DeliveryStatus, Direction, Message, Role
+from services import queue_health
 from tests.backoffice.conftest import add_staff, email_of, login
 from tests.bot.conftest import CUSTOMER, PHONE_NUMBER_ID
 

@@ -8,10 +8,11 @@ import pytest
 from sqlalchemy import select
 
 from bot import simulator
-from bot.outbound import SendDeferred, Sender, queue_replies
-from bot.ratelimit import TokenBucket
+from bot.outbound import SendDeferred, Sender
 from core.models import Conversation, DeliveryStatus, Message, utcnow
+from core.outbox import queue_replies
 from core.replies import Button, Buttons, Document, Location, Text
+from services.ratelimit import TokenBucket
 from tests.bot.conftest import CUSTOMER, PHONE_NUMBER_ID
 
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from bot.dispatch import Dispatcher
 from core.models import Conversation, Message, Organization
+from services.dispatch import Dispatcher
 from tests.bot.conftest import PHONE_NUMBER_ID
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -281,7 +281,7 @@ class Story:
         elif "hand_back" in step:
             # What the back-office's "Devolver al bot" does (backoffice/conversations.py).
             from core.conversations import hand_back, reopen_unanswered
-            from core.dispatch import Dispatcher
+            from services.dispatch import Dispatcher
 
             with self.h.db.org_session(self.h.org_id) as s:
                 c = s.scalar(select(Conversation).where(

@@ -7,10 +7,10 @@ import time
 import pytest
 from rq import Queue, SimpleWorker
 
-from core import otp
-from core.dispatch import Dispatcher
 from core.settings import load_settings
-from core.throttle import SlidingWindow
+from services import otp
+from services.dispatch import Dispatcher
+from services.ratelimit import SlidingWindow
 from tests.bot.conftest import export_env
 
 SECRET = "test-secret-key"

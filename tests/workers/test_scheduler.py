@@ -14,9 +14,9 @@ from rq.job import Job
 
 from core import audit
 from core.settings import get_settings
+from services.queues import LOW, QUEUE_NAMES, get_queue
 from tests.conftest import superuser
 from tests.factories import create_org
-from workers.queues import LOW, QUEUE_NAMES, get_queue
 from workers.scheduler import build_scheduler, use_time_zone
 
 BUENOS_AIRES = "America/Argentina/Buenos_Aires"

@@ -26,10 +26,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core import audit
-from core.dispatch import DEFAULT, HIGH, LOW
 from core.errors import NotFound
 from core.models import Conversation, DeliveryStatus, Direction, Message
 from core.tenancy import current_org_id
+from services.queues import DEFAULT, HIGH, LOW
 
 QUEUE_NAMES = (HIGH, DEFAULT, LOW)
 # Failed jobs read per queue at most, oldest expiring last: a flood elsewhere cannot hang the page.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from redis import Redis
 from rq import Queue, Retry
 
-HIGH, DEFAULT, LOW = "high", "default", "low"
+from services.queues import DEFAULT, HIGH, LOW
 
 # Sends: Meta's throughput errors and timeouts back off exponentially; a hung call is cut short.
 SEND_RETRY = Retry(max=5, interval=[1, 2, 4, 8, 16])
@@ -26,6 +26,12 @@ class Dispatcher:
         if name not in self._queues:
             self._queues[name] = Queue(name, connection=self.redis)
         return self._queues[name]
+
+    def after_commit(self, org_id: int, tasks: list[tuple[str, tuple]]) -> None:
+        """`core.db.Database`'s after-commit hook: enqueue what a committed transaction deferred
+        (`core.deferred`), in the order it was asked for."""
+        for task, args in tasks:
+            getattr(self, task)(org_id, *args)
 
     def process_burst(self, org_id: int, conversation_id: int, burst_id: str, *, queue: str = DEFAULT) -> None:
         self.queue(queue).enqueue(
@@ -73,7 +79,7 @@ class Dispatcher:
 
     def send_code(self, wa_to: str, sealed_code: str, purpose: str) -> None:
         # A code is worth nothing after ten minutes: short timeout, few retries, short memory.
-        # The job carries the code sealed (core.otp.seal_code), never in plaintext.
+        # The job carries the code sealed (services.otp.seal_code), never in plaintext.
         self.queue(HIGH).enqueue(
             "workers.tasks.send_code", wa_to, sealed_code, purpose,
             job_timeout=CODE_TIMEOUT, retry=Retry(max=2, interval=[2, 5]),

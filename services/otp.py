@@ -23,10 +23,10 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from redis import Redis
 
-from core.dispatch import Dispatcher
 from core.phones import wa_id_for
 from core.settings import Settings
-from core.throttle import SlidingWindow, key_digest
+from services.dispatch import Dispatcher
+from services.ratelimit import SlidingWindow, key_digest
 
 CODE_DIGITS = 6
 CODE_TTL = 600  # seconds a code is good for

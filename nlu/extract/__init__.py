@@ -124,6 +124,7 @@ class Signals:
     when: object  # nlu.extract.dates.When
     rule_intent: str
     flags: dict[str, bool]
+    name: str | None = None
 
 
 def signals(text: str, role: str, org_context: OrgContext | None = None,
@@ -135,7 +136,9 @@ def signals(text: str, role: str, org_context: OrgContext | None = None,
     folded = fold_aligned(text)
     norm = _normalize(text)
     expanded = expand(folded)
-    service = rules.classify_service(norm, _org_service_hints(norm, org_context))
+    name = find_name(text)
+    # a person's name is no evidence of a trade: "soy Juan Paredes", "habla Marta Herrero"
+    service = rules.classify_service(_without_name(norm, name), _org_service_hints(norm, org_context))
     amount = find_amount(folded)
     eta = find_eta(expanded) if role == "technician" else None
     address = find_address(text, org_context.streets if org_context else ())
@@ -151,7 +154,14 @@ def signals(text: str, role: str, org_context: OrgContext | None = None,
         "greeting": rules.is_greeting_only(norm), "danger": bool(rules.dangers_now(norm)),
         "short": len(norm.split()) <= 3,
     }
-    return Signals(norm, folded, service, amount, eta, address, when, rule_intent, flags)
+    return Signals(norm, folded, service, amount, eta, address, when, rule_intent, flags, name)
+
+
+def _without_name(norm: str, name: str | None) -> str:
+    if not name:
+        return norm
+    words = [re.escape(w) for w in fold_aligned(name).lower().split() if len(w) > 2]
+    return re.sub(rf"\b(?:{'|'.join(words)})\b", " ", norm) if words else norm
 
 
 # "mi CUIT es 20-12345678-3", "cuit 30712345671": the word and eleven digits
@@ -183,7 +193,7 @@ def extract_rules(
     service = found.service
     if intent in ("greeting", "human") or (intent == "other" and service is None):
         service = None
-    name = find_name(text)
+    name = found.name
     return Extraction(
         intent=intent,
         service=service,

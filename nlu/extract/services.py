@@ -27,12 +27,17 @@ SERVICES: dict[str, Family] = {
             (r"\btanque\s+de\s+agua\b", 3),
             (r"\bsifon\b", 2),
             (r"\bllave\s+de\s+paso\b", 3),
+            # the tap of a shower or a basin: "la llave de la ducha no cierra"
+            (r"\bllaves?\s+(?:de\s+(?:la\s+|el\s+|del\s+)?)?(?:ducha|bacha|lavatorio|pileta|bidet|banadera|agua"
+             r"|cocina|bano|lavadero)\b|\bmezcladora\b|\bmonocomando\b|\bgriferia\w*", 3),
             (r"\bcisterna\b", 3),
             (r"\bpresion\s+(?:de|del)\s+agua\b", 3),
             (r"\bpoca\s+presion\b", 2),
             (r"\bsale\s+agua\b", 1.5),
             (r"\bgotea\b", 1),
             (r"\bagua\b", 0.5),
+            # no water at all (not hot water: that is the heater's)
+            (r"\b(?:sin|no\s+(?:hay|tengo|tenemos|tienen|sale|llega))\s+(?:nada\s+de\s+)?agua\b(?!\s+caliente)", 2),
             (r"\bpileta\b", 0.5),
             (r"\bbidet\b", 2),
             (r"\bcolector\w*", 1),
@@ -65,7 +70,8 @@ SERVICES: dict[str, Family] = {
             (r"\b(?:sin|no\s+(?:tengo|tenemos|hay))\s+luz\b|\bse\s+(?:corto|fue)\s+la\s+luz\b", 2),
             (r"\benchufes?\b", 3),
             (r"\btomacorrientes?\b", 3),
-            (r"\b(?:un|dos|tres|los|el|unos|agregar\s+un|nuevo|nuevos)\s+tomas?\b", 2.5),
+            (r"\b(?:\d+|un|dos|tres|cuatro|cinco|los|el|unos|agregar\s+un|nuevo|nuevos)\s+tomas?\b"
+             r"|\btomas?\s+(?:nuev|corrient|electric)\w*", 2.5),
             (r"\btermicas?\b", 3),
             (r"\bdisyuntor\w*", 3),
             (r"\btablero\b", 2),
@@ -138,7 +144,9 @@ SERVICES: dict[str, Family] = {
         [
             (r"\bcerraj\w*", 6),
             (r"\bcerraduras?\b", 5),
-            (r"\bllaves?\b(?!\s+(?:termica|de\s+paso|de\s+luz))", 2),
+            (r"\bllaves?\b(?!\s+(?:termica|de\s+paso|de\s+luz|mezcladora|monocomando"
+             r"|(?:de\s+(?:la\s+|el\s+|del\s+)?)?(?:ducha|bacha|lavatorio|pileta|bidet|banadera|agua|cocina"
+             r"|bano|lavadero)\b))", 2),
             (r"\bcombinado\b", 3),
             (r"\bcandado\w*", 3),
             (r"\bcerrojo\w*", 4),
@@ -156,6 +164,8 @@ SERVICES: dict[str, Family] = {
                 5,
             ),
             (r"\bse\s+(?:trabo|rompio|atasco)\s+la\s+(?:puerta|cerradura)\b", 4),
+            (r"\bno\s+(?:se\s+)?(?:abre|puedo\s+abrir|podemos\s+abrir|hay\s+forma\s+de\s+abrir)\s+(?:\w+\s+){0,2}puerta\b"
+             r"|\bpuerta\s+(?:\w+\s+){0,2}(?:no\s+(?:se\s+)?abre|trabad[oa]|atascad[oa])\b", 4),
             (r"\bpuertas?\b", 1),
             (r"\bcopias?\s+de\s+(?:la\s+|las\s+)?llaves?\b", 3),
             (r"\bblindad[oa]\b", 2),
@@ -171,6 +181,9 @@ SERVICES: dict[str, Family] = {
             (r"\bsecarropas\b|\bsecadora\b", 5),
             (r"\bfreezer\b", 3),
             (r"\bhorno\s+electrico\b", 4),
+            (r"\bhorno\b", 2),
+            (r"\bresistencia\s+(?:de(?:l)?\s+(?:la\s+)?)?(?:horno|heladera|lavarropas|secarropas|lavavajillas"
+             r"|microondas|freezer)\b", 3),
             (r"\bvitroceramica\b", 3),
             (r"\bcentrifug\w*", 3),
             (r"\belectrodomestic\w*", 5),
@@ -182,7 +195,7 @@ SERVICES: dict[str, Family] = {
     "albanileria": family(
         [
             (r"\balbanil\w*", 6),
-            (r"\brevoque\w*", 4),
+            (r"\brevoque\w*|\brevoc(?:ar|arla|arlo|ado|ada|an|amos)\b", 4),
             (r"\bpared(?:es)?\b", 2),
             (r"\bladrillo\w*", 4),
             (r"\bcarpeta\b", 3),
@@ -190,10 +203,10 @@ SERVICES: dict[str, Family] = {
             (r"\bcontrapiso\w*", 4),
             (r"\bmamposteria\b", 4),
             (r"\brajad\w*|\bse\s+rajo\b|\bgrieta\w*|\bfisura\w*", 2),
-            (r"\bhumedad\b", 1.5),
+            (r"\bhumedad\b", 2),
             (r"\brevestimiento\w*|\bporcelanato\w*|\bazulejo\w*|\bbaldosa\w*", 3),
             (r"\btecho\b", 1),
-            (r"\bmembrana\b|\bimpermeabiliz\w*", 3),
+            (r"\bmembrana\b|\bimpermeabili[zc]\w*", 3),
             (r"\bobra\b|\breforma\w*|\brefaccion\w*", 2),
             (r"\bdurlock\b", 2),
             (r"\bhormigon\b|\bcemento\b|\bmezcla\b|\bdemol\w*", 3),
@@ -252,8 +265,46 @@ def gas_water_heater(text: str) -> bool:
     return bool(HOT_WATER_SYMPTOM.search(text)) and not SPACE_HEATING.search(text)
 
 
+# ---- what else decides ------------------------------------------------------------------------
+# The trade's person asked for by name: "necesito un plomero" is the plumber's, whatever the
+# symptom suggests (a customer who says plumber for no hot water wants a plumber); only a
+# water heater named outright stays the gas fitter's (see `gas_water_heater`).
+TRADE_PEOPLE = {
+    "plomeria": re.compile(r"\bplomer[oa]s?\b"),
+    "gas": re.compile(r"\bgasistas?\b"),
+    "electricidad": re.compile(r"\belectricistas?\b"),
+    "cerrajeria": re.compile(r"\bcerrajer[oa]s?\b"),
+    "albanileria": re.compile(r"\balbanil(?:es)?\b"),
+    "pintura": re.compile(r"\bpintor(?:es|a|as)?\b"),
+    "aire_acondicionado": re.compile(r"\bfrigorist\w*|\btecnicos?\s+(?:de|en)\s+(?:aires?|splits?)\b"),
+    "electrodomesticos": re.compile(r"\btecnicos?\s+(?:de|en)\s+(?:heladeras?|lavarropas|electrodomesticos)\b"),
+}
+# A washing machine that does not drain is the appliance's fault, not the drain's.
+APPLIANCE = re.compile(r"\blavarropas\b|\blavadora\b|\blavavajillas\b|\blavaplatos\b|\bsecarropas\b")
+DRAIN_ITSELF = re.compile(r"\bdestap\w*|\btapad[oa]s?\b|\bse\s+(?:me\s+)?tap(?:o|aron)\b|\bcloacas?\b|\bpozo\b"
+                          r"|\bcamara\b|\binodoro\b|\brejilla\b")
+# What the work is for is not the work: "pasar un cable para el aire" is the electrician's,
+# "un enchufe para el lavarropas" too, and "revocar la pared para dejarla lista para pintar"
+# the mason's. Evidence outside such phrases decides when there is any.
+PURPOSE = re.compile(
+    r"\bpara\s+(?:el|la|los|las|un|una|mi|mis|su|sus|conectar\s+(?:el|la)|enchufar\s+(?:el|la))\s+\w+"
+    r"(?:\s+(?:de|del)\s+\w+)?"
+    r"|\b(?:para|antes\s+de)\s+(?:despues\s+|luego\s+|poder\s+|que\s+se\s+pueda\s+)?pintar\w*"
+    r"|\blist[oa]s?\s+para\s+(?:la\s+)?pintura\b"
+)
+
+
 def classify_service(text: str, extra: dict[str, float] | None = None) -> str | None:
     """The trade the text is about, or None."""
+    named = [name for name, rx in TRADE_PEOPLE.items() if rx.search(text)]
+    # a water heater named outright stays the gas fitter's, whoever is asked for
+    if len(named) == 1 and not (named[0] == "plomeria" and WATER_HEATER.search(text)):
+        return named[0]
+    work = PURPOSE.sub(" ", text)
+    return (work != text and _best(work, extra)) or _best(text, extra)
+
+
+def _best(text: str, extra: dict[str, float] | None) -> str | None:
     scores = {
         name: score(fam, text) + (extra or {}).get(name, 0.0) for name, fam in SERVICES.items()
     }
@@ -261,6 +312,8 @@ def classify_service(text: str, extra: dict[str, float] | None = None) -> str | 
         # the leak or the caldera named here is the heater itself: their evidence is gas evidence
         absorbed = ["plomeria"] + ([] if SPACE_HEATING.search(text) else ["calefaccion"])
         scores["gas"] += HEATER_WEIGHT + sum(scores.pop(name) for name in absorbed)
+    if APPLIANCE.search(text) and not DRAIN_ITSELF.search(text):
+        scores["electrodomesticos"] += scores.pop("destapaciones")
     best, best_score = None, 0.0
     for name, s in scores.items():
         if s > best_score:

@@ -63,12 +63,13 @@ CUES: list[Cue] = [
         unless=r"\b(?:extractor|detector|campana|sensor|conducto|salida)\w*\s+de\s+humo|\bchimenea\b"
         r"|\btiro\b|\bparrilla\b|\basado\b",
     ),
-    # the spark of a heater's or a stove's igniter is how it lights
+    # the spark of a heater's or a stove's igniter is how it lights; an outlet's never is
     _cue(
         "sparks",
         r"\bchispa\w*|\bcorto\s*circuito\b",
-        unless=r"\bencend\w*|\bchispero\b|\bpiloto\b|\bhornalla\w*|\banafe\b|\bcalef[oa]n\w*|\btermo\w*"
-        r"|\bcaldera\b|\bcocina\b|\bhorno\b|\bmagiclick\b|\bboton\b",
+        unless=r"^(?!.*\b(?:enchuf\w*|tomas?|tomacorrientes?|cables?|tablero|termicas?|llave\s+de\s+luz)\b).*?"
+        r"(?:\bencend\w*|\bchispero\b|\bpiloto\b|\bhornalla\w*|\banafe\b|\bcalef[oa]n\w*|\btermo\w*"
+        r"|\bcaldera\b|\bcocina\b|\bhorno\b|\bmagiclick\b|\bboton\b)",
     ),
     _cue(
         "shock",
@@ -103,13 +104,26 @@ CUES: list[Cue] = [
         r"|\bquede\s+(?:afuera|encerrad\w*)|\b(?:estoy|estamos)\s+encerrad\w*"
         r"|\bno\s+(?:puedo|podemos)\s+(?:entrar|salir)\b(?!\s+(?:a\s+ver|al\s+(?:techo|entretecho|altillo|tanque)))"
         r"|\bllaves?\s+(?:\w+\s+)?adentro\b|\bno\s+(?:tengo|tenemos)\s+como\s+entrar\b"
-        r"|\bme\s+cerre\s+afuera\b",
+        r"|\bme\s+cerre\s+afuera\b"
+        # lost keys and standing outside: "perdí las llaves y estoy en la vereda"
+        r"|\bperd\w*\s+(?:\w+\s+){0,2}llaves?\b(?=.{0,80}\b(?:afuera|vereda|en\s+la\s+calle|palier|no\s+puedo\s+entrar)\b)"
+        r"|\b(?:afuera|vereda|en\s+la\s+calle|palier)\b(?=.{0,80}\bperd\w*\s+(?:\w+\s+){0,2}llaves?\b)",
+    ),
+    # no water anywhere: whole-building or whole-house only (a tap without water is a repair)
+    _cue(
+        "no_water",
+        r"\b(?:sin|no\s+(?:tengo|tenemos|tienen|hay|sale|llega|anda|tiene))\s+(?:nada\s+de\s+|(?:ni\s+)?una\s+gota\s+de\s+)?agua\b"
+        r"(?!\s+(?:caliente|fria|tibia))",
     ),
     _cue(
         "trapped",
         r"\b(?:nene|nena|bebe|beba|chico|chica|chicos|hijo|hija|hijos|hijas|abuel\w+|nieto|nieta|mama|papa)"
         r"\s+(?:\w+\s+){0,2}(?:adentro|encerrad\w*)\b"
-        r"|\bse\s+(?:quedo|quedaron)\s+(?:\w+\s+){0,2}encerrad\w*|\bse\s+encerr\w+",
+        r"|\bse\s+(?:quedo|quedaron)\s+(?:\w+\s+){0,2}encerrad\w*|\bse\s+encerr\w+"
+        # someone inside behind a door that will not open
+        r"|\b(?:nene|nena|bebe|beba|chico|chica|chicos|hijo|hija|hijos|hijas|abuel\w+|nieto|nieta|mama|papa"
+        r"|alguien|una\s+persona|una\s+senora|un\s+senor)\s+(?:\w+\s+){0,6}?"
+        r"(?:la\s+puerta\s+(?:\w+\s+){0,2}no\s+(?:se\s+)?(?:abre|puede\s+abrir)|no\s+(?:puede|pueden)\s+salir)\b",
     ),
 ]
 # hazards to life whenever they happen: neither the writer's calm ("no es urgente") nor their
@@ -141,7 +155,10 @@ HYPOTHETICAL = re.compile(
 # weather-bound or intermittent water and power trouble is not happening now
 RECURRING = re.compile(
     r"\bcuando\s+llueve\b|\bcada\s+vez\s+que\s+llueve\b|\bsiempre\s+que\s+llueve\b|\bsi\s+llueve\b"
-    r"|\bcon\s+(?:la|las|cada)\s+(?:lluvia|lluvias|tormenta|tormentas)\b|\bcuando\s+hay\s+tormenta\b"
+    # "con la tormenta de anoche" is one storm, which may have left the water there now
+    r"|\bcon\s+(?:la|las|cada)\s+(?:lluvia|lluvias|tormenta|tormentas)\b"
+    r"(?!\s+(?:de\s+(?:anoche|ayer|hoy|esta\s+(?:manana|madrugada|tarde|noche)|recien)|que\s+(?:hubo|cayo|hay)))"
+    r"|\bcuando\s+hay\s+tormenta\b"
     r"|\ba\s+veces\b|\bcada\s+tanto\b|\bde\s+vez\s+en\s+cuando\b|\bcada\s+dos\s+por\s+tres\b"
 )
 PAST = re.compile(
@@ -172,6 +189,12 @@ POWER_WHOLE = re.compile(
     r"\btod[oa]s?\b|\bentera\b|\bla\s+casa\b|\ben\s+casa\b|\b(?:el|mi)\s+(?:depto|departamento|local)\b"
     r"|\bel\s+edificio\b|\bel\s+barrio\b|\bla\s+cuadra\b|\bla\s+zona\b|\bnada\b|\bgeneral\b"
     r"|\bningun\s+lado\b|\bninguna\s+parte\b"
+)
+
+WATER_WHOLE = re.compile(
+    r"\btod[oa]\s+(?:el|la)\s+(?:edificio|casa|depto|departamento|consorcio|barrio|cuadra|complejo)\b"
+    r"|\ben\s+(?:ningun\s+lado|ninguna\s+(?:parte|canilla))\b|\bninguna\s+canilla\b"
+    r"|\bel\s+edificio\b|\bel\s+consorcio\b|\bnada\s+de\s+agua\b|\buna\s+gota\b"
 )
 
 # "la mitad de la casa", "una parte del depto": a part, whatever whole it names
@@ -253,6 +276,10 @@ def _asserted_now(cue: Cue, text: str, m: re.Match[str]) -> bool:
     # power lost in one room or outlet is a repair, not an emergency
     partial = cue.kind == "power" and (
         HALF_OF.search(segment) or (POWER_PART.search(segment) and not POWER_WHOLE.search(segment)))
+    if cue.kind == "no_water":
+        # only no water at all is an emergency: the building, the house, nowhere
+        sentence = text[sent_start:sent_end]
+        return bool(WATER_WHOLE.search(sentence)) and not HALF_OF.search(sentence)
     return not partial
 
 

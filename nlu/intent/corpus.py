@@ -88,21 +88,20 @@ def linked_families(examples: list[Example]) -> dict[str, str]:
 def split_by_family(examples: list[Example], holdout: float = 0.2,
                     seed: int = 7) -> tuple[list[Example], list[Example]]:
     """(train, held out): whole family groups on one side (families with near copies of each
-    other form one group), about `holdout` of each intent's."""
+    other form one group), about `holdout` of them held out.
+
+    A group's side depends only on its own name (a hash), never on which other families exist:
+    a new corpus file adds held-out families of its own but moves no old family across, so a
+    score before and after it compares the same old families."""
     group = linked_families(examples)
-    by_intent: dict[str, list[str]] = {}
-    for ex in examples:
-        groups = by_intent.setdefault(ex.intent, [])
-        if group[ex.family] not in groups:
-            groups.append(group[ex.family])
-    rng = random.Random(seed)
-    held: set[str] = set()
-    for groups in by_intent.values():
-        chosen = sorted(set(groups) - held)
-        rng.shuffle(chosen)
-        held.update(chosen[: max(1, round(len(chosen) * holdout))])
-    return ([ex for ex in examples if group[ex.family] not in held],
-            [ex for ex in examples if group[ex.family] in held])
+
+    def held(root: str) -> bool:
+        digest = hashlib.sha256(f"{seed}:{root}".encode()).digest()
+        return int.from_bytes(digest[:4], "big") / 2**32 < holdout
+
+    held_out = {root for root in set(group.values()) if held(root)}
+    return ([ex for ex in examples if group[ex.family] not in held_out],
+            [ex for ex in examples if group[ex.family] in held_out])
 
 
 # ---- variants by rule ----------------------------------------------------------------------

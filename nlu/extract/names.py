@@ -38,6 +38,25 @@ miguel pedro ruben walter cristian cristina fabian franco emiliano maximiliano i
 andres julio eduardo
 """)
 _SIGNATURE = re.compile(rf"^\s*[-–—~]*\s*(?P<n>{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,2}})\s*[.!]?\s*$")
+# a closing, then a signature ending the text: "Atte. Ing. Roberto Funes", "Atentamente,\nDra.
+# Paula Ríos", "Saludos, Arq. Medina", "Gracias. Roberto Funes"
+_TITLE = r"(?:(?:ing|dr|dra|arq|lic|sra|sr|srta|prof|cdor|cdora|contador|ingeniero|doctora?|arquitecta?|licenciad[oa]|senora|senor)\.?\s+)"
+_CLOSING = re.compile(
+    r"(?:^|(?<=[\s,.;:!¡¿(]))(?P<cue>(?i:atte|atentamente|cordialmente|saludos(?:\s+cordiales)?|"
+    r"saludos\s+atentos|un\s+saludo|muchas\s+gracias|mil\s+gracias|gracias))"
+    rf"\s*[.,:!]*\s*(?:\n\s*)?(?P<title>(?i:{_TITLE}))?"
+    rf"(?P<n>{_NAME_WORD}(?:\s+(?:de\s+la\s+|del\s+|de\s+)?{_NAME_WORD}){{0,3}})\s*[.!]?\s*$"
+)
+# capitalized words a closing may be followed by that are no one's name: places, trades, firms
+_NOT_SIGNED = _words("""
+villa san santa santo parque barrio capital federal buenos aires zona norte sur oeste este gran
+nueva nuevo puerto monte mar plata provincia ciudad caba centro microcentro palermo belgrano
+caballito flores almagro recoleta boedo nunez colegiales chacarita villa devoto urquiza
+quilmes lanus avellaneda moron tigre pilar lomas banfield adrogue olivos martinez vicente lopez
+plomeria plomero electricidad electricista gas gasista cerrajeria cerrajero pintura pintor
+albanileria albanil servicios servicio empresa consorcio administracion edificio familia equipo
+dios mismo todo todos todas nada igual hasta manana luego pronto chau abrazo besos beso
+""")
 _STOP_SIGNATURE = _words("""
 hola buenas gracias saludos perfecto dale listo buen dia genial ok okey joya barbaro bueno
 si no
@@ -53,11 +72,35 @@ def _clean(name: str) -> str | None:
     return " ".join(words)
 
 
+def _signed(text: str) -> str | None:
+    """The name signed after a closing that ends the text."""
+    m = _CLOSING.search(text)
+    if not m:
+        return None
+    words = [fold_aligned(w) for w in m.group("n").split()]
+    if any(w in _NOT_SIGNED or w in NOT_NAMES or w in _STOP_SIGNATURE for w in words):
+        return None  # "Gracias. Villa Urquiza", "Saludos, Plomería Gómez"
+    if (m.group("cue").lower() == "gracias" and not m.group("title") and len(words) < 2
+            and words[0] not in FIRST_NAMES):
+        return None  # one capitalized word after a bare "gracias" is a name only when known
+    return _clean(m.group("n"))
+
+
 def find_name(text: str) -> str | None:
     """The writer's name when they give it, or None."""
     for m in _CUE.finditer(text):
         rest = text[m.end() :]
         cue = fold_aligned(m.group(0)).strip()
+        if cue.startswith(("atte", "saludos")):
+            # a closing: its signature may carry a title ("Atte. Ing. Roberto Funes") and is
+            # no place or firm ("Saludos, Plomería Gómez")
+            rest = re.sub(rf"^(?i:{_TITLE})", "", rest)
+            nm = _NAME.match(rest)
+            if nm and not any(
+                fold_aligned(w) in _NOT_SIGNED | NOT_NAMES | _STOP_SIGNATURE for w in nm.group("n").split()
+            ) and _clean(nm.group("n")):
+                return _clean(nm.group("n"))
+            continue
         nm = _NAME.match(rest)
         if nm:
             name = _clean(nm.group("n"))
@@ -78,6 +121,9 @@ def find_name(text: str) -> str | None:
                     if len(words) > 1 and not cue.startswith(("me llamo", "mi nombre", "nombre")):
                         words = words[:1]
                     return " ".join(w.capitalize() for w in words)
+    name = _signed(text)
+    if name:
+        return name
     lines = [ln for ln in text.strip().splitlines() if ln.strip()]
     if len(lines) > 1:
         m = _SIGNATURE.match(lines[-1])

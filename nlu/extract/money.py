@@ -55,6 +55,32 @@ _PAID_HOW = re.compile(
 )
 
 
+# "pagué en efectivo al técnico 45.000", "le di 12.500 a Juan", "transferí 30.000": a figure
+# with thousands points in a clause that pays or gives it (not a DNI, phone or street number)
+_THOUSANDS = re.compile(r"(?<![\w.,/-])(?P<num>\d{1,3}(?:\.\d{3})+)(?![\w.,/-]|\.\d)")
+_PAID_VERB = re.compile(
+    r"\b(?:pague|pagamos|pago|pagaron|pagaste|pagado|abone|abonamos|abono|di|dimos|dio|dieron|"
+    r"transferi|transferimos|transfirio|transfirieron|deposite|depositamos|mande|mandamos|"
+    r"entregue|entregamos|cobre|cobro|cobraron|cobramos|deje|dejamos|le\s+di|le\s+dimos)\b"
+)
+_NOT_AMOUNT_BEFORE = re.compile(
+    r"\b(?:dni|documento|cuit|cuil|tel|telefono|celular|cel|whatsapp|numero|nro|n°|legajo|cliente|"
+    r"factura|recibo|comprobante|operacion|pedido|orden|calle|av|avenida|al|altura|piso|km)\W*$"
+)
+_CLAUSE_CUT = re.compile(r"[;!?\n]|[,.](?!\d)")
+
+
+def _paid_figures(folded: str):
+    for m in _THOUSANDS.finditer(folded):
+        if _NOT_MONEY_AFTER.match(folded, m.end()) or _NOT_AMOUNT_BEFORE.search(folded, 0, m.start()):
+            continue
+        start = max((c.end() for c in _CLAUSE_CUT.finditer(folded, 0, m.start())), default=0)
+        cut = _CLAUSE_CUT.search(folded, m.end())
+        clause = folded[start : cut.start() if cut else len(folded)]
+        if _PAID_VERB.search(clause):
+            yield m
+
+
 def _value(num: str) -> float | None:
     num = num.strip()
     if num[:1].isdigit():
@@ -108,6 +134,8 @@ def find_amount(folded: str) -> float | None:
         amount = scale / 2 if m.group("pre") else scale * (1.5 if m.group("half") else 1)
         offer(3, m.start(), amount)
     for m in _PAID_HOW.finditer(folded):
+        offer(2, m.start(), parse_digits(m.group("num")))
+    for m in _paid_figures(folded):
         offer(2, m.start(), parse_digits(m.group("num")))
     for m in _DOLLAR.finditer(folded):
         value = _value(m.group("num"))

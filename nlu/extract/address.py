@@ -103,6 +103,8 @@ lavarropas error modelo dentro fuera arriba abajo atras adelante cerca lejos aca
 aqui alli lunes martes miercoles jueves viernes sabado domingo feriado tel telefono cel
 celular whatsapp cuit dni cbu alias factura presupuesto total esquina calle puerta timbre
 camino trabajo laburo cliente senora senor
+domicilio direccion dir vivienda propiedad inmueble obra taller negocio galpon quinta comercio
+ubicacion ubicado ubicada queda quedo
 eh ehh em emm este bueno mira viste tipo osea
 """)
     | NUMBER_WORDS
@@ -208,6 +210,8 @@ def _street_tokens(toks: list[_Tok], end: int) -> list[_Tok]:
         if w in KINDS or w in ABBREVIATIONS:
             out.insert(0, t)
             i -= 1
+            if w in KINDS and any(o.word not in KINDS and o.word not in CONNECTORS for o in out):
+                break  # a street's kind begins it: "la casa de la calle Mitre" is "calle Mitre"
             continue
         if w in CONNECTORS:
             if (
@@ -227,6 +231,17 @@ def _street_tokens(toks: list[_Tok], end: int) -> list[_Tok]:
         i -= 1
     while out and out[0].word in CONNECTORS:
         out.pop(0)
+    # lowercase words before a capitalized name are the words that led to it ("domicilio
+    # Rivadavia", "la obra de Mitre"), unless they are the street's kind
+    first_cap = next((k for k, t in enumerate(out) if t.is_word and t.capitalized), None)
+    if first_cap:
+        lead = out[:first_cap]
+        named = any(len(t.word) >= 3 and not t.text.isupper() for t in out[first_cap:] if t.is_word)
+        if named and all(
+            t.is_word and not t.capitalized and t.word not in KINDS and t.word not in ABBREVIATIONS
+            for t in lead
+        ):
+            out = out[first_cap:]
     return out
 
 

@@ -1,0 +1,326 @@
+"""Field categories a second independent set showed we got wrong, each a kind of phrase written
+several ways, with guards that the readings we already got right stay right.
+
+(tests/nlu/test_field_categories.py holds the first round.)"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from nlu.extract.address import find_address
+from nlu.extract.dates import find_eta, find_windows, resolve
+from nlu.extract.money import find_amount
+from nlu.extract.names import find_name
+from nlu.extract.text import expand, fold_aligned
+
+WED = datetime.fromisoformat("2026-11-25T10:00:00-03:00")  # a Wednesday
+MON = datetime.fromisoformat("2026-11-30T09:00:00-03:00")  # a Monday
+
+
+def _when(text: str, now: datetime = WED):
+    return resolve(expand(fold_aligned(text)), now)
+
+
+def _date(text: str, now: datetime = WED) -> str | None:
+    d = _when(text, now).date
+    return d.isoformat() if d else None
+
+
+def _eta(text: str) -> int | None:
+    return find_eta(expand(fold_aligned(text)))
+
+
+# ---- a reschedule: the day ruled out or already given loses to the new one ------------------
+@pytest.mark.parametrize("text", [
+    "no el martes, mejor el jueves",
+    "el martes no puedo, pasalo para el jueves",
+    "el martes no puedo pasalo para el jueves",
+    "mejor el jueves porque el martes no puedo",
+    "tenía turno el martes pero el martes no estoy, puede ser el jueves",
+    "el martes ni en pedo, el jueves sí",
+    "el martes tampoco, dejalo para el jueves",
+])
+def test_the_new_day_wins_over_the_ruled_out_one(text):
+    assert _date(text) == "2026-11-26"  # the Thursday, never the Tuesday (12-01)
+
+
+def test_an_appointment_already_given_loses_to_the_new_one():
+    assert _date("tenía el lunes pero el lunes no estoy, puede ser el miércoles") == "2026-12-02"
+    assert _date("estaba para el viernes, ¿lo pasamos al lunes?") == "2026-11-30"
+
+
+@pytest.mark.parametrize(("text", "date", "window"), [
+    ("para pasado", "2026-11-27", None),
+    ("pasado a la tarde", "2026-11-27", "afternoon"),
+    ("mañana no puedo, pasado sí", "2026-11-27", None),
+    ("mejor pasado temprano", "2026-11-27", "morning"),
+    ("pasado mañana", "2026-11-27", None),
+])
+def test_pasado_alone_is_the_day_after_tomorrow(text, date, window):
+    got = _when(text)
+    assert (got.date.isoformat() if got.date else None, got.window) == (date, window)
+
+
+@pytest.mark.parametrize(("text", "date"), [
+    ("el martes pasado vino el técnico", "2026-11-24"),
+    ("el año pasado me arreglaron la caldera", None),
+    ("la semana pasada se rompió", None),
+    ("pasado el mediodía", None),
+])
+def test_pasado_that_is_no_day_stays_as_it_was(text, date):
+    assert _date(text) == date
+
+
+# ---- a weekday that names no one day -------------------------------------------------------
+@pytest.mark.parametrize("text", [
+    "¿trabajan los sábados?",
+    "abren los domingos?",
+    "¿atienden sábados?",
+    "de lunes a viernes después de las 18",
+    "del martes al jueves estoy de viaje",
+    "lunes a viernes no hay nadie en casa",
+    "todos los lunes se me corta la luz",
+    "perdón que escriba un domingo, se me rompió el calefón",
+    "disculpá que moleste un sábado, no anda la heladera",
+])
+def test_a_kind_of_day_gives_no_date(text):
+    assert _date(text) is None
+
+
+@pytest.mark.parametrize(("text", "date"), [
+    ("el sábado a la mañana", "2026-11-28"),
+    ("mové lo del miércoles al viernes", "2026-11-27"),
+    ("prefiero el viernes al lunes", "2026-11-30"),
+    ("lo de mañana pasalo para el otro lunes", "2026-11-30"),
+    ("cambialo a un sábado", "2026-11-28"),
+])
+def test_one_day_is_still_a_date(text, date):
+    assert _date(text) == date
+
+
+# ---- a weekday told in the past, or a report asked for it ----------------------------------
+@pytest.mark.parametrize(("text", "date"), [
+    ("el martes vino el técnico y no arregló nada", "2026-11-24"),
+    ("el lunes pagué la factura y no me llegó el recibo", "2026-11-23"),
+    ("ya pagué el viernes", "2026-11-20"),
+    ("necesito la factura de lo que me hicieron el jueves", "2026-11-19"),
+    ("el técnico que me atendió el lunes no dejó el presupuesto", "2026-11-23"),
+    ("¿cómo nos fue el lunes?", "2026-11-23"),
+    ("¿cómo estuvo el martes?", "2026-11-24"),
+    ("resumen del viernes", "2026-11-20"),
+    ("pasame el reporte del sábado", "2026-11-21"),
+    ("¿cómo nos fue el miércoles?", "2026-11-25"),  # said on a Wednesday: today
+])
+def test_a_weekday_in_the_past_is_the_last_one(text, date):
+    assert _date(text) == date
+
+
+@pytest.mark.parametrize(("text", "date"), [
+    ("¿cómo viene el jueves?", "2026-11-26"),
+    ("el jueves pueden venir?", "2026-11-26"),
+    ("el sábado me pusieron algo o tengo el día libre?", "2026-11-28"),
+    ("yo dije viernes, no jueves", "2026-11-27"),
+    ("hice la mitad, la otra parte la termino el jueves", "2026-11-26"),
+    ("el martes vino el técnico, ¿pueden volver el jueves?", "2026-11-26"),
+])
+def test_a_weekday_ahead_stays_ahead(text, date):
+    assert _date(text) == date
+
+
+# ---- "el día" of an owner's summary is today -----------------------------------------------
+@pytest.mark.parametrize("text", [
+    "¿cómo va el día?",
+    "¿cómo salió el día?",
+    "qué tal estuvo el día",
+    "pasame el resumen del día",
+    "cierre del día",
+    "hola, cómo viene el dia?",
+])
+def test_the_day_of_a_summary_is_today(text):
+    assert _date(text, MON) == "2026-11-30"
+
+
+def test_el_dia_with_a_number_is_still_that_day():
+    assert _date("el día 15 a la mañana", MON) == "2026-12-15"
+    assert _date("el día que vino el técnico", MON) is None
+
+
+# ---- fractions of an hour are durations ----------------------------------------------------
+@pytest.mark.parametrize(("text", "minutes"), [
+    ("llego en 3/4 de hora", 45),
+    ("estoy en 1/2 hora", 30),
+    ("1/4 hora y llego", 15),
+    ("en 3/4 hora estoy ahí", 45),
+])
+def test_fractions_of_an_hour(text, minutes):
+    assert _date(text) is None
+    assert _eta(text) == minutes
+
+
+def test_a_numeric_date_stays_a_date():
+    assert _date("el 3/12 a la tarde") == "2026-12-03"
+    assert _date("puede ser 1/12?") == "2026-12-01"
+
+
+# ---- two days offered with "o": undecided --------------------------------------------------
+@pytest.mark.parametrize("text", [
+    "el martes o el jueves",
+    "lunes o miércoles, lo que te quede mejor",
+    "el jueves no puedo, viernes o sábado?",
+    "puede ser mañana o pasado?",
+    "¿el 14 o el 15?",
+])
+def test_alternative_days_are_undecided(text):
+    assert _date(text) is None
+
+
+def test_a_choice_after_the_alternatives_is_kept():
+    assert _date("el martes o el jueves... mejor el jueves") == "2026-11-26"
+
+
+# ---- windows: "temprano" and "toda la noche" -----------------------------------------------
+@pytest.mark.parametrize("text", [
+    "estoy esperando desde temprano",
+    "llegué temprano y no había nadie",
+    "te escribo temprano para avisarte",
+    "perdón por escribir tan temprano",
+    "mañana cierro temprano",
+    "gotea toda la noche",
+    "el ruido del aire se escucha toda la noche",
+    "estuve toda la mañana esperando",
+])
+def test_a_time_of_day_that_sets_no_visit(text):
+    assert _when(text).window is None
+
+
+@pytest.mark.parametrize(("text", "window"), [
+    ("vengan temprano", "morning"),
+    ("mañana temprano", "morning"),
+    ("el jueves bien temprano", "morning"),
+    ("¿pueden pasar temprano?", "morning"),
+    ("estoy toda la tarde en casa", "afternoon"),
+    ("gotea toda la noche, vengan mañana a la tarde", "afternoon"),
+    ("a primera hora", "morning"),
+])
+def test_a_time_of_day_for_the_visit(text, window):
+    assert _when(text).window == window
+
+
+def test_find_windows_still_reads_plain_windows():
+    assert [w for *_, w in find_windows("por la manana o a la noche")] == ["morning", "evening"]
+
+
+# ---- signatures ----------------------------------------------------------------------------
+@pytest.mark.parametrize(("text", "name"), [
+    ("Se rompió la canilla del baño.\nAtte. Ing. Roberto Funes", "Roberto Funes"),
+    ("Necesito un presupuesto. Atentamente, Dra. Paula Ríos", "Paula Ríos"),
+    ("Saludos, Lic. Marta Gómez", "Marta Gómez"),
+    ("Atentamente,\nArq. Julia Sosa", "Julia Sosa"),
+    ("¿Pueden venir el jueves? Gracias. Roberto Funes", "Roberto Funes"),
+    ("no anda el termotanque. Muchas gracias!\nCarla", "Carla"),
+    ("saludos cordiales, Sra. Elena Ruiz", "Elena Ruiz"),
+    ("soy Marta Gómez, vivo en Mitre 450", "Marta Gómez"),
+])
+def test_a_signature_is_the_writer(text, name):
+    assert find_name(text) == name
+
+
+@pytest.mark.parametrize("text", [
+    "Gracias. Villa Urquiza",
+    "gracias. Palermo",
+    "Saludos, Plomería Gómez",
+    "Gracias. Mañana los espero",
+    "Gracias. Esperamos respuesta",
+    "gracias. Hasta Luego",
+    "Gracias, Electricidad Ruiz",
+    "Gracias. Buenos Aires",
+])
+def test_places_trades_and_phrases_are_no_signature(text):
+    assert find_name(text) is None
+
+
+# ---- ETA: a cause after the duration, a bare number reckoned -------------------------------
+@pytest.mark.parametrize(("text", "minutes"), [
+    ("en media hora por el tránsito", 30),
+    ("se me complicó, media hora por el tránsito", 30),
+    ("20 min de demora, hay un piquete", 20),
+    ("calculo 20", 20),
+    ("calculo que 15", 15),
+    ("en camino, calculo 25 más o menos", 25),
+    ("llego en 15", 15),
+    ("ya salí, en 10", 10),
+    ("5 min y llego", 5),
+])
+def test_eta_said_on_the_way(text, minutes):
+    assert _eta(text) == minutes
+
+
+@pytest.mark.parametrize("text", [
+    "hace media hora que espero",
+    "terminé, calculo 2 horas de laburo mañana",
+    "estoy en Mitre 450",
+    "calculo 20 lucas de materiales",
+])
+def test_no_eta(text):
+    assert _eta(text) in (None, 120)  # "2 horas" is a duration the old rule already read
+
+
+# ---- amounts written with thousands and no unit, paid to someone ---------------------------
+@pytest.mark.parametrize(("text", "amount"), [
+    ("pagué en efectivo al técnico 45.000", 45000),
+    ("le di 12.500 a Juan", 12500),
+    ("transferí 30.000 al plomero ayer", 30000),
+    ("45.000 le pagué al técnico", 45000),
+    ("me cobró 1.500.000 por todo", 1500000),
+    ("ya aboné la visita, 12.500 en efectivo al técnico", 12500),
+])
+def test_a_paid_figure_with_thousands(text, amount):
+    assert find_amount(fold_aligned(text)) == amount
+
+
+@pytest.mark.parametrize("text", [
+    "le di mi DNI 30.456.789",
+    "vivo en Av Directorio 3.120, ya pagué",
+    "el depto mide 1.200 metros",
+    "son 3.500 frigorías",
+])
+def test_figures_that_are_no_payment(text):
+    assert find_amount(fold_aligned(text)) is None
+
+
+# ---- streets: the words that led to them are not part of them -----------------------------
+@pytest.mark.parametrize(("text", "street", "number"), [
+    ("la casa de la calle Mitre 450", "calle Mitre", "450"),
+    ("domicilio de Av. Rivadavia 3400", "Av. Rivadavia", "3400"),
+    ("la obra de la calle Sarmiento 1200, Ramos Mejía", "calle Sarmiento", "1200"),
+    ("el taller de Av. San Martín 2100", "Av. San Martín", "2100"),
+    ("en la factura poné domicilio fiscal Av. Belgrano 2300", "Av. Belgrano", "2300"),
+    ("Soy Ana de Av. Rivadavia 5400", "Av. Rivadavia", "5400"),
+    ("la oficina de Lavalle 1200", "Lavalle", "1200"),
+])
+def test_street_without_lead_in_words(text, street, number):
+    address = find_address(text)
+    assert (address.street, address.number) == (street, number)
+
+
+@pytest.mark.parametrize(("text", "street"), [
+    ("dirección: Av. de Mayo 1370", "Av. de Mayo"),
+    ("Av. de los Incas 3400", "Av. de los Incas"),
+    ("en la casa de mi vieja, Av. Gral. Paz 10500", "Av. Gral. Paz"),
+    ("Ciudad de la Paz 2450, Belgrano", "Ciudad de la Paz"),
+    ("vivo en calle 12 n° 345", "calle 12"),
+    ("25 de Mayo 340", "25 de Mayo"),
+    ("queda en Juan B. Justo 4500", "Juan B. Justo"),
+])
+def test_streets_that_were_right_stay_right(text, street):
+    assert find_address(text).street == street
+
+
+@pytest.mark.parametrize("text", [
+    "el split necesita gas R410 y no tengo",
+    "la factura tiene que llevar la OC 4587",
+])
+def test_codes_are_no_streets(text):
+    assert find_address(text) is None

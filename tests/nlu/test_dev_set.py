@@ -22,10 +22,16 @@ OWN = REPO / "tests" / "data" / "nlu" / "own.jsonl"
 # when written, 97.1% after fixing the categories its misses showed (durations, windows,
 # weekday-day numbers, streets named after dates, thousands, "gamba").
 FIELDS = REPO / "tests" / "data" / "nlu" / "fields_blind.jsonl"
+# 360 cases another helper wrote from the contract alone (every intent of every role, bursts,
+# voice style, tricky keywords). Scored as written: intent 94-95%, all fields 81%; its author
+# corrected 16 labels the contract contradicts or leaves open and reported the real misses to
+# us as categories only (we never read the cases), which we fixed as categories.
+INDEPENDENT = REPO / "tests" / "data" / "nlu" / "intent_independent.jsonl"
 
 
 @pytest.mark.skipif(not (SHARED / "evaluate.py").exists(), reason="shared evaluator not present")
-@pytest.mark.parametrize("cases", [SHARED / "dev.jsonl", OWN, FIELDS], ids=["dev", "own", "fields"])
+@pytest.mark.parametrize("cases", [SHARED / "dev.jsonl", OWN, FIELDS, INDEPENDENT],
+                         ids=["dev", "own", "fields", "independent"])
 def test_rules_meet_dev_targets(cases):
     cmd = f'"{sys.executable}" -m nlu extract --jsonl'
     proc = subprocess.run(

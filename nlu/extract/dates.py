@@ -83,8 +83,14 @@ _PASADO = re.compile(
     r"|a\s+primera\b|a\s+las?\b|tipo\b|como\b|si\b|o\b|y\b|entonces\b|mejor\b|puede\b|podes\b"
     r"|pueden\b|les?\b|te\b|estoy\b|estamos\b|ok\b|dale\b))"
 )
+# "el jue", "para el vie.", "al mié": a weekday cut short (never "Mar del Plata", "el mar de")
+SHORT_WEEKDAYS = {
+    "lun": 0, "mar": 1, "mie": 2, "mier": 2, "jue": 3, "juev": 3, "vie": 4, "vier": 4, "sab": 5, "dom": 6,
+}
 _WEEKDAY = re.compile(
-    rf"\b(?P<wd>{_WD})\b(?:\s+(?P<d>{_DAY})\b(?!\s*(?:/|:|hs|h\b|de\s+la|°)))?"
+    rf"(?:\b(?P<wd>{_WD})\b|(?:(?<=\bel )|(?<=\bal )|(?<=\bdel )|(?<=\bpara )|(?<=\bhasta ))"
+    r"(?P<short>lun|mar|mier?|juev?|vier?|sab|dom)\b\.?(?!\s*(?:del?|y\s+sierras)\b))"
+    rf"(?:\s+(?P<d>{_DAY})\b(?!\s*(?:/|:|hs|h\b|de\s+la|°)))?"
     r"(?P<rel>\s+(?:que\s+viene|proximo|entrante|pasado)\b)?"
 )
 _BARE_DAY = re.compile(
@@ -220,6 +226,8 @@ def _one_day(text: str, m: re.Match) -> bool:
     bounds of a range ("de lunes a viernes")."""
     if m.group("wd") in ("sabados", "domingos"):
         return False
+    if m.group("short"):
+        return True
     if _NOT_ONE_DAY_BEFORE.search(text, 0, m.start()) or _A_DAY_APOLOGY.search(text, 0, m.start()):
         return False
     return not any(
@@ -274,7 +282,7 @@ def find_dates(text: str, today: date) -> list[tuple[int, int, date]]:
             d = today + timedelta(days=1)
         add(m.start(), m.end(), d)
     for m in _WEEKDAY.finditer(text):
-        wd = WEEKDAYS[m.group("wd")]
+        wd = WEEKDAYS[m.group("wd")] if m.group("wd") else SHORT_WEEKDAYS[m.group("short")]
         rel = (m.group("rel") or "").strip()
         if m.group("d"):
             d = _weekday_with_day(today, wd, int(m.group("d")))

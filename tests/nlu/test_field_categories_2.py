@@ -324,3 +324,16 @@ def test_streets_that_were_right_stay_right(text, street):
 ])
 def test_codes_are_no_streets(text):
     assert find_address(text) is None
+
+
+# ---- a new day written short must be read, or the ruled-out one would win ------------------
+@pytest.mark.parametrize(("text", "date"), [
+    ("el martes no puedo, pasalo para el jue", "2026-11-26"),
+    ("no el mar, mejor el vie.", "2026-11-27"),
+    ("para el dom a la tarde", "2026-11-29"),
+    ("quiero mover lo del electricista del lun al mar", "2026-12-01"),
+    ("me voy a Mar del Plata el jueves", "2026-11-26"),
+    ("el mar de gente que había", None),
+])
+def test_weekdays_written_short(text, date):
+    assert _date(text) == date

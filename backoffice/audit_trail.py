@@ -19,7 +19,7 @@ from backoffice.paging import paginate
 from backoffice.people import ACTOR_KINDS, actor_label, actor_names, user_names
 from backoffice.security import MANAGERS, current_user, requires
 from core import audit
-from core.invoicing import label as invoice_label
+from core.billing.invoicing import label as invoice_label
 from core.models import AuditEntry, Customer, Invoice, Job, Organization, User
 
 bp = Blueprint("audit_trail", __name__, url_prefix="/audit")

@@ -18,8 +18,8 @@ from backoffice.security import (
     sign_in,
     sign_out,
 )
+from core.identity.users import check_password, find_by_email, hash_password
 from core.models import User
-from core.users import check_password, find_by_email, hash_password
 
 bp = Blueprint("auth", __name__)
 log = logging.getLogger("campotech.backoffice.auth")

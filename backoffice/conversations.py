@@ -18,8 +18,11 @@ from backoffice.forms import FormError, reply_text
 from backoffice.paging import Page, paginate, url_with
 from backoffice.people import BOT, sender_label, staff_senders
 from backoffice.security import STAFF, actor, current_user, requires
-from core import audit, conversations
+from core import audit
 from core.errors import NotFound
+from core.messaging import conversations
+from core.messaging.outbox import queue_replies
+from core.messaging.replies import Text
 from core.models import (
     Conversation,
     ConversationRole,
@@ -32,8 +35,6 @@ from core.models import (
     User,
     utcnow,
 )
-from core.outbox import queue_replies
-from core.replies import Text
 
 bp = Blueprint("conversations", __name__, url_prefix="/conversations")
 log = logging.getLogger("campotech.backoffice.conversations")

@@ -18,10 +18,11 @@ from backoffice.paging import Page, paginate, paginate_list
 from backoffice.people import sender_label, staff_senders
 from backoffice.security import STAFF, VIEWER, actor, current_user, requires
 from backoffice.uploads import UploadRefused, read_csv_upload
-from core import payments
-from core.csv_import import ImportReport, import_customers_csv
-from core.invoice_pdf import IVA_LABELS
-from core.invoicing import label
+from core.billing import payments
+from core.billing.invoice_pdf import IVA_LABELS
+from core.billing.invoicing import label
+from core.customers.csv_import import ImportReport, import_customers_csv
+from core.customers.search import search_customers, spanish_sort_key
 from core.models import (
     Conversation,
     ConversationRole,
@@ -35,7 +36,6 @@ from core.models import (
     Organization,
     Role,
 )
-from core.search import search_customers, spanish_sort_key
 
 bp = Blueprint("customers", __name__, url_prefix="/customers")
 log = logging.getLogger("campotech.backoffice.customers")

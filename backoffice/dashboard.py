@@ -16,7 +16,7 @@ from backoffice.job_board import open_emergencies, status_label
 from backoffice.onboarding import checklist_for_home
 from backoffice.paging import url_with
 from backoffice.security import EVERYONE, INVOICE_READERS, STAFF, current_user, requires
-from core import reports
+from core.billing import reports
 from core.jobs import OPEN_STATUSES
 from core.models import Invoice, InvoiceStatus, Job, Organization, Role
 

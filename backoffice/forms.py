@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from core.replies import MAX_TEXT
+from core.messaging.replies import MAX_TEXT
 
 # "15.000,50", "15000,5", "$ 1.500.000" (dots group thousands, the comma is the decimal mark)
 _AR = re.compile(r"^\d{1,3}(\.\d{3})+(,\d{1,2})?$|^\d+(,\d{1,2})?$")

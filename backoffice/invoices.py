@@ -19,11 +19,11 @@ from backoffice.forms import FormError, InvoiceFilters, invoice_filters, parse_a
 from backoffice.invoices_csv import export_csv
 from backoffice.paging import Page, paginate, url_with
 from backoffice.security import INVOICE_READERS, MANAGERS, STAFF, actor, current_user, requires
-from core import invoicing, payments
+from core.billing import invoicing, payments
+from core.billing.invoice_links import pdf_link
+from core.billing.invoice_pdf import PRINTABLE
+from core.billing.invoicing import label
 from core.errors import NotFound, ValidationFailed
-from core.invoice_links import pdf_link
-from core.invoice_pdf import PRINTABLE
-from core.invoicing import label
 from core.models import (
     Customer,
     Invoice,

@@ -16,9 +16,11 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from backoffice.display import INVOICE_STATUS
-from core import payments
-from core.invoice_pdf import receiver as receiver_as_stated  # the PDF's rule: what AFIP was told
-from core.invoicing import label
+from core.billing import payments
+from core.billing.invoice_pdf import (
+    receiver as receiver_as_stated,  # the PDF's rule: what AFIP was told
+)
+from core.billing.invoicing import label
 from core.models import Customer, Invoice, Payment, PaymentStatus
 
 HEADERS = ("Fecha", "Tipo y número", "CAE", "Cliente", "CUIT/DNI del cliente", "Condición IVA",

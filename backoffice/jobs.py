@@ -34,8 +34,11 @@ from backoffice.job_board import (
 from backoffice.job_timeline import photo_count, photo_message, timeline
 from backoffice.paging import url_with
 from backoffice.security import EVERYONE, MANAGERS, STAFF, actor, current_user, requires
-from core import job_notices, jobs, media
+from core import jobs
 from core.errors import InvalidTransition, NotFound, ValidationFailed
+from core.identity.users import technicians
+from core.jobs import notices as job_notices
+from core.messaging import media
 from core.models import (
     Customer,
     Job,
@@ -47,7 +50,6 @@ from core.models import (
     Urgency,
     User,
 )
-from core.users import technicians
 
 bp = Blueprint("jobs", __name__, url_prefix="/jobs")
 log = logging.getLogger("campotech.backoffice.jobs")

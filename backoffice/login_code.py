@@ -23,8 +23,8 @@ from backoffice.security import (
     safe_next,
     sign_in,
 )
-from core import login_codes
 from core.errors import ValidationFailed
+from core.identity import login_codes
 from core.models import Organization, User
 from services import otp
 

@@ -6,8 +6,8 @@ from flask import Blueprint, redirect
 
 from backoffice.extensions import db, settings
 from backoffice.security import MANAGERS, actor, current_user, requires
-from core import onboarding
 from core.models import Organization, Role, utcnow
+from core.organizations import onboarding
 
 bp = Blueprint("onboarding", __name__, url_prefix="/onboarding")
 

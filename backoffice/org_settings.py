@@ -13,16 +13,7 @@ from backoffice.extensions import db, dispatcher, redis, settings
 from backoffice.forms import FormError, parse_date
 from backoffice.security import MANAGERS, OWNER, actor, current_user, requires
 from backoffice.uploads import UploadRefused, read_upload
-from core import connection_status, es_ar
-from core.connections import (
-    MANAGED_SECRETS,
-    delete_secret,
-    secret_states,
-    store_afip_credentials,
-    store_typed_secret,
-    stored_certificate,
-    update_whatsapp_number,
-)
+from core import es_ar
 from core.errors import Conflict, ValidationFailed
 from core.models import Organization, Role
 from core.organizations import (
@@ -32,7 +23,17 @@ from core.organizations import (
     update_business,
     update_timing,
 )
+from core.organizations.connections import (
+    MANAGED_SECRETS,
+    delete_secret,
+    secret_states,
+    store_afip_credentials,
+    store_typed_secret,
+    stored_certificate,
+    update_whatsapp_number,
+)
 from core.vault import Vault
+from services import connection_status
 
 bp = Blueprint("org_settings", __name__, url_prefix="/settings")
 log = logging.getLogger("campotech.backoffice.settings")

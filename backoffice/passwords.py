@@ -10,8 +10,8 @@ import logging
 from flask import Blueprint, redirect, render_template, request
 
 from backoffice.extensions import db, settings
-from core import password_links, users
 from core.errors import ValidationFailed
+from core.identity import password_links, users
 from core.models import User
 
 bp = Blueprint("passwords", __name__, url_prefix="/password")

@@ -17,11 +17,12 @@ from backoffice.job_board import SERVICE_LABELS
 from backoffice.paging import paginate_list
 from backoffice.security import MANAGERS, STAFF, VIEWER, actor, current_user, requires
 from backoffice.uploads import UploadRefused, read_csv_upload
-from core import es_ar, price_book
-from core.csv_import import ImportReport, import_price_book_csv
+from core import es_ar
+from core.billing import price_book
+from core.customers.csv_import import ImportReport, import_price_book_csv
+from core.customers.search import fold, search_price_book
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.models import PriceBookItem, Role, Service
-from core.search import fold, search_price_book
 
 bp = Blueprint("price_book", __name__, url_prefix="/price-book")
 log = logging.getLogger("campotech.backoffice.price_book")
@@ -38,7 +39,7 @@ NOTICES = {
     "archived": "Listo, archivamos el ítem: ya no aparece para cotizar ni en facturas nuevas.",
     "restored": "Listo, el ítem volvió a la lista de precios.",
 }
-# Header names core/csv_import.py reads back (PRICE_BOOK_COLUMNS), in the order people fill them.
+# Header names core/customers/csv_import.py reads back (PRICE_BOOK_COLUMNS), in the order people fill them.
 CSV_HEADER = ("código", "nombre", "descripción", "rubro", "unidad", "precio", "IVA")
 EXAMPLE_ROWS = (
     ("PL-CANILLA", "Cambio de canilla monocomando", "Incluye colocación", "Plomería", "unidad",

@@ -25,8 +25,8 @@ from markupsafe import Markup, escape
 from redis import Redis
 
 from backoffice.extensions import db
+from core.identity.users import end_sessions
 from core.models import Role, User
-from core.users import end_sessions
 from services.ratelimit import SlidingWindow
 
 log = logging.getLogger("campotech.backoffice.security")

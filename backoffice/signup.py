@@ -9,11 +9,12 @@ from flask import Blueprint, redirect, render_template, request, session
 
 from backoffice.extensions import db, dispatcher, redis, settings
 from backoffice.security import current_user, sign_in
-from core import signup
 from core.errors import Conflict
+from core.identity import signup
+from core.identity.users import hash_password
 from core.models import utcnow
-from core.users import hash_password
 from services import otp
+from services.pending_signups import PendingSignups
 from services.ratelimit import SlidingWindow
 
 bp = Blueprint("signup", __name__, url_prefix="/signup")
@@ -92,11 +93,11 @@ def start():
         log.warning("sign-up refused: too many from one address")
         return _form_page(values, status=429, error=(
             f"Hubo demasiados registros desde tu conexión. Probá de nuevo en {_wait_text(wait)}."))
-    pending = signup.PendingSignups(redis()).start(data, hash_password(password))
+    pending = PendingSignups(redis()).start(data, hash_password(password))
     try:
         code = _codes().issue(otp.Purpose.SIGNUP, pending.token, data.phone)
     except otp.CodeRefused as refused:
-        signup.PendingSignups(redis()).discard(pending.token)
+        PendingSignups(redis()).discard(pending.token)
         return _form_page(values, {"phone": _refused_code_text(refused)},
                           status=429 if refused.reason == "hourly" else 200)
     otp.send_code(dispatcher(), settings(), data.phone, code, otp.Purpose.SIGNUP)
@@ -106,7 +107,7 @@ def start():
 
 
 def _pending() -> signup.PendingSignup | None:
-    return signup.PendingSignups(redis()).load(session.get(SESSION_KEY))
+    return PendingSignups(redis()).load(session.get(SESSION_KEY))
 
 
 def _verify_page(pending: signup.PendingSignup, *, error: str | None = None,
@@ -151,13 +152,13 @@ def verify():
         with db().system_session() as s:
             owner = signup.complete(s, pending, utcnow())
     except Conflict:
-        signup.PendingSignups(redis()).discard(pending.token)
+        PendingSignups(redis()).discard(pending.token)
         session.pop(SESSION_KEY, None)
         form = pending.form
         return _form_page({"business_name": form.business_name, "trade": form.trade.value,
                            "owner_name": form.owner_name, "email": form.email,
                            "phone": form.phone}, {"email": EMAIL_TAKEN})
-    signup.PendingSignups(redis()).discard(pending.token)
+    PendingSignups(redis()).discard(pending.token)
     sign_in(owner)
     log.info("sign-up complete", extra={"user_id": owner.id, "org_id": owner.org_id})
     return redirect("/app/")

@@ -9,10 +9,10 @@ from sqlalchemy import select
 
 from backoffice.extensions import db, settings
 from backoffice.security import MANAGERS, actor, current_user, requires
-from core import users
 from core.errors import NotFound, ValidationFailed
+from core.identity import users
+from core.jobs.working_hours import DAY_NAMES, DAYS
 from core.models import Organization, Role, User
-from core.working_hours import DAY_NAMES, DAYS
 
 bp = Blueprint("team", __name__, url_prefix="/team")
 log = logging.getLogger("campotech.backoffice.team")

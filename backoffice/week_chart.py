@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from core.billing.reports import WeekNumbers
 from core.es_ar import pesos
 from core.models import JobStatus as S
-from core.reports import WeekNumbers
 
 WEEKDAY_SHORT = ("lun", "mar", "mié", "jue", "vie", "sáb", "dom")
 

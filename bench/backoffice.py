@@ -106,7 +106,9 @@ def _ids(s, table, rows: list[dict]) -> list[int]:
 
 def seed(db, args) -> dict:
     """One shop: services for the first rows (a real chain), bulk inserts for the volume."""
-    from core import customers, jobs, price_book
+    from core import customers, jobs
+    from core.billing import price_book
+    from core.identity.users import create_user
     from core.models import (
         AuditEntry,
         Conversation,
@@ -122,7 +124,6 @@ def seed(db, args) -> dict:
         PriceBookItem,
     )
     from core.organizations import create_organization
-    from core.users import create_user
 
     rng = random.Random(7)
     now = datetime.now(UTC).replace(microsecond=0)

@@ -197,8 +197,8 @@ def _wait_healthy(port: int) -> None:
 
 def _setup(settings) -> int:
     from core.db import Database
+    from core.identity.users import create_user
     from core.organizations import create_organization
-    from core.users import create_user
 
     db = Database(settings)
     try:

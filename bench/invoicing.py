@@ -72,10 +72,11 @@ def _messages(conn, wa_id: str) -> list[dict]:
 def _setup_org(settings, n: int, *, technicians: int, creds) -> tuple[int, list[tuple[str, str]]]:
     """An RI organization with AFIP and Mercado Pago, and `technicians` jobs on site:
     [(technician wa_id, customer wa_id)]."""
-    from core import customers, jobs, price_book
+    from core import customers, jobs
+    from core.billing import price_book
     from core.db import Database
+    from core.identity.users import create_user
     from core.organizations import create_organization
-    from core.users import create_user
     from core.vault import Vault
 
     db = Database(settings)
@@ -114,11 +115,12 @@ def _setup_org(settings, n: int, *, technicians: int, creds) -> tuple[int, list[
 
 def _pending_invoices(settings, org_ids: list[int], per_org: int) -> list[tuple[int, int]]:
     """`per_org` completed jobs with a pending invoice in each organization."""
-    from core import customers, invoicing, jobs
+    from core import customers, jobs
+    from core.billing import invoicing
+    from core.billing.invoicing import DraftLine
     from core.db import Database
-    from core.invoicing import DraftLine
+    from core.identity.users import create_user
     from core.models import Job
-    from core.users import create_user
 
     db = Database(settings)
     out = []

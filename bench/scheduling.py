@@ -21,13 +21,14 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bench._infra import stack
-from core import jobs, migrate, scheduling
+from core import jobs, migrate
 from core.customers import create_customer, find_by_phone
 from core.db import Database
+from core.identity.users import create_user
+from core.jobs import scheduling
 from core.models import Organization
 from core.organizations import create_organization
 from core.settings import load_settings
-from core.users import create_user
 
 TZ = ZoneInfo("America/Argentina/Buenos_Aires")
 

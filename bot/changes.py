@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.payloads import PROFILE_NAME_MAX, WA_ID_MAX, _optional_list, _storable, _str
+from bot.payload_fields import _optional_list, _storable, _str
+from bot.updates import PROFILE_NAME_MAX, WA_ID_MAX
 
 log = logging.getLogger("campotech.bot.changes")
 

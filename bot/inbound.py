@@ -17,7 +17,7 @@ from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
 from bot import revisions
-from bot.payloads import (
+from bot.updates import (
     NUMBER_CHANGES,
     REVISION_TYPES,
     InboundMessage,
@@ -26,9 +26,9 @@ from bot.payloads import (
     status_advances,
     unreadable,
 )
-from core.conversations import STALE_BURST
 from core.db import Database
 from core.errors import ValidationFailed
+from core.messaging.conversations import STALE_BURST
 from core.models import (
     Conversation,
     ConversationRole,

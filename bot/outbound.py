@@ -12,12 +12,12 @@ from redis import Redis
 from sqlalchemy.orm import Session
 
 from core.db import Database
+from core.messaging.replies import Reply, Template, reply_from_dict
 from core.models import Conversation, DeliveryStatus, Direction, Message, Organization, utcnow
-from core.replies import Reply, Template, reply_from_dict
 from core.settings import Settings
-from core.vault import Vault
 from integrations.whatsapp import WhatsAppClient, WhatsAppError
 from services.ratelimit import TokenBucket
+from services.whatsapp_gateway import client_for
 
 log = logging.getLogger("campotech.bot.outbound")
 
@@ -62,16 +62,6 @@ def window_template(settings: Settings, reply: Reply) -> Template | None:
         name=settings.whatsapp_window_template,
         language=settings.whatsapp_window_template_lang,
         parameters=(summary,),
-    )
-
-
-def client_for(session: Session, org: Organization, settings: Settings) -> WhatsAppClient:
-    """The organization's own number and token when it has them, else the deployment's."""
-    token = Vault(settings.encryption_keys).load(session, "whatsapp_token")
-    return WhatsAppClient.from_settings(
-        settings,
-        token=token or settings.whatsapp_access_token or "sandbox",
-        phone_number_id=org.wa_phone_number_id or settings.whatsapp_phone_number_id,
     )
 
 

@@ -1,230 +1,51 @@
-"""Typed parsing of Meta WhatsApp Cloud API webhook payloads into frozen inbound updates."""
+"""Typed parsing of Meta WhatsApp Cloud API webhook payloads into frozen inbound updates
+(`bot/updates.py`)."""
 
 from __future__ import annotations
 
 import json
 import logging
-import math
-import re
-from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from dataclasses import replace
 from typing import Any
 
-__all__ = [
-    "PLACE_ADDRESS_MAX", "PLACE_NAME_MAX", "REACTED_TO_MAX", "READABLE_TYPES", "REPLY_ID_MAX",
-    "STATUS_ORDER", "GeoPoint", "InboundMessage", "Media", "PayloadError", "SharedContact",
-    "StatusError", "StatusUpdate", "WebhookBatch", "decode_body", "parse_webhook",
-    "status_advances", "unreadable",
-]
+from bot.payload_fields import (
+    INTEGER_DIGITS_MAX,
+    PayloadError,
+    _dict,
+    _identifier,
+    _list,
+    _optional_list,
+    _required_str,
+    _short,
+    _storable,
+    _str,
+    _timestamp,
+)
+from bot.updates import (
+    CAPTIONED_TYPES,
+    ECHOES_FIELD,
+    MEDIA_TYPES,
+    MESSAGES_FIELD,
+    NUMBER_CHANGES,
+    OBJECT,
+    PROFILE_NAME_MAX,
+    REACTED_TO_MAX,
+    REPLY_ID_MAX,
+    REVISION_TYPES,
+    TYPE_MAX,
+    USER_ID_MAX,
+    WA_ID_MAX,
+    WAMID_MAX,
+    GeoPoint,
+    InboundMessage,
+    Media,
+    SharedContact,
+    StatusError,
+    StatusUpdate,
+    WebhookBatch,
+)
 
 log = logging.getLogger("campotech.bot.payloads")
-
-OBJECT = "whatsapp_business_account"
-MESSAGES_FIELD = "messages"
-# What a person typed on the business's own WhatsApp Business app (coexistence): the same
-# message shapes, under `message_echoes`, with `from` the business and `to` the customer.
-ECHOES_FIELD = "smb_message_echoes"
-# `edit` and `revoke` point at the message they change; `system` says the number changed.
-REVISION_TYPES = frozenset({"edit", "revoke"})
-NUMBER_CHANGES = frozenset({"customer_changed_number", "user_changed_number"})
-MEDIA_TYPES = frozenset({"audio", "image", "document", "video", "sticker"})
-# Kinds the bot can read. Anything else (`unsupported`, `order`, a kind newer than this code)
-# is stored, logged and answered with "no lo puedo leer" (see `unreadable`).
-READABLE_TYPES = frozenset({
-    "text", "audio", "image", "document", "video", "sticker", "location", "contacts",
-    "interactive", "button", "reaction", "system", "edit", "revoke", "request_welcome",
-})
-CAPTIONED_TYPES = frozenset({"image", "video", "document"})
-
-# Longest value kept for each typed field: the size of its column in `messages` (and
-# `conversations`). Free text is cut to fit; an identifier that does not fit is refused, because
-# a cut one would name something else (two long wamids sharing a prefix would be one message).
-REPLY_ID_MAX = 256
-PLACE_NAME_MAX = 256
-PLACE_ADDRESS_MAX = 512
-REACTED_TO_MAX = 128
-WAMID_MAX = 128
-TYPE_MAX = 24
-MEDIA_ID_MAX = 80
-MIME_MAX = 80
-PROFILE_NAME_MAX = 120
-WA_ID_MAX = 64
-USER_ID_MAX = 64 - len("user:")  # username-only senders are keyed "user:<id>" (64 characters)
-# Python refuses to convert longer integers (sys.get_int_max_str_digits() is 4,300).
-INTEGER_DIGITS_MAX = 4000
-# `raw` keeps this many levels of nesting; Meta's own payloads use fewer than ten.
-RAW_DEPTH_MAX = 32
-
-# Half of a surrogate pair: valid in JSON (a lone \ud800 escape), unencodable by every driver.
-_LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
-
-# Rank of each delivery status; "failed" is handled apart because it is terminal, not a rank.
-STATUS_ORDER: dict[str, int] = {"queued": 0, "sent": 1, "delivered": 2, "read": 3, "played": 4}
-FAILED = "failed"
-
-
-class PayloadError(ValueError):
-    """The body does not have the shape Meta documents; the webhook answers 400 with this text."""
-
-
-@dataclass(frozen=True)
-class Media:
-    id: str
-    mime_type: str | None
-    sha256: str | None
-    filename: str | None
-    caption: str | None
-    voice: bool  # an audio recorded in the chat (push-to-talk), not a forwarded audio file
-
-    @classmethod
-    def from_payload(cls, content: dict[str, Any]) -> Media | None:
-        # A media object without an id cannot be downloaded; the message still counts.
-        media_id = _str(content, "id")
-        if media_id is None:
-            return None
-        if len(media_id) > MEDIA_ID_MAX:
-            log.warning("media id of %d characters dropped (at most %d): it cannot be downloaded",
-                        len(media_id), MEDIA_ID_MAX)
-            return None
-        return cls(
-            id=media_id,
-            mime_type=_str(content, "mime_type", MIME_MAX),
-            sha256=_str(content, "sha256") or None,  # the sandbox sends "" for "not computed"
-            filename=_str(content, "filename"),
-            caption=_str(content, "caption"),
-            voice=content.get("voice") is True,
-        )
-
-
-@dataclass(frozen=True)
-class GeoPoint:
-    latitude: float
-    longitude: float
-    name: str | None
-    address: str | None
-    url: str | None
-
-    @classmethod
-    def from_payload(cls, content: dict[str, Any]) -> GeoPoint | None:
-        # A pin off the globe is no pin: the message is kept, the flows just do not get a place.
-        latitude, longitude = _float(content.get("latitude")), _float(content.get("longitude"))
-        if latitude is None or longitude is None or abs(latitude) > 90 or abs(longitude) > 180:
-            return None
-        return cls(
-            latitude=latitude,
-            longitude=longitude,
-            name=_str(content, "name", PLACE_NAME_MAX),
-            address=_str(content, "address", PLACE_ADDRESS_MAX),
-            url=_str(content, "url"),
-        )
-
-
-@dataclass(frozen=True)
-class SharedContact:
-    """One contact card a person shared: a name and the first phone on it."""
-
-    name: str | None
-    phone: str | None
-
-    @classmethod
-    def all_from(cls, cards: object) -> tuple[SharedContact, ...]:
-        found = []
-        for card in _optional_list(cards):
-            if not isinstance(card, dict):
-                continue
-            name = card.get("name")
-            label = _str(name, "formatted_name", PROFILE_NAME_MAX) if isinstance(name, dict) else None
-            phone = None
-            for entry in _optional_list(card.get("phones")):
-                wa_id = _str(entry, "wa_id", WA_ID_MAX)
-                phone = _str(entry, "phone", WA_ID_MAX) or (f"+{wa_id}" if wa_id else None)
-                if phone:
-                    break
-            if label or phone:
-                found.append(cls(label, phone))
-        return tuple(found)
-
-
-@dataclass(frozen=True)
-class InboundMessage:
-    phone_number_id: str
-    display_phone_number: str | None
-    wa_message_id: str
-    wa_id: str | None  # None for senders known only by a WhatsApp username
-    user_id: str | None
-    profile_name: str | None
-    timestamp: datetime
-    type: str
-    text: str | None
-    reply_id: str | None  # the tapped button's or list row's id, or a template button's payload
-    media: Media | None
-    location: GeoPoint | None
-    context_id: str | None
-    reacted_to: str | None  # the wamid a reaction points at
-    errors: tuple[dict[str, Any], ...]
-    # The message as Meta sent it, made storable (see _storable): for audit and debugging only.
-    raw: dict[str, Any] = field(repr=False)
-    # An `edit` or `revoke`: the wamid of the message it edits or deletes.
-    revises: str | None = None
-    # An echo (ECHOES_FIELD): a person wrote this to `wa_id` from the business's own app.
-    echo: bool = False
-    # A `system` message: its kind ("customer_changed_number", ...) and, for a number change,
-    # the customer's new WhatsApp id.
-    system_type: str | None = None
-    new_wa_id: str | None = None
-    # A `contacts` message: the shared cards, typed (the text above reads them aloud for staff).
-    shared_contacts: tuple[SharedContact, ...] = ()
-    # The Click-to-WhatsApp ad (or post) the person tapped to write this message, storable.
-    referral: dict[str, Any] | None = None
-
-
-@dataclass(frozen=True)
-class StatusError:
-    code: int
-    title: str
-    message: str | None
-    details: str | None
-
-    @classmethod
-    def from_payload(cls, error: dict[str, Any], path: str) -> StatusError:
-        code = error.get("code")
-        if isinstance(code, str) and code.strip().isdigit():
-            code = int(code)
-        if not isinstance(code, int) or isinstance(code, bool):
-            raise PayloadError(f"{path}.code: expected an integer")
-        error_data = error.get("error_data")
-        details = _str(error_data, "details") if isinstance(error_data, dict) else None
-        return cls(
-            code=code,
-            title=_str(error, "title") or "",
-            message=_str(error, "message"),
-            details=details,
-        )
-
-
-@dataclass(frozen=True)
-class StatusUpdate:
-    phone_number_id: str
-    wa_message_id: str
-    status: str
-    recipient_id: str | None
-    timestamp: datetime
-    errors: tuple[StatusError, ...]
-    conversation_id: str | None
-    pricing_category: str | None
-    raw: dict[str, Any] = field(repr=False)
-
-
-@dataclass(frozen=True)
-class WebhookBatch:
-    messages: tuple[InboundMessage, ...]
-    statuses: tuple[StatusUpdate, ...]
-    # Changes we do not model (account updates, template reviews, value-level errors): kept so
-    # a caller can log them, never a reason to refuse the whole delivery.
-    other_changes: tuple[dict[str, Any], ...]
-    # What `parse_webhook(..., strict=False)` set aside: one "path: reason" per refused entry,
-    # change, message or status. The rest of the delivery is still good.
-    rejected: tuple[str, ...] = ()
 
 
 def decode_body(body: bytes) -> object:
@@ -295,31 +116,6 @@ def parse_webhook(body: object, *, strict: bool = True) -> WebhookBatch:
             messages.extend(found_messages)
             statuses.extend(found_statuses)
     return WebhookBatch(tuple(messages), tuple(statuses), tuple(other), tuple(rejected))
-
-
-def unreadable(kind: str, *, text: str | None, reply_id: str | None, has_errors: bool) -> bool:
-    """A message we cannot read: a kind we do not handle (unsupported, a catalog order, a kind
-    newer than this code), one Meta flags with errors and no content, or an interactive reply
-    that came without its content (Meta then puts the error on the change)."""
-    if kind not in READABLE_TYPES:
-        return True
-    if kind == "interactive":
-        return not text and not reply_id
-    return has_errors and not text and kind not in ("reaction", "system", "edit", "revoke",
-                                                    "request_welcome", "location", "audio")
-
-
-def status_advances(current: str | None, new: str) -> bool:
-    """Whether `new` should replace `current`: statuses arrive out of order and never go back."""
-    if current == FAILED:
-        return False
-    current_rank = STATUS_ORDER.get(current, -1) if current is not None else -1
-    if new == FAILED:
-        # A failure after a delivery is Meta's noise about a message the person already has.
-        return current_rank < STATUS_ORDER["delivered"]
-    if new not in STATUS_ORDER:
-        return False
-    return STATUS_ORDER[new] > current_rank
 
 
 def _parse_messages_value(
@@ -531,125 +327,3 @@ def _status(status: dict[str, Any], path: str, phone_number_id: str) -> StatusUp
         pricing_category=_str(pricing, "category") if isinstance(pricing, dict) else None,
         raw=status,
     )
-
-
-def _timestamp(obj: dict[str, Any], path: str) -> datetime:
-    # Meta sends Unix seconds as a string ("1700000000"); accept a number too.
-    value = obj.get("timestamp")
-    seconds: float | None = None
-    if isinstance(value, str):
-        try:
-            seconds = float(value.strip())
-        except ValueError:
-            seconds = None
-    elif isinstance(value, int | float) and not isinstance(value, bool):
-        seconds = float(value)
-    if seconds is None or not math.isfinite(seconds):
-        raise PayloadError(f"{path}.timestamp: expected Unix seconds, got {_short(value)}")
-    try:
-        return datetime.fromtimestamp(seconds, tz=UTC)
-    except (OverflowError, OSError, ValueError) as exc:
-        raise PayloadError(f"{path}.timestamp: out of range") from exc
-
-
-def _dict(value: object, path: str, *, missing: bool = False) -> dict[str, Any]:
-    if missing:
-        raise PayloadError(f"{path}: missing")
-    if not isinstance(value, dict):
-        raise PayloadError(f"{path}: expected an object, got {_kind(value)}")
-    return value
-
-
-def _list(obj: dict[str, Any], key: str, path: str, *, required: bool = True) -> list[Any]:
-    where = f"{path}.{key}" if path else key
-    if key not in obj:
-        if required:
-            raise PayloadError(f"{where}: missing")
-        return []
-    value = obj[key]
-    if value is None and not required:
-        return []
-    if not isinstance(value, list):
-        raise PayloadError(f"{where}: expected a list, got {_kind(value)}")
-    return value
-
-
-def _optional_list(value: object) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
-def _required_str(obj: dict[str, Any], key: str, path: str) -> str:
-    value = obj.get(key)
-    value = _clean(value) if isinstance(value, str) else value
-    if not isinstance(value, str) or not value:
-        reason = "missing" if key not in obj else f"expected a non-empty string, got {_short(value)}"
-        raise PayloadError(f"{path}.{key}: {reason}")
-    return value
-
-
-def _identifier(value: str | None, limit: int, path: str) -> str | None:
-    """An id as given, or a PayloadError when it is longer than its column: never cut."""
-    if value is not None and len(value) > limit:
-        raise PayloadError(f"{path}: longer than {limit} characters ({len(value)})")
-    return value
-
-
-def _str(obj: object, key: str, limit: int | None = None) -> str | None:
-    # Optional text fields: anything that is not a string is treated as absent, not as an error,
-    # because a 400 makes Meta redeliver (and us drop) every other message of the batch.
-    value = obj.get(key) if isinstance(obj, dict) else None
-    if not isinstance(value, str):
-        return None
-    value = _clean(value)
-    return value[:limit] if limit is not None else value
-
-
-def _clean(text: str) -> str:
-    """Text every database takes: PostgreSQL refuses NUL, and no driver encodes a lone surrogate."""
-    if "\x00" in text:
-        text = text.replace("\x00", "")
-    if not text.isascii():
-        text = _LONE_SURROGATE.sub("\ufffd", text)
-    return text
-
-
-def _storable(value: Any, depth: int = 0) -> Any:
-    """A copy of a parsed JSON value that jsonb accepts: clean strings, numbers JSON cannot
-    write (1e999 parses as inf) kept as their text, and nothing nested deeper than
-    RAW_DEPTH_MAX (no recursion limit on the way to the database), so one odd field cannot
-    refuse the batch."""
-    if isinstance(value, str):
-        return _clean(value)
-    if isinstance(value, float) and not math.isfinite(value):
-        return repr(value)
-    if isinstance(value, dict | list) and depth >= RAW_DEPTH_MAX:
-        return "(nested too deep)"
-    if isinstance(value, dict):
-        return {_clean(str(k)): _storable(v, depth + 1) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_storable(v, depth + 1) for v in value]
-    return value
-
-
-def _float(value: object) -> float | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float | str):
-        try:
-            number = float(value)
-        except ValueError:
-            return None
-        return number if math.isfinite(number) else None
-    return None
-
-
-def _kind(value: object) -> str:
-    names = {dict: "an object", list: "a list", str: "a string", bool: "a boolean",
-             int: "a number", float: "a number", type(None): "null"}
-    return names.get(type(value), type(value).__name__)
-
-
-def _short(value: object) -> str:
-    # Error texts go back to the sender and into logs: never echo a large value.
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."

@@ -19,13 +19,13 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from bot.bursts import BurstClock
 from bot.panic import PanicSwitch
-from bot.payloads import unreadable
-from core import texts
-from core.conversations import conversation_with, refresh_role
+from bot.updates import unreadable
 from core.db import Database
+from core.messaging import texts
+from core.messaging.conversations import conversation_with, refresh_role
+from core.messaging.outbox import queue_replies
+from core.messaging.replies import Reply, Text
 from core.models import Conversation, DeliveryStatus, Direction, Message, Organization, utcnow
-from core.outbox import queue_replies
-from core.replies import Reply, Text
 from core.settings import Settings
 from flows import engine
 from flows.burst import Burst, BurstItem, Pin

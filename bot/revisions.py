@@ -19,8 +19,8 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from bot.payloads import InboundMessage
-from core import conversations
+from bot.updates import InboundMessage
+from core.messaging import conversations
 from core.models import Conversation, DeliveryStatus, Direction, Message, utcnow
 
 log = logging.getLogger("campotech.bot.revisions")

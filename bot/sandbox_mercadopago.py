@@ -37,7 +37,7 @@ import requests
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
 from redis import Redis
 
-from core import payments
+from core.billing import payments
 from core.errors import SecretError
 from core.es_ar import pesos
 

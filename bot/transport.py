@@ -16,19 +16,19 @@ from redis import Redis
 from redis.exceptions import RedisError
 from sqlalchemy import select
 
-from bot import alerts, changes, inbound
+from bot import changes, events, inbound
 from bot.bursts import BurstClock
-from bot.metrics import Metrics
-from bot.payloads import WebhookBatch
-from core import texts
+from bot.updates import WebhookBatch
 from core.db import Database
+from core.messaging import texts
+from core.messaging.outbox import queue_replies
+from core.messaging.replies import Text
 from core.models import Conversation, DeliveryStatus, Direction, Message, Organization, utcnow
 from core.organizations import all_organization_ids
-from core.outbox import queue_replies
-from core.replies import Text
 from core.settings import Settings
 from integrations.whatsapp import retryable_code
 from services.dispatch import Dispatcher
+from services.metrics import Metrics
 from services.queues import DEFAULT, LOW
 from services.ratelimit import SlidingWindow
 
@@ -66,8 +66,8 @@ class Transport:
         try:
             self._schedule(result)
             # Calls, marketing preferences, account and template news (#18 item 4).
-            if events := changes.parse_events(batch.other_changes):
-                alerts.on_events(self.db, self.redis, events, self._organizations)
+            if parsed := changes.parse_events(batch.other_changes):
+                events.on_events(self.db, self.redis, parsed, self._organizations)
         except RedisError as exc:
             log.error("redis unavailable after storing %d messages: %s", len(result.stored), exc)
         return result

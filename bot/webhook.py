@@ -16,9 +16,10 @@ from sqlalchemy.exc import (
 )
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from bot.metrics import Metrics
-from bot.payloads import PayloadError, decode_body, parse_webhook
+from bot.payload_fields import PayloadError
+from bot.payloads import decode_body, parse_webhook
 from bot.transport import Transport
+from services.metrics import Metrics
 
 log = logging.getLogger("campotech.bot.webhook")
 bp = Blueprint("whatsapp_webhook", __name__)

@@ -34,15 +34,11 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from core import customers, jobs, texts
-from core.emergencies import assign_emergency
+from core import customers, jobs
 from core.es_ar import day_phrase, first_name, readable_phone, visit_phrase, yes_or_no
-from core.job_notices import technician_notice
-from core.links import job_link
-from core.models import ConversationRole, Customer, Role, User
-from core.phones import wa_id_for
-from core.replies import Button, Buttons, ListMessage, Reply, Row, Section, Text
-from core.scheduling import (
+from core.jobs.emergencies import assign_emergency
+from core.jobs.notices import technician_notice
+from core.jobs.scheduling import (
     describe_opening,
     free_slots,
     is_open,
@@ -50,6 +46,11 @@ from core.scheduling import (
     parse_slot_id,
     part_of_day,
 )
+from core.links import job_link
+from core.messaging import texts
+from core.messaging.replies import Button, Buttons, ListMessage, Reply, Row, Section, Text
+from core.models import ConversationRole, Customer, Role, User
+from core.phones import wa_id_for
 from flows import handover, photos
 from flows.buttons import AddressTap, BookingTap, ServiceTap, SlotTap
 from flows.engine import INTERRUPTIONS, FlowSpec

@@ -106,7 +106,7 @@ _SLOT = r"slot:\d{1,10}:\d{4}-\d{2}-\d{2}T[0-9:.+\-]{5,40}"
 
 @dataclass(frozen=True)
 class SlotTap(CallbackData):
-    """A visit offered while booking; `slot_id` is `core.scheduling.Slot.id` as offered."""
+    """A visit offered while booking; `slot_id` is `core.jobs.scheduling.Slot.id` as offered."""
 
     slot_id: str
     prefix = "slot"

@@ -14,8 +14,8 @@ import logging
 import re
 from datetime import timedelta
 
-from core import texts
-from core.replies import Button, Buttons, Reply
+from core.messaging import texts
+from core.messaging.replies import Button, Buttons, Reply
 from flows.buttons import ClarifyTap
 from flows.turn import Turn
 from nlu.intent.evaluate import ASK_BELOW

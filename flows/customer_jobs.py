@@ -44,11 +44,16 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from core import customers, es_ar, invoicing, jobs, texts
+from core import customers, es_ar, jobs
+from core.billing import invoicing
+from core.billing.invoice_links import pdf_filename, pdf_link
+from core.billing.payments import payment_options
 from core.errors import DomainError
 from core.es_ar import first_name, visit_phrase, yes_or_no
-from core.invoice_links import pdf_filename, pdf_link
-from core.job_notices import technician_notice
+from core.jobs.notices import technician_notice
+from core.jobs.scheduling import free_slots, is_slot_free, parse_slot_id
+from core.messaging import texts
+from core.messaging.replies import Button, Buttons, Document, ListMessage, Reply, Row, Section, Text
 from core.models import (
     Conversation,
     ConversationRole,
@@ -61,9 +66,6 @@ from core.models import (
     utcnow,
 )
 from core.organizations import cuit_is_valid
-from core.payments import payment_options
-from core.replies import Button, Buttons, Document, ListMessage, Reply, Row, Section, Text
-from core.scheduling import free_slots, is_slot_free, parse_slot_id
 from flows import handover
 from flows.buttons import CancelTap, RateTap, RescheduleTap
 from flows.engine import FlowSpec

@@ -29,9 +29,10 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from core import es_ar, texts
+from core import es_ar
+from core.messaging import texts
+from core.messaging.replies import Button, Buttons, Reply, Text
 from core.models import Conversation, ConversationRole, Organization, User
-from core.replies import Button, Buttons, Reply, Text
 from core.settings import Settings, get_settings
 from flows import clarify, handover, photos
 from flows.burst import Burst, BurstItem

@@ -23,15 +23,15 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from core import texts
-from core.conversations import AFTER_PERSON as AFTER_PERSON_FLOW
+from core.messaging import texts
+from core.messaging.conversations import AFTER_PERSON as AFTER_PERSON_FLOW
+from core.messaging.replies import Reply, Text
 from core.models import Conversation
-from core.replies import Reply, Text
 from core.settings import Settings, get_settings
 from flows.turn import flow_active
 
 FLOW = "handover"
-AFTER_PERSON = AFTER_PERSON_FLOW  # set by core.conversations.hand_back
+AFTER_PERSON = AFTER_PERSON_FLOW  # set by core.messaging.conversations.hand_back
 
 
 def hand_to_person(conversation: Conversation, now: datetime, settings: Settings | None = None,

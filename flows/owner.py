@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from core.billing.reports import daily_summary, render_summary, render_unpaid, unpaid, unpaid_total
+from core.messaging.replies import Reply, Text
 from core.models import ConversationRole
-from core.replies import Reply, Text
-from core.reports import daily_summary, render_summary, render_unpaid, unpaid, unpaid_total
 from flows.engine import FlowSpec
 from flows.turn import Turn
 

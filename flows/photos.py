@@ -7,10 +7,10 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core import texts
+from core.identity.users import find_by_phone
+from core.messaging import texts
+from core.messaging.replies import Reply, Text
 from core.models import Conversation, ConversationRole, Job, JobEvent, JobStatus
-from core.replies import Reply, Text
-from core.users import find_by_phone
 from flows.burst import Burst, BurstItem
 from flows.turn import Turn, flow_active
 

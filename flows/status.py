@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from core import texts
+from core.jobs.tracking import job_view, tracking_token, tracking_url
+from core.messaging import texts
+from core.messaging.replies import Reply, Text
 from core.models import ConversationRole
-from core.replies import Reply, Text
-from core.tracking import job_view, tracking_token, tracking_url
 from flows.engine import FlowSpec
 from flows.turn import Turn
 

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from core import texts
-from core.replies import Reply, Text
+from core.messaging import texts
+from core.messaging.replies import Reply, Text
 
 Handler = Callable[[Any], list[Reply]]
 Predicate = Callable[[Any], bool]

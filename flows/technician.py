@@ -2,7 +2,7 @@
 
 The engine hands over a technician's turn (`flows.turn.Turn`: the burst understood, and the
 typed button or list row they tapped). Which job a message is about comes from
-`core.work_summary.candidate_jobs`, narrowed to the jobs the action fits; when more than one is
+`flows.job_lookup.candidate_jobs`, narrowed to the jobs the action fits; when more than one is
 left the technician is asked with a list, never guessed for. Status changes go through
 `core.jobs.transition` in the caller's session (nothing is committed here), and the customer is
 told through `notify(wa_id, reply)`, which the engine queues to the customer's chat.
@@ -45,21 +45,15 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from core import es_ar, invoicing, jobs, links, texts
+from core import es_ar, jobs, links
+from core.billing import invoicing
 from core.errors import DomainError
 from core.es_ar import at_hour, clock_hm, day_phrase, first_name, weekday_date, yes_or_no
-from core.models import (
-    Conversation,
-    ConversationRole,
-    InvoiceStatus,
-    Job,
-    JobEvent,
-    JobStatus,
-    Role,
-    Service,
-)
-from core.phones import wa_id_for
-from core.replies import (
+from core.jobs.scheduling import DEFAULT_DURATION, Slot, free_slots, is_slot_free
+from core.jobs.tracking import tracking_token, tracking_url
+from core.jobs.work_summary import Line, WorkSummary
+from core.messaging import texts
+from core.messaging.replies import (
     MAX_INTERACTIVE_BODY,
     MAX_LIST_ROWS,
     MAX_ROW_DESCRIPTION,
@@ -72,14 +66,24 @@ from core.replies import (
     Section,
     Text,
 )
-from core.scheduling import DEFAULT_DURATION, Slot, free_slots, is_slot_free
-from core.tracking import tracking_token, tracking_url
-from core.work_summary import Line, WorkSummary, candidate_jobs, match_lines, render_work_summary
-from core.work_summary import stated_amount as parse_stated_amount
+from core.models import (
+    Conversation,
+    ConversationRole,
+    InvoiceStatus,
+    Job,
+    JobEvent,
+    JobStatus,
+    Role,
+    Service,
+)
+from core.phones import wa_id_for
 from flows.buttons import DoneTap, JobActionTap
 from flows.engine import FlowSpec
+from flows.job_lookup import candidate_jobs
 from flows.steps import Flow, Step
 from flows.turn import Turn
+from flows.work_text import match_lines, render_work_summary
+from flows.work_text import stated_amount as parse_stated_amount
 from nlu.schema import Extraction
 
 DEFAULT_ETA = 30  # minutes, when the technician does not say
@@ -533,7 +537,7 @@ def _confirm_done(turn: Turn, job_id: int) -> list[Reply]:
         return [Text(texts.render("tech_error", reason=str(exc).rstrip(".")))]
     _clear(conversation)
     # The stars are asked once the invoice or receipt has reached the customer
-    # (bot/invoice_delivery.py), so the rating never comes before the bill.
+    # (services/invoice_delivery.py), so the rating never comes before the bill.
     _tell_customer(turn, job, "customer_thanks", number=job.number)
     customer = (job.customer.name if job.customer else None) or THE_CUSTOMER
     return [Text(texts.render("tech_done", number=job.number, customer=customer,

@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 from core import es_ar
 from core.customers import find_by_phone as find_customer
 from core.jobs import OPEN_STATUSES
+from core.messaging.replies import Reply
 from core.models import Conversation, ConversationRole, Customer, Job, JobStatus, Organization, User
-from core.replies import Reply
 from core.settings import Settings
 from flows.burst import Burst
 from flows.buttons import CallbackData

@@ -22,7 +22,7 @@ from typing import Any
 import heyoo
 import requests
 
-from core.replies import Buttons, Document, ListMessage, Location, Reply, Template, Text
+from core.messaging.replies import Buttons, Document, ListMessage, Location, Reply, Template, Text
 from core.settings import Settings
 
 log = logging.getLogger("campotech.integrations.whatsapp")

@@ -26,7 +26,7 @@ from sqlalchemy import make_url
 
 from core import migrate
 from core.db import Database
-from core.demo import DemoSeed, seed_demo
+from core.organizations.demo import DemoSeed, seed_demo
 from core.settings import Settings, get_settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -146,7 +146,7 @@ def wait_until_healthy(url: str, honcho: subprocess.Popen, seconds: float = 60) 
 
 def print_banner(port: int, seed: DemoSeed) -> None:
     from bot.simulator import DEMO_CUSTOMER
-    from core.demo import DEMO_OWNER_PHONE, DEMO_TECHNICIANS
+    from core.organizations.demo import DEMO_OWNER_PHONE, DEMO_TECHNICIANS
 
     base = f"http://127.0.0.1:{port}"
     say(f"home: {base}/  back-office: {base}/app/login  (health: {base}/healthz)")

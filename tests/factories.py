@@ -14,7 +14,7 @@ def create_org(db: Database, name: str, slug: str, **fields) -> int:
 
 def add_technician(db: Database, org_id: int, name: str = "Carlos Técnico",
                    phone: str = "+5491155550101") -> int:
-    from core.users import create_user
+    from core.identity.users import create_user
 
     with db.org_session(org_id) as s:
         return create_user(s, {"name": name, "role": "technician", "phone": phone}).id

@@ -29,7 +29,7 @@ def register_cli(app: Flask) -> None:
     def seed_demo_cmd() -> None:
         """Create the demo organization once (owner, admin, technicians, price book); never
         with ENV=production."""
-        from core.demo import DemoRefused, seed_demo
+        from core.organizations.demo import DemoRefused, seed_demo
 
         try:
             result = seed_demo(db_of(app))
@@ -47,9 +47,9 @@ def register_cli(app: Flask) -> None:
     @with_appcontext
     def whatsapp_bind_cmd(slug: str, phone_number_id: str | None, display_phone: str | None) -> None:
         """Route a WhatsApp number's messages to one organization (the platform's own by default)."""
-        from core.connections import update_whatsapp_number
         from core.errors import Conflict, ValidationFailed
         from core.models import Organization
+        from core.organizations.connections import update_whatsapp_number
 
         number = phone_number_id or app.extensions["campotech.settings"].whatsapp_phone_number_id
         org_id = _org_id(slug)
@@ -168,9 +168,9 @@ def register_cli(app: Flask) -> None:
     @with_appcontext
     def billing_check_cmd(slug: str) -> None:
         """Test the AFIP (WSAA login + last invoice number) and Mercado Pago connections."""
-        from core.connection_status import FAILED
+        from services import connection_checks
+        from services.connection_status import FAILED
         from services.queues import redis_connection
-        from workers import connection_checks
 
         settings = app.extensions["campotech.settings"]
         db, org_id = db_of(app), _org_id(slug)
@@ -191,8 +191,8 @@ def register_cli(app: Flask) -> None:
     @with_appcontext
     def billing_lookup_cmd(slug: str, cuit: str) -> None:
         """Ask AFIP's padrón who a CUIT is (name, IVA condition, fiscal address)."""
+        from services import afip_gateway
         from services.queues import redis_connection
-        from workers import afip_gateway
 
         settings = app.extensions["campotech.settings"]
         persona = afip_gateway.lookup_cuit(db_of(app), redis_connection(settings), settings,
@@ -215,7 +215,7 @@ def register_cli(app: Flask) -> None:
         """Record a cash or transfer payment staff saw arrive (the back-office does the same)."""
         from decimal import Decimal, InvalidOperation
 
-        from core import payments
+        from core.billing import payments
         from core.errors import ValidationFailed
         from core.models import Invoice, utcnow
 

@@ -7,8 +7,8 @@ import hmac
 from flask import Blueprint, Response, abort, current_app, jsonify, request
 from redis.exceptions import RedisError
 
-from bot.metrics import Metrics
-from core import health
+from services import health
+from services.metrics import Metrics
 
 bp = Blueprint("health", __name__)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template
 
-from core import health
+from services import health
 
 bp = Blueprint("home", __name__)
 
@@ -23,8 +23,8 @@ def index():
 def demo_people() -> dict:
     """The demo's phones by role and its logins (published: never shown in production)."""
     from bot.simulator import DEMO_CUSTOMER
-    from core.demo import DEMO_LOGINS, DEMO_OWNER_PHONE, DEMO_TECHNICIANS
     from core.es_ar import readable_phone
+    from core.organizations.demo import DEMO_LOGINS, DEMO_OWNER_PHONE, DEMO_TECHNICIANS
 
     return {
         "customer": readable_phone(DEMO_CUSTOMER),

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app
 
-from core import invoice_links
-from core.invoice_pdf import load_invoice_pdf
+from core.billing import invoice_links
+from core.billing.invoice_pdf import load_invoice_pdf
 
 bp = Blueprint("invoice_pdf", __name__)
 

@@ -7,7 +7,7 @@ Both styles Mercado Pago posts to a preference's `notification_url` are accepted
 reads the payment from Mercado Pago's API and acts only on what the API says, so an unsigned IPN,
 a retry still carrying its first delivery's timestamp, or a forged body is safe to take as a
 hint. The signature is checked for the log only. Fetches are rate-limited per payment id
-(workers/payment_gateway.py), and a scheduled reconciliation finds what no notification told.
+(services/payment_gateway.py), and a scheduled reconciliation finds what no notification told.
 """
 
 from __future__ import annotations
@@ -19,12 +19,12 @@ from flask import Blueprint, current_app, jsonify, request
 from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
-from core import payments
+from core.billing import payments
 from core.errors import SecretError
 from core.models import Organization
 from integrations.mercadopago import verify_signature
+from services.payment_gateway import queue_payment_fetch
 from web import db_of, redis_of
-from workers.payment_gateway import queue_payment_fetch
 
 log = logging.getLogger("campotech.web.mercadopago")
 bp = Blueprint("mercadopago_webhook", __name__)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template
 
-from core import tracking
+from core.jobs import tracking
 
 bp = Blueprint("track", __name__)
 

@@ -18,7 +18,7 @@ from rq.cron import CronScheduler
 from core.logging import configure_logging
 from core.settings import get_settings
 from services.queues import LOW, redis_connection
-from workers import payment_gateway, tasks
+from workers import payment_tasks, tasks
 from workers.outage import Outage, StopFlag
 
 log = logging.getLogger("campotech.scheduler")
@@ -49,7 +49,7 @@ def build_scheduler(connection: Redis) -> CronScheduler:
         )
     scheduler.register(tasks.retry_invoices, queue_name=LOW, cron=INVOICE_RETRY_CRON, job_timeout=5 * 60)
     # Every two minutes: Mercado Pago payments of open links that no notification told us about.
-    scheduler.register(payment_gateway.reconcile_payments, queue_name=LOW, cron="*/2 * * * *",
+    scheduler.register(payment_tasks.reconcile_payments, queue_name=LOW, cron="*/2 * * * *",
                        job_timeout=5 * 60)
     return scheduler
 

@@ -1,40 +1,37 @@
-"""Background tasks: each loads what it needs, calls one service and reports what it did."""
+"""Background tasks: RQ entry points that take plain ids, call one use-case and report what it did."""
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from redis import Redis
 
-from bot import invoice_delivery, media
-from bot.alerts import panic_changed, sent
-from bot.metrics import Metrics
-from bot.outbound import SendDeferred, Sender, client_for
+from bot.outbound import SendDeferred, Sender
 from bot.panic import PanicSwitch
-from bot.periodic import send_daily_summaries, send_reminders
 from bot.processing import process_burst as run_burst
-from core import audit, customers, invoicing
+from core import audit
 from core.db import Database
 from core.logging import configure_logging, org_id_var
-from core.models import Customer, DocType, Message, Organization
 from core.organizations import all_organization_ids
 from core.settings import get_settings
-from flows.context import org_context
-from integrations.whatsapp import WhatsAppClient, WhatsAppError, code_template_components
-from nlu.transcribe import transcribe
-from services import otp
+from services import afip_gateway, connection_checks, invoice_delivery, media, whatsapp_gateway
+from services.alerts import panic_changed, sent
 from services.dispatch import Dispatcher
+from services.metrics import Metrics
+from services.periodic import send_daily_summaries, send_reminders
 from services.queues import redis_connection
-from workers import afip_gateway, connection_checks, payment_gateway
 
 log = logging.getLogger("campotech.workers")
 
-
 _databases: dict[tuple[int, str], Database] = {}
 _redis_clients: dict[tuple[int, str], Redis] = {}
+Task = TypeVar("Task", bound=Callable)
 
 
 def _database() -> Database:
@@ -57,13 +54,29 @@ def _redis() -> Redis:
     return _redis_clients[key]
 
 
+def _parts():
+    return _database(), _redis(), get_settings()
+
+
+def org_task(task: Task) -> Task:
+    """An entry point whose first argument is the organization: its log lines name it."""
+    @functools.wraps(task)
+    def run(org_id: int, *args, **kwargs):
+        token = org_id_var.set(org_id)
+        try:
+            return task(org_id, *args, **kwargs)
+        finally:
+            org_id_var.reset(token)
+    return run  # type: ignore[return-value]
+
+
 def verify_audit_chains() -> dict:
     """Walk every organization's audit chain; log an ERROR naming each broken one."""
-    db = _database()
+    db, redis, _settings = _parts()
     with db.system_session() as session:
         org_ids = all_organization_ids(session)
     broken = []
-    checkpoints = audit.ChainCheckpoints(_parts()[1])
+    checkpoints = audit.ChainCheckpoints(redis)
     for org_id in org_ids:
         token = org_id_var.set(org_id)
         try:
@@ -84,84 +97,51 @@ def verify_audit_chains() -> dict:
 
 # -- WhatsApp transport ----------------------------------------------------------------------
 
-def _parts():
-    return _database(), _redis(), get_settings()
-
-
+@org_task
 def process_burst(org_id: int, conversation_id: int, burst_id: str) -> dict:
     """Answer one closed burst and enqueue its replies' sends."""
     db, redis, settings = _parts()
-    token = org_id_var.set(org_id)
-    try:
-        outcome = run_burst(db, redis, settings, org_id, conversation_id, burst_id)
-        # What the flows deferred (invoices wait on AFIP) was enqueued when the burst committed.
-        dispatch = Dispatcher(redis)
-        for message_id in outcome.reply_ids:
-            dispatch.send(org_id, message_id)
-        if outcome.mark_read_id and outcome.status == "answered":
-            dispatch.mark_read(org_id, outcome.mark_read_id)
-        if outcome.status not in ("waiting", "busy"):
-            Metrics(redis).inc("campotech_bursts_total", outcome.status)
-        return {"status": outcome.status, "replies": outcome.reply_ids, "messages": outcome.message_ids}
-    finally:
-        org_id_var.reset(token)
+    outcome = run_burst(db, redis, settings, org_id, conversation_id, burst_id)
+    # What the flows deferred (invoices wait on AFIP) was enqueued when the burst committed.
+    dispatch = Dispatcher(redis)
+    for message_id in outcome.reply_ids:
+        dispatch.send(org_id, message_id)
+    if outcome.mark_read_id and outcome.status == "answered":
+        dispatch.mark_read(org_id, outcome.mark_read_id)
+    if outcome.status not in ("waiting", "busy"):
+        Metrics(redis).inc("campotech_bursts_total", outcome.status)
+    return {"status": outcome.status, "replies": outcome.reply_ids, "messages": outcome.message_ids}
 
 
+@org_task
 def send_message(org_id: int, message_id: int) -> dict:
     """Send one stored reply; raises to let RQ retry with backoff when Meta asks us to wait."""
     db, redis, settings = _parts()
-    token = org_id_var.set(org_id)
     panic = PanicSwitch(redis, settings)
     try:
-        try:
-            result = Sender(db, redis, settings).deliver(org_id, message_id)
-        except SendDeferred:
-            panic_changed(db, redis, settings, org_id, panic.record(org_id, ok=False))
-            raise
-        ok = result.outcome in ("sent", "already_sent")
-        if result.outcome != "already_sent":
-            panic_changed(db, redis, settings, org_id, panic.record(org_id, ok=ok))
-        if result.outcome == "sent":
-            sent(db, redis, org_id, message_id)
-        return {"outcome": result.outcome, "wa_message_id": result.wa_message_id, "error": result.error_code}
-    finally:
-        org_id_var.reset(token)
+        result = Sender(db, redis, settings).deliver(org_id, message_id)
+    except SendDeferred:
+        panic_changed(db, redis, settings, org_id, panic.record(org_id, ok=False))
+        raise
+    ok = result.outcome in ("sent", "already_sent")
+    if result.outcome != "already_sent":
+        panic_changed(db, redis, settings, org_id, panic.record(org_id, ok=ok))
+    if result.outcome == "sent":
+        sent(db, redis, org_id, message_id)
+    return {"outcome": result.outcome, "wa_message_id": result.wa_message_id, "error": result.error_code}
 
 
+@org_task
 def fetch_media(org_id: int, message_id: int) -> dict:
     """Download a message's media; transcribe voice notes so their burst can be answered."""
     db, _redis, settings = _parts()
-    token = org_id_var.set(org_id)
-    try:
-        fetched = media.fetch(db, settings, org_id, message_id)
-        if fetched.is_audio and fetched.path is not None:
-            with db.org_session(org_id) as session:
-                vocabulary = org_context(session, org_id).vocabulary()
-            result = transcribe(fetched.path, vocabulary=vocabulary, settings=settings)
-            # A failure is stored by its reason (too_long, silent, corrupt) so the reply can fit it.
-            status = result.status if result.status != "failed" else (result.reason or "failed")[:16]
-            media.record_transcript(db, org_id, message_id, result.text, status)
-            return {"path": str(fetched.path), "transcript": result.status}
-        return {"path": str(fetched.path) if fetched.path else None, "rejected": fetched.rejected}
-    finally:
-        org_id_var.reset(token)
+    return media.fetch_and_transcribe(db, settings, org_id, message_id)
 
 
 def mark_read(org_id: int, message_id: int) -> bool:
     """Blue ticks for the last message of an answered burst (best effort, never retried)."""
     db, _redis, settings = _parts()
-    with db.org_session(org_id) as session:
-        message = session.get(Message, message_id)
-        client = client_for(session, session.get(Organization, org_id), settings)
-        wamid = message.wa_message_id if message else None
-    if not wamid:
-        return False
-    try:
-        client.mark_as_read(wamid)
-    except WhatsAppError as exc:
-        log.info("mark-as-read of %s failed: %s", wamid, exc)
-        return False
-    return True
+    return whatsapp_gateway.mark_read(db, settings, org_id, message_id)
 
 
 # -- periodic messages (hourly; each acts only for organizations at the right local hour) ------
@@ -181,108 +161,41 @@ def reminders() -> dict:
 
 # -- invoicing ------------------------------------------------------------------------------
 
+@org_task
 def issue_invoice(org_id: int, invoice_id: int, force: bool = False) -> dict:
     """Authorize one invoice with AFIP (or take the internal receipt as is), then put it in the
     customer's chat with the payment link; owners hear about rejections and AFIP outages."""
-    db, redis, settings = _parts()
-    token = org_id_var.set(org_id)
-    try:
-        outcome = invoicing.issue(
-            db, redis, settings, org_id, invoice_id,
-            lambda: afip_gateway.authorizer_for(db, redis, settings, org_id),
-            force=force, explain=afip_gateway.explain,
-        )
-        link_maker = payment_gateway.link_maker(settings)
-        delivered = {}
-        # Its AFIP batch came back with it: deliver those too rather than wait for their jobs.
-        for one in (outcome, *outcome.others):
-            invoice_delivery.tell_owner(db, redis, org_id, one)
-            delivered[one.invoice_id] = invoice_delivery.deliver(
-                db, redis, settings, org_id, one.invoice_id, link_maker=link_maker).status
-        return {"outcome": outcome.kind, "reason": outcome.reason,
-                "delivery": delivered[invoice_id], "batch": len(outcome.others) + 1}
-    finally:
-        org_id_var.reset(token)
+    return invoice_delivery.issue_and_deliver(*_parts(), org_id, invoice_id, force=force)
 
 
+@org_task
 def lookup_cuit(org_id: int, customer_id: int) -> dict:
     """Fill a customer's name and IVA condition from AFIP's padrón (their CUIT is on file)."""
-    db, redis, settings = _parts()
-    token = org_id_var.set(org_id)
-    try:
-        with db.org_session(org_id) as session:
-            customer = session.get(Customer, customer_id)
-            cuit = customer.doc_number if customer and customer.doc_type is DocType.CUIT else None
-        if not cuit:
-            return {"status": "no_cuit"}
-        if afip_gateway.credentials(db, settings, org_id) is None:
-            return {"status": "no_afip"}
-        try:
-            persona = afip_gateway.lookup_cuit(db, redis, settings, org_id, cuit)
-        except invoicing.CredentialsRejected as exc:
-            log.warning("padrón lookup for customer %s refused: %s", customer_id, exc)
-            return {"status": "refused"}
-        if persona is None:
-            return {"status": "unknown"}
-        with db.org_session(org_id) as session:
-            changed = customers.apply_padron(session, customer_id, name=persona.name,
-                                             iva_condition=persona.iva_condition,
-                                             address=persona.address, actor="afip")
-        return {"status": "filled", "changed": changed}
-    finally:
-        org_id_var.reset(token)
+    return afip_gateway.fill_from_padron(*_parts(), org_id, customer_id)
 
 
 def retry_invoices() -> dict:
     """Every minute: pending invoices whose retry is due, and issued ones never delivered
     (a worker that died between authorizing and sending)."""
     db, redis, _settings = _parts()
-    now = datetime.now(UTC)
-    dispatch = Dispatcher(redis)
-    queued = 0
-    with db.system_session() as session:
-        org_ids = all_organization_ids(session)
-    for org_id in org_ids:
-        with db.org_session(org_id) as session:
-            due = invoicing.due_for_retry(session, now) + invoicing.undelivered(session, now)
-        for invoice_id in due:
-            dispatch.issue_invoice(org_id, invoice_id)
-            queued += 1
-    return {"queued": queued}
+    return {"queued": invoice_delivery.requeue_due(db, redis, datetime.now(UTC))}
 
 
 # -- one-time codes (sign-up, login) ---------------------------------------------------------
 
 def send_code(wa_to: str, sealed_code: str, purpose: str) -> dict:
     """A sign-up or login code in the authentication template, from the platform's own number."""
-    settings = get_settings()
-    code = otp.open_code(settings, wa_to, sealed_code)
-    client = WhatsAppClient.from_settings(settings)
-    try:
-        wamid = client.send_template(wa_to, settings.whatsapp_code_template,
-                                     settings.whatsapp_code_template_lang,
-                                     code_template_components(code))
-    except WhatsAppError as exc:
-        if exc.retryable:
-            raise
-        log.warning("%s code not sent: %s", purpose, exc)
-        return {"status": "failed", "error": exc.code}
-    log.info("%s code sent", purpose, extra={"wamid": wamid})
-    return {"status": "sent", "wamid": wamid}
+    return whatsapp_gateway.send_code(get_settings(), wa_to, sealed_code, purpose)
 
 
 # -- "Probar conexión" on the settings page ---------------------------------------------------
 
+@org_task
 def check_connection(org_id: int, service: str) -> dict:
     """Try one of the organization's connections (whatsapp, afip, mercadopago); the result is
     kept for the settings page."""
-    db, redis, settings = _parts()
-    token = org_id_var.set(org_id)
-    try:
-        result = connection_checks.check_and_save(db, redis, settings, org_id, service)
-        return {"service": service, "state": result.state}
-    finally:
-        org_id_var.reset(token)
+    result = connection_checks.check_and_save(*_parts(), org_id, service)
+    return {"service": service, "state": result.state}
 
 
 def noop() -> None:

@@ -27,7 +27,7 @@ from rq.scheduler import RQScheduler
 import workers.tasks  # noqa: F401 - preloaded on purpose, see the docstring
 from core.logging import configure_logging
 from core.settings import get_settings
-from nlu.intent.model import default_model
+from services.intent_model import load_intent_model
 from services.queues import QUEUE_NAMES, get_queue, redis_connection
 from workers.outage import Outage, StopFlag, is_database_outage
 from workers.supervise import die_with_parent
@@ -161,7 +161,7 @@ def main() -> None:
     # The intent model is loaded before the first job, and trained here when this corpus has no
     # saved model yet (a deploy that skipped `python -m nlu train`): inside a burst job the
     # training would hold the job's transaction open for a minute and outlive its timeout.
-    default_model()
+    load_intent_model()
     run(redis_connection(settings), stop, logging_level=logging.getLevelName(settings.log_level))
 
 

@@ -93,7 +93,7 @@ class Message(OrgScoped, Timestamped, Base):
     processed_at: Mapped[datetime | None]
     # Voice notes: pending -> done, or why not: too_long | silent | corrupt | rejected | failed.
     transcript_status: Mapped[str | None] = mapped_column(String(16))
-    # Outbound: the reply as data (core.replies), its idempotency key and send attempts.
+    # Outbound: the reply as data (core.messaging.replies), its idempotency key and send attempts.
     payload: Mapped[dict | None]
     idempotency_key: Mapped[str | None] = mapped_column(String(100))
     attempts: Mapped[int] = mapped_column(Integer, default=0)

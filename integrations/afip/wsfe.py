@@ -34,7 +34,7 @@ DOC_TIPO = {"cuit": 80, "dni": 96, "consumidor_final": 99}
 # FEParamGetTiposIva
 IVA_ID = {Decimal(0): 3, Decimal("10.5"): 4, Decimal(21): 5, Decimal(27): 6,
           Decimal(5): 8, Decimal("2.5"): 9}
-# CondicionIVAReceptorId (RG 5616) is chosen by core/invoicing.py, with the letter, from AFIP's
+# CondicionIVAReceptorId (RG 5616) is chosen by core/billing/afip.py, with the letter, from AFIP's
 # table of conditions per class; this module only carries it.
 AUTH_ERRORS = frozenset({600, 601})  # ticket invalid or expired; CUIT not in the ticket
 NOT_FOUND = 602  # "no existen datos en nuestros registros"

@@ -15,8 +15,10 @@ from flask.testing import FlaskClient
 from rq import Queue, SimpleWorker
 from sqlalchemy import select
 
-from core import customers, jobs, price_book
+from core import customers, jobs
+from core.billing import price_book
 from core.db import Database
+from core.identity.users import create_user, hash_password
 from core.models import (
     Conversation,
     ConversationRole,
@@ -29,7 +31,6 @@ from core.models import (
     Role,
 )
 from core.settings import load_settings
-from core.users import create_user, hash_password
 from tests.bot.conftest import export_env
 from tests.factories import create_org
 from web import create_app
@@ -139,7 +140,7 @@ def seed_shop(db: Database, *, marta_name: str = "Marta García") -> Shop:
 def add_photo(db: Database, org_id: int, job_id: int, media_dir: Path, *, content: bytes = PNG,
               mime: str = "image/png", caption: str | None = None, media_path: str | None = None,
               kind: str = "image") -> int:
-    """A photo the shop's technician sent by WhatsApp, stored as bot.media stores it
+    """A photo the shop's technician sent by WhatsApp, stored as services.media stores it
     (<media_dir>/<org>/YYYY/MM/<message id>.<ext>) and attached to the job as flows.photos does;
     `media_path` stores that path instead (nothing written). Returns the message id."""
     with db.org_session(org_id) as s:

@@ -13,7 +13,8 @@ import pytest
 from sqlalchemy import select
 
 from backoffice.week_chart import JOBS_BOTTOM, JOBS_TOP
-from core import jobs, reports
+from core import jobs
+from core.billing import reports
 from core.models import (
     Conversation,
     ConversationRole,

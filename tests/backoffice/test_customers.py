@@ -13,7 +13,8 @@ from sqlalchemy import func, select
 from backoffice.customers import DETAIL_PER_PAGE
 from backoffice.paging import PER_PAGE
 from backoffice.uploads import MAX_UPLOAD, UPLOAD_ERRORS
-from core import customers, jobs, payments
+from core import customers, jobs
+from core.billing import payments
 from core.models import Customer, Invoice, InvoiceStatus, PaymentMethod, Role, utcnow
 from core.phones import normalize_phone
 from tests.backoffice.conftest import post

@@ -16,7 +16,8 @@ from sqlalchemy import select
 from backoffice.forms import FormError, parse_amount
 from backoffice.invoices_csv import amount_cell, text_cell
 from backoffice.paging import PER_PAGE
-from core import customers, payments
+from core import customers
+from core.billing import payments
 from core.models import AuditEntry, Invoice, InvoiceStatus, Payment, PaymentMethod, Role, utcnow
 from tests.backoffice.conftest import post
 from tests.backoffice.pages import link, walk

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from backoffice.uploads import UPLOAD_ERRORS
-from core import price_book
+from core.billing import price_book
 from core.models import AuditEntry, PriceBookItem, Role, Service
 from tests.backoffice.conftest import add_staff, login, post
 from tests.factories import create_org

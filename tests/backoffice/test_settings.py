@@ -395,7 +395,7 @@ def test_checks_explain_failures_in_spanish(connected, fake_graph):
 
 
 def test_a_check_no_worker_picks_up_stops_refreshing(connected):
-    from core import connection_status
+    from services import connection_status
 
     shop, client, redis = connected
     connection_status.mark_pending(redis, shop.org_id, "afip", now=datetime.now(UTC) - timedelta(minutes=5))

@@ -11,9 +11,9 @@ from urllib.parse import urlparse
 
 from sqlalchemy import select
 
-from core import password_links
+from core.identity import password_links
+from core.identity.users import check_password
 from core.models import AuditEntry, Role, User
-from core.users import check_password
 from tests.backoffice.conftest import csrf_of, email_of, login, post
 
 EVIL = '<script>alert("hola")</script>'

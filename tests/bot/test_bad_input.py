@@ -212,7 +212,7 @@ def test_an_old_message_is_stored_but_not_answered_and_a_fresh_one_is(harness, c
 
 
 def test_a_hand_back_never_reopens_an_old_message(harness):
-    from core.conversations import reopen_unanswered
+    from core.messaging.conversations import reopen_unanswered
     from core.models import utcnow
 
     old = simulator.text(PHONE_NUMBER_ID, OTHER, "hola, ¿siguen atendiendo?", timestamp=time.time() - 25 * 3600)
@@ -252,7 +252,7 @@ def test_statuses_are_not_affected_by_age(harness):
 
 def test_the_parsers_limits_are_the_columns_sizes():
     """bot.payloads sizes every field to its column; a migration that changes one must move both."""
-    from bot import payloads
+    from bot import updates
 
     messages, conversations = Message.__table__.c, Conversation.__table__.c
     assert {
@@ -263,8 +263,8 @@ def test_the_parsers_limits_are_the_columns_sizes():
         "MIME_MAX": messages.media_mime.type.length,
         "PROFILE_NAME_MAX": conversations.profile_name.type.length,
         "WA_ID_MAX": conversations.wa_id.type.length,
-    } == {name: getattr(payloads, name) for name in (
+    } == {name: getattr(updates, name) for name in (
         "REPLY_ID_MAX", "PLACE_NAME_MAX", "PLACE_ADDRESS_MAX", "REACTED_TO_MAX", "WAMID_MAX", "TYPE_MAX",
         "MEDIA_ID_MAX", "MIME_MAX", "PROFILE_NAME_MAX", "WA_ID_MAX")}
-    assert payloads.USER_ID_MAX + len("user:") == conversations.wa_id.type.length
-    assert payloads.USER_ID_MAX <= conversations.wa_user_id.type.length
+    assert updates.USER_ID_MAX + len("user:") == conversations.wa_id.type.length
+    assert updates.USER_ID_MAX <= conversations.wa_user_id.type.length

@@ -7,8 +7,8 @@ from sqlalchemy import select
 
 from bot import simulator
 from core import customers
+from core.identity.users import create_user
 from core.models import Conversation, Job, JobStatus, Urgency
-from core.users import create_user
 from tests.bot.conftest import CUSTOMER, PHONE_NUMBER_ID
 from tests.factories import add_technician
 

@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from bot import simulator
 from core import customers, jobs
+from core.identity.users import create_user
 from core.models import Conversation
-from core.users import create_user
 from tests.bot.conftest import CUSTOMER, PHONE_NUMBER_ID
 from tests.factories import add_technician
 
@@ -162,7 +162,7 @@ def test_a_technician_closes_a_job_with_a_message_and_a_button(harness):
     tech_wa = "5491155550101"
     tech = add_technician(harness.db, harness.org_id, "Carlos Rodríguez", "+" + tech_wa)
     with harness.db.org_session(harness.org_id) as s:
-        from core.price_book import create_item
+        from core.billing.price_book import create_item
 
         create_item(s, {"name": "Cambio de flexible", "price": "12000", "service": "plumbing"})
         customer = customers.create_customer(s, {"name": "Marta García", "phone": "+" + CUSTOMER})

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from bot import simulator
-from core import texts
+from core.messaging import texts
 from core.models import DeliveryStatus, Direction, Message, Role
 from services import queue_health
 from tests.backoffice.conftest import add_staff, email_of, login

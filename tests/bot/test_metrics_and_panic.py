@@ -54,8 +54,8 @@ def test_panic_switch_flips_on_over_the_rate_and_off_when_it_clears(redisdb, har
 
 
 def test_in_panic_the_bot_answers_safely_and_the_owner_is_alerted(harness, monkeypatch):
+    from core.identity.users import create_user
     from core.settings import get_settings
-    from core.users import create_user
     from tests.bot.conftest import CUSTOMER
 
     with harness.db.org_session(harness.org_id) as s:

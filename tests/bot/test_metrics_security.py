@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot import simulator
-from bot.metrics import Metrics
 from core.settings import load_settings
+from services.metrics import Metrics
 from tests.bot.conftest import CUSTOMER, PHONE_NUMBER_ID
 
 TOKEN = "metrics-token-0123456789"

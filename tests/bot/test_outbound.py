@@ -9,9 +9,9 @@ from sqlalchemy import select
 
 from bot import simulator
 from bot.outbound import SendDeferred, Sender
+from core.messaging.outbox import queue_replies
+from core.messaging.replies import Button, Buttons, Document, Location, Text
 from core.models import Conversation, DeliveryStatus, Message, utcnow
-from core.outbox import queue_replies
-from core.replies import Button, Buttons, Document, Location, Text
 from services.ratelimit import TokenBucket
 from tests.bot.conftest import CUSTOMER, PHONE_NUMBER_ID
 

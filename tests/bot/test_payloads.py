@@ -11,15 +11,15 @@ from typing import Any
 
 import pytest
 
-from bot.payloads import (
+from bot.payload_fields import PayloadError
+from bot.payloads import parse_webhook
+from bot.updates import (
     STATUS_ORDER,
     GeoPoint,
     InboundMessage,
     Media,
-    PayloadError,
     StatusError,
     WebhookBatch,
-    parse_webhook,
     status_advances,
 )
 

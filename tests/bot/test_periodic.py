@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from bot.periodic import due_reminders, send_daily_summaries, send_reminders
 from core import customers, jobs
+from core.identity.users import create_user
 from core.models import Message, Organization
-from core.users import create_user
+from services.periodic import due_reminders, send_daily_summaries, send_reminders
 from tests.bot.conftest import CUSTOMER
 from tests.factories import add_customer_row, add_technician
 

@@ -18,8 +18,8 @@ from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from core import customers, jobs
-from core.demo import DEMO_TECHNICIANS, DEMO_TRANSFER, seed_demo
 from core.models import Invoice, Job, JobStatus, Organization
+from core.organizations.demo import DEMO_TECHNICIANS, DEMO_TRANSFER, seed_demo
 from core.settings import get_settings, load_settings
 from core.vault import Vault
 from integrations.mercadopago import MercadoPago

@@ -25,7 +25,7 @@ Schema (a file holds one story, or a list of stories)::
         # duplicate_last: true        (Meta redelivers the previous payload, same wamid)
         # expire_flow: customer       (that conversation's expires_at goes into the past)
         # takeover: customer          (a person takes the conversation: human_takeover)
-        # hand_back: customer         (staff hand it back to the bot: core.conversations.hand_back)
+        # hand_back: customer         (staff hand it back to the bot: core.messaging.conversations.hand_back)
         # handover_expires: customer  (the wait for a person runs out)
         # react: "👍"                 (a reaction to the bot's last message)
         # sticker: true
@@ -63,9 +63,9 @@ from sqlalchemy import func, select
 
 from bot import simulator
 from core import customers, jobs
+from core.identity.users import create_user
 from core.models import Conversation, Job, JobEvent
 from core.settings import get_settings
-from core.users import create_user
 from tests.bot.conftest import CUSTOMER, PHONE_NUMBER_ID
 
 BA = ZoneInfo("America/Argentina/Buenos_Aires")
@@ -173,7 +173,7 @@ class Story:
                     data["addresses"] = cust["addresses"]
                 custs[cust["name"]] = customers.create_customer(s, data).id
             if setup.get("price_book"):
-                from core.price_book import create_item
+                from core.billing.price_book import create_item
 
                 for item in setup["price_book"]:
                     create_item(s, {"name": item["name"], "price": str(item["price"]),
@@ -280,7 +280,7 @@ class Story:
             self.conversation(self.who(step["takeover"]), human_takeover=True)
         elif "hand_back" in step:
             # What the back-office's "Devolver al bot" does (backoffice/conversations.py).
-            from core.conversations import hand_back, reopen_unanswered
+            from core.messaging.conversations import hand_back, reopen_unanswered
             from services.dispatch import Dispatcher
 
             with self.h.db.org_session(self.h.org_id) as s:
@@ -426,8 +426,8 @@ class Story:
                     f"{where}: rating is {event and event.data}; sent:\n{everything}"
 
     def check_invoice(self, expect: dict, where: str, everything: str) -> None:
+        from core.billing.payments import invoice_balance
         from core.models import Invoice
-        from core.payments import invoice_balance
 
         with self.h.db.org_session(self.h.org_id) as s:
             count = s.scalar(select(func.count()).select_from(Invoice))

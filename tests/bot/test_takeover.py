@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from core import audit, conversations
+from core import audit
 from core.errors import NotFound
+from core.messaging import conversations
 from core.models import AuditEntry, Conversation, Message
 from tests.bot.conftest import CUSTOMER
 

@@ -9,15 +9,9 @@ import pytest
 from sqlalchemy import select, update
 
 from bot import simulator
-from bot.payloads import (
-    PLACE_ADDRESS_MAX,
-    PLACE_NAME_MAX,
-    REACTED_TO_MAX,
-    REPLY_ID_MAX,
-    GeoPoint,
-    parse_webhook,
-)
+from bot.payloads import parse_webhook
 from bot.processing import _item
+from bot.updates import PLACE_ADDRESS_MAX, PLACE_NAME_MAX, REACTED_TO_MAX, REPLY_ID_MAX, GeoPoint
 from core.models import Message
 from flows.burst import Pin
 from tests.bot.conftest import CUSTOMER, PHONE_NUMBER_ID

@@ -14,10 +14,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from bot import simulator
-from bot.periodic import send_reminders
 from core import customers, jobs
+from core.identity.users import create_user
 from core.models import Conversation, Customer, DeliveryStatus, Direction, Job, JobEvent, Message
-from core.users import create_user
+from services.periodic import send_reminders
 from tests.bot.conftest import CUSTOMER, PHONE_NUMBER_ID
 from tests.factories import add_technician
 

@@ -7,7 +7,7 @@ from rq import Queue, SimpleWorker
 from rq.registry import FailedJobRegistry
 
 from core import customers
-from core.users import create_user
+from core.identity.users import create_user
 from tests.browser.conftest import sign_in
 from tests.factories import create_org
 

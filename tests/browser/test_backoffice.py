@@ -9,8 +9,8 @@ from rq import Queue, SimpleWorker
 from sqlalchemy import select
 
 from bot import simulator
+from core.identity.users import create_user
 from core.models import Conversation
-from core.users import create_user
 from tests.bot.conftest import APP_SECRET, CUSTOMER, PHONE_NUMBER_ID
 from tests.factories import create_org
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from core.identity.users import create_user
 from core.models import Customer
-from core.users import create_user
 from tests.browser.conftest import sign_in
 from tests.factories import create_org
 

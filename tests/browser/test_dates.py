@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from core import customers, jobs
+from core.identity.users import create_user
 from core.models import Job
-from core.users import create_user
 from tests.browser.conftest import PHONE, sign_in
 from tests.factories import create_org
 

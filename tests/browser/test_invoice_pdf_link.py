@@ -8,9 +8,10 @@ from decimal import Decimal
 
 import pypdf
 
-from core import customers, invoicing, jobs
-from core.invoice_links import pdf_link
-from core.invoicing import DraftLine
+from core import customers, jobs
+from core.billing import invoicing
+from core.billing.invoice_links import pdf_link
+from core.billing.invoicing import DraftLine
 from core.models import InvoiceStatus, JobStatus
 from tests.factories import add_technician, create_org
 

@@ -7,8 +7,8 @@ import re
 from sqlalchemy import select
 
 from core import customers
+from core.identity.users import create_user
 from core.models import Job
-from core.users import create_user
 from tests.browser.conftest import sign_in
 from tests.factories import create_org
 

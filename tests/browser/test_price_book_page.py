@@ -7,8 +7,8 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from core.identity.users import create_user
 from core.models import PriceBookItem
-from core.users import create_user
 from tests.browser.conftest import sign_in
 from tests.factories import create_org
 

@@ -15,8 +15,8 @@ import requests
 from rq import Queue, SimpleWorker
 from sqlalchemy import select
 
-from core.demo import DEMO_LOGINS, DEMO_OWNER_PHONE, seed_demo
 from core.models import Invoice, Job, JobStatus, Organization, User
+from core.organizations.demo import DEMO_LOGINS, DEMO_OWNER_PHONE, seed_demo
 from tests.bot.conftest import QUEUES
 from tests.browser.conftest import sign_in
 

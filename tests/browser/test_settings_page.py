@@ -8,8 +8,8 @@ import re
 
 from rq import Queue, SimpleWorker
 
+from core.identity.users import create_user
 from core.models import Organization
-from core.users import create_user
 from core.vault import Vault
 from tests.browser.conftest import sign_in
 from tests.factories import create_org

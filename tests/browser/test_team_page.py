@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 
+from core.identity.users import create_user
 from core.models import User
-from core.users import create_user
 from tests.browser.conftest import PHONE, sign_in
 from tests.factories import create_org
 

@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 
 from playwright.sync_api import expect
 
-from core import customers, jobs, tracking
+from core import customers, jobs
+from core.jobs import tracking
 from core.models import JobStatus
 from tests.factories import add_technician, create_org
 

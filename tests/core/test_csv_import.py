@@ -7,8 +7,9 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from core import audit, customers, price_book
-from core.csv_import import RowError, import_customers_csv, import_price_book_csv
+from core import audit, customers
+from core.billing import price_book
+from core.customers.csv_import import RowError, import_customers_csv, import_price_book_csv
 from core.models import AuditEntry, Customer, PriceBookItem, Service
 
 # As Excel in Argentina exports it: semicolons, UTF-8 with BOM, Spanish headers with accents.

@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import select
 
 from core import audit
+from core.identity.users import create_user
 from core.models import AuditEntry, Customer, Organization, User
-from core.users import create_user
 from tests.conftest import APP_ROLE, TEST_DB
 from tests.factories import create_org
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from core.demo import DEMO_LOGINS, seed_demo
+from core.identity.users import check_password
 from core.models import AuditEntry, PriceBookItem, Role, User
-from core.users import check_password
+from core.organizations.demo import DEMO_LOGINS, seed_demo
 
 
 def test_seed_demo_once(db):

@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import func, select
 
 from core import customers, jobs
-from core.job_notices import queue_technician_notice, technician_notice
+from core.jobs.notices import queue_technician_notice, technician_notice
+from core.messaging.replies import Text
 from core.models import (
     Conversation,
     ConversationRole,
@@ -20,7 +21,6 @@ from core.models import (
     Message,
     User,
 )
-from core.replies import Text
 from tests.factories import add_technician
 
 ART = ZoneInfo("America/Argentina/Buenos_Aires")

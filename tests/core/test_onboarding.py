@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from core import onboarding, price_book
+from core.billing import price_book
+from core.identity.users import create_user
 from core.models import Organization, User, utcnow
+from core.organizations import onboarding
 from core.settings import load_settings
-from core.users import create_user
 from core.vault import Vault
 
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from core import price_book
+from core.billing import price_book
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.models import AuditEntry, PriceBookItem, Service
 

@@ -8,7 +8,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from core import jobs, reports
+from core import jobs
+from core.billing import reports
+from core.billing.reports import AgendaItem, DailySummary, Debtor
 from core.es_ar import pesos as format_pesos
 from core.models import (
     Invoice,
@@ -21,7 +23,6 @@ from core.models import (
     PaymentStatus,
     Urgency,
 )
-from core.reports import AgendaItem, DailySummary, Debtor
 from tests.factories import add_customer_row, add_technician, create_org
 
 BA = ZoneInfo("America/Argentina/Buenos_Aires")

@@ -8,12 +8,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from core import jobs, scheduling
+from core import jobs
 from core.customers import create_customer
 from core.customers import find_by_phone as find_customer
+from core.identity.users import create_user
+from core.jobs import scheduling
+from core.jobs.scheduling import Slot, parse_slot_id
 from core.models import DEFAULT_BUSINESS_HOURS, JobStatus, Organization, User
-from core.scheduling import Slot, parse_slot_id
-from core.users import create_user
 from tests.factories import add_technician, create_org
 
 TZ = ZoneInfo("America/Argentina/Buenos_Aires")

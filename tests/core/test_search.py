@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from core import customers, price_book
-from core.search import search_customers, search_price_book
+from core import customers
+from core.billing import price_book
+from core.customers.search import search_customers, search_price_book
 
 PRICE_BOOK = [
     ("VIS-01", "Visita de diagnóstico", "35000"),

@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from core import password_links, users
 from core.errors import Conflict, ValidationFailed
+from core.identity import password_links, users
+from core.identity.users import NotAllowed
 from core.models import AuditEntry, Role, User
-from core.users import NotAllowed
 
 SPLIT = {"mon": [["16:00", "20:00"], ["8:00", "12:00"]], "sat": [["09:00", "13:00"]]}
 

@@ -7,7 +7,8 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from core import jobs, reports
+from core import jobs
+from core.billing import reports
 from core.models import Invoice, InvoiceStatus, JobStatus, Payment, PaymentMethod, PaymentStatus
 from tests.factories import add_customer_row, create_org
 

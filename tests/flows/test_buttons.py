@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from core.scheduling import Slot
+from core.jobs.scheduling import Slot
 from flows.buttons import (
     KINDS,
     AddressTap,

@@ -10,9 +10,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from core import invoice_links, jobs
+from core import jobs
+from core.billing import invoice_links
+from core.billing.payments import payment_options
 from core.customers import create_customer
 from core.es_ar import visit_phrase
+from core.jobs.scheduling import Slot, parse_slot_id
+from core.messaging.replies import Buttons, Document, ListMessage, Text
 from core.models import (
     Conversation,
     ConversationRole,
@@ -25,9 +29,6 @@ from core.models import (
     Organization,
     utcnow,
 )
-from core.payments import payment_options
-from core.replies import Buttons, Document, ListMessage, Text
-from core.scheduling import Slot, parse_slot_id
 from core.settings import get_settings
 from flows import customer_jobs
 from flows.buttons import decode

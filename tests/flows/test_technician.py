@@ -12,7 +12,10 @@ import pytest
 from sqlalchemy import select
 
 from core import jobs
+from core.billing.price_book import create_item
 from core.customers import create_customer
+from core.jobs.work_summary import Line, WorkSummary
+from core.messaging.replies import Buttons, ListMessage, Text
 from core.models import (
     Conversation,
     ConversationRole,
@@ -23,9 +26,6 @@ from core.models import (
     Organization,
     User,
 )
-from core.price_book import create_item
-from core.replies import Buttons, ListMessage, Text
-from core.work_summary import Line, WorkSummary
 from flows import technician
 from flows.buttons import decode
 from flows.turn import Turn

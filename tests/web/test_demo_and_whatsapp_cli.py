@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from core.demo import DemoRefused, seed_demo
 from core.models import Organization, User
 from core.organizations import find_by_phone_number_id
+from core.organizations.demo import DemoRefused, seed_demo
 from core.settings import load_settings
 from tests.factories import create_org
 from web import create_app

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
+from core.identity.users import create_user, update_user
 from core.settings import load_settings
-from core.users import create_user, update_user
 from tests.factories import create_org
 from web import create_app
 
@@ -75,7 +75,7 @@ def test_a_password_or_role_change_ends_other_sessions(pg_settings, pg_db, redis
                                   "email": "admin@gassur.com.ar"}, actor=f"user:{owner_id}")
     assert admin.get("/app/").status_code == 302
     _login(admin, "admin@gassur.com.ar")
-    from core.users import set_password
+    from core.identity.users import set_password
 
     with pg_db.org_session(org) as s:
         set_password(s, admin_id, "otra-clave-segura-99", actor=f"user:{owner_id}")

@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from core import customers, jobs, tracking
+from core import customers, jobs
+from core.jobs import tracking
 from core.models import Job, JobStatus, utcnow
 from core.settings import load_settings
 from tests.factories import add_technician, create_org

@@ -69,7 +69,7 @@ def test_audit_verification_is_scheduled_nightly_at_3_in_buenos_aires(redisdb, l
         [registered] = CronScheduler.all(redisdb)
         assert [j.func_name for j in registered.get_jobs()] == [
             TASK, *PERIODIC_TASKS, "workers.tasks.retry_invoices",
-            "workers.payment_gateway.reconcile_payments"]
+            "workers.payment_tasks.reconcile_payments"]
     finally:
         scheduler.register_death()
 

@@ -1,0 +1,1 @@
+"""Billing: invoices and their AFIP rules, invoice PDFs and links, payments, the price book, the owner's reports."""

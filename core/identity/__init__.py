@@ -1,0 +1,1 @@
+"""Identity: users and roles, sign-up, one-time login codes, password links."""

@@ -1,0 +1,419 @@
+"""Free visit slots to offer a customer, and whether the business is open right now."""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from functools import partial
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
+
+from core import es_ar
+from core.identity.users import technicians
+from core.models import Job, JobStatus, Organization, Role, User
+
+DEFAULT_DURATION = timedelta(hours=2)
+LOOKAHEAD_DAYS = 14
+# A preferred date further away than this is not searched; the nearest slots are offered instead.
+MAX_PREFERRED_DAYS = 90
+LEAD_TIME = timedelta(hours=1)
+LABEL_MAX = 20  # WhatsApp reply-button title limit
+WINDOWS = {"morning": (8, 12), "afternoon": (12, 18), "evening": (18, 21)}
+URGENT = frozenset({"high", "urgent", "emergency"})
+# Jobs in these states no longer hold their technician's time.
+FREEING_STATUSES = frozenset(
+    {JobStatus.CANCELLED, JobStatus.COMPLETED, JobStatus.INVOICED, JobStatus.PAID}
+)
+SLOT_ID_PREFIX = "slot"
+
+_DAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+# User-facing words (Rioplatense Spanish); the short weekdays fit a 20-character button title.
+_WEEKDAY_SHORT = ("Lun", "Mar", "Mié", "Jue", "Vie", "Sáb", "Dom")
+_TODAY, _TOMORROW = "Hoy", "Mañana"
+_OPEN_NOW = "ahora"
+_NO_OPENING = "apenas podamos"
+
+Range = tuple[datetime, datetime]
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A visit window for one technician; `start`/`end` are aware, in the organization's zone."""
+
+    start: datetime
+    end: datetime
+    technician_id: int
+    # The organization's "today" when the slot was offered, so labels say "Hoy"/"Mañana".
+    today: date | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def id(self) -> str:
+        """A reply-button id: "slot:<technician_id>:<iso start>"."""
+        return f"{SLOT_ID_PREFIX}:{self.technician_id}:{self.start.isoformat()}"
+
+    @property
+    def label(self) -> str:
+        """A button title of at most 20 characters: "Hoy 14 a 16", "Mié 26/11 9 a 11"."""
+        return self.label_on(self.today or datetime.now(self.start.tzinfo).date())
+
+    def label_on(self, today: date) -> str:
+        day = self.start.date()
+        if day == today:
+            prefix = _TODAY
+        elif day == today + timedelta(days=1):
+            prefix = _TOMORROW
+        else:
+            prefix = f"{_WEEKDAY_SHORT[day.weekday()]} {day.day}/{day.month}"
+        text = f"{prefix} {es_ar.clock(self.start)} a {es_ar.clock(self.end)}"
+        return text if len(text) <= LABEL_MAX else f"{prefix} {es_ar.clock(self.start)}"
+
+
+def parse_slot_id(value: str, *, duration: timedelta = DEFAULT_DURATION,
+                  time_zone: str | None = None) -> Slot | None:
+    """The Slot behind a button id from `Slot.id`, or None if `value` is not one."""
+    prefix, _, rest = (value or "").partition(":")
+    tech, _, iso = rest.partition(":")
+    if prefix != SLOT_ID_PREFIX or not tech.isdigit() or not iso:
+        return None
+    try:
+        start = datetime.fromisoformat(iso)
+    except ValueError:
+        return None
+    if start.tzinfo is None:
+        return None
+    if time_zone:
+        start = start.astimezone(ZoneInfo(time_zone))
+    return Slot(start=start, end=start + duration, technician_id=int(tech))
+
+
+def free_slots(
+    session: Session,
+    org: Organization,
+    *,
+    now: datetime,
+    count: int = 3,
+    duration: timedelta = DEFAULT_DURATION,
+    preferred_date: date | None = None,
+    preferred_window: str | None = None,
+    urgency: str = "normal",
+    service: str | None = None,
+) -> list[Slot]:
+    """Up to `count` slots with distinct start times, best first.
+
+    A slot is offered for an active technician inside both the organization's business hours
+    and the technician's working hours, on whole hours, at least an hour after `now`, and not
+    overlapping that technician's open jobs. Preferred date/window come first, then the
+    nearest others; otherwise the offer spreads over days and times. Urgent requests get the
+    earliest slots and ignore preferences. `service` is accepted for when technicians record
+    their trades; today every active technician can take any job.
+    """
+    _aware(now)
+    if duration <= timedelta(0):
+        raise ValueError("duration must be positive")
+    if preferred_window is not None and preferred_window not in WINDOWS:
+        raise ValueError(f"unknown window {preferred_window!r}; use one of {sorted(WINDOWS)}")
+    if count <= 0:
+        return []
+    staff = technicians(session)
+    if not staff:
+        return []
+    tz = ZoneInfo(org.time_zone)
+    local_now = now.astimezone(tz)
+    earliest = _ceil_hour(local_now + LEAD_TIME)
+    urgent = str(urgency).lower() in URGENT
+    last_day = earliest.date() + timedelta(days=LOOKAHEAD_DAYS - 1)
+    if preferred_date and not urgent:
+        last_day = max(last_day, min(preferred_date + timedelta(days=7),
+                                     earliest.date() + timedelta(days=MAX_PREFERRED_DAYS)))
+    first_day = earliest.date()
+    days = [first_day + timedelta(days=n) for n in range((last_day - first_day).days + 1)]
+    horizon = datetime.combine(last_day + timedelta(days=1), time(), tzinfo=tz)
+    busy = _busy(session, org.id, [u.id for u in staff], earliest, horizon, duration)
+    candidates = _candidates(org, staff, busy, days, earliest, duration, local_now.date())
+    if urgent:
+        return _pick([(candidates, (_any,))], count)
+    tiers = _tiers(candidates, preferred_date, preferred_window, duration)
+    # The first tier spreads over days and parts of the day; fallbacks keep their nearness order.
+    spread = (_new_day, _new_day_window, _no_overlap, _any)
+    nearest = (partial(_new_day, vary=False), _new_day_window, _no_overlap, _any)
+    return _pick([(tier, spread if n == 0 else nearest) for n, tier in enumerate(tiers)], count)
+
+
+def is_slot_free(session: Session, org: Organization, slot: Slot, *, now: datetime) -> bool:
+    """Whether an offered slot can still be booked (the customer may answer hours later)."""
+    _aware(now)
+    user = session.get(User, slot.technician_id)
+    if user is None or not user.active or user.role != Role.TECHNICIAN:
+        return False
+    tz = ZoneInfo(org.time_zone)
+    start, end = slot.start.astimezone(tz), slot.end.astimezone(tz)
+    # Offers round the lead time up to the hour; a booking only needs the hour itself.
+    if start < now + LEAD_TIME or start.minute or start.second:
+        return False
+    if not any(lo <= start and end <= hi for lo, hi in _work_ranges(org, user, start.date(), tz)):
+        return False
+    busy = _busy(session, org.id, [user.id], start, end, end - start)
+    return not any(_overlaps(start, end, b) for b in busy[user.id])
+
+
+def is_open(org: Organization, at: datetime) -> bool:
+    local = _aware(at).astimezone(ZoneInfo(org.time_zone))
+    ranges = _day_ranges(org.business_hours, local.date(), local.tzinfo)
+    return any(lo <= local < hi for lo, hi in ranges)
+
+
+def next_opening(org: Organization, at: datetime) -> datetime | None:
+    """`at` itself when open, else the next time the business opens; None if it never does."""
+    tz = ZoneInfo(org.time_zone)
+    local = _aware(at).astimezone(tz)
+    if is_open(org, local):
+        return local
+    for offset in range(8):
+        for lo, _hi in _day_ranges(org.business_hours, local.date() + timedelta(days=offset), tz):
+            if lo > local:
+                return lo
+    return None
+
+
+def describe_opening(org: Organization, at: datetime) -> str:
+    """When a person answers: "hoy a las 14:00", "mañana a las 8:00", "el lunes a las 8:00"."""
+    local = _aware(at).astimezone(ZoneInfo(org.time_zone))
+    opening = next_opening(org, local)
+    if opening is None:
+        return _NO_OPENING
+    if opening == local:
+        return _OPEN_NOW
+    # "a las 8:00", not es_ar.at_hour's "a las 8": this one always shows the minutes.
+    article = "la" if opening.hour == 1 else "las"
+    hour = f"a {article} {es_ar.clock_hm(opening)}"
+    days = (opening.date() - local.date()).days
+    if days == 0:
+        return f"hoy {hour}"
+    if days == 1:
+        return f"mañana {hour}"
+    if days < 7:
+        return f"el {es_ar.weekday(opening.date())} {hour}"
+    return f"el {es_ar.weekday_date(opening.date())} {hour}"
+
+
+# --- building candidates ---------------------------------------------------------------------
+
+
+def _candidates(org: Organization, staff: list[User], busy: dict[int, list[Range]],
+                days: list[date], earliest: datetime, duration: timedelta,
+                today: date) -> list[Slot]:
+    """One slot per free start time: the free technician with the lightest day takes it."""
+    tz = earliest.tzinfo
+    order = {u.id: n for n, u in enumerate(staff)}
+    by_start: dict[datetime, list[int]] = defaultdict(list)
+    booked = {u.id: _Timeline(busy[u.id]) for u in staff}
+    for day in days:
+        for user in staff:
+            for lo, hi in _work_ranges(org, user, day, tz):
+                start = max(_ceil_hour(lo), earliest)
+                while start + duration <= hi:
+                    if booked[user.id].is_free(start, start + duration):
+                        by_start[start].append(user.id)
+                    start += timedelta(hours=1)
+    load: dict[tuple[int, date], int] = defaultdict(int)
+    for user_id, ranges in busy.items():
+        for lo, _hi in ranges:
+            load[(user_id, lo.astimezone(tz).date())] += 1
+    slots = []
+    for start, free in by_start.items():
+        chosen = min(free, key=lambda uid: (load[(uid, start.date())], order[uid]))
+        slots.append(Slot(start=start, end=start + duration, technician_id=chosen, today=today))
+    return sorted(slots, key=lambda s: s.start)
+
+
+def _busy(session: Session, org_id: int, user_ids: list[int], since: datetime, until: datetime,
+          duration: timedelta) -> dict[int, list[Range]]:
+    """Each technician's booked windows touching [since, until); no end means `duration`.
+
+    Plain rows through the session's connection (a thousand bookings cost the ORM's row
+    machinery more than the query), so the organization is named here rather than left to the
+    tenancy hooks, which only see ORM statements."""
+    rows = session.connection().execute(
+        select(Job.technician_id, Job.scheduled_start, Job.scheduled_end).where(
+            Job.org_id == org_id,
+            Job.technician_id.in_(user_ids),
+            Job.status.not_in(FREEING_STATUSES),
+            Job.scheduled_start.is_not(None),
+            Job.scheduled_start < until,
+            or_(Job.scheduled_end > since,
+                and_(Job.scheduled_end.is_(None), Job.scheduled_start > since - duration)),
+        )
+    )
+    busy: dict[int, list[Range]] = defaultdict(list)
+    for user_id, start, end in rows:
+        busy[user_id].append((start, end or start + duration))
+    return busy
+
+
+def _work_ranges(org: Organization, user: User, day: date, tz) -> list[Range]:
+    """Where the business is open and the technician works; no hours of their own means the
+    business's."""
+    business = _day_ranges(org.business_hours, day, tz)
+    if not user.working_hours:
+        return business
+    own = _day_ranges(user.working_hours, day, tz)
+    overlap = [(max(a, c), min(b, d)) for a, b in business for c, d in own]
+    return _merge([(lo, hi) for lo, hi in overlap if lo < hi])
+
+
+def _day_ranges(hours: dict | None, day: date, tz) -> list[Range]:
+    ranges = []
+    for start, end in (hours or {}).get(_DAY_KEYS[day.weekday()], []):
+        ranges.append((_at(day, start, tz), _at(day, end, tz)))
+    return _merge(ranges)
+
+
+def _merge(ranges: list[Range]) -> list[Range]:
+    """Sorted, with touching or overlapping ranges joined (split shifts stay split)."""
+    merged: list[Range] = []
+    for lo, hi in sorted(ranges):
+        if merged and lo <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], hi))
+        else:
+            merged.append((lo, hi))
+    return merged
+
+
+# --- choosing which to offer -----------------------------------------------------------------
+
+
+def _tiers(candidates: list[Slot], preferred_date: date | None, preferred_window: str | None,
+           duration: timedelta) -> list[list[Slot]]:
+    """Exact matches for the preference first, then the rest, nearest to it first."""
+    if preferred_date is None and preferred_window is None:
+        return [candidates]
+
+    def matches(slot: Slot) -> bool:
+        return ((preferred_date is None or slot.start.date() == preferred_date)
+                and (preferred_window is None or _in_window(slot, preferred_window, duration)))
+
+    first = [s for s in candidates if matches(s)]
+    rest = [s for s in candidates if not matches(s)]
+    if preferred_date is not None:
+        # Nearest day first; on a tie the later day, since the customer may be away before.
+        rest.sort(key=lambda s: (abs((s.start.date() - preferred_date).days),
+                                 s.start.date() < preferred_date,
+                                 preferred_window is not None
+                                 and not _in_window(s, preferred_window, duration),
+                                 s.start))
+    return [first, rest]
+
+
+def _pick(tiers: list[tuple[list[Slot], tuple]], count: int) -> list[Slot]:
+    """Fill from each tier in turn, loosening its spreading rules pass by pass."""
+    picked: list[Slot] = []
+    for tier, rules in tiers:
+        taken_before = len(picked)
+        for rule in rules:
+            for slot in rule(tier, picked):
+                if len(picked) == count:
+                    break
+                if all(slot.start != p.start for p in picked):
+                    picked.append(slot)
+        picked[taken_before:] = sorted(picked[taken_before:], key=lambda s: s.start)
+        if len(picked) == count:
+            break
+    return picked
+
+
+def _new_day(tier: list[Slot], picked: list[Slot], *, vary: bool = True):
+    """One slot per day not offered yet; with `vary`, in a part of the day not offered yet."""
+    days = {p.start.date() for p in picked}
+    by_day: dict[date, list[Slot]] = defaultdict(list)
+    for slot in tier:
+        by_day[slot.start.date()].append(slot)
+    for day, slots in by_day.items():
+        if day in days:
+            continue
+        parts = {_part_of_day(p) for p in picked}
+        chosen = next((s for s in slots if vary and _part_of_day(s) not in parts), slots[0])
+        days.add(day)
+        yield chosen
+
+
+def _new_day_window(tier: list[Slot], picked: list[Slot]):
+    for slot in tier:
+        if all((slot.start.date(), _part_of_day(slot)) != (p.start.date(), _part_of_day(p))
+               for p in picked):
+            yield slot
+
+
+def _no_overlap(tier: list[Slot], picked: list[Slot]):
+    for slot in tier:
+        if not any(_overlaps(slot.start, slot.end, (p.start, p.end)) for p in picked):
+            yield slot
+
+
+def _any(tier: list[Slot], picked: list[Slot]):
+    yield from tier
+
+
+def part_of_day(moment: datetime) -> str:
+    """"morning" before 12, "afternoon" before 18, else "evening" (the NLU's windows)."""
+    return "morning" if moment.hour < 12 else "afternoon" if moment.hour < 18 else "evening"
+
+
+def _part_of_day(slot: Slot) -> str:
+    return part_of_day(slot.start)
+
+
+def _in_window(slot: Slot, window: str, duration: timedelta) -> bool:
+    """The whole visit fits the window (or starts in it, when the visit is longer)."""
+    lo, hi = (_at(slot.start.date(), f"{h:02d}:00", slot.start.tzinfo) for h in WINDOWS[window])
+    if duration > hi - lo:
+        return lo <= slot.start < hi
+    return lo <= slot.start and slot.end <= hi
+
+
+# --- small time helpers ----------------------------------------------------------------------
+
+
+def _aware(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("naive datetime: pass an aware one")
+    return value
+
+
+def _at(day: date, hhmm: str, tz) -> datetime:
+    hour, minute = (int(x) for x in hhmm.split(":"))
+    return datetime.combine(day, time(hour, minute), tzinfo=tz)
+
+
+def _ceil_hour(value: datetime) -> datetime:
+    """The next whole hour on the local clock (unchanged if already whole)."""
+    whole = value.replace(minute=0, second=0, microsecond=0)
+    # Aware arithmetic in Python is wall-clock: 9:00 + 1 h is 10:00 local, whatever the offset.
+    return whole if whole == value else whole + timedelta(hours=1)
+
+
+def _overlaps(start: datetime, end: datetime, other: Range) -> bool:
+    return start < other[1] and other[0] < end
+
+
+class _Timeline:
+    """One technician's booked windows, merged and sorted as epoch seconds: whether a window is
+    free costs one bisection instead of a comparison of aware datetimes with every booking."""
+
+    def __init__(self, ranges: list[Range]):
+        merged: list[list[float]] = []
+        for lo, hi in sorted((a.timestamp(), b.timestamp()) for a, b in ranges):
+            if merged and lo <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], hi)
+            else:
+                merged.append([lo, hi])
+        self.starts = [lo for lo, _ in merged]
+        self.ends = [hi for _, hi in merged]
+
+    def is_free(self, start: datetime, end: datetime) -> bool:
+        lo, hi = start.timestamp(), end.timestamp()
+        n = bisect_right(self.ends, lo)  # the first booking that ends after `start`
+        return n == len(self.starts) or self.starts[n] >= hi

@@ -1,0 +1,272 @@
+"""A technician's "terminé, cambié el flexible y la canilla, cobrale 15 lucas", read and priced.
+
+`work_items` finds the pieces of work named after verbs such as cambié, instalé or destapé;
+`match_lines` prices them (`core.jobs.work_summary.price_work`); `render_work_summary` writes
+the confirmation for WhatsApp.
+
+Money is never parsed here: the amount comes from the NLU extraction (`Extraction.amount`,
+or `stated_amount` below, which uses the same parser).
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from sqlalchemy.orm import Session
+
+from core import es_ar
+from core.jobs.work_summary import (
+    ADJUSTMENT_DESCRIPTION,
+    CENT,
+    Verb,
+    WorkPiece,
+    WorkSummary,
+    price_work,
+    words,
+)
+from core.messaging.texts import render
+from nlu.extract.money import find_amount
+from nlu.extract.text import fold_aligned
+
+_MAX_QUANTITY = 99
+
+# stem regex (folded text) -> verb; first person, "we", third person and infinitive forms.
+_VERBS: tuple[tuple[str, Verb], ...] = (
+    (r"cambi(?:e|amos|o|ar)", Verb(("cambio",), False)),
+    (r"reemplac(?:e|emos)|reemplaz(?:o|amos|ar)", Verb(("cambio", "reemplazo"), False)),
+    (r"instal(?:e|amos|o|ar)", Verb(("instalacion",), False)),
+    (r"coloqu(?:e|emos)|coloc(?:o|amos|ar)", Verb(("instalacion", "colocacion"), False)),
+    (r"pus(?:e|imos|o)|pone?r", Verb(("instalacion", "colocacion"), False)),
+    (r"agregu(?:e|emos)|agreg(?:o|amos|ar)", Verb((), False)),
+    (r"conect(?:e|amos|o|ar)", Verb(("conexion", "instalacion"), False)),
+    (r"hic(?:e|imos|o)|hacer", Verb((), False)),
+    (r"destap(?:e|amos|o|ar)", Verb(("destapacion",), True)),
+    (r"arregl(?:e|amos|o|ar)", Verb(("reparacion", "service"), True)),
+    (r"repar(?:e|amos|o|ar)", Verb(("reparacion", "service"), True)),
+    (r"revis(?:e|amos|o|ar)", Verb(("revision", "service"), True)),
+    (r"cargu(?:e|emos)|carg(?:o|amos|ar)", Verb(("carga",), True)),
+    (r"limpi(?:e|amos|o|ar)", Verb(("limpieza", "service"), True)),
+    (r"ajust(?:e|amos|o|ar)", Verb(("ajuste",), True)),
+    (r"sell(?:e|amos|o|ar)", Verb(("sellado",), True)),
+    (r"purgu(?:e|emos)|purg(?:o|ar)", Verb(("purga",), True)),
+    (r"abr(?:i|imos|io|ir)", Verb(("apertura",), True)),
+    (r"detect(?:e|amos|o|ar)", Verb(("deteccion",), True)),
+)
+_CLITIC = r"(?:(?:le|les|se|lo|la|los|las|me|te)\s+)?"
+_VERB_RE = re.compile(
+    rf"\b{_CLITIC}(?P<verb>" + "|".join(f"(?P<v{i}>{stem})" for i, (stem, _) in enumerate(_VERBS))
+    + r")\b"
+)
+_SENTENCE_BREAK = re.compile(r"[.!?;:\n]+")
+_CLAUSE_BREAK = re.compile(
+    r",|\s+y\s+|\s+e\s+(?=[hi])|\s+(?:tambien|ademas|despues|luego|aparte)\s+|\s+-\s+"
+)
+# Where the talk turns to money, to being done, or to whose house it was: a new clause.
+_CUT_BEFORE = re.compile(
+    r"\b(?:le\s+|les\s+)?cobr\w*|\bpag\w*|\babon\w*|\btotal\b|\bson\s+(?=\$|\d)|\bsale\s+(?=\$|\d)"
+    r"|\btermin\w*|\b(?:(?:en|de|a)\s+)?(?:lo|la\s+casa|casa)\s+de\b|\bdonde\s+(?:la|el)\b"
+)
+_MONEY_START = re.compile(
+    r"^(?:le\s+|les\s+)?(?:cobr|pag|abon|total|son\b|sale\b|salio|precio|monto)"
+)
+_CUSTOMER_REF = re.compile(
+    r"^(?:(?:en|de|a)\s+)?(?:lo|la\s+casa|casa)\s+de\b|^donde\s+(?:la|el)\b"
+)
+_DONE = re.compile(r"^termin\w*")
+# Light stripping of amounts inside a clause ("cambié el flexible 15 lucas"); the value itself
+# is read by the NLU extractor, never here.
+_AMOUNT_SPAN = re.compile(
+    r"\$\s*[\d.,]+(?:\s*(?:k|mil|lucas?)\b)?"
+    r"|\b\d[\d.,]*\s*(?:lucas?|luquitas?|k|mil|palos?|pesos?|mangos?)\b"
+    r"|\b(?:media|medio)\s+(?:luca|palo)\b|\b(?:una\s+)?luca\b"
+)
+_FILLERS = words(
+    "hola buenas buenos buen dia dias tardes noches che listo lista bueno ya ok okey joya "
+    "dale jefe jefa gracias saludos te cuento ahi va y e tambien ademas despues luego aparte "
+    "todo bien esta"
+)
+# A clause led by one of these is talk, not work ("quedó andando", "anda joya").
+_NOT_WORK = words(
+    "quedo queda quedaron quedamos anda andando funciona funcionando esta estaba estan vuelvo "
+    "vuelve paso pasa mando mandame avisame avisale manana hoy gracias saludos"
+)
+_ARTICLES = words("el la los las un una unos unas lo al del de otro otra otros otras")
+_NUMBER_WORDS = {
+    "un": 1, "una": 1, "uno": 1, "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5, "seis": 6,
+    "siete": 7, "ocho": 8, "nueve": 9, "diez": 10, "doce": 12,
+}
+_QUANTITY_LEAD = re.compile(
+    r"^(?:(?P<pair>(?:un\s+)?par\s+de)|(?:x\s*)?(?P<num>\d{1,2})(?:\s*x)?|(?P<word>"
+    + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + r"))\s+(?=[a-z])"
+)
+_QUANTITY_TAIL = re.compile(r"\s+(?:x\s*(?P<a>\d{1,2})|(?P<b>\d{1,2})\s*x)$")
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def _spans(folded: str) -> list[tuple[int, int, bool]]:
+    """(start, end, starts_sentence) clauses of folded text."""
+    cuts: set[int] = set()
+    breaks: list[tuple[int, int, bool]] = []
+    for m in _SENTENCE_BREAK.finditer(folded):
+        breaks.append((m.start(), m.end(), True))
+    for m in _CLAUSE_BREAK.finditer(folded):
+        breaks.append((m.start(), m.end(), False))
+    for rx in (_VERB_RE, _CUT_BEFORE):
+        cuts.update(m.start() for m in rx.finditer(folded))
+    bounds = sorted(breaks + [(c, c, False) for c in cuts])
+    spans, start, sentence = [], 0, True
+    for b_start, b_end, is_sentence in bounds:
+        if b_start < start:  # overlapping separators: the first one wins
+            sentence = sentence or is_sentence
+            start = max(start, b_end)
+            continue
+        spans.append((start, b_start, sentence))
+        start, sentence = b_end, is_sentence
+    spans.append((start, len(folded), sentence))
+    return spans
+
+
+def _strip_words(folded: str, start: int, end: int, words: frozenset[str]) -> int:
+    """Advance `start` past leading words from `words` (and spaces/punctuation)."""
+    while start < end:
+        m = _WORD.search(folded, start, end)
+        if m is None:
+            return end
+        if m.group(0) not in words:
+            return m.start()
+        start = m.end()
+    return start
+
+
+def _trim(folded: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and not folded[start].isalnum():
+        start += 1
+    while end > start and not folded[end - 1].isalnum():
+        end -= 1
+    return start, end
+
+
+def _quantity(folded: str) -> tuple[Decimal, str]:
+    m = _QUANTITY_LEAD.match(folded)
+    if m:
+        if m.group("pair"):
+            value = 2
+        elif m.group("num"):
+            value = int(m.group("num"))
+        else:
+            value = _NUMBER_WORDS[m.group("word")]
+        if 0 < value <= _MAX_QUANTITY:
+            return Decimal(value), folded[m.end():]
+    m = _QUANTITY_TAIL.search(folded)
+    if m:
+        value = int(m.group("a") or m.group("b"))
+        if 0 < value <= _MAX_QUANTITY:
+            return Decimal(value), folded[:m.start()]
+    return Decimal(1), folded
+
+
+def _pieces(text: str) -> list[WorkPiece]:
+    original = text or ""
+    folded = fold_aligned(original)  # same length as the original: slices line up
+    amounts = [(m.start(), m.end()) for m in _AMOUNT_SPAN.finditer(folded)]
+    folded = _AMOUNT_SPAN.sub(lambda m: " " * len(m.group(0)), folded)
+    has_verbs = _VERB_RE.search(folded) is not None
+    pieces: list[WorkPiece] = []
+    verb: Verb | None = None
+    for start, end, new_sentence in _spans(folded):
+        if new_sentence:
+            verb = None
+        start, end = _trim(folded, start, end)
+        start = _strip_words(folded, start, end, _FILLERS)
+        clause = folded[start:end]
+        if not clause:
+            continue
+        if _MONEY_START.match(clause) or _DONE.match(clause):
+            verb = None  # "cobrale 15 lucas y la canilla": nothing after money is work
+            continue
+        if _CUSTOMER_REF.match(clause):
+            continue
+        m = _VERB_RE.match(folded, start, end)
+        if m is None and any(a < end and b > start for a, b in amounts):
+            # a clause naming an amount without a work verb is the charge, however the word
+            # before it came out ("corrale 15 mil pesos" from a voice note): nothing after is work
+            verb = None
+            continue
+        if m:
+            verb = _VERBS[next(i for i in range(len(_VERBS)) if m.group(f"v{i}"))][1]
+            start = m.end()
+        elif has_verbs and verb is None:
+            continue  # "lo de García, cambié...": only what follows a work verb is work
+        start = _strip_words(folded, start, end, _ARTICLES)
+        start, end = _trim(folded, start, end)
+        if start >= end:
+            continue
+        first = _WORD.match(folded, start)
+        if first and first.group(0) in _NOT_WORK:
+            continue
+        # "destapé la pileta" keeps its verb (it is the work); "cambié el flexible" does not.
+        keep_from = m.start("verb") if m and verb and verb.service else start
+        body = folded[start:end]
+        if find_amount(body) is not None and not re.search(r"[a-z]{3,}", body):
+            continue  # a bare amount that slipped through
+        quantity, rest = _quantity(body)
+        shown = " ".join(original[keep_from:end].split())
+        pieces.append(WorkPiece(text=shown, folded=rest.strip(), quantity=quantity, verb=verb,
+                             carried=m is None and verb is not None))
+    return pieces
+
+
+def work_items(text: str) -> list[str]:
+    """The pieces of work named in a technician's message, as written.
+
+    "Terminé, cambié el flexible y la canilla, y destapé la pileta. Cobrale 15 lucas" →
+    ["flexible", "canilla", "destapé la pileta"]: verbs that only say how a part got there
+    (cambié, puse, instalé) are dropped, verbs that are the work itself (destapé, arreglé,
+    revisé, cargué) are kept; articles, greetings, "terminé", the customer ("lo de García")
+    and the money part are left out. Quantities stay ("2 flexibles").
+    """
+    return [p.text for p in _pieces(text)]
+
+
+def stated_amount(text: str) -> Decimal | None:
+    """The amount the technician named ("cobrale 15 lucas" → 15000), read by the NLU parser."""
+    value = find_amount(fold_aligned(text or ""))
+    return None if value is None else Decimal(str(value)).quantize(CENT)
+
+
+def match_lines(session: Session, text: str, amount: Decimal | float | None) -> WorkSummary:
+    """Price the work named in `text` with the active price book and reconcile with `amount`
+    (see `core.jobs.work_summary.price_work`)."""
+    return price_work(session, _pieces(text), amount)
+
+
+# ---- the confirmation ----------------------------------------------------------------------
+
+def _quantity_text(quantity: Decimal) -> str | None:
+    if quantity == 1:
+        return None
+    text = format(quantity.normalize(), "f")
+    return text.replace(".", ",")
+
+
+def render_work_summary(summary: WorkSummary, job_number: int, customer_name: str | None) -> str:
+    """The message that asks the technician to confirm the lines before invoicing."""
+    lines = [{"description": line.description, "quantity": _quantity_text(line.quantity),
+              "amount": es_ar.pesos(line.amount), "doubtful": line.doubtful}
+             for line in summary.lines]
+    adjustment = summary.labor_adjustment
+    return render(
+        "tech_work_summary",
+        job_number=job_number,
+        customer_name=(customer_name or "").strip() or None,
+        lines=lines,
+        adjustment=es_ar.pesos(adjustment.amount) if adjustment else None,
+        adjustment_label=adjustment.description if adjustment else ADJUSTMENT_DESCRIPTION,
+        total=es_ar.pesos(summary.total),
+        stated=summary.stated_amount is not None,
+        fitted=summary.fitted,
+        unmatched=summary.unmatched,
+        unsure=summary.unsure,
+        doubtful=any(line.doubtful for line in summary.lines),
+    )

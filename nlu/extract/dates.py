@@ -104,7 +104,9 @@ _NOT_ONE_DAY_BEFORE = re.compile(r"\b(?:los|todos|cada|unos|algun|cualquier)\s+$
 # "un domingo" said in an apology or thanks ("perdón que escriba un domingo")
 _A_DAY_APOLOGY = re.compile(
     r"\b(?:perdon\w*|disculp\w*|molest\w*|jod\w*|gracias|escrib\w*|mensaje\w*)\b[^.,;:!?\n]{0,30}"
-    r"\bun\s+$"
+    r"\b(?:un|en|siendo|que\s+es|es)\s+$"
+    # "hoy que es domingo", "ya sé que es sábado": today's name, not a day asked for
+    r"|\b(?:hoy\s+(?:que\s+)?es|siendo|se\s+que\s+es|ya\s+es|porque\s+es|como\s+es)\s+$"
 )
 # a range of days: "de lunes a viernes", "del martes al jueves", "lunes a viernes", "desde el lunes
 # hasta el jueves" (not "lo del miércoles al viernes", a move)
@@ -408,7 +410,8 @@ _EARLY_ASKED = re.compile(
     rf"(?:\b(?:manana|hoy|pasado|{_WD}|dia|\d{{1,2}}|vengan|venga|vengas|veni|venir|vienen|viene|"
     r"pasen|pase|pasar|pasas|pasa|caigan|caer|lleguen|llegar|arranquen|arrancar|empezar|empiecen|"
     r"agendame|agendar|anotame|turno|visita|puede\s+ser|podria\s+ser|prefiero|mejor|sea|lo\s+mas|"
-    r"bien|re|muy|bien\s+de|a\s+la\s+manana|ser|para|si\s+puede\s+ser|posible|algo)\b\W*)$"
+    r"bien|re|muy|bien\s+de|a\s+la\s+manana|ser|para|si\s+puede\s+ser|posible|algo|pueden|puede|"
+    r"podes|podrian|podria|vayan|ir|tipo)\b\W*)$"
 )
 _NOT_ASKED_EARLY = re.compile(
     r"\b(?:desde|esperando|espero|espere|llegue|llego|llegaron|vino|vinieron|sali|salio|me\s+levante|"
@@ -548,6 +551,10 @@ _BARE_ETA = re.compile(
     rf"(?:en\s+)?(?P<n3>{_NUM})\b(?!\s*(?:minutos|min|horas?|hs|/|:|de\s+la|cuadras?|km|mil|lucas|"
     rf"pesos|\.\d|,\d))"
 )
+# "ahí voy, 15 y estoy": a bare number, then the arrival
+_THEN_ARRIVE = re.compile(
+    rf"(?<![\d/:.,])(?<!\blas )(?<!\bla )(?<!\bsalgo en )\b(?P<n>{_NUM})\s+y\s+(?:estoy|llego|estamos|llegamos)\b"
+)
 # "ya salí, en 15", "voy para allá, en 10 más o menos": "en" and a bare number ending the
 # clause, after the writer said they are on the way
 _BARE_EN = re.compile(
@@ -615,6 +622,9 @@ def find_eta(text: str) -> int | None:
         n = _n(m.group("n") or m.group("n2") or m.group("n3"))
         if n is not None and 1 < n <= 180:
             return n
+    m = _THEN_ARRIVE.search(text)
+    if m and _n(m.group("n")) is not None and 1 < _n(m.group("n")) <= 120:
+        return _n(m.group("n"))
     for m in _BARE_EN.finditer(text):
         if not _ON_THE_WAY.search(text[max(0, m.start() - 60) : m.start()]):
             continue

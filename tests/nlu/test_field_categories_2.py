@@ -337,3 +337,26 @@ def test_codes_are_no_streets(text):
 ])
 def test_weekdays_written_short(text, date):
     assert _date(text) == date
+
+
+@pytest.mark.parametrize("text", [
+    "perdón por escribir en domingo, se rompió el termo",
+    "disculpe que le escriba siendo domingo",
+    "les escribo un sábado, perdón",
+])
+def test_the_day_an_apology_names_is_no_date(text):
+    assert _date(text) is None
+
+
+def test_a_day_asked_for_after_thanks_is_still_a_date():
+    assert _date("gracias, el martes los espero") == "2026-12-01"
+    assert _when("mañana si pueden temprano").window == "morning"
+
+
+@pytest.mark.parametrize(("text", "minutes"), [
+    ("ahí voy, 15 y estoy", 15),
+    ("no salgo todavía, salgo en 10 y llego en 40", 40),
+    ("a las 10 y llego", None),
+])
+def test_a_number_then_the_arrival(text, minutes):
+    assert _eta(text) == minutes

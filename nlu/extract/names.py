@@ -56,6 +56,12 @@ quilmes lanus avellaneda moron tigre pilar lomas banfield adrogue olivos martine
 plomeria plomero electricidad electricista gas gasista cerrajeria cerrajero pintura pintor
 albanileria albanil servicios servicio empresa consorcio administracion edificio familia equipo
 dios mismo todo todos todas nada igual hasta manana luego pronto chau abrazo besos beso
+crespo devoto saavedra coghlan lugano liniers mataderos floresta paternal agronomia barracas boca
+constitucion retiro balvanera abasto pompeya soldati haedo ituzaingo castelar merlo berazategui
+temperley bernal wilde sarandi ezeiza canning nordelta beccar acassuso munro carapachay ciudadela
+hurlingham ramos mejia tandil rosario cordoba mendoza lunes martes miercoles jueves viernes sabado
+domingo enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre
+urgente urgencia emergencia ayuda consulta presupuesto factura pago gracias
 """)
 _STOP_SIGNATURE = _words("""
 hola buenas gracias saludos perfecto dale listo buen dia genial ok okey joya barbaro bueno
@@ -127,6 +133,7 @@ def find_name(text: str) -> str | None:
     lines = [ln for ln in text.strip().splitlines() if ln.strip()]
     if len(lines) > 1:
         m = _SIGNATURE.match(lines[-1])
-        if m and fold_aligned(m.group("n").split()[0]) not in _STOP_SIGNATURE | NOT_NAMES:
+        words = [fold_aligned(w) for w in m.group("n").split()] if m else []
+        if m and words[0] not in _STOP_SIGNATURE | NOT_NAMES and not any(w in _NOT_SIGNED for w in words):
             return m.group("n")
     return None

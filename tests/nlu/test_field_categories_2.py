@@ -360,3 +360,16 @@ def test_a_day_asked_for_after_thanks_is_still_a_date():
 ])
 def test_a_number_then_the_arrival(text, minutes):
     assert _eta(text) == minutes
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("se rompió el caño\nAv. Cabildo 300\nBelgrano", None),
+    ("necesito un gasista\nPalermo", None),
+    ("pierde la canilla\nPlomería", None),
+    ("Hola\nVilla Crespo", None),
+    ("se cortó la luz\nUrgente", None),
+    ("hola\nse rompió todo\nRoberto Funes", "Roberto Funes"),
+    ("hola\nse rompió el termo\nJulián", "Julián"),
+])
+def test_a_last_line_is_a_signature_only_when_no_place_or_trade(text, name):
+    assert find_name(text) == name

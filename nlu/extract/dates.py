@@ -131,6 +131,9 @@ _FUTURE_CUE = re.compile(
 )
 _REPORT_BEFORE = re.compile(
     r"\b(?:resumen|reporte|balance|cierre|informe|numeros|recaudacion|caja|facturacion)\s+(?:de\s+|del\s+|de\s+el\s+)(?:dia\s+)?$"
+    # "¿cuánto facturamos el martes?": what a day already brought in
+    r"|\bcuanto\s+(?:se\s+)?(?:facturo|facturamos|cobramos|cobro|hicimos|entro|ganamos|vendimos|"
+    r"recaudamos)\s+(?:el\s+|del\s+|de\s+)?$"
 )
 # "¿cómo va el día?", "¿cómo salió el día?", "resumen del día": today
 _THE_DAY = re.compile(

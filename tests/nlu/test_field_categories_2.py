@@ -373,3 +373,12 @@ def test_a_number_then_the_arrival(text, minutes):
 ])
 def test_a_last_line_is_a_signature_only_when_no_place_or_trade(text, name):
     assert find_name(text) == name
+
+
+@pytest.mark.parametrize(("text", "date"), [
+    ("¿cuánto facturamos el martes?", "2026-11-24"),
+    ("cuánto se cobró el lunes", "2026-11-23"),
+    ("el martes te pagamos", "2026-12-01"),
+])
+def test_what_a_day_brought_in_is_the_last_one(text, date):
+    assert _date(text) == date

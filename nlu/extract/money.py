@@ -61,7 +61,8 @@ _THOUSANDS = re.compile(r"(?<![\w.,/-])(?P<num>\d{1,3}(?:\.\d{3})+)(?![\w.,/-]|\
 _PAID_VERB = re.compile(
     r"\b(?:pague|pagamos|pago|pagaron|pagaste|pagado|abone|abonamos|abono|di|dimos|dio|dieron|"
     r"transferi|transferimos|transfirio|transfirieron|deposite|depositamos|mande|mandamos|"
-    r"entregue|entregamos|cobre|cobro|cobraron|cobramos|deje|dejamos|le\s+di|le\s+dimos)\b"
+    r"entregue|entregamos|cobre|cobro|cobraron|cobramos|deje|dejamos|pase|pasamos|gire|envie|"
+    r"le\s+di|le\s+dimos)\b"
 )
 _NOT_AMOUNT_BEFORE = re.compile(
     r"\b(?:dni|documento|cuit|cuil|tel|telefono|celular|cel|whatsapp|numero|nro|n°|legajo|cliente|"

@@ -275,6 +275,8 @@ def test_no_eta(text):
     ("45.000 le pagué al técnico", 45000),
     ("me cobró 1.500.000 por todo", 1500000),
     ("ya aboné la visita, 12.500 en efectivo al técnico", 12500),
+    ("le pasé 30.000 al técnico", 30000),
+    ("le dejé 8.500 a la chica de la limpieza para el plomero", 8500),
 ])
 def test_a_paid_figure_with_thousands(text, amount):
     assert find_amount(fold_aligned(text)) == amount

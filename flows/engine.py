@@ -225,7 +225,8 @@ def _fallback(turn: Turn, parts: list[str]) -> list[Reply]:
         c.misses = (c.misses or 0) + 1
         if c.misses >= MISSES_BEFORE_PERSON:
             return handover.hand_to_person(c, turn.now, turn.settings)
-        return [menu(c, texts.render("not_understood"))]
+        # a customer's examples are not a technician's or an owner's: their menu has their own
+        return [menu(c, texts.render("not_understood", customer=c.role is CUSTOMER))]
     c.misses = 0
     name = es_ar.first_name(c.profile_name)
     return [Text(texts.render("ack", name=name, parts=parts, understood=understood(turn.result)))]

@@ -183,6 +183,10 @@ def extract_rules(
         guess = model.guess(text, role, context, found=found)
         intent, confidence = guess.intent, round(guess.confidence, 4)
         alternatives = [label for label, _ in guess.ranked[:4]]
+    if rules.is_noise(found.folded):
+        # keyboard mash asks for nothing, whoever types it (the model, given no words it knows,
+        # falls back on what the role usually asks: an owner's "asdf" read as "who owes me")
+        intent, confidence = "other", 0.99
     if role == "customer" and _GIVES_CUIT.search(found.folded):
         # a customer giving their CUIT gives it for an invoice, however short the message
         intent, confidence = "invoice_request", max(confidence or 0.0, 0.95)

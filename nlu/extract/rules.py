@@ -4,6 +4,7 @@ their own modules and are re-exported here."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from nlu.extract.keywords import Family, literal_words, score
 from nlu.extract.keywords import family as _family
@@ -378,6 +379,38 @@ def is_greeting_only(text: str) -> bool:
         return False
     rest = GREETING_WORDS.sub(" ", text)
     return not _RESIDUE.sub("", rest).strip()
+
+
+# Keyboard mash ("asdf qwerty", "zzzz", "jkjkjk"): no word of it is Spanish, and each has a run of
+# consonants no Spanish word has, or one letter over and over. Said by anyone, it is no request.
+_MASH = re.compile(r"([a-z])\1\1|[bcdfghjklmnpqrstvwxyz]{3,}|^[bcdfghjklmnpqrstvwxyz]+$")
+# consonant clusters Spanish writes ("instrucción", "obstruido", "construir", "transplante")
+_SPANISH_CLUSTERS = re.compile(r"[nb]s[tc][rl]|n[sc]tr|str|nstr|bstr|ntr|mpr|mbr|ncl|nfl|ngr|ldr|rtr")
+
+
+@lru_cache(maxsize=1)
+def _known_words() -> frozenset[str]:
+    return frozenset(vocabulary())
+
+
+def is_noise(text: str) -> bool:
+    """True for keyboard mash: letters typed at random, not words (see `_MASH`). Reads the folded
+    text, before repeated letters are squeezed; a WhatsApp abbreviation ("tmb") is a word."""
+    from nlu.extract.spoken import is_spanish  # the word list loads once, on first use
+    from nlu.extract.text import expand
+
+    tokens = re.findall(r"[a-zñ]+", text)
+    if not tokens or re.search(r"\d", text):
+        return False
+    for token in tokens:
+        squeezed = re.sub(r"(.)\1+", r"\1", token)
+        if len(token) < 3 or is_spanish(token) or token in _known_words() \
+                or expand(token) not in (token, squeezed) \
+                or (len(squeezed) > 1 and (is_spanish(squeezed) or squeezed in _known_words())):
+            return False
+        if not _MASH.search(_SPANISH_CLUSTERS.sub("", token)):
+            return False
+    return True
 
 
 def classify_intent(

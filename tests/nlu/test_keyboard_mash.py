@@ -1,0 +1,30 @@
+"""Keyboard mash is no request from anyone: the model, given no word it knows, falls back on
+what the writer's role usually asks (an owner's "asdf" read as "who owes me?")."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from nlu.extract import extract
+
+NOW = datetime.fromisoformat("2026-11-21T10:30:00-03:00")
+
+
+@pytest.mark.parametrize("role", ["customer", "technician", "owner"])
+@pytest.mark.parametrize("text", ["asdf qwerty", "zzzz", "jjjjj", "sdfsdf", "Asdfg", "brrr"])
+def test_mash_is_other_for_every_role(text, role):
+    assert extract(text, role, NOW).intent == "other"
+
+
+@pytest.mark.parametrize("text, role, intent", [
+    ("holaaaa", "customer", "greeting"),
+    ("buenasss", "owner", "greeting"),
+    ("tmb necesito factura", "customer", "invoice_request"),
+    ("se rompió el termotanque", "customer", "new_job"),
+    ("transferí recién, te mando el comprobante", "customer", "payment"),
+    ("resumen", "owner", "owner_summary"),
+])
+def test_words_stretched_or_abbreviated_are_still_words(text, role, intent):
+    assert extract(text, role, NOW).intent == intent

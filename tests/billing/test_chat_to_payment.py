@@ -16,10 +16,10 @@ from core.billing.invoice_pdf import decode_qr_url, invoice_qr_url
 from core.models import Invoice, InvoiceStatus, Job, JobStatus, Organization
 from core.settings import get_settings
 from core.vault import Vault
+from tests.billing.conftest import billing_settings, store_afip_credentials
 from tests.bot.conftest import PHONE_NUMBER_ID, Harness, export_env
 from tests.bot.test_stories import body_of
 from tests.factories import add_technician, create_org
-from tests.billing.conftest import billing_settings, store_afip_credentials
 from web import create_app
 
 TECH, CUSTOMER, OWNER = "5491155550101", "5491155550000", "5491155550100"

@@ -11,7 +11,6 @@ import pytest
 from core.billing.invoice_links import make_token, pdf_link
 from core.jobs import tracking
 from core.models import Invoice, InvoiceStatus
-from tests.factories import create_org
 from tests.billing.test_invoice_pdf import (
     B_LINES,
     MARTA,
@@ -20,6 +19,7 @@ from tests.billing.test_invoice_pdf import (
     pdf_text,
     seed_invoice,
 )
+from tests.factories import create_org
 from web import create_app
 
 

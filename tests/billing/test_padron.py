@@ -12,8 +12,8 @@ from core import customers
 from core.billing import invoicing
 from core.billing.invoicing import DraftLine
 from core.models import Customer, DocType, IvaCondition, Job
-from tests.bot.conftest import Harness
 from tests.billing.conftest import CUSTOMER_PHONE
+from tests.bot.conftest import Harness
 from web import create_app
 from workers import tasks
 

@@ -26,8 +26,8 @@ from core.models import (
 )
 from integrations.mercadopago import MercadoPagoError
 from services import payment_gateway
-from tests.factories import create_org
 from tests.billing.conftest import BASE, CUSTOMER_WA, OWNER_WA, SECRET, Shop
+from tests.factories import create_org
 from workers.payment_tasks import handle_payment_notification
 
 # ---- checkout links ------------------------------------------------------------------------

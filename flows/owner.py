@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from core.billing.reports import daily_summary, render_summary, render_unpaid, unpaid, unpaid_total
 from core.messaging.replies import Reply, Text
 from core.models import ConversationRole
@@ -11,7 +13,9 @@ from flows.turn import Turn
 
 def handle(turn: Turn) -> list[Reply]:
     if turn.intent == "owner_summary":
-        return [Text(render_summary(daily_summary(turn.session, turn.org.id, turn.today)))]
+        day = _asked_day(turn)
+        summary = daily_summary(turn.session, turn.org.id, day)
+        return [Text(render_summary(summary, today=turn.today))]
     debtors = unpaid(turn.session)
     total = unpaid_total(turn.session)
     return [Text(render_unpaid(debtors, total.total, total.debtors))]
@@ -19,3 +23,17 @@ def handle(turn: Turn) -> list[Reply]:
 
 SPEC = FlowSpec(name="owner", roles=frozenset({ConversationRole.OWNER}), handle=handle,
                 intents=frozenset({"owner_summary", "owner_unpaid"}))
+
+
+def _asked_day(turn: Turn) -> date:
+    """The day the owner asks about ("¿cómo nos fue el lunes?", "resumen de ayer"): a day that has
+    already begun; today when none is named (or a future one is: nothing happened yet)."""
+    named = turn.result.date
+    if named:
+        try:
+            day = date.fromisoformat(named)
+        except ValueError:
+            return turn.today
+        if day <= turn.today:
+            return day
+    return turn.today

@@ -358,10 +358,13 @@ def due_summaries(session_factory_or_db: object, now: datetime) -> list[int]:
 # WhatsApp texts
 
 
-def render_summary(summary: DailySummary) -> str:
+def render_summary(summary: DailySummary, *, today: date | None = None) -> str:
+    """The summary as WhatsApp text; a day before `today` is told in the past, without the
+    next day's visits."""
     shown = summary.tomorrow[:AGENDA_LINES]
     return render(
         "owner_summary",
+        past=today is not None and summary.day < today,
         weekday=es_ar.weekday(summary.day),
         day=f"{summary.day.day:02d}/{summary.day.month:02d}",
         quiet=summary.quiet,

@@ -41,6 +41,7 @@ from flows.context import org_context
 from flows.turn import Notify, Turn, flow_active
 from flows.understood import understood
 from nlu.extract import extract, spoken
+from nlu.extract.rules import acknowledgement
 from nlu.schema import OrgContext
 
 PREVIEW = 120
@@ -221,6 +222,13 @@ def _fallback(turn: Turn, parts: list[str]) -> list[Reply]:
     if intent == "greeting":
         c.misses = 0
         return [menu(c)]
+    said = acknowledgement(turn.text) if intent == "other" else None
+    if said:
+        # "gracias!!", "dale 👍": no request, and no miss either; a customer gets a warm word back
+        c.misses = 0
+        name = es_ar.first_name(c.profile_name)
+        return [Text(texts.render("acknowledged", thanks=said == "thanks", name=name,
+                                  customer=c.role is CUSTOMER))]
     if intent == "other":
         c.misses = (c.misses or 0) + 1
         if c.misses >= MISSES_BEFORE_PERSON:

@@ -4,6 +4,7 @@ their own modules and are re-exported here."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 
 from nlu.extract.keywords import Family, literal_words, score
@@ -386,6 +387,38 @@ def is_greeting_only(text: str) -> bool:
 _MASH = re.compile(r"([a-z])\1\1|[bcdfghjklmnpqrstvwxyz]{3,}|^[bcdfghjklmnpqrstvwxyz]+$")
 # consonant clusters Spanish writes ("instrucción", "obstruido", "construir", "transplante")
 _SPANISH_CLUSTERS = re.compile(r"[nb]s[tc][rl]|n[sc]tr|str|nstr|bstr|ntr|mpr|mbr|ncl|nfl|ngr|ldr|rtr")
+
+
+# A message that only thanks or acknowledges: "gracias!!", "mil gracias genio 🙌", "dale, ok 👍"
+_THANKS = re.compile(r"\bgraci\w*|\bmil\s+gracias\b|🙏|🙌|❤|♥|😘|🥰")
+_ACK_WORDS = frozenset("""
+gracias graciass graciasss muchas muchisimas mil muy amable amables dale ok okey oka okis listo
+perfecto perfecta genial genio genia geniales barbaro joya buenisimo excelente diez de un una
+crack capo capa idolo todo bien re super bueno buena saludos abrazo besos beso chau nos vemos
+igualmente a vos ustedes usted por la atencion el trabajo tal cual entendido recibido anotado
+ya esta y jefe jefa che maestro amigo amiga loco hermano hno querido querida senor senora don dona
+chicos chicas muchachos equipo gente
+""".split())
+
+
+def acknowledgement(text: str) -> str | None:
+    """"thanks" or "ack" when the text only thanks or acknowledges (a first name or emoji
+    around it too), else None: the words of no request, which deserve an answer, not a miss."""
+    folded = "".join(ch for ch in unicodedata.normalize("NFKD", (text or "").lower())
+                     if not unicodedata.combining(ch))
+    words = re.findall(r"[a-zñ]+", folded)
+    # a first name said to someone ("gracias Carlos"): capitalized, and not the message's first word
+    names = {fold_name.lower() for m in re.finditer(r"\b[A-ZÁÉÍÓÚÑ][a-záéíóúñ]+", text or "") if m.start() > 0
+             for fold_name in ["".join(ch for ch in unicodedata.normalize("NFKD", m.group())
+                                       if not unicodedata.combining(ch))]}
+    rest = [w for w in words if w not in _ACK_WORDS and w not in names]
+    if rest or len(words) > 12 or re.search(r"\d", folded):
+        return None
+    if _THANKS.search(folded):
+        return "thanks"
+    if words or re.search(r"👍|👌|✅|🆗|💪", folded):
+        return "ack"
+    return None
 
 
 @lru_cache(maxsize=1)

@@ -28,3 +28,16 @@ def test_mash_is_other_for_every_role(text, role):
 ])
 def test_words_stretched_or_abbreviated_are_still_words(text, role, intent):
     assert extract(text, role, NOW).intent == intent
+
+
+@pytest.mark.parametrize("text, said", [
+    ("gracias!!", "thanks"), ("Mil gracias genio 🙌", "thanks"), ("genial, muchas gracias Carlos!", "thanks"),
+    ("Muchas gracias por la atención, saludos", "thanks"), ("dale 👍", "ack"), ("ok", "ack"), ("👍🏼", "ack"),
+    # a request, a question or a refusal riding on the thanks is no mere thanks
+    ("gracias, cuándo vienen?", None), ("no gracias", None), ("dale, el jueves a las 10", None),
+    ("perfecto, nos vemos el jueves", None), ("asdf", None), ("", None),
+])
+def test_a_mere_thanks_or_ok_is_told_apart(text, said):
+    from nlu.extract.rules import acknowledgement
+
+    assert acknowledgement(text) == said

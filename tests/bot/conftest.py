@@ -123,14 +123,14 @@ class Harness:
             return dict(s.scalar(select(Conversation.slots).where(Conversation.wa_id == wa_id)) or {})
 
 
-ALWAYS_OPEN = {day: [["06:00", "23:59"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+ALWAYS_OPEN = {day: [["00:00", "23:59"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
 
 
 @pytest.fixture
 def harness(pg_db, redisdb, fake_graph, tmp_path, monkeypatch) -> Iterator[Harness]:
     settings = transport_settings(pg_db.settings, fake_graph.url, str(tmp_path / "media"))
     export_env(monkeypatch, settings)
-    # Open from early to late every day: the conversations under test must not depend on the
+    # Open around the clock: the conversations under test must not depend on the
     # hour the suite happens to run at (outside hours the bot prefixes a "fuera de horario").
     org_id = create_org(pg_db, "Plomería Rápida", slug="plomeria-rapida", wa_phone_number_id=PHONE_NUMBER_ID,
                         business_hours=ALWAYS_OPEN)

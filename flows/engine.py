@@ -34,7 +34,7 @@ from core.messaging import texts
 from core.messaging.replies import Button, Buttons, Reply, Text
 from core.models import Conversation, ConversationRole, Organization, User
 from core.settings import Settings, get_settings
-from flows import clarify, handover, photos
+from flows import business_hours, clarify, handover, photos
 from flows.burst import Burst, BurstItem
 from flows.buttons import CallbackData, MenuTap, decode
 from flows.context import org_context
@@ -229,6 +229,10 @@ def _fallback(turn: Turn, parts: list[str]) -> list[Reply]:
         name = es_ar.first_name(c.profile_name)
         return [Text(texts.render("acknowledged", thanks=said == "thanks", name=name,
                                   customer=c.role is CUSTOMER))]
+    hours = business_hours.answer(turn) if intent == "other" and c.role is CUSTOMER else None
+    if hours:
+        c.misses = 0
+        return hours
     if intent == "other":
         c.misses = (c.misses or 0) + 1
         if c.misses >= MISSES_BEFORE_PERSON:

@@ -187,6 +187,11 @@ def extract_rules(
         # keyboard mash asks for nothing, whoever types it (the model, given no words it knows,
         # falls back on what the role usually asks: an owner's "asdf" read as "who owes me")
         intent, confidence = "other", 0.99
+    if role == "customer" and rules.asks_business_hours(found.normalized) \
+            and intent in ("other", "job_status", "reschedule", "new_job", "greeting", "human") \
+            and not found.service:
+        # a question about the business, answered from its hours: not about a visit
+        intent = "other"
     if role == "customer" and _GIVES_CUIT.search(found.folded):
         # a customer giving their CUIT gives it for an invoice, however short the message
         intent, confidence = "invoice_request", max(confidence or 0.0, 0.95)

@@ -421,6 +421,23 @@ def acknowledgement(text: str) -> str | None:
     return None
 
 
+# Asking when the business is open — not when the technician comes ("¿a qué hora vienen?")
+_BUSINESS_HOURS = re.compile(
+    r"\b(?:a|hasta|desde)\s+que\s+hora\s+(?:\w+\s+)?(?:atienden|atiende|abren|abre|cierran|cierra|trabajan"
+    r"|estan|laburan)\b"
+    r"|\bhorarios?\s+(?:de\s+)?(?:atencion|atienden|trabajo\s+de\s+ustedes|del\s+local|de\s+la\s+oficina)\b"
+    r"|\b(?:que|cual\s+es\s+(?:el|su|tu))\s+horario\b(?!\s+(?:viene|llega|vienen|llegan|pasa|pasan))"
+    r"|\b(?:estan|esta)\s+abiert[oa]s?\b|\b(?:atienden|trabajan|abren|laburan)\s+(?:los\s+|el\s+|en\s+)?"
+    r"(?:sabados?|domingos?|feriados?|fines?\s+de\s+semana|finde|hoy|a\s+la\s+noche|de\s+noche|24\s*(?:hs|horas))\b"
+    r"|\bcuando\s+(?:atienden|abren)\b|\bque\s+dias\s+(?:atienden|trabajan|abren|laburan)\b"
+)
+
+
+def asks_business_hours(text: str) -> bool:
+    """"¿A qué hora atienden?", "¿trabajan los sábados?", "¿están abiertos?" (folded text)."""
+    return bool(_BUSINESS_HOURS.search(text))
+
+
 @lru_cache(maxsize=1)
 def _known_words() -> frozenset[str]:
     return frozenset(vocabulary())

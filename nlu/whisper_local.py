@@ -253,8 +253,37 @@ def transcribe_samples(audio: np.ndarray, settings: Settings, prompt: str | None
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\s+(?=[¡¿])")
 
 
+def collapse_loops(text: str) -> str:
+    """Whisper's loop inside a sentence, kept once: a phrase of four words or more said twice in a
+    row ("el problema de que el problema de que…"), or of two or three words three times. A word
+    said twice ("hola, hola") is speech, and stays."""
+    words = text.split()
+    keys = [re.sub(r"\W+", "", w).casefold() for w in words]
+    out: list[int] = []  # indexes of the words kept
+    i = 0
+    while i < len(words):
+        skipped = False
+        for n in range(min(12, (len(words) - i) // 2), 1, -1):
+            phrase = keys[i:i + n]
+            if not all(phrase):
+                continue
+            repeats = 1
+            while keys[i + repeats * n:i + (repeats + 1) * n] == phrase:
+                repeats += 1
+            if repeats >= (2 if n >= 4 else 3):
+                out.extend(range(i, i + n))
+                i += repeats * n
+                skipped = True
+                break
+        if not skipped:
+            out.append(i)
+            i += 1
+    return " ".join(words[j] for j in out)
+
+
 def collapse_repeats(text: str) -> str:
-    """Drop a sentence that repeats the one before it (Whisper's loop on unclear audio)."""
+    """Drop a sentence that repeats the one before it, and loops inside a sentence
+    (`collapse_loops`): Whisper's loop on unclear audio."""
     kept: list[str] = []
     for sentence in _SENTENCE_END.split(" ".join(text.split())):
         key = re.sub(r"\W+", "", sentence).casefold()
@@ -262,7 +291,7 @@ def collapse_repeats(text: str) -> str:
             continue
         if sentence:
             kept.append(sentence)
-    return " ".join(kept).strip()
+    return collapse_loops(" ".join(kept).strip())
 
 
 # ---------------------------------------------------------------------------------------------

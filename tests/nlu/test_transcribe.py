@@ -220,6 +220,18 @@ def test_repeated_sentences_are_collapsed():
     assert collapse("") == ""
 
 
+def test_loops_inside_a_sentence_are_kept_once():
+    collapse = whisper_local.collapse_repeats
+    assert collapse("el problema de que el problema de que el problema de que no anda") == \
+        "el problema de que no anda"
+    assert collapse("se me se me se me rompió el flexible") == "se me rompió el flexible"
+    # speech repeats a word or a short phrase now and then: that stays
+    assert collapse("la canilla la canilla pierde") == "la canilla la canilla pierde"
+    assert collapse("no no no anda, dale dale") == "no no no anda, dale dale"
+    assert collapse("una pérdida en la cocina y una pérdida en el baño") == \
+        "una pérdida en la cocina y una pérdida en el baño"
+
+
 def _fake_openai(monkeypatch, behaviour) -> list[tuple]:
     calls: list[tuple] = []
     module = types.ModuleType("nlu.openai_backend")

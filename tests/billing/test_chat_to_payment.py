@@ -12,7 +12,7 @@ from sqlalchemy import select
 from bot import simulator
 from core import customers, jobs
 from core.billing import price_book
-from core.billing.invoice_pdf import decode_qr_url, invoice_qr_url
+from core.billing.afip_qr import decode_qr_url, invoice_qr_url
 from core.models import Invoice, InvoiceStatus, Job, JobStatus, Organization
 from core.settings import get_settings
 from core.vault import Vault

@@ -13,13 +13,8 @@ import zxingcpp
 
 from core import customers
 from core.billing.afip import iva_breakdown
-from core.billing.invoice_pdf import (
-    afip_qr_payload,
-    afip_qr_url,
-    decode_qr_url,
-    qr_image,
-    render_invoice_pdf,
-)
+from core.billing.afip_qr import afip_qr_payload, afip_qr_url, decode_qr_url, qr_image
+from core.billing.invoice_pdf import render_invoice_pdf
 from core.es_ar import cuit as format_cuit
 from core.es_ar import invoice_pesos as format_pesos
 from core.models import Customer, Invoice, InvoiceLine, InvoiceStatus, Organization

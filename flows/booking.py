@@ -38,10 +38,9 @@ from core import customers, jobs
 from core.es_ar import day_phrase, first_name, readable_phone, visit_phrase, yes_or_no
 from core.jobs.emergencies import assign_emergency
 from core.jobs.notices import technician_notice
+from core.jobs.opening import describe_opening, is_open
 from core.jobs.scheduling import (
-    describe_opening,
     free_slots,
-    is_open,
     is_slot_free,
     parse_slot_id,
     part_of_day,

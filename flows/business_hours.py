@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from core import es_ar
-from core.jobs.scheduling import describe_opening, is_open
+from core.jobs.opening import describe_opening, is_open
 from core.messaging import texts
 from core.messaging.replies import Reply, Text
 from flows.turn import Turn

@@ -1,8 +1,7 @@
-"""Free visit slots to offer a customer, and whether the business is open right now."""
+"""Free visit slots to offer a customer (whether the business is open: `core.jobs.opening`)."""
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -14,6 +13,16 @@ from sqlalchemy.orm import Session
 
 from core import es_ar
 from core.identity.users import technicians
+from core.jobs.time_ranges import (
+    Range,
+    Timeline,
+    at_hhmm,
+    aware,
+    ceil_hour,
+    day_ranges,
+    merge,
+    overlaps,
+)
 from core.models import Job, JobStatus, Organization, Role, User
 
 DEFAULT_DURATION = timedelta(hours=2)
@@ -30,15 +39,9 @@ FREEING_STATUSES = frozenset(
 )
 SLOT_ID_PREFIX = "slot"
 
-_DAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # User-facing words (Rioplatense Spanish); the short weekdays fit a 20-character button title.
 _WEEKDAY_SHORT = ("Lun", "Mar", "Mié", "Jue", "Vie", "Sáb", "Dom")
 _TODAY, _TOMORROW = "Hoy", "Mañana"
-_OPEN_NOW = "ahora"
-_NO_OPENING = "apenas podamos"
-
-Range = tuple[datetime, datetime]
-
 
 @dataclass(frozen=True)
 class Slot:
@@ -111,7 +114,7 @@ def free_slots(
     earliest slots and ignore preferences. `service` is accepted for when technicians record
     their trades; today every active technician can take any job.
     """
-    _aware(now)
+    aware(now)
     if duration <= timedelta(0):
         raise ValueError("duration must be positive")
     if preferred_window is not None and preferred_window not in WINDOWS:
@@ -123,7 +126,7 @@ def free_slots(
         return []
     tz = ZoneInfo(org.time_zone)
     local_now = now.astimezone(tz)
-    earliest = _ceil_hour(local_now + LEAD_TIME)
+    earliest = ceil_hour(local_now + LEAD_TIME)
     urgent = str(urgency).lower() in URGENT
     last_day = earliest.date() + timedelta(days=LOOKAHEAD_DAYS - 1)
     if preferred_date and not urgent:
@@ -145,7 +148,7 @@ def free_slots(
 
 def is_slot_free(session: Session, org: Organization, slot: Slot, *, now: datetime) -> bool:
     """Whether an offered slot can still be booked (the customer may answer hours later)."""
-    _aware(now)
+    aware(now)
     user = session.get(User, slot.technician_id)
     if user is None or not user.active or user.role != Role.TECHNICIAN:
         return False
@@ -157,47 +160,7 @@ def is_slot_free(session: Session, org: Organization, slot: Slot, *, now: dateti
     if not any(lo <= start and end <= hi for lo, hi in _work_ranges(org, user, start.date(), tz)):
         return False
     busy = _busy(session, org.id, [user.id], start, end, end - start)
-    return not any(_overlaps(start, end, b) for b in busy[user.id])
-
-
-def is_open(org: Organization, at: datetime) -> bool:
-    local = _aware(at).astimezone(ZoneInfo(org.time_zone))
-    ranges = _day_ranges(org.business_hours, local.date(), local.tzinfo)
-    return any(lo <= local < hi for lo, hi in ranges)
-
-
-def next_opening(org: Organization, at: datetime) -> datetime | None:
-    """`at` itself when open, else the next time the business opens; None if it never does."""
-    tz = ZoneInfo(org.time_zone)
-    local = _aware(at).astimezone(tz)
-    if is_open(org, local):
-        return local
-    for offset in range(8):
-        for lo, _hi in _day_ranges(org.business_hours, local.date() + timedelta(days=offset), tz):
-            if lo > local:
-                return lo
-    return None
-
-
-def describe_opening(org: Organization, at: datetime) -> str:
-    """When a person answers: "hoy a las 14:00", "mañana a las 8:00", "el lunes a las 8:00"."""
-    local = _aware(at).astimezone(ZoneInfo(org.time_zone))
-    opening = next_opening(org, local)
-    if opening is None:
-        return _NO_OPENING
-    if opening == local:
-        return _OPEN_NOW
-    # "a las 8:00", not es_ar.at_hour's "a las 8": this one always shows the minutes.
-    article = "la" if opening.hour == 1 else "las"
-    hour = f"a {article} {es_ar.clock_hm(opening)}"
-    days = (opening.date() - local.date()).days
-    if days == 0:
-        return f"hoy {hour}"
-    if days == 1:
-        return f"mañana {hour}"
-    if days < 7:
-        return f"el {es_ar.weekday(opening.date())} {hour}"
-    return f"el {es_ar.weekday_date(opening.date())} {hour}"
+    return not any(overlaps(start, end, b) for b in busy[user.id])
 
 
 # --- building candidates ---------------------------------------------------------------------
@@ -210,11 +173,11 @@ def _candidates(org: Organization, staff: list[User], busy: dict[int, list[Range
     tz = earliest.tzinfo
     order = {u.id: n for n, u in enumerate(staff)}
     by_start: dict[datetime, list[int]] = defaultdict(list)
-    booked = {u.id: _Timeline(busy[u.id]) for u in staff}
+    booked = {u.id: Timeline(busy[u.id]) for u in staff}
     for day in days:
         for user in staff:
             for lo, hi in _work_ranges(org, user, day, tz):
-                start = max(_ceil_hour(lo), earliest)
+                start = max(ceil_hour(lo), earliest)
                 while start + duration <= hi:
                     if booked[user.id].is_free(start, start + duration):
                         by_start[start].append(user.id)
@@ -257,30 +220,12 @@ def _busy(session: Session, org_id: int, user_ids: list[int], since: datetime, u
 def _work_ranges(org: Organization, user: User, day: date, tz) -> list[Range]:
     """Where the business is open and the technician works; no hours of their own means the
     business's."""
-    business = _day_ranges(org.business_hours, day, tz)
+    business = day_ranges(org.business_hours, day, tz)
     if not user.working_hours:
         return business
-    own = _day_ranges(user.working_hours, day, tz)
+    own = day_ranges(user.working_hours, day, tz)
     overlap = [(max(a, c), min(b, d)) for a, b in business for c, d in own]
-    return _merge([(lo, hi) for lo, hi in overlap if lo < hi])
-
-
-def _day_ranges(hours: dict | None, day: date, tz) -> list[Range]:
-    ranges = []
-    for start, end in (hours or {}).get(_DAY_KEYS[day.weekday()], []):
-        ranges.append((_at(day, start, tz), _at(day, end, tz)))
-    return _merge(ranges)
-
-
-def _merge(ranges: list[Range]) -> list[Range]:
-    """Sorted, with touching or overlapping ranges joined (split shifts stay split)."""
-    merged: list[Range] = []
-    for lo, hi in sorted(ranges):
-        if merged and lo <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], hi))
-        else:
-            merged.append((lo, hi))
-    return merged
+    return merge([(lo, hi) for lo, hi in overlap if lo < hi])
 
 
 # --- choosing which to offer -----------------------------------------------------------------
@@ -349,7 +294,7 @@ def _new_day_window(tier: list[Slot], picked: list[Slot]):
 
 def _no_overlap(tier: list[Slot], picked: list[Slot]):
     for slot in tier:
-        if not any(_overlaps(slot.start, slot.end, (p.start, p.end)) for p in picked):
+        if not any(overlaps(slot.start, slot.end, (p.start, p.end)) for p in picked):
             yield slot
 
 
@@ -368,52 +313,8 @@ def _part_of_day(slot: Slot) -> str:
 
 def _in_window(slot: Slot, window: str, duration: timedelta) -> bool:
     """The whole visit fits the window (or starts in it, when the visit is longer)."""
-    lo, hi = (_at(slot.start.date(), f"{h:02d}:00", slot.start.tzinfo) for h in WINDOWS[window])
+    lo, hi = (at_hhmm(slot.start.date(), f"{h:02d}:00", slot.start.tzinfo)
+              for h in WINDOWS[window])
     if duration > hi - lo:
         return lo <= slot.start < hi
     return lo <= slot.start and slot.end <= hi
-
-
-# --- small time helpers ----------------------------------------------------------------------
-
-
-def _aware(value: datetime) -> datetime:
-    if value.tzinfo is None:
-        raise ValueError("naive datetime: pass an aware one")
-    return value
-
-
-def _at(day: date, hhmm: str, tz) -> datetime:
-    hour, minute = (int(x) for x in hhmm.split(":"))
-    return datetime.combine(day, time(hour, minute), tzinfo=tz)
-
-
-def _ceil_hour(value: datetime) -> datetime:
-    """The next whole hour on the local clock (unchanged if already whole)."""
-    whole = value.replace(minute=0, second=0, microsecond=0)
-    # Aware arithmetic in Python is wall-clock: 9:00 + 1 h is 10:00 local, whatever the offset.
-    return whole if whole == value else whole + timedelta(hours=1)
-
-
-def _overlaps(start: datetime, end: datetime, other: Range) -> bool:
-    return start < other[1] and other[0] < end
-
-
-class _Timeline:
-    """One technician's booked windows, merged and sorted as epoch seconds: whether a window is
-    free costs one bisection instead of a comparison of aware datetimes with every booking."""
-
-    def __init__(self, ranges: list[Range]):
-        merged: list[list[float]] = []
-        for lo, hi in sorted((a.timestamp(), b.timestamp()) for a, b in ranges):
-            if merged and lo <= merged[-1][1]:
-                merged[-1][1] = max(merged[-1][1], hi)
-            else:
-                merged.append([lo, hi])
-        self.starts = [lo for lo, _ in merged]
-        self.ends = [hi for _, hi in merged]
-
-    def is_free(self, start: datetime, end: datetime) -> bool:
-        lo, hi = start.timestamp(), end.timestamp()
-        n = bisect_right(self.ends, lo)  # the first booking that ends after `start`
-        return n == len(self.starts) or self.starts[n] >= hi

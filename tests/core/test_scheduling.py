@@ -13,6 +13,7 @@ from core.customers import create_customer
 from core.customers import find_by_phone as find_customer
 from core.identity.users import create_user
 from core.jobs import scheduling
+from core.jobs.opening import describe_opening, is_open, next_opening
 from core.jobs.scheduling import Slot, parse_slot_id
 from core.models import DEFAULT_BUSINESS_HOURS, JobStatus, Organization, User
 from tests.factories import add_technician, create_org
@@ -333,33 +334,33 @@ def organization(hours: dict | None = None) -> Organization:
 def test_open_and_next_opening_over_nights_and_the_weekend(moment, open_, opening, phrase):
     org = organization()
 
-    assert scheduling.is_open(org, moment) is open_
-    assert scheduling.next_opening(org, moment) == opening
-    assert scheduling.describe_opening(org, moment) == phrase
+    assert is_open(org, moment) is open_
+    assert next_opening(org, moment) == opening
+    assert describe_opening(org, moment) == phrase
 
 
 def test_opening_from_a_utc_instant_is_given_in_the_organization_zone():
     org = organization()
     moment = datetime(2025, 11, 24, 10, 30, tzinfo=UTC)  # 7:30 in Buenos Aires
 
-    assert not scheduling.is_open(org, moment)
-    opening = scheduling.next_opening(org, moment)
+    assert not is_open(org, moment)
+    opening = next_opening(org, moment)
     assert opening == at(MON, 8) and opening.tzinfo == TZ
 
 
 def test_split_shift_reopens_after_lunch():
     org = organization({"mon": [["08:00", "12:00"], ["14:00", "18:00"]]})
 
-    assert not scheduling.is_open(org, at(MON, 12, 30))
-    assert scheduling.describe_opening(org, at(MON, 12, 30)) == "hoy a las 14:00"
+    assert not is_open(org, at(MON, 12, 30))
+    assert describe_opening(org, at(MON, 12, 30)) == "hoy a las 14:00"
 
 
 def test_opening_a_week_away_names_the_date_and_never_opening_says_so():
     mondays = organization({"mon": [["01:00", "05:00"]]})
 
-    assert scheduling.describe_opening(mondays, at(MON, 9)) == "el lunes 1/12 a la 1:00"
-    assert scheduling.next_opening(organization({}), at(MON, 9)) is None
-    assert scheduling.describe_opening(organization({}), at(MON, 9)) == "apenas podamos"
+    assert describe_opening(mondays, at(MON, 9)) == "el lunes 1/12 a la 1:00"
+    assert next_opening(organization({}), at(MON, 9)) is None
+    assert describe_opening(organization({}), at(MON, 9)) == "apenas podamos"
 
 
 def test_booked_time_is_seen_on_both_databases(db, make_org):

@@ -7,19 +7,20 @@ from redis import Redis
 
 from core.db import Database
 from core.settings import Settings
+from services import app_parts as parts
 from services.dispatch import Dispatcher
 
 
 def db() -> Database:
-    return current_app.extensions["campotech.db"]
+    return parts.db(current_app)
 
 
 def redis() -> Redis:
-    return current_app.extensions["campotech.redis"]
+    return parts.redis(current_app)
 
 
 def settings() -> Settings:
-    return current_app.extensions["campotech.settings"]
+    return parts.settings(current_app)
 
 
 def dispatcher() -> Dispatcher:

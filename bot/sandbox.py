@@ -27,6 +27,7 @@ from bot import sandbox_graph, simulator, webhook
 from core.db import Database
 from core.models import Message
 from core.organizations import find_by_phone_number_id
+from services import app_parts as parts
 
 log = logging.getLogger("campotech.bot.sandbox")
 
@@ -39,28 +40,19 @@ RECEIPTS = ("delivered", "read")  # what a phone reports; "sent" is the sender's
 RECEIPTS_MAX = 50  # wamids per receipts call
 
 
-def _settings():
-    return current_app.extensions["campotech.settings"]
 
-
-def _redis():
-    return current_app.extensions["campotech.redis"]
-
-
-def _db() -> Database:
-    return current_app.extensions["campotech.db"]
 
 
 @bp.get("/sandbox")
 def page():
-    settings = _settings()
-    phones = simulator.phone_book(_db(), settings.whatsapp_phone_number_id)
+    settings = parts.settings(current_app)
+    phones = simulator.phone_book(parts.db(current_app), settings.whatsapp_phone_number_id)
     return render_template("sandbox.html", phones=phones, stickers=STICKERS)
 
 
 @bp.post("/sandbox/send")
 def send():
-    settings = _settings()
+    settings = parts.settings(current_app)
     form = request.get_json(silent=True) if request.is_json else request.form.to_dict()
     if not isinstance(form, dict):
         return jsonify(error="Mandá un objeto JSON o un formulario."), 400
@@ -75,7 +67,7 @@ def send():
         media_mime = upload.mimetype or "application/octet-stream"
         if form.get("kind") == "sticker" and media_mime != "image/webp":
             return jsonify(error="Un sticker tiene que ser una imagen WebP."), 400
-        media_id = sandbox_graph.store_media(_redis(), content, media_mime)
+        media_id = sandbox_graph.store_media(parts.redis(current_app), content, media_mime)
         form.setdefault("kind", simulator.kind_for_mime(media_mime))
         form.setdefault("filename", upload.filename or "archivo")
     elif form.get("kind") == "sticker":
@@ -83,7 +75,7 @@ def send():
         if name not in STICKERS:
             return jsonify(error="Elegí uno de los stickers."), 400
         media_mime = "image/webp"
-        media_id = sandbox_graph.store_media(_redis(), (STATIC / "stickers" / f"{name}.webp").read_bytes(),
+        media_id = sandbox_graph.store_media(parts.redis(current_app), (STATIC / "stickers" / f"{name}.webp").read_bytes(),
                                              media_mime)
     try:
         payload = simulator.inbound_payload(settings.whatsapp_phone_number_id, form, media_id, media_mime)
@@ -106,7 +98,7 @@ def receipts():
     """`{"wa_id", "delivered": [wamid...], "read": [wamid...], "mine": [wamid...]}`: emit the
     phone's receipts for the bot's messages and answer their stored statuses, plus which of
     the phone's own messages (`mine`) the bot has marked as read."""
-    settings = _settings()
+    settings = parts.settings(current_app)
     form = request.get_json(silent=True)
     if not isinstance(form, dict):
         return jsonify(error="Mandá un objeto JSON."), 400
@@ -118,15 +110,15 @@ def receipts():
     wanted = {wamid: state for state in RECEIPTS for wamid in lists[state]}  # read wins
     if wanted:
         # Only for what the stand-in delivered to this phone: the page cannot speak for others.
-        ours = {m["wamid"] for m in sandbox_graph.recorded(_redis(), to=wa_id)}
+        ours = {m["wamid"] for m in sandbox_graph.recorded(parts.redis(current_app), to=wa_id)}
         wanted = {wamid: state for wamid, state in wanted.items() if wamid in ours}
         for wamid, state in wanted.items():
             body = simulator.encode(simulator.status(settings.whatsapp_phone_number_id, wamid, wa_id, state))
             result, code = webhook.handle(body, simulator.sign(settings.whatsapp_app_secret, body))
             if code != 200:
                 log.warning("sandbox receipt refused by the webhook: %s %s", code, result)
-    seen = set(sandbox_graph.read_marks(_redis())) & set(lists["mine"]) if lists["mine"] else set()
-    return jsonify(statuses=delivery_states(_db(), settings.whatsapp_phone_number_id, list(wanted)),
+    seen = set(sandbox_graph.read_marks(parts.redis(current_app))) & set(lists["mine"]) if lists["mine"] else set()
+    return jsonify(statuses=delivery_states(parts.db(current_app), settings.whatsapp_phone_number_id, list(wanted)),
                    seen=sorted(seen))
 
 
@@ -153,12 +145,12 @@ def messages():
         since = float(request.args["since"]) if request.args.get("since") else None
     except ValueError:
         return jsonify(error="since must be a number (epoch seconds)"), 400
-    return jsonify(messages=sandbox_graph.recorded(_redis(), to=wa_id, since=since), now=time.time())
+    return jsonify(messages=sandbox_graph.recorded(parts.redis(current_app), to=wa_id, since=since), now=time.time())
 
 
 @bp.get("/sandbox/media/<media_id>")
 def media(media_id: str):
-    found = sandbox_graph.load_media(_redis(), media_id)
+    found = sandbox_graph.load_media(parts.redis(current_app), media_id)
     if found is None:
         return Response("No encontré ese archivo (el sandbox guarda los archivos una semana).", 404)
     content, mime = found

@@ -21,6 +21,8 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from redis import Redis
 
+from services import app_parts as parts
+
 bp = Blueprint("sandbox_graph", __name__)
 
 SENT = "campotech:sandbox:sent"
@@ -53,9 +55,6 @@ def _invalid(details: str) -> GraphError:
     return GraphError(100, "(#100) Invalid parameter", 400, details)
 
 
-def _redis() -> Redis:
-    return current_app.extensions["campotech.redis"]
-
 
 @bp.errorhandler(GraphError)
 def _graph_error(err: GraphError):
@@ -80,7 +79,7 @@ def messages(version: str, phone_number_id: str):
         raise _invalid("The request body must be a JSON object")
     if body.get("messaging_product") != "whatsapp":
         raise _invalid("messaging_product is required and must be 'whatsapp'")
-    redis = _redis()
+    redis = parts.redis(current_app)
     if body.get("status") == "read":
         if not body.get("message_id"):
             raise _invalid("message_id is required")
@@ -226,7 +225,7 @@ def _apply_fault(redis: Redis, to: str) -> None:
 def faults():
     spec = request.get_json(silent=True) or {}
     try:
-        add_fault(_redis(), code=spec.get("code"), http_status=int(spec.get("http_status", 400)),
+        add_fault(parts.redis(current_app), code=spec.get("code"), http_status=int(spec.get("http_status", 400)),
                   title=str(spec.get("title", "")), count=int(spec.get("count", 1)),
                   to=spec.get("to"), delay_ms=int(spec.get("delay_ms", 0)))
     except (TypeError, ValueError):
@@ -236,7 +235,7 @@ def faults():
 
 @bp.delete("/_faults")
 def clear_faults():
-    _redis().delete(FAULTS)
+    parts.redis(current_app).delete(FAULTS)
     return "", 204
 
 
@@ -264,7 +263,7 @@ def upload_raw():
     content = request.get_data()
     if not content:
         return jsonify(error="empty body"), 400
-    return jsonify(id=store_media(_redis(), content, request.mimetype or "application/octet-stream")), 201
+    return jsonify(id=store_media(parts.redis(current_app), content, request.mimetype or "application/octet-stream")), 201
 
 
 @bp.post("/<version>/<phone_number_id>/media")
@@ -275,12 +274,12 @@ def upload(version: str, phone_number_id: str):
         raise _invalid("file is required")
     content = file.read()
     mime = request.form.get("type") or file.mimetype or "application/octet-stream"
-    return jsonify(id=store_media(_redis(), content, mime))
+    return jsonify(id=store_media(parts.redis(current_app), content, mime))
 
 
 @bp.get("/<version>/<media_id>")
 def media_info(version: str, media_id: str):
-    found = load_media(_redis(), media_id)
+    found = load_media(parts.redis(current_app), media_id)
     if found is None:
         raise GraphError(100, "(#100) Invalid media id", 404, f"media {media_id} not found")
     content, mime = found
@@ -293,7 +292,7 @@ def media_info(version: str, media_id: str):
 
 @bp.get("/_download/<media_id>")
 def download(media_id: str):
-    found = load_media(_redis(), media_id)
+    found = load_media(parts.redis(current_app), media_id)
     if found is None:
         return Response("not found", status=404)
     content, mime = found

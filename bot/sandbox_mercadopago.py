@@ -35,11 +35,11 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import requests
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
-from redis import Redis
 
 from core.billing import payments
 from core.errors import SecretError
 from core.es_ar import pesos
+from services import app_parts as parts
 
 log = logging.getLogger("campotech.bot.sandbox_mercadopago")
 bp = Blueprint("sandbox_mercadopago", __name__)
@@ -78,12 +78,6 @@ def _api_error(err: ApiError):
     return jsonify(message=err.message, error=err.error, status=err.status, cause=[]), err.status
 
 
-def _redis() -> Redis:
-    return current_app.extensions["campotech.redis"]
-
-
-def _settings():
-    return current_app.extensions["campotech.settings"]
 
 
 def _stamp(moment: datetime) -> str:
@@ -91,12 +85,12 @@ def _stamp(moment: datetime) -> str:
 
 
 def _load(key: str) -> dict | None:
-    raw = _redis().get(key)
+    raw = parts.redis(current_app).get(key)
     return json.loads(raw) if raw else None
 
 
 def _save(key: str, value: dict) -> None:
-    _redis().set(key, json.dumps(value), ex=KEEP_SECONDS)
+    parts.redis(current_app).set(key, json.dumps(value), ex=KEEP_SECONDS)
 
 
 def _bearer() -> None:
@@ -121,7 +115,7 @@ def create_preference():
     if body.get("auto_return") and not _is_url(back_urls.get("success")):
         raise ApiError(400, "auto_return invalid. back_url.success must be defined", "invalid_auto_return")
     key = request.headers.get("x-idempotency-key")
-    redis = _redis()
+    redis = parts.redis(current_app)
     if key:
         known = redis.get(IDEMPOTENCY.format(key=key))
         if known:
@@ -129,7 +123,7 @@ def create_preference():
             if preference is not None:
                 return jsonify(preference), 201
     pref_id = f"{COLLECTOR_ID}-{uuid.uuid4()}"
-    checkout = _settings().public_base_url.rstrip("/") + url_for(".checkout") + "?pref_id=" + pref_id
+    checkout = parts.settings(current_app).public_base_url.rstrip("/") + url_for(".checkout") + "?pref_id=" + pref_id
     preference = {
         "additional_info": body.get("additional_info") or "",
         "auto_return": body.get("auto_return") or "",
@@ -195,8 +189,8 @@ def _checked_items(items: Any) -> list[dict]:
 def _is_url(value: Any) -> bool:
     if not isinstance(value, str):
         return False
-    parts = urlsplit(value)
-    return parts.scheme in ("http", "https") and bool(parts.netloc)
+    split = urlsplit(value)
+    return split.scheme in ("http", "https") and bool(split.netloc)
 
 
 @bp.get("/checkout/preferences/<pref_id>")
@@ -242,7 +236,7 @@ def _expired(preference: dict) -> bool:
 
 
 def _approved_payment(pref_id: str) -> dict | None:
-    paid = _redis().get(APPROVED.format(pref=pref_id))
+    paid = parts.redis(current_app).get(APPROVED.format(pref=pref_id))
     return _load(PAYMENT.format(id=paid.decode())) if paid else None
 
 
@@ -268,7 +262,7 @@ def pay():
     if _approved_payment(pref_id) or _expired(preference):
         return redirect(url_for(".checkout", pref_id=pref_id), code=303)
     payment = _new_payment(preference, outcome)
-    redis = _redis()
+    redis = parts.redis(current_app)
     redis.set(PAYMENT_PREFERENCE.format(id=payment["id"]), pref_id, ex=KEEP_SECONDS)
     if outcome == "approved":
         redis.set(APPROVED.format(pref=pref_id), str(payment["id"]), ex=KEEP_SECONDS)
@@ -278,7 +272,7 @@ def pay():
 
 def _new_payment(preference: dict, outcome: str) -> dict:
     status, detail, method, kind = OUTCOMES[outcome]
-    redis = _redis()
+    redis = parts.redis(current_app)
     redis.setnx(PAYMENT_IDS, FIRST_PAYMENT_ID)
     payment_id = int(redis.incr(PAYMENT_IDS))
     now = _stamp(datetime.now(UTC))
@@ -341,10 +335,10 @@ def _webhook_secret(org_id: int | None) -> str | None:
     """The secret Mercado Pago would sign with: the organization's, from its vault."""
     if org_id is None:
         return None
-    db = current_app.extensions["campotech.db"]
+    db = parts.db(current_app)
     try:
         with db.org_session(org_id) as session:
-            return payments.webhook_secret(session, _settings())
+            return payments.webhook_secret(session, parts.settings(current_app))
     except SecretError as exc:
         log.warning("sandbox mercadopago: webhook secret of organization %s unreadable: %s", org_id, exc)
         return None
@@ -366,7 +360,7 @@ def signed_headers(data_id: str, secret: str | None, *, ts: int | None = None) -
 def _notify(preference: dict, payment: dict, *, action: str) -> dict:
     """Post the payment's webhook to the preference's notification_url; the outcome is kept."""
     target = preference.get("notification_url")
-    base = _settings().public_base_url.rstrip("/") + "/"
+    base = parts.settings(current_app).public_base_url.rstrip("/") + "/"
     data_id = str(payment["id"])
     if not target:
         delivery = {"ok": False, "detail": "la preferencia no tiene notification_url"}
@@ -419,7 +413,7 @@ def result():
 
 
 def _preference_of(payment: dict) -> dict | None:
-    pref_id = _redis().get(PAYMENT_PREFERENCE.format(id=payment["id"]))
+    pref_id = parts.redis(current_app).get(PAYMENT_PREFERENCE.format(id=payment["id"]))
     return _load(PREFERENCE.format(id=pref_id.decode())) if pref_id else None
 
 

@@ -27,6 +27,7 @@ from core.models import Conversation, DeliveryStatus, Direction, Message, Organi
 from core.organizations import all_organization_ids
 from core.settings import Settings
 from integrations.whatsapp import retryable_code
+from services.app_parts import Part
 from services.dispatch import Dispatcher
 from services.metrics import Metrics
 from services.queues import DEFAULT, LOW
@@ -36,6 +37,8 @@ log = logging.getLogger("campotech.bot.transport")
 
 BUSY_KEY = "campotech:org-busy:{org_id}"
 CLOSED_KEY = "campotech:burst-closed:{burst_id}"
+# The app's one transport (see `web.create_app`), read as TRANSPORT.of(current_app).
+TRANSPORT: Part[Transport] = Part("campotech.transport")
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,8 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from bot.payload_fields import PayloadError
 from bot.payloads import decode_body, parse_webhook
-from bot.transport import Transport
+from bot.transport import TRANSPORT, Transport
+from services import app_parts as parts
 from services.metrics import Metrics
 
 log = logging.getLogger("campotech.bot.webhook")
@@ -28,7 +29,7 @@ MAX_BODY = 3 * 1024 * 1024  # Meta's payloads are small; anything this big is no
 
 
 def transport() -> Transport:
-    return current_app.extensions["campotech.transport"]
+    return TRANSPORT.of(current_app)
 
 
 def signature_valid(secret: str, body: bytes, header: str | None) -> bool:
@@ -40,7 +41,7 @@ def signature_valid(secret: str, body: bytes, header: str | None) -> bool:
 
 @bp.get("/webhooks/whatsapp")
 def verify() -> Response | tuple[str, int]:
-    settings = current_app.extensions["campotech.settings"]
+    settings = parts.settings(current_app)
     mode = request.args.get("hub.mode")
     token = request.args.get("hub.verify_token", "")
     challenge = request.args.get("hub.challenge", "")
@@ -81,7 +82,7 @@ def receive():
 
 def handle(body: bytes, header: str | None) -> tuple[dict, int]:
     """Check, parse and store one webhook post; the answer for Meta and its HTTP status."""
-    settings = current_app.extensions["campotech.settings"]
+    settings = parts.settings(current_app)
     if not header:
         return _refuse(401, "unsigned", "missing X-Hub-Signature-256")
     if not signature_valid(settings.whatsapp_app_secret, body, header):

@@ -14,6 +14,7 @@ from redis import Redis
 from core.db import Database
 from core.logging import configure_logging, org_id_var, request_id_var
 from core.settings import Settings, get_settings
+from services import app_parts as parts
 from services.dispatch import Dispatcher
 
 log = logging.getLogger("campotech.http")
@@ -32,19 +33,17 @@ def create_app(settings: Settings | None = None) -> Flask:
         SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.env == "production",
     )
-    app.extensions["campotech.settings"] = settings
-    db = app.extensions["campotech.db"] = Database(settings)
-    redis = app.extensions["campotech.redis"] = Redis.from_url(
+    parts.SETTINGS.put(app, settings)
+    db = parts.DB.put(app, Database(settings))
+    redis = parts.REDIS.put(app, Redis.from_url(
         settings.redis_url, socket_connect_timeout=1, socket_timeout=2
-    )
+    ))
     # Work the back-office, the CLI or a webhook defers is enqueued once its transaction commits.
     db.after_commit = Dispatcher(redis).after_commit
 
-    from bot.transport import Transport
+    from bot.transport import TRANSPORT, Transport
 
-    app.extensions["campotech.transport"] = Transport(
-        app.extensions["campotech.db"], app.extensions["campotech.redis"], settings
-    )
+    TRANSPORT.put(app, Transport(db, redis, settings))
 
     _install_request_context(app)
 
@@ -135,11 +134,3 @@ def content_security_policy() -> str:
             f"script-src 'self' 'nonce-{csp_nonce()}'; "
             "style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; media-src 'self' blob:; "
             "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
-
-
-def db_of(app: Flask) -> Database:
-    return app.extensions["campotech.db"]
-
-
-def redis_of(app: Flask) -> Redis:
-    return app.extensions["campotech.redis"]

@@ -11,18 +11,17 @@ from flask.cli import with_appcontext
 
 from core import audit, migrate
 from core.organizations import all_organization_ids, find_by_slug
+from services import app_parts as parts
 
 
 def register_cli(app: Flask) -> None:
-    from web import db_of
-
     @app.cli.command("migrate")
     @click.option("--revision", default="head", show_default=True)
     @with_appcontext
     def migrate_cmd(revision: str) -> None:
         """Apply database migrations (as MIGRATION_DATABASE_URL's role when set)."""
-        migrate.upgrade(app.extensions["campotech.settings"], revision)
-        click.echo(f"database at {migrate.current_revision(app.extensions['campotech.settings'])}")
+        migrate.upgrade(parts.settings(app), revision)
+        click.echo(f"database at {migrate.current_revision(parts.settings(app))}")
 
     @app.cli.command("seed-demo")
     @with_appcontext
@@ -32,7 +31,7 @@ def register_cli(app: Flask) -> None:
         from core.organizations.demo import DemoRefused, seed_demo
 
         try:
-            result = seed_demo(db_of(app))
+            result = seed_demo(parts.db(app))
         except DemoRefused as exc:
             raise click.ClickException(str(exc)) from exc
         click.echo(result if isinstance(result, str) else "demo organization ready")
@@ -51,10 +50,10 @@ def register_cli(app: Flask) -> None:
         from core.models import Organization
         from core.organizations.connections import update_whatsapp_number
 
-        number = phone_number_id or app.extensions["campotech.settings"].whatsapp_phone_number_id
+        number = phone_number_id or parts.settings(app).whatsapp_phone_number_id
         org_id = _org_id(slug)
         try:
-            with db_of(app).org_session(org_id) as s:
+            with parts.db(app).org_session(org_id) as s:
                 shown = display_phone or s.get(Organization, org_id).wa_display_phone
                 bound = update_whatsapp_number(s, org_id, number, shown, actor="cli").wa_phone_number_id
         except (Conflict, ValidationFailed) as exc:
@@ -69,7 +68,7 @@ def register_cli(app: Flask) -> None:
     @with_appcontext
     def verify_cmd(slug: str | None) -> None:
         """Check every hash link; exit 1 and name the first broken entry if any."""
-        db = db_of(app)
+        db = parts.db(app)
         with db.system_session() as s:
             if slug:
                 org = find_by_slug(s, slug)
@@ -95,8 +94,8 @@ def register_cli(app: Flask) -> None:
         """Re-encrypt every secret with the first key of ENCRYPTION_KEY."""
         from core.vault import Vault
 
-        db = db_of(app)
-        vault = Vault(app.extensions["campotech.settings"].encryption_keys)
+        db = parts.db(app)
+        vault = Vault(parts.settings(app).encryption_keys)
         with db.system_session() as s:
             ids = all_organization_ids(s)
         total = 0
@@ -124,9 +123,9 @@ def register_cli(app: Flask) -> None:
         if value is None:
             value = click.prompt(name, hide_input=True)
         org_id = _org_id(slug)
-        vault = Vault(app.extensions["campotech.settings"].encryption_keys)
+        vault = Vault(parts.settings(app).encryption_keys)
         try:
-            with db_of(app).org_session(org_id) as s:
+            with parts.db(app).org_session(org_id) as s:
                 vault.store(s, name, value.strip() + ("\n" if path else ""), actor="cli")
         except ValidationFailed as exc:
             raise click.ClickException(str(exc)) from exc
@@ -157,7 +156,7 @@ def register_cli(app: Flask) -> None:
         changes = {names.get(key, key): value for key, value in fields.items() if value is not None}
         org_id = _org_id(slug)
         try:
-            with db_of(app).org_session(org_id) as s:
+            with parts.db(app).org_session(org_id) as s:
                 update_business(s, org_id, changes, actor="cli")
         except ValidationFailed as exc:
             raise click.ClickException("; ".join(exc.errors.values()) or str(exc)) from exc
@@ -172,8 +171,8 @@ def register_cli(app: Flask) -> None:
         from services.connection_status import FAILED
         from services.queues import redis_connection
 
-        settings = app.extensions["campotech.settings"]
-        db, org_id = db_of(app), _org_id(slug)
+        settings = parts.settings(app)
+        db, org_id = parts.db(app), _org_id(slug)
         redis = redis_connection(settings)
         words = {"ok": "OK", "failed": "FAILED", "missing": "not configured"}
         failed = False
@@ -194,8 +193,8 @@ def register_cli(app: Flask) -> None:
         from services import afip_gateway
         from services.queues import redis_connection
 
-        settings = app.extensions["campotech.settings"]
-        persona = afip_gateway.lookup_cuit(db_of(app), redis_connection(settings), settings,
+        settings = parts.settings(app)
+        persona = afip_gateway.lookup_cuit(parts.db(app), redis_connection(settings), settings,
                                            _org_id(slug), cuit.replace("-", ""))
         if persona is None:
             raise click.ClickException(f"AFIP has no one with CUIT {cuit}")
@@ -223,7 +222,7 @@ def register_cli(app: Flask) -> None:
             value = Decimal(amount)
         except InvalidOperation as exc:
             raise click.ClickException(f"not an amount: {amount}") from exc
-        with db_of(app).org_session(_org_id(slug)) as s:
+        with parts.db(app).org_session(_org_id(slug)) as s:
             invoice = s.get(Invoice, invoice_id)
             if invoice is None:
                 raise click.ClickException(f"no invoice {invoice_id} in {slug}")
@@ -236,7 +235,7 @@ def register_cli(app: Flask) -> None:
                    f"balance {outcome.balance}")
 
     def _org_id(slug: str) -> int:
-        with db_of(app).system_session() as s:
+        with parts.db(app).system_session() as s:
             org = find_by_slug(s, slug)
             if org is None:
                 raise click.ClickException(f"no organization '{slug}'")

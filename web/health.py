@@ -7,6 +7,7 @@ import hmac
 from flask import Blueprint, Response, abort, current_app, jsonify, request
 from redis.exceptions import RedisError
 
+from services import app_parts as parts
 from services import health
 from services.metrics import Metrics
 
@@ -15,9 +16,7 @@ bp = Blueprint("health", __name__)
 
 @bp.get("/healthz")
 def healthz():
-    from web import db_of, redis_of
-
-    report = health.check(db_of(current_app), redis_of(current_app))
+    report = health.check(parts.db(current_app), parts.redis(current_app))
     body = {"status": "ok" if report.ok else "unavailable", "checks": report.checks}
     if not report.ok:
         body["failed"] = report.failed
@@ -31,12 +30,11 @@ def metrics():
     With METRICS_TOKEN set, only `Authorization: Bearer <token>` gets in; without one it is
     served outside production only (queue depths and error rates are nobody else's business).
     """
-    from web import redis_of
 
-    _check_metrics_access(current_app.extensions["campotech.settings"])
+    _check_metrics_access(parts.settings(current_app))
 
     try:
-        body = Metrics(redis_of(current_app)).render()
+        body = Metrics(parts.redis(current_app)).render()
     except RedisError as exc:
         return Response(f"# redis unavailable: {exc}\n", status=503, mimetype="text/plain")
     return Response(body, mimetype="text/plain; version=0.0.4")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template
 
+from services import app_parts as parts
 from services import health
 
 bp = Blueprint("home", __name__)
@@ -12,10 +13,8 @@ bp = Blueprint("home", __name__)
 
 @bp.get("/")
 def index():
-    from web import db_of, redis_of
-
-    report = health.check(db_of(current_app), redis_of(current_app))
-    settings = current_app.extensions["campotech.settings"]
+    report = health.check(parts.db(current_app), parts.redis(current_app))
+    settings = parts.settings(current_app)
     demo = demo_people() if settings.whatsapp_sandbox else None  # never in production
     return render_template("home.html", report=report, sandbox=settings.whatsapp_sandbox, demo=demo)
 

@@ -12,6 +12,7 @@ from flask import Blueprint, Response, current_app
 
 from core.billing import invoice_links
 from core.billing.invoice_pdf import load_invoice_pdf
+from services import app_parts as parts
 
 bp = Blueprint("invoice_pdf", __name__)
 
@@ -38,18 +39,16 @@ def _page(html: str, status: int) -> Response:
 @bp.get("/i/", defaults={"name": ""})
 @bp.get("/i/<path:name>")  # any shape, even with slashes, gets the friendly page
 def show(name: str):
-    from web import db_of
-
     if not name.endswith(".pdf"):
         return _page(_MISSING, 404)
-    settings = current_app.extensions["campotech.settings"]
+    settings = parts.settings(current_app)
     try:
         org_id, invoice_id = invoice_links.read_token(settings, name.removesuffix(".pdf"))
     except invoice_links.TokenExpired:
         return _page(_EXPIRED, 410)
     except invoice_links.TokenInvalid:
         return _page(_MISSING, 404)
-    with db_of(current_app).org_session(org_id) as session:
+    with parts.db(current_app).org_session(org_id) as session:
         found = load_invoice_pdf(session, invoice_id)
     if found is None:
         return _page(_MISSING, 404)

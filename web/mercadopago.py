@@ -23,8 +23,8 @@ from core.billing import payments
 from core.errors import SecretError
 from core.models import Organization
 from integrations.mercadopago import verify_signature
+from services import app_parts as parts
 from services.payment_gateway import queue_payment_fetch
-from web import db_of, redis_of
 
 log = logging.getLogger("campotech.web.mercadopago")
 bp = Blueprint("mercadopago_webhook", __name__)
@@ -91,8 +91,8 @@ def receive():
     if not data_id.isalnum() or len(data_id) > 64:
         return _refuse(400, "malformed payment id", org_id=org_id)
 
-    settings = current_app.extensions["campotech.settings"]
-    db = db_of(current_app)
+    settings = parts.settings(current_app)
+    db = parts.db(current_app)
     try:
         with db.system_session() as session:
             known = session.get(Organization, org_id) is not None
@@ -112,7 +112,7 @@ def receive():
                     " taken as a hint only", data_id,
                     extra={"org_id": org_id, "mp_request_id": request.headers.get("x-request-id")})
     try:
-        outcome = queue_payment_fetch(redis_of(current_app), org_id, data_id)
+        outcome = queue_payment_fetch(parts.redis(current_app), org_id, data_id)
     except RedisError as exc:
         # Not a 200: Mercado Pago keeps the notification and sends it again.
         log.error("mercadopago notification for payment %s not queued: %s", data_id, exc)

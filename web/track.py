@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, render_template
 
 from core.jobs import tracking
+from services import app_parts as parts
 
 bp = Blueprint("track", __name__)
 
@@ -17,16 +18,14 @@ bp = Blueprint("track", __name__)
 @bp.get("/t/", defaults={"token": ""})
 @bp.get("/t/<path:token>")  # any shape, even with slashes, gets the friendly page
 def show(token: str):
-    from web import db_of
-
-    settings = current_app.extensions["campotech.settings"]
+    settings = parts.settings(current_app)
     try:
         org_id, job_id = tracking.read_token(settings, token)
     except tracking.TokenExpired:
         return render_template("track.html", problem="expired"), 410
     except tracking.TokenInvalid:
         return render_template("track.html", problem="missing"), 404
-    with db_of(current_app).org_session(org_id) as session:
+    with parts.db(current_app).org_session(org_id) as session:
         view = tracking.load_view(session, job_id)
     if view is None:
         return render_template("track.html", problem="missing"), 404

@@ -36,7 +36,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import requests
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
 
-from core.billing import payments
+from core.billing import mp_payments
 from core.errors import SecretError
 from core.es_ar import pesos
 from services import app_parts as parts
@@ -338,7 +338,7 @@ def _webhook_secret(org_id: int | None) -> str | None:
     db = parts.db(current_app)
     try:
         with db.org_session(org_id) as session:
-            return payments.webhook_secret(session, parts.settings(current_app))
+            return mp_payments.webhook_secret(session, parts.settings(current_app))
     except SecretError as exc:
         log.warning("sandbox mercadopago: webhook secret of organization %s unreadable: %s", org_id, exc)
         return None

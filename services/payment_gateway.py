@@ -15,7 +15,7 @@ from redis import Redis
 from rq import Queue, Retry
 from sqlalchemy.orm import Session
 
-from core.billing import payments, reconciliation
+from core.billing import mp_payments, reconciliation
 from core.db import Database
 from core.logging import org_id_var
 from core.models import Invoice, utcnow
@@ -56,7 +56,7 @@ def link_maker(settings: Settings):
         client = client_for(session, settings)
         if client is None:
             return None
-        return payments.create_payment_link(session, invoice, client, settings=settings,
+        return mp_payments.create_payment_link(session, invoice, client, settings=settings,
                                             now=utcnow())
 
     return make
@@ -107,7 +107,7 @@ def reconcile_payments(db: Database, redis: Redis, settings: Settings) -> dict:
         try:
             with db.org_session(org_id) as session:
                 mp = client_for(session, settings)
-                references = [payments.external_reference(invoice)
+                references = [mp_payments.external_reference(invoice)
                               for invoice in reconciliation.invoices_to_reconcile(session, now)]
             if mp is None:
                 continue

@@ -9,7 +9,7 @@ from redis import Redis
 from sqlalchemy.orm import Session
 
 from core import es_ar
-from core.billing import invoicing, payments
+from core.billing import invoicing, mp_payments, payments
 from core.db import Database
 from core.messaging import texts
 from core.messaging.outbox import customer_conversation, queue_replies
@@ -48,7 +48,7 @@ def handle_payment_notification(db: Database, redis: Redis, settings: Settings, 
                     payment_id, org_id)
         return {"outcome": "not_found"}
     with db.org_session(org_id) as session:
-        outcome = payments.record_mercadopago_payment(session, mp_payment, now=utcnow())
+        outcome = mp_payments.record_mercadopago_payment(session, mp_payment, now=utcnow())
         customer_ids = _receipt(session, outcome, payment_id, mp_payment.status)
         owner_text = _owner_text(session, outcome)
     _dispatch(redis, org_id, customer_ids)

@@ -19,7 +19,7 @@ from flask import Blueprint, current_app, jsonify, request
 from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
-from core.billing import payments
+from core.billing import mp_payments
 from core.errors import SecretError
 from core.models import Organization
 from integrations.mercadopago import verify_signature
@@ -99,7 +99,7 @@ def receive():
         if not known:
             return _refuse(404, "unknown organization", org_id=org_id)
         with db.org_session(org_id) as session:
-            secret = payments.webhook_secret(session, settings)
+            secret = mp_payments.webhook_secret(session, settings)
     except SecretError as exc:
         log.error("mercadopago webhook secret of organization %s unreadable: %s", org_id, exc)
         secret = None

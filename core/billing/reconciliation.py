@@ -18,7 +18,8 @@ from core.models import (
 
 log = logging.getLogger("campotech.payments")
 
-from core.billing.payments import MP_STATUS, OPEN_INVOICE, MPPaymentLike, P
+from core.billing.mp_payments import MP_STATUS, MPPaymentLike
+from core.billing.payments import OPEN_INVOICE, P
 
 # A link that expired this recently may still have a payment whose notification never came.
 RECONCILE_AFTER_EXPIRY = timedelta(days=1)

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from rq import Queue
 
-from core.billing import payments
+from core.billing import mp_payments
 from core.models import Invoice, JobStatus, PaymentStatus
 from services import payment_gateway
 from tests.billing.conftest import CUSTOMER_WA, SECRET, Shop
@@ -22,7 +22,7 @@ RECEIPT = "¡Gracias, Marta! 🙌 Recibimos tu pago de $15.000 de la factura B 0
 def _open_link(shop: Shop) -> str:
     with shop.db.org_session(shop.org_id) as s:
         mp = payment_gateway.client_for(s, shop.settings)
-        return payments.create_payment_link(s, s.get(Invoice, shop.invoice_id), mp,
+        return mp_payments.create_payment_link(s, s.get(Invoice, shop.invoice_id), mp,
                                             settings=shop.settings, now=datetime.now(UTC))
 
 

@@ -12,7 +12,7 @@ import pytest
 from rq import Queue
 from sqlalchemy import func, select
 
-from core.billing import payments
+from core.billing import mp_payments, payments
 from core.errors import ValidationFailed
 from core.models import (
     AuditEntry,
@@ -36,7 +36,7 @@ def _link(shop: Shop, now: datetime | None = None) -> str | None:
     with shop.db.org_session(shop.org_id) as s:
         mp = payment_gateway.client_for(s, shop.settings)
         invoice = s.get(Invoice, shop.invoice_id)
-        return payments.create_payment_link(s, invoice, mp, settings=shop.settings,
+        return mp_payments.create_payment_link(s, invoice, mp, settings=shop.settings,
                                             now=now or datetime.now(UTC))
 
 
@@ -83,7 +83,7 @@ def test_a_retry_after_a_crash_reuses_the_preference(shop):
 
     with pytest.raises(Crash), shop.db.org_session(shop.org_id) as s:
         mp = payment_gateway.client_for(s, shop.settings)
-        payments.create_payment_link(s, s.get(Invoice, shop.invoice_id), mp,
+        mp_payments.create_payment_link(s, s.get(Invoice, shop.invoice_id), mp,
                                      settings=shop.settings, now=datetime.now(UTC))
         raise Crash  # the worker died before committing
 

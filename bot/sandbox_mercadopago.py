@@ -16,47 +16,44 @@ And the buyer's side: `init_point` opens a checkout page with "Pagar" and "Recha
 creates a payment and posts Mercado Pago's webhook to the preference's `notification_url`, signed
 as Mercado Pago signs it (`x-signature: ts=…,v1=HMAC-SHA256(secret, "id:…;request-id:…;ts:…;")`
 with the organization's webhook secret), so `/webhooks/mercadopago`, the worker's re-fetch of
-the payment and the chat messages run exactly as in production. State lives in Redis.
+the payment and the chat messages run exactly as in production. State lives in Redis
+(`bot/sandbox_mp_store.py`); the webhook is posted by `bot/sandbox_mp_webhook.py`.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import json
 import logging
-import secrets
-import time
 import uuid
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import urlencode, urlsplit
 
-import requests
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
 
-from core.billing import mp_payments
-from core.errors import SecretError
+from bot.sandbox_mp_store import (
+    APPROVED,
+    CLIENT_ID,
+    COLLECTOR_ID,
+    DELIVERY,
+    FIRST_PAYMENT_ID,
+    IDEMPOTENCY,
+    KEEP_SECONDS,
+    PAYMENT,
+    PAYMENT_IDS,
+    PAYMENT_PREFERENCE,
+    PREFERENCE,
+    load_state,
+    save_state,
+    stamp,
+)
+from bot.sandbox_mp_webhook import post_webhook
 from core.es_ar import pesos
 from services import app_parts as parts
 
 log = logging.getLogger("campotech.bot.sandbox_mercadopago")
 bp = Blueprint("sandbox_mercadopago", __name__)
 
-PREFERENCE = "campotech:sandbox:mp:preference:{id}"
-IDEMPOTENCY = "campotech:sandbox:mp:idempotency:{key}"
-PAYMENT = "campotech:sandbox:mp:payment:{id}"
-PAYMENT_PREFERENCE = "campotech:sandbox:mp:payment_preference:{id}"
-APPROVED = "campotech:sandbox:mp:approved:{pref}"  # the preference's approved payment
-DELIVERY = "campotech:sandbox:mp:delivery:{id}"  # how the last webhook post went
-PAYMENT_IDS = "campotech:sandbox:mp:payment_ids"
-KEEP_SECONDS = 30 * 86400
-FIRST_PAYMENT_ID = 1_320_000_000  # Mercado Pago's ids are large integers
-COLLECTOR_ID = 1_900_000_001
-CLIENT_ID = "5400000000000001"
-AR = timezone(timedelta(hours=-3))  # Mercado Pago stamps Argentine accounts in -03:00
-NOTIFY_TIMEOUT = 5.0
 OUTCOMES = {
     # outcome → (status, status_detail, payment_method_id, payment_type_id), as Mercado Pago
     # reports an account-money payment and a card refused by the issuer.
@@ -76,21 +73,6 @@ class ApiError(Exception):
 @bp.errorhandler(ApiError)
 def _api_error(err: ApiError):
     return jsonify(message=err.message, error=err.error, status=err.status, cause=[]), err.status
-
-
-
-
-def _stamp(moment: datetime) -> str:
-    return moment.astimezone(AR).isoformat(timespec="milliseconds")
-
-
-def _load(key: str) -> dict | None:
-    raw = parts.redis(current_app).get(key)
-    return json.loads(raw) if raw else None
-
-
-def _save(key: str, value: dict) -> None:
-    parts.redis(current_app).set(key, json.dumps(value), ex=KEEP_SECONDS)
 
 
 def _bearer() -> None:
@@ -119,7 +101,7 @@ def create_preference():
     if key:
         known = redis.get(IDEMPOTENCY.format(key=key))
         if known:
-            preference = _load(PREFERENCE.format(id=known.decode()))
+            preference = load_state(PREFERENCE.format(id=known.decode()))
             if preference is not None:
                 return jsonify(preference), 201
     pref_id = f"{COLLECTOR_ID}-{uuid.uuid4()}"
@@ -132,7 +114,7 @@ def create_preference():
         "binary_mode": bool(body.get("binary_mode", False)),
         "client_id": CLIENT_ID,
         "collector_id": COLLECTOR_ID,
-        "date_created": _stamp(datetime.now(UTC)),
+        "date_created": stamp(datetime.now(UTC)),
         "date_of_expiration": None,
         "expiration_date_from": body.get("expiration_date_from"),
         "expiration_date_to": body.get("expiration_date_to"),
@@ -155,7 +137,7 @@ def create_preference():
         "site_id": "MLA",
         "statement_descriptor": body.get("statement_descriptor"),
     }
-    _save(PREFERENCE.format(id=pref_id), preference)
+    save_state(PREFERENCE.format(id=pref_id), preference)
     if key:
         redis.set(IDEMPOTENCY.format(key=key), pref_id, ex=KEEP_SECONDS)
     return jsonify(preference), 201
@@ -196,7 +178,7 @@ def _is_url(value: Any) -> bool:
 @bp.get("/checkout/preferences/<pref_id>")
 def get_preference(pref_id: str):
     _bearer()
-    preference = _load(PREFERENCE.format(id=pref_id))
+    preference = load_state(PREFERENCE.format(id=pref_id))
     if preference is None:
         raise ApiError(404, "preference not found", "not_found")
     return jsonify(preference)
@@ -205,7 +187,7 @@ def get_preference(pref_id: str):
 @bp.get("/v1/payments/<payment_id>")
 def get_payment(payment_id: str):
     _bearer()
-    payment = _load(PAYMENT.format(id=payment_id)) if payment_id.isdigit() else None
+    payment = load_state(PAYMENT.format(id=payment_id)) if payment_id.isdigit() else None
     if payment is None:
         raise ApiError(404, "Payment not found", "not_found")
     return jsonify(payment)
@@ -237,13 +219,13 @@ def _expired(preference: dict) -> bool:
 
 def _approved_payment(pref_id: str) -> dict | None:
     paid = parts.redis(current_app).get(APPROVED.format(pref=pref_id))
-    return _load(PAYMENT.format(id=paid.decode())) if paid else None
+    return load_state(PAYMENT.format(id=paid.decode())) if paid else None
 
 
 @bp.get("/checkout/v1/redirect")
 def checkout():
     pref_id = request.args.get("pref_id", "")
-    preference = _load(PREFERENCE.format(id=pref_id)) if pref_id else None
+    preference = load_state(PREFERENCE.format(id=pref_id)) if pref_id else None
     if preference is None:
         return render_template("sandbox_checkout.html", state="unknown"), 404
     state = "paid" if _approved_payment(pref_id) else "expired" if _expired(preference) else "open"
@@ -256,7 +238,7 @@ def checkout():
 def pay():
     pref_id = request.form.get("pref_id", "")
     outcome = request.form.get("outcome", "")
-    preference = _load(PREFERENCE.format(id=pref_id)) if pref_id else None
+    preference = load_state(PREFERENCE.format(id=pref_id)) if pref_id else None
     if preference is None or outcome not in OUTCOMES:
         return render_template("sandbox_checkout.html", state="unknown"), 404
     if _approved_payment(pref_id) or _expired(preference):
@@ -266,7 +248,7 @@ def pay():
     redis.set(PAYMENT_PREFERENCE.format(id=payment["id"]), pref_id, ex=KEEP_SECONDS)
     if outcome == "approved":
         redis.set(APPROVED.format(pref=pref_id), str(payment["id"]), ex=KEEP_SECONDS)
-    _notify(preference, payment, action="payment.created")
+    post_webhook(preference, payment, action="payment.created")
     return redirect(url_for(".result", payment_id=payment["id"]), code=303)
 
 
@@ -275,7 +257,7 @@ def _new_payment(preference: dict, outcome: str) -> dict:
     redis = parts.redis(current_app)
     redis.setnx(PAYMENT_IDS, FIRST_PAYMENT_ID)
     payment_id = int(redis.incr(PAYMENT_IDS))
-    now = _stamp(datetime.now(UTC))
+    now = stamp(datetime.now(UTC))
     total = float(_total(preference))
     approved = status == "approved"
     payment = {
@@ -322,81 +304,18 @@ def _new_payment(preference: dict, outcome: str) -> dict:
         "processing_mode": "aggregator",
         "refunds": [],
     }
-    _save(PAYMENT.format(id=payment_id), payment)
+    save_state(PAYMENT.format(id=payment_id), payment)
     return payment
-
-
-def _org_of(notification_url: str) -> int | None:
-    values = parse_qs(urlsplit(notification_url).query).get("org") or []
-    return int(values[0]) if values and values[0].isdigit() and int(values[0]) < 2**31 else None
-
-
-def _webhook_secret(org_id: int | None) -> str | None:
-    """The secret Mercado Pago would sign with: the organization's, from its vault."""
-    if org_id is None:
-        return None
-    db = parts.db(current_app)
-    try:
-        with db.org_session(org_id) as session:
-            return mp_payments.webhook_secret(session, parts.settings(current_app))
-    except SecretError as exc:
-        log.warning("sandbox mercadopago: webhook secret of organization %s unreadable: %s", org_id, exc)
-        return None
-
-
-def signed_headers(data_id: str, secret: str | None, *, ts: int | None = None) -> dict[str, str]:
-    """The headers Mercado Pago sends with a webhook; `x-signature` only with a secret."""
-    request_id = str(uuid.uuid4())
-    headers = {"Content-Type": "application/json", "x-request-id": request_id,
-               "User-Agent": "MercadoPago WebHook v1.0 payment"}
-    if secret:
-        ts = int(time.time()) if ts is None else ts
-        manifest = f"id:{data_id.lower()};request-id:{request_id};ts:{ts};"
-        v1 = hmac.new(secret.encode(), manifest.encode(), hashlib.sha256).hexdigest()
-        headers["x-signature"] = f"ts={ts},v1={v1}"
-    return headers
-
-
-def _notify(preference: dict, payment: dict, *, action: str) -> dict:
-    """Post the payment's webhook to the preference's notification_url; the outcome is kept."""
-    target = preference.get("notification_url")
-    base = parts.settings(current_app).public_base_url.rstrip("/") + "/"
-    data_id = str(payment["id"])
-    if not target:
-        delivery = {"ok": False, "detail": "la preferencia no tiene notification_url"}
-    elif not target.startswith(base):
-        # Only this app's own webhook: the stand-in must not post to arbitrary hosts.
-        delivery = {"ok": False, "detail": "notification_url fuera de PUBLIC_BASE_URL"}
-    else:
-        separator = "&" if urlsplit(target).query else "?"
-        url = f"{target}{separator}{urlencode({'data.id': data_id, 'type': 'payment'})}"
-        body = {"action": action, "api_version": "v1", "data": {"id": data_id},
-                "date_created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "id": secrets.randbelow(10**11) + 10**11, "live_mode": False, "type": "payment",
-                "user_id": str(COLLECTOR_ID)}
-        secret = _webhook_secret(_org_of(target))
-        try:
-            answer = requests.post(url, data=json.dumps(body), timeout=NOTIFY_TIMEOUT,
-                                   headers=signed_headers(data_id, secret))
-            delivery = {"ok": 200 <= answer.status_code < 300, "status": answer.status_code,
-                        "detail": answer.text[:200]}
-        except requests.RequestException as exc:
-            delivery = {"ok": False, "detail": exc.__class__.__name__}
-        if not secret:
-            delivery["detail"] = "el comercio no tiene la clave secreta de webhooks; " + delivery["detail"]
-    log.info("sandbox mercadopago: payment %s notified: %s", data_id, delivery)
-    _save(DELIVERY.format(id=data_id), delivery)
-    return delivery
 
 
 @bp.get("/checkout/v1/result")
 def result():
     payment_id = request.args.get("payment_id", "")
-    payment = _load(PAYMENT.format(id=payment_id)) if payment_id.isdigit() else None
+    payment = load_state(PAYMENT.format(id=payment_id)) if payment_id.isdigit() else None
     if payment is None:
         return render_template("sandbox_checkout.html", state="unknown"), 404
     preference = _preference_of(payment)
-    delivery = _load(DELIVERY.format(id=payment_id)) or {}
+    delivery = load_state(DELIVERY.format(id=payment_id)) or {}
     approved = payment["status"] == "approved"
     back = (preference or {}).get("back_urls", {}).get("success" if approved else "failure")
     if back:
@@ -414,15 +333,15 @@ def result():
 
 def _preference_of(payment: dict) -> dict | None:
     pref_id = parts.redis(current_app).get(PAYMENT_PREFERENCE.format(id=payment["id"]))
-    return _load(PREFERENCE.format(id=pref_id.decode())) if pref_id else None
+    return load_state(PREFERENCE.format(id=pref_id.decode())) if pref_id else None
 
 
 @bp.post("/checkout/v1/notify")
 def notify_again():
     """Post the webhook again (the app was down, the secret was missing): a developer's retry."""
     payment_id = request.form.get("payment_id", "")
-    payment = _load(PAYMENT.format(id=payment_id)) if payment_id.isdigit() else None
+    payment = load_state(PAYMENT.format(id=payment_id)) if payment_id.isdigit() else None
     if payment is None:
         return render_template("sandbox_checkout.html", state="unknown"), 404
-    _notify({"notification_url": payment.get("notification_url")}, payment, action="payment.updated")
+    post_webhook({"notification_url": payment.get("notification_url")}, payment, action="payment.updated")
     return redirect(url_for(".result", payment_id=payment_id), code=303)

@@ -26,7 +26,7 @@ from core.models import (
     Organization,
     User,
 )
-from flows import technician
+from flows import technician, technician_close
 from flows.buttons import decode
 from flows.turn import Turn
 from nlu.extract import extract
@@ -344,7 +344,7 @@ def test_a_long_summary_fits_in_a_whatsapp_body():
                   quantity=Decimal(1), unit_price=Decimal(1000)) for n in range(60)]
     summary = WorkSummary(lines=lines, unmatched=["algo raro " * 10] * 5,
                           total=Decimal(60000))
-    body = technician._summary_body(summary, 7, "Marta García")
+    body = technician_close._summary_body(summary, 7, "Marta García")
     assert len(body) <= 1024
     assert "ítems más: $" in body and body.endswith("¿Lo confirmo y le mandamos la factura?")
 

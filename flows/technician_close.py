@@ -1,0 +1,277 @@
+"""Closing a technician's visit: done (the priced summary, then Confirmar / Cancelar: the
+`TECH_DONE` flow) or could not finish (needs follow-up, and a follow-up job at their first free
+hour on the day they name). The turn comes from `flows/technician.py`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, datetime, time
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from core import es_ar, jobs
+from core.billing import invoicing
+from core.errors import DomainError
+from core.es_ar import at_hour, day_phrase, first_name, weekday_date, yes_or_no
+from core.jobs.scheduling import DEFAULT_DURATION, Slot, free_slots, is_slot_free
+from core.jobs.work_summary import Line, WorkSummary
+from core.messaging import texts
+from core.messaging.replies import (
+    MAX_INTERACTIVE_BODY,
+    Button,
+    Buttons,
+    Reply,
+    Text,
+)
+from core.models import (
+    InvoiceStatus,
+    Job,
+    JobEvent,
+)
+from flows.buttons import DoneTap
+from flows.steps import Flow, Step
+from flows.technician_jobs import (
+    ACTIONS,
+    CANCEL_TITLE,
+    CONFIRM_TITLE,
+    FLOW_DONE,
+    IDLE,
+    NO_EXTRA,
+    REST_OF_LINES,
+    THE_CUSTOMER,
+    S,
+    clear,
+    own_job,
+    parse_date,
+    short,
+    tell_customer,
+    wrong_state,
+)
+from flows.turn import Turn
+from flows.work_text import match_lines, render_work_summary
+from flows.work_text import stated_amount as parse_stated_amount
+from nlu.schema import Extraction
+
+
+def _visit_phrase(start: datetime) -> str:
+    """"jueves 26/11 a las 9" (read after "el")."""
+    return f"{weekday_date(start.date())} {at_hour(start)}"
+
+
+# ---- done: summary, then confirm or cancel -------------------------------------------------
+
+def start_done(turn: Turn, job: Job, text: str, result: Extraction | None) -> list[Reply]:
+    amount = result.amount if result is not None else None
+    if amount is None:
+        amount = parse_stated_amount(text)
+    if amount is not None and amount <= 0:
+        amount = None
+    summary = match_lines(turn.session, text, amount)
+    if summary.total <= 0:
+        clear(turn.conversation)
+        return [Text(texts.render("tech_done_no_amount", number=job.number))]
+    customer = job.customer.name if job.customer else None
+    return TECH_DONE.start(turn, **_summary_slots(job, summary, text),
+                           body=_summary_body(summary, job.number, customer))
+
+
+def _ask_done(turn: Turn) -> list[Reply]:
+    job_id = turn.slots["job_id"]
+    return [Buttons(body=turn.slots["body"],
+                    buttons=(Button(DoneTap("confirm", job_id).encode(), CONFIRM_TITLE),
+                             Button(DoneTap("cancel", job_id).encode(), CANCEL_TITLE)))]
+
+
+def _read_done(turn: Turn) -> bool:
+    """Confirmar / Cancelar, tapped or typed ("dale", "no lo cierres")."""
+    tap = turn.tap
+    if isinstance(tap, DoneTap) and tap.job_id == turn.slots.get("job_id"):
+        decision = "yes" if tap.choice == "confirm" else "no"
+    elif tap is None:
+        decision = "no" if turn.said in NO_EXTRA else yes_or_no(turn.text)
+    else:
+        decision = None
+    if decision:
+        turn.save(decision=decision)
+    return decision is not None
+
+
+def _finish_done(turn: Turn) -> list[Reply]:
+    if turn.slots.get("decision") == "yes":
+        return _confirm_done(turn, turn.slots["job_id"])
+    return _cancel_done(turn)
+
+
+def done_tapped(turn: Turn, tap: DoneTap) -> list[Reply]:
+    """A tap on a summary's buttons: its answer, or "no longer valid" for an old summary."""
+    if not turn.in_flow(FLOW_DONE) or turn.slots.get("job_id") != tap.job_id:
+        return [Text(texts.render("tech_done_stale"))]
+    return TECH_DONE.walk(turn)
+
+
+TECH_DONE = Flow(
+    name=FLOW_DONE,
+    steps=(Step("confirm", ask=_ask_done, read=_read_done,
+                needed=lambda turn: not turn.slots.get("decision"),
+                reask=lambda turn: [Text(texts.render("tech_done_retry")), *_ask_done(turn)]),),
+    finish=_finish_done,
+    hand_over=lambda turn: _cancel_done(turn),
+    idle=IDLE,
+)
+
+
+def _summary_slots(job: Job, summary: WorkSummary, text: str) -> dict:
+    return {
+        "job_id": job.id,
+        "job_number": job.number,
+        "lines": [{"item_id": line.item_id, "description": line.description,
+                   "quantity": str(line.quantity), "unit_price": str(line.unit_price),
+                   "amount": str(line.amount)} for line in summary.all_lines],
+        "total": str(summary.total),
+        "stated_amount": None if summary.stated_amount is None else str(summary.stated_amount),
+        "unmatched": list(summary.unmatched),
+        "said": text,
+    }
+
+
+def _summary_body(summary: WorkSummary, number: int, customer: str | None) -> str:
+    """The confirmation, within WhatsApp's 1024 characters: the last lines fold into one."""
+    lines = summary.lines
+    body = render_work_summary(summary, number, customer)
+    for keep in range(len(lines) - 1, -1, -1):
+        if len(body) <= MAX_INTERACTIVE_BODY:
+            return body
+        rest = lines[keep:]
+        folded = Line(item_id=None, description=REST_OF_LINES.format(n=len(rest)),
+                      quantity=Decimal(1),
+                      unit_price=sum((line.amount for line in rest), Decimal("0.00")),
+                      confidence=min(line.confidence for line in rest))
+        unmatched = [short(u, 40) for u in summary.unmatched[:3]]
+        body = render_work_summary(replace(summary, lines=[*lines[:keep], folded],
+                                           unmatched=unmatched), number, customer)
+    return body if len(body) <= MAX_INTERACTIVE_BODY else body[: MAX_INTERACTIVE_BODY - 1] + "…"
+
+
+def _confirm_done(turn: Turn, job_id: int) -> list[Reply]:
+    conversation = turn.conversation
+    slots = dict(conversation.slots or {})
+    job = own_job(turn, job_id)
+    if job is None:
+        clear(conversation)
+        return [Text(texts.render("tech_done_stale"))]
+    if job.status not in ACTIONS["done"][0]:
+        clear(conversation)
+        return [wrong_state(job)]
+    summary = {key: slots.get(key) for key in
+               ("lines", "total", "stated_amount", "unmatched", "said")}
+    try:
+        with turn.session.begin_nested():
+            if job.status != S.ON_SITE:  # "terminé" without a "llegué" first
+                jobs.transition(turn.session, job.id, S.ON_SITE, turn.actor)
+            jobs.transition(turn.session, job.id, S.COMPLETED, turn.actor,
+                            note=_done_note(summary))
+            event = turn.session.scalar(
+                select(JobEvent).where(JobEvent.job_id == job.id,
+                                       JobEvent.to_status == S.COMPLETED)
+                .order_by(JobEvent.id.desc()).limit(1)
+            )
+            if event is not None:
+                event.data = {**(event.data or {}), "work_summary": summary}
+            # Handed to invoicing: authorized with AFIP (or an internal receipt) right after
+            # this commits, then sent to the customer with the payment link.
+            invoice = invoicing.create_for_job(
+                turn.session, job, invoicing.lines_from_summary(turn.session, summary),
+                settings=turn.settings, now=turn.now, actor=turn.actor,
+            )
+            if invoice.total != Decimal(summary["total"]):
+                # Never charge other than what the technician confirmed.
+                raise ChargeMismatch(f"la factura daría {es_ar.pesos(invoice.total)} y "
+                                     f"confirmaste {es_ar.pesos(Decimal(summary['total']))}")
+            if invoice.status in (InvoiceStatus.PENDING, InvoiceStatus.INTERNAL):
+                invoicing.request_issue(turn.session, invoice.id)
+            waits_for_id = invoice.status is InvoiceStatus.DRAFT
+            waits_for_cuit = invoicing.waiting_for_cuit(invoice)
+    except DomainError as exc:
+        return [Text(texts.render("tech_error", reason=str(exc).rstrip(".")))]
+    clear(conversation)
+    # The stars are asked once the invoice or receipt has reached the customer
+    # (services/invoice_delivery.py), so the rating never comes before the bill.
+    tell_customer(turn, job, "customer_thanks", number=job.number)
+    customer = (job.customer.name if job.customer else None) or THE_CUSTOMER
+    return [Text(texts.render("tech_done", number=job.number, customer=customer,
+                              needs_id=waits_for_id and not waits_for_cuit,
+                              needs_cuit=waits_for_cuit))]
+
+
+def _done_note(summary: dict) -> str:
+    """The event note, for people reading the timeline: the lines and the total."""
+    parts = []
+    for line in summary.get("lines") or []:
+        quantity = Decimal(line["quantity"])
+        shown = "" if quantity == 1 else f"{format(quantity.normalize(), 'f')} × "
+        parts.append(f"{shown}{line['description']}: {es_ar.pesos(Decimal(line['amount']))}")
+    total = es_ar.pesos(Decimal(summary.get("total") or "0"))
+    return "; ".join([*parts, f"Total: {total}"])
+
+
+class ChargeMismatch(DomainError):
+    """The invoice would not charge what the technician confirmed."""
+
+
+def _cancel_done(turn: Turn) -> list[Reply]:
+    clear(turn.conversation)
+    return [Text(texts.render("tech_done_cancelled"))]
+
+
+# ---- could not finish: follow-up -----------------------------------------------------------
+
+def cannot_complete(turn: Turn, job: Job, text: str, result: Extraction | None) -> list[Reply]:
+    reason = " ".join(((result.description if result else None) or text or "").split())
+    jobs.transition(turn.session, job.id, S.NEEDS_FOLLOWUP, turn.actor, note=reason or None)
+    asked = parse_date(result.date if result else None)
+    start = _first_free_hour(turn, asked) if asked else None
+    description = f"Seguimiento de #{job.number}" + (f": {reason}" if reason else "")
+    follow_up = jobs.create_job(turn.session, {
+        "customer_id": job.customer_id,
+        "service": job.service,
+        "description": short(description, 4000),
+        "urgency": job.urgency,
+        "address_id": job.address_id,
+        "address_text": job.address_text,
+        "technician_id": turn.user.id,
+        "scheduled_start": start,
+    }, actor=turn.actor)
+    when = _visit_phrase(start) if start else None
+    full = day_phrase(asked, turn.today) if asked and not start else None
+    notified = tell_customer(turn, job, "customer_followup", when=when)
+    customer = first_name(job.customer.name if job.customer else None) or THE_CUSTOMER
+    return [Text(texts.render(
+        "tech_followup", number=job.number, new_number=follow_up.number, when=when,
+        asked=full[0].upper() + full[1:] if full else None,
+        customer=customer, notified=notified,
+    ))]
+
+
+def _first_free_hour(turn: Turn, day: date) -> datetime | None:
+    """The technician's first free whole hour on `day`, or None (past, closed or full).
+
+    `free_slots` hands each hour to the least busy technician, so this technician's own hours
+    are also checked one by one with `is_slot_free`; the earliest of both wins.
+    """
+    org = turn.org
+    if org is None or day < turn.today:
+        return None
+    found = [slot.start for slot in free_slots(turn.session, org, now=turn.now, count=24,
+                                               preferred_date=day)
+             if slot.technician_id == turn.user.id and slot.start.date() == day]
+    for hour in range(24):
+        start = datetime.combine(day, time(hour), tzinfo=turn.zone)
+        if found and start >= min(found):
+            break
+        slot = Slot(start=start, end=start + DEFAULT_DURATION, technician_id=turn.user.id)
+        if is_slot_free(turn.session, org, slot, now=turn.now):
+            found.append(start)
+            break
+    return min(found).astimezone(turn.zone) if found else None

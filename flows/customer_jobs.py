@@ -4,9 +4,10 @@ and the rating after a finished visit. Every change waits for an explicit confir
 The engine calls `handle(turn)` (see `SPEC` at the bottom) for a new request about a job, a
 tap on one of this module's buttons (`RescheduleTap`, `CancelTap`, `RateTap` in
 `flows/buttons.py`; a rating tap carries its job, so it works after the flow is gone), or the
-next answer inside one of `FLOWS`. `ask_rating` is for the technician's side, after the
-invoice went out. Everything happens in the caller's session, uncommitted; [] means "not
-mine, route it on".
+next answer inside one of `FLOWS`. The rating lives in `flows/customer_rating.py` (its
+`ask_rating` is for the technician's side, after the invoice went out), the invoice and payment
+answers in `flows/customer_billing.py`. Everything happens in the caller's session,
+uncommitted; [] means "not mine, route it on".
 
 ```mermaid
 flowchart TD
@@ -29,50 +30,36 @@ is two taps and a comment, handled directly. State kept in the conversation (JSO
     flow "reschedule", state "slot": slots offered (slots: job_id, job_number, date, window)
     flow "reschedule", state "confirm": slot chosen (+ slot, slot_label); then decision yes/no
     flow "cancel_job", state "confirm": (slots: job_id, job_number); then decision yes/no
-    flow "rating", state "stars": list sent (slots: job_id)
-    flow "rating", state "comment": stars stored, an optional comment awaited (job_id, stars)
+    flow "rating": see `flows/customer_rating.py`
 Misses in a row are `conversation.misses`: two, and a person takes over.
-
-Job events written: "rating" (data {"stars": n}) and "rating_comment" (note = the text).
 """
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 
-from sqlalchemy import select
-
-from core import customers, es_ar, jobs
-from core.billing import invoicing
-from core.billing.invoice_links import pdf_filename, pdf_link
-from core.billing.payments import payment_options
+from core import jobs
 from core.errors import DomainError
-from core.es_ar import first_name, visit_phrase, yes_or_no
+from core.es_ar import visit_phrase, yes_or_no
 from core.jobs.notices import technician_notice
 from core.jobs.scheduling import free_slots, is_slot_free, parse_slot_id
 from core.messaging import texts
-from core.messaging.replies import Button, Buttons, Document, ListMessage, Reply, Row, Section, Text
+from core.messaging.replies import Button, Buttons, Reply, Text
 from core.models import (
     Conversation,
     ConversationRole,
-    DocType,
-    Invoice,
-    InvoiceStatus,
     Job,
-    JobEvent,
     JobStatus,
-    utcnow,
 )
-from core.organizations import cuit_is_valid
 from flows import handover
 from flows.buttons import CancelTap, RateTap, RescheduleTap
+from flows.customer_billing import cuit_in, invoice_replies, payment_replies, save_cuit
+from flows.customer_rating import FLOW_RATING, rate, take_comment
 from flows.engine import FlowSpec
 from flows.steps import Flow, Step
 from flows.turn import Turn, flow_active
 
-FLOW_RESCHEDULE, FLOW_CANCEL, FLOW_RATING = "reschedule", "cancel_job", "rating"
+FLOW_RESCHEDULE, FLOW_CANCEL = "reschedule", "cancel_job"
 FLOWS = (FLOW_RESCHEDULE, FLOW_CANCEL, FLOW_RATING)
 # The NLU intents that start something here ("cancel_job" is accepted as a synonym).
 INTENTS = frozenset({"reschedule", "cancel", "cancel_job", "invoice_request", "payment"})
@@ -81,19 +68,13 @@ NEW_REQUESTS = frozenset({"new_job", "job_status", "reschedule", "cancel", "invo
                           "payment", "human"})
 
 IDLE = timedelta(hours=24)
-COMMENT_IDLE = timedelta(hours=6)
 MISSES_BEFORE_PERSON = 2
 OFFER_COUNT = 3
-FINISHED = (JobStatus.COMPLETED, JobStatus.INVOICED, JobStatus.PAID)
 MOVING = (JobStatus.EN_ROUTE, JobStatus.ON_SITE)
-ISSUED = (InvoiceStatus.AUTHORIZED, InvoiceStatus.INTERNAL, InvoiceStatus.PENDING)
-
 
 # User-facing words (Rioplatense Spanish).
 RESCHED_YES_TITLE, RESCHED_NO_TITLE = "Confirmar cambio", "Dejarlo como estaba"
 CANCEL_YES_TITLE, CANCEL_NO_TITLE = "Sí, cancelar", "No"
-RATING_BUTTON, RATING_SECTION = "Calificar", "Tu calificación"
-STAR_WORDS = {1: "Muy mal", 2: "Mal", 3: "Más o menos", 4: "Bien", 5: "¡Excelente!"}
 MOVING_WORDS = {JobStatus.EN_ROUTE: "en camino", JobStatus.ON_SITE: "en tu casa"}
 WHAT_FOR = {FLOW_RESCHEDULE: "ver el cambio de día", FLOW_CANCEL: "ver la cancelación"}
 # Said to the confirm question, these answer it (besides the bare yes/no words).
@@ -121,7 +102,7 @@ def reply(turn: Turn, intent: str | None) -> list[Reply]:
             and _decision(turn):
         intent = None  # "sí, cancelalo" answers the question, whatever the NLU made of it
     if isinstance(tap, RateTap):
-        return _rate(turn, tap)
+        return rate(turn, tap)
     if isinstance(tap, RescheduleTap):
         return _walk(turn, RESCHEDULE)
     if isinstance(tap, CancelTap):
@@ -130,13 +111,13 @@ def reply(turn: Turn, intent: str | None) -> list[Reply]:
         return _start_reschedule(turn)
     if intent in ("cancel", "cancel_job"):
         return _start_cancel(turn)
-    cuit = _cuit_in(turn.text) if intent == "invoice_request" or "cuit" in turn.said else None
+    cuit = cuit_in(turn.text) if intent == "invoice_request" or "cuit" in turn.said else None
     if cuit:
-        return _save_cuit(turn, cuit)
+        return save_cuit(turn, cuit)
     if intent == "invoice_request":
-        return _invoice(turn)
+        return invoice_replies(turn)
     if intent == "payment":
-        return _payment(turn)
+        return payment_replies(turn)
     if (intent is None or intent == "other") and active(conversation, turn.now):
         return _continue(turn)
     return []
@@ -147,21 +128,6 @@ def active(conversation: Conversation, now: datetime) -> bool:
     return flow_active(conversation, now, *FLOWS)
 
 
-def ask_rating(conversation: Conversation, job: Job, now: datetime | None = None) -> list[Reply]:
-    """The 1-to-5 stars list for a finished job, to send to its customer's conversation.
-
-    The row ids carry the job, so a tap is understood even when the conversation has moved on;
-    the flow state is only set when the customer is not in the middle of something else.
-    """
-    now = now or utcnow()
-    if _free_for_rating(conversation, now):
-        _set(conversation, FLOW_RATING, "stars", {"job_id": job.id}, now + IDLE)
-    tech = first_name(job.technician.name if job.technician else None)
-    rows = tuple(Row(RateTap(job.id, n).encode(), "⭐" * n, STAR_WORDS[n]) for n in range(1, 6))
-    return [ListMessage(body=texts.render("cust_rating_ask", number=job.number, tech=tech),
-                        button=RATING_BUTTON, sections=(Section(RATING_SECTION, rows),))]
-
-
 # ---- continuing a flow ---------------------------------------------------------------------
 
 def _continue(turn: Turn) -> list[Reply]:
@@ -169,11 +135,11 @@ def _continue(turn: Turn) -> list[Reply]:
     flow, state = conversation.flow, conversation.state
     if flow == FLOW_RATING:
         if state == "comment" and turn.text.strip() and result.intent not in NEW_REQUESTS:
-            return _comment(turn)
+            return take_comment(turn)
         if state == "stars" and said in {"1", "2", "3", "4", "5"}:
             job_id = (conversation.slots or {}).get("job_id")
             if isinstance(job_id, int):
-                return _rate(turn, RateTap(job_id, int(said)))
+                return rate(turn, RateTap(job_id, int(said)))
         _clear(conversation)  # they moved on: no nagging for stars
         return []
     if result.intent in NEW_REQUESTS - {"reschedule"} and not (
@@ -403,141 +369,7 @@ def _tell_technician(turn: Turn, job: Job, change: str, technician=None) -> None
         turn.notify(*notice)
 
 
-# ---- invoice and payment -------------------------------------------------------------------
-
-def _invoice(turn: Turn) -> list[Reply]:
-    customer = turn.customer
-    if customer is not None and _cuit_needed(turn, customer):
-        return [Text(texts.render("cust_ask_cuit"))]
-    invoice = None
-    if customer is not None:
-        invoice = turn.session.scalar(
-            select(Invoice).where(Invoice.customer_id == customer.id, Invoice.status.in_(ISSUED))
-            .order_by(Invoice.id.desc()).limit(1)
-        )
-    if invoice is None:
-        return [Text(texts.render("cust_invoice_none"))]
-    job = turn.session.get(Job, invoice.job_id) if invoice.job_id else None
-    label = invoicing.label(invoice)
-    context = {"label": label, "article": "la" if label.startswith("factura") else "el",
-               "total": es_ar.pesos(invoice.total or 0),
-               "job_number": job.number if job else None}
-    if invoice.status is not InvoiceStatus.PENDING:
-        return [Document(filename=pdf_filename(invoice), link=pdf_link(invoice),
-                         caption=texts.render("cust_invoice_document", **context))]
-    return [Text(texts.render("cust_invoice", pending=True, **context))]
-
-
-_FACTURA_A = re.compile(r"\bfactura\s+(?:tipo\s+)?[\"']?a\b[\"']?(?!\s+(?:nombre|mi|la|el|su|los|las|un|una|cuenta)\b)",
-                        re.IGNORECASE)
-
-
-def _cuit_needed(turn: Turn, customer) -> bool:
-    """No CUIT on file, and a Factura A is asked for or is waiting for it (AFIP takes an A only
-    with the CUIT)."""
-    if customer.doc_type is DocType.CUIT:
-        return False
-    if _FACTURA_A.search(turn.text or ""):
-        return True
-    return any(invoicing.waiting_for_cuit(invoice) for invoice in turn.session.scalars(
-        select(Invoice).where(Invoice.customer_id == customer.id,
-                              Invoice.status == InvoiceStatus.DRAFT)))
-
-
-_CUIT = re.compile(r"(?<!\d)(\d{2})[-\s.]?(\d{8})[-\s.]?(\d)(?!\d)")
-
-
-def _cuit_in(text: str) -> str | None:
-    """A valid CUIT written in the text ("30-71234567-1", "30712345671"), if any."""
-    for match in _CUIT.finditer(text or ""):
-        digits = "".join(match.groups())
-        if cuit_is_valid(digits):
-            return digits
-    return None
-
-
-def _save_cuit(turn: Turn, cuit: str) -> list[Reply]:
-    """"Necesito factura A, mi CUIT es 30-71234567-1": on file for the next invoices, and AFIP's
-    padrón fills in the name and IVA condition (which decide the letter)."""
-    customer = turn.customer
-    if customer is None:
-        return [Text(texts.render("cust_invoice_none"))]
-    customers.set_cuit(turn.session, customer.id, cuit, actor=turn.actor)
-    for invoice_id in invoicing.resume_waiting_for_cuit(turn.session, customer.id, cuit,
-                                                        actor=turn.actor):
-        invoicing.request_issue(turn.session, invoice_id)  # the Factura A that waited for it
-    shown = f"{cuit[:2]}-{cuit[2:10]}-{cuit[10]}"
-    return [Text(texts.render("cust_cuit_saved", cuit=shown))]
-
-
-def _payment(turn: Turn) -> list[Reply]:
-    customer = turn.customer
-    options = payment_options(turn.session, customer) if customer is not None else None
-    if options is None or not options.any:
-        return [Text(texts.render("cust_payment_later"))]
-    owed = options.amount
-    amount = es_ar.pesos(owed) if isinstance(owed, Decimal | int) and owed > 0 else None
-    body = texts.render("cust_payment_options", amount=amount, link=options.link,
-                        alias=options.alias, cbu=options.cbu, holder=options.holder)
-    return [Text(body, preview_url=bool(options.link))]
-
-
-# ---- rating --------------------------------------------------------------------------------
-
-def _rate(turn: Turn, tap: RateTap) -> list[Reply]:
-    session, conversation = turn.session, turn.conversation
-    job = session.get(Job, tap.job_id)
-    customer = turn.customer
-    if (job is None or customer is None or job.customer_id != customer.id
-            or job.status not in FINISHED):
-        if conversation.flow == FLOW_RATING:
-            _clear(conversation)
-        return [Text(texts.render("cust_rating_unknown"))]
-    earlier = session.scalar(
-        select(JobEvent).where(JobEvent.job_id == job.id, JobEvent.kind == "rating")
-        .order_by(JobEvent.id.desc()).limit(1)
-    )
-    if earlier is not None:  # changed their mind: one rating per job, the last one counts
-        earlier.data = {**(earlier.data or {}), "stars": tap.stars}
-    else:
-        session.add(JobEvent(job_id=job.id, kind="rating", actor=turn.actor,
-                             data={"stars": tap.stars}))
-    session.flush()
-    ask = _free_for_rating(conversation, turn.now)
-    if ask:
-        _set(conversation, FLOW_RATING, "comment", {"job_id": job.id, "stars": tap.stars},
-             turn.now + COMMENT_IDLE)
-    return [Text(texts.render("cust_rating_thanks", stars=tap.stars, ask=ask))]
-
-
-def _free_for_rating(conversation: Conversation, now: datetime) -> bool:
-    """Whether the rating may take the conversation's state (never over a booking, say)."""
-    return (not conversation.flow or conversation.flow == FLOW_RATING
-            or not flow_active(conversation, now, conversation.flow))
-
-
-def _comment(turn: Turn) -> list[Reply]:
-    conversation = turn.conversation
-    slots = conversation.slots or {}
-    job = turn.session.get(Job, slots["job_id"]) if isinstance(slots.get("job_id"), int) else None
-    _clear(conversation)
-    if job is None:
-        return []
-    turn.session.add(JobEvent(job_id=job.id, kind="rating_comment", actor=turn.actor,
-                              note=" ".join(turn.text.split())[:2000],
-                              data={"stars": slots.get("stars")}))
-    turn.session.flush()
-    return [Text(texts.render("cust_rating_comment"))]
-
-
 # ---- helpers -------------------------------------------------------------------------------
-
-def _set(conversation: Conversation, flow: str, state: str, slots: dict,
-         expires_at: datetime) -> None:
-    conversation.flow, conversation.state = flow, state
-    conversation.slots = dict(slots)  # a new dict: the JSON column only notices replacements
-    conversation.expires_at = expires_at
-
 
 def _clear(conversation: Conversation) -> None:
     conversation.flow = conversation.state = None

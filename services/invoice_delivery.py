@@ -37,7 +37,7 @@ from core.models import (
 )
 from core.organizations import all_organization_ids
 from core.settings import Settings
-from flows.customer_jobs import ask_rating
+from flows.customer_rating import ask_rating
 from services import afip_gateway, invoice_issue, payment_gateway
 from services.alerts import notify_owners
 from services.dispatch import Dispatcher

@@ -30,7 +30,7 @@ from core.models import (
     utcnow,
 )
 from core.settings import get_settings
-from flows import customer_jobs
+from flows import customer_jobs, customer_rating
 from flows.buttons import decode
 from flows.turn import Turn
 from nlu.schema import Extraction
@@ -398,7 +398,7 @@ def test_payment_with_an_expired_link_offers_the_transfer_only(shop):
 
 def _ask(shop: Shop, job_id: int) -> ListMessage:
     with shop.db.org_session(shop.org_id) as s:
-        replies = customer_jobs.ask_rating(s.get(Conversation, shop.conversation_id),
+        replies = customer_rating.ask_rating(s.get(Conversation, shop.conversation_id),
                                            s.get(Job, job_id), NOW)
     assert len(replies) == 1 and isinstance(replies[0], ListMessage)
     return replies[0]

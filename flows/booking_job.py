@@ -1,0 +1,150 @@
+"""The end of a booking (`flows/booking.py`): the job created with its customer and address,
+scheduled with the chosen technician, who is told; for an emergency, safety advice at once,
+the owners alerted, and the on-call or nearest free technician sent now.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from core import customers, jobs
+from core.es_ar import first_name, readable_phone
+from core.jobs.emergencies import assign_emergency
+from core.jobs.notices import technician_notice
+from core.jobs.scheduling import parse_slot_id
+from core.links import job_link
+from core.messaging import texts
+from core.messaging.replies import Reply, Text
+from core.models import Customer, Role, User
+from core.phones import wa_id_for
+from flows import photos
+from flows.turn import Turn
+
+log = logging.getLogger("campotech.flows.booking")
+
+EMERGENCY_WINDOW = timedelta(hours=2)  # the visit an emergency is booked for: from now
+# NLU services (the contract's) to the job's service.
+JOB_SERVICE = {
+    "plomeria": "plumbing", "destapaciones": "plumbing", "gas": "gas", "electricidad": "electrical",
+    "aire_acondicionado": "hvac", "calefaccion": "hvac", "cerrajeria": "locksmith",
+    "electrodomesticos": "other", "albanileria": "other", "pintura": "other",
+}
+SAFETY = {  # what to do right now, by service, for an emergency
+    "gas": "safety_gas", "electricidad": "safety_power", "plomeria": "safety_water",
+    "destapaciones": "safety_water",
+}
+
+
+# -- doing -----------------------------------------------------------------------------------
+
+def create_booked_job(turn: Turn) -> list[Reply]:
+    """The job, its customer and address, scheduled with the chosen technician."""
+    session, c, s = turn.session, turn.conversation, turn.slots
+    customer = turn.customer
+    address = s.get("address") or {}
+    if customer is None:
+        customer = customers.create_customer(session, {
+            "name": s.get("name") or c.profile_name, "phone": c.phone,
+            "addresses": [_address_in(address)] if address.get("street") else [],
+        }, actor=f"whatsapp:{c.wa_id}")
+    address_id = None
+    for known in customer.addresses:
+        if (known.street, known.number) == (address.get("street"), address.get("number")):
+            address_id = known.id
+    if address_id is None and address.get("street"):
+        address_id = customers.add_address(session, customer.id, _address_in(address),
+                                           actor=f"whatsapp:{c.wa_id}").id
+    c.customer_id = customer.id
+    slot = parse_slot_id(s["slot"], time_zone=turn.org.time_zone) if s.get("slot") else None
+    emergency = s.get("urgency") == "emergency"
+    job = jobs.create_job(session, {
+        "customer_id": customer.id, "service": JOB_SERVICE.get(s.get("service") or "", "other"),
+        "description": _description(s), "address_id": address_id,
+        "urgency": "emergency" if emergency else ("urgent" if s.get("urgency") == "high" else "normal"),
+        "technician_id": slot.technician_id if slot else None,
+        "source_conversation_id": c.id,
+    }, actor=f"whatsapp:{c.wa_id}")
+    actor = f"whatsapp:{c.wa_id}"
+    photos.attach_to_job(session, job, actor, s.get("media") or [])
+    if slot:
+        jobs.schedule(session, job.id, slot.start, slot.end, actor)
+    c.flow = c.state = None
+    c.slots = {}
+    c.expires_at = None
+    if emergency:
+        return _dispatch_emergency(turn, job, customer, address)
+    _tell_technician(turn, job, "assigned")
+    return [Text(texts.render("booked", number=job.number,
+                              when=s.get("slot_when") or s.get("slot_label") or ""))]
+
+
+def _description(s: dict) -> str:
+    """The problem as the customer put it, and the contact card they shared, if any."""
+    text = s.get("description") or s.get("said") or ""
+    contact = s.get("contact") or {}
+    who = " ".join(p for p in (contact.get("name"), contact.get("phone")) if p)
+    return f"{text}\nContacto: {who}".strip() if who else text
+
+
+def _dispatch_emergency(turn: Turn, job, customer: Customer, address: dict) -> list[Reply]:
+    """Someone goes now: the on-call (or nearest free) technician is assigned and told with the
+    address, the customer's phone and the problem; the owner gets the job with its link, and is
+    asked to assign it when nobody could be."""
+    session, c = turn.session, turn.conversation
+    actor = f"whatsapp:{c.wa_id}"
+    choice = assign_emergency(session, job, turn.now, actor)
+    if choice.technician is not None:
+        start = turn.now.replace(second=0, microsecond=0)
+        jobs.schedule(session, job.id, start, start + EMERGENCY_WINDOW, actor)
+        session.refresh(job)
+        _tell_technician(turn, job, "assigned")
+    tech = choice.technician.name if choice.technician is not None else None
+    _alert_owners(turn, "staff_emergency_job", number=job.number,
+                  address=summary_address(address), description=job.description[:200],
+                  phone=readable_phone(customer.phone or c.phone), name=customer.name,
+                  link=job_link(turn.settings, job.id), technician=tech)
+    log.info("emergency job dispatched (%s)", choice.why)
+    return [Text(texts.render("booked_emergency", number=job.number,
+                              technician=first_name(tech)))]
+
+
+def _tell_technician(turn: Turn, job, change: str) -> None:
+    notice = technician_notice(turn.session, job, change, now=turn.now)
+    if notice is not None:
+        turn.notify(*notice)
+
+
+def _address_in(address: dict) -> dict:
+    return {k: address.get(k) for k in ("street", "number", "unit", "locality") if address.get(k)}
+
+
+def summary_address(address: dict) -> str:
+    """"Av. Avellaneda 2100, Flores": street and number, with the locality when known."""
+    street = " ".join(p for p in (address.get("street"), address.get("number")) if p)
+    if street and address.get("locality"):
+        return f"{street}, {address['locality']}"
+    return street or "sin dirección"
+
+
+def emergency_advice(turn: Turn) -> list[Reply]:
+    """Safety advice at once; the owners hear of it now, before the address is even known."""
+    advice = SAFETY.get(turn.slots.get("service") or "")
+    replies = [Text(texts.render(advice))] if advice else []
+    if not turn.slots.get("address"):
+        c = turn.conversation
+        _alert_owners(turn, "staff_emergency", who=c.profile_name or readable_phone(c.phone),
+                      phone=readable_phone(c.phone), text=turn.text[:300])
+    return replies
+
+
+def _alert_owners(turn: Turn, template: str, **ctx) -> None:
+    """Every active owner with a phone, at once (the technician gets a notice of their own)."""
+    owners = turn.session.scalars(
+        select(User).where(User.active.is_(True), User.phone.is_not(None), User.role == Role.OWNER)
+    )
+    body = texts.render(template, **ctx)
+    for user in owners:
+        turn.notify(wa_id_for(user.phone), Text(body))

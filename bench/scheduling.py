@@ -89,7 +89,7 @@ def main() -> None:
         db = Database(settings)
         seeded = 0
         for count in sorted(counts):
-            if count == sorted(counts)[0]:
+            if count == min(counts):
                 with db.system_session() as s:
                     org_id = create_organization(s, {"name": "Bench", "slug": "bench"}).id
                 with db.org_session(org_id) as s:

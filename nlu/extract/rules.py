@@ -391,14 +391,15 @@ _SPANISH_CLUSTERS = re.compile(r"[nb]s[tc][rl]|n[sc]tr|str|nstr|bstr|ntr|mpr|mbr
 
 # A message that only thanks or acknowledges: "gracias!!", "mil gracias genio 🙌", "dale, ok 👍"
 _THANKS = re.compile(r"\bgraci\w*|\bmil\s+gracias\b|🙏|🙌|❤|♥|😘|🥰")
-_ACK_WORDS = frozenset("""
+_ACK_TEXT = """
 gracias graciass graciasss muchas muchisimas mil muy amable amables dale ok okey oka okis listo
 perfecto perfecta genial genio genia geniales barbaro joya buenisimo excelente diez de un una
 crack capo capa idolo todo bien re super bueno buena saludos abrazo besos beso chau nos vemos
 igualmente a vos ustedes usted por la atencion el trabajo tal cual entendido recibido anotado
 ya esta y jefe jefa che maestro amigo amiga loco hermano hno querido querida senor senora don dona
 chicos chicas muchachos equipo gente
-""".split())
+"""
+_ACK_WORDS = frozenset(_ACK_TEXT.split())
 
 
 def acknowledgement(text: str) -> str | None:

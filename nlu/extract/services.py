@@ -28,8 +28,8 @@ SERVICES: dict[str, Family] = {
             (r"\bsifon\b", 2),
             (r"\bllave\s+de\s+paso\b", 3),
             # the tap of a shower or a basin: "la llave de la ducha no cierra"
-            (r"\bllaves?\s+(?:de\s+(?:la\s+|el\s+|del\s+)?)?(?:ducha|bacha|lavatorio|pileta|bidet|banadera|agua"
-             r"|cocina|bano|lavadero)\b|\bmezcladora\b|\bmonocomando\b|\bgriferia\w*", 3),
+            ((r"\bllaves?\s+(?:de\s+(?:la\s+|el\s+|del\s+)?)?(?:ducha|bacha|lavatorio|pileta|bidet|banadera|agua"
+             r"|cocina|bano|lavadero)\b|\bmezcladora\b|\bmonocomando\b|\bgriferia\w*"), 3),
             (r"\bcisterna\b", 3),
             (r"\bpresion\s+(?:de|del)\s+agua\b", 3),
             (r"\bpoca\s+presion\b", 2),
@@ -70,8 +70,8 @@ SERVICES: dict[str, Family] = {
             (r"\b(?:sin|no\s+(?:tengo|tenemos|hay))\s+luz\b|\bse\s+(?:corto|fue)\s+la\s+luz\b", 2),
             (r"\benchufes?\b", 3),
             (r"\btomacorrientes?\b", 3),
-            (r"\b(?:\d+|un|dos|tres|cuatro|cinco|los|el|unos|agregar\s+un|nuevo|nuevos)\s+tomas?\b"
-             r"|\btomas?\s+(?:nuev|corrient|electric)\w*", 2.5),
+            ((r"\b(?:\d+|un|dos|tres|cuatro|cinco|los|el|unos|agregar\s+un|nuevo|nuevos)\s+tomas?\b"
+             r"|\btomas?\s+(?:nuev|corrient|electric)\w*"), 2.5),
             (r"\btermicas?\b", 3),
             (r"\bdisyuntor\w*", 3),
             (r"\btablero\b", 2),
@@ -144,9 +144,9 @@ SERVICES: dict[str, Family] = {
         [
             (r"\bcerraj\w*", 6),
             (r"\bcerraduras?\b", 5),
-            (r"\bllaves?\b(?!\s+(?:termica|de\s+paso|de\s+luz|mezcladora|monocomando"
+            ((r"\bllaves?\b(?!\s+(?:termica|de\s+paso|de\s+luz|mezcladora|monocomando"
              r"|(?:de\s+(?:la\s+|el\s+|del\s+)?)?(?:ducha|bacha|lavatorio|pileta|bidet|banadera|agua|cocina"
-             r"|bano|lavadero)\b))", 2),
+             r"|bano|lavadero)\b))"), 2),
             (r"\bcombinado\b", 3),
             (r"\bcandado\w*", 3),
             (r"\bcerrojo\w*", 4),
@@ -164,8 +164,8 @@ SERVICES: dict[str, Family] = {
                 5,
             ),
             (r"\bse\s+(?:trabo|rompio|atasco)\s+la\s+(?:puerta|cerradura)\b", 4),
-            (r"\bno\s+(?:se\s+)?(?:abre|puedo\s+abrir|podemos\s+abrir|hay\s+forma\s+de\s+abrir)\s+(?:\w+\s+){0,2}puerta\b"
-             r"|\bpuerta\s+(?:\w+\s+){0,2}(?:no\s+(?:se\s+)?abre|trabad[oa]|atascad[oa])\b", 4),
+            ((r"\bno\s+(?:se\s+)?(?:abre|puedo\s+abrir|podemos\s+abrir|hay\s+forma\s+de\s+abrir)\s+(?:\w+\s+){0,2}puerta\b"
+             r"|\bpuerta\s+(?:\w+\s+){0,2}(?:no\s+(?:se\s+)?abre|trabad[oa]|atascad[oa])\b"), 4),
             (r"\bpuertas?\b", 1),
             (r"\bcopias?\s+de\s+(?:la\s+|las\s+)?llaves?\b", 3),
             (r"\bblindad[oa]\b", 2),
@@ -182,8 +182,8 @@ SERVICES: dict[str, Family] = {
             (r"\bfreezer\b", 3),
             (r"\bhorno\s+electrico\b", 4),
             (r"\bhorno\b", 2),
-            (r"\bresistencia\s+(?:de(?:l)?\s+(?:la\s+)?)?(?:horno|heladera|lavarropas|secarropas|lavavajillas"
-             r"|microondas|freezer)\b", 3),
+            ((r"\bresistencia\s+(?:de(?:l)?\s+(?:la\s+)?)?(?:horno|heladera|lavarropas|secarropas|lavavajillas"
+             r"|microondas|freezer)\b"), 3),
             (r"\bvitroceramica\b", 3),
             (r"\bcentrifug\w*", 3),
             (r"\belectrodomestic\w*", 5),

@@ -29,9 +29,8 @@ from core import audit
 from core.errors import NotFound
 from core.models import Conversation, DeliveryStatus, Direction, Message
 from core.tenancy import current_org_id
-from services.queues import DEFAULT, HIGH, LOW
+from services.queues import QUEUE_NAMES
 
-QUEUE_NAMES = (HIGH, DEFAULT, LOW)
 # Failed jobs read per queue at most, oldest expiring last: a flood elsewhere cannot hang the page.
 SCAN_LIMIT = 5000
 FETCH_BATCH = 200

@@ -60,10 +60,6 @@ class MPPaymentLike(Protocol):
     raw: dict[str, Any]
 
 
-def has_mercadopago(session: Session, settings: Settings) -> bool:
-    return bool(Vault(settings.encryption_keys).load(session, "mercadopago_token"))
-
-
 def webhook_secret(session: Session, settings: Settings) -> str | None:
     """The secret Mercado Pago signs this organization's notifications with, if stored."""
     return Vault(settings.encryption_keys).load(session, "mercadopago_webhook_secret")

@@ -1,6 +1,7 @@
 # Two commands on a fresh Debian machine: `make run` and `make test` (each sets itself up).
 SHELL := /bin/bash
 PYTEST_ARGS ?=
+PYTEST_WORKERS ?= auto
 
 .PHONY: run test venv clean
 
@@ -9,10 +10,11 @@ run:
 	@bash scripts/bootstrap.sh run
 	.venv/bin/python scripts/run.py
 
-## test: the whole suite on a real PostgreSQL 15 and redis-server (PYTEST_ARGS passed through)
+## test: the whole suite on a real PostgreSQL 15 and redis-server, one pytest worker per core
+## (each with its own cluster and Redis); PYTEST_ARGS passed through, PYTEST_WORKERS=0 runs serially
 test:
 	@bash scripts/bootstrap.sh test
-	.venv/bin/pytest $(PYTEST_ARGS)
+	.venv/bin/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 ## venv: create .venv and install the Python dependencies
 venv:

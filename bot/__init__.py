@@ -1,1 +1,1 @@
-"""WhatsApp transport: webhook blueprint, typed payloads, burst aggregator, outbound sender, sandbox."""
+"""The WhatsApp edge: the webhook, typed payloads, accepting a delivery (stored, its burst started), sandbox."""

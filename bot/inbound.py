@@ -22,11 +22,11 @@ from bot.updates import (
     StatusUpdate,
     WebhookBatch,
     status_advances,
-    unreadable,
 )
 from core.db import Database
 from core.errors import ValidationFailed
 from core.messaging.conversations import STALE_BURST
+from core.messaging.readable import unreadable
 from core.models import (
     Conversation,
     DeliveryStatus,

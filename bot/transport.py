@@ -1,8 +1,7 @@
-"""The transport's moving parts between the webhook and the workers: accept, tick, sweep.
+"""The webhook's side of the transport: accept a delivery (store first, then quick Redis
+bookkeeping: counts, fairness limits, the senders' burst clocks, media to fetch).
 
-`accept` runs in the webhook request (store first, then quick Redis bookkeeping), `tick` in the
-clock process (hand due bursts to workers), `sweep` in the clock too (pick up whatever a Redis
-or worker outage left behind). None of it does slow work.
+The clock process closes the bursts it starts (`services.burst_closer`). None of it does slow work.
 """
 
 from __future__ import annotations
@@ -10,33 +9,29 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from datetime import timedelta
 
 from redis import Redis
 from redis.exceptions import RedisError
 from sqlalchemy import select
 
 from bot import changes, events, inbound
-from bot.bursts import BurstClock
 from bot.updates import WebhookBatch
 from core.db import Database
 from core.messaging import texts
 from core.messaging.outbox import queue_replies
 from core.messaging.replies import Text
-from core.models import Conversation, DeliveryStatus, Direction, Message, Organization, utcnow
-from core.organizations import all_organization_ids
+from core.models import Conversation, DeliveryStatus, Message, Organization
 from core.settings import Settings
 from integrations.whatsapp import retryable_code
 from services.app_parts import Part
+from services.burst_closer import BUSY_KEY
+from services.bursts import BurstClock
 from services.dispatch import Dispatcher
 from services.metrics import Metrics
-from services.queues import DEFAULT, LOW
 from services.ratelimit import SlidingWindow
 
 log = logging.getLogger("campotech.bot.transport")
 
-BUSY_KEY = "campotech:org-busy:{org_id}"
-CLOSED_KEY = "campotech:burst-closed:{burst_id}"
 # The app's one transport (see `web.create_app`), read as TRANSPORT.of(current_app).
 TRANSPORT: Part[Transport] = Part("campotech.transport")
 
@@ -174,56 +169,3 @@ class Transport:
             message.wa_message_id = None
         self.redis.delete(f"campotech:sent:{message_id}")
         self.dispatch.send(org_id, message_id)
-
-    # -- clock -----------------------------------------------------------------------------
-
-    def tick(self, now: float | None = None) -> int:
-        """Hand every due burst to a worker; returns how many."""
-        now = time.time() if now is None else now
-        due = self.clock.claim_due(now)
-        for burst in due:
-            busy = self.redis.exists(BUSY_KEY.format(org_id=burst.org_id))
-            self.redis.set(CLOSED_KEY.format(burst_id=burst.burst_id), repr(now), ex=3600)
-            self.dispatch.process_burst(
-                burst.org_id, burst.conversation_id, burst.burst_id, queue=LOW if busy else DEFAULT
-            )
-        return len(due)
-
-    def sweep(self, older_than: float = 30.0) -> dict[str, int]:
-        """Re-schedule inbound messages no burst answered and replies never sent.
-
-        Safe to run any time: a re-scheduled burst that finds nothing new does nothing, and a
-        re-enqueued send of a message already sent is skipped by the sender.
-        """
-        cutoff = utcnow() - timedelta(seconds=older_than)
-        found = {"bursts": 0, "sends": 0}
-        with self.db.system_session() as session:
-            org_ids = all_organization_ids(session)
-        now = time.time()
-        for org_id in org_ids:
-            with self.db.org_session(org_id) as session:
-                conversations = list(session.scalars(
-                    select(Message.conversation_id).where(
-                        Message.direction == Direction.INBOUND,
-                        Message.processed_at.is_(None),
-                        Message.created_at < cutoff,
-                    ).group_by(Message.conversation_id)
-                ))
-                unsent = list(session.scalars(
-                    select(Message.id).where(
-                        Message.direction == Direction.OUTBOUND,
-                        Message.status == DeliveryStatus.QUEUED,
-                        Message.created_at < cutoff,
-                    )
-                ))
-            for conversation_id in conversations:
-                if self.clock.redis.zscore("campotech:bursts:due", f"{org_id}:{conversation_id}") is None:
-                    self.clock.note(org_id, conversation_id, now=now, quiet=0.0, cap=0.0)
-                    found["bursts"] += 1
-            for message_id in unsent:
-                self.dispatch.send(org_id, message_id)
-                found["sends"] += 1
-        if found["bursts"] or found["sends"]:
-            log.warning("sweeper re-scheduled %(bursts)d bursts and %(sends)d sends", found)
-        return found
-

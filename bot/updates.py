@@ -21,12 +21,6 @@ ECHOES_FIELD = "smb_message_echoes"
 REVISION_TYPES = frozenset({"edit", "revoke"})
 NUMBER_CHANGES = frozenset({"customer_changed_number", "user_changed_number"})
 MEDIA_TYPES = frozenset({"audio", "image", "document", "video", "sticker"})
-# Kinds the bot can read. Anything else (`unsupported`, `order`, a kind newer than this code)
-# is stored, logged and answered with "no lo puedo leer" (see `unreadable`).
-READABLE_TYPES = frozenset({
-    "text", "audio", "image", "document", "video", "sticker", "location", "contacts",
-    "interactive", "button", "reaction", "system", "edit", "revoke", "request_welcome",
-})
 CAPTIONED_TYPES = frozenset({"image", "video", "document"})
 
 # Longest value kept for each typed field: the size of its column in `messages` (and
@@ -207,18 +201,6 @@ class WebhookBatch:
     # What `parse_webhook(..., strict=False)` set aside: one "path: reason" per refused entry,
     # change, message or status. The rest of the delivery is still good.
     rejected: tuple[str, ...] = ()
-
-
-def unreadable(kind: str, *, text: str | None, reply_id: str | None, has_errors: bool) -> bool:
-    """A message we cannot read: a kind we do not handle (unsupported, a catalog order, a kind
-    newer than this code), one Meta flags with errors and no content, or an interactive reply
-    that came without its content (Meta then puts the error on the change)."""
-    if kind not in READABLE_TYPES:
-        return True
-    if kind == "interactive":
-        return not text and not reply_id
-    return has_errors and not text and kind not in ("reaction", "system", "edit", "revoke",
-                                                    "request_welcome", "location", "audio")
 
 
 def status_advances(current: str | None, new: str) -> bool:

@@ -1,7 +1,7 @@
 """How the background queues are doing, and one organization's failed jobs: read, retry, discard.
 
 Also the organization's dead letters: inbound messages the bot could not process after bounded
-tries (bot.processing sets them aside so the sender's next messages are answered).
+tries (services.answer_burst sets them aside so the sender's next messages are answered).
 
 The queues are shared by every organization. Counts of queued, running and scheduled work say
 nothing about anyone's data, so they are shown as they are; failed jobs carry arguments and

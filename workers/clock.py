@@ -15,10 +15,10 @@ import time
 
 from redis.exceptions import RedisError
 
-from bot.transport import Transport
 from core.db import Database
 from core.logging import configure_logging
 from core.settings import Settings, get_settings
+from services.burst_closer import BurstCloser
 from services.queues import redis_connection
 from workers.outage import Outage, is_database_outage
 
@@ -38,7 +38,7 @@ def sweep_after(settings: Settings) -> float:
 
 def run(settings: Settings, *, stop_after: float | None = None, sweep_every: float | None = None) -> None:
     db = Database(settings)
-    transport = Transport(db, redis_connection(settings), settings)
+    closer = BurstCloser(db, redis_connection(settings))
     older_than = sweep_after(settings)
     if sweep_every is None:
         sweep_every = min(SWEEP_EVERY, older_than / 2)
@@ -57,9 +57,9 @@ def run(settings: Settings, *, stop_after: float | None = None, sweep_every: flo
     while running and (stop_after is None or time.monotonic() - started < stop_after):
         try:
             if time.monotonic() >= next_sweep:
-                transport.sweep(older_than=older_than)
+                closer.sweep(older_than=older_than)
                 next_sweep = time.monotonic() + sweep_every
-            transport.tick()
+            closer.tick()
         except RedisError as exc:
             wait = outages["redis"].failed(exc)
         except Exception as exc:  # one bad tick must not stop the clock

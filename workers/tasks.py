@@ -3,31 +3,29 @@
 from __future__ import annotations
 
 import functools
-import logging
 import os
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TypeVar
 
 from redis import Redis
 
-from bot.outbound import SendDeferred, Sender
-from bot.panic import PanicSwitch
-from bot.processing import process_burst as run_burst
-from core import audit
 from core.db import Database
 from core.logging import configure_logging, org_id_var
-from core.organizations import all_organization_ids
 from core.settings import get_settings
-from services import afip_gateway, connection_checks, invoice_delivery, media, whatsapp_gateway
-from services.alerts import panic_changed, sent
+from services import (
+    afip_gateway,
+    answer_burst,
+    audit_chains,
+    connection_checks,
+    invoice_delivery,
+    media,
+    send_reply,
+    whatsapp_gateway,
+)
 from services.dispatch import Dispatcher
-from services.metrics import Metrics
 from services.periodic import send_daily_summaries, send_reminders
 from services.queues import redis_connection
-
-log = logging.getLogger("campotech.workers")
 
 _databases: dict[tuple[int, str], Database] = {}
 _redis_clients: dict[tuple[int, str], Redis] = {}
@@ -73,61 +71,22 @@ def org_task(task: Task) -> Task:
 def verify_audit_chains() -> dict:
     """Walk every organization's audit chain; log an ERROR naming each broken one."""
     db, redis, _settings = _parts()
-    with db.system_session() as session:
-        org_ids = all_organization_ids(session)
-    broken = []
-    checkpoints = audit.ChainCheckpoints(redis)
-    for org_id in org_ids:
-        token = org_id_var.set(org_id)
-        try:
-            with db.org_session(org_id) as session:
-                report = audit.verify(session)
-            # The audit page re-hashes only what comes after this point until the next night.
-            checkpoints.advance(org_id, report, full=True, now=time.time())
-            if not report.ok:
-                checkpoints.forget(org_id)
-                log.error("audit chain broken: %s", report.describe())
-                broken.append({"org_id": org_id, "entry": report.broken_seq, "reason": report.reason})
-        finally:
-            org_id_var.reset(token)
-    summary = {"organizations": len(org_ids), "intact": len(org_ids) - len(broken), "broken": broken}
-    log.info("audit chains verified", extra={"summary": summary})
-    return summary
+    return audit_chains.verify_all(db, redis)
 
 
-# -- WhatsApp transport ----------------------------------------------------------------------
+# -- WhatsApp replies --------------------------------------------------------------------------
 
 @org_task
 def process_burst(org_id: int, conversation_id: int, burst_id: str) -> dict:
     """Answer one closed burst and enqueue its replies' sends."""
-    db, redis, settings = _parts()
-    outcome = run_burst(db, redis, settings, org_id, conversation_id, burst_id)
-    # What the flows deferred (invoices wait on AFIP) was enqueued when the burst committed.
-    dispatch = Dispatcher(redis)
-    for message_id in outcome.reply_ids:
-        dispatch.send(org_id, message_id)
-    if outcome.mark_read_id and outcome.status == "answered":
-        dispatch.mark_read(org_id, outcome.mark_read_id)
-    if outcome.status not in ("waiting", "busy"):
-        Metrics(redis).inc("campotech_bursts_total", outcome.status)
+    outcome = answer_burst.answer_and_send(*_parts(), org_id, conversation_id, burst_id)
     return {"status": outcome.status, "replies": outcome.reply_ids, "messages": outcome.message_ids}
 
 
 @org_task
 def send_message(org_id: int, message_id: int) -> dict:
     """Send one stored reply; raises to let RQ retry with backoff when Meta asks us to wait."""
-    db, redis, settings = _parts()
-    panic = PanicSwitch(redis, settings)
-    try:
-        result = Sender(db, redis, settings).deliver(org_id, message_id)
-    except SendDeferred:
-        panic_changed(db, redis, settings, org_id, panic.record(org_id, ok=False))
-        raise
-    ok = result.outcome in ("sent", "already_sent")
-    if result.outcome != "already_sent":
-        panic_changed(db, redis, settings, org_id, panic.record(org_id, ok=ok))
-    if result.outcome == "sent":
-        sent(db, redis, org_id, message_id)
+    result = send_reply.send_reply(*_parts(), org_id, message_id)
     return {"outcome": result.outcome, "wa_message_id": result.wa_message_id, "error": result.error_code}
 
 

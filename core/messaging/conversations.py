@@ -1,7 +1,7 @@
 """Staff taking a WhatsApp conversation over from the bot, and handing it back.
 
 While `human_takeover` is set, every inbound message is stored and shown to staff but the bot
-says nothing (bot/processing.py holds the burst). Handing back clears it with the flow the
+says nothing (services/answer_burst.py holds the burst). Handing back clears it with the flow the
 person was in, so the bot starts fresh on their next message instead of resuming a question
 asked before the person stepped in. Both moves are audited; the back-office calls these.
 """

@@ -1,7 +1,7 @@
 """Replies stored as queued outbound messages, each once per idempotency key.
 
 The burst processing, alerts, invoice delivery and staff replies from the back-office all put
-messages here; `bot/outbound.py` sends them (inside RQ jobs) through the WhatsApp adapter.
+messages here; `services/send_reply.py` sends them (inside RQ jobs) through the WhatsApp adapter.
 """
 
 from __future__ import annotations

@@ -10,9 +10,10 @@ import pytest
 from rq import Queue, SimpleWorker
 
 from bot import simulator
-from bot.bursts import DUE
 from core.db import Database
 from core.settings import Settings, get_settings, load_settings
+from services.burst_closer import BurstCloser
+from services.bursts import DUE
 from tests.factories import create_org
 from web import create_app
 
@@ -71,6 +72,11 @@ class Harness:
     def redis(self):
         return self.app.extensions["campotech.redis"]
 
+    @property
+    def closer(self) -> BurstCloser:
+        """What the clock process runs: closes due bursts, sweeps what was left behind."""
+        return BurstCloser(self.app.extensions["campotech.db"], self.redis)
+
     def post(self, payload: dict, *, secret: str | None = None):
         body = simulator.encode(payload)
         headers = {"Content-Type": "application/json",
@@ -84,7 +90,7 @@ class Harness:
 
     def step(self) -> None:
         """One turn of the clock and of a worker: what runs in the background in production."""
-        self.transport.tick()
+        self.closer.tick()
         queues = [Queue(q, connection=self.redis) for q in QUEUES]
         SimpleWorker(queues, connection=self.redis).work(burst=True, with_scheduler=True)
 
@@ -94,7 +100,7 @@ class Harness:
         queues = [Queue(q, connection=self.redis) for q in QUEUES]
         idle_since = None
         while time.monotonic() < deadline:
-            self.transport.tick()
+            self.closer.tick()
             SimpleWorker(queues, connection=self.redis).work(burst=True, with_scheduler=True)
             busy = (
                 self.redis.zcard(DUE) > 0

@@ -206,7 +206,7 @@ def test_an_old_message_is_stored_but_not_answered_and_a_fresh_one_is(harness, c
     assert rows[_message(old)["id"]].processed_at is not None
     assert rows[_message(old)["id"]].body == "hola, ¿siguen atendiendo?"
     # the sweeper does not pick it up later either
-    assert harness.transport.sweep(older_than=0)["bursts"] == 0
+    assert harness.closer.sweep(older_than=0)["bursts"] == 0
     # a redelivery of the old message is a duplicate, as any other
     assert harness.post(old).get_json()["duplicates"] == 1
 

@@ -6,9 +6,9 @@ import time
 
 from sqlalchemy import select
 
-from bot.bursts import BurstClock
-from bot.processing import process_burst
 from core.models import Message
+from services.answer_burst import answer_burst
+from services.bursts import BurstClock
 from tests.bot.conftest import CUSTOMER
 
 
@@ -98,10 +98,10 @@ def test_a_retried_burst_job_does_not_answer_twice(harness):
     harness.redis.delete("campotech:bursts:due")  # run the job by hand, twice, as a retry would
     with harness.db.org_session(harness.org_id) as s:
         conversation_id = s.scalar(select(Message.conversation_id))
-    first = process_burst(harness.db, harness.redis, harness.settings, harness.org_id, conversation_id, "b1")
-    second = process_burst(harness.db, harness.redis, harness.settings, harness.org_id, conversation_id, "b1")
+    first = answer_burst(harness.db, harness.redis, harness.settings, harness.org_id, conversation_id, "b1")
+    second = answer_burst(harness.db, harness.redis, harness.settings, harness.org_id, conversation_id, "b1")
     assert first.status == "answered" and second.reply_ids == first.reply_ids
-    third = process_burst(harness.db, harness.redis, harness.settings, harness.org_id, conversation_id, "b2")
+    third = answer_burst(harness.db, harness.redis, harness.settings, harness.org_id, conversation_id, "b2")
     assert third.status == "nothing_new" and third.reply_ids == []
 
 

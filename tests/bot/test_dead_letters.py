@@ -70,7 +70,7 @@ def test_a_message_that_always_fails_is_set_aside_and_the_sender_answered(harnes
         hello = s.scalar(select(Message).where(Message.body == "hola"))
         assert hello.processed_at is not None and hello.status is not DeliveryStatus.FAILED
     assert _unprocessed(harness) == []
-    assert harness.transport.sweep(older_than=0)["bursts"] == 0  # nothing left to re-queue
+    assert harness.closer.sweep(older_than=0)["bursts"] == 0  # nothing left to re-queue
     texts_sent = [_said(r) for r in harness.replies()]
     assert texts.render("message_set_aside") in texts_sent  # the sender is asked to say it again
     assert len(texts_sent) == 2  # and "hola" was answered on its own
@@ -101,4 +101,4 @@ def test_interactive_that_is_not_an_object_does_not_block_the_sender(harness):
     harness.say("hola, se me rompió el termotanque")
     harness.work()
     assert harness.replies() and _unprocessed(harness) == []
-    assert harness.transport.sweep(older_than=0)["bursts"] == 0
+    assert harness.closer.sweep(older_than=0)["bursts"] == 0

@@ -15,8 +15,8 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from bot.processing import LOCK_TTL_MS
 from core.models import Conversation, Direction, Message
+from services.answer_burst import LOCK_TTL_MS
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -48,7 +48,7 @@ def test_a_dead_workers_lock_is_taken_over_and_the_next_burst_answered_once(harn
             s.execute(select(Message.id).where(Message.direction == Direction.INBOUND).with_for_update())
 
             def holding():
-                harness.transport.tick()
+                harness.closer.tick()
                 return harness.redis.pttl(key) > 0
 
             _until(holding, 20, "the worker to take the burst lock")

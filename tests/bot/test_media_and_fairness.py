@@ -74,7 +74,7 @@ def test_a_busy_organization_is_moved_to_the_low_queue(harness):
     import time
 
     time.sleep(settings.burst_quiet_seconds + 0.05)
-    harness.transport.tick()
+    harness.closer.tick()
     assert Queue("low", connection=harness.redis).count == 5
     assert Queue("default", connection=harness.redis).count == 0
 

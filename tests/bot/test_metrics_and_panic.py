@@ -6,8 +6,8 @@ import re
 
 from sqlalchemy import select
 
-from bot.panic import PanicSwitch
 from core.models import Message
+from services.panic import PanicSwitch
 
 
 def _value(text: str, series: str) -> float:

@@ -8,11 +8,11 @@ import pytest
 from sqlalchemy import select
 
 from bot import simulator
-from bot.outbound import SendDeferred, Sender
 from core.messaging.outbox import queue_replies
 from core.messaging.replies import Button, Buttons, Document, Location, Text
 from core.models import Conversation, DeliveryStatus, Message, utcnow
 from services.ratelimit import TokenBucket
+from services.send_reply import SendDeferred, Sender
 from tests.bot.conftest import CUSTOMER, PHONE_NUMBER_ID
 
 

@@ -27,13 +27,13 @@ def test_redis_outage_mid_burst_then_exactly_one_reply(harness, redis_proc, redi
     time.sleep(0.05)
     if redis_kept_its_data:
         # redis-server saved its RDB on shutdown: the open burst is still on the clock.
-        assert harness.transport.sweep(older_than=0)["bursts"] == 0
+        assert harness.closer.sweep(older_than=0)["bursts"] == 0
     else:
         # Redis came back empty: the sweeper (run by the clock) finds the unanswered messages.
         harness.redis.flushall()
-        assert harness.transport.sweep(older_than=0)["bursts"] == 1
+        assert harness.closer.sweep(older_than=0)["bursts"] == 1
     harness.work()
-    assert harness.transport.sweep(older_than=0) == {"bursts": 0, "sends": 0}
+    assert harness.closer.sweep(older_than=0) == {"bursts": 0, "sends": 0}
     harness.work()
     assert len(harness.replies()) == 1  # exactly one answer, to the whole burst
     said = harness.booking()["said"]  # the whole burst
@@ -43,6 +43,6 @@ def test_redis_outage_mid_burst_then_exactly_one_reply(harness, redis_proc, redi
 def test_a_reply_stored_but_never_sent_is_sent_by_the_sweeper(harness):
     harness.say("hola")
     harness.redis.flushdb()  # the burst and its jobs vanish with Redis
-    harness.transport.sweep(older_than=0)
+    harness.closer.sweep(older_than=0)
     harness.work()
     assert len(harness.replies()) == 1

@@ -24,6 +24,7 @@ from core.models import Message
 from core.models.enums import DeliveryStatus, Direction
 from core.organizations import find_by_phone_number_id
 from core.settings import get_settings, load_settings
+from services.burst_closer import BurstCloser
 from tests.bot.conftest import QUEUES, export_env
 from tests.factories import add_technician, create_org
 from web import create_app
@@ -34,15 +35,15 @@ PHONE_NUMBER_ID = "100000000000001"
 class Sandbox:
     def __init__(self, app, url: str):
         self.app, self.url = app, url
-        self.transport = app.extensions["campotech.transport"]
         self.redis = app.extensions["campotech.redis"]
+        self.closer = BurstCloser(app.extensions["campotech.db"], self.redis)
 
     def work(self, until, timeout: float = 15.0) -> None:
         """The clock and a worker, turned until `until()` is true."""
         deadline = time.monotonic() + timeout
         queues = [Queue(q, connection=self.redis) for q in QUEUES]
         while time.monotonic() < deadline:
-            self.transport.tick()
+            self.closer.tick()
             SimpleWorker(queues, connection=self.redis).work(burst=True, with_scheduler=True)
             if until():
                 return

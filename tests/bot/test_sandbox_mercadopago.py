@@ -23,6 +23,7 @@ from core.organizations.demo import DEMO_TECHNICIANS, DEMO_TRANSFER, seed_demo
 from core.settings import get_settings, load_settings
 from core.vault import Vault
 from integrations.mercadopago import MercadoPago
+from services.burst_closer import BurstCloser
 from tests.bot.conftest import QUEUES, export_env
 from web import create_app
 
@@ -38,15 +39,15 @@ class Demo:
         self.app, self.url, self.org_id = app, url, org_id
         self.db = app.extensions["campotech.db"]
         self.settings = app.extensions["campotech.settings"]
-        self.transport = app.extensions["campotech.transport"]
         self.redis = app.extensions["campotech.redis"]
+        self.closer = BurstCloser(self.db, self.redis)
 
     def work(self, until, timeout: float = 20.0) -> None:
         """The clock and a worker, turned until `until()` is true."""
         deadline = time.monotonic() + timeout
         queues = [Queue(q, connection=self.redis) for q in QUEUES]
         while time.monotonic() < deadline:
-            self.transport.tick()
+            self.closer.tick()
             SimpleWorker(queues, connection=self.redis).work(burst=True, with_scheduler=True)
             if until():
                 return

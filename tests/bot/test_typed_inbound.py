@@ -10,10 +10,10 @@ from sqlalchemy import select, update
 
 from bot import simulator
 from bot.payloads import parse_webhook
-from bot.processing import _item
 from bot.updates import PLACE_ADDRESS_MAX, PLACE_NAME_MAX, REACTED_TO_MAX, REPLY_ID_MAX, GeoPoint
 from core.models import Message
 from flows.burst import Pin
+from services.answer_burst import _item
 from tests.bot.conftest import CUSTOMER, PHONE_NUMBER_ID
 from tests.factories import add_technician
 

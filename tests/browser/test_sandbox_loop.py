@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from core.models import Invoice, Job, JobStatus, Organization, User
 from core.organizations.demo import DEMO_LOGINS, DEMO_OWNER_PHONE, seed_demo
+from services.burst_closer import BurstCloser
 from tests.bot.conftest import QUEUES
 from tests.browser.conftest import sign_in
 
@@ -28,9 +29,9 @@ OWNER = DEMO_OWNER_PHONE.lstrip("+")
 class Loop:
     def __init__(self, live, page, shot):
         self.live, self.page, self.shot = live, page, shot
-        self.transport = live.app.extensions["campotech.transport"]
         self.redis = live.app.extensions["campotech.redis"]
         self.db = live.app.extensions["campotech.db"]
+        self.closer = BurstCloser(self.db, self.redis)
 
     def texts(self, wa_id: str) -> list[str]:
         answer = requests.get(self.live.link("/sandbox/messages"), params={"wa_id": wa_id}, timeout=5)
@@ -41,7 +42,7 @@ class Loop:
         deadline = time.monotonic() + timeout
         queues = [Queue(q, connection=self.redis) for q in QUEUES]
         while time.monotonic() < deadline:
-            self.transport.tick()
+            self.closer.tick()
             SimpleWorker(queues, connection=self.redis).work(burst=True, with_scheduler=True)
             found = [t for t in self.texts(wa_id) if words in t]
             if found:

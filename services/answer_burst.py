@@ -17,20 +17,22 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from bot.bursts import BurstClock
-from bot.panic import PanicSwitch
-from bot.updates import unreadable
 from core.db import Database
 from core.messaging import texts
 from core.messaging.conversations import conversation_with, refresh_role
 from core.messaging.outbox import queue_replies
+from core.messaging.readable import unreadable
 from core.messaging.replies import Reply, Text
 from core.models import Conversation, DeliveryStatus, Direction, Message, Organization, utcnow
 from core.settings import Settings
 from flows import engine
 from flows.burst import Burst, BurstItem, Pin
+from services.bursts import BurstClock
+from services.dispatch import Dispatcher
+from services.metrics import Metrics
+from services.panic import PanicSwitch
 
-log = logging.getLogger("campotech.bot.processing")
+log = logging.getLogger("campotech.bot.processing")  # the name these lines always had
 
 TRANSCRIPT_POLL = 0.25  # seconds between looks while a voice note is being transcribed
 # The conversation lock is a short lease renewed by a heartbeat while its burst runs: a worker
@@ -82,7 +84,23 @@ class BurstOutcome:
     mark_read_id: int | None = None
 
 
-def process_burst(
+def answer_and_send(
+    db: Database, redis: Redis, settings: Settings, org_id: int, conversation_id: int, burst_id: str
+) -> BurstOutcome:
+    """Answer one closed burst, then enqueue its replies' sends and the blue ticks."""
+    outcome = answer_burst(db, redis, settings, org_id, conversation_id, burst_id)
+    # What the flows deferred (invoices wait on AFIP) was enqueued when the burst committed.
+    dispatch = Dispatcher(redis)
+    for message_id in outcome.reply_ids:
+        dispatch.send(org_id, message_id)
+    if outcome.mark_read_id and outcome.status == "answered":
+        dispatch.mark_read(org_id, outcome.mark_read_id)
+    if outcome.status not in ("waiting", "busy"):
+        Metrics(redis).inc("campotech_bursts_total", outcome.status)
+    return outcome
+
+
+def answer_burst(
     db: Database, redis: Redis, settings: Settings, org_id: int, conversation_id: int, burst_id: str
 ) -> BurstOutcome:
     """Exactly one reply per burst, even with racing workers: a Redis lock serializes the

@@ -60,17 +60,19 @@ def create_booked_job(turn: Turn) -> list[Reply]:
     c.customer_id = customer.id
     slot = parse_slot_id(s["slot"], time_zone=turn.org.time_zone) if s.get("slot") else None
     emergency = s.get("urgency") == "emergency"
+    actor = f"whatsapp:{c.wa_id}"
+    # Created in its final state (scheduled with the slot's technician and window): one insert,
+    # one event and one audit entry, not an insert then two updates.
     job = jobs.create_job(session, {
         "customer_id": customer.id, "service": JOB_SERVICE.get(s.get("service") or "", "other"),
         "description": _description(s), "address_id": address_id,
         "urgency": "emergency" if emergency else ("urgent" if s.get("urgency") == "high" else "normal"),
         "technician_id": slot.technician_id if slot else None,
+        "scheduled_start": slot.start if slot else None,
+        "scheduled_end": slot.end if slot else None,
         "source_conversation_id": c.id,
-    }, actor=f"whatsapp:{c.wa_id}")
-    actor = f"whatsapp:{c.wa_id}"
+    }, actor=actor)
     photos.attach_to_job(session, job, actor, s.get("media") or [])
-    if slot:
-        jobs.schedule(session, job.id, slot.start, slot.end, actor)
     c.flow = c.state = None
     c.slots = {}
     c.expires_at = None

@@ -140,10 +140,13 @@ def create_job(session: Session, data: JobIn | dict, actor: str = "system") -> J
     )
     session.add(job)
     session.flush()
-    _event(session, job, "created", actor, to_status=status)
+    window = ({"start": job.scheduled_start.isoformat(), "end": job.scheduled_end.isoformat()}
+              if job.scheduled_start else None)
+    _event(session, job, "created", actor, to_status=status, data=window)
     audit.record(session, actor=actor, action="job.create", entity_type="job", entity_id=job.id,
                  data={"number": job.number, "customer_id": job.customer_id, "service": job.service,
-                       "urgency": job.urgency, "status": status})
+                       "urgency": job.urgency, "status": status,
+                       "technician_id": job.technician_id, **({"window": window} if window else {})})
     return job
 
 

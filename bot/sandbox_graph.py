@@ -29,7 +29,11 @@ SENT = "campotech:sandbox:sent"
 READ = "campotech:sandbox:read"
 FAULTS = "campotech:sandbox:faults"
 MEDIA = "campotech:sandbox:media:{id}"
+# Every accepted send and read mark, in order, for benches: read with a cursor (`feed_after`),
+# so counting replies never means re-reading and re-parsing the whole record.
+FEED = "campotech:sandbox:feed"
 KEEP = 2000  # recorded messages kept (newest)
+FEED_KEEP = 20_000  # feed entries kept (about; a bench reads them as they come)
 MEDIA_TTL = 7 * 86400
 
 SENDABLE = {"text", "interactive", "template", "document", "location", "image", "audio", "video",
@@ -83,8 +87,13 @@ def messages(version: str, phone_number_id: str):
     if body.get("status") == "read":
         if not body.get("message_id"):
             raise _invalid("message_id is required")
-        redis.rpush(READ, json.dumps({"message_id": body["message_id"], "at": time.time()}))
-        redis.ltrim(READ, -KEEP, -1)
+        at = time.time()
+        pipe = redis.pipeline()
+        pipe.rpush(READ, json.dumps({"message_id": body["message_id"], "at": at}))
+        pipe.ltrim(READ, -KEEP, -1)
+        pipe.xadd(FEED, {"kind": "read", "message_id": str(body["message_id"]), "at": repr(at)},
+                  maxlen=FEED_KEEP, approximate=True)
+        pipe.execute()
         return jsonify(success=True)
     to = str(body.get("to") or "")
     if not to.isdigit() or not 8 <= len(to) <= 15:
@@ -98,9 +107,11 @@ def messages(version: str, phone_number_id: str):
     wamid = "wamid.SANDBOX" + base64.b32encode(secrets.token_bytes(15)).decode().rstrip("=")
     record = {"wamid": wamid, "to": to, "type": kind, "phone_number_id": phone_number_id,
               "version": version, "payload": body, "at": time.time(), "preview": preview(body)}
+    raw = json.dumps(record, ensure_ascii=False)
     pipe = redis.pipeline()
-    pipe.rpush(SENT, json.dumps(record, ensure_ascii=False))
+    pipe.rpush(SENT, raw)
     pipe.ltrim(SENT, -KEEP, -1)
+    pipe.xadd(FEED, {"kind": "message", "record": raw}, maxlen=FEED_KEEP, approximate=True)
     pipe.execute()
     return jsonify(messaging_product="whatsapp", contacts=[{"input": to, "wa_id": to}],
                    messages=[{"id": wamid}])
@@ -314,9 +325,29 @@ def recorded(redis: Redis, to: str | None = None, since: float | None = None) ->
     return out
 
 
+def feed_after(redis: Redis, cursor: str = "0", *, block_ms: int | None = None,
+               count: int = 1000) -> tuple[str, list[dict]]:
+    """What the stand-in accepted after `cursor` (sends as their record with `kind` "message",
+    read marks as {"kind": "read", "message_id", "at"}), oldest first, and the cursor to pass
+    next; with `block_ms`, waits that long for something new. "0" reads from the oldest kept."""
+    answer = redis.xread({FEED: cursor}, count=count, block=block_ms)
+    out = []
+    for _stream, entries in answer or ():
+        for entry_id, fields in entries:
+            cursor = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
+            fields = {(k.decode() if isinstance(k, bytes) else k): (v.decode() if isinstance(v, bytes) else v)
+                      for k, v in fields.items()}
+            if fields.get("kind") == "message":
+                out.append({**json.loads(fields["record"]), "kind": "message"})
+            else:
+                out.append({"kind": fields.get("kind"), "message_id": fields.get("message_id"),
+                            "at": float(fields.get("at") or 0)})
+    return cursor, out
+
+
 def read_marks(redis: Redis) -> list[str]:
     return [json.loads(raw)["message_id"] for raw in redis.lrange(READ, 0, -1)]
 
 
 def clear(redis: Redis) -> None:
-    redis.delete(SENT, READ, FAULTS)
+    redis.delete(SENT, READ, FAULTS, FEED)

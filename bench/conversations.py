@@ -1,14 +1,26 @@
-"""Simulated customers booking concurrently through the real path, with two workers (JSON).
+"""A rush of customers booking at once through the real processes, measured without eating the
+machine it measures (JSON).
 
-Runs the real processes — gunicorn in sandbox mode (its own Graph stand-in records replies),
-two RQ workers and the burst clock — on PostgreSQL and Redis. Each customer, on its own thread,
-sends "se me tapó la pileta, estoy en Gorriti al <n>, Palermo", taps a slot, gives a name if
-asked, confirms, and waits for "¡Listo! ✅ Quedó agendado el trabajo #N" — polling
-`/sandbox/messages` for its wa_id and answering the bot's latest message. Every message the
-customer sends is its own burst; the latency of a burst is from its quiet window closing (post
-time + quiet seconds) to the first reply's recorded `at`. The baseline in the same run is an
-empty RQ job's enqueue-to-finish time. Afterwards the database must hold exactly one Job per
-customer.
+Runs the real processes — gunicorn in sandbox mode (its Graph stand-in accepts the replies), RQ
+workers and the burst clock — on PostgreSQL and Redis. Each customer, on its own thread, sends
+"se me tapó la pileta, estoy en Gorriti al <n>, Palermo", taps a slot, gives a name if asked,
+confirms, and waits for "¡Listo! ✅ Quedó agendado el trabajo #N". Every message a customer sends
+is its own burst.
+
+Replies are counted where Meta would receive them: one bench thread reads the stand-in's feed
+(`bot.sandbox_graph.feed_after`, a Redis stream read with a cursor, blocking) and hands each
+reply to its customer, who waits on a condition — nobody polls. The latency of a burst is from
+its quiet window closing (post time + quiet seconds) to the first reply's arrival at the
+stand-in. Another thread samples the RQ queues four times a second and the stack's memory (PSS)
+every few seconds; after the last reply the bench waits for every queue to drain.
+
+Printed: the configuration and load average before and after; replies/s; p50/p95 quiet window →
+reply; lost and doubled replies (bursts left unanswered, a stored reply sent twice, the same
+reply twice in one turn); each queue's depth per second and how long after the last reply it
+was empty; whether a lower-priority queue finished nothing during the whole rush; the PSS of
+every process of the stack; the CPU each kind of process spent per reply; an empty RQ job as the
+baseline. With --profile, the workers' jobs are profiled (wall time per task, by part of the
+stack, with round trips per job) — a separate run, since profiling slows them down.
 """
 
 from __future__ import annotations
@@ -17,20 +29,33 @@ import argparse
 import http.client
 import json
 import os
+import re
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench._infra import free_port, job_times, percentile, stack
-from bot import simulator
+from bench._infra import (
+    StackWatch,
+    dumps,
+    finished_jobs,
+    free_port,
+    job_times,
+    load_average,
+    machine,
+    percentile,
+    profile_summary,
+    profiled_worker_argv,
+    stack,
+)
+from bot import sandbox_graph, simulator
 
 PHONE_NUMBER_ID = "100000000000889"
 SECRET = "bench-app-secret"
@@ -41,6 +66,10 @@ DONE = "Quedó agendado el trabajo #"
 ASK_NAME = "A nombre de quién"
 HANDED_OVER = ("Te paso con una persona", "No tengo turnos libres")
 SETTLE = 3.0  # seconds an unrecognised last message may stay last before the customer gives up
+QUEUES = ("high", "default", "low")  # the workers' order: replies, bursts, then housekeeping
+GUNICORN = ["--workers", "4", "--threads", "8", "--worker-class", "gthread"]
+QUEUE_SAMPLE = 0.25  # seconds between looks at the queues
+MEMORY_SAMPLE = 5.0  # seconds between PSS samples
 
 
 class Failed(Exception):
@@ -63,15 +92,25 @@ def _buttons(p: dict) -> list[tuple[str, str]]:
 
 
 class Customer:
-    def __init__(self, port: int, n: int, quiet: float, timeout: float, poll: float) -> None:
-        self.port, self.n, self.quiet, self.timeout, self.poll = port, n, quiet, timeout, poll
+    """One person booking: posts to the webhook, waits for the replies the feed hands over."""
+
+    def __init__(self, port: int, n: int, quiet: float, timeout: float) -> None:
+        self.port, self.n, self.quiet, self.timeout = port, n, quiet, timeout
         self.wa_id = f"5491171{n:06d}"
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=15)
+        self.inbox: list[dict] = []  # stand-in records, in arrival order
+        self.arrived = threading.Condition()
         self.seen = 0
+        self.turns: list[tuple[float, int]] = []  # (quiet window closes, inbox length at the post)
         self.latencies: list[float] = []
-        self.replies = 0
         self.retaps = 0
         self.job_number: int | None = None
+        self.finished_at: float | None = None
+
+    def deliver(self, record: dict) -> None:
+        with self.arrived:
+            self.inbox.append(record)
+            self.arrived.notify()
 
     def _request(self, method: str, path: str, body: bytes | None = None,
                  headers: dict | None = None) -> tuple[int, bytes]:
@@ -90,48 +129,54 @@ class Customer:
 
     def _post(self, payload: dict) -> float:
         body = simulator.encode(payload)
+        with self.arrived:
+            at_post = len(self.inbox)
         status, _ = self._request("POST", "/webhooks/whatsapp", body, {
             "Content-Type": "application/json",
             "X-Hub-Signature-256": simulator.sign(SECRET, body)})
         if status != 200:
             raise Failed(f"webhook answered {status}")
-        return time.time() + self.quiet
-
-    def _recorded(self) -> list[dict]:
-        status, raw = self._request("GET", f"/sandbox/messages?wa_id={quote(self.wa_id)}")
-        if status != 200:
-            raise Failed(f"/sandbox/messages answered {status}")
-        return json.loads(raw)["messages"]
+        closes = time.time() + self.quiet
+        self.turns.append((closes, at_post))
+        return closes
 
     def _await(self, closes: float, deadline: float) -> dict:
         """The bot's latest message once it has answered the burst that closes at `closes`."""
-        first_new = None
+        first_seen = False
         unknown_since = None
-        while True:
-            if time.monotonic() > deadline:
-                raise Failed("timeout waiting for a reply")
-            messages = self._recorded()
-            if len(messages) > self.seen:
-                if first_new is None:
-                    first_new = messages[self.seen]
-                    self.latencies.append(first_new["at"] - closes)
-                latest = messages[-1]["payload"]
-                text = _body(latest)
-                if (_buttons(latest) or DONE in text or ASK_NAME in text
-                        or any(h in text for h in HANDED_OVER)):
-                    self.replies += len(messages) - self.seen
-                    self.seen = len(messages)
-                    return latest
-                # e.g. "Perdoná, no me quedó claro" before the question is asked again
-                unknown_since = unknown_since or time.monotonic()
-                if time.monotonic() - unknown_since > SETTLE:
-                    self.replies += len(messages) - self.seen
-                    self.seen = len(messages)
-                    raise Failed(f"unexpected reply: {text[:60]!r}")
-            time.sleep(self.poll)
+        with self.arrived:
+            while True:
+                now = time.monotonic()
+                if now > deadline:
+                    raise Failed("timeout waiting for a reply")
+                if len(self.inbox) > self.seen:
+                    if not first_seen:
+                        first_seen = True
+                        self.latencies.append(self.inbox[self.seen]["at"] - closes)
+                    latest = self.inbox[-1]["payload"]
+                    text = _body(latest)
+                    if (_buttons(latest) or DONE in text or ASK_NAME in text
+                            or any(h in text for h in HANDED_OVER)):
+                        self.seen = len(self.inbox)
+                        return latest
+                    # e.g. "Perdoná, no me quedó claro" before the question is asked again
+                    unknown_since = unknown_since or now
+                    if now - unknown_since > SETTLE:
+                        self.seen = len(self.inbox)
+                        raise Failed(f"unexpected reply: {text[:60]!r}")
+                    wait = min(deadline, unknown_since + SETTLE) - now + 0.01
+                else:
+                    wait = deadline - now
+                self.arrived.wait(max(0.01, wait))
 
     def run(self) -> None:
         deadline = time.monotonic() + self.timeout
+        try:
+            self._converse(deadline)
+        finally:
+            self.finished_at = time.time()
+
+    def _converse(self, deadline: float) -> None:
         street = 3400 + 2 * self.n
         first = f"se me tapó la pileta, estoy en Gorriti al {street}, Palermo"
         closes = self._post(simulator.text(PHONE_NUMBER_ID, self.wa_id, first))
@@ -139,7 +184,7 @@ class Customer:
             latest = self._await(closes, deadline)
             text, buttons = _body(latest), _buttons(latest)
             if DONE in text:
-                self.job_number = int(text.split(DONE, 1)[1].split(":")[0].split(".")[0].strip())
+                self.job_number = int(re.match(r"\d+", text.split(DONE, 1)[1]).group())
                 return
             if any(h in text for h in HANDED_OVER):
                 raise Failed("handed to a person: " + text[:40])
@@ -162,6 +207,85 @@ class Customer:
                 continue
             raise Failed(f"no way forward from {text[:60]!r}")
         raise Failed("too many turns")
+
+    def turn_replies(self) -> list[list[dict]]:
+        """The replies that arrived for each burst the customer sent (until the next post)."""
+        with self.arrived:
+            bounds = [at for _, at in self.turns] + [len(self.inbox)]
+            return [self.inbox[bounds[i]:bounds[i + 1]] for i in range(len(self.turns))]
+
+
+class Feed(threading.Thread):
+    """Reads the stand-in's feed with a cursor (one blocking XREAD per batch) and hands every
+    reply to its customer; keeps the arrival times of all sends and read marks."""
+
+    def __init__(self, redis_url: str, customers: dict[str, Customer]):
+        super().__init__(name="feed", daemon=True)
+        from redis import Redis
+
+        self.redis = Redis.from_url(redis_url)
+        self.customers = customers
+        self.sends: list[dict] = []
+        self.reads: list[float] = []
+        self.reads_calls = 0
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        cursor = "0"
+        while not self.stopping.is_set():
+            cursor, items = sandbox_graph.feed_after(self.redis, cursor, block_ms=250)
+            self.reads_calls += 1
+            for item in items:
+                if item["kind"] == "read":
+                    self.reads.append(item["at"])
+                    continue
+                self.sends.append({"to": item["to"], "wamid": item["wamid"], "at": item["at"]})
+                customer = self.customers.get(item["to"])
+                if customer is not None:
+                    customer.deliver(item)
+
+
+class Sampler(threading.Thread):
+    """The RQ queues' depth (queued, running, scheduled retries) four times a second, and the
+    stack's memory every few seconds."""
+
+    def __init__(self, redis_url: str, watch: StackWatch):
+        super().__init__(name="sampler", daemon=True)
+        from redis import Redis
+
+        self.redis = Redis.from_url(redis_url)
+        self.watch = watch
+        self.samples: list[tuple[float, dict[str, tuple[int, int, int]]]] = []
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        next_memory = 0.0
+        while not self.stopping.is_set():
+            pipe = self.redis.pipeline(transaction=False)
+            for q in QUEUES:
+                pipe.llen(f"rq:queue:{q}")
+                pipe.zcard(f"rq:wip:{q}")
+                pipe.zcard(f"rq:scheduled:{q}")
+            got = pipe.execute()
+            self.samples.append((time.time(), {q: tuple(got[3 * i:3 * i + 3]) for i, q in enumerate(QUEUES)}))
+            if time.monotonic() >= next_memory:
+                self.watch.sample_memory()
+                next_memory = time.monotonic() + MEMORY_SAMPLE
+            self.stopping.wait(QUEUE_SAMPLE)
+
+    def empty_since(self, queue: str) -> float | None:
+        """Since when `queue` has had nothing queued, running or scheduled (None: not empty now)."""
+        since = None
+        for at, depths in self.samples:
+            if any(depths[queue]):
+                since = None
+            elif since is None:
+                since = at
+        return since
+
+    def all_empty(self, for_seconds: float) -> bool:
+        now = time.time()
+        return all((s := self.empty_since(q)) is not None and now - s >= for_seconds for q in QUEUES)
 
 
 def _baseline(redis_url: str, runs: int) -> list[float]:
@@ -216,58 +340,96 @@ def _setup(settings) -> int:
     return org_id
 
 
-def _jobs_per_customer(settings, org_id: int, wa_ids: list[str]) -> dict[str, int]:
+def _database_state(settings, org_id: int, wa_ids: list[str]) -> dict:
+    """Jobs per customer, outbound messages by status and their wamids, unanswered inbound."""
     from sqlalchemy import func, select
 
     from core.db import Database
-    from core.models import Customer, Job
+    from core.models import Customer as CustomerRow
+    from core.models import Direction, Job, Message
 
     db = Database(settings)
     try:
         with db.org_session(org_id) as s:
             rows = s.execute(
-                select(Customer.phone, func.count(Job.id))
-                .select_from(Customer).outerjoin(Job, Job.customer_id == Customer.id)
-                .group_by(Customer.phone)).all()
+                select(CustomerRow.phone, func.count(Job.id))
+                .select_from(CustomerRow).outerjoin(Job, Job.customer_id == CustomerRow.id)
+                .group_by(CustomerRow.phone)).all()
+            outbound = s.execute(select(Message.status, Message.wa_message_id)
+                                 .where(Message.direction == Direction.OUTBOUND)).all()
+            unanswered = s.scalar(select(func.count(Message.id)).where(
+                Message.direction == Direction.INBOUND, Message.processed_at.is_(None)))
     finally:
         db.dispose()
     counts = {(phone or "").lstrip("+"): n for phone, n in rows}
-    return {w: counts.get(w, 0) for w in wa_ids}
+    return {"jobs": {w: counts.get(w, 0) for w in wa_ids},
+            "outbound_by_status": dict(Counter(str(getattr(st, "value", st)) for st, _ in outbound)),
+            "wamids": {w for _, w in outbound if w},
+            "inbound_unanswered": unanswered}
+
+
+def _series(sampler: Sampler, start: float, end: float) -> dict[str, str]:
+    """Each queue's largest depth (queued + running + scheduled) in every second, as one line."""
+    seconds = int(end - start) + 1
+    out = {}
+    for q in QUEUES:
+        per = [0] * seconds
+        for at, depths in sampler.samples:
+            if start <= at <= end:
+                i = int(at - start)
+                per[i] = max(per[i], sum(depths[q]))
+        out[q] = " ".join(map(str, per))
+    return out
+
+
+def _starvation(jobs: list[dict], sampler: Sampler, start: float, last_reply: float) -> dict:
+    out = {}
+    for q in QUEUES:
+        done = sorted(j["ended"] for j in jobs if j["queue"] == q and start <= j["ended"] <= last_reply)
+        waited = max((sum(d[q][:1]) for at, d in sampler.samples if start <= at <= last_reply), default=0)
+        out[q] = {"jobs_finished_during_rush": len(done),
+                  "largest_queued_during_rush": waited,
+                  "first_finished_s": round(done[0] - start, 2) if done else None,
+                  "starved_whole_rush": waited > 0 and not done}
+    return out
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--customers", type=int, default=200)
-    parser.add_argument("--concurrency", type=int, default=50)
-    parser.add_argument("--quiet", type=float, default=0.5)
+    parser.add_argument("--concurrency", type=int, default=50, help="customers in a conversation at once")
+    parser.add_argument("--workers", type=int, default=2, help="RQ worker processes")
+    parser.add_argument("--quiet", type=float, default=0.5, help="burst quiet window, seconds")
     parser.add_argument("--timeout", type=float, default=180.0, help="per customer, seconds")
-    parser.add_argument("--poll", type=float, default=0.5,
-                        help="seconds between polls of /sandbox/messages per customer; the pollers "
-                             "share gunicorn with the Graph stand-in the workers send through")
+    parser.add_argument("--drain-timeout", type=float, default=180.0,
+                        help="seconds to wait after the last reply for every queue to be empty")
+    parser.add_argument("--profile", action="store_true",
+                        help="profile the workers' jobs (slower: a run for the profile, not the figures)")
     args = parser.parse_args()
 
+    load_before = machine()
     port = free_port()
+    profile_prefix = tempfile.mkdtemp(prefix="campotech-bench-prof-") + "/worker" if args.profile else None
     with stack(whatsapp_app_secret=SECRET, whatsapp_access_token=None,
                whatsapp_phone_number_id=PHONE_NUMBER_ID, burst_quiet_seconds=args.quiet,
                public_base_url=f"http://127.0.0.1:{port}") as settings:
         org_id = _setup(settings)
         bindir = Path(sys.executable).parent
-        env = os.environ.copy()
-        quiet = {"cwd": ROOT, "env": env,
+        quiet = {"cwd": ROOT, "env": os.environ.copy(),
                  "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
-        procs = [
-            subprocess.Popen([str(bindir / "gunicorn"), "wsgi:app", "--bind", f"127.0.0.1:{port}",
-                              "--workers", "4", "--threads", "8", "--worker-class", "gthread",
-                              "--no-control-socket", "--log-level", "warning"], **quiet),
-            subprocess.Popen([sys.executable, "-m", "workers.worker"], **quiet),
-            subprocess.Popen([sys.executable, "-m", "workers.worker"], **quiet),
-            subprocess.Popen([sys.executable, "-m", "workers.clock"], **quiet),
-        ]
+        worker = profiled_worker_argv(profile_prefix) if profile_prefix else [sys.executable, "-m", "workers.worker"]
+        procs = [subprocess.Popen([str(bindir / "gunicorn"), "wsgi:app", "--bind", f"127.0.0.1:{port}",
+                                   *GUNICORN, "--no-control-socket", "--log-level", "warning"], **quiet)]
+        procs += [subprocess.Popen(worker, **quiet) for _ in range(args.workers)]
+        procs.append(subprocess.Popen([sys.executable, "-m", "workers.clock"], **quiet))
+        watch = StackWatch(settings)
         try:
             _wait_healthy(port)
             baseline = _baseline(settings.redis_url, 20)
-            customers = [Customer(port, n, args.quiet, args.timeout, args.poll)
-                         for n in range(args.customers)]
+            customers = [Customer(port, n, args.quiet, args.timeout) for n in range(args.customers)]
+            feed = Feed(settings.redis_url, {c.wa_id: c for c in customers})
+            sampler = Sampler(settings.redis_url, watch)
+            feed.start()
             failures: Counter[str] = Counter()
             lock = threading.Lock()
 
@@ -283,12 +445,29 @@ def main() -> None:
                 finally:
                     c.conn.close()
 
-            t0 = time.time()
+            watch.start_cpu()
+            sampler.start()
+            start = time.time()
             with ThreadPoolExecutor(args.concurrency) as pool:
                 list(pool.map(drive, customers))
-            wall = time.time() - t0
-            time.sleep(1.0)  # let any late reply or duplicate job land before counting
-            per_customer = _jobs_per_customer(settings, org_id, [c.wa_id for c in customers])
+            ours = {c.wa_id for c in customers}
+            replies = [s for s in feed.sends if s["to"] in ours]
+            last_reply = max((s["at"] for s in replies), default=time.time())
+            cpu = watch.cpu_report(len(replies), "reply")
+            # Every queue, mark-as-read included, must empty after the last reply.
+            drain_deadline = time.monotonic() + args.drain_timeout
+            while not sampler.all_empty(1.0) and time.monotonic() < drain_deadline:
+                time.sleep(0.25)
+            drained_at = time.time()
+            time.sleep(0.5)  # a late duplicate would land now
+            load_after = load_average()
+            sampler.stopping.set()
+            feed.stopping.set()
+            sampler.join()
+            feed.join()
+            watch.sample_memory()
+            db_state = _database_state(settings, org_id, [c.wa_id for c in customers])
+            jobs = finished_jobs(settings.redis_url)
             worker_times = job_times(settings.redis_url)
             if any(p.poll() is not None for p in procs):
                 failures["a server process exited during the run"] += 1
@@ -297,42 +476,73 @@ def main() -> None:
                 p.terminate()
             for p in procs:
                 try:
-                    p.wait(10)
+                    p.wait(20)
                 except subprocess.TimeoutExpired:
                     p.kill()
 
     latencies = [x for c in customers for x in c.latencies]
-    replies = sum(c.replies for c in customers)
     completed = sum(1 for c in customers if c.job_number is not None)
     numbers = [c.job_number for c in customers if c.job_number is not None]
-    wrong = {w: n for w, n in per_customer.items() if n != 1}
+    wrong = {w: n for w, n in db_state["jobs"].items() if n != 1}
+    turns = [t for c in customers for t in c.turn_replies()]
+    doubled_in_turn = sum(len(t) - len({json.dumps(r["payload"], sort_keys=True) for r in t}) for t in turns)
+    late = sum(len(c.inbox) - c.seen for c in customers if c.job_number is not None)
+    sent_twice = sum(1 for s in replies if s["wamid"] not in db_state["wamids"])
+    rush = last_reply - start
+    drains = {}
+    for q in QUEUES:
+        since = sampler.empty_since(q)
+        drains[q] = None if since is None else round(max(0.0, since - last_reply), 2)
+    reads_after = [r for r in feed.reads if r > last_reply]
     p95 = percentile(latencies, 95)
-    print(json.dumps({
+    print(dumps({
         "benchmark": "conversations",
-        "customers": args.customers,
-        "concurrency": args.concurrency,
-        "workers": 2,
-        "technicians": TECHNICIANS,
-        "quiet_seconds": args.quiet,
-        "poll_seconds": args.poll,
+        "configuration": {
+            "customers": args.customers, "concurrency": args.concurrency, "rq_workers": args.workers,
+            "gunicorn": " ".join(GUNICORN), "burst_clock": 1, "technicians": TECHNICIANS,
+            "quiet_seconds": args.quiet, "send_rate_per_number": settings.whatsapp_send_rate,
+            "replies_counted": "at the Graph stand-in, read from its feed with a cursor (no polling)",
+            "profiled": bool(profile_prefix), **{k: v for k, v in load_before.items() if k != "load_average"},
+        },
+        "load_average_before": load_before["load_average"],
+        "load_average_after": load_after,
         "bookings_completed": completed,
         "failures": dict(failures),
         "slot_taken_retaps": sum(c.retaps for c in customers),
-        "wall_seconds": round(wall, 2),
-        "bot_messages": replies,
-        "replies_per_second": round(replies / wall, 2) if wall else None,
-        "bursts": len(latencies),
+        "rush_seconds": round(rush, 2),
+        "replies": len(replies),
+        "replies_per_second": round(len(replies) / rush, 2) if rush > 0 else None,
+        "bursts": len(turns),
         "quiet_close_to_reply_ms": {
             "p50": round(percentile(latencies, 50) * 1000, 1), "p95": round(p95 * 1000, 1),
             "max": round(max(latencies) * 1000, 1) if latencies else None},
         "baseline_empty_rq_job_ms": {"p50": round(percentile(baseline, 50) * 1000, 1),
                                      "p95": round(percentile(baseline, 95) * 1000, 1)},
-        "p95_ratio_to_baseline": round(p95 / max(percentile(baseline, 95), 1e-6), 2),
-        "job_numbers_unique": len(numbers) == len(set(numbers)),
-        "every_conversation_one_job": not wrong,
-        "customers_without_exactly_one_job": len(wrong),
+        "lost_and_doubled": {
+            "bursts_without_a_reply": sum(1 for t in turns if not t),
+            "inbound_never_answered": db_state["inbound_unanswered"],
+            "outbound_by_status": db_state["outbound_by_status"],
+            "stored_reply_sent_twice": sent_twice,
+            "same_reply_twice_in_a_turn": doubled_in_turn,
+            "replies_after_booking_done": late,
+            "job_numbers_unique": len(numbers) == len(set(numbers)),
+            "customers_without_exactly_one_job": len(wrong),
+        },
+        "queues": {
+            "depth_per_second_from_first_post": _series(sampler, start, drained_at),
+            "seconds_to_empty_after_last_reply": drains,
+            "all_drained": all(v is not None for v in drains.values()),
+            "mark_as_read": {"read_marks": len(feed.reads), "after_last_reply": len(reads_after),
+                             "last_one_s_after_last_reply": round(max(reads_after) - last_reply, 2)
+                             if reads_after else 0.0},
+            "during_rush": _starvation(jobs, sampler, start, last_reply),
+        },
+        "memory": watch.memory_report(),
+        "cpu_during_rush": cpu,
+        "bench_feed_reads": feed.reads_calls,
         "worker_seconds_by_task": worker_times,
-    }, indent=2, ensure_ascii=False))
+        "worker_profile": profile_summary(profile_prefix) if profile_prefix else None,
+    }))
 
 
 if __name__ == "__main__":

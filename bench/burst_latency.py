@@ -3,14 +3,16 @@
 Runs the real processes — gunicorn in sandbox mode (its own Graph stand-in records replies),
 one RQ worker and the burst clock — on PostgreSQL and Redis. Each burst is three text messages
 from a new sender; the quiet window closes `quiet` seconds after the last one. The baseline in
-the same run is an empty RQ job's enqueue-to-finish time on the same worker.
+the same run is an empty RQ job's enqueue-to-finish time on the same worker. The reply is seen
+at the stand-in's feed (`bot.sandbox_graph.feed_after`, a cursor read that blocks until
+something arrives), not by polling the app. Prints its configuration and the load average
+before and after.
 """
 
 from __future__ import annotations
 
 import argparse
 import http.client
-import json
 import os
 import subprocess
 import sys
@@ -20,8 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench._infra import free_port, percentile, stack
-from bot import simulator
+from bench._infra import dumps, free_port, load_average, machine, percentile, stack
+from bot import sandbox_graph, simulator
 
 PHONE_NUMBER_ID = "100000000000888"
 SECRET = "bench-app-secret"
@@ -37,10 +39,14 @@ def _post(conn: http.client.HTTPConnection, payload: dict) -> None:
         raise SystemExit(f"webhook answered {resp.status}")
 
 
-def _recorded(conn: http.client.HTTPConnection, wa_id: str) -> list[dict]:
-    conn.request("GET", f"/sandbox/messages?wa_id={wa_id}")
-    resp = conn.getresponse()
-    return json.loads(resp.read())["messages"]
+def _first_reply(redis, cursor: str, wa_id: str, give_up: float) -> tuple[str, dict]:
+    """The first message the stand-in accepted for `wa_id` after `cursor`, and the cursor after it."""
+    while time.monotonic() < give_up:
+        cursor, items = sandbox_graph.feed_after(redis, cursor, block_ms=500)
+        for item in items:
+            if item["kind"] == "message" and item["to"] == wa_id:
+                return cursor, item
+    raise SystemExit(f"no reply for {wa_id}")
 
 
 def _baseline(redis_url: str, runs: int) -> list[float]:
@@ -64,6 +70,7 @@ def main() -> None:
     parser.add_argument("--quiet", type=float, default=0.5)
     args = parser.parse_args()
 
+    before = machine()
     port = free_port()
     with stack(whatsapp_app_secret=SECRET, whatsapp_access_token=None,
                whatsapp_phone_number_id=PHONE_NUMBER_ID, burst_quiet_seconds=args.quiet,
@@ -101,18 +108,18 @@ def main() -> None:
                     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
                     time.sleep(0.2)
             baseline = _baseline(settings.redis_url, max(10, args.bursts))
+            from redis import Redis
+
+            redis, cursor = Redis.from_url(settings.redis_url), "0"
             latencies = []
             for n in range(args.bursts):
                 wa_id = f"5491170{n:06d}"
                 for words in ("hola", "se me rompió el termotanque", "estoy en Palermo"):
                     _post(conn, simulator.text(PHONE_NUMBER_ID, wa_id, words))
                 closes = time.time() + args.quiet
-                give_up = time.monotonic() + 30
-                while not (sent := _recorded(conn, wa_id)):
-                    if time.monotonic() > give_up:
-                        raise SystemExit(f"no reply for burst {n}")
-                    time.sleep(0.01)
-                latencies.append(sent[0]["at"] - closes)
+                cursor, first = _first_reply(redis, cursor, wa_id, time.monotonic() + 30)
+                latencies.append(first["at"] - closes)
+            after = load_average()
         finally:
             for p in procs:
                 p.terminate()
@@ -120,17 +127,20 @@ def main() -> None:
                 p.wait(10)
 
     p95 = percentile(latencies, 95)
-    print(json.dumps({
+    print(dumps({
         "benchmark": "burst_latency",
-        "bursts": len(latencies),
-        "quiet_seconds": args.quiet,
+        "configuration": {"bursts": len(latencies), "messages_per_burst": 3, "quiet_seconds": args.quiet,
+                          "rq_workers": 1, "gunicorn": "--workers 2 --threads 4 --worker-class gthread",
+                          **{k: v for k, v in before.items() if k != "load_average"}},
+        "load_average_before": before["load_average"],
+        "load_average_after": after,
         "quiet_close_to_reply_ms": {"p50": round(percentile(latencies, 50) * 1000, 1),
                                     "p95": round(p95 * 1000, 1), "max": round(max(latencies) * 1000, 1)},
         "baseline_empty_rq_job_ms": {"p50": round(percentile(baseline, 50) * 1000, 1),
                                      "p95": round(percentile(baseline, 95) * 1000, 1)},
         "p95_ratio_to_baseline": round(p95 / max(percentile(baseline, 95), 1e-6), 2),
         "target_p95_ms_max": 300,
-    }, indent=2))
+    }))
 
 
 if __name__ == "__main__":

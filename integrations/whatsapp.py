@@ -8,6 +8,9 @@ shapes (a dict, a Response, or a JSONDecodeError). So this adapter:
   as it is), which adds our timeout and remembers the raw response of the call in progress, so
   we judge every call by its HTTP status and JSON body, never by what heyoo chose to return;
 - turns Meta's error object into a `WhatsAppError` that says whether retrying makes sense.
+
+It takes plain values (texts, ids, pairs for buttons and list rows) and knows nothing of the
+bot's reply types: `services.send_reply` turns a reply into one of the `send_*` calls.
 """
 
 from __future__ import annotations
@@ -15,14 +18,13 @@ from __future__ import annotations
 import contextvars
 import logging
 import types
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import heyoo
 import requests
 
-from core.messaging.replies import Buttons, Document, ListMessage, Location, Reply, Template, Text
 from core.settings import Settings
 
 log = logging.getLogger("campotech.integrations.whatsapp")
@@ -42,6 +44,11 @@ RATE_LIMITED = frozenset({4, 80007, THROUGHPUT, PAIR_RATE})
 # (the user's number is part of a marketing experiment: the same message fails again).
 TRANSIENT = frozenset({2, 131000, 131016, 133004})
 RETRYABLE = RATE_LIMITED | TRANSIENT
+
+# What the `send_*` calls take for interactive messages, as plain values.
+ButtonSpec = tuple[str, str]  # a reply button: (id, title)
+RowSpec = tuple[str, str, str]  # a list row: (id, title, description, "" for none)
+SectionSpec = tuple[str, Sequence[RowSpec]]  # a list section: (title, rows)
 
 
 def retryable_code(code: int | None) -> bool:
@@ -231,55 +238,47 @@ class WhatsAppClient:
             raise _error_from(response)
         return body
 
-    def send(self, to: str, reply: Reply) -> str:
-        """Send one reply; returns the WhatsApp message id (wamid)."""
-        api = self._api
-        if isinstance(reply, Text):
-            body = self._run(lambda: api.send_message(reply.body, to, preview_url=reply.preview_url))
-        elif isinstance(reply, Buttons):
-            interactive = _interactive(reply.body, reply.header, reply.footer, "button", {
-                "buttons": [{"type": "reply", "reply": {"id": b.id, "title": b.title}}
-                            for b in reply.buttons],
-            })
-            body = self._run(lambda: api.send_reply_button(interactive, to))
-        elif isinstance(reply, ListMessage):
-            action = {"button": reply.button, "sections": [
-                {"title": s.title, "rows": [
-                    {"id": r.id, "title": r.title, **({"description": r.description} if r.description else {})}
-                    for r in s.rows]}
-                for s in reply.sections]}
-            # heyoo's send_button builds a *list* interactive from this dict.
-            spec = {"action": action, "body": reply.body, "header": reply.header, "footer": reply.footer}
-            body = self._run(lambda: api.send_button(spec, to))
-        elif isinstance(reply, Document):
-            document: dict[str, Any] = {"filename": reply.filename}
-            document["link" if reply.link else "id"] = reply.link or reply.media_id
-            if reply.caption:
-                document["caption"] = reply.caption
-            payload = {"messaging_product": "whatsapp", "recipient_type": "individual",
-                       "type": "document", "document": document}
-            body = self._run(lambda: api.send_custom_json(payload, to))
-        elif isinstance(reply, Location):
-            body = self._run(lambda: api.send_location(
-                reply.latitude, reply.longitude, reply.name, reply.address, to))
-        elif isinstance(reply, Template):
-            components = [{"type": "body", "parameters": [
-                {"type": "text", "text": p} for p in reply.parameters]}] if reply.parameters else []
-            body = self._run(lambda: api.send_template(reply.name, to, components, lang=reply.language))
-        else:
-            raise TypeError(f"cannot send {type(reply).__name__}")
-        try:
-            return str(body["messages"][0]["id"])
-        except (KeyError, IndexError, TypeError):
-            raise WhatsAppError(None, f"no message id in {str(body)[:200]}", retryable=False) from None
+    def send_text(self, to: str, body: str, *, preview_url: bool = False) -> str:
+        """Send a text; returns the WhatsApp message id (wamid), as every `send_*` does."""
+        return _wamid(self._run(lambda: self._api.send_message(body, to, preview_url=preview_url)))
+
+    def send_buttons(self, to: str, body: str, buttons: Sequence[ButtonSpec], *,
+                     header: str = "", footer: str = "") -> str:
+        interactive = _interactive(body, header, footer, "button", {
+            "buttons": [{"type": "reply", "reply": {"id": button_id, "title": title}}
+                        for button_id, title in buttons],
+        })
+        return _wamid(self._run(lambda: self._api.send_reply_button(interactive, to)))
+
+    def send_list(self, to: str, body: str, button: str, sections: Sequence[SectionSpec], *,
+                  header: str = "", footer: str = "") -> str:
+        action = {"button": button, "sections": [
+            {"title": title, "rows": [
+                {"id": row_id, "title": row_title, **({"description": description} if description else {})}
+                for row_id, row_title, description in rows]}
+            for title, rows in sections]}
+        # heyoo's send_button builds a *list* interactive from this dict.
+        spec = {"action": action, "body": body, "header": header, "footer": footer}
+        return _wamid(self._run(lambda: self._api.send_button(spec, to)))
+
+    def send_document(self, to: str, filename: str, *, link: str = "", media_id: str = "",
+                      caption: str = "") -> str:
+        """A file by public link, or by an uploaded media id when there is no link."""
+        document: dict[str, Any] = {"filename": filename}
+        document["link" if link else "id"] = link or media_id
+        if caption:
+            document["caption"] = caption
+        payload = {"messaging_product": "whatsapp", "recipient_type": "individual",
+                   "type": "document", "document": document}
+        return _wamid(self._run(lambda: self._api.send_custom_json(payload, to)))
+
+    def send_location(self, to: str, latitude: float, longitude: float, name: str = "",
+                      address: str = "") -> str:
+        return _wamid(self._run(lambda: self._api.send_location(latitude, longitude, name, address, to)))
 
     def send_template(self, to: str, name: str, language: str, components: list[dict]) -> str:
-        """Send an approved template with its components as given; returns the wamid."""
-        body = self._run(lambda: self._api.send_template(name, to, components, lang=language))
-        try:
-            return str(body["messages"][0]["id"])
-        except (KeyError, IndexError, TypeError):
-            raise WhatsAppError(None, f"no message id in {str(body)[:200]}", retryable=False) from None
+        """Send an approved template with its components as given (see `body_parameters`)."""
+        return _wamid(self._run(lambda: self._api.send_template(name, to, components, lang=language)))
 
     def mark_as_read(self, wa_message_id: str) -> None:
         self._run(lambda: self._api.mark_as_read(wa_message_id))
@@ -332,6 +331,21 @@ class WhatsAppClient:
 
     def _auth(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"}
+
+
+def _wamid(body: dict) -> str:
+    """The message id Meta answers a send with."""
+    try:
+        return str(body["messages"][0]["id"])
+    except (KeyError, IndexError, TypeError):
+        raise WhatsAppError(None, f"no message id in {str(body)[:200]}", retryable=False) from None
+
+
+def body_parameters(parameters: Sequence[str]) -> list[dict]:
+    """A template's components for body parameters in order ({{1}}, {{2}}, ...); none for none."""
+    if not parameters:
+        return []
+    return [{"type": "body", "parameters": [{"type": "text", "text": p} for p in parameters]}]
 
 
 def code_template_components(code: str) -> list[dict]:

@@ -13,10 +13,19 @@ from redis import Redis
 from sqlalchemy.orm import Session
 
 from core.db import Database
-from core.messaging.replies import Reply, Template, reply_from_dict
+from core.messaging.replies import (
+    Buttons,
+    Document,
+    ListMessage,
+    Location,
+    Reply,
+    Template,
+    Text,
+    reply_from_dict,
+)
 from core.models import Conversation, DeliveryStatus, Direction, Message, Organization, utcnow
 from core.settings import Settings
-from integrations.whatsapp import WhatsAppClient, WhatsAppError
+from integrations.whatsapp import WhatsAppClient, WhatsAppError, body_parameters
 from services.alerts import panic_changed, sent
 from services.panic import PanicSwitch
 from services.ratelimit import TokenBucket
@@ -66,6 +75,27 @@ def send_reply(db: Database, redis: Redis, settings: Settings, org_id: int, mess
     if result.outcome == "sent":
         sent(db, redis, org_id, message_id)
     return result
+
+
+def send(client: WhatsAppClient, to: str, reply: Reply) -> str:
+    """Put one reply on the wire through the adapter's call for its kind; returns the wamid."""
+    if isinstance(reply, Text):
+        return client.send_text(to, reply.body, preview_url=reply.preview_url)
+    if isinstance(reply, Buttons):
+        return client.send_buttons(to, reply.body, [(b.id, b.title) for b in reply.buttons],
+                                   header=reply.header, footer=reply.footer)
+    if isinstance(reply, ListMessage):
+        sections = [(s.title, [(r.id, r.title, r.description) for r in s.rows]) for s in reply.sections]
+        return client.send_list(to, reply.body, reply.button, sections,
+                                header=reply.header, footer=reply.footer)
+    if isinstance(reply, Document):
+        return client.send_document(to, reply.filename, link=reply.link, media_id=reply.media_id,
+                                    caption=reply.caption)
+    if isinstance(reply, Location):
+        return client.send_location(to, reply.latitude, reply.longitude, reply.name, reply.address)
+    if isinstance(reply, Template):
+        return client.send_template(to, reply.name, reply.language, body_parameters(reply.parameters))
+    raise TypeError(f"cannot send {type(reply).__name__}")
 
 
 def window_open(conversation: Conversation, now: datetime) -> bool:
@@ -118,7 +148,7 @@ class Sender:
         except SendDeferred as deferred:
             return deferred
         try:
-            wamid = ready.client.send(ready.to, ready.reply)
+            wamid = send(ready.client, ready.to, ready.reply)
         except WhatsAppError as err:
             with self.db.org_session(org_id) as session:
                 return self._after_error(session, session.get(Message, message_id), ready.reply, err)

@@ -16,7 +16,7 @@ OURS = ("core", "integrations", "nlu", "flows", "services", "bot", "workers", "b
 # "core.settings" and everything under core/, "core.settings" admits that module only).
 MAY_IMPORT: dict[str, tuple[str, ...]] = {
     "core": (),
-    "integrations": ("core.settings", "core.messaging.replies"),
+    "integrations": ("core.settings",),
     "nlu": ("core.settings",),
     "flows": ("core", "nlu"),
     "services": ("core", "integrations", "nlu", "flows"),

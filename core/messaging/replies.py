@@ -1,7 +1,8 @@
 """What the bot says, as data: flows build these, the outbound pipeline stores and sends them.
 
 Each reply round-trips through a plain dict (`to_dict` / `reply_from_dict`) so it can sit in
-the database and in an RQ job, and be rendered later by the WhatsApp adapter.
+the database and in an RQ job, and be sent later (`services/send_reply.py`, through the WhatsApp
+adapter).
 """
 
 from __future__ import annotations

@@ -71,10 +71,6 @@ class WhatsAppError(Exception):
     def outside_window(self) -> bool:
         return self.code == OUTSIDE_WINDOW
 
-    @property
-    def rate_limited(self) -> bool:
-        return self.code in RATE_LIMITED
-
 
 class MediaRejected(Exception):
     """Media we will not keep: too big, or a type we do not take."""

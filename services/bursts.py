@@ -110,10 +110,3 @@ class BurstClock:
         pipe.expire(key, 3600)
         pipe.zadd(DUE, {member: until})
         pipe.execute()
-
-    def next_due(self) -> float | None:
-        head = self.redis.zrange(DUE, 0, 0, withscores=True)
-        return float(head[0][1]) if head else None
-
-    def pending(self) -> int:
-        return int(self.redis.zcard(DUE))

@@ -151,12 +151,12 @@ class Sender:
             wamid = send(ready.client, ready.to, ready.reply)
         except WhatsAppError as err:
             with self.db.org_session(org_id) as session:
-                return self._after_error(session, session.get(Message, message_id), ready.reply, err)
+                return self._after_error(session.get(Message, message_id), ready.reply, err)
         self.redis.set(self._sent_key(message_id), wamid, ex=7 * 86400)
         with self.db.org_session(org_id) as session:
             message = session.get(Message, message_id)
             message.attempts = (message.attempts or 0) + 1
-            return self._record_sent(session, message, wamid)
+            return self._record_sent(message, wamid)
 
     def _prepare(self, session: Session, org_id: int, message_id: int
                  ) -> _Ready | SendResult | SendDeferred:
@@ -169,18 +169,18 @@ class Sender:
         # this mark in Redis: the retried job trusts it and does not send again.
         remembered = self.redis.get(self._sent_key(message_id))
         if remembered:
-            return self._record_sent(session, message, remembered.decode())
+            return self._record_sent(message, remembered.decode())
         conversation = message.conversation
         org = session.get(Organization, org_id)
         reply = reply_from_dict(message.payload or {})
         to = conversation.reply_address
         if to is None:
-            return self._fail(session, message, None, "sin número para responder", final=True)
+            return self._fail(message, None, "sin número para responder", final=True)
         if not isinstance(reply, Template) and not window_open(conversation, utcnow()):
             template = window_template(self.settings, reply)
             if template is None:
                 return self._fail(
-                    session, message, 131047, "fuera de la ventana de 24 horas", final=True,
+                    message, 131047, "fuera de la ventana de 24 horas", final=True,
                     outcome="refused",
                 )
             reply = template
@@ -188,7 +188,7 @@ class Sender:
             message.type = template.kind
         return _Ready(client_for(session, org, self.settings), to, reply)
 
-    def _after_error(self, session: Session, message: Message, reply: Reply, err: WhatsAppError
+    def _after_error(self, message: Message, reply: Reply, err: WhatsAppError
                      ) -> SendResult | SendDeferred:
         message.attempts = (message.attempts or 0) + 1
         if err.outside_window and not isinstance(reply, Template):
@@ -198,7 +198,7 @@ class Sender:
                 message.type = template.kind
                 return SendDeferred("outside the 24-hour window: the template goes next")
         final = not err.retryable or message.attempts >= MAX_ATTEMPTS
-        result = self._fail(session, message, err.code, err.title, final=final)
+        result = self._fail(message, err.code, err.title, final=final)
         return result if final else SendDeferred(f"{err.code}: {err.title}")
 
     def _wait_for_rate(self, phone_number_id: str) -> None:
@@ -210,7 +210,7 @@ class Sender:
             self.sleep(wait)
             waited += wait
 
-    def _record_sent(self, session: Session, message: Message, wamid: str) -> SendResult:
+    def _record_sent(self, message: Message, wamid: str) -> SendResult:
         message.wa_message_id = wamid
         message.status = DeliveryStatus.SENT
         message.status_at = utcnow()
@@ -219,7 +219,7 @@ class Sender:
         return SendResult(message.id, "sent", wamid)
 
     def _fail(
-        self, session: Session, message: Message, code: int | None, title: str, *,
+        self, message: Message, code: int | None, title: str, *,
         final: bool, outcome: str = "failed",
     ) -> SendResult:
         message.error_code = code

@@ -461,7 +461,7 @@ def _part(path: str, func: str) -> str:
                          ("/urllib3/", "requests/urllib3"), ("/http/client.py", "requests/urllib3"),
                          ("/heyoo/", "heyoo"), ("/pydantic", "pydantic"), ("/json/", "json"),
                          ("/logging/", "logging"), ("/rapidfuzz/", "rapidfuzz"), ("/sklearn/", "scikit-learn"),
-                         ("/jinja2/", "jinja2")):
+                         ("/jinja2/", "jinja2"), ("/werkzeug/", "flask/werkzeug"), ("/flask/", "flask/werkzeug")):
         if marker in path:
             return name
     if path.startswith(root) and "/.venv/" not in path:
@@ -470,51 +470,52 @@ def _part(path: str, func: str) -> str:
 
 
 def profile_summary(prefix: str) -> dict:
-    """Per task: jobs, wall milliseconds per job by part of the stack, round trips per job
-    (SQL statements, Redis commands or pipelines, HTTP requests, new connections), and our own
-    functions with the most cumulative time."""
+    """Per task of a profiled worker (`profiled_worker_argv`): see `summarize_profile`."""
     import json
     import pstats
 
     tasks: dict[str, list[str]] = {}
     for path in glob.glob(f"{prefix}-*.prof"):
         tasks.setdefault(path.rsplit("-", 1)[1][:-5], []).append(path)
-    out = {}
-    for task, paths in sorted(tasks.items()):
-        jobs = sum(json.loads(Path(p[:-5] + ".jobs").read_text()) for p in paths)
-        stats = pstats.Stats(*paths).stats  # type: ignore[attr-defined]
-        parts: dict[str, float] = {}
-        calls: dict[str, int] = {"sql_statements": 0, "redis_round_trips": 0, "http_requests": 0,
-                                 "new_http_connections": 0}
-        ours = []
-        total = 0.0
-        root = str(Path(__file__).resolve().parent.parent) + "/"
-        for (path, _line, func), (_cc, ncalls, tottime, cumtime, _callers) in stats.items():
-            total += tottime
-            part = _part(path, func)
-            parts[part] = parts.get(part, 0.0) + tottime
-            if "/psycopg/" in path and path.endswith("cursor.py") and func == "execute":
-                calls["sql_statements"] += ncalls
-            elif "/redis/" in path and path.endswith("connection.py") and func == "send_packed_command":
-                calls["redis_round_trips"] += ncalls
-            elif "/requests/" in path and path.endswith("sessions.py") and func == "request":
-                calls["http_requests"] += ncalls
-            elif "/urllib3/" in path and path.endswith("connection.py") and func == "_new_conn":
-                calls["new_http_connections"] += ncalls
-            if part.startswith("ours:"):
-                ours.append((cumtime, f"{path[len(root):]}:{func}", ncalls))
-        jobs = max(jobs, 1)
-        out[task] = {
-            "jobs": jobs,
-            "wall_ms_per_job": round(1000 * total / jobs, 1),
-            "ms_per_job_by_part": {k: round(1000 * v / jobs, 2)
-                                   for k, v in sorted(parts.items(), key=lambda x: -x[1]) if v / jobs >= 0.0001},
-            "per_job": {k: round(v / jobs, 1) for k, v in calls.items()},
-            "our_functions_by_cumulative_ms_per_job": [
-                f"{round(1000 * c / jobs, 2)} ms  {name}  ({round(n / jobs, 1)} calls)"
-                for c, name, n in sorted(ours, reverse=True)[:25]],
-        }
-    return out
+    return {task: summarize_profile(pstats.Stats(*paths),
+                                    sum(json.loads(Path(p[:-5] + ".jobs").read_text()) for p in paths))
+            for task, paths in sorted(tasks.items())}
+
+
+def summarize_profile(stats, count: int, unit: str = "job") -> dict:
+    """Wall milliseconds per `unit` by part of the stack, round trips per `unit` (SQL statements,
+    Redis commands or pipelines, HTTP requests, new HTTP connections), and our own functions with
+    the most cumulative time, from a `pstats.Stats` of `count` units."""
+    root = str(Path(__file__).resolve().parent.parent) + "/"
+    parts: dict[str, float] = {}
+    calls = {"sql_statements": 0, "redis_round_trips": 0, "http_requests": 0, "new_http_connections": 0}
+    ours = []
+    total = 0.0
+    for (path, _line, func), (_cc, ncalls, tottime, cumtime, _callers) in stats.stats.items():
+        total += tottime
+        part = _part(path, func)
+        parts[part] = parts.get(part, 0.0) + tottime
+        if "/psycopg/" in path and path.endswith("cursor.py") and func == "execute":
+            calls["sql_statements"] += ncalls
+        elif "/redis/" in path and path.endswith("connection.py") and func == "send_packed_command":
+            calls["redis_round_trips"] += ncalls
+        elif "/requests/" in path and path.endswith("sessions.py") and func == "request":
+            calls["http_requests"] += ncalls
+        elif "/urllib3/" in path and path.endswith("connection.py") and func == "_new_conn":
+            calls["new_http_connections"] += ncalls
+        if part.startswith("ours:"):
+            ours.append((cumtime, f"{path[len(root):]}:{func}", ncalls))
+    count = max(count, 1)
+    return {
+        f"{unit}s": count,
+        f"wall_ms_per_{unit}": round(1000 * total / count, 2),
+        f"ms_per_{unit}_by_part": {k: round(1000 * v / count, 2)
+                                   for k, v in sorted(parts.items(), key=lambda x: -x[1]) if v / count >= 0.00001},
+        f"per_{unit}": {k: round(v / count, 1) for k, v in calls.items()},
+        f"our_functions_by_cumulative_ms_per_{unit}": [
+            f"{round(1000 * c / count, 2)} ms  {name}  ({round(n / count, 1)} calls)"
+            for c, name, n in sorted(ours, reverse=True)[:25]],
+    }
 
 
 if __name__ == "__main__" and len(sys.argv) == 3 and sys.argv[1] == "profile-worker":

@@ -39,6 +39,7 @@ MODEL_BIN = "model.bin"
 MODEL_BIN_SIZE = 145_217_607
 SIDE_FILES = ("config.json", "tokenizer.json", "vocabulary.json")
 SAMPLE_RATE = 16_000
+WINDOW_SECONDS = 30.0  # what Whisper hears at once
 
 # Words a Whisper base model mishears without a hint; short on purpose (the prompt costs
 # decoding time and Whisper keeps at most ~224 prompt tokens).
@@ -153,6 +154,15 @@ def ensure_model(model_dir: str | Path) -> Path:
 
 _models: dict[tuple[str, int], WhisperModel] = {}
 _models_lock = threading.Lock()
+COMPUTE_TYPE = "int8"  # float32: ~700 MB and slower, barely better (FACTS.md)
+
+
+def load_model(model_dir: str | Path, threads: int, compute_type: str = COMPUTE_TYPE) -> WhisperModel:
+    """A new WhisperModel from an assembled model directory (no cache: see `get_model`)."""
+    from faster_whisper import WhisperModel
+
+    return WhisperModel(str(ensure_model(model_dir)), device="cpu", compute_type=compute_type,
+                        cpu_threads=threads, local_files_only=True)
 
 
 def get_model(settings: Settings) -> WhisperModel:
@@ -164,13 +174,14 @@ def get_model(settings: Settings) -> WhisperModel:
     with _models_lock:
         model = _models.get(key)
         if model is None:
-            from faster_whisper import WhisperModel
-
-            model_dir = ensure_model(settings.whisper_model_dir)
-            model = WhisperModel(str(model_dir), device="cpu", compute_type="int8",
-                                 cpu_threads=settings.whisper_threads, local_files_only=True)
+            model = load_model(settings.whisper_model_dir, settings.whisper_threads)
             _models[key] = model
     return model
+
+
+def model_loaded() -> bool:
+    """Whether this process holds a Whisper model (only the transcription worker should)."""
+    return bool(_models)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -232,22 +243,55 @@ def build_prompt(vocabulary: Iterable[str] = ()) -> str:
     return ", ".join(words) + "." if words else ""
 
 
-def transcribe_samples(audio: np.ndarray, settings: Settings, prompt: str | None) -> str:
-    """Spanish text of decoded samples ('' when VAD finds no speech)."""
-    model = get_model(settings)
-    segments, _info = model.transcribe(
-        audio,
-        language="es",
-        task="transcribe",
-        beam_size=settings.whisper_beam_size,
-        vad_filter=True,
-        initial_prompt=prompt or None,
-        condition_on_previous_text=False,  # with a prompt, True makes it loop
+def decoding_options(settings: Settings, prompt: str | None, seconds: float | None = None,
+                     **overrides: Any) -> dict[str, Any]:
+    """The keyword arguments of `WhisperModel.transcribe` for `seconds` of audio (`overrides`
+    are for bench/voice.py's comparisons; the defaults are what it measured best, README: Voice
+    notes)."""
+    options: dict[str, Any] = {
+        "language": "es",  # never detected: auto-detection turned a 2 s clip into Thai
+        "task": "transcribe",
+        "beam_size": settings.whisper_beam_size,
+        "vad_filter": True,
+        "initial_prompt": prompt or None,
+        "condition_on_previous_text": False,  # with a prompt, True makes it loop
         # Greedy only: the temperature fallback re-decoded hard segments up to 5 times (10 s
         # instead of 2 s for a 10 s note) and did not lower the error rate on our voice notes.
-        temperature=0.0,
-    )
-    return collapse_repeats(" ".join(s.text.strip() for s in segments))
+        "temperature": 0.0,
+        # A note that fits one 30-s window is decoded once without timestamp tokens: 0.82x the
+        # CPU, a lower error rate, and no second window re-encoded from a segment's last
+        # timestamp (which lost the end of a dev clip, and made beam search loop on it).
+        # Longer notes need the timestamps to carry on where each window's speech ended.
+        "without_timestamps": seconds is not None and seconds <= WINDOW_SECONDS,
+    }
+    options.update(overrides)
+    return options
+
+
+def transcribe_raw(model: WhisperModel, audio: np.ndarray, options: dict[str, Any]) -> str:
+    """The model's text for decoded samples, segments joined, before any clean-up."""
+    segments, _info = model.transcribe(audio, **options)
+    return " ".join(s.text.strip() for s in segments)
+
+
+def transcribe_samples(audio: np.ndarray, settings: Settings, prompt: str | None) -> str:
+    """Spanish text of decoded samples ('' when VAD finds no speech), loops collapsed."""
+    options = decoding_options(settings, prompt, seconds=len(audio) / SAMPLE_RATE)
+    return collapse_repeats(transcribe_raw(get_model(settings), audio, options))
+
+
+def warm(settings: Settings) -> float:
+    """Load the model and run the whole pipeline once on a second of faint noise (voice-activity
+    detection, encoder, decoder), so the first voice note does not pay for it; returns seconds."""
+    import numpy as np
+
+    started = time.perf_counter()
+    model = get_model(settings)
+    noise = np.random.default_rng(0).normal(0.0, 0.003, SAMPLE_RATE).astype(np.float32)
+    prompt = build_prompt()
+    transcribe_raw(model, noise, decoding_options(settings, prompt, 1.0))  # loads the VAD model
+    transcribe_raw(model, noise, decoding_options(settings, prompt, 1.0, vad_filter=False))
+    return time.perf_counter() - started
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\s+(?=[¡¿])")

@@ -1,0 +1,67 @@
+"""How a voice note is decoded: the options bench/voice.py chose, for short and long notes."""
+
+from __future__ import annotations
+
+import unicodedata
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from core.settings import Settings, load_settings
+from nlu import whisper_local
+
+AUDIO = Path(__file__).resolve().parents[2] / "tests" / "data" / "audio"
+
+
+def fold(text: str | None) -> str:
+    decomposed = unicodedata.normalize("NFKD", (text or "").casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+@pytest.fixture(scope="module")
+def settings() -> Settings:
+    return load_settings(env="test", log_json=False, whisper_beam_size=1, whisper_threads=1,
+                         nlu_transcribe_backend="local")
+
+
+@pytest.mark.parametrize("seconds", [0.5, 15.0, 30.0])
+def test_a_note_that_fits_one_window_is_decoded_without_timestamps(settings, seconds):
+    options = whisper_local.decoding_options(settings, "plomería, termotanque.", seconds)
+    assert options["without_timestamps"] is True
+    assert (options["language"], options["task"]) == ("es", "transcribe")
+    # The prompt only ever goes with condition_on_previous_text=False (True made it loop).
+    assert options["initial_prompt"] == "plomería, termotanque."
+    assert options["condition_on_previous_text"] is False
+    assert (options["beam_size"], options["temperature"], options["vad_filter"]) == (1, 0.0, True)
+
+
+@pytest.mark.parametrize("seconds", [30.5, 95.0, None])
+def test_a_longer_note_keeps_timestamps_to_carry_on_where_each_window_ended(settings, seconds):
+    assert whisper_local.decoding_options(settings, "", seconds)["without_timestamps"] is False
+    assert whisper_local.decoding_options(settings, "", seconds)["initial_prompt"] is None
+
+
+def test_overrides_are_for_the_bench(settings):
+    options = whisper_local.decoding_options(settings, "x.", 10.0, beam_size=5, vad_filter=False)
+    assert (options["beam_size"], options["vad_filter"], options["language"]) == (5, False, "es")
+
+
+def test_a_note_longer_than_one_window_is_transcribed_to_its_end(settings):
+    """Three notes twice over (35 s): the first words and the last ones are both there."""
+    parts = [whisper_local.decode(AUDIO / name)
+             for name in ("termotanque.ogg", "disyuntor.ogg", "terminado.ogg")]
+    gap = np.zeros(whisper_local.SAMPLE_RATE * 3 // 10, dtype=np.float32)
+    audio = np.concatenate([chunk for part in parts * 2 for chunk in (part, gap)])
+    assert len(audio) / whisper_local.SAMPLE_RATE > whisper_local.WINDOW_SECONDS
+
+    text = fold(whisper_local.transcribe_samples(audio, settings, whisper_local.build_prompt()))
+
+    assert text.startswith("se me rompio el termotanque")
+    assert text.count("termotanque") == 2 and text.count("pueden venir") == 2
+    assert text.rstrip(". ").endswith("pesos")
+
+
+def test_warming_loads_the_model_and_runs_it_once(settings):
+    assert whisper_local.warm(settings) > 0
+    assert whisper_local.model_loaded()

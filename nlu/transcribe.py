@@ -25,7 +25,7 @@ from nlu.whisper_local import Transcription
 if TYPE_CHECKING:
     from core.settings import Settings
 
-__all__ = ["Transcription", "transcribe"]
+__all__ = ["Transcription", "transcribe", "warm"]
 
 log = logging.getLogger("campotech.nlu")
 
@@ -55,3 +55,9 @@ def transcribe(
             return _openai(audio, settings, prompt)
     return whisper_local.transcribe_file(path, settings, whisper_local.build_prompt(vocabulary),
                                          remote=remote)
+
+
+def warm(settings: Settings) -> float:
+    """Load the local model and run it once, before the first note (the transcription worker
+    does at start; the OpenAI backend falls back to it); returns seconds."""
+    return whisper_local.warm(settings)

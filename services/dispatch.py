@@ -5,7 +5,7 @@ from __future__ import annotations
 from redis import Redis
 from rq import Queue, Retry
 
-from services.queues import DEFAULT, HIGH, LOW
+from services.queues import DEFAULT, HIGH, LOW, VOICE
 
 # Sends: Meta's throughput errors and timeouts back off exponentially; a hung call is cut short.
 SEND_RETRY = Retry(max=5, interval=[1, 2, 4, 8, 16])
@@ -49,7 +49,8 @@ class Dispatcher:
         )
 
     def fetch_media(self, org_id: int, message_id: int) -> None:
-        self.queue(HIGH).enqueue(
+        # On the transcription worker's queue: only that process loads the Whisper model.
+        self.queue(VOICE).enqueue(
             "workers.tasks.fetch_media", org_id, message_id,
             job_id=f"media-{message_id}", job_timeout=MEDIA_TIMEOUT,
             retry=Retry(max=3, interval=[2, 5, 10]), failure_ttl=7 * 86400,

@@ -12,7 +12,7 @@ from core.models import Message, Organization, utcnow
 from core.settings import Settings
 from flows.context import org_context
 from integrations.whatsapp import MediaRejected, WhatsAppError
-from nlu.transcribe import transcribe
+from nlu.transcribe import transcribe, warm
 from services.whatsapp_gateway import client_for
 
 log = logging.getLogger("campotech.bot.media")
@@ -108,6 +108,11 @@ def _reason_es(exc: MediaRejected) -> str:
     if "mime" in text or "type" in text:
         return "no es un tipo de archivo que pueda abrir"
     return "no lo pude abrir"
+
+
+def warm_transcription(settings: Settings) -> float:
+    """Load the Whisper model and run it once (the transcription worker, at start); seconds."""
+    return warm(settings)
 
 
 def fetch_and_transcribe(db: Database, settings: Settings, org_id: int, message_id: int) -> dict:

@@ -11,7 +11,13 @@ from core.settings import Settings
 HIGH = "high"
 DEFAULT = "default"
 LOW = "low"
-QUEUE_NAMES = (HIGH, DEFAULT, LOW)
+# Downloading media and transcribing voice notes: a queue with a worker of its own
+# (`python -m workers.worker --transcription`), the one process that loads the Whisper model
+# (~240 MB), so a burst of voice notes never holds up a reply and no other process grows.
+VOICE = "voice"
+WORKER_QUEUES = (HIGH, DEFAULT, LOW)  # the general workers'
+TRANSCRIPTION_QUEUES = (VOICE,)  # the transcription worker's
+QUEUE_NAMES = (*WORKER_QUEUES, *TRANSCRIPTION_QUEUES)  # every queue (metrics, tests)
 
 
 def redis_connection(settings: Settings) -> Redis:

@@ -1,4 +1,11 @@
-"""The RQ worker (`python -m workers.worker`): jobs run in this process, tasks imported once.
+"""The RQ workers: `python -m workers.worker` (the general one: high, default, low) and
+`python -m workers.worker --transcription` (the voice queue: media downloads and voice-note
+transcription). Jobs run in the process, tasks imported once.
+
+Only the transcription worker loads the Whisper model (~240 MB, warmed at start so the first
+voice note does not wait for it); the general worker loads the intent model and never
+transcribes: a transcription job found on its queues (enqueued there before transcription had a
+queue of its own) is handed over to the voice queue instead of run.
 
 `rq worker` forks a work horse per job, which then imports our modules, opens database and
 Redis connections and throws them away: tens of milliseconds per job, twice per burst (answer,
@@ -15,20 +22,23 @@ the outage began and one says it ended.
 
 from __future__ import annotations
 
+import argparse
 import logging
 import os
 import time
+from collections.abc import Sequence
 
 from redis import Redis
 from redis.exceptions import RedisError
-from rq import SimpleWorker
+from rq import Queue, SimpleWorker
 from rq.scheduler import RQScheduler
 
 import workers.tasks  # noqa: F401 - preloaded on purpose, see the docstring
 from core.logging import configure_logging
 from core.settings import get_settings
 from services.intent_model import load_intent_model
-from services.queues import QUEUE_NAMES, get_queue, redis_connection
+from services.media import warm_transcription
+from services.queues import TRANSCRIPTION_QUEUES, VOICE, WORKER_QUEUES, get_queue, redis_connection
 from workers.outage import Outage, StopFlag, is_database_outage
 from workers.supervise import die_with_parent
 
@@ -37,6 +47,8 @@ log = logging.getLogger("campotech.worker")
 # rq's default restarts a dead RQ scheduler (which moves retries that are due) every 10 minutes.
 MAINTENANCE_INTERVAL = 60
 _RQ_CONNECTION_LINES = ("could not connect to Redis", "Redis connection timeout")
+# Tasks that run on the transcription worker only, by the queue they belong on.
+TRANSCRIPTION_TASKS = {"workers.tasks.fetch_media": VOICE}
 
 
 class _OneLinePerOutage(logging.Filter):
@@ -87,6 +99,23 @@ class Worker(SimpleWorker):
     database: Outage
     stopping = False
 
+    def dequeue_job_and_maintain_ttl(self, timeout, max_idle_time=None):
+        while True:
+            result = super().dequeue_job_and_maintain_ttl(timeout, max_idle_time)
+            if result is None:
+                return None
+            job, queue = result
+            home = TRANSCRIPTION_TASKS.get(job.func_name)
+            if home is None or home in self.queue_names():
+                return result
+            # Not ours to run (it would load the Whisper model here): to the transcription worker.
+            with self.connection.pipeline() as pipe:
+                Queue(home, connection=self.connection, serializer=self.serializer).enqueue_job(
+                    job, pipeline=pipe)
+                pipe.lrem(queue.intermediate_queue_key, 1, job.id)  # where dequeuing put it
+                pipe.execute()
+            log.info("job %s handed over from %s to %s", job.id, queue.name, home)
+
     def handle_exception(self, job, *exc_info):
         if is_database_outage(exc_info[1]):
             self.database.failed(exc_info[1])  # the job is retried or swept like any failure
@@ -120,8 +149,9 @@ class Worker(SimpleWorker):
 
 
 def run(connection: Redis, stop: StopFlag, *, logging_level: str = "INFO",
-        maintenance_interval: int = MAINTENANCE_INTERVAL) -> None:
-    """Work until asked to stop; a Redis outage, however long, is waited out."""
+        maintenance_interval: int = MAINTENANCE_INTERVAL,
+        queue_names: Sequence[str] = WORKER_QUEUES) -> None:
+    """Work `queue_names` until asked to stop; a Redis outage, however long, is waited out."""
     outage, database = Outage("redis", log), Outage("database", log)
     rq_logs = [logging.getLogger(name) for name in ("rq.worker", "rq.scheduler")]
     one_line = _OneLinePerOutage(outage)
@@ -135,7 +165,7 @@ def run(connection: Redis, stop: StopFlag, *, logging_level: str = "INFO",
                 stop.sleep(outage.failed(exc))
                 continue
             outage.ok()
-            worker = Worker([get_queue(name, connection) for name in QUEUE_NAMES],
+            worker = Worker([get_queue(name, connection) for name in queue_names],
                             connection=connection, maintenance_interval=maintenance_interval)
             worker.outage, worker.database = outage, database
             try:
@@ -154,15 +184,27 @@ def run(connection: Redis, stop: StopFlag, *, logging_level: str = "INFO",
             rq_log.removeFilter(one_line)
 
 
-def main() -> None:
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m workers.worker", description=__doc__.split("\n")[0])
+    parser.add_argument("--transcription", action="store_true",
+                        help="work the voice queue (media and transcription) instead of the others")
+    args = parser.parse_args(argv)
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_json)
     stop = StopFlag().install()
-    # The intent model is loaded before the first job, and trained here when this corpus has no
-    # saved model yet (a deploy that skipped `python -m nlu train`): inside a burst job the
-    # training would hold the job's transaction open for a minute and outlive its timeout.
-    load_intent_model()
-    run(redis_connection(settings), stop, logging_level=logging.getLevelName(settings.log_level))
+    if args.transcription:
+        # Loaded and run once before the first job: a cold model costs the first voice note
+        # seconds (the model, the voice-activity detector, the first decode's allocations).
+        log.info("transcription model warm", extra={"seconds": round(warm_transcription(settings), 2)})
+        queue_names: Sequence[str] = TRANSCRIPTION_QUEUES
+    else:
+        # The intent model is loaded before the first job, and trained here when this corpus has
+        # no saved model yet (a deploy that skipped `python -m nlu train`): inside a burst job the
+        # training would hold the job's transaction open for a minute and outlive its timeout.
+        load_intent_model()
+        queue_names = WORKER_QUEUES
+    run(redis_connection(settings), stop, logging_level=logging.getLevelName(settings.log_level),
+        queue_names=queue_names)
 
 
 if __name__ == "__main__":

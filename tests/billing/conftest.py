@@ -31,6 +31,7 @@ from core.models import (
 )
 from core.settings import Settings, get_settings
 from core.vault import Vault
+from services.queues import QUEUE_NAMES
 from tests.bot.conftest import PHONE_NUMBER_ID, Harness, export_env, transport_settings
 from tests.factories import add_technician, create_org
 from web import create_app
@@ -160,7 +161,7 @@ class Shop:
     def work(self, timeout: float = 15.0) -> None:
         """An in-process worker, run until nothing is queued (sends included)."""
         deadline = time.monotonic() + timeout
-        queues = [Queue(q, connection=self.redis) for q in ("high", "default", "low")]
+        queues = [Queue(q, connection=self.redis) for q in QUEUE_NAMES]
         while time.monotonic() < deadline:
             SimpleWorker(queues, connection=self.redis).work(burst=True, with_scheduler=True)
             if not any(q.count for q in queues) and not any(

@@ -14,13 +14,14 @@ from core.db import Database
 from core.settings import Settings, get_settings, load_settings
 from services.burst_closer import BurstCloser
 from services.bursts import DUE
+from services.queues import QUEUE_NAMES
 from tests.factories import create_org
 from web import create_app
 
 PHONE_NUMBER_ID = "100000000000001"
 APP_SECRET = "test-app-secret"
 CUSTOMER = "5491155550000"
-QUEUES = ("high", "default", "low")
+QUEUES = QUEUE_NAMES  # the voice queue too: voice notes are transcribed in these tests
 
 
 def transport_settings(pg_settings: Settings, graph_url: str, media_dir: str, **overrides) -> Settings:

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from bot import simulator
 from core.identity.users import create_user
 from core.models import Conversation
+from services.queues import QUEUE_NAMES
 from tests.bot.conftest import APP_SECRET, CUSTOMER, PHONE_NUMBER_ID
 from tests.factories import create_org
 
@@ -36,7 +37,7 @@ def _customer_writes(live, text: str) -> None:
 
 
 def _work(redis) -> None:
-    queues = [Queue(name, connection=redis) for name in ("high", "default", "low")]
+    queues = [Queue(name, connection=redis) for name in QUEUE_NAMES]
     SimpleWorker(queues, connection=redis).work(burst=True)
 
 

@@ -11,6 +11,7 @@ from rq import Queue, SimpleWorker
 from core.identity.users import create_user
 from core.models import Organization
 from core.vault import Vault
+from services.queues import QUEUE_NAMES
 from tests.browser.conftest import sign_in
 from tests.factories import create_org
 
@@ -52,7 +53,7 @@ def test_owner_sets_up_afip_and_tests_the_connection(make_live_app, page, shot, 
     page.click("button:has-text('Probar conexión con AFIP')")
     page.wait_for_selector("#check-afip >> text=Probando la conexión")
     redis = live.app.extensions["campotech.redis"]
-    SimpleWorker([Queue(name, connection=redis) for name in ("high", "default", "low")],
+    SimpleWorker([Queue(name, connection=redis) for name in QUEUE_NAMES],
                  connection=redis).work(burst=True)
     # No reload from the test: the page refreshes itself while the check is pending.
     page.wait_for_selector("#check-afip >> text=Anda bien.", timeout=15_000)

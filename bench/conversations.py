@@ -303,8 +303,8 @@ def _baseline(redis_url: str, runs: int) -> list[float]:
     return out
 
 
-def _wait_healthy(port: int) -> None:
-    deadline = time.monotonic() + 30
+def _wait_healthy(port: int, log: Path) -> None:
+    deadline = time.monotonic() + 90  # four workers importing the app on a busy machine
     while True:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
         try:
@@ -313,7 +313,7 @@ def _wait_healthy(port: int) -> None:
             return
         except OSError:
             if time.monotonic() > deadline:
-                raise SystemExit("the app did not start") from None
+                raise SystemExit("the app did not start:\n" + log.read_text()[-3000:]) from None
             time.sleep(0.2)
         finally:
             conn.close()
@@ -415,8 +415,9 @@ def main() -> None:
                public_base_url=f"http://127.0.0.1:{port}") as settings:
         org_id = _setup(settings)
         bindir = Path(sys.executable).parent
+        log = Path(tempfile.mkdtemp(prefix="campotech-bench-log-")) / "stack.log"
         quiet = {"cwd": ROOT, "env": os.environ.copy(),
-                 "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+                 "stdout": subprocess.DEVNULL, "stderr": log.open("ab")}
         worker = profiled_worker_argv(profile_prefix) if profile_prefix else [sys.executable, "-m", "workers.worker"]
         procs = [subprocess.Popen([str(bindir / "gunicorn"), "wsgi:app", "--bind", f"127.0.0.1:{port}",
                                    *GUNICORN, "--no-control-socket", "--log-level", "warning"], **quiet)]
@@ -424,7 +425,7 @@ def main() -> None:
         procs.append(subprocess.Popen([sys.executable, "-m", "workers.clock"], **quiet))
         watch = StackWatch(settings)
         try:
-            _wait_healthy(port)
+            _wait_healthy(port, log)
             baseline = _baseline(settings.redis_url, 20)
             customers = [Customer(port, n, args.quiet, args.timeout) for n in range(args.customers)]
             feed = Feed(settings.redis_url, {c.wa_id: c for c in customers})

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -18,6 +18,7 @@ from core.db import Database
 from core.models import PriceBookItem, User
 from core.organizations import find_by_slug
 from core.settings import load_settings
+from tests.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 # What each process of `make run` shows in its command line.
@@ -64,14 +65,17 @@ def _alive(pid: int, started: str) -> bool:
 
 
 def _poll(what: str, check, seconds: float, proc: subprocess.Popen, log: Path):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
+    def checked():
         if (result := check()):
             return result
         if proc.poll() is not None:
             pytest.fail(f"make run exited ({proc.returncode}) before {what}:\n{log.read_text()}")
-        time.sleep(0.2)
-    pytest.fail(f"timed out waiting for {what}:\n{log.read_text()}")
+        return None
+
+    try:
+        return wait_until(checked, seconds, every=0.2, what=what)
+    except TimeoutError:
+        pytest.fail(f"timed out waiting for {what}:\n{log.read_text()}")
 
 
 def _healthy(url: str) -> bool:
@@ -122,10 +126,12 @@ def test_make_run_serves_seeds_and_stops_cleanly(tmp_path):
         os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
         proc.wait(timeout=60)
 
-        deadline = time.monotonic() + 30
-        while (left := [cmd for (pid, started), cmd in processes.items() if _alive(pid, started)]) \
-                and time.monotonic() < deadline:
-            time.sleep(0.2)
+        def running() -> list[str]:
+            return [cmd for (pid, started), cmd in processes.items() if _alive(pid, started)]
+
+        with contextlib.suppress(TimeoutError):
+            wait_until(lambda: not running(), 30, every=0.2, what="every process to stop")
+        left = running()
         assert not left, f"still running after Ctrl-C: {left}\n{log.read_text()}"
         assert "campotech: stopped" in log.read_text()
     finally:

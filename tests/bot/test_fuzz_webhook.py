@@ -27,6 +27,7 @@ from sqlalchemy import select
 from bot import simulator
 from core.models import Conversation, Direction, Message
 from tests.bot.conftest import PHONE_NUMBER_ID
+from tests.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "data" / "webhooks"
@@ -184,16 +185,24 @@ def server(harness, tmp_path):
             cwd=ROOT, stdout=log_file, stderr=subprocess.STDOUT, env=dict(os.environ),
         )
     url = f"http://127.0.0.1:{port}/webhooks/whatsapp"
-    deadline = time.monotonic() + 60
-    while True:
+
+    def started() -> str | None:
+        """"up" once gunicorn answers, "exited" if it died first."""
+        if proc.poll() is not None:
+            return "exited"
         try:
             requests.get(url, timeout=10)
-            break
         except requests.RequestException:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail(f"gunicorn did not start:\n{log_path.read_text()[-2000:]}")
-            time.sleep(0.1)
+            return None
+        return "up"
+
+    try:
+        state = wait_until(started, 60, every=0.1, what="gunicorn to answer")
+    except TimeoutError:
+        state = "timed out"
+    if state != "up":
+        proc.kill()
+        pytest.fail(f"gunicorn did not start:\n{log_path.read_text()[-2000:]}")
     try:
         yield url, proc, log_path
     finally:

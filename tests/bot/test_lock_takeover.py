@@ -10,13 +10,13 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from sqlalchemy import select
 
 from core.models import Conversation, Direction, Message
 from services.answer_burst import LOCK_TTL_MS
+from tests.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -25,15 +25,6 @@ def _lock_key(harness) -> str:
     with harness.db.org_session(harness.org_id) as s:
         conversation_id = s.scalar(select(Conversation.id))
     return f"campotech:lock:conv:{harness.org_id}:{conversation_id}"
-
-
-def _until(condition, deadline: float, what: str):
-    end = time.monotonic() + deadline
-    while time.monotonic() < end:
-        if (value := condition()):
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def test_a_dead_workers_lock_is_taken_over_and_the_next_burst_answered_once(harness):
@@ -51,11 +42,12 @@ def test_a_dead_workers_lock_is_taken_over_and_the_next_burst_answered_once(harn
                 harness.closer.tick()
                 return harness.redis.pttl(key) > 0
 
-            _until(holding, 20, "the worker to take the burst lock")
+            wait_until(holding, 20, what="the worker to take the burst lock")
             first = harness.redis.pttl(key)
             assert 0 < first <= LOCK_TTL_MS <= 15_000  # a short lease, not minutes
             # ... kept alive while the burst runs: the lease is renewed before it runs out.
-            _until(lambda: harness.redis.pttl(key) > first, LOCK_TTL_MS / 1000 + 5, "the lock's renewal")
+            wait_until(lambda: harness.redis.pttl(key) > first, LOCK_TTL_MS / 1000 + 5,
+                       what="the lock's renewal")
             owner = harness.redis.get(key)
             worker.send_signal(signal.SIGKILL)
             worker.wait(timeout=10)

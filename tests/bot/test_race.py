@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -9,11 +10,15 @@ import threading
 import time
 from pathlib import Path
 
+from rq import Queue
 from sqlalchemy import select
 
 from core.models import Conversation, Message, Organization
 from services.dispatch import Dispatcher
+from services.queues import QUEUE_NAMES
+from tests.background import idle
 from tests.bot.conftest import PHONE_NUMBER_ID
+from tests.waiting import settled, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 SENDERS = [f"54911600000{n:02d}" for n in range(6)]
@@ -22,6 +27,12 @@ SENDERS = [f"54911600000{n:02d}" for n in range(6)]
 def _start(*args: str) -> subprocess.Popen:
     return subprocess.Popen([*args], cwd=ROOT, env=os.environ.copy(),
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def _quiet(redis) -> bool:
+    """Nothing due, queued, scheduled or running: whatever the workers had to send is sent."""
+    return idle(redis) and not any(Queue(q, connection=redis).started_job_registry.count
+                                   for q in QUEUE_NAMES)
 
 
 def test_two_workers_racing_senders_exactly_one_reply_each(harness):
@@ -45,7 +56,7 @@ def test_two_workers_racing_senders_exactly_one_reply_each(harness):
                     "Content-Type": "application/json",
                     "X-Hub-Signature-256": simulator.sign(harness.settings.whatsapp_app_secret, body)})
                 assert r.status_code == 200
-                time.sleep(0.05)
+                time.sleep(0.05)  # a person typing, well inside the 1 s quiet window: not a wait
 
         threads = [threading.Thread(target=chat, args=(w,)) for w in SENDERS]
         for t in threads:
@@ -58,10 +69,14 @@ def test_two_workers_racing_senders_exactly_one_reply_each(harness):
         for conversation_id in conversations:
             Dispatcher(harness.redis).process_burst(harness.org_id, conversation_id, f"dup-{conversation_id}")
 
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and len(harness.graph.sent()) < len(SENDERS):
-            time.sleep(0.1)
-        time.sleep(2.0)  # anything extra would show up now
+        # A timeout is not the verdict: the assertions below say what went wrong, with the
+        # workers' own words.
+        with contextlib.suppress(TimeoutError):
+            wait_until(lambda: len(harness.graph.sent()) >= len(SENDERS), 30, every=0.1,
+                       what="a reply to every sender")
+            # Anything extra (a burst answered twice) is sent before the workers and the clocks
+            # have stayed quiet for a second.
+            wait_until(settled(lambda: _quiet(harness.redis), 1.0), 30, what="the workers to go quiet")
     finally:
         for p in procs:
             p.terminate()

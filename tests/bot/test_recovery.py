@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from sqlalchemy import func, select
 
-from core.models import Message
+from core.models import Message, utcnow
+from tests.waiting import wait_until
 
 
 @pytest.mark.parametrize("redis_kept_its_data", [True, False], ids=["rdb-kept", "data-lost"])
@@ -24,7 +23,9 @@ def test_redis_outage_mid_burst_then_exactly_one_reply(harness, redis_proc, redi
     harness.redis.connection_pool.disconnect()
     with harness.db.org_session(harness.org_id) as s:
         assert s.scalar(select(func.count(Message.id))) == 3
-    time.sleep(0.05)
+        newest = s.scalar(select(func.max(Message.created_at)))
+    # The sweeps below take what is older than now (older_than=0): the clock must have moved on.
+    wait_until(lambda: utcnow() > newest, 1, every=0.005, what="the messages to be in the past")
     if redis_kept_its_data:
         # redis-server saved its RDB on shutdown: the open burst is still on the clock.
         assert harness.closer.sweep(older_than=0)["bursts"] == 0

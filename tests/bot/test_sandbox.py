@@ -7,13 +7,11 @@ import io
 import json
 import re
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
-from rq import Queue, SimpleWorker
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
@@ -24,8 +22,8 @@ from core.models import Message
 from core.models.enums import DeliveryStatus, Direction
 from core.organizations import find_by_phone_number_id
 from core.settings import get_settings, load_settings
-from services.burst_closer import BurstCloser
-from tests.bot.conftest import QUEUES, export_env
+from tests.background import turn_until
+from tests.bot.conftest import export_env
 from tests.factories import add_technician, create_org
 from web import create_app
 
@@ -36,19 +34,10 @@ class Sandbox:
     def __init__(self, app, url: str):
         self.app, self.url = app, url
         self.redis = app.extensions["campotech.redis"]
-        self.closer = BurstCloser(app.extensions["campotech.db"], self.redis)
 
     def work(self, until, timeout: float = 15.0) -> None:
         """The clock and a worker, turned until `until()` is true."""
-        deadline = time.monotonic() + timeout
-        queues = [Queue(q, connection=self.redis) for q in QUEUES]
-        while time.monotonic() < deadline:
-            self.closer.tick()
-            SimpleWorker(queues, connection=self.redis).work(burst=True, with_scheduler=True)
-            if until():
-                return
-            time.sleep(0.05)
-        raise AssertionError("the sandbox did not answer in time")
+        turn_until(self.app, until, timeout, "the sandbox to answer")
 
 
 @pytest.fixture

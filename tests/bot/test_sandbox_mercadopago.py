@@ -6,14 +6,12 @@ from __future__ import annotations
 
 import re
 import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 import requests
-from rq import Queue, SimpleWorker
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
@@ -23,8 +21,8 @@ from core.organizations.demo import DEMO_TECHNICIANS, DEMO_TRANSFER, seed_demo
 from core.settings import get_settings, load_settings
 from core.vault import Vault
 from integrations.mercadopago import MercadoPago
-from services.burst_closer import BurstCloser
-from tests.bot.conftest import QUEUES, export_env
+from tests.background import turn_until
+from tests.bot.conftest import export_env
 from web import create_app
 
 PHONE_NUMBER_ID = "100000000000001"
@@ -40,19 +38,10 @@ class Demo:
         self.db = app.extensions["campotech.db"]
         self.settings = app.extensions["campotech.settings"]
         self.redis = app.extensions["campotech.redis"]
-        self.closer = BurstCloser(self.db, self.redis)
 
     def work(self, until, timeout: float = 20.0) -> None:
         """The clock and a worker, turned until `until()` is true."""
-        deadline = time.monotonic() + timeout
-        queues = [Queue(q, connection=self.redis) for q in QUEUES]
-        while time.monotonic() < deadline:
-            self.closer.tick()
-            SimpleWorker(queues, connection=self.redis).work(burst=True, with_scheduler=True)
-            if until():
-                return
-            time.sleep(0.05)
-        raise AssertionError("the sandbox did not get there in time")
+        turn_until(self.app, until, timeout, "the sandbox to get there")
 
     def say(self, wa_id: str, **form) -> None:
         form.setdefault("kind", "text")

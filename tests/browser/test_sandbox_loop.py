@@ -8,17 +8,14 @@ run them), while Chromium polls the live app like a person watching the simulato
 from __future__ import annotations
 
 import re
-import time
 from pathlib import Path
 
 import requests
-from rq import Queue, SimpleWorker
 from sqlalchemy import select
 
 from core.models import Invoice, Job, JobStatus, Organization, User
 from core.organizations.demo import DEMO_LOGINS, DEMO_OWNER_PHONE, seed_demo
-from services.burst_closer import BurstCloser
-from tests.bot.conftest import QUEUES
+from tests.background import turn_until
 from tests.browser.conftest import sign_in
 
 CUSTOMER = "5491155550000"
@@ -31,7 +28,6 @@ class Loop:
         self.live, self.page, self.shot = live, page, shot
         self.redis = live.app.extensions["campotech.redis"]
         self.db = live.app.extensions["campotech.db"]
-        self.closer = BurstCloser(self.db, self.redis)
 
     def texts(self, wa_id: str) -> list[str]:
         answer = requests.get(self.live.link("/sandbox/messages"), params={"wa_id": wa_id}, timeout=5)
@@ -39,16 +35,14 @@ class Loop:
 
     def work_until(self, wa_id: str, words: str, timeout: float = 25.0) -> str:
         """Turn the clock and a worker until the bot has sent `wa_id` a message with `words`."""
-        deadline = time.monotonic() + timeout
-        queues = [Queue(q, connection=self.redis) for q in QUEUES]
-        while time.monotonic() < deadline:
-            self.closer.tick()
-            SimpleWorker(queues, connection=self.redis).work(burst=True, with_scheduler=True)
+        def got() -> str | None:
             found = [t for t in self.texts(wa_id) if words in t]
-            if found:
-                return found[-1]
-            time.sleep(0.1)
-        raise AssertionError(f"{wa_id} never got {words!r}; got {self.texts(wa_id)}")
+            return found[-1] if found else None
+
+        try:
+            return turn_until(self.live.app, got, timeout, f"{wa_id} to get {words!r}")
+        except TimeoutError:
+            raise AssertionError(f"{wa_id} never got {words!r}; got {self.texts(wa_id)}") from None
 
     def be(self, wa_id: str) -> None:
         self.page.select_option("#phone", wa_id)

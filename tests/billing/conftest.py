@@ -4,14 +4,12 @@ delivered, the app, the fake Graph API and the fake Mercado Pago, and an in-proc
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from rq import Queue, SimpleWorker
 from sqlalchemy import select
 
 from core import customers, jobs
@@ -31,9 +29,10 @@ from core.models import (
 )
 from core.settings import Settings, get_settings
 from core.vault import Vault
-from services.queues import QUEUE_NAMES
+from tests.background import queues_empty, run_worker
 from tests.bot.conftest import PHONE_NUMBER_ID, Harness, export_env, transport_settings
 from tests.factories import add_technician, create_org
+from tests.waiting import wait_until
 from web import create_app
 
 TECH_PHONE = "+5491155550101"
@@ -160,15 +159,8 @@ class Shop:
 
     def work(self, timeout: float = 15.0) -> None:
         """An in-process worker, run until nothing is queued (sends included)."""
-        deadline = time.monotonic() + timeout
-        queues = [Queue(q, connection=self.redis) for q in QUEUE_NAMES]
-        while time.monotonic() < deadline:
-            SimpleWorker(queues, connection=self.redis).work(burst=True, with_scheduler=True)
-            if not any(q.count for q in queues) and not any(
-                    q.scheduled_job_registry.count for q in queues):
-                return
-            time.sleep(0.05)
-        raise AssertionError("the worker did not settle in time")
+        wait_until(lambda: run_worker(self.redis) or queues_empty(self.redis), timeout,
+                   what="the worker to settle")
 
     def pay(self, amount="15000", **kw) -> str:
         """Mercado Pago receives a payment for the invoice and notifies us; the worker runs."""

@@ -2,26 +2,23 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-from rq import Queue, SimpleWorker
 
 from bot import simulator
 from core.db import Database
 from core.settings import Settings, get_settings, load_settings
 from services.burst_closer import BurstCloser
-from services.bursts import DUE
-from services.queues import QUEUE_NAMES
+from tests.background import idle, turn, turn_until
 from tests.factories import create_org
+from tests.waiting import settled
 from web import create_app
 
 PHONE_NUMBER_ID = "100000000000001"
 APP_SECRET = "test-app-secret"
 CUSTOMER = "5491155550000"
-QUEUES = QUEUE_NAMES  # the voice queue too: voice notes are transcribed in these tests
 
 
 def transport_settings(pg_settings: Settings, graph_url: str, media_dir: str, **overrides) -> Settings:
@@ -91,31 +88,13 @@ class Harness:
 
     def step(self) -> None:
         """One turn of the clock and of a worker: what runs in the background in production."""
-        self.closer.tick()
-        queues = [Queue(q, connection=self.redis) for q in QUEUES]
-        SimpleWorker(queues, connection=self.redis).work(burst=True, with_scheduler=True)
+        turn(self.app)
 
     def work(self, *, timeout: float = 15.0, settle: float = 0.0) -> None:
-        """Run the clock and an in-process worker until nothing is due, queued or scheduled."""
-        deadline = time.monotonic() + timeout
-        queues = [Queue(q, connection=self.redis) for q in QUEUES]
-        idle_since = None
-        while time.monotonic() < deadline:
-            self.closer.tick()
-            SimpleWorker(queues, connection=self.redis).work(burst=True, with_scheduler=True)
-            busy = (
-                self.redis.zcard(DUE) > 0
-                or any(q.count for q in queues)
-                or any(q.scheduled_job_registry.count for q in queues)
-            )
-            if busy:
-                idle_since = None
-            else:
-                idle_since = idle_since or time.monotonic()
-                if time.monotonic() - idle_since >= settle:
-                    return
-            time.sleep(0.05)
-        raise AssertionError("the transport did not settle in time")
+        """Run the clock and an in-process worker until nothing is due, queued or scheduled
+        (and has stayed so for `settle` seconds)."""
+        turn_until(self.app, settled(lambda: idle(self.redis), settle), timeout,
+                   what="the transport to settle")
 
     def replies(self, wa_id: str = CUSTOMER) -> list[dict]:
         return self.graph.sent(to=wa_id)

@@ -1,9 +1,15 @@
-"""Small factories that build real objects through the real services."""
+"""Small factories that build real objects through the real services, and a look at the newest."""
 
 from __future__ import annotations
 
+from typing import TypeVar
+
+from sqlalchemy import select
+
 from core.db import Database
 from core.organizations import create_organization
+
+T = TypeVar("T")
 
 
 def create_org(db: Database, name: str, slug: str, **fields) -> int:
@@ -30,3 +36,12 @@ def add_customer_row(db: Database, org_id: int, name: str = "Marta García",
         s.add(customer)
         s.flush()
         return customer.id
+
+
+def newest(db: Database, org_id: int, model: type[T]) -> T | None:
+    """The organization's newest row of `model` (highest id), readable after its session."""
+    with db.org_session(org_id) as s:
+        row = s.scalar(select(model).order_by(model.id.desc()))
+        if row is not None:
+            s.expunge(row)
+        return row

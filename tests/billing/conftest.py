@@ -79,12 +79,18 @@ class Billing:
             return customer.id
 
 
-def store_afip_credentials(db: Database, settings: Settings, org_id: int, creds) -> None:
+def create_inscripto(db: Database, settings: Settings, creds) -> int:
+    """Plomería Rápida, a Responsable Inscripto (punto de venta 3) with its AFIP certificate and
+    key stored, on the test number: its id."""
+    org_id = create_org(db, "Plomería Rápida", slug="plomeria-rapida",
+                        wa_phone_number_id=PHONE_NUMBER_ID, cuit="20111111112",
+                        iva_condition="responsable_inscripto", punto_de_venta=3)
     cert_pem, key_pem = creds
     vault = Vault(settings.encryption_keys)
     with db.org_session(org_id) as s:
         vault.store(s, "afip_certificate", cert_pem.decode())
         vault.store(s, "afip_key", key_pem.decode())
+    return org_id
 
 
 def billing_settings(pg_db, fake_graph, fake_afip, fake_mercadopago, tmp_path, **overrides) -> Settings:
@@ -103,10 +109,7 @@ def billing(pg_db, redisdb, fake_graph, fake_afip, fake_mercadopago, afip_creden
     """A Responsable Inscripto with AFIP credentials, a consumidor final customer with a DNI."""
     settings = billing_settings(pg_db, fake_graph, fake_afip, fake_mercadopago, tmp_path)
     export_env(monkeypatch, settings)
-    org_id = create_org(pg_db, "Plomería Rápida", slug="plomeria-rapida",
-                        wa_phone_number_id=PHONE_NUMBER_ID, cuit="20111111112",
-                        iva_condition="responsable_inscripto", punto_de_venta=3)
-    store_afip_credentials(pg_db, settings, org_id, afip_credentials)
+    org_id = create_inscripto(pg_db, settings, afip_credentials)
     technician_id = add_technician(pg_db, org_id, phone=TECH_PHONE)
     billing = Billing(pg_db, settings, redisdb, org_id, 0, technician_id)
     billing.customer_id = billing.customer("Marta García", iva=IvaCondition.CONSUMIDOR_FINAL,
@@ -116,7 +119,7 @@ def billing(pg_db, redisdb, fake_graph, fake_afip, fake_mercadopago, afip_creden
     get_settings.cache_clear()
 
 
-__all__ = ["Billing", "Decimal", "Harness", "billing_settings", "store_afip_credentials"]
+__all__ = ["Billing", "Decimal", "Harness", "billing_settings", "create_inscripto"]
 
 
 SECRET = "mp-webhook-secret"
@@ -168,6 +171,12 @@ class Shop:
         assert self.notify(payment_id).status_code == 200
         self.work()
         return payment_id
+
+    def payment_becomes(self, payment_id: str, status: str, **kw) -> None:
+        """Mercado Pago moves a payment to `status` and notifies us; the worker runs."""
+        self.mp.set_payment_status(payment_id, status, **kw)
+        assert self.notify(payment_id).status_code == 200
+        self.work()
 
     def texts(self, wa_id: str) -> list[str]:
         return [m["preview"] for m in self.graph.sent(to=wa_id)]

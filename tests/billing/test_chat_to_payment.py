@@ -16,10 +16,10 @@ from core.billing.afip_qr import decode_qr_url, invoice_qr_url
 from core.models import Invoice, InvoiceStatus, Job, JobStatus, Organization
 from core.settings import get_settings
 from core.vault import Vault
-from tests.billing.conftest import billing_settings, store_afip_credentials
+from tests.billing.conftest import billing_settings, create_inscripto
 from tests.bot.conftest import PHONE_NUMBER_ID, Harness, export_env
 from tests.bot.test_stories import body_of
-from tests.factories import add_technician, create_org
+from tests.factories import add_technician, newest
 from web import create_app
 
 TECH, CUSTOMER, OWNER = "5491155550101", "5491155550000", "5491155550100"
@@ -31,10 +31,7 @@ def shop(pg_db, redisdb, fake_graph, fake_afip, fake_mercadopago, afip_credentia
          monkeypatch):
     settings = billing_settings(pg_db, fake_graph, fake_afip, fake_mercadopago, tmp_path)
     export_env(monkeypatch, settings)
-    org_id = create_org(pg_db, "Plomería Rápida", slug="plomeria-rapida",
-                        wa_phone_number_id=PHONE_NUMBER_ID, cuit="20111111112",
-                        iva_condition="responsable_inscripto", punto_de_venta=3)
-    store_afip_credentials(pg_db, settings, org_id, afip_credentials)
+    org_id = create_inscripto(pg_db, settings, afip_credentials)
     app = create_app(settings)
     harness = Harness(settings, pg_db, app, fake_graph, org_id)
     add_technician(pg_db, org_id, "Carlos Rodríguez", phone="+" + TECH)
@@ -100,17 +97,11 @@ def _texts(shop, wa_id: str) -> list[str]:
 
 
 def _invoice(shop) -> Invoice:
-    with shop.db.org_session(shop.org_id) as s:
-        invoice = s.scalar(select(Invoice).order_by(Invoice.id.desc()))
-        s.expunge(invoice)
-        return invoice
+    return newest(shop.db, shop.org_id, Invoice)
 
 
 def _job(shop) -> Job:
-    with shop.db.org_session(shop.org_id) as s:
-        job = s.scalar(select(Job).order_by(Job.id.desc()))
-        s.expunge(job)
-        return job
+    return newest(shop.db, shop.org_id, Job)
 
 
 def test_done_to_invoice_and_link_to_payment_and_receipt(shop, fake_afip, fake_mercadopago):

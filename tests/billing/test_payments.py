@@ -316,9 +316,7 @@ def test_partial_payment_leaves_a_balance(shop):
 
 def test_refund_reopens_the_balance_and_alerts_the_owner(shop):
     payment_id = shop.pay("15000")
-    shop.mp.set_payment_status(payment_id, "refunded")
-    assert shop.notify(payment_id).status_code == 200
-    shop.work()
+    shop.payment_becomes(payment_id, "refunded")
 
     assert shop.balance() == Decimal("15000.00")
     assert shop.invoice().paid_at is None
@@ -333,9 +331,7 @@ def test_refund_reopens_the_balance_and_alerts_the_owner(shop):
 
 def test_partial_refund_counts_what_is_left(shop):
     payment_id = shop.pay("15000")
-    shop.mp.set_payment_status(payment_id, "approved", refunded="5000")
-    assert shop.notify(payment_id).status_code == 200
-    shop.work()
+    shop.payment_becomes(payment_id, "approved", refunded="5000")
 
     assert shop.balance() == Decimal("5000.00")
     assert shop.payments()[0].refunded_amount == Decimal("5000.00")
@@ -344,9 +340,7 @@ def test_partial_refund_counts_what_is_left(shop):
 
 def test_chargeback_reopens_the_balance_and_alerts_the_owner(shop):
     payment_id = shop.pay("15000")
-    shop.mp.set_payment_status(payment_id, "charged_back")
-    assert shop.notify(payment_id).status_code == 200
-    shop.work()
+    shop.payment_becomes(payment_id, "charged_back")
 
     assert shop.balance() == Decimal("15000.00")
     assert shop.payments()[0].status is PaymentStatus.CHARGED_BACK
@@ -357,9 +351,7 @@ def test_chargeback_reopens_the_balance_and_alerts_the_owner(shop):
 
 def test_a_dispute_holds_the_money_and_alerts_the_owner_once(shop):
     payment_id = shop.pay("15000")
-    shop.mp.set_payment_status(payment_id, "in_mediation")
-    assert shop.notify(payment_id).status_code == 200
-    shop.work()
+    shop.payment_becomes(payment_id, "in_mediation")
 
     assert shop.payments()[0].status is PaymentStatus.IN_MEDIATION
     assert shop.balance() == Decimal("15000.00")  # held by Mercado Pago: not ours until resolved
@@ -375,9 +367,7 @@ def test_a_dispute_holds_the_money_and_alerts_the_owner_once(shop):
     assert len(shop.texts(OWNER_WA)) == owner_texts
 
     # Resolved in the seller's favour: paid again.
-    shop.mp.set_payment_status(payment_id, "approved")
-    assert shop.notify(payment_id).status_code == 200
-    shop.work()
+    shop.payment_becomes(payment_id, "approved")
     assert shop.balance() == Decimal(0)
     assert shop.job_status() is JobStatus.PAID
 
@@ -397,9 +387,7 @@ def test_pending_then_approved(shop):
     assert shop.payments()[0].status is PaymentStatus.IN_PROCESS
     assert shop.graph.sent() == []
 
-    shop.mp.set_payment_status(payment_id, "approved")
-    assert shop.notify(payment_id).status_code == 200
-    shop.work()
+    shop.payment_becomes(payment_id, "approved")
     assert shop.job_status() is JobStatus.PAID
     assert len(shop.texts(CUSTOMER_WA)) == 1
 

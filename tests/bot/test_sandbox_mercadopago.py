@@ -23,6 +23,7 @@ from core.vault import Vault
 from integrations.mercadopago import MercadoPago
 from tests.background import turn_until
 from tests.bot.conftest import export_env
+from tests.factories import newest
 from web import create_app
 
 PHONE_NUMBER_ID = "100000000000001"
@@ -56,16 +57,10 @@ class Demo:
         return [m["preview"] for m in self.sent(wa_id)]
 
     def invoice(self) -> Invoice:
-        with self.db.org_session(self.org_id) as s:
-            invoice = s.scalar(select(Invoice).order_by(Invoice.id.desc()))
-            s.expunge(invoice)
-            return invoice
+        return newest(self.db, self.org_id, Invoice)
 
     def job(self) -> Job:
-        with self.db.org_session(self.org_id) as s:
-            job = s.scalar(select(Job).order_by(Job.id.desc()))
-            s.expunge(job)
-            return job
+        return newest(self.db, self.org_id, Job)
 
 
 @pytest.fixture

@@ -378,8 +378,12 @@ def main() -> None:
         },
         "load_average_before": before["load_average"],
         **results,
+        # #20: one process keeps >= 80 sends/s in flight per number, within the per-number rate
+        # limit; with the limit lifted the figure says what the path could do, not a pass.
         "target": {"sends_per_second_in_flight_per_number_min": 80,
-                   "meets_it": {k: (v["sends_per_second"] or 0) >= 80 for k, v in results.items()}},
+                   "met_as_deployed": (results["rq_worker"]["sends_per_second"] or 0) >= 80,
+                   "met_from_threads_within_the_configured_limit": (results["threads"]["sends_per_second"] or 0) >= 80,
+                   "configured_limit_allows_it": rate >= 80},
         "worker_profile": profile_summary(profile_prefix) if profile_prefix else None,
     }))
 

@@ -403,6 +403,9 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=180.0, help="per customer, seconds")
     parser.add_argument("--drain-timeout", type=float, default=180.0,
                         help="seconds to wait after the last reply for every queue to be empty")
+    parser.add_argument("--inbound-org-limit", type=int, default=None,
+                        help="INBOUND_ORG_LIMIT (messages a minute before an organization's bursts move to "
+                             "the low queue); default: the app's")
     parser.add_argument("--profile", action="store_true",
                         help="profile the workers' jobs (slower: a run for the profile, not the figures)")
     args = parser.parse_args()
@@ -412,7 +415,8 @@ def main() -> None:
     profile_prefix = tempfile.mkdtemp(prefix="campotech-bench-prof-") + "/worker" if args.profile else None
     with stack(whatsapp_app_secret=SECRET, whatsapp_access_token=None,
                whatsapp_phone_number_id=PHONE_NUMBER_ID, burst_quiet_seconds=args.quiet,
-               public_base_url=f"http://127.0.0.1:{port}") as settings:
+               public_base_url=f"http://127.0.0.1:{port}",
+               **({"inbound_org_limit": args.inbound_org_limit} if args.inbound_org_limit else {})) as settings:
         org_id = _setup(settings)
         bindir = Path(sys.executable).parent
         log = Path(tempfile.mkdtemp(prefix="campotech-bench-log-")) / "stack.log"
@@ -545,6 +549,10 @@ def main() -> None:
         if cpu["stack_cpu_ms_per_reply"] else None,
         "bench_feed_reads": feed.reads_calls,
         "worker_seconds_by_task": worker_times,
+        # A burst on the low queue waits behind every mark-as-read: the organization went over
+        # INBOUND_ORG_LIMIT messages a minute and its bursts were moved there.
+        "jobs_by_queue": {q: dict(Counter(j["task"] for j in jobs if j["queue"] == q)) for q in QUEUES},
+        "inbound_org_limit_per_minute": settings.inbound_org_limit,
         "worker_profile": profile_summary(profile_prefix) if profile_prefix else None,
     }))
 

@@ -458,12 +458,12 @@ def main() -> None:
             ours = {c.wa_id for c in customers}
             replies = [s for s in feed.sends if s["to"] in ours]
             last_reply = max((s["at"] for s in replies), default=time.time())
-            cpu = watch.cpu_report(len(replies), "reply")
             # Every queue, mark-as-read included, must empty after the last reply.
             drain_deadline = time.monotonic() + args.drain_timeout
             while not sampler.all_empty(1.0) and time.monotonic() < drain_deadline:
                 time.sleep(0.25)
             drained_at = time.time()
+            cpu = watch.cpu_report(len(replies), "reply")  # the rush and the drain: all the work
             time.sleep(0.5)  # a late duplicate would land now
             load_after = load_average()
             sampler.stopping.set()
@@ -543,7 +543,7 @@ def main() -> None:
             "during_rush": _starvation(jobs, sampler, start, last_reply),
         },
         "memory": watch.memory_report(),
-        "cpu_during_rush": cpu,
+        "cpu_rush_and_drain": cpu,
         # Load-independent: what both cores could answer at this CPU cost per reply, if they were ours.
         "replies_per_second_ceiling_from_cpu": round(1000 * (os.cpu_count() or 1) / cpu["stack_cpu_ms_per_reply"], 1)
         if cpu["stack_cpu_ms_per_reply"] else None,

@@ -152,7 +152,7 @@ def finished_jobs(redis_url: str) -> list[dict]:
 
     redis = Redis.from_url(redis_url)
     out = []
-    for name in ("high", "default", "low"):
+    for name in ("high", "default", "low", "voice"):
         queue = Queue(name, connection=redis)
         for registry, outcome in ((FinishedJobRegistry(queue=queue), "finished"),
                                   (FailedJobRegistry(queue=queue), "failed")):
@@ -276,8 +276,12 @@ def _label(pid: int) -> str | None:
         return "redis-server"
     if "gunicorn" in line:
         return "gunicorn (bare Flask)" if "bare_app" in line else "gunicorn"  # master and workers alike; `stack_memory` tells them apart
+    if "workers.worker" in line and "--transcription" in line:
+        return "transcription worker"
     if "workers.worker" in line or "profile-worker" in line:
         return "rq worker"
+    if "workers.scheduler" in line:
+        return "scheduler"
     if "workers.clock" in line:
         return "burst clock"
     if "runuser" in argv[0] or "pg_ctl" in line:
@@ -335,8 +339,8 @@ class StackWatch:
             parent = parents.get(pid, 0)
             if label == "gunicorn":
                 label = "gunicorn master" if parent == os.getpid() else "gunicorn worker"
-            elif label == "rq worker" and procs.get(parent) == "rq worker":
-                label = "rq scheduler (forked by a worker)"
+            elif label in ("rq worker", "transcription worker") and procs.get(parent) == label:
+                label = f"rq scheduler (forked by a {label})"
             roles[pid] = label
         return roles
 

@@ -66,7 +66,8 @@ DONE = "Quedó agendado el trabajo #"
 ASK_NAME = "A nombre de quién"
 HANDED_OVER = ("Te paso con una persona", "No tengo turnos libres")
 SETTLE = 3.0  # seconds an unrecognised last message may stay last before the customer gives up
-QUEUES = ("high", "default", "low")  # the workers' order: replies, bursts, then housekeeping
+# The general workers' order (replies, bursts, then housekeeping), and the transcription worker's.
+QUEUES = ("high", "default", "low", "voice")
 GUNICORN = ["--workers", "4", "--threads", "8", "--worker-class", "gthread"]
 QUEUE_SAMPLE = 0.25  # seconds between looks at the queues
 MEMORY_SAMPLE = 5.0  # seconds between PSS samples
@@ -319,6 +320,29 @@ def _wait_healthy(port: int, log: Path) -> None:
             conn.close()
 
 
+def _rest_of_procfile() -> dict[str, list[str]]:
+    """The transcription worker (when this checkout has one) and the periodic scheduler."""
+    out = {}
+    if "--transcription" in (ROOT / "workers" / "worker.py").read_text():
+        out["transcriber"] = [sys.executable, "-m", "workers.worker", "--transcription"]
+    if (ROOT / "workers" / "scheduler.py").exists():
+        out["scheduler"] = [sys.executable, "-m", "workers.scheduler"]
+    return out
+
+
+def _wait_for_queue(redis_url: str, queue: str, log: Path) -> None:
+    """Until a worker of `queue` has finished an empty job (the transcriber warms its model first)."""
+    from redis import Redis
+    from rq import Queue
+
+    job = Queue(queue, connection=Redis.from_url(redis_url)).enqueue("workers.tasks.noop")
+    deadline = time.monotonic() + 120
+    while job.get_status(refresh=True) != "finished":
+        if time.monotonic() > deadline:
+            raise SystemExit(f"no worker took the {queue} queue:\n" + log.read_text()[-3000:])
+        time.sleep(0.1)
+
+
 def _setup(settings) -> int:
     from core.db import Database
     from core.identity.users import create_user
@@ -427,9 +451,14 @@ def main() -> None:
                                    *GUNICORN, "--no-control-socket", "--log-level", "warning"], **quiet)]
         procs += [subprocess.Popen(worker, **quiet) for _ in range(args.workers)]
         procs.append(subprocess.Popen([sys.executable, "-m", "workers.clock"], **quiet))
+        # The rest of the Procfile, idle in a text rush but part of the stack's memory.
+        extra = _rest_of_procfile()
+        procs += [subprocess.Popen(argv, **quiet) for argv in extra.values()]
         watch = StackWatch(settings)
         try:
             _wait_healthy(port, log)
+            if "transcriber" in extra:
+                _wait_for_queue(settings.redis_url, "voice", log)
             baseline = _baseline(settings.redis_url, 20)
             customers = [Customer(port, n, args.quiet, args.timeout) for n in range(args.customers)]
             feed = Feed(settings.redis_url, {c.wa_id: c for c in customers})
@@ -504,7 +533,8 @@ def main() -> None:
         "benchmark": "conversations",
         "configuration": {
             "customers": args.customers, "concurrency": args.concurrency, "rq_workers": args.workers,
-            "gunicorn": " ".join(GUNICORN), "burst_clock": 1, "technicians": TECHNICIANS,
+            "gunicorn": " ".join(GUNICORN), "burst_clock": 1, "also_running": sorted(extra),
+            "technicians": TECHNICIANS,
             "quiet_seconds": args.quiet, "send_rate_per_number": settings.whatsapp_send_rate,
             "replies_counted": "at the Graph stand-in, read from its feed with a cursor (no polling)",
             "profiled": bool(profile_prefix), **{k: v for k, v in load_before.items() if k != "load_average"},

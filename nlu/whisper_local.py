@@ -90,7 +90,7 @@ def _model_class() -> type[WhisperModel]:
     """faster-whisper's WhisperModel, encoding only the audio of a window: its encoder costs the
     same for a 5-s note as for 30 s of speech (~1 s of CPU, most of a short note's time) because
     every window is padded to 30 s. CTranslate2 takes shorter input; on the dev voice set,
-    encoding the audio and one second of padding took 0.31x the CPU of the whole window with the
+    encoding the audio and one second of padding took 0.35x the CPU of the whole window with the
     same error rate (bench/voice.py --sweep, README: Voice notes)."""
     from faster_whisper import WhisperModel
 

@@ -100,7 +100,9 @@ class Transport:
                 slow_down.append((stored.org_id, stored.conversation_id))
                 continue
             t = timing[stored.org_id]
-            self.clock.note(stored.org_id, stored.conversation_id, now=now, quiet=t.quiet, cap=t.cap,
+            quiet = min(t.quiet, self.settings.voice_quiet_seconds) if stored.needs_transcript \
+                else t.quiet
+            self.clock.note(stored.org_id, stored.conversation_id, now=now, quiet=quiet, cap=t.cap,
                             pipe=noting)
         for stored in result.stored:
             if not stored.answerable:

@@ -90,6 +90,9 @@ class Settings(BaseSettings):
     whatsapp_code_template: str = Field(default="codigo_verificacion", min_length=1, max_length=512)
     whatsapp_code_template_lang: str = "es_AR"
     burst_quiet_seconds: float = Field(default=4.0, gt=0, le=120)
+    # A voice note is usually a whole thought, and its burst waits for the transcript anyway: the
+    # quiet window after one is this short (a text right after it extends the burst as usual).
+    voice_quiet_seconds: float = Field(default=1.5, gt=0, le=120)
     burst_max_seconds: float = Field(default=20.0, gt=0, le=600)
     transcript_wait_seconds: float = Field(default=60.0, gt=0, le=600)
     # Once the bot says a person will answer it stays silent this long (unless staff take the

@@ -33,7 +33,7 @@ TASK_LABELS = {
     "send_reminder": "Mandar recordatorio",
     "retry_invoices": "Reintentar facturas con AFIP",
 }
-QUEUE_LABELS = {"high": "Urgente", "default": "Normal", "low": "Baja"}
+QUEUE_LABELS = {"high": "Urgente", "default": "Normal", "low": "Baja", "voice": "Voz"}
 WORKER_STATES = {"idle": "esperando trabajo", "busy": "trabajando", "suspended": "en pausa",
                  "started": "arrancando"}
 # The scheduler beats at least once a minute; a few minutes of silence means it is not running.

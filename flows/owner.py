@@ -1,9 +1,10 @@
-"""The owner's "resumen" and "quién me debe", on demand."""
+"""The owner's "resumen" (of a day, a week, a month or a year) and "quién me debe", on demand."""
 
 from __future__ import annotations
 
 from datetime import date
 
+from core.billing.period_reports import asked_period, period_summary, render_period_summary
 from core.billing.reports import daily_summary, render_summary, render_unpaid, unpaid, unpaid_total
 from core.messaging.replies import Reply, Text
 from core.models import ConversationRole
@@ -13,6 +14,9 @@ from flows.turn import Turn
 
 def handle(turn: Turn) -> list[Reply]:
     if turn.intent == "owner_summary":
+        period = asked_period(turn.text, turn.today)
+        if period is not None:  # "este mes", "la semana pasada", "en octubre", "este año"
+            return [Text(render_period_summary(period_summary(turn.session, turn.org.id, period)))]
         day = _asked_day(turn)
         summary = daily_summary(turn.session, turn.org.id, day)
         return [Text(render_summary(summary, today=turn.today))]

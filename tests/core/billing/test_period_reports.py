@@ -1,0 +1,78 @@
+"""The owner's numbers over a week, a month or a year: which stretch a question names, and the
+same counting rules as the daily summary over it."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from core import jobs
+from core.billing.period_reports import Period, asked_period, period_summary, render_period_summary
+from core.models import Invoice, InvoiceStatus, JobStatus, Payment, PaymentMethod, PaymentStatus
+from tests.factories import add_customer_row, create_org
+
+BA = ZoneInfo("America/Argentina/Buenos_Aires")
+TODAY = date(2026, 12, 4)  # a Friday
+
+
+@pytest.mark.parametrize(("text", "first", "last", "label"), [
+    ("cuánto facturamos este mes?", date(2026, 12, 1), TODAY, "diciembre hasta hoy"),
+    ("como venimos en el mes", date(2026, 12, 1), TODAY, "diciembre hasta hoy"),
+    ("resumen del mes pasado", date(2026, 11, 1), date(2026, 11, 30), "noviembre"),
+    ("cómo nos fue la semana pasada?", date(2026, 11, 23), date(2026, 11, 29), "la semana pasada"),
+    ("como venimos esta semana", date(2026, 11, 30), TODAY, "esta semana"),
+    ("cuanto cobramos en octubre", date(2026, 10, 1), date(2026, 10, 31), "octubre"),
+    ("y en diciembre?", date(2026, 12, 1), TODAY, "diciembre hasta hoy"),
+    ("cuánto se facturó en enero", date(2026, 1, 1), date(2026, 1, 31), "enero"),
+    ("cómo venimos este año", date(2026, 1, 1), TODAY, "2026 hasta hoy"),
+    ("resumen del año pasado", date(2025, 1, 1), date(2025, 12, 31), "2025"),
+])
+def test_the_stretch_a_question_names(text, first, last, label):
+    assert asked_period(text, TODAY) == Period(first, last, label)
+
+
+@pytest.mark.parametrize("text", [
+    "resumen", "cómo nos fue ayer?", "resumen del lunes", "qué hay para la semana que viene?",
+    "cuánto vamos a facturar el mes que viene", "¿quién me debe?",
+])
+def test_a_day_or_the_future_is_not_a_stretch(text):
+    assert asked_period(text, TODAY) is None
+
+
+def _at(day: date, hour: int) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, tzinfo=BA)
+
+
+def test_a_month_counts_its_jobs_invoices_and_payments_and_nothing_outside_it(pg_db):
+    org_id = create_org(pg_db, "Plomería Ramos", slug="plomeria-ramos")
+    marta = add_customer_row(pg_db, org_id, "Marta García", "+5491166660001")
+    with pg_db.org_session(org_id) as s:
+        for done in (_at(date(2026, 11, 2), 10), _at(date(2026, 11, 30), 23),  # in November
+                     _at(date(2026, 10, 31), 23), _at(date(2026, 12, 1), 0)):   # either side
+            job = jobs.create_job(s, {"customer_id": marta, "service": "plumbing"})
+            job.completed_at, job.status = done, JobStatus.COMPLETED
+        for issued, total in ((date(2026, 11, 15), "30000"), (date(2026, 12, 1), "99999")):
+            s.add(Invoice(customer_id=marta, punto_de_venta=1, total=Decimal(total),
+                          status=InvoiceStatus.AUTHORIZED, issue_date=issued))
+        s.add(Invoice(customer_id=marta, punto_de_venta=1, total=Decimal(5000),
+                      status=InvoiceStatus.DRAFT, issue_date=date(2026, 11, 16)))  # not billed
+        for paid, amount in ((_at(date(2026, 11, 20), 12), "12500"), (_at(date(2026, 10, 30), 12), "1")):
+            s.add(Payment(amount=Decimal(amount), paid_at=paid, status=PaymentStatus.APPROVED,
+                          method=PaymentMethod.CASH))
+    period = asked_period("resumen del mes pasado", TODAY)
+    with pg_db.org_session(org_id) as s:
+        summary = period_summary(s, org_id, period)
+    assert (summary.completed, summary.billed, summary.collected) == (2, Decimal("30000.00"), Decimal("12500.00"))
+    text = render_period_summary(summary)
+    assert text.startswith("📋 Resumen de noviembre (1/11 al 30/11)\n✅ 2 trabajos terminados\n")
+    assert "🧾 Facturado: $30.000\n💰 Cobrado: $12.500\n⏳ Hoy te deben: $129.999 (1 cliente)" in text
+
+
+def test_a_quiet_stretch_says_so(pg_db):
+    org_id = create_org(pg_db, "Plomería Ramos", slug="plomeria-ramos")
+    with pg_db.org_session(org_id) as s:
+        text = render_period_summary(period_summary(s, org_id, asked_period("este año", TODAY)))
+    assert text == "📋 Resumen de 2026 hasta hoy (1/1 al 4/12)\nEn esos días no se terminaron trabajos ni entraron cobros."

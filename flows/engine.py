@@ -41,7 +41,7 @@ from flows.context import org_context
 from flows.turn import Notify, Turn, flow_active
 from flows.understood import understood
 from nlu.extract import extract, spoken
-from nlu.extract.rules import acknowledgement
+from nlu.extract.rules import acknowledgement, keeps_booking
 from nlu.schema import OrgContext
 
 PREVIEW = 120
@@ -229,6 +229,10 @@ def _fallback(turn: Turn, parts: list[str]) -> list[Reply]:
         name = es_ar.first_name(c.profile_name)
         return [Text(texts.render("acknowledged", thanks=said == "thanks", name=name,
                                   customer=c.role is CUSTOMER))]
+    kept = _kept_booking(turn) if intent == "other" and c.role is CUSTOMER else None
+    if kept:
+        c.misses = 0
+        return kept
     hours = business_hours.answer(turn) if intent == "other" and c.role is CUSTOMER else None
     if hours:
         c.misses = 0
@@ -242,6 +246,19 @@ def _fallback(turn: Turn, parts: list[str]) -> list[Reply]:
     c.misses = 0
     name = es_ar.first_name(c.profile_name)
     return [Text(texts.render("ack", name=name, parts=parts, understood=understood(turn.result)))]
+
+
+def _kept_booking(turn: Turn) -> list[Reply] | None:
+    """"No lo muevas, el horario me queda perfecto": the visit stands, and the customer hears it
+    back (not "no te entendí", which would count toward handing them to a person)."""
+    job = turn.open_job
+    if job is None or job.scheduled_start is None or not keeps_booking(turn.text):
+        return None
+    zone = es_ar.zone(turn.org.time_zone)
+    start = es_ar.aware(job.scheduled_start).astimezone(zone)
+    end = es_ar.aware(job.scheduled_end).astimezone(zone) if job.scheduled_end else None
+    return [Text(texts.render("booking_kept", name=es_ar.first_name(turn.conversation.profile_name),
+                              when=es_ar.visit_phrase(start, end, turn.today)))]
 
 
 def menu(conversation: Conversation, body: str | None = None) -> Reply:

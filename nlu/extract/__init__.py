@@ -164,6 +164,8 @@ def _without_name(norm: str, name: str | None) -> str:
     return re.sub(rf"\b(?:{'|'.join(words)})\b", " ", norm) if words else norm
 
 
+# Words that do ask to cancel or move, whatever else the message keeps
+_UNDOES = re.compile(r"\bcancel|\banul|\bsuspend|\bda(?:me|nos)\s+de\s+baja|\bmejor\s+(?:otro|el|la)\b")
 # "mi CUIT es 20-12345678-3", "cuit 30712345671": the word and eleven digits
 _GIVES_CUIT = re.compile(r"\bcuit\b.{0,20}?(?<!\d)\d{2}[-\s.]?\d{8}[-\s.]?\d(?!\d)")
 
@@ -191,6 +193,10 @@ def extract_rules(
             and intent in ("other", "job_status", "reschedule", "new_job", "greeting", "human") \
             and not found.service:
         # a question about the business, answered from its hours: not about a visit
+        intent = "other"
+    if role == "customer" and intent in ("cancel", "reschedule") and rules.keeps_booking(found.folded) \
+            and not _UNDOES.search(found.folded):
+        # "no lo muevas, el horario me queda perfecto": the visit stays, nothing to change
         intent = "other"
     if role == "customer" and _GIVES_CUIT.search(found.folded):
         # a customer giving their CUIT gives it for an invoice, however short the message

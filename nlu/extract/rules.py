@@ -422,6 +422,27 @@ def acknowledgement(text: str) -> str | None:
     return None
 
 
+# Keeping a booked visit as it is: "no lo muevas", "dejalo así", "el horario me queda perfecto",
+# "no hace falta cambiarlo", "los espero" (what the model reads as `other` for a customer whose
+# visit stands: answered with the visit, never a miss)
+_KEEPS_BOOKING = re.compile(
+    r"\bno\s+(?:me\s+)?(?:lo|la|los)\s+(?:muevas|muevan|cambies|cambien|toques|toquen|pases|pasen"
+    r"|reprogrames|reprogramen|corras|corran)\b"
+    r"|\b(?:dejal[oa]|dejenl[oa]|dejemosl[oa]|que\s+quede|queda)\s+(?:como\s+esta|asi|igual|como\s+estaba)\b"
+    r"|\b(?:el\s+horario|la\s+hora|el\s+dia|el\s+turno|la\s+visita)\s+(?:me\s+)?(?:queda|viene|va)\s+"
+    r"(?:perfect[oa]|bien|joya|barbaro|comodo|de\s+diez)\b"
+    r"|\bno\s+(?:hace\s+falta|hay\s+que|es\s+necesario)\s+(?:cambiar|mover|reprogramar|correr)\w*\b"
+    r"|\b(?:l[oa]s\s+espero|te\s+espero|l[oa]\s+espero)\b"
+)
+
+
+def keeps_booking(text: str) -> bool:
+    """Whether a customer says their booked visit stays as it is."""
+    folded = "".join(ch for ch in unicodedata.normalize("NFKD", (text or "").lower())
+                     if not unicodedata.combining(ch))
+    return bool(_KEEPS_BOOKING.search(folded))
+
+
 # Asking when the business is open — not when the technician comes ("¿a qué hora vienen?")
 _BUSINESS_HOURS = re.compile(
     r"\b(?:a|hasta|desde)\s+que\s+hora\s+(?:\w+\s+)?(?:atienden|atiende|abren|abre|cierran|cierra|trabajan"

@@ -18,7 +18,7 @@ def _due_in(harness) -> float:
 def test_a_voice_note_waits_less_than_a_text(harness):
     harness.transport.settings = harness.settings.model_copy(
         update={"burst_quiet_seconds": 20.0, "burst_max_seconds": 60.0, "voice_quiet_seconds": 2.0})
-    harness.transport._timing.clear()  # noqa: SLF001 - the org's cached timing, re-read
+    harness.transport._timing.clear()  # the org's cached timing, re-read
     harness.say("hola")
     assert 15 < _due_in(harness) <= 20
     harness.post(simulator.voice_note(PHONE_NUMBER_ID, CUSTOMER, "media-voice-1"))

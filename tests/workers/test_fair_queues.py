@@ -4,6 +4,7 @@ lower ones (a busy organization's bursts, housekeeping) for the whole rush (#20)
 
 from __future__ import annotations
 
+import itertools
 import logging
 
 from rq import Queue
@@ -47,7 +48,7 @@ def test_lower_queues_get_a_turn_while_the_high_queue_is_full(redisdb):
     assert any(job_id.startswith("low") for job_id in order[:last_high])
     assert any(job_id.startswith("default") for job_id in order[:last_high])
     # ... and the high queue still had most turns: never two lower jobs in a row while it waited.
-    for first, second in zip(order[:last_high], order[1:last_high], strict=False):
+    for first, second in itertools.pairwise(order[:last_high]):
         assert first.startswith("high") or second.startswith("high"), order
     # Each queue keeps its own order.
     for prefix in ("high", "default", "low"):

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from core.billing.period_reports import asked_period, period_summary, render_period_summary
-from core.billing.reports import daily_summary, render_summary, render_unpaid, unpaid, unpaid_total
+from core.billing.period_reports import asked_period, period_summary
+from core.billing.report_texts import render_period_summary, render_summary, render_unpaid
+from core.billing.reports import daily_summary, unpaid, unpaid_total
 from core.messaging.replies import Reply, Text
 from core.models import ConversationRole
 from flows.engine import FlowSpec

@@ -17,7 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from core import es_ar
-from core.billing.reports import daily_summary, due_summaries, render_summary
+from core.billing.report_texts import render_summary
+from core.billing.reports import daily_summary, due_summaries
 from core.db import Database
 from core.logging import org_id_var
 from core.messaging import texts

@@ -14,20 +14,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core import es_ar
-from core.billing.reports import (
-    BILLED_STATUSES,
-    ZERO,
-    _day_bounds,
-    _money,
-    unpaid_total,
-    week_start,
-)
-from core.messaging.texts import render
-from core.models import Invoice, Job, Organization, Payment, PaymentStatus, Urgency
+from core.billing.reports import org_zone, stretch_numbers, unpaid_total, week_start
+from core.models import Organization
 
 
 @dataclass(frozen=True)
@@ -110,43 +101,7 @@ def _month_label(day: date, today: date) -> str:
 
 def period_summary(session: Session, org: Organization | int, period: Period) -> PeriodSummary:
     """What got done, billed and collected in the organization's local days of `period`."""
-    if isinstance(org, int):
-        org = session.get(Organization, org)
-        if org is None:
-            raise LookupError("organization not found in this session's scope")
-    zone = es_ar.zone(org.time_zone)
-    start, _ = _day_bounds(period.first, zone)
-    _, end = _day_bounds(period.last, zone)
-    completed = session.scalar(
-        select(func.count()).select_from(Job)
-        .where(Job.completed_at >= start, Job.completed_at < end))
-    emergencies = session.scalar(
-        select(func.count()).select_from(Job)
-        .where(Job.urgency == Urgency.EMERGENCY, Job.created_at >= start, Job.created_at < end))
-    billed = session.scalar(
-        select(func.coalesce(func.sum(Invoice.total), ZERO))
-        .where(Invoice.issue_date >= period.first, Invoice.issue_date <= period.last,
-               Invoice.status.in_(BILLED_STATUSES)))
-    received_at = func.coalesce(Payment.paid_at, Payment.created_at)
-    collected = session.scalar(
-        select(func.coalesce(func.sum(Payment.amount), ZERO))
-        .where(Payment.status == PaymentStatus.APPROVED, received_at >= start, received_at < end))
+    numbers = stretch_numbers(session, org_zone(session, org), period.first, period.last)
     owed = unpaid_total(session)
-    return PeriodSummary(period, int(completed or 0), _money(billed), _money(collected),
-                         int(emergencies or 0), owed.total, owed.debtors)
-
-
-def render_period_summary(summary: PeriodSummary) -> str:
-    p = summary.period
-    return render(
-        "owner_period_summary",
-        label=p.label,
-        days=f"{p.first.day}/{p.first.month} al {p.last.day}/{p.last.month}",
-        quiet=summary.quiet,
-        completed=summary.completed,
-        billed=es_ar.pesos(summary.billed) if summary.billed else None,
-        collected=es_ar.pesos(summary.collected) if summary.collected else None,
-        emergencies=summary.emergencies,
-        unpaid=es_ar.pesos(summary.unpaid_total) if summary.unpaid_total > 0 else None,
-        debtors=summary.debtors,
-    )
+    return PeriodSummary(period, numbers.completed, numbers.billed, numbers.collected,
+                         numbers.emergencies, owed.total, owed.debtors)

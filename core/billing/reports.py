@@ -30,7 +30,6 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, aliased
 
 from core import es_ar
-from core.messaging.texts import render
 from core.models import (
     Customer,
     Invoice,
@@ -185,15 +184,27 @@ def _money(value: object) -> Decimal:
     return Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def daily_summary(session: Session, org: Organization | int, day: date) -> DailySummary:
-    """The organization's local `day`: what got done, billed and collected; tomorrow's visits."""
+def org_zone(session: Session, org: Organization | int) -> ZoneInfo:
+    """The organization's time zone (its row fetched when given its id)."""
     if isinstance(org, int):
         org = session.get(Organization, org)
         if org is None:
             raise LookupError("organization not found in this session's scope")
-    zone = es_ar.zone(org.time_zone)
-    start, end = _day_bounds(day, zone)
+    return es_ar.zone(org.time_zone)
 
+
+class StretchNumbers(NamedTuple):
+    completed: int
+    emergencies: int
+    billed: Decimal
+    collected: Decimal
+
+
+def stretch_numbers(session: Session, zone: ZoneInfo, first: date, last: date) -> StretchNumbers:
+    """The local days [first, last]: jobs finished, emergencies opened, invoices billed (by issue
+    date) and payments received."""
+    start, _ = _day_bounds(first, zone)
+    _, end = _day_bounds(last, zone)
     completed = session.scalar(
         select(func.count()).select_from(Job)
         .where(Job.completed_at >= start, Job.completed_at < end)
@@ -204,22 +215,31 @@ def daily_summary(session: Session, org: Organization | int, day: date) -> Daily
     )
     billed = session.scalar(
         select(func.coalesce(func.sum(Invoice.total), ZERO))
-        .where(Invoice.issue_date == day, Invoice.status.in_(BILLED_STATUSES))
+        .where(Invoice.issue_date >= first, Invoice.issue_date <= last,
+               Invoice.status.in_(BILLED_STATUSES))
     )
     received_at = func.coalesce(Payment.paid_at, Payment.created_at)
     collected = session.scalar(
         select(func.coalesce(func.sum(Payment.amount), ZERO))
         .where(Payment.status == PaymentStatus.APPROVED, received_at >= start, received_at < end)
     )
+    return StretchNumbers(int(completed or 0), int(emergencies or 0), _money(billed),
+                          _money(collected))
+
+
+def daily_summary(session: Session, org: Organization | int, day: date) -> DailySummary:
+    """The organization's local `day`: what got done, billed and collected; tomorrow's visits."""
+    zone = org_zone(session, org)
+    numbers = stretch_numbers(session, zone, day, day)
     owed = unpaid_total(session)
     return DailySummary(
         day=day,
-        completed=int(completed or 0),
-        billed=_money(billed),
-        collected=_money(collected),
+        completed=numbers.completed,
+        billed=numbers.billed,
+        collected=numbers.collected,
         unpaid_total=owed.total,
         debtors=owed.debtors,
-        emergencies=int(emergencies or 0),
+        emergencies=numbers.emergencies,
         tomorrow=agenda(session, day + timedelta(days=1), zone),
     )
 
@@ -285,11 +305,7 @@ def week_start(day: date) -> date:
 def week_numbers(session: Session, org: Organization | int, day: date) -> WeekNumbers:
     """Monday to Sunday of `day`'s week, in the organization's local days: jobs per day by
     status, billed and collected per day (the same rules as `daily_summary`)."""
-    if isinstance(org, int):
-        org = session.get(Organization, org)
-        if org is None:
-            raise LookupError("organization not found in this session's scope")
-    zone = es_ar.zone(org.time_zone)
+    zone = org_zone(session, org)
     first = week_start(day)
     days = [first + timedelta(days=n) for n in range(7)]
     start, _ = _day_bounds(first, zone)
@@ -352,50 +368,3 @@ def due_summaries(session_factory_or_db: object, now: datetime) -> list[int]:
             .order_by(Organization.id)
         ).all()
     return [org_id for org_id, zone, hour in rows if now.astimezone(es_ar.zone(zone)).hour == hour]
-
-
-# ---------------------------------------------------------------------------------------------
-# WhatsApp texts
-
-
-def render_summary(summary: DailySummary, *, today: date | None = None) -> str:
-    """The summary as WhatsApp text; a day before `today` is told in the past, without the
-    next day's visits."""
-    shown = summary.tomorrow[:AGENDA_LINES]
-    return render(
-        "owner_summary",
-        past=today is not None and summary.day < today,
-        weekday=es_ar.weekday(summary.day),
-        day=f"{summary.day.day:02d}/{summary.day.month:02d}",
-        quiet=summary.quiet,
-        completed=summary.completed,
-        billed=es_ar.pesos(summary.billed) if summary.billed else None,
-        collected=es_ar.pesos(summary.collected) if summary.collected else None,
-        unpaid=es_ar.pesos(summary.unpaid_total) if summary.unpaid_total > 0 else None,
-        debtors=summary.debtors,
-        emergencies=summary.emergencies,
-        tomorrow=[
-            {"time": item.time_text, "customer": item.customer,
-             "service": SERVICE_LABELS.get(item.service, "trabajo"),
-             "technician": item.technician}
-            for item in shown
-        ],
-        more=len(summary.tomorrow) - len(shown),
-    )
-
-
-def render_unpaid(debtors: list[Debtor], total: Decimal, debtor_count: int | None = None) -> str:
-    """"¿Quién me debe?": `debtor_count` (all of them) adds "y N más" when the list was cut."""
-    count = len(debtors) if debtor_count is None else max(debtor_count, len(debtors))
-    return render(
-        "owner_unpaid",
-        total=es_ar.pesos(total),
-        count=count,
-        debtors=[
-            {"name": d.name or d.phone or f"Cliente {d.customer_id}",
-             "balance": es_ar.pesos(d.balance),
-             "since": f"{d.oldest_invoice.day:02d}/{d.oldest_invoice.month:02d}"}
-            for d in debtors
-        ],
-        more=count - len(debtors),
-    )

@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from core import jobs
-from core.billing.period_reports import Period, asked_period, period_summary, render_period_summary
+from core.billing.period_reports import Period, asked_period, period_summary
+from core.billing.report_texts import render_period_summary
 from core.models import Invoice, InvoiceStatus, JobStatus, Payment, PaymentMethod, PaymentStatus
 from tests.factories import add_customer_row, create_org
 

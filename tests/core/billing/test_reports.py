@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from core import jobs
-from core.billing import reports
+from core.billing import report_texts, reports
 from core.billing.reports import AgendaItem, DailySummary, Debtor
 from core.es_ar import pesos as format_pesos
 from core.models import (
@@ -132,7 +132,7 @@ def test_daily_summary_numbers(pg_db, busy_day):
 
 
 def test_daily_summary_text(pg_db, busy_day):
-    text = reports.render_summary(_summary(pg_db, busy_day))
+    text = report_texts.render_summary(_summary(pg_db, busy_day))
     assert text == (
         "📋 Resumen del martes 24/11\n"
         "✅ 2 trabajos terminados\n"
@@ -202,7 +202,7 @@ def test_tomorrows_agenda_in_order(pg_db, org):
     ]
     assert all(i.start.tzinfo is not None and i.start.utcoffset() == timedelta(hours=-3)
                for i in summary.tomorrow)
-    text = reports.render_summary(summary)
+    text = report_texts.render_summary(summary)
     assert text.endswith(
         "Mañana:\n"
         "• 9:00 Marta — plomería (Carlos)\n"
@@ -218,7 +218,7 @@ def test_long_agenda_is_cut_for_the_phone():
              for n in range(8)]
     summary = DailySummary(day=DAY, completed=3, billed=Decimal(1), collected=Decimal(1),
                            unpaid_total=Decimal(1), debtors=1, emergencies=2, tomorrow=items)
-    text = reports.render_summary(summary)
+    text = report_texts.render_summary(summary)
     assert "• 12:00 Cliente4" in text and "Cliente5" not in text
     assert text.endswith("…y 3 visitas más")
     assert len(text.splitlines()) <= 15
@@ -229,7 +229,7 @@ def test_empty_day(pg_db, org):
     assert summary.quiet
     assert (summary.completed, summary.billed, summary.collected) == (0, Decimal(0), Decimal(0))
     assert summary.unpaid_total == Decimal(0) and summary.tomorrow == []
-    assert reports.render_summary(summary) == (
+    assert report_texts.render_summary(summary) == (
         "📋 Resumen del martes 24/11\n"
         "Hoy fue un día tranquilo: no se terminaron trabajos ni entraron cobros. "
         "¡A recargar pilas! ☕\n"
@@ -242,12 +242,12 @@ def test_quiet_day_still_shows_what_is_owed_and_singulars():
     summary = DailySummary(day=date(2026, 11, 29), completed=0, billed=Decimal(0),
                            collected=Decimal(0), unpaid_total=Decimal(15000), debtors=1,
                            emergencies=0)
-    text = reports.render_summary(summary)
+    text = report_texts.render_summary(summary)
     assert text.startswith("📋 Resumen del domingo 29/11\nHoy fue un día tranquilo")
     assert "⏳ Te deben: $15.000 (1 cliente)" in text
     busy = DailySummary(day=DAY, completed=1, billed=Decimal(0), collected=Decimal(500),
                         unpaid_total=Decimal(0), debtors=0, emergencies=2)
-    text = reports.render_summary(busy)
+    text = report_texts.render_summary(busy)
     assert "✅ 1 trabajo terminado\n💰 Cobrado: $500\n🚨 2 emergencias" in text
     assert "Facturado" not in text and "Te deben" not in text
 
@@ -290,13 +290,13 @@ def test_unpaid_ordering_and_total(pg_db, org):
     assert total == (Decimal("46500.50"), 4)
     assert top_two == debtors[:2]
 
-    assert reports.render_unpaid(top_two, total.total, total.debtors) == (
+    assert report_texts.render_unpaid(top_two, total.total, total.debtors) == (
         "⏳ Te deben $46.500,50 en total (4 clientes):\n"
         "• Luis Pérez: $20.000 (desde el 15/11)\n"
         "• Marta García: $13.000 (desde el 01/11)\n"
         "…y 2 clientes más"
     )
-    text = reports.render_unpaid(debtors, total.total)
+    text = report_texts.render_unpaid(debtors, total.total)
     assert text.endswith("• +5491166660004: $500,50 (desde el 01/10)")
     assert "…y" not in text
 
@@ -317,13 +317,13 @@ def test_nobody_owes(pg_db, org):
         assert reports.unpaid(s) == []
         total = reports.unpaid_total(s)
     assert total == (Decimal(0), 0)
-    assert reports.render_unpaid([], total.total) == "¡Nadie te debe nada! 🎉"
+    assert report_texts.render_unpaid([], total.total) == "¡Nadie te debe nada! 🎉"
 
 
 def test_render_unpaid_single():
     debtor = Debtor(customer_id=1, name="Marta García", phone="+5491166660001",
                     balance=Decimal("1234.5"), oldest_invoice=date(2026, 11, 3), invoices=1)
-    assert reports.render_unpaid([debtor], Decimal("1234.5")) == (
+    assert report_texts.render_unpaid([debtor], Decimal("1234.5")) == (
         "⏳ Te deben $1.234,50 en total (1 cliente):\n"
         "• Marta García: $1.234,50 (desde el 03/11)"
     )

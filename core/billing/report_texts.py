@@ -1,0 +1,71 @@
+"""The owner's numbers as WhatsApp text: the day's summary, "¿quién me debe?", and a week's,
+month's or year's numbers (`reports`, `period_reports` count them)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from core import es_ar
+from core.billing.period_reports import PeriodSummary
+from core.billing.reports import AGENDA_LINES, SERVICE_LABELS, DailySummary, Debtor
+from core.messaging.texts import render
+
+
+def render_summary(summary: DailySummary, *, today: date | None = None) -> str:
+    """The summary as WhatsApp text; a day before `today` is told in the past, without the
+    next day's visits."""
+    shown = summary.tomorrow[:AGENDA_LINES]
+    return render(
+        "owner_summary",
+        past=today is not None and summary.day < today,
+        weekday=es_ar.weekday(summary.day),
+        day=f"{summary.day.day:02d}/{summary.day.month:02d}",
+        quiet=summary.quiet,
+        completed=summary.completed,
+        billed=es_ar.pesos(summary.billed) if summary.billed else None,
+        collected=es_ar.pesos(summary.collected) if summary.collected else None,
+        unpaid=es_ar.pesos(summary.unpaid_total) if summary.unpaid_total > 0 else None,
+        debtors=summary.debtors,
+        emergencies=summary.emergencies,
+        tomorrow=[
+            {"time": item.time_text, "customer": item.customer,
+             "service": SERVICE_LABELS.get(item.service, "trabajo"),
+             "technician": item.technician}
+            for item in shown
+        ],
+        more=len(summary.tomorrow) - len(shown),
+    )
+
+
+def render_unpaid(debtors: list[Debtor], total: Decimal, debtor_count: int | None = None) -> str:
+    """"¿Quién me debe?": `debtor_count` (all of them) adds "y N más" when the list was cut."""
+    count = len(debtors) if debtor_count is None else max(debtor_count, len(debtors))
+    return render(
+        "owner_unpaid",
+        total=es_ar.pesos(total),
+        count=count,
+        debtors=[
+            {"name": d.name or d.phone or f"Cliente {d.customer_id}",
+             "balance": es_ar.pesos(d.balance),
+             "since": f"{d.oldest_invoice.day:02d}/{d.oldest_invoice.month:02d}"}
+            for d in debtors
+        ],
+        more=count - len(debtors),
+    )
+
+
+def render_period_summary(summary: PeriodSummary) -> str:
+    p = summary.period
+    return render(
+        "owner_period_summary",
+        label=p.label,
+        days=f"{p.first.day}/{p.first.month} al {p.last.day}/{p.last.month}",
+        quiet=summary.quiet,
+        completed=summary.completed,
+        billed=es_ar.pesos(summary.billed) if summary.billed else None,
+        collected=es_ar.pesos(summary.collected) if summary.collected else None,
+        emergencies=summary.emergencies,
+        unpaid=es_ar.pesos(summary.unpaid_total) if summary.unpaid_total > 0 else None,
+        debtors=summary.debtors,
+    )

@@ -45,9 +45,17 @@ def test_a_dead_workers_lock_is_taken_over_and_the_next_burst_answered_once(harn
             wait_until(holding, 20, what="the worker to take the burst lock")
             first = harness.redis.pttl(key)
             assert 0 < first <= LOCK_TTL_MS <= 15_000  # a short lease, not minutes
-            # ... kept alive while the burst runs: the lease is renewed before it runs out.
-            wait_until(lambda: harness.redis.pttl(key) > first, LOCK_TTL_MS / 1000 + 5,
-                       what="the lock's renewal")
+            # ... kept alive while the burst runs: the lease is renewed before it runs out, seen
+            # as the time left growing between two looks (compared with the first look alone,
+            # a lease read the very millisecond it was set, 5,000 ms, could never be exceeded).
+            last = [first]
+
+            def renewed() -> bool:
+                left = harness.redis.pttl(key)
+                grew, last[0] = left > last[0], left
+                return grew
+
+            wait_until(renewed, LOCK_TTL_MS / 1000 + 5, what="the lock's renewal")
             owner = harness.redis.get(key)
             worker.send_signal(signal.SIGKILL)
             worker.wait(timeout=10)

@@ -34,7 +34,8 @@ from urllib.parse import quote
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench._infra import free_port, job_times, percentile, stack
+from bench._infra import free_port, percentile, stack
+from bench._jobs import job_times
 from bench.conversations import _baseline, _wait_healthy
 from bot import simulator
 from tests.fakes.afip_server import FakeAfip, make_credentials

@@ -20,11 +20,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import subprocess
 import sys
 import time
-import unicodedata
 from datetime import datetime
 from pathlib import Path
 
@@ -32,22 +30,12 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "nlu"
 sys.path.insert(0, str(ROOT))
 
-
-def _fold(text: str) -> list[str]:
-    text = unicodedata.normalize("NFKD", text.lower())
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    return re.findall(r"[a-z0-9]+", text)
+from bench._text import word_edits, words
 
 
 def wer(reference: str, hypothesis: str) -> float:
-    ref, hyp = _fold(reference), _fold(hypothesis)
-    previous = list(range(len(hyp) + 1))
-    for i, r in enumerate(ref, 1):
-        current = [i] + [0] * len(hyp)
-        for j, h in enumerate(hyp, 1):
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (r != h))
-        previous = current
-    return previous[-1] / max(1, len(ref))
+    edits, reference_words = word_edits(reference, hypothesis)
+    return edits / max(1, reference_words)
 
 
 def _cases(name: str) -> list[dict]:
@@ -71,7 +59,7 @@ def bench_extraction(seconds: float) -> dict:
     for text, role, now in parsed:  # warm up: regexes, tables, imports
         extract(text, role, now)
     ours = rate(extract)
-    baseline = rate(lambda text, role, now: _fold(text))
+    baseline = rate(lambda text, role, now: words(text))
     return {"extractions_per_second": round(ours), "baseline_fold_per_second": round(baseline),
             "ratio_to_baseline": round(ours / baseline, 4), "target_per_second_min": 500}
 

@@ -253,7 +253,8 @@ def _rq_worker(settings, port: int, org_id: int, ids: list[int], profile_prefix:
     from redis import Redis
     from rq import Queue
 
-    from bench._infra import cpu_seconds, profiled_worker_argv
+    from bench._jobs import profiled_worker_argv
+    from bench._procs import cpu_seconds
     from services.dispatch import Dispatcher
 
     argv = profiled_worker_argv(profile_prefix) if profile_prefix else [sys.executable, "-m", "workers.worker"]
@@ -331,7 +332,8 @@ def main() -> None:
         serve(args.serve, args.latency)
         return
 
-    from bench._infra import dumps, free_port, machine, profile_summary, stack
+    from bench._infra import dumps, free_port, machine, stack
+    from bench._jobs import profile_summary
 
     before = machine()
     port = free_port()

@@ -22,7 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench._infra import StackWatch, dumps, free_port, load_average, machine, percentile, stack
+from bench._infra import dumps, free_port, load_average, machine, percentile, stack
+from bench._procs import StackWatch
 from bot import simulator
 
 PHONE_NUMBER_ID = "100000000000777"
@@ -114,7 +115,7 @@ def _profile(settings, bodies: list[tuple[bytes, str]]) -> dict:
     import cProfile
     import pstats
 
-    from bench._infra import summarize_profile
+    from bench._jobs import summarize_profile
     from web import create_app
 
     client = create_app(settings).test_client()

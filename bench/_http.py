@@ -1,0 +1,30 @@
+"""A keep-alive HTTP connection to a bench's local server that reconnects and retries."""
+
+from __future__ import annotations
+
+import http.client
+import time
+
+
+class RetryingConnection:
+    """HTTP/1.1 to 127.0.0.1:`port`; a request that fails on the socket is retried on a new
+    connection, `attempts` times in all, 0.2 s apart."""
+
+    def __init__(self, port: int, attempts: int, timeout: float = 15) -> None:
+        self.port, self.attempts, self.timeout = port, attempts, timeout
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+
+    def request(self, method: str, path: str, body: bytes | None = None,
+                headers: dict | None = None) -> tuple[int, bytes]:
+        for attempt in range(self.attempts):
+            try:
+                self.conn.request(method, path, body=body, headers=headers or {})
+                resp = self.conn.getresponse()
+                return resp.status, resp.read()
+            except (OSError, http.client.HTTPException):
+                self.conn.close()
+                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
+                if attempt == self.attempts - 1:
+                    raise
+                time.sleep(0.2)
+        raise AssertionError("unreachable")

@@ -7,7 +7,7 @@ from core.jobs.opening import describe_opening, is_open
 from core.messaging import texts
 from core.messaging.replies import Reply, Text
 from flows.turn import Turn
-from nlu.extract.rules import asks_business_hours
+from nlu.extract.message_kinds import asks_business_hours
 
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _NAMES = ("lunes", "martes", "miércoles", "jueves", "viernes", "sábados", "domingos")

@@ -41,7 +41,7 @@ from flows.context import org_context
 from flows.turn import Notify, Turn, flow_active
 from flows.understood import understood
 from nlu.extract import extract, spoken
-from nlu.extract.rules import acknowledgement, keeps_booking
+from nlu.extract.message_kinds import acknowledgement, keeps_booking
 from nlu.schema import OrgContext
 
 PREVIEW = 120

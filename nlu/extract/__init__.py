@@ -14,13 +14,17 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
-from nlu.extract import rules
+from nlu.extract import message_kinds, rules
 from nlu.extract.address import find_address
-from nlu.extract.dates import find_eta, local_today, resolve
+from nlu.extract.dates import local_today
 from nlu.extract.description import problem_summary, update_summary
+from nlu.extract.eta import find_eta
 from nlu.extract.money import find_amount
 from nlu.extract.names import find_name
+from nlu.extract.services import classify_service
 from nlu.extract.text import Speller, expand, fold_aligned
+from nlu.extract.urgency import classify_urgency, dangers_now
+from nlu.extract.when import resolve
 from nlu.intent.model import Context, default_model
 from nlu.schema import Address, Extraction, OrgContext
 
@@ -105,7 +109,7 @@ def _org_service_hints(norm: str, org: OrgContext | None) -> dict[str, float]:
         item_norm = _normalize(item)
         if len(item_norm) < 4 or fuzz.partial_ratio(item_norm, norm) < 90:
             continue
-        service = rules.classify_service(item_norm)
+        service = classify_service(item_norm)
         if service:
             hints[service] = hints.get(service, 0.0) + 2.0
     return hints
@@ -121,7 +125,7 @@ class Signals:
     amount: float | None
     eta: int | None
     address: Address | None
-    when: object  # nlu.extract.dates.When
+    when: object  # nlu.extract.when.When
     rule_intent: str
     flags: dict[str, bool]
     name: str | None = None
@@ -138,7 +142,7 @@ def signals(text: str, role: str, org_context: OrgContext | None = None,
     expanded = expand(folded)
     name = find_name(text)
     # a person's name is no evidence of a trade: "soy Juan Paredes", "habla Marta Herrero"
-    service = rules.classify_service(_without_name(norm, name), _org_service_hints(norm, org_context))
+    service = classify_service(_without_name(norm, name), _org_service_hints(norm, org_context))
     amount = find_amount(folded)
     eta = find_eta(expanded) if role == "technician" else None
     address = find_address(text, org_context.streets if org_context else ())
@@ -151,7 +155,7 @@ def signals(text: str, role: str, org_context: OrgContext | None = None,
         "service": service is not None, "amount": amount is not None, "eta": eta is not None,
         "address": address is not None, "date": when.date is not None,
         "window": when.window is not None, "hour": when.time is not None,
-        "greeting": rules.is_greeting_only(norm), "danger": bool(rules.dangers_now(norm)),
+        "greeting": rules.is_greeting_only(norm), "danger": bool(dangers_now(norm)),
         "short": len(norm.split()) <= 3,
     }
     return Signals(norm, folded, service, amount, eta, address, when, rule_intent, flags, name)
@@ -185,16 +189,16 @@ def extract_rules(
         guess = model.guess(text, role, context, found=found)
         intent, confidence = guess.intent, round(guess.confidence, 4)
         alternatives = [label for label, _ in guess.ranked[:4]]
-    if rules.is_noise(found.folded):
+    if message_kinds.is_noise(found.folded):
         # keyboard mash asks for nothing, whoever types it (the model, given no words it knows,
         # falls back on what the role usually asks: an owner's "asdf" read as "who owes me")
         intent, confidence = "other", 0.99
-    if role == "customer" and rules.asks_business_hours(found.normalized) \
+    if role == "customer" and message_kinds.asks_business_hours(found.normalized) \
             and intent in ("other", "job_status", "reschedule", "new_job", "greeting", "human") \
             and not found.service:
         # a question about the business, answered from its hours: not about a visit
         intent = "other"
-    if role == "customer" and intent in ("cancel", "reschedule") and rules.keeps_booking(found.folded) \
+    if role == "customer" and intent in ("cancel", "reschedule") and message_kinds.keeps_booking(found.folded) \
             and not _UNDOES.search(found.folded):
         # "no lo muevas, el horario me queda perfecto": the visit stays, nothing to change
         intent = "other"
@@ -204,7 +208,7 @@ def extract_rules(
     eta = found.eta if intent == "tech_on_the_way" else None
     today = local_today(now, tz)
     when = found.when
-    urgency = rules.classify_urgency(found.normalized, intent, when.date == today)
+    urgency = classify_urgency(found.normalized, intent, when.date == today)
     service = found.service
     if intent in ("greeting", "human") or (intent == "other" and service is None):
         service = None

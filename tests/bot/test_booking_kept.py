@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from core.models import Conversation, Job, JobStatus
-from nlu.extract.rules import keeps_booking
+from nlu.extract.message_kinds import keeps_booking
 from tests.bot.conftest import CUSTOMER
 from tests.bot.test_booking import _body, _buttons, _payloads, _tap
 from tests.factories import add_technician

@@ -6,7 +6,7 @@ import pytest
 
 from core.models import DEFAULT_BUSINESS_HOURS
 from flows.business_hours import describe_week
-from nlu.extract.rules import asks_business_hours
+from nlu.extract.message_kinds import asks_business_hours
 from nlu.extract.text import fold_aligned
 
 

@@ -10,10 +10,12 @@ from datetime import datetime
 import pytest
 
 from nlu.extract.address import find_address
-from nlu.extract.dates import find_eta, find_windows, resolve
+from nlu.extract.eta import find_eta
 from nlu.extract.money import find_amount
 from nlu.extract.names import find_name
 from nlu.extract.text import expand, fold_aligned
+from nlu.extract.times import find_windows
+from nlu.extract.when import resolve
 
 WED = datetime.fromisoformat("2026-11-25T10:00:00-03:00")  # a Wednesday
 MON = datetime.fromisoformat("2026-11-30T09:00:00-03:00")  # a Monday

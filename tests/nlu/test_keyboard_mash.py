@@ -38,6 +38,6 @@ def test_words_stretched_or_abbreviated_are_still_words(text, role, intent):
     ("perfecto, nos vemos el jueves", None), ("asdf", None), ("", None),
 ])
 def test_a_mere_thanks_or_ok_is_told_apart(text, said):
-    from nlu.extract.rules import acknowledgement
+    from nlu.extract.message_kinds import acknowledgement
 
     assert acknowledgement(text) == said

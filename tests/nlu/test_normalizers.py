@@ -9,11 +9,12 @@ from text_to_num import text2num
 
 from nlu.extract import extract
 from nlu.extract.address import find_address
-from nlu.extract.dates import find_eta, resolve
+from nlu.extract.eta import find_eta
 from nlu.extract.money import find_amount
 from nlu.extract.names import find_name
 from nlu.extract.numbers import find_number_words, parse_digits, words_to_int
 from nlu.extract.text import expand, fold_aligned
+from nlu.extract.when import resolve
 from nlu.schema import OrgContext
 
 

@@ -1,0 +1,115 @@
+"""Messages that are no request, or a narrow one, read apart from the intent keywords: keyboard
+mash (`is_noise`), a message that only thanks or acknowledges (`acknowledgement`), a customer
+keeping a booked visit as it is (`keeps_booking`), and a question about when the business is
+open (`asks_business_hours`). Each is a small regex test over the text, used by the extraction
+and the flows to answer these without calling them a miss."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+from nlu.extract.rules import vocabulary
+
+# Keyboard mash ("asdf qwerty", "zzzz", "jkjkjk"): no word of it is Spanish, and each has a run of
+# consonants no Spanish word has, or one letter over and over. Said by anyone, it is no request.
+_MASH = re.compile(r"([a-z])\1\1|[bcdfghjklmnpqrstvwxyz]{3,}|^[bcdfghjklmnpqrstvwxyz]+$")
+# consonant clusters Spanish writes ("instrucción", "obstruido", "construir", "transplante")
+_SPANISH_CLUSTERS = re.compile(r"[nb]s[tc][rl]|n[sc]tr|str|nstr|bstr|ntr|mpr|mbr|ncl|nfl|ngr|ldr|rtr")
+
+
+# A message that only thanks or acknowledges: "gracias!!", "mil gracias genio 🙌", "dale, ok 👍"
+_THANKS = re.compile(r"\bgraci\w*|\bmil\s+gracias\b|🙏|🙌|❤|♥|😘|🥰")
+_ACK_TEXT = """
+gracias graciass graciasss muchas muchisimas mil muy amable amables dale ok okey oka okis listo
+perfecto perfecta genial genio genia geniales barbaro joya buenisimo excelente diez de un una
+crack capo capa idolo todo bien re super bueno buena saludos abrazo besos beso chau nos vemos
+igualmente a vos ustedes usted por la atencion el trabajo tal cual entendido recibido anotado
+ya esta y jefe jefa che maestro amigo amiga loco hermano hno querido querida senor senora don dona
+chicos chicas muchachos equipo gente
+"""
+_ACK_WORDS = frozenset(_ACK_TEXT.split())
+
+
+def acknowledgement(text: str) -> str | None:
+    """"thanks" or "ack" when the text only thanks or acknowledges (a first name or emoji
+    around it too), else None: the words of no request, which deserve an answer, not a miss."""
+    folded = "".join(ch for ch in unicodedata.normalize("NFKD", (text or "").lower())
+                     if not unicodedata.combining(ch))
+    words = re.findall(r"[a-zñ]+", folded)
+    # a first name said to someone ("gracias Carlos"): capitalized, and not the message's first word
+    names = {fold_name.lower() for m in re.finditer(r"\b[A-ZÁÉÍÓÚÑ][a-záéíóúñ]+", text or "") if m.start() > 0
+             for fold_name in ["".join(ch for ch in unicodedata.normalize("NFKD", m.group())
+                                       if not unicodedata.combining(ch))]}
+    rest = [w for w in words if w not in _ACK_WORDS and w not in names]
+    if rest or len(words) > 12 or re.search(r"\d", folded):
+        return None
+    if _THANKS.search(folded):
+        return "thanks"
+    if words or re.search(r"👍|👌|✅|🆗|💪", folded):
+        return "ack"
+    return None
+
+
+# Keeping a booked visit as it is: "no lo muevas", "dejalo así", "el horario me queda perfecto",
+# "no hace falta cambiarlo", "los espero" (what the model reads as `other` for a customer whose
+# visit stands: answered with the visit, never a miss)
+_KEEPS_BOOKING = re.compile(
+    r"\bno\s+(?:me\s+)?(?:lo|la|los)\s+(?:muevas|muevan|cambies|cambien|toques|toquen|pases|pasen"
+    r"|reprogrames|reprogramen|corras|corran)\b"
+    r"|\b(?:dejal[oa]|dejenl[oa]|dejemosl[oa]|que\s+quede|queda)\s+(?:como\s+esta|asi|igual|como\s+estaba)\b"
+    r"|\b(?:el\s+horario|la\s+hora|el\s+dia|el\s+turno|la\s+visita)\s+(?:me\s+)?(?:queda|viene|va)\s+"
+    r"(?:perfect[oa]|bien|joya|barbaro|comodo|de\s+diez)\b"
+    r"|\bno\s+(?:hace\s+falta|hay\s+que|es\s+necesario)\s+(?:cambiar|mover|reprogramar|correr)\w*\b"
+    r"|\b(?:l[oa]s\s+espero|te\s+espero|l[oa]\s+espero)\b"
+)
+
+
+def keeps_booking(text: str) -> bool:
+    """Whether a customer says their booked visit stays as it is."""
+    folded = "".join(ch for ch in unicodedata.normalize("NFKD", (text or "").lower())
+                     if not unicodedata.combining(ch))
+    return bool(_KEEPS_BOOKING.search(folded))
+
+
+# Asking when the business is open — not when the technician comes ("¿a qué hora vienen?")
+_BUSINESS_HOURS = re.compile(
+    r"\b(?:a|hasta|desde)\s+que\s+hora\s+(?:\w+\s+)?(?:atienden|atiende|abren|abre|cierran|cierra|trabajan"
+    r"|estan|laburan)\b"
+    r"|\bhorarios?\s+(?:de\s+)?(?:atencion|atienden|trabajo\s+de\s+ustedes|del\s+local|de\s+la\s+oficina)\b"
+    r"|\b(?:que|cual\s+es\s+(?:el|su|tu))\s+horario\b(?!\s+(?:viene|llega|vienen|llegan|pasa|pasan))"
+    r"|\b(?:estan|esta)\s+abiert[oa]s?\b|\b(?:atienden|trabajan|abren|laburan)\s+(?:los\s+|el\s+|en\s+)?"
+    r"(?:sabados?|domingos?|feriados?|fines?\s+de\s+semana|finde|hoy|a\s+la\s+noche|de\s+noche|24\s*(?:hs|horas))\b"
+    r"|\bcuando\s+(?:atienden|abren)\b|\bque\s+dias\s+(?:atienden|trabajan|abren|laburan)\b"
+)
+
+
+def asks_business_hours(text: str) -> bool:
+    """"¿A qué hora atienden?", "¿trabajan los sábados?", "¿están abiertos?" (folded text)."""
+    return bool(_BUSINESS_HOURS.search(text))
+
+
+@lru_cache(maxsize=1)
+def _known_words() -> frozenset[str]:
+    return frozenset(vocabulary())
+
+
+def is_noise(text: str) -> bool:
+    """True for keyboard mash: letters typed at random, not words (see `_MASH`). Reads the folded
+    text, before repeated letters are squeezed; a WhatsApp abbreviation ("tmb") is a word."""
+    from nlu.extract.spoken import is_spanish  # the word list loads once, on first use
+    from nlu.extract.text import expand
+
+    tokens = re.findall(r"[a-zñ]+", text)
+    if not tokens or re.search(r"\d", text):
+        return False
+    for token in tokens:
+        squeezed = re.sub(r"(.)\1+", r"\1", token)
+        if len(token) < 3 or is_spanish(token) or token in _known_words() \
+                or expand(token) not in (token, squeezed) \
+                or (len(squeezed) > 1 and (is_spanish(squeezed) or squeezed in _known_words())):
+            return False
+        if not _MASH.search(_SPANISH_CLUSTERS.sub("", token)):
+            return False
+    return True

@@ -1,0 +1,90 @@
+"""What day, window and time a message asks for, all told: `resolve` gathers the dates, times
+and windows found in the text and keeps the last one named, skipping one replaced ("en vez del
+martes"), one ruled out or the appointment already given ("el viernes no puedo", "tenía el
+lunes pero ..."), a day told in the past when another lies ahead, and two days offered as a
+choice ("el martes o el jueves"). The result is a `When`."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from nlu.extract.clauses import clause, told_in_past
+from nlu.extract.dates import find_dates, local_today
+from nlu.extract.times import find_times, find_windows
+
+_ALT = re.compile(r"\b(?:en\s+vez\s+de(?:l)?|en\s+lugar\s+de(?:l)?)\s*$")
+
+
+@dataclass
+class When:
+    date: date | None = None
+    window: str | None = None
+    time: str | None = None
+
+
+def _not_replaced(text: str, start: int) -> bool:
+    return not _ALT.search(text, 0, start) or not _ALT.search(text[max(0, start - 20) : start])
+
+
+_NEGATION = re.compile(r"\b(?:no|ni|tampoco)\b")
+# an appointment already given, named to be replaced: "tenía el lunes", "estaba para el martes"
+_OLD_ONE = re.compile(
+    r"\b(?:tenia|teniamos|tenian|tengo|tenemos|estaba|estabamos|era|habiamos\s+quedado|quedamos|"
+    r"me\s+dieron|me\s+habian\s+dado|agendad[oa])\b"
+    r"(?:\s+(?:turno|la\s+visita|el\s+turno|visita|para|agendado|agendada|con\s+ustedes))*\s+(?:el\s+|para\s+el\s+)?$"
+)
+
+
+def _negated(text: str, start: int, end: int) -> bool:
+    """Whether the date sits in a clause that says no ("el viernes no estoy", "mañana no puedo")."""
+    s, e = clause(text, start, end)
+    return bool(_NEGATION.search(text[s:e]))
+
+
+def _old_one(text: str, start: int, end: int) -> bool:
+    """Whether the date is the appointment already given ("tenía el lunes pero ...")."""
+    s, _ = clause(text, start, end)
+    return bool(_OLD_ONE.search(text, s, start))
+
+
+# "el martes o el jueves", "lunes o miércoles", "hoy o mañana": two days offered, none chosen
+_OR_BETWEEN = re.compile(
+    r"\s*,?\s*(?:o|u|o\s+si\s+no|o\s+sino|o\s+bien|o\s+tambien)\s+(?:es\s+|era\s+)?"
+    r"(?:el\s+|para\s+el\s+|para\s+)?$"
+)
+
+
+def resolve(text: str, now: datetime, tz: str | None = None) -> When:
+    """The date, window and time the text asks for (the last one named wins)."""
+    today = local_today(now, tz)
+    when = When()
+    times = [t for t in find_times(text) if _not_replaced(text, t[0])]
+    busy = [(s, e) for s, e, _ in times]
+    dates = [
+        d
+        for d in find_dates(text, today)
+        if _not_replaced(text, d[0]) and not any(s <= d[0] < e for s, e in busy)
+    ]
+    windows = [w for w in find_windows(text, busy) if _not_replaced(text, w[0])]
+    # A date the writer rules out (or the appointment they had) loses to one they offer, when
+    # there is one; a day told in the past loses to one ahead.
+    offered = [d for d in dates if not (_negated(text, *d[:2]) or _old_one(text, *d[:2]))]
+    dates = offered or dates
+    ahead = [d for d in dates if not (d[2] < today and told_in_past(text, *d[:2]))]
+    dates = ahead or dates
+    if dates and not (
+        len(dates) > 1 and _OR_BETWEEN.fullmatch(text, dates[-2][1], dates[-1][0])
+        and dates[-2][2] != dates[-1][2]
+    ):
+        when.date = dates[-1][2]
+    if windows:
+        when.window = windows[-1][2]
+    if times:
+        when.time = (
+            times[0][2]
+            if re.search(r"\bentre\s+las?\s*$", text[: times[0][0] + 12][-14:])
+            else times[-1][2]
+        )
+    return when

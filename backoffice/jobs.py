@@ -321,71 +321,14 @@ def photo(job_id: int, message_id: int):
     return response
 
 
-@bp.post("/<int:job_id>/assign")
-@requires(STAFF)
-def assign(job_id: int):
+def _change(job_id: int, form: dict, change):
+    """One change from a job's page: `change(session)` makes it and returns the notices to send
+    after the commit and the `done` key; a refusal comes back on the job's page with the form as
+    typed, and a job this organization does not have is a 404."""
     user = current_user()
-    form = {"technician_id": (request.form.get("technician_id") or "").strip()}
     try:
         with db().org_session(user.org_id) as s:
-            technician_id = parse_technician(form["technician_id"], {t.id for t in technicians(s)})
-            previous = jobs.get_job(s, job_id, for_update=True).technician_id
-            job = jobs.assign_technician(s, job_id, technician_id, actor())
-            notices = []
-            if technician_id != previous:
-                notices = (_queue_notice(s, job, "assigned", technician_id)
-                           + _queue_notice(s, job, "unassigned", previous))
-    except NotFound:
-        abort(404)
-    except FormError as exc:
-        return _render_job(job_id, error=exc.message, form=form)
-    except ValidationFailed as exc:
-        return _render_job(job_id, error=str(exc), form=form)
-    _send(user.org_id, notices)
-    return redirect(f"/app/jobs/{job_id}?done={'assigned' if technician_id else 'unassigned'}")
-
-
-@bp.post("/<int:job_id>/schedule")
-@requires(STAFF)
-def reschedule(job_id: int):
-    user = current_user()
-    form = {k: (request.form.get(k) or "").strip() for k in ("day", "start", "end")}
-    try:
-        with db().org_session(user.org_id) as s:
-            window = parse_window(form, _tz(s, user.org_id))
-            if window is None:
-                raise FormError("day", "Elegí el día y la hora de la visita.")
-            current = jobs.get_job(s, job_id, for_update=True)
-            before = (current.scheduled_start, current.scheduled_end)
-            job = jobs.schedule(s, job_id, *window, actor())
-            notices = []
-            if (job.scheduled_start, job.scheduled_end) != before:
-                notices = _queue_notice(s, job, "rescheduled", job.technician_id)
-    except NotFound:
-        abort(404)
-    except FormError as exc:
-        return _render_job(job_id, error=exc.message, form=form)
-    except ValidationFailed as exc:
-        return _render_job(job_id, error=str(exc), form=form)
-    _send(user.org_id, notices)
-    return redirect(f"/app/jobs/{job_id}?done=scheduled")
-
-
-@bp.post("/<int:job_id>/status")
-@requires(STAFF)
-def change_status(job_id: int):
-    user = current_user()
-    form = {k: (request.form.get(k) or "").strip() for k in ("status", "note")}
-    try:
-        if form["status"] not in {s.value for s in JobStatus}:
-            raise FormError("status", "Elegí a qué estado pasa el trabajo.")
-        if len(form["note"]) > 1000:
-            raise FormError("note", "La nota puede tener hasta 1000 caracteres.")
-        with db().org_session(user.org_id) as s:
-            job = jobs.transition(s, job_id, JobStatus(form["status"]), actor(), note=form["note"] or None)
-            notices = []
-            if job.status == JobStatus.CANCELLED:
-                notices = _queue_notice(s, job, "cancelled", job.technician_id)
+            notices, done = change(s)
     except NotFound:
         abort(404)
     except FormError as exc:
@@ -395,5 +338,62 @@ def change_status(job_id: int):
     except ValidationFailed as exc:
         return _render_job(job_id, error=str(exc), form=form)
     _send(user.org_id, notices)
-    return redirect(f"/app/jobs/{job_id}?done=status")
+    return redirect(f"/app/jobs/{job_id}?done={done}")
 
+
+@bp.post("/<int:job_id>/assign")
+@requires(STAFF)
+def assign(job_id: int):
+    form = {"technician_id": (request.form.get("technician_id") or "").strip()}
+
+    def change(s: Session):
+        technician_id = parse_technician(form["technician_id"], {t.id for t in technicians(s)})
+        previous = jobs.get_job(s, job_id, for_update=True).technician_id
+        job = jobs.assign_technician(s, job_id, technician_id, actor())
+        notices = []
+        if technician_id != previous:
+            notices = (_queue_notice(s, job, "assigned", technician_id)
+                       + _queue_notice(s, job, "unassigned", previous))
+        return notices, "assigned" if technician_id else "unassigned"
+
+    return _change(job_id, form, change)
+
+
+@bp.post("/<int:job_id>/schedule")
+@requires(STAFF)
+def reschedule(job_id: int):
+    user = current_user()
+    form = {k: (request.form.get(k) or "").strip() for k in ("day", "start", "end")}
+
+    def change(s: Session):
+        window = parse_window(form, _tz(s, user.org_id))
+        if window is None:
+            raise FormError("day", "Elegí el día y la hora de la visita.")
+        current = jobs.get_job(s, job_id, for_update=True)
+        before = (current.scheduled_start, current.scheduled_end)
+        job = jobs.schedule(s, job_id, *window, actor())
+        notices = []
+        if (job.scheduled_start, job.scheduled_end) != before:
+            notices = _queue_notice(s, job, "rescheduled", job.technician_id)
+        return notices, "scheduled"
+
+    return _change(job_id, form, change)
+
+
+@bp.post("/<int:job_id>/status")
+@requires(STAFF)
+def change_status(job_id: int):
+    form = {k: (request.form.get(k) or "").strip() for k in ("status", "note")}
+
+    def change(s: Session):
+        if form["status"] not in {status.value for status in JobStatus}:
+            raise FormError("status", "Elegí a qué estado pasa el trabajo.")
+        if len(form["note"]) > 1000:
+            raise FormError("note", "La nota puede tener hasta 1000 caracteres.")
+        job = jobs.transition(s, job_id, JobStatus(form["status"]), actor(), note=form["note"] or None)
+        notices = []
+        if job.status == JobStatus.CANCELLED:
+            notices = _queue_notice(s, job, "cancelled", job.technician_id)
+        return notices, "status"
+
+    return _change(job_id, form, change)

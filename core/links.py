@@ -1,4 +1,5 @@
-"""Links into the back-office that messages to staff carry (the job an alert is about)."""
+"""Links into the back-office that messages to staff carry (the job an alert is about, the
+conversation a customer waits in)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,11 @@ from core.settings import Settings
 def job_link(settings: Settings, job_id: int) -> str:
     """`{public_base_url}/app/jobs/{id}`: the job's page, behind the back-office login."""
     return f"{settings.public_base_url.rstrip('/')}/app/jobs/{job_id}"
+
+
+def conversation_link(settings: Settings, conversation_id: int) -> str:
+    """`{public_base_url}/app/conversations/{id}`: the inbox page where staff answer it."""
+    return f"{settings.public_base_url.rstrip('/')}/app/conversations/{conversation_id}"
 
 
 MAPS_SEARCH = "https://www.google.com/maps/search/?api=1&query="

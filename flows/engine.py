@@ -18,6 +18,9 @@ and fallbacks apart):
 6. the first registered flow that wants the turn (tap kind, entry intent, or its own state);
 7. fallbacks: a greeting gets the menu, the not-understood gets help and, after two misses in a
    row, a person; anything else understood but unhandled is acknowledged.
+
+However a turn ends up promising a person (asked for, two misses, no free slot, a visit under
+way), the staff who answer the inbox hear of it on WhatsApp then (`handover.tell_staff`).
 """
 
 from __future__ import annotations
@@ -92,8 +95,6 @@ def handle_burst(
     notify: Notify | None = None,
 ) -> list[Reply]:
     """The replies to one burst (in the caller's session, uncommitted)."""
-    from flows.registry import FLOWS  # the flows import this module for FlowSpec
-
     settings = settings or get_settings()
     org = session.get(Organization, burst.org_id)
     now = datetime.now(es_ar.zone(org.time_zone if org else None))
@@ -132,16 +133,26 @@ def handle_burst(
         turn.result = extract(text, conversation.role.value, now, context, settings,
                               turn.context)
     replies[:0] = _expire(turn)
+    answer = _route(turn, parts)
+    if handover.handed_over(conversation):  # whatever the way: asked, misses, no slot, moving
+        handover.tell_staff(turn)
+    return replies + answer
+
+
+def _route(turn: Turn, parts: list[str]) -> list[Reply]:
+    """Steps 4 to 7: a global command, the clarifying question, the first flow, the fallbacks."""
+    from flows.registry import FLOWS  # the flows import this module for FlowSpec
+
     if turn.intent in GLOBALS:
-        return replies + GLOBALS[turn.intent](turn)
+        return GLOBALS[turn.intent](turn)
     if clarify.unsure(turn):
-        return replies + clarify.ask(turn)
+        return clarify.ask(turn)
     for spec in FLOWS:
         if spec.wants(turn) and (answer := spec.handle(turn)):
-            if not conversation.flow:  # inside a flow the step engine counts its own misses
-                conversation.misses = 0
-            return replies + answer
-    return replies + _fallback(turn, parts)
+            if not turn.conversation.flow:  # inside a flow the step engine counts its own misses
+                turn.conversation.misses = 0
+            return answer
+    return _fallback(turn, parts)
 
 
 def _revised(conversation: Conversation, now: datetime, revisions: list[BurstItem]) -> list[Reply]:

@@ -3,6 +3,8 @@
 Once the bot says "te paso con una persona", it stays quiet in that conversation: the
 conversation is marked `needs_person` (it stands first in the inbox) and holds the flow
 `handover` until staff take it over and hand it back, or until `HANDOVER_WAIT_MINUTES` pass.
+Whoever answers the inbox (owners, admins, dispatchers with a phone) is told on WhatsApp at that
+moment, with the words, the open job and the conversation's link (`tell_staff`).
 Then the bot says nobody could answer yet and goes back to answering. After a hand-back the
 flow is `after_person` for a while: a plain "gracias" or "ok" to the person is acknowledged,
 not met with "no te entendí".
@@ -23,15 +25,23 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from sqlalchemy import select
+
+from core import es_ar
+from core.links import conversation_link
 from core.messaging import texts
 from core.messaging.conversations import AFTER_PERSON as AFTER_PERSON_FLOW
 from core.messaging.replies import Reply, Text
-from core.models import Conversation
+from core.models import Conversation, ConversationRole, Role, User
+from core.phones import wa_id_for
 from core.settings import Settings, get_settings
-from flows.turn import flow_active
+from flows.turn import Turn, flow_active
 
 FLOW = "handover"
 AFTER_PERSON = AFTER_PERSON_FLOW  # set by core.messaging.conversations.hand_back
+# Who answers the inbox, and so hears on WhatsApp that someone is waiting for a person.
+INBOX_ROLES = (Role.OWNER, Role.ADMIN, Role.DISPATCHER)
+QUOTE = 300
 
 
 def hand_to_person(conversation: Conversation, now: datetime, settings: Settings | None = None,
@@ -44,6 +54,42 @@ def hand_to_person(conversation: Conversation, now: datetime, settings: Settings
     # The slots stay: what the customer already told the bot is context for the person.
     conversation.expires_at = now + wait
     return [Text(texts.render(template))]
+
+
+def handed_over(conversation: Conversation) -> bool:
+    """The turn just promised a person (a waiting conversation never reaches the flows)."""
+    return conversation.flow == FLOW
+
+
+def tell_staff(turn: Turn) -> None:
+    """The person promised must hear of it where they live, on WhatsApp: every active owner,
+    admin and dispatcher with a phone (not the one asking) gets who is waiting, their words,
+    their open job and the conversation's link. Without it the flag only shows in an inbox
+    nobody has open, and the customer waits on a promise nobody knows about."""
+    c = turn.conversation
+    staff = [u for u in turn.session.scalars(select(User).where(
+        User.active.is_(True), User.phone.is_not(None), User.role.in_(INBOX_ROLES)))
+        if u.id != c.user_id]
+    if not staff:
+        return
+    technician = c.role is ConversationRole.TECHNICIAN
+    name = turn.user.name if technician and turn.user else c.profile_name
+    phone = es_ar.readable_phone(c.phone) or c.wa_id
+    job = turn.open_job
+    wait = _minutes(turn.settings.handover_wait_minutes)
+    body = texts.render("staff_person_wanted", who=name, phone=phone, technician=technician,
+                        number=job.number if job else None, text=es_ar.shortened(turn.text, QUOTE),
+                        wait=wait, link=conversation_link(turn.settings, c.id))
+    for user in staff:
+        turn.notify(wa_id_for(user.phone), Text(body))
+
+
+def _minutes(setting: float) -> str:
+    minutes = max(1, round(setting))
+    if minutes % 60 == 0:
+        hours = minutes // 60
+        return "1 hora" if hours == 1 else f"{hours} horas"
+    return f"{minutes} minutos"
 
 
 def waiting(conversation: Conversation, now: datetime) -> bool:

@@ -526,6 +526,26 @@ class Story:
                     Conversation.role == "owner", Message.direction == Direction.OUTBOUND,
                     Message.body.contains(f"#{job.number}")))
                 assert told, f"{where}: emergency #{job.number} has no technician and no owner knows"
+            # Nobody waits on a promised person that no one who answers the inbox was told about.
+            inbox = list(s.scalars(select(User).where(
+                User.role.in_((Role.OWNER, Role.ADMIN, Role.DISPATCHER)), User.phone.is_not(None))))
+            for waiting in s.scalars(select(Conversation).where(
+                    Conversation.flow == "handover", Conversation.id.in_(self.touched(s, since)))):
+                if waiting.id in quiet or not [u for u in inbox if u.id != waiting.user_id]:
+                    continue  # already waiting before this step (told then), or nobody to tell
+                told = s.scalar(select(func.count()).select_from(Message).where(
+                    Message.id > since, Message.direction == Direction.OUTBOUND,
+                    Message.conversation_id != waiting.id,
+                    Message.body.contains("quiere hablar con una persona"),
+                    Message.body.contains(f"/app/conversations/{waiting.id}")))
+                assert told, f"{where}: {waiting.wa_id} waits for a person and no staff member knows"
+
+    def touched(self, s, since: int):
+        """The conversations a message came in to during this step."""
+        from core.models import Direction, Message
+
+        return select(Message.conversation_id).where(
+            Message.id > since, Message.direction == Direction.INBOUND)
 
     def run(self) -> None:
         # Each step is its own burst and is worked until idle: a short quiet keeps the suite quick.

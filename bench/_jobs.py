@@ -11,6 +11,25 @@ import sys
 from pathlib import Path
 
 
+def noop_round_trips(redis_url: str, runs: int) -> list[float]:
+    """Seconds from enqueueing an empty task on "high" to seeing it finished, `runs` times: the
+    queue's own floor, the baseline a bench's latencies are compared with in the same run."""
+    import time
+
+    from redis import Redis
+    from rq import Queue
+
+    queue = Queue("high", connection=Redis.from_url(redis_url))
+    out = []
+    for _ in range(runs):
+        t0 = time.time()
+        job = queue.enqueue("workers.tasks.noop")
+        while job.get_status(refresh=True) not in ("finished", "failed"):
+            time.sleep(0.005)
+        out.append(time.time() - t0)
+    return out
+
+
 def finished_jobs(redis_url: str) -> list[dict]:
     """Every job the workers finished or failed that Redis still holds: its queue, task and
     start and end (epoch seconds)."""

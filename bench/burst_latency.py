@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench._infra import dumps, free_port, load_average, machine, percentile, stack
+from bench._jobs import noop_round_trips
 from bot import sandbox_graph, simulator
 
 PHONE_NUMBER_ID = "100000000000888"
@@ -47,21 +48,6 @@ def _first_reply(redis, cursor: str, wa_id: str, give_up: float) -> tuple[str, d
             if item["kind"] == "message" and item["to"] == wa_id:
                 return cursor, item
     raise SystemExit(f"no reply for {wa_id}")
-
-
-def _baseline(redis_url: str, runs: int) -> list[float]:
-    from redis import Redis
-    from rq import Queue
-
-    queue = Queue("high", connection=Redis.from_url(redis_url))
-    out = []
-    for _ in range(runs):
-        t0 = time.time()
-        job = queue.enqueue("workers.tasks.noop")
-        while job.get_status(refresh=True) not in ("finished", "failed"):
-            time.sleep(0.005)
-        out.append(time.time() - t0)
-    return out
 
 
 def main() -> None:
@@ -107,7 +93,7 @@ def main() -> None:
                         raise SystemExit("the app did not start") from None
                     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
                     time.sleep(0.2)
-            baseline = _baseline(settings.redis_url, max(10, args.bursts))
+            baseline = noop_round_trips(settings.redis_url, max(10, args.bursts))
             from redis import Redis
 
             redis, cursor = Redis.from_url(settings.redis_url), "0"

@@ -42,7 +42,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench._infra import dumps, free_port, load_average, machine, percentile, stack
-from bench._jobs import finished_jobs, job_times, profile_summary, profiled_worker_argv
+from bench._jobs import (
+    finished_jobs,
+    job_times,
+    noop_round_trips,
+    profile_summary,
+    profiled_worker_argv,
+)
 from bench._procs import StackWatch
 from bench.conversations_report import _database_state, _series, _starvation
 from bench.conversations_sim import (
@@ -57,21 +63,6 @@ from bench.conversations_sim import (
     Feed,
     Sampler,
 )
-
-
-def _baseline(redis_url: str, runs: int) -> list[float]:
-    from redis import Redis
-    from rq import Queue
-
-    queue = Queue("high", connection=Redis.from_url(redis_url))
-    out = []
-    for _ in range(runs):
-        t0 = time.time()
-        job = queue.enqueue("workers.tasks.noop")
-        while job.get_status(refresh=True) not in ("finished", "failed"):
-            time.sleep(0.005)
-        out.append(time.time() - t0)
-    return out
 
 
 def _wait_healthy(port: int, log: Path) -> None:
@@ -175,7 +166,7 @@ def main() -> None:
             _wait_healthy(port, log)
             if "transcriber" in extra:
                 _wait_for_queue(settings.redis_url, "voice", log)
-            baseline = _baseline(settings.redis_url, 20)
+            baseline = noop_round_trips(settings.redis_url, 20)
             customers = [Customer(port, n, args.quiet, args.timeout) for n in range(args.customers)]
             feed = Feed(settings.redis_url, {c.wa_id: c for c in customers})
             sampler = Sampler(settings.redis_url, watch)

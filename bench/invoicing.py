@@ -35,8 +35,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench._infra import free_port, percentile, stack
-from bench._jobs import job_times
-from bench.conversations import _baseline, _wait_healthy
+from bench._jobs import job_times, noop_round_trips
+from bench.conversations import _wait_healthy
 from bot import simulator
 from tests.fakes.afip_server import FakeAfip, make_credentials
 from tests.fakes.mercadopago_server import FakeMercadoPago
@@ -267,7 +267,7 @@ def main() -> None:
             ]
             try:
                 _wait_healthy(port)
-                baseline = _baseline(settings.redis_url, 20)
+                baseline = noop_round_trips(settings.redis_url, 20)
 
                 techs = [Technician(port, t, c, args.quiet, args.timeout) for t, c in pairs]
                 ready = threading.Barrier(len(techs))

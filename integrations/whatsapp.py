@@ -4,9 +4,12 @@ heyoo hard-codes Graph v14/v15 URLs, has no timeouts and answers errors in three
 shapes (a dict, a Response, or a JSONDecodeError). So this adapter:
 
 - points heyoo's URL attributes at the configured Graph root and version (Meta or the sandbox);
-- runs heyoo's methods with `requests` bound to the client's own session (heyoo's module is left
-  as it is), which adds our timeout and remembers the raw response of the call in progress, so
-  we judge every call by its HTTP status and JSON body, never by what heyoo chose to return;
+- runs heyoo's methods with `requests` bound to a session (heyoo's module is left as it is),
+  which adds our timeout and remembers the raw response of the call in progress, so we judge
+  every call by its HTTP status and JSON body, never by what heyoo chose to return;
+- shares one kept-alive session per process (`shared_session`) among every client it builds
+  from settings: `requests.post`, what heyoo calls, opens a new TCP (and TLS) connection per
+  message, and a send job builds a client per message;
 - turns Meta's error object into a `WhatsAppError` that says whether retrying makes sense.
 
 It takes plain values (texts, ids, pairs for buttons and list rows) and knows nothing of the
@@ -17,13 +20,17 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import os
+import threading
 import types
+import urllib.request
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import heyoo
 import requests
+from requests.adapters import HTTPAdapter
 
 from core.settings import Settings
 
@@ -136,6 +143,43 @@ def _over_session(cls: type) -> type:
 _SessionWhatsApp = _over_session(heyoo.WhatsApp)
 
 
+_sessions: dict[tuple[int, int], requests.Session] = {}
+_sessions_lock = threading.Lock()
+
+
+def shared_session(pool_size: int) -> requests.Session:
+    """This process's session to the Graph API, its connections kept alive between sends.
+
+    One per process id (a forked child must not share its parent's sockets) and pool size: the
+    pool holds `pool_size` connections per host, as many as the sends a process keeps in flight
+    (its send threads); past it urllib3 opens a connection for the call and then drops it. No
+    retries here: a failed send is the job's to retry, where the rate limit and the idempotence
+    checks run again.
+    """
+    pid = os.getpid()
+    key = (pid, pool_size)
+    session = _sessions.get(key)
+    if session is None:
+        with _sessions_lock:
+            session = _sessions.get(key)
+            if session is None:
+                session = requests.Session()
+                # requests reads the proxy variables, the CA bundle variables and ~/.netrc on
+                # every call, about a millisecond of CPU per send. With no proxy set (whose
+                # NO_PROXY exceptions only a per-call look honours), read the bundle once.
+                if not urllib.request.getproxies():
+                    session.verify = (os.environ.get("REQUESTS_CA_BUNDLE")
+                                      or os.environ.get("CURL_CA_BUNDLE") or True)
+                    session.trust_env = False
+                adapter = HTTPAdapter(pool_connections=4, pool_maxsize=max(1, pool_size), max_retries=0)
+                session.mount("https://", adapter)
+                session.mount("http://", adapter)
+                for inherited in [k for k in _sessions if k[0] != pid]:
+                    del _sessions[inherited]  # a parent's, through a fork
+                _sessions[key] = session
+    return session
+
+
 def _error_from(response: requests.Response) -> WhatsAppError:
     try:
         body = response.json()
@@ -174,11 +218,12 @@ class WhatsAppClient:
     graph_url: str = "https://graph.facebook.com"
     version: str = "v23.0"
     timeout: float = 10.0
+    session: requests.Session | None = field(default=None, repr=False)  # None: one of its own
     _api: heyoo.WhatsApp = field(init=False, repr=False)
     _session: requests.Session = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self._session = requests.Session()
+        self._session = self.session if self.session is not None else requests.Session()
         self._api = _SessionWhatsApp(token=self.token, phone_number_id=self.phone_number_id)
         base = f"{self.graph_url.rstrip('/')}/{self.version}"
         self._api.base_url = base
@@ -197,6 +242,7 @@ class WhatsAppClient:
             graph_url=settings.graph_base_url,
             version=settings.whatsapp_graph_version,
             timeout=settings.whatsapp_timeout_seconds,
+            session=shared_session(settings.whatsapp_send_threads),
         )
 
     @property

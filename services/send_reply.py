@@ -10,7 +10,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from redis import Redis
-from sqlalchemy.orm import Session
+from sqlalchemy import func, update
+from sqlalchemy.orm import Session, joinedload
 
 from core.db import Database
 from core.messaging.replies import (
@@ -23,13 +24,15 @@ from core.messaging.replies import (
     Text,
     reply_from_dict,
 )
-from core.models import Conversation, DeliveryStatus, Direction, Message, Organization, utcnow
+from core.models import Conversation, DeliveryStatus, Direction, Message, utcnow
 from core.settings import Settings
 from integrations.whatsapp import WhatsAppClient, WhatsAppError, body_parameters
-from services.alerts import panic_changed, sent
+from services.alerts import panic_changed
+from services.dispatch import SEND_TIMEOUT
+from services.metrics import Metrics
 from services.panic import PanicSwitch
 from services.ratelimit import TokenBucket
-from services.whatsapp_gateway import client_for
+from services.whatsapp_gateway import cached_client_for
 
 log = logging.getLogger("campotech.bot.outbound")  # the name these lines always had
 
@@ -58,6 +61,8 @@ class _Ready:
     to: str
     reply: Reply
     read_wamid: str | None = None  # an inbound message to mark read once this one is sent
+    kind: str = ""  # the message's type and idempotency key, for the metrics
+    key: str = ""
 
 
 def send_reply(db: Database, redis: Redis, settings: Settings, org_id: int, message_id: int,
@@ -74,8 +79,6 @@ def send_reply(db: Database, redis: Redis, settings: Settings, org_id: int, mess
     ok = result.outcome in ("sent", "already_sent")
     if result.outcome != "already_sent":
         panic_changed(db, redis, settings, org_id, panic.record(org_id, ok=ok))
-    if result.outcome == "sent":
-        sent(db, redis, org_id, message_id)
     return result
 
 
@@ -107,6 +110,19 @@ def _mark_read(client: WhatsAppClient, wamid: str) -> None:
         client.mark_as_read(wamid)
     except WhatsAppError as exc:
         log.info("mark-as-read of %s failed: %s", wamid, exc)
+
+
+def _sent_values(wamid: str) -> dict:
+    """What a message Meta accepted looks like in its row."""
+    return {"wa_message_id": wamid, "status": DeliveryStatus.SENT, "status_at": utcnow(),
+            "error_code": None, "error_title": None}
+
+
+def _first_of_burst(key: str) -> str | None:
+    """The burst a reply answers, when it is that burst's first reply (`burst:{id}:0`)."""
+    if key.startswith("burst:") and key.endswith(":0"):
+        return key.split(":")[1]
+    return None
 
 
 def window_open(conversation: Conversation, now: datetime) -> bool:
@@ -147,6 +163,9 @@ class Sender:
             raise result
         return result
 
+    def _claim_key(self, message_id: int) -> str:
+        return f"campotech:sending:{message_id}"
+
     def _deliver(self, org_id: int, message_id: int, mark_read: int | None = None
                  ) -> SendResult | SendDeferred:
         # What to send is settled in one transaction, the call to Meta happens outside any, and
@@ -159,37 +178,66 @@ class Sender:
                     ready = replace(ready, read_wamid=inbound.wa_message_id)
         if not isinstance(ready, _Ready):
             return ready
+        # Two senders of one message (a retried job and a sweeper's, on two threads or two
+        # workers) both find it queued: only the one holding the claim sends. The claim comes
+        # before the look at the sent mark, so a sender that claims after another one released
+        # sees that one's wamid; it lapses with the send job's timeout if its holder dies.
+        claim = self._claim_key(message_id)
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.set(claim, 1, nx=True, ex=SEND_TIMEOUT)
+        pipe.get(self._sent_key(message_id))
+        claimed, remembered = pipe.execute()
+        if not claimed:
+            return SendDeferred("another sender holds this message")
+        released = False
         try:
-            self._wait_for_rate(ready.client.phone_number_id)
-        except SendDeferred as deferred:
-            return deferred
-        try:
-            wamid = send(ready.client, ready.to, ready.reply)
-        except WhatsAppError as err:
+            if remembered:
+                # A crash after Meta accepted the message but before its outcome was written
+                # left this mark: trust it and do not send again.
+                with self.db.org_session(org_id) as session:
+                    return self._record_sent(session.get(Message, message_id), remembered.decode())
+            try:
+                self._wait_for_rate(ready.client.phone_number_id)
+            except SendDeferred as deferred:
+                return deferred
+            try:
+                wamid = send(ready.client, ready.to, ready.reply)
+            except WhatsAppError as err:
+                with self.db.org_session(org_id) as session:
+                    return self._after_error(session.get(Message, message_id), ready.reply, err)
+            # The mark first, the claim released and the message counted with it (one round
+            # trip): from here on a second sender finds the wamid, whether or not the outcome
+            # below is written.
+            pipe = self.redis.pipeline(transaction=False)
+            pipe.set(self._sent_key(message_id), wamid, ex=7 * 86400)
+            pipe.delete(claim)
+            Metrics(self.redis).inc("campotech_messages_out_total", ready.kind, pipe=pipe)
+            first = _first_of_burst(ready.key)
+            if first:
+                pipe.get(f"campotech:burst-closed:{first}")
+            closed = pipe.execute()[-1] if first else None
+            released = True
+            if closed:  # a burst's first reply: how long the customer waited for it
+                Metrics(self.redis).observe_latency(max(0.0, time.time() - float(closed)))
+            if ready.read_wamid:
+                _mark_read(ready.client, ready.read_wamid)
             with self.db.org_session(org_id) as session:
-                return self._after_error(session.get(Message, message_id), ready.reply, err)
-        self.redis.set(self._sent_key(message_id), wamid, ex=7 * 86400)
-        if ready.read_wamid:
-            _mark_read(ready.client, ready.read_wamid)
-        with self.db.org_session(org_id) as session:
-            message = session.get(Message, message_id)
-            message.attempts = (message.attempts or 0) + 1
-            return self._record_sent(message, wamid)
+                # One UPDATE, nothing loaded: the row was read before the send.
+                session.execute(update(Message).where(Message.id == message_id).values(
+                    attempts=func.coalesce(Message.attempts, 0) + 1, **_sent_values(wamid)))
+            return SendResult(message_id, "sent", wamid)
+        finally:
+            if not released:
+                self.redis.delete(claim)
 
     def _prepare(self, session: Session, org_id: int, message_id: int
                  ) -> _Ready | SendResult | SendDeferred:
-        message = session.get(Message, message_id)
+        message = session.get(Message, message_id, options=[joinedload(Message.conversation)])
         if message is None or message.direction is not Direction.OUTBOUND:
             return SendResult(message_id, "failed")
         if message.status is not DeliveryStatus.QUEUED or message.wa_message_id:
             return SendResult(message_id, "already_sent", message.wa_message_id)
-        # A crash after Meta accepted the message but before its outcome was written leaves
-        # this mark in Redis: the retried job trusts it and does not send again.
-        remembered = self.redis.get(self._sent_key(message_id))
-        if remembered:
-            return self._record_sent(message, remembered.decode())
         conversation = message.conversation
-        org = session.get(Organization, org_id)
         reply = reply_from_dict(message.payload or {})
         to = conversation.reply_address
         if to is None:
@@ -204,7 +252,8 @@ class Sender:
             reply = template
             message.payload = template.to_dict()
             message.type = template.kind
-        return _Ready(client_for(session, org, self.settings), to, reply)
+        return _Ready(cached_client_for(session, org_id, self.settings), to, reply,
+                      kind=message.type, key=message.idempotency_key or "")
 
     def _after_error(self, message: Message, reply: Reply, err: WhatsAppError
                      ) -> SendResult | SendDeferred:
@@ -229,11 +278,8 @@ class Sender:
             waited += wait
 
     def _record_sent(self, message: Message, wamid: str) -> SendResult:
-        message.wa_message_id = wamid
-        message.status = DeliveryStatus.SENT
-        message.status_at = utcnow()
-        message.error_code = None
-        message.error_title = None
+        for name, value in _sent_values(wamid).items():
+            setattr(message, name, value)
         return SendResult(message.id, "sent", wamid)
 
     def _fail(

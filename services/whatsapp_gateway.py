@@ -4,6 +4,9 @@ blue ticks, and sign-up or login codes sent from the platform's own number."""
 from __future__ import annotations
 
 import logging
+import os
+import threading
+import time
 
 from sqlalchemy.orm import Session
 
@@ -16,6 +19,13 @@ from services import otp
 
 log = logging.getLogger("campotech.workers")  # the name these lines always had
 
+# How long a process reuses an organization's client (its number, its token from the vault)
+# between sends: a send job reads the organization and decrypts the token otherwise, for every
+# message. A changed number or token reaches the sends within this many seconds.
+CLIENT_TTL = 10.0
+_clients: dict[tuple[int, int, int], tuple[float, Settings, WhatsAppClient]] = {}
+_clients_lock = threading.Lock()
+
 
 def client_for(session: Session, org: Organization, settings: Settings) -> WhatsAppClient:
     """The organization's own number and token when it has them, else the deployment's."""
@@ -25,6 +35,23 @@ def client_for(session: Session, org: Organization, settings: Settings) -> Whats
         token=token or settings.whatsapp_access_token or "sandbox",
         phone_number_id=org.wa_phone_number_id or settings.whatsapp_phone_number_id,
     )
+
+
+def cached_client_for(session: Session, org_id: int, settings: Settings,
+                      clock=time.monotonic) -> WhatsAppClient:
+    """`client_for`, reused for CLIENT_TTL seconds within this process, for these settings
+    (the same object: an entry holds it, so its id cannot name another one meanwhile)."""
+    key = (os.getpid(), org_id, id(settings))
+    now = clock()
+    held = _clients.get(key)
+    if held is not None and now - held[0] < CLIENT_TTL:
+        return held[2]
+    client = client_for(session, session.get(Organization, org_id), settings)
+    with _clients_lock:
+        for stale in [k for k, (at, _s, _c) in _clients.items() if now - at >= CLIENT_TTL]:
+            del _clients[stale]
+        _clients[key] = (now, settings, client)
+    return client
 
 
 def mark_read(db: Database, settings: Settings, org_id: int, message_id: int) -> bool:

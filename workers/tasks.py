@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TypeVar
@@ -29,6 +30,7 @@ from services.queues import redis_connection
 
 _databases: dict[tuple[int, str], Database] = {}
 _redis_clients: dict[tuple[int, str], Redis] = {}
+_making = threading.RLock()  # send jobs run on threads: one pool each, not one per thread
 Task = TypeVar("Task", bound=Callable)
 
 
@@ -38,9 +40,12 @@ def _database() -> Database:
     settings = get_settings()
     key = (os.getpid(), settings.database_url)
     if key not in _databases:
-        configure_logging(settings.log_level, settings.log_json)
-        _databases[key] = Database(
-            settings, after_commit=lambda org_id, tasks: Dispatcher(_redis()).after_commit(org_id, tasks))
+        with _making:
+            if key not in _databases:
+                configure_logging(settings.log_level, settings.log_json)
+                _databases[key] = Database(
+                    settings,
+                    after_commit=lambda org_id, tasks: Dispatcher(_redis()).after_commit(org_id, tasks))
     return _databases[key]
 
 
@@ -48,7 +53,9 @@ def _redis() -> Redis:
     settings = get_settings()
     key = (os.getpid(), settings.redis_url)
     if key not in _redis_clients:
-        _redis_clients[key] = redis_connection(settings)
+        with _making:
+            if key not in _redis_clients:
+                _redis_clients[key] = redis_connection(settings)
     return _redis_clients[key]
 
 

@@ -10,8 +10,10 @@ queue of its own) is handed over to the voice queue instead of run.
 `rq worker` forks a work horse per job, which then imports our modules, opens database and
 Redis connections and throws them away: tens of milliseconds per job, twice per burst (answer,
 then send). Our jobs are short and bounded by their job timeouts (enforced here too, by
-SIGALRM), so a SimpleWorker runs them in place and keeps its connection pools warm. Run more
-worker processes for more parallelism.
+SIGALRM), so a SimpleWorker runs them in place and keeps its connection pools warm. Send jobs
+are the exception: they wait on the Graph API for nearly all their time, so the general worker
+runs them on `WHATSAPP_SEND_THREADS` threads (`workers.send_threads`) and keeps that many in
+flight, within the per-number rate limit. Run more worker processes for more parallelism.
 
 Outages: rq's worker retries a lost connection while it waits for a job, but quits its loop when
 Redis goes away at any other moment (starting, finishing a job). `run` starts the loop again
@@ -23,8 +25,10 @@ the outage began and one says it ended.
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import os
+import threading
 import time
 from collections.abc import Sequence
 
@@ -32,6 +36,7 @@ from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue, SimpleWorker
 from rq.scheduler import RQScheduler
+from rq.timeouts import BaseDeathPenalty
 
 import workers.tasks  # noqa: F401 - preloaded on purpose, see the docstring
 from core.logging import configure_logging
@@ -40,6 +45,7 @@ from services.intent_model import load_intent_model
 from services.media import warm_transcription
 from services.queues import TRANSCRIPTION_QUEUES, VOICE, WORKER_QUEUES, get_queue, redis_connection
 from workers.outage import Outage, StopFlag, is_database_outage
+from workers.send_threads import THREADED_TASKS, SendThreads, ThreadDeathPenalty
 from workers.supervise import die_with_parent
 
 log = logging.getLogger("campotech.worker")
@@ -101,6 +107,28 @@ class Worker(SimpleWorker):
     database: Outage
     stopping = False
     dequeued = 0
+    sends: SendThreads | None = None  # None: send jobs run in place like any other
+
+    @property
+    def death_penalty_class(self) -> type[BaseDeathPenalty]:  # type: ignore[override]
+        """SIGALRM on the main thread, as rq does; a timer on a send thread (no signals there)."""
+        if threading.current_thread() is threading.main_thread():
+            return SimpleWorker.death_penalty_class
+        return ThreadDeathPenalty
+
+    def execute_job(self, job, queue):
+        if self.sends is None or job.func_name not in THREADED_TASKS:
+            return super().execute_job(job, queue)
+        execution = self.prepare_execution(job)
+        # Waits here while every send thread is busy: dequeuing more would only queue them here.
+        self.sends.submit(self.perform_job, job, queue, execution)
+        return None
+
+    def teardown(self):
+        # Sends in flight finish (each bounded by its job timeout) before the worker deregisters.
+        if self.sends is not None:
+            self.sends.close()
+        super().teardown()
 
     def reorder_queues(self, reference_queue):
         """Mostly strict priority (a customer's reply before housekeeping), but one dequeue in
@@ -166,8 +194,9 @@ class Worker(SimpleWorker):
 
 def run(connection: Redis, stop: StopFlag, *, logging_level: str = "INFO",
         maintenance_interval: int = MAINTENANCE_INTERVAL,
-        queue_names: Sequence[str] = WORKER_QUEUES) -> None:
-    """Work `queue_names` until asked to stop; a Redis outage, however long, is waited out."""
+        queue_names: Sequence[str] = WORKER_QUEUES, send_threads: int = 0) -> None:
+    """Work `queue_names` until asked to stop; a Redis outage, however long, is waited out.
+    `send_threads`: how many send jobs run at once on threads (0: in place, one at a time)."""
     outage, database = Outage("redis", log), Outage("database", log)
     rq_logs = [logging.getLogger(name) for name in ("rq.worker", "rq.scheduler")]
     one_line = _OneLinePerOutage(outage)
@@ -184,6 +213,7 @@ def run(connection: Redis, stop: StopFlag, *, logging_level: str = "INFO",
             worker = Worker([get_queue(name, connection) for name in queue_names],
                             connection=connection, maintenance_interval=maintenance_interval)
             worker.outage, worker.database = outage, database
+            worker.sends = SendThreads(send_threads) if send_threads > 0 else None
             try:
                 worker.work(with_scheduler=True, logging_level=logging_level)
             except RedisError as exc:  # from the loop's clean-up, with Redis gone
@@ -219,8 +249,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         # training would hold the job's transaction open for a minute and outlive its timeout.
         load_intent_model()
         queue_names = WORKER_QUEUES
+    # What start-up built (modules, the models) lives as long as the process: out of the garbage
+    # collector's sight, a full collection no longer walks ~200,000 objects every few hundred jobs.
+    gc.freeze()
     run(redis_connection(settings), stop, logging_level=logging.getLevelName(settings.log_level),
-        queue_names=queue_names)
+        queue_names=queue_names,
+        send_threads=0 if args.transcription else settings.whatsapp_send_threads)
 
 
 if __name__ == "__main__":

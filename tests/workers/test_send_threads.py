@@ -1,0 +1,111 @@
+"""Send jobs on threads (#20): the general worker keeps several sends in flight at once, each
+still an RQ job (registries, retries with backoff), each message sent once."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from rq import Queue
+from rq.registry import FinishedJobRegistry
+from sqlalchemy import select
+
+from core.messaging.outbox import queue_replies
+from core.messaging.replies import Text
+from core.models import Conversation, DeliveryStatus, Message
+from services.dispatch import Dispatcher
+from services.queues import HIGH, WORKER_QUEUES
+from services.send_reply import SendDeferred, Sender
+from tests.bot.conftest import harness  # noqa: F401 - the fixture, shared with tests/bot
+from workers.outage import Outage
+from workers.send_threads import SendThreads
+from workers.worker import Worker
+
+
+def _queued(harness, count: int) -> list[int]:  # noqa: F811 - the fixture
+    harness.say("hola")
+    harness.work()
+    with harness.db.org_session(harness.org_id) as s:
+        conversation = s.scalar(select(Conversation))
+        return queue_replies(s, conversation, [Text(f"mensaje {n}") for n in range(count)], key="threads")
+
+
+def _threaded_worker(redis, threads: int) -> Worker:
+    worker = Worker([Queue(name, connection=redis) for name in WORKER_QUEUES], connection=redis)
+    log = logging.getLogger("test")
+    worker.outage, worker.database = Outage("redis", log), Outage("database", log)
+    worker.sends = SendThreads(threads)
+    return worker
+
+
+def _rows(harness, ids: list[int]) -> list[tuple]:  # noqa: F811 - the fixture
+    with harness.db.org_session(harness.org_id) as s:
+        return [(m.status, m.attempts, m.wa_message_id) for m in
+                s.scalars(select(Message).where(Message.id.in_(ids)).order_by(Message.id))]
+
+
+def test_send_jobs_run_side_by_side_and_each_message_goes_once(harness):  # noqa: F811
+    ids = _queued(harness, 6)
+    harness.graph.delay_next(400, count=6)  # each send waits on the Graph API
+    for message_id in ids:
+        Dispatcher(harness.redis).send(harness.org_id, message_id)
+
+    _threaded_worker(harness.redis, threads=6).work(burst=True)
+
+    rows = _rows(harness, ids)
+    assert [status for status, _, _ in rows] == [DeliveryStatus.SENT] * 6
+    assert all(attempts == 1 for _, attempts, _ in rows)
+    sent = [r["payload"]["text"]["body"] for r in harness.replies()[1:]]
+    assert sorted(sent) == sorted(f"mensaje {n}" for n in range(6))
+    assert {r["wamid"] for r in harness.replies()[1:]} == {wamid for _, _, wamid in rows}
+    # Every job finished through rq, and they overlapped: one began before another had ended.
+    queue = Queue(HIGH, connection=harness.redis)
+    finished = set(FinishedJobRegistry(HIGH, connection=harness.redis).get_job_ids())
+    assert {f"send-{i}" for i in ids} <= finished
+    jobs = sorted((queue.fetch_job(f"send-{i}") for i in ids), key=lambda j: j.started_at)
+    assert jobs[1].started_at < jobs[0].ended_at
+
+
+def test_a_threaded_send_that_fails_is_retried_with_backoff(harness):  # noqa: F811
+    [message_id] = _queued(harness, 1)
+    harness.graph.fail_next(131000, http_status=500, count=1)  # Meta's transient error, once
+    Dispatcher(harness.redis).send(harness.org_id, message_id)
+
+    worker = _threaded_worker(harness.redis, threads=4)
+    worker.work(burst=True)
+    [(status, attempts, _)] = _rows(harness, [message_id])
+    assert (status, attempts) == (DeliveryStatus.QUEUED, 1)
+    assert Queue(HIGH, connection=harness.redis).scheduled_job_registry.get_job_ids() == [f"send-{message_id}"]
+
+    harness.work(timeout=30)  # the retry, when due
+    [(status, attempts, wamid)] = _rows(harness, [message_id])
+    assert (status, attempts) == (DeliveryStatus.SENT, 2)
+    assert [r["wamid"] for r in harness.replies() if r["payload"].get("text", {}).get("body") == "mensaje 0"] == [wamid]
+
+
+def test_two_senders_racing_for_one_message_send_it_once(harness):  # noqa: F811
+    """A retried job and a sweeper's (two threads, or two workers) both find the message queued:
+    the claim lets one send; the other is told to come back, or finds it sent."""
+    [message_id] = _queued(harness, 1)
+    harness.graph.delay_next(400, count=2)
+    outcomes: list[str] = []
+    start = threading.Barrier(2)
+
+    def deliver() -> None:
+        start.wait()
+        try:
+            outcomes.append(Sender(harness.db, harness.redis, harness.settings).deliver(
+                harness.org_id, message_id).outcome)
+        except SendDeferred:
+            outcomes.append("deferred")
+
+    threads = [threading.Thread(target=deliver) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+
+    assert sorted(outcomes) in (["deferred", "sent"], ["already_sent", "sent"])
+    assert [r["payload"]["text"]["body"] for r in harness.replies()[1:]] == ["mensaje 0"]
+    [(status, attempts, _)] = _rows(harness, [message_id])
+    assert (status, attempts) == (DeliveryStatus.SENT, 1)

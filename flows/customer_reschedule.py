@@ -1,0 +1,157 @@
+"""A customer moving their visit: 2-3 free slots as buttons (or "mejor el jueves a la tarde"
+for a fresh offer), then "Confirmar cambio" / "Dejarlo como estaba". Declared as data
+(`RESCHEDULE`, a `flows.steps.Flow`); `flows/customer_jobs.py` routes the turn here.
+State kept in the conversation (JSON-safe):
+    state "slot": slots offered (slots: job_id, job_number, date, window)
+    state "confirm": slot chosen (+ slot, slot_label); then decision yes/no
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from core import jobs
+from core.errors import DomainError
+from core.es_ar import visit_phrase
+from core.jobs.scheduling import free_slots, is_slot_free, parse_slot_id
+from core.messaging import texts
+from core.messaging.replies import Button, Buttons, Reply, Text
+from flows import handover
+from flows.buttons import RescheduleTap
+from flows.customer_job_change import (
+    FLOW_RESCHEDULE,
+    IDLE,
+    MISSES_BEFORE_PERSON,
+    MOVING,
+    clear,
+    current_start,
+    flow_job,
+    hand_over,
+    in_progress,
+    read_decision,
+    tell_technician,
+    visit,
+)
+from flows.steps import Flow, Step
+from flows.turn import Turn
+
+OFFER_COUNT = 3
+# User-facing words (Rioplatense Spanish).
+RESCHED_YES_TITLE, RESCHED_NO_TITLE = "Confirmar cambio", "Dejarlo como estaba"
+
+
+def start_reschedule(turn: Turn) -> list[Reply]:
+    job = turn.open_job
+    if job is None or turn.org is None:
+        return [Text(texts.render("cust_reschedule_none"))]
+    if job.status in MOVING:
+        return in_progress(turn, job, FLOW_RESCHEDULE)
+    return RESCHEDULE.start(turn, job_id=job.id, job_number=job.number,
+                            date=turn.result.date, window=turn.result.window)
+
+
+def _offer(turn: Turn, *, retry: bool = False) -> list[Reply]:
+    """2-3 free slots as buttons, other than the visit's current one (the "slot" step)."""
+    job, now, s = flow_job(turn), turn.now, turn.slots
+    if job is None or turn.org is None:
+        return hand_over(turn)
+    found = free_slots(turn.session, turn.org, now=now, count=OFFER_COUNT + 1,
+                       preferred_date=_parse_date(s.get("date")), preferred_window=s.get("window"))
+    current = current_start(job, now)
+    offered = [x for x in found if x.start != current][:OFFER_COUNT]
+    if not offered:
+        return handover.hand_to_person(turn.conversation, now, turn.settings,
+                                       "cust_reschedule_no_slots")
+    taken = bool(s.get("taken"))
+    turn.save(taken=None, date=None, window=None)
+    body = texts.render("cust_reschedule_offer", number=job.number, taken=taken, retry=retry,
+                        current=visit(job, now))
+    return [Buttons(body=body, buttons=tuple(
+        Button(RescheduleTap(slot_id=x.id).encode(), x.label_on(now.date())) for x in offered))]
+
+
+def _read_slot(turn: Turn) -> bool:
+    """A tapped slot (still free: chosen; taken meanwhile: a fresh offer), or "mejor el jueves
+    a la tarde" (a fresh offer for then). A slot tap is read at the confirm step too."""
+    tap = turn.tap
+    if isinstance(tap, RescheduleTap) and tap.slot_id:
+        slot = parse_slot_id(tap.slot_id, time_zone=turn.org.time_zone)
+        if slot is None:
+            return False
+        if not is_slot_free(turn.session, turn.org, slot, now=turn.now):
+            turn.save(slot=None, slot_label=None, decision=None, taken=True)
+            return True
+        turn.save(slot=slot.id, slot_label=visit_phrase(slot.start, slot.end, turn.now.date()),
+                  decision=None)
+        return True
+    if tap is None and (turn.result.date or turn.result.window):
+        turn.save(slot=None, slot_label=None, decision=None, date=turn.result.date,
+                  window=turn.result.window)
+        return True
+    return False
+
+
+def _read_reschedule_confirm(turn: Turn) -> bool:
+    return _read_slot(turn) or read_decision(turn)
+
+
+def _reschedule_ask(turn: Turn, *, retry: bool = False) -> list[Reply]:
+    slots = turn.slots
+    body = texts.render("cust_reschedule_confirm", number=slots.get("job_number"),
+                        when=slots.get("slot_label") or "", retry=retry)
+    return [Buttons(body=body, buttons=(
+        Button(RescheduleTap(choice="yes").encode(), RESCHED_YES_TITLE),
+        Button(RescheduleTap(choice="no").encode(), RESCHED_NO_TITLE)))]
+
+
+def _reschedule_done(turn: Turn) -> list[Reply]:
+    job = flow_job(turn)
+    if turn.slots.get("decision") == "no":
+        clear(turn.conversation)
+        return [Text(texts.render("cust_reschedule_kept", current=visit(job, turn.now)))]
+    chosen = turn.slots.get("slot")
+    slot = parse_slot_id(chosen, time_zone=turn.org.time_zone) if chosen else None
+    if slot is None or not is_slot_free(turn.session, turn.org, slot, now=turn.now):
+        turn.save(slot=None, slot_label=None, decision=None, taken=slot is not None)
+        return RESCHEDULE.next(turn)  # taken meanwhile: offer again
+    previous = job.technician
+    try:
+        with turn.session.begin_nested():  # a refusal half-way leaves nothing behind
+            if slot.technician_id != job.technician_id:
+                jobs.assign_technician(turn.session, job.id, slot.technician_id, turn.actor)
+            jobs.schedule(turn.session, job.id, slot.start, slot.end, turn.actor)
+    except DomainError:
+        return hand_over(turn, "cust_job_error")
+    turn.session.refresh(job)
+    if previous is not None and previous.id != job.technician_id:
+        tell_technician(turn, job, "unassigned", previous)
+        tell_technician(turn, job, "assigned")
+    else:
+        tell_technician(turn, job, "rescheduled")
+    clear(turn.conversation)
+    return [Text(texts.render("cust_rescheduled", number=job.number,
+                              when=visit_phrase(slot.start, slot.end, turn.now.date())))]
+
+
+RESCHEDULE = Flow(
+    name=FLOW_RESCHEDULE,
+    steps=(
+        Step("slot", ask=_offer, read=_read_slot,
+             needed=lambda turn: not turn.slots.get("slot"),
+             reask=lambda turn: _offer(turn, retry=True)),
+        Step("confirm", ask=_reschedule_ask, read=_read_reschedule_confirm,
+             needed=lambda turn: not turn.slots.get("decision"),
+             reask=lambda turn: _reschedule_ask(turn, retry=True)),
+    ),
+    finish=_reschedule_done,
+    hand_over=lambda turn: hand_over(turn),
+    idle=IDLE,
+    misses_before_person=MISSES_BEFORE_PERSON,
+)
+
+
+def _parse_date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None

@@ -197,8 +197,13 @@ WATER_WHOLE = re.compile(
     r"|\bel\s+edificio\b|\bel\s+consorcio\b|\bnada\s+de\s+agua\b|\buna\s+gota\b"
 )
 
-# "la mitad de la casa", "una parte del depto": a part, whatever whole it names
-HALF_OF = re.compile(r"\b(?:la\s+)?(?:mitad|parte|un\s+sector)\s+(?:de|del)\b")
+# "la mitad de la casa", "una parte del depto", "medio depto", "en parte", "algunos ambientes":
+# a part, whatever whole it names
+HALF_OF = re.compile(
+    r"\b(?:la\s+)?(?:mitad|parte|un\s+sector)\s+(?:de|del)\b|\ben\s+parte\b"
+    r"|\bmedi[oa]\s+(?:casa|depto|departamento|dpto|local|oficina|ph|piso|negocio|edificio)\b"
+    r"|\balgun[oa]s\s+(?:ambientes|enchufes|tomas|luces|habitaciones|piezas|cuartos|partes|lados)\b"
+)
 
 CALM = re.compile(
     r"\bno\s+(?:es\s+|son\s+|esta\s+)?(?:tan\s+|nada\s+)?urgente\b|\bnada\s+urgente\b|\bsin\s+(?:apuro|urgencia)\b"

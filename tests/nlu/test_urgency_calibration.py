@@ -77,6 +77,9 @@ def test_danger_now_is_an_emergency(text):
         "no tengo luz en el baño",
         "en la cocina no hay luz",
         "nos quedamos sin luz en el dormitorio nomas, el resto anda",
+        "me quedé sin luz en media casa, ¿pueden venir a ver?",
+        "no tengo luz en algunos ambientes desde ayer",
+        "se cortó la luz en parte de la casa, el resto anda bien",
         # the same words in harmless settings
         "el split pierde gas, no enfria",
         "quisiera instalar un detector de humo y de gas en la cocina",

@@ -149,12 +149,9 @@ class TicketCache:
                    now: datetime | None = None) -> Ticket:
         """A valid ticket: cached, or from `fetch` (WSAA) called by one worker at a time."""
         now = _aware(now) if now else _now()
-        ticket = self._cached(key, now, self.margin)
+        ticket = self._without_wsaa(key, now)
         if ticket is not None:
             return ticket
-        held = self._respect_block(key, now)
-        if held is not None:
-            return held
         lock = self.redis.lock(f"{key}:lock", timeout=self.lock_timeout,
                                blocking_timeout=self.lock_wait)
         if not lock.acquire():
@@ -164,12 +161,9 @@ class TicketCache:
             raise AfipUnavailable("another worker is still logging in to WSAA", "wsaa.lock")
         try:
             # Whoever held the lock before us may have just stored a fresh ticket.
-            ticket = self._cached(key, now, self.margin)
+            ticket = self._without_wsaa(key, now)
             if ticket is not None:
                 return ticket
-            held = self._respect_block(key, now)
-            if held is not None:
-                return held
             try:
                 ticket = fetch()
             except AlreadyAuthenticated as exc:
@@ -221,6 +215,14 @@ class TicketCache:
             self.redis.set(key, ticket.to_json(), ex=ttl)  # re-prime a flushed Redis
             return ticket
         return None
+
+    def _without_wsaa(self, key: str, now: datetime) -> Ticket | None:
+        """A ticket with no call to WSAA: the cached one with the full margin, or, while WSAA
+        refuses a new one, the old one still usable (see `_respect_block`); None to log in."""
+        ticket = self._cached(key, now, self.margin)
+        if ticket is not None:
+            return ticket
+        return self._respect_block(key, now)
 
     def _respect_block(self, key: str, now: datetime) -> Ticket | None:
         """While WSAA is known to refuse a new ticket: the old one if still usable, else raise."""

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from core import jobs
-from core.billing.period_reports import Period, asked_period, period_summary
+from core.billing.period_reports import Period, PeriodSummary, asked_period, period_summary
 from core.billing.report_texts import render_period_summary
 from core.models import Invoice, InvoiceStatus, JobStatus, Payment, PaymentMethod, PaymentStatus
 from tests.factories import add_customer_row, create_org
@@ -77,3 +77,12 @@ def test_a_quiet_stretch_says_so(pg_db):
     with pg_db.org_session(org_id) as s:
         text = render_period_summary(period_summary(s, org_id, asked_period("este año", TODAY)))
     assert text == "📋 Resumen de 2026 hasta hoy (1/1 al 4/12)\nEn esos días no se terminaron trabajos ni entraron cobros."
+
+
+def test_billed_with_nothing_collected_says_so():
+    # "¿cuánta guita entró?": with invoices out and no payment in, the answer is $0, not silence
+    summary = PeriodSummary(period=asked_period("este mes", TODAY), completed=1,
+                            billed=Decimal(18000), collected=Decimal(0), emergencies=0,
+                            unpaid_total=Decimal(18000), debtors=1)
+    text = render_period_summary(summary)
+    assert "🧾 Facturado: $18.000\n💰 Cobrado: $0\n⏳ Hoy te deben: $18.000 (1 cliente)" in text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -62,15 +63,28 @@ def spanish_message(error: dict) -> str:
         return template.split(" (")[0].rstrip(".") + "."
 
 
-def validated(model: type[M], data: M | dict) -> M:
+def spanish_errors(exc: ValidationError) -> dict[str, str]:
+    """Field ("address.street" for a nested one) → the first Spanish message about it."""
+    errors: dict[str, str] = {}
+    for err in exc.errors():
+        field = ".".join(str(p) for p in err["loc"]) or "_"
+        errors.setdefault(field, spanish_message(err))
+    return errors
+
+
+def _summary(errors: dict[str, str]) -> str:
+    return "Datos inválidos — " + "; ".join(f"{k}: {v}" for k, v in errors.items())
+
+
+def validated(model: type[M], data: M | dict, *,
+              errors: Callable[[ValidationError], dict[str, str]] = spanish_errors,
+              summary: Callable[[dict[str, str]], str] = _summary) -> M:
+    """`data` as `model`, or ValidationFailed with every field's problem in Spanish. A service
+    whose form speaks its own words passes its own `errors` (field → message) and `summary`."""
     if isinstance(data, model):
         return data
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        errors = {}
-        for err in exc.errors():
-            field = ".".join(str(p) for p in err["loc"]) or "_"
-            errors.setdefault(field, spanish_message(err))
-        summary = "; ".join(f"{k}: {v}" for k, v in errors.items())
-        raise ValidationFailed(f"Datos inválidos — {summary}", errors) from None
+        found = errors(exc)
+        raise ValidationFailed(summary(found), found) from None

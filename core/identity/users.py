@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core import audit
+from core import audit, validation
 from core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from core.identity import password_links
 from core.jobs.working_hours import DAY_NAMES, HoursInvalid, validate_working_hours
@@ -133,14 +133,9 @@ def _spanish_errors(exc: ValidationError) -> dict[str, str]:
 
 
 def validated(model: type[M], data: M | dict) -> M:
-    """`data` as `model`, or ValidationFailed with every field's problem in Spanish."""
-    if isinstance(data, model):
-        return data
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        errors = _spanish_errors(exc)
-        raise ValidationFailed("Revisá los datos: " + " ".join(errors.values()), errors) from None
+    """`data` as `model`, or ValidationFailed with every field's problem in the team form's words."""
+    return validation.validated(model, data, errors=_spanish_errors,
+                                summary=lambda errors: "Revisá los datos: " + " ".join(errors.values()))
 
 
 # ---- passwords -------------------------------------------------------------------------------

@@ -13,8 +13,10 @@ from flask import Blueprint, Response, current_app
 from core.billing import invoice_links
 from core.billing.invoice_pdf import load_invoice_pdf
 from services import app_parts as parts
+from web.token_pages import private
 
 bp = Blueprint("invoice_pdf", __name__)
+bp.after_request(private)
 
 _PAGE = """<!doctype html>
 <html lang="es-AR"><head><meta charset="utf-8">
@@ -55,12 +57,4 @@ def show(name: str):
     pdf, filename = found
     response = Response(pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
-    return response
-
-
-@bp.after_request
-def _private(response):
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["X-Robots-Tag"] = "noindex"
     return response

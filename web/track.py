@@ -11,8 +11,10 @@ from flask import Blueprint, current_app, render_template
 
 from core.jobs import tracking
 from services import app_parts as parts
+from web.token_pages import private
 
 bp = Blueprint("track", __name__)
+bp.after_request(private)
 
 
 @bp.get("/t/", defaults={"token": ""})
@@ -30,11 +32,3 @@ def show(token: str):
     if view is None:
         return render_template("track.html", problem="missing"), 404
     return render_template("track.html", view=view, steps=tracking.STEPS)
-
-
-@bp.after_request
-def _private(response):
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["X-Robots-Tag"] = "noindex"
-    return response

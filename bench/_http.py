@@ -1,4 +1,5 @@
-"""A keep-alive HTTP connection to a bench's local server that reconnects and retries."""
+"""A keep-alive HTTP connection to a bench's local server that reconnects and retries, and a
+webhook delivery signed as Meta signs it."""
 
 from __future__ import annotations
 
@@ -28,3 +29,13 @@ class RetryingConnection:
                     raise
                 time.sleep(0.2)
         raise AssertionError("unreachable")
+
+
+def signed_webhook(payload: dict, secret: str) -> tuple[bytes, dict[str, str]]:
+    """A WhatsApp webhook delivery as Meta sends it: the JSON body and its headers, with the
+    X-Hub-Signature-256 the app checks against `secret`. POST it to /webhooks/whatsapp."""
+    from bot import simulator
+
+    body = simulator.encode(payload)
+    return body, {"Content-Type": "application/json",
+                  "X-Hub-Signature-256": simulator.sign(secret, body)}

@@ -22,6 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench._http import signed_webhook
 from bench._infra import dumps, free_port, load_average, machine, percentile, stack
 from bench._jobs import noop_round_trips
 from bot import sandbox_graph, simulator
@@ -31,9 +32,8 @@ SECRET = "bench-app-secret"
 
 
 def _post(conn: http.client.HTTPConnection, payload: dict) -> None:
-    body = simulator.encode(payload)
-    conn.request("POST", "/webhooks/whatsapp", body=body, headers={
-        "Content-Type": "application/json", "X-Hub-Signature-256": simulator.sign(SECRET, body)})
+    body, headers = signed_webhook(payload, SECRET)
+    conn.request("POST", "/webhooks/whatsapp", body=body, headers=headers)
     resp = conn.getresponse()
     resp.read()
     if resp.status != 200:

@@ -8,7 +8,7 @@ import re
 import threading
 import time
 
-from bench._http import RetryingConnection
+from bench._http import RetryingConnection, signed_webhook
 from bench._procs import StackWatch
 from bot import sandbox_graph, simulator
 
@@ -71,12 +71,10 @@ class Customer:
         return self.http.request(method, path, body, headers)
 
     def _post(self, payload: dict) -> float:
-        body = simulator.encode(payload)
+        body, headers = signed_webhook(payload, SECRET)
         with self.arrived:
             at_post = len(self.inbox)
-        status, _ = self._request("POST", "/webhooks/whatsapp", body, {
-            "Content-Type": "application/json",
-            "X-Hub-Signature-256": simulator.sign(SECRET, body)})
+        status, _ = self._request("POST", "/webhooks/whatsapp", body, headers)
         if status != 200:
             raise Failed(f"webhook answered {status}")
         closes = time.time() + self.quiet

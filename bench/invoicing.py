@@ -34,6 +34,7 @@ from urllib.parse import quote
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench._http import signed_webhook
 from bench._infra import free_port, percentile, stack
 from bench._jobs import job_times, noop_round_trips
 from bench.conversations import _wait_healthy
@@ -53,10 +54,9 @@ def _conn(port: int) -> http.client.HTTPConnection:
 
 
 def _post(conn, payload: dict) -> float:
-    body = simulator.encode(payload)
+    body, headers = signed_webhook(payload, SECRET)
     t = time.time()
-    conn.request("POST", "/webhooks/whatsapp", body=body, headers={
-        "Content-Type": "application/json", "X-Hub-Signature-256": simulator.sign(SECRET, body)})
+    conn.request("POST", "/webhooks/whatsapp", body=body, headers=headers)
     response = conn.getresponse()
     response.read()
     if response.status != 200:

@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench._http import RetryingConnection
+from bench._http import RetryingConnection, signed_webhook
 from bench._procs import children_of, cpu_seconds_of, maps_ctranslate2, memory_mb
 from bench.voice_wer import ROOT
 
@@ -81,12 +81,9 @@ class Stack:
 
 
 def _post_webhook(stack: Stack, payload: dict) -> float:
-    from bot import simulator
-
-    body = simulator.encode(payload)
+    body, headers = signed_webhook(payload, SECRET)
     sent = time.time()
-    status, _ = stack.request("POST", "/webhooks/whatsapp", body, {
-        "Content-Type": "application/json", "X-Hub-Signature-256": simulator.sign(SECRET, body)})
+    status, _ = stack.request("POST", "/webhooks/whatsapp", body, headers)
     if status != 200:
         raise SystemExit(f"webhook answered {status}")
     return sent

@@ -410,8 +410,6 @@ def main() -> None:
         "rq_worker_vs_one_at_a_time": {
             "sends_per_second": _ratio(results["rq_worker"]["sends_per_second"],
                                        results["rq_worker_one_at_a_time"]["sends_per_second"]),
-            "connections_per_send": _ratio(results["rq_worker"]["connections_per_send"],
-                                           results["rq_worker_one_at_a_time"]["connections_per_send"]),
             "sender_cpu_ms_per_send": _ratio(results["rq_worker"]["sender_cpu_ms_per_send"],
                                              results["rq_worker_one_at_a_time"]["sender_cpu_ms_per_send"])},
         "target": {"sends_per_second_in_flight_per_number_min": 80,

@@ -152,6 +152,17 @@ def test_qr_image_decodes_to_the_url():
 # --- the documents -------------------------------------------------------------------------
 
 
+def _issuer_qr(tipo_cmp: int, nro_cmp: int, importe: float,
+               doc: tuple[int, int] | None = None) -> dict:
+    """The QR payload AFIP's spec asks of the responsable inscripto issuer's comprobante, in
+    the spec's key order; the receiver's document only when the invoice names one."""
+    payload = {"ver": 1, "fecha": "2026-11-25", "cuit": 20123456786, "ptoVta": 1,
+               "tipoCmp": tipo_cmp, "nroCmp": nro_cmp, "importe": importe, "moneda": "PES", "ctz": 1}
+    if doc is not None:
+        payload |= {"tipoDocRec": doc[0], "nroDocRec": doc[1]}
+    return payload | {"tipoCodAut": "E", "codAut": 70417054367476}
+
+
 def test_factura_a_from_ri_to_ri_with_cuit(db, make_org):
     org = make_org("Plomería Ñandú SRL", **RI_ISSUER)
     invoice_id = seed_invoice(db, org, CONSORCIO, A_LINES, letter="A", doc=(80, 30712345671),
@@ -178,10 +189,7 @@ def test_factura_a_from_ri_to_ri_with_cuit(db, make_org):
                     "Fecha de Vto. de CAE: 05/12/2026")
     for absent in ("NO VÁLIDO", "PENDIENTE", "Transparencia"):
         assert absent not in text
-    assert pdf_qr_payloads(pdf) == [{
-        "ver": 1, "fecha": "2026-11-25", "cuit": 20123456786, "ptoVta": 1, "tipoCmp": 1,
-        "nroCmp": 12, "importe": 15415.0, "moneda": "PES", "ctz": 1, "tipoDocRec": 80,
-        "nroDocRec": 30712345671, "tipoCodAut": "E", "codAut": 70417054367476}]
+    assert pdf_qr_payloads(pdf) == [_issuer_qr(1, 12, 15415.0, doc=(80, 30712345671))]
 
 
 def test_factura_b_to_consumidor_final_with_dni(db, make_org):
@@ -200,10 +208,7 @@ def test_factura_b_to_consumidor_final_with_dni(db, make_org):
                     "$ 2.603,31",
                     "CAE N°: 70417054367476", "Fecha de Vto. de CAE: 05/12/2026")
     assert "Importe neto gravado" not in text and "IVA 21%" not in text
-    assert pdf_qr_payloads(pdf) == [{
-        "ver": 1, "fecha": "2026-11-25", "cuit": 20123456786, "ptoVta": 1, "tipoCmp": 6,
-        "nroCmp": 12, "importe": 15000.0, "moneda": "PES", "ctz": 1, "tipoDocRec": 96,
-        "nroDocRec": 12345678, "tipoCodAut": "E", "codAut": 70417054367476}]
+    assert pdf_qr_payloads(pdf) == [_issuer_qr(6, 12, 15000.0, doc=(96, 12345678))]
 
 
 def test_factura_b_to_consumidor_final_without_document(db, make_org):
@@ -213,10 +218,7 @@ def test_factura_b_to_consumidor_final_without_document(db, make_org):
     assert_in_order(text, "Comp. Nro: 00000013", "COD. 06", "Cliente: Consumidor Final",
                     "Condición frente al IVA: Consumidor Final", "Importe total: $ 15.000,00")
     assert "DNI" not in text and text.count("CUIT") == 1  # only the issuer's
-    assert pdf_qr_payloads(pdf) == [{
-        "ver": 1, "fecha": "2026-11-25", "cuit": 20123456786, "ptoVta": 1, "tipoCmp": 6,
-        "nroCmp": 13, "importe": 15000.0, "moneda": "PES", "ctz": 1, "tipoCodAut": "E",
-        "codAut": 70417054367476}]
+    assert pdf_qr_payloads(pdf) == [_issuer_qr(6, 13, 15000.0)]  # no receiver's document
 
 
 def test_factura_c_from_monotributo_uses_the_stored_qr_payload(db, make_org):

@@ -10,26 +10,15 @@ from integrations.afip.errors import AfipAuthError
 from integrations.afip.padron import Padron, Persona, valid_cuit
 from integrations.afip.wsaa import (
     PADRON_SERVICE,
-    WSAA,
     Ticket,
-    TicketCache,
-    authenticate,
 )
 from tests.fakes.afip_server import TEST_CUIT
 
 
 @pytest.fixture
-def padron(fake_afip, redisdb, afip_credentials) -> Padron:
-    cert, key = afip_credentials
-    cache = TicketCache(redisdb)
-    wsaa = WSAA(f"{fake_afip.url}/wsaa", timeout=3)
-
-    def ticket() -> Ticket:
-        return authenticate(cache, wsaa, environment="homologation", cuit=TEST_CUIT,
-                            service=PADRON_SERVICE, cert_pem=cert, key_pem=key)
-
+def padron(fake_afip, ticket_for) -> Padron:
     return Padron(f"{fake_afip.url}/padron", cuit_representada=TEST_CUIT,
-                  ticket_provider=ticket, timeout=0.5)
+                  ticket_provider=ticket_for(PADRON_SERVICE), timeout=0.5)
 
 
 def test_company_responsable_inscripto(padron, fake_afip):

@@ -26,16 +26,8 @@ BUYER_CUIT = 30712345671
 
 
 @pytest.fixture
-def wsfe(fake_afip, redisdb, afip_credentials) -> WSFE:
-    cert, key = afip_credentials
-    cache = TicketCache(redisdb)
-    wsaa = WSAA(f"{fake_afip.url}/wsaa", timeout=3)
-
-    def ticket() -> Ticket:
-        return authenticate(cache, wsaa, environment="homologation", cuit=TEST_CUIT,
-                            service="wsfe", cert_pem=cert, key_pem=key)
-
-    return WSFE(f"{fake_afip.url}/wsfe", cuit=TEST_CUIT, ticket_provider=ticket, timeout=0.5)
+def wsfe(fake_afip, ticket_for) -> WSFE:
+    return WSFE(f"{fake_afip.url}/wsfe", cuit=TEST_CUIT, ticket_provider=ticket_for("wsfe"), timeout=0.5)
 
 
 def factura_b(number: int, **changes) -> CAERequest:

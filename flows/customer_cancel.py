@@ -11,20 +11,8 @@ from core.errors import DomainError
 from core.messaging import texts
 from core.messaging.replies import Button, Buttons, Reply, Text
 from core.models import JobStatus
+from flows import customer_job_change as change
 from flows.buttons import CancelTap
-from flows.customer_job_change import (
-    FLOW_CANCEL,
-    IDLE,
-    MISSES_BEFORE_PERSON,
-    MOVING,
-    clear,
-    flow_job,
-    hand_over,
-    in_progress,
-    read_decision,
-    tell_technician,
-    visit,
-)
 from flows.steps import Flow, Step
 from flows.turn import Turn
 
@@ -36,43 +24,43 @@ def start_cancel(turn: Turn) -> list[Reply]:
     job = turn.open_job
     if job is None:
         return [Text(texts.render("cust_cancel_none"))]
-    if job.status in MOVING:
-        return in_progress(turn, job, FLOW_CANCEL)
+    if job.status in change.MOVING:
+        return change.in_progress(turn, job, change.FLOW_CANCEL)
     return CANCEL_FLOW.start(turn, job_id=job.id, job_number=job.number)
 
 
 def _cancel_question(turn: Turn, *, retry: bool = False) -> list[Reply]:
-    job = flow_job(turn)
-    body = texts.render("cust_cancel_confirm", number=job.number, current=visit(job, turn.now),
-                        retry=retry)
+    job = change.flow_job(turn)
+    body = texts.render("cust_cancel_confirm", number=job.number,
+                        current=change.visit(job, turn.now), retry=retry)
     return [Buttons(body=body, buttons=(Button(CancelTap("yes").encode(), CANCEL_YES_TITLE),
                                         Button(CancelTap("no").encode(), CANCEL_NO_TITLE)))]
 
 
 def _cancel_done(turn: Turn) -> list[Reply]:
-    job, conversation = flow_job(turn), turn.conversation
+    job, conversation = change.flow_job(turn), turn.conversation
     if turn.slots.get("decision") == "no":
-        clear(conversation)
+        change.clear(conversation)
         return [Text(texts.render("cust_cancel_kept", number=job.number,
-                                  current=visit(job, turn.now)))]
+                                  current=change.visit(job, turn.now)))]
     try:
         with turn.session.begin_nested():
             jobs.transition(turn.session, job.id, JobStatus.CANCELLED, turn.actor,
                             note="cancelado por el cliente por WhatsApp")
     except DomainError:
-        return hand_over(turn, "cust_job_error")
-    tell_technician(turn, job, "cancelled")
-    clear(conversation)
+        return change.hand_over(turn, "cust_job_error")
+    change.tell_technician(turn, job, "cancelled")
+    change.clear(conversation)
     return [Text(texts.render("cust_cancelled", number=job.number))]
 
 
 CANCEL_FLOW = Flow(
-    name=FLOW_CANCEL,
-    steps=(Step("confirm", ask=_cancel_question, read=read_decision,
+    name=change.FLOW_CANCEL,
+    steps=(Step("confirm", ask=_cancel_question, read=change.read_decision,
                 needed=lambda turn: not turn.slots.get("decision"),
                 reask=lambda turn: _cancel_question(turn, retry=True)),),
     finish=_cancel_done,
-    hand_over=lambda turn: hand_over(turn),
-    idle=IDLE,
-    misses_before_person=MISSES_BEFORE_PERSON,
+    hand_over=lambda turn: change.hand_over(turn),
+    idle=change.IDLE,
+    misses_before_person=change.MISSES_BEFORE_PERSON,
 )

@@ -57,6 +57,7 @@ DONE = {
     "check": "Estamos probando la conexión; el resultado aparece acá en unos segundos.",
 }
 AFIP_FILE_MAX = 20 * 1024
+CHECK_FIELDS = "Revisá los campos marcados: no guardamos nada todavía."
 CERT_ERRORS = {
     "missing": "Elegí el archivo del certificado.",
     "type": "El certificado tiene que ser un archivo .crt o .pem.",
@@ -107,6 +108,13 @@ def _upload(name: str, errors: dict[str, str]) -> bytes | None:
 
 
 # ---- the page --------------------------------------------------------------------------------
+
+def _refused(section: str, errors: dict[str, str], form: dict | None = None):
+    """The page again at `section`, with what was typed (when the section has a form to keep)
+    and each field's problem; nothing of it was saved."""
+    typed = {section: form} if form is not None else {}
+    return _render(**typed, errors=errors, section=section, error=CHECK_FIELDS)
+
 
 def _business_form(org: Organization) -> dict[str, str]:
     form = {key: "" if getattr(org, key) is None else str(getattr(org, key)) for key in BUSINESS_FIELDS}
@@ -175,11 +183,9 @@ def save_business():
             update_business(s, user.org_id, {**form, "activity_start": started.isoformat() if started else ""},
                             actor())
     except FormError as exc:
-        return _render(business=form, errors={exc.field: exc.message}, section="business",
-                       error="Revisá los campos marcados: no guardamos nada todavía.")
+        return _refused("business", {exc.field: exc.message}, form)
     except ValidationFailed as exc:
-        return _render(business=form, errors=exc.errors, section="business",
-                       error="Revisá los campos marcados: no guardamos nada todavía.")
+        return _refused("business", exc.errors, form)
     return redirect("/app/settings?done=business#business")
 
 
@@ -209,8 +215,7 @@ def save_hours():
                 raise ValidationFailed("Horarios inválidos.", {})  # rolls the change back
     except ValidationFailed as exc:
         errors.update(exc.errors)
-        return _render(hours=form, errors=errors, section="hours",
-                       error="Revisá los campos marcados: no guardamos nada todavía.")
+        return _refused("hours", errors, form)
     return redirect("/app/settings?done=hours#hours")
 
 
@@ -237,11 +242,9 @@ def save_whatsapp():
                                    actor())
             _store_typed(s, ("whatsapp_token", "whatsapp_app_secret"))
     except ValidationFailed as exc:
-        return _render(whatsapp=form, errors=exc.errors, section="whatsapp",
-                       error="Revisá los campos marcados: no guardamos nada todavía.")
+        return _refused("whatsapp", exc.errors, form)
     except Conflict as exc:
-        return _render(whatsapp=form, errors={"wa_phone_number_id": str(exc)}, section="whatsapp",
-                       error="Revisá los campos marcados: no guardamos nada todavía.")
+        return _refused("whatsapp", {"wa_phone_number_id": str(exc)}, form)
     return redirect("/app/settings?done=whatsapp#whatsapp")
 
 
@@ -278,8 +281,7 @@ def save_mercadopago():
                 raise ValidationFailed("Nada para guardar.", {
                     "mercadopago_token": "Pegá el Access Token, la clave secreta o los dos."})
     except ValidationFailed as exc:
-        return _render(errors=exc.errors, section="mercadopago",
-                       error="Revisá los campos marcados: no guardamos nada todavía.")
+        return _refused("mercadopago", exc.errors)
     return redirect("/app/settings?done=mercadopago#mercadopago")
 
 

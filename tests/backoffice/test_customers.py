@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import re
 from datetime import date
 from decimal import Decimal
@@ -19,6 +18,7 @@ from core.models import Customer, Invoice, InvoiceStatus, PaymentMethod, Role, u
 from core.phones import normalize_phone
 from tests.backoffice.conftest import post
 from tests.backoffice.pages import link, walk
+from tests.backoffice.uploads import assert_refused, upload
 
 GOOD_CSV = ("nombre;teléfono;dirección;localidad;CUIT;condición IVA\n"
             "Lucía Fernández;11 4444-0101;Av. Rivadavia 5000, 2° A;Caballito;20-12345678-6;"
@@ -46,10 +46,7 @@ def _count(shop) -> int:
 
 
 def _upload(client, data: bytes, filename: str = "clientes.csv", mimetype: str = "text/csv"):
-    with client.session_transaction() as session:
-        token = session.get("csrf", "")
-    return client.post("/app/customers/import", content_type="multipart/form-data",
-                       data={"csrf_token": token, "file": (io.BytesIO(data), filename, mimetype)})
+    return upload(client, "/app/customers/import", data, filename, mimetype)
 
 
 # ---- search and list -----------------------------------------------------------------------
@@ -299,11 +296,7 @@ def test_import_without_a_name_column_says_so(signed_in, shop):
     ("clientes.csv", "text/csv", b"", "missing"),
 ])
 def test_uploads_that_are_refused(signed_in, shop, filename, mimetype, body, reason):
-    response = _upload(signed_in(Role.OWNER), body, filename, mimetype)
-    assert response.status_code == 200
-    html = response.get_data(as_text=True)
-    assert f'<p class="error" role="alert">{UPLOAD_ERRORS[reason]}</p>' in html
-    assert "importados" not in html
+    assert_refused(_upload(signed_in(Role.OWNER), body, filename, mimetype), reason)
     assert _count(shop) == 2
 
 

@@ -11,10 +11,10 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from backoffice.uploads import UPLOAD_ERRORS
 from core.billing import price_book
 from core.models import AuditEntry, PriceBookItem, Role, Service
 from tests.backoffice.conftest import add_staff, login, post
+from tests.backoffice.uploads import assert_refused, upload
 from tests.factories import create_org
 
 FLEX = "Flexible mallado 40 cm"  # seed_shop's item 1, PL-FLEX40, $9.500, plumbing
@@ -55,10 +55,7 @@ def _actions(shop) -> list[tuple[str, str]]:
 
 
 def _upload(client, data: bytes, filename: str = "precios.csv", mimetype: str = "text/csv"):
-    with client.session_transaction() as session:
-        token = session.get("csrf", "")
-    return client.post("/app/price-book/import", content_type="multipart/form-data",
-                       data={"csrf_token": token, "file": (io.BytesIO(data), filename, mimetype)})
+    return upload(client, "/app/price-book/import", data, filename, mimetype)
 
 
 def _form(**fields) -> dict:
@@ -361,11 +358,7 @@ def test_import_without_a_price_column_says_so(signed_in, shop):
     ("precios.csv", "text/csv", b"", "missing"),
 ])
 def test_uploads_that_are_refused(signed_in, shop, filename, mimetype, body, reason):
-    response = _upload(signed_in(Role.OWNER), body, filename, mimetype)
-    assert response.status_code == 200
-    html = response.get_data(as_text=True)
-    assert f'<p class="error" role="alert">{UPLOAD_ERRORS[reason]}</p>' in html
-    assert "importados" not in html
+    assert_refused(_upload(signed_in(Role.OWNER), body, filename, mimetype), reason)
     assert _count(shop) == 1
 
 

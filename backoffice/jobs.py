@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import Blueprint, abort, redirect, render_template, request, send_file
@@ -14,7 +13,6 @@ from backoffice.display import local_phone, zone
 from backoffice.extensions import db, dispatcher, settings
 from backoffice.forms import FormError
 from backoffice.job_board import (
-    DESCRIPTION_MAX,
     LABELS,
     SERVICE_LABELS,
     STATUS_LABELS,
@@ -31,6 +29,7 @@ from backoffice.job_board import (
     transition_message,
     window_text,
 )
+from backoffice.job_form import NewJobErrors, parse_new_job
 from backoffice.job_timeline import photo_count, photo_message, timeline
 from backoffice.paging import url_with
 from backoffice.security import EVERYONE, MANAGERS, STAFF, actor, current_user, requires
@@ -46,7 +45,6 @@ from core.models import (
     JobStatus,
     Organization,
     Role,
-    Service,
     Urgency,
     User,
 )
@@ -141,65 +139,6 @@ def index():
 
 # ---- a job by hand ---------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class NewJob:
-    data: dict
-    window: tuple[datetime, datetime | None] | None
-
-
-class NewJobErrors(Exception):
-    """Every field a person got wrong on the new-job form, field → Spanish message."""
-
-    def __init__(self, errors: dict[str, str]):
-        super().__init__("; ".join(errors.values()))
-        self.errors = errors
-
-
-def _parse_new(form: dict, customer_ids: set[int], technician_ids: set[int], tz) -> NewJob:
-    """Every field checked at once, so the person sees all the problems together."""
-    errors: dict[str, str] = {}
-    data: dict = {}
-
-    def check(field: str, parse):
-        try:
-            data[field] = parse()
-        except FormError as exc:
-            errors[exc.field] = exc.message
-
-    def customer():
-        if not form["customer_id"].isdigit() or int(form["customer_id"]) not in customer_ids:
-            raise FormError("customer_id", "Elegí un cliente de la lista.")
-        return int(form["customer_id"])
-
-    def choice(field: str, kind, message: str, default=None):
-        def parse():
-            if not form[field] and default is not None:
-                return default
-            try:
-                return kind(form[field])
-            except ValueError:
-                raise FormError(field, message) from None
-        return parse
-
-    def description():
-        if not form["description"]:
-            raise FormError("description", "Contá brevemente qué hay que hacer.")
-        if len(form["description"]) > DESCRIPTION_MAX:
-            raise FormError("description", f"La descripción puede tener hasta {DESCRIPTION_MAX} caracteres.")
-        return form["description"]
-
-    check("customer_id", customer)
-    check("service", choice("service", Service, "Elegí el tipo de trabajo."))
-    check("description", description)
-    check("urgency", choice("urgency", Urgency, "Elegí la urgencia.", Urgency.NORMAL))
-    check("technician_id", lambda: parse_technician(form["technician_id"], technician_ids))
-    check("window", lambda: parse_window(form, tz))
-    if errors:
-        raise NewJobErrors(errors)
-    window = data.pop("window")
-    return NewJob(data, window)
-
-
 def _customer_choices(session: Session) -> list[tuple[int, str]]:
     rows = session.scalars(select(Customer).order_by(Customer.name.asc().nulls_last(), Customer.id)
                            .limit(CUSTOMER_CHOICES))
@@ -231,7 +170,7 @@ def create():
         with db().org_session(user.org_id) as s:
             tz = _tz(s, user.org_id)
             customer_ids = set(s.scalars(select(Customer.id)))
-            parsed = _parse_new(form, customer_ids, {t.id for t in technicians(s)}, tz)
+            parsed = parse_new_job(form, customer_ids, {t.id for t in technicians(s)}, tz)
             job = jobs.create_job(s, parsed.data, actor())
             if parsed.window:
                 jobs.schedule(s, job.id, *parsed.window, actor())

@@ -8,7 +8,6 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
 
 from core import jobs
 from core.billing import invoice_links
@@ -24,7 +23,6 @@ from core.models import (
     Invoice,
     InvoiceStatus,
     Job,
-    JobEvent,
     JobStatus,
     Organization,
     utcnow,
@@ -35,16 +33,14 @@ from flows.buttons import decode
 from flows.turn import Turn
 from nlu.schema import Extraction
 from tests.factories import add_technician, create_org
+from tests.flows.shop import BA, MARTA_WA, NOW, ShopReads, walk_to
 
-BA = ZoneInfo("America/Argentina/Buenos_Aires")
-NOW = datetime(2026, 11, 25, 10, 0, tzinfo=BA)  # a Wednesday
 TOMORROW_9 = datetime(2026, 11, 26, 9, 0, tzinfo=BA)
 FRIDAY_14 = datetime(2026, 11, 27, 14, 0, tzinfo=BA)
-MARTA_WA = "5491166660001"
 
 
 @dataclass
-class Shop:
+class Shop(ShopReads):
     db: object
     org_id: int
     carlos: int
@@ -64,12 +60,7 @@ class Shop:
             })
             if start is not None:
                 jobs.schedule(s, job.id, start, start + timedelta(hours=2), "user:1")
-            if status in (JobStatus.EN_ROUTE, JobStatus.ON_SITE, JobStatus.COMPLETED):
-                jobs.transition(s, job.id, JobStatus.EN_ROUTE, "user:1", eta_minutes=15)
-            if status in (JobStatus.ON_SITE, JobStatus.COMPLETED):
-                jobs.transition(s, job.id, JobStatus.ON_SITE, "user:1")
-            if status == JobStatus.COMPLETED:
-                jobs.transition(s, job.id, JobStatus.COMPLETED, "user:1")
+            walk_to(s, job.id, status)
             return job.id
 
     def say(self, intent: str | None = None, *, tapped: str | None = None,
@@ -84,26 +75,6 @@ class Shop:
                         now=now.astimezone(ZoneInfo(org.time_zone)), settings=get_settings(),
                         text=text, result=result, tap=decode(tapped))
             return customer_jobs.reply(turn, intent)
-
-    def get(self, job_id: int) -> Job:
-        with self.db.org_session(self.org_id) as s:
-            job = s.get(Job, job_id)
-            s.expunge(job)
-            return job
-
-    def conversation(self) -> Conversation:
-        with self.db.org_session(self.org_id) as s:
-            conversation = s.get(Conversation, self.conversation_id)
-            s.expunge(conversation)
-            return conversation
-
-    def events(self, job_id: int, kind: str) -> list[JobEvent]:
-        with self.db.org_session(self.org_id) as s:
-            found = list(s.scalars(select(JobEvent).where(JobEvent.job_id == job_id,
-                                                          JobEvent.kind == kind)
-                                   .order_by(JobEvent.id)))
-            s.expunge_all()
-            return found
 
 
 @pytest.fixture

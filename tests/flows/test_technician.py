@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from urllib.parse import quote_plus
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -32,19 +31,17 @@ from flows.turn import Turn
 from nlu.extract import extract
 from nlu.schema import Extraction
 from tests.factories import add_technician, create_org
+from tests.flows.shop import BA, MARTA_WA, NOW, ShopReads, walk_to
 
-BA = ZoneInfo("America/Argentina/Buenos_Aires")
-NOW = datetime(2026, 11, 25, 10, 0, tzinfo=BA)  # a Wednesday
 TODAY_NOON = datetime(2026, 11, 25, 12, 0, tzinfo=BA)
 TODAY_15 = datetime(2026, 11, 25, 15, 0, tzinfo=BA)
 TOMORROW_8 = datetime(2026, 11, 26, 8, 0, tzinfo=BA)
 TECH_WA = "5491162345678"
-MARTA_WA = "5491166660001"
 ANA_WA = "5491166660002"
 
 
 @dataclass
-class Shop:
+class Shop(ShopReads):
     db: object
     settings: object
     org_id: int
@@ -64,12 +61,7 @@ class Shop:
                 "technician_id": tech or self.carlos, "scheduled_start": start,
                 "description": description,
             })
-            if status in (JobStatus.EN_ROUTE, JobStatus.ON_SITE, JobStatus.COMPLETED):
-                jobs.transition(s, job.id, JobStatus.EN_ROUTE, "user:1", eta_minutes=15)
-            if status in (JobStatus.ON_SITE, JobStatus.COMPLETED):
-                jobs.transition(s, job.id, JobStatus.ON_SITE, "user:1")
-            if status == JobStatus.COMPLETED:
-                jobs.transition(s, job.id, JobStatus.COMPLETED, "user:1")
+            walk_to(s, job.id, status)
             return job.id
 
     def say(self, text: str, *, tapped: str | None = None, result: Extraction | None = None):
@@ -87,18 +79,6 @@ class Shop:
                     settings=self.settings, text=text, result=result, tap=decode(tapped),
                     user=s.get(User, conversation.user_id) if conversation.user_id else None,
                     notify=lambda wa_id, reply: self.sent.append((wa_id, reply)))
-
-    def get(self, job_id: int) -> Job:
-        with self.db.org_session(self.org_id) as s:
-            job = s.get(Job, job_id)
-            s.expunge(job)
-            return job
-
-    def conversation(self) -> Conversation:
-        with self.db.org_session(self.org_id) as s:
-            conversation = s.get(Conversation, self.conversation_id)
-            s.expunge(conversation)
-            return conversation
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ the same turn: a technician's own flow first, then a customer's requests about a
 
 from __future__ import annotations
 
-from flows import booking, customer_jobs, owner, status, technician
+from flows import booking, customer_jobs, owner, owner_team, status, technician
 from flows.engine import FlowSpec
 
 FLOWS: tuple[FlowSpec, ...] = (
@@ -16,5 +16,6 @@ FLOWS: tuple[FlowSpec, ...] = (
     customer_jobs.SPEC,
     booking.SPEC,
     status.SPEC,
+    owner_team.SPEC,  # before the owner's numbers: "¿quién está de guardia?" is no "quién me debe"
     owner.SPEC,
 )

@@ -113,3 +113,29 @@ def is_noise(text: str) -> bool:
         if not _MASH.search(_SPANISH_CLUSTERS.sub("", token)):
             return False
     return True
+
+
+# An owner asking about the team rather than the money: who is on call, where a technician is,
+# who is working or free, how the day goes for them ("¿quién está de guardia?", "¿dónde anda
+# Carlos?", "¿cómo vienen los chicos hoy?", "pasame el cel de Diego").
+_TEAM = re.compile(
+    r"\bguardia\b"
+    r"|\b(?:donde|por\s+donde)\s+(?:esta|anda|andan|estan|queda\s+el)\b(?!\s+(?:la\s+)?(?:plata|guita|factura|pago))"
+    r"|\b(?:tecnicos?|chicos|muchachos|pibes|operarios|equipo)\s+(?:hoy|ahora|libres?|trabajando|en\s+la\s+calle|laburando)\b"
+    r"|\b(?:como|que\s+tal)\s+(?:viene|vienen|va|van|andan)\s+(?:el\s+dia\s+de\s+)?(?:los\s+|el\s+)?(?:chicos|tecnicos|muchachos|pibes|equipo)\b"
+    r"|\bquien(?:es)?\s+(?:esta|estan|anda|andan)\s+(?:libres?|trabajando|laburando|en\s+la\s+calle|ocupad[oa]s?)\b"
+    r"|\b(?:hay\s+)?(?:algun|algunos?)\s+tecnicos?\s+(?:libres?|cerca|disponibles?)\b"
+)
+# About one person named: where they are, their number, whether they got there or finished
+_ABOUT_SOMEONE = re.compile(
+    r"\b(?:donde|por\s+donde|cel|celular|telefono|numero|contacto|llego|termino|salio|fue|anda|esta)\b"
+)
+
+
+def asks_about_team(text: str, names: tuple[str, ...] = ()) -> bool:
+    """Whether an owner asks about the technicians (folded text): on call, where, busy or free;
+    or about one of them by first name (`names`, folded) with a word of where or how they are."""
+    if _TEAM.search(text):
+        return True
+    words = set(re.findall(r"[a-zñ]+", text))
+    return bool(words & set(names)) and bool(_ABOUT_SOMEONE.search(text))

@@ -1,0 +1,96 @@
+"""The owner asking about the team, not the money: "¿quién está de guardia?", "¿dónde anda
+Carlos?", "¿cómo vienen los chicos hoy?", "pasame el cel de Diego". The contract has no intent
+for it (an owner's is a summary or who owes), so these arrive as `other` and, without this flow,
+met "no te entendí" — or worse, a question with "quién" read as "quién me debe". The answer is
+one line a technician: their phone, on call or not, where they are now (on the way to or at a
+customer's, with the job's number), and what is left of their day."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from core import es_ar
+from core.messaging import texts
+from core.messaging.replies import Reply, Text
+from core.models import ConversationRole, Job, JobStatus, Role, User
+from flows.engine import FlowSpec
+from flows.turn import Turn
+from nlu.extract.message_kinds import asks_about_team
+
+DAY_STATUSES = (JobStatus.SCHEDULED, JobStatus.EN_ROUTE, JobStatus.ON_SITE)
+MOVING = {JobStatus.EN_ROUTE: "en camino a lo de", JobStatus.ON_SITE: "en lo de"}
+TEAM_LINES = 8
+# An intent the model gives a team question it cannot place ("quién está de guardia" looks like
+# "quién me debe"); the rule decides only for these, so a real money question keeps its answer.
+MISREAD = frozenset({"other", "owner_unpaid", "owner_summary", "greeting"})
+
+
+def handle(turn: Turn) -> list[Reply]:
+    technicians = list(turn.session.scalars(
+        select(User).where(User.role == Role.TECHNICIAN, User.active.is_(True)).order_by(User.name)))
+    said = es_ar.folded(turn.text)
+    names = tuple(n for n in (es_ar.folded(es_ar.first_name(t.name)) for t in technicians) if n)
+    if not asks_about_team(said, names) or _money(said):
+        return []  # not about the team after all: the owner's other answers or the fallback
+    if not technicians:
+        return [Text(texts.render("owner_team", members=[], more=0))]
+    named = [t for t in technicians if es_ar.folded(es_ar.first_name(t.name)) in said.split()]
+    shown = (named or technicians)[:TEAM_LINES]
+    day = _jobs_today(turn, [t.id for t in shown])
+    members = [_member(turn, t, day.get(t.id, [])) for t in shown]
+    return [Text(texts.render("owner_team", members=members,
+                              more=len(named or technicians) - len(shown)))]
+
+
+def _money(said: str) -> bool:
+    return any(w in said.split() for w in ("debe", "deben", "debo", "plata", "guita", "facturamos",
+                                             "cobramos", "saldo", "saldos", "pago", "pagos"))
+
+
+def _jobs_today(turn: Turn, technician_ids: list[int]) -> dict[int, list[Job]]:
+    start = datetime.combine(turn.today, time(), tzinfo=turn.zone)
+    rows = turn.session.scalars(
+        select(Job).options(joinedload(Job.customer))
+        .where(Job.technician_id.in_(technician_ids), Job.status.in_(DAY_STATUSES),
+               Job.scheduled_start >= start, Job.scheduled_start < start + timedelta(days=1))
+        .order_by(Job.scheduled_start, Job.number)).unique()
+    moving = turn.session.scalars(
+        select(Job).options(joinedload(Job.customer))
+        .where(Job.technician_id.in_(technician_ids),
+               Job.status.in_((JobStatus.EN_ROUTE, JobStatus.ON_SITE)))).unique()
+    found: dict[int, list[Job]] = {}
+    for job in [*moving, *rows]:
+        jobs = found.setdefault(job.technician_id, [])
+        if job not in jobs:
+            jobs.append(job)
+    return found
+
+
+def _member(turn: Turn, technician: User, jobs: list[Job]) -> dict:
+    now_job = next((j for j in jobs if j.status in MOVING), None)
+    later = [j for j in jobs if j.status is JobStatus.SCHEDULED and j is not now_job]
+    upcoming = [j for j in later if j.scheduled_start is None
+                or es_ar.aware(j.scheduled_start) >= turn.now - timedelta(hours=2)]
+    following = upcoming[0] if upcoming else None
+    return {
+        "name": technician.name,
+        "phone": es_ar.readable_phone(technician.phone),
+        "on_call": bool(technician.on_call),
+        "now": {"where": MOVING[now_job.status], "customer": _customer(now_job),
+                "number": now_job.number} if now_job else None,
+        "next": {"time": es_ar.clock_hm(es_ar.aware(following.scheduled_start).astimezone(turn.zone)),
+                 "customer": _customer(following), "number": following.number}
+        if following and following.scheduled_start else None,
+        "left": len(upcoming),
+    }
+
+
+def _customer(job: Job) -> str:
+    return (job.customer.name if job.customer else None) or "un cliente"
+
+
+SPEC = FlowSpec(name="owner_team", roles=frozenset({ConversationRole.OWNER}), handle=handle,
+                intents=MISREAD)

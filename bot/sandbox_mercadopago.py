@@ -227,7 +227,7 @@ def checkout():
     pref_id = request.args.get("pref_id", "")
     preference = load_state(PREFERENCE.format(id=pref_id)) if pref_id else None
     if preference is None:
-        return render_template("sandbox_checkout.html", state="unknown"), 404
+        return _unknown()
     state = "paid" if _approved_payment(pref_id) else "expired" if _expired(preference) else "open"
     return render_template("sandbox_checkout.html", state=state, preference=preference,
                            title=preference["items"][0]["title"], total=pesos(_total(preference)),
@@ -240,7 +240,7 @@ def pay():
     outcome = request.form.get("outcome", "")
     preference = load_state(PREFERENCE.format(id=pref_id)) if pref_id else None
     if preference is None or outcome not in OUTCOMES:
-        return render_template("sandbox_checkout.html", state="unknown"), 404
+        return _unknown()
     if _approved_payment(pref_id) or _expired(preference):
         return redirect(url_for(".checkout", pref_id=pref_id), code=303)
     payment = _new_payment(preference, outcome)
@@ -311,9 +311,9 @@ def _new_payment(preference: dict, outcome: str) -> dict:
 @bp.get("/checkout/v1/result")
 def result():
     payment_id = request.args.get("payment_id", "")
-    payment = load_state(PAYMENT.format(id=payment_id)) if payment_id.isdigit() else None
+    payment = _stored_payment(payment_id)
     if payment is None:
-        return render_template("sandbox_checkout.html", state="unknown"), 404
+        return _unknown()
     preference = _preference_of(payment)
     delivery = load_state(DELIVERY.format(id=payment_id)) or {}
     approved = payment["status"] == "approved"
@@ -331,6 +331,15 @@ def result():
                            title=payment["description"], total=pesos(Decimal(str(payment["transaction_amount"]))))
 
 
+def _stored_payment(payment_id: str) -> dict | None:
+    """The stand-in's payment by the id a page sent back; None for one it never made."""
+    return load_state(PAYMENT.format(id=payment_id)) if payment_id.isdigit() else None
+
+
+def _unknown():
+    return render_template("sandbox_checkout.html", state="unknown"), 404
+
+
 def _preference_of(payment: dict) -> dict | None:
     pref_id = parts.redis(current_app).get(PAYMENT_PREFERENCE.format(id=payment["id"]))
     return load_state(PREFERENCE.format(id=pref_id.decode())) if pref_id else None
@@ -340,8 +349,8 @@ def _preference_of(payment: dict) -> dict | None:
 def notify_again():
     """Post the webhook again (the app was down, the secret was missing): a developer's retry."""
     payment_id = request.form.get("payment_id", "")
-    payment = load_state(PAYMENT.format(id=payment_id)) if payment_id.isdigit() else None
+    payment = _stored_payment(payment_id)
     if payment is None:
-        return render_template("sandbox_checkout.html", state="unknown"), 404
+        return _unknown()
     post_webhook({"notification_url": payment.get("notification_url")}, payment, action="payment.updated")
     return redirect(url_for(".result", payment_id=payment_id), code=303)

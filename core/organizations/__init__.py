@@ -135,6 +135,15 @@ def cbu_is_valid(cbu: str) -> bool:
             and check(cbu[8:21], (3, 9, 7, 1, 3, 9, 7, 1, 3, 9, 7, 1, 3)) == int(cbu[21]))
 
 
+def _whole_number(value, low: int, high: int, message: str) -> int:
+    """A whole number from `low` to `high` as typed in a form ("4", " 12 "); ValueError with
+    `message` (for pydantic to put on the field) otherwise."""
+    text = str(value if value is not None else "").strip()
+    if not text.isdigit() or not low <= int(text) <= high:
+        raise ValueError(message)
+    return int(text)
+
+
 def _text(value, max_len: int, message: str) -> str | None:
     text = str(value).strip() if value is not None else ""
     if len(text) > max_len:
@@ -182,10 +191,7 @@ class BusinessIn(BaseModel):
     @field_validator("punto_de_venta", mode="before")
     @classmethod
     def _pdv(cls, v):
-        text = str(v if v is not None else "").strip()
-        if not text.isdigit() or not 1 <= int(text) <= 99998:
-            raise ValueError("El punto de venta es un número entre 1 y 99998.")
-        return int(text)
+        return _whole_number(v, 1, 99998, "El punto de venta es un número entre 1 y 99998.")
 
     @field_validator("iibb", mode="before")
     @classmethod
@@ -275,10 +281,7 @@ class TimingIn(BaseModel):
     @field_validator("summary_hour", mode="before")
     @classmethod
     def _summary(cls, v):
-        text = str(v if v is not None else "").strip()
-        if not text.isdigit() or not 0 <= int(text) <= 23:
-            raise ValueError("Elegí una hora entre 0 y 23.")
-        return int(text)
+        return _whole_number(v, 0, 23, "Elegí una hora entre 0 y 23.")
 
     @field_validator("burst_quiet_seconds", mode="before")
     @classmethod

@@ -128,12 +128,31 @@ def _profile(settings, bodies: list[tuple[bytes, str]]) -> dict:
 
     for body, sig in bodies[:50]:  # warm: imports, the connection pools, the organization cache
         post(body, sig)
+    transactions = _transactions(settings)
     profile = cProfile.Profile()
     profile.enable()
     for body, sig in bodies[50:]:
         post(body, sig)
     profile.disable()
-    return summarize_profile(pstats.Stats(profile), len(bodies) - 50, "request")
+    summary = summarize_profile(pstats.Stats(profile), len(bodies) - 50, "request")
+    # Statements are counted at the driver (cursor.execute); transactions by PostgreSQL itself.
+    summary["per_request"]["postgres_transactions"] = round(
+        (_transactions(settings) - transactions) / (len(bodies) - 50), 2)
+    return summary
+
+
+def _transactions(settings) -> int:
+    """Transactions PostgreSQL has finished in the bench's database (its statistics are flushed
+    when a backend goes idle, at most once a second: wait that out first)."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    time.sleep(1.2)
+    url = make_url(settings.migration_database_url).set(drivername="postgresql")
+    with psycopg.connect(url.render_as_string(hide_password=False), autocommit=True) as conn:
+        conn.execute("SELECT pg_stat_clear_snapshot()")
+        return conn.execute("SELECT xact_commit + xact_rollback FROM pg_stat_database"
+                            " WHERE datname = current_database()").fetchone()[0]
 
 
 def _open_loop(port: int, bodies: list[tuple[bytes, str]], rate: float, seconds: float) -> dict:

@@ -1,14 +1,19 @@
 """The two statements that store an inbound message (`bot/inbound.py`): the conversation upserted
-with its sender's role, and the message inserted once per wamid.
+with its sender's role, and the message inserted once per wamid; and the same two as one
+statement on a driver connection (`DirectStore`), the webhook's path for plain messages.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 
-from sqlalchemy import bindparam, case, func, or_, select
+import psycopg
+from psycopg.types.json import Jsonb
+from sqlalchemy import bindparam, case, create_engine, event, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import DBAPIError
 
 from core.models import (
     Conversation,
@@ -90,3 +95,105 @@ def statements(dialect: str):
         .returning(messages.c.id)
     )
     return upsert, add
+
+
+# -- the webhook's direct path -------------------------------------------------------------------
+# The same two writes as `statements` (keep them in step), as one statement: the conversation
+# upserted, the message inserted once per wamid, the row ids back. Row-level security reads
+# `app.org_id` from the transaction, set first in the same round trip (SCOPE). A parameter used
+# twice is cast, or PostgreSQL may deduce two types for it.
+
+SCOPE = "SELECT set_config('app.org_id', %s, true), set_config('app.scope', 'org', true)"
+
+STORE = f"""
+WITH conversation AS (
+    INSERT INTO conversations AS c (org_id, wa_id, wa_user_id, phone, profile_name, role, slots,
+                                    misses, human_takeover, needs_person, last_inbound_at, created_at)
+    VALUES (%(org_id)s::integer, %(wa_id)s, %(wa_user_id)s, %(phone)s::varchar, %(profile_name)s,
+            coalesce((SELECT CASE WHEN u.role IN ('{Role.OWNER.value}', '{Role.ADMIN.value}') THEN '{ConversationRole.OWNER.value}'
+                                ELSE '{ConversationRole.TECHNICIAN.value}' END
+                      FROM users AS u
+                      WHERE u.org_id = %(org_id)s::integer AND u.phone = %(phone)s::varchar AND u.active IS true
+                      LIMIT 1), '{ConversationRole.CUSTOMER.value}'),
+            '{{}}'::jsonb, 0, false, false, %(seen_at)s, %(now)s::timestamptz)
+    ON CONFLICT (org_id, wa_id) DO UPDATE SET
+        last_inbound_at = CASE
+            WHEN c.last_inbound_at IS NULL OR c.last_inbound_at < excluded.last_inbound_at
+            THEN excluded.last_inbound_at ELSE c.last_inbound_at END,
+        profile_name = coalesce(excluded.profile_name, c.profile_name),
+        wa_user_id = coalesce(c.wa_user_id, excluded.wa_user_id)
+    RETURNING c.id, c.wa_id
+), message AS (
+    INSERT INTO messages (org_id, conversation_id, direction, type, body, media_id, media_mime,
+                          wa_message_id, status, wa_timestamp, raw, reply_id, latitude, longitude,
+                          place_name, place_address, reacted_to, revises, transcript_status,
+                          attempts, processed_at, burst_id, created_at)
+    VALUES (%(org_id)s::integer, (SELECT id FROM conversation), '{Direction.INBOUND.value}', %(type)s, %(body)s, %(media_id)s,
+            %(media_mime)s, %(wa_message_id)s, '{DeliveryStatus.RECEIVED.value}', %(wa_timestamp)s, %(raw)s, %(reply_id)s,
+            %(latitude)s, %(longitude)s, %(place_name)s, %(place_address)s, %(reacted_to)s,
+            %(revises)s, %(transcript_status)s, 0, %(processed_at)s, %(burst_id)s, %(now)s::timestamptz)
+    ON CONFLICT (wa_message_id) DO NOTHING
+    RETURNING id
+)
+SELECT conversation.id, conversation.wa_id, (SELECT id FROM message) FROM conversation
+"""
+
+
+class StoreFailed(Exception):
+    """The direct path could not store (a value refused, the connection gone): nothing of it was
+    committed, and the caller stores the same messages through the session instead."""
+
+
+class DirectStore:
+    """Plain inbound messages written on a driver connection: BEGIN, the scope, one STORE per
+    message and COMMIT in one pipelined round trip to PostgreSQL.
+
+    Through a session the same two writes cost ~5 ms of CPU per post (session setup, the tenancy
+    hooks, compiled-statement caching) and five round trips. The connections come from a small
+    pool of its own, without the pre-ping the shared pool does at every checkout: a connection
+    that died raises here, is dropped, and the session path (which pings) stores the post. Built
+    lazily; disposed with the application's engine.
+    """
+
+    def __init__(self, engine, size: int = 4):
+        self._source = engine
+        self._engine = None
+        self._size = size
+        event.listen(engine, "engine_disposed", self._dispose)
+
+    def _dispose(self, _engine=None) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
+    def _pool(self):
+        if self._engine is None:
+            self._engine = create_engine(self._source.url, pool_size=self._size,
+                                         max_overflow=self._size, pool_pre_ping=False)
+        return self._engine
+
+    def store(self, org_id: int, rows: list[dict]) -> list[tuple[int, str, int | None]]:
+        """(conversation id, its wa_id, the new message's id or None for a known wamid) per row,
+        committed; StoreFailed if anything went wrong (then nothing was)."""
+        try:
+            proxy = self._pool().raw_connection()
+        except (DBAPIError, psycopg.Error) as exc:  # the pool does not wrap a failed connect
+            raise StoreFailed(f"{type(exc).__name__}: {exc}") from exc
+        try:
+            conn = proxy.driver_connection
+            cursors = []
+            with conn.pipeline():
+                conn.execute(SCOPE, (str(org_id),))
+                for row in rows:
+                    cursors.append(conn.execute(STORE, {**row, "raw": Jsonb(row["raw"])}))
+                conn.commit()
+            return [cursor.fetchone() for cursor in cursors]
+        except (psycopg.Error, UnicodeEncodeError) as exc:
+            if conn.broken or conn.closed:
+                proxy.invalidate(exc)
+            else:
+                with contextlib.suppress(psycopg.Error):
+                    conn.rollback()
+            raise StoreFailed(f"{type(exc).__name__}: {exc}") from exc
+        finally:
+            proxy.close()

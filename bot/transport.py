@@ -11,10 +11,11 @@ import time
 from dataclasses import dataclass
 
 from redis import Redis
-from redis.exceptions import RedisError
+from redis.exceptions import NoScriptError, RedisError
 from sqlalchemy import select
 
 from bot import changes, events, inbound
+from bot.inbound_sql import DirectStore
 from bot.updates import WebhookBatch
 from core.db import Database
 from core.messaging import texts
@@ -54,13 +55,17 @@ class Transport:
                                      secret=settings.secret_key)
         self._numbers: dict[str, tuple[int | None, float]] = {}
         self._timing: dict[int, tuple[Timing, float]] = {}
+        # Plain messages skip the session (bot.inbound_sql.DirectStore); PostgreSQL only.
+        self.direct = DirectStore(db.engine) if db.engine.dialect.name == "postgresql" else None
+        # Whether this process has seen Redis run the burst clock's script (see _run_noting).
+        self._scripts_loaded = False
 
     # -- webhook ---------------------------------------------------------------------------
 
     def accept(self, batch: WebhookBatch) -> inbound.ReceiveResult:
         """Store everything (the part that must not fail), then schedule; Redis trouble is logged,
         not raised: the sweeper finds the stored messages when Redis is back."""
-        result = inbound.receive(self.db, batch, resolve=self._organizations)
+        result = inbound.receive(self.db, batch, resolve=self._organizations, direct=self.direct)
         try:
             self._schedule(result)
             # Calls, marketing preferences, account and template news (#18 item 4).
@@ -87,6 +92,7 @@ class Transport:
 
         timing = self._timings({s.org_id for s in answerable})
         noting = self.redis.pipeline(transaction=False)
+        notes: list[tuple[int, dict]] = []  # (index in `noting`, clock.note's arguments)
         slow_down: list[tuple[int, int]] = []
         for n, stored in enumerate(answerable):
             org_count, sender_count = int(counts[8 * n + 2]), int(counts[8 * n + 6])
@@ -102,15 +108,17 @@ class Transport:
             t = timing[stored.org_id]
             quiet = min(t.quiet, self.settings.voice_quiet_seconds) if stored.needs_transcript \
                 else t.quiet
-            self.clock.note(stored.org_id, stored.conversation_id, now=now, quiet=quiet, cap=t.cap,
-                            pipe=noting)
+            notes.append((len(noting), {"org_id": stored.org_id, "conversation_id": stored.conversation_id,
+                                        "now": now, "quiet": quiet, "cap": t.cap}))
+            self.clock.note(**notes[-1][1], pipe=noting)
         for stored in result.stored:
             if not stored.answerable:
                 # No number to reply to (a username-only sender): the burst job files it at once.
-                self.clock.note(stored.org_id, stored.conversation_id, now=now, quiet=0.0, cap=0.0,
-                                pipe=noting)
+                notes.append((len(noting), {"org_id": stored.org_id, "conversation_id": stored.conversation_id,
+                                            "now": now, "quiet": 0.0, "cap": 0.0}))
+                self.clock.note(**notes[-1][1], pipe=noting)
         if len(noting):
-            noting.execute()
+            self._run_noting(noting, notes)
         for org_id, conversation_id in slow_down:
             if self.per_sender.once(f"{org_id}:{conversation_id}"):
                 self._slow_down(org_id, conversation_id, now)
@@ -122,6 +130,21 @@ class Transport:
                 self.metrics.inc("campotech_send_failures_total", str(code or "unknown"))
                 if code is not None and retryable_code(code):
                     self._requeue_failed(org_id, message_id)
+
+    def _run_noting(self, noting, notes: list[tuple[int, dict]]) -> None:
+        """Run the pipeline holding the burst clock's script without redis-py's `SCRIPT EXISTS`
+        round trip before it, once this process has seen the script run. Should Redis have lost
+        it (a restart), the notes it refused are made again one by one, which loads it."""
+        if self._scripts_loaded:
+            noting.scripts.clear()
+        results = noting.execute(raise_on_error=False)
+        for outcome in results:
+            if isinstance(outcome, Exception) and not isinstance(outcome, NoScriptError):
+                raise outcome
+        missing = [args for index, args in notes if isinstance(results[index], NoScriptError)]
+        for args in missing:
+            self.clock.note(**args)
+        self._scripts_loaded = True
 
     # Which organization a phone number belongs to, and its burst timing, change rarely (a
     # settings page): each web process keeps them for a short while instead of asking per post.

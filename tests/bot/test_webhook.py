@@ -7,7 +7,7 @@ import logging
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from bot import simulator
 from core.models import Conversation, DeliveryStatus, Direction, Message
@@ -136,3 +136,38 @@ def test_database_down_is_a_503_so_meta_delivers_again(harness, caplog):
         response = harness.post(simulator.text(PHONE_NUMBER_ID, CUSTOMER, "hola"))
     assert response.status_code == 503 and "retry" in response.get_json()["error"]
     assert "could not store" in caplog.text
+
+
+def test_a_dropped_database_connection_costs_no_message(harness, caplog):
+    """Plain messages are written on the webhook's own connections (bot.inbound_sql.DirectStore),
+    which are not pinged before use: one the server dropped fails, and that post is stored
+    through the session instead; the next one gets a new connection."""
+    assert harness.post(simulator.text(PHONE_NUMBER_ID, CUSTOMER, "hola")).get_json()["stored"] == 1
+    with harness.db.org_session(harness.org_id) as s:
+        # Every other connection of the app's role, the webhook's among them (a restart, a proxy).
+        killed = s.scalar(text("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                               " WHERE usename = current_user AND pid <> pg_backend_pid()"))
+    assert killed >= 1
+    with caplog.at_level(logging.WARNING, logger="campotech.bot.inbound"):
+        second = harness.post(simulator.text(PHONE_NUMBER_ID, CUSTOMER, "sigo acá"))
+    assert second.status_code == 200 and second.get_json()["stored"] == 1
+    assert "direct store failed" in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="campotech.bot.inbound"):
+        third = harness.post(simulator.text(PHONE_NUMBER_ID, "5491166660001", "buenas"))
+    assert third.get_json()["stored"] == 1 and "direct store failed" not in caplog.text
+    assert _count(harness) == 3
+
+
+def test_redis_losing_the_burst_script_still_opens_the_burst(harness):
+    """The clock's script runs without redis-py's `SCRIPT EXISTS` before it once this process
+    has seen it run; a Redis that lost it (a restart) is given it again, and no burst is lost."""
+    from services.bursts import DUE
+
+    assert harness.post(simulator.text(PHONE_NUMBER_ID, CUSTOMER, "hola")).get_json()["stored"] == 1
+    harness.redis.script_flush()
+    harness.redis.delete(DUE)
+    assert harness.post(simulator.text(PHONE_NUMBER_ID, "5491166660001", "buenas")).get_json()["stored"] == 1
+    assert harness.redis.zcard(DUE) == 1
+    assert harness.post(simulator.text(PHONE_NUMBER_ID, "5491166660002", "qué tal")).get_json()["stored"] == 1
+    assert harness.redis.zcard(DUE) == 2

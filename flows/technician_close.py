@@ -30,6 +30,7 @@ from core.models import (
     Job,
     JobEvent,
 )
+from flows import technician_absent
 from flows.buttons import DoneTap
 from flows.steps import Flow, Step
 from flows.technician_jobs import (
@@ -229,9 +230,11 @@ def _cancel_done(turn: Turn) -> list[Reply]:
 
 def cannot_complete(turn: Turn, job: Job, text: str, result: Extraction | None) -> list[Reply]:
     reason = " ".join(((result.description if result else None) or text or "").split())
-    jobs.transition(turn.session, job.id, S.NEEDS_FOLLOWUP, turn.actor, note=reason or None)
     asked = parse_date(result.date if result else None)
     start = _first_free_hour(turn, asked) if asked else None
+    if technician_absent.never_got_there(job, text):  # nothing begun: the visit itself moves
+        return technician_absent.move_visit(turn, job, reason, asked, start)
+    jobs.transition(turn.session, job.id, S.NEEDS_FOLLOWUP, turn.actor, note=reason or None)
     description = f"Seguimiento de #{job.number}" + (f": {reason}" if reason else "")
     follow_up = jobs.create_job(turn.session, {
         "customer_id": job.customer_id,

@@ -1,0 +1,55 @@
+"""A technician who cannot get to a visit ("llueve a cántaros, no llego a lo de Luis, lo paso
+para mañana", "no voy a poder ir hoy, se me rompió la camioneta"). Nothing was started, so
+nothing is left to finish: the same job moves to the day they name (their first free hour), or
+goes back to the office to coordinate when they name none, and the customer hears that the
+technician cannot come — not that they "come back to finish the job", which a follow-up job
+(flows/technician_close.cannot_complete, for work begun) would tell them."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+
+from core import es_ar, jobs
+from core.es_ar import at_hour, first_name, weekday_date
+from core.jobs.scheduling import DEFAULT_DURATION
+from core.messaging import texts
+from core.messaging.replies import Reply, Text
+from core.models import Job, JobStatus
+from flows.technician_jobs import THE_CUSTOMER, tell_customer
+from flows.turn import Turn
+
+S = JobStatus
+NOT_STARTED = (S.SCHEDULED, S.EN_ROUTE)
+# Not going or not getting there — as opposed to not finishing what was begun
+_NOT_GETTING_THERE = re.compile(
+    r"\bno\s+(?:voy\s+a\s+)?(?:llego|llegue|llegar|llegamos|voy|vamos|ir|paso|pasar|puedo\s+ir"
+    r"|puedo\s+pasar|puedo\s+llegar|podre\s+ir|alcanzo|alcance)\b"
+    r"|\bno\s+(?:voy\s+a\s+)?poder\s+(?:ir|llegar|pasar|ir\s+hoy|llegar\s+hoy)\b"
+    r"|\b(?:suspend\w+|postergu?\w+)\b|\b(?:no\s+)?(?:me\s+)?(?:quede|estoy)\s+varad[oa]\b"
+)
+
+
+def never_got_there(job: Job, text: str) -> bool:
+    """The visit was not begun and the technician says they are not getting there."""
+    return job.status in NOT_STARTED and bool(_NOT_GETTING_THERE.search(es_ar.folded(text)))
+
+
+def move_visit(turn: Turn, job: Job, reason: str, asked: date | None,
+               start: datetime | None) -> list[Reply]:
+    """The job itself moves to `start` (the technician's first free hour on the day they named);
+    without one it waits for the office, pending, with the reason on its history."""
+    if job.status is S.EN_ROUTE:
+        jobs.transition(turn.session, job.id, S.SCHEDULED, turn.actor, note=reason or None)
+    customer = first_name(job.customer.name if job.customer else None) or THE_CUSTOMER
+    if start is not None:
+        jobs.schedule(turn.session, job.id, start, start + DEFAULT_DURATION, turn.actor)
+        when = f"{weekday_date(start.date())} {at_hour(start)}"
+        notified = tell_customer(turn, job, "customer_visit_moved", when=when)
+        return [Text(texts.render("tech_visit_moved", number=job.number, when=when,
+                                  customer=customer, notified=notified))]
+    jobs.transition(turn.session, job.id, S.PENDING, turn.actor, note=reason or "no llegó")
+    notified = tell_customer(turn, job, "customer_visit_moved", when=None)
+    asked_text = es_ar.day_phrase(asked, turn.today) if asked else None
+    return [Text(texts.render("tech_visit_moved", number=job.number, when=None, asked=asked_text,
+                              customer=customer, notified=notified))]

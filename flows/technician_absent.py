@@ -10,12 +10,17 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
+from sqlalchemy import select
+
 from core import es_ar, jobs
 from core.es_ar import at_hour, first_name, weekday_date
 from core.jobs.scheduling import DEFAULT_DURATION
+from core.links import job_link
 from core.messaging import texts
 from core.messaging.replies import Reply, Text
-from core.models import Job, JobStatus
+from core.models import Job, JobStatus, User
+from core.phones import wa_id_for
+from flows.handover import INBOX_ROLES
 from flows.technician_jobs import THE_CUSTOMER, tell_customer
 from flows.turn import Turn
 
@@ -28,6 +33,17 @@ _NOT_GETTING_THERE = re.compile(
     r"|\bno\s+(?:voy\s+a\s+)?poder\s+(?:ir|llegar|pasar|ir\s+hoy|llegar\s+hoy)\b"
     r"|\b(?:suspend\w+|postergu?\w+)\b|\b(?:no\s+)?(?:me\s+)?(?:quede|estoy)\s+varad[oa]\b"
 )
+
+
+def _tell_office(turn: Turn, job: Job, reason: str) -> None:
+    """"Lo coordina la oficina": so the office (owners, admins, dispatchers with a phone) hears it."""
+    office = turn.session.scalars(select(User).where(
+        User.active.is_(True), User.phone.is_not(None), User.role.in_(INBOX_ROLES)))
+    body = texts.render("staff_visit_unscheduled", tech=turn.user.name, number=job.number,
+                        customer=(job.customer.name if job.customer else None) or THE_CUSTOMER,
+                        reason=es_ar.shortened(reason, 200), link=job_link(turn.settings, job.id))
+    for user in office:
+        turn.notify(wa_id_for(user.phone), Text(body))
 
 
 def never_got_there(job: Job, text: str) -> bool:
@@ -50,6 +66,7 @@ def move_visit(turn: Turn, job: Job, reason: str, asked: date | None,
                                   customer=customer, notified=notified))]
     jobs.transition(turn.session, job.id, S.PENDING, turn.actor, note=reason or "no llegó")
     notified = tell_customer(turn, job, "customer_visit_moved", when=None)
+    _tell_office(turn, job, reason)
     asked_text = es_ar.day_phrase(asked, turn.today) if asked else None
     return [Text(texts.render("tech_visit_moved", number=job.number, when=None, asked=asked_text,
                               customer=customer, notified=notified))]

@@ -15,7 +15,7 @@ from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
 from bot import revisions
-from bot.inbound_sql import DirectStore, StoreFailed, statements
+from bot.inbound_sql import INT4, DirectStore, StoreFailed, statements, status_row
 from bot.updates import (
     NUMBER_CHANGES,
     REVISION_TYPES,
@@ -43,7 +43,6 @@ log = logging.getLogger("campotech.bot.inbound")
 # Values a column refuses. The parser cleans and sizes every field first (bot.payloads); should
 # one still slip through, only its own message or status is set aside, never the delivery.
 BAD_VALUE = (DataError, IntegrityError, UnicodeEncodeError)
-INT4 = range(-(2**31), 2**31)  # an `Integer` column
 # The burst_id of a message too old to answer: stored, processed, never replied to.
 STALE = STALE_BURST  # too old to answer: stored processed, never answered
 
@@ -106,9 +105,9 @@ def receive(
     are stored already processed: a delivery Meta retried for a day, or a replayed one, is kept
     for the record but not answered as if the person had just written.
 
-    With `direct` (the webhook), an organization's part made only of plain messages (no
-    statuses, echoes, edits, system notices, contact cards, ads or unreadable kinds) is stored
-    in one round trip on a driver connection; if that fails, through the session as before.
+    With `direct` (the webhook), an organization's part whose messages are all plain (no
+    echoes, edits, system notices, contact cards, ads or unreadable kinds), statuses included,
+    is stored in one round trip on a driver connection; if that fails, through the session.
     """
     result = ReceiveResult()
     numbers = {m.phone_number_id for m in batch.messages} | {s.phone_number_id for s in batch.statuses}
@@ -132,9 +131,9 @@ def receive(
     for org_id in sorted(messages.keys() | statuses.keys()):
         args = (db, org_id, messages.get(org_id, []), statuses.get(org_id, []), stale_before)
         part = None
-        if direct is not None and not args[3] and all(map(_plain, args[2])):
+        if direct is not None and all(map(_plain, args[2])):
             try:
-                part = _receive_direct(direct, org_id, args[2], stale_before)
+                part = _receive_direct(direct, org_id, args[2], args[3], stale_before)
             except StoreFailed as exc:
                 log.warning("org %s: direct store failed (%s); storing through the session",
                             org_id, str(exc)[:200])
@@ -218,18 +217,29 @@ def _plain(m: InboundMessage) -> bool:
 
 
 def _receive_direct(direct: DirectStore, org_id: int, messages: list[InboundMessage],
-                    stale_before: datetime) -> ReceiveResult:
-    """`_receive_for_org` for plain messages only, in one round trip (`DirectStore`)."""
+                    statuses: list[StatusUpdate], stale_before: datetime) -> ReceiveResult:
+    """`_receive_for_org` for plain messages and statuses, in one round trip (`DirectStore`)."""
     result = ReceiveResult()
     now = utcnow()
     stale = [_aware(m.timestamp) < stale_before for m in messages]
     rows = [_message_row(org_id, m, stale=s, settled=None, now=now) for m, s in zip(messages, stale, strict=True)]
-    for m, s, row, (conversation_id, wa_id, message_id) in zip(
-            messages, stale, rows, direct.store(org_id, rows), strict=True):
+    status_rows = [status_row(s, _aware(s.timestamp)) for s in statuses]
+    stored_rows, moved_rows = direct.store(org_id, rows, status_rows)
+    for m, s, row, (conversation_id, wa_id, message_id) in zip(messages, stale, rows, stored_rows, strict=True):
         stored = None if message_id is None else _summary(
             org_id, conversation_id, wa_id, message_id, m, needs_transcript=row["transcript_status"] is not None,
             stale=s)
         _tally(result, m, stored, s, stale_before)
+    for s, row, (found, moved) in zip(statuses, status_rows, moved_rows, strict=True):
+        if found is None:
+            log.info("status %s for unknown message %s ignored", s.status, s.wa_message_id)
+        if moved is None:
+            result.statuses_ignored += 1
+            continue
+        if row["out_of_range"]:
+            log.warning("status error code %d beyond the column's range dropped", s.errors[0].code)
+        result.statuses_applied += 1
+        result.status_changes.append((org_id, moved, row["status"], row["error_code"]))
     return result
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+from datetime import datetime
 
 import psycopg
 from psycopg.types.json import Jsonb
@@ -15,6 +16,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError
 
+from bot.updates import StatusUpdate, status_advances
 from core.models import (
     Conversation,
     ConversationRole,
@@ -24,6 +26,8 @@ from core.models import (
     Role,
     User,
 )
+
+INT4 = range(-(2**31), 2**31)  # an `Integer` column
 
 
 @functools.cache
@@ -139,14 +143,57 @@ SELECT conversation.id, conversation.wa_id, (SELECT id FROM message) FROM conver
 """
 
 
+# A delivery status moved forward, as `bot.inbound._apply_status` does through the session: the
+# outbound message found by its wamid, updated only from a status the new one may follow (a
+# compare-and-set, so two racing statuses cannot both win). Its id and the moved row's id back.
+STATUS = f"""
+WITH target AS (
+    SELECT id FROM messages
+    WHERE wa_message_id = %(wa_message_id)s AND direction = '{Direction.OUTBOUND.value}'
+), moved AS (
+    UPDATE messages AS m
+    SET status = %(status)s, status_at = %(status_at)s,
+        error_code = CASE WHEN %(with_error)s THEN %(error_code)s::integer ELSE m.error_code END,
+        error_title = CASE WHEN %(with_error)s THEN %(error_title)s::varchar ELSE m.error_title END
+    FROM target
+    WHERE m.id = target.id AND m.status = ANY(%(advances_from)s::varchar[])
+    RETURNING m.id
+)
+SELECT (SELECT id FROM target LIMIT 1), (SELECT id FROM moved LIMIT 1)
+"""
+
+
+# Every status a message can be in, for the statuses a new one may follow (status_advances).
+_STATUSES = tuple(d.value for d in DeliveryStatus)
+
+
+def status_row(s: StatusUpdate, at: datetime) -> dict:
+    """`bot.inbound._apply_status`'s decisions, made before the one statement (STATUS)."""
+    try:
+        new_status = DeliveryStatus(s.status).value
+        advances_from = [current for current in _STATUSES if status_advances(current, s.status)]
+    except ValueError:  # not a status we keep: it moves nothing, but the lookup still runs
+        new_status, advances_from = None, []
+    with_error = new_status == DeliveryStatus.FAILED.value and bool(s.errors)
+    code = s.errors[0].code if with_error else None
+    in_range = isinstance(code, int) and code in INT4  # `None in range(...)` walks the range
+    return {
+        "wa_message_id": s.wa_message_id, "status": new_status, "status_at": at,
+        "advances_from": advances_from, "with_error": with_error,
+        "error_code": code if in_range else None, "out_of_range": code is not None and not in_range,
+        "error_title": (s.errors[0].title or "")[:200] if with_error else None,
+    }
+
+
 class StoreFailed(Exception):
     """The direct path could not store (a value refused, the connection gone): nothing of it was
     committed, and the caller stores the same messages through the session instead."""
 
 
 class DirectStore:
-    """Plain inbound messages written on a driver connection: BEGIN, the scope, one STORE per
-    message and COMMIT in one pipelined round trip to PostgreSQL.
+    """Plain inbound messages and delivery statuses written on a driver connection: BEGIN, the
+    scope, one STORE per message, one STATUS per status and COMMIT in one pipelined round trip
+    to PostgreSQL.
 
     Through a session the same two writes cost ~5 ms of CPU per post (session setup, the tenancy
     hooks, compiled-statement caching) and five round trips. The connections come from a small
@@ -172,9 +219,11 @@ class DirectStore:
                                          max_overflow=self._size, pool_pre_ping=False)
         return self._engine
 
-    def store(self, org_id: int, rows: list[dict]) -> list[tuple[int, str, int | None]]:
-        """(conversation id, its wa_id, the new message's id or None for a known wamid) per row,
-        committed; StoreFailed if anything went wrong (then nothing was)."""
+    def store(self, org_id: int, rows: list[dict], status_rows: list[dict] = ()
+              ) -> tuple[list[tuple[int, str, int | None]], list[tuple[int | None, int | None]]]:
+        """Per message row (conversation id, its wa_id, the new message's id or None for a known
+        wamid) and per status row (the message's id or None, the id again if it moved), all
+        committed in one transaction; StoreFailed if anything went wrong (then nothing was)."""
         try:
             proxy = self._pool().raw_connection()
         except (DBAPIError, psycopg.Error) as exc:  # the pool does not wrap a failed connect
@@ -186,8 +235,11 @@ class DirectStore:
                 conn.execute(SCOPE, (str(org_id),))
                 for row in rows:
                     cursors.append(conn.execute(STORE, {**row, "raw": Jsonb(row["raw"])}))
+                for row in status_rows:
+                    cursors.append(conn.execute(STATUS, row))
                 conn.commit()
-            return [cursor.fetchone() for cursor in cursors]
+            results = [cursor.fetchone() for cursor in cursors]
+            return results[:len(rows)], results[len(rows):]
         except (psycopg.Error, UnicodeEncodeError) as exc:
             if conn.broken or conn.closed:
                 proxy.invalidate(exc)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import http.client
 import time
+from pathlib import Path
 
 
 class RetryingConnection:
@@ -39,3 +40,22 @@ def signed_webhook(payload: dict, secret: str) -> tuple[bytes, dict[str, str]]:
     body = simulator.encode(payload)
     return body, {"Content-Type": "application/json",
                   "X-Hub-Signature-256": simulator.sign(secret, body)}
+
+
+def wait_healthy(port: int, *, timeout: float = 90, log: Path | None = None) -> None:
+    """Until the app on 127.0.0.1:`port` answers /healthz; SystemExit after `timeout` seconds
+    (workers importing the app on a busy machine take a while), with the tail of its `log`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        try:
+            conn.request("GET", "/healthz")
+            conn.getresponse().read()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                tail = ":\n" + log.read_text()[-3000:] if log is not None else ""
+                raise SystemExit("the app did not start" + tail) from None
+            time.sleep(0.2)
+        finally:
+            conn.close()

@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench._http import signed_webhook
+from bench._http import signed_webhook, wait_healthy
 from bench._infra import dumps, free_port, load_average, machine, percentile, stack
 from bench._jobs import noop_round_trips
 from bot import sandbox_graph, simulator
@@ -81,18 +81,8 @@ def main() -> None:
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL),
         ]
         try:
+            wait_healthy(port, timeout=30)
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    conn.request("GET", "/healthz")
-                    conn.getresponse().read()
-                    break
-                except OSError:
-                    if time.monotonic() > deadline:
-                        raise SystemExit("the app did not start") from None
-                    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-                    time.sleep(0.2)
             baseline = noop_round_trips(settings.redis_url, max(10, args.bursts))
             from redis import Redis
 

@@ -26,7 +26,6 @@ stack, with round trips per job) — a separate run, since profiling slows them 
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import os
 import subprocess
@@ -41,6 +40,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench._http import wait_healthy
 from bench._infra import dumps, free_port, load_average, machine, percentile, stack
 from bench._jobs import (
     finished_jobs,
@@ -63,22 +63,6 @@ from bench.conversations_sim import (
     Feed,
     Sampler,
 )
-
-
-def _wait_healthy(port: int, log: Path) -> None:
-    deadline = time.monotonic() + 90  # four workers importing the app on a busy machine
-    while True:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-        try:
-            conn.request("GET", "/healthz")
-            conn.getresponse().read()
-            return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise SystemExit("the app did not start:\n" + log.read_text()[-3000:]) from None
-            time.sleep(0.2)
-        finally:
-            conn.close()
 
 
 def _rest_of_procfile() -> dict[str, list[str]]:
@@ -163,7 +147,7 @@ def main() -> None:
         procs += [subprocess.Popen(argv, **quiet) for argv in extra.values()]
         watch = StackWatch(settings)
         try:
-            _wait_healthy(port, log)
+            wait_healthy(port, log=log)
             if "transcriber" in extra:
                 _wait_for_queue(settings.redis_url, "voice", log)
             baseline = noop_round_trips(settings.redis_url, 20)

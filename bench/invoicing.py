@@ -34,10 +34,9 @@ from urllib.parse import quote
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench._http import signed_webhook
+from bench._http import signed_webhook, wait_healthy
 from bench._infra import free_port, percentile, stack
 from bench._jobs import job_times, noop_round_trips
-from bench.conversations import _wait_healthy
 from bot import simulator
 from tests.fakes.afip_server import FakeAfip, make_credentials
 from tests.fakes.mercadopago_server import FakeMercadoPago
@@ -266,7 +265,7 @@ def main() -> None:
                 subprocess.Popen([sys.executable, "-m", "workers.clock"], **quiet),
             ]
             try:
-                _wait_healthy(port)
+                wait_healthy(port)
                 baseline = noop_round_trips(settings.redis_url, 20)
 
                 techs = [Technician(port, t, c, args.quiet, args.timeout) for t, c in pairs]

@@ -35,38 +35,54 @@ _NOT_GETTING_THERE = re.compile(
 )
 
 
-def _tell_office(turn: Turn, job: Job, reason: str) -> None:
+def _tell_office(turn: Turn, job: Job, reason: str, why: str) -> None:
     """"Lo coordina la oficina": so the office (owners, admins, dispatchers with a phone) hears it."""
     office = turn.session.scalars(select(User).where(
         User.active.is_(True), User.phone.is_not(None), User.role.in_(INBOX_ROLES)))
-    body = texts.render("staff_visit_unscheduled", tech=turn.user.name, number=job.number,
+    body = texts.render("staff_visit_unscheduled", tech=turn.user.name, number=job.number, why=why,
                         customer=(job.customer.name if job.customer else None) or THE_CUSTOMER,
                         reason=es_ar.shortened(reason, 200), link=job_link(turn.settings, job.id))
     for user in office:
         turn.notify(wa_id_for(user.phone), Text(body))
 
 
+# At the door with nobody to open it ("toqué timbre y no hay nadie", "no atiende nadie")
+_NOBODY_HOME = re.compile(
+    r"\bno\s+(?:me\s+)?(?:atiende|atienden|abre|abren|contesta|contestan)\b|\bnadie\s+(?:atiende|abre|contesta)\b"
+    r"|\bno\s+(?:hay|habia|estaba|esta)\s+nadie\b|\bno\s+(?:estaba|esta)\s+(?:el|la)\s+(?:cliente|senora|senor|duen[oa])\b"
+)
+
+
 def never_got_there(job: Job, text: str) -> bool:
-    """The visit was not begun and the technician says they are not getting there."""
-    return job.status in NOT_STARTED and bool(_NOT_GETTING_THERE.search(es_ar.folded(text)))
+    """The visit was not begun: the technician is not getting there, or found nobody home."""
+    return job.status in NOT_STARTED and why_not(text) is not None
 
 
-def move_visit(turn: Turn, job: Job, reason: str, asked: date | None,
+def why_not(text: str) -> str | None:
+    """"nobody_home", "not_going", or None when the words tell of work begun."""
+    said = es_ar.folded(text)
+    if _NOBODY_HOME.search(said):
+        return "nobody_home"
+    return "not_going" if _NOT_GETTING_THERE.search(said) else None
+
+
+def move_visit(turn: Turn, job: Job, text: str, reason: str, asked: date | None,
                start: datetime | None) -> list[Reply]:
     """The job itself moves to `start` (the technician's first free hour on the day they named);
     without one it waits for the office, pending, with the reason on its history."""
     if job.status is S.EN_ROUTE:
         jobs.transition(turn.session, job.id, S.SCHEDULED, turn.actor, note=reason or None)
     customer = first_name(job.customer.name if job.customer else None) or THE_CUSTOMER
+    why = why_not(text) or "not_going"
     if start is not None:
         jobs.schedule(turn.session, job.id, start, start + DEFAULT_DURATION, turn.actor)
         when = f"{weekday_date(start.date())} {at_hour(start)}"
-        notified = tell_customer(turn, job, "customer_visit_moved", when=when)
+        notified = tell_customer(turn, job, "customer_visit_moved", when=when, why=why)
         return [Text(texts.render("tech_visit_moved", number=job.number, when=when,
                                   customer=customer, notified=notified))]
     jobs.transition(turn.session, job.id, S.PENDING, turn.actor, note=reason or "no llegó")
-    notified = tell_customer(turn, job, "customer_visit_moved", when=None)
-    _tell_office(turn, job, reason)
+    notified = tell_customer(turn, job, "customer_visit_moved", when=None, why=why)
+    _tell_office(turn, job, reason, why)
     asked_text = es_ar.day_phrase(asked, turn.today) if asked else None
     return [Text(texts.render("tech_visit_moved", number=job.number, when=None, asked=asked_text,
                               customer=customer, notified=notified))]

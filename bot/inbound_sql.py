@@ -5,7 +5,6 @@ statement on a driver connection (`DirectStore`), the webhook's path for plain m
 
 from __future__ import annotations
 
-import contextlib
 import functools
 from datetime import datetime
 
@@ -104,10 +103,10 @@ def statements(dialect: str):
 # -- the webhook's direct path -------------------------------------------------------------------
 # The same two writes as `statements` (keep them in step), as one statement: the conversation
 # upserted, the message inserted once per wamid, the row ids back. Row-level security reads
-# `app.org_id` from the transaction, set first in the same round trip (SCOPE). A parameter used
-# twice is cast, or PostgreSQL may deduce two types for it.
+# `app.org_id`, which SCOPE sets for the connection's session (see DirectStore). A parameter
+# used twice is cast, or PostgreSQL may deduce two types for it.
 
-SCOPE = "SELECT set_config('app.org_id', %s, true), set_config('app.scope', 'org', true)"
+SCOPE = "SELECT set_config('app.org_id', %s, false), set_config('app.scope', 'org', false)"
 
 STORE = f"""
 WITH conversation AS (
@@ -191,16 +190,21 @@ class StoreFailed(Exception):
 
 
 class DirectStore:
-    """Plain inbound messages and delivery statuses written on a driver connection: BEGIN, the
-    scope, one STORE per message, one STATUS per status and COMMIT in one pipelined round trip
-    to PostgreSQL.
+    """Plain inbound messages and delivery statuses written on driver connections, in one
+    round trip to PostgreSQL.
 
-    Through a session the same two writes cost ~5 ms of CPU per post (session setup, the tenancy
-    hooks, compiled-statement caching) and five round trips. The connections come from a small
-    pool of its own, without the pre-ping the shared pool does at every checkout: a connection
-    that died raises here, is dropped, and the session path (which pings) stores the post. Built
-    lazily; disposed with the application's engine.
+    Through a session the same writes cost ~5 ms of CPU per post (session setup, the tenancy
+    hooks, compiled-statement caching) and five round trips. These connections come from a
+    small pool of their own that nothing else uses, so the organization scope row-level
+    security reads is set for the connection's session (SCOPE, set_config(..., false)) and
+    kept while its posts are for the same organization: a post with one message is then one
+    statement in autocommit, its own transaction. Several statements are sent pipelined
+    between BEGIN and COMMIT, the scope first when it changes. The pool does not ping before
+    use: a connection that died raises here, is dropped, and the caller stores the post through
+    the session (which pings). Built lazily; disposed with the application's engine.
     """
+
+    SCOPED = "campotech.direct_org_id"  # in the connection's `info`: the organization its scope is
 
     def __init__(self, engine, size: int = 4):
         self._source = engine
@@ -224,28 +228,35 @@ class DirectStore:
         """Per message row (conversation id, its wa_id, the new message's id or None for a known
         wamid) and per status row (the message's id or None, the id again if it moved), all
         committed in one transaction; StoreFailed if anything went wrong (then nothing was)."""
+        statements = [(STORE, {**row, "raw": Jsonb(row["raw"])}) for row in rows]
+        statements += [(STATUS, row) for row in status_rows]
         try:
             proxy = self._pool().raw_connection()
         except (DBAPIError, psycopg.Error) as exc:  # the pool does not wrap a failed connect
             raise StoreFailed(f"{type(exc).__name__}: {exc}") from exc
         try:
             conn = proxy.driver_connection
-            cursors = []
-            with conn.pipeline():
-                conn.execute(SCOPE, (str(org_id),))
-                for row in rows:
-                    cursors.append(conn.execute(STORE, {**row, "raw": Jsonb(row["raw"])}))
-                for row in status_rows:
-                    cursors.append(conn.execute(STATUS, row))
-                conn.commit()
-            results = [cursor.fetchone() for cursor in cursors]
+            if not conn.autocommit:
+                conn.autocommit = True
+            if proxy.info.get(self.SCOPED) == org_id and len(statements) == 1:
+                results = [conn.execute(*statements[0]).fetchone()]
+            else:
+                # Forgotten until set again: a failure below leaves it unknown.
+                proxy.info.pop(self.SCOPED, None)
+                with conn.pipeline():
+                    conn.execute(SCOPE, (str(org_id),))
+                    if len(statements) > 1:
+                        conn.execute("BEGIN")
+                    cursors = [conn.execute(sql, params) for sql, params in statements]
+                    if len(statements) > 1:
+                        conn.execute("COMMIT")
+                results = [cursor.fetchone() for cursor in cursors]
+                proxy.info[self.SCOPED] = org_id
             return results[:len(rows)], results[len(rows):]
         except (psycopg.Error, UnicodeEncodeError) as exc:
-            if conn.broken or conn.closed:
-                proxy.invalidate(exc)
-            else:
-                with contextlib.suppress(psycopg.Error):
-                    conn.rollback()
+            # Whatever state it was left in (an aborted transaction, a dead socket), not reused.
+            proxy.info.pop(self.SCOPED, None)
+            proxy.invalidate(exc)
             raise StoreFailed(f"{type(exc).__name__}: {exc}") from exc
         finally:
             proxy.close()

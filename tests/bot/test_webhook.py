@@ -171,3 +171,25 @@ def test_redis_losing_the_burst_script_still_opens_the_burst(harness):
     assert harness.redis.zcard(DUE) == 1
     assert harness.post(simulator.text(PHONE_NUMBER_ID, "5491166660002", "qué tal")).get_json()["stored"] == 1
     assert harness.redis.zcard(DUE) == 2
+
+
+def test_posts_for_two_organizations_each_land_in_their_own(harness, caplog):
+    """The webhook's connections keep an organization's scope while posts are for it
+    (bot.inbound_sql.DirectStore): posts alternating between two organizations, and one post
+    for both, are stored in their own, none of them through the session's fallback."""
+    from tests.factories import create_org
+
+    other_number = "100000000000999"
+    other = create_org(harness.db, "Gas del Sur", slug="gas-del-sur", wa_phone_number_id=other_number)
+    with caplog.at_level(logging.WARNING, logger="campotech.bot.inbound"):
+        for n in range(3):
+            for number in (PHONE_NUMBER_ID, other_number):
+                assert harness.post(simulator.text(number, CUSTOMER, f"hola {n}")).get_json()["stored"] == 1
+        both = simulator.text(PHONE_NUMBER_ID, CUSTOMER, "uno")
+        both["entry"].append(simulator.text(other_number, CUSTOMER, "dos")["entry"][0])
+        assert harness.post(both).get_json()["stored"] == 2
+    assert "direct store failed" not in caplog.text
+    for org_id, last in ((harness.org_id, "uno"), (other, "dos")):
+        with harness.db.org_session(org_id) as s:
+            assert s.scalar(select(func.count(Message.id))) == 4
+            assert s.scalar(select(Message.body).order_by(Message.id.desc()).limit(1)) == last

@@ -51,6 +51,7 @@ from flows.engine import INTERRUPTIONS, FlowSpec
 from flows.steps import Flow, Step
 from flows.turn import Turn
 from flows.understood import SERVICES
+from nlu.intent.evaluate import ASK_BELOW
 
 log = logging.getLogger("campotech.flows.booking")
 
@@ -63,6 +64,8 @@ MISSES_BEFORE_PERSON = 2
 def handle(turn: Turn) -> list[Reply]:
     """Go on with the booking in progress, or start one for a new request."""
     if turn.in_flow(FLOW) and turn.intent not in INTERRUPTIONS:
+        if _another_trade(turn):
+            return _switch(turn)
         return step(turn)
     if turn.intent == "new_job" and turn.tap is None:
         return start(turn)
@@ -83,6 +86,32 @@ def start(turn: Turn) -> list[Reply]:
         notice = texts.render("closed_now", opening=describe_opening(turn.org, turn.now)).strip()
         replies[0] = _prefixed(replies[0], notice)
     return replies
+
+
+# What a booking keeps when the customer turns to another request: where and who, not what
+KEPT_ON_SWITCH = frozenset({"address", "known_address", "name", "contact", "media"})
+
+
+def _another_trade(turn: Turn) -> bool:
+    """A new request of another trade in the middle of a booking not yet made ("necesito
+    presupuesto para pintar 3 ambientes" while asked for the address of an electrical job): it
+    is no answer to the step, and counting it as a miss hands the customer to a person."""
+    r, booked = turn.result, turn.slots.get("service")
+    return (turn.tap is None and r.intent == "new_job" and bool(r.service) and bool(booked)
+            and r.service != booked and not r.address
+            and (r.confidence is None or r.confidence >= ASK_BELOW))
+
+
+def _switch(turn: Turn) -> list[Reply]:
+    """The unfinished booking turns to the new request; the address and name already given stay."""
+    kept = {k: v for k, v in turn.slots.items() if k in KEPT_ON_SWITCH}
+    log.info("booking switched to another trade (%s -> %s)", turn.slots.get("service"),
+             turn.result.service)
+    lead = Text(texts.render("booking_switched", service=SERVICES.get(turn.result.service, "eso")))
+    replies = BOOKING.start(turn, **kept)
+    if turn.slots.get("urgency") == "emergency":
+        return emergency_advice(turn) + replies
+    return [lead, *replies]
 
 
 def step(turn: Turn) -> list[Reply]:

@@ -213,9 +213,9 @@ class DirectStore:
         event.listen(engine, "engine_disposed", self._dispose)
 
     def _dispose(self, _engine=None) -> None:
+        # Its connections closed; the engine stays usable (a new pool, the dialect known).
         if self._engine is not None:
             self._engine.dispose()
-            self._engine = None
 
     def _pool(self):
         if self._engine is None:

@@ -5,7 +5,9 @@ distinct Meta payloads (one new text message each) at a fixed concurrency (close
 at a fixed rate of 200 requests/s (open loop: latency counts from each request's scheduled
 time), and reports our figures as ratios of the bare endpoint's. Also printed: the
 configuration, the load average before and after, and the CPU our closed loop cost per request
-by process (gunicorn, PostgreSQL, Redis), next to #20's targets.
+by process (gunicorn, PostgreSQL, Redis), next to #20's targets. With --profile N, the in-process
+profile also counts per post the SQL statements sent (at the driver), the Redis round trips
+and the transactions PostgreSQL finished.
 """
 
 from __future__ import annotations

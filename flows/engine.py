@@ -37,7 +37,7 @@ from core.messaging import texts
 from core.messaging.replies import Button, Buttons, Reply, Text
 from core.models import Conversation, ConversationRole, Organization, User
 from core.settings import Settings, get_settings
-from flows import business_hours, clarify, handover, photos
+from flows import business_hours, clarify, handover, photos, staff_questions
 from flows.burst import Burst, BurstItem
 from flows.buttons import CallbackData, MenuTap, decode
 from flows.context import org_context
@@ -248,6 +248,10 @@ def _fallback(turn: Turn, parts: list[str]) -> list[Reply]:
     if hours:
         c.misses = 0
         return hours
+    asked = staff_questions.forward(turn) if intent == "other" else None
+    if asked:  # a technician's question for the business: passed to the office, no miss
+        c.misses = 0
+        return asked
     if intent == "other":
         c.misses = (c.misses or 0) + 1
         if c.misses >= MISSES_BEFORE_PERSON:

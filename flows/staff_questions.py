@@ -1,0 +1,55 @@
+"""A technician's question the bot cannot answer goes to the office, not to "no te entendí".
+
+"¿Me pasás el número de la ART? Me corté con una chapa", "¿dónde dejo la factura del
+corralón?", "¿mañana se trabaja, que es feriado?": a technician asks the business, and the bot
+is only its front desk. Met with "no te entendí" and the menu, the question is lost and the
+second one hands the technician to a person anyway. So a question (a question mark, or the
+words one starts with) is passed at once to every owner, admin and dispatcher with a phone, with
+the technician's number to answer them directly, and the technician hears it was passed on.
+Keyboard mash and plain chatter are not questions and still count as misses."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from core import es_ar
+from core.messaging import texts
+from core.messaging.replies import Reply, Text
+from core.models import ConversationRole, User
+from core.phones import wa_id_for
+from flows.handover import INBOX_ROLES
+from flows.turn import Turn
+
+QUOTE = 300
+_ASKS = re.compile(
+    r"^(?:y\s+|che\s+|hola\s+|una\s+pregunta\s+)*(?:que|como|donde|cuando|quien|quienes|cual|cuales|cuanto"
+    r"|cuanta|cuantos|cuantas|por\s+que|para\s+que|me\s+pasas|me\s+pasan|me\s+mandas|tenes|tienen|hay"
+    r"|puedo|se\s+puede|sabes|saben|alguien\s+sabe)\b"
+)
+
+
+def is_question(text: str) -> bool:
+    said = es_ar.folded(text)
+    return "?" in text or bool(_ASKS.search(said))
+
+
+def forward(turn: Turn) -> list[Reply] | None:
+    """Pass a technician's question to the office; None when it is no question or nobody is
+    there to ask."""
+    c = turn.conversation
+    if c.role is not ConversationRole.TECHNICIAN or not turn.text or not is_question(turn.text):
+        return None
+    office = [u for u in turn.session.scalars(select(User).where(
+        User.active.is_(True), User.phone.is_not(None), User.role.in_(INBOX_ROLES)))
+        if u.id != c.user_id]
+    if not office:
+        return None
+    name = turn.user.name if turn.user else (c.profile_name or es_ar.readable_phone(c.phone))
+    body = texts.render("staff_tech_question", name=name, phone=es_ar.readable_phone(c.phone),
+                        text=es_ar.shortened(turn.text, QUOTE))
+    for user in office:
+        turn.notify(wa_id_for(user.phone), Text(body))
+    boss = es_ar.first_name(office[0].name) if len(office) == 1 else None
+    return [Text(texts.render("tech_question_passed", boss=boss))]

@@ -12,11 +12,10 @@ from core.db import Database
 from core.messaging import texts
 from core.messaging.outbox import queue_replies
 from core.messaging.replies import Text
-from core.models import Conversation, ConversationRole, Message, Organization, Role, User
+from core.models import Conversation, ConversationRole, Organization, Role, User
 from core.phones import wa_id_for
 from core.settings import Settings
 from services.dispatch import Dispatcher
-from services.metrics import Metrics
 
 log = logging.getLogger("campotech.bot.alerts")
 
@@ -59,17 +58,3 @@ def panic_changed(db: Database, redis: Redis, settings: Settings, org_id: int, c
         log.warning("panic mode OFF for organization %s", org_id)
         notify_owners(db, redis, org_id, texts.render("panic_owner_clear", org_name=org_name),
                       key=f"panic-off:{stamp}")
-
-
-def sent(db: Database, redis: Redis, org_id: int, message_id: int) -> None:
-    """Count a message Meta accepted; a burst's first reply also measures the wait."""
-    with db.org_session(org_id) as session:
-        message = session.get(Message, message_id)
-        kind, key = message.type, message.idempotency_key or ""
-    metrics = Metrics(redis)
-    metrics.inc("campotech_messages_out_total", kind)
-    if key.startswith("burst:") and key.endswith(":0"):
-        burst_id = key.split(":")[1]
-        closed = redis.get(f"campotech:burst-closed:{burst_id}")
-        if closed:
-            metrics.observe_latency(max(0.0, time.time() - float(closed)))

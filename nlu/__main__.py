@@ -6,6 +6,9 @@ import argparse
 import json
 import sys
 from datetime import datetime
+from zoneinfo import ZoneInfo
+
+_BUENOS_AIRES = ZoneInfo("America/Argentina/Buenos_Aires")  # the contract's zone when none is told
 
 
 def _transcribe(args: argparse.Namespace) -> int:
@@ -37,9 +40,16 @@ def _extract(args: argparse.Namespace) -> int:
     for line in sys.stdin:
         if not line.strip():
             continue
-        case = json.loads(line)
         try:
-            now = datetime.fromisoformat(case["now"])
+            case = json.loads(line)
+        except ValueError:
+            case = None
+        if not isinstance(case, dict):  # one answer a line still, so the lines stay aligned
+            print(f"line is not a JSON object: {line[:80]!r}", file=sys.stderr)
+            out.write(json.dumps(Extraction().answer(None), ensure_ascii=False) + "\n")
+            continue
+        try:
+            now = _now(case.get("now"))
             # `context` is an optional extra: {"open_job": "scheduled", "asked": "day"}.
             context = Context.from_dict(case["context"]) if case.get("context") else None
             result = extract(case.get("text") or "", case.get("role") or "customer", now,
@@ -50,6 +60,18 @@ def _extract(args: argparse.Namespace) -> int:
         out.write(json.dumps(result.answer(case.get("id")), ensure_ascii=False) + "\n")
     out.flush()
     return 0
+
+
+def _now(value: object) -> datetime:
+    """The case's `now`; without one (or unreadable), this moment in Buenos Aires."""
+    if isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            print(f"unreadable now {value[:40]!r}: using the current time", file=sys.stderr)
+        else:
+            return moment if moment.tzinfo else moment.replace(tzinfo=_BUENOS_AIRES)
+    return datetime.now(_BUENOS_AIRES)
 
 
 def _train(args: argparse.Namespace) -> int:

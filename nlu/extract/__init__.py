@@ -189,7 +189,7 @@ def extract_rules(
         guess = model.guess(text, role, context, found=found)
         intent, confidence = guess.intent, round(guess.confidence, 4)
         alternatives = [label for label, _ in guess.ranked[:4]]
-    if message_kinds.is_noise(found.folded):
+    if message_kinds.is_noise(found.folded) or not _VISIBLE.search(text):
         # keyboard mash asks for nothing, whoever types it (the model, given no words it knows,
         # falls back on what the role usually asks: an owner's "asdf" read as "who owes me")
         intent, confidence = "other", 0.99
@@ -228,6 +228,11 @@ def extract_rules(
         confidence=confidence,
         alternatives=alternatives,
     )
+
+
+# Anything a person could read: a message of only spaces, control or zero-width characters says
+# nothing (the model, given no words, would fall back on what the role usually asks)
+_VISIBLE = re.compile(r"[^\s\x00-\x1f\x7f\u200b-\u200f\u2028-\u202f\u2060\ufeff]")
 
 
 def extract(

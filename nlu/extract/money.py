@@ -94,13 +94,18 @@ def _clean(value: float) -> float:
     return float(round(value, 2))
 
 
+# No field-service job is charged a billion pesos: a longer figure is a slip of the keyboard (or a
+# phone number read as money), and an invoice of it would only be refused by AFIP.
+MAX_AMOUNT = 1_000_000_000
+
+
 def find_amount(folded: str) -> float | None:
     """The amount of money named in folded text, or None."""
     best: tuple[int, int, float] | None = None  # (tier, -position, value)
 
     def offer(tier: int, pos: int, value: float | None) -> None:
         nonlocal best
-        if value is None or value <= 0:
+        if value is None or value <= 0 or value > MAX_AMOUNT:
             return
         key = (tier, -pos, value)
         if best is None or key[:2] > best[:2]:

@@ -13,7 +13,8 @@ NOW = datetime.fromisoformat("2026-11-21T10:30:00-03:00")
 
 
 @pytest.mark.parametrize("role", ["customer", "technician", "owner"])
-@pytest.mark.parametrize("text", ["asdf qwerty", "zzzz", "jjjjj", "sdfsdf", "Asdfg", "brrr"])
+@pytest.mark.parametrize("text", ["asdf qwerty", "zzzz", "jjjjj", "sdfsdf", "Asdfg", "brrr",
+                                  "\u200b\ufeff", "\x00 \n", "   "])
 def test_mash_is_other_for_every_role(text, role):
     assert extract(text, role, NOW).intent == "other"
 

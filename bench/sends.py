@@ -1,11 +1,12 @@
 """Sends at Meta's pace: our real send path against a Graph API stand-in that answers in 100 ms (JSON).
 
-The stand-in (`--serve`, started in its own process) is a small asyncio HTTP/1.1 server on
-127.0.0.1: `POST /{version}/{phone-number-id}/messages` with a bearer token gets Meta's response
-shape after the configured latency — `{"messaging_product": "whatsapp", "contacts": [{"input",
-"wa_id"}], "messages": [{"id": "wamid…"}]}` (a mark-as-read gets `{"success": true}`) — keeping
-connections alive like Meta does. It counts TCP connections opened, requests, sends, the
-most sends it held at once and the most that arrived within one second (`GET /_stats`).
+The stand-in (`bench._graph_stand_in`, started in its own process by `--serve`) is a small
+asyncio HTTP/1.1 server on 127.0.0.1: `POST /{version}/{phone-number-id}/messages` with a bearer
+token gets Meta's response shape after the configured latency — `{"messaging_product":
+"whatsapp", "contacts": [{"input", "wa_id"}], "messages": [{"id": "wamid…"}]}` (a mark-as-read
+gets `{"success": true}`) — keeping connections alive like Meta does. It counts TCP connections
+opened, requests, sends, the most sends it held at once and the most that arrived within one
+second (`GET /_stats`).
 
 Stored replies (queued outbound messages to distinct customers of one organization, inside the
 24-hour window) go through `workers.tasks.send_message` — the send RQ job: Sender (the message,
@@ -31,13 +32,8 @@ and Redis commands per send, deferrals by our own rate limit. Target (#20): one 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import base64
 import bisect
-import http.client
-import json
 import os
-import secrets
 import subprocess
 import sys
 import tempfile
@@ -49,119 +45,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import _graph_stand_in as graph_stand_in
+
 PHONE_NUMBER_ID = "100000000000555"
 TOKEN = "bench-token"
 CUSTOMERS = 100  # distinct recipients, so no customer gets many messages in a row
-REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found"}
-
-
-# -- the Graph API stand-in -------------------------------------------------------------------
-
-class StandIn:
-    """What Meta's Cloud API answers for sends and read marks, after `latency` seconds."""
-
-    def __init__(self, latency: float):
-        self.latency = latency
-        self.stats = self._zero()
-
-    @staticmethod
-    def _zero() -> dict:
-        return {"connections_opened": 0, "requests": 0, "sends": 0, "read_marks": 0, "errors": 0,
-                "in_flight": 0, "max_in_flight": 0, "first_arrival": None, "last_answer": None,
-                "arrivals": []}
-
-    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        counted = False  # a connection counts once it carries a Graph call (not the bench's /_stats)
-        try:
-            while True:
-                line = await reader.readline()
-                if not line:
-                    break
-                method, target, _version = line.decode("latin-1").split(" ", 2)
-                headers = {}
-                while (header := await reader.readline()) not in (b"\r\n", b"\n", b""):
-                    name, _, value = header.decode("latin-1").partition(":")
-                    headers[name.strip().lower()] = value.strip()
-                body = await reader.readexactly(int(headers.get("content-length") or 0))
-                if not counted and not target.startswith("/_"):
-                    counted = True
-                    self.stats["connections_opened"] += 1
-                status, answer = await self.route(method, target, headers, body)
-                data = json.dumps(answer).encode()
-                writer.write(f"HTTP/1.1 {status} {REASONS[status]}\r\nContent-Type: application/json; "
-                             f"charset=UTF-8\r\nContent-Length: {len(data)}\r\n\r\n".encode() + data)
-                await writer.drain()
-                if headers.get("connection", "").lower() == "close":
-                    break
-        except (ConnectionError, asyncio.IncompleteReadError, ValueError):
-            pass
-        finally:
-            writer.close()
-
-    async def route(self, method: str, target: str, headers: dict, body: bytes) -> tuple[int, dict]:
-        path = target.split("?", 1)[0].strip("/").split("/")
-        if method == "GET" and path == ["_stats"]:
-            return 200, self.stats
-        if method == "POST" and path == ["_reset"]:
-            self.stats = self._zero()
-            return 200, self.stats
-        self.stats["requests"] += 1
-        if not (method == "POST" and len(path) == 3 and path[0].startswith("v") and path[2] == "messages"):
-            self.stats["errors"] += 1
-            return 404, _error(100, "Unsupported post request.", "GraphMethodException")
-        if not headers.get("authorization", "").startswith("Bearer "):
-            self.stats["errors"] += 1
-            return 401, _error(190, "Invalid OAuth access token - Cannot parse access token")
-        try:
-            payload = json.loads(body)
-        except ValueError:
-            payload = None
-        if not isinstance(payload, dict) or payload.get("messaging_product") != "whatsapp":
-            self.stats["errors"] += 1
-            return 400, _error(100, "(#100) Invalid parameter")
-        now = time.time()
-        if payload.get("status") != "read":
-            self.stats["arrivals"].append(now)
-        self.stats["first_arrival"] = self.stats["first_arrival"] or now
-        self.stats["in_flight"] += 1
-        self.stats["max_in_flight"] = max(self.stats["max_in_flight"], self.stats["in_flight"])
-        try:
-            await asyncio.sleep(self.latency)
-        finally:
-            self.stats["in_flight"] -= 1
-        self.stats["last_answer"] = time.time()
-        if payload.get("status") == "read":
-            self.stats["read_marks"] += 1
-            return 200, {"success": True}
-        self.stats["sends"] += 1
-        to = str(payload.get("to") or "")
-        wamid = "wamid.HBgL" + base64.b64encode(secrets.token_bytes(30)).decode().rstrip("=")
-        return 200, {"messaging_product": "whatsapp", "contacts": [{"input": to, "wa_id": to.lstrip("+")}],
-                     "messages": [{"id": wamid}]}
-
-
-def _error(code: int, message: str, type_: str = "OAuthException") -> dict:
-    return {"error": {"message": message, "type": type_, "code": code,
-                      "fbtrace_id": base64.b64encode(secrets.token_bytes(9)).decode()}}
-
-
-def serve(port: int, latency: float) -> None:
-    async def main() -> None:
-        stand_in = StandIn(latency)
-        server = await asyncio.start_server(stand_in.handle, "127.0.0.1", port, backlog=1024)
-        async with server:
-            await server.serve_forever()
-
-    asyncio.run(main())
-
-
-def _stand_in(port: int, method: str, path: str) -> dict:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    try:
-        conn.request(method, path)
-        return json.loads(conn.getresponse().read())
-    finally:
-        conn.close()
 
 
 # -- the bench --------------------------------------------------------------------------------
@@ -231,12 +119,12 @@ def _measure(settings, port: int, org_id: int, ids: list[int], run, cpu) -> dict
     from bench._infra import load_average
 
     time.sleep(1.5)  # the per-number bucket refills
-    _stand_in(port, "POST", "/_reset")
+    graph_stand_in.call(port, "POST", "/_reset")
     xacts0, commands0 = _counters(settings)
     cpu0, wall0 = cpu(), time.monotonic()
     extra = run()
     cpu1, wall = cpu(), time.monotonic() - wall0
-    stats = _stand_in(port, "GET", "/_stats")
+    stats = graph_stand_in.call(port, "GET", "/_stats")
     xacts1, commands1 = _counters(settings)
     sends = stats["sends"] or 1
     span = (stats["last_answer"] or 0) - (stats["first_arrival"] or 0)
@@ -287,7 +175,7 @@ def _rq_worker(settings, port: int, org_id: int, ids: list[int], profile_prefix:
             for message_id in ids:
                 dispatch.send(org_id, message_id)
             give_up = time.monotonic() + 30 + len(ids)
-            while _stand_in(port, "GET", "/_stats")["sends"] < len(ids) and time.monotonic() < give_up:
+            while graph_stand_in.call(port, "GET", "/_stats")["sends"] < len(ids) and time.monotonic() < give_up:
                 time.sleep(0.2)
             return {"process": f"one `python -m workers.worker` (rq SimpleWorker), {send_threads} send threads"}
 
@@ -347,7 +235,7 @@ def main() -> None:
     parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)  # the stand-in's own process
     args = parser.parse_args()
     if args.serve:
-        serve(args.serve, args.latency)
+        graph_stand_in.serve(args.serve, args.latency)
         return
     # The worker and this process's clients size their connection pools to the threads.
     os.environ["WHATSAPP_SEND_THREADS"] = str(args.threads)
@@ -363,7 +251,7 @@ def main() -> None:
         deadline = time.monotonic() + 10
         while True:
             try:
-                _stand_in(port, "GET", "/_stats")
+                graph_stand_in.call(port, "GET", "/_stats")
                 break
             except OSError:
                 if time.monotonic() > deadline:

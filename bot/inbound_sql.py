@@ -1,6 +1,6 @@
-"""The two statements that store an inbound message (`bot/inbound.py`): the conversation upserted
-with its sender's role, and the message inserted once per wamid; and the same two as one
-statement on a driver connection (`DirectStore`), the webhook's path for plain messages.
+"""The two statements that store an inbound message (`bot/inbound_store.py`): the conversation
+upserted with its sender's role, and the message inserted once per wamid; and the same two as
+one statement on a driver connection (`DirectStore`), the webhook's path for plain messages.
 """
 
 from __future__ import annotations
@@ -31,8 +31,8 @@ INT4 = range(-(2**31), 2**31)  # an `Integer` column
 
 @functools.cache
 def statements(dialect: str):
-    """The two statements of `bot.inbound._store_message`, built once per dialect (building them
-    costs more than running them).
+    """The two statements of `bot.inbound_store._store_message`, built once per dialect (building
+    them costs more than running them).
 
     A new sender's role comes from the staff's phones in the same statement; an existing
     conversation gets its last-inbound time moved forward (never back) and the newest name.
@@ -142,8 +142,8 @@ SELECT conversation.id, conversation.wa_id, (SELECT id FROM message) FROM conver
 """
 
 
-# A delivery status moved forward, as `bot.inbound._apply_status` does through the session: the
-# outbound message found by its wamid, updated only from a status the new one may follow (a
+# A delivery status moved forward, as `bot.inbound_store.apply_status` does through the session:
+# the outbound message found by its wamid, updated only from a status the new one may follow (a
 # compare-and-set, so two racing statuses cannot both win). Its id and the moved row's id back.
 STATUS = f"""
 WITH target AS (
@@ -167,7 +167,7 @@ _STATUSES = tuple(d.value for d in DeliveryStatus)
 
 
 def status_row(s: StatusUpdate, at: datetime) -> dict:
-    """`bot.inbound._apply_status`'s decisions, made before the one statement (STATUS)."""
+    """`bot.inbound_store.apply_status`'s decisions, made before the one statement (STATUS)."""
     try:
         new_status = DeliveryStatus(s.status).value
         advances_from = [current for current in _STATUSES if status_advances(current, s.status)]

@@ -23,7 +23,7 @@ from core.messaging.outbox import queue_replies
 from core.messaging.replies import Text
 from core.models import Conversation, DeliveryStatus, Message, Organization
 from core.settings import Settings
-from integrations.whatsapp import retryable_code
+from integrations.whatsapp_errors import retryable_code
 from services.app_parts import Part
 from services.burst_closer import BUSY_KEY
 from services.bursts import BurstClock

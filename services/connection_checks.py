@@ -17,7 +17,8 @@ from core.models import IvaCondition, Organization
 from core.settings import Settings
 from core.vault import Vault
 from integrations.mercadopago import MercadoPagoError
-from integrations.whatsapp import WhatsAppClient, WhatsAppError
+from integrations.whatsapp import WhatsAppClient
+from integrations.whatsapp_errors import WhatsAppError
 from services import afip_gateway, connection_status, payment_gateway
 from services.connection_status import FAILED, MISSING, OK, CheckResult
 

@@ -11,7 +11,7 @@ from core.db import Database
 from core.models import Message, Organization, utcnow
 from core.settings import Settings
 from flows.context import org_context
-from integrations.whatsapp import MediaRejected, WhatsAppError
+from integrations.whatsapp_errors import MediaRejected, WhatsAppError
 from nlu.transcribe import transcribe, warm
 from services.whatsapp_gateway import client_for
 

@@ -26,7 +26,8 @@ from core.messaging.replies import (
 )
 from core.models import Conversation, DeliveryStatus, Direction, Message, utcnow
 from core.settings import Settings
-from integrations.whatsapp import WhatsAppClient, WhatsAppError, body_parameters
+from integrations.whatsapp import WhatsAppClient, body_parameters
+from integrations.whatsapp_errors import WhatsAppError
 from services.alerts import panic_changed
 from services.dispatch import SEND_TIMEOUT
 from services.metrics import Metrics

@@ -14,7 +14,8 @@ from core.db import Database
 from core.models import Message, Organization
 from core.settings import Settings
 from core.vault import Vault
-from integrations.whatsapp import WhatsAppClient, WhatsAppError, code_template_components
+from integrations.whatsapp import WhatsAppClient, code_template_components
+from integrations.whatsapp_errors import WhatsAppError
 from services import otp
 
 log = logging.getLogger("campotech.workers")  # the name these lines always had

@@ -1,6 +1,6 @@
 """Updates that change what is already stored: edits, deletions, echoes and number changes.
 
-Called by bot.inbound in the webhook's transaction, right after the update itself is stored:
+Called by bot.inbound_store in the webhook's transaction, right after the update itself is stored:
 - an `edit` or `revoke` is applied to the message it points at. Inside the open burst (the
   message not answered yet) the edit replaces the text and the deletion drops the message, and
   the update itself is settled (never answered on its own); after the burst was answered the

@@ -33,7 +33,7 @@ from core.phones import normalize_phone
 
 log = logging.getLogger("campotech.core.conversations")
 
-# The burst id of an inbound message stored too old to answer (bot.inbound): never answered.
+# The burst id of an inbound message stored too old to answer (bot.inbound_store): never answered.
 STALE_BURST = "stale"
 
 STAFF_ROLES = {Role.OWNER: ConversationRole.OWNER, Role.ADMIN: ConversationRole.OWNER,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from nlu.intent import corpus
 from nlu.intent.model import Context, IntentModel, train
 
-ASK_BELOW = 0.55  # below this confidence the bot asks (flows/clarify.py reads it from here)
+ASK_BELOW = 0.6  # below this confidence the bot asks (flows/clarify.py reads it from here)
 
 
 @dataclass(frozen=True)

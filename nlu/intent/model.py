@@ -33,7 +33,7 @@ from nlu.schema import intents_for
 log = logging.getLogger("campotech.nlu.intent")
 
 MODEL_DIR = Path(__file__).resolve().parents[2] / "var" / "nlu"
-VERSION = 4  # bump when `features` (or the normalization under it) changes: old models are retrained
+VERSION = 5  # bump when `features`, the normalization under it or `CONFIG` change: old models are retrained
 
 
 @dataclass(frozen=True)
@@ -85,16 +85,17 @@ class _Scorer:
     def __init__(self, vectorizer: FeatureUnion, classifier: LogisticRegression):
         self.parts = []
         offset = 0
-        for _, vec in vectorizer.transformer_list:
+        weights = vectorizer.transformer_weights or {}
+        for name, vec in vectorizer.transformer_list:
             self.parts.append((vec.build_analyzer(), vec.vocabulary_, vec.idf_, offset,
-                               vec.sublinear_tf))
+                               vec.sublinear_tf, weights.get(name, 1.0)))
             offset += len(vec.vocabulary_)
         self.coef = np.ascontiguousarray(classifier.coef_.T)  # features x classes
         self.intercept = classifier.intercept_
 
     def probabilities(self, doc: str) -> np.ndarray:
         scores = self.intercept.copy()
-        for analyzer, vocabulary, idf, offset, sublinear in self.parts:
+        for analyzer, vocabulary, idf, offset, sublinear, block_weight in self.parts:
             counts: dict[int, int] = {}
             for gram in analyzer(doc):
                 column = vocabulary.get(gram)
@@ -107,7 +108,7 @@ class _Scorer:
             if sublinear:
                 tf = 1.0 + np.log(tf)
             weights = tf * idf[columns]
-            weights /= np.sqrt(weights @ weights)
+            weights *= block_weight / np.sqrt(weights @ weights)
             scores += weights @ self.coef[columns + offset]
         scores -= scores.max()
         exp = np.exp(scores)
@@ -147,13 +148,39 @@ class IntentModel:
         return guesses
 
 
-def _vectorizer() -> FeatureUnion:
+@dataclass(frozen=True)
+class Config:
+    """The model's choices, picked by family-group cross-validation inside the training side
+    (`python -m bench.nlu_select`), never by the held-out score."""
+
+    c: float = 16.0
+    char_analyzer: str = "char_wb"
+    char_ngrams: tuple[int, int] = (2, 5)
+    char_min_df: int = 2
+    char_max_features: int | None = 120_000
+    word_ngrams: tuple[int, int] = (1, 2)
+    word_min_df: int = 1
+    char_weight: float = 1.0
+    word_weight: float = 1.0
+    class_weight: str | None = None
+
+
+CONFIG = Config()
+
+
+def _vectorizer(config: Config = CONFIG) -> FeatureUnion:
     return FeatureUnion([
-        ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2,
-                                  sublinear_tf=True, max_features=120_000, dtype=np.float32)),
-        ("words", TfidfVectorizer(analyzer="word", ngram_range=(1, 2), min_df=1,
-                                  token_pattern=r"\S+", sublinear_tf=True, dtype=np.float32)),
-    ])
+        ("chars", TfidfVectorizer(analyzer=config.char_analyzer, ngram_range=config.char_ngrams,
+                                  min_df=config.char_min_df, sublinear_tf=True,
+                                  max_features=config.char_max_features, dtype=np.float32)),
+        ("words", TfidfVectorizer(analyzer="word", ngram_range=config.word_ngrams,
+                                  min_df=config.word_min_df, token_pattern=r"\S+",
+                                  sublinear_tf=True, dtype=np.float32)),
+    ], transformer_weights={"chars": config.char_weight, "words": config.word_weight})
+
+
+def _classifier(config: Config = CONFIG) -> LogisticRegression:
+    return LogisticRegression(C=config.c, max_iter=3000, class_weight=config.class_weight)
 
 
 def _row_features(ex: corpus.Example) -> str:
@@ -171,11 +198,11 @@ def _all_features(rows: list[corpus.Example]) -> list[str]:
 
 
 def train(examples: list[corpus.Example], fingerprint: str = "", *, augment: bool = True,
-          c: float = 8.0) -> IntentModel:
+          config: Config = CONFIG) -> IntentModel:
     rows = corpus.augmented(examples) if augment else examples
-    vectorizer = _vectorizer()
+    vectorizer = _vectorizer(config)
     matrix = vectorizer.fit_transform(_all_features(rows))
-    classifier = LogisticRegression(C=c, max_iter=3000)
+    classifier = _classifier(config)
     classifier.fit(matrix, [ex.intent for ex in rows])
     return IntentModel(vectorizer, classifier, fingerprint)
 

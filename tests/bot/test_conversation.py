@@ -60,14 +60,7 @@ def test_global_commands(harness):
 
 
 def test_when_are_you_coming_answers_with_the_job_and_a_working_tracking_link(harness):
-    tech = add_technician(harness.db, harness.org_id, "Carlos Rodríguez", "+5491155550101")
-    with harness.db.org_session(harness.org_id) as s:
-        customer = customers.create_customer(s, {"name": "Marta García", "phone": "+" + CUSTOMER})
-        job = jobs.create_job(s, {"customer_id": customer.id, "service": "plumbing", "technician_id": tech})
-        start = datetime.now(UTC) + timedelta(hours=1)
-        jobs.schedule(s, job.id, start, start + timedelta(hours=2), "user:1")
-        jobs.transition(s, job.id, "en_route", "user:1", eta_minutes=20)
-        number = job.number
+    _, number = _marta_job(harness, "en_route", eta_minutes=20)
     harness.say("hola, ¿cuándo vienen?")
     harness.work()
     body = _body(_last(harness))
@@ -98,13 +91,7 @@ def test_the_owner_asks_for_the_summary_and_who_owes(harness):
 
 def test_a_technician_on_the_way_moves_the_job_and_the_customer_hears_it(harness):
     tech_wa = "5491155550101"
-    tech = add_technician(harness.db, harness.org_id, "Carlos Rodríguez", "+" + tech_wa)
-    with harness.db.org_session(harness.org_id) as s:
-        customer = customers.create_customer(s, {"name": "Marta García", "phone": "+" + CUSTOMER})
-        job = jobs.create_job(s, {"customer_id": customer.id, "service": "plumbing", "technician_id": tech})
-        start = datetime.now(UTC) + timedelta(hours=1)
-        jobs.schedule(s, job.id, start, start + timedelta(hours=2), "user:1")
-        job_id = job.id
+    job_id, _ = _marta_job(harness)
     harness.say("voy para lo de García, llego en 20", wa_id=tech_wa)
     harness.work()
     assert "García" in _body(_last(harness, tech_wa)) or "Marta" in _body(_last(harness, tech_wa))
@@ -122,15 +109,7 @@ def test_a_technician_on_the_way_moves_the_job_and_the_customer_hears_it(harness
 
 def test_a_photo_from_a_technician_on_site_is_kept_with_the_job(harness):
     tech_wa = "5491155550101"
-    tech = add_technician(harness.db, harness.org_id, "Carlos Rodríguez", "+" + tech_wa)
-    with harness.db.org_session(harness.org_id) as s:
-        customer = customers.create_customer(s, {"name": "Marta García", "phone": "+" + CUSTOMER})
-        job = jobs.create_job(s, {"customer_id": customer.id, "service": "plumbing", "technician_id": tech})
-        start = datetime.now(UTC) + timedelta(hours=1)
-        jobs.schedule(s, job.id, start, start + timedelta(hours=2), "user:1")
-        jobs.transition(s, job.id, "en_route", "user:1", eta_minutes=5)
-        jobs.transition(s, job.id, "on_site", "user:1")
-        job_id, number = job.id, job.number
+    job_id, number = _marta_job(harness, "en_route", "on_site")
     photo = harness.graph.upload_media(b"\xff\xd8\xff\xe0" + bytes(3000), "image/jpeg")
     harness.post(simulator.image(PHONE_NUMBER_ID, tech_wa, photo))
     harness.work()
@@ -160,18 +139,11 @@ def test_a_booking_left_idle_for_a_day_expires_politely(harness):
 
 def test_a_technician_closes_a_job_with_a_message_and_a_button(harness):
     tech_wa = "5491155550101"
-    tech = add_technician(harness.db, harness.org_id, "Carlos Rodríguez", "+" + tech_wa)
     with harness.db.org_session(harness.org_id) as s:
         from core.billing.price_book import create_item
 
         create_item(s, {"name": "Cambio de flexible", "price": "12000", "service": "plumbing"})
-        customer = customers.create_customer(s, {"name": "Marta García", "phone": "+" + CUSTOMER})
-        job = jobs.create_job(s, {"customer_id": customer.id, "service": "plumbing", "technician_id": tech})
-        start = datetime.now(UTC) + timedelta(hours=1)
-        jobs.schedule(s, job.id, start, start + timedelta(hours=2), "user:1")
-        jobs.transition(s, job.id, "en_route", "user:1", eta_minutes=5)
-        jobs.transition(s, job.id, "on_site", "user:1")
-        job_id = job.id
+    job_id, _ = _marta_job(harness, "en_route", "on_site")
     harness.say("hola")  # the customer wrote today: free-form messages can reach them
     harness.work()
     harness.say("terminé, cambié el flexible, cobrale 15 lucas", wa_id=tech_wa)
@@ -203,13 +175,24 @@ def test_a_technician_closes_a_job_with_a_message_and_a_button(harness):
 
 
 def _scheduled_job(harness, tech_phone="+5491155550101"):
+    start = (datetime.now(UTC) + timedelta(days=2)).replace(hour=12, minute=0, second=0, microsecond=0)
+    return _marta_job(harness, start=start, tech_phone=tech_phone)[0]
+
+
+def _marta_job(harness, *states: str, start: datetime | None = None, eta_minutes: int = 5,
+               tech_phone: str = "+5491155550101") -> tuple[int, int]:
+    """Carlos Rodríguez's plumbing job at Marta García's (the harness's customer), two hours
+    from `start` (an hour from now by default), walked through `states`: (id, number)."""
     tech = add_technician(harness.db, harness.org_id, "Carlos Rodríguez", tech_phone)
     with harness.db.org_session(harness.org_id) as s:
         customer = customers.create_customer(s, {"name": "Marta García", "phone": "+" + CUSTOMER})
         job = jobs.create_job(s, {"customer_id": customer.id, "service": "plumbing", "technician_id": tech})
-        start = (datetime.now(UTC) + timedelta(days=2)).replace(hour=12, minute=0, second=0, microsecond=0)
+        start = start or datetime.now(UTC) + timedelta(hours=1)
         jobs.schedule(s, job.id, start, start + timedelta(hours=2), "user:1")
-        return job.id
+        for state in states:
+            jobs.transition(s, job.id, state, "user:1",
+                            eta_minutes=eta_minutes if state == "en_route" else None)
+        return job.id, job.number
 
 
 def test_a_customer_reschedules_with_a_slot_button_and_a_confirmation(harness):

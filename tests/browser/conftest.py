@@ -145,3 +145,19 @@ def sign_in(page, live: LiveApp, email: str, password: str) -> None:
     page.fill("#password", password)
     page.click("button:has-text('Entrar')")
     page.wait_for_url(re.compile(r"/app/?$"))
+
+
+OWNER_EMAIL = "roberto@example.com"
+
+
+def owner_shop(live: LiveApp, password: str) -> int:
+    """The suites' shop, Plomería Rápida, with its owner Roberto Gómez (who signs in with
+    `OWNER_EMAIL` and `password`); its organization id."""
+    from core.identity.users import create_user
+    from tests.factories import create_org
+
+    org_id = create_org(live.db, "Plomería Rápida", slug="plomeria-rapida")
+    with live.db.org_session(org_id) as s:
+        create_user(s, {"name": "Roberto Gómez", "role": "owner", "email": OWNER_EMAIL,
+                        "password": password, "phone": "+5491155550100"})
+    return org_id

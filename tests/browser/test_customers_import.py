@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from core.identity.users import create_user
 from core.models import Customer
-from tests.browser.conftest import sign_in
-from tests.factories import create_org
+from tests.browser.conftest import owner_shop, sign_in
 
 PASSWORD = "una-clave-bien-larga"
 CSV = ("nombre;teléfono;email;dirección;localidad\n"
@@ -18,10 +16,7 @@ CSV = ("nombre;teléfono;email;dirección;localidad\n"
 
 
 def test_owner_imports_customers_and_sees_the_bad_row(live_app, page, shot, tmp_path):
-    org_id = create_org(live_app.db, "Plomería Rápida", slug="plomeria-rapida")
-    with live_app.db.org_session(org_id) as s:
-        create_user(s, {"name": "Roberto Gómez", "role": "owner", "email": "roberto@example.com",
-                        "password": PASSWORD, "phone": "+5491155550100"})
+    org_id = owner_shop(live_app, PASSWORD)
     upload = tmp_path / "clientes.csv"
     upload.write_text(CSV, encoding="utf-8")
 

@@ -7,10 +7,8 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from core.identity.users import create_user
 from core.models import PriceBookItem
-from tests.browser.conftest import sign_in
-from tests.factories import create_org
+from tests.browser.conftest import owner_shop, sign_in
 
 PASSWORD = "una-clave-bien-larga"
 CSV = ("código;nombre;rubro;unidad;precio;IVA\n"
@@ -20,10 +18,7 @@ CSV = ("código;nombre;rubro;unidad;precio;IVA\n"
 
 
 def test_owner_creates_an_item_and_imports_a_csv_with_a_bad_row(live_app, page, shot, tmp_path):
-    org_id = create_org(live_app.db, "Plomería Rápida", slug="plomeria-rapida")
-    with live_app.db.org_session(org_id) as s:
-        create_user(s, {"name": "Roberto Gómez", "role": "owner", "email": "roberto@example.com",
-                        "password": PASSWORD, "phone": "+5491155550100"})
+    org_id = owner_shop(live_app, PASSWORD)
     upload = tmp_path / "precios.csv"
     upload.write_text(CSV, encoding="utf-8")
 

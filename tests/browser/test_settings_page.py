@@ -8,12 +8,10 @@ import re
 
 from rq import Queue, SimpleWorker
 
-from core.identity.users import create_user
 from core.models import Organization
 from core.vault import Vault
 from services.queues import QUEUE_NAMES
-from tests.browser.conftest import sign_in
-from tests.factories import create_org
+from tests.browser.conftest import owner_shop, sign_in
 
 PASSWORD = "una-clave-bien-larga"
 
@@ -21,10 +19,7 @@ PASSWORD = "una-clave-bien-larga"
 def test_owner_sets_up_afip_and_tests_the_connection(make_live_app, page, shot, fake_afip,
                                                      afip_credentials, tmp_path):
     live = make_live_app(afip_base_url=fake_afip.url, afip_timeout_seconds=5.0)
-    org_id = create_org(live.db, "Plomería Rápida", slug="plomeria-rapida")
-    with live.db.org_session(org_id) as s:
-        create_user(s, {"name": "Roberto Gómez", "role": "owner", "email": "roberto@example.com",
-                        "password": PASSWORD, "phone": "+5491155550100"})
+    org_id = owner_shop(live, PASSWORD)
     cert_pem, key_pem = afip_credentials
     (tmp_path / "campotech.crt").write_bytes(cert_pem)
     (tmp_path / "campotech.key").write_bytes(key_pem)

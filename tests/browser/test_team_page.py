@@ -5,20 +5,15 @@ from __future__ import annotations
 
 import re
 
-from core.identity.users import create_user
 from core.models import User
-from tests.browser.conftest import PHONE, sign_in
-from tests.factories import create_org
+from tests.browser.conftest import PHONE, owner_shop, sign_in
 
 PASSWORD = "una-clave-bien-larga"
 TECH_PASSWORD = "flexible-de-cocina-40"
 
 
 def test_owner_adds_a_technician_who_then_signs_in(live_app, page, browser, shot):
-    org_id = create_org(live_app.db, "Plomería Rápida", slug="plomeria-rapida")
-    with live_app.db.org_session(org_id) as s:
-        create_user(s, {"name": "Roberto Gómez", "role": "owner", "email": "roberto@example.com",
-                        "password": PASSWORD, "phone": "+5491155550100"})
+    org_id = owner_shop(live_app, PASSWORD)
 
     sign_in(page, live_app, "roberto@example.com", PASSWORD)
 

@@ -33,7 +33,8 @@ from decimal import Decimal
 
 import pytest
 from flask import Flask, jsonify, request
-from werkzeug.serving import make_server
+
+from tests.fakes.served import Served
 
 AR = timezone(timedelta(hours=-3))
 COLLECTOR_ID = 202809963
@@ -69,7 +70,7 @@ def _stamp(when: datetime) -> str:
     return when.astimezone(AR).isoformat(timespec="milliseconds")
 
 
-class FakeMercadoPago:
+class FakeMercadoPago(Served):
     def __init__(self, access_token: str | None = "APP_USR-test-token"):
         self.access_token = access_token  # None: accept any token
         self.requests: list[Recorded] = []
@@ -88,22 +89,7 @@ class FakeMercadoPago:
         app.add_url_rule("/v1/payments/search", view_func=self._search_payments)
         app.add_url_rule("/v1/payments/<payment_id>", view_func=self._get_payment)
         app.add_url_rule("/users/me", view_func=self._me)
-        self._server = make_server("127.0.0.1", 0, app, threaded=True)
-        self.url = f"http://127.0.0.1:{self._server.server_port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
-                                        daemon=True)
-
-    def start(self) -> FakeMercadoPago:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._stopping.is_set():
-            return
-        self._stopping.set()  # wakes delayed handlers
-        self._server.shutdown()
-        self._thread.join(5)
-        self._server.server_close()
+        self.url = self._serve(app)
 
     # -- what the tests set -----------------------------------------------------------------
 

@@ -21,7 +21,8 @@ from typing import Any
 
 import pytest
 from flask import Flask, jsonify, request
-from werkzeug.serving import make_server
+
+from tests.fakes.served import Served
 
 ERROR_TYPES = {400: "invalid_request_error", 401: "invalid_request_error",
                404: "invalid_request_error", 429: "rate_limit_exceeded", 500: "server_error",
@@ -37,7 +38,7 @@ class Recorded:
     files: dict[str, bytes] = field(default_factory=dict)
 
 
-class FakeOpenAI:
+class FakeOpenAI(Served):
     def __init__(self, api_key: str | None = "test-key"):
         self.api_key = api_key  # None: accept any (or no) token
         self.requests: list[Recorded] = []
@@ -52,23 +53,8 @@ class FakeOpenAI:
         app.add_url_rule("/v1/chat/completions", view_func=self._chat, methods=["POST"])
         app.add_url_rule("/v1/audio/transcriptions", view_func=self._transcribe,
                          methods=["POST"])
-        self._server = make_server("127.0.0.1", 0, app, threaded=True)
-        self.root = f"http://127.0.0.1:{self._server.server_port}"
+        self.root = self._serve(app)
         self.url = f"{self.root}/v1"
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
-                                        daemon=True)
-
-    def start(self) -> FakeOpenAI:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._stopping.is_set():
-            return
-        self._stopping.set()  # wakes delayed handlers
-        self._server.shutdown()
-        self._thread.join(5)
-        self._server.server_close()
 
     # -- what the tests set -----------------------------------------------------------------
 

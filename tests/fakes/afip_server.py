@@ -40,7 +40,8 @@ from cryptography.hazmat.primitives.serialization import pkcs7
 from cryptography.x509.oid import NameOID
 from flask import Flask, Response, request
 from lxml import etree
-from werkzeug.serving import make_server
+
+from tests.fakes.served import Served
 
 ART = timezone(timedelta(hours=-3))
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
@@ -105,7 +106,7 @@ class FakePersona:
     active: bool
 
 
-class FakeAfip:
+class FakeAfip(Served):
     def __init__(self):
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -126,22 +127,7 @@ class FakeAfip:
         app.add_url_rule("/wsaa", view_func=self._wsaa, methods=["POST"])
         app.add_url_rule("/wsfe", view_func=self._wsfe, methods=["POST"])
         app.add_url_rule("/padron", view_func=self._padron, methods=["POST"])
-        self._server = make_server("127.0.0.1", 0, app, threaded=True)
-        self.url = f"http://127.0.0.1:{self._server.server_port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
-                                        daemon=True)
-
-    def start(self) -> FakeAfip:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._stopping.is_set():
-            return
-        self._stopping.set()  # wakes held answers
-        self._server.shutdown()
-        self._thread.join(5)
-        self._server.server_close()
+        self.url = self._serve(app)
 
     # -- what the tests set -----------------------------------------------------------------
 

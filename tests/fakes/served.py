@@ -27,7 +27,7 @@ class Served:
     def stop(self) -> None:
         if self._stopping.is_set():
             return
-        self._stopping.set()  # wakes delayed handlers
+        self._stopping.set()  # wakes delayed or held answers
         self._server.shutdown()
         self._thread.join(5)
         self._server.server_close()

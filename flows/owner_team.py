@@ -33,7 +33,7 @@ def handle(turn: Turn) -> list[Reply]:
         select(User).where(User.role == Role.TECHNICIAN, User.active.is_(True)).order_by(User.name)))
     said = es_ar.folded(turn.text)
     names = tuple(n for n in (es_ar.folded(es_ar.first_name(t.name)) for t in technicians) if n)
-    if not asks_about_team(said, names) or _money(said):
+    if not asks_about_team(said, names):
         return []  # not about the team after all: the owner's other answers or the fallback
     if not technicians:
         return [Text(texts.render("owner_team", members=[], more=0))]
@@ -43,11 +43,6 @@ def handle(turn: Turn) -> list[Reply]:
     members = [_member(turn, t, day.get(t.id, [])) for t in shown]
     return [Text(texts.render("owner_team", members=members,
                               more=len(named or technicians) - len(shown)))]
-
-
-def _money(said: str) -> bool:
-    return any(w in said.split() for w in ("debe", "deben", "debo", "plata", "guita", "facturamos",
-                                             "cobramos", "saldo", "saldos", "pago", "pagos"))
 
 
 def _jobs_today(turn: Turn, technician_ids: list[int]) -> dict[int, list[Job]]:

@@ -202,6 +202,11 @@ def extract_rules(
             and not _UNDOES.search(found.folded):
         # "no lo muevas, el horario me queda perfecto": the visit stays, nothing to change
         intent = "other"
+    if role == "owner" and intent in _TEAM_MISREAD and message_kinds.asks_about_team(
+            found.folded, _first_names(org_context)):
+        # "¿quién está de guardia?", "¿dónde anda Diego?": the team, not the money (the model
+        # reads a "quién" as "quién me debe"); the flows answer it as `other`
+        intent, confidence = "other", max(confidence or 0.0, 0.9)
     if role == "customer" and _GIVES_CUIT.search(found.folded):
         # a customer giving their CUIT gives it for an invoice, however short the message
         intent, confidence = "invoice_request", max(confidence or 0.0, 0.95)
@@ -228,6 +233,15 @@ def extract_rules(
         confidence=confidence,
         alternatives=alternatives,
     )
+
+
+_TEAM_MISREAD = frozenset({"other", "owner_unpaid", "owner_summary", "greeting"})
+
+
+def _first_names(org: OrgContext | None) -> tuple[str, ...]:
+    """The organization's technicians' first names, folded ("carlos", "diego")."""
+    names = (org.technicians if org else ()) or ()
+    return tuple(fold_aligned(n).split()[0] for n in names if fold_aligned(n).split())
 
 
 # Anything a person could read: a message of only spaces, control or zero-width characters says

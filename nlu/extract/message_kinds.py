@@ -126,6 +126,7 @@ _TEAM = re.compile(
     r"|\bquien(?:es)?\s+(?:esta|estan|anda|andan)\s+(?:libres?|trabajando|laburando|en\s+la\s+calle|ocupad[oa]s?)\b"
     r"|\b(?:hay\s+)?(?:algun|algunos?)\s+tecnicos?\s+(?:libres?|cerca|disponibles?)\b"
 )
+_MONEY = re.compile(r"\b(?:debe|deben|debo|plata|guita|facturamos|facturado|cobramos|cobrado|saldos?|pagos?)\b")
 # About one person named: where they are, their number, whether they got there or finished
 _ABOUT_SOMEONE = re.compile(
     r"\b(?:donde|por\s+donde|cel|celular|telefono|numero|contacto|llego|termino|salio|fue|anda|esta)\b"
@@ -135,6 +136,8 @@ _ABOUT_SOMEONE = re.compile(
 def asks_about_team(text: str, names: tuple[str, ...] = ()) -> bool:
     """Whether an owner asks about the technicians (folded text): on call, where, busy or free;
     or about one of them by first name (`names`, folded) with a word of where or how they are."""
+    if _MONEY.search(text):
+        return False  # "¿quién me debe plata?", "¿dónde está la guita de lo de Marta?"
     if _TEAM.search(text):
         return True
     words = set(re.findall(r"[a-zñ]+", text))

@@ -8,8 +8,6 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from sqlalchemy import select
-
 from core import customers, jobs
 from core.es_ar import first_name, readable_phone
 from core.jobs.emergencies import assign_emergency
@@ -18,8 +16,7 @@ from core.jobs.scheduling import parse_slot_id
 from core.links import job_link
 from core.messaging import texts
 from core.messaging.replies import Reply, Text
-from core.models import Customer, Role, User
-from core.phones import wa_id_for
+from core.models import Customer, Role
 from flows import photos
 from flows.turn import Turn
 
@@ -144,9 +141,4 @@ def emergency_advice(turn: Turn) -> list[Reply]:
 
 def _alert_owners(turn: Turn, template: str, **ctx) -> None:
     """Every active owner with a phone, at once (the technician gets a notice of their own)."""
-    owners = turn.session.scalars(
-        select(User).where(User.active.is_(True), User.phone.is_not(None), User.role == Role.OWNER)
-    )
-    body = texts.render(template, **ctx)
-    for user in owners:
-        turn.notify(wa_id_for(user.phone), Text(body))
+    turn.tell_staff(texts.render(template, **ctx), roles=(Role.OWNER,))

@@ -25,22 +25,17 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
-
 from core import es_ar
 from core.links import conversation_link
 from core.messaging import texts
 from core.messaging.conversations import AFTER_PERSON as AFTER_PERSON_FLOW
 from core.messaging.replies import Reply, Text
-from core.models import Conversation, ConversationRole, Role, User
-from core.phones import wa_id_for
+from core.models import Conversation, ConversationRole
 from core.settings import Settings, get_settings
 from flows.turn import Turn, flow_active
 
 FLOW = "handover"
 AFTER_PERSON = AFTER_PERSON_FLOW  # set by core.messaging.conversations.hand_back
-# Who answers the inbox, and so hears on WhatsApp that someone is waiting for a person.
-INBOX_ROLES = (Role.OWNER, Role.ADMIN, Role.DISPATCHER)
 QUOTE = 300
 
 
@@ -67,21 +62,15 @@ def tell_staff(turn: Turn) -> None:
     their open job and the conversation's link. Without it the flag only shows in an inbox
     nobody has open, and the customer waits on a promise nobody knows about."""
     c = turn.conversation
-    staff = [u for u in turn.session.scalars(select(User).where(
-        User.active.is_(True), User.phone.is_not(None), User.role.in_(INBOX_ROLES)))
-        if u.id != c.user_id]
-    if not staff:
-        return
     technician = c.role is ConversationRole.TECHNICIAN
     name = turn.user.name if technician and turn.user else c.profile_name
     phone = es_ar.readable_phone(c.phone) or c.wa_id
     job = turn.open_job
     wait = _minutes(turn.settings.handover_wait_minutes)
-    body = texts.render("staff_person_wanted", who=name, phone=phone, technician=technician,
-                        number=job.number if job else None, text=es_ar.shortened(turn.text, QUOTE),
-                        wait=wait, link=conversation_link(turn.settings, c.id))
-    for user in staff:
-        turn.notify(wa_id_for(user.phone), Text(body))
+    turn.tell_staff(texts.render(
+        "staff_person_wanted", who=name, phone=phone, technician=technician,
+        number=job.number if job else None, text=es_ar.shortened(turn.text, QUOTE),
+        wait=wait, link=conversation_link(turn.settings, c.id)))
 
 
 def _minutes(setting: float) -> str:

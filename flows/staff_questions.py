@@ -12,14 +12,10 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import select
-
 from core import es_ar
 from core.messaging import texts
 from core.messaging.replies import Reply, Text
-from core.models import ConversationRole, User
-from core.phones import wa_id_for
-from flows.handover import INBOX_ROLES
+from core.models import ConversationRole
 from flows.turn import Turn
 
 QUOTE = 300
@@ -41,15 +37,11 @@ def forward(turn: Turn) -> list[Reply] | None:
     c = turn.conversation
     if c.role is not ConversationRole.TECHNICIAN or not turn.text or not is_question(turn.text):
         return None
-    office = [u for u in turn.session.scalars(select(User).where(
-        User.active.is_(True), User.phone.is_not(None), User.role.in_(INBOX_ROLES)))
-        if u.id != c.user_id]
+    name = turn.user.name if turn.user else (c.profile_name or es_ar.readable_phone(c.phone))
+    office = turn.tell_staff(texts.render("staff_tech_question", name=name,
+                                          phone=es_ar.readable_phone(c.phone),
+                                          text=es_ar.shortened(turn.text, QUOTE)))
     if not office:
         return None
-    name = turn.user.name if turn.user else (c.profile_name or es_ar.readable_phone(c.phone))
-    body = texts.render("staff_tech_question", name=name, phone=es_ar.readable_phone(c.phone),
-                        text=es_ar.shortened(turn.text, QUOTE))
-    for user in office:
-        turn.notify(wa_id_for(user.phone), Text(body))
     boss = es_ar.first_name(office[0].name) if len(office) == 1 else None
     return [Text(texts.render("tech_question_passed", boss=boss))]

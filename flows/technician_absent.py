@@ -10,17 +10,13 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
-from sqlalchemy import select
-
 from core import es_ar, jobs
 from core.es_ar import at_hour, first_name, weekday_date
 from core.jobs.scheduling import DEFAULT_DURATION
 from core.links import job_link
 from core.messaging import texts
 from core.messaging.replies import Reply, Text
-from core.models import Job, JobStatus, User
-from core.phones import wa_id_for
-from flows.handover import INBOX_ROLES
+from core.models import Job, JobStatus
 from flows.technician_jobs import THE_CUSTOMER, tell_customer
 from flows.turn import Turn
 
@@ -37,13 +33,10 @@ _NOT_GETTING_THERE = re.compile(
 
 def _tell_office(turn: Turn, job: Job, reason: str, why: str) -> None:
     """"Lo coordina la oficina": so the office (owners, admins, dispatchers with a phone) hears it."""
-    office = turn.session.scalars(select(User).where(
-        User.active.is_(True), User.phone.is_not(None), User.role.in_(INBOX_ROLES)))
-    body = texts.render("staff_visit_unscheduled", tech=turn.user.name, number=job.number, why=why,
-                        customer=(job.customer.name if job.customer else None) or THE_CUSTOMER,
-                        reason=es_ar.shortened(reason, 200), link=job_link(turn.settings, job.id))
-    for user in office:
-        turn.notify(wa_id_for(user.phone), Text(body))
+    turn.tell_staff(texts.render(
+        "staff_visit_unscheduled", tech=turn.user.name, number=job.number, why=why,
+        customer=(job.customer.name if job.customer else None) or THE_CUSTOMER,
+        reason=es_ar.shortened(reason, 200), link=job_link(turn.settings, job.id)))
 
 
 # At the door with nobody to open it ("toqué timbre y no hay nadie", "no atiende nadie")
@@ -53,27 +46,25 @@ _NOBODY_HOME = re.compile(
 )
 
 
-def never_got_there(job: Job, text: str) -> bool:
-    """The visit was not begun: the technician is not getting there, or found nobody home."""
-    return job.status in NOT_STARTED and why_not(text) is not None
-
-
-def why_not(text: str) -> str | None:
-    """"nobody_home", "not_going", or None when the words tell of work begun."""
+def never_got_there(job: Job, text: str) -> str | None:
+    """Why a visit not begun is not happening: "nobody_home" (at the door, nobody opened) or
+    "not_going" (not getting there); None when the visit was begun or the words tell of work
+    begun (then it is a follow-up)."""
+    if job.status not in NOT_STARTED:
+        return None
     said = es_ar.folded(text)
     if _NOBODY_HOME.search(said):
         return "nobody_home"
     return "not_going" if _NOT_GETTING_THERE.search(said) else None
 
 
-def move_visit(turn: Turn, job: Job, text: str, reason: str, asked: date | None,
+def move_visit(turn: Turn, job: Job, why: str, reason: str, asked: date | None,
                start: datetime | None) -> list[Reply]:
     """The job itself moves to `start` (the technician's first free hour on the day they named);
     without one it waits for the office, pending, with the reason on its history."""
     if job.status is S.EN_ROUTE:
         jobs.transition(turn.session, job.id, S.SCHEDULED, turn.actor, note=reason or None)
     customer = first_name(job.customer.name if job.customer else None) or THE_CUSTOMER
-    why = why_not(text) or "not_going"
     if start is not None:
         jobs.schedule(turn.session, job.id, start, start + DEFAULT_DURATION, turn.actor)
         when = f"{weekday_date(start.date())} {at_hour(start)}"

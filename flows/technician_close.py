@@ -232,8 +232,8 @@ def cannot_complete(turn: Turn, job: Job, text: str, result: Extraction | None) 
     reason = " ".join(((result.description if result else None) or text or "").split())
     asked = parse_date(result.date if result else None)
     start = _first_free_hour(turn, asked) if asked else None
-    if technician_absent.never_got_there(job, text):  # nothing begun: the visit itself moves
-        return technician_absent.move_visit(turn, job, text, reason, asked, start)
+    if why := technician_absent.never_got_there(job, text):  # nothing begun: the visit moves
+        return technician_absent.move_visit(turn, job, why, reason, asked, start)
     jobs.transition(turn.session, job.id, S.NEEDS_FOLLOWUP, turn.actor, note=reason or None)
     description = f"Seguimiento de #{job.number}" + (f": {reason}" if reason else "")
     follow_up = jobs.create_job(turn.session, {

@@ -21,8 +21,18 @@ from sqlalchemy.orm import Session
 from core import es_ar
 from core.customers import find_by_phone as find_customer
 from core.jobs import OPEN_STATUSES
-from core.messaging.replies import Reply
-from core.models import Conversation, ConversationRole, Customer, Job, JobStatus, Organization, User
+from core.messaging.replies import Reply, Text
+from core.models import (
+    Conversation,
+    ConversationRole,
+    Customer,
+    Job,
+    JobStatus,
+    Organization,
+    Role,
+    User,
+)
+from core.phones import wa_id_for
 from core.settings import Settings
 from flows.burst import Burst
 from flows.buttons import CallbackData
@@ -41,6 +51,10 @@ ASKED = {
     ("cancel_job", "confirm"): "confirm", ("tech_done", "confirm"): "confirm",
     ("tech_pick", "which_job"): "which_job",
 }
+
+
+# Who answers the inbox, and so hears on WhatsApp what the bot cannot settle itself
+INBOX_ROLES = (Role.OWNER, Role.ADMIN, Role.DISPATCHER)
 
 
 def _nobody(wa_id: str, reply: Reply) -> None:
@@ -134,6 +148,18 @@ class Turn:
         c = self.conversation
         asked = ASKED.get((c.flow, c.state)) if c.flow and self.in_flow(c.flow) else None
         return Context(open_job=job.status.value if job is not None else None, asked=asked)
+
+    # -- messages to staff ------------------------------------------------------------------------
+
+    def tell_staff(self, body: str, roles: tuple[Role, ...] = INBOX_ROLES) -> list[User]:
+        """`body` to every active member of `roles` with a phone but the writer (nobody is told
+        of their own message); who was told."""
+        staff = [u for u in self.session.scalars(select(User).where(
+            User.active.is_(True), User.phone.is_not(None), User.role.in_(roles)))
+            if u.id != self.conversation.user_id]
+        for user in staff:
+            self.notify(wa_id_for(user.phone), Text(body))
+        return staff
 
     # -- the conversation's state ----------------------------------------------------------------
 

@@ -11,6 +11,11 @@ def job_link(settings: Settings, job_id: int) -> str:
     return f"{settings.public_base_url.rstrip('/')}/app/jobs/{job_id}"
 
 
+def jobs_link(settings: Settings) -> str:
+    """`{public_base_url}/app/jobs`: the jobs board, where a job's state and amounts are corrected."""
+    return f"{settings.public_base_url.rstrip('/')}/app/jobs"
+
+
 def conversation_link(settings: Settings, conversation_id: int) -> str:
     """`{public_base_url}/app/conversations/{id}`: the inbox page where staff answer it."""
     return f"{settings.public_base_url.rstrip('/')}/app/conversations/{conversation_id}"

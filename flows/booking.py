@@ -79,7 +79,8 @@ def start(turn: Turn) -> list[Reply]:
     c.flow, c.state, c.slots, c.misses = FLOW, None, pending, 0
     _merge(turn)
     if turn.slots.get("urgency") == "emergency":
-        return emergency_advice(turn) + BOOKING.start(turn, **pending)
+        advice = emergency_advice(turn)  # the owners alerted now are told if it is called off
+        return advice + BOOKING.start(turn, **pending, alerted=bool(turn.slots.get("alerted")))
     replies = BOOKING.start(turn, **pending)
     if not is_open(turn.org, turn.now) and replies:
         # One message, not two: the notice leads the first question.

@@ -136,7 +136,23 @@ def emergency_advice(turn: Turn) -> list[Reply]:
         c = turn.conversation
         _alert_owners(turn, "staff_emergency", who=c.profile_name or readable_phone(c.phone),
                       phone=readable_phone(c.phone), text=turn.text[:300])
+        turn.save(alerted=True)
     return replies
+
+
+def withdraw(turn: Turn) -> list[Reply]:
+    """The customer says nobody needs to come before the booking was made ("falsa alarma, era la
+    hornalla"): nothing is booked, and owners alerted of an emergency hear it is off, so nobody
+    calls or drives there for nothing."""
+    c = turn.conversation
+    emergency = turn.slots.get("urgency") == "emergency"
+    if turn.slots.get("alerted"):
+        _alert_owners(turn, "staff_emergency_withdrawn", who=c.profile_name or readable_phone(c.phone),
+                      phone=readable_phone(c.phone), text=turn.text[:300])
+    log.info("booking withdrawn by the customer (emergency: %s)", emergency)
+    turn.clear()
+    c.misses = 0
+    return [Text(texts.render("booking_withdrawn", emergency=emergency))]
 
 
 def _alert_owners(turn: Turn, template: str, **ctx) -> None:

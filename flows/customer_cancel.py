@@ -12,7 +12,9 @@ from core.messaging import texts
 from core.messaging.replies import Button, Buttons, Reply, Text
 from core.models import JobStatus
 from flows import customer_job_change as change
+from flows.booking_job import withdraw
 from flows.buttons import CancelTap
+from flows.engine import BOOKING
 from flows.steps import Flow, Step
 from flows.turn import Turn
 
@@ -22,6 +24,8 @@ CANCEL_YES_TITLE, CANCEL_NO_TITLE = "Sí, cancelar", "No"
 
 def start_cancel(turn: Turn) -> list[Reply]:
     job = turn.open_job
+    if job is None and turn.in_flow(BOOKING):
+        return withdraw(turn)  # nothing booked yet: the booking under way is what they call off
     if job is None:
         return [Text(texts.render("cust_cancel_none"))]
     if job.status in change.MOVING:

@@ -202,10 +202,22 @@ def extract_rules(
             and not _UNDOES.search(found.folded):
         # "no lo muevas, el horario me queda perfecto": the visit stays, nothing to change
         intent = "other"
+    if role == "customer" and intent in ("other", "new_job") and context is not None \
+            and (context.open_job or context.asked) and message_kinds.withdraws_request(found.folded) \
+            and not message_kinds.keeps_booking(found.folded) and not found.address \
+            and not (found.when.date or found.when.window or found.when.time):
+        # "falsa alarma, era la hornalla", "ya no pierde más, no hace falta que venga nadie", said
+        # with a visit booked or a booking under way: not needed any more, so a cancel (the model
+        # reads the problem's words, "olor", "pierde", as a new job)
+        intent = "cancel"
     if role == "owner" and intent in _TEAM_MISREAD and message_kinds.asks_about_team(
             found.folded, _first_names(org_context)):
         # "¿quién está de guardia?", "¿dónde anda Diego?": the team, not the money (the model
         # reads a "quién" as "quién me debe"); the flows answer it as `other`
+        intent, confidence = "other", max(confidence or 0.0, 0.9)
+    if role == "owner" and intent in _TEAM_MISREAD and message_kinds.disputes_figures(found.folded):
+        # "el resumen de ayer está mal, dice 8 y fueron 10": a complaint about a figure, not a
+        # request for it (the flows answer it as `other`, with where to correct the figures)
         intent, confidence = "other", max(confidence or 0.0, 0.9)
     if role == "customer" and _GIVES_CUIT.search(found.folded):
         # a customer giving their CUIT gives it for an invoice, however short the message

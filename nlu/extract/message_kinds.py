@@ -73,6 +73,36 @@ def keeps_booking(text: str) -> bool:
     return bool(_KEEPS_BOOKING.search(folded))
 
 
+# The customer's problem is gone, or never was, so nobody needs to come: a false alarm, a joke,
+# a problem fixed by themselves or gone on its own ("falsa alarma, era la hornalla", "ya cerré la
+# llave y no pierde más, no hace falta que venga nadie", "se arregló solo")
+_WITHDRAWS = re.compile(
+    r"\bfalsa\s+alarma\b|\bera\s+(?:una\s+)?(?:joda|jodita|broma|chiste|cargada)\b|\bno\s+era\s+nada\b"
+    r"|\bse\s+(?:arreglo|soluciono|resolvio|compuso|destapo|fue\s+el\s+olor)\s+sol[oa]\b"
+    r"|\bya\s+(?:l[oa]\s+|me\s+l[oa]\s+|nos\s+l[oa]\s+)?(?:arregle|arreglamos|solucione|solucionamos"
+    r"|resolvi|resolvimos|destape|destapamos|arreglo\s+mi|lo\s+arreglo\s+mi)\b"
+    r"|\bya\s+(?:esta\s+)?(?:solucionado|resuelto|arreglado)\b"
+    r"|\b(?:ya\s+)?no\s+hace\s+(?:mas\s+)?falta\s+(?:que\s+)?(?:venga|vengan|venir|mandar|manden|mandes"
+    r"|pasen|pase|nadie)\b"
+    r"|\bya\s+no\s+(?:hace\s+falta|lo\s+necesito|los\s+necesito|hay\s+olor|huele|sale\s+agua|pierde"
+    r"|gotea|hay\s+chispas)\b|\bno\s+(?:pierde|gotea|huele)\s+mas\b"
+)
+
+
+# ...unless they go on to ask for someone anyway ("ya lo arreglé, pero ahora gotea la ducha,
+# mándenme a alguien") or for another time ("no hace falta que vengan hoy, mejor el jueves")
+_STILL_WANTS = re.compile(
+    r"\b(?:manden|mandame|mandenme|mandan|vengan|venga\s+(?:alguien|igual)|necesito|pueden\s+venir|podes\s+venir"
+    r"|pero\s+ahora|ahora\s+(?:gotea|pierde|sale|hay|tengo|no\s+anda)|mejor\s+(?:el|la|otro|otra|manana|pasado)"
+    r"|en\s+cambio|aparte)\b")
+
+
+def withdraws_request(folded: str) -> bool:
+    """Whether a customer says nobody needs to come after all (folded text)."""
+    said = _WITHDRAWS.search(folded)
+    return bool(said) and not _STILL_WANTS.search(folded, said.end())
+
+
 # Asking when the business is open — not when the technician comes ("¿a qué hora vienen?")
 _BUSINESS_HOURS = re.compile(
     r"\b(?:a|hasta|desde)\s+que\s+hora\s+(?:\w+\s+)?(?:atienden|atiende|abren|abre|cierran|cierra|trabajan"
@@ -113,6 +143,29 @@ def is_noise(text: str) -> bool:
         if not _MASH.search(_SPANISH_CLUSTERS.sub("", token)):
             return False
     return True
+
+
+# An owner saying the bot's figures are wrong: a summary, a total or a count, with a word for
+# wrong ("el resumen de ayer está mal, dice 8 y fueron 10", "ese total está inflado, contaste dos
+# veces lo de Gómez", "en el informe faltan los trabajos del sábado")
+_FIGURES = re.compile(
+    r"\b(?:resumen(?:es)?|numeros?|totale?s?|informes?|reportes?|cuentas?|cifras?|facturacion|planilla"
+    r"|lo\s+que\s+me\s+(?:pasaste|mandaste|dijiste)|(?:me\s+)?(?:pasaste|mandaste))\b")
+_WRONG = re.compile(
+    r"\b(?:mal|equivocad[oa]s?|erroneos?|incorrect[oa]s?|inflad[oa]s?|duplicad[oa]s?|no\s+(?:coincide|coinciden"
+    r"|cierra|cierran|da|dan|figura|figuran|aparece|aparecen|esta\s+bien|estan\s+bien)\b"
+    r"|nunca\s+(?:existi\w*|pas\w*|hubo)|dos\s+veces|2\s+veces"
+    r"|contaste|pusiste|faltan?|faltaba|faltaban|sobran?|de\s+mas|error(?:es)?|cualquiera)\b")
+_FIGURE_WRONG_NEAR = 60  # characters between what is wrong and the word for wrong
+
+
+def disputes_figures(folded: str) -> bool:
+    """Whether an owner says a summary or a figure the bot gave is wrong (folded text)."""
+    for figure in _FIGURES.finditer(folded):
+        window = folded[max(0, figure.start() - _FIGURE_WRONG_NEAR):figure.end() + _FIGURE_WRONG_NEAR]
+        if _WRONG.search(window):
+            return True
+    return False
 
 
 # An owner asking about the team rather than the money: who is on call, where a technician is,

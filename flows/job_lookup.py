@@ -130,3 +130,11 @@ def candidate_jobs(session: Session, technician_id: int, text: str, today: date)
         return [job for job in jobs if scores[job.id] >= max(top - 10, NAME_CUTOFF)]
     todays = [job for job in jobs if _local_date(job.scheduled_start, zone) == today]
     return todays or jobs
+
+
+def names_job(job: Job, text: str) -> bool:
+    """Whether `text` names this job: its number, or its customer's name."""
+    if job.number in {int(n) for n in _JOB_NUMBER.findall(fold_aligned(text or ""))}:
+        return True
+    tokens = fold(text).split()
+    return _name_score(job.customer.name if job.customer else None, tokens, _marked_tokens(tokens)) > 0

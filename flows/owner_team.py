@@ -7,7 +7,7 @@ customer's, with the job's number), and what is left of their day."""
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -39,14 +39,29 @@ def handle(turn: Turn) -> list[Reply]:
         return [Text(texts.render("owner_team", members=[], more=0))]
     named = [t for t in technicians if es_ar.folded(es_ar.first_name(t.name)) in said.split()]
     shown = (named or technicians)[:TEAM_LINES]
-    day = _jobs_today(turn, [t.id for t in shown])
-    members = [_member(turn, t, day.get(t.id, [])) for t in shown]
-    return [Text(texts.render("owner_team", members=members,
+    day = _asked_day(turn)
+    jobs = _jobs_on(turn, [t.id for t in shown], day)
+    members = [_member(turn, t, jobs.get(t.id, []), later=day != turn.today) for t in shown]
+    return [Text(texts.render("owner_team", members=members, day=_day_heading(turn, day),
                               more=len(named or technicians) - len(shown)))]
 
 
-def _jobs_today(turn: Turn, technician_ids: list[int]) -> dict[int, list[Job]]:
-    start = datetime.combine(turn.today, time(), tzinfo=turn.zone)
+def _asked_day(turn: Turn) -> date:
+    """The day asked about ("¿mañana quién labura?", "el lunes"): today unless a later one is named."""
+    try:
+        named = date.fromisoformat(turn.result.date) if turn.result.date else None
+    except ValueError:
+        named = None
+    return named if named is not None and named > turn.today else turn.today
+
+
+def _day_heading(turn: Turn, day: date) -> str:
+    return "hoy" if day == turn.today else es_ar.day_phrase(day, turn.today)
+
+
+def _jobs_on(turn: Turn, technician_ids: list[int], day: date) -> dict[int, list[Job]]:
+    """Each technician's visits of `day`; for today, also whoever is on the way or on site now."""
+    start = datetime.combine(day, time(), tzinfo=turn.zone)
     rows = turn.session.scalars(
         select(Job).options(joinedload(Job.customer))
         .where(Job.technician_id.in_(technician_ids), Job.status.in_(DAY_STATUSES),
@@ -55,7 +70,8 @@ def _jobs_today(turn: Turn, technician_ids: list[int]) -> dict[int, list[Job]]:
     moving = turn.session.scalars(
         select(Job).options(joinedload(Job.customer))
         .where(Job.technician_id.in_(technician_ids),
-               Job.status.in_((JobStatus.EN_ROUTE, JobStatus.ON_SITE)))).unique()
+               Job.status.in_((JobStatus.EN_ROUTE, JobStatus.ON_SITE)))).unique() \
+        if day == turn.today else []
     found: dict[int, list[Job]] = {}
     for job in [*moving, *rows]:
         jobs = found.setdefault(job.technician_id, [])
@@ -64,11 +80,12 @@ def _jobs_today(turn: Turn, technician_ids: list[int]) -> dict[int, list[Job]]:
     return found
 
 
-def _member(turn: Turn, technician: User, jobs: list[Job]) -> dict:
+def _member(turn: Turn, technician: User, jobs: list[Job], *, later: bool = False) -> dict:
+    """One technician's line; `later` for a day still to come (all of its visits ahead)."""
     now_job = next((j for j in jobs if j.status in MOVING), None)
-    later = [j for j in jobs if j.status is JobStatus.SCHEDULED and j is not now_job]
-    upcoming = [j for j in later if j.scheduled_start is None
-                or es_ar.aware(j.scheduled_start) >= turn.now - timedelta(hours=2)]
+    booked = [j for j in jobs if j.status is JobStatus.SCHEDULED and j is not now_job]
+    upcoming = booked if later else [j for j in booked if j.scheduled_start is None
+                                     or es_ar.aware(j.scheduled_start) >= turn.now - timedelta(hours=2)]
     following = upcoming[0] if upcoming else None
     return {
         "name": technician.name,

@@ -45,7 +45,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from core import jobs, links
+from core import es_ar, jobs, links
 from core.errors import DomainError
 from core.es_ar import clock_hm, day_phrase, first_name
 from core.jobs.tracking import tracking_token, tracking_url
@@ -65,9 +65,10 @@ from core.models import (
     Job,
     Role,
 )
+from flows import staff_questions
 from flows.buttons import DoneTap, JobActionTap
 from flows.engine import FlowSpec
-from flows.job_lookup import candidate_jobs
+from flows.job_lookup import candidate_jobs, names_job
 from flows.steps import Flow, Step
 from flows.technician_close import TECH_DONE, cannot_complete, done_tapped, start_done
 from flows.technician_jobs import (
@@ -184,11 +185,25 @@ def _act_on_text(turn: Turn, action: str) -> list[Reply]:
     if len(fitting) > 1 and len(obvious) == 1:
         fitting = obvious
     eta = _eta(result.eta_minutes)
-    if len(fitting) == 1:
+    if action == "cannot" and len(fitting) == 1 and _not_plainly_about(turn, fitting[0]):
+        # "no encuentro la llave del depósito, ¿quién la tiene?" with one visit on Monday: no
+        # visit of today's, none begun, none named, so nothing is moved or opened on a guess; a
+        # question goes to the office, anything else asks which visit it is about
+        asked = staff_questions.forward(turn)
+        if asked:
+            return asked
+    elif len(fitting) == 1:
         return _act(turn, action, fitting[0], text=text, result=result, eta=eta)
     return TECH_PICK.start(turn, action=action, text=text, eta=eta, amount=result.amount,
                            date=result.date, reason=result.description,
                            candidates=[job.id for job in fitting])
+
+
+def _not_plainly_about(turn: Turn, job: Job) -> bool:
+    """A visit not begun, not today's and not named in the text."""
+    start = job.scheduled_start
+    today = start is not None and es_ar.aware(start).astimezone(turn.zone).date() == turn.today
+    return job.status is S.SCHEDULED and not today and not names_job(job, turn.text)
 
 
 def _ask_which_job(turn: Turn) -> list[Reply]:

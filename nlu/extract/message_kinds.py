@@ -178,6 +178,8 @@ _TEAM = re.compile(
     r"|\b(?:como|que\s+tal)\s+(?:viene|vienen|va|van|andan)\s+(?:el\s+dia\s+de\s+)?(?:los\s+|el\s+)?(?:chicos|tecnicos|muchachos|pibes|equipo)\b"
     r"|\bquien(?:es)?\s+(?:esta|estan|anda|andan)\s+(?:libres?|trabajando|laburando|en\s+la\s+calle|ocupad[oa]s?)\b"
     r"|\b(?:hay\s+)?(?:algun|algunos?)\s+tecnicos?\s+(?:libres?|cerca|disponibles?)\b"
+    r"|\bquien(?:es)?\s+(?:labura|laburan|trabaja|trabajan|sale|salen)\b(?!\s+(?:me\s+)?(?:debe|deben|pago|pagaron))"
+    r"|\b(?:que|cuales|cuantos)\s+tecnicos?\s+(?:laburan|trabajan|tengo|hay|salen)\b"
 )
 _MONEY = re.compile(r"\b(?:debe|deben|debo|plata|guita|facturamos|facturado|cobramos|cobrado|saldos?|pagos?)\b")
 # About one person named: where they are, their number, whether they got there or finished

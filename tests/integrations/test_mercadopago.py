@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -113,11 +112,9 @@ def test_client_errors_are_final(mp, fake_mercadopago):
 
 def test_timeout_is_retryable(fake_mercadopago):
     mp = MercadoPago(fake_mercadopago.access_token, base_url=fake_mercadopago.url, timeout=0.2)
-    fake_mercadopago.delay(2)
-    started = time.monotonic()
+    fake_mercadopago.delay(2)  # a good answer, only late: the timeout, not the answer, decides
     with pytest.raises(MercadoPagoError) as err:
         mp.get_payment("1")
-    assert time.monotonic() - started < 1.5
     assert err.value.retryable is True
     assert err.value.status is None
 

@@ -44,7 +44,7 @@ from flows.context import org_context
 from flows.turn import Notify, Turn, flow_active
 from flows.understood import understood
 from nlu.extract import extract, spoken
-from nlu.extract.message_kinds import acknowledgement, keeps_booking
+from nlu.extract.message_kinds import acknowledgement, keeps_booking, names_its_day_as_fine
 from nlu.schema import OrgContext
 
 PREVIEW = 120
@@ -267,10 +267,14 @@ def _kept_booking(turn: Turn) -> list[Reply] | None:
     """"No lo muevas, el horario me queda perfecto": the visit stands, and the customer hears it
     back (not "no te entendí", which would count toward handing them to a person)."""
     job = turn.open_job
-    if job is None or job.scheduled_start is None or not keeps_booking(turn.text):
+    if job is None or job.scheduled_start is None:
         return None
     zone = es_ar.zone(turn.org.time_zone)
     start = es_ar.aware(job.scheduled_start).astimezone(zone)
+    its_day = (es_ar.folded(es_ar.weekday(start.date())),
+               {0: "hoy", 1: "manana"}.get((start.date() - turn.today).days, ""))
+    if not keeps_booking(turn.text) and not names_its_day_as_fine(es_ar.folded(turn.text), its_day):
+        return None
     end = es_ar.aware(job.scheduled_end).astimezone(zone) if job.scheduled_end else None
     return [Text(texts.render("booking_kept", name=es_ar.first_name(turn.conversation.profile_name),
                               when=es_ar.visit_phrase(start, end, turn.today)))]

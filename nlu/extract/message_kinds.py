@@ -66,6 +66,18 @@ _KEEPS_BOOKING = re.compile(
 )
 
 
+_FINE = (r"(?:perfect[oa]|bien|joya|barbaro|genial|de\s+diez|ok|okey|dale|sirve|me\s+sirve"
+         r"|me\s+viene\s+bien|me\s+va\s+bien)")
+
+
+def names_its_day_as_fine(folded: str, day_words: tuple[str, ...]) -> bool:
+    """"el lunes está perfecto", "lunes me va bien": the booked visit's own day (one of
+    `day_words`, folded: "lunes", "manana") said to be fine — the visit stands as it is."""
+    words = "|".join(re.escape(w) for w in day_words if w)
+    return bool(words) and bool(re.search(
+        rf"\b(?:{words})\s+(?:(?:me\s+)?(?:esta|queda|va|viene)\s+)?(?:muy\s+)?{_FINE}\b", folded))
+
+
 def keeps_booking(text: str) -> bool:
     """Whether a customer says their booked visit stays as it is."""
     folded = "".join(ch for ch in unicodedata.normalize("NFKD", (text or "").lower())

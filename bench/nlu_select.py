@@ -10,7 +10,14 @@ honestly.
 The rules' findings (`features()`) cost about a millisecond a message, so the feature strings
 of the whole training side are computed once and cached under `var/nlu/` (keyed by the corpus
 fingerprint and the model's VERSION); every configuration then only refits vectorizers and
-classifier.
+classifier, and configurations that differ only in the learner reuse each fold's vectorized
+matrices (list them next to each other).
+
+Each configuration also reports its calibration, pooled over the folds' written messages and
+variants as `evaluate.held_out` pools them: the softmax temperature (`Config.scale`) with the
+least log loss, and at the configuration's own scale the share right among answers at or above
+`ASK_BELOW` and the share the bot would ask about. `Config.scale` and `ASK_BELOW` are set from
+these figures, never from the held-out ones.
 
     .venv/bin/python -m bench.nlu_select                 # the preset search
     .venv/bin/python -m bench.nlu_select --configs '[{"c": 4}, {"c": 16}]'
@@ -42,13 +49,12 @@ from nlu.schema import intents_for
 # combination would take hours on 2 cores).
 PRESET: list[dict] = [
     {},
-    {"c": 4.0}, {"c": 16.0}, {"c": 32.0},
-    {"class_weight": "balanced"},
-    {"char_analyzer": "char"},
-    {"char_ngrams": [1, 5]}, {"char_ngrams": [2, 6]},
-    {"word_ngrams": [1, 3]},
-    {"char_max_features": None}, {"char_max_features": 60_000},
-    {"char_min_df": 1}, {"word_min_df": 2},
+    {"c": 8.0}, {"c": 32.0},
+    {"nb_weight": 0.05}, {"nb_weight": 0.2}, {"nb_alpha": 0.1},
+    {"learner": "logreg", "scale": 1.0},
+    {"learner": "svm", "c": 1.0}, {"learner": "sgd", "alpha": 3e-5},
+    {"variant_weight": 0.5},
+    {"word_ngrams": [1, 3]}, {"extra_block": "words13"}, {"extra_block": "chars36"},
     {"word_weight": 0.7}, {"word_weight": 1.4},
 ]
 
@@ -80,21 +86,42 @@ def _training_side() -> tuple[list[corpus.Example], list[str], list[str]]:
     return cached
 
 
-def _accuracy(classifier, matrix, rows: list[corpus.Example],
-              confusions: Counter | None = None) -> float:
-    """Role-restricted argmax, as `IntentModel.guess_many` answers; wrong answers are counted
-    in `confusions` as (expected, guessed) -> families."""
-    probabilities = classifier.predict_proba(matrix)
+# (vectorizer's choices, folds, fold) -> (vectorizer, training matrix, intents): configurations
+# that differ only in the learner refit on the same matrices (list them next to each other)
+_MATRICES: dict = {}
+_VECTORIZER_FIELDS = ("char_analyzer", "char_ngrams", "char_min_df", "char_max_features",
+                      "word_ngrams", "word_min_df", "char_weight", "word_weight", "extra_block",
+                      "extra_weight", "dedupe")
+SCALES = (0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.25, 1.5, 2, 3, 4, 6, 8, 12, 16, 24)  # temperatures tried
+
+
+def _masked_scores(classifier, matrix, rows: list[corpus.Example]) -> np.ndarray:
+    """The learner's linear scores, -inf for the intents the writer's role cannot have (the
+    model answers among the role's intents only, as `IntentModel.guess_many` does)."""
     labels = list(classifier.classes_)
     masks = {role: np.array([label in set(intents_for(role)) for label in labels])
              for role in ("customer", "technician", "owner")}
-    right = 0
-    for ex, row in zip(rows, probabilities, strict=True):
-        guessed = labels[int(np.argmax(np.where(masks[ex.role], row, -1.0)))]
-        right += guessed == ex.intent
-        if confusions is not None and guessed != ex.intent:
-            confusions[(ex.intent, guessed)] += 1
-    return right / max(1, len(rows))
+    scores = np.asarray(classifier.decision_function(matrix), dtype=np.float64)
+    return np.where(np.array([masks[ex.role] for ex in rows]), scores, -np.inf)
+
+
+def _calibration(scores: np.ndarray, truth: np.ndarray, scale: float) -> dict:
+    """At `scale`: the mean log loss, and the share right among answers at or above
+    `ASK_BELOW` with the share asked, as `evaluate.held_out` counts them (written and variants
+    together); and the threshold that asks on 10% of them, with the share right above it."""
+    from nlu.intent.evaluate import ASK_BELOW
+
+    probabilities = intent_model._softmax(scale * scores)
+    confidence = probabilities.max(axis=1)
+    right = probabilities.argmax(axis=1) == truth
+    loss = -np.mean(np.log(np.maximum(probabilities[np.arange(len(truth)), truth], 1e-12)))
+    confident = confidence >= ASK_BELOW
+    ten = float(np.quantile(confidence, 0.10))
+    return {"scale": scale, "log_loss": round(float(loss), 4),
+            "confident_right": round(float(right[confident].mean()), 4),
+            "ask_rate": round(float(1 - confident.mean()), 4),
+            "threshold_asking_10pct": round(ten, 3),
+            "confident_right_at_10pct": round(float(right[confidence >= ten].mean()), 4)}
 
 
 def cross_validate(change: dict, folds: int, data, only: int | None = None) -> dict:
@@ -103,24 +130,49 @@ def cross_validate(change: dict, folds: int, data, only: int | None = None) -> d
     fold_of = [_fold(g, folds) for g in groups]
     written, varied, seconds = [], [], 0.0
     confusions: Counter = Counter()
+    pooled_scores, pooled_truth = [], []
     for k in range(folds) if only is None else [only]:
         fit = [i for i, f in enumerate(fold_of) if f != k]
         test = [i for i, f in enumerate(fold_of) if f == k and rows[i].variant == "written"]
         test_varied = [i for i, f in enumerate(fold_of)
                        if f == k and rows[i].variant not in ("written", "no_context")]
         start = time.perf_counter()
-        vectorizer = intent_model._vectorizer(config)
-        matrix = vectorizer.fit_transform([docs[i] for i in fit])
-        classifier = intent_model._classifier(config)
-        classifier.fit(matrix, [rows[i].intent for i in fit])
+        choice = tuple(getattr(config, name) for name in _VECTORIZER_FIELDS)
+        key = (choice, folds, k)
+        if key not in _MATRICES:
+            for old in [old for old in _MATRICES if old[0] != choice]:
+                del _MATRICES[old]  # one vectorization's folds at a time in memory
+            fit_docs, intents, weights = intent_model._training_rows(
+                [rows[i] for i in fit], [docs[i] for i in fit], config)
+            vectorizer = intent_model._vectorizer(config)
+            _MATRICES[key] = (vectorizer, vectorizer.fit_transform(fit_docs), intents)
+        vectorizer, matrix, intents = _MATRICES[key]
+        # the weights depend on the variant weight, not on the vectorization
+        _, _, weights = intent_model._training_rows([rows[i] for i in fit],
+                                                    [docs[i] for i in fit], config)
+        classifier = intent_model.fit_classifier(matrix, intents, weights, config)
         seconds += time.perf_counter() - start
-        written.append(_accuracy(classifier, vectorizer.transform([docs[i] for i in test]),
-                                 [rows[i] for i in test], confusions))
-        varied.append(_accuracy(classifier, vectorizer.transform([docs[i] for i in test_varied]),
-                                [rows[i] for i in test_varied]))
+        labels = list(classifier.classes_)
+        for part, scores_of in ((test, written), (test_varied, varied)):
+            part_rows = [rows[i] for i in part]
+            scores = _masked_scores(classifier, vectorizer.transform([docs[i] for i in part]),
+                                    part_rows)
+            truth = np.array([labels.index(ex.intent) for ex in part_rows])
+            guessed = scores.argmax(axis=1)
+            scores_of.append(float(np.mean(guessed == truth)))
+            if part is test:
+                for ex, g in zip(part_rows, guessed, strict=True):
+                    if labels[g] != ex.intent:
+                        confusions[(ex.intent, labels[g])] += 1
+            pooled_scores.append(scores)
+            pooled_truth.append(truth)
+    scores, truth = np.concatenate(pooled_scores), np.concatenate(pooled_truth)
+    fitted = min((_calibration(scores, truth, s) for s in SCALES), key=lambda c: c["log_loss"])
     return {"change": change, "folds_scored": len(written), "cv_written": round(float(np.mean(written)), 4),
             "cv_variants": round(float(np.mean(varied)), 4),
             "per_fold": [round(a, 4) for a in written],
+            "calibration_at_config_scale": _calibration(scores, truth, config.scale),
+            "calibration_at_best_scale": fitted,
             "fit_seconds_per_fold": round(seconds / len(written), 1),
             "top_confusions": [f"{a} -> {b}: {n}" for (a, b), n in confusions.most_common(12)]}
 

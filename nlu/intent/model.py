@@ -1,4 +1,5 @@
-"""The learned intent model: a linear classifier over character and word n-grams.
+"""The learned intent model: a linear classifier over character and word n-grams (a logistic
+regression with a naive Bayes's log-likelihoods added, see `_LogRegNB`).
 
 What it reads (`features`): the message normalized as the rules normalize it (folded, WhatsApp
 abbreviations expanded, spelling fixed toward the trade vocabulary), plus a few marker words
@@ -24,8 +25,10 @@ from pathlib import Path
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
+from sklearn.linear_model import LogisticRegression, SGDClassifier
+from sklearn.naive_bayes import MultinomialNB
 from sklearn.pipeline import FeatureUnion
+from sklearn.svm import LinearSVC
 
 from nlu.intent import corpus
 from nlu.schema import intents_for
@@ -33,7 +36,7 @@ from nlu.schema import intents_for
 log = logging.getLogger("campotech.nlu.intent")
 
 MODEL_DIR = Path(__file__).resolve().parents[2] / "var" / "nlu"
-VERSION = 5  # bump when `features`, the normalization under it or `CONFIG` change: old models are retrained
+VERSION = 6  # bump when `features`, the normalization under it or `CONFIG` change: old models are retrained
 
 
 @dataclass(frozen=True)
@@ -77,12 +80,26 @@ def features(text: str, role: str, context: Context | None = None, found=None) -
     return f"{found.normalized} {' '.join(marks)}"
 
 
+def _softmax(scores: np.ndarray) -> np.ndarray:
+    scores = scores - scores.max(axis=-1, keepdims=True)
+    exp = np.exp(scores)
+    return exp / exp.sum(axis=-1, keepdims=True)
+
+
+def probabilities(classifier, matrix, scale: float = 1.0) -> np.ndarray:
+    """Per-row probabilities: a softmax over the classifier's linear scores times `scale`. For
+    the multinomial logistic regression (scale 1) this is exactly its `predict_proba`; for a
+    margin learner (a linear SVM) it turns scores into a confidence in [0, 1], `scale` being a
+    temperature fitted by cross-validation (`bench/nlu_select.py`)."""
+    return _softmax(scale * np.asarray(classifier.decision_function(matrix), dtype=np.float64))
+
+
 class _Scorer:
     """The fitted vectorizers and classifier, applied to one message without sklearn's per-call
     overhead (which costs ten times the arithmetic): the same n-grams, tf-idf weights, L2
     norms and softmax, from the fitted vocabularies and coefficients."""
 
-    def __init__(self, vectorizer: FeatureUnion, classifier: LogisticRegression):
+    def __init__(self, vectorizer: FeatureUnion, classifier, scale: float = 1.0):
         self.parts = []
         offset = 0
         weights = vectorizer.transformer_weights or {}
@@ -90,8 +107,10 @@ class _Scorer:
             self.parts.append((vec.build_analyzer(), vec.vocabulary_, vec.idf_, offset,
                                vec.sublinear_tf, weights.get(name, 1.0)))
             offset += len(vec.vocabulary_)
-        self.coef = np.ascontiguousarray(classifier.coef_.T)  # features x classes
-        self.intercept = classifier.intercept_
+        # features x classes, in the learner's own precision (float32 for a logistic regression
+        # fitted on the float32 tf-idf matrix: half the memory and load time)
+        self.coef = np.ascontiguousarray(classifier.coef_.T * classifier.coef_.dtype.type(scale))
+        self.intercept = scale * np.asarray(classifier.intercept_, dtype=np.float64)
 
     def probabilities(self, doc: str) -> np.ndarray:
         scores = self.intercept.copy()
@@ -110,19 +129,18 @@ class _Scorer:
             weights = tf * idf[columns]
             weights *= block_weight / np.sqrt(weights @ weights)
             scores += weights @ self.coef[columns + offset]
-        scores -= scores.max()
-        exp = np.exp(scores)
-        return exp / exp.sum()
+        return _softmax(scores)
 
 
 class IntentModel:
-    def __init__(self, vectorizer: FeatureUnion, classifier: LogisticRegression, fingerprint: str):
+    def __init__(self, vectorizer: FeatureUnion, classifier, fingerprint: str, scale: float = 1.0):
         self.vectorizer = vectorizer
         self.classifier = classifier
         self.fingerprint = fingerprint
         self.version = VERSION
+        self.scale = scale
         self._labels = list(classifier.classes_)
-        self._scorer = _Scorer(vectorizer, classifier)
+        self._scorer = _Scorer(vectorizer, classifier, scale)
 
     def guess(self, text: str, role: str, context: Context | None = None, *,
               found=None) -> Guess:
@@ -133,11 +151,11 @@ class IntentModel:
         found = found or [None] * len(cases)
         docs = [features(t, r, c, f) for (t, r, c), f in zip(cases, found, strict=True)]
         if len(docs) > 50:  # a batch (evaluation): sklearn's vectorized path is faster
-            probabilities = self.classifier.predict_proba(self.vectorizer.transform(docs))
+            rows = probabilities(self.classifier, self.vectorizer.transform(docs), self.scale)
         else:
-            probabilities = [self._scorer.probabilities(doc) for doc in docs]
+            rows = [self._scorer.probabilities(doc) for doc in docs]
         guesses = []
-        for (_, role, _), row in zip(cases, probabilities, strict=True):
+        for (_, role, _), row in zip(cases, rows, strict=True):
             allowed = set(intents_for(role))
             scored = [(label, float(p)) for label, p in zip(self._labels, row, strict=True)
                       if label in allowed]
@@ -163,24 +181,126 @@ class Config:
     char_weight: float = 1.0
     word_weight: float = 1.0
     class_weight: str | None = None
+    # A third block beside the two: "words13" (word 1-3 n-grams seen at least twice) or
+    # "chars36" (plain character 3-6 n-grams, across word boundaries); None for none.
+    extra_block: str | None = None
+    extra_weight: float = 1.0
+    # "logreg" (multinomial logistic regression, C=c), "svm" (one-vs-rest linear SVM, C=c),
+    # "sgd" (averaged SGD with the modified Huber loss, alpha=alpha), "logreg+nb" (the logistic
+    # regression's scores plus nb_weight times a multinomial naive Bayes's log-likelihoods over
+    # the same features, smoothed by nb_alpha)
+    learner: str = "logreg+nb"
+    alpha: float = 1e-5
+    nb_weight: float = 0.1
+    nb_alpha: float = 0.01
+    # The softmax temperature over the learner's scores: 1 leaves a logistic regression's own
+    # probabilities; for logreg+nb, 0.8 (the least cross-validated log loss lies at 0.75-0.8)
+    # softens the naive Bayes's overconfidence, so that ASK_BELOW (0.6) asks on about a tenth
+    # of messages again and is right more often above it than the regression alone was.
+    scale: float = 0.8
+    variant_weight: float = 1.0  # a rule-made variant's weight in training; a written line's is 1
+    dedupe: bool = False  # train on each (feature string, intent) once
 
 
 CONFIG = Config()
 
 
 def _vectorizer(config: Config = CONFIG) -> FeatureUnion:
-    return FeatureUnion([
+    blocks = [
         ("chars", TfidfVectorizer(analyzer=config.char_analyzer, ngram_range=config.char_ngrams,
                                   min_df=config.char_min_df, sublinear_tf=True,
                                   max_features=config.char_max_features, dtype=np.float32)),
         ("words", TfidfVectorizer(analyzer="word", ngram_range=config.word_ngrams,
                                   min_df=config.word_min_df, token_pattern=r"\S+",
                                   sublinear_tf=True, dtype=np.float32)),
-    ], transformer_weights={"chars": config.char_weight, "words": config.word_weight})
+    ]
+    if config.extra_block == "words13":
+        blocks.append(("extra", TfidfVectorizer(analyzer="word", ngram_range=(1, 3), min_df=2,
+                                                token_pattern=r"\S+", sublinear_tf=True,
+                                                dtype=np.float32)))
+    elif config.extra_block == "chars36":
+        blocks.append(("extra", TfidfVectorizer(analyzer="char", ngram_range=(3, 6), min_df=2,
+                                                sublinear_tf=True, max_features=120_000,
+                                                dtype=np.float32)))
+    elif config.extra_block is not None:
+        raise ValueError(f"unknown extra block {config.extra_block!r}")
+    weights = {"chars": config.char_weight, "words": config.word_weight, "extra": config.extra_weight}
+    return FeatureUnion(blocks, transformer_weights={name: weights[name] for name, _ in blocks})
 
 
-def _classifier(config: Config = CONFIG) -> LogisticRegression:
-    return LogisticRegression(C=config.c, max_iter=3000, class_weight=config.class_weight)
+class _LogRegNB:
+    """A logistic regression whose scores get a multinomial naive Bayes's joint log-likelihood
+    added, times `nb_weight`. Both are linear in the features, so the sum is one linear model
+    (`coef_`, `intercept_`) that `_Scorer` applies as it applies the regression alone. Why:
+    naive Bayes counts every n-gram of a class, where the regression keeps few — it lends
+    weight to the rarer wordings of an intent the regression has not learnt to trust."""
+
+    def __init__(self, c: float, class_weight: str | None, nb_weight: float, nb_alpha: float):
+        self.c, self.class_weight = c, class_weight
+        self.nb_weight, self.nb_alpha = nb_weight, nb_alpha
+
+    def fit(self, matrix, intents, sample_weight=None):
+        # Only the summed coefficients are kept (in the matrix's float32): the two fitted models
+        # would triple the saved file and its load time.
+        regression = LogisticRegression(C=self.c, max_iter=3000, class_weight=self.class_weight)
+        regression.fit(matrix, intents, sample_weight=sample_weight)
+        bayes = MultinomialNB(alpha=self.nb_alpha).fit(matrix, intents, sample_weight=sample_weight)
+        if list(bayes.classes_) != list(regression.classes_):
+            raise ValueError("the two models ordered the intents differently")
+        self.classes_ = regression.classes_
+        self.coef_ = (regression.coef_ + self.nb_weight * bayes.feature_log_prob_).astype(
+            regression.coef_.dtype)
+        self.intercept_ = regression.intercept_ + self.nb_weight * bayes.class_log_prior_
+        return self
+
+    def decision_function(self, matrix) -> np.ndarray:
+        return np.asarray(matrix @ self.coef_.T) + self.intercept_
+
+
+def _classifier(config: Config = CONFIG):
+    if config.learner == "logreg":
+        return LogisticRegression(C=config.c, max_iter=3000, class_weight=config.class_weight)
+    if config.learner == "logreg+nb":
+        return _LogRegNB(config.c, config.class_weight, config.nb_weight, config.nb_alpha)
+    if config.learner == "svm":
+        return LinearSVC(C=config.c, class_weight=config.class_weight, max_iter=5000)
+    if config.learner == "sgd":
+        return SGDClassifier(loss="modified_huber", alpha=config.alpha, average=True,
+                             max_iter=50, tol=None, class_weight=config.class_weight,
+                             random_state=0)
+    raise ValueError(f"unknown learner {config.learner!r}")
+
+
+def _training_rows(rows: list[corpus.Example], docs: list[str], config: Config = CONFIG):
+    """(feature strings, intents, sample weights) to fit on: duplicates dropped when
+    `config.dedupe`, rule-made variants weighted `config.variant_weight`."""
+    if config.dedupe:
+        seen: set[tuple[str, str]] = set()
+        keep = []
+        for i, (ex, doc) in enumerate(zip(rows, docs, strict=True)):
+            if (doc, ex.intent) not in seen:
+                seen.add((doc, ex.intent))
+                keep.append(i)
+        rows, docs = [rows[i] for i in keep], [docs[i] for i in keep]
+    weights = np.array([1.0 if ex.variant in ("written", "no_context") else config.variant_weight
+                        for ex in rows])
+    return docs, [ex.intent for ex in rows], weights
+
+
+def fit(rows: list[corpus.Example], docs: list[str], config: Config = CONFIG):
+    """(vectorizer, classifier) fitted on `rows` whose feature strings are `docs`."""
+    docs, intents, weights = _training_rows(rows, docs, config)
+    vectorizer = _vectorizer(config)
+    return vectorizer, fit_classifier(vectorizer.fit_transform(docs), intents, weights, config)
+
+
+def fit_classifier(matrix, intents: list[str], weights: np.ndarray, config: Config = CONFIG):
+    classifier = _classifier(config)
+    if np.all(weights == 1.0):
+        classifier.fit(matrix, intents)
+    else:
+        classifier.fit(matrix, intents, sample_weight=weights)
+    return classifier
 
 
 def _row_features(ex: corpus.Example) -> str:
@@ -200,11 +320,8 @@ def _all_features(rows: list[corpus.Example]) -> list[str]:
 def train(examples: list[corpus.Example], fingerprint: str = "", *, augment: bool = True,
           config: Config = CONFIG) -> IntentModel:
     rows = corpus.augmented(examples) if augment else examples
-    vectorizer = _vectorizer(config)
-    matrix = vectorizer.fit_transform(_all_features(rows))
-    classifier = _classifier(config)
-    classifier.fit(matrix, [ex.intent for ex in rows])
-    return IntentModel(vectorizer, classifier, fingerprint)
+    vectorizer, classifier = fit(rows, _all_features(rows), config)
+    return IntentModel(vectorizer, classifier, fingerprint, config.scale)
 
 
 # ---- the model the app uses ----------------------------------------------------------------

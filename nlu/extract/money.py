@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 
 from nlu.extract.numbers import NUMBER, NUMBER_WORDS, number_value, parse_digits, words_to_int
 
@@ -99,21 +100,36 @@ def _clean(value: float) -> float:
 MAX_AMOUNT = 1_000_000_000
 
 
+# Parts of one charge joined into a total: "2 lucas de materiales más 35 la mano de obra",
+# "15 lucas + 3 de viático", "20 mil, aparte 5 mil de repuestos" (what lies between two amounts)
+_ADDS = re.compile(r"\bmas\b|\+|\bsumale\b|\bsumarle\b|\baparte\b|\bademas\b|\bcon\s+otr[oa]s?\b")
+# ...unless the message states the total itself, or corrects one figure with another
+_NOT_PARTS = re.compile(
+    r"\b(?:total|en\s+total|todo\s+junto|o\s+sea|es\s+decir|serian|en\s+vez|antes|perdon|no\s+era|mejor|"
+    r"menos|descuento|descontale|rebaja|de\s+los\s+cuales|ya\s+(?:pago|pagaron|me\s+dio|dejo|tiene))\b")
+_PART_GAP = 60  # characters between two parts of one charge, at most
+
+
 def find_amount(folded: str) -> float | None:
-    """The amount of money named in folded text, or None."""
+    """The amount of money named in folded text, or None. Parts of one charge joined by "más"
+    or "+" ("2 lucas de materiales más 35 de mano de obra") are added up."""
     best: tuple[int, int, float] | None = None  # (tier, -position, value)
+    spans: dict[int, tuple[int, float]] = {}  # start -> (tier, value) of every amount with a unit
 
     def offer(tier: int, pos: int, value: float | None) -> None:
         nonlocal best
         if value is None or value <= 0 or value > MAX_AMOUNT:
             return
+        if tier >= 2:
+            spans[pos] = max(spans.get(pos, (0, 0.0)), (tier, value))
         key = (tier, -pos, value)
         if best is None or key[:2] > best[:2]:
             best = key
 
     for m in _WITH_UNIT.finditer(folded):
-        if _NOT_MONEY_AFTER.match(folded, m.end()):
-            continue
+        after = _NOT_MONEY_AFTER.match(folded, m.end())
+        if after and not (after.group().strip() == ":" and m.group("unit") != "mil"):
+            continue  # "15 lucas: 10 de mano de obra..." is money; "a las 15 mil:" hardly
         value = _value(m.group("num"))
         if value is None:
             continue
@@ -165,4 +181,20 @@ def find_amount(folded: str) -> float | None:
         value = number_value(num)
         if value is not None and value >= 1000:
             offer(0, m.start(), value)
-    return _clean(best[2]) if best else None
+    if best is None:
+        return None
+    return _clean(_added_parts(folded, spans) or best[2])
+
+
+def _added_parts(folded: str, spans: dict[int, tuple[int, float]]) -> float | None:
+    """The sum when every amount with a unit is a part joined to the next by "más" or "+", close
+    by, and nothing in the message states a total or corrects a figure; else None."""
+    if len(spans) < 2 or _NOT_PARTS.search(folded):
+        return None
+    starts = sorted(spans)
+    for here, after in pairwise(starts):
+        gap = folded[here:after]
+        if after - here > _PART_GAP + 20 or not _ADDS.search(gap):
+            return None
+    total = sum(value for _, value in spans.values())
+    return total if total <= MAX_AMOUNT else None

@@ -387,3 +387,24 @@ def test_a_last_line_is_a_signature_only_when_no_place_or_trade(text, name):
 ])
 def test_what_a_day_brought_in_is_the_last_one(text, date):
     assert _date(text) == date
+
+
+# ---- parts of one charge, joined by "más" or "+", are added up -----------------------------
+@pytest.mark.parametrize(("text", "amount"), [
+    ("son 2 gambas de materiales mas 35 lucas la mano de obra", 35200),
+    ("cobrale 15 lucas + 3 lucas de viático", 18000),
+    ("cobrale $15.000 más $3.000 de materiales", 18000),
+    ("40 lucas la mano de obra, aparte 12 lucas del repuesto", 52000),
+    ("total 35 lucas: 20 de mano de obra más 15 de materiales", 35000),  # the total is said
+])
+def test_parts_of_one_charge_add_up(text, amount):
+    assert find_amount(fold_aligned(text)) == amount
+
+
+@pytest.mark.parametrize(("text", "amount"), [
+    ("cobrale 15 lucas, antes le había dicho 12 lucas", 15000),  # a correction, not a part
+    ("cobrale 18 lucas, ya pagó 5 lucas de seña", 18000),
+    ("15 lucas mas iva", 15000),
+])
+def test_figures_that_are_not_parts_are_not_added(text, amount):
+    assert find_amount(fold_aligned(text)) == amount

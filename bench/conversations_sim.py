@@ -66,6 +66,8 @@ class Customer:
     def deliver(self, record: dict) -> None:
         with self.arrived:
             self.inbox.append(record)
+            self.arrived.notify_all()
+
     def _request(self, method: str, path: str, body: bytes | None = None,
                  headers: dict | None = None) -> tuple[int, bytes]:
         return self.http.request(method, path, body, headers)

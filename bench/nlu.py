@@ -202,7 +202,10 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=3.0, help="per extraction measurement")
     parser.add_argument("--skip-audio", action="store_true")
     args = parser.parse_args()
-    result: dict = {"benchmark": "nlu", "extraction": bench_extraction(args.seconds),
+    load_before = [round(x, 2) for x in os.getloadavg()]  # these machines are shared: say how busy
+    result: dict = {"benchmark": "nlu", "config": {"args": vars(args), "cores": os.cpu_count()},
+                    "load_average_before": load_before,
+                    "extraction": bench_extraction(args.seconds),
                     "intent_model": bench_intent_model(args.seconds),
                     "test_sets": bench_test_sets()}
     if not args.skip_audio:
@@ -211,6 +214,7 @@ def main() -> None:
         transcription = bench_transcription(fixtures + voice)
         result["transcription"] = transcription
         result["voice_subset"] = bench_voice_subset(transcription["by_file"])
+    result["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
     print(json.dumps(result, ensure_ascii=False, indent=2))
 
 

@@ -133,9 +133,7 @@ def emergency_advice(turn: Turn) -> list[Reply]:
     advice = SAFETY.get(turn.slots.get("service") or "")
     replies = [Text(texts.render(advice))] if advice else []
     if not turn.slots.get("address"):
-        c = turn.conversation
-        _alert_owners(turn, "staff_emergency", who=c.profile_name or readable_phone(c.phone),
-                      phone=readable_phone(c.phone), text=turn.text[:300])
+        _alert_owners(turn, "staff_emergency", **_caller(turn))
         turn.save(alerted=True)
     return replies
 
@@ -144,15 +142,20 @@ def withdraw(turn: Turn) -> list[Reply]:
     """The customer says nobody needs to come before the booking was made ("falsa alarma, era la
     hornalla"): nothing is booked, and owners alerted of an emergency hear it is off, so nobody
     calls or drives there for nothing."""
-    c = turn.conversation
     emergency = turn.slots.get("urgency") == "emergency"
     if turn.slots.get("alerted"):
-        _alert_owners(turn, "staff_emergency_withdrawn", who=c.profile_name or readable_phone(c.phone),
-                      phone=readable_phone(c.phone), text=turn.text[:300])
+        _alert_owners(turn, "staff_emergency_withdrawn", **_caller(turn))
     log.info("booking withdrawn by the customer (emergency: %s)", emergency)
     turn.clear()
-    c.misses = 0
+    turn.conversation.misses = 0
     return [Text(texts.render("booking_withdrawn", emergency=emergency))]
+
+
+def _caller(turn: Turn) -> dict:
+    """Who wrote and what, for an owner's alert about a booking not made yet."""
+    c = turn.conversation
+    return {"who": c.profile_name or readable_phone(c.phone), "phone": readable_phone(c.phone),
+            "text": turn.text[:300]}
 
 
 def _alert_owners(turn: Turn, template: str, **ctx) -> None:

@@ -52,7 +52,7 @@ def _scope_zone(session: Session) -> ZoneInfo:
     return es_ar.zone(name)
 
 
-def _local_date(moment: datetime | None, zone: ZoneInfo) -> date | None:
+def local_date(moment: datetime | None, zone: ZoneInfo) -> date | None:
     return None if moment is None else es_ar.aware(moment).astimezone(zone).date()
 
 
@@ -113,11 +113,11 @@ def candidate_jobs(session: Session, technician_id: int, text: str, today: date)
 
     def order(job: Job) -> tuple:
         start = es_ar.aware(job.scheduled_start) if job.scheduled_start is not None else None
-        return (_local_date(job.scheduled_start, zone) != today, start is None, start or far,
+        return (local_date(job.scheduled_start, zone) != today, start is None, start or far,
                 job.number)
 
     jobs.sort(key=order)
-    numbers = {int(n) for n in _JOB_NUMBER.findall(fold_aligned(text or ""))}
+    numbers = _job_numbers(text)
     by_number = [job for job in jobs if job.number in numbers]
     if by_number:
         return by_number
@@ -128,13 +128,18 @@ def candidate_jobs(session: Session, technician_id: int, text: str, today: date)
     top = max(scores.values())
     if top > 0:
         return [job for job in jobs if scores[job.id] >= max(top - 10, NAME_CUTOFF)]
-    todays = [job for job in jobs if _local_date(job.scheduled_start, zone) == today]
+    todays = [job for job in jobs if local_date(job.scheduled_start, zone) == today]
     return todays or jobs
+
+
+def _job_numbers(text: str) -> set[int]:
+    """The job numbers a text names ("#123", "trabajo 123")."""
+    return {int(n) for n in _JOB_NUMBER.findall(fold_aligned(text or ""))}
 
 
 def names_job(job: Job, text: str) -> bool:
     """Whether `text` names this job: its number, or its customer's name."""
-    if job.number in {int(n) for n in _JOB_NUMBER.findall(fold_aligned(text or ""))}:
+    if job.number in _job_numbers(text):
         return True
     tokens = fold(text).split()
     return _name_score(job.customer.name if job.customer else None, tokens, _marked_tokens(tokens)) > 0

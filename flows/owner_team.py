@@ -18,14 +18,11 @@ from core.messaging.replies import Reply, Text
 from core.models import ConversationRole, Job, JobStatus, Role, User
 from flows.engine import FlowSpec
 from flows.turn import Turn
-from nlu.extract.message_kinds import asks_about_team
+from nlu.extract.message_kinds import TEAM_MISREAD, asks_about_team
 
 DAY_STATUSES = (JobStatus.SCHEDULED, JobStatus.EN_ROUTE, JobStatus.ON_SITE)
 MOVING = {JobStatus.EN_ROUTE: "en camino a lo de", JobStatus.ON_SITE: "en lo de"}
 TEAM_LINES = 8
-# An intent the model gives a team question it cannot place ("quién está de guardia" looks like
-# "quién me debe"); the rule decides only for these, so a real money question keeps its answer.
-MISREAD = frozenset({"other", "owner_unpaid", "owner_summary", "greeting"})
 
 
 def handle(turn: Turn) -> list[Reply]:
@@ -105,4 +102,4 @@ def _customer(job: Job) -> str:
 
 
 SPEC = FlowSpec(name="owner_team", roles=frozenset({ConversationRole.OWNER}), handle=handle,
-                intents=MISREAD)
+                intents=TEAM_MISREAD)

@@ -45,7 +45,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from core import es_ar, jobs, links
+from core import jobs, links
 from core.errors import DomainError
 from core.es_ar import clock_hm, day_phrase, first_name
 from core.jobs.tracking import tracking_token, tracking_url
@@ -68,7 +68,7 @@ from core.models import (
 from flows import staff_questions
 from flows.buttons import DoneTap, JobActionTap
 from flows.engine import FlowSpec
-from flows.job_lookup import candidate_jobs, names_job
+from flows.job_lookup import candidate_jobs, local_date, names_job
 from flows.steps import Flow, Step
 from flows.technician_close import TECH_DONE, cannot_complete, done_tapped, start_done
 from flows.technician_jobs import (
@@ -201,8 +201,7 @@ def _act_on_text(turn: Turn, action: str) -> list[Reply]:
 
 def _not_plainly_about(turn: Turn, job: Job) -> bool:
     """A visit not begun, not today's and not named in the text."""
-    start = job.scheduled_start
-    today = start is not None and es_ar.aware(start).astimezone(turn.zone).date() == turn.today
+    today = local_date(job.scheduled_start, turn.zone) == turn.today
     return job.status is S.SCHEDULED and not today and not names_job(job, turn.text)
 
 

@@ -210,12 +210,12 @@ def extract_rules(
         # with a visit booked or a booking under way: not needed any more, so a cancel (the model
         # reads the problem's words, "olor", "pierde", as a new job)
         intent = "cancel"
-    if role == "owner" and intent in _TEAM_MISREAD and message_kinds.asks_about_team(
+    if role == "owner" and intent in message_kinds.TEAM_MISREAD and message_kinds.asks_about_team(
             found.folded, _first_names(org_context)):
         # "¿quién está de guardia?", "¿dónde anda Diego?": the team, not the money (the model
         # reads a "quién" as "quién me debe"); the flows answer it as `other`
         intent, confidence = "other", max(confidence or 0.0, 0.9)
-    if role == "owner" and intent in _TEAM_MISREAD and message_kinds.disputes_figures(found.folded):
+    if role == "owner" and intent in message_kinds.TEAM_MISREAD and message_kinds.disputes_figures(found.folded):
         # "el resumen de ayer está mal, dice 8 y fueron 10": a complaint about a figure, not a
         # request for it (the flows answer it as `other`, with where to correct the figures)
         intent, confidence = "other", max(confidence or 0.0, 0.9)
@@ -245,9 +245,6 @@ def extract_rules(
         confidence=confidence,
         alternatives=alternatives,
     )
-
-
-_TEAM_MISREAD = frozenset({"other", "owner_unpaid", "owner_summary", "greeting"})
 
 
 def _first_names(org: OrgContext | None) -> tuple[str, ...]:

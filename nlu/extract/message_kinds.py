@@ -180,6 +180,11 @@ def disputes_figures(folded: str) -> bool:
     return False
 
 
+# The intents the model gives an owner's question about the team (or complaint about a figure) it
+# cannot place ("quién está de guardia" looks like "quién me debe"); the rules decide only for
+# these, so a real money question keeps its answer.
+TEAM_MISREAD = frozenset({"other", "owner_unpaid", "owner_summary", "greeting"})
+
 # An owner asking about the team rather than the money: who is on call, where a technician is,
 # who is working or free, how the day goes for them ("¿quién está de guardia?", "¿dónde anda
 # Carlos?", "¿cómo vienen los chicos hoy?", "pasame el cel de Diego").

@@ -107,7 +107,7 @@ _ADDS = re.compile(r"\bmas\b|\+|\bsumale\b|\bsumarle\b|\baparte\b|\bademas\b|\bc
 _NOT_PARTS = re.compile(
     r"\b(?:total|en\s+total|todo\s+junto|o\s+sea|es\s+decir|serian|en\s+vez|antes|perdon|no\s+era|mejor|"
     r"menos|descuento|descontale|rebaja|de\s+los\s+cuales|ya\s+(?:pago|pagaron|me\s+dio|dejo|tiene))\b")
-_PART_GAP = 60  # characters between two parts of one charge, at most
+_PART_GAP = 80  # characters from one part's start to the next one's, at most
 
 
 def find_amount(folded: str) -> float | None:
@@ -194,7 +194,7 @@ def _added_parts(folded: str, spans: dict[int, tuple[int, float]]) -> float | No
     starts = sorted(spans)
     for here, after in pairwise(starts):
         gap = folded[here:after]
-        if after - here > _PART_GAP + 20 or not _ADDS.search(gap):
+        if after - here > _PART_GAP or not _ADDS.search(gap):
             return None
     total = sum(value for _, value in spans.values())
     return total if total <= MAX_AMOUNT else None

@@ -185,24 +185,19 @@ def _act_on_text(turn: Turn, action: str) -> list[Reply]:
     if len(fitting) > 1 and len(obvious) == 1:
         fitting = obvious
     eta = _eta(result.eta_minutes)
-    if action == "cannot" and len(fitting) == 1 and _not_plainly_about(turn, fitting[0]):
-        # "no encuentro la llave del depósito, ¿quién la tiene?" with one visit on Monday: no
-        # visit of today's, none begun, none named, so nothing is moved or opened on a guess; a
-        # question goes to the office, anything else asks which visit it is about
-        asked = staff_questions.forward(turn)
-        if asked:
+    if len(fitting) == 1:
+        job = fitting[0]
+        # "no encuentro la llave del depósito, ¿quién la tiene?" with one visit not begun and not
+        # named: nothing is moved or opened on a guess. A question goes to the office; anything
+        # else acts on today's visit and asks about a later one.
+        unsure = action == "cannot" and job.status is S.SCHEDULED and not names_job(job, text)
+        if unsure and (asked := staff_questions.forward(turn)):
             return asked
-    elif len(fitting) == 1:
-        return _act(turn, action, fitting[0], text=text, result=result, eta=eta)
+        if not (unsure and local_date(job.scheduled_start, turn.zone) != turn.today):
+            return _act(turn, action, job, text=text, result=result, eta=eta)
     return TECH_PICK.start(turn, action=action, text=text, eta=eta, amount=result.amount,
                            date=result.date, reason=result.description,
                            candidates=[job.id for job in fitting])
-
-
-def _not_plainly_about(turn: Turn, job: Job) -> bool:
-    """A visit not begun, not today's and not named in the text."""
-    today = local_date(job.scheduled_start, turn.zone) == turn.today
-    return job.status is S.SCHEDULED and not today and not names_job(job, turn.text)
 
 
 def _ask_which_job(turn: Turn) -> list[Reply]:

@@ -27,11 +27,13 @@ def _lock_key(harness) -> str:
     return f"campotech:lock:conv:{harness.org_id}:{conversation_id}"
 
 
-def test_a_dead_workers_lock_is_taken_over_and_the_next_burst_answered_once(harness):
+def test_a_dead_workers_lock_is_taken_over_and_the_next_burst_answered_once(harness, tmp_path):
     harness.say("hola")
     key = _lock_key(harness)
-    worker = subprocess.Popen([sys.executable, "-m", "workers.worker"], cwd=ROOT, env=os.environ.copy(),
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # Its logs go to a file: a pipe nobody reads fills up and blocks the worker mid-burst.
+    with (tmp_path / "worker.log").open("wb") as log:
+        worker = subprocess.Popen([sys.executable, "-m", "workers.worker"], cwd=ROOT,
+                                  env=os.environ.copy(), stdout=subprocess.DEVNULL, stderr=log)
     try:
         # Hold the burst's rows: the worker takes the conversation lock, then waits on the claim,
         # which is "mid-burst" for as long as we like.

@@ -309,9 +309,15 @@ def _row_features(ex: corpus.Example) -> str:
 
 def _all_features(rows: list[corpus.Example]) -> list[str]:
     """Every row's features; the rules' findings cost about a millisecond a message, so a large
-    corpus is read by one process per core (forked: the rules' tables are already loaded)."""
+    corpus is read by one process per core (forked: the rules' tables are already loaded).
+
+    Only a process with no other thread forks (`python -m nlu train`, the install): a child
+    forked while another thread holds a lock (a logging handler's, a stream's, a library's)
+    waits for it forever, and the pool with it. A worker, a web process or a test run has
+    threads of its own, so it reads the rows itself."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    if len(rows) < 5000 or cores < 2 or multiprocessing.get_start_method(allow_none=True) == "spawn":
+    if (len(rows) < 5000 or cores < 2 or threading.active_count() > 1
+            or multiprocessing.get_start_method(allow_none=True) == "spawn"):
         return [_row_features(ex) for ex in rows]
     with multiprocessing.get_context("fork").Pool(min(cores, 4)) as pool:
         return pool.map(_row_features, rows, chunksize=500)

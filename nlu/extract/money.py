@@ -114,14 +114,14 @@ def find_amount(folded: str) -> float | None:
     """The amount of money named in folded text, or None. Parts of one charge joined by "más"
     or "+" ("2 lucas de materiales más 35 de mano de obra") are added up."""
     best: tuple[int, int, float] | None = None  # (tier, -position, value)
-    spans: dict[int, tuple[int, float]] = {}  # start -> (tier, value) of every amount with a unit
+    spans: list[tuple[int, int, int, float]] = []  # (start, end, tier, value): amounts with a unit
 
-    def offer(tier: int, pos: int, value: float | None) -> None:
+    def offer(tier: int, pos: int, value: float | None, end: int | None = None) -> None:
         nonlocal best
         if value is None or value <= 0 or value > MAX_AMOUNT:
             return
-        if tier >= 2:
-            spans[pos] = max(spans.get(pos, (0, 0.0)), (tier, value))
+        if tier >= 2 and end is not None:
+            spans.append((pos, end, tier, value))
         key = (tier, -pos, value)
         if best is None or key[:2] > best[:2]:
             best = key
@@ -149,21 +149,21 @@ def find_amount(folded: str) -> float | None:
         tier = 3 if unit not in ("mil",) else 2
         if unit in ("peso", "pesos", "mango", "mangos", "ars") and amount < 10:
             continue
-        offer(tier, m.start(), amount)
+        offer(tier, m.start(), amount, m.end())
     for m in _BARE_UNIT.finditer(folded):
         unit = m.group("unit") or m.group("unit2")
         scale = _SCALE[unit]
         amount = scale / 2 if m.group("pre") else scale * (1.5 if m.group("half") else 1)
-        offer(3, m.start(), amount)
+        offer(3, m.start(), amount, m.end())
     for m in _PAID_HOW.finditer(folded):
-        offer(2, m.start(), parse_digits(m.group("num")))
+        offer(2, m.start(), parse_digits(m.group("num")), m.end())
     for m in _paid_figures(folded):
-        offer(2, m.start(), parse_digits(m.group("num")))
+        offer(2, m.start(), parse_digits(m.group("num")), m.end())
     for m in _DOLLAR.finditer(folded):
         value = _value(m.group("num"))
         if value is None:
             continue
-        offer(4, m.start(), value * _SCALE.get(m.group("unit") or "", 1))
+        offer(4, m.start(), value * _SCALE.get(m.group("unit") or "", 1), m.end())
     for m in _VERB.finditer(folded):
         if _NOT_MONEY_AFTER.match(folded, m.end()):
             continue
@@ -186,15 +186,30 @@ def find_amount(folded: str) -> float | None:
     return _clean(_added_parts(folded, spans) or best[2])
 
 
-def _added_parts(folded: str, spans: dict[int, tuple[int, float]]) -> float | None:
+def _added_parts(folded: str, spans: list[tuple[int, int, int, float]]) -> float | None:
     """The sum when every amount with a unit is a part joined to the next by "más" or "+", close
     by, and nothing in the message states a total or corrects a figure; else None."""
-    if len(spans) < 2 or _NOT_PARTS.search(folded):
+    parts = _one_reading_each(spans)
+    if len(parts) < 2 or _NOT_PARTS.search(folded):
         return None
-    starts = sorted(spans)
-    for here, after in pairwise(starts):
-        gap = folded[here:after]
-        if after - here > _PART_GAP or not _ADDS.search(gap):
+    for (here, end, _), (after, _, _) in pairwise(parts):
+        if after - here > _PART_GAP or not _ADDS.search(folded[end:after]):
             return None
-    total = sum(value for _, value in spans.values())
+    total = sum(value for _, _, value in parts)
     return total if total <= MAX_AMOUNT else None
+
+
+def _one_reading_each(spans: list[tuple[int, int, int, float]]) -> list[tuple[int, int, float]]:
+    """(start, end, value) of each stretch of text read as money, in order: several grammars
+    reading overlapping text ("$15 mil" as a dollar figure and "15 mil" as thousands, "le pagué
+    $15.000" as a payment and as a figure) are one amount, the most precise reading's."""
+    merged: list[tuple[int, int, int, float]] = []  # (start, end, tier, value)
+    for start, end, tier, value in sorted(spans):
+        if merged and start < merged[-1][1]:
+            first, last, best_tier, best_value = merged[-1]
+            if tier > best_tier:
+                best_tier, best_value = tier, value
+            merged[-1] = (first, max(last, end), best_tier, best_value)
+        else:
+            merged.append((start, end, tier, value))
+    return [(start, end, value) for start, end, _, value in merged]

@@ -396,6 +396,10 @@ def test_what_a_day_brought_in_is_the_last_one(text, date):
     ("cobrale $15.000 más $3.000 de materiales", 18000),
     ("40 lucas la mano de obra, aparte 12 lucas del repuesto", 52000),
     ("total 35 lucas: 20 de mano de obra más 15 de materiales", 35000),  # the total is said
+    # one amount read by two grammars ("$15 mil": a dollar figure and thousands) is one part
+    ("$15 mil más $3 mil de viático", 18000),
+    ("cobrale $12 mil + 3 lucas de materiales", 15000),
+    ("son $20.000, aparte $5.000 de repuestos", 25000),
 ])
 def test_parts_of_one_charge_add_up(text, amount):
     assert find_amount(fold_aligned(text)) == amount
@@ -405,6 +409,8 @@ def test_parts_of_one_charge_add_up(text, amount):
     ("cobrale 15 lucas, antes le había dicho 12 lucas", 15000),  # a correction, not a part
     ("cobrale 18 lucas, ya pagó 5 lucas de seña", 18000),
     ("15 lucas mas iva", 15000),
+    ("le pagué $15.000 en efectivo", 15000),  # one figure, read as a payment and as pesos
+    ("ya me pagó $15 mil, más tarde paso la factura", 15000),
 ])
 def test_figures_that_are_not_parts_are_not_added(text, amount):
     assert find_amount(fold_aligned(text)) == amount

@@ -12,7 +12,7 @@ from core.es_ar import visit_phrase, yes_or_no
 from core.jobs.notices import technician_notice
 from core.messaging import texts
 from core.messaging.replies import Reply, Text
-from core.models import Conversation, Job, JobStatus
+from core.models import Conversation, Job, JobStatus, Urgency
 from flows import handover
 from flows.buttons import CancelTap, RescheduleTap
 from flows.turn import Turn
@@ -89,10 +89,18 @@ def current_start(job: Job, now: datetime) -> datetime | None:
     return job.scheduled_start.astimezone(now.tzinfo) if job.scheduled_start else None
 
 
+# Today's emergency: its window is the booking's moment plus a margin ("de 12:09 a 14:09"), a
+# time nobody agreed on, so the customer hears what was promised instead
+TODAYS_EMERGENCY = "hoy, lo antes posible"
+
+
 def visit(job: Job | None, now: datetime) -> str | None:
-    """The job's current visit, "mañana de 9 a 11", or None when it has no day yet."""
+    """The job's current visit, "mañana de 9 a 11" ("hoy, lo antes posible" for today's
+    emergency), or None when it has no day yet."""
     start = current_start(job, now) if job is not None else None
     if start is None:
         return None
+    if job.urgency is Urgency.EMERGENCY and start.date() == now.date():
+        return TODAYS_EMERGENCY
     end = job.scheduled_end.astimezone(now.tzinfo) if job.scheduled_end else None
     return visit_phrase(start, end, now.date())

@@ -41,6 +41,7 @@ from flows import business_hours, clarify, handover, photos, staff_questions
 from flows.burst import Burst, BurstItem
 from flows.buttons import CallbackData, MenuTap, decode
 from flows.context import org_context
+from flows.customer_job_change import visit
 from flows.turn import Notify, Turn, flow_active
 from flows.understood import understood
 from nlu.extract import extract, spoken
@@ -275,9 +276,8 @@ def _kept_booking(turn: Turn) -> list[Reply] | None:
                {0: "hoy", 1: "manana"}.get((start.date() - turn.today).days, ""))
     if not keeps_booking(turn.text) and not names_its_day_as_fine(es_ar.folded(turn.text), its_day):
         return None
-    end = es_ar.aware(job.scheduled_end).astimezone(zone) if job.scheduled_end else None
     return [Text(texts.render("booking_kept", name=es_ar.first_name(turn.conversation.profile_name),
-                              when=es_ar.visit_phrase(start, end, turn.today)))]
+                              when=visit(job, turn.now)))]
 
 
 def menu(conversation: Conversation, body: str | None = None) -> Reply:

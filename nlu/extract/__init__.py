@@ -158,6 +158,16 @@ def signals(text: str, role: str, org_context: OrgContext | None = None,
         "greeting": rules.is_greeting_only(norm), "danger": bool(dangers_now(norm)),
         "short": len(norm.split()) <= 3,
     }
+    # The message-kind rules the extraction applies after the model, as features too: the model
+    # learns how far to trust each (a booked visit kept, a request withdrawn, a question about
+    # the business's hours; an owner's complaint about a figure, a question about the team)
+    if role == "customer":
+        flags.update(keeps=message_kinds.keeps_booking(folded),
+                     withdraws=message_kinds.withdraws_request(folded),
+                     hours=message_kinds.asks_business_hours(norm))
+    elif role == "owner":
+        flags.update(figures=message_kinds.disputes_figures(folded),
+                     team=message_kinds.asks_about_team(folded))
     return Signals(norm, folded, service, amount, eta, address, when, rule_intent, flags, name)
 
 
@@ -202,6 +212,12 @@ def extract_rules(
             and not _UNDOES.search(found.folded):
         # "no lo muevas, el horario me queda perfecto": the visit stays, nothing to change
         intent = "other"
+    if role == "customer" and intent == "cancel" and (found.when.date or found.when.window
+                                                      or found.when.time) \
+            and message_kinds.moves_to_another_time(found.folded):
+        # "no hace falta que vengan hoy, mejor el jueves": one time called off and another named
+        # as the one wanted is a move (a cancel would drop the visit they still want)
+        intent = "reschedule"
     if role == "customer" and intent in ("other", "new_job") and context is not None \
             and (context.open_job or context.asked) and message_kinds.withdraws_request(found.folded) \
             and not message_kinds.keeps_booking(found.folded) and not found.address \

@@ -115,6 +115,22 @@ def withdraws_request(folded: str) -> bool:
     return bool(said) and not _STILL_WANTS.search(folded, said.end())
 
 
+# Calling one time off and naming another in the same breath: "no hace falta que vengan hoy, mejor
+# el jueves", "hoy no, pásenlo para el viernes", "cancelen lo de hoy y vengan mañana" (a move, not a
+# cancel: the words before the new time that say it is the one wanted)
+_ANOTHER_TIME = re.compile(
+    r"\b(?:mejor|en\s+cambio|prefiero|preferimos"
+    r"|(?:(?:pas|mov|corr|cambi|dej)(?:a|e|en|emos|ame|enme)?|muev(?:a|e|an|en))l[oa]s?\s+(?:para|al|a\s+la|a\s+el)"
+    r"|(?:y|pero)\s+(?:vengan?|pasen?)\b(?!\s+nadie)"
+    r"|(?<!falta\s)(?<!necesario\s)\bque\s+(?:vengan?|pasen?)\b(?!\s+nadie))")
+
+
+def moves_to_another_time(folded: str) -> bool:
+    """Whether a customer calling a time off names another one they want instead (folded text;
+    the caller checks that a day, a part of the day or an hour was found)."""
+    return bool(_ANOTHER_TIME.search(folded))
+
+
 # Asking when the business is open — not when the technician comes ("¿a qué hora vienen?")
 _BUSINESS_HOURS = re.compile(
     r"\b(?:a|hasta|desde)\s+que\s+hora\s+(?:\w+\s+)?(?:atienden|atiende|abren|abre|cierran|cierra|trabajan"

@@ -5,7 +5,9 @@ What it reads (`features`): the message normalized as the rules normalize it (fo
 abbreviations expanded, spelling fixed toward the trade vocabulary), plus a few marker words
 the model learns to weigh — the writer's role, the conversation's context when known (their
 open job's state, what the bot last asked) and what the precise rules found (an amount, an ETA,
-an address, a date, a trade, a bare greeting, the rules' own guess of the intent).
+an address, a date, a trade, a bare greeting, the rules' own guess of the intent, and the
+message-kind rules the extraction applies after it: a visit kept, a request withdrawn, a question
+about hours, an owner's complaint about a figure or question about the team).
 
 It answers a probability per intent, restricted to the intents of the writer's role; the
 largest is the intent and its probability the confidence. Trained in seconds from
@@ -36,7 +38,7 @@ from nlu.schema import intents_for
 log = logging.getLogger("campotech.nlu.intent")
 
 MODEL_DIR = Path(__file__).resolve().parents[2] / "var" / "nlu"
-VERSION = 6  # bump when `features`, the normalization under it or `CONFIG` change: old models are retrained
+VERSION = 7  # bump when `features`, the normalization under it or `CONFIG` change: old models are retrained
 
 
 @dataclass(frozen=True)

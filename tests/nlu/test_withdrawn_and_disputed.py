@@ -11,8 +11,8 @@ import pytest
 
 from core.es_ar import folded
 from nlu.extract import extract_rules
-from nlu.extract.message_kinds import disputes_figures, withdraws_request
-from nlu.intent.model import Context
+from nlu.extract.message_kinds import disputes_figures, moves_to_another_time, withdraws_request
+from nlu.intent.model import Context, features
 
 NOW = datetime(2026, 12, 2, 10, 0, tzinfo=ZoneInfo("America/Argentina/Buenos_Aires"))
 
@@ -81,3 +81,40 @@ def test_an_owner_disputing_a_figure(text):
 ])
 def test_asking_for_a_figure_is_not_disputing_it(text):
     assert not disputes_figures(folded(text))
+
+
+@pytest.mark.parametrize(("text", "role", "marker"), [
+    ("no lo muevas, el horario me queda perfecto", "customer", "zzkeeps"),
+    ("falsa alarma, era la hornalla", "customer", "zzwithdraws"),
+    ("¿a qué hora atienden los sábados?", "customer", "zzhours"),
+    ("el resumen de ayer está mal, dice 8 y fueron 10", "owner", "zzfigures"),
+    ("¿quién está de guardia hoy?", "owner", "zzteam"),
+])
+def test_the_message_kind_rules_are_features_of_the_model_for_their_role_only(text, role, marker):
+    # the model learns how far to trust each rule; another role's message never carries it
+    assert marker in features(text, role).split()
+    other = "technician" if role == "customer" else "customer"
+    assert marker not in features(text, other).split()
+
+
+# ---- one time called off and another named: a move ------------------------------------------
+@pytest.mark.parametrize("text", [
+    "no hace falta que vengan hoy, mejor el jueves",
+    "no vengan hoy, que vengan el jueves",
+    "hoy no, pásenlo para el viernes a la mañana",
+    "cancelen lo de hoy y vengan mañana a la tarde",
+])
+def test_calling_one_time_off_for_another_is_a_move(text):
+    result = extract_rules(text, "customer", NOW, context=Context(open_job="scheduled"))
+    assert result.intent == "reschedule"
+    assert result.date or result.window
+
+
+@pytest.mark.parametrize("text", [
+    "cancelá la visita del jueves",
+    "no hace falta que vengan mañana",
+    "no es necesario que vengan el lunes, ya lo arreglé",
+    "no hace falta que venga nadie el jueves",
+])
+def test_calling_a_time_off_with_nothing_instead_is_no_move(text):
+    assert not moves_to_another_time(folded(text))

@@ -69,14 +69,14 @@ def test_near_copies_in_different_families_stay_on_one_side():
 
 def test_held_out_score(report):
     # Families the model never saw, their rule-made variants too. The issue's target is 0.95;
-    # this floor keeps what is reached today (0.90 on 1,906 held-out messages of a 10,078-line
-    # corpus whose newer files were written for the hardest confusions) from slipping back,
-    # with a point of room for the split's noise.
-    assert report.accuracy >= 0.89, report.per_intent
-    assert report.variant_accuracy >= 0.87
+    # this floor keeps what is reached today (0.925 on 2,556 held-out messages of a 13,211-line
+    # corpus whose newer files were written for the hardest confusions; 0.906 on variants,
+    # 0.902 without context) from slipping back, with a point of room for the split's noise.
+    assert report.accuracy >= 0.91, report.per_intent
+    assert report.variant_accuracy >= 0.89
     # read without context, as the contract's command line reads them: a customer's "¿sigue en
     # pie lo del jueves?" must say job_status on its own words
-    assert report.no_context_accuracy >= 0.85
+    assert report.no_context_accuracy >= 0.88
     assert report.held_out_size >= 800
 
 

@@ -15,11 +15,8 @@ from nlu.schema import OrgContext
 LIMIT = 40  # per kind: enough words for a prompt, few enough to stay fast
 
 
-def org_context(session: Session, org_id: int) -> OrgContext:
-    """The current organization's context (`session` is scoped to `org_id`), in one round trip:
-    it is read for every burst, and each statement costs more in the ORM and the tenancy hooks
-    than in PostgreSQL."""
-    org = session.get(Organization, org_id)  # the burst has it loaded already: no statement
+def _words_statement():
+    """One UNION ALL of every kind of word, each kind's order kept by its row number."""
     kinds = {
         "price_book": select(PriceBookItem.name.label("word"),
                              func.row_number().over(order_by=PriceBookItem.name).label("pos"))
@@ -36,8 +33,21 @@ def org_context(session: Session, org_id: int) -> OrgContext:
     }
     parts = [select(literal(kind).label("kind"), part.c.word, part.c.pos)
              for kind, query in kinds.items() for part in [query.subquery()]]
-    words: dict[str, list[tuple[int, str]]] = {kind: [] for kind in kinds}
-    for kind, word, pos in session.execute(union_all(*parts)):
+    return union_all(*parts), tuple(kinds)
+
+
+# Built once: the statement is the same for every organization (the session's tenancy scopes
+# it), and building it again for every burst cost more than running it.
+_WORDS, _KINDS = _words_statement()
+
+
+def org_context(session: Session, org_id: int) -> OrgContext:
+    """The current organization's context (`session` is scoped to `org_id`), in one round trip:
+    it is read for every burst, and each statement costs more in the ORM and the tenancy hooks
+    than in PostgreSQL."""
+    org = session.get(Organization, org_id)  # the burst has it loaded already: no statement
+    words: dict[str, list[tuple[int, str]]] = {kind: [] for kind in _KINDS}
+    for kind, word, pos in session.execute(_WORDS):
         words[kind].append((pos, word))
     found = {kind: tuple(word for _, word in sorted(rows)) for kind, rows in words.items()}
     return OrgContext(

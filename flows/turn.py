@@ -154,9 +154,10 @@ class Turn:
     def tell_staff(self, body: str, roles: tuple[Role, ...] = INBOX_ROLES) -> list[User]:
         """`body` to every active member of `roles` with a phone but the writer (nobody is told
         of their own message); who was told."""
-        staff = [u for u in self.session.scalars(select(User).where(
-            User.active.is_(True), User.phone.is_not(None), User.role.in_(roles)))
-            if u.id != self.conversation.user_id]
+        with self.session.no_autoflush:  # the conversation's pending state is written at commit
+            staff = [u for u in self.session.scalars(select(User).where(
+                User.active.is_(True), User.phone.is_not(None), User.role.in_(roles)))
+                if u.id != self.conversation.user_id]
         for user in staff:
             self.notify(wa_id_for(user.phone), Text(body))
         return staff

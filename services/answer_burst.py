@@ -194,6 +194,9 @@ def _process_locked(
             # Staff are answering this person themselves: store, do not speak over them.
             return BurstOutcome("held", message_ids=ids)
 
+        # Held for the whole burst: the flows read it too, and the session's identity map keeps
+        # an object only while something refers to it (it was fetched twice per burst).
+        org = session.get(Organization, org_id)
         burst = Burst(org_id, conversation_id, burst_id, tuple(_item(r) for r in rows))
         panic = PanicSwitch(redis, settings)
         notices: list[tuple[str, Reply]] = []
@@ -210,7 +213,6 @@ def _process_locked(
         for n, (wa_id, reply) in enumerate(notices):
             target = conversation_with(session, wa_id)
             reply_ids += queue_replies(session, target, [reply], key=f"burst:{burst_id}:notice:{n}")
-        org = session.get(Organization, org_id)
         log.info(
             "burst answered",
             extra={"burst": burst_id, "messages": len(ids), "replies": len(reply_ids),

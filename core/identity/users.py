@@ -376,9 +376,12 @@ def find_by_phone(session: Session, phone: str) -> User | None:
 
 
 def technicians(session: Session) -> list[User]:
-    return list(session.scalars(
-        select(User).where(User.role == Role.TECHNICIAN, User.active.is_(True)).order_by(User.name)
-    ))
+    # Without flushing first: reading the team never depends on what the caller has pending
+    # (a conversation's new state, say), which is written once at commit instead of twice.
+    with session.no_autoflush:
+        return list(session.scalars(
+            select(User).where(User.role == Role.TECHNICIAN, User.active.is_(True)).order_by(User.name)
+        ))
 
 
 def find_by_email(session: Session, email: str) -> User | None:

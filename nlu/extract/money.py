@@ -108,20 +108,30 @@ _NOT_PARTS = re.compile(
     r"\b(?:total|en\s+total|todo\s+junto|o\s+sea|es\s+decir|serian|en\s+vez|antes|perdon|no\s+era|mejor|"
     r"menos|descuento|descontale|rebaja|de\s+los\s+cuales|ya\s+(?:pago|pagaron|me\s+dio|dejo|tiene))\b")
 _PART_GAP = 80  # characters from one part's start to the next one's, at most
+# "15 lucas + 3 de viático", "20 mil, aparte 5 de repuestos": a part written without its unit,
+# right after a joining word and right before what it pays for, is in the unit of the part
+# before it (nobody adds three pesos of travel to fifteen thousand)
+_BARE_PART = re.compile(
+    r"(?:\bmas\b|\+|\baparte\b|\bsumale\b)\s*(?P<num>\d{1,3}(?:[.,]5)?)\s+"
+    r"(?:(?:de|por)\s+(?:la\s+|el\s+|los\s+|las\s+)?|la\s+|el\s+|los\s+)?"
+    r"(?:materiales|material|viaticos?|repuestos?|insumos|mano\s+de\s+obra|traslados?|flete|visita"
+    r"|envio|caños?|canos?|cables?)\b")
 
 
 def find_amount(folded: str) -> float | None:
     """The amount of money named in folded text, or None. Parts of one charge joined by "más"
     or "+" ("2 lucas de materiales más 35 de mano de obra") are added up."""
     best: tuple[int, int, float] | None = None  # (tier, -position, value)
-    spans: list[tuple[int, int, int, float]] = []  # (start, end, tier, value): amounts with a unit
+    # (start, end, tier, value, scale of its unit): amounts with a unit
+    spans: list[tuple[int, int, int, float, int]] = []
 
-    def offer(tier: int, pos: int, value: float | None, end: int | None = None) -> None:
+    def offer(tier: int, pos: int, value: float | None, end: int | None = None,
+              scale: int = 1) -> None:
         nonlocal best
         if value is None or value <= 0 or value > MAX_AMOUNT:
             return
         if tier >= 2 and end is not None:
-            spans.append((pos, end, tier, value))
+            spans.append((pos, end, tier, value, scale))
         key = (tier, -pos, value)
         if best is None or key[:2] > best[:2]:
             best = key
@@ -149,7 +159,7 @@ def find_amount(folded: str) -> float | None:
         tier = 3 if unit not in ("mil",) else 2
         if unit in ("peso", "pesos", "mango", "mangos", "ars") and amount < 10:
             continue
-        offer(tier, m.start(), amount, m.end())
+        offer(tier, m.start(), amount, m.end(), scale)
     for m in _BARE_UNIT.finditer(folded):
         unit = m.group("unit") or m.group("unit2")
         scale = _SCALE[unit]
@@ -163,7 +173,8 @@ def find_amount(folded: str) -> float | None:
         value = _value(m.group("num"))
         if value is None:
             continue
-        offer(4, m.start(), value * _SCALE.get(m.group("unit") or "", 1), m.end())
+        scale = _SCALE.get(m.group("unit") or "", 1)
+        offer(4, m.start(), value * scale, m.end(), scale)
     for m in _VERB.finditer(folded):
         if _NOT_MONEY_AFTER.match(folded, m.end()):
             continue
@@ -183,10 +194,16 @@ def find_amount(folded: str) -> float | None:
             offer(0, m.start(), value)
     if best is None:
         return None
+    for m in _BARE_PART.finditer(folded):
+        before = [span for span in spans if span[1] <= m.start("num")]
+        scale = max(before, key=lambda span: span[1])[4] if before else 1
+        value = _value(m.group("num"))
+        if scale >= 1000 and value is not None:
+            spans.append((m.start("num"), m.end("num"), 2, value * scale, scale))
     return _clean(_added_parts(folded, spans) or best[2])
 
 
-def _added_parts(folded: str, spans: list[tuple[int, int, int, float]]) -> float | None:
+def _added_parts(folded: str, spans: list[tuple[int, int, int, float, int]]) -> float | None:
     """The sum when every amount with a unit is a part joined to the next by "más" or "+", close
     by, and nothing in the message states a total or corrects a figure; else None."""
     parts = _one_reading_each(spans)
@@ -199,12 +216,12 @@ def _added_parts(folded: str, spans: list[tuple[int, int, int, float]]) -> float
     return total if total <= MAX_AMOUNT else None
 
 
-def _one_reading_each(spans: list[tuple[int, int, int, float]]) -> list[tuple[int, int, float]]:
+def _one_reading_each(spans: list[tuple[int, int, int, float, int]]) -> list[tuple[int, int, float]]:
     """(start, end, value) of each stretch of text read as money, in order: several grammars
     reading overlapping text ("$15 mil" as a dollar figure and "15 mil" as thousands, "le pagué
     $15.000" as a payment and as a figure) are one amount, the most precise reading's."""
     merged: list[tuple[int, int, int, float]] = []  # (start, end, tier, value)
-    for start, end, tier, value in sorted(spans):
+    for start, end, tier, value, _ in sorted(spans):
         if merged and start < merged[-1][1]:
             first, last, best_tier, best_value = merged[-1]
             if tier > best_tier:

@@ -400,6 +400,11 @@ def test_what_a_day_brought_in_is_the_last_one(text, date):
     ("$15 mil más $3 mil de viático", 18000),
     ("cobrale $12 mil + 3 lucas de materiales", 15000),
     ("son $20.000, aparte $5.000 de repuestos", 25000),
+    # a part written without its unit, before what it pays for, is in the unit of the one before
+    ("cobrale 15 lucas + 3 de viático", 18000),
+    ("20 mil más 5 de materiales", 25000),
+    ("son 35 lucas, aparte 2 de repuestos", 37000),
+    ("12 lucas mas 1,5 de materiales", 13500),
 ])
 def test_parts_of_one_charge_add_up(text, amount):
     assert find_amount(fold_aligned(text)) == amount
@@ -411,6 +416,9 @@ def test_parts_of_one_charge_add_up(text, amount):
     ("15 lucas mas iva", 15000),
     ("le pagué $15.000 en efectivo", 15000),  # one figure, read as a payment and as pesos
     ("ya me pagó $15 mil, más tarde paso la factura", 15000),
+    ("15 lucas más 3 cuotas", 15000),  # no unit and no charge after the bare number
+    ("15 lucas más 2 horas de mano de obra", 15000),
+    ("$15.000 + 3 de viático", 15000),  # pesos before it: three what? not guessed
 ])
 def test_figures_that_are_not_parts_are_not_added(text, amount):
     assert find_amount(fold_aligned(text)) == amount

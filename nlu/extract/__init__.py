@@ -203,25 +203,26 @@ def extract_rules(
         # keyboard mash asks for nothing, whoever types it (the model, given no words it knows,
         # falls back on what the role usually asks: an owner's "asdf" read as "who owes me")
         intent, confidence = "other", 0.99
-    if role == "customer" and message_kinds.asks_business_hours(found.normalized) \
+    # the message-kind rules' findings, read once in `signals` (they are the model's features too)
+    kinds = found.flags
+    names_a_time = bool(found.when.date or found.when.window or found.when.time)
+    if role == "customer" and kinds["hours"] \
             and intent in ("other", "job_status", "reschedule", "new_job", "greeting", "human") \
             and not found.service:
         # a question about the business, answered from its hours: not about a visit
         intent = "other"
-    if role == "customer" and intent in ("cancel", "reschedule") and message_kinds.keeps_booking(found.folded) \
+    if role == "customer" and intent in ("cancel", "reschedule") and kinds["keeps"] \
             and not _UNDOES.search(found.folded):
         # "no lo muevas, el horario me queda perfecto": the visit stays, nothing to change
         intent = "other"
-    if role == "customer" and intent == "cancel" and (found.when.date or found.when.window
-                                                      or found.when.time) \
+    if role == "customer" and intent == "cancel" and names_a_time \
             and message_kinds.moves_to_another_time(found.folded):
         # "no hace falta que vengan hoy, mejor el jueves": one time called off and another named
         # as the one wanted is a move (a cancel would drop the visit they still want)
         intent = "reschedule"
     if role == "customer" and intent in ("other", "new_job") and context is not None \
-            and (context.open_job or context.asked) and message_kinds.withdraws_request(found.folded) \
-            and not message_kinds.keeps_booking(found.folded) and not found.address \
-            and not (found.when.date or found.when.window or found.when.time):
+            and (context.open_job or context.asked) and kinds["withdraws"] \
+            and not kinds["keeps"] and not found.address and not names_a_time:
         # "falsa alarma, era la hornalla", "ya no pierde más, no hace falta que venga nadie", said
         # with a visit booked or a booking under way: not needed any more, so a cancel (the model
         # reads the problem's words, "olor", "pierde", as a new job)
@@ -231,7 +232,7 @@ def extract_rules(
         # "¿quién está de guardia?", "¿dónde anda Diego?": the team, not the money (the model
         # reads a "quién" as "quién me debe"); the flows answer it as `other`
         intent, confidence = "other", max(confidence or 0.0, 0.9)
-    if role == "owner" and intent in message_kinds.TEAM_MISREAD and message_kinds.disputes_figures(found.folded):
+    if role == "owner" and intent in message_kinds.TEAM_MISREAD and kinds["figures"]:
         # "el resumen de ayer está mal, dice 8 y fueron 10": a complaint about a figure, not a
         # request for it (the flows answer it as `other`, with where to correct the figures)
         intent, confidence = "other", max(confidence or 0.0, 0.9)

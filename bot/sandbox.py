@@ -84,7 +84,8 @@ def send():
     body = simulator.encode(payload)
     at = time.time()
     # Through the real webhook, signature and all: the sandbox exercises the production path.
-    result, status = webhook.handle(body, simulator.sign(settings.whatsapp_app_secret, body))
+    result, status = webhook.handle(body, simulator.sign(settings.whatsapp_app_secret, body),
+                                    settings, webhook.transport())
     message = payload["entry"][0]["changes"][0]["value"]["messages"][0]
     if status != 200:
         log.warning("sandbox message refused by the webhook: %s %s", status, result)
@@ -114,7 +115,8 @@ def receipts():
         wanted = {wamid: state for wamid, state in wanted.items() if wamid in ours}
         for wamid, state in wanted.items():
             body = simulator.encode(simulator.status(settings.whatsapp_phone_number_id, wamid, wa_id, state))
-            result, code = webhook.handle(body, simulator.sign(settings.whatsapp_app_secret, body))
+            result, code = webhook.handle(body, simulator.sign(settings.whatsapp_app_secret, body),
+                                          settings, webhook.transport())
             if code != 200:
                 log.warning("sandbox receipt refused by the webhook: %s %s", code, result)
     seen = set(sandbox_graph.read_marks(parts.redis(current_app))) & set(lists["mine"]) if lists["mine"] else set()

@@ -6,8 +6,10 @@ The clock process closes the bursts it starts (`services.burst_closer`). None of
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from redis import Redis
@@ -26,9 +28,10 @@ from core.settings import Settings
 from integrations.whatsapp_errors import retryable_code
 from services.app_parts import Part
 from services.burst_closer import BUSY_KEY
-from services.bursts import BurstClock
+from services.bursts import Admission, BurstClock
 from services.dispatch import Dispatcher
-from services.metrics import Metrics
+from services.metrics import PREFIX as METRICS_PREFIX
+from services.metrics import Metrics, label_value
 from services.ratelimit import SlidingWindow
 
 log = logging.getLogger("campotech.bot.transport")
@@ -53,6 +56,9 @@ class Transport:
                                         secret=settings.secret_key)
         self.per_org = SlidingWindow(redis, "in-org", settings.inbound_org_limit, 60,
                                      secret=settings.secret_key)
+        self.admission = Admission(
+            self.per_org, self.per_sender, BUSY_KEY, f"{METRICS_PREFIX}:campotech_messages_in_total",
+            f"{METRICS_PREFIX}:campotech_throttled_total")
         self._numbers: dict[str, tuple[int | None, float]] = {}
         self._timing: dict[int, tuple[Timing, float]] = {}
         # Plain messages skip the session (bot.inbound_sql.DirectStore); PostgreSQL only.
@@ -76,51 +82,38 @@ class Transport:
         return result
 
     def _schedule(self, result: inbound.ReceiveResult) -> None:
-        """Count, check the fairness limits and start the burst clocks: two Redis round trips
-        per webhook post, however many messages it carries."""
+        """Count, check the fairness limits and start the burst clocks: one Redis round trip
+        per webhook post, however many messages it carries (`BurstClock.admit`)."""
         now = time.time()
-        counting = self.redis.pipeline(transaction=False)
+        pipe = self.redis.pipeline(transaction=False)
         if result.duplicates:
-            self.metrics.inc("campotech_duplicates_total", amount=result.duplicates, pipe=counting)
+            self.metrics.inc("campotech_duplicates_total", amount=result.duplicates, pipe=pipe)
         answerable = [s for s in result.stored if s.answerable]
-        for stored in result.stored:
-            self.metrics.inc("campotech_messages_in_total", stored.type, pipe=counting)
-        for stored in answerable:
-            self.per_org.queue_add(counting, str(stored.org_id), now)
-            self.per_sender.queue_add(counting, f"{stored.org_id}:{stored.conversation_id}", now)
-        counts = counting.execute()[-8 * len(answerable):] if answerable else []
-
         timing = self._timings({s.org_id for s in answerable})
-        noting = self.redis.pipeline(transaction=False)
-        notes: list[tuple[int, dict]] = []  # (index in `noting`, clock.note's arguments)
-        slow_down: list[tuple[int, int]] = []
-        for n, stored in enumerate(answerable):
-            org_count, sender_count = int(counts[8 * n + 2]), int(counts[8 * n + 6])
-            if org_count > self.settings.inbound_org_limit:
-                # A busy organization's bursts go to the low queue so others are not delayed.
-                noting.set(BUSY_KEY.format(org_id=stored.org_id), 1, ex=120)
-                self.metrics.inc("campotech_throttled_total", "organization", pipe=noting)
-            if sender_count > self.settings.inbound_sender_limit:
-                # Stored, and answered with the burst already open; it does not keep it open.
-                self.metrics.inc("campotech_throttled_total", "sender", pipe=noting)
-                slow_down.append((stored.org_id, stored.conversation_id))
-                continue
+        scripted: dict[int, Callable] = {}  # index in `pipe` -> queues that script in a pipeline
+        admitted: dict[int, tuple[int, int]] = {}  # index in `pipe` -> (org, conversation)
+        for stored in answerable:
             t = timing[stored.org_id]
             quiet = min(t.quiet, self.settings.voice_quiet_seconds) if stored.needs_transcript \
                 else t.quiet
-            notes.append((len(noting), {"org_id": stored.org_id, "conversation_id": stored.conversation_id,
-                                        "now": now, "quiet": quiet, "cap": t.cap}))
-            self.clock.note(**notes[-1][1], pipe=noting)
+            admitted[len(pipe)] = (stored.org_id, stored.conversation_id)
+            scripted[len(pipe)] = functools.partial(
+                self.clock.admit, stored.org_id, stored.conversation_id, now=now, quiet=quiet,
+                cap=t.cap, windows=self.admission, org_limit=self.settings.inbound_org_limit,
+                sender_limit=self.settings.inbound_sender_limit,
+                message_type=label_value("type", stored.type))
+            scripted[len(pipe)](pipe=pipe)
         for stored in result.stored:
             if not stored.answerable:
                 # No number to reply to (a username-only sender): the burst job files it at once.
-                notes.append((len(noting), {"org_id": stored.org_id, "conversation_id": stored.conversation_id,
-                                            "now": now, "quiet": 0.0, "cap": 0.0}))
-                self.clock.note(**notes[-1][1], pipe=noting)
-        if len(noting):
-            self._run_noting(noting, notes)
-        for org_id, conversation_id in slow_down:
-            if self.per_sender.once(f"{org_id}:{conversation_id}"):
+                self.metrics.inc("campotech_messages_in_total", stored.type, pipe=pipe)
+                scripted[len(pipe)] = functools.partial(
+                    self.clock.note, stored.org_id, stored.conversation_id, now=now, quiet=0.0,
+                    cap=0.0)
+                scripted[len(pipe)](pipe=pipe)
+        outcomes = self._run_scripts(pipe, scripted) if len(pipe) else []
+        for index, (org_id, conversation_id) in admitted.items():
+            if outcomes[index] in (b"slow", "slow") and self.per_sender.once(f"{org_id}:{conversation_id}"):
                 self._slow_down(org_id, conversation_id, now)
         for stored in result.stored:
             if stored.has_media:
@@ -131,20 +124,24 @@ class Transport:
                 if code is not None and retryable_code(code):
                     self._requeue_failed(org_id, message_id)
 
-    def _run_noting(self, noting, notes: list[tuple[int, dict]]) -> None:
-        """Run the pipeline holding the burst clock's script without redis-py's `SCRIPT EXISTS`
-        round trip before it, once this process has seen the script run. Should Redis have lost
-        it (a restart), the notes it refused are made again one by one, which loads it."""
+    def _run_scripts(self, pipe, scripted: dict[int, Callable]) -> list:
+        """Run the pipeline without redis-py's `SCRIPT EXISTS` round trip before it, once this
+        process has seen its scripts run, and return its results. Should Redis have lost them
+        (a restart), a refused script ran nothing: each one refused is queued again on its own
+        (which loads the script)."""
         if self._scripts_loaded:
-            noting.scripts.clear()
-        results = noting.execute(raise_on_error=False)
+            pipe.scripts.clear()
+        results = pipe.execute(raise_on_error=False)
         for outcome in results:
             if isinstance(outcome, Exception) and not isinstance(outcome, NoScriptError):
                 raise outcome
-        missing = [args for index, args in notes if isinstance(results[index], NoScriptError)]
-        for args in missing:
-            self.clock.note(**args)
+        for index, outcome in enumerate(results):
+            if isinstance(outcome, NoScriptError):
+                again = self.redis.pipeline(transaction=False)
+                scripted[index](pipe=again)
+                results[index] = again.execute()[0]
         self._scripts_loaded = True
+        return results
 
     # Which organization a phone number belongs to, and its burst timing, change rarely (a
     # settings page): each web process keeps them for a short while instead of asking per post.

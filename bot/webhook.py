@@ -1,10 +1,20 @@
-"""`/webhooks/whatsapp`: Meta's handshake, signature check, parse, store, 200 — nothing slow."""
+"""`/webhooks/whatsapp`: Meta's handshake, signature check, parse, store, 200 — nothing slow.
+
+Meta's posts are answered by `WebhookFastPath`, a WSGI layer in front of Flask: the post is
+read, checked, stored and answered without Flask's request and response objects, blueprints
+and hooks, which cost more per post than storing it (`bench/webhook.py`). Everything else,
+Meta's GET handshake included, goes through Flask as before.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import logging
+import re
+import time
+import uuid
 
 from flask import Blueprint, Response, current_app, jsonify, request
 from sqlalchemy.exc import (
@@ -19,6 +29,8 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from bot.payload_fields import PayloadError
 from bot.payloads import decode_body, parse_webhook
 from bot.transport import TRANSPORT, Transport
+from core.logging import org_id_var, request_id_var
+from core.settings import Settings
 from services import app_parts as parts
 from services.metrics import Metrics
 
@@ -51,16 +63,16 @@ def verify() -> Response | tuple[str, int]:
     return "forbidden", 403
 
 
-def _count_rejected(reason: str, amount: int = 1) -> None:
+def _count_rejected(transport: Transport, reason: str, amount: int = 1) -> None:
     try:
-        Metrics(transport().redis).inc("campotech_webhook_rejected_total", reason, amount=amount)
+        Metrics(transport.redis).inc("campotech_webhook_rejected_total", reason, amount=amount)
     except Exception as exc:  # noqa: BLE001 - a metrics hiccup must not turn a 4xx into a 500
         log.debug("rejection not counted: %s", exc)
 
 
-def _refuse(status: int, reason: str, detail: str):
+def _refuse(transport: Transport, status: int, reason: str, detail: str):
     log.warning("webhook refused: %s", detail, extra={"reason": reason})
-    _count_rejected(reason)
+    _count_rejected(transport, reason)
     return {"error": detail}, status
 
 
@@ -73,33 +85,35 @@ def is_outage(exc: SQLAlchemyError) -> bool:
 
 @bp.post("/webhooks/whatsapp")
 def receive():
+    """The same as `WebhookFastPath` for a post it hands to Flask (a body without a length)."""
     if (request.content_length or 0) > MAX_BODY:
-        answer, status = _refuse(413, "too_large", "payload too large")
+        answer, status = _refuse(transport(), 413, "too_large", "payload too large")
     else:
-        answer, status = handle(request.get_data(cache=False), request.headers.get("X-Hub-Signature-256"))
+        answer, status = handle(request.get_data(cache=False), request.headers.get("X-Hub-Signature-256"),
+                                parts.settings(current_app), transport())
     return jsonify(answer), status
 
 
-def handle(body: bytes, header: str | None) -> tuple[dict, int]:
+def handle(body: bytes, header: str | None, settings: Settings,
+           transport: Transport) -> tuple[dict, int]:
     """Check, parse and store one webhook post; the answer for Meta and its HTTP status."""
-    settings = parts.settings(current_app)
     if not header:
-        return _refuse(401, "unsigned", "missing X-Hub-Signature-256")
+        return _refuse(transport, 401, "unsigned", "missing X-Hub-Signature-256")
     if not signature_valid(settings.whatsapp_app_secret, body, header):
-        return _refuse(403, "bad_signature", "signature does not match the app secret")
+        return _refuse(transport, 403, "bad_signature", "signature does not match the app secret")
     try:
         batch = parse_webhook(decode_body(body), strict=False)
     except PayloadError as exc:
-        return _refuse(400, "unexpected_shape", str(exc))
+        return _refuse(transport, 400, "unexpected_shape", str(exc))
     for reason in batch.rejected:
         log.warning("webhook item set aside: %s", reason, extra={"reason": "set_aside"})
     if batch.rejected:
-        _count_rejected("set_aside", len(batch.rejected))
+        _count_rejected(transport, "set_aside", len(batch.rejected))
         if not batch.messages and not batch.statuses:
             # Nothing in it can be used: Meta's 400 is the honest answer (and the log line above).
             return {"error": "; ".join(batch.rejected[:3])}, 400
     try:
-        result = transport().accept(batch)
+        result = transport.accept(batch)
     except SQLAlchemyError as exc:
         if not is_outage(exc):
             raise
@@ -111,3 +125,60 @@ def handle(body: bytes, header: str | None) -> tuple[dict, int]:
         "rejected": len(batch.rejected) + result.set_aside,
         "statuses": result.statuses_applied, "unknown_numbers": sorted(result.unknown_numbers),
     }, 200
+
+
+# ---- the fast path -------------------------------------------------------------------------
+
+PATH = "/webhooks/whatsapp"
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+_REASONS = {200: "OK", 400: "BAD REQUEST", 401: "UNAUTHORIZED", 403: "FORBIDDEN",
+            413: "REQUEST ENTITY TOO LARGE", 500: "INTERNAL SERVER ERROR",
+            503: "SERVICE UNAVAILABLE"}
+http_log = logging.getLogger("campotech.http")
+
+
+class WebhookFastPath:
+    """WSGI middleware: a POST to `PATH` with a Content-Length is answered here, the same way
+    `receive` answers it (same checks, statuses, bodies, log lines and headers), without Flask;
+    any other request goes to Flask. The settings and the transport are the Flask app's own,
+    read per post (a test may swap them)."""
+
+    def __init__(self, flask_app):
+        self.flask_app, self.app = flask_app, flask_app.wsgi_app
+
+    def __call__(self, environ, start_response):
+        if environ.get("PATH_INFO") != PATH or environ.get("REQUEST_METHOD") != "POST":
+            return self.app(environ, start_response)
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or "")
+        except ValueError:  # chunked, or no length: Flask's reader copes with it
+            return self.app(environ, start_response)
+        settings = parts.settings(self.flask_app)
+        transport = TRANSPORT.of(self.flask_app)
+        started = time.perf_counter()
+        incoming = environ.get("HTTP_X_REQUEST_ID", "")
+        request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        request_token, org_token = request_id_var.set(request_id), org_id_var.set(None)
+        try:
+            if length > MAX_BODY:
+                answer, status = _refuse(transport, 413, "too_large", "payload too large")
+            else:
+                body = environ["wsgi.input"].read(length) if length > 0 else b""
+                try:
+                    answer, status = handle(body, environ.get("HTTP_X_HUB_SIGNATURE_256"),
+                                            settings, transport)
+                except Exception:  # what Flask would do: log it, answer 500
+                    log.exception("webhook post failed")
+                    answer, status = {"error": "internal error"}, 500
+            payload = (json.dumps(answer, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+                       + "\n").encode()
+            start_response(f"{status} {_REASONS.get(status, 'UNKNOWN')}", [
+                ("Content-Type", "application/json"), ("Content-Length", str(len(payload))),
+                ("X-Request-ID", request_id), ("X-Content-Type-Options", "nosniff"),
+            ])
+            http_log.info("request", extra={"method": "POST", "path": PATH, "status": status,
+                                            "ms": round((time.perf_counter() - started) * 1000, 1)})
+            return [payload]
+        finally:
+            request_id_var.reset(request_token)
+            org_id_var.reset(org_token)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import phonenumbers
 
 from core.errors import ValidationFailed
@@ -9,11 +11,14 @@ from core.errors import ValidationFailed
 DEFAULT_REGION = "AR"
 
 
+@functools.lru_cache(maxsize=16384)
 def normalize_phone(raw: str, region: str = DEFAULT_REGION) -> str:
     """'+54 9 11 5555-0101', '011 15 5555-0101', '5491155550101' → '+5491155550101'.
 
     WhatsApp ids arrive without '+' ('549' + area + number); those are international already.
     Argentine mobiles are kept with the 9 after the country code, the form WhatsApp uses.
+    Remembered per process (the same senders write again and again; parsing costs more than
+    storing their message); an invalid number is checked again each time.
     """
     text = (raw or "").strip()
     if not text:

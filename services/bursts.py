@@ -8,10 +8,13 @@ any number of clock processes exactly one wins it.
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from dataclasses import dataclass
 
 from redis import Redis
+
+from services.ratelimit import SlidingWindow
 
 DUE = "campotech:bursts:due"
 STATE = "campotech:burst:{member}"
@@ -22,6 +25,46 @@ STATE = "campotech:burst:{member}"
 _NOTE = """
 local first = tonumber(redis.call('HGET', KEYS[2], 'first'))
 local now = tonumber(ARGV[2])
+if not first then
+  first = now
+  redis.call('HSET', KEYS[2], 'first', ARGV[2], 'id', ARGV[5])
+end
+redis.call('HSET', KEYS[2], 'last', ARGV[2])
+redis.call('HINCRBY', KEYS[2], 'count', 1)
+local due = math.min(now + tonumber(ARGV[3]), first + tonumber(ARGV[4]))
+redis.call('ZADD', KEYS[1], due, ARGV[1])
+redis.call('EXPIRE', KEYS[2], math.ceil(tonumber(ARGV[4]) + 3600))
+return tostring(due)
+"""
+
+# A stored message, admitted in one round trip: counted by type, added to its organization's
+# and its sender's sliding windows (added first, then counted: two at the same instant cannot
+# both slip under), the organization marked busy when over its limit, and the sender's burst
+# noted as _NOTE does unless the sender is over theirs ("slow": stored, answered with the burst
+# already open, and it does not keep that burst open).
+# KEYS: due zset, state hash, org window, sender window, busy flag, messages-in counters,
+# throttled counters. ARGV: member, now, quiet, cap, burst id, window seconds, org limit,
+# sender limit, org window member, sender window member, message type label.
+_ADMIT = """
+local now = tonumber(ARGV[2])
+local window = tonumber(ARGV[6])
+redis.call('HINCRBY', KEYS[6], ARGV[11], 1)
+local counts = {}
+for i, key in ipairs({KEYS[3], KEYS[4]}) do
+  redis.call('ZREMRANGEBYSCORE', key, 0, now - window)
+  redis.call('ZADD', key, now, ARGV[8 + i])
+  counts[i] = redis.call('ZCARD', key)
+  redis.call('EXPIRE', key, window)
+end
+if counts[1] > tonumber(ARGV[7]) then
+  redis.call('SET', KEYS[5], 1, 'EX', 120)
+  redis.call('HINCRBY', KEYS[7], 'organization', 1)
+end
+if counts[2] > tonumber(ARGV[8]) then
+  redis.call('HINCRBY', KEYS[7], 'sender', 1)
+  return 'slow'
+end
+local first = tonumber(redis.call('HGET', KEYS[2], 'first'))
 if not first then
   first = now
   redis.call('HSET', KEYS[2], 'first', ARGV[2], 'id', ARGV[5])
@@ -54,6 +97,25 @@ return out
 
 
 @dataclass(frozen=True)
+class Admission:
+    """Where `BurstClock.admit` counts: the two sliding windows (their keys are the ones
+    `services.ratelimit.SlidingWindow` keeps), the busy flag and the counters."""
+
+    org_window: SlidingWindow
+    sender_window: SlidingWindow
+    busy_key: str  # formatted with org_id
+    messages_in_key: str
+    throttled_key: str
+
+    @property
+    def window(self) -> int:
+        return self.org_window.window
+
+    def keys(self, org_id: int, conversation_id: int) -> tuple[str, str]:
+        return self.org_window.key(str(org_id)), self.sender_window.key(f"{org_id}:{conversation_id}")
+
+
+@dataclass(frozen=True)
 class DueBurst:
     org_id: int
     conversation_id: int
@@ -71,6 +133,7 @@ class BurstClock:
         self.redis = redis
         self._note = redis.register_script(_NOTE)
         self._claim = redis.register_script(_CLAIM)
+        self._admit = redis.register_script(_ADMIT)
 
     def note(self, org_id: int, conversation_id: int, *, now: float, quiet: float, cap: float,
              pipe=None) -> float | None:
@@ -83,6 +146,23 @@ class BurstClock:
             client=pipe,
         )
         return None if pipe is not None else float(due)
+
+    def admit(self, org_id: int, conversation_id: int, *, now: float, quiet: float, cap: float,
+              pipe, windows: Admission, org_limit: int, sender_limit: int,
+              message_type: str) -> None:
+        """Queue in `pipe` one stored message's admission (see _ADMIT); its result is the burst's
+        due time, or b"slow" when the sender is over their limit."""
+        member = _member(org_id, conversation_id)
+        org_key, sender_key = windows.keys(org_id, conversation_id)
+        self._admit(
+            keys=[DUE, STATE.format(member=member), org_key, sender_key,
+                  windows.busy_key.format(org_id=org_id), windows.messages_in_key,
+                  windows.throttled_key],
+            args=[member, repr(now), repr(quiet), repr(cap), uuid.uuid4().hex, windows.window,
+                  org_limit, sender_limit, secrets.token_hex(8),
+                  secrets.token_hex(8), message_type],
+            client=pipe,
+        )
 
     def claim_due(self, now: float, limit: int = 100) -> list[DueBurst]:
         """Take every burst due by `now` off the clock; each is returned to one caller only."""

@@ -68,8 +68,11 @@ class SlidingWindow:
         self.redis, self.name, self.limit, self.window = redis, name, limit, window
         self.secret, self.clock, self.prefix = secret, clock, prefix
 
-    def _key(self, subject: str) -> str:
+    def key(self, subject: str) -> str:
+        """The sorted set holding `subject`'s events."""
         return f"campotech:{self.prefix}:{self.name}:{key_digest(self.secret, subject)}"
+
+    _key = key
 
     def retry_in(self, subject: str) -> int:
         """Seconds until `subject` may act again; 0 when it may act now."""

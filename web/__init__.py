@@ -77,6 +77,10 @@ def create_app(settings: Settings | None = None) -> Flask:
 
         app.register_blueprint(sandbox_mercadopago_bp, url_prefix="/sandbox/mercadopago")
     register_cli(app)
+    from bot.webhook import WebhookFastPath
+
+    # Meta's posts skip Flask's request machinery (see bot.webhook); the rest is Flask's.
+    app.wsgi_app = WebhookFastPath(app)
     return app
 
 

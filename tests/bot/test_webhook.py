@@ -193,3 +193,36 @@ def test_posts_for_two_organizations_each_land_in_their_own(harness, caplog):
         with harness.db.org_session(org_id) as s:
             assert s.scalar(select(func.count(Message.id))) == 4
             assert s.scalar(select(Message.body).order_by(Message.id.desc()).limit(1)) == last
+
+
+def test_the_fast_path_answers_as_the_flask_route_does(harness):
+    """Meta's posts are answered in front of Flask (bot.webhook.WebhookFastPath); Flask's own
+    route (what a post without a Content-Length reaches) answers every case the same way."""
+    from werkzeug.test import Client
+
+    flask_only = Client(harness.app.wsgi_app.app)
+    secret = harness.settings.whatsapp_app_secret
+
+    def cases(n: int):
+        good = simulator.encode(simulator.text(PHONE_NUMBER_ID, f"54911666600{n:02d}", f"hola {n}"))
+        shape = b'{"object":"page","entry":[]}'
+        yield good, {"X-Hub-Signature-256": simulator.sign(secret, good)}
+        yield good, {}
+        yield good, {"X-Hub-Signature-256": simulator.sign("other", good)}
+        yield shape, {"X-Hub-Signature-256": simulator.sign(secret, shape)}
+        yield b"{not json", {"X-Hub-Signature-256": simulator.sign(secret, b"{not json")}
+        yield b"x" * (3 * 1024 * 1024 + 1), {}
+
+    for n, client in ((1, harness.client), (2, flask_only)):
+        answers = []
+        for body, headers in cases(n):
+            response = client.post("/webhooks/whatsapp", data=body, headers={
+                "Content-Type": "application/json", "X-Request-ID": "req-42", **headers})
+            answers.append((response.status_code, response.get_json(),
+                            response.headers["X-Request-ID"], response.headers.get("X-Content-Type-Options")))
+        if n == 1:
+            fast = answers
+    assert [a[0] for a in fast] == [200, 401, 403, 400, 400, 413]
+    assert fast == answers
+    assert all(a[2] == "req-42" and a[3] == "nosniff" for a in fast)
+    assert _count(harness) == 2  # one new message by each path

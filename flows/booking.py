@@ -347,6 +347,7 @@ BOOKING = Flow(
     hand_over=lambda turn: _hand_over(turn),
     merge=lambda turn: _merge(turn),
     retry_template="booking_retry",
+    useful_slots=("service", "urgency", "date", "window", "name", "media", "contact"),
     idle=IDLE,
     misses_before_person=MISSES_BEFORE_PERSON,
 )

@@ -55,6 +55,10 @@ class Flow:
     hand_over: Handler  # after too many misses: a person takes it from here
     merge: Callable[[Any], None] = _nothing
     retry_template: str = "booking_retry"
+    # Slots an answer to another step may fill (a day given when the address was asked): such
+    # an answer is acknowledged and the question asked again, never taken for a miss.
+    useful_slots: tuple[str, ...] = ()
+    noted_template: str = "flow_noted"
     idle: timedelta = timedelta(hours=24)
     misses_before_person: int = 2
 
@@ -78,9 +82,13 @@ class Flow:
         c = turn.conversation
         c.expires_at = turn.now + self.idle
         asked = self.step_named(c.state)
+        before = {key: turn.slots.get(key) for key in self.useful_slots}
         answered = asked.read(turn) if asked is not None else True
         self.merge(turn)
         if not answered and asked is not None:
+            if any(turn.slots.get(key) != value for key, value in before.items()):
+                # Not what was asked, but something the flow keeps: say so, ask again.
+                return [Text(texts.render(self.noted_template)), *asked.ask(turn)]
             c.misses = (c.misses or 0) + 1
             if c.misses >= self.misses_before_person:
                 return self.hand_over(turn)

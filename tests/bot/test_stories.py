@@ -41,7 +41,7 @@ Schema (a file holds one story, or a list of stories)::
           types_in_order: [document, interactive]   # these reply types arrive in this order
           none: true                  # nobody got anything in this step
         expect_job: {count: 1, status: scheduled, urgency: emergency, service: gas, rating: 5}
-        expect_conversation: {of: customer, needs_person: true, flow: null, human_takeover: true}
+        expect_conversation: {of: customer, needs_person: true, flow: null, human_takeover: true, misses: 0}
         expect_invoice: {count: 1, status: authorized, letter: B, paid: true, balance: 0}
 
 `expect_job` looks at the newest job (and counts them all); the harness runs the burst clock and
@@ -450,7 +450,7 @@ class Story:
         with self.h.db.org_session(self.h.org_id) as s:
             c = s.scalar(select(Conversation).where(Conversation.wa_id == wa_id))
             assert c is not None, f"{where}: no conversation with {wa_id}"
-            for key in ("needs_person", "flow", "human_takeover", "state"):
+            for key in ("needs_person", "flow", "human_takeover", "state", "misses"):
                 if key in expect:
                     actual = getattr(c, key)
                     assert actual == expect[key], \

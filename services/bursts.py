@@ -19,12 +19,12 @@ from services.ratelimit import SlidingWindow
 DUE = "campotech:bursts:due"
 STATE = "campotech:burst:{member}"
 
-# KEYS: due zset, state hash. ARGV: member, now, quiet, cap.
+# KEYS: due zset, state hash. ARGV: member, now, quiet, cap, burst id.
 # The burst closes at min(last + quiet, first + cap); a new message only ever extends the
 # quiet part, never the cap.
 _NOTE = """
-local first = tonumber(redis.call('HGET', KEYS[2], 'first'))
 local now = tonumber(ARGV[2])
+local first = tonumber(redis.call('HGET', KEYS[2], 'first'))
 if not first then
   first = now
   redis.call('HSET', KEYS[2], 'first', ARGV[2], 'id', ARGV[5])
@@ -40,19 +40,20 @@ return tostring(due)
 # A stored message, admitted in one round trip: counted by type, added to its organization's
 # and its sender's sliding windows (added first, then counted: two at the same instant cannot
 # both slip under), the organization marked busy when over its limit, and the sender's burst
-# noted as _NOTE does unless the sender is over theirs ("slow": stored, answered with the burst
-# already open, and it does not keep that burst open).
+# noted as _NOTE notes it (its text runs at the end, with the same KEYS[1-2] and ARGV[1-5])
+# unless the sender is over their limit ("slow": stored, answered with the burst already open,
+# and it does not keep that burst open).
 # KEYS: due zset, state hash, org window, sender window, busy flag, messages-in counters,
 # throttled counters. ARGV: member, now, quiet, cap, burst id, window seconds, org limit,
 # sender limit, org window member, sender window member, message type label.
 _ADMIT = """
-local now = tonumber(ARGV[2])
+local at = tonumber(ARGV[2])
 local window = tonumber(ARGV[6])
 redis.call('HINCRBY', KEYS[6], ARGV[11], 1)
 local counts = {}
 for i, key in ipairs({KEYS[3], KEYS[4]}) do
-  redis.call('ZREMRANGEBYSCORE', key, 0, now - window)
-  redis.call('ZADD', key, now, ARGV[8 + i])
+  redis.call('ZREMRANGEBYSCORE', key, 0, at - window)
+  redis.call('ZADD', key, at, ARGV[8 + i])
   counts[i] = redis.call('ZCARD', key)
   redis.call('EXPIRE', key, window)
 end
@@ -64,18 +65,7 @@ if counts[2] > tonumber(ARGV[8]) then
   redis.call('HINCRBY', KEYS[7], 'sender', 1)
   return 'slow'
 end
-local first = tonumber(redis.call('HGET', KEYS[2], 'first'))
-if not first then
-  first = now
-  redis.call('HSET', KEYS[2], 'first', ARGV[2], 'id', ARGV[5])
-end
-redis.call('HSET', KEYS[2], 'last', ARGV[2])
-redis.call('HINCRBY', KEYS[2], 'count', 1)
-local due = math.min(now + tonumber(ARGV[3]), first + tonumber(ARGV[4]))
-redis.call('ZADD', KEYS[1], due, ARGV[1])
-redis.call('EXPIRE', KEYS[2], math.ceil(tonumber(ARGV[4]) + 3600))
-return tostring(due)
-"""
+""" + _NOTE
 
 # KEYS: due zset. ARGV: now, limit, state key prefix. Returns member, burst id, first, count...
 _CLAIM = """

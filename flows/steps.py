@@ -87,8 +87,9 @@ class Flow:
         self.merge(turn)
         if not answered and asked is not None:
             if any(turn.slots.get(key) != value for key, value in before.items()):
-                # Not what was asked, but something the flow keeps: say so, ask again.
-                return [Text(texts.render(self.noted_template)), *asked.ask(turn)]
+                # Not what was asked, but something the flow keeps: say so and go on (usually
+                # the same question again; an emergency may have made it unneeded).
+                return [Text(texts.render(self.noted_template)), *self.next(turn)]
             c.misses = (c.misses or 0) + 1
             if c.misses >= self.misses_before_person:
                 return self.hand_over(turn)

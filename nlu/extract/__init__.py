@@ -212,8 +212,9 @@ def extract_rules(
         # a question about the business, answered from its hours: not about a visit
         intent = "other"
     if role == "customer" and intent in ("cancel", "reschedule") and kinds["keeps"] \
-            and not _UNDOES.search(found.folded):
-        # "no lo muevas, el horario me queda perfecto": the visit stays, nothing to change
+            and not _UNDOES.search(message_kinds.NEGATED_UNDO.sub(" ", found.folded)):
+        # "no lo muevas, el horario me queda perfecto", "no cancelen nada, fue mi nene con el
+        # cel": the visit stays, nothing to change
         intent = "other"
     if role == "customer" and intent == "cancel" and names_a_time \
             and message_kinds.moves_to_another_time(found.folded):

@@ -52,12 +52,27 @@ def acknowledgement(text: str) -> str | None:
     return None
 
 
+# A cancel said not to be one: "no cancelen nada", "no quiero cancelar", "no era para cancelar",
+# "no lo anulen" (a call-off word under a "no" that reaches it, no comma between them)
+NEGATED_UNDO = re.compile(
+    r"\bno\s+(?:(?:me\s+)?(?:lo|la|los)\s+|(?:quiero|queria|quise|voy\s+a|vamos\s+a|pienso"
+    r"|era\s+para|es\s+para|hace\s+falta)\s+(?:(?:lo|la)\s+)?)?(?:cancel|anul|suspend)\w*")
+
 # Keeping a booked visit as it is: "no lo muevas", "dejalo así", "el horario me queda perfecto",
-# "no hace falta cambiarlo", "los espero" (what the model reads as `other` for a customer whose
-# visit stands: answered with the visit, never a miss)
+# "no hace falta cambiarlo", "los espero", "no cancelen nada", "no toquen la visita", "que
+# vengan igual", "mantenemos el día", "me quedo con el mío" (what the model reads as `other` for
+# a customer whose visit stands: answered with the visit, never a miss)
+_MOVE_VERBS = (r"(?:muevas|muevan|cambies|cambien|toques|toquen|pases|pasen|reprogrames|reprogramen"
+               r"|corras|corran)")
 _KEEPS_BOOKING = re.compile(
-    r"\bno\s+(?:me\s+)?(?:lo|la|los)\s+(?:muevas|muevan|cambies|cambien|toques|toquen|pases|pasen"
-    r"|reprogrames|reprogramen|corras|corran)\b"
+    r"\bno\s+(?:me\s+)?(?:lo|la|los)\s+" + _MOVE_VERBS + r"\b"
+    r"|\bno\s+(?:me\s+)?" + _MOVE_VERBS + r"\s+(?:nada|la\s+visita|el\s+turno|el\s+dia|el\s+horario"
+    r"|la\s+fecha)\b(?!\s+(?:para|al|a\s+la|a\s+las|por))"
+    r"|" + NEGATED_UNDO.pattern +
+    r"|\b(?:que\s+)?(?:vengan|venga|pasen|pase)\s+(?:igual|como\s+(?:quedamos|estaba))\b"
+    r"|\b(?:mantenemos|mantengo|mantengamos|mantene|mantenga|mantengan)\s+(?:el|la)\s+(?:dia|turno|visita|horario|fecha)\b"
+    r"|\bme\s+quedo\s+con\s+(?:el\s+mio|mi\s+turno|el\s+turno|la\s+visita|el\s+de[l]?\b)"
+    r"|\b(?:sigue|queda|esta)\s+todo\s+(?:igual|como\s+estaba|como\s+quedamos)\b"
     r"|\b(?:dejal[oa]|dejenl[oa]|dejemosl[oa]|que\s+quede|queda)\s+(?:como\s+esta|asi|igual|como\s+estaba)\b"
     r"|\b(?:el\s+horario|la\s+hora|el\s+dia|el\s+turno|la\s+visita)\s+(?:me\s+)?(?:queda|viene|va)\s+"
     r"(?:perfect[oa]|bien|joya|barbaro|comodo|de\s+diez)\b"

@@ -20,6 +20,16 @@ from tests.factories import add_technician
     ("perfecto, los espero el martes", True),
     ("dejala así nomás", True),
     ("no me lo cambien porfa", True),
+    # a cancel said not to be one, and other ways of keeping the visit
+    ("no no no cancelen nada, se equivocó de chat mi marido", True),
+    ("no quiero anular el turno eh, solo preguntaba", True),
+    ("que vengan igual así lo revisan", True),
+    ("mantengamos la fecha, al final puedo", True),
+    ("no toquen nada, sigue todo como quedamos", True),
+    ("no, cancelen nomás", False),
+    ("no puedo ese día, anulalo", False),
+    ("no toquen el medidor hasta que llegue el técnico", False),
+    ("no muevan la visita para el lunes, muévanla al martes", False),
     ("necesito cambiar el día", False),
     ("se me rompió el termotanque", False),
     ("el martes no me queda bien", False),
@@ -36,7 +46,9 @@ def test_a_customer_keeping_the_visit_hears_it_back_and_no_miss_is_counted(harne
     slot_id, slot_title = _buttons(_payloads(harness)[-1])[0]
     _tap(harness, slot_id, slot_title)
     _tap(harness, "booking:confirm", "Confirmar")
-    for said in ("no lo muevas eh, el horario me queda perfecto", "dejalo como está"):
+    for said in ("no lo muevas eh, el horario me queda perfecto", "dejalo como está",
+                 "no cancelen nada eh, fue mi nene jugando con el celu",
+                 "mantengamos el día como quedamos"):
         harness.say(said)
         harness.work()
         reply = _body(_payloads(harness)[-1])

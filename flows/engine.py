@@ -196,6 +196,14 @@ def _on_menu(turn: Turn) -> list[Reply]:
 
 def _on_cancel(turn: Turn) -> list[Reply]:
     turn.conversation.misses = 0
+    if (turn.conversation.flow is None and turn.role is CUSTOMER and turn.open_job is not None
+            and es_ar.folded(turn.text).strip(" .!¡") in ("cancelar", "cancela")):
+        # No step under way to leave: a customer with a visit booked who types "cancelar" means
+        # the visit. "Listo, lo dejamos acá" would read as done while the technician still comes;
+        # they are asked "¿Cancelamos el trabajo #…?" with the buttons instead.
+        from flows.customer_cancel import start_cancel
+
+        return start_cancel(turn)
     turn.clear()
     return [Text(texts.render("flow_cancelled"))]
 

@@ -19,6 +19,7 @@ from core.models import (
     DocType,
     Invoice,
     InvoiceStatus,
+    IvaCondition,
     Job,
 )
 from core.organizations import cuit_is_valid
@@ -29,6 +30,13 @@ ISSUED = (InvoiceStatus.AUTHORIZED, InvoiceStatus.INTERNAL, InvoiceStatus.PENDIN
 
 def invoice_replies(turn: Turn) -> list[Reply]:
     customer = turn.customer
+    if _FACTURA_A.search(turn.text or "") and turn.org.iva_condition is not IvaCondition.RESPONSABLE_INSCRIPTO:
+        # "¿hacen factura A?" to a monotributista (or an exento): only a C can be issued
+        return [Text(texts.render("cust_invoice_only_c",
+                                  exento=turn.org.iva_condition is IvaCondition.EXENTO))]
+    if customer is None and _FACTURA_A.search(turn.text or ""):
+        # asked before hiring: yes, with the CUIT once there is a job to invoice
+        return [Text(texts.render("cust_invoice_a_yes"))]
     if customer is not None and _cuit_needed(turn, customer):
         return [Text(texts.render("cust_ask_cuit"))]
     invoice = None

@@ -324,6 +324,16 @@ def _summary(turn: Turn) -> dict:
     }
 
 
+def _side_answer(turn: Turn) -> list[Reply] | None:
+    """A question about invoices asked mid-booking ("¿hacen factura A?") is answered there (the
+    words are plain enough to read without the model, which a booking's context leans on)."""
+    from flows.customer_billing import asks_factura_a, invoice_replies
+
+    if turn.intent != "invoice_request" and not asks_factura_a(turn.text):
+        return None
+    return invoice_replies(turn)
+
+
 def _hand_over(turn: Turn, why: str = "misses") -> list[Reply]:
     log.info("booking handed to a person (%s)", why)
     return handover.hand_to_person(turn.conversation, turn.now, turn.settings,
@@ -348,6 +358,7 @@ BOOKING = Flow(
     merge=lambda turn: _merge(turn),
     retry_template="booking_retry",
     useful_slots=("service", "urgency", "date", "window", "name", "media", "contact"),
+    side_answer=lambda turn: _side_answer(turn),
     idle=IDLE,
     misses_before_person=MISSES_BEFORE_PERSON,
 )

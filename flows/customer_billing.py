@@ -62,6 +62,11 @@ _FACTURA_A = re.compile(r"\bfactura\s+(?:tipo\s+)?[\"']?a\b[\"']?(?!\s+(?:nombre
                         re.IGNORECASE)
 
 
+def asks_factura_a(text: str | None) -> bool:
+    """"¿hacen factura A?", "necesito factura tipo A" (not "la factura a nombre de...")."""
+    return bool(_FACTURA_A.search(text or ""))
+
+
 def _cuit_needed(turn: Turn, customer) -> bool:
     """No CUIT on file, and a Factura A is asked for or is waiting for it (AFIP takes an A only
     with the CUIT)."""

@@ -59,6 +59,9 @@ class Flow:
     # an answer is acknowledged and the question asked again, never taken for a miss.
     useful_slots: tuple[str, ...] = ()
     noted_template: str = "flow_noted"
+    # A question the flow can answer without leaving ("¿hacen factura A?" while the address is
+    # asked): its answer, then the same question again, and no miss. None when it is no such.
+    side_answer: Callable[[Any], list[Reply] | None] = lambda turn: None
     idle: timedelta = timedelta(hours=24)
     misses_before_person: int = 2
 
@@ -90,6 +93,8 @@ class Flow:
                 # Not what was asked, but something the flow keeps: say so and go on (usually
                 # the same question again; an emergency may have made it unneeded).
                 return [Text(texts.render(self.noted_template)), *self.next(turn)]
+            if aside := self.side_answer(turn):
+                return [*aside, *asked.ask(turn)]
             c.misses = (c.misses or 0) + 1
             if c.misses >= self.misses_before_person:
                 return self.hand_over(turn)

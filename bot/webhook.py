@@ -12,9 +12,8 @@ import hashlib
 import hmac
 import json
 import logging
-import re
 import time
-import uuid
+from http import HTTPStatus
 
 from flask import Blueprint, Response, current_app, jsonify, request
 from sqlalchemy.exc import (
@@ -29,10 +28,9 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from bot.payload_fields import PayloadError
 from bot.payloads import decode_body, parse_webhook
 from bot.transport import TRANSPORT, Transport
-from core.logging import org_id_var, request_id_var
+from core.logging import org_id_var, request_id_from, request_id_var
 from core.settings import Settings
 from services import app_parts as parts
-from services.metrics import Metrics
 
 log = logging.getLogger("campotech.bot.webhook")
 bp = Blueprint("whatsapp_webhook", __name__)
@@ -65,7 +63,7 @@ def verify() -> Response | tuple[str, int]:
 
 def _count_rejected(transport: Transport, reason: str, amount: int = 1) -> None:
     try:
-        Metrics(transport.redis).inc("campotech_webhook_rejected_total", reason, amount=amount)
+        transport.metrics.inc("campotech_webhook_rejected_total", reason, amount=amount)
     except Exception as exc:  # noqa: BLE001 - a metrics hiccup must not turn a 4xx into a 500
         log.debug("rejection not counted: %s", exc)
 
@@ -130,10 +128,6 @@ def handle(body: bytes, header: str | None, settings: Settings,
 # ---- the fast path -------------------------------------------------------------------------
 
 PATH = "/webhooks/whatsapp"
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
-_REASONS = {200: "OK", 400: "BAD REQUEST", 401: "UNAUTHORIZED", 403: "FORBIDDEN",
-            413: "REQUEST ENTITY TOO LARGE", 500: "INTERNAL SERVER ERROR",
-            503: "SERVICE UNAVAILABLE"}
 http_log = logging.getLogger("campotech.http")
 
 
@@ -156,8 +150,7 @@ class WebhookFastPath:
         settings = parts.settings(self.flask_app)
         transport = TRANSPORT.of(self.flask_app)
         started = time.perf_counter()
-        incoming = environ.get("HTTP_X_REQUEST_ID", "")
-        request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        request_id = request_id_from(environ.get("HTTP_X_REQUEST_ID"))
         request_token, org_token = request_id_var.set(request_id), org_id_var.set(None)
         try:
             if length > MAX_BODY:
@@ -172,7 +165,7 @@ class WebhookFastPath:
                     answer, status = {"error": "internal error"}, 500
             payload = (json.dumps(answer, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
                        + "\n").encode()
-            start_response(f"{status} {_REASONS.get(status, 'UNKNOWN')}", [
+            start_response(f"{status} {HTTPStatus(status).phrase}", [
                 ("Content-Type", "application/json"), ("Content-Length", str(len(payload))),
                 ("X-Request-ID", request_id), ("X-Content-Type-Options", "nosniff"),
             ])

@@ -6,10 +6,18 @@ import contextvars
 import json
 import logging
 import os
+import re
 import sys
+import uuid
 from datetime import UTC, datetime
 
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+def request_id_from(header: str | None) -> str:
+    """The caller's X-Request-ID when it is a safe token, else a new one."""
+    return header if header and _REQUEST_ID.match(header) else uuid.uuid4().hex
 org_id_var: contextvars.ContextVar[int | None] = contextvars.ContextVar("org_id", default=None)
 
 _STANDARD = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}

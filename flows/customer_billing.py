@@ -29,12 +29,12 @@ ISSUED = (InvoiceStatus.AUTHORIZED, InvoiceStatus.INTERNAL, InvoiceStatus.PENDIN
 
 
 def invoice_replies(turn: Turn) -> list[Reply]:
-    customer = turn.customer
-    if _FACTURA_A.search(turn.text or "") and turn.org.iva_condition is not IvaCondition.RESPONSABLE_INSCRIPTO:
+    customer, factura_a = turn.customer, asks_factura_a(turn.text)
+    if factura_a and turn.org.iva_condition is not IvaCondition.RESPONSABLE_INSCRIPTO:
         # "¿hacen factura A?" to a monotributista (or an exento): only a C can be issued
         return [Text(texts.render("cust_invoice_only_c",
                                   exento=turn.org.iva_condition is IvaCondition.EXENTO))]
-    if customer is None and _FACTURA_A.search(turn.text or ""):
+    if customer is None and factura_a:
         # asked before hiring: yes, with the CUIT once there is a job to invoice
         return [Text(texts.render("cust_invoice_a_yes"))]
     if customer is not None and _cuit_needed(turn, customer):
@@ -72,7 +72,7 @@ def _cuit_needed(turn: Turn, customer) -> bool:
     with the CUIT)."""
     if customer.doc_type is DocType.CUIT:
         return False
-    if _FACTURA_A.search(turn.text or ""):
+    if asks_factura_a(turn.text):
         return True
     return any(invoicing.waiting_for_cuit(invoice) for invoice in turn.session.scalars(
         select(Invoice).where(Invoice.customer_id == customer.id,

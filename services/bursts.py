@@ -97,6 +97,10 @@ class Admission:
     messages_in_key: str
     throttled_key: str
 
+    def __post_init__(self):
+        if self.org_window.window != self.sender_window.window:
+            raise ValueError("_ADMIT counts both windows over one length")
+
     @property
     def window(self) -> int:
         return self.org_window.window

@@ -72,11 +72,9 @@ class SlidingWindow:
         """The sorted set holding `subject`'s events."""
         return f"campotech:{self.prefix}:{self.name}:{key_digest(self.secret, subject)}"
 
-    _key = key
-
     def retry_in(self, subject: str) -> int:
         """Seconds until `subject` may act again; 0 when it may act now."""
-        key, now = self._key(subject), self.clock()
+        key, now = self.key(subject), self.clock()
         self.redis.zremrangebyscore(key, 0, now - self.window)
         if self.redis.zcard(key) < self.limit:
             return 0
@@ -94,7 +92,7 @@ class SlidingWindow:
 
     def queue_add(self, pipe, subject: str, now: float | None = None) -> None:
         """Queue one event in `pipe`: four results, the third is the count including it."""
-        self._queue(pipe, self._key(subject), secrets.token_hex(8), self.clock() if now is None else now)
+        self._queue(pipe, self.key(subject), secrets.token_hex(8), self.clock() if now is None else now)
 
     def add(self, subject: str) -> int:
         """Count one event and return how many `subject` has in the window, this one included."""
@@ -104,7 +102,7 @@ class SlidingWindow:
 
     def hit(self, subject: str) -> int:
         """Count one event if allowed and return 0; else count nothing and return the wait."""
-        key, member = self._key(subject), secrets.token_hex(8)
+        key, member = self.key(subject), secrets.token_hex(8)
         pipe = self.redis.pipeline()
         self._queue(pipe, key, member, self.clock())
         _, _, count, _ = pipe.execute()
@@ -119,4 +117,4 @@ class SlidingWindow:
         return bool(self.redis.set(key, 1, nx=True, ex=self.window))
 
     def clear(self, subject: str) -> None:
-        self.redis.delete(self._key(subject))
+        self.redis.delete(self.key(subject))

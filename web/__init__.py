@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 import logging
-import re
 import secrets
 import time
-import uuid
 
 from flask import Flask, g, request
 from redis import Redis
 
 from core.db import Database
-from core.logging import configure_logging, org_id_var, request_id_var
+from core.logging import configure_logging, org_id_var, request_id_from, request_id_var
 from core.settings import Settings, get_settings
 from services import app_parts as parts
 from services.dispatch import Dispatcher
 
 log = logging.getLogger("campotech.http")
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -87,8 +84,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 def _install_request_context(app: Flask) -> None:
     @app.before_request
     def _start() -> None:
-        incoming = request.headers.get("X-Request-ID", "")
-        g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        g.request_id = request_id_from(request.headers.get("X-Request-ID"))
         g.started = time.perf_counter()
         g.request_id_token = request_id_var.set(g.request_id)
         g.org_id_token = org_id_var.set(None)

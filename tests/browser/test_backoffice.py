@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from playwright.sync_api import expect
 from rq import Queue, SimpleWorker
 from sqlalchemy import select
 
@@ -63,7 +64,7 @@ def test_owner_takes_over_replies_and_hands_back(make_live_app, page, shot, fake
     page.wait_for_url(re.compile(r"/app/?$"))
     shot(page, "backoffice-home")
     page.goto(live.link("/app/conversations"))
-    assert page.get_by_text("sin responder").first.is_visible()
+    expect(page.get_by_text("sin responder").first).to_be_visible()
     shot(page, "backoffice-inbox")
     page.click(f"a[href='/app/conversations/{conversation_id}']")
     page.click("button:has-text('Tomar la conversación')")
@@ -90,5 +91,5 @@ def test_a_technician_cannot_open_the_inbox(live_app, page, shot):
     page.wait_for_url(re.compile(r"/app/?$"))
     response = page.goto(live_app.link("/app/conversations"))
     assert response.status == 403
-    assert page.get_by_text("No tenés permiso para ver esto.").is_visible()
+    expect(page.get_by_text("No tenés permiso para ver esto.")).to_be_visible()
     shot(page, "backoffice-forbidden")

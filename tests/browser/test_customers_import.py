@@ -3,6 +3,7 @@ row and reads, in the report, which row was refused and why."""
 
 from __future__ import annotations
 
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from core.models import Customer
@@ -30,7 +31,7 @@ def test_owner_imports_customers_and_sees_the_bad_row(live_app, page, shot, tmp_
     bad = page.locator("tr.import-error")
     assert bad.count() == 1
     assert bad.locator("td").all_inner_texts() == ["3", "email", "Email inválido: pedro-arroba-mail"]
-    assert page.get_by_text("Algunas filas no se importaron.").is_visible()
+    expect(page.get_by_text("Algunas filas no se importaron.")).to_be_visible()
     stats = page.locator(".stat").all_inner_texts()
     assert stats == ["2", "1", "1"]  # imported, skipped, errors
     shot(page, "backoffice-customers-import")
@@ -41,4 +42,4 @@ def test_owner_imports_customers_and_sees_the_bad_row(live_app, page, shot, tmp_
 
     # The new customers are there to find, typo and all.
     page.goto(live_app.link("/app/customers?q=fernandes"))
-    assert page.get_by_text("Lucía Fernández").is_visible()
+    expect(page.get_by_text("Lucía Fernández")).to_be_visible()

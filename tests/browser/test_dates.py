@@ -8,6 +8,7 @@ import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from core import customers, jobs
@@ -46,8 +47,8 @@ def test_a_visit_is_scheduled_and_shown_day_first_on_an_english_browser(live_app
         assert page.locator("#day").input_value() == "13/11/2026"  # what the person sees in the box
         assert page.locator("#start").input_value() == "14:00"  # the 24-hour clock, not "02:00 PM"
         assert page.locator("input[type=date], input[type=time]").count() == 0
-        assert page.get_by_text("Agendado para el vie 13/11 14:00 a 16:00").is_visible()
-        assert page.get_by_text("13/11 14:00–16:00").first.is_visible()
+        expect(page.get_by_text("Agendado para el vie 13/11 14:00 a 16:00")).to_be_visible()
+        expect(page.get_by_text("13/11 14:00–16:00").first).to_be_visible()
         shot(page, "backoffice-dates-job")
         with live_app.db.org_session(org_id) as s:
             start = s.scalar(select(Job.scheduled_start).where(Job.id == job_id))
@@ -55,8 +56,8 @@ def test_a_visit_is_scheduled_and_shown_day_first_on_an_english_browser(live_app
 
         page.goto(live_app.link("/app/jobs?view=agenda&date=2026-11-13"))
         assert page.locator("#date").input_value() == "13/11/2026"
-        assert page.get_by_role("heading", name="13/11/2026").is_visible()
-        assert page.get_by_text("Marta García").first.is_visible()
+        expect(page.get_by_role("heading", name="13/11/2026")).to_be_visible()
+        expect(page.get_by_text("Marta García").first).to_be_visible()
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
         shot(page, "backoffice-dates-agenda")
     finally:

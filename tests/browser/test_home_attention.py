@@ -9,6 +9,8 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from playwright.sync_api import expect
+
 from core import jobs
 from core.models import Invoice, InvoiceStatus, JobStatus, Payment, PaymentMethod, PaymentStatus
 from tests.backoffice.conftest import PASSWORD, email_of, seed_shop
@@ -51,8 +53,9 @@ def _check_home(tab, width: int) -> None:
     assert tab.locator("header a[href='/app/invoices'] .badge").inner_text() == "1"
     tops = [tab.locator(f"#{name}").bounding_box()["y"] for name in ("urgencias", "esperan", "rechazadas", "semana")]
     assert tops == sorted(tops)
-    assert tab.locator("#urgencias").is_visible() and tab.locator("#esperan").get_by_text("Marta García").is_visible()
-    assert tab.locator("#rechazadas").get_by_text("el CUIT del receptor no es válido", exact=False).is_visible()
+    expect(tab.locator("#urgencias")).to_be_visible()
+    expect(tab.locator("#esperan").get_by_text("Marta García")).to_be_visible()
+    expect(tab.locator("#rechazadas").get_by_text("el CUIT del receptor no es válido", exact=False)).to_be_visible()
     # The charts fit the screen, and their words are not shrunk past reading.
     assert tab.evaluate("document.documentElement.scrollWidth") <= width
     for chart in ("#chart-jobs svg[role=img]", "#chart-money svg[role=img]"):
@@ -63,7 +66,7 @@ def _check_home(tab, width: int) -> None:
     assert smallest >= 9.5, smallest
     # The text alternative opens without a script.
     tab.get_by_text("Ver los números en una tabla").click()
-    assert tab.locator("#semana table").is_visible()
+    expect(tab.locator("#semana table")).to_be_visible()
     assert tab.evaluate("document.documentElement.scrollWidth") <= width
 
 
@@ -81,7 +84,7 @@ def test_home_shows_what_needs_attention_and_the_week_on_a_phone_and_a_desktop(l
     page.locator("#primero").get_by_text("espera a una persona").click()
     page.wait_for_url("**/app/conversations?show=waiting")
     assert page.locator("li.card").count() == 1
-    assert page.locator("li.card").get_by_text("Marta García").is_visible()
+    expect(page.locator("li.card").get_by_text("Marta García")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     shot(page, "inbox-waiting-phone")
 

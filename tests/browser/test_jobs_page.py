@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from core import customers
@@ -37,13 +38,13 @@ def test_create_and_assign_a_job(live_app, page, shot):
     page.select_option("form[action$='/assign'] #technician_id", str(tech_id))
     page.click("button:has-text('Asignar')")
     page.wait_for_load_state()
-    assert page.get_by_text("Carlos").first.is_visible()
+    expect(page.get_by_text("Carlos").first).to_be_visible()
     shot(page, "backoffice-job")
     with live_app.db.org_session(org_id) as s:
         job = s.scalar(select(Job))
         assert (job.customer_id, job.technician_id) == (marta_id, tech_id)
         assert job.description == "Pierde agua el flexible de la cocina"
     page.goto(live_app.link("/app/jobs"))
-    assert page.get_by_text("Marta García").first.is_visible()
+    expect(page.get_by_text("Marta García").first).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     shot(page, "backoffice-jobs")

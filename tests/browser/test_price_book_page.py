@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from core.models import PriceBookItem
@@ -25,7 +26,7 @@ def test_owner_creates_an_item_and_imports_a_csv_with_a_bad_row(live_app, page, 
     sign_in(page, live_app, "roberto@example.com", PASSWORD)
     page.click("header summary:has-text('Más')")
     page.click("header a:has-text('Precios')")
-    assert page.get_by_text("Todavía no hay ítems cargados.").is_visible()
+    expect(page.get_by_text("Todavía no hay ítems cargados.")).to_be_visible()
 
     # By hand: first a price the form refuses, then the right one; what was typed stays.
     page.click("a:has-text('Nuevo ítem')")
@@ -53,7 +54,7 @@ def test_owner_creates_an_item_and_imports_a_csv_with_a_bad_row(live_app, page, 
     assert bad.count() == 1
     assert bad.locator("td").all_inner_texts() == [
         "3", "precio", "Precio inválido: 'quince lucas'. Escribilo como 15000, 15.000 o 15.000,50."]
-    assert page.get_by_text("Algunas filas no se importaron.").is_visible()
+    expect(page.get_by_text("Algunas filas no se importaron.")).to_be_visible()
     assert page.locator(".stat").all_inner_texts() == ["2", "1", "1"]  # imported, skipped, errors
     shot(page, "price_book")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
@@ -67,7 +68,7 @@ def test_owner_creates_an_item_and_imports_a_csv_with_a_bad_row(live_app, page, 
     page.fill("#q", "destapacion")
     page.click("button:has-text('Buscar')")
     assert page.locator(".item-name").all_inner_texts() == ["Destapación de cañería"]
-    assert page.get_by_text("por unidad · IVA 21 % incluido").is_visible()
+    expect(page.get_by_text("por unidad · IVA 21 % incluido")).to_be_visible()
     page.goto(live_app.link("/app/price-book"))
     shot(page, "price_book_list")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390

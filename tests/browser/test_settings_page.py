@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from playwright.sync_api import expect
 from rq import Queue, SimpleWorker
 
 from core.models import Organization
@@ -35,14 +36,14 @@ def test_owner_sets_up_afip_and_tests_the_connection(make_live_app, page, shot, 
     page.fill("#address", "Av. Rivadavia 5000, CABA")
     page.fill("#transfer_alias", "plomeria.rapida")
     page.click("button:has-text('Guardar datos del negocio')")
-    assert page.get_by_text("Listo, guardamos los datos del negocio.").is_visible()
+    expect(page.get_by_text("Listo, guardamos los datos del negocio.")).to_be_visible()
     assert page.input_value("#cuit") == "20-11111111-2"
 
     page.set_input_files("#afip_certificate", str(tmp_path / "campotech.crt"))
     page.set_input_files("#afip_key", str(tmp_path / "campotech.key"))
     page.click("button:has-text('Guardar certificado y clave')")
-    assert page.get_by_text("Listo, guardamos el certificado y la clave de AFIP.").is_visible()
-    assert page.get_by_text("campotech-test").is_visible()
+    expect(page.get_by_text("Listo, guardamos el certificado y la clave de AFIP.")).to_be_visible()
+    expect(page.get_by_text("campotech-test")).to_be_visible()
     assert "BEGIN" not in page.content()
 
     page.click("button:has-text('Probar conexión con AFIP')")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from playwright.sync_api import expect
 from rq import Queue, SimpleWorker
 
 
@@ -24,23 +25,23 @@ def test_a_new_business_signs_up_and_meets_its_checklist(make_live_app, page, sh
     page.fill("#password", "corta")
     page.fill("#phone", "11 5555-0188")
     page.click("button:has-text('Crear mi cuenta')")
-    assert page.get_by_text("La contraseña tiene que tener al menos 10 caracteres.").is_visible()
+    expect(page.get_by_text("La contraseña tiene que tener al menos 10 caracteres.")).to_be_visible()
     shot(page, "signup")
     page.fill("#password", "una-clave-bien-larga")
     page.click("button:has-text('Crear mi cuenta')")
     page.wait_for_url(re.compile(r"/app/signup/verify$"))
-    assert page.get_by_text("+54 9 11 ••••-0188").is_visible()
+    expect(page.get_by_text("+54 9 11 ••••-0188")).to_be_visible()
 
     _work(redisdb)
     [code] = fake_graph.codes(to="5491155550188")
     page.fill("#code", code)
     page.click("button:has-text('Confirmar')")
     page.wait_for_url(re.compile(r"/app/?$"))
-    assert page.get_by_text("¡Hola, Martín!").is_visible()
-    assert page.get_by_text("Primeros pasos").is_visible()
-    assert page.get_by_text("0 de 6 listos").is_visible()
+    expect(page.get_by_text("¡Hola, Martín!")).to_be_visible()
+    expect(page.get_by_text("Primeros pasos")).to_be_visible()
+    expect(page.get_by_text("0 de 6 listos")).to_be_visible()
     page.click("button:has-text('Está bien así')")
     page.wait_for_url(re.compile(r"/app/?$"))
-    assert page.get_by_text("1 de 6 listos").is_visible()
+    expect(page.get_by_text("1 de 6 listos")).to_be_visible()
     assert page.locator("[data-step='hours'][data-done='yes']").count() == 1
     shot(page, "onboarding")

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from playwright.sync_api import expect
+
 from core.models import User
 from tests.browser.conftest import PHONE, owner_shop, sign_in
 
@@ -32,8 +34,8 @@ def test_owner_adds_a_technician_who_then_signs_in(live_app, page, browser, shot
         page.fill(f"input[name=h-{day}-1-end]", "20:00")
     page.click("button:has-text('Agregar al equipo')")
     page.wait_for_load_state()
-    assert page.get_by_text("Listo, Carlos Rodríguez ya es parte del equipo.").is_visible()
-    assert page.get_by_text("Mandáselo por WhatsApp").is_visible()
+    expect(page.get_by_text("Listo, Carlos Rodríguez ya es parte del equipo.")).to_be_visible()
+    expect(page.get_by_text("Mandáselo por WhatsApp")).to_be_visible()
     link = page.input_value("#link")
     assert link.startswith(live_app.url + "/app/password/")
     page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_app.url)
@@ -49,8 +51,8 @@ def test_owner_adds_a_technician_who_then_signs_in(live_app, page, browser, shot
         assert carlos.working_hours["sat"] == [] and carlos.on_call
 
     page.goto(live_app.link("/app/team"))
-    assert page.get_by_text("Carlos Rodríguez").is_visible()
-    assert page.get_by_text("sin contraseña todavía").is_visible()
+    expect(page.get_by_text("Carlos Rodríguez")).to_be_visible()
+    expect(page.get_by_text("sin contraseña todavía")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     shot(page, "team")
 
@@ -59,20 +61,20 @@ def test_owner_adds_a_technician_who_then_signs_in(live_app, page, browser, shot
     try:
         tab = phone.new_page()
         tab.goto(link)
-        assert tab.get_by_text("¡Hola, Carlos Rodríguez! Elegí tu contraseña").is_visible()
+        expect(tab.get_by_text("¡Hola, Carlos Rodríguez! Elegí tu contraseña")).to_be_visible()
         tab.fill("#password", TECH_PASSWORD)
         tab.fill("#confirm", TECH_PASSWORD)
         tab.click("button:has-text('Guardar contraseña')")
         tab.wait_for_url(re.compile(r"/app/login\?listo=clave$"))
-        assert tab.get_by_text("¡Listo! Ya tenés tu contraseña").is_visible()
+        expect(tab.get_by_text("¡Listo! Ya tenés tu contraseña")).to_be_visible()
         tab.fill("#email", "carlos@example.com")
         tab.fill("#password", TECH_PASSWORD)
         tab.click("button:has-text('Entrar')")
         tab.wait_for_url(re.compile(r"/app/?$"))
-        assert tab.locator("header").get_by_role("link", name="Trabajos", exact=True).is_visible()
+        expect(tab.locator("header").get_by_role("link", name="Trabajos", exact=True)).to_be_visible()
         assert tab.get_by_role("link", name="Equipo").count() == 0
 
         tab.goto(link)  # a second time: already used
-        assert tab.get_by_text("Este enlace ya se usó").is_visible()
+        expect(tab.get_by_text("Este enlace ya se usó")).to_be_visible()
     finally:
         phone.close()

@@ -16,8 +16,8 @@ from tests.factories import add_technician
 def _fill(db, org_id: int, tag: str) -> None:
     with db.org_session(org_id) as s:
         for n in range(LIMIT + 5):
-            s.add(PriceBookItem(name=f"{tag} item {n:02d}", price=Decimal("1000")))
-        s.add(PriceBookItem(name=f"{tag} aaa archived", price=Decimal("1"), archived=True))
+            s.add(PriceBookItem(name=f"{tag} item {n:02d}", price=Decimal(1000)))
+        s.add(PriceBookItem(name=f"{tag} aaa archived", price=Decimal(1), archived=True))
         for n in range(3):
             customer = Customer(name=f"{tag} customer {n}", phone=f"+54911666600{n}{len(tag)}")
             s.add(customer)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from playwright.sync_api import expect
 from rq import Queue, SimpleWorker
 from rq.registry import FailedJobRegistry
 
@@ -36,7 +37,7 @@ def test_owner_reads_the_trail_and_retries_a_failed_job(live_app, page, shot, re
     page.click("header summary:has-text('Más')")
 
     page.click("header a:has-text('Auditoría')")
-    assert page.locator("#chain-status p").first.inner_text() == "La cadena está íntegra: 3 registros verificados ✓"
+    expect(page.locator("#chain-status p").first).to_have_text("La cadena está íntegra: 3 registros verificados ✓")
     newest = page.locator(".audit-entry").first
     assert "Alta de cliente" in newest.inner_text() and "Roberto Gómez" in newest.inner_text()
     assert newest.locator("a.entity").get_attribute("href") == f"/app/customers/{customer_id}"
@@ -47,13 +48,13 @@ def test_owner_reads_the_trail_and_retries_a_failed_job(live_app, page, shot, re
 
     page.click("header a:has-text('Colas')")
     card = page.locator(".failed-job")
-    assert card.count() == 1
+    expect(card).to_have_count(1)
     assert "ConnectionError: Meta no respondió (503)" in card.inner_text()
     shot(page, "queues")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     card.locator("button:has-text('Reintentar')").click()
     page.wait_for_selector("text=Listo: la tarea volvió a la cola.")
-    assert page.locator(".failed-job").count() == 0
+    expect(page.locator(".failed-job")).to_have_count(0)
     assert page.locator('td[data-queue="high"][data-count="queued"]').inner_text() == "1"
     assert "reminder-1" in Queue("high", connection=redisdb).job_ids
 

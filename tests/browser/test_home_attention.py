@@ -83,7 +83,7 @@ def test_home_shows_what_needs_attention_and_the_week_on_a_phone_and_a_desktop(l
     page.goto(live_app.link("/app/conversations"))
     page.locator("#primero").get_by_text("espera a una persona").click()
     page.wait_for_url("**/app/conversations?show=waiting")
-    assert page.locator("li.card").count() == 1
+    expect(page.locator("li.card")).to_have_count(1)
     expect(page.locator("li.card").get_by_text("Marta García")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     shot(page, "inbox-waiting-phone")

@@ -67,7 +67,7 @@ def test_owner_creates_an_item_and_imports_a_csv_with_a_bad_row(live_app, page, 
     page.click("a:has-text('Ver la lista de precios')")
     page.fill("#q", "destapacion")
     page.click("button:has-text('Buscar')")
-    assert page.locator(".item-name").all_inner_texts() == ["Destapación de cañería"]
+    expect(page.locator(".item-name")).to_have_text(["Destapación de cañería"])
     expect(page.get_by_text("por unidad · IVA 21 % incluido")).to_be_visible()
     page.goto(live_app.link("/app/price-book"))
     shot(page, "price_book_list")

@@ -31,11 +31,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
-from core.es_ar import day_phrase, visit_phrase, yes_or_no
+from core.es_ar import clock, day_phrase, visit_phrase, yes_or_no
 from core.jobs.opening import describe_opening, is_open
 from core.jobs.scheduling import (
+    contains_time,
     free_slots,
     is_slot_free,
     parse_slot_id,
@@ -164,6 +165,8 @@ def _merge(turn: Turn) -> None:
         found["date"] = r.date
     if r.window and not s.get("slot"):
         found["window"] = r.window
+    if (r.time or r.window) and not s.get("slot"):
+        found["time"] = r.time  # "tipo 6" beats a window; a later "a la mañana" drops it
     if r.name and not s.get("name"):
         found["name"] = r.name
     if not s.get("description") and r.intent == "new_job" and r.description:
@@ -209,7 +212,7 @@ def _read_slot(turn: Turn) -> bool:
             return True
         turn.save(slot_taken=True)
         return True  # offer again, with fresh slots
-    return bool(turn.result.date or turn.result.window)  # "mejor el jueves": new offer
+    return bool(turn.result.date or turn.result.window or turn.result.time)  # "mejor el jueves"
 
 
 def _read_name(turn: Turn) -> bool:
@@ -225,7 +228,7 @@ def _read_confirm(turn: Turn) -> bool:
         turn.save(confirmed=True)
         return True
     if turn.tap == BookingTap("change"):
-        turn.save(slot=None, slot_label=None, slot_when=None, date=None, window=None)
+        turn.save(slot=None, slot_label=None, slot_when=None, date=None, window=None, time=None)
         return True
     return False
 
@@ -274,8 +277,10 @@ def _ask_slot(turn: Turn) -> list[Reply]:
         turn.session, turn.org, now=turn.now, count=3,
         preferred_date=datetime.fromisoformat(s["date"]).date() if s.get("date") else None,
         preferred_window=s.get("window"),
+        preferred_time=_said_time(s),
         # "Urgente" means the earliest times, unless they said when ("hoy a la tarde").
-        urgency="high" if s.get("urgency") == "high" and not (s.get("date") or s.get("window"))
+        urgency="high" if s.get("urgency") == "high"
+        and not (s.get("date") or s.get("window") or s.get("time"))
         else "normal",
     )
     if not slots:
@@ -293,15 +298,25 @@ def _asked_for(turn: Turn, offered) -> dict:
     the offer honours it, so the bot offers times instead of asking "¿qué día?" again."""
     s = turn.slots
     day = datetime.fromisoformat(s["date"]).date() if s.get("date") else None
+    at = _said_time(s)
+    window = None if at else s.get("window")
     phrase = " ".join(p for p in (
-        day_phrase(day, turn.today) if day else None, WINDOW_WORDS.get(s.get("window") or "")) if p)
+        day_phrase(day, turn.today) if day else None,
+        f"a eso de las {clock(datetime.combine(turn.today, at))}" if at else None,
+        WINDOW_WORDS.get(window or "")) if p)
     if not phrase:
         return {"asked": None, "honoured": False}
-    window = s.get("window")
     honoured = any((day is None or x.start.astimezone(turn.zone).date() == day)
                    and (window is None or part_of_day(x.start.astimezone(turn.zone)) == window)
+                   and (at is None or contains_time(x, at))
                    for x in offered)
     return {"asked": phrase, "honoured": honoured}
+
+
+def _said_time(slots: dict) -> time | None:
+    """The hour the customer said ("el martes tipo 6": 18:00), kept as "HH:MM"."""
+    value = slots.get("time")
+    return time.fromisoformat(value) if value else None
 
 
 def _ask_name(turn: Turn) -> list[Reply]:
@@ -357,7 +372,7 @@ BOOKING = Flow(
     hand_over=lambda turn: _hand_over(turn),
     merge=lambda turn: _merge(turn),
     retry_template="booking_retry",
-    useful_slots=("service", "urgency", "date", "window", "name", "media", "contact"),
+    useful_slots=("service", "urgency", "date", "window", "time", "name", "media", "contact"),
     side_answer=lambda turn: _side_answer(turn),
     idle=IDLE,
     misses_before_person=MISSES_BEFORE_PERSON,

@@ -2,13 +2,13 @@
 for a fresh offer), then "Confirmar cambio" / "Dejarlo como estaba". Declared as data
 (`RESCHEDULE`, a `flows.steps.Flow`); `flows/customer_jobs.py` routes the turn here.
 State kept in the conversation (JSON-safe):
-    state "slot": slots offered (slots: job_id, job_number, date, window)
+    state "slot": slots offered (slots: job_id, job_number, date, window, time)
     state "confirm": slot chosen (+ slot, slot_label); then decision yes/no
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
 
 from core import jobs
 from core.errors import DomainError
@@ -47,7 +47,7 @@ def start_reschedule(turn: Turn) -> list[Reply]:
     if job.status in MOVING:
         return in_progress(turn, job, FLOW_RESCHEDULE)
     return RESCHEDULE.start(turn, job_id=job.id, job_number=job.number,
-                            date=turn.result.date, window=turn.result.window)
+                            date=turn.result.date, window=turn.result.window, time=turn.result.time)
 
 
 def _offer(turn: Turn, *, retry: bool = False) -> list[Reply]:
@@ -55,15 +55,15 @@ def _offer(turn: Turn, *, retry: bool = False) -> list[Reply]:
     job, now, s = flow_job(turn), turn.now, turn.slots
     if job is None or turn.org is None:
         return hand_over(turn)
-    found = free_slots(turn.session, turn.org, now=now, count=OFFER_COUNT + 1,
-                       preferred_date=_parse_date(s.get("date")), preferred_window=s.get("window"))
-    current = current_start(job, now)
-    offered = [x for x in found if x.start != current][:OFFER_COUNT]
+    offered = free_slots(turn.session, turn.org, now=now, count=OFFER_COUNT,
+                         preferred_date=_parse_date(s.get("date")), preferred_window=s.get("window"),
+                         preferred_time=time.fromisoformat(s["time"]) if s.get("time") else None,
+                         skip_start=current_start(job, now))
     if not offered:
         return handover.hand_to_person(turn.conversation, now, turn.settings,
                                        "cust_reschedule_no_slots")
     taken = bool(s.get("taken"))
-    turn.save(taken=None, date=None, window=None)
+    turn.save(taken=None, date=None, window=None, time=None)
     body = texts.render("cust_reschedule_offer", number=job.number, taken=taken, retry=retry,
                         current=visit(job, now))
     return [Buttons(body=body, buttons=tuple(
@@ -84,9 +84,9 @@ def _read_slot(turn: Turn) -> bool:
         turn.save(slot=slot.id, slot_label=visit_phrase(slot.start, slot.end, turn.now.date()),
                   decision=None)
         return True
-    if tap is None and (turn.result.date or turn.result.window):
+    if tap is None and (turn.result.date or turn.result.window or turn.result.time):
         turn.save(slot=None, slot_label=None, decision=None, date=turn.result.date,
-                  window=turn.result.window)
+                  window=turn.result.window, time=turn.result.time)
         return True
     return False
 

@@ -102,16 +102,20 @@ def free_slots(
     duration: timedelta = DEFAULT_DURATION,
     preferred_date: date | None = None,
     preferred_window: str | None = None,
+    preferred_time: time | None = None,
     urgency: str = "normal",
     service: str | None = None,
+    skip_start: datetime | None = None,
 ) -> list[Slot]:
     """Up to `count` slots with distinct start times, best first.
 
     A slot is offered for an active technician inside both the organization's business hours
     and the technician's working hours, on whole hours, at least an hour after `now`, and not
     overlapping that technician's open jobs. Preferred date/window come first, then the
-    nearest others; otherwise the offer spreads over days and times. Urgent requests get the
-    earliest slots and ignore preferences. `service` is accepted for when technicians record
+    nearest others; otherwise the offer spreads over days and times. A preferred time ("el
+    martes tipo 6") beats the window: the starts nearest to it come first, on the preferred
+    day or, without one, one per day. Urgent requests get the earliest slots and ignore
+    preferences. `service` is accepted for when technicians record
     their trades; today every active technician can take any job.
     """
     aware(now)
@@ -137,8 +141,12 @@ def free_slots(
     horizon = datetime.combine(last_day + timedelta(days=1), time(), tzinfo=tz)
     busy = _busy(session, org.id, [u.id for u in staff], earliest, horizon, duration)
     candidates = _candidates(org, staff, busy, days, earliest, duration, local_now.date())
+    if skip_start is not None:
+        candidates = [c for c in candidates if c.start != skip_start]
     if urgent:
         return _pick([(candidates, (_any,))], count)
+    if preferred_time is not None:
+        return _pick(_time_tiers(candidates, preferred_date, preferred_time), count)
     tiers = _tiers(candidates, preferred_date, preferred_window, duration)
     # The first tier spreads over days and parts of the day; fallbacks keep their nearness order.
     spread = (_new_day, _new_day_window, _no_overlap, _any)
@@ -251,6 +259,35 @@ def _tiers(candidates: list[Slot], preferred_date: date | None, preferred_window
                                  and not _in_window(s, preferred_window, duration),
                                  s.start))
     return [first, rest]
+
+
+def _time_tiers(candidates: list[Slot], preferred_date: date | None,
+                at: time) -> list[tuple[list[Slot], tuple]]:
+    """For "tipo 10": on the day said, the visits that cover 10:00, then the starts nearest to
+    it (distinct starts, not three technicians' copies of one time); then the other days,
+    nearest first, one slot per day at the nearest time. Without a day, the nearest time on
+    each day from today."""
+
+    def off(slot: Slot) -> tuple[bool, int]:
+        """Visits that cover the time first, then by minutes between their start and it."""
+        minutes = abs(slot.start.hour * 60 + slot.start.minute - (at.hour * 60 + at.minute))
+        return not contains_time(slot, at), minutes
+
+    if preferred_date is None:
+        by_day = sorted(candidates, key=lambda s: (s.start.date(), off(s), s.start))
+        return [(by_day, (partial(_new_day, vary=False), _any))]
+    on_day = sorted((s for s in candidates if s.start.date() == preferred_date),
+                    key=lambda s: (off(s), s.start))
+    others = sorted((s for s in candidates if s.start.date() != preferred_date),
+                    key=lambda s: (abs((s.start.date() - preferred_date).days),
+                                   s.start.date() < preferred_date, off(s), s.start))
+    return [(on_day, (_any,)), (others, (partial(_new_day, vary=False), _any))]
+
+
+def contains_time(slot: Slot, at: time) -> bool:
+    """Whether the visit covers that time of its day (a 16-18 visit covers "tipo 5")."""
+    moment = slot.start.replace(hour=at.hour, minute=at.minute, second=0, microsecond=0)
+    return slot.start <= moment < slot.end
 
 
 def _pick(tiers: list[tuple[list[Slot], tuple]], count: int) -> list[Slot]:

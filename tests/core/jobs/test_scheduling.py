@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -223,6 +223,40 @@ def test_preferred_date_only_spreads_over_that_day(pg_db, org_id):
     slots = offer(pg_db, org_id, now=at(MON, 9), preferred_date=WED)
 
     assert starts(slots) == [at(WED, 8), at(WED, 10), at(WED, 12)]
+
+
+def test_a_preferred_time_offers_the_visits_that_cover_it_on_that_day(pg_db, org_id):
+    add_technician(pg_db, org_id)
+    add_technician(pg_db, org_id, "Beto", "+5491155550102")
+    slots = offer(pg_db, org_id, now=at(MON, 9), preferred_date=THU, preferred_time=time(10, 0),
+                  preferred_window="morning")  # "el jueves tipo 10 de la mañana": the time wins
+
+    assert starts(slots) == [at(THU, 9), at(THU, 10), at(THU, 11)]
+    assert [scheduling.contains_time(s, time(10, 0)) for s in slots] == [True, True, False]
+
+
+def test_a_time_past_closing_offers_the_latest_visits_of_that_day(pg_db, org_id):
+    add_technician(pg_db, org_id)
+    slots = offer(pg_db, org_id, now=at(MON, 9), preferred_date=THU, preferred_time=time(19, 0))
+
+    assert starts(slots) == [at(THU, 14), at(THU, 15), at(THU, 16)]
+    assert not any(scheduling.contains_time(s, time(19, 0)) for s in slots)
+
+
+def test_a_time_without_a_day_is_offered_on_the_next_days_at_that_time(pg_db, org_id):
+    add_technician(pg_db, org_id)
+    slots = offer(pg_db, org_id, now=at(MON, 7), preferred_time=time(15, 30))
+
+    assert starts(slots) == [at(MON, 15), at(TUE, 15), at(WED, 15)]
+
+
+def test_a_full_day_at_the_time_falls_back_to_the_nearest_days_at_that_time(pg_db, org_id):
+    tech_id = add_technician(pg_db, org_id)
+    book(pg_db, org_id, tech_id, at(THU, 8), end=at(THU, 18))
+    slots = offer(pg_db, org_id, now=at(MON, 9), preferred_date=THU, preferred_time=time(10, 0))
+
+    # The day after before the day before (the customer may be away until then), then Saturday.
+    assert starts(slots) == [at(WED, 10), at(FRI, 10), at(SAT, 10)]
 
 
 def test_preferred_date_beyond_two_weeks_is_still_searched(pg_db, org_id):

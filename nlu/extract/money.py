@@ -5,7 +5,14 @@ from __future__ import annotations
 import re
 from itertools import pairwise
 
-from nlu.extract.numbers import NUMBER, NUMBER_WORDS, number_value, parse_digits, words_to_int
+from nlu.extract.numbers import (
+    NUMBER,
+    NUMBER_PHRASE,
+    NUMBER_WORDS,
+    number_value,
+    parse_digits,
+    words_to_int,
+)
 
 _HALF = r"(?:\s+y\s+(?P<half>medi[oa]))?"
 _UNIT = (
@@ -108,14 +115,24 @@ _NOT_PARTS = re.compile(
     r"\b(?:total|en\s+total|todo\s+junto|o\s+sea|es\s+decir|serian|en\s+vez|antes|perdon|no\s+era|mejor|"
     r"menos|descuento|descontale|rebaja|de\s+los\s+cuales|ya\s+(?:pago|pagaron|me\s+dio|dejo|tiene))\b")
 _PART_GAP = 80  # characters from one part's start to the next one's, at most
-# "15 lucas + 3 de viático", "20 mil, aparte 5 de repuestos": a part written without its unit,
-# right after a joining word and right before what it pays for, is in the unit of the part
-# before it (nobody adds three pesos of travel to fifteen thousand)
+# What a part of a charge pays for: "de materiales", "la mano de obra", "del flexible"
+_COST = (r"(?:materiales|material|viaticos?|repuestos?|insumos|mano\s+de\s+obra|traslados?|flete"
+         r"|visita|envio|caños?|canos?|cables?)\b")
+_FOR_WHAT = rf"(?:(?:de|por)\s+(?:la\s+|el\s+|los\s+|las\s+)?{_COST}|(?:la|el|los)\s+{_COST}|del\s+[a-z]{{3,}})"
+# "15 lucas + 3 de viático", "20 mil, aparte 5 de repuestos", "15000 + 3000 de materiales",
+# "quince lucas más tres de materiales": a part written without its unit, right after a joining
+# word and right before what it pays for. Under a thousand it is in the unit of the part before
+# it (nobody adds three pesos of travel to fifteen thousand); a thousand or more is pesos.
 _BARE_PART = re.compile(
-    r"(?:\bmas\b|\+|\baparte\b|\bsumale\b)\s*(?P<num>\d{1,3}(?:[.,]5)?)\s+"
-    r"(?:(?:de|por)\s+(?:la\s+|el\s+|los\s+|las\s+)?|la\s+|el\s+|los\s+)?"
-    r"(?:materiales|material|viaticos?|repuestos?|insumos|mano\s+de\s+obra|traslados?|flete|visita"
-    r"|envio|caños?|canos?|cables?)\b")
+    rf"(?:\bmas\b|\+|\baparte\b|\bsumale\b|\by\b)\s*(?P<num>\d{{1,3}}(?:\.\d{{3}})+|\d{{1,7}}(?:[.,]5)?"
+    rf"|{NUMBER_PHRASE})\s+{_FOR_WHAT}")
+# "cobrale 15000 + 3000 de materiales": a plain figure right before a joining word is a part too
+# (only ever added to another part, never an amount on its own)
+_PLAIN_BEFORE_JOIN = re.compile(
+    r"(?<![\w.,$/-])(?P<num>\d{1,3}(?:\.\d{3})+|\d{4,7})(?![\w.,/-])(?=\s*(?:\+|\bmas\b|\by\b))")
+# "12 lucas de mano de obra y 3 de materiales", "35 lucas la mano de obra y 2 los repuestos":
+# "y" joins two parts only right after the first part (and what it pays for)
+_AND_JOIN = re.compile(rf"\s*(?:{_FOR_WHAT})?\s*,?\s*y\s*")
 
 
 def find_amount(folded: str) -> float | None:
@@ -194,12 +211,22 @@ def find_amount(folded: str) -> float | None:
             offer(0, m.start(), value)
     if best is None:
         return None
+    for m in _PLAIN_BEFORE_JOIN.finditer(folded):
+        if not _NOT_AMOUNT_BEFORE.search(folded, 0, m.start()):
+            spans.append((m.start(), m.end(), 1, parse_digits(m.group("num")), 1))
     for m in _BARE_PART.finditer(folded):
         before = [span for span in spans if span[1] <= m.start("num")]
-        scale = max(before, key=lambda span: span[1])[4] if before else 1
+        last = max(before, key=lambda span: span[1]) if before else None
         value = _value(m.group("num"))
-        if scale >= 1000 and value is not None:
-            spans.append((m.start("num"), m.end("num"), 2, value * scale, scale))
+        if last is None or value is None or value <= 0:
+            continue
+        if value >= 1000:
+            scale = 1
+        elif last[4] >= 1000:
+            scale = last[4]
+        else:  # "$15.000 + 3 de viático": three thousand; "$15.000 + 500 de viático": pesos
+            scale = 1000 if value < 100 and last[3] >= 1000 else 1
+        spans.append((m.start("num"), m.end("num"), 2, value * scale, scale))
     return _clean(_added_parts(folded, spans) or best[2])
 
 
@@ -210,7 +237,8 @@ def _added_parts(folded: str, spans: list[tuple[int, int, int, float, int]]) -> 
     if len(parts) < 2 or _NOT_PARTS.search(folded):
         return None
     for (here, end, _), (after, _, _) in pairwise(parts):
-        if after - here > _PART_GAP or not _ADDS.search(folded[end:after]):
+        between = folded[end:after]
+        if after - here > _PART_GAP or not (_ADDS.search(between) or _AND_JOIN.fullmatch(between)):
             return None
     total = sum(value for _, _, value in parts)
     return total if total <= MAX_AMOUNT else None

@@ -405,6 +405,17 @@ def test_what_a_day_brought_in_is_the_last_one(text, date):
     ("20 mil más 5 de materiales", 25000),
     ("son 35 lucas, aparte 2 de repuestos", 37000),
     ("12 lucas mas 1,5 de materiales", 13500),
+    ("quince lucas más tres de materiales", 18000),
+    # after pesos, a small bare part is thousands too; hundreds or more are pesos
+    ("$15.000 + 3 de viático", 18000),
+    ("$15.000 + 500 de viático", 15500),
+    ("son 12500 y 3 de materiales", 15500),
+    # plain figures joined to a part, and parts for what they pay for joined by "y"
+    ("cobrale 15000 + 3000 de materiales", 18000),
+    ("terminé, 20 lucas más 2500 del flexible", 22500),
+    ("12 lucas de mano de obra y 3 de materiales", 15000),
+    ("cobrá 15 mil y 3 mil de viático", 18000),
+    ("35 lucas la mano de obra y 2 los repuestos", 37000),
 ])
 def test_parts_of_one_charge_add_up(text, amount):
     assert find_amount(fold_aligned(text)) == amount
@@ -418,7 +429,9 @@ def test_parts_of_one_charge_add_up(text, amount):
     ("ya me pagó $15 mil, más tarde paso la factura", 15000),
     ("15 lucas más 3 cuotas", 15000),  # no unit and no charge after the bare number
     ("15 lucas más 2 horas de mano de obra", 15000),
-    ("$15.000 + 3 de viático", 15000),  # pesos before it: three what? not guessed
+    ("cobrale 15 lucas y mañana vuelvo", 15000),
+    ("terminé en Mitre 4500 y cobré 15 lucas", 15000),  # a street number is no part
+    ("cobrale 15 lucas, ya me pagó 5", 15000),
 ])
 def test_figures_that_are_not_parts_are_not_added(text, amount):
     assert find_amount(fold_aligned(text)) == amount

@@ -45,7 +45,7 @@ from core.jobs.scheduling import (
 from core.messaging import texts
 from core.messaging.replies import Button, Buttons, ListMessage, Reply, Row, Section, Text
 from core.models import ConversationRole
-from flows import handover, photos
+from flows import business_hours, handover, photos, prices
 from flows.booking_job import create_booked_job, emergency_advice, summary_address
 from flows.buttons import AddressTap, BookingTap, ServiceTap, SlotTap
 from flows.engine import INTERRUPTIONS, FlowSpec
@@ -83,6 +83,9 @@ def start(turn: Turn) -> list[Reply]:
         advice = emergency_advice(turn)  # the owners alerted now are told if it is called off
         return advice + BOOKING.start(turn, **pending, alerted=bool(turn.slots.get("alerted")))
     replies = BOOKING.start(turn, **pending)
+    price = prices.answer(turn) if replies else None
+    if price:  # "¿cuánto sale destapar la pileta? estoy en Gorriti 3400": the price leads
+        replies[0] = _prefixed(replies[0], price[0].body)
     if not is_open(turn.org, turn.now) and replies:
         # One message, not two: the notice leads the first question.
         notice = texts.render("closed_now", opening=describe_opening(turn.org, turn.now)).strip()
@@ -340,13 +343,14 @@ def _summary(turn: Turn) -> dict:
 
 
 def _side_answer(turn: Turn) -> list[Reply] | None:
-    """A question about invoices asked mid-booking ("¿hacen factura A?") is answered there (the
-    words are plain enough to read without the model, which a booking's context leans on)."""
+    """A question asked mid-booking is answered there, and the booking goes on: invoices ("¿hacen
+    factura A?"), prices ("¿cuánto sale?"), the business's hours (the words are plain enough to
+    read without the model, which a booking's context leans on)."""
     from flows.customer_billing import asks_factura_a, invoice_replies
 
-    if turn.intent != "invoice_request" and not asks_factura_a(turn.text):
-        return None
-    return invoice_replies(turn)
+    if turn.intent == "invoice_request" or asks_factura_a(turn.text):
+        return invoice_replies(turn)
+    return prices.answer(turn) or business_hours.answer(turn)
 
 
 def _hand_over(turn: Turn, why: str = "misses") -> list[Reply]:

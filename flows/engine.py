@@ -37,7 +37,7 @@ from core.messaging import texts
 from core.messaging.replies import Button, Buttons, Reply, Text
 from core.models import Conversation, ConversationRole, Organization, User
 from core.settings import Settings, get_settings
-from flows import business_hours, clarify, handover, photos, staff_questions
+from flows import business_hours, clarify, handover, photos, prices, staff_questions
 from flows.burst import Burst, BurstItem
 from flows.buttons import CallbackData, MenuTap, decode
 from flows.context import org_context
@@ -257,6 +257,11 @@ def _fallback(turn: Turn, parts: list[str]) -> list[Reply]:
     if hours:
         c.misses = 0
         return hours
+    price = prices.answer(turn, offer_booking=True) if intent == "other" and c.role is CUSTOMER \
+        else None
+    if price:  # "¿cuánto sale cambiar un flexible?" before asking for anything
+        c.misses = 0
+        return price
     asked = staff_questions.forward(turn) if intent == "other" else None
     if asked:  # a technician's question for the business: passed to the office, no miss
         c.misses = 0

@@ -104,7 +104,8 @@ def _another_trade(turn: Turn) -> bool:
     r, booked = turn.result, turn.slots.get("service")
     return (turn.tap is None and r.intent == "new_job" and bool(r.service) and bool(booked)
             and r.service != booked and not r.address
-            and (r.confidence is None or r.confidence >= ASK_BELOW))
+            and (r.confidence is None or r.confidence >= ASK_BELOW)
+            and not prices.asks_price(turn.text))  # "¿y destapar el inodoro?": a price, answered
 
 
 def _switch(turn: Turn) -> list[Reply]:

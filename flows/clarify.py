@@ -16,7 +16,9 @@ from datetime import timedelta
 
 from core.messaging import texts
 from core.messaging.replies import Button, Buttons, Reply
+from core.models import ConversationRole
 from flows.buttons import ClarifyTap
+from flows.prices import asks_price
 from flows.turn import Turn
 from nlu.intent.evaluate import ASK_BELOW
 
@@ -50,6 +52,8 @@ def unsure(turn: Turn) -> bool:
     # person after two misses); asking "¿cuál de estas?" about gibberish helps nobody.
     if turn.result.intent in NOT_OFFERED:
         return False
+    if turn.conversation.role is ConversationRole.CUSTOMER and asks_price(turn.text):
+        return False  # "¿cuánto está la visita?": the price is the answer, whatever else it is
     return len(_options(turn)) >= 2
 
 

@@ -22,7 +22,8 @@ MAX_ITEMS = 3
 # "cuánto sale/cuesta/cobran", "qué precio tiene", "el precio de", "precios?", "presupuesto?":
 # the question, on folded text (no accents, lower case)
 _ASKS = re.compile(
-    r"\bcuant[oa]s?\s+(?:me\s+|te\s+|nos\s+|les\s+|le\s+)?(?:sale|salen|saldria|saldrian|cuesta|cuestan"
+    r"\bcuant[oa]s?\s+(?:me\s+|te\s+|nos\s+|les\s+|le\s+)?(?:(?:va|van|iria|irian)\s+a\s+(?:salir|costar|cobrar)"
+    r"|sale|salen|saldria|saldrian|cuesta|cuestan"
     r"|costaria|cobran|cobras|cobrarian|cobraria|cobrarias|vale|valen|esta|estan|seria|serian"
     r"|es\s+(?:el|la)\s+(?:precio|tarifa|visita))\b"
     r"|\bque\s+precio\b|\bque\s+(?:valor|tarifa|costo)\s+(?:tiene|tienen|tendria|tendrian)\b"

@@ -21,6 +21,7 @@ from flows.prices import asks_price
     "Buenas tardes, quisiera saber el costo de la instalación de un split.",
     "precio?",
     "y cuánto me saldría más o menos",
+    "cuánto me va a salir todo?",
 ])
 def test_a_price_question(text):
     assert asks_price(text)

@@ -21,6 +21,7 @@ log = logging.getLogger("campotech.backoffice.queue_health")
 TASK_LABELS = {
     "process_burst": "Procesar mensajes",
     "send_message": "Enviar mensaje",
+    "send_messages": "Enviar respuestas en orden",
     "fetch_media": "Descargar audio o foto",
     "mark_read": "Marcar como leído",
     "issue_invoice": "Emitir factura",

@@ -92,9 +92,9 @@ def answer_and_send(
     # What the flows deferred (invoices wait on AFIP) was enqueued when the burst committed.
     dispatch = Dispatcher(redis)
     read = outcome.mark_read_id if outcome.status == "answered" else None
-    for n, message_id in enumerate(outcome.reply_ids):
-        # The blue ticks go with the first reply's send, over its client: no job of their own.
-        dispatch.send(org_id, message_id, mark_read=read if n == 0 else None)
+    # The replies go out in order, in one job; the blue ticks go with the first reply's send,
+    # over its client: no job of their own.
+    dispatch.send_in_order(org_id, list(outcome.reply_ids), mark_read=read)
     if read and not outcome.reply_ids:
         dispatch.mark_read(org_id, read)
     if outcome.status not in ("waiting", "busy"):

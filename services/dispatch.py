@@ -52,6 +52,22 @@ class Dispatcher:
             failure_ttl=7 * 86400,
         )
 
+    def send_in_order(self, org_id: int, message_ids: list[int], *, queue: str = HIGH,
+                      mark_read: int | None = None) -> None:
+        """A burst's replies: one job sends them one after the other. A job per reply would let
+        two send threads put the second on the wire before the first ("¿En qué dirección es?"
+        before "Dale, vamos con destapación")."""
+        if len(message_ids) == 1:
+            self.send(org_id, message_ids[0], queue=queue, mark_read=mark_read)
+            return
+        if not message_ids:
+            return
+        self.queue(queue).enqueue(
+            "workers.tasks.send_messages", org_id, list(message_ids), mark_read,
+            job_id=f"send-{message_ids[0]}-{message_ids[-1]}",
+            job_timeout=SEND_TIMEOUT * len(message_ids), retry=SEND_RETRY, failure_ttl=7 * 86400,
+        )
+
     def fetch_media(self, org_id: int, message_id: int) -> None:
         # On the transcription worker's queue: only that process loads the Whisper model.
         self.queue(VOICE).enqueue(

@@ -26,7 +26,7 @@ from rq.timeouts import JobTimeoutException, TimerDeathPenalty
 log = logging.getLogger("campotech.worker")
 
 # Jobs that wait on the network for nearly all their time, safe to run side by side.
-THREADED_TASKS = frozenset({"workers.tasks.send_message"})
+THREADED_TASKS = frozenset({"workers.tasks.send_message", "workers.tasks.send_messages"})
 
 
 class ThreadJobTimeout(JobTimeoutException):

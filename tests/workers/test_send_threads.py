@@ -109,3 +109,29 @@ def test_two_senders_racing_for_one_message_send_it_once(harness):  # noqa: F811
     assert [r["payload"]["text"]["body"] for r in harness.replies()[1:]] == ["mensaje 0"]
     [(status, attempts, _)] = _rows(harness, [message_id])
     assert (status, attempts) == (DeliveryStatus.SENT, 1)
+
+
+def test_a_burst_s_replies_go_out_in_order_even_when_the_first_is_slow(harness):  # noqa: F811
+    ids = _queued(harness, 3)
+    harness.graph.delay_next(400, count=1)  # the first reply waits on the Graph API
+    Dispatcher(harness.redis).send_in_order(harness.org_id, ids)
+
+    _threaded_worker(harness.redis, threads=6).work(burst=True)
+
+    sent = [r["payload"]["text"]["body"] for r in harness.replies()[1:]]
+    assert sent == ["mensaje 0", "mensaje 1", "mensaje 2"]
+    assert [status for status, _, _ in _rows(harness, ids)] == [DeliveryStatus.SENT] * 3
+
+
+def test_a_reply_meta_defers_holds_back_the_ones_after_it(harness):  # noqa: F811
+    ids = _queued(harness, 2)
+    harness.graph.fail_next(131000, http_status=500, count=1)  # the first send fails once
+    Dispatcher(harness.redis).send_in_order(harness.org_id, ids)
+
+    _threaded_worker(harness.redis, threads=2).work(burst=True)  # the retry is scheduled
+    assert [r["payload"]["text"]["body"] for r in harness.replies()[1:]] == []
+    harness.work(timeout=30)  # the retry: both, in order, each once
+
+    sent = [r["payload"]["text"]["body"] for r in harness.replies()[1:]]
+    assert sent == ["mensaje 0", "mensaje 1"]
+    assert [attempts for _, attempts, _ in _rows(harness, ids)] == [2, 1]

@@ -143,12 +143,12 @@ class BurstClock:
 
     def admit(self, org_id: int, conversation_id: int, *, now: float, quiet: float, cap: float,
               pipe, windows: Admission, org_limit: int, sender_limit: int,
-              message_type: str) -> None:
-        """Queue in `pipe` one stored message's admission (see _ADMIT); its result is the burst's
-        due time, or b"slow" when the sender is over their limit."""
+              message_type: str):
+        """Queue in `pipe` one stored message's admission (see _ADMIT), or with `pipe` None run
+        it; its result is the burst's due time, or b"slow" when the sender is over their limit."""
         member = _member(org_id, conversation_id)
         org_key, sender_key = windows.keys(org_id, conversation_id)
-        self._admit(
+        return self._admit(
             keys=[DUE, STATE.format(member=member), org_key, sender_key,
                   windows.busy_key.format(org_id=org_id), windows.messages_in_key,
                   windows.throttled_key],

@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from redis import Redis
-from sqlalchemy import func, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from core.db import Database
@@ -40,6 +40,12 @@ log = logging.getLogger("campotech.bot.outbound")  # the name these lines always
 SERVICE_WINDOW = timedelta(hours=24)
 MAX_ATTEMPTS = 6  # the first try plus SEND_RETRY's five
 RATE_WAIT_LIMIT = 2.0  # longer than this and the job gives its worker back (raises to retry)
+# A reply waits (on its send thread) while an earlier one of its conversation is still queued,
+# so the chat reads in the order the bot wrote: at most this long, then it goes anyway (an
+# earlier message held up by Meta must not hold the conversation back for good).
+ORDER_WAIT_LIMIT = 3.0
+ORDER_POLL = 0.05
+ORDER_LOOKBACK = timedelta(minutes=2)  # older queued messages are a sweeper's business
 
 
 class SendDeferred(Exception):
@@ -64,6 +70,7 @@ class _Ready:
     read_wamid: str | None = None  # an inbound message to mark read once this one is sent
     kind: str = ""  # the message's type and idempotency key, for the metrics
     key: str = ""
+    conversation_id: int | None = None
 
 
 def send_reply(db: Database, redis: Redis, settings: Settings, org_id: int, message_id: int,
@@ -179,6 +186,7 @@ class Sender:
                     ready = replace(ready, read_wamid=inbound.wa_message_id)
         if not isinstance(ready, _Ready):
             return ready
+        self._wait_for_earlier(org_id, ready.conversation_id, message_id)
         # Two senders of one message (a retried job and a sweeper's, on two threads or two
         # workers) both find it queued: only the one holding the claim sends. The claim comes
         # before the look at the sent mark, so a sender that claims after another one released
@@ -254,7 +262,32 @@ class Sender:
             message.payload = template.to_dict()
             message.type = template.kind
         return _Ready(cached_client_for(session, org_id, self.settings), to, reply,
-                      kind=message.type, key=message.idempotency_key or "")
+                      kind=message.type, key=message.idempotency_key or "",
+                      conversation_id=message.conversation_id)
+
+    def _wait_for_earlier(self, org_id: int, conversation_id: int | None, message_id: int) -> None:
+        """Hold this reply while an earlier reply of the same conversation is still queued
+        ("En un ratito te mandamos la factura" from the technician's turn, then the invoice
+        from its own job: on two send threads the invoice could arrive first)."""
+        if conversation_id is None:
+            return
+        polls = round(ORDER_WAIT_LIMIT / ORDER_POLL)
+        for poll in range(polls + 1):
+            with self.db.org_session(org_id) as session:
+                earlier = session.scalar(
+                    select(Message.id).where(
+                        Message.conversation_id == conversation_id,
+                        Message.direction == Direction.OUTBOUND,
+                        Message.status == DeliveryStatus.QUEUED,
+                        Message.id < message_id,
+                        Message.created_at > utcnow() - ORDER_LOOKBACK,
+                    ).limit(1))
+            if earlier is None:
+                return
+            if poll == polls:
+                log.info("message %s sent before the earlier %s, still queued", message_id, earlier)
+                return
+            self.sleep(ORDER_POLL)
 
     def _after_error(self, message: Message, reply: Reply, err: WhatsAppError
                      ) -> SendResult | SendDeferred:

@@ -12,7 +12,7 @@ from core.messaging.outbox import queue_replies
 from core.messaging.replies import Button, Buttons, Document, Location, Text
 from core.models import Conversation, DeliveryStatus, Message, utcnow
 from services.ratelimit import TokenBucket
-from services.send_reply import SendDeferred, Sender
+from services.send_reply import ORDER_WAIT_LIMIT, SendDeferred, Sender
 from tests.bot.conftest import CUSTOMER, PHONE_NUMBER_ID
 
 
@@ -155,3 +155,27 @@ def test_sends_are_held_to_the_per_number_rate(harness):
         sender.deliver(harness.org_id, mid)
     # 5 at once (the bucket's size), then one every 1/5 s.
     assert len(waits) == 3 and all(w == pytest.approx(0.2) for w in waits)
+
+
+def test_a_reply_waits_for_an_earlier_one_of_its_conversation_still_queued(harness):
+    first, second = _queue(harness, [Text("Carlos terminó, en un ratito va la factura"),
+                                     Text("acá tenés la factura")])
+    naps = []
+
+    def meanwhile(seconds):  # another send thread puts the earlier reply on the wire
+        naps.append(seconds)
+        Sender(harness.db, harness.redis, harness.settings).deliver(harness.org_id, first)
+
+    Sender(harness.db, harness.redis, harness.settings, sleep=meanwhile).deliver(harness.org_id, second)
+    assert [r["payload"]["text"]["body"] for r in harness.replies()[1:]] == [
+        "Carlos terminó, en un ratito va la factura", "acá tenés la factura"]
+    assert len(naps) == 1
+
+
+def test_an_earlier_reply_stuck_in_the_queue_holds_the_next_only_so_long(harness):
+    _first, second = _queue(harness, [Text("uno"), Text("dos")])
+    naps = []
+    sender = Sender(harness.db, harness.redis, harness.settings, sleep=naps.append)
+    assert sender.deliver(harness.org_id, second).outcome == "sent"
+    assert sum(naps) == pytest.approx(ORDER_WAIT_LIMIT)
+    assert [r["payload"]["text"]["body"] for r in harness.replies()[1:]] == ["dos"]

@@ -21,6 +21,7 @@ import logging
 import multiprocessing
 import os
 import pickle
+import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,7 +39,7 @@ from nlu.schema import intents_for
 log = logging.getLogger("campotech.nlu.intent")
 
 MODEL_DIR = Path(__file__).resolve().parents[2] / "var" / "nlu"
-VERSION = 8  # bump when `features`, the normalization under it or `CONFIG` change: old models are retrained
+VERSION = 9  # bump when `features`, the normalization under it or `CONFIG` change: old models are retrained
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,23 @@ class Guess:
     ranked: tuple[tuple[str, float], ...]  # every allowed intent, most likely first
 
 
+# A courtesy that closes a message ("…, gracias", "muchas gracias!!", "saludos", "besos")
+# carries no intent: "se me rompió el termotanque, estoy en Palermo. gracias" asks for a visit
+# as much as without it. Cut before the model reads the words, when at least three words stay
+# (a bare "ok gracias" or "ya está, gracias" is still read whole).
+_CLOSER = re.compile(
+    r"(?:(?:[^a-z]|\by\b)*\b(?<!las )(?:(?:muchas|mil|muchisimas|desde\s+ya)\s+)?(?:gracias|grcs|grax|saludos|"
+    r"slds|besos?|abrazos?|bendiciones)(?:\s+(?:de\s+antemano|desde\s+ya|igual|a\s+todos|"
+    r"por\s+todo))?\b)+[^a-z]*$")
+
+
+def without_closer(normalized: str) -> str:
+    cut = _CLOSER.search(normalized)
+    if cut is None or len(normalized[:cut.start()].split()) < 3:
+        return normalized
+    return normalized[:cut.start()]
+
+
 def features(text: str, role: str, context: Context | None = None, found=None) -> str:
     """The text the vectorizers read: normalized words plus marker words (`zz…`).
 
@@ -79,7 +97,7 @@ def features(text: str, role: str, context: Context | None = None, found=None) -
             marks.append(f"zzasked{context.asked}")
     marks += [f"zz{name}" for name, present in found.flags.items() if present]
     marks.append(f"zzrule{found.rule_intent}")
-    return f"{found.normalized} {' '.join(marks)}"
+    return f"{without_closer(found.normalized)} {' '.join(marks)}"
 
 
 def _softmax(scores: np.ndarray) -> np.ndarray:

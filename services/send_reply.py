@@ -71,6 +71,7 @@ class _Ready:
     kind: str = ""  # the message's type and idempotency key, for the metrics
     key: str = ""
     conversation_id: int | None = None
+    waits_on: int | None = None  # an earlier reply of the conversation, still queued
 
 
 def send_reply(db: Database, redis: Redis, settings: Settings, org_id: int, message_id: int,
@@ -151,6 +152,18 @@ def window_template(settings: Settings, reply: Reply) -> Template | None:
     )
 
 
+def _earlier_queued(session: Session, conversation_id: int, message_id: int) -> int | None:
+    """An earlier reply of the conversation still waiting to go, if any (recent ones only:
+    older stuck messages are the sweeper's business)."""
+    return session.scalar(select(Message.id).where(
+        Message.conversation_id == conversation_id,
+        Message.direction == Direction.OUTBOUND,
+        Message.status == DeliveryStatus.QUEUED,
+        Message.id < message_id,
+        Message.created_at > utcnow() - ORDER_LOOKBACK,
+    ).limit(1))
+
+
 class Sender:
     """Sends one stored outbound message, at most once, within the number's rate limit."""
 
@@ -186,7 +199,8 @@ class Sender:
                     ready = replace(ready, read_wamid=inbound.wa_message_id)
         if not isinstance(ready, _Ready):
             return ready
-        self._wait_for_earlier(org_id, ready.conversation_id, message_id)
+        if ready.waits_on is not None:
+            self._wait_for_earlier(org_id, ready.conversation_id, message_id)
         # Two senders of one message (a retried job and a sweeper's, on two threads or two
         # workers) both find it queued: only the one holding the claim sends. The claim comes
         # before the look at the sent mark, so a sender that claims after another one released
@@ -263,31 +277,21 @@ class Sender:
             message.type = template.kind
         return _Ready(cached_client_for(session, org_id, self.settings), to, reply,
                       kind=message.type, key=message.idempotency_key or "",
-                      conversation_id=message.conversation_id)
+                      conversation_id=message.conversation_id,
+                      waits_on=_earlier_queued(session, message.conversation_id, message_id))
 
-    def _wait_for_earlier(self, org_id: int, conversation_id: int | None, message_id: int) -> None:
+    def _wait_for_earlier(self, org_id: int, conversation_id: int, message_id: int) -> None:
         """Hold this reply while an earlier reply of the same conversation is still queued
         ("En un ratito te mandamos la factura" from the technician's turn, then the invoice
-        from its own job: on two send threads the invoice could arrive first)."""
-        if conversation_id is None:
-            return
-        polls = round(ORDER_WAIT_LIMIT / ORDER_POLL)
-        for poll in range(polls + 1):
+        from its own job: on two send threads the invoice could arrive first). Only called when
+        `_prepare` found one; the common send costs no look of its own."""
+        for _ in range(round(ORDER_WAIT_LIMIT / ORDER_POLL)):
+            self.sleep(ORDER_POLL)
             with self.db.org_session(org_id) as session:
-                earlier = session.scalar(
-                    select(Message.id).where(
-                        Message.conversation_id == conversation_id,
-                        Message.direction == Direction.OUTBOUND,
-                        Message.status == DeliveryStatus.QUEUED,
-                        Message.id < message_id,
-                        Message.created_at > utcnow() - ORDER_LOOKBACK,
-                    ).limit(1))
+                earlier = _earlier_queued(session, conversation_id, message_id)
             if earlier is None:
                 return
-            if poll == polls:
-                log.info("message %s sent before the earlier %s, still queued", message_id, earlier)
-                return
-            self.sleep(ORDER_POLL)
+        log.info("message %s sent before the earlier %s, still queued", message_id, earlier)
 
     def _after_error(self, message: Message, reply: Reply, err: WhatsAppError
                      ) -> SendResult | SendDeferred:

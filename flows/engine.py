@@ -253,15 +253,13 @@ def _fallback(turn: Turn, parts: list[str]) -> list[Reply]:
     if kept:
         c.misses = 0
         return kept
-    hours = business_hours.answer(turn) if intent == "other" and c.role is CUSTOMER else None
-    if hours:
+    # A customer's question about the business's hours or a price ("¿cuánto sale cambiar un
+    # flexible?"), before asking for anything: answered, no miss
+    asked_us = (business_hours.answer(turn) or prices.answer(turn, offer_booking=True)) \
+        if intent == "other" and c.role is CUSTOMER else None
+    if asked_us:
         c.misses = 0
-        return hours
-    price = prices.answer(turn, offer_booking=True) if intent == "other" and c.role is CUSTOMER \
-        else None
-    if price:  # "¿cuánto sale cambiar un flexible?" before asking for anything
-        c.misses = 0
-        return price
+        return asked_us
     asked = staff_questions.forward(turn) if intent == "other" else None
     if asked:  # a technician's question for the business: passed to the office, no miss
         c.misses = 0

@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import select
-
 from core import es_ar
+from core.billing.price_book import list_items
 from core.messaging import texts
 from core.messaging.replies import Reply, Text
-from core.models import PriceBookItem
 from flows.turn import Turn
 from flows.work_text import match_lines
 from nlu.extract.text import fold_aligned
@@ -52,7 +50,7 @@ def answer(turn: Turn, *, offer_booking: bool = False) -> list[Reply] | None:
     rest = f"{text[:found.start()]} {text[found.end():]}"
     noise = _NOISE.match(fold_aligned(rest))
     rest = rest[noise.end():] if noise else rest
-    lines = [line for line in match_lines(turn.session, rest, None).lines if line.item_id][:MAX_ITEMS]
+    lines = match_lines(turn.session, rest, None).lines[:MAX_ITEMS]  # no amount: items only
     items = [{"name": line.description, "price": es_ar.pesos(line.unit_price)} for line in lines]
     visit = None if items else _visit_price(turn)
     return [Text(texts.render("cust_price", items=items, visit=visit, offer=offer_booking))]
@@ -60,10 +58,7 @@ def answer(turn: Turn, *, offer_booking: bool = False) -> list[Reply] | None:
 
 def _visit_price(turn: Turn) -> str | None:
     """The listed price of a visit ("Visita de diagnóstico"), if the price book has one."""
-    rows = turn.session.execute(
-        select(PriceBookItem.name, PriceBookItem.price).where(PriceBookItem.archived.is_(False))
-    ).all()
-    for name, price in rows:
-        if re.search(r"\bvisita\b", es_ar.folded(name)):
-            return es_ar.pesos(price)
+    for item in list_items(turn.session):
+        if re.search(r"\bvisita\b", es_ar.folded(item.name)):
+            return es_ar.pesos(item.price)
     return None

@@ -94,7 +94,7 @@ def answer_and_send(
     read = outcome.mark_read_id if outcome.status == "answered" else None
     # The replies go out in order, in one job; the blue ticks go with the first reply's send,
     # over its client: no job of their own.
-    dispatch.send_in_order(org_id, list(outcome.reply_ids), mark_read=read)
+    dispatch.send_in_order(org_id, outcome.reply_ids, mark_read=read)
     if read and not outcome.reply_ids:
         dispatch.mark_read(org_id, read)
     if outcome.status not in ("waiting", "busy"):

@@ -57,13 +57,13 @@ class Dispatcher:
         """A burst's replies: one job sends them one after the other. A job per reply would let
         two send threads put the second on the wire before the first ("¿En qué dirección es?"
         before "Dale, vamos con destapación")."""
+        if not message_ids:
+            return
         if len(message_ids) == 1:
             self.send(org_id, message_ids[0], queue=queue, mark_read=mark_read)
             return
-        if not message_ids:
-            return
         self.queue(queue).enqueue(
-            "workers.tasks.send_messages", org_id, list(message_ids), mark_read,
+            "workers.tasks.send_messages", org_id, message_ids, mark_read,
             job_id=f"send-{message_ids[0]}-{message_ids[-1]}",
             job_timeout=SEND_TIMEOUT * len(message_ids), retry=SEND_RETRY, failure_ttl=7 * 86400,
         )

@@ -94,7 +94,10 @@ def process_burst(org_id: int, conversation_id: int, burst_id: str) -> dict:
 def send_message(org_id: int, message_id: int, mark_read: int | None = None) -> dict:
     """Send one stored reply (and the blue ticks of `mark_read`, the inbound message it
     answers); raises to let RQ retry with backoff when Meta asks us to wait."""
-    result = send_reply.send_reply(*_parts(), org_id, message_id, mark_read=mark_read)
+    return _sent(send_reply.send_reply(*_parts(), org_id, message_id, mark_read=mark_read))
+
+
+def _sent(result: send_reply.SendResult) -> dict:
     return {"outcome": result.outcome, "wa_message_id": result.wa_message_id, "error": result.error_code}
 
 
@@ -103,13 +106,10 @@ def send_messages(org_id: int, message_ids: list[int], mark_read: int | None = N
     """Send a burst's replies one after the other, in order (the blue ticks of `mark_read` with
     the first). A reply Meta asks us to wait for raises before the next one goes: on the retry
     the ones already sent are skipped, so the chat never shows the second before the first."""
-    parts, out = _parts(), []
-    for n, message_id in enumerate(message_ids):
-        result = send_reply.send_reply(*parts, org_id, message_id,
-                                       mark_read=mark_read if n == 0 else None)
-        out.append({"outcome": result.outcome, "wa_message_id": result.wa_message_id,
-                    "error": result.error_code})
-    return out
+    parts = _parts()
+    return [_sent(send_reply.send_reply(*parts, org_id, message_id,
+                                        mark_read=mark_read if n == 0 else None))
+            for n, message_id in enumerate(message_ids)]
 
 
 @org_task

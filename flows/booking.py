@@ -77,15 +77,17 @@ def start(turn: Turn) -> list[Reply]:
     c = turn.conversation
     # Photos or a contact card sent before the words ("¿de qué se trata?") join this booking.
     pending = {k: v for k, v in turn.slots.items() if k in photos.PENDING} if not c.flow else {}
+    # Read before the slots are reset: "¿y destapar el inodoro?" follows a price given before.
+    price = prices.answer(turn)
     c.flow, c.state, c.slots, c.misses = FLOW, None, pending, 0
     _merge(turn)
     if turn.slots.get("urgency") == "emergency":
         advice = emergency_advice(turn)  # the owners alerted now are told if it is called off
         return advice + BOOKING.start(turn, **pending, alerted=bool(turn.slots.get("alerted")))
     replies = BOOKING.start(turn, **pending)
-    price = prices.answer(turn) if replies else None
-    if price:  # "¿cuánto sale destapar la pileta? estoy en Gorriti 3400": the price leads
+    if price and replies:  # "¿cuánto sale destapar la pileta? estoy en Gorriti 3400": the price leads
         replies[0] = _prefixed(replies[0], price[0].body)
+        turn.save(priced_at=turn.now.isoformat())
     if not is_open(turn.org, turn.now) and replies:
         # One message, not two: the notice leads the first question.
         notice = texts.render("closed_now", opening=describe_opening(turn.org, turn.now)).strip()
@@ -105,7 +107,7 @@ def _another_trade(turn: Turn) -> bool:
     return (turn.tap is None and r.intent == "new_job" and bool(r.service) and bool(booked)
             and r.service != booked and not r.address
             and (r.confidence is None or r.confidence >= ASK_BELOW)
-            and not prices.asks_price(turn.text))  # "¿y destapar el inodoro?": a price, answered
+            and not prices.asks(turn))  # "¿y destapar el inodoro?" after a price: answered
 
 
 def _switch(turn: Turn) -> list[Reply]:

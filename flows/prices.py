@@ -7,6 +7,7 @@ ways), and in the middle of a booking, where the answer comes first and the book
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 
 from core import es_ar
 from core.billing.price_book import list_items
@@ -37,24 +38,64 @@ _NOISE = re.compile(
 )
 
 
+# "¿y destapar el inodoro?" right after a price was given asks for another one in fewer words:
+# the price words were in the question before. Read so only for a while after a price answer,
+# in a short message that starts with "y" and names work of the price book (so "¿y el martes?"
+# is still a day).
+FOLLOW_UP_WINDOW = timedelta(minutes=30)
+FOLLOW_UP_WORDS = 8
+_FOLLOW_UP = re.compile(r"^\W*y\s+(?:(?:para|por|lo\s+de|el\s+de|la\s+de)\s+)?")
+
+
 def asks_price(text: str) -> bool:
     return _ASKS.search(fold_aligned(text or "")) is not None
 
 
+def asks(turn: Turn) -> bool:
+    """Whether this turn asks for a price, a follow-up to the last price answer included."""
+    return _asked(turn) is not None
+
+
 def answer(turn: Turn, *, offer_booking: bool = False) -> list[Reply] | None:
     """The prices for the work asked about, when the customer's message asks for a price."""
-    text = turn.text or ""
-    folded = fold_aligned(text)  # the same length as the text: its spans cut the text as written
-    found = _ASKS.search(folded)
-    if found is None or turn.session is None:
+    lines = _asked(turn)
+    if lines is None:
         return None
-    rest = f"{text[:found.start()]} {text[found.end():]}"
-    noise = _NOISE.match(fold_aligned(rest))
-    rest = rest[noise.end():] if noise else rest
-    lines = match_lines(turn.session, rest, None).lines[:MAX_ITEMS]  # no amount: items only
     items = [{"name": line.description, "price": es_ar.pesos(line.unit_price)} for line in lines]
     visit = None if items else _visit_price(turn)
+    turn.save(priced_at=turn.now.isoformat())  # a "¿y …?" next is another price
     return [Text(texts.render("cust_price", items=items, visit=visit, offer=offer_booking))]
+
+
+def _asked(turn: Turn):
+    """The price book's lines for the work asked about (maybe none), or None when the turn asks
+    no price."""
+    text = turn.text or ""
+    if turn.session is None or not text.strip():
+        return None
+    folded = fold_aligned(text)  # the same length as the text: its spans cut the text as written
+    found = _ASKS.search(folded)
+    if found is not None:
+        rest = f"{text[:found.start()]} {text[found.end():]}"
+        noise = _NOISE.match(fold_aligned(rest))
+        rest = rest[noise.end():] if noise else rest
+        return _lines(turn, rest)
+    follow = _FOLLOW_UP.match(folded)
+    if follow is None or len(folded.split()) > FOLLOW_UP_WORDS or not _priced_lately(turn):
+        return None
+    return _lines(turn, text[follow.end():]) or None
+
+
+def _lines(turn: Turn, words: str):
+    return match_lines(turn.session, words, None).lines[:MAX_ITEMS]  # no amount: items only
+
+
+def _priced_lately(turn: Turn) -> bool:
+    try:
+        priced = datetime.fromisoformat(turn.slots.get("priced_at") or "")
+    except (TypeError, ValueError):
+        return False
+    return timedelta(0) <= turn.now - priced <= FOLLOW_UP_WINDOW
 
 
 def _visit_price(turn: Turn) -> str | None:

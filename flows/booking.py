@@ -33,7 +33,9 @@ import logging
 from dataclasses import replace
 from datetime import datetime, time, timedelta
 
-from core.es_ar import clock, day_phrase, visit_phrase, yes_or_no
+from rapidfuzz import fuzz
+
+from core.es_ar import clock, day_phrase, folded, visit_phrase, yes_or_no
 from core.jobs.opening import describe_opening, is_open
 from core.jobs.scheduling import (
     contains_time,
@@ -60,6 +62,8 @@ FLOW = "booking"
 IDLE = timedelta(hours=24)
 WINDOW_WORDS = {"morning": "a la mañana", "afternoon": "a la tarde", "evening": "a la noche"}
 MISSES_BEFORE_PERSON = 2
+DESCRIPTION_MAX = 500
+SAME_PROBLEM = 80  # rapidfuzz partial ratio at or above which a description repeats one kept
 
 
 def handle(turn: Turn) -> list[Reply]:
@@ -175,8 +179,10 @@ def _merge(turn: Turn) -> None:
         found["time"] = r.time  # "tipo 6" beats a window; a later "a la mañana" drops it
     if r.name and not s.get("name"):
         found["name"] = r.name
-    if not s.get("description") and r.intent == "new_job" and r.description:
-        found["description"] = r.description[:500]  # the problem, not the whole burst
+    if r.intent == "new_job" and r.description and (r.service or not s.get("description")):
+        described = _described(s.get("description"), prices.without_question(r.description))
+        if described != s.get("description"):
+            found["description"] = described  # the problem, not the whole burst
     if turn.text and not s.get("said"):
         found["said"] = " ".join(turn.text.split())[:500]
     if turn.pin and not s.get("address"):
@@ -189,6 +195,18 @@ def _merge(turn: Turn) -> None:
         found["contact"] = {"name": cards[-1][0], "phone": cards[-1][1]}
     if found:
         turn.save(**found)
+
+
+def _described(kept: str | None, new: str) -> str:
+    """The booking's problem with this turn's: another problem the customer describes (a blocked
+    toilet after the price of a flexible) joins the first for the technician; a repeat does not."""
+    new = new.strip()
+    if not kept or not new:
+        return (kept or new)[:DESCRIPTION_MAX]
+    if fuzz.partial_ratio(folded(new), folded(kept)) >= SAME_PROBLEM:
+        return kept
+    joined = f"{kept} · {new}"
+    return joined if len(joined) <= DESCRIPTION_MAX else kept
 
 
 def _read_service(turn: Turn) -> bool:

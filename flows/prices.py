@@ -46,9 +46,27 @@ FOLLOW_UP_WINDOW = timedelta(minutes=30)
 FOLLOW_UP_WORDS = 8
 _FOLLOW_UP = re.compile(r"^\W*y\s+(?:(?:para|por|lo\s+de|el\s+de|la\s+de)\s+)?")
 
+# ...and what is left in front of the work once the question is cut
+_LEAD = re.compile(
+    _NOISE.pattern + r"|^\W*(?:(?:queria|quisiera|quiero|queriamos)\s+saber|una\s+consulta|consulta"
+    r"|por|x|para|de|del|en)\b\W*")
+
 
 def asks_price(text: str) -> bool:
     return _ASKS.search(fold_aligned(text or "")) is not None
+
+
+def without_question(text: str) -> str:
+    """The work asked about, without the price question: "Cuánto sale cambiar un flexible" →
+    "Cambiar un flexible" (what a job's description should say)."""
+    found = _ASKS.search(fold_aligned(text or ""))
+    if found is None:
+        return text
+    rest = " ".join(f"{text[:found.start()]} {text[found.end():]}".split())
+    while (lead := _LEAD.match(fold_aligned(rest))) and lead.end():
+        rest = rest[lead.end():]
+    rest = rest.strip(" ,.;:¿?¡!")
+    return rest[:1].upper() + rest[1:]
 
 
 def asks(turn: Turn) -> bool:

@@ -40,7 +40,8 @@ Schema (a file holds one story, or a list of stories)::
           count: 1                    # exactly this many replies to that party
           types_in_order: [document, interactive]   # these reply types arrive in this order
           none: true                  # nobody got anything in this step
-        expect_job: {count: 1, status: scheduled, urgency: emergency, service: gas, rating: 5}
+        expect_job: {count: 1, status: scheduled, urgency: emergency, service: gas, rating: 5,
+                     description_contains: "...", description_not_contains: "..."}  # str or list
         expect_conversation: {of: customer, needs_person: true, flow: null, human_takeover: true, misses: 0}
         expect_invoice: {count: 1, status: authorized, letter: B, paid: true, balance: 0}
 
@@ -96,6 +97,13 @@ ALL = _load()
 
 def _digits(phone: str) -> str:
     return "".join(ch for ch in str(phone) if ch.isdigit())
+
+
+def _listed(value) -> list:
+    """An expectation's str-or-list value as a list (nothing: an empty one)."""
+    if not value:
+        return []
+    return value if isinstance(value, list) else [value]
 
 
 def body_of(p: dict) -> str:
@@ -375,11 +383,9 @@ class Story:
             if "type" in expect:
                 assert any(p["type"] == expect["type"] for p in got), \
                     f"expected a {expect['type']}; {shown}"
-            wanted = expect.get("contains") or []
-            for text in wanted if isinstance(wanted, list) else [wanted]:
+            for text in _listed(expect.get("contains")):
                 assert any(text in body_of(p) for p in got), f"expected {text!r}; {shown}"
-            unwanted = expect.get("not_contains") or []
-            for text in unwanted if isinstance(unwanted, list) else [unwanted]:
+            for text in _listed(expect.get("not_contains")):
                 assert not any(text in body_of(p) for p in got), f"unexpected {text!r}; {shown}"
             if "types_in_order" in expect:
                 kinds = [p["type"] for p in got]
@@ -415,6 +421,12 @@ class Story:
                         f"{where}: job {key} is {actual!r}, expected {expect[key]!r}; sent:\n{everything}"
             if "service" in expect:
                 assert job.service == expect["service"], f"{where}: job service is {job.service!r}"
+            for part in _listed(expect.get("description_contains")):
+                assert part in (job.description or ""), \
+                    f"{where}: job description {job.description!r} lacks {part!r}"
+            for part in _listed(expect.get("description_not_contains")):
+                assert part not in (job.description or ""), \
+                    f"{where}: job description {job.description!r} has {part!r}"
             if "technician" in expect:
                 actual = job.technician.name if job.technician else None
                 assert actual == expect["technician"], \

@@ -97,7 +97,8 @@ def _asked(turn: Turn):
         rest = f"{text[:found.start()]} {text[found.end():]}"
         noise = _NOISE.match(fold_aligned(rest))
         rest = rest[noise.end():] if noise else rest
-        return _lines(turn, rest)
+        # "¿cuánto me va a salir todo?" in a booking names no work: the booking's problem does
+        return _lines(turn, rest) or _lines(turn, turn.slots.get("description") or "")
     follow = _FOLLOW_UP.match(folded)
     if follow is None or len(folded.split()) > FOLLOW_UP_WORDS or not _priced_lately(turn):
         return None
@@ -105,6 +106,8 @@ def _asked(turn: Turn):
 
 
 def _lines(turn: Turn, words: str):
+    if not words.strip():
+        return []
     return match_lines(turn.session, words, None).lines[:MAX_ITEMS]  # no amount: items only
 
 

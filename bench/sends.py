@@ -54,8 +54,11 @@ CUSTOMERS = 100  # distinct recipients, so no customer gets many messages in a r
 
 # -- the bench --------------------------------------------------------------------------------
 
-def _setup(settings, messages: int) -> tuple[int, list[int]]:
-    """One organization, CUSTOMERS conversations that wrote a minute ago, `messages` queued replies."""
+def _setup(settings, messages: int, batch: int) -> tuple[int, list[int]]:
+    """One organization, `messages` queued replies, each run of `batch` of them to its own
+    CUSTOMERS conversations that wrote a minute ago. Own conversations per batch: a reply waits
+    while an earlier reply of its conversation is still queued (replies go out in order), and
+    the warm-up leaves most of its batch unsent."""
     from core.db import Database
     from core.messaging.outbox import queue_replies
     from core.messaging.replies import Text
@@ -70,14 +73,14 @@ def _setup(settings, messages: int) -> tuple[int, list[int]]:
         ids: list[int] = []
         with db.org_session(org_id) as s:
             conversations = []
-            for n in range(CUSTOMERS):
+            for n in range(CUSTOMERS * (1 + (messages - 1) // batch)):
                 c = Conversation(wa_id=f"5491172{n:06d}", phone=f"+5491172{n:06d}",
                                  role=ConversationRole.CUSTOMER, slots={}, last_inbound_at=utcnow())
                 s.add(c)
                 conversations.append(c)
             s.flush()
             for m in range(messages):
-                c = conversations[m % CUSTOMERS]
+                c = conversations[(m // batch) * CUSTOMERS + m % CUSTOMERS]
                 ids += queue_replies(s, c, [Text(f"Tu técnico llega en {10 + m % 50} minutos. ¡Gracias! ({m})")],
                                      key=f"bench-send:{m}")
     finally:
@@ -262,7 +265,7 @@ def main() -> None:
             from core.settings import get_settings
 
             baseline_messages = max(30, args.messages // 3)
-            org_id, ids = _setup(settings, 4 * args.messages + baseline_messages)
+            org_id, ids = _setup(settings, 4 * args.messages + baseline_messages, args.messages)
             batches = [ids[i * args.messages:(i + 1) * args.messages] for i in range(4)]
             baseline_batch = ids[4 * args.messages:]
             get_settings.cache_clear()

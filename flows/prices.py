@@ -32,10 +32,6 @@ _ASKS = re.compile(
     r"|\b(?:pasame|pasen|pasas|pasarme|me\s+pasan|me\s+pasas|me\s+dan|me\s+das)\s+(?:un\s+|el\s+|los\s+)?"
     r"(?:precio|precios|presupuesto|valor|costo)s?\b"
 )
-# What is cut before the rest is matched against the price book: greetings and the question
-_NOISE = re.compile(
-    r"^\W*(?:hola|buenas|buen\s+dia|buenos\s+dias|buenas\s+tardes|buenas\s+noches|que\s+tal)\W*"
-)
 
 
 # "¿y destapar el inodoro?" right after a price was given asks for another one in fewer words:
@@ -46,10 +42,12 @@ FOLLOW_UP_WINDOW = timedelta(minutes=30)
 FOLLOW_UP_WORDS = 8
 _FOLLOW_UP = re.compile(r"^\W*y\s+(?:(?:para|por|lo\s+de|el\s+de|la\s+de)\s+)?")
 
-# ...and what is left in front of the work once the question is cut
+# What is cut in front of the work once the question is: a greeting, "quería saber", a
+# preposition ("cuánto cobran por destapar…")
 _LEAD = re.compile(
-    _NOISE.pattern + r"|^\W*(?:(?:queria|quisiera|quiero|queriamos)\s+saber|una\s+consulta|consulta"
-    r"|por|x|para|de|del|en)\b\W*")
+    r"^\W*(?:hola|buenas|buen\s+dia|buenos\s+dias|buenas\s+tardes|buenas\s+noches|que\s+tal"
+    r"|(?:queria|quisiera|quiero|queriamos)\s+saber|una\s+consulta|consulta|por|x|para|de|del|en)"
+    r"\b\W*")
 
 
 def asks_price(text: str) -> bool:
@@ -62,11 +60,17 @@ def without_question(text: str) -> str:
     found = _ASKS.search(fold_aligned(text or ""))
     if found is None:
         return text
+    rest = _work_asked(text, found)
+    return rest[:1].upper() + rest[1:]
+
+
+def _work_asked(text: str, found: re.Match) -> str:
+    """The words of `text` around the price question `found` (a span of its folded text), less
+    what stands in front of the work."""
     rest = " ".join(f"{text[:found.start()]} {text[found.end():]}".split())
     while (lead := _LEAD.match(fold_aligned(rest))) and lead.end():
         rest = rest[lead.end():]
-    rest = rest.strip(" ,.;:¿?¡!")
-    return rest[:1].upper() + rest[1:]
+    return rest.strip(" ,.;:¿?¡!")
 
 
 def asks(turn: Turn) -> bool:
@@ -94,11 +98,9 @@ def _asked(turn: Turn):
     folded = fold_aligned(text)  # the same length as the text: its spans cut the text as written
     found = _ASKS.search(folded)
     if found is not None:
-        rest = f"{text[:found.start()]} {text[found.end():]}"
-        noise = _NOISE.match(fold_aligned(rest))
-        rest = rest[noise.end():] if noise else rest
         # "¿cuánto me va a salir todo?" in a booking names no work: the booking's problem does
-        return _lines(turn, rest) or _lines(turn, turn.slots.get("description") or "")
+        return (_lines(turn, _work_asked(text, found))
+                or _lines(turn, turn.slots.get("description") or ""))
     follow = _FOLLOW_UP.match(folded)
     if follow is None or len(folded.split()) > FOLLOW_UP_WORDS or not _priced_lately(turn):
         return None

@@ -207,12 +207,14 @@ def _process_locked(
                 session, conversation, burst, settings,
                 notify=lambda wa_id, reply: notices.append((wa_id, reply)),
             )
-        reply_ids = queue_replies(session, conversation, replies, key=f"burst:{burst_id}")
+        # The burst's key was looked for above (`already`): none of these is stored yet.
+        reply_ids = queue_replies(session, conversation, replies, key=f"burst:{burst_id}", fresh=True)
         # Messages the flows send to someone else (the customer when a technician is on the way,
         # the owner on an emergency), under the same burst key: a retry never sends them twice.
         for n, (wa_id, reply) in enumerate(notices):
             target = conversation_with(session, wa_id)
-            reply_ids += queue_replies(session, target, [reply], key=f"burst:{burst_id}:notice:{n}")
+            reply_ids += queue_replies(session, target, [reply], key=f"burst:{burst_id}:notice:{n}",
+                                       fresh=True)
         log.info(
             "burst answered",
             extra={"burst": burst_id, "messages": len(ids), "replies": len(reply_ids),

@@ -24,6 +24,7 @@ from pytest_redis import factories as redis_factories
 from core import migrate
 from core.db import Database
 from core.settings import Settings, load_settings
+from flows.context import forget_org_context
 
 pytest_plugins = ["tests.fakes.graph", "tests.fakes.openai_server", "tests.fakes.afip_server",
                   "tests.fakes.mercadopago_server"]
@@ -166,6 +167,8 @@ def pg_db(pg_settings, postgresql_proc) -> Iterator[Database]:
     finally:
         database.dispose()
         _truncate_all(postgresql_proc)
+        # Identities restart: the next test's organization 1 is not this one.
+        forget_org_context()
 
 
 @pytest.fixture
@@ -182,6 +185,7 @@ def sqlite_db(sqlite_settings) -> Iterator[Database]:
     database = Database(sqlite_settings)
     yield database
     database.dispose()
+    forget_org_context()  # the next test's database numbers its organizations from 1 again
 
 
 @pytest.fixture(params=["postgresql", "sqlite"])

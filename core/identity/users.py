@@ -15,7 +15,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -26,6 +26,7 @@ from core.jobs.working_hours import DAY_NAMES, HoursInvalid, validate_working_ho
 from core.models import Role, User
 from core.phones import normalize_phone
 from core.settings import Settings
+from core.tenancy import SCOPE_KEY
 
 _hasher = PasswordHasher()
 
@@ -368,16 +369,60 @@ def set_password_with_link(session: Session, settings: Settings, token: str, pas
 
 # ---- lookups ---------------------------------------------------------------------------------
 
+_TEAM_KEY = "campotech.active_team"
+
+
+def _active_team(session: Session) -> list[User] | None:
+    """The organization's active staff, read once per transaction of an organization's session
+    (a burst asks who the sender is, then whom to offer slots with: one statement, not two).
+    None — read from the database instead — in a system session, or while a staff member's
+    change is pending in this session (the cached list would not show it)."""
+    scope = session.info.get(SCOPE_KEY)
+    if scope is None or scope.org_id is None:
+        return None
+    if any(isinstance(obj, User) for obj in (*session.new, *session.dirty, *session.deleted)):
+        session.info.pop(_TEAM_KEY, None)
+        return None
+    cached = session.info.get(_TEAM_KEY)
+    if cached is not None and cached[0] == scope.org_id:
+        return cached[1]
+    # Without flushing first: reading the team never depends on what the caller has pending
+    # (a conversation's new state, say), which is written once at commit instead of twice.
+    with session.no_autoflush:
+        team = list(session.scalars(select(User).where(User.active.is_(True)).order_by(User.name, User.id)))
+    session.info[_TEAM_KEY] = (scope.org_id, team)
+    return team
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_team_on_staff_change(session: Session, _context) -> None:
+    if _TEAM_KEY in session.info and any(
+            isinstance(obj, User) for obj in (*session.new, *session.dirty, *session.deleted)):
+        session.info.pop(_TEAM_KEY, None)
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_team(session: Session, *_args) -> None:
+    # Committed objects expire (reading them again would cost a statement each), and the next
+    # transaction may see another team.
+    session.info.pop(_TEAM_KEY, None)
+
+
 def find_by_phone(session: Session, phone: str) -> User | None:
     """The active staff member with this number in the current organization, if any."""
-    return session.scalar(
-        select(User).where(User.phone == normalize_phone(phone), User.active.is_(True))
-    )
+    number = normalize_phone(phone)
+    team = _active_team(session)
+    if team is not None:
+        return next((user for user in team if user.phone == number), None)
+    return session.scalar(select(User).where(User.phone == number, User.active.is_(True)))
 
 
 def technicians(session: Session) -> list[User]:
-    # Without flushing first: reading the team never depends on what the caller has pending
-    # (a conversation's new state, say), which is written once at commit instead of twice.
+    """The organization's active technicians, by name."""
+    team = _active_team(session)
+    if team is not None:
+        return [user for user in team if user.role == Role.TECHNICIAN]
     with session.no_autoflush:
         return list(session.scalars(
             select(User).where(User.role == Role.TECHNICIAN, User.active.is_(True)).order_by(User.name)

@@ -24,13 +24,19 @@ from core.phones import wa_id_for
 
 
 def queue_replies(
-    session: Session, conversation: Conversation, replies: Sequence[Reply], *, key: str
+    session: Session, conversation: Conversation, replies: Sequence[Reply], *, key: str,
+    fresh: bool = False,
 ) -> list[int]:
-    """Store replies as queued outbound messages; the same `key` never stores them twice."""
+    """Store replies as queued outbound messages; the same `key` never stores them twice.
+
+    `fresh`: the caller has already made sure nothing was stored under `key` in this
+    transaction (a burst looks for its key before answering, under its claim), so the look per
+    reply is skipped; a duplicate would still fail on the key's unique index."""
     ids: list[int] = []
     for n, reply in enumerate(replies):
         idem = f"{key}:{n}"
-        existing = session.scalar(select(Message.id).where(Message.idempotency_key == idem))
+        existing = None if fresh else session.scalar(
+            select(Message.id).where(Message.idempotency_key == idem))
         if existing:
             ids.append(existing)
             continue

@@ -53,6 +53,10 @@ class Message(OrgScoped, Timestamped, Base):
     __table_args__ = (
         # One row per burst reply: a crashed-and-retried burst job cannot queue a reply twice.
         Index("uq_messages_idempotency_key", "idempotency_key", unique=True),
+        # A burst's look for its stored replies is a prefix (`LIKE 'burst:{id}:%'`), which a
+        # b-tree under the database's collation cannot answer (migration 0009).
+        Index("ix_messages_idempotency_prefix", "idempotency_key",
+              postgresql_ops={"idempotency_key": "text_pattern_ops"}),
         # The sweeper's question: inbound messages no burst has answered yet.
         Index("ix_messages_unprocessed", "direction", "processed_at"),
     )

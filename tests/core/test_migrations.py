@@ -43,7 +43,7 @@ def _policies(url: str) -> set[tuple[str, str]]:
 def test_upgrade_downgrade_upgrade_on_postgresql(scratch_pg):
     owner = scratch_pg.migration_database_url
     migrate.upgrade(scratch_pg)
-    assert migrate.current_revision(scratch_pg) == migrate.head_revision() == "0008"
+    assert migrate.current_revision(scratch_pg) == migrate.head_revision() == "0009"
     assert _tables(owner) == set(Base.metadata.tables)
     policies = _policies(owner)
     for table in core.models.ORG_SCOPED_TABLES:
@@ -76,3 +76,27 @@ def test_migrations_match_the_models(backend, request, tmp_path):
         diff = compare_metadata(ctx, Base.metadata)
     engine.dispose()
     assert diff == []
+
+
+def test_a_bursts_look_for_its_stored_replies_uses_an_index(pg_db, postgresql_proc):
+    """`idempotency_key LIKE 'burst:{id}:%'` (answer_burst's first question) under the database's
+    own collation: without migration 0009 it read every message of the organization."""
+    from tests.conftest import superuser
+    from tests.factories import create_org
+
+    org = create_org(pg_db, "Plomería Index", slug="plomeria-index")
+    with superuser(postgresql_proc) as conn:
+        conn.execute("INSERT INTO conversations (org_id, wa_id, role, slots, misses, human_takeover,"
+                     " needs_person, created_at) VALUES (%s, '5491100000000', 'customer', '{}', 0,"
+                     " false, false, now())", (org,))
+        conversation = conn.execute("SELECT max(id) FROM conversations").fetchone()[0]
+        conn.execute("INSERT INTO messages (org_id, conversation_id, direction, type, status,"
+                     " idempotency_key, attempts, created_at) SELECT %s, %s, 'out', 'text', 'sent',"
+                     " 'burst:' || md5(g::text) || ':0', 0, now() FROM generate_series(1, 20000) g",
+                     (org, conversation))
+        conn.execute("ANALYZE messages")
+        collation = conn.execute("SHOW lc_collate").fetchone()[0]
+        plan = "\n".join(row[0] for row in conn.execute(
+            "EXPLAIN SELECT id FROM messages WHERE idempotency_key LIKE 'burst:0123abcd:%'"))
+    assert "ix_messages_idempotency_prefix" in plan, (collation, plan)
+    assert "Seq Scan" not in plan, plan

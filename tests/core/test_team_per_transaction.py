@@ -13,7 +13,7 @@ from tests.factories import add_technician
 def _statements(session):
     seen: list[str] = []
     engine = session.connection().engine
-    listener = lambda conn, cursor, statement, *args: seen.append(statement)  # noqa: E731
+    listener = lambda conn, cursor, statement, *args: seen.append(statement)
     event.listen(engine, "before_cursor_execute", listener)
     return seen, lambda: event.remove(engine, "before_cursor_execute", listener)
 

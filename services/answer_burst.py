@@ -92,9 +92,10 @@ def answer_and_send(
     # What the flows deferred (invoices wait on AFIP) was enqueued when the burst committed.
     dispatch = Dispatcher(redis)
     read = outcome.mark_read_id if outcome.status == "answered" else None
-    # The replies go out in order, in one job; the blue ticks go with the first reply's send,
-    # over its client: no job of their own.
-    dispatch.send_in_order(org_id, outcome.reply_ids, mark_read=read)
+    # The replies go out in order, from this process when it can send on threads of its own,
+    # else in one job; the blue ticks go with the first reply's send, over its client: no job
+    # of their own.
+    dispatch.send_in_order(org_id, outcome.reply_ids, mark_read=read, here=True)
     if read and not outcome.reply_ids:
         dispatch.mark_read(org_id, read)
     if outcome.status not in ("waiting", "busy"):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from redis import Redis
 from rq import Queue, Retry
 
@@ -15,6 +17,20 @@ MEDIA_TIMEOUT = 300
 INVOICE_TIMEOUT = 180
 CODE_TIMEOUT = 20
 CHECK_TIMEOUT = 90  # WSAA login + one WSFE call, each bounded by the AFIP timeout
+
+
+# A process that can send on threads of its own (the general worker, `workers.worker.run`)
+# registers how: `(org_id, message_ids, mark_read) -> bool`, True when a thread took the sends.
+# A burst's replies then leave from the process that answered it, without a send job (its
+# enqueue, dequeue and bookkeeping cost as much CPU as the send itself); what cannot go at once
+# becomes a send job with its retries, and a process that dies with them is the sweeper's.
+LocalSender = Callable[[int, list[int], "int | None"], bool]
+_local_sender: LocalSender | None = None
+
+
+def set_local_sender(sender: LocalSender | None) -> None:
+    global _local_sender
+    _local_sender = sender
 
 
 class Dispatcher:
@@ -53,11 +69,14 @@ class Dispatcher:
         )
 
     def send_in_order(self, org_id: int, message_ids: list[int], *, queue: str = HIGH,
-                      mark_read: int | None = None) -> None:
+                      mark_read: int | None = None, here: bool = False) -> None:
         """A burst's replies: one job sends them one after the other. A job per reply would let
         two send threads put the second on the wire before the first ("¿En qué dirección es?"
-        before "Dale, vamos con destapación")."""
+        before "Dale, vamos con destapación"). `here`: on this process's own send threads when
+        it has a free one (see `set_local_sender`), else as a job."""
         if not message_ids:
+            return
+        if here and _local_sender is not None and _local_sender(org_id, list(message_ids), mark_read):
             return
         if len(message_ids) == 1:
             self.send(org_id, message_ids[0], queue=queue, mark_read=mark_read)

@@ -65,6 +65,19 @@ class SendThreads:
             self._done()
             raise
 
+    def try_submit(self, fn: Callable[..., object], *args: object) -> bool:
+        """Run `fn(*args)` on a free thread and say True; False at once when none is free."""
+        if not self._free.acquire(blocking=False):
+            return False
+        with self._idle:
+            self._running += 1
+        try:
+            self._pool.submit(self._run, fn, args)
+        except BaseException:
+            self._done()
+            raise
+        return True
+
     def _run(self, fn: Callable[..., object], args: tuple) -> None:
         try:
             fn(*args)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 import os
 import threading
 from collections.abc import Callable
@@ -27,6 +28,8 @@ from services import (
 from services.dispatch import Dispatcher
 from services.periodic import send_daily_summaries, send_reminders
 from services.queues import redis_connection
+
+log = logging.getLogger("campotech.worker")
 
 _databases: dict[tuple[int, str], Database] = {}
 _redis_clients: dict[tuple[int, str], Redis] = {}
@@ -110,6 +113,24 @@ def send_messages(org_id: int, message_ids: list[int], mark_read: int | None = N
     return [_sent(send_reply.send_reply(*parts, org_id, message_id,
                                         mark_read=mark_read if n == 0 else None))
             for n, message_id in enumerate(message_ids)]
+
+
+@org_task
+def send_here(org_id: int, message_ids: list[int], mark_read: int | None = None) -> None:
+    """A burst's replies sent on one of this process's send threads, without a job
+    (`services.dispatch.set_local_sender`), in order. The first that cannot go now (Meta asks
+    us to wait, an error, an outage) hands itself and the ones after it to a send job, whose
+    retries back off as any send's; a reply already sent is skipped there."""
+    db, redis, settings = _parts()
+    for n, message_id in enumerate(message_ids):
+        read = mark_read if n == 0 else None
+        try:
+            send_reply.send_reply(db, redis, settings, org_id, message_id, mark_read=read)
+        except Exception as exc:  # noqa: BLE001 - whatever it was, the job's retries take over
+            log.info("reply %s not sent from the burst's process (%s): to a send job",
+                     message_id, type(exc).__name__)
+            Dispatcher(redis).send_in_order(org_id, message_ids[n:], mark_read=read)
+            return
 
 
 @org_task

@@ -38,9 +38,10 @@ from rq import Queue, SimpleWorker
 from rq.scheduler import RQScheduler
 from rq.timeouts import BaseDeathPenalty
 
-import workers.tasks  # noqa: F401 - preloaded on purpose, see the docstring
+import workers.tasks  # preloaded on purpose (see the docstring); its send_here runs on send threads
 from core.logging import configure_logging
 from core.settings import get_settings
+from services.dispatch import set_local_sender
 from services.intent_model import load_intent_model
 from services.media import warm_transcription
 from services.queues import TRANSCRIPTION_QUEUES, VOICE, WORKER_QUEUES, get_queue, redis_connection
@@ -123,6 +124,16 @@ class Worker(SimpleWorker):
         # Waits here while every send thread is busy: dequeuing more would only queue them here.
         self.sends.submit(self.perform_job, job, queue, execution)
         return None
+
+    def send_here(self) -> None:
+        """The bursts this worker answers send their replies on its send threads, without a
+        send job, whenever one is free (`services.dispatch.set_local_sender`)."""
+        sends = self.sends
+        if sends is None:
+            set_local_sender(None)
+            return
+        set_local_sender(lambda org_id, ids, mark_read: sends.try_submit(
+            workers.tasks.send_here, org_id, ids, mark_read))
 
     def teardown(self):
         # Sends in flight finish (each bounded by its job timeout) before the worker deregisters.
@@ -214,10 +225,13 @@ def run(connection: Redis, stop: StopFlag, *, logging_level: str = "INFO",
                             connection=connection, maintenance_interval=maintenance_interval)
             worker.outage, worker.database = outage, database
             worker.sends = SendThreads(send_threads) if send_threads > 0 else None
+            worker.send_here()
             try:
                 worker.work(with_scheduler=True, logging_level=logging_level)
             except RedisError as exc:  # from the loop's clean-up, with Redis gone
                 outage.failed(exc)
+            finally:
+                set_local_sender(None)
             if worker.stopping:
                 return
             # rq left its loop without being asked to: Redis went away mid-step. Again.

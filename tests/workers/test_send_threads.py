@@ -13,7 +13,7 @@ from sqlalchemy import select
 from core.messaging.outbox import queue_replies
 from core.messaging.replies import Text
 from core.models import Conversation, DeliveryStatus, Message
-from services.dispatch import Dispatcher
+from services.dispatch import Dispatcher, set_local_sender
 from services.queues import HIGH, WORKER_QUEUES
 from services.send_reply import SendDeferred, Sender
 from tests.bot.conftest import harness  # noqa: F401 - the fixture, shared with tests/bot
@@ -135,3 +135,70 @@ def test_a_reply_meta_defers_holds_back_the_ones_after_it(harness):  # noqa: F81
     sent = [r["payload"]["text"]["body"] for r in harness.replies()[1:]]
     assert sent == ["mensaje 0", "mensaje 1"]
     assert [attempts for _, attempts, _ in _rows(harness, ids)] == [2, 1]
+
+
+def _burst_job_queued(harness) -> None:  # noqa: F811 - the fixture
+    """The clock alone, until the burst's job is on its queue (no worker has run it)."""
+    from services.burst_closer import BurstCloser
+    from services.queues import DEFAULT
+    from tests.waiting import wait_until
+
+    closer = BurstCloser(harness.db, harness.redis)
+    wait_until(lambda: closer.tick() or Queue(DEFAULT, connection=harness.redis).count, 15,
+               what="the burst's job")
+
+
+def test_a_burst_s_replies_leave_from_the_worker_that_answered_it_without_a_send_job(harness):  # noqa: F811
+    harness.say("hola, se me tapó la pileta de la cocina")
+    _burst_job_queued(harness)
+    worker = _threaded_worker(harness.redis, threads=4)
+    worker.send_here()
+    try:
+        worker.work(burst=True)
+    finally:
+        set_local_sender(None)
+
+    replies = harness.replies()
+    assert replies, "the burst was answered"
+    with harness.db.org_session(harness.org_id) as s:
+        outbound = list(s.scalars(select(Message).where(Message.direction == "out")))
+    assert outbound and all(m.status is DeliveryStatus.SENT and m.attempts == 1 for m in outbound)
+    assert [m.wa_message_id for m in outbound] == [r["wamid"] for r in replies]
+    # No send job was made: the finished registry holds the burst's job alone.
+    finished = FinishedJobRegistry(HIGH, connection=harness.redis).get_job_ids()
+    assert not [job for job in finished if job.startswith("send-")], finished
+    assert Queue(HIGH, connection=harness.redis).count == 0
+
+
+def test_a_reply_that_cannot_leave_at_once_becomes_a_send_job_and_goes_once(harness):  # noqa: F811
+    harness.say("hola, se me tapó la pileta de la cocina")
+    _burst_job_queued(harness)
+    harness.graph.fail_next(131000, http_status=500, count=1)  # Meta's transient error, once
+    worker = _threaded_worker(harness.redis, threads=4)
+    worker.send_here()
+    try:
+        worker.work(burst=True)
+    finally:
+        set_local_sender(None)
+    assert harness.replies() == []
+    queue = Queue(HIGH, connection=harness.redis)
+    assert queue.count + len(queue.scheduled_job_registry.get_job_ids()) >= 1  # the send job
+
+    harness.work(timeout=30)  # the job (and its retry, when due)
+    replies = harness.replies()
+    with harness.db.org_session(harness.org_id) as s:
+        outbound = list(s.scalars(select(Message).where(Message.direction == "out").order_by(Message.id)))
+    assert [m.status for m in outbound] == [DeliveryStatus.SENT] * len(outbound)
+    assert [m.wa_message_id for m in outbound] == [r["wamid"] for r in replies]  # each once, in order
+    assert outbound[0].attempts == 2
+
+
+def test_with_every_send_thread_busy_the_replies_go_to_a_send_job(harness):  # noqa: F811
+    sends = SendThreads(1)
+    release = threading.Event()
+    assert sends.try_submit(release.wait)
+    assert not sends.try_submit(lambda: None)  # none free: the caller is told at once
+    release.set()
+    sends.drain(5)
+    assert sends.try_submit(lambda: None)
+    sends.close()

@@ -12,6 +12,9 @@ timer death penalty (an exception raised in that thread when the timer fires; a 
 is bounded by the adapter's own HTTP timeout, well under the job's). What the job itself does —
 the per-number token bucket, the claim that keeps two senders off one message, the outcome in
 the database — is `services.send_reply`'s, the same on any thread.
+
+The replies of a burst this worker answered skip the job altogether: `try_submit` hands them to
+a free thread (`workers.tasks.send_here`), and with none free they become a send job as before.
 """
 
 from __future__ import annotations
@@ -57,18 +60,17 @@ class SendThreads:
 
     def submit(self, fn: Callable[..., object], *args: object) -> None:
         self._free.acquire()
-        with self._idle:
-            self._running += 1
-        try:
-            self._pool.submit(self._run, fn, args)
-        except BaseException:
-            self._done()
-            raise
+        self._start(fn, args)
 
     def try_submit(self, fn: Callable[..., object], *args: object) -> bool:
         """Run `fn(*args)` on a free thread and say True; False at once when none is free."""
         if not self._free.acquire(blocking=False):
             return False
+        self._start(fn, args)
+        return True
+
+    def _start(self, fn: Callable[..., object], args: tuple) -> None:
+        """On a thread whose place was taken (`_free` acquired)."""
         with self._idle:
             self._running += 1
         try:
@@ -76,7 +78,6 @@ class SendThreads:
         except BaseException:
             self._done()
             raise
-        return True
 
     def _run(self, fn: Callable[..., object], args: tuple) -> None:
         try:

@@ -148,15 +148,20 @@ def _burst_job_queued(harness) -> None:  # noqa: F811 - the fixture
                what="the burst's job")
 
 
-def test_a_burst_s_replies_leave_from_the_worker_that_answered_it_without_a_send_job(harness):  # noqa: F811
-    harness.say("hola, se me tapó la pileta de la cocina")
-    _burst_job_queued(harness)
+def _answer_with_sends_here(harness) -> None:  # noqa: F811 - the fixture
+    """A threaded worker, registered as the process's local sender, works the queued burst."""
     worker = _threaded_worker(harness.redis, threads=4)
     worker.send_here()
     try:
         worker.work(burst=True)
     finally:
         set_local_sender(None)
+
+
+def test_a_burst_s_replies_leave_from_the_worker_that_answered_it_without_a_send_job(harness):  # noqa: F811
+    harness.say("hola, se me tapó la pileta de la cocina")
+    _burst_job_queued(harness)
+    _answer_with_sends_here(harness)
 
     replies = harness.replies()
     assert replies, "the burst was answered"
@@ -174,12 +179,7 @@ def test_a_reply_that_cannot_leave_at_once_becomes_a_send_job_and_goes_once(harn
     harness.say("hola, se me tapó la pileta de la cocina")
     _burst_job_queued(harness)
     harness.graph.fail_next(131000, http_status=500, count=1)  # Meta's transient error, once
-    worker = _threaded_worker(harness.redis, threads=4)
-    worker.send_here()
-    try:
-        worker.work(burst=True)
-    finally:
-        set_local_sender(None)
+    _answer_with_sends_here(harness)
     assert harness.replies() == []
     queue = Queue(HIGH, connection=harness.redis)
     assert queue.count + len(queue.scheduled_job_registry.get_job_ids()) >= 1  # the send job

@@ -88,7 +88,7 @@ def verify_audit_chains() -> dict:
 
 @org_task
 def process_burst(org_id: int, conversation_id: int, burst_id: str) -> dict:
-    """Answer one closed burst and enqueue its replies' sends."""
+    """Answer one closed burst and send its replies (from this process, or as send jobs)."""
     outcome = answer_burst.answer_and_send(*_parts(), org_id, conversation_id, burst_id)
     return {"status": outcome.status, "replies": outcome.reply_ids, "messages": outcome.message_ids}
 

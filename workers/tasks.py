@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import TypeVar
 
 from redis import Redis
+from redis.exceptions import RedisError
 
 from core.db import Database
 from core.logging import configure_logging, org_id_var
@@ -127,9 +128,13 @@ def send_here(org_id: int, message_ids: list[int], mark_read: int | None = None)
         try:
             send_reply.send_reply(db, redis, settings, org_id, message_id, mark_read=read)
         except Exception as exc:  # noqa: BLE001 - whatever it was, the job's retries take over
+            try:
+                Dispatcher(redis).send_in_order(org_id, message_ids[n:], mark_read=read)
+            except RedisError:  # no job either: they stay queued in the database for the sweeper
+                log.warning("replies %s left to the sweeper: Redis unavailable", message_ids[n:])
+                return
             log.info("reply %s not sent from the burst's process (%s): to a send job",
                      message_id, type(exc).__name__)
-            Dispatcher(redis).send_in_order(org_id, message_ids[n:], mark_read=read)
             return
 
 

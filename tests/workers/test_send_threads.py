@@ -202,3 +202,24 @@ def test_with_every_send_thread_busy_the_replies_go_to_a_send_job(harness):  # n
     sends.drain(5)
     assert sends.try_submit(lambda: None)
     sends.close()
+
+
+def test_with_redis_gone_the_replies_stay_queued_for_the_sweeper(harness, monkeypatch, caplog):  # noqa: F811
+    """Neither the send (its claim is in Redis) nor a send job can be had: one line, no
+    traceback, and the replies wait in the database, where the sweeper finds them."""
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    import workers.tasks
+
+    ids = _queued(harness, 2)
+
+    def down(*args, **kwargs):
+        raise RedisConnectionError("Redis is down")
+
+    monkeypatch.setattr(workers.tasks.send_reply, "send_reply", down)
+    monkeypatch.setattr(Dispatcher, "send_in_order", down)
+    with caplog.at_level(logging.INFO, logger="campotech.worker"):
+        workers.tasks.send_here(harness.org_id, ids)
+    assert [r.getMessage() for r in caplog.records if r.name == "campotech.worker"] == [
+        f"replies {ids} left to the sweeper: Redis unavailable"]
+    assert [status for status, _, _ in _rows(harness, ids)] == [DeliveryStatus.QUEUED] * 2

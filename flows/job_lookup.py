@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session, joinedload
 from core import es_ar, tenancy
 from core.customers.search import fold
 from core.jobs.work_summary import words
-from core.models import Job, JobStatus, Organization
+from core.models import Job, JobStatus
+from core.organizations import zone_of
 from nlu.extract.text import fold_aligned
 
 NAME_CUTOFF = 80.0  # a customer's name right after "lo de", "la señora"...
@@ -41,15 +42,6 @@ _COMMON = words(
 _JOB_NUMBER = re.compile(
     r"(?:#|\b(?:trabajo|laburo|orden|job|ot)\s*(?:n(?:ro|umero|°)?\.?\s*)?#?\s*)(\d{1,7})\b"
 )
-
-
-def _scope_zone(session: Session) -> ZoneInfo:
-    """The zone of the session's organization (Buenos Aires outside one)."""
-    org_id = tenancy.current_scope(session).org_id
-    name = None
-    if org_id is not None:
-        name = session.scalar(select(Organization.time_zone).where(Organization.id == org_id))
-    return es_ar.zone(name)
 
 
 def local_date(moment: datetime | None, zone: ZoneInfo) -> date | None:
@@ -108,7 +100,7 @@ def candidate_jobs(session: Session, technician_id: int, text: str, today: date)
     ).unique())
     if not jobs:
         return []
-    zone = _scope_zone(session)
+    zone = zone_of(session, tenancy.current_scope(session).org_id)
     far = datetime.max.replace(tzinfo=UTC)
 
     def order(job: Job) -> tuple:

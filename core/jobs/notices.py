@@ -26,6 +26,7 @@ from core.models import (
     User,
     utcnow,
 )
+from core.organizations import zone_of
 from core.phones import wa_id_for
 
 log = logging.getLogger("campotech.job_notices")
@@ -53,7 +54,7 @@ def technician_notice(
         technician = session.get(User, job.technician_id)
     if technician is None or not technician.active or not technician.phone:
         return None
-    zone = _org_zone(session, job.org_id)
+    zone = zone_of(session, job.org_id)
     customer = session.get(Customer, job.customer_id)
     body = texts.render(
         f"tech_job_{change}",
@@ -117,11 +118,6 @@ def _conversation_with(session: Session, wa_id: str) -> Conversation | None:
 
 
 # ---- the pieces of the text --------------------------------------------------------------------
-
-def _org_zone(session: Session, org_id: int) -> ZoneInfo:
-    name = session.scalar(select(Organization.time_zone).where(Organization.id == org_id))
-    return es_ar.zone(name)
-
 
 def _address(session: Session, job: Job) -> str:
     address = session.get(CustomerAddress, job.address_id) if job.address_id else None

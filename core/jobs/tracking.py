@@ -21,7 +21,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import es_ar
-from core.models import Job, JobStatus, Organization
+from core.models import Job, JobStatus
+from core.organizations import zone_of
 from core.settings import Settings
 from core.signed_tokens import (  # the token errors are part of this module's interface
     SignedTokens,
@@ -105,11 +106,6 @@ class TrackingView:
         return self.step is not None and self.step < FINAL_STEP
 
 
-def _org_zone(session: Session, org_id: int) -> ZoneInfo:
-    name = session.scalar(select(Organization.time_zone).where(Organization.id == org_id))
-    return es_ar.zone(name)
-
-
 def format_window(start: datetime, end: datetime | None, zone: ZoneInfo) -> str:
     """A visit window such as `martes 1/12, de 9 a 11` (`a las 9` without an end)."""
     local = start.astimezone(zone)
@@ -136,7 +132,7 @@ def job_view(session: Session, job: Job, *, now: datetime | None = None) -> Trac
     status = JobStatus(job.status)
     window = None
     if status in _WINDOW_STATUSES and job.scheduled_start is not None:
-        zone = _org_zone(session, job.org_id)
+        zone = zone_of(session, job.org_id)
         window = format_window(job.scheduled_start, job.scheduled_end, zone)
     first_name = None
     if status != S.CANCELLED and job.technician is not None:

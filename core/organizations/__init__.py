@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 from datetime import date
 from itertools import pairwise
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core import audit, tenancy
+from core import audit, es_ar, tenancy
 from core.errors import Conflict
 from core.models import DEFAULT_BUSINESS_HOURS, IvaCondition, Organization, utcnow
 from core.validation import validated
@@ -332,3 +333,10 @@ def update_timing(session: Session, org_id: int, data: TimingIn | dict,
         audit.record(session, actor=actor, action="organization.timing", entity_type="organization",
                      entity_id=org.id, data={"changed": changed})
     return org
+
+
+def zone_of(session: Session, org_id: int | None) -> ZoneInfo:
+    """The organization's time zone (Buenos Aires when there is none). No statement when the
+    session holds the organization already, as a burst does from its start."""
+    org = session.get(Organization, org_id) if org_id is not None else None
+    return es_ar.zone(org.time_zone if org else None)

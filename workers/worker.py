@@ -14,7 +14,8 @@ SIGALRM), so a SimpleWorker runs them in place and keeps its connection pools wa
 are the exception: they wait on the Graph API for nearly all their time, so the general worker
 runs them on `WHATSAPP_SEND_THREADS` threads (`workers.send_threads`) and keeps that many in
 flight, within the per-number rate limit; a burst it answers sends its replies on a free one of
-those threads directly, without a send job (`services.dispatch.set_local_sender`). Run more worker processes for more parallelism.
+those threads directly, without a send job (`services.dispatch.set_local_sender`). Run more
+worker processes for more parallelism.
 
 Outages: rq's worker retries a lost connection while it waits for a job, but quits its loop when
 Redis goes away at any other moment (starting, finishing a job). `run` starts the loop again

@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta
 from functools import partial
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Float, and_, cast, extract, or_, select
 from sqlalchemy.orm import Session
 
 from core import es_ar
@@ -139,8 +139,8 @@ def free_slots(
     first_day = earliest.date()
     days = [first_day + timedelta(days=n) for n in range((last_day - first_day).days + 1)]
     horizon = datetime.combine(last_day + timedelta(days=1), time(), tzinfo=tz)
-    busy = _busy(session, org.id, [u.id for u in staff], earliest, horizon, duration)
-    candidates = _candidates(org, staff, busy, days, earliest, duration, local_now.date())
+    booked = _busy(session, org.id, [u.id for u in staff], earliest, horizon, duration)
+    candidates = _candidates(org, staff, booked, days, earliest, duration, local_now.date())
     if skip_start is not None:
         candidates = [c for c in candidates if c.start != skip_start]
     if urgent:
@@ -167,49 +167,79 @@ def is_slot_free(session: Session, org: Organization, slot: Slot, *, now: dateti
         return False
     if not any(lo <= start and end <= hi for lo, hi in _work_ranges(org, user, start.date(), tz)):
         return False
-    busy = _busy(session, org.id, [user.id], start, end, end - start)
-    return not any(overlaps(start, end, b) for b in busy[user.id])
+    return _busy(session, org.id, [user.id], start, end, end - start)[user.id].is_free(start, end)
 
 
 # --- building candidates ---------------------------------------------------------------------
 
 
-def _candidates(org: Organization, staff: list[User], busy: dict[int, list[Range]],
+def _candidates(org: Organization, staff: list[User], booked: dict[int, Timeline],
                 days: list[date], earliest: datetime, duration: timedelta,
                 today: date) -> list[Slot]:
-    """One slot per free start time: the free technician with the lightest day takes it."""
+    """One slot per free start time: the free technician with the lightest day takes it.
+
+    Starts are stepped and checked as epoch seconds (a fortnight of hourly starts for every
+    technician is a few thousand checks per slot-offering burst); an aware datetime is made only
+    for a start somebody is free at."""
     tz = earliest.tzinfo
+    span = duration.total_seconds()
     order = {u.id: n for n, u in enumerate(staff)}
-    by_start: dict[datetime, list[int]] = defaultdict(list)
-    booked = {u.id: Timeline(busy[u.id]) for u in staff}
+    free_at: dict[float, list[int]] = defaultdict(list)
+    start_of: dict[float, datetime] = {}
     for day in days:
+        business = day_ranges(org.business_hours, day, tz)
         for user in staff:
-            for lo, hi in _work_ranges(org, user, day, tz):
-                start = max(ceil_hour(lo), earliest)
-                while start + duration <= hi:
-                    if booked[user.id].is_free(start, start + duration):
-                        by_start[start].append(user.id)
-                    start += timedelta(hours=1)
-    load: dict[tuple[int, date], int] = defaultdict(int)
-    for user_id, ranges in busy.items():
-        for lo, _hi in ranges:
-            load[(user_id, lo.astimezone(tz).date())] += 1
+            is_free = booked[user.id].is_free_seconds
+            for lo, hi in _work_ranges(org, user, day, tz, business):
+                first = max(ceil_hour(lo), earliest)
+                for n, at in enumerate(_hourly_seconds(first, hi, duration)):
+                    if is_free(at, at + span):
+                        free_at[at].append(user.id)
+                        if at not in start_of:
+                            start_of[at] = first + timedelta(hours=n)
+    day_start: dict[date, tuple[float, float]] = {}
+
+    def load(user_id: int, day: date) -> int:
+        """Bookings of the technician starting that local day."""
+        if day not in day_start:
+            midnight = datetime.combine(day, time(), tzinfo=tz)
+            day_start[day] = (midnight.timestamp(), (midnight + timedelta(days=1)).timestamp())
+        return booked[user_id].starting_between(*day_start[day])
+
     slots = []
-    for start, free in by_start.items():
-        chosen = min(free, key=lambda uid: (load[(uid, start.date())], order[uid]))
+    for at in sorted(free_at):
+        start, free = start_of[at], free_at[at]
+        chosen = free[0] if len(free) == 1 else min(
+            free, key=lambda uid: (load(uid, start.date()), order[uid]))
         slots.append(Slot(start=start, end=start + duration, technician_id=chosen, today=today))
-    return sorted(slots, key=lambda s: s.start)
+    return slots
+
+
+def _hourly_seconds(first: datetime, hi: datetime, duration: timedelta):
+    """Epoch seconds of each start `first + n hours` (on the local clock, as aware arithmetic
+    steps) whose visit ends by `hi`."""
+    if first.utcoffset() == hi.utcoffset():  # no clock change inside: an hour is 3,600 s
+        at, last = first.timestamp(), hi.timestamp() - duration.total_seconds()
+        while at <= last:
+            yield at
+            at += 3600.0
+        return
+    start = first
+    while start + duration <= hi:
+        yield start.timestamp()
+        start += timedelta(hours=1)
 
 
 def _busy(session: Session, org_id: int, user_ids: list[int], since: datetime, until: datetime,
-          duration: timedelta) -> dict[int, list[Range]]:
+          duration: timedelta) -> dict[int, Timeline]:
     """Each technician's booked windows touching [since, until); no end means `duration`.
 
-    Plain rows through the session's connection (a thousand bookings cost the ORM's row
-    machinery more than the query), so the organization is named here rather than left to the
-    tenancy hooks, which only see ORM statements."""
+    Plain rows of epoch seconds through the session's connection: a thousand bookings cost the
+    ORM's row machinery, and even Core's aware-datetime conversion of every value, more than
+    the query. So the organization is named here rather than left to the tenancy hooks, which
+    only see ORM statements."""
     rows = session.connection().execute(
-        select(Job.technician_id, Job.scheduled_start, Job.scheduled_end).where(
+        select(Job.technician_id, _epoch(Job.scheduled_start), _epoch(Job.scheduled_end)).where(
             Job.org_id == org_id,
             Job.technician_id.in_(user_ids),
             Job.status.not_in(FREEING_STATUSES),
@@ -218,17 +248,24 @@ def _busy(session: Session, org_id: int, user_ids: list[int], since: datetime, u
             or_(Job.scheduled_end > since,
                 and_(Job.scheduled_end.is_(None), Job.scheduled_start > since - duration)),
         )
-    )
-    busy: dict[int, list[Range]] = defaultdict(list)
+    ).all()  # one fetch: row by row, the driver's fetch costs more than the rows
+    span = duration.total_seconds()
+    windows: dict[int, list[tuple[float, float]]] = defaultdict(list)
     for user_id, start, end in rows:
-        busy[user_id].append((start, end or start + duration))
-    return busy
+        windows[user_id].append((start, start + span if end is None else end))
+    return {user_id: Timeline(windows.get(user_id, [])) for user_id in user_ids}
 
 
-def _work_ranges(org: Organization, user: User, day: date, tz) -> list[Range]:
+def _epoch(column):
+    return cast(extract("epoch", column), Float)
+
+
+def _work_ranges(org: Organization, user: User, day: date, tz,
+                 business: list[Range] | None = None) -> list[Range]:
     """Where the business is open and the technician works; no hours of their own means the
-    business's."""
-    business = day_ranges(org.business_hours, day, tz)
+    business's (`business`: the day's business ranges, when the caller has them already)."""
+    if business is None:
+        business = day_ranges(org.business_hours, day, tz)
     if not user.working_hours:
         return business
     own = day_ranges(user.working_hours, day, tz)

@@ -3,7 +3,7 @@ merging, overlap, and one technician's bookings as a searchable timeline."""
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from datetime import date, datetime, time, timedelta
 
 Range = tuple[datetime, datetime]
@@ -55,9 +55,12 @@ class Timeline:
     """One technician's booked windows, merged and sorted as epoch seconds: whether a window is
     free costs one bisection instead of a comparison of aware datetimes with every booking."""
 
-    def __init__(self, ranges: list[Range]):
+    def __init__(self, windows: list[tuple[float, float]]):
+        """`windows`: (start, end) in epoch seconds, in any order, overlapping or not."""
+        seconds = sorted(windows)
+        self.booked_starts = [lo for lo, _ in seconds]  # every booking's start, merged or not
         merged: list[list[float]] = []
-        for lo, hi in sorted((a.timestamp(), b.timestamp()) for a, b in ranges):
+        for lo, hi in seconds:
             if merged and lo <= merged[-1][1]:
                 merged[-1][1] = max(merged[-1][1], hi)
             else:
@@ -66,6 +69,13 @@ class Timeline:
         self.ends = [hi for _, hi in merged]
 
     def is_free(self, start: datetime, end: datetime) -> bool:
-        lo, hi = start.timestamp(), end.timestamp()
-        n = bisect_right(self.ends, lo)  # the first booking that ends after `start`
+        return self.is_free_seconds(start.timestamp(), end.timestamp())
+
+    def is_free_seconds(self, lo: float, hi: float) -> bool:
+        """`is_free` for a window given as epoch seconds."""
+        n = bisect_right(self.ends, lo)  # the first booking that ends after `lo`
         return n == len(self.starts) or self.starts[n] >= hi
+
+    def starting_between(self, lo: float, hi: float) -> int:
+        """How many bookings start in [lo, hi) (epoch seconds)."""
+        return bisect_left(self.booked_starts, hi) - bisect_left(self.booked_starts, lo)

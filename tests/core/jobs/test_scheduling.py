@@ -406,3 +406,34 @@ def test_booked_time_is_seen_on_both_databases(db, make_org):
     slots = offer(db, org_id, now=at(MON, 7), count=ALL)
 
     assert [s.start.hour for s in slots if s.start.date() == TUE] == [8, 12, 13]
+
+
+@pytest.mark.parametrize("day", [date(2026, 3, 29), date(2026, 10, 25), date(2026, 6, 10)])
+def test_hourly_starts_step_the_local_clock_across_a_clock_change(day):
+    # Madrid changes its clocks on the last Sundays of March and October; Buenos Aires does not,
+    # but an organization may be anywhere. Epoch seconds are what aware arithmetic steps to.
+    madrid = ZoneInfo("Europe/Madrid")
+    first = datetime(day.year, day.month, day.day, 0, tzinfo=madrid)
+    hi = datetime(day.year, day.month, day.day, 8, tzinfo=madrid)
+    expected, start = [], first
+    while start + timedelta(hours=2) <= hi:
+        expected.append(start.timestamp())
+        start += timedelta(hours=1)
+    assert list(scheduling._hourly_seconds(first, hi, timedelta(hours=2))) == expected
+    assert len(expected) == 7
+
+
+def test_bookings_are_read_alike_on_both_databases(db):
+    # The search reads bookings as epoch seconds computed by the database (PostgreSQL's and
+    # SQLite's own functions): a visit with an end and one without keep their hours on both.
+    org = create_org(db, "Gas Sur", slug="gas-sur")
+    ana = add_technician(db, org, "Ana", "+5491155550101")
+    book(db, org, ana, at(TUE, 10), end=at(TUE, 12))
+    book(db, org, ana, at(WED, 14), open_ended=True)  # the default two hours
+    free = set(starts(offer(db, org, now=at(MON, 7), count=ALL)))
+
+    assert {at(TUE, 8), at(TUE, 12), at(WED, 12), at(WED, 16)} <= free
+    assert not {at(TUE, 9), at(TUE, 10), at(TUE, 11), at(WED, 13), at(WED, 14), at(WED, 15)} & free
+    with db.org_session(org) as s:
+        tuesday = scheduling.Slot(start=at(TUE, 11), end=at(TUE, 13), technician_id=ana)
+        assert not scheduling.is_slot_free(s, s.get(Organization, org), tuesday, now=at(MON, 7))

@@ -122,7 +122,8 @@ def main() -> None:
                         help="INBOUND_ORG_LIMIT (messages a minute before an organization's bursts move to "
                              "the low queue); default: the app's")
     parser.add_argument("--profile", action="store_true",
-                        help="profile the workers' jobs (slower: a run for the profile, not the figures)")
+                        help="profile the workers' jobs (slower: a run for the profile, not the figures;"
+                        " BENCH_PROFILE_CLOCK=cpu counts only the job thread's CPU)")
     args = parser.parse_args()
 
     load_before = machine()

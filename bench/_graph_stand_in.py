@@ -22,10 +22,14 @@ REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found"}
 
 
 class StandIn:
-    """What Meta's Cloud API answers for sends and read marks, after `latency` seconds."""
+    """What Meta's Cloud API answers for sends and read marks, after `latency` seconds.
 
-    def __init__(self, latency: float):
+    `on_send(to, payload, wamid, at)` and `on_read(at)`, when given, hear each accepted send and
+    read mark as it is answered (a bench counting replies where Meta would receive them)."""
+
+    def __init__(self, latency: float, on_send=None, on_read=None):
         self.latency = latency
+        self.on_send, self.on_read = on_send, on_read
         self.stats = self._zero()
 
     @staticmethod
@@ -96,10 +100,14 @@ class StandIn:
         self.stats["last_answer"] = time.time()
         if payload.get("status") == "read":
             self.stats["read_marks"] += 1
+            if self.on_read:
+                self.on_read(time.time())
             return 200, {"success": True}
         self.stats["sends"] += 1
         to = str(payload.get("to") or "")
         wamid = "wamid.HBgL" + base64.b64encode(secrets.token_bytes(30)).decode().rstrip("=")
+        if self.on_send:
+            self.on_send(to, payload, wamid, time.time())
         return 200, {"messaging_product": "whatsapp", "contacts": [{"input": to, "wa_id": to.lstrip("+")}],
                      "messages": [{"id": wamid}]}
 
@@ -117,6 +125,26 @@ def serve(port: int, latency: float) -> None:
             await server.serve_forever()
 
     asyncio.run(main())
+
+
+def serve_in_thread(latency: float, on_send=None, on_read=None) -> int:
+    """The stand-in on a free port, on a daemon thread of this process; returns the port."""
+    import threading
+
+    ready = threading.Event()
+    port: list[int] = []
+
+    async def main() -> None:
+        stand_in = StandIn(latency, on_send, on_read)
+        server = await asyncio.start_server(stand_in.handle, "127.0.0.1", 0, backlog=1024)
+        port.append(server.sockets[0].getsockname()[1])
+        ready.set()
+        async with server:
+            await server.serve_forever()
+
+    threading.Thread(target=asyncio.run, args=(main(),), name="graph-stand-in", daemon=True).start()
+    ready.wait(10)
+    return port[0]
 
 
 def call(port: int, method: str, path: str) -> dict:

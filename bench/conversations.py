@@ -7,10 +7,12 @@ workers and the burst clock — on PostgreSQL and Redis. Each customer, on its o
 confirms, and waits for "¡Listo! ✅ Quedó agendado el trabajo #N". Every message a customer sends
 is its own burst.
 
-Replies are counted where Meta would receive them: one bench thread reads the stand-in's feed
-(`bot.sandbox_graph.feed_after`, a Redis stream read with a cursor, blocking) and hands each
-reply to its customer, who waits on a condition — nobody polls. The latency of a burst is from
-its quiet window closing (post time + quiet seconds) to the first reply's arrival at the
+Replies are counted where Meta would receive them: at a Graph API stand-in that plays Meta's
+side, by default the bench's own (`bench._graph_stand_in`: asyncio, in the bench's process, as
+the sends bench uses; it hands each reply to its customer as it answers the send), or with
+`--graph sandbox` the app's built-in one inside gunicorn (its feed is read with a cursor,
+`bot.sandbox_graph.feed_after`). A customer waits on a condition for its reply: nobody polls.
+The latency of a burst is from its quiet window closing (post time + quiet seconds) to the first reply's arrival at the
 stand-in. Another thread samples the RQ queues four times a second and the stack's memory (PSS)
 every few seconds; after the last reply the bench waits for every queue to drain.
 
@@ -121,6 +123,10 @@ def main() -> None:
     parser.add_argument("--inbound-org-limit", type=int, default=None,
                         help="INBOUND_ORG_LIMIT (messages a minute before an organization's bursts move to "
                              "the low queue); default: the app's")
+    parser.add_argument("--graph", choices=("stand-in", "sandbox"), default="stand-in",
+                        help="who plays Meta's Graph API: the bench's asyncio stand-in (its CPU is the "
+                             "bench's, apart from the stack) or the app's sandbox inside gunicorn "
+                             "(its CPU counted in gunicorn's)")
     parser.add_argument("--profile", action="store_true",
                         help="profile the workers' jobs (slower: a run for the profile, not the figures;"
                         " BENCH_PROFILE_CLOCK=cpu counts only the job thread's CPU)")
@@ -129,7 +135,15 @@ def main() -> None:
     load_before = machine()
     port = free_port()
     profile_prefix = tempfile.mkdtemp(prefix="campotech-bench-prof-") + "/worker" if args.profile else None
-    with stack(whatsapp_app_secret=SECRET, whatsapp_access_token=None,
+    sink: dict[str, Feed] = {}
+    graph = {}
+    if args.graph == "stand-in":
+        from bench._graph_stand_in import serve_in_thread
+
+        graph_port = serve_in_thread(0.0, on_send=lambda *a: sink["feed"].send(*a) if sink else None,
+                                     on_read=lambda at: sink["feed"].read(at) if sink else None)
+        graph = {"whatsapp_graph_url": f"http://127.0.0.1:{graph_port}"}
+    with stack(**graph, whatsapp_app_secret=SECRET, whatsapp_access_token=None,
                whatsapp_phone_number_id=PHONE_NUMBER_ID, burst_quiet_seconds=args.quiet,
                public_base_url=f"http://127.0.0.1:{port}",
                **({"inbound_org_limit": args.inbound_org_limit} if args.inbound_org_limit else {})) as settings:
@@ -153,7 +167,8 @@ def main() -> None:
                 _wait_for_queue(settings.redis_url, "voice", log)
             baseline = noop_round_trips(settings.redis_url, 20)
             customers = [Customer(port, n, args.quiet, args.timeout) for n in range(args.customers)]
-            feed = Feed(settings.redis_url, {c.wa_id: c for c in customers})
+            feed = Feed(None if graph else settings.redis_url, {c.wa_id: c for c in customers})
+            sink["feed"] = feed
             sampler = Sampler(settings.redis_url, watch)
             feed.start()
             failures: Counter[str] = Counter()
@@ -228,7 +243,10 @@ def main() -> None:
             "gunicorn": " ".join(GUNICORN), "burst_clock": 1, "also_running": sorted(extra),
             "technicians": TECHNICIANS,
             "quiet_seconds": args.quiet, "send_rate_per_number": settings.whatsapp_send_rate,
-            "replies_counted": "at the Graph stand-in, read from its feed with a cursor (no polling)",
+            "graph_api": ("the bench's asyncio stand-in, in the bench's process" if graph
+                          else "the app's sandbox stand-in, inside gunicorn"),
+            "replies_counted": ("at the Graph stand-in, as it answers" if graph
+                                else "at the Graph stand-in, read from its feed with a cursor (no polling)"),
             "profiled": bool(profile_prefix), **{k: v for k, v in load_before.items() if k != "load_average"},
         },
         "load_average_before": load_before["load_average"],

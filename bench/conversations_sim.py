@@ -159,33 +159,46 @@ class Customer:
 
 
 class Feed(threading.Thread):
-    """Reads the stand-in's feed with a cursor (one blocking XREAD per batch) and hands every
-    reply to its customer; keeps the arrival times of all sends and read marks."""
+    """Hands every reply to its customer as it reaches the Graph stand-in; keeps the arrival
+    times of all sends and read marks.
 
-    def __init__(self, redis_url: str, customers: dict[str, Customer]):
+    With the bench's own stand-in (`bench._graph_stand_in`, in this process) the stand-in calls
+    `send` and `read` directly. With the app's sandbox stand-in (`--graph sandbox`, inside
+    gunicorn), this thread reads its feed with a cursor (one blocking XREAD per batch)."""
+
+    def __init__(self, redis_url: str | None, customers: dict[str, Customer]):
         super().__init__(name="feed", daemon=True)
         from redis import Redis
 
-        self.redis = Redis.from_url(redis_url)
+        self.redis = Redis.from_url(redis_url) if redis_url else None
         self.customers = customers
         self.sends: list[dict] = []
         self.reads: list[float] = []
         self.reads_calls = 0
         self.stopping = threading.Event()
 
+    def send(self, to: str, payload: dict, wamid: str, at: float) -> None:
+        self.sends.append({"to": to, "wamid": wamid, "at": at})
+        customer = self.customers.get(to)
+        if customer is not None:
+            customer.deliver({"to": to, "payload": payload, "wamid": wamid, "at": at})
+
+    def read(self, at: float) -> None:
+        self.reads.append(at)
+
     def run(self) -> None:
+        if self.redis is None:  # the stand-in calls in
+            self.stopping.wait()
+            return
         cursor = "0"
         while not self.stopping.is_set():
             cursor, items = sandbox_graph.feed_after(self.redis, cursor, block_ms=250)
             self.reads_calls += 1
             for item in items:
                 if item["kind"] == "read":
-                    self.reads.append(item["at"])
-                    continue
-                self.sends.append({"to": item["to"], "wamid": item["wamid"], "at": item["at"]})
-                customer = self.customers.get(item["to"])
-                if customer is not None:
-                    customer.deliver(item)
+                    self.read(item["at"])
+                else:
+                    self.send(item["to"], item["payload"], item["wamid"], item["at"])
 
 
 class Sampler(threading.Thread):

@@ -8,10 +8,12 @@ whichever caller opened the session: a burst, a back-office page, a task or the 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 from core import deferred, tenancy
@@ -40,8 +42,38 @@ def make_engine(url: str, echo: bool = False, hide_parameters: bool = False,
             cur.close()
 
         return engine
-    return create_engine(url, echo=echo, hide_parameters=hide_parameters, pool_pre_ping=True,
-                         pool_size=pool_size, max_overflow=2 * pool_size)
+    engine = create_engine(url, echo=echo, hide_parameters=hide_parameters,
+                           pool_size=pool_size, max_overflow=2 * pool_size)
+    _ping_idle_connections(engine)
+    return engine
+
+
+# A pooled connection unused for this long is pinged before it is handed out.
+IDLE_BEFORE_PING = 2.0
+
+
+def _ping_idle_connections(engine: Engine) -> None:
+    """SQLAlchemy's `pool_pre_ping`, for connections that sat in the pool: one that went unused
+    for IDLE_BEFORE_PING seconds (PostgreSQL restarted, a proxy closed it) is pinged on checkout
+    and replaced if dead. A busy worker's connections come back within milliseconds, and a ping
+    before each of its transactions was a round trip for nothing (four per reply). A connection
+    that dies within those seconds fails its statement, which invalidates the pool as a failed
+    ping would, and the task is retried."""
+
+    @event.listens_for(engine, "checkin")
+    def _idle_from(_dbapi_connection, record) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_connection, record, _proxy) -> None:
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since < IDLE_BEFORE_PING:
+            return  # just connected, or just used
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            # The pool drops this connection and checks out another (a new one if need be).
+            raise DisconnectionError("pooled connection closed while idle") from exc
 
 
 class Database:

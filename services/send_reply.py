@@ -6,12 +6,12 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from redis import Redis
-from sqlalchemy import func, null, select, update
-from sqlalchemy.orm import Session, aliased, joinedload
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, joinedload
 
 from core.db import Database
 from core.messaging.replies import (
@@ -155,32 +155,13 @@ def window_template(settings: Settings, reply: Reply) -> Template | None:
 def _earlier_queued(session: Session, conversation_id: int, message_id: int) -> int | None:
     """An earlier reply of the conversation still waiting to go, if any (recent ones only:
     older stuck messages are the sweeper's business)."""
-    return session.scalar(select(Message.id).where(*_queued_before(Message, conversation_id,
-                                                                   message_id)).limit(1))
-
-
-def _queued_before(earlier, conversation_id, message_id) -> tuple:
-    return (earlier.conversation_id == conversation_id,
-            earlier.direction == Direction.OUTBOUND,
-            earlier.status == DeliveryStatus.QUEUED,
-            earlier.id < message_id,
-            earlier.created_at > utcnow() - ORDER_LOOKBACK)
-
-
-def _load(session: Session, message_id: int, mark_read: int | None
-          ) -> tuple[Message | None, int | None, str | None]:
-    """The reply with its conversation, an earlier reply of the conversation still queued (if
-    any) and the wamid of the inbound message to mark read with it: one statement."""
-    earlier, inbound = aliased(Message), aliased(Message)
-    waits_on = select(earlier.id).where(
-        *_queued_before(earlier, Message.conversation_id, Message.id)).limit(1).scalar_subquery()
-    read_wamid = (select(inbound.wa_message_id).where(
-        inbound.id == mark_read, inbound.direction == Direction.INBOUND).scalar_subquery()
-        if mark_read is not None else null())
-    row = session.execute(select(Message, waits_on, read_wamid)
-                          .options(joinedload(Message.conversation))
-                          .where(Message.id == message_id)).first()
-    return (row[0], row[1], row[2]) if row else (None, None, None)
+    return session.scalar(select(Message.id).where(
+        Message.conversation_id == conversation_id,
+        Message.direction == Direction.OUTBOUND,
+        Message.status == DeliveryStatus.QUEUED,
+        Message.id < message_id,
+        Message.created_at > utcnow() - ORDER_LOOKBACK,
+    ).limit(1))
 
 
 class Sender:
@@ -211,7 +192,11 @@ class Sender:
         # What to send is settled in one transaction, the call to Meta happens outside any, and
         # its outcome is written in another: no connection or row waits on the Graph API.
         with self.db.org_session(org_id) as session:
-            ready = self._prepare(session, org_id, message_id, mark_read)
+            ready = self._prepare(session, org_id, message_id)
+            if isinstance(ready, _Ready) and mark_read is not None:
+                inbound = session.get(Message, mark_read)
+                if inbound is not None and inbound.direction is Direction.INBOUND:
+                    ready = replace(ready, read_wamid=inbound.wa_message_id)
         if not isinstance(ready, _Ready):
             return ready
         if ready.waits_on is not None:
@@ -268,9 +253,9 @@ class Sender:
             if not released:
                 self.redis.delete(claim)
 
-    def _prepare(self, session: Session, org_id: int, message_id: int, mark_read: int | None = None
+    def _prepare(self, session: Session, org_id: int, message_id: int
                  ) -> _Ready | SendResult | SendDeferred:
-        message, waits_on, read_wamid = _load(session, message_id, mark_read)
+        message = session.get(Message, message_id, options=[joinedload(Message.conversation)])
         if message is None or message.direction is not Direction.OUTBOUND:
             return SendResult(message_id, "failed")
         if message.status is not DeliveryStatus.QUEUED or message.wa_message_id:
@@ -292,8 +277,8 @@ class Sender:
             message.type = template.kind
         return _Ready(cached_client_for(session, org_id, self.settings), to, reply,
                       kind=message.type, key=message.idempotency_key or "",
-                      conversation_id=message.conversation_id, waits_on=waits_on,
-                      read_wamid=read_wamid)
+                      conversation_id=message.conversation_id,
+                      waits_on=_earlier_queued(session, message.conversation_id, message_id))
 
     def _wait_for_earlier(self, org_id: int, conversation_id: int, message_id: int) -> None:
         """Hold this reply while an earlier reply of the same conversation is still queued

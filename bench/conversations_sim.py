@@ -23,7 +23,7 @@ HANDED_OVER = ("Te paso con una persona", "No tengo turnos libres")
 SETTLE = 3.0  # seconds an unrecognised last message may stay last before the customer gives up
 # The general workers' order (replies, bursts, then housekeeping), and the transcription worker's.
 QUEUES = ("high", "default", "low", "voice")
-GUNICORN = ["--workers", "4", "--threads", "8", "--worker-class", "gthread"]
+GUNICORN = ["--workers", "2", "--worker-class", "sync"]
 QUEUE_SAMPLE = 0.25  # seconds between looks at the queues
 MEMORY_SAMPLE = 5.0  # seconds between PSS samples
 

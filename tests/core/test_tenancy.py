@@ -31,6 +31,10 @@ def test_orm_queries_see_only_their_organization(db, make_org):
 
     with db.org_session(b) as s:
         assert s.scalars(select(Customer.notes)).all() == [None]
+        # Each organization's criteria are built once per process and reused: b's are b's.
+        assert [c.name for c in s.scalars(select(Customer))] == ["Juan Pérez"]
+    with db.org_session(a) as s:
+        assert [c.name for c in s.scalars(select(Customer))] == ["Marta García"]
 
 
 def test_new_rows_are_stamped_and_cross_writes_refused(db, make_org):

@@ -39,6 +39,11 @@ SERVICES: dict[str, Family] = {
             # no water at all (not hot water: that is the heater's)
             (r"\b(?:sin|no\s+(?:hay|tengo|tenemos|tienen|sale|llega))\s+(?:nada\s+de\s+)?agua\b(?!\s+caliente)", 2),
             (r"\bpileta\b", 0.5),
+            # a leak at a water fixture, whichever way round: "pérdida abajo de la pileta", "pierde
+            # el inodoro", "la bacha gotea" (a kitchen or a bathroom alone may be the gas's)
+            ((r"\b(?:perdida|pierde\w*|gote\w+|filtr\w+)\b(?:\s+\w+){0,4}\s+(?:pileta|bacha|lavatorio|inodoro"
+              r"|ducha|banadera|bidet|mochila)\b|\b(?:pileta|bacha|lavatorio|inodoro|ducha|banadera|bidet)\b"
+              r"(?:\s+\w+){0,3}\s+(?:pierde\w*|gote\w+|filtr\w+)\b"), 2),
             (r"\bbidet\b", 2),
             (r"\bcolector\w*", 1),
             (r"\bcodo\b", 1),

@@ -50,6 +50,15 @@ def read(text: str, role: str = "customer"):
     ("filtra el techo cuando llueve, necesito que lo impermeabilicen", "albanileria"),
     # no water at all
     ("no hay agua en todo el edificio", "plomeria"),
+    # a leak at a water fixture, either way round
+    ("tengo una pérdida abajo de la pileta de la cocina", "plomeria"),
+    ("pierde el inodoro, se escucha correr el agua", "plomeria"),
+    ("la bacha del baño gotea por abajo", "plomeria"),
+    ("filtra la bañadera y mancha el techo de abajo", "plomeria"),
+    # ...a kitchen or a bathroom alone may be the gas's, and a heater's leak stays with it
+    ("hay una pérdida en la cocina", None),
+    ("el calefón del baño pierde", "gas"),
+    ("pierde gas la hornalla de la cocina", "gas"),
 ])
 def test_service_by_category(text, service):
     assert read(text).service == service

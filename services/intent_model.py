@@ -8,9 +8,10 @@ from nlu.extract import extract_rules
 from nlu.extract.spoken import spanish_words
 from nlu.intent.model import default_model
 
-# Read once at start: builds what the first customer's message would otherwise pay for inside
-# its burst (the Spanish word list that voice repairs and the keyboard-mash check read, ~85,000
-# words folded; the lazily built vocabularies and patterns).
+# Read once at start, so the first customer's burst does not pay for what extraction builds
+# lazily (vocabularies, patterns). The Spanish word list (~85,000 words folded, read by voice
+# repairs and the keyboard-mash check) is built by its own call: the mash check skips a message
+# with digits, as this one has.
 _WARM_UP = "hola buenas, se me tapó la pileta de la cocina, estoy en Gorriti 4500, ¿pueden mañana?"
 
 

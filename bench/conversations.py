@@ -13,8 +13,9 @@ the sends bench uses; it hands each reply to its customer as it answers the send
 `--graph sandbox` the app's built-in one inside gunicorn (its feed is read with a cursor,
 `bot.sandbox_graph.feed_after`). A customer waits on a condition for its reply: nobody polls.
 The latency of a burst is from its quiet window closing (post time + quiet seconds) to the
-first reply's arrival at the stand-in. Another thread samples the RQ queues four times a second and the stack's memory (PSS)
-every few seconds; after the last reply the bench waits for every queue to drain.
+first reply's arrival at the stand-in. Another thread samples the RQ queues four times a
+second and the stack's memory (PSS) every few seconds; after the last reply the bench waits for
+every queue to drain.
 
 Printed: the configuration and load average before and after; replies/s; p50/p95 quiet window →
 reply; lost and doubled replies (bursts left unanswered, a stored reply sent twice, the same

@@ -31,6 +31,7 @@ from services.bursts import BurstClock
 from services.dispatch import Dispatcher
 from services.metrics import Metrics
 from services.panic import PanicSwitch
+from services.send_reply import Ready, prepare_burst_replies
 
 log = logging.getLogger("campotech.bot.processing")  # the name these lines always had
 
@@ -82,6 +83,10 @@ class BurstOutcome:
     reply_ids: list[int] = field(default_factory=list)
     message_ids: list[int] = field(default_factory=list)
     mark_read_id: int | None = None
+    # What the burst's own replies (the first of `reply_ids`) need to go out, from the
+    # transaction that stored them (`send_reply.prepare_burst_replies`); notices after them, and
+    # any reply when this is None, are read back by their sender.
+    ready: list[Ready] | None = None
 
 
 def answer_and_send(
@@ -95,7 +100,7 @@ def answer_and_send(
     # The replies go out in order, from this process when it can send on threads of its own,
     # else in one job; the blue ticks go with the first reply's send, over its client: no job
     # of their own.
-    dispatch.send_in_order(org_id, outcome.reply_ids, mark_read=read, here=True)
+    dispatch.send_in_order(org_id, outcome.reply_ids, mark_read=read, here=True, ready=outcome.ready)
     if read and not outcome.reply_ids:
         dispatch.mark_read(org_id, read)
     if outcome.status not in ("waiting", "busy"):
@@ -221,8 +226,12 @@ def _process_locked(
             extra={"burst": burst_id, "messages": len(ids), "replies": len(reply_ids),
                    "org": org.slug if org else org_id},
         )
-        last_text = next((r.id for r in reversed(rows) if r.wa_message_id), None)
-        return BurstOutcome("answered", reply_ids=reply_ids, message_ids=ids, mark_read_id=last_text)
+        last_text = next((r for r in reversed(rows) if r.wa_message_id), None)
+        ready = prepare_burst_replies(
+            session, settings, org_id, conversation, replies, reply_ids[:len(replies)],
+            key=f"burst:{burst_id}", read_wamid=last_text.wa_message_id if last_text else None)
+        return BurstOutcome("answered", reply_ids=reply_ids, message_ids=ids,
+                            mark_read_id=last_text.id if last_text else None, ready=ready)
 
 
 def _count_failure(

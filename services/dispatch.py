@@ -24,7 +24,9 @@ CHECK_TIMEOUT = 90  # WSAA login + one WSFE call, each bounded by the AFIP timeo
 # A burst's replies then leave from the process that answered it, without a send job (its
 # enqueue, dequeue and bookkeeping cost as much CPU as the send itself); what cannot go at once
 # becomes a send job with its retries, and a process that dies with them is the sweeper's.
-LocalSender = Callable[[int, list[int], "int | None"], bool]
+# The fourth argument: what the burst's transaction already knew of its replies
+# (`services.send_reply.Ready`, one per reply from the first, or None), never put in a job.
+LocalSender = Callable[[int, list[int], "int | None", "list | None"], bool]
 _local_sender: LocalSender | None = None
 
 
@@ -69,14 +71,17 @@ class Dispatcher:
         )
 
     def send_in_order(self, org_id: int, message_ids: list[int], *, queue: str = HIGH,
-                      mark_read: int | None = None, here: bool = False) -> None:
+                      mark_read: int | None = None, here: bool = False,
+                      ready: list | None = None) -> None:
         """A burst's replies: one job sends them one after the other. A job per reply would let
         two send threads put the second on the wire before the first ("¿En qué dirección es?"
         before "Dale, vamos con destapación"). `here`: on this process's own send threads when
-        it has a free one (see `set_local_sender`), else as a job."""
+        it has a free one (see `set_local_sender`), with `ready` (what the burst's transaction
+        knew of them, so they are not read back), else as a job."""
         if not message_ids:
             return
-        if here and _local_sender is not None and _local_sender(org_id, list(message_ids), mark_read):
+        if here and _local_sender is not None and _local_sender(
+                org_id, list(message_ids), mark_read, ready):
             return
         if len(message_ids) == 1:
             self.send(org_id, message_ids[0], queue=queue, mark_read=mark_read)

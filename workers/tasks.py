@@ -117,16 +117,20 @@ def send_messages(org_id: int, message_ids: list[int], mark_read: int | None = N
 
 
 @org_task
-def send_here(org_id: int, message_ids: list[int], mark_read: int | None = None) -> None:
+def send_here(org_id: int, message_ids: list[int], mark_read: int | None = None,
+              ready: list[send_reply.Ready] | None = None) -> None:
     """A burst's replies sent on one of this process's send threads, without a job
-    (`services.dispatch.set_local_sender`), in order. The first that cannot go now (Meta asks
+    (`services.dispatch.set_local_sender`), in order; `ready`: what the burst's transaction
+    knew of the first ones, so they are not read back. The first that cannot go now (Meta asks
     us to wait, an error, an outage) hands itself and the ones after it to a send job, whose
     retries back off as any send's; a reply already sent is skipped there."""
     db, redis, settings = _parts()
+    ready = ready or []
     for n, message_id in enumerate(message_ids):
         read = mark_read if n == 0 else None
         try:
-            send_reply.send_reply(db, redis, settings, org_id, message_id, mark_read=read)
+            send_reply.send_reply(db, redis, settings, org_id, message_id, mark_read=read,
+                                  ready=ready[n] if n < len(ready) else None)
         except Exception as exc:  # noqa: BLE001 - whatever it was, the job's retries take over
             try:
                 Dispatcher(redis).send_in_order(org_id, message_ids[n:], mark_read=read)

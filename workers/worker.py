@@ -134,8 +134,8 @@ class Worker(SimpleWorker):
         if sends is None:
             set_local_sender(None)
             return
-        set_local_sender(lambda org_id, ids, mark_read: sends.try_submit(
-            workers.tasks.send_here, org_id, ids, mark_read))
+        set_local_sender(lambda org_id, ids, mark_read, ready: sends.try_submit(
+            workers.tasks.send_here, org_id, ids, mark_read, ready))
 
     def teardown(self):
         # Sends in flight finish (each bounded by its job timeout) before the worker deregisters.

@@ -223,3 +223,99 @@ def test_with_redis_gone_the_replies_stay_queued_for_the_sweeper(harness, monkey
     assert [r.getMessage() for r in caplog.records if r.name == "campotech.worker"] == [
         f"replies {ids} left to the sweeper: Redis unavailable"]
     assert [status for status, _, _ in _rows(harness, ids)] == [DeliveryStatus.QUEUED] * 2
+
+
+def _answered_burst(harness, words: str):  # noqa: F811 - the fixture
+    """A burst answered by `answer_burst` itself, as a worker would: (outcome, inbound row)."""
+    from services import answer_burst
+
+    harness.say(words)
+    _burst_job_queued(harness)
+    burst_id = Queue("default", connection=harness.redis).jobs[0].args[2]
+    with harness.db.org_session(harness.org_id) as s:
+        inbound = s.scalar(select(Message).where(Message.direction == "in").order_by(Message.id.desc()))
+        conversation_id, wamid = inbound.conversation_id, inbound.wa_message_id
+    outcome = answer_burst.answer_burst(harness.db, harness.redis, harness.settings, harness.org_id,
+                                        conversation_id, burst_id)
+    return outcome, wamid
+
+
+def _statements():
+    """Every statement any engine of this process runs (the worker's tasks keep their own)."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        seen.append(" ".join(statement.split())[:60])
+
+    event.listen(Engine, "before_cursor_execute", record)
+    return seen, lambda: event.remove(Engine, "before_cursor_execute", record)
+
+
+def test_a_burst_s_own_replies_go_out_from_what_its_transaction_knew(harness):  # noqa: F811
+    """The burst's transaction hands each reply's address, client and payload to the send
+    thread: the send writes its outcome and reads nothing back, and the blue ticks of the
+    burst's last message go with the first reply."""
+    import workers.tasks
+
+    outcome, wamid = _answered_burst(harness, "hola, se me tapó la pileta de la cocina")
+    assert outcome.status == "answered" and outcome.reply_ids
+    assert outcome.ready is not None and len(outcome.ready) == len(outcome.reply_ids)
+    assert outcome.ready[0].read_wamid == wamid
+    assert all(r.read_wamid is None for r in outcome.ready[1:])
+
+    seen, stop = _statements()
+    try:
+        workers.tasks.send_here(harness.org_id, outcome.reply_ids, outcome.mark_read_id, outcome.ready)
+    finally:
+        stop()
+    assert not [s for s in seen if s.startswith("SELECT messages")], seen
+    assert len([s for s in seen if s.startswith("UPDATE messages")]) == len(outcome.reply_ids)
+
+    replies = harness.replies()
+    with harness.db.org_session(harness.org_id) as s:
+        outbound = list(s.scalars(select(Message).where(Message.direction == "out").order_by(Message.id)))
+    assert [m.wa_message_id for m in outbound] == [r["wamid"] for r in replies]
+    assert all(m.status is DeliveryStatus.SENT and m.attempts == 1 for m in outbound)
+    assert [r["payload"]["type"] for r in replies] == [m.type for m in outbound]
+    assert harness.graph.read_marks() == [wamid]
+
+
+def test_a_prepared_reply_still_waits_for_an_earlier_one_of_its_conversation(harness):  # noqa: F811
+    """A reply queued before the burst's (a notice from another turn, still unsent) is found by
+    the burst's transaction, and the burst's first reply waits for it to go."""
+    import workers.tasks
+
+    earlier = _queued(harness, 1)  # "mensaje 0", queued and not sent
+    outcome, _ = _answered_burst(harness, "hola, se me tapó la pileta de la cocina")
+    assert outcome.ready[0].waits_on == earlier[0]
+
+    sender = threading.Thread(target=workers.tasks.send_here,
+                              args=(harness.org_id, outcome.reply_ids, None, outcome.ready))
+    sender.start()
+    threading.Event().wait(0.3)
+    assert [r["payload"].get("text", {}).get("body") for r in harness.replies()[1:]] == []
+    workers.tasks.send_here(harness.org_id, earlier)  # the earlier one goes: the burst's follow
+    sender.join(10)
+    bodies = [r["payload"].get("text", {}).get("body") or r["payload"].get("interactive", {})
+              for r in harness.replies()[1:]]
+    assert bodies[0] == "mensaje 0" and len(bodies) == 1 + len(outcome.reply_ids)
+
+
+def test_outside_the_24_hour_window_the_sender_reads_the_reply_itself(harness):  # noqa: F811
+    """No prepared send when the window is closed: the sender's own look puts the template in
+    its place (or refuses), as for any reply."""
+    from datetime import timedelta
+
+    from services.send_reply import prepare_burst_replies
+
+    _queued(harness, 0)
+    with harness.db.org_session(harness.org_id) as s:
+        conversation = s.scalar(select(Conversation))
+        assert prepare_burst_replies(s, harness.settings, harness.org_id, conversation,
+                                     [Text("hola")], [1], key="k", read_wamid=None) is not None
+        conversation.last_inbound_at -= timedelta(hours=25)
+        assert prepare_burst_replies(s, harness.settings, harness.org_id, conversation,
+                                     [Text("hola")], [1], key="k", read_wamid=None) is None

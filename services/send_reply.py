@@ -45,6 +45,7 @@ RATE_WAIT_LIMIT = 2.0  # longer than this and the job gives its worker back (rai
 # earlier message held up by Meta must not hold the conversation back for good).
 ORDER_WAIT_LIMIT = 3.0
 ORDER_POLL = 0.05
+ORDER_RECHECK = 10  # polls between looks at the database while the earlier reply shows no mark
 ORDER_LOOKBACK = timedelta(minutes=2)  # older queued messages are a sweeper's business
 
 
@@ -158,15 +159,15 @@ def window_template(settings: Settings, reply: Reply) -> Template | None:
 
 
 def _earlier_queued(session: Session, conversation_id: int, message_id: int) -> int | None:
-    """An earlier reply of the conversation still waiting to go, if any (recent ones only:
-    older stuck messages are the sweeper's business)."""
+    """The latest earlier reply of the conversation still waiting to go, if any (recent ones
+    only: older stuck messages are the sweeper's business)."""
     return session.scalar(select(Message.id).where(
         Message.conversation_id == conversation_id,
         Message.direction == Direction.OUTBOUND,
         Message.status == DeliveryStatus.QUEUED,
         Message.id < message_id,
         Message.created_at > utcnow() - ORDER_LOOKBACK,
-    ).limit(1))
+    ).order_by(Message.id.desc()).limit(1))
 
 
 def prepare_burst_replies(
@@ -235,7 +236,7 @@ class Sender:
         if not isinstance(ready, Ready):
             return ready
         if ready.waits_on is not None:
-            self._wait_for_earlier(org_id, ready.conversation_id, message_id)
+            self._wait_for_earlier(org_id, ready.conversation_id, message_id, ready.waits_on)
         # Two senders of one message (a retried job and a sweeper's, on two threads or two
         # workers) both find it queued: only the one holding the claim sends. The claim comes
         # before the look at the sent mark, so a sender that claims after another one released
@@ -273,7 +274,8 @@ class Sender:
             first = _first_of_burst(ready.key)
             if first:
                 pipe.get(f"campotech:burst-closed:{first}")
-            closed = pipe.execute()[-1] if first else None
+            done = pipe.execute()
+            closed = done[-1] if first else None
             released = True
             if closed:  # a burst's first reply: how long the customer waited for it
                 Metrics(self.redis).observe_latency(max(0.0, time.time() - float(closed)))
@@ -315,17 +317,26 @@ class Sender:
                       conversation_id=message.conversation_id,
                       waits_on=_earlier_queued(session, message.conversation_id, message_id))
 
-    def _wait_for_earlier(self, org_id: int, conversation_id: int, message_id: int) -> None:
+    def _wait_for_earlier(self, org_id: int, conversation_id: int, message_id: int,
+                          earlier: int) -> None:
         """Hold this reply while an earlier reply of the same conversation is still queued
         ("En un ratito te mandamos la factura" from the technician's turn, then the invoice
         from its own job: on two send threads the invoice could arrive first). Only called when
-        `_prepare` found one; the common send costs no look of its own."""
-        for _ in range(round(ORDER_WAIT_LIMIT / ORDER_POLL)):
+        `_prepare` found one; the common send costs no look of its own.
+
+        The wait watches the earlier reply's sent mark in Redis (set before its outcome is
+        written, one GET a poll) and reads the database again only when the mark appears (for
+        a reply queued before that one) or every ORDER_RECHECK polls (it failed for good, or
+        went out before the mark existed)."""
+        for n in range(1, round(ORDER_WAIT_LIMIT / ORDER_POLL) + 1):
             self.sleep(ORDER_POLL)
+            if not self.redis.exists(self._sent_key(earlier)) and n % ORDER_RECHECK:
+                continue
             with self.db.org_session(org_id) as session:
-                earlier = _earlier_queued(session, conversation_id, message_id)
-            if earlier is None:
+                found = _earlier_queued(session, conversation_id, message_id)
+            if found is None:
                 return
+            earlier = found
         log.info("message %s sent before the earlier %s, still queued", message_id, earlier)
 
     def _after_error(self, message: Message, reply: Reply, err: WhatsAppError

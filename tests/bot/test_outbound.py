@@ -179,3 +179,43 @@ def test_an_earlier_reply_stuck_in_the_queue_holds_the_next_only_so_long(harness
     assert sender.deliver(harness.org_id, second).outcome == "sent"
     assert sum(naps) == pytest.approx(ORDER_WAIT_LIMIT)
     assert [r["payload"]["text"]["body"] for r in harness.replies()[1:]] == ["dos"]
+
+
+def test_every_reply_sent_leaves_its_mark_and_lets_go_of_its_claim(harness):
+    """Not only a burst's first reply: the second of a burst, a notice, a staff reply. The mark
+    is what keeps a crashed sender's retry from sending it twice; the claim held on would keep
+    any other sender of it off for the send timeout."""
+    before = _count_out(harness)
+    ids = _queue(harness, [Text("uno"), Text("dos"), Text("tres")])
+    for mid in ids:
+        assert Sender(harness.db, harness.redis, harness.settings).deliver(harness.org_id, mid).outcome == "sent"
+    for mid, reply in zip(ids, harness.replies()[-3:], strict=True):
+        assert harness.redis.get(f"campotech:sent:{mid}").decode() == reply["wamid"]
+        assert not harness.redis.exists(f"campotech:sending:{mid}")
+    assert _count_out(harness) == before + 3
+
+
+def _count_out(harness) -> float:
+    from services.metrics import Metrics
+
+    text = Metrics(harness.redis).render()
+    line = next((ln for ln in text.splitlines() if ln.startswith('campotech_messages_out_total{type="text"}')), None)
+    return float(line.split()[-1]) if line else 0.0
+
+
+def test_an_earlier_reply_that_failed_for_good_stops_holding_the_next_at_the_next_look(harness):
+    """It never gets a sent mark: the database is looked at again every ORDER_RECHECK polls."""
+    from services.send_reply import ORDER_POLL, ORDER_RECHECK
+
+    first, second = _queue(harness, [Text("uno"), Text("dos")])
+    naps = []
+
+    def meanwhile(seconds):
+        naps.append(seconds)
+        if len(naps) == 2:  # the earlier one fails for good while this one waits
+            with harness.db.org_session(harness.org_id) as s:
+                s.get(Message, first).status = DeliveryStatus.FAILED
+
+    sender = Sender(harness.db, harness.redis, harness.settings, sleep=meanwhile)
+    assert sender.deliver(harness.org_id, second).outcome == "sent"
+    assert sum(naps) == pytest.approx(ORDER_RECHECK * ORDER_POLL)

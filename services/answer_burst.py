@@ -17,6 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+import flows.registry  # noqa: F401 - loaded with this module: else the first burst imports every flow
 from core.db import Database
 from core.messaging import texts
 from core.messaging.conversations import conversation_with, refresh_role

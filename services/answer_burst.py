@@ -188,7 +188,9 @@ def _process_locked(
         claimed = session.execute(
             update(Message)
             .where(Message.id.in_(ids), Message.processed_at.is_(None))
-            .values(processed_at=utcnow(), burst_id=burst_id)
+            .values(processed_at=utcnow(), burst_id=burst_id),
+            # nothing reads the loaded rows' claim back: no looking for them in the session
+            execution_options={"synchronize_session": False},
         ).rowcount
         if claimed != len(ids):
             raise _ClaimLost  # another worker answered some of them; roll ours back

@@ -13,7 +13,7 @@ from typing import Self
 from redis import Redis
 from redis.exceptions import LockError, RedisError
 from redis.lock import Lock
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
@@ -32,7 +32,7 @@ from services.bursts import BurstClock
 from services.dispatch import Dispatcher
 from services.metrics import Metrics
 from services.panic import PanicSwitch
-from services.send_reply import Ready, prepare_burst_replies
+from services.send_reply import ORDER_LOOKBACK, Ready, prepare_burst_replies
 
 log = logging.getLogger("campotech.bot.processing")  # the name these lines always had
 
@@ -155,21 +155,27 @@ def _process_locked(
     org_id: int, conversation_id: int, burst_id: str, attempted: list[int],
 ) -> BurstOutcome:
     with db.org_session(org_id) as session:
-        already = list(session.scalars(
-            select(Message.id).where(
-                Message.idempotency_key.like(f"burst:{burst_id}:%")
-            ).order_by(Message.id)
+        # One look at the conversation's messages answers three questions: did a try of this
+        # burst already store its replies, what is still unanswered, and is a reply of the
+        # conversation still waiting to go (the burst's first reply goes after it).
+        key = f"burst:{burst_id}:"
+        found = list(session.scalars(
+            select(Message).where(or_(
+                Message.idempotency_key.like(f"{key}%"),
+                and_(Message.conversation_id == conversation_id,
+                     Message.direction == Direction.INBOUND, Message.processed_at.is_(None)),
+                and_(Message.conversation_id == conversation_id,
+                     Message.direction == Direction.OUTBOUND,
+                     Message.status == DeliveryStatus.QUEUED,
+                     Message.created_at > utcnow() - ORDER_LOOKBACK),
+            )).order_by(Message.wa_timestamp, Message.id)
         ))
+        already = sorted(m.id for m in found if (m.idempotency_key or "").startswith(key))
         if already:
             # A retry of a burst that was answered before the worker died: re-send, not re-answer.
             return BurstOutcome("answered", reply_ids=already)
-        rows = list(session.scalars(
-            select(Message).where(
-                Message.conversation_id == conversation_id,
-                Message.direction == Direction.INBOUND,
-                Message.processed_at.is_(None),
-            ).order_by(Message.wa_timestamp, Message.id)
-        ))
+        rows = [m for m in found if m.direction is Direction.INBOUND]
+        earlier_queued = max((m.id for m in found if m.direction is Direction.OUTBOUND), default=None)
         if not rows:
             return BurstOutcome("nothing_new")
         first_arrival = min(r.created_at for r in rows)
@@ -195,7 +201,13 @@ def _process_locked(
         if claimed != len(ids):
             raise _ClaimLost  # another worker answered some of them; roll ours back
 
-        conversation = session.get(Conversation, conversation_id)
+        # The conversation and the organization in one statement. The organization is held for
+        # the whole burst: the flows read it too, and the session's identity map keeps an
+        # object only while something refers to it (it was fetched twice per burst).
+        conversation, org = session.execute(
+            select(Conversation, Organization).join(Organization, Organization.id == Conversation.org_id)
+            .where(Conversation.id == conversation_id)
+        ).one()
         refresh_role(session, conversation)
         if conversation.reply_address is None:
             return BurstOutcome("unanswerable", message_ids=ids)
@@ -203,9 +215,6 @@ def _process_locked(
             # Staff are answering this person themselves: store, do not speak over them.
             return BurstOutcome("held", message_ids=ids)
 
-        # Held for the whole burst: the flows read it too, and the session's identity map keeps
-        # an object only while something refers to it (it was fetched twice per burst).
-        org = session.get(Organization, org_id)
         burst = Burst(org_id, conversation_id, burst_id, tuple(_item(r) for r in rows))
         panic = PanicSwitch(redis, settings)
         notices: list[tuple[str, Reply]] = []
@@ -232,7 +241,8 @@ def _process_locked(
         last_text = next((r for r in reversed(rows) if r.wa_message_id), None)
         ready = prepare_burst_replies(
             session, settings, org_id, conversation, replies, reply_ids[:len(replies)],
-            key=f"burst:{burst_id}", read_wamid=last_text.wa_message_id if last_text else None)
+            key=f"burst:{burst_id}", read_wamid=last_text.wa_message_id if last_text else None,
+            earlier_queued=earlier_queued)
         return BurstOutcome("answered", reply_ids=reply_ids, message_ids=ids,
                             mark_read_id=last_text.id if last_text else None, ready=ready)
 

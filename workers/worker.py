@@ -58,6 +58,7 @@ MAINTENANCE_INTERVAL = 60
 _RQ_CONNECTION_LINES = ("could not connect to Redis", "Redis connection timeout")
 # One dequeue in this many starts from a lower queue (see Worker.reorder_queues).
 FAIR_TURN = 4
+HEARTBEAT_EVERY = 5.0  # seconds between the worker's own heartbeats while Redis answers
 # Tasks that run on the transcription worker only, by the queue they belong on.
 TRANSCRIPTION_TASKS = {"workers.tasks.fetch_media": VOICE}
 
@@ -197,9 +198,24 @@ class Worker(SimpleWorker):
         if self.scheduler.acquired_locks and not burst:
             self.scheduler.start()
 
+    _beat_at = float("-inf")
+
     def heartbeat(self, timeout=None, pipeline=None):
-        super().heartbeat(timeout, pipeline)
-        if pipeline is None and self.outage.ok():
+        """rq beats before every dequeue, in three round trips: here in one, and at most every
+        HEARTBEAT_EVERY seconds while Redis answers (the worker's key lives for `worker_ttl`
+        plus a minute; a busy worker dequeues dozens of jobs a second). Beats rq puts in its
+        own pipelines (a job starting) are left alone."""
+        if pipeline is not None:
+            super().heartbeat(timeout, pipeline)
+            return
+        beat = time.monotonic()
+        if timeout is None and not self.outage.down and beat - self._beat_at < HEARTBEAT_EVERY:
+            return
+        with self.connection.pipeline(transaction=False) as pipe:
+            super().heartbeat(timeout, pipe)
+            pipe.execute()
+        self._beat_at = beat
+        if self.outage.ok():
             # The RQ scheduler (a child process) died with the connection: start it again now
             # rather than at the next maintenance.
             self.run_maintenance_tasks()

@@ -59,6 +59,7 @@ _RQ_CONNECTION_LINES = ("could not connect to Redis", "Redis connection timeout"
 # One dequeue in this many starts from a lower queue (see Worker.reorder_queues).
 FAIR_TURN = 4
 HEARTBEAT_EVERY = 5.0  # seconds between the worker's own heartbeats while Redis answers
+SUSPENSION_EVERY = 1.0  # seconds between looks for `rq suspend`
 # Tasks that run on the transcription worker only, by the queue they belong on.
 TRANSCRIPTION_TASKS = {"workers.tasks.fetch_media": VOICE}
 
@@ -199,6 +200,16 @@ class Worker(SimpleWorker):
             self.scheduler.start()
 
     _beat_at = float("-inf")
+    _suspension_checked_at = float("-inf")
+
+    def check_for_suspension(self, burst):
+        """`rq suspend` is looked for at most once a second (rq looks before every job, one
+        round trip each); a suspension still stops the worker within about a second."""
+        looked = time.monotonic()
+        if looked - self._suspension_checked_at < SUSPENSION_EVERY:
+            return
+        self._suspension_checked_at = looked
+        super().check_for_suspension(burst)
 
     def heartbeat(self, timeout=None, pipeline=None):
         """rq beats before every dequeue, in three round trips: here in one, and at most every

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 
+import pytest
 from rq import Queue
 
 from services.queues import WORKER_QUEUES
@@ -53,3 +54,21 @@ def test_a_beat_with_its_own_timeout_always_goes(redisdb):
     worker.heartbeat()
     worker.heartbeat(timeout=900)
     assert redisdb.ttl(worker.key) > worker.worker_ttl + 60
+
+
+def test_rq_suspend_is_looked_for_once_a_second_and_still_stops_a_worker(redisdb):
+    from rq.exceptions import StopRequested
+    from rq.suspension import resume, suspend
+
+    from workers.worker import SUSPENSION_EVERY
+
+    worker = _worker(redisdb)
+    worker.check_for_suspension(burst=True)  # not suspended: goes on
+    suspend(redisdb)
+    try:
+        worker.check_for_suspension(burst=True)  # looked a moment ago: not yet
+        worker._suspension_checked_at -= SUSPENSION_EVERY
+        with pytest.raises(StopRequested):  # a second later: a suspended worker stops
+            worker.check_for_suspension(burst=True)
+    finally:
+        resume(redisdb)

@@ -54,6 +54,7 @@ from flows.engine import INTERRUPTIONS, FlowSpec
 from flows.steps import Flow, Step
 from flows.turn import Turn
 from flows.understood import SERVICES
+from nlu.extract.spoken import fold, is_spanish, spanish_words
 from nlu.intent.evaluate import ASK_BELOW
 
 log = logging.getLogger("campotech.flows.booking")
@@ -179,6 +180,8 @@ def _merge(turn: Turn) -> None:
         found["time"] = r.time  # "tipo 6" beats a window; a later "a la mañana" drops it
     if r.name and not s.get("name"):
         found["name"] = r.name
+    elif not s.get("name") and turn.conversation.state == "confirm" and (name := _offered_name(turn)):
+        found["name"] = name  # "Julia Fernández" while the summary waits: who the visit is for
     if r.intent == "new_job" and r.description and (r.service or not s.get("description")):
         described = _described(s.get("description"), prices.without_question(r.description))
         if described != s.get("description"):
@@ -255,6 +258,27 @@ def _read_confirm(turn: Turn) -> bool:
         turn.save(slot=None, slot_label=None, slot_when=None, date=None, window=None, time=None)
         return True
     return False
+
+
+def _offered_name(turn: Turn) -> str | None:
+    """A bare name sent while the booking waits for its confirmation ("Julia Fernández"): the
+    customer saying who the visit is for. Only what can be nothing else: two to four
+    capitalized words of letters, at least one of them not a Spanish word (so "Muchas Gracias"
+    or "Buen Día" are not names), no yes or no, and nothing else found in it. A name the word
+    list cannot tell apart ("Rosa Blanco") stays a miss, as before."""
+    r = turn.result
+    words = turn.text.strip().rstrip(".!").split()
+    if not 2 <= len(words) <= 4:
+        return None
+    if r.service or r.date or r.window or r.time or r.amount or r.address or r.eta_minutes:
+        return None
+    if yes_or_no(turn.text) is not None:
+        return None
+    if not all(w[:1].isupper() and w.replace("'", "").isalpha() for w in words):
+        return None
+    if not spanish_words() or all(is_spanish(fold(w)) for w in words):
+        return None  # without the word list nothing can be told apart: not a name
+    return " ".join(words)
 
 
 def _plain_name(text: str) -> str | None:
@@ -360,6 +384,7 @@ def _summary(turn: Turn) -> dict:
         "service": SERVICES.get(s.get("service") or "", "servicio"),
         "address": summary_address(address),
         "when": s.get("slot_label") or "lo antes posible",
+        "name": s.get("name"),
     }
 
 

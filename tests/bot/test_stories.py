@@ -421,6 +421,9 @@ class Story:
                         f"{where}: job {key} is {actual!r}, expected {expect[key]!r}; sent:\n{everything}"
             if "service" in expect:
                 assert job.service == expect["service"], f"{where}: job service is {job.service!r}"
+            if "customer_name" in expect:
+                name = job.customer.name if job.customer else None
+                assert name == expect["customer_name"], f"{where}: the job's customer is {name!r}"
             for part in _listed(expect.get("description_contains")):
                 assert part in (job.description or ""), \
                     f"{where}: job description {job.description!r} lacks {part!r}"

@@ -32,13 +32,11 @@ class BurstCloser:
         self.db, self.redis = db, redis
         self.clock = BurstClock(redis)
         self.dispatch = Dispatcher(redis)
-        # When the next burst left on the clock after the last tick is due (None: none was).
-        self.next_due: float | None = None
 
     def tick(self, now: float | None = None) -> int:
         """Hand every due burst to a worker; returns how many."""
         now = time.time() if now is None else now
-        due, self.next_due = self.clock.claim_due_and_next(now)
+        due = self.clock.claim_due(now)
         for burst in due:
             busy = self.redis.exists(BUSY_KEY.format(org_id=burst.org_id))
             self.redis.set(CLOSED_KEY.format(burst_id=burst.burst_id), repr(now), ex=3600)

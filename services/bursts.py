@@ -67,11 +67,10 @@ if counts[2] > tonumber(ARGV[8]) then
 end
 """ + _NOTE
 
-# KEYS: due zset. ARGV: now, limit, state key prefix. Returns the next due time left on the
-# clock ('' when none), then member, burst id, first, count for each burst claimed.
+# KEYS: due zset. ARGV: now, limit, state key prefix. Returns member, burst id, first, count...
 _CLAIM = """
 local members = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
-local out = {''}
+local out = {}
 for _, member in ipairs(members) do
   if redis.call('ZREM', KEYS[1], member) == 1 then
     local key = ARGV[3] .. member
@@ -83,8 +82,6 @@ for _, member in ipairs(members) do
     table.insert(out, state[3] or '0')
   end
 end
-local next_due = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-if next_due[2] then out[1] = next_due[2] end
 return out
 """
 
@@ -163,14 +160,7 @@ class BurstClock:
 
     def claim_due(self, now: float, limit: int = 100) -> list[DueBurst]:
         """Take every burst due by `now` off the clock; each is returned to one caller only."""
-        return self.claim_due_and_next(now, limit)[0]
-
-    def claim_due_and_next(self, now: float, limit: int = 100) -> tuple[list[DueBurst], float | None]:
-        """`claim_due`, and when the next burst left on the clock is due (None: none is), in
-        the same round trip: the clock sleeps until then rather than a whole poll."""
         flat = self._claim(keys=[DUE], args=[repr(now), limit, STATE.format(member="")])
-        head, flat = flat[0], flat[1:]
-        next_due = float(head) if head not in (b"", "", None) else None
         out = []
         for i in range(0, len(flat), 4):
             member, burst_id, first, count = (
@@ -182,7 +172,7 @@ class BurstClock:
                 burst_id=burst_id or uuid.uuid4().hex,
                 first_at=float(first) if first else None, count=int(count or 0),
             ))
-        return out, next_due
+        return out
 
     def defer(self, org_id: int, conversation_id: int, burst_id: str, until: float) -> None:
         """Look at this burst again at `until` (transcripts still coming, lock busy)."""

@@ -1,9 +1,7 @@
 """The burst clock (`python -m workers.clock`): closes quiet bursts and sweeps what was left behind.
 
-Polls Redis every 50 ms, or sooner when the next burst on the clock is due before that (each
-tick says when), so a burst is handed to a worker within a few milliseconds of its quiet window
-closing (RQ's own scheduler looks only once a second). A burst noted meanwhile is due a quiet
-window later, well after the next poll. Any number may run: claims are atomic.
+Polls Redis every 50 ms, so a burst is handed to a worker within ~50 ms of its quiet window
+closing (RQ's own scheduler looks only once a second). Any number may run: claims are atomic.
 
 A Redis or PostgreSQL outage is ridden out: one log line when it starts, backoff, one line when
 it ends, and a sweep at once then (Redis may have come back empty).
@@ -27,7 +25,6 @@ from workers.outage import Outage, is_database_outage
 log = logging.getLogger("campotech.clock")
 
 POLL = 0.05
-MIN_WAIT = 0.002  # bursts due within this of each other are handed over in one tick
 SWEEP_EVERY = 15.0
 # A burst closes at most `burst_max_seconds` after its first message; a message still
 # unanswered this long after that is left behind (a lost job, Redis restarted empty).
@@ -37,13 +34,6 @@ SWEEP_GRACE = 10.0
 def sweep_after(settings: Settings) -> float:
     """How old an unanswered message must be before the sweeper re-schedules it."""
     return settings.burst_max_seconds + SWEEP_GRACE
-
-
-def poll_wait(next_due: float | None, now: float) -> float:
-    """How long to sleep after a good tick: a poll, or until the next burst is due."""
-    if next_due is None:
-        return POLL
-    return min(POLL, max(MIN_WAIT, next_due - now))
 
 
 def run(settings: Settings, *, stop_after: float | None = None, sweep_every: float | None = None) -> None:
@@ -82,7 +72,7 @@ def run(settings: Settings, *, stop_after: float | None = None, sweep_every: flo
             recovered = [outage.ok() for outage in outages.values()]  # both, not any()'s first
             if any(recovered):
                 next_sweep = time.monotonic()  # pick up what the outage left behind
-            wait = poll_wait(closer.next_due, time.time())
+            wait = POLL
         time.sleep(wait)
     db.dispose()
 

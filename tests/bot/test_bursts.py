@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 
-import pytest
 from sqlalchemy import select
 
 from core.models import Message
@@ -39,23 +38,6 @@ def test_each_conversation_has_its_own_burst(redisdb):
     clock.note(1, 8, now=0.5, quiet=1, cap=5)
     clock.note(2, 7, now=0.7, quiet=1, cap=5)
     assert {(b.org_id, b.conversation_id) for b in clock.claim_due(2.0)} == {(1, 7), (1, 8), (2, 7)}
-
-
-def test_a_claim_says_when_the_next_burst_is_due_so_the_clock_wakes_for_it(redisdb):
-    from workers.clock import MIN_WAIT, POLL, poll_wait
-
-    clock = BurstClock(redisdb)
-    assert clock.claim_due_and_next(0.0) == ([], None)
-    clock.note(1, 7, now=10.0, quiet=1, cap=5)
-    clock.note(1, 8, now=10.02, quiet=1, cap=5)
-    assert clock.claim_due_and_next(10.5) == ([], 11.0)
-    [burst], next_due = clock.claim_due_and_next(11.0)
-    assert (burst.conversation_id, next_due) == (7, 11.02)
-    assert poll_wait(next_due, 11.0) == pytest.approx(0.02)  # wakes for it, not a whole poll
-    assert poll_wait(None, 11.0) == POLL  # nothing on the clock: a poll
-    assert poll_wait(30.0, 11.0) == POLL  # far off: a poll (a new burst may come meanwhile)
-    assert poll_wait(11.0, 11.5) == MIN_WAIT  # already due (claimed next tick): no busy loop
-    assert clock.claim_due_and_next(11.02)[1] is None
 
 
 def test_three_messages_get_one_reply_that_echoes_them_in_order(harness):

@@ -330,7 +330,8 @@ class Sender:
         """Hold this reply while an earlier reply of the same conversation is still queued
         ("En un ratito te mandamos la factura" from the technician's turn, then the invoice
         from its own job: on two send threads the invoice could arrive first). Only called when
-        `_prepare` found one; the common send costs no look of its own.
+        one was found (by `_prepare`, or by the burst's transaction for a prepared reply); the
+        common send costs no look of its own.
 
         The wait watches the earlier reply's sent mark in Redis (set before its outcome is
         written, one GET a poll) and reads the database again only when the mark appears (for

@@ -35,7 +35,7 @@ from datetime import datetime, time, timedelta
 
 from rapidfuzz import fuzz
 
-from core.es_ar import clock, day_phrase, folded, visit_phrase, yes_or_no
+from core.es_ar import clock, day_phrase, first_name, folded, visit_phrase, yes_or_no
 from core.jobs.opening import describe_opening, is_open
 from core.jobs.scheduling import (
     contains_time,
@@ -54,6 +54,7 @@ from flows.engine import INTERRUPTIONS, FlowSpec
 from flows.steps import Flow, Step
 from flows.turn import Turn
 from flows.understood import SERVICES
+from nlu.extract.message_kinds import acknowledgement
 from nlu.extract.spoken import fold, is_spanish, spanish_words
 from nlu.intent.evaluate import ASK_BELOW
 
@@ -391,11 +392,13 @@ def _summary(turn: Turn) -> dict:
 def _side_answer(turn: Turn) -> list[Reply] | None:
     """A question asked mid-booking is answered there, and the booking goes on: invoices ("¿hacen
     factura A?"), prices ("¿cuánto sale?"), the business's hours (the words are plain enough to
-    read without the model, which a booking's context leans on)."""
+    read without the model, which a booking's context leans on); a thanks gets a "¡De nada!"."""
     from flows.customer_billing import asks_factura_a, invoice_replies
 
     if turn.intent == "invoice_request" or asks_factura_a(turn.text):
         return invoice_replies(turn)
+    if acknowledgement(turn.text) == "thanks":  # "gracias!!" before confirming: no miss
+        return [Text(texts.render("flow_thanks", name=first_name(turn.conversation.profile_name)))]
     return prices.answer(turn) or business_hours.answer(turn)
 
 

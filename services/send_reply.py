@@ -8,7 +8,6 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Literal
 
 from redis import Redis
 from sqlalchemy import func, select, update
@@ -175,26 +174,24 @@ def _earlier_queued(session: Session, conversation_id: int, message_id: int) -> 
 def prepare_burst_replies(
     session: Session, settings: Settings, org_id: int, conversation: Conversation,
     replies: Sequence[Reply], reply_ids: Sequence[int], *, key: str, read_wamid: str | None,
-    earlier_queued: int | None | Literal["look"] = "look",
+    earlier_queued: int | None,
 ) -> list[Ready] | None:
     """What a burst's own replies need to go out, from the transaction that stores them (it
     holds the conversation and the replies already): the send then skips reading them back
     (`Sender._prepare`'s transaction, about a sixth of a reply's CPU in a rush). None when they
     need the sender's own look: no address to answer to, or outside the 24-hour window (a
-    template stands in, which `_prepare` writes to the row). The first waits on an earlier
-    reply of the conversation still queued, as `_prepare` would find (`earlier_queued`, when
-    the caller has looked already); each next one follows the one before on the same thread."""
+    template stands in, which `_prepare` writes to the row). The first waits on
+    `earlier_queued`, the latest reply of the conversation still queued when the burst looked
+    (what `_prepare` would find); each next one follows the one before on the same thread."""
     if not reply_ids or len(replies) != len(reply_ids):
         return None
     to = conversation.reply_address
     if to is None or not window_open(conversation, utcnow()):
         return None
     client = cached_client_for(session, org_id, settings)
-    waits_on = (_earlier_queued(session, conversation.id, reply_ids[0])
-                if earlier_queued == "look" else earlier_queued)
     return [Ready(client, to, reply, read_wamid=read_wamid if n == 0 else None, kind=reply.kind,
                   key=f"{key}:{n}", conversation_id=conversation.id,
-                  waits_on=waits_on if n == 0 else None)
+                  waits_on=earlier_queued if n == 0 else None)
             for n, reply in enumerate(replies)]
 
 

@@ -315,7 +315,9 @@ def test_outside_the_24_hour_window_the_sender_reads_the_reply_itself(harness): 
     with harness.db.org_session(harness.org_id) as s:
         conversation = s.scalar(select(Conversation))
         assert prepare_burst_replies(s, harness.settings, harness.org_id, conversation,
-                                     [Text("hola")], [1], key="k", read_wamid=None) is not None
+                                     [Text("hola")], [1], key="k", read_wamid=None,
+                                     earlier_queued=None) is not None
         conversation.last_inbound_at -= timedelta(hours=25)
         assert prepare_burst_replies(s, harness.settings, harness.org_id, conversation,
-                                     [Text("hola")], [1], key="k", read_wamid=None) is None
+                                     [Text("hola")], [1], key="k", read_wamid=None,
+                                     earlier_queued=None) is None

@@ -7,7 +7,9 @@ Process memory and CPU accounting is in `bench._procs`; RQ job times and worker 
 from __future__ import annotations
 
 import glob
+import itertools
 import os
+import shlex
 import shutil
 import socket
 import subprocess
@@ -22,6 +24,24 @@ from core.settings import Settings, load_settings
 
 APP_ROLE, OWNER_ROLE, DBNAME = "campotech_app", "campotech_owner", "campotech_bench"
 SYSTEM_ROLE = "campotech_system"
+
+
+ROOT = Path(__file__).resolve().parent.parent
+_GUNICORN_OPTIONS = {"-w": "--workers", "--workers": "--workers", "-k": "--worker-class",
+                     "--worker-class": "--worker-class", "--threads": "--threads"}
+
+
+def procfile_gunicorn(procfile: Path = ROOT / "Procfile") -> list[str]:
+    """The web process's gunicorn options that shape its throughput (workers, worker class,
+    threads), read from the Procfile: a bench measures the web as it is shipped, and follows
+    it when the Procfile changes. Gunicorn's own defaults fill what the line leaves out."""
+    line = next(line for line in procfile.read_text().splitlines() if line.startswith("web:"))
+    words = shlex.split(line.partition(":")[2])
+    options = {"--workers": "1", "--worker-class": "sync"}
+    for word, value in itertools.pairwise(words):
+        if word in _GUNICORN_OPTIONS:
+            options[_GUNICORN_OPTIONS[word]] = value
+    return [part for pair in options.items() for part in pair]
 
 
 def free_port() -> int:

@@ -9,6 +9,7 @@ import threading
 import time
 
 from bench._http import RetryingConnection, signed_webhook
+from bench._infra import procfile_gunicorn
 from bench._procs import StackWatch
 from bot import sandbox_graph, simulator
 
@@ -23,7 +24,7 @@ HANDED_OVER = ("Te paso con una persona", "No tengo turnos libres")
 SETTLE = 3.0  # seconds an unrecognised last message may stay last before the customer gives up
 # The general workers' order (replies, bursts, then housekeeping), and the transcription worker's.
 QUEUES = ("high", "default", "low", "voice")
-GUNICORN = ["--workers", "2", "--worker-class", "sync"]
+GUNICORN = procfile_gunicorn()  # the web process as the Procfile runs it
 QUEUE_SAMPLE = 0.25  # seconds between looks at the queues
 MEMORY_SAMPLE = 5.0  # seconds between PSS samples
 

@@ -1,6 +1,7 @@
 """Webhook throughput and latency under gunicorn, next to a bare Flask endpoint in the same run (JSON).
 
-Both servers run the same gunicorn configuration on 127.0.0.1; the client posts signed,
+Both servers run the same gunicorn configuration on 127.0.0.1, the Procfile's web options
+(`bench._infra.procfile_gunicorn`: today 2 sync workers); the client posts signed,
 distinct Meta payloads (one new text message each) at a fixed concurrency (closed loop), then
 at a fixed rate of 200 requests/s (open loop: latency counts from each request's scheduled
 time), and reports our figures as ratios of the bare endpoint's. Also printed: the
@@ -24,13 +25,22 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench._infra import dumps, free_port, load_average, machine, percentile, stack
+from bench._infra import (
+    dumps,
+    free_port,
+    load_average,
+    machine,
+    percentile,
+    procfile_gunicorn,
+    stack,
+)
 from bench._procs import StackWatch
 from bot import simulator
 
 PHONE_NUMBER_ID = "100000000000777"
 SECRET = "bench-app-secret"
-GUNICORN = ["--workers", "2", "--threads", "4", "--worker-class", "gthread"]
+# The web process as the Procfile runs it (2 sync workers), for ours and for bare Flask alike.
+GUNICORN = procfile_gunicorn()
 TARGETS = {"throughput_ratio_min": 0.45, "p99_at_200rps_ms_max": 20}  # issue #20
 
 

@@ -30,7 +30,6 @@ Creating the job at the end, and an emergency's dispatch, is `flows/booking_job.
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 from datetime import datetime, time, timedelta
 
 from rapidfuzz import fuzz
@@ -51,7 +50,7 @@ from flows import business_hours, handover, photos, prices
 from flows.booking_job import create_booked_job, emergency_advice, summary_address
 from flows.buttons import AddressTap, BookingTap, ServiceTap, SlotTap
 from flows.engine import INTERRUPTIONS, FlowSpec
-from flows.steps import Flow, Step
+from flows.steps import Flow, Step, prefixed
 from flows.turn import Turn
 from flows.understood import SERVICES
 from nlu.extract.message_kinds import acknowledgement
@@ -92,12 +91,12 @@ def start(turn: Turn) -> list[Reply]:
         return advice + BOOKING.start(turn, **pending, alerted=bool(turn.slots.get("alerted")))
     replies = BOOKING.start(turn, **pending)
     if price and replies:  # "¿cuánto sale destapar la pileta? estoy en Gorriti 3400": the price leads
-        replies[0] = _prefixed(replies[0], price[0].body)
+        replies[0] = prefixed(replies[0], price[0].body)
         turn.save(priced_at=turn.now.isoformat())
     if not is_open(turn.org, turn.now) and replies:
         # One message, not two: the notice leads the first question.
         notice = texts.render("closed_now", opening=describe_opening(turn.org, turn.now)).strip()
-        replies[0] = _prefixed(replies[0], notice)
+        replies[0] = prefixed(replies[0], notice)
     return replies
 
 
@@ -151,14 +150,6 @@ def on_attachments(turn: Turn) -> list[Reply]:
         if c.state == "name" and name and not turn.slots.get("name"):
             turn.save(name=name)
     return replies + BOOKING.next(turn)
-
-
-def _prefixed(reply: Reply, notice: str) -> Reply:
-    if isinstance(reply, Text):
-        return Text(f"{notice}\n\n{reply.body}")
-    if isinstance(reply, Buttons | ListMessage):
-        return replace(reply, body=f"{notice}\n\n{reply.body}")
-    return reply
 
 
 # -- reading answers -------------------------------------------------------------------------

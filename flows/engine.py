@@ -37,7 +37,7 @@ from core.messaging import texts
 from core.messaging.replies import Button, Buttons, Reply, Text
 from core.models import Conversation, ConversationRole, Organization, User
 from core.settings import Settings, get_settings
-from flows import business_hours, clarify, handover, photos, prices, staff_questions
+from flows import business_hours, clarify, handover, photos, prices, staff_questions, steps
 from flows.burst import Burst, BurstItem
 from flows.buttons import CallbackData, MenuTap, decode
 from flows.context import org_context
@@ -241,7 +241,10 @@ def _fallback(turn: Turn, parts: list[str]) -> list[Reply]:
             return [Text(texts.render("after_person"))]
     if intent == "greeting":
         c.misses = 0
-        return [menu(c)]
+        # "Buen día" in the middle of a booking: the menu would leave them wondering where
+        # their booking went (a flow that reads greetings itself answers them in `Flow.walk`)
+        flow = steps.running(turn)
+        return (flow.welcome_back(turn) if flow is not None else None) or [menu(c)]
     said = acknowledgement(turn.text) if intent == "other" else None
     if said:
         # "gracias!!", "dale 👍": no request, and no miss either; a customer gets a warm word back

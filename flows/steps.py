@@ -19,12 +19,13 @@ another worker continues where the person is. Handlers receive the engine's `flo
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
+from core.es_ar import first_name
 from core.messaging import texts
-from core.messaging.replies import Reply, Text
+from core.messaging.replies import Buttons, ListMessage, Reply, Text
 
 Handler = Callable[[Any], list[Reply]]
 Predicate = Callable[[Any], bool]
@@ -65,6 +66,9 @@ class Flow:
     idle: timedelta = timedelta(hours=24)
     misses_before_person: int = 2
 
+    def __post_init__(self) -> None:
+        _FLOWS[self.name] = self
+
     def step_named(self, name: str | None) -> Step | None:
         return next((step for step in self.steps if step.name == name), None)
 
@@ -95,6 +99,8 @@ class Flow:
                 return [Text(texts.render(self.noted_template)), *self.next(turn)]
             if aside := self.side_answer(turn):
                 return [*aside, *asked.ask(turn)]
+            if turn.intent == "greeting":
+                return self.welcome_back(turn)
             c.misses = (c.misses or 0) + 1
             if c.misses >= self.misses_before_person:
                 return self.hand_over(turn)
@@ -103,6 +109,19 @@ class Flow:
             return [Text(texts.render(self.retry_template)), *asked.ask(turn)]
         c.misses = 0
         return self.next(turn)
+
+    def welcome_back(self, turn: Any) -> list[Reply]:
+        """A greeting in the middle of the flow ("hola?", "Buen día"): the person is back, not
+        starting over. A hello and the question under way again, in one message; no miss, and
+        the flow's idle time starts over."""
+        c = turn.conversation
+        c.expires_at = turn.now + self.idle
+        asked = self.step_named(c.state)
+        question = asked.ask(turn) if asked is not None else self.next(turn)
+        if not question:
+            return question
+        hello = texts.render("flow_greeting", name=first_name(c.profile_name)).strip()
+        return [prefixed(question[0], hello), *question[1:]]
 
     def next(self, turn: Any) -> list[Reply]:
         """Ask the first step still needed (it may end the flow itself), or finish."""
@@ -118,3 +137,21 @@ class Flow:
         c.slots = {}
         c.expires_at = None
         c.misses = 0
+
+
+_FLOWS: dict[str, Flow] = {}  # every declared Flow by name (`conversation.flow`)
+
+
+def running(turn: Any) -> Flow | None:
+    """The step flow the conversation is in, if it has not expired."""
+    flow = _FLOWS.get(turn.conversation.flow or "")
+    return flow if flow is not None and flow.active(turn) else None
+
+
+def prefixed(reply: Reply, notice: str) -> Reply:
+    """`reply` with `notice` as its first paragraph (one message, not two)."""
+    if isinstance(reply, Text):
+        return Text(f"{notice}\n\n{reply.body}")
+    if isinstance(reply, Buttons | ListMessage):
+        return replace(reply, body=f"{notice}\n\n{reply.body}")
+    return reply

@@ -54,6 +54,7 @@ from flows.steps import Flow, Step, prefixed
 from flows.turn import Turn
 from flows.understood import SERVICES
 from nlu.extract.message_kinds import acknowledgement
+from nlu.extract.names import FIRST_NAMES
 from nlu.extract.spoken import fold, is_spanish, spanish_words
 from nlu.intent.evaluate import ASK_BELOW
 
@@ -255,9 +256,9 @@ def _read_confirm(turn: Turn) -> bool:
 def _offered_name(turn: Turn) -> str | None:
     """A bare name sent while the booking waits for its confirmation ("Julia Fernández"): the
     customer saying who the visit is for. Only what can be nothing else: two to four
-    capitalized words of letters, at least one of them not a Spanish word (so "Muchas Gracias"
-    or "Buen Día" are not names), no yes or no, and nothing else found in it. A name the word
-    list cannot tell apart ("Rosa Blanco") stays a miss, as before."""
+    capitalized words of letters, no yes or no, nothing else found in it, and either a common
+    first name first ("Rosa Blanco", "Ana María López": words of the language too) or at least
+    one word that is not Spanish (so "Muchas Gracias" or "Buen Día" are not names)."""
     r = turn.result
     words = turn.text.strip().rstrip(".!").split()
     if not 2 <= len(words) <= 4:
@@ -268,6 +269,8 @@ def _offered_name(turn: Turn) -> str | None:
         return None
     if not all(w[:1].isupper() and w.replace("'", "").isalpha() for w in words):
         return None
+    if fold(words[0]) in FIRST_NAMES:
+        return " ".join(words)
     if not spanish_words() or all(is_spanish(fold(w)) for w in words):
         return None  # without the word list nothing can be told apart: not a name
     return " ".join(words)

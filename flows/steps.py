@@ -72,10 +72,6 @@ class Flow:
     def step_named(self, name: str | None) -> Step | None:
         return next((step for step in self.steps if step.name == name), None)
 
-    def active(self, turn: Any) -> bool:
-        c = turn.conversation
-        return c.flow == self.name and (c.expires_at is None or c.expires_at > turn.now)
-
     def start(self, turn: Any, **slots: Any) -> list[Reply]:
         """A fresh walk from `slots`, plus whatever the first message already says."""
         c = turn.conversation
@@ -145,7 +141,7 @@ _FLOWS: dict[str, Flow] = {}  # every declared Flow by name (`conversation.flow`
 def running(turn: Any) -> Flow | None:
     """The step flow the conversation is in, if it has not expired."""
     flow = _FLOWS.get(turn.conversation.flow or "")
-    return flow if flow is not None and flow.active(turn) else None
+    return flow if flow is not None and turn.in_flow(flow.name) else None
 
 
 def prefixed(reply: Reply, notice: str) -> Reply:

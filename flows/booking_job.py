@@ -42,11 +42,11 @@ def create_booked_job(turn: Turn) -> list[Reply]:
     session, c, s = turn.session, turn.conversation, turn.slots
     customer = turn.customer
     address = s.get("address") or {}
-    if customer is None:
+    if customer is None:  # looked up by the conversation's phone in this transaction
         customer = customers.create_customer(session, {
             "name": s.get("name") or c.profile_name, "phone": c.phone,
             "addresses": [_address_in(address)] if address.get("street") else [],
-        }, actor=f"whatsapp:{c.wa_id}")
+        }, actor=f"whatsapp:{c.wa_id}", phone_checked=not c.customer_id)
     address_id = None
     for known in customer.addresses:
         if (known.street, known.number) == (address.get("street"), address.get("number")):

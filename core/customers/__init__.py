@@ -219,9 +219,15 @@ def _address(data: AddressIn) -> CustomerAddress:
     return CustomerAddress(**data.model_dump())
 
 
-def create_customer(session: Session, data: CustomerIn | dict, actor: str = "system") -> Customer:
+def create_customer(session: Session, data: CustomerIn | dict, actor: str = "system", *,
+                    phone_checked: bool = False) -> Customer:
+    """A new customer with their addresses; Conflict when the phone is someone else's.
+
+    `phone_checked`: the caller has just looked the phone up in this transaction and found
+    nobody (a booking's `Turn.customer`), so the look that names the other customer in the
+    message is skipped; the unique index still turns a race into a Conflict."""
     data = validated(CustomerIn, data)
-    if data.phone and (message := _phone_taken_message(session, data.phone)):
+    if data.phone and not phone_checked and (message := _phone_taken_message(session, data.phone)):
         raise Conflict(message)
     customer = Customer(**data.model_dump(include=set(_CUSTOMER_FIELDS)))
     customer.addresses = [_address(a) for a in data.addresses]

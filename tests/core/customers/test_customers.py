@@ -120,6 +120,25 @@ def test_duplicate_phone_is_a_conflict_that_leaves_nothing_half_written(db, make
         assert _actions(s) == ["customer.create", "customer.create"]
 
 
+def test_a_phone_the_caller_checked_that_was_taken_meanwhile_is_still_a_conflict(db, make_org):
+    """A booking looked the number up and found nobody; another transaction took it since. The
+    unique index refuses it, inside a savepoint: nothing half written, the transaction goes on."""
+    org = make_org()
+    with db.org_session(org) as s:
+        customers.create_customer(s, MARTA)
+        with pytest.raises(Conflict, match=r"Ya hay un cliente con el teléfono \+5491155550101\."):
+            customers.create_customer(s, {"name": "Otra Persona", "phone": "011 15 5555-0101",
+                                          "addresses": [{"street": "Rivadavia", "number": "1"}]},
+                                      phone_checked=True)
+        customers.create_customer(s, {"name": "Juan Pérez", "phone": "+5491155550202"},
+                                  phone_checked=True)
+
+    with db.org_session(org) as s:
+        assert sorted(s.scalars(select(Customer.name))) == ["García, Marta", "Juan Pérez"]
+        assert _count(s, CustomerAddress) == len(MARTA.get("addresses", []))
+        assert _actions(s) == ["customer.create", "customer.create"]
+
+
 def test_same_phone_in_another_organization_is_fine(db, make_org):
     a, b = make_org(), make_org()
     with db.org_session(a) as s:

@@ -18,6 +18,7 @@ from core.models import AuditEntry, Job, utcnow
 from core.tenancy import current_org_id
 
 GENESIS = "0" * 64
+_LAST_KEY = "campotech.audit_last"  # in session.info: (transaction, (org, seq), hash) of its last entry
 
 
 def _plain(value: Any) -> Any:
@@ -68,7 +69,15 @@ def record(
     """Append one entry in the caller's transaction (so it commits or rolls back with the change)."""
     org_id = current_org_id(session)
     seq = counters.next_value(session, "audit")  # locks the chain head for this organization
-    prev = session.scalar(select(AuditEntry.hash).where(AuditEntry.seq == seq - 1))
+    # The entry before is usually this transaction's own last one (a booking writes the
+    # customer's, then the job's): its hash is known, not read again. Only for the same
+    # transaction and the very previous number: a rolled-back one's never counts.
+    transaction = session.get_transaction()
+    last = session.info.get(_LAST_KEY)
+    if last is not None and last[0] is transaction and last[1] == (org_id, seq - 1):
+        prev = last[2]
+    else:
+        prev = session.scalar(select(AuditEntry.hash).where(AuditEntry.seq == seq - 1))
     entry = AuditEntry(
         org_id=org_id,
         seq=seq,
@@ -84,6 +93,7 @@ def record(
     entry.hash = entry_hash(entry)
     session.add(entry)
     session.flush()
+    session.info[_LAST_KEY] = (transaction, (org_id, seq), entry.hash)
     return entry
 
 

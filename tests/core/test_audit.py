@@ -160,3 +160,60 @@ def test_a_checkpoint_still_catches_new_and_anchor_tampering(pg_db, postgresql_p
     _tamper(postgresql_proc, org, 2)
     with pg_db.org_session(org) as s:
         assert audit.verify(s).broken_seq == 2
+
+
+def test_a_transactions_next_entry_links_to_its_last_without_reading_it_back(db, make_org):
+    from sqlalchemy import event
+
+    a = make_org()
+    reads: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("SELECT") and "audit_entries" in statement:
+            reads.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        _append(db, a, 3)  # one transaction: the first entry reads its previous, the others not
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert len(reads) == 1
+    with db.org_session(a) as s:
+        assert audit.verify(s).ok and audit.verify(s).entries == 4
+
+
+def test_an_entry_rolled_back_with_its_savepoint_is_never_linked_to(db, make_org):
+    a = make_org()
+    with db.org_session(a) as s:
+        audit.record(s, actor="x", action="kept.before", entity_type="z")
+        with pytest.raises(RuntimeError), s.begin_nested():
+            audit.record(s, actor="x", action="rolled.back", entity_type="z")
+            audit.record(s, actor="x", action="rolled.back.too", entity_type="z")
+            raise RuntimeError("the savepoint's change failed")
+        audit.record(s, actor="x", action="kept.after", entity_type="z")
+        audit.record(s, actor="x", action="kept.last", entity_type="z")
+    with db.org_session(a) as s:
+        report = audit.verify(s)
+        assert report.ok and report.entries == 4
+        assert [e.action for e in s.scalars(select(AuditEntry).order_by(AuditEntry.seq))][1:] == [
+            "kept.before", "kept.after", "kept.last"]
+
+
+def test_a_rolled_back_transactions_last_entry_is_not_linked_to_by_the_next(db, make_org):
+    from core import tenancy
+
+    a = make_org()
+    session = db._factory(info={tenancy.SCOPE_KEY: tenancy.org_scope(a)})
+    try:
+        with pytest.raises(RuntimeError), session.begin():
+            audit.record(session, actor="x", action="rolled.back", entity_type="z")
+            raise RuntimeError("the change failed")
+        # Another writer takes the same number meanwhile; this session's next transaction
+        # follows it, never the entry it rolled back.
+        _append(db, a, 1)
+        with session.begin():
+            audit.record(session, actor="x", action="after.rollback", entity_type="z")
+    finally:
+        session.close()
+    with db.org_session(a) as s:
+        assert audit.verify(s).ok and audit.verify(s).entries == 3

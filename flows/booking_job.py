@@ -121,11 +121,13 @@ def _address_in(address: dict) -> dict:
 
 
 def summary_address(address: dict) -> str:
-    """"Av. Avellaneda 2100, Flores": street and number, with the locality when known."""
+    """"Av. Avellaneda 2100, 7° B, Flores": street and number, with the floor and door and the
+    locality when known (the technician rings the right bell), as a customer's address is
+    written everywhere else (`CustomerAddress.one_line`)."""
     street = " ".join(p for p in (address.get("street"), address.get("number")) if p)
-    if street and address.get("locality"):
-        return f"{street}, {address['locality']}"
-    return street or "sin dirección"
+    if not street:
+        return "sin dirección"
+    return ", ".join(p for p in (street, address.get("unit"), address.get("locality")) if p)
 
 
 def emergency_advice(turn: Turn) -> list[Reply]:

@@ -125,7 +125,10 @@ _CUE_BEFORE = re.compile(
 )
 _TOKEN = re.compile(r"n[°º]|[^\W\d_]+\.?|\d+[°º]?|#|[,;:!?()\n]|\.|[^\s\w]", re.UNICODE)
 _UNIT = re.compile(
-    r"\s*,?\s*(?P<unit>(?:(?:piso|p\.?)\s*\d{1,2}\s*[°º]?\s*(?:(?:depto|dto|dpto|departamento)\.?\s*)?"
+    # "7mo B", "3ero A", "1ro", "2do piso", "4to dto 3": a floor as an ordinal, then the door
+    r"\s*,?\s*(?P<unit>(?:\d{1,2}\s*(?:ro|do|ero|er|to|mo|vo|no)\b\.?\s*(?:piso\b\s*)?"
+    r"(?:(?:depto|dto|dpto|departamento)\.?\s*)?(?:[a-z]\b|\d{1,2}\b)?"
+    r"|(?:piso|p\.?)\s*\d{1,2}\s*[°º]?\s*(?:(?:depto|dto|dpto|departamento)\.?\s*)?"
     r"[a-z]?\b|\d{1,2}\s*[°º]?\s*(?:piso\s*)?[a-z]\b|\d{1,2}\s*[°º]\s*(?:piso)?|pb\b|planta\s+baja"
     r"|(?:depto|dto|dpto|departamento|dep|casa|local|of|oficina|torre|lote)\.?\s*[a-z0-9]{1,4}\b))",
     re.IGNORECASE,
@@ -134,6 +137,11 @@ _LOCALITY = re.compile(
     r"\s*(?:,|-|\(|\ben\b)?\s*(?P<loc>[A-ZÁÉÍÓÚÑ][\wáéíóúñü]+(?:\s+(?:de\s+|del\s+|la\s+)?"
     r"[A-ZÁÉÍÓÚÑ][\wáéíóúñü]+){0,3})"
 )
+# A locality written in lowercase ("..., belgrano") is taken only when it is one of these: the
+# barrios of Buenos Aires and the towns around it people name most.
+_LOWER_LOCALITY = re.compile(
+    r"\s*(?:,|-|\(|\ben\b)?\s*(?P<loc>[a-záéíóúñü]+(?:\s+[a-záéíóúñü]+){0,2})")
+LOCALITIES = frozenset(line.strip() for line in ["", "agronomia", "almagro", "balvanera", "barracas", "belgrano", "boedo", "caballito", "chacarita", "coghlan", "colegiales", "constitucion", "flores", "floresta", "la boca", "la paternal", "liniers", "mataderos", "monte castro", "montserrat", "monserrat", "nueva pompeya", "nunez", "palermo", "parque avellaneda", "parque chacabuco", "parque chas", "parque patricios", "puerto madero", "recoleta", "retiro", "saavedra", "san cristobal", "san nicolas", "san telmo", "velez sarsfield", "versalles", "villa crespo", "villa del parque", "villa devoto", "villa general mitre", "villa lugano", "villa luro", "villa ortuzar", "villa pueyrredon", "villa real", "villa riachuelo", "villa santa rita", "villa soldati", "villa urquiza", "microcentro", "centro", "abasto", "once", "olivos", "martinez", "vicente lopez", "florida", "munro", "san isidro", "beccar", "tigre", "pilar", "san fernando", "quilmes", "bernal", "lanus", "avellaneda", "banfield", "lomas de zamora", "adrogue", "temperley", "moron", "haedo", "ramos mejia", "castelar", "ituzaingo", "merlo", "moreno", "san justo", "caseros", "san martin", "villa ballester", "berazategui", "la plata", "ezeiza", "canning", ""] if line.strip())
 
 
 class _Tok:
@@ -263,6 +271,19 @@ def _canonical(street: str, known: tuple[str, ...]) -> str:
     return known[best[2]] if best else street
 
 
+def _lower_locality(text: str, at: int) -> str | None:
+    """A known locality written in lowercase right after the address, capitalized ("villa
+    urquiza" -> "Villa Urquiza"); the longest one that matches."""
+    lm = _LOWER_LOCALITY.match(text, at)
+    if lm is None:
+        return None
+    words = lm.group("loc").split()
+    for n in range(len(words), 0, -1):
+        if fold_aligned(" ".join(words[:n])) in LOCALITIES:
+            return " ".join(w.capitalize() for w in words[:n])
+    return None
+
+
 def find_address(text: str, known_streets: tuple[str, ...] = ()) -> Address | None:
     """The first street address in text, or None."""
     folded = fold_aligned(text)
@@ -311,6 +332,8 @@ def find_address(text: str, known_streets: tuple[str, ...] = ()) -> Address | No
         lm = _LOCALITY.match(text, rest)
         if lm and fold_aligned(lm.group("loc")) not in STOPWORDS:
             loc = lm.group("loc")
+        else:
+            loc = _lower_locality(text, rest)
         addr = Address(
             street=_canonical(street_text.strip(" ,"), known_streets),
             number=tok.fold,

@@ -136,9 +136,10 @@ def _blank_addresses(text: str) -> str:
         if not addr.number or not m:
             break
         end = m.end()
+        lowered = text.lower()  # a lowercase locality comes back capitalized ("belgrano")
         for part in (addr.unit, addr.locality):
             if part:
-                at = text.find(part, end, end + len(part) + 8)
+                at = lowered.find(part.lower(), end, end + len(part) + 8)
                 if at >= 0:
                     end = at + len(part)
         cross = _CROSS_STREETS.match(text, end)

@@ -83,3 +83,20 @@ def test_part_of_the_house_without_power_is_no_emergency(text, urgency):
 def test_a_customer_giving_a_cuit_wants_an_invoice(text):
     got = extract(text, "customer", NOW)
     assert got.intent == "invoice_request" and got.confidence >= 0.9
+
+
+@pytest.mark.parametrize(("text", "unit", "locality"), [
+    ("estoy en av cabildo 2100 7mo B, belgrano", "7mo B", "Belgrano"),
+    ("Gorriti 3400 3ero A, palermo", "3ero A", "Palermo"),
+    ("vivo en Cabildo 2100 2do piso dto 4, villa urquiza, pierde el calefón", "2do piso dto 4",
+     "Villa Urquiza"),
+    ("es en Rivadavia 5000 4to C", "4to C", None),
+    ("Gorriti 3400 1ro", "1ro", None),
+    ("Av. Corrientes 1234 5° B, Almagro", "5° B", "Almagro"),
+    ("Gorriti 3400 piso 2 depto A, Palermo", "piso 2 depto A", "Palermo"),
+    ("es en Rivadavia 5000, caballito", None, "Caballito"),
+    ("es en Rivadavia 5000, a la vuelta", None, None),  # lowercase words that are no place
+])
+def test_a_floor_said_as_an_ordinal_and_a_barrio_in_lowercase(text, unit, locality):
+    address = find_address(text)
+    assert (address.unit, address.locality) == (unit, locality)

@@ -34,7 +34,7 @@ from datetime import datetime, time, timedelta
 
 from rapidfuzz import fuzz
 
-from core.es_ar import clock, day_phrase, first_name, folded, visit_phrase, yes_or_no
+from core.es_ar import clock, day_phrase, first_name, folded, visit_phrase, weekday, yes_or_no
 from core.jobs.opening import describe_opening, is_open
 from core.jobs.scheduling import (
     contains_time,
@@ -43,6 +43,7 @@ from core.jobs.scheduling import (
     parse_slot_id,
     part_of_day,
 )
+from core.jobs.time_ranges import day_ranges
 from core.messaging import texts
 from core.messaging.replies import Button, Buttons, ListMessage, Reply, Row, Section, Text
 from core.models import ConversationRole
@@ -348,12 +349,22 @@ def _asked_for(turn: Turn, offered) -> dict:
         f"a eso de las {clock(datetime.combine(turn.today, at))}" if at else None,
         WINDOW_WORDS.get(window or "")) if p)
     if not phrase:
-        return {"asked": None, "honoured": False}
+        return {"asked": None, "honoured": False, "closed": None}
     honoured = any((day is None or x.start.astimezone(turn.zone).date() == day)
                    and (window is None or part_of_day(x.start.astimezone(turn.zone)) == window)
                    and (at is None or contains_time(x, at))
                    for x in offered)
-    return {"asked": phrase, "honoured": honoured}
+    return {"asked": phrase, "honoured": honoured, "closed": _closed_on(turn, day)}
+
+
+def _closed_on(turn: Turn, day) -> str | None:
+    """"los domingos" when the business never opens on `day`'s weekday (its hours say so): the
+    reason there is no time that day, rather than "no me queda lugar"."""
+    hours = turn.org.business_hours
+    if day is None or not any((hours or {}).values()) or day_ranges(hours, day, turn.zone):
+        return None
+    name = weekday(day)
+    return f"los {name}s" if name.endswith("o") else f"los {name}"
 
 
 def _said_time(slots: dict) -> time | None:

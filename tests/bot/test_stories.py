@@ -190,6 +190,10 @@ class Story:
                 self._job(s, spec, techs, custs)
             if business := setup.get("business"):
                 self._business(s, business)
+            if hours := setup.get("hours"):  # the business's opening hours (else always open)
+                from core.models import Organization
+
+                s.get(Organization, self.h.org_id).business_hours = hours
 
     def _business(self, s, business: dict) -> None:
         """The organization's fiscal data, AFIP certificate and Mercado Pago account."""

@@ -63,8 +63,13 @@ darse dar daria alguien viene fin pasado primera cuando antes despues entre part
 mismo ahora cuanto hago hacer sirve conviene mejor
 soy llamo nombre habla escribe escribo estoy estamos vivo vivimos direccion domicilio calle
 piso depto dpto departamento timbre esquina barrio zona
+plomero plomera plomeros electricista electricistas gasista gasistas cerrajero cerrajeros
+tecnico tecnica tecnicos matriculado matriculada profesional profesionales instalador
+instaladores
 """)
 )
+# (the tradesperson sought: "quería consultar por un electricista" says who, not what happened;
+# the trade is the job's service already)
 
 _FILLER_TOKENS = re.compile(
     r"(?<![^\W\d_])(?:e+h+|e+m+|m{2,}|e+hm+)(?![^\W\d_])[.,…]*", re.IGNORECASE

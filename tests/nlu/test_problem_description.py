@@ -191,3 +191,15 @@ def test_other_intents_keep_the_whole_update():
         "no lo puedo terminar hoy, falta un repuesto, vuelvo el jueves", "technician", NOW
     )
     assert got.description == "no lo puedo terminar hoy, falta un repuesto, vuelvo el jueves"
+
+
+@pytest.mark.parametrize(("text", "problem"), [
+    ("Hola buenas tardes! Queria consultar por un electricista, se me corta la luz cuando prendo el aire",
+     "Se me corta la luz cuando prendo el aire"),
+    ("Hola! Quería consultar por un plomero, pierde la canilla", "Pierde la canilla"),
+    ("buenas, necesito un gasista matriculado. tengo olor a gas en la cocina",
+     "Tengo olor a gas en la cocina"),
+])
+def test_the_tradesperson_sought_is_not_the_problem(text, problem):
+    # the trade is the job's service; the technician reads what happened
+    assert _description(text) == problem

@@ -141,12 +141,12 @@ def _blank_addresses(text: str) -> str:
         if not addr.number or not m:
             break
         end = m.end()
-        lowered = text.lower()  # a lowercase locality comes back capitalized ("belgrano")
         for part in (addr.unit, addr.locality):
             if part:
-                at = lowered.find(part.lower(), end, end + len(part) + 8)
-                if at >= 0:
-                    end = at + len(part)
+                # in any case: a lowercase locality comes back capitalized ("belgrano")
+                at = re.compile(re.escape(part), re.IGNORECASE).search(text, end, end + len(part) + 8)
+                if at:
+                    end = at.end()
         cross = _CROSS_STREETS.match(text, end)
         end = cross.end() if cross else end
         cue = _ADDRESS_CUE.search(fold_aligned(text[max(0, start - 40) : start]))

@@ -32,7 +32,7 @@ from services.bursts import BurstClock
 from services.dispatch import Dispatcher
 from services.metrics import Metrics
 from services.panic import PanicSwitch
-from services.send_reply import ORDER_LOOKBACK, Ready, prepare_burst_replies
+from services.send_reply import Ready, prepare_burst_replies, still_queued
 
 log = logging.getLogger("campotech.bot.processing")  # the name these lines always had
 
@@ -164,10 +164,7 @@ def _process_locked(
                 Message.idempotency_key.like(f"{key}%"),
                 and_(Message.conversation_id == conversation_id,
                      Message.direction == Direction.INBOUND, Message.processed_at.is_(None)),
-                and_(Message.conversation_id == conversation_id,
-                     Message.direction == Direction.OUTBOUND,
-                     Message.status == DeliveryStatus.QUEUED,
-                     Message.created_at > utcnow() - ORDER_LOOKBACK),
+                still_queued(conversation_id),
             )).order_by(Message.wa_timestamp, Message.id)
         ))
         already = sorted(m.id for m in found if (m.idempotency_key or "").startswith(key))

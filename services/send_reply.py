@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from redis import Redis
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, and_, func, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from core.db import Database
@@ -159,15 +159,19 @@ def window_template(settings: Settings, reply: Reply) -> Template | None:
     )
 
 
+def still_queued(conversation_id: int) -> ColumnElement[bool]:
+    """A reply of the conversation still waiting to go (recent ones only: older stuck messages
+    are the sweeper's business)."""
+    return and_(Message.conversation_id == conversation_id,
+                Message.direction == Direction.OUTBOUND,
+                Message.status == DeliveryStatus.QUEUED,
+                Message.created_at > utcnow() - ORDER_LOOKBACK)
+
+
 def _earlier_queued(session: Session, conversation_id: int, message_id: int) -> int | None:
-    """The latest earlier reply of the conversation still waiting to go, if any (recent ones
-    only: older stuck messages are the sweeper's business)."""
+    """The latest earlier reply of the conversation still waiting to go, if any."""
     return session.scalar(select(Message.id).where(
-        Message.conversation_id == conversation_id,
-        Message.direction == Direction.OUTBOUND,
-        Message.status == DeliveryStatus.QUEUED,
-        Message.id < message_id,
-        Message.created_at > utcnow() - ORDER_LOOKBACK,
+        still_queued(conversation_id), Message.id < message_id,
     ).order_by(Message.id.desc()).limit(1))
 
 

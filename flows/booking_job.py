@@ -17,6 +17,7 @@ from core.links import job_link
 from core.messaging import texts
 from core.messaging.replies import Reply, Text
 from core.models import Customer, Role
+from core.models.people import address_line
 from flows import photos
 from flows.turn import Turn
 
@@ -122,12 +123,11 @@ def _address_in(address: dict) -> dict:
 
 def summary_address(address: dict) -> str:
     """"Av. Avellaneda 2100, 7° B, Flores": street and number, with the floor and door and the
-    locality when known (the technician rings the right bell), as a customer's address is
-    written everywhere else (`CustomerAddress.one_line`)."""
-    street = " ".join(p for p in (address.get("street"), address.get("number")) if p)
-    if not street:
+    locality when known (the technician rings the right bell)."""
+    if not (address.get("street") or address.get("number")):
         return "sin dirección"
-    return ", ".join(p for p in (street, address.get("unit"), address.get("locality")) if p)
+    return address_line(address.get("street"), address.get("number"), address.get("unit"),
+                        address.get("locality"))
 
 
 def emergency_advice(turn: Turn) -> list[Reply]:

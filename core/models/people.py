@@ -84,9 +84,11 @@ class CustomerAddress(OrgScoped, Timestamped, Base):
 
     @property
     def one_line(self) -> str:
-        parts = [f"{self.street} {self.number or ''}".strip()]
-        if self.unit:
-            parts.append(self.unit)
-        if self.locality:
-            parts.append(self.locality)
-        return ", ".join(parts)
+        return address_line(self.street, self.number, self.unit, self.locality)
+
+
+def address_line(street: str | None, number: str | None, unit: str | None = None,
+                 locality: str | None = None) -> str:
+    """"Av. Avellaneda 2100, 7° B, Flores": how an address is written in one line everywhere
+    (a customer's address, a booking's summary, a technician's notice)."""
+    return ", ".join(p for p in (f"{street or ''} {number or ''}".strip(), unit, locality) if p)

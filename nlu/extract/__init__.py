@@ -237,6 +237,11 @@ def extract_rules(
         # "el resumen de ayer está mal, dice 8 y fueron 10": a complaint about a figure, not a
         # request for it (the flows answer it as `other`, with where to correct the figures)
         intent, confidence = "other", max(confidence or 0.0, 0.9)
+    if kinds["greeting"] and intent != "greeting":
+        # a greeting and nothing else ("hola?", "buen día") is one whatever the bot last asked:
+        # the model, which saw few greetings with a context, reads "hola?" after "¿qué día te
+        # queda bien?" as a new job (every greeting-only line of the corpus is labelled greeting)
+        intent, confidence = "greeting", max(confidence or 0.0, 0.95)
     if role == "customer" and _GIVES_CUIT.search(found.folded):
         # a customer giving their CUIT gives it for an invoice, however short the message
         intent, confidence = "invoice_request", max(confidence or 0.0, 0.95)

@@ -106,6 +106,16 @@ def test_an_open_job_changes_what_a_sentence_means(text, without, with_job):
     assert booked in with_job
 
 
+@pytest.mark.parametrize("text", ["hola?", "Buen día", "Buenas", "hola, cómo estás?"])
+@pytest.mark.parametrize("role", ["customer", "technician"])
+@pytest.mark.parametrize("context", [None, Context(asked="day"), Context(asked="confirm"),
+                                     Context(asked="address", open_job="scheduled"),
+                                     Context(asked="which_job", open_job="on_site")])
+def test_a_greeting_and_nothing_else_is_a_greeting_whatever_the_bot_asked(text, role, context):
+    # someone coming back to the conversation: the flow says hello and asks again
+    assert extract(text, role, NOW, context=context).intent == "greeting"
+
+
 @pytest.mark.parametrize("text", ["mejor el jueves", "el jueves a la tarde"])
 def test_a_day_answering_the_bots_question_is_part_of_the_booking(text):
     # asked "¿qué día te queda bien?" while booking: a day, not a move of some other visit

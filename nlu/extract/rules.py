@@ -53,8 +53,10 @@ INTENT_FAMILIES: dict[str, Family] = {
 PRIORITY = list(INTENT_FAMILIES)
 
 GREETING_WORDS = re.compile(
-    r"\b(?:hola|holis|holi|buenas|buen\s+dia|buenos\s+dias|buenas\s+(?:tardes|noches)|que\s+tal|"
-    r"como\s+(?:estas|estan|andas|andan|va|le\s+va)|saludos|hey|ey|alo|buenass|che)\b"
+    # Longer forms first: the alternation takes the first that matches ("buenas" before
+    # "buenas tardes" would leave "tardes" behind as if it were more than a greeting).
+    r"\b(?:hola|holis|holi|buenas\s+(?:tardes|noches)|buenass|buenas|buen\s+dia|buenos\s+dias|que\s+tal|"
+    r"como\s+(?:estas|estan|andas|andan|va|le\s+va)|saludos|hey|ey|alo|che)\b"
 )
 _RESIDUE = re.compile(r"[\W_]+|\b(?:todo\s+bien|bien|gente|chicos|amigo|amiga|senor|senora|como)\b")
 OTHER_HINTS = re.compile(

@@ -106,7 +106,8 @@ def test_an_open_job_changes_what_a_sentence_means(text, without, with_job):
     assert booked in with_job
 
 
-@pytest.mark.parametrize("text", ["hola?", "Buen día", "Buenas", "hola, cómo estás?"])
+@pytest.mark.parametrize("text", ["hola?", "Buen día", "Buenas", "hola, cómo estás?", "buenas tardes",
+                                  "Hola, buenas noches!"])
 @pytest.mark.parametrize("role", ["customer", "technician"])
 @pytest.mark.parametrize("context", [None, Context(asked="day"), Context(asked="confirm"),
                                      Context(asked="address", open_job="scheduled"),

@@ -284,6 +284,66 @@ def _lower_locality(text: str, at: int) -> str | None:
     return None
 
 
+def _unit_and_locality(text: str, at: int) -> tuple[str | None, str | None]:
+    """The flat ("7mo B", "piso 2 depto A") and the place ("Belgrano", ", villa urquiza")
+    written right after a street number that ends at `at`."""
+    unit = loc = None
+    um = _UNIT.match(text, at)
+    if um:
+        unit = um.group("unit").strip()
+        at = um.end()
+    lm = _LOCALITY.match(text, at)
+    if lm and fold_aligned(lm.group("loc")) not in STOPWORDS:
+        loc = lm.group("loc")
+    else:
+        loc = _lower_locality(text, at)
+    return unit, loc
+
+
+def _back_to_cue(toks: list[_Tok], street: list[_Tok], folded: str) -> list[_Tok] | None:
+    """The street grown backward over up to four more words and connectors ("juan de", "pje.
+    el") when a cue ("vivo en", "la dirección es") comes right before them; None otherwise."""
+    if street[0].word in KINDS or street[0].word in ABBREVIATIONS:
+        return None  # a street's kind begins it ("domicilio fiscal Av. Belgrano")
+    i = toks.index(street[0]) - 1
+    grown = list(street)
+    while i >= 0 and len(grown) < len(street) + 4:
+        t = toks[i]
+        if not t.is_word or (t.word in STOPWORDS and t.word not in CONNECTORS):
+            return None
+        grown.insert(0, t)
+        i -= 1
+        if t.word in CONNECTORS:
+            continue
+        before = folded[max(0, t.start - 40) : t.start]
+        if _CUE_BEFORE.search(before):
+            return grown
+        if t.word in KINDS or t.word in ABBREVIATIONS:
+            # the street's kind begins it: a cue may end with it ("queda en la calle ...")
+            if _CUE_BEFORE.search(folded[max(0, t.start - 40) : grown[1].start]):
+                return grown
+            return None
+    return None
+
+
+def written_case(street: str) -> str:
+    """A street written all in lowercase (or all in capitals) as streets are written: "av
+    cabildo" -> "Av. Cabildo", "juan de garay" -> "Juan de Garay"; otherwise as written."""
+    letters = [c for c in street if c.isalpha()]
+    if not letters or not (street == street.lower() or street == street.upper()):
+        return street
+    words = []
+    for k, word in enumerate(street.lower().split()):
+        bare = word.rstrip(".")
+        if k and bare in CONNECTORS:
+            words.append(bare)
+        elif bare in ABBREVIATIONS and bare not in KINDS - {"av", "avda", "pje", "psje", "bv", "diag"}:
+            words.append(bare.capitalize() + ".")
+        else:
+            words.append(word[:1].upper() + word[1:])
+    return " ".join(words)
+
+
 def find_address(text: str, known_streets: tuple[str, ...] = ()) -> Address | None:
     """The first street address in text, or None."""
     folded = fold_aligned(text)
@@ -303,39 +363,38 @@ def find_address(text: str, known_streets: tuple[str, ...] = ()) -> Address | No
         street = _street_tokens(toks, j)
         if not street:
             continue
+        before = folded[max(0, street[0].start - 40) : street[0].start]
+        cue = bool(_CUE_BEFORE.search(before))
+        if not cue and (longer := _back_to_cue(toks, street, folded)):
+            # "vivo en juan de garay 345", "la dirección es pje. el lazo 123": lowercase names
+            # with connectors, which the backward walk stops at, led to by a cue
+            street, cue = longer, True
         kinds = [t for t in street if t.word in KINDS or t.word in ABBREVIATIONS]
         caps = [t for t in street if t.is_word and t.capitalized and t.word not in CONNECTORS]
         name_tokens = [t for t in street if t.word not in KINDS and t.word not in CONNECTORS]
         if not name_tokens:
             continue
-        before = folded[max(0, street[0].start - 40) : street[0].start]
-        cue = bool(_CUE_BEFORE.search(before))
         street_text = text[street[0].start : street[-1].end]
         known = bool(known_bare) and _bare(street_text) in known_bare
         lower_words = [t for t in name_tokens if t.is_word and not t.capitalized]
+        unit, loc = _unit_and_locality(text, tok.end)
+        # "hipolito yrigoyen 4500, lanus": a street number followed by a place people name is an
+        # address however it is written (a number of two digits or more: "somos 4, en flores"
+        # is no address)
+        placed = loc is not None and fold_aligned(loc) in LOCALITIES and len(tok.fold) >= 2
         if not known:
-            if lower_words and not (cue or kinds):
+            if lower_words and not (cue or kinds or placed):
                 continue
-            if not (caps or cue or kinds):
+            if not (caps or cue or kinds or placed):
                 continue
         if street[0].word in NUMBERED_KINDS and all(t.is_number for t in name_tokens):
             pass
         elif all(t.is_number for t in name_tokens):
             continue
-        score = 2 * bool(kinds) + 2 * cue + 3 * known + (toks[idx - 1].word in _SEPARATORS)
-        unit = loc = None
-        rest = tok.end
-        um = _UNIT.match(text, rest)
-        if um:
-            unit = um.group("unit").strip()
-            rest = um.end()
-        lm = _LOCALITY.match(text, rest)
-        if lm and fold_aligned(lm.group("loc")) not in STOPWORDS:
-            loc = lm.group("loc")
-        else:
-            loc = _lower_locality(text, rest)
+        score = (2 * bool(kinds) + 2 * cue + 3 * known + placed
+                 + (toks[idx - 1].word in _SEPARATORS))
         addr = Address(
-            street=_canonical(street_text.strip(" ,"), known_streets),
+            street=_canonical(written_case(street_text.strip(" ,")), known_streets),
             number=tok.fold,
             unit=unit,
             locality=loc,

@@ -100,3 +100,36 @@ def test_a_customer_giving_a_cuit_wants_an_invoice(text):
 def test_a_floor_said_as_an_ordinal_and_a_barrio_in_lowercase(text, unit, locality):
     address = find_address(text)
     assert (address.unit, address.locality) == (unit, locality)
+
+
+@pytest.mark.parametrize(("text", "street", "number", "locality"), [
+    # lowercase names with connectors, led to by "vivo en", "la dirección es", "queda en la calle"
+    ("vivo en juan de garay 345", "Juan de Garay", "345", None),
+    ("la direccion es pje. el lazo 123", "Pje. el Lazo", "123", None),
+    ("queda en la calle de la paz 450", "Calle de la Paz", "450", None),
+    ("estamos en av de los incas 3400, villa urquiza", "Av. de los Incas", "3400", "Villa Urquiza"),
+    # no cue, but a place people name right after the number
+    ("hipolito yrigoyen 4500, lanus", "Hipolito Yrigoyen", "4500", "Lanus"),
+    ("donato alvarez 780 4to B, flores", "Donato Alvarez", "780", "Flores"),
+    # written in capitals, shown as streets are written
+    ("CALLE AV DE MAYO 1200", "Av. de Mayo", "1200", None),
+])
+def test_addresses_written_in_lowercase_or_capitals(text, street, number, locality):
+    address = find_address(text)
+    assert (address.street, address.number, address.locality) == (street, number, locality)
+
+
+@pytest.mark.parametrize("text", [
+    "somos 4, en flores",  # a one-digit figure before a place is no street number
+    "compre 12 caños, quilmes",
+    "tengo 25 años, palermo",
+    "rompi 3 vidrios en palermo",
+    "el de la 1200 de abajo no anda",
+])
+def test_figures_before_a_place_are_no_address(text):
+    assert find_address(text) is None
+
+
+def test_a_street_the_customer_capitalized_keeps_its_spelling():
+    assert find_address("estoy en Av Directorio 3.120").street == "Av Directorio"
+    assert find_address("vivo en McKenna 450").street == "McKenna"

@@ -315,7 +315,7 @@ def test_street_without_lead_in_words(text, street, number):
     ("Av. de los Incas 3400", "Av. de los Incas"),
     ("en la casa de mi vieja, Av. Gral. Paz 10500", "Av. Gral. Paz"),
     ("Ciudad de la Paz 2450, Belgrano", "Ciudad de la Paz"),
-    ("vivo en calle 12 n° 345", "calle 12"),
+    ("vivo en calle 12 n° 345", "Calle 12"),
     ("25 de Mayo 340", "25 de Mayo"),
     ("queda en Juan B. Justo 4500", "Juan B. Justo"),
 ])

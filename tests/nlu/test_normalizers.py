@@ -242,11 +242,11 @@ def test_eta(text, minutes):
     [
         ("estoy en Av. Rivadavia 4500 3B, Caballito", "Av. Rivadavia", "4500"),
         ("estoy en Gorriti al 3400", "Gorriti", "3400"),
-        ("estoy en calle 12 n° 1345 La Plata", "calle 12", "1345"),
+        ("estoy en calle 12 n° 1345 La Plata", "Calle 12", "1345"),
         ("Pje. San Lorenzo 230, depto 2", "Pje. San Lorenzo", "230"),
         ("Soy Carla. Gral. Artigas 1320, Flores", "Gral. Artigas", "1320"),
         ("estoy en Quilmes, Mitre 560", "Mitre", "560"),
-        ("ya estoy en la puerta de gorriti 3400", "gorriti", "3400"),
+        ("ya estoy en la puerta de gorriti 3400", "Gorriti", "3400"),
         ("Av. 25 de Mayo 300, Ramos Mejía", "Av. 25 de Mayo", "300"),
         ("Av. Juan B. Justo 1234", "Av. Juan B. Justo", "1234"),
     ],

@@ -253,11 +253,15 @@ def extract_rules(
     if intent in ("greeting", "human") or (intent == "other" and service is None):
         service = None
     name = found.name
+    address = found.address
+    if address is None and context is not None and context.asked == "address":
+        # the bot's question is the cue: "juan de garay 345" answers "¿en qué dirección?"
+        address = find_address(text, org_context.streets if org_context else (), answering=True)
     return Extraction(
         intent=intent,
         service=service,
         urgency=urgency,
-        address=found.address,
+        address=address,
         date=when.date.isoformat() if when.date else None,
         window=when.window,
         time=when.time,

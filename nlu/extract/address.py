@@ -300,9 +300,24 @@ def _unit_and_locality(text: str, at: int) -> tuple[str | None, str | None]:
     return unit, loc
 
 
-def _back_to_cue(toks: list[_Tok], street: list[_Tok], folded: str) -> list[_Tok] | None:
+def _cued(folded: str, at: int, answering: bool) -> bool:
+    """A cue ends at `at` ("vivo en", "la dirección es"), or, when the text answers a question
+    for the address, nothing but fillers comes before it ("es en", "eh")."""
+    before = folded[max(0, at - 40) : at]
+    if _CUE_BEFORE.search(before):
+        return True
+    return answering and not _LEAD_IN.sub("", folded[:at]).strip()
+
+
+# What may come before an address that answers the question for it ("eh, es en ...")
+_LEAD_IN = re.compile(r"\b(?:eh+|em+|bueno|si|dale|ok|es|en|la|calle|mi|direccion|es\s+en)\b|[\W_]+")
+
+
+def _back_to_cue(toks: list[_Tok], street: list[_Tok], folded: str,
+                 answering: bool = False) -> list[_Tok] | None:
     """The street grown backward over up to four more words and connectors ("juan de", "pje.
-    el") when a cue ("vivo en", "la dirección es") comes right before them; None otherwise."""
+    el") when a cue ("vivo en", "la dirección es") comes right before them (or, `answering`,
+    the start of the message); None otherwise."""
     if street[0].word in KINDS or street[0].word in ABBREVIATIONS:
         return None  # a street's kind begins it ("domicilio fiscal Av. Belgrano")
     i = toks.index(street[0]) - 1
@@ -315,14 +330,11 @@ def _back_to_cue(toks: list[_Tok], street: list[_Tok], folded: str) -> list[_Tok
         i -= 1
         if t.word in CONNECTORS:
             continue
-        before = folded[max(0, t.start - 40) : t.start]
-        if _CUE_BEFORE.search(before):
+        if _cued(folded, t.start, answering):
             return grown
         if t.word in KINDS or t.word in ABBREVIATIONS:
             # the street's kind begins it: a cue may end with it ("queda en la calle ...")
-            if _CUE_BEFORE.search(folded[max(0, t.start - 40) : grown[1].start]):
-                return grown
-            return None
+            return grown if _cued(folded, grown[1].start, answering) else None
     return None
 
 
@@ -344,8 +356,10 @@ def written_case(street: str) -> str:
     return " ".join(words)
 
 
-def find_address(text: str, known_streets: tuple[str, ...] = ()) -> Address | None:
-    """The first street address in text, or None."""
+def find_address(text: str, known_streets: tuple[str, ...] = (), *,
+                 answering: bool = False) -> Address | None:
+    """The first street address in text, or None. `answering`: the text answers a question
+    for the address, which leads to whatever begins it as a cue would ("juan de garay 345")."""
     folded = fold_aligned(text)
     toks = _tokens(text, folded)
     candidates: list[tuple[int, Address]] = []
@@ -363,9 +377,8 @@ def find_address(text: str, known_streets: tuple[str, ...] = ()) -> Address | No
         street = _street_tokens(toks, j)
         if not street:
             continue
-        before = folded[max(0, street[0].start - 40) : street[0].start]
-        cue = bool(_CUE_BEFORE.search(before))
-        if not cue and (longer := _back_to_cue(toks, street, folded)):
+        cue = _cued(folded, street[0].start, answering)
+        if not cue and (longer := _back_to_cue(toks, street, folded, answering)):
             # "vivo en juan de garay 345", "la dirección es pje. el lazo 123": lowercase names
             # with connectors, which the backward walk stops at, led to by a cue
             street, cue = longer, True

@@ -8,6 +8,7 @@ import pytest
 
 from nlu.extract import extract
 from nlu.extract.address import find_address
+from nlu.intent.model import Context
 
 NOW = datetime.fromisoformat("2026-11-30T08:40:00-03:00")  # a Monday
 
@@ -133,3 +134,20 @@ def test_figures_before_a_place_are_no_address(text):
 def test_a_street_the_customer_capitalized_keeps_its_spelling():
     assert find_address("estoy en Av Directorio 3.120").street == "Av Directorio"
     assert find_address("vivo en McKenna 450").street == "McKenna"
+
+
+@pytest.mark.parametrize(("text", "street", "number"), [
+    ("juan de garay 345", "Juan de Garay", "345"),
+    ("hipolito yrigoyen 4500", "Hipolito Yrigoyen", "4500"),
+    ("pasaje el lazo 123", "Pasaje el Lazo", "123"),
+])
+def test_an_answer_to_the_address_question_needs_no_cue(text, street, number):
+    asked = extract(text, "customer", NOW, context=Context(asked="address"))
+    assert (asked.address.street, asked.address.number) == (street, number)
+    # the same words out of the blue are not taken for an address
+    assert extract(text, "customer", NOW).address is None
+
+
+def test_a_figure_answering_the_address_question_is_no_address_without_a_name():
+    got = extract("tengo 2 perros, no muerden", "customer", NOW, context=Context(asked="address"))
+    assert got.address is None

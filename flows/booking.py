@@ -30,6 +30,7 @@ Creating the job at the end, and an emergency's dispatch, is `flows/booking_job.
 from __future__ import annotations
 
 import logging
+import re
 from datetime import datetime, time, timedelta
 
 from rapidfuzz import fuzz
@@ -172,10 +173,14 @@ def _merge(turn: Turn) -> None:
         found["window"] = r.window
     if (r.time or r.window) and not s.get("slot"):
         found["time"] = r.time  # "tipo 6" beats a window; a later "a la mañana" drops it
-    if r.name and not s.get("name"):
+    # While the summary waits, a name is who the visit is for, and a later one corrects it
+    # ("Julia Fernández", then "perdón, a nombre de Julia Ferreyra"); before it, the first stays.
+    at_summary = turn.conversation.state == "confirm"
+    if r.name and (at_summary or not s.get("name")):
         found["name"] = r.name
-    elif not s.get("name") and turn.conversation.state == "confirm" and (name := _offered_name(turn)):
-        found["name"] = name  # "Julia Fernández" while the summary waits: who the visit is for
+    elif at_summary and (name := _offered_name(turn, correcting=bool(s.get("name")))) \
+            and name != s.get("name"):
+        found["name"] = name
     if r.intent == "new_job" and r.description and (r.service or not s.get("description")):
         described = _described(s.get("description"), prices.without_question(r.description))
         if described != s.get("description"):
@@ -254,13 +259,21 @@ def _read_confirm(turn: Turn) -> bool:
     return False
 
 
-def _offered_name(turn: Turn) -> str | None:
+# "a nombre de Julia Ferreyra", "a nombre de mi marido, Juan Pérez": one to four capitalized words
+_FOR_NAME = re.compile(
+    r"\ba\s+nombre\s+de\s+(?:(?:mi|mí)\s+\w+\s*,?\s+)?"
+    r"(?P<n>[A-ZÁÉÍÓÚÑ][a-záéíóúñü']+(?:\s+(?:de\s+)?[A-ZÁÉÍÓÚÑ][a-záéíóúñü']+){0,3})")
+
+
+def _offered_name(turn: Turn, *, correcting: bool = False) -> str | None:
     """A bare name sent while the booking waits for its confirmation ("Julia Fernández"): the
     customer saying who the visit is for. Only what can be nothing else: two to four
     capitalized words of letters, no yes or no, nothing else found in it, and either a common
     first name first ("Rosa Blanco", "Ana María López": words of the language too) or at least
     one word that is not Spanish (so "Muchas Gracias" or "Buen Día" are not names)."""
     r = turn.result
+    if said := _FOR_NAME.search(turn.text):  # "a nombre de Julia Ferreyra", "ponelo a nombre de
+        return said.group("n")                # mi marido, Juan Pérez"
     words = turn.text.strip().rstrip(".!").split()
     if not 2 <= len(words) <= 4:
         return None
@@ -272,6 +285,8 @@ def _offered_name(turn: Turn) -> str | None:
         return None
     if fold(words[0]) in FIRST_NAMES:
         return " ".join(words)
+    if correcting:
+        return None  # replacing a name takes a first name or "a nombre de": not "Tengo Un Perro"
     if not spanish_words() or all(is_spanish(fold(w)) for w in words):
         return None  # without the word list nothing can be told apart: not a name
     return " ".join(words)

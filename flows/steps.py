@@ -91,7 +91,9 @@ class Flow:
         if not answered and asked is not None:
             if any(turn.slots.get(key) != value for key, value in before.items()):
                 # Not what was asked, but something the flow keeps: say so and go on (usually
-                # the same question again; an emergency may have made it unneeded).
+                # the same question again; an emergency may have made it unneeded). Progress:
+                # the misses before it no longer count toward handing over.
+                c.misses = 0
                 return [Text(texts.render(self.noted_template)), *self.next(turn)]
             if aside := self.side_answer(turn):
                 return [*aside, *asked.ask(turn)]

@@ -35,7 +35,7 @@ from datetime import datetime, time, timedelta
 
 from rapidfuzz import fuzz
 
-from core.es_ar import clock, day_phrase, first_name, folded, visit_phrase, weekday, yes_or_no
+from core.es_ar import clock, day_phrase, folded, visit_phrase, weekday, yes_or_no
 from core.jobs.opening import describe_opening, is_open
 from core.jobs.scheduling import (
     contains_time,
@@ -418,7 +418,7 @@ def _side_answer(turn: Turn) -> list[Reply] | None:
     if turn.intent == "invoice_request" or asks_factura_a(turn.text):
         return invoice_replies(turn)
     if acknowledgement(turn.text) == "thanks":  # "gracias!!" before confirming: no miss
-        return [Text(texts.render("flow_thanks", name=first_name(turn.conversation.profile_name)))]
+        return [Text(texts.render("flow_thanks", name=turn.first_name))]
     return prices.answer(turn) or business_hours.answer(turn)
 
 

@@ -249,7 +249,7 @@ def _fallback(turn: Turn, parts: list[str]) -> list[Reply]:
     if said:
         # "gracias!!", "dale 👍": no request, and no miss either; a customer gets a warm word back
         c.misses = 0
-        name = es_ar.first_name(c.profile_name)
+        name = turn.first_name
         return [Text(texts.render("acknowledged", thanks=said == "thanks", name=name,
                                   customer=c.role is CUSTOMER))]
     kept = _kept_booking(turn) if intent == "other" and c.role is CUSTOMER else None
@@ -274,7 +274,7 @@ def _fallback(turn: Turn, parts: list[str]) -> list[Reply]:
         # a customer's examples are not a technician's or an owner's: their menu has their own
         return [menu(c, texts.render("not_understood", customer=c.role is CUSTOMER))]
     c.misses = 0
-    name = es_ar.first_name(c.profile_name)
+    name = turn.first_name
     return [Text(texts.render("ack", name=name, parts=parts, understood=understood(turn.result)))]
 
 
@@ -290,7 +290,7 @@ def _kept_booking(turn: Turn) -> list[Reply] | None:
                {0: "hoy", 1: "manana"}.get((start.date() - turn.today).days, ""))
     if not keeps_booking(turn.text) and not names_its_day_as_fine(es_ar.folded(turn.text), its_day):
         return None
-    return [Text(texts.render("booking_kept", name=es_ar.first_name(turn.conversation.profile_name),
+    return [Text(texts.render("booking_kept", name=turn.first_name,
                               when=visit(job, turn.now)))]
 
 

@@ -23,7 +23,6 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
-from core.es_ar import first_name
 from core.messaging import texts
 from core.messaging.replies import Buttons, ListMessage, Reply, Text
 
@@ -118,7 +117,7 @@ class Flow:
         question = asked.ask(turn) if asked is not None else self.next(turn)
         if not question:
             return question
-        hello = texts.render("flow_greeting", name=first_name(c.profile_name)).strip()
+        hello = texts.render("flow_greeting", name=turn.first_name).strip()
         return [prefixed(question[0], hello), *question[1:]]
 
     def next(self, turn: Any) -> list[Reply]:

@@ -113,6 +113,17 @@ class Turn:
         """The typed words folded ("¡Sí, dale!" → "si dale"); empty for a tap."""
         return "" if self.tap else es_ar.folded(self.text)
 
+    @property
+    def first_name(self) -> str | None:
+        """What to call the person: their WhatsApp name's first word or, without one, the name
+        the business has for them (the staff member's, or the customer's). The profile comes
+        first: a customer record may carry the name of whoever a visit was booked for."""
+        c = self.conversation
+        if c.profile_name:
+            return es_ar.first_name(c.profile_name)
+        known = self.customer if c.role is ConversationRole.CUSTOMER else self.user
+        return es_ar.first_name(known.name) if known is not None else None
+
     @cached_property
     def customer(self) -> Customer | None:
         c = self.conversation

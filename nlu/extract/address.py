@@ -141,7 +141,7 @@ _LOCALITY = re.compile(
 # barrios of Buenos Aires and the towns around it people name most.
 _LOWER_LOCALITY = re.compile(
     r"\s*(?:,|-|\(|\ben\b)?\s*(?P<loc>[a-záéíóúñü]+(?:\s+[a-záéíóúñü]+){0,2})")
-LOCALITIES = frozenset(line.strip() for line in ["", "agronomia", "almagro", "balvanera", "barracas", "belgrano", "boedo", "caballito", "chacarita", "coghlan", "colegiales", "constitucion", "flores", "floresta", "la boca", "la paternal", "liniers", "mataderos", "monte castro", "montserrat", "monserrat", "nueva pompeya", "nunez", "palermo", "parque avellaneda", "parque chacabuco", "parque chas", "parque patricios", "puerto madero", "recoleta", "retiro", "saavedra", "san cristobal", "san nicolas", "san telmo", "velez sarsfield", "versalles", "villa crespo", "villa del parque", "villa devoto", "villa general mitre", "villa lugano", "villa luro", "villa ortuzar", "villa pueyrredon", "villa real", "villa riachuelo", "villa santa rita", "villa soldati", "villa urquiza", "microcentro", "centro", "abasto", "once", "olivos", "martinez", "vicente lopez", "florida", "munro", "san isidro", "beccar", "tigre", "pilar", "san fernando", "quilmes", "bernal", "lanus", "avellaneda", "banfield", "lomas de zamora", "adrogue", "temperley", "moron", "haedo", "ramos mejia", "castelar", "ituzaingo", "merlo", "moreno", "san justo", "caseros", "san martin", "villa ballester", "berazategui", "la plata", "ezeiza", "canning", ""] if line.strip())
+LOCALITIES = frozenset(line.strip() for line in ["", "agronomia", "almagro", "balvanera", "barracas", "belgrano", "boedo", "caballito", "chacarita", "coghlan", "colegiales", "constitucion", "flores", "floresta", "la boca", "la paternal", "liniers", "mataderos", "monte castro", "montserrat", "monserrat", "nueva pompeya", "nunez", "palermo", "parque avellaneda", "parque chacabuco", "parque chas", "parque patricios", "puerto madero", "recoleta", "retiro", "saavedra", "san cristobal", "san nicolas", "san telmo", "velez sarsfield", "versalles", "villa crespo", "villa del parque", "villa devoto", "villa general mitre", "villa lugano", "villa luro", "villa ortuzar", "villa pueyrredon", "villa real", "villa riachuelo", "villa santa rita", "villa soldati", "villa urquiza", "microcentro", "centro", "abasto", "once", "olivos", "martinez", "vicente lopez", "florida", "munro", "san isidro", "beccar", "tigre", "pilar", "san fernando", "quilmes", "bernal", "lanus", "avellaneda", "banfield", "lomas de zamora", "adrogue", "temperley", "moron", "haedo", "ramos mejia", "castelar", "ituzaingo", "merlo", "moreno", "san justo", "caseros", "san martin", "villa ballester", "berazategui", "la plata", "ezeiza", "canning", "caba", "capital federal", ""] if line.strip())
 
 
 class _Tok:
@@ -279,8 +279,8 @@ def _lower_locality(text: str, at: int) -> str | None:
         return None
     words = lm.group("loc").split()
     for n in range(len(words), 0, -1):
-        if fold_aligned(" ".join(words[:n])) in LOCALITIES:
-            return " ".join(w.capitalize() for w in words[:n])
+        if (key := fold_aligned(" ".join(words[:n]))) in LOCALITIES:
+            return "CABA" if key == "caba" else " ".join(w.capitalize() for w in words[:n])
     return None
 
 
@@ -293,7 +293,10 @@ def _unit_and_locality(text: str, at: int) -> tuple[str | None, str | None]:
         unit = um.group("unit").strip()
         at = um.end()
     lm = _LOCALITY.match(text, at)
-    if lm and fold_aligned(lm.group("loc")) not in STOPWORDS:
+    if lm and lm.group("loc").isupper():
+        # a message in capitals: "PIERDE EL TERMOTANQUE" is no place; "PALERMO" is
+        loc = _lower_locality(text.lower(), at)
+    elif lm and fold_aligned(lm.group("loc")) not in STOPWORDS:
         loc = lm.group("loc")
     else:
         loc = _lower_locality(text, at)
@@ -360,9 +363,17 @@ def find_address(text: str, known_streets: tuple[str, ...] = (), *,
                  answering: bool = False) -> Address | None:
     """The first street address in text, or None. `answering`: the text answers a question
     for the address, which leads to whatever begins it as a cue would ("juan de garay 345")."""
+    found = locate_address(text, known_streets, answering=answering)
+    return found[0] if found else None
+
+
+def locate_address(text: str, known_streets: tuple[str, ...] = (), *, answering: bool = False
+                   ) -> tuple[Address, int, int] | None:
+    """`find_address`'s address, where its street begins in text and where its number ends (the
+    street as returned may be spelled otherwise: "av cabildo" comes back "Av. Cabildo")."""
     folded = fold_aligned(text)
     toks = _tokens(text, folded)
-    candidates: list[tuple[int, Address]] = []
+    candidates: list[tuple[int, Address, int, int]] = []
     known_bare = {_bare(k) for k in known_streets}
     for idx, tok in enumerate(toks):
         if not tok.is_number or len(tok.fold) > 5 or tok.fold.startswith("0"):
@@ -412,8 +423,8 @@ def find_address(text: str, known_streets: tuple[str, ...] = (), *,
             unit=unit,
             locality=loc,
         )
-        candidates.append((score, addr))
+        candidates.append((score, addr, street[0].start, tok.end))
     if not candidates:
         return None
-    best = max(candidates, key=lambda c: c[0])
-    return best[1]
+    _, addr, start, end = max(candidates, key=lambda c: c[0])
+    return addr, start, end

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from itertools import pairwise
 
-from nlu.extract.address import find_address
+from nlu.extract.address import locate_address
 from nlu.extract.dates import MONTHS, WEEKDAYS
 from nlu.extract.names import find_name
 from nlu.extract.text import expand, fold_aligned
@@ -129,18 +129,10 @@ def _strip_symbols(text: str) -> str:
 def _blank_addresses(text: str) -> str:
     """The text with each street address (its cue, unit, locality and cross streets) cut out."""
     for _ in range(3):
-        addr = find_address(text)
-        if addr is None:
+        found = locate_address(text)
+        if found is None:
             break
-        start = text.find(addr.street)
-        if start < 0:
-            break
-        m = re.compile(rf"(?<!\d){re.escape(addr.number or '')}(?!\d)").search(
-            text, start + len(addr.street), start + len(addr.street) + 24
-        )
-        if not addr.number or not m:
-            break
-        end = m.end()
+        addr, start, end = found
         for part in (addr.unit, addr.locality):
             if part:
                 # in any case: a lowercase locality comes back capitalized ("belgrano")

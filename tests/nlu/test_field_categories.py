@@ -151,3 +151,25 @@ def test_an_answer_to_the_address_question_needs_no_cue(text, street, number):
 def test_a_figure_answering_the_address_question_is_no_address_without_a_name():
     got = extract("tengo 2 perros, no muerden", "customer", NOW, context=Context(asked="address"))
     assert got.address is None
+
+
+@pytest.mark.parametrize(("text", "locality", "description"), [
+    # a message in capitals: capitalized words after the number are no place unless they are one
+    ("CALLE AV DE MAYO 1200 PIERDE EL TERMOTANQUE", None, "PIERDE EL TERMOTANQUE"),
+    ("NECESITO UN PLOMERO YA, GORRITI 3400 VILLA CRESPO, SE INUNDA TODO", "Villa Crespo",
+     "SE INUNDA TODO"),
+    ("rivadavia 5000, caba, se me tapo el inodoro", "CABA", "Se me tapo el inodoro"),
+])
+def test_a_message_in_capitals_keeps_its_problem_out_of_the_address(text, locality, description):
+    got = extract(text, "customer", NOW)
+    assert (got.address.locality, got.description) == (locality, description)
+
+
+@pytest.mark.parametrize("text", [
+    "se me saltan los tapones cuando prendo el horno. estoy en av san juan 2300 2do A, san cristobal",
+    "vivo en juan de garay 345 y se me saltan los tapones cuando prendo el horno",
+])
+def test_an_address_written_in_lowercase_is_cut_from_the_problem(text):
+    # the street comes back as streets are written ("Av. San Juan"): the cut must still find it
+    assert extract(text, "customer", NOW).description == \
+        "Se me saltan los tapones cuando prendo el horno"

@@ -127,6 +127,12 @@ def _continue(turn: Turn) -> list[Reply]:
                 return rate(turn, RateTap(job_id, int(said)))
         clear(conversation)  # they moved on: no nagging for stars
         return []
+    if result.intent == "job_status" and flow in (FLOW_RESCHEDULE, FLOW_CANCEL) \
+            and (pending := (RESCHEDULE if flow == FLOW_RESCHEDULE else CANCEL_FLOW).step_named(state)):
+        # "¿sigue en pie lo del martes?" while the change waits for its OK: where the visit
+        # stands now, and the question again (the change is not lost, nor taken as made)
+        from flows import status
+        return [*status.handle(turn), *pending.ask(turn)]
     if result.intent in NEW_REQUESTS - {"reschedule"} and not (
             state == "confirm" and decision(turn) is not None):
         return []

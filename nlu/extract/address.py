@@ -318,14 +318,14 @@ _LEAD_IN = re.compile(r"\b(?:eh+|em+|bueno|si|dale|ok|es|en|la|calle|mi|direccio
 
 def _back_to_cue(toks: list[_Tok], street: list[_Tok], folded: str,
                  answering: bool = False) -> list[_Tok] | None:
-    """The street grown backward over up to four more words and connectors ("juan de", "pje.
+    """The street grown backward, to eight words and connectors in all ("juan de", "pje.
     el") when a cue ("vivo en", "la dirección es") comes right before them (or, `answering`,
     the start of the message); None otherwise."""
     if street[0].word in KINDS or street[0].word in ABBREVIATIONS:
         return None  # a street's kind begins it ("domicilio fiscal Av. Belgrano")
     i = toks.index(street[0]) - 1
     grown = list(street)
-    while i >= 0 and len(grown) < len(street) + 4:
+    while i >= 0 and len(grown) < 8:  # "fray justo santa maria de oro": a long name
         t = toks[i]
         if not t.is_word or (t.word in STOPWORDS and t.word not in CONNECTORS):
             return None
@@ -352,7 +352,8 @@ def written_case(street: str) -> str:
         bare = word.rstrip(".")
         if k and bare in CONNECTORS:
             words.append(bare)
-        elif bare in ABBREVIATIONS and bare not in KINDS - {"av", "avda", "pje", "psje", "bv", "diag"}:
+        elif bare in ABBREVIATIONS and bare != "fray" and (
+                bare not in KINDS - {"av", "avda", "pje", "psje", "bv", "diag"}):
             words.append(bare.capitalize() + ".")
         else:
             words.append(word[:1].upper() + word[1:])

@@ -109,6 +109,8 @@ def test_a_floor_said_as_an_ordinal_and_a_barrio_in_lowercase(text, unit, locali
     ("la direccion es pje. el lazo 123", "Pje. el Lazo", "123", None),
     ("queda en la calle de la paz 450", "Calle de la Paz", "450", None),
     ("estamos en av de los incas 3400, villa urquiza", "Av. de los Incas", "3400", "Villa Urquiza"),
+    ("vivo en fray justo santa maria de oro 2150, palermo", "Fray Justo Santa Maria de Oro", "2150",
+     "Palermo"),  # a long name: not "Oro", which the barrio after it would have let through
     # no cue, but a place people name right after the number
     ("hipolito yrigoyen 4500, lanus", "Hipolito Yrigoyen", "4500", "Lanus"),
     ("donato alvarez 780 4to B, flores", "Donato Alvarez", "780", "Flores"),

@@ -29,6 +29,7 @@ from core.models import (
     InvoiceStatus,
     Job,
     JobEvent,
+    Urgency,
 )
 from flows import technician_absent
 from flows.buttons import DoneTap
@@ -240,7 +241,8 @@ def cannot_complete(turn: Turn, job: Job, text: str, result: Extraction | None) 
         "customer_id": job.customer_id,
         "service": job.service,
         "description": short(description, 4000),
-        "urgency": job.urgency,
+        # a return visit is booked work: the emergency, if any, was met by the first visit
+        "urgency": Urgency.URGENT if job.urgency is Urgency.EMERGENCY else job.urgency,
         "address_id": job.address_id,
         "address_text": job.address_text,
         "technician_id": turn.user.id,

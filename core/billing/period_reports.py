@@ -2,7 +2,7 @@
 semana pasada?", "resumen de octubre", "¿cómo venimos este año?".
 
 The same rules as the daily summary (`reports.daily_summary`) over the local days [first, last]:
-jobs finished, invoices billed (by issue date), payments received, emergencies opened; what is
+jobs that came in and finished, invoices billed (by issue date), payments received, emergencies; what is
 owed is today's, whatever the period.
 """
 
@@ -37,10 +37,12 @@ class PeriodSummary:
     emergencies: int
     unpaid_total: Decimal
     debtors: int
+    opened: int = 0  # jobs that came in
 
     @property
     def quiet(self) -> bool:
-        return not (self.completed or self.billed or self.collected or self.emergencies)
+        return not (self.completed or self.billed or self.collected or self.emergencies
+                    or self.opened)
 
 
 def _fold(text: str) -> str:
@@ -104,4 +106,4 @@ def period_summary(session: Session, org: Organization | int, period: Period) ->
     numbers = stretch_numbers(session, org_zone(session, org), period.first, period.last)
     owed = unpaid_total(session)
     return PeriodSummary(period, numbers.completed, numbers.billed, numbers.collected,
-                         numbers.emergencies, owed.total, owed.debtors)
+                         numbers.emergencies, owed.total, owed.debtors, numbers.opened)

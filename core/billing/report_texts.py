@@ -28,6 +28,7 @@ def render_summary(summary: DailySummary, *, today: date | None = None) -> str:
         unpaid=es_ar.pesos(summary.unpaid_total) if summary.unpaid_total > 0 else None,
         debtors=summary.debtors,
         emergencies=summary.emergencies,
+        opened=summary.opened,
         tomorrow=[
             {"time": item.time_text, "customer": item.customer,
              "service": SERVICE_LABELS.get(item.service, "trabajo"),
@@ -68,4 +69,5 @@ def render_period_summary(summary: PeriodSummary) -> str:
         emergencies=summary.emergencies,
         unpaid=es_ar.pesos(summary.unpaid_total) if summary.unpaid_total > 0 else None,
         debtors=summary.debtors,
+        opened=summary.opened,
     )

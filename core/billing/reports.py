@@ -81,11 +81,13 @@ class DailySummary:
     debtors: int
     emergencies: int
     tomorrow: list[AgendaItem] = field(default_factory=list)
+    opened: int = 0
 
     @property
     def quiet(self) -> bool:
         """Nothing happened today (what is owed and tomorrow's agenda aside)."""
-        return not (self.completed or self.billed or self.collected or self.emergencies)
+        return not (self.completed or self.billed or self.collected or self.emergencies
+                    or self.opened)
 
 
 @dataclass(frozen=True)
@@ -198,21 +200,22 @@ class StretchNumbers(NamedTuple):
     emergencies: int
     billed: Decimal
     collected: Decimal
+    opened: int = 0  # jobs that came in (booked, or opened from the back office)
 
 
 def stretch_numbers(session: Session, zone: ZoneInfo, first: date, last: date) -> StretchNumbers:
-    """The local days [first, last]: jobs finished, emergencies opened, invoices billed (by issue
-    date) and payments received."""
+    """The local days [first, last]: jobs that came in and finished, emergencies opened, invoices
+    billed (by issue date) and payments received."""
     start, _ = _day_bounds(first, zone)
     _, end = _day_bounds(last, zone)
     completed = session.scalar(
         select(func.count()).select_from(Job)
         .where(Job.completed_at >= start, Job.completed_at < end)
     )
-    emergencies = session.scalar(
-        select(func.count()).select_from(Job)
-        .where(Job.urgency == Urgency.EMERGENCY, Job.created_at >= start, Job.created_at < end)
-    )
+    opened, emergencies = session.execute(
+        select(func.count(), func.count().filter(Job.urgency == Urgency.EMERGENCY))
+        .select_from(Job).where(Job.created_at >= start, Job.created_at < end)
+    ).one()
     billed = session.scalar(
         select(func.coalesce(func.sum(Invoice.total), ZERO))
         .where(Invoice.issue_date >= first, Invoice.issue_date <= last,
@@ -224,7 +227,7 @@ def stretch_numbers(session: Session, zone: ZoneInfo, first: date, last: date) -
         .where(Payment.status == PaymentStatus.APPROVED, received_at >= start, received_at < end)
     )
     return StretchNumbers(int(completed or 0), int(emergencies or 0), _money(billed),
-                          _money(collected))
+                          _money(collected), int(opened or 0))
 
 
 def daily_summary(session: Session, org: Organization | int, day: date) -> DailySummary:
@@ -241,6 +244,7 @@ def daily_summary(session: Session, org: Organization | int, day: date) -> Daily
         debtors=owed.debtors,
         emergencies=numbers.emergencies,
         tomorrow=agenda(session, day + timedelta(days=1), zone),
+        opened=numbers.opened,
     )
 
 

@@ -52,14 +52,15 @@ class Shop(ShopReads):
     sent: list = field(default_factory=list)
 
     def job(self, customer: str, start: datetime | None, *, tech: int | None = None,
-            status: JobStatus = JobStatus.SCHEDULED, description: str = "") -> int:
+            status: JobStatus = JobStatus.SCHEDULED, description: str = "",
+            urgency: str = "normal") -> int:
         with self.db.org_session(self.org_id) as s:
             customer_id = self.customers[customer]
             address = s.get(Customer, customer_id).addresses[0]
             job = jobs.create_job(s, {
                 "customer_id": customer_id, "service": "plumbing", "address_id": address.id,
                 "technician_id": tech or self.carlos, "scheduled_start": start,
-                "description": description,
+                "description": description, "urgency": urgency,
             })
             walk_to(s, job.id, status)
             return job.id
@@ -330,6 +331,18 @@ def test_a_long_summary_fits_in_a_whatsapp_body():
 
 
 # ---- could not finish ----------------------------------------------------------------------
+
+@pytest.mark.parametrize(("urgency", "follow_up_urgency"), [
+    ("emergency", "urgent"),  # the emergency was met by the first visit: no alarm for the return
+    ("urgent", "urgent"), ("normal", "normal"),
+])
+def test_a_return_visit_is_no_emergency(shop, urgency, follow_up_urgency):
+    shop.job("garcia", TODAY_NOON, status=JobStatus.ON_SITE, urgency=urgency)
+    shop.say("no pude terminar, falta una llave de paso, vuelvo mañana")
+    with shop.db.org_session(shop.org_id) as s:
+        follow_up = s.scalars(select(Job).where(Job.description.like("Seguimiento%"))).one()
+        assert follow_up.urgency == follow_up_urgency
+
 
 def test_cannot_complete_leaves_it_pending_and_books_a_follow_up(shop):
     garcia = shop.job("garcia", TODAY_NOON, status=JobStatus.ON_SITE)

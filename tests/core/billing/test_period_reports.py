@@ -86,3 +86,22 @@ def test_billed_with_nothing_collected_says_so():
                             unpaid_total=Decimal(18000), debtors=1)
     text = render_period_summary(summary)
     assert "🧾 Facturado: $18.000\n💰 Cobrado: $0\n⏳ Hoy te deben: $18.000 (1 cliente)" in text
+
+
+def test_the_jobs_that_came_in_are_counted(pg_db):
+    # "¿cuántos trabajos hicimos este mes?": with nothing finished yet, the jobs that came in
+    org_id = create_org(pg_db, "Plomería Ramos", slug="plomeria-ramos")
+    marta = add_customer_row(pg_db, org_id, "Marta García", "+5491166660001")
+    with pg_db.org_session(org_id) as s:
+        for opened, urgency in ((_at(date(2026, 11, 3), 9), "emergency"),
+                                (_at(date(2026, 11, 20), 18), "normal"),
+                                (_at(date(2026, 11, 30), 23), "urgent"),
+                                (_at(date(2026, 10, 31), 23), "emergency")):  # October: not counted
+            job = jobs.create_job(s, {"customer_id": marta, "service": "plumbing",
+                                      "urgency": urgency})
+            job.created_at = opened
+    with pg_db.org_session(org_id) as s:
+        summary = period_summary(s, org_id, asked_period("resumen del mes pasado", TODAY))
+    assert (summary.opened, summary.completed, summary.emergencies, summary.quiet) == (3, 0, 1, False)
+    assert render_period_summary(summary) == (
+        "📋 Resumen de noviembre (1/11 al 30/11)\n📥 3 trabajos nuevos\n🚨 1 emergencia")

@@ -123,6 +123,7 @@ def test_daily_summary_numbers(pg_db, busy_day):
     assert summary.day == DAY
     assert summary.completed == 2
     assert summary.emergencies == 1
+    assert summary.opened == 2  # the 22:00 emergency and the 11:00 urgent job came in that day
     assert summary.billed == Decimal("80000.00")  # cancelled, draft and rejected left out
     assert summary.collected == Decimal("48000.00")  # 20.000 + 30.000 − 2.000 refunded
     assert summary.unpaid_total == Decimal("40000.50")  # 30.000 Marta + 10.000,50 Ana
@@ -135,6 +136,7 @@ def test_daily_summary_text(pg_db, busy_day):
     text = report_texts.render_summary(_summary(pg_db, busy_day))
     assert text == (
         "📋 Resumen del martes 24/11\n"
+        "📥 2 trabajos nuevos\n"
         "✅ 2 trabajos terminados\n"
         "🧾 Facturado: $80.000\n"
         "💰 Cobrado: $48.000\n"

@@ -45,12 +45,6 @@ class BurstCloser:
             )
         return len(due)
 
-    def wait(self, longest: float) -> float:
-        """How long the clock may sleep: until the earliest burst is due, at most `longest` (a
-        burst noted meanwhile is due a quiet window later, or at once for one not answered)."""
-        due = self.clock.next_due()
-        return longest if due is None else min(longest, max(0.0, due - time.time()))
-
     def sweep(self, older_than: float = 30.0) -> dict[str, int]:
         """Re-schedule inbound messages no burst answered and replies never sent.
 

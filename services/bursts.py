@@ -174,11 +174,6 @@ class BurstClock:
             ))
         return out
 
-    def next_due(self) -> float | None:
-        """When the earliest burst on the clock is due (epoch seconds), or None for none."""
-        first = self.redis.zrange(DUE, 0, 0, withscores=True)
-        return float(first[0][1]) if first else None
-
     def defer(self, org_id: int, conversation_id: int, burst_id: str, until: float) -> None:
         """Look at this burst again at `until` (transcripts still coming, lock busy)."""
         member = _member(org_id, conversation_id)

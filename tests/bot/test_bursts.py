@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import time
 
-import pytest
 from sqlalchemy import select
 
 from core.models import Message
 from services.answer_burst import answer_burst
-from services.burst_closer import BurstCloser
 from services.bursts import BurstClock
 from tests.bot.conftest import CUSTOMER
 
@@ -40,19 +38,6 @@ def test_each_conversation_has_its_own_burst(redisdb):
     clock.note(1, 8, now=0.5, quiet=1, cap=5)
     clock.note(2, 7, now=0.7, quiet=1, cap=5)
     assert {(b.org_id, b.conversation_id) for b in clock.claim_due(2.0)} == {(1, 7), (1, 8), (2, 7)}
-
-
-def test_the_clock_sleeps_until_the_earliest_burst_is_due(redisdb):
-    clock, closer = BurstClock(redisdb), BurstCloser(None, redisdb)
-    assert clock.next_due() is None
-    assert closer.wait(0.05) == 0.05  # nothing on the clock: look again a poll later
-    now = time.time()
-    clock.note(1, 7, now=now, quiet=0.02, cap=20)
-    clock.note(1, 8, now=now, quiet=4, cap=20)
-    assert clock.next_due() == pytest.approx(now + 0.02)
-    assert 0 < closer.wait(0.05) <= 0.02  # woken as the first burst goes quiet, not a poll later
-    clock.note(1, 9, now=now - 1, quiet=0.0, cap=0.0)  # already due: no sleep at all
-    assert closer.wait(0.05) == 0.0
 
 
 def test_three_messages_get_one_reply_that_echoes_them_in_order(harness):

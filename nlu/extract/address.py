@@ -141,7 +141,32 @@ _LOCALITY = re.compile(
 # barrios of Buenos Aires and the towns around it people name most.
 _LOWER_LOCALITY = re.compile(
     r"\s*(?:,|-|\(|\ben\b)?\s*(?P<loc>[a-záéíóúñü]+(?:\s+[a-záéíóúñü]+){0,2})")
-LOCALITIES = frozenset(line.strip() for line in ["", "agronomia", "almagro", "balvanera", "barracas", "belgrano", "boedo", "caballito", "chacarita", "coghlan", "colegiales", "constitucion", "flores", "floresta", "la boca", "la paternal", "liniers", "mataderos", "monte castro", "montserrat", "monserrat", "nueva pompeya", "nunez", "palermo", "parque avellaneda", "parque chacabuco", "parque chas", "parque patricios", "puerto madero", "recoleta", "retiro", "saavedra", "san cristobal", "san nicolas", "san telmo", "velez sarsfield", "versalles", "villa crespo", "villa del parque", "villa devoto", "villa general mitre", "villa lugano", "villa luro", "villa ortuzar", "villa pueyrredon", "villa real", "villa riachuelo", "villa santa rita", "villa soldati", "villa urquiza", "microcentro", "centro", "abasto", "once", "olivos", "martinez", "vicente lopez", "florida", "munro", "san isidro", "beccar", "tigre", "pilar", "san fernando", "quilmes", "bernal", "lanus", "avellaneda", "banfield", "lomas de zamora", "adrogue", "temperley", "moron", "haedo", "ramos mejia", "castelar", "ituzaingo", "merlo", "moreno", "san justo", "caseros", "san martin", "villa ballester", "berazategui", "la plata", "ezeiza", "canning", "caba", "capital federal", ""] if line.strip())
+_LOCALITY_NAMES = (
+    "agronomía", "almagro", "balvanera", "barracas", "belgrano", "boedo", "caballito", "chacarita",
+    "coghlan", "colegiales", "constitución", "flores", "floresta", "la boca", "la paternal", "liniers",
+    "mataderos", "monte castro", "montserrat", "monserrat", "nueva pompeya", "núñez", "palermo", "parque avellaneda",
+    "parque chacabuco", "parque chas", "parque patricios", "puerto madero", "recoleta", "retiro", "saavedra", "san cristóbal",
+    "san nicolás", "san telmo", "vélez sarsfield", "versalles", "villa crespo", "villa del parque", "villa devoto", "villa general mitre",
+    "villa lugano", "villa luro", "villa ortúzar", "villa pueyrredón", "villa real", "villa riachuelo", "villa santa rita", "villa soldati",
+    "villa urquiza", "microcentro", "centro", "abasto", "once", "olivos", "martínez", "vicente lópez",
+    "florida", "munro", "san isidro", "béccar", "tigre", "pilar", "san fernando", "quilmes",
+    "bernal", "lanús", "avellaneda", "banfield", "lomas de zamora", "adrogué", "temperley", "morón",
+    "haedo", "ramos mejía", "castelar", "ituzaingó", "merlo", "moreno", "san justo", "caseros",
+    "san martín", "villa ballester", "berazategui", "la plata", "ezeiza", "canning", "CABA", "capital federal",
+)
+
+
+def _place_name(name: str) -> str:
+    """"villa del parque" -> "Villa del Parque"; "CABA" stays."""
+    if name.isupper():
+        return name
+    words = name.split()
+    return " ".join(w if k and w in CONNECTORS else w.capitalize() for k, w in enumerate(words))
+
+
+# folded ("nunez") -> as it is written ("Núñez")
+LOCALITY_NAMES = {fold_aligned(name.lower()): _place_name(name) for name in _LOCALITY_NAMES}
+LOCALITIES = frozenset(LOCALITY_NAMES)
 
 
 class _Tok:
@@ -280,7 +305,7 @@ def _lower_locality(text: str, at: int) -> str | None:
     words = lm.group("loc").split()
     for n in range(len(words), 0, -1):
         if (key := fold_aligned(" ".join(words[:n]))) in LOCALITIES:
-            return "CABA" if key == "caba" else " ".join(w.capitalize() for w in words[:n])
+            return LOCALITY_NAMES[key]
     return None
 
 

@@ -133,10 +133,12 @@ def _blank_addresses(text: str) -> str:
         if found is None:
             break
         addr, start, end = found
+        folded = fold_aligned(text)
         for part in (addr.unit, addr.locality):
             if part:
-                # in any case: a lowercase locality comes back capitalized ("belgrano")
-                at = re.compile(re.escape(part), re.IGNORECASE).search(text, end, end + len(part) + 8)
+                # in any case and accents: "san cristobal" comes back "San Cristóbal"
+                at = re.compile(re.escape(fold_aligned(part)), re.IGNORECASE).search(
+                    folded, end, end + len(part) + 8)
                 if at:
                     end = at.end()
         cross = _CROSS_STREETS.match(text, end)

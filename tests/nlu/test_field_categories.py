@@ -112,7 +112,7 @@ def test_a_floor_said_as_an_ordinal_and_a_barrio_in_lowercase(text, unit, locali
     ("vivo en fray justo santa maria de oro 2150, palermo", "Fray Justo Santa Maria de Oro", "2150",
      "Palermo"),  # a long name: not "Oro", which the barrio after it would have let through
     # no cue, but a place people name right after the number
-    ("hipolito yrigoyen 4500, lanus", "Hipolito Yrigoyen", "4500", "Lanus"),
+    ("hipolito yrigoyen 4500, lanus", "Hipolito Yrigoyen", "4500", "Lanús"),
     ("donato alvarez 780 4to B, flores", "Donato Alvarez", "780", "Flores"),
     # written in capitals, shown as streets are written
     ("CALLE AV DE MAYO 1200", "Av. de Mayo", "1200", None),
@@ -175,3 +175,13 @@ def test_an_address_written_in_lowercase_is_cut_from_the_problem(text):
     # the street comes back as streets are written ("Av. San Juan"): the cut must still find it
     assert extract(text, "customer", NOW).description == \
         "Se me saltan los tapones cuando prendo el horno"
+
+
+@pytest.mark.parametrize(("text", "locality"), [
+    ("gorriti 3400, nuñez", "Núñez"),  # a barrio typed without its accents gets them back
+    ("av san juan 2300 2do A, san cristobal", "San Cristóbal"),
+    ("Cabildo 2100, villa del parque", "Villa del Parque"),
+    ("mitre 300, la boca", "La Boca"),
+])
+def test_a_barrio_typed_in_lowercase_is_written_as_its_name(text, locality):
+    assert find_address(text).locality == locality

@@ -176,7 +176,9 @@ def _merge(turn: Turn) -> None:
     # While the summary waits, a name is who the visit is for, and a later one corrects it
     # ("Julia Fernández", then "perdón, a nombre de Julia Ferreyra"); before it, the first stays.
     at_summary = turn.conversation.state == "confirm"
-    if r.name and (at_summary or not s.get("name")):
+    if (said := _FOR_NAME.search(turn.text or "")) and said.group("n") != s.get("name"):
+        found["name"] = said.group("n")  # "a nombre de Julia Ferreyra", whenever it is said
+    elif r.name and (at_summary or not s.get("name")):
         found["name"] = r.name
     elif at_summary and (name := _offered_name(turn, correcting=bool(s.get("name")))) \
             and name != s.get("name"):
@@ -272,8 +274,6 @@ def _offered_name(turn: Turn, *, correcting: bool = False) -> str | None:
     first name first ("Rosa Blanco", "Ana María López": words of the language too) or at least
     one word that is not Spanish (so "Muchas Gracias" or "Buen Día" are not names)."""
     r = turn.result
-    if said := _FOR_NAME.search(turn.text):  # "a nombre de Julia Ferreyra", "ponelo a nombre de
-        return said.group("n")                # mi marido, Juan Pérez"
     words = turn.text.strip().rstrip(".!").split()
     if not 2 <= len(words) <= 4:
         return None

@@ -97,7 +97,7 @@ _PREAMBLE = (
 _CONNECTOR = r"y|e|pero|asi\s+que|entonces|que|q|porque|xq|pq|ademas|tambien"
 _INTRO = (
     r"soy|me\s+llamo|mi\s+nombre\s+es|(?:les?\s+|te\s+)?habla|(?:les?\s+|te\s+)?escribe|de\s+parte\s+de"
-    r"|nombre\s*:"
+    r"|nombre\s*:|(?:es\s+|ponelo\s+|ponela\s+|va\s+)?a\s+nombre\s+de"
 )
 _LEAD_SEP = r"[\s,.;:!?¡¿…-]*"
 # a self-introduction without a recognized name: a few words up to a connector or the end

@@ -203,3 +203,12 @@ def test_other_intents_keep_the_whole_update():
 def test_the_tradesperson_sought_is_not_the_problem(text, problem):
     # the trade is the job's service; the technician reads what happened
     assert _description(text) == problem
+
+
+@pytest.mark.parametrize("text", [
+    "pierde la canilla del baño. es a nombre de Julia Ferreyra",
+    "a nombre de Julia Ferreyra, pierde la canilla del baño",
+    "pierde la canilla del baño, ponelo a nombre de mi marido Juan",
+])
+def test_who_the_visit_is_for_is_no_part_of_the_problem(text):
+    assert _description(text) == "Pierde la canilla del baño"

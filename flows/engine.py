@@ -45,7 +45,12 @@ from flows.customer_job_change import visit
 from flows.turn import Notify, Turn, flow_active
 from flows.understood import understood
 from nlu.extract import extract, spoken
-from nlu.extract.message_kinds import acknowledgement, keeps_booking, names_its_day_as_fine
+from nlu.extract.message_kinds import (
+    acknowledgement,
+    keeps_booking,
+    names_its_day_as_fine,
+    someone_else_receives,
+)
 from nlu.schema import OrgContext
 
 PREVIEW = 120
@@ -288,7 +293,9 @@ def _kept_booking(turn: Turn) -> list[Reply] | None:
     start = es_ar.aware(job.scheduled_start).astimezone(zone)
     its_day = (es_ar.folded(es_ar.weekday(start.date())),
                {0: "hoy", 1: "manana"}.get((start.date() - turn.today).days, ""))
-    if not keeps_booking(turn.text) and not names_its_day_as_fine(es_ar.folded(turn.text), its_day):
+    folded = es_ar.folded(turn.text)
+    if not (keeps_booking(turn.text) or names_its_day_as_fine(folded, its_day)
+            or someone_else_receives(folded)):  # "va a estar mi marido": it stands, as it is
         return None
     return [Text(texts.render("booking_kept", name=turn.first_name,
                               when=visit(job, turn.now)))]

@@ -93,6 +93,26 @@ def names_its_day_as_fine(folded: str, day_words: tuple[str, ...]) -> bool:
         rf"\b(?:{words})\s+(?:(?:me\s+)?(?:esta|queda|va|viene)\s+)?(?:muy\s+)?{_FINE}\b", folded))
 
 
+# Someone else will be there for the booked visit: "va a estar mi marido", "los recibe mi hija",
+# "le abre el portero". Read at run time only (not one of the model's features).
+_RELATIVE = (r"(?:marido|esposo|esposa|mujer|senora|senor|hijo|hija|hijos|hijas|mama|papa|vieja|"
+             r"viejo|suegr[oa]|herman[oa]|novi[oa]|pareja|encargad[oa]|portero|porter[ao]|vecin[oa]|"
+             r"empleada|chica|muchacha|abuel[oa]|cunad[oa]|nuera|yerno|tio|tia|inquilin[oa]|socio|"
+             r"socia|hermanos|padres)")
+_SOMEONE_ELSE_THERE = re.compile(
+    r"\b(?:va\s+a\s+estar|van\s+a\s+estar|va\s+a\s+haber|estara|estaran|queda|se\s+queda|"
+    r"l[oae]s?\s+(?:va\s+a\s+)?(?:recibe|recibir|atiende|atender|abre|abrir)|"
+    r"(?:recibe|atiende|abre)|le\s+abre|les\s+abre)\s+(?:mi|mis|el|la|los|las|nuestr[oa])\s+"
+    + _RELATIVE + r"\b"
+)
+
+
+def someone_else_receives(folded: str) -> bool:
+    """"el lunes va a estar mi marido", "los recibe mi hija": someone else will be there for
+    the booked visit, which stands as it is (`folded`: lowercase, no accents)."""
+    return bool(_SOMEONE_ELSE_THERE.search(folded))
+
+
 def keeps_booking(text: str) -> bool:
     """Whether a customer says their booked visit stays as it is."""
     folded = "".join(ch for ch in unicodedata.normalize("NFKD", (text or "").lower())

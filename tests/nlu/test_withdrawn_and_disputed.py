@@ -11,7 +11,12 @@ import pytest
 
 from core.es_ar import folded
 from nlu.extract import extract_rules
-from nlu.extract.message_kinds import disputes_figures, moves_to_another_time, withdraws_request
+from nlu.extract.message_kinds import (
+    disputes_figures,
+    moves_to_another_time,
+    someone_else_receives,
+    withdraws_request,
+)
 from nlu.intent.model import Context, features
 
 NOW = datetime(2026, 12, 2, 10, 0, tzinfo=ZoneInfo("America/Argentina/Buenos_Aires"))
@@ -118,3 +123,16 @@ def test_calling_one_time_off_for_another_is_a_move(text):
 ])
 def test_calling_a_time_off_with_nothing_instead_is_no_move(text):
     assert not moves_to_another_time(folded(text))
+
+
+@pytest.mark.parametrize(("text", "receives"), [
+    ("el lunes a la mañana va a estar mi marido, no hay drama no?", True),
+    ("los recibe mi hija", True),
+    ("le abre el portero, yo estoy trabajando", True),
+    ("queda mi suegra en casa", True),
+    ("mi marido dice que el calefón pierde", False),  # a relative in it is not enough
+    ("mi hijo rompió el inodoro", False),
+    ("se rompió el portero eléctrico", False),
+])
+def test_someone_else_at_home_for_the_visit(text, receives):
+    assert someone_else_receives(folded(text)) is receives

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from core.billing.period_reports import asked_period, period_summary
-from core.billing.report_texts import render_period_summary, render_summary, render_unpaid
-from core.billing.reports import daily_summary, unpaid, unpaid_total
+from core.billing.period_reports import asked_ahead, asked_period, period_summary
+from core.billing.report_texts import (
+    render_agenda_ahead,
+    render_period_summary,
+    render_summary,
+    render_unpaid,
+)
+from core.billing.reports import agenda, daily_summary, unpaid, unpaid_total
 from core.messaging.replies import Reply, Text
 from core.models import ConversationRole
 from flows.engine import FlowSpec
@@ -15,6 +20,10 @@ from flows.turn import Turn
 
 def handle(turn: Turn) -> list[Reply]:
     if turn.intent == "owner_summary":
+        ahead = asked_ahead(turn.text, turn.today)
+        if ahead is not None:  # "¿qué tenemos la semana que viene?": its visits, not figures
+            visits = agenda(turn.session, ahead.first, turn.org.time_zone, last=ahead.last)
+            return [Text(render_agenda_ahead(ahead, visits))]
         period = asked_period(turn.text, turn.today)
         if period is not None:  # "este mes", "la semana pasada", "en octubre", "este año"
             return [Text(render_period_summary(period_summary(turn.session, turn.org.id, period)))]

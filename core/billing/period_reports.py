@@ -92,6 +92,23 @@ def asked_period(text: str, today: date) -> Period | None:
     return None
 
 
+_NEXT_WEEK = re.compile(r"\bsemana\s+(?:que\s+viene|proxima|siguiente)\b"
+                        r"|\b(?:proxima|siguiente)\s+semana\b")
+_REST_OF_WEEK = re.compile(r"\b(?:lo\s+que\s+queda\s+de\s+la|el\s+resto\s+de\s+la)\s+semana\b")
+
+
+def asked_ahead(text: str, today: date) -> Period | None:
+    """The stretch of coming days an owner asks about ("¿qué tenemos la semana que viene?", "lo
+    que queda de la semana"): its visits answer, not its figures. None for anything else."""
+    folded = _fold(text or "")
+    if _NEXT_WEEK.search(folded):
+        first = week_start(today) + timedelta(days=7)
+        return Period(first, first + timedelta(days=6), "la semana que viene")
+    if _REST_OF_WEEK.search(folded):
+        return Period(today, week_start(today) + timedelta(days=6), "lo que queda de la semana")
+    return None
+
+
 def _month_end(first: date) -> date:
     return (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
 

@@ -7,8 +7,8 @@ from datetime import date
 from decimal import Decimal
 
 from core import es_ar
-from core.billing.period_reports import PeriodSummary
-from core.billing.reports import AGENDA_LINES, SERVICE_LABELS, DailySummary, Debtor
+from core.billing.period_reports import Period, PeriodSummary
+from core.billing.reports import AGENDA_LINES, SERVICE_LABELS, AgendaItem, DailySummary, Debtor
 from core.messaging.texts import render
 
 
@@ -53,6 +53,26 @@ def render_unpaid(debtors: list[Debtor], total: Decimal, debtor_count: int | Non
             for d in debtors
         ],
         more=count - len(debtors),
+    )
+
+
+AHEAD_LINES = 10  # visits listed when the owner asks about the coming days; the rest "y N más"
+
+
+def render_agenda_ahead(period: Period, visits: list[AgendaItem]) -> str:
+    """"¿Qué tenemos la semana que viene?": the visits of those days, day by day."""
+    shown = visits[:AHEAD_LINES]
+    return render(
+        "owner_agenda_ahead",
+        label=period.label,
+        days=f"{period.first.day}/{period.first.month} al {period.last.day}/{period.last.month}",
+        visits=[
+            {"day": es_ar.weekday_date(item.start.date()).capitalize(), "time": item.time_text,
+             "customer": item.customer, "service": SERVICE_LABELS.get(item.service, "trabajo"),
+             "technician": item.technician, "number": item.job_number}
+            for item in shown
+        ],
+        more=len(visits) - len(shown),
     )
 
 

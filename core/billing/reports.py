@@ -251,12 +251,14 @@ def daily_summary(session: Session, org: Organization | int, day: date) -> Daily
 DONE_OR_CANCELLED = (JobStatus.COMPLETED, JobStatus.INVOICED, JobStatus.PAID, JobStatus.CANCELLED)
 
 
-def agenda(session: Session, day: date, zone: ZoneInfo | str) -> list[AgendaItem]:
-    """Visits still to make on a local day, in order: cancelled ones and those already done
-    ahead of their slot (completed, invoiced, paid) left out."""
+def agenda(session: Session, day: date, zone: ZoneInfo | str, last: date | None = None
+           ) -> list[AgendaItem]:
+    """Visits still to make on a local day (or the days `day` to `last`), in order: cancelled
+    ones and those already done ahead of their slot (completed, invoiced, paid) left out."""
     if isinstance(zone, str):
         zone = es_ar.zone(zone)
-    start, end = _day_bounds(day, zone)
+    start, _ = _day_bounds(day, zone)
+    _, end = _day_bounds(last or day, zone)
     technician = aliased(User)
     rows = session.execute(
         select(Job.number, Job.scheduled_start, Job.service, Customer.name, Customer.phone,

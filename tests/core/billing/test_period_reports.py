@@ -10,8 +10,15 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from core import jobs
-from core.billing.period_reports import Period, PeriodSummary, asked_period, period_summary
-from core.billing.report_texts import render_period_summary
+from core.billing.period_reports import (
+    Period,
+    PeriodSummary,
+    asked_ahead,
+    asked_period,
+    period_summary,
+)
+from core.billing.report_texts import render_agenda_ahead, render_period_summary
+from core.billing.reports import agenda
 from core.models import Invoice, InvoiceStatus, JobStatus, Payment, PaymentMethod, PaymentStatus
 from tests.factories import add_customer_row, create_org
 
@@ -105,3 +112,39 @@ def test_the_jobs_that_came_in_are_counted(pg_db):
     assert (summary.opened, summary.completed, summary.emergencies, summary.quiet) == (3, 0, 1, False)
     assert render_period_summary(summary) == (
         "📋 Resumen de noviembre (1/11 al 30/11)\n📥 3 trabajos nuevos\n🚨 1 emergencia")
+
+
+@pytest.mark.parametrize(("text", "first", "last", "label"), [
+    ("y la semana que viene?", date(2026, 12, 7), date(2026, 12, 13), "la semana que viene"),
+    ("qué tenemos la próxima semana", date(2026, 12, 7), date(2026, 12, 13), "la semana que viene"),
+    ("cómo viene lo que queda de la semana", TODAY, date(2026, 12, 6), "lo que queda de la semana"),
+])
+def test_the_coming_days_an_owner_asks_about(text, first, last, label):
+    assert asked_ahead(text, TODAY) == Period(first, last, label)
+
+
+@pytest.mark.parametrize("text", ["como venimos esta semana", "resumen de la semana pasada", "pasame el resumen"])
+def test_figures_are_not_the_coming_days(text):
+    assert asked_ahead(text, TODAY) is None
+
+
+def test_the_coming_week_lists_its_visits_day_by_day(pg_db):
+    org_id = create_org(pg_db, "Plomería Ramos", slug="plomeria-ramos")
+    marta = add_customer_row(pg_db, org_id, "Marta García", "+5491166660001")
+    with pg_db.org_session(org_id) as s:
+        for start, status in ((_at(date(2026, 12, 9), 14), JobStatus.SCHEDULED),
+                              (_at(date(2026, 12, 7), 9), JobStatus.SCHEDULED),
+                              (_at(date(2026, 12, 8), 10), JobStatus.CANCELLED),  # not a visit
+                              (_at(date(2026, 12, 14), 9), JobStatus.SCHEDULED)):  # the week after
+            job = jobs.create_job(s, {"customer_id": marta, "service": "plumbing",
+                                      "scheduled_start": start})
+            job.status = status
+    ahead = asked_ahead("qué tenemos la semana que viene?", TODAY)
+    with pg_db.org_session(org_id) as s:
+        visits = agenda(s, ahead.first, "America/Argentina/Buenos_Aires", last=ahead.last)
+    assert render_agenda_ahead(ahead, visits) == (
+        "🗓️ Agenda de la semana que viene (7/12 al 13/12)\n"
+        "• Lunes 7/12 9:00 Marta — plomería (#2, sin técnico)\n"
+        "• Miércoles 9/12 14:00 Marta — plomería (#1, sin técnico)")
+    assert render_agenda_ahead(ahead, []) == (
+        "🗓️ Agenda de la semana que viene (7/12 al 13/12)\nNo hay visitas agendadas todavía.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from core.billing.period_reports import asked_ahead, asked_period, period_summary
+from core.billing.period_reports import Period, asked_ahead, asked_period, period_summary
 from core.billing.report_texts import (
     render_agenda_ahead,
     render_period_summary,
@@ -20,10 +20,10 @@ from flows.turn import Turn
 
 def handle(turn: Turn) -> list[Reply]:
     if turn.intent == "owner_summary":
-        ahead = asked_ahead(turn.text, turn.today)
-        if ahead is not None:  # "¿qué tenemos la semana que viene?": its visits, not figures
+        ahead = asked_ahead(turn.text, turn.today) or _asked_day_ahead(turn)
+        if ahead is not None:  # "¿qué tenemos la semana que viene?", "¿y el lunes?": visits
             visits = agenda(turn.session, ahead.first, turn.org.time_zone, last=ahead.last)
-            return [Text(render_agenda_ahead(ahead, visits))]
+            return [Text(render_agenda_ahead(ahead, visits, turn.today))]
         period = asked_period(turn.text, turn.today)
         if period is not None:  # "este mes", "la semana pasada", "en octubre", "este año"
             return [Text(render_period_summary(period_summary(turn.session, turn.org.id, period)))]
@@ -37,6 +37,15 @@ def handle(turn: Turn) -> list[Reply]:
 
 SPEC = FlowSpec(name="owner", roles=frozenset({ConversationRole.OWNER}), handle=handle,
                 intents=frozenset({"owner_summary", "owner_unpaid"}))
+
+
+def _asked_day_ahead(turn: Turn) -> Period | None:
+    """A day still to come that the owner names ("¿qué tenemos mañana?", "¿y el lunes?")."""
+    try:
+        day = date.fromisoformat(turn.result.date) if turn.result.date else None
+    except ValueError:
+        return None
+    return Period(day, day, day.isoformat()) if day is not None and day > turn.today else None
 
 
 def _asked_day(turn: Turn) -> date:

@@ -59,11 +59,15 @@ def render_unpaid(debtors: list[Debtor], total: Decimal, debtor_count: int | Non
 AHEAD_LINES = 10  # visits listed when the owner asks about the coming days; the rest "y N más"
 
 
-def render_agenda_ahead(period: Period, visits: list[AgendaItem]) -> str:
-    """"¿Qué tenemos la semana que viene?": the visits of those days, day by day."""
+def render_agenda_ahead(period: Period, visits: list[AgendaItem], today: date) -> str:
+    """"¿Qué tenemos la semana que viene?", "¿y el lunes?": the visits of those days, day by
+    day."""
     shown = visits[:AHEAD_LINES]
+    single = period.first == period.last
+    phrase = es_ar.day_phrase(period.first, today, article=False) if single else None
     return render(
         "owner_agenda_ahead",
+        day=("de mañana" if phrase == "mañana" else f"del {phrase}") if single else None,
         label=period.label,
         days=f"{period.first.day}/{period.first.month} al {period.last.day}/{period.last.month}",
         visits=[

@@ -142,9 +142,17 @@ def test_the_coming_week_lists_its_visits_day_by_day(pg_db):
     ahead = asked_ahead("qué tenemos la semana que viene?", TODAY)
     with pg_db.org_session(org_id) as s:
         visits = agenda(s, ahead.first, "America/Argentina/Buenos_Aires", last=ahead.last)
-    assert render_agenda_ahead(ahead, visits) == (
+    assert render_agenda_ahead(ahead, visits, TODAY) == (
         "🗓️ Agenda de la semana que viene (7/12 al 13/12)\n"
         "• Lunes 7/12 9:00 Marta — plomería (#2, sin técnico)\n"
         "• Miércoles 9/12 14:00 Marta — plomería (#1, sin técnico)")
-    assert render_agenda_ahead(ahead, []) == (
+    assert render_agenda_ahead(ahead, [], TODAY) == (
         "🗓️ Agenda de la semana que viene (7/12 al 13/12)\nNo hay visitas agendadas todavía.")
+
+
+def test_one_coming_day_is_named_as_people_name_it():
+    monday = Period(date(2026, 12, 7), date(2026, 12, 7), "2026-12-07")
+    assert render_agenda_ahead(monday, [], TODAY) == (
+        "🗓️ Agenda del lunes 7/12\nNo hay visitas agendadas todavía.")
+    tomorrow = Period(date(2026, 12, 5), date(2026, 12, 5), "2026-12-05")
+    assert render_agenda_ahead(tomorrow, [], TODAY).startswith("🗓️ Agenda de mañana\n")

@@ -216,6 +216,12 @@ def extract_rules(
         # "no lo muevas, el horario me queda perfecto", "no cancelen nada, fue mi nene con el
         # cel": the visit stays, nothing to change
         intent = "other"
+    if role == "customer" and intent in ("cancel", "reschedule") and not names_a_time \
+            and message_kinds.someone_else_receives(found.folded) \
+            and not _UNDOES.search(message_kinds.NEGATED_UNDO.sub(" ", found.folded)):
+        # "ese día va a estar mi hija, no hay problema?": someone else there for the visit,
+        # which stands (a day named with it, "el jueves va a estar mi marido", may be a move)
+        intent = "other"
     if role == "customer" and intent == "cancel" and names_a_time \
             and message_kinds.moves_to_another_time(found.folded):
         # "no hace falta que vengan hoy, mejor el jueves": one time called off and another named

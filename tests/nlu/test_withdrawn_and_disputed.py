@@ -136,3 +136,13 @@ def test_calling_a_time_off_with_nothing_instead_is_no_move(text):
 ])
 def test_someone_else_at_home_for_the_visit(text, receives):
     assert someone_else_receives(folded(text)) is receives
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("ese dia va a estar mi hija, no hay problema?", "other"),  # the visit stands
+    ("cancelalo, va a estar mi marido y lo arregla él", "cancel"),  # said outright: a cancel
+    ("mejor el jueves que va a estar mi marido", "reschedule"),  # a day named: a move
+])
+def test_someone_else_at_home_is_no_move_unless_one_is_asked(text, intent):
+    got = extract_rules(text, "customer", NOW, context=Context(open_job="scheduled"))
+    assert got.intent == intent

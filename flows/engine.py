@@ -36,6 +36,7 @@ from core import es_ar
 from core.messaging import texts
 from core.messaging.replies import Button, Buttons, Reply, Text
 from core.models import Conversation, ConversationRole, Organization, User
+from core.phones import wa_id_for
 from core.settings import Settings, get_settings
 from flows import business_hours, clarify, handover, photos, prices, staff_questions, steps
 from flows.burst import Burst, BurstItem
@@ -294,11 +295,26 @@ def _kept_booking(turn: Turn) -> list[Reply] | None:
     its_day = (es_ar.folded(es_ar.weekday(start.date())),
                {0: "hoy", 1: "manana"}.get((start.date() - turn.today).days, ""))
     folded = es_ar.folded(turn.text)
-    if not (keeps_booking(turn.text) or names_its_day_as_fine(folded, its_day)
-            or someone_else_receives(folded)):  # "va a estar mi marido": it stands, as it is
+    someone_else = someone_else_receives(folded)  # "va a estar mi marido": it stands, as it is
+    if not (keeps_booking(turn.text) or names_its_day_as_fine(folded, its_day) or someone_else):
         return None
-    return [Text(texts.render("booking_kept", name=turn.first_name,
+    told = _tell_technician_who_receives(turn, job) if someone_else else None
+    return [Text(texts.render("booking_kept", name=turn.first_name, told=told,
                               when=visit(job, turn.now)))]
+
+
+def _tell_technician_who_receives(turn: Turn, job) -> str | None:
+    """The job's technician hears, in the customer's words, who will be there; their first
+    name, or None when nobody could be told."""
+    tech = job.technician
+    if tech is None or not tech.active or not tech.phone:
+        return None
+    customer = job.customer
+    turn.notify(wa_id_for(tech.phone), Text(texts.render(
+        "tech_job_note", number=job.number, when=visit(job, turn.now),
+        customer=es_ar.first_name(customer.name if customer else None) or "el cliente",
+        note=es_ar.shortened(" ".join(turn.text.split()), 300))))
+    return es_ar.first_name(tech.name)
 
 
 def menu(conversation: Conversation, body: str | None = None) -> Reply:

@@ -39,24 +39,22 @@ SPEC = FlowSpec(name="owner", roles=frozenset({ConversationRole.OWNER}), handle=
                 intents=frozenset({"owner_summary", "owner_unpaid"}))
 
 
-def _asked_day_ahead(turn: Turn) -> Period | None:
-    """A day still to come that the owner names ("¿qué tenemos mañana?", "¿y el lunes?")."""
+def _named_day(turn: Turn) -> date | None:
+    """The day the owner's message names, if any ("el lunes", "ayer", "mañana")."""
     try:
-        day = date.fromisoformat(turn.result.date) if turn.result.date else None
+        return date.fromisoformat(turn.result.date) if turn.result.date else None
     except ValueError:
         return None
+
+
+def _asked_day_ahead(turn: Turn) -> Period | None:
+    """A day still to come that the owner names ("¿qué tenemos mañana?", "¿y el lunes?")."""
+    day = _named_day(turn)
     return Period(day, day, day.isoformat()) if day is not None and day > turn.today else None
 
 
 def _asked_day(turn: Turn) -> date:
     """The day the owner asks about ("¿cómo nos fue el lunes?", "resumen de ayer"): a day that has
-    already begun; today when none is named (or a future one is: nothing happened yet)."""
-    named = turn.result.date
-    if named:
-        try:
-            day = date.fromisoformat(named)
-        except ValueError:
-            return turn.today
-        if day <= turn.today:
-            return day
-    return turn.today
+    already begun; today when none is named (a future one is `_asked_day_ahead`'s)."""
+    day = _named_day(turn)
+    return day if day is not None and day <= turn.today else turn.today

@@ -43,6 +43,7 @@ from datetime import datetime
 from core.messaging import texts
 from core.messaging.replies import Reply, Text
 from core.models import Conversation, ConversationRole
+from flows import status
 from flows.buttons import CancelTap, RateTap, RescheduleTap
 from flows.customer_billing import cuit_in, invoice_replies, payment_replies, save_cuit
 from flows.customer_cancel import CANCEL_FLOW, start_cancel
@@ -131,7 +132,6 @@ def _continue(turn: Turn) -> list[Reply]:
             and (pending := (RESCHEDULE if flow == FLOW_RESCHEDULE else CANCEL_FLOW).step_named(state)):
         # "¿sigue en pie lo del martes?" while the change waits for its OK: where the visit
         # stands now, and the question again (the change is not lost, nor taken as made)
-        from flows import status
         return [*status.handle(turn), *pending.ask(turn)]
     if result.intent in NEW_REQUESTS - {"reschedule"} and not (
             state == "confirm" and decision(turn) is not None):

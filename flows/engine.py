@@ -33,10 +33,10 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from core import es_ar
+from core.jobs.notices import technician_notice
 from core.messaging import texts
 from core.messaging.replies import Button, Buttons, Reply, Text
 from core.models import Conversation, ConversationRole, Organization, User
-from core.phones import wa_id_for
 from core.settings import Settings, get_settings
 from flows import business_hours, clarify, handover, photos, prices, staff_questions, steps
 from flows.burst import Burst, BurstItem
@@ -306,15 +306,12 @@ def _kept_booking(turn: Turn) -> list[Reply] | None:
 def _tell_technician_who_receives(turn: Turn, job) -> str | None:
     """The job's technician hears, in the customer's words, who will be there; their first
     name, or None when nobody could be told."""
-    tech = job.technician
-    if tech is None or not tech.active or not tech.phone:
+    notice = technician_notice(turn.session, job, "note", now=turn.now,
+                               note=es_ar.shortened(" ".join(turn.text.split()), 300))
+    if notice is None:
         return None
-    customer = job.customer
-    turn.notify(wa_id_for(tech.phone), Text(texts.render(
-        "tech_job_note", number=job.number, when=visit(job, turn.now),
-        customer=es_ar.first_name(customer.name if customer else None) or "el cliente",
-        note=es_ar.shortened(" ".join(turn.text.split()), 300))))
-    return es_ar.first_name(tech.name)
+    turn.notify(*notice)
+    return es_ar.first_name(job.technician.name)
 
 
 def menu(conversation: Conversation, body: str | None = None) -> Reply:

@@ -31,7 +31,7 @@ from core.phones import wa_id_for
 
 log = logging.getLogger("campotech.job_notices")
 
-CHANGES = frozenset({"assigned", "rescheduled", "cancelled", "unassigned"})
+CHANGES = frozenset({"assigned", "rescheduled", "cancelled", "unassigned", "note"})
 PROBLEM_MAX = 150  # characters of the job's description a notice quotes
 NO_DATE = "sin fecha todavía"
 GO_NOW = "ahora: andá lo antes posible"
@@ -40,12 +40,13 @@ EMERGENCY_NOW = timedelta(hours=1)  # an emergency booked within this is "now"
 
 def technician_notice(
     session: Session, job: Job, change: str, *, technician: User | None = None,
-    now: datetime | None = None,
+    now: datetime | None = None, note: str | None = None,
 ) -> tuple[str, Reply] | None:
     """(the technician's wa_id, the text telling them about `change` on `job`), or None when
     there is nobody to tell: no technician, an inactive one, or one without a phone.
 
-    `technician` defaults to the job's own; pass the previous one for "unassigned".
+    `technician` defaults to the job's own; pass the previous one for "unassigned". `note`: the
+    customer's words a "note" passes on ("ese día va a estar mi marido").
     """
     if change not in CHANGES:
         raise ValueError(f"unknown job change {change!r}")
@@ -67,6 +68,7 @@ def technician_notice(
         when=_when(job, zone, now or utcnow()),
         service=SERVICE_LABELS.get(job.service, str(job.service)).capitalize(),
         problem=es_ar.shortened(job.description, PROBLEM_MAX),
+        note=note,
     )
     return wa_id_for(technician.phone), Text(body)
 

@@ -143,16 +143,19 @@ _LOWER_LOCALITY = re.compile(
     r"\s*(?:,|-|\(|\ben\b)?\s*(?P<loc>[a-záéíóúñü]+(?:\s+[a-záéíóúñü]+){0,2})")
 _LOCALITY_NAMES = (
     "agronomía", "almagro", "balvanera", "barracas", "belgrano", "boedo", "caballito", "chacarita",
-    "coghlan", "colegiales", "constitución", "flores", "floresta", "la boca", "la paternal", "liniers",
-    "mataderos", "monte castro", "montserrat", "monserrat", "nueva pompeya", "núñez", "palermo", "parque avellaneda",
-    "parque chacabuco", "parque chas", "parque patricios", "puerto madero", "recoleta", "retiro", "saavedra", "san cristóbal",
-    "san nicolás", "san telmo", "vélez sarsfield", "versalles", "villa crespo", "villa del parque", "villa devoto", "villa general mitre",
-    "villa lugano", "villa luro", "villa ortúzar", "villa pueyrredón", "villa real", "villa riachuelo", "villa santa rita", "villa soldati",
-    "villa urquiza", "microcentro", "centro", "abasto", "once", "olivos", "martínez", "vicente lópez",
-    "florida", "munro", "san isidro", "béccar", "tigre", "pilar", "san fernando", "quilmes",
-    "bernal", "lanús", "avellaneda", "banfield", "lomas de zamora", "adrogué", "temperley", "morón",
-    "haedo", "ramos mejía", "castelar", "ituzaingó", "merlo", "moreno", "san justo", "caseros",
-    "san martín", "villa ballester", "berazategui", "la plata", "ezeiza", "canning", "CABA", "capital federal",
+    "coghlan", "colegiales", "constitución", "flores", "floresta", "la boca", "la paternal",
+    "liniers", "mataderos", "monte castro", "montserrat", "monserrat", "nueva pompeya", "núñez",
+    "palermo", "parque avellaneda", "parque chacabuco", "parque chas", "parque patricios",
+    "puerto madero", "recoleta", "retiro", "saavedra", "san cristóbal", "san nicolás", "san telmo",
+    "vélez sarsfield", "versalles", "villa crespo", "villa del parque", "villa devoto",
+    "villa general mitre", "villa lugano", "villa luro", "villa ortúzar", "villa pueyrredón",
+    "villa real", "villa riachuelo", "villa santa rita", "villa soldati", "villa urquiza",
+    "microcentro", "centro", "abasto", "once", "olivos", "martínez", "vicente lópez", "florida",
+    "munro", "san isidro", "béccar", "tigre", "pilar", "san fernando", "quilmes", "bernal",
+    "lanús", "avellaneda", "banfield", "lomas de zamora", "adrogué", "temperley", "morón", "haedo",
+    "ramos mejía", "castelar", "ituzaingó", "merlo", "moreno", "san justo", "caseros",
+    "san martín", "villa ballester", "berazategui", "la plata", "ezeiza", "canning", "CABA",
+    "capital federal",
 )
 
 

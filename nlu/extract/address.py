@@ -118,7 +118,7 @@ _UNIT_AFTER = re.compile(
     re.IGNORECASE,
 )
 _CUE_BEFORE = re.compile(
-    r"(?:\b(?:estoy|estamos|vivo|vivimos|queda|quedo|ubicad[oa]s?|esta|es|sito|voy|vamos|llegue|"
+    r"(?:\b(?:estoy|estamos|vivo|vivimos|vive|viven|queda|quedo|ubicad[oa]s?|esta|es|sito|voy|vamos|llegue|"
     r"llegamos|paso|direccion|domicilio|dir|en\s+la\s+puerta|puerta|frente|casa|depto|edificio|"
     r"altura)\s+(?:en|de|a|para|es|:)?\s*(?:la\s+calle\s+|calle\s+)?"
     r"|\b(?:direccion|domicilio|dir|calle)\s*:?\s*)$"
@@ -454,6 +454,38 @@ def locate_address(text: str, known_streets: tuple[str, ...] = (), *, answering:
         )
         candidates.append((score, addr, street[0].start, tok.end))
     if not candidates:
-        return None
+        return _number_first(text, folded, toks, known_streets, answering)
     _, addr, start, end = max(candidates, key=lambda c: c[0])
     return addr, start, end
+
+
+def _number_first(text: str, folded: str, toks: list[_Tok], known_streets: tuple[str, ...],
+                  answering: bool) -> tuple[Address, int, int] | None:
+    """"Vive en el 1200 de juan b justo", "es en el 300 de la calle Gorriti": the block first,
+    as people give it, then the street, led to by a cue or answering the bot's question."""
+    for idx in range(1, len(toks) - 2):
+        tok = toks[idx]
+        if not (tok.is_number and 2 <= len(tok.fold) <= 5 and not tok.fold.startswith("0")
+                and toks[idx - 1].word in ("el", "al") and toks[idx + 1].word == "de"):
+            continue
+        lead = toks[idx - 2] if idx >= 2 and toks[idx - 2].word == "en" else toks[idx - 1]
+        if not _cued(folded, lead.start, answering):
+            continue
+        street: list[_Tok] = []
+        for t in toks[idx + 2 : idx + 10]:
+            if not street and t.word in ("la", "calle"):
+                continue  # "el 300 de la calle Gorriti"
+            if not t.is_word or len(street) == 6 or (
+                    t.word in STOPWORDS and t.word not in CONNECTORS and t.word not in KINDS):
+                break
+            street.append(t)
+        while street and street[-1].word in CONNECTORS:
+            street.pop()
+        if not any(len(t.word) >= 3 and t.word not in KINDS for t in street):
+            continue
+        street_text = text[street[0].start : street[-1].end]
+        unit, loc = _unit_and_locality(text, street[-1].end)
+        addr = Address(street=_canonical(written_case(street_text.strip(" ,")), known_streets),
+                       number=tok.fold, unit=unit, locality=loc)
+        return addr, toks[idx - 1].start, street[-1].end
+    return None

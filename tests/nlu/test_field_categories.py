@@ -185,3 +185,31 @@ def test_an_address_written_in_lowercase_is_cut_from_the_problem(text):
 ])
 def test_a_barrio_typed_in_lowercase_is_written_as_its_name(text, locality):
     assert find_address(text).locality == locality
+
+
+@pytest.mark.parametrize(("text", "street", "number", "locality"), [
+    # the block first, as people give it ("en el 1200 de …"), led to by a cue
+    ("mi vieja vive en el 1200 de juan b justo", "Juan B Justo", "1200", None),
+    ("es en el 300 de la calle Gorriti, timbre 2", "Gorriti", "300", None),
+    ("vivo en el 4500 de Rivadavia, caballito", "Rivadavia", "4500", "Caballito"),
+    ("estoy en el 1200 de av cabildo y no anda el termo", "Av. Cabildo", "1200", None),
+])
+def test_an_address_given_number_first(text, street, number, locality):
+    address = find_address(text)
+    assert (address.street, address.number, address.locality) == (street, number, locality)
+
+
+@pytest.mark.parametrize("text", [
+    "en el 2020 de marzo se rompio",  # no cue: a year, a day, a list
+    "el 300 de la lista",
+    "nos vemos en el 15 de mayo",
+])
+def test_a_figure_before_de_is_no_address_without_a_cue(text):
+    assert find_address(text) is None
+
+
+def test_number_first_answers_the_address_question_and_leaves_the_problem():
+    asked = extract("el 1200 de juan b justo", "customer", NOW, context=Context(asked="address"))
+    assert (asked.address.street, asked.address.number) == ("Juan B Justo", "1200")
+    got = extract("estoy en el 1200 de av cabildo y no anda el termotanque", "customer", NOW)
+    assert got.description == "No anda el termotanque"

@@ -48,6 +48,7 @@ from flows.understood import understood
 from nlu.extract import extract, spoken
 from nlu.extract.message_kinds import (
     acknowledgement,
+    asks_about_team,
     keeps_booking,
     names_its_day_as_fine,
     someone_else_receives,
@@ -56,7 +57,8 @@ from nlu.schema import OrgContext
 
 PREVIEW = 120
 MISSES_BEFORE_PERSON = 2
-CUSTOMER, TECHNICIAN = ConversationRole.CUSTOMER, ConversationRole.TECHNICIAN
+CUSTOMER, TECHNICIAN, OWNER = (ConversationRole.CUSTOMER, ConversationRole.TECHNICIAN,
+                               ConversationRole.OWNER)
 # What someone can say in the middle of a flow without it being read as an answer.
 INTERRUPTIONS = frozenset({"menu", "cancel_flow", "human", "job_status", "cancel", "greeting"})
 PHOTO_PARTS = frozenset({"una foto", "un video", "un archivo"})
@@ -140,7 +142,7 @@ def handle_burst(
         turn.result = extract(text, conversation.role.value, now, context, settings,
                               turn.context)
     replies[:0] = _expire(turn)
-    answer = _route(turn, parts)
+    answer = _each_question(turn, items, context) or _route(turn, parts)
     if handover.handed_over(conversation):  # whatever the way: asked, misses, no slot, moving
         handover.tell_staff(turn)
     return replies + answer
@@ -160,6 +162,35 @@ def _route(turn: Turn, parts: list[str]) -> list[Reply]:
                 turn.conversation.misses = 0
             return answer
     return _fallback(turn, parts)
+
+
+def _each_question(turn: Turn, items: list[BurstItem], context: OrgContext) -> list[Reply]:
+    """An owner's burst that asks two things ("¿qué tenemos mañana?", then "¿y quién me debe?")
+    gets each answered, in order; a question in several messages ("che", "pasame el resumen")
+    or one question and small talk is read whole, as any burst ([] for those)."""
+    said = [i.text for i in items if i.text]
+    if (turn.role is not OWNER or len(said) < 2 or turn.tap is not None or turn.command
+            or turn.conversation.flow):
+        return []
+    questions = []
+    for text in said:
+        result = extract(text, OWNER.value, turn.now, context, turn.settings, turn.context)
+        if _owner_question(result.intent, text, context):
+            questions.append(replace(turn, text=text, result=result))
+    if len(questions) < 2:
+        return []
+    answers: list[Reply] = []
+    for question in questions:
+        answers.extend(a for a in _route(question, [question.text]) if a not in answers)
+    return answers
+
+
+def _owner_question(intent: str, text: str, context: OrgContext) -> bool:
+    """A message an owner's flows answer on its own: figures, debts, the team."""
+    if intent in ("owner_summary", "owner_unpaid"):
+        return True
+    names = tuple(es_ar.folded(n).split()[0] for n in context.technicians if es_ar.folded(n))
+    return intent == "other" and asks_about_team(es_ar.folded(text), names)
 
 
 def _revised(conversation: Conversation, now: datetime, revisions: list[BurstItem]) -> list[Reply]:

@@ -1,9 +1,14 @@
-"""The owner's "resumen" (of a day, a week, a month or a year) and "quién me debe", on demand."""
+"""The owner's "resumen" (of a day, a week, a month or a year), the visits of the days to come
+(the team's or one technician's) and "quién me debe", on demand."""
 
 from __future__ import annotations
 
-from datetime import date
+import re
+from datetime import date, timedelta
 
+from sqlalchemy import select
+
+from core import es_ar
 from core.billing.period_reports import Period, asked_ahead, asked_period, period_summary
 from core.billing.report_texts import (
     render_agenda_ahead,
@@ -11,19 +16,19 @@ from core.billing.report_texts import (
     render_summary,
     render_unpaid,
 )
-from core.billing.reports import agenda, daily_summary, unpaid, unpaid_total
+from core.billing.reports import agenda, daily_summary, unpaid, unpaid_total, week_start
 from core.messaging.replies import Reply, Text
-from core.models import ConversationRole
+from core.models import ConversationRole, Role, User
 from flows.engine import FlowSpec
 from flows.turn import Turn
 
 
 def handle(turn: Turn) -> list[Reply]:
     if turn.intent == "owner_summary":
-        ahead = asked_ahead(turn.text, turn.today) or _asked_day_ahead(turn)
+        named = named_technicians(turn)
+        ahead = stretch_ahead(turn, of_someone=bool(named))
         if ahead is not None:  # "¿qué tenemos la semana que viene?", "¿y el lunes?": visits
-            visits = agenda(turn.session, ahead.first, turn.org.time_zone, last=ahead.last)
-            return [Text(render_agenda_ahead(ahead, visits, turn.today))]
+            return [agenda_ahead(turn, ahead, named)]
         period = asked_period(turn.text, turn.today)
         if period is not None:  # "este mes", "la semana pasada", "en octubre", "este año"
             return [Text(render_period_summary(period_summary(turn.session, turn.org.id, period)))]
@@ -37,6 +42,42 @@ def handle(turn: Turn) -> list[Reply]:
 
 SPEC = FlowSpec(name="owner", roles=frozenset({ConversationRole.OWNER}), handle=handle,
                 intents=frozenset({"owner_summary", "owner_unpaid"}))
+
+
+# "¿cuántos trabajos tiene Carlos esta semana?" asks what is left of it; "¿cuántos hizo?" asks
+# for what got done (the week's figures)
+_THIS_WEEK = re.compile(r"\besta\s+semana\b")
+_DONE = re.compile(r"\b(?:hizo|hicieron|hicimos|termino|terminaron|terminamos|cerro|cerraron|"
+                   r"cobro|cobraron|facturo|facturaron|fue|fueron)\b")
+
+
+def named_technicians(turn: Turn) -> list[User]:
+    """The active technicians the owner's message names by first name ("¿qué tiene Carlos?")."""
+    words = set(es_ar.folded(turn.text).split())
+    if not words:
+        return []
+    technicians = turn.session.scalars(
+        select(User).where(User.role == Role.TECHNICIAN, User.active.is_(True)).order_by(User.name))
+    return [t for t in technicians if es_ar.folded(es_ar.first_name(t.name)) in words]
+
+
+def stretch_ahead(turn: Turn, *, of_someone: bool = False) -> Period | None:
+    """The days to come the owner asks about: the coming week, the rest of this one, a day
+    named; and, about one technician, "esta semana" (what they still have this week)."""
+    ahead = asked_ahead(turn.text, turn.today) or _asked_day_ahead(turn)
+    if ahead is None and of_someone:
+        said = es_ar.folded(turn.text)
+        if _THIS_WEEK.search(said) and not _DONE.search(said):
+            ahead = Period(turn.today, week_start(turn.today) + timedelta(days=6), "esta semana")
+    return ahead
+
+
+def agenda_ahead(turn: Turn, ahead: Period, technicians: list[User]) -> Text:
+    """The visits of `ahead`: the team's, or only theirs when the owner named technicians."""
+    visits = agenda(turn.session, ahead.first, turn.org.time_zone, last=ahead.last,
+                    technician_ids=[t.id for t in technicians] if technicians else None)
+    who = " y ".join(es_ar.first_name(t.name) for t in technicians) or None
+    return Text(render_agenda_ahead(ahead, visits, turn.today, who=who))
 
 
 def _named_day(turn: Turn) -> date | None:

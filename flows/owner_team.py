@@ -16,6 +16,7 @@ from core import es_ar
 from core.messaging import texts
 from core.messaging.replies import Reply, Text
 from core.models import ConversationRole, Job, JobStatus, Role, User
+from flows import owner
 from flows.engine import FlowSpec
 from flows.turn import Turn
 from nlu.extract.message_kinds import TEAM_MISREAD, asks_about_team
@@ -30,11 +31,18 @@ def handle(turn: Turn) -> list[Reply]:
         select(User).where(User.role == Role.TECHNICIAN, User.active.is_(True)).order_by(User.name)))
     said = es_ar.folded(turn.text)
     names = tuple(n for n in (es_ar.folded(es_ar.first_name(t.name)) for t in technicians) if n)
-    if not asks_about_team(said, names):
+    named = [t for t in technicians if es_ar.folded(es_ar.first_name(t.name)) in said.split()]
+    about_team = asks_about_team(said, names)
+    stretch = owner.stretch_ahead(turn, of_someone=True) \
+        if named and turn.intent != "owner_unpaid" else None
+    if stretch is not None and (stretch.first != stretch.last or not about_team):
+        # "¿cuántos trabajos tiene Carlos esta semana?", "¿y Diego qué tiene el lunes?": their
+        # visits of those days (a single day asked as "¿dónde anda Diego mañana?" is the team's)
+        return [owner.agenda_ahead(turn, stretch, named)]
+    if not about_team:
         return []  # not about the team after all: the owner's other answers or the fallback
     if not technicians:
         return [Text(texts.render("owner_team", members=[], more=0))]
-    named = [t for t in technicians if es_ar.folded(es_ar.first_name(t.name)) in said.split()]
     shown = (named or technicians)[:TEAM_LINES]
     day = _asked_day(turn)
     jobs = _jobs_on(turn, [t.id for t in shown], day)

@@ -59,16 +59,18 @@ def render_unpaid(debtors: list[Debtor], total: Decimal, debtor_count: int | Non
 AHEAD_LINES = 10  # visits listed when the owner asks about the coming days; the rest "y N más"
 
 
-def render_agenda_ahead(period: Period, visits: list[AgendaItem], today: date) -> str:
+def render_agenda_ahead(period: Period, visits: list[AgendaItem], today: date,
+                        who: str | None = None) -> str:
     """"¿Qué tenemos la semana que viene?", "¿y el lunes?": the visits of those days, day by
-    day."""
+    day; `who` (a technician's first name) when they are one technician's visits only."""
     shown = visits[:AHEAD_LINES]
     single = period.first == period.last
     phrase = es_ar.day_phrase(period.first, today, article=False) if single else None
     return render(
         "owner_agenda_ahead",
-        day=("de mañana" if phrase == "mañana" else f"del {phrase}") if single else None,
+        day=_ahead_day(phrase, for_someone=who is not None) if single else None,
         label=period.label,
+        who=who,
         days=f"{period.first.day}/{period.first.month} al {period.last.day}/{period.last.month}",
         visits=[
             {"day": es_ar.weekday_date(item.start.date()).capitalize(), "time": item.time_text,
@@ -78,6 +80,13 @@ def render_agenda_ahead(period: Period, visits: list[AgendaItem], today: date) -
         ],
         more=len(visits) - len(shown),
     )
+
+
+def _ahead_day(phrase: str, *, for_someone: bool) -> str:
+    """"de mañana", "del lunes 14/12"; "para mañana", "para el lunes 14/12" after a name."""
+    if phrase in ("hoy", "mañana"):
+        return f"para {phrase}" if for_someone else f"de {phrase}"
+    return f"para el {phrase}" if for_someone else f"del {phrase}"
 
 
 def render_period_summary(summary: PeriodSummary) -> str:

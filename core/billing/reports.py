@@ -18,7 +18,7 @@ What counts:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -26,7 +26,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, select, true
 from sqlalchemy.orm import Session, aliased
 
 from core import es_ar
@@ -251,10 +251,11 @@ def daily_summary(session: Session, org: Organization | int, day: date) -> Daily
 DONE_OR_CANCELLED = (JobStatus.COMPLETED, JobStatus.INVOICED, JobStatus.PAID, JobStatus.CANCELLED)
 
 
-def agenda(session: Session, day: date, zone: ZoneInfo | str, last: date | None = None
-           ) -> list[AgendaItem]:
+def agenda(session: Session, day: date, zone: ZoneInfo | str, last: date | None = None,
+           technician_ids: Collection[int] | None = None) -> list[AgendaItem]:
     """Visits still to make on a local day (or the days `day` to `last`), in order: cancelled
-    ones and those already done ahead of their slot (completed, invoiced, paid) left out."""
+    ones and those already done ahead of their slot (completed, invoiced, paid) left out; only
+    those of `technician_ids` when given."""
     if isinstance(zone, str):
         zone = es_ar.zone(zone)
     start, _ = _day_bounds(day, zone)
@@ -267,6 +268,7 @@ def agenda(session: Session, day: date, zone: ZoneInfo | str, last: date | None 
         .outerjoin(technician, technician.id == Job.technician_id)
         .where(Job.scheduled_start >= start, Job.scheduled_start < end)
         .where(Job.status.not_in(DONE_OR_CANCELLED))
+        .where(Job.technician_id.in_(technician_ids) if technician_ids is not None else true())
         .order_by(Job.scheduled_start, Job.number)
     ).all()
     return [

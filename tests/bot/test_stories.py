@@ -16,7 +16,7 @@ Schema (a file holds one story, or a list of stories)::
                  alias: plomeria.rapida, holder: Roberto Gómez}              # fake AFIP and MP
     steps:
       - from: customer|technician|owner|<wa_id>   # who writes (default: customer)
-        say: "hola"                   # or one of:
+        say: "hola"                   # (a list: several messages in one burst) or one of:
         # voice: termotanque.ogg      (a file in tests/data/audio)
         # voice_bytes: garbage        (bytes that claim to be OGG and decode to nothing)
         # location: [lat, lng, "address"]
@@ -265,7 +265,8 @@ class Story:
         wa_id = self.who(step.get("from"))
         kw = {"name": step["name"]} if step.get("name") else {}
         if "say" in step:
-            self.post(simulator.text(PHONE_NUMBER_ID, wa_id, str(step["say"]), **kw))
+            for said in _listed(step["say"]):  # posted back to back: one burst
+                self.post(simulator.text(PHONE_NUMBER_ID, wa_id, str(said), **kw))
         elif "voice" in step or "voice_bytes" in step:
             content = (AUDIO / step["voice"]).read_bytes() if "voice" in step else GARBAGE
             media = self.h.graph.upload_media(content, "audio/ogg")

@@ -109,7 +109,8 @@ _PROPER_ONLY = re.compile(r"^[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+\.?(?:\s+[A-Z�
 # where the writer is, with the street gone: "estoy en Quilmes"
 _WHERE = re.compile(r"^(?:estoy|estamos|vivo|vivimos|queda|es)\s+en\s+(?:\S+\s+){0,3}?\S+$")
 _ADDRESS_CUE = re.compile(
-    r"(?:\b(?:estoy|estamos|vivo|vivimos|queda|es|direccion|domicilio|dir)\s*(?:es\s*)?:?\s*)?"
+    r"(?:\b(?:estoy|estamos|vivo|vivimos|queda|es|direccion|domicilio|dir|"
+    r"(?:(?:mi|mis)\s+\S+\s+)?viven?)\s*(?:es\s*)?:?\s*)?"
     r"(?:\ben\s+)?(?:\b(?:la\s+)?calle\s+)?$"
 )
 _CROSS_STREETS = re.compile(r"\s*,?\s*(?:entre|esq\.?|esquina|casi)\s+[^\n.,;!?]*", re.IGNORECASE)

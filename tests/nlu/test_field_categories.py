@@ -213,3 +213,13 @@ def test_number_first_answers_the_address_question_and_leaves_the_problem():
     assert (asked.address.street, asked.address.number) == ("Juan B Justo", "1200")
     got = extract("estoy en el 1200 de av cabildo y no anda el termotanque", "customer", NOW)
     assert got.description == "No anda el termotanque"
+
+
+@pytest.mark.parametrize(("text", "description"), [
+    # whoever lives there goes with the address: the technician reads the problem only
+    ("se me rompio la canilla, pierde todo el tiempo. mi vieja vive en el 1200 de juan b justo",
+     "Se me rompio la canilla, pierde todo el tiempo"),
+    ("mi mama vive en Gorriti 3400 y no le anda el termotanque", "No le anda el termotanque"),
+])
+def test_who_lives_at_the_address_is_cut_with_it(text, description):
+    assert extract(text, "customer", NOW).description == description

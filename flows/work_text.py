@@ -92,6 +92,12 @@ _NOT_WORK = words(
     "vuelve paso pasa mando mandame avisame avisale manana hoy gracias saludos"
 )
 _ARTICLES = words("el la los las un una unos unas lo al del de otro otra otros otras")
+# "era el cuerito", "fue la junta", "el problema era la válvula": what was wrong is the part
+# worked on (the technician fixed it; the words before it are no part of its name)
+_DIAGNOSIS = re.compile(
+    r"(?:(?:el\s+|la\s+)?(?:problema|falla|drama|tema|culpa)\s+(?:era|fue|es)(?:\s+de)?"
+    r"|era|eran|fue|fueron|resulto|resultaron)(?:\s+(?=[a-z])|\s*$)"
+)
 _NUMBER_WORDS = {
     "un": 1, "una": 1, "uno": 1, "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5, "seis": 6,
     "siete": 7, "ocho": 8, "nueve": 9, "diez": 10, "doce": 12,
@@ -198,6 +204,8 @@ def _pieces(text: str) -> list[WorkPiece]:
             start = m.end()
         elif has_verbs and verb is None:
             continue  # "lo de García, cambié...": only what follows a work verb is work
+        if m is None and (said := _DIAGNOSIS.match(folded, start, end)):
+            start = said.end()
         start = _strip_words(folded, start, end, _ARTICLES)
         start, end = _trim(folded, start, end)
         if start >= end:

@@ -52,6 +52,11 @@ PRICE_BOOK = (
     # a voice note's misheard charge ("cobrale" heard as "corrale") is still the charge
     ("Termine, Destapé la pileta de la cocina, Corrale 15 mil pesos.", ["Destapé la pileta de la cocina"]),
     ("terminé lo de García, 20 lucas, cambié la bomba", ["bomba"]),
+    # what was wrong is the part worked on: "era el cuerito" prices the cuerito
+    ("listo, era el cuerito. cobrale 22 lucas", ["cuerito"]),
+    ("terminé, fue la mochila del inodoro, 38 lucas", ["mochila del inodoro"]),
+    ("la falla era el capacitor, 40 lucas", ["capacitor"]),
+    ("fue lo de garcia, cobrale 10 lucas", []),
     ("", []),
 ])
 def test_work_items(text, expected):
@@ -94,6 +99,14 @@ def test_typos_and_missing_accents_match(pg_db, org):
     assert summary.total == Decimal("33000.00")  # no amount: the sum of the lines
     assert summary.labor_adjustment is None
     assert not summary.needs_review
+
+
+def test_what_was_wrong_is_priced_as_the_work(pg_db, org):
+    org_id, ids = org
+    with pg_db.org_session(org_id) as s:
+        summary = match_lines(s, "listo, era el cuerito. cobrale 12 lucas", Decimal(12000))
+    assert _lines(summary) == [(ids["PL-CUERITO"], Decimal(1), Decimal("12000.00"))]
+    assert summary.unmatched == [] and summary.labor_adjustment is None
 
 
 def test_service_verbs_and_the_object_decide(pg_db, org):

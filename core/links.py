@@ -16,6 +16,11 @@ def jobs_link(settings: Settings) -> str:
     return f"{settings.public_base_url.rstrip('/')}/app/jobs"
 
 
+def invoice_link(settings: Settings, invoice_id: int) -> str:
+    """`{public_base_url}/app/invoices/{id}`: the invoice's page, where a payment is recorded."""
+    return f"{settings.public_base_url.rstrip('/')}/app/invoices/{invoice_id}"
+
+
 def conversation_link(settings: Settings, conversation_id: int) -> str:
     """`{public_base_url}/app/conversations/{id}`: the inbox page where staff answer it."""
     return f"{settings.public_base_url.rstrip('/')}/app/conversations/{conversation_id}"

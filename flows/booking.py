@@ -56,7 +56,7 @@ from flows.steps import Flow, Step, prefixed
 from flows.turn import Turn
 from flows.understood import SERVICES
 from nlu.extract.message_kinds import acknowledgement
-from nlu.extract.names import FIRST_NAMES
+from nlu.extract.names import FIRST_NAMES, for_name
 from nlu.extract.spoken import fold, is_spanish, spanish_words
 from nlu.intent.evaluate import ASK_BELOW
 
@@ -176,8 +176,8 @@ def _merge(turn: Turn) -> None:
     # While the summary waits, a name is who the visit is for, and a later one corrects it
     # ("Julia Fernández", then "perdón, a nombre de Julia Ferreyra"); before it, the first stays.
     at_summary = turn.conversation.state == "confirm"
-    if (said := _FOR_NAME.search(turn.text or "")) and said.group("n") != s.get("name"):
-        found["name"] = said.group("n")  # "a nombre de Julia Ferreyra", whenever it is said
+    if (said := for_name(turn.text)) and said != s.get("name"):
+        found["name"] = said  # "a nombre de Julia Ferreyra", whenever it is said
     elif r.name and (at_summary or not s.get("name")):
         found["name"] = r.name
     elif at_summary and (name := _offered_name(turn, correcting=bool(s.get("name")))) \
@@ -259,12 +259,6 @@ def _read_confirm(turn: Turn) -> bool:
         turn.save(slot=None, slot_label=None, slot_when=None, date=None, window=None, time=None)
         return True
     return False
-
-
-# "a nombre de Julia Ferreyra", "a nombre de mi marido, Juan Pérez": one to four capitalized words
-_FOR_NAME = re.compile(
-    r"\ba\s+nombre\s+de\s+(?:(?:mi|mí)\s+\w+\s*,?\s+)?"
-    r"(?P<n>[A-ZÁÉÍÓÚÑ][a-záéíóúñü']+(?:\s+(?:de\s+)?[A-ZÁÉÍÓÚÑ][a-záéíóúñü']+){0,3})")
 
 
 def _offered_name(turn: Turn, *, correcting: bool = False) -> str | None:

@@ -1,5 +1,6 @@
 """A customer asking for their invoice or how to pay (`flows/customer_jobs.py` routes the turn):
-the latest issued invoice as its PDF, a CUIT written down for a Factura A, the payment options.
+the latest issued invoice as its PDF, a CUIT written down for a Factura A, the payment options;
+and a customer saying they already paid, which the staff who answer the inbox hear to check.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from sqlalchemy import select
 from core import customers, es_ar
 from core.billing import invoicing
 from core.billing.invoice_links import pdf_filename, pdf_link
-from core.billing.payments import payment_options
+from core.billing.payments import OPEN_INVOICE, open_invoice, payment_options
+from core.links import conversation_link, invoice_link
 from core.messaging import texts
 from core.messaging.replies import Document, Reply, Text
 from core.models import (
@@ -23,9 +25,13 @@ from core.models import (
     Job,
 )
 from core.organizations import cuit_is_valid
+from flows import photos
 from flows.turn import Turn
+from nlu.extract.message_kinds import says_paid
+from nlu.extract.names import for_name
 
 ISSUED = (InvoiceStatus.AUTHORIZED, InvoiceStatus.INTERNAL, InvoiceStatus.PENDING)
+QUOTE = 300  # characters of the customer's words quoted to staff
 
 
 def invoice_replies(turn: Turn) -> list[Reply]:
@@ -45,6 +51,9 @@ def invoice_replies(turn: Turn) -> list[Reply]:
             select(Invoice).where(Invoice.customer_id == customer.id, Invoice.status.in_(ISSUED))
             .order_by(Invoice.id.desc()).limit(1)
         )
+    if customer is not None and (name := for_name(turn.text)) \
+            and es_ar.folded(name) != es_ar.folded(customer.name):
+        return _in_another_name(turn, name, invoice)
     if invoice is None:
         return [Text(texts.render("cust_invoice_none"))]
     job = turn.session.get(Job, invoice.job_id) if invoice.job_id else None
@@ -56,6 +65,24 @@ def invoice_replies(turn: Turn) -> list[Reply]:
         return [Document(filename=pdf_filename(invoice), link=pdf_link(invoice),
                          caption=texts.render("cust_invoice_document", **context))]
     return [Text(texts.render("cust_invoice", pending=True, **context))]
+
+
+def _in_another_name(turn: Turn, name: str, invoice: Invoice | None) -> list[Reply]:
+    """"¿Me la hacés a nombre de mi mamá, Elena Ruiz?": an invoice is redone (or first made) in
+    another name by a person, who hears the request with where to do it; never the same PDF
+    again as if the name had not been asked."""
+    c = turn.conversation
+    job = turn.session.get(Job, invoice.job_id) if invoice is not None and invoice.job_id \
+        else turn.open_job
+    told = turn.tell_staff(texts.render(
+        "staff_invoice_name", who=(turn.customer.name if turn.customer else None) or c.profile_name,
+        phone=es_ar.readable_phone(c.phone) or c.wa_id, name=name,
+        number=job.number if job is not None else None,
+        text=es_ar.shortened(" ".join(turn.text.split()), QUOTE),
+        link=invoice_link(turn.settings, invoice.id) if invoice is not None
+        else conversation_link(turn.settings, c.id)))
+    return [Text(texts.render("cust_invoice_name", name=name, issued=invoice is not None,
+                              told=bool(told)))]
 
 
 _FACTURA_A = re.compile(r"\bfactura\s+(?:tipo\s+)?[\"']?a\b[\"']?(?!\s+(?:nombre|mi|la|el|su|los|las|un|una|cuenta)\b)",
@@ -106,6 +133,8 @@ def save_cuit(turn: Turn, cuit: str) -> list[Reply]:
 
 
 def payment_replies(turn: Turn) -> list[Reply]:
+    if says_paid(turn.text):
+        return paid_replies(turn)
     customer = turn.customer
     options = payment_options(turn.session, customer) if customer is not None else None
     if options is None or not options.any:
@@ -115,3 +144,32 @@ def payment_replies(turn: Turn) -> list[Reply]:
     body = texts.render("cust_payment_options", amount=amount, link=options.link,
                         alias=options.alias, cbu=options.cbu, holder=options.holder)
     return [Text(body, preview_url=bool(options.link))]
+
+
+def paid_replies(turn: Turn) -> list[Reply]:
+    """"Ya te transferí", "le pagué al técnico en efectivo": thanks, never the ways to pay again.
+    A transfer or cash reaches no webhook, so the staff who answer the inbox hear it, with the
+    invoice's page to record it; when nothing is owed any more (Mercado Pago's payment already
+    came in, or staff recorded it), the customer hears it is settled and nobody is bothered."""
+    customer = turn.customer
+    found = open_invoice(turn.session, customer) if customer is not None else None
+    if customer is not None and found is None and turn.session.scalar(
+            select(Invoice.id).where(Invoice.customer_id == customer.id,
+                                     Invoice.status.in_(OPEN_INVOICE)).limit(1)) is not None:
+        return [Text(texts.render("cust_payment_claimed", name=turn.first_name, settled=True))]
+    invoice, balance = found if found is not None else (None, None)
+    job = turn.session.get(Job, invoice.job_id) if invoice is not None and invoice.job_id \
+        else turn.open_job
+    said = turn.result.amount
+    amount = es_ar.pesos(Decimal(str(said))) if said else es_ar.pesos(balance) if balance else None
+    c = turn.conversation
+    told = turn.tell_staff(texts.render(
+        "staff_payment_claimed", who=(customer.name if customer else None) or c.profile_name,
+        phone=es_ar.readable_phone(c.phone) or c.wa_id, amount=amount,
+        number=job.number if job is not None else None,
+        text=es_ar.shortened(" ".join(turn.text.split()), QUOTE),
+        link=invoice_link(turn.settings, invoice.id) if invoice is not None
+        else conversation_link(turn.settings, c.id)))
+    photos.expect_payment_proof(turn, job)
+    return [Text(texts.render("cust_payment_claimed", name=turn.first_name, settled=False,
+                              told=bool(told)))]

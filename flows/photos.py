@@ -4,14 +4,19 @@ about; contact cards are offered to the booking; what we cannot read is said so.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core import es_ar
 from core.identity.users import find_by_phone
+from core.links import conversation_link
 from core.messaging import texts
 from core.messaging.replies import Reply, Text
 from core.models import Conversation, ConversationRole, Job, JobEvent, JobStatus
 from flows.burst import Burst, BurstItem
+from flows.customer_rating import FLOW_RATING
 from flows.turn import Turn, flow_active
 
 AT_WORK = (JobStatus.ON_SITE, JobStatus.EN_ROUTE)
@@ -21,6 +26,8 @@ NAMES = {"image": ("la foto", "las fotos"), "video": ("el video", "los videos"),
          "document": ("el archivo", "los archivos")}
 # Slots a customer's wordless burst leaves for the booking that follows it.
 PENDING = ("media", "contact")
+# How long after "ya te transferí" a photo or file is taken for the payment's proof
+PROOF_WAIT = timedelta(hours=2)
 
 
 def attach(session: Session, conversation: Conversation, burst: Burst) -> Job | None:
@@ -89,9 +96,12 @@ def without_words(turn: Turn) -> list[Reply] | None:
         return replies or None
     if flow_active(turn.conversation, turn.now, booking.FLOW):
         return replies + booking.on_attachments(turn)
-    if turn.conversation.flow and turn.in_flow(turn.conversation.flow):
+    if media and (proof := _payment_proof(turn, media)) is not None:
+        return replies + proof
+    flow = turn.conversation.flow
+    if flow and flow != FLOW_RATING and turn.in_flow(flow):
         return replies or None  # another flow under way: not ours to interrupt
-    turn.clear()
+    turn.clear()  # (the stars asked after a visit wait for no photo: asked about it instead)
     turn.save(media=[i.message_id for i in media])
     if cards:
         name, phone = cards[-1]
@@ -101,3 +111,34 @@ def without_words(turn: Turn) -> list[Reply] | None:
     else:
         replies.append(Text(texts.render("contact_what_about", name=cards[-1][0], phone=cards[-1][1])))
     return replies
+
+
+def expect_payment_proof(turn: Turn, job: Job | None) -> None:
+    """After "ya te transferí" the customer is asked for the proof: a photo or file that follows
+    soon is taken for it, not asked about."""
+    turn.save(paid_claim={"at": turn.now.isoformat(), "job_id": job.id if job else None})
+
+
+def _payment_proof(turn: Turn, media: list[BurstItem]) -> list[Reply] | None:
+    """The proof of a payment the customer said they made: kept with the job, passed to the
+    staff who answer the inbox, thanked; None when no payment was said to be made lately."""
+    claim = turn.slots.get("paid_claim")
+    try:
+        said_at = datetime.fromisoformat(claim["at"]) if isinstance(claim, dict) else None
+    except (KeyError, TypeError, ValueError):
+        said_at = None
+    if said_at is None or turn.now - es_ar.aware(said_at) > PROOF_WAIT:
+        return None
+    job = turn.session.get(Job, claim["job_id"]) if isinstance(claim.get("job_id"), int) else None
+    if job is not None:
+        for item in media:
+            turn.session.add(JobEvent(job_id=job.id, kind="photo", actor=turn.actor,
+                                      note="Comprobante de pago",
+                                      data={"message_id": item.message_id, "type": item.type}))
+    turn.conversation.slots = {k: v for k, v in turn.slots.items() if k != "paid_claim"}
+    c = turn.conversation
+    turn.tell_staff(texts.render(
+        "staff_payment_proof", who=(turn.customer.name if turn.customer else None) or c.profile_name,
+        phone=es_ar.readable_phone(c.phone) or c.wa_id, number=job.number if job else None,
+        link=conversation_link(turn.settings, c.id)))
+    return [Text(texts.render("cust_payment_proof", name=turn.first_name))]

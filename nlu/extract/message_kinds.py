@@ -265,3 +265,37 @@ def asks_about_team(text: str, names: tuple[str, ...] = ()) -> bool:
         return True
     words = set(re.findall(r"[a-zñ]+", text))
     return bool(words & set(names)) and bool(_ABOUT_SOMEONE.search(text))
+
+
+# A customer saying they already paid, not asking how to ("ya te transferí", "le pagué al técnico
+# en efectivo", "listo, está pagado", "te mandé la plata por mercado pago"): the `payment` intent
+# holds both, and sending the ways to pay to someone who just paid reads as a dun.
+_PAID_VERBS = (r"(?:transferi|transferimos|deposite|depositamos|pague|pagamos|abone|abonamos|"
+               r"cancele\s+(?:la\s+)?(?:factura|deuda|saldo)|gire|"
+               r"(?:mande|pase|envie|hice|hicimos)\s+(?:la\s+|el\s+)?(?:plata|guita|transferencia|"
+               r"transfe|pago|deposito|comprobante|giro))")
+_PAID = re.compile(
+    rf"\b{_PAID_VERBS}\b"
+    r"|\b(?:esta|estaria|quedo|quedaria|ya)\s+(?:todo\s+)?(?:pagad[oa]|pago|abonad[oa]|saldad[oa]|"
+    r"transferid[oa]|cancelad[oa]\s+(?:la\s+deuda|el\s+saldo))\b"
+    r"|\b(?:listo|hecho|hecha)\s+(?:el\s+|la\s+)?(?:pago|transferencia|transfe|deposito)\b"
+    r"|\b(?:pago|transferencia|transfe|deposito)\s+(?:hech[oa]|realizad[oa]|enviad[oa])\b"
+    r"|\b(?:ahi\s+(?:va|van|te\s+va|les\s+va|tenes|tienen)|te\s+paso|les\s+paso|adjunto|mando)\s+"
+    r"(?:el\s+|los\s+)?comprobantes?\b"
+)
+# "todavía no pagué", "no pude transferir", "¿cómo les pago?", "¿ya les pagué?" (unsure)
+_NOT_PAID = re.compile(
+    r"\b(?:no|todavia\s+no|aun\s+no|nunca|sin)\s+(?:\w+\s+){0,2}?"
+    r"(?:transferi|pague|pagamos|deposite|abone|pude|puedo|me\s+deja|me\s+dejo|anda|funciona|llego)\b"
+    r"|\bcomo\s+(?:\w+\s+)?(?:pago|transfiero|abono)\b|\bsi\s+ya\s+(?:les?\s+|te\s+)?pague\b"
+)
+
+
+def says_paid(text: str) -> bool:
+    """Whether a customer's message says they already paid (asked as a question, "¿ya les
+    pagué?", it is no word that they did)."""
+    folded = "".join(ch for ch in unicodedata.normalize("NFKD", (text or "").lower())
+                     if not unicodedata.combining(ch))
+    if re.search(r"\bpag(?:ue|amos)\s*\?", folded):
+        return False
+    return bool(_PAID.search(folded)) and not _NOT_PAID.search(folded)

@@ -137,3 +137,16 @@ def find_name(text: str) -> str | None:
         if m and words[0] not in _STOP_SIGNATURE | NOT_NAMES and not any(w in _NOT_SIGNED for w in words):
             return m.group("n")
     return None
+
+
+# "a nombre de Julia Ferreyra", "a nombre de mi mamá, Elena Ruiz": who a visit or an invoice is
+# for, said outright (capitalized: "a nombre de la empresa" names nobody)
+_FOR_NAME = re.compile(
+    r"\ba\s+nombre\s+de\s+(?:(?:mi|mí)\s+\w+\s*[,:?]?\s+)?"
+    r"(?P<n>[A-ZÁÉÍÓÚÑ][a-záéíóúñü']+(?:\s+(?:de\s+)?[A-ZÁÉÍÓÚÑ][a-záéíóúñü']+){0,3})")
+
+
+def for_name(text: str) -> str | None:
+    """The name a visit or an invoice is asked to be under ("a nombre de Julia Ferreyra")."""
+    said = _FOR_NAME.search(text or "")
+    return said.group("n") if said else None

@@ -19,6 +19,7 @@ from core.messaging.replies import Button, Buttons, Reply
 from core.models import ConversationRole
 from flows.buttons import ClarifyTap
 from flows.prices import asks_price
+from flows.staff_questions import is_question
 from flows.turn import Turn
 from nlu.intent.evaluate import ASK_BELOW
 
@@ -34,8 +35,9 @@ TITLES = {
     "human": "Hablar con alguien", "tech_on_the_way": "Voy en camino", "tech_arrived": "Llegué",
     "tech_job_done": "Terminé el trabajo", "tech_cannot_complete": "No pude terminar",
     "tech_agenda": "Ver mi agenda", "owner_summary": "Ver el resumen",
-    "owner_unpaid": "Quién me debe",
+    "owner_unpaid": "Quién me debe", "other": "Otra consulta",
 }
+OTHER = "other"  # offered to a customer's question only: none of the meanings, ask the office
 NOT_OFFERED = frozenset({"greeting", "other"})  # never worth a button
 FREE = (None, "after_person")  # the conversation's flows in which a new request can start
 
@@ -83,7 +85,14 @@ def meant(turn: Turn) -> tuple[str, str] | None:
 
 def _options(turn: Turn) -> list[str]:
     ranked = turn.result.alternatives or []
-    return [intent for intent in ranked if intent in TITLES][:MAX_OPTIONS]
+    options = [intent for intent in ranked if intent in TITLES and intent not in NOT_OFFERED
+               ][:MAX_OPTIONS]
+    if turn.conversation.role is ConversationRole.CUSTOMER and is_question(turn.text) \
+            and len(options) >= 2:
+        # "¿el técnico tiene matrícula?": a question may be none of the likeliest meanings; the
+        # last button passes it to the office (`staff_questions`), never a dead end
+        options = [*options[:MAX_OPTIONS - 1], OTHER]
+    return options
 
 
 def _masked(text: str) -> str:

@@ -13,6 +13,7 @@ from core import es_ar
 from core.billing.price_book import list_items
 from core.messaging import texts
 from core.messaging.replies import Reply, Text
+from core.models import ConversationRole, Urgency
 from flows.turn import Turn
 from flows.work_text import match_lines
 from nlu.extract.text import fold_aligned
@@ -99,8 +100,10 @@ def _asked(turn: Turn):
     found = _ASKS.search(folded)
     if found is not None:
         # "¿cuánto me va a salir todo?" in a booking names no work: the booking's problem does
+        # and with a visit booked ("¿cuánto me va a salir más o menos?"), the visit's problem
         return (_lines(turn, _work_asked(text, found))
-                or _lines(turn, turn.slots.get("description") or ""))
+                or _lines(turn, turn.slots.get("description") or "")
+                or _lines(turn, _open_job_work(turn)))
     follow = _FOLLOW_UP.match(folded)
     if follow is None or len(folded.split()) > FOLLOW_UP_WORDS or not _priced_lately(turn):
         return None
@@ -121,9 +124,21 @@ def _priced_lately(turn: Turn) -> bool:
     return timedelta(0) <= turn.now - priced <= FOLLOW_UP_WINDOW
 
 
+def _open_job_work(turn: Turn) -> str:
+    job = turn.open_job if turn.role is ConversationRole.CUSTOMER else None
+    return (job.description or "") if job is not None else ""
+
+
 def _visit_price(turn: Turn) -> str | None:
-    """The listed price of a visit ("Visita de diagnóstico"), if the price book has one."""
-    for item in list_items(turn.session):
-        if re.search(r"\bvisita\b", es_ar.folded(item.name)):
-            return es_ar.pesos(item.price)
-    return None
+    """The listed price of a visit ("Visita de diagnóstico"), if the price book has one; for
+    an emergency booked, the urgent visit's when the book lists one ("Visita de urgencia")."""
+    visits = [item for item in list_items(turn.session)
+              if re.search(r"\bvisita\b", es_ar.folded(item.name))]
+    job = turn.open_job if turn.role is ConversationRole.CUSTOMER else None
+    if job is not None and job.urgency is Urgency.EMERGENCY:
+        urgent = [item for item in visits if re.search(r"\burgen", es_ar.folded(item.name))]
+        visits = urgent or visits
+    else:
+        visits = [item for item in visits if not re.search(r"\burgen", es_ar.folded(item.name))] \
+            or visits
+    return es_ar.pesos(visits[0].price) if visits else None

@@ -1,4 +1,5 @@
-"""A technician's question the bot cannot answer goes to the office, not to "no te entendí".
+"""A technician's (or a customer's) question the bot cannot answer goes to the office, not to
+"no te entendí".
 
 "¿Me pasás el número de la ART? Me corté con una chapa", "¿dónde dejo la factura del
 corralón?", "¿mañana se trabaja, que es feriado?": a technician asks the business, and the bot
@@ -13,6 +14,7 @@ from __future__ import annotations
 import re
 
 from core import es_ar
+from core.links import conversation_link
 from core.messaging import texts
 from core.messaging.replies import Reply, Text
 from core.models import ConversationRole
@@ -35,6 +37,8 @@ def forward(turn: Turn) -> list[Reply] | None:
     """Pass a technician's question to the office; None when it is no question or nobody is
     there to ask."""
     c = turn.conversation
+    if c.role is ConversationRole.CUSTOMER:
+        return _customer_question(turn)
     if c.role is not ConversationRole.TECHNICIAN or not turn.text or not is_question(turn.text):
         return None
     name = turn.user.name if turn.user else (c.profile_name or es_ar.readable_phone(c.phone))
@@ -45,3 +49,24 @@ def forward(turn: Turn) -> list[Reply] | None:
         return None
     boss = es_ar.first_name(office[0].name) if len(office) == 1 else None
     return [Text(texts.render("tech_question_passed", boss=boss))]
+
+
+CUSTOMER_QUESTION_WORDS = 3  # "¿qué?" or "¿y?" is confusion, not a question for the office
+
+
+def _customer_question(turn: Turn) -> list[Reply] | None:
+    """"¿El técnico tiene matrícula de gasista?", "¿trabajan con obra social?": a customer's
+    question the bot has no answer for is the business's to answer, not a miss. The inbox staff
+    get it with the conversation's link; the customer hears it was passed on."""
+    c = turn.conversation
+    if not turn.text or not is_question(turn.text) \
+            or len(es_ar.folded(turn.text).split()) < CUSTOMER_QUESTION_WORDS:
+        return None
+    customer = turn.customer
+    office = turn.tell_staff(texts.render(
+        "staff_customer_question", name=(customer.name if customer else None) or c.profile_name,
+        phone=es_ar.readable_phone(c.phone) or c.wa_id, text=es_ar.shortened(turn.text, QUOTE),
+        link=conversation_link(turn.settings, c.id)))
+    if not office:
+        return None
+    return [Text(texts.render("cust_question_passed", name=turn.first_name))]

@@ -7,11 +7,14 @@ from core.messaging import texts
 from core.messaging.replies import Reply, Text
 from core.models import ConversationRole
 from flows.engine import FlowSpec
+from flows import prices
 from flows.turn import Turn
 
 
 def handle(turn: Turn) -> list[Reply]:
     job = turn.open_job
+    if job is not None and (price := prices.answer(turn)):
+        return price  # "¿cuánto me va a salir más o menos?" about the visit booked: its price
     if job is None:
         return [Text(texts.render("status_none"))]
     settings = turn.settings

@@ -13,7 +13,9 @@ from sqlalchemy import select
 
 from core import es_ar, jobs
 from core.billing import invoicing
+from core.billing.payments import OPEN_INVOICE, record_manual_payment
 from core.errors import DomainError
+from core.links import invoice_link
 from core.es_ar import at_hour, day_phrase, first_name, weekday_date, yes_or_no
 from core.jobs.scheduling import DEFAULT_DURATION, Slot, free_slots, is_slot_free
 from core.jobs.work_summary import Line, WorkSummary
@@ -29,6 +31,7 @@ from core.models import (
     InvoiceStatus,
     Job,
     JobEvent,
+    PaymentMethod,
     Urgency,
 )
 from flows import technician_absent
@@ -54,6 +57,7 @@ from flows.technician_jobs import (
 from flows.turn import Turn
 from flows.work_text import match_lines, render_work_summary
 from flows.work_text import stated_amount as parse_stated_amount
+from nlu.extract.message_kinds import paid_on_site
 from nlu.schema import Extraction
 
 
@@ -75,8 +79,9 @@ def start_done(turn: Turn, job: Job, text: str, result: Extraction | None) -> li
         clear(turn.conversation)
         return [Text(texts.render("tech_done_no_amount", number=job.number))]
     customer = job.customer.name if job.customer else None
-    return TECH_DONE.start(turn, **_summary_slots(job, summary, text),
-                           body=_summary_body(summary, job.number, customer))
+    paid = paid_on_site(text)  # "me pagó en efectivo": the invoice goes out settled
+    return TECH_DONE.start(turn, **_summary_slots(job, summary, text), paid_on_site=paid,
+                           body=_summary_body(summary, job.number, customer, paid))
 
 
 def _ask_done(turn: Turn) -> list[Reply]:
@@ -138,10 +143,11 @@ def _summary_slots(job: Job, summary: WorkSummary, text: str) -> dict:
     }
 
 
-def _summary_body(summary: WorkSummary, number: int, customer: str | None) -> str:
+def _summary_body(summary: WorkSummary, number: int, customer: str | None,
+                  paid: str | None = None) -> str:
     """The confirmation, within WhatsApp's 1024 characters: the last lines fold into one."""
     lines = summary.lines
-    body = render_work_summary(summary, number, customer)
+    body = render_work_summary(summary, number, customer, paid)
     for keep in range(len(lines) - 1, -1, -1):
         if len(body) <= MAX_INTERACTIVE_BODY:
             return body
@@ -152,7 +158,7 @@ def _summary_body(summary: WorkSummary, number: int, customer: str | None) -> st
                       confidence=min(line.confidence for line in rest))
         unmatched = [short(u, 40) for u in summary.unmatched[:3]]
         body = render_work_summary(replace(summary, lines=[*lines[:keep], folded],
-                                           unmatched=unmatched), number, customer)
+                                           unmatched=unmatched), number, customer, paid)
     return body if len(body) <= MAX_INTERACTIVE_BODY else body[: MAX_INTERACTIVE_BODY - 1] + "…"
 
 
@@ -167,7 +173,7 @@ def _confirm_done(turn: Turn, job_id: int) -> list[Reply]:
         clear(conversation)
         return [wrong_state(job)]
     summary = {key: slots.get(key) for key in
-               ("lines", "total", "stated_amount", "unmatched", "said")}
+               ("lines", "total", "stated_amount", "unmatched", "said", "paid_on_site")}
     try:
         with turn.session.begin_nested():
             if job.status != S.ON_SITE:  # "terminé" without a "llegué" first
@@ -191,6 +197,7 @@ def _confirm_done(turn: Turn, job_id: int) -> list[Reply]:
                 # Never charge other than what the technician confirmed.
                 raise ChargeMismatch(f"la factura daría {es_ar.pesos(invoice.total)} y "
                                      f"confirmaste {es_ar.pesos(Decimal(summary['total']))}")
+            collected = _collected_on_site(turn, invoice, summary.get("paid_on_site"))
             if invoice.status in (InvoiceStatus.PENDING, InvoiceStatus.INTERNAL):
                 invoicing.request_issue(turn.session, invoice.id)
             waits_for_id = invoice.status is InvoiceStatus.DRAFT
@@ -202,9 +209,30 @@ def _confirm_done(turn: Turn, job_id: int) -> list[Reply]:
     # (services/invoice_delivery.py), so the rating never comes before the bill.
     tell_customer(turn, job, "customer_thanks", number=job.number)
     customer = (job.customer.name if job.customer else None) or THE_CUSTOMER
+    if summary.get("paid_on_site") and not collected:
+        # a transfer the office must see arrive, or cash on an invoice that waits for the
+        # customer's ID: the inbox staff hear it, with where to record it
+        turn.tell_staff(texts.render(
+            "staff_paid_on_site", technician=turn.user.name if turn.user else None,
+            customer=customer, number=job.number, total=es_ar.pesos(invoice.total),
+            transfer=summary["paid_on_site"] == "transfer",
+            link=invoice_link(turn.settings, invoice.id)))
     return [Text(texts.render("tech_done", number=job.number, customer=customer,
                               needs_id=waits_for_id and not waits_for_cuit,
-                              needs_cuit=waits_for_cuit))]
+                              needs_cuit=waits_for_cuit, collected=collected))]
+
+
+def _collected_on_site(turn: Turn, invoice, paid: str | None) -> bool:
+    """Cash the technician says they took in full is recorded on the invoice (it then reaches
+    the customer settled, never with the ways to pay); a transfer is the office's to confirm."""
+    if paid != "cash" or invoice.status not in OPEN_INVOICE or invoice.total <= 0:
+        return False
+    who = first_name(turn.user.name) if turn.user else None
+    record_manual_payment(turn.session, invoice, method=PaymentMethod.CASH, amount=invoice.total,
+                          actor=turn.actor, now=turn.now,
+                          note=f"Cobrado en efectivo por {who} en el lugar" if who else
+                          "Cobrado en efectivo en el lugar")
+    return True
 
 
 def _done_note(summary: dict) -> str:

@@ -258,7 +258,8 @@ def _quantity_text(quantity: Decimal) -> str | None:
     return text.replace(".", ",")
 
 
-def render_work_summary(summary: WorkSummary, job_number: int, customer_name: str | None) -> str:
+def render_work_summary(summary: WorkSummary, job_number: int, customer_name: str | None,
+                        paid: str | None = None) -> str:
     """The message that asks the technician to confirm the lines before invoicing."""
     lines = [{"description": line.description, "quantity": _quantity_text(line.quantity),
               "amount": es_ar.pesos(line.amount), "doubtful": line.doubtful}
@@ -277,4 +278,5 @@ def render_work_summary(summary: WorkSummary, job_number: int, customer_name: st
         unmatched=summary.unmatched,
         unsure=summary.unsure,
         doubtful=any(line.doubtful for line in summary.lines),
+        paid=paid,
     )

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from core import es_ar
 from core.billing import invoicing
 from core.billing.invoice_links import pdf_filename, pdf_link
-from core.billing.payments import payment_options
+from core.billing.payments import invoice_balance, payment_options
 from core.db import Database
 from core.messaging import texts
 from core.messaging.outbox import customer_conversation, queue_replies
@@ -32,6 +32,7 @@ from core.models import (
     InvoiceStatus,
     Job,
     JobEvent,
+    JobStatus,
     Organization,
     utcnow,
 )
@@ -69,6 +70,15 @@ def invoice_replies(session: Session, invoice: Invoice, settings: Settings,
     )
     replies: list[Reply] = [Document(filename=pdf_filename(invoice),
                                      link=pdf_link(invoice, settings), caption=caption)]
+    if invoice_balance(session, invoice) <= 0:
+        # paid before it got here (cash to the technician): thanks, never the ways to pay
+        replies.append(Text(texts.render("cust_invoice_paid", total=es_ar.pesos(Decimal(invoice.total)))))
+        return replies
+    if job is not None and _paid_on_site(session, job) == "transfer":
+        # the technician says they transferred: the office confirms it, nobody duns them
+        replies.append(Text(texts.render("cust_transfer_told", tech=es_ar.first_name(
+            job.technician.name if job.technician else None))))
+        return replies
     options = payment_options(session, customer) if customer else None
     if link or (options is not None and options.any):
         replies.append(Text(texts.render(
@@ -92,7 +102,7 @@ def deliver(db: Database, redis: Redis, settings: Settings, org_id: int, invoice
         customer = session.get(Customer, invoice.customer_id)
         conversation = customer_conversation(session, customer)
         link = None
-        if link_maker is not None:
+        if link_maker is not None and invoice_balance(session, invoice) > 0:
             try:
                 link = link_maker(session, invoice)
             except Exception:
@@ -113,6 +123,15 @@ def deliver(db: Database, redis: Redis, settings: Settings, org_id: int, invoice
     log.info("invoice %s delivered (%d messages%s)", invoice_id, len(ids),
              ", with payment link" if link else "")
     return Delivery("sent" if ids else "no_address", ids, link)
+
+
+def _paid_on_site(session: Session, job: Job) -> str | None:
+    """How the technician said the customer paid them when closing the job ("cash",
+    "transfer"), from the completion's work summary; None when they did not say."""
+    data = session.scalar(select(JobEvent.data).where(
+        JobEvent.job_id == job.id, JobEvent.to_status == JobStatus.COMPLETED)
+        .order_by(JobEvent.id.desc()).limit(1)) or {}
+    return (data.get("work_summary") or {}).get("paid_on_site")
 
 
 def _rated(session: Session, job: Job) -> bool:

@@ -299,3 +299,38 @@ def says_paid(text: str) -> bool:
     if re.search(r"\bpag(?:ue|amos)\s*\?", folded):
         return False
     return bool(_PAID.search(folded)) and not _NOT_PAID.search(folded)
+
+
+# A technician telling that the customer already paid them ("me pagó 50 lucas en efectivo",
+# "cobré en efectivo", "ya me transfirió"): the invoice that follows is settled, not dunned.
+# A part of it (a deposit, half, the rest owed) or a "no" is left to the office.
+_PAID_CASH = re.compile(
+    r"\b(?:(?:me|nos|ya)\s+(?:lo\s+|la\s+)?(?:pago|pagaron|abono|abonaron|dio|dieron)|cobre|cobramos|"
+    r"cobrado|pagado|abonado)\b(?:\s+\S+){0,4}?\s+(?:en\s+|de\s+|con\s+)?(?:efectivo|cash|mano|billetes?|"
+    r"contado)\b"
+    r"|\b(?:en\s+)?(?:efectivo|cash)\s*,?\s+(?:me\s+|ya\s+)?(?:lo\s+)?(?:pago|pagaron|abono|cobre|dio)\b"
+)
+_PAID_TRANSFER = re.compile(
+    r"\b(?:me|nos|ya|le|les)\s+(?:lo\s+)?(?:transfirio|transfirieron|"
+    r"(?:hizo|hicieron|mando|mandaron)\s+(?:la\s+)?(?:transferencia|transfe|plata)|"
+    r"(?:pago|pagaron|abono)\s+(?:\S+\s+){0,3}?(?:con|por|x)\s+(?:transferencia|transfe|mp|mercado\s*pago))\b"
+    r"|\b(?:cobre|cobrado|pagado|(?<!el )(?<!un )pago)\s+(?:\S+\s+){0,3}?(?:con|por|x)\s+(?:transferencia|transfe|mp|"
+    r"mercado\s*pago)\b"
+)
+_PAID_IN_PART = re.compile(
+    r"\b(?:no|todavia|aun|nunca)\s+(?:me\s+|nos\s+|lo\s+)?(?:pago|pagaron|abono|transfirio|dio|tenia|tiene|cobre)\b"
+    r"|\b(?:sena|adelanto|anticipo|parte|mitad|resto|falta|faltan|debe|deben|queda\s+debiendo)\b"
+)
+
+
+def paid_on_site(text: str) -> str | None:
+    """"cash" or "transfer" when a technician says the customer paid them in full, else None."""
+    folded = "".join(ch for ch in unicodedata.normalize("NFKD", (text or "").lower())
+                     if not unicodedata.combining(ch))
+    if _PAID_IN_PART.search(folded):
+        return None
+    if _PAID_CASH.search(folded):
+        return "cash"
+    if _PAID_TRANSFER.search(folded):
+        return "transfer"
+    return None

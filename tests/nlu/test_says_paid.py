@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nlu.extract.message_kinds import says_paid
+from nlu.extract.message_kinds import paid_on_site, says_paid
 
 
 @pytest.mark.parametrize("text", [
@@ -42,3 +42,31 @@ def test_saying_it_was_paid(text):
 ])
 def test_asking_how_or_whether_is_no_payment_made(text):
     assert not says_paid(text)
+
+
+@pytest.mark.parametrize(("text", "how"), [
+    ("listo, perdia la union del calefon, la selle. me pago 50 lucas en efectivo", "cash"),
+    ("terminé, cambié el flexible, cobré 15 lucas en efectivo", "cash"),
+    ("listo, efectivo, me pagó 15 lucas", "cash"),
+    ("cobrado en efectivo 15k", "cash"),
+    ("me dieron 15 lucas en mano", "cash"),
+    ("ya me transfirió los 20 mil", "transfer"),
+    ("terminé, me hizo la transferencia", "transfer"),
+    ("listo 30 lucas, pagó con mp", "transfer"),
+])
+def test_a_technician_paid_on_the_spot(text, how):
+    assert paid_on_site(text) == how
+
+
+@pytest.mark.parametrize("text", [
+    "cobrale 15 lucas",  # to charge, not charged
+    "terminé, cobrale 15 lucas, paga en efectivo cuando vuelva",
+    "cobrale 40 lucas, me paga en efectivo",
+    "cobrale 30 lucas, el pago por transferencia",
+    "me dio 20 de seña en efectivo",  # a part: the office settles the rest
+    "me pagó la mitad en efectivo",
+    "no me pagó, dice que transfiere mañana",
+    "terminé, todavía no me pagó",
+])
+def test_a_charge_to_make_or_a_part_is_no_payment_in_full(text):
+    assert paid_on_site(text) is None

@@ -43,6 +43,7 @@ from flows.burst import Burst, BurstItem
 from flows.buttons import CallbackData, MenuTap, decode
 from flows.context import org_context
 from flows.customer_job_change import visit
+from flows.customer_rating import FLOW_RATING
 from flows.turn import Notify, Turn, flow_active
 from flows.understood import understood
 from nlu.extract import extract, spoken
@@ -53,6 +54,7 @@ from nlu.extract.message_kinds import (
     names_its_day_as_fine,
     someone_else_receives,
 )
+from nlu.intent.evaluate import ASK_BELOW
 from nlu.schema import OrgContext
 
 PREVIEW = 120
@@ -165,19 +167,26 @@ def _route(turn: Turn, parts: list[str]) -> list[Reply]:
 
 
 def _each_question(turn: Turn, items: list[BurstItem], context: OrgContext) -> list[Reply]:
-    """An owner's burst that asks two things ("¿qué tenemos mañana?", then "¿y quién me debe?")
-    gets each answered, in order; a question in several messages ("che", "pasame el resumen")
-    or one question and small talk is read whole, as any burst ([] for those)."""
+    """A burst that asks two things in two messages gets each answered, in order: an owner's
+    "¿qué tenemos mañana?" then "¿y quién me debe?"; a customer's "ya te transferí" then "¿me
+    mandás la factura?". A request in several messages ("che", "pasame el resumen"; "hola", "se
+    me rompió el termo", "estoy en Palermo") or one question and small talk is read whole, as
+    any burst ([] for those)."""
     said = [i.text for i in items if i.text]
-    if (turn.role is not OWNER or len(said) < 2 or turn.tap is not None or turn.command
-            or turn.conversation.flow):
+    free = turn.conversation.flow is None or (
+        turn.role is CUSTOMER and turn.conversation.flow == FLOW_RATING)
+    if (turn.role not in (OWNER, CUSTOMER) or len(said) < 2 or turn.tap is not None
+            or turn.command or not free):
         return []
-    questions = []
+    questions: list[Turn] = []
     for text in said:
-        result = extract(text, OWNER.value, turn.now, context, turn.settings, turn.context)
-        if _owner_question(result.intent, text, context):
+        result = extract(text, turn.role.value, turn.now, context, turn.settings, turn.context)
+        if (result.confidence or 0) >= ASK_BELOW and _one_shot(turn.role, result.intent, text,
+                                                               context):
             questions.append(replace(turn, text=text, result=result))
-    if len(questions) < 2:
+    # a customer's two messages of one intent are one question ("¿cuándo vienen?" "¿hoy?")
+    if len(questions) < 2 or (turn.role is CUSTOMER
+                              and len({q.intent for q in questions}) < len(questions)):
         return []
     answers: list[Reply] = []
     for question in questions:
@@ -185,8 +194,15 @@ def _each_question(turn: Turn, items: list[BurstItem], context: OrgContext) -> l
     return answers
 
 
-def _owner_question(intent: str, text: str, context: OrgContext) -> bool:
-    """A message an owner's flows answer on its own: figures, debts, the team."""
+# What a customer asks that is answered on its own, whatever else the burst says
+CUSTOMER_ONE_SHOT = frozenset({"job_status", "invoice_request", "payment"})
+
+
+def _one_shot(role: ConversationRole, intent: str, text: str, context: OrgContext) -> bool:
+    """A message answered on its own: an owner's figures, debts or team; a customer's visit,
+    invoice or payment."""
+    if role is CUSTOMER:
+        return intent in CUSTOMER_ONE_SHOT
     if intent in ("owner_summary", "owner_unpaid"):
         return True
     names = tuple(es_ar.folded(n).split()[0] for n in context.technicians if es_ar.folded(n))

@@ -30,7 +30,6 @@ Creating the job at the end, and an emergency's dispatch, is `flows/booking_job.
 from __future__ import annotations
 
 import logging
-import re
 from datetime import datetime, time, timedelta
 
 from rapidfuzz import fuzz

@@ -1,20 +1,26 @@
-"""The customer's "¿cuándo vienen?": their open job's state, day, technician, ETA and a link."""
+"""The customer's "¿cuándo vienen?": their open job's state, day, technician, ETA and a link;
+asked about the visit's price or how to get ready for it, that answer instead."""
 
 from __future__ import annotations
 
+from core import es_ar
 from core.jobs.tracking import job_view, tracking_token, tracking_url
 from core.messaging import texts
 from core.messaging.replies import Reply, Text
 from core.models import ConversationRole
+from flows import prices, staff_questions
 from flows.engine import FlowSpec
-from flows import prices
 from flows.turn import Turn
+from nlu.extract.message_kinds import asks_to_get_ready
 
 
 def handle(turn: Turn) -> list[Reply]:
     job = turn.open_job
     if job is not None and (price := prices.answer(turn)):
         return price  # "¿cuánto me va a salir más o menos?" about the visit booked: its price
+    if job is not None and asks_to_get_ready(es_ar.folded(turn.text)) \
+            and (passed := staff_questions.forward(turn)):
+        return passed  # "¿compro algo antes o el técnico lleva todo?": the office answers
     if job is None:
         return [Text(texts.render("status_none"))]
     settings = turn.settings

@@ -193,7 +193,12 @@ def _act_on_text(turn: Turn, action: str) -> list[Reply]:
         unsure = action == "cannot" and job.status is S.SCHEDULED and not names_job(job, text)
         if unsure and (asked := staff_questions.forward(turn)):
             return asked
-        if not (unsure and local_date(job.scheduled_start, turn.zone) != turn.today):
+        # "salgo para lo de Lucía" when her visit is on a later day: the customer would hear
+        # "va en camino" days early; the technician confirms it with a tap first
+        ahead = (action in ("on_the_way", "arrived") and job.status is S.SCHEDULED
+                 and job.scheduled_start is not None
+                 and local_date(job.scheduled_start, turn.zone) > turn.today)
+        if not ahead and not (unsure and local_date(job.scheduled_start, turn.zone) != turn.today):
             return _act(turn, action, job, text=text, result=result, eta=eta)
     return TECH_PICK.start(turn, action=action, text=text, eta=eta, amount=result.amount,
                            date=result.date, reason=result.description,
@@ -271,7 +276,16 @@ def _which_job(turn: Turn, action: str, found: list[Job], eta: int) -> ListMessa
         rows.append(Row(id=tap.encode(),
                         title=short(f"#{job.number} {name}", MAX_ROW_TITLE),
                         description=short(details, MAX_ROW_DESCRIPTION)))
-    return ListMessage(body=texts.render("tech_which_job", action=action), button=ROWS_BUTTON,
+    ahead = None
+    if len(found) == 1 and (start := found[0].scheduled_start) is not None \
+            and local_date(start, turn.zone) > turn.today:
+        job = found[0]
+        ahead = {"number": job.number, "customer": first_name(job.customer.name if job.customer
+                                                             else None) or THE_CUSTOMER,
+                 "when": f"{day_phrase(local_date(start, turn.zone), turn.today)} a las "
+                         f"{clock_hm(start.astimezone(turn.zone))}"}
+    return ListMessage(body=texts.render("tech_which_job", action=action, ahead=ahead),
+                       button=ROWS_BUTTON,
                        sections=(Section(title="Tus trabajos", rows=tuple(rows)),))
 
 

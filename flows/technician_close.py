@@ -15,10 +15,10 @@ from core import es_ar, jobs
 from core.billing import invoicing
 from core.billing.payments import OPEN_INVOICE, record_manual_payment
 from core.errors import DomainError
-from core.links import invoice_link
 from core.es_ar import at_hour, day_phrase, first_name, weekday_date, yes_or_no
 from core.jobs.scheduling import DEFAULT_DURATION, Slot, free_slots, is_slot_free
 from core.jobs.work_summary import Line, WorkSummary
+from core.links import invoice_link
 from core.messaging import texts
 from core.messaging.replies import (
     MAX_INTERACTIVE_BODY,

@@ -334,3 +334,22 @@ def paid_on_site(text: str) -> str | None:
     if _PAID_TRANSFER.search(folded):
         return "transfer"
     return None
+
+
+# A customer asking how to get ready for the visit, not when it is ("¿necesito comprar algo o
+# el técnico lleva todo?", "¿tengo que mover los muebles?", "¿hace falta que corte la luz?"): the
+# office answers it (the model reads a question about the visit as its status).
+_GET_READY = re.compile(
+    r"\b(?:necesito|necesitamos|tengo\s+que|tenemos\s+que|hay\s+que|debo|deberia|hace\s+falta\s+que|"
+    r"conviene)\s+(?:\w+\s+){0,2}?(?:comprar|conseguir|tener|preparar|mover|sacar|dejar|cortar|"
+    r"apagar|vaciar|despejar|correr|llevar|estar|compre|consiga|tenga|prepare|mueva|saque|deje|"
+    r"corte|apague|vacie|despeje|corra|lleve|este)\b"
+    r"|\b(?:lleva|llevan|trae|traen|tiene|tienen)\s+(?:el\s+|los\s+|la\s+|las\s+|sus\s+|su\s+)?"
+    r"(?:todo|materiales|repuestos?|herramientas?|escalera|caños|cables?|la\s+pieza|el\s+repuesto)\b"
+    r"|\b(?:compro|consigo|preparo|muevo|saco|corto|apago|vacio|dejo)\s+(?:\w+\s+){0,3}?antes\b"
+)
+
+
+def asks_to_get_ready(folded: str) -> bool:
+    """Whether a customer asks what to do or have ready for the visit (folded text)."""
+    return bool(_GET_READY.search(folded))

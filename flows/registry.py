@@ -8,7 +8,16 @@ the same turn: a technician's own flow first, then a customer's requests about a
 
 from __future__ import annotations
 
-from flows import booking, customer_jobs, owner, owner_figures, owner_team, status, technician
+from flows import (
+    booking,
+    customer_jobs,
+    owner,
+    owner_assign,
+    owner_figures,
+    owner_team,
+    status,
+    technician,
+)
 from flows.engine import FlowSpec
 
 FLOWS: tuple[FlowSpec, ...] = (
@@ -17,6 +26,7 @@ FLOWS: tuple[FlowSpec, ...] = (
     booking.SPEC,
     status.SPEC,
     owner_figures.SPEC,  # before the owner's numbers: "el resumen está mal" asks for no summary
+    owner_assign.SPEC,  # "pasale lo de Graciela a Diego": before the team's "¿dónde anda Diego?"
     owner_team.SPEC,  # before the owner's numbers: "¿quién está de guardia?" is no "quién me debe"
     owner.SPEC,
 )

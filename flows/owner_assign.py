@@ -1,0 +1,103 @@
+"""The owner handing a visit to another technician from WhatsApp: "pasale lo de Graciela a
+Diego", "que lo haga Diego al #12", "asignale el 12 a Carlos".
+
+The contract has no intent for it (an owner's is a summary or who owes), so these arrive as
+`other` and, without this flow, met "no te entendí". The job is found among the open ones by its
+number or its customer's name, the technician by first name; one of each, and it is done at once
+(the owner's word is the order, as the back-office's "Asignar" button is): both technicians hear
+it on WhatsApp and the owner gets the visit back. Two jobs that fit are listed, never guessed."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from core import es_ar, jobs
+from core.errors import DomainError
+from core.jobs import OPEN_STATUSES
+from core.jobs.notices import technician_notice
+from core.messaging import texts
+from core.messaging.replies import Reply, Text
+from core.models import ConversationRole, Job, Role, User
+from flows.customer_job_change import visit
+from flows.engine import FlowSpec
+from flows.turn import Turn
+from nlu.extract.message_kinds import TEAM_MISREAD
+
+LISTED = 5
+# "pasale/pasáselo/dale/asignale/mandale … a Diego", "que lo haga Diego", "que vaya Diego"
+# ("¿qué pasa con Diego?" or "dale, gracias" are no order: the bare verbs are left out)
+_HAND = re.compile(
+    r"\b(?:pasa(?:le|selo|sela|lo|la)|da(?:selo|sela)|dale\s+(?:el|lo|la)|"
+    r"asigna(?:le|selo|sela|lo|la)?|manda(?:le|lo|la)|cambia(?:le)?\s+(?:el\s+)?tecnico|"
+    r"reasigna(?:le|lo|la)?)\b"
+    r"|\bque\s+(?:lo\s+|la\s+)?(?:haga|agarre|tome|vaya|cubra)\b"
+)
+# "#12", "el 12", "el trabajo 12" (not a date: "el 7/12")
+_NUMBER = re.compile(r"(?:#|\bel\s+|\btrabajo\s+|\bnumero\s+|\bnro\s+)(\d{1,6})\b(?![/.]\d)")
+
+
+def handle(turn: Turn) -> list[Reply]:
+    said = es_ar.folded(turn.text)
+    if not _HAND.search(said):
+        return []
+    technicians = list(turn.session.scalars(
+        select(User).where(User.role == Role.TECHNICIAN, User.active.is_(True))))
+    words = said.split()
+    named = [t for t in technicians if es_ar.folded(es_ar.first_name(t.name)) in words]
+    if len(named) != 1:
+        return []  # no technician, or two ("pasale a Diego lo de Carlos"): not for a guess
+    technician = named[0]
+    found = _jobs_meant(turn, said, es_ar.folded(es_ar.first_name(technician.name)))
+    if not found:
+        return [Text(texts.render("owner_assign_which", jobs=[], technician=technician.name))]
+    if len(found) > 1:
+        return [Text(texts.render("owner_assign_which", technician=technician.name,
+                                  jobs=[_line(turn, job) for job in found[:LISTED]]))]
+    job = found[0]
+    previous = job.technician
+    if previous is not None and previous.id == technician.id:
+        return [Text(texts.render("owner_assign_done", already=True, technician=technician.name,
+                                  **_line(turn, job)))]
+    try:
+        with turn.session.begin_nested():
+            jobs.assign_technician(turn.session, job.id, technician.id, turn.actor)
+    except DomainError as exc:
+        return [Text(texts.render("tech_error", reason=str(exc).rstrip(".")))]
+    turn.session.refresh(job)
+    told = []
+    for change, who in (("assigned", technician), ("unassigned", previous)):
+        notice = technician_notice(turn.session, job, change, technician=who, now=turn.now) \
+            if who is not None else None
+        if notice is not None:
+            turn.notify(*notice)
+            told.append(es_ar.first_name(who.name))
+    return [Text(texts.render("owner_assign_done", already=False, technician=technician.name,
+                              previous=previous.name if previous else None, told=told,
+                              **_line(turn, job)))]
+
+
+def _jobs_meant(turn: Turn, said: str, technician_word: str) -> list[Job]:
+    """The open jobs the message names: by number, else by a word of the customer's name."""
+    open_jobs = list(turn.session.scalars(
+        select(Job).options(joinedload(Job.customer), joinedload(Job.technician))
+        .where(Job.status.in_(OPEN_STATUSES)).order_by(Job.scheduled_start, Job.number)).unique())
+    numbers = {int(n) for n in _NUMBER.findall(said)}
+    if numbers:
+        return [job for job in open_jobs if job.number in numbers]
+    words = set(said.split()) - {technician_word}
+    return [job for job in open_jobs if job.customer is not None and job.customer.name
+            and words & {w for w in es_ar.folded(job.customer.name).split() if len(w) > 2}]
+
+
+def _line(turn: Turn, job: Job) -> dict:
+    return {"number": job.number,
+            "customer": (job.customer.name if job.customer else None) or "un cliente",
+            "when": visit(job, turn.now),
+            "current": job.technician.name if job.technician else None}
+
+
+SPEC = FlowSpec(name="owner_assign", roles=frozenset({ConversationRole.OWNER}), handle=handle,
+                intents=TEAM_MISREAD)

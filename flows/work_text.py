@@ -64,11 +64,13 @@ _CLAUSE_BREAK = re.compile(
 )
 # Where the talk turns to money, to being done, or to whose house it was: a new clause.
 _CUT_BEFORE = re.compile(
-    r"\b(?:le\s+|les\s+)?cobr\w*|\bpag\w*|\babon\w*|\btotal\b|\bson\s+(?=\$|\d)|\bsale\s+(?=\$|\d)"
+    r"\b(?:(?:le|les|me|nos|te)\s+)?(?:cobr\w*|pag\w*|abon\w*|transfiri\w*)"
+    r"|\b(?:me|nos)\s+(?:dio|dieron)\b|\btotal\b|\bson\s+(?=\$|\d)|\bsale\s+(?=\$|\d)"
     r"|\btermin\w*|\b(?:(?:en|de|a)\s+)?(?:lo|la\s+casa|casa)\s+de\b|\bdonde\s+(?:la|el)\b"
 )
 _MONEY_START = re.compile(
-    r"^(?:le\s+|les\s+)?(?:cobr|pag|abon|total|son\b|sale\b|salio|precio|monto)"
+    r"^(?:(?:le|les|me|nos|te)\s+)?(?:cobr|pag|abon|transfiri|total|son\b|sale\b|salio|precio|"
+    r"monto|dio\b|dieron\b)"
 )
 _CUSTOMER_REF = re.compile(
     r"^(?:(?:en|de|a)\s+)?(?:lo|la\s+casa|casa)\s+de\b|^donde\s+(?:la|el)\b"

@@ -57,6 +57,10 @@ PRICE_BOOK = (
     ("terminé, fue la mochila del inodoro, 38 lucas", ["mochila del inodoro"]),
     ("la falla era el capacitor, 40 lucas", ["capacitor"]),
     ("fue lo de garcia, cobrale 10 lucas", []),
+    # what the customer paid is money, not work ("me pagó", "me dio", "me transfirió")
+    ("listo, cambie el flexible, me pago 27500 en efectivo", ["flexible"]),
+    ("terminé, cambié el cuerito, me dio 20 lucas", ["cuerito"]),
+    ("cambie la canilla y me transfirio 40 lucas", ["canilla"]),
     ("", []),
 ])
 def test_work_items(text, expected):

@@ -10,6 +10,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from nlu.extract.names import FIRST_NAMES
 from nlu.extract.rules import vocabulary
 
 # Keyboard mash ("asdf qwerty", "zzzz", "jkjkjk"): no word of it is Spanish, and each has a run of
@@ -42,9 +43,11 @@ def acknowledgement(text: str) -> str | None:
     names = {fold_name.lower() for m in re.finditer(r"\b[A-ZÁÉÍÓÚÑ][a-záéíóúñ]+", text or "") if m.start() > 0
              for fold_name in ["".join(ch for ch in unicodedata.normalize("NFKD", m.group())
                                        if not unicodedata.combining(ch))]}
-    rest = [w for w in words if w not in _ACK_WORDS and w not in names]
-    if rest or len(words) > 12 or re.search(r"\d", folded):
-        return None
+    # ... or typed in lowercase ("gracias diego un genio"): a common first name
+    rest = [w for w in words if w not in _ACK_WORDS and w not in names and w not in FIRST_NAMES]
+    if rest or len(words) > 12 or re.search(r"\d", folded) \
+            or (words and not any(w in _ACK_WORDS for w in words)):
+        return None  # (names alone, "Rosa Blanco", may be one asked for: not a thanks)
     if _THANKS.search(folded):
         return "thanks"
     if words or re.search(r"👍|👌|✅|🆗|💪", folded):

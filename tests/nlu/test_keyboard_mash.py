@@ -37,6 +37,8 @@ def test_words_stretched_or_abbreviated_are_still_words(text, role, intent):
     # a request, a question or a refusal riding on the thanks is no mere thanks
     ("gracias, cuándo vienen?", None), ("no gracias", None), ("dale, el jueves a las 10", None),
     ("perfecto, nos vemos el jueves", None), ("asdf", None), ("", None),
+    # the technician's name typed in lowercase is still a thanks; names alone are no thanks
+    ("gracias diego un genio", "thanks"), ("Rosa Blanco", None), ("rosa", None),
 ])
 def test_a_mere_thanks_or_ok_is_told_apart(text, said):
     from nlu.extract.message_kinds import acknowledgement

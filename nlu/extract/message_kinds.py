@@ -1,7 +1,8 @@
 """Messages that are no request, or a narrow one, read apart from the intent keywords: keyboard
 mash (`is_noise`), a message that only thanks or acknowledges (`acknowledgement`), a customer
-keeping a booked visit as it is (`keeps_booking`), and a question about when the business is
-open (`asks_business_hours`). Each is a small regex test over the text, used by the extraction
+keeping a booked visit as it is (`keeps_booking`), a question about when the business is
+open (`asks_business_hours`), a payment said made (`says_paid`) or taken on site
+(`paid_on_site`), and how to get ready for a visit (`asks_to_get_ready`). Each is a small regex test over the text, used by the extraction
 and the flows to answer these without calling them a miss."""
 
 from __future__ import annotations
@@ -348,7 +349,7 @@ _GET_READY = re.compile(
     r"apagar|vaciar|despejar|correr|llevar|estar|compre|consiga|tenga|prepare|mueva|saque|deje|"
     r"corte|apague|vacie|despeje|corra|lleve|este)\b"
     r"|\b(?:lleva|llevan|trae|traen|tiene|tienen)\s+(?:el\s+|los\s+|la\s+|las\s+|sus\s+|su\s+)?"
-    r"(?:todo|materiales|repuestos?|herramientas?|escalera|caños|cables?|la\s+pieza|el\s+repuesto)\b"
+    r"(?:todo|materiales|repuestos?|herramientas?|escalera|canos|cables?|la\s+pieza|el\s+repuesto)\b"
     r"|\b(?:compro|consigo|preparo|muevo|saco|corto|apago|vacio|dejo)\s+(?:\w+\s+){0,3}?antes\b"
 )
 

@@ -15,6 +15,7 @@ from nlu.extract.message_kinds import asks_to_get_ready
     "el técnico trae escalera? tengo techos altos",
     "¿compro el disyuntor antes o lo lleva él?",
     "hay que vaciar el placard para que lleguen al caño?",
+    "el plomero lleva caños o los compro yo?",
 ])
 def test_getting_ready_for_the_visit(text):
     assert asks_to_get_ready(folded(text))

@@ -178,6 +178,8 @@ def _each_question(turn: Turn, items: list[BurstItem], context: OrgContext) -> l
     if (turn.role not in (OWNER, CUSTOMER) or len(said) < 2 or turn.tap is not None
             or turn.command or not free):
         return []
+    if turn.role is CUSTOMER and turn.intent not in CUSTOMER_ONE_SHOT:
+        return []  # a booking told in several messages (each read alone would cost a rush)
     questions: list[Turn] = []
     for text in said:
         result = extract(text, turn.role.value, turn.now, context, turn.settings, turn.context)

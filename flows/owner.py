@@ -53,11 +53,16 @@ _DONE = re.compile(r"\b(?:hizo|hicieron|hicimos|termino|terminaron|terminamos|ce
 
 def named_technicians(turn: Turn) -> list[User]:
     """The active technicians the owner's message names by first name ("¿qué tiene Carlos?")."""
-    words = set(es_ar.folded(turn.text).split())
-    if not words:
+    said = es_ar.folded(turn.text)
+    if not said:
         return []
-    technicians = turn.session.scalars(
-        select(User).where(User.role == Role.TECHNICIAN, User.active.is_(True)).order_by(User.name))
+    return named_in(said, turn.session.scalars(
+        select(User).where(User.role == Role.TECHNICIAN, User.active.is_(True)).order_by(User.name)))
+
+
+def named_in(said: str, technicians) -> list[User]:
+    """Those of `technicians` whose first name is a word of `said` (folded)."""
+    words = set(said.split())
     return [t for t in technicians if es_ar.folded(es_ar.first_name(t.name)) in words]
 
 

@@ -21,6 +21,7 @@ from core.jobs.notices import technician_notice
 from core.messaging import texts
 from core.messaging.replies import Reply, Text
 from core.models import ConversationRole, Job, Role, User
+from flows import owner
 from flows.customer_job_change import visit
 from flows.engine import FlowSpec
 from flows.turn import Turn
@@ -45,8 +46,7 @@ def handle(turn: Turn) -> list[Reply]:
         return []
     technicians = list(turn.session.scalars(
         select(User).where(User.role == Role.TECHNICIAN, User.active.is_(True))))
-    words = said.split()
-    named = [t for t in technicians if es_ar.folded(es_ar.first_name(t.name)) in words]
+    named = owner.named_in(said, technicians)
     if len(named) != 1:
         return []  # no technician, or two ("pasale a Diego lo de Carlos"): not for a guess
     technician = named[0]

@@ -31,7 +31,7 @@ def handle(turn: Turn) -> list[Reply]:
         select(User).where(User.role == Role.TECHNICIAN, User.active.is_(True)).order_by(User.name)))
     said = es_ar.folded(turn.text)
     names = tuple(n for n in (es_ar.folded(es_ar.first_name(t.name)) for t in technicians) if n)
-    named = [t for t in technicians if es_ar.folded(es_ar.first_name(t.name)) in said.split()]
+    named = owner.named_in(said, technicians)
     about_team = asks_about_team(said, names)
     stretch = owner.stretch_ahead(turn, of_someone=True) \
         if named and turn.intent != "owner_unpaid" else None

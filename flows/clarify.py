@@ -14,6 +14,7 @@ import logging
 import re
 from datetime import timedelta
 
+from core import es_ar
 from core.messaging import texts
 from core.messaging.replies import Button, Buttons, Reply
 from core.models import ConversationRole
@@ -21,6 +22,7 @@ from flows.buttons import ClarifyTap
 from flows.prices import asks_price
 from flows.staff_questions import is_question
 from flows.turn import Turn
+from nlu.extract.message_kinds import asks_to_get_ready
 from nlu.intent.evaluate import ASK_BELOW
 
 log = logging.getLogger("campotech.flows.clarify")
@@ -56,6 +58,9 @@ def unsure(turn: Turn) -> bool:
         return False
     if turn.conversation.role is ConversationRole.CUSTOMER and asks_price(turn.text):
         return False  # "¿cuánto está la visita?": the price is the answer, whatever else it is
+    if turn.conversation.role is ConversationRole.CUSTOMER \
+            and asks_to_get_ready(es_ar.folded(turn.text)):
+        return False  # "¿compro algo antes?": the office answers it, whatever else it is
     return len(_options(turn)) >= 2
 
 

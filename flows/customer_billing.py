@@ -74,9 +74,9 @@ def _in_another_name(turn: Turn, name: str, invoice: Invoice | None) -> list[Rep
     c = turn.conversation
     job = turn.session.get(Job, invoice.job_id) if invoice is not None and invoice.job_id \
         else turn.open_job
+    who, phone = turn.writer
     told = turn.tell_staff(texts.render(
-        "staff_invoice_name", who=(turn.customer.name if turn.customer else None) or c.profile_name,
-        phone=es_ar.readable_phone(c.phone) or c.wa_id, name=name,
+        "staff_invoice_name", who=who, phone=phone, name=name,
         number=job.number if job is not None else None,
         text=es_ar.shortened(" ".join(turn.text.split()), QUOTE),
         link=invoice_link(turn.settings, invoice.id) if invoice is not None
@@ -163,9 +163,9 @@ def paid_replies(turn: Turn) -> list[Reply]:
     said = turn.result.amount
     amount = es_ar.pesos(Decimal(str(said))) if said else es_ar.pesos(balance) if balance else None
     c = turn.conversation
+    who, phone = turn.writer
     told = turn.tell_staff(texts.render(
-        "staff_payment_claimed", who=(customer.name if customer else None) or c.profile_name,
-        phone=es_ar.readable_phone(c.phone) or c.wa_id, amount=amount,
+        "staff_payment_claimed", who=who, phone=phone, amount=amount,
         number=job.number if job is not None else None,
         text=es_ar.shortened(" ".join(turn.text.split()), QUOTE),
         link=invoice_link(turn.settings, invoice.id) if invoice is not None

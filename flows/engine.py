@@ -46,7 +46,7 @@ from flows.customer_job_change import visit
 from flows.customer_rating import FLOW_RATING
 from flows.turn import Notify, Turn, flow_active
 from flows.understood import understood
-from nlu.extract import extract, spoken
+from nlu.extract import extract, first_names, spoken
 from nlu.extract.message_kinds import (
     acknowledgement,
     asks_about_team,
@@ -207,8 +207,7 @@ def _one_shot(role: ConversationRole, intent: str, text: str, context: OrgContex
         return intent in CUSTOMER_ONE_SHOT
     if intent in ("owner_summary", "owner_unpaid"):
         return True
-    names = tuple(es_ar.folded(n).split()[0] for n in context.technicians if es_ar.folded(n))
-    return intent == "other" and asks_about_team(es_ar.folded(text), names)
+    return intent == "other" and asks_about_team(es_ar.folded(text), first_names(context))
 
 
 def _revised(conversation: Conversation, now: datetime, revisions: list[BurstItem]) -> list[Reply]:

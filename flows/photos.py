@@ -136,9 +136,8 @@ def _payment_proof(turn: Turn, media: list[BurstItem]) -> list[Reply] | None:
                                       note="Comprobante de pago",
                                       data={"message_id": item.message_id, "type": item.type}))
     turn.conversation.slots = {k: v for k, v in turn.slots.items() if k != "paid_claim"}
-    c = turn.conversation
+    who, phone = turn.writer
     turn.tell_staff(texts.render(
-        "staff_payment_proof", who=(turn.customer.name if turn.customer else None) or c.profile_name,
-        phone=es_ar.readable_phone(c.phone) or c.wa_id, number=job.number if job else None,
-        link=conversation_link(turn.settings, c.id)))
+        "staff_payment_proof", who=who, phone=phone, number=job.number if job else None,
+        link=conversation_link(turn.settings, turn.conversation.id)))
     return [Text(texts.render("cust_payment_proof", name=turn.first_name))]

@@ -62,11 +62,10 @@ def _customer_question(turn: Turn) -> list[Reply] | None:
     if not turn.text or not is_question(turn.text) \
             or len(es_ar.folded(turn.text).split()) < CUSTOMER_QUESTION_WORDS:
         return None
-    customer = turn.customer
+    name, phone = turn.writer
     office = turn.tell_staff(texts.render(
-        "staff_customer_question", name=(customer.name if customer else None) or c.profile_name,
-        phone=es_ar.readable_phone(c.phone) or c.wa_id, text=es_ar.shortened(turn.text, QUOTE),
-        link=conversation_link(turn.settings, c.id)))
+        "staff_customer_question", name=name, phone=phone,
+        text=es_ar.shortened(turn.text, QUOTE), link=conversation_link(turn.settings, c.id)))
     if not office:
         return None
     return [Text(texts.render("cust_question_passed", name=turn.first_name))]

@@ -124,6 +124,15 @@ class Turn:
         known = self.customer if c.role is ConversationRole.CUSTOMER else self.user
         return es_ar.first_name(known.name) if known is not None else None
 
+    @property
+    def writer(self) -> tuple[str | None, str]:
+        """Who writes, as a message to staff names them: the name the business has for them (the
+        staff member's, or the customer's on file), else their WhatsApp name; and their phone."""
+        c = self.conversation
+        known = self.customer if c.role is ConversationRole.CUSTOMER else self.user
+        return ((known.name if known is not None else None) or c.profile_name,
+                es_ar.readable_phone(c.phone) or c.wa_id)
+
     @cached_property
     def customer(self) -> Customer | None:
         c = self.conversation

@@ -58,8 +58,8 @@ class Delivery:
 
 
 def invoice_replies(session: Session, invoice: Invoice, settings: Settings,
-                    link: str | None) -> list[Reply]:
-    """The document with its caption, then how to pay what is still owed."""
+                    link: str | None, balance: Decimal) -> list[Reply]:
+    """The document with its caption, then how to pay what is still owed (`balance`)."""
     customer = session.get(Customer, invoice.customer_id)
     job = session.get(Job, invoice.job_id) if invoice.job_id else None
     name = ((customer.name or "").split() or [""])[0] if customer else ""
@@ -70,7 +70,7 @@ def invoice_replies(session: Session, invoice: Invoice, settings: Settings,
     )
     replies: list[Reply] = [Document(filename=pdf_filename(invoice),
                                      link=pdf_link(invoice, settings), caption=caption)]
-    if invoice_balance(session, invoice) <= 0:
+    if balance <= 0:
         # paid before it got here (cash to the technician): thanks, never the ways to pay
         replies.append(Text(texts.render("cust_invoice_paid", total=es_ar.pesos(Decimal(invoice.total)))))
         return replies
@@ -102,14 +102,15 @@ def deliver(db: Database, redis: Redis, settings: Settings, org_id: int, invoice
         customer = session.get(Customer, invoice.customer_id)
         conversation = customer_conversation(session, customer)
         link = None
-        if link_maker is not None and invoice_balance(session, invoice) > 0:
+        balance = invoice_balance(session, invoice)
+        if link_maker is not None and balance > 0:
             try:
                 link = link_maker(session, invoice)
             except Exception:
                 log.exception("payment link for invoice %s failed; sending without it", invoice_id)
         ids: list[int] = []
         if conversation is not None:
-            replies = invoice_replies(session, invoice, settings, link)
+            replies = invoice_replies(session, invoice, settings, link, balance)
             job = session.get(Job, invoice.job_id) if invoice.job_id else None
             if job is not None and not _rated(session, job):
                 # The stars come after the bill, never before it.

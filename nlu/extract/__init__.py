@@ -235,7 +235,7 @@ def extract_rules(
         # reads the problem's words, "olor", "pierde", as a new job)
         intent = "cancel"
     if role == "owner" and intent in message_kinds.TEAM_MISREAD and message_kinds.asks_about_team(
-            found.folded, _first_names(org_context)):
+            found.folded, first_names(org_context)):
         # "¿quién está de guardia?", "¿dónde anda Diego?": the team, not the money (the model
         # reads a "quién" as "quién me debe"); the flows answer it as `other`
         intent, confidence = "other", max(confidence or 0.0, 0.9)
@@ -280,7 +280,7 @@ def extract_rules(
     )
 
 
-def _first_names(org: OrgContext | None) -> tuple[str, ...]:
+def first_names(org: OrgContext | None) -> tuple[str, ...]:
     """The organization's technicians' first names, folded ("carlos", "diego")."""
     names = (org.technicians if org else ()) or ()
     return tuple(fold_aligned(n).split()[0] for n in names if fold_aligned(n).split())

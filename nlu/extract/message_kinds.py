@@ -13,6 +13,7 @@ from functools import lru_cache
 
 from nlu.extract.names import FIRST_NAMES
 from nlu.extract.rules import vocabulary
+from nlu.extract.text import fold_aligned
 
 # Keyboard mash ("asdf qwerty", "zzzz", "jkjkjk"): no word of it is Spanish, and each has a run of
 # consonants no Spanish word has, or one letter over and over. Said by anyone, it is no request.
@@ -298,8 +299,7 @@ _NOT_PAID = re.compile(
 def says_paid(text: str) -> bool:
     """Whether a customer's message says they already paid (asked as a question, "¿ya les
     pagué?", it is no word that they did)."""
-    folded = "".join(ch for ch in unicodedata.normalize("NFKD", (text or "").lower())
-                     if not unicodedata.combining(ch))
+    folded = fold_aligned(text or "")
     if re.search(r"\bpag(?:ue|amos)\s*\?", folded):
         return False
     return bool(_PAID.search(folded)) and not _NOT_PAID.search(folded)
@@ -329,8 +329,7 @@ _PAID_IN_PART = re.compile(
 
 def paid_on_site(text: str) -> str | None:
     """"cash" or "transfer" when a technician says the customer paid them in full, else None."""
-    folded = "".join(ch for ch in unicodedata.normalize("NFKD", (text or "").lower())
-                     if not unicodedata.combining(ch))
+    folded = fold_aligned(text or "")
     if _PAID_IN_PART.search(folded):
         return None
     if _PAID_CASH.search(folded):

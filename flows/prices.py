@@ -46,8 +46,9 @@ _FOLLOW_UP = re.compile(r"^\W*y\s+(?:(?:para|por|lo\s+de|el\s+de|la\s+de)\s+)?")
 # What is cut in front of the work once the question is: a greeting, "quería saber", a
 # preposition ("cuánto cobran por destapar…")
 _LEAD = re.compile(
-    r"^\W*(?:hola|buenas|buen\s+dia|buenos\s+dias|buenas\s+tardes|buenas\s+noches|que\s+tal"
-    r"|(?:queria|quisiera|quiero|queriamos)\s+saber|una\s+consulta|consulta|por|x|para|de|del|en)"
+    r"^\W*(?:hola|buenas\s+tardes|buenas\s+noches|buenas|buen\s+dia|buenos\s+dias|que\s+tal"
+    r"|(?:queria|quisiera|quiero|queriamos)\s+saber|(?:tengo\s+)?una\s+(?:consulta|duda|pregunta)|consulta"
+    r"|por|x|para|de|del|en)"
     r"\b\W*")
 
 
@@ -57,10 +58,25 @@ def asks_price(text: str) -> bool:
 
 def without_question(text: str) -> str:
     """The work asked about, without the price question: "Cuánto sale cambiar un flexible" →
-    "Cambiar un flexible" (what a job's description should say)."""
-    found = _ASKS.search(fold_aligned(text or ""))
+    "Cambiar un flexible" (what a job's description should say).
+
+    A question inside a sentence stays ("se me tapó el inodoro y quería que me pasen
+    presupuesto para pintar el living"): cutting it out of the middle left "que me para pintar"."""
+    folded = fold_aligned(text or "")
+    found = _ASKS.search(folded)
     if found is None:
         return text
+    before = folded[:found.start()]
+    while (lead := _LEAD.match(before)) and lead.end():
+        before = before[lead.end():]
+    if before.strip() and not re.search(r"[,.;:?!¿¡\n]\s*$", before):
+        return text
+    if len(before.split()) >= 3:
+        # The problem told first, then the question about it ("Tengo una pérdida en el baño.
+        # ¿Cuánto cobran la visita?"): the problem is the description.
+        rest = text[found.start() - len(before):found.start()]  # folded and written align
+        rest = rest.strip(" ,.;:¿?¡!\n")
+        return rest[:1].upper() + rest[1:]
     rest = _work_asked(text, found)
     return rest[:1].upper() + rest[1:]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from flows.prices import asks_price
+from flows.prices import asks_price, without_question
 
 
 @pytest.mark.parametrize("text", [
@@ -38,3 +38,21 @@ def test_a_price_question(text):
 ])
 def test_not_a_price_question(text):
     assert not asks_price(text)
+
+
+@pytest.mark.parametrize("text, description", [
+    ("Cuánto sale cambiar un flexible", "Cambiar un flexible"),
+    ("hola, cuánto cobran por destapar una pileta?", "Destapar una pileta"),
+    ("buenas noches cuánto sale destapar una pileta", "Destapar una pileta"),
+    ("tengo una duda, cuánto sale cambiar un flexible", "Cambiar un flexible"),
+    # the problem first, then the question: the problem
+    ("se me rompió el calefón, cuánto sale el arreglo?", "Se me rompió el calefón"),
+    ("Tengo una pérdida en el baño. ¿Cuánto cobran la visita?", "Tengo una pérdida en el baño"),
+    ("Hola buenas tardes! Se me quemó la térmica, ¿cuánto cobran?", "Se me quemó la térmica"),
+    # a question inside the sentence is part of what was asked: nothing is cut out of the middle
+    ("Se me tapó el inodoro y además quería que me pasen presupuesto para pintar el living",
+     "Se me tapó el inodoro y además quería que me pasen presupuesto para pintar el living"),
+    ("Necesito un presupuesto para pintar", "Necesito un presupuesto para pintar"),
+])
+def test_the_description_without_the_price_question(text, description):
+    assert without_question(text) == description

@@ -26,7 +26,7 @@ from core.jobs.work_summary import (
     words,
 )
 from core.messaging.texts import render
-from nlu.extract.money import find_amount
+from nlu.extract.money import find_amount, materials_part
 from nlu.extract.text import fold_aligned
 
 _MAX_QUANTITY = 99
@@ -248,7 +248,8 @@ def stated_amount(text: str) -> Decimal | None:
 def match_lines(session: Session, text: str, amount: Decimal | float | None) -> WorkSummary:
     """Price the work named in `text` with the active price book and reconcile with `amount`
     (see `core.jobs.work_summary.price_work`)."""
-    return price_work(session, _pieces(text), amount)
+    materials = materials_part(fold_aligned(text or "")) if amount is not None else None
+    return price_work(session, _pieces(text), amount, materials)
 
 
 # ---- the confirmation ----------------------------------------------------------------------

@@ -21,6 +21,7 @@ from core.models import PriceBookItem
 MATCH_CUTOFF = 70.0  # below this a piece of work is listed as unmatched, never priced
 REVIEW_BELOW = 0.8  # a line with less confidence is shown with a question mark
 ADJUSTMENT_DESCRIPTION = "Mano de obra / ajuste"
+MATERIALS_DESCRIPTION = "Materiales"
 CENT = Decimal("0.01")
 _AMBIGUOUS_GAP = 3.0  # two different items this close: the line's confidence drops
 _AMBIGUOUS_FACTOR = 0.75
@@ -253,8 +254,8 @@ def _merge(matched: list[tuple[WorkPiece, Line]]) -> list[Line]:
     return list(merged.values())
 
 
-def price_work(session: Session, pieces: list[WorkPiece], amount: Decimal | float | None
-               ) -> WorkSummary:
+def price_work(session: Session, pieces: list[WorkPiece], amount: Decimal | float | None,
+               materials: Decimal | float | None = None) -> WorkSummary:
     """Price the pieces of work with the active price book and reconcile with `amount`.
 
     `amount` is what the technician said to charge (`Extraction.amount`): when given it is the
@@ -269,10 +270,20 @@ def price_work(session: Session, pieces: list[WorkPiece], amount: Decimal | floa
     Without an amount the total is the sum of the lines, and doubtful ones are kept, marked,
     for the technician to check. Pieces that match nothing are listed in `unmatched`, never
     priced by guess.
+
+    `materials` is the part of `amount` the technician said was for materials ("25 de mano de
+    obra más 8 de materiales"): it is a line of its own, and the work is priced against the rest.
     """
     stated = None if amount is None else Decimal(str(amount)).quantize(CENT, ROUND_HALF_UP)
     if stated is not None and stated <= 0:
         raise ValueError(f"amount must be positive, got {amount}")
+    bought = None if materials is None or stated is None else \
+        Decimal(str(materials)).quantize(CENT, ROUND_HALF_UP)
+    if bought is not None and 0 < bought < stated:
+        summary = price_work(session, pieces, stated - bought)
+        line = Line(item_id=None, description=MATERIALS_DESCRIPTION, quantity=Decimal(1),
+                    unit_price=bought, said=MATERIALS_DESCRIPTION.lower())
+        return replace(summary, lines=[*summary.lines, line], total=stated, stated_amount=stated)
     candidates = _candidates(session)
     matched: list[tuple[WorkPiece, Line]] = []
     unmatched: list[str] = []

@@ -138,6 +138,36 @@ _AND_JOIN = re.compile(rf"\s*(?:{_FOR_WHAT})?\s*,?\s*y\s*")
 def find_amount(folded: str) -> float | None:
     """The amount of money named in folded text, or None. Parts of one charge joined by "más"
     or "+" ("2 lucas de materiales más 35 de mano de obra") are added up."""
+    reading = _reading(folded)
+    if reading is None:
+        return None
+    best, spans = reading
+    return _clean(_added_parts(folded, spans) or best)
+
+
+_MATERIALS_AFTER = re.compile(
+    r"\s*(?:(?:de|en|por|para)\s+(?:los\s+|el\s+|las\s+)?)?(?:materiales|material|repuestos?|insumos)\b")
+_MATERIALS_BEFORE = re.compile(r"\b(?:materiales|material|repuestos?|insumos)\s*:?\s*(?:\$\s*)?$")
+
+
+def materials_part(folded: str) -> float | None:
+    """Of a charge told in parts ("25 lucas de mano de obra más 8 de materiales"), the part
+    for materials or spare parts (8000), or None when the charge is not told in parts or no
+    part is for materials."""
+    reading = _reading(folded)
+    if reading is None:
+        return None
+    parts = _parts(folded, reading[1])
+    if not parts:
+        return None
+    found = [value for start, end, value in parts
+             if _MATERIALS_AFTER.match(folded, end) or _MATERIALS_BEFORE.search(folded, 0, start)]
+    return _clean(sum(found)) if found else None
+
+
+def _reading(folded: str) -> tuple[float, list[tuple[int, int, int, float, int]]] | None:
+    """The best single reading's value, and every stretch read as money (the parts a charge
+    may be told in), or None when nothing is money."""
     best: tuple[int, int, float] | None = None  # (tier, -position, value)
     # (start, end, tier, value, scale of its unit): amounts with a unit
     spans: list[tuple[int, int, int, float, int]] = []
@@ -227,21 +257,27 @@ def find_amount(folded: str) -> float | None:
         else:  # "$15.000 + 3 de viático": three thousand; "$15.000 + 500 de viático": pesos
             scale = 1000 if value < 100 and last[3] >= 1000 else 1
         spans.append((m.start("num"), m.end("num"), 2, value * scale, scale))
-    return _clean(_added_parts(folded, spans) or best[2])
+    return best[2], spans
 
 
 def _added_parts(folded: str, spans: list[tuple[int, int, int, float, int]]) -> float | None:
     """The sum when every amount with a unit is a part joined to the next by "más" or "+", close
     by, and nothing in the message states a total or corrects a figure; else None."""
+    parts = _parts(folded, spans)
+    total = sum(value for _, _, value in parts)
+    return total if parts and total <= MAX_AMOUNT else None
+
+
+def _parts(folded: str, spans: list[tuple[int, int, int, float, int]]) -> list[tuple[int, int, float]]:
+    """(start, end, value) of each part of a charge told in parts (see `_added_parts`), or []."""
     parts = _one_reading_each(spans)
     if len(parts) < 2 or _NOT_PARTS.search(folded):
-        return None
+        return []
     for (here, end, _), (after, _, _) in pairwise(parts):
         between = folded[end:after]
         if after - here > _PART_GAP or not (_ADDS.search(between) or _AND_JOIN.fullmatch(between)):
-            return None
-    total = sum(value for _, _, value in parts)
-    return total if total <= MAX_AMOUNT else None
+            return []
+    return parts
 
 
 def _one_reading_each(spans: list[tuple[int, int, int, float, int]]) -> list[tuple[int, int, float]]:

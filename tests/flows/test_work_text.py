@@ -9,7 +9,7 @@ import pytest
 
 from core import jobs
 from core.billing.price_book import archive_item, create_item
-from core.jobs.work_summary import ADJUSTMENT_DESCRIPTION, Line, WorkSummary, fit_to_total
+from core.jobs.work_summary import ADJUSTMENT_DESCRIPTION, MATERIALS_DESCRIPTION, Line, WorkSummary, fit_to_total
 from core.models import Job, JobStatus
 from flows.job_lookup import candidate_jobs
 from flows.work_text import match_lines, render_work_summary, stated_amount, work_items
@@ -188,6 +188,36 @@ def test_stated_total_above_the_lines_is_labour(pg_db, org):
         summary = match_lines(s, "cambié el flexible", Decimal(20000))
     assert summary.labor_adjustment.amount == Decimal("12000.00")
     assert sum(line.amount for line in summary.all_lines) == Decimal("20000.00")
+
+
+@pytest.mark.parametrize(("text", "work", "materials"), [
+    # the work priced against what is left once the materials are out, the materials a line
+    ("terminé, destapé el inodoro con la máquina, son 25 lucas de mano de obra más 8 de materiales",
+     "25000.00", "8000.00"),
+    ("cambié el flexible, 2 lucas de materiales más 35 de mano de obra", "35000.00", "2000.00"),
+    ("listo, cambié el flexible. son 30 mil + 12 mil de repuestos", "30000.00", "12000.00"),
+])
+def test_materials_told_apart_are_a_line_of_their_own(pg_db, org, text, work, materials):
+    org_id, _ = org
+    with pg_db.org_session(org_id) as s:
+        summary = match_lines(s, text, stated_amount(text))
+    bought = [line for line in summary.all_lines if line.description == MATERIALS_DESCRIPTION]
+    assert [line.amount for line in bought] == [Decimal(materials)]
+    assert sum(line.amount for line in summary.all_lines) == summary.total
+    assert summary.total - bought[0].amount == Decimal(work)
+
+
+@pytest.mark.parametrize("text", [
+    "cambié el flexible, cobrale 25 lucas",
+    "cambié el flexible, cobrale 25 lucas, los materiales los puso el cliente",
+    "cobrale 15 lucas más 3 de viático",
+])
+def test_no_materials_line_unless_a_part_is_for_materials(pg_db, org, text):
+    org_id, _ = org
+    with pg_db.org_session(org_id) as s:
+        summary = match_lines(s, text, stated_amount(text))
+    assert all(line.description != MATERIALS_DESCRIPTION for line in summary.all_lines)
+    assert sum(line.amount for line in summary.all_lines) == summary.total
 
 
 def test_stated_total_equal_to_the_lines_needs_no_adjustment(pg_db, org):

@@ -6,7 +6,7 @@ import re
 
 from rapidfuzz import fuzz, process
 
-from nlu.extract.numbers import NUMBER_WORDS
+from nlu.extract.numbers import NUMBER_WORDS, find_number_words
 from nlu.extract.text import fold_aligned
 from nlu.extract.text import words as _words
 from nlu.schema import Address
@@ -399,7 +399,46 @@ def find_address(text: str, known_streets: tuple[str, ...] = (), *,
 def locate_address(text: str, known_streets: tuple[str, ...] = (), *, answering: bool = False
                    ) -> tuple[Address, int, int] | None:
     """`find_address`'s address, where its street begins in text and where its number ends (the
-    street as returned may be spelled otherwise: "av cabildo" comes back "Av. Cabildo")."""
+    street as returned may be spelled otherwise: "av cabildo" comes back "Av. Cabildo").
+
+    A number said in words, as a voice note or a careful writer gives it ("en la calle alsina
+    mil doscientos treinta", "thames ochocientos cuarenta, palermo"), is read as its digits
+    when no address is found otherwise."""
+    found = _locate(text, known_streets, answering)
+    if found is not None:
+        return found
+    spoken = [(start, end, value) for start, end, value in find_number_words(fold_aligned(text))
+              if 10 <= value <= 99999]
+    if not spoken:
+        return None
+    pieces, cursor = [], 0
+    for start, end, value in spoken:
+        pieces += [text[cursor:start], str(value)]
+        cursor = end
+    said = "".join(pieces) + text[cursor:]
+    found = _locate(said, known_streets, answering)
+    if found is None:
+        return None
+    address, start, end = found
+    return address, _back_in(start, spoken, said_start=True), _back_in(end, spoken)
+
+
+def _back_in(at: int, spoken: list[tuple[int, int, int]], *, said_start: bool = False) -> int:
+    """A position in the text with numbers as digits, back in the text as written."""
+    shift = 0
+    for start, end, value in spoken:
+        written_start = start
+        digits_end = start - shift + len(str(value))
+        if at < start - shift:
+            break
+        if at <= digits_end:
+            return written_start if said_start and at < digits_end else end
+        shift += (end - start) - len(str(value))
+    return at + shift
+
+
+def _locate(text: str, known_streets: tuple[str, ...], answering: bool
+            ) -> tuple[Address, int, int] | None:
     folded = fold_aligned(text)
     toks = _tokens(text, folded)
     candidates: list[tuple[int, Address, int, int]] = []

@@ -372,3 +372,27 @@ def test_a_dates_month_is_not_read_as_an_hour():
     now = datetime.fromisoformat("2026-11-24T10:00:00-03:00")
     got = extract("mejor el jueves 26/11 a la tarde", "customer", now)
     assert (got.date, got.window, got.time) == ("2026-11-26", "afternoon", None)
+
+
+# A house number said in words (a voice note, a careful writer) is the address's number; a
+# number in words elsewhere makes no address.
+@pytest.mark.parametrize(("text", "street", "number"), [
+    ("estoy en la calle rivadavia mil doscientos treinta en flores", "Calle Rivadavia", "1230"),
+    ("la dirección es gorriti cuatro mil quinientos, palermo", "Gorriti", "4500"),
+    ("vivo en la calle mitre al seiscientos", "Calle Mitre", "600"),
+    ("es en el dos mil trescientos de san martín", "San Martín", "2300"),
+    ("eh estoy en avenida la plata ochocientos cincuenta y dos eh tercero b", "Avenida la Plata", "852"),
+])
+def test_spoken_house_numbers(text, street, number):
+    found = find_address(text)
+    assert (found.street, found.number) == (street, number)
+
+
+@pytest.mark.parametrize("text", [
+    "hace tres días que gotea la canilla",
+    "tengo dos baños y quince canillas para cambiar",
+    "desde el dos mil veinte que no anda el termotanque",
+    "son veinticinco lucas por la visita",
+])
+def test_numbers_in_words_are_no_address(text):
+    assert find_address(text) is None

@@ -60,7 +60,22 @@ MONTHS = {
 WD = "|".join(WEEKDAYS)
 _MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
 _DAY = r"(?:[12]\d|3[01]|0?[1-9])"
-_DAYNUM = rf"(?:{_DAY}|primero)(?:ro|°)?"
+# a day said in words ("el cuatro de enero", "el veintitrés"), folded
+_DAY_WORDS = {
+    word: n for n, words in enumerate([
+        "", "uno", "dos", "tres", "cuatro", "cinco", "seis", "siete", "ocho", "nueve", "diez",
+        "once", "doce", "trece", "catorce", "quince", "dieciseis|diez y seis",
+        "diecisiete|diez y siete", "dieciocho|diez y ocho", "diecinueve|diez y nueve", "veinte",
+        "veintiuno|veintiun|veinte y uno", "veintidos|veinte y dos", "veintitres|veinte y tres",
+        "veinticuatro|veinte y cuatro", "veinticinco|veinte y cinco", "veintiseis|veinte y seis",
+        "veintisiete|veinte y siete", "veintiocho|veinte y ocho", "veintinueve|veinte y nueve",
+        "treinta", "treinta y uno|treinta y un"]) for word in words.split("|") if word
+}
+_DAY_WORD = "|".join(w.replace(" ", r"\s+") for w in sorted(_DAY_WORDS, key=len, reverse=True))
+_DAYNUM_DIGITS = rf"(?:{_DAY}|primero)(?:ro|°)?"
+# with its month a day may be said in words; alone ("el once", "para el tres") it is too often
+# something else
+_DAYNUM = rf"(?:{_DAYNUM_DIGITS}|{_DAY_WORD})"
 
 # ---- dates ---------------------------------------------------------------------------------
 _RELATIVE = re.compile(
@@ -95,7 +110,7 @@ _WEEKDAY = re.compile(
     r"(?P<rel>\s+(?:que\s+viene|proximo|entrante|pasado)\b)?"
 )
 _BARE_DAY = re.compile(
-    rf"\b(?:el|para\s+el|dia|hasta\s+el|desde\s+el)\s+(?P<d>{_DAYNUM})\b"
+    rf"\b(?:el|para\s+el|dia|hasta\s+el|desde\s+el)\s+(?P<d>{_DAYNUM_DIGITS})\b"
     r"(?!\s*(?:/|:|°|%|\.|,\d|hs\b|h\b|de\s+la|y\s+media|piso|ambientes?|cuotas?|anos|m2|metros|mil|"
     r"lucas|pesos|minutos|min\b))"
 )
@@ -151,6 +166,8 @@ def _day_value(s: str) -> int:
     """"primero", "1ro", "1°", "15" → the day of the month."""
     if s.startswith("primero"):
         return 1
+    if s[:1].isalpha():
+        return _DAY_WORDS[" ".join(s.split())]
     return int(s.replace("ro", "").replace("°", ""))
 
 

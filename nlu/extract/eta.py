@@ -13,7 +13,7 @@ from nlu.extract.numbers import NUMBER_PHRASE, number_value
 _NUM = rf"(?:\d{{1,3}}|{NUMBER_PHRASE})"
 _DURATION = re.compile(
     r"(?P<q3>tres\s+cuartos\s+de\s+hora|3/4\s+(?:de\s+)?hora)"
-    r"|(?P<q1>(?:un|1)\s+cuarto\s+de\s+hora|1/4\s+(?:de\s+)?hora)"
+    r"|(?P<q1>(?:(?:un|1)\s+)?cuarto\s+de\s+hora|1/4\s+(?:de\s+)?hora)"
     r"|(?P<half>media\s+hor(?:a|ita)(?:\s+y\s+(?:pico|algo))?|1/2\s+(?:de\s+)?hora)"
     r"|(?P<hy>(?<!\w)hora\s+y\s+(?P<hyfrac>media|cuarto))"
     rf"|(?P<hours>{_NUM})\s*(?:horas?|hs|hrs?|h)\b(?:\s+y\s+(?P<hfrac>media|cuarto)|(?:\s+y)?\s+"
@@ -53,7 +53,8 @@ _ETA_CUE = re.compile(
 # said on the way (the duration after it is how long until arrival): "voy en camino, hora y media"
 _ON_THE_WAY = re.compile(
     r"\b(?:llego|estoy|calculo|salgo|sali|salimos|voy|vamos|arranco|arranque|arrancamos|yendo"
-    r"|camino|rumbo|tardo|demoro|tardar|demorar|llegar|llegando|demorado|atrasado|retrasado)\b"
+    r"|camino|rumbo|tardo|demoro|tardar|demorar|llegar|llegando|demorado|atrasado|retrasado"
+    r"|en\s+viaje|viajando)\b"
 )
 _NOT_ETA = re.compile(
     r"\b(?:hace|desde\s+hace|hace\s+mas\s+de|esperando)\s*(?:unos\s+|mas\s+de\s+)?$"

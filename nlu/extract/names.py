@@ -15,7 +15,7 @@ _CUE = re.compile(
     r"nombre\s*:|de\s+parte\s+de)\s+(?=\S)",
     re.IGNORECASE,
 )
-_NAME = re.compile(rf"(?P<n>{_NAME_WORD}(?:\s+(?:de\s+la\s+|del\s+|de\s+)?{_NAME_WORD}){{0,3}})")
+_NAME = re.compile(rf"(?P<n>{_NAME_WORD}(?:\s+(?:de\s+la\s+|de\s+los\s+|del\s+|de\s+)?{_NAME_WORD}){{0,3}})")
 _LOWER_NAME = re.compile(rf"(?P<n>{_LOWER_WORD}(?:\s+{_LOWER_WORD})?)")
 # words that follow "soy"/"habla" without being a name
 NOT_NAMES = _words("""
@@ -35,17 +35,27 @@ ines mercedes juan jose carlos jorge luis pablo diego martin sergio ramiro javie
 gustavo ricardo roberto daniel fernando alejandro hernan gonzalo lucas matias nicolas
 federico sebastian facundo santiago tomas ezequiel leandro mariano claudio raul oscar hector
 miguel pedro ruben walter cristian cristina fabian franco emiliano maximiliano ignacio
-andres julio eduardo
+andres julio eduardo amalia alicia adriana marcela estela irma elsa olga nelida delia hilda
+noemi mirta stella silvina viviana vanesa jesica yamila micaela antonella milagros belen
+guadalupe rocio soledad victoria emilia josefina catalina martina lourdes analia fernanda
+carina marisa sandra lidia raquel ester esther celia ana_maria horacio alberto osvaldo alfredo
+enrique ernesto hugo mario rodolfo rafael jorgelina victor armando adrian esteban joaquin
+agustin bruno gaston guillermo leonardo manuel marcos mauricio nestor norberto omar ramon
+rolando salvador silvio ulises dario damian german hector
 """)
-_SIGNATURE = re.compile(rf"^\s*[-–—~]*\s*(?P<n>{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,2}})\s*[.!]?\s*$")
 # a closing, then a signature ending the text: "Atte. Ing. Roberto Funes", "Atentamente,\nDra.
 # Paula Ríos", "Saludos, Arq. Medina", "Gracias. Roberto Funes"
 _TITLE = r"(?:(?:ing|dr|dra|arq|lic|sra|sr|srta|prof|cdor|cdora|contador|ingeniero|doctora?|arquitecta?|licenciad[oa]|senora|senor)\.?\s+)"
+# a closing line: "Roberto Funes", "— Marta", "Lic. Paula Medina - Administración" (a title
+# before it, a role or a firm after a dash)
+_SIGNATURE = re.compile(
+    rf"^\s*[-–—~]*\s*(?P<title>(?i:{_TITLE}))?(?P<n>{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,2}})"
+    r"(?:\s+[-–—|]\s*[\w .]{2,40}?)?\s*[.!]?\s*$")
 _CLOSING = re.compile(
     r"(?:^|(?<=[\s,.;:!¡¿(]))(?P<cue>(?i:atte|atentamente|cordialmente|saludos(?:\s+cordiales)?|"
     r"saludos\s+atentos|un\s+saludo|muchas\s+gracias|mil\s+gracias|gracias))"
     rf"\s*[.,:!]*\s*(?:\n\s*)?(?P<title>(?i:{_TITLE}))?"
-    rf"(?P<n>{_NAME_WORD}(?:\s+(?:de\s+la\s+|del\s+|de\s+)?{_NAME_WORD}){{0,3}})\s*[.!]?\s*$"
+    rf"(?P<n>{_NAME_WORD}(?:\s+(?:de\s+la\s+|de\s+los\s+|del\s+|de\s+)?{_NAME_WORD}){{0,3}})\s*[.!]?\s*$"
 )
 # capitalized words a closing may be followed by that are no one's name: places, trades, firms
 _NOT_SIGNED = _words("""
@@ -69,8 +79,17 @@ si no
 """)
 
 
+# "soy Raquel de Av. Boedo", "soy Marta de Palermo": where the writer is from is no surname
+_PLACE_AFTER_DE = _words("av avda avenida calle pasaje pje barrio")
+
+
 def _clean(name: str) -> str | None:
     words = name.split()
+    for i, word in enumerate(words[1:-1], start=1):
+        after = fold_aligned(words[i + 1]).strip(".,")
+        if fold_aligned(word) in ("de", "del") and (after in _PLACE_AFTER_DE or after in _NOT_SIGNED):
+            words = words[:i]
+            break
     while words and fold_aligned(words[-1]).strip(".,") in NOT_NAMES | {"de", "del", "la"}:
         words.pop()
     if not words or fold_aligned(words[0]) in NOT_NAMES:
@@ -94,6 +113,16 @@ def _signed(text: str) -> str | None:
 
 def find_name(text: str) -> str | None:
     """The writer's name when they give it, or None."""
+    letters = [c for c in text if c.isalpha()]
+    if len(letters) >= 12 and sum(c.isupper() for c in letters) >= 0.8 * len(letters):
+        # Written in capitals ("SOY CARLOS BENITEZ"): read as names are written, and kept only
+        # when it begins with a first name people have (capitals hide which words are names)
+        name = _find_name(text.title())
+        return name if name and fold_aligned(name.split()[0]) in FIRST_NAMES else None
+    return _find_name(text)
+
+
+def _find_name(text: str) -> str | None:
     for m in _CUE.finditer(text):
         rest = text[m.end() :]
         cue = fold_aligned(m.group(0)).strip()

@@ -32,10 +32,11 @@ class Cue:
     pattern: re.Pattern[str]
     # an exclusion read in the cue's clause: the same words in a harmless setting
     unless: re.Pattern[str] | None = None
+    unless_in_sentence: bool = False  # read the exclusion in the whole sentence instead
 
 
-def _cue(kind: str, pattern: str, unless: str | None = None) -> Cue:
-    return Cue(kind, re.compile(pattern), re.compile(unless) if unless else None)
+def _cue(kind: str, pattern: str, unless: str | None = None, *, sentence: bool = False) -> Cue:
+    return Cue(kind, re.compile(pattern), re.compile(unless) if unless else None, sentence)
 
 
 CUES: list[Cue] = [
@@ -83,13 +84,21 @@ CUES: list[Cue] = [
         r"|\b(?:sale|sal[ie]o|tira|cae|pierde)\s+(?:\w+\s+){0,2}agua\s+(?:a\s+lo\s+loco|sin\s+parar|a\s+full|a\s+mares)\b"
         r"|\b(?:se\s+(?:esta|me\s+esta|nos\s+esta)\s+)?llen(?:ando|o)\s+(?:\w+\s+){0,3}de\s+agua\b"
         r"|\ba\s+chorros?\b|\bchorro\s+de\s+agua\b|\b(?:sale|sal[ie]o|tira)\s+(?:mucha|muchisima)\s+agua\b"
-        r"|\bno\s+para\s+de\s+(?:salir|tirar|perder|correr|caer)\b|\bsigue\s+(?:saliendo|cayendo|tirando)\s+agua\b"
+        r"|\bno\s+para\s+de\s+(?:salir|tirar|perder|caer)\b|\bsigue\s+(?:saliendo|cayendo|tirando)\s+agua\b"
         r"|\bno\s+(?:puedo|podemos)\s+(?:cortar|cerrar)\s+(?:el\s+agua|la\s+llave)\b"
         r"|\bllueve\s+adentro\b|\bse\s+(?:me\s+|nos\s+)?llueve\b"
         r"|\bse\s+(?:rompio|partio|revento|pincho|solto|salto)\s+(?:un|el|la|una)\s+"
         r"(?:cano|canos|caneria|flexible|manguera|tubo|conexion)\b"
         r"|\b(?:cano|canos|caneria|flexible|manguera)\s+(?:roto|rota|reventad[oa]|partid[oa])\b"
         r"|\brevent\w*\s+(?:un|el|la|una)\s+(?:cano|canos|caneria|flexible|manguera|tanque|tubo)\b",
+    ),
+    # water that keeps running: a flood, unless it runs inside a toilet's tank or from a tap
+    # that won't close ("el depósito del inodoro no para de correr": a repair, not a danger)
+    _cue(
+        "water",
+        r"\bno\s+para\s+de\s+correr\b|\bcorre\s+(?:el\s+)?agua\s+sin\s+parar\b",
+        unless=r"\b(?:inodoros?|mochilas?|depositos?|cisternas?|flotantes?|canillas?|griferias?|bidets?)\b",
+        sentence=True,
     ),
     _cue(
         "power",
@@ -264,7 +273,10 @@ def _asserted_now(cue: Cue, text: str, m: re.Match[str]) -> bool:
     """True when this match of a danger cue is said about now, as a fact."""
     seg_start, seg_end = _scope(text, m.start(), m.end(), _SEGMENT_END)
     segment = text[seg_start:seg_end]
-    if cue.unless and cue.unless.search(segment):
+    if cue.unless and cue.unless_in_sentence:
+        if cue.unless.search(text, *_scope(text, m.start(), m.end(), _SENTENCE_END)):
+            return False
+    elif cue.unless and cue.unless.search(segment):
         return False
     if _negated(text, m.start()) or _conditional(text, m.start()):
         return False

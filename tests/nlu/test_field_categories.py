@@ -80,6 +80,17 @@ def test_part_of_the_house_without_power_is_no_emergency(text, urgency):
     assert extract(text, "customer", NOW).urgency == urgency
 
 
+@pytest.mark.parametrize(("text", "urgency"), [
+    # a toilet's tank or a tap that keeps running is a repair; water running over the floor is not
+    ("el inodoro pierde agua del depósito todo el tiempo, no para de correr. me mandan un plomero?", "normal"),
+    ("la mochila no para de correr, necesito plomero", "normal"),
+    ("se rompió un caño y el agua no para de correr por el piso", "emergency"),
+    ("no para de salir agua del inodoro, se inunda el baño", "emergency"),
+])
+def test_water_that_keeps_running_in_a_tank_is_no_emergency(text, urgency):
+    assert extract(text, "customer", NOW).urgency == urgency
+
+
 @pytest.mark.parametrize("text", ["mi CUIT es 20-12345678-3", "cuit 30712345671", "CUIT: 30-71234567-1"])
 def test_a_customer_giving_a_cuit_wants_an_invoice(text):
     got = extract(text, "customer", NOW)

@@ -165,6 +165,13 @@ def test_weekdays(text, now, expected):
         ("el 1° de febrero", "2026-12-29T09:15:00-03:00", date(2027, 2, 1)),
         ("el 10/03/2027", "2026-12-29T09:15:00-03:00", date(2027, 3, 10)),
         ("ayer", "2026-12-29T09:15:00-03:00", date(2026, 12, 28)),
+        # a day said in words, with its month
+        ("el cuatro de enero a la mañana", "2026-12-29T09:15:00-03:00", date(2027, 1, 4)),
+        ("vuelvo el cuatro de enero, así que mejor el cinco de enero",
+         "2026-12-28T09:15:00-03:00", date(2027, 1, 5)),
+        ("el veintitrés de diciembre", "2026-12-01T09:15:00-03:00", date(2026, 12, 23)),
+        ("para el treinta y uno de diciembre", "2026-12-01T09:15:00-03:00", date(2026, 12, 31)),
+        ("el dieciséis de enero", "2026-12-01T09:15:00-03:00", date(2027, 1, 16)),
     ],
 )
 def test_explicit_and_relative_dates(text, now, expected):
@@ -396,3 +403,36 @@ def test_spoken_house_numbers(text, street, number):
 ])
 def test_numbers_in_words_are_no_address(text):
     assert find_address(text) is None
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    # in capitals, when it begins with a first name people have
+    ("NECESITO UN GASISTA PARA EL MEDIDOR. SOY ROSA PEREZ. ESTOY EN MITRE 550", "Rosa Perez"),
+    ("SOY DE QUILMES Y NECESITO UN PLOMERO URGENTE", None),
+    ("HOLA SOY EL ENCARGADO DEL EDIFICIO, SE TAPÓ LA CLOACA", None),
+    # where the writer is from is no surname; a surname with "de" still is one
+    ("Buen día, soy Norma de Av. Rivadavia 5400. ¿Sigue en pie lo del jueves?", "Norma"),
+    ("soy Ana de Caballito, se me rompió el termotanque", "Ana"),
+    ("soy Juan de la Fuente, necesito un electricista", "Juan de la Fuente"),
+    ("soy María de los Ángeles Pérez", "María de los Ángeles Pérez"),
+    # a signature: after a bare thanks, a first name people have; a last line with a title and a role
+    ("¿Puede venir otro día? Gracias, Amalia.", "Amalia"),
+    ("Necesito las facturas de noviembre del consorcio.\nLic. Marta Sosa - Administración", "Marta Sosa"),
+    ("Necesito las facturas de noviembre.\nGracias.\nAdministración Sosa", None),
+])
+def test_name_categories(text, name):
+    assert find_name(text) == name
+
+
+@pytest.mark.parametrize("text", ["puede ser para el once?", "vivo en el tres", "el dos ambientes"])
+def test_a_day_in_words_alone_is_no_date(text):
+    assert _when(text, "2026-12-01T09:15:00-03:00").date is None
+
+
+@pytest.mark.parametrize(("text", "minutes"), [
+    ("en viaje, cuarto de hora", 15),
+    ("voy para allá, en un cuarto de hora estoy", 15),
+    ("en viaje, llego en 20", 20),
+])
+def test_eta_quarter_of_an_hour(text, minutes):
+    assert find_eta(_norm(text)) == minutes

@@ -27,11 +27,16 @@ FIELDS = REPO / "tests" / "data" / "nlu" / "fields_blind.jsonl"
 # corrected 16 labels the contract contradicts or leaves open and reported the real misses to
 # us as categories only (we never read the cases), which we fixed as categories.
 INDEPENDENT = REPO / "tests" / "data" / "nlu" / "intent_independent.jsonl"
+# 220 cases a third helper wrote from the contract alone as a conurbano receptionist would have
+# received them (voice style, capitals, signatures, numbers in words). As written: intent 99.1%,
+# all fields 94.1%; its misses were fixed as categories (names in capitals or followed by a
+# place, signatures with a title, days and house numbers in words, a running toilet tank).
+OUTSIDE_B = REPO / "tests" / "data" / "nlu" / "outside_b.jsonl"
 
 
 @pytest.mark.skipif(not (SHARED / "evaluate.py").exists(), reason="shared evaluator not present")
-@pytest.mark.parametrize("cases", [SHARED / "dev.jsonl", OWN, FIELDS, INDEPENDENT],
-                         ids=["dev", "own", "fields", "independent"])
+@pytest.mark.parametrize("cases", [SHARED / "dev.jsonl", OWN, FIELDS, INDEPENDENT, OUTSIDE_B],
+                         ids=["dev", "own", "fields", "independent", "outside_b"])
 def test_rules_meet_dev_targets(cases):
     cmd = f'"{sys.executable}" -m nlu extract --jsonl'
     proc = subprocess.run(

@@ -34,7 +34,7 @@ from datetime import datetime, time, timedelta
 
 from rapidfuzz import fuzz
 
-from core.es_ar import clock, day_phrase, folded, visit_phrase, weekday, yes_or_no
+from core.es_ar import clock, day_phrase, folded, shortened, visit_phrase, weekday, yes_or_no
 from core.jobs.opening import describe_opening, is_open
 from core.jobs.scheduling import (
     contains_time,
@@ -44,6 +44,7 @@ from core.jobs.scheduling import (
     part_of_day,
 )
 from core.jobs.time_ranges import day_ranges
+from core.links import conversation_link
 from core.messaging import texts
 from core.messaging.replies import Button, Buttons, ListMessage, Reply, Row, Section, Text
 from core.models import ConversationRole
@@ -54,6 +55,8 @@ from flows.engine import INTERRUPTIONS, FlowSpec
 from flows.steps import Flow, Step, prefixed
 from flows.turn import Turn
 from flows.understood import SERVICES
+from nlu.extract.services import classify_service, second_request
+from nlu.extract.text import expand, fold_aligned
 from nlu.extract.message_kinds import acknowledgement
 from nlu.extract.names import FIRST_NAMES, for_name
 from nlu.extract.spoken import fold, is_spanish, spanish_words
@@ -92,6 +95,8 @@ def start(turn: Turn) -> list[Reply]:
         advice = emergency_advice(turn)  # the owners alerted now are told if it is called off
         return advice + BOOKING.start(turn, **pending, alerted=bool(turn.slots.get("alerted")))
     replies = BOOKING.start(turn, **pending)
+    if (also := _also_asked(turn)) and replies:
+        replies[0] = prefixed(replies[0], also)
     if price and replies:  # "¿cuánto sale destapar la pileta? estoy en Gorriti 3400": the price leads
         replies[0] = prefixed(replies[0], price[0].body)
         turn.save(priced_at=turn.now.isoformat())
@@ -100,6 +105,35 @@ def start(turn: Turn) -> list[Reply]:
         notice = texts.render("closed_now", opening=describe_opening(turn.org, turn.now)).strip()
         replies[0] = prefixed(replies[0], notice)
     return replies
+
+
+def _also_asked(turn: Turn) -> str | None:
+    """"Se me tapó el inodoro y además quería presupuesto para pintar el living": the painting is
+    another job, of a trade this visit does not cover. The office is told (the customer hears
+    so) while the booking goes on with the first request; None when nothing else was asked or
+    nobody in the office could be told."""
+    r, text = turn.result, turn.text or ""
+    found = second_request(fold_aligned(text), r.service)
+    if found is None:
+        return None
+    other = classify_service(expand(fold_aligned(text[found[0]:found[1]])))
+    name, phone = turn.writer
+    told = turn.tell_staff(texts.render(
+        "staff_booking_also", name=name, phone=phone, service=SERVICES.get(r.service, "un servicio"),
+        text=shortened(text[found[0]:found[1]].strip(" ,.;:"), 300),
+        link=conversation_link(turn.settings, turn.conversation.id)))
+    if not told:
+        return None
+    log.info("a booking burst also asked for another trade (%s, then %s)", r.service, other)
+    return texts.render("cust_booking_also", other=SERVICES.get(other, "eso"),
+                        service=_the(SERVICES.get(r.service, "lo primero")))
+
+
+def _the(service: str) -> str:
+    """"la destapación", "el aire acondicionado", "los electrodomésticos": with its article."""
+    if service.endswith("os"):
+        return f"los {service}"
+    return f"{'la' if service.endswith(('ción', 'ía', 'dad', 'pintura')) else 'el'} {service}"
 
 
 # What a booking keeps when the customer turns to another request: where and who, not what

@@ -334,3 +334,33 @@ def vocabulary() -> set[str]:
         | literal_words(heater)
         | {"termotanque", "calefon", "calentador"}
     )
+
+
+# Trades one visit covers together: a plumber unclogs, a gas fitter services the heating, a
+# mason paints. A second request of another group is another job.
+_VISIT_GROUP = {
+    "plomeria": "water", "destapaciones": "water", "gas": "gas", "calefaccion": "gas",
+    "electricidad": "power", "aire_acondicionado": "air", "cerrajeria": "locks",
+    "electrodomesticos": "appliances", "albanileria": "building", "pintura": "building",
+}
+# "y además…", "también…", "aparte…", "de paso…", "y otra cosa:": what follows asks for more
+_ALSO = re.compile(
+    r"(?:^|[\s,.;:!?])(?P<also>(?:y\s+)?(?:ademas|tambien|aparte|de\s+paso|otra\s+cosa|ah\s+y|y\s+despues))\b"
+    r"(?!\s+(?:de\s+(?:eso|esto)|del\s+arreglo))")
+_SENTENCE_END = re.compile(r"[.!?\n]")
+
+
+def second_request(folded: str, service: str | None) -> tuple[int, int] | None:
+    """Where, in the folded text of a request for `service`, a second request of a trade one
+    visit does not cover begins and ends ("se me tapó el inodoro y además quería presupuesto
+    para pintar el living": the painting), or None."""
+    if not service or service not in _VISIT_GROUP:
+        return None
+    for m in _ALSO.finditer(folded):
+        end = _SENTENCE_END.search(folded, m.end())
+        stop = end.start() if end else len(folded)
+        other = classify_service(folded[m.end():stop])
+        if other and _VISIT_GROUP.get(other) != _VISIT_GROUP[service] \
+                and classify_service(folded[:m.start()]) == service:
+            return m.start("also"), stop
+    return None

@@ -55,11 +55,11 @@ from flows.engine import INTERRUPTIONS, FlowSpec
 from flows.steps import Flow, Step, prefixed
 from flows.turn import Turn
 from flows.understood import SERVICES
-from nlu.extract.services import classify_service, second_request
-from nlu.extract.text import expand, fold_aligned
 from nlu.extract.message_kinds import acknowledgement
 from nlu.extract.names import FIRST_NAMES, for_name
+from nlu.extract.services import classify_service, second_request
 from nlu.extract.spoken import fold, is_spanish, spanish_words
+from nlu.extract.text import expand, fold_aligned
 from nlu.intent.evaluate import ASK_BELOW
 
 log = logging.getLogger("campotech.flows.booking")
@@ -88,15 +88,18 @@ def start(turn: Turn) -> list[Reply]:
     # Photos or a contact card sent before the words ("¿de qué se trata?") join this booking.
     pending = {k: v for k, v in turn.slots.items() if k in photos.PENDING} if not c.flow else {}
     # Read before the slots are reset: "¿y destapar el inodoro?" follows a price given before.
-    price = prices.answer(turn)
+    # A price asked only of a second job ("…y además quería que me pasen presupuesto para pintar")
+    # is the office's to give with that job.
+    also = second_request(fold_aligned(turn.text or ""), turn.result.service)
+    price = None if also and not prices.asks_price((turn.text or "")[:also[0]]) else prices.answer(turn)
     c.flow, c.state, c.slots, c.misses = FLOW, None, pending, 0
     _merge(turn)
     if turn.slots.get("urgency") == "emergency":
         advice = emergency_advice(turn)  # the owners alerted now are told if it is called off
         return advice + BOOKING.start(turn, **pending, alerted=bool(turn.slots.get("alerted")))
     replies = BOOKING.start(turn, **pending)
-    if (also := _also_asked(turn)) and replies:
-        replies[0] = prefixed(replies[0], also)
+    if also and replies and (passed := _pass_on(turn, also)):
+        replies[0] = prefixed(replies[0], passed)
     if price and replies:  # "¿cuánto sale destapar la pileta? estoy en Gorriti 3400": the price leads
         replies[0] = prefixed(replies[0], price[0].body)
         turn.save(priced_at=turn.now.isoformat())
@@ -107,15 +110,12 @@ def start(turn: Turn) -> list[Reply]:
     return replies
 
 
-def _also_asked(turn: Turn) -> str | None:
-    """"Se me tapó el inodoro y además quería presupuesto para pintar el living": the painting is
-    another job, of a trade this visit does not cover. The office is told (the customer hears
-    so) while the booking goes on with the first request; None when nothing else was asked or
-    nobody in the office could be told."""
+def _pass_on(turn: Turn, found: tuple[int, int]) -> str | None:
+    """"Se me tapó el inodoro y además quería presupuesto para pintar el living": the painting
+    (`found`, its span in the text) is another job, of a trade this visit does not cover. The
+    office is told (the customer hears so) while the booking goes on with the first request;
+    None when nobody in the office could be told."""
     r, text = turn.result, turn.text or ""
-    found = second_request(fold_aligned(text), r.service)
-    if found is None:
-        return None
     other = classify_service(expand(fold_aligned(text[found[0]:found[1]])))
     name, phone = turn.writer
     told = turn.tell_staff(texts.render(

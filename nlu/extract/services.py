@@ -352,8 +352,9 @@ _SENTENCE_END = re.compile(r"[.!?\n]")
 
 def second_request(folded: str, service: str | None) -> tuple[int, int] | None:
     """Where, in the folded text of a request for `service`, a second request of a trade one
-    visit does not cover begins and ends ("se me tapó el inodoro y además quería presupuesto
-    para pintar el living": the painting), or None."""
+    visit does not cover begins and ends, after the words that add it ("se me tapó el inodoro y
+    además quería presupuesto para pintar el living": "quería presupuesto para pintar el
+    living"), or None."""
     if not service or service not in _VISIT_GROUP:
         return None
     for m in _ALSO.finditer(folded):
@@ -362,5 +363,8 @@ def second_request(folded: str, service: str | None) -> tuple[int, int] | None:
         other = classify_service(folded[m.end():stop])
         if other and _VISIT_GROUP.get(other) != _VISIT_GROUP[service] \
                 and classify_service(folded[:m.start()]) == service:
-            return m.start("also"), stop
+            start = m.end("also")
+            while start < stop and not folded[start].isalnum():
+                start += 1
+            return start, stop
     return None

@@ -9,7 +9,13 @@ import pytest
 
 from core import jobs
 from core.billing.price_book import archive_item, create_item
-from core.jobs.work_summary import ADJUSTMENT_DESCRIPTION, MATERIALS_DESCRIPTION, Line, WorkSummary, fit_to_total
+from core.jobs.work_summary import (
+    ADJUSTMENT_DESCRIPTION,
+    MATERIALS_DESCRIPTION,
+    Line,
+    WorkSummary,
+    fit_to_total,
+)
 from core.models import Job, JobStatus
 from flows.job_lookup import candidate_jobs
 from flows.work_text import match_lines, render_work_summary, stated_amount, work_items

@@ -20,7 +20,9 @@ def answer(turn: Turn) -> list[Reply] | None:
     org = turn.org
     return [Text(texts.render("business_hours", hours=describe_week(org.business_hours or {}),
                               open=is_open(org, turn.now),
-                              opening=describe_opening(org, turn.now)))]
+                              opening=describe_opening(org, turn.now),
+                              # in the middle of a booking the next question follows instead
+                              offer=not turn.conversation.flow))]
 
 
 def describe_week(hours: dict) -> str | None:

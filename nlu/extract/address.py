@@ -340,6 +340,29 @@ def _cued(folded: str, at: int, answering: bool) -> bool:
     return answering and not _LEAD_IN.sub("", folded[:at]).strip()
 
 
+# a place people name, then a comma or a stop, right before the street: "villa crespo, padilla
+# 850", "estoy en palermo. gorriti 4500"
+_PLACE_THEN = re.compile(r"(?P<place>[a-z][a-z ]{2,40}?)\s*[,.;:-]\s*$")
+
+
+# "llamame", "escribime", "avisale": an order with its pronoun is no street ("soy de caballito,
+# llamame al 4555")
+_IMPERATIVE = re.compile(r"[a-z]{3,}[aei](?:me|nos|le|les|lo|la)$")
+
+
+def _locality_before(folded: str, at: int) -> str | None:
+    """The locality said right before the street at `at`, as people write it, or None."""
+    m = _PLACE_THEN.search(folded, max(0, at - 45), at)
+    if m is None:
+        return None
+    words = m.group("place").split()
+    for size in range(min(4, len(words)), 0, -1):
+        place = " ".join(words[-size:])
+        if place in LOCALITIES:
+            return LOCALITY_NAMES[place]
+    return None
+
+
 # What may come before an address that answers the question for it ("eh, es en ...")
 _LEAD_IN = re.compile(r"\b(?:eh+|em+|bueno|si|dale|ok|es|en|la|calle|mi|direccion|es\s+en)\b|[\W_]+")
 
@@ -457,6 +480,10 @@ def _locate(text: str, known_streets: tuple[str, ...], answering: bool
         if not street:
             continue
         cue = _cued(folded, street[0].start, answering)
+        # "villa crespo, padilla 850": a place, then a street and its number (two digits or more)
+        before = _locality_before(folded, street[0].start) \
+            if len(tok.fold) >= 2 and not _IMPERATIVE.match(street[0].fold) else None
+        cue = cue or before is not None
         if not cue and (longer := _back_to_cue(toks, street, folded, answering)):
             # "vivo en juan de garay 345", "la dirección es pje. el lazo 123": lowercase names
             # with connectors, which the backward walk stops at, led to by a cue
@@ -470,6 +497,7 @@ def _locate(text: str, known_streets: tuple[str, ...], answering: bool
         known = bool(known_bare) and _bare(street_text) in known_bare
         lower_words = [t for t in name_tokens if t.is_word and not t.capitalized]
         unit, loc = _unit_and_locality(text, tok.end)
+        loc = loc or before
         # "hipolito yrigoyen 4500, lanus": a street number followed by a place people name is an
         # address however it is written (a number of two digits or more: "somos 4, en flores"
         # is no address)

@@ -436,3 +436,24 @@ def test_a_day_in_words_alone_is_no_date(text):
 ])
 def test_eta_quarter_of_an_hour(text, minutes):
     assert find_eta(_norm(text)) == minutes
+
+
+# The neighbourhood first, then the street ("villa crespo, padilla 850"), as people answer
+@pytest.mark.parametrize(("text", "street", "number", "locality"), [
+    ("villa crespo, padilla 850", "Padilla", "850", "Villa Crespo"),
+    ("en palermo, gorriti 4500", "Gorriti", "4500", "Palermo"),
+    ("estoy en caballito. rojas 120 2do A", "Rojas", "120", "Caballito"),
+])
+def test_the_neighbourhood_before_the_street(text, street, number, locality):
+    found = find_address(text)
+    assert (found.street, found.number, found.locality) == (street, number, locality)
+
+
+@pytest.mark.parametrize("text", [
+    "soy de caballito, llamame al 4555",
+    "estoy en palermo, hace 3 días que gotea",
+    "flores, 3 ambientes",
+    "vivo en caballito, tengo 25 años acá",
+])
+def test_a_neighbourhood_before_other_numbers_is_no_address(text):
+    assert find_address(text) is None

@@ -21,6 +21,11 @@ def invoice_link(settings: Settings, invoice_id: int) -> str:
     return f"{settings.public_base_url.rstrip('/')}/app/invoices/{invoice_id}"
 
 
+def back_office_link(settings: Settings, page: str) -> str:
+    """`{public_base_url}/app/{page}`: a back-office page ("team", "settings", "price-book")."""
+    return f"{settings.public_base_url.rstrip('/')}/app/{page}"
+
+
 def conversation_link(settings: Settings, conversation_id: int) -> str:
     """`{public_base_url}/app/conversations/{id}`: the inbox page where staff answer it."""
     return f"{settings.public_base_url.rstrip('/')}/app/conversations/{conversation_id}"

@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 
 from core import es_ar
 from core.jobs.notices import technician_notice
+from core.links import back_office_link
 from core.messaging import texts
 from core.messaging.replies import Button, Buttons, Reply, Text
 from core.models import Conversation, ConversationRole, Organization, User
@@ -263,7 +264,20 @@ def _on_cancel(turn: Turn) -> list[Reply]:
 
 
 def _on_human(turn: Turn) -> list[Reply]:
+    if turn.conversation.role is OWNER:
+        return _owner_help(turn)
     return handover.hand_to_person(turn.conversation, turn.now, turn.settings)
+
+
+def _owner_help(turn: Turn, *, missed: bool = False) -> list[Reply]:
+    """The owner (or an admin) is the person a conversation is handed to: asking for one ("agregá
+    a Pedro como técnico, su cel es…", "pasame con alguien"), or not understood twice, they get
+    where the back office does what the bot does not, never "te paso con una persona" and the
+    bot's silence in their own chat."""
+    turn.conversation.misses = 0
+    pages = {name: back_office_link(turn.settings, page)
+             for name, page in (("team", "team"), ("prices", "price-book"), ("settings", "settings"))}
+    return [Text(texts.render("owner_help", missed=missed, **pages))]
 
 
 def _on_new_job_button(turn: Turn) -> list[Reply]:
@@ -324,6 +338,8 @@ def _fallback(turn: Turn, parts: list[str]) -> list[Reply]:
     if intent == "other":
         c.misses = (c.misses or 0) + 1
         if c.misses >= MISSES_BEFORE_PERSON:
+            if c.role is OWNER:
+                return _owner_help(turn, missed=True)
             return handover.hand_to_person(c, turn.now, turn.settings)
         # a customer's examples are not a technician's or an owner's: their menu has their own
         return [menu(c, texts.render("not_understood", customer=c.role is CUSTOMER))]

@@ -266,7 +266,25 @@ def _on_cancel(turn: Turn) -> list[Reply]:
 def _on_human(turn: Turn) -> list[Reply]:
     if turn.conversation.role is OWNER:
         return _owner_help(turn)
+    if turn.conversation.role is TECHNICIAN:
+        return _relay_technician(turn)
     return handover.hand_to_person(turn.conversation, turn.now, turn.settings)
+
+
+def _relay_technician(turn: Turn, *, missed: bool = False) -> list[Reply]:
+    """"Necesito hablar con el jefe, llamame": a technician is staff; their chat is where the day's
+    notices come in ("voy para lo de Graciela", "terminé"), so it is never handed over and left
+    quiet (those were swallowed for the hand-over's two hours). The office is told, with the
+    words and the open job, and calls them; the bot goes on taking the notices."""
+    c = turn.conversation
+    c.misses = 0
+    job = turn.open_job
+    name, phone = turn.writer
+    office = turn.tell_staff(texts.render(
+        "staff_tech_wants_person", name=name, phone=phone, missed=missed,
+        number=job.number if job else None, text=es_ar.shortened(turn.text or "", 300)))
+    boss = es_ar.first_name(office[0].name) if len(office) == 1 else None
+    return [Text(texts.render("tech_person_passed", missed=missed, boss=boss, told=bool(office)))]
 
 
 def _owner_help(turn: Turn, *, missed: bool = False) -> list[Reply]:
@@ -340,6 +358,8 @@ def _fallback(turn: Turn, parts: list[str]) -> list[Reply]:
         if c.misses >= MISSES_BEFORE_PERSON:
             if c.role is OWNER:
                 return _owner_help(turn, missed=True)
+            if c.role is TECHNICIAN:
+                return _relay_technician(turn, missed=True)
             return handover.hand_to_person(c, turn.now, turn.settings)
         # a customer's examples are not a technician's or an owner's: their menu has their own
         return [menu(c, texts.render("not_understood", customer=c.role is CUSTOMER))]

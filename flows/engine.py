@@ -53,6 +53,7 @@ from nlu.extract.message_kinds import (
     asks_about_team,
     keeps_booking,
     names_its_day_as_fine,
+    setup_change,
     someone_else_receives,
 )
 from nlu.intent.evaluate import ASK_BELOW
@@ -265,7 +266,7 @@ def _on_cancel(turn: Turn) -> list[Reply]:
 
 def _on_human(turn: Turn) -> list[Reply]:
     if turn.conversation.role is OWNER:
-        return _owner_help(turn)
+        return _owner_help(turn, page=setup_change(es_ar.folded(turn.text or "")))
     if turn.conversation.role is TECHNICIAN:
         return _relay_technician(turn)
     return handover.hand_to_person(turn.conversation, turn.now, turn.settings)
@@ -287,7 +288,7 @@ def _relay_technician(turn: Turn, *, missed: bool = False) -> list[Reply]:
     return [Text(texts.render("tech_person_passed", missed=missed, boss=boss, told=bool(office)))]
 
 
-def _owner_help(turn: Turn, *, missed: bool = False) -> list[Reply]:
+def _owner_help(turn: Turn, *, missed: bool = False, page: str | None = None) -> list[Reply]:
     """The owner (or an admin) is the person a conversation is handed to: asking for one ("agregá
     a Pedro como técnico, su cel es…", "pasame con alguien"), or not understood twice, they get
     where the back office does what the bot does not, never "te paso con una persona" and the
@@ -295,7 +296,8 @@ def _owner_help(turn: Turn, *, missed: bool = False) -> list[Reply]:
     turn.conversation.misses = 0
     pages = {name: back_office_link(turn.settings, page)
              for name, page in (("team", "team"), ("prices", "price-book"), ("settings", "settings"))}
-    return [Text(texts.render("owner_help", missed=missed, **pages))]
+    asked = back_office_link(turn.settings, page) if page else None
+    return [Text(texts.render("owner_help", missed=missed, asked=asked, **pages))]
 
 
 def _on_new_job_button(turn: Turn) -> list[Reply]:
@@ -349,6 +351,9 @@ def _fallback(turn: Turn, parts: list[str]) -> list[Reply]:
     if asked_us:
         c.misses = 0
         return asked_us
+    page = setup_change(es_ar.folded(turn.text or "")) if intent == "other" and c.role is OWNER else None
+    if page:  # "agregá a Pedro como técnico", "subí la visita a 40 lucas": the back office's
+        return _owner_help(turn, page=page)
     asked = staff_questions.forward(turn) if intent == "other" else None
     if asked:  # a technician's question for the business: passed to the office, no miss
         c.misses = 0

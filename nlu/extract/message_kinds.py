@@ -356,3 +356,28 @@ _GET_READY = re.compile(
 def asks_to_get_ready(folded: str) -> bool:
     """Whether a customer asks what to do or have ready for the visit (folded text)."""
     return bool(_GET_READY.search(folded))
+
+
+# An owner asking the bot to change the business's setup, which the back office does: the team
+# ("agregá a Pedro como técnico", "dá de baja a Diego"), the prices ("subí la visita a 40 lucas"),
+# the hours ("cambiá el horario del sábado")
+_SETUP_CHANGES = (
+    ("team", re.compile(
+        r"\b(?:agreg\w*|sum\w*|anot\w*|carg\w*|dale?\s+de\s+(?:alta|baja)|dar\s+de\s+(?:alta|baja)|sac\w*"
+        r"|borr\w*|elimin\w*|incorpor\w*|registr\w*)\b(?:\s+\S+){0,6}?\s+(?:como\s+|de\s+|un\s+|una\s+|al\s+|el\s+|nuevo\s+)*"
+        r"(?:tecnicos?|empleados?|plomeros?|electricistas?|gasistas?|ayudantes?|administrativ[oa]s?"
+        r"|secretari[oa]s?|usuarios?|equipo)\b")),
+    ("price-book", re.compile(
+        r"\b(?:cambi\w*|sub\w*|baj\w*|actualiz\w*|modific\w*|pon\w*|aument\w*)\b(?:\s+\S+){0,4}?\s+"
+        r"(?:el\s+|la\s+|los\s+|las\s+)?(?:precios?|tarifas?|lista\s+de\s+precios|valor\s+de\s+la\s+visita)\b"
+        r"|\b(?:sub\w*|baj\w*|cambi\w*|pon\w*|aument\w*)\s+(?:el\s+precio\s+de\s+)?la\s+visita\s+a\b")),
+    ("settings", re.compile(
+        r"\b(?:cambi\w*|modific\w*|actualiz\w*|pon\w*)\b(?:\s+\S+){0,3}?\s+(?:el\s+|los\s+)?"
+        r"(?:horarios?|alias|cbu|cuit|razon\s+social|direccion\s+del\s+negocio)\b")),
+)
+
+
+def setup_change(folded: str) -> str | None:
+    """The back-office page ("team", "price-book", "settings") an owner's request to change the
+    business's setup belongs to (folded text), or None."""
+    return next((page for page, rx in _SETUP_CHANGES if rx.search(folded)), None)

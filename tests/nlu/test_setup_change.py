@@ -1,0 +1,30 @@
+"""An owner asking the bot to change the business's setup gets the back office's page for it."""
+
+import pytest
+
+from core.es_ar import folded
+from nlu.extract.message_kinds import setup_change
+
+
+@pytest.mark.parametrize(("text", "page"), [
+    ("agregá a pedro como técnico, su cel es 11 5555 1234", "team"),
+    ("sumá un ayudante nuevo", "team"),
+    ("cargame a la nueva secretaria como usuaria", "team"),
+    ("sacá a diego del equipo", "team"),
+    ("cambiá los precios de destapación", "price-book"),
+    ("subí la visita a 40 lucas", "price-book"),
+    ("actualizá la lista de precios", "price-book"),
+    ("cambiá el horario del sábado", "settings"),
+    ("poné el alias nuevo: plomeria.gomez", "settings"),
+])
+def test_setup_changes(text, page):
+    assert setup_change(folded(text)) == page
+
+
+@pytest.mark.parametrize("text", [
+    "cuánto facturamos?", "quién me debe?", "agregale 5 lucas a la factura de marta",
+    "sacá el trabajo de graciela", "la visita a las 5", "¿cómo vienen los técnicos hoy?",
+    "pasale lo de graciela a diego",
+])
+def test_no_setup_change(text):
+    assert setup_change(folded(text)) is None

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, time
 
-from core import jobs
+from core import es_ar, jobs
 from core.errors import DomainError
 from core.es_ar import visit_phrase
 from core.jobs.scheduling import free_slots, is_slot_free, parse_slot_id
@@ -34,6 +34,8 @@ from flows.customer_job_change import (
 )
 from flows.steps import Flow, Step
 from flows.turn import Turn
+from nlu.extract.text import expand, fold_aligned
+from nlu.extract.when import rules_out
 
 OFFER_COUNT = 3
 # User-facing words (Rioplatense Spanish).
@@ -46,8 +48,16 @@ def start_reschedule(turn: Turn) -> list[Reply]:
         return [Text(texts.render("cust_reschedule_none"))]
     if job.status in MOVING:
         return in_progress(turn, job, FLOW_RESCHEDULE)
-    return RESCHEDULE.start(turn, job_id=job.id, job_number=job.number,
-                            date=turn.result.date, window=turn.result.window, time=turn.result.time)
+    day, avoid = turn.result.date, None
+    if day and _ruled_out(turn, date.fromisoformat(day)):
+        # "el lunes no puedo, ¿puede ser otro día a la tarde?": Monday is the day not to offer
+        day, avoid = None, day
+    return RESCHEDULE.start(turn, job_id=job.id, job_number=job.number, date=day, avoid=avoid,
+                            window=turn.result.window, time=turn.result.time)
+
+
+def _ruled_out(turn: Turn, day: date) -> bool:
+    return rules_out(expand(fold_aligned(turn.text or "")), turn.now, day, turn.org.time_zone)
 
 
 def _offer(turn: Turn, *, retry: bool = False) -> list[Reply]:
@@ -55,10 +65,15 @@ def _offer(turn: Turn, *, retry: bool = False) -> list[Reply]:
     job, now, s = flow_job(turn), turn.now, turn.slots
     if job is None or turn.org is None:
         return hand_over(turn)
-    offered = free_slots(turn.session, turn.org, now=now, count=OFFER_COUNT,
-                         preferred_date=_parse_date(s.get("date")), preferred_window=s.get("window"),
-                         preferred_time=time.fromisoformat(s["time"]) if s.get("time") else None,
-                         skip_start=current_start(job, now))
+    avoid = _parse_date(s.get("avoid"))
+    zone = es_ar.zone(turn.org.time_zone)
+    # A day ruled out is left out: enough slots are asked for to still offer OFFER_COUNT
+    offered = [x for x in free_slots(
+        turn.session, turn.org, now=now, count=OFFER_COUNT * (4 if avoid else 1),
+        preferred_date=_parse_date(s.get("date")), preferred_window=s.get("window"),
+        preferred_time=time.fromisoformat(s["time"]) if s.get("time") else None,
+        skip_start=current_start(job, now))
+        if avoid is None or es_ar.aware(x.start).astimezone(zone).date() != avoid][:OFFER_COUNT]
     if not offered:
         return handover.hand_to_person(turn.conversation, now, turn.settings,
                                        "cust_reschedule_no_slots")

@@ -88,3 +88,11 @@ def resolve(text: str, now: datetime, tz: str | None = None) -> When:
             else times[-1][2]
         )
     return when
+
+
+def rules_out(text: str, now: datetime, day: date, tz: str | None = None) -> bool:
+    """Whether the (normalized) text names `day` only to rule it out or as the appointment it
+    had ("el lunes no puedo, ¿puede ser otro día?", "no voy a estar el lunes", "tenía el
+    lunes"): a day not to offer again."""
+    named = [d for d in find_dates(text, local_today(now, tz)) if d[2] == day]
+    return bool(named) and all(_negated(text, s, e) or _old_one(text, s, e) for s, e, _ in named)

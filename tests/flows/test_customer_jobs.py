@@ -156,6 +156,31 @@ def test_reschedule_honours_the_day_and_window_asked(shop):
     assert starts and all(s.date() == FRIDAY_14.date() and 12 <= s.hour < 18 for s in starts)
 
 
+@pytest.mark.parametrize("text", [
+    "che al final el jueves no puedo, ¿puede ser otro día a la tarde?",
+    "no voy a estar el jueves, pasalo para otro día a la tarde porfa",
+])
+def test_a_reschedule_never_offers_the_day_ruled_out(shop, text):
+    shop.job()  # tomorrow, Thursday 26/11 at 9
+    # what the extraction gives for these: the day named, which is the one ruled out
+    asked = Extraction(intent="reschedule", date="2026-11-26", window="afternoon")
+    offer = _only_buttons(shop.say("reschedule", result=asked, text=text))
+    starts = [parse_slot_id(b.id.removeprefix("resched:"), time_zone=str(BA)).start
+              for b in offer.buttons]
+    assert len(starts) == 3
+    assert all(s.date() != TOMORROW_9.date() and 12 <= s.hour < 18 for s in starts), starts
+
+
+def test_a_reschedule_to_another_time_the_same_day_offers_that_day(shop):
+    shop.job()
+    text = "el jueves a la mañana no puedo, ¿puede ser el jueves a la tarde?"
+    asked = Extraction(intent="reschedule", date="2026-11-26", window="afternoon")
+    offer = _only_buttons(shop.say("reschedule", result=asked, text=text))
+    starts = [parse_slot_id(b.id.removeprefix("resched:"), time_zone=str(BA)).start
+              for b in offer.buttons]
+    assert starts and all(s.date() == TOMORROW_9.date() and 12 <= s.hour < 18 for s in starts)
+
+
 def test_reschedule_to_another_technicians_slot_reassigns_the_job(shop):
     job_id = shop.job()
     shop.say("reschedule")

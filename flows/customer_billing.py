@@ -13,7 +13,7 @@ from sqlalchemy import select
 from core import customers, es_ar
 from core.billing import invoicing
 from core.billing.invoice_links import pdf_filename, pdf_link
-from core.billing.payments import OPEN_INVOICE, open_invoice, payment_options
+from core.billing.payments import OPEN_INVOICE, open_invoice, payment_options, takes_mercadopago
 from core.links import conversation_link, invoice_link
 from core.messaging import texts
 from core.messaging.replies import Document, Reply, Text
@@ -137,7 +137,15 @@ def payment_replies(turn: Turn) -> list[Reply]:
         return paid_replies(turn)
     customer = turn.customer
     options = payment_options(turn.session, customer) if customer is not None else None
-    if options is None or not options.any:
+    if options is None or options.invoice_id is None:
+        # Nothing owed yet ("¿aceptan tarjeta? ¿en cuotas?" before a visit): the ways this
+        # business takes, not "te paso los datos apenas estén"
+        org, mp = turn.org, takes_mercadopago(turn.session)
+        if not (mp or org.transfer_alias or org.transfer_cbu):
+            return [Text(texts.render("cust_payment_later"))]
+        return [Text(texts.render("cust_payment_ways", mp=mp, alias=org.transfer_alias,
+                                  cbu=org.transfer_cbu, holder=org.transfer_holder))]
+    if not options.any:
         return [Text(texts.render("cust_payment_later"))]
     owed = options.amount
     amount = es_ar.pesos(owed) if isinstance(owed, Decimal | int) and owed > 0 else None

@@ -27,6 +27,7 @@ from core.models import (
     Job,
     JobStatus,
     Organization,
+    OrgSecret,
     Payment,
     PaymentMethod,
     PaymentStatus,
@@ -190,6 +191,13 @@ def open_invoice(session: Session, customer: Customer) -> tuple[Invoice, Decimal
         if balance > 0:
             return invoice, balance
     return None
+
+
+def takes_mercadopago(session: Session) -> bool:
+    """Whether the current organization has connected Mercado Pago (its links take credit and
+    debit cards and account money)."""
+    return session.scalar(select(OrgSecret.id).where(OrgSecret.name == "mercadopago_token")
+                          .limit(1)) is not None
 
 
 def payment_options(session: Session, customer: Customer) -> PaymentOptions | None:

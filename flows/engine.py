@@ -158,6 +158,11 @@ def _route(turn: Turn, parts: list[str]) -> list[Reply]:
 
     if turn.intent in GLOBALS:
         return GLOBALS[turn.intent](turn)
+    if turn.role is OWNER:
+        from flows import owner  # it imports this module for FlowSpec
+
+        if (answer := owner.follow_up(turn)) is not None:  # "¿y Diego?" after Carlos's days
+            return answer
     if clarify.unsure(turn):
         return clarify.ask(turn)
     for spec in FLOWS:

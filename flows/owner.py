@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -81,8 +81,33 @@ def agenda_ahead(turn: Turn, ahead: Period, technicians: list[User]) -> Text:
     """The visits of `ahead`: the team's, or only theirs when the owner named technicians."""
     visits = agenda(turn.session, ahead.first, turn.org.time_zone, last=ahead.last,
                     technician_ids=[t.id for t in technicians] if technicians else None)
+    # for a follow-up about someone else ("¿y Diego?")
+    turn.save(agenda_asked={"first": ahead.first.isoformat(), "last": ahead.last.isoformat(),
+                            "label": ahead.label, "at": turn.now.isoformat()})
     who = " y ".join(es_ar.first_name(t.name) for t in technicians) or None
     return Text(render_agenda_ahead(ahead, visits, turn.today, who=who))
+
+
+FOLLOW_UP_WINDOW = timedelta(minutes=30)
+FOLLOW_UP_WORDS = 6
+_AND = re.compile(r"^\W*y\s+")
+
+
+def follow_up(turn: Turn) -> list[Reply] | None:
+    """"¿y Diego?" right after one technician's agenda: the same days, for whom the owner names
+    now (or the days named now: "¿y Diego el jueves?"); None for anything else."""
+    asked = turn.slots.get("agenda_asked")
+    said = es_ar.folded(turn.text)
+    if not asked or not said or not _AND.match(said) or len(said.split()) > FOLLOW_UP_WORDS:
+        return None
+    if turn.now - datetime.fromisoformat(asked["at"]) > FOLLOW_UP_WINDOW:
+        return None
+    named = named_technicians(turn)
+    if not named:
+        return None
+    ahead = stretch_ahead(turn, of_someone=True) or Period(
+        date.fromisoformat(asked["first"]), date.fromisoformat(asked["last"]), asked["label"])
+    return [agenda_ahead(turn, ahead, named)]
 
 
 def _named_day(turn: Turn) -> date | None:

@@ -275,6 +275,7 @@ def render_work_summary(summary: WorkSummary, job_number: int, customer_name: st
         lines=lines,
         adjustment=es_ar.pesos(adjustment.amount) if adjustment else None,
         adjustment_label=adjustment.description if adjustment else ADJUSTMENT_DESCRIPTION,
+        materials=es_ar.pesos(summary.materials.amount) if summary.materials else None,
         total=es_ar.pesos(summary.total),
         stated=summary.stated_amount is not None,
         fitted=summary.fitted,

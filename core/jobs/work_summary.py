@@ -195,6 +195,7 @@ class WorkSummary:
     # Pieces that matched more than one item about as well: with a stated total they are
     # described in the labour line rather than priced by a guess.
     unsure: list[str] = field(default_factory=list)
+    materials: Line | None = None  # the part of the stated total said to be for materials
 
     @property
     def matched_total(self) -> Decimal:
@@ -203,7 +204,8 @@ class WorkSummary:
     @property
     def all_lines(self) -> list[Line]:
         """What goes on the invoice: these always add up to `total`."""
-        return [*self.lines, *([self.labor_adjustment] if self.labor_adjustment else [])]
+        return [*self.lines, *([self.labor_adjustment] if self.labor_adjustment else []),
+                *([self.materials] if self.materials else [])]
 
     @property
     def needs_review(self) -> bool:
@@ -283,7 +285,7 @@ def price_work(session: Session, pieces: list[WorkPiece], amount: Decimal | floa
         summary = price_work(session, pieces, stated - bought)
         line = Line(item_id=None, description=MATERIALS_DESCRIPTION, quantity=Decimal(1),
                     unit_price=bought, said=MATERIALS_DESCRIPTION.lower())
-        return replace(summary, lines=[*summary.lines, line], total=stated, stated_amount=stated)
+        return replace(summary, materials=line, total=stated, stated_amount=stated)
     candidates = _candidates(session)
     matched: list[tuple[WorkPiece, Line]] = []
     unmatched: list[str] = []

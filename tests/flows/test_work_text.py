@@ -209,8 +209,12 @@ def test_materials_told_apart_are_a_line_of_their_own(pg_db, org, text, work, ma
         summary = match_lines(s, text, stated_amount(text))
     bought = [line for line in summary.all_lines if line.description == MATERIALS_DESCRIPTION]
     assert [line.amount for line in bought] == [Decimal(materials)]
+    assert summary.all_lines[-1] is bought[0]  # the work first, then what was bought
     assert sum(line.amount for line in summary.all_lines) == summary.total
     assert summary.total - bought[0].amount == Decimal(work)
+    body = render_work_summary(summary, 1, "Marta")
+    assert body.index("• Materiales:") > max(body.index(f"• {line.description}")
+                                              for line in summary.all_lines[:-1])
 
 
 @pytest.mark.parametrize("text", [

@@ -348,6 +348,13 @@ _ALSO = re.compile(
     r"(?:^|[\s,.;:!?])(?P<also>(?:y\s+)?(?:ademas|tambien|aparte|de\s+paso|otra\s+cosa|ah\s+y|y\s+despues))\b"
     r"(?!\s+(?:de\s+(?:eso|esto)|del\s+arreglo))")
 _SENTENCE_END = re.compile(r"[.!?\n]")
+_OUTRIGHT = 3.0  # "gotea la canilla", "pintar el living", "un enchufe quemado"; not "pierde agua"
+
+
+def _named_outright(service: str, said: str) -> bool:
+    """Whether `said` names work of `service` by its own thing, not by a symptom the first
+    request's appliance may have ("se rompió el termotanque, también pierde agua por abajo")."""
+    return score(SERVICES[service], said) >= _OUTRIGHT or (service == "gas" and gas_water_heater(said))
 
 
 def second_request(folded: str, service: str | None) -> tuple[int, int] | None:
@@ -360,9 +367,10 @@ def second_request(folded: str, service: str | None) -> tuple[int, int] | None:
     for m in _ALSO.finditer(folded):
         end = _SENTENCE_END.search(folded, m.end())
         stop = end.start() if end else len(folded)
-        other = classify_service(folded[m.end():stop])
+        said = folded[m.end():stop]
+        other = classify_service(said)
         if other and _VISIT_GROUP.get(other) != _VISIT_GROUP[service] \
-                and classify_service(folded[:m.start()]) == service:
+                and _named_outright(other, said) and classify_service(folded[:m.start()]) == service:
             start = m.end("also")
             while start < stop and not folded[start].isalnum():
                 start += 1

@@ -57,9 +57,9 @@ from flows.turn import Turn
 from flows.understood import SERVICES
 from nlu.extract.message_kinds import acknowledgement
 from nlu.extract.names import FIRST_NAMES, for_name
-from nlu.extract.services import classify_service, second_request
+from nlu.extract.services import second_request
 from nlu.extract.spoken import fold, is_spanish, spanish_words
-from nlu.extract.text import expand, fold_aligned
+from nlu.extract.text import fold_aligned
 from nlu.intent.evaluate import ASK_BELOW
 
 log = logging.getLogger("campotech.flows.booking")
@@ -110,17 +110,16 @@ def start(turn: Turn) -> list[Reply]:
     return replies
 
 
-def _pass_on(turn: Turn, found: tuple[int, int]) -> str | None:
+def _pass_on(turn: Turn, found: tuple[int, int, str]) -> str | None:
     """"Se me tapó el inodoro y además quería presupuesto para pintar el living": the painting
-    (`found`, its span in the text) is another job, of a trade this visit does not cover. The
-    office is told (the customer hears so) while the booking goes on with the first request;
-    None when nobody in the office could be told."""
-    r, text = turn.result, turn.text or ""
-    other = classify_service(expand(fold_aligned(text[found[0]:found[1]])))
+    (`found`: its span in the text and its trade) is another job, of a trade this visit does not
+    cover. The office is told (the customer hears so) while the booking goes on with the first
+    request; None when nobody in the office could be told."""
+    r, (start, end, other) = turn.result, found
     name, phone = turn.writer
     told = turn.tell_staff(texts.render(
         "staff_booking_also", name=name, phone=phone, service=SERVICES.get(r.service, "un servicio"),
-        text=shortened(text[found[0]:found[1]].strip(" ,.;:"), 300),
+        text=shortened((turn.text or "")[start:end].strip(" ,.;:"), 300),
         link=conversation_link(turn.settings, turn.conversation.id)))
     if not told:
         return None

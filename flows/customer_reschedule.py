@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, time
 
-from core import es_ar, jobs
+from core import jobs
 from core.errors import DomainError
 from core.es_ar import visit_phrase
 from core.jobs.scheduling import free_slots, is_slot_free, parse_slot_id
@@ -65,15 +65,10 @@ def _offer(turn: Turn, *, retry: bool = False) -> list[Reply]:
     job, now, s = flow_job(turn), turn.now, turn.slots
     if job is None or turn.org is None:
         return hand_over(turn)
-    avoid = _parse_date(s.get("avoid"))
-    zone = es_ar.zone(turn.org.time_zone)
-    # A day ruled out is left out: enough slots are asked for to still offer OFFER_COUNT
-    offered = [x for x in free_slots(
-        turn.session, turn.org, now=now, count=OFFER_COUNT * (4 if avoid else 1),
-        preferred_date=_parse_date(s.get("date")), preferred_window=s.get("window"),
-        preferred_time=time.fromisoformat(s["time"]) if s.get("time") else None,
-        skip_start=current_start(job, now))
-        if avoid is None or es_ar.aware(x.start).astimezone(zone).date() != avoid][:OFFER_COUNT]
+    offered = free_slots(turn.session, turn.org, now=now, count=OFFER_COUNT,
+                         preferred_date=_parse_date(s.get("date")), preferred_window=s.get("window"),
+                         preferred_time=time.fromisoformat(s["time"]) if s.get("time") else None,
+                         skip_start=current_start(job, now), skip_day=_parse_date(s.get("avoid")))
     if not offered:
         return handover.hand_to_person(turn.conversation, now, turn.settings,
                                        "cust_reschedule_no_slots")

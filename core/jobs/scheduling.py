@@ -106,6 +106,7 @@ def free_slots(
     urgency: str = "normal",
     service: str | None = None,
     skip_start: datetime | None = None,
+    skip_day: date | None = None,
 ) -> list[Slot]:
     """Up to `count` slots with distinct start times, best first.
 
@@ -116,7 +117,8 @@ def free_slots(
     martes tipo 6") beats the window: the starts nearest to it come first, on the preferred
     day or, without one, one per day. Urgent requests get the earliest slots and ignore
     preferences. `service` is accepted for when technicians record
-    their trades; today every active technician can take any job.
+    their trades; today every active technician can take any job. `skip_start` leaves out one
+    start (a visit's own), `skip_day` a whole day (one the customer ruled out).
     """
     aware(now)
     if duration <= timedelta(0):
@@ -141,8 +143,8 @@ def free_slots(
     horizon = datetime.combine(last_day + timedelta(days=1), time(), tzinfo=tz)
     booked = _busy(session, org.id, [u.id for u in staff], earliest, horizon, duration)
     candidates = _candidates(org, staff, booked, days, earliest, duration, local_now.date())
-    if skip_start is not None:
-        candidates = [c for c in candidates if c.start != skip_start]
+    if skip_start is not None or skip_day is not None:
+        candidates = [c for c in candidates if c.start != skip_start and c.start.date() != skip_day]
     if urgent:
         return _pick([(candidates, (_any,))], count)
     if preferred_time is not None:

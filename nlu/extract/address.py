@@ -450,12 +450,11 @@ def _back_in(at: int, spoken: list[tuple[int, int, int]], *, said_start: bool = 
     """A position in the text with numbers as digits, back in the text as written."""
     shift = 0
     for start, end, value in spoken:
-        written_start = start
         digits_end = start - shift + len(str(value))
         if at < start - shift:
             break
         if at <= digits_end:
-            return written_start if said_start and at < digits_end else end
+            return start if said_start and at < digits_end else end
         shift += (end - start) - len(str(value))
     return at + shift
 

@@ -2,8 +2,9 @@
 mash (`is_noise`), a message that only thanks or acknowledges (`acknowledgement`), a customer
 keeping a booked visit as it is (`keeps_booking`), a question about when the business is
 open (`asks_business_hours`), a payment said made (`says_paid`) or taken on site
-(`paid_on_site`), and how to get ready for a visit (`asks_to_get_ready`). Each is a small regex test over the text, used by the extraction
-and the flows to answer these without calling them a miss."""
+(`paid_on_site`), how to get ready for a visit (`asks_to_get_ready`), and an owner's change to
+the business's setup (`setup_change`). Each is a small regex test over the text, used by the
+extraction and the flows to answer these without calling them a miss."""
 
 from __future__ import annotations
 

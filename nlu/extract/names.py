@@ -38,10 +38,10 @@ miguel pedro ruben walter cristian cristina fabian franco emiliano maximiliano i
 andres julio eduardo amalia alicia adriana marcela estela irma elsa olga nelida delia hilda
 noemi mirta stella silvina viviana vanesa jesica yamila micaela antonella milagros belen
 guadalupe rocio soledad victoria emilia josefina catalina martina lourdes analia fernanda
-carina marisa sandra lidia raquel ester esther celia ana_maria horacio alberto osvaldo alfredo
+carina marisa sandra lidia raquel ester esther celia horacio alberto osvaldo alfredo
 enrique ernesto hugo mario rodolfo rafael jorgelina victor armando adrian esteban joaquin
 agustin bruno gaston guillermo leonardo manuel marcos mauricio nestor norberto omar ramon
-rolando salvador silvio ulises dario damian german hector
+rolando salvador silvio ulises dario damian german
 """)
 # a closing, then a signature ending the text: "Atte. Ing. Roberto Funes", "Atentamente,\nDra.
 # Paula Ríos", "Saludos, Arq. Medina", "Gracias. Roberto Funes"

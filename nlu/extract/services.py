@@ -357,11 +357,11 @@ def _named_outright(service: str, said: str) -> bool:
     return score(SERVICES[service], said) >= _OUTRIGHT or (service == "gas" and gas_water_heater(said))
 
 
-def second_request(folded: str, service: str | None) -> tuple[int, int] | None:
+def second_request(folded: str, service: str | None) -> tuple[int, int, str] | None:
     """Where, in the folded text of a request for `service`, a second request of a trade one
-    visit does not cover begins and ends, after the words that add it ("se me tapó el inodoro y
-    además quería presupuesto para pintar el living": "quería presupuesto para pintar el
-    living"), or None."""
+    visit does not cover begins and ends, after the words that add it, and its trade ("se me
+    tapó el inodoro y además quería presupuesto para pintar el living": "quería presupuesto
+    para pintar el living", pintura), or None."""
     if not service or service not in _VISIT_GROUP:
         return None
     for m in _ALSO.finditer(folded):
@@ -374,5 +374,5 @@ def second_request(folded: str, service: str | None) -> tuple[int, int] | None:
             start = m.end("also")
             while start < stop and not folded[start].isalnum():
                 start += 1
-            return start, stop
+            return start, stop, other
     return None

@@ -45,7 +45,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from core import jobs, links
+from core import es_ar, jobs, links
 from core.errors import DomainError
 from core.es_ar import clock_hm, day_phrase, first_name
 from core.jobs.tracking import tracking_token, tracking_url
@@ -96,6 +96,9 @@ from flows.technician_jobs import (
 )
 from flows.turn import Turn
 from nlu.schema import Extraction
+
+# a visit starting this soon is the one at hand, even past midnight
+ABOUT_TO_BEGIN = timedelta(hours=3)
 
 
 def handle(turn: Turn) -> list[Reply]:
@@ -196,13 +199,20 @@ def _act_on_text(turn: Turn, action: str) -> list[Reply]:
         # "salgo para lo de Lucía" when her visit is on a later day: the customer would hear
         # "va en camino" days early; the technician confirms it with a tap first
         ahead = (action in ("on_the_way", "arrived") and job.status is S.SCHEDULED
-                 and job.scheduled_start is not None
-                 and local_date(job.scheduled_start, turn.zone) > turn.today)
+                 and _later_day(job, turn))
         if not ahead and not (unsure and local_date(job.scheduled_start, turn.zone) != turn.today):
             return _act(turn, action, job, text=text, result=result, eta=eta)
     return TECH_PICK.start(turn, action=action, text=text, eta=eta, amount=result.amount,
                            date=result.date, reason=result.description,
                            candidates=[job.id for job in fitting])
+
+
+def _later_day(job: Job, turn: Turn) -> bool:
+    """A visit of a later day, not one about to begin: at 23:15, a visit at 0:00 is tonight's
+    work, and "voy para allá" is about it."""
+    start = job.scheduled_start
+    return (start is not None and local_date(start, turn.zone) > turn.today
+            and es_ar.aware(start) - turn.now > ABOUT_TO_BEGIN)
 
 
 def _ask_which_job(turn: Turn) -> list[Reply]:
@@ -277,9 +287,9 @@ def _which_job(turn: Turn, action: str, found: list[Job], eta: int) -> ListMessa
                         title=short(f"#{job.number} {name}", MAX_ROW_TITLE),
                         description=short(details, MAX_ROW_DESCRIPTION)))
     ahead = None
-    if len(found) == 1 and (start := found[0].scheduled_start) is not None \
-            and local_date(start, turn.zone) > turn.today:
+    if len(found) == 1 and _later_day(found[0], turn):
         job = found[0]
+        start = job.scheduled_start
         ahead = {"number": job.number, "customer": first_name(job.customer.name if job.customer
                                                              else None) or THE_CUSTOMER,
                  "when": f"{day_phrase(local_date(start, turn.zone), turn.today)} a las "

@@ -65,18 +65,19 @@ class Shop(ShopReads):
             walk_to(s, job.id, status)
             return job.id
 
-    def say(self, text: str, *, tapped: str | None = None, result: Extraction | None = None):
+    def say(self, text: str, *, tapped: str | None = None, result: Extraction | None = None,
+            now: datetime = NOW):
         """The technician's burst through the flow, in its own transaction."""
         if result is None:
-            result = Extraction() if tapped else extract(text, "technician", NOW)
+            result = Extraction() if tapped else extract(text, "technician", now)
         with self.db.org_session(self.org_id) as s:
-            return technician.handle(self.turn(s, text, result, tapped))
+            return technician.handle(self.turn(s, text, result, tapped, now=now))
 
     def turn(self, s, text: str, result: Extraction, tapped: str | None,
-             conversation_id: int | None = None) -> Turn:
+             conversation_id: int | None = None, now: datetime = NOW) -> Turn:
         conversation = s.get(Conversation, conversation_id or self.conversation_id)
         org = s.get(Organization, self.org_id)
-        return Turn(session=s, conversation=conversation, org=org, now=NOW,
+        return Turn(session=s, conversation=conversation, org=org, now=now,
                     settings=self.settings, text=text, result=result, tap=decode(tapped),
                     user=s.get(User, conversation.user_id) if conversation.user_id else None,
                     notify=lambda wa_id, reply: self.sent.append((wa_id, reply)))
@@ -148,6 +149,21 @@ def test_agenda_for_another_day_and_an_empty_day(shop):
 
 
 # ---- on the way, arrived -------------------------------------------------------------------
+
+def test_on_the_way_past_midnight_is_tonights_visit_a_later_one_is_asked(shop):
+    late = datetime(2026, 11, 25, 23, 15, tzinfo=BA)
+    tonight = shop.job("garcia", datetime(2026, 11, 26, 0, 0, tzinfo=BA))
+
+    body = _only_text(shop.say("voy para lo de García, llego en 20", now=late))
+
+    assert body == "Listo, le aviso a Marta que llegás en 20 min 🚐"
+    assert shop.get(tonight).status == JobStatus.EN_ROUTE
+    # tomorrow morning's visit is another day's: the technician confirms it first
+    shop.job("ruiz", TOMORROW_8)
+    replies = shop.say("voy para lo de Ruiz", now=late)
+    assert len(replies) == 1 and isinstance(replies[0], ListMessage)
+    assert "Ojo: lo de Ana" in replies[0].body and "mañana a las 8:00, no hoy" in replies[0].body
+
 
 def test_on_the_way_to_one_job_moves_it_and_tells_the_customer(shop):
     garcia = shop.job("garcia", TODAY_NOON)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from core.messaging import texts
 from core.models import DEFAULT_BUSINESS_HOURS
 from flows.business_hours import describe_week
 from nlu.extract.message_kinds import asks_business_hours
@@ -31,3 +32,17 @@ def test_split_shifts_half_hours_and_round_the_clock():
 ])
 def test_which_questions_ask_for_the_hours(text, asks):
     assert asks_business_hours(fold_aligned(text).lower()) is asks
+
+
+def test_closed_says_the_request_is_taken_now_and_mid_booking_the_booking_goes_on():
+    week = describe_week(DEFAULT_BUSINESS_HOURS)
+    alone = texts.render("business_hours", hours=week, open=False, opening="el lunes a las 8:00",
+                         offer=True)
+    assert "una persona del equipo te responde el lunes a las 8:00" in alone
+    assert "te lo tomo ya por acá" in alone and "¿Te ayudo con algo?" in alone
+    # in the middle of a booking the customer heard when a person answers when it began; the
+    # booking's next question follows this reply
+    booking = texts.render("business_hours", hours=week, open=False, opening="el lunes a las 8:00",
+                           offer=False)
+    assert booking.endswith("Ahora estamos fuera de horario, pero seguimos con tu pedido por acá.")
+    assert "lunes a las 8:00" not in booking and "¿Te ayudo" not in booking

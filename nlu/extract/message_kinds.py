@@ -367,7 +367,12 @@ _SETUP_CHANGES = (
         r"\b(?:agreg\w*|sum\w*|anot\w*|carg\w*|dale?\s+de\s+(?:alta|baja)|dar\s+de\s+(?:alta|baja)|sac\w*"
         r"|borr\w*|elimin\w*|incorpor\w*|registr\w*)\b(?:\s+\S+){0,6}?\s+(?:como\s+|de\s+|un\s+|una\s+|al\s+|el\s+|nuevo\s+)*"
         r"(?:tecnicos?|empleados?|plomeros?|electricistas?|gasistas?|ayudantes?|administrativ[oa]s?"
-        r"|secretari[oa]s?|usuarios?|equipo)\b")),
+        r"|secretari[oa]s?|usuarios?|equipo)\b"
+        # a person signed on or off by name ("dá de baja a Diego", not "a la visita de Marta"),
+        # or who no longer works here
+        r"|\b(?:da|dale|dar|den|dame|doy|demos)\s+de\s+(?:alta|baja)\s+a\s+(?!(?:la|el|los|las|lo)\b)[a-z]+"
+        r"|\bya\s+no\s+(?:trabaja|labura|esta)\w*\s+(?:mas\s+)?(?:con\s+nosotros|aca|para\s+nosotros"
+        r"|en\s+la\s+empresa|conmigo|en\s+el\s+equipo)\b")),
     ("price-book", re.compile(
         r"\b(?:cambi\w*|sub\w*|baj\w*|actualiz\w*|modific\w*|pon\w*|aument\w*)\b(?:\s+\S+){0,4}?\s+"
         r"(?:el\s+|la\s+|los\s+|las\s+)?(?:precios?|tarifas?|lista\s+de\s+precios|valor\s+de\s+la\s+visita)\b"

@@ -11,6 +11,9 @@ from nlu.extract.message_kinds import setup_change
     ("sumá un ayudante nuevo", "team"),
     ("cargame a la nueva secretaria como usuaria", "team"),
     ("sacá a diego del equipo", "team"),
+    ("dá de baja a Diego", "team"),
+    ("dale de alta a pedro, arranca el lunes", "team"),
+    ("diego ya no trabaja más con nosotros", "team"),
     ("cambiá los precios de destapación", "price-book"),
     ("subí la visita a 40 lucas", "price-book"),
     ("actualizá la lista de precios", "price-book"),
@@ -24,7 +27,8 @@ def test_setup_changes(text, page):
 @pytest.mark.parametrize("text", [
     "cuánto facturamos?", "quién me debe?", "agregale 5 lucas a la factura de marta",
     "sacá el trabajo de graciela", "la visita a las 5", "¿cómo vienen los técnicos hoy?",
-    "pasale lo de graciela a diego",
+    "pasale lo de graciela a diego", "dale de baja a la visita de marta",
+    "dá de baja lo de graciela", "diego ya no está en lo de marta",
 ])
 def test_no_setup_change(text):
     assert setup_change(folded(text)) is None

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from core import customers, jobs
+from core import customers, es_ar, jobs
 from core.es_ar import first_name, readable_phone
 from core.jobs.emergencies import assign_emergency
 from core.jobs.notices import technician_notice
@@ -20,6 +20,7 @@ from core.models import Customer, Role
 from core.models.people import address_line
 from flows import photos
 from flows.turn import Turn
+from nlu.extract.message_kinds import already_shut_off
 
 log = logging.getLogger("campotech.flows.booking")
 
@@ -133,7 +134,8 @@ def summary_address(address: dict) -> str:
 def emergency_advice(turn: Turn) -> list[Reply]:
     """Safety advice at once; the owners hear of it now, before the address is even known."""
     advice = SAFETY.get(turn.slots.get("service") or "")
-    replies = [Text(texts.render(advice))] if advice else []
+    shut = already_shut_off(es_ar.folded(turn.text or ""))  # "ya cerré la llave": not asked again
+    replies = [Text(texts.render(advice, shut=shut))] if advice else []
     if not turn.slots.get("address"):
         _alert_owners(turn, "staff_emergency", **_caller(turn))
         turn.save(alerted=True)

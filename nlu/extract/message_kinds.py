@@ -387,3 +387,25 @@ def setup_change(folded: str) -> str | None:
     """The back-office page ("team", "price-book", "settings") an owner's request to change the
     business's setup belongs to (folded text), or None."""
     return next((page for page, rx in _SETUP_CHANGES if rx.search(folded)), None)
+
+
+# What a customer in an emergency says they already did, by the safety advice it answers: the gas
+# or water shut off at the valve ("ya cerré la llave", "cerramos el gas"), the power cut at the
+# board ("bajé la térmica", "ya corté la luz"). The advice then says so instead of asking for it.
+_SHUT_OFF = (
+    ("valve", re.compile(
+        r"\b(?:ya\s+)?(?:cerre|cerramos|cerro|corte|cortamos|corto)\s+(?:\w+\s+){0,2}?"
+        r"(?:la\s+llave|el\s+gas|el\s+agua|la\s+valvula|el\s+paso)\b"
+        r"|\b(?:la\s+llave|el\s+gas|el\s+agua)\s+(?:ya\s+)?(?:la\s+|lo\s+)?(?:cerre|cerramos|corte|cortamos)\b")),
+    ("power", re.compile(
+        r"\b(?:ya\s+)?(?:baje|bajamos|bajo|corte|cortamos|corto|apague|apagamos)\s+(?:\w+\s+){0,2}?"
+        r"(?:la\s+termica|las\s+termicas|el\s+disyuntor|la\s+luz|la\s+llave\s+general|el\s+tablero|"
+        r"la\s+electricidad|la\s+corriente)\b")),
+)
+
+
+def already_shut_off(folded: str) -> frozenset[str]:
+    """What the customer says they already shut off (folded text): "valve", "power"."""
+    if re.search(r"\bno\s+(?:\w+\s+){0,2}?(?:cerre|corte|baje|apague|pude|puedo|encuentro)\b", folded):
+        return frozenset()  # "no encuentro la llave", "no pude cerrar el agua"
+    return frozenset(kind for kind, rx in _SHUT_OFF if rx.search(folded))

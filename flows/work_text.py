@@ -76,6 +76,8 @@ _CUSTOMER_REF = re.compile(
     r"^(?:(?:en|de|a)\s+)?(?:lo|la\s+casa|casa)\s+de\b|^donde\s+(?:la|el)\b"
 )
 _DONE = re.compile(r"^termin\w*")
+_OBJECT_CLITIC = re.compile(r"(?:lo|la|los|las)\s")
+_RELATIVE = re.compile(r"\s+(?:que|q)\s")
 # Light stripping of amounts inside a clause ("cambié el flexible 15 lucas"); the value itself
 # is read by the NLU extractor, never here.
 _AMOUNT_SPAN = re.compile(
@@ -93,7 +95,7 @@ _NOT_WORK = words(
     "quedo queda quedaron quedamos anda andando funciona funcionando esta estaba estan vuelvo "
     "vuelve paso pasa mando mandame avisame avisale manana hoy gracias saludos"
 )
-_ARTICLES = words("el la los las un una unos unas lo al del de otro otra otros otras")
+_ARTICLES = words("el la los las un una unos unas lo al del de otro otra otros otras todo toda todos todas")
 # "era el cuerito", "fue la junta", "el problema era la válvula": what was wrong is the part
 # worked on (the technician fixed it; the words before it are no part of its name)
 _DIAGNOSIS = re.compile(
@@ -182,6 +184,9 @@ def _pieces(text: str) -> list[WorkPiece]:
     has_verbs = _VERB_RE.search(folded) is not None
     pieces: list[WorkPiece] = []
     verb: Verb | None = None
+    # "era el flexible de la cocina, lo cambié": a clause with no verb of its own, which a
+    # clitic ("lo", "la", "los", "las") right before the next verb may point back to
+    before: tuple[int, int] | None = None
     for start, end, new_sentence in _spans(folded):
         if new_sentence:
             verb = None
@@ -191,7 +196,7 @@ def _pieces(text: str) -> list[WorkPiece]:
         if not clause:
             continue
         if _MONEY_START.match(clause) or _DONE.match(clause):
-            verb = None  # "cobrale 15 lucas y la canilla": nothing after money is work
+            verb = before = None  # "cobrale 15 lucas y la canilla": nothing after money is work
             continue
         if _CUSTOMER_REF.match(clause):
             continue
@@ -205,9 +210,16 @@ def _pieces(text: str) -> list[WorkPiece]:
             verb = _VERBS[next(i for i in range(len(_VERBS)) if m.group(f"v{i}"))][1]
             start = m.end()
         elif has_verbs and verb is None:
+            before = (start, end)
             continue  # "lo de García, cambié...": only what follows a work verb is work
-        if m is None and (said := _DIAGNOSIS.match(folded, start, end)):
+        pointed = None
+        if m and before and _OBJECT_CLITIC.match(m.group(0)) and not folded[start:end].strip():
+            pointed, (start, end) = before, before  # "…, lo cambié": the clause before is its object
+        before = None
+        if (m is None or pointed) and (said := _DIAGNOSIS.match(folded, start, end)):
             start = said.end()
+        if pointed and (relative := _RELATIVE.search(folded, start, end)):
+            end = relative.start()  # "el flexible que perdía": the part, not what it did
         start = _strip_words(folded, start, end, _ARTICLES)
         start, end = _trim(folded, start, end)
         if start >= end:
@@ -216,12 +228,14 @@ def _pieces(text: str) -> list[WorkPiece]:
         if first and first.group(0) in _NOT_WORK:
             continue
         # "destapé la pileta" keeps its verb (it is the work); "cambié el flexible" does not.
-        keep_from = m.start("verb") if m and verb and verb.service else start
+        keep_from = m.start("verb") if m and verb and verb.service and not pointed else start
         body = folded[start:end]
         if find_amount(body) is not None and not re.search(r"[a-z]{3,}", body):
             continue  # a bare amount that slipped through
         quantity, rest = _quantity(body)
         shown = " ".join(original[keep_from:end].split())
+        if pointed and verb and verb.service:  # "la pileta la destapé" reads "destapé la pileta"
+            shown = f"{original[m.start('verb'):m.end('verb')]} {original[pointed[0]:end].strip()}"
         pieces.append(WorkPiece(text=shown, folded=rest.strip(), quantity=quantity, verb=verb,
                              carried=m is None and verb is not None))
     return pieces

@@ -67,6 +67,14 @@ PRICE_BOOK = (
     ("listo, cambie el flexible, me pago 27500 en efectivo", ["flexible"]),
     ("terminé, cambié el cuerito, me dio 20 lucas", ["cuerito"]),
     ("cambie la canilla y me transfirio 40 lucas", ["canilla"]),
+    # the part named first and pointed back to ("…, lo cambié"): the clause before is the work
+    ("listo, era el flexible de la cocina que perdía, lo cambié. cobrale 45 lucas",
+     ["flexible de la cocina"]),
+    ("el flexible lo cambié, cobrale 20", ["flexible"]),
+    ("la pileta de la cocina la destapé, son 30 lucas", ["destapé la pileta de la cocina"]),
+    ("la canilla que goteaba la cambié y destapé la pileta", ["canilla", "destapé la pileta"]),
+    ("terminé lo de garcía, lo cambié todo, 20 lucas", []),  # "todo" names no part
+    ("cambié todo el cableado del baño", ["cableado del baño"]),
     ("", []),
 ])
 def test_work_items(text, expected):
@@ -115,6 +123,15 @@ def test_what_was_wrong_is_priced_as_the_work(pg_db, org):
     org_id, ids = org
     with pg_db.org_session(org_id) as s:
         summary = match_lines(s, "listo, era el cuerito. cobrale 12 lucas", Decimal(12000))
+    assert _lines(summary) == [(ids["PL-CUERITO"], Decimal(1), Decimal("12000.00"))]
+    assert summary.unmatched == [] and summary.labor_adjustment is None
+
+
+def test_a_part_named_before_its_verb_is_priced(pg_db, org):
+    org_id, ids = org
+    with pg_db.org_session(org_id) as s:
+        summary = match_lines(s, "era el cuerito que goteaba, lo cambié. cobrale 12 lucas",
+                              Decimal(12000))
     assert _lines(summary) == [(ids["PL-CUERITO"], Decimal(1), Decimal("12000.00"))]
     assert summary.unmatched == [] and summary.labor_adjustment is None
 

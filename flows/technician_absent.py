@@ -46,6 +46,24 @@ _NOBODY_HOME = re.compile(
 )
 
 
+# A day the visit goes to ("lo paso para mañana", "mejor el jueves", "voy el lunes"), as opposed
+# to the day they cannot make ("el martes no voy a poder ir")
+_MOVED_TO = re.compile(
+    r"(?<!\bno\s)\b(?:para|mejor|voy|paso|pasalo|vuelvo|recien|caigo)\s+(?:el\s+|la\s+|a\s+la\s+)?"
+    r"(?:hoy|manana|pasado|lunes|martes|miercoles|jueves|viernes|sabado|domingo|finde|\d)")
+
+
+def day_to_move_to(job: Job, text: str, asked: date | None, zone) -> date | None:
+    """The day a visit not begun moves to: the day the technician named, unless it is the
+    visit's own day named as the one they cannot make ("el martes no voy a poder ir a lo de
+    Pablo" moves nothing to Tuesday: the office coordinates another day)."""
+    if asked is None or job.scheduled_start is None:
+        return asked
+    if es_ar.aware(job.scheduled_start).astimezone(zone).date() != asked:
+        return asked
+    return asked if _MOVED_TO.search(es_ar.folded(text)) else None
+
+
 def never_got_there(job: Job, text: str) -> str | None:
     """Why a visit not begun is not happening: "nobody_home" (at the door, nobody opened) or
     "not_going" (not getting there); None when the visit was begun or the words tell of work

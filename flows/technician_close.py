@@ -260,9 +260,11 @@ def _cancel_done(turn: Turn) -> list[Reply]:
 def cannot_complete(turn: Turn, job: Job, text: str, result: Extraction | None) -> list[Reply]:
     reason = " ".join(((result.description if result else None) or text or "").split())
     asked = parse_date(result.date if result else None)
-    start = _first_free_hour(turn, asked) if asked else None
     if why := technician_absent.never_got_there(job, text):  # nothing begun: the visit moves
+        asked = technician_absent.day_to_move_to(job, text, asked, turn.zone)
+        start = _first_free_hour(turn, asked) if asked else None
         return technician_absent.move_visit(turn, job, why, reason, asked, start)
+    start = _first_free_hour(turn, asked) if asked else None
     jobs.transition(turn.session, job.id, S.NEEDS_FOLLOWUP, turn.actor, note=reason or None)
     description = f"Seguimiento de #{job.number}" + (f": {reason}" if reason else "")
     follow_up = jobs.create_job(turn.session, {

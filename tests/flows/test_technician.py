@@ -148,6 +148,24 @@ def test_agenda_for_another_day_and_an_empty_day(shop):
     assert tomorrow.startswith("📋 Esto tenés mañana:") and "8:00 · Jorge Fernández" in tomorrow
 
 
+# ---- cannot go -----------------------------------------------------------------------------
+
+def test_the_day_a_technician_cannot_make_is_not_the_day_the_visit_moves_to(shop):
+    friday = datetime(2026, 11, 27, 15, 0, tzinfo=BA)
+    garcia = shop.job("garcia", friday)
+
+    body = _only_text(shop.say("el viernes no voy a poder ir a lo de García, tengo turno con el médico"))
+
+    # before: "Pasé el #1 al viernes 27/11 a las 8" (the same day, earlier) and Marta told so
+    assert "queda sin fecha" in body and "viernes" not in body, body
+    assert shop.get(garcia).status == JobStatus.PENDING
+    ruiz = shop.job("ruiz", friday)
+    body = _only_text(shop.say("el viernes no llego a lo de Ruiz, lo paso para el lunes"))
+    job = shop.get(ruiz)
+    assert job.status == JobStatus.SCHEDULED and "lunes" in body, body
+    assert job.scheduled_start.astimezone(BA).date() == datetime(2026, 11, 30).date()
+
+
 # ---- on the way, arrived -------------------------------------------------------------------
 
 def test_on_the_way_past_midnight_is_tonights_visit_a_later_one_is_asked(shop):

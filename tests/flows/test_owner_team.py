@@ -38,3 +38,36 @@ def test_questions_about_the_team(text):
 ])
 def test_questions_about_money_or_nothing_are_not(text):
     assert not asks_about_team(folded(text), NAMES)
+
+
+# ---- one technician's week, whatever the day -------------------------------------------------
+
+def test_one_technicians_week_asked_on_a_sunday_is_their_agenda_not_the_teams_day(pg_db, pg_settings):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from core.models import Conversation, ConversationRole, Organization
+    from flows import owner_team
+    from flows.turn import Turn
+    from nlu.extract import extract
+    from tests.factories import add_technician, create_org
+
+    org_id = create_org(pg_db, "Plomería Ramos", slug="plomeria-ramos")
+    add_technician(pg_db, org_id, "Carlos Pereyra", "+5491162345678")
+    # a Sunday just past midnight: what is left of "esta semana" is that one day
+    sunday = datetime(2026, 12, 6, 0, 15, tzinfo=ZoneInfo("America/Argentina/Buenos_Aires"))
+    text = "cuántos trabajos tiene Carlos esta semana?"
+    with pg_db.org_session(org_id) as s:
+        conversation = Conversation(wa_id="5491155550100", phone="+5491155550100",
+                                    role=ConversationRole.OWNER, slots={})
+        s.add(conversation)
+        s.flush()
+        turn = Turn(session=s, conversation=conversation, org=s.get(Organization, org_id),
+                    now=sunday, settings=pg_settings, text=text,
+                    result=extract(text, "owner", sunday), tap=None, user=None,
+                    notify=lambda wa_id, reply: None)
+        replies = owner_team.handle(turn)
+    assert len(replies) == 1
+    # what is left of the week is today: his agenda for it, not the team's day
+    assert replies[0].body.startswith("🗓️ Agenda de Carlos para hoy"), replies[0].body
+    assert "Carlos no tiene visitas agendadas" in replies[0].body

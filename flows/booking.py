@@ -48,7 +48,7 @@ from core.links import conversation_link
 from core.messaging import texts
 from core.messaging.replies import Button, Buttons, ListMessage, Reply, Row, Section, Text
 from core.models import ConversationRole
-from flows import business_hours, handover, photos, prices
+from flows import business_hours, handover, photos, prices, visit_addition
 from flows.booking_job import create_booked_job, emergency_advice, summary_address
 from flows.buttons import AddressTap, BookingTap, ServiceTap, SlotTap
 from flows.engine import INTERRUPTIONS, FlowSpec
@@ -79,7 +79,8 @@ def handle(turn: Turn) -> list[Reply]:
             return _switch(turn)
         return step(turn)
     if turn.intent == "new_job" and turn.tap is None:
-        return start(turn)
+        # "el inodoro también anda tapado, ¿lo ven el mismo día?" with a visit coming: added to it
+        return visit_addition.add_to_visit(turn) or start(turn)
     return []  # a button of a booking that is over: the engine's fallbacks answer
 
 

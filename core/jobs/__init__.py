@@ -39,12 +39,15 @@ TRANSITIONS: dict[JobStatus, frozenset[JobStatus]] = {
 OPEN_STATUSES = frozenset({S.PENDING, S.SCHEDULED, S.EN_ROUTE, S.ON_SITE, S.NEEDS_FOLLOWUP})
 
 
+DESCRIPTION_MAX = 4000
+
+
 class JobIn(BaseModel):
     model_config = ConfigDict(str_strip_whitespace=True)
 
     customer_id: int
     service: Service
-    description: str = Field(default="", max_length=4000)
+    description: str = Field(default="", max_length=DESCRIPTION_MAX)
     urgency: Urgency = Urgency.NORMAL
     address_id: int | None = None
     address_text: str | None = Field(default=None, max_length=200)
@@ -197,6 +200,26 @@ def assign_technician(session: Session, job_id: int, technician_id: int | None, 
     _event(session, job, "assigned", actor, data={"from": previous, "to": technician_id})
     audit.record(session, actor=actor, action="job.assign", entity_type="job", entity_id=job.id,
                  data={"from": previous, "to": technician_id})
+    session.flush()
+    return job
+
+
+def add_to_description(session: Session, job_id: int, addition: str, actor: str) -> Job:
+    """More to look at on the same visit ("también mirame el inodoro"): appended to what the job
+    says, as a note on its history."""
+    addition = " ".join((addition or "").split())
+    if not addition:
+        raise ValidationFailed("No hay nada para agregar.", {"description": "empty"})
+    job = get_job(session, job_id, for_update=True)
+    if job.status not in OPEN_STATUSES:
+        raise ValidationFailed("Ese trabajo ya está cerrado.", {"status": job.status})
+    before = (job.description or "").rstrip()
+    added = f"{before}\nTambién: {addition}" if before else addition
+    job.description = added[:DESCRIPTION_MAX]
+    job.updated_at = utcnow()
+    _event(session, job, "note", actor, note=f"También: {addition}"[:1000])
+    audit.record(session, actor=actor, action="job.note", entity_type="job", entity_id=job.id,
+                 data={"added": addition[:1000]})
     session.flush()
     return job
 

@@ -1,0 +1,79 @@
+"""A customer with a visit coming who asks for something else to be looked at on it ("el inodoro
+también anda medio tapado, ¿lo pueden ver el mismo día?", "ya que vienen, mírenme la canilla"):
+it is added to that visit and its technician is told — not booked as a second job with its own
+address, day and confirmation.
+
+Only a visit of the same trade, not begun, in the next weeks; never an emergency (that is booked
+and dispatched), another address or another day named (a visit of its own)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+from core import es_ar, jobs
+from core.jobs.notices import technician_notice
+from core.messaging import texts
+from core.messaging.replies import Reply, Text
+from core.models import JobStatus
+from flows.booking_job import JOB_SERVICE
+from flows.customer_job_change import visit
+from flows.turn import Turn
+
+HORIZON = timedelta(days=21)  # a visit further away than this is not "the same trip"
+NOTE_MAX = 300
+
+# The same visit: "también", "ya que vienen", "aprovechando", "de paso", "el mismo día"
+_JOINS = re.compile(
+    r"\b(?:tambien|ademas|ya\s+que\s+(?:viene|vienen|vas|van|esta|estan|estas|venis)|aprovech\w+"
+    r"|de\s+paso|el\s+mismo\s+dia|la\s+misma\s+visita|en\s+el\s+mismo\s+viaje"
+    r"|cuando\s+(?:venga|vengan|vaya|vayan|este|esten|vengas))\b")
+# Somewhere else: a visit of its own
+_ANOTHER_PLACE = re.compile(
+    r"\b(?:otra\s+direccion|otra\s+casa|otro\s+departamento|en\s+lo\s+de\s+mi|en\s+la\s+casa\s+de"
+    r"|en\s+el\s+local|en\s+la\s+oficina|en\s+el\s+negocio)\b")
+
+
+def add_to_visit(turn: Turn) -> list[Reply] | None:
+    """The replies when `turn` adds to a coming visit; None when it is a booking of its own."""
+    result = turn.result
+    if turn.customer is None or turn.tap is not None or result.urgency == "emergency" \
+            or result.address:
+        return None
+    said = es_ar.folded(turn.text or "")
+    if not _JOINS.search(said) or _ANOTHER_PLACE.search(said):
+        return None
+    service = JOB_SERVICE.get(result.service or "")
+    asked = _date(result.date)
+    coming = []
+    for job in turn.open_jobs:
+        start = es_ar.aware(job.scheduled_start) if job.scheduled_start is not None else None
+        if job.status is not JobStatus.SCHEDULED or start is None \
+                or not turn.now < start <= turn.now + HORIZON:
+            continue
+        if service is not None and job.service != service:
+            continue  # another trade: maybe another technician
+        if asked is not None and start.astimezone(turn.zone).date() != asked:
+            continue  # another day named: a visit of its own
+        coming.append((start, job))
+    if not coming:
+        return None
+    _, job = min(coming, key=lambda pair: pair[0])
+    words = " ".join((turn.text or "").split())
+    jobs.add_to_description(turn.session, job.id, words, f"whatsapp:{turn.conversation.wa_id}")
+    told = None
+    notice = technician_notice(turn.session, job, "note", now=turn.now,
+                               note=es_ar.shortened(words, NOTE_MAX))
+    if notice is not None:
+        turn.notify(*notice)
+        told = es_ar.first_name(job.technician.name)
+    turn.conversation.misses = 0
+    return [Text(texts.render("cust_added_to_visit", name=turn.first_name, number=job.number,
+                              when=visit(job, turn.now), told=told))]
+
+
+def _date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None

@@ -51,6 +51,7 @@ from nlu.extract import extract, first_names, spoken
 from nlu.extract.message_kinds import (
     acknowledgement,
     asks_about_team,
+    disputes_charge,
     keeps_booking,
     names_its_day_as_fine,
     setup_change,
@@ -158,6 +159,11 @@ def _route(turn: Turn, parts: list[str]) -> list[Reply]:
 
     if turn.intent in GLOBALS:
         return GLOBALS[turn.intent](turn)
+    if turn.role is CUSTOMER and turn.tap is None and disputes_charge(es_ar.folded(turn.text or "")):
+        # "me cobraron dos veces": money gone wrong is a person's to sort out, at once (not the
+        # payment link again, not "no te entendí")
+        return handover.hand_to_person(turn.conversation, turn.now, turn.settings,
+                                       template="human_charge_dispute")
     if turn.role is OWNER:
         from flows import owner  # it imports this module for FlowSpec
 

@@ -409,3 +409,22 @@ def already_shut_off(folded: str) -> frozenset[str]:
     if re.search(r"\bno\s+(?:\w+\s+){0,2}?(?:cerre|corte|baje|apague|pude|puedo|encuentro)\b", folded):
         return frozenset()  # "no encuentro la llave", "no pude cerrar el agua"
     return frozenset(kind for kind, rx in _SHUT_OFF if rx.search(folded))
+
+
+# A customer saying they were charged wrong: twice, more than agreed, an amount not theirs ("me
+# cobraron dos veces", "me debitaron doble", "la factura dice 50 mil y habíamos quedado en 30").
+# Money gone wrong is a person's to sort out, at once: not a payment link, not "no te entendí".
+_CHARGE_DISPUTE = re.compile(
+    r"\b(?:cobraron|cobraste|cobro|cobraron|debitaron|debito|descontaron|desconto|facturaron"
+    r"|facturaste|cargaron|cargo|pague|pagamos)\s+(?:\w+\s+){0,4}?"
+    r"(?:dos\s+veces|2\s+veces|doble|el\s+doble|de\s+mas|demas|mal|repetido|duplicado)\b"
+    r"|\b(?:cobro|pago|debito|cargo|cobros|pagos|debitos|cargos)\s+(?:\w+\s+)?(?:duplicados?|dobles?|repetidos?)\b"
+    r"|\b(?:factura|recibo|link|monto|cobro)\s+(?:\w+\s+){0,3}?(?:esta|vino|salio|llego)\s+mal\b"
+    r"|\b(?:habiamos|habian|habia|habias)\s+(?:quedado|arreglado|dicho|acordado)\s+en\s+(?:\$\s*)?\d"
+    r"|\b(?:no\s+es|no\s+era)\s+(?:ese|el)\s+(?:monto|precio|importe)\b"
+)
+
+
+def disputes_charge(folded: str) -> bool:
+    """Whether a customer says they were charged wrong (folded text)."""
+    return bool(_CHARGE_DISPUTE.search(folded))

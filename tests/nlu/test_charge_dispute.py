@@ -1,0 +1,34 @@
+"""A customer charged wrong is told apart from one asking a price or how to pay."""
+
+import pytest
+
+from core.es_ar import folded
+from nlu.extract.message_kinds import disputes_charge
+
+
+@pytest.mark.parametrize("text", [
+    "tengo una consulta sobre una factura de ustedes de octubre que me cobraron dos veces",
+    "me cobraron dos veces el mismo trabajo",
+    "me cobraron de más, la factura dice 50 mil y habíamos quedado en 30",
+    "me debitaron dos veces el pago de mercado pago",
+    "che me aparece un cobro duplicado en la tarjeta",
+    "la factura vino mal, no es ese el monto",
+    "el técnico me dijo 20 lucas y me llegó el link por 35, habíamos quedado en 20",
+    "pagué 2 veces sin querer",
+])
+def test_charged_wrong(text):
+    assert disputes_charge(folded(text))
+
+
+@pytest.mark.parametrize("text", [
+    "cuánto me cobran por cambiar un flexible?",
+    "me cobraron 30 lucas la última vez, sigue igual?",
+    "puedo pagar con tarjeta?",
+    "el técnico me cobró bien, todo joya",
+    "ya pagué, te mando el comprobante",
+    "habíamos quedado en el martes a la tarde",
+    "me mandás la factura?",
+    "se me rompió el termotanque y anda mal",
+])
+def test_not_charged_wrong(text):
+    assert not disputes_charge(folded(text))

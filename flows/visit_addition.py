@@ -19,6 +19,7 @@ from core.models import JobStatus
 from flows.booking_job import JOB_SERVICE
 from flows.customer_job_change import visit
 from flows.turn import Turn
+from nlu.extract.message_kinds import access_note
 
 HORIZON = timedelta(days=21)  # a visit further away than this is not "the same trip"
 NOTE_MAX = 300
@@ -77,3 +78,31 @@ def _date(value: str | None) -> date | None:
         return date.fromisoformat(value) if value else None
     except ValueError:
         return None
+
+
+def note_for_visit(turn: Turn) -> list[Reply] | None:
+    """"Avisame antes de llegar así bajo a abrir, no anda el portero": with a visit coming or on
+    its way, the customer's words go to its technician, and the customer hears they will be told
+    when the technician sets out; None otherwise."""
+    if turn.customer is None or turn.tap is not None or turn.conversation.flow \
+            or not access_note(es_ar.folded(turn.text or "")):
+        return None
+    coming = [job for job in turn.open_jobs
+              if job.status in (JobStatus.SCHEDULED, JobStatus.EN_ROUTE)]
+    if not coming:
+        return None
+    job = min(coming, key=lambda j: (j.status is not JobStatus.EN_ROUTE,
+                                     es_ar.aware(j.scheduled_start) if j.scheduled_start
+                                     else turn.now + HORIZON * 10))
+    words = es_ar.shortened(" ".join((turn.text or "").split()), NOTE_MAX)
+    told = None
+    notice = technician_notice(turn.session, job, "note", now=turn.now, note=words)
+    if notice is not None:
+        turn.notify(*notice)
+        told = es_ar.first_name(job.technician.name)
+    else:
+        turn.tell_staff(texts.render("staff_visit_note", number=job.number, text=words,
+                                     name=turn.writer[0], phone=turn.writer[1]))
+    turn.conversation.misses = 0
+    return [Text(texts.render("cust_visit_note", name=turn.first_name, told=told,
+                              on_the_way=job.status is JobStatus.EN_ROUTE))]

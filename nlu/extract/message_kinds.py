@@ -428,3 +428,19 @@ _CHARGE_DISPUTE = re.compile(
 def disputes_charge(folded: str) -> bool:
     """Whether a customer says they were charged wrong (folded text)."""
     return bool(_CHARGE_DISPUTE.search(folded))
+
+
+# A customer telling the technician how to get in, or asking to hear before they arrive ("avisame
+# antes de llegar así bajo a abrir, no anda el portero", "llamame cuando estés en la puerta"):
+# with a visit coming, a word for its technician, not a new job for the intercom
+_ACCESS = re.compile(
+    r"\b(?:avis\w*|llam\w*|escrib\w*|mand\w*(?:\s+un)?\s+(?:mensaje|whatsapp|wsp|msj))\s+(?:\w+\s+){0,3}?"
+    r"(?:antes\s+de\s+(?:llegar|venir|salir|subir|tocar)|cuando\s+(?:llegue|lleguen|llegues|este|esten"
+    r"|estes|salga|salgan|salgas|venga|vengan|vengas)|al\s+(?:llegar|salir))\b"
+    r"|\b(?:bajo|bajamos|salgo|salimos)\s+a\s+abrir\b|\b(?:les?|te)\s+(?:bajo\s+a\s+)?abr(?:o|imos)\b"
+)
+
+
+def access_note(folded: str) -> bool:
+    """Whether a customer tells how to get in or asks to hear before the arrival (folded text)."""
+    return bool(_ACCESS.search(folded))

@@ -1,9 +1,9 @@
-"""A customer charged wrong is told apart from one asking a price or how to pay."""
+"""A customer charged wrong, or telling how to get in: told apart from a price, a payment or a new job."""
 
 import pytest
 
 from core.es_ar import folded
-from nlu.extract.message_kinds import disputes_charge
+from nlu.extract.message_kinds import access_note, disputes_charge
 
 
 @pytest.mark.parametrize("text", [
@@ -32,3 +32,18 @@ def test_charged_wrong(text):
 ])
 def test_not_charged_wrong(text):
     assert not disputes_charge(folded(text))
+
+
+# ---- how to get in (message_kinds.access_note) ------------------------------------------------
+
+@pytest.mark.parametrize(("text", "note"), [
+    ("me pueden avisar antes de llegar así bajo a abrir? no anda el portero", True),
+    ("llamame cuando estés en la puerta que te abro", True),
+    ("mandame un whatsapp al salir así estoy", True),
+    ("el timbre no anda, bajo a abrir yo", True),
+    ("no anda el portero eléctrico, lo pueden arreglar?", False),
+    ("avisame cuánto sale", False),
+    ("llamame por favor, es urgente", False),
+])
+def test_how_to_get_in(text, note):
+    assert access_note(folded(text)) is note

@@ -9,11 +9,13 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
+from rapidfuzz import fuzz
+
 from core import es_ar
 from core.billing.price_book import list_items
 from core.messaging import texts
 from core.messaging.replies import Reply, Text
-from core.models import ConversationRole, Urgency
+from core.models import ConversationRole, PriceBookItem, Urgency
 from flows.turn import Turn
 from flows.work_text import match_lines
 from nlu.extract.text import fold_aligned
@@ -100,10 +102,64 @@ def answer(turn: Turn, *, offer_booking: bool = False) -> list[Reply] | None:
     lines = _asked(turn)
     if lines is None:
         return None
-    items = [{"name": line.description, "price": es_ar.pesos(line.unit_price)} for line in lines]
-    visit = None if items else _visit_price(turn)
+    items = _priced(turn, lines)
+    # "¿cuánto sale cambiar la llave de paso?" priced by a part alone would read as the whole
+    # job: the labour is said to be apart, with the visit's price when listed
+    parts_only = bool(items) and all(item["part"] for item in items)
+    visit = _visit_price(turn) if not items or parts_only else None
     turn.save(priced_at=turn.now.isoformat())  # a "¿y …?" next is another price
-    return [Text(texts.render("cust_price", items=items, visit=visit, offer=offer_booking))]
+    return [Text(texts.render("cust_price", items=items, visit=visit, parts_only=parts_only,
+                              offer=offer_booking))]
+
+
+# What names work (a service), as opposed to a part ("Llave esférica 1/2\"", "Canilla
+# monocomando"), in a price book whose units are often left as "unidad"
+_WORK_NOUNS = re.compile(
+    r"\b(?:cambio|instalacion|colocacion|reparacion|destapacion|service|revision|limpieza|carga"
+    r"|deteccion|apertura|visita|mano\s+de\s+obra|ajuste|armado|conexion|sellado|purga"
+    r"|mantenimiento|reemplazo|desobstruccion)\b")
+WORK_UNITS = ("servicio", "visita", "hora")
+_STOP = frozenset({"el", "la", "los", "las", "un", "una", "unos", "unas", "de", "del", "al", "a", "y",
+                   "o", "para", "con"})
+
+
+def _is_work(item: PriceBookItem) -> bool:
+    return item.unit in WORK_UNITS or bool(_WORK_NOUNS.search(es_ar.folded(item.name)))
+
+
+def _priced(turn: Turn, lines) -> list[dict]:
+    """The lines as the customer reads them: a part comes with the work of fitting it when the
+    price book lists one for the same thing ("Instalación de canilla o grifería" before
+    "Canilla monocomando de cocina"), and is marked as the part."""
+    book = {item.id: item for item in list_items(turn.session)}
+    shown: list[dict] = []
+    seen: set[int] = set()
+    for line in lines:
+        item = book.get(line.item_id)
+        part = item is not None and not _is_work(item)
+        if part and (work := _work_for(book.values(), item, line.said)) is not None \
+                and work.id not in seen:
+            seen.add(work.id)
+            shown.append({"name": work.name, "price": es_ar.pesos(work.price), "part": False})
+        if line.item_id in seen:
+            continue
+        seen.add(line.item_id)
+        shown.append({"name": line.description, "price": es_ar.pesos(line.unit_price), "part": part})
+    return shown[:MAX_ITEMS]
+
+
+def _work_for(items, part: PriceBookItem, said: str) -> PriceBookItem | None:
+    """The listed work of fitting `part`: a service whose name has the part's first word."""
+    words = [w for w in es_ar.folded(said or part.name).split() if w not in _STOP]
+    head = words[0] if words else None
+    if head is None:
+        return None
+    fits = [item for item in items if _is_work(item) and item.unit not in ("visita", "hora")
+            and not re.search(r"\b(?:visita|mano\s+de\s+obra)\b", es_ar.folded(item.name))
+            and any(fuzz.ratio(head, word) >= 85 for word in es_ar.folded(item.name).split())]
+    if not fits:
+        return None
+    return max(fits, key=lambda item: fuzz.token_set_ratio(" ".join(words), es_ar.folded(item.name)))
 
 
 def _asked(turn: Turn):

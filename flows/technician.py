@@ -40,6 +40,7 @@ On confirmation the summary lands in the completed job's status event: `data["wo
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
@@ -114,6 +115,8 @@ def handle(turn: Turn) -> list[Reply]:
     if isinstance(tap, JobActionTap):
         return _picked(turn, tap)
     intent = turn.result.intent
+    if intent in ("tech_agenda", "other") and (details := _job_details(turn)):
+        return details  # "pasame el teléfono de Nora", "¿cuál era la dirección de lo de Nora?"
     if intent == "tech_agenda":
         return _agenda(turn, parse_date(turn.result.date))
     action = INTENT_ACTIONS.get(intent)
@@ -157,6 +160,39 @@ def _agenda(turn: Turn, day: date | None) -> list[Reply]:
         })
     more = max(0, len(found) - AGENDA_LIMIT)
     return [Text(texts.render("tech_agenda", day=phrase, jobs=rows, more=more))]
+
+
+# A technician asking for a job's contact or place: the phone, the address, how to get there
+_ASKS_DETAILS = re.compile(
+    r"\b(?:telefono|tel|cel|celu|celular|numero|whatsapp|wsp|direccion|dire|domicilio|ubicacion"
+    r"|donde\s+(?:queda|es|era|vive|quedaba)|como\s+llego|que\s+piso|que\s+depto)\b")
+DETAILS_MAX = 3
+
+
+def _job_details(turn: Turn) -> list[Reply] | None:
+    """The phone, address and map of the job the technician names (or of their only candidates,
+    up to three); None when the message asks no such thing or no job of theirs fits."""
+    said = es_ar.folded(turn.text or "")
+    if not _ASKS_DETAILS.search(said):
+        return None
+    found = candidate_jobs(turn.session, turn.user.id, turn.text, turn.today)
+    named = [job for job in found if names_job(job, turn.text)]
+    shown = named or found
+    if not shown or len(shown) > DETAILS_MAX:
+        return None
+    cards = []
+    for job in shown:
+        customer = job.customer
+        start = job.scheduled_start
+        cards.append({
+            "number": job.number,
+            "customer": (customer.name if customer else None) or THE_CUSTOMER,
+            "phone": es_ar.readable_phone(customer.phone if customer else None),
+            "when": es_ar.visit_phrase(es_ar.aware(start).astimezone(turn.zone), None, turn.today)
+            if start is not None else None,
+            "address": _address(job), "maps": _map(turn, job),
+        })
+    return [Text(texts.render("tech_job_contact", jobs=cards))]
 
 
 def _map(turn: Turn, job: Job) -> str | None:

@@ -148,6 +148,20 @@ def test_agenda_for_another_day_and_an_empty_day(shop):
     assert tomorrow.startswith("📋 Esto tenés mañana:") and "8:00 · Jorge Fernández" in tomorrow
 
 
+def test_a_jobs_phone_and_address_asked_by_its_customer(shop):
+    shop.job("ruiz", TODAY_15)
+    shop.job("fernandez", TOMORROW_8)
+
+    body = _only_text(shop.say("pasame el teléfono de Ana Ruiz"))
+    # before: read as the day's agenda
+    assert body.startswith("📇 #1 · Ana Ruiz") and "📞 +54 9 11 6666-0002" in body, body
+    assert "📍 Gorriti 3400, 2° B, Palermo" in body and "Jorge" not in body
+    body = _only_text(shop.say("cual era la direccion de lo de fernandez?"))
+    assert body.startswith("📇 #2 · Jorge Fernández") and "mañana a las 8" in body, body
+    assert "📍 Corrientes 500" in body and "📞" not in body  # no phone on file
+    assert "Esto tenés hoy" in _only_text(shop.say("qué tengo hoy?"))
+
+
 # ---- cannot go -----------------------------------------------------------------------------
 
 def test_the_day_a_technician_cannot_make_is_not_the_day_the_visit_moves_to(shop):

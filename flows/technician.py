@@ -166,6 +166,8 @@ def _agenda(turn: Turn, day: date | None) -> list[Reply]:
 _ASKS_DETAILS = re.compile(
     r"\b(?:telefono|tel|cel|celu|celular|numero|whatsapp|wsp|direccion|dire|domicilio|ubicacion"
     r"|donde\s+(?:queda|es|era|vive|quedaba)|como\s+llego|que\s+piso|que\s+depto)\b")
+_THE_CUSTOMER = re.compile(r"\b(?:del?\s+(?:la\s+|el\s+)?(?:cliente|clienta|senora|senor|duen[oa]|casa"
+                           r"|trabajo|visita))\b")
 DETAILS_MAX = 3
 
 
@@ -177,7 +179,9 @@ def _job_details(turn: Turn) -> list[Reply] | None:
         return None
     found = candidate_jobs(turn.session, turn.user.id, turn.text, turn.today)
     named = [job for job in found if names_job(job, turn.text)]
-    shown = named or found
+    # a job named, or "del cliente" with their jobs at hand; "el teléfono de la ART" is a
+    # question for the office
+    shown = named or (found if _THE_CUSTOMER.search(said) else [])
     if not shown or len(shown) > DETAILS_MAX:
         return None
     cards = []

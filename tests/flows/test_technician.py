@@ -160,6 +160,9 @@ def test_a_jobs_phone_and_address_asked_by_its_customer(shop):
     assert body.startswith("📇 #2 · Jorge Fernández") and "mañana a las 8" in body, body
     assert "📍 Corrientes 500" in body and "📞" not in body  # no phone on file
     assert "Esto tenés hoy" in _only_text(shop.say("qué tengo hoy?"))
+    assert _only_text(shop.say("pasame el cel del cliente")).startswith("📇 #1 · Ana Ruiz")
+    # someone else's phone is a question for the office, not a job's card
+    assert "📇" not in " ".join(r.body for r in shop.say("necesito el teléfono de la ART"))
 
 
 # ---- cannot go -----------------------------------------------------------------------------

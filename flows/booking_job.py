@@ -134,8 +134,8 @@ def summary_address(address: dict) -> str:
 def emergency_advice(turn: Turn) -> list[Reply]:
     """Safety advice at once; the owners hear of it now, before the address is even known."""
     advice = SAFETY.get(turn.slots.get("service") or "")
-    shut = already_shut_off(es_ar.folded(turn.text or ""))  # "ya cerré la llave": not asked again
-    replies = [Text(texts.render(advice, shut=shut))] if advice else []
+    replies = [Text(texts.render(  # "ya cerré la llave": not asked again
+        advice, shut=already_shut_off(es_ar.folded(turn.text or ""))))] if advice else []
     if not turn.slots.get("address"):
         _alert_owners(turn, "staff_emergency", **_caller(turn))
         turn.save(alerted=True)

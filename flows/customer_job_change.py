@@ -8,11 +8,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from core import jobs
-from core.es_ar import visit_phrase, yes_or_no
+from core.es_ar import first_name, visit_phrase, yes_or_no
 from core.jobs.notices import technician_notice
 from core.messaging import texts
 from core.messaging.replies import Reply, Text
-from core.models import Conversation, Job, JobStatus, Urgency
+from core.models import Conversation, Job, JobStatus, Urgency, User
 from flows import handover
 from flows.buttons import CancelTap, RescheduleTap
 from flows.turn import Turn
@@ -68,11 +68,17 @@ def in_progress(turn: Turn, job: Job, flow: str) -> list[Reply]:
                               what=WHAT_FOR[flow]))]
 
 
-def tell_technician(turn: Turn, job: Job, change: str, technician=None) -> None:
-    """The technician hears of the change on WhatsApp (the new one and the one taken off)."""
-    notice = technician_notice(turn.session, job, change, technician=technician, now=turn.now)
-    if notice is not None:
-        turn.notify(*notice)
+def tell_technician(turn: Turn, job: Job, change: str, technician=None, *,
+                    note: str | None = None) -> str | None:
+    """The technician hears of the change on WhatsApp (the new one and the one taken off; for a
+    "note", the customer's words); their first name, or None when nobody could be told."""
+    notice = technician_notice(turn.session, job, change, technician=technician, now=turn.now,
+                               note=note)
+    if notice is None:
+        return None
+    turn.notify(*notice)
+    # by id, as the notice finds them: a reassignment just flushed leaves `job.technician` stale
+    return first_name((technician or turn.session.get(User, job.technician_id)).name)
 
 
 def clear(conversation: Conversation) -> None:

@@ -33,7 +33,6 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from core import es_ar
-from core.jobs.notices import technician_notice
 from core.links import back_office_link
 from core.messaging import texts
 from core.messaging.replies import Button, Buttons, Reply, Text
@@ -43,7 +42,7 @@ from flows import business_hours, clarify, handover, photos, prices, staff_quest
 from flows.burst import Burst, BurstItem
 from flows.buttons import CallbackData, MenuTap, decode
 from flows.context import org_context
-from flows.customer_job_change import visit
+from flows.customer_job_change import tell_technician, visit
 from flows.customer_rating import FLOW_RATING
 from flows.turn import Notify, Turn, flow_active
 from flows.understood import understood
@@ -410,12 +409,8 @@ def _kept_booking(turn: Turn) -> list[Reply] | None:
 def _tell_technician_who_receives(turn: Turn, job) -> str | None:
     """The job's technician hears, in the customer's words, who will be there; their first
     name, or None when nobody could be told."""
-    notice = technician_notice(turn.session, job, "note", now=turn.now,
-                               note=es_ar.shortened(" ".join(turn.text.split()), 300))
-    if notice is None:
-        return None
-    turn.notify(*notice)
-    return es_ar.first_name(job.technician.name)
+    return tell_technician(turn, job, "note",
+                           note=es_ar.shortened(" ".join(turn.text.split()), 300))
 
 
 def menu(conversation: Conversation, body: str | None = None) -> Reply:

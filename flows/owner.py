@@ -124,6 +124,12 @@ def _asked_day_ahead(turn: Turn) -> Period | None:
     return Period(day, day, day.isoformat()) if day is not None and day > turn.today else None
 
 
+def is_day_named(period: Period) -> bool:
+    """Whether `period` is a day the owner named (`_asked_day_ahead`'s), not a stretch of a week
+    however little of it is left (on a Sunday, "esta semana" is that one day)."""
+    return period.label == period.first.isoformat()
+
+
 def _asked_day(turn: Turn) -> date:
     """The day the owner asks about ("¿cómo nos fue el lunes?", "resumen de ayer"): a day that has
     already begun; today when none is named (a future one is `_asked_day_ahead`'s)."""

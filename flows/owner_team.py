@@ -35,10 +35,7 @@ def handle(turn: Turn) -> list[Reply]:
     about_team = asks_about_team(said, names)
     stretch = owner.stretch_ahead(turn, of_someone=True) \
         if named and turn.intent != "owner_unpaid" else None
-    # a day named ("mañana", "el lunes"), as opposed to a week, however much of it is left (on a
-    # Sunday what is left of "esta semana" is that one day)
-    one_day = stretch is not None and stretch.label == stretch.first.isoformat()
-    if stretch is not None and (not one_day or not about_team):
+    if stretch is not None and (not owner.is_day_named(stretch) or not about_team):
         # "¿cuántos trabajos tiene Carlos esta semana?", "¿y Diego qué tiene el lunes?": their
         # visits of those days (a single day asked as "¿dónde anda Diego mañana?" is the team's)
         return [owner.agenda_ahead(turn, stretch, named)]

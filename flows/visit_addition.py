@@ -9,15 +9,15 @@ and dispatched), another address or another day named (a visit of its own)."""
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 from core import es_ar, jobs
-from core.jobs.notices import technician_notice
 from core.messaging import texts
 from core.messaging.replies import Reply, Text
 from core.models import JobStatus
 from flows.booking_job import JOB_SERVICE
-from flows.customer_job_change import visit
+from flows.customer_job_change import tell_technician, visit
+from flows.technician_jobs import parse_date
 from flows.turn import Turn
 from nlu.extract.message_kinds import access_note
 
@@ -45,7 +45,7 @@ def add_to_visit(turn: Turn) -> list[Reply] | None:
     if not _JOINS.search(said) or _ANOTHER_PLACE.search(said):
         return None
     service = JOB_SERVICE.get(result.service or "")
-    asked = _date(result.date)
+    asked = parse_date(result.date)
     coming = []
     for job in turn.open_jobs:
         start = es_ar.aware(job.scheduled_start) if job.scheduled_start is not None else None
@@ -62,22 +62,10 @@ def add_to_visit(turn: Turn) -> list[Reply] | None:
     _, job = min(coming, key=lambda pair: pair[0])
     words = " ".join((turn.text or "").split())
     jobs.add_to_description(turn.session, job.id, words, f"whatsapp:{turn.conversation.wa_id}")
-    told = None
-    notice = technician_notice(turn.session, job, "note", now=turn.now,
-                               note=es_ar.shortened(words, NOTE_MAX))
-    if notice is not None:
-        turn.notify(*notice)
-        told = es_ar.first_name(job.technician.name)
+    told = tell_technician(turn, job, "note", note=es_ar.shortened(words, NOTE_MAX))
     turn.conversation.misses = 0
     return [Text(texts.render("cust_added_to_visit", name=turn.first_name, number=job.number,
                               when=visit(job, turn.now), told=told))]
-
-
-def _date(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
 
 
 def note_for_visit(turn: Turn) -> list[Reply] | None:
@@ -95,12 +83,8 @@ def note_for_visit(turn: Turn) -> list[Reply] | None:
                                      es_ar.aware(j.scheduled_start) if j.scheduled_start
                                      else turn.now + HORIZON * 10))
     words = es_ar.shortened(" ".join((turn.text or "").split()), NOTE_MAX)
-    told = None
-    notice = technician_notice(turn.session, job, "note", now=turn.now, note=words)
-    if notice is not None:
-        turn.notify(*notice)
-        told = es_ar.first_name(job.technician.name)
-    else:
+    told = tell_technician(turn, job, "note", note=words)
+    if told is None:
         turn.tell_staff(texts.render("staff_visit_note", number=job.number, text=words,
                                      name=turn.writer[0], phone=turn.writer[1]))
     turn.conversation.misses = 0

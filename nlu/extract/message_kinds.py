@@ -415,7 +415,7 @@ def already_shut_off(folded: str) -> frozenset[str]:
 # cobraron dos veces", "me debitaron doble", "la factura dice 50 mil y habíamos quedado en 30").
 # Money gone wrong is a person's to sort out, at once: not a payment link, not "no te entendí".
 _CHARGE_DISPUTE = re.compile(
-    r"\b(?:cobraron|cobraste|cobro|cobraron|debitaron|debito|descontaron|desconto|facturaron"
+    r"\b(?:cobraron|cobraste|cobro|debitaron|debito|descontaron|desconto|facturaron"
     r"|facturaste|cargaron|cargo|pague|pagamos)\s+(?:\w+\s+){0,4}?"
     r"(?:dos\s+veces|2\s+veces|doble|el\s+doble|de\s+mas|demas|mal|repetido|duplicado)\b"
     r"|\b(?:cobro|pago|debito|cargo|cobros|pagos|debitos|cargos)\s+(?:\w+\s+)?(?:duplicados?|dobles?|repetidos?)\b"

@@ -97,7 +97,10 @@ def start(turn: Turn) -> list[Reply]:
     _merge(turn)
     if turn.slots.get("urgency") == "emergency":
         advice = emergency_advice(turn)  # the owners alerted now are told if it is called off
-        return advice + BOOKING.start(turn, **pending, alerted=bool(turn.slots.get("alerted")))
+        replies = advice + BOOKING.start(turn, **pending, alerted=bool(turn.slots.get("alerted")))
+        if also and replies and (passed := _pass_on(turn, also, urgent=True)):
+            replies.append(Text(passed))  # after the emergency's own answer, never before it
+        return replies
     replies = BOOKING.start(turn, **pending)
     if also and replies and (passed := _pass_on(turn, also)):
         replies[0] = prefixed(replies[0], passed)
@@ -111,7 +114,7 @@ def start(turn: Turn) -> list[Reply]:
     return replies
 
 
-def _pass_on(turn: Turn, found: tuple[int, int, str]) -> str | None:
+def _pass_on(turn: Turn, found: tuple[int, int, str], *, urgent: bool = False) -> str | None:
     """"Se me tapó el inodoro y además quería presupuesto para pintar el living": the painting
     (`found`: its span in the text and its trade) is another job, of a trade this visit does not
     cover. The office is told (the customer hears so) while the booking goes on with the first
@@ -125,8 +128,8 @@ def _pass_on(turn: Turn, found: tuple[int, int, str]) -> str | None:
     if not told:
         return None
     log.info("a booking burst also asked for another trade (%s, then %s)", r.service, other)
-    return texts.render("cust_booking_also", other=SERVICES.get(other, "eso"),
-                        service=_the(SERVICES.get(r.service, "lo primero")))
+    return texts.render("cust_booking_also", of_other=_of_the(SERVICES.get(other, "eso")),
+                        service=_the(SERVICES.get(r.service, "lo primero")), urgent=urgent)
 
 
 def _the(service: str) -> str:
@@ -134,6 +137,13 @@ def _the(service: str) -> str:
     if service.endswith("os"):
         return f"los {service}"
     return f"{'la' if service.endswith(('ción', 'ía', 'dad', 'pintura')) else 'el'} {service}"
+
+
+
+def _of_the(service: str) -> str:
+    """"del gas", "de la pintura", "de los electrodomésticos"."""
+    the = _the(service)
+    return "del " + the[3:] if the.startswith("el ") else "de " + the
 
 
 # What a booking keeps when the customer turns to another request: where and who, not what

@@ -359,20 +359,32 @@ def _named_outright(service: str, said: str) -> bool:
 
 def second_request(folded: str, service: str | None) -> tuple[int, int, str] | None:
     """Where, in the folded text of a request for `service`, a second request of a trade one
-    visit does not cover begins and ends, after the words that add it, and its trade ("se me
-    tapó el inodoro y además quería presupuesto para pintar el living": "quería presupuesto
-    para pintar el living", pintura), or None."""
+    visit does not cover begins and ends, and its trade, or None. Usually it follows the words
+    that add it ("se me tapó el inodoro y además quería presupuesto para pintar el living":
+    "quería presupuesto para pintar el living", pintura); when the request being booked is the
+    one added ("se me rompió el termotanque y además hay un enchufe que hace chispas": the sparks
+    are the emergency booked), the other is the sentence before those words."""
     if not service or service not in _VISIT_GROUP:
         return None
     for m in _ALSO.finditer(folded):
         end = _SENTENCE_END.search(folded, m.end())
         stop = end.start() if end else len(folded)
         said = folded[m.end():stop]
-        other = classify_service(said)
-        if other and _VISIT_GROUP.get(other) != _VISIT_GROUP[service] \
-                and _named_outright(other, said) and classify_service(folded[:m.start()]) == service:
-            start = m.end("also")
+        # the sentence before the marker, even when the marker begins a sentence of its own
+        before_end = len(folded[:m.start()].rstrip(" ,.;:!?\n"))
+        before_start = max((e.end() for e in _SENTENCE_END.finditer(folded, 0, before_end)), default=0)
+        before = folded[before_start:m.start()]
+        if classify_service(folded[:m.start()]) == service:
+            other, span = classify_service(said), (m.end("also"), stop)
+        elif classify_service(said) == service and _named_outright(service, said):
+            other, span, said = classify_service(before), (before_start, m.start()), before
+        else:
+            continue
+        if other and _VISIT_GROUP.get(other) != _VISIT_GROUP[service] and _named_outright(other, said):
+            start, stop = span
             while start < stop and not folded[start].isalnum():
                 start += 1
+            while stop > start and not folded[stop - 1].isalnum():
+                stop -= 1
             return start, stop, other
     return None

@@ -21,6 +21,11 @@ def _second(text: str) -> str | None:
     ("se rompió la cerradura de la puerta. También necesito un presupuesto para pintar la reja",
      "necesito un presupuesto para pintar la reja"),
     ("se tapó la pileta y también revisen el calefón que no prende", "revisen el calefón que no prende"),
+    # the one added is the emergency, booked: the other is the request before it
+    ("hola buenas noches\nse me rompió el termotanque y además hay un enchufe que hace chispas",
+     "se me rompió el termotanque"),
+    ("quería presupuesto para pintar el living. Aparte tengo una pérdida de gas en la cocina",
+     "quería presupuesto para pintar el living"),
 ])
 def test_a_second_job_of_another_trade(text, second):
     assert _second(text) == second

@@ -33,9 +33,10 @@ import logging
 from datetime import datetime, time, timedelta
 
 from rapidfuzz import fuzz
+from sqlalchemy import select
 
 from core.es_ar import clock, day_phrase, folded, shortened, visit_phrase, weekday, yes_or_no
-from core.jobs.opening import describe_opening, is_open
+from core.jobs.opening import describe_opening, is_open, next_opening
 from core.jobs.scheduling import (
     contains_time,
     free_slots,
@@ -47,7 +48,7 @@ from core.jobs.time_ranges import day_ranges
 from core.links import conversation_link
 from core.messaging import texts
 from core.messaging.replies import Button, Buttons, ListMessage, Reply, Row, Section, Text
-from core.models import ConversationRole
+from core.models import ConversationRole, Direction, Message
 from flows import business_hours, handover, photos, prices, visit_addition
 from flows.booking_job import create_booked_job, emergency_advice, summary_address
 from flows.buttons import AddressTap, BookingTap, ServiceTap, SlotTap
@@ -99,7 +100,11 @@ def start(turn: Turn) -> list[Reply]:
         advice = emergency_advice(turn)  # the owners alerted now are told if it is called off
         replies = advice + BOOKING.start(turn, **pending, alerted=bool(turn.slots.get("alerted")))
         if also and replies and (passed := _pass_on(turn, also, urgent=True)):
-            replies.append(Text(passed))  # after the emergency's own answer, never before it
+            # after the emergency's own answer, never before it; a question ("¿En qué dirección
+            # es?") stays last, where the customer answers it
+            asks = isinstance(replies[-1], Buttons | ListMessage) or "?" in replies[-1].preview()
+            replies.insert(len(replies) - 1 if asks and len(replies) > 1 else len(replies),
+                           Text(passed))
         return replies
     replies = BOOKING.start(turn, **pending)
     if also and replies and (passed := _pass_on(turn, also)):
@@ -107,11 +112,28 @@ def start(turn: Turn) -> list[Reply]:
     if price and replies:  # "¿cuánto sale destapar la pileta? estoy en Gorriti 3400": the price leads
         replies[0] = prefixed(replies[0], price[0].body)
         turn.save(priced_at=turn.now.isoformat())
-    if not is_open(turn.org, turn.now) and replies:
+    if not is_open(turn.org, turn.now) and replies and not _closed_notice_given(turn):
         # One message, not two: the notice leads the first question.
         notice = texts.render("closed_now", opening=describe_opening(turn.org, turn.now)).strip()
         replies[0] = prefixed(replies[0], notice)
     return replies
+
+
+def _closed_notice_given(turn: Turn) -> bool:
+    """Whether this customer was told, since the business last closed, that a person confirms
+    when it opens: a second booking a minute after the first is not told again."""
+    lead = texts.render("closed_now", opening="\x00").split("\x00")[0].strip()
+    since = turn.now - timedelta(days=8)  # no business is closed longer than a week
+    told = turn.session.scalar(
+        select(Message.created_at)
+        .where(Message.conversation_id == turn.conversation.id,
+               Message.direction == Direction.OUTBOUND, Message.created_at >= since,
+               Message.body.contains(lead, autoescape=True))
+        .order_by(Message.created_at.desc()).limit(1))
+    if told is None:
+        return False
+    opening = next_opening(turn.org, told)
+    return opening is None or opening > turn.now
 
 
 def _pass_on(turn: Turn, found: tuple[int, int, str], *, urgent: bool = False) -> str | None:

@@ -35,6 +35,7 @@ Schema (a file holds one story, or a list of stories)::
           to: customer                # default: the sender
           contains: "..."             # substring of one reply (str or list: all must appear)
           not_contains: "..."         # in none of them
+          last_contains: "..."        # in the last of them (the question answered next)
           buttons: ["Confirmar"]      # a reply offers at least these button/row titles
           type: text|interactive|template|document   # a reply of this type
           count: 1                    # exactly this many replies to that party
@@ -93,6 +94,26 @@ def _load() -> list[dict]:
 
 
 ALL = _load()
+
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _closed_now(now: datetime, before: timedelta = timedelta(hours=1),
+                after: timedelta = timedelta(hours=3)) -> dict[str, list[list[str]]]:
+    """Opening hours (`hours: closed_now`) open round the clock but for a few hours around `now`,
+    whatever hour the suite runs at: the story is out of hours and slots are offered after."""
+    lo, hi = now - before, now + after
+    week: dict[str, list[list[str]]] = {}
+    for offset in range(-1, 6):
+        start = datetime.combine(now.date() + timedelta(days=offset), datetime.min.time(), BA)
+        end = start + timedelta(days=1)
+        ranges = [(start, min(end, lo)), (max(start, hi), end)] if lo < end and hi > start \
+            else [(start, end)]
+        week[WEEKDAYS[start.weekday()]] = [
+            [a.strftime("%H:%M"), "23:59" if b == end else b.strftime("%H:%M")]
+            for a, b in ranges if b > a]
+    return week
 
 
 def _digits(phone: str) -> str:
@@ -193,6 +214,8 @@ class Story:
             if hours := setup.get("hours"):  # the business's opening hours (else always open)
                 from core.models import Organization
 
+                if hours == "closed_now":
+                    hours = _closed_now(datetime.now(BA))
                 s.get(Organization, self.h.org_id).business_hours = hours
 
     def _business(self, s, business: dict) -> None:
@@ -392,6 +415,9 @@ class Story:
                 assert any(text in body_of(p) for p in got), f"expected {text!r}; {shown}"
             for text in _listed(expect.get("not_contains")):
                 assert not any(text in body_of(p) for p in got), f"unexpected {text!r}; {shown}"
+            if "last_contains" in expect:  # the question the customer answers comes last
+                assert got and expect["last_contains"] in body_of(got[-1]), \
+                    f"expected the last reply to say {expect['last_contains']!r}; {shown}"
             if "types_in_order" in expect:
                 kinds = [p["type"] for p in got]
                 positions = [kinds.index(k) if k in kinds else -1 for k in expect["types_in_order"]]
@@ -401,7 +427,7 @@ class Story:
                 assert any(set(expect["buttons"]) <= {t for _, _, t in options_of(p)} for p in got), \
                     f"expected buttons {expect['buttons']}; {shown}"
             if not any(k in expect for k in ("count", "type", "contains", "not_contains", "buttons",
-                                             "types_in_order")):
+                                             "types_in_order", "last_contains")):
                 assert got, f"expected a reply; {shown}"
         if "expect_job" in step:
             self.check_job(step["expect_job"], where, everything)

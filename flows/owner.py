@@ -30,11 +30,13 @@ def handle(turn: Turn) -> list[Reply]:
         if ahead is not None:  # "¿qué tenemos la semana que viene?", "¿y el lunes?": visits
             return [agenda_ahead(turn, ahead, named)]
         period = asked_period(turn.text, turn.today)
+        money = asks_money(turn.text)
         if period is not None:  # "este mes", "la semana pasada", "en octubre", "este año"
-            return [Text(render_period_summary(period_summary(turn.session, turn.org.id, period)))]
+            summary = period_summary(turn.session, turn.org.id, period)
+            return [Text(render_period_summary(summary, money=money))]
         day = _asked_day(turn)
         summary = daily_summary(turn.session, turn.org.id, day)
-        return [Text(render_summary(summary, today=turn.today))]
+        return [Text(render_summary(summary, today=turn.today, money=money))]
     debtors = unpaid(turn.session)
     total = unpaid_total(turn.session)
     return [Text(render_unpaid(debtors, total.total, total.debtors))]
@@ -49,6 +51,15 @@ SPEC = FlowSpec(name="owner", roles=frozenset({ConversationRole.OWNER}), handle=
 _THIS_WEEK = re.compile(r"\besta\s+semana\b")
 _DONE = re.compile(r"\b(?:hizo|hicieron|hicimos|termino|terminaron|terminamos|cerro|cerraron|"
                    r"cobro|cobraron|facturo|facturaron|fue|fueron)\b")
+
+
+# "¿cuánta guita entró este mes?", "¿cuánto facturamos?": the answer says what came in, $0 too
+_MONEY = re.compile(r"\b(?:plata|guita|mangos?|lucas|pesos|dinero|cobr\w*|factur\w*|ingres\w*|"
+                    r"recaud\w*|ganamos|ganancias?|entro|entraron|caja)\b|\$")
+
+
+def asks_money(text: str | None) -> bool:
+    return bool(_MONEY.search(es_ar.folded(text or "")))
 
 
 def named_technicians(turn: Turn) -> list[User]:

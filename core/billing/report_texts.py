@@ -12,9 +12,10 @@ from core.billing.reports import AGENDA_LINES, SERVICE_LABELS, AgendaItem, Daily
 from core.messaging.texts import render
 
 
-def render_summary(summary: DailySummary, *, today: date | None = None) -> str:
+def render_summary(summary: DailySummary, *, today: date | None = None, money: bool = False) -> str:
     """The summary as WhatsApp text; a day before `today` is told in the past, without the
-    next day's visits."""
+    next day's visits. `money`: the owner asked about money, so what was collected is said
+    even when it is nothing."""
     shown = summary.tomorrow[:AGENDA_LINES]
     return render(
         "owner_summary",
@@ -29,6 +30,7 @@ def render_summary(summary: DailySummary, *, today: date | None = None) -> str:
         debtors=summary.debtors,
         emergencies=summary.emergencies,
         opened=summary.opened,
+        money=money,
         tomorrow=[
             {"time": item.time_text, "customer": item.customer,
              "service": SERVICE_LABELS.get(item.service, "trabajo"),
@@ -89,7 +91,8 @@ def _ahead_day(phrase: str, *, for_someone: bool) -> str:
     return f"para el {phrase}" if for_someone else f"del {phrase}"
 
 
-def render_period_summary(summary: PeriodSummary) -> str:
+def render_period_summary(summary: PeriodSummary, *, money: bool = False) -> str:
+    """A week's, month's or year's figures; `money` as in `render_summary`."""
     p = summary.period
     return render(
         "owner_period_summary",
@@ -103,4 +106,5 @@ def render_period_summary(summary: PeriodSummary) -> str:
         unpaid=es_ar.pesos(summary.unpaid_total) if summary.unpaid_total > 0 else None,
         debtors=summary.debtors,
         opened=summary.opened,
+        money=money,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from core.es_ar import folded
+from flows import owner
 from nlu.extract.message_kinds import asks_about_team
 
 NAMES = ("carlos", "diego")
@@ -71,3 +72,13 @@ def test_one_technicians_week_asked_on_a_sunday_is_their_agenda_not_the_teams_da
     # what is left of the week is today: his agenda for it, not the team's day
     assert replies[0].body.startswith("🗓️ Agenda de Carlos para hoy"), replies[0].body
     assert "Carlos no tiene visitas agendadas" in replies[0].body
+
+
+@pytest.mark.parametrize(("text", "money"), [
+    ("cuanta guita entró este mes?", True), ("¿cuánto facturamos la semana pasada?", True),
+    ("cuánto cobramos hoy", True), ("cómo venimos de plata en noviembre", True),
+    ("resumen del mes", False), ("¿cuántos trabajos hicimos esta semana?", False),
+    ("cómo viene la semana?", False),
+])
+def test_whether_the_owner_asks_about_money(text, money):
+    assert owner.asks_money(text) is money

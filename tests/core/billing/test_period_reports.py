@@ -112,6 +112,9 @@ def test_the_jobs_that_came_in_are_counted(pg_db):
     assert (summary.opened, summary.completed, summary.emergencies, summary.quiet) == (3, 0, 1, False)
     assert render_period_summary(summary) == (
         "📋 Resumen de noviembre (1/11 al 30/11)\n📥 3 trabajos nuevos\n🚨 1 emergencia")
+    # "¿cuánta guita entró el mes pasado?": the money is answered, nothing came in
+    assert render_period_summary(summary, money=True) == (
+        "📋 Resumen de noviembre (1/11 al 30/11)\n📥 3 trabajos nuevos\n💰 Cobrado: $0\n🚨 1 emergencia")
 
 
 @pytest.mark.parametrize(("text", "first", "last", "label"), [

@@ -13,6 +13,7 @@ from flows import (
     customer_jobs,
     owner,
     owner_assign,
+    owner_booking,
     owner_figures,
     owner_team,
     status,
@@ -26,6 +27,7 @@ FLOWS: tuple[FlowSpec, ...] = (
     booking.SPEC,
     status.SPEC,
     owner_figures.SPEC,  # before the owner's numbers: "el resumen está mal" asks for no summary
+    owner_booking.SPEC,  # "cargame un trabajo para el martes": a job to load, no summary of that day
     owner_assign.SPEC,  # "pasale lo de Graciela a Diego": before the team's "¿dónde anda Diego?"
     owner_team.SPEC,  # before the owner's numbers: "¿quién está de guardia?" is no "quién me debe"
     owner.SPEC,

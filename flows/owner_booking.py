@@ -1,0 +1,249 @@
+"""The owner loading a job from WhatsApp: "agendame un trabajo para mañana a las 10 en Cabildo
+2000, cambiar una canilla, cliente Marta 11 5566-7788".
+
+A customer who phones the owner instead of writing is the owner's to load, and the owner lives in
+WhatsApp as much as the customer does. The contract has no intent for it (an owner's is a summary
+or who owes), so these arrive as `other` or, because of the day in them, as `owner_summary`; without
+this flow they met "no te entendí" or a summary nobody asked for.
+
+As with handing a visit to a technician (`owner_assign`), the owner's word is the order: the job
+is created at once, as the back office's "Crear trabajo" does, and the owner gets it back with its
+link to correct anything. The customer is found by the phone given (either of the two forms an
+Argentine number may be stored in) or by a name only one customer has; a new one needs a phone.
+A day and an hour schedule it (two hours, as the back office does; "a la mañana" is the morning's
+window); a technician named by first name gets it and is told. What cannot be read is never
+guessed: without a customer the owner is told what to send, with an example."""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import date, datetime, time, timedelta
+
+import phonenumbers
+from sqlalchemy import select
+
+from core import customers, es_ar, jobs
+from core.errors import DomainError
+from core.jobs.notices import technician_notice
+from core.jobs.scheduling import WINDOWS
+from core.links import back_office_link, job_link
+from core.messaging import texts
+from core.messaging.replies import Reply, Text
+from core.models import ConversationRole, Customer, Role, User
+from core.phones import normalize_phone
+from flows import owner
+from flows.booking_job import JOB_SERVICE, summary_address
+from flows.engine import FlowSpec
+from flows.turn import Turn
+from flows.understood import SERVICES
+from nlu.extract.message_kinds import TEAM_MISREAD
+from nlu.extract.names import FIRST_NAMES
+from nlu.extract.text import fold_aligned
+
+log = logging.getLogger(__name__)
+
+# "agendame/cargá/anotá/poné/creá/abrí/reservá un trabajo (una visita, un laburo, un turno)",
+# "quiero cargar un trabajo", "nuevo trabajo:", "agendá a Marta para mañana"
+_VERB = (r"(?:agenda|carga|anota|pone|arma|crea|abri|mete|reserva|registra|suma|programa)"
+         r"(?:me|le|nos|lo|la)?|agendar|cargar|anotar|poner|armar|crear|abrir|meter|reservar|"
+         r"registrar|sumar|programar")
+_JOB = r"(?:trabajo|laburo|visita|turno|servicio|pedido|changa|orden\s+de\s+trabajo|cliente\s+nuevo)"
+_ASKS = re.compile(
+    rf"\b(?:{_VERB})\s+(?:(?:un|una|el|la|otro|otra|nuevo|nueva)\s+)?{_JOB}\b"
+    rf"|^(?:\w+\s+){{0,2}}(?:nuevo\s+{_JOB}|{_JOB}\s+nuevo)\b"
+    rf"|\bagenda(?:me|le)?\s+a\s+(?:la\s+|el\s+)?(?:sra|senora|sr|senor|don|dona|\w+\s+(?:para|el|la|manana|hoy))\b")
+# a question about doing it ("¿cómo cargo un trabajo?") is told how; something done is no order
+_HOW = re.compile(r"\b(?:como|donde)\s+(?:se\s+|te\s+|les?\s+)?(?:cargo|agendo|anoto|creo|carga|agenda|"
+                  r"anota|crea|cargan|agendan|hago\s+para\s+(?:cargar|agendar|anotar))\b"
+                  r"|\b(?:puedo|se\s+puede|podes)\s+(?:cargar|agendar|anotar|crear)\b.*\bpor\s+aca\b")
+_DONE = re.compile(r"\bya\s+(?:lo\s+|la\s+|te\s+)?(?:cargue|agende|anote|puse|cree|arme)\b")
+_NAME_WORD = r"[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+"
+# after "cliente", "a nombre de", "Sra.": any word; after "de", "a", "para": a capital only
+_MARKED_NAME = re.compile(
+    r"(?i:\b(?:cliente|clienta|a\s+nombre\s+de|sra\.?|señora|senora|sr\.?|señor|senor|don|doña|dona))"
+    r"\s*:?\s+(?P<n>[A-Za-zÁÉÍÓÚÑáéíóúñü]+(?:\s+" + _NAME_WORD + r")?)"
+    r"|(?i:\b(?:de|a|para))\s+(?P<c>" + _NAME_WORD + r"(?:\s+" + _NAME_WORD + r")?)")
+_NOT_NAMES = frozenset(
+    "lunes martes miercoles jueves viernes sabado domingo hoy manana pasado enero febrero marzo "
+    "abril mayo junio julio agosto septiembre setiembre octubre noviembre diciembre la el los "
+    "las un una cambiar arreglar revisar instalar destapar ver las mi su este esta".split())
+
+
+def asks_to_book(said: str) -> bool:
+    """Whether the owner's folded words ask to load a job."""
+    return bool(_ASKS.search(said)) and not _DONE.search(said) and not _HOW.search(said)
+
+
+def asks_how(said: str) -> bool:
+    """"¿Cómo cargo un trabajo?", "¿puedo agendar un trabajo por acá?"."""
+    return bool(_HOW.search(said)) and bool(re.search(_JOB, said)) and not _DONE.search(said)
+
+
+def handle(turn: Turn) -> list[Reply]:
+    said = es_ar.folded(turn.text)
+    if asks_how(said):
+        return [Text(texts.render("owner_book_missing", why="how", link=_new_job_link(turn)))]
+    if not asks_to_book(said):
+        return []
+    technicians = list(turn.session.scalars(
+        select(User).where(User.role == Role.TECHNICIAN, User.active.is_(True)).order_by(User.name)))
+    named_techs = owner.named_in(said, technicians)
+    tech_words = {es_ar.folded(es_ar.first_name(t.name)) for t in technicians}
+    r = turn.result
+    address = dict(r.address or {})
+    phone_raw = phone_in(turn.text or "")
+    name = customer_name(turn.text or "", tech_words | _words(address.get("street")))
+    customer, why = _customer(turn, phone_raw, name)
+    if customer is None and why:
+        return [Text(texts.render("owner_book_missing", why=why, link=_new_job_link(turn)))]
+    start, end = _window(turn)
+    technician = named_techs[0] if len(named_techs) == 1 else None
+    description = _description(turn.text or "", phone_raw)
+    try:
+        with turn.session.begin_nested():
+            if customer is None:
+                customer = customers.create_customer(turn.session, {
+                    "name": name, "phone": _e164(phone_raw),
+                    "addresses": [_address_in(address)] if address.get("street") else [],
+                }, actor=turn.actor)
+            address_id = _address_id(turn, customer, address)
+            job = jobs.create_job(turn.session, {
+                "customer_id": customer.id, "service": JOB_SERVICE.get(r.service or "", "other"),
+                "description": description, "address_id": address_id,
+                "urgency": "emergency" if r.urgency == "emergency" else "normal",
+                "technician_id": technician.id if technician else None,
+                "scheduled_start": start, "scheduled_end": end,
+            }, actor=turn.actor)
+    except DomainError as exc:
+        return [Text(texts.render("tech_error", reason=str(exc).rstrip(".")))]
+    told = None
+    if technician is not None and (notice := technician_notice(
+            turn.session, job, "assigned", technician=technician, now=turn.now)) is not None:
+        turn.notify(*notice)
+        told = es_ar.first_name(technician.name)
+    log.info("job loaded by the owner on WhatsApp", extra={"job_id": job.id, "number": job.number})
+    where = job.address_text or (summary_address(address) if address.get("street") else None)
+    return [Text(texts.render(
+        "owner_book_done", number=job.number, customer=customer.name or "el cliente",
+        phone=es_ar.readable_phone(customer.phone), service=SERVICES.get(r.service or "", None),
+        description=description, address=where,
+        when=es_ar.visit_phrase(start, end, turn.today) if start else None,
+        technician=technician.name if technician else None, told=told,
+        link=job_link(turn.settings, job.id)))]
+
+
+def phone_in(text: str) -> str | None:
+    """The first phone number written in `text` ("11 5566-7788", "011 15 5566 7788", "+54 9 …")."""
+    for match in phonenumbers.PhoneNumberMatcher(text, "AR", leniency=phonenumbers.Leniency.VALID):
+        return match.raw_string
+    return None
+
+
+def _e164(raw: str | None) -> str | None:
+    """The number as a customer's phone: an Argentine number typed without the mobile's 9 or 15
+    is taken as a mobile, the line a customer is reached on by WhatsApp."""
+    if not raw:
+        return None
+    e164 = normalize_phone(raw)
+    if e164.startswith("+54") and not e164.startswith("+549"):
+        try:
+            return normalize_phone("+549" + e164[3:])
+        except DomainError:
+            return e164
+    return e164
+
+
+def customer_name(text: str, not_names: set[str]) -> str | None:
+    """The customer's name as the owner wrote it ("cliente Marta", "a nombre de Julia Ferreyra",
+    "para la Sra. Gómez"), never a technician's, a street's or a day's."""
+    for m in _MARKED_NAME.finditer(text):
+        name = (m.group("n") or m.group("c") or "").strip()
+        words = es_ar.folded(name).split()
+        if not words or words[0] in _NOT_NAMES or words[0] in not_names:
+            continue
+        if m.group("c") is None and not (name[0].isupper() or words[0] in FIRST_NAMES):
+            continue
+        if len(words) > 1 and (words[1] in _NOT_NAMES or words[1] in not_names):
+            name = name.split()[0]
+        return " ".join(w[:1].upper() + w[1:] for w in name.split())
+    return None
+
+
+def _customer(turn: Turn, phone_raw: str | None, name: str | None) -> tuple[Customer | None, str | None]:
+    """(the customer meant, None) or (None, why it cannot be told) or (None, None): a new one."""
+    if phone_raw:
+        try:
+            e164 = _e164(phone_raw)
+        except DomainError:
+            return None, "bad_phone"
+        for form in {e164, e164.replace("+549", "+54", 1)}:
+            found = turn.session.scalar(select(Customer).where(Customer.phone == form))
+            if found is not None:
+                return found, None
+        return None, None
+    if not name:
+        return None, "who"
+    words = es_ar.folded(name).split()
+    matches = [c for c in turn.session.scalars(select(Customer).where(Customer.name.is_not(None)))
+               if set(words) <= set(es_ar.folded(c.name).split())]
+    if len(matches) == 1:
+        return matches[0], None
+    return None, "phone" if not matches else "which"
+
+
+def _window(turn: Turn) -> tuple[datetime | None, datetime | None]:
+    r = turn.result
+    if not r.date:
+        return None, None
+    day = date.fromisoformat(r.date)
+    if r.time:
+        hour, minute = (int(x) for x in r.time.split(":")[:2])
+        start = datetime.combine(day, time(hour, minute), turn.zone)
+        return start, start + timedelta(hours=2)
+    if r.window in WINDOWS:
+        lo, hi = WINDOWS[r.window]
+        return (datetime.combine(day, time(lo), turn.zone), datetime.combine(day, time(hi), turn.zone))
+    return None, None
+
+
+def _address_in(address: dict) -> dict:
+    return {k: address.get(k) for k in ("street", "number", "unit", "locality") if address.get(k)}
+
+
+def _address_id(turn: Turn, customer: Customer, address: dict) -> int | None:
+    """The customer's address said (added when new), or their only one when none is said."""
+    known = list(customer.addresses)
+    if not address.get("street"):
+        return known[0].id if len(known) == 1 else None
+    for a in known:
+        if (es_ar.folded(a.street or ""), a.number) == (es_ar.folded(address["street"]), address.get("number")):
+            return a.id
+    return customers.add_address(turn.session, customer.id, _address_in(address), actor=turn.actor).id
+
+
+_COMMAND = re.compile(rf"^\s*(?:(?:hola|buenas|che|porfa|por\s+favor)[\s,!.]*)*(?:{_VERB})\s+"
+                      rf"(?:(?:un|una|el|la|otro|otra|nuevo|nueva)\s+)?{_JOB}\s*[:,-]?\s*",
+                      re.IGNORECASE)
+
+
+def _description(text: str, phone_raw: str | None) -> str:
+    """What to do, as the owner wrote it, without the order itself nor the phone."""
+    cut = _COMMAND.match(fold_aligned(text))  # same length as `text`: its positions hold
+    out = text[cut.end():] if cut else text
+    if phone_raw:
+        out = out.replace(phone_raw, "")
+    out = re.sub(r"\s+([,.;])", r"\1", re.sub(r"\s{2,}", " ", out)).strip(" ,.;:-")
+    return (out[:1].upper() + out[1:]) or "Trabajo cargado por WhatsApp"
+
+
+def _new_job_link(turn: Turn) -> str:
+    return back_office_link(turn.settings, "jobs/new")
+
+
+def _words(text: str | None) -> set[str]:
+    return set(es_ar.folded(text or "").split())
+
+
+SPEC = FlowSpec(name="owner_booking", roles=frozenset({ConversationRole.OWNER}), handle=handle,
+                intents=TEAM_MISREAD)

@@ -39,6 +39,7 @@ from flows.turn import Turn
 from flows.understood import SERVICES
 from nlu.extract.message_kinds import TEAM_MISREAD
 from nlu.extract.names import FIRST_NAMES
+from nlu.extract.services import classify_service
 from nlu.extract.text import fold_aligned
 
 log = logging.getLogger(__name__)
@@ -64,10 +65,13 @@ _MARKED_NAME = re.compile(
     r"(?i:\b(?:cliente|clienta|a\s+nombre\s+de|sra\.?|señora|senora|sr\.?|señor|senor|don|doña|dona))"
     r"\s*:?\s+(?P<n>[A-Za-zÁÉÍÓÚÑáéíóúñü]+(?:\s+" + _NAME_WORD + r")?)"
     r"|(?i:\b(?:de|a|para))\s+(?P<c>" + _NAME_WORD + r"(?:\s+" + _NAME_WORD + r")?)")
-_NOT_NAMES = frozenset(
-    "lunes martes miercoles jueves viernes sabado domingo hoy manana pasado enero febrero marzo "
-    "abril mayo junio julio agosto septiembre setiembre octubre noviembre diciembre la el los "
-    "las un una cambiar arreglar revisar instalar destapar ver las mi su este esta".split())
+_NOT_NAMES = frozenset((
+    "lunes", "martes", "miercoles", "jueves", "viernes", "sabado", "domingo", "hoy", "manana",
+    "pasado", "enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
+    "septiembre", "setiembre", "octubre", "noviembre", "diciembre", "la", "el", "los", "las", "un",
+    "una", "cambiar", "arreglar", "revisar", "instalar", "destapar", "ver", "mi", "su", "este",
+    "esta",
+))
 
 
 def asks_to_book(said: str) -> bool:
@@ -99,7 +103,7 @@ def handle(turn: Turn) -> list[Reply]:
         return [Text(texts.render("owner_book_missing", why=why, link=_new_job_link(turn)))]
     start, end = _window(turn)
     technician = named_techs[0] if len(named_techs) == 1 else None
-    description = _description(turn.text or "", phone_raw)
+    description = work_description(turn.text or "", phone_raw)
     try:
         with turn.session.begin_nested():
             if customer is None:
@@ -227,9 +231,31 @@ _COMMAND = re.compile(rf"^\s*(?:(?:hola|buenas|che|porfa|por\s+favor)[\s,!.]*)*(
                       re.IGNORECASE)
 
 
-def _description(text: str, phone_raw: str | None) -> str:
-    """What to do, as the owner wrote it, without the order itself nor the phone."""
-    cut = _COMMAND.match(fold_aligned(text))  # same length as `text`: its positions hold
+# the work itself: "(para) cambiar una canilla", "destapar la pileta"
+_WORK_VERB = re.compile(
+    r"\b(?:para\s+)?(?P<w>(?:cambiar|arreglar|revisar|instalar|destapar|reparar|colocar|ver|mirar|"
+    r"limpiar|conectar|sacar|tapar|pintar|sellar|probar|presupuestar|chequear|controlar|hacer|"
+    r"reemplazar|desarmar|armar|mover|agregar|purgar|cargar)\b.*)")
+
+
+def work_description(text: str, phone_raw: str | None) -> str:
+    """What to do, in the owner's words: the clauses that name the work ("para cambiar una
+    canilla", "se le tapó el inodoro"), without the order, the day, the address, the customer or
+    the technician; the whole message, less the order and the phone, when none does."""
+    work = []
+    for clause in re.split(r"[,;\n]+", text):
+        aligned = fold_aligned(clause)  # same length as `clause`: its positions hold
+        cut = _COMMAND.match(aligned)
+        start = cut.end() if cut else 0
+        if (m := _WORK_VERB.search(aligned, start)) is not None:
+            work.append(clause[m.start("w"):])
+        elif classify_service(es_ar.folded(clause[start:])) and not phonenumbers.PhoneNumberMatcher(
+                clause, "AR").has_next() and not _MARKED_NAME.search(clause):
+            work.append(clause[start:])
+    if work:
+        out = ", ".join(w.strip() for w in work)
+        return out[:1].upper() + out[1:]
+    cut = _COMMAND.match(fold_aligned(text))
     out = text[cut.end():] if cut else text
     if phone_raw:
         out = out.replace(phone_raw, "")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from core.es_ar import folded
-from flows.owner_booking import asks_how, asks_to_book, customer_name, phone_in
+from flows.owner_booking import asks_how, asks_to_book, customer_name, phone_in, work_description
 
 
 @pytest.mark.parametrize("text", [
@@ -57,3 +57,15 @@ def test_the_customers_name(text, name):
 ])
 def test_the_phone_written(text, phone):
     assert phone_in(text) == phone
+
+
+@pytest.mark.parametrize(("text", "work"), [
+    (("agendame un trabajo para mañana a las 10 en Cabildo 2000, Belgrano para cambiar una canilla, "
+      "cliente Marta Suárez 11 5566-7788, que lo haga Diego"), "Cambiar una canilla"),
+    (("nuevo trabajo: destapar la pileta de la cocina, sra. Nora Benítez 011 15 4444 3333, "
+      "Gorriti 3400 palermo, el martes a la mañana"), "Destapar la pileta de la cocina"),
+    ("anotá una visita para Graciela el jueves a la tarde, revisar el termotanque", "Revisar el termotanque"),
+    ("cargame un laburo, se le quemó el disyuntor, Marta 11 5566-7788", "Se le quemó el disyuntor"),
+])
+def test_the_work_is_what_the_technician_reads(text, work):
+    assert work_description(text, phone_in(text)) == work

@@ -47,14 +47,14 @@ def create_booked_job(turn: Turn) -> list[Reply]:
     if customer is None:  # looked up by the conversation's phone in this transaction
         customer = customers.create_customer(session, {
             "name": s.get("name") or c.profile_name, "phone": c.phone,
-            "addresses": [_address_in(address)] if address.get("street") else [],
+            "addresses": [address_in(address)] if address.get("street") else [],
         }, actor=f"whatsapp:{c.wa_id}", phone_checked=not c.customer_id)
     address_id = None
     for known in customer.addresses:
         if (known.street, known.number) == (address.get("street"), address.get("number")):
             address_id = known.id
     if address_id is None and address.get("street"):
-        address_id = customers.add_address(session, customer.id, _address_in(address),
+        address_id = customers.add_address(session, customer.id, address_in(address),
                                            actor=f"whatsapp:{c.wa_id}").id
     c.customer_id = customer.id
     slot = parse_slot_id(s["slot"], time_zone=turn.org.time_zone) if s.get("slot") else None
@@ -118,7 +118,7 @@ def _tell_technician(turn: Turn, job, change: str) -> None:
         turn.notify(*notice)
 
 
-def _address_in(address: dict) -> dict:
+def address_in(address: dict) -> dict:
     return {k: address.get(k) for k in ("street", "number", "unit", "locality") if address.get(k)}
 
 

@@ -33,7 +33,7 @@ from core.messaging.replies import Reply, Text
 from core.models import ConversationRole, Customer, Role, User
 from core.phones import normalize_phone
 from flows import owner
-from flows.booking_job import JOB_SERVICE, summary_address
+from flows.booking_job import JOB_SERVICE, address_in, summary_address
 from flows.engine import FlowSpec
 from flows.turn import Turn
 from flows.understood import SERVICES
@@ -65,6 +65,7 @@ _MARKED_NAME = re.compile(
     r"(?i:\b(?:cliente|clienta|a\s+nombre\s+de|sra\.?|señora|senora|sr\.?|señor|senor|don|doña|dona))"
     r"\s*:?\s+(?P<n>[A-Za-zÁÉÍÓÚÑáéíóúñü]+(?:\s+" + _NAME_WORD + r")?)"
     r"|(?i:\b(?:de|a|para))\s+(?P<c>" + _NAME_WORD + r"(?:\s+" + _NAME_WORD + r")?)")
+_BARE_NAME = re.compile(_NAME_WORD + r"(?:\s+" + _NAME_WORD + r")?")
 _NOT_NAMES = frozenset((
     "lunes", "martes", "miercoles", "jueves", "viernes", "sabado", "domingo", "hoy", "manana",
     "pasado", "enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
@@ -104,12 +105,17 @@ def handle(turn: Turn) -> list[Reply]:
     start, end = _window(turn)
     technician = named_techs[0] if len(named_techs) == 1 else None
     description = work_description(turn.text or "", phone_raw)
+    # a day without an hour is kept in the words, for whoever sets the hour
+    day_only = es_ar.day_phrase(date.fromisoformat(turn.result.date), turn.today) \
+        if turn.result.date and start is None else None
+    if day_only:
+        description = f"{description} (para {day_only})"
     try:
         with turn.session.begin_nested():
             if customer is None:
                 customer = customers.create_customer(turn.session, {
                     "name": name, "phone": _e164(phone_raw),
-                    "addresses": [_address_in(address)] if address.get("street") else [],
+                    "addresses": [address_in(address)] if address.get("street") else [],
                 }, actor=turn.actor)
             address_id = _address_id(turn, customer, address)
             job = jobs.create_job(turn.session, {
@@ -132,7 +138,7 @@ def handle(turn: Turn) -> list[Reply]:
         "owner_book_done", number=job.number, customer=customer.name or "el cliente",
         phone=es_ar.readable_phone(customer.phone), service=SERVICES.get(r.service or "", None),
         description=description, address=where,
-        when=es_ar.visit_phrase(start, end, turn.today) if start else None,
+        when=es_ar.visit_phrase(start, end, turn.today) if start else None, day_only=day_only,
         technician=technician.name if technician else None, told=told,
         link=job_link(turn.settings, job.id)))]
 
@@ -171,6 +177,11 @@ def customer_name(text: str, not_names: set[str]) -> str | None:
         if len(words) > 1 and (words[1] in _NOT_NAMES or words[1] in not_names):
             name = name.split()[0]
         return " ".join(w[:1].upper() + w[1:] for w in name.split())
+    for m in _BARE_NAME.finditer(text):  # "…, Marta Suárez, …": a first name, capitalized
+        words = es_ar.folded(m.group(0)).split()
+        if words[0] in FIRST_NAMES and words[0] not in not_names:
+            return m.group(0) if len(words) == 1 or words[1] not in _NOT_NAMES | not_names \
+                else m.group(0).split()[0]
     return None
 
 
@@ -211,10 +222,6 @@ def _window(turn: Turn) -> tuple[datetime | None, datetime | None]:
     return None, None
 
 
-def _address_in(address: dict) -> dict:
-    return {k: address.get(k) for k in ("street", "number", "unit", "locality") if address.get(k)}
-
-
 def _address_id(turn: Turn, customer: Customer, address: dict) -> int | None:
     """The customer's address said (added when new), or their only one when none is said."""
     known = list(customer.addresses)
@@ -223,7 +230,7 @@ def _address_id(turn: Turn, customer: Customer, address: dict) -> int | None:
     for a in known:
         if (es_ar.folded(a.street or ""), a.number) == (es_ar.folded(address["street"]), address.get("number")):
             return a.id
-    return customers.add_address(turn.session, customer.id, _address_in(address), actor=turn.actor).id
+    return customers.add_address(turn.session, customer.id, address_in(address), actor=turn.actor).id
 
 
 _COMMAND = re.compile(rf"^\s*(?:(?:hola|buenas|che|porfa|por\s+favor)[\s,!.]*)*(?:{_VERB})\s+"

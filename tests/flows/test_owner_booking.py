@@ -42,6 +42,8 @@ def test_how_to_load_one_is_a_question_of_its_own():
     ("anotá una visita para la Sra. Gómez el lunes", "Gómez"),
     ("poné un turno para marta el lunes", None),  # lower case after "para": not read as a name
     ("cliente marta, Cabildo 2000", "Marta"),
+    ("cargá un trabajo para el martes, Marta Suárez, revisar el calefón", "Marta Suárez"),
+    ("Nuevo trabajo: Gorriti 3400, Laura, destapar la pileta", "Laura"),
     # a technician's, a street's or a day's name is no customer's
     ("agendame un trabajo para Diego el Martes en Cabildo 2000", None),
 ])

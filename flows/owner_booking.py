@@ -104,12 +104,11 @@ def handle(turn: Turn) -> list[Reply]:
         return [Text(texts.render("owner_book_missing", why=why, link=_new_job_link(turn)))]
     start, end = _window(turn)
     technician = named_techs[0] if len(named_techs) == 1 else None
-    description = work_description(turn.text or "", phone_raw)
-    # a day without an hour is kept in the words, for whoever sets the hour
+    work = work_description(turn.text or "", phone_raw)
+    # a day without an hour is kept in the job's words, for whoever sets the hour
     day_only = es_ar.day_phrase(date.fromisoformat(turn.result.date), turn.today) \
         if turn.result.date and start is None else None
-    if day_only:
-        description = f"{description} (para {day_only})"
+    description = f"{work} (para {day_only})" if day_only else work
     try:
         with turn.session.begin_nested():
             if customer is None:
@@ -137,7 +136,7 @@ def handle(turn: Turn) -> list[Reply]:
     return [Text(texts.render(
         "owner_book_done", number=job.number, customer=customer.name or "el cliente",
         phone=es_ar.readable_phone(customer.phone), service=SERVICES.get(r.service or "", None),
-        description=description, address=where,
+        description=work, address=where,
         when=es_ar.visit_phrase(start, end, turn.today) if start else None, day_only=day_only,
         technician=technician.name if technician else None, told=told,
         link=job_link(turn.settings, job.id)))]

@@ -243,6 +243,11 @@ def extract_rules(
         # "el resumen de ayer está mal, dice 8 y fueron 10": a complaint about a figure, not a
         # request for it (the flows answer it as `other`, with where to correct the figures)
         intent, confidence = "other", max(confidence or 0.0, 0.9)
+    if role == "owner" and intent == "greeting" and not kinds["greeting"] \
+            and message_kinds.asks_how_a_stretch_goes(found.folded):
+        # "buenas, ¿cómo viene la semana?": the greeting leads a question about the agenda or
+        # the figures (the model weighs the "buenas, cómo va" it opens with)
+        intent, confidence = "owner_summary", max(confidence or 0.0, 0.9)
     if kinds["greeting"] and intent != "greeting":
         # a greeting and nothing else ("hola?", "buen día") is one whatever the bot last asked:
         # the model, which saw few greetings with a context, reads "hola?" after "¿qué día te

@@ -273,6 +273,32 @@ def asks_about_team(text: str, names: tuple[str, ...] = ()) -> bool:
     return bool(words & set(names)) and bool(_ABOUT_SOMEONE.search(text))
 
 
+# An owner's greeting that goes on to ask how a stretch of time goes ("buenas, ¿cómo viene la
+# semana?", "hola! ¿cómo pinta mañana?", "buen día, ¿mucho laburo hoy?"): the agenda or the
+# figures, not small talk. "¿cómo viene todo?", "¿cómo andás?" name no stretch and stay greetings.
+_STRETCH = (r"(?:la\s+semana|el\s+dia|el\s+mes|el\s+ano|la\s+agenda|la\s+jornada|el\s+finde|"
+            r"el\s+fin\s+de\s+semana|la\s+quincena|hoy|manana|"
+            r"(?:el\s+)?(?:lunes|martes|miercoles|jueves|viernes|sabado|domingo)|"
+            r"(?:este\s+)?(?:enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|"
+            r"octubre|noviembre|diciembre))")
+_HOW_STRETCH_GOES = re.compile(
+    r"\b(?:como|que\s+tal|q\s+tal)\s+(?:(?:nos\s+)?(?:viene|vienen|pinta|va|anda|arranca|arrancamos|"
+    r"empieza|cerro|cerramos|termino|terminamos|esta|viene\s+la\s+cosa)\s+)?(?:\w+\s+){0,2}?"
+    + _STRETCH + r"\b"
+    r"|\b(?:mucho|poco)\s+(?:laburo|trabajo)\s+(?:para\s+)?(?:esta\s+semana|" + _STRETCH + r")\b"
+    r"|\bviene\s+(?:cargad[ao]|tranqui\w*|movid[ao])\s+" + _STRETCH + r"\b"
+    r"|\b" + _STRETCH + r"\s+viene\s+(?:cargad[ao]|tranqui\w*|movid[ao])\b")
+
+
+# ...of the owner's own day, not the business's: small talk
+_YOURS = re.compile(r"\b(?:para\s+(?:vos|ti|usted)|tu\s+(?:dia|semana|finde|fin)|te\s+(?:va|fue|trata))\b")
+
+
+def asks_how_a_stretch_goes(text: str) -> bool:
+    """Whether an owner's words (folded) ask how a day, week or month goes for the business."""
+    return bool(_HOW_STRETCH_GOES.search(text)) and not _YOURS.search(text)
+
+
 # A customer saying they already paid, not asking how to ("ya te transferí", "le pagué al técnico
 # en efectivo", "listo, está pagado", "te mandé la plata por mercado pago"): the `payment` intent
 # holds both, and sending the ways to pay to someone who just paid reads as a dun.

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 
 from core.es_ar import folded
 from flows import owner
-from nlu.extract.message_kinds import asks_about_team
+from nlu.extract import extract
+from nlu.extract.message_kinds import asks_about_team, asks_how_a_stretch_goes
 
 NAMES = ("carlos", "diego")
 
@@ -82,3 +85,23 @@ def test_one_technicians_week_asked_on_a_sunday_is_their_agenda_not_the_teams_da
 ])
 def test_whether_the_owner_asks_about_money(text, money):
     assert owner.asks_money(text) is money
+
+
+@pytest.mark.parametrize(("text", "asks"), [
+    ("buenas, cómo viene la semana?", True), ("hola! como pinta mañana", True),
+    ("buen día, mucho laburo hoy?", True), ("viene cargada la semana?", True),
+    ("buenas, cómo arrancamos el lunes", True), ("hola, ¿cómo cerró noviembre?", True),
+    # small talk: no stretch of the business's time
+    ("buenas, ¿cómo viene todo?", False), ("hola, cómo andás?", False), ("qué tal, cómo va?", False),
+    ("hola que tal el día de hoy para vos", False), ("buenas, cómo va tu semana?", False),
+])
+def test_a_greeting_that_asks_how_a_stretch_goes(text, asks):
+    assert asks_how_a_stretch_goes(folded(text)) is asks
+
+
+@pytest.mark.parametrize("text", ["buenas, como viene la semana?", "hola! como pinta mañana?",
+                                  "buen dia, mucho laburo hoy?"])
+def test_the_owner_greeting_that_asks_about_the_week_reads_as_a_summary(text):
+    now = datetime.fromisoformat("2026-12-06T10:00:00-03:00")
+    assert extract(text, "owner", now).intent == "owner_summary"
+    assert extract("buenas, ¿cómo viene todo?", "owner", now).intent == "greeting"

@@ -11,8 +11,9 @@ is created at once, as the back office's "Crear trabajo" does, and the owner get
 link to correct anything. The customer is found by the phone given (either of the two forms an
 Argentine number may be stored in) or by a name only one customer has; a new one needs a phone.
 A day and an hour schedule it (two hours, as the back office does; "a la mañana" is the morning's
-window); a technician named by first name gets it and is told. What cannot be read is never
-guessed: without a customer the owner is told what to send, with an example."""
+window); a technician named by first name gets it and is told, and so is the customer, on
+WhatsApp, once the visit has its day and hour. What cannot be read is never guessed: without a
+customer the owner is told what to send, with an example."""
 
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ from core.phones import normalize_phone
 from flows import owner
 from flows.booking_job import JOB_SERVICE, address_in, summary_address
 from flows.engine import FlowSpec
+from flows.technician_jobs import customer_wa_id
 from flows.turn import Turn
 from flows.understood import SERVICES
 from nlu.extract.message_kinds import TEAM_MISREAD
@@ -133,13 +135,29 @@ def handle(turn: Turn) -> list[Reply]:
         told = es_ar.first_name(technician.name)
     log.info("job loaded by the owner on WhatsApp", extra={"job_id": job.id, "number": job.number})
     where = job.address_text or (summary_address(address) if address.get("street") else None)
+    # a visit with its day and hour is the customer's to hear, in the chat where they will ask
+    # "¿cuándo vienen?" (a job without an hour waits for one)
+    customer_told = start is not None and _tell_customer(turn, job, customer, where, start, end)
     return [Text(texts.render(
         "owner_book_done", number=job.number, customer=customer.name or "el cliente",
         phone=es_ar.readable_phone(customer.phone), service=SERVICES.get(r.service or "", None),
         description=work, address=where,
         when=es_ar.visit_phrase(start, end, turn.today) if start else None, day_only=day_only,
         technician=technician.name if technician else None, told=told,
+        customer_told=es_ar.first_name(customer.name) or "el cliente" if customer_told else None,
         link=job_link(turn.settings, job.id)))]
+
+
+def _tell_customer(turn: Turn, job, customer: Customer, where: str | None,
+                   start: datetime, end: datetime | None) -> bool:
+    wa_id = customer_wa_id(job)
+    if not wa_id:
+        return False
+    turn.notify(wa_id, Text(texts.render(
+        "cust_booked_by_office", name=es_ar.first_name(customer.name), business=turn.org.name,
+        service=SERVICES.get(turn.result.service or "", None), when=es_ar.visit_phrase(start, end, turn.today),
+        address=where, number=job.number)))
+    return True
 
 
 def phone_in(text: str) -> str | None:

@@ -41,6 +41,7 @@ TITLES = {
 }
 OTHER = "other"  # offered to a customer's question only: none of the meanings, ask the office
 NOT_OFFERED = frozenset({"greeting", "other"})  # never worth a button
+ABOUT_A_VISIT = frozenset({"job_status", "reschedule", "cancel"})  # offered with a visit open only
 FREE = (None, "after_person")  # the conversation's flows in which a new request can start
 
 
@@ -90,8 +91,11 @@ def meant(turn: Turn) -> tuple[str, str] | None:
 
 def _options(turn: Turn) -> list[str]:
     ranked = turn.result.alternatives or []
-    options = [intent for intent in ranked if intent in TITLES and intent not in NOT_OFFERED
-               ][:MAX_OPTIONS]
+    # "Cancelar la visita" to someone with no visit is a button that leads nowhere
+    moot = ABOUT_A_VISIT if turn.conversation.role is ConversationRole.CUSTOMER \
+        and not turn.open_jobs else frozenset()
+    options = [intent for intent in ranked
+               if intent in TITLES and intent not in NOT_OFFERED and intent not in moot][:MAX_OPTIONS]
     if turn.conversation.role is ConversationRole.CUSTOMER and is_question(turn.text) \
             and len(options) >= 2:
         # "¿el técnico tiene matrícula?": a question may be none of the likeliest meanings; the

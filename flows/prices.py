@@ -34,6 +34,13 @@ _ASKS = re.compile(
     r"|\b(?:precio|precios|presupuesto|tarifa|costo)\s*\?"
     r"|\b(?:pasame|pasen|pasas|pasarme|me\s+pasan|me\s+pasas|me\s+dan|me\s+das)\s+(?:un\s+|el\s+|los\s+)?"
     r"(?:precio|precios|presupuesto|valor|costo)s?\b"
+    # whether the quote or the visit costs anything: "¿hacen presupuestos sin cargo?", "¿cobran
+    # la visita?", "¿el presupuesto es gratis?", "¿la visita tiene costo?"
+    r"|\b(?:presupuestos?|visitas?|diagnosticos?)\s+(?:sin\s+(?:cargo|costo)|gratis|gratuit[oa]s?)\b"
+    r"|\b(?:cobran|cobras|cobrarian|se\s+cobra|se\s+paga|tiene\s+(?:costo|cargo)|es\s+gratis)\s+"
+    r"(?:la\s+|el\s+|por\s+(?:la\s+|el\s+)?)?(?:visita|presupuesto|diagnostico|revision|ir\s+a\s+ver)\b"
+    r"|\b(?:la\s+visita|el\s+presupuesto|el\s+diagnostico)\s+(?:es\s+)?(?:gratis|sin\s+(?:cargo|costo)|"
+    r"tiene\s+(?:costo|cargo)|se\s+(?:cobra|paga)|la\s+cobran|lo\s+cobran)\b"
 )
 
 

@@ -22,6 +22,9 @@ from flows.prices import asks_price, without_question
     "precio?",
     "y cuánto me saldría más o menos",
     "cuánto me va a salir todo?",
+    # whether the quote or the visit costs anything at all
+    "Hola, hacen presupuestos sin cargo?", "el presupuesto es gratis?", "cobran la visita?",
+    "la visita tiene costo?", "cobran por ir a ver?",
 ])
 def test_a_price_question(text):
     assert asks_price(text)
@@ -34,6 +37,7 @@ def test_a_price_question(text):
     "cuántos años tiene el calefón? ni idea",
     "el técnico me pasó el presupuesto ayer, lo estoy viendo",
     "se me tapó la pileta de la cocina",
+    "vienen a hacer la visita mañana?", "el presupuesto me lo mandan por acá?",
     "",
 ])
 def test_not_a_price_question(text):

@@ -47,8 +47,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from core import es_ar, jobs, links
+from core.billing.period_reports import Period, asked_ahead
+from core.billing.reports import week_start
 from core.errors import DomainError
-from core.es_ar import clock_hm, day_phrase, first_name
+from core.es_ar import clock, clock_hm, day_phrase, first_name, folded, weekday_date
 from core.jobs.tracking import tracking_token, tracking_url
 from core.messaging import texts
 from core.messaging.replies import (
@@ -117,7 +119,14 @@ def handle(turn: Turn) -> list[Reply]:
     intent = turn.result.intent
     if intent in ("tech_agenda", "other") and (details := _job_details(turn)):
         return details  # "pasame el teléfono de Nora", "¿cuál era la dirección de lo de Nora?"
+    if intent in ("tech_agenda", "other") and _ARRIVAL_AHEAD.search(folded(turn.text)) \
+            and (warned := _heads_up(turn, candidate_jobs(turn.session, turn.user.id, turn.text,
+                                                            turn.today))) is not None:
+        return warned  # "mañana llego más tarde a lo de Fernández": not a question about tomorrow
     if intent == "tech_agenda":
+        stretch = asked_stretch(turn.text, turn.today)
+        if stretch is not None:  # "¿qué tengo esta semana?", "¿y la semana que viene?"
+            return _agenda(turn, stretch.first, stretch.last, stretch.label)
         return _agenda(turn, parse_date(turn.result.date))
     action = INTENT_ACTIONS.get(intent)
     if action is not None:
@@ -131,25 +140,46 @@ def handle(turn: Turn) -> list[Reply]:
 
 # ---- the agenda ----------------------------------------------------------------------------
 
-def _agenda(turn: Turn, day: date | None) -> list[Reply]:
+_THIS_WEEK = re.compile(r"\b(?:esta|la|en\s+la)\s+semana\b|\blos\s+proximos\s+dias\b")
+
+
+def asked_stretch(text: str | None, today: date) -> Period | None:
+    """The days to come a technician asks about: the coming week, the rest of this one; "esta
+    semana" asked on a Sunday, when only that day is left of it, is the week that starts."""
+    ahead = asked_ahead(text or "", today)
+    if ahead is not None:
+        return ahead
+    if not _THIS_WEEK.search(folded(text)):
+        return None
+    if today.weekday() == 6:  # Sunday
+        first = today + timedelta(days=1)
+        return Period(first, first + timedelta(days=6), "la semana que viene")
+    return Period(today, week_start(today) + timedelta(days=6), "lo que queda de la semana")
+
+
+def _agenda(turn: Turn, day: date | None, last: date | None = None,
+            label: str | None = None) -> list[Reply]:
     day = day or turn.today
     start = datetime.combine(day, time(), tzinfo=turn.zone)
-    end = start + timedelta(days=1)
+    end = datetime.combine(last or day, time(), tzinfo=turn.zone) + timedelta(days=1)
     found = list(turn.session.scalars(
         select(Job).options(joinedload(Job.customer))
         .where(Job.technician_id == turn.user.id, Job.status.in_(AGENDA_STATUSES),
                Job.scheduled_start >= start, Job.scheduled_start < end)
         .order_by(Job.scheduled_start, Job.number)
     ).unique())
-    phrase = day_phrase(day, turn.today)
+    phrase = day_phrase(day, turn.today) if last is None or last == day \
+        else f"{label} ({day.day}/{day.month} al {last.day}/{last.month})"
     if not found:
         return [Text(texts.render("tech_agenda_empty", day=phrase))]
+    several_days = last is not None and last != day
     rows = []
     for job in found[:AGENDA_LIMIT]:
         address = _address(job)
         description = " ".join((job.description or "").split())
+        local = job.scheduled_start.astimezone(turn.zone)
         rows.append({
-            "time": clock_hm(job.scheduled_start.astimezone(turn.zone)),
+            "time": (f"{weekday_date(local.date()).capitalize()} " if several_days else "") + clock_hm(local),
             "customer": (job.customer.name if job.customer else None) or "Sin nombre",
             "number": job.number,
             "state": AGENDA_STATES.get(job.status),
@@ -228,6 +258,8 @@ def _act_on_text(turn: Turn, action: str) -> list[Reply]:
     if len(fitting) > 1 and len(obvious) == 1:
         fitting = obvious
     eta = _eta(result.eta_minutes)
+    if action == "on_the_way" and (warned := _heads_up(turn, fitting)) is not None:
+        return warned
     if len(fitting) == 1:
         job = fitting[0]
         # "no encuentro la llave del depósito, ¿quién la tiene?" with one visit not begun and not
@@ -245,6 +277,47 @@ def _act_on_text(turn: Turn, action: str) -> list[Reply]:
     return TECH_PICK.start(turn, action=action, text=text, eta=eta, amount=result.amount,
                            date=result.date, reason=result.description,
                            candidates=[job.id for job in fitting])
+
+
+# "mañana voy a llegar tarde", "el martes llego tipo 10": a heads-up about a later visit
+_LATE = re.compile(r"\b(?:tarde|mas\s+tarde|demorad[oa]|atrasad[oa]|retrasad[oa]|un\s+rato\s+despues)\b")
+_FIRST = re.compile(r"\b(?:al|el|del)\s+primer[oa]?\b")
+_ARRIVAL_AHEAD = re.compile(r"\b(?:llego|llegaria|llegare|voy\s+a\s+(?:llegar|ir|estar)|paso|caigo|"
+                            r"arranco|estoy)\b")
+
+
+def _heads_up(turn: Turn, fitting: list[Job]) -> list[Reply] | None:
+    """"Mañana voy a llegar tarde al primero, tipo 9 y media": no visit begins now; the
+    customer of that day's visit (the one named, else the first) is told when to expect the
+    technician, the job's history keeps it, and the visit stays as it is. None when the words
+    name no later day, or no arrival time nor lateness."""
+    result = turn.result
+    day = parse_date(result.date)
+    if day is None or day <= turn.today:
+        return None
+    said = folded(turn.text)
+    if not (result.time or _LATE.search(said)):
+        return None
+    that_day = sorted((job for job in fitting if job.status is S.SCHEDULED and job.scheduled_start
+                       and local_date(job.scheduled_start, turn.zone) == day),
+                      key=lambda job: job.scheduled_start)
+    named = [job for job in that_day if names_job(job, turn.text)]
+    if not that_day or (len(named) != 1 and len(that_day) > 1 and not _FIRST.search(said)):
+        return None  # which of that day's visits is not said: the list asks
+    job = named[0] if len(named) == 1 else that_day[0]
+    start = job.scheduled_start.astimezone(turn.zone)
+    end = job.scheduled_end.astimezone(turn.zone) if job.scheduled_end else None
+    arrival = f"tipo {result.time.lstrip('0') or '0'}" if result.time else "un rato más tarde"
+    context = {"day": day_phrase(day, turn.today), "arrival": arrival, "number": job.number,
+               "window": f"de {clock(start)} a {clock(end)}" if end else f"a las {clock(start)}"}
+    jobs.add_note(turn.session, job.id, f"{first_name(turn.user.name)} avisa: {context['day']} llega "
+                  f"{arrival} ({turn.text.strip()[:200]})", turn.actor)
+    told = tell_customer(turn, job, "cust_tech_late_ahead", **context)
+    if not told:
+        turn.tell_staff(texts.render("staff_tech_late_ahead", tech=turn.user.name,
+                                     customer=THE_CUSTOMER, **context))
+    customer = first_name(job.customer.name if job.customer else None) or THE_CUSTOMER
+    return [Text(texts.render("tech_late_ahead", customer=customer, told=told, **context))]
 
 
 def _later_day(job: Job, turn: Turn) -> bool:

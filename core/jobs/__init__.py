@@ -204,6 +204,13 @@ def assign_technician(session: Session, job_id: int, technician_id: int | None, 
     return job
 
 
+def add_note(session: Session, job_id: int, note: str, actor: str) -> None:
+    """A line on the job's history that changes nothing else ("llega tipo 9:30")."""
+    job = get_job(session, job_id)
+    _event(session, job, "note", actor, note=" ".join(note.split())[:1000])
+    session.flush()
+
+
 def add_to_description(session: Session, job_id: int, addition: str, actor: str) -> Job:
     """More to look at on the same visit ("también mirame el inodoro"): appended to what the job
     says, as a note on its history."""

@@ -148,6 +148,52 @@ def test_agenda_for_another_day_and_an_empty_day(shop):
     assert tomorrow.startswith("📋 Esto tenés mañana:") and "8:00 · Jorge Fernández" in tomorrow
 
 
+def test_agenda_for_the_week(shop):
+    shop.job("ruiz", TODAY_15)
+    shop.job("fernandez", TOMORROW_8)
+    shop.job("garcia", TOMORROW_8 + timedelta(days=4, hours=1))  # next Monday, 9:00
+    # before: "No tenés nada agendado hoy", whatever the week held
+    week = _only_text(shop.say("qué tengo esta semana?"))
+    assert week.startswith("📋 Esto tenés lo que queda de la semana (25/11 al 29/11):"), week
+    assert week.index("Miércoles 25/11 15:00 · Ana Ruiz") < week.index("Jueves 26/11 8:00 · Jorge Fernández")
+    assert "García" not in week
+    coming = _only_text(shop.say("y la semana que viene?"))
+    assert coming.startswith("📋 Esto tenés la semana que viene (30/11 al 6/12):")
+    assert "Lunes 30/11 9:00 · Marta García" in coming and "Ruiz" not in coming
+    # on a Sunday only that day is left of "esta semana": the week that starts is meant
+    sunday = datetime(2026, 11, 29, 10, 0, tzinfo=BA)
+    assert "Lunes 30/11 9:00 · Marta García" in _only_text(shop.say("que tengo esta semana", now=sunday))
+    assert "No tenés nada agendado la semana que viene (7/12 al 13/12)" in _only_text(
+        shop.say("y la próxima semana?", now=sunday + timedelta(days=1)))
+
+
+def test_lateness_told_ahead_reaches_the_customer_and_moves_nothing(shop):
+    job_id = shop.job("garcia", TOMORROW_8)
+    shop.job("ruiz", TOMORROW_8 + timedelta(hours=4))
+    # before: "Ojo: lo de Marta es mañana a las 8:00, no hoy. Si vas igual, tocalo"
+    body = _only_text(shop.say("mañana voy a llegar tarde al primero, tipo 9 y media"))
+    number = shop.get(job_id).number
+    assert body.startswith(f"Dale 👍 Le avisé a Marta que mañana llegás tipo 9:30 (la visita #{number} "
+                           "estaba de 8 a 10)"), body
+    [(wa_id, told)] = shop.sent
+    assert wa_id == MARTA_WA and "Carlos te avisa que mañana llega tipo 9:30" in told.body
+    job = shop.get(job_id)
+    assert job.status is JobStatus.SCHEDULED and job.scheduled_start == TOMORROW_8
+    with shop.db.org_session(shop.org_id) as s:
+        [note] = s.query(JobEvent).filter_by(job_id=job_id, kind="note").all()
+        assert "llega tipo 9:30" in note.note
+
+
+def test_lateness_ahead_for_a_customer_without_a_phone_goes_to_the_office(shop):
+    shop.job("fernandez", TOMORROW_8)
+    body = _only_text(shop.say("mañana llego más tarde a lo de fernandez"))
+    assert "No tengo el número de Jorge" in body and "un rato más tarde" in body, body
+    assert shop.sent == []  # no owner in this shop's team to tell; the customer has no phone
+    # "voy para lo de Fernández" without a day still asks first: his visit is tomorrow
+    [asked] = shop.say("voy para lo de fernandez")
+    assert "no hoy" in asked.body
+
+
 def test_a_jobs_phone_and_address_asked_by_its_customer(shop):
     shop.job("ruiz", TODAY_15)
     shop.job("fernandez", TOMORROW_8)

@@ -153,7 +153,7 @@ def asked_stretch(text: str | None, today: date) -> Period | None:
         return None
     if today.weekday() == 6:  # Sunday
         first = today + timedelta(days=1)
-        return Period(first, first + timedelta(days=6), "la semana que viene")
+        return Period(first, first + timedelta(days=6), "la semana que arranca")
     return Period(today, week_start(today) + timedelta(days=6), "lo que queda de la semana")
 
 

@@ -34,6 +34,11 @@ ya esta y jefe jefa che maestro amigo amiga loco hermano hno querido querida sen
 chicos chicas muchachos equipo gente
 """
 _ACK_WORDS = frozenset(_ACK_TEXT.split())
+# whole phrases that acknowledge ("ok gracias, no hay problema", "está bien, no pasa nada")
+_ACK_PHRASES = re.compile(
+    r"\b(?:no\s+hay\s+(?:ningun\s+)?problema|sin\s+problemas?|no\s+pasa\s+nada|esta\s+bien|"
+    r"no\s+te\s+preocupes|no\s+se\s+preocupen|no\s+se\s+preocupe|de\s+nada|tranqui(?:lo|la)?|"
+    r"(?:lo|la|los|las)\s+espero|quedo\s+atent[oa])\b")
 
 
 def acknowledgement(text: str) -> str | None:
@@ -41,7 +46,7 @@ def acknowledgement(text: str) -> str | None:
     around it too), else None: the words of no request, which deserve an answer, not a miss."""
     folded = "".join(ch for ch in unicodedata.normalize("NFKD", (text or "").lower())
                      if not unicodedata.combining(ch))
-    words = re.findall(r"[a-zñ]+", folded)
+    words = re.findall(r"[a-zñ]+", _ACK_PHRASES.sub(" ok ", folded))
     # a first name said to someone ("gracias Carlos"): capitalized, and not the message's first word
     names = {fold_name.lower() for m in re.finditer(r"\b[A-ZÁÉÍÓÚÑ][a-záéíóúñ]+", text or "") if m.start() > 0
              for fold_name in ["".join(ch for ch in unicodedata.normalize("NFKD", m.group())

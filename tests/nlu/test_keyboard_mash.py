@@ -39,6 +39,9 @@ def test_words_stretched_or_abbreviated_are_still_words(text, role, intent):
     ("perfecto, nos vemos el jueves", None), ("asdf", None), ("", None),
     # the technician's name typed in lowercase is still a thanks; names alone are no thanks
     ("gracias diego un genio", "thanks"), ("Rosa Blanco", None), ("rosa", None),
+    # an answer to a heads-up ("Carlos llega tipo 9:30"): acknowledged, never "no te entendí"
+    ("ok gracias, no hay problema", "thanks"), ("está bien, no pasa nada", "ack"),
+    ("dale, lo espero", "ack"), ("no hay problema con el calefón?", None), ("no hay agua caliente", None),
 ])
 def test_a_mere_thanks_or_ok_is_told_apart(text, said):
     from nlu.extract.message_kinds import acknowledgement

@@ -9,14 +9,20 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 
 from core import es_ar
-from core.billing.period_reports import Period, asked_ahead, asked_period, period_summary
+from core.billing.period_reports import (
+    Period,
+    asked_ahead,
+    asked_period,
+    period_summary,
+    week_ahead,
+)
 from core.billing.report_texts import (
     render_agenda_ahead,
     render_period_summary,
     render_summary,
     render_unpaid,
 )
-from core.billing.reports import agenda, daily_summary, unpaid, unpaid_total, week_start
+from core.billing.reports import agenda, daily_summary, unpaid, unpaid_total
 from core.messaging.replies import Reply, Text
 from core.models import ConversationRole, Role, User
 from flows.engine import FlowSpec
@@ -49,6 +55,8 @@ SPEC = FlowSpec(name="owner", roles=frozenset({ConversationRole.OWNER}), handle=
 # "¿cuántos trabajos tiene Carlos esta semana?" asks what is left of it; "¿cuántos hizo?" asks
 # for what got done (the week's figures)
 _THIS_WEEK = re.compile(r"\besta\s+semana\b")
+# "¿qué tenemos esta semana?", "¿qué hay agendado?": the visits to come, not the figures
+_VISITS = re.compile(r"\bque\s+(?:tenemos|hay|tengo|queda)\b|\bagenda\w*|\bvisitas\b|\bturnos\b")
 _DONE = re.compile(r"\b(?:hizo|hicieron|hicimos|termino|terminaron|terminamos|cerro|cerraron|"
                    r"cobro|cobraron|facturo|facturaron|fue|fueron)\b")
 
@@ -81,10 +89,11 @@ def stretch_ahead(turn: Turn, *, of_someone: bool = False) -> Period | None:
     """The days to come the owner asks about: the coming week, the rest of this one, a day
     named; and, about one technician, "esta semana" (what they still have this week)."""
     ahead = asked_ahead(turn.text, turn.today) or _asked_day_ahead(turn)
-    if ahead is None and of_someone:
+    if ahead is None:
         said = es_ar.folded(turn.text)
-        if _THIS_WEEK.search(said) and not _DONE.search(said):
-            ahead = Period(turn.today, week_start(turn.today) + timedelta(days=6), "esta semana")
+        if _THIS_WEEK.search(said) and not _DONE.search(said) and not asks_money(said) \
+                and (of_someone or _VISITS.search(said)):
+            ahead = week_ahead(turn.today)
     return ahead
 
 

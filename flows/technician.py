@@ -47,8 +47,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from core import es_ar, jobs, links
-from core.billing.period_reports import Period, asked_ahead
-from core.billing.reports import week_start
+from core.billing.period_reports import Period, asked_ahead, week_ahead
 from core.errors import DomainError
 from core.es_ar import clock, clock_hm, day_phrase, first_name, folded, weekday_date
 from core.jobs.tracking import tracking_token, tracking_url
@@ -151,10 +150,7 @@ def asked_stretch(text: str | None, today: date) -> Period | None:
         return ahead
     if not _THIS_WEEK.search(folded(text)):
         return None
-    if today.weekday() == 6:  # Sunday
-        first = today + timedelta(days=1)
-        return Period(first, first + timedelta(days=6), "la semana que arranca")
-    return Period(today, week_start(today) + timedelta(days=6), "lo que queda de la semana")
+    return week_ahead(today)
 
 
 def _agenda(turn: Turn, day: date | None, last: date | None = None,

@@ -109,6 +109,15 @@ def asked_ahead(text: str, today: date) -> Period | None:
     return None
 
 
+def week_ahead(today: date) -> Period:
+    """What is left of this week, for its visits ("¿qué tenemos esta semana?"); on a Sunday,
+    when only that day is left of it, the week that starts is the one meant."""
+    if today.weekday() == 6:
+        first = today + timedelta(days=1)
+        return Period(first, first + timedelta(days=6), "la semana que arranca")
+    return Period(today, week_start(today) + timedelta(days=6), "esta semana")
+
+
 def _month_end(first: date) -> date:
     return (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
 

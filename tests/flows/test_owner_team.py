@@ -58,7 +58,8 @@ def test_one_technicians_week_asked_on_a_sunday_is_their_agenda_not_the_teams_da
 
     org_id = create_org(pg_db, "Plomería Ramos", slug="plomeria-ramos")
     add_technician(pg_db, org_id, "Carlos Pereyra", "+5491162345678")
-    # a Sunday just past midnight: what is left of "esta semana" is that one day
+    # a Sunday just past midnight: only that day is left of "esta semana", so the week that
+    # starts is the one meant
     sunday = datetime(2026, 12, 6, 0, 15, tzinfo=ZoneInfo("America/Argentina/Buenos_Aires"))
     text = "cuántos trabajos tiene Carlos esta semana?"
     with pg_db.org_session(org_id) as s:
@@ -72,8 +73,9 @@ def test_one_technicians_week_asked_on_a_sunday_is_their_agenda_not_the_teams_da
                     notify=lambda wa_id, reply: None)
         replies = owner_team.handle(turn)
     assert len(replies) == 1
-    # what is left of the week is today: his agenda for it, not the team's day
-    assert replies[0].body.startswith("🗓️ Agenda de Carlos para hoy"), replies[0].body
+    # his agenda for it, not the team's day (nor his Sunday alone)
+    assert replies[0].body.startswith("🗓️ Agenda de Carlos para la semana que arranca (7/12 al 13/12)"), \
+        replies[0].body
     assert "Carlos no tiene visitas agendadas" in replies[0].body
 
 
@@ -105,3 +107,22 @@ def test_the_owner_greeting_that_asks_about_the_week_reads_as_a_summary(text):
     now = datetime.fromisoformat("2026-12-06T10:00:00-03:00")
     assert extract(text, "owner", now).intent == "owner_summary"
     assert extract("buenas, ¿cómo viene todo?", "owner", now).intent == "greeting"
+
+
+@pytest.mark.parametrize(("text", "today", "label"), [
+    ("qué tenemos esta semana?", "2026-12-09", "esta semana"),        # a Wednesday: the rest of it
+    ("qué tenemos esta semana?", "2026-12-06", "la semana que arranca"),  # a Sunday: the next
+    ("qué hay agendado esta semana", "2026-12-09", "esta semana"),
+    ("cuánto facturamos esta semana?", "2026-12-09", None),          # figures, not visits
+    ("cómo venimos esta semana?", "2026-12-09", None),
+    ("cuántos trabajos hicimos esta semana?", "2026-12-09", None),
+])
+def test_the_owners_week_ahead_or_its_figures(text, today, label):
+    from datetime import date
+    from types import SimpleNamespace
+
+    from nlu.schema import Extraction
+
+    turn = SimpleNamespace(text=text, today=date.fromisoformat(today), result=Extraction())
+    ahead = owner.stretch_ahead(turn)
+    assert (ahead.label if ahead else None) == label

@@ -154,7 +154,7 @@ def test_agenda_for_the_week(shop):
     shop.job("garcia", TOMORROW_8 + timedelta(days=4, hours=1))  # next Monday, 9:00
     # before: "No tenés nada agendado hoy", whatever the week held
     week = _only_text(shop.say("qué tengo esta semana?"))
-    assert week.startswith("📋 Esto tenés lo que queda de la semana (25/11 al 29/11):"), week
+    assert week.startswith("📋 Esto tenés esta semana (25/11 al 29/11):"), week
     assert week.index("Miércoles 25/11 15:00 · Ana Ruiz") < week.index("Jueves 26/11 8:00 · Jorge Fernández")
     assert "García" not in week
     coming = _only_text(shop.say("y la semana que viene?"))

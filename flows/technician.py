@@ -139,7 +139,7 @@ def handle(turn: Turn) -> list[Reply]:
 
 # ---- the agenda ----------------------------------------------------------------------------
 
-_THIS_WEEK = re.compile(r"\b(?:esta|la|en\s+la)\s+semana\b|\blos\s+proximos\s+dias\b")
+_THIS_WEEK = re.compile(r"\b(?:esta|la|en\s+la)\s+semana\b(?!\s+pasada)|\blos\s+proximos\s+dias\b")
 
 
 def asked_stretch(text: str | None, today: date) -> Period | None:
@@ -303,16 +303,17 @@ def _heads_up(turn: Turn, fitting: list[Job]) -> list[Reply] | None:
     job = named[0] if len(named) == 1 else that_day[0]
     start = job.scheduled_start.astimezone(turn.zone)
     end = job.scheduled_end.astimezone(turn.zone) if job.scheduled_end else None
-    arrival = f"tipo {result.time.lstrip('0') or '0'}" if result.time else "un rato más tarde"
+    arrival = f"tipo {clock(datetime.combine(day, time.fromisoformat(result.time)))}" \
+        if result.time else "un rato más tarde"
     context = {"day": day_phrase(day, turn.today), "arrival": arrival, "number": job.number,
                "window": f"de {clock(start)} a {clock(end)}" if end else f"a las {clock(start)}"}
     jobs.add_note(turn.session, job.id, f"{first_name(turn.user.name)} avisa: {context['day']} llega "
                   f"{arrival} ({turn.text.strip()[:200]})", turn.actor)
+    customer = first_name(job.customer.name if job.customer else None) or THE_CUSTOMER
     told = tell_customer(turn, job, "cust_tech_late_ahead", **context)
     if not told:
         turn.tell_staff(texts.render("staff_tech_late_ahead", tech=turn.user.name,
-                                     customer=THE_CUSTOMER, **context))
-    customer = first_name(job.customer.name if job.customer else None) or THE_CUSTOMER
+                                     customer=customer, **context))
     return [Text(texts.render("tech_late_ahead", customer=customer, told=told, **context))]
 
 

@@ -511,3 +511,12 @@ def test_a_conversation_without_a_technician_is_left_to_the_engine(shop):
         s.flush()
         assert technician.handle(shop.turn(s, "voy en camino", Extraction(intent="tech_on_the_way"),
                                            None, stranger.id)) == []
+
+
+def test_only_days_to_come_are_a_stretch_of_the_agenda():
+    from datetime import date
+
+    wednesday = date(2026, 11, 25)
+    assert technician.asked_stretch("qué tengo los próximos días?", wednesday).label == "esta semana"
+    assert technician.asked_stretch("qué hice la semana pasada?", wednesday) is None
+    assert technician.asked_stretch("qué tengo mañana?", wednesday) is None

@@ -22,7 +22,8 @@ from core.billing.report_texts import (
     render_summary,
     render_unpaid,
 )
-from core.billing.reports import agenda, daily_summary, unpaid, unpaid_total
+from core.billing.reports import agenda, daily_summary, stretch_numbers, unpaid, unpaid_total
+from core.messaging import texts
 from core.messaging.replies import Reply, Text
 from core.models import ConversationRole, Role, User
 from flows.engine import FlowSpec
@@ -37,6 +38,8 @@ def handle(turn: Turn) -> list[Reply]:
             return [agenda_ahead(turn, ahead, named)]
         period = asked_period(turn.text, turn.today)
         money = asks_money(turn.text)
+        if period is not None and named:  # "¿cuántos trabajos hizo Carlos este mes?": his
+            return [Text(_technicians_figures(turn, period, named))]
         if period is not None:  # "este mes", "la semana pasada", "en octubre", "este año"
             summary = period_summary(turn.session, turn.org.id, period)
             return [Text(render_period_summary(summary, money=money))]
@@ -46,6 +49,19 @@ def handle(turn: Turn) -> list[Reply]:
     debtors = unpaid(turn.session)
     total = unpaid_total(turn.session)
     return [Text(render_unpaid(debtors, total.total, total.debtors))]
+
+
+def _technicians_figures(turn: Turn, period: Period, technicians: list[User]) -> str:
+    """What each technician named finished, billed and collected in `period`."""
+    zone = es_ar.zone(turn.org.time_zone)
+    rows = []
+    for t in technicians:
+        numbers = stretch_numbers(turn.session, zone, period.first, period.last, technician_id=t.id)
+        rows.append({"name": es_ar.first_name(t.name), "completed": numbers.completed,
+                     "billed": es_ar.pesos(numbers.billed) if numbers.billed else None,
+                     "collected": es_ar.pesos(numbers.collected) if numbers.collected else None})
+    return texts.render("owner_technician_period", technicians=rows, label=period.label,
+                        days=f"{period.first.day}/{period.first.month} al {period.last.day}/{period.last.month}")
 
 
 SPEC = FlowSpec(name="owner", roles=frozenset({ConversationRole.OWNER}), handle=handle,

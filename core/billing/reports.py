@@ -26,7 +26,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, func, select, true
+from sqlalchemy import case, func, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
 from core import es_ar
@@ -203,28 +203,35 @@ class StretchNumbers(NamedTuple):
     opened: int = 0  # jobs that came in (booked, or opened from the back office)
 
 
-def stretch_numbers(session: Session, zone: ZoneInfo, first: date, last: date) -> StretchNumbers:
+def stretch_numbers(session: Session, zone: ZoneInfo, first: date, last: date,
+                    technician_id: int | None = None) -> StretchNumbers:
     """The local days [first, last]: jobs that came in and finished, emergencies opened, invoices
-    billed (by issue date) and payments received."""
+    billed (by issue date) and payments received; only one technician's jobs' when given."""
     start, _ = _day_bounds(first, zone)
     _, end = _day_bounds(last, zone)
+    theirs = true() if technician_id is None else Job.technician_id == technician_id
+    their_jobs = select(Job.id).where(Job.technician_id == technician_id)
     completed = session.scalar(
         select(func.count()).select_from(Job)
-        .where(Job.completed_at >= start, Job.completed_at < end)
+        .where(Job.completed_at >= start, Job.completed_at < end, theirs)
     )
     opened, emergencies = session.execute(
         select(func.count(), func.count().filter(Job.urgency == Urgency.EMERGENCY))
-        .select_from(Job).where(Job.created_at >= start, Job.created_at < end)
+        .select_from(Job).where(Job.created_at >= start, Job.created_at < end, theirs)
     ).one()
     billed = session.scalar(
         select(func.coalesce(func.sum(Invoice.total), ZERO))
         .where(Invoice.issue_date >= first, Invoice.issue_date <= last,
-               Invoice.status.in_(BILLED_STATUSES))
+               Invoice.status.in_(BILLED_STATUSES),
+               true() if technician_id is None else Invoice.job_id.in_(their_jobs))
     )
     received_at = func.coalesce(Payment.paid_at, Payment.created_at)
     collected = session.scalar(
         select(func.coalesce(func.sum(Payment.amount), ZERO))
-        .where(Payment.status == PaymentStatus.APPROVED, received_at >= start, received_at < end)
+        .where(Payment.status == PaymentStatus.APPROVED, received_at >= start, received_at < end,
+               true() if technician_id is None else or_(
+                   Payment.job_id.in_(their_jobs),
+                   Payment.invoice_id.in_(select(Invoice.id).where(Invoice.job_id.in_(their_jobs)))))
     )
     return StretchNumbers(int(completed or 0), int(emergencies or 0), _money(billed),
                           _money(collected), int(opened or 0))

@@ -3,7 +3,7 @@ same counting rules as the daily summary over it."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -159,3 +159,33 @@ def test_one_coming_day_is_named_as_people_name_it():
         "🗓️ Agenda del lunes 7/12\nNo hay visitas agendadas todavía.")
     tomorrow = Period(date(2026, 12, 5), date(2026, 12, 5), "2026-12-05")
     assert render_agenda_ahead(tomorrow, [], TODAY).startswith("🗓️ Agenda de mañana\n")
+
+
+def test_one_technicians_month_counts_only_their_jobs(pg_db):
+    # "¿cuántos trabajos hizo Carlos este mes?" once got the whole business's month
+    from core.billing.reports import stretch_numbers
+    from tests.factories import add_technician
+
+    org_id = create_org(pg_db, "Plomería Ramos", slug="plomeria-ramos")
+    marta = add_customer_row(pg_db, org_id, "Marta García", "+5491166660001")
+    carlos = add_technician(pg_db, org_id, "Carlos Pereyra", "+5491162345678")
+    diego = add_technician(pg_db, org_id, "Diego Acosta", "+5491171234567")
+    with pg_db.org_session(org_id) as s:
+        made = {}
+        for who, day in ((carlos, 3), (carlos, 10), (diego, 12), (carlos, 40)):  # 40: not November
+            job = jobs.create_job(s, {"customer_id": marta, "service": "plumbing", "technician_id": who})
+            job.status = JobStatus.COMPLETED
+            job.completed_at = _at(date(2026, 10, 31) + timedelta(days=day), 15)
+            made.setdefault(who, []).append(job.id)
+        s.add(Invoice(customer_id=marta, job_id=made[carlos][0], punto_de_venta=1, total=Decimal(20000),
+                      status=InvoiceStatus.AUTHORIZED, issue_date=date(2026, 11, 3)))
+        s.add(Invoice(customer_id=marta, job_id=made[diego][0], punto_de_venta=1, total=Decimal(9000),
+                      status=InvoiceStatus.AUTHORIZED, issue_date=date(2026, 11, 12)))
+        s.add(Payment(amount=Decimal(20000), job_id=made[carlos][0], paid_at=_at(date(2026, 11, 4), 12),
+                      status=PaymentStatus.APPROVED, method=PaymentMethod.CASH))
+    period = asked_period("el mes pasado", TODAY)
+    with pg_db.org_session(org_id) as s:
+        theirs = stretch_numbers(s, BA, period.first, period.last, technician_id=carlos)
+        everyone = stretch_numbers(s, BA, period.first, period.last)
+    assert (theirs.completed, theirs.billed, theirs.collected) == (2, Decimal("20000.00"), Decimal("20000.00"))
+    assert (everyone.completed, everyone.billed) == (3, Decimal("29000.00"))

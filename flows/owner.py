@@ -38,6 +38,9 @@ def handle(turn: Turn) -> list[Reply]:
             return [agenda_ahead(turn, ahead, named)]
         period = asked_period(turn.text, turn.today)
         money = asks_money(turn.text)
+        if named and period is None and _DONE.search(es_ar.folded(turn.text)):
+            day = _asked_day(turn)  # "¿qué hizo Carlos ayer?", "¿cuánto cobró Diego hoy?"
+            period = Period(day, day, es_ar.day_phrase(day, turn.today, article=True))
         if period is not None and named:  # "¿cuántos trabajos hizo Carlos este mes?": his
             return [Text(_technicians_figures(turn, period, named))]
         if period is not None:  # "este mes", "la semana pasada", "en octubre", "este año"
@@ -61,6 +64,7 @@ def _technicians_figures(turn: Turn, period: Period, technicians: list[User]) ->
                      "billed": es_ar.pesos(numbers.billed) if numbers.billed else None,
                      "collected": es_ar.pesos(numbers.collected) if numbers.collected else None})
     return texts.render("owner_technician_period", technicians=rows, label=period.label,
+                        single=period.first == period.last,
                         days=f"{period.first.day}/{period.first.month} al {period.last.day}/{period.last.month}")
 
 
@@ -139,8 +143,8 @@ def follow_up(turn: Turn) -> list[Reply] | None:
     if turn.now - datetime.fromisoformat(asked["at"]) > FOLLOW_UP_WINDOW:
         return None
     named = named_technicians(turn)
-    if not named:
-        return None
+    if not named or _DONE.search(said):
+        return None  # "¿y qué hizo Diego hoy?": his figures, not his visits to come
     ahead = stretch_ahead(turn, of_someone=True) or Period(
         date.fromisoformat(asked["first"]), date.fromisoformat(asked["last"]), asked["label"])
     return [agenda_ahead(turn, ahead, named)]

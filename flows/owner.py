@@ -77,6 +77,7 @@ SPEC = FlowSpec(name="owner", roles=frozenset({ConversationRole.OWNER}), handle=
 _THIS_WEEK = re.compile(r"\besta\s+semana\b")
 # "¿qué tenemos esta semana?", "¿qué hay agendado?": the visits to come, not the figures
 _VISITS = re.compile(r"\bque\s+(?:tenemos|hay|tengo|queda)\b|\bagenda\w*|\bvisitas\b|\bturnos\b")
+_COMING_WEEK = re.compile(r"\b(?:como|que\s+tal)\s+(?:viene|pinta|arranca|empieza)\s+(?:la|esta)\s+semana\b")
 _DONE = re.compile(r"\b(?:hizo|hicieron|hicimos|termino|terminaron|terminamos|cerro|cerraron|"
                    r"cobro|cobraron|facturo|facturaron|fue|fueron)\b")
 
@@ -113,6 +114,9 @@ def stretch_ahead(turn: Turn, *, of_someone: bool = False) -> Period | None:
         said = es_ar.folded(turn.text)
         if _THIS_WEEK.search(said) and not _DONE.search(said) and not asks_money(said) \
                 and (of_someone or _VISITS.search(said)):
+            ahead = week_ahead(turn.today)
+        elif turn.today.weekday() == 6 and _COMING_WEEK.search(said) and not asks_money(said):
+            # "¿cómo viene la semana?" on a Sunday: the week about to start, not the one ending
             ahead = week_ahead(turn.today)
     return ahead
 

@@ -115,6 +115,8 @@ def test_the_owner_greeting_that_asks_about_the_week_reads_as_a_summary(text):
     ("qué hay agendado esta semana", "2026-12-09", "esta semana"),
     ("cuánto facturamos esta semana?", "2026-12-09", None),          # figures, not visits
     ("cómo venimos esta semana?", "2026-12-09", None),
+    ("buenas, cómo viene la semana?", "2026-12-06", "la semana que arranca"),  # Sunday: what starts
+    ("buenas, cómo viene la semana?", "2026-12-09", None),  # a Wednesday: this week's figures
     ("cuántos trabajos hicimos esta semana?", "2026-12-09", None),
 ])
 def test_the_owners_week_ahead_or_its_figures(text, today, label):

@@ -122,6 +122,11 @@ def weekday_date(day: date) -> str:
     return f"{weekday(day)} {day.day}/{day.month}"
 
 
+def day_span(first: date, last: date) -> str:
+    """"7/12 al 13/12": a stretch of days as reports head it."""
+    return f"{first.day}/{first.month} al {last.day}/{last.month}"
+
+
 def day_phrase(day: date, today: date, *, article: bool = True) -> str:
     """"hoy", "mañana", "el jueves 26/11" (or "jueves 26/11" without the article)."""
     if day == today:

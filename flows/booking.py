@@ -93,14 +93,16 @@ def start(turn: Turn) -> list[Reply]:
     # A price asked only of a second job ("…y además quería que me pasen presupuesto para pintar")
     # is the office's to give with that job.
     also = second_request(fold_aligned(turn.text or ""), turn.result.service)
-    price = None if also and not prices.asks_price((turn.text or "")[:also[0]]) else prices.answer(turn)
     r = turn.result
-    if price and not r.service and not r.address and r.urgency != "emergency" and not pending:
-        # "¿cobran la visita si después no hacen el trabajo?": a question about prices that names
-        # no trade nor place is answered, with the offer to book, not followed by "¿qué tipo de
-        # trabajo necesitás?" as if a visit had been asked for
+    # "¿cobran la visita si después no hacen el trabajo?": a question about prices that names no
+    # trade nor place is answered, with the offer to book, not followed by "¿qué tipo de trabajo
+    # necesitás?" as if a visit had been asked for
+    price_only = not r.service and not r.address and r.urgency != "emergency" and not pending
+    price = None if also and not prices.asks_price((turn.text or "")[:also[0]]) \
+        else prices.answer(turn, offer_booking=price_only)
+    if price and price_only:
         c.misses = 0
-        return prices.answer(turn, offer_booking=True)
+        return price
     c.flow, c.state, c.slots, c.misses = FLOW, None, pending, 0
     _merge(turn)
     if turn.slots.get("urgency") == "emergency":
@@ -166,7 +168,6 @@ def _the(service: str) -> str:
     if service.endswith("os"):
         return f"los {service}"
     return f"{'la' if service.endswith(('ción', 'ía', 'dad', 'pintura')) else 'el'} {service}"
-
 
 
 def _of_the(service: str) -> str:

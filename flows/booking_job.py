@@ -49,13 +49,7 @@ def create_booked_job(turn: Turn) -> list[Reply]:
             "name": s.get("name") or c.profile_name, "phone": c.phone,
             "addresses": [address_in(address)] if address.get("street") else [],
         }, actor=f"whatsapp:{c.wa_id}", phone_checked=not c.customer_id)
-    address_id = None
-    for known in customer.addresses:
-        if (known.street, known.number) == (address.get("street"), address.get("number")):
-            address_id = known.id
-    if address_id is None and address.get("street"):
-        address_id = customers.add_address(session, customer.id, address_in(address),
-                                           actor=f"whatsapp:{c.wa_id}").id
+    address_id = address_id_for(session, customer, address, actor=f"whatsapp:{c.wa_id}")
     c.customer_id = customer.id
     slot = parse_slot_id(s["slot"], time_zone=turn.org.time_zone) if s.get("slot") else None
     emergency = s.get("urgency") == "emergency"
@@ -116,6 +110,18 @@ def _tell_technician(turn: Turn, job, change: str) -> None:
     notice = technician_notice(turn.session, job, change, now=turn.now)
     if notice is not None:
         turn.notify(*notice)
+
+
+def address_id_for(session, customer: Customer, address: dict, *, actor: str) -> int | None:
+    """The customer's address with the street and number said, added when new; None when no
+    street is said."""
+    found = None
+    for known in customer.addresses:
+        if (known.street, known.number) == (address.get("street"), address.get("number")):
+            found = known.id
+    if found is None and address.get("street"):
+        found = customers.add_address(session, customer.id, address_in(address), actor=actor).id
+    return found
 
 
 def address_in(address: dict) -> dict:

@@ -20,10 +20,10 @@ from core.billing.report_texts import (
     render_agenda_ahead,
     render_period_summary,
     render_summary,
+    render_technicians_figures,
     render_unpaid,
 )
 from core.billing.reports import agenda, daily_summary, stretch_numbers, unpaid, unpaid_total
-from core.messaging import texts
 from core.messaging.replies import Reply, Text
 from core.models import ConversationRole, Role, User
 from flows.engine import FlowSpec
@@ -57,15 +57,10 @@ def handle(turn: Turn) -> list[Reply]:
 def _technicians_figures(turn: Turn, period: Period, technicians: list[User]) -> str:
     """What each technician named finished, billed and collected in `period`."""
     zone = es_ar.zone(turn.org.time_zone)
-    rows = []
-    for t in technicians:
-        numbers = stretch_numbers(turn.session, zone, period.first, period.last, technician_id=t.id)
-        rows.append({"name": es_ar.first_name(t.name), "completed": numbers.completed,
-                     "billed": es_ar.pesos(numbers.billed) if numbers.billed else None,
-                     "collected": es_ar.pesos(numbers.collected) if numbers.collected else None})
-    return texts.render("owner_technician_period", technicians=rows, label=period.label,
-                        single=period.first == period.last,
-                        days=f"{period.first.day}/{period.first.month} al {period.last.day}/{period.last.month}")
+    return render_technicians_figures(period, [
+        (es_ar.first_name(t.name),
+         stretch_numbers(turn.session, zone, period.first, period.last, technician_id=t.id))
+        for t in technicians])
 
 
 SPEC = FlowSpec(name="owner", roles=frozenset({ConversationRole.OWNER}), handle=handle,
@@ -112,11 +107,11 @@ def stretch_ahead(turn: Turn, *, of_someone: bool = False) -> Period | None:
     ahead = asked_ahead(turn.text, turn.today) or _asked_day_ahead(turn)
     if ahead is None:
         said = es_ar.folded(turn.text)
-        if _THIS_WEEK.search(said) and not _DONE.search(said) and not asks_money(said) \
-                and (of_someone or _VISITS.search(said)):
-            ahead = week_ahead(turn.today)
-        elif turn.today.weekday() == 6 and _COMING_WEEK.search(said) and not asks_money(said):
-            # "¿cómo viene la semana?" on a Sunday: the week about to start, not the one ending
+        visits = _THIS_WEEK.search(said) and not _DONE.search(said) \
+            and (of_someone or _VISITS.search(said))
+        # "¿cómo viene la semana?" on a Sunday: the week about to start, not the one ending
+        coming = turn.today.weekday() == 6 and _COMING_WEEK.search(said)
+        if (visits or coming) and not asks_money(said):
             ahead = week_ahead(turn.today)
     return ahead
 

@@ -26,7 +26,6 @@ from sqlalchemy import select
 
 from core import customers, es_ar, jobs
 from core.errors import DomainError
-from core.jobs.notices import technician_notice
 from core.jobs.scheduling import WINDOWS
 from core.links import back_office_link, job_link
 from core.messaging import texts
@@ -34,9 +33,10 @@ from core.messaging.replies import Reply, Text
 from core.models import ConversationRole, Customer, Role, User
 from core.phones import normalize_phone
 from flows import owner
-from flows.booking_job import JOB_SERVICE, address_in, summary_address
+from flows.booking_job import JOB_SERVICE, address_id_for, address_in, summary_address
+from flows.customer_job_change import tell_technician
 from flows.engine import FlowSpec
-from flows.technician_jobs import customer_wa_id
+from flows.technician_jobs import tell_customer
 from flows.turn import Turn
 from flows.understood import SERVICES
 from nlu.extract.message_kinds import TEAM_MISREAD
@@ -128,16 +128,15 @@ def handle(turn: Turn) -> list[Reply]:
             }, actor=turn.actor)
     except DomainError as exc:
         return [Text(texts.render("tech_error", reason=str(exc).rstrip(".")))]
-    told = None
-    if technician is not None and (notice := technician_notice(
-            turn.session, job, "assigned", technician=technician, now=turn.now)) is not None:
-        turn.notify(*notice)
-        told = es_ar.first_name(technician.name)
+    told = tell_technician(turn, job, "assigned", technician) if technician is not None else None
     log.info("job loaded by the owner on WhatsApp", extra={"job_id": job.id, "number": job.number})
     where = job.address_text or (summary_address(address) if address.get("street") else None)
     # a visit with its day and hour is the customer's to hear, in the chat where they will ask
     # "¿cuándo vienen?" (a job without an hour waits for one)
-    customer_told = start is not None and _tell_customer(turn, job, customer, where, start, end)
+    customer_told = start is not None and tell_customer(
+        turn, job, "cust_booked_by_office", business=turn.org.name,
+        service=SERVICES.get(r.service or "", None), when=es_ar.visit_phrase(start, end, turn.today),
+        address=where, number=job.number)
     return [Text(texts.render(
         "owner_book_done", number=job.number, customer=customer.name or "el cliente",
         phone=es_ar.readable_phone(customer.phone), service=SERVICES.get(r.service or "", None),
@@ -146,18 +145,6 @@ def handle(turn: Turn) -> list[Reply]:
         technician=technician.name if technician else None, told=told,
         customer_told=es_ar.first_name(customer.name) or "el cliente" if customer_told else None,
         link=job_link(turn.settings, job.id)))]
-
-
-def _tell_customer(turn: Turn, job, customer: Customer, where: str | None,
-                   start: datetime, end: datetime | None) -> bool:
-    wa_id = customer_wa_id(job)
-    if not wa_id:
-        return False
-    turn.notify(wa_id, Text(texts.render(
-        "cust_booked_by_office", name=es_ar.first_name(customer.name), business=turn.org.name,
-        service=SERVICES.get(turn.result.service or "", None), when=es_ar.visit_phrase(start, end, turn.today),
-        address=where, number=job.number)))
-    return True
 
 
 def phone_in(text: str) -> str | None:
@@ -230,8 +217,7 @@ def _window(turn: Turn) -> tuple[datetime | None, datetime | None]:
         return None, None
     day = date.fromisoformat(r.date)
     if r.time:
-        hour, minute = (int(x) for x in r.time.split(":")[:2])
-        start = datetime.combine(day, time(hour, minute), turn.zone)
+        start = datetime.combine(day, time.fromisoformat(r.time), turn.zone)
         return start, start + timedelta(hours=2)
     if r.window in WINDOWS:
         lo, hi = WINDOWS[r.window]
@@ -241,13 +227,10 @@ def _window(turn: Turn) -> tuple[datetime | None, datetime | None]:
 
 def _address_id(turn: Turn, customer: Customer, address: dict) -> int | None:
     """The customer's address said (added when new), or their only one when none is said."""
-    known = list(customer.addresses)
     if not address.get("street"):
+        known = list(customer.addresses)
         return known[0].id if len(known) == 1 else None
-    for a in known:
-        if (es_ar.folded(a.street or ""), a.number) == (es_ar.folded(address["street"]), address.get("number")):
-            return a.id
-    return customers.add_address(turn.session, customer.id, address_in(address), actor=turn.actor).id
+    return address_id_for(turn.session, customer, address, actor=turn.actor)
 
 
 _COMMAND = re.compile(rf"^\s*(?:(?:hola|buenas|che|porfa|por\s+favor)[\s,!.]*)*(?:{_VERB})\s+"

@@ -118,10 +118,12 @@ def handle(turn: Turn) -> list[Reply]:
     intent = turn.result.intent
     if intent in ("tech_agenda", "other") and (details := _job_details(turn)):
         return details  # "pasame el teléfono de Nora", "¿cuál era la dirección de lo de Nora?"
-    if intent in ("tech_agenda", "other") and _ARRIVAL_AHEAD.search(folded(turn.text)) \
-            and (warned := _heads_up(turn, candidate_jobs(turn.session, turn.user.id, turn.text,
-                                                            turn.today))) is not None:
-        return warned  # "mañana llego más tarde a lo de Fernández": not a question about tomorrow
+    if (intent == "tech_on_the_way" or intent in ("tech_agenda", "other")
+            and _ARRIVAL_AHEAD.search(folded(turn.text))) \
+            and (warned := _heads_up(turn)) is not None:
+        # "mañana voy a llegar tarde al primero" (read as on the way, or as a question about
+        # tomorrow): nobody is on the way now
+        return warned
     if intent == "tech_agenda":
         stretch = asked_stretch(turn.text, turn.today)
         if stretch is not None:  # "¿qué tengo esta semana?", "¿y la semana que viene?"
@@ -165,7 +167,7 @@ def _agenda(turn: Turn, day: date | None, last: date | None = None,
         .order_by(Job.scheduled_start, Job.number)
     ).unique())
     phrase = day_phrase(day, turn.today) if last is None or last == day \
-        else f"{label} ({day.day}/{day.month} al {last.day}/{last.month})"
+        else f"{label} ({es_ar.day_span(day, last)})"
     if not found:
         return [Text(texts.render("tech_agenda_empty", day=phrase))]
     several_days = last is not None and last != day
@@ -254,8 +256,6 @@ def _act_on_text(turn: Turn, action: str) -> list[Reply]:
     if len(fitting) > 1 and len(obvious) == 1:
         fitting = obvious
     eta = _eta(result.eta_minutes)
-    if action == "on_the_way" and (warned := _heads_up(turn, fitting)) is not None:
-        return warned
     if len(fitting) == 1:
         job = fitting[0]
         # "no encuentro la llave del depósito, ¿quién la tiene?" with one visit not begun and not
@@ -282,7 +282,7 @@ _ARRIVAL_AHEAD = re.compile(r"\b(?:llego|llegaria|llegare|voy\s+a\s+(?:llegar|ir
                             r"arranco|estoy)\b")
 
 
-def _heads_up(turn: Turn, fitting: list[Job]) -> list[Reply] | None:
+def _heads_up(turn: Turn) -> list[Reply] | None:
     """"Mañana voy a llegar tarde al primero, tipo 9 y media": no visit begins now; the
     customer of that day's visit (the one named, else the first) is told when to expect the
     technician, the job's history keeps it, and the visit stays as it is. None when the words
@@ -294,7 +294,8 @@ def _heads_up(turn: Turn, fitting: list[Job]) -> list[Reply] | None:
     said = folded(turn.text)
     if not (result.time or _LATE.search(said)):
         return None
-    that_day = sorted((job for job in fitting if job.status is S.SCHEDULED and job.scheduled_start
+    found = candidate_jobs(turn.session, turn.user.id, turn.text, turn.today)
+    that_day = sorted((job for job in found if job.status is S.SCHEDULED and job.scheduled_start
                        and local_date(job.scheduled_start, turn.zone) == day),
                       key=lambda job: job.scheduled_start)
     named = [job for job in that_day if names_job(job, turn.text)]

@@ -90,7 +90,7 @@ def tell_customer(turn: Turn, job: Job, template: str, **context: object) -> boo
     if not wa_id:
         return False
     name = first_name(job.customer.name if job.customer else None)
-    tech = first_name(turn.user.name) or turn.user.name
+    tech = (first_name(turn.user.name) or turn.user.name) if turn.user is not None else None
     turn.notify(wa_id, Text(texts.render(template, name=name, tech=tech, **context)))
     return True
 

@@ -8,7 +8,14 @@ from decimal import Decimal
 
 from core import es_ar
 from core.billing.period_reports import Period, PeriodSummary
-from core.billing.reports import AGENDA_LINES, SERVICE_LABELS, AgendaItem, DailySummary, Debtor
+from core.billing.reports import (
+    AGENDA_LINES,
+    SERVICE_LABELS,
+    AgendaItem,
+    DailySummary,
+    Debtor,
+    StretchNumbers,
+)
 from core.messaging.texts import render
 
 
@@ -73,7 +80,7 @@ def render_agenda_ahead(period: Period, visits: list[AgendaItem], today: date,
         day=_ahead_day(phrase, for_someone=who is not None) if single else None,
         label=period.label,
         who=who,
-        days=f"{period.first.day}/{period.first.month} al {period.last.day}/{period.last.month}",
+        days=es_ar.day_span(period.first, period.last),
         visits=[
             {"day": es_ar.weekday_date(item.start.date()).capitalize(), "time": item.time_text,
              "customer": item.customer, "service": SERVICE_LABELS.get(item.service, "trabajo"),
@@ -91,13 +98,27 @@ def _ahead_day(phrase: str, *, for_someone: bool) -> str:
     return f"para el {phrase}" if for_someone else f"del {phrase}"
 
 
+def render_technicians_figures(period: Period, figures: list[tuple[str, StretchNumbers]]) -> str:
+    """"¿Cuántos trabajos hizo Carlos este mes?": what each technician named (first name, their
+    numbers) finished, billed and collected in `period`."""
+    return render(
+        "owner_technician_period",
+        technicians=[{"name": name, "completed": n.completed,
+                      "billed": es_ar.pesos(n.billed) if n.billed else None,
+                      "collected": es_ar.pesos(n.collected) if n.collected else None}
+                     for name, n in figures],
+        label=period.label, single=period.first == period.last,
+        days=es_ar.day_span(period.first, period.last),
+    )
+
+
 def render_period_summary(summary: PeriodSummary, *, money: bool = False) -> str:
     """A week's, month's or year's figures; `money` as in `render_summary`."""
     p = summary.period
     return render(
         "owner_period_summary",
         label=p.label,
-        days=f"{p.first.day}/{p.first.month} al {p.last.day}/{p.last.month}",
+        days=es_ar.day_span(p.first, p.last),
         quiet=summary.quiet,
         completed=summary.completed,
         billed=es_ar.pesos(summary.billed) if summary.billed else None,

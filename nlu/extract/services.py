@@ -370,14 +370,16 @@ def second_request(folded: str, service: str | None) -> tuple[int, int, str] | N
         end = _SENTENCE_END.search(folded, m.end())
         stop = end.start() if end else len(folded)
         said = folded[m.end():stop]
-        # the sentence before the marker, even when the marker begins a sentence of its own
-        before_end = len(folded[:m.start()].rstrip(" ,.;:!?\n"))
-        before_start = max((e.end() for e in _SENTENCE_END.finditer(folded, 0, before_end)), default=0)
-        before = folded[before_start:m.start()]
+        added = classify_service(said)
         if classify_service(folded[:m.start()]) == service:
-            other, span = classify_service(said), (m.end("also"), stop)
-        elif classify_service(said) == service and _named_outright(service, said):
-            other, span, said = classify_service(before), (before_start, m.start()), before
+            other, span = added, (m.end("also"), stop)
+        elif added == service and _named_outright(service, said):
+            # the sentence before the marker, even when the marker begins a sentence of its own
+            before_end = len(folded[:m.start()].rstrip(" ,.;:!?\n"))
+            before_start = max((e.end() for e in _SENTENCE_END.finditer(folded, 0, before_end)),
+                               default=0)
+            said = folded[before_start:m.start()]
+            other, span = classify_service(said), (before_start, m.start())
         else:
             continue
         if other and _VISIT_GROUP.get(other) != _VISIT_GROUP[service] and _named_outright(other, said):

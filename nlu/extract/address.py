@@ -129,10 +129,14 @@ _UNIT = re.compile(
     r"\s*,?\s*(?P<unit>(?:\d{1,2}\s*(?:ro|do|ero|er|to|mo|vo|no)\b\.?\s*(?:piso\b\s*)?"
     r"(?:(?:depto|dto|dpto|departamento)\.?\s*)?(?:[a-z]\b|\d{1,2}\b)?"
     r"|(?:piso|p\.?)\s*\d{1,2}\s*[°º]?\s*(?:(?:depto|dto|dpto|departamento)\.?\s*)?"
-    r"[a-z]?\b|\d{1,2}\s*[°º]?\s*(?:piso\s*)?[a-z]\b|\d{1,2}\s*[°º]\s*(?:piso)?|pb\b|planta\s+baja"
-    r"|(?:depto|dto|dpto|departamento|dep|casa|local|of|oficina|torre|lote)\.?\s*[a-z0-9]{1,4}\b))",
+    r"[a-z]?\b|\d{1,2}\s*[°º]?\s*(?:piso\s*)?[a-z]\b|\d{1,2}\s*[°º]\s*(?:piso)?|(?:pb|planta\s+baja)(?:\s*(?:(?:depto|dto|dpto)\.?\s*)?[a-z0-9]\b)?"
+    r"|(?:depto|dto|dpto|departamento|dep|casa|local|of|oficina|torre|lote)\.?\s*[a-z0-9]{1,4}\b)"
+    r")"
+    # "3 a 5 de la tarde", "2 a las 4": an hour span, no flat
+    r"(?!\s*(?:\d|las?\b|y\s+media|hs\b|horas?\b))",
     re.IGNORECASE,
 )
+_AFTER_PLACE = re.compile(r"\)?(?:\s*\.(?!\d))?")  # the place's closing bracket or full stop
 _LOCALITY = re.compile(
     r"\s*(?:,|-|\(|\ben\b)?\s*(?P<loc>[A-ZÁÉÍÓÚÑ][\wáéíóúñü]+(?:\s+(?:de\s+|del\s+|la\s+)?"
     r"[A-ZÁÉÍÓÚÑ][\wáéíóúñü]+){0,3})"
@@ -299,17 +303,21 @@ def _canonical(street: str, known: tuple[str, ...]) -> str:
     return known[best[2]] if best else street
 
 
-def _lower_locality(text: str, at: int) -> str | None:
+def _lower_locality(text: str, at: int) -> tuple[str | None, int]:
     """A known locality written in lowercase right after the address, capitalized ("villa
-    urquiza" -> "Villa Urquiza"); the longest one that matches."""
+    urquiza" -> "Villa Urquiza"), the longest one that matches, and where it ends (`at` when
+    there is none)."""
     lm = _LOWER_LOCALITY.match(text, at)
     if lm is None:
-        return None
+        return None, at
     words = lm.group("loc").split()
     for n in range(len(words), 0, -1):
         if (key := fold_aligned(" ".join(words[:n]))) in LOCALITIES:
-            return LOCALITY_NAMES[key]
-    return None
+            end = lm.start("loc")
+            for word in words[:n]:
+                end = text.index(word, end) + len(word)
+            return LOCALITY_NAMES[key], end
+    return None, at
 
 
 def _unit_and_locality(text: str, at: int) -> tuple[str | None, str | None]:
@@ -323,11 +331,17 @@ def _unit_and_locality(text: str, at: int) -> tuple[str | None, str | None]:
     lm = _LOCALITY.match(text, at)
     if lm and lm.group("loc").isupper():
         # a message in capitals: "PIERDE EL TERMOTANQUE" is no place; "PALERMO" is
-        loc = _lower_locality(text.lower(), at)
+        loc, end = _lower_locality(text.lower(), at)
     elif lm and fold_aligned(lm.group("loc")) not in STOPWORDS:
-        loc = lm.group("loc")
+        loc, end = lm.group("loc"), lm.end()
     else:
-        loc = _lower_locality(text, at)
+        loc, end = _lower_locality(text, at)
+    if unit is None and loc is not None:
+        # the flat after the place: "Rivadavia 5400, Caballito, 3B", "(Caballito) piso 4 dto C",
+        # "…, Caballito. 2do A"
+        um = _UNIT.match(text, _AFTER_PLACE.match(text, end).end())
+        if um and um.group("unit").strip():
+            unit = um.group("unit").strip()
     return unit, loc
 
 

@@ -114,6 +114,25 @@ def test_a_floor_said_as_an_ordinal_and_a_barrio_in_lowercase(text, unit, locali
     assert (address.unit, address.locality) == (unit, locality)
 
 
+@pytest.mark.parametrize(("text", "unit", "locality"), [
+    # the flat written after the place: the technician needs it to ring the right bell
+    ("Av. Rivadavia 5400, Caballito, 3B", "3B", "Caballito"),
+    ("Rivadavia 5400, caballito 3b, el timbre no anda", "3b", "Caballito"),
+    ("vivo en Corrientes 1234, Almagro, dpto 5", "dpto 5", "Almagro"),
+    ("Rivadavia 5400 (Caballito) piso 4 dto C", "piso 4 dto C", "Caballito"),
+    ("Rivadavia 5400, Caballito. 2do A", "2do A", "Caballito"),
+    ("Corrientes 1234 PB A", "PB A", None),
+    ("Corrientes 1234 planta baja 2, Almagro", "planta baja 2", "Almagro"),
+    # an hour span after the address is no flat
+    ("estoy en Rivadavia 5400 3 a 5 de la tarde", None, None),
+    ("Rivadavia 5400, Caballito, 3 a 5 puedo", None, "Caballito"),
+    ("Corrientes 1234, Almagro 2 personas", None, "Almagro"),
+])
+def test_the_flat_after_the_place_and_no_flat_in_an_hour_span(text, unit, locality):
+    address = find_address(text)
+    assert (address.unit, address.locality) == (unit, locality)
+
+
 @pytest.mark.parametrize(("text", "street", "number", "locality"), [
     # lowercase names with connectors, led to by "vivo en", "la dirección es", "queda en la calle"
     ("vivo en juan de garay 345", "Juan de Garay", "345", None),

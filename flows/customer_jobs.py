@@ -61,6 +61,7 @@ from flows.customer_reschedule import RESCHEDULE, start_reschedule
 from flows.engine import FlowSpec
 from flows.steps import Flow
 from flows.turn import Turn, flow_active
+from flows.visit_addition import take_note
 
 FLOWS = (FLOW_RESCHEDULE, FLOW_CANCEL, FLOW_RATING)
 # The NLU intents that start something here ("cancel_job" is accepted as a synonym).
@@ -133,6 +134,13 @@ def _continue(turn: Turn) -> list[Reply]:
         # "¿sigue en pie lo del martes?" while the change waits for its OK: where the visit
         # stands now, and the question again (the change is not lost, nor taken as made)
         return [*status.handle(turn), *pending.ask(turn)]
+    if flow in (FLOW_RESCHEDULE, FLOW_CANCEL) and decision(turn) is None \
+            and (pending := (RESCHEDULE if flow == FLOW_RESCHEDULE else CANCEL_FLOW).step_named(state)) \
+            and (noted := take_note(turn)) is not None:
+        # "¿el técnico me puede llamar antes? el portero no anda" while the change waits for its
+        # OK: the word goes to the technician, and the question is asked again (the change is
+        # neither made nor dropped without a word)
+        return [*noted, *pending.ask(turn)]
     if result.intent in NEW_REQUESTS - {"reschedule"} and not (
             state == "confirm" and decision(turn) is not None):
         return []

@@ -72,7 +72,16 @@ def note_for_visit(turn: Turn) -> list[Reply] | None:
     """"Avisame antes de llegar así bajo a abrir, no anda el portero": with a visit coming or on
     its way, the customer's words go to its technician, and the customer hears they will be told
     when the technician sets out; None otherwise."""
-    if turn.customer is None or turn.tap is not None or turn.conversation.flow \
+    if turn.conversation.flow:
+        return None
+    return take_note(turn)
+
+
+def take_note(turn: Turn) -> list[Reply] | None:
+    """`note_for_visit` whatever flow the conversation is in: a job change waiting for its OK
+    ("¿Pasamos el trabajo #1 al martes?" answered "¿el técnico me puede llamar antes? el portero
+    no anda") takes the word too, then asks its question again."""
+    if turn.customer is None or turn.tap is not None \
             or not access_note(es_ar.folded(turn.text or "")):
         return None
     coming = [job for job in turn.open_jobs

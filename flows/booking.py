@@ -56,7 +56,7 @@ from flows.engine import INTERRUPTIONS, FlowSpec
 from flows.steps import Flow, Step, prefixed
 from flows.turn import Turn
 from flows.understood import SERVICES
-from nlu.extract.message_kinds import acknowledgement
+from nlu.extract.message_kinds import access_note, acknowledgement
 from nlu.extract.names import FIRST_NAMES, for_name
 from nlu.extract.services import second_request
 from nlu.extract.spoken import fold, is_spanish, spanish_words
@@ -262,6 +262,15 @@ def _merge(turn: Turn) -> None:
             found["description"] = described  # the problem, not the whole burst
     if turn.text and not s.get("said"):
         found["said"] = " ".join(turn.text.split())[:500]
+    elif turn.text and turn.tap is None and access_note(folded(turn.text)) \
+            and not (r.intent == "new_job" and r.service):
+        # "avisale que el timbre es el de abajo a la izquierda" after the first message: a word
+        # for the technician, kept with the job (the first message is the description already)
+        note = " ".join(turn.text.split())
+        kept = s.get("note")
+        if not kept or folded(note) not in folded(kept):
+            found["note"] = shortened(f"{kept} · {note}" if kept else note,
+                                      visit_addition.NOTE_MAX)
     if turn.pin and not s.get("address"):
         found["address"] = {"street": turn.pin, "number": None, "unit": None, "locality": None}
     media = [i.message_id for i in photos.media_of(turn.burst.items)]
@@ -473,6 +482,7 @@ def _summary(turn: Turn) -> dict:
         "address": summary_address(address),
         "when": s.get("slot_label") or "lo antes posible",
         "name": s.get("name"),
+        "note": s.get("note"),
     }
 
 
@@ -512,7 +522,8 @@ BOOKING = Flow(
     hand_over=lambda turn: _hand_over(turn),
     merge=lambda turn: _merge(turn),
     retry_template="booking_retry",
-    useful_slots=("service", "urgency", "date", "window", "time", "name", "media", "contact"),
+    useful_slots=("service", "urgency", "date", "window", "time", "name", "media", "contact",
+                  "note"),
     side_answer=lambda turn: _side_answer(turn),
     idle=IDLE,
     misses_before_person=MISSES_BEFORE_PERSON,

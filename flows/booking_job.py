@@ -77,8 +77,11 @@ def create_booked_job(turn: Turn) -> list[Reply]:
 
 
 def _description(s: dict) -> str:
-    """The problem as the customer put it, and the contact card they shared, if any."""
+    """The problem as the customer put it, then their word for the technician ("el timbre es el
+    de abajo") and the contact card they shared, if any."""
     text = s.get("description") or s.get("said") or ""
+    if s.get("note"):
+        text = f"{text}\nNota del cliente: {s['note']}".strip()
     contact = s.get("contact") or {}
     who = " ".join(p for p in (contact.get("name"), contact.get("phone")) if p)
     return f"{text}\nContacto: {who}".strip() if who else text

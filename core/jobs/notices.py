@@ -57,6 +57,9 @@ def technician_notice(
         return None
     zone = zone_of(session, job.org_id)
     customer = session.get(Customer, job.customer_id)
+    # The problem's line, then each line the booking added ("Nota del cliente: …", "Contacto:
+    # …") in full, not cut off with the problem's ellipsis
+    problem, *details = [line for line in (job.description or "").splitlines() if line.strip()] or [""]
     body = texts.render(
         f"tech_job_{change}",
         emergency=job.urgency == Urgency.EMERGENCY,
@@ -67,7 +70,8 @@ def technician_notice(
         maps=_map(session, job),
         when=_when(job, zone, now or utcnow()),
         service=SERVICE_LABELS.get(job.service, str(job.service)).capitalize(),
-        problem=es_ar.shortened(job.description, PROBLEM_MAX),
+        problem=es_ar.shortened(problem, PROBLEM_MAX),
+        details=[es_ar.shortened(line, PROBLEM_MAX) for line in details],
         note=note,
     )
     return wa_id_for(technician.phone), Text(body)

@@ -469,6 +469,21 @@ _ACCESS = re.compile(
     r"(?:antes\s+de\s+(?:llegar|venir|salir|subir|tocar)|cuando\s+(?:llegue|lleguen|llegues|este|esten"
     r"|estes|salga|salgan|salgas|venga|vengan|vengas)|al\s+(?:llegar|salir))\b"
     r"|\b(?:bajo|bajamos|salgo|salimos)\s+a\s+abrir\b|\b(?:les?|te)\s+(?:bajo\s+a\s+)?abr(?:o|imos)\b"
+    # which bell, who has the key, which door, who to ask at the building, the dog
+    r"|\btimbre\s+(?:es\s+(?:el|la)|del?\b|de\s+la\b|que\s+dice|con\s+el|n(?:umero|ro)?\b|\d)"
+    r"|\btoca\w*\s+(?:el\s+|la\s+)?(?:timbre|portero|bocina|puerta)\b"
+    r"|\b(?:la\s+)?llaves?\s+(?:la\s+|las\s+)?(?:tiene|tienen|queda|quedan|(?:esta|estan)\s+(?:con|en\s+lo\s+de"
+    r"|en\s+la\s+porteria|en\s+la\s+guardia|abajo))\b"
+    r"|\bdej\w*\s+(?:\w+\s+)?(?:la|las)\s+llaves?\b"
+    r"|\b(?:entra|entren|entras|entrar|pasa|pasen|pasar)\s+por\s+(?:la|el)\s+(?:cochera|garage|garaje"
+    r"|costado|fondo|puerta|porton|lateral|entrada|pasillo)\b"
+    r"|\b(?:la\s+)?(?:puerta|casa|porton|reja)\s+(?:es\s+)?(?:la|el)?\s*(?:de\s+(?:rejas?|madera|chapa)"
+    r"|verde|negr[oa]|blanc[oa]|marron|roj[oa]|azul|gris|amarill[oa])\b"
+    r"|\bperr[oa]s?\s+(?:\w+\s+){0,3}?(?:no\s+muerde|no\s+hace\s+nada|suelt[oa]s?|brav[oa]s?|atad[oa]s?"
+    r"|encerrad[oa]s?)\b"
+    r"|\b(?:decile|decirle|avisale|avisarle|preguntale|preguntenle|pregunta|pregunten)\s+al\s+"
+    r"(?:portero|encargado|vigilador|de\s+seguridad|guardia|conserje)\b"
+    r"|\b(?:se\s+anuncia|anunciarse|anunciate|anuncien|dejar\s+el\s+dni|dejen\s+el\s+dni)\b"
 )
 
 

@@ -44,6 +44,26 @@ def test_not_charged_wrong(text):
     ("no anda el portero eléctrico, lo pueden arreglar?", False),
     ("avisame cuánto sale", False),
     ("llamame por favor, es urgente", False),
+    # which bell, the key, the door, the building's staff, the dog
+    ("avisale que el timbre es el de abajo a la izquierda", True),
+    ("tocá el timbre del 3B que es el que anda", True),
+    ("la llave la tiene el encargado", True),
+    ("dejé la llave con la vecina del 2do", True),
+    ("entrá por la cochera, la puerta de adelante no abre", True),
+    ("es la casa de rejas verdes", True),
+    ("la puerta es la verde, al lado de la panadería", True),
+    ("hay un perro pero no muerde", True),
+    ("decile al encargado que venís al 7A", True),
+    ("en la guardia del barrio tienen que dejar el dni", True),
+    ("el timbre no anda, lo pueden arreglar?", False),
+    ("se rompió la llave de paso del baño", False),
+    ("la puerta no cierra", False),
+    ("se me trabó la llave en la cerradura", False),
+    ("perdí las llaves de casa", False),
+    ("la llave está trabada en la cerradura", False),
+    ("tengo un perro y me rompió la manguera del lavarropas", False),
+    ("ojo que el perro anda suelto en el patio", True),
+    ("las llaves están con el portero", True),
 ])
 def test_how_to_get_in(text, note):
     assert access_note(folded(text)) is note

@@ -18,30 +18,11 @@ from core.messaging.replies import Reply, Text
 from core.models import ConversationRole, PriceBookItem, Urgency
 from flows.turn import Turn
 from flows.work_text import match_lines
+from nlu.extract.message_kinds import PRICE_QUESTION
 from nlu.extract.text import fold_aligned
 
 MAX_ITEMS = 3
-# "cuánto sale/cuesta/cobran", "qué precio tiene", "el precio de", "precios?", "presupuesto?":
-# the question, on folded text (no accents, lower case)
-_ASKS = re.compile(
-    r"\bcuant[oa]s?\s+(?:me\s+|te\s+|nos\s+|les\s+|le\s+)?(?:(?:va|van|iria|irian)\s+a\s+(?:salir|costar|cobrar)"
-    r"|sale|salen|saldria|saldrian|cuesta|cuestan"
-    r"|costaria|cobran|cobras|cobrarian|cobraria|cobrarias|vale|valen|esta|estan|seria|serian"
-    r"|es\s+(?:el|la)\s+(?:precio|tarifa|visita))\b"
-    r"|\bque\s+precio(?:\s+(?:tiene|tienen|tendria|tendrian|sale|es))?\b"
-    r"|\bque\s+(?:valor|tarifa|costo)\s+(?:tiene|tienen|tendria|tendrian)\b"
-    r"|\b(?:el\s+|los\s+|un\s+)?(?:precio|valor|costo|tarifa)s?\s+(?:de|del|por|para|aprox\w*)\b"
-    r"|\b(?:precio|precios|presupuesto|tarifa|costo)\s*\?"
-    r"|\b(?:pasame|pasen|pasas|pasarme|me\s+pasan|me\s+pasas|me\s+dan|me\s+das)\s+(?:un\s+|el\s+|los\s+)?"
-    r"(?:precio|precios|presupuesto|valor|costo)s?\b"
-    # whether the quote or the visit costs anything: "¿hacen presupuestos sin cargo?", "¿cobran
-    # la visita?", "¿el presupuesto es gratis?", "¿la visita tiene costo?"
-    r"|\b(?:presupuestos?|visitas?|diagnosticos?)\s+(?:sin\s+(?:cargo|costo)|gratis|gratuit[oa]s?)\b"
-    r"|\b(?:cobran|cobras|cobrarian|se\s+cobra|se\s+paga|tiene\s+(?:costo|cargo)|es\s+gratis)\s+"
-    r"(?:la\s+|el\s+|por\s+(?:la\s+|el\s+)?)?(?:visita|presupuesto|diagnostico|revision|ir\s+a\s+ver)\b"
-    r"|\b(?:la\s+visita|el\s+presupuesto|el\s+diagnostico)\s+(?:es\s+)?(?:gratis|sin\s+(?:cargo|costo)|"
-    r"tiene\s+(?:costo|cargo)|se\s+(?:cobra|paga)|la\s+cobran|lo\s+cobran)\b"
-)
+_ASKS = PRICE_QUESTION  # the question, on folded text
 
 
 # "¿y destapar el inodoro?" right after a price was given asks for another one in fewer words:

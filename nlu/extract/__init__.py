@@ -222,6 +222,13 @@ def extract_rules(
         # "ese día va a estar mi hija, no hay problema?": someone else there for the visit,
         # which stands (a day named with it, "el jueves va a estar mi marido", may be a move)
         intent = "other"
+    if role == "customer" and intent in ("cancel", "reschedule") and not names_a_time \
+            and message_kinds.asks_price(found.folded) \
+            and not _UNDOES.search(message_kinds.NEGATED_UNDO.sub(" ", found.folded)):
+        # "¿cuánto sale la instalación?" with a visit booked asks what it will cost, nothing to
+        # call off or move (the model, which saw few price questions with a visit booked, reads
+        # "instalación" near "cancelación"): about that visit when there is one, else a question
+        intent = "job_status" if context is not None and context.open_job else "other"
     if role == "customer" and intent == "cancel" and names_a_time \
             and message_kinds.moves_to_another_time(found.folded):
         # "no hace falta que vengan hoy, mejor el jueves": one time called off and another named

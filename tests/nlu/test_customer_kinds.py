@@ -2,8 +2,15 @@
 
 import pytest
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from core.es_ar import folded
+from nlu.extract import extract_rules
 from nlu.extract.message_kinds import access_note, disputes_charge
+from nlu.intent.model import Context
+
+NOW = datetime(2026, 12, 2, 10, 0, tzinfo=ZoneInfo("America/Argentina/Buenos_Aires"))
 
 
 @pytest.mark.parametrize("text", [
@@ -67,3 +74,28 @@ def test_not_charged_wrong(text):
 ])
 def test_how_to_get_in(text, note):
     assert access_note(folded(text)) is note
+
+
+# ---- what it costs, asked with a visit booked (message_kinds.asks_price) ----------------------
+
+@pytest.mark.parametrize("text", [
+    "cuanto sale la instalacion?",
+    "y cuánto cobran por la instalación",
+    "¿qué precio tiene la reparación?",
+    "el presupuesto cuánto sería aprox?",
+    "¿cobran la visita?",
+])
+def test_a_price_question_with_a_visit_booked_calls_nothing_off(text):
+    # the model, which saw few price questions with a visit booked, read "instalación" near
+    # "cancelación": a price question names nothing to call off or move
+    booked = extract_rules(text, "customer", NOW, context=Context(open_job="scheduled"))
+    assert booked.intent in ("job_status", "other")  # the visit's price, or a price asked
+    assert extract_rules(text, "customer", NOW).intent not in ("cancel", "reschedule")
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("cuánto me cobran si cancelo?", "cancel"),           # the price of calling it off
+    ("si lo cancelo me cobran algo?", "cancel"),
+])
+def test_a_price_question_that_calls_off_or_moves_is_still_that(text, intent):
+    assert extract_rules(text, "customer", NOW, context=Context(open_job="scheduled")).intent == intent

@@ -27,7 +27,7 @@ from core.models import (
 from core.organizations import cuit_is_valid
 from flows import photos
 from flows.turn import Turn
-from nlu.extract.message_kinds import says_paid
+from nlu.extract.message_kinds import asks_payment_plan, says_paid
 from nlu.extract.names import for_name
 
 ISSUED = (InvoiceStatus.AUTHORIZED, InvoiceStatus.INTERNAL, InvoiceStatus.PENDING)
@@ -135,6 +135,8 @@ def save_cuit(turn: Turn, cuit: str) -> list[Reply]:
 def payment_replies(turn: Turn) -> list[Reply]:
     if says_paid(turn.text):
         return paid_replies(turn)
+    if asks_payment_plan(es_ar.folded(turn.text or "")) and (passed := _arrangement(turn)):
+        return passed
     customer = turn.customer
     options = payment_options(turn.session, customer) if customer is not None else None
     if options is None or options.invoice_id is None:
@@ -152,6 +154,22 @@ def payment_replies(turn: Turn) -> list[Reply]:
     body = texts.render("cust_payment_options", amount=amount, link=options.link,
                         alias=options.alias, cbu=options.cbu, holder=options.holder)
     return [Text(body, preview_url=bool(options.link))]
+
+
+def _arrangement(turn: Turn) -> list[Reply] | None:
+    """"¿Puedo pagar la mitad ahora y la mitad el mes que viene?": paying in parts or later is
+    for the business to agree to, so the inbox staff get the words with the conversation's link
+    and the customer hears so (not the ways to pay again, as if the question were not read);
+    None when there is nobody to tell."""
+    name, phone = turn.writer
+    office = turn.tell_staff(texts.render(
+        "staff_customer_question", name=name, phone=phone,
+        text=es_ar.shortened(turn.text, 300), link=conversation_link(turn.settings,
+                                                                     turn.conversation.id)))
+    if not office:
+        return None
+    turn.conversation.misses = 0
+    return [Text(texts.render("cust_payment_arrangement", name=turn.first_name))]
 
 
 def paid_replies(turn: Turn) -> list[Reply]:

@@ -519,3 +519,27 @@ def asks_price(folded: str) -> bool:
     """Whether a message asks what something costs (folded text): "¿cuánto sale la instalación?",
     "¿qué precio tiene?", "¿cobran la visita?"."""
     return PRICE_QUESTION.search(folded) is not None
+
+
+# A customer asking to pay in parts or later than asked ("¿puedo pagar la mitad ahora y la mitad
+# el mes que viene?", "¿te lo pago en dos veces?", "¿puedo pagarte el viernes cuando cobro?"):
+# an arrangement only the business can agree to, not the ways to pay again. Card instalments
+# ("¿en cuotas?") are the card's, answered with the ways to pay.
+_PAYMENT_PLAN = re.compile(
+    r"\b(?:pag(?:ar\w*|o|amos|as|an|uemos)|abon(?:ar\w*|o|amos)|transfer(?:ir\w*|iria\w*|imos|iero)|transfier[oae]"
+    r"|deposit(?:ar\w*|o|amos))\s+(?:\w+\s+){0,3}?"
+    r"(?:la\s+mitad|una\s+parte|un\s+poco|parte\s+ahora|(?:en\s+)?(?:dos|2|tres|3)\s+(?:veces|partes|pagos)"
+    r"|de\s+a\s+poco|a\s+fin\s+de\s+mes|(?:a\s+)?principio\s+de\s+mes|el\s+mes\s+que\s+viene"
+    r"|la\s+semana\s+que\s+viene|mas\s+adelante|despues\s+de\s+cobrar|cuando\s+cobre|cuando\s+me\s+paguen"
+    r"|cuando\s+pueda|el\s+(?:lunes|martes|miercoles|jueves|viernes|sabado|domingo|\d{1,2})\b"
+    r"|(?:el|la)\s+(?:otra|otro|resto|saldo)\s+(?:mitad|parte|mes|semana)?)"
+    r"|\b(?:la\s+mitad|una\s+parte)\s+(?:ahora|hoy)\s+y\s+(?:la\s+otra|el\s+resto)\b"
+    r"|\b(?:me\s+)?(?:esperan|esperas|pueden\s+esperar|podes\s+esperar)\s+(?:\w+\s+){0,2}?"
+    r"(?:para\s+)?(?:el\s+pago|pagar|que\s+cobre|unos\s+dias|a\s+fin\s+de\s+mes|hasta)\b"
+    r"|\b(?:plan\s+de\s+pagos?|financiar|financiacion|financian)\b"
+)
+
+
+def asks_payment_plan(folded: str) -> bool:
+    """Whether a customer asks to pay in parts or later (folded text)."""
+    return bool(_PAYMENT_PLAN.search(folded))

@@ -99,3 +99,25 @@ def test_a_price_question_with_a_visit_booked_calls_nothing_off(text):
 ])
 def test_a_price_question_that_calls_off_or_moves_is_still_that(text, intent):
     assert extract_rules(text, "customer", NOW, context=Context(open_job="scheduled")).intent == intent
+
+
+# ---- paying in parts or later (message_kinds.asks_payment_plan) -------------------------------
+
+@pytest.mark.parametrize(("text", "plan"), [
+    ("hola, me llegó la factura. puedo pagar la mitad ahora y la mitad el mes que viene?", True),
+    ("te lo puedo pagar en dos veces?", True),
+    ("puedo pagarte el viernes cuando cobro?", True),
+    ("me esperan hasta fin de mes para pagar?", True),
+    ("¿financian?", True),
+    ("la mitad hoy y el resto la semana que viene, puede ser?", True),
+    ("te transfiero a fin de mes, dale?", True),
+    ("puedo pagar en cuotas?", False),        # the card's instalments
+    ("aceptan tarjeta?", False),
+    ("ya les pagué el viernes", False),       # paid, not asking
+    ("le pagué al técnico en efectivo", False),
+    ("puedo pagar con transferencia?", False),
+])
+def test_paying_in_parts_or_later(text, plan):
+    from nlu.extract.message_kinds import asks_payment_plan
+
+    assert asks_payment_plan(folded(text)) is plan

@@ -20,7 +20,7 @@ from core.jobs import OPEN_STATUSES
 from core.jobs.notices import technician_notice
 from core.messaging import texts
 from core.messaging.replies import Reply, Text
-from core.models import ConversationRole, Job, Role, User
+from core.models import ConversationRole, Job, Role, Urgency, User
 from flows import owner
 from flows.customer_job_change import visit
 from flows.engine import FlowSpec
@@ -47,6 +47,9 @@ def handle(turn: Turn) -> list[Reply]:
     technicians = list(turn.session.scalars(
         select(User).where(User.role == Role.TECHNICIAN, User.active.is_(True))))
     named = owner.named_in(said, technicians)
+    if len(named) > 1:
+        # "pasásela a Diego que Carlos está lejos": the one the order hands it to
+        named = [t for t in named if _handed_to(said, t)]
     if len(named) != 1:
         return []  # no technician, or two ("pasale a Diego lo de Carlos"): not for a guess
     technician = named[0]
@@ -79,17 +82,50 @@ def handle(turn: Turn) -> list[Reply]:
                               **_line(turn, job)))]
 
 
+def _handed_to(said: str, technician: User) -> bool:
+    """Whether the order names `technician` as the one who takes it: right after the verb
+    ("pasásela a Diego", "que lo haga Diego"), not as the one it is taken from."""
+    name = re.escape(es_ar.folded(es_ar.first_name(technician.name)))
+    return any(re.match(rf"\W*(?:(?:\w+\s+){{0,4}}?a|(?:\w+\s+){{0,1}}?)\s*{name}\b", said[hand.end():])
+               for hand in _HAND.finditer(said))
+
+
+# "la urgencia", "la emergencia": the open emergency
+_EMERGENCY = re.compile(r"\b(?:urgencia|emergencia|urgente)s?\b")
+
+
 def _jobs_meant(turn: Turn, said: str, technician_word: str) -> list[Job]:
-    """The open jobs the message names: by number, else by a word of the customer's name."""
+    """The open jobs the message names: by number, else by a word of the customer's name or of
+    the place ("la urgencia de Flores", "lo de Juramento"); "la urgencia" is an emergency."""
     open_jobs = list(turn.session.scalars(
-        select(Job).options(joinedload(Job.customer), joinedload(Job.technician))
+        select(Job).options(joinedload(Job.customer), joinedload(Job.technician),
+                            joinedload(Job.address))
         .where(Job.status.in_(OPEN_STATUSES)).order_by(Job.scheduled_start, Job.number)).unique())
     numbers = {int(n) for n in _NUMBER.findall(said)}
     if numbers:
         return [job for job in open_jobs if job.number in numbers]
-    words = set(said.split()) - {technician_word}
-    return [job for job in open_jobs if job.customer is not None and job.customer.name
-            and words & {w for w in es_ar.folded(job.customer.name).split() if len(w) > 2}]
+    if _EMERGENCY.search(said):
+        open_jobs = [job for job in open_jobs if job.urgency == Urgency.EMERGENCY]
+    words = set(said.split()) - {technician_word} - _NOT_NAMES
+    by_name = [job for job in open_jobs if job.customer is not None and job.customer.name
+               and words & {w for w in es_ar.folded(job.customer.name).split() if len(w) > 2}]
+    if by_name:
+        return by_name
+    by_place = [job for job in open_jobs if words & _place_words(job)]
+    if by_place or not _EMERGENCY.search(said):
+        return by_place
+    return open_jobs  # "pasale la urgencia a Diego": the open emergency, if one
+
+
+# Words of a place that say nothing about which ("calle", "av", "de")
+_NOT_NAMES = frozenset({"calle", "av", "avenida", "de", "del", "la", "el", "los", "las", "san",
+                        "santa", "villa", "pasaje", "pje"})
+
+
+def _place_words(job: Job) -> set[str]:
+    place = " ".join(p for p in (job.address.street, job.address.locality) if p) \
+        if job.address is not None else ""
+    return {w for w in es_ar.folded(place).split() if len(w) > 2} - _NOT_NAMES
 
 
 def _line(turn: Turn, job: Job) -> dict:

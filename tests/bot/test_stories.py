@@ -243,6 +243,10 @@ class Story:
             data["technician_id"] = techs[spec["technician"]]
         if spec.get("description"):
             data["description"] = spec["description"]
+        if spec.get("urgency"):
+            data["urgency"] = spec["urgency"]
+        if spec.get("address"):  # {street, number, locality}: added to the customer, for this job
+            data["address_id"] = customers.add_address(s, data["customer_id"], spec["address"]).id
         job = jobs.create_job(s, data)
         status = spec.get("status", "scheduled")
         if status == "new":

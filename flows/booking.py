@@ -56,6 +56,7 @@ from flows.engine import INTERRUPTIONS, FlowSpec
 from flows.steps import Flow, Step, prefixed
 from flows.turn import Turn
 from flows.understood import SERVICES
+from nlu.extract.address import named_locality
 from nlu.extract.message_kinds import access_note, acknowledgement
 from nlu.extract.names import FIRST_NAMES, for_name
 from nlu.extract.services import second_request
@@ -240,6 +241,11 @@ def _merge(turn: Turn) -> None:
         found["urgency"] = r.urgency
     if r.address and r.address.number and not s.get("address"):
         found["address"] = r.address.model_dump()
+        if not found["address"].get("locality") and s.get("locality"):
+            found["address"]["locality"] = s["locality"]  # "estoy en Villa Devoto", then the street
+    elif not s.get("address") and not r.address and (place := named_locality(turn.text)) \
+            and place != s.get("locality"):
+        found["locality"] = place  # the barrio without a street: kept, and the street asked
     if r.date and not s.get("slot"):
         found["date"] = r.date
     if r.window and not s.get("slot"):
@@ -403,7 +409,7 @@ def _ask_address(turn: Turn) -> list[Reply]:
         return [Buttons(body=texts.render("ask_same_address", address=where),
                         buttons=(Button(AddressTap("same").encode(), "Sí, es ahí"),
                                  Button(AddressTap("other").encode(), "Otra dirección")))]
-    return [Text(texts.render("ask_address"))]
+    return [Text(texts.render("ask_address", locality=turn.slots.get("locality")))]
 
 
 def _ask_slot(turn: Turn) -> list[Reply]:
@@ -523,7 +529,7 @@ BOOKING = Flow(
     merge=lambda turn: _merge(turn),
     retry_template="booking_retry",
     useful_slots=("service", "urgency", "date", "window", "time", "name", "media", "contact",
-                  "note"),
+                  "note", "locality"),
     side_answer=lambda turn: _side_answer(turn),
     idle=IDLE,
     misses_before_person=MISSES_BEFORE_PERSON,

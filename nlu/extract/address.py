@@ -569,3 +569,24 @@ def _number_first(text: str, folded: str, toks: list[_Tok], known_streets: tuple
                        number=tok.fold, unit=unit, locality=loc)
         return addr, toks[idx - 1].start, street[-1].end
     return None
+
+
+# A barrio or town said as where the customer is, without a street ("estoy en Villa Devoto",
+# "es zona Belgrano", "barrio Flores"): a cue in front, so "once" (eleven) or "flores" (flowers)
+# in other words are no place.
+_PLACE_CUE = re.compile(r"\b(?:en|zona|barrio|de\s+la\s+zona\s+de|por)\s+"
+                        r"(?P<place>[a-z]+(?:\s+[a-z]+){0,3})")
+
+
+def named_locality(text: str) -> str | None:
+    """The barrio or town a message places itself in ("Villa Devoto"), written as the address
+    module writes it; None when no known one follows a cue."""
+    folded = fold_aligned(text or "").lower()
+    for cue in _PLACE_CUE.finditer(folded):
+        words = cue.group("place").split()
+        starts = (0, 1) if words[0] in ("el", "la") else (0,)  # "en la plata", "en el centro"
+        for start in starts:
+            for n in range(len(words), start, -1):
+                if (key := " ".join(words[start:n])) in LOCALITIES:
+                    return LOCALITY_NAMES[key]
+    return None

@@ -253,3 +253,20 @@ def test_number_first_answers_the_address_question_and_leaves_the_problem():
 ])
 def test_who_lives_at_the_address_is_cut_with_it(text, description):
     assert extract(text, "customer", NOW).description == description
+
+
+@pytest.mark.parametrize(("text", "place"), [
+    ("Sería para reemplazar uno viejo de 80 litros. Estoy en Villa Devoto", "Villa Devoto"),
+    ("es zona belgrano", "Belgrano"),
+    ("estoy por Caballito", "Caballito"),
+    ("en la plata", "La Plata"),
+    ("en san isidro, cerca de la estación", "San Isidro"),
+    ("a las once", None),                       # eleven, no cue of a place
+    ("tengo flores en el balcón", None),
+    ("la pérdida está en el baño", None),
+])
+def test_a_barrio_said_without_a_street(text, place):
+    from nlu.extract.address import named_locality
+
+    assert named_locality(text) == place
+

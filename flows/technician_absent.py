@@ -8,7 +8,7 @@ technician cannot come — not that they "come back to finish the job", which a 
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from core import es_ar, jobs
 from core.es_ar import at_hour, first_name, weekday_date
@@ -41,9 +41,43 @@ def _tell_office(turn: Turn, job: Job, reason: str, why: str) -> None:
 
 # At the door with nobody to open it ("toqué timbre y no hay nadie", "no atiende nadie")
 _NOBODY_HOME = re.compile(
-    r"\bno\s+(?:me\s+)?(?:atiende|atienden|abre|abren|contesta|contestan)\b|\bnadie\s+(?:atiende|abre|contesta)\b"
+    r"\bno\s+(?:me\s+)?(?:atiende|atienden|abre|abren|contesta|contestan|atendio|abrio|contesto"
+    r"|atendieron|abrieron|contestaron)\b|\bnadie\s+(?:me\s+)?(?:atiende|abre|contesta|atendio|abrio)\b"
+    r"|\bsin\s+(?:atender|abrir|contestar)\b"
     r"|\bno\s+(?:hay|habia|estaba|esta)\s+nadie\b|\bno\s+(?:estaba|esta)\s+(?:el|la)\s+(?:cliente|senora|senor|duen[oa])\b"
 )
+
+
+# Given up on the door ("no había nadie, me fui", "esperé 20 minutos", "me voy", "pasalo para
+# otro día"), as opposed to standing at it ("estoy en la puerta y no me atiende nadie")
+_GAVE_UP = re.compile(
+    r"\bme\s+(?:voy|fui|retiro|vuelvo|rajo|las\s+tomo|muevo)\b|\bya\s+me\s+(?:fui|voy)\b"
+    r"|\bno\s+(?:habia|estaba|hubo)\b|\bespere\b|\bsigo\s+(?:con|viaje|camino)\b|\bpaso\s+a\s+(?:otro|lo\s+de)\b"
+    r"|\bpas(?:alo|ala|amos)\b|\breprogram\w*|\botro\s+dia\b|\bvolvi\b|\bme\s+fui\b|\bde\s+nuevo\b"
+    r"|\bsigue\s+sin\b|\btodavia\s+(?:nada|nadie|no)\b|\bnada\b")
+DOOR_WAIT = timedelta(hours=3)  # a second "nadie abre" within this gives up on the visit
+
+
+def first_knock(turn: Turn, job: Job, text: str, asked: date | None) -> bool:
+    """Whether the technician stands at the door with nobody opening, for the first time: the
+    customer is told to open before the visit is given up ("estoy en la puerta y no me atiende
+    nadie" — the customer may be inside, or around the corner)."""
+    said = es_ar.folded(text)
+    if asked is not None or not _NOBODY_HOME.search(said) or _GAVE_UP.search(said):
+        return False
+    return not any((event.data or {}).get("door") for event in
+                   jobs.notes_since(turn.session, job.id, turn.now - DOOR_WAIT))
+
+
+def at_the_door(turn: Turn, job: Job, text: str) -> list[Reply]:
+    """The customer hears the technician is at the door; the technician, that they were told
+    and what to say if nobody opens in a while. Nothing moves yet."""
+    jobs.add_note(turn.session, job.id, f"En la puerta, nadie abre: {text}", turn.actor,
+                  data={"door": True})
+    notified = tell_customer(turn, job, "customer_tech_at_door")
+    customer = first_name(job.customer.name if job.customer else None) or THE_CUSTOMER
+    return [Text(texts.render("tech_at_door", number=job.number, customer=customer,
+                              notified=notified))]
 
 
 # A day the visit goes to ("lo paso para mañana", "mejor el jueves", "voy el lunes"), as opposed

@@ -261,6 +261,8 @@ def cannot_complete(turn: Turn, job: Job, text: str, result: Extraction | None) 
     reason = " ".join(((result.description if result else None) or text or "").split())
     asked = parse_date(result.date if result else None)
     if why := technician_absent.never_got_there(job, text):  # nothing begun: the visit moves
+        if why == "nobody_home" and technician_absent.first_knock(turn, job, text, asked):
+            return technician_absent.at_the_door(turn, job, text)  # first, the customer opens
         asked = technician_absent.day_to_move_to(job, text, asked, turn.zone)
         start = _first_free_hour(turn, asked) if asked else None
         return technician_absent.move_visit(turn, job, why, reason, asked, start)

@@ -204,11 +204,20 @@ def assign_technician(session: Session, job_id: int, technician_id: int | None, 
     return job
 
 
-def add_note(session: Session, job_id: int, note: str, actor: str) -> None:
-    """A line on the job's history that changes nothing else ("llega tipo 9:30")."""
+def add_note(session: Session, job_id: int, note: str, actor: str, *,
+             data: dict | None = None) -> None:
+    """A line on the job's history that changes nothing else ("llega tipo 9:30"); `data` marks
+    what kind of note it is for whoever looks for it later."""
     job = get_job(session, job_id)
-    _event(session, job, "note", actor, note=" ".join(note.split())[:1000])
+    _event(session, job, "note", actor, note=" ".join(note.split())[:1000], data=data)
     session.flush()
+
+
+def notes_since(session: Session, job_id: int, since: datetime) -> list[JobEvent]:
+    """The job's notes written since `since`, oldest first."""
+    return list(session.scalars(
+        select(JobEvent).where(JobEvent.job_id == job_id, JobEvent.kind == "note",
+                               JobEvent.created_at >= since).order_by(JobEvent.id)))
 
 
 def add_to_description(session: Session, job_id: int, addition: str, actor: str) -> Job:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, time
 
-from core import jobs
+from core import es_ar, jobs
 from core.errors import DomainError
 from core.es_ar import visit_phrase
 from core.jobs.scheduling import free_slots, is_slot_free, parse_slot_id
@@ -35,7 +35,7 @@ from flows.customer_job_change import (
 from flows.steps import Flow, Step
 from flows.turn import Turn
 from nlu.extract.text import expand, fold_aligned
-from nlu.extract.when import rules_out
+from nlu.extract.when import available_from, rules_out
 
 OFFER_COUNT = 3
 # User-facing words (Rioplatense Spanish).
@@ -49,11 +49,17 @@ def start_reschedule(turn: Turn) -> list[Reply]:
     if job.status in MOVING:
         return in_progress(turn, job, FLOW_RESCHEDULE)
     day, avoid = turn.result.date, None
-    if day and _ruled_out(turn, date.fromisoformat(day)):
+    # "mañana hasta las 9 no hay nadie": the day stands, from that hour on
+    after = available_from(expand(fold_aligned(turn.text or "")))
+    if day and after is None and _ruled_out(turn, date.fromisoformat(day)):
         # "el lunes no puedo, ¿puede ser otro día a la tarde?": Monday is the day not to offer
         day, avoid = None, day
+    if after is not None and not day and job.scheduled_start is not None:
+        day = es_ar.aware(job.scheduled_start).astimezone(turn.zone).date().isoformat()
+    after_said = after.isoformat(timespec="minutes") if after else None
     return RESCHEDULE.start(turn, job_id=job.id, job_number=job.number, date=day, avoid=avoid,
-                            window=turn.result.window, time=turn.result.time)
+                            window=turn.result.window, time=turn.result.time or after_said,
+                            after=after_said)
 
 
 def _ruled_out(turn: Turn, day: date) -> bool:
@@ -68,12 +74,13 @@ def _offer(turn: Turn, *, retry: bool = False) -> list[Reply]:
     offered = free_slots(turn.session, turn.org, now=now, count=OFFER_COUNT,
                          preferred_date=_parse_date(s.get("date")), preferred_window=s.get("window"),
                          preferred_time=time.fromisoformat(s["time"]) if s.get("time") else None,
-                         skip_start=current_start(job, now), skip_day=_parse_date(s.get("avoid")))
+                         skip_start=current_start(job, now), skip_day=_parse_date(s.get("avoid")),
+                         not_before=time.fromisoformat(s["after"]) if s.get("after") else None)
     if not offered:
         return handover.hand_to_person(turn.conversation, now, turn.settings,
                                        "cust_reschedule_no_slots")
     taken = bool(s.get("taken"))
-    turn.save(taken=None, date=None, window=None, time=None)
+    turn.save(taken=None, date=None, window=None, time=None, after=None)
     body = texts.render("cust_reschedule_offer", number=job.number, taken=taken, retry=retry,
                         current=visit(job, now))
     return [Buttons(body=body, buttons=tuple(

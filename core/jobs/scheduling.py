@@ -107,6 +107,7 @@ def free_slots(
     service: str | None = None,
     skip_start: datetime | None = None,
     skip_day: date | None = None,
+    not_before: time | None = None,
 ) -> list[Slot]:
     """Up to `count` slots with distinct start times, best first.
 
@@ -118,7 +119,9 @@ def free_slots(
     day or, without one, one per day. Urgent requests get the earliest slots and ignore
     preferences. `service` is accepted for when technicians record
     their trades; today every active technician can take any job. `skip_start` leaves out one
-    start (a visit's own), `skip_day` a whole day (one the customer ruled out).
+    start (a visit's own), `skip_day` a whole day (one the customer ruled out). `not_before`
+    ("hasta las 11 no hay nadie") leaves out the starts before that hour on the preferred day,
+    or on every day without one.
     """
     aware(now)
     if duration <= timedelta(0):
@@ -145,6 +148,9 @@ def free_slots(
     candidates = _candidates(org, staff, booked, days, earliest, duration, local_now.date())
     if skip_start is not None or skip_day is not None:
         candidates = [c for c in candidates if c.start != skip_start and c.start.date() != skip_day]
+    if not_before is not None:
+        candidates = [c for c in candidates if c.start.time() >= not_before
+                      or (preferred_date is not None and c.start.date() != preferred_date)]
     if urgent:
         return _pick([(candidates, (_any,))], count)
     if preferred_time is not None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from nlu.extract.clauses import clause, told_in_past
 from nlu.extract.dates import find_dates, local_today
@@ -96,3 +96,27 @@ def rules_out(text: str, now: datetime, day: date, tz: str | None = None) -> boo
     lunes"): a day not to offer again."""
     named = [d for d in find_dates(text, local_today(now, tz)) if d[2] == day]
     return bool(named) and all(_negated(text, s, e) or _old_one(text, s, e) for s, e, _ in named)
+
+
+# "hasta las 9 no hay nadie", "no estoy hasta las 10", "recién a partir de las 11": the day is
+# fine from that hour on (a constraint on the hour, not a day ruled out)
+_FROM_HOUR = re.compile(
+    r"\bhasta\s+(?:las?\s+)?(?P<a>\d{1,2})(?:[:. ](?P<am>\d{2}))?\s*(?:hs?\b|horas\b)?\s*"
+    r"(?:de\s+la\s+(?:manana|tarde)\s+)?(?:no\s+|nadie\b|estoy\s+(?:afuera|trabajando|en\s+el\s+trabajo)\b)"
+    r"|\bno\s+(?:hay\s+nadie|estoy|estamos|llego|llegamos|vuelvo|volvemos)\s+(?:\w+\s+){0,3}?hasta\s+(?:las?\s+)?"
+    r"(?P<b>\d{1,2})(?:[:. ](?P<bm>\d{2}))?\b"
+    r"|\b(?:recien\s+)?a\s+partir\s+de\s+las?\s+(?P<c>\d{1,2})(?:[:. ](?P<cm>\d{2}))?\b")
+
+
+def available_from(text: str) -> time | None:
+    """The hour from which the writer can receive the visit ("hasta las 9 no hay nadie": 9:00;
+    "no llego hasta las 6": 18:00), read on normalized text; None when none is said. An hour
+    from 1 to 7 is the afternoon's, as visits are in the day."""
+    found = _FROM_HOUR.search(text)
+    if found is None:
+        return None
+    hour = int(found.group("a") or found.group("b") or found.group("c"))
+    minute = int(found.group("am") or found.group("bm") or found.group("cm") or 0)
+    if 1 <= hour <= 7:
+        hour += 12
+    return time(hour, minute) if hour <= 23 and minute <= 59 else None

@@ -181,6 +181,19 @@ def test_a_reschedule_to_another_time_the_same_day_offers_that_day(shop):
     assert starts and all(s.date() == TOMORROW_9.date() and 12 <= s.hour < 18 for s in starts)
 
 
+@pytest.mark.parametrize(("text", "day"), [
+    ("mañana hasta las 11 no hay nadie en casa eh", "2026-11-26"),   # the day named, ruled out
+    ("no estoy hasta las 11, pueden venir más tarde?", None),          # no day: the visit's own
+])
+def test_a_reschedule_from_an_hour_on_offers_that_day_from_then(shop, text, day):
+    shop.job()  # tomorrow, Thursday 26/11 at 9
+    asked = Extraction(intent="reschedule", date=day)
+    offer = _only_buttons(shop.say("reschedule", result=asked, text=text))
+    starts = [parse_slot_id(b.id.removeprefix("resched:"), time_zone=str(BA)).start
+              for b in offer.buttons]
+    assert starts and starts[0].date() == TOMORROW_9.date() and starts[0].hour >= 11, starts
+
+
 def test_reschedule_to_another_technicians_slot_reassigns_the_job(shop):
     job_id = shop.job()
     shop.say("reschedule")

@@ -270,3 +270,20 @@ def test_a_barrio_said_without_a_street(text, place):
 
     assert named_locality(text) == place
 
+
+
+@pytest.mark.parametrize(("text", "hour"), [
+    ("mañana hasta las 9 no hay nadie en casa eh", "09:00"),
+    ("no estoy hasta las 10", "10:00"),
+    ("recién a partir de las 11 puedo", "11:00"),
+    ("no llego hasta las 6", "18:00"),              # a visit's hour: the afternoon's
+    ("hasta las 9:30 estoy trabajando", "09:30"),
+    ("vengan hasta las 5", None),                   # a limit the other way: no hour from
+    ("estoy hasta las 12", None),
+])
+def test_the_hour_from_which_a_visit_can_be_received(text, hour):
+    from core.es_ar import folded
+    from nlu.extract.when import available_from
+
+    found = available_from(folded(text))
+    assert (found.isoformat(timespec="minutes") if found else None) == hour

@@ -45,6 +45,10 @@ def invoice_replies(turn: Turn) -> list[Reply]:
         return [Text(texts.render("cust_invoice_a_yes"))]
     if customer is not None and _cuit_needed(turn, customer):
         return [Text(texts.render("cust_ask_cuit"))]
+    if customer is not None and customer.doc_type is not DocType.CUIT \
+            and _FOR_A_COMPANY.search(es_ar.folded(turn.text or "")):
+        # "la factura la necesito a nombre de mi empresa": made out to it only with its CUIT
+        return [Text(texts.render("cust_ask_company_cuit"))]
     invoice = None
     if customer is not None:
         invoice = turn.session.scalar(
@@ -92,6 +96,12 @@ _FACTURA_A = re.compile(r"\bfactura\s+(?:tipo\s+)?[\"']?a\b[\"']?(?!\s+(?:nombre
 def asks_factura_a(text: str | None) -> bool:
     """"¿hacen factura A?", "necesito factura tipo A" (not "la factura a nombre de...")."""
     return bool(_FACTURA_A.search(text or ""))
+
+
+# An invoice made out to a business the customer runs or belongs to (no name given)
+_FOR_A_COMPANY = re.compile(
+    r"\b(?:a\s+nombre\s+de|para|de)\s+(?:mi|la|nuestra|nuestro|mi\s+propia)\s+"
+    r"(?:empresa|sociedad|firma|negocio|local|comercio|consorcio|pyme|srl|estudio|oficina)\b")
 
 
 def _cuit_needed(turn: Turn, customer) -> bool:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from core import es_ar
 from core.billing.period_reports import (
@@ -24,13 +24,17 @@ from core.billing.report_texts import (
     render_unpaid,
 )
 from core.billing.reports import agenda, daily_summary, stretch_numbers, unpaid, unpaid_total
+from core.links import back_office_link
+from core.messaging import texts
 from core.messaging.replies import Reply, Text
-from core.models import ConversationRole, Role, User
+from core.models import ConversationRole, Customer, Role, User
 from flows.engine import FlowSpec
 from flows.turn import Turn
 
 
 def handle(turn: Turn) -> list[Reply]:
+    if _CUSTOMERS.search(es_ar.folded(turn.text or "")):
+        return [Text(_customer_count(turn))]  # "¿cuántos clientes tengo?": not the day's figures
     if turn.intent == "owner_summary":
         named = named_technicians(turn)
         ahead = stretch_ahead(turn, of_someone=bool(named))
@@ -52,6 +56,22 @@ def handle(turn: Turn) -> list[Reply]:
     debtors = unpaid(turn.session)
     total = unpaid_total(turn.session)
     return [Text(render_unpaid(debtors, total.total, total.debtors))]
+
+
+# "¿cuántos clientes tengo?", "¿cuántos clientes nuevos entraron este mes?" (not "¿cuántos
+# clientes me deben?", who owes)
+_CUSTOMERS = re.compile(r"\bcuant[oa]s\s+clientes\b(?!\s+(?:\w+\s+)?(?:deben|debe|adeudan|pagaron|deudores))")
+
+
+def _customer_count(turn: Turn) -> str:
+    """How many customers the business has, how many came this month, and where the list is."""
+    month_start = datetime.combine(turn.today.replace(day=1), datetime.min.time(),
+                                   tzinfo=turn.zone)
+    total = turn.session.scalar(select(func.count(Customer.id))) or 0
+    new = turn.session.scalar(select(func.count(Customer.id))
+                              .where(Customer.created_at >= month_start)) or 0
+    return texts.render("owner_customer_count", total=total, new=new,
+                        link=back_office_link(turn.settings, "customers"))
 
 
 def _technicians_figures(turn: Turn, period: Period, technicians: list[User]) -> str:

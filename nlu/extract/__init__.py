@@ -250,6 +250,11 @@ def extract_rules(
         # "el resumen de ayer está mal, dice 8 y fueron 10": a complaint about a figure, not a
         # request for it (the flows answer it as `other`, with where to correct the figures)
         intent, confidence = "other", max(confidence or 0.0, 0.9)
+    if role == "owner" and intent in ("owner_unpaid", "owner_summary") \
+            and message_kinds.setup_change(found.folded):
+        # "¿cómo hago para que me lleguen los pagos de Mercado Pago?": the business's setup, which
+        # the back office changes (the flows answer it as `other`), not the money owed
+        intent, confidence = "other", max(confidence or 0.0, 0.9)
     if role == "owner" and intent == "greeting" and not kinds["greeting"] \
             and message_kinds.asks_how_a_stretch_goes(found.folded):
         # "buenas, ¿cómo viene la semana?": the greeting leads a question about the agenda or

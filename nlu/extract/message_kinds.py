@@ -410,7 +410,15 @@ _SETUP_CHANGES = (
         r"|\b(?:sub\w*|baj\w*|cambi\w*|pon\w*|aument\w*)\s+(?:el\s+precio\s+de\s+)?la\s+visita\s+a\b")),
     ("settings", re.compile(
         r"\b(?:cambi\w*|modific\w*|actualiz\w*|pon\w*)\b(?:\s+\S+){0,3}?\s+(?:el\s+|los\s+)?"
-        r"(?:horarios?|alias|cbu|cuit|razon\s+social|direccion\s+del\s+negocio)\b")),
+        r"(?:horarios?|alias|cbu|cuit|razon\s+social|direccion\s+del\s+negocio)\b"
+        # connecting the outside services, or asking how: "¿cómo hago para que me lleguen los
+        # pagos de Mercado Pago?", "conectá la AFIP", "¿dónde cargo el certificado?"
+        r"|\b(?:conect\w*|vincul\w*|configur\w*|integr\w*|activ\w*|habilit\w*|dar\s+de\s+alta|sub\w*|carg\w*"
+        r"|asoci\w*|enganch\w*)\b(?:\s+\S+){0,4}?\s+(?:el\s+|la\s+|mi\s+|con\s+|a\s+)?"
+        r"(?:mercado\s*pago|mp|afip|arca|certificado|factura\s+electronica|whatsapp|numero\s+de\s+whatsapp)\b"
+        r"|\b(?:como|donde)\s+(?:hago|hacemos|se\s+hace|se|puedo|pongo|cargo|conecto|configuro|veo|cambio|activo)"
+        r"\b(?:\s+\S+){0,8}?\s+(?:(?:el|la|los|las|mi|de|con)\s+)?(?:mercado\s*pago|afip|arca|certificado"
+        r"|factura\s+electronica|horarios?|alias|cbu|numero\s+de\s+whatsapp|logo)\b")),
 )
 
 

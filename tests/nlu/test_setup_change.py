@@ -19,6 +19,11 @@ from nlu.extract.message_kinds import setup_change
     ("actualizá la lista de precios", "price-book"),
     ("cambiá el horario del sábado", "settings"),
     ("poné el alias nuevo: plomeria.gomez", "settings"),
+    ("como hago para que me lleguen los pagos de mercado pago?", "settings"),
+    ("quiero conectar mercado pago", "settings"),
+    ("cómo configuro la factura electrónica?", "settings"),
+    ("dónde cargo el certificado de la AFIP?", "settings"),
+    ("y para cambiar el horario de atención?", "settings"),
 ])
 def test_setup_changes(text, page):
     assert setup_change(folded(text)) == page
@@ -29,6 +34,23 @@ def test_setup_changes(text, page):
     "sacá el trabajo de graciela", "la visita a las 5", "¿cómo vienen los técnicos hoy?",
     "pasale lo de graciela a diego", "dale de baja a la visita de marta",
     "dá de baja lo de graciela", "diego ya no está en lo de marta",
+    "cuánto entró por mercado pago este mes?", "marta pagó por mercado pago?",
+    "cuántas facturas hicimos en la afip este mes?",
 ])
 def test_no_setup_change(text):
     assert setup_change(folded(text)) is None
+
+
+@pytest.mark.parametrize("text", [
+    "como hago para que me lleguen los pagos de mercado pago?",
+    "quiero conectar mercado pago para cobrar",
+    "subí la visita a 40 lucas",
+])
+def test_a_setup_question_is_no_figure(text):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from nlu.extract import extract_rules
+
+    now = datetime(2026, 12, 2, 10, 0, tzinfo=ZoneInfo("America/Argentina/Buenos_Aires"))
+    assert extract_rules(text, "owner", now).intent == "other"

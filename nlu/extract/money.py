@@ -118,7 +118,9 @@ _PART_GAP = 80  # characters from one part's start to the next one's, at most
 # What a part of a charge pays for: "de materiales", "la mano de obra", "del flexible"
 _COST = (r"(?:materiales|material|viaticos?|repuestos?|insumos|mano\s+de\s+obra|traslados?|flete"
          r"|visita|envio|caños?|canos?|cables?)\b")
-_FOR_WHAT = rf"(?:(?:de|por)\s+(?:la\s+|el\s+|los\s+|las\s+)?{_COST}|(?:la|el|los)\s+{_COST}|del\s+[a-z]{{3,}})"
+_FOR_WHAT = (rf"(?:(?:de|por)\s+(?:la\s+|el\s+|los\s+|las\s+)?{_COST}|(?:la|el|los)\s+{_COST}|del\s+[a-z]{{3,}}"
+             # a part bought: "3500 de un sifón nuevo", "2 lucas por dos canillas"
+             rf"|(?:de|por)\s+(?:un|una|dos|tres|cuatro)\s+[a-z]{{3,}})")
 # "15 lucas + 3 de viático", "20 mil, aparte 5 de repuestos", "15000 + 3000 de materiales",
 # "quince lucas más tres de materiales": a part written without its unit, right after a joining
 # word and right before what it pays for. Under a thousand it is in the unit of the part before

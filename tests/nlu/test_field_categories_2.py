@@ -416,6 +416,10 @@ def test_what_a_day_brought_in_is_the_last_one(text, date):
     ("12 lucas de mano de obra y 3 de materiales", 15000),
     ("cobrá 15 mil y 3 mil de viático", 18000),
     ("35 lucas la mano de obra y 2 los repuestos", 37000),
+    # a part for something bought: "de un sifón", "por dos flexibles"
+    ("cobrale veinticinco mil y aparte 3500 de un sifon nuevo", 28500),
+    ("cobrale 18 mil mas 4 mil por dos flexibles", 22000),
+    ("cobrale 15 lucas y 2 de una canilla", 17000),
 ])
 def test_parts_of_one_charge_add_up(text, amount):
     assert find_amount(fold_aligned(text)) == amount
@@ -432,6 +436,8 @@ def test_parts_of_one_charge_add_up(text, amount):
     ("cobrale 15 lucas y mañana vuelvo", 15000),
     ("terminé en Mitre 4500 y cobré 15 lucas", 15000),  # a street number is no part
     ("cobrale 15 lucas, ya me pagó 5", 15000),
+    ("cobrale 20 mil, son 2 de una hora extra", 20000),   # no joining word before the figure
+    ("cobrale 15 lucas y 2 de unas cuadras de acá", 15000),
 ])
 def test_figures_that_are_not_parts_are_not_added(text, amount):
     assert find_amount(fold_aligned(text)) == amount

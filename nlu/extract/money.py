@@ -65,7 +65,7 @@ _PAID_HOW = re.compile(
 
 # "pagué en efectivo al técnico 45.000", "le di 12.500 a Juan", "transferí 30.000": a figure
 # with thousands points in a clause that pays or gives it (not a DNI, phone or street number)
-_THOUSANDS = re.compile(r"(?<![\w.,/-])(?P<num>\d{1,3}(?:\.\d{3})+)(?![\w.,/-]|\.\d)")
+_THOUSANDS = re.compile(r"(?<![\w.,/-])(?P<num>\d{1,3}(?:\.\d{3})+)(?![\w/-]|[.,]\d)")
 _PAID_VERB = re.compile(
     r"\b(?:pague|pagamos|pago|pagaron|pagaste|pagado|abone|abonamos|abono|di|dimos|dio|dieron|"
     r"transferi|transferimos|transfirio|transfirieron|deposite|depositamos|mande|mandamos|"
@@ -120,7 +120,12 @@ _COST = (r"(?:materiales|material|viaticos?|repuestos?|insumos|mano\s+de\s+obra|
          r"|visita|envio|caños?|canos?|cables?)\b")
 _FOR_WHAT = (rf"(?:(?:de|por)\s+(?:la\s+|el\s+|los\s+|las\s+)?{_COST}|(?:la|el|los)\s+{_COST}|del\s+[a-z]{{3,}}"
              # a part bought: "3500 de un sifón nuevo", "2 lucas por dos canillas"
-             rf"|(?:de|por)\s+(?:un|una|dos|tres|cuatro)\s+[a-z]{{3,}})")
+             rf"|(?:de|por)\s+(?:un|una|dos|tres|cuatro)\s+[a-z]{{3,}}"
+             # what the part pays for, named: "25 por el arreglo", "10 por la instalación"
+             rf"|por\s+(?:el|la)\s+(?!tarde|manana|noche|mediodia|zona|semana)[a-z]{{4,}})")
+# "y el repuesto salió 12 mil", "más el flexible que son 2500": a thing named, then its price
+_PRICED_THING = (r"(?:el|la|los|las)\s+[a-z]{3,}(?:\s+(?:de\s+)?[a-z]{3,})?\s+(?:que\s+)?"
+                 r"(?:salio|salieron|sale|salen|son|es|fue|fueron|cuesta|cuestan|costo|costaron|vale|valio)\s*")
 # "15 lucas + 3 de viático", "20 mil, aparte 5 de repuestos", "15000 + 3000 de materiales",
 # "quince lucas más tres de materiales": a part written without its unit, right after a joining
 # word and right before what it pays for. Under a thousand it is in the unit of the part before
@@ -134,7 +139,26 @@ _PLAIN_BEFORE_JOIN = re.compile(
     r"(?<![\w.,$/-])(?P<num>\d{1,3}(?:\.\d{3})+|\d{4,7})(?![\w.,/-])(?=\s*(?:\+|\bmas\b|\by\b))")
 # "12 lucas de mano de obra y 3 de materiales", "35 lucas la mano de obra y 2 los repuestos":
 # "y" joins two parts only right after the first part (and what it pays for)
-_AND_JOIN = re.compile(rf"\s*(?:{_FOR_WHAT})?\s*,?\s*y\s*")
+_AND_JOIN = re.compile(rf"\s*(?:{_FOR_WHAT})?\s*,?\s*(?:y|mas|\+|aparte)\s*(?:{_PRICED_THING})?")
+# "más el flexible que son 2500": a part without its unit after a thing named and priced
+_PRICED_PART = re.compile(
+    rf"(?:\bmas\b|\+|\baparte\b|\by\b)\s*{_PRICED_THING}(?P<num>\d{{1,3}}(?:\.\d{{3}})+|\d{{1,7}}(?:[.,]5)?"
+    rf"|{NUMBER_PHRASE})\b")
+# A charge listed by what it pays for, figures without a unit ("mano de obra 20000, materiales
+# 8500", "flexible 3000, canilla 15000"): each item starts with a word of work or parts
+_ITEM_WORDS = (r"mano\s+de\s+obra|materiales|material|repuestos?|insumos|visita|viaticos?|traslados?"
+               r"|flexibles?|canillas?|sifon(?:es)?|valvulas?|llaves?|termicas?|disyuntor(?:es)?|cables?"
+               r"|canos?|codos?|griferias?|mezcladoras?|flotantes?|bombas?|cerraduras?|cilindros?|arreglo"
+               r"|instalacion|destape|service|diagnostico|revision|repuesto|pieza|piezas|gas|carga")
+_LISTED_ITEM = re.compile(
+    rf"(?:^|[,;:\n.]\s*|\by\s+|\bmas\s+|\+\s*)(?:(?:el|la|los|las)\s+)?(?:{_ITEM_WORDS})\b"
+    rf"(?:\s+[a-z]+){{0,3}}?\s*:?\s*\$?\s*(?P<num>\d{{1,3}}(?:\.\d{{3}})+|\d{{3,7}})(?![\w/-]|[.,]\d)")
+# So much each: "2 termotanques, 60 lucas cada uno", "3 horas a 10 mil la hora"
+_COUNT = re.compile(r"\b(?P<n>\d{1,2}|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez)\s+(?P<what>[a-z]{3,})\b")
+_EACH_AFTER = re.compile(r"\s*(?:cada\s+un[oa]|c/?u\b|cada\s+[a-z]+|por\s+cabeza|(?:la|por|x)\s+hora|"
+                         r"por\s+(?:unidad|equipo|cada\s+[a-z]+))")
+_COUNT_WORDS = {"dos": 2, "tres": 3, "cuatro": 4, "cinco": 5, "seis": 6, "siete": 7, "ocho": 8,
+                "nueve": 9, "diez": 10}
 
 
 def find_amount(folded: str) -> float | None:
@@ -142,9 +166,39 @@ def find_amount(folded: str) -> float | None:
     or "+" ("2 lucas de materiales más 35 de mano de obra") are added up."""
     reading = _reading(folded)
     if reading is None:
-        return None
+        listed = _listed_items(folded)
+        return _clean(listed) if listed else None
     best, spans = reading
-    return _clean(_added_parts(folded, spans) or best)
+    added = _added_parts(folded, spans)
+    return _clean(added or _times_count(folded, spans, best) or best)
+
+
+def _listed_items(folded: str) -> float | None:
+    """The sum of a charge listed item by item with bare figures ("mano de obra 20000,
+    materiales 8500"): two items at least, else None."""
+    values = [parse_digits(m.group("num")) for m in _LISTED_ITEM.finditer(folded)]
+    values = [v for v in values if v and v >= 100]
+    return sum(values) if len(values) >= 2 and sum(values) <= MAX_AMOUNT else None
+
+
+def _times_count(folded: str, spans, best: float) -> float | None:
+    """One price said per item or per hour, with how many ("2 termotanques instalados, 60
+    lucas cada uno": 120000; "3 horas a 10 mil la hora": 30000); None otherwise."""
+    readings = _one_reading_each(spans)
+    if len(readings) != 1 or readings[0][2] != best:
+        return None
+    start, end, value = readings[0]
+    if not _EACH_AFTER.match(folded, end):
+        return None
+    per_hour = re.match(r"\s*(?:la|por|x)\s+hora", folded[end:]) is not None
+    counts = [m for m in _COUNT.finditer(folded, 0, start)
+              if start - m.end() <= 60 and (not per_hour or m.group("what").startswith("hora"))]
+    if not counts:
+        return None
+    n = counts[-1].group("n")
+    times = int(n) if n.isdigit() else _COUNT_WORDS[n]
+    total = value * times
+    return total if 1 < times <= 20 and total <= MAX_AMOUNT else None
 
 
 _MATERIALS_AFTER = re.compile(
@@ -246,7 +300,10 @@ def _reading(folded: str) -> tuple[float, list[tuple[int, int, int, float, int]]
     for m in _PLAIN_BEFORE_JOIN.finditer(folded):
         if not _NOT_AMOUNT_BEFORE.search(folded, 0, m.start()):
             spans.append((m.start(), m.end(), 1, parse_digits(m.group("num")), 1))
-    for m in _BARE_PART.finditer(folded):
+    for m in [*_BARE_PART.finditer(folded), *_PRICED_PART.finditer(folded)]:
+        if _WITH_UNIT.match(folded, m.start("num")) or any(
+                span[0] <= m.start("num") < span[1] for span in spans):
+            continue  # "y el repuesto salió 12 mil": read with its unit already
         before = [span for span in spans if span[1] <= m.start("num")]
         last = max(before, key=lambda span: span[1]) if before else None
         value = _value(m.group("num"))

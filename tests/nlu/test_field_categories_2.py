@@ -279,6 +279,8 @@ def test_no_eta(text):
     ("ya aboné la visita, 12.500 en efectivo al técnico", 12500),
     ("le pasé 30.000 al técnico", 30000),
     ("le dejé 8.500 a la chica de la limpieza para el plomero", 8500),
+    # a comma after the figure ends the clause, it is no decimal
+    ("le pagué en efectivo al técnico 18.000, me confirman que lo recibieron?", 18000),
 ])
 def test_a_paid_figure_with_thousands(text, amount):
     assert find_amount(fold_aligned(text)) == amount
@@ -289,6 +291,7 @@ def test_a_paid_figure_with_thousands(text, amount):
     "vivo en Av Directorio 3.120, ya pagué",
     "el depto mide 1.200 metros",
     "son 3.500 frigorías",
+    "vivo en Av Directorio 3.120, ya pagué",
     "cobrale 999999999999999999 lucas",  # a slip of the keyboard, not a billion pesos
 ])
 def test_figures_that_are_no_payment(text):
@@ -420,6 +423,16 @@ def test_what_a_day_brought_in_is_the_last_one(text, date):
     ("cobrale veinticinco mil y aparte 3500 de un sifon nuevo", 28500),
     ("cobrale 18 mil mas 4 mil por dos flexibles", 22000),
     ("cobrale 15 lucas y 2 de una canilla", 17000),
+    # a thing named and priced after the first part; a part for the work named
+    ("terminé, son 30 lucas de mano de obra y el repuesto salió 12 mil", 42000),
+    ("cobrale 15 lucas mas el flexible que son 2500", 17500),
+    ("cobrale 10 lucas por la visita y 25 por el arreglo", 35000),
+    # listed item by item with bare figures
+    ("terminado. mano de obra 20000, materiales 8500", 28500),
+    ("terminé: flexible 3000, canilla 15000, mano de obra 20000", 38000),
+    # so much each, with how many
+    ("listo 2 termotanques instalados, 60 lucas cada uno", 120000),
+    ("terminé, fueron 3 horas a 10 mil la hora", 30000),
 ])
 def test_parts_of_one_charge_add_up(text, amount):
     assert find_amount(fold_aligned(text)) == amount
@@ -438,6 +451,11 @@ def test_parts_of_one_charge_add_up(text, amount):
     ("cobrale 15 lucas, ya me pagó 5", 15000),
     ("cobrale 20 mil, son 2 de una hora extra", 20000),   # no joining word before the figure
     ("cobrale 15 lucas y 2 de unas cuadras de acá", 15000),
+    ("cobrale 15 lucas y 3 por la tarde vuelvo", 15000),
+    ("cobrale 20 mil por hora", 20000),                   # per hour, no count said
+    ("cobrale 50 lucas por todo, materiales incluidos", 50000),
+    ("me dio 2 billetes de 10 mil, cobrale 25 lucas", 25000),
+    ("terminé en Mitre 4500, son 15 lucas", 15000),
 ])
 def test_figures_that_are_not_parts_are_not_added(text, amount):
     assert find_amount(fold_aligned(text)) == amount

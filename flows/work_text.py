@@ -19,6 +19,7 @@ from core import es_ar
 from core.jobs.work_summary import (
     ADJUSTMENT_DESCRIPTION,
     CENT,
+    Line,
     Verb,
     WorkPiece,
     WorkSummary,
@@ -26,7 +27,7 @@ from core.jobs.work_summary import (
     words,
 )
 from core.messaging.texts import render
-from nlu.extract.money import find_amount, materials_part
+from nlu.extract.money import find_amount, listed_items, materials_part
 from nlu.extract.text import fold_aligned
 
 _MAX_QUANTITY = 99
@@ -262,8 +263,26 @@ def stated_amount(text: str) -> Decimal | None:
 def match_lines(session: Session, text: str, amount: Decimal | float | None) -> WorkSummary:
     """Price the work named in `text` with the active price book and reconcile with `amount`
     (see `core.jobs.work_summary.price_work`)."""
-    materials = materials_part(fold_aligned(text or "")) if amount is not None else None
+    folded = fold_aligned(text or "")
+    if amount is not None and (listed := listed_items(folded)) \
+            and sum(Decimal(str(value)) for _, _, value in listed) == Decimal(str(amount)):
+        return _as_listed(text, listed)
+    materials = materials_part(folded) if amount is not None else None
     return price_work(session, _pieces(text), amount, materials)
+
+
+def _as_listed(text: str, listed: list[tuple[int, int, float]]) -> WorkSummary:
+    """"flexible 3000, canilla 15000, mano de obra 20000": a line for each item at its figure,
+    described in the technician's words ("Flexible", "Mano de obra"), adding up to the total."""
+    lines = []
+    for start, end, value in listed:
+        said = " ".join(text[start:end].split())
+        price = Decimal(str(value)).quantize(CENT)
+        lines.append(Line(item_id=None, description=said[:1].upper() + said[1:], quantity=Decimal(1),
+                          unit_price=price, said=said))
+    total = sum((line.amount for line in lines), Decimal("0.00"))
+    return WorkSummary(lines=lines, unmatched=[], total=total, stated_amount=total,
+                       items=[line.said for line in lines])
 
 
 # ---- the confirmation ----------------------------------------------------------------------

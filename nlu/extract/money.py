@@ -151,8 +151,8 @@ _ITEM_WORDS = (r"mano\s+de\s+obra|materiales|material|repuestos?|insumos|visita|
                r"|canos?|codos?|griferias?|mezcladoras?|flotantes?|bombas?|cerraduras?|cilindros?|arreglo"
                r"|instalacion|destape|service|diagnostico|revision|repuesto|pieza|piezas|gas|carga")
 _LISTED_ITEM = re.compile(
-    rf"(?:^|[,;:\n.]\s*|\by\s+|\bmas\s+|\+\s*)(?:(?:el|la|los|las)\s+)?(?:{_ITEM_WORDS})\b"
-    rf"(?:\s+[a-z]+){{0,3}}?\s*:?\s*\$?\s*(?P<num>\d{{1,3}}(?:\.\d{{3}})+|\d{{3,7}})(?![\w/-]|[.,]\d)")
+    rf"(?:^|[,;:\n.]\s*|\by\s+|\bmas\s+|\+\s*)(?:(?:el|la|los|las)\s+)?(?P<label>(?:{_ITEM_WORDS})\b"
+    rf"(?:\s+[a-z]+){{0,3}}?)\s*:?\s*\$?\s*(?P<num>\d{{1,3}}(?:\.\d{{3}})+|\d{{3,7}})(?![\w/-]|[.,]\d)")
 # So much each: "2 termotanques, 60 lucas cada uno", "3 horas a 10 mil la hora"
 _COUNT = re.compile(r"\b(?P<n>\d{1,2}|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez)\s+(?P<what>[a-z]{3,})\b")
 _EACH_AFTER = re.compile(r"\s*(?:cada\s+un[oa]|c/?u\b|cada\s+[a-z]+|por\s+cabeza|(?:la|por|x)\s+hora|"
@@ -176,9 +176,21 @@ def find_amount(folded: str) -> float | None:
 def _listed_items(folded: str) -> float | None:
     """The sum of a charge listed item by item with bare figures ("mano de obra 20000,
     materiales 8500"): two items at least, else None."""
-    values = [parse_digits(m.group("num")) for m in _LISTED_ITEM.finditer(folded)]
-    values = [v for v in values if v and v >= 100]
-    return sum(values) if len(values) >= 2 and sum(values) <= MAX_AMOUNT else None
+    values = [value for _, _, value in listed_items(folded)]
+    return sum(values) if values and sum(values) <= MAX_AMOUNT else None
+
+
+def listed_items(folded: str) -> list[tuple[int, int, float]]:
+    """A charge listed item by item with bare figures ("flexible 3000, canilla 15000, mano de
+    obra 20000"): each item's (start, end) in `folded` (which is aligned with the text it was
+    folded from) and its figure; [] unless two items at least, or when the text has money with
+    a unit, which is read as a whole."""
+    if _reading(folded) is not None:
+        return []
+    items = [(m.start("label"), m.end("label"), parse_digits(m.group("num")))
+             for m in _LISTED_ITEM.finditer(folded)]
+    items = [(start, end, value) for start, end, value in items if value and value >= 100]
+    return items if len(items) >= 2 else []
 
 
 def _times_count(folded: str, spans, best: float) -> float | None:

@@ -119,6 +119,19 @@ def test_typos_and_missing_accents_match(pg_db, org):
     assert not summary.needs_review
 
 
+def test_a_charge_listed_item_by_item_is_a_line_each_at_its_figure(pg_db, org):
+    # the technician's own figures, not the list's: each item a line, described as said
+    org_id, _ = org
+    text = "terminé: flexible 3000, canilla 15000, mano de obra 20000"
+    with pg_db.org_session(org_id) as s:
+        summary = match_lines(s, text, stated_amount(text))
+    assert [(line.description, line.unit_price) for line in summary.all_lines] == [
+        ("Flexible", Decimal("3000.00")), ("Canilla", Decimal("15000.00")),
+        ("Mano de obra", Decimal("20000.00"))]
+    assert summary.total == Decimal("38000.00") and summary.unmatched == []
+    assert sum(line.amount for line in summary.all_lines) == summary.total
+
+
 def test_what_was_wrong_is_priced_as_the_work(pg_db, org):
     org_id, ids = org
     with pg_db.org_session(org_id) as s:

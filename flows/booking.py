@@ -104,6 +104,7 @@ def start(turn: Turn) -> list[Reply]:
     if price and price_only:
         c.misses = 0
         return price
+    left = _change_left(turn)  # a day change or a cancellation left waiting for its OK
     c.flow, c.state, c.slots, c.misses = FLOW, None, pending, 0
     _merge(turn)
     if turn.slots.get("urgency") == "emergency":
@@ -122,11 +123,29 @@ def start(turn: Turn) -> list[Reply]:
     if price and replies:  # "¿cuánto sale destapar la pileta? estoy en Gorriti 3400": the price leads
         replies[0] = prefixed(replies[0], price[0].body)
         turn.save(priced_at=turn.now.isoformat())
+    if left and replies:
+        replies[0] = prefixed(replies[0], left)
     if not is_open(turn.org, turn.now) and replies and not _closed_notice_given(turn):
         # One message, not two: the notice leads the first question.
         notice = texts.render("closed_now", opening=describe_opening(turn.org, turn.now)).strip()
         replies[0] = prefixed(replies[0], notice)
     return replies
+
+
+def _change_left(turn: Turn) -> str | None:
+    """When a new request comes while a change of day or a cancellation of a visit waits for
+    its OK, the customer is told that change was not made and where the visit stands (it is
+    dropped for the new request, never made unasked nor dropped without a word)."""
+    from flows.customer_job_change import FLOW_CANCEL, FLOW_RESCHEDULE, flow_job, visit
+
+    c = turn.conversation
+    if c.flow not in (FLOW_RESCHEDULE, FLOW_CANCEL) or not turn.in_flow(c.flow):
+        return None
+    job = flow_job(turn)
+    if job is None:
+        return None
+    return texts.render("cust_change_left", number=job.number, current=visit(job, turn.now),
+                        cancel=c.flow == FLOW_CANCEL)
 
 
 def _closed_notice_given(turn: Turn) -> bool:

@@ -48,7 +48,7 @@ from core.jobs.time_ranges import day_ranges
 from core.links import conversation_link
 from core.messaging import texts
 from core.messaging.replies import Button, Buttons, ListMessage, Reply, Row, Section, Text
-from core.models import ConversationRole, Direction, Message
+from core.models import ConversationRole, Direction, Message, User
 from flows import business_hours, handover, photos, prices, visit_addition
 from flows.booking_job import create_booked_job, emergency_advice, summary_address
 from flows.buttons import AddressTap, BookingTap, ServiceTap, SlotTap
@@ -258,13 +258,23 @@ def _merge(turn: Turn) -> None:
         found["service"] = r.service
     if r.urgency and (not s.get("urgency") or r.urgency == "emergency"):
         found["urgency"] = r.urgency
-    if r.address and r.address.number and not s.get("address"):
+    at_summary = turn.conversation.state == "confirm"
+    if r.address and r.address.number and at_summary and s.get("address") \
+            and (r.address.street, r.address.number) != (s["address"].get("street"), s["address"].get("number")):
+        # "pará, la dirección está mal, es Juramento 2180" while the summary waits: corrected
+        found["address"] = r.address.model_dump()
+    elif r.address and r.address.number and not s.get("address"):
         found["address"] = r.address.model_dump()
         if not found["address"].get("locality") and s.get("locality"):
             found["address"]["locality"] = s["locality"]  # "estoy en Villa Devoto", then the street
     elif not s.get("address") and not r.address and (place := named_locality(turn.text)) \
             and place != s.get("locality"):
         found["locality"] = place  # the barrio without a street: kept, and the street asked
+    if at_summary and s.get("slot") and turn.tap is None and (r.date or r.window or r.time) \
+            and not found.get("address") and yes_or_no(turn.text) != "yes":
+        # "mejor el martes" while the summary waits: the day changes, fresh times for it
+        s = {**s, "slot": None}
+        found.update(slot=None, slot_label=None, slot_when=None)
     if r.date and not s.get("slot"):
         found["date"] = r.date
     if r.window and not s.get("slot"):
@@ -273,7 +283,6 @@ def _merge(turn: Turn) -> None:
         found["time"] = r.time  # "tipo 6" beats a window; a later "a la mañana" drops it
     # While the summary waits, a name is who the visit is for, and a later one corrects it
     # ("Julia Fernández", then "perdón, a nombre de Julia Ferreyra"); before it, the first stays.
-    at_summary = turn.conversation.state == "confirm"
     if (said := for_name(turn.text)) and said != s.get("name"):
         found["name"] = said  # "a nombre de Julia Ferreyra", whenever it is said
     elif r.name and (at_summary or not s.get("name")):
@@ -360,12 +369,26 @@ def _read_name(turn: Turn) -> bool:
 def _read_confirm(turn: Turn) -> bool:
     answer = yes_or_no(turn.text) if turn.tap is None else None
     if turn.tap == BookingTap("confirm") or answer == "yes":
+        slot = parse_slot_id(turn.slots["slot"], time_zone=turn.org.time_zone) \
+            if turn.slots.get("slot") else None
+        if slot is not None and not _still_free(turn, slot):
+            # taken by another customer since it was offered: fresh times, never two visits in
+            # one technician's hour
+            turn.save(slot=None, slot_label=None, slot_when=None, slot_taken=True)
+            return True
         turn.save(confirmed=True)
         return True
     if turn.tap == BookingTap("change"):
         turn.save(slot=None, slot_label=None, slot_when=None, date=None, window=None, time=None)
         return True
     return False
+
+
+def _still_free(turn: Turn, slot) -> bool:
+    """Whether the chosen slot can still be booked, its technician's row locked first so two
+    confirmations of one hour at once are told apart (PostgreSQL; SQLite runs one at a time)."""
+    turn.session.get(User, slot.technician_id, with_for_update=True, populate_existing=True)
+    return is_slot_free(turn.session, turn.org, slot, now=turn.now)
 
 
 def _offered_name(turn: Turn, *, correcting: bool = False) -> str | None:
@@ -548,7 +571,7 @@ BOOKING = Flow(
     merge=lambda turn: _merge(turn),
     retry_template="booking_retry",
     useful_slots=("service", "urgency", "date", "window", "time", "name", "media", "contact",
-                  "note", "locality"),
+                  "note", "locality", "address", "slot"),
     side_answer=lambda turn: _side_answer(turn),
     idle=IDLE,
     misses_before_person=MISSES_BEFORE_PERSON,

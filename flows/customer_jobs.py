@@ -58,7 +58,7 @@ from flows.customer_job_change import (
 )
 from flows.customer_rating import FLOW_RATING, rate, take_comment
 from flows.customer_reschedule import RESCHEDULE, start_reschedule
-from flows.engine import FlowSpec
+from flows.engine import BOOKING, FlowSpec
 from flows.steps import Flow
 from flows.turn import Turn, flow_active
 from flows.visit_addition import take_note
@@ -94,6 +94,8 @@ def reply(turn: Turn, intent: str | None) -> list[Reply]:
         return _walk(turn, RESCHEDULE)
     if isinstance(tap, CancelTap):
         return _walk(turn, CANCEL_FLOW)
+    if intent == "reschedule" and turn.open_job is None and turn.in_flow(BOOKING):
+        return []  # "mejor el miércoles" while a booking is under way: its day, the booking's
     if intent == "reschedule":
         return start_reschedule(turn)
     if intent in ("cancel", "cancel_job"):

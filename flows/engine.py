@@ -360,7 +360,8 @@ def _fallback(turn: Turn, parts: list[str]) -> list[Reply]:
         return kept
     # A customer's question about the business's hours or a price ("¿cuánto sale cambiar un
     # flexible?"), before asking for anything: answered, no miss
-    asked_us = (business_hours.answer(turn) or prices.answer(turn, offer_booking=True)) \
+    asked_us = (business_hours.answer(turn)
+                or prices.answer(turn, offer_booking=turn.open_job is None)) \
         if intent == "other" and c.role is CUSTOMER else None
     if asked_us:
         c.misses = 0

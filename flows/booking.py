@@ -56,7 +56,7 @@ from flows.engine import INTERRUPTIONS, FlowSpec
 from flows.steps import Flow, Step, prefixed
 from flows.turn import Turn
 from flows.understood import SERVICES
-from nlu.extract.address import named_locality
+from nlu.extract.address import find_corner, named_locality
 from nlu.extract.message_kinds import access_note, acknowledgement
 from nlu.extract.names import FIRST_NAMES, for_name
 from nlu.extract.services import second_request
@@ -265,10 +265,13 @@ def _merge(turn: Turn) -> None:
         found["address"] = r.address.model_dump()
     elif r.address and r.address.number and not s.get("address"):
         found["address"] = r.address.model_dump()
-        if not found["address"].get("locality") and s.get("locality"):
-            found["address"]["locality"] = s["locality"]  # "estoy en Villa Devoto", then the street
-    elif not s.get("address") and not r.address and (place := named_locality(turn.text)) \
-            and place != s.get("locality"):
+    elif not s.get("address") and (corner := find_corner(
+            turn.text, answering=turn.conversation.state == "address")):
+        found["address"] = corner.model_dump()  # "Corrientes y Pueyrredón": a corner, no number
+    if found.get("address") and not found["address"].get("locality") and s.get("locality"):
+        found["address"]["locality"] = s["locality"]  # "estoy en Villa Devoto", then the street
+    if not s.get("address") and not found.get("address") and not r.address \
+            and (place := named_locality(turn.text)) and place != s.get("locality"):
         found["locality"] = place  # the barrio without a street: kept, and the street asked
     if at_summary and s.get("slot") and turn.tap is None and (r.date or r.window or r.time) \
             and not found.get("address") and yes_or_no(turn.text) != "yes":
@@ -342,7 +345,8 @@ def _read_address(turn: Turn) -> bool:
     elif tap == AddressTap("other"):
         turn.save(known_address=None)
         return True  # asked again, now for the new one
-    return bool(turn.slots.get("address")) or bool(turn.result.address or turn.pin)
+    return bool(turn.slots.get("address")) or bool(turn.result.address or turn.pin) \
+        or find_corner(turn.text, answering=True) is not None  # merged right after
 
 
 def _read_slot(turn: Turn) -> bool:

@@ -590,3 +590,31 @@ def named_locality(text: str) -> str | None:
                 if (key := " ".join(words[start:n])) in LOCALITIES:
                     return LOCALITY_NAMES[key]
     return None
+
+
+# A corner instead of a number ("Corrientes y Pueyrredón", "Av Corrientes esquina Pueyrredon",
+# "en la esquina de Rivadavia y Acoyte"): two street names in capitals joined by "y" after a cue
+# of place, or by "esquina"/"esq." anywhere (so "Marta y Juan" is no corner)
+_STREET_NAME = (r"(?:[Cc]alle\s+\d{1,3}\b|(?:(?:Av(?:enida)?\.?|Calle|Pje\.?|Pasaje)\s+)?[A-ZÁÉÍÓÚÑ][\wáéíóúñü.]+"
+                r"(?:\s+(?:de\s+)?[A-ZÁÉÍÓÚÑ][\wáéíóúñü.]*){0,2})")
+_CORNER = re.compile(
+    rf"(?:\b(?:estoy|estamos|vivo|vivimos|es|queda|quedo|direccion|dirección)\s+(?:en\s+)?(?:la\s+esquina\s+de\s+)?"
+    rf"|\ben\s+(?:la\s+esquina\s+de\s+)?|^\s*)(?P<a>{_STREET_NAME})\s+y\s+(?P<b>{_STREET_NAME})"
+    rf"|(?P<c>{_STREET_NAME})\s+(?:esquina|esq\.?)\s+(?P<d>{_STREET_NAME})"
+)
+
+
+def find_corner(text: str, *, answering: bool = False) -> Address | None:
+    """A corner given for the address, with the flat and the place written after it, or None.
+    `answering`: the text answers "¿en qué dirección es?", so a corner may begin it uncued."""
+    found = _CORNER.search(text or "")
+    if found is None or (found.group("a") and found.start("a") == found.start()
+                         and not answering):
+        return None
+    first, second = (found.group("a"), found.group("b")) if found.group("a") \
+        else (found.group("c"), found.group("d"))
+    if fold_aligned(first).lower() in STOPWORDS or fold_aligned(second).lower() in STOPWORDS:
+        return None
+    unit, locality = _unit_and_locality(text, found.end())
+    return Address(street=f"{first.strip()} y {second.strip()}", number=None, unit=unit,
+                   locality=locality or named_locality(text))

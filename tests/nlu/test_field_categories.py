@@ -287,3 +287,19 @@ def test_the_hour_from_which_a_visit_can_be_received(text, hour):
 
     found = available_from(folded(text))
     assert (found.isoformat(timespec="minutes") if found else None) == hour
+
+
+@pytest.mark.parametrize(("text", "answering", "street", "unit", "locality"), [
+    ("estoy en Corrientes y Pueyrredón", False, "Corrientes y Pueyrredón", None, None),
+    ("Av Corrientes esquina Pueyrredon, Balvanera. 5to A", False, "Av Corrientes y Pueyrredon", "5to A", "Balvanera"),
+    ("en la esquina de Rivadavia y Acoyte, Caballito", False, "Rivadavia y Acoyte", None, "Caballito"),
+    ("Corrientes y Pueyrredón", True, "Corrientes y Pueyrredón", None, None),   # the answer to "¿dónde?"
+    ("Marta y Juan", False, None, None, None),                              # no cue: no corner
+    ("vino Carlos y Diego", True, None, None, None),
+])
+def test_a_corner_given_for_the_address(text, answering, street, unit, locality):
+    from nlu.extract.address import find_corner
+
+    corner = find_corner(text, answering=answering)
+    got = (corner.street, corner.unit, corner.locality) if corner else (None, None, None)
+    assert got == (street, unit, locality)

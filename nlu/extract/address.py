@@ -443,7 +443,7 @@ def locate_address(text: str, known_streets: tuple[str, ...] = (), *, answering:
     when no address is found otherwise."""
     found = _locate(text, known_streets, answering)
     if found is not None:
-        return found
+        return _with_later_place(text, found)
     spoken = [(start, end, value) for start, end, value in find_number_words(fold_aligned(text))
               if 10 <= value <= 99999]
     if not spoken:
@@ -458,6 +458,26 @@ def locate_address(text: str, known_streets: tuple[str, ...] = (), *, answering:
         return None
     address, start, end = found
     return address, _back_in(start, spoken, said_start=True), _back_in(end, spoken)
+
+
+# The place written a little after the address, past cross streets or a note ("calle 7 n° 1234
+# e/ 56 y 57, La Plata"): after a comma, within a few words
+_LATER_PLACE = re.compile(r"[^.\n?!]{0,40}?,\s*(?P<loc>[^\W\d_]+(?:\s+[^\W\d_]+){0,2})")
+
+
+def _with_later_place(text: str, found: tuple[Address, int, int]) -> tuple[Address, int, int]:
+    """`found`, its locality taken from a known barrio or town written a little later when the
+    address had none (a technician sent to CABA for a La Plata address otherwise)."""
+    address, start, end = found
+    if address.locality is not None:
+        return found
+    for later in _LATER_PLACE.finditer(text, end):
+        words = fold_aligned(later.group("loc")).lower().split()
+        for n in range(len(words), 0, -1):
+            if (key := " ".join(words[:n])) in LOCALITIES:
+                return address.model_copy(update={"locality": LOCALITY_NAMES[key]}), start, end
+        break  # only the first comma's words
+    return found
 
 
 def _back_in(at: int, spoken: list[tuple[int, int, int]], *, said_start: bool = False) -> int:

@@ -303,3 +303,12 @@ def test_a_corner_given_for_the_address(text, answering, street, unit, locality)
     corner = find_corner(text, answering=answering)
     got = (corner.street, corner.unit, corner.locality) if corner else (None, None, None)
     assert got == (street, unit, locality)
+
+
+@pytest.mark.parametrize(("text", "locality"), [
+    ("calle 7 n° 1234 e/ 56 y 57, La Plata", "La Plata"),      # past the cross streets
+    ("Mitre 450 entre Alsina y Moreno, Quilmes", "Quilmes"),
+    ("Mitre 450, gracias", None),
+])
+def test_the_place_written_after_the_cross_streets(text, locality):
+    assert find_address(text).locality == locality

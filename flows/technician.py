@@ -67,7 +67,7 @@ from core.models import (
     Job,
     Role,
 )
-from flows import staff_questions
+from flows import staff_questions, technician_absent
 from flows.buttons import DoneTap, JobActionTap
 from flows.engine import FlowSpec
 from flows.job_lookup import candidate_jobs, local_date, names_job
@@ -252,6 +252,8 @@ def _act_on_text(turn: Turn, action: str) -> list[Reply]:
         if len(found) == 1:
             return [wrong_state(found[0])]
         return [Text(texts.render("tech_no_job"))]
+    if action == "cannot" and (day_off := _day_not_going(turn, fitting)):
+        return day_off  # "mañana no puedo ir, se me rompió la camioneta": every visit of that day
     obvious = [job for job in fitting if job.status == preferred]
     if len(fitting) > 1 and len(obvious) == 1:
         fitting = obvious
@@ -273,6 +275,32 @@ def _act_on_text(turn: Turn, action: str) -> list[Reply]:
     return TECH_PICK.start(turn, action=action, text=text, eta=eta, amount=result.amount,
                            date=result.date, reason=result.description,
                            candidates=[job.id for job in fitting])
+
+
+def _day_not_going(turn: Turn, fitting: list[Job]) -> list[Reply] | None:
+    """"Che, mañana no puedo ir, se me rompió la camioneta", naming no visit, with several that
+    day not begun: every one of them goes back to the office, each customer told, in one
+    answer (not "¿cuál no pudiste terminar?" and one visit moved, the others left standing).
+    None when a visit is named, only one is that day, or the words are no "not going"."""
+    text = turn.text or ""
+    if not technician_absent.not_getting_there(text) or any(names_job(job, text) for job in fitting):
+        return None
+    day = parse_date(turn.result.date) or turn.today
+    that_day = sorted((job for job in fitting if job.status in technician_absent.NOT_STARTED
+                       and job.scheduled_start and local_date(job.scheduled_start, turn.zone) == day),
+                      key=lambda job: job.scheduled_start)
+    if len(that_day) < 2:
+        return None
+    reason = " ".join(((turn.result.description or text)).split())
+    moved = []
+    for job in that_day:
+        with turn.session.begin_nested():
+            technician_absent.move_visit(turn, job, "not_going", reason, None, None)
+        moved.append({"number": job.number,
+                      "customer": first_name(job.customer.name if job.customer else None) or "",
+                      "at": clock(es_ar.aware(job.scheduled_start).astimezone(turn.zone))})
+    return [Text(texts.render("tech_day_unscheduled", day=day_phrase(day, turn.today),
+                              jobs=moved))]
 
 
 # "mañana voy a llegar tarde", "el martes llego tipo 10": a heads-up about a later visit

@@ -98,6 +98,11 @@ def day_to_move_to(job: Job, text: str, asked: date | None, zone) -> date | None
     return asked if _MOVED_TO.search(es_ar.folded(text)) else None
 
 
+def not_getting_there(text: str) -> bool:
+    """Whether the technician says they are not going or not getting there."""
+    return _NOT_GETTING_THERE.search(es_ar.folded(text)) is not None
+
+
 def never_got_there(job: Job, text: str) -> str | None:
     """Why a visit not begun is not happening: "nobody_home" (at the door, nobody opened) or
     "not_going" (not getting there); None when the visit was begun or the words tell of work

@@ -28,6 +28,7 @@ from core.jobs.work_summary import (
 )
 from core.messaging.texts import render
 from nlu.extract.money import find_amount, listed_items, materials_part
+from nlu.extract.numbers import NUMBER_PHRASE
 from nlu.extract.text import fold_aligned
 
 _MAX_QUANTITY = 99
@@ -85,6 +86,9 @@ _AMOUNT_SPAN = re.compile(
     r"\$\s*[\d.,]+(?:\s*(?:k|mil|lucas?)\b)?"
     r"|\b\d[\d.,]*\s*(?:lucas?|luquitas?|k|mil|palos?|pesos?|mangos?)\b"
     r"|\b(?:media|medio)\s+(?:luca|palo)\b|\b(?:una\s+)?luca\b"
+    # in words ("quince mil"), and how it was paid ("en efectivo", "por transferencia")
+    rf"|{NUMBER_PHRASE}\s+(?:lucas?|mil|pesos?|mangos?|palos?)\b(?:\s+(?:{NUMBER_PHRASE}))?"
+    r"|\b(?:en\s+)?(?:efectivo|cash)\b|\bpor\s+(?:transferencia|transfe|mp|mercado\s*pago)\b"
 )
 _FILLERS = words(
     "hola buenas buenos buen dia dias tardes noches che listo lista bueno ya ok okey joya "

@@ -346,6 +346,10 @@ _PAID_CASH = re.compile(
     r"contado)\b"
     r"|\b(?:en\s+)?(?:efectivo|cash)\s*,?\s+(?:me\s+|ya\s+)?(?:lo\s+)?(?:pago|pagaron|abono|cobre|dio)\b"
 )
+# "quince mil en efectivo", "15 lucas cash": an amount told with how it came in; unless it says
+# how to charge it ("cobrale 15 lucas en efectivo" is still to be collected)
+_AMOUNT_IN_CASH = re.compile(r"(?:\d\s*k\b|\b(?:lucas?|mil|pesos|mangos)\b|\d)\s*,?\s+(?:en\s+)?(?:efectivo|cash)\b")
+_CHARGE_IT = re.compile(r"\bcobr(?:ale|arle|ales|arles|a|ar|ame|en|ale)\b|\bque\s+(?:te\s+|le\s+)?pague\b")
 _PAID_TRANSFER = re.compile(
     r"\b(?:me|nos|ya|le|les)\s+(?:lo\s+)?(?:transfirio|transfirieron|"
     r"(?:hizo|hicieron|mando|mandaron)\s+(?:la\s+)?(?:transferencia|transfe|plata)|"
@@ -366,6 +370,8 @@ def paid_on_site(text: str) -> str | None:
         return None
     if _PAID_CASH.search(folded):
         return "cash"
+    if _AMOUNT_IN_CASH.search(folded) and not _CHARGE_IT.search(folded):
+        return "cash"  # "terminé, cambié el cuerito, quince mil en efectivo": told, so received
     if _PAID_TRANSFER.search(folded):
         return "transfer"
     return None

@@ -53,6 +53,12 @@ def test_asking_how_or_whether_is_no_payment_made(text):
     ("ya me transfirió los 20 mil", "transfer"),
     ("terminé, me hizo la transferencia", "transfer"),
     ("listo 30 lucas, pagó con mp", "transfer"),
+    # an amount told with how it came in
+    ("termine lo de sofi. cambie el cuerito, quince mil en efectivo", "cash"),
+    ("listo, 15k cash", "cash"),
+    # how to charge it is still to be collected; a part owed is the office's
+    ("cobrale 15 lucas en efectivo", None),
+    ("15 lucas en efectivo, me debe 5", None),
 ])
 def test_a_technician_paid_on_the_spot(text, how):
     assert paid_on_site(text) == how

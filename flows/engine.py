@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 
 from core import es_ar
 from core.links import back_office_link
+from core.jobs.opening import describe_opening, is_open
 from core.messaging import texts
 from core.messaging.replies import Button, Buttons, Reply, Text
 from core.models import Conversation, ConversationRole, Organization, User
@@ -149,7 +150,20 @@ def handle_burst(
     answer = _each_question(turn, items, context) or _route(turn, parts)
     if handover.handed_over(conversation):  # whatever the way: asked, misses, no slot, moving
         handover.tell_staff(turn)
+        answer = _when_closed(turn, answer)
     return replies + answer
+
+
+def _when_closed(turn: Turn, answer: list[Reply]) -> list[Reply]:
+    """A person promised while the business is closed: "en un ratito" becomes when a person is
+    back ("te escriben mañana a las 8:00"), not a promise the night cannot keep."""
+    org = turn.org
+    if org is None or is_open(org, turn.now) or turn.conversation.role is not CUSTOMER:
+        return answer
+    soon = texts.render("human_handoff")
+    later = texts.render("human_handoff_closed", opening=describe_opening(org, turn.now))
+    return [Text(later) if isinstance(reply, Text) and reply.body == soon else reply
+            for reply in answer]
 
 
 def _route(turn: Turn, parts: list[str]) -> list[Reply]:

@@ -439,11 +439,11 @@ def setup_change(folded: str) -> str | None:
 # board ("bajé la térmica", "ya corté la luz"). The advice then says so instead of asking for it.
 _SHUT_OFF = (
     ("valve", re.compile(
-        r"\b(?:ya\s+)?(?:cerre|cerramos|cerro|corte|cortamos|corto)\s+(?:\w+\s+){0,2}?"
+        r"\b(?<!\bse\s)(?<!\bnos\s)(?<!\bme\s)(?:ya\s+)?(?:cerre|cerramos|cerro|corte|cortamos|corto)\s+(?:\w+\s+){0,2}?"
         r"(?:la\s+llave|el\s+gas|el\s+agua|la\s+valvula|el\s+paso)\b"
         r"|\b(?:la\s+llave|el\s+gas|el\s+agua)\s+(?:ya\s+)?(?:la\s+|lo\s+)?(?:cerre|cerramos|corte|cortamos)\b")),
     ("power", re.compile(
-        r"\b(?:ya\s+)?(?:baje|bajamos|bajo|corte|cortamos|corto|apague|apagamos)\s+(?:\w+\s+){0,2}?"
+        r"\b(?<!\bse\s)(?<!\bnos\s)(?<!\bme\s)(?:ya\s+)?(?:baje|bajamos|bajo|corte|cortamos|corto|apague|apagamos)\s+(?:\w+\s+){0,2}?"
         r"(?:la\s+termica|las\s+termicas|el\s+disyuntor|la\s+luz|la\s+llave\s+general|el\s+tablero|"
         r"la\s+electricidad|la\s+corriente)\b")),
 )

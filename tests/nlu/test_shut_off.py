@@ -16,6 +16,10 @@ from nlu.extract.message_kinds import already_shut_off
     ("no encuentro la llave del gas y hay mucho olor", set()),
     ("no pude cerrar el agua, se inunda todo", set()),
     ("salta la térmica cada vez que prendo el horno", set()),
+    # it went off by itself: nothing was shut off by the customer
+    ("HOLA NECESITO UN ELECTRICISTA SE CORTO LA LUZ EN TODA LA CASA", set()),
+    ("se nos cortó el agua y no sabemos por qué", set()),
+    ("se cortó el gas de golpe", set()),
 ])
 def test_what_was_already_shut_off(text, shut):
     assert already_shut_off(folded(text)) == shut

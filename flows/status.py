@@ -3,11 +3,13 @@ asked about the visit's price or how to get ready for it, that answer instead.""
 
 from __future__ import annotations
 
+import re
+
 from core import es_ar
 from core.jobs.tracking import job_view, tracking_token, tracking_url
 from core.messaging import texts
 from core.messaging.replies import Reply, Text
-from core.models import ConversationRole
+from core.models import ConversationRole, JobStatus
 from flows import prices, staff_questions
 from flows.engine import FlowSpec
 from flows.turn import Turn
@@ -26,7 +28,15 @@ def handle(turn: Turn) -> list[Reply]:
     settings = turn.settings
     view = job_view(turn.session, job, now=turn.now)
     url = tracking_url(settings, tracking_token(settings, job.org_id, job.id, now=turn.now))
-    return [Text(texts.render("status_job", view=view, url=url))]
+    # "¿dónde está el técnico?" before they set out: not yet on the way, said plainly
+    not_yet = job.status in NOT_SET_OUT and _WHERE.search(es_ar.folded(turn.text or "")) is not None
+    return [Text(texts.render("status_job", view=view, url=url, not_yet=not_yet,
+                              undated=job.scheduled_start is None))]
+
+
+NOT_SET_OUT = frozenset({JobStatus.SCHEDULED, JobStatus.PENDING, JobStatus.NEEDS_FOLLOWUP})
+# "¿dónde está el técnico?", "¿por dónde viene?", "¿ya salió?"
+_WHERE = re.compile(r"\b(?:donde|por\s+donde)\s+(?:esta|anda|viene|va)\b|\bya\s+salio\b|\bviene\s+en\s+camino\b")
 
 
 SPEC = FlowSpec(name="status", roles=frozenset({ConversationRole.CUSTOMER}), handle=handle,

@@ -38,6 +38,7 @@ from sqlalchemy import select
 from core.es_ar import clock, day_phrase, folded, shortened, visit_phrase, weekday, yes_or_no
 from core.jobs.opening import describe_opening, is_open, next_opening
 from core.jobs.scheduling import (
+    LEAD_TIME,
     contains_time,
     free_slots,
     is_slot_free,
@@ -392,7 +393,11 @@ def _still_free(turn: Turn, slot) -> bool:
     """Whether the chosen slot can still be booked, its technician's row locked first so two
     confirmations of one hour at once are told apart (PostgreSQL; SQLite runs one at a time)."""
     turn.session.get(User, slot.technician_id, with_for_update=True, populate_existing=True)
-    return is_slot_free(turn.session, turn.org, slot, now=turn.now)
+    if slot.start <= turn.now:
+        return False  # its time has come while the customer looked at the summary
+    # the lead time counted when it was offered, not now: a minute's thought is no reason to
+    # lose the first visit of the day
+    return is_slot_free(turn.session, turn.org, slot, now=min(turn.now, slot.start - LEAD_TIME))
 
 
 def _offered_name(turn: Turn, *, correcting: bool = False) -> str | None:

@@ -33,8 +33,8 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from core import es_ar
-from core.links import back_office_link
 from core.jobs.opening import describe_opening, is_open
+from core.links import back_office_link
 from core.messaging import texts
 from core.messaging.replies import Button, Buttons, Reply, Text
 from core.models import Conversation, ConversationRole, Organization, User

@@ -1,9 +1,9 @@
 """A customer charged wrong, or telling how to get in: told apart from a price, a payment or a new job."""
 
-import pytest
-
 from datetime import datetime
 from zoneinfo import ZoneInfo
+
+import pytest
 
 from core.es_ar import folded
 from nlu.extract import extract_rules

@@ -291,7 +291,6 @@ def test_a_paid_figure_with_thousands(text, amount):
     "vivo en Av Directorio 3.120, ya pagué",
     "el depto mide 1.200 metros",
     "son 3.500 frigorías",
-    "vivo en Av Directorio 3.120, ya pagué",
     "cobrale 999999999999999999 lucas",  # a slip of the keyboard, not a billion pesos
 ])
 def test_figures_that_are_no_payment(text):

@@ -155,10 +155,8 @@ _LISTED_ITEM = re.compile(
     rf"(?:\s+[a-z]+){{0,3}}?)\s*:?\s*\$?\s*(?P<num>\d{{1,3}}(?:\.\d{{3}})+|\d{{3,7}})(?![\w/-]|[.,]\d)")
 # So much each: "2 termotanques, 60 lucas cada uno", "3 horas a 10 mil la hora"
 _COUNT = re.compile(r"\b(?P<n>\d{1,2}|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez)\s+(?P<what>[a-z]{3,})\b")
-_EACH_AFTER = re.compile(r"\s*(?:cada\s+un[oa]|c/?u\b|cada\s+[a-z]+|por\s+cabeza|(?:la|por|x)\s+hora|"
+_EACH_AFTER = re.compile(r"\s*(?:cada\s+un[oa]|c/?u\b|cada\s+[a-z]+|por\s+cabeza|(?P<hour>(?:la|por|x)\s+hora)|"
                          r"por\s+(?:unidad|equipo|cada\s+[a-z]+))")
-_COUNT_WORDS = {"dos": 2, "tres": 3, "cuatro": 4, "cinco": 5, "seis": 6, "siete": 7, "ocho": 8,
-                "nueve": 9, "diez": 10}
 
 
 def find_amount(folded: str) -> float | None:
@@ -166,18 +164,11 @@ def find_amount(folded: str) -> float | None:
     or "+" ("2 lucas de materiales más 35 de mano de obra") are added up."""
     reading = _reading(folded)
     if reading is None:
-        listed = _listed_items(folded)
-        return _clean(listed) if listed else None
+        values = [value for _, _, value in _listed(folded)]
+        return _clean(sum(values)) if values and sum(values) <= MAX_AMOUNT else None
     best, spans = reading
     added = _added_parts(folded, spans)
     return _clean(added or _times_count(folded, spans, best) or best)
-
-
-def _listed_items(folded: str) -> float | None:
-    """The sum of a charge listed item by item with bare figures ("mano de obra 20000,
-    materiales 8500"): two items at least, else None."""
-    values = [value for _, _, value in listed_items(folded)]
-    return sum(values) if values and sum(values) <= MAX_AMOUNT else None
 
 
 def listed_items(folded: str) -> list[tuple[int, int, float]]:
@@ -185,8 +176,11 @@ def listed_items(folded: str) -> list[tuple[int, int, float]]:
     obra 20000"): each item's (start, end) in `folded` (which is aligned with the text it was
     folded from) and its figure; [] unless two items at least, or when the text has money with
     a unit, which is read as a whole."""
-    if _reading(folded) is not None:
-        return []
+    return [] if _reading(folded) is not None else _listed(folded)
+
+
+def _listed(folded: str) -> list[tuple[int, int, float]]:
+    """`listed_items` for a text already known to have no other reading of money."""
     items = [(m.start("label"), m.end("label"), parse_digits(m.group("num")))
              for m in _LISTED_ITEM.finditer(folded)]
     items = [(start, end, value) for start, end, value in items if value and value >= 100]
@@ -200,15 +194,14 @@ def _times_count(folded: str, spans, best: float) -> float | None:
     if len(readings) != 1 or readings[0][2] != best:
         return None
     start, end, value = readings[0]
-    if not _EACH_AFTER.match(folded, end):
+    each = _EACH_AFTER.match(folded, end)
+    if each is None:
         return None
-    per_hour = re.match(r"\s*(?:la|por|x)\s+hora", folded[end:]) is not None
-    counts = [m for m in _COUNT.finditer(folded, 0, start)
-              if start - m.end() <= 60 and (not per_hour or m.group("what").startswith("hora"))]
+    counts = [m for m in _COUNT.finditer(folded, 0, start) if start - m.end() <= 60
+              and (not each.group("hour") or m.group("what").startswith("hora"))]
     if not counts:
         return None
-    n = counts[-1].group("n")
-    times = int(n) if n.isdigit() else _COUNT_WORDS[n]
+    times = int(number_value(counts[-1].group("n")) or 0)
     total = value * times
     return total if 1 < times <= 20 and total <= MAX_AMOUNT else None
 

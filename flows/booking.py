@@ -38,9 +38,12 @@ from sqlalchemy import select
 from core.es_ar import clock, day_phrase, folded, shortened, visit_phrase, weekday, yes_or_no
 from core.jobs.opening import describe_opening, is_open, next_opening
 from core.jobs.scheduling import (
+    HELD_UNTIL,
     LEAD_TIME,
+    at_same_time,
     contains_time,
     free_slots,
+    hold,
     is_slot_free,
     parse_slot_id,
     part_of_day,
@@ -278,7 +281,7 @@ def _merge(turn: Turn) -> None:
             and not found.get("address") and yes_or_no(turn.text) != "yes":
         # "mejor el martes" while the summary waits: the day changes, fresh times for it
         s = {**s, "slot": None}
-        found.update(slot=None, slot_label=None, slot_when=None)
+        found.update(slot=None, slot_label=None, slot_when=None, **{HELD_UNTIL: None})
     if r.date and not s.get("slot"):
         found["date"] = r.date
     if r.window and not s.get("slot"):
@@ -354,10 +357,12 @@ def _read_slot(turn: Turn) -> bool:
     tap = turn.tap
     slot = parse_slot_id(tap.slot_id, time_zone=turn.org.time_zone) if isinstance(tap, SlotTap) else None
     if slot is not None:
-        if is_slot_free(turn.session, turn.org, slot, now=turn.now):
-            turn.save(slot=slot.id, slot_label=slot.label_on(turn.now.date()),
-                      slot_when=visit_phrase(slot.start.astimezone(turn.zone),
-                                             slot.end.astimezone(turn.zone), turn.today))
+        picked = _pick(turn, slot, now=turn.now)
+        if picked is not None:
+            # held for this customer while they give their name and confirm
+            turn.save(**hold(picked, turn.now), slot_label=picked.label_on(turn.now.date()),
+                      slot_when=visit_phrase(picked.start.astimezone(turn.zone),
+                                             picked.end.astimezone(turn.zone), turn.today))
             return True
         turn.save(slot_taken=True)
         return True  # offer again, with fresh slots
@@ -376,28 +381,60 @@ def _read_confirm(turn: Turn) -> bool:
     if turn.tap == BookingTap("confirm") or answer == "yes":
         slot = parse_slot_id(turn.slots["slot"], time_zone=turn.org.time_zone) \
             if turn.slots.get("slot") else None
-        if slot is not None and not _still_free(turn, slot):
-            # taken by another customer since it was offered: fresh times, never two visits in
-            # one technician's hour
-            turn.save(slot=None, slot_label=None, slot_when=None, slot_taken=True)
+        booked = _still_free(turn, slot) if slot is not None else None
+        if slot is not None and booked is None:
+            # taken by another customer since it was offered, and nobody else free then: fresh
+            # times, never two visits in one technician's hour
+            turn.save(slot=None, slot_label=None, slot_when=None, slot_taken=True,
+                      **{HELD_UNTIL: None})
             return True
+        if booked is not None and booked != slot:
+            turn.save(slot=booked.id)  # the same hours, with another technician
         turn.save(confirmed=True)
         return True
     if turn.tap == BookingTap("change"):
-        turn.save(slot=None, slot_label=None, slot_when=None, date=None, window=None, time=None)
+        turn.save(slot=None, slot_label=None, slot_when=None, date=None, window=None, time=None,
+                  **{HELD_UNTIL: None})
         return True
     return False
 
 
-def _still_free(turn: Turn, slot) -> bool:
-    """Whether the chosen slot can still be booked, its technician's row locked first so two
-    confirmations of one hour at once are told apart (PostgreSQL; SQLite runs one at a time)."""
-    turn.session.get(User, slot.technician_id, with_for_update=True, populate_existing=True)
+def _still_free(turn: Turn, slot):
+    """The chosen slot if it can still be booked, or the same hours with another technician
+    free then; None when nobody is. The customer's own hold on it does not count; another's,
+    taken after theirs ran out, does."""
     if slot.start <= turn.now:
-        return False  # its time has come while the customer looked at the summary
+        return None  # its time has come while the customer looked at the summary
     # the lead time counted when it was offered, not now: a minute's thought is no reason to
-    # lose the first visit of the day
-    return is_slot_free(turn.session, turn.org, slot, now=min(turn.now, slot.start - LEAD_TIME))
+    # lose the first visit of the day (holds are still read at the real time)
+    return _pick(turn, slot, now=min(turn.now, slot.start - LEAD_TIME), holds_at=turn.now)
+
+
+def _pick(turn: Turn, slot, *, now: datetime, holds_at: datetime | None = None):
+    """The tapped hours for this customer: with the technician offered, or, when another
+    customer took that technician's hours meanwhile, with another technician free then (a
+    customer picks a time, not a person); None when nobody is free then.
+
+    Each technician's row is locked before their hours are read, until this turn commits, so
+    two customers picking or confirming one technician's hours at once are told apart
+    (PostgreSQL; SQLite runs one at a time). The offered technician's lock is waited for;
+    another's is only taken if free (one held elsewhere is another pick or booking under way,
+    and waiting on a second lock could deadlock with it)."""
+    mine = turn.conversation.id
+    candidates = [slot, *at_same_time(turn.session, slot)]
+    for n, candidate in enumerate(candidates):
+        if _lock_technician(turn, candidate, wait=n == 0) and is_slot_free(
+                turn.session, turn.org, candidate, now=now, holder=mine, holds_at=holds_at):
+            return candidate
+    return None
+
+
+def _lock_technician(turn: Turn, slot, *, wait: bool = True) -> bool:
+    """The slot's technician's row locked until this turn commits; False when `wait` is off
+    and another transaction holds it."""
+    lock = True if wait else {"skip_locked": True}
+    return turn.session.get(User, slot.technician_id, with_for_update=lock,
+                            populate_existing=True) is not None
 
 
 def _offered_name(turn: Turn, *, correcting: bool = False) -> str | None:
@@ -474,6 +511,7 @@ def _ask_slot(turn: Turn) -> list[Reply]:
         urgency="high" if s.get("urgency") == "high"
         and not (s.get("date") or s.get("window") or s.get("time"))
         else "normal",
+        holder=turn.conversation.id,
     )
     if not slots:
         return _hand_over(turn, "no_slots")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import partial
@@ -23,7 +24,7 @@ from core.jobs.time_ranges import (
     merge,
     overlaps,
 )
-from core.models import Job, JobStatus, Organization, Role, User
+from core.models import Conversation, Job, JobStatus, Organization, Role, User
 
 DEFAULT_DURATION = timedelta(hours=2)
 LOOKAHEAD_DAYS = 14
@@ -38,6 +39,13 @@ FREEING_STATUSES = frozenset(
     {JobStatus.CANCELLED, JobStatus.COMPLETED, JobStatus.INVOICED, JobStatus.PAID}
 )
 SLOT_ID_PREFIX = "slot"
+# A slot a customer picked is held for them while they give their name and confirm: nobody else
+# is offered it, nor can book it, for this long. Without it, a rush of customers is offered the
+# same few hours, and all but the first to confirm hear "ese horario se acaba de ocupar" at the
+# end, over and over. A customer who comes back later still gets the slot if nobody took it.
+HOLD_FOR = timedelta(minutes=15)
+# The conversation keeps its pick in `slots`: the slot's id, and until when it is held (epoch s)
+HELD_SLOT, HELD_UNTIL = "slot", "slot_held_until"
 
 # User-facing words (Rioplatense Spanish); the short weekdays fit a 20-character button title.
 _WEEKDAY_SHORT = ("Lun", "Mar", "Mié", "Jue", "Vie", "Sáb", "Dom")
@@ -108,6 +116,7 @@ def free_slots(
     skip_start: datetime | None = None,
     skip_day: date | None = None,
     not_before: time | None = None,
+    holder: int | None = None,
 ) -> list[Slot]:
     """Up to `count` slots with distinct start times, best first.
 
@@ -121,7 +130,8 @@ def free_slots(
     their trades; today every active technician can take any job. `skip_start` leaves out one
     start (a visit's own), `skip_day` a whole day (one the customer ruled out). `not_before`
     ("hasta las 11 no hay nadie") leaves out the starts before that hour on the preferred day,
-    or on every day without one.
+    or on every day without one. Slots held by other conversations (`HOLD_FOR`) are taken;
+    `holder`'s own hold, the asking conversation's, is not.
     """
     aware(now)
     if duration <= timedelta(0):
@@ -144,7 +154,8 @@ def free_slots(
     first_day = earliest.date()
     days = [first_day + timedelta(days=n) for n in range((last_day - first_day).days + 1)]
     horizon = datetime.combine(last_day + timedelta(days=1), time(), tzinfo=tz)
-    booked = _busy(session, org.id, [u.id for u in staff], earliest, horizon, duration)
+    booked = _busy(session, org.id, [u.id for u in staff], earliest, horizon, duration,
+                   held=_held(session, org.id, now, holder))
     candidates = _candidates(org, staff, booked, days, earliest, duration, local_now.date())
     if skip_start is not None or skip_day is not None:
         candidates = [c for c in candidates if c.start != skip_start and c.start.date() != skip_day]
@@ -162,8 +173,11 @@ def free_slots(
     return _pick([(tier, spread if n == 0 else nearest) for n, tier in enumerate(tiers)], count)
 
 
-def is_slot_free(session: Session, org: Organization, slot: Slot, *, now: datetime) -> bool:
-    """Whether an offered slot can still be booked (the customer may answer hours later)."""
+def is_slot_free(session: Session, org: Organization, slot: Slot, *, now: datetime,
+                 holder: int | None = None, holds_at: datetime | None = None) -> bool:
+    """Whether an offered slot can still be booked (the customer may answer hours later): no
+    open job in it, nor another conversation's hold (`holder`'s own does not count) live at
+    `holds_at` (default `now`, which a caller may set back to count the lead time from the offer)."""
     aware(now)
     user = session.get(User, slot.technician_id)
     if user is None or not user.active or user.role != Role.TECHNICIAN:
@@ -175,7 +189,36 @@ def is_slot_free(session: Session, org: Organization, slot: Slot, *, now: dateti
         return False
     if not any(lo <= start and end <= hi for lo, hi in _work_ranges(org, user, start.date(), tz)):
         return False
-    return _busy(session, org.id, [user.id], start, end, end - start)[user.id].is_free(start, end)
+    return _busy(session, org.id, [user.id], start, end, end - start,
+                 held=_held(session, org.id, holds_at or now, holder))[user.id].is_free(start, end)
+
+
+def at_same_time(session: Session, slot: Slot) -> list[Slot]:
+    """The slot's hours with each other active technician, free or not: a customer picks a
+    time, not a person, so another technician free then serves as well as the one offered."""
+    return [Slot(slot.start, slot.end, user.id, slot.today) for user in technicians(session)
+            if user.id != slot.technician_id]
+
+
+def hold(slot: Slot, now: datetime) -> dict:
+    """The conversation slots that hold `slot` for whoever picked it (`turn.save(**hold(...))`)."""
+    return {HELD_SLOT: slot.id, HELD_UNTIL: (aware(now) + HOLD_FOR).timestamp()}
+
+
+def _held(session: Session, org_id: int, now: datetime,
+          holder: int | None) -> list[tuple[int, float, float]]:
+    """(technician, start, end in epoch seconds) of every slot another conversation holds."""
+    held_until = Conversation.slots[HELD_UNTIL].as_float()
+    query = select(Conversation.slots[HELD_SLOT].as_string()).where(
+        Conversation.org_id == org_id, held_until > aware(now).timestamp())
+    if holder is not None:
+        query = query.where(Conversation.id != holder)
+    held = []
+    for (slot_id,) in session.connection().execute(query):
+        slot = parse_slot_id(slot_id) if slot_id else None
+        if slot is not None:
+            held.append((slot.technician_id, slot.start.timestamp(), slot.end.timestamp()))
+    return held
 
 
 # --- building candidates ---------------------------------------------------------------------
@@ -239,8 +282,9 @@ def _hourly_seconds(first: datetime, hi: datetime, duration: timedelta):
 
 
 def _busy(session: Session, org_id: int, user_ids: list[int], since: datetime, until: datetime,
-          duration: timedelta) -> dict[int, Timeline]:
-    """Each technician's booked windows touching [since, until); no end means `duration`.
+          duration: timedelta, held: Iterable[tuple[int, float, float]] = ()) -> dict[int, Timeline]:
+    """Each technician's booked windows touching [since, until); no end means `duration`; the
+    slots `held` by other conversations are booked too.
 
     Plain rows of epoch seconds through the session's connection: a thousand bookings cost the
     ORM's row machinery, and even Core's aware-datetime conversion of every value, more than
@@ -261,6 +305,8 @@ def _busy(session: Session, org_id: int, user_ids: list[int], since: datetime, u
     windows: dict[int, list[tuple[float, float]]] = defaultdict(list)
     for user_id, start, end in rows:
         windows[user_id].append((start, start + span if end is None else end))
+    for user_id, start, end in held:
+        windows[user_id].append((start, end))
     return {user_id: Timeline(windows.get(user_id, [])) for user_id in user_ids}
 
 

@@ -576,6 +576,17 @@ class Story:
                     Conversation.role == "owner", Message.direction == Direction.OUTBOUND,
                     Message.body.contains(f"#{job.number}")))
                 assert told, f"{where}: emergency #{job.number} has no technician and no owner knows"
+            # One technician never has two booked visits at once (an emergency goes on top).
+            visits: dict[int, list[Job]] = {}
+            for job in s.scalars(select(Job).where(
+                    Job.technician_id.is_not(None), Job.scheduled_start.is_not(None),
+                    Job.scheduled_end.is_not(None), Job.urgency != "emergency",
+                    Job.status.in_(("scheduled", "en_route", "on_site")))):
+                for other in visits.get(job.technician_id, []):
+                    assert not (job.scheduled_start < other.scheduled_end
+                                and other.scheduled_start < job.scheduled_end), \
+                        f"{where}: jobs #{other.number} and #{job.number} share the technician's hour"
+                visits.setdefault(job.technician_id, []).append(job)
             # Nobody waits on a promised person that no one who answers the inbox was told about.
             inbox = list(s.scalars(select(User).where(
                 User.role.in_((Role.OWNER, Role.ADMIN, Role.DISPATCHER)), User.phone.is_not(None))))

@@ -15,7 +15,7 @@ from core.identity.users import create_user
 from core.jobs import scheduling
 from core.jobs.opening import describe_opening, is_open, next_opening
 from core.jobs.scheduling import Slot, parse_slot_id
-from core.models import DEFAULT_BUSINESS_HOURS, JobStatus, Organization, User
+from core.models import DEFAULT_BUSINESS_HOURS, Conversation, JobStatus, Organization, User
 from tests.factories import add_technician, create_org
 
 TZ = ZoneInfo("America/Argentina/Buenos_Aires")
@@ -300,6 +300,44 @@ def test_an_offered_slot_stops_being_free_once_booked(pg_db, org_id):
     book(pg_db, org_id, tech_id, slot.start)
     with pg_db.org_session(org_id) as s:
         assert not scheduling.is_slot_free(s, s.get(Organization, org_id), slot, now=at(MON, 9))
+
+
+
+def _conversation_holding(db, org_id: int, wa_id: str, slot: Slot | None, now: datetime) -> int:
+    with db.org_session(org_id) as s:
+        c = Conversation(org_id=org_id, wa_id=wa_id, flow="booking", state="confirm",
+                         slots=scheduling.hold(slot, now) if slot else {})
+        s.add(c)
+        s.flush()
+        return c.id
+
+
+def test_a_slot_picked_by_one_customer_is_held_from_the_others(pg_db, org_id):
+    # Marta tapped Monday 14 to 16 at 9:00 and is giving her name: for a quarter of an hour
+    # nobody else is offered it nor can book it; Marta can.
+    first = Slot(at(MON, 14), at(MON, 16), add_technician(pg_db, org_id))
+    marta = _conversation_holding(pg_db, org_id, "5491166660001", first, at(MON, 9))
+    julia = _conversation_holding(pg_db, org_id, "5491166660002", None, at(MON, 9))
+    with pg_db.org_session(org_id) as s:
+        org = s.get(Organization, org_id)
+        later = at(MON, 9, 10)
+        assert first.start not in starts(scheduling.free_slots(s, org, now=later, count=ALL,
+                                                              holder=julia))
+        assert first.start in starts(scheduling.free_slots(s, org, now=later, count=ALL,
+                                                          holder=marta))
+        assert not scheduling.is_slot_free(s, org, first, now=later, holder=julia)
+        assert not scheduling.is_slot_free(s, org, first, now=later)  # anyone but Marta
+        assert scheduling.is_slot_free(s, org, first, now=later, holder=marta)
+        # the hold runs out: the slot is anybody's again
+        expired = at(MON, 9) + scheduling.HOLD_FOR + timedelta(seconds=1)
+        assert scheduling.is_slot_free(s, org, first, now=expired, holder=julia)
+        assert first.start in starts(scheduling.free_slots(s, org, now=expired, count=ALL,
+                                                          holder=julia))
+        # holds are read at `holds_at` when the lead time is counted from another moment
+        assert scheduling.is_slot_free(s, org, first, now=at(MON, 9), holder=julia,
+                                       holds_at=expired)
+        assert not scheduling.is_slot_free(s, org, first, now=expired, holder=julia,
+                                           holds_at=later)
 
 
 # --- labels and ids --------------------------------------------------------------------------

@@ -78,7 +78,6 @@ from flows.technician_jobs import (
     AGENDA_LIMIT,
     AGENDA_STATES,
     AGENDA_STATUSES,
-    DEFAULT_ETA,
     FLOW_DONE,
     FLOW_PICK,
     IDLE,
@@ -358,7 +357,7 @@ def _ask_which_job(turn: Turn) -> list[Reply]:
     s = turn.slots
     found = [job for job_id in s.get("candidates") or []
              if (job := own_job(turn, job_id)) is not None]
-    return [_which_job(turn, s["action"], found, s.get("eta") or DEFAULT_ETA)]
+    return [_which_job(turn, s["action"], found, s.get("eta"))]
 
 
 def _read_which_job(turn: Turn) -> bool:
@@ -406,11 +405,13 @@ TECH_PICK = Flow(
 )
 
 
-def _eta(minutes: int | None) -> int:
-    return minutes if minutes is not None and 0 < minutes <= MAX_ETA else DEFAULT_ETA
+def _eta(minutes: int | None) -> int | None:
+    """The minutes the technician said, or None: "voy para allá" promises the customer no
+    number of minutes the technician never gave."""
+    return minutes if minutes is not None and 0 < minutes <= MAX_ETA else None
 
 
-def _which_job(turn: Turn, action: str, found: list[Job], eta: int) -> ListMessage:
+def _which_job(turn: Turn, action: str, found: list[Job], eta: int | None) -> ListMessage:
     rows = []
     for job in found[:MAX_LIST_ROWS]:
         name = (job.customer.name if job.customer else None) or "Sin nombre"
@@ -451,7 +452,7 @@ def _picked(turn: Turn, tap: JobActionTap) -> list[Reply]:
 
 
 def _act(turn: Turn, action: str, job: Job, *, text: str, result: Extraction | None,
-         eta: int) -> list[Reply]:
+         eta: int | None) -> list[Reply]:
     try:
         with turn.session.begin_nested():  # a refusal half-way leaves nothing behind
             if action == "on_the_way":
@@ -467,7 +468,7 @@ def _act(turn: Turn, action: str, job: Job, *, text: str, result: Extraction | N
 
 # ---- on the way, arrived -------------------------------------------------------------------
 
-def _on_the_way(turn: Turn, job: Job, eta: int) -> list[Reply]:
+def _on_the_way(turn: Turn, job: Job, eta: int | None) -> list[Reply]:
     jobs.transition(turn.session, job.id, S.EN_ROUTE, turn.actor, eta_minutes=eta)
     url = tracking_url(turn.settings,
                        tracking_token(turn.settings, job.org_id, job.id, now=turn.now))

@@ -24,7 +24,6 @@ from core.models import (
 from core.phones import wa_id_for
 from flows.turn import Turn
 
-DEFAULT_ETA = 30  # minutes, when the technician does not say
 MAX_ETA = 600
 AGENDA_LIMIT = 15
 

@@ -275,7 +275,7 @@ def test_two_open_jobs_ask_which_then_the_tapped_row_acts(shop):
     [question] = replies
     assert isinstance(question, ListMessage) and question.body.startswith("¿A cuál vas?")
     rows = question.sections[0].rows
-    assert [r.id for r in rows] == [f"job:{garcia}:on_the_way:30", f"job:{ruiz}:on_the_way:30"]
+    assert [r.id for r in rows] == [f"job:{garcia}:on_the_way", f"job:{ruiz}:on_the_way"]
     assert rows[1].title == f"#{shop.get(ruiz).number} Ana Ruiz"
     assert rows[1].description == "15:00 · Gorriti 3400, 2° B, Palermo"
     assert shop.get(garcia).status == shop.get(ruiz).status == JobStatus.SCHEDULED
@@ -283,10 +283,14 @@ def test_two_open_jobs_ask_which_then_the_tapped_row_acts(shop):
 
     body = _only_text(shop.say("#2 Ana Ruiz", tapped=rows[1].id))
 
-    assert body == "Listo, le aviso a Ana que llegás en 30 min 🚐"
+    # no minutes said, none promised (the customer hears "va en camino", no "30 minutos")
+    assert body == "Listo, le aviso a Ana que vas en camino 🚐"
     assert shop.get(ruiz).status == JobStatus.EN_ROUTE
     assert shop.get(garcia).status == JobStatus.SCHEDULED
     assert [wa for wa, _ in shop.sent] == [ANA_WA]
+    told = shop.sent[0][1]
+    told = getattr(told, "body", told)
+    assert "va en camino." in told and "minutos" not in told
     assert shop.conversation().flow is None
 
 

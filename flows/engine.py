@@ -177,7 +177,10 @@ def _route(turn: Turn, parts: list[str]) -> list[Reply]:
         # payment link again, not "no te entendí")
         return handover.hand_to_person(turn.conversation, turn.now, turn.settings,
                                        template="human_charge_dispute")
-    from flows import visit_addition  # it imports the booking, which imports this module
+    from flows import customer_callback, visit_addition  # they import this module's users
+
+    if (callback := customer_callback.handle(turn)) is not None:
+        return callback  # "la pérdida sigue igual": a finished job's call-back, a person's to plan
 
     if turn.role is CUSTOMER and (noted := visit_addition.note_for_visit(turn)) is not None:
         return noted  # "avisame antes de llegar, no anda el portero": a word for the technician

@@ -40,15 +40,16 @@ QUOTE = 300
 
 
 def hand_to_person(conversation: Conversation, now: datetime, settings: Settings | None = None,
-                   template: str = "human_handoff") -> list[Reply]:
-    """Flag the conversation for staff, say so once, and keep quiet until a person answers."""
+                   template: str = "human_handoff", **context: object) -> list[Reply]:
+    """Flag the conversation for staff, say so once (`template` rendered with `context`), and
+    keep quiet until a person answers."""
     wait = timedelta(minutes=(settings or get_settings()).handover_wait_minutes)
     conversation.needs_person = True
     conversation.misses = 0
     conversation.flow, conversation.state = FLOW, "waiting"
     # The slots stay: what the customer already told the bot is context for the person.
     conversation.expires_at = now + wait
-    return [Text(texts.render(template))]
+    return [Text(texts.render(template, **context))]
 
 
 def handed_over(conversation: Conversation) -> bool:
@@ -66,11 +67,13 @@ def tell_staff(turn: Turn) -> None:
     name = turn.user.name if technician and turn.user else c.profile_name
     phone = es_ar.readable_phone(c.phone) or c.wa_id
     job = turn.open_job
+    callback = (c.slots or {}).get("callback_job")  # a finished job's work that did not hold
     wait = _minutes(turn.settings.handover_wait_minutes)
     turn.tell_staff(texts.render(
         "staff_person_wanted", who=name, phone=phone, technician=technician,
-        number=job.number if job else None, text=es_ar.shortened(turn.text, QUOTE),
-        wait=wait, link=conversation_link(turn.settings, c.id)))
+        number=callback or (job.number if job else None), callback=bool(callback),
+        text=es_ar.shortened(turn.text, QUOTE), wait=wait,
+        link=conversation_link(turn.settings, c.id)))
 
 
 def _minutes(setting: float) -> str:

@@ -475,6 +475,37 @@ def disputes_charge(folded: str) -> bool:
     return bool(_CHARGE_DISPUTE.search(folded))
 
 
+# A customer saying work already done did not hold: the problem is back ("otra vez se tapó la
+# pileta", "el calefón se volvió a apagar"), still there ("la pérdida sigue igual", "sigue sin
+# calentar"), the work did not help ("no sirvió de nada lo que hizo", "no lo arreglaron"), the
+# thing fixed fails ("la canilla que cambiaron pierde") or the warranty is asked about. With a
+# job of theirs finished lately, it is that job's call-back, not a new request.
+_FAULT = (r"(?:(?:se\s+|me\s+|nos\s+)?(?:tap\w*|pierde\w*|perd\w*|gote\w*|apag\w*|salt\w*|cort\w*"
+          r"|romp\w*|rompi\w*|fall\w*|fug\w*|moj\w*|filtr\w*|chispe\w*|trab\w*|desenganch\w*)"
+          r"|no\s+(?:anda|funciona|prende|enciende|calienta|enfria|tira|cierra|abre|arranca|traga|baja)"
+          r"|anda\s+mal|hay\s+(?:olor|perdida|humedad|agua|un\s+olor)|sale\s+(?:agua|fria|tibia|olor))")
+_DID_NOT_HOLD = re.compile(
+    r"\b(?:otra\s+vez|de\s+nuevo|nuevamente)\s+(?:\w+\s+){0,2}?" + _FAULT
+    + r"|\b" + _FAULT + r"\w*\s+(?:\w+\s+){0,3}?(?:otra\s+vez|de\s+nuevo|nuevamente)\b"
+    r"|\bvolvi(?:o|eron)\s+a\s+(?:perder|gotear|tapa\w*|apaga\w*|salta\w*|corta\w*|falla\w*|romp\w*"
+    r"|pasar|salir|andar\s+mal|hacer|aparecer|largar|tirar)"
+    r"|\bsigue(?:n)?\s+(?:igual|perdiendo|goteando|tapad[oa]s?|saltando|fallando|mal|andando\s+mal"
+    r"|sin\s+(?:andar|funcionar|calentar|enfriar|prender|agua|luz|gas|presion)"
+    r"|con\s+(?:el\s+mismo|la\s+misma|la\s+perdida|olor|perdida|humedad|problemas?))\b"
+    r"|\bno\s+(?:sirvio|funciono|anduvo|resolvio|soluciono|quedo\s+bien"
+    r"|(?:me\s+)?(?:lo|la|los|las)\s+(?:arreglo|arreglaron|soluciono|solucionaron|resolvio|resolvieron|dejo\s+bien"
+    r"|dejaron\s+bien))\b"
+    r"|\bgarantia\b"
+    r"|\bque\s+(?:me\s+|nos\s+)?(?:arreglaron|arreglo|cambiaron|cambio|instalaron|instalo|destaparon|destapo"
+    r"|repararon|reparo|pusieron|puso|colocaron|coloco)\b.{0,60}?\b" + _FAULT
+)
+
+
+def work_did_not_hold(folded: str) -> bool:
+    """Whether a customer says work done did not hold (folded text)."""
+    return bool(_DID_NOT_HOLD.search(folded))
+
+
 # A customer telling the technician how to get in, or asking to hear before they arrive ("avisame
 # antes de llegar así bajo a abrir, no anda el portero", "llamame cuando estés en la puerta"):
 # with a visit coming, a word for its technician, not a new job for the intercom

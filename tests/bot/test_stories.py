@@ -261,10 +261,12 @@ class Story:
             start = datetime.now(UTC) + timedelta(hours=float(spec.get("in_hours", 2)))
             start = start.replace(minute=0, second=0, microsecond=0)
         jobs.schedule(s, job.id, start, start + timedelta(hours=2), "user:1")
-        if status in ("en_route", "on_site"):
+        if status in ("en_route", "on_site", "completed"):
             jobs.transition(s, job.id, "en_route", "user:1", eta_minutes=spec.get("eta_minutes", 20))
-        if status == "on_site":
+        if status in ("on_site", "completed"):
             jobs.transition(s, job.id, "on_site", "user:1")
+        if status == "completed":  # a visit done (in_hours below zero: how long ago)
+            jobs.transition(s, job.id, "completed", "user:1")
 
     # -- steps -------------------------------------------------------------------------------
 

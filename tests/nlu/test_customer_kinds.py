@@ -7,7 +7,7 @@ import pytest
 
 from core.es_ar import folded
 from nlu.extract import extract_rules
-from nlu.extract.message_kinds import access_note, disputes_charge
+from nlu.extract.message_kinds import access_note, disputes_charge, work_did_not_hold
 from nlu.intent.model import Context
 
 NOW = datetime(2026, 12, 2, 10, 0, tzinfo=ZoneInfo("America/Argentina/Buenos_Aires"))
@@ -39,6 +39,39 @@ def test_charged_wrong(text):
 ])
 def test_not_charged_wrong(text):
     assert not disputes_charge(folded(text))
+
+
+# ---- work done that did not hold (message_kinds.work_did_not_hold) ---------------------------
+
+@pytest.mark.parametrize("text", [
+    "el técnico vino ayer y la pérdida sigue igual",
+    "no sirvió de nada lo que hizo el muchacho",
+    "el calefón que arreglaron el martes se volvió a apagar",
+    "otra vez se tapó la pileta",
+    "se tapó de nuevo el inodoro, lo destaparon el lunes",
+    "la canilla que cambiaron pierde por abajo",
+    "sigue sin calentar el agua",
+    "no lo arreglaron, anda igual que antes",
+    "volvió a saltar la térmica",
+    "tienen garantía? me lo hicieron la semana pasada",
+    "el aire que instalaron gotea",
+    "de nuevo hay olor a humedad en la pared que arreglaron",
+])
+def test_work_did_not_hold(text):
+    assert work_did_not_hold(folded(text))
+
+
+@pytest.mark.parametrize("text", [
+    "necesito otra vez un plomero para el baño de arriba",
+    "se me tapó la pileta de la cocina",
+    "hola de nuevo! quería preguntar el precio",
+    "otra vez yo jaja, te mando la dirección",
+    "quedó bárbaro, gracias!",
+    "sigue en pie lo de mañana?",
+    "el técnico que vino la otra vez era re amable, puede venir el mismo?",
+])
+def test_work_held_or_a_new_request(text):
+    assert not work_did_not_hold(folded(text))
 
 
 # ---- how to get in (message_kinds.access_note) ------------------------------------------------

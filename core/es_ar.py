@@ -128,11 +128,13 @@ def day_span(first: date, last: date) -> str:
 
 
 def day_phrase(day: date, today: date, *, article: bool = True) -> str:
-    """"hoy", "mañana", "el jueves 26/11" (or "jueves 26/11" without the article)."""
+    """"hoy", "mañana", "ayer", "el jueves 26/11" (or "jueves 26/11" without the article)."""
     if day == today:
         return "hoy"
     if day == today + timedelta(days=1):
         return "mañana"
+    if day == today - timedelta(days=1):
+        return "ayer"
     text = weekday_date(day)
     return f"el {text}" if article else text
 

@@ -60,5 +60,6 @@ def handle(turn: Turn) -> list[Reply] | None:
     opening = describe_opening(org, turn.now) if org is not None and not is_open(org, turn.now) else None
     return handover.hand_to_person(
         turn.conversation, turn.now, turn.settings, template="cust_callback",
-        number=job.number, day=es_ar.day_phrase(local_date(job.completed_at, turn.zone), turn.today),
+        number=job.number, day=es_ar.day_phrase(  # the visit's day, the one the customer remembers
+            local_date(job.scheduled_start or job.completed_at, turn.zone), turn.today),
         opening=opening)

@@ -128,6 +128,20 @@ def cuit_in(text: str) -> str | None:
     return None
 
 
+def mistyped_cuit_in(text: str) -> str | None:
+    """A CUIT written in the text whose check digit does not add up ("30-71234567-0": a digit
+    mistyped), shown as written, when there is no valid one; None otherwise."""
+    if cuit_in(text):
+        return None
+    found = _CUIT.search(text or "")
+    return "-".join(found.groups()) if found else None
+
+
+def ask_cuit_again(cuit: str) -> list[Reply]:
+    """Never kept (AFIP refuses an invoice made out to it), never ignored: asked again."""
+    return [Text(texts.render("cust_cuit_invalid", cuit=cuit))]
+
+
 def save_cuit(turn: Turn, cuit: str) -> list[Reply]:
     """"Necesito factura A, mi CUIT es 30-71234567-1": on file for the next invoices, and AFIP's
     padrón fills in the name and IVA condition (which decide the letter)."""

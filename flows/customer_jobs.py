@@ -45,7 +45,14 @@ from core.messaging.replies import Reply, Text
 from core.models import Conversation, ConversationRole
 from flows import status
 from flows.buttons import CancelTap, RateTap, RescheduleTap
-from flows.customer_billing import cuit_in, invoice_replies, payment_replies, save_cuit
+from flows.customer_billing import (
+    ask_cuit_again,
+    cuit_in,
+    invoice_replies,
+    mistyped_cuit_in,
+    payment_replies,
+    save_cuit,
+)
 from flows.customer_cancel import CANCEL_FLOW, start_cancel
 from flows.customer_job_change import (
     FLOW_CANCEL,
@@ -100,9 +107,12 @@ def reply(turn: Turn, intent: str | None) -> list[Reply]:
         return start_reschedule(turn)
     if intent in ("cancel", "cancel_job"):
         return start_cancel(turn)
-    cuit = cuit_in(turn.text) if intent == "invoice_request" or "cuit" in turn.said else None
+    gives_cuit = intent == "invoice_request" or "cuit" in turn.said
+    cuit = cuit_in(turn.text) if gives_cuit else None
     if cuit:
         return save_cuit(turn, cuit)
+    if gives_cuit and (mistyped := mistyped_cuit_in(turn.text)):
+        return ask_cuit_again(mistyped)
     if intent == "invoice_request":
         return invoice_replies(turn)
     if intent == "payment":

@@ -61,7 +61,7 @@ from flows.steps import Flow, Step, prefixed
 from flows.turn import Turn
 from flows.understood import SERVICES
 from nlu.extract.address import find_corner, named_locality
-from nlu.extract.message_kinds import access_note, acknowledgement
+from nlu.extract.message_kinds import access_note, acknowledgement, asks_if_we_do
 from nlu.extract.names import FIRST_NAMES, for_name
 from nlu.extract.services import second_request
 from nlu.extract.spoken import fold, is_spanish, spanish_words
@@ -124,6 +124,9 @@ def start(turn: Turn) -> list[Reply]:
     replies = BOOKING.start(turn, **pending)
     if also and replies and (passed := _pass_on(turn, also)):
         replies[0] = prefixed(replies[0], passed)
+    elif replies and not price and turn.result.service and asks_if_we_do(fold_aligned(turn.text or "")):
+        # "¿hacen instalación de aires?" is a question: "sí" before "¿en qué dirección es?"
+        replies[0] = prefixed(replies[0], texts.render("cust_yes_we_do"))
     if price and replies:  # "¿cuánto sale destapar la pileta? estoy en Gorriti 3400": the price leads
         replies[0] = prefixed(replies[0], price[0].body)
         turn.save(priced_at=turn.now.isoformat())

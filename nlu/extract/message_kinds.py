@@ -259,6 +259,11 @@ _TEAM = re.compile(
     r"|\b(?:hay\s+)?(?:algun|algunos?)\s+tecnicos?\s+(?:libres?|cerca|disponibles?)\b"
     r"|\bquien(?:es)?\s+(?:labura|laburan|trabaja|trabajan|sale|salen)\b(?!\s+(?:me\s+)?(?:debe|deben|pago|pagaron))"
     r"|\b(?:que|cuales|cuantos)\s+tecnicos?\s+(?:laburan|trabajan|tengo|hay|salen)\b"
+    # "¿quiénes son los técnicos?", "¿quién es mi equipo?", "pasame la lista de técnicos"
+    r"|\bquien(?:es)?\s+(?:son|es|integra|forma)\s+(?:los|mis|el|mi)\s+(?:tecnicos|chicos|muchachos"
+    r"|equipo|empleados|operarios)\b"
+    r"|\b(?:lista|listado|nombres?|telefonos|celulares|numeros)\s+de\s+(?:los\s+|mis\s+)?(?:tecnicos"
+    r"|chicos|empleados|operarios)\b"
 )
 _MONEY = re.compile(r"\b(?:debe|deben|debo|plata|guita|facturamos|facturado|cobramos|cobrado|saldos?|pagos?)\b")
 # About one person named: where they are, their number, whether they got there or finished
@@ -588,3 +593,21 @@ _PAYMENT_PLAN = re.compile(
 def asks_payment_plan(folded: str) -> bool:
     """Whether a customer asks to pay in parts or later (folded text)."""
     return bool(_PAYMENT_PLAN.search(folded))
+
+
+# A customer asking whether the business does a kind of work ("¿hacen instalación de aires?",
+# "¿ustedes arreglan termotanques?", "¿tienen gasista matriculado?"): a yes-or-no question,
+# answered yes before the booking's first question (the trade is one the business takes)
+_ASKS_IF_WE_DO = re.compile(
+    r"^[^\w?]*(?:(?:hola|buenas(?:\s+tardes|\s+noches)?|buen\s+dia|buenos\s+dias|que\s+tal)[^\w?]+)?"
+    r"(?:(?:una\s+)?consulta[^\w?]+)?(?:ustedes\s+|uds\.?\s+|vos\s+)?"
+    r"(?:hacen|haces|trabajan|trabajas|instalan|instalas|arreglan|arreglas|reparan|reparas|destapan"
+    r"|destapas|cambian|cambias|colocan|colocas|atienden|atendes|tienen\s+(?:servicio|tecnicos?|gasistas?"
+    r"|plomeros?|electricistas?|cerrajer[oa]s?|alguien))\b[^?]*\?"
+)
+
+
+def asks_if_we_do(folded: str) -> bool:
+    """Whether a customer opens asking if the business does some work (`fold_aligned` text: the
+    question mark is kept)."""
+    return bool(_ASKS_IF_WE_DO.search(folded))

@@ -154,3 +154,21 @@ def test_paying_in_parts_or_later(text, plan):
     from nlu.extract.message_kinds import asks_payment_plan
 
     assert asks_payment_plan(folded(text)) is plan
+
+
+# ---- "¿hacen X?" (message_kinds.asks_if_we_do) ----------------------------------------------
+
+@pytest.mark.parametrize(("text", "asks"), [
+    ("hola, hacen instalación de aires acondicionados?", True),
+    ("¿Ustedes arreglan termotanques?", True),
+    ("Buenas tardes, consulta: ¿hacen destapaciones en Quilmes?", True),
+    ("tienen gasista matriculado?", True),
+    ("hacen destapaciones", False),  # no question: a request
+    ("se me tapó la pileta, pueden venir?", False),
+    ("cuánto sale instalar un split?", False),
+])
+def test_asks_if_we_do(text, asks):
+    from nlu.extract.message_kinds import asks_if_we_do
+    from nlu.extract.text import fold_aligned
+
+    assert asks_if_we_do(fold_aligned(text)) is asks

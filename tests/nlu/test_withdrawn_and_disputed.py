@@ -94,6 +94,8 @@ def test_asking_for_a_figure_is_not_disputing_it(text):
     ("¿a qué hora atienden los sábados?", "customer", "zzhours"),
     ("el resumen de ayer está mal, dice 8 y fueron 10", "owner", "zzfigures"),
     ("¿quién está de guardia hoy?", "owner", "zzteam"),
+    ("¿quiénes son los técnicos?", "owner", "zzteam"),
+    ("pasame la lista de técnicos con sus teléfonos", "owner", "zzteam"),
 ])
 def test_the_message_kind_rules_are_features_of_the_model_for_their_role_only(text, role, marker):
     # the model learns how far to trust each rule; another role's message never carries it

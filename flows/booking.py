@@ -124,9 +124,6 @@ def start(turn: Turn) -> list[Reply]:
     replies = BOOKING.start(turn, **pending)
     if also and replies and (passed := _pass_on(turn, also)):
         replies[0] = prefixed(replies[0], passed)
-    elif replies and not price and turn.result.service and asks_if_we_do(fold_aligned(turn.text or "")):
-        # "¿hacen instalación de aires?" is a question: "sí" before "¿en qué dirección es?"
-        replies[0] = prefixed(replies[0], texts.render("cust_yes_we_do"))
     if price and replies:  # "¿cuánto sale destapar la pileta? estoy en Gorriti 3400": the price leads
         replies[0] = prefixed(replies[0], price[0].body)
         turn.save(priced_at=turn.now.isoformat())
@@ -136,6 +133,10 @@ def start(turn: Turn) -> list[Reply]:
         # One message, not two: the notice leads the first question.
         notice = texts.render("closed_now", opening=describe_opening(turn.org, turn.now)).strip()
         replies[0] = prefixed(replies[0], notice)
+    if replies and not also and not price and turn.result.service \
+            and asks_if_we_do(fold_aligned(turn.text or "")):
+        # "¿hacen instalación de aires?" is a question: its "sí" first, then the rest
+        replies[0] = prefixed(replies[0], texts.render("cust_yes_we_do"))
     return replies
 
 

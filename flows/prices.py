@@ -170,7 +170,13 @@ def _asked(turn: Turn):
     return _lines(turn, text[follow.end():]) or None
 
 
+# What asks for the whole, not for a piece of work: "¿cuánto me van a cobrar al final?"
+_WHOLE = re.compile(r"\b(?:al\s+final|en\s+total|el\s+total|total|todo|mas\s+o\s+menos|masomenos"
+                    r"|aprox\w*|mas\s+que\s+nada)\b")
+
+
 def _lines(turn: Turn, words: str):
+    words = _WHOLE.sub(" ", fold_aligned(words))
     if not words.strip():
         return []
     return match_lines(turn.session, words, None).lines[:MAX_ITEMS]  # no amount: items only

@@ -179,7 +179,8 @@ def _lines(turn: Turn, words: str):
     words = _WHOLE.sub(" ", fold_aligned(words))
     if not words.strip():
         return []
-    return match_lines(turn.session, words, None).lines[:MAX_ITEMS]  # no amount: items only
+    # no amount: items only, and only those that are the work asked about
+    return match_lines(turn.session, words, None, quote=True).lines[:MAX_ITEMS]
 
 
 def _priced_lately(turn: Turn) -> bool:

@@ -264,15 +264,16 @@ def stated_amount(text: str) -> Decimal | None:
     return None if value is None else Decimal(str(value)).quantize(CENT)
 
 
-def match_lines(session: Session, text: str, amount: Decimal | float | None) -> WorkSummary:
+def match_lines(session: Session, text: str, amount: Decimal | float | None, *,
+                quote: bool = False) -> WorkSummary:
     """Price the work named in `text` with the active price book and reconcile with `amount`
-    (see `core.jobs.work_summary.price_work`)."""
+    (see `core.jobs.work_summary.price_work`; `quote` for a price a customer asks)."""
     folded = fold_aligned(text or "")
     if amount is not None and (listed := listed_items(folded)) \
             and sum(Decimal(str(value)) for _, _, value in listed) == Decimal(str(amount)):
         return _as_listed(text, listed)
     materials = materials_part(folded) if amount is not None else None
-    return price_work(session, _pieces(text), amount, materials)
+    return price_work(session, _pieces(text), amount, materials, quote=quote)
 
 
 def _as_listed(text: str, listed: list[tuple[int, int, float]]) -> WorkSummary:

@@ -159,6 +159,34 @@ def test_service_verbs_and_the_object_decide(pg_db, org):
     assert summary.lines[0].said == "destape el inodoro"
 
 
+def test_the_thing_after_a_work_noun_decides(pg_db, org):
+    # "service | del calefactor": the thing serviced, not a detail of the service
+    org_id, _ = org
+    with pg_db.org_session(org_id) as s:
+        summary = match_lines(s, "hice el service del calefactor", None)
+    assert summary.lines == [] and summary.unmatched == ["service del calefactor"]
+
+
+# A price a customer asks is read by nobody before it is sent (a technician checks their own
+# lines): only the item that is the work asked about, never the price book's nearest one
+@pytest.mark.parametrize(("text", "code"), [
+    ("el service del termotanque", "GAS-TERMO"),
+    ("arreglar el termotanque", "GAS-TERMO"),  # a repair is a service
+    ("destapar el inodoro", "PL-DESTINO"),
+    ("cambiar el disyuntor", "EL-DISYMO"),  # changing one is fitting a new one
+    ("cambiar el cuerito", "PL-CUERITO"),
+    ("instalar un termotanque", None),  # installing one is no service of it
+    ("la instalación de un split", None),  # no disyuntor
+    ("el service del calefón", None),  # no termotanque
+    ("destapar la pileta", None),  # neither the inodoro nor the cañería
+])
+def test_a_quote_is_only_the_work_asked_about(pg_db, org, text, code):
+    org_id, ids = org
+    with pg_db.org_session(org_id) as s:
+        summary = match_lines(s, text, None, quote=True)
+    assert [line.item_id for line in summary.lines] == ([ids[code]] if code else [])
+
+
 def test_quantity(pg_db, org):
     org_id, ids = org
     with pg_db.org_session(org_id) as s:

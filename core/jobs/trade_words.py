@@ -1,5 +1,5 @@
 """The trade's words a price book is matched with: the actions done to things ("cambio",
-"service") and which of them are the same work (folded)."""
+"service"), which of them are the same work, and the other names of a few parts (folded)."""
 
 from __future__ import annotations
 
@@ -24,6 +24,17 @@ _FAMILIES = (
                "ajuste", "sellado", "purga"}),
     frozenset({"destapacion", "desobstruccion"}),
 )
+
+# The other names of a part ("interruptor diferencial" is the disyuntor; an "enchufe" is a
+# tomacorriente), both ways
+_NAMES = (
+    ("disyuntor", "diferencial"),
+    ("termica", "termomagnetica"),
+    ("enchufe", "tomacorriente"),
+    ("canilla", "griferia"),
+)
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    word: tuple(other for other in pair if other != word) for pair in _NAMES for word in pair}
 
 
 def family(action: str) -> frozenset[str]:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from core.billing.price_book import list_items
 from core.customers.search import fold
-from core.jobs.trade_words import ACTIONS, same_work
+from core.jobs.trade_words import ACTIONS, SYNONYMS, same_work
 from core.models import PriceBookItem
 
 MATCH_CUTOFF = 70.0  # below this a piece of work is listed as unmatched, never priced
@@ -63,6 +63,10 @@ _STOP = words(
     "nuevo nueva nuevos nuevas viejo vieja viejos viejas roto rota rotos rotas otro otra"
 )
 _MODIFIER_START = words("de del para en con a al sin")
+# What follows tells what the thing does, not which it is: "el flexible | que pierde"
+_RELATIVE = words("que q porque xq pq")
+# A word of an item's name written short: "Flex. mallado", "Disy. diferencial"
+_ABBREVIATED = re.compile(r"([^\W\d_]{3,})\.")
 
 
 def _variants(word: str) -> tuple[str, ...]:
@@ -73,11 +77,14 @@ def _variants(word: str) -> tuple[str, ...]:
     return (word,)
 
 
-def _word_similarity(word: str, tokens: tuple[str, ...], alternatives: tuple[str, ...] = ()) -> float:
+def _word_similarity(word: str, tokens: tuple[str, ...], alternatives: tuple[str, ...] = (),
+                     short: frozenset[str] = frozenset()) -> float:
+    """0-100; `short` are the tokens written cut short ("flex" of "Flex."): the word they begin
+    ("flexible") is theirs."""
     best = 0.0
     for variant in (*_variants(word), *alternatives):
         for token in tokens:
-            if variant == token:
+            if variant == token or token in short and variant.startswith(token):
                 return 100.0
             score = fuzz.ratio(variant, token)
             if len(variant) >= 4 and token.startswith(variant):
@@ -92,6 +99,7 @@ class _Word:
     weight: float
     synonyms: tuple[str, ...] = ()
     modifier: bool = False
+    names: tuple[str, ...] = ()  # the thing's other names: they match, but break no ties
 
 
 @dataclass(frozen=True)
@@ -110,6 +118,8 @@ def _query(piece: WorkPiece, with_verb: bool = True) -> _Query:
     modifiers: list[str] = []
     part = head
     for token in _WORD.findall(piece.folded):
+        if head and token in _RELATIVE:
+            break
         if head and token in _MODIFIER_START:
             acted = part is head and len(head) == 1 and head[0] in ACTIONS
             part = thing if acted else modifiers
@@ -121,16 +131,17 @@ def _query(piece: WorkPiece, with_verb: bool = True) -> _Query:
     if verb and verb.service and verb.nouns:
         # "destapé la pileta": the action is the head, the object says which one.
         words.append(_Word(verb.nouns[0], 1.0, verb.nouns[1:]))
-        words += [_Word(w, _OBJECT_WEIGHT) for w in head + thing
+        words += [_Word(w, _OBJECT_WEIGHT, names=SYNONYMS.get(w, ())) for w in head + thing
                   if w not in verb.nouns]
     elif thing:
         # "service del termotanque": said as a service verb's, the action and its object
         words.append(_Word(head[0], 1.0, ACTIONS[head[0]]))
-        words += [_Word(w, _OBJECT_WEIGHT) for w in thing]
+        words += [_Word(w, _OBJECT_WEIGHT, names=SYNONYMS.get(w, ())) for w in thing]
     else:
         # The noun first, then what qualifies it ("flexible | común"): a missing qualifier
         # lowers the score without sinking it.
-        words += [_Word(w, 1.0 if i == 0 else _QUALIFIER_WEIGHT) for i, w in enumerate(head)]
+        words += [_Word(w, 1.0 if i == 0 else _QUALIFIER_WEIGHT, names=SYNONYMS.get(w, ()))
+                  for i, w in enumerate(head)]
     if not (verb and verb.service):
         hints = piece.verb.nouns if piece.verb else ()
     words += [_Word(w, _MODIFIER_WEIGHT, modifier=True) for w in modifiers]
@@ -143,10 +154,12 @@ def _query(piece: WorkPiece, with_verb: bool = True) -> _Query:
 class _Candidate:
     item: PriceBookItem
     tokens: tuple[str, ...]
+    short: frozenset[str] = frozenset()  # the name's words written cut short ("Flex.")
 
 
 def _candidates(session: Session) -> list[_Candidate]:
-    return [_Candidate(i, tuple(t for t in fold(i.name).split() if t not in _STOP))
+    return [_Candidate(i, tuple(t for t in fold(i.name).split() if t not in _STOP),
+                       frozenset(fold(w) for w in _ABBREVIATED.findall(i.name)))
             for i in list_items(session)]
 
 
@@ -155,7 +168,8 @@ def _names_work(query: _Query, cand: _Candidate) -> bool:
     said is in its name ("Service de calefactor" is no termotanque's), and it names no other
     work ("Service de termotanque" is not installing one)."""
     thing = query.thing
-    if thing is not None and _word_similarity(thing.text, cand.tokens) < _WORD_FLOOR:
+    if thing is not None and _word_similarity(thing.text, cand.tokens, thing.names,
+                                              cand.short) < _WORD_FLOOR:
         return False
     return same_work(query.actions, (t for t in cand.tokens if t in ACTIONS))
 
@@ -166,7 +180,8 @@ def _score(query: _Query, cand: _Candidate) -> tuple[float, float]:
         return 0.0, 0.0
     total = weighted = 0.0
     for word in query.words:
-        similarity = _word_similarity(word.text, cand.tokens, word.synonyms)
+        similarity = _word_similarity(word.text, cand.tokens, (*word.synonyms, *word.names),
+                                      cand.short)
         if similarity < _WORD_FLOOR:
             similarity = 0.0  # "canilla" is not a bit like "mochila": no partial credit
         # A modifier that matches confirms the item ("de 40"); one that does not barely counts.

@@ -187,6 +187,35 @@ def test_a_quote_is_only_the_work_asked_about(pg_db, org, text, code):
     assert [line.item_id for line in summary.lines] == ([ids[code]] if code else [])
 
 
+# The trade's words find a price book worded its own way: a word written short, a part's other
+# name, the part named before what is wrong with it
+WORDED_DIFFERENTLY = ("Flex. mallado 40 cm", "Interruptor diferencial 2x40 A",
+                      "Colocación de disy. bipolar", "Termomagnética 20 A",
+                      "Cambio de tomacorriente", "Visita de diagnóstico")
+
+
+@pytest.mark.parametrize(("text", "name", "left_out"), [
+    ("cambiar un flexible", "Flex. mallado 40 cm", None),
+    ("cambié 2 flexibles", "Flex. mallado 40 cm", None),
+    ("instalar un disyuntor", "Colocación de disy. bipolar", None),
+    ("cambiar el disyuntor", "Colocación de disy. bipolar", None),
+    ("cambiar el disyuntor", "Interruptor diferencial 2x40 A", "Colocación de disy. bipolar"),
+    ("cambiar la térmica", "Termomagnética 20 A", None),
+    ("cambiar un enchufe", "Cambio de tomacorriente", None),
+    ("cambiar el flexible que pierde", "Flex. mallado 40 cm", None),
+    ("cambiar el disyuntor porque salta", "Colocación de disy. bipolar", None),
+])
+def test_trade_words_find_items_worded_differently(pg_db, text, name, left_out):
+    org_id = create_org(pg_db, "Electricidad Sosa", slug="electricidad-sosa")
+    with pg_db.org_session(org_id) as s:
+        for item in WORDED_DIFFERENTLY:
+            if item != left_out:
+                create_item(s, {"name": item, "price": Decimal(10000)})
+        for quote in (False, True):
+            summary = match_lines(s, text, None, quote=quote)
+            assert [line.description for line in summary.lines] == [name], quote
+
+
 def test_quantity(pg_db, org):
     org_id, ids = org
     with pg_db.org_session(org_id) as s:

@@ -228,6 +228,18 @@ def test_quantity(pg_db, org):
     assert summary.total == Decimal("70000.00")
 
 
+def test_a_quantity_after_the_work_named_first(pg_db, org):
+    # "el service de 2 termotanques": the work, then how many things it was done to
+    org_id, ids = org
+    with pg_db.org_session(org_id) as s:
+        summary = match_lines(s, "hice el service de 2 termotanques y la instalación de los 3 disyuntores",
+                              None)
+    assert _lines(summary) == [
+        (ids["GAS-TERMO"], Decimal(2), Decimal("70000.00")),
+        (ids["EL-DISYMO"], Decimal(3), Decimal("45000.00")),
+    ]
+
+
 def test_the_same_item_twice_is_one_line(pg_db, org):
     org_id, ids = org
     with pg_db.org_session(org_id) as s:

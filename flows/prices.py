@@ -147,8 +147,9 @@ _COUNT_WORDS = {2: "dos", 3: "tres", 4: "cuatro", 5: "cinco", 6: "seis", 7: "sie
 _COUNTED = re.compile(r"\b(?:\d{1,2}|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|doce|par\s+de)"
                       r"\s+([a-z]+)")
 # Masculine nouns ending in -a, and feminine ones that do not ("el toma", "la llave")
-_MASCULINE_A = frozenset({"toma", "sistema", "problema", "clima", "tema", "dia", "programa"})
-_FEMININE = frozenset({"llave", "luz", "luce", "red", "fuente", "pared", "calle", "base", "clave"})
+_MASCULINE_A = frozenset({"toma", "sistema", "problema", "clima", "tema", "dia", "programa",
+                          "lavarropa", "secarropa", "lavavajilla"})
+_FEMININE = frozenset({"llave", "luz", "red", "fuente", "pared", "calle", "base", "clave"})
 
 
 def _shown(name: str, price, item: PriceBookItem | None, line, *, part: bool) -> dict:
@@ -164,7 +165,10 @@ def _shown(name: str, price, item: PriceBookItem | None, line, *, part: bool) ->
 
 def _feminine(noun: str) -> bool:
     """Whether a (folded, maybe plural) noun takes "la": canillas, térmicas, instalaciones."""
-    single = noun[:-2] if noun.endswith(("ces", "nes", "des")) else noun.removesuffix("s")
+    if noun.endswith("ces"):
+        single = noun[:-3] + "z"  # luces
+    else:
+        single = noun[:-2] if noun.endswith(("nes", "des")) else noun.removesuffix("s")
     if single in _MASCULINE_A or noun in _MASCULINE_A:
         return False
     return single in _FEMININE or single.endswith(("a", "cion", "sion", "dad", "tud", "umbre"))
@@ -206,7 +210,7 @@ def _asked(turn: Turn):
 
 
 # What asks for the whole, not for a piece of work: "¿cuánto me van a cobrar al final?"
-_WHOLE = re.compile(r"\b(?:al\s+final|en\s+total|el\s+total|total|todo|mas\s+o\s+menos|masomenos"
+_WHOLE = re.compile(r"\b(?:al\s+final|en\s+total|total|todo|mas\s+o\s+menos|masomenos"
                     r"|aprox\w*|mas\s+que\s+nada)\b")
 
 

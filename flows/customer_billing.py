@@ -25,7 +25,7 @@ from core.models import (
     Job,
 )
 from core.organizations import cuit_is_valid
-from flows import photos
+from flows import photos, prices
 from flows.turn import Turn
 from nlu.extract.message_kinds import asks_payment_plan, says_paid
 from nlu.extract.names import for_name
@@ -163,6 +163,8 @@ def payment_replies(turn: Turn) -> list[Reply]:
         return passed
     customer = turn.customer
     options = payment_options(turn.session, customer) if customer is not None else None
+    if (options is None or options.invoice_id is None) and (cost := _cost_asked(turn)):
+        return cost
     if options is None or options.invoice_id is None:
         # Nothing owed yet ("¿aceptan tarjeta? ¿en cuotas?" before a visit): the ways this
         # business takes, not "te paso los datos apenas estén"
@@ -178,6 +180,22 @@ def payment_replies(turn: Turn) -> list[Reply]:
     body = texts.render("cust_payment_options", amount=amount, link=options.link,
                         alias=options.alias, cbu=options.cbu, holder=options.holder)
     return [Text(body, preview_url=bool(options.link))]
+
+
+# How one pays, named in a question about money ("¿cuánto me cobran si pago con tarjeta?"): the
+# ways to pay are the answer, not a price
+_PAY_WAYS = re.compile(r"\b(?:tarjeta|efectivo|transfer\w*|mercado\s*pago|mp|cuotas|alias|cbu|link"
+                       r"|debito|credito|recargo)\b")
+
+
+def _cost_asked(turn: Turn) -> list[Reply] | None:
+    """"¿Cuánto me van a cobrar al final?" with nothing invoiced yet asks the cost, not how to
+    pay (the model reads the cobrar/pagar as a payment): what the price book says of the work,
+    or how the price is set and what the visit costs."""
+    text = turn.text or ""
+    if not prices.asks_price(text) or _PAY_WAYS.search(es_ar.folded(text)):
+        return None
+    return prices.answer(turn, offer_booking=turn.open_job is None)
 
 
 def _arrangement(turn: Turn) -> list[Reply] | None:

@@ -118,7 +118,8 @@ def _is_work(item: PriceBookItem) -> bool:
 def _priced(turn: Turn, lines) -> list[dict]:
     """The lines as the customer reads them: a part comes with the work of fitting it when the
     price book lists one for the same thing ("Instalación de canilla o grifería" before
-    "Canilla monocomando de cocina"), and is marked as the part."""
+    "Canilla monocomando de cocina"), and is marked as the part; a quantity asked ("3 splits")
+    is priced each and in total when the item is priced per unit."""
     book = {item.id: item for item in list_items(turn.session)}
     shown: list[dict] = []
     seen: set[int] = set()
@@ -128,17 +129,55 @@ def _priced(turn: Turn, lines) -> list[dict]:
         if part and (work := _work_for(book.values(), item, line.said)) is not None \
                 and work.id not in seen:
             seen.add(work.id)
-            shown.append({"name": work.name, "price": es_ar.pesos(work.price), "part": False})
+            shown.append(_shown(work.name, work.price, work, line, part=False))
         if line.item_id in seen:
             continue
         seen.add(line.item_id)
-        shown.append({"name": line.description, "price": es_ar.pesos(line.unit_price), "part": part})
+        shown.append(_shown(line.description, line.unit_price, item, line, part=part))
     return shown[:MAX_ITEMS]
+
+
+# The units of an item priced per thing (the price book's default is "unidad"); a visit, an
+# hour or a metre is not one per thing asked
+_PER_THING = frozenset({"unidad", "unidades", "u", "un", "und", "unid", "c u", "servicio", "equipo",
+                        "pieza"})
+_COUNT_WORDS = {2: "dos", 3: "tres", 4: "cuatro", 5: "cinco", 6: "seis", 7: "siete", 8: "ocho",
+                9: "nueve", 10: "diez"}
+# The thing counted: "3 splits", "dos canillas", "un par de llaves"
+_COUNTED = re.compile(r"\b(?:\d{1,2}|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|doce|par\s+de)"
+                      r"\s+([a-z]+)")
+# Masculine nouns ending in -a, and feminine ones that do not ("el toma", "la llave")
+_MASCULINE_A = frozenset({"toma", "sistema", "problema", "clima", "tema", "dia", "programa",
+                          "lavarropa", "secarropa", "lavavajilla"})
+_FEMININE = frozenset({"llave", "luz", "red", "fuente", "pared", "calle", "base", "clave"})
+
+
+def _shown(name: str, price, item: PriceBookItem | None, line, *, part: bool) -> dict:
+    """One line of the answer; with the price for the quantity asked when priced per thing."""
+    shown = {"name": name, "price": es_ar.pesos(price), "part": part, "total": None}
+    count = int(line.quantity) if line.quantity == int(line.quantity) else 1
+    if count > 1 and item is not None and es_ar.folded(item.unit) in _PER_THING:
+        counted = _COUNTED.search(es_ar.folded(line.said))
+        shown.update(total=es_ar.pesos(price * count), count=_COUNT_WORDS.get(count, str(count)),
+                     feminine=counted is not None and _feminine(counted.group(1)))
+    return shown
+
+
+def _feminine(noun: str) -> bool:
+    """Whether a (folded, maybe plural) noun takes "la": canillas, térmicas, instalaciones."""
+    if noun.endswith("ces"):
+        single = noun[:-3] + "z"  # luces
+    else:
+        single = noun[:-2] if noun.endswith(("nes", "des")) else noun.removesuffix("s")
+    if single in _MASCULINE_A or noun in _MASCULINE_A:
+        return False
+    return single in _FEMININE or single.endswith(("a", "cion", "sion", "dad", "tud", "umbre"))
 
 
 def _work_for(items, part: PriceBookItem, said: str) -> PriceBookItem | None:
     """The listed work of fitting `part`: a service whose name has the part's first word."""
-    words = [w for w in es_ar.folded(said or part.name).split() if w not in _STOP]
+    words = [w for w in _COUNTED.sub(r"\1", es_ar.folded(said or part.name)).split()
+             if w not in _STOP]
     head = words[0] if words else None
     if head is None:
         return None
@@ -170,10 +209,17 @@ def _asked(turn: Turn):
     return _lines(turn, text[follow.end():]) or None
 
 
+# What asks for the whole, not for a piece of work: "¿cuánto me van a cobrar al final?"
+_WHOLE = re.compile(r"\b(?:al\s+final|en\s+total|total|todo|mas\s+o\s+menos|masomenos"
+                    r"|aprox\w*|mas\s+que\s+nada)\b")
+
+
 def _lines(turn: Turn, words: str):
+    words = _WHOLE.sub(" ", fold_aligned(words))
     if not words.strip():
         return []
-    return match_lines(turn.session, words, None).lines[:MAX_ITEMS]  # no amount: items only
+    # no amount: items only, and only those that are the work asked about
+    return match_lines(turn.session, words, None, quote=True).lines[:MAX_ITEMS]
 
 
 def _priced_lately(turn: Turn) -> bool:

@@ -16,6 +16,7 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from core import es_ar
+from core.jobs.trade_words import ACTIONS
 from core.jobs.work_summary import (
     ADJUSTMENT_DESCRIPTION,
     CENT,
@@ -116,6 +117,8 @@ _QUANTITY_LEAD = re.compile(
     + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + r"))\s+(?=[a-z])"
 )
 _QUANTITY_TAIL = re.compile(r"\s+(?:x\s*(?P<a>\d{1,2})|(?P<b>\d{1,2})\s*x)$")
+# "la instalación de 3 splits": the work named first, the quantity with the thing
+_WORK_OF = re.compile(rf"^(?:{'|'.join(ACTIONS)})\s+(?:de|del)\s+(?:(?:los|las)\s+)?")
 _WORD = re.compile(r"[a-z0-9]+")
 
 
@@ -163,6 +166,8 @@ def _trim(folded: str, start: int, end: int) -> tuple[int, int]:
 
 
 def _quantity(folded: str) -> tuple[Decimal, str]:
+    if (work := _WORK_OF.match(folded)) and (counted := _quantity(folded[work.end():]))[0] != 1:
+        return counted[0], folded[:work.end()] + counted[1]
     m = _QUANTITY_LEAD.match(folded)
     if m:
         if m.group("pair"):
@@ -264,15 +269,16 @@ def stated_amount(text: str) -> Decimal | None:
     return None if value is None else Decimal(str(value)).quantize(CENT)
 
 
-def match_lines(session: Session, text: str, amount: Decimal | float | None) -> WorkSummary:
+def match_lines(session: Session, text: str, amount: Decimal | float | None, *,
+                quote: bool = False) -> WorkSummary:
     """Price the work named in `text` with the active price book and reconcile with `amount`
-    (see `core.jobs.work_summary.price_work`)."""
+    (see `core.jobs.work_summary.price_work`; `quote` for a price a customer asks)."""
     folded = fold_aligned(text or "")
     if amount is not None and (listed := listed_items(folded)) \
             and sum(Decimal(str(value)) for _, _, value in listed) == Decimal(str(amount)):
         return _as_listed(text, listed)
     materials = materials_part(folded) if amount is not None else None
-    return price_work(session, _pieces(text), amount, materials)
+    return price_work(session, _pieces(text), amount, materials, quote=quote)
 
 
 def _as_listed(text: str, listed: list[tuple[int, int, float]]) -> WorkSummary:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from core.billing.price_book import list_items
 from core.customers.search import fold
+from core.jobs.trade_words import ACTIONS, SYNONYMS, same_work
 from core.models import PriceBookItem
 
 MATCH_CUTOFF = 70.0  # below this a piece of work is listed as unmatched, never priced
@@ -62,6 +63,10 @@ _STOP = words(
     "nuevo nueva nuevos nuevas viejo vieja viejos viejas roto rota rotos rotas otro otra"
 )
 _MODIFIER_START = words("de del para en con a al sin")
+# What follows tells what the thing does, not which it is: "el flexible | que pierde"
+_RELATIVE = words("que q porque xq pq")
+# A word of an item's name written short: "Flex. mallado", "Disy. diferencial"
+_ABBREVIATED = re.compile(r"([^\W\d_]{3,})\.")
 
 
 def _variants(word: str) -> tuple[str, ...]:
@@ -72,11 +77,14 @@ def _variants(word: str) -> tuple[str, ...]:
     return (word,)
 
 
-def _word_similarity(word: str, tokens: tuple[str, ...], alternatives: tuple[str, ...] = ()) -> float:
+def _word_similarity(word: str, tokens: tuple[str, ...], alternatives: tuple[str, ...] = (),
+                     short: frozenset[str] = frozenset()) -> float:
+    """0-100; `short` are the tokens written cut short ("flex" of "Flex."): the word they begin
+    ("flexible") is theirs."""
     best = 0.0
     for variant in (*_variants(word), *alternatives):
         for token in tokens:
-            if variant == token:
+            if variant == token or token in short and variant.startswith(token):
                 return 100.0
             score = fuzz.ratio(variant, token)
             if len(variant) >= 4 and token.startswith(variant):
@@ -91,49 +99,79 @@ class _Word:
     weight: float
     synonyms: tuple[str, ...] = ()
     modifier: bool = False
+    names: tuple[str, ...] = ()  # the thing's other names: they match, but break no ties
 
 
 @dataclass(frozen=True)
 class _Query:
     words: tuple[_Word, ...]
     hints: tuple[str, ...]  # the verb's nouns, a tie-break only ("cambié" -> "cambio")
+    thing: _Word | None = None  # what the work is done to ("termotanque"), when said
+    actions: frozenset[str] = frozenset()  # what is done to it ("service", "instalacion")
 
 
 def _query(piece: WorkPiece, with_verb: bool = True) -> _Query:
-    # Spanish puts the head first: "flexible mallado | de la pileta de la cocina".
+    # Spanish puts the head first: "flexible mallado | de la pileta de la cocina"; after an
+    # action the thing it is done to comes first: "service | del termotanque | de la cocina".
     head: list[str] = []
+    thing: list[str] = []
     modifiers: list[str] = []
-    in_modifier = False
+    part = head
     for token in _WORD.findall(piece.folded):
+        if head and token in _RELATIVE:
+            break
         if head and token in _MODIFIER_START:
-            in_modifier = True
+            acted = part is head and len(head) == 1 and head[0] in ACTIONS
+            part = thing if acted else modifiers
         elif token not in _STOP:
-            (modifiers if in_modifier else head).append(token)
+            part.append(token)
     words: list[_Word] = []
     hints: tuple[str, ...] = ()
-    verb = piece.verb
-    if with_verb and verb and verb.service and verb.nouns:
+    verb = piece.verb if with_verb else None
+    if verb and verb.service and verb.nouns:
         # "destapé la pileta": the action is the head, the object says which one.
         words.append(_Word(verb.nouns[0], 1.0, verb.nouns[1:]))
-        words += [_Word(w, _OBJECT_WEIGHT) for w in head if w not in verb.nouns]
+        words += [_Word(w, _OBJECT_WEIGHT, names=SYNONYMS.get(w, ())) for w in head + thing
+                  if w not in verb.nouns]
+    elif thing:
+        # "service del termotanque": said as a service verb's, the action and its object
+        words.append(_Word(head[0], 1.0, ACTIONS[head[0]]))
+        words += [_Word(w, _OBJECT_WEIGHT, names=SYNONYMS.get(w, ())) for w in thing]
     else:
         # The noun first, then what qualifies it ("flexible | común"): a missing qualifier
         # lowers the score without sinking it.
-        words += [_Word(w, 1.0 if i == 0 else _QUALIFIER_WEIGHT) for i, w in enumerate(head)]
-        hints = verb.nouns if verb else ()
+        words += [_Word(w, 1.0 if i == 0 else _QUALIFIER_WEIGHT, names=SYNONYMS.get(w, ()))
+                  for i, w in enumerate(head)]
+    if not (verb and verb.service):
+        hints = piece.verb.nouns if piece.verb else ()
     words += [_Word(w, _MODIFIER_WEIGHT, modifier=True) for w in modifiers]
-    return _Query(tuple(words), hints)
+    actions = frozenset((verb.nouns if verb else ()) + tuple(w for w in head if w in ACTIONS))
+    named = next((w for w in words if not w.modifier and w.text not in ACTIONS), None)
+    return _Query(tuple(words), hints, named, actions)
 
 
 @dataclass(frozen=True)
 class _Candidate:
     item: PriceBookItem
     tokens: tuple[str, ...]
+    short: frozenset[str] = frozenset()  # the name's words written cut short ("Flex.")
 
 
 def _candidates(session: Session) -> list[_Candidate]:
-    return [_Candidate(i, tuple(t for t in fold(i.name).split() if t not in _STOP))
+    return [_Candidate(i, tuple(t for t in fold(i.name).split() if t not in _STOP),
+                       frozenset(fold(w) for w in _ABBREVIATED.findall(i.name)))
             for i in list_items(session)]
+
+
+def _names_work(query: _Query, cand: _Candidate) -> bool:
+    """Whether the item is the work asked about, not a neighbour of the price book: the thing
+    said is in its name ("Service de calefactor" is no termotanque's), and it names no other
+    work ("Service de termotanque" is not installing one)."""
+    thing = query.thing
+    if thing is not None and _word_similarity(thing.text, cand.tokens, thing.names,
+                                              cand.short) < _WORD_FLOOR:
+        return False
+    return same_work(query.actions, (t for t in cand.tokens if t in ACTIONS))
 
 
 def _score(query: _Query, cand: _Candidate) -> tuple[float, float]:
@@ -142,7 +180,8 @@ def _score(query: _Query, cand: _Candidate) -> tuple[float, float]:
         return 0.0, 0.0
     total = weighted = 0.0
     for word in query.words:
-        similarity = _word_similarity(word.text, cand.tokens, word.synonyms)
+        similarity = _word_similarity(word.text, cand.tokens, (*word.synonyms, *word.names),
+                                      cand.short)
         if similarity < _WORD_FLOOR:
             similarity = 0.0  # "canilla" is not a bit like "mochila": no partial credit
         # A modifier that matches confirms the item ("de 40"); one that does not barely counts.
@@ -212,7 +251,7 @@ class WorkSummary:
         return bool(self.unmatched or self.unsure) or any(line.doubtful for line in self.lines)
 
 
-def _best_line(piece: WorkPiece, candidates: list[_Candidate]) -> Line | None:
+def _best_line(piece: WorkPiece, candidates: list[_Candidate], quote: bool = False) -> Line | None:
     queries = [(_query(piece), 1.0)]
     if piece.carried and piece.verb and piece.verb.service:
         # "cargué gas, 2 flexibles": a verb carried over a comma may not apply; a bit less sure.
@@ -220,11 +259,13 @@ def _best_line(piece: WorkPiece, candidates: list[_Candidate]) -> Line | None:
     best_by_item: dict[int, tuple[float, float]] = {}
     for query, factor in queries:
         for c in candidates:
+            if quote and not _names_work(query, c):
+                continue
             score, rank = _score(query, c)
             score, rank = score * factor, rank * factor
             if rank > best_by_item.get(c.item.id, (0.0, -1.0))[1]:
                 best_by_item[c.item.id] = (score, rank)
-    scored = sorted(((best_by_item[c.item.id], c) for c in candidates),
+    scored = sorted(((best_by_item[c.item.id], c) for c in candidates if c.item.id in best_by_item),
                     key=lambda row: (-row[0][1], row[1].item.name, row[1].item.id))
     if not scored or scored[0][0][0] < MATCH_CUTOFF:
         return None
@@ -257,7 +298,7 @@ def _merge(matched: list[tuple[WorkPiece, Line]]) -> list[Line]:
 
 
 def price_work(session: Session, pieces: list[WorkPiece], amount: Decimal | float | None,
-               materials: Decimal | float | None = None) -> WorkSummary:
+               materials: Decimal | float | None = None, *, quote: bool = False) -> WorkSummary:
     """Price the pieces of work with the active price book and reconcile with `amount`.
 
     `amount` is what the technician said to charge (`Extraction.amount`): when given it is the
@@ -275,6 +316,9 @@ def price_work(session: Session, pieces: list[WorkPiece], amount: Decimal | floa
 
     `materials` is the part of `amount` the technician said was for materials ("25 de mano de
     obra más 8 de materiales"): it is a line of its own, and the work is priced against the rest.
+
+    `quote` is for a price a customer asks, which no person checks before it is read: an item
+    is taken only when it is the work asked about (`_names_work`), never its nearest neighbour.
     """
     stated = None if amount is None else Decimal(str(amount)).quantize(CENT, ROUND_HALF_UP)
     if stated is not None and stated <= 0:
@@ -282,7 +326,7 @@ def price_work(session: Session, pieces: list[WorkPiece], amount: Decimal | floa
     bought = None if materials is None or stated is None else \
         Decimal(str(materials)).quantize(CENT, ROUND_HALF_UP)
     if bought is not None and 0 < bought < stated:
-        summary = price_work(session, pieces, stated - bought)
+        summary = price_work(session, pieces, stated - bought, quote=quote)
         line = Line(item_id=None, description=MATERIALS_DESCRIPTION, quantity=Decimal(1),
                     unit_price=bought, said=MATERIALS_DESCRIPTION.lower())
         return replace(summary, materials=line, total=stated, stated_amount=stated)
@@ -291,7 +335,7 @@ def price_work(session: Session, pieces: list[WorkPiece], amount: Decimal | floa
     unmatched: list[str] = []
     unsure: list[str] = []
     for piece in pieces:
-        line = _best_line(piece, candidates)
+        line = _best_line(piece, candidates, quote)
         if line is None:
             unmatched.append(piece.text)
         elif stated is not None and line.doubtful:

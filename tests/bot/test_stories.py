@@ -11,7 +11,7 @@ Schema (a file holds one story, or a list of stories)::
       jobs: [{customer: Marta García, technician: Carlos Rodríguez, service: plumbing,
               status: scheduled|en_route|on_site, in_hours: 2, eta_minutes: 20}]
                                                # (or at_hour: 10 — today at 10:00 local)
-      price_book: [{name: Cambio de flexible, price: 12000, service: plumbing}]
+      price_book: [{name: Cambio de flexible, price: 12000, service: plumbing}]   # (unit: visita)
       business: {iva: responsable_inscripto, afip: true, mercadopago: true,   # invoicing: the
                  alias: plomeria.rapida, holder: Roberto Gómez}              # fake AFIP and MP
     steps:
@@ -206,7 +206,8 @@ class Story:
 
                 for item in setup["price_book"]:
                     create_item(s, {"name": item["name"], "price": str(item["price"]),
-                                    "service": item.get("service", "plumbing")})
+                                    "service": item.get("service", "plumbing"),
+                                    "unit": item.get("unit", "unidad")})
             for spec in setup.get("jobs") or []:
                 self._job(s, spec, techs, custs)
             if business := setup.get("business"):

@@ -159,6 +159,63 @@ def test_service_verbs_and_the_object_decide(pg_db, org):
     assert summary.lines[0].said == "destape el inodoro"
 
 
+def test_the_thing_after_a_work_noun_decides(pg_db, org):
+    # "service | del calefactor": the thing serviced, not a detail of the service
+    org_id, _ = org
+    with pg_db.org_session(org_id) as s:
+        summary = match_lines(s, "hice el service del calefactor", None)
+    assert summary.lines == [] and summary.unmatched == ["service del calefactor"]
+
+
+# A price a customer asks is read by nobody before it is sent (a technician checks their own
+# lines): only the item that is the work asked about, never the price book's nearest one
+@pytest.mark.parametrize(("text", "code"), [
+    ("el service del termotanque", "GAS-TERMO"),
+    ("arreglar el termotanque", "GAS-TERMO"),  # a repair is a service
+    ("destapar el inodoro", "PL-DESTINO"),
+    ("cambiar el disyuntor", "EL-DISYMO"),  # changing one is fitting a new one
+    ("cambiar el cuerito", "PL-CUERITO"),
+    ("instalar un termotanque", None),  # installing one is no service of it
+    ("la instalación de un split", None),  # no disyuntor
+    ("el service del calefón", None),  # no termotanque
+    ("destapar la pileta", None),  # neither the inodoro nor the cañería
+])
+def test_a_quote_is_only_the_work_asked_about(pg_db, org, text, code):
+    org_id, ids = org
+    with pg_db.org_session(org_id) as s:
+        summary = match_lines(s, text, None, quote=True)
+    assert [line.item_id for line in summary.lines] == ([ids[code]] if code else [])
+
+
+# The trade's words find a price book worded its own way: a word written short, a part's other
+# name, the part named before what is wrong with it
+WORDED_DIFFERENTLY = ("Flex. mallado 40 cm", "Interruptor diferencial 2x40 A",
+                      "Colocación de disy. bipolar", "Termomagnética 20 A",
+                      "Cambio de tomacorriente", "Visita de diagnóstico")
+
+
+@pytest.mark.parametrize(("text", "name", "left_out"), [
+    ("cambiar un flexible", "Flex. mallado 40 cm", None),
+    ("cambié 2 flexibles", "Flex. mallado 40 cm", None),
+    ("instalar un disyuntor", "Colocación de disy. bipolar", None),
+    ("cambiar el disyuntor", "Colocación de disy. bipolar", None),
+    ("cambiar el disyuntor", "Interruptor diferencial 2x40 A", "Colocación de disy. bipolar"),
+    ("cambiar la térmica", "Termomagnética 20 A", None),
+    ("cambiar un enchufe", "Cambio de tomacorriente", None),
+    ("cambiar el flexible que pierde", "Flex. mallado 40 cm", None),
+    ("cambiar el disyuntor porque salta", "Colocación de disy. bipolar", None),
+])
+def test_trade_words_find_items_worded_differently(pg_db, text, name, left_out):
+    org_id = create_org(pg_db, "Electricidad Sosa", slug="electricidad-sosa")
+    with pg_db.org_session(org_id) as s:
+        for item in WORDED_DIFFERENTLY:
+            if item != left_out:
+                create_item(s, {"name": item, "price": Decimal(10000)})
+        for quote in (False, True):
+            summary = match_lines(s, text, None, quote=quote)
+            assert [line.description for line in summary.lines] == [name], quote
+
+
 def test_quantity(pg_db, org):
     org_id, ids = org
     with pg_db.org_session(org_id) as s:
@@ -169,6 +226,18 @@ def test_quantity(pg_db, org):
     ]
     assert summary.lines[0].amount == Decimal("16000.00")
     assert summary.total == Decimal("70000.00")
+
+
+def test_a_quantity_after_the_work_named_first(pg_db, org):
+    # "el service de 2 termotanques": the work, then how many things it was done to
+    org_id, ids = org
+    with pg_db.org_session(org_id) as s:
+        summary = match_lines(s, "hice el service de 2 termotanques y la instalación de los 3 disyuntores",
+                              None)
+    assert _lines(summary) == [
+        (ids["GAS-TERMO"], Decimal(2), Decimal("70000.00")),
+        (ids["EL-DISYMO"], Decimal(3), Decimal("45000.00")),
+    ]
 
 
 def test_the_same_item_twice_is_one_line(pg_db, org):

@@ -54,7 +54,7 @@ from core.messaging import texts
 from core.messaging.replies import Button, Buttons, ListMessage, Reply, Row, Section, Text
 from core.models import ConversationRole, Direction, Message, User
 from flows import business_hours, handover, photos, prices, visit_addition
-from flows.booking_job import create_booked_job, emergency_advice, summary_address
+from flows.booking_job import JOB_SERVICE, create_booked_job, emergency_advice, summary_address
 from flows.buttons import AddressTap, BookingTap, ServiceTap, SlotTap
 from flows.engine import INTERRUPTIONS, FlowSpec
 from flows.steps import Flow, Step, prefixed
@@ -264,6 +264,13 @@ def _merge(turn: Turn) -> None:
     found = {}
     if r.service and not s.get("service"):
         found["service"] = r.service
+    elif r.service and s.get("priced_at") and r.intent == "new_job" and turn.tap is None \
+            and JOB_SERVICE.get(r.service) != JOB_SERVICE.get(s.get("service")) \
+            and not prices.asks(turn):
+        # the booking began with a price ("¿cuánto sale el service del termotanque?"); the problem
+        # told now ("se me tapó la pileta, estoy en Gorriti 3400") is what the visit is for
+        found.update(service=r.service, priced_at=None)
+        s = {**s, "description": None}
     if r.urgency and (not s.get("urgency") or r.urgency == "emergency"):
         found["urgency"] = r.urgency
     at_summary = turn.conversation.state == "confirm"

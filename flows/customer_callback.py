@@ -22,6 +22,7 @@ from core.messaging.replies import Reply
 from core.models import ConversationRole, Job, JobStatus
 from flows import handover
 from flows.booking_job import JOB_SERVICE
+from flows.customer_rating import FLOW_RATING
 from flows.job_lookup import local_date
 from flows.turn import Turn
 from nlu.extract.message_kinds import work_did_not_hold
@@ -38,8 +39,10 @@ def handle(turn: Turn) -> list[Reply] | None:
     if turn.role is not ConversationRole.CUSTOMER or turn.tap is not None or turn.customer is None:
         return None
     c = turn.conversation
-    if c.flow and turn.in_flow(c.flow):
-        return None  # an answer inside a flow (a booking's, a change's) is that flow's
+    if c.flow and c.flow != FLOW_RATING and turn.in_flow(c.flow):
+        # an answer inside a flow (a booking's, a change's) is that flow's; the stars asked
+        # after the job are no answer to wait for when the work failed
+        return None
     r = turn.result
     if r.urgency == "emergency" or not work_did_not_hold(es_ar.folded(turn.text or "")):
         return None

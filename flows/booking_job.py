@@ -18,7 +18,7 @@ from core.messaging import texts
 from core.messaging.replies import Reply, Text
 from core.models import Customer, Role
 from core.models.people import address_line
-from flows import photos
+from flows import photos, prices
 from flows.turn import Turn
 from nlu.extract.message_kinds import already_shut_off
 
@@ -105,8 +105,10 @@ def _dispatch_emergency(turn: Turn, job, customer: Customer, address: dict) -> l
                   phone=readable_phone(customer.phone or c.phone), name=customer.name,
                   link=job_link(turn.settings, job.id), technician=tech)
     log.info("emergency job dispatched (%s)", choice.why)
-    return [Text(texts.render("booked_emergency", number=job.number,
-                              technician=first_name(tech)))]
+    urgent = prices.urgent_visit(turn)
+    return [Text(texts.render("booked_emergency", number=job.number, technician=first_name(tech),
+                              visit=urgent[0] if urgent else None,
+                              visit_price=urgent[1] if urgent else None))]
 
 
 def _tell_technician(turn: Turn, job, change: str) -> None:

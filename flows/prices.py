@@ -13,6 +13,7 @@ from rapidfuzz import fuzz
 
 from core import es_ar
 from core.billing.price_book import list_items
+from core.jobs.opening import is_open
 from core.messaging import texts
 from core.messaging.replies import Reply, Text
 from core.models import ConversationRole, PriceBookItem, Urgency
@@ -233,6 +234,21 @@ def _priced_lately(turn: Turn) -> bool:
 def _open_job_work(turn: Turn) -> str:
     job = turn.open_job if turn.role is ConversationRole.CUSTOMER else None
     return (job.description or "") if job is not None else ""
+
+
+def urgent_visit(turn: Turn) -> tuple[str, str] | None:
+    """(name, price) of the urgent visit the price book lists for now, if any: one "fuera de
+    horario" only while the business is closed. Said when an emergency is dispatched, so the
+    customer knows what the visit costs before the technician rings (not on the invoice)."""
+    closed = turn.org is not None and not is_open(turn.org, turn.now)
+    for item in list_items(turn.session):
+        name = es_ar.folded(item.name)
+        if not (re.search(r"\bvisita\b", name) and re.search(r"\burgen|\bemergen", name)):
+            continue
+        if re.search(r"\bfuera\s+de(?:l)?\s+horario|\bnocturn|\bferiado", name) and not closed:
+            continue
+        return item.name, es_ar.pesos(item.price)
+    return None
 
 
 def _visit_price(turn: Turn) -> str | None:

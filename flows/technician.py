@@ -128,6 +128,10 @@ def handle(turn: Turn) -> list[Reply]:
         if stretch is not None:  # "¿qué tengo esta semana?", "¿y la semana que viene?"
             return _agenda(turn, stretch.first, stretch.last, stretch.label)
         return _agenda(turn, parse_date(turn.result.date))
+    if turn.in_flow(FLOW_DONE) and intent == "tech_job_done" and not _DONE_AGAIN.search(folded(turn.text)):
+        # "no, cobrale 40 mil en total" while the summary waits: a change to it, not a job done
+        # anew with "no" for its work
+        return TECH_DONE.walk(turn)
     action = INTENT_ACTIONS.get(intent)
     if action is not None:
         return _act_on_text(turn, action)
@@ -136,6 +140,10 @@ def handle(turn: Turn) -> list[Reply]:
     if turn.in_flow(FLOW_PICK):
         return TECH_PICK.walk(turn)
     return []
+
+
+# Said again that a job is done ("terminé lo de Ruiz, cobrale 20"): another summary, not a change
+_DONE_AGAIN = re.compile(r"\b(?:termin\w*|finalic\w*)\b")
 
 
 # ---- the agenda ----------------------------------------------------------------------------

@@ -5,6 +5,7 @@ hour on the day they name). The turn comes from `flows/technician.py`.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -92,17 +93,65 @@ def _ask_done(turn: Turn) -> list[Reply]:
 
 
 def _read_done(turn: Turn) -> bool:
-    """Confirmar / Cancelar, tapped or typed ("dale", "no lo cierres")."""
+    """Confirmar / Cancelar, tapped or typed ("dale", "no lo cierres"), or a change to the
+    summary typed instead ("agregá cambio de flexible", "cobrale 30 mil"): the summary again,
+    changed, for its OK."""
     tap = turn.tap
     if isinstance(tap, DoneTap) and tap.job_id == turn.slots.get("job_id"):
         decision = "yes" if tap.choice == "confirm" else "no"
     elif tap is None:
         decision = "no" if turn.said in NO_EXTRA else yes_or_no(turn.text)
+        if decision is None:
+            return _corrected(turn)
     else:
         decision = None
     if decision:
         turn.save(decision=decision)
     return decision is not None
+
+
+# A change to the summary: work or money added ("agregá cambio de flexible", "sumale 5000 de
+# materiales", "me olvidé, también cambié el cuerito"), or the total said again ("no, cobrale 30
+# mil", "eran 30 lucas")
+_ADDS = re.compile(r"\b(?:agreg\w*|suma\w*|sum[ae]|anad\w*|tambien|ademas|mas|faltaba|falto"
+                   r"|me\s+olvide|olvide)\b")
+_RETOTALS = re.compile(r"\b(?:cobr\w*|son|eran|era|total|pone|pon[eé]|en\s+realidad|corregi\w*"
+                       r"|cambia\s+el\s+(?:total|monto|precio))\b")
+
+
+_BARE_FIGURE = re.compile(r"(?<![\d.,])(\d{1,3}(?:\.\d{3})+|\d{3,7})(?![\d.,])")
+
+
+def _corrected(turn: Turn) -> bool:
+    """The summary changed by a typed correction, saved for the step to ask again; False when
+    the message changes nothing (it is then a miss, as before)."""
+    s, text = turn.slots, turn.text or ""
+    said = es_ar.folded(text)
+    amount = turn.result.amount if turn.result is not None and turn.result.amount else None
+    if amount is None:
+        amount = parse_stated_amount(text)
+    if amount is None and (bare := _BARE_FIGURE.search(text)):
+        # a figure alone is money here: the summary being changed is all about money
+        amount = Decimal(bare.group(1).replace(".", ""))
+    stated = Decimal(s["stated_amount"]) if s.get("stated_amount") else None
+    if amount is not None and _RETOTALS.search(said) and not _ADDS.search(said):
+        summary = match_lines(turn.session, s["said"], amount)  # the same work, the total said now
+        said_now = s["said"]
+    else:
+        added = match_lines(turn.session, text, amount)
+        if added.total <= 0 or not (_ADDS.search(said) or amount is not None):
+            return False
+        said_now = f"{s['said']}. {text}"
+        total = (stated + added.total) if stated is not None else None
+        summary = match_lines(turn.session, said_now, total)
+    if summary.total <= 0:
+        return False
+    job = turn.session.get(Job, s["job_id"])
+    customer = job.customer.name if job is not None and job.customer else None
+    paid = s.get("paid_on_site")
+    turn.save(**_summary_slots(job, summary, said_now),
+              body=_summary_body(summary, s["job_number"], customer, paid))
+    return True
 
 
 def _finish_done(turn: Turn) -> list[Reply]:

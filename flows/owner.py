@@ -55,7 +55,17 @@ def handle(turn: Turn) -> list[Reply]:
         return [Text(render_summary(summary, today=turn.today, money=money))]
     debtors = unpaid(turn.session)
     total = unpaid_total(turn.session)
-    return [Text(render_unpaid(debtors, total.total, total.debtors))]
+    owed = Text(render_unpaid(debtors, total.total, total.debtors))
+    said = es_ar.folded(turn.text or "")
+    if _PENDING.search(said) and not asks_money(said) and not _OWED.search(said):
+        # "¿qué hay pendiente?": the money owed and the work still to do, not only the money
+        return [owed, agenda_ahead(turn, week_ahead(turn.today), [])]
+    return [owed]
+
+
+# "¿qué hay pendiente?", "¿algo pendiente?" (not "¿qué pagos hay pendientes?", money alone)
+_PENDING = re.compile(r"\bpendientes?\b")
+_OWED = re.compile(r"\b(?:deb\w*|saldos?|pag\w*|deud\w*)\b")
 
 
 # "¿cuántos clientes tengo?", "¿cuántos clientes nuevos entraron este mes?" (not "¿cuántos

@@ -67,7 +67,11 @@ def tell_staff(turn: Turn) -> None:
     name = turn.user.name if technician and turn.user else c.profile_name
     phone = es_ar.readable_phone(c.phone) or c.wa_id
     job = turn.open_job
-    callback = (c.slots or {}).get("callback_job")  # a finished job's work that did not hold
+    # a finished job's work that did not hold, said this turn (read once: a later hand-over of
+    # this conversation is about something else)
+    callback = (c.slots or {}).get("callback_job")
+    if callback:
+        c.slots = {k: v for k, v in c.slots.items() if k != "callback_job"}
     wait = _minutes(turn.settings.handover_wait_minutes)
     turn.tell_staff(texts.render(
         "staff_person_wanted", who=name, phone=phone, technician=technician,

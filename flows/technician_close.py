@@ -115,10 +115,9 @@ def _read_done(turn: Turn) -> bool:
 # mil", "eran 30 lucas")
 _ADDS = re.compile(r"\b(?:agreg\w*|suma\w*|sum[ae]|anad\w*|tambien|ademas|mas|faltaba|falto"
                    r"|me\s+olvide|olvide)\b")
-_RETOTALS = re.compile(r"\b(?:cobr\w*|son|eran|era|total|pone|pon[eé]|en\s+realidad|corregi\w*"
+_RETOTALS = re.compile(r"\b(?:cobr\w*|son|eran|era|total|pone|en\s+realidad|corregi\w*"
                        r"|cambia\s+el\s+(?:total|monto|precio))\b")
-
-
+# a figure alone ("sumale 5000 de materiales") is money at a priced summary
 _BARE_FIGURE = re.compile(r"(?<![\d.,])(\d{1,3}(?:\.\d{3})+|\d{3,7})(?![\d.,])")
 
 
@@ -131,7 +130,6 @@ def _corrected(turn: Turn) -> bool:
     if amount is None:
         amount = parse_stated_amount(text)
     if amount is None and (bare := _BARE_FIGURE.search(text)):
-        # a figure alone is money here: the summary being changed is all about money
         amount = Decimal(bare.group(1).replace(".", ""))
     stated = Decimal(s["stated_amount"]) if s.get("stated_amount") else None
     if amount is not None and _RETOTALS.search(said) and not _ADDS.search(said):

@@ -121,6 +121,26 @@ _RETOTALS = re.compile(r"\b(?:cobr\w*|son|eran|era|total|pone|en\s+realidad|corr
 _BARE_FIGURE = re.compile(r"(?<![\d.,])(\d{1,3}(?:\.\d{3})+|\d{3,7})(?![\d.,])")
 
 
+# "sacá el flexible", "el cuerito no va", "borrá los materiales": a line taken off
+_REMOVES = re.compile(r"\b(?:saca\w*|quita\w*|borra\w*|elimina\w*|no\s+va\w*|no\s+lo\s+cobres"
+                      r"|no\s+cobres)\b")
+
+
+def _without_line(slots: dict, named: str) -> WorkSummary | None:
+    """The summary in `slots` without the one line whose words `named` (folded) says, the total
+    down by its amount; None when no line, or more than one, is meant."""
+    words = {w for w in named.split() if len(w) > 3}
+    lines = [Line(item_id=line["item_id"], description=line["description"],
+                  quantity=Decimal(line["quantity"]), unit_price=Decimal(line["unit_price"]),
+                  fitted=Decimal(line["amount"])) for line in slots.get("lines") or []]
+    meant = [line for line in lines if words & set(es_ar.folded(line.description).split())]
+    if len(meant) != 1 or len(lines) < 2:
+        return None
+    kept = [line for line in lines if line is not meant[0]]
+    return WorkSummary(lines=kept, unmatched=[], total=sum((line.amount for line in kept),
+                                                           Decimal("0.00")))
+
+
 def _corrected(turn: Turn) -> bool:
     """The summary changed by a typed correction, saved for the step to ask again; False when
     the message changes nothing (it is then a miss, as before)."""
@@ -132,7 +152,12 @@ def _corrected(turn: Turn) -> bool:
     if amount is None and (bare := _BARE_FIGURE.search(text)):
         amount = Decimal(bare.group(1).replace(".", ""))
     stated = Decimal(s["stated_amount"]) if s.get("stated_amount") else None
-    if amount is not None and _RETOTALS.search(said) and not _ADDS.search(said):
+    if (removed := _REMOVES.search(said)) and not _ADDS.search(said):
+        summary = _without_line(s, said[removed.end():])
+        if summary is None:
+            return False
+        said_now = ", ".join(line.description for line in summary.lines)
+    elif amount is not None and _RETOTALS.search(said) and not _ADDS.search(said):
         summary = match_lines(turn.session, s["said"], amount)  # the same work, the total said now
         said_now = s["said"]
     else:

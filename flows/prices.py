@@ -18,7 +18,7 @@ from core.messaging import texts
 from core.messaging.replies import Reply, Text
 from core.models import ConversationRole, PriceBookItem, Urgency
 from flows.turn import Turn
-from flows.work_text import match_lines
+from flows.work_text import COUNT_WORDS, COUNTED, match_lines
 from nlu.extract.message_kinds import PRICE_QUESTION
 from nlu.extract.text import fold_aligned
 
@@ -142,11 +142,6 @@ def _priced(turn: Turn, lines) -> list[dict]:
 # hour or a metre is not one per thing asked
 _PER_THING = frozenset({"unidad", "unidades", "u", "un", "und", "unid", "c u", "servicio", "equipo",
                         "pieza"})
-_COUNT_WORDS = {2: "dos", 3: "tres", 4: "cuatro", 5: "cinco", 6: "seis", 7: "siete", 8: "ocho",
-                9: "nueve", 10: "diez"}
-# The thing counted: "3 splits", "dos canillas", "un par de llaves"
-_COUNTED = re.compile(r"\b(?:\d{1,2}|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|doce|par\s+de)"
-                      r"\s+([a-z]+)")
 # Masculine nouns ending in -a, and feminine ones that do not ("el toma", "la llave")
 _MASCULINE_A = frozenset({"toma", "sistema", "problema", "clima", "tema", "dia", "programa",
                           "lavarropa", "secarropa", "lavavajilla"})
@@ -158,8 +153,8 @@ def _shown(name: str, price, item: PriceBookItem | None, line, *, part: bool) ->
     shown = {"name": name, "price": es_ar.pesos(price), "part": part, "total": None}
     count = int(line.quantity) if line.quantity == int(line.quantity) else 1
     if count > 1 and item is not None and es_ar.folded(item.unit) in _PER_THING:
-        counted = _COUNTED.search(es_ar.folded(line.said))
-        shown.update(total=es_ar.pesos(price * count), count=_COUNT_WORDS.get(count, str(count)),
+        counted = COUNTED.search(es_ar.folded(line.said))
+        shown.update(total=es_ar.pesos(price * count), count=COUNT_WORDS.get(count, str(count)),
                      feminine=counted is not None and _feminine(counted.group(1)))
     return shown
 
@@ -177,7 +172,7 @@ def _feminine(noun: str) -> bool:
 
 def _work_for(items, part: PriceBookItem, said: str) -> PriceBookItem | None:
     """The listed work of fitting `part`: a service whose name has the part's first word."""
-    words = [w for w in _COUNTED.sub(r"\1", es_ar.folded(said or part.name)).split()
+    words = [w for w in COUNTED.sub(r"\1", es_ar.folded(said or part.name)).split()
              if w not in _STOP]
     head = words[0] if words else None
     if head is None:
@@ -236,31 +231,36 @@ def _open_job_work(turn: Turn) -> str:
     return (job.description or "") if job is not None else ""
 
 
+# A price-book item that is a visit, an urgent one, and one only for out of hours
+_VISIT = re.compile(r"\bvisita\b")
+_URGENT = re.compile(r"\burgen|\bemergen")
+_OUT_OF_HOURS = re.compile(r"\bfuera\s+de(?:l)?\s+horario|\bnocturn|\bferiado")
+
+
 def urgent_visit(turn: Turn) -> tuple[str, str] | None:
     """(name, price) of the urgent visit the price book lists for now, if any: one "fuera de
     horario" only while the business is closed. Said when an emergency is dispatched, so the
     customer knows what the visit costs before the technician rings (not on the invoice)."""
     closed = turn.org is not None and not is_open(turn.org, turn.now)
-    for item in list_items(turn.session):
+    for item in _visits(turn):
         name = es_ar.folded(item.name)
-        if not (re.search(r"\bvisita\b", name) and re.search(r"\burgen|\bemergen", name)):
-            continue
-        if re.search(r"\bfuera\s+de(?:l)?\s+horario|\bnocturn|\bferiado", name) and not closed:
-            continue
-        return item.name, es_ar.pesos(item.price)
+        if _URGENT.search(name) and (closed or not _OUT_OF_HOURS.search(name)):
+            return item.name, es_ar.pesos(item.price)
     return None
+
+
+def _visits(turn: Turn) -> list[PriceBookItem]:
+    return [item for item in list_items(turn.session) if _VISIT.search(es_ar.folded(item.name))]
 
 
 def _visit_price(turn: Turn) -> str | None:
     """The listed price of a visit ("Visita de diagnóstico"), if the price book has one; for
     an emergency booked, the urgent visit's when the book lists one ("Visita de urgencia")."""
-    visits = [item for item in list_items(turn.session)
-              if re.search(r"\bvisita\b", es_ar.folded(item.name))]
+    visits = _visits(turn)
     job = turn.open_job if turn.role is ConversationRole.CUSTOMER else None
+    urgent = [item for item in visits if _URGENT.search(es_ar.folded(item.name))]
     if job is not None and job.urgency is Urgency.EMERGENCY:
-        urgent = [item for item in visits if re.search(r"\burgen", es_ar.folded(item.name))]
         visits = urgent or visits
     else:
-        visits = [item for item in visits if not re.search(r"\burgen", es_ar.folded(item.name))] \
-            or visits
+        visits = [item for item in visits if item not in urgent] or visits
     return es_ar.pesos(visits[0].price) if visits else None

@@ -59,6 +59,7 @@ from flows.turn import Turn
 from flows.work_text import match_lines, render_work_summary
 from flows.work_text import stated_amount as parse_stated_amount
 from nlu.extract.message_kinds import paid_on_site
+from nlu.extract.numbers import DIGIT_NUMBER, parse_digits
 from nlu.schema import Extraction
 
 
@@ -117,8 +118,6 @@ _ADDS = re.compile(r"\b(?:agreg\w*|suma\w*|sum[ae]|anad\w*|tambien|ademas|mas|fa
                    r"|me\s+olvide|olvide)\b")
 _RETOTALS = re.compile(r"\b(?:cobr\w*|son|eran|era|total|pone|en\s+realidad|corregi\w*"
                        r"|cambia\s+el\s+(?:total|monto|precio))\b")
-# a figure alone ("sumale 5000 de materiales") is money at a priced summary
-_BARE_FIGURE = re.compile(r"(?<![\d.,])(\d{1,3}(?:\.\d{3})+|\d{3,7})(?![\d.,])")
 
 
 # "sacá el flexible", "el cuerito no va", "borrá los materiales": a line taken off
@@ -149,8 +148,11 @@ def _corrected(turn: Turn) -> bool:
     amount = turn.result.amount if turn.result is not None and turn.result.amount else None
     if amount is None:
         amount = parse_stated_amount(text)
-    if amount is None and (bare := _BARE_FIGURE.search(text)):
-        amount = Decimal(bare.group(1).replace(".", ""))
+    if amount is None:
+        # a figure alone ("sumale 5000 de materiales") is money at a priced summary
+        amount = next((Decimal(str(value)) for found in DIGIT_NUMBER.finditer(text)
+                       if (value := parse_digits(found.group())) and 100 <= value < 10_000_000),
+                      None)
     stated = Decimal(s["stated_amount"]) if s.get("stated_amount") else None
     if (removed := _REMOVES.search(said)) and not _ADDS.search(said):
         summary = _without_line(s, said[removed.end():])

@@ -117,6 +117,13 @@ _QUANTITY_LEAD = re.compile(
     + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + r"))\s+(?=[a-z])"
 )
 _QUANTITY_TAIL = re.compile(r"\s+(?:x\s*(?P<a>\d{1,2})|(?P<b>\d{1,2})\s*x)$")
+# A count of more than one and the thing counted, anywhere in a phrase: "3 splits", "dos
+# canillas", "un par de llaves" (group 1: the thing); and a count as it is written back
+COUNTED = re.compile(
+    r"\b(?:(?:un\s+)?par\s+de|\d{1,2}|"
+    + "|".join(sorted((w for w, n in _NUMBER_WORDS.items() if n > 1), key=len, reverse=True))
+    + r")\s+([a-z]+)")
+COUNT_WORDS = {n: w for w, n in _NUMBER_WORDS.items() if n > 1}
 # "la instalación de 3 splits": the work named first, the quantity with the thing
 _WORK_OF = re.compile(rf"^(?:{'|'.join(ACTIONS)})\s+(?:de|del)\s+(?:(?:los|las)\s+)?")
 _WORD = re.compile(r"[a-z0-9]+")

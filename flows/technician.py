@@ -72,7 +72,13 @@ from flows.buttons import DoneTap, JobActionTap
 from flows.engine import FlowSpec
 from flows.job_lookup import candidate_jobs, local_date, names_job
 from flows.steps import Flow, Step
-from flows.technician_close import TECH_DONE, cannot_complete, done_tapped, start_done
+from flows.technician_close import (
+    TECH_DONE,
+    cannot_complete,
+    changes_summary,
+    done_tapped,
+    start_done,
+)
 from flows.technician_jobs import (
     ACTIONS,
     AGENDA_LIMIT,
@@ -128,9 +134,10 @@ def handle(turn: Turn) -> list[Reply]:
         if stretch is not None:  # "¿qué tengo esta semana?", "¿y la semana que viene?"
             return _agenda(turn, stretch.first, stretch.last, stretch.label)
         return _agenda(turn, parse_date(turn.result.date))
-    if turn.in_flow(FLOW_DONE) and intent == "tech_job_done" and not _DONE_AGAIN.search(folded(turn.text)):
-        # "no, cobrale 40 mil en total" while the summary waits: a change to it, not a job done
-        # anew with "no" for its work
+    if turn.in_flow(FLOW_DONE) and (intent == "tech_job_done" or changes_summary(turn.text)) \
+            and not _DONE_AGAIN.search(folded(turn.text)):
+        # "no, cobrale 40 mil en total", "sumale 5.000 de materiales" while the summary waits: a
+        # change to it, not a job done anew with "no" for its work, nor an arrival
         return TECH_DONE.walk(turn)
     action = INTENT_ACTIONS.get(intent)
     if action is not None:

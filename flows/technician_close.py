@@ -125,6 +125,14 @@ _REMOVES = re.compile(r"\b(?:saca\w*|quita\w*|borra\w*|elimina\w*|no\s+va\w*|no\
                       r"|no\s+cobres)\b")
 
 
+def changes_summary(text: str | None) -> bool:
+    """Whether a message reads as a change to a priced summary ("sumale 5.000 de materiales",
+    "sacá el flexible"), whatever intent the model gave it: with a visit still marked on the way,
+    the model reads these as arriving or setting out."""
+    said = es_ar.folded(text or "")
+    return bool(_ADDS.search(said) or _RETOTALS.search(said) or _REMOVES.search(said))
+
+
 def _without_line(slots: dict, named: str) -> WorkSummary | None:
     """The summary in `slots` without the one line whose words `named` (folded) says, the total
     down by its amount; None when no line, or more than one, is meant."""

@@ -43,6 +43,7 @@ from core.jobs.scheduling import (
     at_same_time,
     contains_time,
     free_slots,
+    free_technicians,
     hold,
     is_slot_free,
     parse_slot_id,
@@ -432,10 +433,18 @@ def _pick(turn: Turn, slot, *, now: datetime, holds_at: datetime | None = None):
     another's is only taken if free (one held elsewhere is another pick or booking under way,
     and waiting on a second lock could deadlock with it)."""
     mine = turn.conversation.id
-    candidates = [slot, *at_same_time(turn.session, slot)]
-    for n, candidate in enumerate(candidates):
-        if _lock_technician(turn, candidate, wait=n == 0) and is_slot_free(
-                turn.session, turn.org, candidate, now=now, holder=mine, holds_at=holds_at):
+    _lock_technician(turn, slot)
+    others = at_same_time(turn.session, slot)
+    # Whoever is free then, read once for all: the offered technician's answer holds (their row
+    # is locked); another's is read again once their row is (a booking may have committed since).
+    free = free_technicians(turn.session, turn.org, [slot, *others], now=now, holder=mine,
+                            holds_at=holds_at)
+    if slot.technician_id in free:
+        return slot
+    for candidate in others:
+        if (candidate.technician_id in free and _lock_technician(turn, candidate, wait=False)
+                and is_slot_free(turn.session, turn.org, candidate, now=now, holder=mine,
+                                 holds_at=holds_at)):
             return candidate
     return None
 

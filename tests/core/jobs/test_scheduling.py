@@ -340,6 +340,31 @@ def test_a_slot_picked_by_one_customer_is_held_from_the_others(pg_db, org_id):
                                            holds_at=later)
 
 
+
+def test_who_is_free_at_some_hours_is_read_for_every_technician_at_once(pg_db, org_id):
+    # Monday 14 to 16: Carlos has a visit, Laura's hours are held by Marta's booking, Diego
+    # works mornings only and Pedro is free. One look tells Julia that only Pedro is, and Marta
+    # that Laura and Pedro are.
+    carlos = technician(pg_db, org_id, "Carlos", "+5491155550101")
+    laura = technician(pg_db, org_id, "Laura", "+5491155550102")
+    diego = technician(pg_db, org_id, "Diego", "+5491155550103",
+                       working_hours={"mon": [["08:00", "12:00"]]})
+    pedro = technician(pg_db, org_id, "Pedro", "+5491155550104")
+    book(pg_db, org_id, carlos, at(MON, 15))
+    hours = [Slot(at(MON, 14), at(MON, 16), who) for who in (carlos, laura, diego, pedro)]
+    marta = _conversation_holding(pg_db, org_id, "5491166660001", hours[1], at(MON, 9))
+    julia = _conversation_holding(pg_db, org_id, "5491166660002", None, at(MON, 9))
+    with pg_db.org_session(org_id) as s:
+        org = s.get(Organization, org_id)
+        now = at(MON, 9, 10)
+        assert scheduling.free_technicians(s, org, hours, now=now, holder=julia) == {pedro}
+        assert scheduling.free_technicians(s, org, hours, now=now, holder=marta) == {laura, pedro}
+        assert scheduling.free_technicians(s, org, hours, now=at(MON, 13, 30)) == set()  # too late
+        assert scheduling.free_technicians(s, org, [], now=now) == set()
+        with pytest.raises(ValueError):
+            scheduling.free_technicians(s, org, [hours[0], Slot(at(MON, 16), at(MON, 18), laura)],
+                                        now=now)
+
 # --- labels and ids --------------------------------------------------------------------------
 
 

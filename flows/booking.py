@@ -101,11 +101,11 @@ def start(turn: Turn) -> list[Reply]:
     also = second_request(fold_aligned(turn.text or ""), turn.result.service)
     r = turn.result
     # "¿cobran la visita si después no hacen el trabajo?": a question about prices that names no
-    # trade nor place is answered, with the offer to book, not followed by "¿qué tipo de trabajo
-    # necesitás?" as if a visit had been asked for
+    # trade nor place is answered, with the offer to book (unless a visit is booked already), not
+    # followed by "¿qué tipo de trabajo necesitás?" as if a visit had been asked for
     price_only = not r.service and not r.address and r.urgency != "emergency" and not pending
     price = None if also and not prices.asks_price((turn.text or "")[:also[0]]) \
-        else prices.answer(turn, offer_booking=price_only)
+        else prices.answer(turn, offer_booking=price_only and turn.open_job is None)
     if price and price_only:
         c.misses = 0
         return price

@@ -241,7 +241,12 @@ def add_to_description(session: Session, job_id: int, addition: str, actor: str)
 
 
 def schedule(session: Session, job_id: int, start: datetime, end: datetime | None, actor: str) -> Job:
-    """Set or change the visit window; a pending job becomes scheduled."""
+    """Set or change the visit window; a pending job becomes scheduled.
+
+    An emergency moved to a visit that starts after its own window has ended ("ya cerré la
+    llave, que venga mañana") can wait: it stays urgent, no longer an emergency (no one is sent
+    at once, nor is it counted or priced as one). Moved within its window (an ETA put right), it
+    stays an emergency."""
     end = end or start + timedelta(hours=2)
     try:
         _check_window(start, end)
@@ -254,10 +259,15 @@ def schedule(session: Session, job_id: int, start: datetime, end: datetime | Non
     job.scheduled_start, job.scheduled_end = start, end
     job.updated_at = utcnow()
     kind = "rescheduled" if before[0] else "scheduled"
-    _event(session, job, kind, actor, data={"start": start.isoformat(), "end": end.isoformat()})
+    data = {"start": start.isoformat(), "end": end.isoformat()}
+    changes = {"from": [b.isoformat() if b else None for b in before],
+               "to": [start.isoformat(), end.isoformat()]}
+    if job.urgency is Urgency.EMERGENCY and before[1] is not None and start >= before[1]:
+        job.urgency = Urgency.URGENT
+        data["urgency"] = changes["urgency"] = [Urgency.EMERGENCY.value, Urgency.URGENT.value]
+    _event(session, job, kind, actor, data=data)
     audit.record(session, actor=actor, action=f"job.{kind}", entity_type="job", entity_id=job.id,
-                 data={"from": [b.isoformat() if b else None for b in before],
-                       "to": [start.isoformat(), end.isoformat()]})
+                 data=changes)
     session.flush()
     if job.status in (S.PENDING, S.NEEDS_FOLLOWUP):
         transition(session, job.id, S.SCHEDULED, actor)

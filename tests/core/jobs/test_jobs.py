@@ -141,6 +141,32 @@ def test_scheduling_without_window_and_en_route_without_technician_are_refused(d
         assert kinds == ["created", "scheduled", "status", "assigned", "status"]
 
 
+def test_an_emergency_moved_past_its_window_is_urgent_no_longer_an_emergency(db, org):
+    # Booked for now to two hours from now; an ETA put right inside that window keeps it an
+    # emergency, a visit tomorrow morning makes it an urgent job, said in its history and audit.
+    org_id, customer_id, tech_id = org
+    with db.org_session(org_id) as s:
+        job_id = jobs.create_job(s, {"customer_id": customer_id, "service": "plumbing",
+                                     "urgency": "emergency", "technician_id": tech_id}).id
+        jobs.schedule(s, job_id, START, START + timedelta(hours=2), "whatsapp:5491155550000")
+        jobs.schedule(s, job_id, START + timedelta(minutes=40), START + timedelta(hours=2), "user:1")
+        assert s.get(Job, job_id).urgency == "emergency"
+        tomorrow = START + timedelta(hours=20)
+        jobs.schedule(s, job_id, tomorrow, tomorrow + timedelta(hours=2), "whatsapp:5491155550000")
+        assert s.get(Job, job_id).urgency == "urgent"
+        last = s.scalars(select(JobEvent).where(JobEvent.job_id == job_id)
+                         .order_by(JobEvent.id.desc())).first()
+        assert last.data["urgency"] == ["emergency", "urgent"]
+        audit = s.scalars(select(AuditEntry).where(AuditEntry.action == "job.rescheduled")
+                          .order_by(AuditEntry.id.desc())).first()
+        assert audit.data["urgency"] == ["emergency", "urgent"]
+        # a normal job moved anywhere keeps its urgency
+        other = jobs.create_job(s, {"customer_id": customer_id, "service": "plumbing"}).id
+        jobs.schedule(s, other, START, None, "user:1")
+        jobs.schedule(s, other, tomorrow, None, "user:1")
+        assert s.get(Job, other).urgency == "normal"
+
+
 def test_other_organizations_jobs_are_not_found(db, org, make_org):
     job_id = _job_in(db, org, S.PENDING)
     other = make_org()

@@ -624,13 +624,81 @@ _CORNER = re.compile(
 )
 
 
+# The same corner written in lowercase, as most people write on WhatsApp ("estoy en gorriti y
+# thames, palermo", "en la esquina de rivadavia y acoyte", "av cabildo esq juramento"): the two
+# names end the clause (a comma, a full stop or the end follows), and are taken as streets only
+# when something says so (see `_lower_corner`).
+_LOWER_NAME = r"[a-záéíóúñü][\wáéíóúñü.]*(?:\s+[a-záéíóúñü][\wáéíóúñü.]*){0,2}?"
+_CLAUSE_END = r"(?=\s*(?:[,.;:!?\n(]|$))"
+_LOWER_CORNER = re.compile(
+    rf"(?:\b(?:estoy|estamos|vivo|vivimos|es|queda|quedo|direccion|dirección)\s+en\s+"
+    rf"(?:la\s+(?P<esq>esquina)\s+de\s+)?|\ben\s+la\s+(?P<esq2>esquina)\s+de\s+|^\s*)"
+    rf"(?P<a>{_LOWER_NAME})\s+y\s+(?P<b>{_LOWER_NAME}){_CLAUSE_END}"
+    rf"|\b(?P<c>{_LOWER_NAME})\s+(?:esquina|esq\.?)\s+(?P<d>{_LOWER_NAME}){_CLAUSE_END}",
+    re.IGNORECASE)
+_STREET_KIND = re.compile(r"(?:av|avda|avenida|calle|pje|pasaje|diag|diagonal|bv|boulevard)\.?\s")
+
+
+def _lower_corner(text: str, answering: bool) -> Address | None:
+    """A corner in lowercase. Words are no street by their case here, so the corner counts when
+    the message says "esquina", when it answers the question for the address, or when one name
+    has a word that is no common Spanish word ("gorriti y cabildo", not "estoy en casa y
+    trabajo") and the other is one too, one word or a kind of street ("av cabildo"); without
+    the word list, never. No word of either may be a stopword, nor either name a place."""
+    from nlu.extract.spoken import is_spanish, spanish_words  # the word list: loaded on use
+
+    for found in _LOWER_CORNER.finditer(text or ""):
+        cornered = bool(found.group("c") or found.group("esq") or found.group("esq2"))
+        if found.group("a") and found.start("a") == found.start() and not answering:
+            continue  # a corner that begins the message only answers the question for it
+        first, second = (found.group("a"), found.group("b")) if found.group("a") \
+            else (found.group("c"), found.group("d"))
+        second, place = _less_place(second)
+        if not all(_in_lowercase(name) for name in (first, second)):
+            continue  # "vino Carlos y Diego": names in capitals are the other reading's
+        names = [fold_aligned(name).lower().split() for name in (first, second)]
+        if any(not words or words[0] in STOPWORDS or words[-1] in STOPWORDS
+               or any(w in STOPWORDS and w not in CONNECTORS for w in words)
+               or " ".join(words) in LOCALITIES for words in names):
+            continue
+        proper = [any(not is_spanish(w) for w in words if w not in CONNECTORS) for words in names]
+        street_like = bool(spanish_words()) and any(proper) and all(
+            is_proper or len(words) == 1 or _STREET_KIND.match(" ".join(words) + " ")
+            for is_proper, words in zip(proper, names, strict=True))
+        if not (cornered or answering or street_like):
+            continue
+        unit, locality = _unit_and_locality(text, found.end())
+        return Address(street=f"{written_case(first.strip().lower())} y "
+                              f"{written_case(second.strip().lower())}",
+                       number=None, unit=unit,
+                       locality=place or locality or named_locality(text))
+    return None
+
+
+def _in_lowercase(name: str) -> bool:
+    """Written in lowercase, but for the kind of street it may begin with ("Av cabildo")."""
+    kind = _STREET_KIND.match(name.lower() + " ")
+    rest = name[kind.end():] if kind else name
+    return rest == rest.lower()
+
+
+def _less_place(name: str) -> tuple[str, str | None]:
+    """A corner's second name without a place written after it with no comma ("cabildo
+    belgrano" -> "cabildo", Belgrano)."""
+    words = name.split()
+    for n in range(1, len(words)):
+        if (key := fold_aligned(" ".join(words[n:])).lower()) in LOCALITIES:
+            return " ".join(words[:n]), LOCALITY_NAMES[key]
+    return name, None
+
+
 def find_corner(text: str, *, answering: bool = False) -> Address | None:
     """A corner given for the address, with the flat and the place written after it, or None.
     `answering`: the text answers "¿en qué dirección es?", so a corner may begin it uncued."""
     found = _CORNER.search(text or "")
     if found is None or (found.group("a") and found.start("a") == found.start()
                          and not answering):
-        return None
+        return _lower_corner(text, answering)
     first, second = (found.group("a"), found.group("b")) if found.group("a") \
         else (found.group("c"), found.group("d"))
     if fold_aligned(first).lower() in STOPWORDS or fold_aligned(second).lower() in STOPWORDS:

@@ -296,6 +296,20 @@ def test_the_hour_from_which_a_visit_can_be_received(text, hour):
     ("Corrientes y Pueyrredón", True, "Corrientes y Pueyrredón", None, None),   # the answer to "¿dónde?"
     ("Marta y Juan", False, None, None, None),                              # no cue: no corner
     ("vino Carlos y Diego", True, None, None, None),
+    # in lowercase, as most people write: a name no common word, the word "esquina", or the
+    # answer to "¿dónde?" says they are streets; written as streets are written
+    ("se me tapó la pileta, estoy en gorriti y thames, palermo", False, "Gorriti y Thames", None, "Palermo"),
+    ("pierde el calefon, estoy en gorriti y cabildo belgrano", False, "Gorriti y Cabildo", None, "Belgrano"),
+    ("en la esquina de juramento y cabildo", False, "Juramento y Cabildo", None, None),
+    ("av cabildo esq juramento, 3B", False, "Av. Cabildo y Juramento", "3B", None),
+    ("queda en av santa fe y pueyrredon, recoleta", False, "Av. Santa Fe y Pueyrredon", None, "Recoleta"),
+    ("juramento y cabildo", True, "Juramento y Cabildo", None, None),
+    ("estoy en juramento y cabildo", False, None, None, None),       # two common words: unsure
+    ("estoy en casa y trabajo", False, None, None, None),
+    ("estoy en lavalle y hace calor", False, None, None, None),
+    ("estoy en la oficina y vuelvo a las 6", False, None, None, None),
+    ("estoy en belgrano y palermo", False, None, None, None),         # places, not streets
+    ("tengo una perdida en el baño y la cocina", False, None, None, None),
 ])
 def test_a_corner_given_for_the_address(text, answering, street, unit, locality):
     from nlu.extract.address import find_corner

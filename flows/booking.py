@@ -61,7 +61,14 @@ from flows.engine import INTERRUPTIONS, FlowSpec
 from flows.steps import Flow, Step, prefixed
 from flows.turn import Turn
 from flows.understood import SERVICES
-from nlu.extract.address import find_corner, named_locality
+from nlu.extract.address import (
+    HEIGHT,
+    find_address,
+    find_corner,
+    locality_alone,
+    named_locality,
+    street_alone,
+)
 from nlu.extract.message_kinds import access_note, acknowledgement, asks_if_we_do
 from nlu.extract.names import FIRST_NAMES, for_name
 from nlu.extract.services import second_request
@@ -284,11 +291,20 @@ def _merge(turn: Turn) -> None:
     elif not s.get("address") and (corner := find_corner(
             turn.text, answering=turn.conversation.state == "address")):
         found["address"] = corner.model_dump()  # "Corrientes y Pueyrredón": a corner, no number
+    elif parts := _address_in_parts(turn):
+        found["address"] = parts
+    elif turn.conversation.state == "address" and not s.get("address") and not r.address \
+            and yes_or_no(turn.text) is None and (street := street_alone(turn.text)):
+        found["street"] = street  # "Gorriti": kept, and its height asked for
     if found.get("address") and not found["address"].get("locality") and s.get("locality"):
         found["address"]["locality"] = s["locality"]  # "estoy en Villa Devoto", then the street
     if not s.get("address") and not found.get("address") and not r.address \
             and (place := named_locality(turn.text)) and place != s.get("locality"):
         found["locality"] = place  # the barrio without a street: kept, and the street asked
+    elif s.get("address") and not s["address"].get("locality") and not r.address \
+            and (place := locality_alone(turn.text)):
+        # "Gorriti", "3400", then "Palermo": the barrio of the address just given
+        found["address"] = {**s["address"], "locality": place}
     if at_summary and s.get("slot") and turn.tap is None and (r.date or r.window or r.time) \
             and not found.get("address") and yes_or_no(turn.text) != "yes":
         # "mejor el martes" while the summary waits: the day changes, fresh times for it
@@ -354,6 +370,23 @@ def _read_service(turn: Turn) -> bool:
     return bool(turn.slots.get("service"))
 
 
+def _address_in_parts(turn: Turn) -> dict | None:
+    """An address sent in parts while it is asked for: over the lines of one burst ("Gorriti",
+    "3400", "Palermo"), or the height after a street sent alone ("Gorriti", then "al 3400")."""
+    s = turn.slots
+    if turn.conversation.state != "address" or s.get("address") or not turn.text:
+        return None
+    said = " ".join(turn.text.split())
+    tries = [said] if "\n" in turn.text.strip() else []
+    if s.get("street") and HEIGHT.match(said):
+        tries.append(f"{s['street']} {said}")
+    for text in tries:
+        found = find_address(text, answering=True)
+        if found is not None and found.number:
+            return found.model_dump()
+    return None
+
+
 def _read_address(turn: Turn) -> bool:
     tap, s = turn.tap, turn.slots
     if tap == AddressTap("same") and s.get("known_address"):
@@ -362,7 +395,8 @@ def _read_address(turn: Turn) -> bool:
         turn.save(known_address=None)
         return True  # asked again, now for the new one
     return bool(turn.slots.get("address")) or bool(turn.result.address or turn.pin) \
-        or find_corner(turn.text, answering=True) is not None  # merged right after
+        or find_corner(turn.text, answering=True) is not None \
+        or _address_in_parts(turn) is not None  # merged right after
 
 
 def _read_slot(turn: Turn) -> bool:
@@ -517,7 +551,8 @@ def _ask_address(turn: Turn) -> list[Reply]:
         return [Buttons(body=texts.render("ask_same_address", address=where),
                         buttons=(Button(AddressTap("same").encode(), "Sí, es ahí"),
                                  Button(AddressTap("other").encode(), "Otra dirección")))]
-    return [Text(texts.render("ask_address", locality=turn.slots.get("locality")))]
+    return [Text(texts.render("ask_address", locality=turn.slots.get("locality"),
+                              street=turn.slots.get("street")))]
 
 
 def _ask_slot(turn: Turn) -> list[Reply]:
@@ -638,7 +673,7 @@ BOOKING = Flow(
     merge=lambda turn: _merge(turn),
     retry_template="booking_retry",
     useful_slots=("service", "urgency", "date", "window", "time", "name", "media", "contact",
-                  "note", "locality", "address", "slot"),
+                  "note", "locality", "street", "address", "slot"),
     side_answer=lambda turn: _side_answer(turn),
     idle=IDLE,
     misses_before_person=MISSES_BEFORE_PERSON,

@@ -692,6 +692,54 @@ def _less_place(name: str) -> tuple[str, str | None]:
     return name, None
 
 
+# A street alone, the answer to "¿En qué dirección es?" that leaves the height for the next
+# message ("Gorriti", "en la calle gorriti", "av cabildo"), and the height sent after it ("3400",
+# "al 3400", "altura 3400 2°B").
+_STREET_ALONE = re.compile(
+    r"^\s*(?:(?:perd[oó]n|eh+|bueno|s[ií]|dale|ok|no)\s*[,.]?\s+)?"
+    r"(?:(?:es\s+)?(?:en\s+)?(?:la\s+)?(?:calle\s+(?=\S+)|sobre\s+)?)?"
+    r"(?P<name>(?:(?:av|avda|avenida|pje|pasaje|diag|diagonal|bv|boulevard)\.?\s+)?"
+    r"[^\W\d_][\w.'áéíóúñü]*(?:\s+[^\W\d_][\w.'áéíóúñü]*){0,3})\s*[.!]*\s*$",
+    re.IGNORECASE)
+HEIGHT = re.compile(r"^\s*(?:(?:es\s+)?(?:al|a\s+la\s+altura|altura|el|n[°º]|nro\.?|numero|número)\s*)?"
+                    r"(?=\d{1,5}\b)", re.IGNORECASE)
+
+
+def locality_alone(text: str) -> str | None:
+    """A barrio or town that is the whole message ("palermo", "en Villa Urquiza."), as the
+    address module writes it; None otherwise."""
+    words = fold_aligned(text or "").lower().strip(" .!,").split()
+    while words and words[0] in ("en", "es", "zona", "barrio", "de"):
+        words = words[1:]
+    return LOCALITY_NAMES.get(" ".join(words))
+
+
+def street_alone(text: str) -> str | None:
+    """The street of an answer that gives it without its height, written as streets are
+    written; None for anything else. Words say a street when written with capitals
+    after a kind of street ("av cabildo", "calle cabildo"), or when no common Spanish word
+    ("gorriti"): not "perdón", "no sé" or a barrio, which are no street."""
+    from nlu.extract.spoken import is_spanish, spanish_words  # the word list: loaded on use
+
+    found = _STREET_ALONE.match(text or "")
+    if found is None:
+        return None
+    name = found.group("name").strip().rstrip(".")
+    words = fold_aligned(name).lower().split()
+    if (words[0] in STOPWORDS or words[-1] in STOPWORDS or " ".join(words) in LOCALITIES
+            or any(w in STOPWORDS and w not in CONNECTORS for w in words)):
+        return None
+    if len("".join(words)) < 3:
+        return None  # "ok", "sí"
+    kind = _STREET_KIND.match(" ".join(words) + " ") or re.search(r"\bcalle\s", text or "", re.IGNORECASE)
+    # a capital past the first word ("Juan de Garay"): phones capitalize the first on their own
+    capitals = any(w[:1].isupper() for w in name.split()[1:]) and name != name.upper()
+    proper = bool(spanish_words()) and any(not is_spanish(w) for w in words if w not in CONNECTORS)
+    if not (kind or capitals or proper):
+        return None
+    return written_case(name.lower()) if name == name.lower() or name == name.upper() else name
+
+
 def find_corner(text: str, *, answering: bool = False) -> Address | None:
     """A corner given for the address, with the flat and the place written after it, or None.
     `answering`: the text answers "¿en qué dirección es?", so a corner may begin it uncued."""

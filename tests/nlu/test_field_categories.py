@@ -326,3 +326,42 @@ def test_a_corner_given_for_the_address(text, answering, street, unit, locality)
 ])
 def test_the_place_written_after_the_cross_streets(text, locality):
     assert find_address(text).locality == locality
+
+
+@pytest.mark.parametrize(("text", "street"), [
+    ("gorriti", "Gorriti"),                       # no common word: a street
+    ("en la calle gorriti", "Gorriti"),
+    ("calle cabildo", "Cabildo"),                 # a common word after "calle"
+    ("perdón, av cabildo", "Av. Cabildo"),
+    ("Juan de Garay", "Juan de Garay"),           # a capital past the first word
+    ("Cabildo", None),                            # phones capitalize the first word: unsure
+    ("Perdón", None),
+    ("palermo", None),                            # a barrio, not a street
+    ("ok", None),
+    ("no sé", None),
+    ("gorriti 3400", None),                       # with its height: a whole address
+])
+def test_a_street_sent_without_its_height(text, street):
+    from nlu.extract.address import street_alone
+
+    assert street_alone(text) == street
+
+
+@pytest.mark.parametrize(("text", "height"), [
+    ("3400", True), ("al 3400", True), ("altura 3400, 2B", True), ("n° 3400", True),
+    ("tres mil", False), ("mañana", False),
+])
+def test_the_height_sent_after_a_street(text, height):
+    from nlu.extract.address import HEIGHT
+
+    assert bool(HEIGHT.match(text)) is height
+
+
+@pytest.mark.parametrize(("text", "place"), [
+    ("palermo", "Palermo"), ("en Villa Urquiza.", "Villa Urquiza"), ("barrio belgrano", "Belgrano"),
+    ("palermo soho queda lindo", None), ("gorriti", None),
+])
+def test_a_barrio_that_is_the_whole_message(text, place):
+    from nlu.extract.address import locality_alone
+
+    assert locality_alone(text) == place

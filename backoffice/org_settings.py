@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from flask import Blueprint, abort, redirect, render_template, request
 
@@ -20,6 +20,7 @@ from core.organizations import (
     DAY_NAMES,
     DAYS,
     ORG_IVA_CONDITIONS,
+    set_day_closed,
     update_business,
     update_timing,
 )
@@ -54,6 +55,8 @@ DONE = {
     "afip": "Listo, guardamos el certificado y la clave de AFIP.",
     "mercadopago": "Listo, guardamos la conexión con Mercado Pago.",
     "deleted": "Listo, lo borramos.",
+    "closed": "Listo, ese día queda cerrado: no ofrecemos horarios.",
+    "opened": "Listo, ese día se trabaja con el horario de siempre.",
     "check": "Estamos probando la conexión; el resultado aparece acá en unos segundos.",
 }
 AFIP_FILE_MAX = 20 * 1024
@@ -148,6 +151,9 @@ def _render(*, business: dict | None = None, hours: dict | None = None, whatsapp
         secrets = secret_states(s) if is_owner else {}
         certificate = stored_certificate(s, Vault(settings().encryption_keys)) if is_owner else None
         org_cuit = org.cuit
+        today = now.astimezone(tz).date()
+        closed_days = [{"iso": d, "label": es_ar.weekday_date(date.fromisoformat(d)).capitalize()}
+                       for d in org.closed_days or [] if d >= today.isoformat()]
     checks = connection_status.load_all(redis(), user.org_id) if is_owner else {}
     waiting = any(r is not None and r.pending and not r.stuck(now) for r in checks.values())
     notice = DONE.get(request.args.get("done", "")) if request.method == "GET" else None
@@ -163,6 +169,7 @@ def _render(*, business: dict | None = None, hours: dict | None = None, whatsapp
         checks=checks, waiting=waiting, now=now, tz=tz, local_time=local_time,
         service_labels=connection_status.SERVICE_LABELS,
         default_quiet=settings().burst_quiet_seconds, default_cap=settings().burst_max_seconds,
+        closed_days=closed_days,
     ), status
 
 
@@ -217,6 +224,27 @@ def save_hours():
         errors.update(exc.errors)
         return _refused("hours", errors, form)
     return redirect("/app/settings?done=hours#hours")
+
+
+@bp.post("/closed-days")
+@requires(MANAGERS)
+def save_closed_day():
+    """A day the business does not open beyond its weekly hours (a holiday), or open again."""
+    user = current_user()
+    typed = (request.form.get("day") or "").strip()
+    closing = request.form.get("action") != "open"
+    try:
+        day = parse_date(typed, "closed_day")
+        if day is None:
+            raise FormError("closed_day", "Elegí el día que no trabajan.")
+        with db().org_session(user.org_id) as s:
+            today = datetime.now(UTC).astimezone(zone(s.get(Organization, user.org_id).time_zone)).date()
+            if closing and day < today:
+                raise FormError("closed_day", "Ese día ya pasó.")
+            set_day_closed(s, user.org_id, day, closing, today=today, actor=actor())
+    except FormError as exc:
+        return _refused("hours", {exc.field: exc.message})
+    return redirect(f"/app/settings?done={'closed' if closing else 'opened'}#closed-days")
 
 
 # ---- connections (owner only) -----------------------------------------------------------------

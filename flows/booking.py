@@ -36,7 +36,7 @@ from rapidfuzz import fuzz
 from sqlalchemy import select
 
 from core.es_ar import clock, day_phrase, folded, shortened, visit_phrase, weekday, yes_or_no
-from core.jobs.opening import describe_opening, is_open, next_opening
+from core.jobs.opening import describe_opening, is_closed_day, is_open, next_opening
 from core.jobs.scheduling import (
     HELD_UNTIL,
     LEAD_TIME,
@@ -599,9 +599,12 @@ def _asked_for(turn: Turn, offered) -> dict:
 
 
 def _closed_on(turn: Turn, day) -> str | None:
-    """"los domingos" when the business never opens on `day`'s weekday (its hours say so): the
-    reason there is no time that day, rather than "no me queda lugar"."""
+    """"los domingos" when the business never opens on `day`'s weekday (its hours say so), or
+    "el lunes 8/12" when the owner closed that day (a holiday): the reason there is no time that
+    day, rather than "no me queda lugar"."""
     hours = turn.org.business_hours
+    if day is not None and is_closed_day(turn.org, day):
+        return day_phrase(day, turn.today)
     if day is None or not any((hours or {}).values()) or day_ranges(hours, day, turn.zone):
         return None
     name = weekday(day)

@@ -20,6 +20,7 @@ Wire formats (kept stable: ids already sent to customers must still work when ta
     job:<job id>:<action>[:<eta>]         JobActionTap    on_the_way, arrived, done, cannot
     done:<confirm|cancel>:<job id>        DoneTap
     ask:<intent>                          ClarifyTap      what they meant, when the bot asked
+    closed:<YYYY-MM-DD>                   ClosedDayTap    tell the customers booked on a closed day
 """
 
 from __future__ import annotations
@@ -164,9 +165,18 @@ class ClarifyTap(CallbackData):
     pattern = re.compile(r"^ask:([a-z_]{2,40})$")
 
 
+@dataclass(frozen=True)
+class ClosedDayTap(CallbackData):
+    """The owner asking that the customers booked on a day they closed be told (`day` ISO)."""
+
+    day: str
+    prefix = "closed"
+    pattern = re.compile(r"^closed:(\d{4}-\d{2}-\d{2})$")
+
+
 KINDS: tuple[type[CallbackData], ...] = (
     MenuTap, ServiceTap, AddressTap, SlotTap, BookingTap, RescheduleTap, CancelTap, RateTap,
-    JobActionTap, DoneTap, ClarifyTap,
+    JobActionTap, DoneTap, ClarifyTap, ClosedDayTap,
 )
 _BY_PREFIX = {kind.prefix: kind for kind in KINDS}
 

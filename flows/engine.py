@@ -185,10 +185,12 @@ def _route(turn: Turn, parts: list[str]) -> list[Reply]:
     if turn.role is CUSTOMER and (noted := visit_addition.note_for_visit(turn)) is not None:
         return noted  # "avisame antes de llegar, no anda el portero": a word for the technician
     if turn.role is OWNER:
-        from flows import owner  # it imports this module for FlowSpec
+        from flows import owner, owner_days  # owner imports this module for FlowSpec
 
         if (answer := owner.follow_up(turn)) is not None:  # "¿y Diego?" after Carlos's days
             return answer
+        if (answer := owner_days.handle(turn)) is not None:
+            return answer  # "mañana no trabajamos, es feriado": the day closed
     if clarify.unsure(turn):
         return clarify.ask(turn)
     for spec in FLOWS:

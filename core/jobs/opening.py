@@ -2,20 +2,33 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from core import es_ar
-from core.jobs.time_ranges import aware, day_ranges
+from core.jobs.time_ranges import Range, aware, day_ranges
 from core.models import Organization
 
 _OPEN_NOW = "ahora"
 _NO_OPENING = "apenas podamos"
 
 
+def business_ranges(org: Organization, day: date, tz) -> list[Range]:
+    """When the business is open that local day: its weekly hours, none on a day it closed
+    (`Organization.closed_days`: a holiday, a day off)."""
+    if day.isoformat() in (org.closed_days or ()):
+        return []
+    return day_ranges(org.business_hours, day, tz)
+
+
+def is_closed_day(org: Organization, day: date) -> bool:
+    """Whether the owner closed that day beyond the weekly hours."""
+    return day.isoformat() in (org.closed_days or ())
+
+
 def is_open(org: Organization, at: datetime) -> bool:
     local = aware(at).astimezone(ZoneInfo(org.time_zone))
-    ranges = day_ranges(org.business_hours, local.date(), local.tzinfo)
+    ranges = business_ranges(org, local.date(), local.tzinfo)
     return any(lo <= local < hi for lo, hi in ranges)
 
 
@@ -25,8 +38,8 @@ def next_opening(org: Organization, at: datetime) -> datetime | None:
     local = aware(at).astimezone(tz)
     if is_open(org, local):
         return local
-    for offset in range(8):
-        for lo, _hi in day_ranges(org.business_hours, local.date() + timedelta(days=offset), tz):
+    for offset in range(15):  # a week, and a week more for the days it closed
+        for lo, _hi in business_ranges(org, local.date() + timedelta(days=offset), tz):
             if lo > local:
                 return lo
     return None

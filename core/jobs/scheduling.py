@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from core import es_ar
 from core.identity.users import technicians
+from core.jobs.opening import business_ranges
 from core.jobs.time_ranges import (
     Range,
     Timeline,
@@ -257,7 +258,7 @@ def _candidates(org: Organization, staff: list[User], booked: dict[int, Timeline
     free_at: dict[float, list[int]] = defaultdict(list)
     start_of: dict[float, datetime] = {}
     for day in days:
-        business = day_ranges(org.business_hours, day, tz)
+        business = business_ranges(org, day, tz)
         for user in staff:
             is_free = booked[user.id].is_free_seconds
             for lo, hi in _work_ranges(org, user, day, tz, business):
@@ -338,7 +339,7 @@ def _work_ranges(org: Organization, user: User, day: date, tz,
     """Where the business is open and the technician works; no hours of their own means the
     business's (`business`: the day's business ranges, when the caller has them already)."""
     if business is None:
-        business = day_ranges(org.business_hours, day, tz)
+        business = business_ranges(org, day, tz)
     if not user.working_hours:
         return business
     own = day_ranges(user.working_hours, day, tz)

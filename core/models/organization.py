@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import Boolean, CheckConstraint, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.models.base import Base, Timestamped, str_enum
+from core.models.base import Base, JSONType, Timestamped, str_enum
 from core.models.enums import IvaCondition, Service
 
 # {"mon": [["08:00", "18:00"]], ..., "sun": []}: several ranges a day allowed (split shifts).
@@ -45,6 +45,9 @@ class Organization(Timestamped, Base):
     time_zone: Mapped[str] = mapped_column(String(64), default="America/Argentina/Buenos_Aires")
     business_hours: Mapped[dict] = mapped_column(default=lambda: dict(DEFAULT_BUSINESS_HOURS))
     summary_hour: Mapped[int] = mapped_column(Integer, default=20)
+    # Local dates ("2026-12-08") the business does not open, beyond its weekly hours: a holiday,
+    # a day off (migration 0010; `core.jobs.opening.business_ranges` reads them).
+    closed_days: Mapped[list] = mapped_column(JSONType, default=list, server_default="[]")
     # Per-organization burst timing; None means the deployment default from settings.
     burst_quiet_seconds: Mapped[float | None]
     burst_cap_seconds: Mapped[float | None]

@@ -340,3 +340,24 @@ def zone_of(session: Session, org_id: int | None) -> ZoneInfo:
     session holds the organization already, as a burst does from its start."""
     org = session.get(Organization, org_id) if org_id is not None else None
     return es_ar.zone(org.time_zone if org else None)
+
+
+def set_day_closed(session: Session, org_id: int, day: date, closed: bool, *, today: date,
+                   actor: str = "system") -> bool:
+    """Close the business on `day` beyond its weekly hours (a holiday, a day off), or open it
+    again; days already past are dropped from the list. Whether anything changed; audited."""
+    org = session.get(Organization, org_id)
+    kept = sorted(d for d in (org.closed_days or []) if d >= today.isoformat())
+    key = day.isoformat()
+    wanted = sorted({*kept, key}) if closed else [d for d in kept if d != key]
+    if wanted == list(org.closed_days or []):
+        return False
+    changed = (key in wanted) != (key in (org.closed_days or []))
+    org.closed_days = wanted
+    org.updated_at = utcnow()
+    session.flush()
+    if changed:
+        audit.record(session, actor=actor, action="organization.day_closed" if closed
+                     else "organization.day_opened", entity_type="organization",
+                     entity_id=org.id, data={"day": key})
+    return changed

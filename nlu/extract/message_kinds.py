@@ -611,3 +611,40 @@ def asks_if_we_do(folded: str) -> bool:
     """Whether a customer opens asking if the business does some work (`fold_aligned` text: the
     question mark is kept)."""
     return bool(_ASKS_IF_WE_DO.search(folded))
+
+
+# An owner closing a day the business would open ("mañana no trabajamos, es feriado", "el lunes
+# no abrimos", "el 8 cerramos", "nos tomamos el viernes"), or opening it again ("al final el
+# lunes sí trabajamos", "mañana abrimos normal"). Statements, not questions ("¿mañana
+# trabajamos?"), and the whole day, not fewer hours ("mañana cerramos a las 13").
+# the business as a whole ("trabajamos", "se trabaja"), not one of the team ("Carlos no trabaja")
+_WE_WORK = (r"(?:vamos\s+a\s+(?:trabajar|abrir|atender|laburar|salir)|se\s+(?:trabaja|abre|atiende|labura)"
+            r"|trabajamos|abrimos|atendemos|laburamos|salimos)")
+_CLOSES_DAY = re.compile(
+    rf"\bno\s+{_WE_WORK}\b"
+    r"|\bcerramos\b(?!\s+(?:la|las|los|lo|un|una|con|eso|esto|el\s+(?!local|negocio|taller|comercio)))"
+    r"|\b(?:cerrado|cerrados)\b"
+    r"|\b(?:es|sera|por\s+ser|por\s+el)\s+feriado\b"
+    r"|\b(?:nos|me)\s+(?:tomamos|tomo)\s+(?:el\s+dia|el\s+\w+|franco|vacaciones)"
+    r"|\bdia\s+libre\b|\b(?:de\s+)?franco\b|\bno\s+hay\s+(?:atencion|trabajo|turnos)\b")
+_OPENS_DAY = re.compile(
+    rf"\b(?:si|igual)\s+{_WE_WORK}\b"
+    rf"|\b{_WE_WORK}\s+(?:igual|normal|normalmente|como\s+siempre)"
+    r"|\bno\s+(?:cerramos|cerramos\s+nada)\b|(?<!\bno\s)\b(?:volvemos\s+a\s+)?abrimos\b(?!\s+a\s+las)")
+_PARTIAL = re.compile(r"\b(?:a\s+las|hasta\s+las|desde\s+las|al\s+mediodia|temprano|"
+                      r"mas\s+temprano|medio\s+dia|a\s+la\s+(?:manana|tarde))\b")
+_ASKING = re.compile(r"[?¿]|^\s*(?:se\s+trabaja|trabajamos|abrimos|cerramos)\s*$")
+
+
+def closes_day(folded: str) -> bool:
+    """An owner's message saying the business does not open some day (`_CLOSES_DAY`)."""
+    if _ASKING.search(folded) or _PARTIAL.search(folded) or opens_day(folded):
+        return False
+    return _CLOSES_DAY.search(folded) is not None
+
+
+def opens_day(folded: str) -> bool:
+    """An owner's message saying the business opens after all on a day (`_OPENS_DAY`)."""
+    if _ASKING.search(folded) or _PARTIAL.search(folded):
+        return False
+    return _OPENS_DAY.search(folded) is not None

@@ -69,6 +69,7 @@ ROUTES = [
     ("GET", "/app/settings", MANAGERS),
     ("POST", "/app/settings/business", MANAGERS),  # empty form: the page with Spanish field errors
     ("POST", "/app/settings/hours", MANAGERS),
+    ("POST", "/app/settings/closed-days", MANAGERS),  # empty: the page asking for the day
     ("POST", "/app/settings/whatsapp", {O}),  # connections and secrets: the owner's alone
     ("POST", "/app/settings/afip", {O}),
     ("POST", "/app/settings/mercadopago", {O}),

@@ -154,6 +154,24 @@ def test_hours_errors_are_in_spanish_and_nothing_is_saved(signed_in, shop):
         before.business_hours, before.summary_hour, before.burst_quiet_seconds)
 
 
+def test_a_day_is_closed_and_opened_again_from_the_settings(signed_in, shop):
+    client = signed_in(Role.ADMIN)
+    soon = (datetime.now(UTC) + timedelta(days=5)).date()
+    assert post(client, "/app/settings/closed-days", day=soon.strftime("%d/%m/%Y")).status_code == 302
+    assert _org(shop).closed_days == [soon.isoformat()]
+    html = client.get("/app/settings").get_data(as_text=True)
+    assert f'value="{soon.isoformat()}"' in html and "Abrir" in html
+    # a day gone by is refused; an empty one too
+    gone = (datetime.now(UTC) - timedelta(days=3)).date()
+    html = post(client, "/app/settings/closed-days", day=gone.strftime("%d/%m/%Y")).get_data(as_text=True)
+    assert "Ese día ya pasó." in html
+    assert "Elegí el día que no trabajan." in post(client, "/app/settings/closed-days",
+                                                    day="").get_data(as_text=True)
+    assert post(client, "/app/settings/closed-days", day=soon.isoformat(),
+                action="open").status_code == 302
+    assert _org(shop).closed_days == []
+
+
 # ---- who sees what --------------------------------------------------------------------------
 
 def test_admin_sees_business_and_hours_but_not_connections(signed_in, shop):

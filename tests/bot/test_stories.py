@@ -10,7 +10,8 @@ Schema (a file holds one story, or a list of stories)::
                    addresses: [{street: Gorriti, number: "3400"}]}]
       jobs: [{customer: Marta García, technician: Carlos Rodríguez, service: plumbing,
               status: scheduled|en_route|on_site, in_hours: 2, eta_minutes: 20}]
-                                               # (or at_hour: 10 — today at 10:00 local)
+                                               # (or at_hour: 10 — today at 10:00 local; with
+                                               # in_days: 2, two days from today at 10:00)
       price_book: [{name: Cambio de flexible, price: 12000, service: plumbing}]   # (unit: visita)
       business: {iva: responsable_inscripto, afip: true, mercadopago: true,   # invoicing: the
                  alias: plomeria.rapida, holder: Roberto Gómez}              # fake AFIP and MP
@@ -255,8 +256,9 @@ class Story:
         if "at_hour" in spec:
             # today at that local hour, whatever time the suite runs at (stories about "today's
             # jobs" must not change meaning when a relative hour crosses midnight)
+            # (`in_days`: that many days from today, at that hour)
             local = datetime.now(BA).replace(hour=int(spec["at_hour"]), minute=0, second=0,
-                                             microsecond=0)
+                                             microsecond=0) + timedelta(days=int(spec.get("in_days", 0)))
             start = local.astimezone(UTC)
         else:
             start = datetime.now(UTC) + timedelta(hours=float(spec.get("in_hours", 2)))

@@ -1,0 +1,141 @@
+"""An owner closing a day the business would open, or opening it again, in words.
+
+"mañana no trabajamos, es feriado", "el lunes no abrimos", "el 8 cerramos": the day is closed
+(`Organization.closed_days`): no times are offered on it, a customer who asks for it is told the
+business does not work that day, and a message that day is answered as out of hours. The owner
+hears which visits are already booked for it, with a button to tell those customers: each gets
+new times to pick from (`flows.customer_reschedule`'s offer, the flow waiting for their tap),
+or, in the middle of something else with the bot, a word to choose another day. "al final el
+lunes sí trabajamos" opens the day again with the weekly hours. A weekly rule ("no trabajamos
+los domingos") is the business hours' (the back office's), and a message naming no day is none
+of this.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import select
+
+from core import es_ar
+from core.billing.reports import SERVICE_LABELS, agenda
+from core.jobs.scheduling import free_slots
+from core.jobs.time_ranges import day_ranges
+from core.links import back_office_link
+from core.messaging import texts
+from core.messaging.conversations import conversation_with
+from core.messaging.replies import Button, Buttons, Reply, Text
+from core.models import Job, JobStatus
+from core.organizations import set_day_closed
+from flows.buttons import ClosedDayTap, RescheduleTap
+from flows.customer_job_change import FLOW_RESCHEDULE, IDLE, visit
+from flows.technician_jobs import customer_wa_id
+from flows.turn import Turn, flow_active
+from nlu.extract.message_kinds import closes_day, opens_day
+
+# "los domingos", "todos los sábados": every week, not one day
+_WEEKLY = re.compile(r"\b(?:los|todos\s+los|cada)\s+(?:lunes|martes|miercoles|jueves|viernes|"
+                     r"sabados?|domingos?|feriados|findes?|fines\s+de\s+semana)\b")
+VISITS_SHOWN = 10
+OFFER_COUNT = 3
+TELL_TITLE = "Avisarles 📲"
+_BOOKED = (JobStatus.SCHEDULED, JobStatus.PENDING)
+
+
+def handle(turn: Turn) -> list[Reply] | None:
+    """The reply when an owner's message closes or opens a day, or taps to tell the customers
+    booked on a closed day; None for anything else."""
+    if isinstance(turn.tap, ClosedDayTap):
+        return _tell_customers(turn, date.fromisoformat(turn.tap.day))
+    if turn.tap is not None:
+        return None
+    said = es_ar.folded(turn.text or "")
+    closing = closes_day(said)
+    if not (closing or opens_day(said)) or _WEEKLY.search(said):
+        return None
+    day = _named_day(turn)
+    if day is None:
+        return None  # "no trabajamos más con ese corralón": no day, no closing
+    phrase = es_ar.day_phrase(day, turn.today)
+    if day < turn.today:
+        return [Text(texts.render("owner_day_past", day=phrase))]
+    changed = set_day_closed(turn.session, turn.org.id, day, closing, today=turn.today,
+                             actor=turn.actor)
+    if closing:
+        visits = agenda(turn.session, day, turn.org.time_zone)
+        body = texts.render(
+            "owner_day_closed", day=phrase, already=not changed,
+            # "mañana (martes 8/12)": a relative day with its date; "el martes 8/12" has it
+            date=None if any(c.isdigit() for c in phrase) else es_ar.weekday_date(day),
+            visits=[{"time": v.time_text, "customer": v.customer, "number": v.job_number,
+                     "service": SERVICE_LABELS.get(v.service, "trabajo"),
+                     "technician": v.technician} for v in visits[:VISITS_SHOWN]],
+            more=max(0, len(visits) - VISITS_SHOWN), link=back_office_link(turn.settings, "jobs"))
+        if not visits:
+            return [Text(body)]
+        return [Buttons(body=body, buttons=(Button(ClosedDayTap(day.isoformat()).encode(),
+                                                   TELL_TITLE),))]
+    hours = day_ranges(turn.org.business_hours, day, turn.zone)
+    return [Text(texts.render(
+        "owner_day_opened", day=phrase, already=not changed,
+        hours=" y ".join(f"de {es_ar.clock(lo)} a {es_ar.clock(hi)}" for lo, hi in hours),
+        link=back_office_link(turn.settings, "settings")))]
+
+
+def _tell_customers(turn: Turn, day: date) -> list[Reply]:
+    """Every customer booked on `day` (still closed) is asked to pick another day; the owner
+    hears whom the bot wrote to and whom it could not."""
+    phrase = es_ar.day_phrase(day, turn.today)
+    if day.isoformat() not in (turn.org.closed_days or ()):
+        return [Text(texts.render("owner_day_not_closed", day=phrase))]
+    told, unreachable = [], []
+    for job in _booked_on(turn, day):
+        name = es_ar.first_name(job.customer.name if job.customer else None)
+        who = f"{name or 'el cliente'} (#{job.number})"
+        if _ask_for_another_day(turn, job, phrase):
+            told.append(who)
+        else:
+            unreachable.append(who)
+    return [Text(texts.render("owner_day_told", day=phrase, told=told, unreachable=unreachable,
+                              link=back_office_link(turn.settings, "jobs")))]
+
+
+def _booked_on(turn: Turn, day: date) -> list[Job]:
+    first = datetime.combine(day, time(), tzinfo=turn.zone)
+    last = datetime.combine(day + timedelta(days=1), time(), tzinfo=turn.zone)
+    return list(turn.session.scalars(
+        select(Job).where(Job.scheduled_start >= first, Job.scheduled_start < last,
+                          Job.status.in_(_BOOKED)).order_by(Job.scheduled_start, Job.number)))
+
+
+def _ask_for_another_day(turn: Turn, job: Job, phrase: str) -> bool:
+    """The job's customer gets new times for the visit, the reschedule flow waiting for their
+    tap (or, busy with the bot on something else, a word to choose another day); False when
+    there is no number to write to."""
+    wa_id = customer_wa_id(job)
+    if not wa_id:
+        return False
+    conversation = conversation_with(turn.session, wa_id)
+    name = es_ar.first_name(job.customer.name if job.customer else None)
+    busy = conversation.flow is not None and flow_active(conversation, turn.now, conversation.flow)
+    offered = [] if busy else free_slots(turn.session, turn.org, now=turn.now, count=OFFER_COUNT)
+    body = texts.render("customer_day_closed", name=name, business=turn.org.name, day=phrase,
+                        number=job.number, current=visit(job, turn.now), offered=bool(offered))
+    if not offered:
+        turn.notify(wa_id, Text(body))
+        return True
+    conversation.flow, conversation.state = FLOW_RESCHEDULE, "slot"
+    conversation.slots = {"job_id": job.id, "job_number": job.number}
+    conversation.expires_at = turn.now + IDLE
+    conversation.misses = 0
+    turn.notify(wa_id, Buttons(body=body, buttons=tuple(
+        Button(RescheduleTap(slot_id=x.id).encode(), x.label_on(turn.today)) for x in offered)))
+    return True
+
+
+def _named_day(turn: Turn) -> date | None:
+    try:
+        return date.fromisoformat(turn.result.date) if turn.result.date else None
+    except ValueError:
+        return None

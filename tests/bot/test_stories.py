@@ -67,7 +67,8 @@ from sqlalchemy import func, select
 from bot import simulator
 from core import customers, jobs
 from core.identity.users import create_user
-from core.models import Conversation, Job, JobEvent
+from core.jobs.scheduling import parse_slot_id
+from core.models import Conversation, Job, JobEvent, Organization
 from core.settings import get_settings
 from tests.bot.conftest import CUSTOMER, PHONE_NUMBER_ID
 
@@ -572,6 +573,15 @@ class Story:
                                       for i in pref.get("items", []))
                         assert charged == invoice.total, \
                             f"{where}: payment link for {charged}, invoice total {invoice.total}"
+            # No time is offered on a day the business closed.
+            org = s.get(Organization, self.h.org_id)
+            if org.closed_days:
+                for m in out:
+                    for slot_id in _offered_slots(m.payload):
+                        slot = parse_slot_id(slot_id, time_zone=org.time_zone)
+                        day = slot.start.astimezone(BA).date().isoformat() if slot else None
+                        assert day not in org.closed_days, \
+                            f"{where}: {slot_id} offered on {day}, a day the business closed"
             # Every emergency assigned or escalated to an owner with its number.
             owners = [wa for (wa,) in s.execute(select(User.phone).where(User.role == Role.OWNER))]
             for job in s.scalars(select(Job).where(Job.urgency == "emergency")):
@@ -632,6 +642,23 @@ class Story:
             self.h.work(timeout=timeout)
             self.check(step, self.new_replies(), where)
             self.check_invariants(since, quiet, where)
+
+
+def _offered_slots(payload) -> list[str]:
+    """The slot ids of the buttons and list rows of a stored reply's payload."""
+    from flows.buttons import RescheduleTap, SlotTap, decode
+
+    found: list[str] = []
+    if isinstance(payload, dict):
+        tap = decode(payload.get("id")) if isinstance(payload.get("id"), str) else None
+        if isinstance(tap, SlotTap) or (isinstance(tap, RescheduleTap) and tap.slot_id):
+            found.append(tap.slot_id)
+        for value in payload.values():
+            found += _offered_slots(value)
+    elif isinstance(payload, list):
+        for value in payload:
+            found += _offered_slots(value)
+    return found
 
 
 @pytest.mark.parametrize("story", ALL, ids=[s["name"] for s in ALL])

@@ -189,7 +189,7 @@ def _route(turn: Turn, parts: list[str]) -> list[Reply]:
 
         if (answer := owner.follow_up(turn)) is not None:  # "¿y Diego?" after Carlos's days
             return answer
-        if (answer := owner_days.handle(turn)) is not None:
+        if (answer := owner_days.closing_or_opening(turn)) is not None:
             return answer  # "mañana no trabajamos, es feriado": the day closed
     if clarify.unsure(turn):
         return clarify.ask(turn)

@@ -26,10 +26,11 @@ from core.links import back_office_link
 from core.messaging import texts
 from core.messaging.conversations import conversation_with
 from core.messaging.replies import Button, Buttons, Reply, Text
-from core.models import Job, JobStatus
+from core.models import ConversationRole, Job, JobStatus
 from core.organizations import set_day_closed
 from flows.buttons import ClosedDayTap, RescheduleTap
 from flows.customer_job_change import FLOW_RESCHEDULE, IDLE, visit
+from flows.engine import FlowSpec
 from flows.technician_jobs import customer_wa_id
 from flows.turn import Turn, flow_active
 from nlu.extract.message_kinds import closes_day, opens_day
@@ -43,11 +44,16 @@ TELL_TITLE = "Avisarles 📲"
 _BOOKED = (JobStatus.SCHEDULED, JobStatus.PENDING)
 
 
-def handle(turn: Turn) -> list[Reply] | None:
-    """The reply when an owner's message closes or opens a day, or taps to tell the customers
-    booked on a closed day; None for anything else."""
+def handle(turn: Turn) -> list[Reply]:
+    """The owner's tap on "Avisarles" (`SPEC`): the customers booked on the closed day told."""
     if isinstance(turn.tap, ClosedDayTap):
         return _tell_customers(turn, date.fromisoformat(turn.tap.day))
+    return []
+
+
+def closing_or_opening(turn: Turn) -> list[Reply] | None:
+    """The reply when an owner's message closes or opens a day (whatever intent it was read
+    as: "mañana no trabajamos" is no summary asked); None for anything else."""
     if turn.tap is not None:
         return None
     said = es_ar.folded(turn.text or "")
@@ -139,3 +145,7 @@ def _named_day(turn: Turn) -> date | None:
         return date.fromisoformat(turn.result.date) if turn.result.date else None
     except ValueError:
         return None
+
+
+SPEC = FlowSpec(name="owner_days", roles=frozenset({ConversationRole.OWNER}), handle=handle,
+                taps=(ClosedDayTap,))

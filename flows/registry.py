@@ -14,6 +14,7 @@ from flows import (
     owner,
     owner_assign,
     owner_booking,
+    owner_days,
     owner_figures,
     owner_team,
     status,
@@ -29,6 +30,7 @@ FLOWS: tuple[FlowSpec, ...] = (
     owner_figures.SPEC,  # before the owner's numbers: "el resumen está mal" asks for no summary
     owner_booking.SPEC,  # "cargame un trabajo para el martes": a job to load, no summary of that day
     owner_assign.SPEC,  # "pasale lo de Graciela a Diego": before the team's "¿dónde anda Diego?"
+    owner_days.SPEC,  # the owner's tap to tell the customers booked on a day closed
     owner_team.SPEC,  # before the owner's numbers: "¿quién está de guardia?" is no "quién me debe"
     owner.SPEC,
 )

@@ -20,7 +20,7 @@ Wire formats (kept stable: ids already sent to customers must still work when ta
     job:<job id>:<action>[:<eta>]         JobActionTap    on_the_way, arrived, done, cannot
     done:<confirm|cancel>:<job id>        DoneTap
     ask:<intent>                          ClarifyTap      what they meant, when the bot asked
-    closed:<YYYY-MM-DD>                   ClosedDayTap    tell the customers booked on a closed day
+    closed:<YYYY-MM-DD>[:<YYYY-MM-DD>]    ClosedDayTap    tell the customers booked on closed days
 """
 
 from __future__ import annotations
@@ -167,11 +167,13 @@ class ClarifyTap(CallbackData):
 
 @dataclass(frozen=True)
 class ClosedDayTap(CallbackData):
-    """The owner asking that the customers booked on a day they closed be told (`day` ISO)."""
+    """The owner asking that the customers booked on the days they closed be told (`day`, and
+    `last` for a stretch, ISO dates)."""
 
     day: str
+    last: str | None = None
     prefix = "closed"
-    pattern = re.compile(r"^closed:(\d{4}-\d{2}-\d{2})$")
+    pattern = re.compile(r"^closed:(\d{4}-\d{2}-\d{2})(?::(\d{4}-\d{2}-\d{2}))?$")
 
 
 KINDS: tuple[type[CallbackData], ...] = (

@@ -27,12 +27,13 @@ from core.messaging import texts
 from core.messaging.conversations import conversation_with
 from core.messaging.replies import Button, Buttons, Reply, Text
 from core.models import ConversationRole, Job, JobStatus
-from core.organizations import set_day_closed
+from core.organizations import set_days_closed
 from flows.buttons import ClosedDayTap, RescheduleTap
 from flows.customer_job_change import FLOW_RESCHEDULE, IDLE, visit
 from flows.engine import FlowSpec
 from flows.technician_jobs import customer_wa_id
 from flows.turn import Turn, flow_active
+from nlu.extract.dates import find_dates, find_day_span
 from nlu.extract.message_kinds import closes_day, opens_day
 
 # "los domingos", "todos los sábados": every week, not one day
@@ -47,12 +48,13 @@ _BOOKED = (JobStatus.SCHEDULED, JobStatus.PENDING)
 def handle(turn: Turn) -> list[Reply]:
     """The owner's tap on "Avisarles" (`SPEC`): the customers booked on the closed day told."""
     if isinstance(turn.tap, ClosedDayTap):
-        return _tell_customers(turn, date.fromisoformat(turn.tap.day))
+        first = date.fromisoformat(turn.tap.day)
+        return _tell_customers(turn, first, date.fromisoformat(turn.tap.last or turn.tap.day))
     return []
 
 
 def closing_or_opening(turn: Turn) -> list[Reply] | None:
-    """The reply when an owner's message closes or opens a day (whatever intent it was read
+    """The reply when an owner's message closes or opens days (whatever intent it was read
     as: "mañana no trabajamos" is no summary asked); None for anything else."""
     if turn.tap is not None:
         return None
@@ -60,46 +62,77 @@ def closing_or_opening(turn: Turn) -> list[Reply] | None:
     closing = closes_day(said)
     if not (closing or opens_day(said)) or _WEEKLY.search(said):
         return None
-    day = _named_day(turn)
-    if day is None:
+    days = _named_days(turn, said)
+    if not days:
         return None  # "no trabajamos más con ese corralón": no day, no closing
-    phrase = es_ar.day_phrase(day, turn.today)
-    if day < turn.today:
-        return [Text(texts.render("owner_day_past", day=phrase))]
-    changed = set_day_closed(turn.session, turn.org.id, day, closing, today=turn.today,
-                             actor=turn.actor)
+    phrase = _days_phrase(days, turn.today)
+    if days[-1] < turn.today:
+        return [Text(texts.render("owner_day_past", day=phrase, many=len(days) > 1))]
+    days = [d for d in days if d >= turn.today]
+    phrase = _days_phrase(days, turn.today)
+    changed = set_days_closed(turn.session, turn.org.id, days, closing, today=turn.today,
+                              actor=turn.actor)
     if closing:
-        visits = agenda(turn.session, day, turn.org.time_zone)
+        visits = [v for day in days for v in agenda(turn.session, day, turn.org.time_zone)]
         body = texts.render(
-            "owner_day_closed", day=phrase, already=not changed,
+            "owner_day_closed", day=phrase, already=not changed, many=len(days) > 1,
             # "mañana (martes 8/12)": a relative day with its date; "el martes 8/12" has it
-            date=None if any(c.isdigit() for c in phrase) else es_ar.weekday_date(day),
-            visits=[{"time": v.time_text, "customer": v.customer, "number": v.job_number,
-                     "service": SERVICE_LABELS.get(v.service, "trabajo"),
+            date=None if any(c.isdigit() for c in phrase) else es_ar.weekday_date(days[0]),
+            visits=[{"day": es_ar.weekday_date(v.start.date()).capitalize() if len(days) > 1
+                     else None, "time": v.time_text, "customer": v.customer,
+                     "number": v.job_number, "service": SERVICE_LABELS.get(v.service, "trabajo"),
                      "technician": v.technician} for v in visits[:VISITS_SHOWN]],
             more=max(0, len(visits) - VISITS_SHOWN), link=back_office_link(turn.settings, "jobs"))
         if not visits:
             return [Text(body)]
-        return [Buttons(body=body, buttons=(Button(ClosedDayTap(day.isoformat()).encode(),
-                                                   TELL_TITLE),))]
-    hours = day_ranges(turn.org.business_hours, day, turn.zone)
+        tap = ClosedDayTap(days[0].isoformat(), days[-1].isoformat() if len(days) > 1 else None)
+        return [Buttons(body=body, buttons=(Button(tap.encode(), TELL_TITLE),))]
+    hours = day_ranges(turn.org.business_hours, days[0], turn.zone) if len(days) == 1 else []
     return [Text(texts.render(
-        "owner_day_opened", day=phrase, already=not changed,
+        "owner_day_opened", day=phrase, already=not changed, many=len(days) > 1,
         hours=" y ".join(f"de {es_ar.clock(lo)} a {es_ar.clock(hi)}" for lo, hi in hours),
         link=back_office_link(turn.settings, "settings")))]
 
 
-def _tell_customers(turn: Turn, day: date) -> list[Reply]:
-    """Every customer booked on `day` (still closed) is asked to pick another day; the owner
-    hears whom the bot wrote to and whom it could not."""
-    phrase = es_ar.day_phrase(day, turn.today)
-    if day.isoformat() not in (turn.org.closed_days or ()):
+def _named_days(turn: Turn, said: str) -> list[date]:
+    """The days the message names, in order: a stretch ("del 2 al 15 de enero"), several ("el
+    24 y el 25", "el lunes y el martes"), or the one the extraction read."""
+    span = find_day_span(said, turn.today)
+    if span is not None:
+        first, last = span
+        return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    found = sorted({day for _start, _end, day in find_dates(said, turn.today)})
+    if found:
+        return found
+    day = _named_day(turn)
+    return [day] if day is not None else []
+
+
+def _days_phrase(days: list[date], today: date) -> str:
+    """"mañana", "el martes 8/12", "el jueves 24/12 y el viernes 25/12", "del sábado 2/1 al
+    viernes 15/1"."""
+    if len(days) == 1:
+        return es_ar.day_phrase(days[0], today)
+    if len(days) > 2 and (days[-1] - days[0]).days == len(days) - 1:
+        return f"del {es_ar.weekday_date(days[0])} al {es_ar.weekday_date(days[-1])}"
+    said = [es_ar.day_phrase(day, today) for day in days]
+    return ", ".join(said[:-1]) + " y " + said[-1]
+
+
+def _tell_customers(turn: Turn, first: date, last: date) -> list[Reply]:
+    """Every customer booked on a day from `first` to `last` still closed is asked to pick
+    another day; the owner hears whom the bot wrote to and whom it could not."""
+    closed = [first + timedelta(days=n) for n in range((last - first).days + 1)
+              if (first + timedelta(days=n)).isoformat() in (turn.org.closed_days or ())]
+    phrase = _days_phrase(closed or [first], turn.today)
+    if not closed:
         return [Text(texts.render("owner_day_not_closed", day=phrase))]
     told, unreachable = [], []
-    for job in _booked_on(turn, day):
+    for job in (job for day in closed for job in _booked_on(turn, day)):
         name = es_ar.first_name(job.customer.name if job.customer else None)
         who = f"{name or 'el cliente'} (#{job.number})"
-        if _ask_for_another_day(turn, job, phrase):
+        own_day = es_ar.aware(job.scheduled_start).astimezone(turn.zone).date()
+        if _ask_for_another_day(turn, job, es_ar.day_phrase(own_day, turn.today)):
             told.append(who)
         else:
             unreachable.append(who)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import date
 from itertools import pairwise
 from zoneinfo import ZoneInfo
@@ -342,22 +343,30 @@ def zone_of(session: Session, org_id: int | None) -> ZoneInfo:
     return es_ar.zone(org.time_zone if org else None)
 
 
-def set_day_closed(session: Session, org_id: int, day: date, closed: bool, *, today: date,
-                   actor: str = "system") -> bool:
-    """Close the business on `day` beyond its weekly hours (a holiday, a day off), or open it
-    again; days already past are dropped from the list. Whether anything changed; audited."""
+def set_days_closed(session: Session, org_id: int, days: Iterable[date], closed: bool, *,
+                    today: date, actor: str = "system") -> list[date]:
+    """Close the business on `days` beyond its weekly hours (a holiday, a day off, holidays),
+    or open them again; days already past are dropped from the list. The days that changed;
+    audited."""
     org = session.get(Organization, org_id)
-    kept = sorted(d for d in (org.closed_days or []) if d >= today.isoformat())
-    key = day.isoformat()
-    wanted = sorted({*kept, key}) if closed else [d for d in kept if d != key]
-    if wanted == list(org.closed_days or []):
-        return False
-    changed = (key in wanted) != (key in (org.closed_days or []))
+    before = set(org.closed_days or [])
+    kept = {d for d in before if d >= today.isoformat()}
+    keys = {day.isoformat() for day in days}
+    wanted = sorted(kept | keys) if closed else sorted(kept - keys)
+    changed = sorted((keys - before) if closed else (keys & before))
+    if wanted == sorted(before) and list(org.closed_days or []) == wanted:
+        return []
     org.closed_days = wanted
     org.updated_at = utcnow()
     session.flush()
     if changed:
         audit.record(session, actor=actor, action="organization.day_closed" if closed
                      else "organization.day_opened", entity_type="organization",
-                     entity_id=org.id, data={"day": key})
-    return changed
+                     entity_id=org.id, data={"days": changed})
+    return [date.fromisoformat(d) for d in changed]
+
+
+def set_day_closed(session: Session, org_id: int, day: date, closed: bool, *, today: date,
+                   actor: str = "system") -> bool:
+    """`set_days_closed` for one day: whether it changed."""
+    return bool(set_days_closed(session, org_id, [day], closed, today=today, actor=actor))

@@ -286,3 +286,38 @@ def find_dates(text: str, today: date) -> list[tuple[int, int, date]]:
         add(m.start("d"), m.end(), next_day_of_month(today, _day_value(m.group("d"))))
     found.sort()
     return found
+
+
+# "del 2 al 15 de enero", "desde el 24/12 hasta el 2/1" (folded: "24 12"), "del 24 al 31": a
+# stretch of days
+_MONTH_WORDS = "|".join(sorted(MONTHS, key=len, reverse=True))
+_SPAN = re.compile(
+    rf"\b(?:del?|desde\s+el)\s+(?P<d1>\d{{1,2}})(?:\s*[/\s]\s*(?P<m1>\d{{1,2}})|\s+de\s+(?P<w1>{_MONTH_WORDS}))?"
+    rf"\s+(?:al|hasta\s+el)\s+(?P<d2>\d{{1,2}})(?:\s*[/\s]\s*(?P<m2>\d{{1,2}})|\s+de\s+(?P<w2>{_MONTH_WORDS}))?\b")
+MAX_SPAN_DAYS = 62
+
+
+def find_day_span(text: str, today: date) -> tuple[date, date] | None:
+    """The first and last day of a stretch the (folded) text names ("del 2 al 15 de enero"),
+    both still to come or today; None when it names none or it makes no sense."""
+    m = _SPAN.search(text)
+    if m is None:
+        return None
+    d1, d2 = int(m.group("d1")), int(m.group("d2"))
+    m2 = int(m.group("m2")) if m.group("m2") else MONTHS.get(m.group("w2") or "")
+    m1 = int(m.group("m1")) if m.group("m1") else MONTHS.get(m.group("w1") or "")
+    if m2 is None and m1 is None:
+        first = next_day_of_month(today, d1)
+        last = first and (_safe(first.year, first.month, d2) if d2 >= d1 else next_day_of_month(
+            first + timedelta(days=1), d2))
+    else:
+        if m2 is None:
+            m2 = m1 if d2 >= d1 else (m1 % 12) + 1
+        last = day_month(today, d2, m2)
+        if m1 is None:
+            m1 = m2 if d1 <= d2 else (m2 - 2) % 12 + 1
+        first = last and _safe(last.year - (1 if m1 > m2 else 0), m1, d1)
+    if first is None or last is None or not first <= last \
+            or (last - first).days > MAX_SPAN_DAYS or last < today:
+        return None
+    return max(first, today), last

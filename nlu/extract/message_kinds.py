@@ -626,7 +626,8 @@ _CLOSES_DAY = re.compile(
     r"|\b(?:cerrado|cerrados)\b"
     r"|\b(?:es|sera|por\s+ser|por\s+el)\s+feriado\b"
     r"|\b(?:nos|me)\s+(?:tomamos|tomo)\s+(?:el\s+dia|el\s+\w+|franco|vacaciones)"
-    r"|\bdia\s+libre\b|\b(?:de\s+)?franco\b|\bno\s+hay\s+(?:atencion|trabajo|turnos)\b")
+    r"|\bdia\s+libre\b|\b(?:de\s+)?franco\b|\bno\s+hay\s+(?:atencion|trabajo|turnos)\b"
+    r"|\b(?:nos\s+vamos\s+de|nos\s+tomamos|estamos\s+de|cerramos\s+por|por)\s+vacaciones\b")
 _OPENS_DAY = re.compile(
     rf"\b(?:si|igual)\s+{_WE_WORK}\b"
     rf"|\b{_WE_WORK}\s+(?:igual|normal|normalmente|como\s+siempre)"

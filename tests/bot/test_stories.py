@@ -18,6 +18,7 @@ Schema (a file holds one story, or a list of stories)::
     steps:
       - from: customer|technician|owner|<wa_id>   # who writes (default: customer)
         say: "hola"                   # (a list: several messages in one burst) or one of:
+                                      # ("del {in_days_2} al {in_days_6}": those days of the month)
         # voice: termotanque.ogg      (a file in tests/data/audio)
         # voice_bytes: garbage        (bytes that claim to be OGG and decode to nothing)
         # location: [lat, lng, "address"]
@@ -53,6 +54,7 @@ the worker until idle after every step.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -299,7 +301,7 @@ class Story:
         kw = {"name": step["name"]} if step.get("name") else {}
         if "say" in step:
             for said in _listed(step["say"]):  # posted back to back: one burst
-                self.post(simulator.text(PHONE_NUMBER_ID, wa_id, str(said), **kw))
+                self.post(simulator.text(PHONE_NUMBER_ID, wa_id, _dated(str(said)), **kw))
         elif "voice" in step or "voice_bytes" in step:
             content = (AUDIO / step["voice"]).read_bytes() if "voice" in step else GARBAGE
             media = self.h.graph.upload_media(content, "audio/ogg")
@@ -642,6 +644,14 @@ class Story:
             self.h.work(timeout=timeout)
             self.check(step, self.new_replies(), where)
             self.check_invariants(since, quiet, where)
+
+
+def _dated(text: str) -> str:
+    """`{in_days_3}` in a message: the day of the month three days from today (Buenos Aires),
+    so a story that names dates ("del 8 al 12") means the same whenever the suite runs."""
+    today = datetime.now(BA).date()
+    return re.sub(r"\{in_days_(\d+)\}", lambda m: str((today + timedelta(days=int(m.group(1)))).day),
+                  text)
 
 
 def _offered_slots(payload) -> list[str]:

@@ -31,3 +31,26 @@ from nlu.extract.message_kinds import closes_day, opens_day
 ])
 def test_an_owner_closing_or_opening_a_day(text, closes, opens):
     assert (closes_day(folded(text)), opens_day(folded(text))) == (closes, opens)
+
+
+@pytest.mark.parametrize(("text", "span"), [
+    ("del 2 al 15 de enero cerramos por vacaciones", ("2027-01-02", "2027-01-15")),
+    ("del 24/12 al 2/1 cerramos", ("2026-12-24", "2027-01-02")),
+    ("del 24 al 31 no trabajamos", ("2026-12-24", "2026-12-31")),
+    ("desde el 28 hasta el 3 de enero cerrado", ("2026-12-28", "2027-01-03")),
+    ("mañana no trabajamos", None),
+    ("del 1 al 3 de marzo del año que viene no", ("2027-03-01", "2027-03-03")),
+])
+def test_a_stretch_of_days(text, span):
+    from datetime import date
+
+    from nlu.extract.dates import find_day_span
+
+    found = find_day_span(folded(text), date(2026, 12, 6))
+    assert (tuple(d.isoformat() for d in found) if found else None) == span
+
+
+def test_vacations_close_days():
+    assert closes_day(folded("nos vamos de vacaciones del 4 al 20 de enero"))
+    assert closes_day(folded("cerramos por vacaciones"))
+    assert not closes_day(folded("¿se van de vacaciones?"))

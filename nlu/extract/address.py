@@ -6,6 +6,7 @@ import re
 
 from rapidfuzz import fuzz, process
 
+from nlu.extract.names import FIRST_NAMES
 from nlu.extract.numbers import NUMBER_WORDS, find_number_words
 from nlu.extract.text import fold_aligned
 from nlu.extract.text import words as _words
@@ -731,6 +732,8 @@ def street_alone(text: str) -> str | None:
         return None
     if len("".join(words)) < 3:
         return None  # "ok", "sí"
+    if len(words) == 1 and words[0] in FIRST_NAMES:
+        return None  # "Marta": who it is for, answered out of turn
     kind = _STREET_KIND.match(" ".join(words) + " ") or re.search(r"\bcalle\s", text or "", re.IGNORECASE)
     # a capital past the first word ("Juan de Garay"): phones capitalize the first on their own
     capitals = any(w[:1].isupper() for w in name.split()[1:]) and name != name.upper()

@@ -340,6 +340,7 @@ def test_the_place_written_after_the_cross_streets(text, locality):
     ("ok", None),
     ("no sé", None),
     ("gorriti 3400", None),                       # with its height: a whole address
+    ("Marta", None),                              # a first name, not a street
 ])
 def test_a_street_sent_without_its_height(text, street):
     from nlu.extract.address import street_alone

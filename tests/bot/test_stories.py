@@ -683,3 +683,9 @@ def test_story(harness, story, request, monkeypatch):
         monkeypatch.setenv("MERCADOPAGO_BASE_URL", billing["fake_mercadopago"].url)
         get_settings.cache_clear()
     Story(harness, story, billing).run()
+
+
+def test_every_story_is_a_test_case():
+    # A helper slipped between the decorator and `test_story` would leave one test of nothing.
+    marks = [m for m in getattr(test_story, "pytestmark", []) if m.name == "parametrize"]
+    assert marks and len(marks[0].args[1]) == len(ALL) > 0

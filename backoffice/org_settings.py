@@ -20,7 +20,7 @@ from core.organizations import (
     DAY_NAMES,
     DAYS,
     ORG_IVA_CONDITIONS,
-    set_day_closed,
+    set_days_closed,
     update_business,
     update_timing,
 )
@@ -241,7 +241,7 @@ def save_closed_day():
             today = datetime.now(UTC).astimezone(zone(s.get(Organization, user.org_id).time_zone)).date()
             if closing and day < today:
                 raise FormError("closed_day", "Ese día ya pasó.")
-            set_day_closed(s, user.org_id, day, closing, today=today, actor=actor())
+            set_days_closed(s, user.org_id, [day], closing, today=today, actor=actor())
     except FormError as exc:
         return _refused("hours", {exc.field: exc.message})
     return redirect(f"/app/settings?done={'closed' if closing else 'opened'}#closed-days")

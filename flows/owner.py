@@ -179,7 +179,7 @@ def follow_up(turn: Turn) -> list[Reply] | None:
     return [agenda_ahead(turn, ahead, named)]
 
 
-def _named_day(turn: Turn) -> date | None:
+def named_day(turn: Turn) -> date | None:
     """The day the owner's message names, if any ("el lunes", "ayer", "mañana")."""
     try:
         return date.fromisoformat(turn.result.date) if turn.result.date else None
@@ -189,7 +189,7 @@ def _named_day(turn: Turn) -> date | None:
 
 def _asked_day_ahead(turn: Turn) -> Period | None:
     """A day still to come that the owner names ("¿qué tenemos mañana?", "¿y el lunes?")."""
-    day = _named_day(turn)
+    day = named_day(turn)
     return Period(day, day, day.isoformat()) if day is not None and day > turn.today else None
 
 
@@ -202,5 +202,5 @@ def is_day_named(period: Period) -> bool:
 def _asked_day(turn: Turn) -> date:
     """The day the owner asks about ("¿cómo nos fue el lunes?", "resumen de ayer"): a day that has
     already begun; today when none is named (a future one is `_asked_day_ahead`'s)."""
-    day = _named_day(turn)
+    day = named_day(turn)
     return day if day is not None and day <= turn.today else turn.today

@@ -14,12 +14,13 @@ of this.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import select
 
 from core import es_ar
-from core.billing.reports import SERVICE_LABELS, agenda
+from core.billing.reports import SERVICE_LABELS, agenda, day_bounds
+from core.jobs.opening import is_closed_day
 from core.jobs.scheduling import free_slots
 from core.jobs.time_ranges import day_ranges
 from core.links import back_office_link
@@ -29,8 +30,10 @@ from core.messaging.replies import Button, Buttons, Reply, Text
 from core.models import ConversationRole, Job, JobStatus
 from core.organizations import set_days_closed
 from flows.buttons import ClosedDayTap, RescheduleTap
-from flows.customer_job_change import FLOW_RESCHEDULE, IDLE, visit
+from flows.customer_job_change import visit
+from flows.customer_reschedule import RESCHEDULE
 from flows.engine import FlowSpec
+from flows.owner import named_day
 from flows.technician_jobs import customer_wa_id
 from flows.turn import Turn, flow_active
 from nlu.extract.dates import find_dates, find_day_span
@@ -65,9 +68,9 @@ def closing_or_opening(turn: Turn) -> list[Reply] | None:
     days = _named_days(turn, said)
     if not days:
         return None  # "no trabajamos más con ese corralón": no day, no closing
-    phrase = _days_phrase(days, turn.today)
     if days[-1] < turn.today:
-        return [Text(texts.render("owner_day_past", day=phrase, many=len(days) > 1))]
+        return [Text(texts.render("owner_day_past", day=_days_phrase(days, turn.today),
+                                  many=len(days) > 1))]
     days = [d for d in days if d >= turn.today]
     phrase = _days_phrase(days, turn.today)
     changed = set_days_closed(turn.session, turn.org.id, days, closing, today=turn.today,
@@ -104,7 +107,7 @@ def _named_days(turn: Turn, said: str) -> list[date]:
     found = sorted({day for _start, _end, day in find_dates(said, turn.today)})
     if found:
         return found
-    day = _named_day(turn)
+    day = named_day(turn)
     return [day] if day is not None else []
 
 
@@ -122,8 +125,8 @@ def _days_phrase(days: list[date], today: date) -> str:
 def _tell_customers(turn: Turn, first: date, last: date) -> list[Reply]:
     """Every customer booked on a day from `first` to `last` still closed is asked to pick
     another day; the owner hears whom the bot wrote to and whom it could not."""
-    closed = [first + timedelta(days=n) for n in range((last - first).days + 1)
-              if (first + timedelta(days=n)).isoformat() in (turn.org.closed_days or ())]
+    closed = [day for n in range((last - first).days + 1)
+              if is_closed_day(turn.org, day := first + timedelta(days=n))]
     phrase = _days_phrase(closed or [first], turn.today)
     if not closed:
         return [Text(texts.render("owner_day_not_closed", day=phrase))]
@@ -141,8 +144,7 @@ def _tell_customers(turn: Turn, first: date, last: date) -> list[Reply]:
 
 
 def _booked_on(turn: Turn, day: date) -> list[Job]:
-    first = datetime.combine(day, time(), tzinfo=turn.zone)
-    last = datetime.combine(day + timedelta(days=1), time(), tzinfo=turn.zone)
+    first, last = day_bounds(day, turn.zone)
     return list(turn.session.scalars(
         select(Job).where(Job.scheduled_start >= first, Job.scheduled_start < last,
                           Job.status.in_(_BOOKED)).order_by(Job.scheduled_start, Job.number)))
@@ -164,20 +166,10 @@ def _ask_for_another_day(turn: Turn, job: Job, phrase: str) -> bool:
     if not offered:
         turn.notify(wa_id, Text(body))
         return True
-    conversation.flow, conversation.state = FLOW_RESCHEDULE, "slot"
-    conversation.slots = {"job_id": job.id, "job_number": job.number}
-    conversation.expires_at = turn.now + IDLE
-    conversation.misses = 0
+    RESCHEDULE.enter(conversation, turn.now, "slot", job_id=job.id, job_number=job.number)
     turn.notify(wa_id, Buttons(body=body, buttons=tuple(
         Button(RescheduleTap(slot_id=x.id).encode(), x.label_on(turn.today)) for x in offered)))
     return True
-
-
-def _named_day(turn: Turn) -> date | None:
-    try:
-        return date.fromisoformat(turn.result.date) if turn.result.date else None
-    except ValueError:
-        return None
 
 
 SPEC = FlowSpec(name="owner_days", roles=frozenset({ConversationRole.OWNER}), handle=handle,

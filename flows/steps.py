@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from core.messaging import texts
@@ -73,11 +73,17 @@ class Flow:
 
     def start(self, turn: Any, **slots: Any) -> list[Reply]:
         """A fresh walk from `slots`, plus whatever the first message already says."""
-        c = turn.conversation
-        c.flow, c.state, c.slots, c.misses = self.name, None, dict(slots), 0
-        c.expires_at = turn.now + self.idle
+        self.enter(turn.conversation, turn.now, None, **slots)
         self.merge(turn)
         return self.next(turn)
+
+    def enter(self, conversation: Any, now: datetime, state: str | None, **slots: Any) -> None:
+        """`conversation` in this flow at `state` from `slots`, its idle time starting `now`:
+        for a question the bot put to someone else (the owner closing a day asks the customers
+        booked on it for another one), whose answer this flow reads."""
+        conversation.flow, conversation.state, conversation.slots = self.name, state, dict(slots)
+        conversation.misses = 0
+        conversation.expires_at = now + self.idle
 
     def walk(self, turn: Any) -> list[Reply]:
         """One turn inside the flow: read the answer, then ask for what is still missing."""

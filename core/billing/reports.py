@@ -108,7 +108,7 @@ class UnpaidTotal(NamedTuple):
 # ---------------------------------------------------------------------------------------------
 # Days
 
-def _day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
+def day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
     """UTC [start, end) of a local day; midnight to midnight, so DST days are 23 or 25 hours."""
     start = datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
     end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone).astimezone(UTC)
@@ -207,8 +207,8 @@ def stretch_numbers(session: Session, zone: ZoneInfo, first: date, last: date,
                     technician_id: int | None = None) -> StretchNumbers:
     """The local days [first, last]: jobs that came in and finished, emergencies opened, invoices
     billed (by issue date) and payments received; only one technician's jobs' when given."""
-    start, _ = _day_bounds(first, zone)
-    _, end = _day_bounds(last, zone)
+    start, _ = day_bounds(first, zone)
+    _, end = day_bounds(last, zone)
     theirs = true() if technician_id is None else Job.technician_id == technician_id
     their_jobs = select(Job.id).where(Job.technician_id == technician_id)
     completed = session.scalar(
@@ -265,8 +265,8 @@ def agenda(session: Session, day: date, zone: ZoneInfo | str, last: date | None 
     those of `technician_ids` when given."""
     if isinstance(zone, str):
         zone = es_ar.zone(zone)
-    start, _ = _day_bounds(day, zone)
-    _, end = _day_bounds(last or day, zone)
+    start, _ = day_bounds(day, zone)
+    _, end = day_bounds(last or day, zone)
     technician = aliased(User)
     rows = session.execute(
         select(Job.number, Job.scheduled_start, Job.service, Customer.name, Customer.phone,
@@ -323,8 +323,8 @@ def week_numbers(session: Session, org: Organization | int, day: date) -> WeekNu
     zone = org_zone(session, org)
     first = week_start(day)
     days = [first + timedelta(days=n) for n in range(7)]
-    start, _ = _day_bounds(first, zone)
-    _, end = _day_bounds(days[-1], zone)
+    start, _ = day_bounds(first, zone)
+    _, end = day_bounds(days[-1], zone)
 
     jobs: dict[date, dict[JobStatus, int]] = {d: {} for d in days}
     when = func.coalesce(Job.scheduled_start, Job.created_at)

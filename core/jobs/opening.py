@@ -16,7 +16,7 @@ _NO_OPENING = "apenas podamos"
 def business_ranges(org: Organization, day: date, tz) -> list[Range]:
     """When the business is open that local day: its weekly hours, none on a day it closed
     (`Organization.closed_days`: a holiday, a day off)."""
-    if day.isoformat() in (org.closed_days or ()):
+    if is_closed_day(org, day):
         return []
     return day_ranges(org.business_hours, day, tz)
 

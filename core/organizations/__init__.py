@@ -350,11 +350,11 @@ def set_days_closed(session: Session, org_id: int, days: Iterable[date], closed:
     audited."""
     org = session.get(Organization, org_id)
     before = set(org.closed_days or [])
-    kept = {d for d in before if d >= today.isoformat()}
     keys = {day.isoformat() for day in days}
-    wanted = sorted(kept | keys) if closed else sorted(kept - keys)
-    changed = sorted((keys - before) if closed else (keys & before))
-    if wanted == sorted(before) and list(org.closed_days or []) == wanted:
+    changed = sorted(keys - before if closed else keys & before)
+    kept = {d for d in before if d >= today.isoformat()}
+    wanted = sorted(kept | keys if closed else kept - keys)
+    if wanted == list(org.closed_days or []):
         return []
     org.closed_days = wanted
     org.updated_at = utcnow()
@@ -364,9 +364,3 @@ def set_days_closed(session: Session, org_id: int, days: Iterable[date], closed:
                      else "organization.day_opened", entity_type="organization",
                      entity_id=org.id, data={"days": changed})
     return [date.fromisoformat(d) for d in changed]
-
-
-def set_day_closed(session: Session, org_id: int, day: date, closed: bool, *, today: date,
-                   actor: str = "system") -> bool:
-    """`set_days_closed` for one day: whether it changed."""
-    return bool(set_days_closed(session, org_id, [day], closed, today=today, actor=actor))

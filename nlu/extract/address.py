@@ -8,6 +8,7 @@ from rapidfuzz import fuzz, process
 
 from nlu.extract.names import FIRST_NAMES
 from nlu.extract.numbers import NUMBER_WORDS, find_number_words
+from nlu.extract.spoken import is_spanish, spanish_words
 from nlu.extract.text import fold_aligned
 from nlu.extract.text import words as _words
 from nlu.schema import Address
@@ -646,8 +647,6 @@ def _lower_corner(text: str, answering: bool) -> Address | None:
     has a word that is no common Spanish word ("gorriti y cabildo", not "estoy en casa y
     trabajo") and the other is one too, one word or a kind of street ("av cabildo"); without
     the word list, never. No word of either may be a stopword, nor either name a place."""
-    from nlu.extract.spoken import is_spanish, spanish_words  # the word list: loaded on use
-
     for found in _LOWER_CORNER.finditer(text or ""):
         cornered = bool(found.group("c") or found.group("esq") or found.group("esq2"))
         if found.group("a") and found.start("a") == found.start() and not answering:
@@ -720,8 +719,6 @@ def street_alone(text: str) -> str | None:
     written; None for anything else. Words say a street when written with capitals
     after a kind of street ("av cabildo", "calle cabildo"), or when no common Spanish word
     ("gorriti"): not "perdón", "no sé" or a barrio, which are no street."""
-    from nlu.extract.spoken import is_spanish, spanish_words  # the word list: loaded on use
-
     found = _STREET_ALONE.match(text or "")
     if found is None:
         return None

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from core.identity.users import create_user
 from core.jobs import opening, scheduling
 from core.models import AuditEntry, Organization
-from core.organizations import set_day_closed
+from core.organizations import set_days_closed
 
 BA = ZoneInfo("America/Argentina/Buenos_Aires")
 MON, TUE = date(2025, 11, 24), date(2025, 11, 25)
@@ -21,8 +21,8 @@ def test_a_closed_day_has_no_hours_slots_nor_opening_and_opens_again(db, make_or
     org_id = make_org("Plomería Ramos")
     with db.org_session(org_id) as s:
         create_user(s, {"name": "Carlos", "role": "technician", "phone": "+5491155550101"})
-        assert set_day_closed(s, org_id, TUE, True, today=MON, actor="user:1")
-        assert not set_day_closed(s, org_id, TUE, True, today=MON, actor="user:1")  # already
+        assert set_days_closed(s, org_id, [TUE], True, today=MON, actor="user:1")
+        assert not set_days_closed(s, org_id, [TUE], True, today=MON, actor="user:1")  # already
         org = s.get(Organization, org_id)
         assert org.closed_days == ["2025-11-25"]
         assert opening.business_ranges(org, TUE, BA) == []
@@ -33,7 +33,7 @@ def test_a_closed_day_has_no_hours_slots_nor_opening_and_opens_again(db, make_or
             datetime(2025, 11, 26, 8, tzinfo=BA)
         slots = scheduling.free_slots(s, org, now=datetime(2025, 11, 24, 12, tzinfo=UTC), count=50)
         assert slots and all(x.start.astimezone(BA).date() != TUE for x in slots)
-        assert set_day_closed(s, org_id, TUE, False, today=MON, actor="user:1")
+        assert set_days_closed(s, org_id, [TUE], False, today=MON, actor="user:1")
         assert org.closed_days == []
         assert opening.business_ranges(org, TUE, BA)
         actions = [a.action for a in s.scalars(select(AuditEntry).where(
@@ -44,6 +44,6 @@ def test_a_closed_day_has_no_hours_slots_nor_opening_and_opens_again(db, make_or
 def test_days_gone_by_are_dropped_when_another_is_closed(db, make_org):
     org_id = make_org("Plomería Ramos")
     with db.org_session(org_id) as s:
-        set_day_closed(s, org_id, MON, True, today=MON)
-        set_day_closed(s, org_id, date(2025, 12, 8), True, today=date(2025, 12, 1))
+        set_days_closed(s, org_id, [MON], True, today=MON)
+        set_days_closed(s, org_id, [date(2025, 12, 8)], True, today=date(2025, 12, 1))
         assert s.get(Organization, org_id).closed_days == ["2025-12-08"]

@@ -61,6 +61,7 @@ from flows.engine import INTERRUPTIONS, FlowSpec
 from flows.steps import Flow, Step, prefixed
 from flows.turn import Turn
 from flows.understood import SERVICES
+from nlu.extract import service_choices
 from nlu.extract.address import (
     HEIGHT,
     find_address,
@@ -71,7 +72,7 @@ from nlu.extract.address import (
 )
 from nlu.extract.message_kinds import access_note, acknowledgement, asks_if_we_do
 from nlu.extract.names import FIRST_NAMES, for_name
-from nlu.extract.services import second_request
+from nlu.extract.services import one_visit, second_request
 from nlu.extract.spoken import fold, is_spanish, spanish_words
 from nlu.extract.text import fold_aligned
 from nlu.intent.evaluate import ASK_BELOW
@@ -222,7 +223,7 @@ def _another_trade(turn: Turn) -> bool:
     is no answer to the step, and counting it as a miss hands the customer to a person."""
     r, booked = turn.result, turn.slots.get("service")
     return (turn.tap is None and r.intent == "new_job" and bool(r.service) and bool(booked)
-            and r.service != booked and not r.address
+            and not one_visit(r.service, booked) and not r.address
             and (r.confidence is None or r.confidence >= ASK_BELOW)
             and not prices.asks(turn))  # "¿y destapar el inodoro?" after a price: answered
 
@@ -240,8 +241,19 @@ def _switch(turn: Turn) -> list[Reply]:
 
 
 def step(turn: Turn) -> list[Reply]:
-    """Read this turn's answer into the slots, then ask for the first thing still missing."""
-    return BOOKING.walk(turn)
+    """Read this turn's answer into the slots, then ask for the first thing still missing. A
+    request that turns into an emergency on the way ("¡ahora sale agua por todos lados!", a
+    leak that is of gas) gets the safety advice first, and the owners hear of it at once."""
+    calm, service = turn.slots.get("urgency") != "emergency", turn.slots.get("service")
+    replies = BOOKING.walk(turn)
+    if not calm:
+        return replies
+    if turn.conversation.flow == FLOW and turn.slots.get("urgency") == "emergency":
+        return emergency_advice(turn) + replies
+    if turn.conversation.flow != FLOW and turn.result.urgency == "emergency" and replies:
+        # the answer that made it one also finished the booking: dispatched, owners told
+        return emergency_advice(turn, service=service, alert=False) + replies
+    return replies
 
 
 def on_attachments(turn: Turn) -> list[Reply]:
@@ -365,8 +377,16 @@ def _described(kept: str | None, new: str) -> str:
 
 
 def _read_service(turn: Turn) -> bool:
-    if isinstance(turn.tap, ServiceTap) and turn.tap.service in SERVICES:
-        turn.save(service=turn.tap.service)
+    tap = turn.tap
+    if tap == ServiceTap(ANY_SERVICE):  # "Otra cosa": every trade, asked again with no miss
+        turn.save(service_choices=ANY_SERVICE)
+        return True
+    service = tap.service if isinstance(tap, ServiceTap) else (tap is None and turn.result.service)
+    if service in SERVICES:
+        turn.save(service=service)
+        offered = turn.slots.get("service_choices") or {}
+        if service == "gas" and offered.get("kind") in ("leak", "smell"):
+            turn.save(urgency="emergency")  # a gas leak, a smell of gas: a danger now
     return bool(turn.slots.get("service"))
 
 
@@ -534,7 +554,25 @@ def _needs_name(turn: Turn) -> bool:
     return not (customer and customer.name)
 
 
+ANY_SERVICE = "any"  # the "Otra cosa" of the likeliest trades: the whole list instead
+_CHOICE_TITLES = {("leak", "plomeria"): "💧 De agua", ("leak", "gas"): "🔥 De gas",
+                  ("smell", "gas"): "🔥 A gas", ("smell", "destapaciones"): "🚽 A cloaca"}
+
+
 def _ask_service(turn: Turn) -> list[Reply]:
+    """The likeliest trades as buttons when the request shows some ("tengo una pérdida en el
+    baño": water or gas?), else the list of every trade."""
+    offered = turn.slots.get("service_choices")
+    if offered is None:
+        found = service_choices(turn.text)
+        offered = {"kind": found.kind, "services": list(found.services)} if found else ANY_SERVICE
+        turn.save(service_choices=offered)
+    if offered != ANY_SERVICE:
+        kind = offered["kind"]
+        buttons = tuple(Button(ServiceTap(k).encode(), _CHOICE_TITLES.get((kind, k), SERVICES[k].capitalize()))
+                        for k in offered["services"])
+        return [Buttons(body=texts.render("ask_service_choices", kind=kind),
+                        buttons=(*buttons, Button(ServiceTap(ANY_SERVICE).encode(), "Otra cosa")))]
     rows = tuple(Row(ServiceTap(k).encode(), v.capitalize()) for k, v in SERVICES.items())
     return [ListMessage(body=texts.render("ask_service"), button="Elegir",
                         sections=(Section("Servicios", rows),))]

@@ -142,12 +142,13 @@ def summary_address(address: dict) -> str:
                         address.get("locality"))
 
 
-def emergency_advice(turn: Turn) -> list[Reply]:
-    """Safety advice at once; the owners hear of it now, before the address is even known."""
-    advice = SAFETY.get(turn.slots.get("service") or "")
+def emergency_advice(turn: Turn, *, service: str | None = None, alert: bool = True) -> list[Reply]:
+    """Safety advice at once; the owners hear of it now, before the address is even known
+    (`alert`). `service`: the booking's, when its slots are gone (the job was just made)."""
+    advice = SAFETY.get(service or turn.slots.get("service") or "")
     replies = [Text(texts.render(  # "ya cerré la llave": not asked again
         advice, shut=already_shut_off(es_ar.folded(turn.text or ""))))] if advice else []
-    if not turn.slots.get("address"):
+    if alert and not turn.slots.get("address"):
         _alert_owners(turn, "staff_emergency", **_caller(turn))
         turn.save(alerted=True)
     return replies

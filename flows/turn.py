@@ -45,7 +45,7 @@ Notify = Callable[[str, Reply], None]  # (someone else's wa_id, a reply for them
 
 # (flow, step) → what the bot asked, in the corpus's words (nlu/data: context.asked).
 ASKED = {
-    ("booking", "slot"): "day", ("booking", "address"): "address",
+    ("booking", "service"): "service", ("booking", "slot"): "day", ("booking", "address"): "address",
     ("booking", "confirm"): "confirm", ("booking", "name"): "name",
     ("reschedule", "slot"): "day", ("reschedule", "confirm"): "confirm",
     ("cancel_job", "confirm"): "confirm", ("tech_done", "confirm"): "confirm",

@@ -21,7 +21,7 @@ from nlu.extract.description import problem_summary, update_summary
 from nlu.extract.eta import find_eta
 from nlu.extract.money import find_amount
 from nlu.extract.names import find_name
-from nlu.extract.services import classify_service
+from nlu.extract.services import Choices, answered_service, choices, classify_service
 from nlu.extract.text import Speller, expand, fold_aligned
 from nlu.extract.urgency import classify_urgency, dangers_now
 from nlu.extract.when import resolve
@@ -30,7 +30,7 @@ from nlu.schema import Address, Extraction, OrgContext
 
 logger = logging.getLogger("campotech.nlu")
 
-__all__ = ["Context", "Signals", "extract", "extract_rules", "signals"]
+__all__ = ["Context", "Signals", "extract", "extract_rules", "service_choices", "signals"]
 
 _SPELLER = Speller(
     rules.vocabulary()
@@ -171,6 +171,13 @@ def signals(text: str, role: str, org_context: OrgContext | None = None,
     return Signals(norm, folded, service, amount, eta, address, when, rule_intent, flags, name)
 
 
+def service_choices(text: str) -> Choices | None:
+    """The trades to offer first for a request that names none ("tengo una pérdida en el
+    baño": water or gas); None when the text names one or shows no evidence of any."""
+    norm = _without_name(_normalize(text or ""), find_name(text or ""))
+    return None if classify_service(norm) else choices(norm)
+
+
 def _without_name(norm: str, name: str | None) -> str:
     if not name:
         return norm
@@ -245,6 +252,13 @@ def extract_rules(
         # with a visit booked or a booking under way: not needed any more, so a cancel (the model
         # reads the problem's words, "olor", "pierde", as a new job)
         intent = "cancel"
+    if role == "customer" and intent in ("other", "new_job") and not kinds["keeps"] \
+            and message_kinds.cancels_outright(found.folded) \
+            and not (names_a_time and message_kinds.moves_to_another_time(found.folded)):
+        # "cancelamos el service de la heladera, compramos una nueva", "tengo q cancelar lo de la
+        # caldera, se me rompió el auto": a visit called off in so many words, whatever problem
+        # words come with it (the model, which saw most cancels beside an open job, reads them)
+        intent = "cancel"
     if role == "owner" and intent in message_kinds.TEAM_MISREAD and message_kinds.asks_about_team(
             found.folded, first_names(org_context)):
         # "¿quién está de guardia?", "¿dónde anda Diego?": the team, not the money (the model
@@ -277,6 +291,10 @@ def extract_rules(
     when = found.when
     urgency = classify_urgency(found.normalized, intent, when.date == today)
     service = found.service
+    if service is None and context is not None and context.asked == "service" \
+            and intent not in ("greeting", "human"):
+        # the bot's question is the cue: "es de agua", "de luz", "a cloaca" name a trade there
+        service = answered_service(_without_name(found.normalized, found.name))
     if intent in ("greeting", "human") or (intent == "other" and service is None):
         service = None
     name = found.name

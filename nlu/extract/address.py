@@ -258,6 +258,7 @@ def _street_tokens(toks: list[_Tok], end: int) -> list[_Tok]:
         if w in CONNECTORS:
             if (
                 out
+                and out[0].word not in KINDS  # "Vanesa de calle 10": the kind begins the street
                 and i > 0
                 and (toks[i - 1].is_word or toks[i - 1].is_number)
                 # the name word after the connectors ("Ciudad de la Paz": "Paz")
@@ -495,6 +496,15 @@ def _back_in(at: int, spoken: list[tuple[int, int, int]], *, said_start: bool = 
     return at + shift
 
 
+_INTRODUCES = re.compile(r"\b(?:soy|habla|le\s+habla|te\s+habla|me\s+llamo|mi\s+nombre\s+es)\s+$",
+                         re.IGNORECASE)
+
+
+def _introduces(folded: str, at: int) -> bool:
+    """Whether the words before `at` introduce the writer ("soy", "habla", "me llamo")."""
+    return bool(_INTRODUCES.search(folded, max(0, at - 20), at))
+
+
 def _locate(text: str, known_streets: tuple[str, ...], answering: bool
             ) -> tuple[Address, int, int] | None:
     folded = fold_aligned(text)
@@ -512,6 +522,9 @@ def _locate(text: str, known_streets: tuple[str, ...], answering: bool
         if j > 0 and toks[j - 1].word in _SEPARATORS:
             j -= 1
         street = _street_tokens(toks, j)
+        if len(street) > 2 and street[1].word == "de" and street[0].fold.lower() in FIRST_NAMES \
+                and _introduces(folded, street[0].start):
+            street = street[2:]  # "soy Ramón de Córdoba 1650": the writer, then their street
         if not street:
             continue
         cue = _cued(folded, street[0].start, answering)

@@ -206,16 +206,37 @@ def weekday_date(today: date, weekday: int, past: bool = False) -> date:
     return today + timedelta(days=(weekday - today.weekday()) % 7 or 7)
 
 
+def last_day_of_month(today: date, day: int) -> date | None:
+    """The last date (today included) whose day of month is `day`."""
+    y, m = today.year, today.month
+    for _ in range(13):
+        d = _safe(y, m, day)
+        if d and d <= today:
+            return d
+        m -= 1
+        if m < 1:
+            y, m = y - 1, 12
+    return None
+
+
 def _weekday_with_day(today: date, weekday: int, day: int) -> date | None:
+    """"El sábado 12": the 12th that is a Saturday nearest today, ahead or just gone (an owner's
+    "el resumen del sábado 12" two days after it), else the next 12th."""
     d = next_day_of_month(today, day)
-    probe = d
+    ahead, probe = None, d
     for _ in range(12):  # the month where that day falls on that weekday
         if probe is None:
             break
         if probe.weekday() == weekday:
-            return probe
+            ahead = probe
+            break
         probe = next_day_of_month(probe + timedelta(days=1), day)
-    return d
+    gone = last_day_of_month(today - timedelta(days=1), day)
+    if gone is not None and (gone.weekday() != weekday or today - gone > timedelta(days=45)):
+        gone = None
+    if gone is not None and (ahead is None or today - gone < ahead - today):
+        return gone
+    return ahead or d
 
 
 def _one_day(text: str, m: re.Match) -> bool:
@@ -283,7 +304,10 @@ def find_dates(text: str, today: date) -> list[tuple[int, int, date]]:
             d = weekday_date(today, wd)
         add(m.start(), m.end(), d)
     for m in _BARE_DAY.finditer(text):
-        add(m.start("d"), m.end(), next_day_of_month(today, _day_value(m.group("d"))))
+        day = _day_value(m.group("d"))
+        # "¿cómo nos fue el 24?": told in the past, the last 24th (today included)
+        past = told_in_past(text, m.start(), m.end())
+        add(m.start("d"), m.end(), last_day_of_month(today, day) if past else next_day_of_month(today, day))
     found.sort()
     return found
 

@@ -161,6 +161,32 @@ def withdraws_request(folded: str) -> bool:
     return bool(said) and not _STILL_WANTS.search(folded, said.end())
 
 
+# Calling a visit off in so many words, by the writer: "cancelamos el service de la heladera",
+# "tengo que cancelar lo de la caldera", "no vengan el sábado, cancelado", "anulá el turno". Not
+# someone else's ("mi vecino canceló"), a maybe ("¿qué pasa si cancelo?", "casi cancelo"), a debt
+# paid off ("cancelar la deuda", "para cancelarlo, ¿el alias?") nor one said not to be (NEGATED_UNDO).
+_CANCELS = re.compile(
+    r"\b(?:cancel|anul)(?:o|amos|ar|arlo|arla|en|e|a|alo|ala|enlo|enla|emos|ame|enme)\b"
+    r"(?=\s+(?:(?:todo\s+)?lo\s+de|el\s+(?:turno|service|servicio|trabajo|arreglo|pedido|presupuesto|tecnico"
+    r"|plomero|gasista|electricista|cerrajero|pintor|albanil|visita)|la\s+(?:visita|instalacion|reparacion|cita"
+    r"|orden|reserva)|todo\b|nomas\b|por\s+(?:favor|ahora|el\s+momento))|\s*(?:[,.!?]|$))"
+    r"|\b(?:queda|esta|quedo|dalo\s+por|dejalo)\s+(?:todo\s+)?cancelad[oa]\b|[,.;!]\s*cancelad[oa]\s*(?:[,.!]|$)")
+_NOT_OURS = re.compile(
+    r"\b(?:mi|su|tu)\s+(?:amig[oa]|vecin[oa]|marido|mujer|esposa?|herman[oa]|viej[oa]|hij[oa]|suegr[oa]|jefe)\s+"
+    r"(?:\w+\s+){0,2}$"
+    r"|\b(?:que\s+pasa\s+si|casi|a\s+punto\s+de|a\s+nada\s+de)\s+(?:\w+\s+){0,1}$|\bsi\s+$")
+_PAYS_OFF = re.compile(r"\b(?:deuda|saldo|cuota|factura|comprobante|sena|monto|alias|cbu|pago|pagar)\b")
+
+
+def cancels_outright(folded: str) -> bool:
+    """Whether the (folded) text calls a visit off in so many words, by the writer."""
+    if _PAYS_OFF.search(folded):
+        return False
+    text = NEGATED_UNDO.sub(" ", folded)
+    return any(not _NOT_OURS.search(text[max(0, m.start() - 40):m.start()])
+               for m in _CANCELS.finditer(text))
+
+
 # Calling one time off and naming another in the same breath: "no hace falta que vengan hoy, mejor
 # el jueves", "hoy no, pásenlo para el viernes", "cancelen lo de hoy y vengan mañana" (a move, not a
 # cancel: the words before the new time that say it is the one wanted)
@@ -266,6 +292,9 @@ _TEAM = re.compile(
     r"|chicos|empleados|operarios)\b"
 )
 _MONEY = re.compile(r"\b(?:debe|deben|debo|plata|guita|facturamos|facturado|cobramos|cobrado|saldos?|pagos?)\b")
+_COUNTS = re.compile(
+    r"\bcuant[oa]s\s+(?:trabajos|laburos|visitas|servicios|arreglos|instalaciones|clientes|urgencias)\b"
+    r"|\bcuanto\s+(?:entro|se\s+hizo|se\s+facturo|se\s+cobro|hicimos|hicieron|sacamos|recaudamos|ganamos)\b")
 # About one person named: where they are, their number, whether they got there or finished
 _ABOUT_SOMEONE = re.compile(
     r"\b(?:donde|por\s+donde|cel|celular|telefono|numero|contacto|llego|termino|salio|fue|anda|esta)\b"
@@ -275,8 +304,10 @@ _ABOUT_SOMEONE = re.compile(
 def asks_about_team(text: str, names: tuple[str, ...] = ()) -> bool:
     """Whether an owner asks about the technicians (folded text): on call, where, busy or free;
     or about one of them by first name (`names`, folded) with a word of where or how they are."""
-    if _MONEY.search(text):
-        return False  # "¿quién me debe plata?", "¿dónde está la guita de lo de Marta?"
+    if _MONEY.search(text) or _COUNTS.search(text):
+        # "¿quién me debe plata?", "¿dónde está la guita de lo de Marta?", "¿cuántos trabajos
+        # hicieron los chicos hoy?": the figures, whoever they are about
+        return False
     if _TEAM.search(text):
         return True
     words = set(re.findall(r"[a-zñ]+", text))

@@ -114,6 +114,9 @@ _ADDS = re.compile(r"\bmas\b|\+|\bsumale\b|\bsumarle\b|\baparte\b|\bademas\b|\bc
 _NOT_PARTS = re.compile(
     r"\b(?:total|en\s+total|todo\s+junto|o\s+sea|es\s+decir|serian|en\s+vez|antes|perdon|no\s+era|mejor|"
     r"menos|descuento|descontale|rebaja|de\s+los\s+cuales|ya\s+(?:pago|pagaron|me\s+dio|dejo|tiene))\b")
+# The total stated after its parts: "= 57.300", "total 35 mil", "en total son 40 lucas"
+_STATED_TOTAL = re.compile(
+    r"(?:=|\b(?:en\s+)?total(?:\s+(?:de|son|es|seria|serian|fue|fueron))?\s*:?)\s*(?=\$?\s*\d)")
 _PART_GAP = 80  # characters from one part's start to the next one's, at most
 # What a part of a charge pays for: "de materiales", "la mano de obra", "del flexible"
 _COST = (r"(?:materiales|material|viaticos?|repuestos?|insumos|mano\s+de\s+obra|traslados?|flete"
@@ -167,8 +170,25 @@ def find_amount(folded: str) -> float | None:
         values = [value for _, _, value in _listed(folded)]
         return _clean(sum(values)) if values and sum(values) <= MAX_AMOUNT else None
     best, spans = reading
+    if (stated := _STATED_TOTAL.search(folded)) is not None \
+            and (total := _stated_total(folded[stated.end():stated.end() + 30])) is not None:
+        return _clean(total)  # "45 mil + materiales 12.300 = 57.300": the total said
     added = _added_parts(folded, spans)
     return _clean(added or _times_count(folded, spans, best) or best)
+
+
+def _stated_total(tail: str) -> float | None:
+    """The money right after a total's cue: with its unit ("35 mil"), or a bare figure of
+    thousands ("57.300", "40000")."""
+    reading = _reading(tail)
+    if reading is not None:
+        return reading[0]
+    bare = _BARE_THOUSANDS.match(tail)
+    value = parse_digits(bare.group(1)) if bare else None
+    return value if value is not None and 100 <= value <= MAX_AMOUNT else None
+
+
+_BARE_THOUSANDS = re.compile(r"\$?\s*(\d{1,3}(?:[.,]\d{3})+|\d{4,})(?![\d.,]\d)")
 
 
 def listed_items(folded: str) -> list[tuple[int, int, float]]:

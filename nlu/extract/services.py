@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from nlu.extract.keywords import Family, family, literal_words, score
 
@@ -309,7 +310,16 @@ def classify_service(text: str, extra: dict[str, float] | None = None) -> str | 
     return (work != text and _best(work, extra)) or _best(text, extra)
 
 
-def _best(text: str, extra: dict[str, float] | None) -> str | None:
+def _best(text: str, extra: dict[str, float] | None, floor: float = 2.0) -> str | None:
+    scores = _scores(text, extra)
+    best, best_score = None, 0.0
+    for name, s in scores.items():
+        if s > best_score:
+            best, best_score = name, s
+    return best if best_score >= floor else None
+
+
+def _scores(text: str, extra: dict[str, float] | None = None) -> dict[str, float]:
     scores = {
         name: score(fam, text) + (extra or {}).get(name, 0.0) for name, fam in SERVICES.items()
     }
@@ -319,11 +329,42 @@ def _best(text: str, extra: dict[str, float] | None) -> str | None:
         scores["gas"] += HEATER_WEIGHT + sum(scores.pop(name) for name in absorbed)
     if APPLIANCE.search(text) and not DRAIN_ITSELF.search(text):
         scores["electrodomesticos"] += scores.pop("destapaciones")
-    best, best_score = None, 0.0
-    for name, s in scores.items():
-        if s > best_score:
-            best, best_score = name, s
-    return best if best_score >= 2 else None
+    return scores
+
+
+# ---- asking which trade -------------------------------------------------------------------------
+# A leak or a smell that says not of what ("tengo una pérdida en el baño", "hay un olor feo en la
+# cocina") is water or gas, gas or a drain: the two are asked about by name, since one of them is
+# a danger now. Anything else with some evidence offers its likeliest trades first.
+_LEAK = re.compile(r"\b(?:perdidas?|pierde\w*|perdiendo|fugas?|escapes?|se\s+escapa)\b")
+_SMELL = re.compile(r"\bolor\w*|\bhuele\w*|\btufo\b|\bchanfle\b|\bbaranda\b")
+_OF_WHAT = re.compile(r"\bagua\b|\bgas\b|\bcloaca\w*|\bhumedad\b|\bquemado\b|\baceite\b|\baire\b"
+                      r"|\bnafta\b|\bcorriente\b|\bluz\b")
+
+
+@dataclass(frozen=True)
+class Choices:
+    kind: str  # "leak" (water or gas), "smell" (gas or a drain), "likely" (the likeliest trades)
+    services: tuple[str, ...]
+
+
+def choices(text: str) -> Choices | None:
+    """The trades to offer first when `classify_service` found none in `text` (folded and
+    normalized): a leak or a smell of nothing named, or up to two trades with some evidence."""
+    if not _OF_WHAT.search(text):
+        if _LEAK.search(text):
+            return Choices("leak", ("plomeria", "gas"))
+        if _SMELL.search(text):
+            return Choices("smell", ("gas", "destapaciones"))
+    ranked = sorted(((s, name) for name, s in _scores(text).items() if s > 0), reverse=True)
+    return Choices("likely", tuple(name for _, name in ranked[:2])) if ranked else None
+
+
+def answered_service(text: str) -> str | None:
+    """The trade an answer to "¿qué tipo de trabajo necesitás?" names: the same evidence as
+    `classify_service`, any of it ("es de agua", "a cloaca", "de luz"), since the question says
+    it is a trade."""
+    return classify_service(text) or _best(text, None, floor=0.5)
 
 
 def vocabulary() -> set[str]:
@@ -348,6 +389,11 @@ _ALSO = re.compile(
     r"(?:^|[\s,.;:!?])(?P<also>(?:y\s+)?(?:ademas|tambien|aparte|de\s+paso|otra\s+cosa|ah\s+y|y\s+despues))\b"
     r"(?!\s+(?:de\s+(?:eso|esto)|del\s+arreglo))")
 _SENTENCE_END = re.compile(r"[.!?\n]")
+def one_visit(first: str | None, second: str | None) -> bool:
+    """Whether one visit covers work of both trades (a clog and the flood it makes)."""
+    return first == second or (first in _VISIT_GROUP and _VISIT_GROUP[first] == _VISIT_GROUP.get(second))
+
+
 _OUTRIGHT = 3.0  # "gotea la canilla", "pintar el living", "un enchufe quemado"; not "pierde agua"
 
 

@@ -102,11 +102,18 @@ _TRAIL_VOWEL = re.compile(r"\b([a-z]{2,}?)([aiou])\2+\b")
 _SPACES = re.compile(r"[ \t]+")
 
 
+# "se me re tapó", "está recontra roto": the intensifier says how much, not what (dropped, so the
+# words after it read as they do without it)
+_INTENSIFIER = re.compile(r"\b(?:re|recontra|requete)\s+(?=[a-z]{3,})")
+
+
 def expand(folded: str) -> str:
     """Expand WhatsApp abbreviations and squeeze stretched letters ("holaaa")."""
     s = folded.replace("ñ", "n") if "ñ" in folded else folded
     s = _REPEAT3.sub(r"\1", s)
     s = _TRAIL_VOWEL.sub(r"\1\2", s)
+    if "re" in s:
+        s = _INTENSIFIER.sub("", s)
     return _WORD.sub(lambda m: _ABBREV.get(m.group(0), m.group(0)), s)
 
 

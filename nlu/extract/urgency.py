@@ -43,7 +43,11 @@ CUES: list[Cue] = [
     _cue(
         "gas",
         r"\bolor(?:cito)?\s+(?:\w+\s+){0,2}a\s+gas\b|\bhuele\w*(?:\s+\w+){0,3}\s+a\s+gas\b"
-        r"|\btufo\s+a\s+gas\b|\bchanfle\s+a\s+gas\b",
+        r"|\btufo\s+a\s+gas\b|\bchanfle\s+a\s+gas\b"
+        # the smell and the gas apart: "creo que de gas, hay olor", "huele raro, creo que es gas"
+        r"|\b(?:olor(?:cito)?|tufo|huele\w*)\b(?!\s+(?:a|de|del)\s+(?!gas\b))(?=(?:(?!\bno\s|\bni\s)[^.?!\n]){0,40}\bgas\b)"
+        r"|\bgas\b(?:(?!\bno\s|\bni\s)[^.?!\n]){0,30}\b(?:hay|se\s+siente|siento|sentimos|con|tiene|larga|sale)\s+"
+        r"(?:un\s+|mucho\s+|algo\s+de\s+|un\s+poco\s+de\s+|bastante\s+)?olor\b(?!\s+(?:a|de|del)\s+(?!gas\b))",
     ),
     # a leak of the refrigerant of an air conditioner or a fridge is no danger
     _cue(
@@ -86,7 +90,10 @@ CUES: list[Cue] = [
         r"|\ba\s+chorros?\b|\bchorro\s+de\s+agua\b|\b(?:sale|sal[ie]o|tira)\s+(?:mucha|muchisima)\s+agua\b"
         r"|\bno\s+para\s+de\s+(?:salir|tirar|perder|caer)\b|\bsigue\s+(?:saliendo|cayendo|tirando)\s+agua\b"
         r"|\bno\s+(?:puedo|podemos)\s+(?:cortar|cerrar)\s+(?:el\s+agua|la\s+llave)\b"
-        r"|\bllueve\s+adentro\b|\bse\s+(?:me\s+|nos\s+)?llueve\b"
+        r"|\bllueve\s+adentro\b|\bse\s+(?:me\s+|nos\s+)?llueve\b|\bcomo\s+si\s+llov\w+"
+        # water coming through the ceiling: "está cayendo agua del techo del baño"
+        r"|\b(?:cae|caen|cayendo|chorrea|chorreando|sale|saliendo|entra|entrando)\s+(?:mucha\s+)?agua\s+"
+        r"(?:del|por\s+el|desde\s+el)\s+(?:techo|cielorraso|cielo\s+raso)\b"
         r"|\bse\s+(?:rompio|partio|revento|pincho|solto|salto)\s+(?:un|el|la|una)\s+"
         r"(?:cano|canos|caneria|flexible|manguera|tubo|conexion)\b"
         r"|\b(?:cano|canos|caneria|flexible|manguera)\s+(?:roto|rota|reventad[oa]|partid[oa])\b"

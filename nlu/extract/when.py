@@ -81,6 +81,8 @@ def resolve(text: str, now: datetime, tz: str | None = None) -> When:
         when.date = dates[-1][2]
     if windows:
         when.window = windows[-1][2]
+    elif (span := hour_span(text)) is not None:
+        when.window = span  # "entre las 4 y las 6", "de 14 a 18": the window they fall in
     if times:
         when.time = (
             times[0][2]
@@ -88,6 +90,36 @@ def resolve(text: str, now: datetime, tz: str | None = None) -> When:
             else times[-1][2]
         )
     return when
+
+
+# "entre las 4 y las 6", "de 14 a 18 hs", "desde las 9 hasta las 12": a span of hours (not "de 2
+# a 3 horas", a duration, nor "de 4 a 6 meses")
+_HOUR_SPAN = re.compile(
+    r"\b(?:entre|de|desde)\s+(?P<las>las?\s+)?(?P<a>\d{1,2})(?:[:.](?P<am>[0-5]\d))?\s*(?:hs?\b|hrs\b)?\s*"
+    r"(?:y|a|hasta)\s+(?:las?\s+)?(?P<b>\d{1,2})(?:[:.](?P<bm>[0-5]\d))?(?![\d/])"
+    r"(?!\s*(?:%|mil\b|lucas\b|pesos\b|meses\b|dias\b|semanas\b|anos\b|metros\b|personas\b|ambientes\b|cuotas\b))"
+    r"(?P<after>\s*horas\b)?")
+_AWAY = re.compile(r"\bno\b|\btrabaj\w*|\bafuera\b|\bocupad\w*|\bsalgo\b|\bnadie\b")
+_SPAN_WINDOWS = (("morning", 8, 12), ("afternoon", 12, 18), ("evening", 18, 21))
+
+
+def hour_span(text: str) -> str | None:
+    """The window a span of hours falls in ("entre las 4 y las 6": afternoon), or None when it
+    names none or spans two. An hour from 1 to 7 is the afternoon's, as visits are in the day."""
+    for m in _HOUR_SPAN.finditer(text):
+        if m.group("after") and not m.group("las"):
+            continue  # "de 2 a 3 horas": how long
+        if _AWAY.search(text[max(0, m.start() - 30):m.start()]):
+            continue  # "no estoy de 8 a 12", "trabajo de 9 a 13": the hours they are away
+        a, b = int(m.group("a")), int(m.group("b"))
+        a, b = (a + 12 if 1 <= a <= 7 else a), (b + 12 if 1 <= b <= 7 else b)
+        end = b + (1 if m.group("bm") and int(m.group("bm")) else 0)
+        if not a < b <= 24:
+            continue
+        for name, start, stop in _SPAN_WINDOWS:
+            if start <= a and end <= stop:
+                return name
+    return None
 
 
 def rules_out(text: str, now: datetime, day: date, tz: str | None = None) -> bool:

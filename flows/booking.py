@@ -248,6 +248,8 @@ def step(turn: Turn) -> list[Reply]:
     replies = BOOKING.walk(turn)
     if not calm:
         return replies
+    if replies and turn.result.urgency == "emergency" and replies[0] == Text(texts.render(BOOKING.noted_template)):
+        replies = replies[1:]  # no "¡Anotado! 👍" between the safety advice and the dispatch
     if turn.conversation.flow == FLOW and turn.slots.get("urgency") == "emergency":
         return emergency_advice(turn) + replies
     if turn.conversation.flow != FLOW and turn.result.urgency == "emergency" and replies:

@@ -171,7 +171,9 @@ def _caller(turn: Turn) -> dict:
     """Who wrote and what, for an owner's alert about a booking not made yet."""
     c = turn.conversation
     return {"who": c.profile_name or readable_phone(c.phone), "phone": readable_phone(c.phone),
-            "text": turn.text[:300]}
+            # the problem as told so far ("Hay un olor raro en la cocina · A gas"), not only
+            # this turn's words (a tapped "🔥 A gas")
+            "text": (turn.slots.get("description") or turn.text)[:300]}
 
 
 def _alert_owners(turn: Turn, template: str, **ctx) -> None:

@@ -111,6 +111,36 @@ def _signed(text: str) -> str | None:
     return _clean(m.group("n"))
 
 
+# The last sentence alone a name that begins with a first name people have: "Disculpen las
+# molestias. Irma Sosa", "Que tengan felices fiestas. Raquel"
+_LAST_SENTENCE = re.compile(r"[.!?]\s+(?P<s>[^.!?\n]+?)\s*[.!]?\s*$")
+# A role, then the name: "Soy el encargado, Juan Carlos", "habla la administradora: Marta Ruiz"
+_ROLE_THEN_NAME = re.compile(
+    r"\b(?i:soy|habla|le\s+escribe|les\s+escribe|te\s+escribe)\s+(?i:el|la)\s+"
+    r"(?i:encargad[oa]|porter[oa]|administrador(?:a)?|duen[oa]|dueñ[oa]|inquilin[oa]|propietari[oa]|"
+    r"vecin[oa]|hij[oa]|sobrin[oa]|niet[oa]|secretari[oa]|gerente)"
+    r"(?:\s+(?:del|de\s+la)\s+\w+)?\s*[,:]\s*"
+    rf"(?P<n>{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,2}})")
+
+
+def _signed_sentence(text: str) -> str | None:
+    m = _LAST_SENTENCE.search(text.strip())
+    sig = _SIGNATURE.match(m.group("s")) if m else None
+    if sig is None or sig.group("title"):
+        return None
+    words = [fold_aligned(w) for w in sig.group("n").split()]
+    if words[0] not in FIRST_NAMES or any(w in _NOT_SIGNED or w in NOT_NAMES for w in words):
+        return None
+    return _clean(sig.group("n"))
+
+
+def _after_role(text: str) -> str | None:
+    m = _ROLE_THEN_NAME.search(text)
+    if m is None or fold_aligned(m.group("n").split()[0]) not in FIRST_NAMES:
+        return None
+    return _clean(m.group("n"))
+
+
 def find_name(text: str) -> str | None:
     """The writer's name when they give it, or None."""
     letters = [c for c in text if c.isalpha()]
@@ -156,7 +186,7 @@ def _find_name(text: str) -> str | None:
                     if len(words) > 1 and not cue.startswith(("me llamo", "mi nombre", "nombre")):
                         words = words[:1]
                     return " ".join(w.capitalize() for w in words)
-    name = _signed(text)
+    name = _signed(text) or _signed_sentence(text) or _after_role(text)
     if name:
         return name
     lines = [ln for ln in text.strip().splitlines() if ln.strip()]

@@ -97,3 +97,21 @@ def test_water_through_the_ceiling_is_an_emergency():
     assert extract("está entrando agua del techo del living, se moja todo", "customer",
                    NOW).urgency == "emergency"
     assert extract("cuando llueve fuerte a veces gotea el techo", "customer", NOW).urgency != "emergency"
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("Quisiera saber a qué hora viene el técnico el jueves. Desde ya muy agradecida. Norma Quiroga", "Norma Quiroga"),
+    ("Ya les transferí lo del arreglo, quedó perfecto. Felices fiestas. Hugo", "Hugo"),
+    ("Les escribo del edificio de Mitre 400. Soy la administradora, Silvia Paz. Se tapó la cloaca", "Silvia Paz"),
+])
+def test_a_name_alone_in_the_last_sentence_or_after_a_role_is_the_writer(text, name):
+    assert extract(text, "customer", NOW).name == name
+
+
+@pytest.mark.parametrize("text", [
+    "Se tapó la pileta de la cocina. Villa Urquiza",
+    "El técnico ya vino. Carlos es un genio",
+    "Se rompió la canilla. Gorriti 3400",
+])
+def test_a_place_or_a_sentence_about_someone_is_no_signature(text):
+    assert extract(text, "customer", NOW).name is None

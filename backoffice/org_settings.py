@@ -154,6 +154,10 @@ def _render(*, business: dict | None = None, hours: dict | None = None, whatsapp
         today = now.astimezone(tz).date()
         closed_days = [{"iso": d, "label": es_ar.weekday_date(date.fromisoformat(d)).capitalize()}
                        for d in org.closed_days or [] if d >= today.isoformat()]
+        # days with hours of their own ("mañana cerramos a las 13"): the day and its hours
+        closed_days += [{"iso": d, "label": es_ar.weekday_date(date.fromisoformat(d)).capitalize(),
+                         "hours": " y ".join(f"de {lo} a {hi}" for lo, hi in ranges)}
+                        for d, ranges in sorted((org.day_hours or {}).items()) if d >= today.isoformat()]
     checks = connection_status.load_all(redis(), user.org_id) if is_owner else {}
     waiting = any(r is not None and r.pending and not r.stuck(now) for r in checks.values())
     notice = DONE.get(request.args.get("done", "")) if request.method == "GET" else None

@@ -6,21 +6,23 @@ business does not work that day, and a message that day is answered as out of ho
 hears which visits are already booked for it, with a button to tell those customers: each gets
 new times to pick from (`flows.customer_reschedule`'s offer, the flow waiting for their tap),
 or, in the middle of something else with the bot, a word to choose another day. "al final el
-lunes sí trabajamos" opens the day again with the weekly hours. A weekly rule ("no trabajamos
-los domingos") is the business hours' (the back office's), and a message naming no day is none
-of this.
+lunes sí trabajamos" opens the day again with the weekly hours. One day's hours change the same
+way ("mañana cerramos a las 13", "el sábado abrimos recién a las 10", "el 24 trabajamos de 8 a
+12": `Organization.day_hours`): the visits booked outside them are listed, with the same button.
+A weekly rule ("no trabajamos los domingos") is the business hours' (the back office's), and a
+message naming no day is none of this.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 from sqlalchemy import select
 
 from core import es_ar
-from core.billing.reports import SERVICE_LABELS, agenda, day_bounds
-from core.jobs.opening import is_closed_day
+from core.billing.reports import SERVICE_LABELS, day_bounds
+from core.jobs.opening import business_ranges, is_closed_day
 from core.jobs.scheduling import free_slots
 from core.jobs.time_ranges import day_ranges
 from core.links import back_office_link
@@ -28,7 +30,7 @@ from core.messaging import texts
 from core.messaging.conversations import conversation_with
 from core.messaging.replies import Button, Buttons, Reply, Text
 from core.models import ConversationRole, Job, JobStatus
-from core.organizations import set_days_closed
+from core.organizations import set_day_hours, set_days_closed
 from flows.buttons import ClosedDayTap, RescheduleTap
 from flows.customer_job_change import visit
 from flows.customer_reschedule import RESCHEDULE
@@ -37,7 +39,7 @@ from flows.owner import named_day
 from flows.technician_jobs import customer_wa_id
 from flows.turn import Turn, flow_active
 from nlu.extract.dates import find_dates, find_day_span
-from nlu.extract.message_kinds import closes_day, opens_day
+from nlu.extract.message_kinds import closes_day, day_hours_said, opens_day
 
 # "los domingos", "todos los sábados": every week, not one day
 _WEEKLY = re.compile(r"\b(?:los|todos\s+los|cada)\s+(?:lunes|martes|miercoles|jueves|viernes|"
@@ -59,11 +61,12 @@ def handle(turn: Turn) -> list[Reply]:
 def closing_or_opening(turn: Turn) -> list[Reply] | None:
     """The reply when an owner's message closes or opens days (whatever intent it was read
     as: "mañana no trabajamos" is no summary asked); None for anything else."""
-    if turn.tap is not None:
-        return None
+    if turn.tap is not None or "?" in (turn.text or ""):
+        return None  # "¿mañana no trabajamos?" asks, it does not close
     said = es_ar.folded(turn.text or "")
     closing = closes_day(said)
-    if not (closing or opens_day(said)) or _WEEKLY.search(said):
+    hours = None if closing or opens_day(said) else day_hours_said(said)
+    if not (closing or opens_day(said) or hours) or _WEEKLY.search(said):
         return None
     days = _named_days(turn, said)
     if not days:
@@ -72,29 +75,82 @@ def closing_or_opening(turn: Turn) -> list[Reply] | None:
         return [Text(texts.render("owner_day_past", day=_days_phrase(days, turn.today),
                                   many=len(days) > 1))]
     days = [d for d in days if d >= turn.today]
+    if hours is not None:
+        return _own_hours(turn, days, *hours)
     phrase = _days_phrase(days, turn.today)
     changed = set_days_closed(turn.session, turn.org.id, days, closing, today=turn.today,
                               actor=turn.actor)
     if closing:
-        visits = [v for day in days for v in agenda(turn.session, day, turn.org.time_zone)]
-        body = texts.render(
-            "owner_day_closed", day=phrase, already=not changed, many=len(days) > 1,
-            # "mañana (martes 8/12)": a relative day with its date; "el martes 8/12" has it
-            date=None if any(c.isdigit() for c in phrase) else es_ar.weekday_date(days[0]),
-            visits=[{"day": es_ar.weekday_date(v.start.date()).capitalize() if len(days) > 1
-                     else None, "time": v.time_text, "customer": v.customer,
-                     "number": v.job_number, "service": SERVICE_LABELS.get(v.service, "trabajo"),
-                     "technician": v.technician} for v in visits[:VISITS_SHOWN]],
-            more=max(0, len(visits) - VISITS_SHOWN), link=back_office_link(turn.settings, "jobs"))
-        if not visits:
-            return [Text(body)]
-        tap = ClosedDayTap(days[0].isoformat(), days[-1].isoformat() if len(days) > 1 else None)
-        return [Buttons(body=body, buttons=(Button(tap.encode(), TELL_TITLE),))]
+        return _with_visits(turn, days, "owner_day_closed", already=not changed)
     hours = day_ranges(turn.org.business_hours, days[0], turn.zone) if len(days) == 1 else []
     return [Text(texts.render(
         "owner_day_opened", day=phrase, already=not changed, many=len(days) > 1,
         hours=" y ".join(f"de {es_ar.clock(lo)} a {es_ar.clock(hi)}" for lo, hi in hours),
         link=back_office_link(turn.settings, "settings")))]
+
+
+def _own_hours(turn: Turn, days: list[date], opens: time | None, closes: time | None) -> list[Reply]:
+    """`days` get hours of their own: the weekly ones cut at `closes` or from `opens` ("mañana
+    cerramos a las 13"), or both as said ("el 24 trabajamos de 8 a 12"). The owner hears the
+    day's hours and the visits booked outside them, with the button to tell those customers."""
+    changed, shown = [], []
+    for day in days:
+        if opens is not None and closes is not None:
+            ranges = [(opens, closes)]
+        else:
+            cut = [(max(lo.time(), opens) if opens else lo.time(), min(hi.time(), closes) if closes else hi.time())
+                   for lo, hi in day_ranges(turn.org.business_hours, day, turn.zone)]
+            ranges = [(lo, hi) for lo, hi in cut if lo < hi]
+        if not ranges:  # "el domingo abrimos a las 10" on a day the week has no hours
+            return [Text(texts.render("owner_day_hours_none", day=_days_phrase([day], turn.today),
+                                      link=back_office_link(turn.settings, "settings")))]
+        stored = [(lo.strftime("%H:%M"), hi.strftime("%H:%M")) for lo, hi in ranges]
+        changed += set_day_hours(turn.session, turn.org.id, [day], stored, today=turn.today, actor=turn.actor)
+        shown.append(ranges)
+    return _with_visits(turn, days, "owner_day_hours", already=not changed,
+                        hours=_hours_phrase(shown[0]), same=all(r == shown[0] for r in shown))
+
+
+def _with_visits(turn: Turn, days: list[date], template: str, **words) -> list[Reply]:
+    """The owner's answer to days closed or given their own hours: `template` with the visits
+    booked outside those days' hours now, and the button to tell their customers."""
+    phrase = _days_phrase(days, turn.today)
+    outside = [job for day in days for job in _outside_hours(turn, day)]
+    body = texts.render(
+        template, day=phrase, many=len(days) > 1,
+        # "mañana (martes 8/12)": a relative day with its date; "el martes 8/12" has it
+        date=None if any(c.isdigit() for c in phrase) else es_ar.weekday_date(days[0]),
+        visits=[_visit_line(turn, job, many=len(days) > 1) for job in outside[:VISITS_SHOWN]],
+        more=max(0, len(outside) - VISITS_SHOWN), link=back_office_link(turn.settings, "jobs"), **words)
+    if not outside:
+        return [Text(body)]
+    tap = ClosedDayTap(days[0].isoformat(), days[-1].isoformat() if len(days) > 1 else None)
+    return [Buttons(body=body, buttons=(Button(tap.encode(), TELL_TITLE),))]
+
+
+def _hours_phrase(ranges) -> str:
+    """"de 8 a 13", "de 8 a 12 y de 14 a 16"."""
+    return " y ".join(f"de {es_ar.clock(lo)} a {es_ar.clock(hi)}" for lo, hi in ranges)
+
+
+def _visit_line(turn: Turn, job: Job, *, many: bool) -> dict:
+    """A visit as the closed day's list shows it: day (over several days), hour, customer, job."""
+    start = es_ar.aware(job.scheduled_start).astimezone(turn.zone)
+    customer = job.customer
+    technician = job.technician
+    return {"day": es_ar.weekday_date(start.date()).capitalize() if many else None,
+            "time": es_ar.clock_hm(start), "number": job.number,
+            "customer": (es_ar.first_name(customer.name) or customer.phone) if customer else "cliente",
+            "service": SERVICE_LABELS.get(job.service, "trabajo"),
+            "technician": es_ar.first_name(technician.name) if technician else None}
+
+
+def _outside_hours(turn: Turn, day: date) -> list[Job]:
+    """The visits booked on `day` that its hours no longer hold (all of them on a closed day)."""
+    ranges = business_ranges(turn.org, day, turn.zone)
+    return [job for job in _booked_on(turn, day)
+            if not any(lo <= es_ar.aware(job.scheduled_start)
+                       and es_ar.aware(job.scheduled_end or job.scheduled_start) <= hi for lo, hi in ranges)]
 
 
 def _named_days(turn: Turn, said: str) -> list[date]:
@@ -125,17 +181,18 @@ def _days_phrase(days: list[date], today: date) -> str:
 def _tell_customers(turn: Turn, first: date, last: date) -> list[Reply]:
     """Every customer booked on a day from `first` to `last` still closed is asked to pick
     another day; the owner hears whom the bot wrote to and whom it could not."""
-    closed = [day for n in range((last - first).days + 1)
-              if is_closed_day(turn.org, day := first + timedelta(days=n))]
-    phrase = _days_phrase(closed or [first], turn.today)
-    if not closed:
+    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    changed = [day for day in days if is_closed_day(turn.org, day)
+               or day.isoformat() in (turn.org.day_hours or {})]
+    phrase = _days_phrase(changed or [first], turn.today)
+    if not changed:
         return [Text(texts.render("owner_day_not_closed", day=phrase))]
     told, unreachable = [], []
-    for job in (job for day in closed for job in _booked_on(turn, day)):
+    for job in (job for day in changed for job in _outside_hours(turn, day)):
         name = es_ar.first_name(job.customer.name if job.customer else None)
         who = f"{name or 'el cliente'} (#{job.number})"
         own_day = es_ar.aware(job.scheduled_start).astimezone(turn.zone).date()
-        if _ask_for_another_day(turn, job, es_ar.day_phrase(own_day, turn.today)):
+        if _ask_for_another_day(turn, job, es_ar.day_phrase(own_day, turn.today), own_day):
             told.append(who)
         else:
             unreachable.append(who)
@@ -150,7 +207,7 @@ def _booked_on(turn: Turn, day: date) -> list[Job]:
                           Job.status.in_(_BOOKED)).order_by(Job.scheduled_start, Job.number)))
 
 
-def _ask_for_another_day(turn: Turn, job: Job, phrase: str) -> bool:
+def _ask_for_another_day(turn: Turn, job: Job, phrase: str, day: date) -> bool:
     """The job's customer gets new times for the visit, the reschedule flow waiting for their
     tap (or, busy with the bot on something else, a word to choose another day); False when
     there is no number to write to."""
@@ -161,8 +218,10 @@ def _ask_for_another_day(turn: Turn, job: Job, phrase: str) -> bool:
     name = es_ar.first_name(job.customer.name if job.customer else None)
     busy = conversation.flow is not None and flow_active(conversation, turn.now, conversation.flow)
     offered = [] if busy else free_slots(turn.session, turn.org, now=turn.now, count=OFFER_COUNT)
+    ranges = business_ranges(turn.org, day, turn.zone)
     body = texts.render("customer_day_closed", name=name, business=turn.org.name, day=phrase,
-                        number=job.number, current=visit(job, turn.now), offered=bool(offered))
+                        number=job.number, current=visit(job, turn.now), offered=bool(offered),
+                        hours=_hours_phrase(ranges) if ranges else None)
     if not offered:
         turn.notify(wa_id, Text(body))
         return True

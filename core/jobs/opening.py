@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from core import es_ar
-from core.jobs.time_ranges import Range, aware, day_ranges
+from core.jobs.time_ranges import Range, at_hhmm, aware, day_ranges, merge
 from core.models import Organization
 
 _OPEN_NOW = "ahora"
@@ -15,9 +15,13 @@ _NO_OPENING = "apenas podamos"
 
 def business_ranges(org: Organization, day: date, tz) -> list[Range]:
     """When the business is open that local day: its weekly hours, none on a day it closed
-    (`Organization.closed_days`: a holiday, a day off)."""
+    (`Organization.closed_days`: a holiday, a day off), that day's own hours when the owner
+    changed them (`Organization.day_hours`: closing early, opening late)."""
     if is_closed_day(org, day):
         return []
+    own = (org.day_hours or {}).get(day.isoformat())
+    if own is not None:
+        return merge([(at_hhmm(day, lo, tz), at_hhmm(day, hi, tz)) for lo, hi in own])
     return day_ranges(org.business_hours, day, tz)
 
 

@@ -48,6 +48,10 @@ class Organization(Timestamped, Base):
     # Local dates ("2026-12-08") the business does not open, beyond its weekly hours: a holiday,
     # a day off (migration 0010; `core.jobs.opening.business_ranges` reads them).
     closed_days: Mapped[list] = mapped_column(JSONType, default=list, server_default="[]")
+    # Local dates whose hours differ from the weekly ones, with that day's ranges as the weekly
+    # hours store them ({"2026-12-08": [["08:00", "13:00"]]}): closing early, opening late
+    # (migration 0011; read by `business_ranges` too).
+    day_hours: Mapped[dict] = mapped_column(JSONType, default=dict, server_default="{}")
     # Per-organization burst timing; None means the deployment default from settings.
     burst_quiet_seconds: Mapped[float | None]
     burst_cap_seconds: Mapped[float | None]

@@ -343,6 +343,30 @@ def zone_of(session: Session, org_id: int | None) -> ZoneInfo:
     return es_ar.zone(org.time_zone if org else None)
 
 
+def set_day_hours(session: Session, org_id: int, days: Iterable[date], ranges: list[tuple[str, str]],
+                  *, today: date, actor: str = "system") -> list[date]:
+    """`days`' own hours (`ranges`, "HH:MM" pairs: closing early, opening late), instead of
+    the weekly ones; a day closed is open again with them. Days already past are dropped. The
+    days that changed; audited."""
+    org = session.get(Organization, org_id)
+    wanted = [[lo, hi] for lo, hi in ranges]
+    keys = {day.isoformat() for day in days}
+    before = dict(org.day_hours or {})
+    changed = sorted(d for d in keys if before.get(d) != wanted or d in (org.closed_days or []))
+    hours = {d: r for d, r in before.items() if d >= today.isoformat()}
+    hours.update({d: wanted for d in keys})
+    if not changed and hours == before:
+        return []
+    org.day_hours = hours
+    org.closed_days = [d for d in org.closed_days or [] if d not in keys]
+    org.updated_at = utcnow()
+    session.flush()
+    if changed:
+        audit.record(session, actor=actor, action="organization.day_hours", entity_type="organization",
+                     entity_id=org.id, data={"days": changed, "hours": wanted})
+    return [date.fromisoformat(d) for d in changed]
+
+
 def set_days_closed(session: Session, org_id: int, days: Iterable[date], closed: bool, *,
                     today: date, actor: str = "system") -> list[date]:
     """Close the business on `days` beyond its weekly hours (a holiday, a day off, holidays),
@@ -351,12 +375,16 @@ def set_days_closed(session: Session, org_id: int, days: Iterable[date], closed:
     org = session.get(Organization, org_id)
     before = set(org.closed_days or [])
     keys = {day.isoformat() for day in days}
-    changed = sorted(keys - before if closed else keys & before)
+    # "al final mañana trabajamos normal": a day's own hours (closing early) go too
+    own_hours = set() if closed else keys & set(org.day_hours or {})
+    changed = sorted(keys - before if closed else (keys & before) | own_hours)
     kept = {d for d in before if d >= today.isoformat()}
     wanted = sorted(kept | keys if closed else kept - keys)
-    if wanted == list(org.closed_days or []):
+    if wanted == list(org.closed_days or []) and not own_hours:
         return []
     org.closed_days = wanted
+    if own_hours:
+        org.day_hours = {d: r for d, r in org.day_hours.items() if d not in own_hours}
     org.updated_at = utcnow()
     session.flush()
     if changed:

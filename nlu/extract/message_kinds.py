@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import time
 from functools import lru_cache
 
 from nlu.extract.names import FIRST_NAMES
@@ -664,7 +665,7 @@ _OPENS_DAY = re.compile(
     rf"|\b{_WE_WORK}\s+(?:igual|normal|normalmente|como\s+siempre)"
     r"|\bno\s+(?:cerramos|cerramos\s+nada)\b|(?<!\bno\s)\b(?:volvemos\s+a\s+)?abrimos\b(?!\s+a\s+las)")
 _PARTIAL = re.compile(r"\b(?:a\s+las|hasta\s+las|desde\s+las|al\s+mediodia|temprano|"
-                      r"mas\s+temprano|medio\s+dia|a\s+la\s+(?:manana|tarde))\b")
+                      r"mas\s+temprano|medio\s+dia|(?:a|por|de)\s+la\s+(?:manana|tarde))\b")
 _ASKING = re.compile(r"[?¿]|^\s*(?:se\s+trabaja|trabajamos|abrimos|cerramos)\s*$")
 
 
@@ -680,3 +681,61 @@ def opens_day(folded: str) -> bool:
     if _ASKING.search(folded) or _PARTIAL.search(folded):
         return False
     return _OPENS_DAY.search(folded) is not None
+
+
+# An owner changing one day's hours: closing early ("mañana cerramos a las 13", "hoy cierro
+# temprano, a las 16", "el viernes trabajamos hasta el mediodía"), opening late ("el sábado
+# abrimos recién a las 10", "mañana arrancamos a las 11") or both ("el 24 trabajamos de 8 a 12").
+_HOUR = r"(?P<{0}>\d{{1,2}}(?:[:.][0-5]\d)?|mediodia)"
+_DAY_HOURS_CLOSE = re.compile(
+    r"\b(?:cerramos|cierro|cierra|cerrar|cerrare|vamos\s+a\s+cerrar|cortamos|corto|bajamos\s+la\s+persiana)\s+"
+    r"(?:(?:el|la)\s+(?:local|negocio|taller|oficina|comercio|persiana)\s+)?(?:(?:hoy|manana|el\s+"
+    r"(?:lunes|martes|miercoles|jueves|viernes|sabado|domingo|\d{1,2}))\s+)?(?:(?:mas\s+)?temprano,?\s+"
+    r"|antes,?\s+)?(?:a\s+las?|al|tipo|a\s+eso\s+de\s+las?)\s+" + _HOUR.format("close")
+    + r"|\b(?:trabajamos|laburamos|atendemos|abrimos|estamos|trabajo|laburo|atiendo|abro)\s+"
+    r"(?:solo\s+|nomas\s+|solamente\s+)?hasta\s+(?:las?\s+|el\s+)?" + _HOUR.format("until"))
+_DAY_HOURS_OPEN = re.compile(
+    r"\b(?:abrimos|abro|arrancamos|arranco|empezamos|empiezo|entramos|trabajamos|atendemos|laburamos)\s+"
+    r"(?:recien\s+|mas\s+tarde,?\s+|tarde,?\s+)?(?:a\s+partir\s+de\s+|desde\s+)?(?:a\s+)?las?\s+"
+    + _HOUR.format("open"))
+_DAY_HOURS_SPAN = re.compile(
+    r"\b(?:trabajamos|laburamos|atendemos|abrimos|estamos|trabajo|laburo|atiendo|abro)\s+"
+    r"(?:solo\s+|nomas\s+|solamente\s+)?(?:de|desde\s+las?)\s+" + _HOUR.format("start")
+    + r"\s*(?:a|hasta)\s+(?:las?\s+|el\s+)?" + _HOUR.format("end"))
+
+
+_DAY_HALF = re.compile(
+    r"\b(?:trabajamos|laburamos|atendemos|abrimos|estamos|trabajo|laburo|atiendo|abro)\s+"
+    r"(?:solo|nomas|solamente)\s+(?:a|por|de)\s+la\s+(?P<half>manana|tarde)\b")
+# the plan of a job, not the business's hours: "mañana arrancamos a las 7 con la obra de Quilmes"
+_ABOUT_A_JOB = re.compile(r"\bcon\s+(?:lo|la|el|los|las)\b|\blo\s+de\b|\bla\s+obra\b|\bvisitas?\b"
+                          r"|\bclientes?\b|\btrabajo\s+de\b|\bel\s+trabajo\b")
+
+
+def _clock(said: str, *, closing: bool) -> time | None:
+    if said == "mediodia":
+        return time(12)
+    hour, _, minute = said.replace(".", ":").partition(":")
+    h, m = int(hour), int(minute or 0)
+    if 1 <= h <= 7 and (closing or h <= 5):
+        h += 12  # "cerramos a las 4": the afternoon's; "abrimos a las 10" stays
+    return time(h, m) if h <= 23 else None
+
+
+def day_hours_said(folded: str) -> tuple[time | None, time | None] | None:
+    """(opens, closes) when an owner's (folded) message changes one day's hours, either None
+    when not said; None when it changes none (a question, a whole day closed or opened)."""
+    if _ASKING.search(folded) or _ABOUT_A_JOB.search(folded):
+        return None
+    if span := _DAY_HOURS_SPAN.search(folded):
+        opens, closes = _clock(span["start"], closing=False), _clock(span["end"], closing=True)
+        return (opens, closes) if opens and closes and opens < closes else None
+    if half := _DAY_HALF.search(folded):  # "mañana atendemos solo a la mañana": until 13
+        return (None, time(13)) if half["half"] == "manana" else (time(13), None)
+    close = _DAY_HOURS_CLOSE.search(folded)
+    opened = _DAY_HOURS_OPEN.search(folded)
+    closes = _clock(close["close"] or close["until"], closing=True) if close else None
+    opens = _clock(opened["open"], closing=False) if opened else None
+    if opens is None and closes is None:
+        return None
+    return opens, closes

@@ -172,6 +172,20 @@ def test_a_day_is_closed_and_opened_again_from_the_settings(signed_in, shop):
     assert _org(shop).closed_days == []
 
 
+def test_a_day_with_its_own_hours_is_shown_and_given_its_weekly_hours_back(signed_in, shop):
+    from core.organizations import set_day_hours
+
+    client = signed_in(Role.ADMIN)
+    soon = (datetime.now(UTC) + timedelta(days=5)).date()
+    with shop.db.org_session(shop.org_id) as s:
+        set_day_hours(s, shop.org_id, [soon], [("08:00", "13:00")], today=soon - timedelta(days=5))
+    html = client.get("/app/settings").get_data(as_text=True)
+    assert "solo de 08:00 a 13:00" in html and "Horario normal" in html
+    assert post(client, "/app/settings/closed-days", day=soon.isoformat(),
+                action="open").status_code == 302
+    assert _org(shop).day_hours == {}
+
+
 # ---- who sees what --------------------------------------------------------------------------
 
 def test_admin_sees_business_and_hours_but_not_connections(signed_in, shop):

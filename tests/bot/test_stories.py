@@ -69,6 +69,7 @@ from sqlalchemy import func, select
 from bot import simulator
 from core import customers, jobs
 from core.identity.users import create_user
+from core.jobs.opening import business_ranges
 from core.jobs.scheduling import parse_slot_id
 from core.models import Conversation, Job, JobEvent, Organization
 from core.settings import get_settings
@@ -575,15 +576,19 @@ class Story:
                                       for i in pref.get("items", []))
                         assert charged == invoice.total, \
                             f"{where}: payment link for {charged}, invoice total {invoice.total}"
-            # No time is offered on a day the business closed.
+            # No time is offered on a day the business closed, nor outside a day's own hours.
             org = s.get(Organization, self.h.org_id)
-            if org.closed_days:
+            if org.closed_days or org.day_hours:
                 for m in out:
                     for slot_id in _offered_slots(m.payload):
                         slot = parse_slot_id(slot_id, time_zone=org.time_zone)
-                        day = slot.start.astimezone(BA).date().isoformat() if slot else None
-                        assert day not in org.closed_days, \
+                        day = slot.start.astimezone(BA).date() if slot else None
+                        assert day is None or day.isoformat() not in org.closed_days, \
                             f"{where}: {slot_id} offered on {day}, a day the business closed"
+                        if day is not None and day.isoformat() in org.day_hours:
+                            assert any(lo <= slot.start and slot.end <= hi
+                                       for lo, hi in business_ranges(org, day, BA)), \
+                                f"{where}: {slot_id} offered outside the hours of {day}"
             # Every emergency assigned or escalated to an owner with its number.
             owners = [wa for (wa,) in s.execute(select(User.phone).where(User.role == Role.OWNER))]
             for job in s.scalars(select(Job).where(Job.urgency == "emergency")):

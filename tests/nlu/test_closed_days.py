@@ -54,3 +54,38 @@ def test_vacations_close_days():
     assert closes_day(folded("nos vamos de vacaciones del 4 al 20 de enero"))
     assert closes_day(folded("cerramos por vacaciones"))
     assert not closes_day(folded("¿se van de vacaciones?"))
+
+
+@pytest.mark.parametrize(("text", "opens", "closes"), [
+    ("mañana cerramos a las 13", None, "13:00"),
+    ("hoy cierro temprano, a las 16", None, "16:00"),
+    ("el viernes trabajamos hasta el mediodía", None, "12:00"),
+    ("el sábado abrimos recién a las 10", "10:00", None),
+    ("mañana arrancamos a las 11", "11:00", None),
+    ("el 24 trabajamos de 8 a 12", "08:00", "12:00"),
+    ("el lunes abrimos a las 9 y cerramos a las 15", "09:00", "15:00"),
+    ("cerramos el local mañana a las 5", None, "17:00"),
+    ("mañana atendemos solo a la mañana", None, "13:00"),
+    ("el sábado abrimos solo por la tarde", "13:00", None),
+])
+def test_one_days_hours_said(text, opens, closes):
+    from nlu.extract.message_kinds import day_hours_said
+
+    said = day_hours_said(folded(text))
+    assert said is not None
+    assert tuple(t.strftime("%H:%M") if t else None for t in said) == (opens, closes)
+    assert not closes_day(folded(text)) and not opens_day(folded(text))
+
+
+@pytest.mark.parametrize("text", [
+    "cerramos la caja a las 8",
+    "mañana Carlos trabaja hasta las 13",
+    "mañana no trabajamos",
+    "el lunes vamos a lo de Marta a las 10",
+    "mañana arrancamos a las 7 con la obra de Quilmes",
+    "el sábado abrimos a las 9 lo de la calle Thames",
+])
+def test_no_days_hours_said(text):
+    from nlu.extract.message_kinds import day_hours_said
+
+    assert day_hours_said(folded(text)) is None

@@ -30,6 +30,7 @@ Creating the job at the end, and an emergency's dispatch, is `flows/booking_job.
 from __future__ import annotations
 
 import logging
+import re
 from datetime import datetime, time, timedelta
 
 from rapidfuzz import fuzz
@@ -70,11 +71,11 @@ from nlu.extract.address import (
     named_locality,
     street_alone,
 )
-from nlu.extract.message_kinds import access_note, acknowledgement, asks_if_we_do
+from nlu.extract.message_kinds import access_note, acknowledgement, already_shut_off, asks_if_we_do
 from nlu.extract.names import FIRST_NAMES, for_name
-from nlu.extract.services import one_visit, second_request
+from nlu.extract.services import named_outright, one_visit, second_request
 from nlu.extract.spoken import fold, is_spanish, spanish_words
-from nlu.extract.text import fold_aligned
+from nlu.extract.text import expand, fold_aligned
 from nlu.intent.evaluate import ASK_BELOW
 
 log = logging.getLogger("campotech.flows.booking")
@@ -222,9 +223,15 @@ def _another_trade(turn: Turn) -> bool:
     presupuesto para pintar 3 ambientes" while asked for the address of an electrical job): it
     is no answer to the step, and counting it as a miss hands the customer to a person."""
     r, booked = turn.result, turn.slots.get("service")
+    said = fold_aligned(turn.text or "").lower()
     return (turn.tap is None and r.intent == "new_job" and bool(r.service) and bool(booked)
             and not one_visit(r.service, booked) and not r.address
             and (r.confidence is None or r.confidence >= ASK_BELOW)
+            # the new trade named by its own thing, not a word of it in passing ("ya cerré la
+            # llave, estamos afuera" after a gas leak; "el portero eléctrico no anda": an access
+            # note); an emergency under way gives way only to another emergency
+            and named_outright(r.service, expand(said)) and not access_note(said)
+            and (turn.slots.get("urgency") != "emergency" or r.urgency == "emergency")
             and not prices.asks(turn))  # "¿y destapar el inodoro?" after a price: answered
 
 
@@ -345,8 +352,7 @@ def _merge(turn: Turn) -> None:
             found["description"] = described  # the problem, not the whole burst
     if turn.text and not s.get("said"):
         found["said"] = " ".join(turn.text.split())[:500]
-    elif turn.text and turn.tap is None and access_note(folded(turn.text)) \
-            and not (r.intent == "new_job" and r.service):
+    elif turn.text and turn.tap is None and access_note(folded(turn.text)):
         # "avisale que el timbre es el de abajo a la izquierda" after the first message: a word
         # for the technician, kept with the job (the first message is the description already)
         note = " ".join(turn.text.split())
@@ -423,7 +429,8 @@ def _read_address(turn: Turn) -> bool:
 
 def _read_slot(turn: Turn) -> bool:
     tap = turn.tap
-    slot = parse_slot_id(tap.slot_id, time_zone=turn.org.time_zone) if isinstance(tap, SlotTap) else None
+    slot = parse_slot_id(tap.slot_id, time_zone=turn.org.time_zone) if isinstance(tap, SlotTap) \
+        else _accepted_slot(turn)
     if slot is not None:
         picked = _pick(turn, slot, now=turn.now)
         if picked is not None:
@@ -435,6 +442,39 @@ def _read_slot(turn: Turn) -> bool:
         turn.save(slot_taken=True)
         return True  # offer again, with fresh slots
     return bool(turn.result.date or turn.result.window or turn.result.time)  # "mejor el jueves"
+
+
+# "la primera", "el segundo", "la última": which of the times offered, in words
+_NTH = {"primer": 0, "primero": 0, "primera": 0, "segundo": 1, "segunda": 1, "tercero": 2, "tercera": 2,
+        "ultimo": -1, "ultima": -1}
+_NTH_SAID = re.compile(r"\b(?:el|la)\s+(" + "|".join(_NTH) + r")\b")
+
+
+def _accepted_slot(turn: Turn):
+    """The time offered a customer who answers in words means ("dale, perfecto" after asking for
+    "el viernes tipo 4": the one at 16; "sí, esa" when one was offered; "la primera"), or None
+    when the words choose none of them (asked again with no miss: `_side_answer`)."""
+    s = turn.slots
+    if turn.tap is not None or not s.get("offered") or turn.result.date or turn.result.window \
+            or turn.result.time:
+        return None
+    said = fold_aligned(turn.text or "").lower()
+    offered = [x for x in (parse_slot_id(i, time_zone=turn.org.time_zone) for i in s["offered"]) if x]
+    nth = _NTH_SAID.search(said)
+    if nth and -len(offered) <= _NTH[nth.group(1)] < len(offered):
+        return offered[_NTH[nth.group(1)]]
+    if not _accepts(turn):
+        return None
+    at = _said_time(s)
+    fitting = [x for x in offered if at is not None and x.start.astimezone(turn.zone).time() == at]
+    if len(fitting) == 1:
+        return fitting[0]
+    return offered[0] if len(offered) == 1 else None
+
+
+def _accepts(turn: Turn) -> bool:
+    """"sí", "dale", "perfecto", "esa": a yes to the times offered, with no choice among them."""
+    return yes_or_no(turn.text) == "yes" or acknowledgement(turn.text) is not None
 
 
 def _read_name(turn: Turn) -> bool:
@@ -611,7 +651,7 @@ def _ask_slot(turn: Turn) -> list[Reply]:
     if not slots:
         return _hand_over(turn, "no_slots")
     taken = s.get("slot_taken")
-    turn.save(slot_taken=None)
+    turn.save(slot_taken=None, offered=[x.id for x in slots])
     asked = _asked_for(turn, slots)
     return [Buttons(body=texts.render("offer_slots", taken=bool(taken), **asked),
                     buttons=tuple(Button(SlotTap(x.id).encode(), x.label_on(turn.now.date()))
@@ -687,9 +727,31 @@ def _side_answer(turn: Turn) -> list[Reply] | None:
 
     if turn.intent == "invoice_request" or asks_factura_a(turn.text):
         return invoice_replies(turn)
+    if turn.slots.get("urgency") == "emergency":
+        # Someone goes as soon as the address is clear: nothing said meanwhile is a miss, nor
+        # hands them to a person ("no encuentro la llave de paso!!", "ya corté, ¿vienen?"); the
+        # owners were alerted at the start
+        said = folded(turn.text or "")
+        safe = turn.slots.get("service") in ("gas", "plomeria", "destapaciones") and _safe_now(turn)
+        return [Text(texts.render("booking_emergency_safe" if safe else "booking_emergency_waiting",
+                                  service=turn.slots.get("service"), shut=bool(already_shut_off(said))))]
+    if turn.conversation.state == "slot" and turn.slots.get("offered") and _accepts(turn):
+        # "dale, perfecto" to three times: which one, asked again with no miss
+        return [Text(texts.render("slot_which", name=turn.first_name))]
     if acknowledgement(turn.text) == "thanks":  # "gracias!!" before confirming: no miss
         return [Text(texts.render("flow_thanks", name=turn.first_name))]
     return prices.answer(turn) or business_hours.answer(turn)
+
+
+_OUT_OF_THE_HOUSE = re.compile(r"\b(?:estamos|estoy|salimos|sali|nos\s+fuimos|me\s+fui)\s+(?:\w+\s+)?"
+                               r"(?:afuera|a\s+la\s+calle|a\s+la\s+vereda|del?\s+(?:la\s+)?(?:casa|depto|departamento))\b")
+
+
+def _safe_now(turn: Turn) -> bool:
+    """Whether the customer of an emergency says they did what keeps them safe: the valve shut,
+    the windows open, everyone out."""
+    said = folded(turn.text or "")
+    return bool(already_shut_off(said) or _OUT_OF_THE_HOUSE.search(said))
 
 
 def _hand_over(turn: Turn, why: str = "misses") -> list[Reply]:

@@ -56,6 +56,7 @@ from nlu.extract.message_kinds import (
     names_its_day_as_fine,
     setup_change,
     someone_else_receives,
+    wrong_number,
 )
 from nlu.intent.evaluate import ASK_BELOW
 from nlu.schema import OrgContext
@@ -373,6 +374,10 @@ def _fallback(turn: Turn, parts: list[str]) -> list[Reply]:
         name = turn.first_name
         return [Text(texts.render("acknowledged", thanks=said == "thanks", name=name,
                                   customer=c.role is CUSTOMER))]
+    if intent == "other" and c.role is CUSTOMER and wrong_number(es_ar.folded(turn.text or "")):
+        # "ay perdón, número equivocado": no request, nobody to hand it to; and no miss either
+        c.misses = 0
+        return [Text(texts.render("wrong_number", business=turn.org.name))]
     kept = _kept_booking(turn) if intent == "other" and c.role is CUSTOMER else None
     if kept:
         c.misses = 0

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from rapidfuzz import fuzz
@@ -185,6 +185,8 @@ def _without_name(norm: str, name: str | None) -> str:
     return re.sub(rf"\b(?:{'|'.join(words)})\b", " ", norm) if words else norm
 
 
+# "la semana que viene", "la próxima semana", "la otra semana" (no weekday named: that is a date)
+_NEXT_WEEK = re.compile(r"\b(?:la\s+)?(?:semana\s+(?:que\s+viene|proxima)|proxima\s+semana|otra\s+semana)\b")
 # Words that do ask to cancel or move, whatever else the message keeps
 _UNDOES = re.compile(r"\bcancel|\banul|\bsuspend|\bda(?:me|nos)\s+de\s+baja|\bmejor\s+(?:otro|el|la)\b")
 # "mi CUIT es 20-12345678-3", "cuit 30712345671": the word and eleven digits; or, without the
@@ -289,6 +291,12 @@ def extract_rules(
     eta = found.eta if intent == "tech_on_the_way" else None
     today = local_today(now, tz)
     when = found.when
+    day = when.date
+    if day is None and role == "customer" and intent in ("new_job", "reschedule", "other") \
+            and _NEXT_WEEK.search(found.normalized):
+        # "no hay apuro, la semana que viene": from its Monday (read after the model: an
+        # owner's "la semana que viene" is a stretch, which the owner's flows read themselves)
+        day = today + timedelta(days=7 - today.weekday())
     urgency = classify_urgency(found.normalized, intent, when.date == today)
     service = found.service
     if service is None and context is not None and context.asked == "service" \
@@ -307,7 +315,7 @@ def extract_rules(
         service=service,
         urgency=urgency,
         address=address,
-        date=when.date.isoformat() if when.date else None,
+        date=day.isoformat() if day else None,
         window=when.window,
         time=when.time,
         amount=found.amount,

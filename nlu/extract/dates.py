@@ -254,6 +254,9 @@ def _one_day(text: str, m: re.Match) -> bool:
     )
 
 
+_NEXT_WEEK_AROUND = re.compile(r"\bsemana\s+(?:que\s+viene|proxima|entrante)\b|\bproxima\s+semana\b")
+
+
 def find_dates(text: str, today: date) -> list[tuple[int, int, date]]:
     """(start, end, date) of every date named in text, in order."""
     found: list[tuple[int, int, date]] = []
@@ -296,6 +299,9 @@ def find_dates(text: str, today: date) -> list[tuple[int, int, date]]:
             d = _weekday_with_day(today, wd, int(m.group("d")))
         elif not _one_day(text, m):
             continue
+        elif _NEXT_WEEK_AROUND.search(text, max(0, m.start() - 30), min(len(text), m.end() + 30)):
+            # "la semana que viene el jueves", "el jueves de la semana que viene": next week's
+            d = today + timedelta(days=7 - today.weekday() + wd)
         elif rel == "pasado":
             d = weekday_date(today, wd, past=True)
         elif not rel and told_in_past(text, m.start(), m.end()):

@@ -32,7 +32,8 @@ perfecto perfecta genial genio genia geniales barbaro joya buenisimo excelente d
 crack capo capa idolo todo bien re super bueno buena saludos abrazo besos beso chau nos vemos
 igualmente a vos ustedes usted por la atencion el trabajo tal cual entendido recibido anotado
 ya esta y jefe jefa che maestro amigo amiga loco hermano hno querido querida senor senora don dona
-chicos chicas muchachos equipo gente
+chicos chicas muchachos equipo gente si ah dios bendiga bendiciones bendigan esa ese eso buenas noches
+tardes dias buen dia perdon disculpa disculpas disculpen lio molestia molestias el la lo las los
 """
 _ACK_WORDS = frozenset(_ACK_TEXT.split())
 # whole phrases that acknowledge ("ok gracias, no hay problema", "está bien, no pasa nada")
@@ -42,11 +43,16 @@ _ACK_PHRASES = re.compile(
     r"(?:lo|la|los|las)\s+espero|quedo\s+atent[oa])\b")
 
 
+_LAUGH = re.compile(r"\b(?:ja|je|ji|ka)(?:j?[aei])*\b|\bj[aj]+\b")
+
+
 def acknowledgement(text: str) -> str | None:
     """"thanks" or "ack" when the text only thanks or acknowledges (a first name or emoji
     around it too), else None: the words of no request, which deserve an answer, not a miss."""
     folded = "".join(ch for ch in unicodedata.normalize("NFKD", (text or "").lower())
                      if not unicodedata.combining(ch))
+    # "aaah", "siii", "graciaaas", "jajaja"
+    folded = _LAUGH.sub(" ", re.sub(r"([aeiou])\1+", r"\1", re.sub(r"([a-z])\1{2,}", r"\1", folded)))
     words = re.findall(r"[a-zñ]+", _ACK_PHRASES.sub(" ok ", folded))
     # a first name said to someone ("gracias Carlos"): capitalized, and not the message's first word
     names = {fold_name.lower() for m in re.finditer(r"\b[A-ZÁÉÍÓÚÑ][a-záéíóúñ]+", text or "") if m.start() > 0
@@ -478,7 +484,9 @@ _SHUT_OFF = (
     ("valve", re.compile(
         r"\b(?<!\bse\s)(?<!\bnos\s)(?<!\bme\s)(?:ya\s+)?(?:cerre|cerramos|cerro|corte|cortamos|corto)\s+(?:\w+\s+){0,2}?"
         r"(?:la\s+llave|el\s+gas|el\s+agua|la\s+valvula|el\s+paso)\b"
-        r"|\b(?:la\s+llave|el\s+gas|el\s+agua)\s+(?:ya\s+)?(?:la\s+|lo\s+)?(?:cerre|cerramos|corte|cortamos)\b")),
+        r"|\b(?:la\s+llave|el\s+gas|el\s+agua)\s+(?:ya\s+)?(?:la\s+|lo\s+)?(?:cerre|cerramos|corte|cortamos)\b"
+        # "la encontré, ya corté": the valve just talked about
+        r"|\bya\s+(?:la\s+|lo\s+)?(?:cerre|corte|cerramos|cortamos)\b(?!\s+(?:\w+\s+){0,2}?(?:la\s+luz|la\s+termica|el\s+tablero))")),
     ("power", re.compile(
         r"\b(?<!\bse\s)(?<!\bnos\s)(?<!\bme\s)(?:ya\s+)?(?:baje|bajamos|bajo|corte|cortamos|corto|apague|apagamos)\s+(?:\w+\s+){0,2}?"
         r"(?:la\s+termica|las\s+termicas|el\s+disyuntor|la\s+luz|la\s+llave\s+general|el\s+tablero|"
@@ -550,10 +558,10 @@ _ACCESS = re.compile(
     r"\b(?:avis\w*|llam\w*|escrib\w*|mand\w*(?:\s+un)?\s+(?:mensaje|whatsapp|wsp|msj))\s+(?:\w+\s+){0,3}?"
     r"(?:antes\s+de\s+(?:llegar|venir|salir|subir|tocar)|cuando\s+(?:llegue|lleguen|llegues|este|esten"
     r"|estes|salga|salgan|salgas|venga|vengan|vengas)|al\s+(?:llegar|salir))\b"
-    r"|\b(?:bajo|bajamos|salgo|salimos)\s+a\s+abrir\b|\b(?:les?|te)\s+(?:bajo\s+a\s+)?abr(?:o|imos)\b"
+    r"|\b(?:bajo|bajamos|salgo|salimos)\s+(?:yo\s+|nosotros\s+)?a\s+abrir\w*|\b(?:les?|te)\s+(?:bajo\s+a\s+)?abr(?:o|imos)\b"
     # which bell, who has the key, which door, who to ask at the building, the dog
     r"|\btimbre\s+(?:es\s+(?:el|la)|del?\b|de\s+la\b|que\s+dice|con\s+el|n(?:umero|ro)?\b|\d)"
-    r"|\btoca\w*\s+(?:el\s+|la\s+)?(?:timbre|portero|bocina|puerta)\b"
+    r"|\bto(?:ca|que)\w*\s+(?:el\s+|la\s+)?(?:timbre|portero|bocina|puerta)\b"
     r"|\b(?:la\s+)?llaves?\s+(?:la\s+|las\s+)?(?:tiene|tienen|queda|quedan|(?:esta|estan)\s+(?:con|en\s+lo\s+de"
     r"|en\s+la\s+porteria|en\s+la\s+guardia|abajo))\b"
     r"|\bdej\w*\s+(?:\w+\s+)?(?:la|las)\s+llaves?\b"
@@ -739,3 +747,15 @@ def day_hours_said(folded: str) -> tuple[time | None, time | None] | None:
     if opens is None and closes is None:
         return None
     return opens, closes
+
+
+# Someone who wrote to the wrong number and says so: "ay perdón, número equivocado", "me equivoqué
+# de chat", "no era para ustedes jaja"
+_WRONG_NUMBER = re.compile(
+    r"\b(?:numero|nro|chat|contacto|persona)\s+equivocad[oa]\b|\bme\s+equivoque\s+de\s+(?:numero|chat|contacto|persona)\b"
+    r"|\bno\s+era\s+(?:para\s+)?(?:ustedes|vos|usted|aca|este\s+numero)\b|\bera\s+para\s+otr[oa]\b")
+
+
+def wrong_number(folded: str) -> bool:
+    """Whether the (folded) text says it was sent to the wrong number."""
+    return bool(_WRONG_NUMBER.search(folded))

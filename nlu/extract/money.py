@@ -114,6 +114,11 @@ _ADDS = re.compile(r"\bmas\b|\+|\bsumale\b|\bsumarle\b|\baparte\b|\bademas\b|\bc
 _NOT_PARTS = re.compile(
     r"\b(?:total|en\s+total|todo\s+junto|o\s+sea|es\s+decir|serian|en\s+vez|antes|perdon|no\s+era|mejor|"
     r"menos|descuento|descontale|rebaja|de\s+los\s+cuales|ya\s+(?:pago|pagaron|me\s+dio|dejo|tiene))\b")
+# A charge told with a bare figure of two digits, in thousands as the trade says it: "cobrale
+# 25", "le cobré 30", "cobrá 18 nomás"
+_CHARGE_IN_THOUSANDS = re.compile(
+    r"\b(?:cobr(?:ale|arle|ales|arles|a|e|o|amos|aron|ame)|le\s+cobr[eo])\s+(?:le\s+|solo\s+|nomas\s+)?\$?\s*"
+    r"(?P<n>[1-9]\d)(?![\d.,:/])(?!\s*(?:%|hs?\b|horas|min|minutos|dias|metros|m2|cuotas|pesos|\w*mil))")
 # The total stated after its parts: "= 57.300", "total 35 mil", "en total son 40 lucas"
 _STATED_TOTAL = re.compile(
     r"(?:=|\b(?:en\s+)?total(?:\s+(?:de|son|es|seria|serian|fue|fueron))?\s*:?)\s*(?=\$?\s*\d)")
@@ -168,6 +173,8 @@ def find_amount(folded: str) -> float | None:
     reading = _reading(folded)
     if reading is None:
         values = [value for _, _, value in _listed(folded)]
+        if not values and (bare := _CHARGE_IN_THOUSANDS.search(folded)):
+            return _clean(int(bare.group("n")) * 1000)  # "cobrale 25": nobody charges 25 pesos
         return _clean(sum(values)) if values and sum(values) <= MAX_AMOUNT else None
     best, spans = reading
     if (stated := _STATED_TOTAL.search(folded)) is not None \

@@ -397,7 +397,7 @@ def one_visit(first: str | None, second: str | None) -> bool:
 _OUTRIGHT = 3.0  # "gotea la canilla", "pintar el living", "un enchufe quemado"; not "pierde agua"
 
 
-def _named_outright(service: str, said: str) -> bool:
+def named_outright(service: str, said: str) -> bool:
     """Whether `said` names work of `service` by its own thing, not by a symptom the first
     request's appliance may have ("se rompió el termotanque, también pierde agua por abajo")."""
     return score(SERVICES[service], said) >= _OUTRIGHT or (service == "gas" and gas_water_heater(said))
@@ -419,7 +419,7 @@ def second_request(folded: str, service: str | None) -> tuple[int, int, str] | N
         added = classify_service(said)
         if classify_service(folded[:m.start()]) == service:
             other, span = added, (m.end("also"), stop)
-        elif added == service and _named_outright(service, said):
+        elif added == service and named_outright(service, said):
             # the sentence before the marker, even when the marker begins a sentence of its own
             before_end = len(folded[:m.start()].rstrip(" ,.;:!?\n"))
             before_start = max((e.end() for e in _SENTENCE_END.finditer(folded, 0, before_end)),
@@ -428,7 +428,7 @@ def second_request(folded: str, service: str | None) -> tuple[int, int, str] | N
             other, span = classify_service(said), (before_start, m.start())
         else:
             continue
-        if other and _VISIT_GROUP.get(other) != _VISIT_GROUP[service] and _named_outright(other, said):
+        if other and _VISIT_GROUP.get(other) != _VISIT_GROUP[service] and named_outright(other, said):
             start, stop = span
             while start < stop and not folded[start].isalnum():
                 start += 1

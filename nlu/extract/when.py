@@ -68,6 +68,10 @@ def resolve(text: str, now: datetime, tz: str | None = None) -> When:
         if _not_replaced(text, d[0]) and not any(s <= d[0] < e for s, e in busy)
     ]
     windows = [w for w in find_windows(text, busy) if _not_replaced(text, w[0])]
+    # "mañana a la mañana, xq a la tarde trabajo": the part of the day in a reason is not the one
+    # asked for, when another is
+    asked = [w for w in windows if not _in_reason(text, w[0])]
+    windows = asked or windows
     # A date the writer rules out (or the appointment they had) loses to one they offer, when
     # there is one; a day told in the past loses to one ahead.
     offered = [d for d in dates if not (_negated(text, *d[:2]) or _old_one(text, *d[:2]))]
@@ -120,6 +124,17 @@ def hour_span(text: str) -> str | None:
             if start <= a and end <= stop:
                 return name
     return None
+
+
+_REASON = re.compile(r"\b(?:xq|porque|por\s+que|pq|ya\s+que|como|que)\b[^.?!\n]*$")
+
+
+def _in_reason(text: str, at: int) -> bool:
+    """Whether position `at` lies in a reason given after the request ("…, xq a la tarde
+    trabajo"), within its sentence."""
+    start = max(text.rfind(".", 0, at), text.rfind("?", 0, at), text.rfind("!", 0, at), text.rfind("\n", 0, at))
+    reason = _REASON.search(text, start + 1, at)
+    return reason is not None and reason.start() > start + 1
 
 
 def rules_out(text: str, now: datetime, day: date, tz: str | None = None) -> bool:

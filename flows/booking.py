@@ -727,20 +727,22 @@ def _side_answer(turn: Turn) -> list[Reply] | None:
 
     if turn.intent == "invoice_request" or asks_factura_a(turn.text):
         return invoice_replies(turn)
-    if turn.slots.get("urgency") == "emergency":
-        # Someone goes as soon as the address is clear: nothing said meanwhile is a miss, nor
-        # hands them to a person ("no encuentro la llave de paso!!", "ya corté, ¿vienen?"); the
-        # owners were alerted at the start
-        said = folded(turn.text or "")
-        safe = turn.slots.get("service") in ("gas", "plomeria", "destapaciones") and _safe_now(turn)
-        return [Text(texts.render("booking_emergency_safe" if safe else "booking_emergency_waiting",
-                                  service=turn.slots.get("service"), shut=bool(already_shut_off(said))))]
+    emergency = turn.slots.get("urgency") == "emergency"
+    safe = emergency and turn.slots.get("service") in ("gas", "plomeria", "destapaciones") and _safe_now(turn)
+    if safe:  # "ya cerré la llave y abrí todo, estamos afuera": done right, and the question again
+        return [Text(texts.render("booking_emergency_safe", service=turn.slots.get("service"),
+                                  shut=bool(already_shut_off(folded(turn.text or "")))))]
     if turn.conversation.state == "slot" and turn.slots.get("offered") and _accepts(turn):
         # "dale, perfecto" to three times: which one, asked again with no miss
         return [Text(texts.render("slot_which", name=turn.first_name))]
     if acknowledgement(turn.text) == "thanks":  # "gracias!!" before confirming: no miss
         return [Text(texts.render("flow_thanks", name=turn.first_name))]
-    return prices.answer(turn) or business_hours.answer(turn)
+    answered = prices.answer(turn) or business_hours.answer(turn)
+    if answered or not emergency:
+        return answered
+    # Someone goes as soon as the address is clear: nothing said meanwhile is a miss, nor hands
+    # them to a person ("no encuentro la llave de paso!!", "¿vienen?"); the owners know already
+    return [Text(texts.render("booking_emergency_waiting"))]
 
 
 _OUT_OF_THE_HOUSE = re.compile(r"\b(?:estamos|estoy|salimos|sali|nos\s+fuimos|me\s+fui)\s+(?:\w+\s+)?"

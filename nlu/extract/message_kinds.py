@@ -640,6 +640,8 @@ def asks_payment_plan(folded: str) -> bool:
 # answered yes before the booking's first question (the trade is one the business takes)
 _ASKS_IF_WE_DO = re.compile(
     r"^[^\w?]*(?:(?:hola|buenas(?:\s+tardes|\s+noches)?|buen\s+dia|buenos\s+dias|que\s+tal)[^\w?]+)?"
+    r"(?:(?:igual|che|bueno|ah|y|otra\s+cosa|una\s+pregunta|pregunta)[^\w?]+)?"
+    r"(?:(?:ya\s+(?:que|q)\s+estamos|de\s+paso)[^\w?]+)?"
     r"(?:(?:una\s+)?consulta[^\w?]+)?(?:ustedes\s+|uds\.?\s+|vos\s+)?"
     r"(?:hacen|haces|trabajan|trabajas|instalan|instalas|arreglan|arreglas|reparan|reparas|destapan"
     r"|destapas|cambian|cambias|colocan|colocas|atienden|atendes|tienen\s+(?:servicio|tecnicos?|gasistas?"

@@ -163,6 +163,9 @@ def test_paying_in_parts_or_later(text, plan):
     ("¿Ustedes arreglan termotanques?", True),
     ("Buenas tardes, consulta: ¿hacen destapaciones en Quilmes?", True),
     ("tienen gasista matriculado?", True),
+    ("igual, ustedes hacen gas? tengo que cambiar el calefón", True),  # a lead word first
+    ("che, arreglan lavarropas?", True),
+    ("de paso, cambian cerraduras?", True),
     ("hacen destapaciones", False),  # no question: a request
     ("se me tapó la pileta, pueden venir?", False),
     ("cuánto sale instalar un split?", False),

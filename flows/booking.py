@@ -728,10 +728,13 @@ def _side_answer(turn: Turn) -> list[Reply] | None:
     if turn.intent == "invoice_request" or asks_factura_a(turn.text):
         return invoice_replies(turn)
     emergency = turn.slots.get("urgency") == "emergency"
-    safe = emergency and turn.slots.get("service") in ("gas", "plomeria", "destapaciones") and _safe_now(turn)
-    if safe:  # "ya cerré la llave y abrí todo, estamos afuera": done right, and the question again
+    said = folded(turn.text or "")
+    shut = already_shut_off(said)
+    if emergency and turn.slots.get("service") in ("gas", "plomeria", "destapaciones") \
+            and (shut or _OUT_OF_THE_HOUSE.search(said)):
+        # "ya cerré la llave y abrí todo, estamos afuera": done right, and the question again
         return [Text(texts.render("booking_emergency_safe", service=turn.slots.get("service"),
-                                  shut=bool(already_shut_off(folded(turn.text or "")))))]
+                                  shut=bool(shut)))]
     if turn.conversation.state == "slot" and turn.slots.get("offered") and _accepts(turn):
         # "dale, perfecto" to three times: which one, asked again with no miss
         return [Text(texts.render("slot_which", name=turn.first_name))]
@@ -745,15 +748,10 @@ def _side_answer(turn: Turn) -> list[Reply] | None:
     return [Text(texts.render("booking_emergency_waiting"))]
 
 
+# Everyone out of the house, as an emergency's customer says it ("estamos afuera", "salimos a
+# la vereda"): with the valve shut, what keeps them safe
 _OUT_OF_THE_HOUSE = re.compile(r"\b(?:estamos|estoy|salimos|sali|nos\s+fuimos|me\s+fui)\s+(?:\w+\s+)?"
                                r"(?:afuera|a\s+la\s+calle|a\s+la\s+vereda|del?\s+(?:la\s+)?(?:casa|depto|departamento))\b")
-
-
-def _safe_now(turn: Turn) -> bool:
-    """Whether the customer of an emergency says they did what keeps them safe: the valve shut,
-    the windows open, everyone out."""
-    said = folded(turn.text or "")
-    return bool(already_shut_off(said) or _OUT_OF_THE_HOUSE.search(said))
 
 
 def _hand_over(turn: Turn, why: str = "misses") -> list[Reply]:

@@ -85,30 +85,33 @@ def closing_or_opening(turn: Turn) -> list[Reply] | None:
     hours = day_ranges(turn.org.business_hours, days[0], turn.zone) if len(days) == 1 else []
     return [Text(texts.render(
         "owner_day_opened", day=phrase, already=not changed, many=len(days) > 1,
-        hours=" y ".join(f"de {es_ar.clock(lo)} a {es_ar.clock(hi)}" for lo, hi in hours),
-        link=back_office_link(turn.settings, "settings")))]
+        hours=_hours_phrase(hours), link=back_office_link(turn.settings, "settings")))]
 
 
 def _own_hours(turn: Turn, days: list[date], opens: time | None, closes: time | None) -> list[Reply]:
     """`days` get hours of their own: the weekly ones cut at `closes` or from `opens` ("mañana
     cerramos a las 13"), or both as said ("el 24 trabajamos de 8 a 12"). The owner hears the
     day's hours and the visits booked outside them, with the button to tell those customers."""
-    changed, shown = [], []
-    for day in days:
-        if opens is not None and closes is not None:
-            ranges = [(opens, closes)]
-        else:
-            cut = [(max(lo.time(), opens) if opens else lo.time(), min(hi.time(), closes) if closes else hi.time())
-                   for lo, hi in day_ranges(turn.org.business_hours, day, turn.zone)]
-            ranges = [(lo, hi) for lo, hi in cut if lo < hi]
-        if not ranges:  # "el domingo abrimos a las 10" on a day the week has no hours
+    shown = [_cut_hours(turn, day, opens, closes) for day in days]
+    for day, ranges in zip(days, shown, strict=True):
+        if not ranges:  # "el domingo abrimos a las 10" on a day the week has no hours: none saved
             return [Text(texts.render("owner_day_hours_none", day=_days_phrase([day], turn.today),
                                       link=back_office_link(turn.settings, "settings")))]
-        stored = [(lo.strftime("%H:%M"), hi.strftime("%H:%M")) for lo, hi in ranges]
-        changed += set_day_hours(turn.session, turn.org.id, [day], stored, today=turn.today, actor=turn.actor)
-        shown.append(ranges)
+    changed = [moved for day, ranges in zip(days, shown, strict=True)
+               for moved in set_day_hours(turn.session, turn.org.id, [day],
+                                          [(lo.strftime("%H:%M"), hi.strftime("%H:%M")) for lo, hi in ranges],
+                                          today=turn.today, actor=turn.actor)]
     return _with_visits(turn, days, "owner_day_hours", already=not changed,
                         hours=_hours_phrase(shown[0]), same=all(r == shown[0] for r in shown))
+
+
+def _cut_hours(turn: Turn, day: date, opens: time | None, closes: time | None) -> list[tuple[time, time]]:
+    """`day`'s hours as said: both ends, or the weekly ones cut at `closes` or from `opens`."""
+    if opens is not None and closes is not None:
+        return [(opens, closes)]
+    cut = [(max(lo.time(), opens) if opens else lo.time(), min(hi.time(), closes) if closes else hi.time())
+           for lo, hi in day_ranges(turn.org.business_hours, day, turn.zone)]
+    return [(lo, hi) for lo, hi in cut if lo < hi]
 
 
 def _with_visits(turn: Turn, days: list[date], template: str, **words) -> list[Reply]:

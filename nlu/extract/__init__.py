@@ -9,14 +9,14 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from rapidfuzz import fuzz
 
 from nlu.extract import message_kinds, rules
 from nlu.extract.address import find_address
-from nlu.extract.dates import local_today
+from nlu.extract.dates import NEXT_WEEK, local_today, next_week_day
 from nlu.extract.description import problem_summary, update_summary
 from nlu.extract.eta import find_eta
 from nlu.extract.money import find_amount
@@ -185,8 +185,6 @@ def _without_name(norm: str, name: str | None) -> str:
     return re.sub(rf"\b(?:{'|'.join(words)})\b", " ", norm) if words else norm
 
 
-# "la semana que viene", "la próxima semana", "la otra semana" (no weekday named: that is a date)
-_NEXT_WEEK = re.compile(r"\b(?:la\s+)?(?:semana\s+(?:que\s+viene|proxima)|proxima\s+semana|otra\s+semana)\b")
 # Words that do ask to cancel or move, whatever else the message keeps
 _UNDOES = re.compile(r"\bcancel|\banul|\bsuspend|\bda(?:me|nos)\s+de\s+baja|\bmejor\s+(?:otro|el|la)\b")
 # "mi CUIT es 20-12345678-3", "cuit 30712345671": the word and eleven digits; or, without the
@@ -293,10 +291,10 @@ def extract_rules(
     when = found.when
     day = when.date
     if day is None and role == "customer" and intent in ("new_job", "reschedule", "other") \
-            and _NEXT_WEEK.search(found.normalized):
+            and NEXT_WEEK.search(found.normalized):
         # "no hay apuro, la semana que viene": from its Monday (read after the model: an
         # owner's "la semana que viene" is a stretch, which the owner's flows read themselves)
-        day = today + timedelta(days=7 - today.weekday())
+        day = next_week_day(today)
     urgency = classify_urgency(found.normalized, intent, when.date == today)
     service = found.service
     if service is None and context is not None and context.asked == "service" \

@@ -254,7 +254,13 @@ def _one_day(text: str, m: re.Match) -> bool:
     )
 
 
-_NEXT_WEEK_AROUND = re.compile(r"\bsemana\s+(?:que\s+viene|proxima|entrante)\b|\bproxima\s+semana\b")
+# "la semana que viene", "la próxima semana", "la otra semana", "la semana entrante"
+NEXT_WEEK = re.compile(r"\bsemana\s+(?:que\s+viene|proxima|entrante)\b|\b(?:proxima|otra)\s+semana\b")
+
+
+def next_week_day(today: date, weekday: int = 0) -> date:
+    """That weekday (Monday: 0) of the week after today's."""
+    return today + timedelta(days=7 - today.weekday() + weekday)
 
 
 def find_dates(text: str, today: date) -> list[tuple[int, int, date]]:
@@ -299,9 +305,9 @@ def find_dates(text: str, today: date) -> list[tuple[int, int, date]]:
             d = _weekday_with_day(today, wd, int(m.group("d")))
         elif not _one_day(text, m):
             continue
-        elif _NEXT_WEEK_AROUND.search(text, max(0, m.start() - 30), min(len(text), m.end() + 30)):
+        elif NEXT_WEEK.search(text, max(0, m.start() - 30), min(len(text), m.end() + 30)):
             # "la semana que viene el jueves", "el jueves de la semana que viene": next week's
-            d = today + timedelta(days=7 - today.weekday() + wd)
+            d = next_week_day(today, wd)
         elif rel == "pasado":
             d = weekday_date(today, wd, past=True)
         elif not rel and told_in_past(text, m.start(), m.end()):

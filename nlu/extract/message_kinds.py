@@ -16,6 +16,7 @@ from functools import lru_cache
 from nlu.extract.names import FIRST_NAMES
 from nlu.extract.rules import vocabulary
 from nlu.extract.text import fold_aligned
+from nlu.extract.times import afternoon_hour
 
 # Keyboard mash ("asdf qwerty", "zzzz", "jkjkjk"): no word of it is Spanish, and each has a run of
 # consonants no Spanish word has, or one letter over and over. Said by anyone, it is no request.
@@ -727,8 +728,8 @@ def _clock(said: str, *, closing: bool) -> time | None:
         return time(12)
     hour, _, minute = said.replace(".", ":").partition(":")
     h, m = int(hour), int(minute or 0)
-    if 1 <= h <= 7 and (closing or h <= 5):
-        h += 12  # "cerramos a las 4": the afternoon's; "abrimos a las 10" stays
+    # "cerramos a las 4": the afternoon's; an opening from 6 or 7 may be the morning's
+    h = afternoon_hour(h) if closing or h <= 5 else h
     return time(h, m) if h <= 23 else None
 
 

@@ -47,6 +47,12 @@ _WINDOW_NAME = {
 }
 
 
+def afternoon_hour(hour: int) -> int:
+    """An hour from 1 to 7 said with no part of the day is the afternoon's: nobody books a visit,
+    nor closes a shop, at five in the morning ("a las 5", "entre las 4 y las 6")."""
+    return hour + 12 if 1 <= hour <= 7 else hour
+
+
 def _hour_value(s: str) -> int | None:
     v = number_value(s)
     if v is None or not float(v).is_integer():
@@ -96,8 +102,8 @@ def find_times(text: str) -> list[tuple[int, int, str]]:
             h = 0
         elif ampm and ampm.startswith("p") and h < 12:
             h += 12
-        elif not part and not ampm and 1 <= h <= 7:
-            h += 12  # "a las 5": nobody books a visit at five in the morning
+        elif not part and not ampm:
+            h = afternoon_hour(h)  # "a las 5"
         if h > 23 or minute > 59:
             continue
         out.append((m.start(), m.end(), f"{h % 24:02d}:{minute:02d}"))

@@ -12,7 +12,7 @@ from datetime import date, datetime, time
 
 from nlu.extract.clauses import clause, told_in_past
 from nlu.extract.dates import find_dates, local_today
-from nlu.extract.times import find_times, find_windows
+from nlu.extract.times import afternoon_hour, find_times, find_windows
 
 _ALT = re.compile(r"\b(?:en\s+vez\s+de(?:l)?|en\s+lugar\s+de(?:l)?)\s*$")
 
@@ -116,7 +116,7 @@ def hour_span(text: str) -> str | None:
         if _AWAY.search(text[max(0, m.start() - 30):m.start()]):
             continue  # "no estoy de 8 a 12", "trabajo de 9 a 13": the hours they are away
         a, b = int(m.group("a")), int(m.group("b"))
-        a, b = (a + 12 if 1 <= a <= 7 else a), (b + 12 if 1 <= b <= 7 else b)
+        a, b = afternoon_hour(a), afternoon_hour(b)
         end = b + (1 if m.group("bm") and int(m.group("bm")) else 0)
         if not a < b <= 24:
             continue
@@ -164,6 +164,5 @@ def available_from(text: str) -> time | None:
         return None
     hour = int(found.group("a") or found.group("b") or found.group("c"))
     minute = int(found.group("am") or found.group("bm") or found.group("cm") or 0)
-    if 1 <= hour <= 7:
-        hour += 12
+    hour = afternoon_hour(hour)
     return time(hour, minute) if hour <= 23 and minute <= 59 else None

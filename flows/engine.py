@@ -178,8 +178,10 @@ def _route(turn: Turn, parts: list[str]) -> list[Reply]:
         # payment link again, not "no te entendí")
         return handover.hand_to_person(turn.conversation, turn.now, turn.settings,
                                        template="human_charge_dispute")
-    from flows import customer_callback, visit_addition  # they import this module's users
+    from flows import customer_callback, relay, visit_addition  # they import this module's users
 
+    if (passed := relay.answered(turn)) is not None:
+        return passed  # the customer answering the owner's word: back to the owner, not a request
     if (callback := customer_callback.handle(turn)) is not None:
         return callback  # "la pérdida sigue igual": a finished job's call-back, a person's to plan
 
@@ -188,6 +190,8 @@ def _route(turn: Turn, parts: list[str]) -> list[Reply]:
     if turn.role is OWNER:
         from flows import owner, owner_days  # owner imports this module for FlowSpec
 
+        if (answer := relay.handle(turn)) is not None:  # "decile a Marta que…"
+            return answer
         if (answer := owner.follow_up(turn)) is not None:  # "¿y Diego?" after Carlos's days
             return answer
         if (answer := owner_days.closing_or_opening(turn)) is not None:

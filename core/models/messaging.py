@@ -34,6 +34,9 @@ class Conversation(OrgScoped, Timestamped, Base):
     human_takeover: Mapped[bool] = mapped_column(Boolean, default=False)
     # The Click-to-WhatsApp ad the customer came from (Meta's `referral`), migration 0008.
     referral: Mapped[dict | None]
+    # The last message staff passed on to this customer through the bot, and the customer's
+    # answer (flows/relay.py), migration 0012.
+    relay: Mapped[dict | None]
     needs_person: Mapped[bool] = mapped_column(Boolean, default=False)
     last_inbound_at: Mapped[datetime | None]
     expires_at: Mapped[datetime | None]

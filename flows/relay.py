@@ -1,0 +1,388 @@
+"""The owner passing a word on to a customer (or a technician) through the bot, and the answer
+coming back: "decile a Marta que Carlos llega una hora tarde", "preguntale a Graciela si puede
+mañana a las 9", "avisale que sí" (to whoever was written to last), "¿le avisaste a Marta?".
+
+The contract has no intent for it (an owner's is a summary or who owes), so these arrive as
+`other` and used to meet "no te entendí". The customer is found by name among those with an open
+visit, then among every customer; a technician by first name. The message goes out in the
+business's voice ("Te escribo de parte de Roberto, de Plomería Rápida: …", the owner's words with
+the chat abbreviations written out), and the owner sees exactly what was sent.
+
+A customer's next message after such a word (within `ANSWER_WINDOW`) answers the person who
+wrote it, not the bot: it is passed back to them ("💬 Marta García te contestó: …") and the
+customer hears it was, instead of the bot reading "uh bueno, pero que no pase de las 5" as a
+request to move the visit. An emergency still goes the emergency's way. What was passed on, when,
+whether it was read and the answer are kept on the customer's conversation
+(`Conversation.relay`), which is how "¿le avisaste a Marta?" is answered.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from core import es_ar
+from core.customers.search import search_customers
+from core.jobs import OPEN_STATUSES
+from core.messaging import texts
+from core.messaging.outbox import customer_conversation
+from core.messaging.replies import Reply, Text
+from core.models import (
+    Conversation,
+    ConversationRole,
+    Customer,
+    DeliveryStatus,
+    Direction,
+    Job,
+    Message,
+    Role,
+    User,
+)
+from core.phones import wa_id_for
+from flows import owner
+from flows.turn import Turn
+from nlu.extract.text import fold_aligned
+
+ANSWER_WINDOW = timedelta(hours=12)  # a customer's message this soon after the word answers it
+NEW_REQUEST = 0.8  # a new job with its trade, this sure, is a request of its own, not the answer
+# a customer turning to something else: "otra cosa", "otra consulta", "aparte", "cambiando de tema"
+_NEW_TOPIC = re.compile(r"^\W*(?:(?:ah\s+)?(?:y\s+)?otra\s+(?:cosa|consulta|pregunta)|aparte\b|"
+                        r"cambiando\s+de\s+tema|por\s+otro\s+lado)")
+PEER_WINDOW = timedelta(hours=12)  # "avisale que sí" with no name: who was written to last
+MAX_TEXT = 600
+SEARCH_CUTOFF = 85.0
+
+# The asking verbs, folded: "decile", "avisale", "comunicale", "escribile", "recordale",
+# "preguntale", "mandale un mensaje", "le podés decir", "avisales".
+_ASK = r"pregunta(?:le|les)|consulta(?:le|les)|(?:pod(?:es|rias)\s+)?preguntar(?:le|les)"
+_VERB = re.compile(
+    r"\b(?:deci(?:le|les|selo|sela|seles)|avisa(?:le|les|selo|sela)|comunica(?:le|les)|"
+    r"informa(?:le|les)|escribi(?:le|les)|recorda(?:le|les)|confirma(?:le|les)|"
+    r"(?:le\s+|les\s+)?(?:pod(?:es|rias)\s+)(?:decir|avisar|escribir|recordar)(?:le|les)?|"
+    r"(?:decir|avisar|escribir|recordar)(?:le|les)|"
+    r"manda(?:le|les)\s+(?:un\s+|el\s+|este\s+)?(?:mensaje|mensajito|msj|wsp|whatsapp|wasap|aviso)|"
+    rf"{_ASK})\b")
+# where the person ends and the words begin: "a Marta que …", "a la señora de Gorriti: …"
+_CONNECTOR = re.compile(r"\s*(?:[:,;\n]|\b(?:que|q|k|si|diciendo(?:le)?(?:\s+que)?)\b)")
+_LEADING_THAT = re.compile(r"^\s*(?:[:,;-]\s*)?(?:(?:diciendo(?:le)?\s+)?(?:que|q|k)\b\s*)?",
+                           re.IGNORECASE)
+# words of a "who" that name nobody
+_NOT_NAME = frozenset({
+    "a", "al", "la", "el", "los", "las", "lo", "de", "del", "senora", "sra", "senor", "sr", "don",
+    "dona", "cliente", "clienta", "flia", "familia", "chica", "chico", "muchacho", "muchacha",
+    "vecino", "vecina", "tambien", "tb", "porfa", "por", "favor", "che", "ahora", "ya", "y",
+    "le", "les", "mensaje", "msj",
+})
+# "¿le avisaste a Marta?", "¿Marta contestó?", "¿qué dijo Marta?", "¿lo leyó?"
+_ASKED_IF_TOLD = re.compile(
+    r"\b(?:le|les)\s+(?:avisaste|dijiste|escribiste|mandaste|preguntaste|pasaste|llego)\b"
+    r"|\b(?:contesto|contestaron|respondio|respondieron|que\s+dijo|que\s+dijeron|dijo\s+algo"
+    r"|lo\s+leyo|lo\s+vio|lo\s+leyeron)\b")
+# chat spellings written out in what a customer reads (folded word -> as written)
+_SPELLED = {
+    "q": "que", "k": "que", "xq": "porque", "pq": "porque", "porq": "porque", "x": "por",
+    "tb": "también", "tmb": "también", "tbn": "también", "d": "de", "mñn": "mañana",
+    "mnn": "mañana", "dsp": "después", "dps": "después", "bn": "bien", "cdo": "cuando",
+    "qdo": "cuando", "xfa": "por favor", "porfa": "por favor", "msj": "mensaje", "hs": "hs",
+    "pa": "para", "p": "para", "c": "con", "tmp": "tampoco", "nd": "nada", "sta": "está",
+}
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+@dataclass(frozen=True)
+class Ask:
+    """An owner's message read as a word to pass on."""
+
+    who: str  # the folded words naming the person ("marta", "la senora de gorriti"), or ""
+    words: str  # what to say, as the owner wrote it
+    question: bool  # "preguntale": they ask, the customer answers
+
+
+def parse(text: str) -> Ask | None:
+    """The person and the words of "decile a Marta que …"; None when the message asks no
+    passing on."""
+    folded = fold_aligned(text)
+    verb = _VERB.search(folded)
+    if verb is None:
+        return None
+    question = re.fullmatch(_ASK, verb.group(0)) is not None
+    rest, start = folded[verb.end():], verb.end()
+    who = ""
+    to = re.match(r"\s+a\s+", rest)
+    if to:
+        cut = _CONNECTOR.search(rest, to.end())
+        end = cut.start() if cut else len(rest)
+        who = rest[to.end():end].strip()
+        if cut is None:  # "avisale a Marta Pérez": nothing said yet
+            return Ask(who, "", question)
+        start += end
+    words = text[start:].strip()
+    if question:  # "preguntale si puede": the "si" is part of the question
+        words = re.sub(r"^\s*[:,;-]\s*", "", words)
+    else:
+        words = _LEADING_THAT.sub("", words, count=1)
+    return Ask(who, words.strip(" \n"), question)
+
+
+def handle(turn: Turn) -> list[Reply] | None:
+    """The owner's word passed on, or the answer about one; None when the message is neither."""
+    if turn.role is not ConversationRole.OWNER or turn.tap is not None or not turn.text:
+        return None
+    said = es_ar.folded(turn.text)
+    ask = parse(turn.text)
+    pending = _pending(turn)
+    turn.conversation.slots = {k: v for k, v in turn.slots.items() if k != PENDING}
+    if ask is None:
+        if _ASKED_IF_TOLD.search(said):
+            return _status(turn, said)
+        if pending is None or turn.intent in ("owner_summary", "owner_unpaid"):
+            return None
+        # the words, after "¿qué le digo a Graciela?"
+        target, ask = pending, Ask("", _LEADING_THAT.sub("", turn.text.strip(), count=1), question=False)
+    else:
+        target = _recipient(turn, ask.who)
+    if isinstance(target, list):  # a question back: who, or which of them
+        return target
+    if not _WORD.search(ask.words):
+        turn.save(**{PENDING: _key(target), f"{PENDING}_at": turn.now.isoformat()})
+        return [Text(texts.render("relay_what", name=_first(target)))]
+    body = _written(ask.words, turn, target, question=ask.question)
+    return _send(turn, target, body, question=ask.question)
+
+
+PENDING = "relay_to"  # the owner's slot: whom "¿qué le digo a Graciela?" was about
+PENDING_FOR = timedelta(minutes=30)
+
+
+def _key(target: Customer | User) -> list:
+    return ["user" if isinstance(target, User) else "customer", target.id]
+
+
+def _pending(turn: Turn) -> Customer | User | None:
+    """Whom the owner was asked "¿qué le digo?" about, lately."""
+    key, at = turn.slots.get(PENDING), turn.slots.get(f"{PENDING}_at")
+    if not key or not at or turn.now - datetime.fromisoformat(at) > PENDING_FOR:
+        return None
+    return turn.session.get(User if key[0] == "user" else Customer, key[1])
+
+
+# -- who ------------------------------------------------------------------------------------------
+
+def _recipient(turn: Turn, who: str) -> Customer | User | list[Reply]:
+    words = {w for w in who.split() if w not in _NOT_NAME and len(w) > 1}
+    if not words:
+        peer = _last_peer(turn)
+        if peer is not None:
+            return peer
+        return [Text(texts.render("relay_who", asked=who))]
+    technicians = list(turn.session.scalars(
+        select(User).where(User.role == Role.TECHNICIAN, User.active.is_(True))))
+    team = owner.named_in(" ".join(words), technicians)
+    customers = _customers_named(turn, words, who)
+    if len(customers) == 1 and not team:
+        return customers[0]
+    if len(team) == 1 and not customers:
+        return team[0]
+    if customers or team:
+        return [Text(texts.render("relay_which", people=[_line(turn, p) for p in [*team, *customers][:5]]))]
+    return [Text(texts.render("relay_who", asked=who))]
+
+
+def _customers_named(turn: Turn, words: set[str], who: str) -> list[Customer]:
+    """Customers with an open visit whose name (or the visit's street) holds one of `words`;
+    else the best match among every customer, when it is clear."""
+    open_jobs = list(turn.session.scalars(
+        select(Job).options(joinedload(Job.customer), joinedload(Job.address))
+        .where(Job.status.in_(OPEN_STATUSES)).order_by(Job.scheduled_start, Job.number)).unique())
+    found: dict[int, Customer] = {}
+    for job in open_jobs:
+        customer = job.customer
+        if customer is None:
+            continue
+        name_words = {w for w in es_ar.folded(customer.name).split() if len(w) > 2}
+        place = " ".join(p for p in (job.address.street, job.address.locality) if p) \
+            if job.address is not None else ""
+        if words & name_words or words & {w for w in es_ar.folded(place).split() if len(w) > 3}:
+            found.setdefault(customer.id, customer)
+    if found:
+        named = [c for c in found.values() if words <= set(es_ar.folded(c.name).split())]
+        return named or list(found.values())  # "Marta García" among two Martas: her
+    ranked = search_customers(turn.session, " ".join(sorted(words)), limit=3,
+                              score_cutoff=SEARCH_CUTOFF)
+    if not ranked:
+        return []
+    best = ranked[0][1]
+    return [c for c, score in ranked if score >= best - 1]
+
+
+def _last_peer(turn: Turn) -> Customer | None:
+    """The customer this owner passed a word to, or heard from, most recently (and lately)."""
+    rows = turn.session.scalars(
+        select(Conversation).where(Conversation.relay.is_not(None),
+                                   Conversation.customer_id.is_not(None))
+        .order_by(Conversation.updated_at.desc()).limit(20))
+    mine = [c for c in rows if (c.relay or {}).get("by") == turn.conversation.wa_id]
+    latest = max(mine, key=lambda c: _last_heard(c.relay), default=None)
+    if latest is None or turn.now - _last_heard(latest.relay) > PEER_WINDOW:
+        return None
+    return turn.session.get(Customer, latest.customer_id)
+
+
+def _last_heard(relay: dict) -> datetime:
+    return datetime.fromisoformat(relay.get("answered_at") or relay["at"])
+
+
+def _line(turn: Turn, person: Customer | User) -> str:
+    if isinstance(person, User):
+        return f"{person.name} (técnico)"
+    job = turn.session.scalar(select(Job).where(Job.customer_id == person.id,
+                                                Job.status.in_(OPEN_STATUSES))
+                              .order_by(Job.scheduled_start).limit(1))
+    return f"{person.name} (#{job.number})" if job is not None else person.name
+
+
+def _first(person: Customer | User) -> str:
+    return es_ar.first_name(person.name) or person.name
+
+
+# -- what ---------------------------------------------------------------------------------------
+
+# a question told as such: "si puede mañana", "cuándo le queda bien", "a qué hora…"
+_ASKED_WORD = re.compile(r"^(?:si|cuando|cuanto|cuanta|que|a\s+que|donde|como|quien|por\s+que)\b")
+
+
+def _written(words: str, turn: Turn, target: Customer | User, *, question: bool = False) -> str:
+    """The owner's words as a customer reads them: chat spellings written out, a leading "le"
+    turned to "te" (it is said to them now), the team's and the customer's names capitalized,
+    a capital first and a full stop last ("te pregunta si puede…" goes on in lower case)."""
+    names = {es_ar.folded(n): n for person in [target, *_team(turn)]
+             for n in (person.name or "").split() if len(n) > 2}
+
+    def word(m: re.Match) -> str:
+        w = m.group(0)
+        low = w.lower()
+        if low in _SPELLED:
+            return _SPELLED[low]
+        return names.get(es_ar.folded(w), w) if w.islower() else w
+
+    text = _WORD.sub(word, " ".join(words.split()))[:MAX_TEXT]
+    text = re.sub(r"^(?:le|les)\b", "te", text, flags=re.IGNORECASE)
+    if question and _ASKED_WORD.match(es_ar.folded(text)):
+        text = text.rstrip(" ?")  # "te pregunta si puede mañana a las 9."
+    else:
+        text = text[:1].upper() + text[1:]
+    if not re.search(r"[.!?…)\U0001f000-\U0001faff\u2600-\u27bf]$", text):
+        text += "."
+    return text
+
+
+def _team(turn: Turn) -> list[User]:
+    return list(turn.session.scalars(select(User).where(User.active.is_(True))))
+
+
+def _send(turn: Turn, target: Customer | User, body: str, *, question: bool) -> list[Reply]:
+    boss = es_ar.first_name(turn.user.name if turn.user else None) or "el dueño"
+    business = turn.org.name if turn.org else ""
+    if isinstance(target, User):
+        if not target.phone:
+            return [Text(texts.render("relay_no_number", name=target.name))]
+        message = texts.render("relay_to_technician", boss=boss, text=body, question=question,
+                               inline=_ASKED_WORD.match(es_ar.folded(body)) is not None)
+        turn.notify(wa_id_for(target.phone), Text(message))
+        return [Text(texts.render("relay_done", name=target.name, message=body, customer=False))]
+    conversation = customer_conversation(turn.session, target)
+    if conversation is None:
+        return [Text(texts.render("relay_no_number", name=target.name))]
+    message = texts.render("relay_to_customer", name=_first(target), boss=boss, business=business,
+                           text=body, question=question,
+                           inline=_ASKED_WORD.match(es_ar.folded(body)) is not None)
+    conversation.relay = {"by": turn.conversation.wa_id, "by_name": boss, "at": turn.now.isoformat(),
+                          "text": body, "answer": None, "answered_at": None}
+    turn.notify(conversation.wa_id, Text(message))
+    return [Text(texts.render("relay_done", name=target.name, message=body, customer=True))]
+
+
+# -- "¿le avisaste a Marta?" -------------------------------------------------------------------
+
+def _status(turn: Turn, said: str) -> list[Reply] | None:
+    words = {w for w in said.split() if w not in _NOT_NAME and len(w) > 2}
+    relayed = [c for c in turn.session.scalars(
+        select(Conversation).where(Conversation.relay.is_not(None),
+                                   Conversation.customer_id.is_not(None))
+        .order_by(Conversation.updated_at.desc()).limit(50))
+        if (c.relay or {}).get("by") == turn.conversation.wa_id]
+    if not relayed:
+        return None  # nothing was passed on: "¿contestó Carlos?" is another question
+    customers = {c.id: turn.session.get(Customer, c.customer_id) for c in relayed}
+    named = [c for c in relayed if customers[c.id] is not None
+             and words & set(es_ar.folded(customers[c.id].name).split())]
+    if not named and words & _names_of_anyone(turn):
+        # about someone nothing was passed on to
+        return [Text(texts.render("relay_status", name=None, asked=" ".join(sorted(words))))]
+    conversation = (named or relayed)[0] if named or len(relayed) == 1 else \
+        max(relayed, key=lambda c: _last_heard(c.relay))
+    relay = conversation.relay
+    at = datetime.fromisoformat(relay["at"]).astimezone(turn.zone)
+    sent = turn.session.scalar(
+        select(Message).where(Message.conversation_id == conversation.id,
+                              Message.direction == Direction.OUTBOUND,
+                              Message.created_at >= at - timedelta(seconds=5))
+        .order_by(Message.id).limit(1))
+    answered = relay.get("answered_at")
+    return [Text(texts.render(
+        "relay_status", name=customers[conversation.id].name, asked=None,
+        when=es_ar.day_phrase(at.date(), turn.today) + f" a las {es_ar.clock_hm(at)}",
+        text=relay["text"], delivery=_delivery(sent),
+        answer=relay.get("answer"),
+        answered=es_ar.clock_hm(datetime.fromisoformat(answered).astimezone(turn.zone))
+        if answered else None))]
+
+
+def _names_of_anyone(turn: Turn) -> set[str]:
+    names = turn.session.scalars(select(Customer.name).where(Customer.name.is_not(None)).limit(5000))
+    return {w for n in names for w in es_ar.folded(n).split() if len(w) > 2}
+
+
+def _delivery(message: Message | None) -> str:
+    if message is None:
+        return "queued"
+    status = message.status
+    if status in (DeliveryStatus.READ, DeliveryStatus.PLAYED):
+        return "read"
+    if status == DeliveryStatus.DELIVERED:
+        return "delivered"
+    if status == DeliveryStatus.FAILED:
+        return "failed"
+    return "sent" if status == DeliveryStatus.SENT else "queued"
+
+
+# -- the customer's answer ------------------------------------------------------------------------
+
+def answered(turn: Turn) -> list[Reply] | None:
+    """A customer's message right after a word passed on to them: back to whoever wrote it."""
+    c = turn.conversation
+    relay = c.relay
+    if (c.role is not ConversationRole.CUSTOMER or not relay or relay.get("answered_at")
+            or turn.tap is not None or not turn.text):
+        return None
+    if turn.now - datetime.fromisoformat(relay["at"]) > ANSWER_WINDOW:
+        return None
+    result = turn.result
+    if result is not None and result.intent == "new_job" and (
+            result.urgency == "emergency" or result.service and result.confidence >= NEW_REQUEST):
+        return None  # "¡se inundó todo!", "ah, y se me tapó la pileta": a request of its own
+    if _NEW_TOPIC.match(es_ar.folded(turn.text)):
+        return None  # "otra cosa, ¿cuánto sale…?": not the answer (still awaited)
+    name, phone = turn.writer
+    turn.notify(relay["by"], Text(texts.render(
+        "relay_answer", name=name or phone, phone=phone,
+        text=es_ar.shortened(turn.text, MAX_TEXT), said=es_ar.shortened(relay["text"], 120))))
+    c.relay = {**relay, "answer": es_ar.shortened(turn.text, MAX_TEXT),
+               "answered_at": turn.now.isoformat()}
+    customer = turn.customer
+    return [Text(texts.render("relay_passed_back", boss=relay.get("by_name") or "el dueño",
+                              name=es_ar.first_name(customer.name if customer else None)))]

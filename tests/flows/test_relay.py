@@ -1,0 +1,33 @@
+"""The owner's words to pass on, read apart from the person they are for."""
+
+from __future__ import annotations
+
+import pytest
+
+from flows.relay import Ask, parse
+
+
+@pytest.mark.parametrize(("text", "ask"), [
+    ("decile a marta q carlos va a llegar una hora tarde xq se le complico el anterior",
+     Ask("marta", "carlos va a llegar una hora tarde xq se le complico el anterior", False)),
+    ("Avisale a la Sra. de Gorriti que mañana no vamos",
+     Ask("la sra. de gorriti", "mañana no vamos", False)),
+    ("preguntale a Graciela Pérez si puede mañana a las 9",
+     Ask("graciela perez", "si puede mañana a las 9", True)),
+    ("mandale un msj a juan diciendo que el presupuesto está listo",
+     Ask("juan", "el presupuesto está listo", False)),
+    ("le podés decir a Diego: que pase por el taller", Ask("diego", "pase por el taller", False)),
+    ("avisale que sí", Ask("", "sí", False)),
+    ("mandale un mensaje a Marta García", Ask("marta garcia", "", False)),
+    ("escribile a los Fernández, que el lunes arrancamos", Ask("los fernandez", "el lunes arrancamos", False)),
+])
+def test_the_person_and_the_words_apart(text, ask):
+    assert parse(text) == ask
+
+
+@pytest.mark.parametrize("text", [
+    "pasame el resumen", "quién me debe?", "pasale lo de Graciela a Diego",
+    "mandale el link de pago", "¿qué le dijo Carlos a la señora?", "decime cuánto facturamos",
+])
+def test_what_asks_no_passing_on(text):
+    assert parse(text) is None

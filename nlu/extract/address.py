@@ -123,7 +123,9 @@ _CUE_BEFORE = re.compile(
     r"(?:\b(?:estoy|estamos|vivo|vivimos|vive|viven|queda|quedo|ubicad[oa]s?|esta|es|sito|voy|vamos|llegue|"
     r"llegamos|paso|direccion|domicilio|dir|en\s+la\s+puerta|puerta|frente|casa|depto|edificio|"
     r"altura)\s+(?:en|de|a|para|es|:)?\s*(?:la\s+calle\s+|calle\s+)?"
-    r"|\b(?:direccion|domicilio|dir|calle)\s*:?\s*)$"
+    r"|\b(?:direccion|domicilio|dir|calle)\s*:?\s*"
+    # "en la casa del cliente en Mitre 455", "el laburo en Alsina 300"
+    r"|\b(?:cliente|clienta|senora|senor|obra|trabajo|laburo)\s+en\s+(?:la\s+calle\s+|calle\s+)?)$"
 )
 _TOKEN = re.compile(r"n[°º]|[^\W\d_]+\.?|\d+[°º]?|#|[,;:!?()\n]|\.|[^\s\w]", re.UNICODE)
 _UNIT = re.compile(
@@ -220,7 +222,10 @@ def _tokens(text: str, folded: str) -> list[_Tok]:
         f = m.group(0)
         if f.endswith(".") and len(f) > 1:
             word = f[:-1]
-            keep = word in ABBREVIATIONS or (len(word) == 1 and text[s].isupper())
+            # a middle initial ("Juan B. Justo", typed "juan b. justo" too) between two words
+            keep = word in ABBREVIATIONS or (len(word) == 1 and (
+                text[s].isupper() or (word.isalpha() and re.search(r"[a-z]{2,} $", folded[max(0, s - 12):s])
+                                      is not None and re.match(r"\s+[a-z]{3,}", folded[e:]) is not None)))
             if not keep:
                 toks.append(_Tok(text[s : e - 1], word, s, e - 1))
                 toks.append(_Tok(".", ".", e - 1, e))

@@ -26,8 +26,9 @@ _FUTURE_CUE = re.compile(
 _REPORT_BEFORE = re.compile(
     r"\b(?:resumen|reporte|balance|cierre|informe|numeros|recaudacion|caja|facturacion)\s+(?:de\s+|del\s+|de\s+el\s+)(?:dia\s+)?$"
     # "¿cuánto facturamos el martes?": what a day already brought in
-    r"|\bcuanto\s+(?:se\s+)?(?:facturo|facturamos|cobramos|cobro|hicimos|entro|ganamos|vendimos|"
-    r"recaudamos)\s+(?:el\s+|del\s+|de\s+)?$"
+    r"|\bcuant[oa]s?\s+(?:(?:plata|guita|mangos|pesos|dinero)\s+)?(?:se\s+)?(?:facturo|facturamos|cobramos|cobro|hicimos|entro|ganamos|vendimos|"
+    r"recaudamos|juntamos|junto|juntaron|sacamos|saco|levantamos|embolsamos|hizo|facturaron|"
+    r"cobraron|hicieron|entraron)\s+(?:(?:en\s+)?(?:plata|guita|mangos|pesos)\s+)?(?:el\s+|del\s+|de\s+)?$"
 )
 
 

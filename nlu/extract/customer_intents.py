@@ -148,6 +148,12 @@ JOB_STATUS = _family(
         ),
         (r"\bcomo\s+(?:sigue|va|viene|anda|quedo)\s+(?:lo|el|la|mi)\b", 4),
         (r"\bnovedad\w*", 3),
+        # the wait for the visit: "¿cuánto falta?", "¿falta mucho?", "¿cuánto les falta para llegar?"
+        ((r"\bcuanto\s+(?:mas\s+)?(?:tiempo\s+)?(?:mas\s+)?(?:les?\s+|te\s+)?falta\b(?!\s+(?:pagar|de\s+pago|abonar|para\s+pagar))"
+         r"|\bfalta\s+mucho\b|\bles\s+falta\s+mucho\b"), 4),
+        # work under way: "¿para cuándo estaría terminado?", "¿cuándo terminan?"
+        ((r"\b(?:para\s+)?cuando\s+(?:estaria|estaran|quedaria|quedaran|queda|esta)\s+(?:terminad[oa]|list[oa])\b"
+         r"|\bcuando\s+(?:terminan|terminarian|terminarian|la\s+terminan|lo\s+terminan)\b"), 4),
         (
             r"\b(?:lo|la|los|las)\s+(?:estoy|estamos)\s+esperando\b|\bsigo\s+esperando\b|\bseguimos\s+esperando\b",
             4,

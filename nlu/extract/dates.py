@@ -110,7 +110,10 @@ _WEEKDAY = re.compile(
     r"(?P<rel>\s+(?:que\s+viene|proximo|entrante|pasado)\b)?"
 )
 _BARE_DAY = re.compile(
-    rf"\b(?:el|para\s+el|dia|hasta\s+el|desde\s+el)\s+(?P<d>{_DAYNUM_DIGITS})\b"
+    rf"\b(?:el|para\s+el|dia|hasta\s+el|desde\s+el"
+    # "lo del 29", "los trabajos del 29", "el resumen del 24" (not "el timbre del 1")
+    r"|(?:lo|los|las|trabajos?|laburos?|visitas?|turnos?|resumen|reporte|agenda|lista|caja|cierre|"
+    rf"numeros|movimientos)\s+del)\s+(?P<d>{_DAYNUM_DIGITS})\b"
     r"(?!\s*(?:/|:|°|%|\.|,\d|hs\b|h\b|de\s+la|y\s+media|piso|ambientes?|cuotas?|anos|m2|metros|mil|"
     r"lucas|pesos|minutos|min\b))"
 )
@@ -318,7 +321,7 @@ def find_dates(text: str, today: date) -> list[tuple[int, int, date]]:
     for m in _BARE_DAY.finditer(text):
         day = _day_value(m.group("d"))
         # "¿cómo nos fue el 24?": told in the past, the last 24th (today included)
-        past = told_in_past(text, m.start(), m.end())
+        past = told_in_past(text, m.start("d"), m.end())
         add(m.start("d"), m.end(), last_day_of_month(today, day) if past else next_day_of_month(today, day))
     found.sort()
     return found

@@ -152,6 +152,10 @@ _WITHDRAWS = re.compile(
     r"|pasen|pase|nadie)\b"
     r"|\bya\s+no\s+(?:hace\s+falta|lo\s+necesito|los\s+necesito|hay\s+olor|huele|sale\s+agua|pierde"
     r"|gotea|hay\s+chispas)\b|\bno\s+(?:pierde|gotea|huele)\s+mas\b"
+    # a decision not to go ahead: "decidimos no hacer la obra", "al final no lo vamos a hacer"
+    r"|\b(?:decidimos|decidi|resolvimos|resolvi|preferimos|prefiero|optamos\s+por|opte\s+por|elegimos)\s+"
+    r"no\s+(?:hacer|hacerlo|hacerla|encarar|arrancar|seguir|avanzar|realizar|continuar)\b"
+    r"|\bal\s+final\s+no\s+(?:lo\s+|la\s+)?(?:vamos\s+a\s+|voy\s+a\s+)?(?:hacer|hacemos|hago|encarar|encaramos)\b"
 )
 
 
@@ -512,13 +516,27 @@ _CHARGE_DISPUTE = re.compile(
     r"|\b(?:cobro|pago|debito|cargo|cobros|pagos|debitos|cargos)\s+(?:\w+\s+)?(?:duplicados?|dobles?|repetidos?)\b"
     r"|\b(?:factura|recibo|link|monto|cobro)\s+(?:\w+\s+){0,3}?(?:esta|vino|salio|llego)\s+mal\b"
     r"|\b(?:habiamos|habian|habia|habias)\s+(?:quedado|arreglado|dicho|acordado)\s+en\s+(?:\$\s*)?\d"
+
     r"|\b(?:no\s+es|no\s+era)\s+(?:ese|el)\s+(?:monto|precio|importe)\b"
 )
 
 
+# "¿28 mil?? me habían dicho 12", "me cotizaron 15 lucas y me cobraron 20": another price was
+# given before (a dispute when the message also names what is charged now)
+_QUOTED_BEFORE = re.compile(
+    r"\b(?:me|nos)\s+(?:habian\s+|habia\s+)?(?:dicho|dijeron|dijo|cotizaron|cotizo|presupuestaron)\s+"
+    r"(?:que\s+(?:era|eran|salia|costaba)\s+)?(?:\$\s*)?\d+(?:[.,]\d+)?\s*(?:mil|lucas|k\b|pesos|por\b|\W*$)")
+_CHARGED_NOW = re.compile(r"\bcobr\w*|\bfactur\w*|\brecibo\b|\blink\b")
+
+
 def disputes_charge(folded: str) -> bool:
     """Whether a customer says they were charged wrong (folded text)."""
-    return bool(_CHARGE_DISPUTE.search(folded))
+    if _CHARGE_DISPUTE.search(folded):
+        return True
+    quoted = _QUOTED_BEFORE.search(folded)
+    return quoted is not None and (
+        re.search(r"\d", folded[:quoted.start()] + folded[quoted.end():]) is not None
+        or _CHARGED_NOW.search(folded) is not None)
 
 
 # A customer saying work already done did not hold: the problem is back ("otra vez se tapó la

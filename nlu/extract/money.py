@@ -58,8 +58,10 @@ _SCALE = {
 # "85.000 por transferencia", "12.500 en efectivo": a number written with thousands, then how
 # it was (or will be) paid
 _PAID_HOW = re.compile(
-    r"(?<![\w.,])(?P<num>\d{1,3}(?:\.\d{3})+)\s+(?:pesos\s+)?(?:por\s+(?:transferencia|transf|mp|"
-    r"mercado\s*pago)|en\s+(?:efectivo|mano|cash)|de\s+contado|cash|con\s+(?:tarjeta|debito|credito))\b"
+    r"(?<![\w.,/-])(?P<num>\d{1,3}(?:\.\d{3})+|[1-9]\d{3,6})\s+(?:pesos\s+)?(?:por\s+(?:transferencia|transf|mp|"
+    r"mercado\s*pago)|en\s+(?:efectivo|mano|cash)|de\s+contado|cash|con\s+(?:tarjeta|debito|credito)"
+    # "42500 cobrados", "30.000 pagados"
+    r"|cobrad[oa]s?|pagad[oa]s?|abonad[oa]s?)\b"
 )
 
 
@@ -301,7 +303,8 @@ def _reading(folded: str) -> tuple[float, list[tuple[int, int, int, float, int]]
         amount = scale / 2 if m.group("pre") else scale * (1.5 if m.group("half") else 1)
         offer(3, m.start(), amount, m.end())
     for m in _PAID_HOW.finditer(folded):
-        offer(2, m.start(), parse_digits(m.group("num")), m.end())
+        if not _NOT_AMOUNT_BEFORE.search(folded, 0, m.start()):
+            offer(2, m.start(), parse_digits(m.group("num")), m.end())
     for m in _paid_figures(folded):
         offer(2, m.start(), parse_digits(m.group("num")), m.end())
     for m in _DOLLAR.finditer(folded):

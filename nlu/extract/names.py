@@ -118,8 +118,9 @@ _LAST_SENTENCE = re.compile(r"[.!?]\s+(?P<s>[^.!?\n]+?)\s*[.!]?\s*$")
 _ROLE_THEN_NAME = re.compile(
     r"\b(?i:soy|habla|le\s+escribe|les\s+escribe|te\s+escribe)\s+(?i:el|la)\s+"
     r"(?i:encargad[oa]|porter[oa]|administrador(?:a)?|duen[oa]|dueñ[oa]|inquilin[oa]|propietari[oa]|"
-    r"vecin[oa]|hij[oa]|sobrin[oa]|niet[oa]|secretari[oa]|gerente)"
-    r"(?:\s+(?:del|de\s+la)\s+\w+)?\s*[,:]\s*"
+    r"vecin[oa]|hij[oa]|sobrin[oa]|niet[oa]|secretari[oa]|gerente|director(?:a)?|coordinador(?:a)?|"
+    r"responsable|jef[ea]|president[ea]|tesorer[oa]|maestr[oa]|espos[oa]|mam[aá]|pap[aá])"
+    r"(?:\s+(?:del|de\s+la|de\s+los|de\s+las|de)\s+\w+(?:\s+\w+)?)?\s*[,:]\s*"
     rf"(?P<n>{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,2}})")
 
 

@@ -12,7 +12,7 @@ SERVICES: dict[str, Family] = {
         [
             (r"\bplomer\w*", 5),
             (r"\binund\w*", 2),
-            (r"\bperdida\s+de\s+agua\b", 3),
+            (r"\b(?:perdida|fuga|escape)s?\s+de\s+agua\b", 3),
             (r"\bpierde\s+agua\b", 1.5),
             (r"\bcan(?:o|os|eria|erias)\b", 3),
             (r"\bcanillas?\b", 3),
@@ -84,7 +84,7 @@ SERVICES: dict[str, Family] = {
             (r"\bcables?\b", 2),
             (r"\bcableado\b", 3),
             (r"\bcorto\s*circuito\b", 3),
-            (r"\bchispa\w*", 1),
+            (r"\bchisp(?:a|e|ea|ean|eo|eaba|eando|orrot)\w*", 1),
             (r"\bolor\s+a\s+quemado\b", 1),
             (r"\b(?:lampara|foco|luminaria|aplique|plafon)\w*", 2),
             (r"\bventilador(?:es)?\s+de\s+techo\b", 3),
@@ -195,6 +195,11 @@ SERVICES: dict[str, Family] = {
             (r"\belectrodomestic\w*", 5),
             (r"\bdrean\b|\bwhirlpool\b|\bgafa\b|\bpatrick\b|\belectrolux\b", 1),
             (r"\btelevisor\b|\bcafetera\b|\baspiradora\b|\bdispenser\b", 2),
+            # a kitchen hood and its motor: "la campana de la cocina no tira"
+            ((r"\bcampanas?\s+(?:de\s+(?:la\s+)?cocina|extractora)\b|\bextractor(?:a|es|as)?\s+de\s+(?:cocina|aire)\b"
+             r"|\bpurificador\w*"), 4),
+            (r"\bcampanas?\b", 1.5),
+            (r"\bspar\b|\bephca\b|\btecnolux\b|\bsamsung\b|\blg\b|\bphilco\b|\bbgh\b", 0.5),
             (r"\bplaca\b", 0.5),
         ]
     ),

@@ -35,7 +35,11 @@ _WINDOW = re.compile(
     r"\b(?:(?:a|por|de|en|durante|para)\s+la|esta|de|(?P<all>toda\s+la))\s+"
     r"(?P<w>(?<!de )manana|tarde|tardecita|noche|nochecita|siesta)\b"
     r"|\b(?P<early>temprano|a\s+primera\s+hora)\b"
-    r"|\b(?P<after_noon>(?:despues|pasado)\s+del?\s+mediodia)\b"
+    r"|\b(?P<after_noon>(?:despues|pasado)\s+del?\s+mediodia"
+    # the day told by its meals: "después de almorzar", "antes del almuerzo", "después de cenar"
+    r"|(?:despues|luego)\s+(?:de\s+(?:almorzar|comer\s+al\s+mediodia|la\s+siesta)|del\s+almuerzo))\b"
+    r"|\b(?P<before_noon>antes\s+(?:de\s+almorzar|del\s+almuerzo|del\s+mediodia))\b"
+    r"|\b(?P<after_dinner>(?:despues|luego)\s+(?:de\s+cenar|de\s+la\s+cena))\b"
 )
 _WINDOW_NAME = {
     "manana": "morning",
@@ -156,7 +160,8 @@ def find_windows(text: str, busy: list[tuple[int, int]] = ()) -> list[tuple[int,
     for m in _WINDOW.finditer(text):
         if any(s <= m.start() < e for s, e in busy) or not _window_meant(text, m):
             continue
-        name = ("morning" if m.group("early") else "afternoon" if m.group("after_noon")
-                else _WINDOW_NAME[m.group("w")])
+        name = ("morning" if m.group("early") or m.group("before_noon")
+                else "afternoon" if m.group("after_noon")
+                else "evening" if m.group("after_dinner") else _WINDOW_NAME[m.group("w")])
         out.append((m.start(), m.end(), name))
     return out

@@ -71,10 +71,10 @@ CUES: list[Cue] = [
     # the spark of a heater's or a stove's igniter is how it lights; an outlet's never is
     _cue(
         "sparks",
-        r"\bchispa\w*|\bcorto\s*circuito\b",
+        r"\bchisp(?:a|e|ea|ean|eo|eaba|eando|orrot)\w*|\bcorto\s*circuito\b",
         unless=r"^(?!.*\b(?:enchuf\w*|tomas?|tomacorrientes?|cables?|tablero|termicas?|llave\s+de\s+luz)\b).*?"
         r"(?:\bencend\w*|\bchispero\b|\bpiloto\b|\bhornalla\w*|\banafe\b|\bcalef[oa]n\w*|\btermo\w*"
-        r"|\bcaldera\b|\bcocina\b|\bhorno\b|\bmagiclick\b|\bboton\b)",
+        r"|\bcaldera\b|\bcocina\b|\bhorno\b|\bmagiclick\b|\bboton\b|\bestufa\w*|\bprend\w*)",
     ),
     _cue(
         "shock",
@@ -90,6 +90,9 @@ CUES: list[Cue] = [
         r"|\ba\s+chorros?\b|\bchorro\s+de\s+agua\b|\b(?:sale|sal[ie]o|tira)\s+(?:mucha|muchisima)\s+agua\b"
         r"|\bno\s+para\s+de\s+(?:salir|tirar|perder|caer)\b|\bsigue\s+(?:saliendo|cayendo|tirando)\s+agua\b"
         r"|\bno\s+(?:puedo|podemos)\s+(?:cortar|cerrar)\s+(?:el\s+agua|la\s+llave)\b"
+        # the house being spoilt by the water now: "se está mojando todo el parquet"
+        r"|\bse\s+(?:me\s+|nos\s+)?(?:esta|estan)\s+(?:mojando|arruinando|empapando|pudriendo)\s+"
+        r"(?:todo|todos|el\s+piso|el\s+parquet|los\s+muebles|la\s+alfombra)\b"
         r"|\bllueve\s+adentro\b|\bse\s+(?:me\s+|nos\s+)?llueve\b|\bcomo\s+si\s+llov\w+"
         # water coming through the ceiling: "está cayendo agua del techo del baño"
         r"|\b(?:cae|caen|cayendo|chorrea|chorreando|sale|saliendo|entra|entrando)\s+(?:mucha\s+)?agua\s+"

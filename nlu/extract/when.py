@@ -60,7 +60,10 @@ def resolve(text: str, now: datetime, tz: str | None = None) -> When:
     """The date, window and time the text asks for (the last one named wins)."""
     today = local_today(now, tz)
     when = When()
-    times = [t for t in find_times(text) if _not_replaced(text, t[0])]
+    # "vuelvo el 9 a la mañana": the 9th, in the morning (not nine o'clock)
+    times = [t for t in find_times(text) if _not_replaced(text, t[0])
+             and not (re.search(r"\b(?:el|del|dia)\s*$", text[max(0, t[0] - 6):t[0]])
+                      and re.match(r"\s*\d{1,2}\s+(?:a|de|por)\s+la\s+(?:manana|tarde|noche)\b", text[t[0]:]))]
     busy = [(s, e) for s, e, _ in times]
     dates = [
         d
@@ -68,6 +71,10 @@ def resolve(text: str, now: datetime, tz: str | None = None) -> When:
         if _not_replaced(text, d[0]) and not any(s <= d[0] < e for s, e in busy)
     ]
     windows = [w for w in find_windows(text, busy) if _not_replaced(text, w[0])]
+    # "no llego a estar a las 9, ¿pueden después de almorzar?": an hour ruled out is no hour
+    # asked for, when another hour or a part of the day is
+    kept = [t for t in times if not _negated(text, t[0], t[1])]
+    times = kept if kept or windows else times
     # "mañana a la mañana, xq a la tarde trabajo": the part of the day in a reason is not the one
     # asked for, when another is
     asked = [w for w in windows if not _in_reason(text, w[0])]
@@ -78,6 +85,14 @@ def resolve(text: str, now: datetime, tz: str | None = None) -> When:
     dates = offered or dates
     ahead = [d for d in dates if not (d[2] < today and told_in_past(text, *d[:2]))]
     dates = ahead or dates
+    # "pasame para pasado mañana que hoy estoy con fiebre", "destapar hoy porque mañana hay
+    # acto": the day of a reason is not the one asked for, when another is
+    asked_days = [d for d in dates if not _day_in_reason(text, d[0], d[1])]
+    dates = asked_days or dates
+    # "vuelvo el jueves a la mañana. hoy cobrale la visita nomás": the day of a charge is not the
+    # day of a visit, when another is named
+    visit_days = [d for d in dates if not _MONEY_CLAUSE.search(text[slice(*clause(text, d[0], d[1]))])]
+    dates = visit_days or dates
     if dates and not (
         len(dates) > 1 and _OR_BETWEEN.fullmatch(text, dates[-2][1], dates[-1][0])
         and dates[-2][2] != dates[-1][2]
@@ -135,6 +150,34 @@ def _in_reason(text: str, at: int) -> bool:
     start = max(text.rfind(".", 0, at), text.rfind("?", 0, at), text.rfind("!", 0, at), text.rfind("\n", 0, at))
     reason = _REASON.search(text, start + 1, at)
     return reason is not None and reason.start() > start + 1
+
+
+_MONEY_CLAUSE = re.compile(r"\b(?:cobr\w+|pag(?:a|o|as|an|ue|aste|ale|ar)\b|factur\w+|lucas|mil\s+pesos)")
+
+
+# a cause, for a day: "porque mañana hay acto", "ya que el jueves no estoy"; or "que" right
+# before a day that tells how things are then ("que hoy estoy con fiebre"), not what to do
+# ("necesito que mañana vengan")
+_CAUSE = re.compile(r"\b(?:xq|porque|por\s+que|pq|ya\s+que|como)\b")
+_STATE_AFTER = re.compile(
+    r"\s*(?:(?:a\s+la|a\s+las?|por\s+la)\s+\w+\s+)?(?:no\s+)?(?:estoy|estamos|esta|tengo|tenemos|tiene|hay|"
+    r"trabajo|trabajamos|laburo|me\s+\w+|nos\s+\w+|se\s+\w+|vienen?\s+(?:los|las|mis|el|la|unos|unas)|"
+    r"salgo|viajo|viajamos|cierra|cierran)\b")
+
+
+def _day_in_reason(text: str, start: int, end: int) -> bool:
+    """Whether the day at text[start:end] is told in a reason given after the request."""
+    sentence = max(text.rfind(".", 0, start), text.rfind("?", 0, start), text.rfind("!", 0, start),
+                   text.rfind("\n", 0, start)) + 1
+    if not text[sentence:start].strip():
+        return False  # the sentence starts with the day: what is asked
+    cause = None
+    for cause in _CAUSE.finditer(text, sentence, start):
+        pass
+    if cause is not None and cause.start() > sentence and not re.search(r"[,;]", text[cause.end():start]):
+        return True
+    return bool(re.search(r"\bque\s+(?:el\s+|la\s+)?$", text[sentence:start])) and bool(
+        _STATE_AFTER.match(text, end))
 
 
 def rules_out(text: str, now: datetime, day: date, tz: str | None = None) -> bool:

@@ -348,7 +348,8 @@ def cannot_complete(turn: Turn, job: Job, text: str, result: Extraction | None) 
         asked = technician_absent.day_to_move_to(job, text, asked, turn.zone)
         start = _first_free_hour(turn, asked) if asked else None
         return technician_absent.move_visit(turn, job, why, reason, asked, start)
-    start = _first_free_hour(turn, asked) if asked else None
+    start = _first_free_hour(turn, asked, result.window if result else None,
+                             result.time if result else None) if asked else None
     jobs.transition(turn.session, job.id, S.NEEDS_FOLLOWUP, turn.actor, note=reason or None)
     description = f"Seguimiento de #{job.number}" + (f": {reason}" if reason else "")
     follow_up = jobs.create_job(turn.session, {
@@ -373,8 +374,14 @@ def cannot_complete(turn: Turn, job: Job, text: str, result: Extraction | None) 
     ))]
 
 
-def _first_free_hour(turn: Turn, day: date) -> datetime | None:
-    """The technician's first free whole hour on `day`, or None (past, closed or full).
+# the hours of the parts of the day a technician names ("vuelvo el jueves a la mañana")
+_WINDOW_HOURS = {"morning": (8, 12), "afternoon": (12, 18), "evening": (18, 21)}
+
+
+def _first_free_hour(turn: Turn, day: date, window: str | None = None,
+                     at: str | None = None) -> datetime | None:
+    """The technician's first free whole hour on `day` (within the part of the day named, or
+    the hour named when it is free), or None (past, closed or full).
 
     `free_slots` hands each hour to the least busy technician, so this technician's own hours
     are also checked one by one with `is_slot_free`; the earliest of both wins.
@@ -382,10 +389,18 @@ def _first_free_hour(turn: Turn, day: date) -> datetime | None:
     org = turn.org
     if org is None or day < turn.today:
         return None
+    first, last = _WINDOW_HOURS.get(window or "", (8, 20))  # no part named: a working day
+    if at:
+        named = int(at.split(":")[0])
+        start = datetime.combine(day, time(named), tzinfo=turn.zone)
+        slot = Slot(start=start, end=start + DEFAULT_DURATION, technician_id=turn.user.id)
+        if start > turn.now and is_slot_free(turn.session, org, slot, now=turn.now):
+            return start
     found = [slot.start for slot in free_slots(turn.session, org, now=turn.now, count=24,
                                                preferred_date=day)
-             if slot.technician_id == turn.user.id and slot.start.date() == day]
-    for hour in range(24):
+             if slot.technician_id == turn.user.id and slot.start.date() == day
+             and first <= slot.start.astimezone(turn.zone).hour < last]
+    for hour in range(first, last):
         start = datetime.combine(day, time(hour), tzinfo=turn.zone)
         if found and start >= min(found):
             break

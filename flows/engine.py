@@ -39,7 +39,17 @@ from core.messaging import texts
 from core.messaging.replies import Button, Buttons, Reply, Text
 from core.models import Conversation, ConversationRole, Organization, User
 from core.settings import Settings, get_settings
-from flows import business_hours, clarify, handover, photos, prices, staff_questions, steps
+from flows import (
+    business_hours,
+    clarify,
+    handover,
+    owner_payment,
+    owner_reminder,
+    photos,
+    prices,
+    staff_questions,
+    steps,
+)
 from flows.burst import Burst, BurstItem
 from flows.buttons import CallbackData, MenuTap, decode
 from flows.context import org_context
@@ -187,11 +197,16 @@ def _route(turn: Turn, parts: list[str]) -> list[Reply]:
 
     if turn.role is CUSTOMER and (noted := visit_addition.note_for_visit(turn)) is not None:
         return noted  # "avisame antes de llegar, no anda el portero": a word for the technician
+    if turn.role in (OWNER, TECHNICIAN) and (answer := relay.handle(turn)) is not None:
+        return answer  # "decile a Marta que…", a technician's "preguntale si le va en una hora"
     if turn.role is OWNER:
         from flows import owner, owner_days  # owner imports this module for FlowSpec
 
-        if (answer := relay.handle(turn)) is not None:  # "decile a Marta que…"
+        if (answer := owner_reminder.handle(turn)) is not None:  # "mandale un recordatorio amable"
             return answer
+        if (answer := owner_payment.handle(turn)) is not None:  # "sí, entró la de Raúl"
+            return answer
+
         if (answer := owner.follow_up(turn)) is not None:  # "¿y Diego?" after Carlos's days
             return answer
         if (answer := owner_days.closing_or_opening(turn)) is not None:
@@ -401,6 +416,11 @@ def _fallback(turn: Turn, parts: list[str]) -> list[Reply]:
     if asked:  # a technician's question for the business: passed to the office, no miss
         c.misses = 0
         return asked
+    if intent == "other" and c.role is CUSTOMER and not c.flow:
+        from flows import visit_addition  # it imports this module's users
+
+        if (noted := visit_addition.word_during_visit(turn)) is not None:
+            return noted  # "yo en dos horas me tengo que ir": for the technician on his way
     if intent == "other":
         c.misses = (c.misses or 0) + 1
         if c.misses >= MISSES_BEFORE_PERSON:

@@ -29,6 +29,7 @@ from core import es_ar
 from core.customers.search import search_customers
 from core.jobs import OPEN_STATUSES
 from core.messaging import texts
+from core.messaging.conversations import conversation_with
 from core.messaging.outbox import customer_conversation
 from core.messaging.replies import Reply, Text
 from core.models import (
@@ -45,8 +46,12 @@ from core.models import (
 from core.phones import wa_id_for
 from flows import owner
 from flows.turn import Turn
+from nlu.extract.message_kinds import asks_about_team
 from nlu.extract.text import fold_aligned
+from nlu.intent.evaluate import ASK_BELOW
 
+# a technician's notices: never an answer to pass back
+TECHNICIAN_NOTICES = frozenset({"tech_on_the_way", "tech_arrived", "tech_job_done", "tech_cannot_complete"})
 ANSWER_WINDOW = timedelta(hours=12)  # a customer's message this soon after the word answers it
 NEW_REQUEST = 0.8  # a new job with its trade, this sure, is a request of its own, not the answer
 # a customer turning to something else: "otra cosa", "otra consulta", "aparte", "cambiando de tema"
@@ -100,6 +105,7 @@ class Ask:
     who: str  # the folded words naming the person ("marta", "la senora de gorriti"), or ""
     words: str  # what to say, as the owner wrote it
     question: bool  # "preguntale": they ask, the customer answers
+    named_inside: bool = False  # the person is named in the words ("lo de Marta no se cobra…")
 
 
 def parse(text: str) -> Ask | None:
@@ -111,6 +117,11 @@ def parse(text: str) -> Ask | None:
         return None
     question = re.fullmatch(_ASK, verb.group(0)) is not None
     rest, start = folded[verb.end():], verb.end()
+    before = text[:verb.start()].strip(" ,.;:-\n")
+    if _WORD.search(before) and not re.search(r"[^\W_]", re.sub(r"\b(?:porfa|por\s+favor|xfa|plis)\b", "", rest)):
+        # "lo de Marta no se cobra la visita de hoy, avisale": the words come first, and the
+        # person is the one they name
+        return Ask("", before, question, named_inside=True)
     who = ""
     to = re.match(r"\s+a\s+", rest)
     if to:
@@ -130,19 +141,33 @@ def parse(text: str) -> Ask | None:
 
 def handle(turn: Turn) -> list[Reply] | None:
     """The owner's word passed on, or the answer about one; None when the message is neither."""
-    if turn.role is not ConversationRole.OWNER or turn.tap is not None or not turn.text:
+    if turn.tap is not None or not turn.text:
+        return None
+    if turn.role is ConversationRole.TECHNICIAN:
+        return _technician_asks(turn)
+    if turn.role is not ConversationRole.OWNER:
         return None
     said = es_ar.folded(turn.text)
     ask = parse(turn.text)
     pending = _pending(turn)
-    turn.conversation.slots = {k: v for k, v in turn.slots.items() if k != PENDING}
+    if PENDING in turn.slots:  # asked once: the next message answers it, or it is dropped
+        turn.conversation.slots = {k: v for k, v in turn.slots.items()
+                                   if k not in (PENDING, f"{PENDING}_at")}
     if ask is None:
         if _ASKED_IF_TOLD.search(said):
             return _status(turn, said)
-        if pending is None or turn.intent in ("owner_summary", "owner_unpaid"):
-            return None
+        if pending is not None and _NEVER_MIND.fullmatch(said):
+            return [Text(texts.render("relay_dropped"))]
+        if pending is None or turn.intent != "other" or asks_about_team(said, _team_names(turn)):
+            return None  # "pasame el resumen", "¿quién está de guardia?": not the words
         # the words, after "¿qué le digo a Graciela?"
         target, ask = pending, Ask("", _LEADING_THAT.sub("", turn.text.strip(), count=1), question=False)
+    elif ask.named_inside:
+        target = _named_inside(turn, ask.words)
+        lead = _LEAD_NAME.match(ask.words)
+        if lead and not isinstance(target, list) and set(es_ar.folded(lead.group()).split()) & set(
+                es_ar.folded(target.name).split()):
+            ask = Ask("", ask.words[lead.end():], ask.question)  # "no se cobra la visita de hoy…"
     else:
         target = _recipient(turn, ask.who)
     if isinstance(target, list):  # a question back: who, or which of them
@@ -152,6 +177,34 @@ def handle(turn: Turn) -> list[Reply] | None:
         return [Text(texts.render("relay_what", name=_first(target)))]
     body = _written(ask.words, turn, target, question=ask.question)
     return _send(turn, target, body, question=ask.question)
+
+
+def _technician_asks(turn: Turn) -> list[Reply] | None:
+    """"Preguntale si le va en una hora": a technician's question for the customer of the visit
+    (named, or the next one of the day), passed on and answered back to him — not an arrival
+    told ("va en camino, llega en 60 minutos") nor a miss. Only questions: "avisale que llego en
+    10" is the technician flow's, which also marks the visit."""
+    from flows.job_lookup import candidate_jobs  # imports flows that import this module
+
+    ask = parse(turn.text)
+    if ask is None or not ask.question or turn.user is None:
+        return None
+    found = candidate_jobs(turn.session, turn.user.id, f"{ask.who} {ask.words}", turn.today)
+    customer = found[0].customer if found else None
+    if customer is None:
+        return None
+    if not _WORD.search(ask.words):
+        return [Text(texts.render("relay_what", name=_first(customer)))]
+    return _send(turn, customer, _written(ask.words, turn, customer, question=True), question=True)
+
+
+# "nada", "dejá", "olvidate": the word asked for is not coming
+_NEVER_MIND = re.compile(r"\W*(?:(?:nada|no|deja|dejalo|dejala|olvidate|olvidalo|cancela|cancelar|ninguno|"
+                         r"importa|despues|veo|mejor)\W*)+")
+
+
+def _team_names(turn: Turn) -> tuple[str, ...]:
+    return tuple(es_ar.folded(es_ar.first_name(u.name)) for u in _team(turn) if u.name)
 
 
 PENDING = "relay_to"  # the owner's slot: whom "¿qué le digo a Graciela?" was about
@@ -175,7 +228,9 @@ def _pending(turn: Turn) -> Customer | User | None:
 def _recipient(turn: Turn, who: str) -> Customer | User | list[Reply]:
     words = {w for w in who.split() if w not in _NOT_NAME and len(w) > 1}
     if not words:
-        peer = _last_peer(turn)
+        # "preguntale si le falta mucho" right after "¿hace cuánto que Tomás está en lo de
+        # Sergio?": the one just talked about; else whoever was written to last
+        peer = _just_named(turn) or _last_peer(turn)
         if peer is not None:
             return peer
         return [Text(texts.render("relay_who", asked=who))]
@@ -192,7 +247,23 @@ def _recipient(turn: Turn, who: str) -> Customer | User | list[Reply]:
     return [Text(texts.render("relay_who", asked=who))]
 
 
-def _customers_named(turn: Turn, words: set[str], who: str) -> list[Customer]:
+# "lo de Marta …", "a Marta …": the person, said first in the words passed on
+_LEAD_NAME = re.compile(r"^\s*(?:lo\s+de|a)\s+[A-ZÁÉÍÓÚÑa-záéíóúñ]+(?:\s+[A-ZÁÉÍÓÚÑ][a-záéíóúñ]+)?\s*,?\s*")
+
+
+def _named_inside(turn: Turn, words: str) -> Customer | list[Reply]:
+    """The one customer with an open visit the words name ("lo de Marta no se cobra…")."""
+    said = {w for w in es_ar.folded(words).split() if w not in _NOT_NAME and len(w) > 2}
+    open_named = _customers_named(turn, said, "", open_only=True)
+    if len(open_named) == 1:
+        return open_named[0]
+    if open_named:
+        return [Text(texts.render("relay_which", people=[_line(turn, p) for p in open_named[:5]]))]
+    return [Text(texts.render("relay_who", asked=None))]
+
+
+def _customers_named(turn: Turn, words: set[str], who: str, *, open_only: bool = False
+                     ) -> list[Customer]:
     """Customers with an open visit whose name (or the visit's street) holds one of `words`;
     else the best match among every customer, when it is clear."""
     open_jobs = list(turn.session.scalars(
@@ -211,12 +282,35 @@ def _customers_named(turn: Turn, words: set[str], who: str) -> list[Customer]:
     if found:
         named = [c for c in found.values() if words <= set(es_ar.folded(c.name).split())]
         return named or list(found.values())  # "Marta García" among two Martas: her
+    if open_only:
+        return []
     ranked = search_customers(turn.session, " ".join(sorted(words)), limit=3,
                               score_cutoff=SEARCH_CUTOFF)
     if not ranked:
         return []
     best = ranked[0][1]
     return [c for c, score in ranked if score >= best - 1]
+
+
+JUST_NOW = timedelta(minutes=15)
+
+
+def _just_named(turn: Turn) -> User | None:
+    """The one technician the owner named in the message before this one, lately."""
+    first = min((item.message_id for item in turn.burst.items), default=None)
+    if first is None:
+        return None
+    before = turn.session.execute(
+        select(Message.body, Message.created_at).where(
+            Message.conversation_id == turn.conversation.id, Message.direction == Direction.INBOUND,
+            Message.id < first).order_by(Message.id.desc()).limit(1)).first()
+    if before is None or not before.body or before.created_at is None \
+            or turn.now - es_ar.aware(before.created_at) > JUST_NOW:
+        return None
+    technicians = list(turn.session.scalars(
+        select(User).where(User.role == Role.TECHNICIAN, User.active.is_(True))))
+    named = owner.named_in(es_ar.folded(before.body), technicians)
+    return named[0] if len(named) == 1 else None
 
 
 def _last_peer(turn: Turn) -> Customer | None:
@@ -270,7 +364,9 @@ def _written(words: str, turn: Turn, target: Customer | User, *, question: bool 
         return names.get(es_ar.folded(w), w) if w.islower() else w
 
     text = _WORD.sub(word, " ".join(words.split()))[:MAX_TEXT]
-    text = re.sub(r"^(?:le|les)\b", "te", text, flags=re.IGNORECASE)
+    # said to them now: "le mando el presupuesto", "si le va en una hora" → "te"
+    text = re.sub(r"^((?:si|cuando|a\s+que\s+hora)\s+)?(?:le|les)\b", lambda m: (m.group(1) or "") + "te", text,
+                  flags=re.IGNORECASE)
     if question and _ASKED_WORD.match(es_ar.folded(text)):
         text = text.rstrip(" ?")  # "te pregunta si puede mañana a las 9."
     else:
@@ -292,6 +388,10 @@ def _send(turn: Turn, target: Customer | User, body: str, *, question: bool) -> 
             return [Text(texts.render("relay_no_number", name=target.name))]
         message = texts.render("relay_to_technician", boss=boss, text=body, question=question,
                                inline=_ASKED_WORD.match(es_ar.folded(body)) is not None)
+        if question:  # his answer comes back, unless it is one of his notices
+            conversation_with(turn.session, wa_id_for(target.phone)).relay = {
+                "by": turn.conversation.wa_id, "by_name": boss, "at": turn.now.isoformat(),
+                "text": body, "answer": None, "answered_at": None}
         turn.notify(wa_id_for(target.phone), Text(message))
         return [Text(texts.render("relay_done", name=target.name, message=body, customer=False))]
     conversation = customer_conversation(turn.session, target)
@@ -366,9 +466,12 @@ def answered(turn: Turn) -> list[Reply] | None:
     """A customer's message right after a word passed on to them: back to whoever wrote it."""
     c = turn.conversation
     relay = c.relay
-    if (c.role is not ConversationRole.CUSTOMER or not relay or relay.get("answered_at")
-            or turn.tap is not None or not turn.text):
+    if (c.role not in (ConversationRole.CUSTOMER, ConversationRole.TECHNICIAN) or not relay
+            or relay.get("answered_at") or turn.tap is not None or not turn.text):
         return None
+    if c.role is ConversationRole.TECHNICIAN and turn.intent in TECHNICIAN_NOTICES \
+            and turn.result.confidence >= ASK_BELOW:
+        return None  # "llegué", "terminé, cobrale 15": his notices, taken as always
     if turn.now - datetime.fromisoformat(relay["at"]) > ANSWER_WINDOW:
         return None
     result = turn.result
@@ -384,5 +487,5 @@ def answered(turn: Turn) -> list[Reply] | None:
     c.relay = {**relay, "answer": es_ar.shortened(turn.text, MAX_TEXT),
                "answered_at": turn.now.isoformat()}
     customer = turn.customer
-    return [Text(texts.render("relay_passed_back", boss=relay.get("by_name") or "el dueño",
-                              name=es_ar.first_name(customer.name if customer else None)))]
+    name = es_ar.first_name(customer.name if customer else turn.user.name if turn.user else None)
+    return [Text(texts.render("relay_passed_back", boss=relay.get("by_name") or "el dueño", name=name))]

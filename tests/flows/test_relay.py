@@ -31,3 +31,10 @@ def test_the_person_and_the_words_apart(text, ask):
 ])
 def test_what_asks_no_passing_on(text):
     assert parse(text) is None
+
+
+def test_the_words_first_and_the_verb_last():
+    ask = parse("lo de marta no se cobra la visita de hoy, solo el trabajo terminado. avisale")
+    assert ask == Ask("", "lo de marta no se cobra la visita de hoy, solo el trabajo terminado", False,
+                      named_inside=True)
+    assert parse("mañana no vamos, avisale porfa").named_inside

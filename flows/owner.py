@@ -126,9 +126,28 @@ def named_technicians(turn: Turn) -> list[User]:
 
 
 def named_in(said: str, technicians) -> list[User]:
-    """Those of `technicians` whose first name is a word of `said` (folded)."""
-    words = set(said.split())
-    return [t for t in technicians if es_ar.folded(es_ar.first_name(t.name)) in words]
+    """Those of `technicians` whose first name is a word of `said` (folded), or called by its
+    short form ("Nico", "Facu", "Seba", "Nacho")."""
+    words = set(re.findall(r"[a-zñ]+", said))
+    return [t for t in technicians if _called(es_ar.folded(es_ar.first_name(t.name)), words)]
+
+
+# The short forms of first names that are no beginning of them
+_NICKNAMES = {"nacho": "ignacio", "pepe": "jose", "pancho": "francisco", "paco": "francisco",
+              "lucho": "luis", "quique": "enrique", "cacho": "carlos", "charly": "carlos",
+              "juancho": "juan", "juanchi": "juan", "tano": "cayetano", "beto": "alberto"}
+# Words that begin a first name and are words of their own ("hora": Horacio, "vale": Valentín)
+_NOT_SHORT = frozenset({"hora", "horas", "caro", "casa", "mira", "mano", "mate", "rosa", "sola", "solo",
+                        "vale", "valen", "mart", "gaston", "marti", "juli", "ramo", "mari", "esta"})
+
+
+def _called(first: str, words: set[str]) -> bool:
+    if not first:
+        return False
+    if first in words:
+        return True
+    return any((len(w) >= 4 and w not in _NOT_SHORT and first.startswith(w))
+               or _NICKNAMES.get(w) == first for w in words)
 
 
 def stretch_ahead(turn: Turn, *, of_someone: bool = False) -> Period | None:

@@ -10,6 +10,7 @@ it on WhatsApp and the owner gets the visit back. Two jobs that fit are listed, 
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -46,14 +47,15 @@ def handle(turn: Turn) -> list[Reply]:
         return []
     technicians = list(turn.session.scalars(
         select(User).where(User.role == Role.TECHNICIAN, User.active.is_(True))))
-    named = owner.named_in(said, technicians)
+    named = everyone = owner.named_in(said, technicians)
     if len(named) > 1:
         # "pasásela a Diego que Carlos está lejos": the one the order hands it to
         named = [t for t in named if _handed_to(said, t)]
     if len(named) != 1:
         return []  # no technician, or two ("pasale a Diego lo de Carlos"): not for a guess
     technician = named[0]
-    found = _jobs_meant(turn, said, es_ar.folded(es_ar.first_name(technician.name)))
+    found = _jobs_meant(turn, said, es_ar.folded(es_ar.first_name(technician.name)),
+                        [t for t in everyone if t.id != technician.id])
     if not found:
         return [Text(texts.render("owner_assign_which", jobs=[], technician=technician.name))]
     if len(found) > 1:
@@ -85,18 +87,28 @@ def handle(turn: Turn) -> list[Reply]:
 def _handed_to(said: str, technician: User) -> bool:
     """Whether the order names `technician` as the one who takes it: right after the verb
     ("pasásela a Diego", "que lo haga Diego"), not as the one it is taken from."""
-    name = re.escape(es_ar.folded(es_ar.first_name(technician.name)))
-    return any(re.match(rf"\W*(?:(?:\w+\s+){{0,4}}?a|(?:\w+\s+){{0,1}}?)\s*{name}\b", said[hand.end():])
-               for hand in _HAND.finditer(said))
+    for hand in _HAND.finditer(said):
+        after = said[hand.end():]
+        # "a Diego" within a few words, or the name right after the verb ("que lo haga Diego")
+        to = re.match(r"\W*(?:(?:\w+\s+){0,4}?a\s+(?P<a>\w+)|(?:\w+\s+){0,1}?(?P<b>\w+))", after)
+        if to and owner.named_in(to.group("a") or to.group("b") or "", [technician]):
+            return True
+    return False
 
 
 # "la urgencia", "la emergencia": the open emergency
 _EMERGENCY = re.compile(r"\b(?:urgencia|emergencia|urgente)s?\b")
 
 
-def _jobs_meant(turn: Turn, said: str, technician_word: str) -> list[Job]:
+# "lo de hoy", "lo de mañana", "las de hoy": a day's visits of the technician they are taken from
+_DAYS_OF = re.compile(r"\b(?:lo|los|las|el|la)\s+(?:trabajos?\s+|visitas?\s+)?de\s+(?P<day>hoy|manana)\b")
+
+
+def _jobs_meant(turn: Turn, said: str, technician_word: str, others: list[User] = ()) -> list[Job]:
     """The open jobs the message names: by number, else by a word of the customer's name or of
-    the place ("la urgencia de Flores", "lo de Juramento"); "la urgencia" is an emergency."""
+    the place ("la urgencia de Flores", "lo de Juramento"); "la urgencia" is an emergency; "lo de
+    hoy" with another technician named ("Diego se enfermó, pasale lo de hoy a Facu") is that
+    technician's visits of the day."""
     open_jobs = list(turn.session.scalars(
         select(Job).options(joinedload(Job.customer), joinedload(Job.technician),
                             joinedload(Job.address))
@@ -106,6 +118,11 @@ def _jobs_meant(turn: Turn, said: str, technician_word: str) -> list[Job]:
         return [job for job in open_jobs if job.number in numbers]
     if _EMERGENCY.search(said):
         open_jobs = [job for job in open_jobs if job.urgency == Urgency.EMERGENCY]
+    if (day := _DAYS_OF.search(said)) and len(others) == 1:
+        wanted = turn.today + timedelta(days=1 if day.group("day") == "manana" else 0)
+        return [job for job in open_jobs if job.technician_id == others[0].id
+                and job.scheduled_start is not None
+                and es_ar.aware(job.scheduled_start).astimezone(turn.zone).date() == wanted]
     words = set(said.split()) - {technician_word} - _NOT_NAMES
     by_name = [job for job in open_jobs if job.customer is not None and job.customer.name
                and words & {w for w in es_ar.folded(job.customer.name).split() if len(w) > 2}]

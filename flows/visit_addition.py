@@ -91,6 +91,12 @@ def take_note(turn: Turn) -> list[Reply] | None:
     job = min(coming, key=lambda j: (j.status is not JobStatus.EN_ROUTE,
                                      es_ar.aware(j.scheduled_start) if j.scheduled_start
                                      else turn.now + HORIZON * 10))
+    return _pass_on(turn, job, on_the_way=job.status is JobStatus.EN_ROUTE)
+
+
+def _pass_on(turn: Turn, job, *, on_the_way: bool) -> list[Reply]:
+    """The customer's words to the visit's technician (the office when it has none), and the
+    customer told so (when he sets out, unless he is on his way or there)."""
     words = es_ar.shortened(" ".join((turn.text or "").split()), NOTE_MAX)
     told = tell_technician(turn, job, "note", note=words)
     if told is None:
@@ -98,4 +104,25 @@ def take_note(turn: Turn) -> list[Reply] | None:
                                      name=turn.writer[0], phone=turn.writer[1]))
     turn.conversation.misses = 0
     return [Text(texts.render("cust_visit_note", name=turn.first_name, told=told,
-                              on_the_way=job.status is JobStatus.EN_ROUTE))]
+                              on_the_way=on_the_way))]
+
+
+SOON = timedelta(hours=3)  # a visit starting within this is under way for the customer
+
+
+def word_during_visit(turn: Turn) -> list[Reply] | None:
+    """"Uh bueno, pero yo en dos horas me tengo que ir", "ay perdón, estaba en la ducha, ya bajo",
+    "que traiga escalera": words the bot cannot act on, said while a visit is on its way, under
+    way or about to start, are for its technician — passed on, not "no te entendí" (the
+    customer is answering his notice). None without such a visit."""
+    if turn.customer is None or turn.tap is not None or not turn.text:
+        return None
+    live = [job for job in turn.open_jobs
+            if job.status in (JobStatus.EN_ROUTE, JobStatus.ON_SITE)
+            or (job.status is JobStatus.SCHEDULED and job.scheduled_start is not None
+                and turn.now - SOON / 3 <= es_ar.aware(job.scheduled_start) <= turn.now + SOON)]
+    if not live:
+        return None
+    job = min(live, key=lambda j: (j.status is JobStatus.SCHEDULED,
+                                   es_ar.aware(j.scheduled_start) if j.scheduled_start else turn.now))
+    return _pass_on(turn, job, on_the_way=job.status is not JobStatus.SCHEDULED)

@@ -1,0 +1,74 @@
+"""The owner saying a transfer came in: "sí, entró la de Raúl", "ya cayó la transferencia de
+Marta", "recibí la plata de García, registrala".
+
+A transfer reaches no webhook, so when a customer says "ya transferí" the owner is asked to look
+at the bank and record it. Said back on WhatsApp, it is recorded here as the back office's
+"Registrar pago" would (`core.billing.payments.record_manual_payment`, a transfer for what the
+invoice still owes, or the amount said), the customer hears it came in, and the owner hears what
+was recorded. Which customer: the one named among those who owe, else the only one who owes.
+Nothing is recorded on a guess: two who owe and nobody named get the list back."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from core import es_ar
+from core.billing import invoicing
+from core.billing.payments import open_invoice, record_manual_payment
+from core.billing.reports import unpaid
+from core.errors import ValidationFailed
+from core.messaging import texts
+from core.messaging.outbox import customer_conversation
+from core.messaging.replies import Reply, Text
+from core.models import Customer, PaymentMethod, utcnow
+from flows.turn import Turn
+
+# "entró la de Raúl", "ya cayó la transferencia", "se acreditó el pago de Marta", "recibí la plata
+# de García" — the money arrived (not "¿llegó Carlos?", "entró un pedido")
+_CAME_IN = re.compile(
+    r"\b(?:entro|entraron|cayo|cayeron|se\s+acredito|se\s+acreditaron|ya\s+(?:esta|vi|la\s+vi|lo\s+vi)|"
+    r"recibi|recibimos|llego|llegaron|me\s+llego|nos\s+llego)\b"
+    r"(?=.*\b(?:transferencia|transf|plata|guita|pago|deposito|la\s+de\s+\w+|lo\s+de\s+\w+|el\s+de\s+\w+|"
+    r"registra\w*|anota\w*|carga\w*)\b)")
+_NOT_NAMES = frozenset({"transferencia", "transf", "plata", "guita", "pago", "deposito", "registrala",
+                        "registralo", "anotala", "anotalo", "cargala", "cargalo", "cuenta", "banco"})
+
+
+def handle(turn: Turn) -> list[Reply] | None:
+    said = es_ar.folded(turn.text or "")
+    if not _CAME_IN.search(said) or turn.tap is not None or "?" in (turn.text or ""):
+        return None  # "¿entró la de Marta?" asks; only the owner's word records
+    debtors = unpaid(turn.session, limit=50)
+    if not debtors:
+        return [Text(texts.render("owner_payment_recorded", recorded=None, debtors=[]))]
+    words = {w for w in re.findall(r"[a-zñ]+", said) if len(w) > 2 and w not in _NOT_NAMES}
+    named = [d for d in debtors if words & {w for w in es_ar.folded(d.name).split() if len(w) > 2}]
+    if not named and len(debtors) == 1:
+        named = debtors
+    if len(named) != 1:
+        return [Text(texts.render("owner_payment_recorded", recorded=None, debtors=[
+            {"name": d.name, "balance": es_ar.pesos(d.balance)} for d in (named or debtors)[:10]]))]
+    customer = turn.session.get(Customer, named[0].customer_id)
+    found = open_invoice(turn.session, customer) if customer is not None else None
+    if found is None:
+        return None
+    invoice, balance = found
+    said_amount = turn.result.amount
+    amount = Decimal(str(said_amount)) if said_amount and 0 < said_amount <= balance else balance
+    try:
+        with turn.session.begin_nested():
+            outcome = record_manual_payment(
+                turn.session, invoice, method=PaymentMethod.TRANSFER, amount=amount,
+                actor=turn.actor, note=es_ar.shortened(turn.text, 200), now=utcnow())
+    except ValidationFailed as exc:
+        return [Text(texts.render("tech_error", reason=str(exc).rstrip(".")))]
+    left = es_ar.pesos(outcome.balance) if outcome.balance > 0 else None
+    conversation = customer_conversation(turn.session, customer)
+    if conversation is not None:
+        turn.notify(conversation.wa_id, Text(texts.render(
+            "payment_received", name=es_ar.first_name(customer.name), amount=es_ar.pesos(amount),
+            label=invoicing.label(invoice), balance=left)))
+    return [Text(texts.render("owner_payment_recorded", debtors=[], recorded={
+        "name": customer.name, "amount": es_ar.pesos(amount), "label": invoicing.label(invoice),
+        "balance": left, "told": conversation is not None}))]

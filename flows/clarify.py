@@ -62,6 +62,11 @@ def unsure(turn: Turn) -> bool:
     if turn.conversation.role is ConversationRole.CUSTOMER \
             and asks_to_get_ready(es_ar.folded(turn.text)):
         return False  # "¿compro algo antes?": the office answers it, whatever else it is
+    if turn.conversation.role is ConversationRole.OWNER:
+        from flows.owner_booking import asks_how  # it registers with the engine, which imports us
+
+        if asks_how(es_ar.folded(turn.text)):
+            return False  # "¿cómo cargo un trabajo?": the owner's how-to is the answer
     return len(_options(turn)) >= 2
 
 

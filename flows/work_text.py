@@ -99,14 +99,20 @@ _FILLERS = words(
 # A clause led by one of these is talk, not work ("quedó andando", "anda joya").
 _NOT_WORK = words(
     "quedo queda quedaron quedamos anda andando funciona funcionando esta estaba estan vuelvo "
-    "vuelve paso pasa mando mandame avisame avisale manana hoy gracias saludos"
+    "vuelve paso pasa mando mandame avisame avisale manana hoy gracias saludos "
+    # "no le mandes link", "ni la canilla": said against, not done
+    "no ni"
 )
+# How much of the part, after "lo/la cambié": "la cambié entera", "lo hice de nuevo"
+_WHOLE = re.compile(r"\b(?:enter[oa]s?|complet[oa]s?|tod[oa]s?|nuev[oa]s?|de\s+nuevo|otra\s+vez|de\s+cero)\b")
 _ARTICLES = words("el la los las un una unos unas lo al del de otro otra otros otras todo toda todos todas")
 # "era el cuerito", "fue la junta", "el problema era la válvula": what was wrong is the part
 # worked on (the technician fixed it; the words before it are no part of its name)
 _DIAGNOSIS = re.compile(
     r"(?:(?:el\s+|la\s+)?(?:problema|falla|drama|tema|culpa)\s+(?:era|fue|es)(?:\s+de)?"
-    r"|era|eran|fue|fueron|resulto|resultaron)(?:\s+(?=[a-z])|\s*$)"
+    r"|era|eran|fue|fueron|resulto|resultaron"
+    # "estaba podrida la llave de paso, la cambié": the state, then the part
+    r"|(?:estaba|estaban|esta|estan)\s+[a-z]+(?=\s+(?:el|la|los|las)\s))(?:\s+(?=[a-z])|\s*$)"
 )
 _NUMBER_WORDS = {
     "un": 1, "una": 1, "uno": 1, "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5, "seis": 6,
@@ -230,13 +236,16 @@ def _pieces(text: str) -> list[WorkPiece]:
             before = (start, end)
             continue  # "lo de García, cambié...": only what follows a work verb is work
         pointed = None
-        if m and before and _OBJECT_CLITIC.match(m.group(0)) and not folded[start:end].strip():
+        if m and before and _OBJECT_CLITIC.match(m.group(0)) \
+                and not _WHOLE.sub("", folded[start:end]).strip():
             pointed, (start, end) = before, before  # "…, lo cambié": the clause before is its object
         before = None
         if (m is None or pointed) and (said := _DIAGNOSIS.match(folded, start, end)):
             start = said.end()
         if pointed and (relative := _RELATIVE.search(folded, start, end)):
             end = relative.start()  # "el flexible que perdía": the part, not what it did
+        if pointed and (state := re.search(r"\s(?:estaba|estaban|esta|estan)\b", folded[start:end])):
+            end = start + state.start()  # "la canilla estaba rota, la cambié": the part
         start = _strip_words(folded, start, end, _ARTICLES)
         start, end = _trim(folded, start, end)
         if start >= end:

@@ -44,6 +44,14 @@ PRICE_BOOK = (
 @pytest.mark.parametrize(("text", "expected"), [
     ("Terminé! Cambié el flexible y la canilla, y destapé la pileta. Cobrale 15 lucas",
      ["flexible", "canilla", "destapé la pileta"]),
+    # the part in the state said before "la cambié", however much of it ("entera")
+    ("terminé. no era el flexible, estaba podrida la llave de paso, la cambié entera. son 28 lucas",
+     ["llave de paso"]),
+    ("la canilla estaba rota, la cambié. cobrale 12", ["canilla"]),
+    # what is said against is no work: "no le mandes link", "no la canilla"
+    ("listo terminé\nlimpieza y carga de gas del split\nme pagó en efectivo 65 mil, no le mandes link",
+     ["limpieza", "carga de gas del split"]),
+    ("cambié el flexible, no la canilla", ["flexible"]),
     ("hola jefe, terminé en lo de García. cambié el flexibe y la canila, cobrale 15 lucas",
      ["flexibe", "canila"]),
     ("listo lo de la señora Ruiz, le cambié 2 flexibles y el cuerito y quedó andando",

@@ -26,6 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from core import es_ar
+from core.customers import find_by_phone as find_customer
 from core.customers.search import search_customers
 from core.jobs import OPEN_STATUSES
 from core.messaging import texts
@@ -230,7 +231,7 @@ def _recipient(turn: Turn, who: str) -> Customer | User | list[Reply]:
     if not words:
         # "preguntale si le falta mucho" right after "¿hace cuánto que Tomás está en lo de
         # Sergio?": the one just talked about; else whoever was written to last
-        peer = _just_named(turn) or _last_peer(turn)
+        peer = _just_named(turn) or _just_wrote(turn) or _last_peer(turn)
         if peer is not None:
             return peer
         return [Text(texts.render("relay_who", asked=who))]
@@ -311,6 +312,24 @@ def _just_named(turn: Turn) -> User | None:
         select(User).where(User.role == Role.TECHNICIAN, User.active.is_(True))))
     named = owner.named_in(es_ar.folded(before.body), technicians)
     return named[0] if len(named) == 1 else None
+
+
+def _just_wrote(turn: Turn) -> Customer | list[Reply] | None:
+    """"Decile que la visita de hoy no se la cobramos" right after a customer wrote (and the
+    owner was told, or handed the chat): that customer, when only one wrote lately; the list
+    when several did."""
+    rows = turn.session.scalars(
+        select(Conversation).where(Conversation.role == ConversationRole.CUSTOMER,
+                                   Conversation.last_inbound_at >= turn.now - JUST_NOW)
+        .order_by(Conversation.last_inbound_at.desc()).limit(6)).all()
+    customers = [c for c in (turn.session.get(Customer, r.customer_id) if r.customer_id
+                             else find_customer(turn.session, r.phone) if r.phone else None
+                             for r in rows) if c]
+    if len(customers) == 1:
+        return customers[0]
+    if customers:
+        return [Text(texts.render("relay_which", people=[_line(turn, c) for c in customers[:5]]))]
+    return None
 
 
 def _last_peer(turn: Turn) -> Customer | None:

@@ -60,6 +60,7 @@ from flows.work_text import match_lines, render_work_summary
 from flows.work_text import stated_amount as parse_stated_amount
 from nlu.extract.message_kinds import paid_on_site
 from nlu.extract.numbers import DIGIT_NUMBER, parse_digits
+from nlu.extract.text import fold_aligned
 from nlu.schema import Extraction
 
 
@@ -82,8 +83,17 @@ def start_done(turn: Turn, job: Job, text: str, result: Extraction | None) -> li
         return [Text(texts.render("tech_done_no_amount", number=job.number))]
     customer = job.customer.name if job.customer else None
     paid = paid_on_site(text)  # "me pagó en efectivo": the invoice goes out settled
+    # "12 mil + iva": the total charged is what is said, never a guess at the tax; the
+    # technician sees it was not added and how to say the total with it
+    plus_vat = es_ar.pesos((summary.total * VAT).quantize(Decimal(1))) \
+        if _PLUS_VAT.search(fold_aligned(text).lower()) and summary.stated_amount is not None else None
     return TECH_DONE.start(turn, **_summary_slots(job, summary, text), paid_on_site=paid,
-                           body=_summary_body(summary, job.number, customer, paid))
+                           body=_summary_body(summary, job.number, customer, paid, plus_vat))
+
+
+# "12 mil + iva", "15 lucas más IVA", "iva aparte"
+_PLUS_VAT = re.compile(r"(?:\+|\bmas\b)\s*(?:el\s+)?iva\b|\biva\s+aparte\b")
+VAT = Decimal("1.21")
 
 
 def _ask_done(turn: Turn) -> list[Reply]:
@@ -226,10 +236,10 @@ def _summary_slots(job: Job, summary: WorkSummary, text: str) -> dict:
 
 
 def _summary_body(summary: WorkSummary, number: int, customer: str | None,
-                  paid: str | None = None) -> str:
+                  paid: str | None = None, plus_vat: str | None = None) -> str:
     """The confirmation, within WhatsApp's 1024 characters: the last lines fold into one."""
     lines = summary.lines
-    body = render_work_summary(summary, number, customer, paid)
+    body = render_work_summary(summary, number, customer, paid, plus_vat)
     for keep in range(len(lines) - 1, -1, -1):
         if len(body) <= MAX_INTERACTIVE_BODY:
             return body
@@ -240,7 +250,7 @@ def _summary_body(summary: WorkSummary, number: int, customer: str | None,
                       confidence=min(line.confidence for line in rest))
         unmatched = [short(u, 40) for u in summary.unmatched[:3]]
         body = render_work_summary(replace(summary, lines=[*lines[:keep], folded],
-                                           unmatched=unmatched), number, customer, paid)
+                                           unmatched=unmatched), number, customer, paid, plus_vat)
     return body if len(body) <= MAX_INTERACTIVE_BODY else body[: MAX_INTERACTIVE_BODY - 1] + "…"
 
 

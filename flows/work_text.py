@@ -100,8 +100,8 @@ _FILLERS = words(
 _NOT_WORK = words(
     "quedo queda quedaron quedamos anda andando funciona funcionando esta estaba estan vuelvo "
     "vuelve paso pasa mando mandame avisame avisale manana hoy gracias saludos "
-    # "no le mandes link", "ni la canilla": said against, not done
-    "no ni"
+    # "no le mandes link", "ni la canilla": said against, not done; "+ iva": the tax, no work
+    "no ni iva"
 )
 # How much of the part, after "lo/la cambié": "la cambié entera", "lo hice de nuevo"
 _WHOLE = re.compile(r"\b(?:enter[oa]s?|complet[oa]s?|tod[oa]s?|nuev[oa]s?|de\s+nuevo|otra\s+vez|de\s+cero)\b")
@@ -321,8 +321,9 @@ def _quantity_text(quantity: Decimal) -> str | None:
 
 
 def render_work_summary(summary: WorkSummary, job_number: int, customer_name: str | None,
-                        paid: str | None = None) -> str:
-    """The message that asks the technician to confirm the lines before invoicing."""
+                        paid: str | None = None, plus_vat: str | None = None) -> str:
+    """The message that asks the technician to confirm the lines before invoicing (`plus_vat`:
+    the total with IVA, when "+ iva" was said and not added)."""
     lines = [{"description": line.description, "quantity": _quantity_text(line.quantity),
               "amount": es_ar.pesos(line.amount), "doubtful": line.doubtful}
              for line in summary.lines]
@@ -342,4 +343,5 @@ def render_work_summary(summary: WorkSummary, job_number: int, customer_name: st
         unsure=summary.unsure,
         doubtful=any(line.doubtful for line in summary.lines),
         paid=paid,
+        plus_vat=plus_vat,
     )

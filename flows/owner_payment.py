@@ -26,11 +26,13 @@ from flows.turn import Turn
 
 # "entró la de Raúl", "ya cayó la transferencia", "se acreditó el pago de Marta", "recibí la plata
 # de García" — the money arrived (not "¿llegó Carlos?", "entró un pedido")
+_MONEY = r"(?:transferencia|transf|plata|guita|pago|deposito)"
 _CAME_IN = re.compile(
-    r"\b(?:entro|entraron|cayo|cayeron|se\s+acredito|se\s+acreditaron|ya\s+(?:esta|vi|la\s+vi|lo\s+vi)|"
-    r"recibi|recibimos|llego|llegaron|me\s+llego|nos\s+llego)\b"
-    r"(?=.*\b(?:transferencia|transf|plata|guita|pago|deposito|la\s+de\s+\w+|lo\s+de\s+\w+|el\s+de\s+\w+|"
-    r"registra\w*|anota\w*|carga\w*)\b)")
+    # "entró la de Raúl", "cayó lo de Marta": the verbs of money coming in, with whose
+    rf"\b(?:entro|entraron|cayo|cayeron|se\s+acredito|se\s+acreditaron)\s+(?:la|lo|el)\s+(?:{_MONEY}\s+)?de\s+\w+"
+    # "ya llegó la transferencia de Marta", "recibí la plata de García": other verbs, with the money named
+    rf"|\b(?:entro|entraron|cayo|cayeron|se\s+acredito|se\s+acreditaron|ya\s+(?:esta|vi|la\s+vi|lo\s+vi)|"
+    rf"recibi|recibimos|llego|llegaron|me\s+llego|nos\s+llego)\s+(?:\w+\s+){{0,2}}?{_MONEY}\b")
 _NOT_NAMES = frozenset({"transferencia", "transf", "plata", "guita", "pago", "deposito", "registrala",
                         "registralo", "anotala", "anotalo", "cargala", "cargalo", "cuenta", "banco"})
 

@@ -38,3 +38,4 @@ def test_the_words_first_and_the_verb_last():
     assert ask == Ask("", "lo de marta no se cobra la visita de hoy, solo el trabajo terminado", False,
                       named_inside=True)
     assert parse("mañana no vamos, avisale porfa").named_inside
+

@@ -488,9 +488,10 @@ def answered(turn: Turn) -> list[Reply] | None:
     if (c.role not in (ConversationRole.CUSTOMER, ConversationRole.TECHNICIAN) or not relay
             or relay.get("answered_at") or turn.tap is not None or not turn.text):
         return None
-    if c.role is ConversationRole.TECHNICIAN and turn.intent in TECHNICIAN_NOTICES \
-            and turn.result.confidence >= ASK_BELOW:
-        return None  # "llegué", "terminé, cobrale 15": his notices, taken as always
+    # "si, a las 8 estoy", "terminé, cobrale 15": his notices are taken as always, and the one
+    # who asked hears it too
+    notice = c.role is ConversationRole.TECHNICIAN and turn.intent in TECHNICIAN_NOTICES \
+        and turn.result.confidence >= ASK_BELOW
     if turn.now - datetime.fromisoformat(relay["at"]) > ANSWER_WINDOW:
         return None
     result = turn.result
@@ -505,6 +506,8 @@ def answered(turn: Turn) -> list[Reply] | None:
         text=es_ar.shortened(turn.text, MAX_TEXT), said=es_ar.shortened(relay["text"], 120))))
     c.relay = {**relay, "answer": es_ar.shortened(turn.text, MAX_TEXT),
                "answered_at": turn.now.isoformat()}
+    if notice:
+        return None
     customer = turn.customer
     name = es_ar.first_name(customer.name if customer else turn.user.name if turn.user else None)
     return [Text(texts.render("relay_passed_back", boss=relay.get("by_name") or "el dueño", name=name))]

@@ -488,13 +488,16 @@ def answered(turn: Turn) -> list[Reply] | None:
     if (c.role not in (ConversationRole.CUSTOMER, ConversationRole.TECHNICIAN) or not relay
             or relay.get("answered_at") or turn.tap is not None or not turn.text):
         return None
-    # "si, a las 8 estoy", "terminé, cobrale 15": his notices are taken as always, and the one
-    # who asked hears it too
-    notice = c.role is ConversationRole.TECHNICIAN and turn.intent in TECHNICIAN_NOTICES \
-        and turn.result.confidence >= ASK_BELOW
+    # "llegué", "terminé, cobrale 15", "salgo, llego en 20": his notices are taken as always, and
+    # the one who asked hears them too. "Sí, a las 8 estoy" answers a question about a time: only
+    # passed on (read as "on the way" it told today's customer he was coming)
+    result = turn.result
+    notice = c.role is ConversationRole.TECHNICIAN and result.confidence >= ASK_BELOW and (
+        turn.intent in TECHNICIAN_NOTICES - {"tech_on_the_way"}
+        or (turn.intent == "tech_on_the_way" and result.eta_minutes and not result.time
+            and not result.date))
     if turn.now - datetime.fromisoformat(relay["at"]) > ANSWER_WINDOW:
         return None
-    result = turn.result
     if result is not None and result.intent == "new_job" and (
             result.urgency == "emergency" or result.service and result.confidence >= NEW_REQUEST):
         return None  # "¡se inundó todo!", "ah, y se me tapó la pileta": a request of its own

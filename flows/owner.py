@@ -116,13 +116,17 @@ def asks_money(text: str | None) -> bool:
     return bool(_MONEY.search(es_ar.folded(text or "")))
 
 
+def active_technicians(turn: Turn) -> list[User]:
+    return list(turn.session.scalars(
+        select(User).where(User.role == Role.TECHNICIAN, User.active.is_(True)).order_by(User.name)))
+
+
 def named_technicians(turn: Turn) -> list[User]:
     """The active technicians the owner's message names by first name ("¿qué tiene Carlos?")."""
     said = es_ar.folded(turn.text)
     if not said:
         return []
-    return named_in(said, turn.session.scalars(
-        select(User).where(User.role == Role.TECHNICIAN, User.active.is_(True)).order_by(User.name)))
+    return named_in(said, active_technicians(turn))
 
 
 def named_in(said: str, technicians) -> list[User]:

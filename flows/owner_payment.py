@@ -22,6 +22,7 @@ from core.messaging import texts
 from core.messaging.outbox import customer_conversation
 from core.messaging.replies import Reply, Text
 from core.models import Customer, PaymentMethod, utcnow
+from flows.owner_reminder import debtors_named, listed
 from flows.turn import Turn
 
 # "entró la de Raúl", "ya cayó la transferencia", "se acreditó el pago de Marta", "recibí la plata
@@ -38,19 +39,19 @@ _NOT_NAMES = frozenset({"transferencia", "transf", "plata", "guita", "pago", "de
 
 
 def handle(turn: Turn) -> list[Reply] | None:
-    said = es_ar.folded(turn.text or "")
+    said = turn.said
     if not _CAME_IN.search(said) or turn.tap is not None or "?" in (turn.text or ""):
         return None  # "¿entró la de Marta?" asks; only the owner's word records
     debtors = unpaid(turn.session, limit=50)
     if not debtors:
         return [Text(texts.render("owner_payment_recorded", recorded=None, debtors=[]))]
     words = {w for w in re.findall(r"[a-zñ]+", said) if len(w) > 2 and w not in _NOT_NAMES}
-    named = [d for d in debtors if words & {w for w in es_ar.folded(d.name).split() if len(w) > 2}]
+    named = debtors_named(words, debtors)
     if not named and len(debtors) == 1:
         named = debtors
     if len(named) != 1:
-        return [Text(texts.render("owner_payment_recorded", recorded=None, debtors=[
-            {"name": d.name, "balance": es_ar.pesos(d.balance)} for d in (named or debtors)[:10]]))]
+        return [Text(texts.render("owner_payment_recorded", recorded=None,
+                                  debtors=listed(named or debtors)))]
     customer = turn.session.get(Customer, named[0].customer_id)
     found = open_invoice(turn.session, customer) if customer is not None else None
     if found is None:

@@ -35,7 +35,7 @@ _NAME_AFTER = re.compile(r"\ba\s+(?P<who>(?:la\s+|el\s+|los\s+|don\s+|dona\s+|sr
 
 
 def handle(turn: Turn) -> list[Reply] | None:
-    said = es_ar.folded(turn.text or "")
+    said = turn.said
     asked = _REMIND.search(said)
     if asked is None:
         return None
@@ -49,8 +49,7 @@ def handle(turn: Turn) -> list[Reply] | None:
         if _EVERYONE.search(said) or len(debtors) == 1:
             named = debtors
         else:
-            return [Text(texts.render("owner_reminder_which", debtors=[
-                {"name": d.name, "balance": es_ar.pesos(d.balance)} for d in debtors[:10]]))]
+            return [Text(texts.render("owner_reminder_which", debtors=listed(debtors)))]
     reminded = []
     for debtor in named:
         customer = turn.session.get(Customer, debtor.customer_id)
@@ -78,5 +77,14 @@ def _named(said: str, debtors) -> tuple[set[str], list]:
     """The words naming someone ("a Marta", "recordale a García") and the debtors they name."""
     words = {w for m in _NAME_AFTER.finditer(said) for w in m.group("who").split()
              if len(w) > 2 and w not in _NOT_NAMES}
-    found = [d for d in debtors if words & {w for w in es_ar.folded(d.name).split() if len(w) > 2}]
-    return words, found
+    return words, debtors_named(words, debtors)
+
+
+def debtors_named(words: set[str], debtors) -> list:
+    """The debtors whose name holds one of `words` (folded)."""
+    return [d for d in debtors if words & {w for w in es_ar.folded(d.name).split() if len(w) > 2}]
+
+
+def listed(debtors) -> list[dict]:
+    """Who owes what, as the owner's lists show it."""
+    return [{"name": d.name, "balance": es_ar.pesos(d.balance)} for d in debtors[:10]]

@@ -41,7 +41,6 @@ from core.models import (
     Direction,
     Job,
     Message,
-    Role,
     User,
 )
 from core.phones import wa_id_for
@@ -148,7 +147,7 @@ def handle(turn: Turn) -> list[Reply] | None:
         return _technician_asks(turn)
     if turn.role is not ConversationRole.OWNER:
         return None
-    said = es_ar.folded(turn.text)
+    said = turn.said
     ask = parse(turn.text)
     pending = _pending(turn)
     if PENDING in turn.slots:  # asked once: the next message answers it, or it is dropped
@@ -235,9 +234,7 @@ def _recipient(turn: Turn, who: str) -> Customer | User | list[Reply]:
         if peer is not None:
             return peer
         return [Text(texts.render("relay_who", asked=who))]
-    technicians = list(turn.session.scalars(
-        select(User).where(User.role == Role.TECHNICIAN, User.active.is_(True))))
-    team = owner.named_in(" ".join(words), technicians)
+    team = owner.named_in(" ".join(words), owner.active_technicians(turn))
     customers = _customers_named(turn, words, who)
     if len(customers) == 1 and not team:
         return customers[0]
@@ -308,9 +305,7 @@ def _just_named(turn: Turn) -> User | None:
     if before is None or not before.body or before.created_at is None \
             or turn.now - es_ar.aware(before.created_at) > JUST_NOW:
         return None
-    technicians = list(turn.session.scalars(
-        select(User).where(User.role == Role.TECHNICIAN, User.active.is_(True))))
-    named = owner.named_in(es_ar.folded(before.body), technicians)
+    named = owner.named_in(es_ar.folded(before.body), owner.active_technicians(turn))
     return named[0] if len(named) == 1 else None
 
 
@@ -332,14 +327,18 @@ def _just_wrote(turn: Turn) -> Customer | list[Reply] | None:
     return None
 
 
-def _last_peer(turn: Turn) -> Customer | None:
-    """The customer this owner passed a word to, or heard from, most recently (and lately)."""
+def _relayed_by_writer(turn: Turn, limit: int) -> list[Conversation]:
+    """The customers' conversations the writer passed a word to, the latest touched first."""
     rows = turn.session.scalars(
         select(Conversation).where(Conversation.relay.is_not(None),
                                    Conversation.customer_id.is_not(None))
-        .order_by(Conversation.updated_at.desc()).limit(20))
-    mine = [c for c in rows if (c.relay or {}).get("by") == turn.conversation.wa_id]
-    latest = max(mine, key=lambda c: _last_heard(c.relay), default=None)
+        .order_by(Conversation.updated_at.desc()).limit(limit))
+    return [c for c in rows if (c.relay or {}).get("by") == turn.conversation.wa_id]
+
+
+def _last_peer(turn: Turn) -> Customer | None:
+    """The customer this owner passed a word to, or heard from, most recently (and lately)."""
+    latest = max(_relayed_by_writer(turn, 20), key=lambda c: _last_heard(c.relay), default=None)
     if latest is None or turn.now - _last_heard(latest.relay) > PEER_WINDOW:
         return None
     return turn.session.get(Customer, latest.customer_id)
@@ -402,15 +401,16 @@ def _team(turn: Turn) -> list[User]:
 def _send(turn: Turn, target: Customer | User, body: str, *, question: bool) -> list[Reply]:
     boss = es_ar.first_name(turn.user.name if turn.user else None) or "el dueño"
     business = turn.org.name if turn.org else ""
+    # what `answered` and "¿le avisaste?" read back
+    record = {"by": turn.conversation.wa_id, "by_name": boss, "at": turn.now.isoformat(),
+              "text": body, "answer": None, "answered_at": None}
     if isinstance(target, User):
         if not target.phone:
             return [Text(texts.render("relay_no_number", name=target.name))]
         message = texts.render("relay_to_technician", boss=boss, text=body, question=question,
                                inline=_ASKED_WORD.match(es_ar.folded(body)) is not None)
-        if question:  # his answer comes back, unless it is one of his notices
-            conversation_with(turn.session, wa_id_for(target.phone)).relay = {
-                "by": turn.conversation.wa_id, "by_name": boss, "at": turn.now.isoformat(),
-                "text": body, "answer": None, "answered_at": None}
+        if question:  # his answer comes back (passed on beside his notices)
+            conversation_with(turn.session, wa_id_for(target.phone)).relay = record
         turn.notify(wa_id_for(target.phone), Text(message))
         return [Text(texts.render("relay_done", name=target.name, message=body, customer=False))]
     conversation = customer_conversation(turn.session, target)
@@ -419,8 +419,7 @@ def _send(turn: Turn, target: Customer | User, body: str, *, question: bool) -> 
     message = texts.render("relay_to_customer", name=_first(target), boss=boss, business=business,
                            text=body, question=question,
                            inline=_ASKED_WORD.match(es_ar.folded(body)) is not None)
-    conversation.relay = {"by": turn.conversation.wa_id, "by_name": boss, "at": turn.now.isoformat(),
-                          "text": body, "answer": None, "answered_at": None}
+    conversation.relay = record
     turn.notify(conversation.wa_id, Text(message))
     return [Text(texts.render("relay_done", name=target.name, message=body, customer=True))]
 
@@ -429,11 +428,7 @@ def _send(turn: Turn, target: Customer | User, body: str, *, question: bool) -> 
 
 def _status(turn: Turn, said: str) -> list[Reply] | None:
     words = {w for w in said.split() if w not in _NOT_NAME and len(w) > 2}
-    relayed = [c for c in turn.session.scalars(
-        select(Conversation).where(Conversation.relay.is_not(None),
-                                   Conversation.customer_id.is_not(None))
-        .order_by(Conversation.updated_at.desc()).limit(50))
-        if (c.relay or {}).get("by") == turn.conversation.wa_id]
+    relayed = _relayed_by_writer(turn, 50)
     if not relayed:
         return None  # nothing was passed on: "¿contestó Carlos?" is another question
     customers = {c.id: turn.session.get(Customer, c.customer_id) for c in relayed}
@@ -498,7 +493,7 @@ def answered(turn: Turn) -> list[Reply] | None:
             and not result.date))
     if turn.now - datetime.fromisoformat(relay["at"]) > ANSWER_WINDOW:
         return None
-    if result is not None and result.intent == "new_job" and (
+    if result.intent == "new_job" and (
             result.urgency == "emergency" or result.service and result.confidence >= NEW_REQUEST):
         return None  # "¡se inundó todo!", "ah, y se me tapó la pileta": a request of its own
     if _NEW_TOPIC.match(es_ar.folded(turn.text)):

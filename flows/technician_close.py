@@ -17,7 +17,7 @@ from core.billing import invoicing
 from core.billing.payments import OPEN_INVOICE, record_manual_payment
 from core.errors import DomainError
 from core.es_ar import at_hour, day_phrase, first_name, weekday_date, yes_or_no
-from core.jobs.scheduling import DEFAULT_DURATION, Slot, free_slots, is_slot_free
+from core.jobs.scheduling import DEFAULT_DURATION, WINDOWS, Slot, free_slots, is_slot_free
 from core.jobs.work_summary import Line, WorkSummary
 from core.links import invoice_link
 from core.messaging import texts
@@ -384,10 +384,6 @@ def cannot_complete(turn: Turn, job: Job, text: str, result: Extraction | None) 
     ))]
 
 
-# the hours of the parts of the day a technician names ("vuelvo el jueves a la mañana")
-_WINDOW_HOURS = {"morning": (8, 12), "afternoon": (12, 18), "evening": (18, 21)}
-
-
 def _first_free_hour(turn: Turn, day: date, window: str | None = None,
                      at: str | None = None) -> datetime | None:
     """The technician's first free whole hour on `day` (within the part of the day named, or
@@ -399,7 +395,7 @@ def _first_free_hour(turn: Turn, day: date, window: str | None = None,
     org = turn.org
     if org is None or day < turn.today:
         return None
-    first, last = _WINDOW_HOURS.get(window or "", (8, 20))  # no part named: a working day
+    first, last = WINDOWS.get(window or "", (8, 20))  # no part named: a working day
     if at:
         named = int(at.split(":")[0])
         start = datetime.combine(day, time(named), tzinfo=turn.zone)

@@ -144,12 +144,18 @@ def hour_span(text: str) -> str | None:
 _REASON = re.compile(r"\b(?:xq|porque|por\s+que|pq|ya\s+que|como|que)\b[^.?!\n]*$")
 
 
+def _sentence_start(text: str, at: int) -> int:
+    """Where the sentence holding position `at` begins."""
+    return max(text.rfind(".", 0, at), text.rfind("?", 0, at), text.rfind("!", 0, at),
+               text.rfind("\n", 0, at)) + 1
+
+
 def _in_reason(text: str, at: int) -> bool:
     """Whether position `at` lies in a reason given after the request ("…, xq a la tarde
     trabajo"), within its sentence."""
-    start = max(text.rfind(".", 0, at), text.rfind("?", 0, at), text.rfind("!", 0, at), text.rfind("\n", 0, at))
-    reason = _REASON.search(text, start + 1, at)
-    return reason is not None and reason.start() > start + 1
+    start = _sentence_start(text, at)
+    reason = _REASON.search(text, start, at)
+    return reason is not None and reason.start() > start
 
 
 _MONEY_CLAUSE = re.compile(r"\b(?:cobr\w+|pag(?:a|o|as|an|ue|aste|ale|ar)\b|factur\w+|lucas|mil\s+pesos)")
@@ -167,8 +173,7 @@ _STATE_AFTER = re.compile(
 
 def _day_in_reason(text: str, start: int, end: int) -> bool:
     """Whether the day at text[start:end] is told in a reason given after the request."""
-    sentence = max(text.rfind(".", 0, start), text.rfind("?", 0, start), text.rfind("!", 0, start),
-                   text.rfind("\n", 0, start)) + 1
+    sentence = _sentence_start(text, start)
     if not text[sentence:start].strip():
         return False  # the sentence starts with the day: what is asked
     cause = None

@@ -169,8 +169,12 @@ def withdraw(turn: Turn) -> list[Reply]:
 
 def _caller(turn: Turn) -> dict:
     """Who wrote and what, for an owner's alert about a booking not made yet."""
-    c = turn.conversation
-    return {"who": c.profile_name or readable_phone(c.phone), "phone": readable_phone(c.phone),
+    who, phone = turn.writer  # the name on file first ("Jorge Fernández"), else WhatsApp's
+    customer = turn.customer
+    known = customer.addresses[0] if customer is not None and customer.addresses else None
+    return {"who": who, "phone": phone,
+            # the address on file the customer is being asked to confirm
+            "known": " ".join(p for p in (known.street, known.number) if p) if known else None,
             # the problem as told so far ("Hay un olor raro en la cocina · A gas"), not only
             # this turn's words (a tapped "🔥 A gas")
             "text": (turn.slots.get("description") or turn.text)[:300]}

@@ -64,8 +64,7 @@ def tell_staff(turn: Turn) -> None:
     nobody has open, and the customer waits on a promise nobody knows about."""
     c = turn.conversation
     technician = c.role is ConversationRole.TECHNICIAN
-    name = turn.user.name if technician and turn.user else c.profile_name
-    phone = es_ar.readable_phone(c.phone) or c.wa_id
+    name, phone = turn.writer  # the name on file first: the owner knows "Marta García"
     job = turn.open_job
     # a finished job's work that did not hold, said this turn (read once: a later hand-over of
     # this conversation is about something else)

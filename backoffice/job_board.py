@@ -58,7 +58,7 @@ URGENCY_LABELS: dict[Urgency, str] = {
 }
 EVENT_LABELS = {"created": "Creado", "status": "Cambio de estado", "assigned": "Técnico",
                 "scheduled": "Agendado", "rescheduled": "Reprogramado", "photo": "Foto",
-                "note": "Nota"}
+                "note": "Nota", "eta": "Nueva hora de llegada"}
 
 
 def status_label(status: JobStatus | str) -> str:

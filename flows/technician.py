@@ -262,6 +262,12 @@ def _act_on_text(turn: Turn, action: str) -> list[Reply]:
     fits, preferred = ACTIONS[action]
     found = candidate_jobs(turn.session, turn.user.id, text, turn.today)
     fitting = [job for job in found if job.status in fits]
+    moving = [job for job in found if job.status is S.EN_ROUTE]
+    if action == "on_the_way" and len(moving) == 1 and _eta(result.eta_minutes) \
+            and not any(names_job(job, text) for job in fitting):
+        # "hay un quilombo en juan b justo, decile q llego en 40" on the way: the new arrival
+        # time for the customer waiting, not "it is already on its way"
+        return _later(turn, moving[0], _eta(result.eta_minutes))
     if not fitting:
         if len(found) == 1:
             return [wrong_state(found[0])]
@@ -490,6 +496,22 @@ def _on_the_way(turn: Turn, job: Job, eta: int | None) -> list[Reply]:
     notified = tell_customer(turn, job, "customer_tech_on_the_way", eta=eta, url=url)
     customer = first_name(job.customer.name if job.customer else None) or THE_CUSTOMER
     return [Text(texts.render("tech_on_the_way", customer=customer, eta=eta, number=job.number,
+                              notified=notified))]
+
+
+def _later(turn: Turn, job: Job, eta: int) -> list[Reply]:
+    """A new arrival time for a visit already on its way, told to the customer."""
+    before = job.eta_at
+    try:
+        jobs.update_eta(turn.session, job.id, eta, turn.actor)
+    except DomainError as exc:
+        return [Text(texts.render("tech_error", reason=str(exc).rstrip(".")))]
+    url = tracking_url(turn.settings,
+                       tracking_token(turn.settings, job.org_id, job.id, now=turn.now))
+    later = before is None or es_ar.aware(job.eta_at) > es_ar.aware(before)
+    notified = tell_customer(turn, job, "customer_tech_eta_changed", eta=eta, url=url, later=later)
+    customer = first_name(job.customer.name if job.customer else None) or THE_CUSTOMER
+    return [Text(texts.render("tech_eta_changed", customer=customer, eta=eta, number=job.number,
                               notified=notified))]
 
 

@@ -188,6 +188,22 @@ def transition(
     return job
 
 
+def update_eta(session: Session, job_id: int, eta_minutes: int, actor: str) -> Job:
+    """A visit on its way arrives later (or sooner) than said: the new arrival time, with its
+    event and audit entry. Only en route: before, it is the start of the trip."""
+    job = get_job(session, job_id, for_update=True)
+    if job.status != S.EN_ROUTE:
+        raise ValidationFailed("Ese trabajo no está en camino.", {"status": job.status})
+    now = utcnow()
+    job.eta_at = now + timedelta(minutes=eta_minutes)
+    job.updated_at = now
+    _event(session, job, "eta", actor, data={"eta_minutes": eta_minutes})
+    audit.record(session, actor=actor, action="job.eta", entity_type="job", entity_id=job.id,
+                 data={"eta_at": job.eta_at})
+    session.flush()
+    return job
+
+
 def assign_technician(session: Session, job_id: int, technician_id: int | None, actor: str) -> Job:
     job = get_job(session, job_id, for_update=True)
     if job.status not in OPEN_STATUSES:

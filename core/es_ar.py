@@ -211,13 +211,61 @@ def folded(text: str | None) -> str:
 
 
 def yes_or_no(text: str | None) -> str | None:
-    """"yes", "no", or None when the text is not a bare answer to a yes/no question."""
+    """"yes", "no", or None when the text is not an answer to a yes/no question.
+
+    Besides the bare words, an answer may come with courtesy or with the question's own verb
+    said again ("si si cancelalo nomas, mil disculpas", "sí, eso", "no, gracias, así está
+    bien"); anything else in it ("sí, pero el viernes", "no, el jueves") makes it no bare
+    answer, for the caller to read."""
     said = folded(text)
     if said in YES_WORDS:
         return "yes"
     if said in NO_WORDS:
         return "no"
+    words = said.split()
+    if not words or len(words) > 10:
+        return None
+    if words[0] in _YES_LEAD and all(w in _COURTESY or w in _YES_LEAD or _SAME_VERB.match(w)
+                                     for w in words[1:]):
+        return "yes"
+    if words[0] in _NO_LEAD and all(w in _COURTESY or w in _NO_TAIL for w in words[1:]):
+        return "no"
     return None
+
+
+# What may open an answer, and what may follow it without changing it
+_YES_LEAD = frozenset({
+    "si", "sii", "siii", "sip", "dale", "ok", "okey", "oka", "okk", "claro", "obvio", "joya",
+    "listo", "perfecto", "exacto", "correcto", "eso", "va", "bueno", "buenisimo", "genial",
+    "barbaro", "afirmativo", "confirmo", "confirmar", "confirmalo", "de", "una", "esa", "ese",
+})
+_NO_LEAD = frozenset({"no", "nop", "nope", "nah", "naa"})
+_COURTESY = frozenset({
+    "gracias", "muchas", "mil", "disculpas", "disculpa", "disculpame", "perdon", "perdona",
+    "por", "favor", "porfa", "porfis", "nomas", "noma", "asi", "esta", "bien", "todo",
+    "entonces", "ya", "che", "jaja", "jajaja", "jeje", "tranqui", "igual", "genio", "capo",
+    "amigo", "amiga", "crack", "un", "saludo", "saludos", "abrazo", "besos", "beso", "grax",
+    "gracia", "lo", "la", "que", "sea", "seria", "es",
+})
+# the question's own verb said again: "cancelalo", "confirmá", "agendalo", "anotalo"
+_SAME_VERB = re.compile(r"(?:cancel|confirm|agend|reserv|anot)\w*$")
+_NO_TAIL = frozenset({"dejalo", "deja", "dejala", "como", "estaba", "mejor", "ahora",
+                      "todavia", "hace", "falta", "necesario", "quiero", "nada", "no"})
+
+
+# "la primera", "el segundo", "la última": which of the options offered, in words
+_NTH = {"primer": 0, "primero": 0, "primera": 0, "segundo": 1, "segunda": 1, "tercero": 2, "tercera": 2,
+        "ultimo": -1, "ultima": -1}
+_NTH_SAID = re.compile(r"\b(?:el|la)\s+(" + "|".join(_NTH) + r")\b")
+
+
+def nth_said(said: str, count: int) -> int | None:
+    """The index among `count` options the folded words choose ("dale, la primera": 0; "la
+    última": count - 1), or None when they choose none."""
+    nth = _NTH_SAID.search(said)
+    if nth is None or not -count <= _NTH[nth.group(1)] < count:
+        return None
+    return _NTH[nth.group(1)] % count
 
 
 def with_article(phrase: str) -> str:

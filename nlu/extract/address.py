@@ -203,7 +203,7 @@ class _Tok:
         return self.text[:1].isupper()
 
 
-_THOUSANDS = re.compile(r"\d{1,2}\.\d{3}(?![\d.,])")
+_THOUSANDS = re.compile(r"\d{1,2}\.\d{3}(?!\d|[.,]\d)")  # "14.850, Martínez" too
 
 
 def _tokens(text: str, folded: str) -> list[_Tok]:

@@ -37,7 +37,7 @@ _REPORT_BEFORE = re.compile(
 _CLAUSE_END = re.compile(
     r"[.,;:!?\n]|\s(?=(?:pero|mejor|porque|asi\s+que|entonces|sino|aunque|puede\s+ser|podria\s+ser|"
     r"pasal[oa]|pasamel[oa]|cambial[oa]|movel[oa]|dejal[oa]|que\s+sea|preferiria|prefiero|"
-    r"y\s+(?:el|la|los|mejor))\b)"
+    r"y\s+(?:el|la|los|mejor)|si\s+(?:pueden|podes|puede|podrian|podria|se\s+puede))\b)"
 )
 
 

@@ -97,7 +97,7 @@ _PASADO = re.compile(
     r"|(?<=\bsino)|(?<=\bdia de))\s*(?P<pas>pasado)\b"
     r"(?=\s*(?:$|[,.;:!?)\n]|(?:a|por|en|de)\s+la\s+(?:manana|tarde|noche|siesta)\b|temprano\b"
     r"|a\s+primera\b|a\s+las?\b|tipo\b|como\b|si\b|o\b|y\b|entonces\b|mejor\b|puede\b|podes\b"
-    r"|pueden\b|les?\b|te\b|estoy\b|estamos\b|ok\b|dale\b))"
+    r"|pueden\b|les?\b|te\b|estoy\b|estamos\b|ok\b|dale\b|no\b|seria\b|va\b|andaria\b))"
 )
 # "el jue", "para el vie.", "al mié": a weekday cut short (never "Mar del Plata", "el mar de")
 SHORT_WEEKDAYS = {

@@ -53,7 +53,7 @@ _ETA_CUE = re.compile(
 # said on the way (the duration after it is how long until arrival): "voy en camino, hora y media"
 _ON_THE_WAY = re.compile(
     r"\b(?:llego|estoy|calculo|salgo|sali|salimos|voy|vamos|arranco|arranque|arrancamos|yendo"
-    r"|camino|rumbo|tardo|demoro|tardar|demorar|llegar|llegando|demorado|atrasado|retrasado"
+    r"|camino|rumbo|tardo|demoro|tardar|demorar|llegar|llegando|demorado|atrasado|retrasado|saliendo"
     r"|en\s+viaje|viajando)\b"
 )
 _NOT_ETA = re.compile(

@@ -35,6 +35,7 @@ igualmente a vos ustedes usted por la atencion el trabajo tal cual entendido rec
 ya esta y jefe jefa che maestro amigo amiga loco hermano hno querido querida senor senora don dona
 chicos chicas muchachos equipo gente si ah dios bendiga bendiciones bendigan esa ese eso buenas noches
 tardes dias buen dia perdon disculpa disculpas disculpen lio molestia molestias el la lo las los
+eh uh uy ay
 """
 _ACK_WORDS = frozenset(_ACK_TEXT.split())
 # whole phrases that acknowledge ("ok gracias, no hay problema", "está bien, no pasa nada")
@@ -157,6 +158,23 @@ _WITHDRAWS = re.compile(
     r"no\s+(?:hacer|hacerlo|hacerla|encarar|arrancar|seguir|avanzar|realizar|continuar)\b"
     r"|\bal\s+final\s+no\s+(?:lo\s+|la\s+)?(?:vamos\s+a\s+|voy\s+a\s+)?(?:hacer|hacemos|hago|encarar|encaramos)\b"
 )
+
+
+# Putting a request off, to decide later: "lo pienso y te aviso", "lo hablo con mi marido y te
+# confirmo", "por ahora lo dejo", "después les escribo". Not a no to the visit they have, nor a
+# thanks: the booking under way is let go, warmly, with the door open.
+_PUTS_OFF = re.compile(
+    r"\blo\s+(?:pienso|voy\s+a\s+pensar|vamos\s+a\s+pensar|pensamos|consulto|charlo|hablo|evaluo)\b"
+    r"|\b(?:lo\s+)?(?:tengo|tenemos)\s+que\s+(?:pensar|consultar|hablar|ver)(?:lo)?\b"
+    r"|\b(?:despues|mas\s+tarde|manana|cualquier\s+cosa)\s+(?:te|les)\s+(?:aviso|confirmo|escribo|digo)\b"
+    r"|\b(?:te|les)\s+(?:aviso|confirmo|escribo)\s+(?:despues|mas\s+tarde|cualquier\s+cosa|en\s+un\s+rato)\b"
+    r"|\bpor\s+ahora\s+(?:lo\s+dejo|lo\s+dejamos|no|paso)\b|\bdejame\s+(?:pensarlo|ver|consultarlo)\b"
+)
+
+
+def puts_off(folded: str) -> bool:
+    """Whether the writer puts a request off to decide later (folded text)."""
+    return bool(_PUTS_OFF.search(folded))
 
 
 # ...unless they go on to ask for someone anyway ("ya lo arreglé, pero ahora gotea la ducha,
@@ -593,6 +611,10 @@ _ACCESS = re.compile(
     r"|\b(?:decile|decirle|avisale|avisarle|preguntale|preguntenle|pregunta|pregunten)\s+al\s+"
     r"(?:portero|encargado|vigilador|de\s+seguridad|guardia|conserje)\b"
     r"|\b(?:se\s+anuncia|anunciarse|anunciate|anuncien|dejar\s+el\s+dni|dejen\s+el\s+dni)\b"
+    # what the technician should bring or see: "decile q traiga una canilla", "que venga con escalera"
+    r"|\b(?:decile|decirle|avisale|pedile|pedirle|deciles)\s+(?:\w+\s+){0,2}?(?:que|q)\s+(?:traiga|traigan|lleve"
+    r"|venga\s+con|vengan\s+con|se\s+fije|mire|revise|vea)\b"
+    r"|\b(?:que|q)\s+(?:traiga|traigan|venga\s+con|vengan\s+con)\s+(?:una?|el|la|los|las|unos|unas|escalera|herramientas?)\b"
 )
 
 

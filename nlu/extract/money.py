@@ -36,7 +36,9 @@ _VERB = re.compile(
 )
 _NOT_MONEY_AFTER = re.compile(
     r"\s*(?:gracias|disculpas|perdon|veces|besos|anos|meses|dias|horas|minutos|metros|mts?\b|m2|"
-    r"km|kg|frigorias|ambientes|cuotas|%|°|/|:|hs\b|de\s+la\s+(?:manana|tarde|noche))"
+    r"km|kg|frigorias|ambientes|cuotas|%|°|/|:|hs\b|de\s+la\s+(?:manana|tarde|noche)"
+    # measures of the thing, not pesos: "un tanque de 1000 litros", "un split de 3000 watts"
+    r"|litros|lts?\b|cm\b|mm\b|pulgadas|watts?\b|w\b|kw\b|amper\w*|volts?\b|btu\b|hp\b|kilos)"
 )
 _NUMBER_WORD_NEXT = re.compile(rf"\s+(?:y\s+)?(?:{'|'.join(sorted(NUMBER_WORDS))})\b")
 _SCALE = {

@@ -55,7 +55,9 @@ _CLOSING = re.compile(
     r"(?:^|(?<=[\s,.;:!¡¿(]))(?P<cue>(?i:atte|atentamente|cordialmente|saludos(?:\s+cordiales)?|"
     r"saludos\s+atentos|un\s+saludo|muchas\s+gracias|mil\s+gracias|gracias))"
     rf"\s*[.,:!]*\s*(?:\n\s*)?(?P<title>(?i:{_TITLE}))?"
-    rf"(?P<n>{_NAME_WORD}(?:\s+(?:de\s+la\s+|de\s+los\s+|del\s+|de\s+)?{_NAME_WORD}){{0,3}})\s*[.!]?\s*$"
+    rf"(?P<n>{_NAME_WORD}(?:\s+(?:de\s+la\s+|de\s+los\s+|del\s+|de\s+)?{_NAME_WORD}){{0,3}})"
+    # the signer's role after it: "Cordialmente, Beatriz Aranda, administradora."
+    r"(?:\s*[,–—-]\s*(?:la\s+|el\s+)?[a-záéíóúñ]{4,}(?:\s+(?:de\s+la|del|de)\s+[\w ]{2,30})?)?\s*[.!]?\s*$"
 )
 # capitalized words a closing may be followed by that are no one's name: places, trades, firms
 _NOT_SIGNED = _words("""

@@ -71,14 +71,14 @@ CUES: list[Cue] = [
     # the spark of a heater's or a stove's igniter is how it lights; an outlet's never is
     _cue(
         "sparks",
-        r"\bchisp(?:a|e|ea|ean|eo|eaba|eando|orrot)\w*|\bcorto\s*circuito\b",
+        r"\bchisp(?:a|e|ea|ean|eo|eaba|eando|orrot|it)\w*|\bcorto\s*circuito\b",  # "chispitas" too
         unless=r"^(?!.*\b(?:enchuf\w*|tomas?|tomacorrientes?|cables?|tablero|termicas?|llave\s+de\s+luz)\b).*?"
         r"(?:\bencend\w*|\bchispero\b|\bpiloto\b|\bhornalla\w*|\banafe\b|\bcalef[oa]n\w*|\btermo\w*"
         r"|\bcaldera\b|\bcocina\b|\bhorno\b|\bmagiclick\b|\bboton\b|\bestufa\w*|\bprend\w*)",
     ),
     _cue(
         "shock",
-        r"\bda\s+corriente\b|\b(?:me|nos|le)\s+dio\s+(?:una\s+)?(?:corriente|patada)\b|\bpatea\b"
+        r"\bda\s+corriente\b|\b(?:me|nos|le|te)\s+(?:dio|da|dan|daba)\s+(?:una\s+)?(?:corriente|patada)\b|\bpatea\b"
         r"|\bpatad\w*\s+electric\w*|\belectrocut\w*",
     ),
     _cue(
@@ -94,6 +94,11 @@ CUES: list[Cue] = [
         r"|\bse\s+(?:me\s+|nos\s+)?(?:esta|estan)\s+(?:mojando|arruinando|empapando|pudriendo)\s+"
         r"(?:todo|todos|el\s+piso|el\s+parquet|los\s+muebles|la\s+alfombra)\b"
         r"|\bllueve\s+adentro\b|\bse\s+(?:me\s+|nos\s+)?llueve\b|\bcomo\s+si\s+llov\w+"
+        # a room soaked now: "está todo el baño mojado", "quedó la cocina llena de agua"
+        rf"|\b(?:esta|estan|quedo|quedaron|tengo)\s+(?:tod[oa]s?\s+)?(?:el|la|los|las|mi|mis)\s+(?:{_ROOMS}|piso|casa|depto)"
+        r"\s+(?:(?:todo|toda|re|muy)\s+)?(?:mojad\w*|empapad\w*|inundad\w*|llen[oa]s?\s+de\s+agua)\b"
+        # a toilet or a sink overflowing: "se está saliendo el agua del inodoro por arriba"
+        r"|\bdesbord\w*|\b(?:sale|saliendo|salio|sube|subiendo|subio)\s+(?:el\s+)?agua\s+(?:\w+\s+){0,3}?por\s+arriba\b"
         # water coming through the ceiling: "está cayendo agua del techo del baño"
         r"|\b(?:cae|caen|cayendo|chorrea|chorreando|sale|saliendo|entra|entrando)\s+(?:mucha\s+)?agua\s+"
         r"(?:del|por\s+el|desde\s+el)\s+(?:techo|cielorraso|cielo\s+raso)\b"
@@ -180,6 +185,10 @@ RECURRING = re.compile(
     r"|\bcuando\s+hay\s+tormenta\b"
     r"|\ba\s+veces\b|\bcada\s+tanto\b|\bde\s+vez\s+en\s+cuando\b|\bcada\s+dos\s+por\s+tres\b"
 )
+# still so since a moment: "se mojó el tablero con la lluvia y estoy sin luz desde anoche" is one
+# storm's damage, lasting now, never weather-bound trouble
+SINCE = re.compile(r"\bdesde\s+(?:anoche|ayer|hoy|esta\s+(?:manana|madrugada|tarde|noche)"
+                   r"|hace\s+(?:\w+\s+)?(?:horas?|rato|minutos))\b")
 PAST = re.compile(
     r"\b(?:la\s+semana|el\s+(?:mes|ano|invierno|verano|otono|finde|fin\s+de\s+semana|lunes|martes|"
     r"miercoles|jueves|viernes|sabado|domingo))\s+pasad[oa]\b"
@@ -298,7 +307,8 @@ def _asserted_now(cue: Cue, text: str, m: re.Match[str]) -> bool:
     past = PAST.search(text, wide_start, seg_end)
     if (past or SETTLED.search(text, m.end(), sent_end)) and not ONGOING.search(segment):
         return False
-    if cue.kind not in LIFE_SAFETY and RECURRING.search(text, sent_start, sent_end):
+    if cue.kind not in LIFE_SAFETY and RECURRING.search(text, sent_start, sent_end) \
+            and not SINCE.search(text, sent_start, sent_end):
         return False
     # power lost in one room or outlet is a repair, not an emergency
     partial = cue.kind == "power" and (

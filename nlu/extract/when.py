@@ -14,7 +14,7 @@ from nlu.extract.clauses import clause, told_in_past
 from nlu.extract.dates import find_dates, local_today
 from nlu.extract.times import afternoon_hour, find_times, find_windows
 
-_ALT = re.compile(r"\b(?:en\s+vez\s+de(?:l)?|en\s+lugar\s+de(?:l)?)\s*$")
+_ALT = re.compile(r"\b(?:en\s+vez\s+de(?:l)?|en\s+lugar\s+de(?:l)?)(?:\s+(?:a|por|para)\s+la)?\s*$")
 
 
 @dataclass
@@ -37,16 +37,25 @@ _OLD_ONE = re.compile(
 )
 
 
+# "¿y pasado no pueden?", "¿no podés el jueves?": asking the business, not ruling the day out
+_ASKING_NO = re.compile(r"\bno\s+(?:pueden|podes|puede|podrian|podria|tienen|tenes|tiene|hay\s+(?:lugar|forma|chance))\b")
+
+
 def _negated(text: str, start: int, end: int) -> bool:
     """Whether the date sits in a clause that says no ("el viernes no estoy", "mañana no puedo")."""
     s, e = clause(text, start, end)
-    return bool(_NEGATION.search(text[s:e]))
+    return bool(_NEGATION.search(_ASKING_NO.sub(" ", text[s:e])))
+
+
+# "te escribo x lo de mañana", "por lo del jueves": the appointment spoken of
+_ABOUT_ONE = re.compile(r"\b(?:x|por|sobre)\s+lo\s+(?:de|del)\s+$")
 
 
 def _old_one(text: str, start: int, end: int) -> bool:
-    """Whether the date is the appointment already given ("tenía el lunes pero ...")."""
+    """Whether the date is the appointment already given ("tenía el lunes pero ...", "te
+    escribo por lo de mañana")."""
     s, _ = clause(text, start, end)
-    return bool(_OLD_ONE.search(text, s, start))
+    return bool(_OLD_ONE.search(text, s, start) or _ABOUT_ONE.search(text, max(s, start - 20), start))
 
 
 # "el martes o el jueves", "lunes o miércoles", "hoy o mañana": two days offered, none chosen
@@ -77,17 +86,19 @@ def resolve(text: str, now: datetime, tz: str | None = None) -> When:
     times = kept if kept or windows else times
     # "mañana a la mañana, xq a la tarde trabajo": the part of the day in a reason is not the one
     # asked for, when another is
+    windows = [w for w in windows if not _AWAY_THEN.match(text, w[1])]  # "a la mañana trabajo"
     asked = [w for w in windows if not _in_reason(text, w[0])]
     windows = asked or windows
     # A date the writer rules out (or the appointment they had) loses to one they offer, when
     # there is one; a day told in the past loses to one ahead.
     offered = [d for d in dates if not (_negated(text, *d[:2]) or _old_one(text, *d[:2]))]
     dates = offered or dates
-    ahead = [d for d in dates if not (d[2] < today and told_in_past(text, *d[:2]))]
+    ahead = [d for d in dates if not (d[2] <= today and told_in_past(text, *d[:2]))]
     dates = ahead or dates
     # "pasame para pasado mañana que hoy estoy con fiebre", "destapar hoy porque mañana hay
     # acto": the day of a reason is not the one asked for, when another is
-    asked_days = [d for d in dates if not _day_in_reason(text, d[0], d[1])]
+    asked_days = [d for d in dates if not _day_in_reason(text, d[0], d[1])
+                  and not _AWAY_THEN.match(text, d[1])]  # "el jueves entro re temprano al laburo"
     dates = asked_days or dates
     # "vuelvo el jueves a la mañana. hoy cobrale la visita nomás": the day of a charge is not the
     # day of a visit, when another is named
@@ -141,6 +152,12 @@ def hour_span(text: str) -> str | None:
     return None
 
 
+# the part of the day the writer is away: "a la mañana estoy en el laburo", "a la tarde trabajo"
+_AWAY_THEN = re.compile(
+    r"(?:\s+(?:a|por|de)\s+la\s+(?:manana|tarde|noche))?"
+    r"(?:\s*(?:yo\s+)?(?:estoy|estamos)\s+(?:en\s+el\s+(?:laburo|trabajo)|trabajando|laburando|afuera|ocupad\w*)\b"
+    r"|\s*(?:yo\s+)?(?:trabajo|laburo|no\s+(?:estoy|estamos|puedo|podemos|hay\s+nadie))\b"
+    r"|\s*(?:yo\s+)?entro\s+(?:\w+\s+){0,2}(?:temprano|a\s+trabajar|al\s+(?:laburo|trabajo))\b)")
 _REASON = re.compile(r"\b(?:xq|porque|por\s+que|pq|ya\s+que|como|que)\b[^.?!\n]*$")
 
 

@@ -36,7 +36,16 @@ from datetime import datetime, time, timedelta
 from rapidfuzz import fuzz
 from sqlalchemy import select
 
-from core.es_ar import clock, day_phrase, folded, shortened, visit_phrase, weekday, yes_or_no
+from core.es_ar import (
+    clock,
+    day_phrase,
+    folded,
+    nth_said,
+    shortened,
+    visit_phrase,
+    weekday,
+    yes_or_no,
+)
 from core.jobs.opening import describe_opening, is_closed_day, is_open, next_opening
 from core.jobs.scheduling import (
     HELD_UNTIL,
@@ -444,12 +453,6 @@ def _read_slot(turn: Turn) -> bool:
     return bool(turn.result.date or turn.result.window or turn.result.time)  # "mejor el jueves"
 
 
-# "la primera", "el segundo", "la última": which of the times offered, in words
-_NTH = {"primer": 0, "primero": 0, "primera": 0, "segundo": 1, "segunda": 1, "tercero": 2, "tercera": 2,
-        "ultimo": -1, "ultima": -1}
-_NTH_SAID = re.compile(r"\b(?:el|la)\s+(" + "|".join(_NTH) + r")\b")
-
-
 def _accepted_slot(turn: Turn):
     """The time offered a customer who answers in words means ("dale, perfecto" after asking for
     "el viernes tipo 4": the one at 16; "sí, esa" when one was offered; "la primera"), or None
@@ -460,9 +463,9 @@ def _accepted_slot(turn: Turn):
         return None
     said = fold_aligned(turn.text or "").lower()
     offered = [x for x in (parse_slot_id(i, time_zone=turn.org.time_zone) for i in s["offered"]) if x]
-    nth = _NTH_SAID.search(said)
-    if nth and -len(offered) <= _NTH[nth.group(1)] < len(offered):
-        return offered[_NTH[nth.group(1)]]
+    nth = nth_said(said, len(offered))
+    if nth is not None:
+        return offered[nth]
     if not _accepts(turn):
         return None
     at = _said_time(s)
@@ -782,6 +785,9 @@ BOOKING = Flow(
     side_answer=lambda turn: _side_answer(turn),
     idle=IDLE,
     misses_before_person=MISSES_BEFORE_PERSON,
+    # "lo pienso y te aviso": no visit held for them, and the door open; never an emergency
+    let_go=lambda turn: [] if _emergency_now(turn) else [
+        Text(texts.render("booking_put_off", name=turn.first_name))],
 )
 
 

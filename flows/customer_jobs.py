@@ -103,6 +103,10 @@ def reply(turn: Turn, intent: str | None) -> list[Reply]:
         return _walk(turn, CANCEL_FLOW)
     if intent == "reschedule" and turn.open_job is None and turn.in_flow(BOOKING):
         return []  # "mejor el miércoles" while a booking is under way: its day, the booking's
+    if intent == "reschedule" and turn.in_flow(FLOW_RESCHEDULE):
+        # "y pasado?", "dale, el martes entonces" while times are offered: the same change,
+        # with what was offered and asked kept (never started over)
+        return _walk(turn, RESCHEDULE)
     if intent == "reschedule":
         return start_reschedule(turn)
     if intent in ("cancel", "cancel_job"):

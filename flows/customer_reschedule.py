@@ -8,12 +8,13 @@ State kept in the conversation (JSON-safe):
 
 from __future__ import annotations
 
+import re
 from datetime import date, time
 
 from core import es_ar, jobs
 from core.errors import DomainError
 from core.es_ar import visit_phrase
-from core.jobs.scheduling import free_slots, is_slot_free, parse_slot_id
+from core.jobs.scheduling import WINDOWS, free_slots, is_slot_free, parse_slot_id
 from core.messaging import texts
 from core.messaging.replies import Button, Buttons, Reply, Text
 from flows import handover
@@ -71,16 +72,24 @@ def _offer(turn: Turn, *, retry: bool = False) -> list[Reply]:
     job, now, s = flow_job(turn), turn.now, turn.slots
     if job is None or turn.org is None:
         return hand_over(turn)
+    # what was asked stands until something else is (a courtesy offers the same again)
+    day = s.get("date") or s.get("wanted_date")
+    window = s.get("window") or s.get("wanted_window")
+    at = s.get("time") or s.get("wanted_time")
     offered = free_slots(turn.session, turn.org, now=now, count=OFFER_COUNT,
-                         preferred_date=_parse_date(s.get("date")), preferred_window=s.get("window"),
-                         preferred_time=time.fromisoformat(s["time"]) if s.get("time") else None,
+                         preferred_date=_parse_date(day), preferred_window=window,
+                         preferred_time=time.fromisoformat(at) if at else None,
                          skip_start=current_start(job, now), skip_day=_parse_date(s.get("avoid")),
                          not_before=time.fromisoformat(s["after"]) if s.get("after") else None)
     if not offered:
         return handover.hand_to_person(turn.conversation, now, turn.settings,
                                        "cust_reschedule_no_slots")
     taken = bool(s.get("taken"))
-    turn.save(taken=None, date=None, window=None, time=None, after=None)
+    # what was offered, for a choice typed in words; the part of the day and the hour asked
+    # stay wanted when only another day is said next ("y pasado?" after "a la tarde tipo 6")
+    turn.save(taken=None, date=None, window=None, time=None, after=None,
+              offered=[x.id for x in offered], wanted_date=day, wanted_window=window,
+              wanted_time=at)
     body = texts.render("cust_reschedule_offer", number=job.number, taken=taken, retry=retry,
                         current=visit(job, now))
     return [Buttons(body=body, buttons=tuple(
@@ -91,8 +100,9 @@ def _read_slot(turn: Turn) -> bool:
     """A tapped slot (still free: chosen; taken meanwhile: a fresh offer), or "mejor el jueves
     a la tarde" (a fresh offer for then). A slot tap is read at the confirm step too."""
     tap = turn.tap
-    if isinstance(tap, RescheduleTap) and tap.slot_id:
-        slot = parse_slot_id(tap.slot_id, time_zone=turn.org.time_zone)
+    typed = _typed_choice(turn) if tap is None else None
+    if typed is not None or (isinstance(tap, RescheduleTap) and tap.slot_id):
+        slot = typed or parse_slot_id(tap.slot_id, time_zone=turn.org.time_zone)
         if slot is None:
             return False
         if not is_slot_free(turn.session, turn.org, slot, now=turn.now):
@@ -101,11 +111,54 @@ def _read_slot(turn: Turn) -> bool:
         turn.save(slot=slot.id, slot_label=visit_phrase(slot.start, slot.end, turn.now.date()),
                   decision=None)
         return True
-    if tap is None and (turn.result.date or turn.result.window or turn.result.time):
-        turn.save(slot=None, slot_label=None, decision=None, date=turn.result.date,
-                  window=turn.result.window, time=turn.result.time)
+    r = turn.result
+    if tap is None and (r.date or r.window or r.time):
+        day, avoid = r.date, None
+        if day and _ruled_out(turn, date.fromisoformat(day)):
+            day, avoid = None, day  # "el jueves no puedo": any day but that one
+        # "y pasado?": the part of the day and the hour asked before still stand
+        keep = bool(day) and not (r.window or r.time)
+        turn.save(slot=None, slot_label=None, decision=None, date=day, avoid=avoid,
+                  window=r.window or (turn.slots.get("wanted_window") if keep else None),
+                  time=r.time or (turn.slots.get("wanted_time") if keep else None),
+                  wanted_date=None, wanted_window=None, wanted_time=None)
         return True
     return False
+
+
+def _typed_choice(turn: Turn):
+    """The time offered that words choose: "la primera", "la última"; or the day (and part of
+    the day, or hour) said when just one time offered is on it ("dale, pasado entonces" with one
+    offered that day); or None."""
+    s, r = turn.slots, turn.result
+    offered = [x for x in (parse_slot_id(i, time_zone=turn.org.time_zone)
+                           for i in s.get("offered") or []) if x is not None]
+    if not offered:
+        return None
+    nth = es_ar.nth_said(turn.said, len(offered))
+    if nth is not None and not (r.date or r.window or r.time):
+        return offered[nth]
+    if not (r.date or r.time) or not _TAKES.search(turn.said):
+        return None  # "el viernes" alone asks for that day's times; "dale, el viernes" takes one
+    # a day alone: the hour, or else the part of the day, asked before still stands
+    at = r.time or (s.get("wanted_time") if not r.window else None)
+    window = r.window or (s.get("wanted_window") if not r.time else None)
+    fitting = [x for x in offered
+               if not r.date or x.start.astimezone(turn.zone).date().isoformat() == r.date]
+    if at:
+        fitting = [x for x in fitting if x.start.astimezone(turn.zone).strftime("%H:%M") == at]
+    elif window:
+        fitting = [x for x in fitting if _in_window(x.start.astimezone(turn.zone).hour, window)]
+    return fitting[0] if len(fitting) == 1 else None
+
+
+# words that take what was offered rather than ask for more: "dale, pasado entonces"
+_TAKES = re.compile(r"\b(?:dale|si|ok|okey|bueno|perfecto|listo|joya|entonces|esa|ese|de\s+una)\b")
+
+
+def _in_window(hour: int, window: str) -> bool:
+    first, last = WINDOWS.get(window, (0, 24))
+    return first <= hour < last
 
 
 def _read_reschedule_confirm(turn: Turn) -> bool:
@@ -164,6 +217,10 @@ RESCHEDULE = Flow(
     hand_over=lambda turn: hand_over(turn),
     idle=IDLE,
     misses_before_person=MISSES_BEFORE_PERSON,
+    # "lo hablo con mi marido y te aviso": the visit stays as it was
+    let_go=lambda turn: [Text(texts.render("cust_reschedule_kept",
+                                           current=visit(job, turn.now)))]
+    if (job := flow_job(turn)) is not None else [],
 )
 
 

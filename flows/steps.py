@@ -18,15 +18,19 @@ another worker continues where the person is. Handlers receive the engine's `flo
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from core.es_ar import folded
 from core.messaging import texts
 from core.messaging.replies import Buttons, ListMessage, Reply, Text
+from nlu.extract.message_kinds import acknowledgement, puts_off
 
 Handler = Callable[[Any], list[Reply]]
+_SORRY = re.compile(r"\b(?:perdon\w*|disculp\w*|molesti\w*)\b")
 Predicate = Callable[[Any], bool]
 
 
@@ -64,6 +68,9 @@ class Flow:
     side_answer: Callable[[Any], list[Reply] | None] = lambda turn: None
     idle: timedelta = timedelta(hours=24)
     misses_before_person: int = 2
+    # "lo pienso y te aviso": the words that let the flow go, the door left open (the flow
+    # then ends); None, or no words: not a flow one puts off (an emergency under way)
+    let_go: Handler | None = None
 
     def __post_init__(self) -> None:
         _FLOWS[self.name] = self
@@ -104,6 +111,20 @@ class Flow:
                 return [*aside, *asked.ask(turn)]
             if turn.intent == "greeting":
                 return self.welcome_back(turn)
+            if self.let_go is not None and turn.tap is None and puts_off(folded(turn.text)) \
+                    and (words := self.let_go(turn)):
+                self.end(turn)
+                return words
+            if turn.tap is None and (said := acknowledgement(turn.text)) is not None:
+                # "perdón las molestias", "gracias!": a courtesy, no answer to miss; a word
+                # back and the same question
+                c.misses = 0
+                sorry = bool(_SORRY.search(folded(turn.text)))
+                word = texts.render("flow_courtesy", thanks=said == "thanks", sorry=sorry,
+                                    name=turn.first_name)
+                question = asked.ask(turn)
+                return [prefixed(question[0], word), *question[1:]] if word and question \
+                    else question
             c.misses = (c.misses or 0) + 1
             if c.misses >= self.misses_before_person:
                 return self.hand_over(turn)

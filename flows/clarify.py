@@ -63,10 +63,16 @@ def unsure(turn: Turn) -> bool:
             and asks_to_get_ready(es_ar.folded(turn.text)):
         return False  # "¿compro algo antes?": the office answers it, whatever else it is
     if turn.conversation.role is ConversationRole.OWNER:
-        from flows.owner_booking import asks_how  # it registers with the engine, which imports us
+        from flows.owner_booking import (  # registers with the engine, which imports us
+            asks_how,
+            asks_to_book,
+        )
 
-        if asks_how(es_ar.folded(turn.text)):
-            return False  # "¿cómo cargo un trabajo?": the owner's how-to is the answer
+        said = es_ar.folded(turn.text)
+        if asks_how(said) or asks_to_book(said):
+            # "¿cómo cargo un trabajo?", "cargame un laburo para el martes": the owner's how-to
+            # or booking is the answer, whatever the model doubts
+            return False
     return len(_options(turn)) >= 2
 
 

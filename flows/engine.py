@@ -188,7 +188,12 @@ def _route(turn: Turn, parts: list[str]) -> list[Reply]:
         # payment link again, not "no te entendí")
         return handover.hand_to_person(turn.conversation, turn.now, turn.settings,
                                        template="human_charge_dispute")
-    from flows import customer_callback, relay, visit_addition  # they import this module's users
+    from flows import (  # they import this module's users
+        customer_callback,
+        relay,
+        technician,
+        visit_addition,
+    )
 
     if (passed := relay.answered(turn)) is not None:
         return passed  # the customer answering the owner's word: back to the owner, not a request
@@ -199,6 +204,8 @@ def _route(turn: Turn, parts: list[str]) -> list[Reply]:
         return noted  # "avisame antes de llegar, no anda el portero": a word for the technician
     if turn.role in (OWNER, TECHNICIAN) and (answer := relay.handle(turn)) is not None:
         return answer  # "decile a Marta que…", a technician's "preguntale si le va en una hora"
+    if turn.role is TECHNICIAN and (answer := technician.aside(turn)) is not None:
+        return answer  # "ya casi termino", "¿puedo arrancar más tarde mañana?"
     if turn.role is OWNER:
         from flows import owner, owner_days  # owner imports this module for FlowSpec
 
@@ -206,6 +213,8 @@ def _route(turn: Turn, parts: list[str]) -> list[Reply]:
             return answer
         if (answer := owner_payment.handle(turn)) is not None:  # "sí, entró la de Raúl"
             return answer
+        if turn.conversation.flow is None and (answer := prices.owner_answer(turn)) is not None:
+            return answer  # "¿la visita de diagnóstico cuánto la tenemos?": the price book's
 
         if (answer := owner.follow_up(turn)) is not None:  # "¿y Diego?" after Carlos's days
             return answer

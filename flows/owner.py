@@ -140,9 +140,10 @@ def named_in(said: str, technicians) -> list[User]:
 _NICKNAMES = {"nacho": "ignacio", "pepe": "jose", "pancho": "francisco", "paco": "francisco",
               "lucho": "luis", "quique": "enrique", "cacho": "carlos", "charly": "carlos",
               "juancho": "juan", "juanchi": "juan", "tano": "cayetano", "beto": "alberto"}
-# Words that begin a first name and are words of their own ("hora": Horacio, "vale": Valentín)
+# Words that begin a first name and are words of their own ("hora": Horacio, "vale": Valentín);
+# "Juli", "Mari", "Marti" are what people call Julián, María, Martín
 _NOT_SHORT = frozenset({"hora", "horas", "caro", "casa", "mira", "mano", "mate", "rosa", "sola", "solo",
-                        "vale", "valen", "mart", "gaston", "marti", "juli", "ramo", "mari", "esta"})
+                        "vale", "valen", "mart", "gaston", "ramo", "esta"})
 
 
 def _called(first: str, words: set[str]) -> bool:

@@ -33,7 +33,14 @@ _CAME_IN = re.compile(
     rf"\b(?:entro|entraron|cayo|cayeron|se\s+acredito|se\s+acreditaron)\s+(?:la|lo|el)\s+(?:{_MONEY}\s+)?de\s+\w+"
     # "ya llegó la transferencia de Marta", "recibí la plata de García": other verbs, with the money named
     rf"|\b(?:entro|entraron|cayo|cayeron|se\s+acredito|se\s+acreditaron|ya\s+(?:esta|vi|la\s+vi|lo\s+vi)|"
-    rf"recibi|recibimos|llego|llegaron|me\s+llego|nos\s+llego)\s+(?:\w+\s+){{0,2}}?{_MONEY}\b")
+    rf"recibi|recibimos|llego|llegaron|me\s+llego|nos\s+llego)\s+(?:\w+\s+){{0,2}}?{_MONEY}\b"
+    # "me entraron 10 lucas x transferencia", "ahora me entraron los otros 2": an amount come in
+    r"|\b(?:me\s+|nos\s+|ya\s+)?(?:entro|entraron|cayo|cayeron|llego|llegaron|recibi|recibimos)\s+"
+    r"(?:unos\s+|como\s+)?(?:\$\s*\d[\d.]*|\d[\d.]*\s*(?:lucas?|mil|k|pesos)\b|(?:los|las)\s+otr[oa]s\s+\d+\b"
+    r"|el\s+resto\b)")
+# "los otros 2", "el resto", "lo que faltaba": what the invoice still owes
+_REST = re.compile(r"\b(?:el\s+resto|lo\s+que\s+falta\w*|(?:los|las)\s+otr[oa]s|lo\s+que\s+(?:debia|quedaba)"
+                   r"|el\s+saldo)\b")
 _NOT_NAMES = frozenset({"transferencia", "transf", "plata", "guita", "pago", "deposito", "registrala",
                         "registralo", "anotala", "anotalo", "cargala", "cargalo", "cuenta", "banco"})
 
@@ -57,8 +64,7 @@ def handle(turn: Turn) -> list[Reply] | None:
     if found is None:
         return None
     invoice, balance = found
-    said_amount = turn.result.amount
-    amount = Decimal(str(said_amount)) if said_amount and 0 < said_amount <= balance else balance
+    amount = balance if _REST.search(said) else _said_amount(turn.result.amount, balance)
     try:
         with turn.session.begin_nested():
             outcome = record_manual_payment(
@@ -75,3 +81,14 @@ def handle(turn: Turn) -> list[Reply] | None:
     return [Text(texts.render("owner_payment_recorded", debtors=[], recorded={
         "name": customer.name, "amount": es_ar.pesos(amount), "label": invoicing.label(invoice),
         "balance": left, "told": conversation is not None}))]
+
+
+def _said_amount(said: float | None, balance: Decimal) -> Decimal:
+    """The amount the owner says came in, within what is owed (else all of it); a bare figure
+    under a thousand is in thousands, as the trade says it ("los otros 2" of $2.000 owed)."""
+    if not said or said <= 0:
+        return balance
+    amount = Decimal(str(said))
+    if amount < 1000 and amount * 1000 <= balance:
+        amount *= 1000
+    return min(amount, balance)

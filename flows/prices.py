@@ -14,6 +14,7 @@ from rapidfuzz import fuzz
 from core import es_ar
 from core.billing.price_book import list_items
 from core.jobs.opening import is_open
+from core.links import back_office_link
 from core.messaging import texts
 from core.messaging.replies import Reply, Text
 from core.models import ConversationRole, PriceBookItem, Urgency
@@ -256,11 +257,38 @@ def _visits(turn: Turn) -> list[PriceBookItem]:
 def _visit_price(turn: Turn) -> str | None:
     """The listed price of a visit ("Visita de diagnóstico"), if the price book has one; for
     an emergency booked, the urgent visit's when the book lists one ("Visita de urgencia")."""
-    visits = _visits(turn)
     job = turn.open_job if turn.role is ConversationRole.CUSTOMER else None
-    urgent = [item for item in visits if _URGENT.search(es_ar.folded(item.name))]
-    if job is not None and job.urgency is Urgency.EMERGENCY:
-        visits = urgent or visits
-    else:
-        visits = [item for item in visits if item not in urgent] or visits
-    return es_ar.pesos(visits[0].price) if visits else None
+    item = visit_item(turn, urgent=job is not None and job.urgency is Urgency.EMERGENCY)
+    return es_ar.pesos(item.price) if item is not None else None
+
+
+def visit_item(turn: Turn, *, urgent: bool = False) -> PriceBookItem | None:
+    """The price book's visit ("Visita de diagnóstico"), the urgent one when `urgent` and
+    listed ("Visita de urgencia"); None when the book lists none."""
+    visits = _visits(turn)
+    urgents = [item for item in visits if _URGENT.search(es_ar.folded(item.name))]
+    visits = (urgents or visits) if urgent else ([i for i in visits if i not in urgents] or visits)
+    return visits[0] if visits else None
+
+
+# The owner asks what the price book says in the trade's words: "¿la visita cuánto la tenemos?",
+# "¿a cuánto estamos cobrando el destape?", "¿en cuánto tenemos el cambio de flexible?"
+_OWNER_ASKS = re.compile(
+    r"\b(?:a\s+|en\s+)?cuanto\s+(?:la|lo|las|los)\s+(?:tenemos|cobramos|estamos\s+cobrando|cobran|pusimos)\b"
+    r"|\b(?:a|en)\s+cuanto\s+(?:esta|estan|tenemos|cobramos|estamos\s+cobrando|sale|salen)\b"
+    r"|\bcuanto\s+(?:tenemos|estamos\s+cobrando)\s+(?:el|la|los|las)\b")
+
+
+def owner_answer(turn: Turn) -> list[Reply] | None:
+    """An owner asking a listed price ("¿la visita de diagnóstico cuánto la tenemos?"): the
+    price book's lines and where to change them; None when no listed work is named, so "¿cuánto
+    cobramos hoy?" stays the day's takings."""
+    text = turn.text or ""
+    folded = fold_aligned(text)
+    if turn.session is None or not (_ASKS.search(folded) or _OWNER_ASKS.search(folded.lower())):
+        return None
+    lines = _lines(turn, text)
+    if not lines:
+        return None
+    return [Text(texts.render("owner_price", items=_priced(turn, lines),
+                              link=back_office_link(turn.settings, "price-book")))]

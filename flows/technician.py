@@ -151,6 +151,54 @@ def handle(turn: Turn) -> list[Reply]:
 
 # Said again that a job is done ("terminé lo de Ruiz, cobrale 20"): another summary, not a change
 _DONE_AGAIN = re.compile(r"\b(?:termin\w*|finalic\w*)\b")
+# ...and done now, in the past: "terminé", "listo, ya está" (not "casi termino")
+_DONE_NOW = re.compile(r"\b(?:termine|terminado|finalice|finalizado|listo|ya\s+esta)\b")
+# A technician asking leave or a change to his day: "¿puedo arrancar más tarde mañana?", "¿me
+# puedo ir antes hoy?", "¿el viernes me lo puedo tomar?"
+_ASKS_LEAVE = re.compile(
+    r"\b(?:puedo|podria|podre|me\s+dejan|me\s+dejas|habra\s+problema\s+si)\s+(?:\w+\s+){0,2}?"
+    r"(?:arrancar|empezar|entrar|salir|irme|ir\s+me|retirarme|llegar)\s+(?:\w+\s+)?(?:mas\s+tarde|antes|tarde"
+    r"|temprano|despues)\b"
+    r"|\b(?:puedo|podria)\s+(?:tomarme|pedirme|faltar)\b|\bme\s+(?:lo\s+|la\s+)?puedo\s+tomar\b"
+    r"|\bme\s+puedo\s+(?:ir|retirar)\s+(?:\w+\s+)?(?:antes|temprano|mas\s+temprano)\b")
+# "anotalo", "dejalo anotado", "agregalo al trabajo": a line for the visit's history
+_NOTE_IT = re.compile(r"\b(?:anota(?:lo|la|los|las|me)?|dejalo\s+anotado|agrega(?:lo|la)\s+al\s+(?:trabajo|laburo)"
+                      r"|toma\s+nota)\b", re.IGNORECASE)
+# Work still under way: "ya casi termino", "me falta poco", "estoy probando que no pierda"
+_STILL_WORKING = re.compile(
+    r"\b(?:(?:ya\s+)?casi\s+(?:termino|terminamos|estoy|estamos|esta|listo)|me\s+falta\s+(?:poco|un\s+poco"
+    r"|un\s+rato|media\s+hora|una\s+hora|\w+\s+minutos)|nos\s+falta\s+poco|estoy\s+(?:en\s+eso|terminando"
+    r"|probando|cerrando|limpiando|con\s+eso)|estamos\s+(?:terminando|probando|en\s+eso)|todavia\s+estoy"
+    r"|sigo\s+(?:aca|con\s+(?:eso|esto|el\s+laburo|el\s+trabajo)))\b")
+
+
+def aside(turn: Turn) -> list[Reply] | None:
+    """What a technician says that is none of the day's notices, whatever the model read: how
+    the work goes, or leave asked of the office. None for anything else."""
+    if turn.user is None or turn.user.role is not Role.TECHNICIAN or turn.tap is not None \
+            or turn.in_flow(FLOW_DONE):
+        return None
+    said = folded(turn.text)
+    if _STILL_WORKING.search(said) and not _DONE_NOW.search(said) \
+            and (working := [job for job in turn.open_jobs if job.status is S.ON_SITE]):
+        # "ya casi termino, estoy probando q no pierda": how it goes, not a close nor a miss
+        customer = first_name(working[0].customer.name if working[0].customer else None)
+        return [Text(texts.render("tech_still_working", customer=customer or THE_CUSTOMER))]
+    if _NOTE_IT.search(said) and not _DONE_NOW.search(said) \
+            and (working := [job for job in turn.open_jobs if job.status in (S.ON_SITE, S.EN_ROUTE)]):
+        # "tuve q cambiar el sifón tmb, y 2 metros de caño, anotalo": a line on the visit for
+        # the office, and for the total when it is done
+        job = working[0]
+        note = " ".join(_NOTE_IT.sub(" ", turn.text or "").split()).strip(" ,.")
+        jobs.add_note(turn.session, job.id, note or turn.text, turn.actor, data={"by": "technician"})
+        customer = first_name(job.customer.name if job.customer else None) or THE_CUSTOMER
+        return [Text(texts.render("tech_noted", number=job.number, customer=customer,
+                                  note=es_ar.shortened(note or turn.text, 300)))]
+    if _ASKS_LEAVE.search(said):
+        # "¿puedo arrancar más tarde mañana?": the office's to agree, never a change made on
+        # its own nor the agenda read back
+        return staff_questions.forward(turn)
+    return None
 
 
 # ---- the agenda ----------------------------------------------------------------------------
@@ -207,7 +255,9 @@ def _agenda(turn: Turn, day: date | None, last: date | None = None,
 # A technician asking for a job's contact or place: the phone, the address, how to get there
 _ASKS_DETAILS = re.compile(
     r"\b(?:telefono|tel|cel|celu|celular|numero|whatsapp|wsp|direccion|dire|domicilio|ubicacion"
-    r"|donde\s+(?:queda|es|era|vive|quedaba)|como\s+llego|que\s+piso|que\s+depto)\b")
+    r"|donde\s+(?:queda|es|era|vive|quedaba)|como\s+llego|que\s+piso|que\s+depto"
+    # when, of a visit named: "¿a q hora es lo de Benítez?", "¿cuándo tengo lo de Ruiz?"
+    r"|(?:a\s+(?:que|q)\s+hora|cuando)\s+(?:es|era|tengo|voy|paso|vamos|hay\s+que\s+ir))\b")
 _THE_CUSTOMER = re.compile(r"\b(?:del?\s+(?:la\s+|el\s+)?(?:cliente|clienta|senora|senor|duen[oa]|casa"
                            r"|trabajo|visita))\b")
 DETAILS_MAX = 3

@@ -35,7 +35,7 @@ from core.models import (
     PaymentMethod,
     Urgency,
 )
-from flows import technician_absent
+from flows import prices, technician_absent
 from flows.buttons import DoneTap
 from flows.steps import Flow, Step
 from flows.technician_jobs import (
@@ -98,6 +98,8 @@ VAT = Decimal("1.21")
 
 def _ask_done(turn: Turn) -> list[Reply]:
     job_id = turn.slots["job_id"]
+    if Decimal(turn.slots.get("total") or "0") <= 0:  # today's visit, with no price yet
+        return [Text(turn.slots["body"])]
     return [Buttons(body=turn.slots["body"],
                     buttons=(Button(DoneTap("confirm", job_id).encode(), CONFIRM_TITLE),
                              Button(DoneTap("cancel", job_id).encode(), CANCEL_TITLE)))]
@@ -116,6 +118,8 @@ def _read_done(turn: Turn) -> bool:
             return _corrected(turn)
     else:
         decision = None
+    if decision == "yes" and Decimal(turn.slots.get("total") or "0") <= 0:
+        return False  # nothing to confirm yet: the amount is what is asked
     if decision:
         turn.save(decision=decision)
     return decision is not None
@@ -172,6 +176,17 @@ def _corrected(turn: Turn) -> bool:
                        if (value := parse_digits(found.group())) and 100 <= value < 10_000_000),
                       None)
     stated = Decimal(s["stated_amount"]) if s.get("stated_amount") else None
+    if s.get("visit_only"):
+        # today's visit of unfinished work: "cobrale 8000" is its price, nothing else to add
+        job = turn.session.get(Job, s["job_id"])
+        summary = _visit_summary(turn, job, amount) if job is not None and amount else None
+        if summary is None or summary.total <= 0:
+            return False
+        turn.save(**_summary_slots(job, summary, s["said"]),
+                  body=_summary_body(summary, s["job_number"],
+                                     job.customer.name if job.customer else None,
+                                     s.get("paid_on_site")))
+        return True
     if (removed := _REMOVES.search(said)) and not _ADDS.search(said):
         summary = _without_line(s, said[removed.end():])
         if summary is None:
@@ -261,24 +276,29 @@ def _confirm_done(turn: Turn, job_id: int) -> list[Reply]:
     if job is None:
         clear(conversation)
         return [Text(texts.render("tech_done_stale"))]
-    if job.status not in ACTIONS["done"][0]:
+    visit_only = bool(slots.get("visit_only"))  # today's visit of a job left pending
+    if job.status not in ((S.NEEDS_FOLLOWUP,) if visit_only else ACTIONS["done"][0]):
         clear(conversation)
         return [wrong_state(job)]
     summary = {key: slots.get(key) for key in
                ("lines", "total", "stated_amount", "unmatched", "said", "paid_on_site")}
     try:
         with turn.session.begin_nested():
-            if job.status != S.ON_SITE:  # "terminé" without a "llegué" first
-                jobs.transition(turn.session, job.id, S.ON_SITE, turn.actor)
-            jobs.transition(turn.session, job.id, S.COMPLETED, turn.actor,
-                            note=_done_note(summary))
-            event = turn.session.scalar(
-                select(JobEvent).where(JobEvent.job_id == job.id,
-                                       JobEvent.to_status == S.COMPLETED)
-                .order_by(JobEvent.id.desc()).limit(1)
-            )
-            if event is not None:
-                event.data = {**(event.data or {}), "work_summary": summary}
+            if visit_only:
+                jobs.add_note(turn.session, job.id, f"Visita cobrada: {_done_note(summary)}",
+                              turn.actor, data={"visit_charged": summary})
+            else:
+                if job.status != S.ON_SITE:  # "terminé" without a "llegué" first
+                    jobs.transition(turn.session, job.id, S.ON_SITE, turn.actor)
+                jobs.transition(turn.session, job.id, S.COMPLETED, turn.actor,
+                                note=_done_note(summary))
+                event = turn.session.scalar(
+                    select(JobEvent).where(JobEvent.job_id == job.id,
+                                           JobEvent.to_status == S.COMPLETED)
+                    .order_by(JobEvent.id.desc()).limit(1)
+                )
+                if event is not None:
+                    event.data = {**(event.data or {}), "work_summary": summary}
             # Handed to invoicing: authorized with AFIP (or an internal receipt) right after
             # this commits, then sent to the customer with the payment link.
             invoice = invoicing.create_for_job(
@@ -298,8 +318,10 @@ def _confirm_done(turn: Turn, job_id: int) -> list[Reply]:
         return [Text(texts.render("tech_error", reason=str(exc).rstrip(".")))]
     clear(conversation)
     # The stars are asked once the invoice or receipt has reached the customer
-    # (services/invoice_delivery.py), so the rating never comes before the bill.
-    tell_customer(turn, job, "customer_thanks", number=job.number)
+    # (services/invoice_delivery.py), so the rating never comes before the bill; a visit
+    # charged on unfinished work is no job done to thank for
+    if not visit_only:
+        tell_customer(turn, job, "customer_thanks", number=job.number)
     customer = (job.customer.name if job.customer else None) or THE_CUSTOMER
     if summary.get("paid_on_site") and not collected:
         # a transfer the office must see arrive, or cash on an invoice that waits for the
@@ -311,7 +333,8 @@ def _confirm_done(turn: Turn, job_id: int) -> list[Reply]:
             link=invoice_link(turn.settings, invoice.id)))
     return [Text(texts.render("tech_done", number=job.number, customer=customer,
                               needs_id=waits_for_id and not waits_for_cuit,
-                              needs_cuit=waits_for_cuit, collected=collected))]
+                              needs_cuit=waits_for_cuit, collected=collected,
+                              visit_only=visit_only))]
 
 
 def _collected_on_site(turn: Turn, invoice, paid: str | None) -> bool:
@@ -377,11 +400,56 @@ def cannot_complete(turn: Turn, job: Job, text: str, result: Extraction | None) 
     full = day_phrase(asked, turn.today) if asked and not start else None
     notified = tell_customer(turn, job, "customer_followup", when=when)
     customer = first_name(job.customer.name if job.customer else None) or THE_CUSTOMER
-    return [Text(texts.render(
+    told = Text(texts.render(
         "tech_followup", number=job.number, new_number=follow_up.number, when=when,
         asked=full[0].upper() + full[1:] if full else None,
         customer=customer, notified=notified,
-    ))]
+    ))
+    if (charge := charged_today(text)) is None:
+        return [told]
+    # "hoy cobrale la visita nomás": today's visit billed as said (the price book's visit, or
+    # the amount), for the technician's OK like any close; the job stays pending
+    amount = parse_stated_amount(charge)
+    summary = _visit_summary(turn, job, amount if amount and amount > 0 else None)
+    full_name = job.customer.name if job.customer else None
+    return [told, *TECH_DONE.start(
+        turn, **_summary_slots(job, summary, charge), paid_on_site=paid_on_site(text),
+        visit_only=True, body=_summary_body(summary, job.number, full_name) if summary.total > 0
+        else texts.render("tech_visit_charge_ask", number=job.number))]
+
+
+# "hoy cobrale la visita nomás", "cobrale 8 lucas por hoy", "la visita sí se la cobrás": a charge
+# for today's visit in a message that says the work is not finished (not "no le cobres nada")
+_CHARGE_TODAY = re.compile(
+    r"(?<!\bno\s)(?<!\bno\sle\s)(?<!\bno\sse\s)\b(?:cobr(?:ale|arle|ales|a|asela|aselo|amos)|se\s+la\s+cobr\w+|"
+    r"que\s+(?:pague|abone))\b[^.!?\n]*")
+
+
+def _visit_summary(turn: Turn, job: Job, amount: Decimal | None) -> WorkSummary:
+    """Today's visit as the one line to charge: at the amount said, else at the price book's
+    visit (the urgent one for an emergency); no line (total 0) when there is neither."""
+    item = prices.visit_item(turn, urgent=job.urgency is Urgency.EMERGENCY)
+    price = Decimal(str(amount)) if amount is not None else (item.price if item is not None else None)
+    if price is None or price <= 0:
+        return WorkSummary(lines=[], unmatched=[], total=Decimal("0.00"))
+    line = Line(item_id=item.id if item is not None else None,
+                description=item.name if item is not None else VISIT, quantity=Decimal(1),
+                unit_price=price)
+    return WorkSummary(lines=[line], unmatched=[], total=line.amount,
+                       stated_amount=Decimal(str(amount)) if amount is not None else None)
+
+
+VISIT = "Visita"  # the line's words when the price book lists no visit
+
+
+def charged_today(text: str) -> str | None:
+    """The words charging today's visit in a could-not-finish message ("cobrale la visita
+    nomás"), or None."""
+    said = fold_aligned(text or "").lower()
+    found = _CHARGE_TODAY.search(said)
+    if found is None or re.search(r"\b(?:nada|gratis|sin\s+cargo)\b", found.group()):
+        return None
+    return (text or "")[found.start():found.end()]
 
 
 def _first_free_hour(turn: Turn, day: date, window: str | None = None,

@@ -112,8 +112,10 @@ def deliver(db: Database, redis: Redis, settings: Settings, org_id: int, invoice
         if conversation is not None:
             replies = invoice_replies(session, invoice, settings, link, balance)
             job = session.get(Job, invoice.job_id) if invoice.job_id else None
-            if job is not None and not _rated(session, job):
-                # The stars come after the bill, never before it.
+            if job is not None and not _rated(session, job) \
+                    and job.status is not JobStatus.NEEDS_FOLLOWUP:
+                # The stars come after the bill, never before it (nor for today's visit of
+                # work still to finish).
                 replies += ask_rating(conversation, job, now)
             ids = queue_replies(session, conversation, replies, key=f"invoice:{invoice_id}")
         invoice.delivered_at = now

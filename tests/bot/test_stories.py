@@ -492,6 +492,8 @@ class Story:
             count = s.scalar(select(func.count()).select_from(Invoice))
             if "count" in expect:
                 assert count == expect["count"], f"{where}: {count} invoices; sent:\n{everything}"
+                if count == 0:
+                    return  # none, as expected: nothing more to look at
             invoice = s.scalar(select(Invoice).order_by(Invoice.id.desc()))
             assert invoice is not None, f"{where}: no invoice; sent:\n{everything}"
             if "status" in expect:

@@ -43,6 +43,7 @@ from flows import (
     business_hours,
     clarify,
     handover,
+    owner_customer,
     owner_payment,
     owner_reminder,
     photos,
@@ -191,6 +192,7 @@ def _route(turn: Turn, parts: list[str]) -> list[Reply]:
     from flows import (  # they import this module's users
         customer_callback,
         relay,
+        status,
         technician,
         visit_addition,
     )
@@ -215,11 +217,17 @@ def _route(turn: Turn, parts: list[str]) -> list[Reply]:
             return answer
         if turn.conversation.flow is None and (answer := prices.owner_answer(turn)) is not None:
             return answer  # "¿la visita de diagnóstico cuánto la tenemos?": the price book's
+        if turn.conversation.flow is None and (answer := owner_customer.handle(turn)) is not None:
+            return answer  # "¿qué onda con la señora Suárez?": her card
 
         if (answer := owner.follow_up(turn)) is not None:  # "¿y Diego?" after Carlos's days
             return answer
         if (answer := owner_days.closing_or_opening(turn)) is not None:
             return answer  # "mañana no trabajamos, es feriado": the day closed
+    if turn.role is CUSTOMER and turn.conversation.flow is None and not turn.open_jobs \
+            and turn.intent in ("job_status", "new_job", "other") \
+            and (answer := status.for_someone_else(turn)) is not None:
+        return answer  # "soy el hijo de Marta García, ¿a qué hora va el plomero?": her visit
     if clarify.unsure(turn):
         return clarify.ask(turn)
     for spec in FLOWS:
@@ -328,7 +336,9 @@ def _on_cancel(turn: Turn) -> list[Reply]:
 
 def _on_human(turn: Turn) -> list[Reply]:
     if turn.conversation.role is OWNER:
-        return _owner_help(turn, page=setup_change(es_ar.folded(turn.text or "")))
+        # "pasame el cel de Benítez q lo llamo": a customer's card, not a person to talk to
+        return owner_customer.handle(turn) \
+            or _owner_help(turn, page=setup_change(es_ar.folded(turn.text or "")))
     if turn.conversation.role is TECHNICIAN:
         return _relay_technician(turn)
     return handover.hand_to_person(turn.conversation, turn.now, turn.settings)

@@ -90,7 +90,7 @@ def _handed_to(said: str, technician: User) -> bool:
     for hand in _HAND.finditer(said):
         after = said[hand.end():]
         # "a Diego" within a few words, or the name right after the verb ("que lo haga Diego")
-        to = re.match(r"\W*(?:(?:\w+\s+){0,4}?al?\s+(?P<a>\w+)|(?:\w+\s+){0,1}?(?P<b>\w+))", after)  # "al Juli" too
+        to = re.match(r"\W*(?:(?:\w+\s+){0,7}?al?\s+(?P<a>\w+)|(?:\w+\s+){0,1}?(?P<b>\w+))", after)  # "al Juli" too
         if to and owner.named_in(to.group("a") or to.group("b") or "", [technician]):
             return True
     return False

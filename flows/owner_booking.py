@@ -55,7 +55,10 @@ _JOB = r"(?:trabajo|laburo|visita|turno|servicio|pedido|changa|orden\s+de\s+trab
 _ASKS = re.compile(
     rf"\b(?:{_VERB})\s+(?:(?:un|una|el|la|otro|otra|nuevo|nueva)\s+)?{_JOB}\b"
     rf"|^(?:\w+\s+){{0,2}}(?:nuevo\s+{_JOB}|{_JOB}\s+nuevo)\b"
-    rf"|\bagenda(?:me|le)?\s+a\s+(?:la\s+|el\s+)?(?:sra|senora|sr|senor|don|dona|\w+\s+(?:para|el|la|manana|hoy))\b")
+    rf"|\bagenda(?:me|le)?\s+a\s+(?:la\s+|el\s+)?(?:sra|senora|sr|senor|don|dona|\w+\s+(?:para|el|la|manana|hoy))\b"
+    # a call taken and dictated: "me llamó una señora, Elena Ruiz, le gotea el termotanque…"
+    r"|\bme\s+(?:llamo|llamaron|escribio|escribieron|hablo)\s+(?:un|una|el|la)\s+(?:senor|senora|cliente|clienta"
+    r"|vecin[oa]|muchach[oa]|chic[oa]|flac[oa]|tip[oa]|pibe|piba)\b")
 # a question about doing it ("¿cómo cargo un trabajo?") is told how; something done is no order
 _HOW = re.compile(r"\b(?:como|donde)\s+(?:se\s+|te\s+|les?\s+)?(?:cargo|agendo|anoto|creo|carga|agenda|"
                   r"anota|crea|cargan|agendan|hago\s+para\s+(?:cargar|agendar|anotar))\b"

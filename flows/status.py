@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import re
 
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
 from core import es_ar
+from core.jobs import OPEN_STATUSES
 from core.jobs.tracking import job_view, tracking_token, tracking_url
 from core.messaging import texts
 from core.messaging.replies import Reply, Text
-from core.models import ConversationRole, JobStatus
+from core.models import ConversationRole, Job, JobStatus
 from flows import prices, staff_questions
 from flows.engine import FlowSpec
 from flows.turn import Turn
@@ -24,7 +28,9 @@ def handle(turn: Turn) -> list[Reply]:
             and (passed := staff_questions.forward(turn)):
         return passed  # "¿compro algo antes o el técnico lleva todo?": the office answers
     if job is None:
-        return [Text(texts.render("status_none"))]
+        # "soy el hijo de Marta García, la de Gorriti 3400: ¿a qué hora va el plomero?": the
+        # visit of the one named, from another phone
+        return for_someone_else(turn) or [Text(texts.render("status_none"))]
     settings = turn.settings
     view = job_view(turn.session, job, now=turn.now)
     url = tracking_url(settings, tracking_token(settings, job.org_id, job.id, now=turn.now))
@@ -34,6 +40,10 @@ def handle(turn: Turn) -> list[Reply]:
                               undated=job.scheduled_start is None))]
 
 
+# what asks about a visit booked: "tiene turno", "¿a qué hora va el plomero?", "¿sigue en pie?"
+_A_VISIT = re.compile(
+    r"\b(?:turno|visita|agendad[oa]|a\s+(?:que|q)\s+hora\s+(?:va|viene|vienen|van|llega|llegan|pasa|pasan)"
+    r"|cuando\s+(?:va|viene|vienen|van|pasa|pasan)|ya\s+salio|sigue\s+en\s+pie)\b")
 NOT_SET_OUT = frozenset({JobStatus.SCHEDULED, JobStatus.PENDING, JobStatus.NEEDS_FOLLOWUP})
 # "¿dónde está el técnico?", "¿por dónde viene?", "¿ya salió?"
 _WHERE = re.compile(r"\b(?:donde|por\s+donde)\s+(?:esta|anda|viene|va)\b|\bya\s+salio\b|\bviene\s+en\s+camino\b")
@@ -41,3 +51,40 @@ _WHERE = re.compile(r"\b(?:donde|por\s+donde)\s+(?:esta|anda|viene|va)\b|\bya\s+
 
 SPEC = FlowSpec(name="status", roles=frozenset({ConversationRole.CUSTOMER}), handle=handle,
                 intents=frozenset({"job_status"}))
+
+
+def for_someone_else(turn: Turn) -> list[Reply] | None:
+    """The open visit of the customer a writer with none names in full (first name and surname,
+    or a surname with the visit's street): its day and technician, never its address, and the
+    office told who asked, to add them as a contact. None when nobody, or more than one, fits."""
+    folded = es_ar.folded(turn.text)
+    said = set(folded.split())
+    if len(said) < 3 or (turn.intent != "job_status" and not _A_VISIT.search(folded)):
+        return None
+    street = getattr(turn.result.address, "street", None) if turn.result else None
+    street_words = {w for w in es_ar.folded(street).split() if len(w) > 3} if street else set()
+    fitting = []
+    for job in turn.session.scalars(select(Job).options(joinedload(Job.customer), joinedload(Job.address))
+                                    .where(Job.status.in_(OPEN_STATUSES))).unique():
+        customer = job.customer
+        if customer is None or customer.name is None:
+            continue
+        names = [w for w in es_ar.folded(customer.name).split() if len(w) > 2]
+        at = {w for w in es_ar.folded(job.address.street).split() if len(w) > 3} \
+            if job.address is not None and job.address.street else set()
+        full = len(names) >= 2 and set(names) <= said
+        surname_and_street = bool(names) and names[-1] in said and bool(at & street_words)
+        if full or surname_and_street:
+            fitting.append(job)
+    customers_fitting = {job.customer_id for job in fitting}
+    if len(customers_fitting) != 1:
+        return None
+    job = min(fitting, key=lambda j: (j.scheduled_start is None, es_ar.aware(j.scheduled_start)
+                                      if j.scheduled_start else turn.now))
+    who, phone = turn.writer
+    turn.tell_staff(texts.render("staff_asked_for_someone", who=who, phone=phone,
+                                 customer=job.customer.name, number=job.number,
+                                 text=es_ar.shortened(turn.text, 200)))
+    view = job_view(turn.session, job, now=turn.now)
+    return [Text(texts.render("status_for_someone", customer=es_ar.first_name(job.customer.name),
+                              view=view, number=job.number))]

@@ -19,7 +19,7 @@ from flows.booking_job import JOB_SERVICE
 from flows.customer_job_change import tell_technician, visit
 from flows.technician_jobs import parse_date
 from flows.turn import Turn
-from nlu.extract.message_kinds import access_note
+from nlu.extract.message_kinds import access_note, acknowledgement
 
 HORIZON = timedelta(days=21)  # a visit further away than this is not "the same trip"
 NOTE_MAX = 300
@@ -115,8 +115,9 @@ def word_during_visit(turn: Turn) -> list[Reply] | None:
     "que traiga escalera": words the bot cannot act on, said while a visit is on its way, under
     way or about to start, are for its technician — passed on, not "no te entendí" (the
     customer is answering his notice). None without such a visit."""
-    if turn.customer is None or turn.tap is not None or not turn.text:
-        return None
+    if turn.customer is None or turn.tap is not None or not turn.text \
+            or acknowledgement(turn.text) is not None:
+        return None  # "ok gracias x avisar" is no word for him: the bot thanks back
     live = [job for job in turn.open_jobs
             if job.status in (JobStatus.EN_ROUTE, JobStatus.ON_SITE)
             or (job.status is JobStatus.SCHEDULED and job.scheduled_start is not None

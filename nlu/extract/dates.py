@@ -116,7 +116,13 @@ _BARE_DAY = re.compile(
     rf"numeros|movimientos)\s+del)\s+(?P<d>{_DAYNUM_DIGITS})\b"
     r"(?!\s*(?:/|:|°|%|\.|,\d|hs\b|h\b|de\s+la|y\s+media|piso|ambientes?|cuotas?|anos|m2|metros|mil|"
     r"lucas|pesos|minutos|min\b))"
+    # a flat, not a day: "el timbre es el 3 C" (not "el 3 a la mañana")
+    r"(?!\s+(?:[b-h]|a(?!\s+(?:la|las|partir|eso|media|primera)\b))\b)"
 )
+# a doorbell, a flat or a lot numbered, not a day: "el timbre es el 3", "depto el 4"
+_NUMBERED_THING = re.compile(
+    r"\b(?:timbre|depto|dpto|departamento|piso|unidad|uf|puerta|porton|lote|torre|casa|local)\s+"
+    r"(?:es\s+)?(?:el\s+|la\s+)?$")
 # "los sábados", "todos los lunes", "cada martes", "un domingo", "de lunes a viernes": a kind of
 # day, not one day
 _NOT_ONE_DAY_BEFORE = re.compile(r"\b(?:los|todos|cada|unos|algun|cualquier)\s+$")
@@ -319,6 +325,8 @@ def find_dates(text: str, today: date) -> list[tuple[int, int, date]]:
             d = weekday_date(today, wd)
         add(m.start(), m.end(), d)
     for m in _BARE_DAY.finditer(text):
+        if _NUMBERED_THING.search(text, max(0, m.start("d") - 30), m.start("d")):
+            continue
         day = _day_value(m.group("d"))
         # "¿cómo nos fue el 24?": told in the past, the last 24th (today included)
         past = told_in_past(text, m.start("d"), m.end())

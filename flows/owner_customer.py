@@ -1,0 +1,94 @@
+"""The owner asking about one customer: "¿qué onda con la señora Suárez?", "pasame el cel de
+Fernández", "¿cómo viene lo de Benítez?". The customer's card: phone, address, the visits still
+open (when, with whom), what they owe, and the last job done. Several customers fitting the
+words get their names back to choose; none, and the turn is not this module's (the engine goes
+on: "¿qué onda el día?" is the day's summary)."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from core import es_ar
+from core.billing.reports import unpaid
+from core.customers.search import search_customers
+from core.jobs import OPEN_STATUSES
+from core.messaging import texts
+from core.messaging.replies import Reply, Text
+from core.models import Customer, Job, JobStatus
+from flows.turn import Turn
+
+# what asks about someone: "qué onda con", "cómo viene lo de", "pasame el cel de"
+_ABOUT = re.compile(
+    r"\b(?:que\s+onda\s+con|como\s+(?:viene|va|anda|esta|sigue)\s+(?:lo\s+de|la\s+de|el\s+de|con)"
+    r"|que\s+(?:paso|hay|sabemos|onda)\s+(?:con|de)|info\s+de|datos\s+de|ficha\s+de"
+    r"|(?:pasame|pasa|dame|mandame|cual\s+es|tenes)\s+(?:el\s+|su\s+|la\s+)?(?:cel|celu|celular|telefono|tel"
+    r"|numero|whatsapp|wsp|direccion|dire|domicilio)\s+(?:de|del)(?:\s+(?:la|el))?)\b")
+# words around a name that are no part of it
+_NOT_NAME = frozenset({
+    "senora", "senor", "sra", "sr", "don", "dona", "cliente", "clienta", "flaco", "tipo", "chica",
+    "chico", "vecina", "vecino", "los", "las", "del", "que", "con", "por", "para", "hoy", "ayer",
+    "manana", "algo", "debe", "nos", "esta", "todo", "bien", "porfa", "llamo", "llamar", "ella",
+    "ese", "esa", "familia", "casa",
+})
+SEARCH_CUTOFF = 85.0
+LISTED = 5
+SHOWN_VISITS = 3
+DONE = (JobStatus.COMPLETED, JobStatus.INVOICED, JobStatus.PAID)
+
+
+def handle(turn: Turn) -> list[Reply] | None:
+    """The card of the customer the owner asks about; None when the words ask about nobody
+    on file."""
+    said = es_ar.folded(turn.text)
+    asked = _ABOUT.search(said)
+    if asked is None or turn.tap is not None:
+        return None
+    words = [w for w in re.findall(r"[a-zñ]+", said[asked.end():]) if len(w) > 2 and w not in _NOT_NAME]
+    if not words:
+        return None
+    ranked = search_customers(turn.session, " ".join(words[:3]), limit=LISTED,
+                              score_cutoff=SEARCH_CUTOFF)
+    if not ranked:
+        return None
+    best = ranked[0][1]
+    found = [customer for customer, score in ranked if score >= best - 1]
+    if len(found) > 1:
+        return [Text(texts.render("owner_customer_which", names=[c.name for c in found]))]
+    return [Text(card(turn, found[0]))]
+
+
+def card(turn: Turn, customer: Customer) -> str:
+    """The customer as the owner needs them at a glance."""
+    visits = list(turn.session.scalars(
+        select(Job).options(joinedload(Job.technician))
+        .where(Job.customer_id == customer.id, Job.status.in_(OPEN_STATUSES))
+        .order_by(Job.scheduled_start.is_(None), Job.scheduled_start, Job.number)).unique())
+    last = turn.session.scalars(
+        select(Job).options(joinedload(Job.technician))
+        .where(Job.customer_id == customer.id, Job.status.in_(DONE))
+        .order_by(Job.completed_at.desc().nulls_last(), Job.number.desc()).limit(1)).first()
+    owed = next((d.balance for d in unpaid(turn.session, limit=500) if d.customer_id == customer.id),
+                None)
+    address = customer.addresses[0].one_line if customer.addresses else None
+    return texts.render(
+        "owner_customer_card", name=customer.name, phone=es_ar.readable_phone(customer.phone),
+        address=address, owed=es_ar.pesos(owed) if owed else None,
+        visits=[_visit(turn, job) for job in visits[:SHOWN_VISITS]],
+        more=max(0, len(visits) - SHOWN_VISITS),
+        last=_visit(turn, last, done=True) if last is not None else None)
+
+
+def _visit(turn: Turn, job: Job, *, done: bool = False) -> dict:
+    moment = job.completed_at if done and job.completed_at else job.scheduled_start
+    when = None
+    if moment is not None:
+        local = es_ar.aware(moment).astimezone(turn.zone)
+        when = es_ar.day_phrase(local.date(), turn.today) if done \
+            else es_ar.visit_phrase(local, None, turn.today)
+    return {"number": job.number, "when": when,
+            "technician": es_ar.first_name(job.technician.name) if job.technician else None,
+            "pending": job.status is JobStatus.NEEDS_FOLLOWUP,
+            "moving": job.status in (JobStatus.EN_ROUTE, JobStatus.ON_SITE)}

@@ -245,7 +245,10 @@ _COMMAND = re.compile(rf"^\s*(?:(?:hola|buenas|che|porfa|por\s+favor)[\s,!.]*)*(
 _WORK_VERB = re.compile(
     r"\b(?:para\s+)?(?P<w>(?:cambiar|arreglar|revisar|instalar|destapar|reparar|colocar|ver|mirar|"
     r"limpiar|conectar|sacar|tapar|pintar|sellar|probar|presupuestar|chequear|controlar|hacer|"
-    r"reemplazar|desarmar|armar|mover|agregar|purgar|cargar)\b.*)")
+    r"reemplazar|desarmar|armar|mover|agregar|purgar|cargar)\b.*"
+    # the problem as the caller told it: "se le tapó la cocina", "le gotea el termotanque"
+    r"|(?:se\s+(?:le|les)\s+|le\s+|les\s+)(?:tapo|rompio|quemo|corto|trabo|cayo|inundo|lleno|gotea|pierde"
+    r"|sale|salta|tira|no\s+anda|no\s+funciona|no\s+prende|no\s+calienta|no\s+enfria|anda\s+mal)\b.*)")
 
 
 def work_description(text: str, phone_raw: str | None) -> str:

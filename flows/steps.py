@@ -68,8 +68,9 @@ class Flow:
     side_answer: Callable[[Any], list[Reply] | None] = lambda turn: None
     idle: timedelta = timedelta(hours=24)
     misses_before_person: int = 2
-    # "lo pienso y te aviso": the words that let the flow go, the door left open (the flow
-    # then ends); None, or no words: not a flow one puts off (an emergency under way)
+    # "lo pienso y te aviso": the words that leave the flow waiting, no pressure and no miss
+    # (what was said is kept for when they come back); None, or no words: not a flow one puts
+    # off (an emergency under way)
     let_go: Handler | None = None
 
     def __post_init__(self) -> None:
@@ -113,7 +114,7 @@ class Flow:
                 return self.welcome_back(turn)
             if self.let_go is not None and turn.tap is None and puts_off(folded(turn.text)) \
                     and (words := self.let_go(turn)):
-                self.end(turn)
+                c.misses = 0  # kept as it stands: "bueno dale, el miércoles" later goes on
                 return words
             if turn.tap is None and (said := acknowledgement(turn.text)) is not None:
                 # "perdón las molestias", "gracias!": a courtesy, no answer to miss; a word

@@ -160,23 +160,6 @@ _WITHDRAWS = re.compile(
 )
 
 
-# Putting a request off, to decide later: "lo pienso y te aviso", "lo hablo con mi marido y te
-# confirmo", "por ahora lo dejo", "después les escribo". Not a no to the visit they have, nor a
-# thanks: the booking under way is let go, warmly, with the door open.
-_PUTS_OFF = re.compile(
-    r"\blo\s+(?:pienso|voy\s+a\s+pensar|vamos\s+a\s+pensar|pensamos|consulto|charlo|hablo|evaluo)\b"
-    r"|\b(?:lo\s+)?(?:tengo|tenemos)\s+que\s+(?:pensar|consultar|hablar|ver)(?:lo)?\b"
-    r"|\b(?:despues|mas\s+tarde|manana|cualquier\s+cosa)\s+(?:te|les)\s+(?:aviso|confirmo|escribo|digo)\b"
-    r"|\b(?:te|les)\s+(?:aviso|confirmo|escribo)\s+(?:despues|mas\s+tarde|cualquier\s+cosa|en\s+un\s+rato)\b"
-    r"|\bpor\s+ahora\s+(?:lo\s+dejo|lo\s+dejamos|no|paso)\b|\bdejame\s+(?:pensarlo|ver|consultarlo)\b"
-)
-
-
-def puts_off(folded: str) -> bool:
-    """Whether the writer puts a request off to decide later (folded text)."""
-    return bool(_PUTS_OFF.search(folded))
-
-
 # ...unless they go on to ask for someone anyway ("ya lo arreglé, pero ahora gotea la ducha,
 # mándenme a alguien") or for another time ("no hace falta que vengan hoy, mejor el jueves")
 _STILL_WANTS = re.compile(
@@ -189,6 +172,23 @@ def withdraws_request(folded: str) -> bool:
     """Whether a customer says nobody needs to come after all (folded text)."""
     said = _WITHDRAWS.search(folded)
     return bool(said) and not _STILL_WANTS.search(folded, said.end())
+
+
+# Putting a request off, to decide later: "lo pienso y te aviso", "lo hablo con mi marido y te
+# confirmo", "por ahora lo dejo", "después les escribo". Not a no to the visit they have, nor a
+# thanks: the booking under way waits, with no pressure and no miss.
+_PUTS_OFF = re.compile(
+    r"\blo\s+(?:pienso|voy\s+a\s+pensar|vamos\s+a\s+pensar|pensamos|consulto|charlo|hablo|evaluo)\b"
+    r"|\b(?:lo\s+)?(?:tengo|tenemos)\s+que\s+(?:pensar|consultar|hablar|ver)(?:lo)?\b"
+    r"|\b(?:despues|mas\s+tarde|manana|cualquier\s+cosa)\s+(?:te|les)\s+(?:aviso|confirmo|escribo|digo)\b"
+    r"|\b(?:te|les)\s+(?:aviso|confirmo|escribo)\s+(?:despues|mas\s+tarde|cualquier\s+cosa|en\s+un\s+rato)\b"
+    r"|\bpor\s+ahora\s+(?:lo\s+dejo|lo\s+dejamos|no|paso)\b|\bdejame\s+(?:pensarlo|ver|consultarlo)\b"
+)
+
+
+def puts_off(folded: str) -> bool:
+    """Whether the writer puts a request off to decide later (folded text)."""
+    return bool(_PUTS_OFF.search(folded))
 
 
 # Calling a visit off in so many words, by the writer: "cancelamos el service de la heladera",

@@ -785,7 +785,7 @@ BOOKING = Flow(
     side_answer=lambda turn: _side_answer(turn),
     idle=IDLE,
     misses_before_person=MISSES_BEFORE_PERSON,
-    # "lo pienso y te aviso": no visit held for them, and the door open; never an emergency
+    # "lo pienso y te aviso": the booking waits as it stands, no pressure; never an emergency
     let_go=lambda turn: [] if _emergency_now(turn) else [
         Text(texts.render("booking_put_off", name=turn.first_name))],
 )

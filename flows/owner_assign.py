@@ -21,7 +21,7 @@ from core.jobs import OPEN_STATUSES
 from core.jobs.notices import technician_notice
 from core.messaging import texts
 from core.messaging.replies import Reply, Text
-from core.models import ConversationRole, Job, Role, Urgency, User
+from core.models import ConversationRole, Job, Urgency, User
 from flows import owner
 from flows.customer_job_change import visit
 from flows.engine import FlowSpec
@@ -45,8 +45,7 @@ def handle(turn: Turn) -> list[Reply]:
     said = es_ar.folded(turn.text)
     if not _HAND.search(said):
         return []
-    technicians = list(turn.session.scalars(
-        select(User).where(User.role == Role.TECHNICIAN, User.active.is_(True))))
+    technicians = owner.active_technicians(turn)
     named = everyone = owner.named_in(said, technicians)
     if len(named) > 1:
         # "pasásela a Diego que Carlos está lejos": the one the order hands it to

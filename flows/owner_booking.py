@@ -30,7 +30,7 @@ from core.jobs.scheduling import WINDOWS
 from core.links import back_office_link, job_link
 from core.messaging import texts
 from core.messaging.replies import Reply, Text
-from core.models import ConversationRole, Customer, Role, User
+from core.models import ConversationRole, Customer
 from core.phones import normalize_phone
 from flows import owner
 from flows.booking_job import JOB_SERVICE, address_id_for, address_in, summary_address
@@ -96,8 +96,7 @@ def handle(turn: Turn) -> list[Reply]:
         return [Text(texts.render("owner_book_missing", why="how", link=_new_job_link(turn)))]
     if not asks_to_book(said):
         return []
-    technicians = list(turn.session.scalars(
-        select(User).where(User.role == Role.TECHNICIAN, User.active.is_(True)).order_by(User.name)))
+    technicians = owner.active_technicians(turn)
     named_techs = owner.named_in(said, technicians)
     tech_words = {es_ar.folded(es_ar.first_name(t.name)) for t in technicians}
     r = turn.result

@@ -12,8 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from core import es_ar
-from core.billing.reports import unpaid
-from core.customers.search import search_customers
+from core.billing.reports import owed_by
+from core.customers.search import customers_named
 from core.jobs import OPEN_STATUSES
 from core.messaging import texts
 from core.messaging.replies import Reply, Text
@@ -33,7 +33,6 @@ _NOT_NAME = frozenset({
     "manana", "algo", "debe", "nos", "esta", "todo", "bien", "porfa", "llamo", "llamar", "ella",
     "ese", "esa", "familia", "casa",
 })
-SEARCH_CUTOFF = 85.0
 LISTED = 5
 SHOWN_VISITS = 3
 DONE = (JobStatus.COMPLETED, JobStatus.INVOICED, JobStatus.PAID)
@@ -49,12 +48,9 @@ def handle(turn: Turn) -> list[Reply] | None:
     words = [w for w in re.findall(r"[a-zñ]+", said[asked.end():]) if len(w) > 2 and w not in _NOT_NAME]
     if not words:
         return None
-    ranked = search_customers(turn.session, " ".join(words[:3]), limit=LISTED,
-                              score_cutoff=SEARCH_CUTOFF)
-    if not ranked:
+    found = customers_named(turn.session, " ".join(words[:3]), limit=LISTED)
+    if not found:
         return None
-    best = ranked[0][1]
-    found = [customer for customer, score in ranked if score >= best - 1]
     if len(found) > 1:
         return [Text(texts.render("owner_customer_which", names=[c.name for c in found]))]
     return [Text(card(turn, found[0]))]
@@ -70,8 +66,7 @@ def card(turn: Turn, customer: Customer) -> str:
         select(Job).options(joinedload(Job.technician))
         .where(Job.customer_id == customer.id, Job.status.in_(DONE))
         .order_by(Job.completed_at.desc().nulls_last(), Job.number.desc()).limit(1)).first()
-    owed = next((d.balance for d in unpaid(turn.session, limit=500) if d.customer_id == customer.id),
-                None)
+    owed = owed_by(turn.session, customer.id)
     address = customer.addresses[0].one_line if customer.addresses else None
     return texts.render(
         "owner_customer_card", name=customer.name, phone=es_ar.readable_phone(customer.phone),

@@ -15,7 +15,7 @@ from sqlalchemy.orm import joinedload
 from core import es_ar
 from core.messaging import texts
 from core.messaging.replies import Reply, Text
-from core.models import ConversationRole, Job, JobStatus, Role, User
+from core.models import ConversationRole, Job, JobStatus, User
 from flows import owner
 from flows.engine import FlowSpec
 from flows.turn import Turn
@@ -27,8 +27,7 @@ TEAM_LINES = 8
 
 
 def handle(turn: Turn) -> list[Reply]:
-    technicians = list(turn.session.scalars(
-        select(User).where(User.role == Role.TECHNICIAN, User.active.is_(True)).order_by(User.name)))
+    technicians = owner.active_technicians(turn)
     said = es_ar.folded(turn.text)
     names = tuple(n for n in (es_ar.folded(es_ar.first_name(t.name)) for t in technicians) if n)
     named = owner.named_in(said, technicians)

@@ -285,7 +285,7 @@ def owner_answer(turn: Turn) -> list[Reply] | None:
     cobramos hoy?" stays the day's takings."""
     text = turn.text or ""
     folded = fold_aligned(text)
-    if turn.session is None or not (_ASKS.search(folded) or _OWNER_ASKS.search(folded.lower())):
+    if turn.session is None or not (_ASKS.search(folded) or _OWNER_ASKS.search(folded)):
         return None
     lines = _lines(turn, text)
     if not lines:

@@ -27,7 +27,7 @@ from sqlalchemy.orm import joinedload
 
 from core import es_ar
 from core.customers import find_by_phone as find_customer
-from core.customers.search import search_customers
+from core.customers.search import customers_named
 from core.jobs import OPEN_STATUSES
 from core.messaging import texts
 from core.messaging.conversations import conversation_with
@@ -59,7 +59,6 @@ _NEW_TOPIC = re.compile(r"^\W*(?:(?:ah\s+)?(?:y\s+)?otra\s+(?:cosa|consulta|preg
                         r"cambiando\s+de\s+tema|por\s+otro\s+lado)")
 PEER_WINDOW = timedelta(hours=12)  # "avisale que sí" with no name: who was written to last
 MAX_TEXT = 600
-SEARCH_CUTOFF = 85.0
 
 # The asking verbs, folded: "decile", "avisale", "comunicale", "escribile", "recordale",
 # "preguntale", "mandale un mensaje", "le podés decir", "avisales".
@@ -282,12 +281,7 @@ def _customers_named(turn: Turn, words: set[str], who: str, *, open_only: bool =
         return named or list(found.values())  # "Marta García" among two Martas: her
     if open_only:
         return []
-    ranked = search_customers(turn.session, " ".join(sorted(words)), limit=3,
-                              score_cutoff=SEARCH_CUTOFF)
-    if not ranked:
-        return []
-    best = ranked[0][1]
-    return [c for c, score in ranked if score >= best - 1]
+    return customers_named(turn.session, " ".join(sorted(words)))
 
 
 JUST_NOW = timedelta(minutes=15)

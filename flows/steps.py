@@ -30,8 +30,10 @@ from core.messaging.replies import Buttons, ListMessage, Reply, Text
 from nlu.extract.message_kinds import acknowledgement, puts_off
 
 Handler = Callable[[Any], list[Reply]]
-_SORRY = re.compile(r"\b(?:perdon\w*|disculp\w*|molesti\w*)\b")
 Predicate = Callable[[Any], bool]
+
+# an apology among courtesies ("perdón las molestias"): answered "¡No pasa nada!"
+_SORRY = re.compile(r"\b(?:perdon\w*|disculp\w*|molesti\w*)\b")
 
 
 def _always(turn: Any) -> bool:

@@ -541,12 +541,16 @@ def _act(turn: Turn, action: str, job: Job, *, text: str, result: Extraction | N
 
 def _on_the_way(turn: Turn, job: Job, eta: int | None) -> list[Reply]:
     jobs.transition(turn.session, job.id, S.EN_ROUTE, turn.actor, eta_minutes=eta)
-    url = tracking_url(turn.settings,
-                       tracking_token(turn.settings, job.org_id, job.id, now=turn.now))
+    url = _tracking_link(turn, job)
     notified = tell_customer(turn, job, "customer_tech_on_the_way", eta=eta, url=url)
     customer = first_name(job.customer.name if job.customer else None) or THE_CUSTOMER
     return [Text(texts.render("tech_on_the_way", customer=customer, eta=eta, number=job.number,
                               notified=notified))]
+
+
+def _tracking_link(turn: Turn, job: Job) -> str:
+    """The page where the customer follows the visit on its way."""
+    return tracking_url(turn.settings, tracking_token(turn.settings, job.org_id, job.id, now=turn.now))
 
 
 def _later(turn: Turn, job: Job, eta: int) -> list[Reply]:
@@ -556,8 +560,7 @@ def _later(turn: Turn, job: Job, eta: int) -> list[Reply]:
         jobs.update_eta(turn.session, job.id, eta, turn.actor)
     except DomainError as exc:
         return [Text(texts.render("tech_error", reason=str(exc).rstrip(".")))]
-    url = tracking_url(turn.settings,
-                       tracking_token(turn.settings, job.org_id, job.id, now=turn.now))
+    url = _tracking_link(turn, job)
     later = before is None or es_ar.aware(job.eta_at) > es_ar.aware(before)
     notified = tell_customer(turn, job, "customer_tech_eta_changed", eta=eta, url=url, later=later)
     customer = first_name(job.customer.name if job.customer else None) or THE_CUSTOMER

@@ -86,7 +86,7 @@ def start_done(turn: Turn, job: Job, text: str, result: Extraction | None) -> li
     # "12 mil + iva": the total charged is what is said, never a guess at the tax; the
     # technician sees it was not added and how to say the total with it
     plus_vat = es_ar.pesos((summary.total * VAT).quantize(Decimal(1))) \
-        if _PLUS_VAT.search(fold_aligned(text).lower()) and summary.stated_amount is not None else None
+        if _PLUS_VAT.search(fold_aligned(text)) and summary.stated_amount is not None else None
     return TECH_DONE.start(turn, **_summary_slots(job, summary, text), paid_on_site=paid,
                            body=_summary_body(summary, job.number, customer, paid, plus_vat))
 
@@ -445,7 +445,7 @@ VISIT = "Visita"  # the line's words when the price book lists no visit
 def charged_today(text: str) -> str | None:
     """The words charging today's visit in a could-not-finish message ("cobrale la visita
     nomás"), or None."""
-    said = fold_aligned(text or "").lower()
+    said = fold_aligned(text or "")
     found = _CHARGE_TODAY.search(said)
     if found is None or re.search(r"\b(?:nada|gratis|sin\s+cargo)\b", found.group()):
         return None

@@ -153,6 +153,13 @@ def unpaid_total(session: Session) -> UnpaidTotal:
     return UnpaidTotal(_money(row[0]), int(row[1]))
 
 
+def owed_by(session: Session, customer_id: int) -> Decimal:
+    """What one customer owes, across their invoices (0 when nothing)."""
+    owed = _outstanding_invoices()
+    return _money(session.scalar(select(func.coalesce(func.sum(owed.c.outstanding), ZERO))
+                                 .where(owed.c.customer_id == customer_id)))
+
+
 def unpaid(session: Session, limit: int = 10) -> list[Debtor]:
     """Who owes money, biggest balance first (ties: oldest issued debt); `unpaid_total` sums all."""
     owed = _outstanding_invoices()

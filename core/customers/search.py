@@ -131,3 +131,17 @@ def search_customers(session: Session, query: str, limit: int = 10,
         select(Customer).where(Customer.id.in_([cid for cid, _ in ranked])))}
     by_text = [(customers[cid], score) for cid, score in ranked]
     return sorted(by_phone + by_text, key=lambda pair: -pair[1])[:limit]
+
+
+NAMED_CUTOFF = 85.0  # a name said in a message, not typed in a search box: close matches only
+
+
+def customers_named(session: Session, words: str, limit: int = 3,
+                    score_cutoff: float = NAMED_CUTOFF) -> list[Customer]:
+    """The customers `words` (a name said in a message) mean: the best match, and any as good
+    (within a point), so two Martas are both returned for the caller to ask which; [] for none."""
+    ranked = search_customers(session, words, limit=limit, score_cutoff=score_cutoff)
+    if not ranked:
+        return []
+    best = ranked[0][1]
+    return [customer for customer, score in ranked if score >= best - 1]

@@ -113,4 +113,4 @@ def test_yes_or_no_with_courtesy(text, answer):
     ("¿me avisan antes de venir?", False),
 ])
 def test_putting_a_request_off(text, off):
-    assert puts_off(fold_aligned(text).lower()) is off
+    assert puts_off(fold_aligned(text)) is off

@@ -69,7 +69,8 @@ def _apply_db_setting(connection, scope: Scope) -> None:
 @event.listens_for(Session, "after_begin")
 def _set_transaction_scope(session: Session, transaction, connection) -> None:
     scope = session.info.get(SCOPE_KEY)
-    if scope is not None:
+    # A savepoint inherits its transaction's settings (and one rolled back restores the same).
+    if scope is not None and not connection.in_nested_transaction():
         _apply_db_setting(connection, scope)
 
 

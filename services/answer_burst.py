@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import threading
 import time
 import uuid
@@ -51,31 +52,65 @@ class _ClaimLost(Exception):
     pass
 
 
-class _Heartbeat:
-    """Keeps a lock's lease alive from a thread while the burst runs; dies with the process."""
+class _Leases:
+    """Keeps the leases of the locks its bursts hold alive, from one thread per process: a
+    burst registers its lock while it runs (a thread started and joined per burst cost more
+    than the rest of the lock's work). Dies with the process, and so do the leases."""
 
-    def __init__(self, lock: Lock):
-        self.lock = lock
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._beat, name="burst-lock-heartbeat", daemon=True)
+    def __init__(self):
+        self._held: dict[int, list] = {}  # id(lock) -> [lock, monotonic time of its last lease]
+        self._changed = threading.Condition()
+        self._thread: threading.Thread | None = None
+        self._pid = 0
+
+    def __call__(self, lock: Lock) -> _Lease:
+        return _Lease(self, lock)
+
+    def hold(self, lock: Lock) -> None:
+        with self._changed:
+            if self._thread is None or self._pid != os.getpid():  # none yet, or a forked child
+                self._pid = os.getpid()
+                self._thread = threading.Thread(target=self._beat, name="burst-lock-heartbeat",
+                                                daemon=True)
+                self._thread.start()
+            self._held[id(lock)] = [lock, time.monotonic()]
+            self._changed.notify()
+
+    def let_go(self, lock: Lock) -> None:
+        with self._changed:
+            self._held.pop(id(lock), None)
+
+    def _beat(self) -> None:
+        while True:
+            with self._changed:
+                self._changed.wait(HEARTBEAT_SECONDS / 2 if self._held else None)
+                due = [entry for entry in self._held.values()
+                       if time.monotonic() - entry[1] >= HEARTBEAT_SECONDS]
+            for entry in due:
+                lock = entry[0]
+                try:
+                    lock.reacquire()
+                    entry[1] = time.monotonic()
+                except LockError:
+                    log.warning("burst lock %s was lost while its burst ran", lock.name)
+                    self.let_go(lock)
+                except RedisError as exc:  # try again at the next beat; the claim still holds
+                    log.warning("burst lock %s not renewed: %s", lock.name, exc)
+
+
+class _Lease:
+    def __init__(self, leases: _Leases, lock: Lock):
+        self.leases, self.lock = leases, lock
 
     def __enter__(self) -> Self:
-        self._thread.start()
+        self.leases.hold(self.lock)
         return self
 
     def __exit__(self, *exc) -> None:
-        self._stop.set()
-        self._thread.join()
+        self.leases.let_go(self.lock)
 
-    def _beat(self) -> None:
-        while not self._stop.wait(HEARTBEAT_SECONDS):
-            try:
-                self.lock.reacquire()
-            except LockError:
-                log.warning("burst lock %s was lost while its burst ran", self.lock.name)
-                return
-            except RedisError as exc:  # try again at the next beat; the claim still holds
-                log.warning("burst lock %s not renewed: %s", self.lock.name, exc)
+
+_heartbeat = _Leases()
 
 
 @dataclass
@@ -128,7 +163,7 @@ def answer_burst(
         return BurstOutcome("busy")
     attempted: list[int] = []
     try:
-        with _Heartbeat(lock):
+        with _heartbeat(lock):
             return _process_locked(db, redis, settings, clock, org_id, conversation_id, burst_id,
                                    attempted)
     except _ClaimLost:

@@ -268,20 +268,21 @@ def _candidates(org: Organization, staff: list[User], booked: dict[int, Timeline
                         free_at[at].append(user.id)
                         if at not in start_of:
                             start_of[at] = first + timedelta(hours=n)
-    day_start: dict[date, tuple[float, float]] = {}
+    loads: dict[date, dict[int, tuple[int, int]]] = {}
 
-    def load(user_id: int, day: date) -> int:
-        """Bookings of the technician starting that local day."""
-        if day not in day_start:
+    def lightest(free: list[int], day: date) -> int:
+        """Of the technicians free then, the one with the fewest bookings starting that local
+        day (counted once per day, not once per start)."""
+        if day not in loads:
             midnight = datetime.combine(day, time(), tzinfo=tz)
-            day_start[day] = (midnight.timestamp(), (midnight + timedelta(days=1)).timestamp())
-        return booked[user_id].starting_between(*day_start[day])
+            lo, hi = midnight.timestamp(), (midnight + timedelta(days=1)).timestamp()
+            loads[day] = {u.id: (booked[u.id].starting_between(lo, hi), order[u.id]) for u in staff}
+        return min(free, key=loads[day].__getitem__)
 
     slots = []
     for at in sorted(free_at):
         start, free = start_of[at], free_at[at]
-        chosen = free[0] if len(free) == 1 else min(
-            free, key=lambda uid: (load(uid, start.date()), order[uid]))
+        chosen = free[0] if len(free) == 1 else lightest(free, start.date())
         slots.append(Slot(start=start, end=start + duration, technician_id=chosen, today=today))
     return slots
 

@@ -26,6 +26,7 @@ from core.models import (
 )
 from core.organizations import cuit_is_valid
 from flows import photos, prices
+from flows.customer_cancel import already_cancelled, recently_cancelled
 from flows.turn import Turn
 from nlu.extract.message_kinds import asks_payment_plan, says_paid
 from nlu.extract.names import for_name
@@ -163,6 +164,10 @@ def payment_replies(turn: Turn) -> list[Reply]:
         return passed
     customer = turn.customer
     options = payment_options(turn.session, customer) if customer is not None else None
+    if ((options is None or options.invoice_id is None) and turn.open_job is None
+            and _CALLED_OFF.search(es_ar.folded(turn.text or ""))
+            and (called_off := recently_cancelled(turn)) is not None):
+        return already_cancelled(turn, called_off)  # "¿tengo que pagar algo por cancelar?"
     if (options is None or options.invoice_id is None) and (cost := _cost_asked(turn)):
         return cost
     if options is None or options.invoice_id is None:
@@ -181,6 +186,9 @@ def payment_replies(turn: Turn) -> list[Reply]:
                         alias=options.alias, cbu=options.cbu, holder=options.holder)
     return [Text(body, preview_url=bool(options.link))]
 
+
+# A visit called off, named in a question about money
+_CALLED_OFF = re.compile(r"\b(?:cancel\w*|anul\w*|suspend\w*|de\s*baja)\b")
 
 # How one pays, named in a question about money ("¿cuánto me cobran si pago con tarjeta?"): the
 # ways to pay are the answer, not a price

@@ -6,11 +6,15 @@ routes the turn here. State kept in the conversation (JSON-safe):
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from sqlalchemy import select
+
 from core import jobs
 from core.errors import DomainError
 from core.messaging import texts
 from core.messaging.replies import Button, Buttons, Reply, Text
-from core.models import JobStatus
+from core.models import Invoice, Job, JobEvent, JobStatus
 from flows import customer_job_change as change
 from flows.booking_job import withdraw
 from flows.buttons import CancelTap
@@ -20,6 +24,9 @@ from flows.turn import Turn
 
 # User-facing words (Rioplatense Spanish).
 CANCEL_YES_TITLE, CANCEL_NO_TITLE = "Sí, cancelar", "No"
+# A visit called off this recently is still what "¿quedó cancelado?" or "¿me cobran algo por
+# cancelar?" is about.
+RECENT = timedelta(days=2)
 
 
 def start_cancel(turn: Turn) -> list[Reply]:
@@ -27,10 +34,32 @@ def start_cancel(turn: Turn) -> list[Reply]:
     if job is None and turn.in_flow(BOOKING):
         return withdraw(turn)  # nothing booked yet: the booking under way is what they call off
     if job is None:
+        if (called_off := recently_cancelled(turn)) is not None:
+            return already_cancelled(turn, called_off)
         return [Text(texts.render("cust_cancel_none"))]
     if job.status in change.MOVING:
         return change.in_progress(turn, job, change.FLOW_CANCEL)
     return CANCEL_FLOW.start(turn, job_id=job.id, job_number=job.number)
+
+
+def recently_cancelled(turn: Turn) -> Job | None:
+    """The customer's visit cancelled within `RECENT`, the latest first, if any."""
+    customer = turn.customer
+    if customer is None:
+        return None
+    return turn.session.scalar(
+        select(Job).join(JobEvent, JobEvent.job_id == Job.id).where(
+            Job.customer_id == customer.id, Job.status == JobStatus.CANCELLED,
+            JobEvent.to_status == JobStatus.CANCELLED, JobEvent.created_at >= turn.now - RECENT)
+        .order_by(JobEvent.created_at.desc()).limit(1))
+
+
+def already_cancelled(turn: Turn, job: Job) -> list[Reply]:
+    """After the visit was called off, "¿quedó cancelado?" or "¿me cobran algo por cancelar?"
+    is about that visit: it stands cancelled, and without an invoice it costs nothing (not
+    "no encuentro un trabajo abierto para cancelar", nor the ways to pay)."""
+    charged = turn.session.scalar(select(Invoice.id).where(Invoice.job_id == job.id).limit(1))
+    return [Text(texts.render("cust_cancel_already", number=job.number, free=charged is None))]
 
 
 def _cancel_question(turn: Turn, *, retry: bool = False) -> list[Reply]:

@@ -58,7 +58,7 @@ from flows.customer_job_change import tell_technician, visit
 from flows.customer_rating import FLOW_RATING
 from flows.turn import Notify, Turn, flow_active
 from flows.understood import understood
-from nlu.extract import extract, first_names, spoken
+from nlu.extract import extract, first_names, signals, spoken
 from nlu.extract.message_kinds import (
     acknowledgement,
     asks_about_team,
@@ -69,6 +69,7 @@ from nlu.extract.message_kinds import (
     someone_else_receives,
     wrong_number,
 )
+from nlu.extract.urgency import dangers_now
 from nlu.intent.evaluate import ASK_BELOW
 from nlu.schema import OrgContext
 
@@ -125,7 +126,12 @@ def handle_burst(
     org = session.get(Organization, burst.org_id)
     now = datetime.now(es_ar.zone(org.time_zone if org else None))
     if handover.waiting(conversation, now):
-        return []  # a person was promised: the bot does not talk over them
+        if not _danger_while_waiting(conversation, burst):
+            return []  # a person was promised: the bot does not talk over them
+        # ... unless what the customer writes while waiting is a danger now ("me quedé
+        # encerrada", "hay olor a gas"): the emergency is answered and the office alerted at
+        # once, as any emergency is; the conversation stays first in the inbox.
+        handover.stop_waiting(conversation)
     asked = _revised(conversation, now, [i for i in burst.items if i.type in REVISIONS])
     context = org_context(session, burst.org_id)
     items = _heard([i for i in burst.items if i.type not in NOT_MESSAGES | REVISIONS], context)
@@ -164,6 +170,15 @@ def handle_burst(
         handover.tell_staff(turn)
         answer = _when_closed(turn, answer)
     return replies + answer
+
+
+def _danger_while_waiting(conversation: Conversation, burst: Burst) -> bool:
+    """A customer waiting for a person writes of a danger now (a burst that says nothing new
+    stays unanswered: the person will read it)."""
+    if conversation.role is not CUSTOMER:
+        return False
+    text = "\n".join(i.text for i in burst.items if i.text)
+    return bool(text) and bool(dangers_now(signals(text, CUSTOMER.value).normalized))
 
 
 def _when_closed(turn: Turn, answer: list[Reply]) -> list[Reply]:

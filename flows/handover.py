@@ -92,6 +92,12 @@ def waiting(conversation: Conversation, now: datetime) -> bool:
     return flow_active(conversation, now, FLOW)
 
 
+def stop_waiting(conversation: Conversation) -> None:
+    """The bot answers again (the conversation stays flagged for a person in the inbox)."""
+    conversation.flow = conversation.state = None
+    conversation.expires_at = None
+
+
 def timed_out(conversation: Conversation, now: datetime) -> bool:
     return conversation.flow == FLOW and not waiting(conversation, now)
 

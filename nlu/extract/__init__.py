@@ -295,7 +295,8 @@ def extract_rules(
         # "no hay apuro, la semana que viene": from its Monday (read after the model: an
         # owner's "la semana que viene" is a stretch, which the owner's flows read themselves)
         day = next_week_day(today)
-    urgency = classify_urgency(found.normalized, intent, when.date == today)
+    urgency = classify_urgency(found.normalized, intent, when.date == today,
+                               message_kinds.already_shut_off(found.folded))
     service = found.service
     if service is None and context is not None and context.asked == "service" \
             and intent not in ("greeting", "human"):

@@ -150,7 +150,10 @@ SERVICES: dict[str, Family] = {
         [
             (r"\bcerraj\w*", 6),
             (r"\bcerraduras?\b", 5),
-            ((r"\bllaves?\b(?!\s+(?:termica|de\s+paso|de\s+luz|mezcladora|monocomando"
+            # not the valve shut or the main switch: "cerré la llave", "la llave general"
+            ((r"(?<!cerre\sla\s)(?<!corte\sla\s)(?<!cerro\sla\s)(?<!corto\sla\s)(?<!cerramos\sla\s)"
+              r"(?<!cortamos\sla\s)(?<!baje\sla\s)(?<!bajo\sla\s)"
+              r"\bllaves?\b(?!\s+(?:general|termica|de\s+paso|de\s+luz|mezcladora|monocomando"
              r"|(?:de\s+(?:la\s+|el\s+|del\s+)?)?(?:ducha|bacha|lavatorio|pileta|bidet|banadera|agua|cocina"
              r"|bano|lavadero)\b))"), 2),
             (r"\bcombinado\b", 3),

@@ -239,6 +239,13 @@ CALM = re.compile(
     r"|\bno\s+corre\s+apuro\b|\bcon\s+tiempo\b|\bno\s+me\s+apura\b|\bno\s+es\s+(?:una\s+)?emergencia\b"
     r"|\bno\s+(?:hay|tengo)\s+apuro\b|\bsin\s+prisa\b|\bno\s+(?:hay|tengo)\s+prisa\b"
 )
+# water still coming after the valve: "cerré la llave y sigue saliendo"
+STILL_RUNNING = re.compile(
+    r"\b(?:sigue|siguen|todavia|aun)\s+(?:\w+\s+){0,2}?(?:saliendo|cayendo|tirando|perdiendo|goteando|chorreando)\b"
+    r"|\bno\s+(?:para|paro|corta|corto)\b|\bigual\s+(?:sale|pierde|tira|cae|gotea)\b")
+# someone wanted now in the short word: "necesito alguien YA", "vengan ya"
+NOW_PLEA = re.compile(r"\b(?:alguien|vengan|venga|venir|manden|mandame|mandar|necesito|necesitamos)"
+                      r"\s+(?:\w+\s+)?ya\b(?!\s+(?:la|lo|las|los|el|cerre|corte|esta|se)\b)")
 # asked for soon, or pleaded: high, never by themselves an emergency
 HIGH = re.compile(
     r"\burgen\w*|\blo\s+antes\s+posible\b|\bcuanto\s+antes\b|\basap\b|\bya\s+mismo\b|\bahora\s+mismo\b"
@@ -331,10 +338,20 @@ def dangers_now(text: str) -> set[str]:
     return kinds
 
 
-def classify_urgency(text: str, intent: str, is_today: bool) -> str | None:
-    """emergency / high / normal for new jobs (None for other intents unless there is danger)."""
+def classify_urgency(text: str, intent: str, is_today: bool,
+                     shut_off: frozenset[str] = frozenset()) -> str | None:
+    """emergency / high / normal for new jobs (None for other intents unless there is danger).
+
+    `shut_off`: what the writer says they already shut off (`message_kinds.already_shut_off`).
+    Water already shut off at the valve, with nothing said still running and no hurry asked
+    ("se rompió un caño pero ya cerré la llave de paso, ¿cuándo pueden venir?"), is a repair:
+    the damage has stopped. With a hurry ("cerré la llave pero necesito alguien YA") the house
+    is left without water, and it stays what the water made it."""
     dangers = dangers_now(text)
     calm = bool(CALM.search(text))
+    if dangers == {"water"} and "valve" in shut_off and not HIGH.search(text) \
+            and not NOW_PLEA.search(text) and not STILL_RUNNING.search(text):
+        dangers = set()
     if dangers & LIFE_SAFETY or (dangers and not calm):
         return "emergency" if intent in ("new_job", "other", "greeting") else None
     if intent != "new_job":

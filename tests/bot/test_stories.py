@@ -520,13 +520,15 @@ class Story:
 
     # -- invariants, checked after every step of every story ------------------------------------
 
-    def quiet_conversations(self) -> set[int]:
-        """Conversations a person has right now: the bot must not speak in them."""
+    def quiet_conversations(self) -> dict[int, bool]:
+        """Conversations a person has right now, or that wait for one: the bot must not speak in
+        them (conversation id -> whether a person took it; one waiting may only hear an
+        emergency's answer)."""
         from flows import handover
 
         now = datetime.now(UTC)
         with self.h.db.org_session(self.h.org_id) as s:
-            return {c.id for c in s.scalars(select(Conversation))
+            return {c.id: c.human_takeover for c in s.scalars(select(Conversation))
                     if c.human_takeover or handover.waiting(c, now)}
 
     def last_message_id(self) -> int:
@@ -535,8 +537,8 @@ class Story:
         with self.h.db.org_session(self.h.org_id) as s:
             return s.scalar(select(func.max(Message.id))) or 0
 
-    def check_invariants(self, since: int, quiet: set[int], where: str) -> None:
-        from core.models import Direction, Invoice, Message, Role, User
+    def check_invariants(self, since: int, quiet: dict[int, bool], where: str) -> None:
+        from core.models import Direction, Invoice, Job, Message, Role, Urgency, User
 
         with self.h.db.org_session(self.h.org_id) as s:
             out = list(s.scalars(select(Message).where(
@@ -547,7 +549,10 @@ class Story:
             bursts: dict[int, set[str]] = {}
             for m in replies:
                 bursts.setdefault(m.conversation_id, set()).add(m.idempotency_key.split(":")[1])
-                assert m.conversation_id not in quiet, \
+                emergency = m.conversation_id in quiet and not quiet[m.conversation_id] and s.scalar(
+                    select(func.count(Job.id)).where(Job.source_conversation_id == m.conversation_id,
+                                                     Job.urgency == Urgency.EMERGENCY))
+                assert m.conversation_id not in quiet or emergency, \
                     f"{where}: the bot spoke while a person had the conversation: {m.body!r}"
             for conversation_id, ids in bursts.items():
                 inbound = s.scalar(select(func.count(func.distinct(Message.burst_id))).where(

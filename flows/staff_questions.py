@@ -33,13 +33,15 @@ def is_question(text: str) -> bool:
     return "?" in text or bool(_ASKS.search(said))
 
 
-def forward(turn: Turn) -> list[Reply] | None:
-    """Pass a technician's question to the office; None when it is no question or nobody is
-    there to ask."""
+def forward(turn: Turn, *, request: bool = False) -> list[Reply] | None:
+    """Pass a technician's question (or, with `request`, what they ask of the office in any
+    words: "solo no lo saco, necesito una mano") to the office; None when it is no question or
+    nobody is there to ask."""
     c = turn.conversation
     if c.role is ConversationRole.CUSTOMER:
         return _customer_question(turn)
-    if c.role is not ConversationRole.TECHNICIAN or not turn.text or not is_question(turn.text):
+    if c.role is not ConversationRole.TECHNICIAN or not turn.text \
+            or not (request or is_question(turn.text)):
         return None
     name = turn.user.name if turn.user else (c.profile_name or es_ar.readable_phone(c.phone))
     office = turn.tell_staff(texts.render("staff_tech_question", name=name,
@@ -48,7 +50,7 @@ def forward(turn: Turn) -> list[Reply] | None:
     if not office:
         return None
     boss = es_ar.first_name(office[0].name) if len(office) == 1 else None
-    return [Text(texts.render("tech_question_passed", boss=boss))]
+    return [Text(texts.render("tech_question_passed", boss=boss, request=request))]
 
 
 CUSTOMER_QUESTION_WORDS = 3  # "¿qué?" or "¿y?" is confusion, not a question for the office

@@ -50,6 +50,7 @@ from core import es_ar, jobs, links
 from core.billing.period_reports import Period, asked_ahead, week_ahead
 from core.errors import DomainError
 from core.es_ar import clock, clock_hm, day_phrase, first_name, folded, weekday_date
+from core.identity.users import technicians
 from core.jobs.tracking import tracking_token, tracking_url
 from core.messaging import texts
 from core.messaging.replies import (
@@ -161,6 +162,14 @@ _ASKS_LEAVE = re.compile(
     r"|temprano|despues)\b"
     r"|\b(?:puedo|podria)\s+(?:tomarme|pedirme|faltar)\b|\bme\s+(?:lo\s+|la\s+)?puedo\s+tomar\b"
     r"|\bme\s+puedo\s+(?:ir|retirar)\s+(?:\w+\s+)?(?:antes|temprano|mas\s+temprano)\b")
+# A hand asked for on the job: "solo no lo saco, necesito una mano", "¿puede venir Juan a darme una
+# mano?", "mandame a alguien que me ayude" — the office's to send, not work left unfinished
+_ASKS_HELP = re.compile(
+    r"\bnecesit\w*\s+(?:\w+\s+)?(?:una\s+mano|ayuda|refuerzo|ayudante|otro\s+tecnico|a\s+alguien)\b"
+    r"|\b(?:mand\w*|que\s+venga)\s+(?:a\s+)?(?:alguien|otro|uno\s+mas)\s+(?:\w+\s+)?(?:que\s+me\s+)?(?:ayud|de\s+una\s+mano|a\s+ayud)\w*"
+    r"|\bsolo\s+no\s+(?:lo\s+|la\s+)?(?:saco|puedo|llego|termino)\b|\bentre\s+dos\b")
+# "¿puede venir Juan?": a colleague named to come (checked against the team)
+_COLLEAGUE_TO_COME = re.compile(r"\b(?:puede|podra|podria|pueden|que)\s+(?:venir|venga)\s+(?:el\s+|la\s+)?(\w+)")
 # "anotalo", "dejalo anotado", "agregalo al trabajo": a line for the visit's history
 _NOTE_IT = re.compile(r"\b(?:anota(?:lo|la|los|las|me)?|dejalo\s+anotado|agrega(?:lo|la)\s+al\s+(?:trabajo|laburo)"
                       r"|toma\s+nota)\b", re.IGNORECASE)
@@ -172,6 +181,12 @@ _STILL_WORKING = re.compile(
     r"|sigo\s+(?:aca|con\s+(?:eso|esto|el\s+laburo|el\s+trabajo)))\b")
 
 
+def _colleague_asked(turn: Turn, said: str) -> bool:
+    team = {folded(first_name(user.name) or "") for user in technicians(turn.session)
+            if user.id != turn.user.id}
+    return any(m.group(1) in team for m in _COLLEAGUE_TO_COME.finditer(said))
+
+
 def aside(turn: Turn) -> list[Reply] | None:
     """What a technician says that is none of the day's notices, whatever the model read: how
     the work goes, or leave asked of the office. None for anything else."""
@@ -179,6 +194,9 @@ def aside(turn: Turn) -> list[Reply] | None:
             or turn.in_flow(FLOW_DONE):
         return None
     said = folded(turn.text)
+    if (door := technician_absent.given_up_at_the_door(turn, turn.text or "")) is not None:
+        # after "nadie abre": "ya van 15 min, me voy, anotá que no estaba" gives the visit up
+        return _act(turn, "cannot", door, text=turn.text or "", result=turn.result, eta=None)
     if _STILL_WORKING.search(said) and not _DONE_NOW.search(said) \
             and (working := [job for job in turn.open_jobs if job.status is S.ON_SITE]):
         # "ya casi termino, estoy probando q no pierda": how it goes, not a close nor a miss
@@ -194,6 +212,10 @@ def aside(turn: Turn) -> list[Reply] | None:
         customer = first_name(job.customer.name if job.customer else None) or THE_CUSTOMER
         return [Text(texts.render("tech_noted", number=job.number, customer=customer,
                                   note=es_ar.shortened(note or turn.text, 300)))]
+    if (_ASKS_HELP.search(said) or _colleague_asked(turn, said)) \
+            and any(job.status is S.ON_SITE for job in turn.open_jobs):
+        # "es un tablero trifásico hecho un desastre, solo no lo saco, necesito una mano"
+        return staff_questions.forward(turn, request=True)
     if _ASKS_LEAVE.search(said):
         # "¿puedo arrancar más tarde mañana?": the office's to agree, never a change made on
         # its own nor the agenda read back

@@ -45,16 +45,23 @@ _NOBODY_HOME = re.compile(
     r"|atendieron|abrieron|contestaron)\b|\bnadie\s+(?:me\s+)?(?:atiende|abre|contesta|atendio|abrio)\b"
     r"|\bsin\s+(?:atender|abrir|contestar)\b"
     r"|\bno\s+(?:hay|habia|estaba|esta)\s+nadie\b|\bno\s+(?:estaba|esta)\s+(?:el|la)\s+(?:cliente|senora|senor|duen[oa])\b"
+    # "ponele que no estaba", "toqué y no estaban": not home, said on its own
+    r"|\bno\s+(?:estaba|estaban|esta|estan)\b(?=\s*(?:$|[.,;!?\n]|y\b|asi\b|nadie\b))"
+    r"|\btoc\w*\s+(?:el\s+)?timbre\s+y\s+nada\b"
 )
 
 
 # Given up on the door ("no había nadie, me fui", "esperé 20 minutos", "me voy", "pasalo para
 # otro día"), as opposed to standing at it ("estoy en la puerta y no me atiende nadie")
 _GAVE_UP = re.compile(
-    r"\bme\s+(?:voy|fui|retiro|vuelvo|rajo|las\s+tomo|muevo)\b|\bya\s+me\s+(?:fui|voy)\b"
+    r"(?<!\bsi\sno\s)\bme\s+(?:voy|fui|retiro|vuelvo|rajo|las\s+tomo|muevo)\b|\bya\s+me\s+(?:fui|voy)\b"
     r"|\bno\s+(?:habia|estaba|hubo)\b|\bespere\b|\bsigo\s+(?:con|viaje|camino)\b|\bpaso\s+a\s+(?:otro|lo\s+de)\b"
     r"|\bpas(?:alo|ala|amos)\b|\breprogram\w*|\botro\s+dia\b|\bvolvi\b|\bme\s+fui\b|\bde\s+nuevo\b"
-    r"|\bsigue\s+sin\b|\btodavia\s+(?:nada|nadie|no)\b|\bnada\b")
+    r"|\bsigue\s+sin\b|\btodavia\s+(?:nada|nadie|no)\b|\bnada\b(?<!\btimbre\sy\snada)(?<!\bllame\sy\snada)")
+# Work told as begun or done, beside the words of a door nobody opens ("le cambié el cuerito
+# pero no está la dueña para pagarme"): that visit happened
+_WORK_BEGUN = re.compile(
+    r"\b(?:termin|empec|arregl|cambi|instal|destap|repar|revis|cobr|hice|hicimos|deje\s+(?:andando|funcionando))\w*")
 DOOR_WAIT = timedelta(hours=3)  # a second "nadie abre" within this gives up on the visit
 
 
@@ -67,6 +74,19 @@ def first_knock(turn: Turn, job: Job, text: str, asked: date | None) -> bool:
         return False
     return not any((event.data or {}).get("door") for event in
                    jobs.notes_since(turn.session, job.id, turn.now - DOOR_WAIT))
+
+
+def given_up_at_the_door(turn: Turn, text: str) -> Job | None:
+    """The visit whose door the technician stood at (told so within DOOR_WAIT) and now gives up
+    on ("ya van 15 minutos, me voy, anotá que no estaba"), whatever else the words look like (a
+    note to take, a question): None when no door is waiting or the words do not give it up."""
+    said = es_ar.folded(text)
+    if not (_GAVE_UP.search(said) or _NOBODY_HOME.search(said)) or _WORK_BEGUN.search(said):
+        return None
+    at_door = [job for job in turn.open_jobs if job.status in (*NOT_STARTED, S.ON_SITE)
+               and any((event.data or {}).get("door") for event in
+                       jobs.notes_since(turn.session, job.id, turn.now - DOOR_WAIT))]
+    return at_door[0] if len(at_door) == 1 else None
 
 
 def at_the_door(turn: Turn, job: Job, text: str) -> list[Reply]:
@@ -107,9 +127,12 @@ def never_got_there(job: Job, text: str) -> str | None:
     """Why a visit not begun is not happening: "nobody_home" (at the door, nobody opened) or
     "not_going" (not getting there); None when the visit was begun or the words tell of work
     begun (then it is a follow-up)."""
+    said = es_ar.folded(text)
+    if job.status is S.ON_SITE:
+        # "llegué", then nobody opens: the arrival was at the door, and nothing was begun
+        return "nobody_home" if _NOBODY_HOME.search(said) and not _WORK_BEGUN.search(said) else None
     if job.status not in NOT_STARTED:
         return None
-    said = es_ar.folded(text)
     if _NOBODY_HOME.search(said):
         return "nobody_home"
     return "not_going" if _NOT_GETTING_THERE.search(said) else None
@@ -121,6 +144,8 @@ def move_visit(turn: Turn, job: Job, why: str, reason: str, asked: date | None,
     without one it waits for the office, pending, with the reason on its history."""
     if job.status is S.EN_ROUTE:
         jobs.transition(turn.session, job.id, S.SCHEDULED, turn.actor, note=reason or None)
+    elif job.status is S.ON_SITE:  # "llegué", and then nobody opened
+        jobs.transition(turn.session, job.id, S.PENDING, turn.actor, note=reason or "no había nadie")
     customer = first_name(job.customer.name if job.customer else None) or THE_CUSTOMER
     if start is not None:
         jobs.schedule(turn.session, job.id, start, start + DEFAULT_DURATION, turn.actor)
@@ -128,7 +153,8 @@ def move_visit(turn: Turn, job: Job, why: str, reason: str, asked: date | None,
         notified = tell_customer(turn, job, "customer_visit_moved", when=when, why=why)
         return [Text(texts.render("tech_visit_moved", number=job.number, when=when,
                                   customer=customer, notified=notified))]
-    jobs.transition(turn.session, job.id, S.PENDING, turn.actor, note=reason or "no llegó")
+    if job.status is not S.PENDING:
+        jobs.transition(turn.session, job.id, S.PENDING, turn.actor, note=reason or "no llegó")
     notified = tell_customer(turn, job, "customer_visit_moved", when=None, why=why)
     _tell_office(turn, job, reason, why)
     asked_text = es_ar.day_phrase(asked, turn.today) if asked else None

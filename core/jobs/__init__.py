@@ -29,7 +29,8 @@ TRANSITIONS: dict[JobStatus, frozenset[JobStatus]] = {
     S.PENDING: frozenset({S.SCHEDULED, S.CANCELLED}),
     S.SCHEDULED: frozenset({S.EN_ROUTE, S.ON_SITE, S.PENDING, S.NEEDS_FOLLOWUP, S.CANCELLED}),
     S.EN_ROUTE: frozenset({S.ON_SITE, S.SCHEDULED, S.NEEDS_FOLLOWUP, S.CANCELLED}),
-    S.ON_SITE: frozenset({S.COMPLETED, S.NEEDS_FOLLOWUP}),
+    # back to the office when nobody opened the door after all (nothing was begun)
+    S.ON_SITE: frozenset({S.COMPLETED, S.NEEDS_FOLLOWUP, S.PENDING}),
     S.NEEDS_FOLLOWUP: frozenset({S.SCHEDULED, S.CANCELLED}),
     S.COMPLETED: frozenset({S.INVOICED}),
     S.INVOICED: frozenset({S.PAID}),

@@ -37,6 +37,7 @@ from core.models import (
 )
 from flows import prices, technician_absent
 from flows.buttons import DoneTap
+from flows.job_lookup import names_job
 from flows.steps import Flow, Step
 from flows.technician_jobs import (
     ACTIONS,
@@ -72,6 +73,16 @@ def _visit_phrase(start: datetime) -> str:
 # ---- done: summary, then confirm or cancel -------------------------------------------------
 
 def start_done(turn: Turn, job: Job, text: str, result: Extraction | None) -> list[Reply]:
+    then: dict = {}
+    if others := _other_jobs_named(turn, job, text):
+        # "terminé lo de García, 38 lucas / y de paso lo de Pérez, el enchufe, 9 lucas": each
+        # customer is billed their own work — this summary first, the other's after its OK
+        own, rest = _split_by_job(text, job, others)
+        if own is None:
+            return [Text(texts.render("tech_done_one_at_a_time", number=job.number,
+                                      other=others[0].number))]
+        text, result = own, None
+        then = {"then_job_id": others[0].id, "then_text": rest}
     amount = result.amount if result is not None else None
     if amount is None:
         amount = parse_stated_amount(text)
@@ -87,8 +98,38 @@ def start_done(turn: Turn, job: Job, text: str, result: Extraction | None) -> li
     # technician sees it was not added and how to say the total with it
     plus_vat = es_ar.pesos((summary.total * VAT).quantize(Decimal(1))) \
         if _PLUS_VAT.search(fold_aligned(text)) and summary.stated_amount is not None else None
-    return TECH_DONE.start(turn, **_summary_slots(job, summary, text), paid_on_site=paid,
+    return TECH_DONE.start(turn, **_summary_slots(job, summary, text), paid_on_site=paid, **then,
                            body=_summary_body(summary, job.number, customer, paid, plus_vat))
+
+
+def _other_jobs_named(turn: Turn, job: Job, text: str) -> list[Job]:
+    """The technician's other open visits, of other customers, that the words name."""
+    return [other for other in turn.open_jobs
+            if other.id != job.id and other.customer_id != job.customer_id
+            and other.status in (S.SCHEDULED, S.EN_ROUTE, S.ON_SITE) and names_job(other, text)]
+
+
+# Where a message turns to another visit: a new line or sentence, or "y de paso", "después"
+_PARTS = re.compile(r"\n+|(?<=[.;!?])\s+|,?\s+(?=y\s+(?:de\s+paso|despues|tambien|aparte)\b)")
+
+
+def _split_by_job(text: str, job: Job, others: list[Job]) -> tuple[str | None, str]:
+    """(this visit's words, the other visits' words): a part that names another visit is the
+    other's, one that names none ("los dos me pagaron en efectivo") goes to both. None for this
+    visit's words when no part is its own (both named in one breath)."""
+    own, rest = [], []
+    for part in (p.strip() for p in _PARTS.split(text or "")):
+        if not part:
+            continue
+        theirs = any(names_job(other, part) for other in others)
+        if theirs and names_job(job, part):
+            return None, text
+        (rest if theirs else own).append(part)
+        if not theirs and not names_job(job, part):
+            rest.append(part)
+    if not any(names_job(job, part) for part in own) and not parse_stated_amount("\n".join(own)):
+        return None, text
+    return "\n".join(own), "\n".join(rest)
 
 
 # "12 mil + iva", "15 lucas más IVA", "iva aparte"
@@ -213,9 +254,16 @@ def _corrected(turn: Turn) -> bool:
 
 
 def _finish_done(turn: Turn) -> list[Reply]:
+    then_id, then_text = turn.slots.get("then_job_id"), turn.slots.get("then_text")
     if turn.slots.get("decision") == "yes":
-        return _confirm_done(turn, turn.slots["job_id"])
-    return _cancel_done(turn)
+        replies = _confirm_done(turn, turn.slots["job_id"])
+    else:
+        replies = _cancel_done(turn)
+    if then_id and (other := own_job(turn, then_id)) is not None \
+            and other.status in (S.SCHEDULED, S.EN_ROUTE, S.ON_SITE):
+        # the other visit told in the same message: its own summary now
+        replies += start_done(turn, other, then_text or "", None)
+    return replies
 
 
 def done_tapped(turn: Turn, tap: DoneTap) -> list[Reply]:

@@ -46,7 +46,8 @@ Schema (a file holds one story, or a list of stories)::
         expect_job: {count: 1, status: scheduled, urgency: emergency, service: gas, rating: 5,
                      description_contains: "...", description_not_contains: "..."}  # str or list
         expect_conversation: {of: customer, needs_person: true, flow: null, human_takeover: true, misses: 0}
-        expect_invoice: {count: 1, status: authorized, letter: B, paid: true, balance: 0}
+        expect_invoice: {count: 1, status: authorized, letter: B, paid: true, balance: 0,
+                         total: 15000, customer: Marta García}   # the newest invoice
 
 `expect_job` looks at the newest job (and counts them all); the harness runs the burst clock and
 the worker until idle after every step.
@@ -505,6 +506,13 @@ class Story:
                 assert (invoice.paid_at is not None) == expect["paid"], f"{where}: paid_at"
             if "balance" in expect:
                 assert invoice_balance(s, invoice) == Decimal(str(expect["balance"]))
+            if "total" in expect:
+                assert invoice.total == Decimal(str(expect["total"])), f"{where}: total {invoice.total}"
+            if "customer" in expect:
+                from core.models import Customer
+
+                name = s.get(Customer, invoice.customer_id).name
+                assert name == expect["customer"], f"{where}: invoice to {name}"
 
     def check_conversation(self, expect: dict, where: str, everything: str) -> None:
         wa_id = self.who(expect.get("of"))

@@ -203,11 +203,68 @@ def _without_line(slots: dict, named: str) -> WorkSummary | None:
                                                            Decimal("0.00")))
 
 
+# The customer has not paid yet, or pays later and otherwise ("no me pagó todavía, dijo que te
+# paga por Mercado Pago", "te transfiere a la noche")
+_NOT_PAID_YET = re.compile(
+    r"\b(?:no|todavia\s+no|aun\s+no)\s+(?:me\s+|nos\s+|te\s+)?(?:lo\s+)?(?:pago|pagaron|abono|dio|transfirio)\b"
+    r"|\b(?:te|les|nos)\s+(?:paga|transfiere|deposita|abona|manda\s+la\s+plata)\b"
+    r"|\bpaga\s+(?:despues|mas\s+tarde|a\s+la\s+noche|manana|con\s+el\s+link|por\s+(?:el\s+)?link"
+    r"|(?:por|con|x)\s+(?:mercado\s*pago|mp|transferencia))\b|\bsin\s+cobrar\b")
+# Cash for part of it: "me dio 30 en efectivo, el resto lo transfiere"
+_CASH = re.compile(r"\b(?:efectivo|cash|billetes?|en\s+mano)\b")
+
+
+def _payment_said(turn: Turn, said: str) -> bool:
+    """While the summary waits, how the customer paid told after it ("ah, me pagó en efectivo",
+    "no me pagó todavía, paga por Mercado Pago", "me dio 30 en efectivo, el resto lo
+    transfiere"): the summary again with it, for the OK. False when the words tell no payment."""
+    s = turn.slots
+    total = Decimal(s.get("total") or "0")
+    if total <= 0:
+        return False
+    paid, part = s.get("paid_on_site"), None
+    if _CASH.search(said) and (cash := _cash_part(turn.text or "", total)) is not None and cash < total:
+        paid, part = "part", cash
+    elif _NOT_PAID_YET.search(said):
+        paid = None
+    elif (told := paid_on_site(turn.text or "")) is not None:
+        paid = told
+    else:
+        return False
+    job = turn.session.get(Job, s["job_id"])
+    customer = job.customer.name if job is not None and job.customer else None
+    summary = WorkSummary(lines=[Line(item_id=line["item_id"], description=line["description"],
+                                      quantity=Decimal(line["quantity"]),
+                                      unit_price=Decimal(line["unit_price"]),
+                                      fitted=Decimal(line["amount"])) for line in s.get("lines") or []],
+                          unmatched=[], total=total)
+    turn.save(paid_on_site=paid, paid_part=str(part) if part is not None else None,
+              body=_summary_body(summary, s["job_number"], customer, paid, part=part))
+    return True
+
+
+def _cash_part(text: str, total: Decimal) -> Decimal | None:
+    """The cash handed over, from "me dio 30 en efectivo" (30 thousand, at a total of 52
+    thousand: in lunfardo the thousands go unsaid) or "me dio $30.000"."""
+    value = parse_stated_amount(text)
+    if value is None:
+        value = next((parse_digits(found.group()) for found in DIGIT_NUMBER.finditer(text)
+                      if parse_digits(found.group())), None)
+    if not value or value <= 0:
+        return None
+    value = Decimal(str(value))
+    if value < 1000 <= total:
+        value *= 1000
+    return value
+
+
 def _corrected(turn: Turn) -> bool:
     """The summary changed by a typed correction, saved for the step to ask again; False when
     the message changes nothing (it is then a miss, as before)."""
     s, text = turn.slots, turn.text or ""
     said = es_ar.folded(text)
+    if _payment_said(turn, said):
+        return True
     amount = turn.result.amount if turn.result is not None and turn.result.amount else None
     if amount is None:
         amount = parse_stated_amount(text)
@@ -299,10 +356,11 @@ def _summary_slots(job: Job, summary: WorkSummary, text: str) -> dict:
 
 
 def _summary_body(summary: WorkSummary, number: int, customer: str | None,
-                  paid: str | None = None, plus_vat: str | None = None) -> str:
+                  paid: str | None = None, plus_vat: str | None = None,
+                  part: Decimal | None = None) -> str:
     """The confirmation, within WhatsApp's 1024 characters: the last lines fold into one."""
     lines = summary.lines
-    body = render_work_summary(summary, number, customer, paid, plus_vat)
+    body = render_work_summary(summary, number, customer, paid, plus_vat, part)
     for keep in range(len(lines) - 1, -1, -1):
         if len(body) <= MAX_INTERACTIVE_BODY:
             return body
@@ -313,7 +371,8 @@ def _summary_body(summary: WorkSummary, number: int, customer: str | None,
                       confidence=min(line.confidence for line in rest))
         unmatched = [short(u, 40) for u in summary.unmatched[:3]]
         body = render_work_summary(replace(summary, lines=[*lines[:keep], folded],
-                                           unmatched=unmatched), number, customer, paid, plus_vat)
+                                           unmatched=unmatched), number, customer, paid, plus_vat,
+                                   part)
     return body if len(body) <= MAX_INTERACTIVE_BODY else body[: MAX_INTERACTIVE_BODY - 1] + "…"
 
 
@@ -329,7 +388,7 @@ def _confirm_done(turn: Turn, job_id: int) -> list[Reply]:
         clear(conversation)
         return [wrong_state(job)]
     summary = {key: slots.get(key) for key in
-               ("lines", "total", "stated_amount", "unmatched", "said", "paid_on_site")}
+               ("lines", "total", "stated_amount", "unmatched", "said", "paid_on_site", "paid_part")}
     try:
         with turn.session.begin_nested():
             if visit_only:
@@ -357,7 +416,8 @@ def _confirm_done(turn: Turn, job_id: int) -> list[Reply]:
                 # Never charge other than what the technician confirmed.
                 raise ChargeMismatch(f"la factura daría {es_ar.pesos(invoice.total)} y "
                                      f"confirmaste {es_ar.pesos(Decimal(summary['total']))}")
-            collected = _collected_on_site(turn, invoice, summary.get("paid_on_site"))
+            collected = _collected_on_site(turn, invoice, summary.get("paid_on_site"),
+                                           summary.get("paid_part"))
             if invoice.status in (InvoiceStatus.PENDING, InvoiceStatus.INTERNAL):
                 invoicing.request_issue(turn.session, invoice.id)
             waits_for_id = invoice.status is InvoiceStatus.DRAFT
@@ -371,7 +431,7 @@ def _confirm_done(turn: Turn, job_id: int) -> list[Reply]:
     if not visit_only:
         tell_customer(turn, job, "customer_thanks", number=job.number)
     customer = (job.customer.name if job.customer else None) or THE_CUSTOMER
-    if summary.get("paid_on_site") and not collected:
+    if summary.get("paid_on_site") in ("cash", "transfer") and not collected:
         # a transfer the office must see arrive, or cash on an invoice that waits for the
         # customer's ID: the inbox staff hear it, with where to record it
         turn.tell_staff(texts.render(
@@ -385,17 +445,22 @@ def _confirm_done(turn: Turn, job_id: int) -> list[Reply]:
                               visit_only=visit_only))]
 
 
-def _collected_on_site(turn: Turn, invoice, paid: str | None) -> bool:
+def _collected_on_site(turn: Turn, invoice, paid: str | None, part: str | None = None) -> bool:
     """Cash the technician says they took in full is recorded on the invoice (it then reaches
-    the customer settled, never with the ways to pay); a transfer is the office's to confirm."""
-    if paid != "cash" or invoice.status not in OPEN_INVOICE or invoice.total <= 0:
+    the customer settled, never with the ways to pay); a transfer is the office's to confirm.
+    Cash for a part of it is recorded too, and the customer is asked for the rest; False then,
+    since the invoice is not settled."""
+    if paid not in ("cash", "part") or invoice.status not in OPEN_INVOICE or invoice.total <= 0:
+        return False
+    amount = invoice.total if paid == "cash" else Decimal(part or "0")
+    if amount <= 0 or amount > invoice.total:
         return False
     who = first_name(turn.user.name) if turn.user else None
-    record_manual_payment(turn.session, invoice, method=PaymentMethod.CASH, amount=invoice.total,
+    record_manual_payment(turn.session, invoice, method=PaymentMethod.CASH, amount=amount,
                           actor=turn.actor, now=turn.now,
                           note=f"Cobrado en efectivo por {who} en el lugar" if who else
                           "Cobrado en efectivo en el lugar")
-    return True
+    return paid == "cash"
 
 
 def _done_note(summary: dict) -> str:

@@ -321,7 +321,8 @@ def _quantity_text(quantity: Decimal) -> str | None:
 
 
 def render_work_summary(summary: WorkSummary, job_number: int, customer_name: str | None,
-                        paid: str | None = None, plus_vat: str | None = None) -> str:
+                        paid: str | None = None, plus_vat: str | None = None,
+                        part: Decimal | None = None) -> str:
     """The message that asks the technician to confirm the lines before invoicing (`plus_vat`:
     the total with IVA, when "+ iva" was said and not added)."""
     lines = [{"description": line.description, "quantity": _quantity_text(line.quantity),
@@ -343,5 +344,7 @@ def render_work_summary(summary: WorkSummary, job_number: int, customer_name: st
         unsure=summary.unsure,
         doubtful=any(line.doubtful for line in summary.lines),
         paid=paid,
+        part=es_ar.pesos(part) if part is not None else None,
+        rest=es_ar.pesos(summary.total - part) if part is not None else None,
         plus_vat=plus_vat,
     )

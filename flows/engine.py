@@ -172,6 +172,34 @@ def handle_burst(
     return replies + answer
 
 
+# A burst's sentences: its messages, and the sentences in them
+_SENTENCES = re.compile(r"\n+|(?<=[.!?])\s+")
+
+
+def _request_and_question(turn: Turn) -> list[Reply] | None:
+    """A request for work with a question the bot cannot answer in the same burst ("quiero
+    cambiar el calefactor por uno de tiro balanceado / ¿el gasista es matriculado?"), read whole
+    as neither: the question goes to the office and the booking starts with the request, not
+    one of them dropped. None when the burst is not both."""
+    from flows import booking  # it imports this module's users
+
+    parts = [p.strip() for p in _SENTENCES.split(turn.text or "") if p.strip()]
+    questions = [p for p in parts if staff_questions.is_question(p)]
+    request = [p for p in parts if p not in questions]
+    if not questions or not request:
+        return None
+    said = "\n".join(request)
+    result = extract(said, turn.role.value, turn.now, org_context(turn.session, turn.org.id),
+                     turn.settings, turn.context)
+    if result.intent != "new_job" or result.service is None or (result.confidence or 0) < ASK_BELOW:
+        return None
+    asked = staff_questions.forward(replace(turn, text="\n".join(questions)))
+    if not asked:
+        return None
+    turn.conversation.misses = 0
+    return asked + booking.handle(replace(turn, text=said, result=result))
+
+
 def _danger_while_waiting(conversation: Conversation, burst: Burst) -> bool:
     """A customer waiting for a person writes of a danger now (a burst that says nothing new
     stays unanswered: the person will read it)."""
@@ -243,6 +271,10 @@ def _route(turn: Turn, parts: list[str]) -> list[Reply]:
             and turn.intent in ("job_status", "new_job", "other") \
             and (answer := status.for_someone_else(turn)) is not None:
         return answer  # "soy el hijo de Marta García, ¿a qué hora va el plomero?": her visit
+    if turn.role is CUSTOMER and not turn.conversation.flow and turn.intent in ("other", "new_job") \
+            and (clarify.unsure(turn) or turn.intent == "other") \
+            and (both := _request_and_question(turn)) is not None:
+        return both  # "quiero cambiar el calefactor / ¿el gasista es matriculado?": both
     if clarify.unsure(turn):
         return clarify.ask(turn)
     for spec in FLOWS:

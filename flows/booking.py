@@ -113,6 +113,8 @@ def start(turn: Turn) -> list[Reply]:
     c = turn.conversation
     # Photos or a contact card sent before the words ("¿de qué se trata?") join this booking.
     pending = {k: v for k, v in turn.slots.items() if k in photos.PENDING} if not c.flow else {}
+    if not c.flow and (given := _given_address(turn)) is not None:
+        pending["address"] = given  # "Córdoba 1650 piso 3" sent first, then the problem
     # Read before the slots are reset: "¿y destapar el inodoro?" follows a price given before.
     # A price asked only of a second job ("…y además quería que me pasen presupuesto para pintar")
     # is the office's to give with that job.
@@ -157,6 +159,20 @@ def start(turn: Turn) -> list[Reply]:
         # "¿hacen instalación de aires?" is a question: its "sí" first, then the rest
         replies[0] = prefixed(replies[0], texts.render("cust_yes_we_do"))
     return replies
+
+
+GIVEN_ADDRESS_KEPT = timedelta(hours=2)
+
+
+def _given_address(turn: Turn) -> dict | None:
+    """The address the customer sent before saying what they need (`engine._address_alone`),
+    if recent and the request names none of its own."""
+    given, at = turn.slots.get("given_address"), turn.slots.get("given_address_at")
+    if not given or not at or (turn.result.address is not None and turn.result.address.number):
+        return None
+    if turn.now - datetime.fromisoformat(at) > GIVEN_ADDRESS_KEPT:
+        return None
+    return given
 
 
 def _change_left(turn: Turn) -> str | None:

@@ -172,6 +172,56 @@ def handle_burst(
     return replies + answer
 
 
+# A person asked for in so many words ("quiero hablar con alguien", "que me llame una persona")
+_PERSON_WORDS = re.compile(
+    r"\b(?:persona|humano|operador\w*|encargad\w*|alguien|empleado|hablar\s+con|comunicar\w*\s+con"
+    r"|me\s+llam\w+|llam(?:ame|ame|enme|eme)|atiend\w+)\b")
+
+
+def _answer_read_as_person(turn: Turn) -> bool:
+    """The answer to the flow's question, read as asking for a person: an address given with
+    someone else's phone and "coordinen con ella" ("Bulnes 845 / ella se llama Sofía, el cel es
+    11 5555 0298 / coordinen con ella el horario") is the address asked for, not a hand-over.
+    Only when the model is unsure and the words never ask for a person outright."""
+    asked = turn.context.asked
+    result = turn.result
+    if turn.intent != "human" or asked is None or (result.confidence or 0) >= 0.8 \
+            or _PERSON_WORDS.search(es_ar.folded(turn.text or "")):
+        return False
+    return ((asked == "address" and result.address is not None)
+            or (asked == "day" and (result.date is not None or result.window is not None))
+            or (asked == "name" and result.name is not None))
+
+
+# Words beside an address that say nothing more ("hola", "es en", "piso 3 dto B")
+_ADDRESS_FILLER = frozenset({
+    "hola", "buenas", "buen", "dia", "dias", "tardes", "noches", "es", "en", "la", "el", "calle",
+    "av", "avenida", "nro", "n", "no", "numero", "al", "piso", "dto", "depto", "departamento",
+    "dpto", "timbre", "entre", "y", "esquina", "barrio", "de", "del", "mi", "direccion", "casa",
+    "ok"
+})
+GIVEN_ADDRESS = "given_address"  # (the conversation's slot) an address sent before any request
+
+
+def _address_alone(turn: Turn) -> list[Reply] | None:
+    """A customer's burst that is only an address, before saying what they need ("Córdoba
+    1650 piso 3 dto B"): kept for the booking that follows, and what they need asked — not "no
+    te entendí", and not the address asked again once they say it. None for anything else."""
+    r = turn.result
+    if r.address is None or not r.address.number or r.service or turn.open_jobs \
+            or r.intent not in ("other", "new_job", "greeting"):
+        return None
+    said = set(es_ar.folded(turn.text or "").replace(",", " ").replace(".", " ").split())
+    address_words = set(es_ar.folded(" ".join(
+        p for p in (r.address.street, r.address.number, r.address.unit, r.address.locality) if p)).split())
+    if said - address_words - _ADDRESS_FILLER - {w for w in said if w.isdigit() or len(w) <= 1}:
+        return None
+    turn.conversation.misses = 0
+    turn.save(**{GIVEN_ADDRESS: r.address.model_dump(), "given_address_at": turn.now.isoformat()})
+    where = " ".join(p for p in (r.address.street, r.address.number) if p)
+    return [Text(texts.render("cust_address_first", address=where, name=turn.first_name))]
+
+
 # A burst's sentences: its messages, and the sentences in them
 _SENTENCES = re.compile(r"\n+|(?<=[.!?])\s+")
 
@@ -225,6 +275,9 @@ def _route(turn: Turn, parts: list[str]) -> list[Reply]:
     """Steps 4 to 7: a global command, the clarifying question, the first flow, the fallbacks."""
     from flows.registry import FLOWS  # the flows import this module for FlowSpec
 
+    if turn.intent in GLOBALS and _answer_read_as_person(turn):
+        # the booking's answer, as an address alone is read there
+        turn.result = turn.result.model_copy(update={"intent": "new_job", "confidence": 1.0})
     if turn.intent in GLOBALS:
         return GLOBALS[turn.intent](turn)
     if turn.role is CUSTOMER and turn.tap is None and disputes_charge(es_ar.folded(turn.text or "")):
@@ -271,6 +324,9 @@ def _route(turn: Turn, parts: list[str]) -> list[Reply]:
             and turn.intent in ("job_status", "new_job", "other") \
             and (answer := status.for_someone_else(turn)) is not None:
         return answer  # "soy el hijo de Marta García, ¿a qué hora va el plomero?": her visit
+    if turn.role is CUSTOMER and not turn.conversation.flow and turn.tap is None \
+            and (given := _address_alone(turn)) is not None:
+        return given  # "Córdoba 1650 piso 3 dto B" and nothing else: kept for what comes
     if turn.role is CUSTOMER and not turn.conversation.flow and turn.intent in ("other", "new_job") \
             and (clarify.unsure(turn) or turn.intent == "other") \
             and (both := _request_and_question(turn)) is not None:

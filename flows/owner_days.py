@@ -143,7 +143,8 @@ def _visit_line(turn: Turn, job: Job, *, many: bool) -> dict:
     technician = job.technician
     return {"day": es_ar.weekday_date(start.date()).capitalize() if many else None,
             "time": es_ar.clock_hm(start), "number": job.number,
-            "customer": (es_ar.first_name(customer.name) or customer.phone) if customer else "cliente",
+            # the name in full: an owner knows customers by their surname ("lo de Paz")
+            "customer": (customer.name or customer.phone) if customer else "cliente",
             "service": SERVICE_LABELS.get(job.service, "trabajo"),
             "technician": es_ar.first_name(technician.name) if technician else None}
 

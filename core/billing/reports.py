@@ -61,7 +61,7 @@ CENT = Decimal("0.01")
 @dataclass(frozen=True)
 class AgendaItem:
     start: datetime  # local time of the organization
-    customer: str  # first name, or the whole name/phone when that is all there is
+    customer: str  # the name in full, or the phone when that is all there is
     service: Service
     technician: str | None  # first name; None when nobody is assigned yet
     job_number: int
@@ -288,7 +288,7 @@ def agenda(session: Session, day: date, zone: ZoneInfo | str, last: date | None 
     return [
         AgendaItem(
             start=r.scheduled_start.astimezone(zone),
-            customer=es_ar.first_name(r.name) or r.phone or "cliente",
+            customer=r.name or r.phone or "cliente",  # in full: an owner says "lo de Paz"
             service=Service(r.service),
             technician=es_ar.first_name(r.technician),
             job_number=r.number,

@@ -97,7 +97,7 @@ def test_the_owner_gets_the_daily_summary_once_at_the_chosen_hour(harness):
     text = _text(payload)
     assert f"Resumen del {WEEKDAYS[today.weekday()]} {today.day:02d}/{today.month:02d}" in text
     assert "✅ 1 trabajo terminado" in text
-    assert "Mañana: • 10:00 Marta — plomería (Carlos)" in text
+    assert "Mañana: • 10:00 Marta García — plomería (Carlos)" in text
 
     # The same hour again (a retried job, a second scheduler): nothing more goes out.
     assert send_daily_summaries(harness.db, harness.redis, harness.settings, now) == ids

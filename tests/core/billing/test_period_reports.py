@@ -147,8 +147,8 @@ def test_the_coming_week_lists_its_visits_day_by_day(pg_db):
         visits = agenda(s, ahead.first, "America/Argentina/Buenos_Aires", last=ahead.last)
     assert render_agenda_ahead(ahead, visits, TODAY) == (
         "🗓️ Agenda de la semana que viene (7/12 al 13/12)\n"
-        "• Lunes 7/12 9:00 Marta — plomería (#2, sin técnico)\n"
-        "• Miércoles 9/12 14:00 Marta — plomería (#1, sin técnico)")
+        "• Lunes 7/12 9:00 Marta García — plomería (#2, sin técnico)\n"
+        "• Miércoles 9/12 14:00 Marta García — plomería (#1, sin técnico)")
     assert render_agenda_ahead(ahead, [], TODAY) == (
         "🗓️ Agenda de la semana que viene (7/12 al 13/12)\nNo hay visitas agendadas todavía.")
 

@@ -197,20 +197,20 @@ def test_tomorrows_agenda_in_order(pg_db, org):
     summary = _summary(pg_db, org_id)
     agenda = [(i.time_text, i.customer, i.service.value, i.technician) for i in summary.tomorrow]
     assert agenda == [
-        ("9:00", "Marta", "plumbing", "Carlos"),
+        ("9:00", "Marta García", "plumbing", "Carlos"),
         ("9:00", "+5491166660004", "gas", None),
-        ("14:00", "Luis", "electrical", "Carlos"),
-        ("23:30", "Ana", "locksmith", None),
+        ("14:00", "Luis Pérez", "electrical", "Carlos"),
+        ("23:30", "Ana Sosa", "locksmith", None),
     ]
     assert all(i.start.tzinfo is not None and i.start.utcoffset() == timedelta(hours=-3)
                for i in summary.tomorrow)
     text = report_texts.render_summary(summary)
     assert text.endswith(
         "Mañana:\n"
-        "• 9:00 Marta — plomería (Carlos)\n"
+        "• 9:00 Marta García — plomería (Carlos)\n"
         "• 9:00 +5491166660004 — gas (sin técnico)\n"
-        "• 14:00 Luis — electricidad (Carlos)\n"
-        "• 23:30 Ana — cerrajería (sin técnico)"
+        "• 14:00 Luis Pérez — electricidad (Carlos)\n"
+        "• 23:30 Ana Sosa — cerrajería (sin técnico)"
     )
 
 

@@ -222,8 +222,8 @@ def _address_alone(turn: Turn) -> list[Reply] | None:
     return [Text(texts.render("cust_address_first", address=where, name=turn.first_name))]
 
 
-# A burst's sentences: its messages, and the sentences in them
-_SENTENCES = re.compile(r"\n+|(?<=[.!?])\s+")
+# A burst's messages
+_SENTENCES = re.compile(r"\n+")
 
 
 def _request_and_question(turn: Turn) -> list[Reply] | None:
@@ -247,7 +247,11 @@ def _request_and_question(turn: Turn) -> list[Reply] | None:
     if not asked:
         return None
     turn.conversation.misses = 0
-    return asked + booking.handle(replace(turn, text=said, result=result))
+    replies = booking.handle(replace(turn, text=said, result=result))
+    if not replies:
+        return asked
+    # one message: the question passed on, then the booking's question (answered next)
+    return [steps.prefixed(replies[0], asked[0].body), *replies[1:]]
 
 
 def _danger_while_waiting(conversation: Conversation, burst: Burst) -> bool:

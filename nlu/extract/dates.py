@@ -116,6 +116,8 @@ _BARE_DAY = re.compile(
     rf"numeros|movimientos)\s+del)\s+(?P<d>{_DAYNUM_DIGITS})\b"
     r"(?!\s*(?:/|:|°|%|\.|,\d|hs\b|h\b|de\s+la|y\s+media|piso|ambientes?|cuotas?|anos|m2|metros|mil|"
     r"lucas|pesos|minutos|min\b))"
+    # the first one of a list, not the 1st: "el primero que tengas", "el primero q haya libre"
+    r"(?<!primero(?=\s+(?:que|q|qe|disponible|libre|de\s+la\s+lista|que\s+salga)\b))"
     # a flat, not a day: "el timbre es el 3 C" (not "el 3 a la mañana")
     r"(?!\s+(?:[b-h]|a(?!\s+(?:la|las|partir|eso|media|primera)\b))\b)"
 )

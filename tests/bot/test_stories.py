@@ -557,9 +557,12 @@ class Story:
             bursts: dict[int, set[str]] = {}
             for m in replies:
                 bursts.setdefault(m.conversation_id, set()).add(m.idempotency_key.split(":")[1])
-                emergency = m.conversation_id in quiet and not quiet[m.conversation_id] and s.scalar(
+                # a conversation waiting for a person hears only an emergency's answer: its job,
+                # or the booking of it under way (its address asked first)
+                emergency = m.conversation_id in quiet and not quiet[m.conversation_id] and (s.scalar(
                     select(func.count(Job.id)).where(Job.source_conversation_id == m.conversation_id,
                                                      Job.urgency == Urgency.EMERGENCY))
+                    or (s.get(Conversation, m.conversation_id).slots or {}).get("urgency") == "emergency")
                 assert m.conversation_id not in quiet or emergency, \
                     f"{where}: the bot spoke while a person had the conversation: {m.body!r}"
             for conversation_id, ids in bursts.items():

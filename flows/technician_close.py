@@ -188,13 +188,18 @@ def changes_summary(text: str | None) -> bool:
     return bool(_ADDS.search(said) or _RETOTALS.search(said) or _REMOVES.search(said))
 
 
+def _slot_lines(slots: dict) -> list[Line]:
+    """The summary's lines as the conversation keeps them (`_summary_slots`)."""
+    return [Line(item_id=line["item_id"], description=line["description"],
+                 quantity=Decimal(line["quantity"]), unit_price=Decimal(line["unit_price"]),
+                 fitted=Decimal(line["amount"])) for line in slots.get("lines") or []]
+
+
 def _without_line(slots: dict, named: str) -> WorkSummary | None:
     """The summary in `slots` without the one line whose words `named` (folded) says, the total
     down by its amount; None when no line, or more than one, is meant."""
     words = {w for w in named.split() if len(w) > 3}
-    lines = [Line(item_id=line["item_id"], description=line["description"],
-                  quantity=Decimal(line["quantity"]), unit_price=Decimal(line["unit_price"]),
-                  fitted=Decimal(line["amount"])) for line in slots.get("lines") or []]
+    lines = _slot_lines(slots)
     meant = [line for line in lines if words & set(es_ar.folded(line.description).split())]
     if len(meant) != 1 or len(lines) < 2:
         return None
@@ -233,11 +238,7 @@ def _payment_said(turn: Turn, said: str) -> bool:
         return False
     job = turn.session.get(Job, s["job_id"])
     customer = job.customer.name if job is not None and job.customer else None
-    summary = WorkSummary(lines=[Line(item_id=line["item_id"], description=line["description"],
-                                      quantity=Decimal(line["quantity"]),
-                                      unit_price=Decimal(line["unit_price"]),
-                                      fitted=Decimal(line["amount"])) for line in s.get("lines") or []],
-                          unmatched=[], total=total)
+    summary = WorkSummary(lines=_slot_lines(s), unmatched=[], total=total)
     turn.save(paid_on_site=paid, paid_part=str(part) if part is not None else None,
               body=_summary_body(summary, s["job_number"], customer, paid, part=part))
     return True

@@ -543,13 +543,18 @@ _CHARGE_DISPUTE = re.compile(
 # given before (a dispute when the message also names what is charged now)
 _QUOTED_BEFORE = re.compile(
     r"\b(?:me|nos)\s+(?:habian\s+|habia\s+)?(?:dicho|dijeron|dijo|cotizaron|cotizo|presupuestaron)\s+"
-    r"(?:que\s+(?:era|eran|salia|costaba)\s+)?(?:\$\s*)?\d+(?:[.,]\d+)?\s*(?:mil|lucas|k\b|pesos|por\b|\W*$)")
+    r"(?:(?:que|q)\s+(?:\w+\s+){0,5}?(?:era|eran|salia|costaba|cobraban|iba\s+a\s+salir)\s+)?(?:\$\s*)?"
+    r"\d+(?:[.,]\d+)?\s*(?:mil|lucas|k\b|pesos|por\b|\W*$|(?=\W*(?:y|pero|no|nomas|eh)\b))")
+# Paying refused, as it stands: "yo así no pago", "no pienso pagar otra visita"
+_REFUSES_TO_PAY = re.compile(
+    r"\b(?:asi\s+no\s+(?:le\s+|les\s+|te\s+)?pago|no\s+(?:pienso|voy\s+a)\s+pagar"
+    r"(?!\s+(?:con|por|en|x|al|de|ahora|hoy|todo\s+junto|hasta\s+el))|no\s+(?:le\s+|les\s+|te\s+)?pago\s+nada)\b")
 _CHARGED_NOW = re.compile(r"\bcobr\w*|\bfactur\w*|\brecibo\b|\blink\b")
 
 
 def disputes_charge(folded: str) -> bool:
     """Whether a customer says they were charged wrong (folded text)."""
-    if _CHARGE_DISPUTE.search(folded):
+    if _CHARGE_DISPUTE.search(folded) or _REFUSES_TO_PAY.search(folded):
         return True
     quoted = _QUOTED_BEFORE.search(folded)
     return quoted is not None and (

@@ -162,12 +162,20 @@ def start(turn: Turn) -> list[Reply]:
 
 
 GIVEN_ADDRESS_KEPT = timedelta(hours=2)
+# (the conversation's slots) an address sent before any request, and when
+GIVEN_ADDRESS, GIVEN_AT = "given_address", "given_address_at"
+
+
+def keep_given_address(turn: Turn, address: dict) -> None:
+    """Keep an address the customer sent before saying what they need (`engine._address_alone`)
+    for the booking that follows."""
+    turn.save(**{GIVEN_ADDRESS: address, GIVEN_AT: turn.now.isoformat()})
 
 
 def _given_address(turn: Turn) -> dict | None:
-    """The address the customer sent before saying what they need (`engine._address_alone`),
-    if recent and the request names none of its own."""
-    given, at = turn.slots.get("given_address"), turn.slots.get("given_address_at")
+    """The address kept by `keep_given_address`, if recent and the request names none of its
+    own."""
+    given, at = turn.slots.get(GIVEN_ADDRESS), turn.slots.get(GIVEN_AT)
     if not given or not at or (turn.result.address is not None and turn.result.address.number):
         return None
     if turn.now - datetime.fromisoformat(at) > GIVEN_ADDRESS_KEPT:

@@ -58,7 +58,7 @@ from flows.customer_job_change import tell_technician, visit
 from flows.customer_rating import FLOW_RATING
 from flows.turn import Notify, Turn, flow_active
 from flows.understood import understood
-from nlu.extract import extract, first_names, signals, spoken
+from nlu.extract import extract, first_names, says_danger, spoken
 from nlu.extract.message_kinds import (
     acknowledgement,
     asks_about_team,
@@ -69,7 +69,6 @@ from nlu.extract.message_kinds import (
     someone_else_receives,
     wrong_number,
 )
-from nlu.extract.urgency import dangers_now
 from nlu.intent.evaluate import ASK_BELOW
 from nlu.schema import OrgContext
 
@@ -200,13 +199,14 @@ _ADDRESS_FILLER = frozenset({
     "dpto", "timbre", "entre", "y", "esquina", "barrio", "de", "del", "mi", "direccion", "casa",
     "ok"
 })
-GIVEN_ADDRESS = "given_address"  # (the conversation's slot) an address sent before any request
 
 
 def _address_alone(turn: Turn) -> list[Reply] | None:
     """A customer's burst that is only an address, before saying what they need ("Córdoba
     1650 piso 3 dto B"): kept for the booking that follows, and what they need asked — not "no
     te entendí", and not the address asked again once they say it. None for anything else."""
+    from flows import booking  # it imports this module's users
+
     r = turn.result
     if r.address is None or not r.address.number or r.service or turn.open_jobs \
             or r.intent not in ("other", "new_job", "greeting"):
@@ -217,13 +217,13 @@ def _address_alone(turn: Turn) -> list[Reply] | None:
     if said - address_words - _ADDRESS_FILLER - {w for w in said if w.isdigit() or len(w) <= 1}:
         return None
     turn.conversation.misses = 0
-    turn.save(**{GIVEN_ADDRESS: r.address.model_dump(), "given_address_at": turn.now.isoformat()})
+    booking.keep_given_address(turn, r.address.model_dump())
     where = " ".join(p for p in (r.address.street, r.address.number) if p)
     return [Text(texts.render("cust_address_first", address=where, name=turn.first_name))]
 
 
 # A burst's messages
-_SENTENCES = re.compile(r"\n+")
+_LINES = re.compile(r"\n+")
 
 
 def _request_and_question(turn: Turn) -> list[Reply] | None:
@@ -233,7 +233,7 @@ def _request_and_question(turn: Turn) -> list[Reply] | None:
     one of them dropped. None when the burst is not both."""
     from flows import booking  # it imports this module's users
 
-    parts = [p.strip() for p in _SENTENCES.split(turn.text or "") if p.strip()]
+    parts = [p.strip() for p in _LINES.split(turn.text or "") if p.strip()]
     questions = [p for p in parts if staff_questions.is_question(p)]
     request = [p for p in parts if p not in questions]
     if not questions or not request:
@@ -259,8 +259,7 @@ def _danger_while_waiting(conversation: Conversation, burst: Burst) -> bool:
     stays unanswered: the person will read it)."""
     if conversation.role is not CUSTOMER:
         return False
-    text = "\n".join(i.text for i in burst.items if i.text)
-    return bool(text) and bool(dangers_now(signals(text, CUSTOMER.value).normalized))
+    return says_danger("\n".join(i.text for i in burst.items if i.text))
 
 
 def _when_closed(turn: Turn, answer: list[Reply]) -> list[Reply]:

@@ -182,9 +182,9 @@ _STILL_WORKING = re.compile(
 
 
 def _colleague_asked(turn: Turn, said: str) -> bool:
-    team = {folded(first_name(user.name) or "") for user in technicians(turn.session)
-            if user.id != turn.user.id}
-    return any(m.group(1) in team for m in _COLLEAGUE_TO_COME.finditer(said))
+    named = {m.group(1) for m in _COLLEAGUE_TO_COME.finditer(said)}
+    return bool(named) and any(folded(first_name(user.name) or "") in named
+                               for user in technicians(turn.session) if user.id != turn.user.id)
 
 
 def aside(turn: Turn) -> list[Reply] | None:
@@ -212,8 +212,8 @@ def aside(turn: Turn) -> list[Reply] | None:
         customer = first_name(job.customer.name if job.customer else None) or THE_CUSTOMER
         return [Text(texts.render("tech_noted", number=job.number, customer=customer,
                                   note=es_ar.shortened(note or turn.text, 300)))]
-    if (_ASKS_HELP.search(said) or _colleague_asked(turn, said)) \
-            and any(job.status is S.ON_SITE for job in turn.open_jobs):
+    if any(job.status is S.ON_SITE for job in turn.open_jobs) \
+            and (_ASKS_HELP.search(said) or _colleague_asked(turn, said)):
         # "es un tablero trifásico hecho un desastre, solo no lo saco, necesito una mano"
         return staff_questions.forward(turn, request=True)
     if _ASKS_LEAVE.search(said):

@@ -72,8 +72,13 @@ def first_knock(turn: Turn, job: Job, text: str, asked: date | None) -> bool:
     said = es_ar.folded(text)
     if asked is not None or not _NOBODY_HOME.search(said) or _GAVE_UP.search(said):
         return False
-    return not any((event.data or {}).get("door") for event in
-                   jobs.notes_since(turn.session, job.id, turn.now - DOOR_WAIT))
+    return not _knocked_lately(turn, job)
+
+
+def _knocked_lately(turn: Turn, job: Job) -> bool:
+    """Whether the technician told of this visit's door nobody opened within DOOR_WAIT."""
+    return any((event.data or {}).get("door")
+               for event in jobs.notes_since(turn.session, job.id, turn.now - DOOR_WAIT))
 
 
 def given_up_at_the_door(turn: Turn, text: str) -> Job | None:
@@ -83,9 +88,8 @@ def given_up_at_the_door(turn: Turn, text: str) -> Job | None:
     said = es_ar.folded(text)
     if not (_GAVE_UP.search(said) or _NOBODY_HOME.search(said)) or _WORK_BEGUN.search(said):
         return None
-    at_door = [job for job in turn.open_jobs if job.status in (*NOT_STARTED, S.ON_SITE)
-               and any((event.data or {}).get("door") for event in
-                       jobs.notes_since(turn.session, job.id, turn.now - DOOR_WAIT))]
+    at_door = [job for job in turn.open_jobs
+               if job.status in (*NOT_STARTED, S.ON_SITE) and _knocked_lately(turn, job)]
     return at_door[0] if len(at_door) == 1 else None
 
 

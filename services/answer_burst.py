@@ -8,8 +8,9 @@ import os
 import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Self
 
 from redis import Redis
 from redis.exceptions import LockError, RedisError
@@ -63,8 +64,14 @@ class _Leases:
         self._thread: threading.Thread | None = None
         self._pid = 0
 
-    def __call__(self, lock: Lock) -> _Lease:
-        return _Lease(self, lock)
+    @contextmanager
+    def __call__(self, lock: Lock) -> Iterator[None]:
+        """Keep `lock`'s lease alive while the block runs."""
+        self.hold(lock)
+        try:
+            yield
+        finally:
+            self.let_go(lock)
 
     def hold(self, lock: Lock) -> None:
         with self._changed:
@@ -92,22 +99,12 @@ class _Leases:
                     lock.reacquire()
                     entry[1] = time.monotonic()
                 except LockError:
-                    log.warning("burst lock %s was lost while its burst ran", lock.name)
-                    self.let_go(lock)
+                    with self._changed:
+                        lost = self._held.pop(id(lock), None) is not None
+                    if lost:  # not a burst that just ended and released it
+                        log.warning("burst lock %s was lost while its burst ran", lock.name)
                 except RedisError as exc:  # try again at the next beat; the claim still holds
                     log.warning("burst lock %s not renewed: %s", lock.name, exc)
-
-
-class _Lease:
-    def __init__(self, leases: _Leases, lock: Lock):
-        self.leases, self.lock = leases, lock
-
-    def __enter__(self) -> Self:
-        self.leases.hold(self.lock)
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.leases.let_go(self.lock)
 
 
 _heartbeat = _Leases()

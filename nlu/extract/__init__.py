@@ -94,6 +94,12 @@ def _normalize(text: str) -> str:
     return _SPELLER.correct(expand(fold_aligned(text)))
 
 
+def says_danger(text: str) -> bool:
+    """Whether the text tells of a danger now (gas, fire, water, a lockout...), read as the
+    extraction reads it."""
+    return bool(dangers_now(_normalize(text or "")))
+
+
 def _description(text: str, role: str, intent: str, name: str | None) -> str | None:
     if role == "customer" and intent == "new_job":
         return problem_summary(text, name)

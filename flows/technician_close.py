@@ -117,17 +117,21 @@ def _split_by_job(text: str, job: Job, others: list[Job]) -> tuple[str | None, s
     """(this visit's words, the other visits' words): a part that names another visit is the
     other's, one that names none ("los dos me pagaron en efectivo") goes to both. None for this
     visit's words when no part is its own (both named in one breath)."""
-    own, rest = [], []
+    own, rest, named = [], [], False
     for part in (p.strip() for p in _PARTS.split(text or "")):
         if not part:
             continue
-        theirs = any(names_job(other, part) for other in others)
-        if theirs and names_job(job, part):
+        theirs, mine = any(names_job(other, part) for other in others), names_job(job, part)
+        if theirs and mine:
             return None, text
-        (rest if theirs else own).append(part)
-        if not theirs and not names_job(job, part):
+        if theirs:
             rest.append(part)
-    if not any(names_job(job, part) for part in own) and not parse_stated_amount("\n".join(own)):
+            continue
+        own.append(part)
+        named = named or mine
+        if not mine:
+            rest.append(part)  # neither visit's: the other's too
+    if not named and not parse_stated_amount("\n".join(own)):
         return None, text
     return "\n".join(own), "\n".join(rest)
 
@@ -284,7 +288,7 @@ def _corrected(turn: Turn) -> bool:
         turn.save(**_summary_slots(job, summary, s["said"]),
                   body=_summary_body(summary, s["job_number"],
                                      job.customer.name if job.customer else None,
-                                     s.get("paid_on_site")))
+                                     s.get("paid_on_site"), part=_cash_part_kept(s)))
         return True
     if (removed := _REMOVES.search(said)) and not _ADDS.search(said):
         summary = _without_line(s, said[removed.end():])
@@ -305,10 +309,17 @@ def _corrected(turn: Turn) -> bool:
         return False
     job = turn.session.get(Job, s["job_id"])
     customer = job.customer.name if job is not None and job.customer else None
-    paid = s.get("paid_on_site")
     turn.save(**_summary_slots(job, summary, said_now),
-              body=_summary_body(summary, s["job_number"], customer, paid))
+              body=_summary_body(summary, s["job_number"], customer, s.get("paid_on_site"),
+                                 part=_cash_part_kept(s)))
     return True
+
+
+def _cash_part_kept(slots: dict) -> Decimal | None:
+    """The cash for a part told before (`_payment_said`), kept through a change of the lines:
+    the summary shown again still says it, and what is left."""
+    return Decimal(slots["paid_part"]) if slots.get("paid_on_site") == "part" and slots.get("paid_part") \
+        else None
 
 
 def _finish_done(turn: Turn) -> list[Reply]:

@@ -21,6 +21,7 @@ Wire formats (kept stable: ids already sent to customers must still work when ta
     done:<confirm|cancel>:<job id>        DoneTap
     ask:<intent>                          ClarifyTap      what they meant, when the bot asked
     closed:<YYYY-MM-DD>[:<YYYY-MM-DD>]    ClosedDayTap    tell the customers booked on closed days
+    move:<job id>[:<iso start>]           MoveTap         the owner moving a visit onto another
 """
 
 from __future__ import annotations
@@ -176,9 +177,20 @@ class ClosedDayTap(CallbackData):
     pattern = re.compile(r"^closed:(\d{4}-\d{2}-\d{2})(?::(\d{4}-\d{2}-\d{2}))?$")
 
 
+@dataclass(frozen=True)
+class MoveTap(CallbackData):
+    """The owner's answer to "¿la paso igual?" when a visit moved would overlap another of the
+    technician's: moved to `start` (ISO), or, without it, left as it was."""
+
+    job_id: int
+    start: str | None = None
+    prefix = "move"
+    pattern = re.compile(r"^move:(\d{1,10})(?::(\d{4}-\d{2}-\d{2}T[0-9:.+\-]{5,40}))?$")
+
+
 KINDS: tuple[type[CallbackData], ...] = (
     MenuTap, ServiceTap, AddressTap, SlotTap, BookingTap, RescheduleTap, CancelTap, RateTap,
-    JobActionTap, DoneTap, ClarifyTap, ClosedDayTap,
+    JobActionTap, DoneTap, ClarifyTap, ClosedDayTap, MoveTap,
 )
 _BY_PREFIX = {kind.prefix: kind for kind in KINDS}
 

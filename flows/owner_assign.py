@@ -53,18 +53,18 @@ def handle(turn: Turn) -> list[Reply]:
     if len(named) != 1:
         return []  # no technician, or two ("pasale a Diego lo de Carlos"): not for a guess
     technician = named[0]
-    found = _jobs_meant(turn, said, es_ar.folded(es_ar.first_name(technician.name)),
+    found = jobs_meant(turn, said, es_ar.folded(es_ar.first_name(technician.name)),
                         [t for t in everyone if t.id != technician.id])
     if not found:
         return [Text(texts.render("owner_assign_which", jobs=[], technician=technician.name))]
     if len(found) > 1:
         return [Text(texts.render("owner_assign_which", technician=technician.name,
-                                  jobs=[_line(turn, job) for job in found[:LISTED]]))]
+                                  jobs=[line(turn, job) for job in found[:LISTED]]))]
     job = found[0]
     previous = job.technician
     if previous is not None and previous.id == technician.id:
         return [Text(texts.render("owner_assign_done", already=True, technician=technician.name,
-                                  **_line(turn, job)))]
+                                  **line(turn, job)))]
     try:
         with turn.session.begin_nested():
             jobs.assign_technician(turn.session, job.id, technician.id, turn.actor)
@@ -80,7 +80,7 @@ def handle(turn: Turn) -> list[Reply]:
             told.append(es_ar.first_name(who.name))
     return [Text(texts.render("owner_assign_done", already=False, technician=technician.name,
                               previous=previous.name if previous else None, told=told,
-                              **_line(turn, job)))]
+                              **line(turn, job)))]
 
 
 def _handed_to(said: str, technician: User) -> bool:
@@ -103,15 +103,12 @@ _EMERGENCY = re.compile(r"\b(?:urgencia|emergencia|urgente)s?\b")
 _DAYS_OF = re.compile(r"\b(?:lo|los|las|el|la)\s+(?:trabajos?\s+|visitas?\s+)?de\s+(?P<day>hoy|manana)\b")
 
 
-def _jobs_meant(turn: Turn, said: str, technician_word: str, others: list[User] = ()) -> list[Job]:
+def jobs_meant(turn: Turn, said: str, technician_word: str, others: list[User] = ()) -> list[Job]:
     """The open jobs the message names: by number, else by a word of the customer's name or of
     the place ("la urgencia de Flores", "lo de Juramento"); "la urgencia" is an emergency; "lo de
     hoy" with another technician named ("Diego se enfermó, pasale lo de hoy a Facu") is that
     technician's visits of the day."""
-    open_jobs = list(turn.session.scalars(
-        select(Job).options(joinedload(Job.customer), joinedload(Job.technician),
-                            joinedload(Job.address))
-        .where(Job.status.in_(OPEN_STATUSES)).order_by(Job.scheduled_start, Job.number)).unique())
+    open_jobs = open_jobs_of(turn)
     numbers = {int(n) for n in _NUMBER.findall(said)}
     if numbers:
         return [job for job in open_jobs if job.number in numbers]
@@ -133,6 +130,14 @@ def _jobs_meant(turn: Turn, said: str, technician_word: str, others: list[User] 
     return open_jobs  # "pasale la urgencia a Diego": the open emergency, if one
 
 
+def open_jobs_of(turn: Turn) -> list[Job]:
+    """Every open job, soonest first, with its customer, technician and address."""
+    return list(turn.session.scalars(
+        select(Job).options(joinedload(Job.customer), joinedload(Job.technician),
+                            joinedload(Job.address))
+        .where(Job.status.in_(OPEN_STATUSES)).order_by(Job.scheduled_start, Job.number)).unique())
+
+
 # Words of a place that say nothing about which ("calle", "av", "de")
 _NOT_NAMES = frozenset({"calle", "av", "avenida", "de", "del", "la", "el", "los", "las", "san",
                         "santa", "villa", "pasaje", "pje"})
@@ -144,7 +149,7 @@ def _place_words(job: Job) -> set[str]:
     return {w for w in es_ar.folded(place).split() if len(w) > 2} - _NOT_NAMES
 
 
-def _line(turn: Turn, job: Job) -> dict:
+def line(turn: Turn, job: Job) -> dict:
     return {"number": job.number,
             "customer": (job.customer.name if job.customer else None) or "un cliente",
             "when": visit(job, turn.now),

@@ -1,6 +1,8 @@
 """The owner asking about one customer: "¿qué onda con la señora Suárez?", "pasame el cel de
 Fernández", "¿cómo viene lo de Benítez?". The customer's card: phone, address, the visits still
-open (when, with whom), what they owe, and the last job done. Several customers fitting the
+open (when, with whom), what they owe, and the last job done. Asked what one visit is ("¿y el de
+Sergio de las 9 qué era?", "¿de qué es lo de Ojeda?"), that visit's card: when, with whom,
+where, and the problem. Several customers fitting the
 words get their names back to choose; none, and the turn is not this module's (the engine goes
 on: "¿qué onda el día?" is the day's summary)."""
 
@@ -33,6 +35,11 @@ _NOT_NAME = frozenset({
     "manana", "algo", "debe", "nos", "esta", "todo", "bien", "porfa", "llamo", "llamar", "ella",
     "ese", "esa", "familia", "casa",
 })
+# what a visit is about: "¿qué era?", "¿de qué es?", "¿qué hay que hacer?" about "el/la/lo de …"
+_WHAT_JOB = re.compile(
+    r"\b(?:que|q)\s+(?:era|es|tenia|tiene|hay\s+que\s+hacer|hay\s+q\s+hacer|hacemos|le\s+pasa)\b"
+    r"|\bde\s+(?:que|q)\s+(?:era|es|se\s+trata)\b")
+_OF = re.compile(r"\b(?:el|la|lo)\s+de\b")
 LISTED = 5
 SHOWN_VISITS = 3
 DONE = (JobStatus.COMPLETED, JobStatus.INVOICED, JobStatus.PAID)
@@ -42,8 +49,12 @@ def handle(turn: Turn) -> list[Reply] | None:
     """The card of the customer the owner asks about; None when the words ask about nobody
     on file."""
     said = es_ar.folded(turn.text)
+    if turn.tap is not None:
+        return None
     asked = _ABOUT.search(said)
-    if asked is None or turn.tap is not None:
+    if asked is None and _WHAT_JOB.search(said) and _OF.search(said):
+        return _what_job(turn, said)
+    if asked is None:
         return None
     words = [w for w in re.findall(r"[a-zñ]+", said[asked.end():]) if len(w) > 2 and w not in _NOT_NAME]
     if not words:
@@ -87,3 +98,42 @@ def _visit(turn: Turn, job: Job, *, done: bool = False) -> dict:
             "technician": es_ar.first_name(job.technician.name) if job.technician else None,
             "pending": job.status is JobStatus.NEEDS_FOLLOWUP,
             "moving": job.status in (JobStatus.EN_ROUTE, JobStatus.ON_SITE)}
+
+
+def _what_job(turn: Turn, said: str) -> list[Reply] | None:
+    """The open visit the owner asks about, by its customer's name or number ("el de Lorena
+    Paz"), or else by its technician and hour ("el de Sergio de las 9"); several are named back
+    to choose. None when the words name no open visit."""
+    from flows import owner, owner_assign  # both reach the engine, which imports this module
+
+    found = owner_assign.jobs_meant(turn, said, "")
+    technicians = owner.named_in(said, owner.active_technicians(turn))
+    if not found and technicians and turn.result.time:
+        ids = {t.id for t in technicians}
+        found = [job for job in owner_assign.open_jobs_of(turn) if job.technician_id in ids
+                 and job.scheduled_start is not None
+                 and es_ar.aware(job.scheduled_start).astimezone(turn.zone).strftime("%H:%M")
+                 == turn.result.time]
+    if not found:
+        return None
+    if len(found) > 1:
+        return [Text(texts.render("owner_move_which", asked=True,
+                                  jobs=[owner_assign.line(turn, job) for job in found[:LISTED]]))]
+    return [Text(job_card(turn, found[0]))]
+
+
+def job_card(turn: Turn, job: Job) -> str:
+    """One visit as the owner needs it: who, when and with whom, where, and what for."""
+    from flows.technician_jobs import SERVICE_LABELS, STATE_LABELS
+
+    customer = job.customer
+    start = es_ar.aware(job.scheduled_start).astimezone(turn.zone) if job.scheduled_start else None
+    end = es_ar.aware(job.scheduled_end).astimezone(turn.zone) if job.scheduled_end else None
+    return texts.render(
+        "owner_job_card", number=job.number, customer=customer.name if customer else None,
+        phone=es_ar.readable_phone(customer.phone) if customer else None,
+        service=SERVICE_LABELS.get(job.service), description=job.description,
+        when=es_ar.visit_phrase(start, end, turn.today) if start else None,
+        technician=job.technician.name if job.technician else None,
+        state=STATE_LABELS.get(job.status),
+        address=job.address.one_line if job.address is not None else None)

@@ -87,6 +87,13 @@ def _queue_notice(session: Session, job: Job, change: str, technician_id: int | 
     )
 
 
+def _queue_customer_notice(session: Session, job: Job, change: str) -> list[int]:
+    """Queue, for the customer, the office's move or cancellation of their visit."""
+    event_id = session.scalar(select(func.max(JobEvent.id)).where(JobEvent.job_id == job.id))
+    return job_notices.queue_customer_notice(session, job, change,
+                                             key=f"customer-notice:{job.id}:{event_id}:{change}")
+
+
 def _send(org_id: int, message_ids: list[int]) -> None:
     # After the commit, so the worker finds the rows.
     for message_id in message_ids:
@@ -302,7 +309,7 @@ def assign(job_id: int):
 @requires(STAFF)
 def reschedule(job_id: int):
     user = current_user()
-    form = {k: (request.form.get(k) or "").strip() for k in ("day", "start", "end")}
+    form = {k: (request.form.get(k) or "").strip() for k in ("day", "start", "end", "tell_customer")}
 
     def change(s: Session):
         window = parse_window(form, _tz(s, user.org_id))
@@ -314,6 +321,8 @@ def reschedule(job_id: int):
         notices = []
         if (job.scheduled_start, job.scheduled_end) != before:
             notices = _queue_notice(s, job, "rescheduled", job.technician_id)
+            if before[0] is not None and form["tell_customer"]:
+                notices += _queue_customer_notice(s, job, "rescheduled")
         return notices, "scheduled"
 
     return _change(job_id, form, change)
@@ -322,7 +331,7 @@ def reschedule(job_id: int):
 @bp.post("/<int:job_id>/status")
 @requires(STAFF)
 def change_status(job_id: int):
-    form = {k: (request.form.get(k) or "").strip() for k in ("status", "note")}
+    form = {k: (request.form.get(k) or "").strip() for k in ("status", "note", "tell_customer")}
 
     def change(s: Session):
         if form["status"] not in {status.value for status in JobStatus}:
@@ -333,6 +342,8 @@ def change_status(job_id: int):
         notices = []
         if job.status == JobStatus.CANCELLED:
             notices = _queue_notice(s, job, "cancelled", job.technician_id)
+            if form["tell_customer"]:
+                notices += _queue_customer_notice(s, job, "cancelled")
         return notices, "status"
 
     return _change(job_id, form, change)

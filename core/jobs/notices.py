@@ -1,4 +1,5 @@
-"""Telling a technician on WhatsApp that a job was assigned to them, moved, cancelled or taken off them."""
+"""Telling a technician on WhatsApp that a job was assigned to them, moved, cancelled or taken off them;
+and the customer that the office moved or cancelled their visit."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session
 from core import es_ar, links
 from core.billing.reports import SERVICE_LABELS
 from core.messaging import texts
-from core.messaging.outbox import queue_replies
+from core.messaging.outbox import customer_conversation, queue_replies
 from core.messaging.replies import Reply, Text
 from core.models import (
     Conversation,
@@ -92,6 +93,29 @@ def queue_technician_notice(
         technician = session.get(User, job.technician_id)
     conversation = technician_conversation(session, technician, wa_id)
     return queue_replies(session, conversation, [reply], key=key)
+
+
+CUSTOMER_CHANGES = {"rescheduled": "customer_visit_moved_by_office",
+                    "cancelled": "customer_visit_cancelled_by_office"}
+
+
+def queue_customer_notice(session: Session, job: Job, change: str, *, key: str,
+                          now: datetime | None = None) -> list[int]:
+    """Store, in the customer's conversation, the text telling them the office moved
+    ("rescheduled") or cancelled their visit; the ids to send once the transaction commits ([]
+    without a number to write to). The same `key` never stores it twice."""
+    customer = session.get(Customer, job.customer_id)
+    conversation = customer_conversation(session, customer)
+    if conversation is None:
+        return []
+    zone = zone_of(session, job.org_id)
+    now = now or utcnow()
+    when = es_ar.visit_phrase(es_ar.aware(job.scheduled_start).astimezone(zone),
+                              es_ar.aware(job.scheduled_end).astimezone(zone) if job.scheduled_end else None,
+                              now.astimezone(zone).date()) if job.scheduled_start else None
+    body = texts.render(CUSTOMER_CHANGES[change], name=es_ar.first_name(customer.name),
+                        number=job.number, when=when)
+    return queue_replies(session, conversation, [Text(body)], key=key)
 
 
 def technician_conversation(session: Session, technician: User, wa_id: str) -> Conversation:

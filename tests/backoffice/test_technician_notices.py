@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from core import jobs
 from core.models import Conversation, ConversationRole, Direction, Message, Role
-from tests.backoffice.conftest import CARLOS_WA, add_staff, post
+from tests.backoffice.conftest import CARLOS_WA, JUAN_WA, MARTA_WA, add_staff, post
 
 BRUNO_WA = "5491155550199"
 
@@ -140,3 +140,38 @@ def test_cancelling_tells_the_technician_other_moves_do_not(signed_in, shop, pg_
     assert _dispatched(redisdb, shop, [cancelled])
     post(client, f"/app/jobs/{crew['nobodys']}/status", status="cancelled")
     assert len(_notices(pg_db, shop)) == len(before) + 1
+
+
+def _to_customers(pg_db, shop) -> list[Notice]:
+    with pg_db.org_session(shop.org_id) as s:
+        rows = s.execute(select(Message, Conversation).join(Conversation)
+                         .where(Message.direction == Direction.OUTBOUND,
+                                Conversation.wa_id.in_([MARTA_WA, JUAN_WA]))
+                         .order_by(Message.id)).all()
+        return [Notice(m.id, c.wa_id, m.body) for m, c in rows]
+
+
+def test_the_customer_is_told_when_the_office_moves_or_cancels_the_visit(signed_in, shop, pg_db,
+                                                                        redisdb, crew):
+    client = signed_in(Role.DISPATCHER)
+    earlier = _to_customers(pg_db, shop)  # the fixture's chats
+    # the first day given is the booking itself: nothing to tell about a change
+    post(client, f"/app/jobs/{crew['job']}/schedule", day="2027-03-04", start="08:30", end="",
+         tell_customer="1")
+    assert _to_customers(pg_db, shop) == earlier
+    page = client.get(f"/app/jobs/{crew['job']}").get_data(as_text=True)
+    assert 'name="tell_customer" value="1" style="width:auto" checked' in page
+    # before: only the technician heard; the customer waited at the old time
+    post(client, f"/app/jobs/{crew['job']}/schedule", day="2027-03-05", start="16:00", end="",
+         tell_customer="1")
+    [moved] = _to_customers(pg_db, shop)[len(earlier):]
+    assert moved.wa_id == MARTA_WA
+    assert "Te cambiamos el horario de la visita (trabajo #1): ahora es el viernes 5/3 de 16 a 18" \
+        in moved.body, moved.body
+    # unticked: the office tells them itself
+    post(client, f"/app/jobs/{crew['job']}/schedule", day="2027-03-06", start="10:00", end="")
+    assert _to_customers(pg_db, shop)[len(earlier):] == [moved]
+    post(client, f"/app/jobs/{crew['job']}/status", status="cancelled", tell_customer="1")
+    [_, cancelled] = _to_customers(pg_db, shop)[len(earlier):]
+    assert cancelled.wa_id == MARTA_WA and "cancelamos la visita (trabajo #1" in cancelled.body
+    assert _dispatched(redisdb, shop, [moved, cancelled])

@@ -108,6 +108,17 @@ def clock(moment: datetime) -> str:
     return str(moment.hour) if moment.minute == 0 else f"{moment.hour}:{moment.minute:02d}"
 
 
+def duration_phrase(minutes: int) -> str:
+    """"unos 40 minutos", "una hora", "una hora y media", "unas 2 horas": a delay as said."""
+    if minutes < 50:
+        return f"unos {minutes} minutos"
+    halves = max(2, round(minutes / 30))
+    hours, half = divmod(halves, 2)
+    if hours == 1:
+        return "una hora y media" if half else "una hora"
+    return f"unas {hours} horas y media" if half else f"unas {hours} horas"
+
+
 def clock_hm(moment: datetime) -> str:
     """"9:00", "14:30": for lists where the times line up."""
     return f"{moment.hour}:{moment.minute:02d}"

@@ -397,45 +397,87 @@ def _day_not_going(turn: Turn, fitting: list[Job]) -> list[Reply] | None:
 
 # "mañana voy a llegar tarde", "el martes llego tipo 10": a heads-up about a later visit
 _LATE = re.compile(r"\b(?:tarde|mas\s+tarde|demorad[oa]|atrasad[oa]|retrasad[oa]|un\s+rato\s+despues)\b")
-_FIRST = re.compile(r"\b(?:al|el|del)\s+primer[oa]?\b")
+_FIRST = re.compile(r"\b(?:al|el|del|a\s+la|la|de\s+la)\s+primer[oa]?\b")
+# the day's work begins later: "arranco", "salgo", "empiezo" (not "ya salí", "voy para allá")
+_STARTS = re.compile(r"\b(?:arranco|arrancamos|empiezo|salgo|saldria|sale)\b(?!\s+(?:ya|ahora)\b)")
+_MOVING = re.compile(r"\b(?:voy\s+(?:para|yendo|camino)|en\s+camino|estoy\s+yendo|saliendo|ya\s+sali|sali)\b")
+_LEAVES_IN = re.compile(r"\b(?:arranco|empiezo|salgo|saldria|sale)\s+(?:de\s+aca\s+)?(?:en|dentro\s+de)\b")
+# "salgo en 2 horas" with several visits today: a late start, not the way to one of them
+LATE_START_MINUTES = 60
 _ARRIVAL_AHEAD = re.compile(r"\b(?:llego|llegaria|llegare|voy\s+a\s+(?:llegar|ir|estar)|paso|caigo|"
                             r"arranco|estoy)\b")
 
 
 def _heads_up(turn: Turn) -> list[Reply] | None:
-    """"Mañana voy a llegar tarde al primero, tipo 9 y media": no visit begins now; the
-    customer of that day's visit (the one named, else the first) is told when to expect the
-    technician, the job's history keeps it, and the visit stays as it is. None when the words
-    name no later day, or no arrival time nor lateness."""
+    """"Mañana voy a llegar tarde al primero, tipo 9 y media", "hoy arranco tarde, salgo en 2
+    horas": no visit begins now; the customer of that day's visit (the one named, else the
+    first) is told when to expect the technician, the job's history keeps it, and the visit
+    stays as it is. Today's delay is told to the office as well. None when the words name no
+    later day nor a late start today, or no arrival time nor lateness."""
     result = turn.result
-    day = parse_date(result.date)
-    if day is None or day <= turn.today:
-        return None
     said = folded(turn.text)
-    if not (result.time or _LATE.search(said)):
+    day = parse_date(result.date)
+    today = day in (None, turn.today) and _late_today(turn, said)
+    if today:
+        day = turn.today
+    elif day is None or day <= turn.today or not (result.time or _LATE.search(said)):
         return None
     found = candidate_jobs(turn.session, turn.user.id, turn.text, turn.today)
     that_day = sorted((job for job in found if job.status is S.SCHEDULED and job.scheduled_start
                        and local_date(job.scheduled_start, turn.zone) == day),
                       key=lambda job: job.scheduled_start)
     named = [job for job in that_day if names_job(job, turn.text)]
-    if not that_day or (len(named) != 1 and len(that_day) > 1 and not _FIRST.search(said)):
+    if not that_day or (len(named) != 1 and len(that_day) > 1 and not today
+                        and not _FIRST.search(said)):
         return None  # which of that day's visits is not said: the list asks
     job = named[0] if len(named) == 1 else that_day[0]
     start = job.scheduled_start.astimezone(turn.zone)
     end = job.scheduled_end.astimezone(turn.zone) if job.scheduled_end else None
-    arrival = f"tipo {clock(datetime.combine(day, time.fromisoformat(result.time)))}" \
-        if result.time else "un rato más tarde"
-    context = {"day": day_phrase(day, turn.today), "arrival": arrival, "number": job.number,
+    context = {"day": day_phrase(day, turn.today), "arrival": _arrival(turn, day, said),
+               "number": job.number,
                "window": f"de {clock(start)} a {clock(end)}" if end else f"a las {clock(start)}"}
     jobs.add_note(turn.session, job.id, f"{first_name(turn.user.name)} avisa: {context['day']} llega "
-                  f"{arrival} ({turn.text.strip()[:200]})", turn.actor)
+                  f"{context['arrival']} ({turn.text.strip()[:200]})", turn.actor)
     customer = first_name(job.customer.name if job.customer else None) or THE_CUSTOMER
+    if turn.in_flow(FLOW_PICK):
+        clear(turn.conversation)  # "¿a cuál vas?" answered by the late start itself
     told = tell_customer(turn, job, "cust_tech_late_ahead", **context)
-    if not told:
+    if not told or today:
         turn.tell_staff(texts.render("staff_tech_late_ahead", tech=turn.user.name,
-                                     customer=customer, **context))
+                                     customer=customer, told=told, **context))
     return [Text(texts.render("tech_late_ahead", customer=customer, told=told, **context))]
+
+
+def _late_today(turn: Turn, said: str) -> bool:
+    """"Hoy arranco tarde", "salgo en 2 horas", "llego como una hora tarde": today's work starts
+    later, with nobody on the way or at a door yet (a technician on his way who is late changes
+    that visit's arrival time instead)."""
+    result = turn.result
+    later = bool(_LATE.search(said)) or bool(result.time) \
+        or (result.eta_minutes or 0) >= LATE_START_MINUTES
+    if not later or _MOVING.search(said):
+        return False
+    if not (_STARTS.search(said) or _LATE.search(said)):
+        return False
+    return not turn.session.scalar(
+        select(Job.id).where(Job.technician_id == turn.user.id,
+                             Job.status.in_((S.EN_ROUTE, S.ON_SITE))).limit(1))
+
+
+def _arrival(turn: Turn, day: date, said: str) -> str:
+    """When the customer may expect the technician, as he said it: "tipo 11", "unas 2 horas más
+    tarde" (late by), "después de las 12:30" (leaving in), or "un rato más tarde"."""
+    result = turn.result
+    if result.time:
+        return f"tipo {clock(datetime.combine(day, time.fromisoformat(result.time)))}"
+    eta = result.eta_minutes
+    if eta and 0 < eta <= MAX_ETA:
+        if _LEAVES_IN.search(said):
+            leaves = es_ar.aware(turn.now).astimezone(turn.zone) + timedelta(minutes=eta)
+            leaves += timedelta(minutes=-leaves.minute % 15)
+            return f"después de las {clock(leaves)}"
+        return f"{es_ar.duration_phrase(eta)} más tarde"
+    return "un rato más tarde"
 
 
 def _later_day(job: Job, turn: Turn) -> bool:
@@ -461,10 +503,15 @@ def _read_which_job(turn: Turn) -> bool:
             return False
         turn.save(job_id=tap.job_id, eta=tap.eta or s.get("eta"))
         return True
+    offered = s.get("candidates") or []
     named = [job for job in candidate_jobs(turn.session, turn.user.id, turn.text, turn.today)
-             if job.id in (s.get("candidates") or [])]
-    if len(named) == 1 and len(named) < len(s.get("candidates") or []):
+             if job.id in offered]
+    if len(named) == 1 and len(named) < len(offered):
         turn.save(job_id=named[0].id)
+        return True
+    nth = es_ar.nth_said(turn.said, len(offered))  # "la primera", "el segundo", "la última"
+    if nth is not None:
+        turn.save(job_id=offered[nth])
         return True
     return False
 

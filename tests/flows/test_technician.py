@@ -184,6 +184,39 @@ def test_lateness_told_ahead_reaches_the_customer_and_moves_nothing(shop):
         assert "llega tipo 9:30" in note.note
 
 
+def test_a_late_start_today_warns_the_first_customer_and_starts_no_visit(shop):
+    first = shop.job("garcia", TODAY_NOON)
+    later = shop.job("ruiz", TODAY_15)
+    # before: "¿A cuál vas?", a list, and then whichever row was tapped put "en camino"
+    body = _only_text(shop.say("buen dia, hoy arranco tarde, se me rompio la camioneta. "
+                               "calculo q salgo en 2 horas"))
+    number = shop.get(first).number
+    assert body.startswith(f"Dale 👍 Le avisé a Marta que hoy llegás después de las 12 (la visita "
+                           f"#{number} estaba de 12 a 14)"), body
+    [(wa_id, told)] = shop.sent
+    assert wa_id == MARTA_WA and "Carlos te avisa que hoy llega después de las 12" in told.body
+    assert shop.get(first).status is JobStatus.SCHEDULED
+    assert shop.get(later).status is JobStatus.SCHEDULED
+    # late by, to the first one said in words
+    body = _only_text(shop.say("avisale a la primera q llego como 2 horas tarde, q me disculpe"))
+    assert "Marta que hoy llegás unas 2 horas más tarde" in body, body
+    # on the way already: the arrival time of that visit changes, no heads-up
+    shop.say("salgo para lo de garcia, llego en 20")
+    assert shop.get(first).status is JobStatus.EN_ROUTE
+    body = _only_text(shop.say("hay mucho transito, voy a llegar 20 minutos mas tarde"))
+    assert "hoy llegás" not in body, body
+
+
+def test_which_job_is_answered_by_its_place_in_the_list(shop):
+    shop.job("garcia", TODAY_NOON)
+    later = shop.job("ruiz", TODAY_15)
+    [asked] = shop.say("voy para allá")
+    assert asked.body.startswith("¿A cuál vas?"), asked.body
+    # before: the list again
+    body = _only_text(shop.say("la segunda"))
+    assert shop.get(later).status is JobStatus.EN_ROUTE, body
+
+
 def test_lateness_ahead_for_a_customer_without_a_phone_goes_to_the_office(shop):
     shop.job("fernandez", TOMORROW_8)
     body = _only_text(shop.say("mañana llego más tarde a lo de fernandez"))

@@ -179,6 +179,10 @@ _RETOTALS = re.compile(r"\b(?:cobr\w*|son|eran|era|total|pone|en\s+realidad|corr
                        r"|cambia\s+el\s+(?:total|monto|precio))\b")
 
 
+# the total said again, with its figure: "eran 18", "son 18 lucas", "cobrale 18", "en total 18"
+_RETOTAL_FIGURE = re.compile(r"\b(?:cobr\w*|son|eran|era|fueron|total)\s+(?:de\s+)?\$?\s*\d")
+
+
 # "sacá el flexible", "el cuerito no va", "borrá los materiales": a line taken off
 _REMOVES = re.compile(r"\b(?:saca\w*|quita\w*|borra\w*|elimina\w*|no\s+va\w*|no\s+lo\s+cobres"
                       r"|no\s+cobres)\b")
@@ -273,6 +277,10 @@ def _corrected(turn: Turn) -> bool:
     amount = turn.result.amount if turn.result is not None and turn.result.amount else None
     if amount is None:
         amount = parse_stated_amount(text)
+    if amount is None and (retotal := _RETOTAL_FIGURE.search(said)) is not None:
+        # "eran 31": thousands, as the trade says a total
+        figure = parse_digits(DIGIT_NUMBER.match(said, retotal.end() - 1).group())
+        amount = Decimal(str(figure * 1000 if figure and figure < 1000 else figure)) if figure else None
     if amount is None:
         # a figure alone ("sumale 5000 de materiales") is money at a priced summary
         amount = next((Decimal(str(value)) for found in DIGIT_NUMBER.finditer(text)
@@ -298,6 +306,10 @@ def _corrected(turn: Turn) -> bool:
     elif amount is not None and _RETOTALS.search(said) and not _ADDS.search(said):
         summary = match_lines(turn.session, s["said"], amount)  # the same work, the total said now
         said_now = s["said"]
+    elif amount is not None and _RETOTAL_FIGURE.search(said):
+        # "eran 18, me olvidé de sumar el sifón": the total said, with the work it forgot
+        said_now = f"{s['said']}. {text}"
+        summary = match_lines(turn.session, said_now, amount)
     else:
         added = match_lines(turn.session, text, amount)
         if added.total <= 0 or not (_ADDS.search(said) or amount is not None):

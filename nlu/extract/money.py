@@ -121,7 +121,7 @@ _NOT_PARTS = re.compile(
 # A charge told with a bare figure of two digits, in thousands as the trade says it: "cobrale
 # 25", "le cobré 30", "cobrá 18 nomás"
 _CHARGE_IN_THOUSANDS = re.compile(
-    r"\b(?:cobr(?:ale|arle|ales|arles|a|e|o|amos|aron|ame)|le\s+cobr[eo])\s+(?:le\s+|solo\s+|nomas\s+)?\$?\s*"
+    r"\b(?:cobr(?:ale|arle|ales|arles|a|e|o|amos|aron|ame)|le\s+cobr[eo]|eran|fueron|serian)\s+(?:le\s+|solo\s+|nomas\s+)?\$?\s*"
     r"(?P<n>[1-9]\d)(?![\d.,:/])(?!\s*(?:%|hs?\b|horas|min|minutos|dias|metros|m2|cuotas|pesos|\w*mil))")
 # The total stated after its parts: "= 57.300", "total 35 mil", "en total son 40 lucas"
 _STATED_TOTAL = re.compile(
@@ -177,6 +177,8 @@ def find_amount(folded: str) -> float | None:
     reading = _reading(folded)
     if reading is None:
         values = [value for _, _, value in _listed(folded)]
+        if not values and (labeled := _labeled_parts(folded)) is not None:
+            return _clean(labeled[0])
         if not values and (bare := _CHARGE_IN_THOUSANDS.search(folded)):
             return _clean(int(bare.group("n")) * 1000)  # "cobrale 25": nobody charges 25 pesos
         return _clean(sum(values)) if values and sum(values) <= MAX_AMOUNT else None
@@ -185,7 +187,41 @@ def find_amount(folded: str) -> float | None:
             and (total := _stated_total(folded[stated.end():stated.end() + 30])) is not None:
         return _clean(total)  # "45 mil + materiales 12.300 = 57.300": the total said
     added = _added_parts(folded, spans)
+    if added is None and (labeled := _labeled_parts(folded)) is not None:
+        return _clean(labeled[0])  # "mano de obra 20 lucas / materiales 8.500": 28.500
     return _clean(added or _times_count(folded, spans, best) or best)
+
+
+# A part of the charge labelled on its own, on its line or clause: "mano de obra 20 lucas",
+# "materiales: $8.500", "8500 de materiales"
+_LABEL = r"(?P<label>mano\s+de\s+obra|materiales|material|repuestos?|insumos)"
+_FIGURE = r"(?P<amount>\d[\d.,]*(?:\s*(?:mil|lucas?|k)\b)?)"
+_LABELED_PART = re.compile(
+    rf"\b{_LABEL}\s*:?\s*(?:son\s+|fueron\s+|de\s+)?\$?\s*{_FIGURE}"
+    rf"|\$?\s*{_FIGURE.replace('amount', 'amount2')}\s+(?:de|en|por)\s+(?:la\s+|los\s+)?{_LABEL.replace('label', 'label2')}\b")
+
+
+def _labeled_parts(folded: str) -> tuple[float, float] | None:
+    """(the total, its materials part) of a charge told as labour and materials each with its
+    own figure on its own line or clause ("mano de obra 20 lucas\nmateriales 8.500"), or None
+    when it is not told so, or a total is stated or a figure corrected."""
+    if _NOT_PARTS.search(folded):
+        return None
+    labor: list[float] = []
+    materials: list[float] = []
+    for m in _LABELED_PART.finditer(folded):
+        label, figure = (m.group("label"), m.group("amount")) if m.group("label") \
+            else (m.group("label2"), m.group("amount2"))
+        value = _stated_total(figure)
+        if value is None and (digits := parse_digits(figure.strip())) is not None and 0 < digits < 1000:
+            value = digits * 1000  # "mano de obra 20": thousands, as the trade says it
+        if value is None:
+            continue
+        (labor if label.startswith("mano") else materials).append(value)
+    if len(labor) != 1 or not materials:
+        return None
+    total = labor[0] + sum(materials)
+    return (total, sum(materials)) if total <= MAX_AMOUNT else None
 
 
 def _stated_total(tail: str) -> float | None:
@@ -251,7 +287,8 @@ def materials_part(folded: str) -> float | None:
         return None
     parts = _parts(folded, reading[1])
     if not parts:
-        return None
+        labeled = _labeled_parts(folded)
+        return _clean(labeled[1]) if labeled is not None and labeled[1] else None
     found = [value for start, end, value in parts
              if _MATERIALS_AFTER.match(folded, end) or _MATERIALS_BEFORE.search(folded, 0, start)]
     return _clean(sum(found)) if found else None

@@ -309,6 +309,10 @@ def test_stated_total_above_the_lines_is_labour(pg_db, org):
      "25000.00", "8000.00"),
     ("cambié el flexible, 2 lucas de materiales más 35 de mano de obra", "35000.00", "2000.00"),
     ("listo, cambié el flexible. son 30 mil + 12 mil de repuestos", "30000.00", "12000.00"),
+    # each part on its own line, with its own label (before: the labour alone was charged)
+    (("listo, cambie la bomba presurizadora\nmano de obra 20 lucas\nmateriales 8.500, la bomba "
+     "la compré yo"), "20000.00", "8500.00"),
+    ("cambié el flexible. mano de obra: $15.000, y 3000 de materiales", "15000.00", "3000.00"),
 ])
 def test_materials_told_apart_are_a_line_of_their_own(pg_db, org, text, work, materials):
     org_id, _ = org

@@ -84,6 +84,9 @@ _GREETING = (
     r"|como\s+(?:andan|andas|estan|estas|va|le\s+va|les\s+va)(?:\s+todo\s+bien)?|todo\s+bien"
     r"|espero\s+que\s+(?:esten|estes|se\s+encuentren)(?:\s+muy)?\s+bien"
     r"|disculp\w+(?:\s+la\s+(?:hora|molestia))?|perdon(?:\s+la\s+(?:hora|molestia))?"
+    # the apology's reason: not greeting first, the hour, writing late or so much
+    r"|(?:por|x)\s+(?:la\s+hora|(?:escribir|molestar)(?:\s+(?:tan\s+)?(?:tarde|temprano|a\s+esta\s+hora))?)"
+    r"|(?:que\s+|q\s+)?no\s+(?:(?:les?|te)\s+)?(?:salude|me\s+presente)(?=\s*(?:[,.…;!]|$)|\s+(?:pero|y)\b)"
 )
 _FILLER = (
     r"che|bueno|bue|mira|mire|miren|o\s+sea|digamos|(?:nada|tipo)(?=\s*[,.…]|\s+que\b)"

@@ -155,6 +155,12 @@ def _description(text: str) -> str | None:
             "hola! queria instalar un split de 3000 frigorias en el dormitorio. tienen turno para el 3/12?",
             "Queria instalar un split de 3000 frigorias en el dormitorio",
         ),
+        # an apology for not greeting, the hour or writing late says nothing about the problem
+        ("hola! perdón que no saludé, pierde la canilla del lavadero", "Pierde la canilla del lavadero"),
+        ("disculpen q no me presente. no anda el disyuntor", "No anda el disyuntor"),
+        ("perdon x escribir tan tarde, se corto la luz en el living", "Se corto la luz en el living"),
+        ("no saludé a nadie todavía pero gotea el techo del baño",
+         "No saludé a nadie todavía pero gotea el techo del baño"),
     ],
 )
 def test_the_description_is_the_problem_in_the_customers_words(text, problem):

@@ -78,7 +78,9 @@ from flows.technician_close import (
     cannot_complete,
     changes_summary,
     done_tapped,
+    queue_other_done,
     start_done,
+    still_waiting,
 )
 from flows.technician_jobs import (
     ACTIONS,
@@ -135,6 +137,9 @@ def handle(turn: Turn) -> list[Reply]:
         if stretch is not None:  # "¿qué tengo esta semana?", "¿y la semana que viene?"
             return _agenda(turn, stretch.first, stretch.last, stretch.label)
         return _agenda(turn, parse_date(turn.result.date))
+    if turn.in_flow(FLOW_DONE) and intent == "tech_job_done" \
+            and (queued := queue_other_done(turn)) is not None:
+        return queued  # "listo lo de Bustos, 15 lucas" while Aguirre's summary waits
     if turn.in_flow(FLOW_DONE) and (intent == "tech_job_done" or changes_summary(turn.text)) \
             and not _DONE_AGAIN.search(folded(turn.text)):
         # "no, cobrale 40 mil en total", "sumale 5.000 de materiales" while the summary waits: a
@@ -596,9 +601,9 @@ def _act(turn: Turn, action: str, job: Job, *, text: str, result: Extraction | N
     try:
         with turn.session.begin_nested():  # a refusal half-way leaves nothing behind
             if action == "on_the_way":
-                return _on_the_way(turn, job, eta)
+                return _on_the_way(turn, job, eta) + still_waiting(turn, job)
             if action == "arrived":
-                return _arrived(turn, job)
+                return _arrived(turn, job) + still_waiting(turn, job)
             if action == "done":
                 return start_done(turn, job, text, result)
             return cannot_complete(turn, job, text, result)

@@ -347,6 +347,32 @@ def _finish_done(turn: Turn) -> list[Reply]:
     return replies
 
 
+def queue_other_done(turn: Turn) -> list[Reply] | None:
+    """"Listo lo de Bustos, 15 lucas" while Aguirre's summary waits for its OK: Bustos's work is
+    kept for a summary of its own right after Aguirre's is answered (never a change to Aguirre's
+    lines or payment), and Aguirre's is asked again. None when the words name no other visit of
+    the technician's, or name the waiting one too."""
+    waiting = own_job(turn, turn.slots.get("job_id")) if turn.slots.get("job_id") else None
+    if waiting is None or turn.slots.get("then_job_id") or names_job(waiting, turn.text or ""):
+        return None
+    others = _other_jobs_named(turn, waiting, turn.text or "")
+    if len(others) != 1:
+        return None
+    other = others[0]
+    turn.save(then_job_id=other.id, then_text=turn.text or "")
+    return [Text(texts.render(
+        "tech_done_queued", other=first_name(other.customer.name if other.customer else None)
+        or THE_CUSTOMER, waiting=first_name(waiting.customer.name if waiting.customer else None)
+        or THE_CUSTOMER, number=waiting.number)), *_ask_done(turn)]
+
+
+def still_waiting(turn: Turn, job: Job) -> list[Reply]:
+    """A reminder, after acting on another visit, that a summary still waits for its OK."""
+    if not turn.in_flow(FLOW_DONE) or turn.slots.get("job_id") in (None, job.id):
+        return []
+    return [Text(texts.render("tech_done_still_waiting", number=turn.slots.get("job_number")))]
+
+
 def done_tapped(turn: Turn, tap: DoneTap) -> list[Reply]:
     """A tap on a summary's buttons: its answer, or "no longer valid" for an old summary."""
     if not turn.in_flow(FLOW_DONE) or turn.slots.get("job_id") != tap.job_id:

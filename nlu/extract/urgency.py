@@ -196,6 +196,8 @@ PAST = re.compile(
     r"|\bel\s+otro\s+dia\b|\bla\s+otra\s+vez\b|\buna\s+vez\b|\balguna\s+vez\b|\ben\s+su\s+momento\b"
     r"|\bhubo\b|\bhabia\b|\btuvimos\b|\btuve\b|\bme\s+paso\b|\bnos\s+paso\b"
 )
+# a mess someone left behind, told as a complaint: "me dejó el piso lleno de agua y barro"
+LEFT_BEHIND = re.compile(r"\b(?:me|nos)\s+(?:dejo|dejaron)\b")
 # what follows a cue and says it is over
 SETTLED = re.compile(
     r"\bya\s+(?:volvio|vino|paso|paro|seco|sali|salimos|entre|entramos|abri\w*|pude|pudimos"
@@ -313,6 +315,8 @@ def _asserted_now(cue: Cue, text: str, m: re.Match[str]) -> bool:
     # a past told before the cue carries over "y" ("el mes pasado se cortó la luz y saltaron chispas")
     past = PAST.search(text, wide_start, seg_end)
     if (past or SETTLED.search(text, m.end(), sent_end)) and not ONGOING.search(segment):
+        return False
+    if LEFT_BEHIND.search(text, seg_start, m.start()) and not ONGOING.search(segment):
         return False
     if cue.kind not in LIFE_SAFETY and RECURRING.search(text, sent_start, sent_end) \
             and not SINCE.search(text, sent_start, sent_end):

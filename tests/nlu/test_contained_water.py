@@ -35,3 +35,16 @@ def test_a_shut_valve_is_no_locksmith(text, service):
 
 def test_the_main_switch_is_no_locksmith():
     assert extract("bajé la llave general y sigo sin luz en el baño", "customer", NOW).service != "cerrajeria"
+
+
+@pytest.mark.parametrize(("text", "urgency"), [
+    # a mess someone left behind is a complaint, not a flood now (before: an emergency, the
+    # owner alerted and the customer told to shut the water)
+    ("el chico destapó sí, pero me dejó el piso de la cocina lleno de agua y barro", "normal"),
+    ("los de la otra empresa nos dejaron el baño todo inundado y se fueron", "normal"),
+    # still running after it was left: still an emergency
+    ("el plomero me dejó todo mojado y no para de salir agua del flexible", "emergency"),
+    ("me dejaron el lavadero inundado y sigue saliendo agua del caño", "emergency"),
+])
+def test_water_left_behind(text, urgency):
+    assert extract(text, "customer", NOW).urgency == urgency

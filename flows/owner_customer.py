@@ -38,7 +38,12 @@ _NOT_NAME = frozenset({
 # what a visit is about: "¿qué era?", "¿de qué es?", "¿qué hay que hacer?" about "el/la/lo de …"
 _WHAT_JOB = re.compile(
     r"\b(?:que|q)\s+(?:era|es|tenia|tiene|hay\s+que\s+hacer|hay\s+q\s+hacer|hacemos|le\s+pasa)\b"
-    r"|\bde\s+(?:que|q)\s+(?:era|es|se\s+trata)\b")
+    r"|\bde\s+(?:que|q)\s+(?:era|es|se\s+trata)\b"
+    # how it goes or when it is: "¿en qué anda lo de Paz?", "¿lo de Sosa para cuándo es?"
+    r"|\ben\s+(?:que|q)\s+(?:anda|esta|quedo|va|vamos)\b|\bcomo\s+(?:va|viene|anda|sigue|quedo)\b"
+    r"|\bcuando\s+(?:es|era|va|vamos|viene|vienen|toca)\b"
+    # a follow-up with a name alone: "¿y lo de Fernández?", "el de Jorge"
+    r"|^(?:y\s+)?(?:lo|la|el)\s+de\s+(?:la\s+|el\s+|don\s+|dona\s+)?[a-z]+(?:\s+[a-z]+)?\s*$")
 _OF = re.compile(r"\b(?:el|la|lo)\s+de\b")
 LISTED = 5
 SHOWN_VISITS = 3

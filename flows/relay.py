@@ -40,6 +40,7 @@ from core.models import (
     DeliveryStatus,
     Direction,
     Job,
+    JobStatus,
     Message,
     User,
 )
@@ -178,23 +179,40 @@ def handle(turn: Turn) -> list[Reply] | None:
     return _send(turn, target, body, question=ask.question)
 
 
+# a technician's own news, which the technician flow tells the customer and marks on the visit
+_TECH_OWN = frozenset({"tech_on_the_way", "tech_arrived", "tech_job_done"})
+_OWN_NEWS = re.compile(r"\b(?:llego|llegando|salgo|saliendo|voy|vamos|camino|yendo|termine|terminamos"
+                       r"|cobr\w*)\b")
+
+
 def _technician_asks(turn: Turn) -> list[Reply] | None:
     """"Preguntale si le va en una hora": a technician's question for the customer of the visit
     (named, or the next one of the day), passed on and answered back to him — not an arrival
-    told ("va en camino, llega en 60 minutos") nor a miss. Only questions: "avisale que llego en
-    10" is the technician flow's, which also marks the visit."""
-    from flows.job_lookup import candidate_jobs  # imports flows that import this module
+    told ("va en camino, llega en 60 minutos") nor a miss. A word that is no question ("decile
+    que en media hora termino") goes to the customer of the visit he is at or on his way to (or
+    the one named). "Avisale que llego en 10" is the technician flow's, which also marks the
+    visit."""
+    from flows.job_lookup import candidate_jobs, names_job  # imports flows that import this module
 
     ask = parse(turn.text)
-    if ask is None or not ask.question or turn.user is None:
+    if ask is None or turn.user is None:
+        return None
+    if not ask.question and (turn.intent in _TECH_OWN or _OWN_NEWS.search(es_ar.folded(ask.words))):
         return None
     found = candidate_jobs(turn.session, turn.user.id, f"{ask.who} {ask.words}", turn.today)
+    if not ask.question:
+        named = [job for job in found if names_job(job, f"{ask.who} {ask.words}")]
+        found = named or [job for job in found
+                          if job.status in (JobStatus.ON_SITE, JobStatus.EN_ROUTE)]
+        if len(found) != 1:
+            return None
     customer = found[0].customer if found else None
     if customer is None:
         return None
     if not _WORD.search(ask.words):
         return [Text(texts.render("relay_what", name=_first(customer)))]
-    return _send(turn, customer, _written(ask.words, turn, customer, question=True), question=True)
+    return _send(turn, customer, _written(ask.words, turn, customer, question=ask.question),
+                 question=ask.question)
 
 
 # "nada", "dejá", "olvidate": the word asked for is not coming

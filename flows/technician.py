@@ -105,8 +105,10 @@ from flows.technician_jobs import (
     wrong_state,
 )
 from flows.turn import Turn
+from nlu.extract.eta import find_eta
 from nlu.schema import Extraction
 
+PICK_WORDS = 4  # "dale, la segunda": a short answer to "¿a cuál?"
 # a visit starting this soon is the one at hand, even past midnight
 ABOUT_TO_BEGIN = timedelta(hours=3)
 
@@ -126,8 +128,9 @@ def handle(turn: Turn) -> list[Reply]:
     intent = turn.result.intent
     if intent in ("tech_agenda", "other") and (details := _job_details(turn)):
         return details  # "pasame el teléfono de Nora", "¿cuál era la dirección de lo de Nora?"
-    if (intent == "tech_on_the_way" or intent in ("tech_agenda", "other")
-            and _ARRIVAL_AHEAD.search(folded(turn.text))) \
+    if (intent == "tech_on_the_way" or intent in ("tech_agenda", "other", "tech_arrived")
+            and _ARRIVAL_AHEAD.search(folded(turn.text))
+            and not (intent == "tech_arrived" and _ARRIVED_NOW.search(folded(turn.text)))) \
             and (warned := _heads_up(turn)) is not None:
         # "mañana voy a llegar tarde al primero" (read as on the way, or as a question about
         # tomorrow): nobody is on the way now
@@ -145,6 +148,9 @@ def handle(turn: Turn) -> list[Reply]:
         # "no, cobrale 40 mil en total", "sumale 5.000 de materiales" while the summary waits: a
         # change to it, not a job done anew with "no" for its work, nor an arrival
         return TECH_DONE.walk(turn)
+    if turn.in_flow(FLOW_PICK) and len(turn.said.split()) <= PICK_WORDS \
+            and es_ar.nth_said(turn.said, len(turn.slots.get("candidates") or [])) is not None:
+        return TECH_PICK.walk(turn)  # "la segunda": the list's answer, whatever it was read as
     action = INTENT_ACTIONS.get(intent)
     if action is not None:
         return _act_on_text(turn, action)
@@ -409,6 +415,8 @@ _MOVING = re.compile(r"\b(?:voy\s+(?:para|yendo|camino)|en\s+camino|estoy\s+yend
 _LEAVES_IN = re.compile(r"\b(?:arranco|empiezo|salgo|saldria|sale)\s+(?:de\s+aca\s+)?(?:en|dentro\s+de)\b")
 # "salgo en 2 horas" with several visits today: a late start, not the way to one of them
 LATE_START_MINUTES = 60
+# arriving is told as done: "llegué", "ya estoy", "estoy en lo de…"
+_ARRIVED_NOW = re.compile(r"\b(?:llegue|llegamos|ya\s+estoy|estoy\s+en|estoy\s+abajo|estoy\s+aca)\b")
 _ARRIVAL_AHEAD = re.compile(r"\b(?:llego|llegaria|llegare|voy\s+a\s+(?:llegar|ir|estar)|paso|caigo|"
                             r"arranco|estoy)\b")
 
@@ -459,7 +467,7 @@ def _late_today(turn: Turn, said: str) -> bool:
     that visit's arrival time instead)."""
     result = turn.result
     later = bool(_LATE.search(said)) or bool(result.time) \
-        or (result.eta_minutes or 0) >= LATE_START_MINUTES
+        or (_minutes(turn, said) or 0) >= LATE_START_MINUTES
     if not later or _MOVING.search(said):
         return False
     if not (_STARTS.search(said) or _LATE.search(said)):
@@ -469,13 +477,19 @@ def _late_today(turn: Turn, said: str) -> bool:
                              Job.status.in_((S.EN_ROUTE, S.ON_SITE))).limit(1))
 
 
+def _minutes(turn: Turn, said: str) -> int | None:
+    """The minutes said ("salgo en 2 horas"), whatever intent the words were read as (the
+    extraction gives them only with an arrival)."""
+    return turn.result.eta_minutes or find_eta(said)
+
+
 def _arrival(turn: Turn, day: date, said: str) -> str:
     """When the customer may expect the technician, as he said it: "tipo 11", "unas 2 horas más
     tarde" (late by), "después de las 12:30" (leaving in), or "un rato más tarde"."""
     result = turn.result
     if result.time:
         return f"tipo {clock(datetime.combine(day, time.fromisoformat(result.time)))}"
-    eta = result.eta_minutes
+    eta = _minutes(turn, said)
     if eta and 0 < eta <= MAX_ETA:
         if _LEAVES_IN.search(said):
             leaves = es_ar.aware(turn.now).astimezone(turn.zone) + timedelta(minutes=eta)

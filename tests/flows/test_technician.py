@@ -197,6 +197,10 @@ def test_a_late_start_today_warns_the_first_customer_and_starts_no_visit(shop):
     assert wa_id == MARTA_WA and "Carlos te avisa que hoy llega después de las 12" in told.body
     assert shop.get(first).status is JobStatus.SCHEDULED
     assert shop.get(later).status is JobStatus.SCHEDULED
+    # read as no arrival at all, the minutes still count (the extraction gives them with one only)
+    said = "hoy arranco tarde, salgo en una hora y media"
+    body = _only_text(shop.say(said, result=Extraction(intent="other", date=NOW.date().isoformat())))
+    assert "Marta que hoy llegás después de las 11:30" in body, body
     # late by, to the first one said in words
     body = _only_text(shop.say("avisale a la primera q llego como 2 horas tarde, q me disculpe"))
     assert "Marta que hoy llegás unas 2 horas más tarde" in body, body

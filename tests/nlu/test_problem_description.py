@@ -157,7 +157,7 @@ def _description(text: str) -> str | None:
         ),
         # an apology for not greeting, the hour or writing late says nothing about the problem
         ("hola! perdón que no saludé, pierde la canilla del lavadero", "Pierde la canilla del lavadero"),
-        ("disculpen q no me presente. no anda el disyuntor", "No anda el disyuntor"),
+        ("disculpen q no me presente, no anda el disyuntor de la cocina", "No anda el disyuntor de la cocina"),
         ("perdon x escribir tan tarde, se corto la luz en el living", "Se corto la luz en el living"),
         ("no saludé a nadie todavía pero gotea el techo del baño",
          "No saludé a nadie todavía pero gotea el techo del baño"),

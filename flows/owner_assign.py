@@ -10,7 +10,7 @@ it on WhatsApp and the owner gets the visit back. Two jobs that fit are listed, 
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -55,6 +55,8 @@ def handle(turn: Turn) -> list[Reply]:
     technician = named[0]
     found = jobs_meant(turn, said, es_ar.folded(es_ar.first_name(technician.name)),
                         [t for t in everyone if t.id != technician.id])
+    if not found and (just := last_job(turn)) is not None:
+        found = [just]  # "daselo a Carlos" right after booking it
     if not found:
         return [Text(texts.render("owner_assign_which", jobs=[], technician=technician.name))]
     if len(found) > 1:
@@ -71,6 +73,7 @@ def handle(turn: Turn) -> list[Reply]:
     except DomainError as exc:
         return [Text(texts.render("tech_error", reason=str(exc).rstrip(".")))]
     turn.session.refresh(job)
+    remember(turn, job)
     told = []
     for change, who in (("assigned", technician), ("unassigned", previous)):
         notice = technician_notice(turn.session, job, change, technician=who, now=turn.now) \
@@ -128,6 +131,24 @@ def jobs_meant(turn: Turn, said: str, technician_word: str, others: list[User] =
     if by_place or not _EMERGENCY.search(said):
         return by_place
     return open_jobs  # "pasale la urgencia a Diego": the open emergency, if one
+
+
+LAST_JOB = "last_job"  # the owner's slot: the visit just booked, shown, moved or handed over
+LAST_JOB_FOR = timedelta(minutes=30)
+
+
+def remember(turn: Turn, job: Job) -> None:
+    """Keep `job` as the one "daselo a Carlos", "pasala a las 16" mean next."""
+    turn.save(**{LAST_JOB: {"id": job.id, "at": turn.now.isoformat()}})
+
+
+def last_job(turn: Turn) -> Job | None:
+    """The open visit the owner was just talking about, lately; None otherwise."""
+    kept = turn.slots.get(LAST_JOB)
+    if not kept or turn.now - datetime.fromisoformat(kept["at"]) > LAST_JOB_FOR:
+        return None
+    job = turn.session.get(Job, kept["id"])
+    return job if job is not None and job.status in OPEN_STATUSES else None
 
 
 def open_jobs_of(turn: Turn) -> list[Job]:

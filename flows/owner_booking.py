@@ -32,7 +32,7 @@ from core.messaging import texts
 from core.messaging.replies import Reply, Text
 from core.models import ConversationRole, Customer
 from core.phones import normalize_phone
-from flows import owner
+from flows import owner, owner_assign
 from flows.booking_job import JOB_SERVICE, address_id_for, address_in, summary_address
 from flows.customer_job_change import tell_technician
 from flows.engine import FlowSpec
@@ -68,15 +68,16 @@ _NAME_WORD = r"[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+"
 # after "cliente", "a nombre de", "Sra.": any word; after "de", "a", "para": a capital only
 _MARKED_NAME = re.compile(
     r"(?i:\b(?:cliente|clienta|a\s+nombre\s+de|sra\.?|señora|senora|sr\.?|señor|senor|don|doña|dona))"
-    r"\s*:?\s+(?P<n>[A-Za-zÁÉÍÓÚÑáéíóúñü]+(?:\s+" + _NAME_WORD + r")?)"
+    r"\s*:?\s+(?:de\s+)?(?P<n>[A-Za-zÁÉÍÓÚÑáéíóúñü]+(?:\s+" + _NAME_WORD + r")?)"
     r"|(?i:\b(?:de|a|para))\s+(?P<c>" + _NAME_WORD + r"(?:\s+" + _NAME_WORD + r")?)")
+_FIRST_AFTER = re.compile(r"\s*,\s*([A-Za-zÁÉÍÓÚÑáéíóúñü]{3,})\b")
 _BARE_NAME = re.compile(_NAME_WORD + r"(?:\s+" + _NAME_WORD + r")?")
 _NOT_NAMES = frozenset((
     "lunes", "martes", "miercoles", "jueves", "viernes", "sabado", "domingo", "hoy", "manana",
     "pasado", "enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
     "septiembre", "setiembre", "octubre", "noviembre", "diciembre", "la", "el", "los", "las", "un",
     "una", "cambiar", "arreglar", "revisar", "instalar", "destapar", "ver", "mi", "su", "este",
-    "esta",
+    "esta", "nuevo", "nueva", "que", "del", "de", "mio", "mia", "nos", "me", "le", "llamo", "tiene",
 ))
 
 
@@ -132,6 +133,7 @@ def handle(turn: Turn) -> list[Reply]:
         return [Text(texts.render("tech_error", reason=str(exc).rstrip(".")))]
     told = tell_technician(turn, job, "assigned", technician) if technician is not None else None
     log.info("job loaded by the owner on WhatsApp", extra={"job_id": job.id, "number": job.number})
+    owner_assign.remember(turn, job)
     where = job.address_text or (summary_address(address) if address.get("street") else None)
     # a visit with its day and hour is the customer's to hear, in the chat where they will ask
     # "¿cuándo vienen?" (a job without an hour waits for one)
@@ -178,10 +180,14 @@ def customer_name(text: str, not_names: set[str]) -> str | None:
         words = es_ar.folded(name).split()
         if not words or words[0] in _NOT_NAMES or words[0] in not_names:
             continue
-        if m.group("c") is None and not (name[0].isupper() or words[0] in FIRST_NAMES):
+        titled = m.group("n") is not None  # "la sra ferreyra", "a nombre de julia": in any case
+        if m.group("c") is None and not (name[0].isupper() or words[0] in FIRST_NAMES or titled):
             continue
         if len(words) > 1 and (words[1] in _NOT_NAMES or words[1] in not_names):
             name = name.split()[0]
+        first = _FIRST_AFTER.match(text, m.end())  # "la sra ferreyra, marta": Marta Ferreyra
+        if len(name.split()) == 1 and first and es_ar.folded(first.group(1)) in FIRST_NAMES:
+            name = f"{first.group(1)} {name}"
         return " ".join(w[:1].upper() + w[1:] for w in name.split())
     for m in _BARE_NAME.finditer(text):  # "…, Marta Suárez, …": a first name, capitalized
         words = es_ar.folded(m.group(0)).split()

@@ -124,6 +124,7 @@ def _what_job(turn: Turn, said: str) -> list[Reply] | None:
     if len(found) > 1:
         return [Text(texts.render("owner_move_which", asked=True,
                                   jobs=[owner_assign.line(turn, job) for job in found[:LISTED]]))]
+    owner_assign.remember(turn, found[0])
     return [Text(job_card(turn, found[0]))]
 
 

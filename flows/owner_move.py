@@ -60,6 +60,8 @@ def handle(turn: Turn) -> list[Reply]:
         return []
     found = [job for job in owner_assign.jobs_meant(turn, said, "")
              if job.status in OPEN_STATUSES]
+    if not found and (just := owner_assign.last_job(turn)) is not None:
+        found = [just]  # "pasala a las 16" right after asking about it
     if not found:
         return [Text(texts.render("owner_move_which", jobs=[]))]
     if len(found) > 1:
@@ -108,6 +110,7 @@ def _move(turn: Turn, job: Job, start: datetime, end: datetime) -> list[Reply]:
     except DomainError as exc:
         return [Text(texts.render("tech_error", reason=str(exc).rstrip(".")))]
     turn.session.refresh(job)
+    owner_assign.remember(turn, job)
     told = []
     notice = technician_notice(turn.session, job, "rescheduled", now=turn.now)
     if notice is not None:

@@ -267,7 +267,7 @@ _NO_TAIL = frozenset({"dejalo", "deja", "dejala", "como", "estaba", "mejor", "ah
 # "la primera", "el segundo", "la última": which of the options offered, in words
 _NTH = {"primer": 0, "primero": 0, "primera": 0, "segundo": 1, "segunda": 1, "tercero": 2, "tercera": 2,
         "ultimo": -1, "ultima": -1}
-_NTH_SAID = re.compile(r"\b(?:el|la)\s+(" + "|".join(_NTH) + r")\b")
+_NTH_SAID = re.compile(r"\b(?:el|la|del|al|de\s+la|a\s+la)\s+(" + "|".join(_NTH) + r")\b")
 
 
 def nth_said(said: str, count: int) -> int | None:

@@ -266,6 +266,9 @@ def _agenda(turn: Turn, day: date | None, last: date | None = None,
     if not found:
         return [Text(texts.render("tech_agenda_empty", day=phrase))]
     several_days = last is not None and last != day
+    # "pasame la dirección del primero": the list just shown
+    turn.save(**{AGENDA_SHOWN: {"ids": [job.id for job in found[:AGENDA_LIMIT]],
+                                "at": turn.now.isoformat()}})
     rows = []
     for job in found[:AGENDA_LIMIT]:
         address = _address(job)
@@ -304,6 +307,9 @@ def _job_details(turn: Turn) -> list[Reply] | None:
         return None
     found = candidate_jobs(turn.session, turn.user.id, turn.text, turn.today)
     named = [job for job in found if names_job(job, turn.text)]
+    if not named and (listed := _agenda_shown(turn)):
+        nth = es_ar.nth_said(said, len(listed))  # "la dirección del primero", "de la última"
+        named = [listed[nth]] if nth is not None else []
     # a job named, or "del cliente" with their jobs at hand; "el teléfono de la ART" is a
     # question for the office
     shown = named or (found if _THE_CUSTOMER.search(said) else [])
@@ -322,6 +328,18 @@ def _job_details(turn: Turn) -> list[Reply] | None:
             "address": _address(job), "maps": _map(turn, job),
         })
     return [Text(texts.render("tech_job_contact", jobs=cards))]
+
+
+AGENDA_SHOWN = "agenda_shown"  # the technician's slot: the visits of the last agenda he got
+AGENDA_SHOWN_FOR = timedelta(hours=2)
+
+
+def _agenda_shown(turn: Turn) -> list[Job]:
+    """The technician's visits of the agenda he was last shown, lately, in its order."""
+    shown = turn.slots.get(AGENDA_SHOWN)
+    if not shown or turn.now - datetime.fromisoformat(shown["at"]) > AGENDA_SHOWN_FOR:
+        return []
+    return [job for job_id in shown["ids"] if (job := own_job(turn, job_id)) is not None]
 
 
 def _map(turn: Turn, job: Job) -> str | None:

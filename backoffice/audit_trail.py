@@ -47,6 +47,7 @@ ACTION_LABELS = {
     "job.assign": "Asignó técnico",
     "job.scheduled": "Agendó la visita",
     "job.rescheduled": "Reprogramó la visita",
+    "job.address": "Cambió la dirección de la visita",
     "customer.create": "Alta de cliente",
     "customer.update": "Modificó el cliente",
     "customer.address_add": "Agregó una dirección",

@@ -58,7 +58,8 @@ URGENCY_LABELS: dict[Urgency, str] = {
 }
 EVENT_LABELS = {"created": "Creado", "status": "Cambio de estado", "assigned": "Técnico",
                 "scheduled": "Agendado", "rescheduled": "Reprogramado", "photo": "Foto",
-                "note": "Nota", "eta": "Nueva hora de llegada"}
+                "note": "Nota", "eta": "Nueva hora de llegada",
+                "address": "Cambió la dirección"}
 
 
 def status_label(status: JobStatus | str) -> str:

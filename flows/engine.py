@@ -294,6 +294,7 @@ def _route(turn: Turn, parts: list[str]) -> list[Reply]:
         status,
         technician,
         visit_addition,
+        visit_address,
     )
 
     if (passed := relay.answered(turn)) is not None:
@@ -301,6 +302,9 @@ def _route(turn: Turn, parts: list[str]) -> list[Reply]:
     if (callback := customer_callback.handle(turn)) is not None:
         return callback  # "la pérdida sigue igual": a finished job's call-back, a person's to plan
 
+    if turn.role is CUSTOMER and not turn.conversation.flow \
+            and (moved := visit_address.handle(turn)) is not None:
+        return moved  # "me equivoqué, es en lo de mi hermana: San Martín 2150": that visit moves
     if turn.role is CUSTOMER and (noted := visit_addition.note_for_visit(turn)) is not None:
         return noted  # "avisame antes de llegar, no anda el portero": a word for the technician
     if turn.role in (OWNER, TECHNICIAN) and (answer := relay.handle(turn)) is not None:

@@ -257,6 +257,25 @@ def add_to_description(session: Session, job_id: int, addition: str, actor: str)
     return job
 
 
+def move_to_address(session: Session, job_id: int, address_id: int, actor: str) -> Job:
+    """The visit goes to another of its customer's addresses ("me equivoqué, es en lo de mi
+    hermana"); an address written out by hand on the job gives way to it."""
+    job = get_job(session, job_id, for_update=True)
+    if job.status not in OPEN_STATUSES:
+        raise ValidationFailed("Ese trabajo ya está cerrado.", {"status": job.status})
+    address = session.get(CustomerAddress, address_id)
+    if address is None or address.customer_id != job.customer_id:
+        raise ValidationFailed("Esa dirección no es del cliente.", {"address_id": "invalid"})
+    before = job.address_id
+    job.address_id, job.address_text = address_id, None
+    job.updated_at = utcnow()
+    _event(session, job, "address", actor, data={"from": before, "to": address_id})
+    audit.record(session, actor=actor, action="job.address", entity_type="job", entity_id=job.id,
+                 data={"from": before, "to": address_id})
+    session.flush()
+    return job
+
+
 def schedule(session: Session, job_id: int, start: datetime, end: datetime | None, actor: str) -> Job:
     """Set or change the visit window; a pending job becomes scheduled.
 

@@ -32,7 +32,7 @@ from core.phones import wa_id_for
 
 log = logging.getLogger("campotech.job_notices")
 
-CHANGES = frozenset({"assigned", "rescheduled", "cancelled", "unassigned", "note"})
+CHANGES = frozenset({"assigned", "rescheduled", "cancelled", "unassigned", "note", "address"})
 PROBLEM_MAX = 150  # characters of the job's description a notice quotes
 NO_DATE = "sin fecha todavía"
 GO_NOW = "ahora: andá lo antes posible"

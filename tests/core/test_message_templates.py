@@ -8,6 +8,7 @@ itself (`{{ "\\n" }}`)."""
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,7 @@ _TAG_AT_END = re.compile(r"\{%-?\s*(?:if|elif|else|endif|for|endfor)\b[^%]*[^+]%
 @pytest.mark.parametrize("path", TEMPLATES, ids=[p.stem for p in TEMPLATES])
 def test_no_line_of_words_loses_its_break_to_a_tag(path):
     lines = path.read_text(encoding="utf-8").split("\n")
-    for n, (line, after) in enumerate(zip(lines, lines[1:]), 1):
+    for n, (line, after) in enumerate(pairwise(lines), 1):
         words = re.sub(r"\{%.*?%\}", "", line).strip()
         if _TAG_AT_END.search(line) and words and after.strip() and not after.lstrip().startswith("{%"):
             pytest.fail(f"{path.name}:{n}: the break after {line[-40:]!r} is trimmed")

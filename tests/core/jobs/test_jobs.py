@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from core import jobs
+from core import customers, jobs
 from core.errors import InvalidTransition, NotFound, ValidationFailed
 from core.models import AuditEntry, Job, JobEvent, JobStatus
 from tests.factories import add_customer_row, add_technician
@@ -174,3 +174,22 @@ def test_other_organizations_jobs_are_not_found(db, org, make_org):
         jobs.transition(s, job_id, S.CANCELLED, "user:9")
     with db.org_session(org[0]) as s:
         assert s.get(Job, job_id).status == S.PENDING
+
+
+def test_a_visit_moves_to_another_address_of_its_customer_only(db, org):
+    org_id, customer_id, _ = org
+    job_id = _job_in(db, org, S.SCHEDULED)
+    other_customer = add_customer_row(db, org_id, "Juan Pérez", "+5491166660002")
+    with db.org_session(org_id) as s:
+        sister = customers.add_address(s, customer_id, {"street": "Av. San Martín", "number": "2150"}).id
+        strangers = customers.add_address(s, other_customer, {"street": "Yatay", "number": "820"}).id
+        job = jobs.move_to_address(s, job_id, sister, "whatsapp:1")
+        assert job.address_id == sister and job.address_text is None
+        with pytest.raises(ValidationFailed):
+            jobs.move_to_address(s, job_id, strangers, "whatsapp:1")
+        [event] = s.scalars(select(JobEvent).where(JobEvent.job_id == job_id, JobEvent.kind == "address")).all()
+        assert event.data["to"] == sister
+        assert s.scalar(select(AuditEntry).where(AuditEntry.action == "job.address")) is not None
+    done = _job_in(db, org, S.COMPLETED)
+    with db.org_session(org_id) as s, pytest.raises(ValidationFailed):
+        jobs.move_to_address(s, done, sister, "whatsapp:1")

@@ -59,8 +59,20 @@ def start_reschedule(turn: Turn) -> list[Reply]:
         day = es_ar.aware(job.scheduled_start).astimezone(turn.zone).date().isoformat()
     after_said = after.isoformat(timespec="minutes") if after else None
     return RESCHEDULE.start(turn, job_id=job.id, job_number=job.number, date=day, avoid=avoid,
-                            window=turn.result.window, time=turn.result.time or after_said,
+                            window=turn.result.window,
+                            time=turn.result.time or after_said or _same_hour(turn, job),
                             after=after_said)
+
+
+# "¿puede ser el viernes a la misma hora?": the hour the visit has now
+_SAME_HOUR = re.compile(r"\b(?:a\s+la\s+misma\s+hora|mismo\s+horario|al\s+mismo\s+horario|misma\s+hora)\b")
+
+
+def _same_hour(turn: Turn, job) -> str | None:
+    if turn.result.window or not _SAME_HOUR.search(es_ar.folded(turn.text or "")) \
+            or job.scheduled_start is None:
+        return None
+    return es_ar.aware(job.scheduled_start).astimezone(turn.zone).strftime("%H:%M")
 
 
 def _ruled_out(turn: Turn, day: date) -> bool:

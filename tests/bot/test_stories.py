@@ -39,6 +39,7 @@ Schema (a file holds one story, or a list of stories)::
           not_contains: "..."         # in none of them
           last_contains: "..."        # in the last of them (the question answered next)
           buttons: ["Confirmar"]      # a reply offers at least these button/row titles
+          buttons_like: ["15 a 17"]   # each is part of some button/row title
           type: text|interactive|template|document   # a reply of this type
           count: 1                    # exactly this many replies to that party
           types_in_order: [document, interactive]   # these reply types arrive in this order
@@ -444,8 +445,12 @@ class Story:
             if "buttons" in expect:
                 assert any(set(expect["buttons"]) <= {t for _, _, t in options_of(p)} for p in got), \
                     f"expected buttons {expect['buttons']}; {shown}"
+            if "buttons_like" in expect:  # each, part of some button's title ("15 a 17")
+                titles = [t for p in got for _, _, t in options_of(p)]
+                for part in _listed(expect["buttons_like"]):
+                    assert any(part in t for t in titles), f"expected a button with {part!r}; {shown}"
             if not any(k in expect for k in ("count", "type", "contains", "not_contains", "buttons",
-                                             "types_in_order", "last_contains")):
+                                             "buttons_like", "types_in_order", "last_contains")):
                 assert got, f"expected a reply; {shown}"
         if "expect_job" in step:
             self.check_job(step["expect_job"], where, everything)

@@ -307,6 +307,11 @@ def _route(turn: Turn, parts: list[str]) -> list[Reply]:
         return moved  # "me equivoqué, es en lo de mi hermana: San Martín 2150": that visit moves
     if turn.role is CUSTOMER and (noted := visit_addition.note_for_visit(turn)) is not None:
         return noted  # "avisame antes de llegar, no anda el portero": a word for the technician
+    if turn.role is OWNER:
+        from flows import owner_days  # it imports this module for FlowSpec
+
+        if (told := owner_days.typed_tell(turn)) is not None:
+            return told  # "sí, avisales" to the "Avisarles" just offered
     if turn.role in (OWNER, TECHNICIAN) and (answer := relay.handle(turn)) is not None:
         return answer  # "decile a Marta que…", a technician's "preguntale si le va en una hora"
     if turn.role is TECHNICIAN and (answer := technician.aside(turn)) is not None:

@@ -16,7 +16,7 @@ message naming no day is none of this.
 from __future__ import annotations
 
 import re
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 
@@ -31,7 +31,7 @@ from core.messaging.conversations import conversation_with
 from core.messaging.replies import Button, Buttons, Reply, Text
 from core.models import ConversationRole, Job, JobStatus
 from core.organizations import set_day_hours, set_days_closed
-from flows.buttons import ClosedDayTap, RescheduleTap
+from flows.buttons import ClosedDayTap, RescheduleTap, decode
 from flows.customer_job_change import visit
 from flows.customer_reschedule import RESCHEDULE
 from flows.engine import FlowSpec
@@ -128,7 +128,36 @@ def _with_visits(turn: Turn, days: list[date], template: str, **words) -> list[R
     if not outside:
         return [Text(body)]
     tap = ClosedDayTap(days[0].isoformat(), days[-1].isoformat() if len(days) > 1 else None)
+    if _TELL_THEM.search(es_ar.folded(turn.text or "")):
+        # "mañana cerramos, avisale a los clientes": told at once, not asked again
+        return [Text(texts.render(template, day=phrase, many=len(days) > 1, date=None if any(
+            c.isdigit() for c in phrase) else es_ar.weekday_date(days[0]), visits=[], more=0, **words)),
+            *_tell_customers(turn, days[0], days[-1])]
+    turn.save(**{TELL_PENDING: {"tap": tap.encode(), "at": turn.now.isoformat()}})
     return [Buttons(body=body, buttons=(Button(tap.encode(), TELL_TITLE),))]
+
+
+# the owner asking the customers of those days be told: "avisales", "avisale a los clientes"
+_TELL_THEM = re.compile(r"\b(?:avisa(?:les|le\s+a\s+(?:los|todos|todas|las))|deci(?:les|le\s+a\s+(?:los|todos|todas))"
+                        r"|escribi(?:les|le\s+a\s+(?:los|todos))|manda(?:les|le\s+a\s+(?:los|todos)))\b")
+TELL_PENDING = "closed_tell"  # the owner's slot: the "Avisarles" just offered
+TELL_PENDING_FOR = timedelta(minutes=30)
+
+
+def typed_tell(turn: Turn) -> list[Reply] | None:
+    """"Sí, avisales" typed to the "Avisarles" just offered: that tap; None otherwise."""
+    pending = turn.slots.get(TELL_PENDING)
+    if not pending or turn.tap is not None \
+            or turn.now - datetime.fromisoformat(pending["at"]) > TELL_PENDING_FOR:
+        return None
+    said = es_ar.folded(turn.text or "")
+    if not (_TELL_THEM.search(said) or es_ar.yes_or_no(said) == "yes"):
+        return None
+    turn.save(**{TELL_PENDING: None})
+    tap = decode(pending["tap"])
+    if not isinstance(tap, ClosedDayTap):
+        return None
+    return _tell_customers(turn, date.fromisoformat(tap.day), date.fromisoformat(tap.last or tap.day))
 
 
 def _hours_phrase(ranges) -> str:

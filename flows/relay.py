@@ -162,6 +162,8 @@ def handle(turn: Turn) -> list[Reply] | None:
             return None  # "pasame el resumen", "¿quién está de guardia?": not the words
         # the words, after "¿qué le digo a Graciela?"
         target, ask = pending, Ask("", _LEADING_THAT.sub("", turn.text.strip(), count=1), question=False)
+    elif _MANY.match(ask.who or ""):
+        return None  # "avisale a los clientes de mañana que cerramos": a day closed, not one person
     elif ask.named_inside:
         target = _named_inside(turn, ask.words)
         lead = _LEAD_NAME.match(ask.words)
@@ -224,6 +226,8 @@ def _team_names(turn: Turn) -> tuple[str, ...]:
     return tuple(es_ar.folded(es_ar.first_name(u.name)) for u in _team(turn) if u.name)
 
 
+# several people at once: "a los clientes de mañana", "a todos los de hoy"
+_MANY = re.compile(r"(?:a\s+)?(?:los|las|todos|todas)\b")
 PENDING = "relay_to"  # the owner's slot: whom "¿qué le digo a Graciela?" was about
 PENDING_FOR = timedelta(minutes=30)
 

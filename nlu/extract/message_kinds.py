@@ -709,7 +709,7 @@ def asks_if_we_do(folded: str) -> bool:
 _WE_WORK = (r"(?:vamos\s+a\s+(?:trabajar|abrir|atender|laburar|salir)|se\s+(?:trabaja|abre|atiende|labura)"
             r"|trabajamos|abrimos|atendemos|laburamos|salimos)")
 _CLOSES_DAY = re.compile(
-    rf"\bno\s+{_WE_WORK}\b"
+    rf"\b(?:no|tampoco|ni)\s+{_WE_WORK}\b|\b(?:no|tampoco|ni)\s+abrimos\b"
     r"|\bcerramos\b(?!\s+(?:la|las|los|lo|un|una|con|eso|esto|el\s+(?!local|negocio|taller|comercio)))"
     r"|\b(?:cerrado|cerrados)\b"
     r"|\b(?:es|sera|por\s+ser|por\s+el)\s+feriado\b"
@@ -719,7 +719,8 @@ _CLOSES_DAY = re.compile(
 _OPENS_DAY = re.compile(
     rf"\b(?:si|igual)\s+{_WE_WORK}\b"
     rf"|\b{_WE_WORK}\s+(?:igual|normal|normalmente|como\s+siempre)"
-    r"|\bno\s+(?:cerramos|cerramos\s+nada)\b|(?<!\bno\s)\b(?:volvemos\s+a\s+)?abrimos\b(?!\s+a\s+las)")
+    r"|\bno\s+(?:cerramos|cerramos\s+nada)\b"
+    r"|(?<!\bno\s)(?<!\btampoco\s)(?<!\bni\s)\b(?:volvemos\s+a\s+)?abrimos\b(?!\s+a\s+las)")
 _PARTIAL = re.compile(r"\b(?:a\s+las|hasta\s+las|desde\s+las|al\s+mediodia|temprano|"
                       r"mas\s+temprano|medio\s+dia|(?:a|por|de)\s+la\s+(?:manana|tarde))\b")
 _ASKING = re.compile(r"[?¿]|^\s*(?:se\s+trabaja|trabajamos|abrimos|cerramos)\s*$")

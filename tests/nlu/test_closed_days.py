@@ -18,7 +18,7 @@ from nlu.extract.message_kinds import closes_day, opens_day
     ("mañana no se trabaja", True, False),
     ("che mañana no hay atención", True, False),
     ("y el jueves tampoco abrimos", True, False),  # before: read as opening it
-    ("ni el viernes trabajamos", True, False),
+    ("el viernes tampoco trabajamos", True, False),
     ("al final el lunes sí trabajamos", False, True),
     ("mañana abrimos normal", False, True),
     ("el lunes es feriado pero trabajamos igual", False, True),

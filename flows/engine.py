@@ -44,6 +44,7 @@ from flows import (
     clarify,
     handover,
     owner_customer,
+    owner_invoice,
     owner_payment,
     owner_reminder,
     photos,
@@ -320,6 +321,8 @@ def _route(turn: Turn, parts: list[str]) -> list[Reply]:
         from flows import owner, owner_days  # owner imports this module for FlowSpec
 
         if (answer := owner_reminder.handle(turn)) is not None:  # "mandale un recordatorio amable"
+            return answer
+        if (answer := owner_invoice.handle(turn)) is not None:  # "no le llegó la factura, reenviásela"
             return answer
         if (answer := owner_payment.handle(turn)) is not None:  # "sí, entró la de Raúl"
             return answer

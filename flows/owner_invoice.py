@@ -1,0 +1,74 @@
+"""The owner asking for a customer's invoice to be sent again: "che, Bustos me llamó, dice que
+no le llegó la factura, reenviásela", "mandale de nuevo la factura a la señora Paz".
+
+The customer's latest issued invoice goes to their chat as its PDF (the same document the
+customer gets by asking), never a new invoice; the owner hears what was sent. The customer is
+the one the words name, or the one of the visit just talked about; several who fit are named
+back to choose."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from core import es_ar
+from core.billing import invoicing
+from core.billing.invoice_links import pdf_filename, pdf_link
+from core.customers.search import customers_named
+from core.messaging import texts
+from core.messaging.outbox import customer_conversation
+from core.messaging.replies import Document, Reply, Text
+from core.models import Customer, Invoice, InvoiceStatus, Job
+from flows.turn import Turn
+
+ISSUED = (InvoiceStatus.AUTHORIZED, InvoiceStatus.INTERNAL)
+# "reenviásela", "mandale de nuevo la factura", "no le llegó la factura", "pasale la factura"
+_RESEND = re.compile(
+    r"\b(?:reenvia(?:le|sela|la|les)?|reenviar)\b"
+    r"|\b(?:manda|pasa|envia)(?:le|sela)\s+(?:de\s+nuevo\s+|otra\s+vez\s+)?(?:la\s+)?(?:factura|boleta|comprobante)"
+    r"|\bmanda(?:le|sela)\s+(?:de\s+nuevo|otra\s+vez)\b")
+_INVOICE = re.compile(r"\b(?:factura|boleta|comprobante|recibo)\b")
+_NOT_NAMES = frozenset({
+    "che", "reenviasela", "reenviale", "reenvia", "reenviar", "mandale", "mandasela", "pasale",
+    "factura", "boleta", "comprobante", "recibo", "llego", "llamo", "dice", "que", "porfa", "favor",
+    "nuevo", "otra", "vez", "senora", "senor", "sra", "don", "dona", "cliente", "clienta", "mail",
+    "whatsapp", "por", "para", "les", "una", "los", "las", "del", "con", "tampoco", "todavia",
+})
+
+
+def handle(turn: Turn) -> list[Reply] | None:
+    """The invoice sent again, or who to send it to; None when the words ask no such thing."""
+    from flows import owner_assign  # it reaches the engine, which imports this module
+
+    said = turn.said
+    if not said or not _RESEND.search(said) or not (_INVOICE.search(said) or "reenvia" in said):
+        return None
+    words = [w for w in re.findall(r"[a-zñ]+", said) if len(w) > 2 and w not in _NOT_NAMES]
+    found: dict[int, Customer] = {}
+    for word in words:
+        for customer in customers_named(turn.session, word):
+            if word in es_ar.folded(customer.name or "").split():
+                found[customer.id] = customer
+    if not found and (job := owner_assign.last_job(turn)) is not None and job.customer is not None:
+        found[job.customer.id] = job.customer
+    if not found:
+        return [Text(texts.render("owner_invoice_which", names=[]))]
+    if len(found) > 1:
+        return [Text(texts.render("owner_invoice_which", names=[c.name for c in found.values()]))]
+    customer = next(iter(found.values()))
+    invoice = turn.session.scalar(
+        select(Invoice).where(Invoice.customer_id == customer.id, Invoice.status.in_(ISSUED))
+        .order_by(Invoice.id.desc()).limit(1))
+    if invoice is None:
+        return [Text(texts.render("owner_invoice_none", name=customer.name))]
+    conversation = customer_conversation(turn.session, customer)
+    if conversation is None:
+        return [Text(texts.render("relay_no_number", name=customer.name))]
+    job = turn.session.get(Job, invoice.job_id) if invoice.job_id else None
+    label = invoicing.label(invoice)
+    context = {"label": label, "article": "la" if label.startswith("factura") else "el",
+               "total": es_ar.pesos(invoice.total or 0), "job_number": job.number if job else None}
+    turn.notify(conversation.wa_id, Document(filename=pdf_filename(invoice), link=pdf_link(invoice),
+                                             caption=texts.render("cust_invoice_document", **context)))
+    return [Text(texts.render("owner_invoice_sent", name=customer.name, **context))]

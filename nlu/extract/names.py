@@ -17,6 +17,8 @@ _CUE = re.compile(
 )
 _NAME = re.compile(rf"(?P<n>{_NAME_WORD}(?:\s+(?:de\s+la\s+|de\s+los\s+|del\s+|de\s+)?{_NAME_WORD}){{0,3}})")
 _LOWER_NAME = re.compile(rf"(?P<n>{_LOWER_WORD}(?:\s+{_LOWER_WORD})?)")
+# where a name said in lower case ends: the message, a line, a comma or a stop, or "y"
+_NAME_ENDS = re.compile(r"\s*(?:$|[\n,.;:!?]|y\b|e\b)")
 # words that follow "soy"/"habla" without being a name
 NOT_NAMES = _words("""
 el la los las un una de del yo cliente clienta vecino vecina dueno duena inquilino inquilina
@@ -186,7 +188,9 @@ def _find_name(text: str) -> str | None:
                         and fold_aligned(words[1]) in NOT_NAMES
                     ):
                         words = words[:1]
-                    if len(words) > 1 and not cue.startswith(("me llamo", "mi nombre", "nombre")):
+                    if len(words) > 1 and not cue.startswith(("me llamo", "mi nombre", "nombre")) \
+                            and not _NAME_ENDS.match(rest, lm.end()):
+                        # "soy laura quiroga" ends there: her surname; "soy marcelo vivo en…" goes on
                         words = words[:1]
                     return " ".join(w.capitalize() for w in words)
     name = _signed(text) or _signed_sentence(text) or _after_role(text)

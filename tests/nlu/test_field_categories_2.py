@@ -224,6 +224,12 @@ def test_find_windows_still_reads_plain_windows():
     ("no anda el termotanque. Muchas gracias!\nCarla", "Carla"),
     ("saludos cordiales, Sra. Elena Ruiz", "Elena Ruiz"),
     ("soy Marta Gómez, vivo en Mitre 450", "Marta Gómez"),
+    # in lower case, a surname where the name ends (before: the first name alone)
+    ("soy laura quiroga", "Laura Quiroga"),
+    ("soy laura quiroga, av rivadavia 5230", "Laura Quiroga"),
+    ("hola soy ana benitez y se me rompio el calefon", "Ana Benitez"),
+    ("soy marcelo vivo en palermo", "Marcelo"),
+    ("soy claudia necesito un plomero", "Claudia"),
 ])
 def test_a_signature_is_the_writer(text, name):
     assert find_name(text) == name

@@ -182,8 +182,12 @@ _ASKS_HELP = re.compile(
 # "¿puede venir Juan?": a colleague named to come (checked against the team)
 _COLLEAGUE_TO_COME = re.compile(r"\b(?:puede|podra|podria|pueden|que)\s+(?:venir|venga)\s+(?:el\s+|la\s+)?(\w+)")
 # "anotalo", "dejalo anotado", "agregalo al trabajo": a line for the visit's history
-_NOTE_IT = re.compile(r"\b(?:anota(?:lo|la|los|las|me)?|dejalo\s+anotado|agrega(?:lo|la)\s+al\s+(?:trabajo|laburo)"
-                      r"|toma\s+nota)\b", re.IGNORECASE)
+_NOTE_IT = re.compile(r"\b(?:anota(?:lo|la|los|las|me|le)?(?:\s+(?:al\s+trabajo|en\s+el\s+trabajo))?(?:\s+que)?"
+                      r"|deja(?:lo|le)?\s+anotado(?:\s+que)?|agrega(?:lo|la|le)\s+al\s+(?:trabajo|laburo)"
+                      r"|toma\s+nota(?:\s+(?:de\s+)?que)?)\b", re.IGNORECASE)
+# work or material to charge, in a note: "tuve q cambiar el sifón tmb, y 2 metros de caño"
+_EXTRA_WORK = re.compile(r"\b(?:cambi\w*|agregu\w*|puse|coloqu\w*|instal\w*|tuve\s+que|use|compre|"
+                         r"repuesto\w*|material\w*|metros?|\d+)\b")
 # Work still under way: "ya casi termino", "me falta poco", "estoy probando que no pierda"
 _STILL_WORKING = re.compile(
     r"\b(?:(?:ya\s+)?casi\s+(?:termino|terminamos|estoy|estamos|esta|listo)|me\s+falta\s+(?:poco|un\s+poco"
@@ -222,7 +226,8 @@ def aside(turn: Turn) -> list[Reply] | None:
         jobs.add_note(turn.session, job.id, note or turn.text, turn.actor, data={"by": "technician"})
         customer = first_name(job.customer.name if job.customer else None) or THE_CUSTOMER
         return [Text(texts.render("tech_noted", number=job.number, customer=customer,
-                                  note=es_ar.shortened(note or turn.text, 300)))]
+                                  note=es_ar.shortened(note or turn.text, 300),
+                                  work=bool(_EXTRA_WORK.search(folded(note)))))]
     if any(job.status is S.ON_SITE for job in turn.open_jobs) \
             and (_ASKS_HELP.search(said) or _colleague_asked(turn, said)):
         # "es un tablero trifásico hecho un desastre, solo no lo saco, necesito una mano"

@@ -31,6 +31,9 @@ def handle(turn: Turn) -> list[Reply]:
         # "soy el hijo de Marta García, la de Gorriti 3400: ¿a qué hora va el plomero?": the
         # visit of the one named, from another phone
         return for_someone_else(turn) or [Text(texts.render("status_none"))]
+    if job.status is JobStatus.ON_SITE and _WHEN_DONE.search(es_ar.folded(turn.text or "")) \
+            and (asked := _ask_technician(turn, job)) is not None:
+        return asked  # "¿a qué hora termina? tengo que salir a las 5": he knows, not the bot
     settings = turn.settings
     view = job_view(turn.session, job, now=turn.now)
     url = tracking_url(settings, tracking_token(settings, job.org_id, job.id, now=turn.now))
@@ -47,6 +50,30 @@ _A_VISIT = re.compile(
 NOT_SET_OUT = frozenset({JobStatus.SCHEDULED, JobStatus.PENDING, JobStatus.NEEDS_FOLLOWUP})
 # "¿dónde está el técnico?", "¿por dónde viene?", "¿ya salió?"
 _WHERE = re.compile(r"\b(?:donde|por\s+donde)\s+(?:esta|anda|viene|va)\b|\bya\s+salio\b|\bviene\s+en\s+camino\b")
+
+
+# how long the work at home still takes: "¿a qué hora termina?", "¿le falta mucho?"
+_WHEN_DONE = re.compile(
+    r"\b(?:a\s+(?:que|q)\s+hora\s+(?:termina|terminan|terminaria|se\s+va|se\s+van)|cuanto\s+(?:mas\s+)?"
+    r"(?:le\s+|les\s+)?(?:falta|tarda|demora|queda)|(?:le\s+|les\s+)?(?:falta|queda)\s+mucho"
+    r"|(?:para\s+)?cuando\s+(?:termina|terminan)|ya\s+(?:termina|terminan)|termina\s+pronto)\b")
+
+
+def _ask_technician(turn: Turn, job: Job) -> list[Reply] | None:
+    """The customer's question passed to the technician at their home, who answers with "decile
+    que…"; None when he has no phone."""
+    from core.jobs.notices import technician_conversation
+    from core.phones import wa_id_for
+
+    technician = job.technician
+    if technician is None or not technician.phone or not technician.active:
+        return None
+    customer = es_ar.first_name(job.customer.name if job.customer else None) or "El cliente"
+    words = es_ar.shortened(" ".join((turn.text or "").split()), 300)
+    conversation = technician_conversation(turn.session, technician, wa_id_for(technician.phone))
+    turn.notify(conversation.wa_id, Text(texts.render("tech_customer_asks", customer=customer,
+                                                      number=job.number, words=words)))
+    return [Text(texts.render("cust_asked_technician", tech=es_ar.first_name(technician.name)))]
 
 
 SPEC = FlowSpec(name="status", roles=frozenset({ConversationRole.CUSTOMER}), handle=handle,

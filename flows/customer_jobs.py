@@ -63,7 +63,7 @@ from flows.customer_job_change import (
     flow_job,
     in_progress,
 )
-from flows.customer_rating import FLOW_RATING, rate, take_comment
+from flows.customer_rating import FLOW_RATING, rate, rate_in_words, take_comment
 from flows.customer_reschedule import RESCHEDULE, start_reschedule
 from flows.engine import BOOKING, FlowSpec
 from flows.steps import Flow
@@ -97,6 +97,10 @@ def reply(turn: Turn, intent: str | None) -> list[Reply]:
         intent = None  # "sí, cancelalo" answers the question, whatever the NLU made of it
     if isinstance(tap, RateTap):
         return rate(turn, tap)
+    if tap is None and conversation.flow == FLOW_RATING and conversation.state == "stars" \
+            and active(conversation, turn.now) and isinstance((conversation.slots or {}).get("job_id"), int) \
+            and (rated := rate_in_words(turn, conversation.slots["job_id"])) is not None:
+        return rated  # "les pongo un 2, me dejó el piso lleno de agua", whatever it was read as
     if isinstance(tap, RescheduleTap):
         return _walk(turn, RESCHEDULE)
     if isinstance(tap, CancelTap):
@@ -134,15 +138,15 @@ def active(conversation: Conversation, now: datetime) -> bool:
 # ---- continuing a flow ---------------------------------------------------------------------
 
 def _continue(turn: Turn) -> list[Reply]:
-    conversation, result, said = turn.conversation, turn.result, turn.said
+    conversation, result = turn.conversation, turn.result
     flow, state = conversation.flow, conversation.state
     if flow == FLOW_RATING:
         if state == "comment" and turn.text.strip() and result.intent not in NEW_REQUESTS:
             return take_comment(turn)
-        if state == "stars" and said in {"1", "2", "3", "4", "5"}:
+        if state == "stars":
             job_id = (conversation.slots or {}).get("job_id")
-            if isinstance(job_id, int):
-                return rate(turn, RateTap(job_id, int(said)))
+            if isinstance(job_id, int) and (rated := rate_in_words(turn, job_id)) is not None:
+                return rated  # "3", "les pongo un 2, me dejó el piso lleno de agua"
         clear(conversation)  # they moved on: no nagging for stars
         return []
     if result.intent == "job_status" and flow in (FLOW_RESCHEDULE, FLOW_CANCEL) \

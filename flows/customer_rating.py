@@ -9,6 +9,7 @@ the text).
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -90,11 +91,63 @@ def take_comment(turn: Turn) -> list[Reply]:
     turn.clear()
     if job is None:
         return []
-    turn.session.add(JobEvent(job_id=job.id, kind="rating_comment", actor=turn.actor,
-                              note=" ".join(turn.text.split())[:2000],
-                              data={"stars": slots.get("stars")}))
-    turn.session.flush()
+    _comment(turn, job, turn.text, slots.get("stars"))
     return [Text(texts.render("cust_rating_comment"))]
+
+
+def _comment(turn: Turn, job: Job, text: str, stars: int | None) -> None:
+    """The customer's words on the visit kept with it; a low rating's are the office's to hear."""
+    words = " ".join(text.split())[:2000]
+    turn.session.add(JobEvent(job_id=job.id, kind="rating_comment", actor=turn.actor, note=words,
+                              data={"stars": stars}))
+    turn.session.flush()
+    if isinstance(stars, int) and stars <= LOW:
+        customer = job.customer.name if job.customer else "Un cliente"
+        tech = first_name(job.technician.name if job.technician else None)
+        turn.tell_staff(texts.render("staff_low_rating", customer=customer, number=job.number,
+                                     stars=stars, tech=tech, words=words[:500]))
+
+
+LOW = 2  # stars at or below which the office hears the customer's words
+# stars said in words: "les pongo un 2", "le doy 3 estrellas", "un 4", "cinco estrellas"
+_STAR_WORDS = {"1": 1, "2": 2, "3": 3, "4": 4, "5": 5, "uno": 1, "una": 1, "dos": 2, "tres": 3,
+               "cuatro": 4, "cinco": 5}
+_STARS_SAID = re.compile(
+    r"^\W*(?P<a>[1-5])\W*$"
+    r"|\b(?:(?:les?|te)\s+)?(?:pongo|doy|dejo|califico\s+con|pondria|daria)\s+(?:un\s+|una\s+)?"
+    r"(?P<b>[1-5]|uno|dos|tres|cuatro|cinco)\b(?!\s*(?:horas?|minutos?|mil|lucas|pesos|\$))"
+    r"|\b(?:un\s+|una\s+)?(?P<c>[1-5]|uno|dos|tres|cuatro|cinco)\s+estrellas?\b")
+
+
+def stars_said(said: str) -> tuple[int, int] | None:
+    """(the stars, where the words saying them end) in folded words, or None."""
+    m = _STARS_SAID.search(said)
+    if m is None:
+        return None
+    return _STAR_WORDS[m.group("a") or m.group("b") or m.group("c")], m.end()
+
+
+def rate_in_words(turn: Turn, job_id: int) -> list[Reply] | None:
+    """"Les pongo un 2, me dejó el piso lleno de agua": the stars said, and the rest of the
+    words as the comment (a low one passed to the office); None when no stars are said."""
+    said = turn.said
+    found = stars_said(said)
+    if found is None:
+        return None
+    stars, end = found
+    replies = rate(turn, RateTap(job_id, stars))
+    rest = said[end:].strip(" ,.;:-")
+    job = turn.session.get(Job, job_id)
+    if len(rest.split()) >= COMMENT_WORDS and job is not None and job.customer_id == getattr(
+            turn.customer, "id", None):
+        turn.clear()
+        _comment(turn, job, turn.text, stars)
+        return [Text(texts.render("cust_rating_thanks", stars=stars, ask=False)),
+                Text(texts.render("cust_rating_comment"))][:1 if stars > LOW else 2]
+    return replies
+
+
+COMMENT_WORDS = 3  # fewer words after the stars are no comment ("un 5, gracias")
 
 
 def _set(conversation: Conversation, flow: str, state: str, slots: dict,

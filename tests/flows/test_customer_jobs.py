@@ -489,3 +489,16 @@ def test_other_intents_and_other_roles_are_not_answered(shop):
     with shop.db.org_session(shop.org_id) as s:
         s.get(Conversation, shop.conversation_id).role = ConversationRole.TECHNICIAN
     assert shop.say("cancel") == []
+
+
+@pytest.mark.parametrize(("said", "stars"), [
+    ("3", 3), ("les pongo un 2", 2), ("le doy 4 estrellas", 4), ("cinco estrellas", 5),
+    ("le pondria un 3", 3),
+    # no stars: hours, money, a count
+    ("llego 2 horas tarde", None), ("le doy 2 mil de propina", None), ("son 3 canillas", None),
+])
+def test_stars_said_in_words(said, stars):
+    from flows.customer_rating import stars_said
+
+    found = stars_said(said)
+    assert (found[0] if found else None) == stars

@@ -64,7 +64,7 @@ from core.links import conversation_link
 from core.messaging import texts
 from core.messaging.replies import Button, Buttons, ListMessage, Reply, Row, Section, Text
 from core.models import ConversationRole, Direction, Message, User
-from flows import business_hours, handover, photos, prices, visit_addition
+from flows import business_hours, handover, photos, prices, staff_questions, visit_addition
 from flows.booking_job import JOB_SERVICE, create_booked_job, emergency_advice, summary_address
 from flows.buttons import AddressTap, BookingTap, ServiceTap, SlotTap
 from flows.engine import INTERRUPTIONS, FlowSpec
@@ -768,11 +768,28 @@ def _side_answer(turn: Turn) -> list[Reply] | None:
     if acknowledgement(turn.text) == "thanks":  # "gracias!!" before confirming: no miss
         return [Text(texts.render("flow_thanks", name=turn.first_name))]
     answered = prices.answer(turn) or business_hours.answer(turn)
-    if answered or not emergency:
+    if answered:
         return answered
+    if not emergency:
+        # "¿el que va trae los repuestos o compro algo yo?" mid-booking: the office answers it,
+        # and the booking's question stands (no miss, nothing lost)
+        return staff_questions.forward(turn) if _nothing_asked_for(turn) else None
     # Someone goes as soon as the address is clear: nothing said meanwhile is a miss, nor hands
     # them to a person ("no encuentro la llave de paso!!", "¿vienen?"); the owners know already
     return [Text(texts.render("booking_emergency_waiting"))]
+
+
+def _nothing_asked_for(turn: Turn) -> bool:
+    """Whether the words carry nothing the booking asks (a day, an hour, an address) nor ask
+    about its times ("¿no tienen nada más temprano?")."""
+    r = turn.result
+    return not (r.date or r.window or r.time or r.address or turn.tap is not None
+                or _ABOUT_TIMES.search(folded(turn.text or "")))
+
+
+_ABOUT_TIMES = re.compile(
+    r"\b(?:mas\s+(?:temprano|tarde)|otro\s+dia|otra\s+hora|otro\s+horario|horarios?|turnos?|disponib\w*"
+    r"|a\s+que\s+hora|que\s+dia|no\s+(?:hay|tienen)\s+(?:nada|lugar|otro)|direccion|confirm\w*|cancel\w*)\b")
 
 
 # Everyone out of the house, as an emergency's customer says it ("estamos afuera", "salimos a

@@ -111,7 +111,12 @@ class Flow:
                 c.misses = 0
                 return [Text(texts.render(self.noted_template)), *self.next(turn)]
             if aside := self.side_answer(turn):
-                return [*aside, *asked.ask(turn)]
+                question = asked.ask(turn)
+                if len(aside) == 1 and isinstance(aside[0], Text) and question \
+                        and len(aside[0].body) + len(_body(question[0])) < MERGED_MAX:
+                    # one answer per burst: the side answer heads the question asked again
+                    return [prefixed(question[0], aside[0].body), *question[1:]]
+                return [*aside, *question]
             if turn.intent == "greeting":
                 return self.welcome_back(turn)
             if self.let_go is not None and turn.tap is None and puts_off(folded(turn.text)) \
@@ -173,6 +178,13 @@ def running(turn: Any) -> Flow | None:
     """The step flow the conversation is in, if it has not expired."""
     flow = _FLOWS.get(turn.conversation.flow or "")
     return flow if flow is not None and turn.in_flow(flow.name) else None
+
+
+MERGED_MAX = 900  # an interactive message's body holds 1024 characters
+
+
+def _body(reply: Reply) -> str:
+    return getattr(reply, "body", "") or ""
 
 
 def prefixed(reply: Reply, notice: str) -> Reply:

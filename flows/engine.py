@@ -313,6 +313,8 @@ def _route(turn: Turn, parts: list[str]) -> list[Reply]:
 
         if (told := owner_days.typed_tell(turn)) is not None:
             return told  # "sí, avisales" to the "Avisarles" just offered
+        if (hour := owner_days.summary_hour_said(turn)) is not None:
+            return hour  # "mandame esto todos los días a las 8 de la noche"
     if turn.role in (OWNER, TECHNICIAN) and (answer := relay.handle(turn)) is not None:
         return answer  # "decile a Marta que…", a technician's "preguntale si le va en una hora"
     if turn.role is TECHNICIAN and (answer := technician.aside(turn)) is not None:

@@ -41,8 +41,20 @@ _HAND = re.compile(
 _NUMBER = re.compile(r"(?:#|\bel\s+|\btrabajo\s+|\bnumero\s+|\bnro\s+)(\d{1,6})\b(?![/.]\d)")
 
 
+# the open visits nobody has: "¿qué trabajos no tienen técnico?", "¿hay algo sin asignar?"
+_NOBODYS = re.compile(
+    r"\b(?:sin\s+(?:tecnico|asignar|asignacion)|no\s+tienen?\s+(?:tecnico|a\s+nadie)|nadie\s+asignado"
+    r"|no\s+(?:esta|estan)\s+asignad[oa]s?|falta(?:n)?\s+asignar|no\s+tiene\s+nadie)\b")
+
+
 def handle(turn: Turn) -> list[Reply]:
     said = es_ar.folded(turn.text)
+    if _NOBODYS.search(said) and not _HAND.search(said):
+        nobodys = [job for job in open_jobs_of(turn) if job.technician_id is None]
+        team = owner.active_technicians(turn)
+        example = es_ar.first_name(team[0].name) if team else "Carlos"
+        return [Text(texts.render("owner_unassigned", jobs=[line(turn, job) for job in nobodys[:10]],
+                                  more=max(0, len(nobodys) - 10), example=example))]
     if not _HAND.search(said):
         return []
     technicians = owner.active_technicians(turn)

@@ -30,7 +30,7 @@ from core.messaging import texts
 from core.messaging.conversations import conversation_with
 from core.messaging.replies import Button, Buttons, Reply, Text
 from core.models import ConversationRole, Job, JobStatus
-from core.organizations import set_day_hours, set_days_closed
+from core.organizations import set_day_hours, set_days_closed, set_summary_hour
 from flows.buttons import ClosedDayTap, RescheduleTap, decode
 from flows.customer_job_change import visit
 from flows.customer_reschedule import RESCHEDULE
@@ -142,6 +142,28 @@ _TELL_THEM = re.compile(r"\b(?:avisa(?:les|le\s+a\s+(?:los|todos|todas|las))|dec
                         r"|escribi(?:les|le\s+a\s+(?:los|todos))|manda(?:les|le\s+a\s+(?:los|todos)))\b")
 TELL_PENDING = "closed_tell"  # the owner's slot: the "Avisarles" just offered
 TELL_PENDING_FOR = timedelta(minutes=30)
+
+
+# the daily summary asked at an hour: "mandame esto todos los días a las 8 de la noche", "el
+# resumen mandámelo a las 21", "cambiá la hora del resumen a las 19"
+_SUMMARY_HOUR = re.compile(
+    r"\b(?:manda(?:me|melo|mela)|pasa(?:me|melo)|envia(?:me|melo)|quiero|cambia|pone(?:me|lo)?)\b"
+    r".{0,40}?\b(?:todos\s+los\s+dias|cada\s+dia|por\s+dia|diario|resumen)\b"
+    r"|\bresumen\b.{0,30}?\b(?:manda(?:me|melo)|pasa(?:me|melo)|a\s+las)\b")
+
+
+def summary_hour_said(turn: Turn) -> list[Reply] | None:
+    """The owner setting the hour of the daily summary in words; None otherwise."""
+    said = es_ar.folded(turn.text or "")
+    if turn.tap is not None or not turn.result.time or "?" in (turn.text or "") \
+            or not _SUMMARY_HOUR.search(said):
+        return None
+    at = time.fromisoformat(turn.result.time)
+    if at.minute:
+        return [Text(texts.render("owner_summary_hour", hour=None, link=back_office_link(turn.settings, "settings")))]
+    changed = set_summary_hour(turn.session, turn.org.id, at.hour, turn.actor)
+    return [Text(texts.render("owner_summary_hour", hour=at.hour, changed=changed,
+                              link=back_office_link(turn.settings, "settings")))]
 
 
 def typed_tell(turn: Turn) -> list[Reply] | None:

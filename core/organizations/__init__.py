@@ -336,6 +336,19 @@ def update_timing(session: Session, org_id: int, data: TimingIn | dict,
     return org
 
 
+def set_summary_hour(session: Session, org_id: int, hour: int, actor: str = "system") -> bool:
+    """The hour the owner's daily summary goes out; audited. False when it was that already."""
+    hour = _whole_number(hour, 0, 23, "Elegí una hora entre 0 y 23.")
+    org = session.get(Organization, org_id)
+    if org.summary_hour == hour:
+        return False
+    before, org.summary_hour, org.updated_at = org.summary_hour, hour, utcnow()
+    session.flush()
+    audit.record(session, actor=actor, action="organization.timing", entity_type="organization",
+                 entity_id=org.id, data={"changed": {"summary_hour": hour}, "from": before})
+    return True
+
+
 def zone_of(session: Session, org_id: int | None) -> ZoneInfo:
     """The organization's time zone (Buenos Aires when there is none). No statement when the
     session holds the organization already, as a burst does from its start."""

@@ -63,15 +63,17 @@ def unsure(turn: Turn) -> bool:
             and asks_to_get_ready(es_ar.folded(turn.text)):
         return False  # "¿compro algo antes?": the office answers it, whatever else it is
     if turn.conversation.role is ConversationRole.OWNER:
+        from flows.owner_assign import gives_order  # it reaches the engine too
         from flows.owner_booking import (  # registers with the engine, which imports us
             asks_how,
             asks_to_book,
         )
 
         said = es_ar.folded(turn.text)
-        if asks_how(said) or asks_to_book(said):
-            # "¿cómo cargo un trabajo?", "cargame un laburo para el martes": the owner's how-to
-            # or booking is the answer, whatever the model doubts
+        if asks_how(said) or asks_to_book(said) or gives_order(said):
+            # "¿cómo cargo un trabajo?", "cargame un laburo para el martes", "pasale lo de Vega a
+            # Juan", "la de Ojeda ponela a las 8": the owner's how-to, booking or order is the
+            # answer, whatever the model doubts
             return False
     return len(_options(turn)) >= 2
 

@@ -47,6 +47,14 @@ _NOBODYS = re.compile(
     r"|no\s+(?:esta|estan)\s+asignad[oa]s?|falta(?:n)?\s+asignar|no\s+tiene\s+nadie)\b")
 
 
+def gives_order(said: str) -> bool:
+    """Whether the owner's folded words hand a visit over or move it, or ask for the ones nobody
+    has: rules precise enough to go before any doubt of the model's."""
+    from flows.owner_move import asks_to_move  # it imports this module
+
+    return bool(_HAND.search(said) or _NOBODYS.search(said)) or asks_to_move(said)
+
+
 def handle(turn: Turn) -> list[Reply]:
     said = es_ar.folded(turn.text)
     if _NOBODYS.search(said) and not _HAND.search(said):

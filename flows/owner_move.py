@@ -50,6 +50,11 @@ _NOT_AFTER_QUE = re.compile(r"\bque\s+pasa\b")
 _ANYWAY = re.compile(r"\b(?:igual|de\s+todas\s+formas|aunque\s+se\s+pisen?)\b")
 
 
+def asks_to_move(said: str) -> bool:
+    """Whether the owner's folded words order a visit moved ("la de Ojeda ponela a las 8")."""
+    return bool(_MOVE.search(said)) and not _NOT_AFTER_QUE.search(said)
+
+
 def handle(turn: Turn) -> list[Reply]:
     if isinstance(turn.tap, MoveTap):
         return _tapped(turn, turn.tap)

@@ -66,6 +66,7 @@ from core.messaging.replies import (
 from core.models import (
     ConversationRole,
     Job,
+    JobEvent,
     Role,
 )
 from flows import staff_questions, technician_absent
@@ -308,10 +309,13 @@ def _job_details(turn: Turn) -> list[Reply] | None:
     """The phone, address and map of the job the technician names (or of their only candidates,
     up to three); None when the message asks no such thing or no job of theirs fits."""
     said = es_ar.folded(turn.text or "")
-    if not _ASKS_DETAILS.search(said):
+    newest = _NEW_ONE.search(said)
+    if not _ASKS_DETAILS.search(said) and not newest:
         return None
     found = candidate_jobs(turn.session, turn.user.id, turn.text, turn.today)
     named = [job for job in found if names_job(job, turn.text)]
+    if not named and newest and (latest := _latest_given(turn)) is not None:
+        named = [latest]  # "me llegó que tengo uno nuevo, ¿a qué hora es?"
     if not named and (listed := _agenda_shown(turn)):
         nth = es_ar.nth_said(said, len(listed))  # "la dirección del primero", "de la última"
         named = [listed[nth]] if nth is not None else []
@@ -333,6 +337,20 @@ def _job_details(turn: Turn) -> list[Reply] | None:
             "address": _address(job), "maps": _map(turn, job),
         })
     return [Text(texts.render("tech_job_contact", jobs=cards))]
+
+
+# the visit just given to him: "tengo uno nuevo", "el trabajo nuevo que me pasaron"
+_NEW_ONE = re.compile(r"\b(?:uno|una|trabajo|laburo|visita)\s+nuev[oa]\b|\bel\s+nuevo\b|\bla\s+nueva\b"
+                      r"|\b(?:me\s+)?(?:pasaron|asignaron|mandaron|agregaron)\s+(?:uno|una|un\s+trabajo|otro)\b")
+
+
+def _latest_given(turn: Turn) -> Job | None:
+    """The open visit most lately assigned to the technician."""
+    return turn.session.scalar(
+        select(Job).join(JobEvent, JobEvent.job_id == Job.id)
+        .where(Job.technician_id == turn.user.id, Job.status.in_(AGENDA_STATUSES),
+               JobEvent.kind.in_(("assigned", "created")))
+        .order_by(JobEvent.id.desc()).limit(1))
 
 
 AGENDA_SHOWN = "agenda_shown"  # the technician's slot: the visits of the last agenda he got

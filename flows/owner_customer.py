@@ -56,6 +56,8 @@ def handle(turn: Turn) -> list[Reply] | None:
     said = es_ar.folded(turn.text)
     if turn.tap is not None:
         return None
+    if (other := _the_other_one(turn, said)) is not None:
+        return other  # "no no, la otra Torres, la que tiene lo del aire"
     asked = _ABOUT.search(said)
     if asked is None and _WHAT_JOB.search(said) and _OF.search(said):
         return _what_job(turn, said)
@@ -69,7 +71,37 @@ def handle(turn: Turn) -> list[Reply] | None:
         return None
     if len(found) > 1:
         return [Text(texts.render("owner_customer_which", names=[c.name for c in found]))]
+    turn.save(**{LAST_CARD: found[0].id})
     return [Text(card(turn, found[0]))]
+
+
+LAST_CARD = "last_card"  # the owner's slot: the customer whose card was just shown
+# "no, la otra Torres": the other customer of that name than the one just shown
+_OTHER_ONE = re.compile(r"\b(?:la|el)\s+otr[oa]\s+(?P<w>[a-zñ]{3,})\b")
+
+
+def _the_other_one(turn: Turn, said: str) -> list[Reply] | None:
+    """The card of the other customer named like the one just shown; None when the words say
+    no such thing, or do not tell one other customer."""
+    shown = turn.slots.get(LAST_CARD)
+    asked = _OTHER_ONE.search(said)
+    if not shown or asked is None:
+        return None
+    others = [c for c in customers_named(turn.session, asked.group("w"), limit=LISTED)
+              if c.id != shown and asked.group("w") in es_ar.folded(c.name or "").split()]
+    if len(others) > 1 and turn.result.service:
+        # "la que tiene lo del aire": the one with an open visit of that trade
+        from flows.booking_job import JOB_SERVICE
+
+        trade = JOB_SERVICE.get(turn.result.service)
+        having = set(turn.session.scalars(select(Job.customer_id).where(
+            Job.customer_id.in_([c.id for c in others]), Job.status.in_(OPEN_STATUSES),
+            Job.service == trade)))
+        others = [c for c in others if c.id in having] or others
+    if len(others) != 1:
+        return None
+    turn.save(**{LAST_CARD: others[0].id})
+    return [Text(card(turn, others[0]))]
 
 
 def card(turn: Turn, customer: Customer) -> str:

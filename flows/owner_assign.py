@@ -61,10 +61,39 @@ def handle(turn: Turn) -> list[Reply]:
         nobodys = [job for job in open_jobs_of(turn) if job.technician_id is None]
         team = owner.active_technicians(turn)
         example = es_ar.first_name(team[0].name) if team else "Carlos"
+        turn.save(**{NOBODYS_SHOWN: {"ids": [job.id for job in nobodys[:10]], "at": turn.now.isoformat()}})
         return [Text(texts.render("owner_unassigned", jobs=[line(turn, job) for job in nobodys[:10]],
                                   more=max(0, len(nobodys) - 10), example=example))]
     if not _HAND.search(said):
         return []
+    parts = _ORDERS.split(said)
+    if len(parts) == 1:
+        return _assign(turn, said, set())
+    # "el de Triunvirato dáselo a Juan y los otros 2 a Lucas": each order, in one answer
+    done: set[int] = set()
+    replies = [reply for part in parts for reply in _assign(turn, part, done)]
+    bodies = [reply.body for reply in replies if isinstance(reply, Text)]
+    return [Text("\n".join(bodies))] if bodies else []
+
+
+# a second order in the same breath: "…a Juan y los otros 2 a Lucas", "…a Juan, el de Lugones a Lucas"
+_ORDERS = re.compile(r",?\s+y\s+(?=(?:el|la|lo|los|las)\s+\w+.*\ba\s+\w+)|,\s+(?=(?:el|la|lo|los|las)\s+de\s+\w+.*\ba\s+\w+)")
+# "los otros 2", "las demás": the rest of the visits nobody had, as just listed
+_THE_REST = re.compile(r"\b(?:los|las)\s+(?:otr[oa]s|demas|restantes)\b")
+NOBODYS_SHOWN = "nobodys_shown"  # the owner's slot: the visits without technician just listed
+
+
+def _the_rest(turn: Turn, done: set[int]) -> list[Job]:
+    shown = turn.slots.get(NOBODYS_SHOWN)
+    if not shown or turn.now - datetime.fromisoformat(shown["at"]) > LAST_JOB_FOR:
+        return []
+    return [job for job in open_jobs_of(turn)
+            if job.id in shown["ids"] and job.id not in done and job.technician_id is None]
+
+
+def _assign(turn: Turn, said: str, done: set[int]) -> list[Reply]:
+    """One order: the visits it names handed to the technician it names; `done` gathers the
+    visits handed over in this message (so "los otros" are the ones left)."""
     technicians = owner.active_technicians(turn)
     named = everyone = owner.named_in(said, technicians)
     if len(named) > 1:
@@ -73,8 +102,10 @@ def handle(turn: Turn) -> list[Reply]:
     if len(named) != 1:
         return []  # no technician, or two ("pasale a Diego lo de Carlos"): not for a guess
     technician = named[0]
+    if _THE_REST.search(said) and (rest := _the_rest(turn, done)):
+        return [reply for job in rest for reply in _hand(turn, job, technician, done)]
     found = jobs_meant(turn, said, es_ar.folded(es_ar.first_name(technician.name)),
-                        [t for t in everyone if t.id != technician.id])
+                       [t for t in everyone if t.id != technician.id])
     if not found and (just := last_job(turn)) is not None:
         found = [just]  # "daselo a Carlos" right after booking it
     if not found:
@@ -82,7 +113,11 @@ def handle(turn: Turn) -> list[Reply]:
     if len(found) > 1:
         return [Text(texts.render("owner_assign_which", technician=technician.name,
                                   jobs=[line(turn, job) for job in found[:LISTED]]))]
-    job = found[0]
+    return _hand(turn, found[0], technician, done)
+
+
+def _hand(turn: Turn, job: Job, technician: User, done: set[int]) -> list[Reply]:
+    done.add(job.id)
     previous = job.technician
     if previous is not None and previous.id == technician.id:
         return [Text(texts.render("owner_assign_done", already=True, technician=technician.name,

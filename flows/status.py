@@ -76,6 +76,9 @@ def _ask_technician(turn: Turn, job: Job) -> list[Reply] | None:
     return [Text(texts.render("cust_asked_technician", tech=es_ar.first_name(technician.name)))]
 
 
+CONTACT_DIGITS = 8  # a mobile's number without its area code: "11 5555 0298" → 55550298
+
+
 SPEC = FlowSpec(name="status", roles=frozenset({ConversationRole.CUSTOMER}), handle=handle,
                 intents=frozenset({"job_status"}))
 
@@ -91,6 +94,7 @@ def for_someone_else(turn: Turn) -> list[Reply] | None:
     street = getattr(turn.result.address, "street", None) if turn.result else None
     street_words = {w for w in es_ar.folded(street).split() if len(w) > 3} if street else set()
     fitting = []
+    mine = re.sub(r"\D", "", turn.conversation.wa_id or "")[-CONTACT_DIGITS:]
     for job in turn.session.scalars(select(Job).options(joinedload(Job.customer), joinedload(Job.address))
                                     .where(Job.status.in_(OPEN_STATUSES))).unique():
         customer = job.customer
@@ -101,7 +105,10 @@ def for_someone_else(turn: Turn) -> list[Reply] | None:
             if job.address is not None and job.address.street else set()
         full = len(names) >= 2 and set(names) <= said
         surname_and_street = bool(names) and names[-1] in said and bool(at & street_words)
-        if full or surname_and_street:
+        # the number writing is the one the visit was booked with as its contact ("la que va a
+        # estar es mi inquilina, su cel es 11 5555 0298"): her visit, whatever name she gives
+        contact = bool(mine) and mine in re.sub(r"\D", "", job.description or "")
+        if full or surname_and_street or contact:
             fitting.append(job)
     customers_fitting = {job.customer_id for job in fitting}
     if len(customers_fitting) != 1:

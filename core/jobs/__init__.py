@@ -214,11 +214,7 @@ def assign_technician(session: Session, job_id: int, technician_id: int | None, 
     previous = job.technician_id
     job.technician_id = technician_id
     job.updated_at = utcnow()
-    _event(session, job, "assigned", actor, data={"from": previous, "to": technician_id})
-    audit.record(session, actor=actor, action="job.assign", entity_type="job", entity_id=job.id,
-                 data={"from": previous, "to": technician_id})
-    session.flush()
-    return job
+    return _changed(session, job, "assigned", "job.assign", actor, {"from": previous, "to": technician_id})
 
 
 def add_note(session: Session, job_id: int, note: str, actor: str, *,
@@ -269,9 +265,13 @@ def move_to_address(session: Session, job_id: int, address_id: int, actor: str) 
     before = job.address_id
     job.address_id, job.address_text = address_id, None
     job.updated_at = utcnow()
-    _event(session, job, "address", actor, data={"from": before, "to": address_id})
-    audit.record(session, actor=actor, action="job.address", entity_type="job", entity_id=job.id,
-                 data={"from": before, "to": address_id})
+    return _changed(session, job, "address", "job.address", actor, {"from": before, "to": address_id})
+
+
+def _changed(session: Session, job: Job, kind: str, action: str, actor: str, data: dict) -> Job:
+    """A change from one value to another on the job's history and in the audit log."""
+    _event(session, job, kind, actor, data=data)
+    audit.record(session, actor=actor, action=action, entity_type="job", entity_id=job.id, data=data)
     session.flush()
     return job
 

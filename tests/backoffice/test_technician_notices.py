@@ -32,16 +32,21 @@ def crew(shop, pg_db) -> dict[str, int]:
     return {"carlos": shop.users[Role.TECHNICIAN], "bruno": bruno, "job": 1, "nobodys": nobodys}
 
 
+def _sent_to(pg_db, shop, wa_ids: list[str]) -> list[tuple[Message, Conversation]]:
+    """What went out to these numbers so far, oldest first, with each message's chat."""
+    with pg_db.org_session(shop.org_id) as s:
+        return s.execute(select(Message, Conversation).join(Conversation)
+                         .where(Message.direction == Direction.OUTBOUND,
+                                Conversation.wa_id.in_(wa_ids))
+                         .order_by(Message.id)).all()
+
+
 def _notices(pg_db, shop) -> list[Notice]:
     """What went out to technicians so far, oldest first; each in a technician's own chat."""
-    with pg_db.org_session(shop.org_id) as s:
-        rows = s.execute(select(Message, Conversation).join(Conversation)
-                         .where(Message.direction == Direction.OUTBOUND,
-                                Conversation.wa_id.in_([CARLOS_WA, BRUNO_WA]))
-                         .order_by(Message.id)).all()
-        for message, chat in rows:
-            assert chat.role == ConversationRole.TECHNICIAN and chat.user_id is not None
-        return [Notice(m.id, c.wa_id, m.body) for m, c in rows]
+    rows = _sent_to(pg_db, shop, [CARLOS_WA, BRUNO_WA])
+    for _message, chat in rows:
+        assert chat.role == ConversationRole.TECHNICIAN and chat.user_id is not None
+    return [Notice(m.id, c.wa_id, m.body) for m, c in rows]
 
 
 def _new(pg_db, shop, before: list[Notice]) -> list[Notice]:
@@ -143,12 +148,7 @@ def test_cancelling_tells_the_technician_other_moves_do_not(signed_in, shop, pg_
 
 
 def _to_customers(pg_db, shop) -> list[Notice]:
-    with pg_db.org_session(shop.org_id) as s:
-        rows = s.execute(select(Message, Conversation).join(Conversation)
-                         .where(Message.direction == Direction.OUTBOUND,
-                                Conversation.wa_id.in_([MARTA_WA, JUAN_WA]))
-                         .order_by(Message.id)).all()
-        return [Notice(m.id, c.wa_id, m.body) for m, c in rows]
+    return [Notice(m.id, c.wa_id, m.body) for m, c in _sent_to(pg_db, shop, [MARTA_WA, JUAN_WA])]
 
 
 def test_the_customer_is_told_when_the_office_moves_or_cancels_the_visit(signed_in, shop, pg_db,

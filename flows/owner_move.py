@@ -60,8 +60,7 @@ def handle(turn: Turn) -> list[Reply]:
         return _tapped(turn, turn.tap)
     said = es_ar.folded(turn.text)
     result = turn.result
-    if not _MOVE.search(said) or _NOT_AFTER_QUE.search(said) \
-            or not (result.date or result.time or result.window):
+    if not asks_to_move(said) or not (result.date or result.time or result.window):
         return []
     found = [job for job in owner_assign.jobs_meant(turn, said, "")
              if job.status in OPEN_STATUSES]

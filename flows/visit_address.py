@@ -15,7 +15,7 @@ from core.errors import DomainError
 from core.messaging import texts
 from core.messaging.replies import Reply, Text
 from core.models import JobStatus
-from flows.booking_job import address_id_for, summary_address
+from flows.booking_job import JOB_SERVICE, address_id_for, summary_address
 from flows.customer_job_change import tell_technician, visit
 from flows.turn import Turn
 
@@ -26,6 +26,9 @@ _ELSEWHERE = re.compile(
     r"|(?:es|sera|seria)\s+en\s+(?:lo\s+de|la\s+casa\s+de|otro|otra|el\s+depto\s+de)"
     r"|en\s+realidad\s+es\s+en|vengan\s+(?:a|mejor\s+a)\s+(?:lo\s+de|la\s+casa)|al\s+final\s+es\s+en)\b")
 _NOT_BEGUN = (JobStatus.SCHEDULED, JobStatus.PENDING, JobStatus.EN_ROUTE)
+# another job, not this one moved: "necesito otra visita, es en otra dirección"
+_ANOTHER_JOB = re.compile(r"\b(?:otro\s+trabajo|otra\s+cosa|otro\s+problema|tambien|ademas|aparte"
+                          r"|nuevo\s+trabajo|otra\s+visita|otro\s+pedido)\b")
 
 
 def handle(turn: Turn) -> list[Reply] | None:
@@ -36,12 +39,15 @@ def handle(turn: Turn) -> list[Reply] | None:
     if turn.customer is None or turn.tap is not None or address is None \
             or not (address.street and address.number) or result.urgency == "emergency":
         return None
-    if not _ELSEWHERE.search(es_ar.folded(turn.text or "")):
+    said_words = es_ar.folded(turn.text or "")
+    if not _ELSEWHERE.search(said_words) or _ANOTHER_JOB.search(said_words):
         return None
     coming = [job for job in turn.open_jobs if job.status in _NOT_BEGUN]
     if len(coming) != 1:
         return None
     job = coming[0]
+    if result.service and JOB_SERVICE.get(result.service) not in (None, job.service):
+        return None  # another trade at another address: a visit of its own
     said = {"street": address.street, "number": address.number, "unit": address.unit,
             "locality": address.locality}
     current = job.address

@@ -37,6 +37,8 @@ def handle(turn: Turn) -> list[Reply]:
         return [Text(_customer_count(turn))]  # "¿cuántos clientes tengo?": not the day's figures
     if turn.intent == "owner_summary":
         named = named_technicians(turn)
+        if not named and _EACH_ONE.search(es_ar.folded(turn.text or "")):
+            named = active_technicians(turn)  # "¿cuántos laburos hizo cada uno esta semana?"
         ahead = stretch_ahead(turn, of_someone=bool(named))
         if ahead is not None:  # "¿qué tenemos la semana que viene?", "¿y el lunes?": visits
             return [agenda_ahead(turn, ahead, named)]
@@ -71,6 +73,10 @@ _OWED = re.compile(r"\b(?:deb\w*|saldos?|pag\w*|deud\w*)\b")
 # "¿cuántos clientes tengo?", "¿cuántos clientes nuevos entraron este mes?" (not "¿cuántos
 # clientes me deben?", who owes)
 _CUSTOMERS = re.compile(r"\bcuant[oa]s\s+clientes\b(?!\s+(?:\w+\s+)?(?:deben|debe|adeudan|pagaron|deudores))")
+
+
+# every technician, one by one: "cada uno", "cada técnico", "por técnico", "cada uno de los chicos"
+_EACH_ONE = re.compile(r"\b(?:cada\s+(?:uno|una|tecnico|tecnica)|por\s+tecnico|todos\s+los\s+tecnicos)\b")
 
 
 def _customer_count(turn: Turn) -> str:

@@ -174,6 +174,18 @@ _ASKS_LEAVE = re.compile(
     r"|temprano|despues)\b"
     r"|\b(?:puedo|podria)\s+(?:tomarme|pedirme|faltar)\b|\bme\s+(?:lo\s+|la\s+)?puedo\s+tomar\b"
     r"|\bme\s+puedo\s+(?:ir|retirar)\s+(?:\w+\s+)?(?:antes|temprano|mas\s+temprano)\b")
+# A visit to change hands, asked by a technician: "¿le podés pasar lo de Quiroga a Diego?", "yo le
+# agarro lo de Benítez", "¿cambiamos con Diego?"
+_ASKS_SWAP = re.compile(
+    r"\b(?:le\s+|se\s+lo\s+|se\s+la\s+)?(?:podes|podrias|puede|pueden|podran)\s+pasar\s+(?:lo|el|la)\s+de\s+\w+"
+    r"(?:\s+\w+)?\s+a\s+\w+|\byo\s+le\s+(?:agarro|tomo|hago|cubro)\s+(?:lo|el|la)\s+de\b"
+    r"|\b(?:cambiamos|intercambiamos|le\s+cambio|me\s+cambio)\s+(?:lo|el|la|los)\s+de\b|\bque\s+lo\s+cubra\s+\w+")
+# Material asked of the office: "necesito que me compren una válvula", "¿me consiguen 2 flexibles?"
+_ASKS_MATERIAL = re.compile(
+    r"\b(?:necesito|necesitaria|preciso|hace\s+falta|habria\s+que)\s+(?:que\s+|q\s+)?(?:me\s+)?"
+    r"(?:compren|consigan|traigan|alcancen|pidan|encarguen|compres|consigas|traigas|alcances|pidas)\b"
+    r"|\b(?:me\s+)?(?:compran|consiguen|traen|alcanzan|piden|encargan|compras|conseguis|traes|alcanzas)\s+"
+    r"(?:un|una|unos|unas|dos|tres|\d+|el|la|los|las)\b")
 # A hand asked for on the job: "solo no lo saco, necesito una mano", "¿puede venir Juan a darme una
 # mano?", "mandame a alguien que me ayude" — the office's to send, not work left unfinished
 _ASKS_HELP = re.compile(
@@ -232,6 +244,13 @@ def aside(turn: Turn) -> list[Reply] | None:
     if any(job.status is S.ON_SITE for job in turn.open_jobs) \
             and (_ASKS_HELP.search(said) or _colleague_asked(turn, said)):
         # "es un tablero trifásico hecho un desastre, solo no lo saco, necesito una mano"
+        return staff_questions.forward(turn, request=True)
+    if _ASKS_SWAP.search(said):
+        # "¿le podés pasar lo de Quiroga a Diego? yo le agarro lo de Benítez": the office's to
+        # agree; no visit changes hands on a technician's word
+        return staff_questions.forward(turn, request=True)
+    if _ASKS_MATERIAL.search(said):
+        # "necesito q me compren una válvula de 3/4": the office's to buy, no change to a visit
         return staff_questions.forward(turn, request=True)
     if _ASKS_LEAVE.search(said):
         # "¿puedo arrancar más tarde mañana?": the office's to agree, never a change made on
@@ -409,6 +428,12 @@ def _act_on_text(turn: Turn, action: str) -> list[Reply]:
         # else acts on today's visit and asks about a later one.
         unsure = action == "cannot" and job.status is S.SCHEDULED and not names_job(job, text)
         if unsure and (asked := staff_questions.forward(turn)):
+            return asked
+        if action == "cannot" and job.status is S.SCHEDULED and _later_day(job, turn) \
+                and not technician_absent.not_getting_there(text) \
+                and (asked := staff_questions.forward(turn, request=True)):
+            # "para lo de Gómez de mañana me falta la válvula": a visit not begun is no work left
+            # unfinished; the office hears it, nothing is moved nor the customer told
             return asked
         # "salgo para lo de Lucía" when her visit is on a later day: the customer would hear
         # "va en camino" days early; the technician confirms it with a tap first

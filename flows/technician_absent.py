@@ -26,6 +26,9 @@ NOT_STARTED = (S.SCHEDULED, S.EN_ROUTE)
 _NOT_GETTING_THERE = re.compile(
     r"\bno\s+(?:voy\s+a\s+)?(?:llego|llegue|llegar|llegamos|voy|vamos|ir|paso|pasar|puedo\s+ir"
     r"|puedo\s+pasar|puedo\s+llegar|podre\s+ir|alcanzo|alcance)\b"
+    # "no llego a pasar por el corralón", "no llego a comprar el repuesto": an errand, not the visit
+    r"(?!\s+a\s+(?:pasar|comprar|buscar|conseguir|traer|ir\s+a\s+(?:comprar|buscar))\b"
+    r"|\s+(?:por|x)\s+(?:el|la)\s+(?:corralon|ferreteria|casa\s+de\s+\w+|negocio|deposito|taller)\b)"
     r"|\bno\s+(?:voy\s+a\s+)?poder\s+(?:ir|llegar|pasar|ir\s+hoy|llegar\s+hoy)\b"
     r"|\b(?:suspend\w+|postergu?\w+)\b|\b(?:no\s+)?(?:me\s+)?(?:quede|estoy)\s+varad[oa]\b"
 )

@@ -274,6 +274,12 @@ def next_week_day(today: date, weekday: int = 0) -> date:
     return today + timedelta(days=7 - today.weekday() + weekday)
 
 
+# A fitting's size in inches, as the trade writes it: "de 3/4", "x 1/2", "3/4 pulgada"
+_A_SIZE = re.compile(r"[1-7]/(?:2|4|8|16)")
+_SIZE_BEFORE = re.compile(r"\b(?:de|x|por)\s+(?:\d\s+)?$")
+_SIZE_AFTER = re.compile(r"\s*(?:\"|''|pulgadas?|pulg\b|pul\b)")
+
+
 def find_dates(text: str, today: date) -> list[tuple[int, int, date]]:
     """(start, end, date) of every date named in text, in order."""
     found: list[tuple[int, int, date]] = []
@@ -291,6 +297,9 @@ def find_dates(text: str, today: date) -> list[tuple[int, int, date]]:
         y = int(m.group("y")) if m.group("y") else None
         add(m.start(), m.end(), day_month(today, _day_value(m.group("d")), MONTHS[m.group("m")], y))
     for m in _NUMERIC.finditer(text):
+        if _SIZE_BEFORE.search(text, 0, m.start()) and _A_SIZE.fullmatch(m.group(0)) \
+                or _SIZE_AFTER.match(text, m.end()):
+            continue  # "una llave de 3/4", "caño de 1/2 pulgada": a fitting's size, not a date
         y = int(m.group("y")) if m.group("y") else None
         add(m.start(), m.end(), day_month(today, int(m.group("d")), int(m.group("m")), y))
     for m in _PASADO.finditer(text):

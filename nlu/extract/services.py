@@ -28,6 +28,8 @@ SERVICES: dict[str, Family] = {
             (r"\btanque\s+de\s+agua\b", 3),
             (r"\bsifon\b", 2),
             (r"\bllave\s+de\s+paso\b", 3),
+            # a valve by its kind or size: "llave esférica", "llave de 3/4"
+            (r"\bllaves?\s+(?:esferica|de\s+(?:\d\s+)?[1-7]/(?:2|4|8)\b)", 3),
             # the tap of a shower or a basin: "la llave de la ducha no cierra"
             ((r"\bllaves?\s+(?:de\s+(?:la\s+|el\s+|del\s+)?)?(?:ducha|bacha|lavatorio|pileta|bidet|banadera|agua"
              r"|cocina|bano|lavadero)\b|\bmezcladora\b|\bmonocomando\b|\bgriferia\w*"), 3),
@@ -153,7 +155,8 @@ SERVICES: dict[str, Family] = {
             # not the valve shut or the main switch: "cerré la llave", "la llave general"
             ((r"(?<!cerre\sla\s)(?<!corte\sla\s)(?<!cerro\sla\s)(?<!corto\sla\s)(?<!cerramos\sla\s)"
               r"(?<!cortamos\sla\s)(?<!baje\sla\s)(?<!bajo\sla\s)"
-              r"\bllaves?\b(?!\s+(?:general|termica|de\s+paso|de\s+luz|mezcladora|monocomando"
+              r"\bllaves?\b(?!\s+(?:general|termica|de\s+paso|de\s+luz|mezcladora|monocomando|esferica"
+              r"|de\s+(?:\d\s+)?[1-7]/(?:2|4|8)\b"
              r"|(?:de\s+(?:la\s+|el\s+|del\s+)?)?(?:ducha|bacha|lavatorio|pileta|bidet|banadera|agua|cocina"
              r"|bano|lavadero)\b))"), 2),
             (r"\bcombinado\b", 3),

@@ -561,12 +561,15 @@ def cannot_complete(turn: Turn, job: Job, text: str, result: Extraction | None) 
     }, actor=turn.actor)
     when = _visit_phrase(start) if start else None
     full = day_phrase(asked, turn.today) if asked and not start else None
-    notified = tell_customer(turn, job, "customer_followup", when=when)
+    # "no quiso cambiarlo, lo piensa": the customer decides, nobody has to come back; the office
+    # keeps the pending visit to follow up, and the customer is told nothing of a return
+    declined = bool(_DECLINED.search(es_ar.folded(text or ""))) and start is None
+    notified = not declined and tell_customer(turn, job, "customer_followup", when=when)
     customer = first_name(job.customer.name if job.customer else None) or THE_CUSTOMER
     told = Text(texts.render(
         "tech_followup", number=job.number, new_number=follow_up.number, when=when,
         asked=full[0].upper() + full[1:] if full else None,
-        customer=customer, notified=notified,
+        customer=customer, notified=notified, declined=declined,
     ))
     if (charge := charged_today(text)) is None:
         return [told]
@@ -579,6 +582,13 @@ def cannot_complete(turn: Turn, job: Job, text: str, result: Extraction | None) 
         turn, **_summary_slots(job, summary, charge), paid_on_site=paid_on_site(text),
         visit_only=True, body=_summary_body(summary, job.number, full_name) if summary.total > 0
         else texts.render("tech_visit_charge_ask", number=job.number))]
+
+
+# the customer turning the work down for now: "no quiso cambiarlo", "lo va a pensar", "no aceptó el
+# presupuesto", "le pareció caro"
+_DECLINED = re.compile(
+    r"\bno\s+(?:quiso|quiere|acepto|acepta|le\s+interesa)\b|\blo\s+(?:va\s+a\s+)?piensa\b|\blo\s+va\s+a\s+pensar\b"
+    r"|\b(?:le\s+)?parecio\s+caro\b|\bva\s+a\s+pedir\s+otro\s+presupuesto\b|\bprefiere\s+esperar\b")
 
 
 # "hoy cobrale la visita nomás", "cobrale 8 lucas por hoy", "la visita sí se la cobrás": a charge

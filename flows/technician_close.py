@@ -380,6 +380,20 @@ def done_tapped(turn: Turn, tap: DoneTap) -> list[Reply]:
     return TECH_DONE.walk(turn)
 
 
+# "¿cuánto le digo? ¿15 + iva?", "¿cuánto le cobro?": what to collect, asked while the summary waits
+_HOW_MUCH = re.compile(r"\bcuanto\s+(?:le\s+|les\s+)?(?:digo|cobro|pido|paso|cobramos)\b|\b(?:mas|\+)\s*iva\b.*\?")
+
+
+def _done_side_answer(turn: Turn) -> list[Reply] | None:
+    """What to collect, asked while the summary waits: its total, and whether IVA goes on top
+    (never, for a monotributista's invoice C); the summary's question stands, with no miss."""
+    if not _HOW_MUCH.search(es_ar.folded(turn.text or "")) or Decimal(turn.slots.get("total") or "0") <= 0:
+        return None
+    condition = turn.org.iva_condition if turn.org else None
+    return [Text(texts.render("tech_done_how_much", total=es_ar.pesos(Decimal(turn.slots["total"])),
+                              iva=getattr(condition, "value", None)))]
+
+
 TECH_DONE = Flow(
     name=FLOW_DONE,
     steps=(Step("confirm", ask=_ask_done, read=_read_done,
@@ -388,6 +402,7 @@ TECH_DONE = Flow(
     finish=_finish_done,
     hand_over=lambda turn: _cancel_done(turn),
     idle=IDLE,
+    side_answer=_done_side_answer,
 )
 
 

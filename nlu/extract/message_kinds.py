@@ -646,7 +646,8 @@ PRICE_QUESTION = re.compile(
     r"|\b(?:presupuestos?|visitas?|diagnosticos?)\s+(?:sin\s+(?:cargo|costo)|gratis|gratuit[oa]s?)\b"
     r"|\b(?:cobran|cobras|cobrarian|se\s+cobra|se\s+paga|tiene\s+(?:costo|cargo)|es\s+gratis)\s+"
     r"(?:la\s+|el\s+|por\s+(?:la\s+|el\s+)?)?(?:visita|presupuesto|diagnostico|revision|ir\s+a\s+ver)\b"
-    r"|\b(?:la\s+visita|el\s+presupuesto|el\s+diagnostico)\s+(?:es\s+)?(?:gratis|sin\s+(?:cargo|costo)|"
+    r"|\b(?:la\s+visita|el\s+presupuesto|el\s+diagnostico)(?:\s+(?:del?|para\s+el)\s+(?:presupuesto|diagnostico))?"
+    r"\s+(?:es\s+)?(?:gratis|sin\s+(?:cargo|costo)|"
     r"tiene\s+(?:costo|cargo)|se\s+(?:cobra|paga)|la\s+cobran|lo\s+cobran)\b"
 )
 

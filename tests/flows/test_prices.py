@@ -24,7 +24,8 @@ from flows.prices import asks_price, without_question
     "cuánto me va a salir todo?",
     # whether the quote or the visit costs anything at all
     "Hola, hacen presupuestos sin cargo?", "el presupuesto es gratis?", "cobran la visita?",
-    "la visita tiene costo?", "cobran por ir a ver?",
+    "la visita tiene costo?", "cobran por ir a ver?", "la visita del presupuesto se cobra? o es gratis",
+    "la visita de diagnostico es gratis?",
 ])
 def test_a_price_question(text):
     assert asks_price(text)

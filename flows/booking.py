@@ -452,12 +452,24 @@ def _read_address(turn: Turn) -> bool:
     tap, s = turn.tap, turn.slots
     if tap == AddressTap("same") and s.get("known_address"):
         turn.save(address=s["known_address"])
+    elif tap == AddressTap("second") and s.get("second_address"):
+        turn.save(address=s["second_address"])
+    elif tap is None and (named := _known_address_named(turn)) is not None:
+        turn.save(address=named)  # "el de Obispo Trejo, el local": one of theirs, by its street
     elif tap == AddressTap("other"):
         turn.save(known_address=None)
         return True  # asked again, now for the new one
     return bool(turn.slots.get("address")) or bool(turn.result.address or turn.pin) \
         or find_corner(turn.text, answering=True) is not None \
         or _address_in_parts(turn) is not None  # merged right after
+
+
+def short_title(text: str) -> str:
+    """A button's title holds 20 characters."""
+    return text if len(text) <= BUTTON_TITLE else text[:BUTTON_TITLE - 1].rstrip() + "…"
+
+
+BUTTON_TITLE = 20
 
 
 def _read_slot(turn: Turn) -> bool:
@@ -647,14 +659,37 @@ def _ask_service(turn: Turn) -> list[Reply]:
                         sections=(Section("Servicios", rows),))]
 
 
+def _as_slot(known) -> dict:
+    return {"street": known.street, "number": known.number, "unit": known.unit,
+            "locality": known.locality}
+
+
+def _known_address_named(turn: Turn) -> dict | None:
+    """The customer's address on file whose street the words name, when just one does."""
+    customer = turn.customer
+    if customer is None or len(customer.addresses) < 2 or not turn.text:
+        return None
+    said = set(folded(turn.text).split())
+    named = [known for known in customer.addresses if known.street and said & {
+        w for w in folded(known.street).split() if len(w) > 3 and w not in ("calle", "avenida")}]
+    return _as_slot(named[0]) if len(named) == 1 else None
+
+
 def _ask_address(turn: Turn) -> list[Reply]:
     customer = turn.customer
     known = customer.addresses[0] if customer and customer.addresses else None
     if known and turn.slots.get("known_address", True) is not None:
-        address = {"street": known.street, "number": known.number, "unit": known.unit,
-                   "locality": known.locality}
-        turn.save(known_address=address)
+        turn.save(known_address=_as_slot(known))
         where = " ".join(p for p in (known.street, known.number) if p)
+        if len(customer.addresses) > 1:
+            # two places on file ("la casa", "el local"): which one, never the first by default
+            second = customer.addresses[1]
+            turn.save(second_address=_as_slot(second))
+            other = " ".join(p for p in (second.street, second.number) if p)
+            return [Buttons(body=texts.render("ask_which_address", first=where, second=other),
+                            buttons=(Button(AddressTap("same").encode(), short_title(where)),
+                                     Button(AddressTap("second").encode(), short_title(other)),
+                                     Button(AddressTap("other").encode(), "Otra dirección")))]
         return [Buttons(body=texts.render("ask_same_address", address=where),
                         buttons=(Button(AddressTap("same").encode(), "Sí, es ahí"),
                                  Button(AddressTap("other").encode(), "Otra dirección")))]

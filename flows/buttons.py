@@ -10,7 +10,7 @@ Wire formats (kept stable: ids already sent to customers must still work when ta
 
     menu:<choice>                         MenuTap         new_job, status, human
     service:<service>                     ServiceTap      an NLU service
-    address:<choice>                      AddressTap      same, other
+    address:<choice>                      AddressTap      same, second, other
     slot:<technician id>:<iso start>      SlotTap         a visit offered while booking
     booking:<choice>                      BookingTap      confirm, change
     resched:slot:<technician id>:<iso>    RescheduleTap   a new visit for a booked job
@@ -77,9 +77,9 @@ class MenuTap(CallbackData):
 
 @dataclass(frozen=True)
 class AddressTap(CallbackData):
-    choice: str  # same, other
+    choice: str  # same (the first address on file), second (the second one), other
     prefix = "address"
-    pattern = _choices(prefix, "same", "other")
+    pattern = _choices(prefix, "same", "second", "other")
 
 
 @dataclass(frozen=True)

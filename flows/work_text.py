@@ -253,6 +253,8 @@ def _pieces(text: str) -> list[WorkPiece]:
         first = _WORD.match(folded, start)
         if first and first.group(0) in _NOT_WORK:
             continue
+        if all(w in _FILLERS for w in folded[start:end].split()):
+            continue  # "el sifón que cambié también": no work in "también"
         # "destapé la pileta" keeps its verb (it is the work); "cambié el flexible" does not.
         keep_from = m.start("verb") if m and verb and verb.service and not pointed else start
         body = folded[start:end]

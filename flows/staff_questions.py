@@ -46,7 +46,7 @@ def forward(turn: Turn, *, request: bool = False) -> list[Reply] | None:
     name = turn.user.name if turn.user else (c.profile_name or es_ar.readable_phone(c.phone))
     office = turn.tell_staff(texts.render("staff_tech_question", name=name,
                                           phone=es_ar.readable_phone(c.phone),
-                                          text=es_ar.shortened(turn.text, QUOTE)))
+                                          text=es_ar.shortened(turn.text, QUOTE), request=request))
     if not office:
         return None
     boss = es_ar.first_name(office[0].name) if len(office) == 1 else None

@@ -50,26 +50,37 @@ def invoice_replies(turn: Turn) -> list[Reply]:
             and _FOR_A_COMPANY.search(es_ar.folded(turn.text or "")):
         # "la factura la necesito a nombre de mi empresa": made out to it only with its CUIT
         return [Text(texts.render("cust_ask_company_cuit"))]
-    invoice = None
-    if customer is not None:
-        invoice = turn.session.scalar(
-            select(Invoice).where(Invoice.customer_id == customer.id, Invoice.status.in_(ISSUED))
-            .order_by(Invoice.id.desc()).limit(1)
-        )
+    invoice = latest_invoice(turn, customer.id) if customer is not None else None
     if customer is not None and (name := for_name(turn.text)) \
             and es_ar.folded(name) != es_ar.folded(customer.name):
         return _in_another_name(turn, name, invoice)
     if invoice is None:
         return [Text(texts.render("cust_invoice_none"))]
+    context = invoice_context(turn, invoice)
+    if invoice.status is not InvoiceStatus.PENDING:
+        return [invoice_document(invoice, context)]
+    return [Text(texts.render("cust_invoice", pending=True, **context))]
+
+
+def latest_invoice(turn: Turn, customer_id: int, statuses=ISSUED) -> Invoice | None:
+    """The customer's newest invoice of those statuses."""
+    return turn.session.scalar(
+        select(Invoice).where(Invoice.customer_id == customer_id, Invoice.status.in_(statuses))
+        .order_by(Invoice.id.desc()).limit(1))
+
+
+def invoice_context(turn: Turn, invoice: Invoice) -> dict:
+    """What the invoice messages say of it: its label, article, total and job."""
     job = turn.session.get(Job, invoice.job_id) if invoice.job_id else None
     label = invoicing.label(invoice)
-    context = {"label": label, "article": "la" if label.startswith("factura") else "el",
-               "total": es_ar.pesos(invoice.total or 0),
-               "job_number": job.number if job else None}
-    if invoice.status is not InvoiceStatus.PENDING:
-        return [Document(filename=pdf_filename(invoice), link=pdf_link(invoice),
-                         caption=texts.render("cust_invoice_document", **context))]
-    return [Text(texts.render("cust_invoice", pending=True, **context))]
+    return {"label": label, "article": "la" if label.startswith("factura") else "el",
+            "total": es_ar.pesos(invoice.total or 0), "job_number": job.number if job else None}
+
+
+def invoice_document(invoice: Invoice, context: dict) -> Document:
+    """The invoice's PDF as the customer gets it in the chat."""
+    return Document(filename=pdf_filename(invoice), link=pdf_link(invoice),
+                    caption=texts.render("cust_invoice_document", **context))
 
 
 def _in_another_name(turn: Turn, name: str, invoice: Invoice | None) -> list[Reply]:

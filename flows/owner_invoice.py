@@ -10,19 +10,15 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import select
-
 from core import es_ar
-from core.billing import invoicing
-from core.billing.invoice_links import pdf_filename, pdf_link
 from core.customers.search import customers_named
 from core.messaging import texts
 from core.messaging.outbox import customer_conversation
-from core.messaging.replies import Document, Reply, Text
-from core.models import Customer, Invoice, InvoiceStatus, Job
+from core.messaging.replies import Reply, Text
+from core.models import Customer, InvoiceStatus
 from flows.turn import Turn
 
-ISSUED = (InvoiceStatus.AUTHORIZED, InvoiceStatus.INTERNAL)
+SENT = (InvoiceStatus.AUTHORIZED, InvoiceStatus.INTERNAL)  # with a PDF to send again
 # "reenviásela", "mandale de nuevo la factura", "no le llegó la factura", "pasale la factura"
 _RESEND = re.compile(
     r"\b(?:reenvia(?:le|sela|la|les)?|reenviar)\b"
@@ -39,7 +35,8 @@ _NOT_NAMES = frozenset({
 
 def handle(turn: Turn) -> list[Reply] | None:
     """The invoice sent again, or who to send it to; None when the words ask no such thing."""
-    from flows import owner_assign  # it reaches the engine, which imports this module
+    from flows import owner_assign  # both reach the engine, which imports this module
+    from flows.customer_billing import invoice_context, invoice_document, latest_invoice
 
     said = turn.said
     if not said or not _RESEND.search(said) or not (_INVOICE.search(said) or "reenvia" in said):
@@ -57,18 +54,12 @@ def handle(turn: Turn) -> list[Reply] | None:
     if len(found) > 1:
         return [Text(texts.render("owner_invoice_which", names=[c.name for c in found.values()]))]
     customer = next(iter(found.values()))
-    invoice = turn.session.scalar(
-        select(Invoice).where(Invoice.customer_id == customer.id, Invoice.status.in_(ISSUED))
-        .order_by(Invoice.id.desc()).limit(1))
+    invoice = latest_invoice(turn, customer.id, SENT)
     if invoice is None:
         return [Text(texts.render("owner_invoice_none", name=customer.name))]
     conversation = customer_conversation(turn.session, customer)
     if conversation is None:
         return [Text(texts.render("relay_no_number", name=customer.name))]
-    job = turn.session.get(Job, invoice.job_id) if invoice.job_id else None
-    label = invoicing.label(invoice)
-    context = {"label": label, "article": "la" if label.startswith("factura") else "el",
-               "total": es_ar.pesos(invoice.total or 0), "job_number": job.number if job else None}
-    turn.notify(conversation.wa_id, Document(filename=pdf_filename(invoice), link=pdf_link(invoice),
-                                             caption=texts.render("cust_invoice_document", **context)))
+    context = invoice_context(turn, invoice)
+    turn.notify(conversation.wa_id, invoice_document(invoice, context))
     return [Text(texts.render("owner_invoice_sent", name=customer.name, **context))]

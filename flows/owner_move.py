@@ -22,15 +22,16 @@ from core import es_ar, jobs
 from core.errors import DomainError
 from core.es_ar import visit_phrase
 from core.jobs import OPEN_STATUSES
-from core.jobs.notices import technician_notice
 from core.jobs.scheduling import WINDOWS
 from core.messaging import texts
 from core.messaging.replies import Button, Buttons, Reply, Text
 from core.models import ConversationRole, Job
 from flows import owner_assign
 from flows.buttons import MoveTap
+from flows.customer_job_change import tell_technician
 from flows.engine import FlowSpec
-from flows.technician_jobs import customer_wa_id, parse_date
+from flows.job_lookup import local_date
+from flows.technician_jobs import parse_date, tell_customer
 from flows.turn import Turn
 from nlu.extract.message_kinds import TEAM_MISREAD
 
@@ -62,15 +63,15 @@ def handle(turn: Turn) -> list[Reply]:
     result = turn.result
     if not asks_to_move(said) or not (result.date or result.time or result.window):
         return []
-    found = [job for job in owner_assign.jobs_meant(turn, said, "")
-             if job.status in OPEN_STATUSES]
+    found = owner_assign.jobs_meant(turn, said, "")  # open ones only
     if not found and (just := owner_assign.last_job(turn)) is not None:
         found = [just]  # "pasala a las 16" right after asking about it
     if not found:
         return [Text(texts.render("owner_move_which", jobs=[]))]
     if len(found) > 1:
         day = parse_date(result.date)
-        on_day = [job for job in found if day is not None and _local_day(turn, job) == day]
+        on_day = [job for job in found
+                  if day is not None and local_date(job.scheduled_start, turn.zone) == day]
         found = on_day if len(on_day) == 1 else found
     if len(found) > 1:
         return [Text(texts.render("owner_move_which",
@@ -115,25 +116,13 @@ def _move(turn: Turn, job: Job, start: datetime, end: datetime) -> list[Reply]:
         return [Text(texts.render("tech_error", reason=str(exc).rstrip(".")))]
     turn.session.refresh(job)
     owner_assign.remember(turn, job)
-    told = []
-    notice = technician_notice(turn.session, job, "rescheduled", now=turn.now)
-    if notice is not None:
-        turn.notify(*notice)
-        told.append(es_ar.first_name(job.technician.name))
     line = owner_assign.line(turn, job)
-    wa_id = customer_wa_id(job)
-    if wa_id:
-        turn.notify(wa_id, Text(texts.render(
-            "customer_visit_moved_by_office", name=es_ar.first_name(job.customer.name),
-            number=job.number, when=line["when"])))
+    told = []
+    if technician := tell_technician(turn, job, "rescheduled"):
+        told.append(technician)
+    if tell_customer(turn, job, "customer_visit_moved_by_office", number=job.number, when=line["when"]):
         told.append(es_ar.first_name(job.customer.name) or "el cliente")
     return [Text(texts.render("owner_move_done", already=False, told=told, **line))]
-
-
-def _local_day(turn: Turn, job: Job):
-    if job.scheduled_start is None:
-        return None
-    return es_ar.aware(job.scheduled_start).astimezone(turn.zone).date()
 
 
 def _new_window(turn: Turn, job: Job) -> tuple[datetime | None, datetime | None]:

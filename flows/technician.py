@@ -245,12 +245,9 @@ def aside(turn: Turn) -> list[Reply] | None:
             and (_ASKS_HELP.search(said) or _colleague_asked(turn, said)):
         # "es un tablero trifásico hecho un desastre, solo no lo saco, necesito una mano"
         return staff_questions.forward(turn, request=True)
-    if _ASKS_SWAP.search(said):
-        # "¿le podés pasar lo de Quiroga a Diego? yo le agarro lo de Benítez": the office's to
-        # agree; no visit changes hands on a technician's word
-        return staff_questions.forward(turn, request=True)
-    if _ASKS_MATERIAL.search(said):
-        # "necesito q me compren una válvula de 3/4": the office's to buy, no change to a visit
+    if _ASKS_SWAP.search(said) or _ASKS_MATERIAL.search(said):
+        # "¿le podés pasar lo de Quiroga a Diego?", "necesito q me compren una válvula de 3/4":
+        # the office's to agree or buy; no visit changes hands or moves on a technician's word
         return staff_questions.forward(turn, request=True)
     if _ASKS_LEAVE.search(said):
         # "¿puedo arrancar más tarde mañana?": the office's to agree, never a change made on
@@ -538,9 +535,7 @@ def _late_today(turn: Turn, said: str) -> bool:
         return False
     if not (_STARTS.search(said) or _LATE.search(said)):
         return False
-    return not turn.session.scalar(
-        select(Job.id).where(Job.technician_id == turn.user.id,
-                             Job.status.in_((S.EN_ROUTE, S.ON_SITE))).limit(1))
+    return not any(job.status in (S.EN_ROUTE, S.ON_SITE) for job in turn.open_jobs)
 
 
 def _minutes(turn: Turn, said: str) -> int | None:

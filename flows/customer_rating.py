@@ -138,13 +138,16 @@ def rate_in_words(turn: Turn, job_id: int) -> list[Reply] | None:
     replies = rate(turn, RateTap(job_id, stars))
     rest = said[end:].strip(" ,.;:-")
     job = turn.session.get(Job, job_id)
-    if len(rest.split()) >= COMMENT_WORDS and job is not None and job.customer_id == getattr(
-            turn.customer, "id", None):
-        turn.clear()
-        _comment(turn, job, turn.text, stars)
-        return [Text(texts.render("cust_rating_thanks", stars=stars, ask=False)),
-                Text(texts.render("cust_rating_comment"))][:1 if stars > LOW else 2]
-    return replies
+    rated = job is not None and job.customer_id == getattr(turn.customer, "id", None)
+    if not rated or len(rest.split()) < COMMENT_WORDS:
+        return replies
+    # the comment came with the stars: nothing more to ask for
+    turn.clear()
+    _comment(turn, job, turn.text, stars)
+    thanks = [Text(texts.render("cust_rating_thanks", stars=stars, ask=False))]
+    if stars > LOW:
+        return thanks
+    return [*thanks, Text(texts.render("cust_rating_comment"))]
 
 
 COMMENT_WORDS = 3  # fewer words after the stars are no comment ("un 5, gracias")

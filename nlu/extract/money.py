@@ -122,7 +122,7 @@ _NOT_PARTS = re.compile(
 # 25", "le cobré 30", "cobrá 18 nomás"
 _CHARGE_IN_THOUSANDS = re.compile(
     r"\b(?:cobr(?:ale|arle|ales|arles|a|e|o|amos|aron|ame)|le\s+cobr[eo]|eran|fueron|serian)\s+(?:le\s+|solo\s+|nomas\s+)?\$?\s*"
-    r"(?P<n>[1-9]\d)(?![\d.,:/])(?!\s*(?:%|hs?\b|horas|min|minutos|dias|metros|m2|cuotas|pesos|\w*mil))")
+    r"(?P<n>[1-9]\d)(?!\d|[.,:/]\d)(?!\s*(?:%|hs?\b|horas|min|minutos|dias|metros|m2|cuotas|pesos|\w*mil))")
 # The total stated after its parts: "= 57.300", "total 35 mil", "en total son 40 lucas"
 _STATED_TOTAL = re.compile(
     r"(?:=|\b(?:en\s+)?total(?:\s+(?:de|son|es|seria|serian|fue|fueron))?\s*:?)\s*(?=\$?\s*\d)")
@@ -171,9 +171,37 @@ _EACH_AFTER = re.compile(r"\s*(?:cada\s+un[oa]|c/?u\b|cada\s+[a-z]+|por\s+cabeza
                          r"por\s+(?:unidad|equipo|cada\s+[a-z]+))")
 
 
+# A figure taken back in the same message: "cobrale 20 lucas, no perdón 25", "18 mil... digo
+# 19", "son 15, no, 16 lucas", "eran 30 mejor dicho 32": the figure after the slip is the one meant
+_SELF_CORRECTION = re.compile(
+    r"(?:\bno\s*,?\s*(?:perdon|perdona|mentira|me\s+equivoque)|\bperdon\b|\bdigo\b|\bmejor\s+dicho"
+    r"|\bme\s+equivoque\b|\bno\s*,\s*no\b|(?:[.,]|\.\.\.)\s*no\s*,?)\s*,?\s*"
+    r"(?:(?:eran|son|es|fueron|cobrale|cobra)\s+)?(?=\$?\s*\d)")
+
+
 def find_amount(folded: str) -> float | None:
     """The amount of money named in folded text, or None. Parts of one charge joined by "más"
-    or "+" ("2 lucas de materiales más 35 de mano de obra") are added up."""
+    or "+" ("2 lucas de materiales más 35 de mano de obra") are added up, and a figure taken
+    back in the same message gives way to the one after it."""
+    first = _find_amount(folded)
+    if first is None:
+        return None
+    for slip in _SELF_CORRECTION.finditer(folded):
+        said_before = _find_amount(folded[:slip.start()])
+        if said_before is None:
+            continue  # "no, perdón, eran 25" opens the message: nothing taken back
+        after = folded[slip.end():]
+        meant = _find_amount(after)
+        if meant is None and (bare := re.match(r"\$?\s*(?P<n>\d{1,3}(?:\.\d{3})+|\d{1,7})\s*(?:$|[.!?,;]\s*(?!\d))", after)):
+            # "20 lucas, no perdón 25": a bare figure in the unit of the one taken back
+            n = int(bare.group("n").replace(".", ""))
+            meant = n * 1000 if said_before >= 1000 and n < 1000 else n
+        if meant:
+            first = meant
+    return first
+
+
+def _find_amount(folded: str) -> float | None:
     reading = _reading(folded)
     if reading is None:
         values = [value for _, _, value in _listed(folded)]

@@ -17,7 +17,7 @@ from core.es_ar import yes_or_no
 from nlu.extract import extract
 from nlu.extract.message_kinds import puts_off
 from nlu.extract.text import expand, fold_aligned
-from nlu.extract.when import rules_out
+from nlu.extract.when import hour_bounds, rules_out, set_aside
 
 NOW = datetime.fromisoformat("2026-12-16T10:00:00-03:00")  # a Wednesday
 
@@ -114,3 +114,57 @@ def test_yes_or_no_with_courtesy(text, answer):
 ])
 def test_putting_a_request_off(text, off):
     assert puts_off(fold_aligned(text)) is off
+
+
+# A charge in thousands before a comma or a full stop is still the charge; a figure taken back in
+# the same message ("no perdón", "digo", "mejor dicho") gives way to the one after it, and a "no"
+# that starts another clause takes nothing back.
+@pytest.mark.parametrize("text, amount", [
+    ("cobrale 32, gracias", 32000),
+    ("le cobré 14, me pagó con transferencia", 14000),
+    ("terminado, eran 27. saludos", 27000),
+    ("cobrale 40: todo incluido", 40000),
+    ("cobrale 12 lucas, no perdón 13", 13000),
+    ("son 9 mil... digo 9.500", 9500),
+    ("le cobré 45 mil mejor dicho 48 mil", 48000),
+    ("cobrale 21 lucas. no, 23", 23000),
+    ("no perdón, eran 26 lucas", 26000),
+    ("cobrale 17 lucas. no, no me pagó todavía", 17000),
+    ("listo, 11 lucas. no, 1 cosa más: quedó goteando", 11000),
+    ("cobrale 25,5", None),
+])
+def test_a_bare_charge_before_punctuation_and_a_figure_taken_back(text, amount):
+    from nlu.extract.money import find_amount
+    assert find_amount(fold_aligned(text)) == amount
+
+
+# A day set aside from any other is never the day asked for, and is the one not to offer
+@pytest.mark.parametrize(("text", "aside"), [
+    ("cualquier día menos el viernes", "2026-12-18"),
+    ("toda la semana salvo el jueves, a la tarde", "2026-12-17"),
+    ("cuando quieran excepto el lunes que no estoy", "2026-12-21"),
+    ("el martes no puedo, otro día sí", "2026-12-22"),
+    ("puede ser el viernes a la tarde?", None),
+])
+def test_a_day_set_aside(text, aside):
+    found = set_aside(expand(fold_aligned(text)), NOW)
+    assert (found.isoformat() if found else None) == aside
+    if aside and "no puedo" not in text:
+        assert str(extract(text, "customer", NOW).date) != aside
+
+
+# The hours a customer can receive the visit: a span, a start or an end; never the hours away
+@pytest.mark.parametrize(("text", "bounds"), [
+    ("de 3 a 7 estoy", ("15:00", "19:00")),
+    ("entre las 9 y las 12 mejor", ("09:00", "12:00")),
+    ("después de las 4 de la tarde", ("16:00", None)),
+    ("pasadas las 10hs", ("10:00", None)),
+    ("antes de las 11 porque después me voy", (None, "11:00")),
+    ("hasta las 10 no hay nadie", ("10:00", None)),
+    ("trabajo de 8 a 16", (None, None)),
+    ("tarda de 2 a 3 horas?", (None, None)),
+    ("la semana que viene", (None, None)),
+])
+def test_the_hours_a_customer_can(text, bounds):
+    after, until = hour_bounds(expand(fold_aligned(text)))
+    assert (after and after.strftime("%H:%M"), until and until.strftime("%H:%M")) == bounds

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from rapidfuzz import fuzz
 from sqlalchemy import select
@@ -85,6 +85,7 @@ from nlu.extract.names import FIRST_NAMES, for_name
 from nlu.extract.services import named_outright, one_visit, second_request
 from nlu.extract.spoken import fold, is_spanish, spanish_words
 from nlu.extract.text import expand, fold_aligned
+from nlu.extract.when import hour_bounds, set_aside
 from nlu.intent.evaluate import ASK_BELOW
 
 log = logging.getLogger("campotech.flows.booking")
@@ -364,12 +365,24 @@ def _merge(turn: Turn) -> None:
         # "mejor el martes" while the summary waits: the day changes, fresh times for it
         s = {**s, "slot": None}
         found.update(slot=None, slot_label=None, slot_when=None, **{HELD_UNTIL: None})
-    if r.date and not s.get("slot"):
+    # "cualquier día menos el jueves": a day set aside is never offered, nor the day asked
+    aside = set_aside(expand(fold_aligned(turn.text or "")), turn.now, turn.org.time_zone) \
+        if turn.text and turn.tap is None and turn.org is not None else None
+    if aside and not s.get("slot"):
+        found["avoid"] = aside.isoformat()
+    if r.date and not s.get("slot") and r.date != aside:
         found["date"] = r.date
     if r.window and not s.get("slot"):
         found["window"] = r.window
     if (r.time or r.window) and not s.get("slot"):
         found["time"] = r.time  # "tipo 6" beats a window; a later "a la mañana" drops it
+    # "de 2 a 6", "después de las 11", "hasta las 10 no hay nadie": the hours they can, kept
+    # until another hour or part of the day is said
+    after, until = hour_bounds(expand(fold_aligned(turn.text))) if turn.text and turn.tap is None \
+        else (None, None)
+    if (after or until or r.time or r.window) and not s.get("slot"):
+        found["after"] = after.isoformat(timespec="minutes") if after else None
+        found["until"] = until.isoformat(timespec="minutes") if until else None
     # While the summary waits, a name is who the visit is for, and a later one corrects it
     # ("Julia Fernández", then "perdón, a nombre de Julia Ferreyra"); before it, the first stays.
     if (said := for_name(turn.text)) and said != s.get("name"):
@@ -541,7 +554,7 @@ def _read_confirm(turn: Turn) -> bool:
         return True
     if turn.tap == BookingTap("change"):
         turn.save(slot=None, slot_label=None, slot_when=None, date=None, window=None, time=None,
-                  **{HELD_UNTIL: None})
+                  after=None, until=None, avoid=None, **{HELD_UNTIL: None})
         return True
     return False
 
@@ -704,6 +717,9 @@ def _ask_slot(turn: Turn) -> list[Reply]:
         preferred_date=datetime.fromisoformat(s["date"]).date() if s.get("date") else None,
         preferred_window=s.get("window"),
         preferred_time=_said_time(s),
+        skip_day=date.fromisoformat(s["avoid"]) if s.get("avoid") else None,
+        not_before=time.fromisoformat(s["after"]) if s.get("after") else None,
+        not_after=time.fromisoformat(s["until"]) if s.get("until") else None,
         # "Urgente" means the earliest times, unless they said when ("hoy a la tarde").
         urgency="high" if s.get("urgency") == "high"
         and not (s.get("date") or s.get("window") or s.get("time"))
@@ -726,18 +742,34 @@ def _asked_for(turn: Turn, offered) -> dict:
     s = turn.slots
     day = datetime.fromisoformat(s["date"]).date() if s.get("date") else None
     at = _said_time(s)
-    window = None if at else s.get("window")
+    after = time.fromisoformat(s["after"]) if s.get("after") and not at else None
+    until = time.fromisoformat(s["until"]) if s.get("until") and not at else None
+    window = None if at or after or until else s.get("window")
     phrase = " ".join(p for p in (
         day_phrase(day, turn.today) if day else None,
         f"a eso de las {clock(datetime.combine(turn.today, at))}" if at else None,
+        _bounds_phrase(turn, after, until),
         WINDOW_WORDS.get(window or "")) if p)
     if not phrase:
-        return {"asked": None, "honoured": False, "closed": None}
+        return {"asked": None, "honoured": False, "closed": None, "on_day": False}
     honoured = any((day is None or x.start.astimezone(turn.zone).date() == day)
                    and (window is None or part_of_day(x.start.astimezone(turn.zone)) == window)
                    and (at is None or contains_time(x, at))
+                   and (after is None or x.start.astimezone(turn.zone).time() >= after)
+                   and (until is None or x.end.astimezone(turn.zone).time() <= until)
                    for x in offered)
-    return {"asked": phrase, "honoured": honoured, "closed": _closed_on(turn, day)}
+    return {"asked": phrase, "honoured": honoured, "closed": _closed_on(turn, day), "on_day": day is not None}
+
+
+def _bounds_phrase(turn: Turn, after: time | None, until: time | None) -> str | None:
+    """"entre las 14 y las 18", "después de las 11", "antes de las 12": the hours asked for."""
+    def said(at: time) -> str:
+        return clock(datetime.combine(turn.today, at))
+    if after and until:
+        return f"entre las {said(after)} y las {said(until)}"
+    if after:
+        return f"después de las {said(after)}"
+    return f"antes de las {said(until)}" if until else None
 
 
 def _closed_on(turn: Turn, day) -> str | None:

@@ -36,7 +36,7 @@ from flows.customer_job_change import (
 from flows.steps import Flow, Step
 from flows.turn import Turn
 from nlu.extract.text import expand, fold_aligned
-from nlu.extract.when import available_from, rules_out
+from nlu.extract.when import available_from, rules_out, set_aside
 
 OFFER_COUNT = 3
 # User-facing words (Rioplatense Spanish).
@@ -55,6 +55,8 @@ def start_reschedule(turn: Turn) -> list[Reply]:
     if day and after is None and _ruled_out(turn, date.fromisoformat(day)):
         # "el lunes no puedo, ¿puede ser otro día a la tarde?": Monday is the day not to offer
         day, avoid = None, day
+    elif not day:
+        avoid = _set_aside(turn)  # "cualquier día menos el jueves"
     if after is not None and not day and job.scheduled_start is not None:
         day = es_ar.aware(job.scheduled_start).astimezone(turn.zone).date().isoformat()
     after_said = after.isoformat(timespec="minutes") if after else None
@@ -77,6 +79,11 @@ def _same_hour(turn: Turn, job) -> str | None:
 
 def _ruled_out(turn: Turn, day: date) -> bool:
     return rules_out(expand(fold_aligned(turn.text or "")), turn.now, day, turn.org.time_zone)
+
+
+def _set_aside(turn: Turn) -> str | None:
+    aside = set_aside(expand(fold_aligned(turn.text or "")), turn.now, turn.org.time_zone)
+    return aside.isoformat() if aside else None
 
 
 def _offer(turn: Turn, *, retry: bool = False) -> list[Reply]:
@@ -128,6 +135,8 @@ def _read_slot(turn: Turn) -> bool:
         day, avoid = r.date, None
         if day and _ruled_out(turn, date.fromisoformat(day)):
             day, avoid = None, day  # "el jueves no puedo": any day but that one
+        elif not day:
+            avoid = _set_aside(turn)  # "cualquier día menos el jueves, a la tarde"
         # "y pasado?": the part of the day and the hour asked before still stand
         keep = bool(day) and not (r.window or r.time)
         turn.save(slot=None, slot_label=None, decision=None, date=day, avoid=avoid,

@@ -117,6 +117,7 @@ def free_slots(
     skip_start: datetime | None = None,
     skip_day: date | None = None,
     not_before: time | None = None,
+    not_after: time | None = None,
     holder: int | None = None,
 ) -> list[Slot]:
     """Up to `count` slots with distinct start times, best first.
@@ -131,7 +132,8 @@ def free_slots(
     their trades; today every active technician can take any job. `skip_start` leaves out one
     start (a visit's own), `skip_day` a whole day (one the customer ruled out). `not_before`
     ("hasta las 11 no hay nadie") leaves out the starts before that hour on the preferred day,
-    or on every day without one. Slots held by other conversations (`HOLD_FOR`) are taken;
+    or on every day without one; `not_after` ("de 2 a 6") leaves out the visits that would end
+    after that hour, on every day. Slots held by other conversations (`HOLD_FOR`) are taken;
     `holder`'s own hold, the asking conversation's, is not.
     """
     aware(now)
@@ -163,6 +165,9 @@ def free_slots(
     if not_before is not None:
         candidates = [c for c in candidates if c.start.time() >= not_before
                       or (preferred_date is not None and c.start.date() != preferred_date)]
+    if not_after is not None:
+        candidates = [c for c in candidates
+                      if c.end.date() == c.start.date() and c.end.time() <= not_after]
     if urgent:
         return _pick([(candidates, (_any,))], count)
     if preferred_time is not None:

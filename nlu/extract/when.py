@@ -37,6 +37,16 @@ _OLD_ONE = re.compile(
 )
 
 
+# "cualquier día menos el jueves", "toda la semana salvo el viernes", "excepto los lunes": a day
+# set aside from a span offered, never the one asked for
+_EXCEPT = re.compile(r"\b(?:menos|salvo|excepto|quitando|sacando|fuera\s+de(?:l)?|pero\s+no)\s+"
+                     r"(?:(?:el|los|la|las|para\s+el)\s+)?$")
+
+
+def _excepted(text: str, start: int) -> bool:
+    return bool(_EXCEPT.search(text[max(0, start - 30):start]))
+
+
 # "¿y pasado no pueden?", "¿no podés el jueves?": asking the business, not ruling the day out
 _ASKING_NO = re.compile(r"\bno\s+(?:pueden|podes|puede|podrian|podria|tienen|tenes|tiene|hay\s+(?:lugar|forma|chance))\b")
 
@@ -78,6 +88,7 @@ def resolve(text: str, now: datetime, tz: str | None = None) -> When:
         d
         for d in find_dates(text, today)
         if _not_replaced(text, d[0]) and not any(s <= d[0] < e for s, e in busy)
+        and not _excepted(text, d[0])  # "cualquier día menos el jueves": never the day asked
     ]
     windows = [w for w in find_windows(text, busy) if _not_replaced(text, w[0])]
     # "no llego a estar a las 9, ¿pueden después de almorzar?": an hour ruled out is no hour
@@ -152,6 +163,41 @@ def hour_span(text: str) -> str | None:
     return None
 
 
+# "después de las 3", "pasadas las 11", "antes de las 12": one end of the hours they can
+_AFTER_HOUR = re.compile(
+    r"\b(?:despues|luego|pasadas?)\s+(?:de\s+)?(?:las?\s+)?(?P<h>\d{1,2})(?:[:.](?P<m>[0-5]\d))?(?!\d)"
+    r"(?!\s*(?:%|mil\b|lucas\b|pesos\b|min\w*|dias\b|semanas\b|meses\b|anos\b))")
+_BEFORE_HOUR = re.compile(
+    r"\bantes\s+de\s+(?:las?\s+)?(?P<h>\d{1,2})(?:[:.](?P<m>[0-5]\d))?(?!\d)"
+    r"(?!\s*(?:%|mil\b|lucas\b|pesos\b|min\w*|dias\b|semanas\b|meses\b|anos\b))")
+
+
+def _hour(h: str, m: str | None) -> time | None:
+    hour, minute = afternoon_hour(int(h)), int(m or 0)
+    return time(hour, minute) if 7 <= hour <= 22 and minute <= 59 else None
+
+
+def hour_bounds(text: str) -> tuple[time | None, time | None]:
+    """The hours the writer can receive the visit in, read on normalized text: "de 2 a 6" →
+    (14:00, 18:00), "después de las 11" → (11:00, None), "antes de las 12" → (None, 12:00),
+    "hasta las 9 no hay nadie" → (9:00, None); (None, None) when none is said. The hours they
+    are away ("trabajo de 9 a 13") bound nothing."""
+    for m in _HOUR_SPAN.finditer(text):
+        if (m.group("after") and not m.group("las")) or _AWAY.search(text[max(0, m.start() - 30):m.start()]):
+            continue
+        start, end = _hour(m.group("a"), m.group("am")), _hour(m.group("b"), m.group("bm"))
+        if start is not None and end is not None and start < end:
+            return start, end
+    start = available_from(text)
+    if start is None and (after := _AFTER_HOUR.search(text)) is not None:
+        start = _hour(after.group("h"), after.group("m"))
+    before = _BEFORE_HOUR.search(text)
+    end = _hour(before.group("h"), before.group("m")) if before is not None else None
+    if start is not None and end is not None and start >= end:
+        end = None
+    return start, end
+
+
 # the part of the day the writer is away: "a la mañana estoy en el laburo", "a la tarde trabajo"
 _AWAY_THEN = re.compile(
     r"(?:\s+(?:a|por|de)\s+la\s+(?:manana|tarde|noche))?"
@@ -207,7 +253,17 @@ def rules_out(text: str, now: datetime, day: date, tz: str | None = None) -> boo
     had ("el lunes no puedo, ¿puede ser otro día?", "no voy a estar el lunes", "tenía el
     lunes"): a day not to offer again."""
     named = [d for d in find_dates(text, local_today(now, tz)) if d[2] == day]
-    return bool(named) and all(_negated(text, s, e) or _old_one(text, s, e) for s, e, _ in named)
+    return bool(named) and all(_negated(text, s, e) or _old_one(text, s, e) or _excepted(text, s)
+                               for s, e, _ in named)
+
+
+def set_aside(text: str, now: datetime, tz: str | None = None) -> date | None:
+    """The day the (normalized) text sets aside from any other ("cualquier día menos el jueves",
+    "el lunes no puedo, otro día sí"): one not to offer, or None."""
+    for start, end, day in find_dates(text, local_today(now, tz)):
+        if _excepted(text, start) or _negated(text, start, end):
+            return day
+    return None
 
 
 # "hasta las 9 no hay nadie", "no estoy hasta las 10", "recién a partir de las 11": the day is

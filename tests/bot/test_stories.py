@@ -40,6 +40,7 @@ Schema (a file holds one story, or a list of stories)::
           last_contains: "..."        # in the last of them (the question answered next)
           buttons: ["Confirmar"]      # a reply offers at least these button/row titles
           buttons_like: ["15 a 17"]   # each is part of some button/row title
+          buttons_not_like: ["Mañana"]   # part of no button/row title (and buttons there are)
           type: text|interactive|template|document   # a reply of this type
           count: 1                    # exactly this many replies to that party
           types_in_order: [document, interactive]   # these reply types arrive in this order
@@ -449,8 +450,14 @@ class Story:
                 titles = [t for p in got for _, _, t in options_of(p)]
                 for part in _listed(expect["buttons_like"]):
                     assert any(part in t for t in titles), f"expected a button with {part!r}; {shown}"
+            if "buttons_not_like" in expect:  # in no button's title ("Mañana": a day set aside)
+                titles = [t for p in got for _, _, t in options_of(p)]
+                assert titles, f"expected buttons; {shown}"
+                for part in _listed(expect["buttons_not_like"]):
+                    assert not any(part in t for t in titles), f"unexpected a button with {part!r}; {shown}"
             if not any(k in expect for k in ("count", "type", "contains", "not_contains", "buttons",
-                                             "buttons_like", "types_in_order", "last_contains")):
+                                             "buttons_like", "buttons_not_like", "types_in_order",
+                                             "last_contains")):
                 assert got, f"expected a reply; {shown}"
         if "expect_job" in step:
             self.check_job(step["expect_job"], where, everything)

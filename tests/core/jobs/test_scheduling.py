@@ -259,6 +259,17 @@ def test_a_full_day_at_the_time_falls_back_to_the_nearest_days_at_that_time(pg_d
     assert starts(slots) == [at(WED, 10), at(FRI, 10), at(SAT, 10)]
 
 
+def test_hours_said_bound_every_visit_and_a_day_set_aside_is_never_offered(pg_db, org_id):
+    add_technician(pg_db, org_id)
+    # "cualquier día menos el martes, de 2 a 5": from 14, ending by 17, never Tuesday
+    slots = offer(pg_db, org_id, now=at(MON, 9), count=ALL, skip_day=TUE,
+                  not_before=time(14, 0), not_after=time(17, 0))
+
+    assert slots and not [s for s in slots if s.start.date() == TUE]
+    assert all(s.start.time() >= time(14, 0) and s.end.time() <= time(17, 0) for s in slots)
+    assert {s.start.hour for s in slots if s.start.date() == WED} == {14, 15}
+
+
 def test_preferred_date_beyond_two_weeks_is_still_searched(pg_db, org_id):
     add_technician(pg_db, org_id)
     far = MON + timedelta(days=22)  # a Tuesday

@@ -320,8 +320,10 @@ def _route(turn: Turn, parts: list[str]) -> list[Reply]:
     if turn.role is TECHNICIAN and (answer := technician.aside(turn)) is not None:
         return answer  # "ya casi termino", "¿puedo arrancar más tarde mañana?"
     if turn.role is OWNER:
-        from flows import owner, owner_days  # owner imports this module for FlowSpec
+        from flows import owner, owner_days, owner_prices  # they import this module for FlowSpec
 
+        if (answer := owner_prices.handle(turn)) is not None:  # "subí el cambio de flexible a 15 lucas"
+            return answer
         if (answer := owner_reminder.handle(turn)) is not None:  # "mandale un recordatorio amable"
             return answer
         if (answer := owner_invoice.handle(turn)) is not None:  # "no le llegó la factura, reenviásela"
@@ -337,6 +339,8 @@ def _route(turn: Turn, parts: list[str]) -> list[Reply]:
             return answer
         if (answer := owner_days.closing_or_opening(turn)) is not None:
             return answer  # "mañana no trabajamos, es feriado": the day closed
+        if (answer := relay.answer_forwarded(turn)) is not None:
+            return answer  # "lo compra Fer a la mañana": the answer to the request just passed on
     if turn.role is CUSTOMER and turn.conversation.flow is None and not turn.open_jobs \
             and turn.intent in ("job_status", "new_job", "other") \
             and (answer := status.for_someone_else(turn)) is not None:

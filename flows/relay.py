@@ -416,7 +416,6 @@ def _team(turn: Turn) -> list[User]:
 
 def _send(turn: Turn, target: Customer | User, body: str, *, question: bool) -> list[Reply]:
     boss = es_ar.first_name(turn.user.name if turn.user else None) or "el dueño"
-    business = turn.org.name if turn.org else ""
     # what `answered` and "¿le avisaste?" read back
     record = {"by": turn.conversation.wa_id, "by_name": boss, "at": turn.now.isoformat(),
               "text": body, "answer": None, "answered_at": None}
@@ -432,12 +431,69 @@ def _send(turn: Turn, target: Customer | User, body: str, *, question: bool) -> 
     conversation = customer_conversation(turn.session, target)
     if conversation is None:
         return [Text(texts.render("relay_no_number", name=target.name))]
-    message = texts.render("relay_to_customer", name=_first(target), boss=boss, business=business,
-                           text=body, question=question,
+    return _to_customer(turn, conversation, target.name, body, record, question=question)
+
+
+def _to_customer(turn: Turn, conversation, name: str | None, body: str, record: dict, *,
+                 question: bool) -> list[Reply]:
+    boss, business = record["by_name"], turn.org.name if turn.org else ""
+    message = texts.render("relay_to_customer", name=es_ar.first_name(name), boss=boss,
+                           business=business, text=body, question=question,
                            inline=_ASKED_WORD.match(es_ar.folded(body)) is not None)
     conversation.relay = record
     turn.notify(conversation.wa_id, Text(message))
-    return [Text(texts.render("relay_done", name=target.name, message=body, customer=True))]
+    return [Text(texts.render("relay_done", name=name or es_ar.readable_phone(conversation.phone),
+                              message=body, customer=True))]
+
+
+# -- the owner's answer to what was passed on ---------------------------------------------------
+
+FORWARDED = "forwarded"  # an office member's slot: whose question or request was just passed on
+FORWARD_ANSWER_FOR = timedelta(minutes=30)
+_OWN_ORDERS = frozenset({"owner_summary", "owner_unpaid"})
+
+
+def remember_forward(turn: Turn, staff: list[User], asker: Customer | User | None) -> None:
+    """Each of `staff`, just passed `asker`'s question or request (or, with None, that of the
+    stranger writing), may answer it in this chat."""
+    key = _key(asker) if asker is not None else ["wa", turn.conversation.wa_id]
+    for user in staff:
+        if not user.phone:
+            continue
+        conversation = conversation_with(turn.session, wa_id_for(user.phone))
+        conversation.slots = {**(conversation.slots or {}), FORWARDED: key,
+                              f"{FORWARDED}_at": turn.now.isoformat()}
+
+
+def answer_forwarded(turn: Turn) -> list[Reply] | None:
+    """The office's reply, typed in its chat with the bot, to the question or request just passed
+    on ("lo compra Fer a la mañana y se lo alcanza a las 9"): to whoever asked, once. Orders the
+    bot reads ("pasale lo de Paz a Diego", "resumen") stay orders."""
+    from flows.owner_assign import gives_order  # they reach the engine, which imports us
+    from flows.owner_booking import asks_to_book
+
+    key, at = turn.slots.get(FORWARDED), turn.slots.get(f"{FORWARDED}_at")
+    if not key or not at or turn.tap is not None or not turn.text or turn.conversation.flow:
+        return None
+    if turn.now - datetime.fromisoformat(at) > FORWARD_ANSWER_FOR:
+        return None
+    said = es_ar.folded(turn.text)
+    if (turn.intent in _OWN_ORDERS and turn.result.confidence >= ASK_BELOW) or gives_order(said) \
+            or asks_to_book(said) or not _WORD.search(turn.text):
+        return None
+    turn.conversation.slots = {k: v for k, v in turn.slots.items()
+                               if k not in (FORWARDED, f"{FORWARDED}_at")}
+    if key[0] == "wa":  # someone not yet a customer: their chat
+        chat = conversation_with(turn.session, key[1])
+        boss = es_ar.first_name(turn.user.name if turn.user else None) or "el dueño"
+        body = _written(turn.text, turn, turn.user) if turn.user is not None else turn.text
+        record = {"by": turn.conversation.wa_id, "by_name": boss, "at": turn.now.isoformat(),
+                  "text": body, "answer": None, "answered_at": None}
+        return _to_customer(turn, chat, chat.profile_name, body, record, question=False)
+    target = turn.session.get(User if key[0] == "user" else Customer, key[1])
+    if target is None:
+        return None
+    return _send(turn, target, _written(turn.text, turn, target), question=False)
 
 
 # -- "¿le avisaste a Marta?" -------------------------------------------------------------------

@@ -33,10 +33,11 @@ def is_question(text: str) -> bool:
     return "?" in text or bool(_ASKS.search(said))
 
 
-def forward(turn: Turn, *, request: bool = False) -> list[Reply] | None:
+def forward(turn: Turn, *, request: bool = False, more: bool = False) -> list[Reply] | None:
     """Pass a technician's question (or, with `request`, what they ask of the office in any
-    words: "solo no lo saco, necesito una mano") to the office; None when it is no question or
-    nobody is there to ask."""
+    words: "solo no lo saco, necesito una mano"; with `more`, something added to the request just
+    passed: "y un rollo de teflón") to the office; None when it is no question or nobody is there
+    to ask."""
     c = turn.conversation
     if c.role is ConversationRole.CUSTOMER:
         return _customer_question(turn)
@@ -46,11 +47,16 @@ def forward(turn: Turn, *, request: bool = False) -> list[Reply] | None:
     name = turn.user.name if turn.user else (c.profile_name or es_ar.readable_phone(c.phone))
     office = turn.tell_staff(texts.render("staff_tech_question", name=name,
                                           phone=es_ar.readable_phone(c.phone),
-                                          text=es_ar.shortened(turn.text, QUOTE), request=request))
+                                          text=es_ar.shortened(turn.text, QUOTE), request=request,
+                                          more=more))
     if not office:
         return None
+    from flows import relay  # it reaches the engine, which imports this module
+
+    if turn.user is not None:
+        relay.remember_forward(turn, office, turn.user)  # answered in the office's chat: back to him
     boss = es_ar.first_name(office[0].name) if len(office) == 1 else None
-    return [Text(texts.render("tech_question_passed", boss=boss, request=request))]
+    return [Text(texts.render("tech_question_passed", boss=boss, request=request, more=more))]
 
 
 CUSTOMER_QUESTION_WORDS = 3  # "¿qué?" or "¿y?" is confusion, not a question for the office
@@ -70,4 +76,7 @@ def _customer_question(turn: Turn) -> list[Reply] | None:
         text=es_ar.shortened(turn.text, QUOTE), link=conversation_link(turn.settings, c.id)))
     if not office:
         return None
+    from flows import relay  # it reaches the engine, which imports this module
+
+    relay.remember_forward(turn, office, turn.customer)
     return [Text(texts.render("cust_question_passed", name=turn.first_name))]

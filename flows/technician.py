@@ -186,6 +186,32 @@ _ASKS_MATERIAL = re.compile(
     r"(?:compren|consigan|traigan|alcancen|pidan|encarguen|compres|consigas|traigas|alcances|pidas)\b"
     r"|\b(?:me\s+)?(?:compran|consiguen|traen|alcanzan|piden|encargan|compras|conseguis|traes|alcanzas)\s+"
     r"(?:un|una|unos|unas|dos|tres|\d+|el|la|los|las)\b")
+# Parts and material a technician asks to be bought or brought: "traeme 2 codos de 1/2", "necesito
+# 2 flexibles de 40 para mañana", "hay que comprar una bomba" (never a part missing to finish,
+# told with a return: "me falta el flexible, vuelvo mañana")
+_PARTS = (r"(?:flexibles?|codos?|cuplas?|teflon|sifon(?:es)?|llaves?|valvulas?|canillas?|canos?|cables?"
+          r"|termicas?|disyuntor(?:es)?|cintas?|tornillos?|tarugos?|fichas?|tomas?|enchufes?|lamparas?"
+          r"|bombas?|flotantes?|cueritos?|sellador|silicona|poxipol|pegamento|mangueras?|rejillas?"
+          r"|niples?|reducciones?|bujes?|conectores?|precintos?|abrazaderas?|grampas?|mochilas?"
+          r"|depositos?|griferias?|mezcladoras?|termotanques?|calefones?|repuestos?|materiales?|rollos?"
+          r"|metros?|bolsas?|cajas?|tubos?|garrafas?)\b")
+_ASKS_PARTS = re.compile(
+    r"\b(?:traeme|traime|traigan(?:me)?|consigan(?:me)?|conseguime|compra(?:me)?|compren(?:me)?|pedime|pidan(?:me)?"
+    r"|hay\s+que\s+(?:comprar|pedir|conseguir)|necesito|necesitaria|preciso)\s+"
+    r"(?:(?:un|una|unos|unas|dos|tres|cuatro|cinco|\d+|el|la|los|las|otro|otra|mas)\s+){0,2}" + _PARTS)
+_RETURN_WORDS = re.compile(r"\b(?:vuelvo|volver|regreso|no\s+(?:puedo|pude|llego|termino|termine)|sin\s+eso"
+                           r"|queda\s+pendiente|ma[nñ]ana\s+sigo|otro\s+dia)\b")
+# Something added to a request just passed: "y un rollo de teflón", "ah y 2 flexibles de 40",
+# "tambien cinta", "sumale una cupla"
+_ADDS_TO_REQUEST = re.compile(
+    r"^\W*(?:(?:ah|aa+h|che|ah\s+me\s+olvidaba|me\s+olvidaba|perdon)\W+)?(?:y\s+(?:tambien\s+|tmb\s+|ademas\s+)?"
+    r"|tambien\s+|tmb\s+|tb\s+|ademas\s+|sumale\s+|agregale\s+|agrega\s+|y\s+de\s+paso\s+)")
+# Waiting at the door: "estoy en la puerta", "estoy abajo", "no me abren", "toco timbre y nada"
+_AT_DOOR = re.compile(r"\b(?:en\s+la\s+puerta|estoy\s+abajo|toco\s+(?:el\s+)?timbre"
+                      r"|no\s+me\s+(?:abren|abre|atienden|atiende)|nadie\s+(?:abre|atiende|me\s+abre))\b")
+REQUEST_PASSED = "request_passed_at"  # when a technician's request last went to the office
+ADD_TO_REQUEST_FOR = timedelta(minutes=20)
+ADDITION_WORDS = 14
 # A hand asked for on the job: "solo no lo saco, necesito una mano", "¿puede venir Juan a darme una
 # mano?", "mandame a alguien que me ayude" — the office's to send, not work left unfinished
 _ASKS_HELP = re.compile(
@@ -225,6 +251,10 @@ def aside(turn: Turn) -> list[Reply] | None:
     if (door := technician_absent.given_up_at_the_door(turn, turn.text or "")) is not None:
         # after "nadie abre": "ya van 15 min, me voy, anotá que no estaba" gives the visit up
         return _act(turn, "cannot", door, text=turn.text or "", result=turn.result, eta=None)
+    if _AT_DOOR.search(said) and not _DONE_NOW.search(said) and not _NOTE_IT.search(said) \
+            and len(door := [job for job in turn.open_jobs if _just_arrived(turn, job)]) == 1:
+        # "estoy abajo, no me abren" after his arrival was marked: the customer is told to open
+        return technician_absent.at_the_door(turn, door[0], turn.text or "")
     if _STILL_WORKING.search(said) and not _DONE_NOW.search(said) \
             and (working := [job for job in turn.open_jobs if job.status is S.ON_SITE]):
         # "ya casi termino, estoy probando q no pierda": how it goes, not a close nor a miss
@@ -245,15 +275,34 @@ def aside(turn: Turn) -> list[Reply] | None:
             and (_ASKS_HELP.search(said) or _colleague_asked(turn, said)):
         # "es un tablero trifásico hecho un desastre, solo no lo saco, necesito una mano"
         return staff_questions.forward(turn, request=True)
-    if _ASKS_SWAP.search(said) or _ASKS_MATERIAL.search(said):
-        # "¿le podés pasar lo de Quiroga a Diego?", "necesito q me compren una válvula de 3/4":
-        # the office's to agree or buy; no visit changes hands or moves on a technician's word
-        return staff_questions.forward(turn, request=True)
+    if _adds_to_request(turn, said):
+        # "y un rollo de teflón" right after "necesito q me compren una llave de 3/4": more of
+        # the same request, never an arrival ("2 flexibles de 40") nor a close
+        return _request_passed(turn, staff_questions.forward(turn, request=True, more=True))
+    if _ASKS_SWAP.search(said) or _ASKS_MATERIAL.search(said) \
+            or (_ASKS_PARTS.search(said) and not _RETURN_WORDS.search(said)):
+        # "¿le podés pasar lo de Quiroga a Diego?", "necesito q me compren una válvula de 3/4",
+        # "traeme 2 codos de 1/2": the office's to agree or buy; no visit changes hands or moves
+        # on a technician's word
+        return _request_passed(turn, staff_questions.forward(turn, request=True))
     if _ASKS_LEAVE.search(said):
         # "¿puedo arrancar más tarde mañana?": the office's to agree, never a change made on
         # its own nor the agenda read back
         return staff_questions.forward(turn)
     return None
+
+
+def _request_passed(turn: Turn, replies: list[Reply] | None) -> list[Reply] | None:
+    if replies:
+        turn.save(**{REQUEST_PASSED: turn.now.isoformat()})
+    return replies
+
+
+def _adds_to_request(turn: Turn, said: str) -> bool:
+    at = turn.slots.get(REQUEST_PASSED)
+    return bool(at) and turn.now - datetime.fromisoformat(at) <= ADD_TO_REQUEST_FOR \
+        and bool(_ADDS_TO_REQUEST.match(said)) and len(said.split()) <= ADDITION_WORDS \
+        and not _DONE_NOW.search(said)
 
 
 # ---- the agenda ----------------------------------------------------------------------------
@@ -409,6 +458,9 @@ def _act_on_text(turn: Turn, action: str) -> list[Reply]:
         # time for the customer waiting, not "it is already on its way"
         return _later(turn, moving[0], _eta(result.eta_minutes))
     if not fitting:
+        if action == "arrived" and len(found) == 1 and _just_arrived(turn, found[0]):
+            # "avisale que ya estoy en la puerta": he waits at the door, the customer hears it
+            return technician_absent.at_the_door(turn, found[0], text or "")
         if len(found) == 1:
             return [wrong_state(found[0])]
         return [Text(texts.render("tech_no_job"))]
@@ -715,6 +767,20 @@ def _later(turn: Turn, job: Job, eta: int) -> list[Reply]:
     customer = first_name(job.customer.name if job.customer else None) or THE_CUSTOMER
     return [Text(texts.render("tech_eta_changed", customer=customer, eta=eta, number=job.number,
                               notified=notified))]
+
+
+AT_THE_DOOR_FOR = timedelta(minutes=45)  # after an arrival marked, "estoy en la puerta" is the door
+
+
+def _just_arrived(turn: Turn, job: Job) -> bool:
+    """Whether the technician's arrival at `job` was marked lately (he may still be waiting at
+    the door: "no me atiende el portero")."""
+    if job.status is not S.ON_SITE:
+        return False
+    marked = turn.session.scalar(
+        select(JobEvent.created_at).where(JobEvent.job_id == job.id, JobEvent.to_status == S.ON_SITE)
+        .order_by(JobEvent.id.desc()).limit(1))
+    return marked is not None and turn.now - es_ar.aware(marked) <= AT_THE_DOOR_FOR
 
 
 def _arrived(turn: Turn, job: Job) -> list[Reply]:

@@ -188,9 +188,19 @@ class MoveTap(CallbackData):
     pattern = re.compile(r"^move:(\d{1,10})(?::(\d{4}-\d{2}-\d{2}T[0-9:.+\-]{5,40}))?$")
 
 
+@dataclass(frozen=True)
+class PriceTap(CallbackData):
+    """The owner's answer to "¿subo un 10% toda la lista?": `percent` (tenths of a percent, signed;
+    0 leaves the prices as they are)."""
+
+    percent: int
+    prefix = "price"
+    pattern = re.compile(r"^price:(-?\d{1,4})$")
+
+
 KINDS: tuple[type[CallbackData], ...] = (
     MenuTap, ServiceTap, AddressTap, SlotTap, BookingTap, RescheduleTap, CancelTap, RateTap,
-    JobActionTap, DoneTap, ClarifyTap, ClosedDayTap, MoveTap,
+    JobActionTap, DoneTap, ClarifyTap, ClosedDayTap, MoveTap, PriceTap,
 )
 _BY_PREFIX = {kind.prefix: kind for kind in KINDS}
 

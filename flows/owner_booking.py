@@ -68,7 +68,7 @@ _NAME_WORD = r"[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+"
 # after "cliente", "a nombre de", "Sra.": any word; after "de", "a", "para": a capital only
 _MARKED_NAME = re.compile(
     r"(?i:\b(?:cliente|clienta|a\s+nombre\s+de|sra\.?|señora|senora|sr\.?|señor|senor|don|doña|dona))"
-    r"\s*:?\s+(?:de\s+)?(?P<n>[A-Za-zÁÉÍÓÚÑáéíóúñü]+(?:\s+" + _NAME_WORD + r")?)"
+    r"(?:\s+(?i:es|era|se\s+llama))?\s*:?\s+(?:de\s+)?(?P<n>[A-Za-zÁÉÍÓÚÑáéíóúñü]+(?:\s+" + _NAME_WORD + r")?)"
     r"|(?i:\b(?:de|a|para))\s+(?P<c>" + _NAME_WORD + r"(?:\s+" + _NAME_WORD + r")?)")
 _FIRST_AFTER = re.compile(r"\s*,\s*([A-Za-zÁÉÍÓÚÑáéíóúñü]{3,})\b")
 _BARE_NAME = re.compile(_NAME_WORD + r"(?:\s+" + _NAME_WORD + r")?")
@@ -86,6 +86,44 @@ def asks_to_book(said: str) -> bool:
     return bool(_ASKS.search(said)) and not _DONE.search(said) and not _HOW.search(said)
 
 
+# A technician sent to a place with work to do: "mandale a Carlos mañana a las 10 a mi casa, que
+# pierde el termotanque", "que vaya Diego a Thames 1200 a cambiar una canilla"
+_SEND = re.compile(r"\b(?:manda(?:le)?|envia(?:le)?|que\s+(?:vaya|pase|se\s+de\s+una\s+vuelta))\s+"
+                   r"(?:a\s+|el\s+|la\s+)?[a-z]+\b")
+# the owner's own place: "a mi casa", "al local", "en casa"
+_OWN_PLACE = re.compile(r"\b(?:a|en|para)\s+(?:mi\s+(?:casa|depto|departamento|local|taller|oficina|negocio"
+                        r"|deposito)|casa\b(?!\s+de)|el\s+local\b|la\s+oficina\b|el\s+taller\b)")
+
+
+def _sends_to_new_place(turn: Turn, said: str) -> bool:
+    """Whether the owner sends a technician somewhere no open visit is at, with work to do:
+    a job to load (a visit already booked there is a handover, `owner_assign`'s)."""
+    if not _SEND.search(said) or not owner.named_in(said, owner.active_technicians(turn)):
+        return False
+    if not (turn.result.service or _WORK_VERB.search(said)):
+        return False
+    if _OWN_PLACE.search(said):
+        return True
+    address = dict(turn.result.address or {})
+    street = address.get("street")
+    if not street or not address.get("number"):
+        return False
+    return not any(job.address is not None and es_ar.folded(job.address.street or "") == es_ar.folded(street)
+                   for job in owner_assign.open_jobs_of(turn))
+
+
+def _owner_as_customer(turn: Turn, address: dict) -> Customer:
+    """The owner as the customer of a visit to their own place (found by phone, else made)."""
+    phone = turn.user.phone if turn.user is not None else None
+    found = customers.find_by_phone(turn.session, phone) if phone else None
+    if found is not None:
+        return found
+    return customers.create_customer(turn.session, {
+        "name": turn.user.name if turn.user is not None else None, "phone": phone,
+        "addresses": [address_in(address)] if address.get("street") else [],
+    }, actor=turn.actor)
+
+
 def asks_how(said: str) -> bool:
     """"¿Cómo cargo un trabajo?", "¿puedo agendar un trabajo por acá?"."""
     return bool(_HOW.search(said)) and bool(re.search(_JOB, said)) and not _DONE.search(said)
@@ -95,7 +133,8 @@ def handle(turn: Turn) -> list[Reply]:
     said = es_ar.folded(turn.text)
     if asks_how(said):
         return [Text(texts.render("owner_book_missing", why="how", link=_new_job_link(turn)))]
-    if not asks_to_book(said):
+    sent = not asks_to_book(said) and _sends_to_new_place(turn, said)
+    if not (sent or asks_to_book(said)):
         return []
     technicians = owner.active_technicians(turn)
     named_techs = owner.named_in(said, technicians)
@@ -104,7 +143,9 @@ def handle(turn: Turn) -> list[Reply]:
     address = dict(r.address or {})
     phone_raw = phone_in(turn.text or "")
     name = customer_name(turn.text or "", tech_words | _words(address.get("street")))
-    customer, why = _customer(turn, phone_raw, name)
+    own_place = sent and _OWN_PLACE.search(said) is not None and not phone_raw and not name
+    customer, why = (_owner_as_customer(turn, address), None) if own_place \
+        else _customer(turn, phone_raw, name)
     if customer is None and why:
         return [Text(texts.render("owner_book_missing", why=why, link=_new_job_link(turn)))]
     start, end = _window(turn)
@@ -137,7 +178,7 @@ def handle(turn: Turn) -> list[Reply]:
     where = job.address_text or (summary_address(address) if address.get("street") else None)
     # a visit with its day and hour is the customer's to hear, in the chat where they will ask
     # "¿cuándo vienen?" (a job without an hour waits for one)
-    customer_told = start is not None and tell_customer(
+    customer_told = start is not None and not own_place and tell_customer(
         turn, job, "cust_booked_by_office", business=turn.org.name,
         service=SERVICES.get(r.service or "", None), when=es_ar.visit_phrase(start, end, turn.today),
         address=where, number=job.number)
@@ -269,7 +310,8 @@ def work_description(text: str, phone_raw: str | None) -> str:
             work.append(clause[m.start("w"):])
         elif classify_service(es_ar.folded(clause[start:])) and not phonenumbers.PhoneNumberMatcher(
                 clause, "AR").has_next() and not _MARKED_NAME.search(clause):
-            work.append(clause[start:])
+            # "…, que pierde el termotanque": the problem, without the "que" that links it
+            work.append(re.sub(r"^\s*(?:que|q|xq|porque)\s+", "", clause[start:], flags=re.IGNORECASE))
     if work:
         out = ", ".join(w.strip() for w in work)
         return out[:1].upper() + out[1:]

@@ -17,6 +17,7 @@ from flows import (
     owner_days,
     owner_figures,
     owner_move,
+    owner_prices,
     owner_team,
     status,
     technician,
@@ -32,6 +33,7 @@ FLOWS: tuple[FlowSpec, ...] = (
     owner_booking.SPEC,  # "cargame un trabajo para el martes": a job to load, no summary of that day
     owner_assign.SPEC,  # "pasale lo de Graciela a Diego": before the team's "¿dónde anda Diego?"
     owner_move.SPEC,  # "la de Ojeda ponela a las 8": after a handover ("pasala a Diego")
+    owner_prices.SPEC,  # the owner's tap on "¿subo un 10% toda la lista?"
     owner_days.SPEC,  # the owner's tap to tell the customers booked on a day closed
     owner_team.SPEC,  # before the owner's numbers: "¿quién está de guardia?" is no "quién me debe"
     owner.SPEC,

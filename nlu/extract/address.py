@@ -510,6 +510,10 @@ def _introduces(folded: str, at: int) -> bool:
     return bool(_INTRODUCES.search(folded, max(0, at - 20), at))
 
 
+# the rest of a phone after its area code: "11 5566 7788", "11 15-5566-7788", "351 456-7890"
+_PHONE_REST = re.compile(r"[\s-]+(?:15[\s-]?)?\d{3,4}[\s-]?\d{4}\b")
+
+
 def _locate(text: str, known_streets: tuple[str, ...], answering: bool
             ) -> tuple[Address, int, int] | None:
     folded = fold_aligned(text)
@@ -523,6 +527,8 @@ def _locate(text: str, known_streets: tuple[str, ...], answering: bool
             continue
         if tok.end < len(folded) and (folded[tok.end : tok.end + 1].isalnum()):
             continue
+        if _PHONE_REST.match(folded, tok.end):
+            continue  # "Marta Suárez 11 5566 7788": an area code, a phone's start
         j = idx
         if j > 0 and toks[j - 1].word in _SEPARATORS:
             j -= 1

@@ -168,3 +168,14 @@ def test_a_day_set_aside(text, aside):
 def test_the_hours_a_customer_can(text, bounds):
     after, until = hour_bounds(expand(fold_aligned(text)))
     assert (after and after.strftime("%H:%M"), until and until.strftime("%H:%M")) == bounds
+
+
+# A name followed by a phone is never an address: the area code is no street number
+@pytest.mark.parametrize(("text", "street", "number"), [
+    ("agendame un trabajo en Gorriti 3400, la clienta es Marta Suárez 11 5566 7788", "Gorriti", "3400"),
+    ("Yatay 820, Almagro. Llamar a Jorge Paz 11 15-4455-6677", "Yatay", "820"),
+    ("el cliente es Raúl Ortiz 351 456-7890, vive en Bv. Oroño 1200", "Bv. Oroño", "1200"),
+])
+def test_a_phone_after_a_name_is_no_street_number(text, street, number):
+    found = extract(text, "owner", NOW).address
+    assert (found.street, found.number) == (street, number)

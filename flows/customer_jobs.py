@@ -107,6 +107,8 @@ def reply(turn: Turn, intent: str | None) -> list[Reply]:
         return _walk(turn, CANCEL_FLOW)
     if intent == "reschedule" and turn.open_job is None and turn.in_flow(BOOKING):
         return []  # "mejor el miércoles" while a booking is under way: its day, the booking's
+    if intent == "invoice_request" and tap is None and turn.in_flow(BOOKING):
+        return []  # "¿hacen factura A?" mid-booking: answered there, and its question asked again
     if intent == "reschedule" and turn.in_flow(FLOW_RESCHEDULE):
         # "y pasado?", "dale, el martes entonces" while times are offered: the same change,
         # with what was offered and asked kept (never started over)

@@ -32,6 +32,7 @@ from __future__ import annotations
 import logging
 import re
 from datetime import date, datetime, time, timedelta
+from itertools import zip_longest
 
 from rapidfuzz import fuzz
 from sqlalchemy import select
@@ -85,7 +86,7 @@ from nlu.extract.names import FIRST_NAMES, for_name
 from nlu.extract.services import named_outright, one_visit, second_request
 from nlu.extract.spoken import fold, is_spanish, spanish_words
 from nlu.extract.text import expand, fold_aligned
-from nlu.extract.when import hour_bounds, set_aside
+from nlu.extract.when import either_day, hour_bounds, set_aside
 from nlu.intent.evaluate import ASK_BELOW
 
 log = logging.getLogger("campotech.flows.booking")
@@ -370,6 +371,11 @@ def _merge(turn: Turn) -> None:
         if turn.text and turn.tap is None and turn.org is not None else None
     if aside and not s.get("slot"):
         found["avoid"] = aside.isoformat()
+    # "jueves o viernes a la tarde": times on either day, until one day is said
+    either = either_day(expand(fold_aligned(turn.text or "")), turn.now, turn.org.time_zone) \
+        if turn.text and turn.tap is None and turn.org is not None else []
+    if (either or r.date) and not s.get("slot"):
+        found["days"] = [d.isoformat() for d in either] or None
     if r.date and not s.get("slot") and r.date != aside:
         found["date"] = r.date
     if r.window and not s.get("slot"):
@@ -526,7 +532,13 @@ def _accepted_slot(turn: Turn):
 
 def _accepts(turn: Turn) -> bool:
     """"sí", "dale", "perfecto", "esa": a yes to the times offered, with no choice among them."""
-    return yes_or_no(turn.text) == "yes" or acknowledgement(turn.text) is not None
+    r = turn.result
+    return yes_or_no(turn.text) == "yes" or acknowledgement(turn.text) is not None or (
+        bool(_YES_FIRST.match(folded(turn.text or ""))) and not (r.date or r.window or r.time))
+
+
+# "dale, ese día está bien. gracias x la paciencia!": a yes said first, then more words
+_YES_FIRST = re.compile(r"^\W*(?:dale|si|ok|oka|okey|perfecto|joya|genial|bueno|listo|barbaro|de\s+una)\b")
 
 
 def _read_name(turn: Turn) -> bool:
@@ -554,7 +566,7 @@ def _read_confirm(turn: Turn) -> bool:
         return True
     if turn.tap == BookingTap("change"):
         turn.save(slot=None, slot_label=None, slot_when=None, date=None, window=None, time=None,
-                  after=None, until=None, avoid=None, **{HELD_UNTIL: None})
+                  after=None, until=None, avoid=None, days=None, **{HELD_UNTIL: None})
         return True
     return False
 
@@ -712,9 +724,27 @@ def _ask_address(turn: Turn) -> list[Reply]:
 
 def _ask_slot(turn: Turn) -> list[Reply]:
     s = turn.slots
-    slots = free_slots(
+    days = [None] if s.get("date") or not s.get("days") else [date.fromisoformat(d) for d in s["days"]]
+    # one search per day offered as a choice ("jueves o viernes"), their times taken in turns
+    found = [_free_on(turn, day) for day in days]
+    slots = [slot for group in zip_longest(*found) for slot in group if slot is not None]
+    slots = list({slot.start: slot for slot in slots}.values())[:3]
+    if not slots:
+        return _hand_over(turn, "no_slots")
+    taken = s.get("slot_taken")
+    turn.save(slot_taken=None, offered=[x.id for x in slots])
+    asked = _asked_for(turn, slots)
+    return [Buttons(body=texts.render("offer_slots", taken=bool(taken), **asked),
+                    buttons=tuple(Button(SlotTap(x.id).encode(), x.label_on(turn.now.date()))
+                                  for x in slots))]
+
+
+def _free_on(turn: Turn, day: date | None) -> list:
+    """Up to three free times for the booking: on `day` first when given, else on the day asked."""
+    s = turn.slots
+    return free_slots(
         turn.session, turn.org, now=turn.now, count=3,
-        preferred_date=datetime.fromisoformat(s["date"]).date() if s.get("date") else None,
+        preferred_date=day or (datetime.fromisoformat(s["date"]).date() if s.get("date") else None),
         preferred_window=s.get("window"),
         preferred_time=_said_time(s),
         skip_day=date.fromisoformat(s["avoid"]) if s.get("avoid") else None,
@@ -726,14 +756,6 @@ def _ask_slot(turn: Turn) -> list[Reply]:
         else "normal",
         holder=turn.conversation.id,
     )
-    if not slots:
-        return _hand_over(turn, "no_slots")
-    taken = s.get("slot_taken")
-    turn.save(slot_taken=None, offered=[x.id for x in slots])
-    asked = _asked_for(turn, slots)
-    return [Buttons(body=texts.render("offer_slots", taken=bool(taken), **asked),
-                    buttons=tuple(Button(SlotTap(x.id).encode(), x.label_on(turn.now.date()))
-                                  for x in slots))]
 
 
 def _asked_for(turn: Turn, offered) -> dict:
@@ -745,20 +767,24 @@ def _asked_for(turn: Turn, offered) -> dict:
     after = time.fromisoformat(s["after"]) if s.get("after") and not at else None
     until = time.fromisoformat(s["until"]) if s.get("until") and not at else None
     window = None if at or after or until else s.get("window")
+    either = [date.fromisoformat(d) for d in s.get("days") or []] if day is None else []
     phrase = " ".join(p for p in (
         day_phrase(day, turn.today) if day else None,
+        " o ".join(day_phrase(d, turn.today) for d in either) if either else None,
         f"a eso de las {clock(datetime.combine(turn.today, at))}" if at else None,
         _bounds_phrase(turn, after, until),
         WINDOW_WORDS.get(window or "")) if p)
     if not phrase:
         return {"asked": None, "honoured": False, "closed": None, "on_day": False}
     honoured = any((day is None or x.start.astimezone(turn.zone).date() == day)
+                   and (not either or x.start.astimezone(turn.zone).date() in either)
                    and (window is None or part_of_day(x.start.astimezone(turn.zone)) == window)
                    and (at is None or contains_time(x, at))
                    and (after is None or x.start.astimezone(turn.zone).time() >= after)
                    and (until is None or x.end.astimezone(turn.zone).time() <= until)
                    for x in offered)
-    return {"asked": phrase, "honoured": honoured, "closed": _closed_on(turn, day), "on_day": day is not None}
+    return {"asked": phrase, "honoured": honoured, "closed": _closed_on(turn, day),
+            "on_day": day is not None or bool(either)}
 
 
 def _bounds_phrase(turn: Turn, after: time | None, until: time | None) -> str | None:
@@ -832,6 +858,10 @@ def _side_answer(turn: Turn) -> list[Reply] | None:
     if turn.conversation.state == "slot" and turn.slots.get("offered") and _accepts(turn):
         # "dale, perfecto" to three times: which one, asked again with no miss
         return [Text(texts.render("slot_which", name=turn.first_name))]
+    if turn.tap is None and turn.slots.get("said") \
+            and folded(" ".join((turn.text or "").split())[:500]) == folded(turn.slots["said"]):
+        # the first message sent again, word for word (no answer came fast enough): no miss
+        return [Text(texts.render("booking_same_again", name=turn.first_name))]
     if acknowledgement(turn.text) == "thanks":  # "gracias!!" before confirming: no miss
         return [Text(texts.render("flow_thanks", name=turn.first_name))]
     answered = prices.answer(turn) or business_hours.answer(turn)

@@ -22,7 +22,7 @@ from flows.buttons import ClarifyTap
 from flows.prices import asks_price
 from flows.staff_questions import is_question
 from flows.turn import Turn
-from nlu.extract.message_kinds import asks_to_get_ready
+from nlu.extract.message_kinds import LOAD_ASKED, asks_to_get_ready
 from nlu.intent.evaluate import ASK_BELOW
 
 log = logging.getLogger("campotech.flows.clarify")
@@ -70,12 +70,23 @@ def unsure(turn: Turn) -> bool:
         )
 
         said = es_ar.folded(turn.text)
-        if asks_how(said) or asks_to_book(said) or gives_order(said):
+        if asks_how(said) or asks_to_book(said) or gives_order(said) or LOAD_ASKED.search(said) \
+                or _asks_agenda_of(turn, said):
             # "¿cómo cargo un trabajo?", "cargame un laburo para el martes", "pasale lo de Vega a
             # Juan", "la de Ojeda ponela a las 8": the owner's how-to, booking or order is the
             # answer, whatever the model doubts
             return False
     return len(_options(turn)) >= 2
+
+
+# "¿qué tiene Darío pasado mañana?", "¿qué le queda a Carlos hoy?": a technician's agenda
+_AGENDA_OF = re.compile(r"\b(?:que|q)\s+(?:tiene|hace|le\s+queda|tenia)\b|\bagenda\s+de\b")
+
+
+def _asks_agenda_of(turn: Turn, said: str) -> bool:
+    from flows import owner  # it registers with the engine, which imports us
+
+    return bool(_AGENDA_OF.search(said)) and bool(owner.named_in(said, owner.active_technicians(turn)))
 
 
 def ask(turn: Turn) -> list[Reply]:

@@ -10,7 +10,7 @@ it on WhatsApp and the owner gets the visit back. Two jobs that fit are listed, 
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -21,7 +21,7 @@ from core.jobs import OPEN_STATUSES
 from core.jobs.notices import technician_notice
 from core.messaging import texts
 from core.messaging.replies import Reply, Text
-from core.models import ConversationRole, Job, Urgency, User
+from core.models import ConversationRole, Job, JobStatus, Urgency, User
 from flows import owner
 from flows.customer_job_change import visit
 from flows.engine import FlowSpec
@@ -110,6 +110,12 @@ def _assign(turn: Turn, said: str, done: set[int]) -> list[Reply]:
         found = [just]  # "daselo a Carlos" right after booking it
     if not found:
         return [Text(texts.render("owner_assign_which", jobs=[], technician=technician.name))]
+    if len(found) > 1 and _DAYS_OF.search(said) and all(job.technician_id == found[0].technician_id
+                                                         for job in found):
+        # "pasale a Nico todo lo que tiene Darío mañana": every one of them, in one answer
+        bodies = [reply.body for job in found for reply in _hand(turn, job, technician, done)
+                  if isinstance(reply, Text)]
+        return [Text("\n".join(bodies))]
     if len(found) > 1:
         return [Text(texts.render("owner_assign_which", technician=technician.name,
                                   jobs=[line(turn, job) for job in found[:LISTED]]))]
@@ -157,8 +163,12 @@ def _handed_to(said: str, technician: User) -> bool:
 _EMERGENCY = re.compile(r"\b(?:urgencia|emergencia|urgente)s?\b")
 
 
-# "lo de hoy", "lo de mañana", "las de hoy": a day's visits of the technician they are taken from
-_DAYS_OF = re.compile(r"\b(?:lo|los|las|el|la)\s+(?:trabajos?\s+|visitas?\s+)?de\s+(?P<day>hoy|manana)\b")
+NOT_BEGUN = (JobStatus.PENDING, JobStatus.SCHEDULED)
+# "lo de hoy", "lo de mañana", "las de hoy", "todo lo que tiene Darío mañana", "todas las visitas
+# de Darío": the visits of the technician they are taken from (of the day said, if one is)
+_DAYS_OF = re.compile(r"\b(?:lo|los|las|el|la)\s+(?:trabajos?\s+|visitas?\s+)?de\s+(?P<day>hoy|manana)\b"
+                      r"|\btodo\s+lo\s+(?:que\s+|q\s+)?tiene\b|\btodo\s+lo\s+de\b"
+                      r"|\btod[oa]s\s+(?:los|las|sus)\s+(?:trabajos|visitas|laburos)\b")
 
 
 def jobs_meant(turn: Turn, said: str, technician_word: str, others: list[User] = ()) -> list[Job]:
@@ -173,10 +183,7 @@ def jobs_meant(turn: Turn, said: str, technician_word: str, others: list[User] =
     if _EMERGENCY.search(said):
         open_jobs = [job for job in open_jobs if job.urgency == Urgency.EMERGENCY]
     if (day := _DAYS_OF.search(said)) and len(others) == 1:
-        wanted = turn.today + timedelta(days=1 if day.group("day") == "manana" else 0)
-        return [job for job in open_jobs if job.technician_id == others[0].id
-                and job.scheduled_start is not None
-                and es_ar.aware(job.scheduled_start).astimezone(turn.zone).date() == wanted]
+        return _visits_of(turn, open_jobs, others[0], said, day)
     words = set(said.split()) - {technician_word} - _NOT_NAMES
     by_name = [job for job in open_jobs if job.customer is not None and job.customer.name
                and words & {w for w in es_ar.folded(job.customer.name).split() if len(w) > 2}]
@@ -186,6 +193,17 @@ def jobs_meant(turn: Turn, said: str, technician_word: str, others: list[User] =
     if by_place or not _EMERGENCY.search(said):
         return by_place
     return open_jobs  # "pasale la urgencia a Diego": the open emergency, if one
+
+
+def _visits_of(turn: Turn, open_jobs: list[Job], technician: User, said: str, day: re.Match) -> list[Job]:
+    """The visits not yet begun of `technician` on the day said ("lo de mañana", "todo lo que
+    tiene mañana", "el jueves"), or on every day when none is."""
+    wanted = turn.today + timedelta(days=1) if day.group("day") == "manana" or re.search(r"\bmanana\b", said) \
+        else turn.today if day.group("day") == "hoy" or re.search(r"\bhoy\b", said) \
+        else date.fromisoformat(turn.result.date) if turn.result.date else None
+    return [job for job in open_jobs if job.technician_id == technician.id
+            and job.status in NOT_BEGUN and job.scheduled_start is not None
+            and (wanted is None or es_ar.aware(job.scheduled_start).astimezone(turn.zone).date() == wanted)]
 
 
 LAST_JOB = "last_job"  # the owner's slot: the visit just booked, shown, moved or handed over

@@ -41,7 +41,7 @@ _WHAT_JOB = re.compile(
     r"|\bde\s+(?:que|q)\s+(?:era|es|se\s+trata)\b"
     # how it goes or when it is: "¿en qué anda lo de Paz?", "¿lo de Sosa para cuándo es?"
     r"|\ben\s+(?:que|q)\s+(?:anda|esta|quedo|va|vamos)\b|\bcomo\s+(?:va|viene|anda|sigue|quedo)\b"
-    r"|\bcuando\s+(?:es|era|va|vamos|viene|vienen|toca)\b"
+    r"|\bcuando\s+(?:le\s+|les\s+)?(?:es|era|va|vamos|viene|vienen|toca)\b"
     # a follow-up with a name alone: "¿y lo de Fernández?", "el de Jorge"
     r"|^(?:y\s+)?(?:lo|la|el)\s+de\s+(?:la\s+|el\s+|don\s+|dona\s+)?[a-z]+(?:\s+[a-z]+)?\s*$")
 _OF = re.compile(r"\b(?:el|la|lo)\s+de\b")
@@ -56,6 +56,10 @@ def handle(turn: Turn) -> list[Reply] | None:
     said = es_ar.folded(turn.text)
     if turn.tap is not None:
         return None
+    if (reminders := _reminders(turn, said)) is not None:
+        return reminders  # "a la señora Quiroga no le manden más recordatorios"
+    if _WHAT_JOB.search(said) and _THAT_ONE.search(said) and (shown := _last_card(turn)) is not None:
+        return [Text(card(turn, shown))]  # "¿y cuándo le toca a ella la visita?"
     if (other := _the_other_one(turn, said)) is not None:
         return other  # "no no, la otra Torres, la que tiene lo del aire"
     asked = _ABOUT.search(said)
@@ -76,6 +80,57 @@ def handle(turn: Turn) -> list[Reply] | None:
 
 
 LAST_CARD = "last_card"  # the owner's slot: the customer whose card was just shown
+_THAT_ONE = re.compile(r"\b(?:a\s+)?(?:ella|el|esa\s+senora|ese\s+senor|esa\s+clienta|ese\s+cliente)\b")
+# "no le manden más recordatorios a Quiroga", "dejá de mandarle avisos", "sin recordatorios para Paz"
+_NO_REMINDERS = re.compile(
+    r"\bno\s+(?:le|les)\s+(?:manden|mandes|mandemos|envien|escriban|escribas)\s+(?:mas\s+)?"
+    r"(?:recordatorios?|avisos|mensajes)\b"
+    r"|\b(?:deja|dejen|dejemos)\s+de\s+(?:mandar|escribir|enviar)(?:le|les)?\s+(?:recordatorios?|avisos|mensajes)\b"
+    r"|\bsin\s+recordatorios\b|\b(?:saca|sacale|desactiva|desactivale|apaga)\w*\s+(?:los\s+)?recordatorios\b")
+# "volvé a mandarle recordatorios a Quiroga", "activale los recordatorios"
+_REMINDERS_BACK = re.compile(
+    r"\b(?:volve|volvamos|vuelvan)\s+a\s+(?:mandar|escribir|enviar)(?:le|les)?\s+(?:los\s+)?recordatorios\b"
+    r"|\b(?:activa|activale|prende|prendele)\s+(?:los\s+)?recordatorios\b"
+    r"|\bmanda(?:le|les)\s+(?:los\s+)?recordatorios\b")
+_REMINDER_WORDS = frozenset({"manden", "mandes", "mandemos", "envien", "escriban", "escribas", "mas",
+                             "recordatorios", "recordatorio", "avisos", "mensajes", "deja", "dejen",
+                             "mandarle", "escribirle", "enviarle", "volve", "activale", "sacale",
+                             "quejo", "tienen", "loca", "tantos", "visita", "sigue", "pie", "solo",
+                             "che", "mandarles", "escribirles", "porque", "xq"})
+
+
+def _last_card(turn: Turn) -> Customer | None:
+    kept = turn.slots.get(LAST_CARD)
+    return turn.session.get(Customer, kept) if isinstance(kept, int) else None
+
+
+def _reminders(turn: Turn, said: str) -> list[Reply] | None:
+    """The day-before reminders (and any promotion) stopped or started again for one customer;
+    what happens with their visits is still told."""
+    off = _NO_REMINDERS.search(said)
+    on = None if off else _REMINDERS_BACK.search(said)
+    if off is None and on is None:
+        return None
+    words = [w for w in re.findall(r"[a-zñ]+", said)
+             if len(w) > 2 and w not in _NOT_NAME and w not in _REMINDER_WORDS]
+    found = customers_named(turn.session, " ".join(words[:4]), limit=LISTED) if words else []
+    if not found and (shown := _last_card(turn)) is not None:
+        found = [shown]
+    if not found:
+        return None
+    if len(found) > 1:
+        return [Text(texts.render("owner_customer_which", names=[c.name for c in found]))]
+    customer = found[0]
+    customer.marketing_opt_out = off is not None
+    customer.marketing_opt_out_at = turn.now if off is not None else None
+    turn.save(**{LAST_CARD: customer.id})
+    coming = turn.session.scalars(
+        select(Job).where(Job.customer_id == customer.id, Job.status.in_(OPEN_STATUSES),
+                          Job.scheduled_start.is_not(None))
+        .order_by(Job.scheduled_start).limit(1)).first()
+    return [Text(texts.render("owner_reminders", off=off is not None, name=customer.name,
+                              first=es_ar.first_name(customer.name) or customer.name,
+                              visit=_visit(turn, coming) if coming is not None else None))]
 # "no, la otra Torres": the other customer of that name than the one just shown
 _OTHER_ONE = re.compile(r"\b(?:la|el)\s+otr[oa]\s+(?P<w>[a-zñ]{3,})\b")
 

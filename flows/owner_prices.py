@@ -69,10 +69,7 @@ def handle(turn: Turn) -> list[Reply] | None:
         return None
     said = es_ar.folded(turn.text)
     if _ASKED.search(said) and not _SET.search(said) and not _ADD.search(said):
-        asked = _named(list_items(turn.session), said)
-        return [Text(texts.render("owner_price", link=_link(turn), items=[
-            {"name": item.name, "price": es_ar.pesos(item.price)} for item in asked[:MAX_LISTED]]))] \
-            if asked else None
+        return price_asked(turn)
     if (percent := _PERCENT.search(fold_aligned(turn.text))) is not None and _ALL.search(said) \
             and (_SET.search(said) or re.search(r"\b(?:aumento|inflacion|suba)\b", said)):
         return _ask_all(turn, said, percent)
@@ -105,6 +102,23 @@ def _names_a_customer(turn: Turn, said: str) -> bool:
     words = set(said.split())
     return any(words & {w for w in es_ar.folded(job.customer.name or "").split() if len(w) > 2}
                for job in open_jobs_of(turn) if job.customer is not None)
+
+
+def price_asked(turn: Turn) -> list[Reply] | None:
+    """A listed price asked by the team ("¿a cuánto tenemos la visita?", "¿cuánto está el cambio
+    de sifón en la lista?"): the lines the words name (the owner also gets where to change them);
+    None when it is no such question or no item is named."""
+    if turn.tap is not None or not turn.text or turn.session is None:
+        return None
+    said = es_ar.folded(turn.text)
+    if not _ASKED.search(said) or _SET.search(said) or _ADD.search(said):
+        return None
+    asked = _named(list_items(turn.session), said)
+    if not asked:
+        return None
+    return [Text(texts.render("owner_price", link=_link(turn), owner=turn.role is ConversationRole.OWNER,
+                              items=[{"name": item.name, "price": es_ar.pesos(item.price)}
+                                     for item in asked[:MAX_LISTED]]))]
 
 
 def _named(items: list[PriceBookItem], said: str) -> list[PriceBookItem]:

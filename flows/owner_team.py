@@ -19,7 +19,7 @@ from core.models import ConversationRole, Job, JobStatus, User
 from flows import owner
 from flows.engine import FlowSpec
 from flows.turn import Turn
-from nlu.extract.message_kinds import TEAM_MISREAD, asks_about_team
+from nlu.extract.message_kinds import LOAD_ASKED, TEAM_MISREAD, asks_about_team
 
 DAY_STATUSES = (JobStatus.SCHEDULED, JobStatus.EN_ROUTE, JobStatus.ON_SITE)
 MOVING = {JobStatus.EN_ROUTE: "en camino a lo de", JobStatus.ON_SITE: "en lo de"}
@@ -42,12 +42,17 @@ def handle(turn: Turn) -> list[Reply]:
         return []  # not about the team after all: the owner's other answers or the fallback
     if not technicians:
         return [Text(texts.render("owner_team", members=[], more=0))]
-    shown = (named or technicians)[:TEAM_LINES]
     day = _asked_day(turn)
-    jobs = _jobs_on(turn, [t.id for t in shown], day)
+    everyone = named or technicians
+    jobs = _jobs_on(turn, [t.id for t in everyone], day)
+    if (load := LOAD_ASKED.search(said)) is not None:
+        # "¿quién tiene más visitas hoy?", "¿y el que menos tiene?": the busiest (or the freest) first
+        fewest = "menos" in load.group() or "libre" in load.group() or "tranq" in load.group()
+        everyone = sorted(everyone, key=lambda t: len(jobs.get(t.id, [])) * (1 if fewest else -1))
+    shown = everyone[:TEAM_LINES]
     members = [_member(turn, t, jobs.get(t.id, []), later=day != turn.today) for t in shown]
     return [Text(texts.render("owner_team", members=members, day=_day_heading(turn, day),
-                              more=len(named or technicians) - len(shown)))]
+                              more=len(everyone) - len(shown)))]
 
 
 def _asked_day(turn: Turn) -> date:

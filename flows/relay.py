@@ -199,9 +199,16 @@ def _technician_asks(turn: Turn) -> list[Reply] | None:
     ask = parse(turn.text)
     if ask is None or turn.user is None:
         return None
-    if not ask.question and (turn.intent in _TECH_OWN or _OWN_NEWS.search(es_ar.folded(ask.words))):
-        return None
     found = candidate_jobs(turn.session, turn.user.id, f"{ask.who} {ask.words}", turn.today)
+    if not ask.question and (turn.intent in _TECH_OWN or _OWN_NEWS.search(es_ar.folded(ask.words))):
+        # "avisale a la que sigue, la sra Pereyra, que llego más tarde": his news for a later
+        # visit named, not the one he is at (that is the technician flow's, which marks it)
+        later = _later_named(turn, found, f"{ask.who} {ask.words}")
+        if later is None or later.customer is None or turn.result.eta_minutes:
+            return None  # "decile a Funes que llego en 20": on his way there, the technician flow's
+        words = _AFTER_THAT.search(ask.words)
+        said = _PLEASE_LAST.sub("", words.group(1) if words else ask.words) or ask.words
+        return _send(turn, later.customer, _written(said, turn, later.customer), question=False)
     if not ask.question:
         named = [job for job in found if names_job(job, f"{ask.who} {ask.words}")]
         found = named or [job for job in found
@@ -215,6 +222,27 @@ def _technician_asks(turn: Turn) -> list[Reply] | None:
         return [Text(texts.render("relay_what", name=_first(customer)))]
     return _send(turn, customer, _written(ask.words, turn, customer, question=ask.question),
                  question=ask.question)
+
+
+# "la que sigue", "el próximo", "al siguiente": the next visit of his day
+_NEXT_ONE = re.compile(r"\b(?:(?:el|la|al|a\s+la)\s+(?:que|q)\s+sigue|(?:el|la|al|a\s+la)\s+(?:proxim[oa]|siguiente))\b")
+_AFTER_THAT = re.compile(r"\b(?:que|q)\s+(.+)$")
+_PLEASE_LAST = re.compile(r"[\s,]*\b(?:porfa|por\s+favor|x\s+fa|plis|pls|gracias)\W*$", re.IGNORECASE)
+
+
+def _later_named(turn: Turn, found: list[Job], said: str) -> Job | None:
+    """The one visit not begun yet that the words name, or "la que sigue": the next of the day."""
+    from flows.job_lookup import names_job  # imports flows that import this module
+
+    waiting = [job for job in found if job.status is JobStatus.SCHEDULED]
+    named = [job for job in waiting if names_job(job, said)]
+    if len(named) == 1:
+        return named[0]
+    if not named and _NEXT_ONE.search(es_ar.folded(said)):
+        today = [job for job in waiting if job.scheduled_start is not None
+                 and es_ar.aware(job.scheduled_start).astimezone(turn.zone).date() == turn.today]
+        return min(today, key=lambda job: job.scheduled_start) if today else None
+    return None
 
 
 # "nada", "dejá", "olvidate": the word asked for is not coming
@@ -450,6 +478,9 @@ def _to_customer(turn: Turn, conversation, name: str | None, body: str, record: 
 
 FORWARDED = "forwarded"  # an office member's slot: whose question or request was just passed on
 FORWARD_ANSWER_FOR = timedelta(minutes=30)
+# "¿qué dijo?", "¿qué quería la de Palermo?", "¿qué me pasaste?": what was passed on, again
+_WHAT_SAID = re.compile(r"\bque\s+(?:dijo|queria|quiere|pidio|pide|pregunto|pregunta|escribio|necesita"
+                        r"|me\s+(?:pasaste|mandaste|dijiste)|paso\s+con)\b")
 _OWN_ORDERS = frozenset({"owner_summary", "owner_unpaid"})
 
 
@@ -457,12 +488,14 @@ def remember_forward(turn: Turn, staff: list[User], asker: Customer | User | Non
     """Each of `staff`, just passed `asker`'s question or request (or, with None, that of the
     stranger writing), may answer it in this chat."""
     key = _key(asker) if asker is not None else ["wa", turn.conversation.wa_id]
+    name, _ = turn.writer
     for user in staff:
         if not user.phone:
             continue
         conversation = conversation_with(turn.session, wa_id_for(user.phone))
         conversation.slots = {**(conversation.slots or {}), FORWARDED: key,
-                              f"{FORWARDED}_at": turn.now.isoformat()}
+                              f"{FORWARDED}_at": turn.now.isoformat(),
+                              f"{FORWARDED}_said": [name, es_ar.shortened(turn.text or "", MAX_TEXT)]}
 
 
 def answer_forwarded(turn: Turn) -> list[Reply] | None:
@@ -471,6 +504,7 @@ def answer_forwarded(turn: Turn) -> list[Reply] | None:
     bot reads ("pasale lo de Paz a Diego", "resumen") stay orders."""
     from flows.owner_assign import gives_order  # they reach the engine, which imports us
     from flows.owner_booking import asks_to_book
+    from flows.staff_questions import is_question
 
     key, at = turn.slots.get(FORWARDED), turn.slots.get(f"{FORWARDED}_at")
     if not key or not at or turn.tap is not None or not turn.text or turn.conversation.flow:
@@ -478,11 +512,17 @@ def answer_forwarded(turn: Turn) -> list[Reply] | None:
     if turn.now - datetime.fromisoformat(at) > FORWARD_ANSWER_FOR:
         return None
     said = es_ar.folded(turn.text)
+    if is_question(turn.text):
+        # "¿qué dijo la clienta de Palermo?": asked of the bot, never an answer to pass on
+        name, text = turn.slots.get(f"{FORWARDED}_said") or [None, None]
+        if text and _WHAT_SAID.search(said):
+            return [Text(texts.render("relay_forwarded_again", name=name, text=text))]
+        return None
     if (turn.intent in _OWN_ORDERS and turn.result.confidence >= ASK_BELOW) or gives_order(said) \
             or asks_to_book(said) or not _WORD.search(turn.text):
         return None
     turn.conversation.slots = {k: v for k, v in turn.slots.items()
-                               if k not in (FORWARDED, f"{FORWARDED}_at")}
+                               if k not in (FORWARDED, f"{FORWARDED}_at", f"{FORWARDED}_said")}
     if key[0] == "wa":  # someone not yet a customer: their chat
         chat = conversation_with(turn.session, key[1])
         boss = es_ar.first_name(turn.user.name if turn.user else None) or "el dueño"

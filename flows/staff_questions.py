@@ -59,6 +59,12 @@ def forward(turn: Turn, *, request: bool = False, more: bool = False) -> list[Re
     return [Text(texts.render("tech_question_passed", boss=boss, request=request, more=more))]
 
 
+# "¿en efectivo le puedo dar al muchacho?", "¿aceptan tarjeta?", "¿se puede pagar con transferencia?":
+# the ways the business takes, which the bot knows
+_PAYS_A_WAY = re.compile(
+    r"\b(?:pag\w*|abon\w*|dar(?:le)?|doy|aceptan|toman|reciben|cobran)\b.*\b(?:tarjeta|efectivo|transferencia"
+    r"|mercado\s*pago|debito|credito|cuotas)\b|\b(?:tarjeta|efectivo|transferencia|mercado\s*pago|debito"
+    r"|credito|cuotas)\b.*\b(?:pag\w*|abon\w*|dar(?:le)?|doy|aceptan|toman|reciben|cobran)\b")
 CUSTOMER_QUESTION_WORDS = 3  # "¿qué?" or "¿y?" is confusion, not a question for the office
 
 
@@ -70,6 +76,13 @@ def _customer_question(turn: Turn) -> list[Reply] | None:
     if not turn.text or not is_question(turn.text) \
             or len(es_ar.folded(turn.text).split()) < CUSTOMER_QUESTION_WORDS:
         return None
+    said = es_ar.folded(turn.text)
+    if _PAYS_A_WAY.search(said):
+        from flows.customer_billing import (
+            payment_replies,  # it reaches the engine, which imports us
+        )
+
+        return payment_replies(turn)  # "¿y en efectivo también le puedo dar al muchacho?"
     name, phone = turn.writer
     office = turn.tell_staff(texts.render(
         "staff_customer_question", name=name, phone=phone,

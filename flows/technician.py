@@ -69,7 +69,7 @@ from core.models import (
     JobEvent,
     Role,
 )
-from flows import staff_questions, technician_absent
+from flows import owner_prices, staff_questions, technician_absent
 from flows.buttons import DoneTap, JobActionTap
 from flows.engine import FlowSpec
 from flows.job_lookup import candidate_jobs, local_date, names_job
@@ -275,6 +275,13 @@ def aside(turn: Turn) -> list[Reply] | None:
             and (_ASKS_HELP.search(said) or _colleague_asked(turn, said)):
         # "es un tablero trifásico hecho un desastre, solo no lo saco, necesito una mano"
         return staff_questions.forward(turn, request=True)
+    if (listed := owner_prices.price_asked(turn)) is not None:
+        return listed  # "¿cuánto tenemos el cambio de sifón en la lista?": the list says
+    if staff_questions.is_question(turn.text or "") and _ASKS_DETAILS.search(said) \
+            and (details := _job_details(turn)) is not None:
+        # "llegué a San Martín 2150 y es una gomería, ¿me pasás bien la dirección?": the visit's
+        # address and phone, asked whatever else the words look like (never an arrival marked)
+        return details
     if _adds_to_request(turn, said):
         # "y un rollo de teflón" right after "necesito q me compren una llave de 3/4": more of
         # the same request, never an arrival ("2 flexibles de 40") nor a close
@@ -387,6 +394,8 @@ def _job_details(turn: Turn) -> list[Reply] | None:
     # a job named, or "del cliente" with their jobs at hand; "el teléfono de la ART" is a
     # question for the office
     shown = named or (found if _THE_CUSTOMER.search(said) else [])
+    if not shown and len(current := [job for job in found if job.status in (S.EN_ROUTE, S.ON_SITE)]) == 1:
+        shown = current  # "¿me pasás bien la dirección?" on the way there: the visit at hand
     if not shown or len(shown) > DETAILS_MAX:
         return None
     cards = []

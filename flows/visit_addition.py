@@ -26,7 +26,7 @@ NOTE_MAX = 300
 
 # The same visit: "también", "ya que vienen", "aprovechando", "de paso", "el mismo día"
 _JOINS = re.compile(
-    r"\b(?:tambien|ademas|ya\s+que\s+(?:viene|vienen|vas|van|esta|estan|estas|venis)|aprovech\w+"
+    r"\b(?:tambien|tmb|tb|ademas|ya\s+(?:que|q)\s+(?:viene|vienen|vas|van|esta|estan|estas|venis)|aprovech\w+"
     r"|de\s+paso|el\s+mismo\s+dia|la\s+misma\s+visita|en\s+el\s+mismo\s+viaje"
     r"|cuando\s+(?:venga|vengan|vaya|vayan|este|esten|vengas))\b")
 # Somewhere else: a visit of its own

@@ -81,7 +81,8 @@ _DAYNUM = rf"(?:{_DAYNUM_DIGITS}|{_DAY_WORD})"
 _RELATIVE = re.compile(
     r"\b(?P<pm>pasado\s+manana)\b|\b(?P<aa>anteayer|antes\s+de\s*ayer)\b|\b(?P<ayer>ayer)\b"
     r"|\b(?P<hoy>hoy|esta\s+(?:manana|tarde|noche)|hoy\s+mismo)\b"
-    r"|(?<!\bla )(?<!\bmedia )(?P<man>\bmanana)\b"
+    r"|(?<!\bla )(?<!\bmedia )(?<!\bcualquier )(?<!\balguna )(?<!\buna )(?<!\botra )(?<!\bcada )"
+    r"(?<!\blas )(?P<man>\bmanana)\b(?!s)"
 )
 _DAY_MONTH = re.compile(
     rf"\b(?P<d>{_DAYNUM})\s*(?:de\s+)?(?P<m>{_MONTH})\b\.?(?:\s+(?:de\s+|del\s+)?(?P<y>20\d\d))?"

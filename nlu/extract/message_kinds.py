@@ -303,6 +303,14 @@ def disputes_figures(folded: str) -> bool:
 # these, so a real money question keeps its answer.
 TEAM_MISREAD = frozenset({"other", "owner_unpaid", "owner_summary", "greeting"})
 
+# Who is busiest or freest: "¿quién tiene más visitas hoy?", "¿y el que menos tiene?", "¿quién
+# está más cargado?"
+LOAD_ASKED = re.compile(
+    r"|\bquien(?:es)?\s+(?:tiene|tienen)\s+(?:mas|menos)\s+(?:visitas|trabajos|laburos|cosas)\b"
+    r"|\b(?:el|la)\s+(?:que|q)\s+(?:mas|menos)\s+(?:tiene|labura|trabaja|visitas)\b"
+    r"|\bquien\s+(?:esta|anda)\s+mas\s+(?:cargado|libre|tranqui|tranquilo|complicado)\b")
+
+
 # An owner asking about the team rather than the money: who is on call, where a technician is,
 # who is working or free, how the day goes for them ("¿quién está de guardia?", "¿dónde anda
 # Carlos?", "¿cómo vienen los chicos hoy?", "pasame el cel de Diego").
@@ -320,6 +328,8 @@ _TEAM = re.compile(
     r"|equipo|empleados|operarios)\b"
     r"|\b(?:lista|listado|nombres?|telefonos|celulares|numeros)\s+de\s+(?:los\s+|mis\s+)?(?:tecnicos"
     r"|chicos|empleados|operarios)\b"
+    # who has the most or the fewest visits: "¿quién tiene más visitas hoy?", "¿y el que menos tiene?"
+    + LOAD_ASKED.pattern
 )
 _MONEY = re.compile(r"\b(?:debe|deben|debo|plata|guita|facturamos|facturado|cobramos|cobrado|saldos?|pagos?)\b")
 _COUNTS = re.compile(

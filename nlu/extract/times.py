@@ -34,6 +34,8 @@ _WINDOW = re.compile(
     r"(?<!\bbuenas )(?<!\bbuena )(?<!\bbuen )"
     r"\b(?:(?:a|por|de|en|durante|para)\s+la|esta|de|(?P<all>toda\s+la))\s+"
     r"(?P<w>(?<!de )manana|tarde|tardecita|noche|nochecita|siesta)\b"
+    # any of them: "cualquier mañana", "alguna tarde", "por las tardes", "las mañanas"
+    r"|\b(?:cualquier|alguna|una|otra|cada|(?:por\s+|todas\s+)?las)\s+(?P<any>manana|tarde|noche)s?\b"
     r"|\b(?P<early>temprano|a\s+primera\s+hora)\b"
     r"|\b(?P<after_noon>(?:despues|pasado)\s+del?\s+mediodia"
     # the day told by its meals: "después de almorzar", "antes del almuerzo", "después de cenar"
@@ -162,6 +164,7 @@ def find_windows(text: str, busy: list[tuple[int, int]] = ()) -> list[tuple[int,
             continue
         name = ("morning" if m.group("early") or m.group("before_noon")
                 else "afternoon" if m.group("after_noon")
-                else "evening" if m.group("after_dinner") else _WINDOW_NAME[m.group("w")])
+                else "evening" if m.group("after_dinner")
+                else _WINDOW_NAME[m.group("w") or m.group("any")])
         out.append((m.start(), m.end(), name))
     return out

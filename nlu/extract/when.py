@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from itertools import pairwise
 
 from nlu.extract.clauses import clause, told_in_past
 from nlu.extract.dates import find_dates, local_today
@@ -255,6 +256,17 @@ def rules_out(text: str, now: datetime, day: date, tz: str | None = None) -> boo
     named = [d for d in find_dates(text, local_today(now, tz)) if d[2] == day]
     return bool(named) and all(_negated(text, s, e) or _old_one(text, s, e) or _excepted(text, s)
                                for s, e, _ in named)
+
+
+def either_day(text: str, now: datetime, tz: str | None = None) -> list[date]:
+    """The two days offered as a choice ("el jueves o el viernes", "hoy o mañana"), in the order
+    said, read on normalized text; [] when no such choice is made."""
+    found = [d for d in find_dates(text, local_today(now, tz)) if not _excepted(text, d[0])]
+    for first, second in pairwise(found):
+        if first[2] != second[2] and _OR_BETWEEN.fullmatch(text, first[1], second[0]) \
+                and not (_negated(text, *first[:2]) or _negated(text, *second[:2])):
+            return [first[2], second[2]]
+    return []
 
 
 def set_aside(text: str, now: datetime, tz: str | None = None) -> date | None:

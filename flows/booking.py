@@ -377,7 +377,7 @@ def _merge(turn: Turn) -> None:
     if (either or r.date) and not s.get("slot"):
         found["days"] = [d.isoformat() for d in either] or None
     if r.date and not s.get("slot") and r.date != aside:
-        found["date"] = r.date
+        found["date"] = in_week_asked(turn.text, turn.today, r.date, s.get("date"))
     if r.window and not s.get("slot"):
         found["window"] = r.window
     if (r.time or r.window) and not s.get("slot"):
@@ -720,6 +720,26 @@ def _ask_address(turn: Turn) -> list[Reply]:
                                  Button(AddressTap("other").encode(), "Otra dirección")))]
     return [Text(texts.render("ask_address", locality=turn.slots.get("locality"),
                               street=turn.slots.get("street")))]
+
+
+# a weekday said alone ("el martes"), with no "este" or day of the month
+_WEEKDAY_ALONE = re.compile(r"\b(?:el\s+)?(?:lunes|martes|miercoles|jueves|viernes|sabado)\b(?!\s+\d)")
+_THIS_WEEK = re.compile(r"\b(?:este|esta)\s+(?:semana|lunes|martes|miercoles|jueves|viernes|sabado)\b|\bhoy\b"
+                        r"|\bpasado\b|(?<!\bla\s)\bmanana\b|\bproxim[oa]\b|\bque\s+viene\b")
+
+
+def in_week_asked(text: str | None, today: date, said_day: str, asked: str | None) -> str:
+    """The day a weekday said alone means, after a later week was asked ("la semana que viene"
+    then "dale, el martes"): that weekday of the week asked, not of this one (ISO dates)."""
+    if not asked:
+        return said_day
+    day, before = date.fromisoformat(str(said_day)), date.fromisoformat(asked)
+    said = folded(text or "")
+    if day >= before or (before - today).days < 6 or not _WEEKDAY_ALONE.search(said) \
+            or _THIS_WEEK.search(said):
+        return said_day
+    moved = before - timedelta(days=before.weekday()) + timedelta(days=day.weekday())
+    return moved.isoformat() if moved > today else said_day
 
 
 def _ask_slot(turn: Turn) -> list[Reply]:

@@ -205,6 +205,10 @@ def _pieces(text: str) -> list[WorkPiece]:
     amounts = [(m.start(), m.end()) for m in _AMOUNT_SPAN.finditer(folded)]
     folded = _AMOUNT_SPAN.sub(lambda m: " " * len(m.group(0)), folded)
     has_verbs = _VERB_RE.search(folded) is not None
+    # a message with money in it: a bare figure right after a part is that part's price
+    whole = fold_aligned(original)
+    charged = bool(amounts) or find_amount(whole) is not None
+    thousands = bool(re.search(r"\b(?:lucas?|mil|k)\b", whole))
     pieces: list[WorkPiece] = []
     verb: Verb | None = None
     # "era el flexible de la cocina, lo cambié": a clause with no verb of its own, which a
@@ -257,6 +261,9 @@ def _pieces(text: str) -> list[WorkPiece]:
             continue  # "el sifón que cambié también": no work in "también"
         # "destapé la pileta" keeps its verb (it is the work); "cambié el flexible" does not.
         keep_from = m.start("verb") if m and verb and verb.service and not pointed else start
+        if charged and (price := _PRICE_LAST.search(folded, start, end)) and price.start() > start \
+                and _is_price(price.group(), thousands):
+            end = price.start()  # "la canilla 14, total 39 mil": the part, its price apart
         body = folded[start:end]
         if find_amount(body) is not None and not re.search(r"[a-z]{3,}", body):
             continue  # a bare amount that slipped through
@@ -267,6 +274,21 @@ def _pieces(text: str) -> list[WorkPiece]:
         pieces.append(WorkPiece(text=shown, folded=rest.strip(), quantity=quantity, verb=verb,
                              carried=m is None and verb is not None))
     return pieces
+
+
+# a bare figure closing a clause after a part, not a size ("de 20", "x 3"): its price
+_PRICE_LAST = re.compile(r"(?<![a-z]\sde)(?<![a-z]\sdel)(?<!\sx)\s+\$?\d[\d.,]*\s*$")
+
+
+ANGLES = frozenset({45, 90, 180})  # "un codo 90": a fitting's angle, not its price
+
+
+def _is_price(figure: str, thousands: bool) -> bool:
+    """Whether a bare figure after a part is its price: pesos (1.000 or more), or a figure in
+    thousands in a message that counts in lucas or mil ("la canilla 14")."""
+    digits = re.sub(r"\D", "", figure.split(",")[0])
+    value = int(digits) if digits else 0
+    return value >= 1000 or (thousands and 1 <= value < 1000 and value not in ANGLES)
 
 
 def work_items(text: str) -> list[str]:

@@ -89,6 +89,18 @@ def test_work_items(text, expected):
     assert work_items(text) == expected
 
 
+# A bare figure right after a part, in a message with money, is that part's price, not its name;
+# a size ("de 20", "de 3/4") or an angle ("codo 90") stays with the part
+@pytest.mark.parametrize(("text", "expected"), [
+    ("listo. valvula 25 lucas y la canilla 14, total 39 mil", ["valvula", "canilla"]),
+    ("cambie el flexible 3000 y la canilla 15000, son 18000", ["flexible", "canilla"]),
+    ("puse una termica de 20 y cable, 20 lucas", ["termica de 20", "cable"]),
+    ("cambie el codo 90, 5 lucas", ["codo 90"]),
+])
+def test_a_part_followed_by_its_price(text, expected):
+    assert work_items(text) == expected
+
+
 def test_stated_amount_uses_the_nlu_parser():
     assert stated_amount("terminé, cobrale 15 lucas") == Decimal("15000.00")
     assert stated_amount("cambié el flexible") is None

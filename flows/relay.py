@@ -144,6 +144,8 @@ def handle(turn: Turn) -> list[Reply] | None:
     if turn.tap is not None or not turn.text:
         return None
     if turn.role is ConversationRole.TECHNICIAN:
+        if _ASKED_IF_TOLD.search(turn.said) and (told := _status(turn, turn.said)) is not None:
+            return told  # "¿te contestó algo? ¿le viene bien?" after his word was passed on
         return _technician_asks(turn)
     if turn.role is not ConversationRole.OWNER:
         return None

@@ -239,6 +239,9 @@ def yes_or_no(text: str | None) -> str | None:
     if words[0] in _YES_LEAD and all(w in _COURTESY or w in _YES_LEAD or _SAME_VERB.match(w)
                                      for w in words[1:]):
         return "yes"
+    if len(words) > 2 and words[0] in _SI and words[1] in _SI | {"dale", "claro"} \
+            and not {"pero", "no", "aunque"} & set(words):
+        return "yes"  # "si si, uno solo, el otro que quede como estaba": a yes said twice, explained
     if words[0] in _NO_LEAD and all(w in _COURTESY or w in _NO_TAIL for w in words[1:]):
         return "no"
     return None
@@ -251,6 +254,7 @@ _YES_LEAD = frozenset({
     "barbaro", "afirmativo", "confirmo", "confirmar", "confirmalo", "de", "una", "esa", "ese",
 })
 _NO_LEAD = frozenset({"no", "nop", "nope", "nah", "naa"})
+_SI = frozenset({"si", "sii", "siii"})
 _COURTESY = frozenset({
     "gracias", "muchas", "mil", "disculpas", "disculpa", "disculpame", "perdon", "perdona",
     "por", "favor", "porfa", "porfis", "nomas", "noma", "asi", "esta", "bien", "todo",

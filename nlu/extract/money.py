@@ -175,8 +175,12 @@ _EACH_AFTER = re.compile(r"\s*(?:cada\s+un[oa]|c/?u\b|cada\s+[a-z]+|por\s+cabeza
 # 19", "son 15, no, 16 lucas", "eran 30 mejor dicho 32": the figure after the slip is the one meant
 _SELF_CORRECTION = re.compile(
     r"(?:\bno\s*,?\s*(?:perdon|perdona|mentira|me\s+equivoque)|\bperdon\b|\bdigo\b|\bmejor\s+dicho"
-    r"|\bme\s+equivoque\b|\bno\s*,\s*no\b|(?:[.,]|\.\.\.)\s*no\s*,?)\s*,?\s*"
-    r"(?:(?:eran|son|es|fueron|cobrale|cobra)\s+)?(?=\$?\s*\d)")
+    r"|\bme\s+equivoque\b|\bno\s*,\s*no\b|(?:[.,]|\.\.\.)\s*no\s*,?"
+    # a price let down after the list one: "serían 31 pero cobrale 28", "son 20, dejalo en 18",
+    # "eran 40 pero le cobré 35"
+    r"|\bpero\s+(?:cobrale|cobrales|cobra|cobrele|le\s+cobre|le\s+cobramos|le\s+deje|dejalo\s+en|dejale\s+en"
+    r"|ponele|hacele|son)|\b(?:dejalo|dejale|dejaselo|dejamelo)\s+en)\s*,?\s*"
+    r"(?:(?:eran|son|es|fueron|cobrale|cobra|en)\s+)?(?=\$?\s*\d)")
 
 
 def find_amount(folded: str) -> float | None:
@@ -192,7 +196,9 @@ def find_amount(folded: str) -> float | None:
             continue  # "no, perdón, eran 25" opens the message: nothing taken back
         after = folded[slip.end():]
         meant = _find_amount(after)
-        if meant is None and (bare := re.match(r"\$?\s*(?P<n>\d{1,3}(?:\.\d{3})+|\d{1,7})\s*(?:$|[.!?,;]\s*(?!\d))", after)):
+        if meant is None and (bare := re.match(r"\$?\s*(?P<n>\d{1,3}(?:\.\d{3})+|\d{1,7})\s*(?:$|[.!?,;]\s*(?!\d)"
+                                            r"|(?=(?:q|que|nomas|nada\s+mas|solo|porque|xq|pq|y|asi|en\s+total)\b))",
+                                            after)):
             # "20 lucas, no perdón 25": a bare figure in the unit of the one taken back
             n = int(bare.group("n").replace(".", ""))
             meant = n * 1000 if said_before >= 1000 and n < 1000 else n

@@ -132,6 +132,11 @@ def test_putting_a_request_off(text, off):
     ("cobrale 17 lucas. no, no me pagó todavía", 17000),
     ("listo, 11 lucas. no, 1 cosa más: quedó goteando", 11000),
     ("cobrale 25,5", None),
+    # a price let down after the list one
+    ("serian 31 lucas pero cobrale 28 q es conocida", 28000),
+    ("son 20 lucas pero dejalo en 18", 18000),
+    ("eran 40 pero le cobre 35 nomas", 35000),
+    ("cobrale 15 lucas pero son 2 visitas", 15000),
 ])
 def test_a_bare_charge_before_punctuation_and_a_figure_taken_back(text, amount):
     from nlu.extract.money import find_amount
@@ -179,3 +184,12 @@ def test_the_hours_a_customer_can(text, bounds):
 def test_a_phone_after_a_name_is_no_street_number(text, street, number):
     found = extract(text, "owner", NOW).address
     assert (found.street, found.number) == (street, number)
+
+
+@pytest.mark.parametrize(("text", "answer"), [
+    ("si si, uno solo, el otro q quede como estaba", "yes"),
+    ("si si pero el viernes", None),
+    ("si si no me sirve", None),
+])
+def test_a_yes_said_twice_and_explained(text, answer):
+    assert yes_or_no(text) == answer

@@ -306,6 +306,8 @@ def _route(turn: Turn, parts: list[str]) -> list[Reply]:
     if turn.role is CUSTOMER and not turn.conversation.flow \
             and (moved := visit_address.handle(turn)) is not None:
         return moved  # "me equivoqué, es en lo de mi hermana: San Martín 2150": that visit moves
+    if turn.role is CUSTOMER and (passed := status.about_visit_under_way(turn)) is not None:
+        return passed  # "el muchacho dice que hay que cambiar la termocupla…": to him, not a booking
     if turn.role is CUSTOMER and (noted := visit_addition.note_for_visit(turn)) is not None:
         return noted  # "avisame antes de llegar, no anda el portero": a word for the technician
     if turn.role is OWNER:

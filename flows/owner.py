@@ -197,6 +197,12 @@ def follow_up(turn: Turn) -> list[Reply] | None:
     now (or the days named now: "¿y Diego el jueves?"); None for anything else."""
     asked = turn.slots.get("agenda_asked")
     said = es_ar.folded(turn.text)
+    team = turn.slots.get("team_asked")
+    if team and said and _AND.match(said) and len(said.split()) <= FOLLOW_UP_WORDS \
+            and turn.now - datetime.fromisoformat(team) <= FOLLOW_UP_WINDOW and named_technicians(turn):
+        from flows import owner_team  # it imports this module
+
+        return owner_team.team_answer(turn, named_technicians(turn), said)  # "¿y el de Walter?"
     if not asked or not said or not _AND.match(said) or len(said.split()) > FOLLOW_UP_WORDS:
         return None
     if turn.now - datetime.fromisoformat(asked["at"]) > FOLLOW_UP_WINDOW:

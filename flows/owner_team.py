@@ -21,6 +21,7 @@ from flows.engine import FlowSpec
 from flows.turn import Turn
 from nlu.extract.message_kinds import LOAD_ASKED, TEAM_MISREAD, asks_about_team
 
+TEAM_ASKED = "team_asked"  # the owner's slot: when the team was last asked about
 DAY_STATUSES = (JobStatus.SCHEDULED, JobStatus.EN_ROUTE, JobStatus.ON_SITE)
 MOVING = {JobStatus.EN_ROUTE: "en camino a lo de", JobStatus.ON_SITE: "en lo de"}
 TEAM_LINES = 8
@@ -30,6 +31,8 @@ def handle(turn: Turn) -> list[Reply]:
     technicians = owner.active_technicians(turn)
     said = es_ar.folded(turn.text)
     names = tuple(n for n in (es_ar.folded(es_ar.first_name(t.name)) for t in technicians) if n)
+    # "el cel de Nico": a name as the team calls them, too
+    names += tuple(w for w in set(said.split()) if len(w) > 2 and owner.named_in(w, technicians))
     named = owner.named_in(said, technicians)
     about_team = asks_about_team(said, names)
     stretch = owner.stretch_ahead(turn, of_someone=True) \
@@ -42,8 +45,12 @@ def handle(turn: Turn) -> list[Reply]:
         return []  # not about the team after all: the owner's other answers or the fallback
     if not technicians:
         return [Text(texts.render("owner_team", members=[], more=0))]
+    return team_answer(turn, named or technicians, said)
+
+
+def team_answer(turn: Turn, everyone: list[User], said: str) -> list[Reply]:
+    """The lines of `everyone` for the day asked (today unless a later one is named)."""
     day = _asked_day(turn)
-    everyone = named or technicians
     jobs = _jobs_on(turn, [t.id for t in everyone], day)
     if (load := LOAD_ASKED.search(said)) is not None:
         # "¿quién tiene más visitas hoy?", "¿y el que menos tiene?": the busiest (or the freest) first
@@ -51,6 +58,7 @@ def handle(turn: Turn) -> list[Reply]:
         everyone = sorted(everyone, key=lambda t: len(jobs.get(t.id, [])) * (1 if fewest else -1))
     shown = everyone[:TEAM_LINES]
     members = [_member(turn, t, jobs.get(t.id, []), later=day != turn.today) for t in shown]
+    turn.save(**{TEAM_ASKED: turn.now.isoformat()})  # "¿y el de Walter?" next is the team again
     return [Text(texts.render("owner_team", members=members, day=_day_heading(turn, day),
                               more=len(everyone) - len(shown)))]
 

@@ -59,7 +59,28 @@ _WHEN_DONE = re.compile(
     r"|(?:para\s+)?cuando\s+(?:termina|terminan)|ya\s+(?:termina|terminan)|termina\s+pronto)\b")
 
 
-def _ask_technician(turn: Turn, job: Job) -> list[Reply] | None:
+# the work going on at home, spoken of: "el muchacho dice que hay que cambiar…", "que lo haga
+# nomás", "¿me mandan el presupuesto antes de que lo haga?"
+_WORK_HERE = re.compile(
+    r"\b(?:el|la)\s+(?:muchacho|chico|tecnico|plomero|gasista|electricista|senor|pibe|flaco)\b"
+    r"|\b(?:esta|estan)\s+(?:aca|aqui)\b|\bpresupuesto\b|\b(?:que|q)\s+lo\s+haga\b|\blo\s+haga\b"
+    r"|\bantes\s+de\s+(?:que|q)\s+(?:lo\s+|la\s+)?(?:haga|cambie|arranque|empiece)\b")
+
+
+def about_visit_under_way(turn: Turn) -> list[Reply] | None:
+    """A customer writing about the work going on at home while the technician is there ("el
+    muchacho dice que hay que cambiar la termocupla, ¿me mandan el presupuesto por escrito?",
+    "listo, que lo haga nomás"): his to answer, passed on to him — never a second booking."""
+    if turn.tap is not None or turn.conversation.flow or not turn.text \
+            or turn.result.urgency == "emergency" or turn.result.address:
+        return None
+    here = [job for job in turn.open_jobs if job.status is JobStatus.ON_SITE]
+    if len(here) != 1 or not _WORK_HERE.search(es_ar.folded(turn.text)):
+        return None
+    return _ask_technician(turn, here[0], told=True)
+
+
+def _ask_technician(turn: Turn, job: Job, *, told: bool = False) -> list[Reply] | None:
     """The customer's question passed to the technician at their home, who answers with "decile
     que…"; None when he has no phone."""
     from core.jobs.notices import technician_conversation
@@ -72,8 +93,9 @@ def _ask_technician(turn: Turn, job: Job) -> list[Reply] | None:
     words = es_ar.shortened(" ".join((turn.text or "").split()), 300)
     conversation = technician_conversation(turn.session, technician, wa_id_for(technician.phone))
     turn.notify(conversation.wa_id, Text(texts.render("tech_customer_asks", customer=customer,
-                                                      number=job.number, words=words)))
-    return [Text(texts.render("cust_asked_technician", tech=es_ar.first_name(technician.name)))]
+                                                      number=job.number, words=words, told=told)))
+    return [Text(texts.render("cust_asked_technician", tech=es_ar.first_name(technician.name),
+                              told=told))]
 
 
 CONTACT_DIGITS = 8  # a mobile's number without its area code: "11 5555 0298" → 55550298

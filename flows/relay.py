@@ -164,6 +164,8 @@ def handle(turn: Turn) -> list[Reply] | None:
             return None  # "pasame el resumen", "¿quién está de guardia?": not the words
         # the words, after "¿qué le digo a Graciela?"
         target, ask = pending, Ask("", _LEADING_THAT.sub("", turn.text.strip(), count=1), question=False)
+    elif _THE_TEAM.fullmatch(es_ar.folded(ask.who or "")):
+        return _to_team(turn, ask)  # "avisale a los chicos que mañana arrancamos 7:30"
     elif _MANY.match(ask.who or ""):
         return None  # "avisale a los clientes de mañana que cerramos": a day closed, not one person
     elif ask.named_inside:
@@ -254,6 +256,27 @@ _NEVER_MIND = re.compile(r"\W*(?:(?:nada|no|deja|dejalo|dejala|olvidate|olvidalo
 
 def _team_names(turn: Turn) -> tuple[str, ...]:
     return tuple(es_ar.folded(es_ar.first_name(u.name)) for u in _team(turn) if u.name)
+
+
+# every technician: "a los chicos", "a todos los técnicos", "a los muchachos"
+_THE_TEAM = re.compile(r"\s*(?:a\s+)?(?:todos\s+)?(?:los|mis)\s+(?:chicos|tecnicos|muchachos|pibes|operarios"
+                       r"|empleados)(?:\s+todos)?\s*")
+
+
+def _to_team(turn: Turn, ask: Ask) -> list[Reply]:
+    """The owner's word to every active technician, at once."""
+    team = [user for user in owner.active_technicians(turn) if user.phone]
+    if not team:
+        return [Text(texts.render("owner_team", members=[], more=0))]
+    if not _WORD.search(ask.words):
+        return [Text(texts.render("relay_what", name="los chicos"))]
+    body = _written(ask.words, turn, team[0])
+    boss = es_ar.first_name(turn.user.name if turn.user else None) or "el dueño"
+    for user in team:
+        turn.notify(wa_id_for(user.phone), Text(texts.render(
+            "relay_to_technician", boss=boss, text=body, question=False, inline=False)))
+    return [Text(texts.render("relay_done_team", names=[es_ar.first_name(u.name) for u in team],
+                              message=body))]
 
 
 # several people at once: "a los clientes de mañana", "a todos los de hoy"

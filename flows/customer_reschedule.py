@@ -9,7 +9,7 @@ State kept in the conversation (JSON-safe):
 from __future__ import annotations
 
 import re
-from datetime import date, time
+from datetime import date, datetime, time, timedelta
 
 from core import es_ar, jobs
 from core.errors import DomainError
@@ -60,10 +60,33 @@ def start_reschedule(turn: Turn) -> list[Reply]:
     if after is not None and not day and job.scheduled_start is not None:
         day = es_ar.aware(job.scheduled_start).astimezone(turn.zone).date().isoformat()
     after_said = after.isoformat(timespec="minutes") if after else None
+    shifted = _shifted(turn, job) if not (turn.result.time or turn.result.window) else None
+    if shifted is not None:
+        # "¿puede venir una hora más tarde?": the same day, that much later
+        day, after_said = shifted.date().isoformat(), shifted.strftime("%H:%M")
     return RESCHEDULE.start(turn, job_id=job.id, job_number=job.number, date=day, avoid=avoid,
                             window=turn.result.window,
                             time=turn.result.time or after_said or _same_hour(turn, job),
                             after=after_said)
+
+
+# "una hora más tarde", "media hora después", "2 horas más tarde": the visit pushed back
+_LATER_BY = re.compile(
+    r"\b(?P<n>una|1|dos|2|tres|3|media|una\s+hora\s+y\s+media)\s+(?:hora|horas|horita|horitas)?\s*"
+    r"(?:mas\s+tarde|despues|mas)\b")
+_HOURS = {"una": 60, "1": 60, "dos": 120, "2": 120, "tres": 180, "3": 180, "media": 30,
+          "una hora y media": 90}
+
+
+def _shifted(turn: Turn, job) -> datetime | None:
+    """The visit's start moved by the hours said ("una hora más tarde"), in local time; None
+    when no such shift is said or the visit has no time."""
+    said = es_ar.folded(turn.text or "")
+    m = _LATER_BY.search(said)
+    if m is None or job.scheduled_start is None or not re.search(r"\bhora", said[m.start():m.end() + 6]):
+        return None
+    minutes = _HOURS.get(" ".join(m.group("n").split()), 60)
+    return es_ar.aware(job.scheduled_start).astimezone(turn.zone) + timedelta(minutes=minutes)
 
 
 # "¿puede ser el viernes a la misma hora?": the hour the visit has now
@@ -99,7 +122,8 @@ def _offer(turn: Turn, *, retry: bool = False) -> list[Reply]:
                          preferred_date=_parse_date(day), preferred_window=window,
                          preferred_time=time.fromisoformat(at) if at else None,
                          skip_start=current_start(job, now), skip_day=_parse_date(s.get("avoid")),
-                         not_before=time.fromisoformat(s["after"]) if s.get("after") else None)
+                         not_before=time.fromisoformat(s["after"]) if s.get("after") else None,
+                         moving=job.id)
     if not offered:
         return handover.hand_to_person(turn.conversation, now, turn.settings,
                                        "cust_reschedule_no_slots")
@@ -124,7 +148,7 @@ def _read_slot(turn: Turn) -> bool:
         slot = typed or parse_slot_id(tap.slot_id, time_zone=turn.org.time_zone)
         if slot is None:
             return False
-        if not is_slot_free(turn.session, turn.org, slot, now=turn.now):
+        if not is_slot_free(turn.session, turn.org, slot, now=turn.now, moving=turn.slots.get("job_id")):
             turn.save(slot=None, slot_label=None, decision=None, taken=True)
             return True
         turn.save(slot=slot.id, slot_label=visit_phrase(slot.start, slot.end, turn.now.date()),
@@ -202,7 +226,8 @@ def _reschedule_done(turn: Turn) -> list[Reply]:
         return [Text(texts.render("cust_reschedule_kept", current=visit(job, turn.now)))]
     chosen = turn.slots.get("slot")
     slot = parse_slot_id(chosen, time_zone=turn.org.time_zone) if chosen else None
-    if slot is None or not is_slot_free(turn.session, turn.org, slot, now=turn.now):
+    if slot is None or not is_slot_free(turn.session, turn.org, slot, now=turn.now,
+                                        moving=turn.slots.get("job_id")):
         turn.save(slot=None, slot_label=None, decision=None, taken=slot is not None)
         return RESCHEDULE.next(turn)  # taken meanwhile: offer again
     previous = job.technician

@@ -119,6 +119,7 @@ def free_slots(
     not_before: time | None = None,
     not_after: time | None = None,
     holder: int | None = None,
+    moving: int | None = None,
 ) -> list[Slot]:
     """Up to `count` slots with distinct start times, best first.
 
@@ -134,7 +135,8 @@ def free_slots(
     ("hasta las 11 no hay nadie") leaves out the starts before that hour on the preferred day,
     or on every day without one; `not_after` ("de 2 a 6") leaves out the visits that would end
     after that hour, on every day. Slots held by other conversations (`HOLD_FOR`) are taken;
-    `holder`'s own hold, the asking conversation's, is not.
+    `holder`'s own hold, the asking conversation's, is not. `moving` is the job being moved: its
+    own booking blocks nothing ("una hora más tarde" may overlap the hours it has now).
     """
     aware(now)
     if duration <= timedelta(0):
@@ -158,7 +160,7 @@ def free_slots(
     days = [first_day + timedelta(days=n) for n in range((last_day - first_day).days + 1)]
     horizon = datetime.combine(last_day + timedelta(days=1), time(), tzinfo=tz)
     booked = _busy(session, org.id, [u.id for u in staff], earliest, horizon, duration,
-                   held=_held(session, org.id, now, holder))
+                   held=_held(session, org.id, now, holder), moving=moving)
     candidates = _candidates(org, staff, booked, days, earliest, duration, local_now.date())
     if skip_start is not None or skip_day is not None:
         candidates = [c for c in candidates if c.start != skip_start and c.start.date() != skip_day]
@@ -180,16 +182,18 @@ def free_slots(
 
 
 def is_slot_free(session: Session, org: Organization, slot: Slot, *, now: datetime,
-                 holder: int | None = None, holds_at: datetime | None = None) -> bool:
+                 holder: int | None = None, holds_at: datetime | None = None,
+                 moving: int | None = None) -> bool:
     """Whether an offered slot can still be booked (the customer may answer hours later): no
     open job in it, nor another conversation's hold (`holder`'s own does not count) live at
     `holds_at` (default `now`, which a caller may set back to count the lead time from the offer)."""
     return slot.technician_id in free_technicians(session, org, [slot], now=now, holder=holder,
-                                                  holds_at=holds_at)
+                                                  holds_at=holds_at, moving=moving)
 
 
 def free_technicians(session: Session, org: Organization, slots: list[Slot], *, now: datetime,
-                     holder: int | None = None, holds_at: datetime | None = None) -> set[int]:
+                     holder: int | None = None, holds_at: datetime | None = None,
+                     moving: int | None = None) -> set[int]:
     """The technicians of `slots` (the same hours, one slot per technician) free then, as
     `is_slot_free` tells it for one: their bookings and other conversations' holds are read once
     for all of them (two statements, however many technicians)."""
@@ -214,7 +218,7 @@ def free_technicians(session: Session, org: Organization, slots: list[Slot], *, 
     if not working:
         return set()
     booked = _busy(session, org.id, working, start, end, end - start,
-                   held=_held(session, org.id, holds_at or now, holder))
+                   held=_held(session, org.id, holds_at or now, holder), moving=moving)
     return {user_id for user_id in working if booked[user_id].is_free(start, end)}
 
 
@@ -308,7 +312,8 @@ def _hourly_seconds(first: datetime, hi: datetime, duration: timedelta):
 
 
 def _busy(session: Session, org_id: int, user_ids: list[int], since: datetime, until: datetime,
-          duration: timedelta, held: Iterable[tuple[int, float, float]] = ()) -> dict[int, Timeline]:
+          duration: timedelta, held: Iterable[tuple[int, float, float]] = (),
+          moving: int | None = None) -> dict[int, Timeline]:
     """Each technician's booked windows touching [since, until); no end means `duration`; the
     slots `held` by other conversations are booked too.
 
@@ -325,6 +330,7 @@ def _busy(session: Session, org_id: int, user_ids: list[int], since: datetime, u
             Job.scheduled_start < until,
             or_(Job.scheduled_end > since,
                 and_(Job.scheduled_end.is_(None), Job.scheduled_start > since - duration)),
+            *((Job.id != moving,) if moving is not None else ()),
         )
     ).all()  # one fetch: row by row, the driver's fetch costs more than the rows
     span = duration.total_seconds()

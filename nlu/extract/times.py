@@ -18,6 +18,8 @@ _TIME = re.compile(
     r"desde\s+las?|entre\s+las?|antes\s+de\s+las?|despues\s+de\s+las?|sobre\s+las?|"
     r"cerca\s+de\s+las?|tipo\s+a\s+las?|pasadas\s+las?)?\s*"
     rf"\b(?P<h>2[0-3]|[01]?\d|{NUMBER_PHRASE})(?![\d/])"
+    # "tipo una hora después", "2 horas más tarde": how long, not what time
+    r"(?!\s+(?:hora|horita|horitas)\b)(?!\s+horas\s+(?:mas|despues|antes|tarde)\b)"
     r"(?:\s*(?::|\.|h)\s*(?P<mm>[0-5]\d)\b|\s+y\s+(?P<frac>media|cuarto|(?:[1-5]\d|[1-9]))\b"
     r"|\s+menos\s+(?P<less>cuarto|(?:[1-5]\d|[1-9]))\b)?"
     r"(?P<hs>\s*(?:hs|hrs|horas|h|hr)\b)?"

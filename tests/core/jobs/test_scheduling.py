@@ -270,6 +270,16 @@ def test_hours_said_bound_every_visit_and_a_day_set_aside_is_never_offered(pg_db
     assert {s.start.hour for s in slots if s.start.date() == WED} == {14, 15}
 
 
+def test_a_job_being_moved_does_not_block_its_own_hours(pg_db, org_id):
+    tech_id = add_technician(pg_db, org_id)
+    job_id = book(pg_db, org_id, tech_id, at(WED, 10), end=at(WED, 12))
+    asked = {"now": at(MON, 9), "preferred_date": WED, "preferred_time": time(11, 0)}
+
+    assert at(WED, 11) not in starts(offer(pg_db, org_id, **asked))  # someone else's hour
+    assert starts(offer(pg_db, org_id, moving=job_id, **asked))[0] == at(WED, 10)
+    assert at(WED, 11) in starts(offer(pg_db, org_id, moving=job_id, **asked))
+
+
 def test_preferred_date_beyond_two_weeks_is_still_searched(pg_db, org_id):
     add_technician(pg_db, org_id)
     far = MON + timedelta(days=22)  # a Tuesday

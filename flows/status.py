@@ -77,7 +77,7 @@ def about_visit_under_way(turn: Turn) -> list[Reply] | None:
     here = [job for job in turn.open_jobs if job.status is JobStatus.ON_SITE]
     if len(here) != 1 or not _WORK_HERE.search(es_ar.folded(turn.text)):
         return None
-    return _ask_technician(turn, here[0], told=True)
+    return _ask_technician(turn, here[0], told="?" not in turn.text)  # a question, or word for him
 
 
 def _ask_technician(turn: Turn, job: Job, *, told: bool = False) -> list[Reply] | None:

@@ -12,6 +12,7 @@ issued keep their prices; only what is billed from now on changes."""
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from rapidfuzz import fuzz
@@ -81,6 +82,8 @@ def handle(turn: Turn) -> list[Reply] | None:
         return None
     items = list_items(turn.session)
     found = _named(items, said)
+    if not found and add is None and (shown := _just_shown(turn)) is not None:
+        found = [shown]  # "subilo a 16 lucas" right after "¿a cuánto tenemos el flexible?"
     if add is not None and (not found or len(found) > 1 or not _whole_name(found[0], said)):
         if not (_PRICE_WORDS.search(said) or classify_service(said)):
             return None  # "sumale 5000 al de Gómez": no item of a price book
@@ -116,9 +119,23 @@ def price_asked(turn: Turn) -> list[Reply] | None:
     asked = _named(list_items(turn.session), said)
     if not asked:
         return None
+    if len(asked) == 1:
+        turn.save(**{PRICE_SHOWN: {"id": asked[0].id, "at": turn.now.isoformat()}})
     return [Text(texts.render("owner_price", link=_link(turn), owner=turn.role is ConversationRole.OWNER,
                               items=[{"name": item.name, "price": es_ar.pesos(item.price)}
                                      for item in asked[:MAX_LISTED]]))]
+
+
+PRICE_SHOWN = "price_shown"  # the item whose price was just asked: "subilo a 16 lucas" next
+PRICE_SHOWN_FOR = timedelta(minutes=30)
+
+
+def _just_shown(turn: Turn) -> PriceBookItem | None:
+    shown = turn.slots.get(PRICE_SHOWN)
+    if not shown or turn.now - datetime.fromisoformat(shown["at"]) > PRICE_SHOWN_FOR:
+        return None
+    item = turn.session.get(PriceBookItem, shown["id"])
+    return item if item is not None and not item.archived else None
 
 
 def _named(items: list[PriceBookItem], said: str) -> list[PriceBookItem]:

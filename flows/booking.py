@@ -366,14 +366,15 @@ def _merge(turn: Turn) -> None:
         # "mejor el martes" while the summary waits: the day changes, fresh times for it
         s = {**s, "slot": None}
         found.update(slot=None, slot_label=None, slot_when=None, **{HELD_UNTIL: None})
+    # what the words say of days and hours, read once on the normalized text
+    written = expand(fold_aligned(turn.text)) if turn.text and turn.tap is None else None
+    zone = turn.org.time_zone if turn.org is not None else None
     # "cualquier día menos el jueves": a day set aside is never offered, nor the day asked
-    aside = set_aside(expand(fold_aligned(turn.text or "")), turn.now, turn.org.time_zone) \
-        if turn.text and turn.tap is None and turn.org is not None else None
+    aside = set_aside(written, turn.now, zone) if written else None
     if aside and not s.get("slot"):
         found["avoid"] = aside.isoformat()
     # "jueves o viernes a la tarde": times on either day, until one day is said
-    either = either_day(expand(fold_aligned(turn.text or "")), turn.now, turn.org.time_zone) \
-        if turn.text and turn.tap is None and turn.org is not None else []
+    either = either_day(written, turn.now, zone) if written else []
     if (either or r.date) and not s.get("slot"):
         found["days"] = [d.isoformat() for d in either] or None
     if r.date and not s.get("slot") and r.date != aside:
@@ -384,8 +385,7 @@ def _merge(turn: Turn) -> None:
         found["time"] = r.time  # "tipo 6" beats a window; a later "a la mañana" drops it
     # "de 2 a 6", "después de las 11", "hasta las 10 no hay nadie": the hours they can, kept
     # until another hour or part of the day is said
-    after, until = hour_bounds(expand(fold_aligned(turn.text))) if turn.text and turn.tap is None \
-        else (None, None)
+    after, until = hour_bounds(written) if written else (None, None)
     if (after or until or r.time or r.window) and not s.get("slot"):
         found["after"] = after.isoformat(timespec="minutes") if after else None
         found["until"] = until.isoformat(timespec="minutes") if until else None

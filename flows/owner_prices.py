@@ -39,8 +39,9 @@ _SET = re.compile(
     r"|actualizalo|actualizala|deja|dejalo|dejala|pasa|pasalo|pasala|remarca|remarcale)\b")
 _DOWN = re.compile(r"\b(?:baja|bajale|bajalo|bajala|rebaja\w*|descont\w*)\b")
 # "agregá", "sumá a la lista", "cargá", "creá", "anotá": a new item
-_ADD = re.compile(r"\b(?:agrega|agregale|agregame|suma|sumale|sumame|carga|cargame|crea|anota|anotame"
-                  r"|mete|metele)\b")
+_ADD_VERB = (r"(?:agrega|agregale|agregame|suma|sumale|sumame|carga|cargame|crea|anota|anotame"
+             r"|mete|metele)")
+_ADD = re.compile(rf"\b{_ADD_VERB}\b")
 # the list itself, or a price: what makes "agregá" or "subí" about the price book at all
 _PRICE_WORDS = re.compile(r"\b(?:precios?|lista|tarifario|tarifas?|cuesta|cobramos|sale)\b")
 # a listed price asked: "¿cuánto tenemos la visita?", "¿a cuánto está el destape?", "¿qué precio
@@ -144,7 +145,7 @@ def _named(items: list[PriceBookItem], said: str) -> list[PriceBookItem]:
     written = [w for w in re.findall(r"[a-zñ]+", said) if w not in _NOT_ITEM and len(w) > 2]
     scored = []
     for item in items:
-        words = [w for w in re.findall(r"[a-zñ0-9/]+", es_ar.folded(item.name)) if w not in _NOT_ITEM]
+        words = _item_words(item)
         if not words:
             continue
         hits = sum(1 for w in words if any(fuzz.ratio(w, x) >= MATCH_WORD for x in written))
@@ -157,9 +158,13 @@ def _named(items: list[PriceBookItem], said: str) -> list[PriceBookItem]:
 
 
 def _whole_name(item: PriceBookItem, said: str) -> bool:
-    words = [w for w in re.findall(r"[a-zñ0-9/]+", es_ar.folded(item.name)) if w not in _NOT_ITEM]
     written = said.split()
-    return all(any(fuzz.ratio(w, x) >= MATCH_WORD for x in written) for w in words)
+    return all(any(fuzz.ratio(w, x) >= MATCH_WORD for x in written) for w in _item_words(item))
+
+
+def _item_words(item: PriceBookItem) -> list[str]:
+    """The words that name an item ("Cambio de flexible" → cambio, flexible)."""
+    return [w for w in re.findall(r"[a-zñ0-9/]+", es_ar.folded(item.name)) if w not in _NOT_ITEM]
 
 
 def _set(turn: Turn, item: PriceBookItem, price: Decimal) -> list[Reply]:
@@ -174,7 +179,7 @@ def _set(turn: Turn, item: PriceBookItem, price: Decimal) -> list[Reply]:
 
 # what goes before the new item's name: the order and its list ("agregá a la lista …")
 _ADD_LEAD = re.compile(
-    r"^.*?\b(?:agrega|agregale|agregame|suma|sumale|sumame|carga|cargame|crea|anota|anotame|mete|metele)\b"
+    rf"^.*?\b{_ADD_VERB}\b"
     r"(?:\s+(?:a\s+la\s+lista|al\s+tarifario|en\s+la\s+lista)(?:\s+de\s+precios)?)?\s*:?\s*", re.IGNORECASE)
 # what goes after it: its price ("a 35 mil", "35 lucas", "$35.000", "en 35k")
 _PRICE_TAIL = re.compile(r"(?:^|[\s,:-])(?:(?:a|en|por|x|que\s+(?:sale|cuesta)|sale|cuesta)\s+)?\$?\s*\d.*$",
@@ -216,7 +221,7 @@ def _ask_all(turn: Turn, said: str, percent: re.Match) -> list[Reply]:
     tenths = round(float(percent.group("n").replace(",", ".")) * 10)
     if _DOWN.search(said):
         tenths = -tenths
-    items = [item for item in list_items(turn.session) if item.price > 0]
+    items = _priced_items(turn)
     if not items or tenths == 0 or not -900 < tenths <= 2000:
         return [Text(texts.render("owner_price_unknown", link=_link(turn)))]
     example = max(items, key=lambda item: item.price)
@@ -232,11 +237,16 @@ def _tapped(turn: Turn) -> list[Reply]:
     tap = turn.tap
     if not isinstance(tap, PriceTap) or tap.percent == 0:
         return [Text(texts.render("owner_price_all_kept"))]
-    items = [item for item in list_items(turn.session) if item.price > 0]
+    items = _priced_items(turn)
     for item in items:
         update_item(turn.session, item.id, {"price": moved(item.price, tap.percent)}, actor=turn.actor)
     return [Text(texts.render("owner_price_all_done", percent=_percent_text(tap.percent),
                               up=tap.percent > 0, count=len(items), link=_link(turn)))]
+
+
+def _priced_items(turn: Turn) -> list[PriceBookItem]:
+    """The items a percentage moves: every active one with a price."""
+    return [item for item in list_items(turn.session) if item.price > 0]
 
 
 def _percent_text(tenths: int) -> str:

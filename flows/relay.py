@@ -271,7 +271,7 @@ def _to_team(turn: Turn, ask: Ask) -> list[Reply]:
     if not _WORD.search(ask.words):
         return [Text(texts.render("relay_what", name="los chicos"))]
     body = _written(ask.words, turn, team[0])
-    boss = es_ar.first_name(turn.user.name if turn.user else None) or "el dueño"
+    boss = _record(turn, body)["by_name"]
     for user in team:
         turn.notify(wa_id_for(user.phone), Text(texts.render(
             "relay_to_technician", boss=boss, text=body, question=False, inline=False)))
@@ -468,10 +468,8 @@ def _team(turn: Turn) -> list[User]:
 
 
 def _send(turn: Turn, target: Customer | User, body: str, *, question: bool) -> list[Reply]:
-    boss = es_ar.first_name(turn.user.name if turn.user else None) or "el dueño"
-    # what `answered` and "¿le avisaste?" read back
-    record = {"by": turn.conversation.wa_id, "by_name": boss, "at": turn.now.isoformat(),
-              "text": body, "answer": None, "answered_at": None}
+    record = _record(turn, body)
+    boss = record["by_name"]
     if isinstance(target, User):
         if not target.phone:
             return [Text(texts.render("relay_no_number", name=target.name))]
@@ -485,6 +483,13 @@ def _send(turn: Turn, target: Customer | User, body: str, *, question: bool) -> 
     if conversation is None:
         return [Text(texts.render("relay_no_number", name=target.name))]
     return _to_customer(turn, conversation, target.name, body, record, question=question)
+
+
+def _record(turn: Turn, body: str) -> dict:
+    """What `answered` and "¿le avisaste?" read back of a word passed on."""
+    boss = es_ar.first_name(turn.user.name if turn.user else None) or "el dueño"
+    return {"by": turn.conversation.wa_id, "by_name": boss, "at": turn.now.isoformat(),
+            "text": body, "answer": None, "answered_at": None}
 
 
 def _to_customer(turn: Turn, conversation, name: str | None, body: str, record: dict, *,
@@ -550,11 +555,8 @@ def answer_forwarded(turn: Turn) -> list[Reply] | None:
                                if k not in (FORWARDED, f"{FORWARDED}_at", f"{FORWARDED}_said")}
     if key[0] == "wa":  # someone not yet a customer: their chat
         chat = conversation_with(turn.session, key[1])
-        boss = es_ar.first_name(turn.user.name if turn.user else None) or "el dueño"
         body = _written(turn.text, turn, turn.user) if turn.user is not None else turn.text
-        record = {"by": turn.conversation.wa_id, "by_name": boss, "at": turn.now.isoformat(),
-                  "text": body, "answer": None, "answered_at": None}
-        return _to_customer(turn, chat, chat.profile_name, body, record, question=False)
+        return _to_customer(turn, chat, chat.profile_name, body, _record(turn, body), question=False)
     target = turn.session.get(User if key[0] == "user" else Customer, key[1])
     if target is None:
         return None

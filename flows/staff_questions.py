@@ -61,10 +61,9 @@ def forward(turn: Turn, *, request: bool = False, more: bool = False) -> list[Re
 
 # "¿en efectivo le puedo dar al muchacho?", "¿aceptan tarjeta?", "¿se puede pagar con transferencia?":
 # the ways the business takes, which the bot knows
-_PAYS_A_WAY = re.compile(
-    r"\b(?:pag\w*|abon\w*|dar(?:le)?|doy|aceptan|toman|reciben|cobran)\b.*\b(?:tarjeta|efectivo|transferencia"
-    r"|mercado\s*pago|debito|credito|cuotas)\b|\b(?:tarjeta|efectivo|transferencia|mercado\s*pago|debito"
-    r"|credito|cuotas)\b.*\b(?:pag\w*|abon\w*|dar(?:le)?|doy|aceptan|toman|reciben|cobran)\b")
+# (a way to pay and a word of paying, in either order)
+_PAY_WAY = re.compile(r"\b(?:tarjeta|efectivo|transferencia|mercado\s*pago|debito|credito|cuotas)\b")
+_PAYING = re.compile(r"\b(?:pag\w*|abon\w*|dar(?:le)?|doy|aceptan|toman|reciben|cobran)\b")
 CUSTOMER_QUESTION_WORDS = 3  # "¿qué?" or "¿y?" is confusion, not a question for the office
 
 
@@ -77,7 +76,7 @@ def _customer_question(turn: Turn) -> list[Reply] | None:
             or len(es_ar.folded(turn.text).split()) < CUSTOMER_QUESTION_WORDS:
         return None
     said = es_ar.folded(turn.text)
-    if _PAYS_A_WAY.search(said):
+    if _PAY_WAY.search(said) and _PAYING.search(said):
         from flows.customer_billing import (
             payment_replies,  # it reaches the engine, which imports us
         )

@@ -201,12 +201,11 @@ def _quantity(folded: str) -> tuple[Decimal, str]:
 
 def _pieces(text: str) -> list[WorkPiece]:
     original = text or ""
-    folded = fold_aligned(original)  # same length as the original: slices line up
+    folded = whole = fold_aligned(original)  # same length as the original: slices line up
     amounts = [(m.start(), m.end()) for m in _AMOUNT_SPAN.finditer(folded)]
     folded = _AMOUNT_SPAN.sub(lambda m: " " * len(m.group(0)), folded)
     has_verbs = _VERB_RE.search(folded) is not None
     # a message with money in it: a bare figure right after a part is that part's price
-    whole = fold_aligned(original)
     charged = bool(amounts) or find_amount(whole) is not None
     thousands = bool(re.search(r"\b(?:lucas?|mil|k)\b", whole))
     pieces: list[WorkPiece] = []

@@ -86,7 +86,7 @@ from nlu.extract.names import FIRST_NAMES, for_name
 from nlu.extract.services import named_outright, one_visit, second_request
 from nlu.extract.spoken import fold, is_spanish, spanish_words
 from nlu.extract.text import expand, fold_aligned
-from nlu.extract.when import either_day, hour_bounds, set_aside
+from nlu.extract.when import either_day, hour_bounds, set_aside, week_asked
 from nlu.intent.evaluate import ASK_BELOW
 
 log = logging.getLogger("campotech.flows.booking")
@@ -377,8 +377,15 @@ def _merge(turn: Turn) -> None:
     either = either_day(written, turn.now, zone) if written else []
     if (either or r.date) and not s.get("slot"):
         found["days"] = [d.isoformat() for d in either] or None
+        found["week"] = None
     if r.date and not s.get("slot") and r.date != aside:
-        found["date"] = in_week_asked(turn.text, turn.today, r.date, s.get("date"))
+        found["date"] = in_week_asked(turn.text, turn.today, r.date,
+                                      s.get("date") or (s.get("days") or [None])[0])
+    # "la semana que viene" with no day: times on several of its days, not only its Monday
+    week = week_asked(written, turn.now, zone) if written and not either else []
+    if week and not s.get("slot"):
+        found.update(days=[d.isoformat() for d in week if d != aside], date=None,
+                     week="next" if week[0] > turn.today else "this")
     if r.window and not s.get("slot"):
         found["window"] = r.window
     if (r.time or r.window) and not s.get("slot"):
@@ -788,9 +795,10 @@ def _asked_for(turn: Turn, offered) -> dict:
     until = time.fromisoformat(s["until"]) if s.get("until") and not at else None
     window = None if at or after or until else s.get("window")
     either = [date.fromisoformat(d) for d in s.get("days") or []] if day is None else []
+    week = {"next": "la semana que viene", "this": "esta semana"}.get(s.get("week") or "")
     phrase = " ".join(p for p in (
         day_phrase(day, turn.today) if day else None,
-        " o ".join(day_phrase(d, turn.today) for d in either) if either else None,
+        week or (" o ".join(day_phrase(d, turn.today) for d in either) if either else None),
         f"a eso de las {clock(datetime.combine(turn.today, at))}" if at else None,
         _bounds_phrase(turn, after, until),
         WINDOW_WORDS.get(window or "")) if p)

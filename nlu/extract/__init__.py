@@ -289,6 +289,11 @@ def extract_rules(
         # the model, which saw few greetings with a context, reads "hola?" after "¿qué día te
         # queda bien?" as a new job (every greeting-only line of the corpus is labelled greeting)
         intent, confidence = "greeting", max(confidence or 0.0, 0.95)
+    if role == "customer" and intent in ("other", "new_job", "payment", "greeting") \
+            and message_kinds.asks_booking_details(found.folded):
+        # "¿me pasás el nro de orden así lo anoto?", "¿qué dirección tienen cargada?": what the
+        # visit booked says, not a new request nor a word for the technician
+        intent, confidence = "job_status", max(confidence or 0.0, 0.9)
     if role == "customer" and _GIVES_CUIT.search(found.folded):
         # a customer giving their CUIT gives it for an invoice, however short the message
         intent, confidence = "invoice_request", max(confidence or 0.0, 0.95)

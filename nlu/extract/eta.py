@@ -23,8 +23,10 @@ _DURATION = re.compile(
 )
 _BARE_ETA = re.compile(
     rf"\b(?:llego|llegamos|estoy|estamos|estare|caigo|paso|demoro|tardo|calculo)\s+(?:ahi\s+|alla\s+)?"
-    rf"(?:en\s+|como\s+en\s+|tipo\s+)(?P<n>{_NUM})\b(?!\s*(?:minutos|min|horas?|hs|/|:|de\s+la))"
+    rf"(?:en\s+|como\s+en\s+|tipo\s+(?=(?:2[5-9]|[3-9]\d|1\d\d)\b))(?P<n>{_NUM})\b"
+    r"(?!\s*(?:minutos|min|horas?|hs|/|:|de\s+la))"
     rf"|\ben\s+(?P<n2>{_NUM})\s+(?:estoy|llego|estamos|llegamos)\b"
+    rf"|\b(?:demoro|tardo|tardamos|demoramos)\s+tipo\s+(?P<n4>{_NUM})\b(?!\s*(?:minutos|min|horas?|hs|/|:))"
     # "calculo 20", "calculo que 15", "calculale unos 10": a bare number reckoned is minutes
     rf"|\b(?:calculo|calculale|calcula|calculamos)\s+(?:que\s+)?(?:unos\s+|como\s+|tipo\s+)?"
     rf"(?:en\s+)?(?P<n3>{_NUM})\b(?!\s*(?:minutos|min|horas?|hs|/|:|de\s+la|cuadras?|km|mil|lucas|"
@@ -99,7 +101,7 @@ def find_eta(text: str) -> int | None:
         return minutes
     m = _BARE_ETA.search(text)
     if m:
-        n = _n(m.group("n") or m.group("n2") or m.group("n3"))
+        n = _n(m.group("n") or m.group("n2") or m.group("n3") or m.group("n4"))
         if n is not None and 1 < n <= 180:
             return n
     m = _THEN_ARRIVE.search(text)

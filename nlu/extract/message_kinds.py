@@ -255,24 +255,30 @@ def _known_words() -> frozenset[str]:
     return frozenset(vocabulary())
 
 
-def is_noise(text: str) -> bool:
-    """True for keyboard mash: letters typed at random, not words (see `_MASH`). Reads the folded
-    text, before repeated letters are squeezed; a WhatsApp abbreviation ("tmb") is a word."""
+def _a_word(token: str) -> bool:
+    """Whether a folded token is a word we know: Spanish, of the corpus, an abbreviation we
+    expand, or short (too short to tell)."""
     from nlu.extract.spoken import is_spanish  # the word list loads once, on first use
     from nlu.extract.text import expand
 
+    squeezed = re.sub(r"(.)\1+", r"\1", token)
+    return len(token) < 3 or is_spanish(token) or token in _known_words() \
+        or expand(token) not in (token, squeezed) \
+        or (len(squeezed) > 1 and (is_spanish(squeezed) or squeezed in _known_words()))
+
+
+def is_noise(text: str) -> bool:
+    """True for keyboard mash: letters typed at random, not words (see `_MASH`), or mash beside
+    a few tokens none of which is a word we know ("zzz qwe"). Reads the folded text, before repeated letters
+    are squeezed; a WhatsApp abbreviation ("tmb") is a word. The model, given no word it knows,
+    reads only the context's marker words, and with a visit booked that is a cancellation."""
     tokens = re.findall(r"[a-zñ]+", text)
     if not tokens or re.search(r"\d", text):
         return False
-    for token in tokens:
-        squeezed = re.sub(r"(.)\1+", r"\1", token)
-        if len(token) < 3 or is_spanish(token) or token in _known_words() \
-                or expand(token) not in (token, squeezed) \
-                or (len(squeezed) > 1 and (is_spanish(squeezed) or squeezed in _known_words())):
-            return False
-        if not _MASH.search(_SPANISH_CLUSTERS.sub("", token)):
-            return False
-    return True
+    if any(_a_word(token) for token in tokens):
+        return False
+    mashed = [bool(_MASH.search(_SPANISH_CLUSTERS.sub("", t))) for t in tokens]
+    return all(mashed) or (any(mashed) and len(tokens) <= 3)
 
 
 # An owner saying the bot's figures are wrong: a summary, a total or a count, with a word for
@@ -819,3 +825,18 @@ _WRONG_NUMBER = re.compile(
 def wrong_number(folded: str) -> bool:
     """Whether the (folded) text says it was sent to the wrong number."""
     return bool(_WRONG_NUMBER.search(folded))
+
+
+# A customer asking what the business has on file for their visit: its number ("¿me pasás el
+# nro de orden?") or the address ("¿qué dirección tienen cargada?", "¿qué dirección les pasé?")
+_BOOKING_DETAILS = re.compile(
+    r"\b(?:numero|nro|num|n)\s+(?:de\s+)?(?:orden|trabajo|pedido|reclamo|visita|turno|ticket|caso|seguimiento)\b"
+    r"|\b(?:que|q|cual|cuál)\s+(?:es\s+la\s+)?direccion\s+(?:tienen|tenes|tienes|les\s+pase|te\s+pase|les\s+di|te\s+di"
+    r"|figura|quedo|anotaron|anotaste|cargaron|cargaste|agendaron|tienen\s+anotada|tienen\s+cargada)\b"
+    r"|\bdireccion\s+(?:tienen|tenes|quedo|figura)\s+(?:cargada|anotada|agendada)\b")
+ADDRESS_ON_FILE = re.compile(r"\bdireccion\b")
+
+
+def asks_booking_details(text: str) -> bool:
+    """Whether a customer's (folded) words ask for their visit's number or the address on file."""
+    return bool(_BOOKING_DETAILS.search(text))

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from itertools import pairwise
 
 from nlu.extract.clauses import clause, told_in_past
-from nlu.extract.dates import find_dates, local_today
+from nlu.extract.dates import NEXT_WEEK, find_dates, local_today
 from nlu.extract.times import afternoon_hour, find_times, find_windows
 
 _ALT = re.compile(r"\b(?:en\s+vez\s+de(?:l)?|en\s+lugar\s+de(?:l)?)(?:\s+(?:a|por|para)\s+la)?\s*$")
@@ -266,6 +266,24 @@ def either_day(text: str, now: datetime, tz: str | None = None) -> list[date]:
         if first[2] != second[2] and _OR_BETWEEN.fullmatch(text, first[1], second[0]) \
                 and not (_negated(text, *first[:2]) or _negated(text, *second[:2])):
             return [first[2], second[2]]
+    return []
+
+
+_THIS_WEEK = re.compile(r"\b(?:esta|en\s+la)\s+semana\b(?!\s+(?:que\s+viene|proxima|entrante|pasada))")
+
+
+def week_asked(text: str, now: datetime, tz: str | None = None) -> list[date]:
+    """The days of a week asked for without a day ("la semana que viene", "esta semana cuando
+    puedan"), Monday to Saturday (this week's from today), or [] — a week is any of its days,
+    not its Monday."""
+    today = local_today(now, tz)
+    if find_dates(text, today):
+        return []
+    if NEXT_WEEK.search(text):
+        monday = today + timedelta(days=7 - today.weekday())
+        return [monday + timedelta(days=n) for n in range(6)]
+    if _THIS_WEEK.search(text) and today.weekday() < 5:
+        return [today + timedelta(days=n) for n in range(6 - today.weekday())]
     return []
 
 

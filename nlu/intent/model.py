@@ -39,7 +39,7 @@ from nlu.schema import intents_for
 log = logging.getLogger("campotech.nlu.intent")
 
 MODEL_DIR = Path(__file__).resolve().parents[2] / "var" / "nlu"
-VERSION = 33  # bump when `features`, the normalization under it or `CONFIG` change: old models are retrained
+VERSION = 34  # bump when `features`, the normalization under it or `CONFIG` change: old models are retrained
 
 
 @dataclass(frozen=True)
@@ -201,10 +201,12 @@ class Config:
     char_weight: float = 1.0
     word_weight: float = 1.0
     class_weight: str | None = None
-    # A third block beside the two: "words13" (word 1-3 n-grams seen at least twice) or
-    # "chars36" (plain character 3-6 n-grams, across word boundaries); None for none.
-    extra_block: str | None = None
-    extra_weight: float = 1.0
+    # A third block beside the two: "words13" (word 1-3 n-grams seen at least twice),
+    # "chars36" (plain character 3-6 n-grams, across word boundaries), "negation" (the words
+    # under a "no"/"sin"/"ni", marked: `negated_words`); None for none. Negation at half weight:
+    # family cross-validation 0.9093 → 0.9111 written (0.9107 at full weight).
+    extra_block: str | None = "negation"
+    extra_weight: float = 0.5
     # "logreg" (multinomial logistic regression, C=c), "svm" (one-vs-rest linear SVM, C=c),
     # "sgd" (averaged SGD with the modified Huber loss, alpha=alpha), "logreg+nb" (the logistic
     # regression's scores plus nb_weight times a multinomial naive Bayes's log-likelihoods over
@@ -242,10 +244,39 @@ def _vectorizer(config: Config = CONFIG) -> FeatureUnion:
         blocks.append(("extra", TfidfVectorizer(analyzer="char", ngram_range=(3, 6), min_df=2,
                                                 sublinear_tf=True, max_features=120_000,
                                                 dtype=np.float32)))
+    elif config.extra_block == "negation":
+        blocks.append(("extra", TfidfVectorizer(analyzer=negated_words, sublinear_tf=True,
+                                                dtype=np.float32)))
     elif config.extra_block is not None:
         raise ValueError(f"unknown extra block {config.extra_block!r}")
     weights = {"chars": config.char_weight, "words": config.word_weight, "extra": config.extra_weight}
     return FeatureUnion(blocks, transformer_weights={name: weights[name] for name, _ in blocks})
+
+
+_NEGATORS = frozenset({"no", "sin", "ni", "nunca", "tampoco", "jamas"})
+_SCOPE_END = re.compile(r"[,.;:!?]$")
+
+
+def negated_words(doc: str) -> list[str]:
+    """The words said under a negation, marked: "no necesito la factura" gives `no:necesito`,
+    `no:la`, `no:factura`. A plain n-gram sees "factura" in "no necesito factura" as it sees it in
+    "mandame la factura"; these let the model learn what a refusal or a "no hace falta" looks
+    like for every intent at once. The scope is the next three words, cut at punctuation; the
+    marker words (`zz…`) are never in it."""
+    marked: list[str] = []
+    left = 0
+    for word in doc.split():
+        if word.startswith("zz"):
+            break
+        bare = word.strip(",.;:!?¿¡\"'()")
+        if left and bare and bare not in _NEGATORS:
+            marked.append(f"no:{bare}")
+            left -= 1
+        if bare in _NEGATORS:
+            left = 3
+        if _SCOPE_END.search(word):
+            left = 0
+    return marked
 
 
 class _LogRegNB:

@@ -45,7 +45,7 @@ from core.models import (
     User,
 )
 from core.phones import wa_id_for
-from flows import owner
+from flows import owner, owner_reminder
 from flows.turn import Turn
 from nlu.extract.message_kinds import asks_about_team
 from nlu.extract.text import fold_aligned
@@ -96,6 +96,9 @@ _SPELLED = {
     "pa": "para", "p": "para", "c": "con", "tmp": "tampoco", "nd": "nada", "sta": "está",
 }
 _WORD = re.compile(r"[^\W\d_]+")
+# the person named before the verb, as the last clause before it: "a la señora de Medina (de
+# mañana) decile …", "che, al de Gorriti avisale …"
+_WHO_AHEAD = re.compile(r"(?:^|[,.;:\n]\s*|\bche\s+)(?:a|al|para)\s+(?P<who>[^,.;:\n]+?)\s*,?\s*$")
 
 
 @dataclass(frozen=True)
@@ -123,7 +126,12 @@ def parse(text: str) -> Ask | None:
         # person is the one they name
         return Ask("", before, question, named_inside=True)
     who = ""
+    ahead = _WHO_AHEAD.search(folded[:verb.start()])
     to = re.match(r"\s+a\s+", rest)
+    if ahead and not to:
+        # "a la señora de Medina de mañana decile q …": the person said before the verb
+        return Ask(ahead.group("who").strip(), _LEADING_THAT.sub("", text[start:].strip(), count=1)
+                   .strip(" \n"), question)
     if to:
         cut = _CONNECTOR.search(rest, to.end())
         end = cut.start() if cut else len(rest)
@@ -179,6 +187,8 @@ def handle(turn: Turn) -> list[Reply] | None:
     if isinstance(target, list):  # a question back: who, or which of them
         return target
     if not _WORD.search(ask.words):
+        if turn.role is ConversationRole.OWNER and (reminded := owner_reminder.visits(turn)) is not None:
+            return reminded  # "recordale a Jorge lo de mañana": the visit's reminder, not words
         turn.save(**{PENDING: _key(target), f"{PENDING}_at": turn.now.isoformat()})
         return [Text(texts.render("relay_what", name=_first(target)))]
     body = _written(ask.words, turn, target, question=ask.question)
@@ -217,8 +227,16 @@ def _technician_asks(turn: Turn) -> list[Reply] | None:
         named = [job for job in found if names_job(job, f"{ask.who} {ask.words}")]
         found = named or [job for job in found
                           if job.status in (JobStatus.ON_SITE, JobStatus.EN_ROUTE)]
+        if len(found) != 1 and not named and (peer := _last_peer(turn)) is not None:
+            # "decile q suele estar al lado del medidor": to the customer he was just talking with
+            return _send(turn, peer, _written(ask.words, turn, peer), question=False)
         if len(found) != 1:
             return None
+    if ask.question and not any(names_job(job, f"{ask.who} {ask.words}") for job in found):
+        from flows.technician import details_shown  # it imports this module
+
+        if (just := details_shown(turn)) is not None:
+            found = [just]  # "preguntale a la señora si…" right after her visit's card
     customer = found[0].customer if found else None
     if customer is None:
         return None

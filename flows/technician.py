@@ -68,8 +68,10 @@ from core.models import (
     Job,
     JobEvent,
     Role,
+    Urgency,
 )
 from flows import owner_prices, staff_questions, technician_absent
+from flows.booking_job import address_id_for, summary_address
 from flows.buttons import DoneTap, JobActionTap
 from flows.engine import FlowSpec
 from flows.job_lookup import candidate_jobs, local_date, names_job
@@ -255,6 +257,11 @@ def aside(turn: Turn) -> list[Reply] | None:
             and len(door := [job for job in turn.open_jobs if _just_arrived(turn, job)]) == 1:
         # "estoy abajo, no me abren" after his arrival was marked: the customer is told to open
         return technician_absent.at_the_door(turn, door[0], turn.text or "")
+    if _DONE_NOW.search(said) and _AMOUNT_LATER.search(said) \
+            and (done := _done_without_amount(turn)) is not None:
+        # "listo lo de Sosa, el monto te lo paso a la noche": done, the amount to come; nothing
+        # is billed on a guess and the visit waits for it
+        return done
     if _STILL_WORKING.search(said) and not _DONE_NOW.search(said) \
             and (working := [job for job in turn.open_jobs if job.status is S.ON_SITE]):
         # "ya casi termino, estoy probando q no pierda": how it goes, not a close nor a miss
@@ -277,7 +284,8 @@ def aside(turn: Turn) -> list[Reply] | None:
         return staff_questions.forward(turn, request=True)
     if (listed := owner_prices.price_asked(turn)) is not None:
         return listed  # "¿cuánto tenemos el cambio de sifón en la lista?": the list says
-    if staff_questions.is_question(turn.text or "") and _ASKS_DETAILS.search(said) \
+    if staff_questions.is_question(turn.text or "") \
+            and (_ASKS_DETAILS.search(said) or _ASKS_URGENCY.search(said)) \
             and (details := _job_details(turn)) is not None:
         # "llegué a San Martín 2150 y es una gomería, ¿me pasás bien la dirección?": the visit's
         # address and phone, asked whatever else the words look like (never an arrival marked)
@@ -297,6 +305,67 @@ def aside(turn: Turn) -> list[Reply] | None:
         # its own nor the agenda read back
         return staff_questions.forward(turn)
     return None
+
+
+# "es 2510 no 2150", "no es al 2150, es al 2510": the right street number of a visit, as the
+# technician found it out (the customer swapped the digits)
+_RIGHT_NUMBER = re.compile(
+    r"\bes\s+(?:(?:al|el)\s+)?(?P<right>\d{1,5})\s*,?\s*no\s+(?:(?:al|el)\s+)?(?P<wrong>\d{1,5})\b"
+    r"|\bno\s+es\s+(?:(?:al|el)\s+)?(?P<wrong2>\d{1,5})\s*,?\s*(?:es|sino)\s+(?:(?:al|el)\s+)?(?P<right2>\d{1,5})\b")
+
+
+def corrected_address(turn: Turn) -> list[Reply]:
+    """A visit's street number put right by its technician ("la llamé, es 2510 no 2150"): the
+    visit goes to the right number and he hears it; [] when the words correct no visit of his
+    (the wrong number must be one of his open visits', and only one)."""
+    if turn.user is None or turn.user.role is not Role.TECHNICIAN or turn.tap is not None:
+        return []
+    found = _RIGHT_NUMBER.search(folded(turn.text or ""))
+    if found is None:
+        return []
+    right = found.group("right") or found.group("right2")
+    wrong = found.group("wrong") or found.group("wrong2")
+    fitting = [job for job in turn.open_jobs if job.address is not None and job.customer is not None
+               and job.address.number == wrong and job.status in (S.SCHEDULED, S.EN_ROUTE, S.ON_SITE)]
+    if right == wrong or len(fitting) != 1:
+        return []
+    job = fitting[0]
+    said = {"street": job.address.street, "number": right, "unit": job.address.unit,
+            "locality": job.address.locality}
+    try:
+        with turn.session.begin_nested():
+            address_id = address_id_for(turn.session, job.customer, said, actor=turn.actor)
+            jobs.move_to_address(turn.session, job.id, address_id, turn.actor)
+    except DomainError as exc:
+        return [Text(texts.render("tech_error", reason=str(exc).rstrip(".")))]
+    turn.session.refresh(job)
+    return [Text(texts.render("tech_address_fixed", number=job.number, address=summary_address(said),
+                              customer=first_name(job.customer.name) or THE_CUSTOMER))]
+
+
+# the amount said to come later: "el monto te lo paso a la noche", "después te digo cuánto"
+_AMOUNT_LATER = re.compile(
+    r"\b(?:monto|precio|total|importe|cuanto|numero|cifra)\b.{0,40}\b(?:te\s+lo|te\s+la|lo|la)\s+(?:paso|mando|digo|confirmo)"
+    r"|\b(?:despues|mas\s+tarde|a\s+la\s+noche|luego|manana|en\s+un\s+rato)\s+te\s+(?:paso|mando|digo|confirmo)\s+(?:el\s+)?"
+    r"(?:monto|precio|total|importe|cuanto|numero)"
+    r"|\btengo\s+(?:que|q)\s+(?:ver|sacar|calcular)\s+cuanto\b")
+
+
+def _done_without_amount(turn: Turn) -> list[Reply] | None:
+    """The visit the technician finished but cannot price yet: a note on it, and he hears how
+    to close it once he has the amount; None when no one visit fits."""
+    found = candidate_jobs(turn.session, turn.user.id, turn.text, turn.today)
+    named = [job for job in found if names_job(job, turn.text)]
+    fitting = [job for job in (named or found) if job.status in (S.ON_SITE, S.EN_ROUTE)] \
+        or [job for job in named if job.status is S.SCHEDULED]
+    if len(fitting) != 1:
+        return None
+    job = fitting[0]
+    jobs.add_note(turn.session, job.id, f"Terminado; el monto lo pasa después: {turn.text}"[:1000],
+                  turn.actor, data={"by": "technician", "amount_pending": True})
+    customer = (job.customer.name if job.customer else None) or THE_CUSTOMER
+    return [Text(texts.render("tech_amount_later", number=job.number, customer=customer,
+                              surname=customer.split()[-1]))]
 
 
 def _request_passed(turn: Turn, replies: list[Reply] | None) -> list[Reply] | None:
@@ -369,12 +438,19 @@ def _agenda(turn: Turn, day: date | None, last: date | None = None,
 # A technician asking for a job's contact or place: the phone, the address, how to get there
 _ASKS_DETAILS = re.compile(
     r"\b(?:telefono|tel|cel|celu|celular|numero|whatsapp|wsp|direccion|dire|domicilio|ubicacion"
-    r"|donde\s+(?:queda|es|era|vive|quedaba)|como\s+llego|que\s+piso|que\s+depto"
+    r"|donde\s+(?:queda|es|era|vive|quedaba)|como\s+llego|que\s+piso|que\s+depto|(?:que|q)\s+altura|altura"
     # when, of a visit named: "¿a q hora es lo de Benítez?", "¿cuándo tengo lo de Ruiz?"
     r"|(?:a\s+(?:que|q)\s+hora|cuando)\s+(?:es|era|tengo|voy|paso|vamos|hay\s+que\s+ir))\b")
 _THE_CUSTOMER = re.compile(r"\b(?:del?\s+(?:la\s+|el\s+)?(?:cliente|clienta|senora|senor|duen[oa]|casa"
                            r"|trabajo|visita))\b")
 DETAILS_MAX = 3
+# "¿es urgente el nuevo?", "¿lo puedo hacer cuando termine acá?": how pressing a visit is, which
+# the visit itself says (the office need not be asked)
+_ASKS_URGENCY = re.compile(
+    r"\b(?:es\s+(?:muy\s+|tan\s+)?urgente|es\s+(?:una\s+)?(?:urgencia|emergencia)|(?:corre|hay|tiene)\s+(?:prisa|apuro)"
+    r"|es\s+para\s+ya|lo\s+puedo\s+(?:hacer|dejar|pasar)\s+(?:para\s+)?(?:cuando|despues|mas\s+tarde|luego))\b")
+URGENCY_WORDS = {Urgency.EMERGENCY: "sí, es una emergencia 🚨", Urgency.URGENT: "sí, es urgente ⚡",
+                 Urgency.NORMAL: "no, es una visita normal"}
 
 
 def _job_details(turn: Turn) -> list[Reply] | None:
@@ -382,7 +458,8 @@ def _job_details(turn: Turn) -> list[Reply] | None:
     up to three); None when the message asks no such thing or no job of theirs fits."""
     said = es_ar.folded(turn.text or "")
     newest = _NEW_ONE.search(said)
-    if not _ASKS_DETAILS.search(said) and not newest:
+    urgency = bool(_ASKS_URGENCY.search(said))
+    if not _ASKS_DETAILS.search(said) and not newest and not urgency:
         return None
     found = candidate_jobs(turn.session, turn.user.id, turn.text, turn.today)
     named = [job for job in found if names_job(job, turn.text)]
@@ -393,6 +470,8 @@ def _job_details(turn: Turn) -> list[Reply] | None:
         named = [listed[nth]] if nth is not None else []
     # a job named, or "del cliente" with their jobs at hand; "el teléfono de la ART" is a
     # question for the office
+    if not named and (just := details_shown(turn)) is not None:
+        named = [just]  # "¿y q altura?" right after that visit's card
     shown = named or (found if _THE_CUSTOMER.search(said) else [])
     if not shown and len(current := [job for job in found if job.status in (S.EN_ROUTE, S.ON_SITE)]) == 1:
         shown = current  # "¿me pasás bien la dirección?" on the way there: the visit at hand
@@ -409,8 +488,24 @@ def _job_details(turn: Turn) -> list[Reply] | None:
             "when": es_ar.visit_phrase(es_ar.aware(start).astimezone(turn.zone), None, turn.today)
             if start is not None else None,
             "address": _address(job), "maps": _map(turn, job),
+            "urgency": URGENCY_WORDS.get(job.urgency, URGENCY_WORDS[Urgency.NORMAL]) if urgency else None,
         })
+    if len(shown) == 1:
+        turn.save(**{DETAILS_SHOWN: {"id": shown[0].id, "at": turn.now.isoformat()}})
     return [Text(texts.render("tech_job_contact", jobs=cards))]
+
+
+DETAILS_SHOWN = "details_shown"  # the technician's slot: the visit whose card he got last
+DETAILS_SHOWN_FOR = timedelta(minutes=30)
+
+
+def details_shown(turn: Turn) -> Job | None:
+    """The visit whose card the technician got lately ("¿a qué hora es lo de Ramírez?"): what
+    "¿y qué altura?" or "preguntale a la señora…" right after it are about."""
+    shown = turn.slots.get(DETAILS_SHOWN)
+    if not shown or turn.now - datetime.fromisoformat(shown["at"]) > DETAILS_SHOWN_FOR:
+        return None
+    return own_job(turn, shown["id"])
 
 
 # the visit just given to him: "tengo uno nuevo", "el trabajo nuevo que me pasaron"
@@ -461,11 +556,14 @@ def _act_on_text(turn: Turn, action: str) -> list[Reply]:
     found = candidate_jobs(turn.session, turn.user.id, text, turn.today)
     fitting = [job for job in found if job.status in fits]
     moving = [job for job in found if job.status is S.EN_ROUTE]
-    if action == "on_the_way" and len(moving) == 1 and _eta(result.eta_minutes) \
+    said_eta, said_at = _eta(result.eta_minutes), None
+    if action == "on_the_way" and said_eta is None:
+        said_eta, said_at = _eta_at_clock(turn, result.time)
+    if action == "on_the_way" and len(moving) == 1 and said_eta \
             and not any(names_job(job, text) for job in fitting):
         # "hay un quilombo en juan b justo, decile q llego en 40" on the way: the new arrival
         # time for the customer waiting, not "it is already on its way"
-        return _later(turn, moving[0], _eta(result.eta_minutes))
+        return _later(turn, moving[0], said_eta, at=said_at)
     if not fitting:
         if action == "arrived" and len(found) == 1 and _just_arrived(turn, found[0]):
             # "avisale que ya estoy en la puerta": he waits at the door, the customer hears it
@@ -500,7 +598,7 @@ def _act_on_text(turn: Turn, action: str) -> list[Reply]:
         if not ahead and not (unsure and local_date(job.scheduled_start, turn.zone) != turn.today):
             return _act(turn, action, job, text=text, result=result, eta=eta)
     return TECH_PICK.start(turn, action=action, text=text, eta=eta, amount=result.amount,
-                           date=result.date, reason=result.description,
+                           date=result.date, time=result.time, reason=result.description,
                            candidates=[job.id for job in fitting])
 
 
@@ -666,7 +764,7 @@ def _act_on_pick(turn: Turn) -> list[Reply]:
     if job.status not in ACTIONS[s["action"]][0]:
         return [wrong_state(job)]
     result = Extraction(intent="other", amount=s.get("amount"), date=s.get("date"),
-                        description=s.get("reason"))
+                        time=s.get("time"), description=s.get("reason"))
     return _act(turn, s["action"], job, text=s.get("text") or "", result=result,
                 eta=_eta(s.get("eta")))
 
@@ -737,7 +835,10 @@ def _act(turn: Turn, action: str, job: Job, *, text: str, result: Extraction | N
     try:
         with turn.session.begin_nested():  # a refusal half-way leaves nothing behind
             if action == "on_the_way":
-                return _on_the_way(turn, job, eta) + still_waiting(turn, job)
+                at = None
+                if eta is None and result is not None:
+                    eta, at = _eta_at_clock(turn, result.time)  # "llego tipo 17"
+                return _on_the_way(turn, job, eta, at) + still_waiting(turn, job)
             if action == "arrived":
                 return _arrived(turn, job) + still_waiting(turn, job)
             if action == "done":
@@ -749,13 +850,29 @@ def _act(turn: Turn, action: str, job: Job, *, text: str, result: Extraction | N
 
 # ---- on the way, arrived -------------------------------------------------------------------
 
-def _on_the_way(turn: Turn, job: Job, eta: int | None) -> list[Reply]:
+def _eta_at_clock(turn: Turn, said: str | None) -> tuple[int | None, str | None]:
+    """An arrival said as the hour ("llego tipo 17", "a las 5 estoy"): the minutes until then
+    today and the hour as said ("17", "17:30"), or (None, None). An hour already past in the
+    morning's numbers is the afternoon's ("tipo 5" at 14:00 is 17:00)."""
+    if not said:
+        return None, None
+    now = turn.now.astimezone(turn.zone)
+    target = datetime.combine(turn.today, time.fromisoformat(said), tzinfo=turn.zone)
+    if target <= now and target.hour < 12:
+        target += timedelta(hours=12)
+    minutes = round((target - now).total_seconds() / 60)
+    if not 0 < minutes <= MAX_ETA:
+        return None, None
+    return minutes, clock(target)
+
+
+def _on_the_way(turn: Turn, job: Job, eta: int | None, at: str | None = None) -> list[Reply]:
     jobs.transition(turn.session, job.id, S.EN_ROUTE, turn.actor, eta_minutes=eta)
     url = _tracking_link(turn, job)
-    notified = tell_customer(turn, job, "customer_tech_on_the_way", eta=eta, url=url)
+    notified = tell_customer(turn, job, "customer_tech_on_the_way", eta=eta, at=at, url=url)
     customer = first_name(job.customer.name if job.customer else None) or THE_CUSTOMER
-    return [Text(texts.render("tech_on_the_way", customer=customer, eta=eta, number=job.number,
-                              notified=notified))]
+    return [Text(texts.render("tech_on_the_way", customer=customer, eta=eta, at=at,
+                              number=job.number, notified=notified))]
 
 
 def _tracking_link(turn: Turn, job: Job) -> str:
@@ -763,7 +880,7 @@ def _tracking_link(turn: Turn, job: Job) -> str:
     return tracking_url(turn.settings, tracking_token(turn.settings, job.org_id, job.id, now=turn.now))
 
 
-def _later(turn: Turn, job: Job, eta: int) -> list[Reply]:
+def _later(turn: Turn, job: Job, eta: int, at: str | None = None) -> list[Reply]:
     """A new arrival time for a visit already on its way, told to the customer."""
     before = job.eta_at
     try:
@@ -772,9 +889,11 @@ def _later(turn: Turn, job: Job, eta: int) -> list[Reply]:
         return [Text(texts.render("tech_error", reason=str(exc).rstrip(".")))]
     url = _tracking_link(turn, job)
     later = before is None or es_ar.aware(job.eta_at) > es_ar.aware(before)
-    notified = tell_customer(turn, job, "customer_tech_eta_changed", eta=eta, url=url, later=later)
+    notified = tell_customer(turn, job, "customer_tech_eta_changed", eta=eta, at=at, url=url,
+                             later=later)
     customer = first_name(job.customer.name if job.customer else None) or THE_CUSTOMER
-    return [Text(texts.render("tech_eta_changed", customer=customer, eta=eta, number=job.number,
+    return [Text(texts.render("tech_eta_changed", customer=customer, eta=eta, at=at,
+                              number=job.number,
                               notified=notified))]
 
 

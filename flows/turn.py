@@ -39,7 +39,9 @@ from flows.buttons import CallbackData
 from nlu.intent.model import Context
 from nlu.schema import Extraction
 
-Notify = Callable[[str, Reply], None]  # (someone else's wa_id, a reply for them)
+# (someone else's wa_id, a reply for them); `key=` (optional) files it under that outbox key
+# instead of the burst's, so what is sent elsewhere under it too (a visit's reminder) goes once
+Notify = Callable[..., None]
 
 
 
@@ -57,7 +59,7 @@ ASKED = {
 INBOX_ROLES = (Role.OWNER, Role.ADMIN, Role.DISPATCHER)
 
 
-def _nobody(wa_id: str, reply: Reply) -> None:
+def _nobody(wa_id: str, reply: Reply, key: str | None = None) -> None:
     return None
 
 

@@ -252,16 +252,17 @@ def _process_locked(
         else:
             replies = engine.handle_burst(
                 session, conversation, burst, settings,
-                notify=lambda wa_id, reply: notices.append((wa_id, reply)),
+                notify=lambda wa_id, reply, key=None: notices.append((wa_id, reply, key)),
             )
         # The burst's key was looked for above (`already`): none of these is stored yet.
         reply_ids = queue_replies(session, conversation, replies, key=f"burst:{burst_id}", fresh=True)
         # Messages the flows send to someone else (the customer when a technician is on the way,
         # the owner on an emergency), under the same burst key: a retry never sends them twice.
-        for n, (wa_id, reply) in enumerate(notices):
+        for n, (wa_id, reply, key) in enumerate(notices):
             target = conversation_with(session, wa_id)
-            reply_ids += queue_replies(session, target, [reply], key=f"burst:{burst_id}:notice:{n}",
-                                       fresh=True)
+            # a notice with its own key (a visit's reminder) is looked for under it first
+            reply_ids += queue_replies(session, target, [reply],
+                                       key=key or f"burst:{burst_id}:notice:{n}", fresh=key is None)
         log.info(
             "burst answered",
             extra={"burst": burst_id, "messages": len(ids), "replies": len(reply_ids),

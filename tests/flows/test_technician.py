@@ -303,6 +303,29 @@ def test_on_the_way_to_one_job_moves_it_and_tells_the_customer(shop):
     assert "/t/" in message.body
 
 
+def test_an_arrival_said_as_the_hour_is_told_as_that_hour(shop):
+    # "llego tipo 17" is five o'clock, not 17 minutes (before: "llega en unos 17 minutos")
+    garcia = shop.job("garcia", NOW)
+
+    body = _only_text(shop.say("ya salí para lo de García, llego tipo 11"))
+
+    assert body == "Listo, le aviso a Marta que llegás tipo 11 hs 🚐"
+    job = shop.get(garcia)
+    assert job.status == JobStatus.EN_ROUTE
+    with shop.db.org_session(shop.org_id) as s:
+        event = s.scalars(select(JobEvent).where(JobEvent.job_id == garcia)
+                          .order_by(JobEvent.id.desc())).first()
+        assert event.data == {"eta_minutes": 60}
+    [(wa_id, message)] = shop.sent
+    assert message.body.startswith("¡Hola, Marta! 👋 Carlos va en camino, llega tipo 11 hs.")
+    # on the way already, a later hour is the new arrival time
+    shop.sent.clear()
+    body = _only_text(shop.say("decile q al final llego tipo 11 y media, hay mucho transito"))
+    assert body == "Listo, le aviso a Marta que llegás tipo 11:30 hs 🚐"
+    [(wa_id, message)] = shop.sent
+    assert wa_id == MARTA_WA and "llega tipo 11:30 hs" in message.body and "demorado" in message.body
+
+
 def test_two_open_jobs_ask_which_then_the_tapped_row_acts(shop):
     garcia = shop.job("garcia", TODAY_NOON)
     ruiz = shop.job("ruiz", TODAY_15)

@@ -54,6 +54,9 @@ def invoice_replies(turn: Turn) -> list[Reply]:
     if customer is not None and (name := for_name(turn.text)) \
             and es_ar.folded(name) != es_ar.folded(customer.name):
         return _in_another_name(turn, name, invoice)
+    if invoice is not None and invoice.status is not InvoiceStatus.PENDING \
+            and wants_it_redone(turn.text):
+        return _redone(turn, invoice)
     if invoice is None:
         return [Text(texts.render("cust_invoice_none"))]
     context = invoice_context(turn, invoice)
@@ -99,6 +102,44 @@ def _in_another_name(turn: Turn, name: str, invoice: Invoice | None) -> list[Rep
         else conversation_link(turn.settings, c.id)))
     return [Text(texts.render("cust_invoice_name", name=name, issued=invoice is not None,
                               told=bool(told)))]
+
+
+# "la factura tiene mal el CUIT", "salió a nombre mío pero la necesito a nombre de mi marido",
+# "no tiene el descuento que arreglamos, corríjanla", "¿me la pueden rehacer?": an invoice issued
+# is changed only by cancelling it (a credit note) and issuing another, which a person does
+_REDO = re.compile(
+    r"\b(?:rehac\w*|rehag\w*|corregi\w*|corrij\w*|correccion|anul\w*|modific\w*|"
+    r"(?:cambi|hac|emiti|mand)\w*\s+(?:otra|una\s+nueva|de\s+nuevo\s+la)\s+(?:factura|fc)\b|"
+    r"cambia(?:r|rla|la|rme\s+la|me\s+la)\b)"
+    r"|\b(?:mal|equivocad\w*|incorrect\w*|erroneo\w*|errores?|no\s+(?:es|coincide|corresponde))\s+"
+    r"(?:el\s+|la\s+|los\s+|las\s+)?(?:cuit|cuil|dni|nombre|razon\s+social|direccion|domicilio|importe|monto|"
+    r"total|precio|concepto|detalle|condicion)"
+    r"|\b(?:cuit|cuil|dni|nombre|razon\s+social|direccion|domicilio|importe|monto|total|concepto)\s+"
+    r"(?:esta\s+|estan\s+|vino\s+|salio\s+)?(?:mal|equivocad\w*|incorrect\w*)\b"
+    r"|\b(?:salio|esta|figura|vino|viene|la\s+hicieron|la\s+hiciste)\s+a\s+nombre\s+(?:de|mio|mia)\b.*\b(?:pero|y)\b"
+    r"|\ba\s+nombre\s+de\s+(?:mi|su)\s+(?:marido|esposa|mujer|esposo|pareja|hij[oa]|mama|madre|papa|padre|"
+    r"viejo|vieja|suegr[oa]|herman[oa]|soci[oa]|jefe|inquilin[oa]|duen[oa]|consorcio)\b"
+    r"|\bno\s+(?:tiene|figura|aparece|esta)\s+(?:el|la)\s+(?:descuento|bonificacion|rebaja)\b")
+
+
+def wants_it_redone(text: str | None) -> bool:
+    """Whether the customer asks to change an invoice already issued (its name, CUIT, amount or
+    detail), rather than to get it again."""
+    return bool(_REDO.search(es_ar.folded(text or "")))
+
+
+def _redone(turn: Turn, invoice: Invoice) -> list[Reply]:
+    """An issued invoice to change: a person redoes it (credit note and a new one), told with
+    the customer's own words and where to do it; the customer hears so, never the same PDF."""
+    job = turn.session.get(Job, invoice.job_id) if invoice.job_id else None
+    who, phone = turn.writer
+    context = invoice_context(turn, invoice)
+    told = turn.tell_staff(texts.render(
+        "staff_invoice_redo", who=who, phone=phone, label=context["label"],
+        number=job.number if job is not None else None,
+        text=es_ar.shortened(" ".join(turn.text.split()), QUOTE),
+        link=invoice_link(turn.settings, invoice.id)))
+    return [Text(texts.render("cust_invoice_redo", told=bool(told), **context))]
 
 
 _FACTURA_A = re.compile(r"\bfactura\s+(?:tipo\s+)?[\"']?a\b[\"']?(?!\s+(?:nombre|mi|la|el|su|los|las|un|una|cuenta)\b)",
@@ -161,10 +202,16 @@ def save_cuit(turn: Turn, cuit: str) -> list[Reply]:
     if customer is None:
         return [Text(texts.render("cust_invoice_none"))]
     customers.set_cuit(turn.session, customer.id, cuit, actor=turn.actor)
-    for invoice_id in invoicing.resume_waiting_for_cuit(turn.session, customer.id, cuit,
-                                                        actor=turn.actor):
+    resumed = invoicing.resume_waiting_for_cuit(turn.session, customer.id, cuit, actor=turn.actor)
+    for invoice_id in resumed:
         invoicing.request_issue(turn.session, invoice_id)  # the Factura A that waited for it
     shown = f"{cuit[:2]}-{cuit[2:10]}-{cuit[10]}"
+    issued = latest_invoice(turn, customer.id) if not resumed else None
+    if issued is not None and issued.status is not InvoiceStatus.PENDING \
+            and wants_it_redone(turn.text):
+        # "la necesito a nombre de mi marido, CUIT 20-…": on file for the next ones, and the
+        # one issued goes to a person to redo
+        return [Text(texts.render("cust_cuit_saved", cuit=shown))] + _redone(turn, issued)
     return [Text(texts.render("cust_cuit_saved", cuit=shown))]
 
 

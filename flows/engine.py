@@ -58,6 +58,7 @@ from flows.context import org_context
 from flows.customer_job_change import tell_technician, visit
 from flows.customer_rating import FLOW_RATING
 from flows.turn import Notify, Turn, flow_active
+from flows.typed_answer import typed_tap
 from flows.understood import understood
 from nlu.extract import extract, first_names, says_danger, spoken
 from nlu.extract.message_kinds import (
@@ -151,7 +152,9 @@ def handle_burst(
     turn = Turn(session=session, conversation=conversation, org=org, now=now, settings=settings,
                 burst=Burst(burst.org_id, burst.conversation_id, burst.burst_id, tuple(items)),
                 text=text, tap=tap, command=_command(text, tap), user=user,
-                notify=notify or (lambda wa_id, reply: None))
+                notify=notify or (lambda wa_id, reply, key=None: None))
+    if turn.role in (OWNER, TECHNICIAN) and (typed := typed_tap(turn, [i.message_id for i in items])):
+        turn.tap = typed  # "si dale" to "¿Paso igual…?" [Sí, pasarla igual] [No, dejarla]
     if not text and not tap and (answer := photos.without_words(turn)) is not None:
         return replies + answer  # media, contact cards, what we cannot read (flows/photos.py)
     if not parts:
@@ -165,6 +168,12 @@ def handle_burst(
         turn.result = extract(text, conversation.role.value, now, context, settings,
                               turn.context)
     replies[:0] = _expire(turn)
+    if conversation.role is TECHNICIAN and (fixed := _address_put_right(turn)):
+        # "la llamé, es 2510 no 2150" (and "estoy a 10 min"): the visit's number is put right,
+        # and whatever else the burst says about the visit is still acted on
+        rest = _route(turn, parts) if turn.intent in ("tech_on_the_way", "tech_arrived",
+                                                      "tech_job_done", "tech_cannot_complete") else []
+        return replies + fixed + rest
     answer = _each_question(turn, items, context) or _route(turn, parts)
     if handover.handed_over(conversation):  # whatever the way: asked, misses, no slot, moving
         handover.tell_staff(turn)
@@ -275,10 +284,32 @@ def _when_closed(turn: Turn, answer: list[Reply]) -> list[Reply]:
             for reply in answer]
 
 
+# "¿sos un bot?", "¿esto es automático?", "¿me atiende una persona o una máquina?"
+_ASKS_BOT = re.compile(
+    r"\b(?:bot|robot|chatbot|maquina|contestador\w*|respuesta\s+automatica|inteligencia\s+artificial"
+    r"|asistente\s+virtual)\b|\b(?:es|sos|esto\s+es)\s+(?:algo\s+)?automatico\b")
+# a person asked for outright: "quiero hablar con una persona", "pasame con alguien"
+_WANTS_PERSON = re.compile(
+    r"\b(?:quiero|necesito|prefiero|quisiera)\s+(?:hablar|que\s+me\s+atienda)\b|\bpasa(?:me)?\s+con\b"
+    r"|\bhablar\s+con\s+(?:una\s+persona|alguien|un\s+humano)\b")
+
+
+def _address_put_right(turn: Turn) -> list[Reply]:
+    from flows import technician  # it imports this module for FlowSpec
+
+    return technician.corrected_address(turn)
+
+
 def _route(turn: Turn, parts: list[str]) -> list[Reply]:
     """Steps 4 to 7: a global command, the clarifying question, the first flow, the fallbacks."""
     from flows.registry import FLOWS  # the flows import this module for FlowSpec
 
+    if turn.role is CUSTOMER and not turn.conversation.flow and turn.tap is None \
+            and turn.intent in ("human", "other", "greeting") and _ASKS_BOT.search(es_ar.folded(turn.text)) \
+            and not _WANTS_PERSON.search(es_ar.folded(turn.text)):
+        # "¿esto es un bot o me atiende alguien?": said plainly what answers, and a person one
+        # tap away — not a hand-over nobody asked for, which silences the bot for hours
+        return [menu(turn.conversation, texts.render("bot_disclosure", business=turn.org.name if turn.org else ""))]
     if turn.intent in GLOBALS and _answer_read_as_person(turn):
         # the booking's answer, as an address alone is read there
         turn.result = turn.result.model_copy(update={"intent": "new_job", "confidence": 1.0})
@@ -322,9 +353,11 @@ def _route(turn: Turn, parts: list[str]) -> list[Reply]:
     if turn.role is TECHNICIAN and (answer := technician.aside(turn)) is not None:
         return answer  # "ya casi termino", "¿puedo arrancar más tarde mañana?"
     if turn.role is OWNER:
-        from flows import owner, owner_days, owner_prices  # they import this module for FlowSpec
+        from flows import owner, owner_days, owner_free, owner_prices  # they import this module
 
         if (answer := owner_prices.handle(turn)) is not None:  # "subí el cambio de flexible a 15 lucas"
+            return answer
+        if (answer := owner_free.handle(turn)) is not None:  # "¿tenemos lugar mañana a la tarde?"
             return answer
         if (answer := owner_reminder.handle(turn)) is not None:  # "mandale un recordatorio amable"
             return answer

@@ -42,6 +42,9 @@ _WHAT_JOB = re.compile(
     # how it goes or when it is: "¿en qué anda lo de Paz?", "¿lo de Sosa para cuándo es?"
     r"|\ben\s+(?:que|q)\s+(?:anda|esta|quedo|va|vamos)\b|\bcomo\s+(?:va|viene|anda|sigue|quedo)\b"
     r"|\bcuando\s+(?:le\s+|les\s+)?(?:es|era|va|vamos|viene|vienen|toca)\b"
+    # whether it stands: "¿lo de Ferreyra sigue en pie?", "¿sigue o lo cancelaron?"
+    r"|\bsigue\s+(?:en\s+pie|firme|agendad\w*|vigente|confirmad\w*|o\s+(?:no|se|lo|la)\b)"
+    r"|\b(?:se|lo|la)\s+(?:cancel[oó]|cancelaron|suspendi\w+|bajaron)\b|\besta\s+confirmad\w*"
     # a follow-up with a name alone: "¿y lo de Fernández?", "el de Jorge"
     r"|^(?:y\s+)?(?:lo|la|el)\s+de\s+(?:la\s+|el\s+|don\s+|dona\s+)?[a-z]+(?:\s+[a-z]+)?\s*$")
 _OF = re.compile(r"\b(?:el|la|lo)\s+de\b")

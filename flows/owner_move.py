@@ -93,7 +93,7 @@ def handle(turn: Turn) -> list[Reply]:
         return [Buttons(body=body, buttons=(
             Button(MoveTap(job.id, start.isoformat()).encode(), MOVE_ANYWAY),
             Button(MoveTap(job.id).encode(), LEAVE_IT)))]
-    return _move(turn, job, start, end)
+    return _move(turn, job, start, end, anyway=bool(_ANYWAY.search(said)))
 
 
 def _tapped(turn: Turn, tap: MoveTap) -> list[Reply]:
@@ -105,13 +105,13 @@ def _tapped(turn: Turn, tap: MoveTap) -> list[Reply]:
     start = datetime.fromisoformat(tap.start)
     if start <= turn.now:
         return [Text(texts.render("owner_move_past", **owner_assign.line(turn, job)))]
-    return _move(turn, job, start, start + _length(job))
+    return _move(turn, job, start, start + _length(job), anyway=True)
 
 
-def _move(turn: Turn, job: Job, start: datetime, end: datetime) -> list[Reply]:
+def _move(turn: Turn, job: Job, start: datetime, end: datetime, *, anyway: bool = False) -> list[Reply]:
     try:
         with turn.session.begin_nested():
-            jobs.schedule(turn.session, job.id, start, end, turn.actor)
+            jobs.schedule(turn.session, job.id, start, end, turn.actor, overlap_accepted=anyway)
     except DomainError as exc:
         return [Text(texts.render("tech_error", reason=str(exc).rstrip(".")))]
     turn.session.refresh(job)

@@ -10,15 +10,19 @@ so instead."""
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 from decimal import Decimal
+
+from sqlalchemy import select
 
 from core import es_ar
 from core.billing.payments import payment_options
 from core.billing.reports import unpaid
+from core.jobs.reminders import reminder_key, reminder_text, visits_on
 from core.messaging import texts
 from core.messaging.outbox import customer_conversation
 from core.messaging.replies import Reply, Text
-from core.models import Customer
+from core.models import Customer, Message
 from flows.turn import Turn
 
 # "mandale un recordatorio", "mandales un recordatorio de pago", "recordale que tiene que pagar",
@@ -35,6 +39,8 @@ _NAME_AFTER = re.compile(r"\ba\s+(?P<who>(?:la\s+|el\s+|los\s+|don\s+|dona\s+|sr
 
 
 def handle(turn: Turn) -> list[Reply] | None:
+    if (answer := visits(turn)) is not None:
+        return answer
     said = turn.said
     asked = _REMIND.search(said)
     if asked is None:
@@ -88,3 +94,52 @@ def debtors_named(words: set[str], debtors) -> list:
 def listed(debtors) -> list[dict]:
     """Who owes what, as the owner's lists show it."""
     return [{"name": d.name, "balance": es_ar.pesos(d.balance)} for d in debtors[:10]]
+
+
+# ---- reminders of the visits of a day, sent now --------------------------------------------
+
+# "mandales ahora un recordatorio a los de mañana", "recordales a los clientes de mañana que
+# tienen visita", "mandá ya los recordatorios de mañana": the visits' reminder, now
+_VISIT_REMINDER = re.compile(r"\brecordatorios?\b|\brecorda(?:le|les|rle|rles)\b")
+_MONEY = re.compile(r"\b(?:pag\w*|deud\w*|deben?|plata|factur\w*|cobr\w*|saldo)\b")
+_STOP = re.compile(r"\b(?:no\s+(?:le|les)\s+(?:manden|mandes|mandemos|mandes)|mas\s+recordatorios|"
+                   r"dej\w+\s+de\s+mandar|volve\w*\s+a\s+mandar)\b")
+
+
+def visits(turn: Turn) -> list[Reply] | None:
+    """The reminders of a day's visits sent now, each once: the evening's run (and a second
+    ask) finds it sent under the same key and sends nothing."""
+    said = turn.said
+    if turn.conversation.flow or not _VISIT_REMINDER.search(said) or _MONEY.search(said) \
+            or _STOP.search(said) or not turn.result.date:
+        return None
+    try:
+        day = date.fromisoformat(turn.result.date)
+    except ValueError:
+        return None
+    if day < turn.today:
+        return None
+    jobs = visits_on(turn.session, day, turn.zone)
+    words = {w for m in _NAME_AFTER.finditer(said) for w in m.group("who").split()
+             if len(w) > 2 and w not in _NOT_NAMES}
+    named = [j for j in jobs if words & {w for w in es_ar.folded(j.customer.name or "").split() if len(w) > 2}]
+    jobs = named or jobs
+    lead = "hoy" if day == turn.today else "mañana" if day == turn.today + timedelta(days=1) else "el"
+    sent, before, skipped = [], [], []
+    for job in jobs:
+        line = {"name": job.customer.name or es_ar.readable_phone(job.customer.phone),
+                "at": es_ar.clock(es_ar.aware(job.scheduled_start).astimezone(turn.zone))}
+        if job.customer.marketing_opt_out:
+            skipped.append(line)
+            continue
+        key = reminder_key(job, day)
+        if turn.session.scalar(select(Message.id).where(Message.idempotency_key == f"{key}:0")):
+            before.append(line)
+            continue
+        conversation = customer_conversation(turn.session, job.customer)
+        if conversation is None:
+            continue
+        turn.notify(conversation.wa_id, Text(reminder_text(job, turn.zone, lead)), key=key)
+        sent.append(line)
+    return [Text(texts.render("owner_visit_reminders", day=es_ar.day_phrase(day, turn.today),
+                              sent=sent, before=before, skipped=skipped))]

@@ -14,10 +14,11 @@ from core.jobs.tracking import job_view, tracking_token, tracking_url
 from core.messaging import texts
 from core.messaging.replies import Reply, Text
 from core.models import ConversationRole, Job, JobStatus
+from core.models.people import address_line
 from flows import prices, staff_questions
 from flows.engine import FlowSpec
 from flows.turn import Turn
-from nlu.extract.message_kinds import asks_to_get_ready
+from nlu.extract.message_kinds import ADDRESS_ON_FILE, asks_booking_details, asks_to_get_ready
 
 
 def handle(turn: Turn) -> list[Reply]:
@@ -39,8 +40,18 @@ def handle(turn: Turn) -> list[Reply]:
     url = tracking_url(settings, tracking_token(settings, job.org_id, job.id, now=turn.now))
     # "¿dónde está el técnico?" before they set out: not yet on the way, said plainly
     not_yet = job.status in NOT_SET_OUT and _WHERE.search(es_ar.folded(turn.text or "")) is not None
+    # "¿qué dirección tienen cargada?": the address on file, to put right if anything is missing
+    said = es_ar.folded(turn.text or "")
+    address = _address_line(job) if asks_booking_details(said) and ADDRESS_ON_FILE.search(said) else None
     return [Text(texts.render("status_job", view=view, url=url, not_yet=not_yet,
-                              undated=job.scheduled_start is None))]
+                              undated=job.scheduled_start is None, address=address))]
+
+
+def _address_line(job: Job) -> str:
+    if job.address is not None:
+        return address_line(job.address.street, job.address.number, job.address.unit,
+                            job.address.locality)
+    return job.address_text or "ninguna todavía"
 
 
 # what asks about a visit booked: "tiene turno", "¿a qué hora va el plomero?", "¿sigue en pie?"

@@ -9,26 +9,21 @@ second run in the same hour (a retried job, two schedulers) queues nothing new.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
 from redis import Redis
 from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
 
 from core import es_ar
 from core.billing.report_texts import render_summary
 from core.billing.reports import daily_summary, due_summaries
 from core.db import Database
+from core.jobs.reminders import reminder_key, reminder_text, visits_on
 from core.logging import org_id_var
-from core.messaging import texts
 from core.messaging.outbox import customer_conversation, queue_replies
 from core.messaging.replies import Text
 from core.models import (
-    Customer,
     DeliveryStatus,
-    Job,
-    JobStatus,
     Message,
     Organization,
 )
@@ -39,7 +34,6 @@ from services.dispatch import Dispatcher
 log = logging.getLogger("campotech.bot.periodic")
 
 REMINDER_HOUR = 18  # org-local: the evening before the visit
-ADDRESS_MAX = 60
 
 
 def _aware(now: datetime) -> datetime:
@@ -120,15 +114,15 @@ def _remind_org(db: Database, org_id: int, now: datetime) -> tuple[int, list[int
             return 0, []
         zone = es_ar.zone(org.time_zone)
         tomorrow = now.astimezone(zone).date() + timedelta(days=1)
-        for job in _jobs_on(session, tomorrow, zone):
+        for job in visits_on(session, tomorrow, zone):
             if job.customer.marketing_opt_out:
                 # They told WhatsApp to stop our messages (user_preferences): no reminder.
                 log.info("reminder skipped: the customer opted out", extra={"job": job.number})
                 continue
-            key = f"reminder:{job.id}:{tomorrow.isoformat()}"
+            key = reminder_key(job, tomorrow)
             already = session.scalar(select(Message.id).where(Message.idempotency_key == f"{key}:0"))
             conversation = customer_conversation(session, job.customer)
-            [message_id] = queue_replies(session, conversation, [Text(_reminder_text(job, zone))],
+            [message_id] = queue_replies(session, conversation, [Text(reminder_text(job, zone))],
                                          key=key)
             new += already is None
             if session.get(Message, message_id).status is DeliveryStatus.QUEUED:
@@ -136,54 +130,3 @@ def _remind_org(db: Database, org_id: int, now: datetime) -> tuple[int, list[int
     if new:
         log.info("reminders queued", extra={"day": tomorrow.isoformat(), "reminders": new})
     return new, to_send
-
-
-def _jobs_on(session: Session, day: date, zone: ZoneInfo) -> list[Job]:
-    start = datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
-    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone).astimezone(UTC)
-    return list(session.scalars(
-        select(Job)
-        .join(Customer, Customer.id == Job.customer_id)
-        .options(joinedload(Job.customer), joinedload(Job.technician), joinedload(Job.address))
-        .where(Job.status == JobStatus.SCHEDULED, Customer.phone.is_not(None),
-               Job.scheduled_start >= start, Job.scheduled_start < end)
-        .order_by(Job.scheduled_start, Job.number)
-    ).unique())
-
-
-def _reminder_text(job: Job, zone: ZoneInfo) -> str:
-    return texts.render(
-        "reminder",
-        name=es_ar.first_name(job.customer.name),
-        when=_when(job, zone),
-        tech=es_ar.first_name(job.technician.name if job.technician else None),
-        address=_short_address(job),
-        number=job.number,
-    )
-
-
-def _at(moment: datetime) -> str:
-    """"las 9", "la 1", "las 14:30": es_ar.at_hour without its "a", for "entre las 9 y las 11"."""
-    return f"{'la' if moment.hour == 1 else 'las'} {es_ar.clock(moment)}"
-
-
-def _when(job: Job, zone: ZoneInfo) -> str:
-    """"jueves 27/11 entre las 9 y las 11" (the visit window, org-local)."""
-    start = job.scheduled_start.astimezone(zone)
-    day = es_ar.weekday_date(start.date())  # never "mañana": the text says that already
-    end = job.scheduled_end.astimezone(zone) if job.scheduled_end else None
-    if end is None or end <= start or end.date() != start.date():
-        return f"{day} {es_ar.at_hour(start)}"
-    return f"{day} entre {_at(start)} y {_at(end)}"
-
-
-def _short_address(job: Job) -> str | None:
-    """Street and number, without unit or locality: "Av. Corrientes 1234"."""
-    if job.address is not None:
-        text = f"{job.address.street} {job.address.number or ''}".strip()
-    else:
-        text = (job.address_text or "").split(",")[0].strip()
-    text = " ".join(text.split())
-    if not text:
-        return None
-    return text if len(text) <= ADDRESS_MAX else text[: ADDRESS_MAX - 1].rstrip() + "…"

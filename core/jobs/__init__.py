@@ -276,8 +276,10 @@ def _changed(session: Session, job: Job, kind: str, action: str, actor: str, dat
     return job
 
 
-def schedule(session: Session, job_id: int, start: datetime, end: datetime | None, actor: str) -> Job:
-    """Set or change the visit window; a pending job becomes scheduled.
+def schedule(session: Session, job_id: int, start: datetime, end: datetime | None, actor: str,
+             *, overlap_accepted: bool = False) -> Job:
+    """Set or change the visit window; a pending job becomes scheduled. `overlap_accepted`: the
+    office was told the technician has another visit then and moved it anyway (on the record).
 
     An emergency moved to a visit that starts after its own window has ended ("ya cerré la
     llave, que venga mañana") can wait: it stays urgent, no longer an emergency (no one is sent
@@ -301,6 +303,8 @@ def schedule(session: Session, job_id: int, start: datetime, end: datetime | Non
     if job.urgency is Urgency.EMERGENCY and before[1] is not None and start >= before[1]:
         job.urgency = Urgency.URGENT
         data["urgency"] = changes["urgency"] = [Urgency.EMERGENCY.value, Urgency.URGENT.value]
+    if overlap_accepted:
+        data["overlap_accepted"] = changes["overlap_accepted"] = True
     _event(session, job, kind, actor, data=data)
     audit.record(session, actor=actor, action=f"job.{kind}", entity_type="job", entity_id=job.id,
                  data=changes)

@@ -222,6 +222,44 @@ def free_technicians(session: Session, org: Organization, slots: list[Slot], *, 
     return {user_id for user_id in working if booked[user_id].is_free(start, end)}
 
 
+def free_stretches(session: Session, org: Organization, day: date, *, now: datetime,
+                   duration: timedelta = DEFAULT_DURATION,
+                   technician_ids: list[int] | None = None) -> dict[int, list[Range]]:
+    """Each active technician's free time on `day` (of `technician_ids`, or all), as the
+    offers see it: whole-hour starts inside business and working hours, at least the lead
+    time after `now`, a visit of `duration` free from their bookings and other conversations'
+    holds; consecutive free starts merged into one stretch (start of the first, end of the last
+    visit). What the owner asks with "¿tenemos lugar mañana a la tarde?"."""
+    aware(now)
+    staff = [u for u in technicians(session) if technician_ids is None or u.id in technician_ids]
+    if not staff:
+        return {}
+    tz = ZoneInfo(org.time_zone)
+    earliest = ceil_hour(now.astimezone(tz) + LEAD_TIME)
+    midnight = datetime.combine(day, time(), tzinfo=tz)
+    since, until = max(midnight, earliest), midnight + timedelta(days=1)
+    if since >= until:
+        return {u.id: [] for u in staff}
+    booked = _busy(session, org.id, [u.id for u in staff], since, until, duration,
+                   held=_held(session, org.id, now, None))
+    business = business_ranges(org, day, tz)
+    span = duration.total_seconds()
+    found: dict[int, list[Range]] = {}
+    for user in staff:
+        starts = [at for lo, hi in _work_ranges(org, user, day, tz, business)
+                  for at in _hourly_seconds(max(ceil_hour(lo), earliest), hi, duration)
+                  if booked[user.id].is_free_seconds(at, at + span)]
+        stretches: list[list[float]] = []
+        for at in starts:
+            if stretches and at <= stretches[-1][1]:
+                stretches[-1][1] = at + span
+            else:
+                stretches.append([at, at + span])
+        found[user.id] = [(datetime.fromtimestamp(lo, tz), datetime.fromtimestamp(hi, tz))
+                          for lo, hi in stretches]
+    return found
+
+
 def at_same_time(session: Session, slot: Slot) -> list[Slot]:
     """The slot's hours with each other active technician, free or not: a customer picks a
     time, not a person, so another technician free then serves as well as the one offered."""

@@ -57,6 +57,10 @@ def invoice_replies(turn: Turn) -> list[Reply]:
     if invoice is not None and invoice.status is not InvoiceStatus.PENDING \
             and wants_it_redone(turn.text):
         return _redone(turn, invoice)
+    if invoice is None and customer is not None and _OWN_NAME.search(es_ar.folded(turn.text or "")):
+        # "la factura igual a mi nombre eh, no al de ella": it goes in theirs, said back
+        return [Text(texts.render("cust_invoice_own_name", name=customer.name,
+                                  number=turn.open_job.number if turn.open_job else None))]
     if invoice is None:
         return [Text(texts.render("cust_invoice_none"))]
     context = invoice_context(turn, invoice)
@@ -120,6 +124,9 @@ _REDO = re.compile(
     r"|\ba\s+nombre\s+de\s+(?:mi|su)\s+(?:marido|esposa|mujer|esposo|pareja|hij[oa]|mama|madre|papa|padre|"
     r"viejo|vieja|suegr[oa]|herman[oa]|soci[oa]|jefe|inquilin[oa]|duen[oa]|consorcio)\b"
     r"|\bno\s+(?:tiene|figura|aparece|esta)\s+(?:el|la)\s+(?:descuento|bonificacion|rebaja)\b")
+
+
+_OWN_NAME = re.compile(r"\ba\s+(?:mi\s+nombre|nombre\s+(?:mio|mia))\b")
 
 
 def wants_it_redone(text: str | None) -> bool:

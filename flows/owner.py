@@ -27,7 +27,17 @@ from core.billing.reports import agenda, daily_summary, stretch_numbers, unpaid,
 from core.links import back_office_link
 from core.messaging import texts
 from core.messaging.replies import Reply, Text
-from core.models import ConversationRole, Customer, Role, User
+from core.models import (
+    ConversationRole,
+    Customer,
+    Invoice,
+    InvoiceStatus,
+    Job,
+    JobEvent,
+    JobStatus,
+    Role,
+    User,
+)
 from flows.engine import FlowSpec
 from flows.turn import Turn
 
@@ -35,6 +45,10 @@ from flows.turn import Turn
 def handle(turn: Turn) -> list[Reply]:
     if _CUSTOMERS.search(es_ar.folded(turn.text or "")):
         return [Text(_customer_count(turn))]  # "¿cuántos clientes tengo?": not the day's figures
+    if _CANCELLED.search(es_ar.folded(turn.text or "")):
+        return [Text(_cancelled(turn))]  # "¿cuántas visitas se cancelaron esta semana?"
+    if _NOT_INVOICED.search(es_ar.folded(turn.text or "")):
+        return [Text(_not_invoiced(turn))]  # "¿qué trabajos terminados tenemos sin facturar?"
     if turn.intent == "owner_summary":
         named = named_technicians(turn)
         if not named and _EACH_ONE.search(es_ar.folded(turn.text or "")):
@@ -73,6 +87,72 @@ _OWED = re.compile(r"\b(?:deb\w*|saldos?|pag\w*|deud\w*)\b")
 # "¿cuántos clientes tengo?", "¿cuántos clientes nuevos entraron este mes?" (not "¿cuántos
 # clientes me deben?", who owes)
 _CUSTOMERS = re.compile(r"\bcuant[oa]s\s+clientes\b(?!\s+(?:\w+\s+)?(?:deben|debe|adeudan|pagaron|deudores))")
+
+
+# visits called off: "¿cuántas se cancelaron esta semana?", "¿hubo cancelaciones hoy?"
+_CANCELLED = re.compile(r"\b(?:cancelad[oa]s|(?:se\s+)?cancelaron|cancelaciones|se\s+cancelo)\b")
+CANCELLED_LISTED = 10
+# work done and not billed: "¿qué tenemos sin facturar?", "¿falta facturar algo?"
+_NOT_INVOICED = re.compile(r"\bsin\s+facturar\b|\bfalta(?:n)?\s+facturar\b|\bno\s+(?:se\s+)?(?:facturaron|facturamos|facturad[oa]s)\b"
+                           r"|\bpendientes?\s+de\s+factura")
+BILLED = (InvoiceStatus.AUTHORIZED, InvoiceStatus.INTERNAL)
+
+
+def _not_invoiced(turn: Turn) -> str:
+    """The work done and not billed: visits closed without an invoice out, invoices still
+    waiting (for AFIP, a CUIT) or rejected, and visits a technician finished with the amount to
+    come ("el monto te lo paso a la noche")."""
+    billed = select(Invoice.job_id).where(Invoice.job_id.is_not(None), Invoice.status.in_(BILLED))
+    done = turn.session.scalars(
+        select(Job).where(Job.status.in_((JobStatus.COMPLETED, JobStatus.INVOICED)),
+                          Job.id.not_in(billed)).order_by(Job.number)).all()
+    waiting = turn.session.scalars(
+        select(Job).join(JobEvent, JobEvent.job_id == Job.id)
+        .where(Job.status.in_((JobStatus.ON_SITE, JobStatus.EN_ROUTE, JobStatus.SCHEDULED)),
+               JobEvent.kind == "note")
+        .order_by(Job.number)).unique().all()
+    waiting = [job for job in waiting if _amount_pending(turn, job)]
+
+    def line(job: Job, why: str) -> dict:
+        return {"number": job.number, "why": why,
+                "customer": (job.customer.name if job.customer else None) or "cliente",
+                "technician": es_ar.first_name(job.technician.name) if job.technician else None}
+    lines = [line(job, "el técnico todavía no pasó el monto") for job in waiting]
+    lines += [line(job, "terminado, la factura no salió") for job in done]
+    return texts.render("owner_not_invoiced", lines=lines[:CANCELLED_LISTED],
+                        more=max(0, len(lines) - CANCELLED_LISTED),
+                        link=back_office_link(turn.settings, "invoices"))
+
+
+def _amount_pending(turn: Turn, job: Job) -> bool:
+    notes = turn.session.scalars(select(JobEvent.data).where(JobEvent.job_id == job.id,
+                                                             JobEvent.kind == "note")).all()
+    return any(isinstance(data, dict) and data.get("amount_pending") for data in notes)
+
+
+def _cancelled(turn: Turn) -> str:
+    """The visits called off in the stretch asked (today without one), with who and when they
+    were for."""
+    period = asked_period(turn.text, turn.today) or Period(turn.today, turn.today, "hoy")
+    start = datetime.combine(period.first, datetime.min.time(), tzinfo=turn.zone)
+    end = datetime.combine(period.last + timedelta(days=1), datetime.min.time(), tzinfo=turn.zone)
+    rows = turn.session.execute(
+        select(Job, JobEvent.created_at).join(JobEvent, JobEvent.job_id == Job.id)
+        .where(JobEvent.to_status == JobStatus.CANCELLED, JobEvent.created_at >= start,
+               JobEvent.created_at < end, Job.status == JobStatus.CANCELLED)
+        .order_by(JobEvent.created_at)).all()
+    seen, lines = set(), []
+    for job, _ in rows:
+        if job.id in seen:
+            continue
+        seen.add(job.id)
+        start_at = es_ar.aware(job.scheduled_start).astimezone(turn.zone) if job.scheduled_start else None
+        lines.append({"number": job.number,
+                      "customer": (job.customer.name if job.customer else None) or "cliente",
+                      "when": es_ar.visit_phrase(start_at, None, turn.today) if start_at else None,
+                      "technician": es_ar.first_name(job.technician.name) if job.technician else None})
+    return texts.render("owner_cancelled", label=period.label, count=len(lines),
+                        lines=lines[:CANCELLED_LISTED], more=max(0, len(lines) - CANCELLED_LISTED))
 
 
 # every technician, one by one: "cada uno", "cada técnico", "por técnico", "cada uno de los chicos"

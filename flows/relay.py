@@ -130,8 +130,8 @@ def parse(text: str) -> Ask | None:
     to = re.match(r"\s+a\s+", rest)
     if ahead and not to:
         # "a la señora de Medina de mañana decile q …": the person said before the verb
-        return Ask(ahead.group("who").strip(), _LEADING_THAT.sub("", text[start:].strip(), count=1)
-                   .strip(" \n"), question)
+        return Ask(ahead.group("who").strip(),
+                   _kept_that(_LEADING_THAT.sub("", text[start:].strip(), count=1)).strip(" \n"), question)
     if to:
         cut = _CONNECTOR.search(rest, to.end())
         end = cut.start() if cut else len(rest)
@@ -143,8 +143,19 @@ def parse(text: str) -> Ask | None:
     if question:  # "preguntale si puede": the "si" is part of the question
         words = re.sub(r"^\s*[:,;-]\s*", "", words)
     else:
-        words = _LEADING_THAT.sub("", words, count=1)
+        words = _kept_that(_LEADING_THAT.sub("", words, count=1))
     return Ask(who, words.strip(" \n"), question)
+
+
+def _kept_that(words: str) -> str:
+    """"(decile) que me llame", "que me despeje abajo de la mesada": a request of the sender's,
+    which without its "que" reads as his own deed ("Me despeje…"); the "que" stays. His own news
+    ("que me voy a demorar", "que me quedo hasta las 6": a first person's -o, voy, estoy) does not
+    keep it."""
+    asked = re.match(r"(?:me|nos)\s+(?:(?:lo|la|los|las)\s+)?(?P<verb>\w+)", words.strip(), re.IGNORECASE)
+    if asked is None or re.fullmatch(r"\w*o|voy|doy|estoy|soy", asked.group("verb").lower()):
+        return words
+    return f"que {words}"
 
 
 def handle(turn: Turn) -> list[Reply] | None:

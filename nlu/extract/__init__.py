@@ -196,6 +196,10 @@ _UNDOES = re.compile(r"\bcancel|\banul|\bsuspend|\bda(?:me|nos)\s+de\s+baja|\bme
 # "mi CUIT es 20-12345678-3", "cuit 30712345671": the word and eleven digits; or, without the
 # word, a number that can only be one: a CUIT's prefix (people 20, 23, 24, 27; companies 30, 33,
 # 34) and eleven digits ("uy perdón, es 30-71234567-1" after the bot asked for it again)
+# whose name an invoice goes in: "la factura a mi nombre eh, no al de ella", "que la factura
+# salga a nombre de la empresa"
+_INVOICE_NAME = re.compile(r"\b(?:factura|fc|recibo)\b.{0,40}\ba\s+(?:mi\s+nombre|nombre\s+(?:mio|mia|de))\b"
+                           r"|\ba\s+(?:mi\s+nombre|nombre\s+(?:mio|mia|de))\b.{0,30}\b(?:factura|fc|recibo)\b")
 _GIVES_CUIT = re.compile(
     r"\bcuit\b.{0,20}?(?<!\d)\d{2}[-\s.]?\d{8}[-\s.]?\d(?!\d)"
     r"|(?<![\d.,$])(?:2[0347]|3[034])(?:-\d{8}-|\.\d{8}\.|\d{8})\d(?![\d.,])")
@@ -294,6 +298,11 @@ def extract_rules(
         # "¿me pasás el nro de orden así lo anoto?", "¿qué dirección tienen cargada?": what the
         # visit booked says, not a new request nor a word for the technician
         intent, confidence = "job_status", max(confidence or 0.0, 0.9)
+    if role == "customer" and intent in ("other", "new_job", "job_status") \
+            and _INVOICE_NAME.search(found.folded):
+        # "la factura igual a mi nombre eh, no al de ella": whose name it goes in, not a word
+        # for the technician nor a request
+        intent, confidence = "invoice_request", max(confidence or 0.0, 0.9)
     if role == "customer" and _GIVES_CUIT.search(found.folded):
         # a customer giving their CUIT gives it for an invoice, however short the message
         intent, confidence = "invoice_request", max(confidence or 0.0, 0.95)

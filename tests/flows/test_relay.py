@@ -20,6 +20,15 @@ from flows.relay import Ask, parse
     ("avisale que sí", Ask("", "sí", False)),
     ("mandale un mensaje a Marta García", Ask("marta garcia", "", False)),
     ("escribile a los Fernández, que el lunes arrancamos", Ask("los fernandez", "el lunes arrancamos", False)),
+    # the person before the verb
+    ("a la señora de medina de mañana decile q le despeje abajo de la mesada",
+     Ask("la senora de medina de manana", "le despeje abajo de la mesada", False)),
+    ("che, al de Gorriti avisale que llego tarde", Ask("de gorriti", "llego tarde", False)),
+    # a request of the sender's keeps its "que" (without it, "Me llame." reads as his own deed);
+    # his own news does not
+    ("decile a Juan que me llame", Ask("juan", "que me llame", False)),
+    ("decile a carlos q me lo pase hoy sin falta", Ask("carlos", "que me lo pase hoy sin falta", False)),
+    ("decile a Marta que me voy a demorar", Ask("marta", "me voy a demorar", False)),
 ])
 def test_the_person_and_the_words_apart(text, ask):
     assert parse(text) == ask

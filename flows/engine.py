@@ -284,6 +284,15 @@ def _when_closed(turn: Turn, answer: list[Reply]) -> list[Reply]:
             for reply in answer]
 
 
+# the utilities and carriers people mistake a business's WhatsApp for, and what they write them
+_UTILITY = re.compile(
+    r"\b(?:naturgy|metrogas|camuzzi|litoral\s+gas|ecogas|edenor|edesur|edelap|epec|aysa|absa|"
+    r"telecom|movistar|claro|fibertel|telecentro|personal\s+flow)\b")
+_UTILITY_MATTER = re.compile(
+    r"\b(?:reclamo|reclamar|boleta|factura|medidor|corte|cortaron|deuda|nro\s+de\s+cliente|numero\s+de\s+cliente"
+    r"|servicio|tarifa|me\s+vino|vino\s+(?:el\s+doble|carisim\w*|muy\s+alta))\b|\?\s*$")
+
+
 # "¿sos un bot?", "¿esto es automático?", "¿me atiende una persona o una máquina?"
 _ASKS_BOT = re.compile(
     r"\b(?:bot|robot|chatbot|maquina|contestador\w*|respuesta\s+automatica|inteligencia\s+artificial"
@@ -310,6 +319,13 @@ def _route(turn: Turn, parts: list[str]) -> list[Reply]:
         # "¿esto es un bot o me atiende alguien?": said plainly what answers, and a person one
         # tap away — not a hand-over nobody asked for, which silences the bot for hours
         return [menu(turn.conversation, texts.render("bot_disclosure", business=turn.org.name if turn.org else ""))]
+    if turn.role is CUSTOMER and not turn.conversation.flow and turn.tap is None \
+            and turn.intent != "new_job" and (company := _UTILITY.search(es_ar.folded(turn.text))) \
+            and _UTILITY_MATTER.search(es_ar.folded(turn.text)):
+        # "hola Naturgy? quiero hacer un reclamo x la factura del gas": the utility, not us —
+        # said so, with what we do, rather than our invoice or a hand-over
+        return [menu(turn.conversation, texts.render(
+            "wrong_business", business=turn.org.name if turn.org else "", company=company.group().title()))]
     if turn.intent in GLOBALS and _answer_read_as_person(turn):
         # the booking's answer, as an address alone is read there
         turn.result = turn.result.model_copy(update={"intent": "new_job", "confidence": 1.0})

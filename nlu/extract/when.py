@@ -303,7 +303,13 @@ _FROM_HOUR = re.compile(
     r"(?:de\s+la\s+(?:manana|tarde)\s+)?(?:no\s+|nadie\b|estoy\s+(?:afuera|trabajando|en\s+el\s+trabajo)\b)"
     r"|\bno\s+(?:hay\s+nadie|estoy|estamos|llego|llegamos|vuelvo|volvemos)\s+(?:\w+\s+){0,3}?hasta\s+(?:las?\s+)?"
     r"(?P<b>\d{1,2})(?:[:. ](?P<bm>\d{2}))?\b"
-    r"|\b(?:recien\s+)?a\s+partir\s+de\s+las?\s+(?P<c>\d{1,2})(?:[:. ](?P<cm>\d{2}))?\b")
+    r"|\b(?:recien\s+)?a\s+partir\s+de\s+las?\s+(?P<c>\d{1,2})(?:[:. ](?P<cm>\d{2}))?\b"
+    # "antes de las 18 no hay nadie en casa": nobody before it, so from that hour on
+    r"|\bantes\s+de\s+las?\s+(?P<d>\d{1,2})(?:[:. ](?P<dm>\d{2}))?\s*(?:hs?\b|horas\b)?\s*,?\s*"
+    r"(?:no\s+(?:hay\s+nadie|estoy|estamos|puedo|podemos|llego|llegamos)|imposible|estoy\s+(?:en\s+el\s+(?:laburo|trabajo)|trabajando|laburando))"
+    # "laburo hasta las 6", "salgo del trabajo a las 6": from when work is over
+    r"|\b(?:trabajo|laburo|estoy\s+(?:en\s+el\s+(?:laburo|trabajo)|trabajando|laburando))\s+hasta\s+las?\s+(?P<e>\d{1,2})(?:[:. ](?P<em>\d{2}))?\b"
+    r"|\bsalgo\s+del\s+(?:laburo|trabajo)\s+a\s+las?\s+(?P<f>\d{1,2})(?:[:. ](?P<fm>\d{2}))?\b")
 
 
 def available_from(text: str) -> time | None:
@@ -313,7 +319,7 @@ def available_from(text: str) -> time | None:
     found = _FROM_HOUR.search(text)
     if found is None:
         return None
-    hour = int(found.group("a") or found.group("b") or found.group("c"))
-    minute = int(found.group("am") or found.group("bm") or found.group("cm") or 0)
+    hour = int(next(found.group(g) for g in "abcdef" if found.group(g)))
+    minute = int(next((found.group(f"{g}m") for g in "abcdef" if found.group(f"{g}m")), None) or 0)
     hour = afternoon_hour(hour)
     return time(hour, minute) if hour <= 23 and minute <= 59 else None

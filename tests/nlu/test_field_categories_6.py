@@ -9,7 +9,7 @@ import pytest
 
 from nlu.extract import extract
 from nlu.extract.text import expand, fold_aligned
-from nlu.extract.when import week_asked
+from nlu.extract.when import hour_bounds, week_asked
 
 NOW = datetime.fromisoformat("2026-12-16T10:00:00-03:00")  # a Wednesday
 
@@ -50,3 +50,17 @@ def _week(monday: date, days: int = 6) -> list[date]:
 ])
 def test_a_week_asked_without_a_day(text, days):
     assert week_asked(expand(fold_aligned(text)), NOW) == days
+
+
+@pytest.mark.parametrize(("text", "bounds"), [
+    # nobody home before an hour, or at work until it: from that hour on
+    ("eso si, yo laburo hasta las 6, antes de las 18 no hay nadie en casa", ("18:00", None)),
+    ("antes de las 5 no estoy", ("17:00", None)),
+    ("salgo del laburo a las 5", ("17:00", None)),
+    # the hours they can: "antes de las 12" is an end
+    ("antes de las 12 mejor", (None, "12:00")),
+    ("de 2 a 6", ("14:00", "18:00")),
+])
+def test_the_hours_a_customer_can_from_work_or_absence(text, bounds):
+    after, until = hour_bounds(expand(fold_aligned(text)))
+    assert (after and after.isoformat(timespec="minutes"), until and until.isoformat(timespec="minutes")) == bounds

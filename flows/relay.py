@@ -462,7 +462,7 @@ def _first(person: Customer | User) -> str:
 # -- what ---------------------------------------------------------------------------------------
 
 # a question told as such: "si puede mañana", "cuándo le queda bien", "a qué hora…"
-_ASKED_WORD = re.compile(r"^(?:si|cuando|cuanto|cuanta|que|a\s+que|donde|como|quien|por\s+que)\b")
+_ASKED_WORD = re.compile(r"^(?:si|cuando|cuanto|cuanta|que|a\s+que|en\s+que|donde|como|quien|por\s+que)\b")
 
 
 def _written(words: str, turn: Turn, target: Customer | User, *, question: bool = False) -> str:
@@ -512,6 +512,12 @@ def _send(turn: Turn, target: Customer | User, body: str, *, question: bool) -> 
     if conversation is None:
         return [Text(texts.render("relay_no_number", name=target.name))]
     return _to_customer(turn, conversation, target.name, body, record, question=question)
+
+
+def ask_customer(turn: Turn, customer: Customer, question: str) -> list[Reply]:
+    """A technician's question for a customer, put by the bot in his name ("te pregunta en qué
+    piso…"); her answer comes back to him, as his own "preguntale…" would."""
+    return _send(turn, customer, _written(question, turn, customer, question=True), question=True)
 
 
 def _record(turn: Turn, body: str) -> dict:

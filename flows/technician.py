@@ -284,6 +284,10 @@ def aside(turn: Turn) -> list[Reply] | None:
         return staff_questions.forward(turn, request=True)
     if (listed := owner_prices.price_asked(turn)) is not None:
         return listed  # "¿cuánto tenemos el cambio de sifón en la lista?": the list says
+    if _ASKS_FLOOR.search(said) and (floor := _floor_asked(turn)) is not None:
+        # "en q piso es? hay como 40 timbres": no floor on file is never made up; the customer is
+        # asked and her answer comes back to him
+        return floor
     if staff_questions.is_question(turn.text or "") \
             and (_ASKS_DETAILS.search(said) or _ASKS_URGENCY.search(said)) \
             and (details := _job_details(turn)) is not None:
@@ -341,6 +345,27 @@ def corrected_address(turn: Turn) -> list[Reply]:
     turn.session.refresh(job)
     return [Text(texts.render("tech_address_fixed", number=job.number, address=summary_address(said),
                               customer=first_name(job.customer.name) or THE_CUSTOMER))]
+
+
+# the floor or door asked at a building: "¿en qué piso es?", "¿qué depto?", "¿qué timbre toco?"
+_ASKS_FLOOR = re.compile(r"\b(?:que|q|en\s+que|en\s+q|cual)\s+(?:piso|depto|departamento|dpto|timbre|unidad)\b")
+
+
+def _floor_asked(turn: Turn) -> list[Reply] | None:
+    """The customer asked for the floor and door her address lacks (the visit at hand, or the
+    one named); None when the address has them (its card answers) or no one visit fits."""
+    from flows import relay  # it imports this module
+
+    found = candidate_jobs(turn.session, turn.user.id, turn.text, turn.today)
+    named = [job for job in found if names_job(job, turn.text)]
+    fitting = named or [job for job in found if job.status in (S.EN_ROUTE, S.ON_SITE)] \
+        or ([details_shown(turn)] if details_shown(turn) is not None else [])
+    if len(fitting) != 1 or fitting[0].customer is None:
+        return None
+    job = fitting[0]
+    if job.address is not None and job.address.unit:
+        return None
+    return relay.ask_customer(turn, job.customer, "en qué piso y depto estás, así toca el timbre correcto")
 
 
 # the amount said to come later: "el monto te lo paso a la noche", "después te digo cuánto"

@@ -28,7 +28,7 @@ _ASKS = re.compile(
     r"|\bquien(?:es)?\s+(?:esta|estan|queda|quedan|tiene|tienen)\s+(?:libres?|disponibles?|tiempo)\b"
     r"|\bse\s+puede\s+meter\s+(?:algo|uno|otro|otra|una)\b"
     r"|\bcomo\s+estamos\s+de\s+(?:lugar|agenda|tiempo)\b"
-    r"|\b(?:estamos|esta)\s+(?:llenos?|completos?)\b")
+    r"|\bestamos\s+(?:llenos|completos)\b")
 # "¿qué tenemos mañana?" is the agenda; a price or a debt is not asked here
 _NOT_THIS = re.compile(r"\b(?:debe|deben|cobrar|cobrado|precio|cuanto\s+(?:sale|cobr))")
 SHOWN = 8  # technicians listed

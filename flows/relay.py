@@ -98,7 +98,10 @@ _SPELLED = {
 _WORD = re.compile(r"[^\W\d_]+")
 # the person named before the verb, as the last clause before it: "a la señora de Medina (de
 # mañana) decile …", "che, al de Gorriti avisale …"
-_WHO_AHEAD = re.compile(r"(?:^|[,.;:\n]\s*|\bche\s+)(?:a|al|para)\s+(?P<who>[^,.;:\n]+?)\s*,?\s*$")
+_WHO_AHEAD = re.compile(r"(?:^|[,.;:\n]\s*|\bche\s+)(?:a|al|para)\s+"
+                        r"(?!(?:las|eso|esa|esta|ese|hoy|manana|pasado|la\s+(?:manana|tarde|noche|hora|vuelta|salida)"
+                        r"|(?:el\s+)?(?:lunes|martes|miercoles|jueves|viernes|sabado|domingo))\b|\d)"
+                        r"(?P<who>[^,.;:\n]+?)\s*,?\s*$")
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,9 @@ from flows.relay import Ask, parse
     ("a la señora de medina de mañana decile q le despeje abajo de la mesada",
      Ask("la senora de medina de manana", "le despeje abajo de la mesada", False)),
     ("che, al de Gorriti avisale que llego tarde", Ask("de gorriti", "llego tarde", False)),
+    # an hour or a day before the verb is no person
+    ("a las 5 decile que llego", Ask("", "llego", False)),
+    ("para el lunes avisale que no voy", Ask("", "no voy", False)),
     # a request of the sender's keeps its "que" (without it, "Me llame." reads as his own deed);
     # his own news does not
     ("decile a Juan que me llame", Ask("juan", "que me llame", False)),

@@ -282,7 +282,8 @@ def week_asked(text: str, now: datetime, tz: str | None = None) -> list[date]:
     if NEXT_WEEK.search(text):
         monday = today + timedelta(days=7 - today.weekday())
         return [monday + timedelta(days=n) for n in range(6)]
-    if _THIS_WEEK.search(text) and today.weekday() < 5:
+    if (this := _THIS_WEEK.search(text)) and today.weekday() < 5 \
+            and not re.match(r"\s*,?\s*(?:no|imposible|complicad\w*|estoy\s+(?:a\s+full|complicad\w*))\b", text[this.end():]):
         return [today + timedelta(days=n) for n in range(6 - today.weekday())]
     return []
 

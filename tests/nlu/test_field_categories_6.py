@@ -46,6 +46,7 @@ def _week(monday: date, days: int = 6) -> list[date]:
     ("el martes de la semana que viene", []),
     ("la semana que viene el jueves a la tarde", []),
     ("la semana pasada vino otro plomero", []),
+    ("esta semana no puedo, mejor la otra", []),
     ("se me rompió el calefón", []),
 ])
 def test_a_week_asked_without_a_day(text, days):

@@ -439,8 +439,9 @@ def _agenda(turn: Turn, day: date | None, last: date | None = None,
         return [Text(texts.render("tech_agenda_empty", day=phrase))]
     several_days = last is not None and last != day
     # "pasame la dirección del primero": the list just shown
+    # (a visit's card shown before it is no longer what "del cliente" points at)
     turn.save(**{AGENDA_SHOWN: {"ids": [job.id for job in found[:AGENDA_LIMIT]],
-                                "at": turn.now.isoformat()}})
+                                "at": turn.now.isoformat()}, DETAILS_SHOWN: None})
     rows = []
     for job in found[:AGENDA_LIMIT]:
         address = _address(job)
@@ -495,8 +496,8 @@ def _job_details(turn: Turn) -> list[Reply] | None:
         named = [listed[nth]] if nth is not None else []
     # a job named, or "del cliente" with their jobs at hand; "el teléfono de la ART" is a
     # question for the office
-    if not named and (just := details_shown(turn)) is not None:
-        named = [just]  # "¿y q altura?" right after that visit's card
+    if not named and not re.search(r"\bdel?\b", said) and (just := details_shown(turn)) is not None:
+        named = [just]  # "¿y q altura?" right after that visit's card (not "el de la ART")
     shown = named or (found if _THE_CUSTOMER.search(said) else [])
     if not shown and len(current := [job for job in found if job.status in (S.EN_ROUTE, S.ON_SITE)]) == 1:
         shown = current  # "¿me pasás bien la dirección?" on the way there: the visit at hand

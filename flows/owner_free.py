@@ -12,7 +12,7 @@ import re
 from datetime import date, datetime, time
 
 from core import es_ar
-from core.jobs.scheduling import WINDOWS, free_slots, free_stretches
+from core.jobs.scheduling import DEFAULT_DURATION, WINDOWS, free_slots, free_stretches
 from core.messaging import texts
 from core.messaging.replies import Reply, Text
 from flows import owner
@@ -49,7 +49,8 @@ def handle(turn: Turn) -> list[Reply] | None:
     lines = []
     for technician in team[:SHOWN]:
         free = [_clip(lo, hi, window) for lo, hi in stretches.get(technician.id, [])]
-        free = [(lo, hi) for lo, hi in (f for f in free if f) if (hi - lo).total_seconds() >= 3600]
+        # a stretch cut by the part of the day still holds a whole visit, or it is no room
+        free = [(lo, hi) for lo, hi in (f for f in free if f) if hi - lo >= DEFAULT_DURATION]
         if free:
             lines.append({"name": es_ar.first_name(technician.name) or technician.name,
                           "free": [f"de {es_ar.clock(lo)} a {es_ar.clock(hi)}" for lo, hi in free]})

@@ -9,6 +9,7 @@ import logging
 from datetime import timedelta
 
 from core import customers, es_ar, jobs
+from core.errors import DomainError
 from core.es_ar import first_name, readable_phone
 from core.jobs.emergencies import assign_emergency
 from core.jobs.notices import technician_notice
@@ -127,6 +128,19 @@ def address_id_for(session, customer: Customer, address: dict, *, actor: str) ->
     if found is None and address.get("street"):
         found = customers.add_address(session, customer.id, address_in(address), actor=actor).id
     return found
+
+
+def move_visit(turn: Turn, job, customer: Customer, address: dict) -> list[Reply] | None:
+    """The visit moved to the customer's `address` (added to theirs when new): None when done,
+    or the reply saying why not."""
+    try:
+        with turn.session.begin_nested():
+            address_id = address_id_for(turn.session, customer, address, actor=turn.actor)
+            jobs.move_to_address(turn.session, job.id, address_id, turn.actor)
+    except DomainError as exc:
+        return [Text(texts.render("tech_error", reason=str(exc).rstrip(".")))]
+    turn.session.refresh(job)
+    return None
 
 
 def address_in(address: dict) -> dict:

@@ -71,7 +71,7 @@ from core.models import (
     Urgency,
 )
 from flows import owner_prices, staff_questions, technician_absent
-from flows.booking_job import address_id_for, summary_address
+from flows.booking_job import move_visit, summary_address
 from flows.buttons import DoneTap, JobActionTap
 from flows.engine import FlowSpec
 from flows.job_lookup import candidate_jobs, local_date, names_job
@@ -336,13 +336,8 @@ def corrected_address(turn: Turn) -> list[Reply]:
     job = fitting[0]
     said = {"street": job.address.street, "number": right, "unit": job.address.unit,
             "locality": job.address.locality}
-    try:
-        with turn.session.begin_nested():
-            address_id = address_id_for(turn.session, job.customer, said, actor=turn.actor)
-            jobs.move_to_address(turn.session, job.id, address_id, turn.actor)
-    except DomainError as exc:
-        return [Text(texts.render("tech_error", reason=str(exc).rstrip(".")))]
-    turn.session.refresh(job)
+    if (refused := move_visit(turn, job, job.customer, said)) is not None:
+        return refused
     return [Text(texts.render("tech_address_fixed", number=job.number, address=summary_address(said),
                               customer=first_name(job.customer.name) or THE_CUSTOMER))]
 

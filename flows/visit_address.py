@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import re
 
-from core import es_ar, jobs
-from core.errors import DomainError
+from core import es_ar
 from core.messaging import texts
 from core.messaging.replies import Reply, Text
 from core.models import JobStatus
-from flows.booking_job import JOB_SERVICE, address_id_for, summary_address
+from flows.booking_job import JOB_SERVICE, move_visit, summary_address
 from flows.customer_job_change import tell_technician, visit
 from flows.turn import Turn
 
@@ -55,13 +54,8 @@ def handle(turn: Turn) -> list[Reply] | None:
             == (es_ar.folded(address.street), address.number):
         return [Text(texts.render("cust_address_same", number=job.number,
                                   address=summary_address(said), when=visit(job, turn.now)))]
-    try:
-        with turn.session.begin_nested():
-            address_id = address_id_for(turn.session, turn.customer, said, actor=turn.actor)
-            jobs.move_to_address(turn.session, job.id, address_id, turn.actor)
-    except DomainError as exc:
-        return [Text(texts.render("tech_error", reason=str(exc).rstrip(".")))]
-    turn.session.refresh(job)
+    if (refused := move_visit(turn, job, turn.customer, said)) is not None:
+        return refused
     told = tell_technician(turn, job, "address")
     return [Text(texts.render("cust_address_changed", name=turn.first_name, number=job.number,
                               address=summary_address(said), when=visit(job, turn.now), told=told))]

@@ -287,7 +287,7 @@ def _when_closed(turn: Turn, answer: list[Reply]) -> list[Reply]:
 # the utilities and carriers people mistake a business's WhatsApp for, and what they write them
 _UTILITY = re.compile(
     r"\b(?:naturgy|metrogas|camuzzi|litoral\s+gas|ecogas|edenor|edesur|edelap|epec|aysa|absa|"
-    r"telecom|movistar|claro|fibertel|telecentro|personal\s+flow)\b")
+    r"telecom|movistar|fibertel|telecentro|personal\s+flow)\b")  # not "claro": a word of every day
 _UTILITY_MATTER = re.compile(
     r"\b(?:reclamo|reclamar|boleta|factura|medidor|corte|cortaron|deuda|nro\s+de\s+cliente|numero\s+de\s+cliente"
     r"|servicio|tarifa|me\s+vino|vino\s+(?:el\s+doble|carisim\w*|muy\s+alta))\b|\?\s*$")

@@ -193,13 +193,13 @@ def _without_name(norm: str, name: str | None) -> str:
 
 # Words that do ask to cancel or move, whatever else the message keeps
 _UNDOES = re.compile(r"\bcancel|\banul|\bsuspend|\bda(?:me|nos)\s+de\s+baja|\bmejor\s+(?:otro|el|la)\b")
-# "mi CUIT es 20-12345678-3", "cuit 30712345671": the word and eleven digits; or, without the
-# word, a number that can only be one: a CUIT's prefix (people 20, 23, 24, 27; companies 30, 33,
-# 34) and eleven digits ("uy perdón, es 30-71234567-1" after the bot asked for it again)
 # whose name an invoice goes in: "la factura a mi nombre eh, no al de ella", "que la factura
 # salga a nombre de la empresa"
 _INVOICE_NAME = re.compile(r"\b(?:factura|fc|recibo)\b.{0,40}\ba\s+(?:mi\s+nombre|nombre\s+(?:mio|mia|de))\b"
                            r"|\ba\s+(?:mi\s+nombre|nombre\s+(?:mio|mia|de))\b.{0,30}\b(?:factura|fc|recibo)\b")
+# "mi CUIT es 20-12345678-3", "cuit 30712345671": the word and eleven digits; or, without the
+# word, a number that can only be one: a CUIT's prefix (people 20, 23, 24, 27; companies 30, 33,
+# 34) and eleven digits ("uy perdón, es 30-71234567-1" after the bot asked for it again)
 _GIVES_CUIT = re.compile(
     r"\bcuit\b.{0,20}?(?<!\d)\d{2}[-\s.]?\d{8}[-\s.]?\d(?!\d)"
     r"|(?<![\d.,$])(?:2[0347]|3[034])(?:-\d{8}-|\.\d{8}\.|\d{8})\d(?![\d.,])")

@@ -831,7 +831,7 @@ def wrong_number(folded: str) -> bool:
 # nro de orden?") or the address ("¿qué dirección tienen cargada?", "¿qué dirección les pasé?")
 _BOOKING_DETAILS = re.compile(
     r"\b(?:numero|nro|num|n)\s+(?:de\s+)?(?:orden|trabajo|pedido|reclamo|visita|turno|ticket|caso|seguimiento)\b"
-    r"|\b(?:que|q|cual|cuál)\s+(?:es\s+la\s+)?direccion\s+(?:tienen|tenes|tienes|les\s+pase|te\s+pase|les\s+di|te\s+di"
+    r"|\b(?:que|q|cual)\s+(?:es\s+la\s+)?direccion\s+(?:tienen|tenes|tienes|les\s+pase|te\s+pase|les\s+di|te\s+di"
     r"|figura|quedo|anotaron|anotaste|cargaron|cargaste|agendaron|tienen\s+anotada|tienen\s+cargada)\b"
     r"|\bdireccion\s+(?:tienen|tenes|quedo|figura)\s+(?:cargada|anotada|agendada)\b")
 ADDRESS_ON_FILE = re.compile(r"\bdireccion\b")

@@ -57,7 +57,9 @@ def start_reschedule(turn: Turn) -> list[Reply]:
         day, avoid = None, day
     elif not day:
         avoid = _set_aside(turn)  # "cualquier día menos el jueves"
-    if after is not None and not day and job.scheduled_start is not None:
+    if (after is not None or _SAME_DAY.search(es_ar.folded(turn.text or ""))) and not day \
+            and job.scheduled_start is not None:
+        # "mañana hasta las 9 no hay nadie", "¿se podrá a la tarde? el mismo día eh": that day
         day = es_ar.aware(job.scheduled_start).astimezone(turn.zone).date().isoformat()
     after_said = after.isoformat(timespec="minutes") if after else None
     shifted = _shifted(turn, job) if not (turn.result.time or turn.result.window) else None
@@ -87,6 +89,11 @@ def _shifted(turn: Turn, job) -> datetime | None:
         return None
     minutes = _HOURS.get(" ".join(m.group("n").split()), 60)
     return es_ar.aware(job.scheduled_start).astimezone(turn.zone) + timedelta(minutes=minutes)
+
+
+# the visit's own day kept: "el mismo día eh, no lo quiero pasar a otro", "en el día"
+_SAME_DAY = re.compile(r"\b(?:(?:el|ese)\s+mismo\s+dia|mismo\s+dia|en\s+el\s+dia|no\s+(?:lo\s+|la\s+)?quiero\s+"
+                       r"(?:pasar|cambiar|mover)\s+(?:a|de|para)\s+otro\s+dia)\b")
 
 
 # "¿puede ser el viernes a la misma hora?": the hour the visit has now

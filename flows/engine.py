@@ -173,6 +173,10 @@ def handle_burst(
         # and whatever else the burst says about the visit is still acted on
         rest = _route(turn, parts) if turn.intent in ("tech_on_the_way", "tech_arrived",
                                                       "tech_job_done", "tech_cannot_complete") else []
+        if rest and isinstance(rest[0], Text) and isinstance(fixed[-1], Text):
+            # one answer to him: "Corregí la dirección…" and "le aviso que llegás en 10" together
+            rest = [Text(f"{fixed[-1].body}\n{rest[0].body}"), *rest[1:]]
+            fixed = fixed[:-1]
         return replies + fixed + rest
     answer = _each_question(turn, items, context) or _route(turn, parts)
     if handover.handed_over(conversation):  # whatever the way: asked, misses, no slot, moving

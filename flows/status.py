@@ -88,7 +88,13 @@ def about_visit_under_way(turn: Turn) -> list[Reply] | None:
     here = [job for job in turn.open_jobs if job.status is JobStatus.ON_SITE]
     if len(here) != 1 or not _WORK_HERE.search(es_ar.folded(turn.text)):
         return None
+    if turn.intent == "payment" and _HOW_TO_PAY.search(es_ar.folded(turn.text)):
+        return None  # "me dijo el técnico q te transfiera, ¿a qué alias?": the ways to pay answer it
     return _ask_technician(turn, here[0], told="?" not in turn.text)  # a question, or word for him
+
+
+# how to pay, which the business's payment details answer: "¿a qué alias?", "¿me pasás el CBU?"
+_HOW_TO_PAY = re.compile(r"\b(?:alias|cbu|cvu|cuenta|transfer\w*|mercado\s*pago|link\s+de\s+pago|efectivo|tarjeta)\b")
 
 
 def _ask_technician(turn: Turn, job: Job, *, told: bool = False) -> list[Reply] | None:

@@ -106,12 +106,14 @@ def _not_invoiced(turn: Turn) -> str:
     done = turn.session.scalars(
         select(Job).where(Job.status.in_((JobStatus.COMPLETED, JobStatus.INVOICED)),
                           Job.id.not_in(billed)).order_by(Job.number)).all()
-    waiting = turn.session.scalars(
-        select(Job).join(JobEvent, JobEvent.job_id == Job.id)
+    # the open visits with a note marking the amount to come (read with the notes: one statement)
+    noted = turn.session.execute(
+        select(Job, JobEvent.data).join(JobEvent, JobEvent.job_id == Job.id)
         .where(Job.status.in_((JobStatus.ON_SITE, JobStatus.EN_ROUTE, JobStatus.SCHEDULED)),
                JobEvent.kind == "note")
-        .order_by(Job.number)).unique().all()
-    waiting = [job for job in waiting if _amount_pending(turn, job)]
+        .order_by(Job.number)).all()
+    waiting = list({job.id: job for job, data in noted
+                    if isinstance(data, dict) and data.get("amount_pending")}.values())
 
     def line(job: Job, why: str) -> dict:
         return {"number": job.number, "why": why,
@@ -123,11 +125,6 @@ def _not_invoiced(turn: Turn) -> str:
                         more=max(0, len(lines) - CANCELLED_LISTED),
                         link=back_office_link(turn.settings, "invoices"))
 
-
-def _amount_pending(turn: Turn, job: Job) -> bool:
-    notes = turn.session.scalars(select(JobEvent.data).where(JobEvent.job_id == job.id,
-                                                             JobEvent.kind == "note")).all()
-    return any(isinstance(data, dict) and data.get("amount_pending") for data in notes)
 
 
 def _cancelled(turn: Turn) -> str:

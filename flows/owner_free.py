@@ -9,13 +9,15 @@ it. Nothing is booked: the owner books with "mandale a Carlos mañana a las 15 a
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time
+from datetime import datetime, time
 
 from core import es_ar
 from core.jobs.scheduling import DEFAULT_DURATION, WINDOWS, free_slots, free_stretches
 from core.messaging import texts
 from core.messaging.replies import Reply, Text
 from flows import owner
+from flows.booking import WINDOW_WORDS
+from flows.owner_team import asked_day, day_heading
 from flows.turn import Turn
 
 # "¿tenemos lugar…?", "¿hay algún hueco…?", "¿queda algo libre…?", "¿horarios libres?",
@@ -42,7 +44,7 @@ def handle(turn: Turn) -> list[Reply] | None:
     team = named or owner.active_technicians(turn)
     if not team:
         return [Text(texts.render("owner_free", day=None, lines=[], nobody=True, next=[]))]
-    day = _day(turn)
+    day = asked_day(turn)
     window = turn.result.window if turn.result.window in WINDOWS else None
     stretches = free_stretches(turn.session, turn.org, day, now=turn.now,
                                technician_ids=[t.id for t in team])
@@ -54,32 +56,16 @@ def handle(turn: Turn) -> list[Reply] | None:
         if free:
             lines.append({"name": es_ar.first_name(technician.name) or technician.name,
                           "free": [f"de {es_ar.clock(lo)} a {es_ar.clock(hi)}" for lo, hi in free]})
-    heading = " ".join(p for p in (_day_heading(turn, day), _WINDOW_WORDS.get(window or "")) if p)
+    heading = " ".join(p for p in (day_heading(turn, day), WINDOW_WORDS.get(window or "")) if p)
     following = [] if lines else [
         f"{slot.label_on(turn.today)} ({_first_name(team, slot.technician_id)})"
         for slot in free_slots(turn.session, turn.org, now=turn.now, count=3,
                                preferred_date=day, preferred_window=window)
         if slot.technician_id in {t.id for t in team}]
-    return [Text(texts.render("owner_free", day=heading, on=_day_heading(turn, day), lines=lines,
+    return [Text(texts.render("owner_free", day=heading, on=day_heading(turn, day), lines=lines,
                               nobody=False,
                               named=" ni ".join(es_ar.first_name(t.name) or t.name for t in named),
                               next=following))]
-
-
-_WINDOW_WORDS = {"morning": "a la mañana", "afternoon": "a la tarde", "evening": "a la noche"}
-
-
-def _day(turn: Turn) -> date:
-    """The day asked about: today unless another (later) one is named."""
-    try:
-        named = date.fromisoformat(turn.result.date) if turn.result.date else None
-    except ValueError:
-        named = None
-    return named if named is not None and named >= turn.today else turn.today
-
-
-def _day_heading(turn: Turn, day: date) -> str:
-    return "hoy" if day == turn.today else es_ar.day_phrase(day, turn.today)
 
 
 def _clip(lo: datetime, hi: datetime, window: str | None) -> tuple[datetime, datetime] | None:

@@ -81,14 +81,24 @@ _NOT_NAMES = frozenset({"todos", "todas", "los", "las", "que", "deben", "cada", 
 
 def _named(said: str, debtors) -> tuple[set[str], list]:
     """The words naming someone ("a Marta", "recordale a García") and the debtors they name."""
-    words = {w for m in _NAME_AFTER.finditer(said) for w in m.group("who").split()
-             if len(w) > 2 and w not in _NOT_NAMES}
+    words = _name_words(said)
     return words, debtors_named(words, debtors)
+
+
+def _name_words(said: str) -> set[str]:
+    """The words after "a" that may name someone ("recordale a García" → {"garcia"})."""
+    return {w for m in _NAME_AFTER.finditer(said) for w in m.group("who").split()
+            if len(w) > 2 and w not in _NOT_NAMES}
+
+
+def _names(words: set[str], name: str | None) -> bool:
+    """Whether one of `words` (folded) is a word of `name`."""
+    return bool(words & {w for w in es_ar.folded(name or "").split() if len(w) > 2})
 
 
 def debtors_named(words: set[str], debtors) -> list:
     """The debtors whose name holds one of `words` (folded)."""
-    return [d for d in debtors if words & {w for w in es_ar.folded(d.name).split() if len(w) > 2}]
+    return [d for d in debtors if _names(words, d.name)]
 
 
 def listed(debtors) -> list[dict]:
@@ -120,10 +130,8 @@ def visits(turn: Turn) -> list[Reply] | None:
     if day < turn.today:
         return None
     jobs = visits_on(turn.session, day, turn.zone)
-    words = {w for m in _NAME_AFTER.finditer(said) for w in m.group("who").split()
-             if len(w) > 2 and w not in _NOT_NAMES}
-    named = [j for j in jobs if words & {w for w in es_ar.folded(j.customer.name or "").split() if len(w) > 2}]
-    jobs = named or jobs
+    words = _name_words(said)
+    jobs = [job for job in jobs if _names(words, job.customer.name)] or jobs
     lead = "hoy" if day == turn.today else "mañana" if day == turn.today + timedelta(days=1) else "el"
     sent, before, skipped = [], [], []
     for job in jobs:

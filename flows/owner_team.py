@@ -50,7 +50,7 @@ def handle(turn: Turn) -> list[Reply]:
 
 def team_answer(turn: Turn, everyone: list[User], said: str) -> list[Reply]:
     """The lines of `everyone` for the day asked (today unless a later one is named)."""
-    day = _asked_day(turn)
+    day = asked_day(turn)
     jobs = _jobs_on(turn, [t.id for t in everyone], day)
     if (load := LOAD_ASKED.search(said)) is not None:
         # "¿quién tiene más visitas hoy?", "¿y el que menos tiene?": the busiest (or the freest) first
@@ -59,11 +59,11 @@ def team_answer(turn: Turn, everyone: list[User], said: str) -> list[Reply]:
     shown = everyone[:TEAM_LINES]
     members = [_member(turn, t, jobs.get(t.id, []), later=day != turn.today) for t in shown]
     turn.save(**{TEAM_ASKED: turn.now.isoformat()})  # "¿y el de Walter?" next is the team again
-    return [Text(texts.render("owner_team", members=members, day=_day_heading(turn, day),
+    return [Text(texts.render("owner_team", members=members, day=day_heading(turn, day),
                               more=len(everyone) - len(shown)))]
 
 
-def _asked_day(turn: Turn) -> date:
+def asked_day(turn: Turn) -> date:
     """The day asked about ("¿mañana quién labura?", "el lunes"): today unless a later one is named."""
     try:
         named = date.fromisoformat(turn.result.date) if turn.result.date else None
@@ -72,7 +72,7 @@ def _asked_day(turn: Turn) -> date:
     return named if named is not None and named > turn.today else turn.today
 
 
-def _day_heading(turn: Turn, day: date) -> str:
+def day_heading(turn: Turn, day: date) -> str:
     return "hoy" if day == turn.today else es_ar.day_phrase(day, turn.today)
 
 

@@ -14,7 +14,6 @@ from core.jobs.tracking import job_view, tracking_token, tracking_url
 from core.messaging import texts
 from core.messaging.replies import Reply, Text
 from core.models import ConversationRole, Job, JobStatus
-from core.models.people import address_line
 from flows import prices, staff_questions
 from flows.engine import FlowSpec
 from flows.turn import Turn
@@ -49,8 +48,7 @@ def handle(turn: Turn) -> list[Reply]:
 
 def _address_line(job: Job) -> str:
     if job.address is not None:
-        return address_line(job.address.street, job.address.number, job.address.unit,
-                            job.address.locality)
+        return job.address.one_line
     return job.address_text or "ninguna todavía"
 
 

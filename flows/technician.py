@@ -354,7 +354,7 @@ def _floor_asked(turn: Turn) -> list[Reply] | None:
     found = candidate_jobs(turn.session, turn.user.id, turn.text, turn.today)
     named = [job for job in found if names_job(job, turn.text)]
     fitting = named or [job for job in found if job.status in (S.EN_ROUTE, S.ON_SITE)] \
-        or ([details_shown(turn)] if details_shown(turn) is not None else [])
+        or [job for job in (details_shown(turn),) if job is not None]
     if len(fitting) != 1 or fitting[0].customer is None:
         return None
     job = fitting[0]

@@ -91,7 +91,7 @@ def _training_side() -> tuple[list[corpus.Example], list[str], list[str]]:
 _MATRICES: dict = {}
 _VECTORIZER_FIELDS = ("char_analyzer", "char_ngrams", "char_min_df", "char_max_features",
                       "word_ngrams", "word_min_df", "char_weight", "word_weight", "extra_block",
-                      "extra_weight", "dedupe")
+                      "extra_weight", "role_weight", "dedupe")
 SCALES = (0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.25, 1.5, 2, 3, 4, 6, 8, 12, 16, 24)  # temperatures tried
 
 

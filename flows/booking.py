@@ -520,12 +520,16 @@ def _accepted_slot(turn: Turn):
     "el viernes tipo 4": the one at 16; "sí, esa" when one was offered; "la primera"), or None
     when the words choose none of them (asked again with no miss: `_side_answer`)."""
     s = turn.slots
-    if turn.tap is not None or not s.get("offered") or turn.result.date or turn.result.window \
-            or turn.result.time:
+    if turn.tap is not None or not s.get("offered"):
         return None
     said = fold_aligned(turn.text or "").lower()
     offered = [x for x in (parse_slot_id(i, time_zone=turn.org.time_zone) for i in s["offered"]) if x]
     nth = nth_said(said, len(offered))
+    if nth is not None and not turn.result.time and not turn.result.window \
+            and turn.result.date in (None, offered[nth].start.astimezone(turn.zone).date().isoformat()):
+        return offered[nth]  # "el primero que tengan hoy", with today's times on offer
+    if turn.result.date or turn.result.window or turn.result.time:
+        return None
     if nth is not None:
         return offered[nth]
     if not _accepts(turn):

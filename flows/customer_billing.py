@@ -6,6 +6,7 @@ and a customer saying they already paid, which the staff who answer the inbox he
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -23,6 +24,8 @@ from core.models import (
     InvoiceStatus,
     IvaCondition,
     Job,
+    JobEvent,
+    JobStatus,
 )
 from core.organizations import cuit_is_valid
 from flows import photos, prices
@@ -233,6 +236,9 @@ def payment_replies(turn: Turn) -> list[Reply]:
             and _CALLED_OFF.search(es_ar.folded(turn.text or ""))
             and (called_off := recently_cancelled(turn)) is not None):
         return already_cancelled(turn, called_off)  # "¿tengo que pagar algo por cancelar?"
+    if (options is None or options.invoice_id is None) and (free := _done_free(turn)) is not None:
+        # "¿cuánto le debo al muchacho?" after a repair under warranty: nothing
+        return [Text(texts.render("cust_nothing_owed", number=free.number))]
     if (options is None or options.invoice_id is None) and (cost := _cost_asked(turn)):
         return cost
     if options is None or options.invoice_id is None:
@@ -250,6 +256,25 @@ def payment_replies(turn: Turn) -> list[Reply]:
     body = texts.render("cust_payment_options", amount=amount, link=options.link,
                         alias=options.alias, cbu=options.cbu, holder=options.holder)
     return [Text(body, preview_url=bool(options.link))]
+
+
+FREE_RECENT = timedelta(days=3)
+
+
+def _done_free(turn: Turn) -> Job | None:
+    """The customer's visit closed at no charge in the last few days, if any (and nothing of
+    theirs is open since)."""
+    customer = turn.customer
+    if customer is None or turn.open_job is not None:
+        return None
+    event = turn.session.scalar(
+        select(JobEvent).join(Job, Job.id == JobEvent.job_id).where(
+            Job.customer_id == customer.id, JobEvent.to_status == JobStatus.COMPLETED,
+            JobEvent.created_at >= turn.now - FREE_RECENT)
+        .order_by(JobEvent.created_at.desc()).limit(1))
+    if event is None or not (event.data or {}).get("no_charge"):
+        return None
+    return turn.session.get(Job, event.job_id)
 
 
 # A visit called off, named in a question about money

@@ -186,10 +186,18 @@ _PRICE_TAIL = re.compile(r"(?:^|[\s,:-])(?:(?:a|en|por|x|que\s+(?:sale|cuesta)|s
                          re.IGNORECASE)
 
 
+def _order_line(text: str) -> str:
+    """The line of a burst that gives the order ("hola" / "agregá … 14 lucas" / "es de gas"):
+    the item's name is read from it alone, never from a greeting or an aside around it."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    return next((line for line in lines if _ADD.search(es_ar.folded(line))), text)
+
+
 def _add(turn: Turn, amount: float) -> list[Reply]:
-    aligned = fold_aligned(turn.text)
+    text = _order_line(turn.text)
+    aligned = fold_aligned(text)
     lead = _ADD_LEAD.match(aligned)
-    rest = turn.text[lead.end():] if lead else turn.text
+    rest = text[lead.end():] if lead else text
     tail = _PRICE_TAIL.search(fold_aligned(rest))
     name = (rest[:tail.start()] if tail else rest).strip(" ,.;:-")
     name = re.sub(r"\s+a\s+la\s+lista(?:\s+de\s+precios)?$", "", name, flags=re.IGNORECASE).strip(" ,.;:-")
@@ -197,7 +205,9 @@ def _add(turn: Turn, amount: float) -> list[Reply]:
         return [Text(texts.render("owner_price_unknown", link=_link(turn)))]
     name = name[:1].upper() + name[1:]
     folded = es_ar.folded(name)
-    service = JOB_SERVICE.get(classify_service(folded) or "", None)
+    # the trade from the name, else from the rest of the burst ("… termocupla 14 lucas" / "es de gas")
+    service = JOB_SERVICE.get(classify_service(folded) or classify_service(es_ar.folded(turn.text)) or "",
+                              None)
     work = bool(re.search(r"\b(?:cambio|instalacion|colocacion|reparacion|destapacion|service|revision"
                           r"|limpieza|carga|visita|mano\s+de\s+obra|arreglo|destape)\b", folded))
     try:

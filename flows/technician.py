@@ -888,12 +888,22 @@ def _eta_at_clock(turn: Turn, said: str | None) -> tuple[int | None, str | None]
 
 
 def _on_the_way(turn: Turn, job: Job, eta: int | None, at: str | None = None) -> list[Reply]:
+    # One visit on the way at a time: "no, me confundí, voy a lo de Molina primero" puts the
+    # other back on the day's list, and its customer hears he comes later (not left waiting on a
+    # "va en camino" that is not true)
+    put_off = [other for other in turn.open_jobs if other.id != job.id and other.status is S.EN_ROUTE
+               and other.technician_id == job.technician_id]
+    for other in put_off:
+        jobs.transition(turn.session, other.id, S.SCHEDULED, turn.actor,
+                        note="el técnico fue primero a otra visita")
+        tell_customer(turn, other, "customer_tech_detour", number=other.number)
     jobs.transition(turn.session, job.id, S.EN_ROUTE, turn.actor, eta_minutes=eta)
     url = _tracking_link(turn, job)
     notified = tell_customer(turn, job, "customer_tech_on_the_way", eta=eta, at=at, url=url)
     customer = first_name(job.customer.name if job.customer else None) or THE_CUSTOMER
+    later = [first_name(o.customer.name if o.customer else None) or THE_CUSTOMER for o in put_off]
     return [Text(texts.render("tech_on_the_way", customer=customer, eta=eta, at=at,
-                              number=job.number, notified=notified))]
+                              number=job.number, notified=notified, later=later))]
 
 
 def _tracking_link(turn: Turn, job: Job) -> str:

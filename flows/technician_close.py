@@ -89,10 +89,22 @@ def start_done(turn: Turn, job: Job, text: str, result: Extraction | None) -> li
     if amount is not None and amount <= 0:
         amount = None
     summary = match_lines(turn.session, text, amount)
+    customer = job.customer.name if job.customer else None
+    said = fold_aligned(text)
+    if amount is None and no_charge(said):
+        # "lo cambié por garantía, no le cobres nada": closed at no charge, once he confirms —
+        # no invoice, no payment link, and the customer is told she owes nothing
+        return TECH_DONE.start(turn, job_id=job.id, job_number=job.number, total="0", lines=[],
+                               free=True, said=short(text, 300), **then,
+                               body=texts.render("tech_done_free_ask", number=job.number,
+                                                 customer=customer or THE_CUSTOMER,
+                                                 warranty=bool(_WARRANTY.search(said))))
+    if summary.total <= 0 and amount is None and _VISIT_ONLY.search(said):
+        # "no le cambié nada, cobrale la visita sola": the price book's visit
+        summary = _visit_summary(turn, job, None)
     if summary.total <= 0:
         clear(turn.conversation)
         return [Text(texts.render("tech_done_no_amount", number=job.number))]
-    customer = job.customer.name if job.customer else None
     paid = paid_on_site(text)  # "me pagó en efectivo": the invoice goes out settled
     # "12 mil + iva": the total charged is what is said, never a guess at the tax; the
     # technician sees it was not added and how to say the total with it
@@ -100,6 +112,22 @@ def start_done(turn: Turn, job: Job, text: str, result: Extraction | None) -> li
         if _PLUS_VAT.search(fold_aligned(text)) and summary.stated_amount is not None else None
     return TECH_DONE.start(turn, **_summary_slots(job, summary, text), paid_on_site=paid, **then,
                            body=_summary_body(summary, job.number, customer, paid, plus_vat))
+
+
+# Work at no charge: "no le cobres nada", "va sin cargo", "fue por garantía", "esta va de onda"
+_NO_CHARGE = re.compile(
+    r"\b(?:no\s+(?:le\s+|les\s+)?(?:cobres|cobren|cobramos|cobro|cobre|cobra|cobrar)(?:\s+(?:nada|un\s+peso))?"
+    r"|no\s+se\s+(?:le\s+)?cobra|sin\s+cargo|gratis|de\s+onda|no\s+(?:le\s+)?factures"
+    r"|(?:por|x|en|de|es|era|fue|va\s+por|entra\s+en\s+la)\s+garantia)\b")
+_WARRANTY = re.compile(r"\bgarantia\b")
+# Today's visit as the whole charge: "cobrale la visita sola", "solo la visita", "la visita nomás"
+_VISIT_ONLY = re.compile(
+    r"\b(?:cobr\w*\s+(?:solo\s+|solamente\s+)?(?:la\s+)?visita|(?:solo|solamente)\s+(?:la\s+)?visita)\b")
+
+
+def no_charge(said: str) -> bool:
+    """Whether folded words close a visit at no charge (and say no price)."""
+    return bool(_NO_CHARGE.search(said))
 
 
 def _other_jobs_named(turn: Turn, job: Job, text: str) -> list[Job]:
@@ -143,7 +171,7 @@ VAT = Decimal("1.21")
 
 def _ask_done(turn: Turn) -> list[Reply]:
     job_id = turn.slots["job_id"]
-    if Decimal(turn.slots.get("total") or "0") <= 0:  # today's visit, with no price yet
+    if Decimal(turn.slots.get("total") or "0") <= 0 and not turn.slots.get("free"):  # no price yet
         return [Text(turn.slots["body"])]
     return [Buttons(body=turn.slots["body"],
                     buttons=(Button(DoneTap("confirm", job_id).encode(), CONFIRM_TITLE),
@@ -163,7 +191,7 @@ def _read_done(turn: Turn) -> bool:
             return _corrected(turn)
     else:
         decision = None
-    if decision == "yes" and Decimal(turn.slots.get("total") or "0") <= 0:
+    if decision == "yes" and Decimal(turn.slots.get("total") or "0") <= 0 and not turn.slots.get("free"):
         return False  # nothing to confirm yet: the amount is what is asked
     if decision:
         turn.save(decision=decision)
@@ -448,6 +476,8 @@ def _confirm_done(turn: Turn, job_id: int) -> list[Reply]:
     if job is None:
         clear(conversation)
         return [Text(texts.render("tech_done_stale"))]
+    if slots.get("free"):
+        return _close_free(turn, job, slots)
     visit_only = bool(slots.get("visit_only"))  # today's visit of a job left pending
     if job.status not in ((S.NEEDS_FOLLOWUP,) if visit_only else ACTIONS["done"][0]):
         clear(conversation)
@@ -508,6 +538,33 @@ def _confirm_done(turn: Turn, job_id: int) -> list[Reply]:
                               needs_id=waits_for_id and not waits_for_cuit,
                               needs_cuit=waits_for_cuit, collected=collected,
                               visit_only=visit_only))]
+
+
+def _close_free(turn: Turn, job: Job, slots: dict) -> list[Reply]:
+    """The visit closed at no charge: completed, on the record as free, and nothing billed."""
+    if job.status not in ACTIONS["done"][0]:
+        clear(turn.conversation)
+        return [wrong_state(job)]
+    try:
+        with turn.session.begin_nested():
+            if job.status != S.ON_SITE:
+                jobs.transition(turn.session, job.id, S.ON_SITE, turn.actor)
+            jobs.transition(turn.session, job.id, S.COMPLETED, turn.actor,
+                            note=f"Sin cargo: {slots.get('said') or ''}".strip())
+            event = turn.session.scalar(
+                select(JobEvent).where(JobEvent.job_id == job.id, JobEvent.to_status == S.COMPLETED)
+                .order_by(JobEvent.id.desc()).limit(1))
+            if event is not None:
+                event.data = {**(event.data or {}), NO_CHARGE: True}
+    except DomainError as exc:
+        return [Text(texts.render("tech_error", reason=str(exc).rstrip(".")))]
+    clear(turn.conversation)
+    tell_customer(turn, job, "customer_thanks_free", number=job.number)
+    customer = (job.customer.name if job.customer else None) or THE_CUSTOMER
+    return [Text(texts.render("tech_done_free", number=job.number, customer=customer))]
+
+
+NO_CHARGE = "no_charge"  # on a completed event: the work was done at no charge
 
 
 def _collected_on_site(turn: Turn, invoice, paid: str | None, part: str | None = None) -> bool:

@@ -152,6 +152,9 @@ def signals(text: str, role: str, org_context: OrgContext | None = None,
     amount = find_amount(folded)
     eta = find_eta(expanded) if role == "technician" else None
     address = find_address(text, org_context.streets if org_context else ())
+    if amount is not None and address is not None and address.number \
+            and address.number.isdigit() and amount == float(address.number):
+        amount = None  # a street number put right ("perdón, es 2435"), not money
     when = resolve(expanded, now or datetime.now().astimezone(), tz)
     rule_intent = rules.classify_intent(
         norm, role, has_service=service is not None, has_amount=amount is not None,

@@ -438,7 +438,48 @@ def find_address(text: str, known_streets: tuple[str, ...] = (), *,
     """The first street address in text, or None. `answering`: the text answers a question
     for the address, which leads to whatever begins it as a cue would ("juan de garay 345")."""
     found = locate_address(text, known_streets, answering=answering)
-    return found[0] if found else None
+    if not found:
+        return None
+    address, _, end = found
+    number = corrected_number(text, address.number, end)
+    return address if number is None else address.model_copy(update={"number": number})
+
+
+# A writer putting their own street number right a little later ("Paraguay 2345 4°B" / "perdón le
+# erré, es 2435!! no 2345"; "Corrientes 1500, no perdón 1550"): an apology or a "no <the number
+# said>" near a number of about the same length. Times, amounts and units are no street number.
+_CORRECTS = re.compile(r"\b(?:perdon|perdona|perdone|disculpa|disculpe|me\s+equivoque|me\s+confundi"
+                       r"|le\s+erre|erre|le\s+pifie|pifie|corrijo|correccion|mejor\s+dicho|quise\s+decir"
+                       r"|error|mal\s+el\s+numero|no\s+es\s+(?:el\s+)?\d+)\b")
+_NUMBER_AFTER = re.compile(r"(?<![\d.,:/])(?P<n>\d{1,5})(?![\d.,:/]\d)(?!\s*(?:hs|h\b|horas?|min|mil|lucas|pesos|k\b"
+                           r"|°|º|piso|dto|depto|de\s+la\s+(?:manana|tarde|noche)|anos|dias|meses|semanas|amb|personas"
+                           r"|veces|metros|mts|m2|litros|lts|cuotas|er\b|ro\b|do\b|to\b|mo\b|vo\b))")
+_NOT_A_NUMBER_BEFORE = re.compile(r"(?:\ba\s+las|\blas|\bpiso|\bdepto|\bdto|\bdpto|\bunidad|\buf|\bhasta\s+las"
+                                  r"|\$|\bnro\s+de\s+(?:orden|trabajo))\s*$")
+CORRECTION_REACH = 120  # characters after the address in which a correction is looked for
+
+
+def corrected_number(text: str, number: str | None, end: int) -> str | None:
+    """The street number the writer put right after giving `number` (the address's number,
+    ending at `end`), or None when nothing corrects it."""
+    if not number or not number.isdigit():
+        return None
+    folded = fold_aligned(text)
+    after = folded[end:end + CORRECTION_REACH]
+    cue = _CORRECTS.search(after)
+    denied = re.search(rf"\bno\s+(?:es\s+(?:el\s+)?|era\s+(?:el\s+)?)?{number}\b", after)
+    if cue is None and denied is None:
+        return None
+    for match in _NUMBER_AFTER.finditer(after):
+        value = match.group("n")
+        if value == number or abs(len(value) - len(number)) > 1 or value.startswith("0"):
+            continue
+        if _NOT_A_NUMBER_BEFORE.search(after[:match.start()]):
+            continue
+        if denied is not None and denied.start() <= match.start() < denied.end():
+            continue
+        return value
+    return None
 
 
 def locate_address(text: str, known_streets: tuple[str, ...] = (), *, answering: bool = False

@@ -77,6 +77,39 @@ _DAYNUM_DIGITS = rf"(?:{_DAY}|primero)(?:ro|°)?"
 # something else
 _DAYNUM = rf"(?:{_DAYNUM_DIGITS}|{_DAY_WORD})"
 
+# "De mañana" is the morning in the River Plate ("pero de mañana, a la tarde voy al centro", "el
+# jueves de mañana", "mañana de mañana"), except after a noun, where it is tomorrow's ("la visita
+# de mañana", "lo de mañana", "el turno de mañana"), or with "desde"/"a partir" (from tomorrow).
+_DE_MANANA = re.compile(r"\bde\s+$")
+_TOMORROWS = re.compile(
+    r"(?:\b(?:lo|los|las|el|la|un|una|mi|mis|su|sus|tu|tus|del|al|desde|partir|hasta)\s+(?:\w+\s+){0,2}de"
+    r"|\b(?:turno|turnos|visita|visitas|trabajo|trabajos|agenda|resumen|recordatorio|cita|lista"
+    r"|pedido|pedidos|clientes?|tecnicos?|desde|partir|hasta|dia|diario|pronostico|clima|partido)\s+de)\s+$")
+_MORNING_BEFORE = re.compile(
+    r"(?:^|[,.;:!?¿¡(\n-]|\b(?:pero|mejor|solo|solamente|siempre|preferentemente|preferible|ideal|tipo"
+    r"|o|y|u|si|sea|ser|mas|bien|temprano|manana|hoy|pasado|lunes|martes|miercoles|jueves|viernes"
+    r"|sabado|domingo|\d{1,2}|vengan|venga|vengas|veni|venir|vienen|viene|pasen|pase|pasar|pasa|pasas"
+    r"|caigan|caer|estoy|estamos|esta|estan|puedo|puede|pueden|podes|podemos|podrian|podria|trabajo"
+    r"|trabajamos|laburo|salgo|salimos|atiendo|atendemos|prefiero|preferimos|nadie|alguien|hay|voy"
+    r"|vamos|ir|vayan|quedo|quedamos|turno|semana|finde|todos|todas|igual|justo|antes|despues|nunca"
+    r"|tambien|tampoco|no|ni|que|q|llegar|lleguen|arrancar|arranquen|ahora|cualquier\s+dia))\s*de\s+$")
+
+_A_DAY_BEFORE = re.compile(r"\b(?:manana|hoy|pasado|lunes|martes|miercoles|jueves|viernes|sabado|domingo"
+                           r"|\d{1,2}(?:/\d{1,2})?)\s+de\s+$")
+
+
+def morning_meant(text: str, at: int) -> bool:
+    """Whether the "mañana" at `at` in folded `text`, said as "de mañana", is the morning."""
+    before = text[max(0, at - 40):at]
+    if not _DE_MANANA.search(before):
+        return False
+    if _A_DAY_BEFORE.search(before):
+        return True  # "el jueves de mañana", "mañana de mañana", "el 12 de mañana"
+    if _TOMORROWS.search(before):
+        return False
+    return bool(_MORNING_BEFORE.search(before))
+
+
 # ---- dates ---------------------------------------------------------------------------------
 _RELATIVE = re.compile(
     r"\b(?P<pm>pasado\s+manana)\b|\b(?P<aa>anteayer|antes\s+de\s*ayer)\b|\b(?P<ayer>ayer)\b"
@@ -308,6 +341,8 @@ def find_dates(text: str, today: date) -> list[tuple[int, int, date]]:
     for m in _THE_DAY.finditer(text):
         add(m.start(), m.end(), today)
     for m in _RELATIVE.finditer(text):
+        if m.group("man") and morning_meant(text, m.start("man")):
+            continue  # "pero de mañana", "el jueves de mañana": the morning, not tomorrow
         if m.group("pm"):
             d = today + timedelta(days=2)
         elif m.group("aa"):

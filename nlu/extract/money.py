@@ -183,10 +183,41 @@ _SELF_CORRECTION = re.compile(
     r"(?:(?:eran|son|es|fueron|cobrale|cobra|en)\s+)?(?=\$?\s*\d)")
 
 
+# "Catorce quinientos", "18 quinientos", "veinte trescientos" after a charge: thousands then
+# hundreds, the way a price is said aloud (14.500, 18.500, 20.300)
+_HUNDREDS = ("cien|ciento|doscientos|trescientos|cuatrocientos|quinientos|seiscientos|setecientos"
+             "|ochocientos|novecientos")
+_SAID_THOUSANDS = re.compile(
+    r"\b(?P<verb>cobr\w*|pag\w*|son|eran|sale|salio|cuesta|costo|total|precio|presupuesto|debe|transf\w*)"
+    r"(?P<between>(?:\s+(?:le|les|me|te|nos|de|los|unos|en|como|el|un|total|solo))*\s+)"
+    rf"(?P<n>\d{{1,2}}|[a-z]+(?:\s+y\s+[a-z]+)?)\s+(?P<h>{_HUNDREDS})\b(?!\s+(?:mil|lucas?|pesos\s+mil))")
+
+
+def _thousands_said(folded: str) -> str:
+    def spoken(m: re.Match) -> str:
+        n = int(m.group("n")) if m.group("n").isdigit() else words_to_int(m.group("n"))
+        h = words_to_int(m.group("h"))
+        if n is None or h is None or not 1 <= n <= 99 or h % 100:
+            return m.group(0)
+        return f"{m.group('verb')}{m.group('between')}{n * 1000 + h}"
+    folded = _SAID_THOUSANDS.sub(spoken, folded)
+
+    def charged(m: re.Match) -> str:  # "cobrale veinticinco": as "cobrale 25", in thousands
+        n = words_to_int(m.group("n"))
+        return m.group(0) if n is None or not 10 <= n <= 99 else f"{m.group('lead')}{n}"
+    return _CHARGE_WORDS.sub(charged, folded)
+
+
+_CHARGE_WORDS = re.compile(
+    r"(?P<lead>\b(?:cobr(?:ale|arle|ales|arles|a|e|o|amos|aron|ame)|le\s+cobr[eo])\s+(?:le\s+|solo\s+|nomas\s+)?)"
+    r"(?P<n>[a-z]+(?:\s+y\s+[a-z]+)?)\b(?=\s*(?:$|[,.;!?\n]|nomas\b|y\s+(?:listo|chau)|que\b|q\b|porque\b|xq\b))")
+
+
 def find_amount(folded: str) -> float | None:
     """The amount of money named in folded text, or None. Parts of one charge joined by "más"
     or "+" ("2 lucas de materiales más 35 de mano de obra") are added up, and a figure taken
     back in the same message gives way to the one after it."""
+    folded = _thousands_said(folded)
     first = _find_amount(folded)
     if first is None:
         return None

@@ -311,12 +311,25 @@ PURPOSE = re.compile(
 )
 
 
+# A breaker that trips when something is plugged in or turned on ("me salta el disyuntor cada vez
+# que enchufo el lavarropas", "se baja la térmica cuando prendo el aire") is the electrician's: the
+# appliance only sets it off.
+_TRIPS = re.compile(r"\b(?:termicas?|disyuntor\w*|diferencial|tapon\w*|fusibles?|llave\s+(?:de\s+luz|general)"
+                    r"|salta\s+la\s+luz|se\s+(?:me\s+)?corta\s+la\s+luz)\b")
+_TRIGGER = re.compile(
+    r"\b(?:cuando|cada\s+vez\s+(?:que|q)|apenas|si|ni\s+bien)\s+(?:lo\s+|la\s+)?(?:enchuf\w+|prend\w+|pong\w+"
+    r"|conect\w+|encend\w+|enciend\w+|us\w+|arranc\w+|se\s+prende|anda|funciona|lav\w+)"
+    r"(?:\s+(?:el|la|los|las|mi|un|una))?(?:\s+\w+){1,2}")
+
+
 def classify_service(text: str, extra: dict[str, float] | None = None) -> str | None:
     """The trade the text is about, or None."""
     named = [name for name, rx in TRADE_PEOPLE.items() if rx.search(text)]
     # a water heater named outright stays the gas fitter's, whoever is asked for
     if len(named) == 1 and not (named[0] == "plomeria" and WATER_HEATER.search(text)):
         return named[0]
+    if _TRIPS.search(text):
+        text = _TRIGGER.sub(" ", text)
     work = PURPOSE.sub(" ", text)
     return (work != text and _best(work, extra)) or _best(text, extra)
 

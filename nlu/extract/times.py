@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from nlu.extract.clauses import clause
-from nlu.extract.dates import WD
+from nlu.extract.dates import WD, morning_meant
 from nlu.extract.numbers import NUMBER_PHRASE, number_value
 
 _TIME = re.compile(
@@ -35,7 +35,7 @@ _NOON = re.compile(r"\b(?:al\s+|a\s+|tipo\s+|del\s+)?mediodia\b")
 _WINDOW = re.compile(
     r"(?<!\bbuenas )(?<!\bbuena )(?<!\bbuen )"
     r"\b(?:(?:a|por|de|en|durante|para)\s+la|esta|de|(?P<all>toda\s+la))\s+"
-    r"(?P<w>(?<!de )manana|tarde|tardecita|noche|nochecita|siesta)\b"
+    r"(?P<w>manana|tarde|tardecita|noche|nochecita|siesta)\b"
     # any of them: "cualquier mañana", "alguna tarde", "por las tardes", "las mañanas"
     r"|\b(?:cualquier|alguna|una|otra|cada|(?:por\s+|todas\s+)?las)\s+(?P<any>manana|tarde|noche)s?\b"
     r"|\b(?P<early>temprano|a\s+primera\s+hora)\b"
@@ -164,6 +164,8 @@ def find_windows(text: str, busy: list[tuple[int, int]] = ()) -> list[tuple[int,
     for m in _WINDOW.finditer(text):
         if any(s <= m.start() < e for s, e in busy) or not _window_meant(text, m):
             continue
+        if m.group("w") == "manana" and m.group(0).startswith("de") and not morning_meant(text, m.start("w")):
+            continue  # "la visita de mañana": tomorrow's, not a morning
         name = ("morning" if m.group("early") or m.group("before_noon")
                 else "afternoon" if m.group("after_noon")
                 else "evening" if m.group("after_dinner")

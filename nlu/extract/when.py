@@ -76,12 +76,33 @@ _OR_BETWEEN = re.compile(
 )
 
 
+# "Sin agua desde las 7 de la mañana", "no anda la luz desde las 10": when the trouble began, not
+# an hour asked for (unless someone's being there is what the clause says: "estoy desde las 15")
+_SINCE = re.compile(r"\bdesde\s+(?:las?\s+|eso\s+de\s+las?\s+|tipo\s+)?$")
+_TROUBLE = re.compile(
+    r"\bsin\s+(?:agua|luz|gas|corriente|presion|senal|internet|calefaccion|aire)\b"
+    r"|\bno\s+(?:me\s+|nos\s+)?(?:anda|andan|funciona|funcionan|tengo|tenemos|hay|sale|salen|prende|enciende|carga"
+    r"|arranca|levanta|cierra|abre|calienta|enfria|tira)\b"
+    r"|\b(?:gotea|pierde|chorrea|cortad[oa]s?|tapad[oa]s?|inundad[oa]|se\s+(?:me\s+|nos\s+)?(?:corto|rompio|tapo|inundo"
+    r"|quemo|trabo|apago|cayo)|salta|saltan|huele|hay\s+olor|esta\s+(?:cortad|tapad|rot)\w*)\b")
+_PRESENT = re.compile(r"\b(?:(?:estoy|estamos|estare)(?!\s+(?:sin|con\s+(?:la|el)\s+\w+\s+(?:roto|rota|tapad)))|hay\s+alguien|pueden|puede|podes|vengan|venga|venir|pasen"
+                      r"|pasar|libre|disponible|atiendo|en\s+casa)\b")
+
+
+def _trouble_since(text: str, start: int, end: int) -> bool:
+    if not (_SINCE.search(text[max(0, start - 24):start]) or re.match(r"desde\b", text[start:end])):
+        return False
+    s, e = clause(text, start, end)
+    said = text[max(0, s, start - 80):e]
+    return bool(_TROUBLE.search(said)) and not _PRESENT.search(said)
+
+
 def resolve(text: str, now: datetime, tz: str | None = None) -> When:
     """The date, window and time the text asks for (the last one named wins)."""
     today = local_today(now, tz)
     when = When()
     # "vuelvo el 9 a la mañana": the 9th, in the morning (not nine o'clock)
-    times = [t for t in find_times(text) if _not_replaced(text, t[0])
+    times = [t for t in find_times(text) if _not_replaced(text, t[0]) and not _trouble_since(text, t[0], t[1])
              and not (re.search(r"\b(?:el|del|dia)\s*$", text[max(0, t[0] - 6):t[0]])
                       and re.match(r"\s*\d{1,2}\s+(?:a|de|por)\s+la\s+(?:manana|tarde|noche)\b", text[t[0]:]))]
     busy = [(s, e) for s, e, _ in times]

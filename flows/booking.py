@@ -40,6 +40,7 @@ from sqlalchemy import select
 from core.es_ar import (
     clock,
     day_phrase,
+    first_name,
     folded,
     nth_said,
     shortened,
@@ -81,7 +82,13 @@ from nlu.extract.address import (
     named_locality,
     street_alone,
 )
-from nlu.extract.message_kinds import access_note, acknowledgement, already_shut_off, asks_if_we_do
+from nlu.extract.message_kinds import (
+    access_note,
+    acknowledgement,
+    already_shut_off,
+    asks_if_we_do,
+    asks_who_comes,
+)
 from nlu.extract.names import FIRST_NAMES, for_name
 from nlu.extract.services import named_outright, one_visit, second_request
 from nlu.extract.spoken import fold, is_spanish, spanish_words
@@ -411,7 +418,8 @@ def _merge(turn: Turn) -> None:
             found["description"] = described  # the problem, not the whole burst
     if turn.text and not s.get("said"):
         found["said"] = " ".join(turn.text.split())[:500]
-    elif turn.text and turn.tap is None and access_note(folded(turn.text)):
+    elif turn.text and turn.tap is None and access_note(folded(turn.text)) \
+            and not asks_who_comes(folded(turn.text)):
         # "avisale que el timbre es el de abajo a la izquierda" after the first message: a word
         # for the technician, kept with the job (the first message is the description already)
         note = " ".join(turn.text.split())
@@ -894,6 +902,9 @@ def _side_answer(turn: Turn) -> list[Reply] | None:
             and folded(" ".join((turn.text or "").split())[:500]) == folded(turn.slots["said"]):
         # the first message sent again, word for word (no answer came fast enough): no miss
         return [Text(texts.render("booking_same_again", name=turn.first_name))]
+    if asks_who_comes(said) and (who := _who_comes(turn)) is not None:
+        # "¿el muchacho cómo se llama? así le abro tranquila": the technician of the time chosen
+        return [Text(texts.render("booking_who_comes", technician=who))]
     if acknowledgement(turn.text) == "thanks":  # "gracias!!" before confirming: no miss
         return [Text(texts.render("flow_thanks", name=turn.first_name))]
     answered = prices.answer(turn) or business_hours.answer(turn)
@@ -906,6 +917,13 @@ def _side_answer(turn: Turn) -> list[Reply] | None:
     # Someone goes as soon as the address is clear: nothing said meanwhile is a miss, nor hands
     # them to a person ("no encuentro la llave de paso!!", "¿vienen?"); the owners know already
     return [Text(texts.render("booking_emergency_waiting"))]
+
+
+def _who_comes(turn: Turn) -> str | None:
+    """The first name of the technician of the time chosen, if one is."""
+    slot = parse_slot_id(turn.slots["slot"], time_zone=turn.org.time_zone) if turn.slots.get("slot") else None
+    user = turn.session.get(User, slot.technician_id) if slot is not None else None
+    return (first_name(user.name) or user.name) if user is not None and user.name else None
 
 
 def _nothing_asked_for(turn: Turn) -> bool:

@@ -29,8 +29,12 @@ CANCEL_YES_TITLE, CANCEL_NO_TITLE = "Sí, cancelar", "No"
 RECENT = timedelta(days=2)
 
 
-def start_cancel(turn: Turn) -> list[Reply]:
-    job = turn.open_job
+def start_cancel(turn: Turn, job: Job | None = None) -> list[Reply]:
+    """The cancellation asked of the visit named (`job`, else the one the words name among
+    several, else the most relevant one)."""
+    from flows.named_visit import named_visit  # it imports the turn's helpers
+
+    job = job or named_visit(turn) or turn.open_job
     if job is None and turn.in_flow(BOOKING):
         return withdraw(turn)  # nothing booked yet: the booking under way is what they call off
     if job is None:

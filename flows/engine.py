@@ -168,6 +168,11 @@ def handle_burst(
         turn.result = extract(text, conversation.role.value, now, context, settings,
                               turn.context)
     replies[:0] = _expire(turn)
+    if conversation.role is CUSTOMER and turn.intent != "human" and len(parts) > 1 \
+            and (person := _person_in_burst(turn, parts, context)) is not None:
+        # "para el seguro me piden un informe… / eso prefiero hablarlo con una persona": a
+        # person asked for outright in one message of the burst is the burst's request
+        turn.result = turn.result.model_copy(update={"intent": "human", "confidence": person})
     if conversation.role is TECHNICIAN and (fixed := _address_put_right(turn)):
         # "la llamé, es 2510 no 2150" (and "estoy a 10 min"): the visit's number is put right,
         # and whatever else the burst says about the visit is still acted on
@@ -307,10 +312,63 @@ _WANTS_PERSON = re.compile(
     r"|\bhablar\s+con\s+(?:una\s+persona|alguien|un\s+humano)\b")
 
 
+# a person asked for outright, with the thing to talk about before it: "eso prefiero hablarlo
+# con una persona", "quiero tratarlo con alguien del equipo, no con el bot"
+_PERSON_OUTRIGHT = re.compile(
+    r"\b(?:quiero|necesito|prefiero|quisiera|preferiria)\s+(?:hablar\w*|tratar\w*|verlo|charlar\w*"
+    r"|que\s+me\s+atienda)\s+(?:\w+\s+){0,2}?con\s+(?:una\s+persona|alguien|un\s+humano|un\s+empleado"
+    r"|una\s+persona\s+real|gente|el\s+dueno|la\s+duena|el\s+encargado|la\s+encargada)\b"
+    r"|\b(?:no\s+con\s+(?:el|un)\s+(?:bot|robot|contestador|asistente))\b")
+
+
+def _person_in_burst(turn: Turn, parts: list[str], context: OrgContext) -> float | None:
+    """The model's confidence that a message of the burst asks for a person outright, when one
+    does; None otherwise."""
+    for part in parts:
+        if not _PERSON_OUTRIGHT.search(es_ar.folded(part)):
+            continue
+        read = extract(part, turn.role.value, turn.now, context, turn.settings, turn.context)
+        if read.intent == "human" and (read.confidence or 0) >= ASK_BELOW:
+            return read.confidence
+    return None
+
+
 def _address_put_right(turn: Turn) -> list[Reply]:
     from flows import technician  # it imports this module for FlowSpec
 
     return technician.corrected_address(turn)
+
+
+def _cancel_and_more(turn: Turn, parts: list[str]) -> list[Reply] | None:
+    """A burst that calls off one of the customer's visits and says or asks something of
+    another ("el gasista del jueves cancelalo / el plomero que venga igual mañana / ¿a qué hora
+    era?"), read whole as a question: the question answered about the visit it names, and the
+    cancellation asked of the one the cancelling words name (before: only the question was
+    answered, and the visit stayed). None when the burst is not that."""
+    if len(parts) < 2 or len(turn.open_jobs) < 2:
+        return None
+    from flows import status, steps  # they import this module's users
+    from flows.customer_cancel import start_cancel
+    from flows.named_visit import named_visit
+
+    context = org_context(turn.session, turn.org.id)
+    for i, part in enumerate(parts):
+        read = extract(part, turn.role.value, turn.now, context, turn.settings, turn.context)
+        if read.intent not in ("cancel", "cancel_job") or (read.confidence or 0) < ASK_BELOW:
+            continue
+        job = named_visit(turn, part)
+        if job is None:
+            return None
+        cancel = start_cancel(turn, job)
+        rest = "\n".join(p for j, p in enumerate(parts) if j != i)
+        asked = extract(rest, turn.role.value, turn.now, context, turn.settings, turn.context)
+        if asked.intent != "job_status" or named_visit(turn, rest) in (None, job):
+            return cancel
+        answer = status.handle(replace(turn, text=rest, result=asked))
+        if not cancel or not answer or not isinstance(answer[0], Text):
+            return [*answer, *cancel]
+        return [steps.prefixed(cancel[0], answer[0].body), *cancel[1:], *answer[1:]]
+    return None
 
 
 def _route(turn: Turn, parts: list[str]) -> list[Reply]:
@@ -407,6 +465,9 @@ def _route(turn: Turn, parts: list[str]) -> list[Reply]:
             and (clarify.unsure(turn) or turn.intent == "other") \
             and (both := _request_and_question(turn)) is not None:
         return both  # "quiero cambiar el calefactor / ¿el gasista es matriculado?": both
+    if turn.role is CUSTOMER and not turn.conversation.flow and turn.tap is None \
+            and turn.intent != "new_job" and (both := _cancel_and_more(turn, parts)) is not None:
+        return both  # "el gasista cancelalo / ¿a qué hora era el plomero?": both, each its visit
     if clarify.unsure(turn):
         return clarify.ask(turn)
     for spec in FLOWS:

@@ -21,7 +21,9 @@ from nlu.extract.message_kinds import ADDRESS_ON_FILE, asks_booking_details, ask
 
 
 def handle(turn: Turn) -> list[Reply]:
-    job = turn.open_job
+    from flows.named_visit import named_visit  # it imports the turn's helpers
+
+    job = named_visit(turn) or turn.open_job
     if job is not None and (price := prices.answer(turn)):
         return price  # "¿cuánto me va a salir más o menos?" about the visit booked: its price
     if job is not None and asks_to_get_ready(es_ar.folded(turn.text)) \

@@ -474,16 +474,41 @@ URGENCY_WORDS = {Urgency.EMERGENCY: "sí, es una emergencia 🚨", Urgency.URGEN
                  Urgency.NORMAL: "no, es una visita normal"}
 
 
+# A visit named by its hour ("lo de las 9", "el de las 15:30"), and what it is asked ("¿qué es?",
+# "¿qué hay que hacer?", "¿tengo que llevar algo?"): its card with the work to do
+_AT_HOUR = re.compile(r"\b(?:lo|el|la)\s+de\s+las?\s+(?P<h>\d{1,2})(?:[:.](?P<m>\d{2}))?\b")
+_ASKS_WHAT = re.compile(r"\b(?:(?:que|q)\s+(?:es|era|hay\s+que\s+hacer|tengo\s+que\s+hacer|le\s+pasa)"
+                        r"|de\s+(?:que|q)\s+(?:es|se\s+trata)|(?:tengo\s+que|hay\s+que)\s+llevar|llevo\s+algo)\b")
+
+
+def _at_hour(turn: Turn, said: str) -> list[Job]:
+    """The visits at the hour named ("lo de las 9"), of the agenda just shown, else of today."""
+    said_hour = _AT_HOUR.search(said)
+    if said_hour is None:
+        return []
+    hour, minute = int(said_hour.group("h")), int(said_hour.group("m") or 0)
+    pool = _agenda_shown(turn) or candidate_jobs(turn.session, turn.user.id, "", turn.today)
+
+    def at(job: Job) -> bool:
+        if job.scheduled_start is None:
+            return False
+        local = es_ar.aware(job.scheduled_start).astimezone(turn.zone)
+        return (local.hour, local.minute) in ((hour, minute), (hour + 12, minute))
+    return [job for job in pool if at(job)]
+
+
 def _job_details(turn: Turn) -> list[Reply] | None:
     """The phone, address and map of the job the technician names (or of their only candidates,
     up to three); None when the message asks no such thing or no job of theirs fits."""
     said = es_ar.folded(turn.text or "")
     newest = _NEW_ONE.search(said)
     urgency = bool(_ASKS_URGENCY.search(said))
-    if not _ASKS_DETAILS.search(said) and not newest and not urgency:
+    by_hour = _at_hour(turn, said) if _ASKS_DETAILS.search(said) or _ASKS_WHAT.search(said) else []
+    if not _ASKS_DETAILS.search(said) and not newest and not urgency and len(by_hour) != 1:
         return None
     found = candidate_jobs(turn.session, turn.user.id, turn.text, turn.today)
-    named = [job for job in found if names_job(job, turn.text)]
+    named = [job for job in found if names_job(job, turn.text)] or (by_hour if len(by_hour) == 1 else [])
+    what = bool(_ASKS_WHAT.search(said))
     if not named and newest and (latest := _latest_given(turn)) is not None:
         named = [latest]  # "me llegó que tengo uno nuevo, ¿a qué hora es?"
     if not named and (listed := _agenda_shown(turn)):
@@ -510,10 +535,18 @@ def _job_details(turn: Turn) -> list[Reply] | None:
             if start is not None else None,
             "address": _address(job), "maps": _map(turn, job),
             "urgency": URGENCY_WORDS.get(job.urgency, URGENCY_WORDS[Urgency.NORMAL]) if urgency else None,
+            "work": _work_line(job) if what else None,
         })
     if len(shown) == 1:
         turn.save(**{DETAILS_SHOWN: {"id": shown[0].id, "at": turn.now.isoformat()}})
     return [Text(texts.render("tech_job_contact", jobs=cards))]
+
+
+def _work_line(job: Job) -> str:
+    """What the visit is: its trade and the customer's words ("Gas: el calefón no prende")."""
+    service = SERVICE_LABELS.get(job.service, str(job.service))
+    description = " ".join((job.description or "").split())
+    return f"{service}: {short(description, 160)}" if description else service
 
 
 DETAILS_SHOWN = "details_shown"  # the technician's slot: the visit whose card he got last

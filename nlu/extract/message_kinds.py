@@ -639,6 +639,21 @@ _ACCESS = re.compile(
 )
 
 
+# Who is coming asked ("¿cómo se llama el muchacho que viene?", "¿quién viene?", "¿el técnico
+# cómo se llama?"): the technician's name, not a word for him
+_WHO_COMES = re.compile(
+    r"\b(?:como\s+se\s+llama|el\s+nombre\s+del?|quien\s+(?:viene|va\s+a\s+venir|vendria|es\s+el\s+que\s+viene"
+    r"|me\s+mandan|va)|que\s+tecnico\s+(?:viene|va|mandan))\b")
+_WHO_OF = re.compile(r"\b(?:muchacho|tecnico|tecnica|plomero|gasista|electricista|cerrajero|pibe|chico|senor"
+                     r"|hombre|persona|que\s+viene|que\s+va|viene|va|mandan)\b")
+
+
+def asks_who_comes(folded: str) -> bool:
+    """Whether a customer asks who is coming (folded text)."""
+    found = _WHO_COMES.search(folded)
+    return found is not None and bool(_WHO_OF.search(folded))
+
+
 def access_note(folded: str) -> bool:
     """Whether a customer tells how to get in or asks to hear before the arrival (folded text)."""
     return bool(_ACCESS.search(folded))

@@ -356,6 +356,10 @@ def _merge(turn: Turn) -> None:
         found["address"] = corner.model_dump()  # "Corrientes y Pueyrredón": a corner, no number
     elif parts := _address_in_parts(turn):
         found["address"] = parts
+    elif not s.get("address") and _SAME_PLACE.search(folded(turn.text or "")) \
+            and (customer := turn.customer) is not None and len(customer.addresses) == 1:
+        # "misma dirección de siempre", "donde vinieron la otra vez": the one place on file
+        found["address"] = _as_slot(customer.addresses[0])
     elif turn.conversation.state == "address" and not s.get("address") and not r.address \
             and yes_or_no(turn.text) is None and (street := street_alone(turn.text)):
         found["street"] = street  # "Gorriti": kept, and its height asked for
@@ -701,6 +705,15 @@ def _ask_service(turn: Turn) -> list[Reply]:
     rows = tuple(Row(ServiceTap(k).encode(), v.capitalize()) for k, v in SERVICES.items())
     return [ListMessage(body=texts.render("ask_service"), button="Elegir",
                         sections=(Section("Servicios", rows),))]
+
+
+# The address on file named as such: "misma dirección de siempre", "la dirección de la otra vez",
+# "donde vinieron la vez pasada", "ya tienen mi dirección"
+_SAME_PLACE = re.compile(
+    r"\b(?:(?:la\s+)?misma\s+(?:direccion|casa|dire|dir)|(?:la\s+)?direccion\s+de\s+siempre"
+    r"|(?:la\s+)?(?:direccion|casa)\s+de\s+(?:la\s+(?:otra|ultima)\s+vez|la\s+vez\s+pasada)"
+    r"|donde\s+(?:vinieron|fueron|vino|fue)\s+(?:la\s+(?:otra|ultima)\s+vez|la\s+vez\s+pasada|el\s+ano\s+pasado)"
+    r"|ya\s+(?:tienen|tenes)\s+(?:mi|la)\s+direccion|en\s+casa\s+como\s+siempre)\b")
 
 
 def _as_slot(known) -> dict:

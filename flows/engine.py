@@ -431,8 +431,16 @@ def _route(turn: Turn, parts: list[str]) -> list[Reply]:
     if turn.role is TECHNICIAN and (answer := technician.aside(turn)) is not None:
         return answer  # "ya casi termino", "¿puedo arrancar más tarde mañana?"
     if turn.role is OWNER:
-        from flows import owner, owner_days, owner_free, owner_prices  # they import this module
+        from flows import (  # they import this module
+            owner,
+            owner_close,
+            owner_days,
+            owner_free,
+            owner_prices,
+        )
 
+        if (answer := owner_close.handle(turn)) is not None:  # "cerralo vos, fue un destape, 25 lucas"
+            return answer
         if (answer := owner_prices.handle(turn)) is not None:  # "subí el cambio de flexible a 15 lucas"
             return answer
         if (answer := owner_free.handle(turn)) is not None:  # "¿tenemos lugar mañana a la tarde?"

@@ -14,6 +14,7 @@ from flows import (
     owner,
     owner_assign,
     owner_booking,
+    owner_close,
     owner_days,
     owner_figures,
     owner_move,
@@ -29,6 +30,7 @@ FLOWS: tuple[FlowSpec, ...] = (
     customer_jobs.SPEC,
     booking.SPEC,
     status.SPEC,
+    owner_close.SPEC,  # the owner's OK to a visit closed for its technician
     owner_figures.SPEC,  # before the owner's numbers: "el resumen está mal" asks for no summary
     owner_booking.SPEC,  # "cargame un trabajo para el martes": a job to load, no summary of that day
     owner_assign.SPEC,  # "pasale lo de Graciela a Diego": before the team's "¿dónde anda Diego?"

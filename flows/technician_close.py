@@ -29,12 +29,14 @@ from core.messaging.replies import (
     Text,
 )
 from core.models import (
+    ConversationRole,
     InvoiceStatus,
     Job,
     JobEvent,
     PaymentMethod,
     Urgency,
 )
+from core.phones import wa_id_for
 from flows import prices, technician_absent
 from flows.buttons import DoneTap
 from flows.job_lookup import names_job
@@ -523,9 +525,18 @@ def _confirm_done(turn: Turn, job_id: int) -> list[Reply]:
     # The stars are asked once the invoice or receipt has reached the customer
     # (services/invoice_delivery.py), so the rating never comes before the bill; a visit
     # charged on unfinished work is no job done to thank for
+    by_owner = turn.role is ConversationRole.OWNER
+    technician = job.technician if by_owner else None
+    tech_name = (first_name(technician.name) or technician.name) if technician is not None else None
     if not visit_only:
-        tell_customer(turn, job, "customer_thanks", number=job.number)
+        # closed by the owner for the technician: the customer hears who did the work
+        tell_customer(turn, job, "customer_thanks", number=job.number,
+                      **({"tech": tech_name or "El técnico"} if by_owner else {}))
     customer = (job.customer.name if job.customer else None) or THE_CUSTOMER
+    if by_owner and technician is not None and technician.phone and technician.id != turn.conversation.user_id:
+        turn.notify(wa_id_for(technician.phone), Text(texts.render(
+            "tech_closed_by_owner", owner=first_name(turn.user.name) if turn.user else None,
+            number=job.number, customer=customer, total=es_ar.pesos(invoice.total))))
     if summary.get("paid_on_site") in ("cash", "transfer") and not collected:
         # a transfer the office must see arrive, or cash on an invoice that waits for the
         # customer's ID: the inbox staff hear it, with where to record it
@@ -559,7 +570,9 @@ def _close_free(turn: Turn, job: Job, slots: dict) -> list[Reply]:
     except DomainError as exc:
         return [Text(texts.render("tech_error", reason=str(exc).rstrip(".")))]
     clear(turn.conversation)
-    tell_customer(turn, job, "customer_thanks_free", number=job.number)
+    technician = job.technician if turn.role is ConversationRole.OWNER else None
+    tell_customer(turn, job, "customer_thanks_free", number=job.number,
+                  **({"tech": first_name(technician.name)} if technician is not None else {}))
     customer = (job.customer.name if job.customer else None) or THE_CUSTOMER
     return [Text(texts.render("tech_done_free", number=job.number, customer=customer))]
 

@@ -17,6 +17,7 @@ from core.messaging.replies import (
 )
 from core.models import (
     Conversation,
+    ConversationRole,
     Job,
     JobStatus,
     Service,
@@ -89,7 +90,8 @@ def tell_customer(turn: Turn, job: Job, template: str, **context: object) -> boo
     if not wa_id:
         return False
     name = first_name(job.customer.name if job.customer else None)
-    tech = (first_name(turn.user.name) or turn.user.name) if turn.user is not None else None
+    tech = context.pop("tech", None) or (
+        (first_name(turn.user.name) or turn.user.name) if turn.user is not None else None)
     turn.notify(wa_id, Text(texts.render(template, name=name, tech=tech, **context)))
     return True
 
@@ -111,7 +113,9 @@ def wrong_state(job: Job) -> Reply:
 
 
 def own_job(turn: Turn, job_id: int) -> Job | None:
-    return turn.session.scalar(
-        select(Job).options(joinedload(Job.customer))
-        .where(Job.id == job_id, Job.technician_id == turn.user.id)
-    )
+    """The technician's job `job_id`; for the owner, who closes for anyone, any of the
+    organization's (the session is scoped to it)."""
+    query = select(Job).options(joinedload(Job.customer)).where(Job.id == job_id)
+    if turn.role is not ConversationRole.OWNER:
+        query = query.where(Job.technician_id == turn.user.id)
+    return turn.session.scalar(query)

@@ -198,9 +198,20 @@ class PriceTap(CallbackData):
     pattern = re.compile(r"^price:(-?\d{1,4})$")
 
 
+@dataclass(frozen=True)
+class AliasTap(CallbackData):
+    """The owner's answer to "¿cambio el alias para transferencias a …?": `choice` yes or no, and
+    the alias asked about (the id carries it: the question needs no conversation state)."""
+
+    choice: str
+    alias: str | None = None
+    prefix = "alias"
+    pattern = re.compile(r"^alias:(yes|no)(?::([A-Za-z0-9.-]{6,20}))?$")
+
+
 KINDS: tuple[type[CallbackData], ...] = (
     MenuTap, ServiceTap, AddressTap, SlotTap, BookingTap, RescheduleTap, CancelTap, RateTap,
-    JobActionTap, DoneTap, ClarifyTap, ClosedDayTap, MoveTap, PriceTap,
+    JobActionTap, DoneTap, ClarifyTap, ClosedDayTap, MoveTap, PriceTap, AliasTap,
 )
 _BY_PREFIX = {kind.prefix: kind for kind in KINDS}
 

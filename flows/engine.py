@@ -388,6 +388,11 @@ def _route(turn: Turn, parts: list[str]) -> list[Reply]:
         # said so, with what we do, rather than our invoice or a hand-over
         return [menu(turn.conversation, texts.render(
             "wrong_business", business=turn.org.name if turn.org else "", company=company.group().title()))]
+    if turn.role is OWNER and turn.tap is None:
+        from flows import owner_alias  # it imports this module for FlowSpec
+
+        if (answer := owner_alias.handle(turn)) is not None:
+            return answer  # "el alias nuevo es gasista.paredes.mp", whatever the model read
     if turn.intent in GLOBALS and _answer_read_as_person(turn):
         # the booking's answer, as an address alone is read there
         turn.result = turn.result.model_copy(update={"intent": "new_job", "confidence": 1.0})

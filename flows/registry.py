@@ -12,6 +12,7 @@ from flows import (
     booking,
     customer_jobs,
     owner,
+    owner_alias,
     owner_assign,
     owner_booking,
     owner_close,
@@ -30,6 +31,7 @@ FLOWS: tuple[FlowSpec, ...] = (
     customer_jobs.SPEC,
     booking.SPEC,
     status.SPEC,
+    owner_alias.SPEC,  # the owner's OK to a new transfer alias
     owner_close.SPEC,  # the owner's OK to a visit closed for its technician
     owner_figures.SPEC,  # before the owner's numbers: "el resumen está mal" asks for no summary
     owner_booking.SPEC,  # "cargame un trabajo para el martes": a job to load, no summary of that day

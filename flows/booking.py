@@ -66,7 +66,15 @@ from core.links import conversation_link
 from core.messaging import texts
 from core.messaging.replies import Button, Buttons, ListMessage, Reply, Row, Section, Text
 from core.models import ConversationRole, Direction, Message, User
-from flows import business_hours, handover, photos, prices, staff_questions, visit_addition
+from flows import (
+    business_hours,
+    handover,
+    owner_hold,
+    photos,
+    prices,
+    staff_questions,
+    visit_addition,
+)
 from flows.booking_job import JOB_SERVICE, create_booked_job, emergency_advice, summary_address
 from flows.buttons import AddressTap, BookingTap, ServiceTap, SlotTap
 from flows.engine import INTERRUPTIONS, FlowSpec
@@ -120,6 +128,8 @@ def handle(turn: Turn) -> list[Reply]:
 
 def start(turn: Turn) -> list[Reply]:
     c = turn.conversation
+    if owner_hold.held(turn, turn.customer):
+        return owner_hold.pass_to_owner(turn)  # the owner asked not to book them: theirs to answer
     # Photos or a contact card sent before the words ("¿de qué se trata?") join this booking.
     pending = {k: v for k, v in turn.slots.items() if k in photos.PENDING} if not c.flow else {}
     if not c.flow and (given := _given_address(turn)) is not None:

@@ -389,10 +389,12 @@ def _route(turn: Turn, parts: list[str]) -> list[Reply]:
         return [menu(turn.conversation, texts.render(
             "wrong_business", business=turn.org.name if turn.org else "", company=company.group().title()))]
     if turn.role is OWNER and turn.tap is None:
-        from flows import owner_alias  # it imports this module for FlowSpec
+        from flows import owner_alias, owner_hold  # they import this module for FlowSpec
 
         if (answer := owner_alias.handle(turn)) is not None:
             return answer  # "el alias nuevo es gasista.paredes.mp", whatever the model read
+        if (answer := owner_hold.handle(turn)) is not None:
+            return answer  # "a Quiroga no le tomes más trabajos hasta que pague; si escribe, pasámelo"
     if turn.intent in GLOBALS and _answer_read_as_person(turn):
         # the booking's answer, as an address alone is read there
         turn.result = turn.result.model_copy(update={"intent": "new_job", "confidence": 1.0})
@@ -441,6 +443,7 @@ def _route(turn: Turn, parts: list[str]) -> list[Reply]:
             owner_close,
             owner_days,
             owner_free,
+            owner_hold,
             owner_prices,
         )
 

@@ -60,6 +60,9 @@ class Customer(OrgScoped, Timestamped, Base):
         Boolean, default=False, server_default=false()
     )
     marketing_opt_out_at: Mapped[datetime | None]
+    # The owner asked not to book this customer (until they pay, or for good): their requests
+    # go to the owner (flows/owner_hold.py, migration 0013).
+    booking_hold: Mapped[dict | None]
 
     addresses: Mapped[list[CustomerAddress]] = relationship(
         back_populates="customer", order_by="CustomerAddress.id", cascade="all, delete-orphan"

@@ -71,6 +71,7 @@ from nlu.extract.message_kinds import (
     someone_else_receives,
     wrong_number,
 )
+from nlu.extract.text import fold_aligned
 from nlu.intent.evaluate import ASK_BELOW
 from nlu.schema import OrgContext
 
@@ -339,6 +340,38 @@ def _address_put_right(turn: Turn) -> list[Reply]:
     return technician.corrected_address(turn)
 
 
+# Where an owner's voice note or message turns to another request: "y otra cosa", "por otro
+# lado", "ah, y otra cosa"
+_ANOTHER_THING = re.compile(r"[,.;:\n]?\s*\b(?:(?:y|ah|ah\s+y|che)\s+)?(?:otra\s+cosa|por\s+otro\s+lado)\b\s*[,.:;!]*\s*")
+MIN_REQUEST_WORDS = 3
+
+
+def _owner_requests(turn: Turn) -> list[Reply] | None:
+    """An owner's message with two requests joined by "y otra cosa": each answered as if sent on
+    its own, in one message (before: read whole as one, and one of them dropped). None when the
+    message is one request."""
+    text = turn.text or ""
+    cuts = list(_ANOTHER_THING.finditer(fold_aligned(text)))
+    if not cuts:
+        return None
+    pieces, start = [], 0
+    for cut in cuts:
+        pieces.append(text[start:cut.start()])
+        start = cut.end()
+    pieces.append(text[start:])
+    pieces = [p.strip(" ,.;:") for p in pieces if len(p.split()) >= MIN_REQUEST_WORDS]
+    if len(pieces) < 2:
+        return None
+    context = org_context(turn.session, turn.org.id)
+    answers: list[Reply] = []
+    for piece in pieces:
+        result = extract(piece, turn.role.value, turn.now, context, turn.settings, turn.context)
+        answers += _route(replace(turn, text=piece, result=result), [piece])
+    if answers and all(isinstance(a, Text) for a in answers):
+        return [Text("\n\n".join(a.body for a in answers))]
+    return answers
+
+
 def _cancel_and_more(turn: Turn, parts: list[str]) -> list[Reply] | None:
     """A burst that calls off one of the customer's visits and says or asks something of
     another ("el gasista del jueves cancelalo / el plomero que venga igual mañana / ¿a qué hora
@@ -388,6 +421,9 @@ def _route(turn: Turn, parts: list[str]) -> list[Reply]:
         # said so, with what we do, rather than our invoice or a hand-over
         return [menu(turn.conversation, texts.render(
             "wrong_business", business=turn.org.name if turn.org else "", company=company.group().title()))]
+    if turn.role is OWNER and turn.tap is None and not turn.conversation.flow \
+            and (several := _owner_requests(turn)) is not None:
+        return several  # "¿qué le queda a Juan hoy? y otra cosa, el resumen mandámelo a las 9"
     if turn.role is OWNER and turn.tap is None:
         from flows import owner_alias, owner_hold  # they import this module for FlowSpec
 

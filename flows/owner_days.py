@@ -155,15 +155,48 @@ _SUMMARY_HOUR = re.compile(
 def summary_hour_said(turn: Turn) -> list[Reply] | None:
     """The owner setting the hour of the daily summary in words; None otherwise."""
     said = es_ar.folded(turn.text or "")
-    if turn.tap is not None or not turn.result.time or "?" in (turn.text or "") \
-            or not _SUMMARY_HOUR.search(said):
+    if turn.tap is None and _HOUR_ASKED.search(said) and turn.org is not None:
+        # "¿a qué hora me quedó el resumen al final?": the hour it goes out
+        return [Text(texts.render("owner_summary_hour", hour=turn.org.summary_hour, changed=False,
+                                  link=back_office_link(turn.settings, "settings")))]
+    if turn.tap is not None or "?" in (turn.text or "") or not _SUMMARY_HOUR.search(said):
         return None
-    at = time.fromisoformat(turn.result.time)
+    at = _hour_wanted(said) or (time.fromisoformat(turn.result.time) if turn.result.time else None)
+    if at is None:
+        return None
     if at.minute:
         return [Text(texts.render("owner_summary_hour", hour=None, link=back_office_link(turn.settings, "settings")))]
     changed = set_summary_hour(turn.session, turn.org.id, at.hour, turn.actor)
     return [Text(texts.render("owner_summary_hour", hour=at.hour, changed=changed,
                               link=back_office_link(turn.settings, "settings")))]
+
+
+# "¿a qué hora me quedó el resumen?", "¿a qué hora me llega el resumen?"
+_HOUR_ASKED = re.compile(r"\b(?:a\s+(?:que|q)\s+hora|cuando)\s+(?:me\s+)?(?:quedo|queda|llega|sale|mandas|manda"
+                         r"|me\s+lo\s+mandas|viene|esta)\s+(?:\w+\s+){0,2}?(?:el\s+)?resumen\b")
+
+
+# "a las 9", not "no a las 7" nor "a las 7 estoy manejando" (a reason): the hour asked for
+_AT_HOUR = re.compile(r"\ba\s+las\s+(?P<h>\d{1,2})(?::(?P<m>\d{2}))?(?:\s*(?:hs|h)\b)?")
+_REASON_AFTER = re.compile(r"^\s*(?:estoy|tengo|voy|ando|salgo|entro|manejo|trabajo|duermo|ceno|como)\b")
+
+
+def _hour_wanted(said: str) -> time | None:
+    """The hour the owner wants the summary at, as said (folded): the first one not ruled out
+    ("no a las 7") nor told as a reason ("a las 7 estoy manejando"); an hour under 12 said with
+    the evening or the night is the evening's ("el resumen de la noche, a las 9": 21)."""
+    for found in _AT_HOUR.finditer(said):
+        if re.search(r"\bno\s*$", said[max(0, found.start() - 4):found.start()]) \
+                or _REASON_AFTER.match(said[found.end():]):
+            continue
+        hour, minute = int(found.group("h")), int(found.group("m") or 0)
+        if not 0 <= hour <= 23 or not 0 <= minute <= 59:
+            continue
+        if hour < 12 and re.search(r"\b(?:noche|tarde|nochecita)\b", said) \
+                and not re.search(r"\b(?:manana|madrugada|temprano)\b", said):
+            hour += 12
+        return time(hour, minute)
+    return None
 
 
 def typed_tell(turn: Turn) -> list[Reply] | None:

@@ -57,7 +57,8 @@ def team_answer(turn: Turn, everyone: list[User], said: str) -> list[Reply]:
         fewest = "menos" in load.group() or "libre" in load.group() or "tranq" in load.group()
         everyone = sorted(everyone, key=lambda t: len(jobs.get(t.id, [])) * (1 if fewest else -1))
     shown = everyone[:TEAM_LINES]
-    members = [_member(turn, t, jobs.get(t.id, []), later=day != turn.today) for t in shown]
+    members = [_member(turn, t, jobs.get(t.id, []), later=day != turn.today, listed=len(shown) == 1)
+               for t in shown]
     turn.save(**{TEAM_ASKED: turn.now.isoformat()})  # "¿y el de Walter?" next is the team again
     return [Text(texts.render("owner_team", members=members, day=day_heading(turn, day),
                               more=len(everyone) - len(shown)))]
@@ -97,8 +98,10 @@ def _jobs_on(turn: Turn, technician_ids: list[int], day: date) -> dict[int, list
     return found
 
 
-def _member(turn: Turn, technician: User, jobs: list[Job], *, later: bool = False) -> dict:
-    """One technician's line; `later` for a day still to come (all of its visits ahead)."""
+def _member(turn: Turn, technician: User, jobs: list[Job], *, later: bool = False,
+            listed: bool = False) -> dict:
+    """One technician's line; `later` for a day still to come (all of its visits ahead);
+    `listed`: with each visit ahead ("¿qué le queda a Juan hoy?" asks for them, not a count)."""
     now_job = next((j for j in jobs if j.status in MOVING), None)
     booked = [j for j in jobs if j.status is JobStatus.SCHEDULED and j is not now_job]
     upcoming = booked if later else [j for j in booked if j.scheduled_start is None
@@ -114,7 +117,18 @@ def _member(turn: Turn, technician: User, jobs: list[Job], *, later: bool = Fals
                  "customer": _customer(following), "number": following.number}
         if following and following.scheduled_start else None,
         "left": len(upcoming),
+        "visits": [{"time": es_ar.clock_hm(es_ar.aware(j.scheduled_start).astimezone(turn.zone)),
+                    "customer": _customer(j), "number": j.number, "address": _address(j)}
+                   for j in upcoming[:LISTED_VISITS] if j.scheduled_start] if listed and len(upcoming) > 1 else [],
     }
+
+
+LISTED_VISITS = 8
+
+
+def _address(job: Job) -> str | None:
+    a = job.address
+    return " ".join(p for p in (a.street, a.number) if p) if a is not None and a.street else None
 
 
 def _customer(job: Job) -> str:

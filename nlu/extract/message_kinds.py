@@ -343,7 +343,9 @@ _COUNTS = re.compile(
     r"|\bcuanto\s+(?:entro|se\s+hizo|se\s+facturo|se\s+cobro|hicimos|hicieron|sacamos|recaudamos|ganamos)\b")
 # About one person named: where they are, their number, whether they got there or finished
 _ABOUT_SOMEONE = re.compile(
-    r"\b(?:donde|por\s+donde|cel|celular|telefono|numero|contacto|llego|termino|salio|fue|anda|esta)\b"
+    r"\b(?:donde|por\s+donde|cel|celular|telefono|numero|contacto|llego|termino|salio|fue|anda|esta"
+    # what is left of their day: "¿qué le queda a Juan hoy?", "¿cuánto le falta a Diego?"
+    r"|le\s+queda|le\s+quedan|le\s+falta|le\s+faltan)\b"
 )
 
 

@@ -469,6 +469,8 @@ def _route(turn: Turn, parts: list[str]) -> list[Reply]:
             return told  # "sí, avisales" to the "Avisarles" just offered
         if (hour := owner_days.summary_hour_said(turn)) is not None:
             return hour  # "mandame esto todos los días a las 8 de la noche"
+    if turn.role is TECHNICIAN and (answer := technician.at_door(turn)) is not None:
+        return answer  # "avisale que estoy en la puerta, no me atienden": the door notice, not a relay
     if turn.role in (OWNER, TECHNICIAN) and (answer := relay.handle(turn)) is not None:
         return answer  # "decile a Marta que…", a technician's "preguntale si le va en una hora"
     if turn.role is TECHNICIAN and (answer := technician.aside(turn)) is not None:

@@ -243,6 +243,19 @@ def _colleague_asked(turn: Turn, said: str) -> bool:
                                for user in technicians(turn.session) if user.id != turn.user.id)
 
 
+def at_door(turn: Turn) -> list[Reply] | None:
+    """"Estoy abajo, no me abren" (or "avisale que estoy en la puerta") after his arrival was
+    marked: the customer is told to open, whatever the model read; None otherwise."""
+    if turn.user is None or turn.user.role is not Role.TECHNICIAN or turn.tap is not None \
+            or turn.in_flow(FLOW_DONE):
+        return None
+    said = folded(turn.text)
+    if _AT_DOOR.search(said) and not _DONE_NOW.search(said) and not _NOTE_IT.search(said) \
+            and len(door := [job for job in turn.open_jobs if _just_arrived(turn, job)]) == 1:
+        return technician_absent.at_the_door(turn, door[0], turn.text or "")
+    return None
+
+
 def aside(turn: Turn) -> list[Reply] | None:
     """What a technician says that is none of the day's notices, whatever the model read: how
     the work goes, or leave asked of the office. None for anything else."""
@@ -253,10 +266,8 @@ def aside(turn: Turn) -> list[Reply] | None:
     if (door := technician_absent.given_up_at_the_door(turn, turn.text or "")) is not None:
         # after "nadie abre": "ya van 15 min, me voy, anotá que no estaba" gives the visit up
         return _act(turn, "cannot", door, text=turn.text or "", result=turn.result, eta=None)
-    if _AT_DOOR.search(said) and not _DONE_NOW.search(said) and not _NOTE_IT.search(said) \
-            and len(door := [job for job in turn.open_jobs if _just_arrived(turn, job)]) == 1:
-        # "estoy abajo, no me abren" after his arrival was marked: the customer is told to open
-        return technician_absent.at_the_door(turn, door[0], turn.text or "")
+    if (door := at_door(turn)) is not None:
+        return door
     if _DONE_NOW.search(said) and _AMOUNT_LATER.search(said) \
             and (done := _done_without_amount(turn)) is not None:
         # "listo lo de Sosa, el monto te lo paso a la noche": done, the amount to come; nothing

@@ -21,7 +21,7 @@ from core.models import ConversationRole, Job, JobStatus
 from flows.buttons import DoneTap
 from flows.engine import FlowSpec
 from flows.job_lookup import names_job
-from flows.technician_close import TECH_DONE, done_tapped, start_done
+from flows.technician_close import TECH_DONE, changes_summary, done_tapped, start_done
 from flows.technician_jobs import ACTIONS, FLOW_DONE
 from flows.turn import Turn
 from nlu.extract.text import fold_aligned
@@ -62,6 +62,10 @@ def handle(turn: Turn) -> list[Reply] | None:
 # What an owner's order says besides the work: the order itself, the technician forgetting, the
 # greeting ("che", "nico ya terminó lo de Rossi hace rato y se olvidó de avisar", "cerralo vos")
 _ASIDE = re.compile(r"\b(?:olvid\w*|avis\w*|no\s+(?:me\s+)?(?:dijo|aviso|cerro)|hace\s+rato)\b")
+# "mandale la factura a la señora por 25 lucas": the bill is what a close does; its amount stays
+_BILL_ORDER = re.compile(
+    r"\b(?:manda|mandale|envia|enviale|pasa|pasale|hace|hacele|sacale)\s+(?:la\s+)?(?:factura|boleta|cuenta)"
+    r"(?:\s+(?:a\s+la\s+(?:senora|clienta|duena)|al\s+(?:senor|cliente|dueno)|a\s+(?:ella|el)))?(?:\s+(?:por|de))?\b")
 _GREETING = re.compile(r"^\W*(?:che|hola|buenas|buen\s+dia|ey|eu)\W*$")
 _FINISHED_LEAD = re.compile(r"^.*?\btermin\w*\s+(?:con\s+)?(?:lo|la|el|los)\s+de\s+\S+(?:\s+hace\s+rato)?\s*",
                             re.IGNORECASE)
@@ -79,8 +83,9 @@ def work_words(text: str) -> str:
         said = es_ar.folded(part)
         if not said.strip() or _ASIDE.search(said):
             continue
-        if (order := _CLOSE.search(fold_aligned(part))) is not None:
-            part = part[:order.start()] + part[order.end():]
+        for words in (_CLOSE, _BILL_ORDER):
+            if (order := words.search(fold_aligned(part))) is not None:
+                part = part[:order.start()] + " " + part[order.end():]
         if es_ar.folded(part).strip(" ,.;:!?vos"):
             kept.append(part.strip())
     return "\n".join(kept) or text
@@ -89,6 +94,10 @@ def work_words(text: str) -> str:
 def _walk(turn: Turn) -> list[Reply]:
     if isinstance(turn.tap, DoneTap):
         return done_tapped(turn, turn.tap)
+    if turn.tap is None and es_ar.yes_or_no(turn.text or "") is None and not changes_summary(turn.text):
+        # "¿y mañana a qué hora va Nico?" while the summary waits: the owner's other answers
+        # take it (the summary stays for its OK), not "no me quedó claro"
+        return []
     return TECH_DONE.walk(turn)
 
 

@@ -78,7 +78,7 @@ _OR_BETWEEN = re.compile(
 
 # "Sin agua desde las 7 de la mañana", "no anda la luz desde las 10": when the trouble began, not
 # an hour asked for (unless someone's being there is what the clause says: "estoy desde las 15")
-_SINCE = re.compile(r"\bdesde\s+(?:las?\s+|eso\s+de\s+las?\s+|tipo\s+)?$")
+_SINCE = re.compile(r"\bdesde\s+(?:el\s+|las?\s+|eso\s+de\s+las?\s+|tipo\s+)?$")
 _TROUBLE = re.compile(
     r"\bsin\s+(?:agua|luz|gas|corriente|presion|senal|internet|calefaccion|aire)\b"
     r"|\bno\s+(?:me\s+|nos\s+)?(?:anda|andan|funciona|funcionan|tengo|tenemos|hay|sale|salen|prende|enciende|carga"
@@ -110,6 +110,7 @@ def resolve(text: str, now: datetime, tz: str | None = None) -> When:
         d
         for d in find_dates(text, today)
         if _not_replaced(text, d[0]) and not any(s <= d[0] < e for s, e in busy)
+        and not _trouble_since(text, d[0], d[1])  # "no prende desde el domingo": when it began
         and not _excepted(text, d[0])  # "cualquier día menos el jueves": never the day asked
     ]
     windows = [w for w in find_windows(text, busy) if _not_replaced(text, w[0])]

@@ -109,7 +109,11 @@ class Flow:
                 # the same question again; an emergency may have made it unneeded). Progress:
                 # the misses before it no longer count toward handing over.
                 c.misses = 0
-                return [Text(texts.render(self.noted_template)), *self.next(turn)]
+                noted, question = texts.render(self.noted_template), self.next(turn)
+                if question and isinstance(question[0], Text | Buttons | ListMessage) \
+                        and len(noted) + len(_body(question[0])) < MERGED_MAX:
+                    return [prefixed(question[0], noted), *question[1:]]  # one answer per burst
+                return [Text(noted), *question]
             if aside := self.side_answer(turn):
                 question = asked.ask(turn)
                 if len(aside) == 1 and isinstance(aside[0], Text) and question \

@@ -617,7 +617,11 @@ def work_did_not_hold(folded: str) -> bool:
 _ACCESS = re.compile(
     r"\b(?:avis\w*|llam\w*|escrib\w*|mand\w*(?:\s+un)?\s+(?:mensaje|whatsapp|wsp|msj))\s+(?:\w+\s+){0,3}?"
     r"(?:antes\s+de\s+(?:llegar|venir|salir|subir|tocar)|cuando\s+(?:llegue|lleguen|llegues|este|esten"
-    r"|estes|salga|salgan|salgas|venga|vengan|vengas)|al\s+(?:llegar|salir))\b"
+    r"|estes|salga|salgan|salgas|venga|vengan|vengas|sale|salen|sales|llega|llegan|viene|vienen"
+    r"|este\s+(?:llegando|saliendo|en\s+camino)|esta\s+(?:llegando|saliendo|en\s+camino))|al\s+(?:llegar|salir))\b"
+    # the bell nobody hears: "estoy en el fondo y no escucho el timbre", "el timbre no anda"
+    r"|\bno\s+(?:se\s+)?(?:escucho|escuchamos|escucha|oigo|oimos|anda|funciona|suena)\s+(?:el\s+)?(?:timbre|portero)\b"
+    r"|\b(?:timbre|portero)\s+no\s+(?:anda|funciona|suena|se\s+escucha)\b"
     r"|\b(?:bajo|bajamos|salgo|salimos)\s+(?:yo\s+|nosotros\s+)?a\s+abrir\w*|\b(?:les?|te)\s+(?:bajo\s+a\s+)?abr(?:o|imos)\b"
     # which bell, who has the key, which door, who to ask at the building, the dog
     r"|\btimbre\s+(?:es\s+(?:el|la)|del?\b|de\s+la\b|que\s+dice|con\s+el|n(?:umero|ro)?\b|\d)"

@@ -24,8 +24,8 @@ from flows.turn import Turn
 
 # what asks about someone: "qué onda con", "cómo viene lo de", "pasame el cel de"
 _ABOUT = re.compile(
-    r"\b(?:que\s+onda\s+con|como\s+(?:viene|va|anda|esta|sigue)\s+(?:lo\s+de|la\s+de|el\s+de|con)"
-    r"|que\s+(?:paso|hay|sabemos|onda)\s+(?:con|de)|info\s+de|datos\s+de|ficha\s+de"
+    r"\b(?:(?:que|q)\s+onda\s+con|como\s+(?:viene|va|anda|esta|sigue)\s+(?:lo\s+de|la\s+de|el\s+de|con)"
+    r"|(?:que|q)\s+(?:paso|hay|sabemos|onda)\s+(?:con|de)|info\s+de|datos\s+de|ficha\s+de"
     r"|(?:pasame|pasa|dame|mandame|cual\s+es|tenes)\s+(?:el\s+|su\s+|la\s+)?(?:cel|celu|celular|telefono|tel"
     r"|numero|whatsapp|wsp|direccion|dire|domicilio)\s+(?:de|del)(?:\s+(?:la|el))?)\b")
 # words around a name that are no part of it

@@ -101,7 +101,9 @@ def _walk(turn: Turn) -> list[Reply]:
     return TECH_DONE.walk(turn)
 
 
+# The summary's taps are the technician flow's kind (`DoneTap`); the owner's reach here by the
+# conversation's state, the summary they were shown.
 SPEC = FlowSpec(
     name="owner_close", roles=frozenset({ConversationRole.OWNER}), handle=_walk,
-    taps=(DoneTap,), states=frozenset({FLOW_DONE}),
+    states=frozenset({FLOW_DONE}),
 )

@@ -43,7 +43,7 @@ def _policies(url: str) -> set[tuple[str, str]]:
 def test_upgrade_downgrade_upgrade_on_postgresql(scratch_pg):
     owner = scratch_pg.migration_database_url
     migrate.upgrade(scratch_pg)
-    assert migrate.current_revision(scratch_pg) == migrate.head_revision() == "0012"
+    assert migrate.current_revision(scratch_pg) == migrate.head_revision() == "0013"
     assert _tables(owner) == set(Base.metadata.tables)
     policies = _policies(owner)
     for table in core.models.ORG_SCOPED_TABLES:

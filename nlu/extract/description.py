@@ -61,6 +61,7 @@ posible seria sera necesito necesitamos quiero queria quisiera quisieramos gusta
 tenes tendrian tendran hay habria habra saber das dan consultar consulta pedir pido pasan pasas
 darse dar daria alguien viene fin pasado primera cuando antes despues entre partir ver
 mismo ahora cuanto hago hacer sirve conviene mejor
+trabajo trabajamos laburo laburamos salgo salimos vuelvo volvemos
 soy llamo nombre habla escribe escribo estoy estamos vivo vivimos direccion domicilio calle
 piso depto dpto departamento timbre esquina barrio zona
 plomero plomera plomeros electricista electricistas gasista gasistas cerrajero cerrajeros
@@ -118,7 +119,7 @@ _ADDRESS_CUE = re.compile(
 )
 _CROSS_STREETS = re.compile(r"\s*,?\s*(?:entre|esq\.?|esquina|casi)\s+[^\n.,;!?]*", re.IGNORECASE)
 _DANGLING = _words("""
-y e o u pero que porque de del en con a al para por el la los las un una unos unas mi su sin
+y e o u pero que q porque xq pq de del en con a al para por el la los las un una unos unas mi su sin
 como cuando si desde hasta entre
 """)
 _EDGE_JUNK = " \t\n.,;:!?¡¿…-–—*~\"'()/"

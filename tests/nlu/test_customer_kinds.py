@@ -104,6 +104,10 @@ def test_work_held_or_a_new_request(text):
     ("tengo un perro y me rompió la manguera del lavarropas", False),
     ("ojo que el perro anda suelto en el patio", True),
     ("las llaves están con el portero", True),
+    # an arrival told ahead in the indicative, a bell nobody hears (blind14)
+    ("que el técnico me avise cuando sale para acá", True),
+    ("avísenme cuando vienen, estoy en el fondo y no escucho el timbre", True),
+    ("¿cuándo viene el técnico?", False),
 ])
 def test_how_to_get_in(text, note):
     assert access_note(folded(text)) is note

@@ -23,7 +23,7 @@ from flows.turn import Turn
 _HOLD = re.compile(
     r"\bno\s+(?:le|les|lo|la)\s+(?:tomes|tomen|tomemos|agendes|agenden|des|den|demos|hagas|hagan|aceptes"
     r"|acepten|atiendas|atiendan|mandes|manden)\s+(?:mas\s+|ningun\w*\s+|nada\s*)?(?:trabajos?|turnos?|visitas?"
-    r"|nada|pedidos?|laburos?|mas\b)?")
+    r"|nada|pedidos?|laburos?|mas\b)")
 _UNTIL_PAID = re.compile(r"\bhasta\s+que\s+(?:no\s+)?(?:pague|cancele|salde|abone|se\s+ponga\s+al\s+dia)\b")
 # "ya le podés tomar trabajos a Quiroga", "sacale el bloqueo a Paz", "Quiroga ya puede pedir"
 _LIFT = re.compile(

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 from core import es_ar
 from core.jobs.opening import describe_opening, is_open
 from core.messaging import texts
 from core.messaging.replies import Reply, Text
+from core.models import ConversationRole
 from flows.turn import Turn
 from nlu.extract.message_kinds import asks_business_hours
 
@@ -18,11 +21,26 @@ def answer(turn: Turn) -> list[Reply] | None:
     if not asks_business_hours(es_ar.folded(turn.text)):
         return None
     org = turn.org
-    return [Text(texts.render("business_hours", hours=describe_week(org.business_hours or {}),
+    hours = Text(texts.render("business_hours", hours=describe_week(org.business_hours or {}),
                               open=is_open(org, turn.now),
                               opening=describe_opening(org, turn.now),
                               # in the middle of a booking the next question follows instead
-                              offer=not turn.conversation.flow))]
+                              offer=not turn.conversation.flow))
+    if _AREA_ASKED.search(es_ar.folded(turn.text)) and turn.role is ConversationRole.CUSTOMER:
+        # "¿trabajan los sábados? ¿y llegan hasta Núñez?": the hours, and where they go asked of
+        # the office (the bot knows no area), in one message — not the area silently dropped
+        from flows import staff_questions  # it reaches the engine, which imports this module
+
+        if passed := staff_questions.forward(turn):
+            return [Text(f"{hours.body}\n\n{passed[0].body}")]
+    return [hours]
+
+
+# Whether they cover a place: "¿llegan hasta Núñez?", "¿van a zona sur?", "¿trabajan en Quilmes?"
+_AREA_ASKED = re.compile(
+    r"\b(?:llegan|llegas|van|vas|vienen|venis|trabajan|trabajas|cubren|atienden|hacen)\s+(?:hasta|a|en|por|para)\s+"
+    r"(?!(?:la|el|los|las)\s+(?:manana|tarde|noche|dia|semana|finde|sabado|domingo)|las?\s+\d|domicilio\b|casa\b"
+    r"|(?:la|el)\s+(?:hora|horario)\b)(?:la\s+)?(?:zona\s+)?[a-z]{3,}")
 
 
 def describe_week(hours: dict) -> str | None:

@@ -94,7 +94,7 @@ _AMOUNT_SPAN = re.compile(
 _FILLERS = words(
     "hola buenas buenos buen dia dias tardes noches che listo lista bueno ya ok okey joya "
     "dale jefe jefa gracias saludos te cuento ahi va y e tambien ademas despues luego aparte "
-    "todo bien esta"
+    "todo bien esta yo solo nomas solamente"
 )
 # A clause led by one of these is talk, not work ("quedó andando", "anda joya").
 _NOT_WORK = words(
@@ -249,6 +249,8 @@ def _pieces(text: str) -> list[WorkPiece]:
             end = relative.start()  # "el flexible que perdía": the part, not what it did
         if pointed and (state := re.search(r"\s(?:estaba|estaban|esta|estan)\b", folded[start:end])):
             end = start + state.start()  # "la canilla estaba rota, la cambié": the part
+        if pointed and (bought := _BOUGHT.search(folded, start, end)):
+            end = bought.start()  # "la monocomando la compró ella, yo solo la coloqué": the part
         start = _strip_words(folded, start, end, _ARTICLES)
         start, end = _trim(folded, start, end)
         if start >= end:
@@ -274,6 +276,9 @@ def _pieces(text: str) -> list[WorkPiece]:
                              carried=m is None and verb is not None))
     return pieces
 
+
+# who bought the part, told after it: "la compró ella", "lo trajo el cliente", "las consiguió él"
+_BOUGHT = re.compile(r"\s(?:la|lo|las|los)\s+(?:compr|traj|consigui)\w*\b")
 
 # a bare figure closing a clause after a part, not a size ("de 20", "x 3"): its price
 _PRICE_LAST = re.compile(r"(?<![a-z]\sde)(?<![a-z]\sdel)(?<!\sx)\s+\$?\d[\d.,]*\s*$")

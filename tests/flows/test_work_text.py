@@ -48,6 +48,9 @@ PRICE_BOOK = (
     ("terminé. no era el flexible, estaba podrida la llave de paso, la cambié entera. son 28 lucas",
      ["llave de paso"]),
     ("la canilla estaba rota, la cambié. cobrale 12", ["canilla"]),
+    # who bought the part, told after it, is no part of it
+    ("la monocomando la compró ella, yo solo la coloqué. cobrale catorce quinientos", ["monocomando"]),
+    ("el flexible lo trajo el cliente, lo cambié, 8 lucas", ["flexible"]),
     # what is said against is no work: "no le mandes link", "no la canilla"
     ("listo terminé\nlimpieza y carga de gas del split\nme pagó en efectivo 65 mil, no le mandes link",
      ["limpieza", "carga de gas del split"]),

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from itertools import zip_longest
 
@@ -79,7 +78,7 @@ from flows import (
 from flows.booking_job import JOB_SERVICE, create_booked_job, emergency_advice, summary_address
 from flows.buttons import AddressTap, BookingTap, ServiceTap, SlotTap
 from flows.engine import INTERRUPTIONS, FlowSpec
-from flows.steps import Flow, Step, prefixed
+from flows.steps import Flow, Step, prefixed, unprefixed
 from flows.turn import Turn
 from flows.understood import SERVICES
 from nlu.extract import service_choices
@@ -308,26 +307,15 @@ def step(turn: Turn) -> list[Reply]:
     replies = BOOKING.walk(turn)
     if not calm:
         return replies
-    noted = texts.render(BOOKING.noted_template)
-    if replies and turn.result.urgency == "emergency" and replies[0] == Text(noted):
-        replies = replies[1:]  # no "¡Anotado! 👍" between the safety advice and the dispatch
-    elif replies and turn.result.urgency == "emergency" and (body := _body_of(replies[0])) \
-            and body.startswith(f"{noted}\n\n"):
-        replies = [_with_body(replies[0], body[len(noted) + 2:]), *replies[1:]]
+    if turn.result.urgency == "emergency":
+        # no "¡Anotado! 👍" between the safety advice and the dispatch
+        replies = unprefixed(replies, texts.render(BOOKING.noted_template))
     if turn.conversation.flow == FLOW and turn.slots.get("urgency") == "emergency":
         return emergency_advice(turn) + replies
     if turn.conversation.flow != FLOW and turn.result.urgency == "emergency" and replies:
         # the answer that made it one also finished the booking: dispatched, owners told
         return emergency_advice(turn, service=service, alert=False) + replies
     return replies
-
-
-def _body_of(reply: Reply) -> str | None:
-    return reply.body if isinstance(reply, Text | Buttons | ListMessage) else None
-
-
-def _with_body(reply: Reply, body: str) -> Reply:
-    return Text(body) if isinstance(reply, Text) else replace(reply, body=body)
 
 
 def on_attachments(turn: Turn) -> list[Reply]:

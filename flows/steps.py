@@ -198,3 +198,16 @@ def prefixed(reply: Reply, notice: str) -> Reply:
     if isinstance(reply, Buttons | ListMessage):
         return replace(reply, body=f"{notice}\n\n{reply.body}")
     return reply
+
+
+def unprefixed(replies: list[Reply], notice: str) -> list[Reply]:
+    """`replies` without `notice`, sent alone or as the first paragraph (`prefixed`) of the first."""
+    if not replies:
+        return replies
+    first, lead = replies[0], f"{notice}\n\n"
+    if first == Text(notice):
+        return replies[1:]
+    if isinstance(first, Text | Buttons | ListMessage) and first.body.startswith(lead):
+        body = first.body[len(lead):]
+        return [Text(body) if isinstance(first, Text) else replace(first, body=body), *replies[1:]]
+    return replies

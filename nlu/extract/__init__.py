@@ -15,7 +15,7 @@ from typing import Any
 from rapidfuzz import fuzz
 
 from nlu.extract import message_kinds, rules
-from nlu.extract.address import corrected_number, find_address, locate_address
+from nlu.extract.address import address_put_right, find_address
 from nlu.extract.dates import NEXT_WEEK, local_today, next_week_day
 from nlu.extract.description import problem_summary, update_summary
 from nlu.extract.eta import find_eta
@@ -151,15 +151,9 @@ def signals(text: str, role: str, org_context: OrgContext | None = None,
     service = classify_service(_without_name(norm, name), _org_service_hints(norm, org_context))
     amount = find_amount(folded)
     eta = find_eta(expanded) if role == "technician" else None
-    located = locate_address(text, org_context.streets if org_context else ())
-    address = None
-    if located is not None:
-        address, _, end = located
-        said_number = address.number
-        if (put_right := corrected_number(text, said_number, end)) is not None:
-            address = address.model_copy(update={"number": put_right})
-            if amount is not None and amount in (float(put_right), float(said_number)):
-                amount = None  # a street number put right ("perdón, es 2435, no 2345"), not money
+    address, taken_back = address_put_right(text, org_context.streets if org_context else ()) or (None, None)
+    if taken_back is not None and amount in (float(address.number), float(taken_back)):
+        amount = None  # a street number put right ("perdón, es 2435, no 2345"), not money
     when = resolve(expanded, now or datetime.now().astimezone(), tz)
     rule_intent = rules.classify_intent(
         norm, role, has_service=service is not None, has_amount=amount is not None,

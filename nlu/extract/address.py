@@ -437,12 +437,22 @@ def find_address(text: str, known_streets: tuple[str, ...] = (), *,
                  answering: bool = False) -> Address | None:
     """The first street address in text, or None. `answering`: the text answers a question
     for the address, which leads to whatever begins it as a cue would ("juan de garay 345")."""
+    found = address_put_right(text, known_streets, answering=answering)
+    return found[0] if found else None
+
+
+def address_put_right(text: str, known_streets: tuple[str, ...] = (), *, answering: bool = False
+                      ) -> tuple[Address, str | None] | None:
+    """`find_address`'s address with its number as the writer last put it (`corrected_number`),
+    and the number first said when it was put right (else None); None when there is none."""
     found = locate_address(text, known_streets, answering=answering)
     if not found:
         return None
     address, _, end = found
     number = corrected_number(text, address.number, end)
-    return address if number is None else address.model_copy(update={"number": number})
+    if number is None:
+        return address, None
+    return address.model_copy(update={"number": number}), address.number
 
 
 # A writer putting their own street number right a little later ("Paraguay 2345 4°B" / "perdón le

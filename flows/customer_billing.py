@@ -30,6 +30,7 @@ from core.models import (
 from core.organizations import cuit_is_valid
 from flows import photos, prices
 from flows.customer_cancel import already_cancelled, recently_cancelled
+from flows.technician_close import NO_CHARGE
 from flows.turn import Turn
 from nlu.extract.message_kinds import asks_payment_plan, says_paid
 from nlu.extract.names import for_name
@@ -272,7 +273,7 @@ def _done_free(turn: Turn) -> Job | None:
             Job.customer_id == customer.id, JobEvent.to_status == JobStatus.COMPLETED,
             JobEvent.created_at >= turn.now - FREE_RECENT)
         .order_by(JobEvent.created_at.desc()).limit(1))
-    if event is None or not (event.data or {}).get("no_charge"):
+    if event is None or not (event.data or {}).get(NO_CHARGE):
         return None
     return turn.session.get(Job, event.job_id)
 

@@ -492,17 +492,7 @@ def _confirm_done(turn: Turn, job_id: int) -> list[Reply]:
                 jobs.add_note(turn.session, job.id, f"Visita cobrada: {_done_note(summary)}",
                               turn.actor, data={"visit_charged": summary})
             else:
-                if job.status != S.ON_SITE:  # "terminé" without a "llegué" first
-                    jobs.transition(turn.session, job.id, S.ON_SITE, turn.actor)
-                jobs.transition(turn.session, job.id, S.COMPLETED, turn.actor,
-                                note=_done_note(summary))
-                event = turn.session.scalar(
-                    select(JobEvent).where(JobEvent.job_id == job.id,
-                                           JobEvent.to_status == S.COMPLETED)
-                    .order_by(JobEvent.id.desc()).limit(1)
-                )
-                if event is not None:
-                    event.data = {**(event.data or {}), "work_summary": summary}
+                _complete(turn, job, _done_note(summary), {"work_summary": summary})
             # Handed to invoicing: authorized with AFIP (or an internal receipt) right after
             # this commits, then sent to the customer with the payment link.
             invoice = invoicing.create_for_job(
@@ -558,15 +548,7 @@ def _close_free(turn: Turn, job: Job, slots: dict) -> list[Reply]:
         return [wrong_state(job)]
     try:
         with turn.session.begin_nested():
-            if job.status != S.ON_SITE:
-                jobs.transition(turn.session, job.id, S.ON_SITE, turn.actor)
-            jobs.transition(turn.session, job.id, S.COMPLETED, turn.actor,
-                            note=f"Sin cargo: {slots.get('said') or ''}".strip())
-            event = turn.session.scalar(
-                select(JobEvent).where(JobEvent.job_id == job.id, JobEvent.to_status == S.COMPLETED)
-                .order_by(JobEvent.id.desc()).limit(1))
-            if event is not None:
-                event.data = {**(event.data or {}), NO_CHARGE: True}
+            _complete(turn, job, f"Sin cargo: {slots.get('said') or ''}".strip(), {NO_CHARGE: True})
     except DomainError as exc:
         return [Text(texts.render("tech_error", reason=str(exc).rstrip(".")))]
     clear(turn.conversation)
@@ -578,6 +560,19 @@ def _close_free(turn: Turn, job: Job, slots: dict) -> list[Reply]:
 
 
 NO_CHARGE = "no_charge"  # on a completed event: the work was done at no charge
+
+
+def _complete(turn: Turn, job: Job, note: str, data: dict) -> None:
+    """The visit completed (on site first, for a "terminé" without a "llegué"), `data` kept on
+    its completed event."""
+    if job.status != S.ON_SITE:
+        jobs.transition(turn.session, job.id, S.ON_SITE, turn.actor)
+    jobs.transition(turn.session, job.id, S.COMPLETED, turn.actor, note=note)
+    event = turn.session.scalar(
+        select(JobEvent).where(JobEvent.job_id == job.id, JobEvent.to_status == S.COMPLETED)
+        .order_by(JobEvent.id.desc()).limit(1))
+    if event is not None:
+        event.data = {**(event.data or {}), **data}
 
 
 def _collected_on_site(turn: Turn, invoice, paid: str | None, part: str | None = None) -> bool:

@@ -20,13 +20,12 @@ def named_visit(turn: Turn, text: str | None = None) -> Job | None:
     jobs = turn.open_jobs
     if len(jobs) < 2:
         return None
-    said = es_ar.folded(text if text is not None else turn.text or "")
-    service = JOB_SERVICE.get(classify_service(said) or "")
+    words = text if text is not None else turn.text or ""
+    service = JOB_SERVICE.get(classify_service(es_ar.folded(words)) or "")
     by_trade = [job for job in jobs if service and _service(job) == service]
-    days = {day for _, _, day in find_dates(fold_aligned(text if text is not None else turn.text or ""),
-                                            turn.today)}
+    days = {day for _, _, day in find_dates(fold_aligned(words), turn.today)}
     by_day = [job for job in jobs if job.scheduled_start is not None
-              and job.scheduled_start.astimezone(turn.zone).date() in days]
+              and es_ar.aware(job.scheduled_start).astimezone(turn.zone).date() in days]
     for found in ([job for job in by_trade if job in by_day], by_trade, by_day):
         if len(found) == 1:
             return found[0]

@@ -514,12 +514,12 @@ def _job_details(turn: Turn) -> list[Reply] | None:
     said = es_ar.folded(turn.text or "")
     newest = _NEW_ONE.search(said)
     urgency = bool(_ASKS_URGENCY.search(said))
-    by_hour = _at_hour(turn, said) if _ASKS_DETAILS.search(said) or _ASKS_WHAT.search(said) else []
-    if not _ASKS_DETAILS.search(said) and not newest and not urgency and len(by_hour) != 1:
+    details, what = bool(_ASKS_DETAILS.search(said)), bool(_ASKS_WHAT.search(said))
+    by_hour = _at_hour(turn, said) if details or what else []
+    if not details and not newest and not urgency and len(by_hour) != 1:
         return None
     found = candidate_jobs(turn.session, turn.user.id, turn.text, turn.today)
     named = [job for job in found if names_job(job, turn.text)] or (by_hour if len(by_hour) == 1 else [])
-    what = bool(_ASKS_WHAT.search(said))
     if not named and newest and (latest := _latest_given(turn)) is not None:
         named = [latest]  # "me llegó que tengo uno nuevo, ¿a qué hora es?"
     if not named and (listed := _agenda_shown(turn)):

@@ -264,11 +264,11 @@ class Story:
         status = spec.get("status", "scheduled")
         if status == "new":
             return
-        if "at_hour" in spec:
+        if "at_hour" in spec or "in_days" in spec:
             # today at that local hour, whatever time the suite runs at (stories about "today's
             # jobs" must not change meaning when a relative hour crosses midnight)
             # (`in_days`: that many days from today, at that hour)
-            local = datetime.now(BA).replace(hour=int(spec["at_hour"]), minute=0, second=0,
+            local = datetime.now(BA).replace(hour=int(spec.get("at_hour", 10)), minute=0, second=0,
                                              microsecond=0) + timedelta(days=int(spec.get("in_days", 0)))
             start = local.astimezone(UTC)
         else:

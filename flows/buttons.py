@@ -209,9 +209,20 @@ class AliasTap(CallbackData):
     pattern = re.compile(r"^alias:(yes|no)(?::([A-Za-z0-9.-]{6,20}))?$")
 
 
+@dataclass(frozen=True)
+class CalledOffTap(CallbackData):
+    """A technician's answer to "¿cancelo el #N?" after telling the customer called the visit
+    off: `choice` yes or no, and the job (the id carries it: no conversation state)."""
+
+    choice: str
+    job_id: int
+    prefix = "off"
+    pattern = re.compile(r"^off:(yes|no):(\d{1,10})$")
+
+
 KINDS: tuple[type[CallbackData], ...] = (
     MenuTap, ServiceTap, AddressTap, SlotTap, BookingTap, RescheduleTap, CancelTap, RateTap,
-    JobActionTap, DoneTap, ClarifyTap, ClosedDayTap, MoveTap, PriceTap, AliasTap,
+    JobActionTap, DoneTap, ClarifyTap, ClosedDayTap, MoveTap, PriceTap, AliasTap, CalledOffTap,
 )
 _BY_PREFIX = {kind.prefix: kind for kind in KINDS}
 

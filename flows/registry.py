@@ -23,6 +23,7 @@ from flows import (
     owner_team,
     status,
     technician,
+    technician_called_off,
 )
 from flows.engine import FlowSpec
 
@@ -32,6 +33,7 @@ FLOWS: tuple[FlowSpec, ...] = (
     booking.SPEC,
     status.SPEC,
     owner_alias.SPEC,  # the owner's OK to a new transfer alias
+    technician_called_off.SPEC,  # the technician's OK to cancel a visit its customer called off
     owner_close.SPEC,  # the owner's OK to a visit closed for its technician
     owner_figures.SPEC,  # before the owner's numbers: "el resumen está mal" asks for no summary
     owner_booking.SPEC,  # "cargame un trabajo para el martes": a job to load, no summary of that day

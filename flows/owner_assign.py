@@ -10,7 +10,7 @@ it on WhatsApp and the owner gets the visit back. Two jobs that fit are listed, 
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -27,6 +27,7 @@ from flows.customer_job_change import visit
 from flows.engine import FlowSpec
 from flows.turn import Turn
 from nlu.extract.message_kinds import TEAM_MISREAD
+from nlu.extract.times import afternoon_hour
 
 LISTED = 5
 # "pasale/pasáselo/dale/asignale/mandale … a Diego", "que lo haga Diego", "que vaya Diego"
@@ -68,12 +69,48 @@ def handle(turn: Turn) -> list[Reply]:
         return []
     parts = _ORDERS.split(said)
     if len(parts) == 1:
-        return _assign(turn, said, set())
+        done: set[int] = set()
+        replies = _assign(turn, said, done)
+        if len(done) == 1 and (at := _hour_too(said)) is not None:
+            # "pasásela a Luis y que sea a las 15 en vez de a las 10": handed over and moved
+            moved = _moved_too(turn, next(iter(done)), at)
+            if replies and moved and isinstance(replies[-1], Text) and isinstance(moved[0], Text):
+                return [*replies[:-1], Text(f"{replies[-1].body}\n{moved[0].body}"), *moved[1:]]
+            replies += moved
+        return replies
     # "el de Triunvirato dáselo a Juan y los otros 2 a Lucas": each order, in one answer
     done: set[int] = set()
     replies = [reply for part in parts for reply in _assign(turn, part, done)]
     bodies = [reply.body for reply in replies if isinstance(reply, Text)]
     return [Text("\n".join(bodies))] if bodies else []
+
+
+# a new hour said with the order: "y que sea a las 15 (en vez de a las 10)", "y ponela a las 9"
+_AND_AT = re.compile(r"\b(?:que\s+sea|que\s+vaya|y\s+(?:pone|pasa|move|corre)(?:la|lo)|para)\s+a\s+las\s+"
+                     r"(?P<h>\d{1,2})(?::(?P<m>[0-5]\d))?\b(?!\s*(?:hs\s+)?(?:no|tampoco)\b)")
+
+
+def _hour_too(said: str) -> time | None:
+    """The new hour an order to hand a visit over also gives, or None."""
+    found = _AND_AT.search(said)
+    if found is None:
+        return None
+    hour = afternoon_hour(int(found.group("h")))
+    return time(hour, int(found.group("m") or 0)) if 0 <= hour <= 23 else None
+
+
+def _moved_too(turn: Turn, job_id: int, at: time) -> list[Reply]:
+    """The visit just handed over moved to `at` on its day, as "pasala a las 16" would."""
+    from flows import owner_move  # it imports this module
+
+    job = turn.session.get(Job, job_id)
+    if job is None or job.scheduled_start is None:
+        return []
+    day = es_ar.aware(job.scheduled_start).astimezone(turn.zone).date()
+    start = datetime.combine(day, at, tzinfo=turn.zone)
+    if start <= turn.now or es_ar.aware(job.scheduled_start) == start:
+        return []
+    return owner_move.move_to(turn, job, start)
 
 
 # a second order in the same breath: "…a Juan y los otros 2 a Lucas", "…a Juan, el de Lugones a Lucas"

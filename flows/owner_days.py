@@ -157,18 +157,40 @@ def summary_hour_said(turn: Turn) -> list[Reply] | None:
     said = es_ar.folded(turn.text or "")
     if turn.tap is None and _HOUR_ASKED.search(said) and turn.org is not None:
         # "¿a qué hora me quedó el resumen al final?": the hour it goes out
+        turn.save(**{SUMMARY_TALK: turn.now.isoformat()})
         return [Text(texts.render("owner_summary_hour", hour=turn.org.summary_hour, changed=False,
                                   link=back_office_link(turn.settings, "settings")))]
-    if turn.tap is not None or "?" in (turn.text or "") or not _SUMMARY_HOUR.search(said):
+    if turn.tap is not None or "?" in (turn.text or ""):
+        return None
+    # "mejor a las 21 que a las 20, todavía estoy manejando" right after the hour was set or told
+    again = _SUMMARY_AGAIN.match(said) and _summary_lately(turn)
+    if not (_SUMMARY_HOUR.search(said) or again):
         return None
     at = _hour_wanted(said) or (time.fromisoformat(turn.result.time) if turn.result.time else None)
     if at is None:
         return None
+    turn.save(**{SUMMARY_TALK: turn.now.isoformat()})
     if at.minute:
         return [Text(texts.render("owner_summary_hour", hour=None, link=back_office_link(turn.settings, "settings")))]
     changed = set_summary_hour(turn.session, turn.org.id, at.hour, turn.actor)
     return [Text(texts.render("owner_summary_hour", hour=at.hour, changed=changed,
                               link=back_office_link(turn.settings, "settings")))]
+
+
+SUMMARY_TALK = "summary_talk"  # the owner's slot: when the summary's hour was last set or told
+SUMMARY_TALK_FOR = timedelta(minutes=30)
+# another hour for it, said short: "mejor a las 21", "no, a las 9", "ponelo a las 22", "a las 8 mejor"
+_SUMMARY_AGAIN = re.compile(
+    r"^\W*(?:(?:no|mejor|mejor\s+dicho|pensandolo\s+bien|cambialo|ponelo|pasalo|dejalo)\W+)*"
+    r"(?:a\s+)?las\s+\d{1,2}(?::\d{2})?\b")
+
+
+def _summary_lately(turn: Turn) -> bool:
+    try:
+        talked = datetime.fromisoformat(turn.slots.get(SUMMARY_TALK) or "")
+    except (TypeError, ValueError):
+        return False
+    return timedelta(0) <= turn.now - talked <= SUMMARY_TALK_FOR
 
 
 # "¿a qué hora me quedó el resumen?", "¿a qué hora me llega el resumen?"

@@ -96,6 +96,20 @@ def handle(turn: Turn) -> list[Reply]:
     return _move(turn, job, start, end, anyway=bool(_ANYWAY.search(said)))
 
 
+def move_to(turn: Turn, job: Job, start: datetime) -> list[Reply]:
+    """`job` moved to start at `start`, keeping its length; another visit of its technician at
+    that hour is asked about first, as a move in words is."""
+    end = start + _length(job)
+    if clashes := _clashes(turn, job, start, end):
+        body = texts.render("owner_move_clash", clashes=clashes, to=visit_phrase(
+            start.astimezone(turn.zone), end.astimezone(turn.zone), turn.today),
+            **owner_assign.line(turn, job))
+        return [Buttons(body=body, buttons=(
+            Button(MoveTap(job.id, start.isoformat()).encode(), MOVE_ANYWAY),
+            Button(MoveTap(job.id).encode(), LEAVE_IT)))]
+    return _move(turn, job, start, end)
+
+
 def _tapped(turn: Turn, tap: MoveTap) -> list[Reply]:
     job = turn.session.get(Job, tap.job_id)
     if job is None or job.status not in OPEN_STATUSES:

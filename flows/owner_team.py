@@ -114,7 +114,9 @@ def _member(turn: Turn, technician: User, jobs: list[Job], *, later: bool = Fals
         "now": {"where": MOVING[now_job.status], "customer": _customer(now_job),
                 "number": now_job.number} if now_job else None,
         "next": {"time": es_ar.clock_hm(es_ar.aware(following.scheduled_start).astimezone(turn.zone)),
-                 "customer": _customer(following), "number": following.number}
+                 "customer": _customer(following), "number": following.number,
+                 # its hour went by and he has not set out: late
+                 "late": not later and es_ar.aware(following.scheduled_start) < turn.now}
         if following and following.scheduled_start else None,
         "left": len(upcoming),
         "visits": [{"time": es_ar.clock_hm(es_ar.aware(j.scheduled_start).astimezone(turn.zone)),

@@ -54,6 +54,10 @@ from nlu.intent.evaluate import ASK_BELOW
 # a technician's notices: never an answer to pass back
 TECHNICIAN_NOTICES = frozenset({"tech_on_the_way", "tech_arrived", "tech_job_done", "tech_cannot_complete"})
 ANSWER_WINDOW = timedelta(hours=12)  # a customer's message this soon after the word answers it
+# a technician's short reply this soon after a word that asked nothing ("lleva la escalera" →
+# "ok dale la llevo") answers it
+STATEMENT_REPLY_WINDOW = timedelta(hours=2)
+STATEMENT_REPLY_WORDS = 10
 NEW_REQUEST = 0.8  # a new job with its trade, this sure, is a request of its own, not the answer
 # a customer turning to something else: "otra cosa", "otra consulta", "aparte", "cambiando de tema"
 _NEW_TOPIC = re.compile(r"^\W*(?:(?:ah\s+)?(?:y\s+)?otra\s+(?:cosa|consulta|pregunta)|aparte\b|"
@@ -507,8 +511,10 @@ def _send(turn: Turn, target: Customer | User, body: str, *, question: bool) -> 
             return [Text(texts.render("relay_no_number", name=target.name))]
         message = texts.render("relay_to_technician", boss=boss, text=body, question=question,
                                inline=_ASKED_WORD.match(es_ar.folded(body)) is not None)
-        if question:  # his answer comes back (passed on beside his notices)
-            conversation_with(turn.session, wa_id_for(target.phone)).relay = record
+        # his answer comes back (passed on beside his notices); to a word that asks nothing,
+        # only a short reply soon after ("ok dale, la llevo") is one
+        conversation_with(turn.session, wa_id_for(target.phone)).relay = \
+            record if question else {**record, "statement": True}
         turn.notify(wa_id_for(target.phone), Text(message))
         return [Text(texts.render("relay_done", name=target.name, message=body, customer=False))]
     conversation = customer_conversation(turn.session, target)
@@ -670,6 +676,10 @@ def answered(turn: Turn) -> list[Reply] | None:
             and not result.date))
     if turn.now - datetime.fromisoformat(relay["at"]) > ANSWER_WINDOW:
         return None
+    if relay.get("statement") and (
+            turn.intent != "other" or len(es_ar.folded(turn.text).split()) > STATEMENT_REPLY_WORDS
+            or turn.now - datetime.fromisoformat(relay["at"]) > STATEMENT_REPLY_WINDOW):
+        return None  # "q tengo hoy" after "lleva la escalera": his own request, answered
     if result.intent == "new_job" and (
             result.urgency == "emergency" or result.service and result.confidence >= NEW_REQUEST):
         return None  # "¡se inundó todo!", "ah, y se me tapó la pileta": a request of its own

@@ -109,6 +109,7 @@ from flows.technician_jobs import (
 )
 from flows.turn import Turn
 from nlu.extract.eta import find_eta
+from nlu.extract.text import fold_aligned
 from nlu.schema import Extraction
 
 PICK_WORDS = 4  # "dale, la segunda": a short answer to "¿a cuál?"
@@ -615,8 +616,18 @@ def _address(job: Job) -> str | None:
 
 # ---- which job -----------------------------------------------------------------------------
 
+# a close told before setting out: "terminé lo de Paz, cobrale 14 lucas / ahora salgo para lo de Molina"
+_CLOSED_FIRST = re.compile(r"\b(?:termine|terminamos|listo|finalice|ya\s+esta)\b.*?\bcobr\w+")
+
+
 def _act_on_text(turn: Turn, action: str) -> list[Reply]:
     text, result = turn.text, turn.result
+    if action == "on_the_way" and _CLOSED_FIRST.search(fold_aligned(text or "").lower()):
+        on_site = [job for job in turn.open_jobs if job.status is S.ON_SITE
+                   and job.technician_id == turn.user.id]
+        if len(on_site) == 1:
+            # the visit he is at closes first; the one he sets out for follows its OK
+            return _act(turn, "done", on_site[0], text=text, result=None, eta=None)
     fits, preferred = ACTIONS[action]
     found = candidate_jobs(turn.session, turn.user.id, text, turn.today)
     fitting = [job for job in found if job.status in fits]
@@ -929,6 +940,15 @@ def _eta_at_clock(turn: Turn, said: str | None) -> tuple[int | None, str | None]
     if not 0 < minutes <= MAX_ETA:
         return None, None
     return minutes, clock(target)
+
+
+def on_the_way(turn: Turn, job: Job, eta: int | None) -> list[Reply]:
+    """`job` on its way with `eta` minutes (None when not said), its customer told."""
+    try:
+        with turn.session.begin_nested():
+            return _on_the_way(turn, job, _eta(eta))
+    except DomainError as exc:
+        return [Text(texts.render("tech_error", reason=str(exc).rstrip(".")))]
 
 
 def _on_the_way(turn: Turn, job: Job, eta: int | None, at: str | None = None) -> list[Reply]:

@@ -61,6 +61,7 @@ from flows.technician_jobs import (
 from flows.turn import Turn
 from flows.work_text import match_lines, render_work_summary
 from flows.work_text import stated_amount as parse_stated_amount
+from nlu.extract.eta import find_eta
 from nlu.extract.message_kinds import paid_on_site
 from nlu.extract.numbers import DIGIT_NUMBER, parse_digits
 from nlu.extract.text import fold_aligned
@@ -84,7 +85,10 @@ def start_done(turn: Turn, job: Job, text: str, result: Extraction | None) -> li
             return [Text(texts.render("tech_done_one_at_a_time", number=job.number,
                                       other=others[0].number))]
         text, result = own, None
-        then = {"then_job_id": others[0].id, "then_text": rest}
+        then = {"then_job_id": others[0].id, "then_text": rest,
+                # "…cobrale 12 lucas / y ya salgo pa lo de Paz, llego en 25": on his way there
+                # once this close is answered, not a second close
+                "then_on_the_way": heads_out(fold_aligned(rest)) or None}
     amount = result.amount if result is not None else None
     if amount is None:
         amount = parse_stated_amount(text)
@@ -366,15 +370,32 @@ def _cash_part_kept(slots: dict) -> Decimal | None:
 
 def _finish_done(turn: Turn) -> list[Reply]:
     then_id, then_text = turn.slots.get("then_job_id"), turn.slots.get("then_text")
+    then_going = turn.slots.get("then_on_the_way")  # read before the close clears the slots
     if turn.slots.get("decision") == "yes":
         replies = _confirm_done(turn, turn.slots["job_id"])
     else:
         replies = _cancel_done(turn)
-    if then_id and (other := own_job(turn, then_id)) is not None \
+    if then_id and then_going and (other := own_job(turn, then_id)) is not None \
+            and other.status is S.SCHEDULED:
+        from flows.technician import on_the_way  # it imports this module
+
+        replies += on_the_way(turn, other, find_eta(fold_aligned(then_text or "")))
+    elif then_id and (other := own_job(turn, then_id)) is not None \
             and other.status in (S.SCHEDULED, S.EN_ROUTE, S.ON_SITE):
         # the other visit told in the same message: its own summary now
         replies += start_done(turn, other, then_text or "", None)
     return replies
+
+
+# Setting out for a visit: "ya salgo pa lo de Paz", "voy para lo de Paz, llego en 25", "en camino"
+_HEADS_OUT = re.compile(
+    r"\b(?:salgo|saliendo|sali|voy|vamos|me\s+voy|arranco|me\s+muevo)\s+(?:\w+\s+)?(?:para|pa|a|hacia)\b"
+    r"|\ben\s+camino\b|\bllego\s+en\b|\bestoy\s+yendo\b")
+
+
+def heads_out(said: str) -> bool:
+    """Whether folded words set out for a visit (and close none)."""
+    return bool(_HEADS_OUT.search(said)) and not re.search(r"\b(?:termine|listo|cobr\w+|hice)\b", said)
 
 
 def queue_other_done(turn: Turn) -> list[Reply] | None:

@@ -284,7 +284,21 @@ def _another_trade(turn: Turn) -> bool:
             # note); an emergency under way gives way only to another emergency
             and named_outright(r.service, expand(said)) and not access_note(said)
             and (turn.slots.get("urgency") != "emergency" or r.urgency == "emergency")
+            and not asks_of_who_comes(turn.text)  # "¿el plomero va a poder entrar…?": asked
             and not prices.asks(turn))  # "¿y destapar el inodoro?" after a price: answered
+
+
+# A question about the visit that names who comes ("¿el plomero va a poder entrar al depto del
+# vecino?", "¿el electricista trae la escalera?"): no new request of that trade, nor the problem
+_ASKS_OF_WHO_COMES = re.compile(
+    r"\b(?:el|la|los|las)\s+(?:plomer|gasist|electricist|cerrajer|tecnic|pintor|albanil|muchach)\w*\s+"
+    r"(?:\w+\s+)?(?:va|van|puede|pueden|podra|podria|tiene|tienen|trae|traen|sabe|saben|entra|entran"
+    r"|necesita|necesitan|viene|vienen|cobra|cobran|acepta|aceptan|tarda|tardan|llega|llegan)\b")
+
+
+def asks_of_who_comes(text: str) -> bool:
+    """Whether a customer's message is a question about the visit naming who comes."""
+    return "?" in (text or "") and bool(_ASKS_OF_WHO_COMES.search(folded(text or "")))
 
 
 def _switch(turn: Turn) -> list[Reply]:
@@ -418,6 +432,9 @@ def _merge(turn: Turn) -> None:
     if (after or until or r.time or r.window) and not s.get("slot"):
         found["after"] = after.isoformat(timespec="minutes") if after else None
         found["until"] = until.isoformat(timespec="minutes") if until else None
+        if r.time and time.fromisoformat(r.time) in (after, until):
+            # "antes de las 19 hs, que abrimos": a bound, not the hour wanted
+            found["time"] = s.get("time") if s.get("time") != r.time else None
     # While the summary waits, a name is who the visit is for, and a later one corrects it
     # ("Julia Fernández", then "perdón, a nombre de Julia Ferreyra"); before it, the first stays.
     if (said := for_name(turn.text)) and said != s.get("name"):
@@ -427,7 +444,8 @@ def _merge(turn: Turn) -> None:
     elif at_summary and (name := _offered_name(turn, correcting=bool(s.get("name")))) \
             and name != s.get("name"):
         found["name"] = name
-    if r.intent == "new_job" and r.description and (r.service or not s.get("description")):
+    if r.intent == "new_job" and r.description and (r.service or not s.get("description")) \
+            and not (s.get("description") and asks_of_who_comes(turn.text)):
         described = _described(s.get("description"), prices.without_question(r.description))
         if described != s.get("description"):
             found["description"] = described  # the problem, not the whole burst
@@ -555,6 +573,8 @@ def _accepted_slot(turn: Turn):
         return None
     if nth is not None:
         return offered[nth]
+    if _ANY_SLOT.search(said) and offered:
+        return min(offered, key=lambda x: x.start)  # "cualquiera, el que sea más pronto"
     if not _accepts(turn):
         return None
     at = _said_time(s)
@@ -562,6 +582,15 @@ def _accepted_slot(turn: Turn):
     if len(fitting) == 1:
         return fitting[0]
     return offered[0] if len(offered) == 1 else None
+
+
+# any of the times offered, the soonest: "cualquiera, el q sea más pronto", "el que tengan
+# antes", "me da igual", "lo antes posible"
+_ANY_SLOT = re.compile(
+    r"^\W*cualquier[ao]?\b|\bcualquier[ao]?\s+(?:me\s+(?:viene|sirve|va)|esta\s+bien|de\s+es[oa]s)\b"
+    r"|\b(?:el|la|lo)\s+(?:que|q)\s+(?:sea|este|tengan|haya)\s+(?:mas\s+)?(?:pronto|antes|temprano|rapido|cerca)\b"
+    r"|\b(?:el|la|lo)\s+mas\s+(?:pronto|temprano|rapido|cercano|cerca)\b|\blo\s+antes\s+posible\b"
+    r"|\bme\s+da\s+(?:igual|lo\s+mismo)\b|\b(?:el|la)\s+(?:que|q)\s+(?:quieras|quieran|sea|te\s+quede)\b")
 
 
 def _accepts(turn: Turn) -> bool:

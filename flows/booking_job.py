@@ -21,7 +21,7 @@ from core.models import Customer, Role
 from core.models.people import address_line
 from flows import photos, prices
 from flows.turn import Turn
-from nlu.extract.message_kinds import already_shut_off
+from nlu.extract.message_kinds import already_shut_off, general_outage
 
 log = logging.getLogger("campotech.flows.booking")
 
@@ -176,9 +176,11 @@ def withdraw(turn: Turn) -> list[Reply]:
     if turn.slots.get("alerted"):
         _alert_owners(turn, "staff_emergency_withdrawn", **_caller(turn))
     log.info("booking withdrawn by the customer (emergency: %s)", emergency)
+    # "parece que es todo el barrio", "es Edesur": the utility's cut, whose claim goes to it
+    outage = general_outage(es_ar.folded(turn.text or "")) and turn.slots.get("service")
     turn.clear()
     turn.conversation.misses = 0
-    return [Text(texts.render("booking_withdrawn", emergency=emergency))]
+    return [Text(texts.render("booking_withdrawn", emergency=emergency, outage=outage or None))]
 
 
 def _caller(turn: Turn) -> dict:

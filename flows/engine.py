@@ -65,6 +65,7 @@ from nlu.extract.message_kinds import (
     acknowledgement,
     asks_about_team,
     disputes_charge,
+    general_outage,
     keeps_booking,
     names_its_day_as_fine,
     setup_change,
@@ -307,6 +308,40 @@ _UTILITY_MATTER = re.compile(
 _ASKS_BOT = re.compile(
     r"\b(?:bot|robot|chatbot|maquina|contestador\w*|respuesta\s+automatica|inteligencia\s+artificial"
     r"|asistente\s+virtual)\b|\b(?:es|sos|esto\s+es)\s+(?:algo\s+)?automatico\b")
+# checking the number reached is the business's: "¿me comunico con el servicio de gasistas?",
+# "hola, ¿hablo con la plomería?", "¿ustedes son los electricistas?", "¿es acá el cerrajero?"
+_RIGHT_PLACE = re.compile(
+    r"\b(?:me\s+(?:estoy\s+)?comunic\w+|(?:estoy\s+)?habl(?:o|ando)|le\s+escribo|te\s+escribo"
+    r"|estoy\s+escribiendo(?:le)?)\s+(?:con|a)(?P<a>(?:\s+\w+){1,5})"
+    r"|\b(?:ustedes|uds|usted|vos)\s+(?:son|sos|es)(?P<b>(?:\s+\w+){1,4})"
+    r"|\b(?:es|son)\s+(?:aca|este\s+(?:el\s+)?(?:numero|whatsapp|wsp|celu))\b(?P<c>(?:\s+\w+){0,5})"
+    r"|\beste\s+(?:es\s+)?(?:el\s+)?(?:numero|whatsapp|wsp|celu)\s+de\b(?P<d>(?:\s+\w+){0,5})")
+_RIGHT_PLACE_REST = re.compile(
+    r"\b(?:hola|buen[oa]s?|dias?|tardes|noches|que\s+tal|como\s+va|disculpe|disculpa|perdon"
+    r"|consulta|una\s+pregunta)\b")
+# what the business is called by: a trade, a service, the firm
+_A_TRADE = re.compile(r"\b(?:plomer\w*|gasist\w*|electricist\w*|cerrajer\w*|servicio\w*|empresa|service"
+                      r"|tecnic\w*|refrigeracion|aires?|urgencias|matriculad\w*|destapacion\w*)\b")
+
+
+def _asks_right_place(text: str, business: str = "") -> bool:
+    """Whether the message only checks the number reached is the business's ("¿hablo con la
+    plomería?", "¿es acá el cerrajero?"), a greeting around it and nothing asked for yet (not a
+    person asked for, nor "¿ustedes son de Capital?")."""
+    folded = es_ar.folded(text)
+    if "?" not in text and not folded.startswith(("es aca", "hablo con", "me comunico")):
+        return False
+    found = _RIGHT_PLACE.search(folded)
+    if found is None:
+        return False
+    named = next(g for g in found.groups() if g is not None) if any(found.groups()) else ""
+    ours = {w for w in es_ar.folded(business).split() if len(w) > 3}
+    if named.strip() and not (_A_TRADE.search(named) or ours & set(named.split())):
+        return False
+    rest = _RIGHT_PLACE_REST.sub(" ", folded[:found.start()] + " " + folded[found.end():]).split()
+    return len(rest) <= 1
+
+
 # a person asked for outright: "quiero hablar con una persona", "pasame con alguien"
 _WANTS_PERSON = re.compile(
     r"\b(?:quiero|necesito|prefiero|quisiera)\s+(?:hablar|que\s+me\s+atienda)\b|\bpasa(?:me)?\s+con\b"
@@ -415,6 +450,13 @@ def _route(turn: Turn, parts: list[str]) -> list[Reply]:
         # tap away — not a hand-over nobody asked for, which silences the bot for hours
         return [menu(turn.conversation, texts.render("bot_disclosure", business=turn.org.name if turn.org else ""))]
     if turn.role is CUSTOMER and not turn.conversation.flow and turn.tap is None \
+            and turn.open_job is None and _asks_right_place(turn.text or "", turn.org.name if turn.org else "") \
+            and not _WANTS_PERSON.search(es_ar.folded(turn.text)):
+        # "Buenos días, ¿me comunico con el servicio de gasistas?": yes, and what to tell us —
+        # not a hand-over (read "comunico con" as asking for a person), which silences the bot
+        return [menu(turn.conversation, texts.render(
+            "right_place", business=turn.org.name if turn.org else ""))]
+    if turn.role is CUSTOMER and not turn.conversation.flow and turn.tap is None \
             and turn.intent != "new_job" and (company := _UTILITY.search(es_ar.folded(turn.text))) \
             and _UTILITY_MATTER.search(es_ar.folded(turn.text)):
         # "hola Naturgy? quiero hacer un reclamo x la factura del gas": the utility, not us —
@@ -424,6 +466,11 @@ def _route(turn: Turn, parts: list[str]) -> list[Reply]:
     if turn.role is OWNER and turn.tap is None and not turn.conversation.flow \
             and (several := _owner_requests(turn)) is not None:
         return several  # "¿qué le queda a Juan hoy? y otra cosa, el resumen mandámelo a las 9"
+    if turn.role is TECHNICIAN and turn.tap is None and not turn.conversation.flow:
+        from flows import technician_called_off  # it imports this module for FlowSpec
+
+        if (answer := technician_called_off.handle(turn)) is not None:
+            return answer  # "me llamó la señora García, dice que no vaya": that visit, asked
     if turn.role is OWNER and turn.tap is None:
         from flows import owner_alias, owner_hold  # they import this module for FlowSpec
 
@@ -706,6 +753,12 @@ def _fallback(turn: Turn, parts: list[str]) -> list[Reply]:
         name = turn.first_name
         return [Text(texts.render("acknowledged", thanks=said == "thanks", name=name,
                                   customer=c.role is CUSTOMER))]
+    if intent == "other" and c.role is CUSTOMER and not c.flow \
+            and general_outage(es_ar.folded(turn.text or "")):
+        # "sí, es Edesur, ya lo pusieron en el grupo del barrio. perdón la molestia": the area's
+        # cut, nothing of ours to do — said warmly, no miss
+        c.misses = 0
+        return [Text(texts.render("outage_ack", name=turn.first_name))]
     if intent == "other" and c.role is CUSTOMER and wrong_number(es_ar.folded(turn.text or "")):
         # "ay perdón, número equivocado": no request, nobody to hand it to; and no miss either
         c.misses = 0

@@ -19,7 +19,7 @@ from flows.booking_job import JOB_SERVICE
 from flows.customer_job_change import tell_technician, visit
 from flows.technician_jobs import parse_date
 from flows.turn import Turn
-from nlu.extract.message_kinds import access_note, acknowledgement
+from nlu.extract.message_kinds import access_note, acknowledgement, someone_else_opens
 
 HORIZON = timedelta(days=21)  # a visit further away than this is not "the same trip"
 NOTE_MAX = 300
@@ -104,7 +104,9 @@ def _pass_on(turn: Turn, job, *, on_the_way: bool) -> list[Reply]:
                                      name=turn.writer[0], phone=turn.writer[1]))
     turn.conversation.misses = 0
     return [Text(texts.render("cust_visit_note", name=turn.first_name, told=told,
-                              on_the_way=on_the_way))]
+                              on_the_way=on_the_way,
+                              # "¿hay que estar yo o puede abrir el encargado?": yes, anyone
+                              someone_else=someone_else_opens(es_ar.folded(turn.text or ""))))]
 
 
 SOON = timedelta(hours=3)  # a visit starting within this is under way for the customer

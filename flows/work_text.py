@@ -64,6 +64,8 @@ _VERB_RE = re.compile(
 _SENTENCE_BREAK = re.compile(r"[.!?;:\n]+")
 _CLAUSE_BREAK = re.compile(
     r",|\s+y\s+|\s+e\s+(?=[hi])|\s+(?:tambien|ademas|despues|luego|aparte)\s+|\s+-\s+"
+    # "la prueba + el trámite", "la prueba más el trámite"
+    r"|\s*\+\s*|\s+mas\s+(?=(?:el|la|los|las)\s)"
 )
 # Where the talk turns to money, to being done, or to whose house it was: a new clause.
 _CUT_BEFORE = re.compile(

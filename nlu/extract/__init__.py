@@ -257,6 +257,12 @@ def extract_rules(
         # "no hace falta que vengan hoy, mejor el jueves": one time called off and another named
         # as the one wanted is a move (a cancel would drop the visit they still want)
         intent = "reschedule"
+    if role == "customer" and intent in ("reschedule", "cancel", "new_job") and context is not None \
+            and context.open_job and not names_a_time \
+            and message_kinds.someone_else_opens(found.folded):
+        # "¿hay que estar yo o puede abrir el encargado?" with a visit booked: who lets the
+        # technician in, a word for him (the model reads "estar" and "puede" as a move)
+        intent = "other"
     if role == "customer" and intent in ("other", "new_job") and context is not None \
             and (context.open_job or context.asked) and kinds["withdraws"] \
             and not kinds["keeps"] and not found.address and not names_a_time:

@@ -772,7 +772,7 @@ def _less_place(name: str) -> tuple[str, str | None]:
 # "al 3400", "altura 3400 2°B").
 _STREET_ALONE = re.compile(
     r"^\s*(?:(?:perd[oó]n|eh+|bueno|s[ií]|dale|ok|no)\s*[,.]?\s+)?"
-    r"(?:(?:es\s+)?(?:en\s+)?(?:la\s+)?(?:calle\s+(?=\S+)|sobre\s+)?)?"
+    r"(?:(?:es\s+|estoy\s+|estamos\s+|vivo\s+|vivimos\s+|queda\s+)?(?:en\s+)?(?:la\s+)?(?:calle\s+(?=\S+)|sobre\s+)?)?"
     r"(?P<name>(?:(?:av|avda|avenida|pje|pasaje|diag|diagonal|bv|boulevard)\.?\s+)?"
     r"[^\W\d_][\w.'áéíóúñü]*(?:\s+[^\W\d_][\w.'áéíóúñü]*){0,3})\s*[.!]*\s*$",
     re.IGNORECASE)

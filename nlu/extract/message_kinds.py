@@ -143,7 +143,23 @@ def keeps_booking(text: str) -> bool:
 # The customer's problem is gone, or never was, so nobody needs to come: a false alarm, a joke,
 # a problem fixed by themselves or gone on its own ("falsa alarma, era la hornalla", "ya cerré la
 # llave y no pierde más, no hace falta que venga nadie", "se arregló solo")
-_WITHDRAWS = re.compile(
+# A cut of the whole street or neighbourhood, the utility's and not the house's: "parece que es
+# todo el barrio", "mi vecina tampoco tiene luz", "es Edesur", "corte programado de AySA"
+_OUTAGE_SOURCE = (
+    r"\b(?:es|era|fue|son)\s+(?:en\s+)?tod[oa]\s+(?:el|la)\s+(?:barrio|cuadra|zona|manzana)\b"
+    r"|\b(?:vecin[oa]s?|cuadra|barrio|zona|manzana)\s+(?:\w+\s+){0,2}?tampoco\s+(?:tiene|tienen|hay|anda|andan)\b"
+    r"|\b(?:corte|apagon|problema|falla)\s+(?:general|del\s+barrio|de\s+la\s+zona|programado|de\s+(?:edesur|edenor|aysa|metrogas|naturgy|edelap))\b"
+    r"|\b(?:es|era|fue)\s+(?:un\s+corte\s+de\s+|cosa\s+de\s+|culpa\s+de\s+)?(?:edesur|edenor|aysa|metrogas|naturgy|edelap)\b"
+)
+_OUTAGE = re.compile(_OUTAGE_SOURCE)
+
+
+def general_outage(folded: str) -> bool:
+    """Whether the customer says the cut is the whole area's, the utility's (folded text)."""
+    return bool(_OUTAGE.search(folded))
+
+
+_WITHDRAWS = re.compile("(?:"
     r"\bfalsa\s+alarma\b|\bera\s+(?:una\s+)?(?:joda|jodita|broma|chiste|cargada)\b|\bno\s+era\s+nada\b"
     r"|\bse\s+(?:arreglo|soluciono|resolvio|compuso|destapo|fue\s+el\s+olor)\s+sol[oa]\b"
     r"|\bya\s+(?:l[oa]\s+|me\s+l[oa]\s+|nos\s+l[oa]\s+)?(?:arregle|arreglamos|solucione|solucionamos"
@@ -157,6 +173,9 @@ _WITHDRAWS = re.compile(
     r"|\b(?:decidimos|decidi|resolvimos|resolvi|preferimos|prefiero|optamos\s+por|opte\s+por|elegimos)\s+"
     r"no\s+(?:hacer|hacerlo|hacerla|encarar|arrancar|seguir|avanzar|realizar|continuar)\b"
     r"|\bal\s+final\s+no\s+(?:lo\s+|la\s+)?(?:vamos\s+a\s+|voy\s+a\s+)?(?:hacer|hacemos|hago|encarar|encaramos)\b"
+    # the whole street or neighbourhood is out: the utility's cut, nothing in the house to fix
+    r"|" + _OUTAGE_SOURCE +
+    r")"
 )
 
 
@@ -322,6 +341,9 @@ LOAD_ASKED = re.compile(
 # Carlos?", "¿cómo vienen los chicos hoy?", "pasame el cel de Diego").
 _TEAM = re.compile(
     r"\bguardia\b"
+    # running late: "¿hay alguno atrasado?", "¿alguien viene demorado?", "¿quién llega tarde?"
+    r"|\b(?:alguno|alguien|algun\s+tecnico|quien|quienes)\s+(?:\w+\s+)?(?:atrasad[oa]s?|demorad[oa]s?"
+    r"|llegando\s+tarde|llega\s+tarde)\b|\b(?:visitas?|trabajos?)\s+(?:atrasad[oa]s|demorad[oa]s)\b"
     r"|\b(?:donde|por\s+donde)\s+(?:esta|anda|andan|estan|queda\s+el)\b(?!\s+(?:la\s+)?(?:plata|guita|factura|pago))"
     r"|\b(?:tecnicos?|chicos|muchachos|pibes|operarios|equipo)\s+(?:hoy|ahora|libres?|trabajando|en\s+la\s+calle|laburando)\b"
     r"|\b(?:como|que\s+tal)\s+(?:viene|vienen|va|van|andan)\s+(?:el\s+dia\s+de\s+)?(?:los\s+|el\s+)?(?:chicos|tecnicos|muchachos|pibes|equipo)\b"
@@ -662,7 +684,25 @@ def asks_who_comes(folded: str) -> bool:
 
 def access_note(folded: str) -> bool:
     """Whether a customer tells how to get in or asks to hear before the arrival (folded text)."""
-    return bool(_ACCESS.search(folded))
+    return bool(_ACCESS.search(folded)) or someone_else_opens(folded)
+
+
+# Whether someone else may be there for the visit: "¿hay que estar yo o puede abrir el encargado?",
+# "¿puede recibirlo mi hijo?", "¿tengo que estar yo?", "si no estoy, le abre la vecina"
+_SOMEONE_ELSE_OPENS = re.compile(
+    r"\b(?:hay\s+(?:que|q)|tengo\s+(?:que|q)|tenemos\s+(?:que|q)|debo|necesitan\s+(?:que|q))\s+estar"
+    r"(?:\s+(?:yo|nosotros|alguien|presente|en\s+casa|en\s+la\s+casa)\b|\s*$|\s+o\s+)"
+    r"|\b(?:puede|podria|le\s+puede|lo\s+puede|la\s+puede)\s+(?:abrir|abrirle|recibir|recibirlo|recibirla|estar)\s+"
+    r"(?:\w+\s+){0,2}?(?:el|la|mi|mis|un|una|alguien|otr[oa])\b"
+    r"|\b(?:le|lo|la)\s+(?:abre|recibe|atiende)\s+(?:el|la|mi)\s+\w+"
+    r"|\bsi\s+no\s+estoy\b"
+    r"|\b(?:es\s+necesario|hace\s+falta|tiene\s+(?:que|q)\s+haber)\s+(?:que\s+|q\s+)?(?:este|estemos|haya|estar)"
+    r"\s+(?:yo|alguien|nosotros|presente|una\s+persona)\b")
+
+
+def someone_else_opens(folded: str) -> bool:
+    """Whether a customer asks or says that someone else lets the technician in (folded text)."""
+    return bool(_SOMEONE_ELSE_OPENS.search(folded))
 
 
 # "cuánto sale/cuesta/cobran", "qué precio tiene", "el precio de", "precios?", "presupuesto?":

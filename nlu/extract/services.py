@@ -38,6 +38,9 @@ SERVICES: dict[str, Family] = {
             (r"\bpoca\s+presion\b", 2),
             (r"\bsale\s+agua\b", 1.5),
             (r"\bgotea\b", 1),
+            # water coming from the flat above ("viene del depto de arriba"): a pipe's, not the
+            # roof's or the wall's
+            (r"\b(?:depto|dpto|departamento|piso|vecin[oa]s?|unidad|bano)\s+de\s+arriba\b", 2.5),
             (r"\bagua\b", 0.5),
             # no water at all (not hot water: that is the heater's)
             (r"\b(?:sin|no\s+(?:hay|tengo|tenemos|tienen|sale|llega))\s+(?:nada\s+de\s+)?agua\b(?!\s+caliente)", 2),
@@ -95,7 +98,11 @@ SERVICES: dict[str, Family] = {
             (r"\bpuesta\s+a\s+tierra\b", 3),
             (r"\bmedidor\s+de\s+luz\b", 3),
             (r"\bedesur\b|\bedenor\b", 3),
-            (r"\bpatea\b|\bda\s+corriente\b", 2),
+            # a shock from a tap, a shower or an appliance is a current leak: the electrician's,
+            # whatever fixture gives it ("me da corriente la canilla", "la ducha patea")
+            ((r"\b(?:da|dan|daba|dio|tira|tiraba|pega|pegaba|tiene|hay)\s+(?:\w+\s+)?(?:corriente|patada|patadas"
+              r"|descargas?)\b|\bpate(?:a|an|aba|o)\b|\belectrocut\w*|\bdescargas?\s+electric\w*"
+              r"|\bshock\b|\bcosquilleo\b"), 6),
             (r"\binterruptor\w*", 2),
             (r"\bresistencias?\b", 2),
         ]

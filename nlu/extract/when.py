@@ -195,6 +195,13 @@ _BEFORE_HOUR = re.compile(
     r"(?!\s*(?:%|mil\b|lucas\b|pesos\b|min\w*|dias\b|semanas\b|meses\b|anos\b))")
 
 
+# what follows an hour that rules out the side it names: "después de las 18 hs no nos sirve",
+# "antes de las 10 no puedo"
+_REFUSED = re.compile(
+    r"\s*(?:h|hs|horas)?\.?\s*(?:ya\s+)?no\s+(?:nos\s+|me\s+|les?\s+)?(?:sirve|sirven|viene|vienen|conviene"
+    r"|puedo|podemos|puede|pueden|hay\s+nadie|estoy|estamos|esta|da|dan)\b")
+
+
 def _hour(h: str, m: str | None) -> time | None:
     hour, minute = afternoon_hour(int(h)), int(m or 0)
     return time(hour, minute) if 7 <= hour <= 22 and minute <= 59 else None
@@ -212,10 +219,17 @@ def hour_bounds(text: str) -> tuple[time | None, time | None]:
         if start is not None and end is not None and start < end:
             return start, end
     start = available_from(text)
+    end = None
     if start is None and (after := _AFTER_HOUR.search(text)) is not None:
-        start = _hour(after.group("h"), after.group("m"))
-    before = _BEFORE_HOUR.search(text)
-    end = _hour(before.group("h"), before.group("m")) if before is not None else None
+        if _REFUSED.match(text, after.end()):
+            end = _hour(after.group("h"), after.group("m"))  # "después de las 18 no nos sirve"
+        else:
+            start = _hour(after.group("h"), after.group("m"))
+    if (before := _BEFORE_HOUR.search(text)) is not None:
+        if _REFUSED.match(text, before.end()):
+            start = start or _hour(before.group("h"), before.group("m"))  # "antes de las 10 no puedo"
+        else:
+            end = _hour(before.group("h"), before.group("m"))
     if start is not None and end is not None and start >= end:
         end = None
     return start, end

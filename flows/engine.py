@@ -467,17 +467,21 @@ def _route(turn: Turn, parts: list[str]) -> list[Reply]:
             and (several := _owner_requests(turn)) is not None:
         return several  # "¿qué le queda a Juan hoy? y otra cosa, el resumen mandámelo a las 9"
     if turn.role is TECHNICIAN and turn.tap is None and not turn.conversation.flow:
-        from flows import technician_called_off  # it imports this module for FlowSpec
+        from flows import technician_called_off, technician_owed  # they import this module
 
         if (answer := technician_called_off.handle(turn)) is not None:
             return answer  # "me llamó la señora García, dice que no vaya": that visit, asked
+        if (answer := technician_owed.handle(turn)) is not None:
+            return answer  # "¿quién me debe todavía?": his visits still owed
     if turn.role is OWNER and turn.tap is None:
-        from flows import owner_alias, owner_hold  # they import this module for FlowSpec
+        from flows import owner_address, owner_alias, owner_hold  # they import this module
 
         if (answer := owner_alias.handle(turn)) is not None:
             return answer  # "el alias nuevo es gasista.paredes.mp", whatever the model read
         if (answer := owner_hold.handle(turn)) is not None:
             return answer  # "a Quiroga no le tomes más trabajos hasta que pague; si escribe, pasámelo"
+        if (answer := owner_address.handle(turn)) is not None:
+            return answer  # "Marta García se mudó, la dirección nueva es Thames 1520": kept, visits moved
     if turn.intent in GLOBALS and _answer_read_as_person(turn):
         # the booking's answer, as an address alone is read there
         turn.result = turn.result.model_copy(update={"intent": "new_job", "confidence": 1.0})

@@ -181,6 +181,11 @@ def handle(turn: Turn) -> list[Reply] | None:
     if PENDING in turn.slots:  # asked once: the next message answers it, or it is dropped
         turn.conversation.slots = {k: v for k, v in turn.slots.items()
                                    if k not in (PENDING, f"{PENDING}_at")}
+    if ask is None and "?" not in turn.text and _AND_ALSO.match(said) \
+            and (again := _told_lately(turn)) is not None:
+        # "y para lo de Paz que lleve la sonda" right after "decile a Carlos que…": to him too
+        target, ask = again, Ask("", re.sub(r"^\W*y\s+", "", turn.text.strip(), count=1), question=False)
+        return _send(turn, target, _written(ask.words, turn, target, question=False), question=False)
     if ask is None:
         if _ASKED_IF_TOLD.search(said):
             return _status(turn, said)
@@ -323,6 +328,21 @@ PENDING_FOR = timedelta(minutes=30)
 
 def _key(target: Customer | User) -> list:
     return ["user" if isinstance(target, User) else "customer", target.id]
+
+
+LAST_TOLD = "relay_last"  # the owner's slot: whom a word was last passed to
+# more words for the one just written to: "y para lo de Paz que lleve la sonda", "y que traiga
+# la escalera también", "y también que…"
+_AND_ALSO = re.compile(r"^\W*y\s+(?:(?:tambien|ademas|para|en|sobre|con)\b(?:\s+\w+){0,5}?\s+)?(?:que|q)\s+"
+                       r"(?!(?:tal|onda|paso|hay|hace|hacemos|dijo|dice|tiene|tienen|le\s+queda|me\s+debe|cuenta|onda)\b)\S")
+
+
+def _told_lately(turn: Turn) -> Customer | User | None:
+    """Whom the owner passed a word to within `PENDING_FOR`, if anyone."""
+    key, at = turn.slots.get(LAST_TOLD), turn.slots.get(f"{LAST_TOLD}_at")
+    if not key or not at or turn.now - datetime.fromisoformat(at) > PENDING_FOR:
+        return None
+    return turn.session.get(User if key[0] == "user" else Customer, key[1])
 
 
 def _pending(turn: Turn) -> Customer | User | None:
@@ -505,6 +525,8 @@ def _team(turn: Turn) -> list[User]:
 
 def _send(turn: Turn, target: Customer | User, body: str, *, question: bool) -> list[Reply]:
     record = _record(turn, body)
+    if turn.role is ConversationRole.OWNER:
+        turn.save(**{LAST_TOLD: _key(target), f"{LAST_TOLD}_at": turn.now.isoformat()})
     boss = record["by_name"]
     if isinstance(target, User):
         if not target.phone:
@@ -693,6 +715,12 @@ def answered(turn: Turn) -> list[Reply] | None:
                "answered_at": turn.now.isoformat()}
     if notice:
         return None
+    if c.role is ConversationRole.CUSTOMER and turn.intent == "job_status" and turn.open_job is not None:
+        # "ok gracias, ¿ya viene entonces?": passed back, and the visit's state answered too
+        from flows import status  # it reaches the engine, which imports this module
+
+        if answer := status.handle(turn):
+            return answer
     customer = turn.customer
     name = es_ar.first_name(customer.name if customer else turn.user.name if turn.user else None)
     return [Text(texts.render("relay_passed_back", boss=relay.get("by_name") or "el dueño", name=name))]

@@ -63,6 +63,18 @@ def _nobody(wa_id: str, reply: Reply, key: str | None = None) -> None:
     return None
 
 
+# The first word of a WhatsApp name that is no person's: a business, a family word
+_NOT_A_PERSON_WORDS = """
+    parrilla kiosco kiosko ferreteria consorcio inmobiliaria restaurante resto restaurant bar cafe
+    cafeteria panaderia farmacia almacen hotel hostel taller estudio administracion edificio local
+    negocio empresa distribuidora supermercado super verduleria carniceria peluqueria gimnasio gym
+    escuela colegio jardin club iglesia parroquia clinica consultorio veterinaria lavadero tienda
+    libreria pizzeria heladeria rotiseria fabrica polirrubro mercado oficina agencia constructora
+    mama papa abuela abuelo tia tio casa depto cliente clientes servicio servicios
+"""
+NOT_A_PERSON = frozenset(_NOT_A_PERSON_WORDS.split())
+
+
 @dataclass
 class Turn:
     session: Session
@@ -121,10 +133,13 @@ class Turn:
         the business has for them (the staff member's, or the customer's). The profile comes
         first: a customer record may carry the name of whoever a visit was booked for."""
         c = self.conversation
-        if c.profile_name:
+        if c.profile_name and es_ar.folded(es_ar.first_name(c.profile_name) or "") not in NOT_A_PERSON:
             return es_ar.first_name(c.profile_name)
+        # a business's or a family word's WhatsApp name ("Parrilla Don Tito", "Mamá"): the name
+        # on file, or none at all (never "¡Hola, Parrilla!")
         known = self.customer if c.role is ConversationRole.CUSTOMER else self.user
-        return es_ar.first_name(known.name) if known is not None else None
+        first = es_ar.first_name(known.name) if known is not None else None
+        return first if es_ar.folded(first or "") not in NOT_A_PERSON else None
 
     @property
     def writer(self) -> tuple[str | None, str]:

@@ -183,6 +183,31 @@ def unpaid(session: Session, limit: int = 10) -> list[Debtor]:
     ]
 
 
+class OwedVisit(NamedTuple):
+    customer: str | None
+    job_number: int
+    outstanding: Decimal
+
+
+def owed_for_technician(session: Session, technician_id: int, limit: int = 10) -> list[OwedVisit]:
+    """The visits of one technician whose invoice is still owed, oldest first: what he may be
+    asked to collect ("¿quién me debe todavía?")."""
+    paid = _paid_per_invoice()
+    outstanding = (Invoice.total - func.coalesce(paid.c.paid, ZERO)).label("outstanding")
+    rows = session.execute(
+        select(Customer.name, Job.number, outstanding)
+        .select_from(Invoice)
+        .join(Job, Job.id == Invoice.job_id)
+        .join(Customer, Customer.id == Invoice.customer_id)
+        .outerjoin(paid, paid.c.invoice_id == Invoice.id)
+        .where(Job.technician_id == technician_id, Invoice.status.in_(BILLED_STATUSES),
+               Invoice.total - func.coalesce(paid.c.paid, ZERO) > 0)
+        .order_by(Invoice.created_at, Invoice.id)
+        .limit(limit)
+    ).all()
+    return [OwedVisit(r.name, r.number, _money(r.outstanding)) for r in rows]
+
+
 def _utc_date(value: datetime | None) -> date | None:
     return value.astimezone(UTC).date() if value is not None else None
 

@@ -47,7 +47,7 @@ SERVICE_LABELS: dict[Service, str] = {
     Service.PLUMBING: "Plomería",
     Service.ELECTRICAL: "Electricidad",
     Service.GAS: "Gas",
-    Service.HVAC: "Aire acondicionado",
+    Service.HVAC: "Climatización",
     Service.LOCKSMITH: "Cerrajería",
     Service.OTHER: "Otro",
 }

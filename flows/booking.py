@@ -268,6 +268,11 @@ def _of_the(service: str) -> str:
 
 # What a booking keeps when the customer turns to another request: where and who, not what
 KEPT_ON_SWITCH = frozenset({"address", "known_address", "name", "contact", "media"})
+# the trade put right, not a new request: "ah no, perdón", "me equivoqué", "en realidad es a gas",
+# "sería un gasista entonces"
+_CORRECTS_TRADE = re.compile(
+    r"^\W*(?:ah+\s+)?no\b|\b(?:perdon|perdona|me\s+equivoque|en\s+realidad|mejor\s+dicho|pensandolo\s+bien)\b"
+    r"|\b(?:seria|entonces\s+es|es\s+mas\s+bien)\s+(?:un|una|de|a)\s+\w+\s*(?:no|entonces)?\s*$")
 
 
 def _another_trade(turn: Turn) -> bool:
@@ -304,13 +309,17 @@ def asks_of_who_comes(text: str) -> bool:
 def _switch(turn: Turn) -> list[Reply]:
     """The unfinished booking turns to the new request; the address and name already given stay."""
     kept = {k: v for k, v in turn.slots.items() if k in KEPT_ON_SWITCH}
+    if _CORRECTS_TRADE.search(folded(turn.text or "")) and turn.slots.get("description"):
+        # "ah no, perdón, el termotanque es a gas, sería un gasista": the same problem, its trade
+        # put right — what was told of it stays for the technician
+        kept["description"] = turn.slots["description"]
     log.info("booking switched to another trade (%s -> %s)", turn.slots.get("service"),
              turn.result.service)
-    lead = Text(texts.render("booking_switched", service=SERVICES.get(turn.result.service, "eso")))
+    lead = texts.render("booking_switched", service=SERVICES.get(turn.result.service, "eso"))
     replies = BOOKING.start(turn, **kept)
     if turn.slots.get("urgency") == "emergency":
         return emergency_advice(turn) + replies
-    return [lead, *replies]
+    return [prefixed(replies[0], lead), *replies[1:]] if replies else [Text(lead)]
 
 
 def step(turn: Turn) -> list[Reply]:
@@ -386,7 +395,7 @@ def _merge(turn: Turn) -> None:
         # "misma dirección de siempre", "donde vinieron la otra vez": the one place on file
         found["address"] = _as_slot(customer.addresses[0])
     elif turn.conversation.state == "address" and not s.get("address") and not r.address \
-            and yes_or_no(turn.text) is None and (street := street_alone(turn.text)):
+            and yes_or_no(turn.text) is None and (street := _street_said(turn.text)):
         found["street"] = street  # "Gorriti": kept, and its height asked for
     if found.get("address") and not found["address"].get("locality") and s.get("locality"):
         found["address"]["locality"] = s["locality"]  # "estoy en Villa Devoto", then the street
@@ -470,6 +479,21 @@ def _merge(turn: Turn) -> None:
         found["contact"] = {"name": cards[-1][0], "phone": cards[-1][1]}
     if found:
         turn.save(**found)
+
+
+def _street_said(text: str) -> str | None:
+    """A street sent without its height: the whole message, or a line of the burst, or what
+    comes before the barrio ("calle Ramón Falcón, en Flores" / "la altura no me acuerdo")."""
+    for line in [text, *text.splitlines()]:
+        line = line.strip()
+        if not line:
+            continue
+        if street := street_alone(line):
+            return street
+        head, _, tail = line.partition(",")
+        if tail and named_locality(tail) and (street := street_alone(head)):
+            return street
+    return None
 
 
 def _described(kept: str | None, new: str) -> str:

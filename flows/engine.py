@@ -34,10 +34,11 @@ from sqlalchemy.orm import Session
 
 from core import es_ar
 from core.jobs.opening import describe_opening, is_open
+from core.jobs.reminders import REMINDER_HOUR
 from core.links import back_office_link
 from core.messaging import texts
 from core.messaging.replies import Button, Buttons, Reply, Text
-from core.models import Conversation, ConversationRole, Organization, User
+from core.models import Conversation, ConversationRole, JobStatus, Organization, User
 from core.settings import Settings, get_settings
 from flows import (
     business_hours,
@@ -308,6 +309,19 @@ _UTILITY_MATTER = re.compile(
 _ASKS_BOT = re.compile(
     r"\b(?:bot|robot|chatbot|maquina|contestador\w*|respuesta\s+automatica|inteligencia\s+artificial"
     r"|asistente\s+virtual)\b|\b(?:es|sos|esto\s+es)\s+(?:algo\s+)?automatico\b")
+# a reminder asked for: "¿me mandan un recordatorio el día anterior?", "¿me avisan el día antes?",
+# "recordámelo porfa que me olvido"
+_REMINDER_ASKED = re.compile(
+    r"\brecordatorio\b|\brecorda(?:me|melo|mela)\b|\bacorda(?:me|melo)\b"
+    r"|\b(?:me\s+)?(?:avisan|avisas|avisen|escriben|mandan\s+un\s+mensaje)\s+(?:el\s+dia\s+)?(?:antes|anterior|previo)\b")
+
+
+def _coming_visit(turn: Turn):
+    """The customer's next visit booked and not begun, if any."""
+    coming = [job for job in turn.open_jobs if job.status is JobStatus.SCHEDULED and job.scheduled_start]
+    return min(coming, key=lambda job: job.scheduled_start) if coming else None
+
+
 # checking the number reached is the business's: "¿me comunico con el servicio de gasistas?",
 # "hola, ¿hablo con la plomería?", "¿ustedes son los electricistas?", "¿es acá el cerrajero?"
 _RIGHT_PLACE = re.compile(
@@ -457,6 +471,13 @@ def _route(turn: Turn, parts: list[str]) -> list[Reply]:
         return [menu(turn.conversation, texts.render(
             "right_place", business=turn.org.name if turn.org else ""))]
     if turn.role is CUSTOMER and not turn.conversation.flow and turn.tap is None \
+            and _REMINDER_ASKED.search(es_ar.folded(turn.text or "")) \
+            and (coming := _coming_visit(turn)) is not None:
+        # "¿me mandan un recordatorio el día anterior? soy re colgada": yes, the evening before
+        start = es_ar.aware(coming.scheduled_start).astimezone(turn.zone)
+        return [Text(texts.render("cust_reminder_yes", name=turn.first_name, number=coming.number,
+                                  hour=REMINDER_HOUR, today=start.date() == turn.today))]
+    if turn.role is CUSTOMER and not turn.conversation.flow and turn.tap is None \
             and turn.intent != "new_job" and (company := _UTILITY.search(es_ar.folded(turn.text))) \
             and _UTILITY_MATTER.search(es_ar.folded(turn.text)):
         # "hola Naturgy? quiero hacer un reclamo x la factura del gas": the utility, not us —
@@ -467,19 +488,32 @@ def _route(turn: Turn, parts: list[str]) -> list[Reply]:
             and (several := _owner_requests(turn)) is not None:
         return several  # "¿qué le queda a Juan hoy? y otra cosa, el resumen mandámelo a las 9"
     if turn.role is TECHNICIAN and turn.tap is None and not turn.conversation.flow:
-        from flows import technician_called_off, technician_owed  # they import this module
+        from flows import (  # they import this module
+            technician_called_off,
+            technician_owed,
+            technician_payment,
+        )
 
         if (answer := technician_called_off.handle(turn)) is not None:
             return answer  # "me llamó la señora García, dice que no vaya": that visit, asked
         if (answer := technician_owed.handle(turn)) is not None:
             return answer  # "¿quién me debe todavía?": his visits still owed
+        if (answer := technician_payment.handle(turn)) is not None:
+            return answer  # "mandale de nuevo el link", "¿ya pagó?": the visit he closed last
     if turn.role is OWNER and turn.tap is None:
-        from flows import owner_address, owner_alias, owner_hold  # they import this module
+        from flows import (  # they import this module
+            owner_address,
+            owner_alias,
+            owner_hold,
+            owner_new_customer,
+        )
 
         if (answer := owner_alias.handle(turn)) is not None:
             return answer  # "el alias nuevo es gasista.paredes.mp", whatever the model read
         if (answer := owner_hold.handle(turn)) is not None:
             return answer  # "a Quiroga no le tomes más trabajos hasta que pague; si escribe, pasámelo"
+        if (answer := owner_new_customer.handle(turn)) is not None:
+            return answer  # "agregá un cliente nuevo: Lucía Romero, 11 5555-0203, San Martín 2450"
         if (answer := owner_address.handle(turn)) is not None:
             return answer  # "Marta García se mudó, la dirección nueva es Thames 1520": kept, visits moved
     if turn.intent in GLOBALS and _answer_read_as_person(turn):
@@ -749,7 +783,10 @@ def _fallback(turn: Turn, parts: list[str]) -> list[Reply]:
         # "Buen día" in the middle of a booking: the menu would leave them wondering where
         # their booking went (a flow that reads greetings itself answers them in `Flow.walk`)
         flow = steps.running(turn)
-        return (flow.welcome_back(turn) if flow is not None else None) or [menu(c)]
+        # a customer the business has on file is greeted by name ("Hola, Lucía 👋")
+        known = turn.customer.name if c.role is CUSTOMER and turn.customer is not None else None
+        body = texts.render("menu_customer", name=turn.first_name) if known else None
+        return (flow.welcome_back(turn) if flow is not None else None) or [menu(c, body)]
     said = acknowledgement(turn.text) if intent == "other" else None
     if said:
         # "gracias!!", "dale 👍": no request, and no miss either; a customer gets a warm word back

@@ -159,7 +159,7 @@ def handle(turn: Turn) -> list[Reply]:
         with turn.session.begin_nested():
             if customer is None:
                 customer = customers.create_customer(turn.session, {
-                    "name": name, "phone": _e164(phone_raw),
+                    "name": name, "phone": mobile_e164(phone_raw),
                     "addresses": [address_in(address)] if address.get("street") else [],
                 }, actor=turn.actor)
             address_id = _address_id(turn, customer, address)
@@ -199,7 +199,7 @@ def phone_in(text: str) -> str | None:
     return None
 
 
-def _e164(raw: str | None) -> str | None:
+def mobile_e164(raw: str | None) -> str | None:
     """The number as a customer's phone: an Argentine number typed without the mobile's 9 or 15
     is taken as a mobile, the line a customer is reached on by WhatsApp."""
     if not raw:
@@ -242,7 +242,7 @@ def _customer(turn: Turn, phone_raw: str | None, name: str | None) -> tuple[Cust
     """(the customer meant, None) or (None, why it cannot be told) or (None, None): a new one."""
     if phone_raw:
         try:
-            e164 = _e164(phone_raw)
+            e164 = mobile_e164(phone_raw)
         except DomainError:
             return None, "bad_phone"
         for form in {e164, e164.replace("+549", "+54", 1)}:

@@ -27,7 +27,10 @@ _ABOUT = re.compile(
     r"\b(?:(?:que|q)\s+onda\s+con|como\s+(?:viene|va|anda|esta|sigue)\s+(?:lo\s+de|la\s+de|el\s+de|con)"
     r"|(?:que|q)\s+(?:paso|hay|sabemos|onda)\s+(?:con|de)|info\s+de|datos\s+de|ficha\s+de"
     r"|(?:pasame|pasa|dame|mandame|cual\s+es|tenes)\s+(?:el\s+|su\s+|la\s+)?(?:cel|celu|celular|telefono|tel"
-    r"|numero|whatsapp|wsp|direccion|dire|domicilio)\s+(?:de|del)(?:\s+(?:la|el))?)\b")
+    r"|numero|whatsapp|wsp|direccion|dire|domicilio)\s+(?:de|del)(?:\s+(?:la|el))?"
+    # "¿qué dirección tiene Lucía Romero?", "¿dónde vive Quiroga?", "¿qué cel tiene la de Flores?"
+    r"|(?:que|q)\s+(?:direccion|dire|domicilio|cel|celu|celular|telefono|numero)\s+tiene(?:\s+(?:la|el))?"
+    r"|donde\s+vive(?:\s+(?:la|el))?)\b")
 # words around a name that are no part of it
 _NOT_NAME = frozenset({
     "senora", "senor", "sra", "sr", "don", "dona", "cliente", "clienta", "flaco", "tipo", "chica",

@@ -46,7 +46,7 @@ from core.models import (
 )
 from core.phones import wa_id_for
 from flows import owner, owner_reminder
-from flows.turn import Turn
+from flows.turn import INBOX_ROLES, Turn
 from nlu.extract.message_kinds import asks_about_team
 from nlu.extract.text import fold_aligned
 from nlu.intent.evaluate import ASK_BELOW
@@ -236,6 +236,12 @@ def _technician_asks(turn: Turn) -> list[Reply] | None:
     ask = parse(turn.text)
     if ask is None or turn.user is None:
         return None
+    if _the_office(turn, ask.who):
+        # "decile a Roberto que me llame, es por lo de García": to the office, never to the
+        # customer the words name
+        from flows import staff_questions  # it reaches the engine, which imports this module
+
+        return staff_questions.forward(turn, request=True)
     found = candidate_jobs(turn.session, turn.user.id, f"{ask.who} {ask.words}", turn.today)
     if not ask.question and (turn.intent in _TECH_OWN or _OWN_NEWS.search(es_ar.folded(ask.words))):
         # "avisale a la que sigue, la sra Pereyra, que llego más tarde": his news for a later
@@ -267,6 +273,23 @@ def _technician_asks(turn: Turn) -> list[Reply] | None:
         return [Text(texts.render("relay_what", name=_first(customer)))]
     return _send(turn, customer, _written(ask.words, turn, customer, question=ask.question),
                  question=ask.question)
+
+
+# the office named as such: "al jefe", "a la oficina", "al dueño", "a administración"
+_OFFICE_WORDS = frozenset({"jefe", "jefa", "patron", "oficina", "dueno", "duena", "administracion",
+                           "admin", "secretaria"})
+
+
+def _the_office(turn: Turn, who: str) -> bool:
+    """Whether a technician's "decile a …" names the office: a word for it, or the first name of
+    an owner, an administrator or a dispatcher (not of a customer of his with that name too)."""
+    words = {w for w in es_ar.folded(who or "").split() if w not in _NOT_NAME}
+    if not words:
+        return False
+    if words & _OFFICE_WORDS:
+        return True
+    office = [u for u in _team(turn) if u.role in INBOX_ROLES and u.name]
+    return any(es_ar.folded(es_ar.first_name(u.name) or "") in words for u in office)
 
 
 # "la que sigue", "el próximo", "al siguiente": the next visit of his day

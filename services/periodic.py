@@ -18,7 +18,7 @@ from core import es_ar
 from core.billing.report_texts import render_summary
 from core.billing.reports import daily_summary, due_summaries
 from core.db import Database
-from core.jobs.reminders import reminder_key, reminder_text, visits_on
+from core.jobs.reminders import REMINDER_HOUR, reminder_key, reminder_text, visits_on
 from core.logging import org_id_var
 from core.messaging.outbox import customer_conversation, queue_replies
 from core.messaging.replies import Text
@@ -33,7 +33,6 @@ from services.dispatch import Dispatcher
 
 log = logging.getLogger("campotech.bot.periodic")
 
-REMINDER_HOUR = 18  # org-local: the evening before the visit
 
 
 def _aware(now: datetime) -> datetime:

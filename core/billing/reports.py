@@ -50,7 +50,7 @@ SERVICE_LABELS = {
     Service.PLUMBING: "plomería",
     Service.ELECTRICAL: "electricidad",
     Service.GAS: "gas",
-    Service.HVAC: "aire acondicionado",
+    Service.HVAC: "climatización",  # air conditioning and heating: one trade here
     Service.LOCKSMITH: "cerrajería",
     Service.OTHER: "trabajo",
 }

@@ -15,6 +15,7 @@ from core.messaging import texts
 from core.models import Customer, Job, JobStatus
 
 ADDRESS_MAX = 60
+REMINDER_HOUR = 18  # org-local: the evening before the visit
 
 
 def reminder_key(job: Job, day: date) -> str:

@@ -97,8 +97,12 @@ _FILLER = (
 _PREAMBLE = (
     r"(?:les?|te)\s+(?:escribo|escribia|cuento|comento)(?:\s+(?:porque|por\s+que|xq|pq|que))?"
     r"|(?:les?|te)\s+queria\s+(?:contar|comentar)\s+que|queria\s+(?:contarles?|comentarles?)\s+que"
+    # "perdón que insista, es que…", "disculpen la molestia, es que…"
+    r"|(?:perdon|perdona|perdone|disculpa|disculpe|disculpen)\s+(?:(?:que|q)\s+(?:insista|moleste|jorobe|escriba)"
+    r"|la\s+molestia|las\s+molestias)(?:\W+(?:es\s+(?:que|q)|pero))?"
+    r"|(?:insista|insisto|moleste|molesto|jorobe)(?:\W+(?:es\s+(?:que|q)|pero))?"
 )
-_CONNECTOR = r"y|e|pero|asi\s+que|entonces|que|q|porque|xq|pq|ademas|tambien"
+_CONNECTOR = r"y|e|pero|asi\s+que|entonces|es\s+que|es\s+q|que|q|porque|xq|pq|ademas|tambien"
 _INTRO = (
     r"soy|me\s+llamo|mi\s+nombre\s+es|(?:les?\s+|te\s+)?habla|(?:les?\s+|te\s+)?escribe|de\s+parte\s+de"
     r"|nombre\s*:|(?:es\s+|ponelo\s+|ponela\s+|va\s+)?a\s+nombre\s+de"

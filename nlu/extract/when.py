@@ -118,6 +118,10 @@ def resolve(text: str, now: datetime, tz: str | None = None) -> When:
     # asked for, when another hour or a part of the day is
     kept = [t for t in times if not _negated(text, t[0], t[1])]
     times = kept if kept or windows else times
+    # "por la mañana, ya que atendemos desde las 14 hs": the hour of a reason is not the one
+    # asked for, when another hour or a part of the day is
+    outside = [t for t in times if not _in_reason(text, t[0])]
+    times = outside if outside or windows else times
     # "mañana a la mañana, xq a la tarde trabajo": the part of the day in a reason is not the one
     # asked for, when another is
     windows = [w for w in windows if not _AWAY_THEN.match(text, w[1])]  # "a la mañana trabajo"

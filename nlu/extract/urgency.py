@@ -251,6 +251,7 @@ NOW_PLEA = re.compile(r"\b(?:alguien|vengan|venga|venir|manden|mandame|mandar|ne
 # asked for soon, or pleaded: high, never by themselves an emergency
 HIGH = re.compile(
     r"\burgen\w*|\blo\s+antes\s+posible\b|\bcuanto\s+antes\b|\basap\b|\bya\s+mismo\b|\bahora\s+mismo\b"
+    r"|\ba\s+la\s+(?:mayor\s+)?brevedad\b|\blo\s+(?:mas\s+)?(?:pronto|rapido)\s+(?:posible|que\s+puedan)\b"
     r"|\bhoy\s+mismo\b|\blo\s+mas\s+rapido\b|\bapenas\s+puedan\b|\bpara\s+ya\b|\binmediat\w*"
     r"|\brapido\b|\bpara\s+hoy\b|\bhoy\b|\bemergencia\w*|\bsocorro\b|\bauxilio\b|🆘"
 )

@@ -93,3 +93,12 @@ def test_a_street_sent_alone_after_a_few_words(text, street):
 ])
 def test_the_problem_without_the_apology_before_it(text, description):
     assert extract(text, "customer", NOW).description == description
+
+
+@pytest.mark.parametrize("text", [
+    "Solicitamos una visita técnica a la brevedad, preferentemente por la mañana",
+    "necesito que vengan a la mayor brevedad por la caldera",
+    "lo más pronto posible por favor, no tengo agua caliente",
+])
+def test_asap_in_formal_words_is_high(text):
+    assert extract(text, "customer", NOW).urgency == "high"

@@ -506,12 +506,15 @@ def _route(turn: Turn, parts: list[str]) -> list[Reply]:
             owner_alias,
             owner_hold,
             owner_new_customer,
+            owner_trade,
         )
 
         if (answer := owner_alias.handle(turn)) is not None:
             return answer  # "el alias nuevo es gasista.paredes.mp", whatever the model read
         if (answer := owner_hold.handle(turn)) is not None:
             return answer  # "a Quiroga no le tomes más trabajos hasta que pague; si escribe, pasámelo"
+        if (answer := owner_trade.handle(turn)) is not None:
+            return answer  # "¿qué trabajos de gas tenemos agendados?", "¿y de plomería?"
         if (answer := owner_new_customer.handle(turn)) is not None:
             return answer  # "agregá un cliente nuevo: Lucía Romero, 11 5555-0203, San Martín 2450"
         if (answer := owner_address.handle(turn)) is not None:

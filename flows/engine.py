@@ -471,6 +471,12 @@ def _route(turn: Turn, parts: list[str]) -> list[Reply]:
         return [menu(turn.conversation, texts.render(
             "right_place", business=turn.org.name if turn.org else ""))]
     if turn.role is CUSTOMER and not turn.conversation.flow and turn.tap is None \
+            and turn.open_job is None and general_outage(es_ar.folded(turn.text or "")):
+        # "sí, es Edesur, ya lo pusieron en el grupo del barrio. perdón la molestia", nothing
+        # booked: the area's cut, nothing of ours to do or call off — said warmly, no miss
+        turn.conversation.misses = 0
+        return [Text(texts.render("outage_ack", name=turn.first_name))]
+    if turn.role is CUSTOMER and not turn.conversation.flow and turn.tap is None \
             and _REMINDER_ASKED.search(es_ar.folded(turn.text or "")) \
             and (coming := _coming_visit(turn)) is not None:
         # "¿me mandan un recordatorio el día anterior? soy re colgada": yes, the evening before
@@ -797,12 +803,6 @@ def _fallback(turn: Turn, parts: list[str]) -> list[Reply]:
         name = turn.first_name
         return [Text(texts.render("acknowledged", thanks=said == "thanks", name=name,
                                   customer=c.role is CUSTOMER))]
-    if intent == "other" and c.role is CUSTOMER and not c.flow \
-            and general_outage(es_ar.folded(turn.text or "")):
-        # "sí, es Edesur, ya lo pusieron en el grupo del barrio. perdón la molestia": the area's
-        # cut, nothing of ours to do — said warmly, no miss
-        c.misses = 0
-        return [Text(texts.render("outage_ack", name=turn.first_name))]
     if intent == "other" and c.role is CUSTOMER and wrong_number(es_ar.folded(turn.text or "")):
         # "ay perdón, número equivocado": no request, nobody to hand it to; and no miss either
         c.misses = 0

@@ -39,7 +39,7 @@ def handle(turn: Turn) -> list[Reply] | None:
     staff = {es_ar.folded(es_ar.first_name(t.name) or "") for t in owner.active_technicians(turn)}
     name = customer_name(turn.text, staff - {""})
     if not name:
-        return [Text(texts.render("owner_customer_new_missing", name=None, phone=raw_phone))]
+        return [Text(texts.render("owner_customer_new_missing", name=None, phone=raw_phone, bad_phone=None))]
     try:
         phone = mobile_e164(raw_phone) if raw_phone else None
     except DomainError:

@@ -65,7 +65,7 @@ from core.jobs.time_ranges import day_ranges
 from core.links import conversation_link
 from core.messaging import texts
 from core.messaging.replies import Button, Buttons, ListMessage, Reply, Row, Section, Text
-from core.models import ConversationRole, Direction, Message, User
+from core.models import ConversationRole, Direction, Job, Message, User
 from flows import (
     business_hours,
     handover,
@@ -384,6 +384,10 @@ def _merge(turn: Turn) -> None:
         # "pará, la dirección está mal, es Juramento 2180" while the summary waits: corrected
         found["address"] = r.address.model_dump()
     elif r.address and r.address.number and not s.get("address"):
+        found["address"] = r.address.model_dump()
+    elif r.address and r.address.number and s.get("address") and not s["address"].get("number") \
+            and turn.tap is None:
+        # "Corrientes y Pueyrredón", then "Av. Corrientes 2580 piso 6 C": the height beats a corner
         found["address"] = r.address.model_dump()
     elif not s.get("address") and (corner := find_corner(
             turn.text, answering=turn.conversation.state == "address")):
@@ -811,7 +815,9 @@ def _ask_address(turn: Turn) -> list[Reply]:
                             buttons=(Button(AddressTap("same").encode(), short_title(where)),
                                      Button(AddressTap("second").encode(), short_title(other)),
                                      Button(AddressTap("other").encode(), "Otra dirección")))]
-        return [Buttons(body=texts.render("ask_same_address", address=where),
+        # "como la última vez" only when a visit went there: a customer the owner loaded has none
+        visited = turn.session.scalar(select(Job.id).where(Job.customer_id == customer.id).limit(1))
+        return [Buttons(body=texts.render("ask_same_address", address=where, visited=visited is not None),
                         buttons=(Button(AddressTap("same").encode(), "Sí, es ahí"),
                                  Button(AddressTap("other").encode(), "Otra dirección")))]
     return [Text(texts.render("ask_address", locality=turn.slots.get("locality"),

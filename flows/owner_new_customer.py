@@ -28,6 +28,18 @@ _ADD = re.compile(
     r"|\b(?:cliente|clienta)\s+nuev[oa]\b")
 
 
+# the name right after the order: "cliente nuevo: Lucía Romero, …", "agregá a la clienta Ana Paz"
+_NAME_AFTER = re.compile(
+    r"\b(?:cliente|clienta)s?(?:\s+nuev[oa])?\s*[:,-]?\s*(?:a\s+)?(?:la\s+|el\s+|se[ñn]ora\s+|sra\.?\s+|sr\.?\s+)?"
+    r"(?P<name>[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+(?:\s+(?:de\s+)?[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+){0,3})")
+
+
+def _named_first(text: str) -> str | None:
+    """The name written right after "cliente nuevo", capitalized as a name is."""
+    found = _NAME_AFTER.search(text)
+    return found.group("name") if found else None
+
+
 def handle(turn: Turn) -> list[Reply] | None:
     """The customer created from the owner's words; None when the words add no customer."""
     if turn.role is not ConversationRole.OWNER or turn.tap is not None or not turn.text:
@@ -37,7 +49,7 @@ def handle(turn: Turn) -> list[Reply] | None:
         return None  # with a day or an hour it is a booking: the owner's booking flow's
     raw_phone = phone_in(turn.text)
     staff = {es_ar.folded(es_ar.first_name(t.name) or "") for t in owner.active_technicians(turn)}
-    name = customer_name(turn.text, staff - {""})
+    name = _named_first(turn.text) or customer_name(turn.text, staff - {""})
     if not name:
         return [Text(texts.render("owner_customer_new_missing", name=None, phone=raw_phone, bad_phone=None))]
     try:

@@ -35,7 +35,7 @@ igualmente a vos ustedes usted por la atencion el trabajo tal cual entendido rec
 ya esta y jefe jefa che maestro amigo amiga loco hermano hno querido querida senor senora don dona
 chicos chicas muchachos equipo gente si ah dios bendiga bendiciones bendigan esa ese eso buenas noches
 tardes dias buen dia perdon disculpa disculpas disculpen lio molestia molestias el la lo las los
-eh uh uy ay x por avisar avisarme avisarnos
+eh uh uy ay x por avisar avisarme avisarnos cordiales cordial atentamente atte slds saludo abrazos quedamos quedo atentos atenta atento
 """
 _ACK_WORDS = frozenset(_ACK_TEXT.split())
 # whole phrases that acknowledge ("ok gracias, no hay problema", "está bien, no pasa nada")

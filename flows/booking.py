@@ -96,6 +96,7 @@ from nlu.extract.message_kinds import (
     already_shut_off,
     asks_if_we_do,
     asks_who_comes,
+    someone_else_opens,
 )
 from nlu.extract.names import FIRST_NAMES, for_name
 from nlu.extract.services import named_outright, one_visit, second_request
@@ -328,6 +329,12 @@ def step(turn: Turn) -> list[Reply]:
     leak that is of gas) gets the safety advice first, and the owners hear of it at once."""
     calm, service = turn.slots.get("urgency") != "emergency", turn.slots.get("service")
     replies = BOOKING.walk(turn)
+    if turn.tap is None and someone_else_opens(folded(turn.text or "")) and replies:
+        # "¿tengo que estar yo o lo recibe mi hermana?" at the summary: answered, and kept as a
+        # word for the technician (not only "¡Anotado!")
+        replies = [prefixed(unprefixed(replies, texts.render(BOOKING.noted_template))[0],
+                            texts.render("booking_someone_else_opens")),
+                   *unprefixed(replies, texts.render(BOOKING.noted_template))[1:]]
     if not calm:
         return replies
     if turn.result.urgency == "emergency":
@@ -595,8 +602,11 @@ def _accepted_slot(turn: Turn):
     offered = [x for x in (parse_slot_id(i, time_zone=turn.org.time_zone) for i in s["offered"]) if x]
     nth = nth_said(said, len(offered))
     if nth is not None and not turn.result.time and not turn.result.window \
-            and turn.result.date in (None, offered[nth].start.astimezone(turn.zone).date().isoformat()):
-        return offered[nth]  # "el primero que tengan hoy", with today's times on offer
+            and (turn.result.date in (None, offered[nth].start.astimezone(turn.zone).date().isoformat())
+                 or not _DAY_NAMED.search(said)):
+        # "el primero que tengan hoy", with today's times on offer; "el primero" alone is the
+        # first time offered, never the 1st of the month (the model reads a day in it)
+        return offered[nth]
     if turn.result.date or turn.result.window or turn.result.time:
         return None
     if nth is not None:
@@ -621,6 +631,12 @@ _ANY_SLOT = re.compile(
     r"|\bme\s+da\s+(?:igual|lo\s+mismo)\b|\b(?:el|la)\s+(?:que|q)\s+(?:quieras|quieran|sea|te\s+quede)\b")
 
 
+# a day said in so many words: a number, a month, a weekday, "hoy", "mañana"
+_DAY_NAMED = re.compile(
+    r"\d|\b(?:enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre"
+    r"|diciembre|lunes|martes|miercoles|jueves|viernes|sabado|domingo|hoy|manana|pasado|semana|mes)\b")
+
+
 def _accepts(turn: Turn) -> bool:
     """"sí", "dale", "perfecto", "esa": a yes to the times offered, with no choice among them."""
     r = turn.result
@@ -633,6 +649,8 @@ _YES_FIRST = re.compile(r"^\W*(?:dale|si|ok|oka|okey|perfecto|joya|genial|bueno|
 
 
 def _read_name(turn: Turn) -> bool:
+    if turn.tap is not None:
+        return False  # a button's title ("Confirmar", tapped on an older message) is no name
     name = turn.result.name or _plain_name(turn.text)
     if name:
         turn.save(name=name)

@@ -163,7 +163,7 @@ def summary_hour_said(turn: Turn) -> list[Reply] | None:
     if turn.tap is not None or "?" in (turn.text or ""):
         return None
     # "mejor a las 21 que a las 20, todavía estoy manejando" right after the hour was set or told
-    again = _SUMMARY_AGAIN.match(said) and _summary_lately(turn)
+    again = _SUMMARY_AGAIN.match(said) and turn.lately(SUMMARY_TALK, SUMMARY_TALK_FOR)
     if not (_SUMMARY_HOUR.search(said) or again):
         return None
     at = _hour_wanted(said) or (time.fromisoformat(turn.result.time) if turn.result.time else None)
@@ -183,14 +183,6 @@ SUMMARY_TALK_FOR = timedelta(minutes=30)
 _SUMMARY_AGAIN = re.compile(
     r"^\W*(?:(?:no|mejor|mejor\s+dicho|pensandolo\s+bien|cambialo|ponelo|pasalo|dejalo)\W+)*"
     r"(?:a\s+)?las\s+\d{1,2}(?::\d{2})?\b")
-
-
-def _summary_lately(turn: Turn) -> bool:
-    try:
-        talked = datetime.fromisoformat(turn.slots.get(SUMMARY_TALK) or "")
-    except (TypeError, ValueError):
-        return False
-    return timedelta(0) <= turn.now - talked <= SUMMARY_TALK_FOR
 
 
 # "¿a qué hora me quedó el resumen?", "¿a qué hora me llega el resumen?"

@@ -48,7 +48,7 @@ def handle(turn: Turn) -> list[Reply] | None:
     trades = [service for service, named in _TRADES if named.search(said)]
     if len(trades) != 1 or _MONEY.search(said):
         return None
-    follow_up = _FOLLOW_UP.match(said) and _lately(turn)
+    follow_up = _FOLLOW_UP.match(said) and turn.lately(TRADE_ASKED, TRADE_ASKED_FOR)
     if not (_VISITS.search(said) or follow_up):
         return None
     day = _day(turn, said)
@@ -65,14 +65,6 @@ def handle(turn: Turn) -> list[Reply] | None:
     return [Text(texts.render("owner_trade_visits", trade=label, lines=lines,
                               more=max(0, len(visits) - SHOWN),
                               day=es_ar.day_phrase(day, turn.today) if day else None))]
-
-
-def _lately(turn: Turn) -> bool:
-    try:
-        asked = datetime.fromisoformat(turn.slots.get(TRADE_ASKED) or "")
-    except (TypeError, ValueError):
-        return False
-    return timedelta(0) <= turn.now - asked <= TRADE_ASKED_FOR
 
 
 def _day(turn: Turn, said: str) -> date | None:

@@ -7,7 +7,7 @@ ways), and in the middle of a booking, where the answer comes first and the book
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from rapidfuzz import fuzz
 
@@ -201,7 +201,7 @@ def _asked(turn: Turn):
                 or _lines(turn, turn.slots.get("description") or "")
                 or _lines(turn, _open_job_work(turn)))
     follow = _FOLLOW_UP.match(folded)
-    if follow is None or len(folded.split()) > FOLLOW_UP_WORDS or not _priced_lately(turn):
+    if follow is None or len(folded.split()) > FOLLOW_UP_WORDS or not turn.lately("priced_at", FOLLOW_UP_WINDOW):
         return None
     return _lines(turn, text[follow.end():]) or None
 
@@ -217,14 +217,6 @@ def _lines(turn: Turn, words: str):
         return []
     # no amount: items only, and only those that are the work asked about
     return match_lines(turn.session, words, None, quote=True).lines[:MAX_ITEMS]
-
-
-def _priced_lately(turn: Turn) -> bool:
-    try:
-        priced = datetime.fromisoformat(turn.slots.get("priced_at") or "")
-    except (TypeError, ValueError):
-        return False
-    return timedelta(0) <= turn.now - priced <= FOLLOW_UP_WINDOW
 
 
 def _open_job_work(turn: Turn) -> str:

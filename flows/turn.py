@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
@@ -204,6 +204,14 @@ class Turn:
     @property
     def slots(self) -> dict:
         return self.conversation.slots or {}
+
+    def lately(self, key: str, span: timedelta) -> bool:
+        """Whether the slot `key` holds a moment (ISO text) within `span` before now."""
+        try:
+            at = datetime.fromisoformat(self.slots.get(key) or "")
+        except (TypeError, ValueError):
+            return False
+        return timedelta(0) <= self.now - at <= span
 
     def save(self, **values) -> None:
         # A new dict: the JSON column only notices replaced values.

@@ -182,7 +182,7 @@ def handle(turn: Turn) -> list[Reply] | None:
         turn.conversation.slots = {k: v for k, v in turn.slots.items()
                                    if k not in (PENDING, f"{PENDING}_at")}
     if ask is None and "?" not in turn.text and _AND_ALSO.match(said) \
-            and (again := _told_lately(turn)) is not None:
+            and (again := _kept_person(turn, LAST_TOLD)) is not None:
         # "y para lo de Paz que lleve la sonda" right after "decile a Carlos que…": to him too
         target, ask = again, Ask("", re.sub(r"^\W*y\s+", "", turn.text.strip(), count=1), question=False)
         return _send(turn, target, _written(ask.words, turn, target, question=False), question=False)
@@ -360,20 +360,17 @@ _AND_ALSO = re.compile(r"^\W*y\s+(?:(?:tambien|ademas|para|en|sobre|con)\b(?:\s+
                        r"(?!(?:tal|onda|paso|hay|hace|hacemos|dijo|dice|tiene|tienen|le\s+queda|me\s+debe|cuenta|onda)\b)\S")
 
 
-def _told_lately(turn: Turn) -> Customer | User | None:
-    """Whom the owner passed a word to within `PENDING_FOR`, if anyone."""
-    key, at = turn.slots.get(LAST_TOLD), turn.slots.get(f"{LAST_TOLD}_at")
-    if not key or not at or turn.now - datetime.fromisoformat(at) > PENDING_FOR:
+def _kept_person(turn: Turn, slot: str) -> Customer | User | None:
+    """The person the owner's slot `slot` names (`_key`), kept within `PENDING_FOR`; else None."""
+    key = turn.slots.get(slot)
+    if not key or not turn.lately(f"{slot}_at", PENDING_FOR):
         return None
     return turn.session.get(User if key[0] == "user" else Customer, key[1])
 
 
 def _pending(turn: Turn) -> Customer | User | None:
     """Whom the owner was asked "¿qué le digo?" about, lately."""
-    key, at = turn.slots.get(PENDING), turn.slots.get(f"{PENDING}_at")
-    if not key or not at or turn.now - datetime.fromisoformat(at) > PENDING_FOR:
-        return None
-    return turn.session.get(User if key[0] == "user" else Customer, key[1])
+    return _kept_person(turn, PENDING)
 
 
 # -- who ------------------------------------------------------------------------------------------

@@ -85,29 +85,21 @@ def handle(turn: Turn) -> list[Reply]:
     if job.scheduled_start is not None and es_ar.aware(job.scheduled_start) == start \
             and job.scheduled_end is not None and es_ar.aware(job.scheduled_end) == end:
         return [Text(texts.render("owner_move_done", already=True, **owner_assign.line(turn, job)))]
-    clashes = _clashes(turn, job, start, end) if not _ANYWAY.search(said) else []
-    if clashes:
-        body = texts.render("owner_move_clash", clashes=clashes, to=visit_phrase(
-            start.astimezone(turn.zone), end.astimezone(turn.zone), turn.today),
-            **owner_assign.line(turn, job))
-        return [Buttons(body=body, buttons=(
-            Button(MoveTap(job.id, start.isoformat()).encode(), MOVE_ANYWAY),
-            Button(MoveTap(job.id).encode(), LEAVE_IT)))]
-    return _move(turn, job, start, end, anyway=bool(_ANYWAY.search(said)))
+    return move_to(turn, job, start, anyway=bool(_ANYWAY.search(said)))
 
 
-def move_to(turn: Turn, job: Job, start: datetime) -> list[Reply]:
+def move_to(turn: Turn, job: Job, start: datetime, *, anyway: bool = False) -> list[Reply]:
     """`job` moved to start at `start`, keeping its length; another visit of its technician at
-    that hour is asked about first, as a move in words is."""
+    that hour is asked about first, unless `anyway` ("ponela igual a las 8")."""
     end = start + _length(job)
-    if clashes := _clashes(turn, job, start, end):
+    if not anyway and (clashes := _clashes(turn, job, start, end)):
         body = texts.render("owner_move_clash", clashes=clashes, to=visit_phrase(
             start.astimezone(turn.zone), end.astimezone(turn.zone), turn.today),
             **owner_assign.line(turn, job))
         return [Buttons(body=body, buttons=(
             Button(MoveTap(job.id, start.isoformat()).encode(), MOVE_ANYWAY),
             Button(MoveTap(job.id).encode(), LEAVE_IT)))]
-    return _move(turn, job, start, end)
+    return _move(turn, job, start, end, anyway=anyway)
 
 
 def _tapped(turn: Turn, tap: MoveTap) -> list[Reply]:
@@ -119,7 +111,7 @@ def _tapped(turn: Turn, tap: MoveTap) -> list[Reply]:
     start = datetime.fromisoformat(tap.start)
     if start <= turn.now:
         return [Text(texts.render("owner_move_past", **owner_assign.line(turn, job)))]
-    return _move(turn, job, start, start + _length(job), anyway=True)
+    return move_to(turn, job, start, anyway=True)
 
 
 def _move(turn: Turn, job: Job, start: datetime, end: datetime, *, anyway: bool = False) -> list[Reply]:

@@ -329,12 +329,11 @@ def step(turn: Turn) -> list[Reply]:
     leak that is of gas) gets the safety advice first, and the owners hear of it at once."""
     calm, service = turn.slots.get("urgency") != "emergency", turn.slots.get("service")
     replies = BOOKING.walk(turn)
-    if turn.tap is None and someone_else_opens(folded(turn.text or "")) and replies:
+    if turn.tap is None and someone_else_opens(folded(turn.text or "")) \
+            and (rest := unprefixed(replies, texts.render(BOOKING.noted_template))):
         # "¿tengo que estar yo o lo recibe mi hermana?" at the summary: answered, and kept as a
         # word for the technician (not only "¡Anotado!")
-        replies = [prefixed(unprefixed(replies, texts.render(BOOKING.noted_template))[0],
-                            texts.render("booking_someone_else_opens")),
-                   *unprefixed(replies, texts.render(BOOKING.noted_template))[1:]]
+        replies = [prefixed(rest[0], texts.render("booking_someone_else_opens")), *rest[1:]]
     if not calm:
         return replies
     if turn.result.urgency == "emergency":

@@ -348,7 +348,7 @@ def _asks_right_place(text: str, business: str = "") -> bool:
     found = _RIGHT_PLACE.search(folded)
     if found is None:
         return False
-    named = next(g for g in found.groups() if g is not None) if any(found.groups()) else ""
+    named = next((g for g in found.groups() if g), "")
     ours = {w for w in es_ar.folded(business).split() if len(w) > 3}
     if named.strip() and not (_A_TRADE.search(named) or ours & set(named.split())):
         return False

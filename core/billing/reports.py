@@ -129,13 +129,15 @@ def _paid_per_invoice():
 
 
 def _outstanding_invoices():
-    """One row per billed invoice still owed: customer, outstanding amount, its date."""
+    """One row per billed invoice still owed: customer, outstanding amount, its date, and the
+    job and invoice it is (for one technician's visits still owed)."""
     paid = _paid_per_invoice()
     outstanding = (Invoice.total - func.coalesce(paid.c.paid, ZERO)).label("outstanding")
     # Not yet numbered (waiting for AFIP): dated by when it was recorded.
     unissued = case((Invoice.issue_date.is_(None), Invoice.created_at)).label("unissued_at")
     return (
-        select(Invoice.customer_id, outstanding, Invoice.issue_date, unissued)
+        select(Invoice.customer_id, outstanding, Invoice.issue_date, unissued, Invoice.job_id,
+               Invoice.id.label("invoice_id"), Invoice.created_at)
         .outerjoin(paid, paid.c.invoice_id == Invoice.id)
         .where(Invoice.status.in_(BILLED_STATUSES))
         .where(Invoice.total - func.coalesce(paid.c.paid, ZERO) > 0)
@@ -192,17 +194,14 @@ class OwedVisit(NamedTuple):
 def owed_for_technician(session: Session, technician_id: int, limit: int = 10) -> list[OwedVisit]:
     """The visits of one technician whose invoice is still owed, oldest first: what he may be
     asked to collect ("¿quién me debe todavía?")."""
-    paid = _paid_per_invoice()
-    outstanding = (Invoice.total - func.coalesce(paid.c.paid, ZERO)).label("outstanding")
+    owed = _outstanding_invoices()
     rows = session.execute(
-        select(Customer.name, Job.number, outstanding)
-        .select_from(Invoice)
-        .join(Job, Job.id == Invoice.job_id)
-        .join(Customer, Customer.id == Invoice.customer_id)
-        .outerjoin(paid, paid.c.invoice_id == Invoice.id)
-        .where(Job.technician_id == technician_id, Invoice.status.in_(BILLED_STATUSES),
-               Invoice.total - func.coalesce(paid.c.paid, ZERO) > 0)
-        .order_by(Invoice.created_at, Invoice.id)
+        select(Customer.name, Job.number, owed.c.outstanding)
+        .select_from(owed)
+        .join(Job, Job.id == owed.c.job_id)
+        .join(Customer, Customer.id == owed.c.customer_id)
+        .where(Job.technician_id == technician_id)
+        .order_by(owed.c.created_at, owed.c.invoice_id)
         .limit(limit)
     ).all()
     return [OwedVisit(r.name, r.number, _money(r.outstanding)) for r in rows]

@@ -214,10 +214,30 @@ def decoding_options(settings: Settings, prompt: str | None, seconds: float | No
     return options
 
 
+# Whisper's word on the silence after the speech: a last segment of a word or two, decoded
+# with little confidence where the model itself half-thinks nobody speaks ("No.", "Gracias."
+# after a 35-s note on one machine: log-probability -1.5, no-speech 0.52; the speech before it
+# -0.5 to -0.8 and 0.2). Whisper's own filter needs a no-speech probability over 0.6; a stray
+# "no" at the end of "pueden venir mañana" is a meaning changed, so the end is held to more.
+TAIL_MAX_WORDS = 2
+TAIL_MAX_LOGPROB = -1.0
+TAIL_MIN_NO_SPEECH = 0.4
+
+
 def transcribe_raw(model: WhisperModel, audio: np.ndarray, options: dict[str, Any]) -> str:
-    """The model's text for decoded samples, segments joined, before any clean-up."""
+    """The model's text for decoded samples, segments joined, before any clean-up (but a
+    hallucinated last word on the trailing silence, `TAIL_*`)."""
     segments, _info = model.transcribe(audio, **options)
+    segments = list(segments)
+    if len(segments) > 1 and _stray_tail(segments[-1]):
+        segments.pop()
     return " ".join(s.text.strip() for s in segments)
+
+
+def _stray_tail(segment) -> bool:
+    return (len(segment.text.split()) <= TAIL_MAX_WORDS
+            and segment.avg_logprob < TAIL_MAX_LOGPROB
+            and segment.no_speech_prob >= TAIL_MIN_NO_SPEECH)
 
 
 def transcribe_samples(audio: np.ndarray, settings: Settings, prompt: str | None) -> str:

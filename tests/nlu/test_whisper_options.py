@@ -84,3 +84,22 @@ def test_the_model_encodes_only_the_audio(settings):
     window = np.zeros((80, 3000), dtype=np.float32)
     window[:, :450] = -0.5
     assert model.encode(window).shape == [1, 300, 512]  # 5.5 s -> 6 s of frames, 2 per encoder step
+
+
+def _segment(text: str, avg_logprob: float, no_speech_prob: float):
+    from faster_whisper.transcribe import Segment
+
+    return Segment(id=0, seek=0, start=0.0, end=1.0, text=text, tokens=[], avg_logprob=avg_logprob,
+                   compression_ratio=1.0, no_speech_prob=no_speech_prob, words=None, temperature=0.0)
+
+
+@pytest.mark.parametrize(("text", "avg_logprob", "no_speech_prob", "stray"), [
+    (" No.", -1.51, 0.52, True),  # measured: after "…cobrale quince mil pesos." and silence
+    (" Gracias.", -1.2, 0.45, True),
+    (" No.", -0.4, 0.52, False),  # said clearly: the person's "no"
+    (" No.", -1.51, 0.1, False),  # the model hears speech there
+    (" pueden venir mañana.", -1.51, 0.52, False),  # three words are speech, however unsure
+])
+def test_a_lone_unsure_word_on_the_trailing_silence_is_dropped(text, avg_logprob, no_speech_prob,
+                                                                 stray):
+    assert whisper_local._stray_tail(_segment(text, avg_logprob, no_speech_prob)) is stray

@@ -53,6 +53,8 @@ PRESET: list[dict] = [
     {"nb_weight": 0.05}, {"nb_weight": 0.2}, {"nb_alpha": 0.1},
     {"learner": "logreg", "scale": 1.0},
     {"learner": "svm", "c": 1.0}, {"learner": "sgd", "alpha": 3e-5},
+    {"learner": "nbsvm", "nbsvm_c": 12.0, "scale": 0.6},
+    {"learner": "logreg+nb+nbsvm", "nbsvm_c": 4.0, "nbsvm_weight": 1.0, "scale": 0.5},
     {"variant_weight": 0.5},
     {"word_ngrams": [1, 3]}, {"extra_block": "words13"}, {"extra_block": "chars36"},
     {"word_weight": 0.7}, {"word_weight": 1.4},
@@ -92,7 +94,7 @@ _MATRICES: dict = {}
 _VECTORIZER_FIELDS = ("char_analyzer", "char_ngrams", "char_min_df", "char_max_features",
                       "word_ngrams", "word_min_df", "char_weight", "word_weight", "extra_block",
                       "extra_weight", "role_weight", "dedupe")
-SCALES = (0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.25, 1.5, 2, 3, 4, 6, 8, 12, 16, 24)  # temperatures tried
+SCALES = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.25, 1.5, 2, 3, 4, 6, 8, 12, 16, 24)  # temperatures tried
 
 
 def _masked_scores(classifier, matrix, rows: list[corpus.Example]) -> np.ndarray:

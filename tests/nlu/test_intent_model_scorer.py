@@ -36,6 +36,8 @@ def sample():
     {"learner": "svm", "c": 0.5, "scale": 4.0},
     {"learner": "sgd", "alpha": 3e-5, "scale": 3.0},
     {"learner": "logreg+nb", "nb_weight": 0.3, "nb_alpha": 0.1, "scale": 1.0},
+    {"learner": "nbsvm", "nbsvm_c": 2.0, "nbsvm_alpha": 0.5, "scale": 1.0},
+    {"learner": "logreg+nb+nbsvm", "nbsvm_weight": 0.5, "scale": 0.7},
     {"extra_block": "words13", "extra_weight": 0.7, "variant_weight": 0.5},
     {"extra_block": "chars36", "dedupe": True},
 ])
@@ -67,3 +69,20 @@ def test_a_logistic_regressions_probabilities_are_its_own():
     matrix = model.vectorizer.transform([intent_model.features(t, r, c) for t, r, c in CASES])
     assert np.allclose(intent_model.probabilities(model.classifier, matrix),
                        model.classifier.predict_proba(matrix), atol=1e-6)
+
+
+def test_the_nbsvm_weighs_each_intents_words_by_their_log_count_ratio():
+    # Linear in the original features: its scores are the fitted coefficients applied to the
+    # tf-idf rows, and a wording seen only in one intent's messages pulls toward that intent.
+    rows = [corpus.Example(text, "customer", intent, f"f{i}") for i, (text, intent) in enumerate([
+        ("se me rompió el calefón", "new_job"), ("pierde la canilla del baño", "new_job"),
+        ("¿a qué hora vienen?", "job_status"), ("¿ya salió el técnico?", "job_status"),
+        ("cancelen la visita", "cancel"), ("ya no hace falta que vengan", "cancel"),
+    ] * 3)]
+    config = dataclasses.replace(intent_model.CONFIG, learner="nbsvm", nbsvm_c=4.0, scale=1.0,
+                                 extra_block=None)  # no context in these rows
+    model = intent_model.train(rows, "test", augment=False, config=config)
+    assert isinstance(model.classifier, intent_model._NBSVM)
+    assert model.guess("se rompió el calefón", "customer").intent == "new_job"
+    assert model.guess("¿a qué hora viene el técnico?", "customer").intent == "job_status"
+    assert model.guess("cancelen", "customer").intent == "cancel"

@@ -366,9 +366,10 @@ class _NBSVM:
     its naive Bayes log-count ratio for the intent (how much likelier it is in that intent's
     messages than in the others'), and a binary logistic regression is fitted on the scaled
     features. A wording seen in one intent only weighs heavily from the start, so the
-    regression needs less data to trust it: on the family folds it read more unseen families
-    right than the multinomial regression did. Still linear in the original features (the
-    weights times the ratios), so `_Scorer` applies it as it applies any other learner.
+    regression needs less data to trust it. On the family folds it scored alone about what the
+    regression with naive Bayes scores (91.56% against 91.43%), and added to it more than
+    either (91.85%): the two err on different messages. Still linear in the original features
+    (the weights times the ratios), so `_Scorer` applies it as it applies any other learner.
 
     The intents' fits are independent and liblinear lets go of the GIL: they run on `workers`
     threads."""

@@ -337,7 +337,14 @@ def context_words(doc: str) -> list[str]:
     return [f"{state}:{w}" for w in bare if w]
 
 
-class _LogRegNB:
+class _Linear:
+    """A learner kept as one linear model: its scores are `coef_` and `intercept_` applied."""
+
+    def decision_function(self, matrix) -> np.ndarray:
+        return np.asarray(matrix @ self.coef_.T) + self.intercept_
+
+
+class _LogRegNB(_Linear):
     """A logistic regression whose scores get a multinomial naive Bayes's joint log-likelihood
     added, times `nb_weight`. Both are linear in the features, so the sum is one linear model
     (`coef_`, `intercept_`) that `_Scorer` applies as it applies the regression alone. Why:
@@ -362,11 +369,8 @@ class _LogRegNB:
         self.intercept_ = regression.intercept_ + self.nb_weight * bayes.class_log_prior_
         return self
 
-    def decision_function(self, matrix) -> np.ndarray:
-        return np.asarray(matrix @ self.coef_.T) + self.intercept_
 
-
-class _NBSVM:
+class _NBSVM(_Linear):
     """Wang and Manning's NB-SVM (2012), one intent against the rest: each feature is scaled by
     its naive Bayes log-count ratio for the intent (how much likelier it is in that intent's
     messages than in the others'), and a binary logistic regression is fitted on the scaled
@@ -413,11 +417,8 @@ class _NBSVM:
         self.intercept_ = np.array([intercept for _, intercept in fitted])
         return self
 
-    def decision_function(self, matrix) -> np.ndarray:
-        return np.asarray(matrix @ self.coef_.T) + self.intercept_
 
-
-class _Sum:
+class _Sum(_Linear):
     """Two linear learners' scores added, the second times `weight`: one linear model."""
 
     def __init__(self, first, second, weight: float):
@@ -439,9 +440,6 @@ class _Sum:
         self.intercept_ = self.first.intercept_ + self.weight * self.second.intercept_
         del self.first, self.second  # only the sum is kept (and saved)
         return self
-
-    def decision_function(self, matrix) -> np.ndarray:
-        return np.asarray(matrix @ self.coef_.T) + self.intercept_
 
 
 def _classifier(config: Config = CONFIG):

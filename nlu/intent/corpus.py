@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import random
 import re
 import unicodedata
@@ -21,6 +22,7 @@ from pathlib import Path
 from nlu.schema import intents_for
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+CACHE_DIR = Path(__file__).resolve().parents[2] / "var" / "nlu"  # trained models, family groups
 
 
 @dataclass(frozen=True)
@@ -69,12 +71,26 @@ def linked_families(examples: list[Example]) -> dict[str, str]:
     near copies of one message; a group keeps them on one side of a split, so a held-out score
     is never flattered by a copy in training.
 
-    Comparing every message with every other costs seconds on a 20,000-line corpus: the same
-    examples are compared once per process."""
-    digest = hashlib.sha256("\n".join(f"{ex.family}\t{ex.text}" for ex in examples).encode()).hexdigest()
+    Comparing every message with every other costs 15 s of both cores on a 24,000-line corpus
+    (over a minute under a test run's load): the same examples are compared once per process,
+    and once per checkout, the groups kept in `CACHE_DIR` under the digest of what was compared."""
+    digest = hashlib.sha256(f"{NEAR_COPY}\n".encode() + "\n".join(
+        f"{ex.family}\t{ex.text}" for ex in examples).encode()).hexdigest()
     if (known := _GROUPS.get(digest)) is not None:
         return dict(known)
-    _GROUPS[digest] = groups = _linked_families(examples)
+    path = CACHE_DIR / f"families-{digest[:24]}.json"
+    try:
+        groups = json.loads(path.read_text())
+    except (OSError, ValueError):
+        groups = _linked_families(examples)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(groups))
+            tmp.replace(path)
+        except OSError:  # a read-only checkout: compared again by the next process
+            pass
+    _GROUPS[digest] = groups
     return dict(groups)
 
 
@@ -194,12 +210,15 @@ def augmented(examples: Iterable[Example], seed: int = 11) -> list[Example]:
     whose context is only the writer's open job: the text alone must say "is it still on?" or
     "better on Friday" too, since the open job is not always known (a customer writing from
     another phone, the contract's command line) — trained only with the marker, the model
-    read those messages right half the time without it."""
-    rng = random.Random(seed)
+    read those messages right half the time without it.
+
+    Each example's variants depend on that example alone (its own random generator): the rows
+    made for part of the corpus are the rows made for it within the whole, so the install reads
+    each row's features once for the app's model and the held-out one (`model.build`)."""
     out: list[Example] = []
     for ex in examples:
         out.append(ex)
-        out.extend(variants(ex, rng))
+        out.extend(variants(ex, random.Random(f"{seed}\t{ex.family}\t{ex.role}\t{ex.text}")))
         if ex.context.get("open_job") and not ex.context.get("asked"):
             out.append(replace(ex, context={}, variant="no_context"))
     return out

@@ -1,7 +1,7 @@
 """Honest figures for the intent model: trained without whole families, scored on them.
 
-`held_out()` splits the corpus by family, trains on one side (with its rule-made variants)
-and scores the other side's written messages and their variants: accuracy, a per-intent
+`held_out()` splits the corpus by family, trains on one side (with its rule-made variants;
+the install trains that model beside the app's and saves it, `model.build`) and scores the other side's written messages and their variants: accuracy, a per-intent
 confusion matrix, and calibration — among answers at or above the confidence threshold, the
 share that is right, and how often the bot would ask instead of guessing.
 """
@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from nlu.intent import corpus
-from nlu.intent.model import Context, IntentModel, train
+from nlu.intent.model import HOLDOUT, SEED, Context, IntentModel, held_out_model, train
 
 ASK_BELOW = 0.6  # below this confidence the bot asks (flows/clarify.py reads it from here)
 
@@ -30,10 +30,14 @@ class Report:
     held_out_size: int
 
 
-def held_out(holdout: float = 0.2, seed: int = 7, model: IntentModel | None = None) -> Report:
+def held_out(holdout: float = HOLDOUT, seed: int = SEED, model: IntentModel | None = None, *,
+             fresh: bool = False) -> Report:
+    """The figures of `model`, or of the model trained without the held-out side: the one
+    saved by the install's training (`held_out_model`), or trained now when `fresh`."""
     examples = corpus.load()
     train_part, test_part = corpus.split_by_family(examples, holdout, seed)
-    model = model or train(train_part)
+    if model is None:
+        model = train(train_part) if fresh else held_out_model(holdout, seed)
     variants = [v for ex in test_part for v in corpus.variants(ex, _rng(seed))]
 
     def score(rows: list[corpus.Example]):

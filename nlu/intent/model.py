@@ -17,6 +17,7 @@ and retrained in-process when that file is missing (a fresh clone, a changed cor
 
 from __future__ import annotations
 
+import functools
 import logging
 import multiprocessing
 import os
@@ -39,8 +40,8 @@ from nlu.schema import intents_for
 
 log = logging.getLogger("campotech.nlu.intent")
 
-MODEL_DIR = Path(__file__).resolve().parents[2] / "var" / "nlu"
-VERSION = 38  # bump when `features`, the normalization under it or `CONFIG` change: old models are retrained
+MODEL_DIR = corpus.CACHE_DIR
+VERSION = 39  # bump when `features`, the normalization under it or `CONFIG` change: old models are retrained
 
 
 @dataclass(frozen=True)
@@ -494,7 +495,17 @@ def fit_classifier(matrix, intents: list[str], weights: np.ndarray, config: Conf
 
 
 def _row_features(ex: corpus.Example) -> str:
-    return features(ex.text, ex.role, Context.from_dict(ex.context) if ex.context else None)
+    if not ex.context:
+        return _features_of(ex.text, ex.role, None)
+    context = Context.from_dict(ex.context)
+    return _features_of(ex.text, ex.role, (context.open_job, context.asked))
+
+
+@functools.lru_cache(maxsize=16384)
+def _features_of(text: str, role: str, context: tuple[str | None, str | None] | None) -> str:
+    """A row's features, kept for the rows trained on again in this process (the scorer's
+    tests fit one sample nine ways; the rules read each row once)."""
+    return features(text, role, None if context is None else Context(*context))
 
 
 def _all_features(rows: list[corpus.Example]) -> list[str]:
@@ -505,9 +516,8 @@ def _all_features(rows: list[corpus.Example]) -> list[str]:
     forked while another thread holds a lock (a logging handler's, a stream's, a library's)
     waits for it forever, and the pool with it. A worker, a web process or a test run has
     threads of its own, so it reads the rows itself."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    if (len(rows) < 5000 or cores < 2 or threading.active_count() > 1
-            or multiprocessing.get_start_method(allow_none=True) == "spawn"):
+    cores = _cores()
+    if len(rows) < 5000 or cores < 2 or not _forkable():
         return [_row_features(ex) for ex in rows]
     with multiprocessing.get_context("fork").Pool(min(cores, 4)) as pool:
         return pool.map(_row_features, rows, chunksize=500)
@@ -516,8 +526,30 @@ def _all_features(rows: list[corpus.Example]) -> list[str]:
 def train(examples: list[corpus.Example], fingerprint: str = "", *, augment: bool = True,
           config: Config = CONFIG) -> IntentModel:
     rows = corpus.augmented(examples) if augment else examples
-    vectorizer, classifier = fit(rows, _all_features(rows), config)
+    return _model(rows, _all_features(rows), fingerprint, config)
+
+
+def _model(rows: list[corpus.Example], docs: list[str], fingerprint: str,
+           config: Config = CONFIG) -> IntentModel:
+    vectorizer, classifier = fit(rows, docs, config)
     return IntentModel(vectorizer, classifier, fingerprint, config.scale)
+
+
+def _forkable() -> bool:
+    """Whether this process may fork a child that trains (see `_all_features`)."""
+    return (threading.active_count() == 1
+            and multiprocessing.get_start_method(allow_none=True) != "spawn")
+
+
+def _cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def _save(model: IntentModel, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_bytes(pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL))
+    tmp.replace(path)
 
 
 # ---- the model the app uses ----------------------------------------------------------------
@@ -525,21 +557,81 @@ def train(examples: list[corpus.Example], fingerprint: str = "", *, augment: boo
 _lock = threading.Lock()
 _loaded: IntentModel | None = None
 
+HOLDOUT, SEED = 0.2, 7  # the held-out figures' split (nlu.intent.evaluate.held_out)
+
 
 def model_path(fingerprint: str) -> Path:
     return MODEL_DIR / f"intent-v{VERSION}-{fingerprint}.pickle"
 
 
-def build(data_dir: Path = corpus.DATA_DIR) -> Path:
-    """Train on the whole corpus and save it (what `python -m nlu train` runs)."""
+def held_out_path(fingerprint: str, holdout: float = HOLDOUT, seed: int = SEED) -> Path:
+    return MODEL_DIR / f"intent-v{VERSION}-{fingerprint}-without-{holdout:g}-{seed}.pickle"
+
+
+def held_out_model(holdout: float = HOLDOUT, seed: int = SEED,
+                   data_dir: Path = corpus.DATA_DIR) -> IntentModel:
+    """The model trained without the held-out side of the corpus's split by family (saved once
+    per corpus and VERSION, like the app's model): what `evaluate.held_out` scores."""
     fingerprint = corpus.fingerprint(data_dir)
-    model = train(corpus.load(data_dir), fingerprint)
+    path = held_out_path(fingerprint, holdout, seed)
+    if path.exists():
+        return pickle.loads(path.read_bytes())  # our own file, written below
+    train_part, _ = corpus.split_by_family(corpus.load(data_dir), holdout, seed)
+    model = train(train_part, fingerprint)
+    try:
+        _save(model, path)
+    except OSError:  # a read-only checkout: trained again next time
+        log.warning("could not save the held-out intent model to %s", path)
+    return model
+
+
+def build(data_dir: Path = corpus.DATA_DIR, *, with_held_out: bool = True) -> Path:
+    """Train on the whole corpus and save it (what `python -m nlu train` runs); with
+    `with_held_out`, the held-out figures' model too (`held_out_model`).
+
+    The held-out model's rows are part of the whole corpus's (`corpus.augmented`), so the rules
+    read each row once, one process per core; then the two models are fitted side by side, the
+    held-out one in a forked process, on a machine with two cores or more: the install costs
+    about what one model costs, and the test of the held-out score only loads its model."""
+    fingerprint = corpus.fingerprint(data_dir)
+    examples = corpus.load(data_dir)
+    rows = corpus.augmented(examples)
+    docs = _all_features(rows)
+    child = None
+    held_path = held_out_path(fingerprint)
+    if with_held_out and not held_path.exists():
+        known = {_row_key(ex): doc for ex, doc in zip(rows, docs, strict=True)}
+        train_part, _ = corpus.split_by_family(examples, HOLDOUT, SEED)
+        held_rows = corpus.augmented(train_part)
+        held_docs = [known.get(_row_key(ex)) or _row_features(ex) for ex in held_rows]
+        if _forkable() and _cores() >= 2:
+            child = multiprocessing.get_context("fork").Process(
+                target=_fit_and_save, args=(held_rows, held_docs, fingerprint, held_path, 1),
+                name="held-out-model")
+            child.start()
+        else:
+            _fit_and_save(held_rows, held_docs, fingerprint, held_path)
     path = model_path(fingerprint)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_bytes(pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL))
-    tmp.replace(path)
+    _fit_and_save(rows, docs, fingerprint, path, 1 if child is not None else None)
+    if child is not None:
+        child.join()
+        if child.exitcode != 0:
+            raise RuntimeError(f"training the held-out model failed (exit code {child.exitcode})")
     return path
+
+
+def _row_key(ex: corpus.Example) -> tuple:
+    return ex.text, ex.role, tuple(sorted(ex.context.items())) if ex.context else ()
+
+
+def _fit_and_save(rows: list[corpus.Example], docs: list[str], fingerprint: str,
+                  path: Path, blas_threads: int | None = None) -> None:
+    """`blas_threads`: 1 while the other model is fitted beside this one (two processes of two
+    BLAS threads each on two cores trained both models in 4 min; of one thread each, in 3.4)."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=blas_threads):
+        _save(_model(rows, docs, fingerprint), path)
 
 
 def default_model() -> IntentModel | None:
@@ -557,7 +649,7 @@ def default_model() -> IntentModel | None:
         if not path.exists():
             log.info("no trained intent model for this corpus yet: training it now")
             try:
-                path = build()
+                path = build(with_held_out=False)
             except OSError:  # a read-only checkout: keep it in memory only
                 _loaded = train(corpus.load(), corpus.fingerprint())
                 return _loaded

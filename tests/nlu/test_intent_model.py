@@ -153,6 +153,37 @@ def test_variants_keep_their_label_and_family():
     assert all(v.text != example.text for v in made)
 
 
+def test_the_rows_made_for_part_of_the_corpus_are_those_made_for_it_within_the_whole():
+    # The install reads each row's features once for the app's model and the held-out one
+    # (model.build): that holds only if an example's variants do not depend on its neighbours.
+    def key(ex):
+        return ex.text, ex.role, ex.intent, ex.family, ex.variant, tuple(sorted(ex.context.items()))
+
+    sample = corpus.load()[::60]
+    whole = [key(row) for row in corpus.augmented(sample)]
+    assert whole == [key(row) for ex in sample for row in corpus.augmented([ex])]
+    assert {key(row) for row in corpus.augmented(sample[1::3])} < set(whole)
+    assert {row[4] for row in whole} == {"written", "typed", "spoken", "shouted", "no_context"}
+
+
+def test_family_groups_are_compared_once_per_checkout(tmp_path, monkeypatch):
+    rows = [corpus.Example("se me rompió el calefón", "customer", "new_job", "a:1"),
+            corpus.Example("se me rompio el calefon!", "customer", "new_job", "b:1"),
+            corpus.Example("¿a qué hora vienen?", "customer", "job_status", "c:1")]
+    monkeypatch.setattr(corpus, "CACHE_DIR", tmp_path)
+    monkeypatch.setattr(corpus, "_GROUPS", {})
+    groups = corpus.linked_families(rows)
+    assert groups["a:1"] == groups["b:1"] != groups["c:1"]
+    [saved] = tmp_path.glob("families-*.json")
+    monkeypatch.setattr(corpus, "_GROUPS", {})  # a new process: read from the file, not compared
+    monkeypatch.setattr(corpus, "_linked_families", lambda examples: pytest.fail("compared again"))
+    assert corpus.linked_families(rows) == groups
+    saved.unlink()
+    monkeypatch.setattr(corpus, "_GROUPS", {})
+    with pytest.raises(pytest.fail.Exception, match="compared again"):
+        corpus.linked_families(rows[:2])  # other rows: other groups
+
+
 @pytest.mark.parametrize(("text", "role", "intent"), [
     # What Whisper makes of voice notes: no punctuation, fillers, misheard words, digits.
     ("eh bueno nada termine lo de garcia cambie el flexibe y la canilla cobrale 15.000 pesos",

@@ -176,6 +176,12 @@ def handle_burst(
         # "para el seguro me piden un informe… / eso prefiero hablarlo con una persona": a
         # person asked for outright in one message of the burst is the burst's request
         turn.result = turn.result.model_copy(update={"intent": "human", "confidence": person})
+    if conversation.role is TECHNICIAN and len(parts) > 1 and clarify.unsure(turn) \
+            and (step := _work_step_in_burst(turn, parts, context)) is not None:
+        # "terminé lo de Paz, cobrale 14 lucas / ahora salgo para lo de Molina": each message
+        # says one thing plainly, the two together read unsure; the visit closed comes first
+        # (its flow tells the next customer he is on his way after the close's OK)
+        turn.result = turn.result.model_copy(update={"intent": step[0], "confidence": step[1]})
     if conversation.role is TECHNICIAN and (fixed := _address_put_right(turn)):
         # "la llamé, es 2510 no 2150" (and "estoy a 10 min"): the visit's number is put right,
         # and whatever else the burst says about the visit is still acted on
@@ -246,6 +252,23 @@ def _address_alone(turn: Turn) -> list[Reply] | None:
 
 # A burst's messages
 _LINES = re.compile(r"\n+")
+
+
+def _question_for_the_office_among(turn: Turn, parts: list[str]) -> bool:
+    """Whether a customer's burst of several messages, read whole as a request, holds a question
+    that read alone is about nothing the bot does ("¿el gasista que mandan está matriculado? lo
+    pide el consorcio"), surely: the request is booked and the question still reaches the office.
+    A question about the visit itself ("¿pueden venir mañana?") reads as the request, not this."""
+    if turn.intent != "new_job" or len(parts) < 2:
+        return False
+    context = org_context(turn.session, turn.org.id)
+    for part in parts:
+        if not staff_questions.is_question(part):
+            continue
+        read = extract(part, turn.role.value, turn.now, context, turn.settings, turn.context)
+        if read.intent == "other" and (read.confidence or 0) >= ASK_BELOW:
+            return True
+    return False
 
 
 def _request_and_question(turn: Turn) -> list[Reply] | None:
@@ -381,6 +404,28 @@ def _person_in_burst(turn: Turn, parts: list[str], context: OrgContext) -> float
         if read.intent == "human" and (read.confidence or 0) >= ASK_BELOW:
             return read.confidence
     return None
+
+
+# A technician's steps through a visit; a burst that closes one and sets out for another is the
+# close first, then (after its OK) the next one's notice
+_WORK_STEPS = ("tech_job_done", "tech_cannot_complete", "tech_arrived", "tech_on_the_way")
+
+
+def _work_step_in_burst(turn: Turn, parts: list[str],
+                        context: OrgContext) -> tuple[str, float] | None:
+    """(intent, confidence) of a technician's burst read unsure as a whole when every message
+    of it, read alone, is sure and at least one is a step of a visit: the furthest step (a
+    close before an arrival before a departure), whose flow takes the rest of the burst. None
+    when any message is unsure or none is a step."""
+    reads = [extract(part, turn.role.value, turn.now, context, turn.settings, turn.context)
+             for part in parts]
+    if any((read.confidence or 0) < ASK_BELOW for read in reads):
+        return None
+    steps = [read for read in reads if read.intent in _WORK_STEPS]
+    if not steps:
+        return None
+    first = min(steps, key=lambda read: _WORK_STEPS.index(read.intent))
+    return first.intent, first.confidence
 
 
 def _address_put_right(turn: Turn) -> list[Reply]:
@@ -610,7 +655,8 @@ def _route(turn: Turn, parts: list[str]) -> list[Reply]:
             and (given := _address_alone(turn)) is not None:
         return given  # "Córdoba 1650 piso 3 dto B" and nothing else: kept for what comes
     if turn.role is CUSTOMER and not turn.conversation.flow and turn.intent in ("other", "new_job") \
-            and (clarify.unsure(turn) or turn.intent == "other") \
+            and (clarify.unsure(turn) or turn.intent == "other"
+                 or _question_for_the_office_among(turn, parts)) \
             and (both := _request_and_question(turn)) is not None:
         return both  # "quiero cambiar el calefactor / ¿el gasista es matriculado?": both
     if turn.role is CUSTOMER and not turn.conversation.flow and turn.tap is None \

@@ -15,6 +15,8 @@ Schema (a file holds one story, or a list of stories)::
       price_book: [{name: Cambio de flexible, price: 12000, service: plumbing}]   # (unit: visita)
       business: {iva: responsable_inscripto, afip: true, mercadopago: true,   # invoicing: the
                  alias: plomeria.rapida, holder: Roberto Gómez}              # fake AFIP and MP
+      hours_left_today: 6     # a story that books today's times is skipped (said why) when less
+                              # of today is left in Buenos Aires: late at night, today has none
     steps:
       - from: customer|technician|owner|<wa_id>   # who writes (default: customer)
         say: "hola"                   # (a list: several messages in one burst) or one of:
@@ -680,6 +682,12 @@ class Story:
             Message.id > since, Message.direction == Direction.INBOUND)
 
     def run(self) -> None:
+        if need := (self.story.get("setup") or {}).get("hours_left_today"):
+            now = datetime.now(BA)
+            midnight = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), BA)
+            if midnight - now < timedelta(hours=need):
+                pytest.skip(f"books one of today's times: needs {need} h of today left in Buenos "
+                            f"Aires, it is {now:%H:%M} there")
         # Each step is its own burst and is worked until idle: a short quiet keeps the suite quick.
         self.h.transport.settings = self.h.settings.model_copy(
             update={"burst_quiet_seconds": 0.1, "burst_max_seconds": 1.0})

@@ -100,7 +100,7 @@ class Stack:
         from nlu.intent.model import build, model_path
 
         if not model_path(corpus.fingerprint()).exists():
-            build()
+            build(with_held_out=False)
 
         settings = self.settings()
         migrate.upgrade(settings)

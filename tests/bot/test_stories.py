@@ -17,6 +17,8 @@ Schema (a file holds one story, or a list of stories)::
                  alias: plomeria.rapida, holder: Roberto Gómez}              # fake AFIP and MP
       hours_left_today: 6     # a story that books today's times is skipped (said why) when less
                               # of today is left in Buenos Aires: late at night, today has none
+                              # (so is a story that says "hoy" whose visits set `in_hours` from
+                              # now would fall tomorrow)
     steps:
       - from: customer|technician|owner|<wa_id>   # who writes (default: customer)
         say: "hola"                   # (a list: several messages in one burst) or one of:
@@ -681,13 +683,29 @@ class Story:
         return select(Message.conversation_id).where(
             Message.id > since, Message.direction == Direction.INBOUND)
 
+    def skip_when_today_is_over(self) -> None:
+        """A story about today cannot run when today has not the time it needs left (Buenos
+        Aires): one that books today's times (`hours_left_today`), or one that speaks of "hoy"
+        with a visit set some hours from now that would fall tomorrow (late at night)."""
+        setup = self.story.get("setup") or {}
+        now = datetime.now(BA)
+        midnight = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), BA)
+        if (need := setup.get("hours_left_today")) and midnight - now < timedelta(hours=need):
+            pytest.skip(f"books one of today's times: needs {need} h of today left in Buenos "
+                        f"Aires, it is {now:%H:%M} there")
+        if not re.search(r"\bhoy\b", repr(self.story["steps"]).lower()):
+            return
+        for spec in setup.get("jobs") or []:
+            if spec.get("status") == "new" or "at_hour" in spec or "in_days" in spec:
+                continue  # at an hour of today (or of a day from today): never moved by the hour
+            start = (datetime.now(UTC) + timedelta(hours=float(spec.get("in_hours", 2)))).replace(
+                minute=0, second=0, microsecond=0).astimezone(BA)
+            if start.date() != now.date():
+                pytest.skip(f"speaks of today's visits, and one set {spec.get('in_hours', 2)} h "
+                            f"from now falls on {start:%d/%m %H:%M} in Buenos Aires")
+
     def run(self) -> None:
-        if need := (self.story.get("setup") or {}).get("hours_left_today"):
-            now = datetime.now(BA)
-            midnight = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), BA)
-            if midnight - now < timedelta(hours=need):
-                pytest.skip(f"books one of today's times: needs {need} h of today left in Buenos "
-                            f"Aires, it is {now:%H:%M} there")
+        self.skip_when_today_is_over()
         # Each step is its own burst and is worked until idle: a short quiet keeps the suite quick.
         self.h.transport.settings = self.h.settings.model_copy(
             update={"burst_quiet_seconds": 0.1, "burst_max_seconds": 1.0})

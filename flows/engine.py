@@ -75,7 +75,7 @@ from nlu.extract.message_kinds import (
 )
 from nlu.extract.text import fold_aligned
 from nlu.intent.evaluate import ASK_BELOW
-from nlu.schema import OrgContext
+from nlu.schema import Extraction, OrgContext
 
 PREVIEW = 120
 MISSES_BEFORE_PERSON = 2
@@ -262,13 +262,9 @@ def _question_for_the_office_among(turn: Turn, parts: list[str]) -> bool:
     if turn.intent != "new_job" or len(parts) < 2:
         return False
     context = org_context(turn.session, turn.org.id)
-    for part in parts:
-        if not staff_questions.is_question(part):
-            continue
-        read = extract(part, turn.role.value, turn.now, context, turn.settings, turn.context)
-        if read.intent == "other" and (read.confidence or 0) >= ASK_BELOW:
-            return True
-    return False
+    return any(staff_questions.is_question(part)
+               and (read := _sure_alone(turn, part, context)) is not None
+               and read.intent == "other" for part in parts)
 
 
 def _request_and_question(turn: Turn) -> list[Reply] | None:
@@ -394,14 +390,19 @@ _PERSON_OUTRIGHT = re.compile(
     r"|\b(?:no\s+con\s+(?:el|un)\s+(?:bot|robot|contestador|asistente))\b")
 
 
+def _sure_alone(turn: Turn, part: str, context: OrgContext) -> Extraction | None:
+    """One message of the burst read on its own, when the model is sure of it; None otherwise."""
+    read = extract(part, turn.role.value, turn.now, context, turn.settings, turn.context)
+    return read if (read.confidence or 0) >= ASK_BELOW else None
+
+
 def _person_in_burst(turn: Turn, parts: list[str], context: OrgContext) -> float | None:
     """The model's confidence that a message of the burst asks for a person outright, when one
     does; None otherwise."""
     for part in parts:
         if not _PERSON_OUTRIGHT.search(es_ar.folded(part)):
             continue
-        read = extract(part, turn.role.value, turn.now, context, turn.settings, turn.context)
-        if read.intent == "human" and (read.confidence or 0) >= ASK_BELOW:
+        if (read := _sure_alone(turn, part, context)) is not None and read.intent == "human":
             return read.confidence
     return None
 
@@ -417,9 +418,8 @@ def _work_step_in_burst(turn: Turn, parts: list[str],
     of it, read alone, is sure and at least one is a step of a visit: the furthest step (a
     close before an arrival before a departure), whose flow takes the rest of the burst. None
     when any message is unsure or none is a step."""
-    reads = [extract(part, turn.role.value, turn.now, context, turn.settings, turn.context)
-             for part in parts]
-    if any((read.confidence or 0) < ASK_BELOW for read in reads):
+    reads = [_sure_alone(turn, part, context) for part in parts]
+    if None in reads:
         return None
     steps = [read for read in reads if read.intent in _WORK_STEPS]
     if not steps:

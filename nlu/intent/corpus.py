@@ -84,14 +84,19 @@ def linked_families(examples: list[Example]) -> dict[str, str]:
     except (OSError, ValueError):
         groups = _linked_families(examples)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(json.dumps(groups))
-            tmp.replace(path)
+            write_cache(path, json.dumps(groups).encode())
         except OSError:  # a read-only checkout: compared again by the next process
             pass
     _GROUPS[digest] = groups
     return dict(groups)
+
+
+def write_cache(path: Path, data: bytes) -> None:
+    """Write a file of `CACHE_DIR` whole or not at all (two processes may write it at once)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
 
 
 def _linked_families(examples: list[Example]) -> dict[str, str]:

@@ -1,8 +1,9 @@
 """Honest figures for the intent model: trained without whole families, scored on them.
 
 `held_out()` splits the corpus by family, trains on one side (with its rule-made variants;
-the install trains that model beside the app's and saves it, `model.build`) and scores the other side's written messages and their variants: accuracy, a per-intent
-confusion matrix, and calibration — among answers at or above the confidence threshold, the
+the install trains that model beside the app's and saves it, `model.build`) and scores the
+other side's written messages and their variants: accuracy, a per-intent confusion matrix, and
+calibration — among answers at or above the confidence threshold, the
 share that is right, and how often the bot would ask instead of guessing.
 """
 

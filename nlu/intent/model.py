@@ -545,10 +545,7 @@ def _cores() -> int:
 
 
 def _save(model: IntentModel, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_bytes(pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL))
-    tmp.replace(path)
+    corpus.write_cache(path, pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 # ---- the model the app uses ----------------------------------------------------------------
@@ -602,7 +599,7 @@ def build(data_dir: Path = corpus.DATA_DIR, *, with_held_out: bool = True) -> Pa
         known = {_row_key(ex): doc for ex, doc in zip(rows, docs, strict=True)}
         train_part, _ = corpus.split_by_family(examples, HOLDOUT, SEED)
         held_rows = corpus.augmented(train_part)
-        held_docs = [known.get(_row_key(ex)) or _row_features(ex) for ex in held_rows]
+        held_docs = [known[_row_key(ex)] for ex in held_rows]  # rows of the whole corpus
         if _forkable() and _cores() >= 2:
             child = multiprocessing.get_context("fork").Process(
                 target=_fit_and_save, args=(held_rows, held_docs, fingerprint, held_path, 1),

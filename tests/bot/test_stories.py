@@ -128,6 +128,12 @@ def _closed_now(now: datetime, before: timedelta = timedelta(hours=1),
     return week
 
 
+def _hours_from_now(spec: dict) -> datetime:
+    """The start of a story's visit set `in_hours` from now (2 by default), on the hour."""
+    start = datetime.now(UTC) + timedelta(hours=float(spec.get("in_hours", 2)))
+    return start.replace(minute=0, second=0, microsecond=0)
+
+
 def _digits(phone: str) -> str:
     return "".join(ch for ch in str(phone) if ch.isdigit())
 
@@ -276,8 +282,7 @@ class Story:
                                              microsecond=0) + timedelta(days=int(spec.get("in_days", 0)))
             start = local.astimezone(UTC)
         else:
-            start = datetime.now(UTC) + timedelta(hours=float(spec.get("in_hours", 2)))
-            start = start.replace(minute=0, second=0, microsecond=0)
+            start = _hours_from_now(spec)
         jobs.schedule(s, job.id, start, start + timedelta(hours=2), "user:1")
         if status in ("en_route", "on_site", "completed"):
             jobs.transition(s, job.id, "en_route", "user:1", eta_minutes=spec.get("eta_minutes", 20))
@@ -698,8 +703,7 @@ class Story:
         for spec in setup.get("jobs") or []:
             if spec.get("status") == "new" or "at_hour" in spec or "in_days" in spec:
                 continue  # at an hour of today (or of a day from today): never moved by the hour
-            start = (datetime.now(UTC) + timedelta(hours=float(spec.get("in_hours", 2)))).replace(
-                minute=0, second=0, microsecond=0).astimezone(BA)
+            start = _hours_from_now(spec).astimezone(BA)
             if start.date() != now.date():
                 pytest.skip(f"speaks of today's visits, and one set {spec.get('in_hours', 2)} h "
                             f"from now falls on {start:%d/%m %H:%M} in Buenos Aires")

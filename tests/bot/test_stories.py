@@ -17,8 +17,8 @@ Schema (a file holds one story, or a list of stories)::
                  alias: plomeria.rapida, holder: Roberto Gómez}              # fake AFIP and MP
       hours_left_today: 6     # a story that books today's times is skipped (said why) when less
                               # of today is left in Buenos Aires: late at night, today has none
-                              # (so is a story that says "hoy" whose visits set `in_hours` from
-                              # now would fall tomorrow)
+                              # (so is a story whose visits set `in_hours` from now would fall
+                              # on another day)
     steps:
       - from: customer|technician|owner|<wa_id>   # who writes (default: customer)
         say: "hola"                   # (a list: several messages in one burst) or one of:
@@ -689,24 +689,24 @@ class Story:
             Message.id > since, Message.direction == Direction.INBOUND)
 
     def skip_when_today_is_over(self) -> None:
-        """A story about today cannot run when today has not the time it needs left (Buenos
-        Aires): one that books today's times (`hours_left_today`), or one that speaks of "hoy"
-        with a visit set some hours from now that would fall tomorrow (late at night)."""
+        """A story cannot run as written when today has not the time it needs left (Buenos
+        Aires): one that books today's times (`hours_left_today`), or one with a visit set some
+        hours from now that would fall on another day (late at night, or just after midnight
+        for a visit some hours ago): its replies ("hoy", "a las 5 de la tarde", the next visit)
+        were written for a visit of today."""
         setup = self.story.get("setup") or {}
         now = datetime.now(BA)
         midnight = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), BA)
         if (need := setup.get("hours_left_today")) and midnight - now < timedelta(hours=need):
             pytest.skip(f"books one of today's times: needs {need} h of today left in Buenos "
                         f"Aires, it is {now:%H:%M} there")
-        if not re.search(r"\bhoy\b", repr(self.story["steps"]).lower()):
-            return
         for spec in setup.get("jobs") or []:
             if spec.get("status") == "new" or "at_hour" in spec or "in_days" in spec:
                 continue  # at an hour of today (or of a day from today): never moved by the hour
             start = _hours_from_now(spec).astimezone(BA)
             if start.date() != now.date():
-                pytest.skip(f"speaks of today's visits, and one set {spec.get('in_hours', 2)} h "
-                            f"from now falls on {start:%d/%m %H:%M} in Buenos Aires")
+                pytest.skip(f"its visit set {spec.get('in_hours', 2)} h from now falls on "
+                            f"{start:%d/%m %H:%M} in Buenos Aires, not today")
 
     def run(self) -> None:
         self.skip_when_today_is_over()
